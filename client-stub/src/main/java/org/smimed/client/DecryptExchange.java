@@ -1,0 +1,180 @@
+package org.smimed.client;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ClientCall;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import org.smimed.api.v1.DecryptRequest;
+import org.smimed.api.v1.DecryptResponse;
+
+/**
+ * One Decrypt call driven from the caller's thread.
+ *
+ * <p>Why not the blocking stub: the request and the response streams must make progress at the
+ * same time (the daemon may emit plaintext before it has read all the ciphertext), and neither
+ * side may be buffered whole. So the caller's thread alternates: it sends a 64 KiB chunk while
+ * the transport is ready, writes every received chunk to the output, and otherwise sleeps until
+ * the listener signals readiness, a message or the end of the call. Only {@link #WINDOW}
+ * response messages are requested ahead, so memory stays bounded.
+ */
+final class DecryptExchange extends ClientCall.Listener<DecryptResponse> {
+  static final int CHUNK = 64 * 1024;
+  private static final int WINDOW = 2;
+
+  private final ClientCall<DecryptRequest, DecryptResponse> call;
+  private final String identity;
+  private final Deque<DecryptResponse> received = new ArrayDeque<>();
+  private Status closed;
+  private boolean signalled;
+
+  DecryptExchange(ClientCall<DecryptRequest, DecryptResponse> call, String identity) {
+    this.call = call;
+    this.identity = identity;
+  }
+
+  DecryptResult run(InputStream cms, OutputStream plaintext)
+      throws SmimeClientException, IOException {
+    call.start(this, new Metadata());
+    call.request(WINDOW);
+    try {
+      return loop(cms, plaintext);
+    } catch (IOException | RuntimeException | Error e) {
+      call.cancel("client failed", e);
+      throw e;
+    } catch (InterruptedException e) {
+      call.cancel("client interrupted", e);
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while decrypting");
+    }
+  }
+
+  private DecryptResult loop(InputStream cms, OutputStream plaintext)
+      throws IOException, InterruptedException, SmimeClientException {
+    Sender sender = new Sender(cms);
+    DecryptResult result = null;
+    long written = 0;
+    while (true) {
+      sender.sendWhileReady();
+      DecryptResponse r;
+      while ((r = poll()) != null) {
+        if (r.hasResult()) {
+          if (result != null) {
+            throw protocolError("second DecryptResult");
+          }
+          var d = r.getResult();
+          result = new DecryptResult(d.getIdentity(), d.getKeyVersion(),
+              d.getContentEncryptionAlgorithm(), d.getAuthenticated(), d.getPlaintextLength());
+        } else if (result == null) {
+          throw protocolError("plaintext before DecryptResult");
+        } else {
+          r.getChunk().writeTo(plaintext);
+          written += r.getChunk().size();
+        }
+        call.request(1);
+      }
+      Status status = closedStatus();
+      if (status != null) {
+        return finish(status, result, written);
+      }
+      awaitSignal();
+    }
+  }
+
+  private DecryptResult finish(Status status, DecryptResult result, long written)
+      throws SmimeClientException {
+    if (!status.isOk()) {
+      throw new SmimeClientException(status);
+    }
+    if (result == null) {
+      throw new SmimeClientException(Status.INTERNAL.withDescription("no DecryptResult received"));
+    }
+    // The daemon announces the length; a mismatch means plaintext was lost or invented.
+    if (result.plaintextLength() != written) {
+      throw new SmimeClientException(Status.DATA_LOSS.withDescription(
+          "received " + written + " plaintext bytes, daemon announced " + result.plaintextLength()));
+    }
+    return result;
+  }
+
+  private SmimeClientException protocolError(String what) {
+    call.cancel("protocol violation: " + what, null);
+    return new SmimeClientException(Status.INTERNAL.withDescription("protocol violation: " + what));
+  }
+
+  /** Reads the input in chunks only when gRPC can take them, so the input is never buffered. */
+  private final class Sender {
+    private final InputStream in;
+    private final byte[] buffer = new byte[CHUNK];
+    private boolean first = true;
+    private boolean done;
+
+    Sender(InputStream in) {
+      this.in = in;
+    }
+
+    void sendWhileReady() throws IOException {
+      while (!done && call.isReady()) {
+        int n = in.readNBytes(buffer, 0, CHUNK);
+        var b = DecryptRequest.newBuilder().setChunk(ByteString.copyFrom(buffer, 0, n));
+        if (first && identity != null) {
+          b.setIdentity(identity);
+        }
+        if (n > 0 || first) {
+          call.sendMessage(b.build());
+        }
+        first = false;
+        if (n < CHUNK) { // readNBytes reads fully, so a short read is the end of the input
+          done = true;
+          call.halfClose();
+        }
+      }
+    }
+  }
+
+  private synchronized DecryptResponse poll() {
+    return received.poll();
+  }
+
+  private synchronized Status closedStatus() {
+    return received.isEmpty() ? closed : null;
+  }
+
+  private synchronized void awaitSignal() throws InterruptedException {
+    while (!signalled) {
+      wait();
+    }
+    signalled = false;
+  }
+
+  private synchronized void signal() {
+    signalled = true;
+    notifyAll();
+  }
+
+  @Override
+  public void onMessage(DecryptResponse message) {
+    synchronized (this) {
+      received.add(message);
+    }
+    signal();
+  }
+
+  @Override
+  public void onReady() {
+    signal();
+  }
+
+  @Override
+  public void onClose(Status status, Metadata trailers) {
+    synchronized (this) {
+      closed = status;
+    }
+    signal();
+  }
+}

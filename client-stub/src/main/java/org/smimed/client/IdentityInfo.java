@@ -1,0 +1,37 @@
+package org.smimed.client;
+
+import java.util.List;
+
+/**
+ * One identity as the daemon's directory describes it.
+ *
+ * <p>Guarantee: the certificate chain is in the daemon's order (signer certificate first), each
+ * entry DER; the lists and arrays are copies.
+ *
+ * @param identity the identity name
+ * @param keyVersion the key version that currently signs
+ * @param keyAlgorithm the proto KeyAlgorithm name without prefix, e.g. "RSA_2048", "EC_P256"
+ * @param certificateChain DER certificates, signer first
+ * @param smimeCapabilities DER SMIMECapabilities, empty when the daemon sent none
+ */
+public record IdentityInfo(
+    String identity,
+    String keyVersion,
+    String keyAlgorithm,
+    List<byte[]> certificateChain,
+    byte[] smimeCapabilities) {
+  public IdentityInfo {
+    certificateChain = certificateChain.stream().map(byte[]::clone).toList();
+    smimeCapabilities = smimeCapabilities.clone();
+  }
+
+  @Override
+  public List<byte[]> certificateChain() {
+    return certificateChain.stream().map(byte[]::clone).toList();
+  }
+
+  @Override
+  public byte[] smimeCapabilities() {
+    return smimeCapabilities.clone();
+  }
+}

@@ -1,0 +1,153 @@
+package org.smimed.client;
+
+import com.google.protobuf.ByteString;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.smimed.api.v1.DecryptionServiceGrpc;
+import org.smimed.api.v1.DigestAlgorithm;
+import org.smimed.api.v1.DirectoryServiceGrpc;
+import org.smimed.api.v1.GetIdentityRequest;
+import org.smimed.api.v1.Identity;
+import org.smimed.api.v1.ListIdentitiesRequest;
+import org.smimed.api.v1.SignResponse;
+import org.smimed.api.v1.SignatureAlgorithm;
+import org.smimed.api.v1.SigningServiceGrpc;
+
+/**
+ * Java client for the smimed daemon: signing, streaming decryption and the identity directory.
+ *
+ * <p>Guarantees: the client never owns or shuts down the {@link Channel} it is given; it is
+ * thread-safe and holds no state beyond the channel and the deadline; decryption runs in bounded
+ * memory (64 KiB request chunks under gRPC flow control, at most a few response messages
+ * queued); every failure from the daemon or the transport surfaces as a
+ * {@link SmimeClientException} carrying the gRPC status code and description.
+ */
+public final class SmimeClient {
+  private final Channel channel;
+  private final Duration deadline;
+
+  /** A client without a per-call deadline. */
+  public SmimeClient(Channel channel) {
+    this(channel, null);
+  }
+
+  /**
+   * A client whose every call must finish within {@code deadline}.
+   *
+   * @param deadline per-call deadline, or null for none
+   */
+  public SmimeClient(Channel channel, Duration deadline) {
+    if (channel == null) {
+      throw new IllegalArgumentException("channel is required");
+    }
+    if (deadline != null && (deadline.isNegative() || deadline.isZero())) {
+      throw new IllegalArgumentException("deadline must be positive");
+    }
+    this.channel = channel;
+    this.deadline = deadline;
+  }
+
+  /** Signs content or a client-computed digest as one identity. */
+  public SignResult sign(SigningRequest request) throws SmimeClientException {
+    try {
+      SignResponse r = withDeadline(SigningServiceGrpc.newBlockingStub(channel))
+          .sign(toProto(request));
+      return new SignResult(r.getSignedData().toByteArray(), r.getCertificate().toByteArray(),
+          r.getKeyVersion(), r.getMicalg());
+    } catch (StatusRuntimeException e) {
+      throw SmimeClientException.from(e);
+    }
+  }
+
+  /**
+   * Streams a CMS EnvelopedData or AuthEnvelopedData (DER or BER) to the daemon and writes the
+   * plaintext to {@code plaintext} as it arrives. The streams are not closed.
+   *
+   * @param identityOrNull restrict decryption to this identity's keys, or null for any
+   * @throws IOException when reading {@code cms} or writing {@code plaintext} fails (the call is
+   *     cancelled)
+   */
+  public DecryptResult decrypt(String identityOrNull, InputStream cms, OutputStream plaintext)
+      throws SmimeClientException, IOException {
+    CallOptions options = CallOptions.DEFAULT;
+    if (deadline != null) {
+      options = options.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS);
+    }
+    var call = channel.newCall(DecryptionServiceGrpc.getDecryptMethod(), options);
+    return new DecryptExchange(call, identityOrNull).run(cms, plaintext);
+  }
+
+  /** Lists every identity the caller may use. */
+  public List<IdentityInfo> listIdentities() throws SmimeClientException {
+    try {
+      return withDeadline(DirectoryServiceGrpc.newBlockingStub(channel))
+          .listIdentities(ListIdentitiesRequest.getDefaultInstance())
+          .getIdentitiesList().stream().map(SmimeClient::fromProto).toList();
+    } catch (StatusRuntimeException e) {
+      throw SmimeClientException.from(e);
+    }
+  }
+
+  /** Returns one identity; NOT_FOUND when the daemon does not know it. */
+  public IdentityInfo getIdentity(String identity) throws SmimeClientException {
+    try {
+      return fromProto(withDeadline(DirectoryServiceGrpc.newBlockingStub(channel))
+          .getIdentity(GetIdentityRequest.newBuilder().setIdentity(identity).build()));
+    } catch (StatusRuntimeException e) {
+      throw SmimeClientException.from(e);
+    }
+  }
+
+  private <S extends io.grpc.stub.AbstractStub<S>> S withDeadline(S stub) {
+    return deadline == null ? stub : stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  static org.smimed.api.v1.SignRequest toProto(SigningRequest request) {
+    var b = org.smimed.api.v1.SignRequest.newBuilder()
+        .setIdentity(request.identity())
+        .setEncapsulate(request.encapsulate())
+        .setSignatureAlgorithm(toProto(request.signatureScheme()));
+    if (request.digest() != null) {
+      b.setDigest(org.smimed.api.v1.Digest.newBuilder()
+          .setAlgorithm(toProto(request.digest().algorithm()))
+          .setValue(ByteString.copyFrom(request.digest().value())));
+    } else {
+      b.setContent(ByteString.copyFrom(request.content()));
+      b.setDigestAlgorithm(toProto(request.hashAlgorithm()));
+    }
+    return b.build();
+  }
+
+  private static DigestAlgorithm toProto(HashAlgorithm a) {
+    if (a == null) {
+      return DigestAlgorithm.DIGEST_ALGORITHM_UNSPECIFIED;
+    }
+    return switch (a) {
+      case SHA256 -> DigestAlgorithm.DIGEST_ALGORITHM_SHA256;
+      case SHA384 -> DigestAlgorithm.DIGEST_ALGORITHM_SHA384;
+      case SHA512 -> DigestAlgorithm.DIGEST_ALGORITHM_SHA512;
+    };
+  }
+
+  private static SignatureAlgorithm toProto(SignatureScheme s) {
+    return switch (s) {
+      case KEY_DEFAULT -> SignatureAlgorithm.SIGNATURE_ALGORITHM_UNSPECIFIED;
+      case RSA_PKCS1 -> SignatureAlgorithm.SIGNATURE_ALGORITHM_RSA_PKCS1;
+      case ECDSA -> SignatureAlgorithm.SIGNATURE_ALGORITHM_ECDSA;
+    };
+  }
+
+  private static IdentityInfo fromProto(Identity i) {
+    String alg = i.getKeyAlgorithm().name().replaceFirst("^KEY_ALGORITHM_", "");
+    return new IdentityInfo(i.getIdentity(), i.getKeyVersion(), alg,
+        i.getCertificateChainList().stream().map(ByteString::toByteArray).toList(),
+        i.getSmimeCapabilities().toByteArray());
+  }
+}

@@ -1,0 +1,100 @@
+package org.smimed.client.cli;
+
+import io.grpc.ManagedChannel;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.smimed.client.Channels;
+import org.smimed.client.SmimeClient;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * How to reach the daemon: --target, --ca, --cert/--key, --plaintext, --deadline.
+ *
+ * <p>Guarantee: without --plaintext a connection is TLS that trusts only the --ca (or SMIME_CA)
+ * certificates; --plaintext prints a warning every time it is used.
+ */
+final class ConnectionOptions {
+  static final String DEFAULT_TARGET = "localhost:8443";
+
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec spec;
+
+  @Option(names = "--target", paramLabel = "HOST:PORT",
+      description = "Daemon address (default: $SMIME_TARGET, else " + DEFAULT_TARGET + ").")
+  String target;
+
+  @Option(names = "--ca", paramLabel = "FILE",
+      description = "PEM CA certificate(s) that sign the daemon's TLS certificate "
+          + "(default: $SMIME_CA).")
+  Path ca;
+
+  @Option(names = "--cert", paramLabel = "FILE",
+      description = "PEM client certificate chain for mutual TLS (default: $SMIME_CERT).")
+  Path cert;
+
+  @Option(names = "--key", paramLabel = "FILE",
+      description = "PEM PKCS#8 client private key for mutual TLS (default: $SMIME_KEY).")
+  Path key;
+
+  @Option(names = "--plaintext",
+      description = "Connect without TLS. Development only: everything travels unencrypted.")
+  boolean plaintext;
+
+  @Option(names = "--deadline", paramLabel = "SECONDS", defaultValue = "30",
+      description = "Deadline of each call in seconds (default: ${DEFAULT-VALUE}).")
+  long deadlineSeconds;
+
+  /** A client and the channel it runs on; closing shuts the channel down. */
+  record Connection(ManagedChannel channel, SmimeClient client) implements AutoCloseable {
+    @Override
+    public void close() throws InterruptedException {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  Connection open(CliIo io) throws CliFailure {
+    if (deadlineSeconds <= 0) {
+      throw new ParameterException(spec.commandLine(), "--deadline must be positive");
+    }
+    String address = target != null ? target
+        : io.env().getOrDefault("SMIME_TARGET", DEFAULT_TARGET);
+    ManagedChannel channel = plaintext ? plaintextChannel(io, address) : tlsChannel(io, address);
+    return new Connection(channel,
+        new SmimeClient(channel, Duration.ofSeconds(deadlineSeconds)));
+  }
+
+  private ManagedChannel plaintextChannel(CliIo io, String address) {
+    io.err().println("smime: warning: --plaintext sends everything unencrypted;"
+        + " development only");
+    return Channels.plaintext(address);
+  }
+
+  private ManagedChannel tlsChannel(CliIo io, String address) throws CliFailure {
+    Path caFile = ca != null ? ca : envPath(io, "SMIME_CA");
+    Path certFile = cert != null ? cert : envPath(io, "SMIME_CERT");
+    Path keyFile = key != null ? key : envPath(io, "SMIME_KEY");
+    if (caFile == null) {
+      throw new ParameterException(spec.commandLine(),
+          "--ca (or SMIME_CA) is required for TLS; --plaintext is for development only");
+    }
+    if ((certFile == null) != (keyFile == null)) {
+      throw new ParameterException(spec.commandLine(), "--cert and --key go together");
+    }
+    try {
+      return certFile == null ? Channels.tls(address, caFile)
+          : Channels.tls(address, caFile, certFile, keyFile);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new CliFailure("cannot set up TLS: " + e.getMessage(), e);
+    }
+  }
+
+  private static Path envPath(CliIo io, String name) {
+    String v = io.env().get(name);
+    return v == null || v.isBlank() ? null : Path.of(v);
+  }
+}

@@ -1,0 +1,52 @@
+package org.smimed.client.cli;
+
+import org.smimed.client.SignResult;
+import org.smimed.client.SigningRequest;
+import org.smimed.client.SmimeClient;
+import org.smimed.client.SmimeClientException;
+import org.smimed.client.mime.CmsDecryptor;
+import org.smimed.client.mime.SignedDataSigner;
+import org.smimed.client.mime.SmimeOperationException;
+
+/**
+ * Wires the MIME layer's private-key steps to the daemon.
+ *
+ * <p>Guarantee: a daemon error becomes one {@link SmimeOperationException} whose message names
+ * the operation and the gRPC status code, e.g. "decryption failed (INVALID_ARGUMENT)".
+ */
+final class DaemonOperations {
+  private DaemonOperations() {}
+
+  static SignedDataSigner signer(SmimeClient client, String identity) {
+    return payload -> {
+      SigningRequest request = payload.content() != null
+          ? SigningRequest.ofContent(identity, payload.content(), payload.encapsulate(),
+              payload.hash())
+          : SigningRequest.ofDigest(identity, payload.hash(), payload.digest());
+      try {
+        SignResult r = client.sign(request);
+        return new SignedDataSigner.Result(r.signedData(), r.micalg());
+      } catch (SmimeClientException e) {
+        throw failure("signing failed", e);
+      }
+    };
+  }
+
+  static CmsDecryptor decryptor(SmimeClient client, String identityOrNull) {
+    return (cms, plaintext) -> {
+      try {
+        client.decrypt(identityOrNull, cms, plaintext);
+      } catch (SmimeClientException e) {
+        throw failure("decryption failed", e);
+      }
+    };
+  }
+
+  private static SmimeOperationException failure(String what, SmimeClientException e) {
+    String d = e.description();
+    // The daemon's own "decryption failed" adds nothing to ours.
+    boolean redundant = d.isBlank() || what.equalsIgnoreCase(d);
+    String detail = redundant ? e.code().toString() : e.code() + ": " + d.replaceAll("\\s+", " ");
+    return new SmimeOperationException(what + " (" + detail + ")", e);
+  }
+}

@@ -1,0 +1,38 @@
+package org.smimed.client.cli;
+
+import java.io.InputStream;
+import java.util.concurrent.Callable;
+import org.smimed.client.mime.EncryptedMessageReader;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code smime decrypt}: streams the CMS of an encrypted message through the daemon. */
+@Command(name = "decrypt", mixinStandardHelpOptions = true,
+    description = {"Decrypt an application/pkcs7-mime message with a key held by the daemon.",
+        "Writes the decrypted MIME entity; an --out file is created only on success."})
+final class DecryptCommand implements Callable<Integer> {
+  private final CliIo io;
+
+  @Mixin IoOptions files;
+  @Mixin ConnectionOptions connection;
+
+  @Option(names = "--identity", paramLabel = "IDENTITY",
+      description = "Only try this identity's keys (default: any key the daemon holds).")
+  String identity;
+
+  DecryptCommand(CliIo io) {
+    this.io = io;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    try (InputStream in = files.openInput(io);
+        var c = connection.open(io);
+        var out = files.openOutput(io)) {
+      EncryptedMessageReader.decrypt(in, DaemonOperations.decryptor(c.client(), identity), out);
+      out.commit();
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,106 @@
+package org.smimed.client.cli;
+
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import picocli.CommandLine.Option;
+
+/**
+ * --in and --out, defaulting to standard input and output.
+ *
+ * <p>Guarantee: an --out file appears only when the command succeeded (it is written to a
+ * temporary sibling and moved into place on {@link Output#commit()}), so a failed decryption
+ * never leaves partial plaintext under the requested name.
+ */
+final class IoOptions {
+  @Option(names = "--in", paramLabel = "FILE", description = "Input file (default: stdin).")
+  Path in;
+
+  @Option(names = "--out", paramLabel = "FILE", description = "Output file (default: stdout).")
+  Path out;
+
+  InputStream openInput(CliIo io) throws CliFailure {
+    if (in == null) {
+      return io.in();
+    }
+    if (!Files.isRegularFile(in) || !Files.isReadable(in)) {
+      throw new CliFailure("cannot read input " + in + ": no such file or not readable");
+    }
+    try {
+      return Files.newInputStream(in);
+    } catch (IOException e) {
+      throw new CliFailure("cannot read input " + in + ": " + e.getMessage(), e);
+    }
+  }
+
+  byte[] readInput(CliIo io) throws CliFailure {
+    try (InputStream s = openInput(io)) {
+      return s.readAllBytes();
+    } catch (IOException e) {
+      throw new CliFailure("cannot read input: " + e.getMessage(), e);
+    }
+  }
+
+  Output openOutput(CliIo io) throws CliFailure {
+    if (out == null) {
+      return new Output(io.out(), null, null);
+    }
+    try {
+      Path dir = out.toAbsolutePath().getParent();
+      Path tmp = Files.createTempFile(dir, ".smime-", ".part");
+      return new Output(Files.newOutputStream(tmp), tmp, out);
+    } catch (IOException e) {
+      throw new CliFailure("cannot write output " + out + ": " + e.getMessage(), e);
+    }
+  }
+
+  void write(CliIo io, byte[] data) throws CliFailure, IOException {
+    try (Output o = openOutput(io)) {
+      o.write(data);
+      o.commit();
+    }
+  }
+
+  /** An output stream that becomes the --out file only on commit. */
+  static final class Output extends FilterOutputStream {
+    private final Path tmp;
+    private final Path target;
+    private boolean committed;
+
+    Output(OutputStream s, Path tmp, Path target) {
+      super(s);
+      this.tmp = tmp;
+      this.target = target;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+    }
+
+    void commit() throws IOException {
+      out.flush();
+      if (tmp != null) {
+        out.close();
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+      committed = true;
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (tmp == null) {
+        out.flush(); // never close the process's stdout
+        return;
+      }
+      if (!committed) {
+        out.close();
+        Files.deleteIfExists(tmp);
+      }
+    }
+  }
+}

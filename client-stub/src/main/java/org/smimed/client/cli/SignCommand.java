@@ -1,0 +1,62 @@
+package org.smimed.client.cli;
+
+import java.security.SecureRandom;
+import java.util.concurrent.Callable;
+import org.smimed.client.HashAlgorithm;
+import org.smimed.client.mime.MimeInput;
+import org.smimed.client.mime.SignedMessageWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code smime sign}: signs a message with the daemon; only a digest is sent by default. */
+@Command(name = "sign", mixinStandardHelpOptions = true,
+    description = {"Sign a MIME message with a key held by the daemon.",
+        "Output is multipart/signed (default) or application/pkcs7-mime signed-data "
+            + "(--encapsulate). By default only the digest of the message leaves this machine."})
+final class SignCommand implements Callable<Integer> {
+  private final CliIo io;
+
+  @Mixin IoOptions files;
+  @Mixin ConnectionOptions connection;
+
+  @Option(names = "--identity", required = true, paramLabel = "IDENTITY",
+      description = "Identity to sign as, e.g. billing@example.com.")
+  String identity;
+
+  @Option(names = "--encapsulate",
+      description = "Put the content inside the signature (application/pkcs7-mime).")
+  boolean encapsulate;
+
+  @Option(names = "--send-content",
+      description = "Send the content to the daemon instead of only its digest.")
+  boolean sendContent;
+
+  @Option(names = "--digest", paramLabel = "ALG", defaultValue = "sha256",
+      description = "sha256, sha384 or sha512 (default: ${DEFAULT-VALUE}).",
+      converter = HashConverter.class)
+  HashAlgorithm digest;
+
+  SignCommand(CliIo io) {
+    this.io = io;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    MimeInput input = MimeInput.parse(files.readInput(io));
+    try (var c = connection.open(io)) {
+      var writer = new SignedMessageWriter(DaemonOperations.signer(c.client(), identity), digest,
+          sendContent, new SecureRandom());
+      files.write(io, encapsulate ? writer.encapsulated(input) : writer.detached(input));
+    }
+    return 0;
+  }
+
+  /** Parses --digest values. */
+  static final class HashConverter implements picocli.CommandLine.ITypeConverter<HashAlgorithm> {
+    @Override
+    public HashAlgorithm convert(String value) {
+      return HashAlgorithm.parse(value);
+    }
+  }
+}

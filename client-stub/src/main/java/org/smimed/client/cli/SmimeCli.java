@@ -1,0 +1,86 @@
+package org.smimed.client.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.ParameterException;
+
+/**
+ * The {@code smime} command: sign, encrypt, decrypt, verify.
+ *
+ * <p>Guarantees: exit code 0 on success, 1 when the operation failed (verification, decryption,
+ * daemon or I/O error), 2 on a usage error; every error is one line on standard error starting
+ * with "smime: ", never a stack trace. Only {@link #main} calls System.exit, so tests and other
+ * programs can call {@link #run} in-process with their own streams.
+ */
+@Command(name = "smime", mixinStandardHelpOptions = true, versionProvider = SmimeCli.Version.class,
+    description = "S/MIME for services; private-key operations run in the smimed daemon.")
+public final class SmimeCli implements Callable<Integer> {
+  private final CliIo io;
+
+  public SmimeCli(CliIo io) {
+    this.io = io;
+  }
+
+  public static void main(String[] args) {
+    System.exit(new SmimeCli(CliIo.system()).run(args));
+  }
+
+  /** Runs one command line and returns its exit code. */
+  public int run(String... args) {
+    CommandLine cli = new CommandLine(this)
+        .addSubcommand(new SignCommand(io))
+        .addSubcommand(new EncryptCommand(io))
+        .addSubcommand(new DecryptCommand(io))
+        .addSubcommand(new VerifyCommand(io));
+    var out = new java.io.PrintWriter(io.out(), true);
+    cli.setOut(out);
+    cli.setErr(io.err());
+    cli.setParameterExceptionHandler(SmimeCli::usageError);
+    cli.setExecutionExceptionHandler((e, line, parsed) -> failure(e, line));
+    int code = cli.execute(args);
+    out.flush();
+    io.err().flush();
+    return code;
+  }
+
+  @Override
+  public Integer call() {
+    io.err().println("smime: a subcommand is required: sign, encrypt, decrypt or verify"
+        + " (see 'smime --help')");
+    return 2;
+  }
+
+  private static int usageError(ParameterException e, String[] args) {
+    CommandLine line = e.getCommandLine();
+    line.getErr().println("smime: " + oneLine(e.getMessage()) + " (see '"
+        + line.getCommandSpec().qualifiedName() + " --help')");
+    return 2;
+  }
+
+  private int failure(Exception e, CommandLine line) {
+    String message = e.getMessage();
+    if (e instanceof java.io.IOException && !(e instanceof java.nio.file.NoSuchFileException)) {
+      message = "I/O error: " + message;
+    } else if (e instanceof java.nio.file.NoSuchFileException) {
+      message = "no such file: " + message;
+    }
+    line.getErr().println("smime: " + oneLine(message == null ? e.getClass().getSimpleName()
+        : message));
+    return 1;
+  }
+
+  private static String oneLine(String s) {
+    return s.replaceAll("\\s+", " ").strip();
+  }
+
+  /** Reads the version from the jar manifest; "dev" when running from classes. */
+  static final class Version implements IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = SmimeCli.class.getPackage().getImplementationVersion();
+      return new String[] {"smime " + (v == null ? "dev" : v)};
+    }
+  }
+}

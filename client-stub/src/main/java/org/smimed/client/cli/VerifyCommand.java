@@ -1,0 +1,70 @@
+package org.smimed.client.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.smimed.client.mime.Certificates;
+import org.smimed.client.mime.SenderCheck;
+import org.smimed.client.mime.SignedMessageVerifier;
+import org.smimed.client.mime.Verification;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code smime verify}: verifies a signed message locally against trust anchors. */
+@Command(name = "verify", mixinStandardHelpOptions = true,
+    description = {"Verify a signed S/MIME message (multipart/signed or signed-data) locally.",
+        "Checks every signature and the first signer's chain to a --trust CA (PKIX; revocation"
+            + " is not checked). Writes the signed content to --out when given."})
+final class VerifyCommand implements Callable<Integer> {
+  private final CliIo io;
+
+  @Option(names = "--in", paramLabel = "FILE", description = "Input file (default: stdin).")
+  Path in;
+
+  @Option(names = "--out", paramLabel = "FILE",
+      description = "Write the signed content (the inner MIME entity) here.")
+  Path out;
+
+  @Option(names = "--trust", required = true, paramLabel = "CA.pem",
+      description = "Trusted CA certificate(s); repeat for several files.")
+  List<Path> trust;
+
+  @Option(names = "--sender-check", paramLabel = "MODE", defaultValue = "strict",
+      description = "From address vs signer certificate: strict (fail), warn or off "
+          + "(default: ${DEFAULT-VALUE}).", converter = SenderCheckConverter.class)
+  SenderCheck senderCheck;
+
+  VerifyCommand(CliIo io) {
+    this.io = io;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    IoOptions files = new IoOptions();
+    files.in = in;
+    files.out = out;
+    var verifier = new SignedMessageVerifier(new BouncyCastleProvider(),
+        Certificates.readAll(trust), senderCheck, io.clock());
+    Verification v = verifier.verify(files.readInput(io));
+    for (String w : v.warnings()) {
+      io.err().println("smime: warning: " + w);
+    }
+    io.err().println("Verified: signer " + v.signerEmail() + " (" + v.signerSubject() + ")");
+    io.err().println("  digest " + v.digestAlgorithm() + ", signing time "
+        + v.signingTime().map(Object::toString).orElse("not given"));
+    if (out != null) {
+      files.write(io, v.content());
+    }
+    return 0;
+  }
+
+  /** Parses --sender-check values. */
+  static final class SenderCheckConverter
+      implements picocli.CommandLine.ITypeConverter<SenderCheck> {
+    @Override
+    public SenderCheck convert(String value) {
+      return SenderCheck.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+    }
+  }
+}

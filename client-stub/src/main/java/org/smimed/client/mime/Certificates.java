@@ -1,0 +1,45 @@
+package org.smimed.client.mime;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads X.509 certificates from PEM (or DER) files.
+ *
+ * <p>Guarantee: a file that holds no certificate is an error, never an empty list.
+ */
+public final class Certificates {
+  private Certificates() {}
+
+  public static List<X509Certificate> read(Path file) throws SmimeOperationException {
+    try (InputStream in = Files.newInputStream(file)) {
+      List<X509Certificate> certs = new ArrayList<>();
+      for (var c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+        certs.add((X509Certificate) c);
+      }
+      if (certs.isEmpty()) {
+        throw new SmimeOperationException("no certificate in " + file);
+      }
+      return certs;
+    } catch (IOException | CertificateException e) {
+      throw new SmimeOperationException("cannot read certificates from " + file + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** Reads all certificates of several files, in order. */
+  public static List<X509Certificate> readAll(List<Path> files) throws SmimeOperationException {
+    List<X509Certificate> all = new ArrayList<>();
+    for (Path f : files) {
+      all.addAll(read(f));
+    }
+    return all;
+  }
+}

@@ -1,0 +1,64 @@
+package org.smimed.client.mime;
+
+import jakarta.mail.internet.ContentType;
+import jakarta.mail.internet.ParseException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Takes an encrypted S/MIME message apart and hands its CMS to a {@link CmsDecryptor}.
+ *
+ * <p>Guarantees: only the header section is held in memory (at most 256 KiB); the body is
+ * decoded from base64 (or passed through when binary) as a stream, so the CMS reaches the
+ * decryptor byte for byte without the message being buffered; the decrypted inner entity is
+ * written unchanged.
+ */
+public final class EncryptedMessageReader {
+  private static final Set<String> TYPES =
+      Set.of("application/pkcs7-mime", "application/x-pkcs7-mime");
+  private static final Set<String> SMIME_TYPES = Set.of("enveloped-data", "authenveloped-data");
+
+  private EncryptedMessageReader() {}
+
+  /** Reads the headers of {@code message} and returns a stream of the CMS bytes in its body. */
+  public static InputStream cmsStream(InputStream message)
+      throws IOException, SmimeOperationException {
+    HeaderBlock headers = HeaderBlock.read(message);
+    String typeValue = headers.value("Content-Type")
+        .orElseThrow(() -> new SmimeOperationException("not an S/MIME message: no Content-Type"));
+    ContentType type = parse(typeValue);
+    if (!TYPES.contains(type.getBaseType().toLowerCase(Locale.ROOT))) {
+      throw new SmimeOperationException("not an encrypted S/MIME message: " + type.getBaseType());
+    }
+    String smimeType = type.getParameter("smime-type");
+    if (smimeType != null && !SMIME_TYPES.contains(smimeType.toLowerCase(Locale.ROOT))) {
+      throw new SmimeOperationException("not an encrypted S/MIME message: smime-type="
+          + smimeType);
+    }
+    String encoding = headers.value("Content-Transfer-Encoding").orElse("7bit")
+        .toLowerCase(Locale.ROOT);
+    return switch (encoding) {
+      case "base64" -> Base64.getMimeDecoder().wrap(message);
+      case "binary", "8bit", "7bit" -> message;
+      default -> throw new SmimeOperationException("unsupported transfer encoding " + encoding);
+    };
+  }
+
+  /** Decrypts {@code message} with {@code decryptor}, writing the inner entity to {@code out}. */
+  public static void decrypt(InputStream message, CmsDecryptor decryptor, OutputStream out)
+      throws IOException, SmimeOperationException {
+    decryptor.decrypt(cmsStream(message), out);
+  }
+
+  private static ContentType parse(String value) throws SmimeOperationException {
+    try {
+      return new ContentType(value);
+    } catch (ParseException e) {
+      throw new SmimeOperationException("malformed Content-Type: " + value, e);
+    }
+  }
+}

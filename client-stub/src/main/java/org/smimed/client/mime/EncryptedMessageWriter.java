@@ -1,0 +1,119 @@
+package org.smimed.client.mime;
+
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.Provider;
+import java.security.SecureRandom;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.util.List;
+import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
+import org.bouncycastle.cms.CMSAlgorithm;
+import org.bouncycastle.cms.CMSAuthEnvelopedDataGenerator;
+import org.bouncycastle.cms.CMSEnvelopedDataGenerator;
+import org.bouncycastle.cms.CMSException;
+import org.bouncycastle.cms.CMSProcessableByteArray;
+import org.bouncycastle.cms.RecipientInfoGenerator;
+import org.bouncycastle.cms.jcajce.JceCMSContentEncryptorBuilder;
+import org.bouncycastle.cms.jcajce.JceKeyAgreeRecipientInfoGenerator;
+import org.bouncycastle.cms.jcajce.JceKeyTransRecipientInfoGenerator;
+import org.bouncycastle.operator.OutputAEADEncryptor;
+import org.bouncycastle.operator.OutputEncryptor;
+
+/**
+ * Encrypts a MIME entity to recipients' certificates, locally (public keys only).
+ *
+ * <p>Guarantees: RSA recipients get key transport with PKCS#1 v1.5; EC recipients get
+ * ephemeral-static ECDH with the SHA-256 X9.63 KDF and AES-256 key wrap (RFC 5753), with a fresh
+ * ephemeral key on the recipient's own curve; each recipient can decrypt independently. The
+ * outer (non-Content) fields of the input stay readable on the outer message.
+ */
+public final class EncryptedMessageWriter {
+  private final Provider provider;
+  private final SecureRandom random;
+
+  /** @param provider a Bouncy Castle provider instance, used explicitly (never registered) */
+  public EncryptedMessageWriter(Provider provider, SecureRandom random) {
+    this.provider = provider;
+    this.random = random;
+  }
+
+  /** Returns the whole application/pkcs7-mime message. */
+  public byte[] encrypt(MimeInput input, List<X509Certificate> recipients, ContentCipher cipher,
+      RecipientIdType idType) throws SmimeOperationException {
+    if (recipients.isEmpty()) {
+      throw new SmimeOperationException("at least one recipient is required");
+    }
+    byte[] cms = encryptEntity(input.entity(), recipients, cipher, idType);
+    return Pkcs7Mime.write(input, cipher.smimeType(), cms);
+  }
+
+  /** Returns the DER/BER ContentInfo (EnvelopedData or AuthEnvelopedData) of {@code entity}. */
+  public byte[] encryptEntity(byte[] entity, List<X509Certificate> recipients,
+      ContentCipher cipher, RecipientIdType idType) throws SmimeOperationException {
+    try {
+      OutputEncryptor encryptor = new JceCMSContentEncryptorBuilder(cipher.oid())
+          .setProvider(provider).setSecureRandom(random).build();
+      if (cipher.authenticated()) {
+        CMSAuthEnvelopedDataGenerator gen = new CMSAuthEnvelopedDataGenerator();
+        for (X509Certificate r : recipients) {
+          gen.addRecipientInfoGenerator(recipientInfo(r, idType));
+        }
+        return gen.generate(new CMSProcessableByteArray(entity), (OutputAEADEncryptor) encryptor)
+            .getEncoded();
+      }
+      CMSEnvelopedDataGenerator gen = new CMSEnvelopedDataGenerator();
+      for (X509Certificate r : recipients) {
+        gen.addRecipientInfoGenerator(recipientInfo(r, idType));
+      }
+      return gen.generate(new CMSProcessableByteArray(entity), encryptor).getEncoded();
+    } catch (CMSException | IOException | GeneralSecurityException e) {
+      throw new SmimeOperationException("encryption failed: " + e.getMessage(), e);
+    }
+  }
+
+  private RecipientInfoGenerator recipientInfo(X509Certificate cert, RecipientIdType idType)
+      throws GeneralSecurityException, SmimeOperationException {
+    if (cert.getPublicKey() instanceof RSAPublicKey) {
+      var gen = idType == RecipientIdType.SUBJECT_KEY_ID
+          ? new JceKeyTransRecipientInfoGenerator(ski(cert), cert.getPublicKey())
+          : new JceKeyTransRecipientInfoGenerator(cert);
+      return gen.setProvider(provider);
+    }
+    if (cert.getPublicKey() instanceof ECPublicKey ec) {
+      KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC", provider);
+      kpg.initialize(ec.getParams(), random);
+      KeyPair ephemeral = kpg.generateKeyPair();
+      var gen = new JceKeyAgreeRecipientInfoGenerator(CMSAlgorithm.ECDH_SHA256KDF,
+          ephemeral.getPrivate(), ephemeral.getPublic(), CMSAlgorithm.AES256_WRAP)
+          .setProvider(provider).setSecureRandom(random);
+      if (idType == RecipientIdType.SUBJECT_KEY_ID) {
+        gen.addRecipient(ski(cert), cert.getPublicKey());
+      } else {
+        gen.addRecipient(cert);
+      }
+      return gen;
+    }
+    throw new SmimeOperationException("unsupported recipient key type "
+        + cert.getPublicKey().getAlgorithm() + " for " + cert.getSubjectX500Principal());
+  }
+
+  private static byte[] ski(X509Certificate cert) throws SmimeOperationException {
+    try {
+      var ski = SubjectKeyIdentifier.fromExtensions(
+          new JcaX509CertificateHolder(cert).getExtensions());
+      if (ski == null) {
+        throw new SmimeOperationException("recipient certificate has no subjectKeyIdentifier: "
+            + cert.getSubjectX500Principal());
+      }
+      return ski.getKeyIdentifier();
+    } catch (CertificateEncodingException e) {
+      throw new SmimeOperationException("cannot read recipient certificate", e);
+    }
+  }
+}

@@ -1,0 +1,105 @@
+package org.smimed.client.mime;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The header section of a message or entity, parsed without touching the body.
+ *
+ * <p>Guarantee: LF-only and CRLF input parse alike; fields are kept in order and in their
+ * original spelling (see {@link Header}); the body offset points just past the blank line.
+ *
+ * @param headers the fields in order
+ * @param bodyOffset index of the first body byte in the parsed input
+ */
+public record HeaderBlock(List<Header> headers, int bodyOffset) {
+  /** Limit for a header section read from a stream, so a hostile input cannot exhaust memory. */
+  static final int MAX_HEADER_BYTES = 256 * 1024;
+  private static final Pattern FIELD_START = Pattern.compile("^[!-9;-~]+:");
+
+  public HeaderBlock {
+    headers = List.copyOf(headers);
+  }
+
+  /** Parses the header section at the start of {@code input}; no headers if it has none. */
+  public static HeaderBlock parse(byte[] input) {
+    String text = new String(input, StandardCharsets.ISO_8859_1);
+    List<Header> headers = new ArrayList<>();
+    int pos = 0;
+    StringBuilder current = null;
+    while (pos < text.length()) {
+      int eol = text.indexOf('\n', pos);
+      int next = eol < 0 ? text.length() : eol + 1;
+      String line = stripEol(text.substring(pos, next));
+      boolean continuation = !line.isEmpty() && (line.charAt(0) == ' ' || line.charAt(0) == '\t');
+      if (continuation && current != null) {
+        current.append(line).append("\r\n");
+      } else if (FIELD_START.matcher(line).find()) {
+        add(headers, current);
+        current = new StringBuilder(line).append("\r\n");
+      } else {
+        add(headers, current);
+        // A blank line ends the headers; anything else means the input has no header section.
+        return line.isEmpty() ? new HeaderBlock(headers, next) : new HeaderBlock(List.of(), 0);
+      }
+      pos = next;
+    }
+    add(headers, current);
+    return new HeaderBlock(headers, text.length());
+  }
+
+  /**
+   * Reads the header section and the blank line from a stream, leaving the stream at the
+   * first body byte.
+   */
+  public static HeaderBlock read(InputStream in) throws IOException {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    int prev = -1;
+    int lineLength = 0;
+    int b;
+    while ((b = in.read()) >= 0) {
+      buf.write(b);
+      if (b == '\n') {
+        if (lineLength == 0 || (lineLength == 1 && prev == '\r')) {
+          break;
+        }
+        lineLength = 0;
+      } else {
+        lineLength++;
+      }
+      prev = b;
+      if (buf.size() > MAX_HEADER_BYTES) {
+        throw new IOException("header section longer than " + MAX_HEADER_BYTES + " bytes");
+      }
+    }
+    return parse(buf.toByteArray());
+  }
+
+  public Optional<Header> first(String name) {
+    return headers.stream().filter(h -> h.is(name)).findFirst();
+  }
+
+  public Optional<String> value(String name) {
+    return first(name).map(Header::value);
+  }
+
+  private static void add(List<Header> headers, StringBuilder field) {
+    if (field != null) {
+      String raw = field.toString();
+      headers.add(new Header(raw.substring(0, raw.indexOf(':')).strip(), raw));
+    }
+  }
+
+  private static String stripEol(String line) {
+    if (line.endsWith("\r\n")) {
+      return line.substring(0, line.length() - 2);
+    }
+    return line.endsWith("\n") ? line.substring(0, line.length() - 1) : line;
+  }
+}

@@ -1,0 +1,139 @@
+package org.smimed.client.mime;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * A message or bare MIME entity split into what gets protected and what stays outside.
+ *
+ * <p>Guarantees: the inner entity is the Content-* fields plus the body, with CRLF line ends
+ * (RFC 8551 section 3.1.1); every other field (From, To, Subject, Date, Message-ID, ...) is kept
+ * unchanged, in order, for the outer message, except MIME-Version, which the writers add
+ * themselves. An entity without Content-Type is declared text/plain; charset=us-ascii, which is
+ * what MIME assumes anyway, so receivers cannot guess differently.
+ */
+public final class MimeInput {
+  private static final Header DEFAULT_TYPE =
+      Header.of("Content-Type", "text/plain; charset=us-ascii");
+
+  private final List<Header> outer;
+  private final List<Header> content;
+  private final byte[] body;
+
+  private MimeInput(List<Header> outer, List<Header> content, byte[] body) {
+    this.outer = outer;
+    this.content = content;
+    this.body = body;
+  }
+
+  /** Splits a whole RFC 5322 message or a bare entity; LF-only input is accepted. */
+  public static MimeInput parse(byte[] message) {
+    HeaderBlock block = HeaderBlock.parse(message);
+    List<Header> outer = block.headers().stream()
+        .filter(h -> !h.isContent() && !h.is("MIME-Version")).toList();
+    List<Header> content = block.headers().stream().filter(Header::isContent).toList();
+    if (content.stream().noneMatch(h -> h.is("Content-Type"))) {
+      content = concat(List.of(DEFAULT_TYPE), content);
+    }
+    return new MimeInput(outer, content,
+        Arrays.copyOfRange(message, block.bodyOffset(), message.length));
+  }
+
+  /** The fields that stay on the outer message. */
+  public List<Header> outerHeaders() {
+    return outer;
+  }
+
+  /** The first From field's value, if any. */
+  public Optional<String> from() {
+    return outer.stream().filter(h -> h.is("From")).findFirst().map(Header::value);
+  }
+
+  /**
+   * The canonical inner entity, for encryption: headers and CRLF body. A body declared
+   * {@code binary} is kept byte for byte, since line ends in binary data are not line ends.
+   */
+  public byte[] entity() {
+    return join(content, transferEncoding().equals("binary") ? body : Crlf.canonicalize(body));
+  }
+
+  /**
+   * The canonical inner entity, for signing. A single-part body that is not 7-bit safe (8-bit
+   * bytes, NUL, lines over 998 octets) under an identity transfer encoding is re-encoded as
+   * base64, because a mail relay may legally convert 8-bit data and so break a detached
+   * signature (RFC 8551 section 3.1.3). Multipart bodies are signed as they are.
+   */
+  public byte[] sevenBitEntity() {
+    boolean identityEncoding = List.of("", "7bit", "8bit", "binary").contains(transferEncoding());
+    if (!identityEncoding || isComposite() || isSevenBitSafe(body)) {
+      return entity();
+    }
+    byte[] decoded = isText() && !transferEncoding().equals("binary")
+        ? Crlf.canonicalize(body) : body;
+    List<Header> headers = concat(
+        content.stream().filter(h -> !h.is("Content-Transfer-Encoding")).toList(),
+        List.of(Header.of("Content-Transfer-Encoding", "base64")));
+    return join(headers, base64Lines(decoded));
+  }
+
+  /** Base64 in 76-character lines, each ending in CRLF (RFC 2045 section 6.8). */
+  public static byte[] base64Lines(byte[] data) {
+    byte[] encoded = Base64.getMimeEncoder(76, new byte[] {'\r', '\n'}).encode(data);
+    byte[] out = Arrays.copyOf(encoded, encoded.length + 2);
+    out[encoded.length] = '\r';
+    out[encoded.length + 1] = '\n';
+    return encoded.length == 0 ? new byte[0] : out;
+  }
+
+  /** Writes fields followed by the blank line and the body. */
+  static byte[] join(List<Header> headers, byte[] body) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(body.length + 512);
+    for (Header h : headers) {
+      out.writeBytes(h.raw().getBytes(StandardCharsets.ISO_8859_1));
+    }
+    out.writeBytes(new byte[] {'\r', '\n'});
+    out.writeBytes(body);
+    return out.toByteArray();
+  }
+
+  private String contentType() {
+    return content.stream().filter(h -> h.is("Content-Type")).findFirst()
+        .map(Header::value).orElse("").toLowerCase(Locale.ROOT);
+  }
+
+  private String transferEncoding() {
+    return content.stream().filter(h -> h.is("Content-Transfer-Encoding")).findFirst()
+        .map(Header::value).orElse("").toLowerCase(Locale.ROOT);
+  }
+
+  private boolean isComposite() {
+    return contentType().startsWith("multipart/") || contentType().startsWith("message/");
+  }
+
+  private boolean isText() {
+    return contentType().startsWith("text/");
+  }
+
+  private static boolean isSevenBitSafe(byte[] data) {
+    int lineLength = 0;
+    for (byte b : data) {
+      if (b < 0 || b == 0) {
+        return false;
+      }
+      lineLength = b == '\n' ? 0 : lineLength + 1;
+      if (lineLength > 998) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static List<Header> concat(List<Header> a, List<Header> b) {
+    return java.util.stream.Stream.concat(a.stream(), b.stream()).toList();
+  }
+}

@@ -1,0 +1,115 @@
+package org.smimed.client.mime;
+
+import jakarta.mail.internet.ContentType;
+import jakarta.mail.internet.ParseException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * A signed S/MIME message taken apart: the signed content, the CMS and the From field.
+ *
+ * <p>Guarantee: for multipart/signed, {@link #content()} is exactly the bytes between the first
+ * boundary line and the CRLF before the next delimiter, after the whole message was
+ * canonicalised to CRLF line ends; that is what RFC 8551 senders hash.
+ *
+ * @param content the signed entity, or null when it is encapsulated in {@code cms}
+ * @param cms DER/BER ContentInfo of type SignedData
+ * @param from the outer From field, if any
+ */
+public record SignedMessage(byte[] content, byte[] cms, Optional<String> from) {
+
+  /** Parses multipart/signed or application/pkcs7-mime; smime-type=signed-data. */
+  public static SignedMessage parse(byte[] message) throws SmimeOperationException {
+    byte[] canonical = Crlf.canonicalize(message);
+    HeaderBlock headers = HeaderBlock.parse(canonical);
+    ContentType type = contentType(headers);
+    byte[] body = Arrays.copyOfRange(canonical, headers.bodyOffset(), canonical.length);
+    Optional<String> from = headers.value("From");
+    String base = type.getBaseType().toLowerCase(Locale.ROOT);
+    if (base.equals("multipart/signed")) {
+      return multipart(type, body, from);
+    }
+    if (base.equals("application/pkcs7-mime") || base.equals("application/x-pkcs7-mime")) {
+      String smimeType = type.getParameter("smime-type");
+      if (smimeType != null && !smimeType.equalsIgnoreCase("signed-data")) {
+        throw new SmimeOperationException("not a signed message: smime-type=" + smimeType);
+      }
+      return new SignedMessage(null, decodeBody(headers, body), from);
+    }
+    throw new SmimeOperationException("not a signed S/MIME message: " + type.getBaseType());
+  }
+
+  private static SignedMessage multipart(ContentType type, byte[] body, Optional<String> from)
+      throws SmimeOperationException {
+    String boundary = type.getParameter("boundary");
+    if (boundary == null || boundary.isEmpty()) {
+      throw new SmimeOperationException("multipart/signed without boundary");
+    }
+    String text = new String(body, StandardCharsets.ISO_8859_1);
+    String delimiter = "\r\n--" + boundary;
+    // Searching from a virtual CRLF lets a delimiter on the very first body line match.
+    String padded = "\r\n" + text;
+    int first = padded.indexOf(delimiter);
+    if (first < 0) {
+      throw new SmimeOperationException("multipart/signed: boundary not found");
+    }
+    int part1Start = lineEnd(padded, first + delimiter.length());
+    int part1End = padded.indexOf(delimiter, part1Start - 2);
+    if (part1End < 0) {
+      throw new SmimeOperationException("multipart/signed: second part missing");
+    }
+    int part2Start = lineEnd(padded, part1End + delimiter.length());
+    int part2End = padded.indexOf(delimiter, part2Start - 2);
+    if (part2End < 0) {
+      throw new SmimeOperationException("multipart/signed: closing boundary missing");
+    }
+    byte[] all = padded.getBytes(StandardCharsets.ISO_8859_1);
+    byte[] content = Arrays.copyOfRange(all, part1Start, Math.max(part1Start, part1End));
+    byte[] sigPart = Arrays.copyOfRange(all, part2Start, part2End);
+    HeaderBlock sigHeaders = HeaderBlock.parse(sigPart);
+    ContentType sigType = contentType(sigHeaders);
+    String sigBase = sigType.getBaseType().toLowerCase(Locale.ROOT);
+    if (!sigBase.equals("application/pkcs7-signature")
+        && !sigBase.equals("application/x-pkcs7-signature")) {
+      throw new SmimeOperationException("multipart/signed: second part is " + sigBase);
+    }
+    byte[] sigBody = Arrays.copyOfRange(sigPart, sigHeaders.bodyOffset(), sigPart.length);
+    return new SignedMessage(content, decodeBody(sigHeaders, sigBody), from);
+  }
+
+  /** Index just past the CRLF ending the line that contains {@code from}. */
+  private static int lineEnd(String text, int from) throws SmimeOperationException {
+    int eol = text.indexOf("\r\n", from);
+    if (eol < 0) {
+      throw new SmimeOperationException("multipart/signed: truncated");
+    }
+    return eol + 2;
+  }
+
+  private static byte[] decodeBody(HeaderBlock headers, byte[] body)
+      throws SmimeOperationException {
+    String encoding = headers.value("Content-Transfer-Encoding").orElse("7bit")
+        .toLowerCase(Locale.ROOT);
+    try {
+      return switch (encoding) {
+        case "base64" -> Base64.getMimeDecoder().decode(body);
+        case "binary", "8bit", "7bit" -> body;
+        default -> throw new SmimeOperationException("unsupported transfer encoding " + encoding);
+      };
+    } catch (IllegalArgumentException e) {
+      throw new SmimeOperationException("malformed base64 signature", e);
+    }
+  }
+
+  private static ContentType contentType(HeaderBlock headers) throws SmimeOperationException {
+    String value = headers.value("Content-Type").orElse("text/plain");
+    try {
+      return new ContentType(value);
+    } catch (ParseException e) {
+      throw new SmimeOperationException("malformed Content-Type: " + value, e);
+    }
+  }
+}

@@ -1,0 +1,156 @@
+package org.smimed.client.mime;
+
+import java.security.Provider;
+import java.security.cert.CertificateException;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.bouncycastle.asn1.cms.Attribute;
+import org.bouncycastle.asn1.cms.CMSAttributes;
+import org.bouncycastle.asn1.cms.Time;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cms.CMSException;
+import org.bouncycastle.cms.CMSProcessableByteArray;
+import org.bouncycastle.cms.CMSSignedData;
+import org.bouncycastle.cms.SignerInformation;
+import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.smimed.client.HashAlgorithm;
+
+/**
+ * Verifies signed S/MIME messages locally against configured trust anchors.
+ *
+ * <p>Guarantees: a {@link Verification} is returned only when the message has at least one
+ * signer, every signature matches the content, and the first signer's certificate is valid for
+ * S/MIME and chains to a trust anchor at the clock's current time (PKIX, revocation off; see
+ * {@link SignerCertificates}); otherwise one {@link SmimeOperationException} names the reason.
+ */
+public final class SignedMessageVerifier {
+  private final Provider provider;
+  private final Set<TrustAnchor> anchors;
+  private final SenderCheck senderCheck;
+  private final Clock clock;
+
+  /** @param provider a Bouncy Castle provider instance, used explicitly (never registered) */
+  public SignedMessageVerifier(Provider provider, List<X509Certificate> trustAnchors,
+      SenderCheck senderCheck, Clock clock) {
+    if (trustAnchors.isEmpty()) {
+      throw new IllegalArgumentException("at least one trust anchor is required");
+    }
+    this.provider = provider;
+    this.anchors = trustAnchors.stream().map(c -> new TrustAnchor(c, null))
+        .collect(Collectors.toUnmodifiableSet());
+    this.senderCheck = senderCheck;
+    this.clock = clock;
+  }
+
+  public Verification verify(byte[] message) throws SmimeOperationException {
+    SignedMessage parsed = SignedMessage.parse(message);
+    try {
+      CMSSignedData sd = parsed.content() == null
+          ? new CMSSignedData(parsed.cms())
+          : new CMSSignedData(new CMSProcessableByteArray(parsed.content()), parsed.cms());
+      if (sd.getSignedContent() == null) {
+        throw new SmimeOperationException("signed-data without content");
+      }
+      List<X509Certificate> certs = certificates(sd.getCertificates().getMatches(null));
+      List<SignerInformation> signers = new ArrayList<>(sd.getSignerInfos().getSigners());
+      if (signers.isEmpty()) {
+        throw new SmimeOperationException("message has no signer");
+      }
+      X509Certificate first = null;
+      for (SignerInformation signer : signers) {
+        X509Certificate cert = verifySignature(sd, signer);
+        first = first == null ? cert : first;
+      }
+      SignerCertificates.checkUsage(first);
+      SignerCertificates.validatePath(first, certs, anchors, clock.instant());
+      List<String> emails = SignerCertificates.emails(first);
+      List<String> warnings = checkSender(parsed, emails);
+      byte[] content = parsed.content() != null
+          ? parsed.content() : (byte[]) sd.getSignedContent().getContent();
+      return new Verification(content, SignerCertificates.subject(first), emails,
+          signingTime(signers.get(0)), digestName(signers.get(0)), warnings);
+    } catch (CMSException e) {
+      throw new SmimeOperationException("malformed signature (" + e.getMessage() + ")", e);
+    }
+  }
+
+  private X509Certificate verifySignature(CMSSignedData sd, SignerInformation signer)
+      throws SmimeOperationException, CMSException {
+    @SuppressWarnings("unchecked")
+    Collection<X509CertificateHolder> matches = sd.getCertificates().getMatches(signer.getSID());
+    if (matches.isEmpty()) {
+      throw new SmimeOperationException("signer certificate is not in the message");
+    }
+    try {
+      X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
+          matches.iterator().next());
+      boolean ok = signer.verify(new JcaSimpleSignerInfoVerifierBuilder()
+          .setProvider(provider).build(cert));
+      if (!ok) {
+        throw new SmimeOperationException("signature does not match the content");
+      }
+      return cert;
+    } catch (CMSException e) {
+      // BC reports a wrong messageDigest as an exception rather than false.
+      throw new SmimeOperationException("signature does not match the content", e);
+    } catch (CertificateException | OperatorCreationException e) {
+      throw new SmimeOperationException("cannot use signer certificate", e);
+    }
+  }
+
+  private List<String> checkSender(SignedMessage parsed, List<String> emails)
+      throws SmimeOperationException {
+    if (senderCheck == SenderCheck.OFF || parsed.from().isEmpty() || emails.isEmpty()) {
+      return List.of();
+    }
+    List<String> from = SignerCertificates.fromAddresses(parsed.from().get());
+    if (from.stream().anyMatch(emails::contains)) {
+      return List.of();
+    }
+    String reason = "From " + String.join(", ", from) + " is not the signer's address "
+        + String.join(", ", emails);
+    if (senderCheck == SenderCheck.STRICT) {
+      throw new SmimeOperationException(reason);
+    }
+    return List.of(reason);
+  }
+
+  private static List<X509Certificate> certificates(Collection<X509CertificateHolder> holders)
+      throws SmimeOperationException {
+    List<X509Certificate> certs = new ArrayList<>();
+    try {
+      for (X509CertificateHolder h : holders) {
+        certs.add(new JcaX509CertificateConverter().getCertificate(h));
+      }
+    } catch (CertificateException e) {
+      throw new SmimeOperationException("malformed certificate in the message", e);
+    }
+    return certs;
+  }
+
+  private static Optional<Instant> signingTime(SignerInformation signer) {
+    if (signer.getSignedAttributes() == null) {
+      return Optional.empty();
+    }
+    Attribute attr = signer.getSignedAttributes().get(CMSAttributes.signingTime);
+    if (attr == null || attr.getAttrValues().size() == 0) {
+      return Optional.empty();
+    }
+    return Optional.of(Time.getInstance(attr.getAttrValues().getObjectAt(0)).getDate().toInstant());
+  }
+
+  private static String digestName(SignerInformation signer) {
+    HashAlgorithm h = HashAlgorithm.fromOid(signer.getDigestAlgOID());
+    return h == null ? signer.getDigestAlgOID() : h.micalg();
+  }
+}

@@ -1,0 +1,117 @@
+package org.smimed.client.mime;
+
+import jakarta.mail.internet.AddressException;
+import jakarta.mail.internet.InternetAddress;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertPathBuilder;
+import java.security.cert.CertStore;
+import java.security.cert.CollectionCertStoreParameters;
+import java.security.cert.PKIXBuilderParameters;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509CertSelector;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Date;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+import javax.security.auth.x500.X500Principal;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
+
+/**
+ * Checks on a signer certificate: chain to a trust anchor, S/MIME usage, e-mail addresses.
+ *
+ * <p>Guarantee: {@link #validatePath} succeeds only when PKIX path building (JDK provider,
+ * certificates from the message as intermediates) reaches one of the trust anchors at the
+ * given time. Revocation checking is off: there is no CRL or OCSP access here, and a silent
+ * soft-fail would suggest a check that did not happen.
+ */
+final class SignerCertificates {
+  private static final String EMAIL_PROTECTION = "1.3.6.1.5.5.7.3.4";
+  private static final String ANY_EKU = "2.5.29.37.0";
+
+  private SignerCertificates() {}
+
+  static void validatePath(X509Certificate signer, Collection<X509Certificate> intermediates,
+      Set<TrustAnchor> anchors, Instant at) throws SmimeOperationException {
+    try {
+      X509CertSelector target = new X509CertSelector();
+      target.setCertificate(signer);
+      PKIXBuilderParameters params = new PKIXBuilderParameters(anchors, target);
+      List<X509Certificate> pool = new ArrayList<>(intermediates);
+      pool.add(signer);
+      params.addCertStore(CertStore.getInstance("Collection",
+          new CollectionCertStoreParameters(pool)));
+      params.setRevocationEnabled(false);
+      params.setDate(Date.from(at));
+      CertPathBuilder.getInstance("PKIX").build(params);
+    } catch (GeneralSecurityException e) {
+      throw new SmimeOperationException("signer certificate not trusted ("
+          + oneLine(e.getMessage()) + ")", e);
+    }
+  }
+
+  /** RFC 8550 section 4.4: if present, key usage and EKU must allow S/MIME signing. */
+  static void checkUsage(X509Certificate signer) throws SmimeOperationException {
+    boolean[] ku = signer.getKeyUsage();
+    if (ku != null && !ku[0] && !ku[1]) {
+      throw new SmimeOperationException("signer certificate key usage does not allow signing");
+    }
+    try {
+      List<String> eku = signer.getExtendedKeyUsage();
+      if (eku != null && !eku.contains(EMAIL_PROTECTION) && !eku.contains(ANY_EKU)) {
+        throw new SmimeOperationException("signer certificate is not for e-mail protection");
+      }
+    } catch (java.security.cert.CertificateParsingException e) {
+      throw new SmimeOperationException("signer certificate has a malformed EKU", e);
+    }
+  }
+
+  /** rfc822Name entries of the SAN, then emailAddress attributes of the subject; lower case. */
+  static List<String> emails(X509Certificate cert) {
+    List<String> emails = new ArrayList<>();
+    try {
+      var sans = cert.getSubjectAlternativeNames();
+      if (sans != null) {
+        for (List<?> san : sans) {
+          if (((Integer) san.get(0)) == 1) {
+            emails.add(((String) san.get(1)).toLowerCase(Locale.ROOT));
+          }
+        }
+      }
+    } catch (java.security.cert.CertificateParsingException e) {
+      // A malformed SAN gives no addresses; the From check then reports a mismatch.
+    }
+    X500Name subject = X500Name.getInstance(cert.getSubjectX500Principal().getEncoded());
+    for (RDN rdn : subject.getRDNs(BCStyle.EmailAddress)) {
+      emails.add(IETFUtils.valueToString(rdn.getFirst().getValue()).toLowerCase(Locale.ROOT));
+    }
+    return emails.stream().distinct().toList();
+  }
+
+  /** The addr-specs of a From field value, lower case; empty when it does not parse. */
+  static List<String> fromAddresses(String from) {
+    try {
+      return List.of(InternetAddress.parseHeader(from, false)).stream()
+          .map(a -> a.getAddress().toLowerCase(Locale.ROOT)).collect(Collectors.toList());
+    } catch (AddressException e) {
+      return List.of();
+    }
+  }
+
+  static String subject(X509Certificate cert) {
+    // RFC 2253 would print emailAddress as a hex OID; name it so people can read it.
+    return cert.getSubjectX500Principal().getName(X500Principal.RFC2253,
+        java.util.Map.of("1.2.840.113549.1.9.1", "EMAILADDRESS"));
+  }
+
+  private static String oneLine(String s) {
+    return s == null ? "no reason given" : s.replaceAll("\\s+", " ").strip();
+  }
+}

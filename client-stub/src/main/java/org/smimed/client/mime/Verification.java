@@ -1,0 +1,32 @@
+package org.smimed.client.mime;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A successfully verified signed message.
+ *
+ * <p>Guarantee: exists only when every signature verified and the first signer's certificate
+ * chained to a trust anchor.
+ *
+ * @param content the signed entity (for multipart/signed, byte for byte as signed)
+ * @param signerSubject the signer certificate's subject (RFC 2253)
+ * @param signerEmails the e-mail addresses in the signer certificate
+ * @param signingTime the signed signingTime attribute, if present
+ * @param digestAlgorithm the signer's digest, e.g. "sha-256" (or its OID when unknown here)
+ * @param warnings non-fatal findings, e.g. a From mismatch under {@link SenderCheck#WARN}
+ */
+public record Verification(
+    byte[] content,
+    String signerSubject,
+    List<String> signerEmails,
+    Optional<Instant> signingTime,
+    String digestAlgorithm,
+    List<String> warnings) {
+
+  /** The first e-mail address of the signer, or "" when the certificate has none. */
+  public String signerEmail() {
+    return signerEmails.isEmpty() ? "" : signerEmails.get(0);
+  }
+}

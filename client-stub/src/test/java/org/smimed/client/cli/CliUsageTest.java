@@ -1,0 +1,85 @@
+package org.smimed.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+import org.smimed.client.CliRunner;
+
+class CliUsageTest {
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sign", "encrypt", "decrypt", "verify"})
+  void help_forEachSubcommand_exitsZeroAndPrintsUsage(String command) {
+    var run = CliRunner.run(new byte[0], command, "--help");
+
+    assertThat(run.exit()).isZero();
+    assertThat(run.stdoutText()).contains("Usage: smime " + command).contains("--in=FILE");
+  }
+
+  @Test
+  void version_printsVersion() {
+    var run = CliRunner.run(new byte[0], "--version");
+
+    assertThat(run.exit()).isZero();
+    assertThat(run.stdoutText()).startsWith("smime ");
+  }
+
+  @Test
+  void sign_withoutIdentity_isUsageErrorOnOneLine() {
+    var run = CliRunner.run(new byte[0], "sign", "--plaintext");
+
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.stderr()).startsWith("smime: Missing required option: '--identity=IDENTITY'")
+        .hasLineCount(1);
+  }
+
+  @Test
+  void unknownOption_isUsageError() {
+    var run = CliRunner.run(new byte[0], "encrypt", "--bogus");
+
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.stderr()).startsWith("smime: ").hasLineCount(1);
+  }
+
+  @Test
+  void noSubcommand_isUsageError() {
+    assertThat(CliRunner.run(new byte[0]).exit()).isEqualTo(2);
+  }
+
+  @Test
+  void badCipher_isUsageError() {
+    var run = CliRunner.run(new byte[0], "encrypt", "--recipient", "x.pem", "--cipher", "des");
+
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.stderr()).contains("unknown cipher des").hasLineCount(1);
+  }
+
+  @Test
+  void verify_missingInputFile_failsWithOneLineReason() {
+    var run = CliRunner.run(new byte[0], "verify", "--in", "/nonexistent/msg.eml",
+        "--trust", "/nonexistent/ca.pem");
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.stderr()).startsWith("smime: cannot read certificates from /nonexistent/ca.pem")
+        .hasLineCount(1);
+  }
+
+  @Test
+  void decrypt_missingInputFile_failsWithOneLineReason() {
+    var run = CliRunner.run(new byte[0], "decrypt", "--plaintext", "--in", "/nonexistent/m.eml");
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.stderr())
+        .isEqualTo("smime: cannot read input /nonexistent/m.eml: no such file or not readable\n");
+  }
+
+  @Test
+  void sign_tlsWithoutCa_isUsageError() {
+    var run = CliRunner.run("x".getBytes(), java.util.Map.of(), "sign", "--identity", "a@b.c");
+
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.stderr()).contains("--ca (or SMIME_CA) is required").hasLineCount(1);
+  }
+}

@@ -1,0 +1,107 @@
+package org.smimed.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.smimed.client.CliRunner;
+import org.smimed.client.TestPki;
+
+class VerifyCommandTest {
+  private static final String CONTENT =
+      "Content-Type: text/plain\r\n\r\nPay 100 EUR to account 1234.\r\n";
+
+  @TempDir Path dir;
+  private TestPki pki;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    pki = TestPki.create(dir);
+    pki.issueEmail("alice", "alice@example.com", "rsa");
+    Files.writeString(dir.resolve("content.txt"), CONTENT);
+  }
+
+  private CliRunner.Run verify(Path message, String... extra) {
+    var args = new java.util.ArrayList<>(java.util.List.of("verify", "--in", message.toString(),
+        "--trust", pki.caCert.toString()));
+    args.addAll(java.util.List.of(extra));
+    return CliRunner.run(new byte[0], args.toArray(String[]::new));
+  }
+
+  private Path openSslSign(String... extra) throws Exception {
+    var args = new java.util.ArrayList<>(java.util.List.of("smime", "-sign", "-in", "content.txt",
+        "-signer", "alice.pem", "-inkey", "alice.key", "-from", "alice@example.com",
+        "-out", "signed.eml"));
+    args.addAll(java.util.List.of(extra));
+    pki.openssl(args.toArray(String[]::new));
+    return dir.resolve("signed.eml");
+  }
+
+  @Test
+  void verify_openSslSignedMessage_printsSignerAndWritesContent() throws Exception {
+    Path signed = openSslSign();
+    Path out = dir.resolve("verified.txt");
+
+    var run = verify(signed, "--out", out.toString());
+
+    assertThat(run.exit()).as(run.stderr()).isZero();
+    assertThat(run.stderr()).contains(
+        "Verified: signer alice@example.com (EMAILADDRESS=alice@example.com,CN=alice)")
+        .contains("digest sha-256");
+    assertThat(Files.readString(out)).isEqualTo(CONTENT);
+  }
+
+  @Test
+  void verify_openSslSignedDataMessage_verifies() throws Exception {
+    Path signed = openSslSign("-nodetach");
+
+    var run = verify(signed);
+
+    assertThat(run.exit()).as(run.stderr()).isZero();
+    assertThat(run.stderr()).contains("Verified: signer alice@example.com");
+  }
+
+  @Test
+  void verify_tamperedMessage_failsWithOneLine() throws Exception {
+    Path signed = openSslSign();
+    String text = Files.readString(signed, StandardCharsets.ISO_8859_1);
+    Files.writeString(signed, text.replace("100 EUR", "900 EUR"), StandardCharsets.ISO_8859_1);
+
+    var run = verify(signed);
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.stderr()).isEqualTo("smime: signature does not match the content\n");
+  }
+
+  @Test
+  void verify_untrustedSigner_fails() throws Exception {
+    Path signed = openSslSign();
+    TestPki other = TestPki.create(Files.createDirectory(dir.resolve("other")));
+
+    var run = CliRunner.run(new byte[0], "verify", "--in", signed.toString(),
+        "--trust", other.caCert.toString());
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.stderr()).startsWith("smime: signer certificate not trusted").hasLineCount(1);
+  }
+
+  @Test
+  void verify_fromNotSignerAddress_failsUnlessWarn() throws Exception {
+    Path signed = openSslSign();
+    String text = Files.readString(signed, StandardCharsets.ISO_8859_1);
+    Files.writeString(signed, text.replace("From: alice@example.com", "From: mallory@example.com"),
+        StandardCharsets.ISO_8859_1);
+
+    var strict = verify(signed);
+    var warn = verify(signed, "--sender-check", "warn");
+
+    assertThat(strict.exit()).isEqualTo(1);
+    assertThat(strict.stderr()).contains("mallory@example.com is not the signer's address");
+    assertThat(warn.exit()).isZero();
+    assertThat(warn.stderr()).contains("smime: warning: From mallory@example.com");
+  }
+}

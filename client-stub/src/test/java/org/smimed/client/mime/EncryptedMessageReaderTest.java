@@ -1,0 +1,75 @@
+package org.smimed.client.mime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.smimed.client.TestPki;
+
+class EncryptedMessageReaderTest {
+  @TempDir Path dir;
+  private TestPki pki;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    pki = TestPki.create(dir);
+    pki.issueEmail("alice", "alice@example.com", "rsa");
+    Files.writeString(dir.resolve("content.txt"), "Content-Type: text/plain\r\n\r\nhello\r\n");
+  }
+
+  @Test
+  void decrypt_openSslSmimeMessage_handsTheExactCmsDerToTheDecryptor() throws Exception {
+    pki.openssl("smime", "-encrypt", "-aes256", "-in", "content.txt", "-out", "enc.eml",
+        "-from", "billing@example.com", "-subject", "s", "alice.pem");
+    pki.openssl("cms", "-cmsout", "-in", "enc.eml", "-inform", "SMIME", "-outform", "DER",
+        "-out", "expected.der");
+    ByteArrayOutputStream seen = new ByteArrayOutputStream();
+
+    EncryptedMessageReader.decrypt(Files.newInputStream(dir.resolve("enc.eml")),
+        (cms, plaintext) -> {
+          cms.transferTo(seen);
+          plaintext.write("ok".getBytes());
+        }, new ByteArrayOutputStream());
+
+    assertThat(seen.toByteArray()).isEqualTo(Files.readAllBytes(dir.resolve("expected.der")));
+  }
+
+  @Test
+  void cmsStream_binaryTransferEncoding_passesBytesThrough() throws Exception {
+    byte[] der = {0x30, (byte) 0x80, 0x0d, 0x0a, 0x00, 0x00};
+    byte[] head = ("Content-Type: application/pkcs7-mime; smime-type=enveloped-data\n"
+        + "Content-Transfer-Encoding: binary\n\n").getBytes();
+    byte[] message = new byte[head.length + der.length];
+    System.arraycopy(head, 0, message, 0, head.length);
+    System.arraycopy(der, 0, message, head.length, der.length);
+
+    byte[] cms = EncryptedMessageReader.cmsStream(new ByteArrayInputStream(message))
+        .readAllBytes();
+
+    assertThat(cms).isEqualTo(der);
+  }
+
+  @Test
+  void cmsStream_signedMessage_isRejected() {
+    byte[] message = "Content-Type: application/pkcs7-mime; smime-type=signed-data\n\nAA==\n"
+        .getBytes();
+
+    assertThatThrownBy(() -> EncryptedMessageReader.cmsStream(new ByteArrayInputStream(message)))
+        .isInstanceOf(SmimeOperationException.class)
+        .hasMessage("not an encrypted S/MIME message: smime-type=signed-data");
+  }
+
+  @Test
+  void cmsStream_plainText_isRejected() {
+    byte[] message = "Subject: hi\n\nhello\n".getBytes();
+
+    assertThatThrownBy(() -> EncryptedMessageReader.cmsStream(new ByteArrayInputStream(message)))
+        .hasMessage("not an S/MIME message: no Content-Type");
+  }
+}

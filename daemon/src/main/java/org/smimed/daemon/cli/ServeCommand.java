@@ -1,0 +1,75 @@
+package org.smimed.daemon.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
+import org.smimed.daemon.Daemon;
+import org.smimed.daemon.config.ConfigException;
+import org.smimed.daemon.config.ConfigLoader;
+import org.smimed.daemon.config.DaemonConfig;
+import org.smimed.daemon.config.PinSource;
+import org.smimed.daemon.token.TokenException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code smimed serve}: logs in to the token and serves gRPC until stopped. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Run the daemon: log in to the token, read its keys, serve gRPC.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:stopped normally", "1:failed while running", "2:bad usage",
+            "3:invalid configuration", "4:token unusable (not found, PIN rejected, …)"})
+final class ServeCommand implements Callable<Integer> {
+    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
+            description = "YAML configuration file (see README, Configuration).")
+    Path config;
+
+    private final UnaryOperator<String> environment;
+    private final Clock clock;
+
+    ServeCommand(UnaryOperator<String> environment, Clock clock) {
+        this.environment = environment;
+        this.clock = clock;
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter err = new PrintWriter(System.err, true);
+        DaemonConfig loaded;
+        try {
+            loaded = new ConfigLoader().load(config);
+        } catch (ConfigException e) {
+            e.problems().forEach(p -> err.println("smimed: config: " + p));
+            return ExitCodes.CONFIG;
+        }
+        try (Daemon daemon = startOrReport(loaded, err)) {
+            if (daemon == null) {
+                return ExitCodes.TOKEN;
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    daemon.close();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "smimed-shutdown"));
+            err.println("smimed: serving " + daemon.identities() + " on port " + daemon.port());
+            daemon.awaitTermination();
+            return ExitCodes.OK;
+        }
+    }
+
+    private Daemon startOrReport(DaemonConfig loaded, PrintWriter err) {
+        try {
+            return Daemon.start(loaded, environment, clock);
+        } catch (TokenException | PinSource.PinUnavailableException e) {
+            err.println("smimed: token: " + e.getMessage());
+            return null;
+        } catch (java.io.IOException e) {
+            err.println("smimed: cannot start the gRPC server: " + e.getMessage());
+            return null;
+        }
+    }
+}

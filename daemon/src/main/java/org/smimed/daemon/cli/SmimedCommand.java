@@ -1,0 +1,50 @@
+package org.smimed.daemon.cli;
+
+import java.time.Clock;
+import java.util.function.UnaryOperator;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code smimed}: the daemon's command line; {@code serve} runs it. */
+@Command(name = "smimed", mixinStandardHelpOptions = true, version = "smimed 0.1.0",
+        description = "S/MIME signing and decryption daemon; private keys stay in a PKCS#11"
+                + " token.",
+        subcommands = {ServeCommand.class, CheckConfigCommand.class, ProvisionDemoCommand.class,
+            CommandLine.HelpCommand.class})
+public final class SmimedCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "a command is required, e.g. 'smimed serve --config smimed.yaml'");
+    }
+
+    /** Builds the command line with the given environment and clock. */
+    public static CommandLine commandLine(UnaryOperator<String> environment, Clock clock) {
+        return new CommandLine(new SmimedCommand(), new Factory(environment, clock));
+    }
+
+    /** Runs the command line and exits with its code. */
+    public static void main(String[] args) {
+        System.exit(commandLine(System::getenv, Clock.systemUTC()).execute(args));
+    }
+
+    /** Gives subcommands the process environment and clock, injected rather than global. */
+    record Factory(UnaryOperator<String> environment, Clock clock)
+            implements CommandLine.IFactory {
+        @Override
+        public <K> K create(Class<K> type) throws Exception {
+            if (type == ProvisionDemoCommand.class) {
+                return type.cast(new ProvisionDemoCommand(environment, clock));
+            }
+            if (type == ServeCommand.class) {
+                return type.cast(new ServeCommand(environment, clock));
+            }
+            return CommandLine.defaultFactory().create(type);
+        }
+    }
+}

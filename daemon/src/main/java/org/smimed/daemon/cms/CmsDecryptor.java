@@ -1,0 +1,129 @@
+package org.smimed.daemon.cms;
+
+import java.io.IOException;
+import java.security.Provider;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1Primitive;
+import org.bouncycastle.asn1.cms.ContentInfo;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
+import org.bouncycastle.cms.CMSAuthEnvelopedData;
+import org.bouncycastle.cms.CMSEnvelopedData;
+import org.bouncycastle.cms.CMSException;
+import org.bouncycastle.cms.KeyTransRecipientInformation;
+import org.bouncycastle.cms.RecipientInformation;
+import org.bouncycastle.cms.RecipientInformationStore;
+import org.smimed.daemon.keys.KeyVersion;
+import org.smimed.daemon.token.TokenException;
+
+/**
+ * Decrypts CMS EnvelopedData and AuthEnvelopedData (RFC 5652, RFC 5083) addressed to keys in
+ * the token.
+ *
+ * <p>Security guarantees: the private-key step runs in the token; every failure that involves
+ * the ciphertext or a key ends in {@link DecryptionFailedException} with one message; only the
+ * content-encryption algorithms in {@link ContentCipher} are accepted; an AuthEnvelopedData
+ * plaintext is returned only after its tag has verified.
+ */
+public final class CmsDecryptor {
+    private static final ASN1ObjectIdentifier RSA_ENCRYPTION = PKCSObjectIdentifiers.rsaEncryption;
+
+    private final TokenRecipients recipients;
+
+    /**
+     * @param tokenProvider the token's provider, which performs the RSA decryption
+     * @param contentProvider decrypts content (Bouncy Castle, not registered globally)
+     */
+    public CmsDecryptor(Provider tokenProvider, Provider contentProvider, SecureRandom random) {
+        Set<ASN1ObjectIdentifier> allowed = Arrays.stream(ContentCipher.values())
+                .map(ContentCipher::oid).collect(Collectors.toSet());
+        this.recipients = new TokenRecipients(new RsaKeyTransport(tokenProvider, random),
+                contentProvider, allowed);
+    }
+
+    /** Decrypts {@code message} with whichever of {@code candidates} it is addressed to. */
+    public DecryptedMessage decrypt(byte[] message, Collection<KeyVersion> candidates)
+            throws DecryptionFailedException, InvalidRequestException, TokenException {
+        Envelope envelope = parse(message);
+        ContentCipher cipher = ContentCipher.of(envelope.contentAlgorithm().getAlgorithm())
+                .orElseThrow(() -> new InvalidRequestException("content-encryption algorithm "
+                        + envelope.contentAlgorithm().getAlgorithm().getId()
+                        + " is not allowed (allowed: AES-128/192/256 in CBC or GCM mode)"));
+        if (cipher.authenticated() != envelope.authenticated()) {
+            throw new DecryptionFailedException(cipher + " in the wrong content type");
+        }
+        List<String> tried = new ArrayList<>();
+        for (RecipientInformation recipient : envelope.recipients().getRecipients()) {
+            if (!(recipient instanceof KeyTransRecipientInformation)
+                    || !RSA_ENCRYPTION.equals(keyTransportAlgorithm(recipient))) {
+                continue;
+            }
+            for (KeyVersion key : candidates) {
+                if (!recipient.getRID().match(holder(key))) {
+                    continue;
+                }
+                try {
+                    byte[] plaintext = recipient.getContent(
+                            recipients.forContent(key.privateKey(), cipher));
+                    return new DecryptedMessage(key, cipher, plaintext);
+                } catch (CMSException | RuntimeException e) {
+                    if (e instanceof RsaKeyTransport.TokenUnavailableSignal signal) {
+                        throw new TokenException(TokenException.Kind.UNAVAILABLE,
+                                "token failed to decrypt with " + key.id(), signal.getCause());
+                    }
+                    tried.add(key.id() + ": " + e.getClass().getSimpleName());
+                }
+            }
+        }
+        throw new DecryptionFailedException(tried.isEmpty()
+                ? "no recipient matches a key that may decrypt" : "failed with " + tried);
+    }
+
+    private static ASN1ObjectIdentifier keyTransportAlgorithm(RecipientInformation recipient) {
+        return new ASN1ObjectIdentifier(recipient.getKeyEncryptionAlgOID());
+    }
+
+    private static X509CertificateHolder holder(KeyVersion key) {
+        try {
+            return new JcaX509CertificateHolder(key.certificate());
+        } catch (java.security.cert.CertificateEncodingException e) {
+            throw new IllegalStateException("certificate of " + key.id(), e);
+        }
+    }
+
+    /** The parts of either envelope type that decryption needs. */
+    private record Envelope(RecipientInformationStore recipients,
+                            AlgorithmIdentifier contentAlgorithm, boolean authenticated) {}
+
+    private static Envelope parse(byte[] message) throws DecryptionFailedException {
+        try {
+            ContentInfo info = ContentInfo.getInstance(ASN1Primitive.fromByteArray(message));
+            if (info == null) {
+                throw new DecryptionFailedException("empty message");
+            }
+            ASN1ObjectIdentifier type = info.getContentType();
+            if (PKCSObjectIdentifiers.envelopedData.equals(type)) {
+                CMSEnvelopedData data = new CMSEnvelopedData(info);
+                return new Envelope(data.getRecipientInfos(), data.getContentEncryptionAlgorithm(),
+                        false);
+            }
+            if (PKCSObjectIdentifiers.id_ct_authEnvelopedData.equals(type)) {
+                CMSAuthEnvelopedData data = new CMSAuthEnvelopedData(info);
+                return new Envelope(data.getRecipientInfos(), new AlgorithmIdentifier(
+                        new ASN1ObjectIdentifier(data.getEncryptionAlgOID())), true);
+            }
+            throw new DecryptionFailedException("content type " + type + " is not an envelope");
+        } catch (IOException | CMSException | RuntimeException e) {
+            throw new DecryptionFailedException("malformed CMS: " + e.getClass().getSimpleName());
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package org.smimed.daemon.cms;
+
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+
+/** Hash functions for signatures and client-computed digests. */
+public enum DigestAlgorithm {
+    SHA256(NISTObjectIdentifiers.id_sha256, "SHA256", 32, "sha-256"),
+    SHA384(NISTObjectIdentifiers.id_sha384, "SHA384", 48, "sha-384"),
+    SHA512(NISTObjectIdentifiers.id_sha512, "SHA512", 64, "sha-512");
+
+    private final ASN1ObjectIdentifier oid;
+    private final String jcaPrefix;
+    private final int length;
+    private final String micalg;
+
+    DigestAlgorithm(ASN1ObjectIdentifier oid, String jcaPrefix, int length, String micalg) {
+        this.oid = oid;
+        this.jcaPrefix = jcaPrefix;
+        this.length = length;
+        this.micalg = micalg;
+    }
+
+    /** The AlgorithmIdentifier as CMS writes it (parameters absent, RFC 5754). */
+    public AlgorithmIdentifier identifier() {
+        return new AlgorithmIdentifier(oid);
+    }
+
+    /** Digest length in bytes. */
+    public int length() {
+        return length;
+    }
+
+    /** The multipart/signed micalg value (RFC 8551 section 3.5.3.2). */
+    public String micalg() {
+        return micalg;
+    }
+
+    /** The JCA signature algorithm name for this hash with {@code scheme}. */
+    String jcaSignatureName(SignatureScheme scheme) {
+        return jcaPrefix + "with" + scheme.jcaSuffix();
+    }
+}

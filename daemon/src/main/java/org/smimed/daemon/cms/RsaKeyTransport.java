@@ -1,0 +1,63 @@
+package org.smimed.daemon.cms;
+
+import java.security.GeneralSecurityException;
+import java.security.Key;
+import java.security.PrivateKey;
+import java.security.Provider;
+import java.security.SecureRandom;
+import javax.crypto.Cipher;
+import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.cms.CMSException;
+import org.smimed.daemon.token.TokenErrors;
+
+/**
+ * Recovers a content-encryption key sent with RSA PKCS#1 v1.5 key transport, decrypting in the
+ * token.
+ *
+ * <p>Security guarantee (RFC 3218 section 2.3.2, the Million Message Attack countermeasure):
+ * when the token reports bad padding, or the recovered key has the wrong length, decryption
+ * goes on with a random key of the right length. The failure then surfaces exactly like a
+ * wrong key or a tampered ciphertext — at content decryption — and not as a distinct error.
+ */
+final class RsaKeyTransport {
+    private final Provider tokenProvider;
+    private final SecureRandom random;
+
+    RsaKeyTransport(Provider tokenProvider, SecureRandom random) {
+        this.tokenProvider = tokenProvider;
+        this.random = random;
+    }
+
+    Key recover(PrivateKey key, AlgorithmIdentifier contentAlgorithm, byte[] encryptedKey)
+            throws CMSException {
+        ContentCipher cipher = ContentCipher.of(contentAlgorithm.getAlgorithm())
+                .orElseThrow(() -> new CMSException("content algorithm not allowed"));
+        byte[] substitute = new byte[cipher.keyBytes()];
+        random.nextBytes(substitute);
+        byte[] recovered;
+        try {
+            Cipher rsa = Cipher.getInstance("RSA/ECB/PKCS1Padding", tokenProvider);
+            rsa.init(Cipher.DECRYPT_MODE, key);
+            recovered = rsa.doFinal(encryptedKey);
+        } catch (GeneralSecurityException | RuntimeException e) {
+            if (TokenErrors.isUnavailable(e)) {
+                // Not the sender's doing: the token itself is not usable. Let it show.
+                throw new TokenUnavailableSignal(e);
+            }
+            recovered = substitute;
+        }
+        byte[] chosen = recovered.length == cipher.keyBytes() ? recovered : substitute;
+        return new SecretKeySpec(chosen, "AES");
+    }
+
+    /**
+     * Carries "the token is down" through Bouncy Castle's recipient API, which only lets
+     * CMSException out of the key-recovery hook.
+     */
+    static final class TokenUnavailableSignal extends RuntimeException {
+        TokenUnavailableSignal(Throwable cause) {
+            super("token unavailable during key transport", cause);
+        }
+    }
+}

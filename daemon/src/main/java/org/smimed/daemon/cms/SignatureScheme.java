@@ -1,0 +1,33 @@
+package org.smimed.daemon.cms;
+
+import org.smimed.daemon.token.KeyAlgorithm;
+
+/** Signature schemes, each tied to the key family that can produce it. */
+public enum SignatureScheme {
+    /** RSASSA-PKCS1-v1_5 (RFC 8017). */
+    RSA_PKCS1(KeyAlgorithm.Family.RSA, "RSA"),
+    /** ECDSA (RFC 5753). */
+    ECDSA(KeyAlgorithm.Family.EC, "ECDSA");
+
+    private final KeyAlgorithm.Family family;
+    private final String jcaSuffix;
+
+    SignatureScheme(KeyAlgorithm.Family family, String jcaSuffix) {
+        this.family = family;
+        this.jcaSuffix = jcaSuffix;
+    }
+
+    String jcaSuffix() {
+        return jcaSuffix;
+    }
+
+    /** Whether a key of {@code algorithm} can make this kind of signature. */
+    public boolean worksWith(KeyAlgorithm algorithm) {
+        return algorithm.family() == family;
+    }
+
+    /** The scheme a key uses when the request does not ask for one. */
+    static SignatureScheme defaultFor(KeyAlgorithm algorithm) {
+        return algorithm.family() == KeyAlgorithm.Family.RSA ? RSA_PKCS1 : ECDSA;
+    }
+}

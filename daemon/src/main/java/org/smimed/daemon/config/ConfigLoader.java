@@ -1,0 +1,196 @@
+package org.smimed.daemon.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Reads the YAML configuration file and validates it as a whole, so an operator sees every
+ * mistake at once instead of fixing them one restart at a time.
+ *
+ * <p>Relative paths in the file are resolved against the file's own directory.
+ */
+public final class ConfigLoader {
+    static final int DEFAULT_PORT = 8443;
+    static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+    private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+
+    /** Loads and validates {@code file}. */
+    public DaemonConfig load(Path file) throws ConfigException {
+        JsonNode root;
+        try {
+            root = yaml.readTree(Files.readString(file));
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(List.of(file + ": not valid YAML: "
+                    + e.getOriginalMessage()));
+        } catch (IOException e) {
+            throw new ConfigException(List.of("cannot read config file " + file + ": "
+                    + e.getClass().getSimpleName()));
+        }
+        if (root == null || !root.isObject()) {
+            throw new ConfigException(List.of(file + ": expected a YAML mapping at the top"));
+        }
+        Path base = file.toAbsolutePath().getParent();
+        return new Reader(base).read(root);
+    }
+
+    /** Walks the tree once, collecting problems instead of stopping at the first. */
+    private static final class Reader {
+        private final Path base;
+        private final List<String> problems = new ArrayList<>();
+
+        Reader(Path base) {
+            this.base = base;
+        }
+
+        DaemonConfig read(JsonNode root) throws ConfigException {
+            allowOnly(root, "", Set.of("listen", "tls", "token", "limits", "development"));
+            JsonNode listenNode = section(root, "listen");
+            JsonNode tlsNode = root.get("tls");
+            JsonNode tokenNode = section(root, "token");
+            JsonNode limitsNode = section(root, "limits");
+            JsonNode devNode = section(root, "development");
+
+            allowOnly(listenNode, "listen.", Set.of("address", "port"));
+            var listen = new DaemonConfig.Listen(
+                    text(listenNode, "listen.address", "address", "127.0.0.1"),
+                    integer(listenNode, "listen.port", "port", DEFAULT_PORT, 0, 65535));
+
+            allowOnly(devNode, "development.", Set.of("plaintext"));
+            boolean plaintext = devNode.path("plaintext").asBoolean(false);
+            Optional<DaemonConfig.Tls> tls = readTls(tlsNode, plaintext);
+
+            allowOnly(tokenNode, "token.", Set.of("library", "label", "pin"));
+            var token = new DaemonConfig.TokenSettings(
+                    existingFile(tokenNode, "token.library", "library"),
+                    required(tokenNode, "token.label", "label"),
+                    readPin(tokenNode.path("pin")));
+
+            allowOnly(limitsNode, "limits.", Set.of("maxMessageBytes"));
+            var limits = new DaemonConfig.Limits(integer(limitsNode, "limits.maxMessageBytes",
+                    "maxMessageBytes", DEFAULT_MAX_MESSAGE_BYTES, 1024, Integer.MAX_VALUE - 1024));
+
+            if (!problems.isEmpty()) {
+                throw new ConfigException(problems);
+            }
+            return new DaemonConfig(listen, tls, token, limits, plaintext);
+        }
+
+        private Optional<DaemonConfig.Tls> readTls(JsonNode node, boolean plaintext) {
+            if (node == null || node.isNull()) {
+                if (!plaintext) {
+                    problems.add("tls: required (tls.certificateChain and tls.privateKey);"
+                            + " a plaintext listener needs development.plaintext: true");
+                }
+                return Optional.empty();
+            }
+            if (plaintext) {
+                problems.add("tls and development.plaintext: choose one");
+            }
+            allowOnly(node, "tls.", Set.of("certificateChain", "privateKey"));
+            return Optional.of(new DaemonConfig.Tls(
+                    existingFile(node, "tls.certificateChain", "certificateChain"),
+                    existingFile(node, "tls.privateKey", "privateKey")));
+        }
+
+        private PinSource readPin(JsonNode node) {
+            if (node.isMissingNode() || node.isNull()) {
+                problems.add("token.pin: required, with either 'file' or 'env'");
+                return null;
+            }
+            allowOnly(node, "token.pin.", Set.of("file", "env", "value"));
+            if (node.has("value")) {
+                problems.add("token.pin.value: PINs are never accepted in the config text;"
+                        + " use token.pin.file or token.pin.env");
+            }
+            boolean hasFile = node.has("file");
+            boolean hasEnv = node.has("env");
+            if (hasFile == hasEnv) {
+                problems.add("token.pin: set exactly one of 'file' or 'env'");
+                return null;
+            }
+            if (hasEnv) {
+                return new PinSource.FromEnvironment(required(node, "token.pin.env", "env"));
+            }
+            return new PinSource.FromFile(existingFile(node, "token.pin.file", "file"));
+        }
+
+        private JsonNode section(JsonNode root, String name) {
+            JsonNode node = root.path(name);
+            if (!node.isMissingNode() && !node.isNull() && !node.isObject()) {
+                problems.add(name + ": expected a mapping");
+            }
+            return node;
+        }
+
+        private void allowOnly(JsonNode node, String prefix, Set<String> known) {
+            if (!node.isObject()) {
+                return;
+            }
+            for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+                String name = names.next();
+                if (!known.contains(name)) {
+                    problems.add(prefix + name + ": unknown key (known: "
+                            + String.join(", ", known.stream().sorted().toList()) + ")");
+                }
+            }
+        }
+
+        private String text(JsonNode node, String path, String field, String fallback) {
+            JsonNode value = node.path(field);
+            if (value.isMissingNode() || value.isNull()) {
+                return fallback;
+            }
+            if (!value.isTextual() || value.asText().isBlank()) {
+                problems.add(path + ": expected a non-empty string");
+                return fallback;
+            }
+            return value.asText();
+        }
+
+        private String required(JsonNode node, String path, String field) {
+            if (!node.hasNonNull(field)) {
+                problems.add(path + ": required");
+                return null;
+            }
+            return text(node, path, field, null);
+        }
+
+        private int integer(JsonNode node, String path, String field, int fallback, int min,
+                            int max) {
+            JsonNode value = node.path(field);
+            if (value.isMissingNode() || value.isNull()) {
+                return fallback;
+            }
+            if (!value.canConvertToInt() || !value.isIntegralNumber()
+                    || value.asInt() < min || value.asInt() > max) {
+                problems.add(path + ": expected an integer from " + min + " to " + max
+                        + ", got " + value);
+                return fallback;
+            }
+            return value.asInt();
+        }
+
+        private Path existingFile(JsonNode node, String path, String field) {
+            String text = required(node, path, field);
+            if (text == null) {
+                return null;
+            }
+            Path file = base.resolve(text).normalize();
+            if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+                problems.add(path + ": no readable file at " + file);
+            }
+            return file;
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package org.smimed.daemon.grpc;
+
+import com.google.protobuf.ByteString;
+import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayOutputStream;
+import java.util.List;
+import org.smimed.api.v1.DecryptRequest;
+import org.smimed.api.v1.DecryptResponse;
+import org.smimed.api.v1.DecryptResult;
+import org.smimed.api.v1.DecryptionServiceGrpc;
+import org.smimed.daemon.cms.CmsDecryptor;
+import org.smimed.daemon.cms.DecryptedMessage;
+import org.smimed.daemon.cms.InvalidRequestException;
+import org.smimed.daemon.keys.KeyRegistry;
+import org.smimed.daemon.keys.KeyVersion;
+
+/**
+ * gRPC face of decryption. Collects the streamed message up to the configured limit, decrypts
+ * it, then streams the result: first who decrypted it, then the plaintext in chunks.
+ *
+ * <p>The whole message is held in memory (bounded by limits.maxMessageBytes) because an
+ * AuthEnvelopedData plaintext may not be released before its tag verifies; constant-memory
+ * streaming is planned work.
+ */
+public final class DecryptionGrpcService extends DecryptionServiceGrpc.DecryptionServiceImplBase {
+    static final int CHUNK_BYTES = 64 * 1024;
+
+    private final KeyRegistry keys;
+    private final CmsDecryptor decryptor;
+    private final StatusMapper statuses;
+    private final int maxMessageBytes;
+
+    public DecryptionGrpcService(KeyRegistry keys, CmsDecryptor decryptor, StatusMapper statuses,
+                                 int maxMessageBytes) {
+        this.keys = keys;
+        this.decryptor = decryptor;
+        this.statuses = statuses;
+        this.maxMessageBytes = maxMessageBytes;
+    }
+
+    @Override
+    public StreamObserver<DecryptRequest> decrypt(StreamObserver<DecryptResponse> response) {
+        return new StreamObserver<>() {
+            private final ByteArrayOutputStream message = new ByteArrayOutputStream();
+            private String identity = "";
+            private boolean first = true;
+            private boolean failed;
+
+            @Override
+            public void onNext(DecryptRequest part) {
+                if (failed) {
+                    return;
+                }
+                if (first) {
+                    identity = part.getIdentity();
+                    first = false;
+                }
+                if ((long) message.size() + part.getChunk().size() > maxMessageBytes) {
+                    fail(new InvalidRequestException("message is larger than the limit of "
+                            + maxMessageBytes + " bytes (limits.maxMessageBytes)"));
+                    return;
+                }
+                message.writeBytes(part.getChunk().toByteArray());
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                failed = true;
+            }
+
+            @Override
+            public void onCompleted() {
+                if (failed) {
+                    return;
+                }
+                try {
+                    if (message.size() == 0) {
+                        throw new InvalidRequestException("empty message: send the CMS"
+                                + " EnvelopedData or AuthEnvelopedData in chunk fields");
+                    }
+                    List<KeyVersion> candidates = identity.isBlank()
+                            ? keys.decryptionKeys() : keys.decryptionKeys(identity);
+                    send(decryptor.decrypt(message.toByteArray(), candidates), response);
+                } catch (Exception e) {
+                    fail(e);
+                }
+            }
+
+            private void fail(Exception e) {
+                failed = true;
+                message.reset();
+                response.onError(statuses.toStatus(e));
+            }
+        };
+    }
+
+    private static void send(DecryptedMessage decrypted,
+                             StreamObserver<DecryptResponse> response) {
+        byte[] plaintext = decrypted.plaintext();
+        response.onNext(DecryptResponse.newBuilder().setResult(DecryptResult.newBuilder()
+                .setIdentity(decrypted.key().identity())
+                .setKeyVersion(decrypted.key().id())
+                .setContentEncryptionAlgorithm(decrypted.cipher().oid().getId())
+                .setAuthenticated(decrypted.cipher().authenticated())
+                .setPlaintextLength(plaintext.length)).build());
+        for (int offset = 0; offset < plaintext.length; offset += CHUNK_BYTES) {
+            int length = Math.min(CHUNK_BYTES, plaintext.length - offset);
+            response.onNext(DecryptResponse.newBuilder()
+                    .setChunk(ByteString.copyFrom(plaintext, offset, length)).build());
+        }
+        response.onCompleted();
+    }
+}

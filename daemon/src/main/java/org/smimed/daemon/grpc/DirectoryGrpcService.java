@@ -1,0 +1,77 @@
+package org.smimed.daemon.grpc;
+
+import com.google.protobuf.ByteString;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
+import org.smimed.api.v1.DirectoryServiceGrpc;
+import org.smimed.api.v1.GetIdentityRequest;
+import org.smimed.api.v1.Identity;
+import org.smimed.api.v1.ListIdentitiesRequest;
+import org.smimed.api.v1.ListIdentitiesResponse;
+import org.smimed.daemon.cms.InvalidRequestException;
+import org.smimed.daemon.cms.SmimeCapabilities;
+import org.smimed.daemon.keys.KeyRegistry;
+import org.smimed.daemon.keys.KeyVersion;
+import org.smimed.daemon.keys.NoUsableKeyException;
+import org.smimed.daemon.keys.UnknownIdentityException;
+
+/** gRPC face of the read-only directory: identities, certificates, capabilities. */
+public final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectoryServiceImplBase {
+    private final KeyRegistry keys;
+    private final StatusMapper statuses;
+
+    public DirectoryGrpcService(KeyRegistry keys, StatusMapper statuses) {
+        this.keys = keys;
+        this.statuses = statuses;
+    }
+
+    @Override
+    public void listIdentities(ListIdentitiesRequest request,
+                               StreamObserver<ListIdentitiesResponse> response) {
+        try {
+            ListIdentitiesResponse.Builder list = ListIdentitiesResponse.newBuilder();
+            for (String identity : keys.identities()) {
+                list.addIdentities(describe(identity));
+            }
+            response.onNext(list.build());
+            response.onCompleted();
+        } catch (Exception e) {
+            response.onError(statuses.toStatus(e));
+        }
+    }
+
+    @Override
+    public void getIdentity(GetIdentityRequest request, StreamObserver<Identity> response) {
+        try {
+            if (request.getIdentity().isBlank()) {
+                throw new InvalidRequestException("identity is required");
+            }
+            response.onNext(describe(request.getIdentity()));
+            response.onCompleted();
+        } catch (Exception e) {
+            response.onError(statuses.toStatus(e));
+        }
+    }
+
+    /** The identity's current certificate: the signing version, else its newest version. */
+    private Identity describe(String identity)
+            throws UnknownIdentityException, CertificateEncodingException, IOException {
+        KeyVersion current;
+        try {
+            current = keys.signingKey(identity);
+        } catch (NoUsableKeyException e) {
+            current = keys.versionsOf(identity).get(0);
+        }
+        Identity.Builder builder = Identity.newBuilder()
+                .setIdentity(current.identity())
+                .setKeyVersion(current.id())
+                .setKeyAlgorithm(ProtoMapping.keyAlgorithm(current.algorithm()))
+                .setSmimeCapabilities(ByteString.copyFrom(SmimeCapabilities.encoded()));
+        for (X509Certificate certificate : current.chain()) {
+            builder.addCertificateChain(ByteString.copyFrom(certificate.getEncoded()));
+        }
+        return builder.build();
+    }
+}

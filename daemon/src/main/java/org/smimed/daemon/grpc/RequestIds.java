@@ -1,0 +1,41 @@
+package org.smimed.daemon.grpc;
+
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import java.util.UUID;
+
+/**
+ * Gives every call a request id, in the gRPC {@link Context} for handlers and in the response
+ * headers for the caller, so a client's error report can be matched to the daemon's log.
+ */
+public final class RequestIds implements ServerInterceptor {
+    static final Context.Key<String> REQUEST_ID = Context.key("smimed-request-id");
+    static final Metadata.Key<String> HEADER =
+            Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER);
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                       ServerCallHandler<Q, R> next) {
+        String id = UUID.randomUUID().toString();
+        ServerCall<Q, R> withHeader = new io.grpc.ForwardingServerCall
+                .SimpleForwardingServerCall<>(call) {
+            @Override
+            public void sendHeaders(Metadata responseHeaders) {
+                responseHeaders.put(HEADER, id);
+                super.sendHeaders(responseHeaders);
+            }
+        };
+        return Contexts.interceptCall(Context.current().withValue(REQUEST_ID, id), withHeader,
+                headers, next);
+    }
+
+    /** The current call's id. */
+    static String current() {
+        String id = REQUEST_ID.get();
+        return id == null ? "none" : id;
+    }
+}

@@ -1,0 +1,52 @@
+package org.smimed.daemon.grpc;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.lang.System.Logger.Level;
+import org.smimed.daemon.cms.DecryptionFailedException;
+import org.smimed.daemon.cms.InvalidRequestException;
+import org.smimed.daemon.keys.NoUsableKeyException;
+import org.smimed.daemon.keys.UnknownIdentityException;
+import org.smimed.daemon.token.TokenException;
+
+/**
+ * The one place domain failures become gRPC statuses. Descriptions never carry internals
+ * (stack traces, slot ids, library paths, PINs); INTERNAL carries only a request id, and the
+ * log line with that id has the details.
+ */
+public final class StatusMapper {
+    private static final System.Logger LOG = System.getLogger(StatusMapper.class.getName());
+
+    /** The status for {@code failure} in the current call. */
+    public StatusRuntimeException toStatus(Throwable failure) {
+        String requestId = RequestIds.current();
+        if (failure instanceof StatusRuntimeException s) {
+            return s;
+        }
+        if (failure instanceof DecryptionFailedException d) {
+            LOG.log(Level.INFO, "request {0}: decryption failed: {1}", requestId, d.detail());
+            return Status.INVALID_ARGUMENT.withDescription(DecryptionFailedException.MESSAGE)
+                    .asRuntimeException();
+        }
+        if (failure instanceof InvalidRequestException) {
+            return Status.INVALID_ARGUMENT.withDescription(failure.getMessage())
+                    .asRuntimeException();
+        }
+        if (failure instanceof UnknownIdentityException) {
+            return Status.NOT_FOUND.withDescription(failure.getMessage()).asRuntimeException();
+        }
+        if (failure instanceof NoUsableKeyException) {
+            return Status.FAILED_PRECONDITION.withDescription(failure.getMessage())
+                    .asRuntimeException();
+        }
+        if (failure instanceof TokenException t
+                && t.kind() != TokenException.Kind.REJECTED) {
+            LOG.log(Level.WARNING, "request " + requestId + ": token unavailable", failure);
+            return Status.UNAVAILABLE.withDescription("token unavailable; retry later")
+                    .asRuntimeException();
+        }
+        LOG.log(Level.ERROR, "request " + requestId + ": internal error", failure);
+        return Status.INTERNAL.withDescription("internal error, request id " + requestId)
+                .asRuntimeException();
+    }
+}

@@ -1,0 +1,84 @@
+package org.smimed.daemon.keys;
+
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.smimed.daemon.token.KeyAlgorithm;
+
+/** What a certificate says about its key's owner and algorithm. */
+final class CertificateIdentity {
+    private static final int SAN_RFC822 = 1;
+    private static final int KU_DIGITAL_SIGNATURE = 0;
+    private static final int KU_NON_REPUDIATION = 1;
+    private static final int KU_KEY_ENCIPHERMENT = 2;
+    private static final int KU_KEY_AGREEMENT = 4;
+
+    private CertificateIdentity() {
+    }
+
+    /**
+     * The e-mail address S/MIME binds the certificate to (RFC 8550 section 3): the first
+     * rfc822Name in subjectAltName, else the legacy emailAddress attribute of the subject.
+     */
+    static Optional<String> email(X509Certificate certificate) {
+        try {
+            Collection<List<?>> names = certificate.getSubjectAlternativeNames();
+            if (names != null) {
+                for (List<?> name : names) {
+                    if (((Integer) name.get(0)) == SAN_RFC822) {
+                        return Optional.of(normalise((String) name.get(1)));
+                    }
+                }
+            }
+        } catch (CertificateParsingException e) {
+            return Optional.empty();
+        }
+        X500Name subject = X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded());
+        for (RDN rdn : subject.getRDNs(PKCSObjectIdentifiers.pkcs_9_at_emailAddress)) {
+            return Optional.of(normalise(IETFUtils.valueToString(rdn.getFirst().getValue())));
+        }
+        return Optional.empty();
+    }
+
+    static String normalise(String email) {
+        return email.trim().toLowerCase(Locale.ROOT);
+    }
+
+    static KeyAlgorithm algorithm(X509Certificate certificate) {
+        if (certificate.getPublicKey() instanceof RSAPublicKey rsa) {
+            return KeyAlgorithm.of(KeyAlgorithm.Family.RSA, rsa.getModulus().bitLength(), null);
+        }
+        if (certificate.getPublicKey() instanceof ECPublicKey) {
+            SubjectPublicKeyInfo info = SubjectPublicKeyInfo.getInstance(
+                    certificate.getPublicKey().getEncoded());
+            ASN1ObjectIdentifier curve = ASN1ObjectIdentifier.getInstance(
+                    info.getAlgorithm().getParameters());
+            return KeyAlgorithm.of(KeyAlgorithm.Family.EC, 0, curve.getId());
+        }
+        throw new IllegalArgumentException("unsupported key type "
+                + certificate.getPublicKey().getAlgorithm());
+    }
+
+    /** Whether the certificate lets its key sign; no keyUsage extension means any use. */
+    static boolean allowsSigning(X509Certificate certificate) {
+        boolean[] usage = certificate.getKeyUsage();
+        return usage == null || usage[KU_DIGITAL_SIGNATURE] || usage[KU_NON_REPUDIATION];
+    }
+
+    /** Whether the certificate lets its key receive encrypted mail. */
+    static boolean allowsDecryption(X509Certificate certificate) {
+        boolean[] usage = certificate.getKeyUsage();
+        return usage == null || usage[KU_KEY_ENCIPHERMENT] || usage[KU_KEY_AGREEMENT];
+    }
+}

@@ -1,0 +1,26 @@
+package org.smimed.daemon.token;
+
+/** What a private key in the token may be used for; only these PKCS#11 usages are set. */
+public enum KeyUsage {
+    SIGN(true, false),
+    ENCRYPT(false, true),
+    BOTH(true, true);
+
+    private final boolean signs;
+    private final boolean decrypts;
+
+    KeyUsage(boolean signs, boolean decrypts) {
+        this.signs = signs;
+        this.decrypts = decrypts;
+    }
+
+    /** Whether CKA_SIGN is set. */
+    public boolean signs() {
+        return signs;
+    }
+
+    /** Whether CKA_DECRYPT/CKA_UNWRAP (RSA) or CKA_DERIVE (EC) is set. */
+    public boolean decrypts() {
+        return decrypts;
+    }
+}

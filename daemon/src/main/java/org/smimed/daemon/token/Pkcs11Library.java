@@ -1,0 +1,119 @@
+package org.smimed.daemon.token;
+
+import static sun.security.pkcs11.wrapper.PKCS11Constants.CKF_OS_LOCKING_OK;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import sun.security.pkcs11.wrapper.CK_C_INITIALIZE_ARGS;
+import sun.security.pkcs11.wrapper.CK_TOKEN_INFO;
+import sun.security.pkcs11.wrapper.PKCS11;
+import sun.security.pkcs11.wrapper.PKCS11Exception;
+
+/**
+ * A PKCS#11 library loaded through the JDK's own wrapper: the same initialised module instance
+ * that SunPKCS11 uses (the JDK keeps one per library path string), so logins and sessions are
+ * shared between the two.
+ *
+ * <p>Used for what SunPKCS11 cannot do: finding a token by label, generating keys with an
+ * explicit template, reading attributes.
+ */
+public final class Pkcs11Library {
+    private final Path path;
+    private final PKCS11 module;
+
+    private Pkcs11Library(Path path, PKCS11 module) {
+        this.path = path;
+        this.module = module;
+    }
+
+    /**
+     * Loads and initialises {@code library}. Initialises with OS locking, as SunPKCS11 does, so
+     * the JDK picks its unsynchronised wrapper and token operations run in parallel.
+     */
+    public static Pkcs11Library load(Path library) throws TokenException {
+        CK_C_INITIALIZE_ARGS args = new CK_C_INITIALIZE_ARGS();
+        args.flags = CKF_OS_LOCKING_OK;
+        try {
+            // The JDK caches the module by this exact string: always pass the configured text.
+            return new Library(library).open(args);
+        } catch (IOException | PKCS11Exception e) {
+            throw new TokenException(TokenException.Kind.TOKEN_NOT_FOUND,
+                    "cannot load PKCS#11 library " + library + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The library path exactly as configured. */
+    public Path path() {
+        return path;
+    }
+
+    PKCS11 module() {
+        return module;
+    }
+
+    /** Labels of the initialised tokens present now, for error messages. */
+    public List<String> tokenLabels() throws TokenException {
+        List<String> labels = new ArrayList<>();
+        for (long slot : slotsWithTokens()) {
+            labels.add(label(slot));
+        }
+        return labels;
+    }
+
+    /**
+     * Resolves a token label to the slot that holds it now. Slot ids are not stable (SoftHSM2
+     * assigns a new one on every initialisation), labels are.
+     */
+    public long slotOf(String tokenLabel) throws TokenException {
+        List<Long> matches = new ArrayList<>();
+        List<String> seen = new ArrayList<>();
+        for (long slot : slotsWithTokens()) {
+            String label = label(slot);
+            seen.add(label);
+            if (label.equals(tokenLabel)) {
+                matches.add(slot);
+            }
+        }
+        if (matches.isEmpty()) {
+            throw new TokenException(TokenException.Kind.TOKEN_NOT_FOUND, "no token labelled '"
+                    + tokenLabel + "' in " + path + " (tokens present: "
+                    + (seen.isEmpty() ? "none" : String.join(", ", seen)) + ")");
+        }
+        if (matches.size() > 1) {
+            throw new TokenException(TokenException.Kind.TOKEN_NOT_FOUND, matches.size()
+                    + " tokens are labelled '" + tokenLabel + "'; labels must be unique");
+        }
+        return matches.get(0);
+    }
+
+    /** Token information (label, model, free memory, …) for operators. */
+    public CK_TOKEN_INFO tokenInfo(long slot) throws TokenException {
+        try {
+            return module.C_GetTokenInfo(slot);
+        } catch (PKCS11Exception e) {
+            throw TokenErrors.translate("read token info", e);
+        }
+    }
+
+    private long[] slotsWithTokens() throws TokenException {
+        try {
+            return module.C_GetSlotList(true);
+        } catch (PKCS11Exception e) {
+            throw TokenErrors.translate("list slots", e);
+        }
+    }
+
+    private String label(long slot) throws TokenException {
+        return new String(tokenInfo(slot).label).trim();
+    }
+
+    /** Separates the JDK call so the cached-instance rule is stated once. */
+    private record Library(Path path) {
+        Pkcs11Library open(CK_C_INITIALIZE_ARGS args) throws IOException, PKCS11Exception {
+            PKCS11 module = PKCS11.getInstance(path.toString(), "C_GetFunctionList", args, false);
+            return new Pkcs11Library(path, module);
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package org.smimed.daemon.token;
+
+import static sun.security.pkcs11.wrapper.PKCS11Constants.CKF_RW_SESSION;
+import static sun.security.pkcs11.wrapper.PKCS11Constants.CKF_SERIAL_SESSION;
+
+import java.io.IOException;
+import java.security.KeyStore;
+import java.security.NoSuchAlgorithmException;
+import java.security.Provider;
+import java.security.ProviderException;
+import java.security.Security;
+import java.security.cert.CertificateException;
+import java.util.Arrays;
+import javax.security.auth.login.FailedLoginException;
+import sun.security.pkcs11.wrapper.PKCS11;
+import sun.security.pkcs11.wrapper.PKCS11Exception;
+
+/**
+ * One logged-in PKCS#11 token: its own SunPKCS11 provider instance (never registered globally)
+ * and the JDK wrapper for what the provider lacks.
+ *
+ * <p>Security guarantees: keys generated or imported through this provider get
+ * {@code CKA_SENSITIVE=true} and {@code CKA_EXTRACTABLE=false} from the attribute templates
+ * below; the PIN is cleared from memory once the login is done.
+ */
+public final class Pkcs11Token {
+    /**
+     * Without these templates SunPKCS11 creates private keys that are not sensitive. The
+     * generic-secret line lets ECDH return the shared secret to the daemon's KDF; CKA_DERIVE is
+     * what lets EC keys agree at all (shared/NOTES.md).
+     */
+    private static final String ATTRIBUTE_TEMPLATES = """
+            attributes(generate, CKO_PRIVATE_KEY, *) = {
+              CKA_TOKEN = true
+              CKA_PRIVATE = true
+              CKA_SENSITIVE = true
+              CKA_EXTRACTABLE = false
+            }
+            attributes(generate, CKO_PRIVATE_KEY, CKK_EC) = {
+              CKA_DERIVE = true
+            }
+            attributes(generate, CKO_SECRET_KEY, CKK_GENERIC_SECRET) = {
+              CKA_SENSITIVE = false
+              CKA_EXTRACTABLE = true
+            }
+            attributes(import, CKO_PRIVATE_KEY, *) = {
+              CKA_PRIVATE = true
+              CKA_SENSITIVE = true
+              CKA_EXTRACTABLE = false
+            }
+            """;
+
+    private final Pkcs11Library library;
+    private final long slot;
+    private final String label;
+    private final Provider provider;
+    private final KeyStore keyStore;
+
+    private Pkcs11Token(Pkcs11Library library, long slot, String label, Provider provider,
+                        KeyStore keyStore) {
+        this.library = library;
+        this.slot = slot;
+        this.label = label;
+        this.provider = provider;
+        this.keyStore = keyStore;
+    }
+
+    /**
+     * Finds the token labelled {@code label} in {@code library} and logs in with {@code pin},
+     * which is cleared before this method returns.
+     */
+    public static Pkcs11Token login(Pkcs11Library library, String label, char[] pin)
+            throws TokenException {
+        try {
+            long slot = library.slotOf(label);
+            Provider provider = newProvider(library, slot, label);
+            KeyStore keyStore = KeyStore.getInstance("PKCS11", provider);
+            keyStore.load(null, pin);
+            return new Pkcs11Token(library, slot, label, provider, keyStore);
+        } catch (IOException e) {
+            if (hasCause(e, FailedLoginException.class)) {
+                throw new TokenException(TokenException.Kind.LOGIN_FAILED,
+                        "login to token '" + label + "' failed: PIN rejected", e);
+            }
+            throw new TokenException(TokenException.Kind.UNAVAILABLE,
+                    "login to token '" + label + "' failed: " + e.getMessage(), e);
+        } catch (java.security.KeyStoreException | NoSuchAlgorithmException
+                 | CertificateException | ProviderException e) {
+            throw new TokenException(TokenException.Kind.UNAVAILABLE,
+                    "cannot open token '" + label + "': " + e.getMessage(), e);
+        } finally {
+            Arrays.fill(pin, '\0');
+        }
+    }
+
+    private static Provider newProvider(Pkcs11Library library, long slot, String label) {
+        String name = "smimed-" + label.replaceAll("[^A-Za-z0-9_-]", "_");
+        String config = "name = " + name + "\n"
+                + "library = " + library.path() + "\n"
+                + "slot = " + slot + "\n"
+                + ATTRIBUTE_TEMPLATES;
+        return Security.getProvider("SunPKCS11").configure("--" + config);
+    }
+
+    private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** This token's SunPKCS11 provider: the one to pass to JCA for signing and decryption. */
+    public Provider provider() {
+        return provider;
+    }
+
+    /** The token's label. */
+    public String label() {
+        return label;
+    }
+
+    /** The PKCS#11 key store view of this token (keys that have a certificate). */
+    KeyStore keyStore() {
+        return keyStore;
+    }
+
+    Pkcs11Library library() {
+        return library;
+    }
+
+    /** Runs {@code work} in a fresh read-write session of the wrapper, closed afterwards. */
+    <T> T inSession(SessionWork<T> work) throws TokenException {
+        PKCS11 module = library.module();
+        long session;
+        try {
+            session = module.C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, null, null);
+        } catch (PKCS11Exception e) {
+            throw TokenErrors.translate("open session", e);
+        }
+        try {
+            return work.run(module, session);
+        } catch (PKCS11Exception e) {
+            throw TokenErrors.translate("token operation", e);
+        } finally {
+            try {
+                module.C_CloseSession(session);
+            } catch (PKCS11Exception ignored) {
+                // The session is gone either way; the operation's own result stands.
+            }
+        }
+    }
+
+    /** Work done with the raw wrapper inside one session. */
+    @FunctionalInterface
+    interface SessionWork<T> {
+        T run(PKCS11 module, long session) throws PKCS11Exception, TokenException;
+    }
+}
