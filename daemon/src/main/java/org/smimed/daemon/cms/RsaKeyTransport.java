@@ -41,8 +41,9 @@ final class RsaKeyTransport {
             rsa.init(Cipher.DECRYPT_MODE, key);
             recovered = rsa.doFinal(encryptedKey);
         } catch (GeneralSecurityException | RuntimeException e) {
-            if (TokenErrors.isUnavailable(e)) {
-                // Not the sender's doing: the token itself is not usable. Let it show.
+            if (TokenErrors.isTokenGone(e)) {
+                // Not the sender's doing: the session or token is gone. Let it show. Anything
+                // else, CKR_GENERAL_ERROR included, may be bad padding and must look the same.
                 throw new TokenUnavailableSignal(e);
             }
             recovered = substitute;

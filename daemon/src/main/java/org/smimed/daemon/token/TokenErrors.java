@@ -57,13 +57,33 @@ public final class TokenErrors {
         return new TokenException(kind, operation + " failed: " + e.getMessage(), e);
     }
 
-    /** Whether a PKCS#11 failure anywhere in {@code t}'s causes means the token is unusable. */
-    public static boolean isUnavailable(Throwable t) {
+    /**
+     * Codes that can only mean the session, login or device is gone, never "this ciphertext
+     * is bad". SoftHSM2 answers a PKCS#1 padding failure with CKR_GENERAL_ERROR, so paths that
+     * decrypt attacker-chosen data must use this narrower test, or the status code becomes a
+     * padding oracle.
+     */
+    private static final Set<Long> GONE = Set.of(
+            CKR_SESSION_HANDLE_INVALID, CKR_SESSION_CLOSED, CKR_OBJECT_HANDLE_INVALID,
+            CKR_KEY_HANDLE_INVALID, CKR_USER_NOT_LOGGED_IN, CKR_DEVICE_REMOVED,
+            CKR_TOKEN_NOT_PRESENT, CKR_TOKEN_NOT_RECOGNIZED, CKR_CRYPTOKI_NOT_INITIALIZED);
+
+    /** Whether a PKCS#11 failure in {@code t}'s causes says the token is gone (see GONE). */
+    public static boolean isTokenGone(Throwable t) {
+        return hasCode(t, GONE);
+    }
+
+    private static boolean hasCode(Throwable t, Set<Long> codes) {
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof PKCS11Exception p && UNAVAILABLE.contains(p.getErrorCode())) {
+            if (c instanceof PKCS11Exception p && codes.contains(p.getErrorCode())) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** Whether a PKCS#11 failure anywhere in {@code t}'s causes means the token is unusable. */
+    public static boolean isUnavailable(Throwable t) {
+        return hasCode(t, UNAVAILABLE);
     }
 }

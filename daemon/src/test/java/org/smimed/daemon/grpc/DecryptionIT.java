@@ -1,0 +1,152 @@
+package org.smimed.daemon.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.smimed.daemon.testing.DecryptCall;
+import org.smimed.daemon.testing.Processes;
+import org.smimed.daemon.testing.TestDeployment;
+
+/**
+ * Messages made by OpenSSL ({@code openssl cms -encrypt}) decrypt through the daemon, over
+ * real TLS, with the key in SoftHSM2, to the exact bytes; every failure looks the same.
+ */
+class DecryptionIT {
+    private static final byte[] PLAINTEXT = ("Content-Type: text/plain; charset=utf-8\r\n\r\n"
+            + "Grüße aus der Buchhaltung\r\n").repeat(200).getBytes(StandardCharsets.UTF_8);
+
+    @TempDir
+    static Path dir;
+    private static TestDeployment deployment;
+    private static Path stranger;
+
+    @BeforeAll
+    static void start() throws Exception {
+        deployment = TestDeployment.start(dir);
+        stranger = strangerCertificate();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        deployment.close();
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({
+        "-aes-256-cbc, issuer-serial, 2.16.840.1.101.3.4.1.42, false",
+        "-aes-128-cbc, issuer-serial, 2.16.840.1.101.3.4.1.2, false",
+        "-aes-256-gcm, issuer-serial, 2.16.840.1.101.3.4.1.46, true",
+        "-aes-128-gcm, issuer-serial, 2.16.840.1.101.3.4.1.6, true",
+        "-aes-256-cbc, subject-key-id, 2.16.840.1.101.3.4.1.42, false",
+        "-aes-256-gcm, subject-key-id, 2.16.840.1.101.3.4.1.46, true",
+    })
+    void decrypt_openSslMessage_givesExactBytes(String cipher, String recipientId, String oid,
+                                                boolean authenticated) throws Exception {
+        byte[] message = openSslEncrypt(cipher, recipientId.equals("subject-key-id"),
+                deployment.certificate(TestDeployment.RSA));
+
+        DecryptCall.Answer answer = DecryptCall.decrypt(deployment.channel(), null, message, 1000);
+
+        assertThat(answer.plaintext()).isEqualTo(PLAINTEXT);
+        assertThat(answer.result().getIdentity()).isEqualTo(TestDeployment.RSA);
+        assertThat(answer.result().getKeyVersion()).isEqualTo(TestDeployment.RSA + "/v1");
+        assertThat(answer.result().getContentEncryptionAlgorithm()).isEqualTo(oid);
+        assertThat(answer.result().getAuthenticated()).isEqualTo(authenticated);
+        assertThat(answer.result().getPlaintextLength()).isEqualTo(PLAINTEXT.length);
+    }
+
+    @Test
+    void decrypt_withSeveralRecipients_findsOurs() throws Exception {
+        byte[] message = openSslEncrypt("-aes-256-gcm", false, stranger,
+                deployment.certificate(TestDeployment.RSA));
+
+        DecryptCall.Answer answer = DecryptCall.decrypt(deployment.channel(),
+                TestDeployment.RSA, message, 64 * 1024);
+
+        assertThat(answer.plaintext()).isEqualTo(PLAINTEXT);
+    }
+
+    @Test
+    void decrypt_failures_allLookTheSame() throws Exception {
+        byte[] good = openSslEncrypt("-aes-256-cbc", false,
+                deployment.certificate(TestDeployment.RSA));
+        byte[] goodGcm = openSslEncrypt("-aes-256-gcm", false,
+                deployment.certificate(TestDeployment.RSA));
+        List<byte[]> bad = new ArrayList<>();
+        bad.add("this is not CMS".getBytes(StandardCharsets.US_ASCII));
+        bad.add(Arrays.copyOf(good, good.length / 2));
+        bad.add(openSslEncrypt("-aes-256-cbc", false, stranger));
+        bad.add(flipByteAt(good, good.length - 20));
+        bad.add(flipByteAt(goodGcm, goodGcm.length - 5));
+        bad.add(flipEncryptedKey(good));
+
+        for (byte[] message : bad) {
+            assertThatThrownBy(() -> DecryptCall.decrypt(deployment.channel(), null, message, 4096))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                        assertThat(e.getStatus().getDescription()).isEqualTo("decryption failed");
+                    });
+        }
+        // And the daemon still serves.
+        assertThat(DecryptCall.decrypt(deployment.channel(), null, good, 4096).plaintext())
+                .isEqualTo(PLAINTEXT);
+    }
+
+    /** Corrupts the RSA-encrypted key: the RFC 3218 path must not be distinguishable. */
+    private static byte[] flipEncryptedKey(byte[] message) {
+        // The encrypted key is the only 256-byte OCTET STRING (04 82 01 00) in the message.
+        for (int i = 0; i + 4 < message.length; i++) {
+            if (message[i] == 0x04 && message[i + 1] == (byte) 0x82 && message[i + 2] == 0x01
+                    && message[i + 3] == 0x00) {
+                return flipByteAt(message, i + 4 + 100);
+            }
+        }
+        throw new IllegalStateException("no encrypted key found");
+    }
+
+    private static byte[] flipByteAt(byte[] message, int index) {
+        byte[] copy = message.clone();
+        copy[index] ^= 0x55;
+        return copy;
+    }
+
+    private static byte[] openSslEncrypt(String cipher, boolean keyId, Path... recipients)
+            throws Exception {
+        Path work = Files.createTempDirectory(dir, "enc");
+        Path in = Files.write(work.resolve("plain.txt"), PLAINTEXT);
+        Path out = work.resolve("message.der");
+        List<String> command = new ArrayList<>(List.of("openssl", "cms", "-encrypt", "-binary",
+                cipher, "-in", in.toString(), "-outform", "DER", "-out", out.toString()));
+        if (keyId) {
+            command.add("-keyid");
+        }
+        for (Path recipient : recipients) {
+            command.add(recipient.toString());
+        }
+        Processes.check(command, work);
+        return Files.readAllBytes(out);
+    }
+
+    /** A certificate whose key lives in a file, i.e. someone the daemon cannot decrypt for. */
+    private static Path strangerCertificate() throws Exception {
+        Path work = Files.createTempDirectory(dir, "stranger");
+        Processes.check(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                "-keyout", "key.pem", "-out", "cert.pem", "-days", "2", "-subj",
+                "/CN=stranger@example.org"), work);
+        return work.resolve("cert.pem");
+    }
+}

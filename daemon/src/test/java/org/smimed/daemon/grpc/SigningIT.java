@@ -1,0 +1,143 @@
+package org.smimed.daemon.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.cms.AttributeTable;
+import org.bouncycastle.asn1.cms.CMSAlgorithmProtection;
+import org.bouncycastle.asn1.cms.CMSAttributes;
+import org.bouncycastle.asn1.ess.SigningCertificateV2;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cms.CMSProcessableByteArray;
+import org.bouncycastle.cms.CMSSignedData;
+import org.bouncycastle.cms.SignerInformation;
+import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.smimed.api.v1.Digest;
+import org.smimed.api.v1.DigestAlgorithm;
+import org.smimed.api.v1.SignRequest;
+import org.smimed.api.v1.SignResponse;
+import org.smimed.api.v1.SigningServiceGrpc;
+import org.smimed.daemon.testing.Processes;
+import org.smimed.daemon.testing.TestDeployment;
+
+/** Sign over real TLS gRPC with keys in SoftHSM2; verified by Bouncy Castle and OpenSSL. */
+class SigningIT {
+    private static final byte[] CONTENT = ("Content-Type: text/plain\r\n\r\nInvoice 4711:"
+            + " 1.234,56 EUR\r\n").getBytes(StandardCharsets.UTF_8);
+
+    @TempDir
+    static Path dir;
+    private static TestDeployment deployment;
+    private static SigningServiceGrpc.SigningServiceBlockingStub signing;
+
+    @BeforeAll
+    static void start() throws Exception {
+        deployment = TestDeployment.start(dir);
+        signing = SigningServiceGrpc.newBlockingStub(deployment.channel());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        deployment.close();
+    }
+
+    @ParameterizedTest(name = "{0} {1} encapsulate={2}")
+    @CsvSource({
+        "rsa-demo@smimed.example, content, false",
+        "rsa-demo@smimed.example, content, true",
+        "rsa-demo@smimed.example, digest, false",
+        "ec-demo@smimed.example, content, false",
+        "ec-demo@smimed.example, content, true",
+        "ec-demo@smimed.example, digest, false",
+    })
+    void sign_verifiesWithBouncyCastleAndOpenSsl(String identity, String mode,
+                                                 boolean encapsulate) throws Exception {
+        SignRequest.Builder request = SignRequest.newBuilder().setIdentity(identity)
+                .setEncapsulate(encapsulate);
+        if (mode.equals("digest")) {
+            request.setDigest(Digest.newBuilder().setAlgorithm(DigestAlgorithm.DIGEST_ALGORITHM_SHA256)
+                    .setValue(ByteString.copyFrom(MessageDigest.getInstance("SHA-256")
+                            .digest(CONTENT))));
+        } else {
+            request.setContent(ByteString.copyFrom(CONTENT));
+        }
+        SignResponse response = signing.sign(request.build());
+
+        assertThat(response.getKeyVersion()).isEqualTo(identity + "/v1");
+        assertThat(response.getMicalg()).isEqualTo("sha-256");
+        byte[] der = response.getSignedData().toByteArray();
+        CMSSignedData signed = encapsulate ? new CMSSignedData(der)
+                : new CMSSignedData(new CMSProcessableByteArray(CONTENT), der);
+        if (encapsulate) {
+            assertThat((byte[]) signed.getSignedContent().getContent()).isEqualTo(CONTENT);
+        } else {
+            assertThat(new CMSSignedData(der).getSignedContent()).isNull();
+        }
+        assertVerifiesWithBouncyCastle(signed, response);
+        assertVerifiesWithOpenSsl(der, encapsulate);
+    }
+
+    private void assertVerifiesWithBouncyCastle(CMSSignedData signed, SignResponse response)
+            throws Exception {
+        SignerInformation signer = signed.getSignerInfos().getSigners().iterator().next();
+        X509CertificateHolder certificate = new X509CertificateHolder(
+                response.getCertificate().toByteArray());
+        assertThat(signer.getSID().match(certificate)).isTrue();
+        assertThat(signer.verify(new JcaSimpleSignerInfoVerifierBuilder()
+                .setProvider(new BouncyCastleProvider()).build(certificate))).isTrue();
+        assertThat(signed.getCertificates().getMatches(null)).hasSize(2);
+
+        AttributeTable attributes = signer.getSignedAttributes();
+        List<ASN1ObjectIdentifier> required = List.of(CMSAttributes.contentType,
+                CMSAttributes.signingTime, CMSAttributes.messageDigest,
+                CMSAttributes.cmsAlgorithmProtect, PKCSObjectIdentifiers.pkcs_9_at_smimeCapabilities,
+                PKCSObjectIdentifiers.id_aa_signingCertificateV2);
+        List<ASN1ObjectIdentifier> missing = new ArrayList<>();
+        for (ASN1ObjectIdentifier oid : required) {
+            if (attributes.get(oid) == null) {
+                missing.add(oid);
+            }
+        }
+        assertThat(missing).as("missing signed attributes").isEmpty();
+
+        CMSAlgorithmProtection protection = CMSAlgorithmProtection.getInstance(
+                attributes.get(CMSAttributes.cmsAlgorithmProtect).getAttrValues().getObjectAt(0));
+        assertThat(protection.getSignatureAlgorithm().getAlgorithm())
+                .isEqualTo(signer.toASN1Structure().getDigestEncryptionAlgorithm().getAlgorithm());
+        SigningCertificateV2 essCert = SigningCertificateV2.getInstance(attributes.get(
+                PKCSObjectIdentifiers.id_aa_signingCertificateV2).getAttrValues().getObjectAt(0));
+        assertThat(essCert.getCerts()[0].getCertHash()).isEqualTo(
+                MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded()));
+    }
+
+    private void assertVerifiesWithOpenSsl(byte[] der, boolean encapsulate) throws Exception {
+        Path work = Files.createTempDirectory(dir, "openssl");
+        Path signature = Files.write(work.resolve("signature.der"), der);
+        Path content = Files.write(work.resolve("content.bin"), CONTENT);
+        Path out = work.resolve("out.bin");
+        List<String> command = new ArrayList<>(List.of("openssl", "cms", "-verify", "-binary",
+                "-inform", "DER", "-in", signature.toString(),
+                "-CAfile", deployment.caCertificate().toString(), "-out", out.toString()));
+        if (!encapsulate) {
+            command.addAll(List.of("-content", content.toString()));
+        }
+        Processes.Result result = Processes.run(command, work);
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(result.stderr()).contains("Verification successful");
+        assertThat(Files.readAllBytes(out)).isEqualTo(CONTENT);
+    }
+}

@@ -1,0 +1,73 @@
+package org.smimed.daemon.testing;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Channel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayOutputStream;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.smimed.api.v1.DecryptRequest;
+import org.smimed.api.v1.DecryptResponse;
+import org.smimed.api.v1.DecryptResult;
+import org.smimed.api.v1.DecryptionServiceGrpc;
+
+/** Calls the streaming Decrypt RPC with raw stubs, in small chunks, and collects the answer. */
+public final class DecryptCall {
+    private DecryptCall() {
+    }
+
+    /** The first response message and the concatenated plaintext. */
+    public record Answer(DecryptResult result, byte[] plaintext) {}
+
+    public static Answer decrypt(Channel channel, String identity, byte[] message, int chunk)
+            throws Exception {
+        CompletableFuture<Answer> done = new CompletableFuture<>();
+        StreamObserver<DecryptRequest> requests = DecryptionServiceGrpc.newStub(channel)
+                .withDeadlineAfter(60, TimeUnit.SECONDS)
+                .decrypt(new StreamObserver<>() {
+                    private DecryptResult result;
+                    private final ByteArrayOutputStream plaintext = new ByteArrayOutputStream();
+
+                    @Override
+                    public void onNext(DecryptResponse value) {
+                        if (value.hasResult()) {
+                            result = value.getResult();
+                        } else {
+                            plaintext.writeBytes(value.getChunk().toByteArray());
+                        }
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        done.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        done.complete(new Answer(result, plaintext.toByteArray()));
+                    }
+                });
+        for (int offset = 0; offset < message.length || offset == 0; offset += chunk) {
+            DecryptRequest.Builder part = DecryptRequest.newBuilder().setChunk(ByteString.copyFrom(
+                    message, offset, Math.min(chunk, message.length - offset)));
+            if (offset == 0 && identity != null) {
+                part.setIdentity(identity);
+            }
+            requests.onNext(part.build());
+            if (message.length == 0) {
+                break;
+            }
+        }
+        requests.onCompleted();
+        try {
+            return done.get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof StatusRuntimeException s) {
+                throw s;
+            }
+            throw e;
+        }
+    }
+}

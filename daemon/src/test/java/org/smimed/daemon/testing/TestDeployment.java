@@ -1,0 +1,117 @@
+package org.smimed.daemon.testing;
+
+import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
+import io.grpc.TlsChannelCredentials;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.smimed.daemon.Daemon;
+import org.smimed.daemon.config.ConfigLoader;
+import org.smimed.daemon.provision.DemoSetup;
+import org.smimed.daemon.provision.IdentityProvisioner;
+import org.smimed.daemon.token.Pkcs11Library;
+import org.smimed.daemon.token.Pkcs11Token;
+import org.smimed.daemon.token.TokenObjects;
+
+/**
+ * A whole deployment for one test class: a new SoftHSM2 token, the demo identities generated
+ * in it by the product's own provisioning code, a config file, and the daemon serving real TLS
+ * gRPC on a free port.
+ */
+public final class TestDeployment implements AutoCloseable {
+    public static final String RSA = "rsa-demo@smimed.example";
+    public static final String EC = "ec-demo@smimed.example";
+
+    private final Path dir;
+    private final SoftHsm.Token token;
+    private final Daemon daemon;
+    private final ManagedChannel channel;
+
+    private TestDeployment(Path dir, SoftHsm.Token token, Daemon daemon, ManagedChannel channel) {
+        this.dir = dir;
+        this.token = token;
+        this.daemon = daemon;
+        this.channel = channel;
+    }
+
+    /** Creates the token and PKI in {@code dir} and starts the daemon. */
+    public static TestDeployment start(Path dir) throws Exception {
+        SoftHsm.Token token = SoftHsm.createToken("it");
+        provision(dir, token);
+        Path config = writeConfig(dir, token);
+        Daemon daemon = Daemon.start(new ConfigLoader().load(config), System::getenv,
+                Clock.systemUTC());
+        ManagedChannel channel = Grpc.newChannelBuilderForAddress("localhost", daemon.port(),
+                TlsChannelCredentials.newBuilder()
+                        .trustManager(dir.resolve("pki/ca.crt").toFile()).build()).build();
+        return new TestDeployment(dir, token, daemon, channel);
+    }
+
+    /** Generates the demo identities in {@code token} with the product's provisioning code. */
+    public static void provision(Path dir, SoftHsm.Token token) throws Exception {
+        Pkcs11Token session = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY),
+                token.label(), token.pin().toCharArray());
+        SecureRandom random = new SecureRandom();
+        new DemoSetup(new BouncyCastleProvider(), Clock.systemUTC(), random).run(
+                dir.resolve("pki"), new IdentityProvisioner(new TokenObjects(session, random)),
+                List.of());
+    }
+
+    /** Writes a config for {@code token} that serves TLS on a free port. */
+    public static Path writeConfig(Path dir, SoftHsm.Token token) throws Exception {
+        Path config = dir.resolve("smimed.yaml");
+        Files.writeString(config, """
+                listen:
+                  address: 127.0.0.1
+                  port: 0
+                tls:
+                  certificateChain: pki/server.crt
+                  privateKey: pki/server.key
+                token:
+                  library: %s
+                  label: %s
+                  pin:
+                    file: %s
+                limits:
+                  maxMessageBytes: 1048576
+                """.formatted(SoftHsm.LIBRARY, token.label(), token.pinFile()));
+        return config;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public SoftHsm.Token token() {
+        return token;
+    }
+
+    public Daemon daemon() {
+        return daemon;
+    }
+
+    public ManagedChannel channel() {
+        return channel;
+    }
+
+    /** The demo CA certificate (PEM). */
+    public Path caCertificate() {
+        return dir.resolve("pki/ca.crt");
+    }
+
+    /** An identity's certificate (PEM), what senders encrypt to. */
+    public Path certificate(String identity) {
+        return dir.resolve("pki/" + identity + ".crt");
+    }
+
+    @Override
+    public void close() throws Exception {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        daemon.close();
+    }
+}
