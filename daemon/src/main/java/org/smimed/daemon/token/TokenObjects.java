@@ -58,19 +58,25 @@ public final class TokenObjects {
             priv.add(new CK_ATTRIBUTE(CKA_SENSITIVE, true));
             priv.add(new CK_ATTRIBUTE(CKA_EXTRACTABLE, false));
             priv.add(new CK_ATTRIBUTE(CKA_SIGN, usage.signs()));
+            priv.add(new CK_ATTRIBUTE(CKA_SIGN_RECOVER, false));
             pub.add(new CK_ATTRIBUTE(CKA_VERIFY, usage.signs()));
+            pub.add(new CK_ATTRIBUTE(CKA_VERIFY_RECOVER, false));
+            pub.add(new CK_ATTRIBUTE(CKA_WRAP, false));
+            // Every usage is set explicitly: tokens default the unset ones differently
+            // (SoftHSM2 turns on decrypt and unwrap for EC keys).
+            boolean rsa = algorithm.family() == KeyAlgorithm.Family.RSA;
+            priv.add(new CK_ATTRIBUTE(CKA_DECRYPT, rsa && usage.decrypts()));
+            priv.add(new CK_ATTRIBUTE(CKA_UNWRAP, rsa && usage.decrypts()));
+            priv.add(new CK_ATTRIBUTE(CKA_DERIVE, !rsa && usage.decrypts()));
             long mechanism;
             if (algorithm.family() == KeyAlgorithm.Family.RSA) {
                 mechanism = CKM_RSA_PKCS_KEY_PAIR_GEN;
                 pub.add(new CK_ATTRIBUTE(CKA_MODULUS_BITS, algorithm.bits()));
                 pub.add(new CK_ATTRIBUTE(CKA_PUBLIC_EXPONENT, BigInteger.valueOf(65537)));
                 pub.add(new CK_ATTRIBUTE(CKA_ENCRYPT, usage.decrypts()));
-                priv.add(new CK_ATTRIBUTE(CKA_DECRYPT, usage.decrypts()));
-                priv.add(new CK_ATTRIBUTE(CKA_UNWRAP, usage.decrypts()));
             } else {
                 mechanism = CKM_EC_KEY_PAIR_GEN;
                 pub.add(new CK_ATTRIBUTE(CKA_EC_PARAMS, curveParameters(algorithm)));
-                priv.add(new CK_ATTRIBUTE(CKA_DERIVE, usage.decrypts()));
             }
             long[] handles = module.C_GenerateKeyPair(session, new CK_MECHANISM(mechanism),
                     pub.toArray(CK_ATTRIBUTE[]::new), priv.toArray(CK_ATTRIBUTE[]::new));

@@ -1,0 +1,154 @@
+package org.smimed.daemon.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.smimed.api.v1.Digest;
+import org.smimed.api.v1.DigestAlgorithm;
+import org.smimed.api.v1.DirectoryServiceGrpc;
+import org.smimed.api.v1.GetIdentityRequest;
+import org.smimed.api.v1.Identity;
+import org.smimed.api.v1.KeyAlgorithm;
+import org.smimed.api.v1.ListIdentitiesRequest;
+import org.smimed.api.v1.SignRequest;
+import org.smimed.api.v1.SignatureAlgorithm;
+import org.smimed.api.v1.SigningServiceGrpc;
+import org.smimed.daemon.testing.DecryptCall;
+import org.smimed.daemon.testing.TestDeployment;
+
+/** Bad requests get the right status and a clear message, and the daemon keeps serving. */
+class RequestErrorsIT {
+    @TempDir
+    static Path dir;
+    private static TestDeployment deployment;
+    private static SigningServiceGrpc.SigningServiceBlockingStub signing;
+
+    @BeforeAll
+    static void start() throws Exception {
+        deployment = TestDeployment.start(dir);
+        signing = SigningServiceGrpc.newBlockingStub(deployment.channel());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        deployment.close();
+    }
+
+    @AfterEach
+    void daemonStillServes() {
+        assertThat(signing.sign(SignRequest.newBuilder().setIdentity(TestDeployment.RSA)
+                .setContent(ByteString.copyFromUtf8("still here")).build()).getSignedData())
+                .isNotEmpty();
+    }
+
+    @Test
+    void sign_unknownIdentity_isNotFound() {
+        assertStatus(() -> signing.sign(content("nobody@smimed.example", "x")),
+                Status.Code.NOT_FOUND, "unknown identity 'nobody@smimed.example'");
+    }
+
+    @Test
+    void sign_withoutIdentity_isInvalidArgument() {
+        assertStatus(() -> signing.sign(content("", "x")), Status.Code.INVALID_ARGUMENT,
+                "identity is required");
+    }
+
+    @Test
+    void sign_withoutPayload_isInvalidArgument() {
+        assertStatus(() -> signing.sign(SignRequest.newBuilder()
+                .setIdentity(TestDeployment.RSA).build()), Status.Code.INVALID_ARGUMENT,
+                "either content or digest is required");
+    }
+
+    @Test
+    void sign_oversizedContent_isInvalidArgumentNamingTheLimit() {
+        byte[] big = new byte[1024 * 1024 + 1];
+        assertStatus(() -> signing.sign(SignRequest.newBuilder().setIdentity(TestDeployment.RSA)
+                        .setContent(ByteString.copyFrom(big)).build()),
+                Status.Code.INVALID_ARGUMENT, "limits.maxMessageBytes");
+    }
+
+    @Test
+    void sign_digestOfWrongLength_isInvalidArgument() {
+        assertStatus(() -> signing.sign(SignRequest.newBuilder().setIdentity(TestDeployment.RSA)
+                        .setDigest(Digest.newBuilder()
+                                .setAlgorithm(DigestAlgorithm.DIGEST_ALGORITHM_SHA256)
+                                .setValue(ByteString.copyFrom(new byte[20]))).build()),
+                Status.Code.INVALID_ARGUMENT, "a SHA256 digest is 32 bytes, got 20");
+    }
+
+    @Test
+    void sign_encapsulatedFromDigest_isInvalidArgument() {
+        assertStatus(() -> signing.sign(SignRequest.newBuilder().setIdentity(TestDeployment.RSA)
+                        .setEncapsulate(true)
+                        .setDigest(Digest.newBuilder()
+                                .setAlgorithm(DigestAlgorithm.DIGEST_ALGORITHM_SHA256)
+                                .setValue(ByteString.copyFrom(new byte[32]))).build()),
+                Status.Code.INVALID_ARGUMENT, "an encapsulated signature needs the content");
+    }
+
+    @Test
+    void sign_ecdsaWithRsaKey_isRefusedNotReplaced() {
+        assertStatus(() -> signing.sign(content(TestDeployment.RSA, "x").toBuilder()
+                        .setSignatureAlgorithm(SignatureAlgorithm.SIGNATURE_ALGORITHM_ECDSA)
+                        .build()),
+                Status.Code.INVALID_ARGUMENT, "signature algorithm ECDSA does not work with");
+    }
+
+    @Test
+    void decrypt_oversizedMessage_isInvalidArgumentNamingTheLimit() {
+        assertStatus(() -> DecryptCall.decrypt(deployment.channel(), null,
+                new byte[1024 * 1024 + 10], 64 * 1024),
+                Status.Code.INVALID_ARGUMENT, "limits.maxMessageBytes");
+    }
+
+    @Test
+    void decrypt_emptyStream_isInvalidArgument() {
+        assertStatus(() -> DecryptCall.decrypt(deployment.channel(), null, new byte[0], 10),
+                Status.Code.INVALID_ARGUMENT, "empty message");
+    }
+
+    @Test
+    void decrypt_forUnknownIdentity_isNotFound() {
+        assertStatus(() -> DecryptCall.decrypt(deployment.channel(), "nobody@smimed.example",
+                new byte[] {0x30, 0x00}, 10), Status.Code.NOT_FOUND, "unknown identity");
+    }
+
+    @Test
+    void directory_listsBothIdentitiesWithChains() {
+        var directory = DirectoryServiceGrpc.newBlockingStub(deployment.channel());
+        var list = directory.listIdentities(ListIdentitiesRequest.getDefaultInstance());
+        assertThat(list.getIdentitiesList()).extracting(Identity::getIdentity)
+                .containsExactly(TestDeployment.EC, TestDeployment.RSA);
+        Identity rsa = directory.getIdentity(GetIdentityRequest.newBuilder()
+                .setIdentity(TestDeployment.RSA).build());
+        assertThat(rsa.getKeyAlgorithm()).isEqualTo(KeyAlgorithm.KEY_ALGORITHM_RSA_2048);
+        assertThat(rsa.getCertificateChainCount()).isEqualTo(2);
+        assertThat(rsa.getSmimeCapabilities()).isNotEmpty();
+        assertStatus(() -> directory.getIdentity(GetIdentityRequest.newBuilder()
+                .setIdentity("nobody@smimed.example").build()), Status.Code.NOT_FOUND,
+                "unknown identity");
+    }
+
+    private static SignRequest content(String identity, String text) {
+        return SignRequest.newBuilder().setIdentity(identity)
+                .setContent(ByteString.copyFromUtf8(text)).build();
+    }
+
+    private static void assertStatus(ThrowingCallable call, Status.Code code, String message) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(code);
+            assertThat(e.getStatus().getDescription()).contains(message);
+        });
+    }
+}
