@@ -1,0 +1,134 @@
+package org.smimed.daemon.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.smimed.daemon.testing.Processes;
+import org.smimed.daemon.testing.SoftHsm;
+
+/**
+ * The real {@code smimed serve} process refuses to start, with one clear line and a distinct
+ * exit code, when the token or its PIN is wrong or the config is invalid.
+ */
+class StartupFailureIT {
+    @TempDir
+    static Path dir;
+    private static SoftHsm.Token token;
+
+    @BeforeAll
+    static void createToken() throws Exception {
+        token = SoftHsm.createToken("startup");
+        Files.writeString(dir.resolve("server.crt"), "not used: the token check comes first");
+        Files.writeString(dir.resolve("server.key"), "not used");
+    }
+
+    @Test
+    void wrongPin_exitsWithTokenCodeAndOneLine() throws Exception {
+        Path pin = privateFile("wrong.pin", "0000");
+        Processes.Result result = serve(config(token.label(), "file: " + pin));
+
+        assertThat(result.exitCode()).isEqualTo(ExitCodes.TOKEN);
+        assertThat(result.stderr().strip().lines()).containsExactly("smimed: token: login to token '"
+                + token.label() + "' failed: PIN rejected");
+    }
+
+    @Test
+    void missingToken_exitsWithTokenCodeNamingTheLabel() throws Exception {
+        Processes.Result result = serve(config("no-such-token", "file: " + token.pinFile()));
+
+        assertThat(result.exitCode()).isEqualTo(ExitCodes.TOKEN);
+        assertThat(result.stderr().strip().lines()).singleElement().asString()
+                .startsWith("smimed: token: no token labelled 'no-such-token' in "
+                        + SoftHsm.LIBRARY);
+    }
+
+    @Test
+    void pinFileReadableByOthers_isRefused() throws Exception {
+        Path pin = dir.resolve("open.pin");
+        Files.writeString(pin, token.pin());
+        Files.setPosixFilePermissions(pin, PosixFilePermissions.fromString("rw-r--r--"));
+
+        Processes.Result result = serve(config(token.label(), "file: " + pin));
+
+        assertThat(result.exitCode()).isEqualTo(ExitCodes.TOKEN);
+        assertThat(result.stderr()).contains("is readable or writable by group or others");
+    }
+
+    @Test
+    void missingPinVariable_isRefusedByName() throws Exception {
+        Processes.Result result = serve(config(token.label(), "env: SMIMED_TEST_UNSET_PIN"));
+
+        assertThat(result.exitCode()).isEqualTo(ExitCodes.TOKEN);
+        assertThat(result.stderr()).contains("environment variable SMIMED_TEST_UNSET_PIN");
+    }
+
+    @Test
+    void invalidConfig_listsEveryProblemAndExitsWithConfigCode() throws Exception {
+        Path config = Files.writeString(dir.resolve("bad.yaml"), """
+                listen:
+                  port: 99999
+                token:
+                  label: x
+                  pin:
+                    value: "1234"
+                limits:
+                  maxMessageBytes: 12
+                colour: blue
+                """);
+
+        Processes.Result result = serve(config);
+
+        assertThat(result.exitCode()).isEqualTo(ExitCodes.CONFIG);
+        assertThat(result.stderr()).contains("listen.port", "tls: required", "token.library",
+                "token.pin.value: PINs are never accepted", "limits.maxMessageBytes",
+                "colour: unknown key");
+        assertThat(result.stderr()).doesNotContain("1234");
+    }
+
+    @Test
+    void help_exitsZeroAndNamesTheExitCodes() throws Exception {
+        Processes.Result result = smimed(List.of("serve", "--help"));
+
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.stdout()).contains("--config", "Exit codes:");
+    }
+
+    private static Path config(String label, String pinLine) throws Exception {
+        Path config = dir.resolve("smimed-" + System.nanoTime() + ".yaml");
+        Files.writeString(config, """
+                listen: {address: 127.0.0.1, port: 0}
+                tls: {certificateChain: server.crt, privateKey: server.key}
+                token:
+                  library: %s
+                  label: %s
+                  pin: {%s}
+                """.formatted(SoftHsm.LIBRARY, label, pinLine));
+        return config;
+    }
+
+    private static Path privateFile(String name, String content) throws Exception {
+        Path file = dir.resolve(name);
+        Files.writeString(file, content);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        return file;
+    }
+
+    private static Processes.Result serve(Path config) throws Exception {
+        return smimed(List.of("serve", "--config", config.toString()));
+    }
+
+    private static Processes.Result smimed(List<String> arguments) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-exports", "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), SmimedCommand.class.getName()));
+        command.addAll(arguments);
+        return Processes.run(command, dir);
+    }
+}

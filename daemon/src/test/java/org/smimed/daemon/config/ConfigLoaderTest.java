@@ -1,0 +1,90 @@
+package org.smimed.daemon.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void load_validFile_resolvesPathsAgainstTheFile() throws Exception {
+        Files.writeString(dir.resolve("server.crt"), "x");
+        Files.writeString(dir.resolve("server.key"), "x");
+        Files.writeString(dir.resolve("libp11.so"), "x");
+        Path file = Files.writeString(dir.resolve("smimed.yaml"), """
+                listen: {address: 0.0.0.0, port: 9443}
+                tls: {certificateChain: server.crt, privateKey: server.key}
+                token:
+                  library: libp11.so
+                  label: prod
+                  pin: {env: SMIMED_PIN}
+                limits: {maxMessageBytes: 2048}
+                """);
+
+        DaemonConfig config = new ConfigLoader().load(file);
+
+        assertThat(config.listen()).isEqualTo(new DaemonConfig.Listen("0.0.0.0", 9443));
+        assertThat(config.tls().orElseThrow().certificateChain())
+                .isEqualTo(dir.resolve("server.crt"));
+        assertThat(config.token().library()).isEqualTo(dir.resolve("libp11.so"));
+        assertThat(config.token().pin()).isEqualTo(new PinSource.FromEnvironment("SMIMED_PIN"));
+        assertThat(config.limits().maxMessageBytes()).isEqualTo(2048);
+        assertThat(config.developmentPlaintext()).isFalse();
+    }
+
+    @Test
+    void load_plaintextWithoutTls_isAllowedOnlyByTheDevelopmentFlag() throws Exception {
+        Files.writeString(dir.resolve("lib.so"), "x");
+        Path file = Files.writeString(dir.resolve("dev.yaml"), """
+                token: {library: lib.so, label: dev, pin: {env: PIN}}
+                development: {plaintext: true}
+                """);
+
+        DaemonConfig config = new ConfigLoader().load(file);
+
+        assertThat(config.tls()).isEmpty();
+        assertThat(config.developmentPlaintext()).isTrue();
+        assertThat(config.listen().port()).isEqualTo(ConfigLoader.DEFAULT_PORT);
+    }
+
+    @Test
+    void load_collectsEveryProblemAtOnce() throws Exception {
+        Path file = Files.writeString(dir.resolve("bad.yaml"), """
+                listen: {port: -1, adress: x}
+                tls: {certificateChain: missing.crt}
+                token: {label: "", pin: {file: a, env: B}}
+                """);
+
+        assertThatThrownBy(() -> new ConfigLoader().load(file))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .anySatisfy(p -> assertThat(p).startsWith("listen.port:"))
+                        .anySatisfy(p -> assertThat(p).startsWith("listen.adress: unknown key"))
+                        .anySatisfy(p -> assertThat(p).startsWith("tls.certificateChain: no"))
+                        .anySatisfy(p -> assertThat(p).startsWith("tls.privateKey: required"))
+                        .anySatisfy(p -> assertThat(p).startsWith("token.library: required"))
+                        .anySatisfy(p -> assertThat(p).startsWith("token.label:"))
+                        .anySatisfy(p -> assertThat(p).startsWith("token.pin: set exactly one")));
+    }
+
+    @Test
+    void load_notYaml_saysSo() throws Exception {
+        Path file = Files.writeString(dir.resolve("x.yaml"), "listen: [unclosed");
+
+        assertThatThrownBy(() -> new ConfigLoader().load(file))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("not valid YAML");
+    }
+
+    @Test
+    void pinFromEnvironment_isReadThroughTheInjectedLookup() throws Exception {
+        char[] pin = new PinSource.FromEnvironment("P").read(Map.of("P", "4711")::get);
+        assertThat(pin).containsExactly('4', '7', '1', '1');
+        assertThat(new PinSource.FromEnvironment("P").toString()).doesNotContain("4711");
+    }
+}
