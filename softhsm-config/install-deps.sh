@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian packages smimed needs on a fresh machine, only those missing.
+#   install-deps.sh           SoftHSM2 (to run the daemon on the embedded token)
+#   install-deps.sh --test    plus what the tests use: OpenSC (pkcs11-tool), NSS tools
+#                             (cmsutil, certutil), GnuTLS (p11tool), OpenSSL, gpgsm
+set -euo pipefail
+
+packages=(softhsm2)
+commands=(softhsm2-util)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(opensc libnss3-tools gnutls-bin openssl gpgsm)
+  commands+=(pkcs11-tool cmsutil p11tool openssl gpgsm)
+elif [[ -n "${1:-}" ]]; then
+  echo "usage: $0 [--test]" >&2
+  exit 2
+fi
+
+missing=()
+for i in "${!commands[@]}"; do
+  command -v "${commands[$i]}" >/dev/null 2>&1 || missing+=("${packages[$i]}")
+done
+[[ -f /usr/lib/softhsm/libsofthsm2.so ]] || missing+=(softhsm2)
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null 2>&1 || { echo "need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
