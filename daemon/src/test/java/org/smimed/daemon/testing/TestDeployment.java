@@ -26,6 +26,8 @@ import org.smimed.daemon.token.TokenObjects;
 public final class TestDeployment implements AutoCloseable {
     public static final String RSA = "rsa-demo@smimed.example";
     public static final String EC = "ec-demo@smimed.example";
+    /** limits.maxMessageBytes unless a test asks for another. */
+    public static final int MAX_MESSAGE_BYTES = 1024 * 1024;
 
     private final Path dir;
     private final SoftHsm.Token token;
@@ -41,9 +43,14 @@ public final class TestDeployment implements AutoCloseable {
 
     /** Creates the token and PKI in {@code dir} and starts the daemon. */
     public static TestDeployment start(Path dir) throws Exception {
+        return start(dir, MAX_MESSAGE_BYTES);
+    }
+
+    /** As {@link #start(Path)}, with limits.maxMessageBytes set to {@code maxMessageBytes}. */
+    public static TestDeployment start(Path dir, int maxMessageBytes) throws Exception {
         SoftHsm.Token token = SoftHsm.createToken("it");
         provision(dir, token);
-        Path config = writeConfig(dir, token);
+        Path config = writeConfig(dir, token, maxMessageBytes);
         Daemon daemon = Daemon.start(new ConfigLoader().load(config), System::getenv,
                 Clock.systemUTC());
         ManagedChannel channel = Grpc.newChannelBuilderForAddress("localhost", daemon.port(),
@@ -64,6 +71,12 @@ public final class TestDeployment implements AutoCloseable {
 
     /** Writes a config for {@code token} that serves TLS on a free port. */
     public static Path writeConfig(Path dir, SoftHsm.Token token) throws Exception {
+        return writeConfig(dir, token, MAX_MESSAGE_BYTES);
+    }
+
+    /** As {@link #writeConfig(Path, SoftHsm.Token)}, with the given limits.maxMessageBytes. */
+    public static Path writeConfig(Path dir, SoftHsm.Token token, int maxMessageBytes)
+            throws Exception {
         Path config = dir.resolve("smimed.yaml");
         Files.writeString(config, """
                 listen:
@@ -78,8 +91,8 @@ public final class TestDeployment implements AutoCloseable {
                   pin:
                     file: %s
                 limits:
-                  maxMessageBytes: 1048576
-                """.formatted(SoftHsm.LIBRARY, token.label(), token.pinFile()));
+                  maxMessageBytes: %d
+                """.formatted(SoftHsm.LIBRARY, token.label(), token.pinFile(), maxMessageBytes));
         return config;
     }
 

@@ -1,0 +1,224 @@
+package org.smimed.daemon.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.smimed.daemon.testing.TestDeployment.RSA;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.smimed.daemon.testing.Processes;
+import org.smimed.daemon.testing.TestDeployment;
+
+/**
+ * The {@code smime} CLI against the real daemon over TLS, with keys in SoftHSM2; its output
+ * checked by OpenSSL and OpenSSL's output checked by it.
+ */
+class SmimeCliIT {
+    private static final String BODY = "The numbers are attached.\n";
+    /** Well-formed S/MIME around CMS that no key can decrypt. */
+    private static final byte[] GARBAGE = ("Content-Type: application/pkcs7-mime;"
+            + " smime-type=enveloped-data\nContent-Transfer-Encoding: base64\n\nMIIBAAAAAAAA\n")
+            .getBytes(StandardCharsets.US_ASCII);
+    /** What MIME assumes for a body without Content-Type, made explicit, in CRLF form. */
+    private static final String SIGNED_ENTITY =
+            "Content-Type: text/plain; charset=us-ascii\r\n\r\nThe numbers are attached.\r\n";
+
+    @TempDir
+    static Path dir;
+    private static TestDeployment deployment;
+    private static OpenSslCa throwawayCa;
+
+    @BeforeAll
+    static void start() throws Exception {
+        deployment = TestDeployment.start(dir);
+        throwawayCa = OpenSslCa.create(dir.resolve("throwaway-ca"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        deployment.close();
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({
+        "rsa-demo@smimed.example, ''",
+        "rsa-demo@smimed.example, --encapsulate",
+        "rsa-demo@smimed.example, --encapsulate --send-content --digest sha512",
+        "ec-demo@smimed.example, ''",
+        "ec-demo@smimed.example, --encapsulate",
+        "ec-demo@smimed.example, --send-content",
+    })
+    void sign_thenVerify_roundTripsAndOpenSslAgrees(String identity, String options)
+            throws Exception {
+        Path work = Files.createTempDirectory(dir, "sign");
+        List<String> args = new ArrayList<>(List.of("--identity", identity));
+        if (!options.isBlank()) {
+            args.addAll(Arrays.asList(options.split(" ")));
+        }
+
+        CliRunner.Run signed = CliRunner.run(message(identity), daemonCommand("sign", args));
+
+        assertThat(signed.exit()).as(signed.stderr()).isZero();
+        assertThat(signed.stderr()).isEmpty();
+        assertThat(signed.stdoutText()).contains(options.contains("--encapsulate")
+                ? "application/pkcs7-mime; smime-type=signed-data" : "multipart/signed");
+        Path message = Files.write(work.resolve("signed.eml"), signed.stdout());
+        Path content = work.resolve("content.txt");
+
+        CliRunner.Run verified = CliRunner.run(new byte[0], "verify", "--in", message.toString(),
+                "--trust", deployment.caCertificate().toString(), "--out", content.toString());
+
+        assertThat(verified.exit()).as(verified.stderr()).isZero();
+        assertThat(verified.stderr()).startsWith("Verified: signer " + identity + " (");
+        assertThat(Files.readString(content)).isEqualTo(SIGNED_ENTITY);
+        assertOpenSslVerifies(work, message);
+    }
+
+    @Test
+    void sign_thenTamper_failsVerificationHereAndInOpenSsl() throws Exception {
+        Path work = Files.createTempDirectory(dir, "tamper");
+        CliRunner.Run signed = CliRunner.run(message(RSA),
+                daemonCommand("sign", List.of("--identity", RSA)));
+        assertThat(signed.exit()).as(signed.stderr()).isZero();
+        String tampered = signed.stdoutText().replace("numbers are", "numbers were");
+        assertThat(tampered).isNotEqualTo(signed.stdoutText());
+        Path message = Files.writeString(work.resolve("tampered.eml"), tampered);
+
+        CliRunner.Run verified = CliRunner.run(new byte[0], "verify", "--in", message.toString(),
+                "--trust", deployment.caCertificate().toString());
+
+        assertThat(verified.exit()).isEqualTo(1);
+        assertThat(verified.stderr()).startsWith("smime: ").hasLineCount(1);
+        Processes.Result openssl = Processes.run(List.of("openssl", "cms", "-verify",
+                "-in", message.toString(), "-CAfile", deployment.caCertificate().toString(),
+                "-out", work.resolve("out.txt").toString()), work);
+        assertThat(openssl.exitCode()).isNotZero();
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({
+        "'', authEnveloped-data",
+        "aes256-cbc, enveloped-data",
+    })
+    void encrypt_thenDecrypt_givesTheExactInnerEntity(String cipher, String smimeType)
+            throws Exception {
+        Path work = Files.createTempDirectory(dir, "encrypt");
+        byte[] mail = ("From: alice@example.org\nTo: " + RSA + "\nSubject: payroll\n"
+                + "Content-Type: text/plain; charset=utf-8\n\nGrüße aus der Buchhaltung\n"
+                + "Zeile 2\n").getBytes(StandardCharsets.UTF_8);
+        List<String> encrypt = new ArrayList<>(List.of("encrypt", "--recipient",
+                deployment.certificate(RSA).toString()));
+        if (!cipher.isBlank()) {
+            encrypt.addAll(List.of("--cipher", cipher));
+        }
+
+        CliRunner.Run encrypted = CliRunner.run(mail, encrypt.toArray(String[]::new));
+
+        assertThat(encrypted.exit()).as(encrypted.stderr()).isZero();
+        assertThat(encrypted.stdoutText()).contains("smime-type=" + smimeType + ";")
+                .doesNotContain("Buchhaltung");
+        Path in = Files.write(work.resolve("encrypted.eml"), encrypted.stdout());
+        Path out = work.resolve("decrypted.txt");
+
+        CliRunner.Run decrypted = CliRunner.run(new byte[0], daemonCommand("decrypt",
+                List.of("--identity", RSA, "--in", in.toString(), "--out", out.toString())));
+
+        assertThat(decrypted.exit()).as(decrypted.stderr()).isZero();
+        assertThat(decrypted.stderr()).isEmpty();
+        assertThat(Files.readString(out, StandardCharsets.UTF_8)).isEqualTo(
+                "Content-Type: text/plain; charset=utf-8\r\n\r\nGrüße aus der Buchhaltung\r\n"
+                        + "Zeile 2\r\n");
+    }
+
+    @Test
+    void verify_openSslSignedMessage_verifiesAgainstItsCaOnly() throws Exception {
+        Path work = Files.createTempDirectory(dir, "openssl-signed");
+        OpenSslCa.Signer alice = throwawayCa.issueEmail("alice", "alice@example.org");
+        Path content = Files.writeString(work.resolve("content.txt"),
+                "Content-Type: text/plain\r\n\r\nPay 100 EUR to account 1234.\r\n");
+        Processes.check(List.of("openssl", "smime", "-sign", "-in", content.toString(),
+                "-signer", alice.certificate().toString(), "-inkey", alice.key().toString(),
+                "-from", alice.email(), "-out", "signed.eml"), work);
+        String signed = work.resolve("signed.eml").toString();
+
+        CliRunner.Run trusted = CliRunner.run(new byte[0], "verify", "--in", signed,
+                "--trust", throwawayCa.certificate().toString());
+        CliRunner.Run untrusted = CliRunner.run(new byte[0], "verify", "--in", signed,
+                "--trust", deployment.caCertificate().toString());
+
+        assertThat(trusted.exit()).as(trusted.stderr()).isZero();
+        assertThat(trusted.stderr()).startsWith("Verified: signer alice@example.org (");
+        assertThat(untrusted.exit()).isEqualTo(1);
+        assertThat(untrusted.stderr()).startsWith("smime: ").hasLineCount(1);
+    }
+
+    @Test
+    void decrypt_garbage_failsWithOneLineAndNoOutputFile() throws Exception {
+        Path work = Files.createTempDirectory(dir, "garbage");
+        Path out = work.resolve("decrypted.txt");
+
+        CliRunner.Run run = CliRunner.run(GARBAGE, daemonCommand("decrypt",
+                List.of("--out", out.toString())));
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.stderr()).isEqualTo("smime: decryption failed (INVALID_ARGUMENT)\n");
+        assertThat(run.stdout()).isEmpty();
+        try (var files = Files.list(work)) {
+            assertThat(files).isEmpty();
+        }
+    }
+
+    @Test
+    void sign_andDecrypt_withWrongServerCa_failUnavailable() {
+        String wrongCa = throwawayCa.certificate().toString();
+        String target = "localhost:" + deployment.daemon().port();
+
+        CliRunner.Run sign = CliRunner.run(message(RSA), "sign", "--identity", RSA,
+                "--target", target, "--ca", wrongCa);
+        CliRunner.Run decrypt = CliRunner.run(GARBAGE, "decrypt",
+                "--target", target, "--ca", wrongCa);
+
+        assertThat(sign.exit()).isEqualTo(1);
+        assertThat(sign.stdout()).isEmpty();
+        assertThat(sign.stderr()).startsWith("smime: signing failed (UNAVAILABLE")
+                .hasLineCount(1);
+        assertThat(decrypt.exit()).isEqualTo(1);
+        assertThat(decrypt.stderr()).startsWith("smime: decryption failed (UNAVAILABLE")
+                .hasLineCount(1);
+    }
+
+    private static byte[] message(String from) {
+        return ("From: " + from + "\nTo: bob@example.org\nSubject: quarterly report\n\n" + BODY)
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** {@code command} aimed at the deployment's daemon, trusting only its CA. */
+    private static String[] daemonCommand(String command, List<String> args) {
+        List<String> all = new ArrayList<>(List.of(command,
+                "--target", "localhost:" + deployment.daemon().port(),
+                "--ca", deployment.caCertificate().toString()));
+        all.addAll(args);
+        return all.toArray(String[]::new);
+    }
+
+    /** OpenSSL verifies the message against the demo CA and extracts the same entity. */
+    private static void assertOpenSslVerifies(Path work, Path message) throws Exception {
+        Path out = work.resolve("openssl-content.txt");
+        // Not -binary: with it OpenSSL joins the lines of a multipart/signed part with bare LF.
+        Processes.Result result = Processes.run(List.of("openssl", "cms", "-verify",
+                "-in", message.toString(), "-CAfile", deployment.caCertificate().toString(),
+                "-out", out.toString()), work);
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(result.stderr()).contains("Verification successful");
+        assertThat(Files.readString(out)).isEqualTo(SIGNED_ENTITY);
+    }
+}

@@ -1,0 +1,300 @@
+package org.smimed.daemon.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.smimed.daemon.testing.TestDeployment.EC;
+import static org.smimed.daemon.testing.TestDeployment.RSA;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
+import io.grpc.ForwardingClientCall;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cms.CMSProcessableByteArray;
+import org.bouncycastle.cms.CMSSignedData;
+import org.bouncycastle.cms.SignerInformation;
+import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.smimed.api.v1.DecryptRequest;
+import org.smimed.client.DecryptResult;
+import org.smimed.client.HashAlgorithm;
+import org.smimed.client.IdentityInfo;
+import org.smimed.client.SignResult;
+import org.smimed.client.SigningRequest;
+import org.smimed.client.SmimeClient;
+import org.smimed.client.SmimeClientException;
+import org.smimed.client.mime.Certificates;
+import org.smimed.daemon.testing.Processes;
+import org.smimed.daemon.testing.TestDeployment;
+
+/**
+ * The Java client library against the real daemon: real TLS gRPC, keys in SoftHSM2, messages
+ * made by OpenSSL, signatures checked by Bouncy Castle.
+ */
+class SmimeClientIT {
+    /** Room for the large message below; the default 1 MiB limit would refuse it. */
+    private static final int LIMIT = 8 * 1024 * 1024;
+    private static final int CHUNK = 64 * 1024;
+    private static final String GCM256 = "2.16.840.1.101.3.4.1.46";
+    private static final String CBC256 = "2.16.840.1.101.3.4.1.42";
+    private static final byte[] CONTENT = ("Content-Type: text/plain\r\n\r\nInvoice 4711:"
+            + " 1.234,56 EUR\r\n").getBytes(StandardCharsets.UTF_8);
+
+    @TempDir
+    static Path dir;
+    private static TestDeployment deployment;
+    private static SmimeClient client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        deployment = TestDeployment.start(dir, LIMIT);
+        client = new SmimeClient(deployment.channel(), Duration.ofSeconds(60));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        deployment.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {RSA, EC})
+    void sign_digest_givesDetachedSignatureOverThatDigest(String identity) throws Exception {
+        byte[] digest = MessageDigest.getInstance("SHA-256").digest(CONTENT);
+
+        SignResult r = client.sign(SigningRequest.ofDigest(identity, HashAlgorithm.SHA256, digest));
+
+        assertThat(r.micalg()).isEqualTo("sha-256");
+        assertThat(r.keyVersion()).isEqualTo(identity + "/v1");
+        assertThat(r.certificate()).isEqualTo(der(deployment.certificate(identity)));
+        assertThat(new CMSSignedData(r.signedData()).getSignedContent()).isNull();
+        assertThat(verifies(new CMSSignedData(new CMSProcessableByteArray(CONTENT),
+                r.signedData()), identity)).isTrue();
+        byte[] other = "Content-Type: text/plain\r\n\r\nInvoice 4711: 9.999,99 EUR\r\n"
+                .getBytes(StandardCharsets.UTF_8);
+        assertThat(verifies(new CMSSignedData(new CMSProcessableByteArray(other),
+                r.signedData()), identity)).isFalse();
+    }
+
+    @ParameterizedTest(name = "{0} encapsulate={1}")
+    @CsvSource({
+        "rsa-demo@smimed.example, false",
+        "rsa-demo@smimed.example, true",
+        "ec-demo@smimed.example, false",
+        "ec-demo@smimed.example, true",
+    })
+    void sign_content_givesSignatureThatVerifiesWithBouncyCastle(String identity,
+            boolean encapsulate) throws Exception {
+        SignResult r = client.sign(SigningRequest.ofContent(identity, CONTENT, encapsulate, null));
+
+        assertThat(r.micalg()).isEqualTo("sha-256");
+        assertThat(r.keyVersion()).isEqualTo(identity + "/v1");
+        CMSSignedData signed;
+        if (encapsulate) {
+            signed = new CMSSignedData(r.signedData());
+            assertThat((byte[]) signed.getSignedContent().getContent()).isEqualTo(CONTENT);
+        } else {
+            assertThat(new CMSSignedData(r.signedData()).getSignedContent()).isNull();
+            signed = new CMSSignedData(new CMSProcessableByteArray(CONTENT), r.signedData());
+        }
+        assertThat(verifies(signed, identity)).isTrue();
+    }
+
+    @Test
+    void decrypt_largeOpenSslMessage_streamsExactBytesInBoundedChunks() throws Exception {
+        byte[] plaintext = new byte[3 * 1024 * 1024 + 17];
+        new SecureRandom().nextBytes(plaintext);
+        byte[] cms = openSslEncrypt("-aes-256-gcm", plaintext, deployment.certificate(RSA));
+        RequestRecorder recorder = new RequestRecorder();
+        SmimeClient recorded = new SmimeClient(
+                ClientInterceptors.intercept(deployment.channel(), recorder), Duration.ofSeconds(60));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        DecryptResult result = recorded.decrypt(RSA, new ByteArrayInputStream(cms), out);
+
+        assertThat(out.toByteArray()).isEqualTo(plaintext);
+        assertThat(result).isEqualTo(
+                new DecryptResult(RSA, RSA + "/v1", GCM256, true, plaintext.length));
+        assertThat(recorder.chunkSizes).hasSize((cms.length + CHUNK - 1) / CHUNK)
+                .allMatch(n -> n <= CHUNK).first().isEqualTo(CHUNK);
+        assertThat(recorder.chunkSizes.stream().mapToInt(Integer::intValue).sum())
+                .isEqualTo(cms.length);
+        assertThat(recorder.identities.get(0)).isEqualTo(RSA);
+        assertThat(recorder.identities.subList(1, recorder.identities.size())).containsOnly("");
+    }
+
+    @Test
+    void decrypt_cbcWithoutIdentity_findsTheKeyAndReportsUnauthenticated() throws Exception {
+        byte[] cms = openSslEncrypt("-aes-256-cbc", CONTENT, deployment.certificate(RSA));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        DecryptResult result = client.decrypt(null, new ByteArrayInputStream(cms), out);
+
+        assertThat(out.toByteArray()).isEqualTo(CONTENT);
+        assertThat(result).isEqualTo(new DecryptResult(RSA, RSA + "/v1", CBC256, false,
+                CONTENT.length));
+    }
+
+    @Test
+    void decrypt_failures_throwInvalidArgumentDecryptionFailed() throws Exception {
+        List<byte[]> bad = List.of("this is not CMS".getBytes(StandardCharsets.US_ASCII),
+                openSslEncrypt("-aes-256-gcm", CONTENT, strangerCertificate()));
+
+        for (byte[] cms : bad) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            assertThatThrownBy(() -> client.decrypt(null, new ByteArrayInputStream(cms), out))
+                    .isInstanceOfSatisfying(SmimeClientException.class, e -> {
+                        assertThat(e.code()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                        assertThat(e.description()).isEqualTo("decryption failed");
+                    })
+                    .hasMessage("INVALID_ARGUMENT: decryption failed");
+            assertThat(out.size()).isZero();
+        }
+    }
+
+    @Test
+    void decrypt_overTheLimit_failsWhileStillSendingWithInvalidArgument() {
+        byte[] tooLarge = new byte[LIMIT + 3 * CHUNK];
+
+        assertThatThrownBy(() -> client.decrypt(RSA, new ByteArrayInputStream(tooLarge),
+                new ByteArrayOutputStream()))
+                .isInstanceOfSatisfying(SmimeClientException.class, e -> {
+                    assertThat(e.code()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(e.description()).isEqualTo("message is larger than the limit of "
+                            + LIMIT + " bytes (limits.maxMessageBytes)");
+                });
+    }
+
+    @Test
+    void sign_unknownIdentity_throwsNotFound() {
+        assertThatThrownBy(() -> client.sign(SigningRequest.ofContent("nobody@smimed.example",
+                CONTENT, false, null)))
+                .isInstanceOfSatisfying(SmimeClientException.class,
+                        e -> assertThat(e.code()).isEqualTo(Status.Code.NOT_FOUND))
+                .hasMessage("NOT_FOUND: unknown identity 'nobody@smimed.example'");
+    }
+
+    @Test
+    void decrypt_unknownIdentity_throwsNotFound() throws Exception {
+        byte[] cms = openSslEncrypt("-aes-256-gcm", CONTENT, deployment.certificate(RSA));
+
+        assertThatThrownBy(() -> client.decrypt("nobody@smimed.example",
+                new ByteArrayInputStream(cms), new ByteArrayOutputStream()))
+                .isInstanceOfSatisfying(SmimeClientException.class,
+                        e -> assertThat(e.code()).isEqualTo(Status.Code.NOT_FOUND))
+                .hasMessage("NOT_FOUND: unknown identity 'nobody@smimed.example'");
+    }
+
+    @Test
+    void listIdentities_givesBothDemoIdentitiesWithTheirChains() throws Exception {
+        Map<String, IdentityInfo> listed = client.listIdentities().stream()
+                .collect(Collectors.toMap(IdentityInfo::identity, Function.identity()));
+
+        assertThat(listed).containsOnlyKeys(RSA, EC);
+        assertDescribes(listed.get(RSA), RSA, "RSA_2048");
+        assertDescribes(listed.get(EC), EC, "EC_P256");
+    }
+
+    @Test
+    void getIdentity_givesOneIdentity_andNotFoundForStrangers() throws Exception {
+        assertDescribes(client.getIdentity(EC), EC, "EC_P256");
+        assertThatThrownBy(() -> client.getIdentity("nobody@smimed.example"))
+                .isInstanceOfSatisfying(SmimeClientException.class,
+                        e -> assertThat(e.code()).isEqualTo(Status.Code.NOT_FOUND));
+    }
+
+    private static void assertDescribes(IdentityInfo info, String identity, String algorithm)
+            throws Exception {
+        assertThat(info.identity()).isEqualTo(identity);
+        assertThat(info.keyVersion()).isEqualTo(identity + "/v1");
+        assertThat(info.keyAlgorithm()).isEqualTo(algorithm);
+        assertThat(info.certificateChain()).usingElementComparator(Arrays::compare)
+                .containsExactly(der(deployment.certificate(identity)),
+                        der(deployment.caCertificate()));
+        assertThat(info.smimeCapabilities()).isNotEmpty();
+    }
+
+    /** Whether the only signer's signature verifies with the identity's certificate. */
+    private static boolean verifies(CMSSignedData signed, String identity) throws Exception {
+        SignerInformation signer = signed.getSignerInfos().getSigners().iterator().next();
+        X509CertificateHolder certificate = new X509CertificateHolder(
+                der(deployment.certificate(identity)));
+        assertThat(signer.getSID().match(certificate)).isTrue();
+        try {
+            return signer.verify(new JcaSimpleSignerInfoVerifierBuilder()
+                    .setProvider(new BouncyCastleProvider()).build(certificate));
+        } catch (org.bouncycastle.cms.CMSSignerDigestMismatchException e) {
+            return false;
+        }
+    }
+
+    private static byte[] der(Path pem) throws Exception {
+        return Certificates.read(pem).get(0).getEncoded();
+    }
+
+    private static byte[] openSslEncrypt(String cipher, byte[] plaintext, Path recipient)
+            throws Exception {
+        Path work = Files.createTempDirectory(dir, "enc");
+        Path in = Files.write(work.resolve("plain.bin"), plaintext);
+        Path out = work.resolve("message.der");
+        Processes.check(List.of("openssl", "cms", "-encrypt", "-binary", cipher,
+                "-in", in.toString(), "-outform", "DER", "-out", out.toString(),
+                recipient.toString()), work);
+        return Files.readAllBytes(out);
+    }
+
+    /** A certificate whose key is a file: someone the daemon cannot decrypt for. */
+    private static Path strangerCertificate() throws Exception {
+        Path work = Files.createTempDirectory(dir, "stranger");
+        Processes.check(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                "-keyout", "key.pem", "-out", "cert.pem", "-days", "2", "-subj",
+                "/CN=stranger@example.org"), work);
+        return work.resolve("cert.pem");
+    }
+
+    /** Sees each Decrypt request the client really sends, on its way to the real daemon. */
+    private static final class RequestRecorder implements ClientInterceptor {
+        final List<Integer> chunkSizes = new CopyOnWriteArrayList<>();
+        final List<String> identities = new CopyOnWriteArrayList<>();
+
+        @Override
+        public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method,
+                                                     CallOptions options, Channel next) {
+            return new ForwardingClientCall.SimpleForwardingClientCall<>(
+                    next.newCall(method, options)) {
+                @Override
+                public void sendMessage(Q message) {
+                    if (message instanceof DecryptRequest request) {
+                        chunkSizes.add(request.getChunk().size());
+                        identities.add(request.getIdentity());
+                    }
+                    super.sendMessage(message);
+                }
+            };
+        }
+    }
+}
