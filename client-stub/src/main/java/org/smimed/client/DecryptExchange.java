@@ -69,7 +69,7 @@ final class DecryptExchange extends ClientCall.Listener<DecryptResponse> {
           }
           var d = r.getResult();
           result = new DecryptResult(d.getIdentity(), d.getKeyVersion(),
-              d.getContentEncryptionAlgorithm(), d.getAuthenticated(), d.getPlaintextLength());
+              d.getContentEncryptionAlgorithm(), d.getAuthenticated(), 0);
         } else if (result == null) {
           throw protocolError("plaintext before DecryptResult");
         } else {
@@ -94,12 +94,9 @@ final class DecryptExchange extends ClientCall.Listener<DecryptResponse> {
     if (result == null) {
       throw new SmimeClientException(Status.INTERNAL.withDescription("no DecryptResult received"));
     }
-    // The daemon announces the length; a mismatch means plaintext was lost or invented.
-    if (result.plaintextLength() != written) {
-      throw new SmimeClientException(Status.DATA_LOSS.withDescription(
-          "received " + written + " plaintext bytes, daemon announced " + result.plaintextLength()));
-    }
-    return result;
+    // Only an OK status means the daemon sent all plaintext (and, for AuthEnvelopedData,
+    // verified the tag); the count is what this client actually wrote.
+    return result.withPlaintextLength(written);
   }
 
   private SmimeClientException protocolError(String what) {

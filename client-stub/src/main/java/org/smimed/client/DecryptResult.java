@@ -17,4 +17,9 @@ public record DecryptResult(
     String keyVersion,
     String contentEncryptionOid,
     boolean authenticated,
-    long plaintextLength) {}
+    long plaintextLength) {
+
+  DecryptResult withPlaintextLength(long length) {
+    return new DecryptResult(identity, keyVersion, contentEncryptionOid, authenticated, length);
+  }
+}
