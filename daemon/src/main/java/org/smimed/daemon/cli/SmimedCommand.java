@@ -2,6 +2,7 @@ package org.smimed.daemon.cli;
 
 import java.time.Clock;
 import java.util.function.UnaryOperator;
+import org.smimed.daemon.bench.BenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -12,6 +13,7 @@ import picocli.CommandLine.Spec;
         description = "S/MIME signing and decryption daemon; private keys stay in a PKCS#11"
                 + " token.",
         subcommands = {ServeCommand.class, CheckConfigCommand.class, ProvisionDemoCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class})
 public final class SmimedCommand implements Runnable {
     @Spec
@@ -40,6 +42,9 @@ public final class SmimedCommand implements Runnable {
         public <K> K create(Class<K> type) throws Exception {
             if (type == ProvisionDemoCommand.class) {
                 return type.cast(new ProvisionDemoCommand(environment, clock));
+            }
+            if (type == BenchCommand.class) {
+                return type.cast(new BenchCommand(environment, clock));
             }
             if (type == ServeCommand.class) {
                 return type.cast(new ServeCommand(environment, clock));

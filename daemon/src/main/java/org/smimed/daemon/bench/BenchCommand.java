@@ -1,0 +1,170 @@
+package org.smimed.daemon.bench;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.TlsChannelCredentials;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+import org.smimed.daemon.config.PinSource;
+import org.smimed.daemon.keys.KeyRegistry;
+import org.smimed.daemon.keys.KeyVersion;
+import org.smimed.daemon.token.Pkcs11Library;
+import org.smimed.daemon.token.Pkcs11Token;
+import org.smimed.daemon.token.TokenKeys;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code smimed bench}: load against a running daemon over real gRPC, and — in the same run,
+ * interleaved level by level — the raw token baseline in-process, so the ratio is not skewed
+ * by a noisy machine drifting between two separate runs.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Benchmark a running smimed: N concurrent callers for a fixed time,"
+                + " calls/s and latency percentiles, and (with --token-label) the raw token"
+                + " baseline with the same key and private-key operation in this process."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:benchmark ran (errors are reported in the results)",
+            "1:could not connect or prepare", "2:bad usage", "4:token unusable"})
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--target", defaultValue = "localhost:8443", description = "Daemon address (default: ${DEFAULT-VALUE}).")
+    String target;
+    @Option(names = "--ca", paramLabel = "FILE", description = "PEM CA of the daemon's TLS certificate.")
+    Path ca;
+    @Option(names = "--cert", paramLabel = "FILE", description = "PEM client certificate (mutual TLS).")
+    Path cert;
+    @Option(names = "--key", paramLabel = "FILE", description = "PEM PKCS#8 client key (mutual TLS).")
+    Path key;
+    @Option(names = "--plaintext", description = "Connect without TLS (development daemons only).")
+    boolean plaintext;
+    @Option(names = "--identity", required = true, description = "Identity to sign and decrypt as.")
+    String identity;
+    @Option(names = "--workload", split = ",", defaultValue = "sign-digest",
+            converter = WorkloadConverter.class,
+            description = "Comma-separated: sign-digest, sign-content-4k, sign-content-1m,"
+                    + " decrypt-4k, decrypt-large (default: ${DEFAULT-VALUE}).")
+    List<Workload> workloads;
+    @Option(names = "--concurrency", split = ",", defaultValue = "1,2,4,8,16",
+            description = "Concurrent callers, comma-separated (default: ${DEFAULT-VALUE}).")
+    List<Integer> concurrency;
+    @Option(names = "--duration", defaultValue = "10", description = "Seconds measured per run (default: ${DEFAULT-VALUE}).")
+    int durationSeconds;
+    @Option(names = "--warmup", defaultValue = "2", description = "Seconds of warm-up per run (default: ${DEFAULT-VALUE}).")
+    int warmupSeconds;
+    @Option(names = "--calls", defaultValue = "0", description = "Calls per caller instead of --duration.")
+    long callsPerThread;
+    @Option(names = "--large-bytes", defaultValue = "67108864", description = "Size of decrypt-large (default: ${DEFAULT-VALUE}).")
+    int largeBytes;
+    @Option(names = "--deadline", defaultValue = "120", description = "Deadline of each call in seconds.")
+    long deadlineSeconds;
+    @Option(names = "--csv", paramLabel = "FILE", description = "Write results as CSV.")
+    Path csv;
+    @Option(names = "--svg", paramLabel = "FILE", description = "Write a throughput chart (SVG).")
+    Path svg;
+    @ArgGroup(exclusive = false)
+    Baseline baseline;
+
+    /** The token to measure the baseline on: the daemon's own token, logged in here too. */
+    static final class Baseline {
+        @Option(names = "--token-label", required = true, description = "Token for the in-process baseline.")
+        String label;
+        @Option(names = "--library", defaultValue = "/usr/lib/softhsm/libsofthsm2.so", description = "PKCS#11 library (default: ${DEFAULT-VALUE}).")
+        Path library;
+        @Option(names = "--pin-file", required = true, paramLabel = "FILE", description = "File holding the user PIN (mode 600).")
+        Path pinFile;
+    }
+
+    /** Turns "sign-digest" into a workload, or a usage error that lists the valid names. */
+    static final class WorkloadConverter implements picocli.CommandLine.ITypeConverter<Workload> {
+        @Override
+        public Workload convert(String value) {
+            try {
+                return Workload.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage()
+                        + " (valid: sign-digest, sign-content-4k, sign-content-1m, decrypt-4k,"
+                        + " decrypt-large)");
+            }
+        }
+    }
+
+    private final UnaryOperator<String> environment;
+    private final Clock clock;
+
+    public BenchCommand(UnaryOperator<String> environment, Clock clock) {
+        this.environment = environment;
+        this.clock = clock;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<Workload> selected = workloads;
+        TokenBaseline tokenBaseline = baseline == null ? null : openBaseline();
+        ManagedChannel channel = Grpc.newChannelBuilder(target, credentials())
+                .maxInboundMessageSize(64 * 1024 * 1024).build();
+        try {
+            DaemonCalls calls = new DaemonCalls(channel, identity, deadlineSeconds);
+            LoadRun load = new LoadRun(Duration.ofSeconds(warmupSeconds),
+                    Duration.ofSeconds(durationSeconds), callsPerThread);
+            List<Measurement> results = new ArrayList<>();
+            for (Workload workload : selected) {
+                Supplier<Operation> daemonOps = calls.prepare(workload, largeBytes);
+                for (int level : concurrency) {
+                    if (tokenBaseline != null) {
+                        report(results, load.run(workload, "baseline", level,
+                                () -> tokenBaseline.operation(workload.kind())));
+                    }
+                    report(results, load.run(workload, "daemon", level, daemonOps));
+                }
+            }
+            if (csv != null) {
+                Reports.writeCsv(csv, results);
+            }
+            if (svg != null) {
+                Reports.writeSvg(svg, results);
+            }
+            return 0;
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private void report(List<Measurement> results, Measurement m) {
+        results.add(m);
+        System.out.println(Reports.humanLine(m, results));
+    }
+
+    private TokenBaseline openBaseline() throws Exception {
+        char[] pin = new PinSource.FromFile(baseline.pinFile).read(environment);
+        Pkcs11Token token = Pkcs11Token.login(Pkcs11Library.load(baseline.library),
+                baseline.label, pin);
+        TokenKeys.Scan scan = new TokenKeys(token).scan();
+        KeyVersion keyVersion = KeyRegistry.of(scan.entries(), scan.skipped(), clock)
+                .signingKey(identity);
+        return new TokenBaseline(token.provider(), keyVersion);
+    }
+
+    private ChannelCredentials credentials() throws java.io.IOException {
+        if (plaintext) {
+            return InsecureChannelCredentials.create();
+        }
+        TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder();
+        if (ca != null) {
+            tls.trustManager(ca.toFile());
+        }
+        if (cert != null && key != null) {
+            tls.keyManager(cert.toFile(), key.toFile());
+        }
+        return tls.build();
+    }
+}

@@ -1,0 +1,124 @@
+package org.smimed.daemon.bench;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Channel;
+import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayInputStream;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.bouncycastle.cms.CMSAuthEnvelopedDataGenerator;
+import org.bouncycastle.cms.CMSProcessableByteArray;
+import org.bouncycastle.cms.jcajce.JceCMSContentEncryptorBuilder;
+import org.bouncycastle.cms.jcajce.JceKeyTransRecipientInfoGenerator;
+import org.bouncycastle.cms.CMSAlgorithm;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.operator.OutputAEADEncryptor;
+import org.smimed.api.v1.DecryptRequest;
+import org.smimed.api.v1.DecryptResponse;
+import org.smimed.api.v1.DecryptionServiceGrpc;
+import org.smimed.api.v1.Digest;
+import org.smimed.api.v1.DigestAlgorithm;
+import org.smimed.api.v1.DirectoryServiceGrpc;
+import org.smimed.api.v1.GetIdentityRequest;
+import org.smimed.api.v1.SignRequest;
+import org.smimed.api.v1.SigningServiceGrpc;
+
+/**
+ * The daemon side of each workload: real gRPC calls over the channel the user configured. The
+ * payloads (digests, content, encrypted messages) are prepared once, before timing starts.
+ */
+final class DaemonCalls {
+    private static final int CHUNK = 64 * 1024;
+
+    private final Channel channel;
+    private final String identity;
+    private final long deadlineSeconds;
+
+    DaemonCalls(Channel channel, String identity, long deadlineSeconds) {
+        this.channel = channel;
+        this.identity = identity;
+        this.deadlineSeconds = deadlineSeconds;
+    }
+
+    /** Prepares the payload for {@code workload} and returns a factory of per-thread calls. */
+    java.util.function.Supplier<Operation> prepare(Workload workload, int largeBytes)
+            throws Exception {
+        byte[] content = new byte[Math.max(workload.bytes(largeBytes), 0)];
+        new SecureRandom().nextBytes(content);
+        return switch (workload) {
+            case SIGN_DIGEST -> {
+                SignRequest request = SignRequest.newBuilder().setIdentity(identity)
+                        .setDigest(Digest.newBuilder()
+                                .setAlgorithm(DigestAlgorithm.DIGEST_ALGORITHM_SHA256)
+                                .setValue(ByteString.copyFrom(MessageDigest
+                                        .getInstance("SHA-256").digest(content)))).build();
+                yield () -> sign(request);
+            }
+            case SIGN_CONTENT_4K, SIGN_CONTENT_1M -> {
+                SignRequest request = SignRequest.newBuilder().setIdentity(identity)
+                        .setContent(ByteString.copyFrom(content)).build();
+                yield () -> sign(request);
+            }
+            case DECRYPT_4K, DECRYPT_LARGE -> {
+                byte[] message = encryptTo(certificate(), content);
+                yield () -> () -> decrypt(message);
+            }
+        };
+    }
+
+    private Operation sign(SignRequest request) {
+        var stub = SigningServiceGrpc.newBlockingStub(channel);
+        return () -> stub.withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS).sign(request);
+    }
+
+    private X509Certificate certificate() throws Exception {
+        byte[] der = DirectoryServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS)
+                .getIdentity(GetIdentityRequest.newBuilder().setIdentity(identity).build())
+                .getCertificateChain(0).toByteArray();
+        return (X509Certificate) CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(der));
+    }
+
+    private static byte[] encryptTo(X509Certificate recipient, byte[] content) throws Exception {
+        BouncyCastleProvider bc = new BouncyCastleProvider();
+        CMSAuthEnvelopedDataGenerator generator = new CMSAuthEnvelopedDataGenerator();
+        generator.addRecipientInfoGenerator(
+                new JceKeyTransRecipientInfoGenerator(recipient).setProvider(bc));
+        return generator.generate(new CMSProcessableByteArray(content),
+                (OutputAEADEncryptor) new JceCMSContentEncryptorBuilder(CMSAlgorithm.AES256_GCM)
+                        .setProvider(bc).build()).getEncoded();
+    }
+
+    private void decrypt(byte[] message) throws Exception {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        StreamObserver<DecryptRequest> requests = DecryptionServiceGrpc.newStub(channel)
+                .withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS)
+                .decrypt(new StreamObserver<DecryptResponse>() {
+                    @Override
+                    public void onNext(DecryptResponse value) {
+                        // Plaintext is discarded: the client's own work is not under test.
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        done.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        done.complete(null);
+                    }
+                });
+        for (int offset = 0; offset < message.length; offset += CHUNK) {
+            requests.onNext(DecryptRequest.newBuilder().setChunk(ByteString.copyFrom(message,
+                    offset, Math.min(CHUNK, message.length - offset))).build());
+        }
+        requests.onCompleted();
+        done.get(deadlineSeconds, TimeUnit.SECONDS);
+    }
+}

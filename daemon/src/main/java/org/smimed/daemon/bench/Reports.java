@@ -1,0 +1,114 @@
+package org.smimed.daemon.bench;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/** Writes benchmark results as a table for people, CSV for scripts and an SVG chart. */
+final class Reports {
+    static final String CSV_HEADER = "workload,mode,concurrency,calls,errors,seconds,calls_per_s,"
+            + "p50_us,p90_us,p99_us,p999_us,max_us,ratio_to_baseline";
+
+    private Reports() {
+    }
+
+    /** The daemon/baseline throughput ratio for {@code m}'s workload and concurrency. */
+    static Optional<Double> ratio(Measurement m, List<Measurement> all) {
+        if (!m.mode().equals("daemon")) {
+            return Optional.empty();
+        }
+        return all.stream().filter(b -> b.mode().equals("baseline")
+                        && b.workload() == m.workload() && b.concurrency() == m.concurrency()
+                        && b.callsPerSecond() > 0)
+                .findFirst().map(b -> m.callsPerSecond() / b.callsPerSecond());
+    }
+
+    static String csvLine(Measurement m, List<Measurement> all) {
+        return String.format(Locale.ROOT, "%s,%s,%d,%d,%d,%.3f,%.1f,%d,%d,%d,%d,%d,%s",
+                m.workload(), m.mode(), m.concurrency(), m.calls(), m.errors(), m.seconds(),
+                m.callsPerSecond(), m.p50(), m.p90(), m.p99(), m.p999(), m.max(),
+                ratio(m, all).map(r -> String.format(Locale.ROOT, "%.3f", r)).orElse(""));
+    }
+
+    static void writeCsv(Path file, List<Measurement> all) throws IOException {
+        try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(file))) {
+            out.println(CSV_HEADER);
+            all.forEach(m -> out.println(csvLine(m, all)));
+        }
+    }
+
+    static String humanLine(Measurement m, List<Measurement> all) {
+        return String.format(Locale.ROOT,
+                "%-16s %-8s c=%-3d %9.1f calls/s  p50 %6d us  p90 %6d  p99 %6d  p99.9 %6d"
+                        + "  errors %d%s",
+                m.workload(), m.mode(), m.concurrency(), m.callsPerSecond(), m.p50(), m.p90(),
+                m.p99(), m.p999(), m.errors(),
+                ratio(m, all).map(r -> String.format(Locale.ROOT, "  ratio %.2f", r)).orElse(""));
+    }
+
+    /** Throughput against concurrency, one line per workload and mode. */
+    static void writeSvg(Path file, List<Measurement> all) throws IOException {
+        int width = 720;
+        int height = 420;
+        int left = 70;
+        int bottom = 50;
+        int top = 30;
+        int right = 190;
+        double maxRate = all.stream().mapToDouble(Measurement::callsPerSecond).max().orElse(1);
+        List<Integer> levels = all.stream().map(Measurement::concurrency).distinct().sorted()
+                .toList();
+        Map<String, List<Measurement>> series = all.stream().collect(Collectors.groupingBy(
+                m -> m.workload() + " " + m.mode(), TreeMap::new, Collectors.toList()));
+        StringBuilder svg = new StringBuilder();
+        svg.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" "
+                + "width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">%n",
+                width, height));
+        svg.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
+        svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"18\">smimed throughput"
+                + " (calls/s) against concurrent callers</text>%n", left));
+        int plotW = width - left - right;
+        int plotH = height - top - bottom;
+        for (int i = 0; i < levels.size(); i++) {
+            double x = left + (levels.size() == 1 ? plotW / 2.0 : i * plotW / (levels.size() - 1.0));
+            svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">"
+                    + "%d</text>%n", x, height - bottom + 18, levels.get(i)));
+        }
+        for (int i = 0; i <= 4; i++) {
+            double y = top + plotH - i * plotH / 4.0;
+            svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\""
+                    + " stroke=\"#ddd\"/><text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.0f</text>%n",
+                    left, left + plotW, y, y, left - 6, y + 4, maxRate * i / 4));
+        }
+        String[] colours = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+            "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+        int n = 0;
+        for (var entry : series.entrySet()) {
+            String colour = colours[n % colours.length];
+            String dash = entry.getKey().endsWith("baseline") ? " stroke-dasharray=\"6 4\"" : "";
+            StringBuilder points = new StringBuilder();
+            for (Measurement m : entry.getValue()) {
+                int i = levels.indexOf(m.concurrency());
+                double x = left + (levels.size() == 1 ? plotW / 2.0
+                        : i * plotW / (levels.size() - 1.0));
+                double y = top + plotH - m.callsPerSecond() / maxRate * plotH;
+                points.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
+            }
+            svg.append(String.format(Locale.ROOT, "<polyline fill=\"none\" stroke=\"%s\" "
+                    + "stroke-width=\"2\"%s points=\"%s\"/>%n", colour, dash, points.toString().trim()));
+            svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>%n",
+                    width - right + 10, top + 16 * n + 10, colour, entry.getKey()));
+            n++;
+        }
+        svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">"
+                + "concurrent callers</text>%n", left + plotW / 2, height - 10));
+        svg.append("</svg>\n");
+        Files.writeString(file, svg);
+    }
+}

@@ -1,0 +1,55 @@
+package org.smimed.daemon.bench;
+
+/** What the benchmark exercises. Each has a daemon call and the token operation underneath. */
+enum Workload {
+    /** Sign, client-computed SHA-256 digest (what services should do). */
+    SIGN_DIGEST("sign-digest", Kind.SIGN, 0),
+    /** Sign, 4 KiB content sent to the daemon. */
+    SIGN_CONTENT_4K("sign-content-4k", Kind.SIGN, 4 * 1024),
+    /** Sign, 1 MiB content sent to the daemon. */
+    SIGN_CONTENT_1M("sign-content-1m", Kind.SIGN, 1024 * 1024),
+    /** Decrypt a 4 KiB AES-256-GCM AuthEnvelopedData with RSA key transport. */
+    DECRYPT_4K("decrypt-4k", Kind.DECRYPT, 4 * 1024),
+    /** Decrypt a large AES-256-GCM message (size set by --large-bytes). */
+    DECRYPT_LARGE("decrypt-large", Kind.DECRYPT, -1);
+
+    /** Which private-key operation the token performs. */
+    enum Kind { SIGN, DECRYPT }
+
+    private final String name;
+    private final Kind kind;
+    private final int bytes;
+
+    Workload(String name, Kind kind, int bytes) {
+        this.name = name;
+        this.kind = kind;
+        this.bytes = bytes;
+    }
+
+    String cliName() {
+        return name;
+    }
+
+    Kind kind() {
+        return kind;
+    }
+
+    /** Payload size in bytes; -1 means the configured large size. */
+    int bytes(int largeBytes) {
+        return bytes < 0 ? largeBytes : bytes;
+    }
+
+    static Workload parse(String text) {
+        for (Workload w : values()) {
+            if (w.name.equals(text)) {
+                return w;
+            }
+        }
+        throw new IllegalArgumentException("unknown workload '" + text + "'");
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}
