@@ -4,12 +4,19 @@ import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.TlsChannelCredentials;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * Builds channels to the daemon. The caller owns the returned channel and must shut it down.
+ *
+ * <p>A target is one {@code host:port}, a comma-separated list of them (several daemons sharing
+ * one HSM), or any gRPC target such as {@code dns:///smimed.internal:8443}. Every channel
+ * balances round-robin over all addresses, puts a deadline on each call and retries calls that
+ * failed with UNAVAILABLE on another daemon (see {@link ServiceConfig}).
  *
  * <p>Guarantee: {@link #tls} channels verify the server's certificate chain and host name against
  * only the CA certificates in the given PEM file (not the system trust store);
@@ -20,7 +27,7 @@ public final class Channels {
 
   /** A TLS channel that authenticates the server with the CA certificates in a PEM file. */
   public static ManagedChannel tls(String target, Path trustedCaPem) throws IOException {
-    return Grpc.newChannelBuilder(target, TlsChannelCredentials.newBuilder()
+    return builder(target, TlsChannelCredentials.newBuilder()
         .trustManager(trustedCaPem.toFile())
         .build()).build();
   }
@@ -35,11 +42,25 @@ public final class Channels {
         .trustManager(trustedCaPem.toFile())
         .keyManager(clientCertPem.toFile(), clientKeyPem.toFile())
         .build();
-    return Grpc.newChannelBuilder(target, credentials).build();
+    return builder(target, credentials).build();
   }
 
   /** An unencrypted channel; development only, never across a network. */
   public static ManagedChannel plaintext(String target) {
-    return Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
+    return builder(target, InsecureChannelCredentials.create()).build();
+  }
+
+  @SuppressWarnings("deprecation") // nameResolverFactory: the per-channel way to add a resolver
+  private static ManagedChannelBuilder<?> builder(String target, ChannelCredentials credentials) {
+    ManagedChannelBuilder<?> builder;
+    if (target.contains(",")) {
+      StaticEndpoints endpoints = new StaticEndpoints(
+          Arrays.stream(target.split(",")).map(String::trim).toList());
+      builder = Grpc.newChannelBuilder(endpoints.target(), credentials)
+          .nameResolverFactory(endpoints);
+    } else {
+      builder = Grpc.newChannelBuilder(target, credentials);
+    }
+    return builder.defaultServiceConfig(ServiceConfig.forSmimed()).enableRetry();
   }
 }

@@ -25,7 +25,9 @@ final class ConnectionOptions {
   CommandSpec spec;
 
   @Option(names = "--target", paramLabel = "HOST:PORT",
-      description = "Daemon address (default: $SMIME_TARGET, else " + DEFAULT_TARGET + ").")
+      description = "Daemon address HOST:PORT, several comma-separated (round-robin, failed"
+          + " calls retried on another), or a gRPC target such as dns:///name:port"
+          + " (default: $SMIME_TARGET, else " + DEFAULT_TARGET + ").")
   String target;
 
   @Option(names = "--ca", paramLabel = "FILE",

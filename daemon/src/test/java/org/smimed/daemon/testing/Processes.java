@@ -16,7 +16,15 @@ public final class Processes {
 
     public static Result run(List<String> command, Path workingDirectory)
             throws IOException, InterruptedException {
+        return run(command, workingDirectory, java.util.Map.of());
+    }
+
+    /** Runs {@code command} with extra environment variables. */
+    public static Result run(List<String> command, Path workingDirectory,
+                             java.util.Map<String, String> environment)
+            throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(environment);
         if (workingDirectory != null) {
             builder.directory(workingDirectory.toFile());
         }
@@ -46,7 +54,14 @@ public final class Processes {
     /** Runs {@code command} and fails unless it exits 0. */
     public static Result check(List<String> command, Path workingDirectory)
             throws IOException, InterruptedException {
-        Result r = run(command, workingDirectory);
+        return check(command, workingDirectory, java.util.Map.of());
+    }
+
+    /** Runs {@code command} with extra environment variables and fails unless it exits 0. */
+    public static Result check(List<String> command, Path workingDirectory,
+                               java.util.Map<String, String> environment)
+            throws IOException, InterruptedException {
+        Result r = run(command, workingDirectory, environment);
         if (r.exitCode() != 0) {
             throw new IOException(String.join(" ", command) + " exited " + r.exitCode() + ": "
                     + r.stderr() + r.stdout());

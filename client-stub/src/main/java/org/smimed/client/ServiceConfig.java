@@ -1,0 +1,35 @@
+package org.smimed.client;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The gRPC service config every smimed channel uses: round-robin over all resolved daemons,
+ * a deadline on every call, and retries of calls that failed with UNAVAILABLE (a daemon gone or
+ * its token briefly unusable). Every smimed RPC can be retried safely: signing and decrypting
+ * change no state on the daemon.
+ */
+final class ServiceConfig {
+  private ServiceConfig() {}
+
+  static Map<String, ?> forSmimed() {
+    Map<String, Object> retry = Map.of(
+        "maxAttempts", 4.0,
+        "initialBackoff", "0.05s",
+        "maxBackoff", "1s",
+        "backoffMultiplier", 2.0,
+        "retryableStatusCodes", List.of("UNAVAILABLE"));
+    Map<String, Object> calls = Map.of(
+        "name", List.of(Map.of("service", "smimed.v1.SigningService"),
+            Map.of("service", "smimed.v1.DirectoryService")),
+        "timeout", "30s",
+        "retryPolicy", retry);
+    Map<String, Object> streams = Map.of(
+        "name", List.of(Map.of("service", "smimed.v1.DecryptionService")),
+        "timeout", "300s",
+        "retryPolicy", retry);
+    return Map.of(
+        "loadBalancingConfig", List.of(Map.of("round_robin", Map.of())),
+        "methodConfig", List.of(calls, streams));
+  }
+}

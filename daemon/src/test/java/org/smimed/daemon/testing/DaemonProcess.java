@@ -1,0 +1,98 @@
+package org.smimed.daemon.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A daemon in its own process ({@code smimed serve}), with its own SOFTHSM2_CONF: what a
+ * supervisor runs, and what a test can kill with SIGKILL.
+ */
+public final class DaemonProcess implements AutoCloseable {
+    private static final Pattern SERVING = Pattern.compile("smimed: serving .* on port (\\d+)");
+
+    private final Process process;
+    private final int port;
+    private final StringBuffer log;
+
+    private DaemonProcess(Process process, int port, StringBuffer log) {
+        this.process = process;
+        this.port = port;
+        this.log = log;
+    }
+
+    /** Starts {@code smimed serve --config config} and waits until it serves. */
+    public static DaemonProcess start(Path config, Path softHsmConf) throws Exception {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-exports", "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"),
+                "org.smimed.daemon.cli.SmimedCommand", "serve", "--config", config.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("SOFTHSM2_CONF", softHsmConf.toString());
+        Process process = builder.start();
+        StringBuffer log = new StringBuffer();
+        CompletableFuture<Integer> port = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(
+                    process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    log.append(line).append('\n');
+                    Matcher m = SERVING.matcher(line);
+                    if (m.find()) {
+                        port.complete(Integer.parseInt(m.group(1)));
+                    }
+                }
+            } catch (IOException e) {
+                port.completeExceptionally(e);
+            }
+            port.completeExceptionally(new IOException("daemon ended: " + log));
+        }, "daemon-log");
+        reader.setDaemon(true);
+        reader.start();
+        return new DaemonProcess(process, port.get(60, TimeUnit.SECONDS), log);
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String log() {
+        return log.toString();
+    }
+
+    /** SIGKILL: no shutdown hook, no draining — a crash. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM: the graceful path. Returns the exit code. */
+    public int terminate() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+        return process.exitValue();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            kill();
+        }
+    }
+}
