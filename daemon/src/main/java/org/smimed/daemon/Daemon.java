@@ -1,15 +1,22 @@
 package org.smimed.daemon;
 
+import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.security.Provider;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.smimed.api.v1.DecryptionServiceGrpc;
+import org.smimed.api.v1.DirectoryServiceGrpc;
+import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.daemon.cms.CmsDecryptor;
 import org.smimed.daemon.cms.CmsSigner;
 import org.smimed.daemon.config.DaemonConfig;
@@ -19,7 +26,9 @@ import org.smimed.daemon.grpc.DirectoryGrpcService;
 import org.smimed.daemon.grpc.GrpcServer;
 import org.smimed.daemon.grpc.SigningGrpcService;
 import org.smimed.daemon.grpc.StatusMapper;
+import org.smimed.daemon.health.HealthMonitor;
 import org.smimed.daemon.keys.KeyRegistry;
+import org.smimed.daemon.metrics.Metrics;
 import org.smimed.daemon.token.Pkcs11Library;
 import org.smimed.daemon.token.Pkcs11Token;
 import org.smimed.daemon.token.TokenException;
@@ -31,12 +40,24 @@ import org.smimed.daemon.token.TokenKeys;
  */
 public final class Daemon implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Daemon.class.getName());
+    private static final List<String> SERVICES = List.of(SigningServiceGrpc.SERVICE_NAME,
+            DecryptionServiceGrpc.SERVICE_NAME, DirectoryServiceGrpc.SERVICE_NAME);
 
+    private final DaemonConfig config;
     private final Server server;
+    private final Server healthServer;
+    private final HealthMonitor monitor;
+    private final Metrics metrics;
     private final KeyRegistry keys;
+    private boolean closed;
 
-    private Daemon(Server server, KeyRegistry keys) {
+    private Daemon(DaemonConfig config, Server server, Server healthServer, HealthMonitor monitor,
+                   Metrics metrics, KeyRegistry keys) {
+        this.config = config;
         this.server = server;
+        this.healthServer = healthServer;
+        this.monitor = monitor;
+        this.metrics = metrics;
         this.keys = keys;
     }
 
@@ -59,20 +80,60 @@ public final class Daemon implements AutoCloseable {
         SecureRandom random = new SecureRandom();
         StatusMapper statuses = new StatusMapper();
         int maxBytes = config.limits().maxMessageBytes();
-        Server server = GrpcServer.start(config, List.of(
+        DaemonConfig.Operations operations = config.operations();
+        HealthStatusManager health = new HealthStatusManager();
+        Metrics metrics = new Metrics();
+        List<BindableService> services = new ArrayList<>(List.of(
                 new SigningGrpcService(keys, new CmsSigner(token.provider(), software, clock),
                         statuses, maxBytes),
                 new DecryptionGrpcService(keys,
                         new CmsDecryptor(token.provider(), software, random), statuses, maxBytes),
-                new DirectoryGrpcService(keys, statuses)));
-        LOG.log(Level.INFO, "smimed serving " + keys.identities().size() + " identities from token '"
-                + token.label() + "' on port " + server.getPort());
-        return new Daemon(server, keys);
+                new DirectoryGrpcService(keys, statuses),
+                health.getHealthService()));
+        if (operations.reflection()) {
+            // v1 and the older v1alpha, which many tools (grpcurl among them) still ask for.
+            services.add(ProtoReflectionServiceV1.newInstance());
+            services.add(legacyReflection());
+        }
+        HealthMonitor monitor = new HealthMonitor(token, health, SERVICES,
+                !keys.identities().isEmpty());
+        monitor.start(operations.probeInterval());
+        Server server = GrpcServer.start(config, services, List.of(metrics.interceptor()));
+        Server healthServer = operations.healthListen().isEmpty() ? null
+                : GrpcServer.startHealthOnly(operations.healthListen().get(),
+                        health.getHealthService());
+        if (operations.metricsListen().isPresent()) {
+            metrics.serve(operations.metricsListen().get());
+        }
+        metrics.watchExpiry(() -> keys, clock, operations.expiryWarnDays());
+        LOG.log(Level.INFO, "smimed serving " + keys.identities().size()
+                + " identities from token '" + token.label() + "' on port " + server.getPort());
+        return new Daemon(config, server, healthServer, monitor, metrics, keys);
+    }
+
+    @SuppressWarnings("deprecation")
+    private static BindableService legacyReflection() {
+        return io.grpc.protobuf.services.ProtoReflectionService.newInstance();
     }
 
     /** The port actually bound (useful when the config asked for port 0). */
     public int port() {
         return server.getPort();
+    }
+
+    /** The health-only listener's port, or -1 when none is configured. */
+    public int healthPort() {
+        return healthServer == null ? -1 : healthServer.getPort();
+    }
+
+    /** The metrics listener's port, or -1 when none is configured. */
+    public int metricsPort() {
+        return metrics.port();
+    }
+
+    /** The daemon's metrics, also served over HTTP when operations.metricsListen is set. */
+    public Metrics metrics() {
+        return metrics;
     }
 
     /** The identities being served. */
@@ -85,12 +146,27 @@ public final class Daemon implements AutoCloseable {
         server.awaitTermination();
     }
 
-    /** Stops accepting calls and gives in-flight calls a moment to finish. */
+    /**
+     * Graceful shutdown: health says NOT_SERVING first so balancers stop sending calls, then
+     * the server stops accepting new calls and in-flight calls get the configured drain time.
+     */
     @Override
-    public void close() throws InterruptedException {
-        server.shutdown();
-        if (!server.awaitTermination(10, TimeUnit.SECONDS)) {
-            server.shutdownNow();
+    public synchronized void close() throws InterruptedException {
+        if (closed) {
+            return;
         }
+        closed = true;
+        monitor.shutdown();
+        server.shutdown();
+        long drainMillis = config.operations().drain().toMillis();
+        if (!server.awaitTermination(drainMillis, TimeUnit.MILLISECONDS)) {
+            LOG.log(Level.WARNING, "calls still running after the drain time; cancelling them");
+            server.shutdownNow();
+            server.awaitTermination(5, TimeUnit.SECONDS);
+        }
+        if (healthServer != null) {
+            healthServer.shutdownNow();
+        }
+        metrics.close();
     }
 }

@@ -2,6 +2,8 @@ package org.smimed.daemon.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import sun.misc.Signal;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
@@ -44,20 +46,32 @@ final class ServeCommand implements Callable<Integer> {
             e.problems().forEach(p -> err.println("smimed: config: " + p));
             return ExitCodes.CONFIG;
         }
-        try (Daemon daemon = startOrReport(loaded, err)) {
-            if (daemon == null) {
-                return ExitCodes.TOKEN;
-            }
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    daemon.close();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+        Daemon daemon = startOrReport(loaded, err);
+        if (daemon == null) {
+            return ExitCodes.TOKEN;
+        }
+        // SIGTERM and SIGINT start the graceful shutdown and the process then exits 0, which
+        // a JVM shutdown hook alone cannot do (it would exit 143).
+        Thread closer = new Thread(() -> closeQuietly(daemon), "smimed-shutdown");
+        for (String name : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(name), signal -> {
+                if (closer.getState() == Thread.State.NEW) {
+                    closer.start();
                 }
-            }, "smimed-shutdown"));
-            err.println("smimed: serving " + daemon.identities() + " on port " + daemon.port());
-            daemon.awaitTermination();
-            return ExitCodes.OK;
+            });
+        }
+        err.println("smimed: serving " + daemon.identities() + " on port " + daemon.port());
+        daemon.awaitTermination();
+        closer.join(TimeUnit.MINUTES.toMillis(5));
+        err.println("smimed: stopped");
+        return ExitCodes.OK;
+    }
+
+    private static void closeQuietly(Daemon daemon) {
+        try {
+            daemon.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -54,7 +54,8 @@ public final class ConfigLoader {
         }
 
         DaemonConfig read(JsonNode root) throws ConfigException {
-            allowOnly(root, "", Set.of("listen", "tls", "token", "limits", "development"));
+            allowOnly(root, "", Set.of("listen", "tls", "token", "limits", "development",
+                    "operations"));
             JsonNode listenNode = section(root, "listen");
             JsonNode tlsNode = root.get("tls");
             JsonNode tokenNode = section(root, "token");
@@ -80,10 +81,12 @@ public final class ConfigLoader {
             var limits = new DaemonConfig.Limits(integer(limitsNode, "limits.maxMessageBytes",
                     "maxMessageBytes", DEFAULT_MAX_MESSAGE_BYTES, 1024, Integer.MAX_VALUE - 1024));
 
+            DaemonConfig.Operations operations = readOperations(section(root, "operations"),
+                    listen);
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }
-            return new DaemonConfig(listen, tls, token, limits, plaintext);
+            return new DaemonConfig(listen, tls, token, limits, plaintext, operations);
         }
 
         private Optional<DaemonConfig.Tls> readTls(JsonNode node, boolean plaintext) {
@@ -101,6 +104,38 @@ public final class ConfigLoader {
             return Optional.of(new DaemonConfig.Tls(
                     existingFile(node, "tls.certificateChain", "certificateChain"),
                     existingFile(node, "tls.privateKey", "privateKey")));
+        }
+
+        private DaemonConfig.Operations readOperations(JsonNode node, DaemonConfig.Listen client) {
+            var defaults = DaemonConfig.Operations.defaults();
+            allowOnly(node, "operations.", Set.of("healthListen", "probeIntervalSeconds",
+                    "metricsListen", "reflection", "drainSeconds", "expiryWarnDays"));
+            Optional<DaemonConfig.Listen> health = optionalListen(node, "healthListen", client);
+            Optional<DaemonConfig.Listen> metrics = optionalListen(node, "metricsListen", client);
+            return new DaemonConfig.Operations(health,
+                    java.time.Duration.ofSeconds(integer(node, "operations.probeIntervalSeconds",
+                            "probeIntervalSeconds", 5, 1, 3600)),
+                    metrics, node.path("reflection").asBoolean(defaults.reflection()),
+                    java.time.Duration.ofSeconds(integer(node, "operations.drainSeconds",
+                            "drainSeconds", 20, 0, 3600)),
+                    integer(node, "operations.expiryWarnDays", "expiryWarnDays",
+                            defaults.expiryWarnDays(), 0, 3650));
+        }
+
+        private Optional<DaemonConfig.Listen> optionalListen(JsonNode parent, String field,
+                                                             DaemonConfig.Listen client) {
+            JsonNode node = parent.path(field);
+            if (node.isMissingNode() || node.isNull()) {
+                return Optional.empty();
+            }
+            String path = "operations." + field;
+            allowOnly(node, path + ".", Set.of("address", "port"));
+            var listen = new DaemonConfig.Listen(text(node, path + ".address", "address",
+                    "127.0.0.1"), integer(node, path + ".port", "port", 0, 0, 65535));
+            if (listen.port() != 0 && listen.port() == client.port()) {
+                problems.add(path + ".port: must differ from listen.port");
+            }
+            return Optional.of(listen);
         }
 
         private PinSource readPin(JsonNode node) {

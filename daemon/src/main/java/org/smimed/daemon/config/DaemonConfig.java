@@ -2,6 +2,7 @@ package org.smimed.daemon.config;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -11,7 +12,7 @@ import java.util.Optional;
  * read only when the token logs in.
  */
 public record DaemonConfig(Listen listen, Optional<Tls> tls, TokenSettings token, Limits limits,
-                           boolean developmentPlaintext) {
+                           boolean developmentPlaintext, Operations operations) {
 
     /** Where the gRPC server listens. Port 0 picks a free port (tests). */
     public record Listen(String address, int port) {
@@ -31,4 +32,25 @@ public record DaemonConfig(Listen listen, Optional<Tls> tls, TokenSettings token
 
     /** Size limits on requests. */
     public record Limits(int maxMessageBytes) {}
+
+    /**
+     * How operators watch and stop the daemon.
+     *
+     * @param healthListen   optional plaintext listener serving only grpc.health.v1, for
+     *                       orchestrators whose probes cannot do TLS (Kubernetes gRPC probes)
+     * @param probeInterval  how often the token is probed for health
+     * @param metricsListen  optional HTTP listener serving Prometheus metrics at /metrics
+     * @param reflection     whether the client listener offers gRPC server reflection
+     * @param drain          how long in-flight calls may take to finish on shutdown
+     * @param expiryWarnDays certificates expiring within this many days are logged and exported
+     */
+    public record Operations(Optional<Listen> healthListen, Duration probeInterval,
+                             Optional<Listen> metricsListen, boolean reflection, Duration drain,
+                             int expiryWarnDays) {
+        /** Defaults: no extra listeners, probe every 5 s, 20 s drain, warn 30 days ahead. */
+        public static Operations defaults() {
+            return new Operations(Optional.empty(), Duration.ofSeconds(5), Optional.empty(),
+                    false, Duration.ofSeconds(20), 30);
+        }
+    }
 }

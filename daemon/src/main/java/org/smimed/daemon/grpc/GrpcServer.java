@@ -4,11 +4,14 @@ import io.grpc.BindableService;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import org.smimed.daemon.config.DaemonConfig;
 
@@ -21,19 +24,35 @@ public final class GrpcServer {
     private GrpcServer() {
     }
 
-    /** Builds and starts a server for {@code services} as {@code config} says. */
-    public static Server start(DaemonConfig config, List<BindableService> services)
-            throws IOException {
+    /**
+     * Builds and starts a server for {@code services} as {@code config} says. Interceptors run
+     * in the order given, after the request id is assigned.
+     */
+    public static Server start(DaemonConfig config, List<BindableService> services,
+                               List<ServerInterceptor> interceptors) throws IOException {
         NettyServerBuilder builder = NettyServerBuilder.forAddress(
                 config.listen().socketAddress(), credentials(config));
-        RequestIds requestIds = new RequestIds();
+        List<ServerInterceptor> chain = new ArrayList<>(interceptors);
+        Collections.reverse(chain);
+        // ServerInterceptors.intercept runs the last one first: the request id goes last.
+        chain.add(new RequestIds());
         for (BindableService service : services) {
-            builder.addService(ServerInterceptors.intercept(service, requestIds));
+            builder.addService(ServerInterceptors.intercept(service, chain));
         }
         // Larger than the content limit so an oversized request gets our own INVALID_ARGUMENT
         // naming limits.maxMessageBytes rather than a transport error.
         builder.maxInboundMessageSize(config.limits().maxMessageBytes() + FRAMING_BYTES);
         return builder.build().start();
+    }
+
+    /**
+     * A plaintext listener that serves only {@code health}: for orchestrators whose probes
+     * cannot speak TLS. It exposes nothing but SERVING/NOT_SERVING.
+     */
+    public static Server startHealthOnly(DaemonConfig.Listen listen, BindableService health)
+            throws IOException {
+        return NettyServerBuilder.forAddress(listen.socketAddress(),
+                InsecureServerCredentials.create()).addService(health).build().start();
     }
 
     private static ServerCredentials credentials(DaemonConfig config) throws IOException {

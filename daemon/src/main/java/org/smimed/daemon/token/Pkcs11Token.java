@@ -1,7 +1,11 @@
 package org.smimed.daemon.token;
 
+import static sun.security.pkcs11.wrapper.PKCS11Constants.CKA_CLASS;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKF_RW_SESSION;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKF_SERIAL_SESSION;
+import static sun.security.pkcs11.wrapper.PKCS11Constants.CKS_RO_USER_FUNCTIONS;
+import static sun.security.pkcs11.wrapper.PKCS11Constants.CKO_PRIVATE_KEY;
+import static sun.security.pkcs11.wrapper.PKCS11Constants.CKS_RW_USER_FUNCTIONS;
 
 import java.io.IOException;
 import java.security.KeyStore;
@@ -12,6 +16,7 @@ import java.security.Security;
 import java.security.cert.CertificateException;
 import java.util.Arrays;
 import javax.security.auth.login.FailedLoginException;
+import sun.security.pkcs11.wrapper.CK_ATTRIBUTE;
 import sun.security.pkcs11.wrapper.PKCS11;
 import sun.security.pkcs11.wrapper.PKCS11Exception;
 
@@ -128,6 +133,36 @@ public final class Pkcs11Token {
 
     Pkcs11Library library() {
         return library;
+    }
+
+    /**
+     * A cheap check of what the token can do right now: a session, its login state and whether
+     * any private key is visible. Never throws; used by health checks on a schedule.
+     *
+     * @param expectKeys whether the token should hold at least one private key
+     */
+    public TokenCondition probe(boolean expectKeys) {
+        try {
+            return inSession((module, session) -> {
+                long state = module.C_GetSessionInfo(session).state;
+                if (state != CKS_RO_USER_FUNCTIONS && state != CKS_RW_USER_FUNCTIONS) {
+                    return TokenCondition.LOGGED_OUT;
+                }
+                if (!expectKeys) {
+                    return TokenCondition.USABLE;
+                }
+                module.C_FindObjectsInit(session, new CK_ATTRIBUTE[] {
+                    new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY)});
+                try {
+                    return module.C_FindObjects(session, 1).length > 0
+                            ? TokenCondition.USABLE : TokenCondition.KEYS_MISSING;
+                } finally {
+                    module.C_FindObjectsFinal(session);
+                }
+            });
+        } catch (TokenException | RuntimeException e) {
+            return TokenCondition.UNREACHABLE;
+        }
     }
 
     /** Runs {@code work} in a fresh read-write session of the wrapper, closed afterwards. */

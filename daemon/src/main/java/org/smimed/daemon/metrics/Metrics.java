@@ -1,0 +1,101 @@
+package org.smimed.daemon.metrics;
+
+import com.sun.net.httpserver.HttpServer;
+import io.grpc.ServerInterceptor;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.function.Supplier;
+import org.smimed.daemon.config.DaemonConfig;
+import org.smimed.daemon.keys.KeyRegistry;
+import org.smimed.daemon.keys.KeyVersion;
+
+/**
+ * The daemon's Prometheus metrics: calls by service, method and status with latency
+ * histograms, and days until each identity's signing certificate expires. Served over plain
+ * HTTP at {@code /metrics} on the configured listener (bind it to a private interface).
+ */
+public final class Metrics implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Metrics.class.getName());
+
+    private final PrometheusMeterRegistry registry =
+            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private HttpServer http;
+
+    /** The interceptor that records every gRPC call. */
+    public ServerInterceptor interceptor() {
+        return new CallMetrics(registry);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** The Prometheus text exposition of everything recorded so far. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    /** Serves {@link #scrape()} at http://listen/metrics. */
+    public void serve(DaemonConfig.Listen listen) throws IOException {
+        http = HttpServer.create(listen.socketAddress(), 0);
+        http.createContext("/metrics", exchange -> {
+            byte[] body = scrape().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type",
+                    "text/plain; version=0.0.4; charset=utf-8");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        http.start();
+    }
+
+    /** The metrics port actually bound, or -1. */
+    public int port() {
+        return http == null ? -1 : http.getAddress().getPort();
+    }
+
+    /**
+     * Exports {@code smimed_certificate_expiry_days{identity}} for each identity's signing
+     * certificate, and logs a warning for those expiring within {@code warnDays}.
+     */
+    public void watchExpiry(Supplier<KeyRegistry> keys, Clock clock, int warnDays) {
+        for (String identity : keys.get().identities()) {
+            Gauge.builder("smimed.certificate.expiry.days", () -> daysLeft(keys.get(), identity,
+                            clock))
+                    .description("Days until the identity's signing certificate expires")
+                    .tag("identity", identity).register(registry);
+            double days = daysLeft(keys.get(), identity, clock);
+            if (!Double.isNaN(days) && days <= warnDays) {
+                LOG.log(Level.WARNING, "certificate of '" + identity + "' expires in "
+                        + (long) days + " days");
+            }
+        }
+    }
+
+    private static double daysLeft(KeyRegistry keys, String identity, Clock clock) {
+        try {
+            KeyVersion version = keys.signingKey(identity);
+            return Duration.between(clock.instant(),
+                    version.certificate().getNotAfter().toInstant()).toHours() / 24.0;
+        } catch (Exception e) {
+            return Double.NaN;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (http != null) {
+            http.stop(0);
+        }
+        registry.close();
+    }
+}

@@ -1,0 +1,166 @@
+package org.smimed.daemon.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.reflection.v1.ServiceResponse;
+import io.grpc.stub.StreamObserver;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.smimed.api.v1.SignRequest;
+import org.smimed.api.v1.SigningServiceGrpc;
+import org.smimed.daemon.Daemon;
+import org.smimed.daemon.config.ConfigLoader;
+import org.smimed.daemon.testing.SoftHsm;
+import org.smimed.daemon.testing.TestDeployment;
+
+/** What operators see: gRPC health, reflection for tools, and Prometheus metrics. */
+class OperationsIT {
+    @TempDir
+    static Path dir;
+    private static Daemon daemon;
+    private static ManagedChannel channel;
+
+    @BeforeAll
+    static void start() throws Exception {
+        SoftHsm.Token token = SoftHsm.createToken("ops");
+        TestDeployment.provision(dir, token);
+        Path config = Files.writeString(dir.resolve("smimed.yaml"), """
+                listen: {address: 127.0.0.1, port: 0}
+                tls: {certificateChain: pki/server.crt, privateKey: pki/server.key}
+                token: {library: %s, label: %s, pin: {file: %s}}
+                operations:
+                  healthListen: {address: 127.0.0.1, port: 0}
+                  metricsListen: {address: 127.0.0.1, port: 0}
+                  reflection: true
+                  probeIntervalSeconds: 1
+                """.formatted(SoftHsm.LIBRARY, token.label(), token.pinFile()));
+        daemon = Daemon.start(new ConfigLoader().load(config), System::getenv, Clock.systemUTC());
+        channel = Grpc.newChannelBuilderForAddress("localhost", daemon.port(),
+                io.grpc.TlsChannelCredentials.newBuilder()
+                        .trustManager(dir.resolve("pki/ca.crt").toFile()).build()).build();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        daemon.close();
+    }
+
+    @Test
+    void health_isServingForTheServerAndEachService() {
+        var health = HealthGrpc.newBlockingStub(channel);
+        for (String service : List.of("", "smimed.v1.SigningService",
+                "smimed.v1.DecryptionService", "smimed.v1.DirectoryService")) {
+            assertThat(health.check(HealthCheckRequest.newBuilder().setService(service).build())
+                    .getStatus()).as(service).isEqualTo(ServingStatus.SERVING);
+        }
+    }
+
+    @Test
+    void healthOnlyListener_answersWithoutTls_andServesNothingElse() throws Exception {
+        ManagedChannel plain = Grpc.newChannelBuilderForAddress("127.0.0.1", daemon.healthPort(),
+                InsecureChannelCredentials.create()).build();
+        try {
+            assertThat(HealthGrpc.newBlockingStub(plain).check(HealthCheckRequest.newBuilder()
+                    .setService("smimed.v1.SigningService").build()).getStatus())
+                    .isEqualTo(ServingStatus.SERVING);
+            StatusRuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                    StatusRuntimeException.class, () -> SigningServiceGrpc.newBlockingStub(plain)
+                            .sign(SignRequest.newBuilder().setIdentity(TestDeployment.RSA)
+                                    .setContent(ByteString.copyFromUtf8("x")).build()));
+            assertThat(refused.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.UNIMPLEMENTED);
+        } finally {
+            plain.shutdownNow();
+        }
+    }
+
+    @Test
+    void reflection_listsTheSmimedServices() throws Exception {
+        CompletableFuture<List<String>> services = new CompletableFuture<>();
+        StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
+                .serverReflectionInfo(new StreamObserver<>() {
+                    @Override
+                    public void onNext(ServerReflectionResponse r) {
+                        services.complete(r.getListServicesResponse().getServiceList().stream()
+                                .map(ServiceResponse::getName).toList());
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        services.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+        requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+        requests.onCompleted();
+        assertThat(services.get(10, TimeUnit.SECONDS)).contains("smimed.v1.SigningService",
+                "smimed.v1.DecryptionService", "smimed.v1.DirectoryService",
+                "grpc.health.v1.Health");
+    }
+
+    @Test
+    void metrics_countExactlyTheCallsMade() throws Exception {
+        var signing = SigningServiceGrpc.newBlockingStub(channel);
+        long okBefore = count("Sign", "OK");
+        long notFoundBefore = count("Sign", "NOT_FOUND");
+        for (int i = 0; i < 7; i++) {
+            signing.sign(SignRequest.newBuilder().setIdentity(TestDeployment.EC)
+                    .setContent(ByteString.copyFromUtf8("metrics " + i)).build());
+        }
+        for (int i = 0; i < 3; i++) {
+            try {
+                signing.sign(SignRequest.newBuilder().setIdentity("nobody@smimed.example")
+                        .setContent(ByteString.copyFromUtf8("x")).build());
+            } catch (StatusRuntimeException expected) {
+                // counted as NOT_FOUND
+            }
+        }
+        assertThat(count("Sign", "OK") - okBefore).isEqualTo(7);
+        assertThat(count("Sign", "NOT_FOUND") - notFoundBefore).isEqualTo(3);
+        assertThat(scrape()).contains("smimed_certificate_expiry_days{identity=\""
+                + TestDeployment.RSA + "\"}");
+    }
+
+    private static long count(String method, String code) throws Exception {
+        Matcher m = Pattern.compile("smimed_requests_seconds_count\\{code=\"" + code
+                + "\",method=\"" + method + "\",outcome=\"[a-z]+\",service=\"smimed.v1."
+                + "SigningService\"} ([0-9.]+)").matcher(scrape());
+        return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
+    }
+
+    private static String scrape() throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + daemon.metricsPort() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return response.body();
+    }
+}
