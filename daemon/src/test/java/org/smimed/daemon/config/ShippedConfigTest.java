@@ -1,0 +1,43 @@
+package org.smimed.daemon.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The configurations shipped in deploy/ are valid: the only complaints allowed are files that
+ * exist on a real host but not here (TLS material, the HSM's library, the PIN).
+ */
+class ShippedConfigTest {
+    private static final Path DEPLOY = Path.of("..", "deploy").toAbsolutePath().normalize();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void exampleConfig_hasOnlyMissingFileProblems() throws Exception {
+        assertOnlyMissingFiles(DEPLOY.resolve("smimed.example.yaml"));
+    }
+
+    @Test
+    void kubernetesConfigMap_hasOnlyMissingFileProblems() throws Exception {
+        var configMap = new ObjectMapper(new YAMLFactory())
+                .readTree(DEPLOY.resolve("kubernetes/configmap.yaml").toFile());
+        Path config = Files.writeString(dir.resolve("smimed.yaml"),
+                configMap.path("data").path("smimed.yaml").asText());
+        assertOnlyMissingFiles(config);
+    }
+
+    private static void assertOnlyMissingFiles(Path config) {
+        assertThatThrownBy(() -> new ConfigLoader().load(config))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .isNotEmpty()
+                        .allSatisfy(p -> assertThat(p).contains(": no readable file at ")));
+    }
+}
