@@ -87,6 +87,11 @@ final class TokenRecipients {
     /** A recipient for a KeyAgreeRecipientInfo addressed to {@code key}. */
     Recipient keyAgreement(KeyVersion key, ContentCipher cipher) {
         ECPublicKey recipient = (ECPublicKey) key.certificate().getPublicKey();
+        // Bouncy Castle reads the curve from the private key's encoding, which a token key does
+        // not have: name it from the certificate (also where an absent curve in OpenSSL's
+        // originator key is taken from).
+        AlgorithmIdentifier keyAlgorithm = SubjectPublicKeyInfo.getInstance(
+                recipient.getEncoded()).getAlgorithm();
         if (cipher.authenticated()) {
             var r = new JceKeyAgreeAuthEnvelopedRecipient(key.privateKey()) {
                 @Override
@@ -98,8 +103,8 @@ final class TokenRecipients {
                             encrypted);
                 }
             };
-            r.setContentProvider(contentProvider).setAllowedContentAlgorithms(allowed)
-                    .setMinimumTagSize(MINIMUM_TAG_BYTES);
+            r.setPrivateKeyAlgorithmIdentifier(keyAlgorithm).setContentProvider(contentProvider)
+                    .setAllowedContentAlgorithms(allowed).setMinimumTagSize(MINIMUM_TAG_BYTES);
             return r;
         }
         var r = new JceKeyAgreeEnvelopedRecipient(key.privateKey()) {
@@ -112,7 +117,8 @@ final class TokenRecipients {
                         encrypted);
             }
         };
-        r.setContentProvider(contentProvider).setAllowedContentAlgorithms(allowed);
+        r.setPrivateKeyAlgorithmIdentifier(keyAlgorithm).setContentProvider(contentProvider)
+                .setAllowedContentAlgorithms(allowed);
         return r;
     }
 
