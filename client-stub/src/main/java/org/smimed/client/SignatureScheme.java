@@ -9,5 +9,7 @@ package org.smimed.client;
 public enum SignatureScheme {
   KEY_DEFAULT,
   RSA_PKCS1,
-  ECDSA
+  ECDSA,
+  /** RSASSA-PSS (RFC 4056), MGF1 with the same hash, salt length = hash length. */
+  RSA_PSS
 }

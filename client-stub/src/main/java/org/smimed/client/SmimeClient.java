@@ -141,6 +141,7 @@ public final class SmimeClient {
       case KEY_DEFAULT -> SignatureAlgorithm.SIGNATURE_ALGORITHM_UNSPECIFIED;
       case RSA_PKCS1 -> SignatureAlgorithm.SIGNATURE_ALGORITHM_RSA_PKCS1;
       case ECDSA -> SignatureAlgorithm.SIGNATURE_ALGORITHM_ECDSA;
+      case RSA_PSS -> SignatureAlgorithm.SIGNATURE_ALGORITHM_RSA_PSS;
     };
   }
 

@@ -87,7 +87,8 @@ public final class Daemon implements AutoCloseable {
                 new SigningGrpcService(keys, new CmsSigner(token.provider(), software, clock),
                         statuses, maxBytes),
                 new DecryptionGrpcService(keys,
-                        new CmsDecryptor(token.provider(), software, random), statuses, maxBytes),
+                        new CmsDecryptor(token.provider(), software, random,
+                                config.decryption().contentAlgorithms()), statuses, maxBytes),
                 new DirectoryGrpcService(keys, statuses),
                 health.getHealthService()));
         if (operations.reflection()) {

@@ -4,9 +4,10 @@ import java.io.IOException;
 import java.security.Provider;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
@@ -19,10 +20,12 @@ import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.bouncycastle.cms.CMSAuthEnvelopedData;
 import org.bouncycastle.cms.CMSEnvelopedData;
 import org.bouncycastle.cms.CMSException;
+import org.bouncycastle.cms.KeyAgreeRecipientInformation;
 import org.bouncycastle.cms.KeyTransRecipientInformation;
 import org.bouncycastle.cms.RecipientInformation;
 import org.bouncycastle.cms.RecipientInformationStore;
 import org.smimed.daemon.keys.KeyVersion;
+import org.smimed.daemon.token.KeyAlgorithm;
 import org.smimed.daemon.token.TokenException;
 
 /**
@@ -31,23 +34,28 @@ import org.smimed.daemon.token.TokenException;
  *
  * <p>Security guarantees: the private-key step runs in the token; every failure that involves
  * the ciphertext or a key ends in {@link DecryptionFailedException} with one message; only the
- * content-encryption algorithms in {@link ContentCipher} are accepted; an AuthEnvelopedData
+ * configured content-encryption algorithms are accepted; an AuthEnvelopedData
  * plaintext is returned only after its tag has verified.
  */
 public final class CmsDecryptor {
-    private static final ASN1ObjectIdentifier RSA_ENCRYPTION = PKCSObjectIdentifiers.rsaEncryption;
-
     private final TokenRecipients recipients;
+    private final Set<ContentCipher> allowed;
+
+    /** As the full constructor, allowing {@link ContentCipher#defaults()}. */
+    public CmsDecryptor(Provider tokenProvider, Provider contentProvider, SecureRandom random) {
+        this(tokenProvider, contentProvider, random, ContentCipher.defaults());
+    }
 
     /**
-     * @param tokenProvider the token's provider, which performs the RSA decryption
+     * @param tokenProvider the token's provider, which performs the RSA decryption or ECDH
      * @param contentProvider decrypts content (Bouncy Castle, not registered globally)
+     * @param allowed the content-encryption algorithms to accept; everything else is refused
      */
-    public CmsDecryptor(Provider tokenProvider, Provider contentProvider, SecureRandom random) {
-        Set<ASN1ObjectIdentifier> allowed = Arrays.stream(ContentCipher.values())
-                .map(ContentCipher::oid).collect(Collectors.toSet());
-        this.recipients = new TokenRecipients(new RsaKeyTransport(tokenProvider, random),
-                contentProvider, allowed);
+    public CmsDecryptor(Provider tokenProvider, Provider contentProvider, SecureRandom random,
+                        Set<ContentCipher> allowed) {
+        this.allowed = allowed.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(allowed));
+        this.recipients = new TokenRecipients(tokenProvider, contentProvider, random,
+                this.allowed.stream().map(ContentCipher::oid).collect(Collectors.toSet()));
     }
 
     /** Decrypts {@code message} with whichever of {@code candidates} it is addressed to. */
@@ -55,25 +63,30 @@ public final class CmsDecryptor {
             throws DecryptionFailedException, InvalidRequestException, TokenException {
         Envelope envelope = parse(message);
         ContentCipher cipher = ContentCipher.of(envelope.contentAlgorithm().getAlgorithm())
+                .filter(allowed::contains)
                 .orElseThrow(() -> new InvalidRequestException("content-encryption algorithm "
                         + envelope.contentAlgorithm().getAlgorithm().getId()
-                        + " is not allowed (allowed: AES-128/192/256 in CBC or GCM mode)"));
+                        + " is not allowed (allowed: " + allowed.stream().sorted()
+                        .map(ContentCipher::configName).collect(Collectors.joining(", "))
+                        + "; see decryption.contentAlgorithms)"));
         if (cipher.authenticated() != envelope.authenticated()) {
             throw new DecryptionFailedException(cipher + " in the wrong content type");
         }
         List<String> tried = new ArrayList<>();
         for (RecipientInformation recipient : envelope.recipients().getRecipients()) {
-            if (!(recipient instanceof KeyTransRecipientInformation)
-                    || !RSA_ENCRYPTION.equals(keyTransportAlgorithm(recipient))) {
+            Optional<KeyAlgorithm.Family> family = familyFor(recipient);
+            if (family.isEmpty()) {
                 continue;
             }
             for (KeyVersion key : candidates) {
-                if (!recipient.getRID().match(holder(key))) {
+                if (key.algorithm().family() != family.get()
+                        || !recipient.getRID().match(holder(key))) {
                     continue;
                 }
                 try {
-                    byte[] plaintext = recipient.getContent(
-                            recipients.forContent(key.privateKey(), cipher));
+                    byte[] plaintext = recipient.getContent(family.get() == KeyAlgorithm.Family.RSA
+                            ? recipients.keyTransport(key, cipher)
+                            : recipients.keyAgreement(key, cipher));
                     return new DecryptedMessage(key, cipher, plaintext);
                 } catch (CMSException | RuntimeException e) {
                     if (e instanceof RsaKeyTransport.TokenUnavailableSignal signal) {
@@ -88,8 +101,19 @@ public final class CmsDecryptor {
                 ? "no recipient matches a key that may decrypt" : "failed with " + tried);
     }
 
-    private static ASN1ObjectIdentifier keyTransportAlgorithm(RecipientInformation recipient) {
-        return new ASN1ObjectIdentifier(recipient.getKeyEncryptionAlgOID());
+    /** The key family a RecipientInfo needs, or empty for a kind the daemon does not do. */
+    private static Optional<KeyAlgorithm.Family> familyFor(RecipientInformation recipient) {
+        ASN1ObjectIdentifier algorithm = new ASN1ObjectIdentifier(
+                recipient.getKeyEncryptionAlgOID());
+        if (recipient instanceof KeyTransRecipientInformation
+                && TokenRecipients.isKeyTransport(algorithm)) {
+            return Optional.of(KeyAlgorithm.Family.RSA);
+        }
+        if (recipient instanceof KeyAgreeRecipientInformation
+                && TokenRecipients.isKeyAgreement(algorithm)) {
+            return Optional.of(KeyAlgorithm.Family.EC);
+        }
+        return Optional.empty();
     }
 
     private static X509CertificateHolder holder(KeyVersion key) {

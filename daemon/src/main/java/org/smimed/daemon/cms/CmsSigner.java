@@ -2,6 +2,8 @@ package org.smimed.daemon.cms;
 
 import java.io.IOException;
 import java.security.Provider;
+import java.security.spec.MGF1ParameterSpec;
+import java.security.spec.PSSParameterSpec;
 import java.time.Clock;
 import java.util.Date;
 import java.util.Hashtable;
@@ -76,8 +78,7 @@ public final class CmsSigner {
                 ? new CMSProcessableByteArray(c.bytes()) : new CMSAbsentContent();
         SignerProfile profile = profiles.computeIfAbsent(key.id(), id -> SignerProfile.of(key));
         try {
-            ContentSigner signer = new JcaContentSignerBuilder(digest.jcaSignatureName(scheme))
-                    .setProvider(tokenProvider).build(key.privateKey());
+            ContentSigner signer = contentSigner(scheme, digest).build(key.privateKey());
             SignerInfoGenerator signerInfo = new JcaSignerInfoGeneratorBuilder(digests)
                     .setSignedAttributeGenerator(attributes(profile))
                     .build(signer, profile.certificate());
@@ -93,6 +94,18 @@ public final class CmsSigner {
             }
             throw new IllegalStateException("signing with " + key.id() + " failed", e);
         }
+    }
+
+    private JcaContentSignerBuilder contentSigner(SignatureScheme scheme, DigestAlgorithm digest) {
+        String name = digest.jcaSignatureName(scheme);
+        if (scheme != SignatureScheme.RSA_PSS) {
+            return new JcaContentSignerBuilder(name).setProvider(tokenProvider);
+        }
+        // RFC 4056 / RFC 8551: MGF1 with the same hash, salt length = hash length.
+        String hash = digest.jcaHashName();
+        PSSParameterSpec pss = new PSSParameterSpec(hash, "MGF1", new MGF1ParameterSpec(hash),
+                digest.length(), PSSParameterSpec.TRAILER_FIELD_BC);
+        return new JcaContentSignerBuilder(name, pss).setProvider(tokenProvider);
     }
 
     private static DigestAlgorithm digestFor(KeyVersion key, SignatureRequest request)

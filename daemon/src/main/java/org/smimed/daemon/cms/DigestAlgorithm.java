@@ -37,6 +37,11 @@ public enum DigestAlgorithm {
         return micalg;
     }
 
+    /** The JCA name of the hash itself, e.g. "SHA-256" (for PSS and MGF1 parameters). */
+    String jcaHashName() {
+        return jcaPrefix.replace("SHA", "SHA-");
+    }
+
     /** The JCA signature algorithm name for this hash with {@code scheme}. */
     String jcaSignatureName(SignatureScheme scheme) {
         return jcaPrefix + "with" + scheme.jcaSuffix();

@@ -7,8 +7,6 @@ import java.security.Provider;
 import java.security.SecureRandom;
 import javax.crypto.Cipher;
 import javax.crypto.spec.SecretKeySpec;
-import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
-import org.bouncycastle.cms.CMSException;
 import org.smimed.daemon.token.TokenErrors;
 
 /**
@@ -29,10 +27,7 @@ final class RsaKeyTransport {
         this.random = random;
     }
 
-    Key recover(PrivateKey key, AlgorithmIdentifier contentAlgorithm, byte[] encryptedKey)
-            throws CMSException {
-        ContentCipher cipher = ContentCipher.of(contentAlgorithm.getAlgorithm())
-                .orElseThrow(() -> new CMSException("content algorithm not allowed"));
+    Key recover(PrivateKey key, ContentCipher cipher, byte[] encryptedKey) {
         byte[] substitute = new byte[cipher.keyBytes()];
         random.nextBytes(substitute);
         byte[] recovered;
@@ -49,7 +44,7 @@ final class RsaKeyTransport {
             recovered = substitute;
         }
         byte[] chosen = recovered.length == cipher.keyBytes() ? recovered : substitute;
-        return new SecretKeySpec(chosen, "AES");
+        return new SecretKeySpec(chosen, cipher.keyAlgorithm());
     }
 
     /**

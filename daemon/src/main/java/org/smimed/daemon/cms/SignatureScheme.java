@@ -7,7 +7,12 @@ public enum SignatureScheme {
     /** RSASSA-PKCS1-v1_5 (RFC 8017). */
     RSA_PKCS1(KeyAlgorithm.Family.RSA, "RSA"),
     /** ECDSA (RFC 5753). */
-    ECDSA(KeyAlgorithm.Family.EC, "ECDSA");
+    ECDSA(KeyAlgorithm.Family.EC, "ECDSA"),
+    /**
+     * RSASSA-PSS (RFC 4056): MGF1 with the signature's hash, salt as long as the hash, trailer
+     * 1 — the parameters gpgsm and NSS accept (gpgsm rejects OpenSSL's maximum salt).
+     */
+    RSA_PSS(KeyAlgorithm.Family.RSA, "RSAandMGF1");
 
     private final KeyAlgorithm.Family family;
     private final String jcaSuffix;

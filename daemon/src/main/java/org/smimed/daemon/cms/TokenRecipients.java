@@ -1,59 +1,133 @@
 package org.smimed.daemon.cms;
 
 import java.security.Key;
-import java.security.PrivateKey;
 import java.security.Provider;
+import java.security.SecureRandom;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
 import java.util.Set;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.cms.Recipient;
+import org.bouncycastle.cms.jcajce.JceKeyAgreeAuthEnvelopedRecipient;
+import org.bouncycastle.cms.jcajce.JceKeyAgreeEnvelopedRecipient;
 import org.bouncycastle.cms.jcajce.JceKeyTransAuthEnvelopedRecipient;
 import org.bouncycastle.cms.jcajce.JceKeyTransEnvelopedRecipient;
+import org.smimed.daemon.keys.KeyVersion;
 
 /**
- * Bouncy Castle recipients whose key-transport step runs through {@link RsaKeyTransport} (in
- * the token, with the RFC 3218 countermeasure), while content decryption runs in Bouncy Castle.
- * Bouncy Castle's own allow-list and minimum GCM tag size stay in force.
+ * Bouncy Castle recipients whose private-key step runs in the token — RSA PKCS#1 v1.5
+ * ({@link RsaKeyTransport}), RSAES-OAEP ({@link OaepKeyTransport}) or ECDH
+ * ({@link EcdhKeyAgreement}) — while content decryption runs in Bouncy Castle.
+ *
+ * <p>Overriding {@code extractSecretKey} bypasses nothing else: Bouncy Castle's allow-list of
+ * content algorithms and the minimum GCM tag size are set on every recipient made here.
  */
 final class TokenRecipients {
     /** RFC 5084 allows 12 to 16 byte tags; shorter tags make forgery cheap. */
     private static final int MINIMUM_TAG_BYTES = 12;
 
-    private final RsaKeyTransport transport;
+    private final RsaKeyTransport pkcs1;
+    private final OaepKeyTransport oaep;
+    private final EcdhKeyAgreement ecdh;
     private final Provider contentProvider;
     private final Set<ASN1ObjectIdentifier> allowed;
 
-    TokenRecipients(RsaKeyTransport transport, Provider contentProvider,
+    TokenRecipients(Provider tokenProvider, Provider contentProvider, SecureRandom random,
                     Set<ASN1ObjectIdentifier> allowed) {
-        this.transport = transport;
+        this.pkcs1 = new RsaKeyTransport(tokenProvider, random);
+        this.oaep = new OaepKeyTransport(tokenProvider, contentProvider, random);
+        this.ecdh = new EcdhKeyAgreement(tokenProvider, random);
         this.contentProvider = contentProvider;
         this.allowed = Set.copyOf(allowed);
     }
 
-    Recipient forContent(PrivateKey key, ContentCipher cipher) {
+    /** Whether {@code algorithm} is a key transport {@link #keyTransport} handles. */
+    static boolean isKeyTransport(ASN1ObjectIdentifier algorithm) {
+        return PKCSObjectIdentifiers.rsaEncryption.equals(algorithm)
+                || PKCSObjectIdentifiers.id_RSAES_OAEP.equals(algorithm);
+    }
+
+    /** Whether {@code algorithm} is a key agreement {@link #keyAgreement} handles. */
+    static boolean isKeyAgreement(ASN1ObjectIdentifier algorithm) {
+        return EcdhKeyAgreement.supports(algorithm);
+    }
+
+    /** A recipient for a KeyTransRecipientInfo addressed to {@code key}. */
+    Recipient keyTransport(KeyVersion key, ContentCipher cipher) {
         if (cipher.authenticated()) {
-            JceKeyTransAuthEnvelopedRecipient r = new JceKeyTransAuthEnvelopedRecipient(key) {
+            var r = new JceKeyTransAuthEnvelopedRecipient(key.privateKey()) {
                 @Override
                 protected Key extractSecretKey(AlgorithmIdentifier keyAlg,
                                                AlgorithmIdentifier contentAlg, byte[] encrypted)
                         throws CMSException {
-                    return transport.recover(key, contentAlg, encrypted);
+                    return transport(key, keyAlg, cipher, encrypted);
                 }
             };
             r.setContentProvider(contentProvider).setAllowedContentAlgorithms(allowed)
                     .setMinimumTagSize(MINIMUM_TAG_BYTES);
             return r;
         }
-        JceKeyTransEnvelopedRecipient r = new JceKeyTransEnvelopedRecipient(key) {
+        var r = new JceKeyTransEnvelopedRecipient(key.privateKey()) {
             @Override
             protected Key extractSecretKey(AlgorithmIdentifier keyAlg,
                                            AlgorithmIdentifier contentAlg, byte[] encrypted)
                     throws CMSException {
-                return transport.recover(key, contentAlg, encrypted);
+                return transport(key, keyAlg, cipher, encrypted);
             }
         };
         r.setContentProvider(contentProvider).setAllowedContentAlgorithms(allowed);
         return r;
+    }
+
+    /** A recipient for a KeyAgreeRecipientInfo addressed to {@code key}. */
+    Recipient keyAgreement(KeyVersion key, ContentCipher cipher) {
+        ECPublicKey recipient = (ECPublicKey) key.certificate().getPublicKey();
+        // Bouncy Castle reads the curve from the private key's encoding, which a token key does
+        // not have: name it from the certificate (also where an absent curve in OpenSSL's
+        // originator key is taken from).
+        AlgorithmIdentifier keyAlgorithm = SubjectPublicKeyInfo.getInstance(
+                recipient.getEncoded()).getAlgorithm();
+        if (cipher.authenticated()) {
+            var r = new JceKeyAgreeAuthEnvelopedRecipient(key.privateKey()) {
+                @Override
+                protected Key extractSecretKey(AlgorithmIdentifier keyAlg,
+                                               AlgorithmIdentifier contentAlg,
+                                               SubjectPublicKeyInfo sender, ASN1OctetString ukm,
+                                               byte[] encrypted) throws CMSException {
+                    return ecdh.recover(key.privateKey(), recipient, keyAlg, cipher, sender, ukm,
+                            encrypted);
+                }
+            };
+            r.setPrivateKeyAlgorithmIdentifier(keyAlgorithm).setContentProvider(contentProvider)
+                    .setAllowedContentAlgorithms(allowed).setMinimumTagSize(MINIMUM_TAG_BYTES);
+            return r;
+        }
+        var r = new JceKeyAgreeEnvelopedRecipient(key.privateKey()) {
+            @Override
+            protected Key extractSecretKey(AlgorithmIdentifier keyAlg,
+                                           AlgorithmIdentifier contentAlg,
+                                           SubjectPublicKeyInfo sender, ASN1OctetString ukm,
+                                           byte[] encrypted) throws CMSException {
+                return ecdh.recover(key.privateKey(), recipient, keyAlg, cipher, sender, ukm,
+                        encrypted);
+            }
+        };
+        r.setPrivateKeyAlgorithmIdentifier(keyAlgorithm).setContentProvider(contentProvider)
+                .setAllowedContentAlgorithms(allowed);
+        return r;
+    }
+
+    private Key transport(KeyVersion key, AlgorithmIdentifier keyAlg, ContentCipher cipher,
+                          byte[] encrypted) throws CMSException {
+        if (PKCSObjectIdentifiers.id_RSAES_OAEP.equals(keyAlg.getAlgorithm())) {
+            return oaep.recover(key.privateKey(), (RSAPublicKey) key.certificate().getPublicKey(),
+                    keyAlg, cipher, encrypted);
+        }
+        return pkcs1.recover(key.privateKey(), cipher, encrypted);
     }
 }

@@ -8,10 +8,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
+import org.smimed.daemon.cms.ContentCipher;
 
 /**
  * Reads the YAML configuration file and validates it as a whole, so an operator sees every
@@ -55,7 +59,7 @@ public final class ConfigLoader {
 
         DaemonConfig read(JsonNode root) throws ConfigException {
             allowOnly(root, "", Set.of("listen", "tls", "token", "limits", "development",
-                    "operations"));
+                    "decryption", "operations"));
             JsonNode listenNode = section(root, "listen");
             JsonNode tlsNode = root.get("tls");
             JsonNode tokenNode = section(root, "token");
@@ -81,12 +85,38 @@ public final class ConfigLoader {
             var limits = new DaemonConfig.Limits(integer(limitsNode, "limits.maxMessageBytes",
                     "maxMessageBytes", DEFAULT_MAX_MESSAGE_BYTES, 1024, Integer.MAX_VALUE - 1024));
 
+            JsonNode decryptionNode = section(root, "decryption");
+            allowOnly(decryptionNode, "decryption.", Set.of("contentAlgorithms"));
+            var decryption = new DaemonConfig.Decryption(
+                    contentAlgorithms(decryptionNode.path("contentAlgorithms")));
+
             DaemonConfig.Operations operations = readOperations(section(root, "operations"),
                     listen);
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }
-            return new DaemonConfig(listen, tls, token, limits, plaintext, operations);
+            return new DaemonConfig(listen, tls, token, limits, plaintext, decryption,
+                    operations);
+        }
+
+        private Set<ContentCipher> contentAlgorithms(JsonNode node) {
+            if (node.isMissingNode() || node.isNull()) {
+                return ContentCipher.defaults();
+            }
+            String known = Arrays.stream(ContentCipher.values()).map(ContentCipher::configName)
+                    .collect(Collectors.joining(", "));
+            if (!node.isArray() || node.isEmpty()) {
+                problems.add("decryption.contentAlgorithms: expected a non-empty list of: "
+                        + known);
+                return ContentCipher.defaults();
+            }
+            Set<ContentCipher> chosen = EnumSet.noneOf(ContentCipher.class);
+            for (JsonNode item : node) {
+                ContentCipher.byConfigName(item.asText()).ifPresentOrElse(chosen::add,
+                        () -> problems.add("decryption.contentAlgorithms: unknown algorithm '"
+                                + item.asText() + "' (known: " + known + ")"));
+            }
+            return chosen;
         }
 
         private Optional<DaemonConfig.Tls> readTls(JsonNode node, boolean plaintext) {

@@ -4,6 +4,8 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
+import org.smimed.daemon.cms.ContentCipher;
 
 /**
  * The daemon's whole configuration, validated: every value here has passed {@link ConfigLoader}.
@@ -12,7 +14,18 @@ import java.util.Optional;
  * read only when the token logs in.
  */
 public record DaemonConfig(Listen listen, Optional<Tls> tls, TokenSettings token, Limits limits,
-                           boolean developmentPlaintext, Operations operations) {
+                           boolean developmentPlaintext, Decryption decryption,
+                           Operations operations) {
+
+    /**
+     * What decryption accepts: the content-encryption algorithms allowed
+     * ({@code decryption.contentAlgorithms}; by default every non-legacy one).
+     */
+    public record Decryption(Set<ContentCipher> contentAlgorithms) {
+        public Decryption {
+            contentAlgorithms = Set.copyOf(contentAlgorithms);
+        }
+    }
 
     /** Where the gRPC server listens. Port 0 picks a free port (tests). */
     public record Listen(String address, int port) {

@@ -101,7 +101,8 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
                 .setIdentity(decrypted.key().identity())
                 .setKeyVersion(decrypted.key().id())
                 .setContentEncryptionAlgorithm(decrypted.cipher().oid().getId())
-                .setAuthenticated(decrypted.cipher().authenticated())).build());
+                .setAuthenticated(decrypted.cipher().authenticated())
+                .setLegacyAlgorithm(decrypted.cipher().legacy())).build());
         for (int offset = 0; offset < plaintext.length; offset += CHUNK_BYTES) {
             int length = Math.min(CHUNK_BYTES, plaintext.length - offset);
             response.onNext(DecryptResponse.newBuilder()

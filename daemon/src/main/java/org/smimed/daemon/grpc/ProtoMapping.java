@@ -28,6 +28,7 @@ final class ProtoMapping {
             case SIGNATURE_ALGORITHM_UNSPECIFIED -> Optional.empty();
             case SIGNATURE_ALGORITHM_RSA_PKCS1 -> Optional.of(SignatureScheme.RSA_PKCS1);
             case SIGNATURE_ALGORITHM_ECDSA -> Optional.of(SignatureScheme.ECDSA);
+            case SIGNATURE_ALGORITHM_RSA_PSS -> Optional.of(SignatureScheme.RSA_PSS);
             default -> throw new InvalidRequestException("unknown signature algorithm " + value);
         };
     }

@@ -87,4 +87,53 @@ class ConfigLoaderTest {
         assertThat(pin).containsExactly('4', '7', '1', '1');
         assertThat(new PinSource.FromEnvironment("P").toString()).doesNotContain("4711");
     }
+
+    @Test
+    void load_withoutDecryptionSection_allowsEveryModernCipherButNotTripleDes() throws Exception {
+        Files.writeString(dir.resolve("lib.so"), "x");
+        Path file = Files.writeString(dir.resolve("dev.yaml"), """
+                token: {library: lib.so, label: dev, pin: {env: PIN}}
+                development: {plaintext: true}
+                """);
+
+        DaemonConfig config = new ConfigLoader().load(file);
+
+        assertThat(config.decryption().contentAlgorithms())
+                .isEqualTo(org.smimed.daemon.cms.ContentCipher.defaults())
+                .doesNotContain(org.smimed.daemon.cms.ContentCipher.DES_EDE3_CBC)
+                .contains(org.smimed.daemon.cms.ContentCipher.CHACHA20_POLY1305);
+    }
+
+    @Test
+    void load_decryptionContentAlgorithms_areExactlyThoseListed() throws Exception {
+        Files.writeString(dir.resolve("lib.so"), "x");
+        Path file = Files.writeString(dir.resolve("dev.yaml"), """
+                token: {library: lib.so, label: dev, pin: {env: PIN}}
+                development: {plaintext: true}
+                decryption: {contentAlgorithms: [aes256-gcm, des-ede3-cbc]}
+                """);
+
+        DaemonConfig config = new ConfigLoader().load(file);
+
+        assertThat(config.decryption().contentAlgorithms()).containsExactlyInAnyOrder(
+                org.smimed.daemon.cms.ContentCipher.AES256_GCM,
+                org.smimed.daemon.cms.ContentCipher.DES_EDE3_CBC);
+    }
+
+    @Test
+    void load_unknownContentAlgorithm_isNamed() throws Exception {
+        Files.writeString(dir.resolve("lib.so"), "x");
+        Path file = Files.writeString(dir.resolve("dev.yaml"), """
+                token: {library: lib.so, label: dev, pin: {env: PIN}}
+                development: {plaintext: true}
+                decryption: {contentAlgorithms: [aes256-gcm, rc2-cbc]}
+                """);
+
+        assertThatThrownBy(() -> new ConfigLoader().load(file))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .containsExactly("decryption.contentAlgorithms: unknown algorithm"
+                                + " 'rc2-cbc' (known: aes128-cbc, aes192-cbc, aes256-cbc,"
+                                + " aes128-gcm, aes192-gcm, aes256-gcm, chacha20-poly1305,"
+                                + " des-ede3-cbc)"));
+    }
 }

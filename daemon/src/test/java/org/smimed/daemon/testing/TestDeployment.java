@@ -12,7 +12,10 @@ import java.util.concurrent.TimeUnit;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.smimed.daemon.Daemon;
 import org.smimed.daemon.config.ConfigLoader;
+import java.time.Duration;
+import org.smimed.daemon.provision.DemoCertificateAuthority;
 import org.smimed.daemon.provision.DemoSetup;
+import org.smimed.daemon.token.KeyUsage;
 import org.smimed.daemon.provision.IdentityProvisioner;
 import org.smimed.daemon.token.Pkcs11Library;
 import org.smimed.daemon.token.Pkcs11Token;
@@ -48,9 +51,27 @@ public final class TestDeployment implements AutoCloseable {
 
     /** As {@link #start(Path)}, with limits.maxMessageBytes set to {@code maxMessageBytes}. */
     public static TestDeployment start(Path dir, int maxMessageBytes) throws Exception {
+        return start(dir, maxMessageBytes, List.of(), "");
+    }
+
+    /**
+     * As {@link #start(Path)}, with {@code extra} identities generated in the token beside the
+     * demo ones (keys made in the token by the product's provisioning code, certified by the
+     * demo CA; certificates in {@code pki/EMAIL.crt}) and {@code extraConfig} appended to the
+     * config file.
+     */
+    public static TestDeployment start(Path dir, List<DemoSetup.DemoIdentity> extra,
+                                       String extraConfig) throws Exception {
+        return start(dir, MAX_MESSAGE_BYTES, extra, extraConfig);
+    }
+
+    private static TestDeployment start(Path dir, int maxMessageBytes,
+                                        List<DemoSetup.DemoIdentity> extra, String extraConfig)
+            throws Exception {
         SoftHsm.Token token = SoftHsm.createToken("it");
-        provision(dir, token);
+        provision(dir, token, extra);
         Path config = writeConfig(dir, token, maxMessageBytes);
+        Files.writeString(config, extraConfig, java.nio.file.StandardOpenOption.APPEND);
         Daemon daemon = Daemon.start(new ConfigLoader().load(config), System::getenv,
                 Clock.systemUTC());
         ManagedChannel channel = Grpc.newChannelBuilderForAddress("localhost", daemon.port(),
@@ -61,12 +82,29 @@ public final class TestDeployment implements AutoCloseable {
 
     /** Generates the demo identities in {@code token} with the product's provisioning code. */
     public static void provision(Path dir, SoftHsm.Token token) throws Exception {
+        provision(dir, token, List.of());
+    }
+
+    private static void provision(Path dir, SoftHsm.Token token,
+                                  List<DemoSetup.DemoIdentity> extra) throws Exception {
         Pkcs11Token session = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY),
                 token.label(), token.pin().toCharArray());
         SecureRandom random = new SecureRandom();
+        Path pki = dir.resolve("pki");
+        IdentityProvisioner provisioner = new IdentityProvisioner(
+                new TokenObjects(session, random));
         new DemoSetup(new BouncyCastleProvider(), Clock.systemUTC(), random).run(
-                dir.resolve("pki"), new IdentityProvisioner(new TokenObjects(session, random)),
-                List.of());
+                pki, provisioner, List.of());
+        DemoCertificateAuthority ca = DemoCertificateAuthority.load(pki.resolve("ca.crt"),
+                pki.resolve("ca.key"), new BouncyCastleProvider(), Clock.systemUTC(), random);
+        for (DemoSetup.DemoIdentity identity : extra) {
+            IdentityProvisioner.Provisioned made = provisioner.provision(identity.email(),
+                    identity.algorithm(), KeyUsage.BOTH, ca, Duration.ofDays(30));
+            try (var pem = new org.bouncycastle.openssl.jcajce.JcaPEMWriter(
+                    Files.newBufferedWriter(pki.resolve(identity.email() + ".crt")))) {
+                pem.writeObject(made.certificate());
+            }
+        }
     }
 
     /** Writes a config for {@code token} that serves TLS on a free port. */

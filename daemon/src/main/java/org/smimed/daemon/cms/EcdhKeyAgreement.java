@@ -1,0 +1,174 @@
+package org.smimed.daemon.cms;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.security.GeneralSecurityException;
+import java.security.Key;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.Provider;
+import java.security.SecureRandom;
+import java.security.interfaces.ECPublicKey;
+import java.security.spec.ECPoint;
+import java.security.spec.ECPublicKeySpec;
+import java.util.Arrays;
+import java.util.Map;
+import javax.crypto.KeyAgreement;
+import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.asn1.ASN1Encoding;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.cms.ecc.ECCCMSSharedInfo;
+import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
+import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.asn1.x9.ECNamedCurveTable;
+import org.bouncycastle.asn1.x9.X9ECParameters;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
+import org.bouncycastle.cms.CMSException;
+import org.bouncycastle.crypto.Digest;
+import org.bouncycastle.crypto.InvalidCipherTextException;
+import org.bouncycastle.crypto.digests.SHA1Digest;
+import org.bouncycastle.crypto.digests.SHA224Digest;
+import org.bouncycastle.crypto.digests.SHA256Digest;
+import org.bouncycastle.crypto.digests.SHA384Digest;
+import org.bouncycastle.crypto.digests.SHA512Digest;
+import org.bouncycastle.crypto.engines.AESEngine;
+import org.bouncycastle.crypto.engines.RFC3394WrapEngine;
+import org.bouncycastle.crypto.generators.KDF2BytesGenerator;
+import org.bouncycastle.crypto.params.KDFParameters;
+import org.bouncycastle.crypto.params.KeyParameter;
+import org.bouncycastle.util.Pack;
+import org.smimed.daemon.token.TokenErrors;
+
+/**
+ * Recovers a content-encryption key sent with ephemeral-static ECDH (RFC 5753,
+ * dhSinglePass-stdDH and -cofactorDH with the SHA-1/224/256/384/512 X9.63 KDFs, AES key wrap
+ * 128/192/256).
+ *
+ * <p>The ECDH derivation runs in the token; the shared secret Z comes back only to feed the
+ * KDF here and is wiped. The curve is the recipient certificate's (OpenSSL omits the curve in
+ * the originator key), and the sender's point must lie on it — checked before the token sees
+ * it, so an invalid-curve point cannot probe the private key. cofactorDH equals stdDH on the
+ * NIST prime curves, whose cofactor is 1.
+ *
+ * <p>Security guarantee: once the parameters are read, every failure (a token error other than
+ * "token gone", a failed key unwrap, a wrong key length) continues with a random key, so it
+ * surfaces at content decryption like any other failure.
+ */
+final class EcdhKeyAgreement {
+    private static final Map<ASN1ObjectIdentifier, String> KDF_HASHES = Map.of(
+            X9ObjectIdentifiers.dhSinglePass_stdDH_sha1kdf_scheme, "SHA-1",
+            SECObjectIdentifiers.dhSinglePass_stdDH_sha224kdf_scheme, "SHA-224",
+            SECObjectIdentifiers.dhSinglePass_stdDH_sha256kdf_scheme, "SHA-256",
+            SECObjectIdentifiers.dhSinglePass_stdDH_sha384kdf_scheme, "SHA-384",
+            SECObjectIdentifiers.dhSinglePass_stdDH_sha512kdf_scheme, "SHA-512",
+            X9ObjectIdentifiers.dhSinglePass_cofactorDH_sha1kdf_scheme, "SHA-1",
+            SECObjectIdentifiers.dhSinglePass_cofactorDH_sha224kdf_scheme, "SHA-224",
+            SECObjectIdentifiers.dhSinglePass_cofactorDH_sha256kdf_scheme, "SHA-256",
+            SECObjectIdentifiers.dhSinglePass_cofactorDH_sha384kdf_scheme, "SHA-384",
+            SECObjectIdentifiers.dhSinglePass_cofactorDH_sha512kdf_scheme, "SHA-512");
+    private static final Map<ASN1ObjectIdentifier, Integer> WRAP_KEY_BYTES = Map.of(
+            NISTObjectIdentifiers.id_aes128_wrap, 16,
+            NISTObjectIdentifiers.id_aes192_wrap, 24,
+            NISTObjectIdentifiers.id_aes256_wrap, 32);
+
+    private final Provider tokenProvider;
+    private final SecureRandom random;
+
+    EcdhKeyAgreement(Provider tokenProvider, SecureRandom random) {
+        this.tokenProvider = tokenProvider;
+        this.random = random;
+    }
+
+    /** Whether {@code algorithm} is a key-agreement algorithm this class handles. */
+    static boolean supports(ASN1ObjectIdentifier algorithm) {
+        return KDF_HASHES.containsKey(algorithm);
+    }
+
+    Key recover(PrivateKey key, ECPublicKey recipient, AlgorithmIdentifier keyAlgorithm,
+                ContentCipher cipher, SubjectPublicKeyInfo sender, ASN1OctetString ukm,
+                byte[] encryptedKey) throws CMSException {
+        Digest kdfHash = kdfHash(keyAlgorithm.getAlgorithm());
+        AlgorithmIdentifier wrap = AlgorithmIdentifier.getInstance(keyAlgorithm.getParameters());
+        Integer kekBytes = WRAP_KEY_BYTES.get(wrap.getAlgorithm());
+        if (kekBytes == null) {
+            throw new CMSException("unsupported key wrap " + wrap.getAlgorithm());
+        }
+        ECPublicKey ephemeral = senderKey(recipient, sender);
+        byte[] substitute = new byte[cipher.keyBytes()];
+        random.nextBytes(substitute);
+        byte[] z = null;
+        byte[] kek = new byte[kekBytes];
+        try {
+            KeyAgreement ecdh = KeyAgreement.getInstance("ECDH", tokenProvider);
+            ecdh.init(key);
+            ecdh.doPhase(ephemeral, true);
+            z = ecdh.generateSecret();
+            byte[] sharedInfo = new ECCCMSSharedInfo(wrap,
+                    ukm == null ? null : ukm.getOctets(), Pack.intToBigEndian(kekBytes * 8))
+                    .getEncoded(ASN1Encoding.DER);
+            KDF2BytesGenerator kdf = new KDF2BytesGenerator(kdfHash); // = ANSI X9.63 KDF
+            kdf.init(new KDFParameters(z, sharedInfo));
+            kdf.generateBytes(kek, 0, kek.length);
+            RFC3394WrapEngine unwrap = new RFC3394WrapEngine(AESEngine.newInstance());
+            unwrap.init(false, new KeyParameter(kek));
+            byte[] cek = unwrap.unwrap(encryptedKey, 0, encryptedKey.length);
+            return new SecretKeySpec(cek.length == cipher.keyBytes() ? cek : substitute,
+                    cipher.keyAlgorithm());
+        } catch (GeneralSecurityException | InvalidCipherTextException | IOException
+                 | RuntimeException e) {
+            if (TokenErrors.isTokenGone(e)) {
+                throw new RsaKeyTransport.TokenUnavailableSignal(e);
+            }
+            return new SecretKeySpec(substitute, cipher.keyAlgorithm());
+        } finally {
+            if (z != null) {
+                Arrays.fill(z, (byte) 0);
+            }
+            Arrays.fill(kek, (byte) 0);
+        }
+    }
+
+    private static Digest kdfHash(ASN1ObjectIdentifier algorithm) throws CMSException {
+        String name = KDF_HASHES.get(algorithm);
+        if (name == null) {
+            throw new CMSException("unsupported key agreement " + algorithm);
+        }
+        return switch (name) {
+            case "SHA-1" -> new SHA1Digest();
+            case "SHA-224" -> new SHA224Digest();
+            case "SHA-256" -> new SHA256Digest();
+            case "SHA-384" -> new SHA384Digest();
+            default -> new SHA512Digest();
+        };
+    }
+
+    /** The originator's point on the recipient's curve, validated. */
+    private static ECPublicKey senderKey(ECPublicKey recipient, SubjectPublicKeyInfo sender)
+            throws CMSException {
+        try {
+            ASN1ObjectIdentifier curve = ASN1ObjectIdentifier.getInstance(
+                    SubjectPublicKeyInfo.getInstance(recipient.getEncoded()).getAlgorithm()
+                            .getParameters());
+            if (sender.getAlgorithm().getParameters() instanceof ASN1ObjectIdentifier named
+                    && !named.equals(curve)) {
+                throw new CMSException("originator key on another curve");
+            }
+            X9ECParameters parameters = ECNamedCurveTable.getByOID(curve);
+            // decodePoint rejects points that are not on the curve.
+            org.bouncycastle.math.ec.ECPoint point = parameters.getCurve()
+                    .decodePoint(sender.getPublicKeyData().getBytes()).normalize();
+            if (point.isInfinity()) {
+                throw new CMSException("originator key is the point at infinity");
+            }
+            BigInteger x = point.getAffineXCoord().toBigInteger();
+            BigInteger y = point.getAffineYCoord().toBigInteger();
+            return (ECPublicKey) KeyFactory.getInstance("EC").generatePublic(
+                    new ECPublicKeySpec(new ECPoint(x, y), recipient.getParams()));
+        } catch (GeneralSecurityException | RuntimeException e) {
+            throw new CMSException("bad originator key", e);
+        }
+    }
+}
