@@ -24,6 +24,10 @@ import org.smimed.daemon.token.Pkcs11Library;
 import org.smimed.daemon.token.Pkcs11Token;
 import org.smimed.daemon.token.TokenException;
 import org.smimed.daemon.token.TokenKeys;
+import org.smimed.daemon.audit.AuditException;
+import org.smimed.daemon.grpc.CallSecurity;
+import org.smimed.daemon.policy.AccessControl;
+import org.smimed.daemon.policy.PolicyException;
 
 /**
  * The composition root: the one place that builds every part and hands each its
@@ -34,10 +38,12 @@ public final class Daemon implements AutoCloseable {
 
     private final Server server;
     private final KeyRegistry keys;
+    private final Access access;
 
-    private Daemon(Server server, KeyRegistry keys) {
+    private Daemon(Server server, KeyRegistry keys, Access access) {
         this.server = server;
         this.keys = keys;
+        this.access = access;
     }
 
     /**
@@ -47,7 +53,20 @@ public final class Daemon implements AutoCloseable {
      */
     public static Daemon start(DaemonConfig config, UnaryOperator<String> environment,
                                Clock clock) throws TokenException, PinSource.PinUnavailableException,
-            IOException {
+            IOException, PolicyException, AuditException {
+        Access access = Access.open(config, clock);
+        try {
+            return start(config, environment, clock, access);
+        } catch (TokenException | PinSource.PinUnavailableException | IOException
+                 | RuntimeException e) {
+            access.close();
+            throw e;
+        }
+    }
+
+    private static Daemon start(DaemonConfig config, UnaryOperator<String> environment,
+                                Clock clock, Access access)
+            throws TokenException, PinSource.PinUnavailableException, IOException {
         Pkcs11Library library = Pkcs11Library.load(config.token().library());
         char[] pin = config.token().pin().read(environment);
         Pkcs11Token token = Pkcs11Token.login(library, config.token().label(), pin);
@@ -59,15 +78,23 @@ public final class Daemon implements AutoCloseable {
         SecureRandom random = new SecureRandom();
         StatusMapper statuses = new StatusMapper();
         int maxBytes = config.limits().maxMessageBytes();
+        AccessControl control = access.control();
+        CallSecurity security = access.security(statuses);
         Server server = GrpcServer.start(config, List.of(
                 new SigningGrpcService(keys, new CmsSigner(token.provider(), software, clock),
-                        statuses, maxBytes),
+                        statuses, maxBytes, control),
                 new DecryptionGrpcService(keys,
-                        new CmsDecryptor(token.provider(), software, random), statuses, maxBytes),
-                new DirectoryGrpcService(keys, statuses)));
+                        new CmsDecryptor(token.provider(), software, random), statuses, maxBytes,
+                        control),
+                new DirectoryGrpcService(keys, statuses, control)), security);
         LOG.log(Level.INFO, "smimed serving " + keys.identities().size() + " identities from token '"
                 + token.label() + "' on port " + server.getPort());
-        return new Daemon(server, keys);
+        return new Daemon(server, keys, access);
+    }
+
+    /** Re-reads the policy file (SIGHUP); returns whether the new policy is in force. */
+    public boolean reloadPolicy() {
+        return access.policies().reload();
     }
 
     /** The port actually bound (useful when the config asked for port 0). */
@@ -92,5 +119,6 @@ public final class Daemon implements AutoCloseable {
         if (!server.awaitTermination(10, TimeUnit.SECONDS)) {
             server.shutdownNow();
         }
+        access.close();
     }
 }
