@@ -58,8 +58,6 @@ final class Access implements AutoCloseable {
             }
         }
         AuditLog audit = AuditLog.open(config.access().auditFile(), clock);
-        LOG.log(Level.INFO, "audit log " + config.access().auditFile() + " continues at "
-                + audit.head());
         PolicyWatcher watcher = PolicyWatcher.start(policies);
         return new Access(config, policies, watcher, audit,
                 new AccessControl(policies, new DecryptBudget(clock)), verifier);
@@ -79,15 +77,25 @@ final class Access implements AutoCloseable {
                 statuses);
     }
 
+    /** "SEQ:HASH" of the audit log's last record: an anchor to keep outside the file. */
+    String auditHead() {
+        return audit.head();
+    }
+
     @Override
     public void close() {
+        // The head is an anchor against truncation: keep it outside the audit file.
+        LOG.log(Level.INFO, "audit log head at shutdown: " + audit.head());
+        closeQuietly();
+    }
+
+    /** Closes without a word, for a start-up that failed. */
+    void closeQuietly() {
         try {
             watcher.close();
         } catch (IOException e) {
             LOG.log(Level.WARNING, "policy watcher did not close cleanly", e);
         }
-        // The head is an anchor against truncation: keep it outside the audit file.
-        LOG.log(Level.INFO, "audit log head at shutdown: " + audit.head());
         try {
             audit.close();
         } catch (IOException e) {

@@ -59,7 +59,7 @@ public final class Daemon implements AutoCloseable {
             return start(config, environment, clock, access);
         } catch (TokenException | PinSource.PinUnavailableException | IOException
                  | RuntimeException e) {
-            access.close();
+            access.closeQuietly();
             throw e;
         }
     }
@@ -88,7 +88,8 @@ public final class Daemon implements AutoCloseable {
                         control),
                 new DirectoryGrpcService(keys, statuses, control)), security);
         LOG.log(Level.INFO, "smimed serving " + keys.identities().size() + " identities from token '"
-                + token.label() + "' on port " + server.getPort());
+                + token.label() + "' on port " + server.getPort() + "; audit log "
+                + config.access().auditFile() + " continues at " + access.auditHead());
         return new Daemon(server, keys, access);
     }
 

@@ -26,7 +26,11 @@ class StartupFailureIT {
         token = SoftHsm.createToken("startup");
         Files.writeString(dir.resolve("server.crt"), "not used: the token check comes first");
         Files.writeString(dir.resolve("server.key"), "not used");
-        Files.writeString(dir.resolve("clients.crt"), "not used");
+        // Read before the token (policy, audit and client CAs come first): must be real.
+        org.smimed.daemon.provision.DemoCertificateAuthority.create("clients",
+                new org.bouncycastle.jce.provider.BouncyCastleProvider(),
+                java.time.Clock.systemUTC(), new java.security.SecureRandom())
+                .save(dir.resolve("clients.crt"), dir.resolve("clients.key"));
         Files.writeString(dir.resolve("policy.yaml"), "callers: []\n");
     }
 
