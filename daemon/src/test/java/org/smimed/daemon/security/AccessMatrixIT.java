@@ -156,9 +156,7 @@ class AccessMatrixIT {
     @Test
     void serviceCaller_onKeyAdminService_isDeniedBeforeTheMethodIsLookedAt() throws Exception {
         ManagedChannel service = clients.channel(rsaOnly);
-        ManagedChannel officer = Channels.tls(target(), deployment.caCertificate(),
-                deployment.dir().resolve("pki/officer.crt"),
-                deployment.dir().resolve("pki/officer.key"));
+        ManagedChannel officer = deployment.officerChannel();
         try {
             var denied = refused(() -> rawCall(service, "smimed.v1.KeyAdminService/ListKeys"),
                     Status.Code.PERMISSION_DENIED,

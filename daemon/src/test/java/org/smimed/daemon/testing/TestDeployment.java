@@ -140,6 +140,15 @@ public final class TestDeployment implements AutoCloseable {
         return channel;
     }
 
+    /**
+     * A new channel presenting the demo officer certificate ({@code pki/officer.crt}, the
+     * {@code test-officer} entry of {@link #DEFAULT_POLICY}); the caller shuts it down.
+     */
+    public ManagedChannel officerChannel() throws Exception {
+        return Channels.tls("localhost:" + daemon.port(), caCertificate(),
+                dir.resolve("pki/officer.crt"), dir.resolve("pki/officer.key"));
+    }
+
     /** Issues further client certificates from the demo CA. */
     public TestClients clients() throws Exception {
         return TestClients.load(dir.resolve("pki"), "localhost:" + daemon.port());
