@@ -45,7 +45,9 @@ for _ in $(seq 1 100); do
 done
 grep "smimed: serving" "$log" || { cat "$log" >&2; exit 1; }
 
+# Mutual TLS: the smime CLI presents the demo service's client certificate.
 export SMIME_TARGET="localhost:$port" SMIME_CA="$dir/pki/ca.crt"
+export SMIME_CERT="$dir/pki/client.crt" SMIME_KEY="$dir/pki/client.key"
 smime() { "$root/client-stub/bin/smime" "$@"; }
 work="$dir/roundtrip"
 mkdir -p "$work"
@@ -71,9 +73,14 @@ cat "$work/decrypted.eml"
 echo
 echo "Round trip OK: signed, verified, encrypted and decrypted; files in $work"
 
+step "Every call above is in the hash-chained audit log; smimectl verifies it"
+tail -n 1 "$dir/audit.log"
+"$root/client-stub/bin/smimectl" audit verify "$dir/audit.log"
+
 if [[ $wait_after -eq 1 ]]; then
   step "smimed is serving on localhost:$port (log: $log). Press Ctrl-C to stop."
   echo "Try: export SMIME_TARGET=localhost:$port SMIME_CA=$dir/pki/ca.crt"
+  echo "     export SMIME_CERT=$dir/pki/client.crt SMIME_KEY=$dir/pki/client.key"
   echo "     client-stub/bin/smime sign --identity rsa-demo@smimed.example --in $work/message.eml"
   wait $daemon
 fi

@@ -2,7 +2,9 @@
 # Sets up a complete demo deployment in DIR (default: .smimed-demo in the repository):
 # a SoftHSM2 token "smimed-demo", a demo CA, a localhost TLS certificate, and two identities,
 # rsa-demo@smimed.example (RSA-2048) and ec-demo@smimed.example (P-256), whose keys are
-# generated inside the token by smimed itself. Writes DIR/smimed.yaml. Safe to re-run.
+# generated inside the token by smimed itself; TLS client certificates for a demo service
+# (pki/client.crt) and a demo security officer (pki/officer.crt) for mutual TLS. Writes
+# DIR/smimed.yaml and, unless it exists, DIR/policy.yaml. Safe to re-run.
 # Needs the daemon built (mvn package) and SoftHSM2 installed (install-deps.sh).
 set -euo pipefail
 if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
@@ -29,6 +31,7 @@ listen:
 tls:
   certificateChain: pki/server.crt
   privateKey: pki/server.key
+  clientCaCertificates: pki/ca.crt   # callers must present a certificate from this CA
 token:
   library: /usr/lib/softhsm/libsofthsm2.so
   label: $label
@@ -36,5 +39,23 @@ token:
     file: user.pin
 limits:
   maxMessageBytes: 16777216
+policy:
+  file: policy.yaml
+audit:
+  file: audit.log
 YAML
-echo "config: $dir/smimed.yaml" >&2
+if [[ ! -f "$dir/policy.yaml" ]]; then
+  cat > "$dir/policy.yaml" <<'YAML'
+# smimed demo policy (written by softhsm-config/provision-demo.sh). Deny by default.
+callers:
+  - name: demo-service
+    subject: "CN=smimed demo client,O=smimed demo"
+    sign: ["*@smimed.example"]
+    decrypt: ["*@smimed.example"]
+    maxConcurrent: 32
+  - name: demo-officer
+    subject: "CN=smimed demo officer,O=smimed demo"
+    officer: true
+YAML
+fi
+echo "config: $dir/smimed.yaml, policy: $dir/policy.yaml" >&2

@@ -17,10 +17,12 @@ import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.smimed.api.v1.DecryptionServiceGrpc;
 import org.smimed.api.v1.DirectoryServiceGrpc;
 import org.smimed.api.v1.SigningServiceGrpc;
+import org.smimed.daemon.audit.AuditException;
 import org.smimed.daemon.cms.CmsDecryptor;
 import org.smimed.daemon.cms.CmsSigner;
 import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.config.PinSource;
+import org.smimed.daemon.grpc.CallSecurity;
 import org.smimed.daemon.grpc.DecryptionGrpcService;
 import org.smimed.daemon.grpc.DirectoryGrpcService;
 import org.smimed.daemon.grpc.GrpcServer;
@@ -29,6 +31,8 @@ import org.smimed.daemon.grpc.StatusMapper;
 import org.smimed.daemon.health.HealthMonitor;
 import org.smimed.daemon.keys.KeyRegistry;
 import org.smimed.daemon.metrics.Metrics;
+import org.smimed.daemon.policy.AccessControl;
+import org.smimed.daemon.policy.PolicyException;
 import org.smimed.daemon.token.Pkcs11Library;
 import org.smimed.daemon.token.Pkcs11Token;
 import org.smimed.daemon.token.TokenException;
@@ -49,16 +53,18 @@ public final class Daemon implements AutoCloseable {
     private final HealthMonitor monitor;
     private final Metrics metrics;
     private final KeyRegistry keys;
+    private final Access access;
     private boolean closed;
 
     private Daemon(DaemonConfig config, Server server, Server healthServer, HealthMonitor monitor,
-                   Metrics metrics, KeyRegistry keys) {
+                   Metrics metrics, KeyRegistry keys, Access access) {
         this.config = config;
         this.server = server;
         this.healthServer = healthServer;
         this.monitor = monitor;
         this.metrics = metrics;
         this.keys = keys;
+        this.access = access;
     }
 
     /**
@@ -68,7 +74,20 @@ public final class Daemon implements AutoCloseable {
      */
     public static Daemon start(DaemonConfig config, UnaryOperator<String> environment,
                                Clock clock) throws TokenException, PinSource.PinUnavailableException,
-            IOException {
+            IOException, PolicyException, AuditException {
+        Access access = Access.open(config, clock);
+        try {
+            return start(config, environment, clock, access);
+        } catch (TokenException | PinSource.PinUnavailableException | IOException
+                 | RuntimeException e) {
+            access.closeQuietly();
+            throw e;
+        }
+    }
+
+    private static Daemon start(DaemonConfig config, UnaryOperator<String> environment,
+                                Clock clock, Access access)
+            throws TokenException, PinSource.PinUnavailableException, IOException {
         Pkcs11Library library = Pkcs11Library.load(config.token().library());
         char[] pin = config.token().pin().read(environment);
         Pkcs11Token token = Pkcs11Token.login(library, config.token().label(), pin);
@@ -81,15 +100,18 @@ public final class Daemon implements AutoCloseable {
         StatusMapper statuses = new StatusMapper();
         int maxBytes = config.limits().maxMessageBytes();
         DaemonConfig.Operations operations = config.operations();
-        HealthStatusManager health = new HealthStatusManager();
+        AccessControl control = access.control();
         Metrics metrics = new Metrics();
+        CallSecurity security = access.security(statuses).observedBy(metrics.interceptor());
+        HealthStatusManager health = new HealthStatusManager();
         List<BindableService> services = new ArrayList<>(List.of(
                 new SigningGrpcService(keys, new CmsSigner(token.provider(), software, clock),
-                        statuses, maxBytes),
+                        statuses, maxBytes, control),
                 new DecryptionGrpcService(keys,
                         new CmsDecryptor(token.provider(), software, random,
-                                config.decryption().contentAlgorithms()), statuses, maxBytes),
-                new DirectoryGrpcService(keys, statuses),
+                                config.decryption().contentAlgorithms()), statuses, maxBytes,
+                        control),
+                new DirectoryGrpcService(keys, statuses, control),
                 health.getHealthService()));
         if (operations.reflection()) {
             // v1 and the older v1alpha, which many tools (grpcurl among them) still ask for.
@@ -99,7 +121,7 @@ public final class Daemon implements AutoCloseable {
         HealthMonitor monitor = new HealthMonitor(token, health, SERVICES,
                 !keys.identities().isEmpty());
         monitor.start(operations.probeInterval());
-        Server server = GrpcServer.start(config, services, List.of(metrics.interceptor()));
+        Server server = GrpcServer.start(config, services, security);
         Server healthServer = operations.healthListen().isEmpty() ? null
                 : GrpcServer.startHealthOnly(operations.healthListen().get(),
                         health.getHealthService());
@@ -107,14 +129,20 @@ public final class Daemon implements AutoCloseable {
             metrics.serve(operations.metricsListen().get());
         }
         metrics.watchExpiry(() -> keys, clock, operations.expiryWarnDays());
-        LOG.log(Level.INFO, "smimed serving " + keys.identities().size()
-                + " identities from token '" + token.label() + "' on port " + server.getPort());
-        return new Daemon(config, server, healthServer, monitor, metrics, keys);
+        LOG.log(Level.INFO, "smimed serving " + keys.identities().size() + " identities from token '"
+                + token.label() + "' on port " + server.getPort() + "; audit log "
+                + config.access().auditFile() + " continues at " + access.auditHead());
+        return new Daemon(config, server, healthServer, monitor, metrics, keys, access);
     }
 
     @SuppressWarnings("deprecation")
     private static BindableService legacyReflection() {
         return io.grpc.protobuf.services.ProtoReflectionService.newInstance();
+    }
+
+    /** Re-reads the policy file (SIGHUP); returns whether the new policy is in force. */
+    public boolean reloadPolicy() {
+        return access.policies().reload();
     }
 
     /** The port actually bound (useful when the config asked for port 0). */
@@ -149,7 +177,8 @@ public final class Daemon implements AutoCloseable {
 
     /**
      * Graceful shutdown: health says NOT_SERVING first so balancers stop sending calls, then
-     * the server stops accepting new calls and in-flight calls get the configured drain time.
+     * the server stops accepting new calls and in-flight calls get the configured drain time;
+     * the audit log closes last, after the last call's record.
      */
     @Override
     public synchronized void close() throws InterruptedException {
@@ -169,5 +198,6 @@ public final class Daemon implements AutoCloseable {
             healthServer.shutdownNow();
         }
         metrics.close();
+        access.close();
     }
 }

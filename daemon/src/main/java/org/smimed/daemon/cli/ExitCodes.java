@@ -8,10 +8,12 @@ public final class ExitCodes {
     public static final int FAILURE = 1;
     /** Bad command-line usage. */
     public static final int USAGE = 2;
-    /** The configuration file is invalid. */
+    /** The configuration file or the policy file is invalid. */
     public static final int CONFIG = 3;
     /** The token could not be used: not found, PIN rejected or unreadable, library missing. */
     public static final int TOKEN = 4;
+    /** The audit log cannot be opened or ends with a damaged record. */
+    public static final int AUDIT = 5;
 
     private ExitCodes() {
     }

@@ -13,6 +13,8 @@ import org.smimed.daemon.config.ConfigLoader;
 import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.config.PinSource;
 import org.smimed.daemon.token.TokenException;
+import org.smimed.daemon.audit.AuditException;
+import org.smimed.daemon.policy.PolicyException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,7 +24,8 @@ import picocli.CommandLine.Option;
         description = "Run the daemon: log in to the token, read its keys, serve gRPC.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped normally", "1:failed while running", "2:bad usage",
-            "3:invalid configuration", "4:token unusable (not found, PIN rejected, …)"})
+            "3:invalid configuration or policy", "4:token unusable (not found, PIN rejected, …)",
+            "5:audit log unusable (cannot be opened, or ends with a damaged record)"})
 final class ServeCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
             description = "YAML configuration file (see README, Configuration).")
@@ -46,10 +49,13 @@ final class ServeCommand implements Callable<Integer> {
             e.problems().forEach(p -> err.println("smimed: config: " + p));
             return ExitCodes.CONFIG;
         }
-        Daemon daemon = startOrReport(loaded, err);
+        int[] failure = {ExitCodes.OK};
+        Daemon daemon = startOrReport(loaded, err, failure);
         if (daemon == null) {
-            return ExitCodes.TOKEN;
+            return failure[0];
         }
+        // SIGHUP re-reads the policy, as operators expect of a Unix daemon.
+        Signal.handle(new Signal("HUP"), signal -> daemon.reloadPolicy());
         // SIGTERM and SIGINT start the graceful shutdown and the process then exits 0, which
         // a JVM shutdown hook alone cannot do (it would exit 143).
         Thread closer = new Thread(() -> closeQuietly(daemon), "smimed-shutdown");
@@ -75,15 +81,22 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    private Daemon startOrReport(DaemonConfig loaded, PrintWriter err) {
+    private Daemon startOrReport(DaemonConfig loaded, PrintWriter err, int[] failure) {
         try {
             return Daemon.start(loaded, environment, clock);
         } catch (TokenException | PinSource.PinUnavailableException e) {
             err.println("smimed: token: " + e.getMessage());
-            return null;
+            failure[0] = ExitCodes.TOKEN;
+        } catch (PolicyException e) {
+            e.problems().forEach(p -> err.println("smimed: policy: " + p));
+            failure[0] = ExitCodes.CONFIG;
+        } catch (AuditException e) {
+            err.println("smimed: audit: " + e.getMessage());
+            failure[0] = ExitCodes.AUDIT;
         } catch (java.io.IOException e) {
             err.println("smimed: cannot start the gRPC server: " + e.getMessage());
-            return null;
+            failure[0] = ExitCodes.FAILURE;
         }
+        return null;
     }
 }

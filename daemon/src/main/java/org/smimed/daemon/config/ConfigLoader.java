@@ -59,7 +59,7 @@ public final class ConfigLoader {
 
         DaemonConfig read(JsonNode root) throws ConfigException {
             allowOnly(root, "", Set.of("listen", "tls", "token", "limits", "development",
-                    "decryption", "operations"));
+                    "decryption", "operations", "policy", "audit"));
             JsonNode listenNode = section(root, "listen");
             JsonNode tlsNode = root.get("tls");
             JsonNode tokenNode = section(root, "token");
@@ -71,9 +71,12 @@ public final class ConfigLoader {
                     text(listenNode, "listen.address", "address", "127.0.0.1"),
                     integer(listenNode, "listen.port", "port", DEFAULT_PORT, 0, 65535));
 
-            allowOnly(devNode, "development.", Set.of("plaintext"));
+            allowOnly(devNode, "development.", Set.of("plaintext", "anonymousCallers"));
             boolean plaintext = devNode.path("plaintext").asBoolean(false);
-            Optional<DaemonConfig.Tls> tls = readTls(tlsNode, plaintext);
+            boolean anonymous = plaintext || devNode.path("anonymousCallers").asBoolean(false);
+            Optional<DaemonConfig.Tls> tls = readTls(tlsNode, plaintext, anonymous);
+            DaemonConfig.Access access = new AccessReader(base, problems).read(
+                    section(root, "policy"), section(root, "audit"), anonymous);
 
             allowOnly(tokenNode, "token.", Set.of("library", "label", "pin"));
             var token = new DaemonConfig.TokenSettings(
@@ -96,7 +99,7 @@ public final class ConfigLoader {
                 throw new ConfigException(problems);
             }
             return new DaemonConfig(listen, tls, token, limits, plaintext, decryption,
-                    operations);
+                    operations, access);
         }
 
         private Set<ContentCipher> contentAlgorithms(JsonNode node) {
@@ -119,7 +122,8 @@ public final class ConfigLoader {
             return chosen;
         }
 
-        private Optional<DaemonConfig.Tls> readTls(JsonNode node, boolean plaintext) {
+        private Optional<DaemonConfig.Tls> readTls(JsonNode node, boolean plaintext,
+                                                   boolean anonymous) {
             if (node == null || node.isNull()) {
                 if (!plaintext) {
                     problems.add("tls: required (tls.certificateChain and tls.privateKey);"
@@ -130,10 +134,35 @@ public final class ConfigLoader {
             if (plaintext) {
                 problems.add("tls and development.plaintext: choose one");
             }
-            allowOnly(node, "tls.", Set.of("certificateChain", "privateKey"));
+            allowOnly(node, "tls.", Set.of("certificateChain", "privateKey",
+                    "clientCaCertificates", "minVersion"));
+            Optional<Path> clientCas = Optional.empty();
+            if (node.has("clientCaCertificates") || !anonymous) {
+                clientCas = Optional.ofNullable(existingFile(node, "tls.clientCaCertificates",
+                        "clientCaCertificates"));
+            }
             return Optional.of(new DaemonConfig.Tls(
                     existingFile(node, "tls.certificateChain", "certificateChain"),
-                    existingFile(node, "tls.privateKey", "privateKey")));
+                    existingFile(node, "tls.privateKey", "privateKey"), clientCas,
+                    tlsVersion(node)));
+        }
+
+        private DaemonConfig.TlsVersion tlsVersion(JsonNode node) {
+            JsonNode value = node.path("minVersion");
+            // Accept 1.3 and "1.3" alike: YAML reads an unquoted 1.3 as a number.
+            String version = value.isMissingNode() || value.isNull() ? "1.3" : value.asText();
+            switch (version) {
+                case "1.2" -> {
+                    return DaemonConfig.TlsVersion.TLS_1_2;
+                }
+                case "1.3" -> {
+                    return DaemonConfig.TlsVersion.TLS_1_3;
+                }
+                default -> {
+                    problems.add("tls.minVersion: expected \"1.2\" or \"1.3\", got " + version);
+                    return DaemonConfig.TlsVersion.TLS_1_3;
+                }
+            }
         }
 
         private DaemonConfig.Operations readOperations(JsonNode node, DaemonConfig.Listen client) {

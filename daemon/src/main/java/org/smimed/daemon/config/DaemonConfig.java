@@ -15,7 +15,7 @@ import org.smimed.daemon.cms.ContentCipher;
  */
 public record DaemonConfig(Listen listen, Optional<Tls> tls, TokenSettings token, Limits limits,
                            boolean developmentPlaintext, Decryption decryption,
-                           Operations operations) {
+                           Operations operations, Access access) {
 
     /**
      * What decryption accepts: the content-encryption algorithms allowed
@@ -34,8 +34,36 @@ public record DaemonConfig(Listen listen, Optional<Tls> tls, TokenSettings token
         }
     }
 
-    /** The server's TLS certificate chain and private key, both PEM files. */
-    public record Tls(Path certificateChain, Path privateKey) {}
+    /**
+     * The server's TLS certificate chain and private key (PEM files), the CA certificates that
+     * issue client certificates (empty only with development.anonymousCallers), and the lowest
+     * TLS version accepted.
+     */
+    public record Tls(Path certificateChain, Path privateKey, Optional<Path> clientCaCertificates,
+                      TlsVersion minVersion) {}
+
+    /** TLS protocol versions the listener may accept at least. */
+    public enum TlsVersion {
+        TLS_1_2("TLSv1.2"), TLS_1_3("TLSv1.3");
+
+        private final String protocol;
+
+        TlsVersion(String protocol) {
+            this.protocol = protocol;
+        }
+
+        /** The JSSE protocol name. */
+        public String protocol() {
+            return protocol;
+        }
+    }
+
+    /**
+     * Who may do what, and where it is recorded: the policy file, the audit log file, and
+     * whether callers without a client certificate are served as the anonymous caller
+     * (development only).
+     */
+    public record Access(Path policyFile, Path auditFile, boolean anonymousCallers) {}
 
     /**
      * Which PKCS#11 library and token, and how to log in. The token is chosen by label because

@@ -13,6 +13,9 @@ import org.smimed.daemon.cms.DecryptedMessage;
 import org.smimed.daemon.cms.InvalidRequestException;
 import org.smimed.daemon.keys.KeyRegistry;
 import org.smimed.daemon.keys.KeyVersion;
+import org.smimed.daemon.policy.AccessControl;
+import org.smimed.daemon.policy.Caller;
+import org.smimed.daemon.policy.Operation;
 
 /**
  * gRPC face of decryption. Collects the streamed message up to the configured limit, decrypts
@@ -29,9 +32,11 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
     private final CmsDecryptor decryptor;
     private final StatusMapper statuses;
     private final int maxMessageBytes;
+    private final AccessControl access;
 
     public DecryptionGrpcService(KeyRegistry keys, CmsDecryptor decryptor, StatusMapper statuses,
-                                 int maxMessageBytes) {
+                                 int maxMessageBytes, AccessControl access) {
+        this.access = access;
         this.keys = keys;
         this.decryptor = decryptor;
         this.statuses = statuses;
@@ -40,6 +45,7 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
 
     @Override
     public StreamObserver<DecryptRequest> decrypt(StreamObserver<DecryptResponse> response) {
+        Caller caller = Callers.current();
         return new StreamObserver<>() {
             private final ByteArrayOutputStream message = new ByteArrayOutputStream();
             private String identity = "";
@@ -78,9 +84,8 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
                         throw new InvalidRequestException("empty message: send the CMS"
                                 + " EnvelopedData or AuthEnvelopedData in chunk fields");
                     }
-                    List<KeyVersion> candidates = identity.isBlank()
-                            ? keys.decryptionKeys() : keys.decryptionKeys(identity);
-                    send(decryptor.decrypt(message.toByteArray(), candidates), response);
+                    send(decryptor.decrypt(message.toByteArray(), candidates(caller, identity)),
+                            response);
                 } catch (Exception e) {
                     fail(e);
                 }
@@ -92,6 +97,25 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
                 response.onError(statuses.toStatus(e));
             }
         };
+    }
+
+    /**
+     * The keys this caller may decrypt with: those of the named identity if the policy grants
+     * it, otherwise those of every identity it grants. Counts the call against the caller's
+     * decrypt budget once it is authorized.
+     */
+    private List<KeyVersion> candidates(Caller caller, String identity) throws Exception {
+        List<KeyVersion> candidates;
+        if (identity.isBlank()) {
+            access.checkAny(caller, Operation.DECRYPT);
+            candidates = access.filter(caller, Operation.DECRYPT, keys.decryptionKeys(),
+                    KeyVersion::identity);
+        } else {
+            access.check(caller, Operation.DECRYPT, identity);
+            candidates = keys.decryptionKeys(identity);
+        }
+        access.chargeDecrypt(caller);
+        return candidates;
     }
 
     private static void send(DecryptedMessage decrypted,

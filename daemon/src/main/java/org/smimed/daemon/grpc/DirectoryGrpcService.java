@@ -16,13 +16,22 @@ import org.smimed.daemon.keys.KeyRegistry;
 import org.smimed.daemon.keys.KeyVersion;
 import org.smimed.daemon.keys.NoUsableKeyException;
 import org.smimed.daemon.keys.UnknownIdentityException;
+import org.smimed.daemon.policy.AccessControl;
+import org.smimed.daemon.policy.Caller;
+import org.smimed.daemon.policy.Operation;
+import org.smimed.daemon.policy.PermissionDeniedException;
 
-/** gRPC face of the read-only directory: identities, certificates, capabilities. */
+/**
+ * gRPC face of the read-only directory: identities, certificates, capabilities — only of the
+ * identities the caller may sign as or decrypt for.
+ */
 public final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectoryServiceImplBase {
     private final KeyRegistry keys;
     private final StatusMapper statuses;
+    private final AccessControl access;
 
-    public DirectoryGrpcService(KeyRegistry keys, StatusMapper statuses) {
+    public DirectoryGrpcService(KeyRegistry keys, StatusMapper statuses, AccessControl access) {
+        this.access = access;
         this.keys = keys;
         this.statuses = statuses;
     }
@@ -32,8 +41,11 @@ public final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectorySe
                                StreamObserver<ListIdentitiesResponse> response) {
         try {
             ListIdentitiesResponse.Builder list = ListIdentitiesResponse.newBuilder();
+            Caller caller = Callers.current();
             for (String identity : keys.identities()) {
-                list.addIdentities(describe(identity));
+                if (mayUse(caller, identity)) {
+                    list.addIdentities(describe(identity));
+                }
             }
             response.onNext(list.build());
             response.onCompleted();
@@ -48,11 +60,20 @@ public final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectorySe
             if (request.getIdentity().isBlank()) {
                 throw new InvalidRequestException("identity is required");
             }
+            if (!mayUse(Callers.current(), request.getIdentity())) {
+                throw new PermissionDeniedException("not permitted to use "
+                        + request.getIdentity());
+            }
             response.onNext(describe(request.getIdentity()));
             response.onCompleted();
         } catch (Exception e) {
             response.onError(statuses.toStatus(e));
         }
+    }
+
+    private boolean mayUse(Caller caller, String identity) {
+        return access.permits(caller, Operation.SIGN, identity)
+                || access.permits(caller, Operation.DECRYPT, identity);
     }
 
     /** The identity's current certificate: the signing version, else its newest version. */

@@ -3,19 +3,23 @@ package org.smimed.daemon.grpc;
 import io.grpc.BindableService;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
-import io.grpc.ServerCredentials;
-import io.grpc.ServerInterceptor;
-import io.grpc.ServerInterceptors;
-import io.grpc.TlsServerCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.util.ArrayList;
-import java.util.Collections;
+import java.net.InetSocketAddress;
 import java.util.List;
 import org.smimed.daemon.config.DaemonConfig;
 
-/** Builds the gRPC server: TLS unless the development flag says otherwise. */
+/**
+ * Builds gRPC listeners: TLS (1.3, or 1.2 and 1.3 by config) asking every client for its
+ * certificate, unless the development flag says plaintext; every service and every unknown
+ * method behind {@link CallSecurity}.
+ */
 public final class GrpcServer {
     private static final System.Logger LOG = System.getLogger(GrpcServer.class.getName());
     /** Room for protobuf framing around content of the maximum message size. */
@@ -24,21 +28,23 @@ public final class GrpcServer {
     private GrpcServer() {
     }
 
-    /**
-     * Builds and starts a server for {@code services} as {@code config} says. Interceptors run
-     * in the order given, after the request id is assigned.
-     */
+    /** Builds and starts a server for {@code services} on the configured listen address. */
     public static Server start(DaemonConfig config, List<BindableService> services,
-                               List<ServerInterceptor> interceptors) throws IOException {
-        NettyServerBuilder builder = NettyServerBuilder.forAddress(
-                config.listen().socketAddress(), credentials(config));
-        List<ServerInterceptor> chain = new ArrayList<>(interceptors);
-        Collections.reverse(chain);
-        // ServerInterceptors.intercept runs the last one first: the request id goes last.
-        chain.add(new RequestIds());
+                               CallSecurity security) throws IOException {
+        return start(config, config.listen().socketAddress(), services, security);
+    }
+
+    /** As above, on {@code address} (for a second listener, such as an admin port). */
+    public static Server start(DaemonConfig config, InetSocketAddress address,
+                               List<BindableService> services, CallSecurity security)
+            throws IOException {
+        NettyServerBuilder builder = config.tls().isEmpty()
+                ? plaintext(address)
+                : NettyServerBuilder.forAddress(address).sslContext(tls(config.tls().get()));
         for (BindableService service : services) {
-            builder.addService(ServerInterceptors.intercept(service, chain));
+            builder.addService(security.wrap(service));
         }
+        builder.fallbackHandlerRegistry(security.unknownMethods());
         // Larger than the content limit so an oversized request gets our own INVALID_ARGUMENT
         // naming limits.maxMessageBytes rather than a transport error.
         builder.maxInboundMessageSize(config.limits().maxMessageBytes() + FRAMING_BYTES);
@@ -55,15 +61,23 @@ public final class GrpcServer {
                 InsecureServerCredentials.create()).addService(health).build().start();
     }
 
-    private static ServerCredentials credentials(DaemonConfig config) throws IOException {
-        if (config.tls().isEmpty()) {
-            LOG.log(Level.WARNING, "development.plaintext is on: gRPC WITHOUT TLS on "
-                    + config.listen().socketAddress() + "; never use this in production");
-            return InsecureServerCredentials.create();
+    private static NettyServerBuilder plaintext(InetSocketAddress address) {
+        LOG.log(Level.WARNING, "development.plaintext is on: gRPC WITHOUT TLS on " + address
+                + "; every caller is anonymous; never use this in production");
+        return NettyServerBuilder.forAddress(address, InsecureServerCredentials.create());
+    }
+
+    private static SslContext tls(DaemonConfig.Tls tls) throws IOException {
+        SslContextBuilder builder = GrpcSslContexts.configure(SslContextBuilder.forServer(
+                tls.certificateChain().toFile(), tls.privateKey().toFile()), SslProvider.JDK);
+        builder.protocols(tls.minVersion() == DaemonConfig.TlsVersion.TLS_1_2
+                ? new String[] {"TLSv1.3", "TLSv1.2"} : new String[] {"TLSv1.3"});
+        if (tls.clientCaCertificates().isPresent()) {
+            builder.clientAuth(ClientAuth.OPTIONAL).trustManager(new DeferredClientTrust());
+        } else {
+            LOG.log(Level.WARNING, "development.anonymousCallers is on and no"
+                    + " tls.clientCaCertificates: callers are not identified");
         }
-        DaemonConfig.Tls tls = config.tls().get();
-        return TlsServerCredentials.newBuilder()
-                .keyManager(tls.certificateChain().toFile(), tls.privateKey().toFile())
-                .build();
+        return builder.build();
     }
 }

@@ -23,10 +23,23 @@ public final class RequestIds implements ServerInterceptor {
         String id = UUID.randomUUID().toString();
         ServerCall<Q, R> withHeader = new io.grpc.ForwardingServerCall
                 .SimpleForwardingServerCall<>(call) {
+            private volatile boolean headersSent;
+
             @Override
             public void sendHeaders(Metadata responseHeaders) {
+                headersSent = true;
                 responseHeaders.put(HEADER, id);
                 super.sendHeaders(responseHeaders);
+            }
+
+            @Override
+            public void close(io.grpc.Status status, Metadata trailers) {
+                // A call refused before any response (e.g. UNAUTHENTICATED) still names its id,
+                // so the refusal can be matched to its audit record.
+                if (!headersSent) {
+                    trailers.put(HEADER, id);
+                }
+                super.close(status, trailers);
             }
         };
         return Contexts.interceptCall(Context.current().withValue(REQUEST_ID, id), withHeader,

@@ -12,6 +12,8 @@ import org.smimed.daemon.cms.SignatureRequest;
 import org.smimed.daemon.cms.SignedMessage;
 import org.smimed.daemon.keys.KeyRegistry;
 import org.smimed.daemon.keys.KeyVersion;
+import org.smimed.daemon.policy.AccessControl;
+import org.smimed.daemon.policy.Operation;
 
 /** gRPC face of signing: validates the request, asks the domain, maps the outcome. */
 public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceImplBase {
@@ -19,9 +21,11 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
     private final CmsSigner signer;
     private final StatusMapper statuses;
     private final int maxMessageBytes;
+    private final AccessControl access;
 
     public SigningGrpcService(KeyRegistry keys, CmsSigner signer, StatusMapper statuses,
-                              int maxMessageBytes) {
+                              int maxMessageBytes, AccessControl access) {
+        this.access = access;
         this.keys = keys;
         this.signer = signer;
         this.statuses = statuses;
@@ -34,6 +38,9 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
             if (request.getIdentity().isBlank()) {
                 throw new InvalidRequestException("identity is required");
             }
+            // Before anything else about the identity, so a refusal does not reveal whether
+            // the identity exists.
+            access.check(Callers.current(), Operation.SIGN, request.getIdentity());
             SignatureRequest domainRequest = new SignatureRequest(input(request),
                     request.getEncapsulate(), ProtoMapping.scheme(request.getSignatureAlgorithm()),
                     ProtoMapping.digest(request.getDigestAlgorithm()));

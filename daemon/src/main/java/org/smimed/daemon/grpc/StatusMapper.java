@@ -8,6 +8,11 @@ import org.smimed.daemon.cms.InvalidRequestException;
 import org.smimed.daemon.keys.NoUsableKeyException;
 import org.smimed.daemon.keys.UnknownIdentityException;
 import org.smimed.daemon.token.TokenException;
+import org.smimed.daemon.audit.AuditException;
+import org.smimed.daemon.policy.ApprovalException;
+import org.smimed.daemon.policy.LimitExceededException;
+import org.smimed.daemon.policy.PermissionDeniedException;
+import org.smimed.daemon.policy.UnauthenticatedException;
 
 /**
  * The one place domain failures become gRPC statuses. Descriptions never carry internals
@@ -22,6 +27,10 @@ public final class StatusMapper {
         String requestId = RequestIds.current();
         if (failure instanceof StatusRuntimeException s) {
             return s;
+        }
+        StatusRuntimeException access = accessStatus(failure, requestId);
+        if (access != null) {
+            return access;
         }
         if (failure instanceof DecryptionFailedException d) {
             LOG.log(Level.INFO, "request {0}: decryption failed: {1}", requestId, d.detail());
@@ -48,5 +57,31 @@ public final class StatusMapper {
         LOG.log(Level.ERROR, "request " + requestId + ": internal error", failure);
         return Status.INTERNAL.withDescription("internal error, request id " + requestId)
                 .asRuntimeException();
+    }
+
+    /** Authentication, authorization, limits and the audit log; null for anything else. */
+    private static StatusRuntimeException accessStatus(Throwable failure, String requestId) {
+        Status status;
+        if (failure instanceof UnauthenticatedException) {
+            status = Status.UNAUTHENTICATED.withDescription(failure.getMessage());
+        } else if (failure instanceof PermissionDeniedException) {
+            status = Status.PERMISSION_DENIED.withDescription(failure.getMessage());
+        } else if (failure instanceof LimitExceededException) {
+            status = Status.RESOURCE_EXHAUSTED.withDescription(failure.getMessage());
+        } else if (failure instanceof ApprovalException a) {
+            status = switch (a.kind()) {
+                case UNKNOWN -> Status.NOT_FOUND;
+                case EXPIRED -> Status.FAILED_PRECONDITION;
+                case SAME_OFFICER -> Status.PERMISSION_DENIED;
+            };
+            status = status.withDescription(failure.getMessage());
+        } else if (failure instanceof AuditException) {
+            LOG.log(Level.ERROR, "request " + requestId + ": audit log not written; call refused",
+                    failure);
+            status = Status.UNAVAILABLE.withDescription("audit log unavailable; retry later");
+        } else {
+            return null;
+        }
+        return status.asRuntimeException();
     }
 }

@@ -154,6 +154,22 @@ public final class DemoCertificateAuthority {
                 KeyPurposeId.id_kp_serverAuth, new GeneralNames(names));
     }
 
+    /**
+     * Issues a TLS client certificate (clientAuth) with subject {@code CN=commonName,O=smimed
+     * demo}, and {@code email} as rfc822Name in subjectAltName unless null: how a service or
+     * an officer identifies itself to smimed over mutual TLS.
+     */
+    public X509Certificate issueClient(PublicKey subjectKey, String commonName, String email,
+                                       Duration validity) throws GeneralSecurityException {
+        GeneralNames names = email == null
+                ? new GeneralNames(new GeneralName(GeneralName.dNSName, commonName
+                        .replaceAll("[^A-Za-z0-9.-]", "-") + ".clients.smimed.invalid"))
+                : new GeneralNames(new GeneralName(GeneralName.rfc822Name, email));
+        // ASN.1 order O, CN: its RFC 4514 string (what the policy names) is "CN=...,O=...".
+        return issue(new X500Name("O=smimed demo,CN=" + commonName), subjectKey, validity,
+                new KeyUsage(KeyUsage.digitalSignature), KeyPurposeId.id_kp_clientAuth, names);
+    }
+
     private X509Certificate issue(X500Name subject, PublicKey subjectKey, Duration validity,
                                   KeyUsage usage, KeyPurposeId purpose, GeneralNames altNames)
             throws GeneralSecurityException {
@@ -187,11 +203,11 @@ public final class DemoCertificateAuthority {
     }
 
     /** PEM files, written so private keys are never readable by others. */
-    static final class Pem {
+    public static final class Pem {
         private Pem() {
         }
 
-        static void write(Path file, Object... objects) throws IOException {
+        public static void write(Path file, Object... objects) throws IOException {
             try (Writer w = Files.newBufferedWriter(file); JcaPEMWriter pem = new JcaPEMWriter(w)) {
                 for (Object o : objects) {
                     pem.writeObject(o);
@@ -199,7 +215,7 @@ public final class DemoCertificateAuthority {
             }
         }
 
-        static void writePrivate(Path file, PrivateKey key) throws IOException {
+        public static void writePrivate(Path file, PrivateKey key) throws IOException {
             Files.deleteIfExists(file);
             Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                     java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));

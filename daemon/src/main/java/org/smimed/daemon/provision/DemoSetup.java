@@ -24,13 +24,21 @@ import org.smimed.daemon.token.TokenException;
  *
  * <p>Files written: {@code ca.crt}, {@code ca.key} (the demo CA; its key is a file because it
  * stands in for the firm's CA, not for a signing key), {@code server.crt}, {@code server.key},
- * and {@code IDENTITY.crt} for each identity (what senders encrypt to).
+ * {@code IDENTITY.crt} for each identity (what senders encrypt to), and two TLS client
+ * certificates with PKCS#8 keys for mutual TLS: {@code client.crt}/{@code client.key}
+ * ({@link #CLIENT_SUBJECT}, a service) and {@code officer.crt}/{@code officer.key}
+ * ({@link #OFFICER_SUBJECT}, a security officer).
  */
 public final class DemoSetup {
     /** The demo identities. */
     public static final List<DemoIdentity> IDENTITIES = List.of(
             new DemoIdentity("rsa-demo@smimed.example", KeyAlgorithm.RSA_2048),
             new DemoIdentity("ec-demo@smimed.example", KeyAlgorithm.EC_P256));
+
+    /** Subject of the demo service's client certificate (client.crt). */
+    public static final String CLIENT_SUBJECT = "CN=smimed demo client,O=smimed demo";
+    /** Subject of the demo security officer's client certificate (officer.crt). */
+    public static final String OFFICER_SUBJECT = "CN=smimed demo officer,O=smimed demo";
 
     /** One demo identity and its key algorithm. */
     public record DemoIdentity(String email, KeyAlgorithm algorithm) {}
@@ -61,6 +69,8 @@ public final class DemoSetup {
             DemoCertificateAuthority.Pem.writePrivate(dir.resolve("server.key"), tls.getPrivate());
             done.add("TLS server certificate for localhost: " + dir.resolve("server.crt"));
         }
+        client(dir, ca, "client", "smimed demo client", null, done);
+        client(dir, ca, "officer", "smimed demo officer", "officer@smimed.example", done);
         for (DemoIdentity identity : IDENTITIES) {
             if (existing.contains(identity.email())) {
                 done.add("identity " + identity.email() + " already on the token");
@@ -74,6 +84,24 @@ public final class DemoSetup {
                     + ", key generated in the token): certificate " + certFile);
         }
         return done;
+    }
+
+    /** Writes NAME.crt (leaf and CA) and NAME.key (PKCS#8) unless they exist. */
+    private void client(Path dir, DemoCertificateAuthority ca, String name, String commonName,
+                        String email, List<String> done)
+            throws IOException, GeneralSecurityException {
+        if (Files.exists(dir.resolve(name + ".crt"))) {
+            return;
+        }
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC", software);
+        generator.initialize(256, random);
+        KeyPair pair = generator.generateKeyPair();
+        X509Certificate cert = ca.issueClient(pair.getPublic(), commonName, email,
+                Duration.ofDays(825));
+        DemoCertificateAuthority.Pem.write(dir.resolve(name + ".crt"), cert, ca.certificate());
+        DemoCertificateAuthority.Pem.writePrivate(dir.resolve(name + ".key"), pair.getPrivate());
+        done.add("TLS client certificate " + cert.getSubjectX500Principal().getName() + ": "
+                + dir.resolve(name + ".crt"));
     }
 
     private DemoCertificateAuthority ca(Path dir, List<String> done)

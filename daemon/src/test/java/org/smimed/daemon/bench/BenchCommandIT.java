@@ -41,6 +41,8 @@ class BenchCommandIT {
         int exit = SmimedCommand.commandLine(System::getenv, Clock.systemUTC()).execute("bench",
                 "--target", "localhost:" + deployment.daemon().port(),
                 "--ca", deployment.caCertificate().toString(),
+                "--cert", deployment.clientCertificate().toString(),
+                "--key", deployment.clientKey().toString(),
                 "--identity", TestDeployment.RSA, "--workload", "sign-digest,decrypt-4k",
                 "--concurrency", "1,2", "--calls", "20", "--warmup", "0",
                 "--token-label", deployment.token().label(),

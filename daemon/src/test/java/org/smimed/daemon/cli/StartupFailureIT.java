@@ -26,6 +26,12 @@ class StartupFailureIT {
         token = SoftHsm.createToken("startup");
         Files.writeString(dir.resolve("server.crt"), "not used: the token check comes first");
         Files.writeString(dir.resolve("server.key"), "not used");
+        // Read before the token (policy, audit and client CAs come first): must be real.
+        org.smimed.daemon.provision.DemoCertificateAuthority.create("clients",
+                new org.bouncycastle.jce.provider.BouncyCastleProvider(),
+                java.time.Clock.systemUTC(), new java.security.SecureRandom())
+                .save(dir.resolve("clients.crt"), dir.resolve("clients.key"));
+        Files.writeString(dir.resolve("policy.yaml"), "callers: []\n");
     }
 
     @Test
@@ -103,7 +109,10 @@ class StartupFailureIT {
         Path config = dir.resolve("smimed-" + System.nanoTime() + ".yaml");
         Files.writeString(config, """
                 listen: {address: 127.0.0.1, port: 0}
-                tls: {certificateChain: server.crt, privateKey: server.key}
+                tls: {certificateChain: server.crt, privateKey: server.key,
+                      clientCaCertificates: clients.crt}
+                policy: {file: policy.yaml}
+                audit: {file: audit.log}
                 token:
                   library: %s
                   label: %s

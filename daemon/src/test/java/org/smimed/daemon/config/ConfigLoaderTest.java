@@ -18,14 +18,19 @@ class ConfigLoaderTest {
         Files.writeString(dir.resolve("server.crt"), "x");
         Files.writeString(dir.resolve("server.key"), "x");
         Files.writeString(dir.resolve("libp11.so"), "x");
+        Files.writeString(dir.resolve("clients.crt"), "x");
+        Files.writeString(dir.resolve("policy.yaml"), "x");
         Path file = Files.writeString(dir.resolve("smimed.yaml"), """
                 listen: {address: 0.0.0.0, port: 9443}
-                tls: {certificateChain: server.crt, privateKey: server.key}
+                tls: {certificateChain: server.crt, privateKey: server.key,
+                      clientCaCertificates: clients.crt}
                 token:
                   library: libp11.so
                   label: prod
                   pin: {env: SMIMED_PIN}
                 limits: {maxMessageBytes: 2048}
+                policy: {file: policy.yaml}
+                audit: {file: audit.log}
                 """);
 
         DaemonConfig config = new ConfigLoader().load(file);
@@ -37,14 +42,49 @@ class ConfigLoaderTest {
         assertThat(config.token().pin()).isEqualTo(new PinSource.FromEnvironment("SMIMED_PIN"));
         assertThat(config.limits().maxMessageBytes()).isEqualTo(2048);
         assertThat(config.developmentPlaintext()).isFalse();
+        assertThat(config.tls().orElseThrow().clientCaCertificates())
+                .contains(dir.resolve("clients.crt"));
+        assertThat(config.tls().orElseThrow().minVersion())
+                .isEqualTo(DaemonConfig.TlsVersion.TLS_1_3);
+        assertThat(config.access()).isEqualTo(new DaemonConfig.Access(dir.resolve("policy.yaml"),
+                dir.resolve("audit.log"), false));
+    }
+
+    @Test
+    void load_tlsWithoutClientCas_isRefusedUnlessAnonymousCallersInDevelopment()
+            throws Exception {
+        Files.writeString(dir.resolve("s.crt"), "x");
+        Files.writeString(dir.resolve("lib.so"), "x");
+        Files.writeString(dir.resolve("p.yaml"), "x");
+        String body = """
+                tls: {certificateChain: s.crt, privateKey: s.crt, minVersion: 1.2}
+                token: {library: lib.so, label: dev, pin: {env: PIN}}
+                policy: {file: p.yaml}
+                audit: {file: audit.log}
+                """;
+        Path strict = Files.writeString(dir.resolve("strict.yaml"), body);
+        Path dev = Files.writeString(dir.resolve("dev.yaml"),
+                body + "development: {anonymousCallers: true}\n");
+
+        assertThatThrownBy(() -> new ConfigLoader().load(strict))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .containsExactly("tls.clientCaCertificates: required"));
+        DaemonConfig config = new ConfigLoader().load(dev);
+        assertThat(config.tls().orElseThrow().clientCaCertificates()).isEmpty();
+        assertThat(config.tls().orElseThrow().minVersion())
+                .isEqualTo(DaemonConfig.TlsVersion.TLS_1_2);
+        assertThat(config.access().anonymousCallers()).isTrue();
     }
 
     @Test
     void load_plaintextWithoutTls_isAllowedOnlyByTheDevelopmentFlag() throws Exception {
         Files.writeString(dir.resolve("lib.so"), "x");
+        Files.writeString(dir.resolve("p.yaml"), "x");
         Path file = Files.writeString(dir.resolve("dev.yaml"), """
                 token: {library: lib.so, label: dev, pin: {env: PIN}}
                 development: {plaintext: true}
+                policy: {file: p.yaml}
+                audit: {file: audit.log}
                 """);
 
         DaemonConfig config = new ConfigLoader().load(file);
@@ -70,7 +110,9 @@ class ConfigLoaderTest {
                         .anySatisfy(p -> assertThat(p).startsWith("tls.privateKey: required"))
                         .anySatisfy(p -> assertThat(p).startsWith("token.library: required"))
                         .anySatisfy(p -> assertThat(p).startsWith("token.label:"))
-                        .anySatisfy(p -> assertThat(p).startsWith("token.pin: set exactly one")));
+                        .anySatisfy(p -> assertThat(p).startsWith("token.pin: set exactly one"))
+                        .anySatisfy(p -> assertThat(p).startsWith("policy.file: required"))
+                        .anySatisfy(p -> assertThat(p).startsWith("audit.file: required")));
     }
 
     @Test

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The configurations shipped in deploy/ are valid: the only complaints allowed are files that
- * exist on a real host but not here (TLS material, the HSM's library, the PIN).
+ * exist on a real host but not here (TLS material, the HSM's library, the PIN, the policy, the
+ * audit log's directory).
  */
 class ShippedConfigTest {
     private static final Path DEPLOY = Path.of("..", "deploy").toAbsolutePath().normalize();
@@ -34,10 +35,20 @@ class ShippedConfigTest {
         assertOnlyMissingFiles(config);
     }
 
+    @Test
+    void kubernetesPolicy_isValid() throws Exception {
+        var configMap = new ObjectMapper(new YAMLFactory())
+                .readTree(DEPLOY.resolve("kubernetes/configmap.yaml").toFile());
+        Path policy = Files.writeString(dir.resolve("policy.yaml"),
+                configMap.path("data").path("policy.yaml").asText());
+        assertThat(new org.smimed.daemon.policy.PolicyLoader().load(policy)).isNotNull();
+    }
+
     private static void assertOnlyMissingFiles(Path config) {
         assertThatThrownBy(() -> new ConfigLoader().load(config))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
                         .isNotEmpty()
-                        .allSatisfy(p -> assertThat(p).contains(": no readable file at ")));
+                        .allSatisfy(p -> assertThat(p).containsAnyOf(": no readable file at ",
+                                "must be a file in an existing directory")));
     }
 }

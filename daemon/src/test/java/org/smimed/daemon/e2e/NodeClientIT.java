@@ -52,6 +52,8 @@ class NodeClientIT {
         Processes.Result result = Processes.run(List.of("node", CLIENT.resolve("sign.js").toString(),
                 "--target", "localhost:" + deployment.daemon().port(),
                 "--ca", deployment.caCertificate().toString(),
+                "--cert", deployment.clientCertificate().toString(),
+                "--key", deployment.clientKey().toString(),
                 "--identity", TestDeployment.EC, "--in", message.toString()), dir);
 
         assertThat(result.exitCode()).as(result.stderr()).isZero();
@@ -76,6 +78,8 @@ class NodeClientIT {
         Processes.Result result = Processes.run(List.of("node", CLIENT.resolve("sign.js").toString(),
                 "--target", "localhost:" + deployment.daemon().port(),
                 "--ca", deployment.caCertificate().toString(),
+                "--cert", deployment.clientCertificate().toString(),
+                "--key", deployment.clientKey().toString(),
                 "--identity", "nobody@smimed.example", "--in", message.toString()), dir);
 
         assertThat(result.exitCode()).isEqualTo(1);

@@ -61,6 +61,8 @@ class ScaleOutIT {
     static Path dir;
     private static final List<DaemonProcess> daemons = new ArrayList<>();
     private static Path ca;
+    private static Path clientCert;
+    private static Path clientKey;
 
     @BeforeAll
     static void startThreeDaemons() throws Exception {
@@ -83,14 +85,28 @@ class ScaleOutIT {
                 List.of("localhost"), Duration.ofDays(2)));
         Path serverKey = pem(dir.resolve("server.key"), new JcaPKCS8Generator(tls.getPrivate(),
                 null));
+        KeyPair client = ec.generateKeyPair();
+        clientCert = pem(dir.resolve("client.crt"), authority.issueClient(client.getPublic(),
+                "cluster client", null, Duration.ofDays(2)));
+        clientKey = pem(dir.resolve("client.key"), new JcaPKCS8Generator(client.getPrivate(),
+                null));
+        Files.writeString(dir.resolve("policy.yaml"), """
+                callers:
+                  - name: cluster-client
+                    subject: "CN=cluster client,O=smimed demo"
+                    sign: ["*"]
+                """);
         for (int i = 0; i < 3; i++) {
             Path node = Files.createDirectories(dir.resolve("node" + i));
             Path conf = tokenWithImportedIdentity(node, keyFile, certFile);
             Path config = Files.writeString(node.resolve("smimed.yaml"), """
                     listen: {address: 127.0.0.1, port: 0}
-                    tls: {certificateChain: %s, privateKey: %s}
+                    tls: {certificateChain: %s, privateKey: %s, clientCaCertificates: %s}
                     token: {library: %s, label: node, pin: {file: user.pin}}
-                    """.formatted(serverCert, serverKey, SoftHsm.LIBRARY));
+                    policy: {file: %s}
+                    audit: {file: audit.log}
+                    """.formatted(serverCert, serverKey, ca, SoftHsm.LIBRARY,
+                    dir.resolve("policy.yaml")));
             daemons.add(DaemonProcess.start(config, conf));
         }
     }
@@ -107,7 +123,7 @@ class ScaleOutIT {
         String targets = "localhost:" + daemons.get(0).port() + ",localhost:"
                 + daemons.get(1).port() + ",localhost:" + daemons.get(2).port();
         Map<Integer, AtomicInteger> servedBy = new ConcurrentHashMap<>();
-        ManagedChannel channel = Channels.tls(targets, ca);
+        ManagedChannel channel = Channels.tls(targets, ca, clientCert, clientKey);
         try {
             SmimeClient client = new SmimeClient(ClientInterceptors.intercept(channel,
                     new RecordServer(servedBy)), Duration.ofSeconds(20));

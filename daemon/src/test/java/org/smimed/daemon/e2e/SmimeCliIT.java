@@ -205,7 +205,9 @@ class SmimeCliIT {
     private static String[] daemonCommand(String command, List<String> args) {
         List<String> all = new ArrayList<>(List.of(command,
                 "--target", "localhost:" + deployment.daemon().port(),
-                "--ca", deployment.caCertificate().toString()));
+                "--ca", deployment.caCertificate().toString(),
+                "--cert", deployment.clientCertificate().toString(),
+                "--key", deployment.clientKey().toString()));
         all.addAll(args);
         return all.toArray(String[]::new);
     }

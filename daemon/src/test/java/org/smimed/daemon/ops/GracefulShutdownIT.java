@@ -3,13 +3,10 @@ package org.smimed.daemon.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.TlsChannelCredentials;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.smimed.api.v1.SignRequest;
 import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.daemon.Daemon;
-import org.smimed.daemon.config.ConfigLoader;
-import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.testing.TestDeployment;
 
 /**
@@ -42,14 +37,9 @@ class GracefulShutdownIT {
 
     @Test
     void shutdownDuringLoad_completesEveryAcceptedCall() throws Exception {
-        SoftHsm.Token token = SoftHsm.createToken("drain");
-        TestDeployment.provision(dir, token);
-        Path config = TestDeployment.writeConfig(dir, token);
-        Daemon daemon = Daemon.start(new ConfigLoader().load(config), System::getenv,
-                Clock.systemUTC());
-        ManagedChannel channel = Grpc.newChannelBuilderForAddress("localhost", daemon.port(),
-                TlsChannelCredentials.newBuilder().trustManager(dir.resolve("pki/ca.crt")
-                        .toFile()).build()).build();
+        TestDeployment deployment = TestDeployment.start(dir);
+        Daemon daemon = deployment.daemon();
+        ManagedChannel channel = deployment.channel();
         var signing = SigningServiceGrpc.newBlockingStub(channel);
         AtomicInteger ok = new AtomicInteger();
         Map<Status.Code, AtomicInteger> failures = new ConcurrentHashMap<>();
@@ -79,7 +69,7 @@ class GracefulShutdownIT {
             loop.get(60, TimeUnit.SECONDS);
         }
         callers.shutdown();
-        channel.shutdownNow();
+        deployment.close();
 
         String metrics = daemon.metrics().scrape();
         assertThat(failures.keySet()).as("refused calls").containsOnly(Status.Code.UNAVAILABLE);

@@ -19,9 +19,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -34,41 +32,32 @@ import org.junit.jupiter.api.io.TempDir;
 import org.smimed.api.v1.SignRequest;
 import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.daemon.Daemon;
-import org.smimed.daemon.config.ConfigLoader;
-import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.testing.TestDeployment;
 
 /** What operators see: gRPC health, reflection for tools, and Prometheus metrics. */
 class OperationsIT {
     @TempDir
     static Path dir;
+    private static TestDeployment deployment;
     private static Daemon daemon;
     private static ManagedChannel channel;
 
     @BeforeAll
     static void start() throws Exception {
-        SoftHsm.Token token = SoftHsm.createToken("ops");
-        TestDeployment.provision(dir, token);
-        Path config = Files.writeString(dir.resolve("smimed.yaml"), """
-                listen: {address: 127.0.0.1, port: 0}
-                tls: {certificateChain: pki/server.crt, privateKey: pki/server.key}
-                token: {library: %s, label: %s, pin: {file: %s}}
+        deployment = TestDeployment.start(dir, List.of(), """
                 operations:
                   healthListen: {address: 127.0.0.1, port: 0}
                   metricsListen: {address: 127.0.0.1, port: 0}
                   reflection: true
                   probeIntervalSeconds: 1
-                """.formatted(SoftHsm.LIBRARY, token.label(), token.pinFile()));
-        daemon = Daemon.start(new ConfigLoader().load(config), System::getenv, Clock.systemUTC());
-        channel = Grpc.newChannelBuilderForAddress("localhost", daemon.port(),
-                io.grpc.TlsChannelCredentials.newBuilder()
-                        .trustManager(dir.resolve("pki/ca.crt").toFile()).build()).build();
+                """);
+        daemon = deployment.daemon();
+        channel = deployment.channel();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        daemon.close();
+        deployment.close();
     }
 
     @Test

@@ -1,8 +1,6 @@
 package org.smimed.daemon.testing;
 
-import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
-import io.grpc.TlsChannelCredentials;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -10,6 +8,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.smimed.client.Channels;
 import org.smimed.daemon.Daemon;
 import org.smimed.daemon.config.ConfigLoader;
 import java.time.Duration;
@@ -23,14 +22,29 @@ import org.smimed.daemon.token.TokenObjects;
 
 /**
  * A whole deployment for one test class: a new SoftHSM2 token, the demo identities generated
- * in it by the product's own provisioning code, a config file, and the daemon serving real TLS
- * gRPC on a free port.
+ * in it by the product's own provisioning code, a config file, a policy and an audit log, and
+ * the daemon serving real mutual-TLS gRPC on a free port.
+ *
+ * <p>{@link #channel()} presents the demo service certificate ({@code pki/client.crt}), which
+ * the default policy ({@link #DEFAULT_POLICY}) grants signing and decryption for every
+ * identity; {@link #clients()} issues other callers.
  */
 public final class TestDeployment implements AutoCloseable {
     public static final String RSA = "rsa-demo@smimed.example";
     public static final String EC = "ec-demo@smimed.example";
     /** limits.maxMessageBytes unless a test asks for another. */
     public static final int MAX_MESSAGE_BYTES = 1024 * 1024;
+    /** Grants the demo service everything a service can have, and the demo officer its role. */
+    public static final String DEFAULT_POLICY = """
+            callers:
+              - name: test-service
+                subject: "%s"
+                sign: ["*"]
+                decrypt: ["*"]
+              - name: test-officer
+                subject: "%s"
+                officer: true
+            """.formatted(DemoSetup.CLIENT_SUBJECT, DemoSetup.OFFICER_SUBJECT);
 
     private final Path dir;
     private final SoftHsm.Token token;
@@ -74,9 +88,9 @@ public final class TestDeployment implements AutoCloseable {
         Files.writeString(config, extraConfig, java.nio.file.StandardOpenOption.APPEND);
         Daemon daemon = Daemon.start(new ConfigLoader().load(config), System::getenv,
                 Clock.systemUTC());
-        ManagedChannel channel = Grpc.newChannelBuilderForAddress("localhost", daemon.port(),
-                TlsChannelCredentials.newBuilder()
-                        .trustManager(dir.resolve("pki/ca.crt").toFile()).build()).build();
+        ManagedChannel channel = Channels.tls("localhost:" + daemon.port(),
+                dir.resolve("pki/ca.crt"), dir.resolve("pki/client.crt"),
+                dir.resolve("pki/client.key"));
         return new TestDeployment(dir, token, daemon, channel);
     }
 
@@ -107,14 +121,22 @@ public final class TestDeployment implements AutoCloseable {
         }
     }
 
-    /** Writes a config for {@code token} that serves TLS on a free port. */
+    /** Writes a config for {@code token} that serves mutual TLS on a free port. */
     public static Path writeConfig(Path dir, SoftHsm.Token token) throws Exception {
         return writeConfig(dir, token, MAX_MESSAGE_BYTES);
     }
 
-    /** As {@link #writeConfig(Path, SoftHsm.Token)}, with the given limits.maxMessageBytes. */
+    /**
+     * As {@link #writeConfig(Path, SoftHsm.Token)}, with the given limits.maxMessageBytes;
+     * writes {@link #DEFAULT_POLICY} to policy.yaml unless that file exists; the audit log is
+     * audit.log.
+     */
     public static Path writeConfig(Path dir, SoftHsm.Token token, int maxMessageBytes)
             throws Exception {
+        Path policy = dir.resolve("policy.yaml");
+        if (!Files.exists(policy)) {
+            Files.writeString(policy, DEFAULT_POLICY);
+        }
         Path config = dir.resolve("smimed.yaml");
         Files.writeString(config, """
                 listen:
@@ -123,6 +145,7 @@ public final class TestDeployment implements AutoCloseable {
                 tls:
                   certificateChain: pki/server.crt
                   privateKey: pki/server.key
+                  clientCaCertificates: pki/ca.crt
                 token:
                   library: %s
                   label: %s
@@ -130,6 +153,10 @@ public final class TestDeployment implements AutoCloseable {
                     file: %s
                 limits:
                   maxMessageBytes: %d
+                policy:
+                  file: policy.yaml
+                audit:
+                  file: audit.log
                 """.formatted(SoftHsm.LIBRARY, token.label(), token.pinFile(), maxMessageBytes));
         return config;
     }
@@ -146,13 +173,47 @@ public final class TestDeployment implements AutoCloseable {
         return daemon;
     }
 
+    /** A channel presenting the demo service certificate (granted everything by default). */
     public ManagedChannel channel() {
         return channel;
+    }
+
+    /**
+     * A new channel presenting the demo officer certificate ({@code pki/officer.crt}, the
+     * {@code test-officer} entry of {@link #DEFAULT_POLICY}); the caller shuts it down.
+     */
+    public ManagedChannel officerChannel() throws Exception {
+        return Channels.tls("localhost:" + daemon.port(), caCertificate(),
+                dir.resolve("pki/officer.crt"), dir.resolve("pki/officer.key"));
+    }
+
+    /** Issues further client certificates from the demo CA. */
+    public TestClients clients() throws Exception {
+        return TestClients.load(dir.resolve("pki"), "localhost:" + daemon.port());
+    }
+
+    /** The policy file the daemon watches. */
+    public Path policyFile() {
+        return dir.resolve("policy.yaml");
+    }
+
+    /** The audit log. */
+    public Path auditFile() {
+        return dir.resolve("audit.log");
     }
 
     /** The demo CA certificate (PEM). */
     public Path caCertificate() {
         return dir.resolve("pki/ca.crt");
+    }
+
+    /** The demo service's client certificate and key (PEM), for the CLI's --cert/--key. */
+    public Path clientCertificate() {
+        return dir.resolve("pki/client.crt");
+    }
+
+    public Path clientKey() {
+        return dir.resolve("pki/client.key");
     }
 
     /** An identity's certificate (PEM), what senders encrypt to. */

@@ -1,0 +1,105 @@
+package org.smimed.daemon;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.security.GeneralSecurityException;
+import java.time.Clock;
+import java.util.Optional;
+import org.smimed.daemon.audit.AuditException;
+import org.smimed.daemon.audit.AuditLog;
+import org.smimed.daemon.config.DaemonConfig;
+import org.smimed.daemon.grpc.CallSecurity;
+import org.smimed.daemon.grpc.StatusMapper;
+import org.smimed.daemon.policy.AccessControl;
+import org.smimed.daemon.policy.ClientCertificateVerifier;
+import org.smimed.daemon.policy.DecryptBudget;
+import org.smimed.daemon.policy.PolicyException;
+import org.smimed.daemon.policy.PolicyStore;
+import org.smimed.daemon.policy.PolicyWatcher;
+
+/**
+ * Composition of who-may-do-what for {@link Daemon}: the policy (watched for changes), the
+ * audit log, the client-certificate verifier and the call chain built from them. One instance
+ * serves every listener, so limits and the audit chain are shared.
+ */
+final class Access implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Access.class.getName());
+
+    private final DaemonConfig config;
+    private final PolicyStore policies;
+    private final PolicyWatcher watcher;
+    private final AuditLog audit;
+    private final AccessControl control;
+    private final Optional<ClientCertificateVerifier> verifier;
+
+    private Access(DaemonConfig config, PolicyStore policies, PolicyWatcher watcher,
+                   AuditLog audit, AccessControl control,
+                   Optional<ClientCertificateVerifier> verifier) {
+        this.config = config;
+        this.policies = policies;
+        this.watcher = watcher;
+        this.audit = audit;
+        this.control = control;
+        this.verifier = verifier;
+    }
+
+    static Access open(DaemonConfig config, Clock clock)
+            throws PolicyException, AuditException, IOException {
+        PolicyStore policies = PolicyStore.load(config.access().policyFile());
+        Optional<ClientCertificateVerifier> verifier = Optional.empty();
+        var cas = config.tls().flatMap(DaemonConfig.Tls::clientCaCertificates);
+        if (cas.isPresent()) {
+            try {
+                verifier = Optional.of(new ClientCertificateVerifier(
+                        ClientCertificateVerifier.readCertificates(cas.get()), clock));
+            } catch (GeneralSecurityException e) {
+                throw new IOException("tls.clientCaCertificates " + cas.get()
+                        + ": not PEM certificates", e);
+            }
+        }
+        AuditLog audit = AuditLog.open(config.access().auditFile(), clock);
+        PolicyWatcher watcher = PolicyWatcher.start(policies);
+        return new Access(config, policies, watcher, audit,
+                new AccessControl(policies, new DecryptBudget(clock)), verifier);
+    }
+
+    PolicyStore policies() {
+        return policies;
+    }
+
+    AccessControl control() {
+        return control;
+    }
+
+    /** The call chain for a listener; every listener must use one. */
+    CallSecurity security(StatusMapper statuses) {
+        return new CallSecurity(audit, verifier, config.access().anonymousCallers(), control,
+                statuses);
+    }
+
+    /** "SEQ:HASH" of the audit log's last record: an anchor to keep outside the file. */
+    String auditHead() {
+        return audit.head();
+    }
+
+    @Override
+    public void close() {
+        // The head is an anchor against truncation: keep it outside the audit file.
+        LOG.log(Level.INFO, "audit log head at shutdown: " + audit.head());
+        closeQuietly();
+    }
+
+    /** Closes without a word, for a start-up that failed. */
+    void closeQuietly() {
+        try {
+            watcher.close();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "policy watcher did not close cleanly", e);
+        }
+        try {
+            audit.close();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "audit log did not close cleanly", e);
+        }
+    }
+}

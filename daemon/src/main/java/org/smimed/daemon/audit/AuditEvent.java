@@ -1,0 +1,30 @@
+package org.smimed.daemon.audit;
+
+import java.util.Map;
+
+/** What kind of call an audit record describes; the exact gRPC method is recorded beside it. */
+public enum AuditEvent {
+    SIGN,
+    DECRYPT,
+    LIST_IDENTITIES,
+    GET_IDENTITY,
+    /** Any KeyAdminService call (officer operations). */
+    KEY_ADMIN,
+    /** A method the daemon does not serve. */
+    OTHER;
+
+    private static final Map<String, AuditEvent> BY_METHOD = Map.of(
+            "smimed.v1.SigningService/Sign", SIGN,
+            "smimed.v1.DecryptionService/Decrypt", DECRYPT,
+            "smimed.v1.DirectoryService/ListIdentities", LIST_IDENTITIES,
+            "smimed.v1.DirectoryService/GetIdentity", GET_IDENTITY);
+
+    /** The event for a full gRPC method name such as {@code smimed.v1.SigningService/Sign}. */
+    public static AuditEvent forMethod(String fullMethodName) {
+        AuditEvent known = BY_METHOD.get(fullMethodName);
+        if (known != null) {
+            return known;
+        }
+        return fullMethodName.startsWith("smimed.v1.KeyAdminService/") ? KEY_ADMIN : OTHER;
+    }
+}

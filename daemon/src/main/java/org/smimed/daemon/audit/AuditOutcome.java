@@ -1,0 +1,20 @@
+package org.smimed.daemon.audit;
+
+/** How a call ended, in the audit log's terms. */
+public enum AuditOutcome {
+    /** Allowed and completed (status OK). */
+    OK,
+    /** Refused: not authenticated, not permitted, or over a limit. */
+    DENIED,
+    /** Allowed but failed (bad request, decryption failure, token fault, cancelled, ...). */
+    FAILED;
+
+    /** The outcome for a gRPC status code name. */
+    public static AuditOutcome forStatus(String code) {
+        return switch (code) {
+            case "OK" -> OK;
+            case "UNAUTHENTICATED", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED" -> DENIED;
+            default -> FAILED;
+        };
+    }
+}

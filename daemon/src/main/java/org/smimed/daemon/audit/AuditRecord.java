@@ -1,0 +1,75 @@
+package org.smimed.daemon.audit;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+
+/**
+ * One line of the audit log and its canonical form (docs/audit.md):
+ * a JSON object with the members seq, time, requestId, caller, event, method, identity,
+ * keyVersion, inputSha256, outcome, status, prev, hash — in this order, no whitespace, strings
+ * escaped minimally. {@code hash} is the SHA-256 of the UTF-8 bytes of the same object without
+ * the hash member; {@code prev} is the previous record's hash (64 zeros for the first).
+ */
+public record AuditRecord(long seq, Instant time, AuditEntry entry, String prev, String hash) {
+    /** The prev value of the first record. */
+    public static final String GENESIS = "0".repeat(64);
+
+    /** Makes the record that follows {@code prev}, computing its hash. */
+    public static AuditRecord next(long seq, Instant time, AuditEntry entry, String prev) {
+        String body = body(seq, time, entry, prev);
+        return new AuditRecord(seq, time, entry, prev,
+                sha256(body + "}"));
+    }
+
+    /** The line as written to the file, without the newline. */
+    public String line() {
+        return body(seq, time, entry, prev) + ",\"hash\":\"" + hash + "\"}";
+    }
+
+    private static String body(long seq, Instant time, AuditEntry e, String prev) {
+        StringBuilder b = new StringBuilder(512).append("{\"seq\":").append(seq);
+        member(b, "time", time.toString());
+        member(b, "requestId", e.requestId());
+        member(b, "caller", e.caller());
+        member(b, "event", e.event().name());
+        member(b, "method", e.method());
+        member(b, "identity", e.identity());
+        member(b, "keyVersion", e.keyVersion());
+        member(b, "inputSha256", e.inputSha256());
+        member(b, "outcome", e.outcome().name());
+        member(b, "status", e.status());
+        member(b, "prev", prev);
+        return b.toString();
+    }
+
+    private static void member(StringBuilder b, String name, String value) {
+        b.append(",\"").append(name).append("\":\"");
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        b.append('"');
+    }
+
+    static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+}

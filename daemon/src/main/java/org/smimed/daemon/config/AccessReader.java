@@ -1,0 +1,67 @@
+package org.smimed.daemon.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads the {@code policy} and {@code audit} sections: where the authorization policy and the
+ * audit log live. Both are required, so that no deployment runs without an authorization
+ * decision or without a record of it. Problems are added to the shared list, not thrown.
+ */
+final class AccessReader {
+    private final Path base;
+    private final List<String> problems;
+
+    AccessReader(Path base, List<String> problems) {
+        this.base = base;
+        this.problems = problems;
+    }
+
+    DaemonConfig.Access read(JsonNode policy, JsonNode audit, boolean anonymousCallers) {
+        allowOnly(policy, "policy.", Set.of("file"));
+        allowOnly(audit, "audit.", Set.of("file"));
+        Path policyFile = file(policy, "policy.file");
+        if (policyFile != null && !Files.isRegularFile(policyFile)) {
+            problems.add("policy.file: no readable file at " + policyFile);
+        }
+        Path auditFile = file(audit, "audit.file");
+        if (auditFile != null) {
+            Path parent = auditFile.getParent();
+            if (Files.isDirectory(auditFile) || parent == null || !Files.isDirectory(parent)) {
+                problems.add("audit.file: " + auditFile
+                        + " must be a file in an existing directory");
+            }
+        }
+        return new DaemonConfig.Access(policyFile, auditFile, anonymousCallers);
+    }
+
+    private Path file(JsonNode section, String path) {
+        JsonNode value = section.path("file");
+        if (value.isMissingNode() || value.isNull()) {
+            problems.add(path + ": required");
+            return null;
+        }
+        if (!value.isTextual() || value.asText().isBlank()) {
+            problems.add(path + ": expected a non-empty string");
+            return null;
+        }
+        return base.resolve(value.asText()).normalize();
+    }
+
+    private void allowOnly(JsonNode node, String prefix, Set<String> known) {
+        if (!node.isObject()) {
+            return;
+        }
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!known.contains(name)) {
+                problems.add(prefix + name + ": unknown key (known: "
+                        + String.join(", ", known.stream().sorted().toList()) + ")");
+            }
+        }
+    }
+}

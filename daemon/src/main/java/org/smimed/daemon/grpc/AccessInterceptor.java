@@ -1,0 +1,72 @@
+package org.smimed.daemon.grpc;
+
+import io.grpc.ForwardingServerCall;
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import org.smimed.daemon.policy.AccessControl;
+import org.smimed.daemon.policy.Caller;
+import org.smimed.daemon.policy.ConcurrencyLimits;
+import org.smimed.daemon.policy.LimitExceededException;
+import org.smimed.daemon.policy.PermissionDeniedException;
+
+/**
+ * Decisions that need no request content: officer-only services (by service name, so it also
+ * guards methods that do not exist: PERMISSION_DENIED comes before UNIMPLEMENTED) and the
+ * caller's concurrency limit, held until the call ends.
+ */
+final class AccessInterceptor implements ServerInterceptor {
+    private final AccessControl access;
+    private final StatusMapper statuses;
+
+    AccessInterceptor(AccessControl access, StatusMapper statuses) {
+        this.access = access;
+        this.statuses = statuses;
+    }
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                       ServerCallHandler<Q, R> next) {
+        Caller caller = Callers.current();
+        ConcurrencyLimits.Permit permit;
+        try {
+            if (OfficerServices.contains(call.getMethodDescriptor().getServiceName())) {
+                access.checkOfficer(caller);
+            }
+            permit = access.enter(caller);
+        } catch (PermissionDeniedException | LimitExceededException e) {
+            call.close(statuses.toStatus(e).getStatus(), new Metadata());
+            return new ServerCall.Listener<>() { };
+        }
+        ServerCall<Q, R> releasing = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+            @Override
+            public void close(Status status, Metadata trailers) {
+                permit.close();
+                super.close(status, trailers);
+            }
+        };
+        ServerCall.Listener<Q> listener;
+        try {
+            listener = next.startCall(releasing, headers);
+        } catch (RuntimeException e) {
+            permit.close();
+            throw e;
+        }
+        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
+            @Override
+            public void onCancel() {
+                permit.close();
+                super.onCancel();
+            }
+
+            @Override
+            public void onComplete() {
+                permit.close();
+                super.onComplete();
+            }
+        };
+    }
+}

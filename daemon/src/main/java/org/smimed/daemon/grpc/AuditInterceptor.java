@@ -1,0 +1,123 @@
+package org.smimed.daemon.grpc;
+
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.ForwardingServerCall;
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.smimed.daemon.audit.AuditException;
+import org.smimed.daemon.audit.AuditLog;
+
+/**
+ * Writes exactly one audit record per call — allowed or denied, successful or failed, or
+ * cancelled — when the call ends, before the status reaches the caller.
+ *
+ * <p>Guarantees: a call whose response is a single message (unary and client-streaming) has
+ * its response held back until its record is written, and officer calls are fsynced first;
+ * if the record cannot be written, the caller gets UNAVAILABLE instead of the response. A
+ * streaming response (Decrypt) is recorded as it ends; a failed write turns its status into
+ * UNAVAILABLE (clients must discard the plaintext of any call not ending OK) and the log stays
+ * unhealthy, so every later call is refused before it starts.
+ */
+final class AuditInterceptor implements ServerInterceptor {
+    private static final System.Logger LOG = System.getLogger(AuditInterceptor.class.getName());
+
+    private final AuditLog log;
+    private final StatusMapper statuses;
+
+    AuditInterceptor(AuditLog log, StatusMapper statuses) {
+        this.log = log;
+        this.statuses = statuses;
+    }
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                       ServerCallHandler<Q, R> next) {
+        var method = call.getMethodDescriptor();
+        AuditNotes notes = new AuditNotes(RequestIds.current(), method.getFullMethodName());
+        Recording<Q, R> recording = new Recording<>(call, notes,
+                method.getType().serverSendsOneMessage(),
+                OfficerServices.contains(method.getServiceName()));
+        if (!log.healthy()) {
+            recording.close(Status.UNAVAILABLE, new Metadata());
+            return new ServerCall.Listener<>() { };
+        }
+        ServerCall.Listener<Q> inner = Contexts.interceptCall(
+                Context.current().withValue(AuditNotes.CURRENT, notes), recording, headers, next);
+        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(inner) {
+            @Override
+            public void onMessage(Q message) {
+                notes.input(message);
+                super.onMessage(message);
+            }
+
+            @Override
+            public void onCancel() {
+                recording.recordCancelled();
+                super.onCancel();
+            }
+        };
+    }
+
+    /** The call, recording itself once as it closes. */
+    private final class Recording<Q, R> extends ForwardingServerCall.SimpleForwardingServerCall<Q, R> {
+        private final AuditNotes notes;
+        private final boolean hold;
+        private final boolean sync;
+        private final List<R> held = new ArrayList<>();
+        private final AtomicBoolean recorded = new AtomicBoolean();
+
+        Recording(ServerCall<Q, R> call, AuditNotes notes, boolean hold, boolean sync) {
+            super(call);
+            this.notes = notes;
+            this.hold = hold;
+            this.sync = sync;
+        }
+
+        @Override
+        public void sendMessage(R message) {
+            notes.output(message);
+            if (hold) {
+                held.add(message);
+            } else {
+                super.sendMessage(message);
+            }
+        }
+
+        @Override
+        public void close(Status status, Metadata trailers) {
+            if (!recorded.compareAndSet(false, true)) {
+                super.close(status, trailers);
+                return;
+            }
+            try {
+                log.append(notes.entry(status), sync);
+            } catch (AuditException e) {
+                held.clear();
+                super.close(statuses.toStatus(e).getStatus(), new Metadata());
+                return;
+            }
+            held.forEach(super::sendMessage);
+            held.clear();
+            super.close(status, trailers);
+        }
+
+        void recordCancelled() {
+            if (recorded.compareAndSet(false, true)) {
+                try {
+                    log.append(notes.entry(Status.CANCELLED), sync);
+                } catch (AuditException e) {
+                    LOG.log(Level.ERROR, "cancelled call not recorded: audit log failed", e);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package org.smimed.daemon.grpc;
+
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
+import io.grpc.Context;
+import io.grpc.Status;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import org.smimed.api.v1.DecryptRequest;
+import org.smimed.api.v1.SignRequest;
+import org.smimed.daemon.audit.AuditEntry;
+import org.smimed.daemon.audit.AuditEvent;
+import org.smimed.daemon.audit.AuditOutcome;
+
+/**
+ * What the audit record of one call will say, gathered while the call runs: the caller, the
+ * identity and key version named in requests or responses (protobuf fields {@code identity}
+ * and {@code key_version}, found generically so new services are covered), and a running
+ * SHA-256 of the input. Never keeps content: only the digest.
+ */
+final class AuditNotes {
+    static final Context.Key<AuditNotes> CURRENT = Context.key("smimed-audit-notes");
+
+    private final String requestId;
+    private final String method;
+    private final MessageDigest input;
+    private volatile String caller = "none";
+    private volatile String identity = "";
+    private volatile String keyVersion = "";
+
+    AuditNotes(String requestId, String method) {
+        this.requestId = requestId;
+        this.method = method;
+        try {
+            this.input = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    void caller(String name) {
+        caller = name;
+    }
+
+    /** Notes a request message: its identity and what it contributes to the input hash. */
+    synchronized void input(Object message) {
+        if (message instanceof SignRequest sign) {
+            input.update(sign.hasDigest() ? sign.getDigest().getValue().toByteArray()
+                    : sign.getContent().toByteArray());
+        } else if (message instanceof DecryptRequest part) {
+            input.update(part.getChunk().asReadOnlyByteBuffer());
+        } else if (message instanceof Message other) {
+            input.update(other.toByteArray());
+        } else if (message instanceof byte[] raw) {
+            input.update(raw);
+        }
+        if (message instanceof Message m) {
+            fields(m, 1);
+        }
+    }
+
+    /** Notes a response message: the identity and key version that served the call. */
+    void output(Object message) {
+        if (message instanceof Message m) {
+            fields(m, 1);
+        }
+    }
+
+    private void fields(Message m, int depth) {
+        if (identity.isEmpty()) {
+            identity = text(m, "identity");
+        }
+        if (keyVersion.isEmpty()) {
+            keyVersion = text(m, "key_version");
+        }
+        if (depth > 0) {
+            for (var entry : m.getAllFields().entrySet()) {
+                if (!entry.getKey().isRepeated() && entry.getValue() instanceof Message inner) {
+                    fields(inner, depth - 1);
+                }
+            }
+        }
+    }
+
+    private static String text(Message m, String name) {
+        FieldDescriptor field = m.getDescriptorForType().findFieldByName(name);
+        if (field == null || field.isRepeated()
+                || field.getJavaType() != FieldDescriptor.JavaType.STRING) {
+            return "";
+        }
+        return (String) m.getField(field);
+    }
+
+    /** The audit entry for the call ending with {@code status}. */
+    synchronized AuditEntry entry(Status status) {
+        String code = status.getCode().name();
+        return new AuditEntry(requestId, caller, AuditEvent.forMethod(method), method, identity,
+                keyVersion, HexFormat.of().formatHex(((MessageDigest) cloneDigest()).digest()),
+                AuditOutcome.forStatus(code), code);
+    }
+
+    private Object cloneDigest() {
+        try {
+            return input.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("SHA-256 digests are cloneable in the JDK", e);
+        }
+    }
+}

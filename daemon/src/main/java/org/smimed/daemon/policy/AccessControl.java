@@ -1,0 +1,85 @@
+package org.smimed.daemon.policy;
+
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Every authorization decision of the daemon, against the policy in force at the moment of
+ * the decision: grants per identity, the officer role, concurrency limits and decrypt budgets.
+ *
+ * <p>Guarantee: deny by default; a caller no policy entry matches is refused everything.
+ */
+public final class AccessControl {
+    private final PolicyStore policies;
+    private final DecryptBudget budget;
+    private final ConcurrencyLimits concurrency = new ConcurrencyLimits();
+
+    public AccessControl(PolicyStore policies, DecryptBudget budget) {
+        this.policies = policies;
+        this.budget = budget;
+    }
+
+    /** Refuses unless the policy grants {@code operation} on {@code identity}. */
+    public void check(Caller caller, Operation operation, String identity)
+            throws PermissionDeniedException {
+        if (!policies.current().permits(caller, operation, identity)) {
+            throw new PermissionDeniedException("not permitted to " + operation.phrase() + " "
+                    + identity);
+        }
+    }
+
+    /** Refuses unless the policy grants {@code operation} on at least one identity. */
+    public void checkAny(Caller caller, Operation operation) throws PermissionDeniedException {
+        boolean any = policies.current().ruleFor(caller).map(r -> !(operation == Operation.SIGN
+                ? r.sign() : r.decrypt()).isEmpty()).orElse(false);
+        if (!any) {
+            throw new PermissionDeniedException("not permitted to " + operation.name()
+                    .toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+
+    /** Whether the policy grants {@code operation} on {@code identity}. */
+    public boolean permits(Caller caller, Operation operation, String identity) {
+        return policies.current().permits(caller, operation, identity);
+    }
+
+    /** The items whose identity the caller may use for {@code operation}. */
+    public <T> List<T> filter(Caller caller, Operation operation, List<T> items,
+                              Function<T, String> identity) {
+        Policy policy = policies.current();
+        return items.stream().filter(i -> policy.permits(caller, operation, identity.apply(i)))
+                .toList();
+    }
+
+    /** Refuses unless the caller is a security officer. */
+    public void checkOfficer(Caller caller) throws PermissionDeniedException {
+        if (!policies.current().isOfficer(caller)) {
+            throw new PermissionDeniedException("only security officers may use this service");
+        }
+    }
+
+    /** Starts a call under the caller's concurrency limit; close the permit when it ends. */
+    public ConcurrencyLimits.Permit enter(Caller caller) throws LimitExceededException {
+        var rule = policies.current().ruleFor(caller);
+        if (rule.isEmpty() || rule.get().maxConcurrent().isEmpty()) {
+            return ConcurrencyLimits.UNLIMITED;
+        }
+        ConcurrencyLimits.Permit permit = concurrency.tryEnter(rule.get().name(),
+                rule.get().maxConcurrent().getAsInt());
+        if (permit == null) {
+            throw new LimitExceededException("too many concurrent calls; retry later");
+        }
+        return permit;
+    }
+
+    /** Counts one decrypt against the caller's budget, refusing it if the budget is used up. */
+    public void chargeDecrypt(Caller caller) throws LimitExceededException {
+        var rule = policies.current().ruleFor(caller);
+        if (rule.isEmpty() || rule.get().decryptsPerMinute().isEmpty()) {
+            return;
+        }
+        if (!budget.tryCharge(rule.get().name(), rule.get().decryptsPerMinute().getAsInt())) {
+            throw new LimitExceededException("decrypt budget used up; retry later");
+        }
+    }
+}

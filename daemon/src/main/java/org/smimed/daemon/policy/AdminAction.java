@@ -1,0 +1,30 @@
+package org.smimed.daemon.policy;
+
+import java.util.Optional;
+
+/** Officer operations that a deployment may put under dual control. */
+public enum AdminAction {
+    DESTROY("destroy"),
+    IMPORT_PKCS12("importPkcs12");
+
+    private final String policyName;
+
+    AdminAction(String policyName) {
+        this.policyName = policyName;
+    }
+
+    /** The name used in the policy file. */
+    public String policyName() {
+        return policyName;
+    }
+
+    /** The action a policy file names, if any. */
+    public static Optional<AdminAction> fromPolicyName(String name) {
+        for (AdminAction a : values()) {
+            if (a.policyName.equals(name)) {
+                return Optional.of(a);
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,25 @@
+package org.smimed.daemon.policy;
+
+/** A dual-control approval was refused; the message is safe to show to the caller. */
+public final class ApprovalException extends Exception {
+    /** Why. */
+    public enum Kind {
+        /** No pending request has this id (never made, already approved, or expired). */
+        UNKNOWN,
+        /** The approval came after the request's time limit. */
+        EXPIRED,
+        /** The approver is the officer who made the request. */
+        SAME_OFFICER
+    }
+
+    private final Kind kind;
+
+    public ApprovalException(Kind kind, String message) {
+        super(message);
+        this.kind = kind;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+}

@@ -1,0 +1,71 @@
+package org.smimed.daemon.policy;
+
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import javax.security.auth.x500.X500Principal;
+
+/**
+ * Who is calling: the verified client certificate's subject and subjectAltName entries, or the
+ * anonymous development caller.
+ *
+ * <p>Guarantee: a non-anonymous Caller is only made from a certificate chain that
+ * {@link ClientCertificateVerifier} accepted; the names are as the certificate states them
+ * (e-mail addresses and DNS names in lower case).
+ *
+ * @param subject  RFC 2253 subject DN, or "anonymous"
+ * @param emails   rfc822Name entries of subjectAltName
+ * @param dnsNames dNSName entries of subjectAltName
+ * @param uris     uniformResourceIdentifier entries of subjectAltName
+ */
+public record Caller(String subject, List<String> emails, List<String> dnsNames,
+                     List<String> uris, boolean anonymous) {
+    private static final int RFC822 = 1;
+    private static final int DNS = 2;
+    private static final int URI = 6;
+
+    public Caller {
+        emails = List.copyOf(emails);
+        dnsNames = List.copyOf(dnsNames);
+        uris = List.copyOf(uris);
+    }
+
+    /** The caller a verified client certificate names. */
+    public static Caller of(X509Certificate certificate) {
+        List<String> emails = new ArrayList<>();
+        List<String> dns = new ArrayList<>();
+        List<String> uris = new ArrayList<>();
+        try {
+            Collection<List<?>> names = certificate.getSubjectAlternativeNames();
+            if (names != null) {
+                for (List<?> name : names) {
+                    int type = (Integer) name.get(0);
+                    String value = String.valueOf(name.get(1));
+                    switch (type) {
+                        case RFC822 -> emails.add(value.toLowerCase(Locale.ROOT));
+                        case DNS -> dns.add(value.toLowerCase(Locale.ROOT));
+                        case URI -> uris.add(value);
+                        default -> { }
+                    }
+                }
+            }
+        } catch (CertificateParsingException e) {
+            // A certificate whose SAN cannot be parsed is matched by its subject only.
+        }
+        return new Caller(certificate.getSubjectX500Principal().getName(X500Principal.RFC2253),
+                emails, dns, uris, false);
+    }
+
+    /** The caller without a certificate, served only in development. */
+    public static Caller anonymousCaller() {
+        return new Caller("anonymous", List.of(), List.of(), List.of(), true);
+    }
+
+    /** How the caller appears in the audit log and in messages. */
+    public String name() {
+        return subject;
+    }
+}

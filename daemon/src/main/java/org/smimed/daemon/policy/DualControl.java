@@ -1,0 +1,103 @@
+package org.smimed.daemon.policy;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Four-eyes control for officer operations the policy names (destroy, import-pkcs12): the
+ * first officer's request waits, and runs only when a second, different officer approves it
+ * within the policy's time limit.
+ *
+ * <p>Guarantee: {@link #approve} hands out a request at most once, only to an officer whose
+ * policy entry differs from the requester's, and only before the request expires. Officers
+ * are told apart by policy entry, so one person with two certificates is still one officer.
+ * Pending requests live in memory: a restart cancels them, which fails safe.
+ */
+public final class DualControl {
+    /** A request waiting for approval. */
+    public record PendingRequest(String id, AdminAction action, String target,
+                                 String requestedBy, Instant expires) {}
+
+    /** What {@link #submit} decided: run now, or wait for the approval of {@code pending}. */
+    public record Submission(Optional<PendingRequest> pending) {
+        public boolean mayRunNow() {
+            return pending.isEmpty();
+        }
+    }
+
+    private final PolicyStore policies;
+    private final Clock clock;
+    private final SecureRandom random;
+    private final Map<String, PendingRequest> pending = new LinkedHashMap<>();
+
+    public DualControl(PolicyStore policies, Clock clock, SecureRandom random) {
+        this.policies = policies;
+        this.clock = clock;
+        this.random = random;
+    }
+
+    /**
+     * Submits {@code action} on {@code target} (a key version or identity) by {@code officer}.
+     * Without dual control for the action it may run now; with it, it becomes pending.
+     */
+    public synchronized Submission submit(Caller officer, AdminAction action, String target)
+            throws PermissionDeniedException {
+        Policy policy = policies.current();
+        String requester = officerEntry(policy, officer);
+        if (!policy.dualControl().requiresApproval(action)) {
+            return new Submission(Optional.empty());
+        }
+        byte[] id = new byte[12];
+        random.nextBytes(id);
+        PendingRequest request = new PendingRequest(HexFormat.of().formatHex(id), action, target,
+                requester, clock.instant().plus(policy.dualControl().approvalWindow()));
+        pending.put(request.id(), request);
+        return new Submission(Optional.of(request));
+    }
+
+    /** A second officer approves; returns the request, which the caller must now carry out. */
+    public synchronized PendingRequest approve(Caller approver, String requestId)
+            throws PermissionDeniedException, ApprovalException {
+        String approverEntry = officerEntry(policies.current(), approver);
+        PendingRequest request = pending.get(requestId);
+        if (request == null) {
+            throw new ApprovalException(ApprovalException.Kind.UNKNOWN,
+                    "no pending request " + requestId);
+        }
+        if (!clock.instant().isBefore(request.expires())) {
+            pending.remove(requestId);
+            throw new ApprovalException(ApprovalException.Kind.EXPIRED,
+                    "request " + requestId + " expired at " + request.expires());
+        }
+        if (request.requestedBy().equals(approverEntry)) {
+            throw new ApprovalException(ApprovalException.Kind.SAME_OFFICER,
+                    "a request must be approved by a different officer");
+        }
+        pending.remove(requestId);
+        return request;
+    }
+
+    /** Requests still waiting, oldest first. */
+    public synchronized List<PendingRequest> pending() {
+        dropExpired();
+        return List.copyOf(pending.values());
+    }
+
+    private void dropExpired() {
+        Instant now = clock.instant();
+        pending.values().removeIf(r -> !now.isBefore(r.expires()));
+    }
+
+    private static String officerEntry(Policy policy, Caller caller)
+            throws PermissionDeniedException {
+        return policy.ruleFor(caller).filter(CallerRule::officer).map(CallerRule::name)
+                .orElseThrow(() -> new PermissionDeniedException(
+                        "only security officers may request or approve this"));
+    }
+}

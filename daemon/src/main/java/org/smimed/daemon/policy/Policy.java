@@ -1,0 +1,49 @@
+package org.smimed.daemon.policy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A validated, immutable authorization policy. Deny by default: a caller no entry matches may
+ * do nothing, and an entry grants only what it lists. The first entry that matches a caller
+ * is the one that applies.
+ */
+public record Policy(List<CallerRule> rules, DualControlSettings dualControl) {
+
+    public Policy {
+        rules = List.copyOf(rules);
+    }
+
+    /** Officer operations that need a second officer's approval, and how long one may wait. */
+    public record DualControlSettings(Set<AdminAction> actions, Duration approvalWindow) {
+        public DualControlSettings {
+            actions = Set.copyOf(actions);
+        }
+
+        /** Dual control off. */
+        public static DualControlSettings off() {
+            return new DualControlSettings(Set.of(), Duration.ofMinutes(15));
+        }
+
+        public boolean requiresApproval(AdminAction action) {
+            return actions.contains(action);
+        }
+    }
+
+    /** The entry that applies to {@code caller}, if any. */
+    public Optional<CallerRule> ruleFor(Caller caller) {
+        return rules.stream().filter(r -> r.match().matches(caller)).findFirst();
+    }
+
+    /** Whether {@code caller} may perform {@code operation} on {@code identity}. */
+    public boolean permits(Caller caller, Operation operation, String identity) {
+        return ruleFor(caller).map(r -> r.grants(operation, identity)).orElse(false);
+    }
+
+    /** Whether {@code caller} is a security officer. */
+    public boolean isOfficer(Caller caller) {
+        return ruleFor(caller).map(CallerRule::officer).orElse(false);
+    }
+}

@@ -1,0 +1,164 @@
+package org.smimed.daemon.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.smimed.client.admin.SmimectlCli;
+import org.smimed.client.cli.CliIo;
+
+/**
+ * The daemon's audit writer and {@code smimectl audit verify} together: an untouched log
+ * verifies; an edited field, a deleted record, two swapped records and a truncated file are
+ * each named at the first bad line, with exit code 1.
+ */
+class AuditTamperTest {
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-01-02T03:04:05Z"),
+            ZoneOffset.UTC);
+
+    @TempDir
+    Path dir;
+    private Path log;
+
+    @BeforeEach
+    void writeFiveRecords() throws Exception {
+        log = dir.resolve("audit.log");
+        try (AuditLog audit = AuditLog.open(log, CLOCK)) {
+            for (int i = 1; i <= 5; i++) {
+                audit.append(entry("req-" + i, i % 2 == 0 ? "OK" : "PERMISSION_DENIED"), i == 5);
+            }
+        }
+    }
+
+    @Test
+    void untouchedLog_verifies() {
+        Run run = verify(log);
+
+        assertThat(run.exit()).isZero();
+        assertThat(run.out()).startsWith(log + ": intact, 5 records, head 5:");
+        assertThat(run.err()).isEmpty();
+    }
+
+    @Test
+    void recordsHaveTheDocumentedCanonicalForm() throws Exception {
+        String first = Files.readAllLines(log).get(0);
+
+        assertThat(first).matches("\\{\"seq\":1,\"time\":\"2026-01-02T03:04:05Z\","
+                + "\"requestId\":\"req-1\",\"caller\":\"CN=svc\\\\\\\\x\\\\\"q,O=t\","
+                + "\"event\":\"SIGN\",\"method\":\"smimed.v1.SigningService/Sign\","
+                + "\"identity\":\"a@b.example\",\"keyVersion\":\"a@b.example/v1\","
+                + "\"inputSha256\":\"[0-9a-f]{64}\",\"outcome\":\"DENIED\","
+                + "\"status\":\"PERMISSION_DENIED\",\"prev\":\"0{64}\",\"hash\":\"[0-9a-f]{64}\"}");
+    }
+
+    @Test
+    void editedField_isNamed() throws Exception {
+        rewrite(lines -> lines.set(2, lines.get(2).replace("\"outcome\":\"DENIED\"",
+                "\"outcome\":\"OK\"")));
+
+        Run run = verify(log);
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).contains("line 3, record 3: edited");
+    }
+
+    @Test
+    void deletedRecord_isNamed() throws Exception {
+        rewrite(lines -> lines.remove(1));
+
+        Run run = verify(log);
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).contains("line 2: record 3 where record 2 belongs"
+                + " (records removed or reordered)");
+    }
+
+    @Test
+    void swappedRecords_areNamed() throws Exception {
+        rewrite(lines -> lines.add(3, lines.remove(2)));
+
+        Run run = verify(log);
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).contains("line 3: record 4 where record 3 belongs");
+    }
+
+    @Test
+    void truncatedInsideARecord_isNamed() throws Exception {
+        byte[] bytes = Files.readAllBytes(log);
+        Files.write(log, java.util.Arrays.copyOf(bytes, bytes.length - 30));
+
+        Run run = verify(log);
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).contains("line 5: truncated");
+    }
+
+    @Test
+    void recordsCutFromTheEnd_areCaughtByTheAnchor() throws Exception {
+        String head = verify(log).out().replaceAll("(?s).*head (\\S+)\\s*", "$1");
+        rewrite(lines -> lines.remove(4));
+
+        assertThat(verify(log).exit()).isZero();
+        Run anchored = verify(log, "--anchor", head);
+        assertThat(anchored.exit()).isEqualTo(1);
+        assertThat(anchored.err()).contains("anchor " + head + " not found");
+    }
+
+    @Test
+    void reopening_continuesTheChain() throws Exception {
+        try (AuditLog audit = AuditLog.open(log, CLOCK)) {
+            assertThat(audit.head()).startsWith("5:");
+            assertThat(audit.append(entry("req-6", "OK"), false).seq()).isEqualTo(6);
+        }
+
+        assertThat(verify(log).out()).contains("intact, 6 records");
+    }
+
+    @Test
+    void reopeningADamagedLog_isRefused() throws Exception {
+        Files.writeString(log, "{\"seq\":6,\"truncat", java.nio.file.StandardOpenOption.APPEND);
+
+        assertThatThrownBy(() -> AuditLog.open(log, CLOCK)).isInstanceOf(AuditException.class)
+                .hasMessageContaining("ends with a damaged record");
+    }
+
+    private static AuditEntry entry(String requestId, String status) {
+        return new AuditEntry(requestId, "CN=svc\\x\"q,O=t", AuditEvent.SIGN,
+                "smimed.v1.SigningService/Sign", "a@b.example", "a@b.example/v1",
+                AuditRecord.sha256(requestId), AuditOutcome.forStatus(status), status);
+    }
+
+    private void rewrite(java.util.function.Consumer<List<String>> edit) throws Exception {
+        List<String> lines = new ArrayList<>(Files.readAllLines(log));
+        edit.accept(lines);
+        Files.write(log, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    record Run(int exit, String out, String err) {}
+
+    static Run verify(Path file, String... options) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        StringWriter err = new StringWriter();
+        List<String> args = new ArrayList<>(List.of("audit", "verify", file.toString()));
+        args.addAll(List.of(options));
+        int code = new SmimectlCli(new CliIo(new ByteArrayInputStream(new byte[0]), out,
+                new PrintWriter(err, true), Map.of(), CLOCK)).run(args.toArray(String[]::new));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
+    }
+}

@@ -1,0 +1,143 @@
+package org.smimed.daemon.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** With dual control on, one officer alone cannot destroy a key. */
+class DualControlTest {
+    private static final Caller ALICE = officer("alice@example.com");
+    private static final Caller ALICE_SECOND_CERT = new Caller("CN=Alice (laptop),O=Example",
+            List.of("alice@example.com"), List.of(), List.of(), false);
+    private static final Caller BOB = officer("bob@example.com");
+    private static final Caller SERVICE = officer("service@example.com");
+
+    @TempDir
+    Path dir;
+    private MutableClock clock;
+    private DualControl dual;
+
+    @BeforeEach
+    void policyWithDualControlForDestroy() throws Exception {
+        Path file = Files.writeString(dir.resolve("policy.yaml"), """
+                callers:
+                  - {name: alice, email: alice@example.com, officer: true}
+                  - {name: bob, email: bob@example.com, officer: true}
+                  - {name: service, email: service@example.com, sign: ["*"]}
+                dualControl: {actions: [destroy, importPkcs12], approvalMinutes: 10}
+                """);
+        clock = new MutableClock(Instant.parse("2026-03-01T10:00:00Z"));
+        dual = new DualControl(PolicyStore.load(file), clock, new SecureRandom());
+    }
+
+    @Test
+    void destroy_byOneOfficer_onlyBecomesPending() throws Exception {
+        DualControl.Submission submission = dual.submit(ALICE, AdminAction.DESTROY, "k/v1");
+
+        assertThat(submission.mayRunNow()).isFalse();
+        assertThat(dual.pending()).containsExactly(submission.pending().orElseThrow());
+        assertThat(submission.pending().get().expires())
+                .isEqualTo(Instant.parse("2026-03-01T10:10:00Z"));
+    }
+
+    @Test
+    void approval_bySameOfficer_evenWithAnotherCertificate_isRefused() throws Exception {
+        String id = dual.submit(ALICE, AdminAction.DESTROY, "k/v1").pending().orElseThrow().id();
+
+        assertThatThrownBy(() -> dual.approve(ALICE, id)).isInstanceOfSatisfying(
+                ApprovalException.class,
+                e -> assertThat(e.kind()).isEqualTo(ApprovalException.Kind.SAME_OFFICER));
+        assertThatThrownBy(() -> dual.approve(ALICE_SECOND_CERT, id))
+                .isInstanceOf(ApprovalException.class);
+        assertThat(dual.pending()).hasSize(1);
+    }
+
+    @Test
+    void approval_bySecondOfficer_releasesTheRequestOnce() throws Exception {
+        String id = dual.submit(ALICE, AdminAction.DESTROY, "k/v1").pending().orElseThrow().id();
+
+        DualControl.PendingRequest approved = dual.approve(BOB, id);
+
+        assertThat(approved.target()).isEqualTo("k/v1");
+        assertThat(approved.requestedBy()).isEqualTo("alice");
+        assertThatThrownBy(() -> dual.approve(BOB, id)).isInstanceOfSatisfying(
+                ApprovalException.class,
+                e -> assertThat(e.kind()).isEqualTo(ApprovalException.Kind.UNKNOWN));
+    }
+
+    @Test
+    void approval_afterTheTimeLimit_isRefused() throws Exception {
+        String id = dual.submit(ALICE, AdminAction.IMPORT_PKCS12, "x").pending().orElseThrow()
+                .id();
+        clock.advance(Duration.ofMinutes(10));
+
+        assertThatThrownBy(() -> dual.approve(BOB, id)).isInstanceOfSatisfying(
+                ApprovalException.class,
+                e -> assertThat(e.kind()).isEqualTo(ApprovalException.Kind.EXPIRED));
+        assertThat(dual.pending()).isEmpty();
+    }
+
+    @Test
+    void nonOfficers_canNeitherRequestNorApprove() throws Exception {
+        String id = dual.submit(ALICE, AdminAction.DESTROY, "k/v1").pending().orElseThrow().id();
+
+        assertThatThrownBy(() -> dual.submit(SERVICE, AdminAction.DESTROY, "k/v1"))
+                .isInstanceOf(PermissionDeniedException.class);
+        assertThatThrownBy(() -> dual.approve(SERVICE, id))
+                .isInstanceOf(PermissionDeniedException.class);
+    }
+
+    @Test
+    void actionsNotUnderDualControl_mayRunAtOnce() throws Exception {
+        Path file = Files.writeString(dir.resolve("off.yaml"), """
+                callers: [{name: alice, email: alice@example.com, officer: true}]
+                """);
+        DualControl off = new DualControl(PolicyStore.load(file), clock, new SecureRandom());
+
+        assertThat(off.submit(ALICE, AdminAction.DESTROY, "k/v1").mayRunNow()).isTrue();
+    }
+
+    private static Caller officer(String email) {
+        return new Caller("CN=" + email + ",O=Example", List.of(email), List.of(), List.of(),
+                false);
+    }
+
+    /** A clock the test moves forward. */
+    static final class MutableClock extends Clock {
+        private Instant now;
+
+        MutableClock(Instant start) {
+            this.now = start;
+        }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package org.smimed.daemon.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PolicyLoaderTest {
+    private static final Caller INVOICES = new Caller("CN=invoices,O=Example", List.of(),
+            List.of("invoices.example"), List.of(), false);
+    private static final Caller ALICE = new Caller("CN=Alice,O=Example",
+            List.of("alice@example.com"), List.of(), List.of(), false);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void load_grantsExactlyWhatIsListed_andDeniesTheRest() throws Exception {
+        Policy policy = load("""
+                callers:
+                  - name: invoices
+                    subject: "CN=invoices, O=Example"
+                    sign: [billing@example.com]
+                    decrypt: ["*@billing.example"]
+                    maxConcurrent: 4
+                    decryptsPerMinute: 60
+                  - name: alice
+                    email: Alice@Example.com
+                    officer: true
+                """);
+
+        assertThat(policy.permits(INVOICES, Operation.SIGN, "billing@example.com")).isTrue();
+        assertThat(policy.permits(INVOICES, Operation.SIGN, "ceo@example.com")).isFalse();
+        assertThat(policy.permits(INVOICES, Operation.DECRYPT, "in@billing.example")).isTrue();
+        assertThat(policy.permits(INVOICES, Operation.DECRYPT, "in@evilbilling.example"))
+                .isFalse();
+        assertThat(policy.permits(INVOICES, Operation.DECRYPT, "billing@example.com")).isFalse();
+        assertThat(policy.isOfficer(INVOICES)).isFalse();
+        assertThat(policy.isOfficer(ALICE)).isTrue();
+        assertThat(policy.permits(ALICE, Operation.SIGN, "alice@example.com")).isFalse();
+        assertThat(policy.ruleFor(Caller.anonymousCaller())).isEmpty();
+        assertThat(policy.ruleFor(INVOICES).orElseThrow().decryptsPerMinute()).hasValue(60);
+    }
+
+    @Test
+    void load_listsEveryProblemAtOnce() throws Exception {
+        assertThatThrownBy(() -> load("""
+                callers:
+                  - name: a
+                    subject: "not a DN"
+                    sign: ["bill*@example.com"]
+                  - name: a
+                    email: x@example.com
+                    dns: x.example
+                    maxConcurrent: 0
+                  - subject: "CN=x"
+                    colour: blue
+                dualControl: {actions: [destroy, explode]}
+                """)).isInstanceOfSatisfying(PolicyException.class, e ->
+                assertThat(e.problems()).containsExactlyInAnyOrder(
+                        "callers[0].subject: 'not a DN' is not a distinguished name",
+                        "callers[0].sign[0]: 'bill*@example.com' is not an identity pattern"
+                                + " (use an exact identity, *@domain or *)",
+                        "callers[1]: set exactly one of subject, email, dns, uri, anonymous to"
+                                + " recognise the caller's certificate",
+                        "callers[1].maxConcurrent: expected a positive integer, got 0",
+                        "callers[2].colour: unknown key (known: anonymous, decrypt,"
+                                + " decryptsPerMinute, dns, email, maxConcurrent, name, officer,"
+                                + " sign, subject, uri)",
+                        "callers[2].name: required, a non-empty string",
+                        "dualControl.actions: unknown action 'explode' (known: destroy,"
+                                + " importPkcs12)"));
+    }
+
+    private Policy load(String yaml) throws Exception {
+        return new PolicyLoader().load(Files.writeString(dir.resolve("policy.yaml"), yaml));
+    }
+}

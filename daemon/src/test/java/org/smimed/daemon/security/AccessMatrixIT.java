@@ -1,0 +1,242 @@
+package org.smimed.daemon.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.smimed.daemon.security.AuditTrail.recordOf;
+import static org.smimed.daemon.security.AuditTrail.refused;
+import static org.smimed.daemon.testing.TestDeployment.EC;
+import static org.smimed.daemon.testing.TestDeployment.RSA;
+
+import com.google.protobuf.ByteString;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.smimed.api.v1.DirectoryServiceGrpc;
+import org.smimed.api.v1.ListIdentitiesRequest;
+import org.smimed.api.v1.SignRequest;
+import org.smimed.api.v1.SigningServiceGrpc;
+import org.smimed.client.Channels;
+import org.smimed.client.admin.AuditVerifier;
+import org.smimed.daemon.provision.DemoSetup;
+import org.smimed.daemon.testing.DecryptCall;
+import org.smimed.daemon.testing.Processes;
+import org.smimed.daemon.testing.TestClients;
+import org.smimed.daemon.testing.TestDeployment;
+
+/**
+ * Who may do what, over real mutual TLS against the real daemon: each kind of refusal gets
+ * exactly the designed status and leaves exactly one audit record naming it.
+ *
+ * <p>What the transport yields: the server requests a client certificate but lets every
+ * handshake complete (DeferredClientTrust), so no certificate, a foreign CA and an expired
+ * certificate all reach the daemon and are answered UNAUTHENTICATED by its interceptor.
+ */
+class AccessMatrixIT {
+    private static final byte[] PLAINTEXT = "quarterly numbers\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    @TempDir
+    static Path dir;
+    private static TestDeployment deployment;
+    private static TestClients clients;
+    private static TestClients.Client rsaOnly;
+    private static TestClients.Client budgeted;
+    private static byte[] toRsa;
+
+    @BeforeAll
+    static void start() throws Exception {
+        deployment = TestDeployment.start(dir);
+        clients = deployment.clients();
+        rsaOnly = clients.issue("rsa-only service", null, Duration.ofDays(1));
+        budgeted = clients.issue("budgeted service", "budget@clients.example", Duration.ofDays(1));
+        Files.writeString(deployment.policyFile(), """
+                callers:
+                  - name: rsa-only
+                    subject: "CN=rsa-only service,O=smimed demo"
+                    sign: [%1$s]
+                    decrypt: [%1$s]
+                  - name: budgeted
+                    email: budget@clients.example
+                    decrypt: ["*@smimed.example"]
+                    decryptsPerMinute: 2
+                  - name: officer
+                    subject: "%2$s"
+                    officer: true
+                """.formatted(RSA, DemoSetup.OFFICER_SUBJECT));
+        assertThat(deployment.daemon().reloadPolicy()).isTrue();
+        toRsa = openSslEncrypt(deployment.certificate(RSA));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        deployment.close();
+        AuditVerifier.Result audit = new AuditVerifier().verify(deployment.auditFile(),
+                Optional.empty());
+        assertThat(audit.problem()).isEmpty();
+    }
+
+    @Test
+    void noClientCertificate_isUnauthenticated() throws Exception {
+        ManagedChannel channel = Channels.tls(target(), deployment.caCertificate());
+        try {
+            var e = refused(() -> sign(channel, RSA), Status.Code.UNAUTHENTICATED,
+                    "a client certificate is required");
+            assertRecord(e, "none", "UNAUTHENTICATED");
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void certificateFromAnotherCa_isUnauthenticated() throws Exception {
+        TestClients.Client intruder = TestClients.foreign(dir.resolve("foreign"), "intruder");
+        ManagedChannel channel = intruder.channel(target(), deployment.caCertificate());
+        try {
+            var e = refused(() -> sign(channel, RSA), Status.Code.UNAUTHENTICATED,
+                    "the client certificate is not trusted");
+            assertRecord(e, "unverified: CN=intruder,O=smimed demo", "UNAUTHENTICATED");
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void expiredCertificate_isUnauthenticated() throws Exception {
+        Clock lastWeek = Clock.fixed(Instant.now().minus(Duration.ofDays(7)), ZoneOffset.UTC);
+        TestClients.Client expired = clients.at(lastWeek).issue("rsa-only service", null,
+                Duration.ofDays(1));
+        ManagedChannel channel = clients.channel(expired);
+        try {
+            var e = refused(() -> sign(channel, RSA), Status.Code.UNAUTHENTICATED,
+                    "the client certificate has expired");
+            assertRecord(e, "unverified: CN=rsa-only service,O=smimed demo", "UNAUTHENTICATED");
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void validCaller_onIdentityNotGranted_isPermissionDenied() throws Exception {
+        ManagedChannel channel = clients.channel(rsaOnly);
+        try {
+            assertThat(sign(channel, RSA).getKeyVersion()).isEqualTo(RSA + "/v1");
+            var e = refused(() -> sign(channel, EC), Status.Code.PERMISSION_DENIED,
+                    "not permitted to sign as " + EC);
+            Map<String, String> record = assertRecord(e, "CN=rsa-only service,O=smimed demo",
+                    "PERMISSION_DENIED");
+            assertThat(record.get("identity")).isEqualTo(EC);
+            refused(() -> DecryptCall.decrypt(channel, EC, toRsa, 4096),
+                    Status.Code.PERMISSION_DENIED, "not permitted to decrypt for " + EC);
+            assertThat(DirectoryServiceGrpc.newBlockingStub(channel)
+                    .listIdentities(ListIdentitiesRequest.getDefaultInstance())
+                    .getIdentitiesList()).extracting(i -> i.getIdentity()).containsExactly(RSA);
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void serviceCaller_onKeyAdminService_isDeniedBeforeTheMethodIsLookedAt() throws Exception {
+        ManagedChannel service = clients.channel(rsaOnly);
+        ManagedChannel officer = deployment.officerChannel();
+        try {
+            var denied = refused(() -> rawCall(service, "smimed.v1.KeyAdminService/ListKeys"),
+                    Status.Code.PERMISSION_DENIED,
+                    "only security officers may use this service");
+            Map<String, String> record = assertRecord(denied,
+                    "CN=rsa-only service,O=smimed demo", "PERMISSION_DENIED");
+            assertThat(record.get("event")).isEqualTo("KEY_ADMIN");
+            var passed = refused(() -> rawCall(officer, "smimed.v1.KeyAdminService/ListKeys"),
+                    Status.Code.UNIMPLEMENTED,
+                    "method not found: smimed.v1.KeyAdminService/ListKeys");
+            assertThat(recordOf(deployment.auditFile(), passed).get("caller"))
+                    .isEqualTo(DemoSetup.OFFICER_SUBJECT);
+        } finally {
+            service.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            officer.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void callerOverItsDecryptBudget_isResourceExhausted() throws Exception {
+        ManagedChannel channel = clients.channel(budgeted);
+        try {
+            for (int i = 0; i < 2; i++) {
+                assertThat(DecryptCall.decrypt(channel, null, toRsa, 4096).plaintext())
+                        .isEqualTo(PLAINTEXT);
+            }
+            var e = refused(() -> DecryptCall.decrypt(channel, null, toRsa, 4096),
+                    Status.Code.RESOURCE_EXHAUSTED, "decrypt budget used up; retry later");
+            assertRecord(e, "CN=budgeted service,O=smimed demo", "RESOURCE_EXHAUSTED");
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Map<String, String> assertRecord(StatusRuntimeException e, String caller,
+                                                    String status) throws Exception {
+        Map<String, String> record = recordOf(deployment.auditFile(), e);
+        assertThat(record.get("caller")).isEqualTo(caller);
+        assertThat(record.get("outcome")).isEqualTo("DENIED");
+        assertThat(record.get("status")).isEqualTo(status);
+        return record;
+    }
+
+    private static String target() {
+        return "localhost:" + deployment.daemon().port();
+    }
+
+    private static org.smimed.api.v1.SignResponse sign(ManagedChannel channel, String identity) {
+        return SigningServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .sign(SignRequest.newBuilder().setIdentity(identity)
+                        .setContent(ByteString.copyFromUtf8("hello")).build());
+    }
+
+    private static byte[] rawCall(ManagedChannel channel, String method) {
+        MethodDescriptor.Marshaller<byte[]> raw = new MethodDescriptor.Marshaller<>() {
+            @Override
+            public InputStream stream(byte[] value) {
+                return new ByteArrayInputStream(value);
+            }
+
+            @Override
+            public byte[] parse(InputStream stream) {
+                try {
+                    return stream.readAllBytes();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+        return ClientCalls.blockingUnaryCall(channel, MethodDescriptor.newBuilder(raw, raw)
+                .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName(method).build(),
+                CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS), new byte[0]);
+    }
+
+    static byte[] openSslEncrypt(Path recipient) throws Exception {
+        Path in = Files.write(dir.resolve("plain-" + System.nanoTime()), PLAINTEXT);
+        Path out = dir.resolve("enc-" + System.nanoTime());
+        Processes.check(List.of("openssl", "cms", "-encrypt", "-binary", "-aes-256-gcm",
+                "-outform", "DER", "-in", in.toString(), "-out", out.toString(),
+                recipient.toString()), dir);
+        return Files.readAllBytes(out);
+    }
+}

@@ -1,0 +1,161 @@
+package org.smimed.daemon.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.smimed.daemon.security.AuditTrail.refused;
+import static org.smimed.daemon.testing.TestDeployment.RSA;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.smimed.api.v1.SignRequest;
+import org.smimed.api.v1.SigningServiceGrpc;
+import org.smimed.daemon.testing.TestClients;
+import org.smimed.daemon.testing.TestDeployment;
+
+/**
+ * The policy changes while the daemon runs: a grant added to the file takes effect, a grant
+ * removed stops working, and a malformed file is rejected and logged while the policy before
+ * it stays in force — all without a restart.
+ */
+class PolicyReloadIT {
+    private static final String LATE = "CN=late service,O=smimed demo";
+    private static final Duration PATIENCE = Duration.ofSeconds(20);
+
+    @TempDir
+    static Path dir;
+    private static TestDeployment deployment;
+    private static ManagedChannel late;
+    private static final List<String> policyLog = new CopyOnWriteArrayList<>();
+    private static final Logger STORE_LOG =
+            Logger.getLogger("org.smimed.daemon.policy.PolicyStore");
+    private static final Handler CAPTURE = new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+            policyLog.add(record.getMessage());
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    @BeforeAll
+    static void start() throws Exception {
+        STORE_LOG.addHandler(CAPTURE);
+        deployment = TestDeployment.start(dir);
+        TestClients clients = deployment.clients();
+        late = clients.channel(clients.issue("late service", null, Duration.ofDays(1)));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        late.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        deployment.close();
+        STORE_LOG.removeHandler(CAPTURE);
+    }
+
+    @Test
+    void grantAddedThenRemoved_takesEffectWithoutRestart_andABadPolicyIsRejected()
+            throws Exception {
+        refused(PolicyReloadIT::sign, Status.Code.PERMISSION_DENIED,
+                "not permitted to sign as " + RSA);
+
+        replacePolicy(TestDeployment.DEFAULT_POLICY + """
+                  - name: late
+                    subject: "%s"
+                    sign: [%s]
+                """.formatted(LATE, RSA));
+        awaitSignAllowed(true);
+
+        replacePolicy(TestDeployment.DEFAULT_POLICY);
+        awaitSignAllowed(false);
+
+        replacePolicy(TestDeployment.DEFAULT_POLICY + """
+                  - name: late
+                    subject: "%s"
+                    sign: [%s]
+                """.formatted(LATE, RSA));
+        awaitSignAllowed(true);
+        int before = policyLog.size();
+
+        Files.writeString(deployment.policyFile(), """
+                callers:
+                  - name: late
+                    subject: "%s"
+                    sign: [%s]
+                    maxConcurrent: many
+                """.formatted(LATE, RSA));
+        assertThat(deployment.daemon().reloadPolicy()).isFalse();
+
+        List<String> logged = List.copyOf(policyLog);
+        assertThat(logged.subList(before, logged.size())).anySatisfy(line ->
+                assertThat(line).contains("rejected, the previous policy stays in force")
+                        .contains("callers[0].maxConcurrent: expected a positive integer"));
+        assertThat(sign().getKeyVersion()).isEqualTo(RSA + "/v1");
+        assertThat(DefaultServiceStillWorks.sign(deployment)).isTrue();
+    }
+
+    /** Writes the new policy beside the old and renames it over, as deployment tools do. */
+    private static void replacePolicy(String yaml) throws Exception {
+        Path next = dir.resolve("policy.yaml.new");
+        Files.writeString(next, yaml);
+        Files.move(next, deployment.policyFile(), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static void awaitSignAllowed(boolean allowed) throws Exception {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (true) {
+            boolean now;
+            try {
+                sign();
+                now = true;
+            } catch (StatusRuntimeException e) {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+                now = false;
+            }
+            if (now == allowed) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("policy change not in force after " + PATIENCE);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static org.smimed.api.v1.SignResponse sign() {
+        return SigningServiceGrpc.newBlockingStub(late).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .sign(SignRequest.newBuilder().setIdentity(RSA)
+                        .setContent(ByteString.copyFromUtf8("hello")).build());
+    }
+
+    /** The deployment's own service caller, granted by the default policy. */
+    private static final class DefaultServiceStillWorks {
+        static boolean sign(TestDeployment deployment) {
+            return !SigningServiceGrpc.newBlockingStub(deployment.channel())
+                    .sign(SignRequest.newBuilder().setIdentity(RSA)
+                            .setContent(ByteString.copyFromUtf8("x")).build())
+                    .getSignedData().isEmpty();
+        }
+    }
+}
