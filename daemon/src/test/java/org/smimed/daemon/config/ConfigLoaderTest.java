@@ -85,6 +85,8 @@ class ConfigLoaderTest {
                 development: {plaintext: true}
                 policy: {file: p.yaml}
                 audit: {file: audit.log}
+                policy: {file: p.yaml}
+                audit: {file: audit.log}
                 """);
 
         DaemonConfig config = new ConfigLoader().load(file);
@@ -133,9 +135,12 @@ class ConfigLoaderTest {
     @Test
     void load_withoutDecryptionSection_allowsEveryModernCipherButNotTripleDes() throws Exception {
         Files.writeString(dir.resolve("lib.so"), "x");
+        Files.writeString(dir.resolve("p.yaml"), "x");
         Path file = Files.writeString(dir.resolve("dev.yaml"), """
                 token: {library: lib.so, label: dev, pin: {env: PIN}}
                 development: {plaintext: true}
+                policy: {file: p.yaml}
+                audit: {file: audit.log}
                 """);
 
         DaemonConfig config = new ConfigLoader().load(file);
@@ -149,9 +154,12 @@ class ConfigLoaderTest {
     @Test
     void load_decryptionContentAlgorithms_areExactlyThoseListed() throws Exception {
         Files.writeString(dir.resolve("lib.so"), "x");
+        Files.writeString(dir.resolve("p.yaml"), "x");
         Path file = Files.writeString(dir.resolve("dev.yaml"), """
                 token: {library: lib.so, label: dev, pin: {env: PIN}}
                 development: {plaintext: true}
+                policy: {file: p.yaml}
+                audit: {file: audit.log}
                 decryption: {contentAlgorithms: [aes256-gcm, des-ede3-cbc]}
                 """);
 
@@ -165,9 +173,12 @@ class ConfigLoaderTest {
     @Test
     void load_unknownContentAlgorithm_isNamed() throws Exception {
         Files.writeString(dir.resolve("lib.so"), "x");
+        Files.writeString(dir.resolve("p.yaml"), "x");
         Path file = Files.writeString(dir.resolve("dev.yaml"), """
                 token: {library: lib.so, label: dev, pin: {env: PIN}}
                 development: {plaintext: true}
+                policy: {file: p.yaml}
+                audit: {file: audit.log}
                 decryption: {contentAlgorithms: [aes256-gcm, rc2-cbc]}
                 """);
 
