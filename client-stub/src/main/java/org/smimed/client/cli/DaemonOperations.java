@@ -1,10 +1,12 @@
 package org.smimed.client.cli;
 
+import org.smimed.client.DecryptResult;
 import org.smimed.client.SignResult;
 import org.smimed.client.SigningRequest;
 import org.smimed.client.SmimeClient;
 import org.smimed.client.SmimeClientException;
 import org.smimed.client.mime.CmsDecryptor;
+import org.smimed.client.mime.DecryptionReport;
 import org.smimed.client.mime.SignedDataSigner;
 import org.smimed.client.mime.SmimeOperationException;
 
@@ -35,14 +37,15 @@ final class DaemonOperations {
   static CmsDecryptor decryptor(SmimeClient client, String identityOrNull) {
     return (cms, plaintext) -> {
       try {
-        client.decrypt(identityOrNull, cms, plaintext);
+        DecryptResult r = client.decrypt(identityOrNull, cms, plaintext);
+        return new DecryptionReport(r.identity(), r.keyVersion(), r.contentEncryptionOid());
       } catch (SmimeClientException e) {
         throw failure("decryption failed", e);
       }
     };
   }
 
-  private static SmimeOperationException failure(String what, SmimeClientException e) {
+  static SmimeOperationException failure(String what, SmimeClientException e) {
     String d = e.description();
     // The daemon's own "decryption failed" adds nothing to ours.
     boolean redundant = d.isBlank() || what.equalsIgnoreCase(d);

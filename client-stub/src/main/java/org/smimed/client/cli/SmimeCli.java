@@ -7,7 +7,7 @@ import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.ParameterException;
 
 /**
- * The {@code smime} command: sign, encrypt, decrypt, verify.
+ * The {@code smime} command: sign, encrypt, decrypt, verify, triple-wrap, open.
  *
  * <p>Guarantees: exit code 0 on success, 1 when the operation failed (verification, decryption,
  * daemon or I/O error), 2 on a usage error; every error is one line on standard error starting
@@ -33,7 +33,9 @@ public final class SmimeCli implements Callable<Integer> {
         .addSubcommand(new SignCommand(io))
         .addSubcommand(new EncryptCommand(io))
         .addSubcommand(new DecryptCommand(io))
-        .addSubcommand(new VerifyCommand(io));
+        .addSubcommand(new VerifyCommand(io))
+        .addSubcommand(new TripleWrapCommand(io))
+        .addSubcommand(new OpenCommand(io));
     var out = new java.io.PrintWriter(io.out(), true);
     cli.setOut(out);
     cli.setErr(io.err());
@@ -47,8 +49,8 @@ public final class SmimeCli implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    io.err().println("smime: a subcommand is required: sign, encrypt, decrypt or verify"
-        + " (see 'smime --help')");
+    io.err().println("smime: a subcommand is required: sign, encrypt, decrypt, verify,"
+        + " triple-wrap or open (see 'smime --help')");
     return 2;
   }
 

@@ -34,6 +34,21 @@ public final class Certificates {
     }
   }
 
+  /** The certificate's e-mail addresses (SAN rfc822Name, then subject emailAddress), lower case. */
+  public static List<String> emails(X509Certificate cert) {
+    return SignerCertificates.emails(cert);
+  }
+
+  /** Parses one DER certificate. */
+  public static X509Certificate fromDer(byte[] der) throws SmimeOperationException {
+    try {
+      return (X509Certificate) CertificateFactory.getInstance("X.509")
+          .generateCertificate(new java.io.ByteArrayInputStream(der));
+    } catch (CertificateException e) {
+      throw new SmimeOperationException("malformed certificate: " + e.getMessage(), e);
+    }
+  }
+
   /** Reads all certificates of several files, in order. */
   public static List<X509Certificate> readAll(List<Path> files) throws SmimeOperationException {
     List<X509Certificate> all = new ArrayList<>();

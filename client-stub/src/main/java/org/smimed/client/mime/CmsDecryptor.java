@@ -9,10 +9,11 @@ import java.io.OutputStream;
  *
  * <p>Contract: reads the whole CMS ContentInfo (EnvelopedData or AuthEnvelopedData) from
  * {@code cms}, writes the decrypted content to {@code plaintext}, closes neither; any failure
- * involving the ciphertext or a key is one {@link SmimeOperationException}. The smime CLI
- * implements it with the daemon.
+ * involving the ciphertext or a key is one {@link SmimeOperationException}; on success returns
+ * who decrypted it. The smime CLI implements it with the daemon.
  */
 @FunctionalInterface
 public interface CmsDecryptor {
-  void decrypt(InputStream cms, OutputStream plaintext) throws SmimeOperationException, IOException;
+  DecryptionReport decrypt(InputStream cms, OutputStream plaintext)
+      throws SmimeOperationException, IOException;
 }

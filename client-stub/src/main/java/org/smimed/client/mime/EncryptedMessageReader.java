@@ -49,9 +49,9 @@ public final class EncryptedMessageReader {
   }
 
   /** Decrypts {@code message} with {@code decryptor}, writing the inner entity to {@code out}. */
-  public static void decrypt(InputStream message, CmsDecryptor decryptor, OutputStream out)
-      throws IOException, SmimeOperationException {
-    decryptor.decrypt(cmsStream(message), out);
+  public static DecryptionReport decrypt(InputStream message, CmsDecryptor decryptor,
+      OutputStream out) throws IOException, SmimeOperationException {
+    return decryptor.decrypt(cmsStream(message), out);
   }
 
   private static ContentType parse(String value) throws SmimeOperationException {

@@ -11,6 +11,8 @@ import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.util.List;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.bouncycastle.cms.CMSAlgorithm;
@@ -20,6 +22,7 @@ import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.cms.CMSProcessableByteArray;
 import org.bouncycastle.cms.RecipientInfoGenerator;
 import org.bouncycastle.cms.jcajce.JceCMSContentEncryptorBuilder;
+import org.bouncycastle.operator.jcajce.JcaAlgorithmParametersConverter;
 import org.bouncycastle.cms.jcajce.JceKeyAgreeRecipientInfoGenerator;
 import org.bouncycastle.cms.jcajce.JceKeyTransRecipientInfoGenerator;
 import org.bouncycastle.operator.OutputAEADEncryptor;
@@ -28,7 +31,8 @@ import org.bouncycastle.operator.OutputEncryptor;
 /**
  * Encrypts a MIME entity to recipients' certificates, locally (public keys only).
  *
- * <p>Guarantees: RSA recipients get key transport with PKCS#1 v1.5; EC recipients get
+ * <p>Guarantees: RSA recipients get key transport with PKCS#1 v1.5 or RSAES-OAEP as the
+ * settings say (OAEP with MGF1 over the same hash and the empty label); EC recipients get
  * ephemeral-static ECDH with the SHA-256 X9.63 KDF and AES-256 key wrap (RFC 5753), with a fresh
  * ephemeral key on the recipient's own curve; each recipient can decrypt independently. The
  * outer (non-Content) fields of the input stay readable on the outer message.
@@ -44,32 +48,33 @@ public final class EncryptedMessageWriter {
   }
 
   /** Returns the whole application/pkcs7-mime message. */
-  public byte[] encrypt(MimeInput input, List<X509Certificate> recipients, ContentCipher cipher,
-      RecipientIdType idType) throws SmimeOperationException {
+  public byte[] encrypt(MimeInput input, List<X509Certificate> recipients,
+      EncryptionSettings settings) throws SmimeOperationException {
     if (recipients.isEmpty()) {
       throw new SmimeOperationException("at least one recipient is required");
     }
-    byte[] cms = encryptEntity(input.entity(), recipients, cipher, idType);
-    return Pkcs7Mime.write(input, cipher.smimeType(), cms);
+    byte[] cms = encryptEntity(input.entity(), recipients, settings);
+    return Pkcs7Mime.write(input, settings.cipher().smimeType(), cms);
   }
 
   /** Returns the DER/BER ContentInfo (EnvelopedData or AuthEnvelopedData) of {@code entity}. */
   public byte[] encryptEntity(byte[] entity, List<X509Certificate> recipients,
-      ContentCipher cipher, RecipientIdType idType) throws SmimeOperationException {
+      EncryptionSettings settings) throws SmimeOperationException {
+    ContentCipher cipher = settings.cipher();
     try {
       OutputEncryptor encryptor = new JceCMSContentEncryptorBuilder(cipher.oid())
           .setProvider(provider).setSecureRandom(random).build();
       if (cipher.authenticated()) {
         CMSAuthEnvelopedDataGenerator gen = new CMSAuthEnvelopedDataGenerator();
         for (X509Certificate r : recipients) {
-          gen.addRecipientInfoGenerator(recipientInfo(r, idType));
+          gen.addRecipientInfoGenerator(recipientInfo(r, settings));
         }
         return gen.generate(new CMSProcessableByteArray(entity), (OutputAEADEncryptor) encryptor)
             .getEncoded();
       }
       CMSEnvelopedDataGenerator gen = new CMSEnvelopedDataGenerator();
       for (X509Certificate r : recipients) {
-        gen.addRecipientInfoGenerator(recipientInfo(r, idType));
+        gen.addRecipientInfoGenerator(recipientInfo(r, settings));
       }
       return gen.generate(new CMSProcessableByteArray(entity), encryptor).getEncoded();
     } catch (CMSException | IOException | GeneralSecurityException e) {
@@ -77,13 +82,11 @@ public final class EncryptedMessageWriter {
     }
   }
 
-  private RecipientInfoGenerator recipientInfo(X509Certificate cert, RecipientIdType idType)
+  private RecipientInfoGenerator recipientInfo(X509Certificate cert, EncryptionSettings settings)
       throws GeneralSecurityException, SmimeOperationException {
+    RecipientIdType idType = settings.idType();
     if (cert.getPublicKey() instanceof RSAPublicKey) {
-      var gen = idType == RecipientIdType.SUBJECT_KEY_ID
-          ? new JceKeyTransRecipientInfoGenerator(ski(cert), cert.getPublicKey())
-          : new JceKeyTransRecipientInfoGenerator(cert);
-      return gen.setProvider(provider);
+      return rsaRecipient(cert, idType, settings.rsa());
     }
     if (cert.getPublicKey() instanceof ECPublicKey ec) {
       KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC", provider);
@@ -101,6 +104,19 @@ public final class EncryptedMessageWriter {
     }
     throw new SmimeOperationException("unsupported recipient key type "
         + cert.getPublicKey().getAlgorithm() + " for " + cert.getSubjectX500Principal());
+  }
+
+  private RecipientInfoGenerator rsaRecipient(X509Certificate cert, RecipientIdType idType,
+      RsaKeyTransport rsa) throws GeneralSecurityException, SmimeOperationException {
+    boolean bySki = idType == RecipientIdType.SUBJECT_KEY_ID;
+    if (!rsa.isOaep()) {
+      return (bySki ? new JceKeyTransRecipientInfoGenerator(ski(cert), cert.getPublicKey())
+          : new JceKeyTransRecipientInfoGenerator(cert)).setProvider(provider);
+    }
+    AlgorithmIdentifier oaep = new JcaAlgorithmParametersConverter()
+        .getAlgorithmIdentifier(PKCSObjectIdentifiers.id_RSAES_OAEP, rsa.oaepParameters());
+    return (bySki ? new JceKeyTransRecipientInfoGenerator(ski(cert), oaep, cert.getPublicKey())
+        : new JceKeyTransRecipientInfoGenerator(cert, oaep)).setProvider(provider);
   }
 
   private static byte[] ski(X509Certificate cert) throws SmimeOperationException {

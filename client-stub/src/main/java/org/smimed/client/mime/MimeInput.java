@@ -44,6 +44,16 @@ public final class MimeInput {
         Arrays.copyOfRange(message, block.bodyOffset(), message.length));
   }
 
+  /**
+   * {@code entity} (its Content-* fields and body; a MIME-Version field is dropped) under the
+   * outer fields {@code outer}: how a protected entity goes back under the original From, To
+   * and Subject.
+   */
+  public static MimeInput wrap(List<Header> outer, byte[] entity) {
+    MimeInput parsed = parse(entity);
+    return new MimeInput(List.copyOf(outer), parsed.content, parsed.body);
+  }
+
   /** The fields that stay on the outer message. */
   public List<Header> outerHeaders() {
     return outer;

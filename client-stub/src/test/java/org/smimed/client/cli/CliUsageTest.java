@@ -10,7 +10,7 @@ import org.smimed.client.CliRunner;
 class CliUsageTest {
 
   @ParameterizedTest
-  @ValueSource(strings = {"sign", "encrypt", "decrypt", "verify"})
+  @ValueSource(strings = {"sign", "encrypt", "decrypt", "verify", "triple-wrap", "open"})
   void help_forEachSubcommand_exitsZeroAndPrintsUsage(String command) {
     var run = CliRunner.run(new byte[0], command, "--help");
 
@@ -81,5 +81,22 @@ class CliUsageTest {
 
     assertThat(run.exit()).isEqualTo(2);
     assertThat(run.stderr()).contains("--ca (or SMIME_CA) is required").hasLineCount(1);
+  }
+
+  @Test
+  void open_maxLayersBelowOne_isUsageError() {
+    var run = CliRunner.run(new byte[0], "open", "--trust", "ca.pem", "--max-layers", "0");
+
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.stderr()).startsWith("smime: --max-layers must be >= 1").hasLineCount(1);
+  }
+
+  @Test
+  void tripleWrap_withoutIdentity_isUsageError() {
+    var run = CliRunner.run(new byte[0], "triple-wrap", "--plaintext", "--recipient", "x.pem");
+
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.stderr()).startsWith("smime: Missing required option: '--identity=IDENTITY'")
+        .hasLineCount(1);
   }
 }

@@ -35,9 +35,13 @@ class EncryptCommandTest {
   }
 
   private void encrypt(String cipher, String recipientId, String... recipients) {
+    encryptWith(java.util.List.of("--cipher", cipher, "--recipient-id", recipientId), recipients);
+  }
+
+  private void encryptWith(java.util.List<String> options, String... recipients) {
     var args = new java.util.ArrayList<>(java.util.List.of("encrypt", "--in",
-        dir.resolve("in.eml").toString(), "--out", dir.resolve("enc.eml").toString(),
-        "--cipher", cipher, "--recipient-id", recipientId));
+        dir.resolve("in.eml").toString(), "--out", dir.resolve("enc.eml").toString()));
+    args.addAll(options);
     for (String r : recipients) {
       args.add("--recipient");
       args.add(pki.cert(r).toString());
@@ -86,5 +90,105 @@ class EncryptCommandTest {
     String asn1 = new String(pki.openssl("cms", "-cmsout", "-print", "-in", "enc.eml"),
         StandardCharsets.ISO_8859_1);
     assertThat(asn1).contains("dhSinglePass-stdDH-sha256kdf-scheme").contains("id-aes256-wrap");
+  }
+
+  @ParameterizedTest
+  @CsvSource({"sha1,1.3.14.3.2.26", "sha256,2.16.840.1.101.3.4.2.1",
+      "sha384,2.16.840.1.101.3.4.2.2", "sha512,2.16.840.1.101.3.4.2.3"})
+  void encrypt_oaep_decryptsWithOpenSslAndUsesTheHashForOaepAndMgf1(String hash, String oid)
+      throws Exception {
+    encryptWith(java.util.List.of("--rsa-padding", "oaep", "--oaep-hash", hash), "alice");
+
+    assertThat(openSslDecrypt("alice")).isEqualTo(expectedEntity());
+    assertThat(oaepHashes()).containsExactly("1.2.840.113549.1.1.7", oid, oid);
+  }
+
+  @Test
+  void encrypt_oaepWithoutHash_usesSha256() throws Exception {
+    encryptWith(java.util.List.of("--rsa-padding", "oaep"), "alice", "bob");
+
+    assertThat(openSslDecrypt("alice")).isEqualTo(expectedEntity());
+    assertThat(openSslDecrypt("bob")).isEqualTo(expectedEntity());
+    String asn1 = new String(pki.openssl("cms", "-cmsout", "-print", "-in", "enc.eml"),
+        StandardCharsets.ISO_8859_1);
+    assertThat(asn1).contains("dhSinglePass-stdDH-sha256kdf-scheme");
+    assertThat(oaepHashes()).containsExactly("1.2.840.113549.1.1.7",
+        "2.16.840.1.101.3.4.2.1", "2.16.840.1.101.3.4.2.1");
+  }
+
+  /** Key transport OID, OAEP hash OID and MGF1 hash OID of the first recipient of enc.eml. */
+  private java.util.List<String> oaepHashes() throws Exception {
+    byte[] cms = org.smimed.client.mime.EncryptedMessageReader.cmsStream(
+        Files.newInputStream(dir.resolve("enc.eml"))).readAllBytes();
+    var info = org.bouncycastle.asn1.cms.ContentInfo.getInstance(cms);
+    var recipients = org.bouncycastle.asn1.cms.AuthEnvelopedData.getInstance(info.getContent())
+        .getRecipientInfos();
+    var ktri = org.bouncycastle.asn1.cms.KeyTransRecipientInfo.getInstance(
+        org.bouncycastle.asn1.cms.RecipientInfo.getInstance(recipients.getObjectAt(0)).getInfo());
+    var alg = ktri.getKeyEncryptionAlgorithm();
+    var params = org.bouncycastle.asn1.pkcs.RSAESOAEPparams.getInstance(alg.getParameters());
+    var mgfHash = org.bouncycastle.asn1.x509.AlgorithmIdentifier.getInstance(
+        params.getMaskGenAlgorithm().getParameters());
+    return java.util.List.of(alg.getAlgorithm().getId(),
+        params.getHashAlgorithm().getAlgorithm().getId(), mgfHash.getAlgorithm().getId());
+  }
+
+  @Test
+  void encrypt_withoutCipherOrCapabilities_usesAes256Gcm() throws Exception {
+    encryptWith(java.util.List.of(), "alice");
+
+    String asn1 = new String(pki.openssl("cms", "-cmsout", "-print", "-in", "enc.eml"),
+        StandardCharsets.ISO_8859_1);
+    assertThat(asn1).contains("aes-256-gcm");
+    assertThat(openSslDecrypt("alice")).isEqualTo(expectedEntity());
+  }
+
+  @Test
+  void encrypt_chaCha20Poly1305_decryptsWithBouncyCastle() throws Exception {
+    encryptWith(java.util.List.of("--cipher", "chacha20-poly1305"), "alice");
+
+    byte[] message = Files.readAllBytes(dir.resolve("enc.eml"));
+    assertThat(new String(message, StandardCharsets.ISO_8859_1))
+        .contains("smime-type=authEnveloped-data");
+    byte[] cms = org.smimed.client.mime.EncryptedMessageReader.cmsStream(
+        new java.io.ByteArrayInputStream(message)).readAllBytes();
+    var bc = new org.bouncycastle.jce.provider.BouncyCastleProvider();
+    var enveloped = new org.bouncycastle.cms.CMSAuthEnvelopedData(cms);
+    assertThat(enveloped.getEncryptionAlgOID())
+        .isEqualTo(org.bouncycastle.cms.CMSAlgorithm.ChaCha20Poly1305.getId());
+    var recipient = enveloped.getRecipientInfos().getRecipients().iterator().next();
+    byte[] plain = recipient.getContent(
+        new org.bouncycastle.cms.jcajce.JceKeyTransEnvelopedRecipient(
+            pki.privateKey("alice", "RSA")).setProvider(bc));
+    assertThat(plain).isEqualTo(expectedEntity());
+  }
+
+  @Test
+  void encrypt_oaepHashWithPkcs1_isUsageError() {
+    var run = CliRunner.run(new byte[0], "encrypt", "--recipient", pki.cert("alice").toString(),
+        "--oaep-hash", "sha256");
+
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.stderr()).startsWith("smime: --oaep-hash needs --rsa-padding oaep")
+        .hasLineCount(1);
+  }
+
+  @Test
+  void encrypt_unknownOaepHash_isUsageError() {
+    var run = CliRunner.run(new byte[0], "encrypt", "--recipient", pki.cert("alice").toString(),
+        "--rsa-padding", "oaep", "--oaep-hash", "md5");
+
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.stderr()).startsWith("smime: unknown OAEP hash md5").hasLineCount(1);
+  }
+
+  @Test
+  void encrypt_withoutAnyRecipient_isUsageError() {
+    var run = CliRunner.run(new byte[0], "encrypt");
+
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.stderr())
+        .startsWith("smime: at least one --recipient or --recipient-identity is required")
+        .hasLineCount(1);
   }
 }

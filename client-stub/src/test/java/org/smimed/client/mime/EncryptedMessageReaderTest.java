@@ -35,6 +35,7 @@ class EncryptedMessageReaderTest {
         (cms, plaintext) -> {
           cms.transferTo(seen);
           plaintext.write("ok".getBytes());
+          return new DecryptionReport("", "", "");
         }, new ByteArrayOutputStream());
 
     assertThat(seen.toByteArray()).isEqualTo(Files.readAllBytes(dir.resolve("expected.der")));

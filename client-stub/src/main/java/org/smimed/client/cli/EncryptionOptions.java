@@ -1,0 +1,137 @@
+package org.smimed.client.cli;
+
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import org.smimed.client.SmimeClient;
+import org.smimed.client.mime.CipherSelection;
+import org.smimed.client.mime.ContentCipher;
+import org.smimed.client.mime.EncryptionSettings;
+import org.smimed.client.mime.RecipientIdType;
+import org.smimed.client.mime.RsaKeyTransport;
+import org.smimed.client.mime.SmimeOperationException;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * Recipients and algorithms of an encryption: shared by {@code encrypt} and {@code triple-wrap}.
+ *
+ * <p>Guarantees: an explicit --cipher always wins; otherwise the cipher comes from the
+ * recipients' SMIMECapabilities where known ({@link CipherSelection}), else AES-256-GCM, with a
+ * warning when the known capabilities share no supported cipher. --oaep-hash without
+ * --rsa-padding oaep is a usage error rather than silently ignored.
+ */
+final class EncryptionOptions {
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec spec;
+
+  @Option(names = "--recipient", paramLabel = "CERT.pem",
+      description = "Recipient certificate (PEM or DER); repeat for several recipients.")
+  List<Path> recipients = new ArrayList<>();
+
+  @Option(names = "--recipient-identity", paramLabel = "IDENTITY",
+      description = "Recipient whose certificate and SMIMECapabilities come from the daemon's"
+          + " directory; repeat for several.")
+  List<String> recipientIdentities = new ArrayList<>();
+
+  @Option(names = "--capabilities-from-daemon",
+      description = "Look up the SMIMECapabilities of each --recipient certificate in the"
+          + " daemon's directory, by the certificate's e-mail address.")
+  boolean capabilitiesFromDaemon;
+
+  @Option(names = "--cipher", paramLabel = "CIPHER", converter = CipherConverter.class,
+      description = "aes256-gcm, aes128-gcm, chacha20-poly1305, aes256-cbc or aes128-cbc"
+          + " (default: the recipients' preferred one when their capabilities are known,"
+          + " else aes256-gcm).")
+  ContentCipher cipher;
+
+  @Option(names = "--rsa-padding", paramLabel = "PADDING", defaultValue = "pkcs1",
+      description = "Key transport to RSA recipients: pkcs1 or oaep (default: ${DEFAULT-VALUE}).")
+  String rsaPadding;
+
+  @Option(names = "--oaep-hash", paramLabel = "HASH",
+      description = "OAEP and MGF1 hash with --rsa-padding oaep: sha1, sha256, sha384 or sha512"
+          + " (default: sha256).")
+  String oaepHash;
+
+  @Option(names = "--recipient-id", paramLabel = "TYPE", defaultValue = "issuer-serial",
+      converter = RecipientIdConverter.class,
+      description = "How to name recipients: issuer-serial or ski (default: ${DEFAULT-VALUE}).")
+  RecipientIdType recipientId;
+
+  /** True when recipients or their capabilities must come from the daemon. */
+  boolean needsDaemon() {
+    return !recipientIdentities.isEmpty() || capabilitiesFromDaemon;
+  }
+
+  /** Checks the options, resolves the recipients and chooses the settings. */
+  Resolved resolve(SmimeClient clientOrNull, CliIo io) throws SmimeOperationException {
+    if (recipients.isEmpty() && recipientIdentities.isEmpty()) {
+      throw usage("at least one --recipient or --recipient-identity is required");
+    }
+    RsaKeyTransport rsa = rsaKeyTransport();
+    var resolved = Recipients.resolve(recipients, recipientIdentities, capabilitiesFromDaemon,
+        clientOrNull);
+    ContentCipher chosen = cipher;
+    if (chosen == null) {
+      var choice = CipherSelection.choose(resolved.stream()
+          .map(Recipients.Recipient::capabilities).toList());
+      if (choice.basis() == CipherSelection.Basis.NO_COMMON_ALGORITHM) {
+        io.err().println("smime: warning: the recipients' SMIMECapabilities share no cipher"
+            + " this client supports; using " + choice.cipher());
+      }
+      chosen = choice.cipher();
+    }
+    return new Resolved(resolved.stream().map(Recipients.Recipient::certificate).toList(),
+        new EncryptionSettings(chosen, recipientId, rsa));
+  }
+
+  /** The recipients' certificates and how to encrypt to them. */
+  record Resolved(List<X509Certificate> certificates, EncryptionSettings settings) {}
+
+  private RsaKeyTransport rsaKeyTransport() {
+    switch (rsaPadding.toLowerCase(java.util.Locale.ROOT)) {
+      case "pkcs1":
+        if (oaepHash != null) {
+          throw usage("--oaep-hash needs --rsa-padding oaep");
+        }
+        return RsaKeyTransport.PKCS1_V1_5;
+      case "oaep":
+        try {
+          return RsaKeyTransport.oaep(oaepHash == null ? "sha256" : oaepHash);
+        } catch (IllegalArgumentException e) {
+          throw usage(e.getMessage());
+        }
+      default:
+        throw usage("unknown --rsa-padding " + rsaPadding + " (expected pkcs1 or oaep)");
+    }
+  }
+
+  private ParameterException usage(String message) {
+    return new ParameterException(spec.commandLine(), message);
+  }
+
+  /** Parses --cipher values. */
+  static final class CipherConverter implements ITypeConverter<ContentCipher> {
+    @Override
+    public ContentCipher convert(String value) {
+      return ContentCipher.parse(value);
+    }
+  }
+
+  /** Parses --recipient-id values. */
+  static final class RecipientIdConverter implements ITypeConverter<RecipientIdType> {
+    @Override
+    public RecipientIdType convert(String value) {
+      return switch (value) {
+        case "issuer-serial" -> RecipientIdType.ISSUER_SERIAL;
+        case "ski" -> RecipientIdType.SUBJECT_KEY_ID;
+        default -> throw new IllegalArgumentException("expected issuer-serial or ski");
+      };
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package org.smimed.client.cli;
+
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.smimed.client.IdentityInfo;
+import org.smimed.client.SmimeClient;
+import org.smimed.client.SmimeClientException;
+import org.smimed.client.mime.Certificates;
+import org.smimed.client.mime.SmimeOperationException;
+
+/**
+ * Finds the recipients of an encryption: certificate files, identities in the daemon's
+ * directory, and what is known of each one's SMIMECapabilities.
+ *
+ * <p>Guarantees: a --recipient-identity the daemon does not know is an error; a certificate
+ * file's capabilities are looked up only when asked, by the certificate's first e-mail
+ * address, and an address the daemon does not know simply leaves them unknown; any other
+ * directory failure is an error naming the gRPC status.
+ */
+final class Recipients {
+  /** One recipient: its certificate and its DER SMIMECapabilities when known. */
+  record Recipient(X509Certificate certificate, Optional<byte[]> capabilities) {}
+
+  private Recipients() {}
+
+  /**
+   * @param client the daemon, or null when neither identities nor capabilities are wanted
+   */
+  static List<Recipient> resolve(List<Path> files, List<String> identities,
+      boolean capabilitiesFromDaemon, SmimeClient client) throws SmimeOperationException {
+    List<Recipient> all = new ArrayList<>();
+    for (X509Certificate cert : Certificates.readAll(files)) {
+      Optional<byte[]> caps = capabilitiesFromDaemon ? capabilitiesOf(cert, client)
+          : Optional.empty();
+      all.add(new Recipient(cert, caps));
+    }
+    for (String identity : identities) {
+      IdentityInfo info = lookup(client, identity)
+          .orElseThrow(() -> new SmimeOperationException("recipient identity " + identity
+              + " is not known to the daemon"));
+      if (info.certificateChain().isEmpty()) {
+        throw new SmimeOperationException("the daemon has no certificate for " + identity);
+      }
+      all.add(new Recipient(Certificates.fromDer(info.certificateChain().get(0)),
+          Optional.of(info.smimeCapabilities())));
+    }
+    return all;
+  }
+
+  private static Optional<byte[]> capabilitiesOf(X509Certificate cert, SmimeClient client)
+      throws SmimeOperationException {
+    List<String> emails = Certificates.emails(cert);
+    if (emails.isEmpty()) {
+      return Optional.empty();
+    }
+    return lookup(client, emails.get(0)).map(IdentityInfo::smimeCapabilities);
+  }
+
+  private static Optional<IdentityInfo> lookup(SmimeClient client, String identity)
+      throws SmimeOperationException {
+    try {
+      return Optional.of(client.getIdentity(identity));
+    } catch (SmimeClientException e) {
+      if (e.code() == io.grpc.Status.Code.NOT_FOUND) {
+        return Optional.empty();
+      }
+      throw DaemonOperations.failure("directory lookup of " + identity + " failed", e);
+    }
+  }
+}

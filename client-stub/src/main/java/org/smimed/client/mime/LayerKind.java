@@ -1,0 +1,70 @@
+package org.smimed.client.mime;
+
+import jakarta.mail.internet.ContentType;
+import jakarta.mail.internet.ParseException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.Locale;
+import org.bouncycastle.asn1.ASN1Primitive;
+import org.bouncycastle.asn1.cms.CMSObjectIdentifiers;
+import org.bouncycastle.asn1.cms.ContentInfo;
+
+/**
+ * What protection the top of a MIME entity carries.
+ *
+ * <p>Guarantee: {@link #of} names an entity {@link #SIGNED} or {@link #ENCRYPTED} only when
+ * its Content-Type (or, for application/pkcs7-mime without smime-type, its CMS content type)
+ * says so; anything that is not S/MIME is {@link #NONE}; an S/MIME type this client cannot
+ * open (certs-only, compressed-data, ...) is an error, never silently treated as content.
+ */
+enum LayerKind {
+  SIGNED,
+  ENCRYPTED,
+  NONE;
+
+  static LayerKind of(byte[] entity) throws SmimeOperationException {
+    HeaderBlock headers = HeaderBlock.parse(entity);
+    ContentType type;
+    try {
+      type = new ContentType(headers.value("Content-Type").orElse("text/plain"));
+    } catch (ParseException e) {
+      return NONE;
+    }
+    String base = type.getBaseType().toLowerCase(Locale.ROOT);
+    if (base.equals("multipart/signed")) {
+      return SIGNED;
+    }
+    if (!base.equals("application/pkcs7-mime") && !base.equals("application/x-pkcs7-mime")) {
+      return NONE;
+    }
+    String smimeType = type.getParameter("smime-type");
+    if (smimeType == null) {
+      return sniff(entity);
+    }
+    return switch (smimeType.toLowerCase(Locale.ROOT)) {
+      case "signed-data" -> SIGNED;
+      case "enveloped-data", "authenveloped-data" -> ENCRYPTED;
+      default -> throw new SmimeOperationException("unsupported smime-type " + smimeType);
+    };
+  }
+
+  /** Reads the CMS content type when the MIME type does not say what the CMS is. */
+  private static LayerKind sniff(byte[] entity) throws SmimeOperationException {
+    try {
+      // cmsStream accepts any pkcs7-mime without smime-type and undoes the transfer encoding.
+      byte[] cms = EncryptedMessageReader.cmsStream(new ByteArrayInputStream(entity))
+          .readAllBytes();
+      var oid = ContentInfo.getInstance(ASN1Primitive.fromByteArray(cms)).getContentType();
+      if (oid.equals(CMSObjectIdentifiers.signedData)) {
+        return SIGNED;
+      }
+      if (oid.equals(CMSObjectIdentifiers.envelopedData)
+          || oid.equals(CMSObjectIdentifiers.authEnvelopedData)) {
+        return ENCRYPTED;
+      }
+      throw new SmimeOperationException("unsupported CMS content type " + oid.getId());
+    } catch (IOException | IllegalArgumentException e) {
+      throw new SmimeOperationException("malformed application/pkcs7-mime body", e);
+    }
+  }
+}

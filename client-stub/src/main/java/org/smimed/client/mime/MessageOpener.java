@@ -1,0 +1,82 @@
+package org.smimed.client.mime;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.function.Consumer;
+
+/**
+ * Opens any nesting of S/MIME layers (signed, encrypted, triple-wrapped, ...) down to the
+ * innermost entity.
+ *
+ * <p>Guarantees: each signature layer is verified with the {@link SignedMessageVerifier} and
+ * each encrypted layer decrypted with the {@link CmsDecryptor} before the layer below it is
+ * looked at; the first failure stops everything with a message naming the layer; a message
+ * with more than {@code maxLayers} layers is refused before layer {@code maxLayers + 1} is
+ * touched, so a hostile nesting cannot make the client (or the daemon) work without bound;
+ * a message without any S/MIME layer is an error. The whole message is held in memory.
+ */
+public final class MessageOpener {
+  private final SignedMessageVerifier verifier;
+  private final CmsDecryptor decryptor;
+  private final int maxLayers;
+
+  public MessageOpener(SignedMessageVerifier verifier, CmsDecryptor decryptor, int maxLayers) {
+    if (maxLayers < 1) {
+      throw new IllegalArgumentException("maxLayers must be at least 1");
+    }
+    this.verifier = verifier;
+    this.decryptor = decryptor;
+    this.maxLayers = maxLayers;
+  }
+
+  /**
+   * Opens {@code message}, reporting each layer to {@code onLayer} as soon as it is open, and
+   * returns the innermost entity exactly as the innermost layer protected it.
+   */
+  public byte[] open(byte[] message, Consumer<Layer> onLayer)
+      throws SmimeOperationException, IOException {
+    byte[] current = message;
+    int index = 0;
+    while (true) {
+      LayerKind kind = kindOf(current, index + 1);
+      if (kind == LayerKind.NONE) {
+        if (index == 0) {
+          throw new SmimeOperationException("not an S/MIME message: no signed or encrypted layer");
+        }
+        return current;
+      }
+      index++;
+      if (index > maxLayers) {
+        throw new SmimeOperationException("more than " + maxLayers + " nested S/MIME layers");
+      }
+      ByteArrayOutputStream inner = new ByteArrayOutputStream(current.length);
+      onLayer.accept(openOne(kind, index, current, inner));
+      current = inner.toByteArray();
+    }
+  }
+
+  private Layer openOne(LayerKind kind, int index, byte[] entity, ByteArrayOutputStream inner)
+      throws SmimeOperationException, IOException {
+    try {
+      if (kind == LayerKind.SIGNED) {
+        Verification v = verifier.verify(entity);
+        inner.writeBytes(v.content());
+        return new Layer.Signed(index, v);
+      }
+      DecryptionReport report = EncryptedMessageReader.decrypt(
+          new ByteArrayInputStream(entity), decryptor, inner);
+      return new Layer.Encrypted(index, report);
+    } catch (SmimeOperationException e) {
+      throw new SmimeOperationException("layer " + index + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static LayerKind kindOf(byte[] entity, int index) throws SmimeOperationException {
+    try {
+      return LayerKind.of(entity);
+    } catch (SmimeOperationException e) {
+      throw new SmimeOperationException("layer " + index + ": " + e.getMessage(), e);
+    }
+  }
+}

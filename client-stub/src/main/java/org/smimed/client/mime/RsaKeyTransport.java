@@ -1,0 +1,50 @@
+package org.smimed.client.mime;
+
+import java.security.spec.MGF1ParameterSpec;
+import javax.crypto.spec.OAEPParameterSpec;
+import javax.crypto.spec.PSource;
+
+/**
+ * How the content-encryption key is encrypted to an RSA recipient.
+ *
+ * <p>Guarantee: OAEP constants use the same hash for the label digest and for MGF1, and the
+ * empty label (RFC 3560, RFC 8017), which is what every receiving agent expects by default.
+ */
+public enum RsaKeyTransport {
+  PKCS1_V1_5(null),
+  OAEP_SHA1("SHA-1"),
+  OAEP_SHA256("SHA-256"),
+  OAEP_SHA384("SHA-384"),
+  OAEP_SHA512("SHA-512");
+
+  private final String hash;
+
+  RsaKeyTransport(String hash) {
+    this.hash = hash;
+  }
+
+  public boolean isOaep() {
+    return hash != null;
+  }
+
+  /** The OAEP parameters; only for OAEP constants. */
+  OAEPParameterSpec oaepParameters() {
+    if (hash == null) {
+      throw new IllegalStateException("PKCS#1 v1.5 has no OAEP parameters");
+    }
+    return new OAEPParameterSpec(hash, "MGF1", new MGF1ParameterSpec(hash),
+        PSource.PSpecified.DEFAULT);
+  }
+
+  /** OAEP with the named hash: sha1, sha256, sha384 or sha512 (any case). */
+  public static RsaKeyTransport oaep(String hashName) {
+    return switch (hashName.toLowerCase(java.util.Locale.ROOT)) {
+      case "sha1" -> OAEP_SHA1;
+      case "sha256" -> OAEP_SHA256;
+      case "sha384" -> OAEP_SHA384;
+      case "sha512" -> OAEP_SHA512;
+      default -> throw new IllegalArgumentException("unknown OAEP hash " + hashName
+          + " (expected sha1, sha256, sha384 or sha512)");
+    };
+  }
+}

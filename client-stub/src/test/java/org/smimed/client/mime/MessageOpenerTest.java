@@ -1,0 +1,175 @@
+package org.smimed.client.mime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.smimed.client.HashAlgorithm;
+import org.smimed.client.SoftwareDecryptor;
+import org.smimed.client.SoftwareSigner;
+import org.smimed.client.TestPki;
+
+/** Triple wrapping and layered opening with software keys; OpenSSL as the independent peer. */
+class MessageOpenerTest {
+  private static final String MAIL = "From: alice@example.com\r\nTo: bob@example.com\r\n"
+      + "Subject: payroll\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"
+      + "Salaries attached.\r\n";
+  private static final byte[] ENTITY = MimeInput.parse(MAIL.getBytes(StandardCharsets.US_ASCII))
+      .entity();
+
+  @TempDir Path dir;
+  private TestPki pki;
+  private final BouncyCastleProvider bc = new BouncyCastleProvider();
+  private SoftwareSigner signer;
+  private SoftwareDecryptor decryptor;
+  private final List<String> lines = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    pki = TestPki.create(dir);
+    pki.issueEmail("alice", "alice@example.com", "rsa");
+    pki.issueEmail("bob", "bob@example.com", "rsa");
+    signer = new SoftwareSigner(pki.privateKey("alice", "RSA"), pki.x509("alice"), bc);
+    decryptor = new SoftwareDecryptor(pki.privateKey("bob", "RSA"), bc, "bob@example.com");
+  }
+
+  private byte[] tripleWrap(ContentCipher cipher) throws Exception {
+    SecureRandom random = new SecureRandom();
+    var wrapper = new TripleWrapper(
+        new SignedMessageWriter(signer, HashAlgorithm.SHA256, false, random),
+        new EncryptedMessageWriter(bc, random));
+    return wrapper.wrap(MimeInput.parse(MAIL.getBytes(StandardCharsets.US_ASCII)),
+        List.of(pki.x509("bob")), new EncryptionSettings(cipher, RecipientIdType.ISSUER_SERIAL,
+            RsaKeyTransport.OAEP_SHA256));
+  }
+
+  private MessageOpener opener(int maxLayers) throws Exception {
+    var verifier = new SignedMessageVerifier(bc, List.of(pki.x509("ca")), SenderCheck.STRICT,
+        Clock.systemUTC());
+    return new MessageOpener(verifier, decryptor, maxLayers);
+  }
+
+  @Test
+  void tripleWrap_thenOpen_givesTheExactEntityAndThreeLayers() throws Exception {
+    byte[] wrapped = tripleWrap(ContentCipher.AES256_GCM);
+
+    byte[] inner = opener(8).open(wrapped, l -> lines.add(l.describe()));
+
+    assertThat(inner).isEqualTo(ENTITY);
+    assertThat(lines).containsExactly("layer 1: signed by alice@example.com (verified)",
+        "layer 2: encrypted (AES-256-GCM), decrypted by bob@example.com/software",
+        "layer 3: signed by alice@example.com (verified)");
+    assertThat(signer.calls()).isEqualTo(2);
+    String text = new String(wrapped, StandardCharsets.US_ASCII);
+    assertThat(text).startsWith("From: alice@example.com\r\nTo: bob@example.com\r\n"
+        + "Subject: payroll\r\nMIME-Version: 1.0\r\nContent-Type: multipart/signed;")
+        .contains("Content-Type: application/pkcs7-mime; smime-type=authEnveloped-data")
+        .doesNotContain("Salaries");
+  }
+
+  @Test
+  void tripleWrap_outerSignatureAndDecryptionCheckWithOpenSsl() throws Exception {
+    Files.write(dir.resolve("wrapped.eml"), tripleWrap(ContentCipher.AES128_CBC));
+
+    TestPki.Result outer = pki.run("cms", "-verify", "-in", "wrapped.eml", "-CAfile", "ca.pem",
+        "-out", "enveloped.eml");
+    assertThat(outer.exit()).as(outer.stderr()).isZero();
+    TestPki.Result decrypted = pki.run("cms", "-decrypt", "-in", "enveloped.eml",
+        "-recip", "bob.pem", "-inkey", "bob.key", "-out", "signed.eml");
+    assertThat(decrypted.exit()).as(decrypted.stderr()).isZero();
+    TestPki.Result inner = pki.run("cms", "-verify", "-in", "signed.eml", "-CAfile", "ca.pem",
+        "-out", "content.txt");
+    assertThat(inner.exit()).as(inner.stderr()).isZero();
+    assertThat(Files.readAllBytes(dir.resolve("content.txt")))
+        .isEqualTo("Content-Type: text/plain; charset=us-ascii\r\n\r\nSalaries attached.\r\n"
+            .getBytes(StandardCharsets.US_ASCII));
+  }
+
+  @Test
+  void open_openSslTripleWrap_opensEveryLayer() throws Exception {
+    Files.write(dir.resolve("content.txt"), ENTITY);
+    pki.openssl("smime", "-sign", "-in", "content.txt", "-signer", "alice.pem", "-inkey",
+        "alice.key", "-out", "signed.eml");
+    pki.openssl("smime", "-encrypt", "-aes256", "-in", "signed.eml", "-out", "enc.eml",
+        "bob.pem");
+    pki.openssl("smime", "-sign", "-nodetach", "-in", "enc.eml", "-signer", "alice.pem",
+        "-inkey", "alice.key", "-out", "wrapped.eml");
+
+    byte[] inner = opener(8).open(Files.readAllBytes(dir.resolve("wrapped.eml")),
+        l -> lines.add(l.describe()));
+
+    assertThat(inner).isEqualTo(ENTITY);
+    assertThat(lines).containsExactly("layer 1: signed by alice@example.com (verified)",
+        "layer 2: encrypted (AES-256-CBC), decrypted by bob@example.com/software",
+        "layer 3: signed by alice@example.com (verified)");
+  }
+
+  @Test
+  void open_moreLayersThanAllowed_failsBeforeTouchingTheNextLayer() throws Exception {
+    byte[] wrapped = tripleWrap(ContentCipher.AES256_GCM);
+
+    assertThatThrownBy(() -> opener(1).open(wrapped, l -> lines.add(l.describe())))
+        .isInstanceOf(SmimeOperationException.class)
+        .hasMessage("more than 1 nested S/MIME layers");
+    assertThat(lines).containsExactly("layer 1: signed by alice@example.com (verified)");
+    assertThat(decryptor.calls()).isZero();
+  }
+
+  @Test
+  void open_tamperedInnerSignature_failsNamingTheLayer() throws Exception {
+    SecureRandom random = new SecureRandom();
+    byte[] innerSigned = new SignedMessageWriter(signer, HashAlgorithm.SHA256, false, random)
+        .detached(MimeInput.parse(MAIL.getBytes(StandardCharsets.US_ASCII)));
+    byte[] tampered = new String(innerSigned, StandardCharsets.US_ASCII)
+        .replace("Salaries", "Salarios").getBytes(StandardCharsets.US_ASCII);
+    byte[] encrypted = new EncryptedMessageWriter(bc, random).encrypt(MimeInput.parse(tampered),
+        List.of(pki.x509("bob")), EncryptionSettings.defaults());
+
+    assertThatThrownBy(() -> opener(8).open(encrypted, l -> lines.add(l.describe())))
+        .hasMessage("layer 2: signature does not match the content");
+    assertThat(lines).hasSize(1);
+  }
+
+  @Test
+  void open_plainMessage_isNotSmime() {
+    assertThatThrownBy(() -> opener(8).open(MAIL.getBytes(StandardCharsets.US_ASCII),
+        l -> lines.add(l.describe())))
+        .hasMessage("not an S/MIME message: no signed or encrypted layer");
+  }
+
+  @Test
+  void open_unsupportedSmimeType_failsNamingIt() {
+    byte[] message = ("Content-Type: application/pkcs7-mime; smime-type=compressed-data\r\n"
+        + "Content-Transfer-Encoding: base64\r\n\r\nMAA=\r\n").getBytes(StandardCharsets.US_ASCII);
+
+    assertThatThrownBy(() -> opener(8).open(message, l -> lines.add(l.describe())))
+        .hasMessage("layer 1: unsupported smime-type compressed-data");
+  }
+
+  @Test
+  void open_pkcs7MimeWithoutSmimeType_readsTheCmsContentType() throws Exception {
+    byte[] encrypted = new EncryptedMessageWriter(bc, new SecureRandom()).encrypt(
+        MimeInput.parse(MAIL.getBytes(StandardCharsets.US_ASCII)), List.of(pki.x509("bob")),
+        EncryptionSettings.defaults());
+    String text = new String(encrypted, StandardCharsets.US_ASCII);
+    byte[] untyped = text.replace(" smime-type=authEnveloped-data;", "")
+        .getBytes(StandardCharsets.US_ASCII);
+    assertThat(untyped).isNotEqualTo(encrypted);
+
+    byte[] inner = opener(8).open(untyped, l -> lines.add(l.describe()));
+
+    assertThat(inner).isEqualTo(ENTITY);
+    assertThat(lines).containsExactly(
+        "layer 1: encrypted (AES-256-GCM), decrypted by bob@example.com/software");
+  }
+}

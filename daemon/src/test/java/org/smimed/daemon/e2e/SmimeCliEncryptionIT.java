@@ -1,0 +1,208 @@
+package org.smimed.daemon.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.smimed.daemon.testing.TestDeployment.EC;
+import static org.smimed.daemon.testing.TestDeployment.RSA;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.bouncycastle.asn1.cms.AuthEnvelopedData;
+import org.bouncycastle.asn1.cms.ContentInfo;
+import org.bouncycastle.cms.CMSAlgorithm;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.smimed.client.mime.EncryptedMessageReader;
+import org.smimed.daemon.testing.Processes;
+import org.smimed.daemon.testing.TestDeployment;
+
+/**
+ * {@code smime encrypt} with OAEP, ChaCha20-Poly1305 and ciphers chosen from the daemon's
+ * directory, and {@code smime triple-wrap}/{@code smime open}, against the real daemon over
+ * TLS with keys in SoftHSM2; OpenSSL checks the outer signature of a triple-wrapped message.
+ */
+class SmimeCliEncryptionIT {
+    private static final byte[] MAIL = ("From: " + RSA + "\nTo: " + EC + "\nSubject: payroll\n"
+            + "Content-Type: text/plain; charset=us-ascii\n\nSalaries attached.\nLine 2\n")
+            .getBytes(StandardCharsets.US_ASCII);
+    /** The inner entity of {@link #MAIL}, canonical (CRLF), as every layer protects it. */
+    private static final String ENTITY = "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
+            + "Salaries attached.\r\nLine 2\r\n";
+
+    @TempDir
+    static Path dir;
+    private static TestDeployment deployment;
+
+    @BeforeAll
+    static void start() throws Exception {
+        deployment = TestDeployment.start(dir);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        deployment.close();
+    }
+
+    @ParameterizedTest(name = "oaep {0}")
+    @ValueSource(strings = {"sha1", "sha256", "sha384", "sha512"})
+    void encryptOaep_thenDecryptThroughTheDaemon_givesTheExactEntity(String hash)
+            throws Exception {
+        CliRunner.Run encrypted = CliRunner.run(MAIL, "encrypt", "--recipient",
+                deployment.certificate(RSA).toString(), "--rsa-padding", "oaep",
+                "--oaep-hash", hash);
+        assertThat(encrypted.exit()).as(encrypted.stderr()).isZero();
+
+        assertThat(decrypt(encrypted.stdout(), RSA)).isEqualTo(ENTITY);
+    }
+
+    @Test
+    void encryptChaCha20Poly1305_thenDecryptThroughTheDaemon_givesTheExactEntity()
+            throws Exception {
+        CliRunner.Run encrypted = CliRunner.run(MAIL, "encrypt", "--recipient",
+                deployment.certificate(EC).toString(), "--cipher", "chacha20-poly1305");
+        assertThat(encrypted.exit()).as(encrypted.stderr()).isZero();
+
+        assertThat(contentEncryptionOid(encrypted.stdout()))
+                .isEqualTo(CMSAlgorithm.ChaCha20Poly1305.getId());
+        assertThat(decrypt(encrypted.stdout(), EC)).isEqualTo(ENTITY);
+    }
+
+    @Test
+    void encryptToRecipientIdentity_takesCertificateAndCipherFromTheDirectory() throws Exception {
+        CliRunner.Run encrypted = CliRunner.run(MAIL, daemonCommand("encrypt",
+                "--recipient-identity", RSA, "--recipient-identity", EC));
+        assertThat(encrypted.exit()).as(encrypted.stderr()).isZero();
+        assertThat(encrypted.stderr()).isEmpty();
+
+        // The daemon announces AES-256-GCM first (SmimeCapabilities), so that is the choice.
+        assertThat(contentEncryptionOid(encrypted.stdout()))
+                .isEqualTo(CMSAlgorithm.AES256_GCM.getId());
+        assertThat(decrypt(encrypted.stdout(), RSA)).isEqualTo(ENTITY);
+        assertThat(decrypt(encrypted.stdout(), EC)).isEqualTo(ENTITY);
+    }
+
+    @Test
+    void encryptWithCapabilitiesFromDaemon_looksUpTheCertificatesAddress() throws Exception {
+        CliRunner.Run encrypted = CliRunner.run(MAIL, daemonCommand("encrypt",
+                "--recipient", deployment.certificate(EC).toString(),
+                "--capabilities-from-daemon"));
+        assertThat(encrypted.exit()).as(encrypted.stderr()).isZero();
+
+        assertThat(contentEncryptionOid(encrypted.stdout()))
+                .isEqualTo(CMSAlgorithm.AES256_GCM.getId());
+        assertThat(decrypt(encrypted.stdout(), EC)).isEqualTo(ENTITY);
+    }
+
+    @Test
+    void encryptToUnknownIdentity_failsWithOneLine() {
+        CliRunner.Run run = CliRunner.run(MAIL, daemonCommand("encrypt",
+                "--recipient-identity", "nobody@smimed.example"));
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.stdout()).isEmpty();
+        assertThat(run.stderr()).isEqualTo("smime: recipient identity nobody@smimed.example is"
+                + " not known to the daemon\n");
+    }
+
+    @Test
+    void tripleWrap_thenOpen_givesTheExactEntityWithBothSignaturesVerified() throws Exception {
+        Path work = Files.createTempDirectory(dir, "triple");
+        Path wrapped = tripleWrap(work);
+        Path out = work.resolve("opened.txt");
+
+        CliRunner.Run opened = CliRunner.run(new byte[0], daemonCommand("open",
+                "--in", wrapped.toString(), "--out", out.toString(),
+                "--trust", deployment.caCertificate().toString()));
+
+        assertThat(opened.exit()).as(opened.stderr()).isZero();
+        assertThat(Files.readString(out, StandardCharsets.US_ASCII)).isEqualTo(ENTITY);
+        assertThat(opened.stderr().split("\n")).hasSize(3);
+        assertThat(opened.stderr().split("\n")[0])
+                .isEqualTo("layer 1: signed by " + RSA + " (verified)");
+        assertThat(opened.stderr().split("\n")[1])
+                .matches("layer 2: encrypted \\(AES-256-GCM\\), decrypted by "
+                        + EC.replace(".", "\\.") + "/\\S+");
+        assertThat(opened.stderr().split("\n")[2])
+                .isEqualTo("layer 3: signed by " + RSA + " (verified)");
+    }
+
+    @Test
+    void tripleWrap_outerSignatureVerifiesWithOpenSsl() throws Exception {
+        Path work = Files.createTempDirectory(dir, "triple-openssl");
+        Path wrapped = tripleWrap(work);
+        Path enveloped = work.resolve("enveloped.eml");
+
+        Processes.Result verified = Processes.run(List.of("openssl", "cms", "-verify",
+                "-in", wrapped.toString(), "-CAfile", deployment.caCertificate().toString(),
+                "-out", enveloped.toString()), work);
+
+        assertThat(verified.exitCode()).as(verified.stderr()).isZero();
+        assertThat(verified.stderr()).contains("Verification successful");
+        assertThat(Files.readString(enveloped, StandardCharsets.US_ASCII))
+                .startsWith("Content-Type: application/pkcs7-mime;"
+                        + " smime-type=authEnveloped-data; name=smime.p7m\r\n");
+    }
+
+    @Test
+    void open_overTheLayerLimit_failsAndWritesNothing() throws Exception {
+        Path work = Files.createTempDirectory(dir, "limit");
+        Path wrapped = tripleWrap(work);
+        Path out = work.resolve("opened.txt");
+
+        CliRunner.Run opened = CliRunner.run(new byte[0], daemonCommand("open",
+                "--in", wrapped.toString(), "--out", out.toString(), "--max-layers", "2",
+                "--trust", deployment.caCertificate().toString()));
+
+        assertThat(opened.exit()).isEqualTo(1);
+        assertThat(opened.stderr()).startsWith("layer 1: signed by " + RSA + " (verified)\n")
+                .endsWith("\nsmime: more than 2 nested S/MIME layers\n").hasLineCount(3);
+        assertThat(out).doesNotExist();
+    }
+
+    /** Triple-wraps {@link #MAIL} as RSA to EC; returns the file. */
+    private static Path tripleWrap(Path work) throws Exception {
+        CliRunner.Run wrapped = CliRunner.run(MAIL, daemonCommand("triple-wrap",
+                "--identity", RSA, "--recipient-identity", EC));
+        assertThat(wrapped.exit()).as(wrapped.stderr()).isZero();
+        assertThat(wrapped.stderr()).isEmpty();
+        assertThat(wrapped.stdoutText()).startsWith("From: " + RSA + "\r\n")
+                .contains("multipart/signed").doesNotContain("Salaries");
+        return Files.write(work.resolve("wrapped.eml"), wrapped.stdout());
+    }
+
+    /** Decrypts an encrypted message with {@code identity}'s key in the daemon. */
+    private static String decrypt(byte[] message, String identity) throws Exception {
+        Path work = Files.createTempDirectory(dir, "decrypt");
+        Path in = Files.write(work.resolve("encrypted.eml"), message);
+        Path out = work.resolve("decrypted.txt");
+        CliRunner.Run run = CliRunner.run(new byte[0], daemonCommand("decrypt",
+                "--identity", identity, "--in", in.toString(), "--out", out.toString()));
+        assertThat(run.exit()).as(run.stderr()).isZero();
+        return Files.readString(out, StandardCharsets.US_ASCII);
+    }
+
+    /** The content-encryption algorithm OID of an application/pkcs7-mime message. */
+    private static String contentEncryptionOid(byte[] message) throws Exception {
+        byte[] cms = EncryptedMessageReader.cmsStream(new ByteArrayInputStream(message))
+                .readAllBytes();
+        ContentInfo info = ContentInfo.getInstance(cms);
+        return AuthEnvelopedData.getInstance(info.getContent()).getAuthEncryptedContentInfo()
+                .getContentEncryptionAlgorithm().getAlgorithm().getId();
+    }
+
+    /** {@code command} aimed at the deployment's daemon, trusting only its CA. */
+    private static String[] daemonCommand(String command, String... args) {
+        List<String> all = new ArrayList<>(List.of(command,
+                "--target", "localhost:" + deployment.daemon().port(),
+                "--ca", deployment.caCertificate().toString()));
+        all.addAll(List.of(args));
+        return all.toArray(String[]::new);
+    }
+}
