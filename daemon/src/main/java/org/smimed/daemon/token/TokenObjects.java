@@ -189,7 +189,7 @@ public final class TokenObjects {
         }
     }
 
-    private static PublicKey publicKey(PKCS11 module, long session, long handle,
+    static PublicKey publicKey(PKCS11 module, long session, long handle,
                                        KeyAlgorithm algorithm)
             throws PKCS11Exception, TokenException {
         try {
