@@ -17,13 +17,14 @@ import org.smimed.daemon.config.PinSource;
 import org.smimed.daemon.grpc.DecryptionGrpcService;
 import org.smimed.daemon.grpc.DirectoryGrpcService;
 import org.smimed.daemon.grpc.GrpcServer;
+import org.smimed.daemon.grpc.KeyAdminGrpcService;
 import org.smimed.daemon.grpc.SigningGrpcService;
 import org.smimed.daemon.grpc.StatusMapper;
+import org.smimed.daemon.keys.KeyAdministration;
 import org.smimed.daemon.keys.KeyRegistry;
 import org.smimed.daemon.token.Pkcs11Library;
 import org.smimed.daemon.token.Pkcs11Token;
 import org.smimed.daemon.token.TokenException;
-import org.smimed.daemon.token.TokenKeys;
 
 /**
  * The composition root: the one place that builds every part and hands each its
@@ -33,11 +34,15 @@ public final class Daemon implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Daemon.class.getName());
 
     private final Server server;
+    private final Server adminServer;
     private final KeyRegistry keys;
+    private final KeyAdministration admin;
 
-    private Daemon(Server server, KeyRegistry keys) {
+    private Daemon(Server server, Server adminServer, KeyRegistry keys, KeyAdministration admin) {
         this.server = server;
+        this.adminServer = adminServer;
         this.keys = keys;
+        this.admin = admin;
     }
 
     /**
@@ -51,12 +56,13 @@ public final class Daemon implements AutoCloseable {
         Pkcs11Library library = Pkcs11Library.load(config.token().library());
         char[] pin = config.token().pin().read(environment);
         Pkcs11Token token = Pkcs11Token.login(library, config.token().label(), pin);
-        TokenKeys.Scan scan = new TokenKeys(token).scan();
-        KeyRegistry keys = KeyRegistry.of(scan.entries(), scan.skipped(), clock);
-        keys.problems().forEach(p -> LOG.log(Level.WARNING, "token object skipped: " + p));
+        SecureRandom random = new SecureRandom();
+        // The token is the source of truth for keys and their states; start-up repairs what
+        // an interrupted officer operation left behind, and logs it.
+        KeyAdministration admin = KeyAdministration.open(token, random, clock);
+        KeyRegistry keys = admin.registry();
 
         Provider software = new BouncyCastleProvider();
-        SecureRandom random = new SecureRandom();
         StatusMapper statuses = new StatusMapper();
         int maxBytes = config.limits().maxMessageBytes();
         Server server = GrpcServer.start(config, List.of(
@@ -67,7 +73,23 @@ public final class Daemon implements AutoCloseable {
                 new DirectoryGrpcService(keys, statuses)));
         LOG.log(Level.INFO, "smimed serving " + keys.identities().size() + " identities from token '"
                 + token.label() + "' on port " + server.getPort());
-        return new Daemon(server, keys);
+        Server adminServer = null;
+        if (config.admin().isPresent()) {
+            adminServer = GrpcServer.startAdmin(config, config.admin().get(),
+                    List.of(new KeyAdminGrpcService(admin, clock, statuses)));
+            LOG.log(Level.INFO, "key administration on port " + adminServer.getPort());
+        }
+        return new Daemon(server, adminServer, keys, admin);
+    }
+
+    /** The admin port actually bound, or -1 without an admin listener. */
+    public int adminPort() {
+        return adminServer == null ? -1 : adminServer.getPort();
+    }
+
+    /** What start-up repaired on the token (leftovers of interrupted operations). */
+    public List<String> repairs() {
+        return admin.repairs();
     }
 
     /** The port actually bound (useful when the config asked for port 0). */
@@ -88,6 +110,10 @@ public final class Daemon implements AutoCloseable {
     /** Stops accepting calls and gives in-flight calls a moment to finish. */
     @Override
     public void close() throws InterruptedException {
+        if (adminServer != null) {
+            adminServer.shutdown();
+            adminServer.awaitTermination(10, TimeUnit.SECONDS);
+        }
         server.shutdown();
         if (!server.awaitTermination(10, TimeUnit.SECONDS)) {
             server.shutdownNow();

@@ -21,6 +21,7 @@ import java.util.Set;
  */
 public final class ConfigLoader {
     static final int DEFAULT_PORT = 8443;
+    static final int DEFAULT_ADMIN_PORT = 8444;
     static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
     private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
@@ -54,7 +55,8 @@ public final class ConfigLoader {
         }
 
         DaemonConfig read(JsonNode root) throws ConfigException {
-            allowOnly(root, "", Set.of("listen", "tls", "token", "limits", "development"));
+            allowOnly(root, "", Set.of("listen", "tls", "token", "limits", "development",
+                    "admin"));
             JsonNode listenNode = section(root, "listen");
             JsonNode tlsNode = root.get("tls");
             JsonNode tokenNode = section(root, "token");
@@ -80,10 +82,45 @@ public final class ConfigLoader {
             var limits = new DaemonConfig.Limits(integer(limitsNode, "limits.maxMessageBytes",
                     "maxMessageBytes", DEFAULT_MAX_MESSAGE_BYTES, 1024, Integer.MAX_VALUE - 1024));
 
+            Optional<DaemonConfig.Admin> admin = readAdmin(root.get("admin"), listen, plaintext);
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }
-            return new DaemonConfig(listen, tls, token, limits, plaintext);
+            return new DaemonConfig(listen, tls, token, limits, plaintext, admin);
+        }
+
+        /** The admin listener: its own port, and its own TLS or the server's. */
+        private Optional<DaemonConfig.Admin> readAdmin(JsonNode node, DaemonConfig.Listen client,
+                                                       boolean plaintext) {
+            if (node == null || node.isNull()) {
+                return Optional.empty();
+            }
+            if (!node.isObject()) {
+                problems.add("admin: expected a mapping");
+                return Optional.empty();
+            }
+            allowOnly(node, "admin.", Set.of("listen", "tls"));
+            JsonNode listenNode = section(node, "listen");
+            allowOnly(listenNode, "admin.listen.", Set.of("address", "port"));
+            var listen = new DaemonConfig.Listen(
+                    text(listenNode, "admin.listen.address", "address", "127.0.0.1"),
+                    integer(listenNode, "admin.listen.port", "port", DEFAULT_ADMIN_PORT, 0,
+                            65535));
+            if (listen.port() != 0 && listen.port() == client.port()) {
+                problems.add("admin.listen.port: must differ from listen.port; clients must"
+                        + " never reach the admin service");
+            }
+            JsonNode tlsNode = node.get("tls");
+            if (tlsNode == null || tlsNode.isNull()) {
+                return Optional.of(new DaemonConfig.Admin(listen, Optional.empty()));
+            }
+            if (plaintext) {
+                problems.add("admin.tls and development.plaintext: choose one");
+            }
+            allowOnly(tlsNode, "admin.tls.", Set.of("certificateChain", "privateKey"));
+            return Optional.of(new DaemonConfig.Admin(listen, Optional.of(new DaemonConfig.Tls(
+                    existingFile(tlsNode, "admin.tls.certificateChain", "certificateChain"),
+                    existingFile(tlsNode, "admin.tls.privateKey", "privateKey")))));
         }
 
         private Optional<DaemonConfig.Tls> readTls(JsonNode node, boolean plaintext) {

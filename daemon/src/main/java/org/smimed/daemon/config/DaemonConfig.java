@@ -11,7 +11,14 @@ import java.util.Optional;
  * read only when the token logs in.
  */
 public record DaemonConfig(Listen listen, Optional<Tls> tls, TokenSettings token, Limits limits,
-                           boolean developmentPlaintext) {
+                           boolean developmentPlaintext, Optional<Admin> admin) {
+
+    /**
+     * The separate listener of the key administration service; absent: no admin listener.
+     *
+     * @param tls its own TLS certificate and key, else the server's ({@code tls})
+     */
+    public record Admin(Listen listen, Optional<Tls> tls) {}
 
     /** Where the gRPC server listens. Port 0 picks a free port (tests). */
     public record Listen(String address, int port) {

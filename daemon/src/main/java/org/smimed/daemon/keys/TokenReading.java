@@ -53,12 +53,12 @@ public final class TokenReading {
                             ObjectClass.PRIVATE_KEY, ObjectClass.PUBLIC_KEY),
                             "destroy was interrupted"));
                 }
-                versions.add(new TokenVersion(id, record, false, List.of()));
+                versions.add(new TokenVersion(id, record.name(), record, false, List.of()));
             } else if (!hasKey) {
                 leftovers.add(new Leftover(id, record.name(), List.of(ObjectClass.CERTIFICATE,
                         ObjectClass.PUBLIC_KEY, ObjectClass.DATA), "state record without a key"));
             } else {
-                versions.add(new TokenVersion(id, record, false,
+                versions.add(new TokenVersion(id, record.name(), record, false,
                         chain(certs.get(id), token.certificates())));
             }
         }
@@ -124,7 +124,8 @@ public final class TokenReading {
         if (!record.name().equals(key.label())) {
             problems.add(key.label() + ": legacy key listed as " + record.name());
         }
-        return Optional.of(new TokenVersion(key.id(), record, true, chain(cert, all)));
+        return Optional.of(new TokenVersion(key.id(), key.label(), record, true,
+                chain(cert, all)));
     }
 
     /** The leaf and its issuers found among the token's certificates, leaf first. */

@@ -75,6 +75,19 @@ public final class KeyObjects {
         });
     }
 
+    /** The public key of the version with CKA_ID {@code id}, read from its public key object. */
+    public PublicKey publicKey(String id, KeyAlgorithm algorithm) throws TokenException {
+        return token.inSession((module, session) -> {
+            long[] found = Pkcs11Search.all(module, session, new CK_ATTRIBUTE[] {
+                new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY), new CK_ATTRIBUTE(CKA_ID, bytes(id))});
+            if (found.length != 1) {
+                throw new TokenException(TokenException.Kind.REJECTED,
+                        found.length + " public keys with the version's CKA_ID");
+            }
+            return TokenObjects.publicKey(module, session, found[0], algorithm);
+        });
+    }
+
     /** Destroys every object of class {@code objectClass} with CKA_ID {@code id}. */
     public int destroy(String id, ObjectClass objectClass) throws TokenException {
         return token.inSession((module, session) -> {
