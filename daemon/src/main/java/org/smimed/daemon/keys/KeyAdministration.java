@@ -69,14 +69,15 @@ public final class KeyAdministration {
                                               KeyUsage usage)
             throws InvalidKeyRequestException, TokenException, UnknownKeyVersionException {
         String normalised = identity(identity);
-        VersionRecord record = new VersionRecord(normalised, store.nextNumber(normalised),
-                KeyState.PENDING, algorithm, usage, store.clock.instant(), store.clock.instant());
+        String name = VersionName.of(normalised, store.nextNumber(normalised));
         // Key first, record second: a crash in between leaves a key pair without a record,
         // which start-up removes.
-        TokenObjects.GeneratedKey key = store.objects.generate(record.name(), algorithm, usage);
-        store.keyObjects.createData(HexFormat.of().formatHex(key.id()), record.name(),
-                record.encode());
-        return changed(record.name());
+        TokenObjects.GeneratedKey key = store.objects.generate(name, algorithm, usage);
+        VersionRecord record = new VersionRecord(HexFormat.of().formatHex(key.id()), normalised,
+                store.nextNumber(normalised), KeyState.PENDING, algorithm, usage,
+                store.clock.instant(), store.clock.instant());
+        store.keyObjects.createData(name, record.encode());
+        return changed(name);
     }
 
     /** A PKCS#10 request for {@code version}, signed in the token. */

@@ -63,13 +63,15 @@ final class KeyImports {
         boolean decrypts = CertificateIdentity.allowsDecryption(leaf);
         KeyUsage usage = signs && decrypts ? KeyUsage.BOTH : signs ? KeyUsage.SIGN
                 : KeyUsage.ENCRYPT;
-        VersionRecord record = new VersionRecord(identity, store.nextNumber(identity),
+        VersionRecord planned = new VersionRecord("", identity, store.nextNumber(identity),
                 KeyState.PENDING, algorithm, usage, store.clock.instant(), store.clock.instant());
-        CertificateChecks.check(contents.chain(), leaf.getPublicKey(), record,
+        CertificateChecks.check(contents.chain(), leaf.getPublicKey(), planned,
                 store.clock.instant());
-        String id = store.keyObjects.importKeyPair(record.name(), contents.key(),
+        String id = store.keyObjects.importKeyPair(planned.name(), contents.key(),
                 leaf.getPublicKey(), usage);
-        store.keyObjects.createData(id, record.name(), record.encode());
+        VersionRecord record = new VersionRecord(id, identity, planned.number(), planned.state(),
+                algorithm, usage, planned.created(), planned.updated());
+        store.keyObjects.createData(record.name(), record.encode());
         store.reload();
         try {
             storeChain(store.find(record.name()), contents.chain());

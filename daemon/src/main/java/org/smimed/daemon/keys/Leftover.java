@@ -10,16 +10,17 @@ import org.smimed.daemon.token.KeyObjects;
  * @param keyId   CKA_ID of the objects
  * @param label   their CKA_LABEL, for the log
  * @param classes which object classes with that CKA_ID to destroy
+ * @param record  whether the state record (labelled {@code label}) goes too
  * @param reason  why they are leftovers, for the log
  */
 public record Leftover(String keyId, String label, List<KeyObjects.ObjectClass> classes,
-                       String reason) {
+                       boolean record, String reason) {
     public Leftover {
         classes = List.copyOf(classes);
     }
 
     @Override
     public String toString() {
-        return label + ": " + reason + "; removed " + classes;
+        return label + ": " + reason + "; removed " + classes + (record ? " and the record" : "");
     }
 }

@@ -24,6 +24,9 @@ final class StartupRepair {
             for (KeyObjects.ObjectClass c : leftover.classes()) {
                 store.keyObjects.destroy(leftover.keyId(), c);
             }
+            if (leftover.record()) {
+                store.keyObjects.destroyData(leftover.label());
+            }
             done.add(leftover.toString());
         }
         Map<String, List<TokenVersion>> active = store.versions().stream()

@@ -50,13 +50,13 @@ public final class TokenReading {
             if (record.state() == KeyState.DESTROYED) {
                 if (hasKey || certs.containsKey(id) || token.publicKeyIds().contains(id)) {
                     leftovers.add(new Leftover(id, record.name(), List.of(ObjectClass.CERTIFICATE,
-                            ObjectClass.PRIVATE_KEY, ObjectClass.PUBLIC_KEY),
+                            ObjectClass.PRIVATE_KEY, ObjectClass.PUBLIC_KEY), false,
                             "destroy was interrupted"));
                 }
                 versions.add(new TokenVersion(id, record.name(), record, false, List.of()));
             } else if (!hasKey) {
                 leftovers.add(new Leftover(id, record.name(), List.of(ObjectClass.CERTIFICATE,
-                        ObjectClass.PUBLIC_KEY, ObjectClass.DATA), "state record without a key"));
+                        ObjectClass.PUBLIC_KEY), true, "state record without a key"));
             } else {
                 versions.add(new TokenVersion(id, record.name(), record, false,
                         chain(certs.get(id), token.certificates())));
@@ -71,7 +71,7 @@ public final class TokenReading {
                 legacy(key, cert, token.certificates(), problems).ifPresent(versions::add);
             } else if (VersionName.parse(key.label()).isPresent()) {
                 leftovers.add(new Leftover(key.id(), key.label(), List.of(ObjectClass.PRIVATE_KEY,
-                        ObjectClass.PUBLIC_KEY), "key pair without a state record"));
+                        ObjectClass.PUBLIC_KEY), false, "key pair without a state record"));
             }
         }
         versions.sort(Comparator.comparing((TokenVersion v) -> v.record().identity())
@@ -85,11 +85,11 @@ public final class TokenReading {
         for (TokenInventory.DataObject data : token.data()) {
             try {
                 VersionRecord record = VersionRecord.decode(data.value());
-                VersionRecord other = records.get(data.id());
+                VersionRecord other = records.get(record.keyId());
                 // Two records for one key only after a crash inside a fallback update: the
                 // newer one is the truth.
                 if (other == null || record.updated().isAfter(other.updated())) {
-                    records.put(data.id(), record);
+                    records.put(record.keyId(), record);
                 }
             } catch (IllegalArgumentException e) {
                 problems.add("state record '" + data.label() + "': " + e.getMessage());
@@ -119,7 +119,7 @@ public final class TokenReading {
         KeyUsage usage = key.signs() && key.decrypts() ? KeyUsage.BOTH
                 : key.signs() ? KeyUsage.SIGN : KeyUsage.ENCRYPT;
         var created = cert.certificate().getNotBefore().toInstant();
-        VersionRecord record = new VersionRecord(email.get(), number, KeyState.ACTIVE, algorithm,
+        VersionRecord record = new VersionRecord(key.id(), email.get(), number, KeyState.ACTIVE, algorithm,
                 usage, created, created);
         if (!record.name().equals(key.label())) {
             problems.add(key.label() + ": legacy key listed as " + record.name());

@@ -10,13 +10,14 @@ import org.smimed.daemon.token.KeyUsage;
 
 /**
  * The state of one key version as stored on the token, in the CKA_VALUE of a private CKO_DATA
- * object (application "smimed", CKA_LABEL = the version name, CKA_ID = the key's CKA_ID).
+ * object (application "smimed", CKA_LABEL = the version name). PKCS#11 data objects have no
+ * CKA_ID, so the record names its key's CKA_ID ({@code keyId}, hex) itself.
  *
  * <p>Encoding: UTF-8 lines {@code key=value}, the first line {@code smimed-key-version 1}, so
  * a later format can be told apart and an officer can read it with pkcs11-tool. Holds no
  * secret.
  */
-public record VersionRecord(String identity, int number, KeyState state, KeyAlgorithm algorithm,
+public record VersionRecord(String keyId, String identity, int number, KeyState state, KeyAlgorithm algorithm,
                             KeyUsage usage, Instant created, Instant updated) {
     private static final String MAGIC = "smimed-key-version 1";
 
@@ -27,11 +28,12 @@ public record VersionRecord(String identity, int number, KeyState state, KeyAlgo
 
     /** The same version in {@code next} state, updated at {@code now}. */
     public VersionRecord with(KeyState next, Instant now) {
-        return new VersionRecord(identity, number, next, algorithm, usage, created, now);
+        return new VersionRecord(keyId, identity, number, next, algorithm, usage, created, now);
     }
 
     public byte[] encode() {
         String text = MAGIC + "\n"
+                + "key=" + keyId + "\n"
                 + "identity=" + identity + "\n"
                 + "version=" + number + "\n"
                 + "state=" + state + "\n"
@@ -59,7 +61,7 @@ public record VersionRecord(String identity, int number, KeyState state, KeyAlgo
             }
         }
         try {
-            return new VersionRecord(field(fields, "identity"),
+            return new VersionRecord(field(fields, "key"), field(fields, "identity"),
                     Integer.parseInt(field(fields, "version")),
                     KeyState.valueOf(field(fields, "state")),
                     KeyAlgorithm.valueOf(field(fields, "algorithm")),

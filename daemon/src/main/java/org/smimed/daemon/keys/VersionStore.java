@@ -79,9 +79,9 @@ final class VersionStore {
     void save(TokenVersion version, KeyState next) throws TokenException {
         VersionRecord record = version.record().with(next, clock.instant());
         if (version.legacy()) {
-            keyObjects.createData(version.keyId(), record.name(), record.encode());
+            keyObjects.createData(record.name(), record.encode());
         } else {
-            keyObjects.updateData(version.keyId(), record.name(), record.encode());
+            keyObjects.updateData(record.name(), record.encode());
         }
     }
 }

@@ -42,21 +42,23 @@ public final class KeyObjects {
         this.random = random;
     }
 
-    /** Creates a private, token-resident data object of application "smimed". */
-    public void createData(String id, String label, byte[] value) throws TokenException {
-        CK_ATTRIBUTE[] template = dataTemplate(id, label, value);
+    /**
+     * Creates a private, token-resident data object of application "smimed" labelled
+     * {@code label}. (PKCS#11 data objects have no CKA_ID; the label names them.)
+     */
+    public void createData(String label, byte[] value) throws TokenException {
+        CK_ATTRIBUTE[] template = dataTemplate(label, value);
         token.inSession((module, session) -> module.C_CreateObject(session, template));
     }
 
     /**
-     * Replaces the value of the data object with CKA_ID {@code id}. Where the token refuses to
+     * Replaces the value of the daemon's data object labelled {@code label}. Where the token refuses to
      * modify CKA_VALUE, a new object is created before the old one is destroyed, so a crash
      * leaves two records (start-up keeps the newer) rather than none.
      */
-    public void updateData(String id, String label, byte[] value) throws TokenException {
+    public void updateData(String label, byte[] value) throws TokenException {
         token.inSession((module, session) -> {
-            long[] found = Pkcs11Search.all(module, session, new CK_ATTRIBUTE[] {
-                new CK_ATTRIBUTE(CKA_CLASS, CKO_DATA), new CK_ATTRIBUTE(CKA_ID, bytes(id))});
+            long[] found = findData(module, session, label);
             try {
                 for (long handle : found) {
                     module.C_SetAttributeValue(session, handle,
@@ -66,7 +68,7 @@ public final class KeyObjects {
                 if (e.getErrorCode() != CKR_ATTRIBUTE_READ_ONLY) {
                     throw e;
                 }
-                module.C_CreateObject(session, dataTemplate(id, label, value));
+                module.C_CreateObject(session, dataTemplate(label, value));
                 for (long handle : found) {
                     module.C_DestroyObject(session, handle);
                 }
@@ -88,6 +90,26 @@ public final class KeyObjects {
         });
     }
 
+    /** Destroys the daemon's data objects labelled {@code label}. */
+    public int destroyData(String label) throws TokenException {
+        return token.inSession((module, session) -> {
+            long[] found = findData(module, session, label);
+            for (long handle : found) {
+                module.C_DestroyObject(session, handle);
+            }
+            return found.length;
+        });
+    }
+
+    private static long[] findData(PKCS11 module, long session, String label)
+            throws PKCS11Exception {
+        return Pkcs11Search.all(module, session, new CK_ATTRIBUTE[] {
+            new CK_ATTRIBUTE(CKA_CLASS, CKO_DATA),
+            new CK_ATTRIBUTE(CKA_APPLICATION,
+                    TokenInventory.APPLICATION.getBytes(StandardCharsets.UTF_8)),
+            new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray())});
+    }
+
     /** Destroys every object of class {@code objectClass} with CKA_ID {@code id}. */
     public int destroy(String id, ObjectClass objectClass) throws TokenException {
         return token.inSession((module, session) -> {
@@ -102,8 +124,7 @@ public final class KeyObjects {
 
     /** Object classes a key version consists of. */
     public enum ObjectClass {
-        PRIVATE_KEY(CKO_PRIVATE_KEY), PUBLIC_KEY(CKO_PUBLIC_KEY), CERTIFICATE(CKO_CERTIFICATE),
-        DATA(CKO_DATA);
+        PRIVATE_KEY(CKO_PRIVATE_KEY), PUBLIC_KEY(CKO_PUBLIC_KEY), CERTIFICATE(CKO_CERTIFICATE);
 
         private final long code;
 
@@ -227,14 +248,13 @@ public final class KeyObjects {
         return new CK_ATTRIBUTE(type, bytes);
     }
 
-    private static CK_ATTRIBUTE[] dataTemplate(String id, String label, byte[] value) {
+    private static CK_ATTRIBUTE[] dataTemplate(String label, byte[] value) {
         return new CK_ATTRIBUTE[] {
             new CK_ATTRIBUTE(CKA_CLASS, CKO_DATA), new CK_ATTRIBUTE(CKA_TOKEN, true),
             new CK_ATTRIBUTE(CKA_PRIVATE, true), new CK_ATTRIBUTE(CKA_MODIFIABLE, true),
             new CK_ATTRIBUTE(CKA_APPLICATION,
                     TokenInventory.APPLICATION.getBytes(StandardCharsets.UTF_8)),
-            new CK_ATTRIBUTE(CKA_ID, bytes(id)), new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray()),
-            new CK_ATTRIBUTE(CKA_VALUE, value)};
+            new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray()), new CK_ATTRIBUTE(CKA_VALUE, value)};
     }
 
     static byte[] bytes(String hexId) {

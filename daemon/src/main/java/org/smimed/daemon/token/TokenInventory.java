@@ -37,8 +37,8 @@ public final class TokenInventory {
     /** A certificate object and its parsed value. */
     public record CertificateObject(String id, String label, X509Certificate certificate) {}
 
-    /** One of the daemon's data objects. */
-    public record DataObject(String id, String label, byte[] value) {}
+    /** One of the daemon's data objects (data objects have no CKA_ID). */
+    public record DataObject(String label, byte[] value) {}
 
     /**
      * Everything found. Ids are CKA_ID in lower-case hex.
@@ -75,8 +75,10 @@ public final class TokenInventory {
             List<DataObject> data = new ArrayList<>();
             for (long handle : find(module, session, CKO_DATA)) {
                 if (APPLICATION.equals(application(module, session, handle))) {
-                    String[] idLabel = idAndLabel(module, session, handle);
-                    data.add(new DataObject(idLabel[0], idLabel[1],
+                    CK_ATTRIBUTE[] label = {new CK_ATTRIBUTE(CKA_LABEL)};
+                    module.C_GetAttributeValue(session, handle, label);
+                    char[] chars = label[0].getCharArray();
+                    data.add(new DataObject(chars == null ? "" : new String(chars),
                             bytes(module, session, handle, CKA_VALUE)));
                 }
             }
