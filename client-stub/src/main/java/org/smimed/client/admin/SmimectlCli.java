@@ -1,0 +1,83 @@
+package org.smimed.client.admin;
+
+import java.util.concurrent.Callable;
+import org.smimed.client.cli.CliIo;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParameterException;
+
+/**
+ * The {@code smimectl} command for security officers: the life of keys in the token, over the
+ * daemon's separate admin listener.
+ *
+ * <p>Guarantees: exit code 0 on success, 1 when the operation failed (one line on standard
+ * error starting with "smimectl: ", with the daemon's message and status code), 2 on a usage
+ * error. Never prints a stack trace or a password. Only {@link #main} calls System.exit.
+ */
+@Command(name = "smimectl", mixinStandardHelpOptions = true,
+    version = "smimectl (smimed key administration)",
+    description = "Key lifecycle in the smimed token: generate, csr, import-cert, import-pkcs12,"
+        + " activate, disable, destroy, rotate, list, token.",
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {"0:success", "1:the operation failed", "2:bad usage"})
+public final class SmimectlCli implements Callable<Integer> {
+  private final CliIo io;
+
+  public SmimectlCli(CliIo io) {
+    this.io = io;
+  }
+
+  public static void main(String[] args) {
+    System.exit(new SmimectlCli(CliIo.system()).run(args));
+  }
+
+  /** Runs one command line and returns its exit code. */
+  public int run(String... args) {
+    CommandLine cli = new CommandLine(this)
+        .addSubcommand(new LifecycleCommands.Generate(io))
+        .addSubcommand(new CertificateCommands.Csr(io))
+        .addSubcommand(new CertificateCommands.ImportCert(io))
+        .addSubcommand(new ImportPkcs12Command(io))
+        .addSubcommand(new LifecycleCommands.Activate(io))
+        .addSubcommand(new LifecycleCommands.Disable(io))
+        .addSubcommand(new LifecycleCommands.Destroy(io))
+        .addSubcommand(new CertificateCommands.Rotate(io))
+        .addSubcommand(new ListCommands.ListKeys(io))
+        .addSubcommand(new ListCommands.Token(io));
+    var out = new java.io.PrintWriter(io.out(), true);
+    cli.setOut(out);
+    cli.setErr(io.err());
+    cli.setParameterExceptionHandler(SmimectlCli::usageError);
+    cli.setExecutionExceptionHandler((e, line, parsed) -> failure(e, line));
+    int code = cli.execute(args);
+    out.flush();
+    io.err().flush();
+    return code;
+  }
+
+  @Override
+  public Integer call() {
+    io.err().println("smimectl: a subcommand is required (see 'smimectl --help')");
+    return 2;
+  }
+
+  private static int usageError(ParameterException e, String[] args) {
+    CommandLine line = e.getCommandLine();
+    line.getErr().println("smimectl: " + oneLine(e.getMessage()) + " (see '"
+        + line.getCommandSpec().qualifiedName() + " --help')");
+    return 2;
+  }
+
+  private static int failure(Exception e, CommandLine line) {
+    String message = e instanceof java.nio.file.NoSuchFileException
+        ? "no such file: " + e.getMessage()
+        : e instanceof java.io.IOException ? "I/O error: " + e.getMessage() : e.getMessage();
+    line.getErr().println("smimectl: " + oneLine(message == null
+        ? e.getClass().getSimpleName() : message));
+    return 1;
+  }
+
+  private static String oneLine(String s) {
+    return s.replaceAll("\\s+", " ").strip();
+  }
+}
