@@ -75,8 +75,13 @@ public final class Daemon implements AutoCloseable {
                 + token.label() + "' on port " + server.getPort());
         Server adminServer = null;
         if (config.admin().isPresent()) {
-            adminServer = GrpcServer.startAdmin(config, config.admin().get(),
-                    List.of(new KeyAdminGrpcService(admin, clock, statuses)));
+            try {
+                adminServer = GrpcServer.startAdmin(config, config.admin().get(),
+                        List.of(new KeyAdminGrpcService(admin, clock, statuses)));
+            } catch (IOException e) {
+                server.shutdownNow();
+                throw e;
+            }
             LOG.log(Level.INFO, "key administration on port " + adminServer.getPort());
         }
         return new Daemon(server, adminServer, keys, admin);

@@ -32,7 +32,8 @@ final class AdminMapping {
             case KEY_GEN_ALGORITHM_P256 -> KeyAlgorithm.EC_P256;
             case KEY_GEN_ALGORITHM_P384 -> KeyAlgorithm.EC_P384;
             case KEY_GEN_ALGORITHM_ED25519, KEY_GEN_ALGORITHM_X25519 ->
-                    throw new InvalidRequestException("algorithm " + value
+                    throw new InvalidRequestException("algorithm " + value.name()
+                            .replace("KEY_GEN_ALGORITHM_", "").toLowerCase(java.util.Locale.ROOT)
                             + " is not supported yet");
             case KEY_GEN_ALGORITHM_UNSPECIFIED -> throw new InvalidRequestException(
                     "algorithm is required");

@@ -149,6 +149,15 @@ class KeyRotationIT {
     }
 
     @Test
+    void generate_ed25519_isRefusedAsNotSupportedYet() {
+        Run r = ctl("generate", "later@smimed.example", "--alg", "ed25519", "--usage", "sign");
+
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("smimectl: algorithm ed25519 is not supported yet"
+                + " (INVALID_ARGUMENT)\n");
+    }
+
+    @Test
     void adminService_isNotServedOnTheClientPort() {
         Run r = ctl(Map.of("SMIMECTL_TARGET", "localhost:" + daemon.port(), "SMIMECTL_CA",
                 dir.resolve("pki/ca.crt").toString()), "list");
