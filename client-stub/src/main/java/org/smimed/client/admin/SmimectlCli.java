@@ -44,6 +44,13 @@ public final class SmimectlCli implements Callable<Integer> {
         .addSubcommand(new CertificateCommands.Rotate(io))
         .addSubcommand(new ListCommands.ListKeys(io))
         .addSubcommand(new ListCommands.Token(io));
+    // Every subcommand's --help documents the same exit codes.
+    java.util.Map<String, String> codes = new java.util.LinkedHashMap<>();
+    codes.put("0", "success");
+    codes.put("1", "the operation failed (one line on standard error)");
+    codes.put("2", "bad usage");
+    cli.getSubcommands().values().forEach(c -> c.getCommandSpec().usageMessage()
+        .exitCodeListHeading("%nExit codes:%n").exitCodeList(codes));
     var out = new java.io.PrintWriter(io.out(), true);
     cli.setOut(out);
     cli.setErr(io.err());

@@ -41,6 +41,16 @@ class SmimectlCliTest {
   }
 
   @Test
+  void everySubcommandHelp_documentsExitCodes() {
+    for (String command : new String[] {"generate", "csr", "import-cert", "import-pkcs12",
+        "activate", "disable", "destroy", "rotate", "list", "token"}) {
+      Run r = run(command, "--help");
+      assertThat(r.exit()).as(command).isZero();
+      assertThat(r.out()).as(command).contains("Exit codes:", "bad usage");
+    }
+  }
+
+  @Test
   void noSubcommand_orUnknownAlgorithm_isUsageError() {
     assertThat(run().exit()).isEqualTo(2);
     Run bad = run("generate", "a@example.com", "--alg", "dsa", "--usage", "sign",

@@ -38,15 +38,18 @@ public final class KeyRegistry {
     }
 
     /**
-     * Builds the registry from versions read off the token: each version with a certificate
-     * and a JCA handle (by its name, the key store alias) and not DESTROYED is served.
+     * Builds the registry from versions read off the token: each ACTIVE, DECRYPT_ONLY or
+     * DISABLED version with a certificate and a JCA handle (by its name, the key store alias).
+     * PENDING versions are not served at all, so a new identity appears only once activated;
+     * a DISABLED one keeps its identity known (signing fails with a precondition, not "unknown").
      */
     public static KeyRegistry of(List<TokenVersion> versions, Map<String, PrivateKey> handles,
                                  List<String> problems, Clock clock) {
         Map<String, List<KeyVersion>> byIdentity = new TreeMap<>();
         List<String> found = new ArrayList<>(problems);
         for (TokenVersion v : versions) {
-            if (v.chain().isEmpty() || v.state() == KeyState.DESTROYED) {
+            if (v.chain().isEmpty() || v.state() == KeyState.DESTROYED
+                    || v.state() == KeyState.PENDING) {
                 continue;
             }
             PrivateKey key = handles.get(v.name());

@@ -93,6 +93,9 @@ class KeyRotationIT {
     void rotation_keepsOldMailReadableUntilDestroyed_andSurvivesRestart() throws Exception {
         assertThat(ctl("generate", ID, "--alg", "rsa2048", "--usage", "both").out())
                 .isEqualTo(ID + "/v1  PENDING  rsa2048  both\n");
+        assertThatThrownBy(KeyRotationIT::sign).as("PENDING is not served")
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(
+                        e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
         Run early = ctl("activate", ID + "/v1");
         assertThat(early.exit()).isEqualTo(1);
         assertThat(early.err()).isEqualTo("smimectl: " + ID + "/v1 is PENDING without a"
