@@ -190,7 +190,7 @@ public final class TokenObjects {
     }
 
     static PublicKey publicKey(PKCS11 module, long session, long handle,
-                                       KeyAlgorithm algorithm)
+                               KeyAlgorithm algorithm)
             throws PKCS11Exception, TokenException {
         try {
             if (algorithm.family() == KeyAlgorithm.Family.RSA) {
