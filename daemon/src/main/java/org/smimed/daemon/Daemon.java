@@ -26,9 +26,11 @@ import org.smimed.daemon.grpc.CallSecurity;
 import org.smimed.daemon.grpc.DecryptionGrpcService;
 import org.smimed.daemon.grpc.DirectoryGrpcService;
 import org.smimed.daemon.grpc.GrpcServer;
+import org.smimed.daemon.grpc.KeyAdminGrpcService;
 import org.smimed.daemon.grpc.SigningGrpcService;
 import org.smimed.daemon.grpc.StatusMapper;
 import org.smimed.daemon.health.HealthMonitor;
+import org.smimed.daemon.keys.KeyAdministration;
 import org.smimed.daemon.keys.KeyRegistry;
 import org.smimed.daemon.metrics.Metrics;
 import org.smimed.daemon.policy.AccessControl;
@@ -36,7 +38,6 @@ import org.smimed.daemon.policy.PolicyException;
 import org.smimed.daemon.token.Pkcs11Library;
 import org.smimed.daemon.token.Pkcs11Token;
 import org.smimed.daemon.token.TokenException;
-import org.smimed.daemon.token.TokenKeys;
 
 /**
  * The composition root: the one place that builds every part and hands each its
@@ -49,6 +50,7 @@ public final class Daemon implements AutoCloseable {
 
     private final DaemonConfig config;
     private final Server server;
+    private final Server adminServer;
     private final Server healthServer;
     private final HealthMonitor monitor;
     private final Metrics metrics;
@@ -56,14 +58,19 @@ public final class Daemon implements AutoCloseable {
     private final Access access;
     private boolean closed;
 
-    private Daemon(DaemonConfig config, Server server, Server healthServer, HealthMonitor monitor,
-                   Metrics metrics, KeyRegistry keys, Access access) {
+    private final KeyAdministration admin;
+
+    private Daemon(DaemonConfig config, Server server, Server adminServer, Server healthServer,
+                   HealthMonitor monitor, Metrics metrics, KeyAdministration admin,
+                   Access access) {
         this.config = config;
         this.server = server;
+        this.adminServer = adminServer;
+        this.admin = admin;
         this.healthServer = healthServer;
         this.monitor = monitor;
         this.metrics = metrics;
-        this.keys = keys;
+        this.keys = admin.registry();
         this.access = access;
     }
 
@@ -91,12 +98,13 @@ public final class Daemon implements AutoCloseable {
         Pkcs11Library library = Pkcs11Library.load(config.token().library());
         char[] pin = config.token().pin().read(environment);
         Pkcs11Token token = Pkcs11Token.login(library, config.token().label(), pin);
-        TokenKeys.Scan scan = new TokenKeys(token).scan();
-        KeyRegistry keys = KeyRegistry.of(scan.entries(), scan.skipped(), clock);
-        keys.problems().forEach(p -> LOG.log(Level.WARNING, "token object skipped: " + p));
+        SecureRandom random = new SecureRandom();
+        // The token is the source of truth for keys and their states; start-up repairs what
+        // an interrupted officer operation left behind, and logs it.
+        KeyAdministration admin = KeyAdministration.open(token, random, clock);
+        KeyRegistry keys = admin.registry();
 
         Provider software = new BouncyCastleProvider();
-        SecureRandom random = new SecureRandom();
         StatusMapper statuses = new StatusMapper();
         int maxBytes = config.limits().maxMessageBytes();
         DaemonConfig.Operations operations = config.operations();
@@ -132,7 +140,30 @@ public final class Daemon implements AutoCloseable {
         LOG.log(Level.INFO, "smimed serving " + keys.identities().size() + " identities from token '"
                 + token.label() + "' on port " + server.getPort() + "; audit log "
                 + config.access().auditFile() + " continues at " + access.auditHead());
-        return new Daemon(config, server, healthServer, monitor, metrics, keys, access);
+        Server adminServer = null;
+        if (config.admin().isPresent()) {
+            try {
+                // Same call-security chain: only officers pass, and every call is audited.
+                adminServer = GrpcServer.startAdmin(config, config.admin().get(),
+                        List.of(new KeyAdminGrpcService(admin, clock, statuses)), security);
+            } catch (IOException e) {
+                server.shutdownNow();
+                throw e;
+            }
+            LOG.log(Level.INFO, "key administration on port " + adminServer.getPort());
+        }
+        return new Daemon(config, server, adminServer, healthServer, monitor, metrics, admin,
+                access);
+    }
+
+    /** The admin port actually bound, or -1 without an admin listener. */
+    public int adminPort() {
+        return adminServer == null ? -1 : adminServer.getPort();
+    }
+
+    /** What start-up repaired on the token (leftovers of interrupted operations). */
+    public List<String> repairs() {
+        return admin.repairs();
     }
 
     @SuppressWarnings("deprecation")
@@ -187,12 +218,18 @@ public final class Daemon implements AutoCloseable {
         }
         closed = true;
         monitor.shutdown();
+        if (adminServer != null) {
+            adminServer.shutdown();
+        }
         server.shutdown();
         long drainMillis = config.operations().drain().toMillis();
         if (!server.awaitTermination(drainMillis, TimeUnit.MILLISECONDS)) {
             LOG.log(Level.WARNING, "calls still running after the drain time; cancelling them");
             server.shutdownNow();
             server.awaitTermination(5, TimeUnit.SECONDS);
+        }
+        if (adminServer != null && !adminServer.awaitTermination(5, TimeUnit.SECONDS)) {
+            adminServer.shutdownNow();
         }
         if (healthServer != null) {
             healthServer.shutdownNow();

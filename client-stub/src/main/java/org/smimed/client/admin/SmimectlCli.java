@@ -7,12 +7,19 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ParameterException;
 
 /**
- * The {@code smimectl} command for security officers. Exit codes: 0 success, 1 the operation
- * failed (for {@code audit verify}: the log was tampered with), 2 bad usage, 3 a file cannot
- * be read. Only {@link #main} calls System.exit, so tests run it in-process.
+ * The {@code smimectl} command for security officers: the life of keys in the token, over the
+ * daemon's separate admin listener.
+ *
+ * <p>Guarantees: exit code 0 on success, 1 when the operation failed (one line on standard
+ * error starting with "smimectl: ", with the daemon's message and status code), 2 on a usage
+ * error. Never prints a stack trace or a password. Only {@link #main} calls System.exit.
  */
 @Command(name = "smimectl", mixinStandardHelpOptions = true,
-    description = "Administration of smimed for security officers.")
+    version = "smimectl (smimed key administration)",
+    description = "Key lifecycle in the smimed token: generate, csr, import-cert, import-pkcs12,"
+        + " activate, disable, destroy, rotate, list, token; and audit verify.",
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {"0:success", "1:the operation failed", "2:bad usage"})
 public final class SmimectlCli implements Callable<Integer> {
   private final CliIo io;
 
@@ -26,11 +33,31 @@ public final class SmimectlCli implements Callable<Integer> {
 
   /** Runs one command line and returns its exit code. */
   public int run(String... args) {
-    CommandLine cli = new CommandLine(this).addSubcommand(new AuditCommand(io));
+    CommandLine cli = new CommandLine(this)
+        .addSubcommand(new LifecycleCommands.Generate(io))
+        .addSubcommand(new CertificateCommands.Csr(io))
+        .addSubcommand(new CertificateCommands.ImportCert(io))
+        .addSubcommand(new ImportPkcs12Command(io))
+        .addSubcommand(new LifecycleCommands.Activate(io))
+        .addSubcommand(new LifecycleCommands.Disable(io))
+        .addSubcommand(new LifecycleCommands.Destroy(io))
+        .addSubcommand(new CertificateCommands.Rotate(io))
+        .addSubcommand(new ListCommands.ListKeys(io))
+        .addSubcommand(new ListCommands.Token(io));
+    // Every subcommand's --help documents the same exit codes.
+    java.util.Map<String, String> codes = new java.util.LinkedHashMap<>();
+    codes.put("0", "success");
+    codes.put("1", "the operation failed (one line on standard error)");
+    codes.put("2", "bad usage");
+    cli.getSubcommands().values().forEach(c -> c.getCommandSpec().usageMessage()
+        .exitCodeListHeading("%nExit codes:%n").exitCodeList(codes));
+    // Added after the common list: audit verify documents its own codes (1 = tampered).
+    cli.addSubcommand(new AuditCommand(io));
     var out = new java.io.PrintWriter(io.out(), true);
     cli.setOut(out);
     cli.setErr(io.err());
     cli.setParameterExceptionHandler(SmimectlCli::usageError);
+    cli.setExecutionExceptionHandler((e, line, parsed) -> failure(e, line));
     int code = cli.execute(args);
     out.flush();
     io.err().flush();
@@ -45,8 +72,21 @@ public final class SmimectlCli implements Callable<Integer> {
 
   private static int usageError(ParameterException e, String[] args) {
     CommandLine line = e.getCommandLine();
-    line.getErr().println("smimectl: " + e.getMessage().replaceAll("\\s+", " ").strip()
-        + " (see '" + line.getCommandSpec().qualifiedName() + " --help')");
+    line.getErr().println("smimectl: " + oneLine(e.getMessage()) + " (see '"
+        + line.getCommandSpec().qualifiedName() + " --help')");
     return 2;
+  }
+
+  private static int failure(Exception e, CommandLine line) {
+    String message = e instanceof java.nio.file.NoSuchFileException
+        ? "no such file: " + e.getMessage()
+        : e instanceof java.io.IOException ? "I/O error: " + e.getMessage() : e.getMessage();
+    line.getErr().println("smimectl: " + oneLine(message == null
+        ? e.getClass().getSimpleName() : message));
+    return 1;
+  }
+
+  private static String oneLine(String s) {
+    return s.replaceAll("\\s+", " ").strip();
   }
 }

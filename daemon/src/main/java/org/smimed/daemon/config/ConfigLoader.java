@@ -25,6 +25,7 @@ import org.smimed.daemon.cms.ContentCipher;
  */
 public final class ConfigLoader {
     static final int DEFAULT_PORT = 8443;
+    static final int DEFAULT_ADMIN_PORT = 8444;
     static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
     private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
@@ -59,7 +60,7 @@ public final class ConfigLoader {
 
         DaemonConfig read(JsonNode root) throws ConfigException {
             allowOnly(root, "", Set.of("listen", "tls", "token", "limits", "development",
-                    "decryption", "operations", "policy", "audit"));
+                    "decryption", "operations", "policy", "audit", "admin"));
             JsonNode listenNode = section(root, "listen");
             JsonNode tlsNode = root.get("tls");
             JsonNode tokenNode = section(root, "token");
@@ -95,11 +96,52 @@ public final class ConfigLoader {
 
             DaemonConfig.Operations operations = readOperations(section(root, "operations"),
                     listen);
+            Optional<DaemonConfig.Admin> admin = readAdmin(root.get("admin"), listen, plaintext,
+                    tls);
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }
             return new DaemonConfig(listen, tls, token, limits, plaintext, decryption,
-                    operations, access);
+                    operations, access, admin);
+        }
+
+        /** The admin listener: its own port, and its own TLS or the server's. */
+        private Optional<DaemonConfig.Admin> readAdmin(JsonNode node, DaemonConfig.Listen client,
+                                                       boolean plaintext,
+                                                       Optional<DaemonConfig.Tls> server) {
+            if (node == null || node.isNull()) {
+                return Optional.empty();
+            }
+            if (!node.isObject()) {
+                problems.add("admin: expected a mapping");
+                return Optional.empty();
+            }
+            allowOnly(node, "admin.", Set.of("listen", "tls"));
+            JsonNode listenNode = section(node, "listen");
+            allowOnly(listenNode, "admin.listen.", Set.of("address", "port"));
+            var listen = new DaemonConfig.Listen(
+                    text(listenNode, "admin.listen.address", "address", "127.0.0.1"),
+                    integer(listenNode, "admin.listen.port", "port", DEFAULT_ADMIN_PORT, 0,
+                            65535));
+            if (listen.port() != 0 && listen.port() == client.port()) {
+                problems.add("admin.listen.port: must differ from listen.port; clients must"
+                        + " never reach the admin service");
+            }
+            JsonNode tlsNode = node.get("tls");
+            if (tlsNode == null || tlsNode.isNull()) {
+                return Optional.of(new DaemonConfig.Admin(listen, Optional.empty()));
+            }
+            if (plaintext) {
+                problems.add("admin.tls and development.plaintext: choose one");
+            }
+            allowOnly(tlsNode, "admin.tls.", Set.of("certificateChain", "privateKey"));
+            // Its own server certificate; callers are verified exactly as on the client port.
+            return Optional.of(new DaemonConfig.Admin(listen, Optional.of(new DaemonConfig.Tls(
+                    existingFile(tlsNode, "admin.tls.certificateChain", "certificateChain"),
+                    existingFile(tlsNode, "admin.tls.privateKey", "privateKey"),
+                    server.flatMap(DaemonConfig.Tls::clientCaCertificates),
+                    server.map(DaemonConfig.Tls::minVersion)
+                            .orElse(DaemonConfig.TlsVersion.TLS_1_3)))));
         }
 
         private Set<ContentCipher> contentAlgorithms(JsonNode node) {

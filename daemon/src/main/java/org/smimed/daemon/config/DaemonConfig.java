@@ -15,7 +15,7 @@ import org.smimed.daemon.cms.ContentCipher;
  */
 public record DaemonConfig(Listen listen, Optional<Tls> tls, TokenSettings token, Limits limits,
                            boolean developmentPlaintext, Decryption decryption,
-                           Operations operations, Access access) {
+                           Operations operations, Access access, Optional<Admin> admin) {
 
     /**
      * What decryption accepts: the content-encryption algorithms allowed
@@ -26,6 +26,13 @@ public record DaemonConfig(Listen listen, Optional<Tls> tls, TokenSettings token
             contentAlgorithms = Set.copyOf(contentAlgorithms);
         }
     }
+
+    /**
+     * The separate listener of the key administration service; absent: no admin listener.
+     *
+     * @param tls its own TLS certificate and key, else the server's ({@code tls})
+     */
+    public record Admin(Listen listen, Optional<Tls> tls) {}
 
     /** Where the gRPC server listens. Port 0 picks a free port (tests). */
     public record Listen(String address, int port) {

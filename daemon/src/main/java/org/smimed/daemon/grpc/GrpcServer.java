@@ -34,13 +34,30 @@ public final class GrpcServer {
         return start(config, config.listen().socketAddress(), services, security);
     }
 
+    /**
+     * Builds and starts the key-administration listener: its own address, its own server
+     * certificate or the client listener's, callers verified and audited by the same chain.
+     */
+    public static Server startAdmin(DaemonConfig config, DaemonConfig.Admin admin,
+                                    List<BindableService> services, CallSecurity security)
+            throws IOException {
+        return start(config, admin.tls().or(config::tls), admin.listen().socketAddress(),
+                services, security);
+    }
+
     /** As above, on {@code address} (for a second listener, such as an admin port). */
     public static Server start(DaemonConfig config, InetSocketAddress address,
                                List<BindableService> services, CallSecurity security)
             throws IOException {
-        NettyServerBuilder builder = config.tls().isEmpty()
+        return start(config, config.tls(), address, services, security);
+    }
+
+    private static Server start(DaemonConfig config, java.util.Optional<DaemonConfig.Tls> tls,
+                                InetSocketAddress address, List<BindableService> services,
+                                CallSecurity security) throws IOException {
+        NettyServerBuilder builder = tls.isEmpty()
                 ? plaintext(address)
-                : NettyServerBuilder.forAddress(address).sslContext(tls(config.tls().get()));
+                : NettyServerBuilder.forAddress(address).sslContext(tls(tls.get()));
         for (BindableService service : services) {
             builder.addService(security.wrap(service));
         }

@@ -5,7 +5,10 @@ import io.grpc.StatusRuntimeException;
 import java.lang.System.Logger.Level;
 import org.smimed.daemon.cms.DecryptionFailedException;
 import org.smimed.daemon.cms.InvalidRequestException;
+import org.smimed.daemon.keys.InvalidKeyRequestException;
+import org.smimed.daemon.keys.KeyStateException;
 import org.smimed.daemon.keys.NoUsableKeyException;
+import org.smimed.daemon.keys.UnknownKeyVersionException;
 import org.smimed.daemon.keys.UnknownIdentityException;
 import org.smimed.daemon.token.TokenException;
 import org.smimed.daemon.audit.AuditException;
@@ -39,6 +42,17 @@ public final class StatusMapper {
         }
         if (failure instanceof InvalidRequestException) {
             return Status.INVALID_ARGUMENT.withDescription(failure.getMessage())
+                    .asRuntimeException();
+        }
+        if (failure instanceof InvalidKeyRequestException) {
+            return Status.INVALID_ARGUMENT.withDescription(failure.getMessage())
+                    .asRuntimeException();
+        }
+        if (failure instanceof UnknownKeyVersionException) {
+            return Status.NOT_FOUND.withDescription(failure.getMessage()).asRuntimeException();
+        }
+        if (failure instanceof KeyStateException) {
+            return Status.FAILED_PRECONDITION.withDescription(failure.getMessage())
                     .asRuntimeException();
         }
         if (failure instanceof UnknownIdentityException) {

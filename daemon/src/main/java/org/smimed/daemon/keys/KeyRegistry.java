@@ -8,27 +8,72 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.security.PrivateKey;
 import org.smimed.daemon.token.TokenKeyEntry;
 
 /**
  * The identities and key versions held in the token: the token is the source of truth, read
- * once at start-up so that no request walks the key store.
+ * at start-up and after each officer change into an immutable snapshot, swapped atomically,
+ * so that no request walks the token and each request sees one consistent snapshot.
  *
- * <p>Security guarantee: only keys whose certificate names an e-mail address are served, and a
- * key signs only while its certificate is valid according to the injected clock.
+ * <p>Security guarantee: only keys whose certificate names an e-mail address are served; only
+ * an ACTIVE version signs, and only while its certificate is valid according to the injected
+ * clock; only ACTIVE and DECRYPT_ONLY versions decrypt.
  */
 public final class KeyRegistry {
-    private final Map<String, List<KeyVersion>> byIdentity;
-    private final List<KeyVersion> all;
-    private final List<String> problems;
+    /** One consistent view of the token's usable versions. */
+    private record Snapshot(Map<String, List<KeyVersion>> byIdentity, List<KeyVersion> all,
+                            List<String> problems) {}
+
+    private final AtomicReference<Snapshot> current;
     private final Clock clock;
 
     private KeyRegistry(Map<String, List<KeyVersion>> byIdentity, List<String> problems,
                         Clock clock) {
-        this.byIdentity = byIdentity;
-        this.all = byIdentity.values().stream().flatMap(List::stream).toList();
-        this.problems = List.copyOf(problems);
+        this.current = new AtomicReference<>(new Snapshot(byIdentity,
+                byIdentity.values().stream().flatMap(List::stream).toList(),
+                List.copyOf(problems)));
         this.clock = clock;
+    }
+
+    /**
+     * Builds the registry from versions read off the token: each ACTIVE, DECRYPT_ONLY or
+     * DISABLED version with a certificate and a JCA handle (by its name, the key store alias).
+     * PENDING versions are not served at all, so a new identity appears only once activated;
+     * a DISABLED one keeps its identity known (signing fails with a precondition, not "unknown").
+     */
+    public static KeyRegistry of(List<TokenVersion> versions, Map<String, PrivateKey> handles,
+                                 List<String> problems, Clock clock) {
+        Map<String, List<KeyVersion>> byIdentity = new TreeMap<>();
+        List<String> found = new ArrayList<>(problems);
+        for (TokenVersion v : versions) {
+            if (v.chain().isEmpty() || v.state() == KeyState.DESTROYED
+                    || v.state() == KeyState.PENDING) {
+                continue;
+            }
+            PrivateKey key = handles.get(v.name());
+            if (key == null) {
+                found.add(v.name() + ": the key store has no key for it; not served");
+                continue;
+            }
+            var certificate = v.chain().get(0);
+            byIdentity.computeIfAbsent(v.record().identity(), k -> new ArrayList<>())
+                    .add(new KeyVersion(v.name(), v.record().identity(), v.record().algorithm(),
+                            v.state(),
+                            v.record().usage().signs()
+                                    && CertificateIdentity.allowsSigning(certificate),
+                            v.record().usage().decrypts()
+                                    && CertificateIdentity.allowsDecryption(certificate),
+                            key, v.chain()));
+        }
+        byIdentity.replaceAll((identity, list) -> List.copyOf(list));
+        return new KeyRegistry(byIdentity, found, clock);
+    }
+
+    /** Serves {@code fresh}'s versions from now on; requests in flight keep their snapshot. */
+    public void replaceWith(KeyRegistry fresh) {
+        current.set(fresh.current.get());
     }
 
     /** Builds the registry from the token's key entries; unusable entries are reported. */
@@ -58,12 +103,12 @@ public final class KeyRegistry {
 
     /** Identity names, sorted. */
     public List<String> identities() {
-        return List.copyOf(byIdentity.keySet());
+        return List.copyOf(current.get().byIdentity().keySet());
     }
 
     /** Lines describing token objects that were not usable as key versions. */
     public List<String> problems() {
-        return problems;
+        return current.get().problems();
     }
 
     /**
@@ -85,7 +130,7 @@ public final class KeyRegistry {
 
     /** Every version of every identity that may decrypt. */
     public List<KeyVersion> decryptionKeys() {
-        return all.stream().filter(v -> v.state().mayDecrypt() && v.decrypts()).toList();
+        return current.get().all().stream().filter(v -> v.state().mayDecrypt() && v.decrypts()).toList();
     }
 
     /** The versions of {@code identity} that may decrypt. */
@@ -96,7 +141,8 @@ public final class KeyRegistry {
 
     /** Every version of {@code identity}. */
     public List<KeyVersion> versionsOf(String identity) throws UnknownIdentityException {
-        List<KeyVersion> versions = byIdentity.get(CertificateIdentity.normalise(identity));
+        List<KeyVersion> versions = current.get().byIdentity()
+                .get(CertificateIdentity.normalise(identity));
         if (versions == null) {
             throw new UnknownIdentityException(identity);
         }

@@ -1,8 +1,9 @@
 package org.smimed.daemon.keys;
 
 /**
- * Where a key version is in its life. The foundation only knows ACTIVE (every key in the token
- * with a certificate); the key-lifecycle work adds the others.
+ * Where a key version is in its life (DESIGN.md, Key model):
+ * PENDING -> ACTIVE -> DECRYPT_ONLY -> DISABLED -> DESTROYED. A key with a certificate but no
+ * state record on the token (provisioned before key states existed) counts as ACTIVE.
  */
 public enum KeyState {
     /** Key made, no certificate yet: neither signs nor decrypts. */
@@ -12,7 +13,9 @@ public enum KeyState {
     /** A newer version is active; still decrypts old mail. */
     DECRYPT_ONLY,
     /** Does nothing. */
-    DISABLED;
+    DISABLED,
+    /** Key and certificate removed from the token; only the state record remains. */
+    DESTROYED;
 
     public boolean maySign() {
         return this == ACTIVE;

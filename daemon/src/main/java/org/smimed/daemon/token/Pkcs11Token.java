@@ -165,6 +165,10 @@ public final class Pkcs11Token {
         }
     }
 
+    long slot() {
+        return slot;
+    }
+
     /** Runs {@code work} in a fresh read-write session of the wrapper, closed afterwards. */
     <T> T inSession(SessionWork<T> work) throws TokenException {
         PKCS11 module = library.module();

@@ -189,8 +189,8 @@ public final class TokenObjects {
         }
     }
 
-    private static PublicKey publicKey(PKCS11 module, long session, long handle,
-                                       KeyAlgorithm algorithm)
+    static PublicKey publicKey(PKCS11 module, long session, long handle,
+                               KeyAlgorithm algorithm)
             throws PKCS11Exception, TokenException {
         try {
             if (algorithm.family() == KeyAlgorithm.Family.RSA) {

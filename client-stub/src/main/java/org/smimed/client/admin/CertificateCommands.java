@@ -1,0 +1,132 @@
+package org.smimed.client.admin;
+
+import com.google.protobuf.ByteString;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.smimed.api.v1.CreateCsrRequest;
+import org.smimed.api.v1.CreateCsrResponse;
+import org.smimed.api.v1.GenerateKeyRequest;
+import org.smimed.api.v1.ImportCertificateChainRequest;
+import org.smimed.api.v1.KeyAdminServiceGrpc.KeyAdminServiceBlockingStub;
+import org.smimed.api.v1.KeyGenAlgorithm;
+import org.smimed.api.v1.KeyUsageKind;
+import org.smimed.api.v1.KeyVersionInfo;
+import org.smimed.api.v1.ListKeysRequest;
+import org.smimed.client.cli.CliIo;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** Certificate requests and certificate imports, and rotate (generate + request). */
+final class CertificateCommands {
+  private CertificateCommands() {}
+
+  /** Options of a certificate request. */
+  static final class CsrOptions {
+    @Option(names = "--subject", paramLabel = "DN", defaultValue = "",
+        description = "Subject, e.g. 'CN=Billing,O=Example' (default: CN=<identity>).")
+    String subject;
+
+    @Option(names = "--email", paramLabel = "ADDRESS", defaultValue = "",
+        description = "Address for subjectAltName (default: the identity; must equal it).")
+    String email;
+
+    @Option(names = "--out", paramLabel = "FILE",
+        description = "Write the PEM request here (default: standard output).")
+    Path out;
+  }
+
+  static void writeCsr(AdminCommand command, KeyAdminServiceBlockingStub admin, String version,
+      CsrOptions options) throws java.io.IOException {
+    CreateCsrResponse csr = admin.createCsr(CreateCsrRequest.newBuilder().setVersion(version)
+        .setSubject(options.subject).setEmail(options.email).build());
+    if (options.out == null) {
+      command.println(csr.getCsrPem().strip());
+    } else {
+      Files.writeString(options.out, csr.getCsrPem(), StandardCharsets.US_ASCII);
+    }
+  }
+
+  @Command(name = "csr", mixinStandardHelpOptions = true,
+      description = "Create a PKCS#10 certificate request for a version, signed in the token.")
+  static final class Csr extends AdminCommand {
+    @Parameters(index = "0", paramLabel = "VERSION", description = "identity/vN")
+    String version;
+
+    @picocli.CommandLine.Mixin
+    CsrOptions options;
+
+    Csr(CliIo io) {
+      super(io);
+    }
+
+    @Override
+    void run(KeyAdminServiceBlockingStub admin) throws Exception {
+      writeCsr(this, admin, version, options);
+    }
+  }
+
+  @Command(name = "import-cert", mixinStandardHelpOptions = true,
+      description = "Attach the CA's certificate chain (PEM or DER, up to the root) to a"
+          + " PENDING version, after checking it.")
+  static final class ImportCert extends AdminCommand {
+    @Parameters(index = "0", paramLabel = "VERSION", description = "identity/vN")
+    String version;
+
+    @Parameters(index = "1", paramLabel = "CHAIN", description = "Certificate chain file.")
+    Path chain;
+
+    ImportCert(CliIo io) {
+      super(io);
+    }
+
+    @Override
+    void run(KeyAdminServiceBlockingStub admin) throws Exception {
+      println(Names.line(admin.importCertificateChain(ImportCertificateChainRequest.newBuilder()
+          .setVersion(version).setChain(ByteString.copyFrom(Files.readAllBytes(chain)))
+          .build())));
+    }
+  }
+
+  @Command(name = "rotate", mixinStandardHelpOptions = true,
+      description = {"Start a rotation: generate the identity's next version and its"
+          + " certificate request. Finish with import-cert and activate.",
+          "Algorithm and usage default to those of the identity's newest version."})
+  static final class Rotate extends AdminCommand {
+    @Parameters(index = "0", paramLabel = "IDENTITY", description = "E-mail address.")
+    String identity;
+
+    @Option(names = "--alg", converter = Names.Algorithm.class, description = "As generate.")
+    KeyGenAlgorithm algorithm;
+
+    @Option(names = "--usage", converter = Names.Usage.class, description = "As generate.")
+    KeyUsageKind usage;
+
+    @picocli.CommandLine.Mixin
+    CsrOptions options;
+
+    Rotate(CliIo io) {
+      super(io);
+    }
+
+    @Override
+    void run(KeyAdminServiceBlockingStub admin) throws Exception {
+      if (algorithm == null || usage == null) {
+        KeyVersionInfo newest = admin.listKeys(ListKeysRequest.getDefaultInstance())
+            .getVersionsList().stream().filter(v -> v.getIdentity().equalsIgnoreCase(identity))
+            .reduce((a, b) -> b).orElseThrow(() -> new AdminFailure("identity '" + identity
+                + "' has no version to rotate from; use generate with --alg and --usage"));
+        algorithm = algorithm != null ? algorithm : newest.getAlgorithm();
+        usage = usage != null ? usage : newest.getUsage();
+      }
+      KeyVersionInfo made = admin.generateKey(GenerateKeyRequest.newBuilder()
+          .setIdentity(identity).setAlgorithm(algorithm).setUsage(usage).build());
+      io.err().println("smimectl: generated " + Names.line(made));
+      writeCsr(this, admin, made.getVersion(), options);
+      if (options.out != null) {
+        println(Names.line(made));
+      }
+    }
+  }
+}

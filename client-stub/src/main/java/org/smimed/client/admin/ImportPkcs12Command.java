@@ -1,0 +1,98 @@
+package org.smimed.client.admin;
+
+import com.google.protobuf.ByteString;
+import java.io.Console;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Set;
+import org.smimed.api.v1.ImportPkcs12Request;
+import org.smimed.api.v1.KeyAdminServiceGrpc.KeyAdminServiceBlockingStub;
+import org.smimed.client.cli.CliIo;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code smimectl import-pkcs12}: migrates an S/MIME key from a PKCS#12 file into the token.
+ *
+ * <p>Guarantee: the password is never a command-line argument; it comes from the terminal or
+ * from a file only its owner can read, and the arrays holding it and the file are cleared after
+ * the call. (The request itself carries it as a protobuf string, which Java cannot clear.)
+ */
+@Command(name = "import-pkcs12", mixinStandardHelpOptions = true,
+    description = {"Migrate an existing key and its certificate chain from a PKCS#12 file into"
+        + " the token (sensitive, non-extractable) as a new PENDING version; activate it next.",
+        "The password is asked for on the terminal, or read from --password-file."})
+final class ImportPkcs12Command extends AdminCommand {
+  private static final Set<PosixFilePermission> GROUP_OR_OTHER = EnumSet.of(
+      PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
+      PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE);
+
+  @Parameters(index = "0", paramLabel = "IDENTITY", description = "E-mail address.")
+  String identity;
+
+  @Parameters(index = "1", paramLabel = "FILE", description = "The PKCS#12 (.p12/.pfx) file.")
+  Path file;
+
+  @Option(names = "--password-file", paramLabel = "FILE",
+      description = "File whose first line is the password (mode 600).")
+  Path passwordFile;
+
+  ImportPkcs12Command(CliIo io) {
+    super(io);
+  }
+
+  @Override
+  void run(KeyAdminServiceBlockingStub admin) throws Exception {
+    byte[] p12 = Files.readAllBytes(file);
+    char[] password = password();
+    try {
+      println(Names.line(admin.importPkcs12(ImportPkcs12Request.newBuilder()
+          .setIdentity(identity).setPkcs12(ByteString.copyFrom(p12))
+          .setPassword(new String(password)).build())));
+    } finally {
+      Arrays.fill(password, '\0');
+      Arrays.fill(p12, (byte) 0);
+    }
+  }
+
+  private char[] password() throws Exception {
+    if (passwordFile == null) {
+      Console console = System.console();
+      if (console == null) {
+        throw new AdminFailure("no terminal to ask for the PKCS#12 password;"
+            + " use --password-file");
+      }
+      char[] typed = console.readPassword("PKCS#12 password for %s: ", file.getFileName());
+      if (typed == null) {
+        throw new AdminFailure("no password entered");
+      }
+      return typed;
+    }
+    Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(passwordFile);
+    permissions.retainAll(GROUP_OR_OTHER);
+    if (!permissions.isEmpty()) {
+      throw new AdminFailure("password file " + passwordFile
+          + " is readable or writable by group or others; chmod 600 it");
+    }
+    byte[] bytes = Files.readAllBytes(passwordFile);
+    try {
+      CharBuffer chars = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(bytes));
+      int end = 0;
+      while (end < chars.limit() && chars.get(end) != '\n' && chars.get(end) != '\r') {
+        end++;
+      }
+      char[] password = Arrays.copyOf(chars.array(), end);
+      Arrays.fill(chars.array(), '\0');
+      return password;
+    } finally {
+      Arrays.fill(bytes, (byte) 0);
+    }
+  }
+}

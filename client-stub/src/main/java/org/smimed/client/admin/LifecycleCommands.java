@@ -1,0 +1,100 @@
+package org.smimed.client.admin;
+
+import org.smimed.api.v1.DestroyRequest;
+import org.smimed.api.v1.GenerateKeyRequest;
+import org.smimed.api.v1.KeyAdminServiceGrpc.KeyAdminServiceBlockingStub;
+import org.smimed.api.v1.KeyGenAlgorithm;
+import org.smimed.api.v1.KeyUsageKind;
+import org.smimed.api.v1.KeyVersionRequest;
+import org.smimed.client.cli.CliIo;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The state-changing subcommands that take a version or identity and print one line. */
+final class LifecycleCommands {
+  private LifecycleCommands() {}
+
+  @Command(name = "generate", mixinStandardHelpOptions = true,
+      description = "Generate a key pair inside the token as the identity's next version"
+          + " (PENDING).")
+  static final class Generate extends AdminCommand {
+    @Parameters(index = "0", paramLabel = "IDENTITY", description = "E-mail address.")
+    String identity;
+
+    @Option(names = "--alg", required = true, converter = Names.Algorithm.class,
+        description = "rsa2048, rsa3072, rsa4096, p256, p384 (ed25519, x25519: not yet).")
+    KeyGenAlgorithm algorithm;
+
+    @Option(names = "--usage", required = true, converter = Names.Usage.class,
+        description = "sign, encrypt or both.")
+    KeyUsageKind usage;
+
+    Generate(CliIo io) {
+      super(io);
+    }
+
+    @Override
+    void run(KeyAdminServiceBlockingStub admin) {
+      println(Names.line(admin.generateKey(GenerateKeyRequest.newBuilder()
+          .setIdentity(identity).setAlgorithm(algorithm).setUsage(usage).build())));
+    }
+  }
+
+  @Command(name = "activate", mixinStandardHelpOptions = true,
+      description = "Make a PENDING version with a certificate the identity's signing version;"
+          + " the previous ACTIVE version becomes DECRYPT_ONLY.")
+  static final class Activate extends AdminCommand {
+    @Parameters(index = "0", paramLabel = "VERSION", description = "identity/vN")
+    String version;
+
+    Activate(CliIo io) {
+      super(io);
+    }
+
+    @Override
+    void run(KeyAdminServiceBlockingStub admin) {
+      println(Names.line(admin.activate(KeyVersionRequest.newBuilder().setVersion(version)
+          .build())));
+    }
+  }
+
+  @Command(name = "disable", mixinStandardHelpOptions = true,
+      description = "Stop a version from signing and decrypting.")
+  static final class Disable extends AdminCommand {
+    @Parameters(index = "0", paramLabel = "VERSION", description = "identity/vN")
+    String version;
+
+    Disable(CliIo io) {
+      super(io);
+    }
+
+    @Override
+    void run(KeyAdminServiceBlockingStub admin) {
+      println(Names.line(admin.disable(KeyVersionRequest.newBuilder().setVersion(version)
+          .build())));
+    }
+  }
+
+  @Command(name = "destroy", mixinStandardHelpOptions = true,
+      description = "Remove a DISABLED version's key and certificate from the token. Mail"
+          + " encrypted to it can no longer be read.")
+  static final class Destroy extends AdminCommand {
+    @Parameters(index = "0", paramLabel = "VERSION", description = "identity/vN")
+    String version;
+
+    @Option(names = "--confirm", required = true, paramLabel = "FINGERPRINT",
+        description = "The version's SHA-256 fingerprint as 'smimectl list' shows it.")
+    String fingerprint;
+
+    Destroy(CliIo io) {
+      super(io);
+    }
+
+    @Override
+    void run(KeyAdminServiceBlockingStub admin) {
+      println(Names.line(admin.destroy(DestroyRequest.newBuilder().setVersion(version)
+          .setConfirmFingerprint(fingerprint).build())));
+    }
+  }
+}

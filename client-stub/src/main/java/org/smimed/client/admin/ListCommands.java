@@ -1,0 +1,81 @@
+package org.smimed.client.admin;
+
+import java.util.List;
+import org.smimed.api.v1.KeyAdminServiceGrpc.KeyAdminServiceBlockingStub;
+import org.smimed.api.v1.KeyVersionInfo;
+import org.smimed.api.v1.ListKeysRequest;
+import org.smimed.api.v1.TokenInfoRequest;
+import org.smimed.api.v1.TokenInfoResponse;
+import org.smimed.client.cli.CliIo;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code list} and {@code token}: what is on the token. */
+final class ListCommands {
+  private ListCommands() {}
+
+  @Command(name = "list", mixinStandardHelpOptions = true,
+      description = "List identities and their versions: state, algorithm, usage, certificate"
+          + " subject, serial, expiry, days left, fingerprint.")
+  static final class ListKeys extends AdminCommand {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "IDENTITY",
+        description = "Only this identity.")
+    String identity;
+
+    @Option(names = "--json", description = "One JSON array, for scripts.")
+    boolean json;
+
+    ListKeys(CliIo io) {
+      super(io);
+    }
+
+    @Override
+    void run(KeyAdminServiceBlockingStub admin) {
+      List<KeyVersionInfo> versions = admin.listKeys(ListKeysRequest.getDefaultInstance())
+          .getVersionsList().stream()
+          .filter(v -> identity == null || v.getIdentity().equalsIgnoreCase(identity)).toList();
+      if (json) {
+        println(Json.versions(versions));
+        return;
+      }
+      for (KeyVersionInfo v : versions) {
+        String cert = v.getCertificateSubject().isEmpty() ? "no certificate"
+            : v.getCertificateSubject() + "  serial " + v.getCertificateSerial() + "  expires "
+            + v.getNotAfter() + " (" + v.getDaysLeft() + " days)";
+        println(Names.line(v) + (v.getLegacy() ? "  legacy" : "") + "  " + cert
+            + "  sha256 " + v.getFingerprint());
+      }
+    }
+  }
+
+  @Command(name = "token", mixinStandardHelpOptions = true,
+      description = "Token and library information, free space, mechanisms.")
+  static final class Token extends AdminCommand {
+    @Option(names = "--json", description = "One JSON object, for scripts.")
+    boolean json;
+
+    Token(CliIo io) {
+      super(io);
+    }
+
+    @Override
+    void run(KeyAdminServiceBlockingStub admin) {
+      TokenInfoResponse t = admin.tokenInfo(TokenInfoRequest.getDefaultInstance());
+      if (json) {
+        println(Json.token(t));
+        return;
+      }
+      println("label:        " + t.getLabel());
+      println("manufacturer: " + t.getManufacturer());
+      println("model:        " + t.getModel());
+      println("serial:       " + t.getSerial());
+      println("library:      " + t.getLibrary());
+      println("public mem:   " + t.getFreePublicMemory() + " free of "
+          + t.getTotalPublicMemory());
+      println("private mem:  " + t.getFreePrivateMemory() + " free of "
+          + t.getTotalPrivateMemory());
+      println("mechanisms:   " + String.join(" ", t.getMechanismsList()));
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package org.smimed.client.admin;
+
+import java.util.Locale;
+import org.smimed.api.v1.KeyGenAlgorithm;
+import org.smimed.api.v1.KeyUsageKind;
+import org.smimed.api.v1.KeyVersionInfo;
+
+/** The CLI's words for the API's enums (rsa2048, p256, sign, both, ...). */
+final class Names {
+  private Names() {}
+
+  /** picocli converter for --alg. */
+  static final class Algorithm implements picocli.CommandLine.ITypeConverter<KeyGenAlgorithm> {
+    @Override
+    public KeyGenAlgorithm convert(String value) {
+      return switch (value.toLowerCase(Locale.ROOT)) {
+        case "rsa2048" -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_RSA_2048;
+        case "rsa3072" -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_RSA_3072;
+        case "rsa4096" -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_RSA_4096;
+        case "p256" -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_P256;
+        case "p384" -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_P384;
+        case "ed25519" -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_ED25519;
+        case "x25519" -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_X25519;
+        default -> throw new picocli.CommandLine.TypeConversionException("'" + value
+            + "' is not one of rsa2048, rsa3072, rsa4096, p256, p384, ed25519, x25519");
+      };
+    }
+  }
+
+  /** picocli converter for --usage. */
+  static final class Usage implements picocli.CommandLine.ITypeConverter<KeyUsageKind> {
+    @Override
+    public KeyUsageKind convert(String value) {
+      return switch (value.toLowerCase(Locale.ROOT)) {
+        case "sign" -> KeyUsageKind.KEY_USAGE_KIND_SIGN;
+        case "encrypt" -> KeyUsageKind.KEY_USAGE_KIND_ENCRYPT;
+        case "both" -> KeyUsageKind.KEY_USAGE_KIND_BOTH;
+        default -> throw new picocli.CommandLine.TypeConversionException("'" + value
+            + "' is not one of sign, encrypt, both");
+      };
+    }
+  }
+
+  static String algorithm(KeyGenAlgorithm a) {
+    return a.name().replace("KEY_GEN_ALGORITHM_", "").replace("_", "").toLowerCase(Locale.ROOT);
+  }
+
+  static String usage(KeyUsageKind u) {
+    return u.name().replace("KEY_USAGE_KIND_", "").toLowerCase(Locale.ROOT);
+  }
+
+  static String state(KeyVersionInfo v) {
+    return v.getState().name().replace("KEY_VERSION_STATE_", "");
+  }
+
+  /** One line per version: name, state, algorithm, usage. */
+  static String line(KeyVersionInfo v) {
+    return v.getVersion() + "  " + state(v) + "  " + algorithm(v.getAlgorithm()) + "  "
+        + usage(v.getUsage());
+  }
+}

@@ -1,0 +1,92 @@
+package org.smimed.client.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.smimed.client.cli.CliIo;
+
+/** smimectl's usage, exit codes and password handling, before any call reaches a daemon. */
+class SmimectlCliTest {
+  @TempDir
+  Path dir;
+
+  record Run(int exit, String out, String err) {}
+
+  private Run run(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    StringWriter err = new StringWriter();
+    int code = new SmimectlCli(new CliIo(new ByteArrayInputStream(new byte[0]), out,
+        new PrintWriter(err, true), Map.of(), Clock.systemUTC())).run(args);
+    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
+  }
+
+  @Test
+  void help_listsEveryCommandAndExitCodes() {
+    Run r = run("--help");
+
+    assertThat(r.exit()).isZero();
+    assertThat(r.out()).contains("generate", "csr", "import-cert", "import-pkcs12", "activate",
+        "disable", "destroy", "rotate", "list", "token", "Exit codes:");
+  }
+
+  @Test
+  void everySubcommandHelp_documentsExitCodes() {
+    for (String command : new String[] {"generate", "csr", "import-cert", "import-pkcs12",
+        "activate", "disable", "destroy", "rotate", "list", "token"}) {
+      Run r = run(command, "--help");
+      assertThat(r.exit()).as(command).isZero();
+      assertThat(r.out()).as(command).contains("Exit codes:", "bad usage");
+    }
+  }
+
+  @Test
+  void noSubcommand_orUnknownAlgorithm_isUsageError() {
+    assertThat(run().exit()).isEqualTo(2);
+    Run bad = run("generate", "a@example.com", "--alg", "dsa", "--usage", "sign",
+        "--plaintext");
+    assertThat(bad.exit()).isEqualTo(2);
+    assertThat(bad.err()).startsWith("smimectl: ").contains("'dsa' is not one of rsa2048");
+  }
+
+  @Test
+  void destroy_withoutConfirm_isUsageError() {
+    Run r = run("destroy", "a@example.com/v1", "--plaintext");
+
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("--confirm");
+  }
+
+  @Test
+  void importPkcs12_passwordFileReadableByOthers_isRefusedBeforeAnyCall() throws Exception {
+    Path p12 = Files.write(dir.resolve("a.p12"), new byte[] {1, 2, 3});
+    Path password = Files.writeString(dir.resolve("pw"), "secret\n");
+    Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-r--r--"));
+
+    Run r = run("import-pkcs12", "a@example.com", p12.toString(), "--password-file",
+        password.toString(), "--target", "localhost:1", "--plaintext");
+
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).endsWith("smimectl: password file " + password
+        + " is readable or writable by group or others; chmod 600 it\n");
+    assertThat(r.err()).doesNotContain("secret");
+  }
+
+  @Test
+  void tlsWithoutCa_isUsageError() {
+    Run r = run("list");
+
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("--ca (or SMIMECTL_CA) is required");
+  }
+}

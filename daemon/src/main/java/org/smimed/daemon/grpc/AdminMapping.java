@@ -1,0 +1,85 @@
+package org.smimed.daemon.grpc;
+
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import org.smimed.api.v1.KeyGenAlgorithm;
+import org.smimed.api.v1.KeyUsageKind;
+import org.smimed.api.v1.KeyVersionInfo;
+import org.smimed.api.v1.KeyVersionState;
+import org.smimed.daemon.cms.InvalidRequestException;
+import org.smimed.daemon.keys.KeyAdministration;
+import org.smimed.daemon.keys.TokenVersion;
+import org.smimed.daemon.token.KeyAlgorithm;
+import org.smimed.daemon.token.KeyUsage;
+import org.smimed.daemon.token.TokenException;
+
+/** Translates key administration between the proto and the domain. */
+final class AdminMapping {
+    private final KeyAdministration admin;
+    private final Clock clock;
+
+    AdminMapping(KeyAdministration admin, Clock clock) {
+        this.admin = admin;
+        this.clock = clock;
+    }
+
+    static KeyAlgorithm algorithm(KeyGenAlgorithm value) throws InvalidRequestException {
+        return switch (value) {
+            case KEY_GEN_ALGORITHM_RSA_2048 -> KeyAlgorithm.RSA_2048;
+            case KEY_GEN_ALGORITHM_RSA_3072 -> KeyAlgorithm.RSA_3072;
+            case KEY_GEN_ALGORITHM_RSA_4096 -> KeyAlgorithm.RSA_4096;
+            case KEY_GEN_ALGORITHM_P256 -> KeyAlgorithm.EC_P256;
+            case KEY_GEN_ALGORITHM_P384 -> KeyAlgorithm.EC_P384;
+            case KEY_GEN_ALGORITHM_ED25519, KEY_GEN_ALGORITHM_X25519 ->
+                    throw new InvalidRequestException("algorithm " + value.name()
+                            .replace("KEY_GEN_ALGORITHM_", "").toLowerCase(java.util.Locale.ROOT)
+                            + " is not supported yet");
+            case KEY_GEN_ALGORITHM_UNSPECIFIED -> throw new InvalidRequestException(
+                    "algorithm is required");
+            default -> throw new InvalidRequestException("unknown algorithm " + value);
+        };
+    }
+
+    static KeyUsage usage(KeyUsageKind value) throws InvalidRequestException {
+        return switch (value) {
+            case KEY_USAGE_KIND_SIGN -> KeyUsage.SIGN;
+            case KEY_USAGE_KIND_ENCRYPT -> KeyUsage.ENCRYPT;
+            case KEY_USAGE_KIND_BOTH -> KeyUsage.BOTH;
+            case KEY_USAGE_KIND_UNSPECIFIED -> throw new InvalidRequestException(
+                    "usage is required");
+            default -> throw new InvalidRequestException("unknown usage " + value);
+        };
+    }
+
+    KeyVersionInfo info(TokenVersion v) throws TokenException {
+        KeyVersionInfo.Builder b = KeyVersionInfo.newBuilder().setVersion(v.name())
+                .setIdentity(v.record().identity())
+                .setState(KeyVersionState.valueOf("KEY_VERSION_STATE_" + v.state().name()))
+                .setAlgorithm(algorithm(v.record().algorithm()))
+                .setUsage(KeyUsageKind.valueOf("KEY_USAGE_KIND_" + v.record().usage().name()))
+                .setFingerprint(admin.fingerprint(v)).setLegacy(v.legacy())
+                .setCreated(v.record().created().toString())
+                .setUpdated(v.record().updated().toString());
+        if (v.certificate().isPresent()) {
+            X509Certificate c = v.certificate().get();
+            b.setCertificateSubject(c.getSubjectX500Principal().getName())
+                    .setCertificateSerial(c.getSerialNumber().toString(16))
+                    .setNotAfter(c.getNotAfter().toInstant().toString())
+                    .setDaysLeft(Duration.between(clock.instant(), c.getNotAfter().toInstant())
+                            .toDays());
+        }
+        return b.build();
+    }
+
+    private static KeyGenAlgorithm algorithm(KeyAlgorithm a) {
+        return switch (a) {
+            case RSA_2048 -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_RSA_2048;
+            case RSA_3072 -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_RSA_3072;
+            case RSA_4096 -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_RSA_4096;
+            case EC_P256 -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_P256;
+            case EC_P384 -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_P384;
+            default -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_UNSPECIFIED;
+        };
+    }
+}

@@ -1,0 +1,143 @@
+package org.smimed.daemon.grpc;
+
+import com.google.protobuf.ByteString;
+import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import org.smimed.api.v1.CreateCsrRequest;
+import org.smimed.api.v1.CreateCsrResponse;
+import org.smimed.api.v1.DestroyRequest;
+import org.smimed.api.v1.GenerateKeyRequest;
+import org.smimed.api.v1.ImportCertificateChainRequest;
+import org.smimed.api.v1.ImportPkcs12Request;
+import org.smimed.api.v1.KeyAdminServiceGrpc;
+import org.smimed.api.v1.KeyVersionInfo;
+import org.smimed.api.v1.KeyVersionRequest;
+import org.smimed.api.v1.ListKeysRequest;
+import org.smimed.api.v1.ListKeysResponse;
+import org.smimed.api.v1.TokenInfoRequest;
+import org.smimed.api.v1.TokenInfoResponse;
+import org.smimed.daemon.cms.InvalidRequestException;
+import org.smimed.daemon.keys.KeyAdministration;
+import org.smimed.daemon.keys.TokenVersion;
+import org.smimed.daemon.token.TokenDescription;
+
+/** gRPC face of key administration: validates, calls {@link KeyAdministration}, maps. */
+public final class KeyAdminGrpcService extends KeyAdminServiceGrpc.KeyAdminServiceImplBase {
+    private final KeyAdministration admin;
+    private final AdminMapping mapping;
+    private final StatusMapper statuses;
+
+    public KeyAdminGrpcService(KeyAdministration admin, java.time.Clock clock,
+                               StatusMapper statuses) {
+        this.admin = admin;
+        this.mapping = new AdminMapping(admin, clock);
+        this.statuses = statuses;
+    }
+
+    @FunctionalInterface
+    private interface Call<T> {
+        T run() throws Exception;
+    }
+
+    private <T> void answer(StreamObserver<T> response, Call<T> call) {
+        try {
+            response.onNext(call.run());
+            response.onCompleted();
+        } catch (Exception e) {
+            response.onError(statuses.toStatus(e));
+        }
+    }
+
+    @Override
+    public void generateKey(GenerateKeyRequest request, StreamObserver<KeyVersionInfo> response) {
+        answer(response, () -> info(admin.generate(required(request.getIdentity(), "identity"),
+                AdminMapping.algorithm(request.getAlgorithm()),
+                AdminMapping.usage(request.getUsage()))));
+    }
+
+    @Override
+    public void createCsr(CreateCsrRequest request, StreamObserver<CreateCsrResponse> response) {
+        answer(response, () -> {
+            byte[] csr = admin.createCsr(required(request.getVersion(), "version"),
+                    request.getSubject(), request.getEmail());
+            String pem = "-----BEGIN CERTIFICATE REQUEST-----\n"
+                    + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                            .encodeToString(csr)
+                    + "\n-----END CERTIFICATE REQUEST-----\n";
+            return CreateCsrResponse.newBuilder().setCsr(ByteString.copyFrom(csr))
+                    .setCsrPem(pem).build();
+        });
+    }
+
+    @Override
+    public void importCertificateChain(ImportCertificateChainRequest request,
+                                       StreamObserver<KeyVersionInfo> response) {
+        answer(response, () -> info(admin.importCertificateChain(
+                required(request.getVersion(), "version"), request.getChain().toByteArray())));
+    }
+
+    @Override
+    public void importPkcs12(ImportPkcs12Request request,
+                             StreamObserver<KeyVersionInfo> response) {
+        answer(response, () -> {
+            if (request.getPkcs12().isEmpty()) {
+                throw new InvalidRequestException("pkcs12 is required");
+            }
+            return info(admin.importPkcs12(required(request.getIdentity(), "identity"),
+                    request.getPkcs12().toByteArray(), request.getPassword().toCharArray()));
+        });
+    }
+
+    @Override
+    public void activate(KeyVersionRequest request, StreamObserver<KeyVersionInfo> response) {
+        answer(response, () -> info(admin.activate(required(request.getVersion(), "version"))));
+    }
+
+    @Override
+    public void disable(KeyVersionRequest request, StreamObserver<KeyVersionInfo> response) {
+        answer(response, () -> info(admin.disable(required(request.getVersion(), "version"))));
+    }
+
+    @Override
+    public void destroy(DestroyRequest request, StreamObserver<KeyVersionInfo> response) {
+        answer(response, () -> info(admin.destroy(required(request.getVersion(), "version"),
+                required(request.getConfirmFingerprint(), "confirm_fingerprint"))));
+    }
+
+    @Override
+    public void listKeys(ListKeysRequest request, StreamObserver<ListKeysResponse> response) {
+        answer(response, () -> {
+            ListKeysResponse.Builder list = ListKeysResponse.newBuilder();
+            for (TokenVersion v : admin.list()) {
+                list.addVersions(mapping.info(v));
+            }
+            return list.build();
+        });
+    }
+
+    @Override
+    public void tokenInfo(TokenInfoRequest request, StreamObserver<TokenInfoResponse> response) {
+        answer(response, () -> {
+            TokenDescription d = admin.tokenInfo();
+            return TokenInfoResponse.newBuilder().setLabel(d.label())
+                    .setManufacturer(d.manufacturer()).setModel(d.model()).setSerial(d.serial())
+                    .setLibrary(d.library()).setFreePublicMemory(d.freePublicMemory())
+                    .setTotalPublicMemory(d.totalPublicMemory())
+                    .setFreePrivateMemory(d.freePrivateMemory())
+                    .setTotalPrivateMemory(d.totalPrivateMemory())
+                    .addAllMechanisms(d.mechanisms()).build();
+        });
+    }
+
+    private KeyVersionInfo info(TokenVersion v) throws Exception {
+        return mapping.info(v);
+    }
+
+    private static String required(String value, String field) throws InvalidRequestException {
+        if (value.isBlank()) {
+            throw new InvalidRequestException(field + " is required");
+        }
+        return value;
+    }
+}

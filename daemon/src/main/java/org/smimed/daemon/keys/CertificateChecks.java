@@ -1,0 +1,134 @@
+package org.smimed.daemon.keys;
+
+import java.security.GeneralSecurityException;
+import java.security.PublicKey;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Date;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.smimed.daemon.token.KeyAlgorithm;
+import org.smimed.daemon.token.KeyUsage;
+
+/**
+ * Decides whether a certificate chain may be attached to a key version: the leaf certifies the
+ * token's key for the version's identity and usage, for S/MIME, now, and the chain builds.
+ *
+ * <p>Trust: the chain must end in the CA certificate the officer trusts (a self-signed root);
+ * PKIX validates the path to it at the injected clock's time. Revocation is not checked here:
+ * the issuing CA was just asked by the officer.
+ */
+final class CertificateChecks {
+    private static final String EMAIL_PROTECTION = "1.3.6.1.5.5.7.3.4";
+    private static final String ANY_EKU = "2.5.29.37.0";
+    private static final int DIGITAL_SIGNATURE = 0;
+    private static final int NON_REPUDIATION = 1;
+    private static final int KEY_ENCIPHERMENT = 2;
+    private static final int KEY_AGREEMENT = 4;
+
+    private CertificateChecks() {
+    }
+
+    /** Throws with a message naming the first problem found. */
+    static void check(List<X509Certificate> chain, PublicKey tokenKey, VersionRecord version,
+                      Instant now) throws InvalidKeyRequestException {
+        if (chain.isEmpty()) {
+            throw new InvalidKeyRequestException("no certificate given");
+        }
+        X509Certificate leaf = chain.get(0);
+        if (!Arrays.equals(leaf.getPublicKey().getEncoded(), tokenKey.getEncoded())) {
+            throw new InvalidKeyRequestException("the certificate's public key does not match"
+                    + " the key of version " + version.name() + " in the token");
+        }
+        Optional<String> email = CertificateIdentity.email(leaf);
+        if (email.isEmpty() || !email.get().equals(version.identity())) {
+            throw new InvalidKeyRequestException("the certificate is for "
+                    + email.map(e -> "'" + e + "'").orElse("no e-mail address")
+                    + ", not for identity '" + version.identity() + "'");
+        }
+        validAt(leaf, now);
+        keyUsage(leaf, version.usage(), version.algorithm());
+        emailProtection(leaf);
+        chainBuilds(chain, now);
+    }
+
+    private static void validAt(X509Certificate leaf, Instant now)
+            throws InvalidKeyRequestException {
+        if (now.isAfter(leaf.getNotAfter().toInstant())) {
+            throw new InvalidKeyRequestException("the certificate expired on "
+                    + leaf.getNotAfter().toInstant());
+        }
+        if (now.isBefore(leaf.getNotBefore().toInstant())) {
+            throw new InvalidKeyRequestException("the certificate is not valid before "
+                    + leaf.getNotBefore().toInstant());
+        }
+    }
+
+    private static void keyUsage(X509Certificate leaf, KeyUsage usage, KeyAlgorithm algorithm)
+            throws InvalidKeyRequestException {
+        boolean[] ku = leaf.getKeyUsage();
+        if (ku == null) {
+            return;
+        }
+        if (usage.signs() && !(ku[DIGITAL_SIGNATURE] || ku[NON_REPUDIATION])) {
+            throw new InvalidKeyRequestException("the certificate's key usage does not allow"
+                    + " signing (digitalSignature or nonRepudiation), but the key is for "
+                    + usage.name().toLowerCase());
+        }
+        int needed = algorithm.family() == KeyAlgorithm.Family.RSA
+                ? KEY_ENCIPHERMENT : KEY_AGREEMENT;
+        if (usage.decrypts() && !ku[needed]) {
+            throw new InvalidKeyRequestException("the certificate's key usage does not allow"
+                    + " receiving encrypted mail (" + (needed == KEY_ENCIPHERMENT
+                    ? "keyEncipherment" : "keyAgreement") + "), but the key is for "
+                    + usage.name().toLowerCase());
+        }
+    }
+
+    private static void emailProtection(X509Certificate leaf) throws InvalidKeyRequestException {
+        List<String> eku;
+        try {
+            eku = leaf.getExtendedKeyUsage();
+        } catch (CertificateParsingException e) {
+            throw new InvalidKeyRequestException("the certificate's extended key usage is"
+                    + " malformed", e);
+        }
+        if (eku == null || !(eku.contains(EMAIL_PROTECTION) || eku.contains(ANY_EKU))) {
+            throw new InvalidKeyRequestException("the certificate lacks the emailProtection"
+                    + " extended key usage");
+        }
+    }
+
+    private static void chainBuilds(List<X509Certificate> chain, Instant now)
+            throws InvalidKeyRequestException {
+        if (chain.size() < 2) {
+            throw new InvalidKeyRequestException("the chain must include the issuing CA"
+                    + " certificates up to the root");
+        }
+        X509Certificate root = chain.get(chain.size() - 1);
+        try {
+            root.verify(root.getPublicKey());
+        } catch (GeneralSecurityException e) {
+            throw new InvalidKeyRequestException("the chain's last certificate ("
+                    + root.getSubjectX500Principal() + ") is not a self-signed root");
+        }
+        try {
+            CertificateFactory factory = CertificateFactory.getInstance("X.509");
+            PKIXParameters parameters = new PKIXParameters(Set.of(new TrustAnchor(root, null)));
+            parameters.setRevocationEnabled(false);
+            parameters.setDate(Date.from(now));
+            CertPathValidator.getInstance("PKIX").validate(
+                    factory.generateCertPath(chain.subList(0, chain.size() - 1)), parameters);
+        } catch (GeneralSecurityException e) {
+            throw new InvalidKeyRequestException("the certificate chain does not build: "
+                    + e.getMessage(), e);
+        }
+    }
+}

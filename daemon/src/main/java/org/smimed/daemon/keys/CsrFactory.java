@@ -1,0 +1,74 @@
+package org.smimed.daemon.keys;
+
+import java.io.IOException;
+import java.security.PublicKey;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.ExtensionsGenerator;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.RuntimeOperatorException;
+import org.bouncycastle.pkcs.PKCS10CertificationRequestBuilder;
+import org.smimed.daemon.token.KeyAlgorithm;
+import org.smimed.daemon.token.TokenException;
+
+/**
+ * Builds PKCS#10 requests (RFC 2986) for S/MIME certificates (RFC 8550): the e-mail address in
+ * subjectAltName, the emailProtection extended key usage, and the key usage that fits the
+ * version's usage and algorithm, requested through extensionRequest.
+ *
+ * <p>Security guarantee: the request is signed by the given signer, which signs in the token.
+ */
+final class CsrFactory {
+    private CsrFactory() {
+    }
+
+    static byte[] build(VersionRecord version, String subject, String email, PublicKey publicKey,
+                        ContentSigner signer) throws InvalidKeyRequestException, TokenException {
+        X500Name name;
+        try {
+            name = new X500Name(subject.isBlank() ? "CN=" + email : subject);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidKeyRequestException("subject '" + subject
+                    + "' is not a distinguished name such as 'CN=Billing,O=Example'");
+        }
+        try {
+            ExtensionsGenerator extensions = new ExtensionsGenerator();
+            extensions.addExtension(Extension.keyUsage, true, keyUsage(version));
+            extensions.addExtension(Extension.extendedKeyUsage, false,
+                    new ExtendedKeyUsage(KeyPurposeId.id_kp_emailProtection));
+            extensions.addExtension(Extension.subjectAlternativeName, false,
+                    new GeneralNames(new GeneralName(GeneralName.rfc822Name, email)));
+            return new PKCS10CertificationRequestBuilder(name,
+                    SubjectPublicKeyInfo.getInstance(publicKey.getEncoded()))
+                    .addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest,
+                            extensions.generate())
+                    .build(signer).getEncoded();
+        } catch (RuntimeOperatorException e) {
+            if (e.getCause() instanceof TokenException t) {
+                throw t;
+            }
+            throw e;
+        } catch (IOException e) {
+            throw new IllegalStateException("DER encoding of a request failed", e);
+        }
+    }
+
+    private static KeyUsage keyUsage(VersionRecord version) {
+        int bits = 0;
+        if (version.usage().signs()) {
+            bits |= KeyUsage.digitalSignature | KeyUsage.nonRepudiation;
+        }
+        if (version.usage().decrypts()) {
+            bits |= version.algorithm().family() == KeyAlgorithm.Family.RSA
+                    ? KeyUsage.keyEncipherment : KeyUsage.keyAgreement;
+        }
+        return new KeyUsage(bits);
+    }
+}

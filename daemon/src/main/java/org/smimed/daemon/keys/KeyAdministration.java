@@ -1,0 +1,229 @@
+package org.smimed.daemon.keys;
+
+import java.lang.System.Logger.Level;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.cert.CertificateEncodingException;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import org.smimed.daemon.token.KeyAlgorithm;
+import org.smimed.daemon.token.KeyObjects;
+import org.smimed.daemon.token.KeyUsage;
+import org.smimed.daemon.token.Pkcs11Token;
+import org.smimed.daemon.token.TokenContentSigner;
+import org.smimed.daemon.token.TokenDescription;
+import org.smimed.daemon.token.TokenException;
+import org.smimed.daemon.token.TokenObjects;
+
+/**
+ * What security officers do with keys: generate, request certificates, import, activate,
+ * disable, destroy, list. The token is the only store: every change is written to the token
+ * first, then the token is read again and the served registry swapped.
+ *
+ * <p>Security guarantees: keys are generated in the token sensitive and non-extractable; only
+ * a DISABLED version can be destroyed, and only with its fingerprint; activating a version
+ * demotes the identity's previous ACTIVE version to DECRYPT_ONLY, so old mail still decrypts.
+ * Writes are ordered so that a crash never leaves anything the daemon would use half-made (see
+ * {@link TokenReading}, {@link StartupRepair}). Changes are serialised within this daemon.
+ */
+public final class KeyAdministration {
+    private static final System.Logger LOG = System.getLogger(KeyAdministration.class.getName());
+
+    private final VersionStore store;
+    private final KeyImports imports;
+    private final List<String> repairs;
+
+    private KeyAdministration(VersionStore store, List<String> repairs) {
+        this.store = store;
+        this.imports = new KeyImports(store);
+        this.repairs = List.copyOf(repairs);
+    }
+
+    /** Reads the token's versions, repairs interrupted operations and logs each repair. */
+    public static KeyAdministration open(Pkcs11Token token, SecureRandom random, Clock clock)
+            throws TokenException {
+        VersionStore store = new VersionStore(token, new TokenObjects(token, random),
+                new KeyObjects(token, random), clock);
+        List<String> repairs = StartupRepair.run(store);
+        repairs.forEach(r -> LOG.log(Level.WARNING, "token leftover repaired: " + r));
+        store.registry().problems().forEach(p -> LOG.log(Level.WARNING, "token: " + p));
+        return new KeyAdministration(store, repairs);
+    }
+
+    /** The registry the client services read; swapped after every change. */
+    public KeyRegistry registry() {
+        return store.registry();
+    }
+
+    /** What start-up repaired, one line each. */
+    public List<String> repairs() {
+        return repairs;
+    }
+
+    /** Generates a key pair in the token as the identity's next version, PENDING. */
+    public synchronized TokenVersion generate(String identity, KeyAlgorithm algorithm,
+                                              KeyUsage usage)
+            throws InvalidKeyRequestException, TokenException, UnknownKeyVersionException {
+        String normalised = identity(identity);
+        String name = VersionName.of(normalised, store.nextNumber(normalised));
+        // Key first, record second: a crash in between leaves a key pair without a record,
+        // which start-up removes.
+        TokenObjects.GeneratedKey key = store.objects.generate(name, algorithm, usage);
+        VersionRecord record = new VersionRecord(HexFormat.of().formatHex(key.id()), normalised,
+                store.nextNumber(normalised), KeyState.PENDING, algorithm, usage,
+                store.clock.instant(), store.clock.instant());
+        store.keyObjects.createData(name, record.encode());
+        return changed(name);
+    }
+
+    /** A PKCS#10 request for {@code version}, signed in the token. */
+    public synchronized byte[] createCsr(String version, String subject, String email)
+            throws InvalidKeyRequestException, UnknownKeyVersionException, KeyStateException,
+            TokenException {
+        TokenVersion v = store.find(version);
+        requireState(v, "create a certificate request for", KeyState.PENDING, KeyState.ACTIVE,
+                KeyState.DECRYPT_ONLY);
+        String address = email.isBlank() ? v.record().identity()
+                : CertificateIdentity.normalise(email);
+        if (!address.equals(v.record().identity())) {
+            throw new InvalidKeyRequestException("e-mail '" + email + "' is not the identity '"
+                    + v.record().identity() + "' of " + version);
+        }
+        PublicKey publicKey = store.keyObjects.publicKey(v.keyId(), v.record().algorithm());
+        return CsrFactory.build(v.record(), subject, address, publicKey,
+                new TokenContentSigner(store.token, v.keyId(), v.record().algorithm()));
+    }
+
+    /** See {@link KeyImports#certificateChain}. */
+    public synchronized TokenVersion importCertificateChain(String version, byte[] chain)
+            throws InvalidKeyRequestException, UnknownKeyVersionException, KeyStateException,
+            TokenException {
+        imports.certificateChain(store.find(version), chain);
+        return changed(version);
+    }
+
+    /** See {@link KeyImports#pkcs12}; the file bytes and password are wiped. */
+    public synchronized TokenVersion importPkcs12(String identity, byte[] file, char[] password)
+            throws InvalidKeyRequestException, TokenException, UnknownKeyVersionException {
+        try {
+            return changed(imports.pkcs12(identity(identity), file, password));
+        } finally {
+            java.util.Arrays.fill(file, (byte) 0);
+            java.util.Arrays.fill(password, '\0');
+        }
+    }
+
+    /** Makes a PENDING version with a certificate the identity's signing version. */
+    public synchronized TokenVersion activate(String version)
+            throws UnknownKeyVersionException, KeyStateException, TokenException {
+        TokenVersion v = store.find(version);
+        if (v.state() == KeyState.PENDING && v.chain().isEmpty()) {
+            throw new KeyStateException(version + " is PENDING without a certificate: create a"
+                    + " CSR, have it certified, import-cert, then activate");
+        }
+        requireState(v, "activate", KeyState.PENDING);
+        if (store.clock.instant().isAfter(v.chain().get(0).getNotAfter().toInstant())) {
+            throw new KeyStateException(version + ": the certificate has expired");
+        }
+        // New ACTIVE first, old ones demoted second: a crash in between leaves two ACTIVE
+        // versions, which start-up resolves in favour of the newer.
+        store.save(v, KeyState.ACTIVE);
+        for (TokenVersion other : store.versions()) {
+            if (other.record().identity().equals(v.record().identity())
+                    && other.state() == KeyState.ACTIVE && !other.keyId().equals(v.keyId())) {
+                store.save(other, KeyState.DECRYPT_ONLY);
+            }
+        }
+        return changed(version);
+    }
+
+    /** Stops a version from signing and decrypting. */
+    public synchronized TokenVersion disable(String version)
+            throws UnknownKeyVersionException, KeyStateException, TokenException {
+        TokenVersion v = store.find(version);
+        requireState(v, "disable", KeyState.PENDING, KeyState.ACTIVE, KeyState.DECRYPT_ONLY);
+        store.save(v, KeyState.DISABLED);
+        return changed(version);
+    }
+
+    /**
+     * Removes a DISABLED version's private key, public key and certificate from the token,
+     * keeping a DESTROYED record so the version number is never reused.
+     *
+     * @param fingerprint SHA-256 of the certificate (of the public key if it never had one),
+     *                    hex, colons and case ignored
+     */
+    public synchronized TokenVersion destroy(String version, String fingerprint)
+            throws UnknownKeyVersionException, KeyStateException, InvalidKeyRequestException,
+            TokenException {
+        TokenVersion v = store.find(version);
+        requireState(v, "destroy", KeyState.DISABLED);
+        String given = fingerprint.replace(":", "").toLowerCase(Locale.ROOT);
+        if (!given.equals(fingerprint(v))) {
+            throw new InvalidKeyRequestException("the confirmation fingerprint does not match "
+                    + version + " (give the SHA-256 fingerprint shown by list)");
+        }
+        // The record says DESTROYED before anything goes: a crash midway is finished at
+        // start-up, and nothing half-destroyed is ever served.
+        store.save(v, KeyState.DESTROYED);
+        store.keyObjects.destroy(v.keyId(), KeyObjects.ObjectClass.CERTIFICATE);
+        store.keyObjects.destroy(v.keyId(), KeyObjects.ObjectClass.PRIVATE_KEY);
+        store.keyObjects.destroy(v.keyId(), KeyObjects.ObjectClass.PUBLIC_KEY);
+        return changed(version);
+    }
+
+    /** Every version on the token, DESTROYED ones included, by identity and number. */
+    public List<TokenVersion> list() {
+        return store.versions();
+    }
+
+    /** The SHA-256 fingerprint (lower-case hex) that {@link #destroy} asks for. */
+    public String fingerprint(TokenVersion v) throws TokenException {
+        try {
+            byte[] encoded = v.certificate().isPresent() ? v.certificate().get().getEncoded()
+                    : v.state() == KeyState.DESTROYED ? new byte[0]
+                    : store.keyObjects.publicKey(v.keyId(), v.record().algorithm()).getEncoded();
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(encoded));
+        } catch (CertificateEncodingException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException("cannot hash a certificate", e);
+        }
+    }
+
+    public TokenDescription tokenInfo() throws TokenException {
+        return TokenDescription.of(store.token);
+    }
+
+    private TokenVersion changed(String name) throws TokenException, UnknownKeyVersionException {
+        store.reload();
+        LOG.log(Level.INFO, "key version " + name + " is now " + store.find(name).state());
+        return store.find(name);
+    }
+
+    static void requireState(TokenVersion v, String operation, KeyState... allowed)
+            throws KeyStateException {
+        if (v.legacy() && VersionName.parse(v.name()).isEmpty()) {
+            throw new KeyStateException(v.name() + " is a legacy key not named identity/vN;"
+                    + " it can only be listed");
+        }
+        for (KeyState s : allowed) {
+            if (v.state() == s) {
+                return;
+            }
+        }
+        throw new KeyStateException("cannot " + operation + " " + v.name() + ": it is "
+                + v.state() + " (allowed from " + List.of(allowed) + ")");
+    }
+
+    private static String identity(String identity) throws InvalidKeyRequestException {
+        String normalised = CertificateIdentity.normalise(identity);
+        if (!VersionName.isIdentity(normalised)) {
+            throw new InvalidKeyRequestException("identity '" + identity
+                    + "' is not an e-mail address");
+        }
+        return normalised;
+    }
+}

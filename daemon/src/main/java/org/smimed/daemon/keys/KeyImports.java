@@ -1,0 +1,150 @@
+package org.smimed.daemon.keys;
+
+import java.io.ByteArrayInputStream;
+import java.security.PublicKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
+import org.smimed.daemon.token.KeyAlgorithm;
+import org.smimed.daemon.token.KeyUsage;
+import org.smimed.daemon.token.TokenException;
+import org.smimed.daemon.token.TokenInventory;
+
+/**
+ * Puts certificates and migrated keys onto the token, after {@link CertificateChecks}.
+ *
+ * <p>Write order: CA certificates, then the leaf certificate; for a PKCS#12 migration the key
+ * pair, then its PENDING record, then the certificates. So the daemon never sees a leaf without
+ * its chain, and an interrupted migration leaves either a key pair without a record (removed at
+ * start-up) or a PENDING version (which serves nothing).
+ */
+final class KeyImports {
+    private final VersionStore store;
+
+    KeyImports(VersionStore store) {
+        this.store = store;
+    }
+
+    /**
+     * Attaches a certificate chain (PEM or DER, leaf first or in any order) to a PENDING version
+     * after checking that it certifies the version's key for its identity and usage.
+     */
+    void certificateChain(TokenVersion version, byte[] encoded)
+            throws InvalidKeyRequestException, KeyStateException, TokenException {
+        KeyAdministration.requireState(version, "import a certificate for", KeyState.PENDING);
+        List<X509Certificate> chain = leafFirst(parse(encoded));
+        PublicKey tokenKey = store.keyObjects.publicKey(version.keyId(),
+                version.record().algorithm());
+        CertificateChecks.check(chain, tokenKey, version.record(), store.clock.instant());
+        storeChain(version, chain);
+    }
+
+    /** Migrates the one key and chain of a PKCS#12 file; returns the new PENDING version. */
+    String pkcs12(String identity, byte[] file, char[] password)
+            throws InvalidKeyRequestException, TokenException {
+        Pkcs12Contents contents = Pkcs12Contents.read(file, password);
+        X509Certificate leaf = contents.chain().get(0);
+        KeyAlgorithm algorithm;
+        try {
+            algorithm = CertificateIdentity.algorithm(leaf);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidKeyRequestException("the PKCS#12 key is not supported: "
+                    + e.getMessage());
+        }
+        boolean signs = CertificateIdentity.allowsSigning(leaf);
+        boolean decrypts = CertificateIdentity.allowsDecryption(leaf);
+        KeyUsage usage = signs && decrypts ? KeyUsage.BOTH : signs ? KeyUsage.SIGN
+                : KeyUsage.ENCRYPT;
+        VersionRecord planned = new VersionRecord("", identity, store.nextNumber(identity),
+                KeyState.PENDING, algorithm, usage, store.clock.instant(), store.clock.instant());
+        CertificateChecks.check(contents.chain(), leaf.getPublicKey(), planned,
+                store.clock.instant());
+        String id = store.keyObjects.importKeyPair(planned.name(), contents.key(),
+                leaf.getPublicKey(), usage);
+        VersionRecord record = new VersionRecord(id, identity, planned.number(), planned.state(),
+                algorithm, usage, planned.created(), planned.updated());
+        store.keyObjects.createData(record.name(), record.encode());
+        store.reload();
+        try {
+            storeChain(store.find(record.name()), contents.chain());
+        } catch (UnknownKeyVersionException e) {
+            throw new IllegalStateException("the version just written is not on the token", e);
+        }
+        return record.name();
+    }
+
+    private void storeChain(TokenVersion version, List<X509Certificate> chain)
+            throws TokenException {
+        List<TokenInventory.CertificateObject> present = new TokenInventory(store.token).read()
+                .certificates();
+        for (X509Certificate ca : chain.subList(1, chain.size())) {
+            boolean known = present.stream().anyMatch(p -> p.certificate().equals(ca));
+            if (!known) {
+                store.objects.storeCertificate(caId(ca),
+                        "ca:" + ca.getSubjectX500Principal().getName(), ca);
+            }
+        }
+        // A re-import replaces the leaf; old first, so the key store never sees two.
+        store.keyObjects.destroy(version.keyId(),
+                org.smimed.daemon.token.KeyObjects.ObjectClass.CERTIFICATE);
+        store.objects.storeCertificate(HexFormat.of().parseHex(version.keyId()), version.name(),
+                chain.get(0));
+    }
+
+    /** A CA certificate's CKA_ID: its subjectKeyIdentifier, as the demo provisioning does. */
+    private static byte[] caId(X509Certificate ca) {
+        byte[] ext = ca.getExtensionValue(Extension.subjectKeyIdentifier.getId());
+        if (ext == null) {
+            return Arrays.copyOf(ca.getSubjectX500Principal().getEncoded(), 20);
+        }
+        return SubjectKeyIdentifier.getInstance(ASN1OctetString.getInstance(ext).getOctets())
+                .getKeyIdentifier();
+    }
+
+    private static List<X509Certificate> parse(byte[] encoded) throws InvalidKeyRequestException {
+        try {
+            List<X509Certificate> list = new ArrayList<>();
+            for (Certificate c : CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new ByteArrayInputStream(encoded))) {
+                list.add((X509Certificate) c);
+            }
+            if (list.isEmpty()) {
+                throw new InvalidKeyRequestException("no certificate found (PEM or DER expected)");
+            }
+            return list;
+        } catch (CertificateException e) {
+            throw new InvalidKeyRequestException("cannot parse the certificate chain (PEM or DER"
+                    + " expected)");
+        }
+    }
+
+    /** Orders a chain leaf first: the leaf is the certificate that issued no other. */
+    private static List<X509Certificate> leafFirst(List<X509Certificate> certificates) {
+        List<X509Certificate> ordered = new ArrayList<>();
+        X509Certificate leaf = certificates.stream().filter(c -> certificates.stream().noneMatch(
+                o -> o != c && o.getIssuerX500Principal().equals(c.getSubjectX500Principal())))
+                .findFirst().orElse(certificates.get(0));
+        ordered.add(leaf);
+        X509Certificate current = leaf;
+        while (ordered.size() < certificates.size()) {
+            X509Certificate at = current;
+            X509Certificate issuer = certificates.stream().filter(c -> !ordered.contains(c)
+                    && c.getSubjectX500Principal().equals(at.getIssuerX500Principal()))
+                    .findFirst().orElse(null);
+            if (issuer == null) {
+                break;
+            }
+            ordered.add(issuer);
+            current = issuer;
+        }
+        return ordered;
+    }
+}

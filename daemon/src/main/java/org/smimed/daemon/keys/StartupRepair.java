@@ -1,0 +1,52 @@
+package org.smimed.daemon.keys;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.smimed.daemon.token.KeyObjects;
+import org.smimed.daemon.token.TokenException;
+
+/**
+ * Finishes or undoes what an interrupted officer operation left on the token, before the daemon
+ * serves: leftovers (see {@link TokenReading}) are destroyed, and when a crash inside activate
+ * left two ACTIVE versions of one identity, all but the most recently changed become
+ * DECRYPT_ONLY. Returns one line per repair, for the log.
+ */
+final class StartupRepair {
+    private StartupRepair() {
+    }
+
+    static List<String> run(VersionStore store) throws TokenException {
+        List<String> done = new ArrayList<>();
+        for (Leftover leftover : store.reading().leftovers()) {
+            for (KeyObjects.ObjectClass c : leftover.classes()) {
+                store.keyObjects.destroy(leftover.keyId(), c);
+            }
+            if (leftover.record()) {
+                store.keyObjects.destroyData(leftover.label());
+            }
+            done.add(leftover.toString());
+        }
+        Map<String, List<TokenVersion>> active = store.versions().stream()
+                .filter(v -> v.state() == KeyState.ACTIVE)
+                .collect(Collectors.groupingBy(v -> v.record().identity()));
+        for (List<TokenVersion> versions : active.values()) {
+            if (versions.size() < 2 || versions.stream().allMatch(TokenVersion::legacy)) {
+                continue; // several legacy keys: the newest certificate signs, as before
+            }
+            versions.sort(Comparator.comparing((TokenVersion v) -> v.record().updated()));
+            for (TokenVersion older : versions.subList(0, versions.size() - 1)) {
+                store.save(older, KeyState.DECRYPT_ONLY);
+                done.add(older.name() + ": activate was interrupted; "
+                        + versions.get(versions.size() - 1).name()
+                        + " stays ACTIVE, this one is now DECRYPT_ONLY");
+            }
+        }
+        if (!done.isEmpty()) {
+            store.reload();
+        }
+        return done;
+    }
+}

@@ -1,0 +1,170 @@
+package org.smimed.daemon.keys;
+
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.smimed.daemon.token.KeyAlgorithm;
+import org.smimed.daemon.token.KeyObjects.ObjectClass;
+import org.smimed.daemon.token.KeyUsage;
+import org.smimed.daemon.token.TokenInventory;
+
+/**
+ * Turns the token's objects into key versions, and names the leftovers of interrupted
+ * operations. Objects of one version share a CKA_ID.
+ *
+ * <p>Rules: a state record with a private key is a version in the record's state; a private key
+ * with a certificate and no record is a legacy ACTIVE version; a private key with neither
+ * (an interrupted generate or import) and a non-DESTROYED record without a key (an interrupted
+ * destroy or import) are leftovers; a DESTROYED record whose objects still exist is an
+ * interrupted destroy, finished by removing them. Only objects labelled like a version
+ * ({@code identity/vN}) are ever called leftovers, so other applications' objects are safe.
+ */
+public final class TokenReading {
+    private static final int MAX_CHAIN = 8;
+
+    /** Versions (including DESTROYED tombstones), leftovers and unreadable objects. */
+    public record Result(List<TokenVersion> versions, List<Leftover> leftovers,
+                         List<String> problems) {}
+
+    private TokenReading() {
+    }
+
+    public static Result of(TokenInventory.Snapshot token) {
+        List<String> problems = new ArrayList<>(token.problems());
+        List<Leftover> leftovers = new ArrayList<>();
+        List<TokenVersion> versions = new ArrayList<>();
+        Map<String, TokenInventory.KeyObject> keys = new HashMap<>();
+        token.keys().forEach(k -> keys.put(k.id(), k));
+        Map<String, TokenInventory.CertificateObject> certs = new HashMap<>();
+        token.certificates().forEach(c -> certs.put(c.id(), c));
+        Map<String, VersionRecord> records = records(token, problems);
+
+        for (Map.Entry<String, VersionRecord> e : records.entrySet()) {
+            String id = e.getKey();
+            VersionRecord record = e.getValue();
+            boolean hasKey = keys.containsKey(id);
+            if (record.state() == KeyState.DESTROYED) {
+                if (hasKey || certs.containsKey(id) || token.publicKeyIds().contains(id)) {
+                    leftovers.add(new Leftover(id, record.name(), List.of(ObjectClass.CERTIFICATE,
+                            ObjectClass.PRIVATE_KEY, ObjectClass.PUBLIC_KEY), false,
+                            "destroy was interrupted"));
+                }
+                versions.add(new TokenVersion(id, record.name(), record, false, List.of()));
+            } else if (!hasKey) {
+                leftovers.add(new Leftover(id, record.name(), List.of(ObjectClass.CERTIFICATE,
+                        ObjectClass.PUBLIC_KEY), true, "state record without a key"));
+            } else {
+                versions.add(new TokenVersion(id, record.name(), record, false,
+                        chain(certs.get(id), token.certificates())));
+            }
+        }
+        for (TokenInventory.KeyObject key : token.keys()) {
+            if (records.containsKey(key.id())) {
+                continue;
+            }
+            TokenInventory.CertificateObject cert = certs.get(key.id());
+            if (cert != null) {
+                legacy(key, cert, token.certificates(), problems).ifPresent(versions::add);
+            } else if (VersionName.parse(key.label()).isPresent()) {
+                leftovers.add(new Leftover(key.id(), key.label(), List.of(ObjectClass.PRIVATE_KEY,
+                        ObjectClass.PUBLIC_KEY), false, "key pair without a state record"));
+            }
+        }
+        versions.sort(Comparator.comparing((TokenVersion v) -> v.record().identity())
+                .thenComparingInt(v -> v.record().number()));
+        return new Result(List.copyOf(versions), List.copyOf(leftovers), List.copyOf(problems));
+    }
+
+    private static Map<String, VersionRecord> records(TokenInventory.Snapshot token,
+                                                      List<String> problems) {
+        Map<String, VersionRecord> records = new HashMap<>();
+        for (TokenInventory.DataObject data : token.data()) {
+            try {
+                VersionRecord record = VersionRecord.decode(data.value());
+                VersionRecord other = records.get(record.keyId());
+                // Two records for one key only after a crash inside a fallback update: the
+                // newer one is the truth.
+                if (other == null || record.updated().isAfter(other.updated())) {
+                    records.put(record.keyId(), record);
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add("state record '" + data.label() + "': " + e.getMessage());
+            }
+        }
+        return records;
+    }
+
+    /** A key provisioned before key states: ACTIVE, named by its label and certificate. */
+    private static Optional<TokenVersion> legacy(TokenInventory.KeyObject key,
+                                                 TokenInventory.CertificateObject cert,
+                                                 List<TokenInventory.CertificateObject> all,
+                                                 List<String> problems) {
+        Optional<String> email = CertificateIdentity.email(cert.certificate());
+        if (email.isEmpty()) {
+            problems.add(key.label() + ": certificate names no e-mail address");
+            return Optional.empty();
+        }
+        KeyAlgorithm algorithm;
+        try {
+            algorithm = CertificateIdentity.algorithm(cert.certificate());
+        } catch (IllegalArgumentException e) {
+            problems.add(key.label() + ": " + e.getMessage());
+            return Optional.empty();
+        }
+        int number = VersionName.parse(key.label()).map(VersionName.Parsed::number).orElse(0);
+        KeyUsage usage = key.signs() && key.decrypts() ? KeyUsage.BOTH
+                : key.signs() ? KeyUsage.SIGN : KeyUsage.ENCRYPT;
+        var created = cert.certificate().getNotBefore().toInstant();
+        VersionRecord record = new VersionRecord(key.id(), email.get(), number, KeyState.ACTIVE, algorithm,
+                usage, created, created);
+        if (!record.name().equals(key.label())) {
+            problems.add(key.label() + ": legacy key listed as " + record.name());
+        }
+        return Optional.of(new TokenVersion(key.id(), key.label(), record, true,
+                chain(cert, all)));
+    }
+
+    /** The leaf and its issuers found among the token's certificates, leaf first. */
+    static List<X509Certificate> chain(TokenInventory.CertificateObject leaf,
+                                       List<TokenInventory.CertificateObject> all) {
+        List<X509Certificate> chain = new ArrayList<>();
+        if (leaf == null) {
+            return chain;
+        }
+        X509Certificate current = leaf.certificate();
+        chain.add(current);
+        while (chain.size() < MAX_CHAIN && !selfIssued(current)) {
+            X509Certificate issuer = issuerOf(current, all);
+            if (issuer == null || chain.contains(issuer)) {
+                break;
+            }
+            chain.add(issuer);
+            current = issuer;
+        }
+        return chain;
+    }
+
+    private static boolean selfIssued(X509Certificate c) {
+        return c.getSubjectX500Principal().equals(c.getIssuerX500Principal());
+    }
+
+    private static X509Certificate issuerOf(X509Certificate c,
+                                            List<TokenInventory.CertificateObject> all) {
+        for (TokenInventory.CertificateObject candidate : all) {
+            X509Certificate ca = candidate.certificate();
+            if (ca.getSubjectX500Principal().equals(c.getIssuerX500Principal())) {
+                try {
+                    c.verify(ca.getPublicKey());
+                    return ca;
+                } catch (java.security.GeneralSecurityException e) {
+                    // Same name, different key: keep looking.
+                }
+            }
+        }
+        return null;
+    }
+}

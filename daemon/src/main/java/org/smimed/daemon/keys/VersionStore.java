@@ -1,0 +1,87 @@
+package org.smimed.daemon.keys;
+
+import java.time.Clock;
+import java.util.List;
+import org.smimed.daemon.token.KeyObjects;
+import org.smimed.daemon.token.Pkcs11Token;
+import org.smimed.daemon.token.TokenException;
+import org.smimed.daemon.token.TokenInventory;
+import org.smimed.daemon.token.TokenKeyHandles;
+import org.smimed.daemon.token.TokenObjects;
+
+/**
+ * The key versions on one token and the registry served from them. Reads the token again after
+ * every change and swaps the registry's snapshot, so requests never walk the token.
+ *
+ * <p>Not thread-safe for writers: {@link KeyAdministration} serialises changes.
+ */
+final class VersionStore {
+    final Pkcs11Token token;
+    final TokenObjects objects;
+    final KeyObjects keyObjects;
+    final Clock clock;
+    private final TokenInventory inventory;
+    private final TokenKeyHandles handles;
+    private final KeyRegistry registry;
+    private volatile TokenReading.Result reading;
+
+    VersionStore(Pkcs11Token token, TokenObjects objects, KeyObjects keyObjects, Clock clock)
+            throws TokenException {
+        this.token = token;
+        this.objects = objects;
+        this.keyObjects = keyObjects;
+        this.clock = clock;
+        this.inventory = new TokenInventory(token);
+        this.handles = new TokenKeyHandles(token);
+        this.reading = TokenReading.of(inventory.read());
+        this.registry = build();
+    }
+
+    KeyRegistry registry() {
+        return registry;
+    }
+
+    TokenReading.Result reading() {
+        return reading;
+    }
+
+    /** Reads the token again and serves what it holds now. */
+    void reload() throws TokenException {
+        reading = TokenReading.of(inventory.read());
+        registry.replaceWith(build());
+    }
+
+    private KeyRegistry build() throws TokenException {
+        return KeyRegistry.of(reading.versions(), handles.load(), reading.problems(), clock);
+    }
+
+    List<TokenVersion> versions() {
+        return reading.versions();
+    }
+
+    TokenVersion find(String name) throws UnknownKeyVersionException {
+        for (TokenVersion v : reading.versions()) {
+            if (v.name().equals(name)) {
+                return v;
+            }
+        }
+        throw new UnknownKeyVersionException("unknown key version '" + name
+                + "' (names look like identity/vN; see list)");
+    }
+
+    /** The next free version number of {@code identity}; DESTROYED tombstones keep theirs. */
+    int nextNumber(String identity) {
+        return reading.versions().stream().filter(v -> v.record().identity().equals(identity))
+                .mapToInt(v -> v.record().number()).max().orElse(0) + 1;
+    }
+
+    /** Writes {@code version} in state {@code next}; a legacy version gets its first record. */
+    void save(TokenVersion version, KeyState next) throws TokenException {
+        VersionRecord record = version.record().with(next, clock.instant());
+        if (version.legacy()) {
+            keyObjects.createData(record.name(), record.encode());
+        } else {
+            keyObjects.updateData(record.name(), record.encode());
+        }
+    }
+}

@@ -1,0 +1,263 @@
+package org.smimed.daemon.token;
+
+import static sun.security.pkcs11.wrapper.PKCS11Constants.*;
+
+import java.nio.charset.StandardCharsets;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPrivateCrtKey;
+import java.security.interfaces.RSAPublicKey;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.DEROctetString;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import sun.security.pkcs11.wrapper.CK_ATTRIBUTE;
+import sun.security.pkcs11.wrapper.PKCS11;
+import sun.security.pkcs11.wrapper.PKCS11Exception;
+
+/**
+ * Writes and removes the objects of key versions through PKCS#11: the daemon's state data
+ * objects, imported private keys, and whole versions on destroy. Objects of one version share
+ * one CKA_ID (lower-case hex in this API).
+ *
+ * <p>Security guarantees: an imported private key is created with CKA_TOKEN, CKA_PRIVATE and
+ * CKA_SENSITIVE true and CKA_EXTRACTABLE false, with only the usages asked for; the byte arrays
+ * this class makes from the key are cleared once the token has the key.
+ */
+public final class KeyObjects {
+    private static final int ID_BYTES = 16;
+    private static final long CKR_ATTRIBUTE_READ_ONLY = 0x10;
+
+    private final Pkcs11Token token;
+    private final SecureRandom random;
+
+    public KeyObjects(Pkcs11Token token, SecureRandom random) {
+        this.token = token;
+        this.random = random;
+    }
+
+    /**
+     * Creates a private, token-resident data object of application "smimed" labelled
+     * {@code label}. (PKCS#11 data objects have no CKA_ID; the label names them.)
+     */
+    public void createData(String label, byte[] value) throws TokenException {
+        CK_ATTRIBUTE[] template = dataTemplate(label, value);
+        token.inSession((module, session) -> module.C_CreateObject(session, template));
+    }
+
+    /**
+     * Replaces the value of the daemon's data object labelled {@code label}. Where the token refuses to
+     * modify CKA_VALUE, a new object is created before the old one is destroyed, so a crash
+     * leaves two records (start-up keeps the newer) rather than none.
+     */
+    public void updateData(String label, byte[] value) throws TokenException {
+        token.inSession((module, session) -> {
+            long[] found = findData(module, session, label);
+            try {
+                for (long handle : found) {
+                    module.C_SetAttributeValue(session, handle,
+                            new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_VALUE, value)});
+                }
+            } catch (PKCS11Exception e) {
+                if (e.getErrorCode() != CKR_ATTRIBUTE_READ_ONLY) {
+                    throw e;
+                }
+                module.C_CreateObject(session, dataTemplate(label, value));
+                for (long handle : found) {
+                    module.C_DestroyObject(session, handle);
+                }
+            }
+            return null;
+        });
+    }
+
+    /** The public key of the version with CKA_ID {@code id}, read from its public key object. */
+    public PublicKey publicKey(String id, KeyAlgorithm algorithm) throws TokenException {
+        return token.inSession((module, session) -> {
+            long[] found = Pkcs11Search.all(module, session, new CK_ATTRIBUTE[] {
+                new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY), new CK_ATTRIBUTE(CKA_ID, bytes(id))});
+            if (found.length != 1) {
+                throw new TokenException(TokenException.Kind.REJECTED,
+                        found.length + " public keys with the version's CKA_ID");
+            }
+            return TokenObjects.publicKey(module, session, found[0], algorithm);
+        });
+    }
+
+    /** Destroys the daemon's data objects labelled {@code label}. */
+    public int destroyData(String label) throws TokenException {
+        return token.inSession((module, session) -> {
+            long[] found = findData(module, session, label);
+            for (long handle : found) {
+                module.C_DestroyObject(session, handle);
+            }
+            return found.length;
+        });
+    }
+
+    private static long[] findData(PKCS11 module, long session, String label)
+            throws PKCS11Exception {
+        return Pkcs11Search.all(module, session, new CK_ATTRIBUTE[] {
+            new CK_ATTRIBUTE(CKA_CLASS, CKO_DATA),
+            new CK_ATTRIBUTE(CKA_APPLICATION,
+                    TokenInventory.APPLICATION.getBytes(StandardCharsets.UTF_8)),
+            new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray())});
+    }
+
+    /** Destroys every object of class {@code objectClass} with CKA_ID {@code id}. */
+    public int destroy(String id, ObjectClass objectClass) throws TokenException {
+        return token.inSession((module, session) -> {
+            long[] found = Pkcs11Search.all(module, session, new CK_ATTRIBUTE[] {
+                new CK_ATTRIBUTE(CKA_CLASS, objectClass.code), new CK_ATTRIBUTE(CKA_ID, bytes(id))});
+            for (long handle : found) {
+                module.C_DestroyObject(session, handle);
+            }
+            return found.length;
+        });
+    }
+
+    /** Object classes a key version consists of. */
+    public enum ObjectClass {
+        PRIVATE_KEY(CKO_PRIVATE_KEY), PUBLIC_KEY(CKO_PUBLIC_KEY), CERTIFICATE(CKO_CERTIFICATE);
+
+        private final long code;
+
+        ObjectClass(long code) {
+            this.code = code;
+        }
+    }
+
+    /**
+     * Imports a private key (RSA CRT or EC) and its public key as token objects labelled
+     * {@code label}; returns the new CKA_ID.
+     */
+    public String importKeyPair(String label, PrivateKey key, PublicKey publicKey,
+                                KeyUsage usage) throws TokenException {
+        byte[] idBytes = new byte[ID_BYTES];
+        random.nextBytes(idBytes);
+        String id = HexFormat.of().formatHex(idBytes);
+        List<byte[]> secrets = new ArrayList<>();
+        try {
+            CK_ATTRIBUTE[] priv = privateTemplate(idBytes, label, key, publicKey, usage, secrets);
+            CK_ATTRIBUTE[] pub = publicTemplate(idBytes, label, publicKey, usage);
+            token.inSession((module, session) -> {
+                module.C_CreateObject(session, priv);
+                module.C_CreateObject(session, pub);
+                return null;
+            });
+            return id;
+        } finally {
+            secrets.forEach(s -> Arrays.fill(s, (byte) 0));
+        }
+    }
+
+    private static CK_ATTRIBUTE[] privateTemplate(byte[] id, String label, PrivateKey key,
+                                                  PublicKey publicKey, KeyUsage usage,
+                                                  List<byte[]> secrets)
+            throws TokenException {
+        List<CK_ATTRIBUTE> t = new ArrayList<>(List.of(
+                new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY),
+                new CK_ATTRIBUTE(CKA_TOKEN, true), new CK_ATTRIBUTE(CKA_PRIVATE, true),
+                new CK_ATTRIBUTE(CKA_SENSITIVE, true), new CK_ATTRIBUTE(CKA_EXTRACTABLE, false),
+                new CK_ATTRIBUTE(CKA_ID, id), new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray()),
+                new CK_ATTRIBUTE(CKA_SIGN, usage.signs()),
+                new CK_ATTRIBUTE(CKA_SIGN_RECOVER, false)));
+        if (key instanceof RSAPrivateCrtKey rsa) {
+            t.add(new CK_ATTRIBUTE(CKA_KEY_TYPE, CKK_RSA));
+            t.add(new CK_ATTRIBUTE(CKA_DECRYPT, usage.decrypts()));
+            t.add(new CK_ATTRIBUTE(CKA_UNWRAP, usage.decrypts()));
+            t.add(new CK_ATTRIBUTE(CKA_DERIVE, false));
+            t.add(secret(CKA_MODULUS, rsa.getModulus(), secrets));
+            t.add(secret(CKA_PUBLIC_EXPONENT, rsa.getPublicExponent(), secrets));
+            t.add(secret(CKA_PRIVATE_EXPONENT, rsa.getPrivateExponent(), secrets));
+            t.add(secret(CKA_PRIME_1, rsa.getPrimeP(), secrets));
+            t.add(secret(CKA_PRIME_2, rsa.getPrimeQ(), secrets));
+            t.add(secret(CKA_EXPONENT_1, rsa.getPrimeExponentP(), secrets));
+            t.add(secret(CKA_EXPONENT_2, rsa.getPrimeExponentQ(), secrets));
+            t.add(secret(CKA_COEFFICIENT, rsa.getCrtCoefficient(), secrets));
+        } else if (key instanceof ECPrivateKey ec) {
+            t.add(new CK_ATTRIBUTE(CKA_KEY_TYPE, CKK_EC));
+            t.add(new CK_ATTRIBUTE(CKA_DECRYPT, false));
+            t.add(new CK_ATTRIBUTE(CKA_UNWRAP, false));
+            t.add(new CK_ATTRIBUTE(CKA_DERIVE, usage.decrypts()));
+            t.add(new CK_ATTRIBUTE(CKA_EC_PARAMS, curve(publicKey)));
+            t.add(secret(CKA_VALUE, ec.getS(), secrets));
+        } else {
+            throw new TokenException(TokenException.Kind.REJECTED,
+                    "only RSA (CRT form) and EC private keys can be imported");
+        }
+        return t.toArray(CK_ATTRIBUTE[]::new);
+    }
+
+    private static CK_ATTRIBUTE[] publicTemplate(byte[] id, String label, PublicKey key,
+                                                 KeyUsage usage) throws TokenException {
+        List<CK_ATTRIBUTE> t = new ArrayList<>(List.of(
+                new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY),
+                new CK_ATTRIBUTE(CKA_TOKEN, true), new CK_ATTRIBUTE(CKA_PRIVATE, false),
+                new CK_ATTRIBUTE(CKA_ID, id), new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray()),
+                new CK_ATTRIBUTE(CKA_VERIFY, usage.signs()), new CK_ATTRIBUTE(CKA_WRAP, false)));
+        if (key instanceof RSAPublicKey rsa) {
+            t.add(new CK_ATTRIBUTE(CKA_KEY_TYPE, CKK_RSA));
+            t.add(new CK_ATTRIBUTE(CKA_MODULUS, rsa.getModulus()));
+            t.add(new CK_ATTRIBUTE(CKA_PUBLIC_EXPONENT, rsa.getPublicExponent()));
+            t.add(new CK_ATTRIBUTE(CKA_ENCRYPT, usage.decrypts()));
+        } else if (key instanceof ECPublicKey) {
+            SubjectPublicKeyInfo info = SubjectPublicKeyInfo.getInstance(key.getEncoded());
+            t.add(new CK_ATTRIBUTE(CKA_KEY_TYPE, CKK_EC));
+            t.add(new CK_ATTRIBUTE(CKA_EC_PARAMS, curve(key)));
+            try {
+                t.add(new CK_ATTRIBUTE(CKA_EC_POINT, new DEROctetString(
+                        info.getPublicKeyData().getOctets()).getEncoded()));
+            } catch (java.io.IOException e) {
+                throw new TokenException(TokenException.Kind.REJECTED, "bad EC public key", e);
+            }
+        } else {
+            throw new TokenException(TokenException.Kind.REJECTED,
+                    "only RSA and EC public keys can be imported");
+        }
+        return t.toArray(CK_ATTRIBUTE[]::new);
+    }
+
+    /** The DER named-curve OID of an EC public key (explicit parameters are refused). */
+    private static byte[] curve(PublicKey key) throws TokenException {
+        try {
+            SubjectPublicKeyInfo info = SubjectPublicKeyInfo.getInstance(key.getEncoded());
+            return ASN1ObjectIdentifier.getInstance(info.getAlgorithm().getParameters())
+                    .getEncoded();
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new TokenException(TokenException.Kind.REJECTED,
+                    "unsupported EC curve (only named curves)", e);
+        }
+    }
+
+    private static CK_ATTRIBUTE secret(long type, java.math.BigInteger value,
+                                       List<byte[]> secrets) {
+        byte[] bytes = value.toByteArray();
+        if (bytes.length > 1 && bytes[0] == 0) {
+            byte[] unsigned = Arrays.copyOfRange(bytes, 1, bytes.length);
+            Arrays.fill(bytes, (byte) 0);
+            bytes = unsigned;
+        }
+        secrets.add(bytes);
+        return new CK_ATTRIBUTE(type, bytes);
+    }
+
+    private static CK_ATTRIBUTE[] dataTemplate(String label, byte[] value) {
+        return new CK_ATTRIBUTE[] {
+            new CK_ATTRIBUTE(CKA_CLASS, CKO_DATA), new CK_ATTRIBUTE(CKA_TOKEN, true),
+            new CK_ATTRIBUTE(CKA_PRIVATE, true), new CK_ATTRIBUTE(CKA_MODIFIABLE, true),
+            new CK_ATTRIBUTE(CKA_APPLICATION,
+                    TokenInventory.APPLICATION.getBytes(StandardCharsets.UTF_8)),
+            new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray()), new CK_ATTRIBUTE(CKA_VALUE, value)};
+    }
+
+    static byte[] bytes(String hexId) {
+        return HexFormat.of().parseHex(hexId);
+    }
+}

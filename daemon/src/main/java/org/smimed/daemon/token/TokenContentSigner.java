@@ -1,0 +1,111 @@
+package org.smimed.daemon.token;
+
+import static sun.security.pkcs11.wrapper.PKCS11Constants.*;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.math.BigInteger;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import org.bouncycastle.asn1.ASN1EncodableVector;
+import org.bouncycastle.asn1.ASN1Integer;
+import org.bouncycastle.asn1.DERSequence;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
+import org.bouncycastle.asn1.DERNull;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.RuntimeOperatorException;
+import sun.security.pkcs11.wrapper.CK_ATTRIBUTE;
+import sun.security.pkcs11.wrapper.CK_MECHANISM;
+
+/**
+ * A Bouncy Castle {@link ContentSigner} whose signature is made in the token with
+ * {@code C_SignInit}/{@code C_Sign} on the private key with a given CKA_ID. It works for keys
+ * that have no certificate yet (which the SunPKCS11 key store cannot hand out), e.g. to sign a
+ * certificate request for a PENDING key.
+ *
+ * <p>Security guarantee: only the signature leaves the token. RSA keys sign with
+ * CKM_SHA256_RSA_PKCS; EC keys sign a software SHA-256 (P-256) or SHA-384 (P-384 and larger)
+ * digest with CKM_ECDSA.
+ */
+public final class TokenContentSigner implements ContentSigner {
+    private final Pkcs11Token token;
+    private final String keyId;
+    private final KeyAlgorithm algorithm;
+    private final ByteArrayOutputStream data = new ByteArrayOutputStream();
+
+    public TokenContentSigner(Pkcs11Token token, String keyId, KeyAlgorithm algorithm) {
+        this.token = token;
+        this.keyId = keyId;
+        this.algorithm = algorithm;
+    }
+
+    @Override
+    public AlgorithmIdentifier getAlgorithmIdentifier() {
+        if (algorithm.family() == KeyAlgorithm.Family.RSA) {
+            return new AlgorithmIdentifier(PKCSObjectIdentifiers.sha256WithRSAEncryption,
+                    DERNull.INSTANCE);
+        }
+        return new AlgorithmIdentifier(algorithm.bits() > 256
+                ? X9ObjectIdentifiers.ecdsa_with_SHA384 : X9ObjectIdentifiers.ecdsa_with_SHA256);
+    }
+
+    @Override
+    public OutputStream getOutputStream() {
+        return data;
+    }
+
+    @Override
+    public byte[] getSignature() {
+        try {
+            return sign(data.toByteArray());
+        } catch (TokenException e) {
+            throw new RuntimeOperatorException("token signature failed: " + e.getMessage(), e);
+        } finally {
+            data.reset();
+        }
+    }
+
+    private byte[] sign(byte[] message) throws TokenException {
+        boolean rsa = algorithm.family() == KeyAlgorithm.Family.RSA;
+        byte[] input = rsa ? message : digest(message);
+        byte[] raw = token.inSession((module, session) -> {
+            long[] keys = Pkcs11Search.all(module, session, new CK_ATTRIBUTE[] {
+                new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY),
+                new CK_ATTRIBUTE(CKA_ID, KeyObjects.bytes(keyId))});
+            if (keys.length != 1) {
+                throw new TokenException(TokenException.Kind.REJECTED,
+                        keys.length + " private keys with the version's CKA_ID");
+            }
+            module.C_SignInit(session, new CK_MECHANISM(rsa ? CKM_SHA256_RSA_PKCS : CKM_ECDSA),
+                    keys[0]);
+            return module.C_Sign(session, input);
+        });
+        return rsa ? raw : derEcdsa(raw);
+    }
+
+    private byte[] digest(byte[] message) {
+        try {
+            return MessageDigest.getInstance(algorithm.bits() > 256 ? "SHA-384" : "SHA-256")
+                    .digest(message);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK always has SHA-256 and SHA-384", e);
+        }
+    }
+
+    /** PKCS#11 ECDSA gives r || s; X.509 and PKCS#10 want SEQUENCE { r, s }. */
+    private static byte[] derEcdsa(byte[] raw) {
+        int half = raw.length / 2;
+        ASN1EncodableVector v = new ASN1EncodableVector();
+        v.add(new ASN1Integer(new BigInteger(1, Arrays.copyOfRange(raw, 0, half))));
+        v.add(new ASN1Integer(new BigInteger(1, Arrays.copyOfRange(raw, half, raw.length))));
+        try {
+            return new DERSequence(v).getEncoded();
+        } catch (IOException e) {
+            throw new IllegalStateException("DER encoding of two integers failed", e);
+        }
+    }
+}

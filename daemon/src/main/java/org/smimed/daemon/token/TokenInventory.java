@@ -1,0 +1,143 @@
+package org.smimed.daemon.token;
+
+import static sun.security.pkcs11.wrapper.PKCS11Constants.*;
+
+import java.io.ByteArrayInputStream;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import sun.security.pkcs11.wrapper.CK_ATTRIBUTE;
+import sun.security.pkcs11.wrapper.PKCS11;
+import sun.security.pkcs11.wrapper.PKCS11Exception;
+
+/**
+ * Walks the token's objects through PKCS#11 ({@code C_FindObjects}), so that keys without a
+ * certificate (which the SunPKCS11 key store cannot see) are found too.
+ *
+ * <p>Security guarantee: reads only public attributes (class, CKA_ID, CKA_LABEL, key type,
+ * usage flags), certificate values and the daemon's own data objects; never key material.
+ */
+public final class TokenInventory {
+    /** The CKA_APPLICATION of every data object the daemon writes. */
+    public static final String APPLICATION = "smimed";
+
+    private final Pkcs11Token token;
+
+    public TokenInventory(Pkcs11Token token) {
+        this.token = token;
+    }
+
+    /** A private key: its CKA_ID, label, family, and whether it may sign and decrypt. */
+    public record KeyObject(String id, String label, KeyAlgorithm.Family family, boolean signs,
+                            boolean decrypts) {}
+
+    /** A certificate object and its parsed value. */
+    public record CertificateObject(String id, String label, X509Certificate certificate) {}
+
+    /** One of the daemon's data objects (data objects have no CKA_ID). */
+    public record DataObject(String label, byte[] value) {}
+
+    /**
+     * Everything found. Ids are CKA_ID in lower-case hex.
+     *
+     * @param publicKeyIds ids of public key objects
+     * @param problems objects that could not be read
+     */
+    public record Snapshot(List<KeyObject> keys, List<String> publicKeyIds,
+                           List<CertificateObject> certificates, List<DataObject> data,
+                           List<String> problems) {}
+
+    /** Reads every private key, public key, certificate and smimed data object. */
+    public Snapshot read() throws TokenException {
+        return token.inSession((module, session) -> {
+            List<String> problems = new ArrayList<>();
+            List<KeyObject> keys = new ArrayList<>();
+            for (long handle : find(module, session, CKO_PRIVATE_KEY)) {
+                keys.add(key(module, session, handle));
+            }
+            List<String> publicIds = new ArrayList<>();
+            for (long handle : find(module, session, CKO_PUBLIC_KEY)) {
+                publicIds.add(idAndLabel(module, session, handle)[0]);
+            }
+            List<CertificateObject> certificates = new ArrayList<>();
+            for (long handle : find(module, session, CKO_CERTIFICATE)) {
+                String[] idLabel = idAndLabel(module, session, handle);
+                try {
+                    certificates.add(new CertificateObject(idLabel[0], idLabel[1],
+                            parse(bytes(module, session, handle, CKA_VALUE))));
+                } catch (CertificateException e) {
+                    problems.add("certificate '" + idLabel[1] + "': unreadable");
+                }
+            }
+            List<DataObject> data = new ArrayList<>();
+            for (long handle : find(module, session, CKO_DATA)) {
+                if (APPLICATION.equals(application(module, session, handle))) {
+                    CK_ATTRIBUTE[] label = {new CK_ATTRIBUTE(CKA_LABEL)};
+                    module.C_GetAttributeValue(session, handle, label);
+                    char[] chars = label[0].getCharArray();
+                    data.add(new DataObject(chars == null ? "" : new String(chars),
+                            bytes(module, session, handle, CKA_VALUE)));
+                }
+            }
+            return new Snapshot(keys, publicIds, certificates, data, problems);
+        });
+    }
+
+    static long[] find(PKCS11 module, long session, long objectClass) throws PKCS11Exception {
+        return Pkcs11Search.all(module, session, new CK_ATTRIBUTE[] {
+            new CK_ATTRIBUTE(CKA_CLASS, objectClass)});
+    }
+
+    private static KeyObject key(PKCS11 module, long session, long handle)
+            throws PKCS11Exception {
+        String[] idLabel = idAndLabel(module, session, handle);
+        CK_ATTRIBUTE[] a = {new CK_ATTRIBUTE(CKA_KEY_TYPE), new CK_ATTRIBUTE(CKA_SIGN),
+            new CK_ATTRIBUTE(CKA_DECRYPT), new CK_ATTRIBUTE(CKA_DERIVE)};
+        module.C_GetAttributeValue(session, handle, a);
+        KeyAlgorithm.Family family = a[0].getLong() == CKK_RSA ? KeyAlgorithm.Family.RSA
+                : a[0].getLong() == CKK_EC ? KeyAlgorithm.Family.EC : null;
+        return new KeyObject(idLabel[0], idLabel[1], family, a[1].getBoolean(),
+                a[2].getBoolean() || a[3].getBoolean());
+    }
+
+    static String[] idAndLabel(PKCS11 module, long session, long handle) throws PKCS11Exception {
+        CK_ATTRIBUTE[] a = {new CK_ATTRIBUTE(CKA_ID), new CK_ATTRIBUTE(CKA_LABEL)};
+        module.C_GetAttributeValue(session, handle, a);
+        byte[] id = a[0].getByteArray();
+        char[] label = a[1].getCharArray();
+        return new String[] {id == null ? "" : HexFormat.of().formatHex(id),
+            label == null ? "" : new String(label)};
+    }
+
+    /** CKA_APPLICATION; the JDK wrapper returns it as characters or bytes by release. */
+    private static String application(PKCS11 module, long session, long handle)
+            throws PKCS11Exception {
+        CK_ATTRIBUTE[] a = {new CK_ATTRIBUTE(CKA_APPLICATION)};
+        module.C_GetAttributeValue(session, handle, a);
+        if (a[0].pValue instanceof char[] chars) {
+            return new String(chars);
+        }
+        if (a[0].pValue instanceof byte[] bytes) {
+            return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+        }
+        return "";
+    }
+
+    private static byte[] bytes(PKCS11 module, long session, long handle, long type)
+            throws PKCS11Exception {
+        CK_ATTRIBUTE[] a = {new CK_ATTRIBUTE(type)};
+        module.C_GetAttributeValue(session, handle, a);
+        return a[0].getByteArray();
+    }
+
+    private static X509Certificate parse(byte[] der) throws CertificateException {
+        if (der == null) {
+            throw new CertificateException("no value");
+        }
+        return (X509Certificate) CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(der));
+    }
+}

@@ -1,0 +1,58 @@
+package org.smimed.daemon.token;
+
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.Key;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.ProviderException;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * JCA handles for the token's private keys, for signing and decrypting through SunPKCS11.
+ *
+ * <p>Each {@link #load()} re-reads the key store ({@code KeyStore.load(null, null)} re-maps
+ * labels without logging in again), so keys that got a certificate since start-up are found
+ * and no handle from before an admin change is reused. Only keys with a certificate are listed
+ * (a SunPKCS11 limit); keys without one are reached through {@link TokenContentSigner}.
+ *
+ * <p>Security guarantee: the values are token handles, never key material.
+ */
+public final class TokenKeyHandles {
+    private final Pkcs11Token token;
+
+    public TokenKeyHandles(Pkcs11Token token) {
+        this.token = token;
+    }
+
+    /** The private keys by key-store alias (the certificate's CKA_LABEL); skips odd ones. */
+    public Map<String, PrivateKey> load() throws TokenException {
+        KeyStore store = token.keyStore();
+        Map<String, PrivateKey> keys = new HashMap<>();
+        synchronized (store) {
+            try {
+                store.load(null, null);
+                for (String alias : Collections.list(store.aliases())) {
+                    if (!store.isKeyEntry(alias)) {
+                        continue;
+                    }
+                    try {
+                        Key key = store.getKey(alias, null);
+                        if (key instanceof PrivateKey privateKey) {
+                            keys.put(alias, privateKey);
+                        }
+                    } catch (GeneralSecurityException | ProviderException e) {
+                        // e.g. an Ed25519 key SunPKCS11 cannot represent; the inventory
+                        // reports the version as unusable.
+                    }
+                }
+            } catch (IOException | GeneralSecurityException e) {
+                throw new TokenException(TokenException.Kind.UNAVAILABLE,
+                        "cannot read keys of token '" + token.label() + "': " + e.getMessage(), e);
+            }
+        }
+        return keys;
+    }
+}

@@ -1,0 +1,67 @@
+package org.smimed.daemon.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The admin listener's config: absent means none; its own port; its own TLS or the server's. */
+class AdminConfigTest {
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void files() throws Exception {
+        for (String name : new String[] {"server.crt", "server.key", "admin.crt", "admin.key",
+            "lib.so"}) {
+            Files.writeString(dir.resolve(name), "x");
+        }
+    }
+
+    private DaemonConfig load(String admin) throws Exception {
+        return new ConfigLoader().load(Files.writeString(dir.resolve("smimed.yaml"), """
+                listen: {port: 8443}
+                tls: {certificateChain: server.crt, privateKey: server.key}
+                token: {library: lib.so, label: t, pin: {env: PIN}}
+                """ + admin));
+    }
+
+    @Test
+    void noAdminSection_meansNoAdminListener() throws Exception {
+        assertThat(load("").admin()).isEmpty();
+    }
+
+    @Test
+    void adminSection_defaultsToLoopbackPort8444AndTheServerTls() throws Exception {
+        DaemonConfig.Admin admin = load("admin: {}\n").admin().orElseThrow();
+
+        assertThat(admin.listen()).isEqualTo(new DaemonConfig.Listen("127.0.0.1", 8444));
+        assertThat(admin.tls()).isEmpty();
+    }
+
+    @Test
+    void adminSection_withOwnTls_resolvesItsFiles() throws Exception {
+        DaemonConfig.Admin admin = load("""
+                admin:
+                  listen: {address: 10.0.0.1, port: 9444}
+                  tls: {certificateChain: admin.crt, privateKey: admin.key}
+                """).admin().orElseThrow();
+
+        assertThat(admin.listen()).isEqualTo(new DaemonConfig.Listen("10.0.0.1", 9444));
+        assertThat(admin.tls().orElseThrow().certificateChain())
+                .isEqualTo(dir.resolve("admin.crt"));
+    }
+
+    @Test
+    void adminOnTheClientPort_orUnknownKeys_areRefused() {
+        assertThatThrownBy(() -> load("admin: {listen: {port: 8443}, role: officer}\n"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .contains("admin.listen.port: must differ from listen.port; clients"
+                                + " must never reach the admin service",
+                                "admin.role: unknown key (known: listen, tls)"));
+    }
+}

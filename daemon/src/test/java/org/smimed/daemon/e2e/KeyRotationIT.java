@@ -1,0 +1,241 @@
+package org.smimed.daemon.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintWriter;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.smimed.api.v1.SignRequest;
+import org.smimed.api.v1.SignResponse;
+import org.smimed.api.v1.SigningServiceGrpc;
+import org.smimed.client.admin.SmimectlCli;
+import org.smimed.client.cli.CliIo;
+import org.smimed.daemon.Daemon;
+import org.smimed.daemon.config.ConfigLoader;
+import org.smimed.daemon.testing.DecryptCall;
+import org.smimed.daemon.testing.OfficerCa;
+import org.smimed.daemon.testing.Processes;
+import org.smimed.daemon.testing.SoftHsm;
+import org.smimed.daemon.testing.TestDeployment;
+
+/**
+ * The whole rotation story with the real smimectl, the real daemon over TLS (client and admin
+ * listeners) and SoftHSM2: generate, certify, activate, sign and receive; rotate; old mail
+ * still decrypts; disable and destroy; old mail fails; restart; every state survives.
+ */
+class KeyRotationIT {
+    private static final String ID = "rotation@smimed.example";
+    private static final byte[] MAIL = "Content-Type: text/plain\r\n\r\nquarterly report\r\n"
+            .getBytes(StandardCharsets.US_ASCII);
+
+    @TempDir
+    static Path dir;
+    private static Path config;
+    private static Daemon daemon;
+    private static ManagedChannel channel;
+    private static OfficerCa ca;
+
+    @BeforeAll
+    static void start() throws Exception {
+        SoftHsm.Token token = SoftHsm.createToken("rotation");
+        TestDeployment.provision(dir, token);
+        config = TestDeployment.writeConfig(dir, token);
+        Files.writeString(config, "admin:\n  listen:\n    address: 127.0.0.1\n    port: 0\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        ca = OfficerCa.create(Clock.systemUTC());
+        startDaemon();
+    }
+
+    private static void startDaemon() throws Exception {
+        daemon = Daemon.start(new ConfigLoader().load(config), System::getenv, Clock.systemUTC());
+        channel = Grpc.newChannelBuilderForAddress("localhost", daemon.port(),
+                TlsChannelCredentials.newBuilder().trustManager(
+                        dir.resolve("pki/ca.crt").toFile()).build()).build();
+    }
+
+    private static void stopDaemon() throws Exception {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        daemon.close();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        stopDaemon();
+    }
+
+    @Test
+    void rotation_keepsOldMailReadableUntilDestroyed_andSurvivesRestart() throws Exception {
+        assertThat(ctl("generate", ID, "--alg", "rsa2048", "--usage", "both").out())
+                .isEqualTo(ID + "/v1  PENDING  rsa2048  both\n");
+        assertThatThrownBy(KeyRotationIT::sign).as("PENDING is not served")
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(
+                        e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+        Run early = ctl("activate", ID + "/v1");
+        assertThat(early.exit()).isEqualTo(1);
+        assertThat(early.err()).isEqualTo("smimectl: " + ID + "/v1 is PENDING without a"
+                + " certificate: create a CSR, have it certified, import-cert, then activate"
+                + " (FAILED_PRECONDITION)\n");
+        ctlOk("csr", ID + "/v1", "--subject", "CN=Rotation,O=smimed test", "--out",
+                dir.resolve("v1.csr").toString());
+        X509Certificate v1 = certify("v1");
+        assertThat(ctlOk("activate", ID + "/v1")).isEqualTo(ID + "/v1  ACTIVE  rsa2048  both\n");
+
+        SignResponse signedByV1 = sign();
+        assertThat(signedByV1.getKeyVersion()).isEqualTo(ID + "/v1");
+        assertThat(signedByV1.getCertificate().toByteArray()).isEqualTo(v1.getEncoded());
+        byte[] mailToV1 = encryptTo(v1);
+        assertThat(DecryptCall.decrypt(channel, null, mailToV1, 4096).plaintext()).isEqualTo(MAIL);
+
+        Run rotate = ctl("rotate", ID, "--out", dir.resolve("v2.csr").toString());
+        assertThat(rotate.out()).isEqualTo(ID + "/v2  PENDING  rsa2048  both\n");
+        X509Certificate v2 = certify("v2");
+        ctlOk("activate", ID + "/v2");
+
+        SignResponse signedByV2 = sign();
+        assertThat(signedByV2.getKeyVersion()).isEqualTo(ID + "/v2");
+        assertThat(signedByV2.getCertificate().toByteArray()).isEqualTo(v2.getEncoded());
+        assertThat(state("v1")).isEqualTo("DECRYPT_ONLY");
+        DecryptCall.Answer old = DecryptCall.decrypt(channel, null, mailToV1, 4096);
+        assertThat(old.plaintext()).isEqualTo(MAIL);
+        assertThat(old.result().getKeyVersion()).isEqualTo(ID + "/v1");
+
+        ctlOk("disable", ID + "/v1");
+        Run wrong = ctl("destroy", ID + "/v1", "--confirm", "ab".repeat(32));
+        assertThat(wrong.err()).isEqualTo("smimectl: the confirmation fingerprint does not match "
+                + ID + "/v1 (give the SHA-256 fingerprint shown by list) (INVALID_ARGUMENT)\n");
+        assertThat(ctlOk("destroy", ID + "/v1", "--confirm", fingerprint("v1")))
+                .isEqualTo(ID + "/v1  DESTROYED  rsa2048  both\n");
+        assertThatThrownBy(() -> DecryptCall.decrypt(channel, null, mailToV1, 4096))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(e.getStatus().getDescription()).isEqualTo("decryption failed");
+                });
+
+        String before = ctlOk("list", "--json");
+        stopDaemon();
+        startDaemon();
+        assertThat(daemon.repairs()).isEmpty();
+        assertThat(ctlOk("list", "--json")).isEqualTo(before);
+        assertThat(sign().getKeyVersion()).isEqualTo(ID + "/v2");
+        assertThat(DecryptCall.decrypt(channel, null, encryptTo(v2), 4096).plaintext())
+                .isEqualTo(MAIL);
+        assertThatThrownBy(() -> DecryptCall.decrypt(channel, null, mailToV1, 4096))
+                .isInstanceOf(StatusRuntimeException.class);
+        assertThat(sign(TestDeployment.RSA).getKeyVersion()).as("legacy key still signs")
+                .isEqualTo(TestDeployment.RSA + "/v1");
+    }
+
+    @Test
+    void generate_ed25519_isRefusedAsNotSupportedYet() {
+        Run r = ctl("generate", "later@smimed.example", "--alg", "ed25519", "--usage", "sign");
+
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("smimectl: algorithm ed25519 is not supported yet"
+                + " (INVALID_ARGUMENT)\n");
+    }
+
+    @Test
+    void adminService_isNotServedOnTheClientPort() {
+        Run r = ctl(Map.of("SMIMECTL_TARGET", "localhost:" + daemon.port(), "SMIMECTL_CA",
+                dir.resolve("pki/ca.crt").toString()), "list");
+
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).startsWith("smimectl: ").endsWith("(UNIMPLEMENTED)\n");
+    }
+
+    private static X509Certificate certify(String version) throws Exception {
+        PKCS10CertificationRequest csr;
+        try (PEMParser pem = new PEMParser(new StringReader(
+                Files.readString(dir.resolve(version + ".csr"))))) {
+            csr = (PKCS10CertificationRequest) pem.readObject();
+        }
+        X509Certificate cert = ca.issue(csr.getEncoded(), ID, true, true, Duration.ofDays(90));
+        Path chain = ca.writeChain(dir.resolve(version + "-chain.pem"), cert);
+        assertThat(ctlOk("import-cert", ID + "/" + version, chain.toString()))
+                .isEqualTo(ID + "/" + version + "  PENDING  rsa2048  both\n");
+        return cert;
+    }
+
+    private static SignResponse sign() {
+        return sign(ID);
+    }
+
+    private static SignResponse sign(String identity) {
+        return SigningServiceGrpc.newBlockingStub(channel).sign(SignRequest.newBuilder()
+                .setIdentity(identity).setContent(ByteString.copyFrom(MAIL)).build());
+    }
+
+    private static byte[] encryptTo(X509Certificate recipient) throws Exception {
+        Path work = Files.createTempDirectory(dir, "enc");
+        Files.write(work.resolve("cert.der"), recipient.getEncoded());
+        Processes.check(List.of("openssl", "x509", "-inform", "DER", "-in", "cert.der",
+                "-out", "cert.pem"), work);
+        Files.write(work.resolve("mail.txt"), MAIL);
+        Processes.check(List.of("openssl", "cms", "-encrypt", "-binary", "-aes-256-gcm",
+                "-in", "mail.txt", "-outform", "DER", "-out", "mail.der", "cert.pem"), work);
+        return Files.readAllBytes(work.resolve("mail.der"));
+    }
+
+    private static String state(String version) {
+        return field(version, "state");
+    }
+
+    private static String fingerprint(String version) {
+        return field(version, "fingerprint");
+    }
+
+    private static String field(String version, String name) {
+        Matcher m = Pattern.compile("\\{\"version\": \"" + Pattern.quote(ID + "/" + version)
+                + "\"[^}]*\"" + name + "\": \"([^\"]*)\"").matcher(ctlOk("list", "--json"));
+        assertThat(m.find()).as(version + " in list").isTrue();
+        return m.group(1);
+    }
+
+    record Run(int exit, String out, String err) {}
+
+    private static String ctlOk(String... args) {
+        Run r = ctl(args);
+        assertThat(r.exit()).as(String.join(" ", args) + ": " + r.err()).isZero();
+        return r.out();
+    }
+
+    private static Run ctl(String... args) {
+        return ctl(Map.of("SMIMECTL_TARGET", "localhost:" + daemon.adminPort(), "SMIMECTL_CA",
+                dir.resolve("pki/ca.crt").toString()), args);
+    }
+
+    private static Run ctl(Map<String, String> env, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        StringWriter err = new StringWriter();
+        CliIo io = new CliIo(new ByteArrayInputStream(new byte[0]), out,
+                new PrintWriter(err, true), env, Clock.systemUTC());
+        int code = new SmimectlCli(io).run(args);
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
+    }
+}

@@ -1,0 +1,254 @@
+package org.smimed.daemon.keys;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.smimed.daemon.cms.CmsSigner;
+import org.smimed.daemon.cms.SignatureRequest;
+import org.smimed.daemon.testing.OfficerCa;
+import org.smimed.daemon.testing.Processes;
+import org.smimed.daemon.testing.SoftHsm;
+import org.smimed.daemon.token.KeyAlgorithm;
+import org.smimed.daemon.token.KeyProtection;
+import org.smimed.daemon.token.KeyUsage;
+import org.smimed.daemon.token.Pkcs11Library;
+import org.smimed.daemon.token.Pkcs11Token;
+import org.smimed.daemon.token.TokenObjects;
+
+/**
+ * Key administration against a real SoftHSM2 token: protection attributes of generated and
+ * imported keys read through PKCS#11, RFC 9216 Alice migrated and verified by OpenSSL, and a
+ * clear message for every refusal.
+ */
+class KeyAdministrationSoftHsmTest {
+    private static final Path RFC9216 = Path.of("/work/shared/testdata/rfc9216");
+    private static final Clock CLOCK = Clock.systemUTC();
+
+    @TempDir
+    static Path dir;
+    private static Pkcs11Token token;
+    private static KeyAdministration admin;
+    private static OfficerCa ca;
+
+    @BeforeAll
+    static void open() throws Exception {
+        SoftHsm.Token created = SoftHsm.createToken("admin");
+        token = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY), created.label(),
+                created.pin().toCharArray());
+        admin = KeyAdministration.open(token, new SecureRandom(), CLOCK);
+        ca = OfficerCa.create(CLOCK);
+    }
+
+    @Test
+    void generatedKeys_areSensitiveAndNeverExtractable() throws Exception {
+        for (KeyAlgorithm algorithm : List.of(KeyAlgorithm.RSA_2048, KeyAlgorithm.EC_P256,
+                KeyAlgorithm.EC_P384)) {
+            TokenVersion v = admin.generate("gen@smimed.example", algorithm, KeyUsage.BOTH);
+
+            assertThat(v.state()).isEqualTo(KeyState.PENDING);
+            KeyProtection p = protection(v.name());
+            assertThat(p.sensitive()).as("CKA_SENSITIVE").isTrue();
+            assertThat(p.extractable()).as("CKA_EXTRACTABLE").isFalse();
+            assertThat(p.neverExtractable()).as("CKA_NEVER_EXTRACTABLE").isTrue();
+            assertThat(p.privateObject()).as("CKA_PRIVATE").isTrue();
+            assertThat(p.valueReadable()).isFalse();
+        }
+        assertThat(admin.list()).extracting(TokenVersion::name).contains(
+                "gen@smimed.example/v1", "gen@smimed.example/v2", "gen@smimed.example/v3");
+    }
+
+    @Test
+    void importedPkcs12Key_isSensitiveAndNotExtractable() throws Exception {
+        KeyPair pair = softwareKey();
+        X509Certificate cert = ca.issue(pair.getPublic(), "migrated@smimed.example", true, true,
+                Duration.ofDays(30));
+        byte[] p12 = pkcs12(pemKey(pair), pem(cert), pem(ca.certificate()), "s3cret");
+
+        TokenVersion v = admin.importPkcs12("migrated@smimed.example", p12,
+                "s3cret".toCharArray());
+
+        assertThat(v.state()).isEqualTo(KeyState.PENDING);
+        assertThat(v.certificate()).contains(cert);
+        KeyProtection p = protection(v.name());
+        assertThat(p.sensitive()).as("CKA_SENSITIVE").isTrue();
+        assertThat(p.extractable()).as("CKA_EXTRACTABLE").isFalse();
+        assertThat(p.neverExtractable()).as("CKA_NEVER_EXTRACTABLE (was outside)").isFalse();
+        assertThat(p.valueReadable()).isFalse();
+        assertThat(p12).as("file bytes wiped").containsOnly((byte) 0);
+    }
+
+    @Test
+    void rfc9216Alice_importedAndActivated_signsVerifiablyByOpenSsl() throws Exception {
+        Path caFile = RFC9216.resolve("Sample_LAMPS_RSA_Certification_Authority.selfsigned.pem");
+        byte[] p12 = pkcs12(RFC9216.resolve("lamps-alice.p8.pem"),
+                RFC9216.resolve("lamps-alice.crt"), caFile, "alice-pw");
+
+        TokenVersion v = admin.importPkcs12("alice@smime.example", p12, "alice-pw".toCharArray());
+        admin.activate(v.name());
+        KeyVersion key = admin.registry().signingKey("alice@smime.example");
+        byte[] content = "Content-Type: text/plain\r\n\r\nHello from Alice\r\n"
+                .getBytes(StandardCharsets.US_ASCII);
+        byte[] signed = new CmsSigner(token.provider(), new BouncyCastleProvider(), CLOCK).sign(
+                key, new SignatureRequest(new SignatureRequest.Content(content), true,
+                        Optional.empty(), Optional.empty())).signedData();
+
+        assertThat(key.id()).isEqualTo("alice@smime.example/v1");
+        Path work = Files.createTempDirectory(dir, "alice");
+        Files.write(work.resolve("signed.der"), signed);
+        Processes.Result r = Processes.run(List.of("openssl", "cms", "-verify", "-binary",
+                "-inform", "DER", "-in", "signed.der", "-CAfile", caFile.toString(),
+                "-out", "out.txt"), work);
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.stderr()).contains("Verification successful");
+        assertThat(Files.readAllBytes(work.resolve("out.txt"))).isEqualTo(content);
+    }
+
+    @Test
+    void importCertificate_forAnotherKey_isRefused() throws Exception {
+        TokenVersion v = admin.generate("other@smimed.example", KeyAlgorithm.EC_P256,
+                KeyUsage.SIGN);
+        X509Certificate foreign = ca.issue(softwareKey().getPublic(), "other@smimed.example",
+                true, false, Duration.ofDays(30));
+
+        assertThatThrownBy(() -> admin.importCertificateChain(v.name(), chain(foreign)))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessage("the certificate's public key does not match the key of version "
+                        + v.name() + " in the token");
+    }
+
+    @Test
+    void importCertificate_expired_isRefused() throws Exception {
+        TokenVersion v = admin.generate("late@smimed.example", KeyAlgorithm.EC_P256,
+                KeyUsage.SIGN);
+        Clock past = Clock.fixed(Instant.now().minus(Duration.ofDays(400)), ZoneOffset.UTC);
+        OfficerCa oldCa = OfficerCa.create(past);
+        X509Certificate expired = oldCa.issue(admin.createCsr(v.name(), "", ""),
+                "late@smimed.example", true, false, Duration.ofDays(30));
+
+        assertThatThrownBy(() -> admin.importCertificateChain(v.name(),
+                (pem(expired) + pem(oldCa.certificate())).getBytes(StandardCharsets.US_ASCII)))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessage("the certificate expired on " + expired.getNotAfter().toInstant());
+    }
+
+    @Test
+    void importPkcs12_withWrongPassword_isRefused() throws Exception {
+        KeyPair pair = softwareKey();
+        X509Certificate cert = ca.issue(pair.getPublic(), "pw@smimed.example", true, true,
+                Duration.ofDays(30));
+        byte[] p12 = pkcs12(pemKey(pair), pem(cert), pem(ca.certificate()), "right");
+
+        assertThatThrownBy(() -> admin.importPkcs12("pw@smimed.example", p12,
+                "wrong".toCharArray()))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessage("cannot open the PKCS#12 file: wrong password or not a PKCS#12 file");
+        assertThat(admin.list()).noneMatch(v -> v.record().identity().equals("pw@smimed.example"));
+    }
+
+    @Test
+    void activate_pendingWithoutCertificate_isRefused() throws Exception {
+        TokenVersion v = admin.generate("pending@smimed.example", KeyAlgorithm.RSA_2048,
+                KeyUsage.BOTH);
+
+        assertThatThrownBy(() -> admin.activate(v.name()))
+                .isInstanceOf(KeyStateException.class)
+                .hasMessage(v.name() + " is PENDING without a certificate: create a CSR, have it"
+                        + " certified, import-cert, then activate");
+    }
+
+    @Test
+    void destroy_fromWrongStateOrWithWrongFingerprint_isRefused() throws Exception {
+        TokenVersion v = certified("gone@smimed.example");
+        admin.activate(v.name());
+        String fingerprint = admin.fingerprint(v);
+
+        assertThatThrownBy(() -> admin.destroy(v.name(), fingerprint))
+                .isInstanceOf(KeyStateException.class)
+                .hasMessage("cannot destroy " + v.name() + ": it is ACTIVE (allowed from"
+                        + " [DISABLED])");
+        admin.disable(v.name());
+        assertThatThrownBy(() -> admin.destroy(v.name(), "00".repeat(32)))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessage("the confirmation fingerprint does not match " + v.name()
+                        + " (give the SHA-256 fingerprint shown by list)");
+        assertThat(new TokenObjects(token, new SecureRandom()).hasPrivateKey(v.name())).isTrue();
+
+        TokenVersion destroyed = admin.destroy(v.name(), fingerprint.toUpperCase());
+
+        assertThat(destroyed.state()).isEqualTo(KeyState.DESTROYED);
+        assertThat(new TokenObjects(token, new SecureRandom()).hasPrivateKey(v.name())).isFalse();
+        assertThat(new TokenObjects(token, new SecureRandom()).hasCertificate(v.name())).isFalse();
+    }
+
+    private static TokenVersion certified(String identity) throws Exception {
+        TokenVersion v = admin.generate(identity, KeyAlgorithm.RSA_2048, KeyUsage.BOTH);
+        X509Certificate cert = ca.issue(admin.createCsr(v.name(), "CN=Test", identity),
+                identity, true, true, Duration.ofDays(30));
+        return admin.importCertificateChain(v.name(), chain(cert));
+    }
+
+    private static byte[] chain(X509Certificate leaf) throws Exception {
+        return (pem(leaf) + pem(ca.certificate())).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static KeyProtection protection(String label) throws Exception {
+        return new TokenObjects(token, new SecureRandom()).protection(label);
+    }
+
+    private static KeyPair softwareKey() throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        return g.generateKeyPair();
+    }
+
+    private static String pem(Object o) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (var w = new java.io.OutputStreamWriter(out, StandardCharsets.US_ASCII);
+             JcaPEMWriter p = new JcaPEMWriter(w)) {
+            p.writeObject(o);
+        }
+        return out.toString(StandardCharsets.US_ASCII);
+    }
+
+    private static String pemKey(KeyPair pair) throws Exception {
+        return pem(new JcaPKCS8Generator(pair.getPrivate(), null));
+    }
+
+    private static byte[] pkcs12(String key, String cert, String caCert, String password)
+            throws Exception {
+        Path work = Files.createTempDirectory(dir, "p12");
+        return pkcs12(Files.writeString(work.resolve("key.pem"), key),
+                Files.writeString(work.resolve("cert.pem"), cert),
+                Files.writeString(work.resolve("ca.pem"), caCert), password);
+    }
+
+    /** Builds the PKCS#12 file with OpenSSL, as an officer migrating a key would. */
+    private static byte[] pkcs12(Path key, Path cert, Path caCert, String password)
+            throws Exception {
+        Path work = Files.createTempDirectory(dir, "p12");
+        Processes.check(List.of("openssl", "pkcs12", "-export", "-inkey", key.toString(),
+                "-in", cert.toString(), "-certfile", caCert.toString(), "-out", "file.p12",
+                "-passout", "pass:" + password), work);
+        return Files.readAllBytes(work.resolve("file.p12"));
+    }
+}

@@ -1,0 +1,78 @@
+package org.smimed.daemon.keys;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.smimed.daemon.testing.SoftHsm;
+import org.smimed.daemon.token.KeyAlgorithm;
+import org.smimed.daemon.token.KeyObjects;
+import org.smimed.daemon.token.KeyUsage;
+import org.smimed.daemon.token.Pkcs11Library;
+import org.smimed.daemon.token.Pkcs11Token;
+import org.smimed.daemon.token.TokenInventory;
+import org.smimed.daemon.token.TokenObjects;
+
+/**
+ * What a crash between two PKCS#11 writes leaves on the token is reported and cleaned when key
+ * administration opens, before anything is served; complete versions are left alone.
+ */
+class StartupRepairSoftHsmTest {
+
+    @Test
+    void open_withHalfMadeVersions_cleansAndReportsThem() throws Exception {
+        SoftHsm.Token created = SoftHsm.createToken("repair");
+        Pkcs11Token token = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY),
+                created.label(), created.pin().toCharArray());
+        SecureRandom random = new SecureRandom();
+        TokenObjects objects = new TokenObjects(token, random);
+        KeyObjects keyObjects = new KeyObjects(token, random);
+        // A generate interrupted after the key pair, before its record.
+        objects.generate("orphan@smimed.example/v1", KeyAlgorithm.EC_P256, KeyUsage.SIGN);
+        // A record whose key is gone (an import interrupted, or a key deleted by hand).
+        keyObjects.createData("ghost@smimed.example/v1", record("00112233445566778899aabbccddeeff",
+                "ghost@smimed.example", KeyState.ACTIVE).encode());
+        // A destroy interrupted after the record said DESTROYED, before the key went.
+        TokenObjects.GeneratedKey dead = objects.generate("dead@smimed.example/v1",
+                KeyAlgorithm.EC_P256, KeyUsage.SIGN);
+        keyObjects.createData("dead@smimed.example/v1", record(HexFormat.of().formatHex(
+                dead.id()), "dead@smimed.example", KeyState.DESTROYED).encode());
+        // And one complete PENDING version, which must survive.
+        TokenObjects.GeneratedKey fine = objects.generate("fine@smimed.example/v1",
+                KeyAlgorithm.EC_P256, KeyUsage.SIGN);
+        keyObjects.createData("fine@smimed.example/v1", record(HexFormat.of().formatHex(
+                fine.id()), "fine@smimed.example", KeyState.PENDING).encode());
+
+        KeyAdministration admin = KeyAdministration.open(token, random, Clock.systemUTC());
+
+        assertThat(admin.repairs()).containsExactlyInAnyOrder(
+                "orphan@smimed.example/v1: key pair without a state record; removed"
+                        + " [PRIVATE_KEY, PUBLIC_KEY]",
+                "ghost@smimed.example/v1: state record without a key; removed"
+                        + " [CERTIFICATE, PUBLIC_KEY] and the record",
+                "dead@smimed.example/v1: destroy was interrupted; removed"
+                        + " [CERTIFICATE, PRIVATE_KEY, PUBLIC_KEY]");
+        assertThat(objects.hasPrivateKey("orphan@smimed.example/v1")).isFalse();
+        assertThat(objects.hasPrivateKey("dead@smimed.example/v1")).isFalse();
+        assertThat(objects.hasPrivateKey("fine@smimed.example/v1")).isTrue();
+        TokenInventory.Snapshot left = new TokenInventory(token).read();
+        assertThat(left.data()).extracting(TokenInventory.DataObject::label)
+                .containsExactlyInAnyOrder("dead@smimed.example/v1", "fine@smimed.example/v1");
+        assertThat(left.publicKeyIds()).containsExactly(HexFormat.of().formatHex(fine.id()));
+        assertThat(admin.list()).extracting(v -> v.name() + " " + v.state()).containsExactly(
+                "dead@smimed.example/v1 DESTROYED", "fine@smimed.example/v1 PENDING");
+
+        // Opened again, nothing is left to repair.
+        assertThat(KeyAdministration.open(token, random, Clock.systemUTC()).repairs()).isEmpty();
+    }
+
+    private static VersionRecord record(String keyId, String identity, KeyState state) {
+        Instant now = Instant.now();
+        return new VersionRecord(keyId, identity, 1, state, KeyAlgorithm.EC_P256, KeyUsage.SIGN,
+                now, now);
+    }
+}
