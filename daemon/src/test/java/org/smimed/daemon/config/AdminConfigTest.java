@@ -17,7 +17,7 @@ class AdminConfigTest {
     @BeforeEach
     void files() throws Exception {
         for (String name : new String[] {"server.crt", "server.key", "admin.crt", "admin.key",
-            "lib.so"}) {
+            "lib.so", "ca.crt", "policy.yaml"}) {
             Files.writeString(dir.resolve(name), "x");
         }
     }
@@ -25,8 +25,11 @@ class AdminConfigTest {
     private DaemonConfig load(String admin) throws Exception {
         return new ConfigLoader().load(Files.writeString(dir.resolve("smimed.yaml"), """
                 listen: {port: 8443}
-                tls: {certificateChain: server.crt, privateKey: server.key}
+                tls: {certificateChain: server.crt, privateKey: server.key,
+                      clientCaCertificates: ca.crt}
                 token: {library: lib.so, label: t, pin: {env: PIN}}
+                policy: {file: policy.yaml}
+                audit: {file: audit.log}
                 """ + admin));
     }
 
@@ -54,6 +57,8 @@ class AdminConfigTest {
         assertThat(admin.listen()).isEqualTo(new DaemonConfig.Listen("10.0.0.1", 9444));
         assertThat(admin.tls().orElseThrow().certificateChain())
                 .isEqualTo(dir.resolve("admin.crt"));
+        assertThat(admin.tls().orElseThrow().clientCaCertificates())
+                .as("officers are verified as on the client port").contains(dir.resolve("ca.crt"));
     }
 
     @Test

@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
-import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.TlsChannelCredentials;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
@@ -74,9 +72,9 @@ class KeyRotationIT {
 
     private static void startDaemon() throws Exception {
         daemon = Daemon.start(new ConfigLoader().load(config), System::getenv, Clock.systemUTC());
-        channel = Grpc.newChannelBuilderForAddress("localhost", daemon.port(),
-                TlsChannelCredentials.newBuilder().trustManager(
-                        dir.resolve("pki/ca.crt").toFile()).build()).build();
+        channel = org.smimed.client.Channels.tls("localhost:" + daemon.port(),
+                dir.resolve("pki/ca.crt"), dir.resolve("pki/client.crt"),
+                dir.resolve("pki/client.key"));
     }
 
     private static void stopDaemon() throws Exception {
@@ -162,8 +160,7 @@ class KeyRotationIT {
 
     @Test
     void adminService_isNotServedOnTheClientPort() {
-        Run r = ctl(Map.of("SMIMECTL_TARGET", "localhost:" + daemon.port(), "SMIMECTL_CA",
-                dir.resolve("pki/ca.crt").toString()), "list");
+        Run r = ctl(officer("localhost:" + daemon.port()), "list");
 
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).startsWith("smimectl: ").endsWith("(UNIMPLEMENTED)\n");
@@ -226,8 +223,15 @@ class KeyRotationIT {
     }
 
     private static Run ctl(String... args) {
-        return ctl(Map.of("SMIMECTL_TARGET", "localhost:" + daemon.adminPort(), "SMIMECTL_CA",
-                dir.resolve("pki/ca.crt").toString()), args);
+        return ctl(officer("localhost:" + daemon.adminPort()), args);
+    }
+
+    /** smimectl's environment: the demo officer's client certificate, at {@code target}. */
+    private static Map<String, String> officer(String target) {
+        return Map.of("SMIMECTL_TARGET", target,
+                "SMIMECTL_CA", dir.resolve("pki/ca.crt").toString(),
+                "SMIMECTL_CERT", dir.resolve("pki/officer.crt").toString(),
+                "SMIMECTL_KEY", dir.resolve("pki/officer.key").toString());
     }
 
     private static Run ctl(Map<String, String> env, String... args) {
