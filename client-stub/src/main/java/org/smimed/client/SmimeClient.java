@@ -67,6 +67,27 @@ public final class SmimeClient {
   }
 
   /**
+   * Signs many client-computed digests (all {@code algorithm}) as one identity in one call;
+   * the daemon signs them in parallel. Returns one detached SignedData per digest, in order.
+   */
+  public List<SignResult> signBatch(String identity, HashAlgorithm algorithm,
+      List<byte[]> digests) throws SmimeClientException {
+    var request = org.smimed.api.v1.SignBatchRequest.newBuilder().setIdentity(identity);
+    for (byte[] digest : digests) {
+      request.addDigests(org.smimed.api.v1.Digest.newBuilder().setAlgorithm(toProto(algorithm))
+          .setValue(ByteString.copyFrom(digest)));
+    }
+    try {
+      var r = withDeadline(SigningServiceGrpc.newBlockingStub(channel)).signBatch(request.build());
+      byte[] certificate = r.getCertificate().toByteArray();
+      return r.getSignedDataList().stream().map(d -> new SignResult(d.toByteArray(),
+          certificate, r.getKeyVersion(), r.getMicalg())).toList();
+    } catch (StatusRuntimeException e) {
+      throw SmimeClientException.from(e);
+    }
+  }
+
+  /**
    * Streams a CMS EnvelopedData or AuthEnvelopedData (DER or BER) to the daemon and writes the
    * plaintext to {@code plaintext} as it arrives. The streams are not closed.
    *

@@ -11,6 +11,8 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
@@ -59,10 +61,12 @@ public final class Daemon implements AutoCloseable {
     private boolean closed;
 
     private final KeyAdministration admin;
+    private final ExecutorService batchWorkers;
 
     private Daemon(DaemonConfig config, Server server, Server adminServer, Server healthServer,
                    HealthMonitor monitor, Metrics metrics, KeyAdministration admin,
-                   Access access) {
+                   Access access, ExecutorService batchWorkers) {
+        this.batchWorkers = batchWorkers;
         this.config = config;
         this.server = server;
         this.adminServer = adminServer;
@@ -112,9 +116,13 @@ public final class Daemon implements AutoCloseable {
         Metrics metrics = new Metrics();
         CallSecurity security = access.security(statuses).observedBy(metrics.interceptor());
         HealthStatusManager health = new HealthStatusManager();
+        // Token operations are CPU-bound in SoftHSM2 and bounded by sessions in an HSM: a few
+        // threads per core keep every core busy without queueing inside the token.
+        ExecutorService batchWorkers = Executors.newFixedThreadPool(
+                2 * Runtime.getRuntime().availableProcessors(), daemonThreads("smimed-batch"));
         List<BindableService> services = new ArrayList<>(List.of(
                 new SigningGrpcService(keys, new CmsSigner(token.provider(), software, clock),
-                        statuses, maxBytes, control),
+                        statuses, maxBytes, control, batchWorkers),
                 new DecryptionGrpcService(keys,
                         new CmsDecryptor(token.provider(), software, random,
                                 config.decryption().contentAlgorithms()), statuses, maxBytes,
@@ -153,7 +161,7 @@ public final class Daemon implements AutoCloseable {
             LOG.log(Level.INFO, "key administration on port " + adminServer.getPort());
         }
         return new Daemon(config, server, adminServer, healthServer, monitor, metrics, admin,
-                access);
+                access, batchWorkers);
     }
 
     /** The admin port actually bound, or -1 without an admin listener. */
@@ -164,6 +172,14 @@ public final class Daemon implements AutoCloseable {
     /** What start-up repaired on the token (leftovers of interrupted operations). */
     public List<String> repairs() {
         return admin.repairs();
+    }
+
+    private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     @SuppressWarnings("deprecation")
@@ -234,6 +250,7 @@ public final class Daemon implements AutoCloseable {
         if (healthServer != null) {
             healthServer.shutdownNow();
         }
+        batchWorkers.shutdown();
         metrics.close();
         access.close();
     }

@@ -51,8 +51,8 @@ public final class BenchCommand implements Callable<Integer> {
     String identity;
     @Option(names = "--workload", split = ",", defaultValue = "sign-digest",
             converter = WorkloadConverter.class,
-            description = "Comma-separated: sign-digest, sign-content-4k, sign-content-1m,"
-                    + " decrypt-4k, decrypt-large (default: ${DEFAULT-VALUE}).")
+            description = "Comma-separated: sign-digest, sign-batch-64, sign-content-4k,"
+                    + " sign-content-1m, decrypt-4k, decrypt-large (default: ${DEFAULT-VALUE}).")
     List<Workload> workloads;
     @Option(names = "--concurrency", split = ",", defaultValue = "1,2,4,8,16",
             description = "Concurrent callers, comma-separated (default: ${DEFAULT-VALUE}).")
@@ -92,8 +92,8 @@ public final class BenchCommand implements Callable<Integer> {
                 return Workload.parse(value);
             } catch (IllegalArgumentException e) {
                 throw new picocli.CommandLine.TypeConversionException(e.getMessage()
-                        + " (valid: sign-digest, sign-content-4k, sign-content-1m, decrypt-4k,"
-                        + " decrypt-large)");
+                        + " (valid: sign-digest, sign-batch-64, sign-content-4k, sign-content-1m,"
+                        + " decrypt-4k, decrypt-large)");
             }
         }
     }

@@ -24,6 +24,7 @@ import org.smimed.api.v1.Digest;
 import org.smimed.api.v1.DigestAlgorithm;
 import org.smimed.api.v1.DirectoryServiceGrpc;
 import org.smimed.api.v1.GetIdentityRequest;
+import org.smimed.api.v1.SignBatchRequest;
 import org.smimed.api.v1.SignRequest;
 import org.smimed.api.v1.SigningServiceGrpc;
 
@@ -57,6 +58,20 @@ final class DaemonCalls {
                                 .setValue(ByteString.copyFrom(MessageDigest
                                         .getInstance("SHA-256").digest(content)))).build();
                 yield () -> sign(request);
+            }
+            case SIGN_BATCH_64 -> {
+                SignBatchRequest.Builder batch = SignBatchRequest.newBuilder().setIdentity(identity);
+                MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+                for (int i = 0; i < workload.operationsPerCall(); i++) {
+                    batch.addDigests(Digest.newBuilder()
+                            .setAlgorithm(DigestAlgorithm.DIGEST_ALGORITHM_SHA256)
+                            .setValue(ByteString.copyFrom(sha256.digest(
+                                    (i + ":" + content.length).getBytes()))));
+                }
+                SignBatchRequest request = batch.build();
+                var stub = SigningServiceGrpc.newBlockingStub(channel);
+                yield () -> () -> stub.withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS)
+                        .signBatch(request);
             }
             case SIGN_CONTENT_4K, SIGN_CONTENT_1M -> {
                 SignRequest request = SignRequest.newBuilder().setIdentity(identity)

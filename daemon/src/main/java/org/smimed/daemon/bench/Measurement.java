@@ -20,4 +20,13 @@ record Measurement(Workload workload, String mode, int concurrency, long calls, 
     double callsPerSecond() {
         return seconds == 0 ? 0 : calls / seconds;
     }
+
+    /**
+     * Private-key operations per second: what daemon and baseline are compared on. A
+     * SignBatch call of 64 digests is 64 operations; a baseline call is always one.
+     */
+    double operationsPerSecond() {
+        return mode.equals("daemon") ? callsPerSecond() * workload.operationsPerCall()
+                : callsPerSecond();
+    }
 }

@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
 /** Writes benchmark results as a table for people, CSV for scripts and an SVG chart. */
 final class Reports {
     static final String CSV_HEADER = "workload,mode,concurrency,calls,errors,seconds,calls_per_s,"
-            + "p50_us,p90_us,p99_us,p999_us,max_us,ratio_to_baseline";
+            + "p50_us,p90_us,p99_us,p999_us,max_us,ratio_to_baseline,ops_per_s";
 
     private Reports() {
     }
@@ -26,15 +26,16 @@ final class Reports {
         }
         return all.stream().filter(b -> b.mode().equals("baseline")
                         && b.workload() == m.workload() && b.concurrency() == m.concurrency()
-                        && b.callsPerSecond() > 0)
-                .findFirst().map(b -> m.callsPerSecond() / b.callsPerSecond());
+                        && b.operationsPerSecond() > 0)
+                .findFirst().map(b -> m.operationsPerSecond() / b.operationsPerSecond());
     }
 
     static String csvLine(Measurement m, List<Measurement> all) {
-        return String.format(Locale.ROOT, "%s,%s,%d,%d,%d,%.3f,%.1f,%d,%d,%d,%d,%d,%s",
+        return String.format(Locale.ROOT, "%s,%s,%d,%d,%d,%.3f,%.1f,%d,%d,%d,%d,%d,%s,%.1f",
                 m.workload(), m.mode(), m.concurrency(), m.calls(), m.errors(), m.seconds(),
                 m.callsPerSecond(), m.p50(), m.p90(), m.p99(), m.p999(), m.max(),
-                ratio(m, all).map(r -> String.format(Locale.ROOT, "%.3f", r)).orElse(""));
+                ratio(m, all).map(r -> String.format(Locale.ROOT, "%.3f", r)).orElse(""),
+                m.operationsPerSecond());
     }
 
     static void writeCsv(Path file, List<Measurement> all) throws IOException {
@@ -46,9 +47,9 @@ final class Reports {
 
     static String humanLine(Measurement m, List<Measurement> all) {
         return String.format(Locale.ROOT,
-                "%-16s %-8s c=%-3d %9.1f calls/s  p50 %6d us  p90 %6d  p99 %6d  p99.9 %6d"
+                "%-16s %-8s c=%-3d %9.1f ops/s  p50 %6d us  p90 %6d  p99 %6d  p99.9 %6d"
                         + "  errors %d%s",
-                m.workload(), m.mode(), m.concurrency(), m.callsPerSecond(), m.p50(), m.p90(),
+                m.workload(), m.mode(), m.concurrency(), m.operationsPerSecond(), m.p50(), m.p90(),
                 m.p99(), m.p999(), m.errors(),
                 ratio(m, all).map(r -> String.format(Locale.ROOT, "  ratio %.2f", r)).orElse(""));
     }
@@ -61,7 +62,8 @@ final class Reports {
         int bottom = 50;
         int top = 30;
         int right = 190;
-        double maxRate = all.stream().mapToDouble(Measurement::callsPerSecond).max().orElse(1);
+        double maxRate = all.stream().mapToDouble(Measurement::operationsPerSecond).max()
+                .orElse(1);
         List<Integer> levels = all.stream().map(Measurement::concurrency).distinct().sorted()
                 .toList();
         Map<String, List<Measurement>> series = all.stream().collect(Collectors.groupingBy(
@@ -72,7 +74,7 @@ final class Reports {
                 width, height));
         svg.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
         svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"18\">smimed throughput"
-                + " (calls/s) against concurrent callers</text>%n", left));
+                + " (private-key operations/s) against concurrent callers</text>%n", left));
         int plotW = width - left - right;
         int plotH = height - top - bottom;
         for (int i = 0; i < levels.size(); i++) {
@@ -97,7 +99,7 @@ final class Reports {
                 int i = levels.indexOf(m.concurrency());
                 double x = left + (levels.size() == 1 ? plotW / 2.0
                         : i * plotW / (levels.size() - 1.0));
-                double y = top + plotH - m.callsPerSecond() / maxRate * plotH;
+                double y = top + plotH - m.operationsPerSecond() / maxRate * plotH;
                 points.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
             }
             svg.append(String.format(Locale.ROOT, "<polyline fill=\"none\" stroke=\"%s\" "

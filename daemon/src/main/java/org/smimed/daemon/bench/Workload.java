@@ -4,6 +4,8 @@ package org.smimed.daemon.bench;
 enum Workload {
     /** Sign, client-computed SHA-256 digest (what services should do). */
     SIGN_DIGEST("sign-digest", Kind.SIGN, 0),
+    /** SignBatch of 64 client-computed digests in one call. */
+    SIGN_BATCH_64("sign-batch-64", Kind.SIGN, 0),
     /** Sign, 4 KiB content sent to the daemon. */
     SIGN_CONTENT_4K("sign-content-4k", Kind.SIGN, 4 * 1024),
     /** Sign, 1 MiB content sent to the daemon. */
@@ -32,6 +34,11 @@ enum Workload {
 
     Kind kind() {
         return kind;
+    }
+
+    /** Token operations one call performs: 64 for the batch, else 1. */
+    int operationsPerCall() {
+        return this == SIGN_BATCH_64 ? 64 : 1;
     }
 
     /** Payload size in bytes; -1 means the configured large size. */

@@ -2,6 +2,14 @@ package org.smimed.daemon.grpc;
 
 import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import org.smimed.api.v1.SignBatchRequest;
+import org.smimed.api.v1.SignBatchResponse;
 import org.smimed.api.v1.SignRequest;
 import org.smimed.api.v1.SignResponse;
 import org.smimed.api.v1.SigningServiceGrpc;
@@ -17,15 +25,21 @@ import org.smimed.daemon.policy.Operation;
 
 /** gRPC face of signing: validates the request, asks the domain, maps the outcome. */
 public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceImplBase {
+    /** Most digests one SignBatch call may carry; bounds the work a single call can queue. */
+    static final int MAX_BATCH = 1024;
+
     private final KeyRegistry keys;
     private final CmsSigner signer;
     private final StatusMapper statuses;
     private final int maxMessageBytes;
     private final AccessControl access;
+    /** Signs a batch's digests in parallel, one token session each. */
+    private final Executor batchWorkers;
 
     public SigningGrpcService(KeyRegistry keys, CmsSigner signer, StatusMapper statuses,
-                              int maxMessageBytes, AccessControl access) {
+                              int maxMessageBytes, AccessControl access, Executor batchWorkers) {
         this.access = access;
+        this.batchWorkers = batchWorkers;
         this.keys = keys;
         this.signer = signer;
         this.statuses = statuses;
@@ -55,6 +69,73 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
             response.onCompleted();
         } catch (Exception e) {
             response.onError(statuses.toStatus(e));
+        }
+    }
+
+    @Override
+    public void signBatch(SignBatchRequest request, StreamObserver<SignBatchResponse> response) {
+        try {
+            if (request.getIdentity().isBlank()) {
+                throw new InvalidRequestException("identity is required");
+            }
+            access.check(Callers.current(), Operation.SIGN, request.getIdentity());
+            List<SignatureRequest> each = batch(request);
+            KeyVersion key = keys.signingKey(request.getIdentity());
+            List<CompletableFuture<SignedMessage>> signing = new ArrayList<>();
+            for (SignatureRequest one : each) {
+                signing.add(CompletableFuture.supplyAsync(() -> signUnchecked(key, one),
+                        batchWorkers));
+            }
+            SignBatchResponse.Builder out = SignBatchResponse.newBuilder()
+                    .setCertificate(ByteString.copyFrom(key.certificate().getEncoded()))
+                    .setKeyVersion(key.id());
+            for (CompletableFuture<SignedMessage> done : signing) {
+                SignedMessage signed = join(done);
+                out.addSignedData(ByteString.copyFrom(signed.signedData()))
+                        .setMicalg(signed.digest().micalg());
+            }
+            response.onNext(out.build());
+            response.onCompleted();
+        } catch (Exception e) {
+            response.onError(statuses.toStatus(e));
+        }
+    }
+
+    private static List<SignatureRequest> batch(SignBatchRequest request)
+            throws InvalidRequestException {
+        if (request.getDigestsCount() == 0 || request.getDigestsCount() > MAX_BATCH) {
+            throw new InvalidRequestException("a batch holds 1 to " + MAX_BATCH
+                    + " digests, got " + request.getDigestsCount());
+        }
+        var scheme = ProtoMapping.scheme(request.getSignatureAlgorithm());
+        org.smimed.api.v1.DigestAlgorithm first = request.getDigests(0).getAlgorithm();
+        List<SignatureRequest> each = new ArrayList<>();
+        for (var digest : request.getDigestsList()) {
+            if (digest.getAlgorithm() != first) {
+                throw new InvalidRequestException("all digests of a batch must use one algorithm");
+            }
+            DigestAlgorithm algorithm = ProtoMapping.digest(digest.getAlgorithm())
+                    .orElseThrow(() -> new InvalidRequestException("digest.algorithm is required"));
+            each.add(new SignatureRequest(new SignatureRequest.PrecomputedDigest(algorithm,
+                    digest.getValue().toByteArray()), false, scheme, Optional.empty()));
+        }
+        return each;
+    }
+
+    /** Carries the signer's checked failures across the executor; unwrapped by join. */
+    private SignedMessage signUnchecked(KeyVersion key, SignatureRequest request) {
+        try {
+            return signer.sign(key, request);
+        } catch (Exception e) {
+            throw new CompletionException(e);
+        }
+    }
+
+    private static SignedMessage join(CompletableFuture<SignedMessage> signing) throws Exception {
+        try {
+            return signing.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
         }
     }
 

@@ -43,8 +43,8 @@ class BenchCommandIT {
                 "--ca", deployment.caCertificate().toString(),
                 "--cert", deployment.clientCertificate().toString(),
                 "--key", deployment.clientKey().toString(),
-                "--identity", TestDeployment.RSA, "--workload", "sign-digest,decrypt-4k",
-                "--concurrency", "1,2", "--calls", "20", "--warmup", "0",
+                "--identity", TestDeployment.RSA, "--workload", "sign-digest,sign-batch-64,decrypt-4k",
+                "--concurrency", "1,2", "--calls", "10", "--warmup", "0",
                 "--token-label", deployment.token().label(),
                 "--pin-file", deployment.token().pinFile().toString(),
                 "--csv", csv.toString(), "--svg", svg.toString());
@@ -52,10 +52,10 @@ class BenchCommandIT {
         assertThat(exit).isZero();
         List<String> rows = Files.readAllLines(csv);
         assertThat(rows.get(0)).startsWith("workload,mode,concurrency,calls,errors");
-        assertThat(rows).hasSize(1 + 2 * 2 * 2);
+        assertThat(rows).hasSize(1 + 3 * 2 * 2);
         for (String row : rows.subList(1, rows.size())) {
             String[] f = row.split(",", -1);
-            assertThat(Long.parseLong(f[3])).as(row).isEqualTo(20L * Integer.parseInt(f[2]));
+            assertThat(Long.parseLong(f[3])).as(row).isEqualTo(10L * Integer.parseInt(f[2]));
             assertThat(f[4]).as("errors in " + row).isEqualTo("0");
             assertThat(f[12].isEmpty()).as(row).isEqualTo(f[1].equals("baseline"));
         }

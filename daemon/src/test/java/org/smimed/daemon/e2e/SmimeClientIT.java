@@ -100,6 +100,22 @@ class SmimeClientIT {
                 r.signedData()), identity)).isFalse();
     }
 
+    @org.junit.jupiter.api.Test
+    void signBatch_returnsOneSignaturePerDigestInOrder() throws Exception {
+        List<byte[]> contents = List.of(CONTENT, "second\r\n".getBytes(StandardCharsets.UTF_8),
+                "third\r\n".getBytes(StandardCharsets.UTF_8));
+        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+
+        List<SignResult> results = client.signBatch(RSA, HashAlgorithm.SHA256,
+                contents.stream().map(sha256::digest).toList());
+
+        assertThat(results).hasSize(3);
+        for (int i = 0; i < 3; i++) {
+            assertThat(verifies(new CMSSignedData(new CMSProcessableByteArray(contents.get(i)),
+                    results.get(i).signedData()), RSA)).as("signature " + i).isTrue();
+        }
+    }
+
     @ParameterizedTest(name = "{0} encapsulate={1}")
     @CsvSource({
         "rsa-demo@smimed.example, false",

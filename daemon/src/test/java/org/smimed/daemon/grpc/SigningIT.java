@@ -91,6 +91,61 @@ class SigningIT {
         assertVerifiesWithOpenSsl(der, encapsulate);
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"rsa-demo@smimed.example", "ec-demo@smimed.example"})
+    void signBatch_signsEveryDigestInOrder(String identity) throws Exception {
+        List<byte[]> contents = new ArrayList<>();
+        org.smimed.api.v1.SignBatchRequest.Builder batch = org.smimed.api.v1.SignBatchRequest
+                .newBuilder().setIdentity(identity);
+        for (int i = 0; i < 64; i++) {
+            byte[] content = ("message " + i + "\r\n").getBytes(StandardCharsets.US_ASCII);
+            contents.add(content);
+            batch.addDigests(Digest.newBuilder()
+                    .setAlgorithm(DigestAlgorithm.DIGEST_ALGORITHM_SHA256)
+                    .setValue(ByteString.copyFrom(MessageDigest.getInstance("SHA-256")
+                            .digest(content))));
+        }
+
+        org.smimed.api.v1.SignBatchResponse response = signing.signBatch(batch.build());
+
+        assertThat(response.getSignedDataCount()).isEqualTo(64);
+        assertThat(response.getKeyVersion()).isEqualTo(identity + "/v1");
+        X509CertificateHolder certificate = new X509CertificateHolder(
+                response.getCertificate().toByteArray());
+        for (int i = 0; i < 64; i++) {
+            CMSSignedData signed = new CMSSignedData(new CMSProcessableByteArray(contents.get(i)),
+                    response.getSignedData(i).toByteArray());
+            SignerInformation signer = signed.getSignerInfos().getSigners().iterator().next();
+            assertThat(signer.verify(new JcaSimpleSignerInfoVerifierBuilder()
+                    .setProvider(new BouncyCastleProvider()).build(certificate)))
+                    .as("signature " + i + " over its own digest").isTrue();
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void signBatch_refusesEmptyOversizedAndMixedBatches() {
+        Digest sha256 = Digest.newBuilder().setAlgorithm(DigestAlgorithm.DIGEST_ALGORITHM_SHA256)
+                .setValue(ByteString.copyFrom(new byte[32])).build();
+        Digest sha384 = Digest.newBuilder().setAlgorithm(DigestAlgorithm.DIGEST_ALGORITHM_SHA384)
+                .setValue(ByteString.copyFrom(new byte[48])).build();
+        var empty = org.smimed.api.v1.SignBatchRequest.newBuilder()
+                .setIdentity(TestDeployment.RSA);
+        var oversized = empty.clone();
+        for (int i = 0; i < 1025; i++) {
+            oversized.addDigests(sha256);
+        }
+        var mixed = empty.clone().addDigests(sha256).addDigests(sha384);
+        for (var request : List.of(empty.build(), oversized.build(), mixed.build())) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> signing.signBatch(request))
+                    .isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode())
+                                .isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
+                        assertThat(e.getStatus().getDescription()).containsAnyOf(
+                                "a batch holds 1 to 1024 digests", "one algorithm");
+                    });
+        }
+    }
+
     private void assertVerifiesWithBouncyCastle(CMSSignedData signed, SignResponse response)
             throws Exception {
         SignerInformation signer = signed.getSignerInfos().getSigners().iterator().next();
