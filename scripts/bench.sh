@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Measures smimed against the raw token, side by side in one run (see docs/performance.md):
+# sets up a demo deployment in a temporary directory, starts the daemon, and runs
+# `smimed bench` for RSA-2048 (Sign digest mode, SignBatch of 64, Decrypt 4 KiB) and ECDSA
+# P-256 (Sign digest mode) at 1, 2, 4, 8 and 16 concurrent callers over mutual TLS, with the
+# in-process SunPKCS11 baseline interleaved level by level.
+#
+#   scripts/bench.sh [OUT_DIR]        results as CSV and SVG in OUT_DIR (default docs/bench)
+# Environment: BENCH_SECONDS (default 10) measured seconds per run, BENCH_WARMUP (default 3),
+# BENCH_CONCURRENCY (default 1,2,4,8,16), DAEMON_OPTS (JVM options of the daemon).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+case "${1:-}" in -h|--help) sed -n '2,12p' "$0"; exit 0 ;; esac
+out=$(mkdir -p "${1:-$root/docs/bench}" && cd "${1:-$root/docs/bench}" && pwd)
+seconds=${BENCH_SECONDS:-10}
+warmup=${BENCH_WARMUP:-3}
+levels=${BENCH_CONCURRENCY:-1,2,4,8,16}
+
+"$root/softhsm-config/install-deps.sh"
+if [[ ! -f "$root/daemon/target/smimed.jar" ]]; then
+  (cd "$root" && mvn -B -q package -DskipTests)
+fi
+dir=$(mktemp -d)
+port=$((30000 + RANDOM % 20000))
+"$root/softhsm-config/provision-demo.sh" "$dir" "$port" >/dev/null
+export SOFTHSM2_CONF="$dir/softhsm2.conf"
+# shellcheck disable=SC2086
+java ${DAEMON_OPTS:-} -jar "$root/daemon/target/smimed.jar" serve --config "$dir/smimed.yaml" \
+  >"$dir/smimed.log" 2>&1 &
+daemon=$!
+trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null || true; rm -rf "$dir"' EXIT
+for _ in $(seq 1 150); do
+  grep -q "smimed: serving" "$dir/smimed.log" && break
+  kill -0 $daemon 2>/dev/null || { cat "$dir/smimed.log" >&2; exit 1; }
+  sleep 0.2
+done
+
+bench() {
+  java -jar "$root/daemon/target/smimed.jar" bench --target "localhost:$port" \
+    --ca "$dir/pki/ca.crt" --cert "$dir/pki/client.crt" --key "$dir/pki/client.key" \
+    --token-label smimed-demo --pin-file "$dir/user.pin" \
+    --duration "$seconds" --warmup "$warmup" --concurrency "$levels" "$@"
+}
+echo "== RSA-2048 (rsa-demo@smimed.example)"
+bench --identity rsa-demo@smimed.example --workload sign-digest,sign-batch-64,decrypt-4k \
+  --csv "$out/rsa2048.csv" --svg "$out/rsa2048.svg"
+echo "== ECDSA P-256 (ec-demo@smimed.example)"
+bench --identity ec-demo@smimed.example --workload sign-digest \
+  --csv "$out/p256.csv" --svg "$out/p256.svg"
+echo "results: $out"
