@@ -2,6 +2,7 @@ package org.smimed.daemon.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import org.smimed.daemon.logging.LogFormat;
 import java.util.concurrent.TimeUnit;
 import sun.misc.Signal;
 import java.time.Clock;
@@ -31,6 +32,20 @@ final class ServeCommand implements Callable<Integer> {
             description = "YAML configuration file (see README, Configuration).")
     Path config;
 
+    @Option(names = "--log-format", defaultValue = "text", paramLabel = "text|json",
+            converter = LogFormatConverter.class,
+            description = "Log lines as plain text or as one JSON object per line (with the"
+                    + " request id) for log shippers (default: ${DEFAULT-VALUE}).")
+    LogFormat logFormat;
+
+    /** "text" or "json", case-insensitive. */
+    static final class LogFormatConverter implements picocli.CommandLine.ITypeConverter<LogFormat> {
+        @Override
+        public LogFormat convert(String value) {
+            return LogFormat.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+        }
+    }
+
     private final UnaryOperator<String> environment;
     private final Clock clock;
 
@@ -42,6 +57,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = new PrintWriter(System.err, true);
+        logFormat.install();
         DaemonConfig loaded;
         try {
             loaded = new ConfigLoader().load(config);

@@ -46,6 +46,11 @@ public final class RequestIds implements ServerInterceptor {
                 headers, next);
     }
 
+    /** The current call's id, or empty outside a call (for log formatters). */
+    public static java.util.Optional<String> ofCurrentCall() {
+        return java.util.Optional.ofNullable(REQUEST_ID.get());
+    }
+
     /** The current call's id. */
     static String current() {
         String id = REQUEST_ID.get();
