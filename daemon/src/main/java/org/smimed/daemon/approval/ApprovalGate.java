@@ -90,9 +90,9 @@ public final class ApprovalGate {
         }
     }
 
-    /** The request {@code requestId} while it waits: what it is and on what, for the audit. */
-    public synchronized Optional<PendingRequest> pending(String requestId) {
-        return control.pending().stream().filter(r -> r.id().equals(requestId)).findFirst();
+    /** The request {@code requestId}, waiting or expired: what it acts on, for the audit. */
+    public Optional<PendingRequest> request(String requestId) {
+        return control.request(requestId);
     }
 
     /**
@@ -103,17 +103,16 @@ public final class ApprovalGate {
     public synchronized TokenVersion approve(Caller approver, String requestId)
             throws ApprovalException, PermissionDeniedException, UnknownKeyVersionException,
             KeyStateException, InvalidKeyRequestException, TokenException {
-        sweep();
         PendingRequest request;
         try {
+            // Before any sweep: a late approval must hear "expired", not "unknown".
             request = control.approve(approver, requestId);
-        } catch (ApprovalException e) {
-            if (e.kind() == ApprovalException.Kind.EXPIRED) {
-                wipe(requestId);
-            }
+        } catch (ApprovalException | PermissionDeniedException e) {
+            sweep();
             throw e;
         }
         HeldAction action = held.remove(request.id());
+        sweep();
         if (action == null) {
             throw new ApprovalException(ApprovalException.Kind.UNKNOWN,
                     "no pending request " + requestId);
@@ -156,10 +155,5 @@ public final class ApprovalGate {
         if (action != null) {
             action.wipe();
         }
-    }
-
-    /** Number of held requests (for tests of the wiping). */
-    synchronized int heldCount() {
-        return held.size();
     }
 }

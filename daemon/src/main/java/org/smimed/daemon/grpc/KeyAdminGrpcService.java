@@ -120,7 +120,7 @@ public final class KeyAdminGrpcService extends KeyAdminServiceGrpc.KeyAdminServi
         answer(response, () -> {
             String id = required(request.getRequestId(), "request_id");
             // The audit record names what is approved even when the approval is refused.
-            gate.pending(id).ifPresent(p -> AuditNotes.CURRENT.get().subject(p.target()));
+            gate.request(id).ifPresent(p -> AuditNotes.CURRENT.get().subject(p.target()));
             return info(gate.approve(Callers.current(), id));
         });
     }
