@@ -73,6 +73,11 @@ cat "$work/decrypted.eml"
 echo
 echo "Round trip OK: signed, verified, encrypted and decrypted; files in $work"
 
+step "The demo security officer lists the token's keys over the admin listener (smimectl)"
+SMIMECTL_TARGET="localhost:$((port + 1))" SMIMECTL_CA="$dir/pki/ca.crt" \
+  SMIMECTL_CERT="$dir/pki/officer.crt" SMIMECTL_KEY="$dir/pki/officer.key" \
+  "$root/client-stub/bin/smimectl" list
+
 step "Every call above is in the hash-chained audit log; smimectl verifies it"
 tail -n 1 "$dir/audit.log"
 "$root/client-stub/bin/smimectl" audit verify "$dir/audit.log"
@@ -82,5 +87,8 @@ if [[ $wait_after -eq 1 ]]; then
   echo "Try: export SMIME_TARGET=localhost:$port SMIME_CA=$dir/pki/ca.crt"
   echo "     export SMIME_CERT=$dir/pki/client.crt SMIME_KEY=$dir/pki/client.key"
   echo "     client-stub/bin/smime sign --identity rsa-demo@smimed.example --in $work/message.eml"
+  echo "Officer: export SMIMECTL_TARGET=localhost:$((port + 1)) SMIMECTL_CA=$dir/pki/ca.crt"
+  echo "     export SMIMECTL_CERT=$dir/pki/officer.crt SMIMECTL_KEY=$dir/pki/officer.key"
+  echo "     client-stub/bin/smimectl list"
   wait $daemon
 fi

@@ -43,6 +43,10 @@ policy:
   file: policy.yaml
 audit:
   file: audit.log
+admin:   # KeyAdminService (smimectl), only for callers the policy marks officer: true
+  listen:
+    address: 127.0.0.1
+    port: $((port + 1))
 YAML
 if [[ ! -f "$dir/policy.yaml" ]]; then
   cat > "$dir/policy.yaml" <<'YAML'

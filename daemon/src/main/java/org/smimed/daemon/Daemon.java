@@ -19,6 +19,7 @@ import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.smimed.api.v1.DecryptionServiceGrpc;
 import org.smimed.api.v1.DirectoryServiceGrpc;
 import org.smimed.api.v1.SigningServiceGrpc;
+import org.smimed.daemon.approval.ApprovalGate;
 import org.smimed.daemon.audit.AuditException;
 import org.smimed.daemon.cms.CmsDecryptor;
 import org.smimed.daemon.cms.CmsSigner;
@@ -36,6 +37,7 @@ import org.smimed.daemon.keys.KeyAdministration;
 import org.smimed.daemon.keys.KeyRegistry;
 import org.smimed.daemon.metrics.Metrics;
 import org.smimed.daemon.policy.AccessControl;
+import org.smimed.daemon.policy.DualControl;
 import org.smimed.daemon.policy.PolicyException;
 import org.smimed.daemon.token.Pkcs11Library;
 import org.smimed.daemon.token.Pkcs11Token;
@@ -153,7 +155,9 @@ public final class Daemon implements AutoCloseable {
             try {
                 // Same call-security chain: only officers pass, and every call is audited.
                 adminServer = GrpcServer.startAdmin(config, config.admin().get(),
-                        List.of(new KeyAdminGrpcService(admin, clock, statuses)), security);
+                        List.of(new KeyAdminGrpcService(admin, new ApprovalGate(admin,
+                                new DualControl(access.policies(), clock, random), clock),
+                                clock, statuses)), security);
             } catch (IOException e) {
                 server.shutdownNow();
                 throw e;

@@ -28,7 +28,12 @@ import picocli.CommandLine.Parameters;
 @Command(name = "import-pkcs12", mixinStandardHelpOptions = true,
     description = {"Migrate an existing key and its certificate chain from a PKCS#12 file into"
         + " the token (sensitive, non-extractable) as a new PENDING version; activate it next.",
-        "The password is asked for on the terminal, or read from --password-file."})
+        "The password is asked for on the terminal, or read from --password-file (private to"
+            + " its owner) or from the environment variable named by --password-env; never"
+            + " from an argument.",
+        "Under dual control prints 'pending approval ID (expires TIME)' and exits 0: the"
+            + " daemon holds the file and password in memory only, until another officer runs"
+            + " 'smimectl approve ID' or the request expires, and then wipes them."})
 final class ImportPkcs12Command extends AdminCommand {
   private static final Set<PosixFilePermission> GROUP_OR_OTHER = EnumSet.of(
       PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
@@ -44,6 +49,10 @@ final class ImportPkcs12Command extends AdminCommand {
       description = "File whose first line is the password (mode 600).")
   Path passwordFile;
 
+  @Option(names = "--password-env", paramLabel = "VARIABLE",
+      description = "Name of an environment variable holding the password.")
+  String passwordEnv;
+
   ImportPkcs12Command(CliIo io) {
     super(io);
   }
@@ -53,7 +62,7 @@ final class ImportPkcs12Command extends AdminCommand {
     byte[] p12 = Files.readAllBytes(file);
     char[] password = password();
     try {
-      println(Names.line(admin.importPkcs12(ImportPkcs12Request.newBuilder()
+      println(Names.outcome(admin.importPkcs12(ImportPkcs12Request.newBuilder()
           .setIdentity(identity).setPkcs12(ByteString.copyFrom(p12))
           .setPassword(new String(password)).build())));
     } finally {
@@ -63,6 +72,16 @@ final class ImportPkcs12Command extends AdminCommand {
   }
 
   private char[] password() throws Exception {
+    if (passwordFile != null && passwordEnv != null) {
+      throw new AdminFailure("give either --password-file or --password-env, not both");
+    }
+    if (passwordEnv != null) {
+      String value = io.env().get(passwordEnv);
+      if (value == null || value.isEmpty()) {
+        throw new AdminFailure("environment variable " + passwordEnv + " is not set");
+      }
+      return value.toCharArray();
+    }
     if (passwordFile == null) {
       Console console = System.console();
       if (console == null) {

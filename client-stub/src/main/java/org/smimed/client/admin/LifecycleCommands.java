@@ -1,5 +1,6 @@
 package org.smimed.client.admin;
 
+import org.smimed.api.v1.ApproveRequest;
 import org.smimed.api.v1.DestroyRequest;
 import org.smimed.api.v1.GenerateKeyRequest;
 import org.smimed.api.v1.KeyAdminServiceGrpc.KeyAdminServiceBlockingStub;
@@ -77,8 +78,10 @@ final class LifecycleCommands {
   }
 
   @Command(name = "destroy", mixinStandardHelpOptions = true,
-      description = "Remove a DISABLED version's key and certificate from the token. Mail"
-          + " encrypted to it can no longer be read.")
+      description = {"Remove a DISABLED version's key and certificate from the token. Mail"
+          + " encrypted to it can no longer be read.",
+          "Under dual control prints 'pending approval ID (expires TIME)' and exits 0: nothing"
+              + " changes until another officer runs 'smimectl approve ID'."})
   static final class Destroy extends AdminCommand {
     @Parameters(index = "0", paramLabel = "VERSION", description = "identity/vN")
     String version;
@@ -93,8 +96,29 @@ final class LifecycleCommands {
 
     @Override
     void run(KeyAdminServiceBlockingStub admin) {
-      println(Names.line(admin.destroy(DestroyRequest.newBuilder().setVersion(version)
+      println(Names.outcome(admin.destroy(DestroyRequest.newBuilder().setVersion(version)
           .setConfirmFingerprint(fingerprint).build())));
+    }
+  }
+
+  @Command(name = "approve", mixinStandardHelpOptions = true,
+      description = {"Approve another officer's pending destroy or import-pkcs12 (dual"
+          + " control): the action runs now and its result is printed.",
+          "Refused when the request is unknown (NOT_FOUND), expired (FAILED_PRECONDITION) or"
+              + " was made by the approving officer (PERMISSION_DENIED)."})
+  static final class Approve extends AdminCommand {
+    @Parameters(index = "0", paramLabel = "ID",
+        description = "The id printed as 'pending approval ID'.")
+    String requestId;
+
+    Approve(CliIo io) {
+      super(io);
+    }
+
+    @Override
+    void run(KeyAdminServiceBlockingStub admin) {
+      println(Names.line(admin.approve(ApproveRequest.newBuilder().setRequestId(requestId)
+          .build())));
     }
   }
 }

@@ -53,6 +53,18 @@ final class Names {
     return v.getState().name().replace("KEY_VERSION_STATE_", "");
   }
 
+  /**
+   * What a destroy or import-pkcs12 did: the version's line, or, when dual control held it
+   * back, "pending approval ID (expires TIME)".
+   */
+  static String outcome(KeyVersionInfo v) {
+    if (!v.getPendingApprovalId().isEmpty()) {
+      return "pending approval " + v.getPendingApprovalId() + " (expires "
+          + v.getPendingExpires() + ")";
+    }
+    return line(v);
+  }
+
   /** One line per version: name, state, algorithm, usage. */
   static String line(KeyVersionInfo v) {
     return v.getVersion() + "  " + state(v) + "  " + algorithm(v.getAlgorithm()) + "  "

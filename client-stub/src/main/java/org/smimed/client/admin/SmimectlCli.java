@@ -17,7 +17,7 @@ import picocli.CommandLine.ParameterException;
 @Command(name = "smimectl", mixinStandardHelpOptions = true,
     version = "smimectl (smimed key administration)",
     description = "Key lifecycle in the smimed token: generate, csr, import-cert, import-pkcs12,"
-        + " activate, disable, destroy, rotate, list, token; and audit verify.",
+        + " activate, disable, destroy, approve, rotate, list, token; and audit verify.",
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:the operation failed", "2:bad usage"})
 public final class SmimectlCli implements Callable<Integer> {
@@ -41,6 +41,7 @@ public final class SmimectlCli implements Callable<Integer> {
         .addSubcommand(new LifecycleCommands.Activate(io))
         .addSubcommand(new LifecycleCommands.Disable(io))
         .addSubcommand(new LifecycleCommands.Destroy(io))
+        .addSubcommand(new LifecycleCommands.Approve(io))
         .addSubcommand(new CertificateCommands.Rotate(io))
         .addSubcommand(new ListCommands.ListKeys(io))
         .addSubcommand(new ListCommands.Token(io));

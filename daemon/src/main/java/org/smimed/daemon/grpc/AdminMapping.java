@@ -7,6 +7,7 @@ import org.smimed.api.v1.KeyGenAlgorithm;
 import org.smimed.api.v1.KeyUsageKind;
 import org.smimed.api.v1.KeyVersionInfo;
 import org.smimed.api.v1.KeyVersionState;
+import org.smimed.daemon.approval.ApprovalGate;
 import org.smimed.daemon.cms.InvalidRequestException;
 import org.smimed.daemon.keys.KeyAdministration;
 import org.smimed.daemon.keys.TokenVersion;
@@ -50,6 +51,21 @@ final class AdminMapping {
                     "usage is required");
             default -> throw new InvalidRequestException("unknown usage " + value);
         };
+    }
+
+    /**
+     * The answer to destroy or import-pkcs12: the version as it now is, plus the pending
+     * approval id and expiry when dual control held the action back ({@code identity} names
+     * it when no version exists yet).
+     */
+    KeyVersionInfo outcome(ApprovalGate.Outcome outcome, String identity)
+            throws TokenException {
+        KeyVersionInfo.Builder b = outcome.version().isPresent()
+                ? info(outcome.version().get()).toBuilder()
+                : KeyVersionInfo.newBuilder().setIdentity(identity);
+        outcome.pending().ifPresent(p -> b.setPendingApprovalId(p.id())
+                .setPendingExpires(p.expires().toString()));
+        return b.build();
     }
 
     KeyVersionInfo info(TokenVersion v) throws TokenException {

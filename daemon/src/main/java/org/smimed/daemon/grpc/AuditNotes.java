@@ -60,6 +60,20 @@ final class AuditNotes {
         }
     }
 
+    /**
+     * Notes what a call acts on when no message names it (an approval names only a request
+     * id): {@code target} is a key version "identity/vN" or an identity.
+     */
+    synchronized void subject(String target) {
+        int slash = target.lastIndexOf("/v");
+        if (slash > 0) {
+            keyVersion = target;
+            identity = target.substring(0, slash);
+        } else {
+            identity = target;
+        }
+    }
+
     /** Notes a response message: the identity and key version that served the call. */
     void output(Object message) {
         if (message instanceof Message m) {
@@ -73,6 +87,10 @@ final class AuditNotes {
         }
         if (keyVersion.isEmpty()) {
             keyVersion = text(m, "key_version");
+        }
+        if (keyVersion.isEmpty()) {
+            // KeyAdminService names a key version "version" ("identity/vN").
+            keyVersion = text(m, "version");
         }
         if (depth > 0) {
             for (var entry : m.getAllFields().entrySet()) {

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import org.smimed.api.v1.ApproveRequest;
 import org.smimed.api.v1.CreateCsrRequest;
 import org.smimed.api.v1.CreateCsrResponse;
 import org.smimed.api.v1.DestroyRequest;
@@ -17,20 +18,26 @@ import org.smimed.api.v1.ListKeysRequest;
 import org.smimed.api.v1.ListKeysResponse;
 import org.smimed.api.v1.TokenInfoRequest;
 import org.smimed.api.v1.TokenInfoResponse;
+import org.smimed.daemon.approval.ApprovalGate;
 import org.smimed.daemon.cms.InvalidRequestException;
 import org.smimed.daemon.keys.KeyAdministration;
 import org.smimed.daemon.keys.TokenVersion;
 import org.smimed.daemon.token.TokenDescription;
 
-/** gRPC face of key administration: validates, calls {@link KeyAdministration}, maps. */
+/**
+ * gRPC face of key administration: validates, calls {@link KeyAdministration} (destroy and
+ * import-pkcs12 through the dual-control {@link ApprovalGate}), maps.
+ */
 public final class KeyAdminGrpcService extends KeyAdminServiceGrpc.KeyAdminServiceImplBase {
     private final KeyAdministration admin;
     private final AdminMapping mapping;
     private final StatusMapper statuses;
+    private final ApprovalGate gate;
 
-    public KeyAdminGrpcService(KeyAdministration admin, java.time.Clock clock,
-                               StatusMapper statuses) {
+    public KeyAdminGrpcService(KeyAdministration admin, ApprovalGate gate,
+                               java.time.Clock clock, StatusMapper statuses) {
         this.admin = admin;
+        this.gate = gate;
         this.mapping = new AdminMapping(admin, clock);
         this.statuses = statuses;
     }
@@ -84,8 +91,10 @@ public final class KeyAdminGrpcService extends KeyAdminServiceGrpc.KeyAdminServi
             if (request.getPkcs12().isEmpty()) {
                 throw new InvalidRequestException("pkcs12 is required");
             }
-            return info(admin.importPkcs12(required(request.getIdentity(), "identity"),
-                    request.getPkcs12().toByteArray(), request.getPassword().toCharArray()));
+            return mapping.outcome(gate.importPkcs12(Callers.current(),
+                    required(request.getIdentity(), "identity"),
+                    request.getPkcs12().toByteArray(), request.getPassword().toCharArray()),
+                    request.getIdentity());
         });
     }
 
@@ -101,8 +110,19 @@ public final class KeyAdminGrpcService extends KeyAdminServiceGrpc.KeyAdminServi
 
     @Override
     public void destroy(DestroyRequest request, StreamObserver<KeyVersionInfo> response) {
-        answer(response, () -> info(admin.destroy(required(request.getVersion(), "version"),
-                required(request.getConfirmFingerprint(), "confirm_fingerprint"))));
+        answer(response, () -> mapping.outcome(gate.destroy(Callers.current(),
+                required(request.getVersion(), "version"),
+                required(request.getConfirmFingerprint(), "confirm_fingerprint")), ""));
+    }
+
+    @Override
+    public void approve(ApproveRequest request, StreamObserver<KeyVersionInfo> response) {
+        answer(response, () -> {
+            String id = required(request.getRequestId(), "request_id");
+            // The audit record names what is approved even when the approval is refused.
+            gate.request(id).ifPresent(p -> AuditNotes.CURRENT.get().subject(p.target()));
+            return info(gate.approve(Callers.current(), id));
+        });
     }
 
     @Override

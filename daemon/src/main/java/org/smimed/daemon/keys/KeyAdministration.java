@@ -160,13 +160,7 @@ public final class KeyAdministration {
     public synchronized TokenVersion destroy(String version, String fingerprint)
             throws UnknownKeyVersionException, KeyStateException, InvalidKeyRequestException,
             TokenException {
-        TokenVersion v = store.find(version);
-        requireState(v, "destroy", KeyState.DISABLED);
-        String given = fingerprint.replace(":", "").toLowerCase(Locale.ROOT);
-        if (!given.equals(fingerprint(v))) {
-            throw new InvalidKeyRequestException("the confirmation fingerprint does not match "
-                    + version + " (give the SHA-256 fingerprint shown by list)");
-        }
+        TokenVersion v = checkDestroy(version, fingerprint);
         // The record says DESTROYED before anything goes: a crash midway is finished at
         // start-up, and nothing half-destroyed is ever served.
         store.save(v, KeyState.DESTROYED);
@@ -174,6 +168,33 @@ public final class KeyAdministration {
         store.keyObjects.destroy(v.keyId(), KeyObjects.ObjectClass.PRIVATE_KEY);
         store.keyObjects.destroy(v.keyId(), KeyObjects.ObjectClass.PUBLIC_KEY);
         return changed(version);
+    }
+
+    /**
+     * Checks everything {@link #destroy} checks, changing nothing: dual control refuses a
+     * request that could never run before a second officer is asked.
+     */
+    public synchronized TokenVersion checkDestroy(String version, String fingerprint)
+            throws UnknownKeyVersionException, KeyStateException, InvalidKeyRequestException,
+            TokenException {
+        TokenVersion v = store.find(version);
+        requireState(v, "destroy", KeyState.DISABLED);
+        String given = fingerprint.replace(":", "").toLowerCase(Locale.ROOT);
+        if (!given.equals(fingerprint(v))) {
+            throw new InvalidKeyRequestException("the confirmation fingerprint does not match "
+                    + version + " (give the SHA-256 fingerprint shown by list)");
+        }
+        return v;
+    }
+
+    /**
+     * Checks that {@code identity} is an address and that the PKCS#12 file opens with the
+     * password and holds one key matching its certificate; changes nothing, wipes nothing.
+     */
+    public void checkPkcs12(String identity, byte[] file, char[] password)
+            throws InvalidKeyRequestException {
+        identity(identity);
+        Pkcs12Contents.read(file, password);
     }
 
     /** Every version on the token, DESTROYED ones included, by identity and number. */

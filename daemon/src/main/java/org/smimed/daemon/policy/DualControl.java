@@ -31,6 +31,8 @@ public final class DualControl {
         }
     }
 
+    private static final java.time.Duration REMEMBER_EXPIRED = java.time.Duration.ofDays(1);
+
     private final PolicyStore policies;
     private final Clock clock;
     private final SecureRandom random;
@@ -83,15 +85,25 @@ public final class DualControl {
         return request;
     }
 
-    /** Requests still waiting, oldest first. */
+    /** Requests still waiting (not expired), oldest first. */
     public synchronized List<PendingRequest> pending() {
         dropExpired();
-        return List.copyOf(pending.values());
+        Instant now = clock.instant();
+        return pending.values().stream().filter(r -> now.isBefore(r.expires())).toList();
     }
 
+    /** The request {@code id}, waiting or expired (until forgotten), for the audit record. */
+    public synchronized Optional<PendingRequest> request(String id) {
+        return Optional.ofNullable(pending.get(id));
+    }
+
+    /**
+     * Forgets requests a day after they expired; until then a late approval is told "expired"
+     * (FAILED_PRECONDITION) rather than "unknown".
+     */
     private void dropExpired() {
-        Instant now = clock.instant();
-        pending.values().removeIf(r -> !now.isBefore(r.expires()));
+        Instant forget = clock.instant().minus(REMEMBER_EXPIRED);
+        pending.values().removeIf(r -> !forget.isBefore(r.expires()));
     }
 
     private static String officerEntry(Policy policy, Caller caller)

@@ -23,19 +23,24 @@ import org.smimed.daemon.testing.Processes;
 import org.smimed.daemon.testing.TestDeployment;
 
 /**
- * Runs the daemon, signs, decrypts and provokes refusals and failures, then searches every
- * log line the daemon wrote (all of java.util.logging, at every level for smimed) and the
- * audit log for the PIN and the plaintexts: none may appear.
+ * Runs the daemon, signs, decrypts and provokes refusals and failures, rotates a key and
+ * imports a PKCS#12 file (password from a private file) with the real smimectl over the admin
+ * listener, then searches every log line the daemon wrote (all of java.util.logging, at every
+ * level for smimed) and the audit log for the PIN, the PKCS#12 password and the plaintexts:
+ * none may appear.
  */
 class SecretsHygieneIT {
     private static final String SIGNED_SECRET = "signed-secret-7f3a9c1e-do-not-log";
     private static final String DECRYPTED_SECRET = "decrypted-secret-44b0d2-do-not-log";
+    private static final String P12_PASSWORD = "p12-password-91c7e0-do-not-log";
+    private static final String ADMIN = "admin:\n  listen:\n    address: 127.0.0.1\n"
+            + "    port: 0\n";
 
     @TempDir
     static Path dir;
 
     @Test
-    void pinAndPlaintext_appearInNoLogAndNotInTheAuditLog() throws Exception {
+    void pinPasswordAndPlaintext_appearInNoLogAndNotInTheAuditLog() throws Exception {
         Path logFile = dir.resolve("daemon.log");
         Logger root = Logger.getLogger("");
         Logger smimed = Logger.getLogger("org.smimed");
@@ -45,9 +50,10 @@ class SecretsHygieneIT {
         smimed.setLevel(Level.ALL);
         root.addHandler(handler);
         String pin;
-        try (TestDeployment deployment = TestDeployment.start(dir)) {
+        try (TestDeployment deployment = TestDeployment.start(dir, List.of(), ADMIN)) {
             pin = deployment.token().pin();
             exercise(deployment);
+            new OfficerWork(deployment).rotateAndImport(P12_PASSWORD);
         } finally {
             root.removeHandler(handler);
             handler.close();
@@ -55,9 +61,12 @@ class SecretsHygieneIT {
 
         String logs = Files.readString(logFile);
         String audit = Files.readString(dir.resolve("audit.log"));
-        assertThat(logs).contains("smimed serving 2 identities", "decryption failed");
+        assertThat(logs).contains("smimed serving 2 identities", "decryption failed",
+                "key version " + OfficerWork.ROTATED + "/v2 is now ACTIVE",
+                "key version " + OfficerWork.IMPORTED + "/v1 is now PENDING");
         assertThat(audit.lines()).hasSizeGreaterThanOrEqualTo(5);
-        for (String secret : List.of(pin, SIGNED_SECRET, DECRYPTED_SECRET)) {
+        assertThat(audit).contains("KeyAdminService/Activate", "KeyAdminService/ImportPkcs12");
+        for (String secret : List.of(pin, P12_PASSWORD, SIGNED_SECRET, DECRYPTED_SECRET)) {
             assertThat(logs).as("daemon log").doesNotContain(secret);
             assertThat(audit).as("audit log").doesNotContain(secret);
         }

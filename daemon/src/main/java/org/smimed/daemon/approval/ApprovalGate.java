@@ -1,0 +1,159 @@
+package org.smimed.daemon.approval;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.smimed.daemon.keys.InvalidKeyRequestException;
+import org.smimed.daemon.keys.KeyAdministration;
+import org.smimed.daemon.keys.KeyStateException;
+import org.smimed.daemon.keys.TokenVersion;
+import org.smimed.daemon.keys.UnknownKeyVersionException;
+import org.smimed.daemon.policy.AdminAction;
+import org.smimed.daemon.policy.ApprovalException;
+import org.smimed.daemon.policy.Caller;
+import org.smimed.daemon.policy.DualControl;
+import org.smimed.daemon.policy.DualControl.PendingRequest;
+import org.smimed.daemon.policy.PermissionDeniedException;
+import org.smimed.daemon.token.TokenException;
+
+/**
+ * Destroy and import-pkcs12 through {@link DualControl}: when the policy puts the action under
+ * dual control, the first officer's request is checked and held, and runs only when
+ * {@link #approve} is called by a different officer before it expires.
+ *
+ * <p>Security guarantees: a held request is checked first (a request that could never run is
+ * refused at once, not after a second officer was asked). A held PKCS#12 file and password
+ * live only in this object's memory, never in logs or on disk, and are overwritten with zeros
+ * once the approved import ran (successfully or not), when an approval finds the request
+ * expired, or by the sweep that runs shortly after each request's expiry (and at every
+ * request or approval). Nothing held survives a restart.
+ */
+public final class ApprovalGate {
+    /** The action's result now ({@code pending} empty), or a request waiting for approval. */
+    public record Outcome(Optional<TokenVersion> version, Optional<PendingRequest> pending) {}
+
+    private final KeyAdministration admin;
+    private final DualControl control;
+    private final Clock clock;
+    private final Map<String, HeldAction> held = new HashMap<>();
+
+    public ApprovalGate(KeyAdministration admin, DualControl control, Clock clock) {
+        this.admin = admin;
+        this.control = control;
+        this.clock = clock;
+    }
+
+    /** {@link KeyAdministration#destroy}, or a pending request for it (the version unchanged). */
+    public synchronized Outcome destroy(Caller officer, String version, String fingerprint)
+            throws UnknownKeyVersionException, KeyStateException, InvalidKeyRequestException,
+            TokenException, PermissionDeniedException {
+        sweep();
+        TokenVersion current = admin.checkDestroy(version, fingerprint);
+        DualControl.Submission submission = control.submit(officer, AdminAction.DESTROY,
+                version);
+        if (submission.mayRunNow()) {
+            return new Outcome(Optional.of(admin.destroy(version, fingerprint)), Optional.empty());
+        }
+        return hold(submission.pending().get(), Optional.of(current),
+                new HeldAction.Destroy(version, fingerprint));
+    }
+
+    /**
+     * {@link KeyAdministration#importPkcs12}, or a pending request holding copies of the file
+     * and password. Either way the arrays passed in are wiped before this returns.
+     */
+    public synchronized Outcome importPkcs12(Caller officer, String identity, byte[] file,
+                                             char[] password)
+            throws InvalidKeyRequestException, TokenException, UnknownKeyVersionException,
+            PermissionDeniedException {
+        try {
+            sweep();
+            admin.checkPkcs12(identity, file, password);
+            DualControl.Submission submission = control.submit(officer,
+                    AdminAction.IMPORT_PKCS12, identity);
+            if (submission.mayRunNow()) {
+                return new Outcome(Optional.of(admin.importPkcs12(identity, file, password)),
+                        Optional.empty());
+            }
+            return hold(submission.pending().get(), Optional.empty(),
+                    new HeldAction.Import(identity, file.clone(), password.clone()));
+        } finally {
+            Arrays.fill(file, (byte) 0);
+            Arrays.fill(password, '\0');
+        }
+    }
+
+    /** The request {@code requestId}, waiting or expired: what it acts on, for the audit. */
+    public Optional<PendingRequest> request(String requestId) {
+        return control.request(requestId);
+    }
+
+    /**
+     * A second officer approves {@code requestId}: the held action runs now and its result is
+     * returned. Refused (see {@link DualControl#approve}) when unknown, expired or approved by
+     * the requester.
+     */
+    public synchronized TokenVersion approve(Caller approver, String requestId)
+            throws ApprovalException, PermissionDeniedException, UnknownKeyVersionException,
+            KeyStateException, InvalidKeyRequestException, TokenException {
+        PendingRequest request;
+        try {
+            // Before any sweep: a late approval must hear "expired", not "unknown".
+            request = control.approve(approver, requestId);
+        } catch (ApprovalException | PermissionDeniedException e) {
+            sweep();
+            throw e;
+        }
+        HeldAction action = held.remove(request.id());
+        sweep();
+        if (action == null) {
+            throw new ApprovalException(ApprovalException.Kind.UNKNOWN,
+                    "no pending request " + requestId);
+        }
+        try {
+            return action.run(admin);
+        } finally {
+            action.wipe();
+        }
+    }
+
+    private Outcome hold(PendingRequest request, Optional<TokenVersion> current,
+                         HeldAction action) {
+        held.put(request.id(), action);
+        Duration untilExpiry = Duration.between(clock.instant(), request.expires());
+        // A safety net for requests nobody approves: wipe soon after expiry even if no other
+        // officer call comes. The sweep itself decides by the injected clock.
+        CompletableFuture.runAsync(this::sweepNow, CompletableFuture.delayedExecutor(
+                Math.max(0, untilExpiry.toMillis()) + 1000, TimeUnit.MILLISECONDS));
+        return new Outcome(current, Optional.of(request));
+    }
+
+    private synchronized void sweepNow() {
+        sweep();
+    }
+
+    /** Wipes what is held for requests that are no longer pending (expired). */
+    private void sweep() {
+        Set<String> waiting = control.pending().stream().map(PendingRequest::id)
+                .collect(Collectors.toSet());
+        for (String id : Set.copyOf(held.keySet())) {
+            if (!waiting.contains(id)) {
+                wipe(id);
+            }
+        }
+    }
+
+    private void wipe(String requestId) {
+        HeldAction action = held.remove(requestId);
+        if (action != null) {
+            action.wipe();
+        }
+    }
+}

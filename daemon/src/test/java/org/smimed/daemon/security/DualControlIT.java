@@ -1,0 +1,245 @@
+package org.smimed.daemon.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.smimed.client.admin.SmimectlCli;
+import org.smimed.client.cli.CliIo;
+import org.smimed.daemon.Daemon;
+import org.smimed.daemon.config.ConfigLoader;
+import org.smimed.daemon.testing.MutableClock;
+import org.smimed.daemon.testing.OfficerCa;
+import org.smimed.daemon.testing.Processes;
+import org.smimed.daemon.testing.SoftHsm;
+import org.smimed.daemon.testing.TestClients;
+import org.smimed.daemon.testing.TestDeployment;
+
+/**
+ * Dual control over real mutual TLS with two officer certificates and the real smimectl: one
+ * officer alone cannot destroy a key or import a PKCS#12 file; a second officer's approval
+ * runs the action; the requester's own approval, a late approval and an unknown id are
+ * refused; each call leaves its audit record. The daemon's clock is moved by hand.
+ */
+class DualControlIT {
+    private static final String ID = "dual@smimed.example";
+    private static final Pattern PENDING = Pattern.compile(
+            "pending approval ([0-9a-f]{24}) \\(expires (\\S+)\\)\n");
+
+    @TempDir
+    static Path dir;
+    private static MutableClock clock;
+    private static SoftHsm.Token token;
+    private static Daemon daemon;
+    private static TestClients.Client officerA;
+    private static TestClients.Client officerB;
+
+    @BeforeAll
+    static void start() throws Exception {
+        clock = new MutableClock(Instant.now());
+        token = SoftHsm.createToken("dual");
+        TestDeployment.provision(dir, token);
+        TestClients clients = TestClients.load(dir.resolve("pki"), null).at(clock);
+        officerA = clients.issue("officer-a", null, Duration.ofDays(2));
+        officerB = clients.issue("officer-b", null, Duration.ofDays(2));
+        Files.writeString(dir.resolve("policy.yaml"), TestDeployment.DEFAULT_POLICY + """
+                  - name: officer-a
+                    subject: "%s"
+                    officer: true
+                  - name: officer-b
+                    subject: "%s"
+                    officer: true
+                dualControl: {actions: [destroy, importPkcs12], approvalMinutes: 15}
+                """.formatted(officerA.subject(), officerB.subject()));
+        Path config = TestDeployment.writeConfig(dir, token);
+        Files.writeString(config, "admin:\n  listen:\n    address: 127.0.0.1\n    port: 0\n",
+                StandardOpenOption.APPEND);
+        daemon = Daemon.start(new ConfigLoader().load(config), System::getenv, clock);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        daemon.close();
+    }
+
+    @Test
+    void destroy_needsASecondOfficer_withinTheTimeLimit() throws Exception {
+        ok(officerA, "generate", ID, "--alg", "p256", "--usage", "both");
+        ok(officerA, "disable", ID + "/v1");
+        int keysBefore = privateKeysOnToken();
+
+        Matcher pending = pending(ok(officerA, "destroy", ID + "/v1", "--confirm",
+                fingerprint("v1")));
+        String request = pending.group(1);
+        assertThat(Instant.parse(pending.group(2))).isEqualTo(
+                clock.instant().plus(Duration.ofMinutes(15)));
+        assertThat(state("v1")).as("nothing changed yet").isEqualTo("DISABLED");
+        assertThat(privateKeysOnToken()).as("the key is still in the token")
+                .isEqualTo(keysBefore);
+
+        Run own = ctl(officerA, "approve", request);
+        assertThat(own.exit()).isEqualTo(1);
+        assertThat(own.err()).isEqualTo("smimectl: a request must be approved by a different"
+                + " officer (PERMISSION_DENIED)\n");
+        assertThat(privateKeysOnToken()).isEqualTo(keysBefore);
+
+        assertThat(ok(officerB, "approve", request))
+                .isEqualTo(ID + "/v1  DESTROYED  p256  both\n");
+        assertThat(privateKeysOnToken()).isEqualTo(keysBefore - 1);
+        Run again = ctl(officerB, "approve", request);
+        assertThat(again.err()).isEqualTo("smimectl: no pending request " + request
+                + " (NOT_FOUND)\n");
+
+        List<Map<String, String>> audit = auditOf(ID + "/v1");
+        assertThat(audit).extracting(r -> r.get("method") + " " + r.get("caller") + " "
+                + r.get("status")).containsSubsequence(
+                "smimed.v1.KeyAdminService/Destroy " + officerA.subject() + " OK",
+                "smimed.v1.KeyAdminService/Approve " + officerA.subject() + " PERMISSION_DENIED",
+                "smimed.v1.KeyAdminService/Approve " + officerB.subject() + " OK");
+        assertThat(audit).allSatisfy(r -> assertThat(r.get("identity")).isEqualTo(ID));
+    }
+
+    @Test
+    void approval_afterTheTimeLimit_failsPrecondition_andTheKeyStays() throws Exception {
+        String id = "late@smimed.example";
+        ok(officerA, "generate", id, "--alg", "p256", "--usage", "sign");
+        ok(officerA, "disable", id + "/v1");
+        Matcher pending = pending(ok(officerA, "destroy", id + "/v1", "--confirm",
+                field(id + "/v1", "fingerprint")));
+
+        clock.advance(Duration.ofMinutes(15));
+        Run late = ctl(officerB, "approve", pending.group(1));
+
+        assertThat(late.exit()).isEqualTo(1);
+        assertThat(late.err()).isEqualTo("smimectl: request " + pending.group(1)
+                + " expired at " + pending.group(2) + " (FAILED_PRECONDITION)\n");
+        assertThat(field(id + "/v1", "state")).isEqualTo("DISABLED");
+        assertThat(ctl(officerB, "approve", pending.group(1)).err()).isEqualTo(
+                "smimectl: no pending request " + pending.group(1) + " (NOT_FOUND)\n");
+    }
+
+    @Test
+    void importPkcs12_waitsForASecondOfficer() throws Exception {
+        String id = "migrated@smimed.example";
+        Path p12 = pkcs12(id, "p12-pass-5d1e");
+        Path passwordFile = Files.writeString(dir.resolve("p12.pw"), "p12-pass-5d1e\n");
+        Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
+
+        Matcher pending = pending(ok(officerA, "import-pkcs12", id, p12.toString(),
+                "--password-file", passwordFile.toString()));
+        assertThat(ok(officerA, "list")).doesNotContain(id);
+
+        assertThat(ok(officerB, "approve", pending.group(1)))
+                .isEqualTo(id + "/v1  PENDING  p256  both\n");
+        assertThat(field(id + "/v1", "state")).isEqualTo("PENDING");
+    }
+
+    @Test
+    void importPkcs12_withAWrongPassword_isRefusedBeforeAnyApproval() throws Exception {
+        Path p12 = pkcs12("wrong@smimed.example", "right-pass");
+        Path passwordFile = Files.writeString(dir.resolve("wrong.pw"), "wrong-pass\n");
+        Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
+
+        Run r = ctl(officerA, "import-pkcs12", "wrong@smimed.example", p12.toString(),
+                "--password-file", passwordFile.toString());
+
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("smimectl: cannot open the PKCS#12 file: wrong password"
+                + " or not a PKCS#12 file (INVALID_ARGUMENT)\n");
+    }
+
+    private static Path pkcs12(String email, String password) throws Exception {
+        OfficerCa ca = OfficerCa.create(clock);
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(256);
+        KeyPair pair = generator.generateKeyPair();
+        X509Certificate cert = ca.issue(pair.getPublic(), email, true, true,
+                Duration.ofDays(30));
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setKeyEntry("key", pair.getPrivate(), password.toCharArray(),
+                new Certificate[] {cert, ca.certificate()});
+        Path file = dir.resolve(email + ".p12");
+        try (var out = Files.newOutputStream(file)) {
+            store.store(out, password.toCharArray());
+        }
+        return file;
+    }
+
+    private static Matcher pending(String out) {
+        Matcher m = PENDING.matcher(out);
+        assertThat(m.matches()).as(out).isTrue();
+        return m;
+    }
+
+    private static int privateKeysOnToken() throws Exception {
+        String out = Processes.check(List.of("pkcs11-tool", "--module",
+                SoftHsm.LIBRARY.toString(), "--token-label", token.label(), "--login",
+                "--pin", token.pin(), "--list-objects", "--type", "privkey"), dir).stdout();
+        return (int) out.lines().filter(l -> l.startsWith("Private Key Object")).count();
+    }
+
+    private static List<Map<String, String>> auditOf(String keyVersion) throws Exception {
+        return Files.readAllLines(dir.resolve("audit.log")).stream().map(AuditTrail::members)
+                .filter(r -> keyVersion.equals(r.get("keyVersion"))).toList();
+    }
+
+    private static String state(String version) {
+        return field(ID + "/" + version, "state");
+    }
+
+    private static String fingerprint(String version) {
+        return field(ID + "/" + version, "fingerprint");
+    }
+
+    private static String field(String version, String name) {
+        Matcher m = Pattern.compile("\\{\"version\": \"" + Pattern.quote(version)
+                + "\"[^}]*\"" + name + "\": \"([^\"]*)\"").matcher(ok(officerA, "list", "--json"));
+        assertThat(m.find()).as(version + " in list").isTrue();
+        return m.group(1);
+    }
+
+    record Run(int exit, String out, String err) {}
+
+    private static String ok(TestClients.Client officer, String... args) {
+        Run r = ctl(officer, args);
+        assertThat(r.exit()).as(String.join(" ", args) + ": " + r.err()).isZero();
+        return r.out();
+    }
+
+    private static Run ctl(TestClients.Client officer, String... args) {
+        Map<String, String> env = Map.of("SMIMECTL_TARGET", "localhost:" + daemon.adminPort(),
+                "SMIMECTL_CA", dir.resolve("pki/ca.crt").toString(),
+                "SMIMECTL_CERT", officer.certificate().toString(),
+                "SMIMECTL_KEY", officer.key().toString());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        StringWriter err = new StringWriter();
+        CliIo io = new CliIo(new ByteArrayInputStream(new byte[0]), out,
+                new PrintWriter(err, true), env, Clock.systemUTC());
+        int code = new SmimectlCli(io).run(args);
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
+    }
+}
