@@ -30,6 +30,7 @@ import org.smimed.daemon.grpc.KeyAdminGrpcService;
 import org.smimed.daemon.grpc.SigningGrpcService;
 import org.smimed.daemon.grpc.StatusMapper;
 import org.smimed.daemon.health.HealthMonitor;
+import org.smimed.daemon.health.TokenHealer;
 import org.smimed.daemon.keys.KeyAdministration;
 import org.smimed.daemon.keys.KeyRegistry;
 import org.smimed.daemon.metrics.Metrics;
@@ -57,6 +58,7 @@ public final class Daemon implements AutoCloseable {
     private final KeyRegistry keys;
     private final Access access;
     private boolean closed;
+    private volatile String failure;
 
     private final KeyAdministration admin;
 
@@ -112,13 +114,17 @@ public final class Daemon implements AutoCloseable {
         Metrics metrics = new Metrics();
         CallSecurity security = access.security(statuses).observedBy(metrics.interceptor());
         HealthStatusManager health = new HealthStatusManager();
+        HealthMonitor monitor = new HealthMonitor(token.label(), health, SERVICES);
+        Fatal fatal = new Fatal();
+        TokenHealer healer = new TokenHealer(token, config.token().pin(), environment, admin,
+                !keys.identities().isEmpty(), clock, monitor::publish, fatal::fail);
         List<BindableService> services = new ArrayList<>(List.of(
                 new SigningGrpcService(keys, new CmsSigner(token.provider(), software, clock),
-                        statuses, maxBytes, control),
+                        statuses, maxBytes, control, healer),
                 new DecryptionGrpcService(keys,
                         new CmsDecryptor(token.provider(), software, random,
                                 config.decryption().contentAlgorithms()), statuses, maxBytes,
-                        control),
+                        control, healer),
                 new DirectoryGrpcService(keys, statuses, control),
                 health.getHealthService()));
         if (operations.reflection()) {
@@ -126,9 +132,7 @@ public final class Daemon implements AutoCloseable {
             services.add(ProtoReflectionServiceV1.newInstance());
             services.add(legacyReflection());
         }
-        HealthMonitor monitor = new HealthMonitor(token, health, SERVICES,
-                !keys.identities().isEmpty());
-        monitor.start(operations.probeInterval());
+        monitor.start(healer::check, operations.probeInterval());
         Server server = GrpcServer.start(config, services, security);
         Server healthServer = operations.healthListen().isEmpty() ? null
                 : GrpcServer.startHealthOnly(operations.healthListen().get(),
@@ -152,8 +156,53 @@ public final class Daemon implements AutoCloseable {
             }
             LOG.log(Level.INFO, "key administration on port " + adminServer.getPort());
         }
-        return new Daemon(config, server, adminServer, healthServer, monitor, metrics, admin,
-                access);
+        Daemon daemon = new Daemon(config, server, adminServer, healthServer, monitor, metrics,
+                admin, access);
+        fatal.attach(daemon);
+        return daemon;
+    }
+
+    /**
+     * Why the daemon stopped on its own because the token could not be healed, if it did; the
+     * process then exits with {@code ExitCodes.TOKEN_LOST} so a supervisor restarts it.
+     */
+    public java.util.Optional<String> failure() {
+        return java.util.Optional.ofNullable(failure);
+    }
+
+    /** Records {@code reason} and starts the graceful shutdown on a thread of its own. */
+    private void failWith(String reason) {
+        failure = reason;
+        LOG.log(Level.ERROR, reason);
+        Thread stopper = new Thread(() -> {
+            try {
+                close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "smimed-token-lost");
+        stopper.start();
+    }
+
+    /** Carries the healer's give-up to the daemon, which exists only after the healer. */
+    private static final class Fatal {
+        private Daemon daemon;
+        private String early;
+
+        synchronized void fail(String reason) {
+            if (daemon == null) {
+                early = reason;
+            } else {
+                daemon.failWith(reason);
+            }
+        }
+
+        synchronized void attach(Daemon started) {
+            daemon = started;
+            if (early != null) {
+                started.failWith(early);
+            }
+        }
     }
 
     /** The admin port actually bound, or -1 without an admin listener. */

@@ -13,6 +13,7 @@ import org.smimed.daemon.cms.SignedMessage;
 import org.smimed.daemon.keys.KeyRegistry;
 import org.smimed.daemon.keys.KeyVersion;
 import org.smimed.daemon.policy.AccessControl;
+import org.smimed.daemon.token.TokenRecovery;
 import org.smimed.daemon.policy.Operation;
 
 /** gRPC face of signing: validates the request, asks the domain, maps the outcome. */
@@ -22,10 +23,13 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
     private final StatusMapper statuses;
     private final int maxMessageBytes;
     private final AccessControl access;
+    private final TokenRecovery recovery;
 
     public SigningGrpcService(KeyRegistry keys, CmsSigner signer, StatusMapper statuses,
-                              int maxMessageBytes, AccessControl access) {
+                              int maxMessageBytes, AccessControl access,
+                              TokenRecovery recovery) {
         this.access = access;
+        this.recovery = recovery;
         this.keys = keys;
         this.signer = signer;
         this.statuses = statuses;
@@ -44,8 +48,13 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
             SignatureRequest domainRequest = new SignatureRequest(input(request),
                     request.getEncapsulate(), ProtoMapping.scheme(request.getSignatureAlgorithm()),
                     ProtoMapping.digest(request.getDigestAlgorithm()));
-            KeyVersion key = keys.signingKey(request.getIdentity());
-            SignedMessage signed = signer.sign(key, domainRequest);
+            // Idempotent: after a token fault the key is looked up again and signed once more.
+            Signed result = recovery.retryOnce(() -> {
+                KeyVersion version = keys.signingKey(request.getIdentity());
+                return new Signed(version, signer.sign(version, domainRequest));
+            });
+            KeyVersion key = result.key();
+            SignedMessage signed = result.message();
             response.onNext(SignResponse.newBuilder()
                     .setSignedData(ByteString.copyFrom(signed.signedData()))
                     .setCertificate(ByteString.copyFrom(key.certificate().getEncoded()))
@@ -57,6 +66,8 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
             response.onError(statuses.toStatus(e));
         }
     }
+
+    private record Signed(KeyVersion key, SignedMessage message) {}
 
     private SignatureRequest.Input input(SignRequest request) throws InvalidRequestException {
         switch (request.getPayloadCase()) {

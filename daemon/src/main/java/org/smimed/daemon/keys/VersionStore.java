@@ -51,6 +51,39 @@ final class VersionStore {
         registry.replaceWith(build());
     }
 
+    /**
+     * After a token fault: reads the token again, but serves the result only if it still holds
+     * every version served now. A token fault never removes keys from service (officers do,
+     * through {@link #reload}); a partial view means the objects are not back yet.
+     */
+    void reloadAfterFault() throws TokenException {
+        TokenReading.Result fresh = TokenReading.of(inventory.read());
+        KeyRegistry rebuilt = KeyRegistry.of(fresh.versions(), handles.load(), fresh.problems(),
+                clock);
+        java.util.Set<String> missing = versionIds(registry);
+        missing.removeAll(versionIds(rebuilt));
+        if (!missing.isEmpty()) {
+            throw new TokenException(TokenException.Kind.UNAVAILABLE, missing.size()
+                    + " served key version(s) not visible on token '" + token.label()
+                    + "': " + new java.util.TreeSet<>(missing));
+        }
+        reading = fresh;
+        registry.replaceWith(rebuilt);
+    }
+
+    private static java.util.Set<String> versionIds(KeyRegistry registry) {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (String identity : registry.identities()) {
+            try {
+                registry.versionsOf(identity).forEach(v -> ids.add(v.id()));
+            } catch (UnknownIdentityException e) {
+                // Listed a moment ago: snapshots are immutable, so this cannot happen.
+                throw new IllegalStateException(e);
+            }
+        }
+        return ids;
+    }
+
     private KeyRegistry build() throws TokenException {
         return KeyRegistry.of(reading.versions(), handles.load(), reading.problems(), clock);
     }
