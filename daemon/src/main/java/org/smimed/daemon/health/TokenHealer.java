@@ -40,7 +40,8 @@ public final class TokenHealer implements TokenRecovery {
     private final Clock clock;
     private final Consumer<TokenCondition> publish;
     private final Consumer<String> fatal;
-    private long healed;
+    /** Successful heals so far; read without the lock so calls never wait on a heal. */
+    private volatile long healed;
     private Instant lastFailure = Instant.MIN;
     private int unusableProbes;
     private boolean gaveUp;
@@ -64,7 +65,7 @@ public final class TokenHealer implements TokenRecovery {
 
     @Override
     public <T> T retryOnce(Attempt<T> attempt) throws Exception {
-        long generation = generation();
+        long generation = healed;
         try {
             return attempt.run();
         } catch (TokenException e) {
@@ -73,10 +74,6 @@ public final class TokenHealer implements TokenRecovery {
             }
         }
         return attempt.run();
-    }
-
-    private synchronized long generation() {
-        return healed;
     }
 
     /**

@@ -1,7 +1,10 @@
 package org.smimed.daemon.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
@@ -14,6 +17,10 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import org.bouncycastle.asn1.cms.ContentInfo;
+import org.bouncycastle.asn1.cms.EnvelopedData;
+import org.bouncycastle.asn1.cms.KeyTransRecipientInfo;
+import org.bouncycastle.asn1.cms.RecipientInfo;
 import org.bouncycastle.cms.CMSAlgorithm;
 import org.bouncycastle.cms.CMSEnvelopedDataGenerator;
 import org.bouncycastle.cms.CMSProcessableByteArray;
@@ -74,18 +81,53 @@ class TokenLogoutHealingIT {
     @Test
     void decryptRightAfterALogout_logsInAgainAndSucceeds() throws Exception {
         byte[] plaintext = "after a logout".getBytes(StandardCharsets.UTF_8);
-        CMSEnvelopedDataGenerator generator = new CMSEnvelopedDataGenerator();
-        generator.addRecipientInfoGenerator(new JceKeyTransRecipientInfoGenerator(rsa)
-                .setProvider(new BouncyCastleProvider()));
-        byte[] message = generator.generate(new CMSProcessableByteArray(plaintext),
-                new JceCMSContentEncryptorBuilder(CMSAlgorithm.AES128_CBC)
-                        .setProvider(new BouncyCastleProvider()).build()).getEncoded();
+        byte[] message = envelope(plaintext);
         TokenFaults.logOut(SoftHsm.LIBRARY, deployment.token().label());
 
         DecryptCall.Answer answer = DecryptCall.decrypt(deployment.channel(), TestDeployment.RSA,
                 message, 4096);
 
         assertThat(answer.plaintext()).isEqualTo(plaintext);
+    }
+
+    @Test
+    void badPaddingRightAfterALogout_staysDecryptionFailed_neverUnavailable() throws Exception {
+        byte[] message = envelope("masked".getBytes(StandardCharsets.UTF_8));
+        byte[] encryptedKey = KeyTransRecipientInfo.getInstance(RecipientInfo.getInstance(
+                EnvelopedData.getInstance(ContentInfo.getInstance(message).getContent())
+                        .getRecipientInfos().getObjectAt(0)).getInfo())
+                .getEncryptedKey().getOctets();
+        int at = indexOf(message, encryptedKey) + encryptedKey.length / 2;
+        message[at] ^= 0x55;
+        TokenFaults.logOut(SoftHsm.LIBRARY, deployment.token().label());
+
+        // The stale handle fails first (token gone: heal and retry); the retry meets the bad
+        // padding, which SoftHSM2 reports as CKR_GENERAL_ERROR and the daemon must mask.
+        assertThatThrownBy(() -> DecryptCall.decrypt(deployment.channel(), TestDeployment.RSA,
+                message, 4096))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(
+                        e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT))
+                .hasMessage("INVALID_ARGUMENT: decryption failed");
+        assertThat(TokenFaults.isLoggedIn(SoftHsm.LIBRARY, deployment.token().label())).isTrue();
+    }
+
+    private static byte[] envelope(byte[] plaintext) throws Exception {
+        CMSEnvelopedDataGenerator generator = new CMSEnvelopedDataGenerator();
+        generator.addRecipientInfoGenerator(new JceKeyTransRecipientInfoGenerator(rsa)
+                .setProvider(new BouncyCastleProvider()));
+        return generator.generate(new CMSProcessableByteArray(plaintext),
+                new JceCMSContentEncryptorBuilder(CMSAlgorithm.AES128_CBC)
+                        .setProvider(new BouncyCastleProvider()).build()).getEncoded();
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            if (java.util.Arrays.equals(haystack, i, i + needle.length, needle, 0,
+                    needle.length)) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("part not found");
     }
 
     @Test
