@@ -11,6 +11,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
@@ -166,8 +167,8 @@ public final class Daemon implements AutoCloseable {
      * Why the daemon stopped on its own because the token could not be healed, if it did; the
      * process then exits with {@code ExitCodes.TOKEN_LOST} so a supervisor restarts it.
      */
-    public java.util.Optional<String> failure() {
-        return java.util.Optional.ofNullable(failure);
+    public Optional<String> failure() {
+        return Optional.ofNullable(failure);
     }
 
     /** Records {@code reason} and starts the graceful shutdown on a thread of its own. */

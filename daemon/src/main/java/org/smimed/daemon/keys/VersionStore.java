@@ -1,7 +1,10 @@
 package org.smimed.daemon.keys;
 
 import java.time.Clock;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.smimed.daemon.token.KeyObjects;
 import org.smimed.daemon.token.Pkcs11Token;
 import org.smimed.daemon.token.TokenException;
@@ -60,19 +63,19 @@ final class VersionStore {
         TokenReading.Result fresh = TokenReading.of(inventory.read());
         KeyRegistry rebuilt = KeyRegistry.of(fresh.versions(), handles.load(), fresh.problems(),
                 clock);
-        java.util.Set<String> missing = versionIds(registry);
+        Set<String> missing = versionIds(registry);
         missing.removeAll(versionIds(rebuilt));
         if (!missing.isEmpty()) {
             throw new TokenException(TokenException.Kind.UNAVAILABLE, missing.size()
                     + " served key version(s) not visible on token '" + token.label()
-                    + "': " + new java.util.TreeSet<>(missing));
+                    + "': " + new TreeSet<>(missing));
         }
         reading = fresh;
         registry.replaceWith(rebuilt);
     }
 
-    private static java.util.Set<String> versionIds(KeyRegistry registry) {
-        java.util.Set<String> ids = new java.util.HashSet<>();
+    private static Set<String> versionIds(KeyRegistry registry) {
+        Set<String> ids = new HashSet<>();
         for (String identity : registry.identities()) {
             try {
                 registry.versionsOf(identity).forEach(v -> ids.add(v.id()));
