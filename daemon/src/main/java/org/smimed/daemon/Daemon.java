@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
@@ -33,6 +34,7 @@ import org.smimed.daemon.grpc.KeyAdminGrpcService;
 import org.smimed.daemon.grpc.SigningGrpcService;
 import org.smimed.daemon.grpc.StatusMapper;
 import org.smimed.daemon.health.HealthMonitor;
+import org.smimed.daemon.health.TokenHealer;
 import org.smimed.daemon.keys.KeyAdministration;
 import org.smimed.daemon.keys.KeyRegistry;
 import org.smimed.daemon.metrics.Metrics;
@@ -61,6 +63,7 @@ public final class Daemon implements AutoCloseable {
     private final KeyRegistry keys;
     private final Access access;
     private boolean closed;
+    private volatile String failure;
 
     private final KeyAdministration admin;
     private final ExecutorService batchWorkers;
@@ -122,13 +125,17 @@ public final class Daemon implements AutoCloseable {
         // threads per core keep every core busy without queueing inside the token.
         ExecutorService batchWorkers = Executors.newFixedThreadPool(
                 2 * Runtime.getRuntime().availableProcessors(), daemonThreads("smimed-batch"));
+        HealthMonitor monitor = new HealthMonitor(token.label(), health, SERVICES);
+        Fatal fatal = new Fatal();
+        TokenHealer healer = new TokenHealer(token, config.token().pin(), environment, admin,
+                !keys.identities().isEmpty(), clock, monitor::publish, fatal::fail);
         List<BindableService> services = new ArrayList<>(List.of(
                 new SigningGrpcService(keys, new CmsSigner(token.provider(), software, clock),
-                        statuses, maxBytes, control, batchWorkers),
+                        statuses, maxBytes, control, healer, batchWorkers),
                 new DecryptionGrpcService(keys,
                         new CmsDecryptor(token.provider(), software, random,
                                 config.decryption().contentAlgorithms()), statuses, maxBytes,
-                        control),
+                        control, healer),
                 new DirectoryGrpcService(keys, statuses, control),
                 health.getHealthService()));
         if (operations.reflection()) {
@@ -136,9 +143,7 @@ public final class Daemon implements AutoCloseable {
             services.add(ProtoReflectionServiceV1.newInstance());
             services.add(legacyReflection());
         }
-        HealthMonitor monitor = new HealthMonitor(token, health, SERVICES,
-                !keys.identities().isEmpty());
-        monitor.start(operations.probeInterval());
+        monitor.start(healer::check, operations.probeInterval());
         Server server = GrpcServer.start(config, services, security);
         Server healthServer = operations.healthListen().isEmpty() ? null
                 : GrpcServer.startHealthOnly(operations.healthListen().get(),
@@ -164,8 +169,53 @@ public final class Daemon implements AutoCloseable {
             }
             LOG.log(Level.INFO, "key administration on port " + adminServer.getPort());
         }
-        return new Daemon(config, server, adminServer, healthServer, monitor, metrics, admin,
-                access, batchWorkers);
+        Daemon daemon = new Daemon(config, server, adminServer, healthServer, monitor, metrics,
+                admin, access, batchWorkers);
+        fatal.attach(daemon);
+        return daemon;
+    }
+
+    /**
+     * Why the daemon stopped on its own because the token could not be healed, if it did; the
+     * process then exits with {@code ExitCodes.TOKEN_LOST} so a supervisor restarts it.
+     */
+    public Optional<String> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    /** Records {@code reason} and starts the graceful shutdown on a thread of its own. */
+    private void failWith(String reason) {
+        failure = reason;
+        LOG.log(Level.ERROR, reason);
+        Thread stopper = new Thread(() -> {
+            try {
+                close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "smimed-token-lost");
+        stopper.start();
+    }
+
+    /** Carries the healer's give-up to the daemon, which exists only after the healer. */
+    private static final class Fatal {
+        private Daemon daemon;
+        private String early;
+
+        synchronized void fail(String reason) {
+            if (daemon == null) {
+                early = reason;
+            } else {
+                daemon.failWith(reason);
+            }
+        }
+
+        synchronized void attach(Daemon started) {
+            daemon = started;
+            if (early != null) {
+                started.failWith(early);
+            }
+        }
     }
 
     /** The admin port actually bound, or -1 without an admin listener. */

@@ -14,6 +14,11 @@ public final class ExitCodes {
     public static final int TOKEN = 4;
     /** The audit log cannot be opened or ends with a damaged record. */
     public static final int AUDIT = 5;
+    /**
+     * The token became unusable while serving and could not be healed in-process (re-login and
+     * re-reading keys kept failing); a supervisor should restart the daemon.
+     */
+    public static final int TOKEN_LOST = 6;
 
     private ExitCodes() {
     }

@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped normally", "1:failed while running", "2:bad usage",
             "3:invalid configuration or policy", "4:token unusable (not found, PIN rejected, …)",
-            "5:audit log unusable (cannot be opened, or ends with a damaged record)"})
+            "5:audit log unusable (cannot be opened, or ends with a damaged record)",
+            "6:token lost while serving and not healed in-process; restart the daemon"})
 final class ServeCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
             description = "YAML configuration file (see README, Configuration).")
@@ -84,7 +85,14 @@ final class ServeCommand implements Callable<Integer> {
         }
         err.println("smimed: serving " + daemon.identities() + " on port " + daemon.port());
         daemon.awaitTermination();
-        closer.join(TimeUnit.MINUTES.toMillis(5));
+        if (daemon.failure().isPresent()) {
+            daemon.close(); // waits for the shutdown the failure started
+            err.println("smimed: token: " + daemon.failure().get());
+            return ExitCodes.TOKEN_LOST;
+        }
+        if (closer.getState() != Thread.State.NEW) {
+            closer.join(TimeUnit.MINUTES.toMillis(5));
+        }
         err.println("smimed: stopped");
         return ExitCodes.OK;
     }

@@ -14,6 +14,7 @@ import org.smimed.daemon.cms.InvalidRequestException;
 import org.smimed.daemon.keys.KeyRegistry;
 import org.smimed.daemon.keys.KeyVersion;
 import org.smimed.daemon.policy.AccessControl;
+import org.smimed.daemon.token.TokenRecovery;
 import org.smimed.daemon.policy.Caller;
 import org.smimed.daemon.policy.Operation;
 
@@ -33,10 +34,13 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
     private final StatusMapper statuses;
     private final int maxMessageBytes;
     private final AccessControl access;
+    private final TokenRecovery recovery;
 
     public DecryptionGrpcService(KeyRegistry keys, CmsDecryptor decryptor, StatusMapper statuses,
-                                 int maxMessageBytes, AccessControl access) {
+                                 int maxMessageBytes, AccessControl access,
+                                 TokenRecovery recovery) {
         this.access = access;
+        this.recovery = recovery;
         this.keys = keys;
         this.decryptor = decryptor;
         this.statuses = statuses;
@@ -84,8 +88,13 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
                         throw new InvalidRequestException("empty message: send the CMS"
                                 + " EnvelopedData or AuthEnvelopedData in chunk fields");
                     }
-                    send(decryptor.decrypt(message.toByteArray(), candidates(caller, identity)),
-                            response);
+                    authorize(caller, identity);
+                    byte[] bytes = message.toByteArray();
+                    // Idempotent: after a token fault the keys are looked up again (fresh
+                    // handles) and decryption runs once more; only "token gone" codes lead
+                    // here, never a padding failure (TokenErrors.isTokenGone).
+                    send(recovery.retryOnce(() -> decryptor.decrypt(bytes,
+                            candidates(caller, identity))), response);
                 } catch (Exception e) {
                     fail(e);
                 }
@@ -100,22 +109,29 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
     }
 
     /**
-     * The keys this caller may decrypt with: those of the named identity if the policy grants
-     * it, otherwise those of every identity it grants. Counts the call against the caller's
-     * decrypt budget once it is authorized.
+     * Checks that this caller may decrypt (with the named identity, or with any) and counts the
+     * call against its decrypt budget, once per call however often the token is retried.
      */
-    private List<KeyVersion> candidates(Caller caller, String identity) throws Exception {
-        List<KeyVersion> candidates;
+    private void authorize(Caller caller, String identity) throws Exception {
         if (identity.isBlank()) {
             access.checkAny(caller, Operation.DECRYPT);
-            candidates = access.filter(caller, Operation.DECRYPT, keys.decryptionKeys(),
-                    KeyVersion::identity);
         } else {
             access.check(caller, Operation.DECRYPT, identity);
-            candidates = keys.decryptionKeys(identity);
         }
+        candidates(caller, identity); // an unknown identity fails before the budget is charged
         access.chargeDecrypt(caller);
-        return candidates;
+    }
+
+    /**
+     * The keys this caller may decrypt with: those of the named identity, otherwise those of
+     * every identity the policy grants it. Read from the current snapshot on each attempt.
+     */
+    private List<KeyVersion> candidates(Caller caller, String identity) throws Exception {
+        if (identity.isBlank()) {
+            return access.filter(caller, Operation.DECRYPT, keys.decryptionKeys(),
+                    KeyVersion::identity);
+        }
+        return keys.decryptionKeys(identity);
     }
 
     private static void send(DecryptedMessage decrypted,

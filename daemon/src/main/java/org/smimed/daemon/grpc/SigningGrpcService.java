@@ -21,6 +21,7 @@ import org.smimed.daemon.cms.SignedMessage;
 import org.smimed.daemon.keys.KeyRegistry;
 import org.smimed.daemon.keys.KeyVersion;
 import org.smimed.daemon.policy.AccessControl;
+import org.smimed.daemon.token.TokenRecovery;
 import org.smimed.daemon.policy.Operation;
 
 /** gRPC face of signing: validates the request, asks the domain, maps the outcome. */
@@ -33,12 +34,15 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
     private final StatusMapper statuses;
     private final int maxMessageBytes;
     private final AccessControl access;
+    private final TokenRecovery recovery;
     /** Signs a batch's digests in parallel, one token session each. */
     private final Executor batchWorkers;
 
     public SigningGrpcService(KeyRegistry keys, CmsSigner signer, StatusMapper statuses,
-                              int maxMessageBytes, AccessControl access, Executor batchWorkers) {
+                              int maxMessageBytes, AccessControl access,
+                              TokenRecovery recovery, Executor batchWorkers) {
         this.access = access;
+        this.recovery = recovery;
         this.batchWorkers = batchWorkers;
         this.keys = keys;
         this.signer = signer;
@@ -58,8 +62,13 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
             SignatureRequest domainRequest = new SignatureRequest(input(request),
                     request.getEncapsulate(), ProtoMapping.scheme(request.getSignatureAlgorithm()),
                     ProtoMapping.digest(request.getDigestAlgorithm()));
-            KeyVersion key = keys.signingKey(request.getIdentity());
-            SignedMessage signed = signer.sign(key, domainRequest);
+            // Idempotent: after a token fault the key is looked up again and signed once more.
+            Signed result = recovery.retryOnce(() -> {
+                KeyVersion version = keys.signingKey(request.getIdentity());
+                return new Signed(version, signer.sign(version, domainRequest));
+            });
+            KeyVersion key = result.key();
+            SignedMessage signed = result.message();
             response.onNext(SignResponse.newBuilder()
                     .setSignedData(ByteString.copyFrom(signed.signedData()))
                     .setCertificate(ByteString.copyFrom(key.certificate().getEncoded()))
@@ -80,25 +89,32 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
             }
             access.check(Callers.current(), Operation.SIGN, request.getIdentity());
             List<SignatureRequest> each = batch(request);
-            KeyVersion key = keys.signingKey(request.getIdentity());
-            List<CompletableFuture<SignedMessage>> signing = new ArrayList<>();
-            for (SignatureRequest one : each) {
-                signing.add(CompletableFuture.supplyAsync(() -> signUnchecked(key, one),
-                        batchWorkers));
-            }
-            SignBatchResponse.Builder out = SignBatchResponse.newBuilder()
-                    .setCertificate(ByteString.copyFrom(key.certificate().getEncoded()))
-                    .setKeyVersion(key.id());
-            for (CompletableFuture<SignedMessage> done : signing) {
-                SignedMessage signed = join(done);
-                out.addSignedData(ByteString.copyFrom(signed.signedData()))
-                        .setMicalg(signed.digest().micalg());
-            }
-            response.onNext(out.build());
+            // Idempotent as a whole: after a token fault the batch is signed once more.
+            SignBatchResponse out = recovery.retryOnce(() -> signAll(request.getIdentity(), each));
+            response.onNext(out);
             response.onCompleted();
         } catch (Exception e) {
             response.onError(statuses.toStatus(e));
         }
+    }
+
+    private SignBatchResponse signAll(String identity, List<SignatureRequest> each)
+            throws Exception {
+        KeyVersion key = keys.signingKey(identity);
+        List<CompletableFuture<SignedMessage>> signing = new ArrayList<>();
+        for (SignatureRequest one : each) {
+            signing.add(CompletableFuture.supplyAsync(() -> signUnchecked(key, one),
+                    batchWorkers));
+        }
+        SignBatchResponse.Builder out = SignBatchResponse.newBuilder()
+                .setCertificate(ByteString.copyFrom(key.certificate().getEncoded()))
+                .setKeyVersion(key.id());
+        for (CompletableFuture<SignedMessage> done : signing) {
+            SignedMessage signed = join(done);
+            out.addSignedData(ByteString.copyFrom(signed.signedData()))
+                    .setMicalg(signed.digest().micalg());
+        }
+        return out.build();
     }
 
     private static List<SignatureRequest> batch(SignBatchRequest request)
@@ -138,6 +154,7 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
             throw e.getCause() instanceof Exception cause ? cause : e;
         }
     }
+    private record Signed(KeyVersion key, SignedMessage message) {}
 
     private SignatureRequest.Input input(SignRequest request) throws InvalidRequestException {
         switch (request.getPayloadCase()) {

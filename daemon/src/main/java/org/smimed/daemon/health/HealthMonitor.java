@@ -9,12 +9,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.smimed.daemon.token.Pkcs11Token;
+import java.util.function.Supplier;
 import org.smimed.daemon.token.TokenCondition;
 
 /**
  * Keeps gRPC health ({@code grpc.health.v1}) in step with the token: every service, and the
- * whole server (""), is SERVING only while a probe finds the token logged in with its keys.
+ * whole server (""), is SERVING only while the last probe or heal found the token logged in
+ * with its keys. The probe itself (and healing) is {@link TokenHealer#check()}.
  *
  * <p>Guarantee: after {@link #shutdown()} every service reports NOT_SERVING for good, so load
  * balancers stop sending calls before the server stops accepting them.
@@ -22,10 +23,9 @@ import org.smimed.daemon.token.TokenCondition;
 public final class HealthMonitor implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(HealthMonitor.class.getName());
 
-    private final Pkcs11Token token;
+    private final String label;
     private final HealthStatusManager health;
     private final List<String> services;
-    private final boolean expectKeys;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
             r -> {
                 Thread t = new Thread(r, "smimed-health");
@@ -33,45 +33,51 @@ public final class HealthMonitor implements AutoCloseable {
                 return t;
             });
     private final AtomicReference<TokenCondition> last = new AtomicReference<>();
+    private volatile boolean stopped;
 
-    public HealthMonitor(Pkcs11Token token, HealthStatusManager health, List<String> services,
-                         boolean expectKeys) {
-        this.token = token;
+    public HealthMonitor(String tokenLabel, HealthStatusManager health, List<String> services) {
+        this.label = tokenLabel;
         this.health = health;
         this.services = List.copyOf(services);
-        this.expectKeys = expectKeys;
     }
 
-    /** Probes now, then every {@code interval}. */
-    public void start(Duration interval) {
-        check();
-        scheduler.scheduleWithFixedDelay(this::check, interval.toMillis(), interval.toMillis(),
-                TimeUnit.MILLISECONDS);
+    /** Runs {@code probe} now, then every {@code interval}; each probe publishes its result. */
+    public void start(Supplier<TokenCondition> probe, Duration interval) {
+        probe.get();
+        scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                probe.get();
+            } catch (RuntimeException e) {
+                // A probe that throws must not end the schedule (that would freeze health).
+                LOG.log(Level.WARNING, "token probe failed", e);
+                publish(TokenCondition.UNREACHABLE);
+            }
+        }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** The condition the last probe found. */
+    /** The condition published last. */
     public TokenCondition condition() {
         return last.get();
     }
 
-    /** Probes the token and publishes the result; returns what it found. */
-    public TokenCondition check() {
-        TokenCondition condition = token.probe(expectKeys);
+    /** Publishes {@code condition} as every service's serving status, if it changed. */
+    public void publish(TokenCondition condition) {
         TokenCondition before = last.getAndSet(condition);
-        if (condition != before) {
-            LOG.log(condition.usable() ? Level.INFO : Level.WARNING,
-                    "token '" + token.label() + "' is " + condition
-                            + (condition.usable() ? ": serving" : ": NOT_SERVING"));
-            ServingStatus status = condition.usable() ? ServingStatus.SERVING
-                    : ServingStatus.NOT_SERVING;
-            health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, status);
-            services.forEach(s -> health.setStatus(s, status));
+        if (condition == before || stopped) {
+            return;
         }
-        return condition;
+        LOG.log(condition.usable() ? Level.INFO : Level.WARNING,
+                "token '" + label + "' is " + condition
+                        + (condition.usable() ? ": serving" : ": NOT_SERVING"));
+        ServingStatus status = condition.usable() ? ServingStatus.SERVING
+                : ServingStatus.NOT_SERVING;
+        health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, status);
+        services.forEach(s -> health.setStatus(s, status));
     }
 
     /** NOT_SERVING for good, and no more probes. */
-    public void shutdown() {
+    public synchronized void shutdown() {
+        stopped = true;
         scheduler.shutdownNow();
         health.enterTerminalState();
     }

@@ -59,6 +59,15 @@ public final class KeyAdministration {
         return store.registry();
     }
 
+    /**
+     * Re-fetches every key handle after a token fault (re-login, objects re-created) and serves
+     * them, provided the token shows every version served now; otherwise fails UNAVAILABLE and
+     * keeps serving the old snapshot. Serialised with officer changes.
+     */
+    public synchronized void refreshAfterTokenFault() throws TokenException {
+        store.reloadAfterFault();
+    }
+
     /** What start-up repaired, one line each. */
     public List<String> repairs() {
         return repairs;

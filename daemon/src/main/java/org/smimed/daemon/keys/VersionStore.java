@@ -1,7 +1,10 @@
 package org.smimed.daemon.keys;
 
 import java.time.Clock;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.smimed.daemon.token.KeyObjects;
 import org.smimed.daemon.token.Pkcs11Token;
 import org.smimed.daemon.token.TokenException;
@@ -49,6 +52,39 @@ final class VersionStore {
     void reload() throws TokenException {
         reading = TokenReading.of(inventory.read());
         registry.replaceWith(build());
+    }
+
+    /**
+     * After a token fault: reads the token again, but serves the result only if it still holds
+     * every version served now. A token fault never removes keys from service (officers do,
+     * through {@link #reload}); a partial view means the objects are not back yet.
+     */
+    void reloadAfterFault() throws TokenException {
+        TokenReading.Result fresh = TokenReading.of(inventory.read());
+        KeyRegistry rebuilt = KeyRegistry.of(fresh.versions(), handles.load(), fresh.problems(),
+                clock);
+        Set<String> missing = versionIds(registry);
+        missing.removeAll(versionIds(rebuilt));
+        if (!missing.isEmpty()) {
+            throw new TokenException(TokenException.Kind.UNAVAILABLE, missing.size()
+                    + " served key version(s) not visible on token '" + token.label()
+                    + "': " + new TreeSet<>(missing));
+        }
+        reading = fresh;
+        registry.replaceWith(rebuilt);
+    }
+
+    private static Set<String> versionIds(KeyRegistry registry) {
+        Set<String> ids = new HashSet<>();
+        for (String identity : registry.identities()) {
+            try {
+                registry.versionsOf(identity).forEach(v -> ids.add(v.id()));
+            } catch (UnknownIdentityException e) {
+                // Listed a moment ago: snapshots are immutable, so this cannot happen.
+                throw new IllegalStateException(e);
+            }
+        }
+        return ids;
     }
 
     private KeyRegistry build() throws TokenException {

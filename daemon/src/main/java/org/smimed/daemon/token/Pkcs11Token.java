@@ -5,6 +5,7 @@ import static sun.security.pkcs11.wrapper.PKCS11Constants.CKF_RW_SESSION;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKF_SERIAL_SESSION;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKS_RO_USER_FUNCTIONS;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKO_PRIVATE_KEY;
+import static sun.security.pkcs11.wrapper.PKCS11Constants.CKU_USER;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKS_RW_USER_FUNCTIONS;
 
 import java.io.IOException;
@@ -167,6 +168,29 @@ public final class Pkcs11Token {
 
     long slot() {
         return slot;
+    }
+
+    /**
+     * Logs the token in again with {@code pin}, which is cleared before this returns. PKCS#11
+     * login state belongs to the whole process, so one C_Login through the wrapper serves
+     * SunPKCS11's sessions too; "already logged in" counts as success. Key handles from before
+     * a logout stay invalid: read them again afterwards.
+     */
+    public void relogin(char[] pin) throws TokenException {
+        try {
+            inSession((module, session) -> {
+                try {
+                    module.C_Login(session, CKU_USER, pin);
+                } catch (PKCS11Exception e) {
+                    if (e.getErrorCode() != TokenErrors.CKR_USER_ALREADY_LOGGED_IN) {
+                        throw e;
+                    }
+                }
+                return null;
+            });
+        } finally {
+            Arrays.fill(pin, '\0');
+        }
     }
 
     /** Runs {@code work} in a fresh read-write session of the wrapper, closed afterwards. */

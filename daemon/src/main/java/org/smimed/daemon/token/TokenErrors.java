@@ -29,6 +29,7 @@ public final class TokenErrors {
     static final long CKR_SESSION_HANDLE_INVALID = 0xB3;
     static final long CKR_TOKEN_NOT_PRESENT = 0xE0;
     static final long CKR_TOKEN_NOT_RECOGNIZED = 0xE1;
+    static final long CKR_USER_ALREADY_LOGGED_IN = 0x100;
     static final long CKR_USER_NOT_LOGGED_IN = 0x101;
     static final long CKR_CRYPTOKI_NOT_INITIALIZED = 0x190;
 

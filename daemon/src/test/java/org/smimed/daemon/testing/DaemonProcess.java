@@ -85,6 +85,11 @@ public final class DaemonProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** Waits up to {@code limit} for the daemon to exit on its own; its exit code, or -1. */
+    public int awaitExit(java.time.Duration limit) throws InterruptedException {
+        return process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }

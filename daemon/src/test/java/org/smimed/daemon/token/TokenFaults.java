@@ -1,0 +1,47 @@
+package org.smimed.daemon.token;
+
+import static sun.security.pkcs11.wrapper.PKCS11Constants.CKF_RW_SESSION;
+import static sun.security.pkcs11.wrapper.PKCS11Constants.CKF_SERIAL_SESSION;
+import static sun.security.pkcs11.wrapper.PKCS11Constants.CKS_RO_USER_FUNCTIONS;
+import static sun.security.pkcs11.wrapper.PKCS11Constants.CKS_RW_USER_FUNCTIONS;
+
+import java.nio.file.Path;
+import sun.security.pkcs11.wrapper.PKCS11;
+
+/**
+ * Faults a test injects into the token of a daemon running in the same JVM. SoftHSM2 keeps the
+ * login state per process, so a logout by another process never reaches the daemon: the only
+ * way to log a daemon out is C_Logout on the same module, which this does. Kept out of test
+ * classes (like {@link WeakKeys}): no wrapper type appears in a signature.
+ */
+public final class TokenFaults {
+    private TokenFaults() {
+    }
+
+    /** C_Logout on the token labelled {@code label}: every session of this process loses it. */
+    public static void logOut(Path library, String label) throws Exception {
+        Pkcs11Library loaded = Pkcs11Library.load(library);
+        PKCS11 module = loaded.module();
+        long session = module.C_OpenSession(loaded.slotOf(label),
+                CKF_SERIAL_SESSION | CKF_RW_SESSION, null, null);
+        try {
+            module.C_Logout(session);
+        } finally {
+            module.C_CloseSession(session);
+        }
+    }
+
+    /** Whether this process is logged in to the token labelled {@code label}. */
+    public static boolean isLoggedIn(Path library, String label) throws Exception {
+        Pkcs11Library loaded = Pkcs11Library.load(library);
+        PKCS11 module = loaded.module();
+        long session = module.C_OpenSession(loaded.slotOf(label),
+                CKF_SERIAL_SESSION | CKF_RW_SESSION, null, null);
+        try {
+            long state = module.C_GetSessionInfo(session).state;
+            return state == CKS_RO_USER_FUNCTIONS || state == CKS_RW_USER_FUNCTIONS;
+        } finally {
+            module.C_CloseSession(session);
+        }
+    }
+}
