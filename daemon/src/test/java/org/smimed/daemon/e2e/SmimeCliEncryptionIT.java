@@ -201,7 +201,9 @@ class SmimeCliEncryptionIT {
     private static String[] daemonCommand(String command, String... args) {
         List<String> all = new ArrayList<>(List.of(command,
                 "--target", "localhost:" + deployment.daemon().port(),
-                "--ca", deployment.caCertificate().toString()));
+                "--ca", deployment.caCertificate().toString(),
+                "--cert", deployment.clientCertificate().toString(),
+                "--key", deployment.clientKey().toString()));
         all.addAll(List.of(args));
         return all.toArray(String[]::new);
     }
