@@ -69,6 +69,12 @@ public final class KeyAdministration {
                                               KeyUsage usage)
             throws InvalidKeyRequestException, TokenException, UnknownKeyVersionException {
         String normalised = identity(identity);
+        if (algorithm == KeyAlgorithm.ED25519 && usage.decrypts()
+                || algorithm == KeyAlgorithm.X25519 && usage.signs()) {
+            throw new InvalidKeyRequestException(algorithm == KeyAlgorithm.ED25519
+                    ? "an Ed25519 key only signs: use usage sign"
+                    : "an X25519 key only decrypts: use usage encrypt");
+        }
         String name = VersionName.of(normalised, store.nextNumber(normalised));
         // Key first, record second: a crash in between leaves a key pair without a record,
         // which start-up removes.
@@ -92,6 +98,11 @@ public final class KeyAdministration {
         if (!address.equals(v.record().identity())) {
             throw new InvalidKeyRequestException("e-mail '" + email + "' is not the identity '"
                     + v.record().identity() + "' of " + version);
+        }
+        if (v.record().algorithm() == KeyAlgorithm.X25519) {
+            throw new InvalidKeyRequestException(version + " is an X25519 key, which cannot sign"
+                    + " a certificate request: have the CA certify its public key (smimectl"
+                    + " public-key) and import the certificate (RFC 8418)");
         }
         PublicKey publicKey = store.keyObjects.publicKey(v.keyId(), v.record().algorithm());
         return CsrFactory.build(v.record(), subject, address, publicKey,
