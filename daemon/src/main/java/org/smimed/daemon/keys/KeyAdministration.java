@@ -109,6 +109,15 @@ public final class KeyAdministration {
                 new TokenContentSigner(store.token, v.keyId(), v.record().algorithm()));
     }
 
+    /**
+     * The public key of {@code version} as the token holds it, so a CA can certify a key that
+     * cannot sign its own request (X25519, RFC 8418 §6).
+     */
+    public PublicKey publicKey(String version) throws UnknownKeyVersionException, TokenException {
+        TokenVersion v = store.find(version);
+        return store.keyObjects.publicKey(v.keyId(), v.record().algorithm());
+    }
+
     /** See {@link KeyImports#certificateChain}. */
     public synchronized TokenVersion importCertificateChain(String version, byte[] chain)
             throws InvalidKeyRequestException, UnknownKeyVersionException, KeyStateException,

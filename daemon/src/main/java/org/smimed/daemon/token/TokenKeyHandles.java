@@ -12,6 +12,8 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 import sun.security.pkcs11.wrapper.CK_ATTRIBUTE;
+import sun.security.pkcs11.wrapper.PKCS11;
+import sun.security.pkcs11.wrapper.PKCS11Exception;
 
 /**
  * JCA handles for the token's private keys, for signing and decrypting through SunPKCS11.
@@ -73,16 +75,31 @@ public final class TokenKeyHandles {
             for (long handle : Pkcs11Search.all(module, session, new CK_ATTRIBUTE[] {
                 new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY),
                 new CK_ATTRIBUTE(CKA_KEY_TYPE, EdwardsOperations.CKK_EC_EDWARDS)})) {
-                CK_ATTRIBUTE[] params = {new CK_ATTRIBUTE(CKA_EC_PARAMS)};
-                module.C_GetAttributeValue(session, handle, params);
-                KeyAlgorithm algorithm = EdwardsOperations.algorithmOf(params[0].getByteArray());
+                String[] idLabel = TokenInventory.idAndLabel(module, session, handle);
+                KeyAlgorithm algorithm = EdwardsOperations.algorithmOf(
+                        ecParams(module, session, handle));
+                if (algorithm == null) {
+                    // SoftHSM2 leaves CKA_EC_PARAMS empty on generated Edwards private keys:
+                    // the public key of the same CKA_ID names the curve.
+                    for (long pub : Pkcs11Search.all(module, session, new CK_ATTRIBUTE[] {
+                        new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY),
+                        new CK_ATTRIBUTE(CKA_ID, KeyObjects.bytes(idLabel[0]))})) {
+                        algorithm = EdwardsOperations.algorithmOf(ecParams(module, session, pub));
+                    }
+                }
                 if (algorithm != null) {
-                    String[] idLabel = TokenInventory.idAndLabel(module, session, handle);
                     found.put(idLabel[1], new TokenKeyReference(idLabel[0], algorithm,
                             operations));
                 }
             }
             return found;
         });
+    }
+
+    private static byte[] ecParams(PKCS11 module, long session, long handle)
+            throws PKCS11Exception {
+        CK_ATTRIBUTE[] params = {new CK_ATTRIBUTE(CKA_EC_PARAMS)};
+        module.C_GetAttributeValue(session, handle, params);
+        return params[0].getByteArray();
     }
 }
