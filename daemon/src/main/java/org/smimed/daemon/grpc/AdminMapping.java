@@ -59,6 +59,10 @@ final class AdminMapping {
                 .setFingerprint(admin.fingerprint(v)).setLegacy(v.legacy())
                 .setCreated(v.record().created().toString())
                 .setUpdated(v.record().updated().toString());
+        if (v.state() != org.smimed.daemon.keys.KeyState.DESTROYED) {
+            b.setPublicKey(com.google.protobuf.ByteString.copyFrom(
+                    admin.publicKey(v).getEncoded()));
+        }
         if (v.certificate().isPresent()) {
             X509Certificate c = v.certificate().get();
             b.setCertificateSubject(c.getSubjectX500Principal().getName())

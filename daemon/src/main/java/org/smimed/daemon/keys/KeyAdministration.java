@@ -114,7 +114,14 @@ public final class KeyAdministration {
      * cannot sign its own request (X25519, RFC 8418 §6).
      */
     public PublicKey publicKey(String version) throws UnknownKeyVersionException, TokenException {
-        TokenVersion v = store.find(version);
+        return publicKey(store.find(version));
+    }
+
+    /** As {@link #publicKey(String)}; a legacy key without a public key object gives its certificate's. */
+    public PublicKey publicKey(TokenVersion v) throws TokenException {
+        if (v.certificate().isPresent()) {
+            return v.certificate().get().getPublicKey();
+        }
         return store.keyObjects.publicKey(v.keyId(), v.record().algorithm());
     }
 
