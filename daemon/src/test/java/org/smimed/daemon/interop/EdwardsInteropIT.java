@@ -40,6 +40,9 @@ import org.smimed.api.v1.SignResponse;
 import org.smimed.api.v1.SignatureAlgorithm;
 import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.client.Channels;
+import org.smimed.client.admin.SmimectlCli;
+import org.smimed.client.cli.CliIo;
+import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.Daemon;
 import org.smimed.daemon.config.ConfigLoader;
 import org.smimed.daemon.testing.DecryptCall;
@@ -217,6 +220,48 @@ class EdwardsInteropIT {
                     assertThat(e.getStatus().getDescription()).startsWith(v.getVersion()
                             + " is an X25519 key, which cannot sign a certificate request");
                 });
+    }
+
+    @Test
+    void smimectl_x25519_certifiedFromItsPublicKey_importCert_activate_decrypts()
+            throws Exception {
+        String id = "ctl-x@smimed.example";
+        assertThat(ctl("generate", id, "--alg", "x25519", "--usage", "encrypt").out())
+                .isEqualTo(id + "/v1  PENDING  x25519  encrypt\n");
+        String pem = ctl("public-key", id + "/v1").out();
+        assertThat(pem).startsWith("-----BEGIN PUBLIC KEY-----\n")
+                .endsWith("-----END PUBLIC KEY-----\n");
+        byte[] spki = java.util.Base64.getMimeDecoder().decode(pem
+                .replace("-----BEGIN PUBLIC KEY-----", "").replace("-----END PUBLIC KEY-----", ""));
+        java.security.PublicKey key = java.security.KeyFactory.getInstance("X25519")
+                .generatePublic(new java.security.spec.X509EncodedKeySpec(spki));
+        OfficerCa ca = OfficerCa.create(Clock.systemUTC());
+        X509Certificate cert = ca.issue(key, id, false, true, java.time.Duration.ofDays(30));
+        Path chain = ca.writeChain(dir.resolve("ctl-x-chain.pem"), cert);
+
+        assertThat(ctl("import-cert", id + "/v1", chain.toString()).exit()).isZero();
+        assertThat(ctl("activate", id + "/v1").exit()).isZero();
+        byte[] message = EdwardsPeer.encrypt(cert, NISTObjectIdentifiers.id_aes128_wrap,
+                NISTObjectIdentifiers.id_aes128_GCM, CONTENT);
+        assertThat(DecryptCall.decrypt(client, null, message, 4096).plaintext())
+                .isEqualTo(CONTENT);
+    }
+
+    record Run(int exit, String out, String err) {}
+
+    private static Run ctl(String... args) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.StringWriter err = new java.io.StringWriter();
+        Map<String, String> env = Map.of("SMIMECTL_TARGET", "localhost:" + daemon.adminPort(),
+                "SMIMECTL_CA", dir.resolve("pki/ca.crt").toString(),
+                "SMIMECTL_CERT", dir.resolve("pki/officer.crt").toString(),
+                "SMIMECTL_KEY", dir.resolve("pki/officer.key").toString());
+        CliIo io = new CliIo(new java.io.ByteArrayInputStream(new byte[0]), out,
+                new java.io.PrintWriter(err, true), env, Clock.systemUTC());
+        int code = new SmimectlCli(io).run(args);
+        Run run = new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
+        assertThat(run.exit()).as(String.join(" ", args) + ": " + run.err()).isZero();
+        return run;
     }
 
     private static ManagedChannel officer() {
