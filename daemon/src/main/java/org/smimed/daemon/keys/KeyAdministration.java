@@ -117,7 +117,10 @@ public final class KeyAdministration {
         return publicKey(store.find(version));
     }
 
-    /** As {@link #publicKey(String)}; a legacy key without a public key object gives its certificate's. */
+    /**
+     * As {@link #publicKey(String)}; a version with a certificate gives the certificate's key
+     * (a legacy key may have no public key object).
+     */
     public PublicKey publicKey(TokenVersion v) throws TokenException {
         if (v.certificate().isPresent()) {
             return v.certificate().get().getPublicKey();

@@ -18,14 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
-import org.bouncycastle.asn1.ASN1Sequence;
-import org.bouncycastle.asn1.ASN1Set;
 import org.bouncycastle.asn1.cms.ContentInfo;
-import org.bouncycastle.asn1.cms.KeyAgreeRecipientInfo;
-import org.bouncycastle.asn1.cms.RecipientEncryptedKey;
-import org.bouncycastle.asn1.cms.RecipientInfo;
 import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
-import org.bouncycastle.util.Arrays;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,6 +41,7 @@ import org.smimed.daemon.Daemon;
 import org.smimed.daemon.config.ConfigLoader;
 import org.smimed.daemon.testing.DecryptCall;
 import org.smimed.daemon.testing.SoftHsm;
+import org.smimed.daemon.testing.Tamper;
 import org.smimed.daemon.testing.EdwardsPeer;
 import org.smimed.daemon.testing.Processes;
 import org.smimed.daemon.testing.TestDeployment;
@@ -89,7 +84,8 @@ class EdwardsInteropIT {
         for (String[] k : List.of(new String[] {CARLOS, "lamps-carlos.p8.pem", "lamps-carlos.crt"},
                 new String[] {DANA, "lamps-dana.decrypt.p8.pem", "lamps-dana.encrypt.crt"})) {
             KeyVersionInfo v = admin.importPkcs12(ImportPkcs12Request.newBuilder()
-                    .setIdentity(k[0]).setPkcs12(ByteString.copyFrom(pkcs12(k[1], k[2])))
+                    .setIdentity(k[0])
+                    .setPkcs12(ByteString.copyFrom(EdwardsPeer.pkcs12(dir, k[1], k[2])))
                     .setPassword("pw").build());
             admin.activate(KeyVersionRequest.newBuilder().setVersion(v.getVersion()).build());
         }
@@ -114,6 +110,20 @@ class EdwardsInteropIT {
             assertThat(EdwardsPeer.verifyEd25519(response.getSignedData().toByteArray(),
                     EdwardsPeer.certificate("lamps-carlos.crt"))).isEqualTo(CONTENT);
         }
+    }
+
+    @Test
+    void directory_namesTheEdwardsKeyAlgorithms() {
+        var directory = org.smimed.api.v1.DirectoryServiceGrpc.newBlockingStub(client);
+
+        assertThat(directory.getIdentity(org.smimed.api.v1.GetIdentityRequest.newBuilder()
+                .setIdentity(CARLOS).build()).getKeyAlgorithm())
+                .isEqualTo(org.smimed.api.v1.KeyAlgorithm.KEY_ALGORITHM_ED25519);
+        var dana = directory.getIdentity(org.smimed.api.v1.GetIdentityRequest.newBuilder()
+                .setIdentity(DANA).build());
+        assertThat(dana.getKeyAlgorithm())
+                .isEqualTo(org.smimed.api.v1.KeyAlgorithm.KEY_ALGORITHM_X25519);
+        assertThat(dana.getKeyVersion()).isEqualTo(DANA + "/v1");
     }
 
     @Test
@@ -144,7 +154,7 @@ class EdwardsInteropIT {
     @Test
     void bouncyCastleX25519Messages_decryptThroughTheDaemon_toTheExactBytes() throws Exception {
         X509Certificate dana = EdwardsPeer.certificate("lamps-dana.encrypt.crt");
-        for (ASN1ObjectIdentifier[] c : ciphers()) {
+        for (ASN1ObjectIdentifier[] c : EdwardsPeer.ciphers()) {
             byte[] message = EdwardsPeer.encrypt(dana, c[0], c[1], CONTENT);
 
             DecryptCall.Answer answer = DecryptCall.decrypt(client, null, message,
@@ -163,13 +173,15 @@ class EdwardsInteropIT {
         byte[] cbc = EdwardsPeer.encrypt(dana, NISTObjectIdentifiers.id_aes128_wrap,
                 NISTObjectIdentifiers.id_aes128_CBC, CONTENT);
         Map<String, byte[]> broken = new LinkedHashMap<>();
-        broken.put("wrapped key, GCM", flipInside(gcm, wrappedKey(gcm)));
-        broken.put("wrapped key, CBC", flipInside(cbc, wrappedKey(cbc)));
-        broken.put("ephemeral key, GCM", flipInside(gcm, ephemeralKey(gcm)));
-        broken.put("ephemeral key, CBC", flipInside(cbc, ephemeralKey(cbc)));
-        broken.put("GCM body", flipAt(gcm, gcm.length - 60));
-        broken.put("GCM tag", flipAt(gcm, gcm.length - 3));
-        broken.put("CBC body", flipAt(cbc, cbc.length - 20));
+        broken.put("wrapped key, GCM", Tamper.flipInside(gcm, Tamper.wrappedKey(gcm)));
+        broken.put("wrapped key, CBC", Tamper.flipInside(cbc, Tamper.wrappedKey(cbc)));
+        broken.put("ephemeral key, GCM", Tamper.flipInside(gcm, Tamper.ephemeralKey(gcm)));
+        broken.put("ephemeral key, CBC", Tamper.flipInside(cbc, Tamper.ephemeralKey(cbc)));
+        broken.put("GCM body", Tamper.flipInside(gcm, org.bouncycastle.asn1.cms.AuthEnvelopedData
+                .getInstance(ContentInfo.getInstance(gcm).getContent())
+                .getAuthEncryptedContentInfo().getEncryptedContent().getOctets()));
+        broken.put("GCM tag", Tamper.flipAt(gcm, gcm.length - 3));
+        broken.put("CBC body", Tamper.flipAt(cbc, cbc.length - 20));
 
         for (Map.Entry<String, byte[]> m : broken.entrySet()) {
             assertThatThrownBy(() -> DecryptCall.decrypt(client, null,
@@ -274,61 +286,4 @@ class EdwardsInteropIT {
                 .build());
     }
 
-    private static List<ASN1ObjectIdentifier[]> ciphers() {
-        return List.of(
-                new ASN1ObjectIdentifier[] {NISTObjectIdentifiers.id_aes128_wrap,
-                    NISTObjectIdentifiers.id_aes128_CBC},
-                new ASN1ObjectIdentifier[] {NISTObjectIdentifiers.id_aes256_wrap,
-                    NISTObjectIdentifiers.id_aes256_CBC},
-                new ASN1ObjectIdentifier[] {NISTObjectIdentifiers.id_aes128_wrap,
-                    NISTObjectIdentifiers.id_aes128_GCM},
-                new ASN1ObjectIdentifier[] {NISTObjectIdentifiers.id_aes256_wrap,
-                    NISTObjectIdentifiers.id_aes256_GCM});
-    }
-
-    private static byte[] pkcs12(String key, String cert) throws Exception {
-        Path work = Files.createTempDirectory(dir, "p12");
-        Processes.check(List.of("openssl", "pkcs12", "-export",
-                "-inkey", EdwardsPeer.RFC9216.resolve(key).toString(),
-                "-in", EdwardsPeer.RFC9216.resolve(cert).toString(),
-                "-certfile", EdwardsPeer.RFC9216.resolve(CA).toString(),
-                "-out", "file.p12", "-passout", "pass:pw"), work);
-        return Files.readAllBytes(work.resolve("file.p12"));
-    }
-
-    private static KeyAgreeRecipientInfo kari(byte[] message) {
-        ASN1Sequence sequence = ASN1Sequence.getInstance(ContentInfo.getInstance(message)
-                .getContent());
-        for (var element : sequence) {
-            if (element instanceof ASN1Set set) {
-                return KeyAgreeRecipientInfo.getInstance(
-                        RecipientInfo.getInstance(set.getObjectAt(0)).getInfo());
-            }
-        }
-        throw new IllegalStateException("no recipientInfos");
-    }
-
-    private static byte[] wrappedKey(byte[] message) {
-        return RecipientEncryptedKey.getInstance(kari(message).getRecipientEncryptedKeys()
-                .getObjectAt(0)).getEncryptedKey().getOctets();
-    }
-
-    private static byte[] ephemeralKey(byte[] message) {
-        return kari(message).getOriginator().getOriginatorKey().getPublicKey().getBytes();
-    }
-
-    private static byte[] flipInside(byte[] message, byte[] part) {
-        for (int i = 0; i + part.length <= message.length; i++) {
-            if (Arrays.areEqual(message, i, i + part.length, part, 0, part.length)) {
-                return flipAt(message, i + part.length / 2);
-            }
-        }
-        throw new IllegalStateException("part not found");
-    }
-
-    private static byte[] flipAt(byte[] message, int index) {
-        byte[] copy = message.clone();
-        copy[index] ^= 0x55;
-        return copy;
-    }
 }

@@ -7,6 +7,7 @@ import java.security.KeyPairGenerator;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Collection;
+import java.util.List;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.cms.AttributeTable;
 import org.bouncycastle.asn1.cms.CMSAttributes;
@@ -31,6 +32,8 @@ import org.bouncycastle.jce.provider.BouncyCastleProvider;
  */
 public final class EdwardsPeer {
     public static final Path RFC9216 = Path.of("/work/shared/testdata/rfc9216");
+    /** The RFC 9216 CA that issued Carlos's and Dana's certificates. */
+    public static final String CA = "Sample_LAMPS_Ed25519_Certification_Authority.selfsigned.pem";
     private static final BouncyCastleProvider BC = new BouncyCastleProvider();
 
     private EdwardsPeer() {
@@ -97,5 +100,29 @@ public final class EdwardsPeer {
             throw new AssertionError("Bouncy Castle rejects the signature");
         }
         return (byte[]) cms.getSignedContent().getContent();
+    }
+
+    /** The key wrap and content cipher pairs the interop tests send. */
+    public static List<ASN1ObjectIdentifier[]> ciphers() {
+        return List.of(
+                new ASN1ObjectIdentifier[] {NISTObjectIdentifiers.id_aes128_wrap,
+                    NISTObjectIdentifiers.id_aes128_CBC},
+                new ASN1ObjectIdentifier[] {NISTObjectIdentifiers.id_aes256_wrap,
+                    NISTObjectIdentifiers.id_aes256_CBC},
+                new ASN1ObjectIdentifier[] {NISTObjectIdentifiers.id_aes128_wrap,
+                    NISTObjectIdentifiers.id_aes128_GCM},
+                new ASN1ObjectIdentifier[] {NISTObjectIdentifiers.id_aes256_wrap,
+                    NISTObjectIdentifiers.id_aes256_GCM});
+    }
+
+    /** A PKCS#12 file (password "pw") of an RFC 9216 key, its certificate and the Ed25519 CA. */
+    public static byte[] pkcs12(Path dir, String key, String cert) throws Exception {
+        Path work = Files.createTempDirectory(dir, "p12");
+        Processes.check(List.of("openssl", "pkcs12", "-export",
+                "-inkey", RFC9216.resolve(key).toString(),
+                "-in", RFC9216.resolve(cert).toString(),
+                "-certfile", RFC9216.resolve(CA).toString(),
+                "-out", "file.p12", "-passout", "pass:pw"), work);
+        return Files.readAllBytes(work.resolve("file.p12"));
     }
 }
