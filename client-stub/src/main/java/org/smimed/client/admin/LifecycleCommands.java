@@ -24,7 +24,8 @@ final class LifecycleCommands {
     String identity;
 
     @Option(names = "--alg", required = true, converter = Names.Algorithm.class,
-        description = "rsa2048, rsa3072, rsa4096, p256, p384 (ed25519, x25519: not yet).")
+        description = "rsa2048, rsa3072, rsa4096, p256, p384, ed25519 (usage sign),"
+            + " x25519 (usage encrypt; certify it from public-key, it cannot sign a CSR).")
     KeyGenAlgorithm algorithm;
 
     @Option(names = "--usage", required = true, converter = Names.Usage.class,

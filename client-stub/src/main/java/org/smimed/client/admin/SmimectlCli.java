@@ -17,7 +17,8 @@ import picocli.CommandLine.ParameterException;
 @Command(name = "smimectl", mixinStandardHelpOptions = true,
     version = "smimectl (smimed key administration)",
     description = "Key lifecycle in the smimed token: generate, csr, import-cert, import-pkcs12,"
-        + " activate, disable, destroy, approve, rotate, list, token; and audit verify.",
+        + " activate, disable, destroy, approve, rotate, list, token, public-key; and audit"
+        + " verify.",
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:the operation failed", "2:bad usage"})
 public final class SmimectlCli implements Callable<Integer> {
@@ -44,7 +45,8 @@ public final class SmimectlCli implements Callable<Integer> {
         .addSubcommand(new LifecycleCommands.Approve(io))
         .addSubcommand(new CertificateCommands.Rotate(io))
         .addSubcommand(new ListCommands.ListKeys(io))
-        .addSubcommand(new ListCommands.Token(io));
+        .addSubcommand(new ListCommands.Token(io))
+        .addSubcommand(new PublicKeyCommand(io));
     // Every subcommand's --help documents the same exit codes.
     java.util.Map<String, String> codes = new java.util.LinkedHashMap<>();
     codes.put("0", "success");

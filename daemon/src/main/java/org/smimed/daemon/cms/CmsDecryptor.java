@@ -110,6 +110,10 @@ public final class CmsDecryptor {
             return Optional.of(KeyAlgorithm.Family.RSA);
         }
         if (recipient instanceof KeyAgreeRecipientInformation
+                && X25519KeyAgreement.supports(algorithm)) {
+            return Optional.of(KeyAlgorithm.Family.XDH);
+        }
+        if (recipient instanceof KeyAgreeRecipientInformation
                 && TokenRecipients.isKeyAgreement(algorithm)) {
             return Optional.of(KeyAlgorithm.Family.EC);
         }

@@ -29,7 +29,9 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 import org.smimed.daemon.keys.KeyVersion;
+import org.smimed.daemon.token.EdDsaContentSigner;
 import org.smimed.daemon.token.KeyAlgorithm;
+import org.smimed.daemon.token.TokenKeyReference;
 import org.smimed.daemon.token.TokenErrors;
 import org.smimed.daemon.token.TokenException;
 
@@ -73,12 +75,18 @@ public final class CmsSigner {
                     + key.identity() + "'");
         }
         DigestAlgorithm digest = digestFor(key, request);
+        if (scheme == SignatureScheme.ED25519 && digest != DigestAlgorithm.SHA512) {
+            throw new InvalidRequestException("Ed25519 signatures use SHA-512 for the message"
+                    + " digest (RFC 8419), not " + digest);
+        }
         DigestCalculatorProvider digests = digests(request.input(), request.encapsulate());
         CMSTypedData content = request.input() instanceof SignatureRequest.Content c
                 ? new CMSProcessableByteArray(c.bytes()) : new CMSAbsentContent();
         SignerProfile profile = profiles.computeIfAbsent(key.id(), id -> SignerProfile.of(key));
         try {
-            ContentSigner signer = contentSigner(scheme, digest).build(key.privateKey());
+            ContentSigner signer = key.privateKey() instanceof TokenKeyReference edwards
+                    ? new EdDsaContentSigner(edwards)
+                    : contentSigner(scheme, digest).build(key.privateKey());
             SignerInfoGenerator signerInfo = new JcaSignerInfoGeneratorBuilder(digests)
                     .setSignedAttributeGenerator(attributes(profile))
                     .build(signer, profile.certificate());
@@ -124,7 +132,7 @@ public final class CmsSigner {
     static DigestAlgorithm defaultDigest(KeyAlgorithm algorithm) {
         return switch (algorithm) {
             case EC_P384 -> DigestAlgorithm.SHA384;
-            case EC_P521 -> DigestAlgorithm.SHA512;
+            case EC_P521, ED25519 -> DigestAlgorithm.SHA512;
             default -> DigestAlgorithm.SHA256;
         };
     }

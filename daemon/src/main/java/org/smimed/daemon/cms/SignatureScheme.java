@@ -12,7 +12,9 @@ public enum SignatureScheme {
      * RSASSA-PSS (RFC 4056): MGF1 with the signature's hash, salt as long as the hash, trailer
      * 1 — the parameters gpgsm and NSS accept (gpgsm rejects OpenSSL's maximum salt).
      */
-    RSA_PSS(KeyAlgorithm.Family.RSA, "RSAandMGF1");
+    RSA_PSS(KeyAlgorithm.Family.RSA, "RSAandMGF1"),
+    /** Pure Ed25519 (RFC 8419), made in the token with CKM_EDDSA; signed attributes use SHA-512. */
+    ED25519(KeyAlgorithm.Family.EDDSA, "Ed25519");
 
     private final KeyAlgorithm.Family family;
     private final String jcaSuffix;
@@ -33,6 +35,10 @@ public enum SignatureScheme {
 
     /** The scheme a key uses when the request does not ask for one. */
     static SignatureScheme defaultFor(KeyAlgorithm algorithm) {
-        return algorithm.family() == KeyAlgorithm.Family.RSA ? RSA_PKCS1 : ECDSA;
+        return switch (algorithm.family()) {
+            case RSA -> RSA_PKCS1;
+            case EDDSA -> ED25519;
+            default -> ECDSA;
+        };
     }
 }

@@ -18,6 +18,7 @@ import org.bouncycastle.cms.jcajce.JceKeyAgreeEnvelopedRecipient;
 import org.bouncycastle.cms.jcajce.JceKeyTransAuthEnvelopedRecipient;
 import org.bouncycastle.cms.jcajce.JceKeyTransEnvelopedRecipient;
 import org.smimed.daemon.keys.KeyVersion;
+import org.smimed.daemon.token.KeyAlgorithm;
 
 /**
  * Bouncy Castle recipients whose private-key step runs in the token — RSA PKCS#1 v1.5
@@ -34,6 +35,7 @@ final class TokenRecipients {
     private final RsaKeyTransport pkcs1;
     private final OaepKeyTransport oaep;
     private final EcdhKeyAgreement ecdh;
+    private final X25519KeyAgreement x25519;
     private final Provider contentProvider;
     private final Set<ASN1ObjectIdentifier> allowed;
 
@@ -42,6 +44,7 @@ final class TokenRecipients {
         this.pkcs1 = new RsaKeyTransport(tokenProvider, random);
         this.oaep = new OaepKeyTransport(tokenProvider, contentProvider, random);
         this.ecdh = new EcdhKeyAgreement(tokenProvider, random);
+        this.x25519 = new X25519KeyAgreement(random);
         this.contentProvider = contentProvider;
         this.allowed = Set.copyOf(allowed);
     }
@@ -86,6 +89,10 @@ final class TokenRecipients {
 
     /** A recipient for a KeyAgreeRecipientInfo addressed to {@code key}. */
     Recipient keyAgreement(KeyVersion key, ContentCipher cipher) {
+        if (key.algorithm() == KeyAlgorithm.X25519) {
+            return X25519Recipients.of(key, cipher, x25519, contentProvider, allowed,
+                    MINIMUM_TAG_BYTES);
+        }
         ECPublicKey recipient = (ECPublicKey) key.certificate().getPublicKey();
         // Bouncy Castle reads the curve from the private key's encoding, which a token key does
         // not have: name it from the certificate (also where an absent curve in OpenSSL's

@@ -32,10 +32,8 @@ final class AdminMapping {
             case KEY_GEN_ALGORITHM_RSA_4096 -> KeyAlgorithm.RSA_4096;
             case KEY_GEN_ALGORITHM_P256 -> KeyAlgorithm.EC_P256;
             case KEY_GEN_ALGORITHM_P384 -> KeyAlgorithm.EC_P384;
-            case KEY_GEN_ALGORITHM_ED25519, KEY_GEN_ALGORITHM_X25519 ->
-                    throw new InvalidRequestException("algorithm " + value.name()
-                            .replace("KEY_GEN_ALGORITHM_", "").toLowerCase(java.util.Locale.ROOT)
-                            + " is not supported yet");
+            case KEY_GEN_ALGORITHM_ED25519 -> KeyAlgorithm.ED25519;
+            case KEY_GEN_ALGORITHM_X25519 -> KeyAlgorithm.X25519;
             case KEY_GEN_ALGORITHM_UNSPECIFIED -> throw new InvalidRequestException(
                     "algorithm is required");
             default -> throw new InvalidRequestException("unknown algorithm " + value);
@@ -77,6 +75,10 @@ final class AdminMapping {
                 .setFingerprint(admin.fingerprint(v)).setLegacy(v.legacy())
                 .setCreated(v.record().created().toString())
                 .setUpdated(v.record().updated().toString());
+        if (v.state() != org.smimed.daemon.keys.KeyState.DESTROYED) {
+            b.setPublicKey(com.google.protobuf.ByteString.copyFrom(
+                    admin.publicKey(v).getEncoded()));
+        }
         if (v.certificate().isPresent()) {
             X509Certificate c = v.certificate().get();
             b.setCertificateSubject(c.getSubjectX500Principal().getName())
@@ -95,6 +97,8 @@ final class AdminMapping {
             case RSA_4096 -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_RSA_4096;
             case EC_P256 -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_P256;
             case EC_P384 -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_P384;
+            case ED25519 -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_ED25519;
+            case X25519 -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_X25519;
             default -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_UNSPECIFIED;
         };
     }

@@ -29,6 +29,7 @@ final class ProtoMapping {
             case SIGNATURE_ALGORITHM_RSA_PKCS1 -> Optional.of(SignatureScheme.RSA_PKCS1);
             case SIGNATURE_ALGORITHM_ECDSA -> Optional.of(SignatureScheme.ECDSA);
             case SIGNATURE_ALGORITHM_RSA_PSS -> Optional.of(SignatureScheme.RSA_PSS);
+            case SIGNATURE_ALGORITHM_ED25519 -> Optional.of(SignatureScheme.ED25519);
             default -> throw new InvalidRequestException("unknown signature algorithm " + value);
         };
     }
@@ -41,6 +42,8 @@ final class ProtoMapping {
             case EC_P256 -> KeyAlgorithm.KEY_ALGORITHM_EC_P256;
             case EC_P384 -> KeyAlgorithm.KEY_ALGORITHM_EC_P384;
             case EC_P521 -> KeyAlgorithm.KEY_ALGORITHM_EC_P521;
+            case ED25519 -> KeyAlgorithm.KEY_ALGORITHM_ED25519;
+            case X25519 -> KeyAlgorithm.KEY_ALGORITHM_X25519;
         };
     }
 }

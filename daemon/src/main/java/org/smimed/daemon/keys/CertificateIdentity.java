@@ -66,6 +66,13 @@ final class CertificateIdentity {
                     info.getAlgorithm().getParameters());
             return KeyAlgorithm.of(KeyAlgorithm.Family.EC, 0, curve.getId());
         }
+        String oid = SubjectPublicKeyInfo.getInstance(certificate.getPublicKey().getEncoded())
+                .getAlgorithm().getAlgorithm().getId();
+        for (KeyAlgorithm a : List.of(KeyAlgorithm.ED25519, KeyAlgorithm.X25519)) {
+            if (a.edwardsOid().equals(oid)) {
+                return a;
+            }
+        }
         throw new IllegalArgumentException("unsupported key type "
                 + certificate.getPublicKey().getAlgorithm());
     }

@@ -78,6 +78,12 @@ public final class KeyAdministration {
                                               KeyUsage usage)
             throws InvalidKeyRequestException, TokenException, UnknownKeyVersionException {
         String normalised = identity(identity);
+        if (algorithm == KeyAlgorithm.ED25519 && usage.decrypts()
+                || algorithm == KeyAlgorithm.X25519 && usage.signs()) {
+            throw new InvalidKeyRequestException(algorithm == KeyAlgorithm.ED25519
+                    ? "an Ed25519 key only signs: use usage sign"
+                    : "an X25519 key only decrypts: use usage encrypt");
+        }
         String name = VersionName.of(normalised, store.nextNumber(normalised));
         // Key first, record second: a crash in between leaves a key pair without a record,
         // which start-up removes.
@@ -102,9 +108,33 @@ public final class KeyAdministration {
             throw new InvalidKeyRequestException("e-mail '" + email + "' is not the identity '"
                     + v.record().identity() + "' of " + version);
         }
+        if (v.record().algorithm() == KeyAlgorithm.X25519) {
+            throw new InvalidKeyRequestException(version + " is an X25519 key, which cannot sign"
+                    + " a certificate request: have the CA certify its public key (smimectl"
+                    + " public-key) and import the certificate (RFC 8418)");
+        }
         PublicKey publicKey = store.keyObjects.publicKey(v.keyId(), v.record().algorithm());
         return CsrFactory.build(v.record(), subject, address, publicKey,
                 new TokenContentSigner(store.token, v.keyId(), v.record().algorithm()));
+    }
+
+    /**
+     * The public key of {@code version} as the token holds it, so a CA can certify a key that
+     * cannot sign its own request (X25519, RFC 8418 §6).
+     */
+    public PublicKey publicKey(String version) throws UnknownKeyVersionException, TokenException {
+        return publicKey(store.find(version));
+    }
+
+    /**
+     * As {@link #publicKey(String)}; a version with a certificate gives the certificate's key
+     * (a legacy key may have no public key object).
+     */
+    public PublicKey publicKey(TokenVersion v) throws TokenException {
+        if (v.certificate().isPresent()) {
+            return v.certificate().get().getPublicKey();
+        }
+        return store.keyObjects.publicKey(v.keyId(), v.record().algorithm());
     }
 
     /** See {@link KeyImports#certificateChain}. */

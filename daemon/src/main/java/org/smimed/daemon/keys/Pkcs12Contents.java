@@ -63,7 +63,16 @@ record Pkcs12Contents(PrivateKey key, List<X509Certificate> chain) {
     /** A software signature the certificate verifies proves the key is the certificate's. */
     private static void matches(PrivateKey key, X509Certificate certificate)
             throws GeneralSecurityException, InvalidKeyRequestException {
-        String algorithm = key.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
+        if (EdwardsKeys.isX25519(key)) {
+            // X25519 cannot sign: compare the public value the private key implies instead.
+            if (!EdwardsKeys.x25519Matches(key, certificate.getPublicKey())) {
+                throw new InvalidKeyRequestException("the PKCS#12 file's private key does not"
+                        + " belong to its certificate");
+            }
+            return;
+        }
+        String algorithm = key.getAlgorithm().equals("RSA") ? "SHA256withRSA"
+                : EdwardsKeys.isEd25519(key) ? "Ed25519" : "SHA256withECDSA";
         byte[] probe = "smimed key match".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         Signature signer = Signature.getInstance(algorithm);
         signer.initSign(key);

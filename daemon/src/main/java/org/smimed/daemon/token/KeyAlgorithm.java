@@ -7,10 +7,14 @@ public enum KeyAlgorithm {
     RSA_4096(Family.RSA, 4096, null),
     EC_P256(Family.EC, 256, "1.2.840.10045.3.1.7"),
     EC_P384(Family.EC, 384, "1.3.132.0.34"),
-    EC_P521(Family.EC, 521, "1.3.132.0.35");
+    EC_P521(Family.EC, 521, "1.3.132.0.35"),
+    /** Ed25519 (RFC 8032, RFC 8410): signs only. */
+    ED25519(Family.EDDSA, 256, "1.3.101.112"),
+    /** X25519 (RFC 7748, RFC 8410): key agreement only. */
+    X25519(Family.XDH, 256, "1.3.101.110");
 
     /** What kind of mathematics the key does. */
-    public enum Family { RSA, EC }
+    public enum Family { RSA, EC, EDDSA, XDH }
 
     private final Family family;
     private final int bits;
@@ -38,11 +42,22 @@ public enum KeyAlgorithm {
         return curveOid;
     }
 
-    /** The algorithm of an RSA key of {@code bits}, or of an EC key on {@code curveOid}. */
+    /** The RFC 8410 algorithm OID of an Ed25519 or X25519 key. */
+    public String edwardsOid() {
+        if (family != Family.EDDSA && family != Family.XDH) {
+            throw new IllegalStateException(this + " is not an RFC 8410 key");
+        }
+        return curveOid;
+    }
+
+    /**
+     * The algorithm of an RSA key of {@code bits}, of an EC key on {@code curveOid}, or the one
+     * Ed25519 or X25519 algorithm.
+     */
     public static KeyAlgorithm of(Family family, int bits, String curveOid) {
         for (KeyAlgorithm a : values()) {
-            boolean same = a.family == family && (family == Family.RSA
-                    ? a.bits == bits : a.curveOid.equals(curveOid));
+            boolean same = a.family == family && (family == Family.RSA ? a.bits == bits
+                    : family != Family.EC || a.curveOid.equals(curveOid));
             if (same) {
                 return a;
             }

@@ -188,9 +188,11 @@ public final class KeyObjects {
             t.add(new CK_ATTRIBUTE(CKA_DERIVE, usage.decrypts()));
             t.add(new CK_ATTRIBUTE(CKA_EC_PARAMS, curve(publicKey)));
             t.add(secret(CKA_VALUE, ec.getS(), secrets));
+        } else if (EdwardsKeyImport.algorithm(key) != null) {
+            EdwardsKeyImport.privateAttributes(key, usage, t, secrets);
         } else {
             throw new TokenException(TokenException.Kind.REJECTED,
-                    "only RSA (CRT form) and EC private keys can be imported");
+                    "only RSA (CRT form), EC, Ed25519 and X25519 private keys can be imported");
         }
         return t.toArray(CK_ATTRIBUTE[]::new);
     }
@@ -217,9 +219,11 @@ public final class KeyObjects {
             } catch (java.io.IOException e) {
                 throw new TokenException(TokenException.Kind.REJECTED, "bad EC public key", e);
             }
+        } else if (EdwardsKeyImport.algorithm(key) != null) {
+            EdwardsKeyImport.publicAttributes(key, t);
         } else {
             throw new TokenException(TokenException.Kind.REJECTED,
-                    "only RSA and EC public keys can be imported");
+                    "only RSA, EC, Ed25519 and X25519 public keys can be imported");
         }
         return t.toArray(CK_ATTRIBUTE[]::new);
     }

@@ -16,6 +16,7 @@ import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.asn1.DERNull;
+import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.RuntimeOperatorException;
 import sun.security.pkcs11.wrapper.CK_ATTRIBUTE;
@@ -29,7 +30,7 @@ import sun.security.pkcs11.wrapper.CK_MECHANISM;
  *
  * <p>Security guarantee: only the signature leaves the token. RSA keys sign with
  * CKM_SHA256_RSA_PKCS; EC keys sign a software SHA-256 (P-256) or SHA-384 (P-384 and larger)
- * digest with CKM_ECDSA.
+ * digest with CKM_ECDSA; Ed25519 keys sign the whole message with CKM_EDDSA.
  */
 public final class TokenContentSigner implements ContentSigner {
     private final Pkcs11Token token;
@@ -45,6 +46,9 @@ public final class TokenContentSigner implements ContentSigner {
 
     @Override
     public AlgorithmIdentifier getAlgorithmIdentifier() {
+        if (algorithm == KeyAlgorithm.ED25519) {
+            return new AlgorithmIdentifier(EdECObjectIdentifiers.id_Ed25519);
+        }
         if (algorithm.family() == KeyAlgorithm.Family.RSA) {
             return new AlgorithmIdentifier(PKCSObjectIdentifiers.sha256WithRSAEncryption,
                     DERNull.INSTANCE);
@@ -70,6 +74,14 @@ public final class TokenContentSigner implements ContentSigner {
     }
 
     private byte[] sign(byte[] message) throws TokenException {
+        if (algorithm == KeyAlgorithm.ED25519) {
+            return new EdwardsOperations(token).sign(
+                    new TokenKeyReference(keyId, algorithm, null), message);
+        }
+        if (algorithm == KeyAlgorithm.X25519) {
+            throw new TokenException(TokenException.Kind.REJECTED,
+                    "an X25519 key cannot sign (RFC 8418: the CA certifies it without a CSR)");
+        }
         boolean rsa = algorithm.family() == KeyAlgorithm.Family.RSA;
         byte[] input = rsa ? message : digest(message);
         byte[] raw = token.inSession((module, session) -> {

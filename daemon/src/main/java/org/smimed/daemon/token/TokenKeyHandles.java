@@ -1,5 +1,7 @@
 package org.smimed.daemon.token;
 
+import static sun.security.pkcs11.wrapper.PKCS11Constants.*;
+
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.Key;
@@ -9,6 +11,9 @@ import java.security.ProviderException;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
+import sun.security.pkcs11.wrapper.CK_ATTRIBUTE;
+import sun.security.pkcs11.wrapper.PKCS11;
+import sun.security.pkcs11.wrapper.PKCS11Exception;
 
 /**
  * JCA handles for the token's private keys, for signing and decrypting through SunPKCS11.
@@ -17,6 +22,8 @@ import java.util.Map;
  * labels without logging in again), so keys that got a certificate since start-up are found
  * and no handle from before an admin change is reused. Only keys with a certificate are listed
  * (a SunPKCS11 limit); keys without one are reached through {@link TokenContentSigner}.
+ * Ed25519 and X25519 keys, which SunPKCS11 cannot represent, are found through PKCS#11 and
+ * handed out as {@link TokenKeyReference}s keyed by their label.
  *
  * <p>Security guarantee: the values are token handles, never key material.
  */
@@ -53,6 +60,46 @@ public final class TokenKeyHandles {
                         "cannot read keys of token '" + token.label() + "': " + e.getMessage(), e);
             }
         }
+        keys.putAll(edwardsKeys());
         return keys;
+    }
+
+    /**
+     * Ed25519 and X25519 private keys by CKA_LABEL, found with C_FindObjects because SunPKCS11
+     * cannot represent them; used through {@link EdwardsOperations}.
+     */
+    private Map<String, PrivateKey> edwardsKeys() throws TokenException {
+        EdwardsOperations operations = new EdwardsOperations(token);
+        return token.inSession((module, session) -> {
+            Map<String, PrivateKey> found = new HashMap<>();
+            for (long handle : Pkcs11Search.all(module, session, new CK_ATTRIBUTE[] {
+                new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY),
+                new CK_ATTRIBUTE(CKA_KEY_TYPE, EdwardsOperations.CKK_EC_EDWARDS)})) {
+                String[] idLabel = TokenInventory.idAndLabel(module, session, handle);
+                KeyAlgorithm algorithm = EdwardsOperations.algorithmOf(
+                        ecParams(module, session, handle));
+                if (algorithm == null) {
+                    // SoftHSM2 leaves CKA_EC_PARAMS empty on generated Edwards private keys:
+                    // the public key of the same CKA_ID names the curve.
+                    for (long pub : Pkcs11Search.all(module, session, new CK_ATTRIBUTE[] {
+                        new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY),
+                        new CK_ATTRIBUTE(CKA_ID, KeyObjects.bytes(idLabel[0]))})) {
+                        algorithm = EdwardsOperations.algorithmOf(ecParams(module, session, pub));
+                    }
+                }
+                if (algorithm != null) {
+                    found.put(idLabel[1], new TokenKeyReference(idLabel[0], algorithm,
+                            operations));
+                }
+            }
+            return found;
+        });
+    }
+
+    private static byte[] ecParams(PKCS11 module, long session, long handle)
+            throws PKCS11Exception {
+        CK_ATTRIBUTE[] params = {new CK_ATTRIBUTE(CKA_EC_PARAMS)};
+        module.C_GetAttributeValue(session, handle, params);
+        return params[0].getByteArray();
     }
 }

@@ -65,6 +65,8 @@ public final class TokenObjects {
             // Every usage is set explicitly: tokens default the unset ones differently
             // (SoftHSM2 turns on decrypt and unwrap for EC keys).
             boolean rsa = algorithm.family() == KeyAlgorithm.Family.RSA;
+            boolean edwards = algorithm.family() == KeyAlgorithm.Family.EDDSA
+                    || algorithm.family() == KeyAlgorithm.Family.XDH;
             priv.add(new CK_ATTRIBUTE(CKA_DECRYPT, rsa && usage.decrypts()));
             priv.add(new CK_ATTRIBUTE(CKA_UNWRAP, rsa && usage.decrypts()));
             priv.add(new CK_ATTRIBUTE(CKA_DERIVE, !rsa && usage.decrypts()));
@@ -74,6 +76,10 @@ public final class TokenObjects {
                 pub.add(new CK_ATTRIBUTE(CKA_MODULUS_BITS, algorithm.bits()));
                 pub.add(new CK_ATTRIBUTE(CKA_PUBLIC_EXPONENT, BigInteger.valueOf(65537)));
                 pub.add(new CK_ATTRIBUTE(CKA_ENCRYPT, usage.decrypts()));
+            } else if (edwards) {
+                // SoftHSM2 makes X25519 keys with the Edwards generator too (CKK_EC_EDWARDS).
+                mechanism = EdwardsOperations.CKM_EC_EDWARDS_KEY_PAIR_GEN;
+                pub.add(new CK_ATTRIBUTE(CKA_EC_PARAMS, EdwardsOperations.parameters(algorithm)));
             } else {
                 mechanism = CKM_EC_KEY_PAIR_GEN;
                 pub.add(new CK_ATTRIBUTE(CKA_EC_PARAMS, curveParameters(algorithm)));
@@ -202,6 +208,9 @@ public final class TokenObjects {
             }
             CK_ATTRIBUTE[] a = {new CK_ATTRIBUTE(CKA_EC_POINT)};
             module.C_GetAttributeValue(session, handle, a);
+            if (algorithm.family() != KeyAlgorithm.Family.EC) {
+                return EdwardsOperations.publicKey(algorithm, a[0].getByteArray());
+            }
             // CKA_EC_POINT is the DER OCTET STRING around the uncompressed point.
             byte[] point = ASN1OctetString.getInstance(a[0].getByteArray()).getOctets();
             SubjectPublicKeyInfo info = new SubjectPublicKeyInfo(new AlgorithmIdentifier(

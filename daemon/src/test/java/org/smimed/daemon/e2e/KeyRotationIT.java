@@ -150,11 +150,11 @@ class KeyRotationIT {
     }
 
     @Test
-    void generate_ed25519_isRefusedAsNotSupportedYet() {
-        Run r = ctl("generate", "later@smimed.example", "--alg", "ed25519", "--usage", "sign");
+    void generate_ed25519ForDecryption_isRefused() {
+        Run r = ctl("generate", "later@smimed.example", "--alg", "ed25519", "--usage", "both");
 
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.err()).isEqualTo("smimectl: algorithm ed25519 is not supported yet"
+        assertThat(r.err()).isEqualTo("smimectl: an Ed25519 key only signs: use usage sign"
                 + " (INVALID_ARGUMENT)\n");
     }
 
