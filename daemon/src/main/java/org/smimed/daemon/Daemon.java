@@ -20,6 +20,7 @@ import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.daemon.audit.AuditException;
 import org.smimed.daemon.cms.CmsDecryptor;
 import org.smimed.daemon.cms.CmsSigner;
+import org.smimed.daemon.cms.MessageLimits;
 import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.config.PinSource;
 import org.smimed.daemon.grpc.CallSecurity;
@@ -28,6 +29,7 @@ import org.smimed.daemon.grpc.DirectoryGrpcService;
 import org.smimed.daemon.grpc.GrpcServer;
 import org.smimed.daemon.grpc.SigningGrpcService;
 import org.smimed.daemon.grpc.StatusMapper;
+import org.smimed.daemon.grpc.StreamGuards;
 import org.smimed.daemon.health.HealthMonitor;
 import org.smimed.daemon.keys.KeyRegistry;
 import org.smimed.daemon.metrics.Metrics;
@@ -54,10 +56,12 @@ public final class Daemon implements AutoCloseable {
     private final Metrics metrics;
     private final KeyRegistry keys;
     private final Access access;
+    private final StreamGuards guards;
     private boolean closed;
 
     private Daemon(DaemonConfig config, Server server, Server healthServer, HealthMonitor monitor,
-                   Metrics metrics, KeyRegistry keys, Access access) {
+                   Metrics metrics, KeyRegistry keys, Access access, StreamGuards guards) {
+        this.guards = guards;
         this.config = config;
         this.server = server;
         this.healthServer = healthServer;
@@ -104,13 +108,15 @@ public final class Daemon implements AutoCloseable {
         Metrics metrics = new Metrics();
         CallSecurity security = access.security(statuses).observedBy(metrics.interceptor());
         HealthStatusManager health = new HealthStatusManager();
+        StreamGuards guards = new StreamGuards(config.limits());
         List<BindableService> services = new ArrayList<>(List.of(
                 new SigningGrpcService(keys, new CmsSigner(token.provider(), software, clock),
                         statuses, maxBytes, control),
                 new DecryptionGrpcService(keys,
                         new CmsDecryptor(token.provider(), software, random,
-                                config.decryption().contentAlgorithms()), statuses, maxBytes,
-                        control),
+                                config.decryption().contentAlgorithms(),
+                                messageLimits(config.limits())), statuses, maxBytes,
+                        control, guards),
                 new DirectoryGrpcService(keys, statuses, control),
                 health.getHealthService()));
         if (operations.reflection()) {
@@ -132,7 +138,12 @@ public final class Daemon implements AutoCloseable {
         LOG.log(Level.INFO, "smimed serving " + keys.identities().size() + " identities from token '"
                 + token.label() + "' on port " + server.getPort() + "; audit log "
                 + config.access().auditFile() + " continues at " + access.auditHead());
-        return new Daemon(config, server, healthServer, monitor, metrics, keys, access);
+        return new Daemon(config, server, healthServer, monitor, metrics, keys, access, guards);
+    }
+
+    private static MessageLimits messageLimits(DaemonConfig.Limits limits) {
+        return new MessageLimits(limits.maxRecipients(), limits.maxAsn1Depth(),
+                limits.maxIndefiniteLengths());
     }
 
     @SuppressWarnings("deprecation")
@@ -197,6 +208,7 @@ public final class Daemon implements AutoCloseable {
         if (healthServer != null) {
             healthServer.shutdownNow();
         }
+        guards.close();
         metrics.close();
         access.close();
     }
