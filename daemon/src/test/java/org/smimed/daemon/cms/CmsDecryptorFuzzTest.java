@@ -30,7 +30,7 @@ import org.smimed.daemon.testing.Mutations;
  * {@link #generatedInputs_getATypedErrorOrAPlaintext} adds seeded mutations in every build.
  */
 class CmsDecryptorFuzzTest {
-    static final int GENERATED = 4000;
+    static final int GENERATED = 8000;
 
     @TempDir
     static Path dir;
