@@ -36,8 +36,12 @@ public final class Mutations {
 
     /** Every file in a corpus directory of the test class path ({@code src/test/resources}). */
     public static List<byte[]> corpus(Class<?> owner, String method) {
-        Path dir = Path.of("src/test/resources", owner.getPackageName().replace('.', '/'),
-                owner.getSimpleName() + "Inputs", method);
+        return corpus(Path.of("src/test/resources", owner.getPackageName().replace('.', '/'),
+                owner.getSimpleName() + "Inputs", method));
+    }
+
+    /** Every file in {@code dir}, in name order. */
+    public static List<byte[]> corpus(Path dir) {
         try (Stream<Path> files = Files.list(dir)) {
             List<byte[]> out = new ArrayList<>();
             for (Path file : files.sorted().toList()) {
