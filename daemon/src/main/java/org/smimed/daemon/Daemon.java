@@ -24,6 +24,7 @@ import org.smimed.daemon.approval.ApprovalGate;
 import org.smimed.daemon.audit.AuditException;
 import org.smimed.daemon.cms.CmsDecryptor;
 import org.smimed.daemon.cms.CmsSigner;
+import org.smimed.daemon.cms.MessageLimits;
 import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.config.PinSource;
 import org.smimed.daemon.grpc.CallSecurity;
@@ -33,6 +34,7 @@ import org.smimed.daemon.grpc.GrpcServer;
 import org.smimed.daemon.grpc.KeyAdminGrpcService;
 import org.smimed.daemon.grpc.SigningGrpcService;
 import org.smimed.daemon.grpc.StatusMapper;
+import org.smimed.daemon.grpc.StreamGuards;
 import org.smimed.daemon.health.HealthMonitor;
 import org.smimed.daemon.health.TokenHealer;
 import org.smimed.daemon.keys.KeyAdministration;
@@ -62,6 +64,7 @@ public final class Daemon implements AutoCloseable {
     private final Metrics metrics;
     private final KeyRegistry keys;
     private final Access access;
+    private final StreamGuards guards;
     private boolean closed;
     private volatile String failure;
 
@@ -70,8 +73,9 @@ public final class Daemon implements AutoCloseable {
 
     private Daemon(DaemonConfig config, Server server, Server adminServer, Server healthServer,
                    HealthMonitor monitor, Metrics metrics, KeyAdministration admin,
-                   Access access, ExecutorService batchWorkers) {
+                   Access access, ExecutorService batchWorkers, StreamGuards guards) {
         this.batchWorkers = batchWorkers;
+        this.guards = guards;
         this.config = config;
         this.server = server;
         this.adminServer = adminServer;
@@ -129,13 +133,15 @@ public final class Daemon implements AutoCloseable {
         Fatal fatal = new Fatal();
         TokenHealer healer = new TokenHealer(token, config.token().pin(), environment, admin,
                 !keys.identities().isEmpty(), clock, monitor::publish, fatal::fail);
+        StreamGuards guards = new StreamGuards(config.limits());
         List<BindableService> services = new ArrayList<>(List.of(
                 new SigningGrpcService(keys, new CmsSigner(token.provider(), software, clock),
                         statuses, maxBytes, control, healer, batchWorkers),
                 new DecryptionGrpcService(keys,
                         new CmsDecryptor(token.provider(), software, random,
-                                config.decryption().contentAlgorithms()), statuses, maxBytes,
-                        control, healer),
+                                config.decryption().contentAlgorithms(),
+                                messageLimits(config.limits())), statuses, maxBytes,
+                        control, guards, healer),
                 new DirectoryGrpcService(keys, statuses, control),
                 health.getHealthService()));
         if (operations.reflection()) {
@@ -170,7 +176,7 @@ public final class Daemon implements AutoCloseable {
             LOG.log(Level.INFO, "key administration on port " + adminServer.getPort());
         }
         Daemon daemon = new Daemon(config, server, adminServer, healthServer, monitor, metrics,
-                admin, access, batchWorkers);
+                admin, access, batchWorkers, guards);
         fatal.attach(daemon);
         return daemon;
     }
@@ -234,6 +240,11 @@ public final class Daemon implements AutoCloseable {
             t.setDaemon(true);
             return t;
         };
+    }
+
+    private static MessageLimits messageLimits(DaemonConfig.Limits limits) {
+        return new MessageLimits(limits.maxRecipients(), limits.maxAsn1Depth(),
+                limits.maxIndefiniteLengths());
     }
 
     @SuppressWarnings("deprecation")
@@ -305,6 +316,7 @@ public final class Daemon implements AutoCloseable {
             healthServer.shutdownNow();
         }
         batchWorkers.shutdown();
+        guards.close();
         metrics.close();
         access.close();
     }

@@ -66,6 +66,10 @@ public record SignedMessage(byte[] content, byte[] cms, Optional<String> from) {
     if (part2End < 0) {
       throw new SmimeOperationException("multipart/signed: closing boundary missing");
     }
+    if (part2End < part2Start) {
+      // Found by fuzzing: "--b\r\n--b\r\n--b--" has a delimiter where the part should start.
+      throw new SmimeOperationException("multipart/signed: empty signature part");
+    }
     byte[] all = padded.getBytes(StandardCharsets.ISO_8859_1);
     byte[] content = Arrays.copyOfRange(all, part1Start, Math.max(part1Start, part1End));
     byte[] sigPart = Arrays.copyOfRange(all, part2Start, part2End);

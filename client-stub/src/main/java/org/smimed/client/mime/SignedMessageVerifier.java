@@ -38,10 +38,20 @@ public final class SignedMessageVerifier {
   private final Set<TrustAnchor> anchors;
   private final SenderCheck senderCheck;
   private final Clock clock;
+  private final VerifyLimits limits;
+  private final Asn1Guard guard;
 
   /** @param provider a Bouncy Castle provider instance, used explicitly (never registered) */
   public SignedMessageVerifier(Provider provider, List<X509Certificate> trustAnchors,
       SenderCheck senderCheck, Clock clock) {
+    this(provider, trustAnchors, senderCheck, clock, VerifyLimits.DEFAULTS);
+  }
+
+  /** As above, refusing messages beyond {@code limits} before their signatures are checked. */
+  public SignedMessageVerifier(Provider provider, List<X509Certificate> trustAnchors,
+      SenderCheck senderCheck, Clock clock, VerifyLimits limits) {
+    this.limits = limits;
+    this.guard = new Asn1Guard(limits.maxAsn1Depth(), limits.maxIndefiniteLengths());
     if (trustAnchors.isEmpty()) {
       throw new IllegalArgumentException("at least one trust anchor is required");
     }
@@ -54,6 +64,7 @@ public final class SignedMessageVerifier {
 
   public Verification verify(byte[] message) throws SmimeOperationException {
     SignedMessage parsed = SignedMessage.parse(message);
+    guard.check(parsed.cms());
     try {
       CMSSignedData sd = parsed.content() == null
           ? new CMSSignedData(parsed.cms())
@@ -61,7 +72,18 @@ public final class SignedMessageVerifier {
       if (sd.getSignedContent() == null) {
         throw new SmimeOperationException("signed-data without content");
       }
-      List<X509Certificate> certs = certificates(sd.getCertificates().getMatches(null));
+      Collection<X509CertificateHolder> holders = sd.getCertificates().getMatches(null);
+      if (holders.size() > limits.maxCertificates()) {
+        throw new SmimeOperationException("signed-data carries " + holders.size()
+            + " certificates, more than the limit of " + limits.maxCertificates()
+            + " (VerifyLimits.maxCertificates)");
+      }
+      if (sd.getSignerInfos().size() > limits.maxSigners()) {
+        throw new SmimeOperationException("signed-data has " + sd.getSignerInfos().size()
+            + " signers, more than the limit of " + limits.maxSigners()
+            + " (VerifyLimits.maxSigners)");
+      }
+      List<X509Certificate> certs = certificates(holders);
       List<SignerInformation> signers = new ArrayList<>(sd.getSignerInfos().getSigners());
       if (signers.isEmpty()) {
         throw new SmimeOperationException("message has no signer");
@@ -81,6 +103,11 @@ public final class SignedMessageVerifier {
           signingTime(signers.get(0)), digestName(signers.get(0)), warnings);
     } catch (CMSException e) {
       throw new SmimeOperationException("malformed signature (" + e.getMessage() + ")", e);
+    } catch (RuntimeException e) {
+      // Found by fuzzing: Bouncy Castle reports some malformed structures (bad tags, impossible
+      // keys) with unchecked exceptions; for hostile input they mean "malformed", nothing more.
+      throw new SmimeOperationException("malformed signature (" + e.getClass().getSimpleName()
+          + ")", e);
     }
   }
 

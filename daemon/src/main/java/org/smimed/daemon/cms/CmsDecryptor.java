@@ -40,6 +40,8 @@ import org.smimed.daemon.token.TokenException;
 public final class CmsDecryptor {
     private final TokenRecipients recipients;
     private final Set<ContentCipher> allowed;
+    private final Asn1Guard guard;
+    private final int maxRecipients;
 
     /** As the full constructor, allowing {@link ContentCipher#defaults()}. */
     public CmsDecryptor(Provider tokenProvider, Provider contentProvider, SecureRandom random) {
@@ -53,6 +55,16 @@ public final class CmsDecryptor {
      */
     public CmsDecryptor(Provider tokenProvider, Provider contentProvider, SecureRandom random,
                         Set<ContentCipher> allowed) {
+        this(tokenProvider, contentProvider, random, allowed, MessageLimits.DEFAULTS);
+    }
+
+    /**
+     * As above, refusing messages beyond {@code limits} before Bouncy Castle parses them.
+     */
+    public CmsDecryptor(Provider tokenProvider, Provider contentProvider, SecureRandom random,
+                        Set<ContentCipher> allowed, MessageLimits limits) {
+        this.guard = new Asn1Guard(limits.maxAsn1Depth(), limits.maxIndefiniteLengths());
+        this.maxRecipients = limits.maxRecipients();
         this.allowed = allowed.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(allowed));
         this.recipients = new TokenRecipients(tokenProvider, contentProvider, random,
                 this.allowed.stream().map(ContentCipher::oid).collect(Collectors.toSet()));
@@ -61,7 +73,13 @@ public final class CmsDecryptor {
     /** Decrypts {@code message} with whichever of {@code candidates} it is addressed to. */
     public DecryptedMessage decrypt(byte[] message, Collection<KeyVersion> candidates)
             throws DecryptionFailedException, InvalidRequestException, TokenException {
+        guard.check(message);
         Envelope envelope = parse(message);
+        int count = envelope.recipients().size();
+        if (count > maxRecipients) {
+            throw new InvalidRequestException("message has " + count + " recipients, more than"
+                    + " the limit of " + maxRecipients + " (limits.maxRecipients)");
+        }
         ContentCipher cipher = ContentCipher.of(envelope.contentAlgorithm().getAlgorithm())
                 .filter(allowed::contains)
                 .orElseThrow(() -> new InvalidRequestException("content-encryption algorithm "

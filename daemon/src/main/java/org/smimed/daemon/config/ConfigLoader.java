@@ -85,9 +85,7 @@ public final class ConfigLoader {
                     required(tokenNode, "token.label", "label"),
                     readPin(tokenNode.path("pin")));
 
-            allowOnly(limitsNode, "limits.", Set.of("maxMessageBytes"));
-            var limits = new DaemonConfig.Limits(integer(limitsNode, "limits.maxMessageBytes",
-                    "maxMessageBytes", DEFAULT_MAX_MESSAGE_BYTES, 1024, Integer.MAX_VALUE - 1024));
+            var limits = readLimits(limitsNode);
 
             JsonNode decryptionNode = section(root, "decryption");
             allowOnly(decryptionNode, "decryption.", Set.of("contentAlgorithms"));
@@ -142,6 +140,46 @@ public final class ConfigLoader {
                     server.flatMap(DaemonConfig.Tls::clientCaCertificates),
                     server.map(DaemonConfig.Tls::minVersion)
                             .orElse(DaemonConfig.TlsVersion.TLS_1_3)))));
+        }
+
+        private DaemonConfig.Limits readLimits(JsonNode node) {
+            allowOnly(node, "limits.", Set.of("maxMessageBytes", "maxRecipients", "maxAsn1Depth",
+                    "maxIndefiniteLengths", "maxInFlightBytesPerCaller", "maxInFlightBytes",
+                    "streamIdleSeconds", "maxDecryptSeconds", "connectionIdleSeconds"));
+            int size = integer(node, "limits.maxMessageBytes", "maxMessageBytes",
+                    DEFAULT_MAX_MESSAGE_BYTES, 1024, Integer.MAX_VALUE - 1024);
+            var d = new DaemonConfig.Limits(size);
+            return new DaemonConfig.Limits(size,
+                    integer(node, "limits.maxRecipients", "maxRecipients", d.maxRecipients(), 1,
+                            100_000),
+                    integer(node, "limits.maxAsn1Depth", "maxAsn1Depth", d.maxAsn1Depth(), 8, 1000),
+                    integer(node, "limits.maxIndefiniteLengths", "maxIndefiniteLengths",
+                            d.maxIndefiniteLengths(), 0, 1_000_000),
+                    bytes(node, "maxInFlightBytesPerCaller", d.maxInFlightBytesPerCaller()),
+                    bytes(node, "maxInFlightBytes", d.maxInFlightBytes()),
+                    seconds(node, "streamIdleSeconds", d.streamIdle(), 3600),
+                    seconds(node, "maxDecryptSeconds", d.maxDecryptDuration(), 86_400),
+                    seconds(node, "connectionIdleSeconds", d.connectionIdle(), 86_400));
+        }
+
+        /** A byte count given in bytes (at least 1024); may exceed an int. */
+        private long bytes(JsonNode node, String field, long fallback) {
+            JsonNode value = node.path(field);
+            if (value.isMissingNode() || value.isNull()) {
+                return fallback;
+            }
+            if (!value.isIntegralNumber() || !value.canConvertToLong() || value.asLong() < 1024) {
+                problems.add("limits." + field + ": expected a byte count of at least 1024, got "
+                        + value);
+                return fallback;
+            }
+            return value.asLong();
+        }
+
+        private java.time.Duration seconds(JsonNode node, String field, java.time.Duration fallback,
+                                           int max) {
+            return java.time.Duration.ofSeconds(integer(node, "limits." + field, field,
+                    (int) fallback.toSeconds(), 1, max));
         }
 
         private Set<ContentCipher> contentAlgorithms(JsonNode node) {

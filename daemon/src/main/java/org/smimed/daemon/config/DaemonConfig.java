@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 import org.smimed.daemon.cms.ContentCipher;
+import org.smimed.daemon.cms.MessageLimits;
 
 /**
  * The daemon's whole configuration, validated: every value here has passed {@link ConfigLoader}.
@@ -78,8 +79,39 @@ public record DaemonConfig(Listen listen, Optional<Tls> tls, TokenSettings token
      */
     public record TokenSettings(Path library, String label, PinSource pin) {}
 
-    /** Size limits on requests. */
-    public record Limits(int maxMessageBytes) {}
+    /**
+     * Limits on what one request, one caller and all callers together may cost the daemon
+     * (README "Configuration", {@code limits:}). Every refusal names the key it hit.
+     *
+     * @param maxMessageBytes           largest content to sign or message to decrypt
+     * @param maxRecipients             most RecipientInfos one message may carry
+     * @param maxAsn1Depth              deepest nesting of ASN.1 constructed encodings
+     * @param maxIndefiniteLengths      most BER indefinite-length encodings in one message
+     * @param maxInFlightBytesPerCaller most Decrypt bytes one caller may have buffered at once
+     * @param maxInFlightBytes          most Decrypt bytes all callers together may have buffered
+     * @param streamIdle                longest pause between two Decrypt chunks
+     * @param maxDecryptDuration        longest a Decrypt stream may take to arrive
+     * @param connectionIdle            a connection without calls for this long is closed
+     */
+    public record Limits(int maxMessageBytes, int maxRecipients, int maxAsn1Depth,
+                         int maxIndefiniteLengths, long maxInFlightBytesPerCaller,
+                         long maxInFlightBytes, Duration streamIdle, Duration maxDecryptDuration,
+                         Duration connectionIdle) {
+        public static final int DEFAULT_MAX_RECIPIENTS = MessageLimits.DEFAULTS.maxRecipients();
+        public static final int DEFAULT_MAX_ASN1_DEPTH = MessageLimits.DEFAULTS.maxAsn1Depth();
+        public static final int DEFAULT_MAX_INDEFINITE_LENGTHS =
+                MessageLimits.DEFAULTS.maxIndefiniteLengths();
+        public static final Duration DEFAULT_STREAM_IDLE = Duration.ofSeconds(30);
+        public static final Duration DEFAULT_MAX_DECRYPT_DURATION = Duration.ofMinutes(5);
+        public static final Duration DEFAULT_CONNECTION_IDLE = Duration.ofMinutes(5);
+
+        /** The defaults for everything but the message size (see README for each). */
+        public Limits(int maxMessageBytes) {
+            this(maxMessageBytes, DEFAULT_MAX_RECIPIENTS, DEFAULT_MAX_ASN1_DEPTH,
+                    DEFAULT_MAX_INDEFINITE_LENGTHS, 4L * maxMessageBytes, 8L * maxMessageBytes,
+                    DEFAULT_STREAM_IDLE, DEFAULT_MAX_DECRYPT_DURATION, DEFAULT_CONNECTION_IDLE);
+        }
+    }
 
     /**
      * How operators watch and stop the daemon.

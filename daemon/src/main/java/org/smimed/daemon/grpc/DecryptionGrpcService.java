@@ -2,7 +2,6 @@ package org.smimed.daemon.grpc;
 
 import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayOutputStream;
 import java.util.List;
 import org.smimed.api.v1.DecryptRequest;
 import org.smimed.api.v1.DecryptResponse;
@@ -10,21 +9,21 @@ import org.smimed.api.v1.DecryptResult;
 import org.smimed.api.v1.DecryptionServiceGrpc;
 import org.smimed.daemon.cms.CmsDecryptor;
 import org.smimed.daemon.cms.DecryptedMessage;
-import org.smimed.daemon.cms.InvalidRequestException;
 import org.smimed.daemon.keys.KeyRegistry;
 import org.smimed.daemon.keys.KeyVersion;
 import org.smimed.daemon.policy.AccessControl;
-import org.smimed.daemon.token.TokenRecovery;
 import org.smimed.daemon.policy.Caller;
 import org.smimed.daemon.policy.Operation;
+import org.smimed.daemon.token.TokenRecovery;
 
 /**
- * gRPC face of decryption. Collects the streamed message up to the configured limit, decrypts
- * it, then streams the result: first who decrypted it, then the plaintext in chunks.
+ * gRPC face of decryption. Collects the streamed message ({@link DecryptStream}: size limit,
+ * in-flight byte budgets, idle and total timeouts), decrypts it, then streams the result: first
+ * who decrypted it, then the plaintext in chunks.
  *
- * <p>The whole message is held in memory (bounded by limits.maxMessageBytes) because an
- * AuthEnvelopedData plaintext may not be released before its tag verifies; constant-memory
- * streaming is planned work.
+ * <p>The whole message is held in memory (bounded by limits.maxMessageBytes per call and
+ * limits.maxInFlightBytes over all calls) because an AuthEnvelopedData plaintext may not be
+ * released before its tag verifies; constant-memory streaming is planned work.
  */
 public final class DecryptionGrpcService extends DecryptionServiceGrpc.DecryptionServiceImplBase {
     static final int CHUNK_BYTES = 64 * 1024;
@@ -34,12 +33,17 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
     private final StatusMapper statuses;
     private final int maxMessageBytes;
     private final AccessControl access;
+    private final StreamGuards guards;
     private final TokenRecovery recovery;
 
+    /**
+     * @param guards the in-flight byte budgets and stream timeouts (owned by the caller)
+     */
     public DecryptionGrpcService(KeyRegistry keys, CmsDecryptor decryptor, StatusMapper statuses,
-                                 int maxMessageBytes, AccessControl access,
+                                 int maxMessageBytes, AccessControl access, StreamGuards guards,
                                  TokenRecovery recovery) {
         this.access = access;
+        this.guards = guards;
         this.recovery = recovery;
         this.keys = keys;
         this.decryptor = decryptor;
@@ -50,62 +54,15 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
     @Override
     public StreamObserver<DecryptRequest> decrypt(StreamObserver<DecryptResponse> response) {
         Caller caller = Callers.current();
-        return new StreamObserver<>() {
-            private final ByteArrayOutputStream message = new ByteArrayOutputStream();
-            private String identity = "";
-            private boolean first = true;
-            private boolean failed;
-
-            @Override
-            public void onNext(DecryptRequest part) {
-                if (failed) {
-                    return;
-                }
-                if (first) {
-                    identity = part.getIdentity();
-                    first = false;
-                }
-                if ((long) message.size() + part.getChunk().size() > maxMessageBytes) {
-                    fail(new InvalidRequestException("message is larger than the limit of "
-                            + maxMessageBytes + " bytes (limits.maxMessageBytes)"));
-                    return;
-                }
-                message.writeBytes(part.getChunk().toByteArray());
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                failed = true;
-            }
-
-            @Override
-            public void onCompleted() {
-                if (failed) {
-                    return;
-                }
-                try {
-                    if (message.size() == 0) {
-                        throw new InvalidRequestException("empty message: send the CMS"
-                                + " EnvelopedData or AuthEnvelopedData in chunk fields");
-                    }
+        return new DecryptStream(response, statuses, guards, caller.name(), maxMessageBytes,
+                (identity, message, out) -> {
                     authorize(caller, identity);
-                    byte[] bytes = message.toByteArray();
                     // Idempotent: after a token fault the keys are looked up again (fresh
                     // handles) and decryption runs once more; only "token gone" codes lead
                     // here, never a padding failure (TokenErrors.isTokenGone).
-                    send(recovery.retryOnce(() -> decryptor.decrypt(bytes,
-                            candidates(caller, identity))), response);
-                } catch (Exception e) {
-                    fail(e);
-                }
-            }
-
-            private void fail(Exception e) {
-                failed = true;
-                message.reset();
-                response.onError(statuses.toStatus(e));
-            }
-        };
+                    send(recovery.retryOnce(() -> decryptor.decrypt(message,
+                            candidates(caller, identity))), out);
+                });
     }
 
     /**

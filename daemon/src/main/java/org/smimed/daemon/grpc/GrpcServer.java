@@ -12,6 +12,8 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.List;
 import org.smimed.daemon.config.DaemonConfig;
 
@@ -24,6 +26,16 @@ public final class GrpcServer {
     private static final System.Logger LOG = System.getLogger(GrpcServer.class.getName());
     /** Room for protobuf framing around content of the maximum message size. */
     private static final int FRAMING_BYTES = 64 * 1024;
+    /** Per-stream HTTP/2 window: a client may be 1 MiB ahead of the daemon, no more. */
+    private static final int FLOW_CONTROL_WINDOW = 1024 * 1024;
+    /** Ping a silent client after a minute; drop it if it does not answer in 20 s. */
+    private static final Duration KEEPALIVE = Duration.ofSeconds(60);
+    private static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(20);
+    /** Clients pinging more often than this are misbehaving (gRPC closes with ENHANCE_YOUR_CALM). */
+    private static final Duration PERMIT_KEEPALIVE = Duration.ofSeconds(20);
+    private static final int MAX_CALLS_PER_CONNECTION = 256;
+    private static final int MAX_METADATA_BYTES = 16 * 1024;
+    private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(20);
 
     private GrpcServer() {
     }
@@ -65,7 +77,24 @@ public final class GrpcServer {
         // Larger than the content limit so an oversized request gets our own INVALID_ARGUMENT
         // naming limits.maxMessageBytes rather than a transport error.
         builder.maxInboundMessageSize(config.limits().maxMessageBytes() + FRAMING_BYTES);
+        transportLimits(builder, config.limits());
         return builder.build().start();
+    }
+
+    /**
+     * Transport limits set on purpose rather than inherited: how much one stream may send ahead
+     * of the daemon (flow-control window), how long an idle connection or a silent peer is kept,
+     * how many calls one connection may run, and how long a TLS handshake may take.
+     */
+    private static void transportLimits(NettyServerBuilder builder, DaemonConfig.Limits limits) {
+        builder.flowControlWindow(FLOW_CONTROL_WINDOW)
+                .maxConnectionIdle(limits.connectionIdle().toSeconds(), TimeUnit.SECONDS)
+                .keepAliveTime(KEEPALIVE.toSeconds(), TimeUnit.SECONDS)
+                .keepAliveTimeout(KEEPALIVE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
+                .permitKeepAliveTime(PERMIT_KEEPALIVE.toSeconds(), TimeUnit.SECONDS)
+                .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
+                .maxInboundMetadataSize(MAX_METADATA_BYTES)
+                .handshakeTimeout(HANDSHAKE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     }
 
     /**

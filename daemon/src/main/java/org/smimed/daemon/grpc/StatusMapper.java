@@ -15,6 +15,7 @@ import org.smimed.daemon.audit.AuditException;
 import org.smimed.daemon.policy.ApprovalException;
 import org.smimed.daemon.policy.LimitExceededException;
 import org.smimed.daemon.policy.PermissionDeniedException;
+import org.smimed.daemon.policy.StreamTimeoutException;
 import org.smimed.daemon.policy.UnauthenticatedException;
 
 /**
@@ -82,6 +83,8 @@ public final class StatusMapper {
             status = Status.PERMISSION_DENIED.withDescription(failure.getMessage());
         } else if (failure instanceof LimitExceededException) {
             status = Status.RESOURCE_EXHAUSTED.withDescription(failure.getMessage());
+        } else if (failure instanceof StreamTimeoutException) {
+            status = Status.DEADLINE_EXCEEDED.withDescription(failure.getMessage());
         } else if (failure instanceof ApprovalException a) {
             status = switch (a.kind()) {
                 case UNKNOWN -> Status.NOT_FOUND;

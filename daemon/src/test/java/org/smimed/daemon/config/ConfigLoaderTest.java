@@ -133,6 +133,47 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void load_limitsOutOfRange_areEachNamed() throws Exception {
+        Files.writeString(dir.resolve("lib.so"), "x");
+        Path file = Files.writeString(dir.resolve("dev.yaml"), """
+                token: {library: lib.so, label: dev, pin: {env: PIN}}
+                development: {plaintext: true}
+                policy: {file: lib.so}
+                audit: {file: audit.log}
+                limits: {maxRecipients: 0, maxAsn1Depth: 2, maxInFlightBytes: 10,
+                         streamIdleSeconds: 0, typo: 1}
+                """);
+
+        assertThatThrownBy(() -> new ConfigLoader().load(file))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .anySatisfy(p -> assertThat(p).startsWith("limits.typo: unknown key"))
+                        .contains("limits.maxRecipients: expected an integer from 1 to 100000,"
+                                        + " got 0",
+                                "limits.maxAsn1Depth: expected an integer from 8 to 1000, got 2",
+                                "limits.maxInFlightBytes: expected a byte count of at least"
+                                        + " 1024, got 10",
+                                "limits.streamIdleSeconds: expected an integer from 1 to 3600,"
+                                        + " got 0"));
+    }
+
+    @Test
+    void load_withoutLimits_usesTheDocumentedDefaults() throws Exception {
+        Files.writeString(dir.resolve("lib.so"), "x");
+        Path file = Files.writeString(dir.resolve("dev.yaml"), """
+                token: {library: lib.so, label: dev, pin: {env: PIN}}
+                development: {plaintext: true}
+                policy: {file: lib.so}
+                audit: {file: audit.log}
+                """);
+
+        DaemonConfig.Limits limits = new ConfigLoader().load(file).limits();
+
+        assertThat(limits).isEqualTo(new DaemonConfig.Limits(16 * 1024 * 1024, 256, 40, 256,
+                64L * 1024 * 1024, 128L * 1024 * 1024, java.time.Duration.ofSeconds(30),
+                java.time.Duration.ofMinutes(5), java.time.Duration.ofMinutes(5)));
+    }
+
+    @Test
     void load_withoutDecryptionSection_allowsEveryModernCipherButNotTripleDes() throws Exception {
         Files.writeString(dir.resolve("lib.so"), "x");
         Files.writeString(dir.resolve("p.yaml"), "x");

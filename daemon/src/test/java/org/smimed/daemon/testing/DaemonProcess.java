@@ -31,8 +31,16 @@ public final class DaemonProcess implements AutoCloseable {
 
     /** Starts {@code smimed serve --config config} and waits until it serves. */
     public static DaemonProcess start(Path config, Path softHsmConf) throws Exception {
+        return start(config, softHsmConf, List.of());
+    }
+
+    /** As above, with extra JVM arguments (such as a small {@code -Xmx}). */
+    public static DaemonProcess start(Path config, Path softHsmConf, List<String> jvmArgs)
+            throws Exception {
         List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(jvmArgs);
+        command.addAll(List.of(
                 "--add-exports", "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"),
                 "org.smimed.daemon.cli.SmimedCommand", "serve", "--config", config.toString()));

@@ -1,0 +1,65 @@
+package org.smimed.daemon.grpc;
+
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.smimed.daemon.config.DaemonConfig;
+import org.smimed.daemon.policy.InFlightBytes;
+
+/**
+ * What bounds a client-streamed request: the bytes it may hold (per caller and in total), the
+ * longest pause between two messages and the longest time the whole stream may take.
+ *
+ * <p>Guarantee: one timer thread serves every stream; a stream's timers are cancelled when it
+ * ends, so a finished stream leaves nothing scheduled.
+ */
+public final class StreamGuards implements AutoCloseable {
+    private final InFlightBytes bytes;
+    private final Duration idle;
+    private final Duration total;
+    private final ScheduledExecutorService timer;
+
+    public StreamGuards(DaemonConfig.Limits limits) {
+        this.bytes = new InFlightBytes(limits.maxInFlightBytesPerCaller(),
+                limits.maxInFlightBytes());
+        this.idle = limits.streamIdle();
+        this.total = limits.maxDecryptDuration();
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = Executors.defaultThreadFactory().newThread(r);
+            t.setName("smimed-stream-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        // Idle timers are rescheduled on every chunk: drop cancelled ones at once.
+        executor.setRemoveOnCancelPolicy(true);
+        this.timer = executor;
+    }
+
+    /** The in-flight byte budgets. */
+    public InFlightBytes bytes() {
+        return bytes;
+    }
+
+    /** limits.streamIdleSeconds. */
+    public Duration idle() {
+        return idle;
+    }
+
+    /** limits.maxDecryptSeconds. */
+    public Duration total() {
+        return total;
+    }
+
+    /** Runs {@code task} once after {@code delay}. */
+    public ScheduledFuture<?> after(Duration delay, Runnable task) {
+        return timer.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+}

@@ -1,0 +1,137 @@
+package org.smimed.daemon.cms;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.List;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.smimed.daemon.keys.KeyVersion;
+import org.smimed.daemon.testing.FuzzKeys;
+import org.smimed.daemon.testing.Mutations;
+
+/**
+ * Fuzz target: CMS EnvelopedData/AuthEnvelopedData bytes into the daemon's decryptor, with real
+ * keys in a real SoftHSM2 token. The contract: a correct plaintext, or
+ * {@link DecryptionFailedException} / {@link InvalidRequestException}; never another exception,
+ * never a hang. Jazzer runs the corpus in {@code CmsDecryptorFuzzTestInputs/decrypt} in every
+ * build and fuzzes with coverage guidance under {@code JAZZER_FUZZ=1} (docs/fuzzing.md);
+ * {@link #generatedInputs_getATypedErrorOrAPlaintext} adds seeded mutations in every build.
+ */
+class CmsDecryptorFuzzTest {
+    static final int GENERATED = 8000;
+
+    @TempDir
+    static Path dir;
+    static FuzzKeys.Fixture fixture;
+    static CmsDecryptor decryptor;
+    static List<KeyVersion> keys;
+
+    @BeforeAll
+    static void token() throws Exception {
+        fixture = FuzzKeys.create(dir);
+        decryptor = new CmsDecryptor(fixture.token().provider(), new BouncyCastleProvider(),
+                new SecureRandom(), ContentCipher.defaults(), MessageLimits.DEFAULTS);
+        keys = fixture.keys().decryptionKeys();
+    }
+
+    @FuzzTest(maxDuration = "30m")
+    void decrypt(byte[] message) {
+        check(message);
+    }
+
+    @Test
+    void generatedInputs_getATypedErrorOrAPlaintext() {
+        Mutations mutations = new Mutations(8, Mutations.corpus(getClass(), "decrypt"));
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            for (int i = 0; i < GENERATED; i++) {
+                check(mutations.next());
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"rsa-aes256cbc.der", "rsa-aes128cbc-ski.der", "rsa-aes192cbc.der",
+            "rsa-aes256gcm-auth.der", "rsa-aes128gcm-auth.der", "rsa-oaep-sha256.der",
+            "rsa-oaep-sha1-gcm.der", "rsa-ber-stream.ber", "ec-aes128cbc.der",
+            "ec-aes256gcm-auth.der", "ec-sha256kdf.der", "rsa-and-ec.der"})
+    void corpusMessages_decryptToTheirPlaintext(String file) throws Exception {
+        DecryptedMessage result = decryptor.decrypt(corpus(file), keys);
+
+        assertThat(new String(result.plaintext(), StandardCharsets.US_ASCII))
+                .isEqualTo(FuzzKeys.PLAINTEXT);
+    }
+
+    @Test
+    void legacyCipher_isRefusedByDefault() {
+        assertThatThrownBy(() -> decryptor.decrypt(corpus("rsa-3des.der"), keys))
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("decryption.contentAlgorithms");
+    }
+
+    @Test
+    void recipientsOverTheLimit_areRefusedNamingIt() {
+        assertThatThrownBy(() -> decryptor.decrypt(corpus("nasty-257-recipients.der"), keys))
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessage("message has 257 recipients, more than the limit of 256"
+                        + " (limits.maxRecipients)");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"nasty-definite-deep.bin", "nasty-indefinite-bomb.bin",
+            "nasty-indefinite-bomb-closed.bin"})
+    void nestingBombs_areRefusedNamingTheDepthLimit(String file) {
+        assertThatThrownBy(() -> decryptor.decrypt(corpus(file), keys))
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessage("ASN.1 nesting is deeper than 40 levels (limits.maxAsn1Depth)");
+    }
+
+    @Test
+    void manyIndefiniteLengths_areRefusedNamingTheLimit() {
+        assertThatThrownBy(() -> decryptor.decrypt(
+                corpus("nasty-many-indefinite-siblings.bin"), keys))
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessage("message has more than 256 indefinite-length encodings"
+                        + " (limits.maxIndefiniteLengths)");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"nasty-huge-length.bin", "nasty-length-8-bytes.bin",
+            "nasty-octet-huge.bin", "nasty-truncated.bin", "nasty-empty.bin",
+            "nasty-indef-primitive.bin", "nasty-long-tag.bin", "nasty-trailing.bin"})
+    void lyingLengthsAndTruncation_failLikeAnyMalformedMessage(String file) {
+        assertThatThrownBy(() -> decryptor.decrypt(corpus(file), keys))
+                .isInstanceOf(DecryptionFailedException.class)
+                .hasMessage(DecryptionFailedException.MESSAGE);
+    }
+
+    static void check(byte[] message) {
+        try {
+            DecryptedMessage result = decryptor.decrypt(message, keys);
+            assertThat(result.plaintext()).isNotNull();
+            assertThat(result.key().identity()).isIn(FuzzKeys.RSA, FuzzKeys.EC);
+        } catch (DecryptionFailedException e) {
+            assertThat(e.getMessage()).isEqualTo(DecryptionFailedException.MESSAGE);
+        } catch (InvalidRequestException e) {
+            assertThat(e.getMessage()).isNotBlank();
+        } catch (Exception e) {
+            throw new AssertionError("unexpected " + e, e);
+        }
+    }
+
+    private static byte[] corpus(String file) throws Exception {
+        return Files.readAllBytes(Path.of("src/test/resources/org/smimed/daemon/cms",
+                "CmsDecryptorFuzzTestInputs/decrypt", file));
+    }
+}

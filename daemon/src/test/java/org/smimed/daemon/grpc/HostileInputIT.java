@@ -1,0 +1,266 @@
+package org.smimed.daemon.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.smimed.api.v1.DecryptRequest;
+import org.smimed.api.v1.DecryptResponse;
+import org.smimed.api.v1.DecryptionServiceGrpc;
+import org.smimed.daemon.cms.DecryptionFailedException;
+import org.smimed.daemon.provision.DemoSetup;
+import org.smimed.daemon.testing.DecryptCall;
+import org.smimed.daemon.testing.Mutations;
+import org.smimed.daemon.testing.Processes;
+import org.smimed.daemon.testing.TestClients;
+import org.smimed.daemon.testing.TestDeployment;
+
+/**
+ * Hostile input through the real daemon over mutual TLS: each limit, just exceeded, is refused
+ * with the designed status and a message naming the limit while another caller keeps
+ * decrypting; the CMS fuzz corpus and generated inputs get typed errors, never INTERNAL; and
+ * the daemon still answers a valid request correctly afterwards.
+ */
+class HostileInputIT {
+    static final int GENERATED = 500;
+    static final int MAX_MESSAGE_BYTES = 200_000;
+    static final int PER_CALLER_BYTES = 300_000;
+    static final byte[] PLAINTEXT = "quarterly numbers\r\n".getBytes(StandardCharsets.US_ASCII);
+    static final Path CORPUS = Path.of(
+            "src/test/resources/org/smimed/daemon/cms/CmsDecryptorFuzzTestInputs/decrypt");
+
+    @TempDir
+    static Path dir;
+    static TestDeployment deployment;
+    static ManagedChannel other;
+    static byte[] valid;
+
+    @BeforeAll
+    static void start() throws Exception {
+        deployment = TestDeployment.start(dir, List.of(), """
+                limits:
+                  maxMessageBytes: %d
+                  maxInFlightBytesPerCaller: %d
+                  streamIdleSeconds: 2
+                """.formatted(MAX_MESSAGE_BYTES, PER_CALLER_BYTES));
+        TestClients clients = deployment.clients();
+        TestClients.Client second = clients.issue("second service", null, Duration.ofDays(1));
+        Files.writeString(deployment.policyFile(), TestDeployment.DEFAULT_POLICY + """
+                  - name: second-service
+                    subject: "CN=second service,O=smimed demo"
+                    decrypt: ["*"]
+                """);
+        assertThat(deployment.daemon().reloadPolicy()).isTrue();
+        other = clients.channel(second);
+        valid = encrypt(deployment.certificate(TestDeployment.RSA));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        other.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        deployment.close();
+    }
+
+    @Test
+    void messageOverTheSizeLimit_isInvalidArgumentNamingIt() throws Exception {
+        byte[] big = new byte[MAX_MESSAGE_BYTES + 1];
+        StatusRuntimeException e = whileAnotherCallerDecrypts(() -> refused(big));
+
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(e.getStatus().getDescription()).isEqualTo("message is larger than the limit"
+                + " of 200000 bytes (limits.maxMessageBytes)");
+    }
+
+    @Test
+    void oneByteOverTheCallersInFlightBudget_isResourceExhaustedNamingIt() throws Exception {
+        // One stream holds 150,000 bytes (open, not finished); a second of 150,001 from the
+        // same caller takes it one byte over its 300,000.
+        StreamObserver<DecryptRequest> holding = DecryptionServiceGrpc
+                .newStub(deployment.channel()).decrypt(new Ignore());
+        holding.onNext(DecryptRequest.newBuilder()
+                .setChunk(ByteString.copyFrom(new byte[150_000])).build());
+        try {
+            StatusRuntimeException e = whileAnotherCallerDecrypts(
+                    () -> refused(new byte[150_001]));
+
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+            assertThat(e.getStatus().getDescription()).isEqualTo("too many bytes in flight for"
+                    + " this caller: over 300000 (limits.maxInFlightBytesPerCaller); retry later");
+        } finally {
+            holding.onError(Status.CANCELLED.asRuntimeException());
+        }
+    }
+
+    /** A response observer for streams whose answer does not matter. */
+    static final class Ignore implements StreamObserver<DecryptResponse> {
+        @Override
+        public void onNext(DecryptResponse value) {
+        }
+
+        @Override
+        public void onError(Throwable t) {
+        }
+
+        @Override
+        public void onCompleted() {
+        }
+    }
+
+    @Test
+    void recipientsOverTheLimit_isInvalidArgumentNamingIt() throws Exception {
+        StatusRuntimeException e = whileAnotherCallerDecrypts(
+                () -> refused(corpus("nasty-257-recipients.der")));
+
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(e.getStatus().getDescription()).isEqualTo("message has 257 recipients, more"
+                + " than the limit of 256 (limits.maxRecipients)");
+    }
+
+    @Test
+    void nestingBomb_isInvalidArgumentNamingTheDepthLimit() throws Exception {
+        StatusRuntimeException e = whileAnotherCallerDecrypts(
+                () -> refused(corpus("nasty-indefinite-bomb.bin")));
+
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(e.getStatus().getDescription())
+                .isEqualTo("ASN.1 nesting is deeper than 40 levels (limits.maxAsn1Depth)");
+    }
+
+    @Test
+    void indefiniteLengthsOverTheLimit_isInvalidArgumentNamingIt() throws Exception {
+        StatusRuntimeException e = whileAnotherCallerDecrypts(
+                () -> refused(corpus("nasty-many-indefinite-siblings.bin")));
+
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(e.getStatus().getDescription()).isEqualTo("message has more than 256"
+                + " indefinite-length encodings (limits.maxIndefiniteLengths)");
+    }
+
+    @Test
+    void declaredLengthBeyondTheInput_failsLikeAnyMalformedMessage() throws Exception {
+        StatusRuntimeException e = whileAnotherCallerDecrypts(
+                () -> refused(corpus("nasty-huge-length.bin")));
+
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(e.getStatus().getDescription()).isEqualTo(DecryptionFailedException.MESSAGE);
+    }
+
+    @Test
+    void stalledStream_isEndedNamingTheIdleLimit() throws Exception {
+        StatusRuntimeException e = whileAnotherCallerDecrypts(() -> {
+            CompletableFuture<Throwable> ended = new CompletableFuture<>();
+            StreamObserver<DecryptRequest> requests = DecryptionServiceGrpc
+                    .newStub(deployment.channel()).decrypt(new StreamObserver<>() {
+                        @Override
+                        public void onNext(DecryptResponse value) {
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            ended.complete(t);
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            ended.complete(null);
+                        }
+                    });
+            requests.onNext(DecryptRequest.newBuilder()
+                    .setChunk(ByteString.copyFrom(valid, 0, 100)).build());
+            // ...and nothing more: the daemon must not wait for ever.
+            return (StatusRuntimeException) ended.get(30, TimeUnit.SECONDS);
+        });
+
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+        assertThat(e.getStatus().getDescription())
+                .isEqualTo("no data for 2 s (limits.streamIdleSeconds)");
+    }
+
+    @Test
+    void corpusAndGeneratedInputs_getTypedErrors_andAValidRequestStillDecrypts()
+            throws Exception {
+        List<byte[]> seeds = Mutations.corpus(CORPUS);
+        Mutations mutations = new Mutations(8, seeds);
+        for (int i = 0; i < seeds.size() + GENERATED; i++) {
+            byte[] input = i < seeds.size() ? seeds.get(i) : mutations.next();
+            try {
+                DecryptCall.decrypt(deployment.channel(), null, input, 16 * 1024);
+            } catch (StatusRuntimeException e) {
+                assertThat(e.getStatus().getCode()).as("input %d: %s", i, e.getStatus())
+                        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+            }
+        }
+
+        assertThat(DecryptCall.decrypt(deployment.channel(), null, valid, 1024).plaintext())
+                .isEqualTo(PLAINTEXT);
+    }
+
+    /** Runs {@code refusal} while the second caller decrypts valid messages; all of those must succeed. */
+    static StatusRuntimeException whileAnotherCallerDecrypts(Refusal refusal) throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger done = new AtomicInteger();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread load = new Thread(() -> {
+            while (!stop.get() || done.get() == 0) {
+                try {
+                    byte[] plaintext = DecryptCall.decrypt(other, TestDeployment.RSA, valid, 4096)
+                            .plaintext();
+                    assertThat(plaintext).isEqualTo(PLAINTEXT);
+                    done.incrementAndGet();
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                    return;
+                }
+            }
+        }, "other-caller");
+        load.start();
+        try {
+            return refusal.run();
+        } finally {
+            stop.set(true);
+            load.join(30_000);
+            assertThat(failure.get()).as("the other caller's decrypts").isNull();
+            assertThat(done.get()).isPositive();
+        }
+    }
+
+    interface Refusal {
+        StatusRuntimeException run() throws Exception;
+    }
+
+    static StatusRuntimeException refused(byte[] message) {
+        return catchThrowableOfType(StatusRuntimeException.class,
+                () -> DecryptCall.decrypt(deployment.channel(), null, message, 64 * 1024));
+    }
+
+    static byte[] corpus(String file) throws Exception {
+        return Files.readAllBytes(CORPUS.resolve(file));
+    }
+
+    static byte[] encrypt(Path recipient) throws Exception {
+        Path in = Files.write(dir.resolve("plain"), PLAINTEXT);
+        Path out = dir.resolve("enc");
+        Processes.check(List.of("openssl", "cms", "-encrypt", "-binary", "-aes-256-gcm",
+                "-outform", "DER", "-in", in.toString(), "-out", out.toString(),
+                recipient.toString()), dir);
+        return Files.readAllBytes(out);
+    }
+}
