@@ -102,8 +102,22 @@ public final class EncryptedMessageWriter {
       }
       return gen;
     }
-    throw new SmimeOperationException("unsupported recipient key type "
-        + cert.getPublicKey().getAlgorithm() + " for " + cert.getSubjectX500Principal());
+    String algorithm = cert.getPublicKey().getAlgorithm();
+    if (algorithm.equals("X25519") || algorithm.equals("XDH")) {
+      // RFC 8418: ephemeral-static X25519, HKDF-SHA256, AES-256 key wrap.
+      KeyPair ephemeral = KeyPairGenerator.getInstance("X25519", provider).generateKeyPair();
+      var gen = new JceKeyAgreeRecipientInfoGenerator(CMSAlgorithm.ECDH_HKDF_SHA256,
+          ephemeral.getPrivate(), ephemeral.getPublic(), CMSAlgorithm.AES256_WRAP)
+          .setProvider(provider).setSecureRandom(random);
+      if (idType == RecipientIdType.SUBJECT_KEY_ID) {
+        gen.addRecipient(ski(cert), cert.getPublicKey());
+      } else {
+        gen.addRecipient(cert);
+      }
+      return gen;
+    }
+    throw new SmimeOperationException("unsupported recipient key type " + algorithm + " for "
+        + cert.getSubjectX500Principal());
   }
 
   private RecipientInfoGenerator rsaRecipient(X509Certificate cert, RecipientIdType idType,

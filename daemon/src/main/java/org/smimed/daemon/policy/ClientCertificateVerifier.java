@@ -49,6 +49,18 @@ public final class ClientCertificateVerifier {
         }
     }
 
+    /** When the first certificate of {@code chain} expires: a verification holds until then. */
+    public static java.time.Instant validUntil(Certificate[] chain) {
+        return java.util.Arrays.stream(chain).filter(X509Certificate.class::isInstance)
+                .map(c -> ((X509Certificate) c).getNotAfter().toInstant())
+                .min(java.util.Comparator.naturalOrder()).orElse(java.time.Instant.MIN);
+    }
+
+    /** Whether a verification that holds until {@code until} still holds now (injected clock). */
+    public boolean stillValid(java.time.Instant until) {
+        return clock.instant().isBefore(until);
+    }
+
     /** The caller the chain (leaf first) identifies. */
     public Caller verify(Certificate[] chain) throws UnauthenticatedException {
         if (chain == null || chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {

@@ -152,6 +152,36 @@ class EdwardsInteropIT {
     }
 
     @Test
+    void smimeEncryptToDana_decryptsThroughTheDaemon() throws Exception {
+        Path in = Files.write(dir.resolve("to-dana.eml"), CONTENT);
+        Path encrypted = dir.resolve("to-dana.p7m.eml");
+        Path out = dir.resolve("from-dana.eml");
+
+        assertThat(smime("encrypt", "--recipient", EdwardsPeer.RFC9216.resolve(
+                "lamps-dana.encrypt.crt").toString(), "--in", in.toString(),
+                "--out", encrypted.toString())).isZero();
+        assertThat(smime("decrypt", "--target", "localhost:" + daemon.port(),
+                "--ca", dir.resolve("pki/ca.crt").toString(),
+                "--cert", dir.resolve("pki/client.crt").toString(),
+                "--key", dir.resolve("pki/client.key").toString(),
+                "--in", encrypted.toString(), "--out", out.toString())).isZero();
+
+        assertThat(Files.readAllBytes(out)).isEqualTo(CONTENT);
+    }
+
+    private static int smime(String... args) {
+        var err = new java.io.StringWriter();
+        int code = new org.smimed.client.cli.SmimeCli(new org.smimed.client.cli.CliIo(
+                new java.io.ByteArrayInputStream(new byte[0]), new java.io.ByteArrayOutputStream(),
+                new java.io.PrintWriter(err, true), java.util.Map.of(), Clock.systemUTC()))
+                .run(args);
+        if (code != 0) {
+            throw new AssertionError("smime " + args[0] + " failed: " + err);
+        }
+        return code;
+    }
+
+    @Test
     void bouncyCastleX25519Messages_decryptThroughTheDaemon_toTheExactBytes() throws Exception {
         X509Certificate dana = EdwardsPeer.certificate("lamps-dana.encrypt.crt");
         for (ASN1ObjectIdentifier[] c : EdwardsPeer.ciphers()) {
