@@ -107,7 +107,7 @@ public final class CmsDecryptor {
                             : recipients.keyAgreement(key, cipher));
                     return new DecryptedMessage(key, cipher, plaintext);
                 } catch (CMSException | RuntimeException e) {
-                    if (e instanceof RsaKeyTransport.TokenUnavailableSignal signal) {
+                    if (e instanceof TokenUnavailableSignal signal) {
                         throw new TokenException(TokenException.Kind.UNAVAILABLE,
                                 "token failed to decrypt with " + key.id(), signal.getCause());
                     }

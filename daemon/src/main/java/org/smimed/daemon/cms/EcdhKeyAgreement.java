@@ -34,11 +34,8 @@ import org.bouncycastle.crypto.digests.SHA224Digest;
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.digests.SHA384Digest;
 import org.bouncycastle.crypto.digests.SHA512Digest;
-import org.bouncycastle.crypto.engines.AESEngine;
-import org.bouncycastle.crypto.engines.RFC3394WrapEngine;
 import org.bouncycastle.crypto.generators.KDF2BytesGenerator;
 import org.bouncycastle.crypto.params.KDFParameters;
-import org.bouncycastle.crypto.params.KeyParameter;
 import org.bouncycastle.util.Pack;
 import org.smimed.daemon.token.TokenErrors;
 
@@ -112,15 +109,11 @@ final class EcdhKeyAgreement {
             KDF2BytesGenerator kdf = new KDF2BytesGenerator(kdfHash); // = ANSI X9.63 KDF
             kdf.init(new KDFParameters(z, sharedInfo));
             kdf.generateBytes(kek, 0, kek.length);
-            RFC3394WrapEngine unwrap = new RFC3394WrapEngine(AESEngine.newInstance());
-            unwrap.init(false, new KeyParameter(kek));
-            byte[] cek = unwrap.unwrap(encryptedKey, 0, encryptedKey.length);
-            return new SecretKeySpec(cek.length == cipher.keyBytes() ? cek : substitute,
-                    cipher.keyAlgorithm());
+            return KeyUnwrap.unwrap(kek, encryptedKey, cipher, substitute);
         } catch (GeneralSecurityException | InvalidCipherTextException | IOException
                  | RuntimeException e) {
             if (TokenErrors.isTokenGone(e)) {
-                throw new RsaKeyTransport.TokenUnavailableSignal(e);
+                throw new TokenUnavailableSignal(e);
             }
             return new SecretKeySpec(substitute, cipher.keyAlgorithm());
         } finally {

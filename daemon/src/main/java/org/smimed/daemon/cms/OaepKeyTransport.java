@@ -82,7 +82,7 @@ final class OaepKeyTransport {
             java.util.Arrays.fill(raw, (byte) 0);
         } catch (GeneralSecurityException | RuntimeException e) {
             if (TokenErrors.isTokenGone(e)) {
-                throw new RsaKeyTransport.TokenUnavailableSignal(e);
+                throw new TokenUnavailableSignal(e);
             }
             encoded[0] = 1; // a ciphertext the token refused: decode garbage, get the substitute
         }

@@ -46,14 +46,4 @@ final class RsaKeyTransport {
         byte[] chosen = recovered.length == cipher.keyBytes() ? recovered : substitute;
         return new SecretKeySpec(chosen, cipher.keyAlgorithm());
     }
-
-    /**
-     * Carries "the token is down" through Bouncy Castle's recipient API, which only lets
-     * CMSException out of the key-recovery hook.
-     */
-    static final class TokenUnavailableSignal extends RuntimeException {
-        TokenUnavailableSignal(Throwable cause) {
-            super("token unavailable during key transport", cause);
-        }
-    }
 }

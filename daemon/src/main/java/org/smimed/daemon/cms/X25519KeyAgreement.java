@@ -19,11 +19,8 @@ import org.bouncycastle.crypto.InvalidCipherTextException;
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.digests.SHA384Digest;
 import org.bouncycastle.crypto.digests.SHA512Digest;
-import org.bouncycastle.crypto.engines.AESEngine;
-import org.bouncycastle.crypto.engines.RFC3394WrapEngine;
 import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
 import org.bouncycastle.crypto.params.HKDFParameters;
-import org.bouncycastle.crypto.params.KeyParameter;
 import org.bouncycastle.util.Pack;
 import org.smimed.daemon.token.KeyAlgorithm;
 import org.smimed.daemon.token.TokenErrors;
@@ -86,15 +83,11 @@ final class X25519KeyAgreement {
             HKDFBytesGenerator hkdf = new HKDFBytesGenerator(hash);
             hkdf.init(new HKDFParameters(z, null, sharedInfo));
             hkdf.generateBytes(kek, 0, kek.length);
-            RFC3394WrapEngine unwrap = new RFC3394WrapEngine(AESEngine.newInstance());
-            unwrap.init(false, new KeyParameter(kek));
-            byte[] cek = unwrap.unwrap(encryptedKey, 0, encryptedKey.length);
-            return new SecretKeySpec(cek.length == cipher.keyBytes() ? cek : substitute,
-                    cipher.keyAlgorithm());
+            return KeyUnwrap.unwrap(kek, encryptedKey, cipher, substitute);
         } catch (org.smimed.daemon.token.TokenException | InvalidCipherTextException
                  | IOException | RuntimeException e) {
             if (TokenErrors.isTokenGone(e)) {
-                throw new RsaKeyTransport.TokenUnavailableSignal(e);
+                throw new TokenUnavailableSignal(e);
             }
             return new SecretKeySpec(substitute, cipher.keyAlgorithm());
         } finally {
