@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.smimed.daemon.audit.AuditException;
 import org.smimed.daemon.audit.AuditLog;
 import org.smimed.daemon.config.DaemonConfig;
@@ -43,7 +45,7 @@ final class Access implements AutoCloseable {
         this.verifier = verifier;
     }
 
-    static Access open(DaemonConfig config, Clock clock)
+    static Access open(DaemonConfig config, Clock clock, Consumer<Duration> auditWrites)
             throws PolicyException, AuditException, IOException {
         PolicyStore policies = PolicyStore.load(config.access().policyFile());
         Optional<ClientCertificateVerifier> verifier = Optional.empty();
@@ -57,7 +59,7 @@ final class Access implements AutoCloseable {
                         + ": not PEM certificates", e);
             }
         }
-        AuditLog audit = AuditLog.open(config.access().auditFile(), clock);
+        AuditLog audit = AuditLog.open(config.access().auditFile(), clock, auditWrites);
         PolicyWatcher watcher = PolicyWatcher.start(policies);
         return new Access(config, policies, watcher, audit,
                 new AccessControl(policies, new DecryptBudget(clock)), verifier);

@@ -95,18 +95,26 @@ public final class Daemon implements AutoCloseable {
     public static Daemon start(DaemonConfig config, UnaryOperator<String> environment,
                                Clock clock) throws TokenException, PinSource.PinUnavailableException,
             IOException, PolicyException, AuditException {
-        Access access = Access.open(config, clock);
+        Metrics metrics = new Metrics();
+        Access access;
         try {
-            return start(config, environment, clock, access);
+            access = Access.open(config, clock, metrics.auditWrites());
+        } catch (PolicyException | AuditException | IOException | RuntimeException e) {
+            metrics.close();
+            throw e;
+        }
+        try {
+            return start(config, environment, clock, access, metrics);
         } catch (TokenException | PinSource.PinUnavailableException | IOException
                  | RuntimeException e) {
             access.closeQuietly();
+            metrics.close();
             throw e;
         }
     }
 
     private static Daemon start(DaemonConfig config, UnaryOperator<String> environment,
-                                Clock clock, Access access)
+                                Clock clock, Access access, Metrics metrics)
             throws TokenException, PinSource.PinUnavailableException, IOException {
         Pkcs11Library library = Pkcs11Library.load(config.token().library());
         char[] pin = config.token().pin().read(environment);
@@ -122,7 +130,6 @@ public final class Daemon implements AutoCloseable {
         int maxBytes = config.limits().maxMessageBytes();
         DaemonConfig.Operations operations = config.operations();
         AccessControl control = access.control();
-        Metrics metrics = new Metrics();
         CallSecurity security = access.security(statuses).observedBy(metrics.interceptor());
         HealthStatusManager health = new HealthStatusManager();
         // Token operations are CPU-bound in SoftHSM2 and bounded by sessions in an HSM: a few
@@ -135,12 +142,13 @@ public final class Daemon implements AutoCloseable {
                 !keys.identities().isEmpty(), clock, monitor::publish, fatal::fail);
         StreamGuards guards = new StreamGuards(config.limits());
         List<BindableService> services = new ArrayList<>(List.of(
-                new SigningGrpcService(keys, new CmsSigner(token.provider(), software, clock),
+                new SigningGrpcService(keys, new CmsSigner(token.provider(), software, clock,
+                        metrics.tokenMeter()),
                         statuses, maxBytes, control, healer, batchWorkers),
                 new DecryptionGrpcService(keys,
                         new CmsDecryptor(token.provider(), software, random,
                                 config.decryption().contentAlgorithms(),
-                                messageLimits(config.limits())), statuses, maxBytes,
+                                messageLimits(config.limits()), metrics.tokenMeter()), statuses, maxBytes,
                         control, guards, healer),
                 new DirectoryGrpcService(keys, statuses, control),
                 health.getHealthService()));

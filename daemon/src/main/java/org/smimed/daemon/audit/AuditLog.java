@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -31,9 +33,12 @@ public final class AuditLog implements AutoCloseable {
     private final Clock clock;
     private long seq;
     private String head;
+    private final Consumer<Duration> writeTimes;
     private volatile boolean healthy = true;
 
-    private AuditLog(Path file, FileChannel channel, Clock clock, long seq, String head) {
+    private AuditLog(Path file, FileChannel channel, Clock clock, long seq, String head,
+                     Consumer<Duration> writeTimes) {
+        this.writeTimes = writeTimes;
         this.file = file;
         this.channel = channel;
         this.clock = clock;
@@ -43,6 +48,15 @@ public final class AuditLog implements AutoCloseable {
 
     /** Opens (or creates, owner-only) {@code file} and continues its chain. */
     public static AuditLog open(Path file, Clock clock) throws AuditException {
+        return open(file, clock, took -> { });
+    }
+
+    /**
+     * As {@link #open(Path, Clock)}, telling {@code writeTimes} how long each append's write
+     * (and fsync) took — the audit log is on every call's path, so operators watch it.
+     */
+    public static AuditLog open(Path file, Clock clock, Consumer<Duration> writeTimes)
+            throws AuditException {
         try {
             if (!Files.exists(file)) {
                 Files.createFile(file, PosixFilePermissions.asFileAttribute(
@@ -52,7 +66,7 @@ public final class AuditLog implements AutoCloseable {
             String head = lastRecord(file, seq);
             FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE,
                     StandardOpenOption.APPEND);
-            return new AuditLog(file, channel, clock, seq[0], head);
+            return new AuditLog(file, channel, clock, seq[0], head, writeTimes);
         } catch (IOException e) {
             throw new AuditException("cannot open audit log " + file + ": "
                     + e.getClass().getSimpleName(), e);
@@ -67,6 +81,7 @@ public final class AuditLog implements AutoCloseable {
         AuditRecord record = AuditRecord.next(seq + 1, clock.instant(), entry, head);
         ByteBuffer bytes = ByteBuffer.wrap((record.line() + "\n")
                 .getBytes(StandardCharsets.UTF_8));
+        long start = System.nanoTime();
         try {
             while (bytes.hasRemaining()) {
                 channel.write(bytes);
@@ -74,6 +89,7 @@ public final class AuditLog implements AutoCloseable {
             if (sync) {
                 channel.force(false);
             }
+            writeTimes.accept(Duration.ofNanos(System.nanoTime() - start));
         } catch (IOException e) {
             healthy = false;
             throw new AuditException("cannot write audit log " + file, e);

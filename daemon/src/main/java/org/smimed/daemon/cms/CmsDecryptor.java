@@ -27,6 +27,7 @@ import org.bouncycastle.cms.RecipientInformationStore;
 import org.smimed.daemon.keys.KeyVersion;
 import org.smimed.daemon.token.KeyAlgorithm;
 import org.smimed.daemon.token.TokenException;
+import org.smimed.daemon.token.TokenMeter;
 
 /**
  * Decrypts CMS EnvelopedData and AuthEnvelopedData (RFC 5652, RFC 5083) addressed to keys in
@@ -55,19 +56,21 @@ public final class CmsDecryptor {
      */
     public CmsDecryptor(Provider tokenProvider, Provider contentProvider, SecureRandom random,
                         Set<ContentCipher> allowed) {
-        this(tokenProvider, contentProvider, random, allowed, MessageLimits.DEFAULTS);
+        this(tokenProvider, contentProvider, random, allowed, MessageLimits.DEFAULTS,
+                TokenMeter.none());
     }
 
     /**
-     * As above, refusing messages beyond {@code limits} before Bouncy Castle parses them.
+     * As above, refusing messages beyond {@code limits} before Bouncy Castle parses them, and
+     * telling {@code meter} about each private-key operation in the token.
      */
     public CmsDecryptor(Provider tokenProvider, Provider contentProvider, SecureRandom random,
-                        Set<ContentCipher> allowed, MessageLimits limits) {
+                        Set<ContentCipher> allowed, MessageLimits limits, TokenMeter meter) {
         this.guard = new Asn1Guard(limits.maxAsn1Depth(), limits.maxIndefiniteLengths());
         this.maxRecipients = limits.maxRecipients();
         this.allowed = allowed.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(allowed));
         this.recipients = new TokenRecipients(tokenProvider, contentProvider, random,
-                this.allowed.stream().map(ContentCipher::oid).collect(Collectors.toSet()));
+                this.allowed.stream().map(ContentCipher::oid).collect(Collectors.toSet()), meter);
     }
 
     /** Decrypts {@code message} with whichever of {@code candidates} it is addressed to. */

@@ -31,9 +31,10 @@ import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 import org.smimed.daemon.keys.KeyVersion;
 import org.smimed.daemon.token.EdDsaContentSigner;
 import org.smimed.daemon.token.KeyAlgorithm;
-import org.smimed.daemon.token.TokenKeyReference;
 import org.smimed.daemon.token.TokenErrors;
 import org.smimed.daemon.token.TokenException;
+import org.smimed.daemon.token.TokenKeyReference;
+import org.smimed.daemon.token.TokenMeter;
 
 /**
  * Makes CMS SignedData (RFC 5652) with a key that stays in the token.
@@ -47,6 +48,7 @@ public final class CmsSigner {
     private final Provider tokenProvider;
     private final DigestCalculatorProvider softwareDigests;
     private final Clock clock;
+    private final TokenMeter meter;
     private final Map<String, SignerProfile> profiles = new ConcurrentHashMap<>();
 
     /**
@@ -55,6 +57,13 @@ public final class CmsSigner {
      * @param clock the source of signingTime
      */
     public CmsSigner(Provider tokenProvider, Provider softwareProvider, Clock clock) {
+        this(tokenProvider, softwareProvider, clock, TokenMeter.none());
+    }
+
+    /** As above, telling {@code meter} about each signature made in the token. */
+    public CmsSigner(Provider tokenProvider, Provider softwareProvider, Clock clock,
+                     TokenMeter meter) {
+        this.meter = meter;
         this.tokenProvider = tokenProvider;
         this.clock = clock;
         try {
@@ -84,9 +93,11 @@ public final class CmsSigner {
                 ? new CMSProcessableByteArray(c.bytes()) : new CMSAbsentContent();
         SignerProfile profile = profiles.computeIfAbsent(key.id(), id -> SignerProfile.of(key));
         try {
-            ContentSigner signer = key.privateKey() instanceof TokenKeyReference edwards
-                    ? new EdDsaContentSigner(edwards)
-                    : contentSigner(scheme, digest).build(key.privateKey());
+            ContentSigner signer = new MeteredContentSigner(
+                    key.privateKey() instanceof TokenKeyReference edwards
+                            ? new EdDsaContentSigner(edwards)
+                            : contentSigner(scheme, digest).build(key.privateKey()),
+                    meter, scheme.mechanism());
             SignerInfoGenerator signerInfo = new JcaSignerInfoGeneratorBuilder(digests)
                     .setSignedAttributeGenerator(attributes(profile))
                     .build(signer, profile.certificate());

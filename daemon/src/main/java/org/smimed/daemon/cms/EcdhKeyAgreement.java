@@ -38,6 +38,8 @@ import org.bouncycastle.crypto.generators.KDF2BytesGenerator;
 import org.bouncycastle.crypto.params.KDFParameters;
 import org.bouncycastle.util.Pack;
 import org.smimed.daemon.token.TokenErrors;
+import org.smimed.daemon.token.TokenMechanism;
+import org.smimed.daemon.token.TokenMeter;
 
 /**
  * Recovers a content-encryption key sent with ephemeral-static ECDH (RFC 5753,
@@ -73,8 +75,10 @@ final class EcdhKeyAgreement {
 
     private final Provider tokenProvider;
     private final SecureRandom random;
+    private final TokenMeter meter;
 
-    EcdhKeyAgreement(Provider tokenProvider, SecureRandom random) {
+    EcdhKeyAgreement(Provider tokenProvider, SecureRandom random, TokenMeter meter) {
+        this.meter = meter;
         this.tokenProvider = tokenProvider;
         this.random = random;
     }
@@ -99,10 +103,12 @@ final class EcdhKeyAgreement {
         byte[] z = null;
         byte[] kek = new byte[kekBytes];
         try {
-            KeyAgreement ecdh = KeyAgreement.getInstance("ECDH", tokenProvider);
-            ecdh.init(key);
-            ecdh.doPhase(ephemeral, true);
-            z = ecdh.generateSecret();
+            z = meter.measure(TokenMechanism.ECDH_DERIVE, () -> {
+                KeyAgreement ecdh = KeyAgreement.getInstance("ECDH", tokenProvider);
+                ecdh.init(key);
+                ecdh.doPhase(ephemeral, true);
+                return ecdh.generateSecret();
+            });
             byte[] sharedInfo = new ECCCMSSharedInfo(wrap,
                     ukm == null ? null : ukm.getOctets(), Pack.intToBigEndian(kekBytes * 8))
                     .getEncoded(ASN1Encoding.DER);

@@ -19,6 +19,8 @@ import org.bouncycastle.asn1.pkcs.RSAESOAEPparams;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.cms.CMSException;
 import org.smimed.daemon.token.TokenErrors;
+import org.smimed.daemon.token.TokenMechanism;
+import org.smimed.daemon.token.TokenMeter;
 
 /**
  * Recovers a content-encryption key sent with RSAES-OAEP (RFC 3560, RFC 8017) with SHA-1,
@@ -43,8 +45,11 @@ final class OaepKeyTransport {
     private final Provider tokenProvider;
     private final Provider softwareProvider;
     private final SecureRandom random;
+    private final TokenMeter meter;
 
-    OaepKeyTransport(Provider tokenProvider, Provider softwareProvider, SecureRandom random) {
+    OaepKeyTransport(Provider tokenProvider, Provider softwareProvider, SecureRandom random,
+                     TokenMeter meter) {
+        this.meter = meter;
         this.tokenProvider = tokenProvider;
         this.softwareProvider = softwareProvider;
         this.random = random;
@@ -69,9 +74,11 @@ final class OaepKeyTransport {
         random.nextBytes(substitute);
         byte[] encoded = new byte[k];
         try {
-            Cipher rsa = Cipher.getInstance("RSA/ECB/NoPadding", tokenProvider);
-            rsa.init(Cipher.DECRYPT_MODE, key);
-            byte[] raw = rsa.doFinal(encryptedKey);
+            byte[] raw = meter.measure(TokenMechanism.RSA_X509_DECRYPT, () -> {
+                Cipher rsa = Cipher.getInstance("RSA/ECB/NoPadding", tokenProvider);
+                rsa.init(Cipher.DECRYPT_MODE, key);
+                return rsa.doFinal(encryptedKey);
+            });
             // Right-align: a token may drop leading zero bytes. Y's value is checked in the
             // decoding, in constant time.
             int length = Math.min(raw.length, k);

@@ -8,6 +8,8 @@ import java.security.SecureRandom;
 import javax.crypto.Cipher;
 import javax.crypto.spec.SecretKeySpec;
 import org.smimed.daemon.token.TokenErrors;
+import org.smimed.daemon.token.TokenMechanism;
+import org.smimed.daemon.token.TokenMeter;
 
 /**
  * Recovers a content-encryption key sent with RSA PKCS#1 v1.5 key transport, decrypting in the
@@ -21,10 +23,12 @@ import org.smimed.daemon.token.TokenErrors;
 final class RsaKeyTransport {
     private final Provider tokenProvider;
     private final SecureRandom random;
+    private final TokenMeter meter;
 
-    RsaKeyTransport(Provider tokenProvider, SecureRandom random) {
+    RsaKeyTransport(Provider tokenProvider, SecureRandom random, TokenMeter meter) {
         this.tokenProvider = tokenProvider;
         this.random = random;
+        this.meter = meter;
     }
 
     Key recover(PrivateKey key, ContentCipher cipher, byte[] encryptedKey) {
@@ -32,9 +36,11 @@ final class RsaKeyTransport {
         random.nextBytes(substitute);
         byte[] recovered;
         try {
-            Cipher rsa = Cipher.getInstance("RSA/ECB/PKCS1Padding", tokenProvider);
-            rsa.init(Cipher.DECRYPT_MODE, key);
-            recovered = rsa.doFinal(encryptedKey);
+            recovered = meter.measure(TokenMechanism.RSA_PKCS_DECRYPT, () -> {
+                Cipher rsa = Cipher.getInstance("RSA/ECB/PKCS1Padding", tokenProvider);
+                rsa.init(Cipher.DECRYPT_MODE, key);
+                return rsa.doFinal(encryptedKey);
+            });
         } catch (GeneralSecurityException | RuntimeException e) {
             if (TokenErrors.isTokenGone(e)) {
                 // Not the sender's doing: the session or token is gone. Let it show. Anything

@@ -1,6 +1,7 @@
 package org.smimed.daemon.cms;
 
 import org.smimed.daemon.token.KeyAlgorithm;
+import org.smimed.daemon.token.TokenMechanism;
 
 /** Signature schemes, each tied to the key family that can produce it. */
 public enum SignatureScheme {
@@ -22,6 +23,16 @@ public enum SignatureScheme {
     SignatureScheme(KeyAlgorithm.Family family, String jcaSuffix) {
         this.family = family;
         this.jcaSuffix = jcaSuffix;
+    }
+
+    /** The token mechanism family that makes this kind of signature. */
+    TokenMechanism mechanism() {
+        return switch (this) {
+            case RSA_PKCS1 -> TokenMechanism.RSA_PKCS_SIGN;
+            case ECDSA -> TokenMechanism.ECDSA_SIGN;
+            case RSA_PSS -> TokenMechanism.RSA_PSS_SIGN;
+            case ED25519 -> TokenMechanism.EDDSA_SIGN;
+        };
     }
 
     String jcaSuffix() {

@@ -19,6 +19,7 @@ import org.bouncycastle.cms.jcajce.JceKeyTransAuthEnvelopedRecipient;
 import org.bouncycastle.cms.jcajce.JceKeyTransEnvelopedRecipient;
 import org.smimed.daemon.keys.KeyVersion;
 import org.smimed.daemon.token.KeyAlgorithm;
+import org.smimed.daemon.token.TokenMeter;
 
 /**
  * Bouncy Castle recipients whose private-key step runs in the token — RSA PKCS#1 v1.5
@@ -40,11 +41,11 @@ final class TokenRecipients {
     private final Set<ASN1ObjectIdentifier> allowed;
 
     TokenRecipients(Provider tokenProvider, Provider contentProvider, SecureRandom random,
-                    Set<ASN1ObjectIdentifier> allowed) {
-        this.pkcs1 = new RsaKeyTransport(tokenProvider, random);
-        this.oaep = new OaepKeyTransport(tokenProvider, contentProvider, random);
-        this.ecdh = new EcdhKeyAgreement(tokenProvider, random);
-        this.x25519 = new X25519KeyAgreement(random);
+                    Set<ASN1ObjectIdentifier> allowed, TokenMeter meter) {
+        this.pkcs1 = new RsaKeyTransport(tokenProvider, random, meter);
+        this.oaep = new OaepKeyTransport(tokenProvider, contentProvider, random, meter);
+        this.ecdh = new EcdhKeyAgreement(tokenProvider, random, meter);
+        this.x25519 = new X25519KeyAgreement(random, meter);
         this.contentProvider = contentProvider;
         this.allowed = Set.copyOf(allowed);
     }

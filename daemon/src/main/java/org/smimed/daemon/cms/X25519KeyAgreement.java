@@ -25,6 +25,8 @@ import org.bouncycastle.util.Pack;
 import org.smimed.daemon.token.KeyAlgorithm;
 import org.smimed.daemon.token.TokenErrors;
 import org.smimed.daemon.token.TokenKeyReference;
+import org.smimed.daemon.token.TokenMechanism;
+import org.smimed.daemon.token.TokenMeter;
 
 /**
  * Recovers a content-encryption key sent with ephemeral-static X25519 (RFC 8418):
@@ -51,9 +53,11 @@ final class X25519KeyAgreement {
     private static final int X25519_BYTES = 32;
 
     private final SecureRandom random;
+    private final TokenMeter meter;
 
-    X25519KeyAgreement(SecureRandom random) {
+    X25519KeyAgreement(SecureRandom random, TokenMeter meter) {
         this.random = random;
+        this.meter = meter;
     }
 
     /** Whether {@code algorithm} is an RFC 8418 key-agreement scheme this class handles. */
@@ -76,7 +80,7 @@ final class X25519KeyAgreement {
         byte[] z = null;
         byte[] kek = new byte[kekBytes];
         try {
-            z = key.agree(ephemeral);
+            z = meter.measure(TokenMechanism.X25519_DERIVE, () -> key.agree(ephemeral));
             byte[] sharedInfo = new ECCCMSSharedInfo(wrap,
                     ukm == null ? null : ukm.getOctets(), Pack.intToBigEndian(kekBytes * 8))
                     .getEncoded(ASN1Encoding.DER);

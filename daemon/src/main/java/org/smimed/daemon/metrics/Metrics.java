@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.grpc.ServerInterceptor;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -12,14 +13,17 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.keys.KeyRegistry;
 import org.smimed.daemon.keys.KeyVersion;
+import org.smimed.daemon.token.TokenMeter;
 
 /**
  * The daemon's Prometheus metrics: calls by service, method and status with latency
- * histograms, and days until each identity's signing certificate expires. Served over plain
+ * histograms, private-key operations by PKCS#11 mechanism, token sessions in use, audit write
+ * latency, and days until each identity's signing certificate expires. Served over plain
  * HTTP at {@code /metrics} on the configured listener (bind it to a private interface).
  */
 public final class Metrics implements AutoCloseable {
@@ -27,11 +31,26 @@ public final class Metrics implements AutoCloseable {
 
     private final PrometheusMeterRegistry registry =
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final TokenMetrics token = new TokenMetrics(registry);
+    private final Timer auditWrites = Timer.builder("smimed.audit.write")
+            .description("Time to append one audit record (write, and fsync when configured)")
+            .publishPercentileHistogram()
+            .register(registry);
     private HttpServer http;
 
     /** The interceptor that records every gRPC call. */
     public ServerInterceptor interceptor() {
         return new CallMetrics(registry);
+    }
+
+    /** Times private-key operations by mechanism and counts the sessions they hold. */
+    public TokenMeter tokenMeter() {
+        return token;
+    }
+
+    /** Receives the duration of each audit-log append. */
+    public Consumer<Duration> auditWrites() {
+        return auditWrites::record;
     }
 
     public MeterRegistry registry() {

@@ -20,6 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.smimed.daemon.keys.KeyVersion;
 import org.smimed.daemon.testing.FuzzKeys;
 import org.smimed.daemon.testing.Mutations;
+import org.smimed.daemon.token.TokenMeter;
 
 /**
  * Fuzz target: CMS EnvelopedData/AuthEnvelopedData bytes into the daemon's decryptor, with real
@@ -42,7 +43,8 @@ class CmsDecryptorFuzzTest {
     static void token() throws Exception {
         fixture = FuzzKeys.create(dir);
         decryptor = new CmsDecryptor(fixture.token().provider(), new BouncyCastleProvider(),
-                new SecureRandom(), ContentCipher.defaults(), MessageLimits.DEFAULTS);
+                new SecureRandom(), ContentCipher.defaults(), MessageLimits.DEFAULTS,
+                TokenMeter.none());
         keys = fixture.keys().decryptionKeys();
     }
 

@@ -19,12 +19,22 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.bouncycastle.cms.CMSAlgorithm;
+import org.bouncycastle.cms.CMSEnvelopedDataGenerator;
+import org.bouncycastle.cms.CMSProcessableByteArray;
+import org.bouncycastle.cms.jcajce.JceCMSContentEncryptorBuilder;
+import org.bouncycastle.cms.jcajce.JceKeyTransRecipientInfoGenerator;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.smimed.api.v1.SignRequest;
 import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.daemon.Daemon;
+import org.smimed.daemon.testing.DecryptCall;
 import org.smimed.daemon.testing.TestDeployment;
 
 /** What operators see: gRPC health, reflection for tools, and Prometheus metrics. */
@@ -136,6 +147,65 @@ class OperationsIT {
         assertThat(count("Sign", "NOT_FOUND") - notFoundBefore).isEqualTo(3);
         assertThat(scrape()).contains("smimed_certificate_expiry_days{identity=\""
                 + TestDeployment.RSA + "\"}");
+    }
+
+    @Test
+    void metrics_timeTokenOperationsByMechanism_andAuditWrites() throws Exception {
+        var signing = SigningServiceGrpc.newBlockingStub(channel);
+        long ecdsaBefore = series("smimed_token_operation_seconds_count", "CKM_ECDSA", "sign");
+        long rsaBefore = series("smimed_token_operation_seconds_count", "CKM_RSA_PKCS", "sign");
+        long decryptBefore = series("smimed_token_operation_seconds_count", "CKM_RSA_PKCS",
+                "decrypt");
+        long auditBefore = total("smimed_audit_write_seconds_count");
+        for (int i = 0; i < 5; i++) {
+            signing.sign(SignRequest.newBuilder().setIdentity(TestDeployment.EC)
+                    .setContent(ByteString.copyFromUtf8("ecdsa " + i)).build());
+        }
+        for (int i = 0; i < 4; i++) {
+            signing.sign(SignRequest.newBuilder().setIdentity(TestDeployment.RSA)
+                    .setContent(ByteString.copyFromUtf8("rsa " + i)).build());
+        }
+        byte[] message = encryptToRsa("metered".getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < 3; i++) {
+            assertThat(DecryptCall.decrypt(channel, null, message, 4096).plaintext())
+                    .asString(StandardCharsets.UTF_8).isEqualTo("metered");
+        }
+
+        assertThat(series("smimed_token_operation_seconds_count", "CKM_ECDSA", "sign")
+                - ecdsaBefore).isEqualTo(5);
+        assertThat(series("smimed_token_operation_seconds_count", "CKM_RSA_PKCS", "sign")
+                - rsaBefore).isEqualTo(4);
+        assertThat(series("smimed_token_operation_seconds_count", "CKM_RSA_PKCS", "decrypt")
+                - decryptBefore).isEqualTo(3);
+        // One audit record per call: 12 calls here (scrapes are HTTP, not audited).
+        assertThat(total("smimed_audit_write_seconds_count") - auditBefore).isEqualTo(12);
+        assertThat(scrape()).containsPattern("(?m)^smimed_token_sessions_in_use 0\\.0$");
+    }
+
+    private static byte[] encryptToRsa(byte[] plaintext) throws Exception {
+        X509Certificate certificate;
+        try (var in = Files.newInputStream(deployment.certificate(TestDeployment.RSA))) {
+            certificate = (X509Certificate) CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in);
+        }
+        CMSEnvelopedDataGenerator generator = new CMSEnvelopedDataGenerator();
+        generator.addRecipientInfoGenerator(new JceKeyTransRecipientInfoGenerator(certificate));
+        return generator.generate(new CMSProcessableByteArray(plaintext),
+                new JceCMSContentEncryptorBuilder(CMSAlgorithm.AES256_CBC)
+                        .setProvider(new BouncyCastleProvider()).build()).getEncoded();
+    }
+
+    private static long series(String name, String mechanism, String operation)
+            throws Exception {
+        Matcher m = Pattern.compile(name + "\\{mechanism=\"" + mechanism
+                + "\",operation=\"" + operation + "\",outcome=\"ok\"} ([0-9.]+)")
+                .matcher(scrape());
+        return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
+    }
+
+    private static long total(String name) throws Exception {
+        Matcher m = Pattern.compile("(?m)^" + name + " ([0-9.]+)$").matcher(scrape());
+        return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
     }
 
     private static long count(String method, String code) throws Exception {
