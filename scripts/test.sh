@@ -10,6 +10,9 @@ cd "$root"
 "$root/softhsm-config/install-deps.sh" --test
 mvn -B verify
 
+echo "== Container recipe against the built distribution (no engine here to build the image)"
+"$root/scripts/check-container-recipe.sh"
+
 echo "== Smoke test of the quick-start demo (scripts/demo.sh --no-wait)"
 demo_dir=$(mktemp -d)
 trap 'rm -rf "$demo_dir"' EXIT
