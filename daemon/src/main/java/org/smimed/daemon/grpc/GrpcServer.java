@@ -8,6 +8,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -113,9 +114,18 @@ public final class GrpcServer {
         return NettyServerBuilder.forAddress(address, InsecureServerCredentials.create());
     }
 
+    /**
+     * BoringSSL (bundled with grpc-netty-shaded) where it loads: the JDK's SSLEngine cost more
+     * CPU per call than the token's ECDSA signature did. The JDK is the fallback on platforms
+     * without the bundled library.
+     */
+    private static SslProvider provider() {
+        return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+    }
+
     private static SslContext tls(DaemonConfig.Tls tls) throws IOException {
         SslContextBuilder builder = GrpcSslContexts.configure(SslContextBuilder.forServer(
-                tls.certificateChain().toFile(), tls.privateKey().toFile()), SslProvider.JDK);
+                tls.certificateChain().toFile(), tls.privateKey().toFile()), provider());
         builder.protocols(tls.minVersion() == DaemonConfig.TlsVersion.TLS_1_2
                 ? new String[] {"TLSv1.3", "TLSv1.2"} : new String[] {"TLSv1.3"});
         if (tls.clientCaCertificates().isPresent()) {
