@@ -1,33 +1,20 @@
 package org.smimed.daemon.cms;
 
 import java.io.IOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.Provider;
 import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.PSSParameterSpec;
 import java.time.Clock;
-import java.util.Date;
-import java.util.Hashtable;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import org.bouncycastle.asn1.ASN1ObjectIdentifier;
-import org.bouncycastle.asn1.DERSet;
-import org.bouncycastle.asn1.cms.Attribute;
-import org.bouncycastle.asn1.cms.AttributeTable;
-import org.bouncycastle.asn1.cms.CMSAttributes;
-import org.bouncycastle.asn1.cms.Time;
-import org.bouncycastle.cms.CMSAbsentContent;
-import org.bouncycastle.cms.CMSException;
-import org.bouncycastle.cms.CMSProcessableByteArray;
-import org.bouncycastle.cms.CMSSignedDataGenerator;
-import org.bouncycastle.cms.CMSTypedData;
-import org.bouncycastle.cms.DefaultSignedAttributeTableGenerator;
-import org.bouncycastle.cms.SignerInfoGenerator;
-import org.bouncycastle.cms.jcajce.JcaSignerInfoGeneratorBuilder;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.cms.DefaultCMSSignatureEncryptionAlgorithmFinder;
 import org.bouncycastle.operator.ContentSigner;
-import org.bouncycastle.operator.DigestCalculatorProvider;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 import org.smimed.daemon.keys.KeyVersion;
 import org.smimed.daemon.token.EdDsaContentSigner;
 import org.smimed.daemon.token.KeyAlgorithm;
@@ -46,14 +33,15 @@ import org.smimed.daemon.token.TokenMeter;
  */
 public final class CmsSigner {
     private final Provider tokenProvider;
-    private final DigestCalculatorProvider softwareDigests;
+    private final Provider softwareProvider;
     private final Clock clock;
     private final TokenMeter meter;
     private final Map<String, SignerProfile> profiles = new ConcurrentHashMap<>();
+    private final Map<String, Algorithms> algorithms = new ConcurrentHashMap<>();
 
     /**
      * @param tokenProvider the token's provider, which performs the signature
-     * @param softwareProvider computes content digests (Bouncy Castle, not registered globally)
+     * @param softwareProvider hashes content (Bouncy Castle, not registered globally)
      * @param clock the source of signingTime
      */
     public CmsSigner(Provider tokenProvider, Provider softwareProvider, Clock clock) {
@@ -66,12 +54,7 @@ public final class CmsSigner {
         this.meter = meter;
         this.tokenProvider = tokenProvider;
         this.clock = clock;
-        try {
-            this.softwareDigests = new JcaDigestCalculatorProviderBuilder()
-                    .setProvider(softwareProvider).build();
-        } catch (OperatorCreationException e) {
-            throw new IllegalStateException("no digest provider", e);
-        }
+        this.softwareProvider = softwareProvider;
     }
 
     /** Signs as {@code key}. */
@@ -88,9 +71,10 @@ public final class CmsSigner {
             throw new InvalidRequestException("Ed25519 signatures use SHA-512 for the message"
                     + " digest (RFC 8419), not " + digest);
         }
-        DigestCalculatorProvider digests = digests(request.input(), request.encapsulate());
-        CMSTypedData content = request.input() instanceof SignatureRequest.Content c
-                ? new CMSProcessableByteArray(c.bytes()) : new CMSAbsentContent();
+        if (request.encapsulate() && !(request.input() instanceof SignatureRequest.Content)) {
+            throw new InvalidRequestException("an encapsulated signature needs the content,"
+                    + " not a digest");
+        }
         SignerProfile profile = profiles.computeIfAbsent(key.id(), id -> SignerProfile.of(key));
         try {
             ContentSigner signer = new MeteredContentSigner(
@@ -98,20 +82,50 @@ public final class CmsSigner {
                             ? new EdDsaContentSigner(edwards)
                             : contentSigner(scheme, digest).build(key.privateKey()),
                     meter, scheme.mechanism());
-            SignerInfoGenerator signerInfo = new JcaSignerInfoGeneratorBuilder(digests)
-                    .setSignedAttributeGenerator(attributes(profile))
-                    .build(signer, profile.certificate());
-            CMSSignedDataGenerator generator = new CMSSignedDataGenerator();
-            generator.addSignerInfoGenerator(signerInfo);
-            generator.addCertificates(profile.chain());
-            byte[] der = generator.generate(content, request.encapsulate()).getEncoded("DER");
+            Algorithms algorithms = this.algorithms.computeIfAbsent(scheme + "/" + digest,
+                    name -> Algorithms.of(digest, signer.getAlgorithmIdentifier()));
+            byte[] attributes = SignedDataAssembler.signedAttributes(profile, clock.instant(),
+                    messageDigest(request.input(), digest), algorithms.protection());
+            signer.getOutputStream().write(attributes);
+            byte[] der = SignedDataAssembler.contentInfo(profile, algorithms.digest(), attributes,
+                    algorithms.signature(), signer.getSignature(), request.encapsulate()
+                            ? Optional.of(((SignatureRequest.Content) request.input()).bytes())
+                            : Optional.empty());
             return new SignedMessage(der, key, digest);
-        } catch (OperatorCreationException | CMSException | IOException | RuntimeException e) {
+        } catch (OperatorCreationException | IOException | RuntimeException e) {
             if (TokenErrors.isUnavailable(e)) {
                 throw new TokenException(TokenException.Kind.UNAVAILABLE,
                         "token failed to sign with " + key.id(), e);
             }
             throw new IllegalStateException("signing with " + key.id() + " failed", e);
+        }
+    }
+
+    /** The messageDigest attribute's value: the client's digest, or the content hashed here. */
+    private byte[] messageDigest(SignatureRequest.Input input, DigestAlgorithm digest) {
+        if (input instanceof SignatureRequest.PrecomputedDigest d) {
+            return d.value();
+        }
+        try {
+            return MessageDigest.getInstance(digest.jcaHashName(), softwareProvider)
+                    .digest(((SignatureRequest.Content) input).bytes());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK always has " + digest, e);
+        }
+    }
+
+    /**
+     * The DER algorithm identifiers one scheme and digest put into a SignedData, found once: the
+     * digest, the SignerInfo's signatureAlgorithm (rsaEncryption for PKCS#1 v1.5, as Bouncy
+     * Castle and OpenSSL write it) and the CMSAlgorithmProtection attribute naming both.
+     */
+    private record Algorithms(byte[] digest, byte[] signature, byte[] protection) {
+        static Algorithms of(DigestAlgorithm digest, AlgorithmIdentifier signerAlgorithm) {
+            AlgorithmIdentifier signature = new DefaultCMSSignatureEncryptionAlgorithmFinder()
+                    .findEncryptionAlgorithm(signerAlgorithm);
+            return new Algorithms(SignedDataAssembler.der(digest.identifier()),
+                    SignedDataAssembler.der(signature),
+                    SignedDataAssembler.algorithmProtection(digest.identifier(), signature));
         }
     }
 
@@ -146,27 +160,5 @@ public final class CmsSigner {
             case EC_P521, ED25519 -> DigestAlgorithm.SHA512;
             default -> DigestAlgorithm.SHA256;
         };
-    }
-
-    private DigestCalculatorProvider digests(SignatureRequest.Input input, boolean encapsulate)
-            throws InvalidRequestException {
-        if (input instanceof SignatureRequest.PrecomputedDigest d) {
-            if (encapsulate) {
-                throw new InvalidRequestException("an encapsulated signature needs the content,"
-                        + " not a digest");
-            }
-            return new PrecomputedDigestProvider(d.algorithm(), d.value());
-        }
-        return softwareDigests;
-    }
-
-    private DefaultSignedAttributeTableGenerator attributes(SignerProfile profile) {
-        Hashtable<ASN1ObjectIdentifier, Attribute> fixed = new Hashtable<>();
-        fixed.put(CMSAttributes.signingTime, new Attribute(CMSAttributes.signingTime,
-                new DERSet(new Time(Date.from(clock.instant())))));
-        fixed.put(profile.smimeCapabilities().getAttrType(), profile.smimeCapabilities());
-        fixed.put(profile.signingCertificateV2().getAttrType(), profile.signingCertificateV2());
-        // The default generator adds contentType, messageDigest and CMSAlgorithmProtection.
-        return new DefaultSignedAttributeTableGenerator(new AttributeTable(fixed));
     }
 }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.bouncycastle.asn1.DERSet;
 import org.bouncycastle.asn1.cms.Attribute;
+import org.bouncycastle.asn1.cms.IssuerAndSerialNumber;
 import org.bouncycastle.asn1.ess.ESSCertIDv2;
 import org.bouncycastle.asn1.ess.SigningCertificateV2;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
@@ -19,27 +20,30 @@ import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.IssuerSerial;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
-import org.bouncycastle.util.CollectionStore;
-import org.bouncycastle.util.Store;
 import org.smimed.daemon.keys.KeyVersion;
 
 /**
- * What every signature of one key version carries, computed once: the certificate in Bouncy
- * Castle form, the chain to include, and the signed attributes that do not change per message
- * (SMIMECapabilities and signingCertificateV2).
+ * What every signature of one key version carries, DER-encoded once for
+ * {@link SignedDataAssembler}: the chain to include, the signer identifier, and the signed
+ * attributes that do not change per message (SMIMECapabilities and signingCertificateV2).
  */
 final class SignerProfile {
-    private final X509CertificateHolder certificate;
-    private final Store<X509CertificateHolder> chain;
-    private final Attribute smimeCapabilities;
-    private final Attribute signingCertificateV2;
+    private final byte[] certificatesDer;
+    private final byte[] signerIdentifierDer;
+    private final byte[] smimeCapabilitiesDer;
+    private final byte[] signingCertificateV2Der;
 
-    private SignerProfile(X509CertificateHolder certificate, Store<X509CertificateHolder> chain,
-                          Attribute smimeCapabilities, Attribute signingCertificateV2) {
-        this.certificate = certificate;
-        this.chain = chain;
-        this.smimeCapabilities = smimeCapabilities;
-        this.signingCertificateV2 = signingCertificateV2;
+    private SignerProfile(List<X509CertificateHolder> holders, Attribute smimeCapabilities,
+                          Attribute signingCertificateV2) throws IOException {
+        List<byte[]> encoded = new ArrayList<>();
+        for (X509CertificateHolder holder : holders) {
+            encoded.add(holder.getEncoded());
+        }
+        this.certificatesDer = Der.setContents(encoded);
+        this.signerIdentifierDer = SignedDataAssembler.der(
+                new IssuerAndSerialNumber(holders.get(0).toASN1Structure()));
+        this.smimeCapabilitiesDer = SignedDataAssembler.der(smimeCapabilities);
+        this.signingCertificateV2Der = SignedDataAssembler.der(signingCertificateV2);
     }
 
     static SignerProfile of(KeyVersion key) {
@@ -48,9 +52,9 @@ final class SignerProfile {
             for (X509Certificate c : key.chain()) {
                 holders.add(new JcaX509CertificateHolder(c));
             }
-            X509CertificateHolder leaf = holders.get(0);
-            return new SignerProfile(leaf, new CollectionStore<>(holders),
-                    new SMIMECapabilitiesAttribute(SmimeCapabilities.vector()), signingCertificateV2(leaf));
+            return new SignerProfile(holders,
+                    new SMIMECapabilitiesAttribute(SmimeCapabilities.vector()),
+                    signingCertificateV2(holders.get(0)));
         } catch (CertificateEncodingException | IOException | NoSuchAlgorithmException e) {
             throw new IllegalStateException("cannot prepare signer " + key.id(), e);
         }
@@ -68,19 +72,21 @@ final class SignerProfile {
         return new Attribute(PKCSObjectIdentifiers.id_aa_signingCertificateV2, new DERSet(value));
     }
 
-    X509CertificateHolder certificate() {
-        return certificate;
+    /** The chain's certificates, DER, in SET OF order: the contents of SignedData.certificates. */
+    byte[] certificatesDer() {
+        return certificatesDer;
     }
 
-    Store<X509CertificateHolder> chain() {
-        return chain;
+    /** The SignerIdentifier (IssuerAndSerialNumber of the leaf), DER. */
+    byte[] signerIdentifierDer() {
+        return signerIdentifierDer;
     }
 
-    Attribute smimeCapabilities() {
-        return smimeCapabilities;
+    byte[] smimeCapabilitiesDer() {
+        return smimeCapabilitiesDer;
     }
 
-    Attribute signingCertificateV2() {
-        return signingCertificateV2;
+    byte[] signingCertificateV2Der() {
+        return signingCertificateV2Der;
     }
 }

@@ -1,0 +1,136 @@
+package org.smimed.daemon.cms;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Date;
+import java.util.List;
+import java.util.Optional;
+import org.bouncycastle.asn1.cms.AttributeTable;
+import org.bouncycastle.asn1.cms.CMSAttributes;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.cert.jcajce.JcaCertStore;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.cms.CMSAbsentContent;
+import org.bouncycastle.cms.CMSProcessableByteArray;
+import org.bouncycastle.cms.CMSSignedData;
+import org.bouncycastle.cms.CMSSignedDataGenerator;
+import org.bouncycastle.cms.DefaultSignedAttributeTableGenerator;
+import org.bouncycastle.cms.SignerInformation;
+import org.bouncycastle.cms.jcajce.JcaSignerInfoGeneratorBuilder;
+import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.smimed.daemon.keys.KeyState;
+import org.smimed.daemon.keys.KeyVersion;
+import org.smimed.daemon.token.KeyAlgorithm;
+
+/**
+ * The hand-assembled SignedData against Bouncy Castle's own generator as the oracle: for
+ * deterministic RSA PKCS#1 v1.5 signatures the bytes must be identical; for ECDSA the
+ * signature must verify and carry the same attributes.
+ */
+class SignedDataAssemblerTest {
+    private static final BouncyCastleProvider BC = new BouncyCastleProvider();
+    private static final Instant NOW = Instant.parse("2026-11-29T01:02:03Z");
+    private static final byte[] CONTENT = "Content-Type: text/plain\r\n\r\nhello\r\n"
+            .getBytes(StandardCharsets.US_ASCII);
+
+    private final CmsSigner signer = new CmsSigner(BC, BC, Clock.fixed(NOW, ZoneOffset.UTC));
+
+    @ParameterizedTest(name = "{0} encapsulate={1} digest mode={2}")
+    @CsvSource({
+        "SHA256, false, true", "SHA384, false, true", "SHA512, false, true",
+        "SHA256, false, false", "SHA256, true, false",
+    })
+    void rsaPkcs1_isByteForByteWhatBouncyCastleMakes(DigestAlgorithm digest, boolean encapsulate,
+                                                     boolean digestMode) throws Exception {
+        KeyVersion key = key("RSA", 2048, KeyAlgorithm.RSA_2048);
+        SignatureRequest.Input input = digestMode
+                ? new SignatureRequest.PrecomputedDigest(digest, hash(digest))
+                : new SignatureRequest.Content(CONTENT);
+
+        byte[] ours = signer.sign(key, new SignatureRequest(input, encapsulate,
+                Optional.of(SignatureScheme.RSA_PKCS1), Optional.of(digest))).signedData();
+
+        assertThat(ours).isEqualTo(bouncyCastle(key, digest, ours, encapsulate));
+    }
+
+    @Test
+    void ecdsa_verifies_andCarriesEverySignedAttribute() throws Exception {
+        KeyVersion key = key("EC", 256, KeyAlgorithm.EC_P256);
+
+        byte[] ours = signer.sign(key, new SignatureRequest(new SignatureRequest.PrecomputedDigest(
+                DigestAlgorithm.SHA256, hash(DigestAlgorithm.SHA256)), false, Optional.empty(),
+                Optional.empty())).signedData();
+
+        CMSSignedData parsed = new CMSSignedData(new CMSProcessableByteArray(CONTENT), ours);
+        SignerInformation info = parsed.getSignerInfos().getSigners().iterator().next();
+        assertThat(info.verify(new JcaSimpleSignerInfoVerifierBuilder().setProvider(BC)
+                .build(key.certificate()))).isTrue();
+        assertThat(info.getSignedAttributes().toHashtable().keySet()).extracting(Object::toString)
+                .containsExactlyInAnyOrder("1.2.840.113549.1.9.3", "1.2.840.113549.1.9.5",
+                        "1.2.840.113549.1.9.4", "1.2.840.113549.1.9.52",
+                        "1.2.840.113549.1.9.15", "1.2.840.113549.1.9.16.2.47");
+        assertThat(parsed.getCertificates().getMatches(null)).hasSize(2);
+    }
+
+    /** Bouncy Castle's generator given the same signing time and fixed attributes as ours. */
+    private static byte[] bouncyCastle(KeyVersion key, DigestAlgorithm digest, byte[] ours,
+                                       boolean encapsulate) throws Exception {
+        AttributeTable attributes = new CMSSignedData(new CMSProcessableByteArray(CONTENT), ours)
+                .getSignerInfos().getSigners().iterator().next().getSignedAttributes()
+                .remove(CMSAttributes.contentType).remove(CMSAttributes.messageDigest)
+                .remove(CMSAttributes.cmsAlgorithmProtect);
+        CMSSignedDataGenerator generator = new CMSSignedDataGenerator();
+        generator.addSignerInfoGenerator(new JcaSignerInfoGeneratorBuilder(
+                new JcaDigestCalculatorProviderBuilder().setProvider(BC).build())
+                .setSignedAttributeGenerator(new DefaultSignedAttributeTableGenerator(attributes))
+                .build(new JcaContentSignerBuilder(digest.jcaSignatureName(
+                        SignatureScheme.RSA_PKCS1)).setProvider(BC).build(key.privateKey()),
+                        key.certificate()));
+        generator.addCertificates(new JcaCertStore(key.chain()));
+        return generator.generate(new CMSProcessableByteArray(CONTENT), encapsulate)
+                .getEncoded("DER");
+    }
+
+    private static byte[] hash(DigestAlgorithm digest) throws Exception {
+        return MessageDigest.getInstance(digest.jcaHashName()).digest(CONTENT);
+    }
+
+    private static KeyVersion key(String type, int bits, KeyAlgorithm algorithm) throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance(type);
+        generator.initialize(bits);
+        KeyPair ca = generator.generateKeyPair();
+        KeyPair leaf = generator.generateKeyPair();
+        String signature = type.equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
+        X509Certificate caCert = certificate("CN=Test CA", "CN=Test CA", ca, ca, signature);
+        X509Certificate leafCert = certificate("CN=Test CA", "CN=signer", leaf, ca, signature);
+        return new KeyVersion("signer@example.com/v1", "signer@example.com", algorithm,
+                KeyState.ACTIVE, true, false, leaf.getPrivate(), List.of(leafCert, caCert));
+    }
+
+    private static X509Certificate certificate(String issuer, String subject, KeyPair subjectKeys,
+                                               KeyPair issuerKeys, String signature)
+            throws Exception {
+        return new JcaX509CertificateConverter().setProvider(BC).getCertificate(
+                new JcaX509v3CertificateBuilder(new X500Name(issuer), BigInteger.valueOf(
+                        subject.hashCode() & 0x7fffffff), Date.from(NOW.minusSeconds(3600)),
+                        Date.from(NOW.plusSeconds(86400)), new X500Name(subject),
+                        subjectKeys.getPublic()).build(new JcaContentSignerBuilder(signature)
+                        .setProvider(BC).build(issuerKeys.getPrivate())));
+    }
+}
