@@ -6,7 +6,9 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import java.security.SecureRandom;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Gives every call a request id, in the gRPC {@link Context} for handlers and in the response
@@ -17,10 +19,18 @@ public final class RequestIds implements ServerInterceptor {
     static final Metadata.Key<String> HEADER =
             Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER);
 
+    /**
+     * Ids are this daemon's random half and a call counter: unique across replicas and
+     * restarts without a SecureRandom draw (a locked /dev/urandom read) on every call. An id
+     * correlates; it is no secret.
+     */
+    private final long daemonPart = new SecureRandom().nextLong();
+    private final AtomicLong calls = new AtomicLong();
+
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                        ServerCallHandler<Q, R> next) {
-        String id = UUID.randomUUID().toString();
+        String id = new UUID(daemonPart, calls.incrementAndGet()).toString();
         ServerCall<Q, R> withHeader = new io.grpc.ForwardingServerCall
                 .SimpleForwardingServerCall<>(call) {
             private volatile boolean headersSent;

@@ -1,6 +1,7 @@
 package org.smimed.daemon.grpc;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,8 +71,10 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
             KeyVersion key = result.key();
             SignedMessage signed = result.message();
             response.onNext(SignResponse.newBuilder()
-                    .setSignedData(ByteString.copyFrom(signed.signedData()))
-                    .setCertificate(ByteString.copyFrom(key.certificate().getEncoded()))
+                    // Both arrays are fresh and never touched again: wrap, do not copy.
+                    .setSignedData(UnsafeByteOperations.unsafeWrap(signed.signedData()))
+                    .setCertificate(UnsafeByteOperations.unsafeWrap(
+                            key.certificate().getEncoded()))
                     .setKeyVersion(key.id())
                     .setMicalg(signed.digest().micalg())
                     .build());

@@ -8,6 +8,8 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,9 +18,29 @@ import java.util.concurrent.TimeUnit;
  */
 final class CallMetrics implements ServerInterceptor {
     private final MeterRegistry registry;
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
     CallMetrics(MeterRegistry registry) {
         this.registry = registry;
+    }
+
+    /**
+     * The timer of one service, method and status, registered on first use and then looked up
+     * in a map: building and registering a meter per call (tags, sorting, registry lock) cost
+     * a visible share of a call's CPU.
+     */
+    private Timer timer(String service, String method, Status.Code code) {
+        String name = service == null ? "unknown" : service;
+        String bare = method == null ? "unknown" : method;
+        return timers.computeIfAbsent(name + '/' + bare + '/' + code, key -> Timer
+                .builder("smimed.requests")
+                .description("gRPC calls handled, by service, method and status")
+                .tag("service", name)
+                .tag("method", bare)
+                .tag("code", code.name())
+                .tag("outcome", code == Status.Code.OK ? "success" : "failure")
+                .publishPercentileHistogram()
+                .register(registry));
     }
 
     @Override
@@ -30,15 +52,8 @@ final class CallMetrics implements ServerInterceptor {
         return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
             @Override
             public void close(Status status, Metadata trailers) {
-                Timer.builder("smimed.requests")
-                        .description("gRPC calls handled, by service, method and status")
-                        .tag("service", service == null ? "unknown" : service)
-                        .tag("method", method == null ? "unknown" : method)
-                        .tag("code", status.getCode().name())
-                        .tag("outcome", status.isOk() ? "success" : "failure")
-                        .publishPercentileHistogram()
-                        .register(registry)
-                        .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                timer(service, method, status.getCode()).record(System.nanoTime() - start,
+                        TimeUnit.NANOSECONDS);
                 super.close(status, trailers);
             }
         }, headers);
