@@ -69,12 +69,13 @@ public final class Daemon implements AutoCloseable {
     private volatile String failure;
 
     private final KeyAdministration admin;
-    private final ExecutorService batchWorkers;
+    /** The handler and batch pools, shut down after the servers. */
+    private final List<ExecutorService> pools;
 
     private Daemon(DaemonConfig config, Server server, Server adminServer, Server healthServer,
                    HealthMonitor monitor, Metrics metrics, KeyAdministration admin,
-                   Access access, ExecutorService batchWorkers, StreamGuards guards) {
-        this.batchWorkers = batchWorkers;
+                   Access access, List<ExecutorService> pools, StreamGuards guards) {
+        this.pools = pools;
         this.guards = guards;
         this.config = config;
         this.server = server;
@@ -158,7 +159,11 @@ public final class Daemon implements AutoCloseable {
             services.add(legacyReflection());
         }
         monitor.start(healer::check, operations.probeInterval());
-        Server server = GrpcServer.start(config, services, security);
+        // Call handlers: a fixed pool, so that token sessions in use are bounded by
+        // operations.workerThreads (plus the batch workers) rather than by the callers.
+        ExecutorService handlers = Executors.newFixedThreadPool(operations.workerThreads(),
+                daemonThreads("smimed-handler"));
+        Server server = GrpcServer.start(config, services, security, handlers);
         Server healthServer = operations.healthListen().isEmpty() ? null
                 : GrpcServer.startHealthOnly(operations.healthListen().get(),
                         health.getHealthService());
@@ -184,7 +189,7 @@ public final class Daemon implements AutoCloseable {
             LOG.log(Level.INFO, "key administration on port " + adminServer.getPort());
         }
         Daemon daemon = new Daemon(config, server, adminServer, healthServer, monitor, metrics,
-                admin, access, batchWorkers, guards);
+                admin, access, List.of(handlers, batchWorkers), guards);
         fatal.attach(daemon);
         return daemon;
     }
@@ -323,7 +328,7 @@ public final class Daemon implements AutoCloseable {
         if (healthServer != null) {
             healthServer.shutdownNow();
         }
-        batchWorkers.shutdown();
+        pools.forEach(ExecutorService::shutdown);
         guards.close();
         metrics.close();
         access.close();

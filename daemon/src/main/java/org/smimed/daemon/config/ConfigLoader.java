@@ -248,7 +248,8 @@ public final class ConfigLoader {
         private DaemonConfig.Operations readOperations(JsonNode node, DaemonConfig.Listen client) {
             var defaults = DaemonConfig.Operations.defaults();
             allowOnly(node, "operations.", Set.of("healthListen", "probeIntervalSeconds",
-                    "metricsListen", "reflection", "drainSeconds", "expiryWarnDays"));
+                    "metricsListen", "reflection", "drainSeconds", "expiryWarnDays",
+                    "workerThreads"));
             Optional<DaemonConfig.Listen> health = optionalListen(node, "healthListen", client);
             Optional<DaemonConfig.Listen> metrics = optionalListen(node, "metricsListen", client);
             return new DaemonConfig.Operations(health,
@@ -258,7 +259,9 @@ public final class ConfigLoader {
                     java.time.Duration.ofSeconds(integer(node, "operations.drainSeconds",
                             "drainSeconds", 20, 0, 3600)),
                     integer(node, "operations.expiryWarnDays", "expiryWarnDays",
-                            defaults.expiryWarnDays(), 0, 3650));
+                            defaults.expiryWarnDays(), 0, 3650),
+                    integer(node, "operations.workerThreads", "workerThreads",
+                            defaults.workerThreads(), 1, 1024));
         }
 
         private Optional<DaemonConfig.Listen> optionalListen(JsonNode parent, String field,

@@ -126,11 +126,23 @@ public record DaemonConfig(Listen listen, Optional<Tls> tls, TokenSettings token
      */
     public record Operations(Optional<Listen> healthListen, Duration probeInterval,
                              Optional<Listen> metricsListen, boolean reflection, Duration drain,
-                             int expiryWarnDays) {
-        /** Defaults: no extra listeners, probe every 5 s, 20 s drain, warn 30 days ahead. */
+                             int expiryWarnDays, int workerThreads) {
+        /**
+         * Defaults: no extra listeners, probe every 5 s, 20 s drain, warn 30 days ahead, and
+         * {@link #defaultWorkerThreads()} call handlers.
+         */
         public static Operations defaults() {
             return new Operations(Optional.empty(), Duration.ofSeconds(5), Optional.empty(),
-                    false, Duration.ofSeconds(20), 30);
+                    false, Duration.ofSeconds(20), 30, defaultWorkerThreads());
+        }
+
+        /**
+         * Four call handlers per core: a handler holds its thread (and one token session)
+         * while the token works, so a few per core keep SoftHSM2's CPU busy without a queue
+         * inside the token; a network HSM with more latency wants more (configurable).
+         */
+        public static int defaultWorkerThreads() {
+            return 4 * Runtime.getRuntime().availableProcessors();
         }
     }
 }

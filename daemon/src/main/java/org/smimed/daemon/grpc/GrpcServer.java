@@ -16,6 +16,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executor;
 import org.smimed.daemon.config.DaemonConfig;
 
 /**
@@ -41,10 +43,15 @@ public final class GrpcServer {
     private GrpcServer() {
     }
 
-    /** Builds and starts a server for {@code services} on the configured listen address. */
+    /**
+     * Builds and starts a server for {@code services} on the configured listen address, their
+     * handlers running on {@code handlers} (a pool sized on purpose, not gRPC's unbounded
+     * default: see {@code operations.workerThreads}).
+     */
     public static Server start(DaemonConfig config, List<BindableService> services,
-                               CallSecurity security) throws IOException {
-        return start(config, config.listen().socketAddress(), services, security);
+                               CallSecurity security, Executor handlers) throws IOException {
+        return start(config, config.tls(), config.listen().socketAddress(), services, security,
+                Optional.of(handlers));
     }
 
     /**
@@ -55,22 +62,24 @@ public final class GrpcServer {
                                     List<BindableService> services, CallSecurity security)
             throws IOException {
         return start(config, admin.tls().or(config::tls), admin.listen().socketAddress(),
-                services, security);
+                services, security, Optional.empty());
     }
 
     /** As above, on {@code address} (for a second listener, such as an admin port). */
     public static Server start(DaemonConfig config, InetSocketAddress address,
                                List<BindableService> services, CallSecurity security)
             throws IOException {
-        return start(config, config.tls(), address, services, security);
+        return start(config, config.tls(), address, services, security, Optional.empty());
     }
 
-    private static Server start(DaemonConfig config, java.util.Optional<DaemonConfig.Tls> tls,
+    private static Server start(DaemonConfig config, Optional<DaemonConfig.Tls> tls,
                                 InetSocketAddress address, List<BindableService> services,
-                                CallSecurity security) throws IOException {
+                                CallSecurity security, Optional<Executor> handlers)
+            throws IOException {
         NettyServerBuilder builder = tls.isEmpty()
                 ? plaintext(address)
                 : NettyServerBuilder.forAddress(address).sslContext(tls(tls.get()));
+        handlers.ifPresent(builder::executor);
         for (BindableService service : services) {
             builder.addService(security.wrap(service));
         }

@@ -157,6 +157,30 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void workerThreads_defaultsToFourPerCore_andIsBounded() throws Exception {
+        Files.writeString(dir.resolve("lib.so"), "x");
+        String base = """
+                token: {library: lib.so, label: dev, pin: {env: PIN}}
+                development: {plaintext: true}
+                policy: {file: lib.so}
+                audit: {file: audit.log}
+                """;
+        Path plain = Files.writeString(dir.resolve("plain.yaml"), base);
+        Path set = Files.writeString(dir.resolve("set.yaml"),
+                base + "operations: {workerThreads: 64}\n");
+        Path zero = Files.writeString(dir.resolve("zero.yaml"),
+                base + "operations: {workerThreads: 0}\n");
+
+        assertThat(new ConfigLoader().load(plain).operations().workerThreads())
+                .isEqualTo(4 * Runtime.getRuntime().availableProcessors());
+        assertThat(new ConfigLoader().load(set).operations().workerThreads()).isEqualTo(64);
+        assertThatThrownBy(() -> new ConfigLoader().load(zero))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .contains("operations.workerThreads: expected an integer from 1 to 1024,"
+                                + " got 0"));
+    }
+
+    @Test
     void load_withoutLimits_usesTheDocumentedDefaults() throws Exception {
         Files.writeString(dir.resolve("lib.so"), "x");
         Path file = Files.writeString(dir.resolve("dev.yaml"), """
