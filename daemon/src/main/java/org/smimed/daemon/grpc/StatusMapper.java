@@ -65,7 +65,11 @@ public final class StatusMapper {
         }
         if (failure instanceof TokenException t
                 && t.kind() != TokenException.Kind.REJECTED) {
-            LOG.log(Level.WARNING, "request " + requestId + ": token unavailable", failure);
+            // One line per call: in a fault storm every call fails alike, and a stack trace
+            // each would bury the healer's account of what happened (stack at DEBUG).
+            LOG.log(Level.WARNING, "request " + requestId + ": token unavailable: "
+                    + rootCause(failure));
+            LOG.log(Level.DEBUG, "request " + requestId + ": token failure", failure);
             return Status.UNAVAILABLE.withDescription("token unavailable; retry later")
                     .asRuntimeException();
         }
@@ -100,5 +104,16 @@ public final class StatusMapper {
             return null;
         }
         return status.asRuntimeException();
+    }
+
+    /** The innermost cause, as "Type: message", for a one-line log. */
+    private static String rootCause(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == failure ? String.valueOf(failure.getMessage())
+                : failure.getMessage() + " (" + root.getClass().getSimpleName() + ": "
+                        + root.getMessage() + ")";
     }
 }
