@@ -3,7 +3,6 @@ package org.smimed.daemon;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.security.Provider;
@@ -136,9 +135,9 @@ public final class Daemon implements AutoCloseable {
         // Token operations are CPU-bound in SoftHSM2 and bounded by sessions in an HSM: a few
         // threads per core keep every core busy without queueing inside the token.
         ExecutorService batchWorkers = Executors.newFixedThreadPool(
-                2 * Runtime.getRuntime().availableProcessors(), daemonThreads("smimed-batch"));
+                2 * Runtime.getRuntime().availableProcessors(), new DaemonThreads("smimed-batch"));
         HealthMonitor monitor = new HealthMonitor(token.label(), health, SERVICES);
-        Fatal fatal = new Fatal();
+        FatalRelay fatal = new FatalRelay();
         TokenHealer healer = new TokenHealer(token, config.token().pin(), environment, admin,
                 !keys.identities().isEmpty(), clock, monitor::publish, fatal::fail);
         StreamGuards guards = new StreamGuards(config.limits());
@@ -149,20 +148,19 @@ public final class Daemon implements AutoCloseable {
                 new DecryptionGrpcService(keys,
                         new CmsDecryptor(token.provider(), software, random,
                                 config.decryption().contentAlgorithms(),
-                                messageLimits(config.limits()), metrics.tokenMeter()), statuses, maxBytes,
+                                messageLimits(config.limits()), metrics.tokenMeter()),
+                        statuses, maxBytes,
                         control, guards, healer),
                 new DirectoryGrpcService(keys, statuses, control),
                 health.getHealthService()));
         if (operations.reflection()) {
-            // v1 and the older v1alpha, which many tools (grpcurl among them) still ask for.
-            services.add(ProtoReflectionServiceV1.newInstance());
-            services.add(legacyReflection());
+            services.addAll(GrpcServer.reflection());
         }
         monitor.start(healer::check, operations.probeInterval());
         // Call handlers: a fixed pool, so that token sessions in use are bounded by
         // operations.workerThreads (plus the batch workers) rather than by the callers.
         ExecutorService handlers = Executors.newFixedThreadPool(operations.workerThreads(),
-                daemonThreads("smimed-handler"));
+                new DaemonThreads("smimed-handler"));
         Server server = GrpcServer.start(config, services, security, handlers);
         Server healthServer = operations.healthListen().isEmpty() ? null
                 : GrpcServer.startHealthOnly(operations.healthListen().get(),
@@ -190,7 +188,7 @@ public final class Daemon implements AutoCloseable {
         }
         Daemon daemon = new Daemon(config, server, adminServer, healthServer, monitor, metrics,
                 admin, access, List.of(handlers, batchWorkers), guards);
-        fatal.attach(daemon);
+        fatal.attach(daemon::failWith);
         return daemon;
     }
 
@@ -216,27 +214,6 @@ public final class Daemon implements AutoCloseable {
         stopper.start();
     }
 
-    /** Carries the healer's give-up to the daemon, which exists only after the healer. */
-    private static final class Fatal {
-        private Daemon daemon;
-        private String early;
-
-        synchronized void fail(String reason) {
-            if (daemon == null) {
-                early = reason;
-            } else {
-                daemon.failWith(reason);
-            }
-        }
-
-        synchronized void attach(Daemon started) {
-            daemon = started;
-            if (early != null) {
-                started.failWith(early);
-            }
-        }
-    }
-
     /** The admin port actually bound, or -1 without an admin listener. */
     public int adminPort() {
         return adminServer == null ? -1 : adminServer.getPort();
@@ -247,22 +224,9 @@ public final class Daemon implements AutoCloseable {
         return admin.repairs();
     }
 
-    private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
-        return r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        };
-    }
-
     private static MessageLimits messageLimits(DaemonConfig.Limits limits) {
         return new MessageLimits(limits.maxRecipients(), limits.maxAsn1Depth(),
                 limits.maxIndefiniteLengths());
-    }
-
-    @SuppressWarnings("deprecation")
-    private static BindableService legacyReflection() {
-        return io.grpc.protobuf.services.ProtoReflectionService.newInstance();
     }
 
     /** Re-reads the policy file (SIGHUP); returns whether the new policy is in force. */

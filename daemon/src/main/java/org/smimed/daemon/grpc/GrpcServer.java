@@ -6,18 +6,19 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
-import io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.smimed.daemon.config.DaemonConfig;
 
 /**
@@ -115,6 +116,16 @@ public final class GrpcServer {
             throws IOException {
         return NettyServerBuilder.forAddress(listen.socketAddress(),
                 InsecureServerCredentials.create()).addService(health).build().start();
+    }
+
+    /**
+     * Server reflection, v1 and the older v1alpha, which many tools (grpcurl among them) still
+     * ask for.
+     */
+    @SuppressWarnings("deprecation")
+    public static List<BindableService> reflection() {
+        return List.of(ProtoReflectionServiceV1.newInstance(),
+                io.grpc.protobuf.services.ProtoReflectionService.newInstance());
     }
 
     private static NettyServerBuilder plaintext(InetSocketAddress address) {
