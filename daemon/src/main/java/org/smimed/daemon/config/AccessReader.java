@@ -3,7 +3,6 @@ package org.smimed.daemon.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 
@@ -15,15 +14,17 @@ import java.util.Set;
 final class AccessReader {
     private final Path base;
     private final List<String> problems;
+    private final Fields fields;
 
     AccessReader(Path base, List<String> problems) {
         this.base = base;
         this.problems = problems;
+        this.fields = new Fields(base, problems);
     }
 
     DaemonConfig.Access read(JsonNode policy, JsonNode audit, boolean anonymousCallers) {
-        allowOnly(policy, "policy.", Set.of("file"));
-        allowOnly(audit, "audit.", Set.of("file"));
+        fields.allowOnly(policy, "policy.", Set.of("file"));
+        fields.allowOnly(audit, "audit.", Set.of("file"));
         Path policyFile = file(policy, "policy.file");
         if (policyFile != null && !Files.isRegularFile(policyFile)) {
             problems.add("policy.file: no readable file at " + policyFile);
@@ -50,18 +51,5 @@ final class AccessReader {
             return null;
         }
         return base.resolve(value.asText()).normalize();
-    }
-
-    private void allowOnly(JsonNode node, String prefix, Set<String> known) {
-        if (!node.isObject()) {
-            return;
-        }
-        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!known.contains(name)) {
-                problems.add(prefix + name + ": unknown key (known: "
-                        + String.join(", ", known.stream().sorted().toList()) + ")");
-            }
-        }
     }
 }

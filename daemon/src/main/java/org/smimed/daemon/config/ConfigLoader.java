@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -53,47 +52,49 @@ public final class ConfigLoader {
     private static final class Reader {
         private final Path base;
         private final List<String> problems = new ArrayList<>();
+        private final Fields fields;
 
         Reader(Path base) {
             this.base = base;
+            this.fields = new Fields(base, problems);
         }
 
         DaemonConfig read(JsonNode root) throws ConfigException {
-            allowOnly(root, "", Set.of("listen", "tls", "token", "limits", "development",
+            fields.allowOnly(root, "", Set.of("listen", "tls", "token", "limits", "development",
                     "decryption", "operations", "policy", "audit", "admin"));
-            JsonNode listenNode = section(root, "listen");
+            JsonNode listenNode = fields.section(root, "listen");
             JsonNode tlsNode = root.get("tls");
-            JsonNode tokenNode = section(root, "token");
-            JsonNode limitsNode = section(root, "limits");
-            JsonNode devNode = section(root, "development");
+            JsonNode tokenNode = fields.section(root, "token");
+            JsonNode limitsNode = fields.section(root, "limits");
+            JsonNode devNode = fields.section(root, "development");
 
-            allowOnly(listenNode, "listen.", Set.of("address", "port"));
+            fields.allowOnly(listenNode, "listen.", Set.of("address", "port"));
             var listen = new DaemonConfig.Listen(
-                    text(listenNode, "listen.address", "address", "127.0.0.1"),
-                    integer(listenNode, "listen.port", "port", DEFAULT_PORT, 0, 65535));
+                    fields.text(listenNode, "listen.address", "address", "127.0.0.1"),
+                    fields.integer(listenNode, "listen.port", "port", DEFAULT_PORT, 0, 65535));
 
-            allowOnly(devNode, "development.", Set.of("plaintext", "anonymousCallers"));
+            fields.allowOnly(devNode, "development.", Set.of("plaintext", "anonymousCallers"));
             boolean plaintext = devNode.path("plaintext").asBoolean(false);
             boolean anonymous = plaintext || devNode.path("anonymousCallers").asBoolean(false);
             Optional<DaemonConfig.Tls> tls = readTls(tlsNode, plaintext, anonymous);
             DaemonConfig.Access access = new AccessReader(base, problems).read(
-                    section(root, "policy"), section(root, "audit"), anonymous);
+                    fields.section(root, "policy"), fields.section(root, "audit"), anonymous);
 
-            allowOnly(tokenNode, "token.", Set.of("library", "label", "pin"));
+            fields.allowOnly(tokenNode, "token.", Set.of("library", "label", "pin"));
             var token = new DaemonConfig.TokenSettings(
-                    existingFile(tokenNode, "token.library", "library"),
-                    required(tokenNode, "token.label", "label"),
+                    fields.existingFile(tokenNode, "token.library", "library"),
+                    fields.required(tokenNode, "token.label", "label"),
                     readPin(tokenNode.path("pin")));
 
             var limits = readLimits(limitsNode);
 
-            JsonNode decryptionNode = section(root, "decryption");
-            allowOnly(decryptionNode, "decryption.", Set.of("contentAlgorithms"));
+            JsonNode decryptionNode = fields.section(root, "decryption");
+            fields.allowOnly(decryptionNode, "decryption.", Set.of("contentAlgorithms"));
             var decryption = new DaemonConfig.Decryption(
                     contentAlgorithms(decryptionNode.path("contentAlgorithms")));
 
-            DaemonConfig.Operations operations = readOperations(section(root, "operations"),
-                    listen);
+            DaemonConfig.Operations operations = new OperationsReader(fields, problems)
+                    .read(fields.section(root, "operations"), listen);
             Optional<DaemonConfig.Admin> admin = readAdmin(root.get("admin"), listen, plaintext,
                     tls);
             if (!problems.isEmpty()) {
@@ -114,12 +115,12 @@ public final class ConfigLoader {
                 problems.add("admin: expected a mapping");
                 return Optional.empty();
             }
-            allowOnly(node, "admin.", Set.of("listen", "tls"));
-            JsonNode listenNode = section(node, "listen");
-            allowOnly(listenNode, "admin.listen.", Set.of("address", "port"));
+            fields.allowOnly(node, "admin.", Set.of("listen", "tls"));
+            JsonNode listenNode = fields.section(node, "listen");
+            fields.allowOnly(listenNode, "admin.listen.", Set.of("address", "port"));
             var listen = new DaemonConfig.Listen(
-                    text(listenNode, "admin.listen.address", "address", "127.0.0.1"),
-                    integer(listenNode, "admin.listen.port", "port", DEFAULT_ADMIN_PORT, 0,
+                    fields.text(listenNode, "admin.listen.address", "address", "127.0.0.1"),
+                    fields.integer(listenNode, "admin.listen.port", "port", DEFAULT_ADMIN_PORT, 0,
                             65535));
             if (listen.port() != 0 && listen.port() == client.port()) {
                 problems.add("admin.listen.port: must differ from listen.port; clients must"
@@ -132,28 +133,28 @@ public final class ConfigLoader {
             if (plaintext) {
                 problems.add("admin.tls and development.plaintext: choose one");
             }
-            allowOnly(tlsNode, "admin.tls.", Set.of("certificateChain", "privateKey"));
+            fields.allowOnly(tlsNode, "admin.tls.", Set.of("certificateChain", "privateKey"));
             // Its own server certificate; callers are verified exactly as on the client port.
             return Optional.of(new DaemonConfig.Admin(listen, Optional.of(new DaemonConfig.Tls(
-                    existingFile(tlsNode, "admin.tls.certificateChain", "certificateChain"),
-                    existingFile(tlsNode, "admin.tls.privateKey", "privateKey"),
+                    fields.existingFile(tlsNode, "admin.tls.certificateChain", "certificateChain"),
+                    fields.existingFile(tlsNode, "admin.tls.privateKey", "privateKey"),
                     server.flatMap(DaemonConfig.Tls::clientCaCertificates),
                     server.map(DaemonConfig.Tls::minVersion)
                             .orElse(DaemonConfig.TlsVersion.TLS_1_3)))));
         }
 
         private DaemonConfig.Limits readLimits(JsonNode node) {
-            allowOnly(node, "limits.", Set.of("maxMessageBytes", "maxRecipients", "maxAsn1Depth",
+            fields.allowOnly(node, "limits.", Set.of("maxMessageBytes", "maxRecipients", "maxAsn1Depth",
                     "maxIndefiniteLengths", "maxInFlightBytesPerCaller", "maxInFlightBytes",
                     "streamIdleSeconds", "maxDecryptSeconds", "connectionIdleSeconds"));
-            int size = integer(node, "limits.maxMessageBytes", "maxMessageBytes",
+            int size = fields.integer(node, "limits.maxMessageBytes", "maxMessageBytes",
                     DEFAULT_MAX_MESSAGE_BYTES, 1024, Integer.MAX_VALUE - 1024);
             var d = new DaemonConfig.Limits(size);
             return new DaemonConfig.Limits(size,
-                    integer(node, "limits.maxRecipients", "maxRecipients", d.maxRecipients(), 1,
+                    fields.integer(node, "limits.maxRecipients", "maxRecipients", d.maxRecipients(), 1,
                             100_000),
-                    integer(node, "limits.maxAsn1Depth", "maxAsn1Depth", d.maxAsn1Depth(), 8, 1000),
-                    integer(node, "limits.maxIndefiniteLengths", "maxIndefiniteLengths",
+                    fields.integer(node, "limits.maxAsn1Depth", "maxAsn1Depth", d.maxAsn1Depth(), 8, 1000),
+                    fields.integer(node, "limits.maxIndefiniteLengths", "maxIndefiniteLengths",
                             d.maxIndefiniteLengths(), 0, 1_000_000),
                     bytes(node, "maxInFlightBytesPerCaller", d.maxInFlightBytesPerCaller()),
                     bytes(node, "maxInFlightBytes", d.maxInFlightBytes()),
@@ -178,7 +179,7 @@ public final class ConfigLoader {
 
         private java.time.Duration seconds(JsonNode node, String field, java.time.Duration fallback,
                                            int max) {
-            return java.time.Duration.ofSeconds(integer(node, "limits." + field, field,
+            return java.time.Duration.ofSeconds(fields.integer(node, "limits." + field, field,
                     (int) fallback.toSeconds(), 1, max));
         }
 
@@ -214,16 +215,16 @@ public final class ConfigLoader {
             if (plaintext) {
                 problems.add("tls and development.plaintext: choose one");
             }
-            allowOnly(node, "tls.", Set.of("certificateChain", "privateKey",
+            fields.allowOnly(node, "tls.", Set.of("certificateChain", "privateKey",
                     "clientCaCertificates", "minVersion"));
             Optional<Path> clientCas = Optional.empty();
             if (node.has("clientCaCertificates") || !anonymous) {
-                clientCas = Optional.ofNullable(existingFile(node, "tls.clientCaCertificates",
+                clientCas = Optional.ofNullable(fields.existingFile(node, "tls.clientCaCertificates",
                         "clientCaCertificates"));
             }
             return Optional.of(new DaemonConfig.Tls(
-                    existingFile(node, "tls.certificateChain", "certificateChain"),
-                    existingFile(node, "tls.privateKey", "privateKey"), clientCas,
+                    fields.existingFile(node, "tls.certificateChain", "certificateChain"),
+                    fields.existingFile(node, "tls.privateKey", "privateKey"), clientCas,
                     tlsVersion(node)));
         }
 
@@ -245,47 +246,12 @@ public final class ConfigLoader {
             }
         }
 
-        private DaemonConfig.Operations readOperations(JsonNode node, DaemonConfig.Listen client) {
-            var defaults = DaemonConfig.Operations.defaults();
-            allowOnly(node, "operations.", Set.of("healthListen", "probeIntervalSeconds",
-                    "metricsListen", "reflection", "drainSeconds", "expiryWarnDays",
-                    "workerThreads"));
-            Optional<DaemonConfig.Listen> health = optionalListen(node, "healthListen", client);
-            Optional<DaemonConfig.Listen> metrics = optionalListen(node, "metricsListen", client);
-            return new DaemonConfig.Operations(health,
-                    java.time.Duration.ofSeconds(integer(node, "operations.probeIntervalSeconds",
-                            "probeIntervalSeconds", 5, 1, 3600)),
-                    metrics, node.path("reflection").asBoolean(defaults.reflection()),
-                    java.time.Duration.ofSeconds(integer(node, "operations.drainSeconds",
-                            "drainSeconds", 20, 0, 3600)),
-                    integer(node, "operations.expiryWarnDays", "expiryWarnDays",
-                            defaults.expiryWarnDays(), 0, 3650),
-                    integer(node, "operations.workerThreads", "workerThreads",
-                            defaults.workerThreads(), 1, 1024));
-        }
-
-        private Optional<DaemonConfig.Listen> optionalListen(JsonNode parent, String field,
-                                                             DaemonConfig.Listen client) {
-            JsonNode node = parent.path(field);
-            if (node.isMissingNode() || node.isNull()) {
-                return Optional.empty();
-            }
-            String path = "operations." + field;
-            allowOnly(node, path + ".", Set.of("address", "port"));
-            var listen = new DaemonConfig.Listen(text(node, path + ".address", "address",
-                    "127.0.0.1"), integer(node, path + ".port", "port", 0, 0, 65535));
-            if (listen.port() != 0 && listen.port() == client.port()) {
-                problems.add(path + ".port: must differ from listen.port");
-            }
-            return Optional.of(listen);
-        }
-
         private PinSource readPin(JsonNode node) {
             if (node.isMissingNode() || node.isNull()) {
                 problems.add("token.pin: required, with either 'file' or 'env'");
                 return null;
             }
-            allowOnly(node, "token.pin.", Set.of("file", "env", "value"));
+            fields.allowOnly(node, "token.pin.", Set.of("file", "env", "value"));
             if (node.has("value")) {
                 problems.add("token.pin.value: PINs are never accepted in the config text;"
                         + " use token.pin.file or token.pin.env");
@@ -297,77 +263,9 @@ public final class ConfigLoader {
                 return null;
             }
             if (hasEnv) {
-                return new PinSource.FromEnvironment(required(node, "token.pin.env", "env"));
+                return new PinSource.FromEnvironment(fields.required(node, "token.pin.env", "env"));
             }
-            return new PinSource.FromFile(existingFile(node, "token.pin.file", "file"));
-        }
-
-        private JsonNode section(JsonNode root, String name) {
-            JsonNode node = root.path(name);
-            if (!node.isMissingNode() && !node.isNull() && !node.isObject()) {
-                problems.add(name + ": expected a mapping");
-            }
-            return node;
-        }
-
-        private void allowOnly(JsonNode node, String prefix, Set<String> known) {
-            if (!node.isObject()) {
-                return;
-            }
-            for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
-                String name = names.next();
-                if (!known.contains(name)) {
-                    problems.add(prefix + name + ": unknown key (known: "
-                            + String.join(", ", known.stream().sorted().toList()) + ")");
-                }
-            }
-        }
-
-        private String text(JsonNode node, String path, String field, String fallback) {
-            JsonNode value = node.path(field);
-            if (value.isMissingNode() || value.isNull()) {
-                return fallback;
-            }
-            if (!value.isTextual() || value.asText().isBlank()) {
-                problems.add(path + ": expected a non-empty string");
-                return fallback;
-            }
-            return value.asText();
-        }
-
-        private String required(JsonNode node, String path, String field) {
-            if (!node.hasNonNull(field)) {
-                problems.add(path + ": required");
-                return null;
-            }
-            return text(node, path, field, null);
-        }
-
-        private int integer(JsonNode node, String path, String field, int fallback, int min,
-                            int max) {
-            JsonNode value = node.path(field);
-            if (value.isMissingNode() || value.isNull()) {
-                return fallback;
-            }
-            if (!value.canConvertToInt() || !value.isIntegralNumber()
-                    || value.asInt() < min || value.asInt() > max) {
-                problems.add(path + ": expected an integer from " + min + " to " + max
-                        + ", got " + value);
-                return fallback;
-            }
-            return value.asInt();
-        }
-
-        private Path existingFile(JsonNode node, String path, String field) {
-            String text = required(node, path, field);
-            if (text == null) {
-                return null;
-            }
-            Path file = base.resolve(text).normalize();
-            if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-                problems.add(path + ": no readable file at " + file);
-            }
-            return file;
+            return new PinSource.FromFile(fields.existingFile(node, "token.pin.file", "file"));
         }
     }
 }

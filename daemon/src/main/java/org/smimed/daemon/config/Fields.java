@@ -1,0 +1,91 @@
+package org.smimed.daemon.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads typed values out of the configuration's YAML tree for the section readers. A bad
+ * value is never thrown: it is added to the shared problem list (named by its path, e.g.
+ * {@code listen.port}) and the fallback is used, so that one run reports every problem.
+ */
+final class Fields {
+    private final Path base;
+    private final List<String> problems;
+
+    Fields(Path base, List<String> problems) {
+        this.base = base;
+        this.problems = problems;
+    }
+
+    JsonNode section(JsonNode root, String name) {
+        JsonNode node = root.path(name);
+        if (!node.isMissingNode() && !node.isNull() && !node.isObject()) {
+            problems.add(name + ": expected a mapping");
+        }
+        return node;
+    }
+
+    void allowOnly(JsonNode node, String prefix, Set<String> known) {
+        if (!node.isObject()) {
+            return;
+        }
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!known.contains(name)) {
+                problems.add(prefix + name + ": unknown key (known: "
+                        + String.join(", ", known.stream().sorted().toList()) + ")");
+            }
+        }
+    }
+
+    String text(JsonNode node, String path, String field, String fallback) {
+        JsonNode value = node.path(field);
+        if (value.isMissingNode() || value.isNull()) {
+            return fallback;
+        }
+        if (!value.isTextual() || value.asText().isBlank()) {
+            problems.add(path + ": expected a non-empty string");
+            return fallback;
+        }
+        return value.asText();
+    }
+
+    String required(JsonNode node, String path, String field) {
+        if (!node.hasNonNull(field)) {
+            problems.add(path + ": required");
+            return null;
+        }
+        return text(node, path, field, null);
+    }
+
+    int integer(JsonNode node, String path, String field, int fallback, int min,
+                        int max) {
+        JsonNode value = node.path(field);
+        if (value.isMissingNode() || value.isNull()) {
+            return fallback;
+        }
+        if (!value.canConvertToInt() || !value.isIntegralNumber()
+                || value.asInt() < min || value.asInt() > max) {
+            problems.add(path + ": expected an integer from " + min + " to " + max
+                    + ", got " + value);
+            return fallback;
+        }
+        return value.asInt();
+    }
+
+    Path existingFile(JsonNode node, String path, String field) {
+        String text = required(node, path, field);
+        if (text == null) {
+            return null;
+        }
+        Path file = base.resolve(text).normalize();
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            problems.add(path + ": no readable file at " + file);
+        }
+        return file;
+    }
+}
