@@ -79,8 +79,8 @@ SMIMECTL_TARGET="localhost:$((port + 1))" SMIMECTL_CA="$dir/pki/ca.crt" \
   "$root/client-stub/bin/smimectl" list
 
 step "Every call above is in the hash-chained audit log; smimectl verifies it"
-tail -n 1 "$dir/audit.log"
-"$root/client-stub/bin/smimectl" audit verify "$dir/audit.log"
+tail -n 1 "$dir/log/audit.log"
+"$root/client-stub/bin/smimectl" audit verify "$dir/log/audit.log"
 
 if [[ $wait_after -eq 1 ]]; then
   step "smimed is serving on localhost:$port (log: $log). Press Ctrl-C to stop."

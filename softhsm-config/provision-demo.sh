@@ -23,6 +23,9 @@ export SOFTHSM2_CONF="$dir/softhsm2.conf"
 java -jar "$root/daemon/target/smimed.jar" provision-demo --dir "$dir/pki" \
   --token-label "$label" --pin-file "$dir/user.pin"
 
+# The audit log lives in a directory of its own: the daemon watches the policy file's directory
+# for edits, and an audit line appended beside it would wake that watcher on every call.
+mkdir -p "$dir/log"
 cat > "$dir/smimed.yaml" <<YAML
 # smimed demo configuration (written by softhsm-config/provision-demo.sh)
 listen:
@@ -42,7 +45,7 @@ limits:
 policy:
   file: policy.yaml
 audit:
-  file: audit.log
+  file: log/audit.log
 admin:   # KeyAdminService (smimectl), only for callers the policy marks officer: true
   listen:
     address: 127.0.0.1
