@@ -2,14 +2,12 @@ package org.smimed.daemon.metrics;
 
 import com.sun.net.httpserver.HttpServer;
 import io.grpc.ServerInterceptor;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,7 +15,6 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.keys.KeyRegistry;
-import org.smimed.daemon.keys.KeyVersion;
 import org.smimed.daemon.token.TokenMeter;
 
 /**
@@ -27,8 +24,6 @@ import org.smimed.daemon.token.TokenMeter;
  * HTTP at {@code /metrics} on the configured listener (bind it to a private interface).
  */
 public final class Metrics implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(Metrics.class.getName());
-
     private final PrometheusMeterRegistry registry =
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final TokenMetrics token = new TokenMetrics(registry);
@@ -37,6 +32,7 @@ public final class Metrics implements AutoCloseable {
             .publishPercentileHistogram()
             .register(registry);
     private HttpServer http;
+    private ExpiryWatch expiry;
 
     /** The interceptor that records every gRPC call. */
     public ServerInterceptor interceptor() {
@@ -84,36 +80,22 @@ public final class Metrics implements AutoCloseable {
 
     /**
      * Exports {@code smimed_certificate_expiry_days{identity}} for each identity's signing
-     * certificate, and logs a warning for those expiring within {@code warnDays}.
+     * certificate, and logs a warning for those expiring within {@code warnDays}, now and
+     * daily.
      */
-    public void watchExpiry(Supplier<KeyRegistry> keys, Clock clock, int warnDays) {
-        for (String identity : keys.get().identities()) {
-            Gauge.builder("smimed.certificate.expiry.days", () -> daysLeft(keys.get(), identity,
-                            clock))
-                    .description("Days until the identity's signing certificate expires")
-                    .tag("identity", identity).register(registry);
-            double days = daysLeft(keys.get(), identity, clock);
-            if (!Double.isNaN(days) && days <= warnDays) {
-                LOG.log(Level.WARNING, "certificate of '" + identity + "' expires in "
-                        + (long) days + " days");
-            }
-        }
-    }
-
-    private static double daysLeft(KeyRegistry keys, String identity, Clock clock) {
-        try {
-            KeyVersion version = keys.signingKey(identity);
-            return Duration.between(clock.instant(),
-                    version.certificate().getNotAfter().toInstant()).toHours() / 24.0;
-        } catch (Exception e) {
-            return Double.NaN;
-        }
+    public ExpiryWatch watchExpiry(Supplier<KeyRegistry> keys, Clock clock, int warnDays) {
+        expiry = new ExpiryWatch(registry, keys, clock, warnDays);
+        expiry.start(Duration.ofDays(1));
+        return expiry;
     }
 
     @Override
     public void close() {
         if (http != null) {
             http.stop(0);
+        }
+        if (expiry != null) {
+            expiry.close();
         }
         registry.close();
     }

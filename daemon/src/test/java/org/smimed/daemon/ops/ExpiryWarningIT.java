@@ -1,0 +1,78 @@
+package org.smimed.daemon.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.smimed.daemon.metrics.ExpiryWatch;
+import org.smimed.daemon.testing.TestDeployment;
+
+/**
+ * Key expiry warnings: the demo identities' certificates run for 365 days, so with
+ * {@code expiryWarnDays: 400} each is logged at start and exported as days left.
+ */
+class ExpiryWarningIT {
+    @TempDir
+    static Path dir;
+    private static final List<String> WARNINGS = new CopyOnWriteArrayList<>();
+    private static final Logger LOGGER = Logger.getLogger(ExpiryWatch.class.getName());
+    private static final Handler CAPTURE = new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+            WARNINGS.add(record.getLevel() + " " + record.getMessage());
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+    private static TestDeployment deployment;
+
+    @BeforeAll
+    static void start() throws Exception {
+        LOGGER.addHandler(CAPTURE);
+        deployment = TestDeployment.start(dir, List.of(), """
+                operations:
+                  expiryWarnDays: 400
+                """);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        LOGGER.removeHandler(CAPTURE);
+        deployment.close();
+    }
+
+    @Test
+    void start_logsEveryIdentityExpiringWithinTheWindow() {
+        for (String identity : List.of(TestDeployment.RSA, TestDeployment.EC)) {
+            assertThat(WARNINGS).anySatisfy(w -> assertThat(w).matches(
+                    "WARNING certificate of '" + Pattern.quote(identity)
+                            + "' expires in 36[45] days"));
+        }
+    }
+
+    @Test
+    void gauge_exportsTheDaysLeftPerIdentity() {
+        Matcher days = Pattern.compile("smimed_certificate_expiry_days\\{identity=\""
+                + Pattern.quote(TestDeployment.RSA) + "\"} ([0-9.]+)")
+                .matcher(deployment.daemon().metrics().scrape());
+
+        assertThat(days.find()).isTrue();
+        assertThat(Double.parseDouble(days.group(1))).isBetween(364.0, 365.0);
+    }
+}
