@@ -10,7 +10,8 @@
 #   scripts/bench-openssl-engine.sh --pin-file FILE --signer CERT [options]
 #     --token-label L     token holding the key (default smimed-demo)
 #     --object LABEL      CKA_LABEL of the private key (default rsa-demo@smimed.example/v1)
-#     --pin-file FILE     user PIN; passed as pin-source=file:..., never on the command line
+#     --pin-file FILE     user PIN (one line); given to the engine as pin-source=file:...,
+#                         never on a command line
 #     --signer CERT       PEM certificate of the key
 #     --ca CERT           PEM CA to verify the test signature with (default: -noverify)
 #     --module PATH       PKCS#11 library (default /usr/lib/softhsm/libsofthsm2.so)
@@ -21,7 +22,7 @@
 # SoftHSM2 finds the token through SOFTHSM2_CONF, as for the daemon.
 # Exit codes: 0 measured; 1 the test signature failed or no message was signed; 2 bad usage.
 set -euo pipefail
-usage() { sed -n '2,23p' "$0"; }
+usage() { sed -n '2,/^[^#]/{/^#/p}' "$0"; }
 die_usage() { echo "bench-openssl-engine.sh: $1 (see --help)" >&2; exit 2; }
 
 label=smimed-demo object=rsa-demo@smimed.example/v1 pin_file="" signer="" ca=""
@@ -78,7 +79,9 @@ init = 0
 CNF
 export OPENSSL_CONF="$work/openssl.cnf"
 head -c "$bytes" /dev/urandom > "$work/message"
-pin_file=$(realpath "$pin_file")
+# libp11 takes the whole file as the PIN, newline included: hand it a copy without one.
+(umask 077 && tr -d '\r\n' < "$pin_file" > "$work/pin")
+pin_file="$work/pin"
 uri="pkcs11:token=$(pct "$label");object=$(pct "$object");type=private?pin-source=file:$pin_file"
 sign() {  # sign OUT ERRFILE
   openssl cms -sign -binary -engine pkcs11 -keyform engine -inkey "$uri" -signer "$signer" \
