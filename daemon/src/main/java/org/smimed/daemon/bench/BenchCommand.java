@@ -23,7 +23,10 @@ import org.smimed.daemon.token.TokenKeys;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code smimed bench}: load against a running daemon over real gRPC, and — in the same run,
@@ -77,6 +80,8 @@ public final class BenchCommand implements Callable<Integer> {
     Baseline baseline;
     @Mixin
     RateOptions rate;
+    @Spec
+    CommandSpec spec;
 
     /** The token to measure the baseline on: the daemon's own token, logged in here too. */
     static final class Baseline {
@@ -163,7 +168,7 @@ public final class BenchCommand implements Callable<Integer> {
                 : concurrency.stream().anyMatch(c -> c < 1) ? "--concurrency levels must be >= 1"
                 : null;
         if (problem != null) {
-            throw new picocli.CommandLine.ParameterException(rate.spec.commandLine(), problem);
+            throw new ParameterException(spec.commandLine(), problem);
         }
     }
 

@@ -28,7 +28,8 @@ final class RateOptions {
     @Option(names = "--rate-fraction", paramLabel = "F",
             description = {"After each closed-loop daemon run, run open loop at F times the"
                     + " calls/s it reached (0 < F <= 1; 0.5 = half the peak at that"
-                    + " concurrency). The open-loop run always lasts --warmup + --duration."})
+                    + " concurrency; skipped if that run completed no call). The open-loop run"
+                    + " always lasts --warmup + --duration."})
     Double fraction;
 
     @Option(names = "--max-in-flight", defaultValue = "1024", paramLabel = "N",

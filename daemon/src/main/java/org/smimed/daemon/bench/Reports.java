@@ -32,7 +32,8 @@ final class Reports {
     }
 
     static String csvLine(Measurement m, List<Measurement> all) {
-        return String.format(Locale.ROOT, "%s,%s,%d,%d,%d,%.3f,%.1f,%d,%d,%d,%d,%d,%s,%.1f,%s,%.2f",
+        return String.format(Locale.ROOT,
+                "%s,%s,%d,%d,%d,%.3f,%.1f,%d,%d,%d,%d,%d,%s,%.1f,%s,%.2f",
                 m.workload(), m.mode(), m.concurrency(), m.calls(), m.errors(), m.seconds(),
                 m.callsPerSecond(), m.p50(), m.p90(), m.p99(), m.p999(), m.max(),
                 ratio(m, all).map(r -> String.format(Locale.ROOT, "%.3f", r)).orElse(""),
