@@ -3,20 +3,24 @@
 # sets up a demo deployment in a temporary directory, starts the daemon, and runs
 # `smimed bench` for RSA-2048 (Sign digest mode, SignBatch of 64, Decrypt 4 KiB) and ECDSA
 # P-256 (Sign digest mode) at 1, 2, 4, 8 and 16 concurrent callers over mutual TLS, with the
-# in-process SunPKCS11 baseline interleaved level by level.
+# in-process SunPKCS11 baseline interleaved level by level. Then Sign latency in an open loop
+# at half the closed-loop peak (rate-rsa-demo.csv, rate-ec-demo.csv), and smimed's Sign of 4 KiB content against
+# `openssl cms -sign` through OpenSSL's PKCS#11 engine, one process per message
+# (scripts/bench-openssl-engine.sh; openssl-engine.csv, with the ratio).
 #
 #   scripts/bench.sh [OUT_DIR]        results as CSV and SVG in OUT_DIR (default docs/bench)
 # Environment: BENCH_SECONDS (default 10) measured seconds per run, BENCH_WARMUP (default 3),
-# BENCH_CONCURRENCY (default 1,2,4,8,16), DAEMON_OPTS (JVM options of the daemon).
+# BENCH_CONCURRENCY (default 1,2,4,8,16), BENCH_RATE_CONCURRENCY (default 16: the callers
+# whose peak the half-peak rate derives from), DAEMON_OPTS (JVM options of the daemon).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-case "${1:-}" in -h|--help) sed -n '2,12p' "$0"; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,16p' "$0"; exit 0 ;; esac
 out=$(mkdir -p "${1:-$root/docs/bench}" && cd "${1:-$root/docs/bench}" && pwd)
 seconds=${BENCH_SECONDS:-10}
 warmup=${BENCH_WARMUP:-3}
 levels=${BENCH_CONCURRENCY:-1,2,4,8,16}
 
-"$root/softhsm-config/install-deps.sh"
+"$root/softhsm-config/install-deps.sh" --bench
 if [[ ! -f "$root/daemon/target/smimed.jar" ]]; then
   (cd "$root" && mvn -B -q package -DskipTests)
 fi
@@ -39,7 +43,7 @@ bench() {
   java -jar "$root/daemon/target/smimed.jar" bench --target "localhost:$port" \
     --ca "$dir/pki/ca.crt" --cert "$dir/pki/client.crt" --key "$dir/pki/client.key" \
     --token-label smimed-demo --pin-file "$dir/user.pin" \
-    --duration "$seconds" --warmup "$warmup" --concurrency "$levels" "$@"
+    --duration "$seconds" --warmup "$warmup" --concurrency "${run_levels:-$levels}" "$@"
 }
 echo "== RSA-2048 (rsa-demo@smimed.example)"
 bench --identity rsa-demo@smimed.example --workload sign-digest,sign-batch-64,decrypt-4k \
@@ -47,4 +51,16 @@ bench --identity rsa-demo@smimed.example --workload sign-digest,sign-batch-64,de
 echo "== ECDSA P-256 (ec-demo@smimed.example)"
 bench --identity ec-demo@smimed.example --workload sign-digest \
   --csv "$out/p256.csv" --svg "$out/p256.svg"
+echo "== Sign at half the closed-loop peak, open loop (${BENCH_RATE_CONCURRENCY:-16} callers)"
+for identity in rsa-demo@smimed.example ec-demo@smimed.example; do
+  run_levels=${BENCH_RATE_CONCURRENCY:-16} bench --identity "$identity" --workload sign-digest \
+    --rate-fraction 0.5 --csv "$out/rate-${identity%%@*}.csv"
+done
+echo "== smimed Sign 4 KiB content against openssl cms -sign through the PKCS#11 engine"
+bench --identity rsa-demo@smimed.example --workload sign-content-4k \
+  --csv "$out/sign-content-4k.csv"
+"$root/scripts/bench-openssl-engine.sh" --token-label smimed-demo --pin-file "$dir/user.pin" \
+  --object rsa-demo@smimed.example/v1 --signer "$dir/pki/rsa-demo@smimed.example.crt" \
+  --ca "$dir/pki/ca.crt" --seconds "$seconds" --compare-csv "$out/sign-content-4k.csv" \
+  --out "$out/openssl-engine.csv"
 echo "results: $out"

@@ -2,7 +2,10 @@
 # Installs the Debian packages smimed needs on a fresh machine, only those missing.
 #   install-deps.sh           SoftHSM2 (to run the daemon on the embedded token)
 #   install-deps.sh --test    plus what the tests use: OpenSC (pkcs11-tool), NSS tools
-#                             (cmsutil, certutil), GnuTLS (p11tool), OpenSSL, gpgsm
+#                             (cmsutil, certutil), GnuTLS (p11tool), OpenSSL, gpgsm, and
+#                             OpenSSL's PKCS#11 engine (libengine-pkcs11-openssl)
+#   install-deps.sh --bench   plus what scripts/bench.sh compares with: OpenSSL and its
+#                             PKCS#11 engine
 set -euo pipefail
 
 packages=(softhsm2)
@@ -10,8 +13,11 @@ commands=(softhsm2-util)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(opensc libnss3-tools gnutls-bin openssl gpgsm)
   commands+=(pkcs11-tool cmsutil p11tool openssl gpgsm)
+elif [[ "${1:-}" == "--bench" ]]; then
+  packages+=(openssl)
+  commands+=(openssl)
 elif [[ -n "${1:-}" ]]; then
-  echo "usage: $0 [--test]" >&2
+  echo "usage: $0 [--test|--bench]" >&2
   exit 2
 fi
 
@@ -20,6 +26,9 @@ for i in "${!commands[@]}"; do
   command -v "${commands[$i]}" >/dev/null 2>&1 || missing+=("${packages[$i]}")
 done
 [[ -f /usr/lib/softhsm/libsofthsm2.so ]] || missing+=(softhsm2)
+if [[ -n "${1:-}" ]] && ! compgen -G "/usr/lib/*/engines-3/pkcs11.so" >/dev/null; then
+  missing+=(libengine-pkcs11-openssl)
+fi
 if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0
 fi

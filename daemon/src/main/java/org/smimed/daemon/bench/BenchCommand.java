@@ -22,7 +22,11 @@ import org.smimed.daemon.token.Pkcs11Token;
 import org.smimed.daemon.token.TokenKeys;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code smimed bench}: load against a running daemon over real gRPC, and — in the same run,
@@ -32,7 +36,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmark a running smimed: N concurrent callers for a fixed time,"
                 + " calls/s and latency percentiles, and (with --token-label) the raw token"
-                + " baseline with the same key and private-key operation in this process."},
+                + " baseline with the same key and private-key operation in this process.",
+            "With --rate or --rate-fraction, also latency at a fixed call rate (open loop)."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:benchmark ran (errors are reported in the results)",
             "1:could not connect or prepare", "2:bad usage", "4:token unusable"})
@@ -73,6 +78,10 @@ public final class BenchCommand implements Callable<Integer> {
     Path svg;
     @ArgGroup(exclusive = false)
     Baseline baseline;
+    @Mixin
+    RateOptions rate;
+    @Spec
+    CommandSpec spec;
 
     /** The token to measure the baseline on: the daemon's own token, logged in here too. */
     static final class Baseline {
@@ -109,6 +118,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<Workload> selected = workloads;
+        validateNumbers();
+        rate.validate(baseline != null, callsPerThread);
         TokenBaseline tokenBaseline = baseline == null ? null : openBaseline();
         ManagedChannel channel = Grpc.newChannelBuilder(target, credentials())
                 .maxInboundMessageSize(64 * 1024 * 1024).build();
@@ -119,12 +130,22 @@ public final class BenchCommand implements Callable<Integer> {
             List<Measurement> results = new ArrayList<>();
             for (Workload workload : selected) {
                 Supplier<Operation> daemonOps = calls.prepare(workload, largeBytes);
+                if (rate.fixedRateOnly()) {
+                    report(results, openLoop().run(workload, 0, rate.fixedRate(), daemonOps));
+                    continue;
+                }
                 for (int level : concurrency) {
                     if (tokenBaseline != null) {
                         report(results, load.run(workload, "baseline", level,
                                 () -> tokenBaseline.operation(workload.kind())));
                     }
-                    report(results, load.run(workload, "daemon", level, daemonOps));
+                    Measurement peak = load.run(workload, "daemon", level, daemonOps);
+                    report(results, peak);
+                    var atFraction = rate.after(peak);
+                    if (atFraction.isPresent()) {
+                        report(results, openLoop().run(workload, level, atFraction.getAsDouble(),
+                                daemonOps));
+                    }
                 }
             }
             if (csv != null) {
@@ -137,6 +158,23 @@ public final class BenchCommand implements Callable<Integer> {
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
+    }
+
+    private void validateNumbers() {
+        String problem = durationSeconds < 1 ? "--duration must be at least 1 second"
+                : warmupSeconds < 0 ? "--warmup must not be negative"
+                : callsPerThread < 0 ? "--calls must not be negative"
+                : deadlineSeconds < 1 ? "--deadline must be at least 1 second"
+                : concurrency.stream().anyMatch(c -> c < 1) ? "--concurrency levels must be >= 1"
+                : null;
+        if (problem != null) {
+            throw new ParameterException(spec.commandLine(), problem);
+        }
+    }
+
+    private OpenLoopRun openLoop() {
+        return new OpenLoopRun(Duration.ofSeconds(warmupSeconds),
+                Duration.ofSeconds(durationSeconds), rate.maxInFlight);
     }
 
     private void report(List<Measurement> results, Measurement m) {

@@ -4,17 +4,35 @@ import org.HdrHistogram.Histogram;
 
 /**
  * What one run measured: throughput and latency percentiles (microseconds) of {@code mode}
- * ("daemon" or "baseline") for one workload at one concurrency.
+ * ("daemon" or "baseline" closed-loop, or {@link #OPEN_LOOP}) for one workload at one
+ * concurrency. {@code targetRate} is the scheduled calls/s of an open-loop run, else 0.
  */
 record Measurement(Workload workload, String mode, int concurrency, long calls, long errors,
-                   double seconds, long p50, long p90, long p99, long p999, long max) {
+                   double seconds, long p50, long p90, long p99, long p999, long max,
+                   double targetRate) {
+    /** The mode of a daemon run at a fixed rate ({@link OpenLoopRun}). */
+    static final String OPEN_LOOP = "daemon-rate";
 
     static Measurement of(Workload workload, String mode, int concurrency, Histogram latencies,
                           long errors, double seconds) {
+        return of(workload, mode, concurrency, latencies, errors, seconds, 0);
+    }
+
+    static Measurement of(Workload workload, String mode, int concurrency, Histogram latencies,
+                          long errors, double seconds, double targetRate) {
         return new Measurement(workload, mode, concurrency, latencies.getTotalCount(), errors,
                 seconds, latencies.getValueAtPercentile(50), latencies.getValueAtPercentile(90),
                 latencies.getValueAtPercentile(99), latencies.getValueAtPercentile(99.9),
-                latencies.getMaxValue());
+                latencies.getMaxValue(), targetRate);
+    }
+
+    boolean openLoop() {
+        return targetRate > 0;
+    }
+
+    /** How far the tail stands above the median: p99 / p50 (0 when nothing was measured). */
+    double tailRatio() {
+        return p50 == 0 ? 0 : (double) p99 / p50;
     }
 
     double callsPerSecond() {
@@ -26,7 +44,7 @@ record Measurement(Workload workload, String mode, int concurrency, long calls, 
      * SignBatch call of 64 digests is 64 operations; a baseline call is always one.
      */
     double operationsPerSecond() {
-        return mode.equals("daemon") ? callsPerSecond() * workload.operationsPerCall()
+        return !mode.equals("baseline") ? callsPerSecond() * workload.operationsPerCall()
                 : callsPerSecond();
     }
 }

@@ -14,7 +14,8 @@ import java.util.stream.Collectors;
 /** Writes benchmark results as a table for people, CSV for scripts and an SVG chart. */
 final class Reports {
     static final String CSV_HEADER = "workload,mode,concurrency,calls,errors,seconds,calls_per_s,"
-            + "p50_us,p90_us,p99_us,p999_us,max_us,ratio_to_baseline,ops_per_s";
+            + "p50_us,p90_us,p99_us,p999_us,max_us,ratio_to_baseline,ops_per_s,target_rate_per_s,"
+            + "p99_over_p50";
 
     private Reports() {
     }
@@ -31,11 +32,14 @@ final class Reports {
     }
 
     static String csvLine(Measurement m, List<Measurement> all) {
-        return String.format(Locale.ROOT, "%s,%s,%d,%d,%d,%.3f,%.1f,%d,%d,%d,%d,%d,%s,%.1f",
+        return String.format(Locale.ROOT,
+                "%s,%s,%d,%d,%d,%.3f,%.1f,%d,%d,%d,%d,%d,%s,%.1f,%s,%.2f",
                 m.workload(), m.mode(), m.concurrency(), m.calls(), m.errors(), m.seconds(),
                 m.callsPerSecond(), m.p50(), m.p90(), m.p99(), m.p999(), m.max(),
                 ratio(m, all).map(r -> String.format(Locale.ROOT, "%.3f", r)).orElse(""),
-                m.operationsPerSecond());
+                m.operationsPerSecond(),
+                m.openLoop() ? String.format(Locale.ROOT, "%.1f", m.targetRate()) : "",
+                m.tailRatio());
     }
 
     static void writeCsv(Path file, List<Measurement> all) throws IOException {
@@ -46,6 +50,9 @@ final class Reports {
     }
 
     static String humanLine(Measurement m, List<Measurement> all) {
+        if (m.openLoop()) {
+            return openLoopLine(m);
+        }
         return String.format(Locale.ROOT,
                 "%-16s %-8s c=%-3d %9.1f ops/s  p50 %6d us  p90 %6d  p99 %6d  p99.9 %6d"
                         + "  errors %d%s",
@@ -54,8 +61,18 @@ final class Reports {
                 ratio(m, all).map(r -> String.format(Locale.ROOT, "  ratio %.2f", r)).orElse(""));
     }
 
-    /** Throughput against concurrency, one line per workload and mode. */
-    static void writeSvg(Path file, List<Measurement> all) throws IOException {
+    /** An open-loop run: the scheduled rate, what was achieved, and how long the tail is. */
+    static String openLoopLine(Measurement m) {
+        return String.format(Locale.ROOT,
+                "%-16s %-8s c=%-3d rate %.1f calls/s: achieved %.1f calls/s  p50 %6d us  p90 %6d"
+                        + "  p99 %6d  p99.9 %6d  p99/p50 %.2f  errors %d",
+                m.workload(), "rate", m.concurrency(), m.targetRate(), m.callsPerSecond(), m.p50(),
+                m.p90(), m.p99(), m.p999(), m.tailRatio(), m.errors());
+    }
+
+    /** Throughput against concurrency, one line per closed-loop workload and mode. */
+    static void writeSvg(Path file, List<Measurement> results) throws IOException {
+        List<Measurement> all = results.stream().filter(m -> !m.openLoop()).toList();
         int width = 720;
         int height = 420;
         int left = 70;

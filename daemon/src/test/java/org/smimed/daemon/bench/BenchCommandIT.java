@@ -1,6 +1,13 @@
 package org.smimed.daemon.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,8 +17,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.smimed.daemon.cli.SmimedCommand;
 import org.smimed.daemon.testing.TestDeployment;
+import picocli.CommandLine;
 
 /**
  * The benchmark tool runs against a real daemon and the same token, and reports daemon and
@@ -61,6 +71,86 @@ class BenchCommandIT {
         }
         assertThat(Files.readString(svg)).startsWith("<svg").contains("sign-digest daemon",
                 "sign-digest baseline", "decrypt-4k daemon");
+    }
+
+    @Test
+    void bench_withRateFraction_runsOpenLoopAtThatShareOfThePeakAndReportsPercentiles()
+            throws Exception {
+        Path csv = dir.resolve("rate.csv");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        int exit;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            exit = SmimedCommand.commandLine(System::getenv, Clock.systemUTC()).execute("bench",
+                    "--target", "localhost:" + deployment.daemon().port(),
+                    "--ca", deployment.caCertificate().toString(),
+                    "--cert", deployment.clientCertificate().toString(),
+                    "--key", deployment.clientKey().toString(),
+                    "--identity", TestDeployment.RSA, "--workload", "sign-digest",
+                    "--concurrency", "2", "--calls", "5", "--duration", "1", "--warmup", "0",
+                    "--rate-fraction", "0.5", "--csv", csv.toString());
+        } finally {
+            System.setOut(stdout);
+        }
+
+        assertThat(exit).isZero();
+        List<String> rows = Files.readAllLines(csv);
+        assertThat(rows.get(0)).endsWith(",target_rate_per_s,p99_over_p50");
+        assertThat(rows).hasSize(3);
+        String[] peak = rows.get(1).split(",", -1);
+        String[] open = rows.get(2).split(",", -1);
+        assertThat(peak[1]).isEqualTo("daemon");
+        assertThat(open[1]).isEqualTo("daemon-rate");
+        assertThat(open[2]).isEqualTo("2");
+        assertThat(Double.parseDouble(open[14]))
+                .isCloseTo(Double.parseDouble(peak[6]) / 2, within(0.06));
+        assertThat(Long.parseLong(open[3])).as(rows.get(2)).isPositive();
+        assertThat(open[4]).as("errors in " + rows.get(2)).isEqualTo("0");
+        assertThat(Long.parseLong(open[9])).isGreaterThanOrEqualTo(Long.parseLong(open[7]));
+        assertThat(out.toString(StandardCharsets.UTF_8)).containsPattern(
+                "sign-digest +rate +c=2 +rate [0-9.]+ calls/s: achieved [0-9.]+ calls/s +p50 +\\d+ us"
+                        + " +p90 +\\d+ +p99 +\\d+ +p99\\.9 +\\d+ +p99/p50 [0-9.]+ +errors 0");
+    }
+
+    @Test
+    void bench_withFixedRate_runsOnlyTheOpenLoop() throws Exception {
+        Path csv = dir.resolve("fixed.csv");
+
+        int exit = SmimedCommand.commandLine(System::getenv, Clock.systemUTC()).execute("bench",
+                "--target", "localhost:" + deployment.daemon().port(),
+                "--ca", deployment.caCertificate().toString(),
+                "--cert", deployment.clientCertificate().toString(),
+                "--key", deployment.clientKey().toString(),
+                "--identity", TestDeployment.RSA, "--workload", "sign-digest",
+                "--rate", "5", "--duration", "1", "--warmup", "0", "--csv", csv.toString());
+
+        assertThat(exit).isZero();
+        List<String> rows = Files.readAllLines(csv);
+        assertThat(rows).hasSize(2);
+        assertThat(rows.get(1)).startsWith("sign-digest,daemon-rate,0,5,0,");
+        assertThat(rows.get(1).split(",", -1)[14]).isEqualTo("5.0");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--rate=10|--rate-fraction=0.5|--rate and --rate-fraction exclude each other",
+        "--rate=0|--warmup=0|--rate must be a number of calls per second in (0, 1000000], got 0.0",
+        "--rate-fraction=1.5|--warmup=0|--rate-fraction must be in (0, 1], got 1.5",
+        "--rate=10|--calls=5|--rate runs for --duration; --calls applies to closed-loop runs only",
+        "--max-in-flight=0|--rate=10|--max-in-flight must be at least 1, got 0",
+        "--duration=0|--warmup=0|--duration must be at least 1 second",
+        "--concurrency=0|--warmup=0|--concurrency levels must be >= 1"})
+    void bench_withBadRateOrNumbers_isUsageErrorSayingWhy(String first, String second,
+                                                          String message) {
+        StringWriter err = new StringWriter();
+        CommandLine cli = SmimedCommand.commandLine(System::getenv, Clock.systemUTC());
+        cli.setErr(new PrintWriter(err));
+
+        int exit = cli.execute("bench", "--identity", TestDeployment.RSA, first, second);
+
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString()).startsWith(message + System.lineSeparator());
     }
 
     @Test

@@ -1,0 +1,109 @@
+package org.smimed.daemon.bench;
+
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Issues calls on a fixed schedule, whatever the answers do: call {@code i} is due at
+ * {@code start + i / rate}, and its latency is measured from that due time, not from when it
+ * was actually sent. A slow answer therefore cannot hold back the next calls and hide its own
+ * queueing (coordinated omission, as wrk2 and HdrHistogram describe it): if the daemon or
+ * this client falls behind, the lateness shows up in the latencies. Calls run on a pool that
+ * grows to {@code maxInFlight} threads, so the schedule is only held up when that many calls
+ * are outstanding at once. Bounded by construction: it stops issuing after the warm-up and
+ * the measured duration, then waits for the calls still in flight (each has its deadline).
+ */
+final class OpenLoopRun {
+    private static final long MAX_LATENCY_MICROS = TimeUnit.MINUTES.toMicros(5);
+
+    private final Duration warmUp;
+    private final Duration duration;
+    private final int maxInFlight;
+
+    OpenLoopRun(Duration warmUp, Duration duration, int maxInFlight) {
+        this.warmUp = warmUp;
+        this.duration = duration;
+        this.maxInFlight = maxInFlight;
+    }
+
+    /**
+     * Calls {@code operations} at {@code rate} calls/s. Each pool thread gets its own operation
+     * from {@code operations}, as a closed-loop worker does.
+     *
+     * @param concurrency reported with the result: the closed-loop level the rate derives from
+     */
+    Measurement run(Workload workload, int concurrency, double rate,
+                    Supplier<Operation> operations) throws InterruptedException {
+        ThreadLocal<Operation> perThread = ThreadLocal.withInitial(operations);
+        Histogram latencies = new ConcurrentHistogram(MAX_LATENCY_MICROS, 3);
+        AtomicLong errors = new AtomicLong();
+        AtomicLong lastEnd = new AtomicLong();
+        Semaphore slots = new Semaphore(maxInFlight);
+        ExecutorService pool = new ThreadPoolExecutor(0, maxInFlight, 30, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), OpenLoopRun::daemonThread);
+        long start = System.nanoTime();
+        long measureFrom = start + warmUp.toNanos();
+        long end = measureFrom + duration.toNanos();
+        try {
+            for (long i = 0; ; i++) {
+                long due = start + (long) (i * 1e9 / rate);
+                if (due >= end) {
+                    break;
+                }
+                sleepUntil(due);
+                slots.acquire();
+                boolean counted = due >= measureFrom;
+                pool.execute(() -> {
+                    try {
+                        call(perThread.get(), due, counted, latencies, errors, lastEnd);
+                    } finally {
+                        slots.release();
+                    }
+                });
+            }
+            slots.acquire(maxInFlight);
+        } finally {
+            pool.shutdownNow();
+        }
+        double seconds = (Math.max(lastEnd.get(), end) - measureFrom) / 1e9;
+        return Measurement.of(workload, Measurement.OPEN_LOOP, concurrency, latencies,
+                errors.get(), seconds, rate);
+    }
+
+    private static void call(Operation operation, long due, boolean counted, Histogram latencies,
+                             AtomicLong errors, AtomicLong lastEnd) {
+        try {
+            operation.call();
+        } catch (Exception e) {
+            if (counted) {
+                errors.incrementAndGet();
+            }
+        }
+        long now = System.nanoTime();
+        if (counted) {
+            latencies.recordValue(Math.min(MAX_LATENCY_MICROS, Math.max(0, now - due) / 1000));
+            lastEnd.accumulateAndGet(now, Math::max);
+        }
+    }
+
+    private static Thread daemonThread(Runnable r) {
+        Thread t = new Thread(r, "bench-open-loop");
+        t.setDaemon(true);
+        return t;
+    }
+
+    private static void sleepUntil(long nanoTime) throws InterruptedException {
+        long left;
+        while ((left = nanoTime - System.nanoTime()) > 0) {
+            TimeUnit.NANOSECONDS.sleep(left);
+        }
+    }
+}
