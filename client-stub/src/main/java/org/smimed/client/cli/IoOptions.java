@@ -45,6 +45,35 @@ final class IoOptions {
     }
   }
 
+  /**
+   * The input as a file, for commands that read it more than once in constant memory: --in
+   * itself, or standard input copied to a temporary file that {@link InputFile#close()}
+   * deletes.
+   */
+  InputFile inputFile(CliIo io) throws CliFailure {
+    if (in != null) {
+      openInput(io); // the same checks and message as a streamed input
+      return new InputFile(in, false);
+    }
+    try {
+      Path tmp = Files.createTempFile("smime-in-", ".eml");
+      Files.copy(io.in(), tmp, StandardCopyOption.REPLACE_EXISTING);
+      return new InputFile(tmp, true);
+    } catch (IOException e) {
+      throw new CliFailure("cannot read input: " + e.getMessage(), e);
+    }
+  }
+
+  /** An input file; a temporary copy of standard input is deleted on close. */
+  record InputFile(Path path, boolean temporary) implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      if (temporary) {
+        Files.deleteIfExists(path);
+      }
+    }
+  }
+
   Output openOutput(CliIo io) throws CliFailure {
     if (out == null) {
       return new Output(io.out(), null, null);
