@@ -32,14 +32,20 @@ import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.testing.TestDeployment;
 
 /**
- * Decrypt streams in constant memory: a 64 MiB message, encrypted by OpenSSL to a token key,
+ * Large messages stream through in constant memory, on both sides.
+ *
+ * <p>Decrypt: a 64 MiB message, encrypted by OpenSSL to a token key,
  * decrypts through a daemon process whose heap is capped at 64 MiB — as EnvelopedData with
  * AES-256-CBC and as AuthEnvelopedData with AES-256-GCM — and the plaintext's SHA-256 is the
  * original's. The in-flight budgets are set far below the message size, so the message can
  * only get through as a stream. A flipped GCM tag ends the call with "decryption failed", no
  * OK, and the last part of the plaintext never leaves the daemon.
+ *
+ * <p>The CLI, itself run with {@code -Xmx64m}: {@code smime sign} of a 64 MiB entity gives a
+ * multipart/signed message that OpenSSL verifies; {@code smime encrypt} of a 64 MiB entity and
+ * {@code smime decrypt} of the result (through the daemon above) give back the same bytes.
  */
-class StreamingDecryptIT {
+class LargeMessagesIT {
     static final long SIZE = 64L * 1024 * 1024;
     static final int BUDGET = 4 * 1024 * 1024;
 
@@ -125,6 +131,86 @@ class StreamingDecryptIT {
                 .isEqualTo(DecryptionFailedException.MESSAGE);
         assertThat(out.bytes()).isLessThan(SIZE);
         assertThat(daemon.isAlive()).isTrue();
+    }
+
+    @Test
+    void smimeSign_of64MiB_inA64MiBHeap_verifiesWithOpenSsl() throws Exception {
+        Path entity = dir.resolve("big-text.eml");
+        try (OutputStream out = Files.newOutputStream(entity)) {
+            out.write("Content-Type: text/plain; charset=us-ascii\r\n\r\n".getBytes());
+            Random random = new Random(7);
+            byte[] raw = new byte[57 * 1024];
+            OutputStream lines = java.util.Base64.getMimeEncoder(76, new byte[] {'\r', '\n'})
+                    .wrap(new java.io.FilterOutputStream(out) {
+                        @Override
+                        public void close() {
+                        }
+                    });
+            for (long done = 0; done < SIZE * 3 / 4; done += raw.length) {
+                random.nextBytes(raw);
+                lines.write(raw);
+            }
+            lines.close();
+            out.write("\r\n".getBytes());
+        }
+        Path signed = dir.resolve("big-signed.eml");
+
+        Processes.Result sign = smime("sign", "--identity", TestDeployment.RSA,
+                "--in", entity.toString(), "--out", signed.toString());
+
+        assertThat(sign.exitCode()).as(sign.stderr()).isZero();
+        Processes.Result verify = Processes.run(List.of("openssl", "cms", "-verify",
+                "-in", signed.toString(), "-CAfile", dir.resolve("pki/ca.crt").toString(),
+                "-out", dir.resolve("big-verified.txt").toString()), dir);
+        assertThat(verify.exitCode()).as(verify.stderr()).isZero();
+        assertThat(verify.stderr()).contains("Verification successful");
+    }
+
+    @Test
+    void smimeEncrypt_thenSmimeDecrypt_of64MiB_inA64MiBHeap_giveBackTheEntity()
+            throws Exception {
+        Path entity = dir.resolve("big-binary.eml");
+        try (OutputStream out = Files.newOutputStream(entity)) {
+            out.write(("Content-Type: application/octet-stream\r\n"
+                    + "Content-Transfer-Encoding: binary\r\n\r\n").getBytes());
+            Files.copy(plaintext, out);
+        }
+        Path encrypted = dir.resolve("big-encrypted.eml");
+        Path decrypted = dir.resolve("big-decrypted.eml");
+
+        Processes.Result encrypt = smime("encrypt", "--in", entity.toString(),
+                "--out", encrypted.toString(), "--cipher", "aes256-gcm", "--recipient",
+                dir.resolve("pki/" + TestDeployment.RSA + ".crt").toString());
+        assertThat(encrypt.exitCode()).as(encrypt.stderr()).isZero();
+        Processes.Result decrypt = smime("decrypt", "--identity", TestDeployment.RSA,
+                "--in", encrypted.toString(), "--out", decrypted.toString());
+
+        assertThat(decrypt.exitCode()).as(decrypt.stderr()).isZero();
+        assertThat(sha256(decrypted)).isEqualTo(sha256(entity));
+    }
+
+    /** Runs the smime CLI in its own JVM with a 64 MiB heap, aimed at the daemon. */
+    private static Processes.Result smime(String command, String... args) throws Exception {
+        List<String> line = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m",
+                "-cp", System.getProperty("java.class.path"), "org.smimed.client.cli.SmimeCli",
+                command));
+        if (!command.equals("encrypt")) {
+            line.addAll(List.of("--target", "localhost:" + daemon.port(),
+                    "--ca", dir.resolve("pki/ca.crt").toString(),
+                    "--cert", dir.resolve("pki/client.crt").toString(),
+                    "--key", dir.resolve("pki/client.key").toString(), "--deadline", "600"));
+        }
+        line.addAll(List.of(args));
+        return Processes.run(line, dir);
+    }
+
+    private static String sha256(Path file) throws Exception {
+        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+        try (InputStream in = Files.newInputStream(file)) {
+            in.transferTo(new DigestOutputStream(OutputStream.nullOutputStream(), sha256));
+        }
+        return HexFormat.of().formatHex(sha256.digest());
     }
 
     /** What one Decrypt call delivered: the result or the failure, and the bytes it wrote. */
