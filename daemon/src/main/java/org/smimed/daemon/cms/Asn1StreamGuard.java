@@ -5,7 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * The streaming form of {@link Asn1Guard}: walks the BER/DER headers of a CMS envelope as its
+ * A streaming BER/DER header walker (it replaced the whole-message Asn1Guard): walks the BER/DER headers of a CMS envelope as its
  * bytes pass to the parser, so that nesting bombs, indefinite-length bombs and lying length
  * fields are refused before the parser sees the header that carries them, and a message of any
  * size is checked in constant memory.
