@@ -5,10 +5,10 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * A streaming BER/DER header walker (it replaced the whole-message Asn1Guard): walks the BER/DER headers of a CMS envelope as its
- * bytes pass to the parser, so that nesting bombs, indefinite-length bombs and lying length
- * fields are refused before the parser sees the header that carries them, and a message of any
- * size is checked in constant memory.
+ * A streaming BER/DER header walker (it replaced the whole-message Asn1Guard): walks the
+ * headers of a CMS envelope as its bytes pass to the parser, so that nesting bombs,
+ * indefinite-length bombs and lying length fields are refused before the parser sees the
+ * header that carries them, and a message of any size is checked in constant memory.
  *
  * <p>Guarantees: each byte is looked at once, headers byte by byte and primitive bodies skipped
  * in bulk; nesting deeper than {@code maxDepth} or more than {@code maxIndefiniteLengths}

@@ -1,6 +1,7 @@
 package org.smimed.daemon.grpc;
 
 import com.google.protobuf.ByteString;
+import io.grpc.Context;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.InputStream;
@@ -43,6 +44,7 @@ final class DecryptStream implements StreamObserver<DecryptRequest> {
     private final Executor workers;
     private final InFlightBytes.Reservation reservation;
     private final ChunkPipe pipe;
+    private final Context context;
     private final ScheduledFuture<?> deadline;
     private ScheduledFuture<?> idle;
     private long received;
@@ -56,15 +58,18 @@ final class DecryptStream implements StreamObserver<DecryptRequest> {
         this.guards = guards;
         this.maxMessageBytes = maxMessageBytes;
         this.worker = worker;
+        // The call's context (request id, caller, audit notes) goes with the work to the worker
+        // and timer threads, so errors there are reported like errors on gRPC's own threads.
+        this.context = Context.current();
         this.workers = guards.workers();
         this.reservation = guards.bytes().open(caller);
         this.pipe = new ChunkPipe(() -> this.response.request(1), reservation);
         this.response.disableAutoRequest();
         this.response.setOnReadyHandler(this::ready);
         this.response.setOnCancelHandler(this::cancelled);
-        this.deadline = guards.after(guards.total(), () -> timeout(new StreamTimeoutException(
-                "message not decrypted within " + guards.total().toSeconds()
-                        + " s (limits.maxDecryptSeconds)")));
+        this.deadline = guards.after(guards.total(), context.wrap(() -> timeout(
+                new StreamTimeoutException("message not decrypted within "
+                        + guards.total().toSeconds() + " s (limits.maxDecryptSeconds)"))));
         this.idle = idleTimer();
         this.response.request(WINDOW);
     }
@@ -91,7 +96,7 @@ final class DecryptStream implements StreamObserver<DecryptRequest> {
         if (!started) {
             started = true;
             String identity = part.getIdentity();
-            workers.execute(() -> work(identity));
+            workers.execute(context.wrap(() -> work(identity)));
         }
     }
 
@@ -178,8 +183,9 @@ final class DecryptStream implements StreamObserver<DecryptRequest> {
     }
 
     private ScheduledFuture<?> idleTimer() {
-        return guards.after(guards.idle(), () -> timeout(new StreamTimeoutException(
-                "no data for " + guards.idle().toSeconds() + " s (limits.streamIdleSeconds)")));
+        return guards.after(guards.idle(), context.wrap(() -> timeout(
+                new StreamTimeoutException("no data for " + guards.idle().toSeconds()
+                        + " s (limits.streamIdleSeconds)"))));
     }
 
     private void end() {
