@@ -21,6 +21,10 @@ client_opts=${CLIENT_OPTS:--Xmx64m}
 identity=large@smimed.example
 
 "$root/softhsm-config/install-deps.sh"
+for tool in openssl bc /usr/bin/time; do
+  command -v "$tool" >/dev/null 2>&1 \
+    || { echo "needs $tool (Debian: apt-get install openssl bc time)" >&2; exit 1; }
+done
 if [[ ! -f "$root/daemon/target/smimed.jar" || ! -f "$root/client-stub/target/smime.jar" ]]; then
   (cd "$root" && mvn -B -q package -DskipTests)
 fi
