@@ -1,10 +1,11 @@
 package org.smimed.client.cli;
 
+import java.io.BufferedOutputStream;
 import java.security.SecureRandom;
 import java.util.concurrent.Callable;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.smimed.client.mime.EncryptedMessageWriter;
-import org.smimed.client.mime.MimeInput;
+import org.smimed.client.mime.MimeFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -39,9 +40,14 @@ final class EncryptCommand implements Callable<Integer> {
     } else {
       to = encryption.resolve(null, io);
     }
-    MimeInput input = MimeInput.parse(files.readInput(io));
+    // Streamed: the entity is encrypted as it is read, in constant memory.
     var writer = new EncryptedMessageWriter(new BouncyCastleProvider(), new SecureRandom());
-    files.write(io, writer.encrypt(input, to.certificates(), to.settings()));
+    try (var source = files.inputFile(io); var out = files.openOutput(io)) {
+      var buffered = new BufferedOutputStream(out, 64 * 1024);
+      writer.encrypt(MimeFile.open(source.path()), to.certificates(), to.settings(), buffered);
+      buffered.flush();
+      out.commit();
+    }
     return 0;
   }
 }

@@ -45,16 +45,49 @@ final class IoOptions {
     }
   }
 
-  Output openOutput(CliIo io) throws CliFailure {
-    if (out == null) {
-      return new Output(io.out(), null, null);
+  /**
+   * The input as a file, for commands that read it more than once in constant memory: --in
+   * itself, or standard input copied to a temporary file that {@link InputFile#close()}
+   * deletes.
+   */
+  InputFile inputFile(CliIo io) throws CliFailure {
+    if (in != null) {
+      openInput(io); // the same checks and message as a streamed input
+      return new InputFile(in, false);
     }
     try {
-      Path dir = out.toAbsolutePath().getParent();
-      Path tmp = Files.createTempFile(dir, ".smime-", ".part");
-      return new Output(Files.newOutputStream(tmp), tmp, out);
+      Path tmp = Files.createTempFile("smime-in-", ".eml");
+      Files.copy(io.in(), tmp, StandardCopyOption.REPLACE_EXISTING);
+      return new InputFile(tmp, true);
     } catch (IOException e) {
-      throw new CliFailure("cannot write output " + out + ": " + e.getMessage(), e);
+      throw new CliFailure("cannot read input: " + e.getMessage(), e);
+    }
+  }
+
+  /** An input file; a temporary copy of standard input is deleted on close. */
+  record InputFile(Path path, boolean temporary) implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      if (temporary) {
+        Files.deleteIfExists(path);
+      }
+    }
+  }
+
+  /**
+   * The output, written to a temporary file first: on {@link Output#commit()} it is moved to
+   * --out, or copied to standard output. So a command that fails half-way (a signature the
+   * daemon refused, plaintext whose tag did not verify) leaves nothing behind anywhere.
+   */
+  Output openOutput(CliIo io) throws CliFailure {
+    try {
+      Path dir = out == null ? null : out.toAbsolutePath().getParent();
+      Path tmp = dir == null ? Files.createTempFile("smime-out-", ".part")
+          : Files.createTempFile(dir, ".smime-", ".part");
+      return new Output(Files.newOutputStream(tmp), tmp, out, io.out());
+    } catch (IOException e) {
+      throw new CliFailure("cannot write output " + (out == null ? "" : out + " ")
+          + e.getMessage(), e);
     }
   }
 
@@ -65,16 +98,18 @@ final class IoOptions {
     }
   }
 
-  /** An output stream that becomes the --out file only on commit. */
+  /** An output stream that becomes the --out file, or standard output, only on commit. */
   static final class Output extends FilterOutputStream {
     private final Path tmp;
     private final Path target;
+    private final OutputStream stdout;
     private boolean committed;
 
-    Output(OutputStream s, Path tmp, Path target) {
+    Output(OutputStream s, Path tmp, Path target, OutputStream stdout) {
       super(s);
       this.tmp = tmp;
       this.target = target;
+      this.stdout = stdout;
     }
 
     @Override
@@ -83,20 +118,19 @@ final class IoOptions {
     }
 
     void commit() throws IOException {
-      out.flush();
-      if (tmp != null) {
-        out.close();
+      out.close();
+      if (target != null) {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+      } else {
+        Files.copy(tmp, stdout);
+        stdout.flush(); // never close the process's stdout
+        Files.deleteIfExists(tmp);
       }
       committed = true;
     }
 
     @Override
     public void close() throws IOException {
-      if (tmp == null) {
-        out.flush(); // never close the process's stdout
-        return;
-      }
       if (!committed) {
         out.close();
         Files.deleteIfExists(tmp);

@@ -1,8 +1,10 @@
 package org.smimed.client.cli;
 
+import java.io.BufferedOutputStream;
 import java.security.SecureRandom;
 import java.util.concurrent.Callable;
 import org.smimed.client.HashAlgorithm;
+import org.smimed.client.mime.MimeFile;
 import org.smimed.client.mime.MimeInput;
 import org.smimed.client.mime.SignedMessageWriter;
 import picocli.CommandLine.Command;
@@ -13,7 +15,10 @@ import picocli.CommandLine.Option;
 @Command(name = "sign", mixinStandardHelpOptions = true,
     description = {"Sign a MIME message with a key held by the daemon.",
         "Output is multipart/signed (default) or application/pkcs7-mime signed-data "
-            + "(--encapsulate). By default only the digest of the message leaves this machine."})
+            + "(--encapsulate). By default only the digest of the message leaves this machine,"
+            + " and the message is streamed: any size signs in constant memory (--encapsulate"
+            + " and --send-content send the content in one request, within the daemon's"
+            + " limits.maxMessageBytes). With --out, the file appears only on success."})
 final class SignCommand implements Callable<Integer> {
   private final CliIo io;
 
@@ -43,11 +48,32 @@ final class SignCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (!encapsulate && !sendContent) {
+      return streamed();
+    }
     MimeInput input = MimeInput.parse(files.readInput(io));
     try (var c = connection.open(io)) {
       var writer = new SignedMessageWriter(DaemonOperations.signer(c.client(), identity), digest,
           sendContent, new SecureRandom());
       files.write(io, encapsulate ? writer.encapsulated(input) : writer.detached(input));
+    }
+    return 0;
+  }
+
+  /**
+   * The default (detached, digest only) in constant memory: the entity is hashed as it is
+   * written out, and only its digest goes to the daemon.
+   */
+  private int streamed() throws Exception {
+    try (var source = files.inputFile(io);
+        var c = connection.open(io);
+        var out = files.openOutput(io)) {
+      var writer = new SignedMessageWriter(DaemonOperations.signer(c.client(), identity), digest,
+          false, new SecureRandom());
+      var buffered = new BufferedOutputStream(out, 64 * 1024);
+      writer.detached(MimeFile.open(source.path()), buffered);
+      buffered.flush();
+      out.commit();
     }
     return 0;
   }

@@ -1,6 +1,7 @@
 package org.smimed.client.mime;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -17,7 +18,9 @@ import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.bouncycastle.cms.CMSAlgorithm;
 import org.bouncycastle.cms.CMSAuthEnvelopedDataGenerator;
+import org.bouncycastle.cms.CMSAuthEnvelopedDataStreamGenerator;
 import org.bouncycastle.cms.CMSEnvelopedDataGenerator;
+import org.bouncycastle.cms.CMSEnvelopedDataStreamGenerator;
 import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.cms.CMSProcessableByteArray;
 import org.bouncycastle.cms.RecipientInfoGenerator;
@@ -38,6 +41,9 @@ import org.bouncycastle.operator.OutputEncryptor;
  * outer (non-Content) fields of the input stay readable on the outer message.
  */
 public final class EncryptedMessageWriter {
+  /** BER chunk size of streamed encrypted content. */
+  private static final int STREAM_CHUNK = 64 * 1024;
+
   private final Provider provider;
   private final SecureRandom random;
 
@@ -55,6 +61,51 @@ public final class EncryptedMessageWriter {
     }
     byte[] cms = encryptEntity(input.entity(), recipients, settings);
     return Pkcs7Mime.write(input, settings.cipher().smimeType(), cms);
+  }
+
+  /**
+   * As {@link #encrypt(MimeInput, List, EncryptionSettings)} for an entity in a file, in
+   * constant memory: Bouncy Castle's streaming generators encrypt the entity as it is read
+   * and the BER ContentInfo is base64-encoded as it is produced.
+   */
+  public void encrypt(MimeFile input, List<X509Certificate> recipients,
+      EncryptionSettings settings, OutputStream out) throws SmimeOperationException, IOException {
+    if (recipients.isEmpty()) {
+      throw new SmimeOperationException("at least one recipient is required");
+    }
+    ContentCipher cipher = settings.cipher();
+    out.write(MimeInput.join(Pkcs7Mime.headers(input.headers(), cipher.smimeType()),
+        new byte[0]));
+    OutputStream base64 = StreamEncodings.base64Lines(out);
+    try {
+      OutputEncryptor encryptor = new JceCMSContentEncryptorBuilder(cipher.oid())
+          .setProvider(provider).setSecureRandom(random).build();
+      try (OutputStream cms = open(base64, encryptor, recipients, settings)) {
+        input.writeEntity(cms);
+      }
+    } catch (CMSException | GeneralSecurityException e) {
+      throw new SmimeOperationException("encryption failed: " + e.getMessage(), e);
+    }
+    base64.close();
+  }
+
+  private OutputStream open(OutputStream out, OutputEncryptor encryptor,
+      List<X509Certificate> recipients, EncryptionSettings settings)
+      throws CMSException, IOException, GeneralSecurityException, SmimeOperationException {
+    if (settings.cipher().authenticated()) {
+      CMSAuthEnvelopedDataStreamGenerator gen = new CMSAuthEnvelopedDataStreamGenerator();
+      gen.setBufferSize(STREAM_CHUNK);
+      for (X509Certificate r : recipients) {
+        gen.addRecipientInfoGenerator(recipientInfo(r, settings));
+      }
+      return gen.open(out, (OutputAEADEncryptor) encryptor);
+    }
+    CMSEnvelopedDataStreamGenerator gen = new CMSEnvelopedDataStreamGenerator();
+    gen.setBufferSize(STREAM_CHUNK);
+    for (X509Certificate r : recipients) {
+      gen.addRecipientInfoGenerator(recipientInfo(r, settings));
+    }
+    return gen.open(out, encryptor);
   }
 
   /** Returns the DER/BER ContentInfo (EnvelopedData or AuthEnvelopedData) of {@code entity}. */

@@ -54,6 +54,11 @@ public final class MimeInput {
     return new MimeInput(List.copyOf(outer), parsed.content, parsed.body);
   }
 
+  /** The Content-* fields of the inner entity (with the default Content-Type if none). */
+  List<Header> contentHeaders() {
+    return content;
+  }
+
   /** The fields that stay on the outer message. */
   public List<Header> outerHeaders() {
     return outer;
@@ -116,16 +121,16 @@ public final class MimeInput {
         .map(Header::value).orElse("").toLowerCase(Locale.ROOT);
   }
 
-  private String transferEncoding() {
+  String transferEncoding() {
     return content.stream().filter(h -> h.is("Content-Transfer-Encoding")).findFirst()
         .map(Header::value).orElse("").toLowerCase(Locale.ROOT);
   }
 
-  private boolean isComposite() {
+  boolean isComposite() {
     return contentType().startsWith("multipart/") || contentType().startsWith("message/");
   }
 
-  private boolean isText() {
+  boolean isText() {
     return contentType().startsWith("text/");
   }
 

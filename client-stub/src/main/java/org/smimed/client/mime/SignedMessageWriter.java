@@ -1,6 +1,9 @@
 package org.smimed.client.mime;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.security.DigestOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -60,6 +63,41 @@ public final class SignedMessageWriter {
     return out.toByteArray();
   }
 
+  /**
+   * As {@link #detached(MimeInput)} for an entity in a file, in constant memory: the entity is
+   * hashed while it is written to {@code out}, then signed from its digest (so content sending
+   * does not apply), then the signature part follows. The micalg parameter is written before
+   * the signature exists, so a signer that answers with another micalg is refused. The random
+   * 128-bit boundary is checked against the entity as it passes.
+   */
+  public void detached(MimeFile input, OutputStream out)
+      throws SmimeOperationException, IOException {
+    String micalg = hash.micalg();
+    String boundary = boundary();
+    out.write(MimeInput.join(concatOuter(input.headers(), "multipart/signed;"
+        + " protocol=\"application/pkcs7-signature\"; micalg=" + micalg + ";\r\n"
+        + "\tboundary=\"" + boundary + "\""), new byte[0]));
+    out.write(ascii("This is an S/MIME signed message\r\n\r\n--" + boundary + "\r\n"));
+    MessageDigest md = newDigest();
+    BoundaryWatch watch = new BoundaryWatch(out, ascii(boundary));
+    input.writeSevenBitEntity(new DigestOutputStream(watch, md));
+    if (watch.seen()) {
+      throw new SmimeOperationException("the entity contains the random MIME boundary");
+    }
+    SignedDataSigner.Result signed =
+        signer.sign(new SignPayload(hash, md.digest(), null, false));
+    if (!micalg(signed).equals(micalg)) {
+      throw new SmimeOperationException("signer used micalg " + micalg(signed) + ", not "
+          + micalg);
+    }
+    out.write(ascii("\r\n--" + boundary + "\r\n"
+        + "Content-Type: application/pkcs7-signature; name=smime.p7s\r\n"
+        + "Content-Transfer-Encoding: base64\r\n"
+        + "Content-Disposition: attachment; filename=smime.p7s\r\n\r\n"));
+    out.write(MimeInput.base64Lines(signed.signedData()));
+    out.write(ascii("\r\n--" + boundary + "--\r\n"));
+  }
+
   /** application/pkcs7-mime; smime-type=signed-data with the entity inside the SignedData. */
   public byte[] encapsulated(MimeInput input) throws SmimeOperationException {
     byte[] entity = input.sevenBitEntity();
@@ -79,8 +117,12 @@ public final class SignedMessageWriter {
   }
 
   private byte[] digest(byte[] data) throws SmimeOperationException {
+    return newDigest().digest(data);
+  }
+
+  private MessageDigest newDigest() throws SmimeOperationException {
     try {
-      return MessageDigest.getInstance(hash.jcaName()).digest(data);
+      return MessageDigest.getInstance(hash.jcaName());
     } catch (NoSuchAlgorithmException e) {
       throw new SmimeOperationException(hash.jcaName() + " is not available", e);
     }
@@ -89,13 +131,21 @@ public final class SignedMessageWriter {
   private String boundaryNotIn(byte[] entity) {
     String text = new String(entity, StandardCharsets.ISO_8859_1);
     while (true) {
-      byte[] r = new byte[16];
-      random.nextBytes(r);
-      String boundary = "----=_smime_" + HexFormat.of().formatHex(r);
+      String boundary = boundary();
       if (!text.contains(boundary)) {
         return boundary;
       }
     }
+  }
+
+  private String boundary() {
+    byte[] r = new byte[16];
+    random.nextBytes(r);
+    return "----=_smime_" + HexFormat.of().formatHex(r);
+  }
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
   }
 
   static java.util.List<Header> concatOuter(MimeInput input, String contentType) {

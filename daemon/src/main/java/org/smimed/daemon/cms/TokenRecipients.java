@@ -3,6 +3,7 @@ package org.smimed.daemon.cms;
 import java.security.Key;
 import java.security.Provider;
 import java.security.SecureRandom;
+import java.security.Security;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.util.Set;
@@ -38,6 +39,7 @@ final class TokenRecipients {
     private final EcdhKeyAgreement ecdh;
     private final X25519KeyAgreement x25519;
     private final Provider contentProvider;
+    private final Provider cbcProvider;
     private final Set<ASN1ObjectIdentifier> allowed;
 
     TokenRecipients(Provider tokenProvider, Provider contentProvider, SecureRandom random,
@@ -47,6 +49,12 @@ final class TokenRecipients {
         this.ecdh = new EcdhKeyAgreement(tokenProvider, random, meter);
         this.x25519 = new X25519KeyAgreement(random, meter);
         this.contentProvider = contentProvider;
+        // CBC content decryption runs in the JDK's own provider, whose AES uses the CPU's AES
+        // instructions (several times Bouncy Castle's speed on large messages) and streams.
+        // AEAD stays with Bouncy Castle: the JDK's GCM holds the whole ciphertext until the tag
+        // is checked, which a large message cannot afford.
+        Provider jdk = Security.getProvider("SunJCE");
+        this.cbcProvider = jdk != null ? jdk : contentProvider;
         this.allowed = Set.copyOf(allowed);
     }
 
@@ -84,7 +92,7 @@ final class TokenRecipients {
                 return transport(key, keyAlg, cipher, encrypted);
             }
         };
-        r.setContentProvider(contentProvider).setAllowedContentAlgorithms(allowed);
+        r.setContentProvider(cbcProvider).setAllowedContentAlgorithms(allowed);
         return r;
     }
 
@@ -125,7 +133,7 @@ final class TokenRecipients {
                         encrypted);
             }
         };
-        r.setPrivateKeyAlgorithmIdentifier(keyAlgorithm).setContentProvider(contentProvider)
+        r.setPrivateKeyAlgorithmIdentifier(keyAlgorithm).setContentProvider(cbcProvider)
                 .setAllowedContentAlgorithms(allowed);
         return r;
     }

@@ -1,7 +1,11 @@
 package org.smimed.daemon.grpc;
 
+import com.google.protobuf.ByteString;
+import io.grpc.Context;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import org.smimed.api.v1.DecryptRequest;
 import org.smimed.api.v1.DecryptResponse;
@@ -11,45 +15,63 @@ import org.smimed.daemon.policy.LimitExceededException;
 import org.smimed.daemon.policy.StreamTimeoutException;
 
 /**
- * One Decrypt call's inbound side: collects the chunks within the size limit and the caller's
- * in-flight byte budget, and ends the call when the stream stalls or takes too long.
+ * One Decrypt call, streamed both ways in bounded memory: the chunks gRPC delivers go into a
+ * {@link ChunkPipe} that a worker thread decrypts from, and the worker's answers go out only as
+ * fast as the client takes them.
  *
- * <p>Guarantees: the call ends exactly once (answer or error); its bytes are given back and its
- * timers cancelled however it ends (answer, error, cancellation by the client, timeout).
- * Methods are synchronized because the timer thread may end the call while gRPC delivers.
+ * <p>Guarantees: gRPC is asked for {@link #WINDOW} messages ahead and one more per message the
+ * worker takes (manual flow control), so a client cannot outrun the daemon; the worker blocks
+ * while the transport is not ready instead of queueing responses; the call ends exactly once
+ * (answer or error), and however it ends (answer, error, client cancellation, idle or total
+ * timeout) its bytes are given back, its timers cancelled and its worker released. The size
+ * limit counts every byte received. Methods are synchronized because gRPC, the timer thread
+ * and the worker all act on the call.
  */
 final class DecryptStream implements StreamObserver<DecryptRequest> {
-    /** Decrypts a complete message and answers; runs at most once. */
-    interface Completion {
-        void complete(String identity, byte[] message, StreamObserver<DecryptResponse> response)
-                throws Exception;
+    /** Messages requested ahead of the worker. */
+    static final int WINDOW = 4;
+
+    /** Decrypts the message arriving on {@code message} and answers through {@code call}. */
+    interface Worker {
+        void run(String identity, InputStream message, DecryptStream call) throws Exception;
     }
 
-    private final StreamObserver<DecryptResponse> response;
+    private final ServerCallStreamObserver<DecryptResponse> response;
     private final StatusMapper statuses;
     private final StreamGuards guards;
-    private final int maxMessageBytes;
-    private final Completion completion;
+    private final long maxMessageBytes;
+    private final Worker worker;
+    private final Executor workers;
     private final InFlightBytes.Reservation reservation;
+    private final ChunkPipe pipe;
+    private final Context context;
     private final ScheduledFuture<?> deadline;
-    private ByteArrayOutputStream message = new ByteArrayOutputStream();
     private ScheduledFuture<?> idle;
-    private String identity = "";
-    private boolean first = true;
+    private long received;
+    private boolean started;
     private boolean ended;
 
     DecryptStream(StreamObserver<DecryptResponse> response, StatusMapper statuses,
-                  StreamGuards guards, String caller, int maxMessageBytes, Completion completion) {
-        this.response = response;
+                  StreamGuards guards, String caller, long maxMessageBytes, Worker worker) {
+        this.response = (ServerCallStreamObserver<DecryptResponse>) response;
         this.statuses = statuses;
         this.guards = guards;
         this.maxMessageBytes = maxMessageBytes;
-        this.completion = completion;
+        this.worker = worker;
+        // The call's context (request id, caller, audit notes) goes with the work to the worker
+        // and timer threads, so errors there are reported like errors on gRPC's own threads.
+        this.context = Context.current();
+        this.workers = guards.workers();
         this.reservation = guards.bytes().open(caller);
-        this.deadline = guards.after(guards.total(), () -> timeout(new StreamTimeoutException(
-                "message did not arrive within " + guards.total().toSeconds()
-                        + " s (limits.maxDecryptSeconds)")));
+        this.pipe = new ChunkPipe(() -> this.response.request(1), reservation);
+        this.response.disableAutoRequest();
+        this.response.setOnReadyHandler(this::ready);
+        this.response.setOnCancelHandler(this::cancelled);
+        this.deadline = guards.after(guards.total(), context.wrap(() -> timeout(
+                new StreamTimeoutException("message not decrypted within "
+                        + guards.total().toSeconds() + " s (limits.maxDecryptSeconds)"))));
         this.idle = idleTimer();
+        this.response.request(WINDOW);
     }
 
     @Override
@@ -57,24 +79,25 @@ final class DecryptStream implements StreamObserver<DecryptRequest> {
         if (ended) {
             return;
         }
-        idle.cancel(false);
-        if (first) {
-            identity = part.getIdentity();
-            first = false;
-        }
-        int size = part.getChunk().size();
+        ByteString chunk = part.getChunk();
         try {
-            if ((long) message.size() + size > maxMessageBytes) {
+            if (received + chunk.size() > maxMessageBytes) {
                 throw new InvalidRequestException("message is larger than the limit of "
                         + maxMessageBytes + " bytes (limits.maxMessageBytes)");
             }
-            reservation.grow(size);
+            reservation.grow(chunk.size());
         } catch (InvalidRequestException | LimitExceededException e) {
             fail(e);
             return;
         }
-        message.writeBytes(part.getChunk().toByteArray());
-        idle = idleTimer();
+        received += chunk.size();
+        restartIdle();
+        pipe.put(chunk);
+        if (!started) {
+            started = true;
+            String identity = part.getIdentity();
+            workers.execute(context.wrap(() -> work(identity)));
+        }
     }
 
     @Override
@@ -88,43 +111,99 @@ final class DecryptStream implements StreamObserver<DecryptRequest> {
         if (ended) {
             return;
         }
-        idle.cancel(false);
-        deadline.cancel(false);
+        if (received == 0) {
+            fail(new InvalidRequestException("empty message: send the CMS"
+                    + " EnvelopedData or AuthEnvelopedData in chunk fields"));
+            return;
+        }
+        pipe.endOfInput();
+    }
+
+    private void work(String identity) {
         try {
-            if (message.size() == 0) {
-                throw new InvalidRequestException("empty message: send the CMS"
-                        + " EnvelopedData or AuthEnvelopedData in chunk fields");
-            }
-            byte[] whole = message.toByteArray();
-            message = null; // only one copy of the message while it is decrypted
-            completion.complete(identity, whole, response);
-            end();
+            worker.run(identity, pipe, this);
         } catch (Exception e) {
             fail(e);
         }
     }
 
-    private synchronized void timeout(StreamTimeoutException e) {
+    /** The envelope's header has been parsed: later bytes are released as they are read. */
+    void headerRead() {
+        pipe.releaseAsConsumed();
+    }
+
+    /**
+     * Sends one response, waiting while the transport is not ready for it.
+     *
+     * @throws CallEndedException if the call ended (timeout, cancellation) meanwhile
+     */
+    synchronized void send(DecryptResponse message) throws CallEndedException,
+            InterruptedException {
+        while (!ended && !response.isReady()) {
+            wait();
+        }
+        if (ended) {
+            throw new CallEndedException();
+        }
+        response.onNext(message);
+        restartIdle();
+    }
+
+    /** Ends the call with OK. */
+    synchronized void complete() {
         if (!ended) {
-            fail(e);
+            end();
+            response.onCompleted();
         }
     }
 
-    private ScheduledFuture<?> idleTimer() {
-        return guards.after(guards.idle(), () -> timeout(new StreamTimeoutException(
-                "no data for " + guards.idle().toSeconds() + " s (limits.streamIdleSeconds)")));
+    /** Ends the call with the status for {@code e} (nothing if it has already ended). */
+    synchronized void fail(Exception e) {
+        if (!ended) {
+            end();
+            response.onError(statuses.toStatus(e));
+        }
     }
 
-    private void fail(Exception e) {
+    private synchronized void ready() {
+        notifyAll();
+    }
+
+    private synchronized void cancelled() {
         end();
-        response.onError(statuses.toStatus(e));
+    }
+
+    private synchronized void timeout(StreamTimeoutException e) {
+        fail(e);
+    }
+
+    private void restartIdle() {
+        idle.cancel(false);
+        idle = idleTimer();
+    }
+
+    private ScheduledFuture<?> idleTimer() {
+        return guards.after(guards.idle(), context.wrap(() -> timeout(
+                new StreamTimeoutException("no data for " + guards.idle().toSeconds()
+                        + " s (limits.streamIdleSeconds)"))));
     }
 
     private void end() {
+        if (ended) {
+            return;
+        }
         ended = true;
-        message = null;
         idle.cancel(false);
         deadline.cancel(false);
+        pipe.abort();
         reservation.close();
+        notifyAll();
+    }
+
+    /** The call ended while the worker was still answering; the worker just stops. */
+    static final class CallEndedException extends Exception {
+        CallEndedException() {
+            super("call already ended", null, false, false);
+        }
     }
 }

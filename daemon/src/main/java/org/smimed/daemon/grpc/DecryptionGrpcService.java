@@ -2,13 +2,15 @@ package org.smimed.daemon.grpc;
 
 import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
+import java.io.InputStream;
 import java.util.List;
 import org.smimed.api.v1.DecryptRequest;
 import org.smimed.api.v1.DecryptResponse;
 import org.smimed.api.v1.DecryptResult;
 import org.smimed.api.v1.DecryptionServiceGrpc;
 import org.smimed.daemon.cms.CmsDecryptor;
-import org.smimed.daemon.cms.DecryptedMessage;
+import org.smimed.daemon.cms.OpenedEnvelope;
+import org.smimed.daemon.cms.PlaintextStream;
 import org.smimed.daemon.keys.KeyRegistry;
 import org.smimed.daemon.keys.KeyVersion;
 import org.smimed.daemon.policy.AccessControl;
@@ -17,15 +19,21 @@ import org.smimed.daemon.policy.Operation;
 import org.smimed.daemon.token.TokenRecovery;
 
 /**
- * gRPC face of decryption. Collects the streamed message ({@link DecryptStream}: size limit,
- * in-flight byte budgets, idle and total timeouts), decrypts it, then streams the result: first
- * who decrypted it, then the plaintext in chunks.
+ * gRPC face of decryption, streamed both ways in bounded memory ({@link DecryptStream}: size
+ * limit, in-flight byte budgets, idle and total timeouts, flow control). A worker authorizes
+ * the call, reads the envelope's header, recovers the key in the token, then sends who
+ * decrypted it and the plaintext in chunks of {@link #CHUNK_BYTES} as it is decrypted.
  *
- * <p>The whole message is held in memory (bounded by limits.maxMessageBytes per call and
- * limits.maxInFlightBytes over all calls) because an AuthEnvelopedData plaintext may not be
- * released before its tag verifies; constant-memory streaming is planned work.
+ * <p>Security guarantee for AuthEnvelopedData (RFC 5083): the last chunk of plaintext is held
+ * back until the authentication tag has verified and the rest of the message is well formed,
+ * and the call ends OK only then. Earlier chunks are unauthenticated when they leave: a client
+ * must treat plaintext as void unless the call ends OK (the proto says so; {@code smime
+ * decrypt} writes to a temporary file and renames it only on OK). Withholding everything
+ * instead would need the whole plaintext in memory, which a 256 MiB message in a 64 MiB heap
+ * cannot have.
  */
 public final class DecryptionGrpcService extends DecryptionServiceGrpc.DecryptionServiceImplBase {
+    /** Plaintext bytes per response message. */
     static final int CHUNK_BYTES = 64 * 1024;
 
     private final KeyRegistry keys;
@@ -55,14 +63,42 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
     public StreamObserver<DecryptRequest> decrypt(StreamObserver<DecryptResponse> response) {
         Caller caller = Callers.current();
         return new DecryptStream(response, statuses, guards, caller.name(), maxMessageBytes,
-                (identity, message, out) -> {
-                    authorize(caller, identity);
-                    // Idempotent: after a token fault the keys are looked up again (fresh
-                    // handles) and decryption runs once more; only "token gone" codes lead
-                    // here, never a padding failure (TokenErrors.isTokenGone).
-                    send(recovery.retryOnce(() -> decryptor.decrypt(message,
-                            candidates(caller, identity))), out);
-                });
+                (identity, message, call) -> decrypt(caller, identity, message, call));
+    }
+
+    private void decrypt(Caller caller, String identity, InputStream message, DecryptStream call)
+            throws Exception {
+        authorize(caller, identity);
+        OpenedEnvelope envelope = decryptor.open(message, maxMessageBytes);
+        call.headerRead();
+        // Idempotent up to here: after a token fault the keys are looked up again (fresh
+        // handles) and key recovery runs once more, before any content has been read; only
+        // "token gone" codes lead here, never a padding failure (TokenErrors.isTokenGone).
+        PlaintextStream plaintext = recovery.retryOnce(() -> envelope.decrypt(
+                candidates(caller, identity)));
+        call.send(DecryptResponse.newBuilder().setResult(DecryptResult.newBuilder()
+                .setIdentity(plaintext.key().identity())
+                .setKeyVersion(plaintext.key().id())
+                .setContentEncryptionAlgorithm(plaintext.cipher().oid().getId())
+                .setAuthenticated(plaintext.cipher().authenticated())
+                .setLegacyAlgorithm(plaintext.cipher().legacy())).build());
+        byte[] buffer = new byte[CHUNK_BYTES];
+        int n = plaintext.read(buffer);
+        ByteString held = ByteString.copyFrom(buffer, 0, n);
+        while (n == buffer.length) {
+            n = plaintext.read(buffer); // the read that reaches the end verifies the tag
+            call.send(chunk(held));
+            held = ByteString.copyFrom(buffer, 0, n);
+        }
+        plaintext.finish();
+        if (!held.isEmpty()) {
+            call.send(chunk(held));
+        }
+        call.complete();
+    }
+
+    private static DecryptResponse chunk(ByteString bytes) {
+        return DecryptResponse.newBuilder().setChunk(bytes).build();
     }
 
     /**
@@ -89,22 +125,5 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
                     KeyVersion::identity);
         }
         return keys.decryptionKeys(identity);
-    }
-
-    private static void send(DecryptedMessage decrypted,
-                             StreamObserver<DecryptResponse> response) {
-        byte[] plaintext = decrypted.plaintext();
-        response.onNext(DecryptResponse.newBuilder().setResult(DecryptResult.newBuilder()
-                .setIdentity(decrypted.key().identity())
-                .setKeyVersion(decrypted.key().id())
-                .setContentEncryptionAlgorithm(decrypted.cipher().oid().getId())
-                .setAuthenticated(decrypted.cipher().authenticated())
-                .setLegacyAlgorithm(decrypted.cipher().legacy())).build());
-        for (int offset = 0; offset < plaintext.length; offset += CHUNK_BYTES) {
-            int length = Math.min(CHUNK_BYTES, plaintext.length - offset);
-            response.onNext(DecryptResponse.newBuilder()
-                    .setChunk(ByteString.copyFrom(plaintext, offset, length)).build());
-        }
-        response.onCompleted();
     }
 }

@@ -1,6 +1,7 @@
 package org.smimed.daemon.grpc;
 
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -13,14 +14,24 @@ import org.smimed.daemon.policy.InFlightBytes;
  * What bounds a client-streamed request: the bytes it may hold (per caller and in total), the
  * longest pause between two messages and the longest time the whole stream may take.
  *
+ * Also the threads that consume streamed requests: a streaming Decrypt blocks its worker while it
+ * waits for input or for the client to take output, which must not happen on gRPC's own threads.
+ *
  * <p>Guarantee: one timer thread serves every stream; a stream's timers are cancelled when it
- * ends, so a finished stream leaves nothing scheduled.
+ * ends, so a finished stream leaves nothing scheduled. Workers are created per concurrent stream
+ * (their number is bounded by the calls the daemon admits) and stopped on {@link #close()}.
  */
 public final class StreamGuards implements AutoCloseable {
     private final InFlightBytes bytes;
     private final Duration idle;
     private final Duration total;
     private final ScheduledExecutorService timer;
+    private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
+        Thread t = Executors.defaultThreadFactory().newThread(r);
+        t.setName("smimed-stream-worker");
+        t.setDaemon(true);
+        return t;
+    });
 
     public StreamGuards(DaemonConfig.Limits limits) {
         this.bytes = new InFlightBytes(limits.maxInFlightBytesPerCaller(),
@@ -58,8 +69,14 @@ public final class StreamGuards implements AutoCloseable {
         return timer.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** Threads for the consumers of streamed requests. */
+    public ExecutorService workers() {
+        return workers;
+    }
+
     @Override
     public void close() {
         timer.shutdownNow();
+        workers.shutdownNow();
     }
 }

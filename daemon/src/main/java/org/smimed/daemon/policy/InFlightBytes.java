@@ -27,7 +27,10 @@ public final class InFlightBytes {
         this.total = total;
     }
 
-    /** The bytes one call holds; grows chunk by chunk, released all at once. */
+    /**
+     * The bytes one call holds; grows chunk by chunk as they arrive, shrinks as a streaming
+     * consumer finishes with them, and whatever is left is released when it closes.
+     */
     public final class Reservation implements AutoCloseable {
         private final AtomicLong mine;
         private long held;
@@ -48,6 +51,14 @@ public final class InFlightBytes {
                         + total + " (limits.maxInFlightBytes); retry later");
             }
             held += bytes;
+        }
+
+        /** Gives back {@code bytes} this call no longer holds (at most what it holds). */
+        public synchronized void release(long bytes) {
+            long given = Math.min(bytes, held);
+            mine.addAndGet(-given);
+            all.addAndGet(-given);
+            held -= given;
         }
 
         /** Gives back everything this call held (idempotent). */

@@ -193,8 +193,18 @@ class SmimeClientIT {
     }
 
     @Test
-    void decrypt_overTheLimit_failsWhileStillSendingWithInvalidArgument() {
-        byte[] tooLarge = new byte[LIMIT + 3 * CHUNK];
+    void decrypt_overTheLimit_failsWhileStillSendingWithInvalidArgument() throws Exception {
+        // Well formed with indefinite lengths (openssl -stream), so only the byte count can tell
+        // it is too large: the daemon decrypts it as it arrives and stops at the limit.
+        byte[] plaintext = new byte[LIMIT + 3 * CHUNK];
+        new java.util.Random(13).nextBytes(plaintext);
+        Path work = Files.createTempDirectory(dir, "too-large");
+        Path in = Files.write(work.resolve("plain.bin"), plaintext);
+        Path out = work.resolve("message.ber");
+        Processes.check(List.of("openssl", "cms", "-encrypt", "-binary", "-stream",
+                "-aes-256-cbc", "-in", in.toString(), "-outform", "DER", "-out", out.toString(),
+                deployment.certificate(RSA).toString()), work);
+        byte[] tooLarge = Files.readAllBytes(out);
 
         assertThatThrownBy(() -> client.decrypt(RSA, new ByteArrayInputStream(tooLarge),
                 new ByteArrayOutputStream()))

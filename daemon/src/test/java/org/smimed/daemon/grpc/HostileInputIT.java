@@ -81,7 +81,11 @@ class HostileInputIT {
 
     @Test
     void messageOverTheSizeLimit_isInvalidArgumentNamingIt() throws Exception {
-        byte[] big = new byte[MAX_MESSAGE_BYTES + 1];
+        // A well-formed message with indefinite lengths, so nothing but the byte count can
+        // tell it is too large: the daemon decrypts as it arrives and stops at the limit.
+        byte[] plaintext = new byte[MAX_MESSAGE_BYTES + 50_000];
+        new java.util.Random(3).nextBytes(plaintext);
+        byte[] big = encryptStreamed(plaintext, deployment.certificate(TestDeployment.RSA));
         StatusRuntimeException e = whileAnotherCallerDecrypts(() -> refused(big));
 
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
@@ -91,12 +95,13 @@ class HostileInputIT {
 
     @Test
     void oneByteOverTheCallersInFlightBudget_isResourceExhaustedNamingIt() throws Exception {
-        // One stream holds 150,000 bytes (open, not finished); a second of 150,001 from the
-        // same caller takes it one byte over its 300,000.
+        // One stream holds 150,000 bytes (open, not finished): the start of an envelope whose
+        // recipientInfos are not complete yet, which the parser must keep; a second of
+        // 150,001 from the same caller takes it one byte over its 300,000.
         StreamObserver<DecryptRequest> holding = DecryptionServiceGrpc
                 .newStub(deployment.channel()).decrypt(new Ignore());
         holding.onNext(DecryptRequest.newBuilder()
-                .setChunk(ByteString.copyFrom(new byte[150_000])).build());
+                .setChunk(ByteString.copyFrom(unfinishedHeader(150_000))).build());
         try {
             StatusRuntimeException e = whileAnotherCallerDecrypts(
                     () -> refused(new byte[150_001]));
@@ -107,6 +112,25 @@ class HostileInputIT {
         } finally {
             holding.onError(Status.CANCELLED.asRuntimeException());
         }
+    }
+
+    /**
+     * {@code size} bytes of an EnvelopedData whose recipientInfos SET declares more bytes than
+     * that, filled with OCTET STRINGs: well formed so far, and not finished.
+     */
+    static byte[] unfinishedHeader(int size) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(new byte[] {0x30, (byte) 0x80, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48,
+                (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x07, 0x03, (byte) 0xa0, (byte) 0x80,
+                0x30, (byte) 0x80, 0x02, 0x01, 0x00, 0x31, (byte) 0x83, 0x03, 0x00, 0x00});
+        while (out.size() + 2 + 100 <= size) {
+            out.write(0x04);
+            out.write(100);
+            out.writeBytes(new byte[100]);
+        }
+        out.writeBytes(new byte[] {0x04, (byte) (size - out.size() - 2)});
+        out.writeBytes(new byte[size - out.size()]);
+        return out.toByteArray();
     }
 
     /** A response observer for streams whose answer does not matter. */
@@ -253,6 +277,15 @@ class HostileInputIT {
 
     static byte[] corpus(String file) throws Exception {
         return Files.readAllBytes(CORPUS.resolve(file));
+    }
+
+    static byte[] encryptStreamed(byte[] plaintext, Path recipient) throws Exception {
+        Path in = Files.write(dir.resolve("big-plain"), plaintext);
+        Path out = dir.resolve("big-enc");
+        Processes.check(List.of("openssl", "cms", "-encrypt", "-binary", "-stream",
+                "-aes-256-cbc", "-outform", "DER", "-in", in.toString(), "-out", out.toString(),
+                recipient.toString()), dir);
+        return Files.readAllBytes(out);
     }
 
     static byte[] encrypt(Path recipient) throws Exception {

@@ -106,9 +106,20 @@ class RequestErrorsIT {
     }
 
     @Test
-    void decrypt_oversizedMessage_isInvalidArgumentNamingTheLimit() {
-        assertStatus(() -> DecryptCall.decrypt(deployment.channel(), null,
-                new byte[1024 * 1024 + 10], 64 * 1024),
+    void decrypt_oversizedMessage_isInvalidArgumentNamingTheLimit() throws Exception {
+        // Well formed with indefinite lengths, so only the byte count can tell it is too large:
+        // the daemon decrypts it as it arrives and stops at the limit.
+        byte[] plaintext = new byte[1024 * 1024 + 4096];
+        new java.util.Random(11).nextBytes(plaintext);
+        Path in = java.nio.file.Files.write(dir.resolve("oversized.bin"), plaintext);
+        Path out = dir.resolve("oversized.ber");
+        org.smimed.daemon.testing.Processes.check(java.util.List.of("openssl", "cms", "-encrypt",
+                "-binary", "-stream", "-aes-256-cbc", "-outform", "DER", "-in", in.toString(),
+                "-out", out.toString(), deployment.certificate(TestDeployment.RSA).toString()),
+                dir);
+        byte[] message = java.nio.file.Files.readAllBytes(out);
+
+        assertStatus(() -> DecryptCall.decrypt(deployment.channel(), null, message, 64 * 1024),
                 Status.Code.INVALID_ARGUMENT, "limits.maxMessageBytes");
     }
 

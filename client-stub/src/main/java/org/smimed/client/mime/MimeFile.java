@@ -1,0 +1,135 @@
+package org.smimed.client.mime;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A message or bare MIME entity in a file, read as a stream: the streaming form of
+ * {@link MimeInput} for entities too large to hold in memory.
+ *
+ * <p>Guarantees: only the header section (at most 256 KiB) is kept in memory; the entities
+ * written are byte for byte those of {@link MimeInput#entity()} and
+ * {@link MimeInput#sevenBitEntity()} for the same input; the file is read again for each
+ * pass, so it must not change while in use.
+ */
+public final class MimeFile {
+  private static final int BUFFER = 64 * 1024;
+
+  private final Path file;
+  private final MimeInput headers;
+  private final long bodyOffset;
+
+  private MimeFile(Path file, MimeInput headers, long bodyOffset) {
+    this.file = file;
+    this.headers = headers;
+    this.bodyOffset = bodyOffset;
+  }
+
+  /** Reads the header section of {@code file}. */
+  public static MimeFile open(Path file) throws IOException {
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+      byte[] section = readHeaderSection(in);
+      HeaderBlock block = HeaderBlock.parse(section);
+      byte[] headerBytes = java.util.Arrays.copyOf(section, block.bodyOffset());
+      return new MimeFile(file, MimeInput.parse(headerBytes), block.bodyOffset());
+    }
+  }
+
+  private static byte[] readHeaderSection(InputStream in) throws IOException {
+    java.io.ByteArrayOutputStream copy = new java.io.ByteArrayOutputStream();
+    InputStream tee = new java.io.FilterInputStream(in) {
+      @Override
+      public int read() throws IOException {
+        int b = super.read();
+        if (b >= 0) {
+          copy.write(b);
+        }
+        return b;
+      }
+    };
+    try {
+      HeaderBlock.read(tee);
+    } catch (IOException tooLong) {
+      // A bare body without a blank line in its first 256 KiB has no header section at all;
+      // a real header section that long is refused, as HeaderBlock.read says.
+      if (HeaderBlock.parse(copy.toByteArray()).bodyOffset() != 0) {
+        throw tooLong;
+      }
+      return new byte[0];
+    }
+    return copy.toByteArray();
+  }
+
+  /** The header fields, as a {@link MimeInput} without a body. */
+  public MimeInput headers() {
+    return headers;
+  }
+
+  /** Writes {@link MimeInput#entity()}: for encryption. */
+  public void writeEntity(OutputStream out) throws IOException {
+    out.write(MimeInput.join(headers.contentHeaders(), new byte[0]));
+    boolean binary = headers.transferEncoding().equals("binary");
+    OutputStream body = binary ? StreamEncodings.keepOpen(out) : StreamEncodings.crlf(out);
+    copyBody(body);
+    body.close();
+  }
+
+  /** Writes {@link MimeInput#sevenBitEntity()}: for signing. Reads the body twice. */
+  public void writeSevenBitEntity(OutputStream out) throws IOException {
+    String encoding = headers.transferEncoding();
+    boolean identityEncoding = List.of("", "7bit", "8bit", "binary").contains(encoding);
+    if (!identityEncoding || headers.isComposite() || sevenBitSafe()) {
+      writeEntity(out);
+      return;
+    }
+    List<Header> fields = new ArrayList<>(headers.contentHeaders().stream()
+        .filter(h -> !h.is("Content-Transfer-Encoding")).toList());
+    fields.add(Header.of("Content-Transfer-Encoding", "base64"));
+    out.write(MimeInput.join(fields, new byte[0]));
+    OutputStream base64 = StreamEncodings.base64Lines(out);
+    OutputStream body = headers.isText() && !encoding.equals("binary")
+        ? StreamEncodings.crlf(base64) : base64;
+    copyBody(body);
+    body.flush();
+    base64.close();
+  }
+
+  private boolean sevenBitSafe() throws IOException {
+    try (InputStream in = body()) {
+      byte[] buffer = new byte[BUFFER];
+      int lineLength = 0;
+      int n;
+      while ((n = in.read(buffer)) > 0) {
+        for (int i = 0; i < n; i++) {
+          byte b = buffer[i];
+          if (b <= 0) {
+            return false;
+          }
+          lineLength = b == '\n' ? 0 : lineLength + 1;
+          if (lineLength > 998) {
+            return false;
+          }
+        }
+      }
+      return true;
+    }
+  }
+
+  private void copyBody(OutputStream out) throws IOException {
+    try (InputStream in = body()) {
+      in.transferTo(out);
+    }
+  }
+
+  private InputStream body() throws IOException {
+    InputStream in = Files.newInputStream(file);
+    in.skipNBytes(bodyOffset);
+    return in;
+  }
+}

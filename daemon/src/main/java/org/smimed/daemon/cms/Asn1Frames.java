@@ -1,0 +1,112 @@
+package org.smimed.daemon.cms;
+
+/**
+ * The open constructed elements of a message being walked by {@link Asn1StreamGuard}: where
+ * each must end and where in a CMS envelope it sits, so the guard can tell the encrypted
+ * content (streamed, any size) from the structure around it (held by the parser, bounded).
+ *
+ * <p>Guarantee: at most {@code maxDepth} frames, in arrays allocated once.
+ */
+final class Asn1Frames {
+    /** Where an element sits on the path ContentInfo / [0] / envelope / EncryptedContentInfo. */
+    private enum Kind { CONTENT_INFO, EXPLICIT, ENVELOPE, ENCRYPTED_CONTENT_INFO, CONTENT, OTHER }
+
+    private static final int SEQUENCE = 0x30;
+    private static final int CONSTRUCTED_0 = 0xA0;
+    private static final int PRIMITIVE_0 = 0x80;
+
+    private final int maxDepth;
+    private final long outerBound;
+    private final long[] bound;
+    private final boolean[] indefinite;
+    private final Kind[] kind;
+    private final boolean[] sawSequence;
+    private int size;
+
+    Asn1Frames(int maxDepth, long outerBound) {
+        this.maxDepth = maxDepth;
+        this.outerBound = outerBound;
+        this.bound = new long[maxDepth];
+        this.indefinite = new boolean[maxDepth];
+        this.kind = new Kind[maxDepth];
+        this.sawSequence = new boolean[maxDepth];
+    }
+
+    /**
+     * Opens a constructed element with first tag octet {@code tag} ending at {@code end}, or
+     * -1 for an indefinite length.
+     */
+    void push(int tag, long end) throws InvalidRequestException {
+        if (size + 1 > maxDepth) {
+            throw new InvalidRequestException("ASN.1 nesting is deeper than " + maxDepth
+                    + " levels (limits.maxAsn1Depth)");
+        }
+        Kind k = kindOf(tag);
+        if (size > 0 && tag == SEQUENCE) {
+            sawSequence[size - 1] = true;
+        }
+        bound[size] = end < 0 ? bound() : end;
+        indefinite[size] = end < 0;
+        kind[size] = k;
+        sawSequence[size] = false;
+        size++;
+    }
+
+    private Kind kindOf(int tag) {
+        if (size == 0) {
+            return tag == SEQUENCE ? Kind.CONTENT_INFO : Kind.OTHER;
+        }
+        Kind parent = kind[size - 1];
+        return switch (parent) {
+            case CONTENT_INFO -> tag == CONSTRUCTED_0 ? Kind.EXPLICIT : Kind.OTHER;
+            case EXPLICIT -> tag == SEQUENCE ? Kind.ENVELOPE : Kind.OTHER;
+            // The first SEQUENCE in an (Auth)EnvelopedData is its (Auth)EncryptedContentInfo:
+            // version, originatorInfo and recipientInfos have other tags.
+            case ENVELOPE -> tag == SEQUENCE && !sawSequence[size - 1]
+                    ? Kind.ENCRYPTED_CONTENT_INFO : Kind.OTHER;
+            case ENCRYPTED_CONTENT_INFO -> tag == CONSTRUCTED_0 ? Kind.CONTENT : Kind.OTHER;
+            case CONTENT -> Kind.CONTENT;
+            case OTHER -> Kind.OTHER;
+        };
+    }
+
+    /** Whether a primitive with first tag octet {@code tag}, opened here, is encrypted content. */
+    boolean isContent(int tag) {
+        if (size == 0) {
+            return false;
+        }
+        Kind parent = kind[size - 1];
+        return parent == Kind.CONTENT
+                || (parent == Kind.ENCRYPTED_CONTENT_INFO && tag == PRIMITIVE_0);
+    }
+
+    /** Whether the innermost open element is (inside) the encrypted content. */
+    boolean inContent() {
+        return size > 0 && kind[size - 1] == Kind.CONTENT;
+    }
+
+    /** Where the innermost definite element (or the whole message) must end. */
+    long bound() {
+        return size == 0 ? outerBound : bound[size - 1];
+    }
+
+    /** Whether the innermost open element has an indefinite length. */
+    boolean indefinite() {
+        return size > 0 && indefinite[size - 1];
+    }
+
+    void pop() {
+        size--;
+    }
+
+    /** Closes every innermost definite element that ends at {@code pos}. */
+    void popEndingAt(long pos) {
+        while (size > 0 && !indefinite[size - 1] && bound[size - 1] == pos) {
+            size--;
+        }
+    }
+
+    boolean empty() {
+        return size == 0;
+    }
+}

@@ -1,0 +1,250 @@
+package org.smimed.daemon.cms;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * A streaming BER/DER header walker (it replaced the whole-message Asn1Guard): walks the
+ * headers of a CMS envelope as its bytes pass to the parser, so that nesting bombs,
+ * indefinite-length bombs and lying length fields are refused before the parser sees the
+ * header that carries them, and a message of any size is checked in constant memory.
+ *
+ * <p>Guarantees: each byte is looked at once, headers byte by byte and primitive bodies skipped
+ * in bulk; nesting deeper than {@code maxDepth} or more than {@code maxIndefiniteLengths}
+ * indefinite lengths is {@link InvalidRequestException} naming the limit; a declared length
+ * beyond its enclosing element (or beyond {@code maxMessageBytes}), an indefinite primitive,
+ * bytes after the message, or input ending inside an element is
+ * {@link DecryptionFailedException}. Everything outside the encrypted content (the
+ * EncryptedContentInfo's {@code [0]} field, which is streamed) is what a parser keeps in memory,
+ * so it may take at most {@link #MAX_STRUCTURE_BYTES}, and a declared primitive larger than
+ * what remains of that allowance is refused from its header. A failure is thrown as an
+ * {@link IOException} from {@code read}; {@link #failure()} then holds the domain exception.
+ */
+public final class Asn1StreamGuard extends FilterInputStream {
+    /** Recipients, algorithms, attributes and the tag: far below this even with 256 RSA-4096. */
+    public static final int MAX_STRUCTURE_BYTES = 1024 * 1024;
+
+    private final int maxIndefiniteLengths;
+    private final Asn1Frames frames;
+    private Exception failure;
+    private long pos;
+    private long structureBytes;
+    private int indefiniteCount;
+    // Header being read: its first tag byte, how many tag/length bytes remain, the length.
+    private Phase phase = Phase.TAG;
+    private int tagByte;
+    private int tagOctets;
+    private int lengthOctets;
+    private long length;
+    private long bodyLeft;
+    private boolean bodyIsContent;
+    private boolean started;
+
+    private enum Phase { TAG, TAG_LONG, LENGTH, LENGTH_LONG, BODY, DONE }
+
+    public Asn1StreamGuard(InputStream in, long maxMessageBytes, int maxDepth,
+                           int maxIndefiniteLengths) {
+        super(in);
+        this.maxIndefiniteLengths = maxIndefiniteLengths;
+        this.frames = new Asn1Frames(maxDepth, maxMessageBytes);
+    }
+
+    /** The limit or framing error that stopped the stream, if any. */
+    public Exception failure() {
+        return failure;
+    }
+
+    /** Bytes outside the encrypted content seen so far (what a parser may hold). */
+    public long structureBytes() {
+        return structureBytes;
+    }
+
+    /** Whether the whole first element has passed and nothing followed it (so far). */
+    public boolean complete() {
+        return phase == Phase.DONE;
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        if (failure != null) {
+            throw new IOException("message refused", failure);
+        }
+        int n = super.read(b, off, len);
+        try {
+            if (n < 0) {
+                atEnd();
+            } else {
+                inspect(b, off, n);
+            }
+        } catch (InvalidRequestException | DecryptionFailedException e) {
+            failure = e;
+            throw new IOException("message refused", e);
+        }
+        return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+        byte[] sink = new byte[(int) Math.min(n, 8192)];
+        int read = read(sink, 0, sink.length);
+        return Math.max(read, 0);
+    }
+
+    @Override
+    public boolean markSupported() {
+        return false;
+    }
+
+    private void atEnd() throws DecryptionFailedException {
+        if (phase != Phase.DONE) {
+            throw malformed(started ? "input ends inside an element" : "empty input");
+        }
+    }
+
+    private void inspect(byte[] b, int off, int n)
+            throws InvalidRequestException, DecryptionFailedException {
+        int i = off;
+        int end = off + n;
+        while (i < end) {
+            if (phase == Phase.BODY) {
+                int step = (int) Math.min(bodyLeft, end - i);
+                count(step, bodyIsContent);
+                bodyLeft -= step;
+                i += step;
+                if (bodyLeft == 0) {
+                    elementDone();
+                }
+                continue;
+            }
+            if (phase == Phase.DONE) {
+                throw malformed("data after the message");
+            }
+            if (phase == Phase.TAG && pos >= frames.bound()) {
+                throw malformed("element runs past the end of its parent");
+            }
+            count(1, frames.inContent());
+            header(b[i++] & 0xff);
+        }
+    }
+
+    private void count(long bytes, boolean content) throws InvalidRequestException {
+        pos += bytes;
+        if (!content) {
+            structureBytes += bytes;
+            if (structureBytes > MAX_STRUCTURE_BYTES) {
+                throw tooMuchStructure();
+            }
+        }
+    }
+
+    /** Feeds one header byte (the position has already moved past it). */
+    private void header(int octet) throws InvalidRequestException, DecryptionFailedException {
+        switch (phase) {
+            case TAG -> {
+                started = true;
+                tagByte = octet;
+                tagOctets = 0;
+                phase = (octet & 0x1f) == 0x1f ? Phase.TAG_LONG : Phase.LENGTH;
+            }
+            case TAG_LONG -> {
+                if (++tagOctets > 5) {
+                    throw malformed("tag number too large");
+                }
+                if ((octet & 0x80) == 0) {
+                    phase = Phase.LENGTH;
+                }
+            }
+            case LENGTH -> firstLengthOctet(octet);
+            case LENGTH_LONG -> {
+                length = (length << 8) | octet;
+                if (--lengthOctets == 0) {
+                    definite(length);
+                }
+            }
+            default -> throw new IllegalStateException("not in a header: " + phase);
+        }
+    }
+
+    private void firstLengthOctet(int octet)
+            throws InvalidRequestException, DecryptionFailedException {
+        boolean constructed = (tagByte & 0x20) != 0;
+        if (octet == 0x80) {
+            if (!constructed) {
+                throw malformed("indefinite length on a primitive encoding");
+            }
+            if (++indefiniteCount > maxIndefiniteLengths) {
+                throw new InvalidRequestException("message has more than " + maxIndefiniteLengths
+                        + " indefinite-length encodings (limits.maxIndefiniteLengths)");
+            }
+            frames.push(tagByte, -1);
+            phase = Phase.TAG;
+            return;
+        }
+        if (octet > 0x80) {
+            lengthOctets = octet & 0x7f;
+            if (lengthOctets > 4) {
+                throw malformed("declared length field of " + lengthOctets + " bytes");
+            }
+            length = 0;
+            phase = Phase.LENGTH_LONG;
+            return;
+        }
+        if (octet == 0 && tagByte == 0 && frames.indefinite()) {
+            frames.pop(); // end-of-contents
+            elementDone();
+            return;
+        }
+        definite(octet);
+    }
+
+    private void definite(long declared)
+            throws InvalidRequestException, DecryptionFailedException {
+        long room = frames.bound() - pos;
+        if (declared > room) {
+            throw malformed("declared length " + declared + " exceeds the " + room
+                    + " bytes that remain");
+        }
+        boolean constructed = (tagByte & 0x20) != 0;
+        if (constructed) {
+            frames.push(tagByte, pos + declared);
+            phase = Phase.TAG;
+            if (declared == 0) {
+                frames.pop();
+                elementDone();
+            }
+            return;
+        }
+        bodyIsContent = frames.isContent(tagByte);
+        if (!bodyIsContent && structureBytes + declared > MAX_STRUCTURE_BYTES) {
+            throw tooMuchStructure();
+        }
+        bodyLeft = declared;
+        phase = Phase.BODY;
+        if (declared == 0) {
+            elementDone();
+        }
+    }
+
+    /** An element ended at {@code pos}: close every definite parent that ends here too. */
+    private void elementDone() {
+        frames.popEndingAt(pos);
+        phase = frames.empty() ? Phase.DONE : Phase.TAG;
+    }
+
+    private InvalidRequestException tooMuchStructure() {
+        return new InvalidRequestException("message has more than " + MAX_STRUCTURE_BYTES
+                + " bytes outside its encrypted content");
+    }
+
+    private static DecryptionFailedException malformed(String why) {
+        return new DecryptionFailedException("malformed ASN.1: " + why);
+    }
+}

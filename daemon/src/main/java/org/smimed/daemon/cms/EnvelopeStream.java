@@ -1,0 +1,135 @@
+package org.smimed.daemon.cms;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1SequenceParser;
+import org.bouncycastle.asn1.ASN1StreamParser;
+import org.bouncycastle.asn1.cms.ContentInfoParser;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.cms.CMSAuthEnvelopedDataParser;
+import org.bouncycastle.cms.CMSEnvelopedDataParser;
+import org.bouncycastle.cms.CMSException;
+import org.bouncycastle.cms.RecipientInformationStore;
+
+/**
+ * A CMS EnvelopedData or AuthEnvelopedData read from a stream with Bouncy Castle's streaming
+ * parsers, through an {@link Asn1StreamGuard}: the header (recipients, algorithms) is parsed
+ * into memory, the encrypted content stays in the stream until it is read.
+ *
+ * <p>Guarantee: every failure is the guard's own limit or framing error when the guard tripped,
+ * otherwise {@link DecryptionFailedException}; nothing here keeps more than the structure the
+ * guard admits plus one buffer.
+ */
+final class EnvelopeStream {
+    private static final int BUFFER = 64 * 1024;
+
+    private final Asn1StreamGuard guard;
+    private final InputStream input;
+    private final RecipientInformationStore recipients;
+    private final AlgorithmIdentifier contentAlgorithm;
+    private final boolean authenticated;
+
+    private EnvelopeStream(Asn1StreamGuard guard, InputStream input,
+                           RecipientInformationStore recipients,
+                           AlgorithmIdentifier contentAlgorithm, boolean authenticated) {
+        this.guard = guard;
+        this.input = input;
+        this.recipients = recipients;
+        this.contentAlgorithm = contentAlgorithm;
+        this.authenticated = authenticated;
+    }
+
+    /** Parses the envelope's header from {@code guarded}, leaving the content in the stream. */
+    static EnvelopeStream parse(Asn1StreamGuard guarded)
+            throws DecryptionFailedException, InvalidRequestException {
+        BufferedInputStream input = new BufferedInputStream(guarded, BUFFER);
+        try {
+            ASN1ObjectIdentifier type = peekContentType(input);
+            if (PKCSObjectIdentifiers.envelopedData.equals(type)) {
+                CMSEnvelopedDataParser data = new CMSEnvelopedDataParser(input);
+                return new EnvelopeStream(guarded, input, data.getRecipientInfos(),
+                        data.getContentEncryptionAlgorithm(), false);
+            }
+            if (PKCSObjectIdentifiers.id_ct_authEnvelopedData.equals(type)) {
+                CMSAuthEnvelopedDataParser data = new CMSAuthEnvelopedDataParser(input);
+                return new EnvelopeStream(guarded, input, data.getRecipientInfos(),
+                        data.getEncryptionAlgOID(), true);
+            }
+            throw new DecryptionFailedException("content type " + type + " is not an envelope");
+        } catch (IOException | CMSException | RuntimeException e) {
+            throw failure(guarded, "malformed CMS", e);
+        }
+    }
+
+    /** Reads the ContentInfo's type and steps back, so the CMS parser sees the whole message. */
+    private static ASN1ObjectIdentifier peekContentType(BufferedInputStream input)
+            throws IOException {
+        input.mark(BUFFER);
+        Object outer = new ASN1StreamParser(input).readObject();
+        if (!(outer instanceof ASN1SequenceParser sequence)) {
+            throw new IOException("not a SEQUENCE");
+        }
+        ASN1ObjectIdentifier type = new ContentInfoParser(sequence).getContentType();
+        input.reset();
+        return type;
+    }
+
+    RecipientInformationStore recipients() {
+        return recipients;
+    }
+
+    AlgorithmIdentifier contentAlgorithm() {
+        return contentAlgorithm;
+    }
+
+    boolean authenticated() {
+        return authenticated;
+    }
+
+    /**
+     * After the content has been read to its end: reads what follows it (attributes, the
+     * closing of indefinite lengths) and checks that exactly one well-formed message arrived.
+     */
+    void finish() throws DecryptionFailedException, InvalidRequestException {
+        try {
+            byte[] rest = new byte[4096];
+            while (input.read(rest) >= 0) {
+                // what follows the content is structure: the guard bounds and checks it
+            }
+        } catch (IOException | RuntimeException e) {
+            throw failure(guard, "after the content", e);
+        }
+        if (!guard.complete()) {
+            throw new DecryptionFailedException("message ends early");
+        }
+    }
+
+    /**
+     * The guard's own error if it stopped the stream (a limit names itself), otherwise the one
+     * decryption failure.
+     */
+    static Exception failureOf(Asn1StreamGuard guard, String where, Exception e) {
+        if (guard.failure() != null) {
+            return guard.failure();
+        }
+        return new DecryptionFailedException(where + ": " + e.getClass().getSimpleName());
+    }
+
+    private static DecryptionFailedException failure(Asn1StreamGuard guard, String where,
+                                                     Exception e)
+            throws InvalidRequestException {
+        Exception f = failureOf(guard, where, e);
+        if (f instanceof InvalidRequestException limit) {
+            throw limit;
+        }
+        return (DecryptionFailedException) f;
+    }
+
+    /** The guard, whose failure explains an error while reading the content. */
+    Asn1StreamGuard guard() {
+        return guard;
+    }
+}

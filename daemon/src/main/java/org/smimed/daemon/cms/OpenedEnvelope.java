@@ -1,0 +1,113 @@
+package org.smimed.daemon.cms;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.cert.CertificateEncodingException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
+import org.bouncycastle.cms.CMSException;
+import org.bouncycastle.cms.KeyAgreeRecipientInformation;
+import org.bouncycastle.cms.KeyTransRecipientInformation;
+import org.bouncycastle.cms.RecipientInformation;
+import org.smimed.daemon.keys.KeyVersion;
+import org.smimed.daemon.token.KeyAlgorithm;
+import org.smimed.daemon.token.TokenException;
+
+/**
+ * An envelope whose header has been read and checked (recipient count, allowed algorithm),
+ * waiting for a key: {@link #decrypt} recovers the content-encryption key in the token and
+ * returns the plaintext as a stream.
+ *
+ * <p>Guarantees: the key is chosen from the RecipientInfos alone (issuerAndSerialNumber or
+ * subjectKeyIdentifier against each candidate), before any content is read; a candidate whose
+ * key recovery fails outright (OAEP decoding, key unwrap) lets the next one try, while RSA
+ * PKCS#1 v1.5 never fails here (RFC 3218: a random key goes on and the failure shows at the
+ * content, like any other). A token fault throws {@link TokenException} before any content has
+ * been read, so {@link #decrypt} may run again with fresh key handles.
+ */
+public final class OpenedEnvelope {
+    private final EnvelopeStream envelope;
+    private final ContentCipher cipher;
+    private final TokenRecipients recipients;
+    private boolean used;
+
+    OpenedEnvelope(EnvelopeStream envelope, ContentCipher cipher, TokenRecipients recipients) {
+        this.envelope = envelope;
+        this.cipher = cipher;
+        this.recipients = recipients;
+    }
+
+    /** The content-encryption algorithm (already checked against the allowed ones). */
+    public ContentCipher cipher() {
+        return cipher;
+    }
+
+    /** Recovers the key with whichever of {@code candidates} the message is addressed to. */
+    public PlaintextStream decrypt(Collection<KeyVersion> candidates)
+            throws DecryptionFailedException, TokenException {
+        if (used) {
+            throw new IllegalStateException("the content of an envelope can be read once");
+        }
+        List<String> tried = new ArrayList<>();
+        for (RecipientInformation recipient : envelope.recipients().getRecipients()) {
+            Optional<KeyAlgorithm.Family> family = familyFor(recipient);
+            if (family.isEmpty()) {
+                continue;
+            }
+            for (KeyVersion key : candidates) {
+                if (key.algorithm().family() != family.get()
+                        || !recipient.getRID().match(holder(key))) {
+                    continue;
+                }
+                try {
+                    InputStream content = recipient.getContentStream(
+                            family.get() == KeyAlgorithm.Family.RSA
+                                    ? recipients.keyTransport(key, cipher)
+                                    : recipients.keyAgreement(key, cipher)).getContentStream();
+                    used = true;
+                    return new PlaintextStream(key, cipher, content, envelope);
+                } catch (CMSException | IOException | RuntimeException e) {
+                    if (e instanceof TokenUnavailableSignal signal) {
+                        throw new TokenException(TokenException.Kind.UNAVAILABLE,
+                                "token failed to decrypt with " + key.id(), signal.getCause());
+                    }
+                    tried.add(key.id() + ": " + e.getClass().getSimpleName());
+                }
+            }
+        }
+        throw new DecryptionFailedException(tried.isEmpty()
+                ? "no recipient matches a key that may decrypt" : "failed with " + tried);
+    }
+
+    /** The key family a RecipientInfo needs, or empty for a kind the daemon does not do. */
+    private static Optional<KeyAlgorithm.Family> familyFor(RecipientInformation recipient) {
+        ASN1ObjectIdentifier algorithm = new ASN1ObjectIdentifier(
+                recipient.getKeyEncryptionAlgOID());
+        if (recipient instanceof KeyTransRecipientInformation
+                && TokenRecipients.isKeyTransport(algorithm)) {
+            return Optional.of(KeyAlgorithm.Family.RSA);
+        }
+        if (recipient instanceof KeyAgreeRecipientInformation
+                && X25519KeyAgreement.supports(algorithm)) {
+            return Optional.of(KeyAlgorithm.Family.XDH);
+        }
+        if (recipient instanceof KeyAgreeRecipientInformation
+                && TokenRecipients.isKeyAgreement(algorithm)) {
+            return Optional.of(KeyAlgorithm.Family.EC);
+        }
+        return Optional.empty();
+    }
+
+    private static X509CertificateHolder holder(KeyVersion key) {
+        try {
+            return new JcaX509CertificateHolder(key.certificate());
+        } catch (CertificateEncodingException e) {
+            throw new IllegalStateException("certificate of " + key.id(), e);
+        }
+    }
+}

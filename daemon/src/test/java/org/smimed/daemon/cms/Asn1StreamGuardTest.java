@@ -1,0 +1,117 @@
+package org.smimed.daemon.cms;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The streaming guard tells the encrypted content (any size, streamed) from the structure
+ * around it (bounded), and judges framing as the bytes pass.
+ */
+class Asn1StreamGuardTest {
+    static final long LIMIT = 512L * 1024 * 1024;
+
+    @Test
+    void encryptedContentLargerThanTheStructureAllowance_passes() throws Exception {
+        byte[] message = envelope(new byte[3 * 1024 * 1024]);
+
+        Asn1StreamGuard guard = guard(message);
+        guard.transferTo(OutputStream.nullOutputStream());
+
+        assertThat(guard.complete()).isTrue();
+        assertThat(guard.structureBytes()).isLessThan(100);
+    }
+
+    @Test
+    void largePrimitiveOutsideTheContent_isRefusedFromItsHeader() throws Exception {
+        // recipientInfos SET holding one OCTET STRING that declares 2 MiB; only the header sent.
+        byte[] header = concat(prefix(), new byte[] {0x31, (byte) 0x83, 0x20, 0x00, 0x05,
+                0x04, (byte) 0x83, 0x20, 0x00, 0x00});
+
+        IOException e = catchThrowableOfType(IOException.class,
+                () -> guard(header).transferTo(OutputStream.nullOutputStream()));
+
+        assertThat(e.getCause()).isInstanceOf(InvalidRequestException.class)
+                .hasMessage("message has more than 1048576 bytes outside its encrypted content");
+    }
+
+    @Test
+    void bytesAfterTheMessage_areMalformed() throws Exception {
+        byte[] message = concat(envelope(new byte[10]), new byte[] {0});
+
+        IOException e = catchThrowableOfType(IOException.class,
+                () -> guard(message).transferTo(OutputStream.nullOutputStream()));
+
+        assertThat(e.getCause()).isInstanceOf(DecryptionFailedException.class);
+        assertThat(((DecryptionFailedException) e.getCause()).detail())
+                .isEqualTo("malformed ASN.1: data after the message");
+    }
+
+    @Test
+    void messageEndingInsideAnElement_isMalformedAtTheEnd() throws Exception {
+        byte[] message = envelope(new byte[100]);
+        byte[] cut = java.util.Arrays.copyOf(message, message.length - 3);
+
+        IOException e = catchThrowableOfType(IOException.class,
+                () -> guard(cut).transferTo(OutputStream.nullOutputStream()));
+
+        assertThat(((DecryptionFailedException) e.getCause()).detail())
+                .isEqualTo("malformed ASN.1: input ends inside an element");
+    }
+
+    @Test
+    void nestingDeeperThanTheLimit_isRefusedNamingIt() throws Exception {
+        ByteArrayOutputStream bomb = new ByteArrayOutputStream();
+        for (int i = 0; i < 41; i++) {
+            bomb.writeBytes(new byte[] {0x30, (byte) 0x80});
+        }
+
+        IOException e = catchThrowableOfType(IOException.class,
+                () -> guard(bomb.toByteArray()).transferTo(OutputStream.nullOutputStream()));
+
+        assertThat(e.getCause()).hasMessage(
+                "ASN.1 nesting is deeper than 40 levels (limits.maxAsn1Depth)");
+    }
+
+    private static Asn1StreamGuard guard(byte[] message) {
+        return new Asn1StreamGuard(new ByteArrayInputStream(message), LIMIT, 40, 256);
+    }
+
+    /** ContentInfo / [0] / EnvelopedData (indefinite) up to its version. */
+    private static byte[] prefix() {
+        return new byte[] {0x30, (byte) 0x80, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86,
+                (byte) 0xf7, 0x0d, 0x01, 0x07, 0x03, (byte) 0xa0, (byte) 0x80, 0x30, (byte) 0x80,
+                0x02, 0x01, 0x00};
+    }
+
+    /** An EnvelopedData shape with no recipients and {@code content} as BER chunks. */
+    private static byte[] envelope(byte[] content) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(prefix());
+        out.writeBytes(new byte[] {0x31, 0x00});
+        // EncryptedContentInfo: data OID, AES-256-CBC without parameters, [0] constructed.
+        out.writeBytes(new byte[] {0x30, (byte) 0x80, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48,
+                (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x07, 0x01, 0x30, 0x0b, 0x06, 0x09, 0x60,
+                (byte) 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2a, (byte) 0xa0, (byte) 0x80});
+        for (int off = 0; off < content.length; off += 65536) {
+            int n = Math.min(65536, content.length - off);
+            out.writeBytes(new byte[] {0x04, (byte) 0x83, (byte) (n >> 16), (byte) (n >> 8),
+                    (byte) n});
+            out.write(content, off, n);
+        }
+        out.writeBytes(new byte[8]); // closes [0], EncryptedContentInfo, EnvelopedData, [0]
+        out.writeBytes(new byte[2]); // and the ContentInfo
+        return out.toByteArray();
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
