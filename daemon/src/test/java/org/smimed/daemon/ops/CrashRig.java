@@ -88,8 +88,10 @@ final class CrashRig implements AutoCloseable {
     /** Runs {@code args} to completion while watching; the token writes it made, in order. */
     List<String> writesOf(String... args) {
         writes.watch(null);
-        ok(args[0].equals("approve") ? approver : requester, args);
-        return writes.stop();
+        ok(args);
+        List<String> sites = writes.stop();
+        System.out.println("token writes of " + args[0] + ": " + sites);
+        return sites.stream().map(w -> w.substring(w.lastIndexOf(' ') + 1)).toList();
     }
 
     /**
@@ -101,11 +103,18 @@ final class CrashRig implements AutoCloseable {
         CompletableFuture<String> frozen = writes.watch(moment);
         TestClients.Client who = args[0].equals("approve") ? approver : requester;
         CompletableFuture<Run> call = CompletableFuture.supplyAsync(() -> ctl(who, args));
-        String made = frozen.get(120, TimeUnit.SECONDS);
+        CompletableFuture.anyOf(frozen, call).get(120, TimeUnit.SECONDS);
+        if (!frozen.isDone()) {
+            List<String> seen = writes.stop();
+            throw new AssertionError(String.join(" ", args) + " ended before " + moment
+                    + " after writes " + seen + ": " + call.get());
+        }
+        String made = frozen.get();
         daemon.kill();
         assertThat(daemon.awaitExit(java.time.Duration.ZERO)).as("SIGKILL").isEqualTo(KILLED);
         writes.close();
         Run failed = call.get(60, TimeUnit.SECONDS);
+        System.out.println(String.join(" ", args) + " killed " + moment + " (" + made + ")");
         start();
         List<String> repairs = daemon.log().lines()
                 .filter(l -> l.contains("token leftover repaired: "))
@@ -134,8 +143,9 @@ final class CrashRig implements AutoCloseable {
         return m.find() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
+    /** Runs {@code args} (as the approver for {@code approve}); its output; fails unless 0. */
     String ok(String... args) {
-        return ok(requester, args);
+        return ok(args[0].equals("approve") ? approver : requester, args);
     }
 
     private String ok(TestClients.Client officer, String... args) {

@@ -1,71 +1,121 @@
 package org.smimed.daemon.testing;
 
 import com.sun.jdi.Bootstrap;
+import com.sun.jdi.Location;
+import com.sun.jdi.ReferenceType;
 import com.sun.jdi.VirtualMachine;
 import com.sun.jdi.connect.AttachingConnector;
 import com.sun.jdi.connect.Connector;
+import com.sun.jdi.event.BreakpointEvent;
 import com.sun.jdi.event.Event;
 import com.sun.jdi.event.EventSet;
-import com.sun.jdi.event.LocatableEvent;
-import com.sun.jdi.event.MethodEntryEvent;
 import com.sun.jdi.event.VMDisconnectEvent;
+import com.sun.jdi.request.BreakpointRequest;
 import com.sun.jdi.request.EventRequest;
-import com.sun.jdi.request.EventRequestManager;
-import com.sun.jdi.request.MethodEntryRequest;
-import com.sun.jdi.request.MethodExitRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Watches a daemon process's PKCS#11 writes through the Java debugger interface (the daemon
  * runs with a JDWP agent; production code has no test hook) and can freeze the whole process
  * at a chosen write, so a test kills it at a deterministic moment of an officer operation.
  *
- * <p>A write is an entry into one of the native methods of
- * {@code sun.security.pkcs11.wrapper.PKCS11} that change token objects ({@link #WRITES}): every
- * change the daemon makes to the token, through SunPKCS11 or the wrapper, passes there. The
- * method entry/exit events are enabled only while an operation is watched.
+ * <p>A write is a call of {@code C_CreateObject}, {@code C_DestroyObject},
+ * {@code C_SetAttributeValue} or {@code C_GenerateKeyPair}: every change the daemon makes to
+ * token objects is such a call in its {@code token} package (the only code that touches
+ * PKCS#11). The call sites are found in that package's source, so a breakpoint sits on each
+ * one; a breakpoint at the entry of {@code KeyAdministration.changed} marks the moment after an
+ * officer operation's last write, before it answers. Breakpoints are enabled only while an
+ * operation is watched.
  */
 public final class TokenWrites implements AutoCloseable {
-    /** The PKCS#11 functions that create, change or destroy objects. */
-    public static final Set<String> WRITES = Set.of("C_CreateObject", "C_DestroyObject",
-            "C_SetAttributeValue", "C_GenerateKeyPair", "C_GenerateKey", "C_CopyObject",
-            "C_UnwrapKey", "C_DeriveKey");
-    private static final String WRAPPER = "sun.security.pkcs11.wrapper.PKCS11";
+    private static final Pattern WRITE = Pattern.compile(
+            "\\.(C_CreateObject|C_DestroyObject|C_SetAttributeValue|C_GenerateKeyPair)\\(");
+    private static final Path TOKEN_SOURCES = Path.of("src/main/java/org/smimed/daemon/token");
+    private static final String DONE_CLASS = "org.smimed.daemon.keys.KeyAdministration";
+    private static final String DONE_METHOD = "changed";
 
     /**
-     * A moment of an operation: just before write {@code write} (1-based) enters the token, or
-     * just after it returned ({@code after}).
+     * A moment of an operation: just before write {@code write} (1-based) reaches the token, or
+     * ({@code after}) once all {@code write} writes are made, before the operation answers.
      */
     public record Moment(int write, boolean after) {
         @Override
         public String toString() {
-            return (after ? "after" : "before") + " token write " + write;
+            return after ? "after all " + write + " token writes"
+                    : "before token write " + write;
         }
     }
 
     private final VirtualMachine vm;
-    private final MethodEntryRequest entries;
-    private final MethodExitRequest exits;
+    private final Map<BreakpointRequest, String> sites = new HashMap<>();
+    private final BreakpointRequest done;
     private final List<String> seen = new ArrayList<>();
     private Moment target;
     private CompletableFuture<String> hit = new CompletableFuture<>();
 
-    private TokenWrites(VirtualMachine vm) {
+    private TokenWrites(VirtualMachine vm) throws Exception {
         this.vm = vm;
-        EventRequestManager requests = vm.eventRequestManager();
-        entries = requests.createMethodEntryRequest();
-        entries.addClassFilter(WRAPPER);
-        entries.setSuspendPolicy(EventRequest.SUSPEND_EVENT_THREAD);
-        exits = requests.createMethodExitRequest();
-        exits.addClassFilter(WRAPPER);
-        exits.setSuspendPolicy(EventRequest.SUSPEND_EVENT_THREAD);
+        try (Stream<Path> files = Files.list(TOKEN_SOURCES)) {
+            for (Path file : files.sorted().toList()) {
+                String name = file.getFileName().toString().replace(".java", "");
+                List<String> lines = Files.readAllLines(file);
+                for (int i = 0; i < lines.size(); i++) {
+                    Matcher m = WRITE.matcher(lines.get(i));
+                    if (m.find()) {
+                        breakpoint("org.smimed.daemon.token." + name, i + 1)
+                                .ifPresent(r -> sites.put(r, name + ":" + r.location()
+                                        .lineNumber() + " " + m.group(1)));
+                    }
+                }
+            }
+        }
+        ReferenceType admin = type(DONE_CLASS);
+        done = vm.eventRequestManager().createBreakpointRequest(admin.methodsByName(DONE_METHOD)
+                .get(0).location());
+        done.setSuspendPolicy(EventRequest.SUSPEND_EVENT_THREAD);
+        if (sites.isEmpty()) {
+            throw new IllegalStateException("no PKCS#11 write found in " + TOKEN_SOURCES);
+        }
         Thread loop = new Thread(this::events, "jdi-events");
         loop.setDaemon(true);
         loop.start();
+    }
+
+    private java.util.Optional<BreakpointRequest> breakpoint(String className, int line)
+            throws Exception {
+        List<ReferenceType> types = vm.classesByName(className);
+        if (types.isEmpty()) {
+            return java.util.Optional.empty(); // not loaded: never used by officer operations
+        }
+        // One location per line, the first; on a line that also creates a lambda, the call
+        // is in the lambda's body.
+        List<Location> all = types.get(0).locationsOfLine(line);
+        boolean lambda = all.stream().anyMatch(l -> l.method().name().startsWith("lambda$"));
+        return all.stream().filter(l -> !lambda || l.method().name().startsWith("lambda$"))
+                .min(Comparator.comparingLong(Location::codeIndex)).map(location -> {
+                    BreakpointRequest r = vm.eventRequestManager()
+                            .createBreakpointRequest(location);
+                    r.setSuspendPolicy(EventRequest.SUSPEND_EVENT_THREAD);
+                    return r;
+                });
+    }
+
+    private ReferenceType type(String name) {
+        List<ReferenceType> types = vm.classesByName(name);
+        if (types.isEmpty()) {
+            throw new IllegalStateException(name + " is not loaded in the daemon");
+        }
+        return types.get(0);
     }
 
     /** Attaches to the JDWP agent listening on {@code port} of this host. */
@@ -87,15 +137,15 @@ public final class TokenWrites implements AutoCloseable {
         seen.clear();
         target = stopAt;
         hit = new CompletableFuture<>();
-        entries.enable();
-        exits.enable();
+        sites.keySet().forEach(EventRequest::enable);
+        done.enable();
         return hit;
     }
 
-    /** Stops watching; the names of the writes seen since {@link #watch}. */
+    /** Stops watching; the writes seen since {@link #watch} ({@code Class:line function}). */
     public synchronized List<String> stop() {
-        entries.disable();
-        exits.disable();
+        sites.keySet().forEach(EventRequest::disable);
+        done.disable();
         return List.copyOf(seen);
     }
 
@@ -109,8 +159,8 @@ public final class TokenWrites implements AutoCloseable {
                         hit.completeExceptionally(new IllegalStateException("VM disconnected"));
                         return;
                     }
-                    if (event instanceof LocatableEvent located) {
-                        frozen |= onCall(located);
+                    if (event instanceof BreakpointEvent breakpoint) {
+                        frozen |= onBreakpoint(breakpoint);
                     }
                 }
                 if (!frozen) {
@@ -123,16 +173,12 @@ public final class TokenWrites implements AutoCloseable {
     }
 
     /** True if the process was frozen at the target moment. */
-    private synchronized boolean onCall(LocatableEvent event) {
-        var method = event.location().method();
-        if (!method.declaringType().name().equals(WRAPPER) || !WRITES.contains(method.name())) {
-            return false;
+    private synchronized boolean onBreakpoint(BreakpointEvent event) {
+        boolean after = event.request().equals(done);
+        if (!after) {
+            seen.add(sites.get((BreakpointRequest) event.request()));
         }
-        boolean entry = event instanceof MethodEntryEvent;
-        if (entry) {
-            seen.add(method.name());
-        }
-        if (target != null && !hit.isDone() && target.after() != entry
+        if (target != null && !hit.isDone() && target.after() == after
                 && seen.size() == target.write()) {
             vm.suspend();
             hit.complete(String.join(", ", seen));
