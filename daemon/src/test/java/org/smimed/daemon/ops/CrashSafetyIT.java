@@ -29,9 +29,9 @@ import org.smimed.daemon.testing.TokenWrites.Moment;
 
 /**
  * Must show 5: a daemon process killed with SIGKILL in the middle of each officer operation
- * (generate, import-cert, PKCS#12 import, activate, destroy; the last two... under dual
- * control where the policy asks for it) leaves the token and the key states consistent after a
- * restart. The daemon runs with a JDWP agent and is frozen through the debugger interface just
+ * (generate, import-cert, PKCS#12 import, activate, destroy; PKCS#12 import and destroy under
+ * dual control, so the killed call is the second officer's approval) leaves the token and the
+ * key states consistent after a restart. The daemon runs with a JDWP agent and is frozen through the debugger interface just
  * before each of the operation's PKCS#11 writes, and just after the last one, then killed; a
  * new daemon starts on the same token.
  *
@@ -249,29 +249,35 @@ class CrashSafetyIT {
     }
 
     static Stream<Moment> generateMoments() {
-        return moments(GENERATE.size());
+        return moments(GENERATE);
     }
 
     static Stream<Moment> importCertMoments() {
-        return moments(IMPORT_CERT.size());
+        return moments(IMPORT_CERT);
     }
 
     static Stream<Moment> pkcs12Moments() {
-        return moments(PKCS12.size());
+        return moments(PKCS12);
     }
 
     static Stream<Moment> activateMoments() {
-        return moments(ACTIVATE.size());
+        return moments(ACTIVATE);
     }
 
     static Stream<Moment> destroyMoments() {
-        return moments(DESTROY.size());
+        return moments(DESTROY);
     }
 
-    /** Before each write, and after the last. */
-    private static Stream<Moment> moments(int writes) {
-        return Stream.concat(IntStream.rangeClosed(1, writes).mapToObj(w -> new Moment(w, false)),
-                Stream.of(new Moment(writes, true)));
+    /**
+     * Before each write, and after the last. The update fallback's C_CreateObject is skipped:
+     * the refused C_SetAttributeValue before it changed nothing (the calibration test shows the
+     * refusal), so the token is the same as before that write.
+     */
+    private static Stream<Moment> moments(List<String> writes) {
+        return Stream.concat(IntStream.rangeClosed(1, writes.size())
+                        .filter(w -> w == 1 || !writes.get(w - 2).equals("C_SetAttributeValue"))
+                        .mapToObj(w -> new Moment(w, false)),
+                Stream.of(new Moment(writes.size(), true)));
     }
 
     private static String identity(String operation, Moment moment) {
