@@ -13,6 +13,7 @@ import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.PublicKey;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.X509EncodedKeySpec;
 import java.time.Clock;
@@ -29,6 +30,7 @@ import org.smimed.client.Channels;
 import org.smimed.daemon.testing.DecryptCall;
 import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.testing.Processes;
+import org.smimed.daemon.testing.TestDeployment;
 
 /**
  * What the security officer of {@link CrashSafetyIT} does around a crash: prepares versions
@@ -108,7 +110,8 @@ final class Officer {
 
     /**
      * Every key version object on the token belongs to a listed version and is exactly what
-     * its state needs; no identity has two ACTIVE versions; the audit log verifies.
+     * its state needs; no identity has two ACTIVE versions; the audit log verifies; the demo key
+ * provisioned before any crash still signs and decrypts.
      */
     void assertConsistent() throws Exception {
         Map<String, String> states = new HashMap<>();
@@ -141,6 +144,20 @@ final class Officer {
         assertThat(active.values()).allMatch(n -> n == 1);
         assertThat(rig.ok("audit", "verify", dir.resolve("audit.log").toString()))
                 .contains(": intact, ");
+        assertDemoKeyServes();
+    }
+
+    /** The demo RSA identity provisioned before any crash still signs and decrypts. */
+    private void assertDemoKeyServes() throws Exception {
+        String demo = TestDeployment.RSA + "/demo";
+        if (!certificates.containsKey(demo)) {
+            try (var in = Files.newInputStream(dir.resolve("pki/" + TestDeployment.RSA
+                    + ".crt"))) {
+                certificates.put(demo, (X509Certificate) CertificateFactory.getInstance("X.509")
+                        .generateCertificate(in));
+            }
+        }
+        assertSignsAndDecrypts(TestDeployment.RSA, demo);
     }
 
     /** Signs as {@code identity} (verified with {@code version}'s certificate) and decrypts. */
