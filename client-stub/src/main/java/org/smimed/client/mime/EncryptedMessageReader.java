@@ -56,7 +56,7 @@ public final class EncryptedMessageReader {
 
   private static ContentType parse(String value) throws SmimeOperationException {
     try {
-      return new ContentType(value);
+      return ContentTypes.parse(value);
     } catch (ParseException e) {
       throw new SmimeOperationException("malformed Content-Type: " + value, e);
     }

@@ -26,7 +26,7 @@ enum LayerKind {
     HeaderBlock headers = HeaderBlock.parse(entity);
     ContentType type;
     try {
-      type = new ContentType(headers.value("Content-Type").orElse("text/plain"));
+      type = ContentTypes.parse(headers.value("Content-Type").orElse("text/plain"));
     } catch (ParseException e) {
       return NONE;
     }

@@ -111,7 +111,7 @@ public record SignedMessage(byte[] content, byte[] cms, Optional<String> from) {
   private static ContentType contentType(HeaderBlock headers) throws SmimeOperationException {
     String value = headers.value("Content-Type").orElse("text/plain");
     try {
-      return new ContentType(value);
+      return ContentTypes.parse(value);
     } catch (ParseException e) {
       throw new SmimeOperationException("malformed Content-Type: " + value, e);
     }

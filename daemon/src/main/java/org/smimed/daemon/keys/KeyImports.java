@@ -22,9 +22,10 @@ import org.smimed.daemon.token.TokenInventory;
  * Puts certificates and migrated keys onto the token, after {@link CertificateChecks}.
  *
  * <p>Write order: CA certificates, then the leaf certificate; for a PKCS#12 migration the key
- * pair, then its PENDING record, then the certificates. So the daemon never sees a leaf without
- * its chain, and an interrupted migration leaves either a key pair without a record (removed at
- * start-up) or a PENDING version (which serves nothing).
+ * pair, then its PENDING record marked incomplete, then the certificates, then the record
+ * marked complete. So the daemon never sees a leaf without its chain, and an interrupted
+ * migration leaves a key pair without a record or an incomplete record, both removed at
+ * start-up: the migration happened completely or not at all.
  */
 final class KeyImports {
     private final VersionStore store;
@@ -71,13 +72,12 @@ final class KeyImports {
                 leaf.getPublicKey(), usage);
         VersionRecord record = new VersionRecord(id, identity, planned.number(), planned.state(),
                 algorithm, usage, planned.created(), planned.updated());
-        store.keyObjects.createData(record.name(), record.encode());
-        store.reload();
-        try {
-            storeChain(store.find(record.name()), contents.chain());
-        } catch (UnknownKeyVersionException e) {
-            throw new IllegalStateException("the version just written is not on the token", e);
-        }
+        // Marked incomplete until the certificates are on the token: a crash in between must
+        // not leave a migrated key without its certificate (start-up removes the version).
+        store.keyObjects.createData(record.name(), record.completed(false).encode());
+        storeChain(new TokenVersion(id, record.name(), record, false, List.of()),
+                contents.chain());
+        store.keyObjects.updateData(record.name(), record.encode());
         return record.name();
     }
 

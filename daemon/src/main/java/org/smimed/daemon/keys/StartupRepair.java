@@ -7,12 +7,14 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.smimed.daemon.token.KeyObjects;
 import org.smimed.daemon.token.TokenException;
+import org.smimed.daemon.token.TokenInventory;
 
 /**
  * Finishes or undoes what an interrupted officer operation left on the token, before the daemon
  * serves: leftovers (see {@link TokenReading}) are destroyed, and when a crash inside activate
  * left two ACTIVE versions of one identity, all but the most recently changed become
- * DECRYPT_ONLY. Returns one line per repair, for the log.
+ * DECRYPT_ONLY, and a version left with two state records keeps only the newer one. Returns
+ * one line per repair, for the log.
  */
 final class StartupRepair {
     private StartupRepair() {
@@ -29,6 +31,7 @@ final class StartupRepair {
             }
             done.add(leftover.toString());
         }
+        rewriteDuplicateRecords(store, done);
         Map<String, List<TokenVersion>> active = store.versions().stream()
                 .filter(v -> v.state() == KeyState.ACTIVE)
                 .collect(Collectors.groupingBy(v -> v.record().identity()));
@@ -48,5 +51,24 @@ final class StartupRepair {
             store.reload();
         }
         return done;
+    }
+
+    /**
+     * A crash inside a record update where the token refuses to change CKA_VALUE (SoftHSM2)
+     * leaves the old and the new record side by side; the newer one already counts (see
+     * {@link TokenReading}). Writing it once more replaces both with one.
+     */
+    private static void rewriteDuplicateRecords(VersionStore store, List<String> done)
+            throws TokenException {
+        Map<String, Long> records = new TokenInventory(store.token).read().data().stream()
+                .collect(Collectors.groupingBy(TokenInventory.DataObject::label,
+                        Collectors.counting()));
+        for (TokenVersion v : store.versions()) {
+            if (!v.legacy() && records.getOrDefault(v.name(), 0L) > 1) {
+                store.keyObjects.updateData(v.name(), v.record().encode());
+                done.add(v.name() + ": a state change was interrupted; " + records.get(v.name())
+                        + " records replaced by the newest (" + v.state() + ")");
+            }
+        }
     }
 }

@@ -18,8 +18,9 @@ import org.smimed.daemon.token.TokenInventory;
  *
  * <p>Rules: a state record with a private key is a version in the record's state; a private key
  * with a certificate and no record is a legacy ACTIVE version; a private key with neither
- * (an interrupted generate or import) and a non-DESTROYED record without a key (an interrupted
- * destroy or import) are leftovers; a DESTROYED record whose objects still exist is an
+ * (an interrupted generate or import), a non-DESTROYED record without a key (an interrupted
+ * destroy or import) and a record still marked incomplete (an interrupted PKCS#12 import) are
+ * leftovers; a DESTROYED record whose objects still exist is an
  * interrupted destroy, finished by removing them. Only objects labelled like a version
  * ({@code identity/vN}) are ever called leftovers, so other applications' objects are safe.
  */
@@ -57,6 +58,10 @@ public final class TokenReading {
             } else if (!hasKey) {
                 leftovers.add(new Leftover(id, record.name(), List.of(ObjectClass.CERTIFICATE,
                         ObjectClass.PUBLIC_KEY), true, "state record without a key"));
+            } else if (!record.complete()) {
+                leftovers.add(new Leftover(id, record.name(), List.of(ObjectClass.CERTIFICATE,
+                        ObjectClass.PRIVATE_KEY, ObjectClass.PUBLIC_KEY), true,
+                        "PKCS#12 import was interrupted"));
             } else {
                 versions.add(new TokenVersion(id, record.name(), record, false,
                         chain(certs.get(id), token.certificates())));
@@ -88,7 +93,9 @@ public final class TokenReading {
                 VersionRecord other = records.get(record.keyId());
                 // Two records for one key only after a crash inside a fallback update: the
                 // newer one is the truth.
-                if (other == null || record.updated().isAfter(other.updated())) {
+                // (The complete one wins over an incomplete one of the same time.)
+                if (other == null || record.updated().isAfter(other.updated())
+                        || record.updated().equals(other.updated()) && record.complete()) {
                     records.put(record.keyId(), record);
                 }
             } catch (IllegalArgumentException e) {

@@ -16,10 +16,21 @@ import org.smimed.daemon.token.KeyUsage;
  * <p>Encoding: UTF-8 lines {@code key=value}, the first line {@code smimed-key-version 1}, so
  * a later format can be told apart and an officer can read it with pkcs11-tool. Holds no
  * secret.
+ *
+ * <p>{@code complete} is false only while a PKCS#12 migration is still writing the version's
+ * certificates (line {@code complete=false}; absent means true, so older records read as
+ * before): start-up removes a version whose migration was cut short, objects and record.
  */
 public record VersionRecord(String keyId, String identity, int number, KeyState state, KeyAlgorithm algorithm,
-                            KeyUsage usage, Instant created, Instant updated) {
+                            KeyUsage usage, Instant created, Instant updated, boolean complete) {
     private static final String MAGIC = "smimed-key-version 1";
+
+    /** A complete record. */
+    public VersionRecord(String keyId, String identity, int number, KeyState state,
+                         KeyAlgorithm algorithm, KeyUsage usage, Instant created,
+                         Instant updated) {
+        this(keyId, identity, number, state, algorithm, usage, created, updated, true);
+    }
 
     /** The version's name, also the CKA_LABEL of all its objects: {@code identity/vN}. */
     public String name() {
@@ -28,7 +39,14 @@ public record VersionRecord(String keyId, String identity, int number, KeyState 
 
     /** The same version in {@code next} state, updated at {@code now}. */
     public VersionRecord with(KeyState next, Instant now) {
-        return new VersionRecord(keyId, identity, number, next, algorithm, usage, created, now);
+        return new VersionRecord(keyId, identity, number, next, algorithm, usage, created, now,
+                complete);
+    }
+
+    /** The same record, marked complete or not. */
+    public VersionRecord completed(boolean done) {
+        return new VersionRecord(keyId, identity, number, state, algorithm, usage, created,
+                updated, done);
     }
 
     public byte[] encode() {
@@ -40,7 +58,8 @@ public record VersionRecord(String keyId, String identity, int number, KeyState 
                 + "algorithm=" + algorithm + "\n"
                 + "usage=" + usage + "\n"
                 + "created=" + created + "\n"
-                + "updated=" + updated + "\n";
+                + "updated=" + updated + "\n"
+                + (complete ? "" : "complete=false\n");
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
@@ -66,7 +85,8 @@ public record VersionRecord(String keyId, String identity, int number, KeyState 
                     KeyState.valueOf(field(fields, "state")),
                     KeyAlgorithm.valueOf(field(fields, "algorithm")),
                     KeyUsage.valueOf(field(fields, "usage")),
-                    Instant.parse(field(fields, "created")), Instant.parse(field(fields, "updated")));
+                    Instant.parse(field(fields, "created")), Instant.parse(field(fields, "updated")),
+                    !"false".equals(fields.get("complete")));
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("bad time in state record", e);
         }

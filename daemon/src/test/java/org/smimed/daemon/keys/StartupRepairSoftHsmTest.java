@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.token.KeyAlgorithm;
@@ -22,10 +23,19 @@ import org.smimed.daemon.token.TokenObjects;
  * administration opens, before anything is served; complete versions are left alone.
  */
 class StartupRepairSoftHsmTest {
+    private static SoftHsm.Token first;
+    private static SoftHsm.Token second;
+
+    /** SoftHSM2 sees only the tokens that exist when the library loads: both made first. */
+    @BeforeAll
+    static void tokens() throws Exception {
+        first = SoftHsm.createToken("repair");
+        second = SoftHsm.createToken("repair2");
+    }
 
     @Test
     void open_withHalfMadeVersions_cleansAndReportsThem() throws Exception {
-        SoftHsm.Token created = SoftHsm.createToken("repair");
+        SoftHsm.Token created = first;
         Pkcs11Token token = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY),
                 created.label(), created.pin().toCharArray());
         SecureRandom random = new SecureRandom();
@@ -67,6 +77,45 @@ class StartupRepairSoftHsmTest {
                 "dead@smimed.example/v1 DESTROYED", "fine@smimed.example/v1 PENDING");
 
         // Opened again, nothing is left to repair.
+        assertThat(KeyAdministration.open(token, random, Clock.systemUTC()).repairs()).isEmpty();
+    }
+
+    @Test
+    void open_withAnInterruptedMigrationAndADoubledRecord_removesOneAndMergesTheOther()
+            throws Exception {
+        SoftHsm.Token created = second;
+        Pkcs11Token token = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY),
+                created.label(), created.pin().toCharArray());
+        SecureRandom random = new SecureRandom();
+        TokenObjects objects = new TokenObjects(token, random);
+        KeyObjects keyObjects = new KeyObjects(token, random);
+        // A PKCS#12 migration cut off before its record was marked complete.
+        TokenObjects.GeneratedKey half = objects.generate("half@smimed.example/v1",
+                KeyAlgorithm.EC_P256, KeyUsage.SIGN);
+        keyObjects.createData("half@smimed.example/v1", record(HexFormat.of().formatHex(
+                half.id()), "half@smimed.example", KeyState.PENDING).completed(false).encode());
+        // A state change cut off between writing the new record and removing the old one.
+        TokenObjects.GeneratedKey twice = objects.generate("twice@smimed.example/v1",
+                KeyAlgorithm.EC_P256, KeyUsage.SIGN);
+        VersionRecord old = record(HexFormat.of().formatHex(twice.id()), "twice@smimed.example",
+                KeyState.PENDING);
+        keyObjects.createData("twice@smimed.example/v1", old.encode());
+        keyObjects.createData("twice@smimed.example/v1", old.with(KeyState.DISABLED,
+                old.updated().plusSeconds(1)).encode());
+
+        KeyAdministration admin = KeyAdministration.open(token, random, Clock.systemUTC());
+
+        assertThat(admin.repairs()).containsExactly(
+                "half@smimed.example/v1: PKCS#12 import was interrupted; removed [CERTIFICATE,"
+                        + " PRIVATE_KEY, PUBLIC_KEY] and the record",
+                "twice@smimed.example/v1: a state change was interrupted; 2 records replaced"
+                        + " by the newest (DISABLED)");
+        assertThat(objects.hasPrivateKey("half@smimed.example/v1")).isFalse();
+        assertThat(new TokenInventory(token).read().data())
+                .extracting(TokenInventory.DataObject::label)
+                .containsExactly("twice@smimed.example/v1");
+        assertThat(admin.list()).extracting(v -> v.name() + " " + v.state())
+                .containsExactly("twice@smimed.example/v1 DISABLED");
         assertThat(KeyAdministration.open(token, random, Clock.systemUTC()).repairs()).isEmpty();
     }
 

@@ -1,0 +1,223 @@
+package org.smimed.daemon.keys;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.smimed.daemon.testing.Mutations;
+import org.smimed.daemon.testing.SoftHsm;
+import org.smimed.daemon.token.Pkcs11Library;
+import org.smimed.daemon.token.Pkcs11Token;
+
+/**
+ * Fuzz targets: the officer's certificate-chain import and PKCS#12 migration, through
+ * {@link KeyAdministration} into a real SoftHSM2 token. The contract: the version the import
+ * names or makes is PENDING with a leaf certifying its identity, or the import fails with
+ * {@link InvalidKeyRequestException} and a message; never another exception, never a hang.
+ *
+ * <p>The token holds PENDING versions of fixed keys (the fuzz keys and the RFC 9216 examples,
+ * migrated from the corpus's own PKCS#12 files), so valid corpus chains really import. Each
+ * input goes to the version of the identity its certificates name (the fuzz RSA version when
+ * they name none); each PKCS#12 file migrates under the identity it names, password "fuzz",
+ * and a successful migration is disabled and destroyed again so the token does not grow.
+ */
+class KeyImportFuzzTest {
+    static final int GENERATED = 1000;
+    static final String RSA = "fuzz-rsa@smimed.example";
+    static final char[] PASSWORD = "fuzz".toCharArray();
+    private static final Path INPUTS = Path.of("src/test/resources/org/smimed/daemon/keys",
+            "KeyImportFuzzTestInputs");
+
+    static KeyAdministration admin;
+    /** Identity → the PENDING version chains are imported into. */
+    static final Map<String, String> VERSIONS = new LinkedHashMap<>();
+
+    @BeforeAll
+    static void token() throws Exception {
+        SoftHsm.Token created = SoftHsm.createToken("import");
+        Pkcs11Token token = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY),
+                created.label(), created.pin().toCharArray());
+        admin = KeyAdministration.open(token, new SecureRandom(), Clock.systemUTC());
+        for (String file : new String[] {"rsa-chain.p12", "ec-chain.p12", "rfc9216-alice-rsa.p12",
+                "rfc9216-bob-rsa-encrypt.p12", "rfc9216-carlos-ed25519.p12",
+                "rfc9216-dana-x25519.p12"}) {
+            byte[] p12 = input("pkcs12", file);
+            String identity = pkcs12Identity(p12);
+            TokenVersion v = admin.importPkcs12(identity, p12, PASSWORD.clone());
+            VERSIONS.put(identity, v.name());
+        }
+    }
+
+    @FuzzTest(maxDuration = "10m")
+    void certificateChain(byte[] chain) {
+        checkChain(chain);
+    }
+
+    @FuzzTest(maxDuration = "10m")
+    void pkcs12(byte[] file) {
+        checkPkcs12(file);
+    }
+
+    @Test
+    void generatedChains_importOrGetATypedError() {
+        Mutations mutations = new Mutations(8, Mutations.corpus(getClass(), "certificateChain"));
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            for (int i = 0; i < GENERATED; i++) {
+                checkChain(mutations.next());
+            }
+        });
+    }
+
+    @Test
+    void generatedPkcs12Files_migrateOrGetATypedError() {
+        Mutations mutations = new Mutations(8, Mutations.corpus(getClass(), "pkcs12"));
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            for (int i = 0; i < GENERATED; i++) {
+                checkPkcs12(mutations.next());
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"rsa-chain.pem", "ec-chain.pem", "rsa-chain-root-first.pem",
+            "rsa-chain-der.der", "rsa-chain-pkcs7.p7b", "ec-chain-pkcs7.p7b",
+            "rfc9216-alice-rsa.pem", "rfc9216-bob-rsa-encrypt.pem", "rfc9216-carlos-ed25519.pem",
+            "rfc9216-dana-x25519.pem", "nasty-text-around.pem"})
+    void validChains_import(String file) throws Exception {
+        byte[] chain = input("certificateChain", file);
+
+        TokenVersion v = admin.importCertificateChain(VERSIONS.get(chainIdentity(chain)), chain);
+
+        assertThat(v.state()).isEqualTo(KeyState.PENDING);
+        assertThat(v.chain()).hasSize(2);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"rsa-chain.p12", "ec-chain.p12", "ec-chain-iter1.p12",
+            "rsa-chain-3des-sha1mac.p12", "rsa-chain-nomac.p12", "rfc9216-carlos-ed25519.p12",
+            "rfc9216-dana-x25519.p12"})
+    void validPkcs12Files_migrateAsPendingVersions(String file) throws Exception {
+        assertThat(migrate(input("pkcs12", file))).isTrue();
+    }
+
+    @Test
+    void leafWithoutItsCa_isRefusedNamingTheMissingChain() throws Exception {
+        byte[] chain = input("certificateChain", "nasty-leaf-only.pem");
+
+        assertThatThrownBy(() -> admin.importCertificateChain(VERSIONS.get(RSA), chain))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessage("the chain must include the issuing CA certificates up to the root");
+    }
+
+    @Test
+    void curveTheJdkCannotSignWith_isRefusedAsUnreadable() throws Exception {
+        byte[] p12 = input("pkcs12", "nasty-secp256k1-unsupported.p12");
+
+        assertThatThrownBy(() -> admin.importPkcs12(RSA, p12, PASSWORD.clone()))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessage("cannot read the key in the PKCS#12 file: SignatureException");
+    }
+
+    @Test
+    void otherPassword_isRefusedWithoutSayingWhichPartFailed() throws Exception {
+        byte[] p12 = input("pkcs12", "nasty-other-password.p12");
+
+        assertThatThrownBy(() -> admin.importPkcs12(RSA, p12, PASSWORD.clone()))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessage("cannot open the PKCS#12 file: wrong password or not a PKCS#12 file");
+    }
+
+    static void checkChain(byte[] chain) {
+        String identity = chainIdentity(chain);
+        try {
+            TokenVersion v = admin.importCertificateChain(VERSIONS.get(identity), chain);
+            assertThat(v.state()).isEqualTo(KeyState.PENDING);
+            assertThat(CertificateIdentity.email(v.chain().get(0))).contains(identity);
+        } catch (InvalidKeyRequestException e) {
+            assertThat(e.getMessage()).isNotBlank();
+        } catch (Exception e) {
+            throw new AssertionError("unexpected " + e, e);
+        }
+    }
+
+    static void checkPkcs12(byte[] file) {
+        try {
+            migrate(file);
+        } catch (InvalidKeyRequestException e) {
+            assertThat(e.getMessage()).isNotBlank();
+        } catch (Exception e) {
+            throw new AssertionError("unexpected " + e, e);
+        }
+    }
+
+    /** Migrates, checks the new version, then removes it again; true if it migrated. */
+    private static boolean migrate(byte[] file) throws Exception {
+        String identity = pkcs12Identity(file);
+        TokenVersion v = admin.importPkcs12(identity, file.clone(), PASSWORD.clone());
+        assertThat(v.state()).isEqualTo(KeyState.PENDING);
+        assertThat(v.record().identity()).isEqualTo(identity);
+        assertThat(CertificateIdentity.email(v.chain().get(0))).contains(identity);
+        admin.disable(v.name());
+        TokenVersion disabled = admin.list().stream().filter(o -> o.name().equals(v.name()))
+                .findFirst().orElseThrow();
+        assertThat(admin.destroy(v.name(), admin.fingerprint(disabled)).state())
+                .isEqualTo(KeyState.DESTROYED);
+        return true;
+    }
+
+    /** Routing only: the first known identity the certificates name, else the RSA one. */
+    private static String chainIdentity(byte[] chain) {
+        try {
+            for (Certificate c : CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new ByteArrayInputStream(chain))) {
+                Optional<String> email = CertificateIdentity.email((X509Certificate) c);
+                if (email.isPresent() && VERSIONS.containsKey(email.get())) {
+                    return email.get();
+                }
+            }
+        } catch (Exception e) {
+            // Unparseable here: the import itself must say so.
+        }
+        return RSA;
+    }
+
+    /** Routing only: the identity the PKCS#12 file's key certificate names, else the RSA one. */
+    private static String pkcs12Identity(byte[] file) {
+        try {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(new ByteArrayInputStream(file), PASSWORD);
+            for (String alias : Collections.list(store.aliases())) {
+                if (store.getCertificate(alias) instanceof X509Certificate c
+                        && store.isKeyEntry(alias)) {
+                    return CertificateIdentity.email(c).orElse(RSA);
+                }
+            }
+        } catch (Exception e) {
+            // Unreadable here: the migration itself must say so.
+        }
+        return RSA;
+    }
+
+    private static byte[] input(String method, String file) throws Exception {
+        return Files.readAllBytes(INPUTS.resolve(method).resolve(file));
+    }
+}
