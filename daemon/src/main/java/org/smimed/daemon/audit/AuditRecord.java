@@ -13,20 +13,20 @@ import java.util.HexFormat;
  * escaped minimally. {@code hash} is the SHA-256 of the UTF-8 bytes of the same object without
  * the hash member; {@code prev} is the previous record's hash (64 zeros for the first).
  */
-public record AuditRecord(long seq, Instant time, AuditEntry entry, String prev, String hash) {
+public record AuditRecord(long seq, Instant time, AuditEntry entry, String prev, String hash,
+                          String line) {
     /** The prev value of the first record. */
     public static final String GENESIS = "0".repeat(64);
 
-    /** Makes the record that follows {@code prev}, computing its hash. */
+    /**
+     * Makes the record that follows {@code prev}: its hash and its line as written to the file
+     * (without the newline), from one rendering of the body — this runs on every call.
+     */
     public static AuditRecord next(long seq, Instant time, AuditEntry entry, String prev) {
         String body = body(seq, time, entry, prev);
-        return new AuditRecord(seq, time, entry, prev,
-                sha256(body + "}"));
-    }
-
-    /** The line as written to the file, without the newline. */
-    public String line() {
-        return body(seq, time, entry, prev) + ",\"hash\":\"" + hash + "\"}";
+        String hash = sha256(body + "}");
+        return new AuditRecord(seq, time, entry, prev, hash,
+                body + ",\"hash\":\"" + hash + "\"}");
     }
 
     private static String body(long seq, Instant time, AuditEntry e, String prev) {

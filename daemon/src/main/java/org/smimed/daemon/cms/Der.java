@@ -45,7 +45,7 @@ final class Der {
         return concat(sorted);
     }
 
-    static byte[] concat(byte[]... parts) {
+    private static byte[] concat(byte[]... parts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (byte[] part : parts) {
             out.writeBytes(part);
