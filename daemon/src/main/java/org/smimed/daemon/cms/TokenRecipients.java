@@ -14,6 +14,7 @@ import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.cms.Recipient;
+import org.bouncycastle.cms.RecipientOperator;
 import org.bouncycastle.cms.jcajce.JceKeyAgreeAuthEnvelopedRecipient;
 import org.bouncycastle.cms.jcajce.JceKeyAgreeEnvelopedRecipient;
 import org.bouncycastle.cms.jcajce.JceKeyTransAuthEnvelopedRecipient;
@@ -25,7 +26,8 @@ import org.smimed.daemon.token.TokenMeter;
 /**
  * Bouncy Castle recipients whose private-key step runs in the token — RSA PKCS#1 v1.5
  * ({@link RsaKeyTransport}), RSAES-OAEP ({@link OaepKeyTransport}) or ECDH
- * ({@link EcdhKeyAgreement}) — while content decryption runs in Bouncy Castle.
+ * ({@link EcdhKeyAgreement}) — while content decryption runs in the JDK's AES (CBC, and GCM
+ * through {@link AesGcmDecryptor}) or in Bouncy Castle (ChaCha20-Poly1305, 3DES).
  *
  * <p>Overriding {@code extractSecretKey} bypasses nothing else: Bouncy Castle's allow-list of
  * content algorithms and the minimum GCM tag size are set on every recipient made here.
@@ -39,7 +41,7 @@ final class TokenRecipients {
     private final EcdhKeyAgreement ecdh;
     private final X25519KeyAgreement x25519;
     private final Provider contentProvider;
-    private final Provider cbcProvider;
+    private final Provider jdkProvider;
     private final Set<ASN1ObjectIdentifier> allowed;
 
     TokenRecipients(Provider tokenProvider, Provider contentProvider, SecureRandom random,
@@ -49,12 +51,13 @@ final class TokenRecipients {
         this.ecdh = new EcdhKeyAgreement(tokenProvider, random, meter);
         this.x25519 = new X25519KeyAgreement(random, meter);
         this.contentProvider = contentProvider;
-        // CBC content decryption runs in the JDK's own provider, whose AES uses the CPU's AES
-        // instructions (several times Bouncy Castle's speed on large messages) and streams.
-        // AEAD stays with Bouncy Castle: the JDK's GCM holds the whole ciphertext until the tag
-        // is checked, which a large message cannot afford.
+        // AES runs in the JDK's own provider, whose AES uses the CPU's AES instructions
+        // (several times Bouncy Castle's speed on large messages): CBC directly, GCM as counter
+        // mode plus GHASH (AesGcmDecryptor), because the JDK's GCM holds the whole ciphertext
+        // until the tag is checked. ChaCha20-Poly1305 and unusual GCM parameters stay with
+        // Bouncy Castle, whose AEAD streams.
         Provider jdk = Security.getProvider("SunJCE");
-        this.cbcProvider = jdk != null ? jdk : contentProvider;
+        this.jdkProvider = jdk != null ? jdk : contentProvider;
         this.allowed = Set.copyOf(allowed);
     }
 
@@ -79,6 +82,16 @@ final class TokenRecipients {
                         throws CMSException {
                     return transport(key, keyAlg, cipher, encrypted);
                 }
+
+                @Override
+                public RecipientOperator getRecipientOperator(AlgorithmIdentifier keyAlg,
+                        AlgorithmIdentifier contentAlg, byte[] encrypted) throws CMSException {
+                    if (!AesGcmDecryptor.handles(contentAlg)) {
+                        return super.getRecipientOperator(keyAlg, contentAlg, encrypted);
+                    }
+                    return AesGcmDecryptor.operator(contentAlg,
+                            transport(key, keyAlg, cipher, encrypted), allowed, jdkProvider);
+                }
             };
             r.setContentProvider(contentProvider).setAllowedContentAlgorithms(allowed)
                     .setMinimumTagSize(MINIMUM_TAG_BYTES);
@@ -92,15 +105,15 @@ final class TokenRecipients {
                 return transport(key, keyAlg, cipher, encrypted);
             }
         };
-        r.setContentProvider(cbcProvider).setAllowedContentAlgorithms(allowed);
+        r.setContentProvider(jdkProvider).setAllowedContentAlgorithms(allowed);
         return r;
     }
 
     /** A recipient for a KeyAgreeRecipientInfo addressed to {@code key}. */
     Recipient keyAgreement(KeyVersion key, ContentCipher cipher) {
         if (key.algorithm() == KeyAlgorithm.X25519) {
-            return X25519Recipients.of(key, cipher, x25519, contentProvider, allowed,
-                    MINIMUM_TAG_BYTES);
+            return X25519Recipients.of(key, cipher, x25519, contentProvider, jdkProvider,
+                    allowed, MINIMUM_TAG_BYTES);
         }
         ECPublicKey recipient = (ECPublicKey) key.certificate().getPublicKey();
         // Bouncy Castle reads the curve from the private key's encoding, which a token key does
@@ -118,6 +131,18 @@ final class TokenRecipients {
                     return ecdh.recover(key.privateKey(), recipient, keyAlg, cipher, sender, ukm,
                             encrypted);
                 }
+
+                @Override
+                public RecipientOperator getRecipientOperator(AlgorithmIdentifier keyAlg,
+                        AlgorithmIdentifier contentAlg, SubjectPublicKeyInfo sender,
+                        ASN1OctetString ukm, byte[] encrypted) throws CMSException {
+                    if (!AesGcmDecryptor.handles(contentAlg)) {
+                        return super.getRecipientOperator(keyAlg, contentAlg, sender, ukm,
+                                encrypted);
+                    }
+                    return AesGcmDecryptor.operator(contentAlg, extractSecretKey(keyAlg,
+                            contentAlg, sender, ukm, encrypted), allowed, jdkProvider);
+                }
             };
             r.setPrivateKeyAlgorithmIdentifier(keyAlgorithm).setContentProvider(contentProvider)
                     .setAllowedContentAlgorithms(allowed).setMinimumTagSize(MINIMUM_TAG_BYTES);
@@ -133,7 +158,7 @@ final class TokenRecipients {
                         encrypted);
             }
         };
-        r.setPrivateKeyAlgorithmIdentifier(keyAlgorithm).setContentProvider(cbcProvider)
+        r.setPrivateKeyAlgorithmIdentifier(keyAlgorithm).setContentProvider(jdkProvider)
                 .setAllowedContentAlgorithms(allowed);
         return r;
     }

@@ -13,6 +13,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.DEROctetString;
+import org.bouncycastle.asn1.DERSet;
+import org.bouncycastle.asn1.cms.Attribute;
+import org.bouncycastle.asn1.cms.AttributeTable;
 import org.bouncycastle.cms.CMSAlgorithm;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -191,6 +195,40 @@ class DecryptionInteropIT {
 
             assertDecrypts(message, null, identity, CMSAlgorithm.ChaCha20Poly1305.getId(), true);
         }
+    }
+
+    @Test
+    void gcmWithAuthenticatedAttributes_decryptsAndAChangedAttributeFails() throws Exception {
+        byte[] marker = "smimed-authenticated-attribute".getBytes(StandardCharsets.US_ASCII);
+        AttributeTable attributes = new AttributeTable(new Attribute(
+                new ASN1ObjectIdentifier("1.3.6.1.4.1.99999.1"),
+                new DERSet(new DEROctetString(marker))));
+        byte[] message = Senders.bouncyCastleWithAuthAttributes(PLAINTEXT, attributes,
+                Senders.bcRsa(deployment.certificate(InteropIdentities.RSA_2048), null, null));
+
+        assertDecrypts(message, null, InteropIdentities.RSA_2048,
+                CMSAlgorithm.AES256_GCM.getId(), true);
+        byte[] changed = message.clone();
+        int at = indexOf(changed, marker);
+        changed[at] ^= 0x01;
+        assertThatThrownBy(() -> DecryptCall.decrypt(deployment.channel(), null, changed, 4096))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(e.getStatus().getDescription()).isEqualTo("decryption failed");
+                });
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError("marker not in the message");
     }
 
     @Test

@@ -11,12 +11,14 @@ import java.util.List;
 import javax.crypto.spec.OAEPParameterSpec;
 import javax.crypto.spec.PSource;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.cms.AttributeTable;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.cms.CMSAlgorithm;
 import org.bouncycastle.cms.CMSAuthEnvelopedDataGenerator;
 import org.bouncycastle.cms.CMSEnvelopedDataGenerator;
 import org.bouncycastle.cms.CMSProcessableByteArray;
 import org.bouncycastle.cms.RecipientInfoGenerator;
+import org.bouncycastle.cms.SimpleAttributeTableGenerator;
 import org.bouncycastle.cms.jcajce.JceCMSContentEncryptorBuilder;
 import org.bouncycastle.cms.jcajce.JceKeyAgreeRecipientInfoGenerator;
 import org.bouncycastle.cms.jcajce.JceKeyTransRecipientInfoGenerator;
@@ -102,6 +104,22 @@ final class Senders {
         CMSEnvelopedDataGenerator generator = new CMSEnvelopedDataGenerator();
         recipients.forEach(generator::addRecipientInfoGenerator);
         return generator.generate(new CMSProcessableByteArray(plaintext), encryptor).getEncoded();
+    }
+
+    /**
+     * Bouncy Castle: AuthEnvelopedData (AES-256-GCM) with authenticated attributes, which the
+     * GCM tag covers and which a streamed message carries after the encrypted content.
+     */
+    static byte[] bouncyCastleWithAuthAttributes(byte[] plaintext, AttributeTable attributes,
+                                                 RecipientInfoGenerator recipient)
+            throws Exception {
+        var encryptor = new JceCMSContentEncryptorBuilder(CMSAlgorithm.AES256_GCM).setProvider(BC)
+                .build();
+        CMSAuthEnvelopedDataGenerator generator = new CMSAuthEnvelopedDataGenerator();
+        generator.addRecipientInfoGenerator(recipient);
+        generator.setAuthenticatedAttributeGenerator(new SimpleAttributeTableGenerator(attributes));
+        return generator.generate(new CMSProcessableByteArray(plaintext),
+                (org.bouncycastle.operator.OutputAEADEncryptor) encryptor).getEncoded();
     }
 
     /** A Bouncy Castle RSA recipient: PKCS#1 v1.5 when {@code oaepHash} is null, else OAEP. */
