@@ -10,6 +10,7 @@ import java.security.MessageDigest;
 import java.security.Provider;
 import java.util.Set;
 import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
@@ -18,13 +19,21 @@ import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.cms.RecipientOperator;
+import org.bouncycastle.crypto.modes.gcm.GCMUtil;
 import org.bouncycastle.operator.InputAEADDecryptor;
 
 /**
- * AES-GCM content decryption for a streamed AuthEnvelopedData that runs AES in the JDK (the
- * CPU's AES instructions, through counter mode) and GHASH in {@link Ghash}, instead of Bouncy
- * Castle's GCM, whose table-driven Java AES was four fifths of the daemon's time on large
- * messages. The JDK's own GCM cannot be used: it holds the whole ciphertext until the tag.
+ * AES-GCM content decryption for a streamed AuthEnvelopedData on the JDK's AES and GHASH (the
+ * CPU's AES and carry-less multiply instructions) instead of Bouncy Castle's GCM, whose
+ * table-driven Java AES was four fifths of the daemon's time on large messages.
+ *
+ * <p>How: the JDK's GCM <em>decryption</em> holds the whole ciphertext until the tag, which a
+ * large message cannot afford, but its <em>encryption</em> streams. So the ciphertext is
+ * decrypted in counter mode from J0+1 (exactly GCM's keystream), and the plaintext is
+ * re-encrypted by the JDK's GCM under the same key and nonce, which yields the same
+ * ciphertext and so the tag of the received ciphertext; that re-encryption's output is thrown
+ * away and nothing is ever sent under a reused nonce. Authenticated attributes, which arrive
+ * after the content, are added to the tag by {@link LateAad}.
  *
  * <p>Guarantees: plaintext is produced as the ciphertext arrives, and the stream reports its
  * end only after the tag has verified (constant-time comparison); a wrong tag, a short message
@@ -102,14 +111,14 @@ final class AesGcmDecryptor implements InputAEADDecryptor {
             byte[] h = block.doFinal(new byte[BLOCK]);
             byte[] counter = new byte[BLOCK];
             System.arraycopy(nonce, 0, counter, 0, NONCE_BYTES);
-            counter[BLOCK - 1] = 1;
-            byte[] maskedJ0 = block.doFinal(counter);
             // GCM's first keystream block is J0 + 1. Counter mode here carries into the nonce
             // only past 2^32 blocks (64 GiB), beyond what one GCM message may hold.
             counter[BLOCK - 1] = 2;
             Cipher ctr = Cipher.getInstance("AES/CTR/NoPadding", provider);
             ctr.init(Cipher.DECRYPT_MODE, key, new IvParameterSpec(counter));
-            return new Stream(ciphertextAndTag, ctr, new Ghash(h), maskedJ0);
+            Cipher tagger = Cipher.getInstance("AES/GCM/NoPadding", provider);
+            tagger.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(BLOCK * 8, nonce));
+            return new Stream(ciphertextAndTag, ctr, tagger, h);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES unavailable in " + provider.getName(), e);
         }
@@ -131,20 +140,22 @@ final class AesGcmDecryptor implements InputAEADDecryptor {
 
         private final InputStream in;
         private final Cipher ctr;
-        private final Ghash ghash;
-        private final byte[] maskedJ0;
+        private final Cipher tagger;
+        private final byte[] h;
         private final byte[] window = new byte[BUFFER + BLOCK];
         private final byte[] plaintext = new byte[BUFFER + BLOCK];
+        private final byte[] discarded = new byte[BUFFER + 2 * BLOCK];
+        private long ciphertextBytes;
         private int windowLength;
         private int position;
         private int available;
         private boolean verified;
 
-        Stream(InputStream in, Cipher ctr, Ghash ghash, byte[] maskedJ0) {
+        Stream(InputStream in, Cipher ctr, Cipher tagger, byte[] h) {
             this.in = in;
             this.ctr = ctr;
-            this.ghash = ghash;
-            this.maskedJ0 = maskedJ0;
+            this.tagger = tagger;
+            this.h = h;
         }
 
         @Override
@@ -181,12 +192,13 @@ final class AesGcmDecryptor implements InputAEADDecryptor {
             if (ready <= 0) {
                 return;
             }
-            ghash.update(window, 0, ready);
             try {
                 available = ctr.update(window, 0, ready, plaintext, 0);
+                tagger.update(plaintext, 0, available, discarded, 0);
             } catch (GeneralSecurityException e) {
-                throw new IOException("AES-CTR failed", e);
+                throw new IOException("AES failed", e);
             }
+            ciphertextBytes += ready;
             position = 0;
             System.arraycopy(window, ready, window, 0, tagBytes);
             windowLength = tagBytes;
@@ -197,9 +209,15 @@ final class AesGcmDecryptor implements InputAEADDecryptor {
                 throw new IOException("content shorter than its authentication tag");
             }
             byte[] received = java.util.Arrays.copyOf(window, tagBytes);
-            byte[] expected = ghash.finish(aad.toByteArray());
-            for (int i = 0; i < BLOCK; i++) {
-                expected[i] ^= maskedJ0[i];
+            byte[] expected;
+            try {
+                byte[] last = tagger.doFinal();
+                expected = java.util.Arrays.copyOfRange(last, last.length - BLOCK, last.length);
+            } catch (GeneralSecurityException e) {
+                throw new IOException("AES-GCM failed", e);
+            }
+            if (aad.size() > 0) {
+                GCMUtil.xor(expected, LateAad.term(h, aad.toByteArray(), ciphertextBytes));
             }
             if (!MessageDigest.isEqual(received, java.util.Arrays.copyOf(expected, tagBytes))) {
                 throw new IOException("GCM authentication tag mismatch");
