@@ -10,8 +10,9 @@
 #
 #   scripts/bench.sh [OUT_DIR]        results as CSV and SVG in OUT_DIR (default docs/bench)
 # Environment: BENCH_SECONDS (default 10) measured seconds per run, BENCH_WARMUP (default 3),
-# BENCH_CONCURRENCY (default 1,2,4,8,16), BENCH_PREWARM (default 20: unmeasured seconds per
-# workload before the first run), BENCH_RATE_CONCURRENCY (default 16: the callers
+# BENCH_CONCURRENCY (default 1,2,4,8,16), BENCH_PREWARM (default 30: unmeasured seconds per
+# workload before its first run, in the same caller process, so caller and daemon are past
+# their JIT compilation), BENCH_RATE_CONCURRENCY (default 16: the callers
 # whose peak the half-peak rate derives from), DAEMON_OPTS (JVM options of the daemon).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,23 +45,12 @@ bench() {
   java -jar "$root/daemon/target/smimed.jar" bench --target "localhost:$port" \
     --ca "$dir/pki/ca.crt" --cert "$dir/pki/client.crt" --key "$dir/pki/client.key" \
     --token-label smimed-demo --pin-file "$dir/user.pin" \
-    --duration "$seconds" --warmup "$warmup" --concurrency "${run_levels:-$levels}" "$@"
+    --duration "$seconds" --warmup "$warmup" --concurrency "${run_levels:-$levels}" \
+    --prewarm "${BENCH_PREWARM:-30}" "$@"
 }
 # A daemon in service has run for hours: before anything is measured, let the JIT compile
 # the call paths (measured: a fresh daemon spends as much CPU compiling as serving for its
 # first ~10,000 calls). The same pre-warm warms the in-process baseline's code in the bench.
-prewarm=${BENCH_PREWARM:-20}
-if (( prewarm > 0 )); then
-  echo "== Pre-warm: ${prewarm} s per workload at 16 callers (not measured)"
-  for w in "rsa-demo@smimed.example sign-digest,decrypt-4k,sign-batch-64" \
-           "ec-demo@smimed.example sign-digest"; do
-    read -r identity workloads <<<"$w"
-    java -jar "$root/daemon/target/smimed.jar" bench --target "localhost:$port" \
-      --ca "$dir/pki/ca.crt" --cert "$dir/pki/client.crt" --key "$dir/pki/client.key" \
-      --duration "$prewarm" --warmup 0 --concurrency 16 --identity "$identity" \
-      --workload "$workloads" >/dev/null
-  done
-fi
 echo "== RSA-2048 (rsa-demo@smimed.example)"
 bench --identity rsa-demo@smimed.example --workload sign-digest,sign-batch-64,decrypt-4k \
   --csv "$out/rsa2048.csv" --svg "$out/rsa2048.svg"

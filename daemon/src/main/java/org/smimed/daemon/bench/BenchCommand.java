@@ -66,6 +66,11 @@ public final class BenchCommand implements Callable<Integer> {
     int durationSeconds;
     @Option(names = "--warmup", defaultValue = "2", description = "Seconds of warm-up per run (default: ${DEFAULT-VALUE}).")
     int warmupSeconds;
+    @Option(names = "--prewarm", defaultValue = "0", paramLabel = "SECONDS",
+            description = "Before measuring a workload, run it unmeasured for this long at the"
+                    + " highest --concurrency, daemon and baseline, so both this process's and"
+                    + " the daemon's JIT compilers have settled (default: ${DEFAULT-VALUE}).")
+    int prewarmSeconds;
     @Option(names = "--calls", defaultValue = "0", description = "Calls per caller instead of --duration.")
     long callsPerThread;
     @Option(names = "--large-bytes", defaultValue = "67108864", description = "Size of decrypt-large (default: ${DEFAULT-VALUE}).")
@@ -130,6 +135,7 @@ public final class BenchCommand implements Callable<Integer> {
             List<Measurement> results = new ArrayList<>();
             for (Workload workload : selected) {
                 Supplier<Operation> daemonOps = calls.prepare(workload, largeBytes);
+                prewarm(workload, daemonOps, tokenBaseline);
                 if (rate.fixedRateOnly()) {
                     report(results, openLoop().run(workload, 0, rate.fixedRate(), daemonOps));
                     continue;
@@ -160,9 +166,30 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Runs {@code workload} unmeasured for --prewarm seconds. Why: a fresh JVM compiles for
+     * tens of seconds under load on a small machine (seen as 10+ s of compiler-thread CPU in a
+     * 25 s run, in the caller as much as in the daemon), which is start-up, not service.
+     */
+    private void prewarm(Workload workload, Supplier<Operation> daemonOps,
+                         TokenBaseline tokenBaseline) throws InterruptedException {
+        if (prewarmSeconds == 0) {
+            return;
+        }
+        int level = concurrency.stream().mapToInt(Integer::intValue).max().orElse(1);
+        LoadRun warm = new LoadRun(Duration.ZERO, Duration.ofSeconds(prewarmSeconds), 0);
+        Measurement daemon = warm.run(workload, "prewarm", level, daemonOps);
+        if (tokenBaseline != null) {
+            warm.run(workload, "prewarm", level, () -> tokenBaseline.operation(workload.kind()));
+        }
+        System.out.printf("%-16s prewarm  c=%-3d %d s unmeasured, %d calls, %d errors%n",
+                workload.cliName(), level, prewarmSeconds, daemon.calls(), daemon.errors());
+    }
+
     private void validateNumbers() {
         String problem = durationSeconds < 1 ? "--duration must be at least 1 second"
                 : warmupSeconds < 0 ? "--warmup must not be negative"
+                : prewarmSeconds < 0 ? "--prewarm must not be negative"
                 : callsPerThread < 0 ? "--calls must not be negative"
                 : deadlineSeconds < 1 ? "--deadline must be at least 1 second"
                 : concurrency.stream().anyMatch(c -> c < 1) ? "--concurrency levels must be >= 1"

@@ -132,6 +132,35 @@ class BenchCommandIT {
         assertThat(rows.get(1).split(",", -1)[14]).isEqualTo("5.0");
     }
 
+    @Test
+    void bench_withPrewarm_runsTheWorkloadUnmeasuredFirstAndReportsOnlyMeasuredRuns()
+            throws Exception {
+        Path csv = dir.resolve("prewarm.csv");
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream original = System.out;
+        int exit;
+        System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            exit = SmimedCommand.commandLine(System::getenv, Clock.systemUTC()).execute("bench",
+                    "--target", "localhost:" + deployment.daemon().port(),
+                    "--ca", deployment.caCertificate().toString(),
+                    "--cert", deployment.clientCertificate().toString(),
+                    "--key", deployment.clientKey().toString(),
+                    "--identity", TestDeployment.RSA, "--workload", "sign-digest",
+                    "--concurrency", "1,2", "--calls", "3", "--warmup", "0", "--prewarm", "1",
+                    "--csv", csv.toString());
+        } finally {
+            System.setOut(original);
+        }
+
+        assertThat(exit).isZero();
+        String out = printed.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(out).containsPattern("sign-digest +prewarm +c=2 +1 s unmeasured, [1-9][0-9]* calls,"
+                + " 0 errors");
+        assertThat(out.indexOf("prewarm")).isLessThan(out.indexOf("daemon   c=1"));
+        assertThat(Files.readAllLines(csv)).hasSize(3);
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "--rate=10|--rate-fraction=0.5|--rate and --rate-fraction exclude each other",
