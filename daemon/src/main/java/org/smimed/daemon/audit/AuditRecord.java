@@ -30,7 +30,8 @@ public record AuditRecord(long seq, Instant time, AuditEntry entry, String prev,
     }
 
     private static String body(long seq, Instant time, AuditEntry e, String prev) {
-        StringBuilder b = new StringBuilder(512).append("{\"seq\":").append(seq);
+        // Sized for a record with a long caller DN, so the builder does not grow on every call.
+        StringBuilder b = new StringBuilder(1024).append("{\"seq\":").append(seq);
         member(b, "time", time.toString());
         member(b, "requestId", e.requestId());
         member(b, "caller", e.caller());
@@ -47,6 +48,10 @@ public record AuditRecord(long seq, Instant time, AuditEntry entry, String prev,
 
     private static void member(StringBuilder b, String name, String value) {
         b.append(",\"").append(name).append("\":\"");
+        if (plain(value)) {
+            b.append(value).append('"');
+            return;
+        }
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             switch (c) {
@@ -62,6 +67,17 @@ public record AuditRecord(long seq, Instant time, AuditEntry entry, String prev,
             }
         }
         b.append('"');
+    }
+
+    /** Whether {@code value} needs no escaping: the usual case, appended in one step. */
+    private static boolean plain(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\') {
+                return false;
+            }
+        }
+        return true;
     }
 
     static String sha256(String text) {

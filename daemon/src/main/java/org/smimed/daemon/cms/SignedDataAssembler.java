@@ -2,6 +2,8 @@ package org.smimed.daemon.cms;
 
 import java.io.IOException;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.Date;
 import java.util.List;
 import java.util.Optional;
@@ -32,6 +34,8 @@ final class SignedDataAssembler {
     private static final byte[] CONTENT_TYPE_DATA = der(new Attribute(CMSAttributes.contentType,
             new DERSet(CMSObjectIdentifiers.data)));
     private static final byte[] ID_MESSAGE_DIGEST = der(CMSAttributes.messageDigest);
+    private static final byte[] ID_SIGNING_TIME = der(CMSAttributes.signingTime);
+    private static final int UTC_TIME = 0x17;
 
     private SignedDataAssembler() {
     }
@@ -45,11 +49,33 @@ final class SignedDataAssembler {
                                    byte[] algorithmProtection) {
         byte[] messageDigest = Der.tlv(Der.SEQUENCE, ID_MESSAGE_DIGEST,
                 Der.tlv(Der.SET, Der.tlv(Der.OCTET_STRING, digest)));
-        byte[] time = der(new Attribute(CMSAttributes.signingTime,
-                new DERSet(new Time(Date.from(signingTime)))));
+        byte[] time = signingTime(signingTime);
         return Der.tlv(Der.SET, Der.setContents(List.of(CONTENT_TYPE_DATA, time, messageDigest,
                 algorithmProtection, profile.smimeCapabilitiesDer(),
                 profile.signingCertificateV2Der())));
+    }
+
+    /**
+     * The signingTime attribute. RFC 5652 11.3 requires UTCTime for 1950-2049: written here
+     * directly (SimpleDateFormat inside Bouncy Castle's Time was a visible share of a
+     * signature's CPU), and other years are left to Bouncy Castle (GeneralizedTime).
+     */
+    static byte[] signingTime(Instant signingTime) {
+        LocalDateTime t = LocalDateTime.ofEpochSecond(signingTime.getEpochSecond(), 0,
+                ZoneOffset.UTC);
+        if (t.getYear() < 1950 || t.getYear() > 2049) {
+            return der(new Attribute(CMSAttributes.signingTime,
+                    new DERSet(new Time(Date.from(signingTime)))));
+        }
+        byte[] utc = new byte[13];
+        int at = 0;
+        for (int field : new int[] {t.getYear() % 100, t.getMonthValue(), t.getDayOfMonth(),
+            t.getHour(), t.getMinute(), t.getSecond()}) {
+            utc[at++] = (byte) ('0' + field / 10);
+            utc[at++] = (byte) ('0' + field % 10);
+        }
+        utc[at] = 'Z';
+        return Der.tlv(Der.SEQUENCE, ID_SIGNING_TIME, Der.tlv(Der.SET, Der.tlv(UTC_TIME, utc)));
     }
 
     /** The CMSAlgorithmProtection attribute (RFC 6211) for one digest and signature algorithm. */

@@ -20,9 +20,11 @@ import javax.security.auth.x500.X500Principal;
  * @param emails   rfc822Name entries of subjectAltName
  * @param dnsNames dNSName entries of subjectAltName
  * @param uris     uniformResourceIdentifier entries of subjectAltName
+ * @param canonicalSubject the subject in RFC 2253 canonical form (empty when anonymous), what
+ *                 policy entries compare; computed once because matching runs on every call
  */
 public record Caller(String subject, List<String> emails, List<String> dnsNames,
-                     List<String> uris, boolean anonymous) {
+                     List<String> uris, boolean anonymous, String canonicalSubject) {
     private static final int RFC822 = 1;
     private static final int DNS = 2;
     private static final int URI = 6;
@@ -31,6 +33,17 @@ public record Caller(String subject, List<String> emails, List<String> dnsNames,
         emails = List.copyOf(emails);
         dnsNames = List.copyOf(dnsNames);
         uris = List.copyOf(uris);
+    }
+
+    /** A caller; the canonical subject is derived from {@code subject}. */
+    public Caller(String subject, List<String> emails, List<String> dnsNames, List<String> uris,
+                  boolean anonymous) {
+        this(subject, emails, dnsNames, uris, anonymous, anonymous ? "" : canonical(subject));
+    }
+
+    /** The RFC 2253 canonical form of distinguished name {@code name}. */
+    static String canonical(String name) {
+        return new X500Principal(name).getName(X500Principal.CANONICAL);
     }
 
     /** The caller a verified client certificate names. */

@@ -3,7 +3,6 @@ package org.smimed.daemon.policy;
 import java.util.List;
 import java.util.Locale;
 import java.util.OptionalInt;
-import javax.security.auth.x500.X500Principal;
 
 /**
  * One entry of the policy: how a caller is recognised and what it may do.
@@ -25,24 +24,30 @@ public record CallerRule(String name, Match match, List<IdentityPattern> sign,
         decrypt = List.copyOf(decrypt);
     }
 
-    /** How a certificate is recognised: exactly one of the kinds. */
-    public record Match(Kind kind, String value) {
+    /**
+     * How a certificate is recognised: exactly one of the kinds.
+     *
+     * @param canonicalValue for SUBJECT, the value's canonical DN form (RFC 2253 canonical),
+     *                       computed once here because policy matching runs on every call
+     */
+    public record Match(Kind kind, String value, String canonicalValue) {
         /** The certificate field compared. */
         public enum Kind { SUBJECT, EMAIL, DNS, URI, ANONYMOUS }
+
+        /** A match on {@code value}; a SUBJECT value must be a distinguished name. */
+        public Match(Kind kind, String value) {
+            this(kind, value, kind == Kind.SUBJECT ? Caller.canonical(value) : value);
+        }
 
         boolean matches(Caller caller) {
             return switch (kind) {
                 case ANONYMOUS -> caller.anonymous();
-                case SUBJECT -> !caller.anonymous() && sameName(value, caller.subject());
+                case SUBJECT -> !caller.anonymous()
+                        && canonicalValue.equals(caller.canonicalSubject());
                 case EMAIL -> caller.emails().contains(value.toLowerCase(Locale.ROOT));
                 case DNS -> caller.dnsNames().contains(value.toLowerCase(Locale.ROOT));
                 case URI -> caller.uris().contains(value);
             };
-        }
-
-        private static boolean sameName(String a, String b) {
-            return new X500Principal(a).getName(X500Principal.CANONICAL)
-                    .equals(new X500Principal(b).getName(X500Principal.CANONICAL));
         }
     }
 

@@ -51,6 +51,19 @@ class SignedDataAssemblerTest {
 
     private final CmsSigner signer = new CmsSigner(BC, BC, Clock.fixed(NOW, ZoneOffset.UTC));
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"2026-11-29T01:02:03.999Z", "1950-01-01T00:00:00Z", "1999-12-31T23:59:59Z",
+        "2000-02-29T12:00:00.5Z", "2049-12-31T23:59:59.999Z", "2050-01-01T00:00:00Z",
+        "1949-12-31T23:59:59Z", "2038-01-19T03:14:08Z"})
+    void signingTime_isByteForByteWhatBouncyCastleEncodes(String when) {
+        Instant instant = Instant.parse(when);
+        byte[] bc = SignedDataAssembler.der(new org.bouncycastle.asn1.cms.Attribute(
+                CMSAttributes.signingTime, new org.bouncycastle.asn1.DERSet(
+                        new org.bouncycastle.asn1.cms.Time(Date.from(instant)))));
+
+        assertThat(SignedDataAssembler.signingTime(instant)).isEqualTo(bc);
+    }
+
     @ParameterizedTest(name = "{0} encapsulate={1} digest mode={2}")
     @CsvSource({
         "SHA256, false, true", "SHA384, false, true", "SHA512, false, true",
