@@ -18,14 +18,14 @@ import org.smimed.api.v1.DecryptResponse;
  *
  * <p>Why not the blocking stub: the request and the response streams must make progress at the
  * same time (the daemon may emit plaintext before it has read all the ciphertext), and neither
- * side may be buffered whole. So the caller's thread alternates: it sends a 64 KiB chunk while
+ * side may be buffered whole. So the caller's thread alternates: it sends a 256 KiB chunk while
  * the transport is ready, writes every received chunk to the output, and otherwise sleeps until
  * the listener signals readiness, a message or the end of the call. Only {@link #WINDOW}
  * response messages are requested ahead, so memory stays bounded.
  */
 final class DecryptExchange extends ClientCall.Listener<DecryptResponse> {
-  static final int CHUNK = 64 * 1024;
-  private static final int WINDOW = 2;
+  static final int CHUNK = 256 * 1024;
+  private static final int WINDOW = 4;
 
   private final ClientCall<DecryptRequest, DecryptResponse> call;
   private final String identity;

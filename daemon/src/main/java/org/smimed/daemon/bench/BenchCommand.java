@@ -75,6 +75,11 @@ public final class BenchCommand implements Callable<Integer> {
     long callsPerThread;
     @Option(names = "--large-bytes", defaultValue = "67108864", description = "Size of decrypt-large (default: ${DEFAULT-VALUE}).")
     int largeBytes;
+    @Option(names = "--large-message", paramLabel = "FILE",
+            description = "decrypt-large: decrypt this DER CMS message (EnvelopedData or"
+                    + " AuthEnvelopedData to --identity) instead of a generated AES-256-GCM one,"
+                    + " e.g. to compare with openssl cms -decrypt on the same message.")
+    Path largeMessage;
     @Option(names = "--deadline", defaultValue = "120", description = "Deadline of each call in seconds.")
     long deadlineSeconds;
     @Option(names = "--csv", paramLabel = "FILE", description = "Write results as CSV.")
@@ -134,7 +139,8 @@ public final class BenchCommand implements Callable<Integer> {
                     Duration.ofSeconds(durationSeconds), callsPerThread);
             List<Measurement> results = new ArrayList<>();
             for (Workload workload : selected) {
-                Supplier<Operation> daemonOps = calls.prepare(workload, largeBytes);
+                Supplier<Operation> daemonOps = calls.prepare(workload, largeBytes,
+                        java.util.Optional.ofNullable(largeMessage));
                 prewarm(workload, daemonOps, tokenBaseline);
                 if (rate.fixedRateOnly()) {
                     report(results, openLoop().run(workload, 0, rate.fixedRate(), daemonOps));

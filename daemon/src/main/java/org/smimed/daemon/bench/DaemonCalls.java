@@ -46,8 +46,13 @@ final class DaemonCalls {
     }
 
     /** Prepares the payload for {@code workload} and returns a factory of per-thread calls. */
-    java.util.function.Supplier<Operation> prepare(Workload workload, int largeBytes)
+    java.util.function.Supplier<Operation> prepare(Workload workload, int largeBytes,
+                                                   java.util.Optional<java.nio.file.Path> largeMessage)
             throws Exception {
+        if (workload == Workload.DECRYPT_LARGE && largeMessage.isPresent()) {
+            byte[] message = java.nio.file.Files.readAllBytes(largeMessage.get());
+            return () -> () -> decrypt(message);
+        }
         byte[] content = new byte[Math.max(workload.bytes(largeBytes), 0)];
         new SecureRandom().nextBytes(content);
         return switch (workload) {

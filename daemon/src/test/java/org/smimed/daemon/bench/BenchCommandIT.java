@@ -133,6 +133,40 @@ class BenchCommandIT {
     }
 
     @Test
+    void bench_withLargeMessageFile_decryptsThatMessage_andABrokenOneCountsErrors()
+            throws Exception {
+        byte[] plaintext = new byte[300_000];
+        new java.security.SecureRandom().nextBytes(plaintext);
+        Path plain = Files.write(dir.resolve("plain.bin"), plaintext);
+        Path message = dir.resolve("openssl.der");
+        var encrypted = org.smimed.daemon.testing.Processes.run(List.of("openssl", "cms",
+                "-encrypt", "-binary", "-aes-256-gcm", "-in", plain.toString(), "-outform", "DER",
+                "-out", message.toString(), deployment.certificate(TestDeployment.RSA).toString()),
+                dir);
+        assertThat(encrypted.exitCode()).as(encrypted.stderr()).isZero();
+        byte[] broken = Files.readAllBytes(message);
+        broken[broken.length - 40] ^= 0x01;
+        Path tampered = Files.write(dir.resolve("tampered.der"), broken);
+
+        for (Path file : List.of(message, tampered)) {
+            Path csv = dir.resolve(file.getFileName() + ".csv");
+            int exit = SmimedCommand.commandLine(System::getenv, Clock.systemUTC()).execute(
+                    "bench", "--target", "localhost:" + deployment.daemon().port(),
+                    "--ca", deployment.caCertificate().toString(),
+                    "--cert", deployment.clientCertificate().toString(),
+                    "--key", deployment.clientKey().toString(),
+                    "--identity", TestDeployment.RSA, "--workload", "decrypt-large",
+                    "--large-message", file.toString(), "--concurrency", "1", "--calls", "2",
+                    "--warmup", "0", "--csv", csv.toString());
+
+            assertThat(exit).isZero();
+            String[] row = Files.readAllLines(csv).get(1).split(",", -1);
+            assertThat(row[0]).isEqualTo("decrypt-large");
+            assertThat(row[4]).as("errors").isEqualTo(file.equals(message) ? "0" : "2");
+        }
+    }
+
+    @Test
     void bench_withPrewarm_runsTheWorkloadUnmeasuredFirstAndReportsOnlyMeasuredRuns()
             throws Exception {
         Path csv = dir.resolve("prewarm.csv");
