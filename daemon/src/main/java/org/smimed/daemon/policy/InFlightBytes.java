@@ -10,13 +10,20 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Guarantee: a reservation that would take a caller past its budget, or everyone past the
  * global budget, is refused and changes nothing; every byte reserved is given back exactly once
- * when its {@link Reservation} closes.
+ * when its {@link Reservation} closes; a caller is forgotten when its last reservation closes,
+ * so the table holds only callers with calls in flight.
  */
 public final class InFlightBytes {
     private final long perCaller;
     private final long total;
     private final AtomicLong all = new AtomicLong();
-    private final ConcurrentHashMap<String, AtomicLong> byCaller = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Account> byCaller = new ConcurrentHashMap<>();
+
+    /** One caller's bytes in flight and how many of its reservations are open. */
+    private static final class Account {
+        final AtomicLong bytes = new AtomicLong();
+        int open; // changed only inside ConcurrentHashMap.compute for this caller's key
+    }
 
     /**
      * @param perCaller limits.maxInFlightBytesPerCaller
@@ -32,10 +39,13 @@ public final class InFlightBytes {
      * consumer finishes with them, and whatever is left is released when it closes.
      */
     public final class Reservation implements AutoCloseable {
+        private final String caller;
         private final AtomicLong mine;
         private long held;
+        private boolean closed;
 
-        private Reservation(AtomicLong mine) {
+        private Reservation(String caller, AtomicLong mine) {
+            this.caller = caller;
             this.mine = mine;
         }
 
@@ -67,12 +77,27 @@ public final class InFlightBytes {
             mine.addAndGet(-held);
             all.addAndGet(-held);
             held = 0;
+            if (!closed) {
+                closed = true;
+                byCaller.computeIfPresent(caller, (k, account) -> --account.open == 0
+                        ? null : account);
+            }
         }
     }
 
     /** A new, empty reservation for a call of the caller named {@code caller}. */
     public Reservation open(String caller) {
-        return new Reservation(byCaller.computeIfAbsent(caller, k -> new AtomicLong()));
+        Account account = byCaller.compute(caller, (k, existing) -> {
+            Account a = existing == null ? new Account() : existing;
+            a.open++;
+            return a;
+        });
+        return new Reservation(caller, account.bytes);
+    }
+
+    /** Callers with at least one reservation open (for tests). */
+    int callersTracked() {
+        return byCaller.size();
     }
 
     /** Bytes held by all calls now (for tests and metrics). */
