@@ -25,6 +25,8 @@ import org.smimed.api.v1.DecryptResponse;
  */
 final class DecryptExchange extends ClientCall.Listener<DecryptResponse> {
   static final int CHUNK = 256 * 1024;
+  /** Request bytes the transport may hold queued before the call stops being ready. */
+  static final int QUEUED_BYTES = 4 * CHUNK;
   private static final int WINDOW = 4;
 
   private final ClientCall<DecryptRequest, DecryptResponse> call;

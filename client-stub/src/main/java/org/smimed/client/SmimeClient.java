@@ -97,7 +97,10 @@ public final class SmimeClient {
    */
   public DecryptResult decrypt(String identityOrNull, InputStream cms, OutputStream plaintext)
       throws SmimeClientException, IOException {
-    CallOptions options = CallOptions.DEFAULT;
+    // gRPC reports a call ready only below 32 KiB queued by default, so each 256 KiB chunk
+    // waited for the transport to drain: a round trip per chunk. DecryptExchange.QUEUED_BYTES
+    // keeps a few chunks queued instead, still bounded.
+    CallOptions options = CallOptions.DEFAULT.withOnReadyThreshold(DecryptExchange.QUEUED_BYTES);
     if (deadline != null) {
       options = options.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS);
     }

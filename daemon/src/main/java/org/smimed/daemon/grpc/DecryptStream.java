@@ -30,6 +30,8 @@ import org.smimed.daemon.policy.StreamTimeoutException;
 final class DecryptStream implements StreamObserver<DecryptRequest> {
     /** Messages requested ahead of the worker. */
     static final int WINDOW = 4;
+    /** Response bytes queued in the transport before the call stops being ready. */
+    static final int READY_BYTES = 256 * 1024;
 
     /** Decrypts the message arriving on {@code message} and answers through {@code call}. */
     interface Worker {
@@ -65,6 +67,10 @@ final class DecryptStream implements StreamObserver<DecryptRequest> {
         this.reservation = guards.bytes().open(caller);
         this.pipe = new ChunkPipe(() -> this.response.request(1), reservation);
         this.response.disableAutoRequest();
+        // Ready below a few chunks queued, not gRPC's default 32 KiB: otherwise every 64 KiB
+        // plaintext chunk waits for the transport to drain it (a hand-off between this worker
+        // and the event loop per chunk); still a bound on what one call queues.
+        this.response.setOnReadyThreshold(READY_BYTES);
         this.response.setOnReadyHandler(this::ready);
         this.response.setOnCancelHandler(this::cancelled);
         this.deadline = guards.after(guards.total(), context.wrap(() -> timeout(
