@@ -8,7 +8,9 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import com.google.common.util.concurrent.ListenableFuture;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.bouncycastle.cms.CMSAuthEnvelopedDataGenerator;
 import org.bouncycastle.cms.CMSProcessableByteArray;
@@ -46,12 +48,11 @@ final class DaemonCalls {
     }
 
     /** Prepares the payload for {@code workload} and returns a factory of per-thread calls. */
-    java.util.function.Supplier<Operation> prepare(Workload workload, int largeBytes,
-                                                   java.util.Optional<java.nio.file.Path> largeMessage)
-            throws Exception {
+    Prepared prepare(Workload workload, int largeBytes,
+                     java.util.Optional<java.nio.file.Path> largeMessage) throws Exception {
         if (workload == Workload.DECRYPT_LARGE && largeMessage.isPresent()) {
             byte[] message = java.nio.file.Files.readAllBytes(largeMessage.get());
-            return () -> () -> decrypt(message);
+            return Prepared.blocking(() -> () -> decrypt(message));
         }
         byte[] content = new byte[Math.max(workload.bytes(largeBytes), 0)];
         new SecureRandom().nextBytes(content);
@@ -62,7 +63,7 @@ final class DaemonCalls {
                                 .setAlgorithm(DigestAlgorithm.DIGEST_ALGORITHM_SHA256)
                                 .setValue(ByteString.copyFrom(MessageDigest
                                         .getInstance("SHA-256").digest(content)))).build();
-                yield () -> sign(request);
+                yield signing(request);
             }
             case SIGN_BATCH_64 -> {
                 SignBatchRequest.Builder batch = SignBatchRequest.newBuilder().setIdentity(identity);
@@ -75,24 +76,45 @@ final class DaemonCalls {
                 }
                 SignBatchRequest request = batch.build();
                 var stub = SigningServiceGrpc.newBlockingStub(channel);
-                yield () -> () -> stub.withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS)
-                        .signBatch(request);
+                yield Prepared.blocking(() -> () -> stub.withDeadlineAfter(deadlineSeconds,
+                        TimeUnit.SECONDS).signBatch(request));
             }
             case SIGN_CONTENT_4K, SIGN_CONTENT_1M -> {
                 SignRequest request = SignRequest.newBuilder().setIdentity(identity)
                         .setContent(ByteString.copyFrom(content)).build();
-                yield () -> sign(request);
+                yield signing(request);
             }
             case DECRYPT_4K, DECRYPT_LARGE -> {
                 byte[] message = encryptTo(certificate(), content);
-                yield () -> () -> decrypt(message);
+                yield Prepared.blocking(() -> () -> decrypt(message));
             }
         };
     }
 
-    private Operation sign(SignRequest request) {
-        var stub = SigningServiceGrpc.newBlockingStub(channel);
-        return () -> stub.withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS).sign(request);
+    private Prepared signing(SignRequest request) {
+        var future = SigningServiceGrpc.newFutureStub(channel);
+        AsyncOperation async = () -> completable(future.withDeadlineAfter(deadlineSeconds,
+                TimeUnit.SECONDS).sign(request));
+        return new Prepared(() -> {
+            var stub = SigningServiceGrpc.newBlockingStub(channel);
+            return () -> stub.withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS).sign(request);
+        }, java.util.Optional.of(async));
+    }
+
+    /** Completes on the thread that finishes the call (gRPC's), without another hand-off. */
+    private static <T> CompletableFuture<T> completable(ListenableFuture<T> call) {
+        CompletableFuture<T> done = new CompletableFuture<>();
+        call.addListener(() -> {
+            try {
+                done.complete(call.get());
+            } catch (ExecutionException e) {
+                done.completeExceptionally(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                done.completeExceptionally(e);
+            }
+        }, Runnable::run);
+        return done;
     }
 
     private X509Certificate certificate() throws Exception {

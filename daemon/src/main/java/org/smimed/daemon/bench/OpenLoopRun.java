@@ -16,8 +16,9 @@ import org.HdrHistogram.Histogram;
  * {@code start + i / rate}, and its latency is measured from that due time, not from when it
  * was actually sent. A slow answer therefore cannot hold back the next calls and hide its own
  * queueing (coordinated omission, as wrk2 and HdrHistogram describe it): if the daemon or
- * this client falls behind, the lateness shows up in the latencies. Calls run on a pool that
- * grows to {@code maxInFlight} threads, so the schedule is only held up when that many calls
+ * this client falls behind, the lateness shows up in the latencies. Unary calls are started
+ * asynchronously by the schedule thread; others run on a pool that grows to
+ * {@code maxInFlight} threads. Either way the schedule is only held up when that many calls
  * are outstanding at once. Bounded by construction: it stops issuing after the warm-up and
  * the measured duration, then waits for the calls still in flight (each has its deadline).
  */
@@ -35,14 +36,15 @@ final class OpenLoopRun {
     }
 
     /**
-     * Calls {@code operations} at {@code rate} calls/s. Each pool thread gets its own operation
-     * from {@code operations}, as a closed-loop worker does.
+     * Calls the workload at {@code rate} calls/s: started by the schedule thread itself when it
+     * has an asynchronous form (unary calls), else each on a pool thread with its own blocking
+     * operation, as a closed-loop worker has.
      *
      * @param concurrency reported with the result: the closed-loop level the rate derives from
      */
-    Measurement run(Workload workload, int concurrency, double rate,
-                    Supplier<Operation> operations) throws InterruptedException {
-        ThreadLocal<Operation> perThread = ThreadLocal.withInitial(operations);
+    Measurement run(Workload workload, int concurrency, double rate, Prepared calls)
+            throws InterruptedException {
+        ThreadLocal<Operation> perThread = ThreadLocal.withInitial(calls.operations());
         Histogram latencies = new ConcurrentHistogram(MAX_LATENCY_MICROS, 3);
         AtomicLong errors = new AtomicLong();
         AtomicLong lastEnd = new AtomicLong();
@@ -61,6 +63,13 @@ final class OpenLoopRun {
                 sleepUntil(due);
                 slots.acquire();
                 boolean counted = due >= measureFrom;
+                if (calls.async().isPresent()) {
+                    start(calls.async().get()).whenComplete((answer, failure) -> {
+                        record(due, counted, failure != null, latencies, errors, lastEnd);
+                        slots.release();
+                    });
+                    continue;
+                }
                 pool.execute(() -> {
                     try {
                         call(perThread.get(), due, counted, latencies, errors, lastEnd);
@@ -78,14 +87,29 @@ final class OpenLoopRun {
                 errors.get(), seconds, rate);
     }
 
+    private static java.util.concurrent.CompletableFuture<?> start(AsyncOperation operation) {
+        try {
+            return operation.start();
+        } catch (RuntimeException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+    }
+
     private static void call(Operation operation, long due, boolean counted, Histogram latencies,
                              AtomicLong errors, AtomicLong lastEnd) {
+        boolean failed = false;
         try {
             operation.call();
         } catch (Exception e) {
-            if (counted) {
-                errors.incrementAndGet();
-            }
+            failed = true;
+        }
+        record(due, counted, failed, latencies, errors, lastEnd);
+    }
+
+    private static void record(long due, boolean counted, boolean failed, Histogram latencies,
+                               AtomicLong errors, AtomicLong lastEnd) {
+        if (counted && failed) {
+            errors.incrementAndGet();
         }
         long now = System.nanoTime();
         if (counted) {
