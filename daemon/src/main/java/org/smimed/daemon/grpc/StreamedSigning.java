@@ -74,18 +74,7 @@ final class StreamedSigning {
         StreamedSignature signature = StreamedSignature.start(keys.signingKey(identity),
                 ProtoMapping.scheme(header.getSignatureAlgorithm()),
                 ProtoMapping.digest(header.getDigestAlgorithm()), header.getEncapsulate());
-        if (signature.encapsulate()) {
-            call.send(chunk(UnsafeByteOperations.unsafeWrap(signature.opening())));
-        }
-        byte[] buffer = new byte[SEGMENT_BYTES];
-        int n;
-        while ((n = content.readNBytes(buffer, 0, buffer.length)) > 0) {
-            signature.update(ByteBuffer.wrap(buffer, 0, n));
-            if (signature.encapsulate()) {
-                call.send(chunk(UnsafeByteOperations.unsafeWrap(
-                        StreamedSignature.segmentHeader(n)).concat(ByteString.copyFrom(buffer, 0, n))));
-            }
-        }
+        hash(signature, content, call);
         SignatureRequest digest = signature.digestRequest();
         // Idempotent: after a token fault the key is looked up again and signed once more.
         Signed signed = recovery.retryOnce(() -> {
@@ -106,6 +95,23 @@ final class StreamedSigning {
         }
         call.send(SignStreamResponse.newBuilder().setResult(result).build());
         call.complete();
+    }
+
+    /** Hashes the content as it arrives; encapsulating, sends it back inside the BER. */
+    private static void hash(StreamedSignature signature, InputStream content,
+                             SignStreamCall call) throws Exception {
+        if (signature.encapsulate()) {
+            call.send(chunk(UnsafeByteOperations.unsafeWrap(signature.opening())));
+        }
+        byte[] buffer = new byte[SEGMENT_BYTES];
+        int n;
+        while ((n = content.readNBytes(buffer, 0, buffer.length)) > 0) {
+            signature.update(ByteBuffer.wrap(buffer, 0, n));
+            if (signature.encapsulate()) {
+                call.send(chunk(UnsafeByteOperations.unsafeWrap(StreamedSignature
+                        .segmentHeader(n)).concat(ByteString.copyFrom(buffer, 0, n))));
+            }
+        }
     }
 
     private static SignStreamResponse chunk(ByteString bytes) {
