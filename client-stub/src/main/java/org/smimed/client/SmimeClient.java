@@ -108,6 +108,37 @@ public final class SmimeClient {
     return new DecryptExchange(call, identityOrNull).run(cms, plaintext);
   }
 
+  /**
+   * Signs content streamed to the daemon (SignStream), in bounded memory: {@code content}
+   * writes it, and it leaves in 64 KiB request chunks as gRPC can take them, hashed by the
+   * daemon as they arrive. Encapsulated: the BER SignedData is written to {@code signedData} as
+   * it arrives, and the result's signedData is empty. Detached: the result holds the DER
+   * SignedData, and {@code signedData} is not used (may be null). Streams are not closed; only
+   * a call that returns delivered a complete SignedData.
+   *
+   * @throws IOException when {@code content} or writing {@code signedData} fails (the call is
+   *     cancelled)
+   */
+  public SignResult signStream(StreamSigningRequest request, ContentWriter content,
+      OutputStream signedData) throws SmimeClientException, IOException {
+    if (request.encapsulate() && signedData == null) {
+      throw new IllegalArgumentException("encapsulated signing needs an output stream");
+    }
+    CallOptions options = CallOptions.DEFAULT;
+    if (deadline != null) {
+      options = options.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS);
+    }
+    var header = org.smimed.api.v1.SignStreamHeader.newBuilder()
+        .setIdentity(request.identity())
+        .setEncapsulate(request.encapsulate())
+        .setSignatureAlgorithm(toProto(request.signatureScheme()))
+        .setDigestAlgorithm(toProto(request.hashAlgorithm()))
+        .build();
+    var call = channel.newCall(SigningServiceGrpc.getSignStreamMethod(), options);
+    return new SignExchange(call, header, request.encapsulate() ? signedData : null)
+        .run(content);
+  }
+
   /** Lists every identity the caller may use. */
   public List<IdentityInfo> listIdentities() throws SmimeClientException {
     try {

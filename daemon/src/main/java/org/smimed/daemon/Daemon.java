@@ -144,7 +144,7 @@ public final class Daemon implements AutoCloseable {
         List<BindableService> services = new ArrayList<>(List.of(
                 new SigningGrpcService(keys, new CmsSigner(token.provider(), software, clock,
                         metrics.tokenMeter()),
-                        statuses, maxBytes, control, healer, batchWorkers),
+                        statuses, maxBytes, control, healer, batchWorkers, guards),
                 new DecryptionGrpcService(keys,
                         new CmsDecryptor(token.provider(), software, random,
                                 config.decryption().contentAlgorithms(),

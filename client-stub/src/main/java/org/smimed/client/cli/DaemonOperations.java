@@ -5,7 +5,9 @@ import org.smimed.client.SignResult;
 import org.smimed.client.SigningRequest;
 import org.smimed.client.SmimeClient;
 import org.smimed.client.SmimeClientException;
+import org.smimed.client.StreamSigningRequest;
 import org.smimed.client.mime.CmsDecryptor;
+import org.smimed.client.mime.ContentStreamSigner;
 import org.smimed.client.mime.DecryptionReport;
 import org.smimed.client.mime.SignedDataSigner;
 import org.smimed.client.mime.SmimeOperationException;
@@ -27,6 +29,19 @@ final class DaemonOperations {
           : SigningRequest.ofDigest(identity, payload.hash(), payload.digest());
       try {
         SignResult r = client.sign(request);
+        return new SignedDataSigner.Result(r.signedData(), r.micalg());
+      } catch (SmimeClientException e) {
+        throw failure("signing failed", e);
+      }
+    };
+  }
+
+  /** Signing with the content streamed to the daemon (SignStream), in bounded memory. */
+  static ContentStreamSigner streamSigner(SmimeClient client, String identity) {
+    return (hash, encapsulate, content, encapsulated) -> {
+      try {
+        SignResult r = client.signStream(
+            new StreamSigningRequest(identity, encapsulate, null, hash), content, encapsulated);
         return new SignedDataSigner.Result(r.signedData(), r.micalg());
       } catch (SmimeClientException e) {
         throw failure("signing failed", e);

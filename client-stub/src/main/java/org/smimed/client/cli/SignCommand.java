@@ -5,7 +5,6 @@ import java.security.SecureRandom;
 import java.util.concurrent.Callable;
 import org.smimed.client.HashAlgorithm;
 import org.smimed.client.mime.MimeFile;
-import org.smimed.client.mime.MimeInput;
 import org.smimed.client.mime.SignedMessageWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,10 +14,12 @@ import picocli.CommandLine.Option;
 @Command(name = "sign", mixinStandardHelpOptions = true,
     description = {"Sign a MIME message with a key held by the daemon.",
         "Output is multipart/signed (default) or application/pkcs7-mime signed-data "
-            + "(--encapsulate). By default only the digest of the message leaves this machine,"
-            + " and the message is streamed: any size signs in constant memory (--encapsulate"
-            + " and --send-content send the content in one request, within the daemon's"
-            + " limits.maxMessageBytes). With --out, the file appears only on success."})
+            + "(--encapsulate). By default only the digest of the message leaves this machine."
+            + " The message is streamed in every mode, so any size signs in constant memory;"
+            + " --encapsulate and --send-content stream the content to the daemon, which"
+            + " hashes it as it arrives (at most its limits.maxMessageBytes), and the"
+            + " encapsulated signature is written as it comes back. With --out, the file"
+            + " appears only on success."})
 final class SignCommand implements Callable<Integer> {
   private final CliIo io;
 
@@ -30,11 +31,12 @@ final class SignCommand implements Callable<Integer> {
   String identity;
 
   @Option(names = "--encapsulate",
-      description = "Put the content inside the signature (application/pkcs7-mime).")
+      description = "Put the content inside the signature (application/pkcs7-mime);"
+          + " the content is streamed to the daemon.")
   boolean encapsulate;
 
   @Option(names = "--send-content",
-      description = "Send the content to the daemon instead of only its digest.")
+      description = "Stream the content to the daemon instead of sending only its digest.")
   boolean sendContent;
 
   @Option(names = "--digest", paramLabel = "ALG", defaultValue = "sha256",
@@ -46,32 +48,28 @@ final class SignCommand implements Callable<Integer> {
     this.io = io;
   }
 
+  /**
+   * Streamed in every mode, in constant memory: by default the entity is hashed as it is
+   * written out and only its digest goes to the daemon; with --send-content or --encapsulate
+   * it streams to the daemon (SignStream), which hashes it as it arrives.
+   */
   @Override
   public Integer call() throws Exception {
-    if (!encapsulate && !sendContent) {
-      return streamed();
-    }
-    MimeInput input = MimeInput.parse(files.readInput(io));
-    try (var c = connection.open(io)) {
-      var writer = new SignedMessageWriter(DaemonOperations.signer(c.client(), identity), digest,
-          sendContent, new SecureRandom());
-      files.write(io, encapsulate ? writer.encapsulated(input) : writer.detached(input));
-    }
-    return 0;
-  }
-
-  /**
-   * The default (detached, digest only) in constant memory: the entity is hashed as it is
-   * written out, and only its digest goes to the daemon.
-   */
-  private int streamed() throws Exception {
     try (var source = files.inputFile(io);
         var c = connection.open(io);
         var out = files.openOutput(io)) {
       var writer = new SignedMessageWriter(DaemonOperations.signer(c.client(), identity), digest,
           false, new SecureRandom());
+      var streaming = DaemonOperations.streamSigner(c.client(), identity);
       var buffered = new BufferedOutputStream(out, 64 * 1024);
-      writer.detached(MimeFile.open(source.path()), buffered);
+      MimeFile input = MimeFile.open(source.path());
+      if (encapsulate) {
+        writer.encapsulated(input, buffered, streaming);
+      } else if (sendContent) {
+        writer.detached(input, buffered, streaming);
+      } else {
+        writer.detached(input, buffered);
+      }
       buffered.flush();
       out.commit();
     }

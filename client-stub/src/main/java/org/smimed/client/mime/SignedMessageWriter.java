@@ -72,20 +72,42 @@ public final class SignedMessageWriter {
    */
   public void detached(MimeFile input, OutputStream out)
       throws SmimeOperationException, IOException {
+    detached(input, out, body -> {
+      MessageDigest md = newDigest();
+      input.writeSevenBitEntity(new DigestOutputStream(body, md));
+      return signer.sign(new SignPayload(hash, md.digest(), null, false));
+    });
+  }
+
+  /**
+   * As {@link #detached(MimeFile, OutputStream)}, but the entity itself goes to
+   * {@code streaming} (content sending) as it is written to {@code out}: still in constant
+   * memory, and the same bytes both ways.
+   */
+  public void detached(MimeFile input, OutputStream out, ContentStreamSigner streaming)
+      throws SmimeOperationException, IOException {
+    detached(input, out, body -> streaming.sign(hash, false,
+        daemon -> input.writeSevenBitEntity(tee(body, daemon)), null));
+  }
+
+  /** The entity, written to the stream it is given, and its signature. */
+  private interface BodySigning {
+    SignedDataSigner.Result sign(OutputStream body) throws SmimeOperationException, IOException;
+  }
+
+  private void detached(MimeFile input, OutputStream out, BodySigning signing)
+      throws SmimeOperationException, IOException {
     String micalg = hash.micalg();
     String boundary = boundary();
     out.write(MimeInput.join(concatOuter(input.headers(), "multipart/signed;"
         + " protocol=\"application/pkcs7-signature\"; micalg=" + micalg + ";\r\n"
         + "\tboundary=\"" + boundary + "\""), new byte[0]));
     out.write(ascii("This is an S/MIME signed message\r\n\r\n--" + boundary + "\r\n"));
-    MessageDigest md = newDigest();
     BoundaryWatch watch = new BoundaryWatch(out, ascii(boundary));
-    input.writeSevenBitEntity(new DigestOutputStream(watch, md));
+    SignedDataSigner.Result signed = signing.sign(watch);
     if (watch.seen()) {
       throw new SmimeOperationException("the entity contains the random MIME boundary");
     }
-    SignedDataSigner.Result signed =
-        signer.sign(new SignPayload(hash, md.digest(), null, false));
     if (!micalg(signed).equals(micalg)) {
       throw new SmimeOperationException("signer used micalg " + micalg(signed) + ", not "
           + micalg);
@@ -96,6 +118,36 @@ public final class SignedMessageWriter {
         + "Content-Disposition: attachment; filename=smime.p7s\r\n\r\n"));
     out.write(MimeInput.base64Lines(signed.signedData()));
     out.write(ascii("\r\n--" + boundary + "--\r\n"));
+  }
+
+  /**
+   * application/pkcs7-mime; smime-type=signed-data for an entity in a file, in constant
+   * memory: the entity streams to {@code streaming}, and the SignedData it streams back is
+   * written to {@code out} in base64 lines as it arrives.
+   */
+  public void encapsulated(MimeFile input, OutputStream out, ContentStreamSigner streaming)
+      throws SmimeOperationException, IOException {
+    out.write(MimeInput.join(Pkcs7Mime.headers(input.headers(), "signed-data"), new byte[0]));
+    OutputStream base64 = StreamEncodings.base64Lines(out);
+    streaming.sign(hash, true, input::writeSevenBitEntity, base64);
+    base64.close();
+  }
+
+  /** Every byte written goes to both streams; closing closes neither. */
+  private static OutputStream tee(OutputStream first, OutputStream second) {
+    return new OutputStream() {
+      @Override
+      public void write(int b) throws IOException {
+        first.write(b);
+        second.write(b);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        first.write(b, off, len);
+        second.write(b, off, len);
+      }
+    };
   }
 
   /** application/pkcs7-mime; smime-type=signed-data with the entity inside the SignedData. */

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.smimed.client.CliRunner;
 import org.smimed.client.HashAlgorithm;
 import org.smimed.client.SoftwareSigner;
+import org.smimed.client.SoftwareStreamSigner;
 import org.smimed.client.TestPki;
 
 class SignedMessageWriterTest {
@@ -150,5 +151,63 @@ class SignedMessageWriterTest {
     assertThat(new String(signed, StandardCharsets.US_ASCII))
         .contains("application/pkcs7-mime; smime-type=signed-data; name=smime.p7m");
     assertOpenSslVerifies(signed, innerEntity(PLAIN));
+  }
+
+  @Test
+  void encapsulated_ofAMultiMiBFile_streamsTheEntityAndTheSignedDataThrough() throws Exception {
+    Path entity = bigTextEntity(4 * 1024 * 1024);
+    SoftwareStreamSigner streaming = new SoftwareStreamSigner(pki.privateKey("alice", "RSA"),
+        pki.x509("alice"), bc);
+    Path signed = dir.resolve("signed.eml");
+
+    try (var out = new java.io.BufferedOutputStream(Files.newOutputStream(signed))) {
+      new SignedMessageWriter(signer, HashAlgorithm.SHA256, false, new SecureRandom())
+          .encapsulated(MimeFile.open(entity), out, streaming);
+    }
+
+    assertThat(signer.calls()).isZero();
+    assertThat(streaming.contentBytes()).isEqualTo(Files.size(entity));
+    // The SignedData went out while the entity was still being read: nothing waited for all.
+    assertThat(streaming.outputWhileContentArrived()).isGreaterThan(Files.size(entity) / 2);
+    assertThat(Files.readString(signed, StandardCharsets.US_ASCII))
+        .contains("application/pkcs7-mime; smime-type=signed-data; name=smime.p7m");
+    TestPki.Result r = pki.run("cms", "-verify", "-binary", "-in", "signed.eml", "-CAfile",
+        "ca.pem", "-out", "content.out");
+    assertThat(r.exit()).as(r.stderr()).isZero();
+    assertThat(Files.mismatch(dir.resolve("content.out"), entity)).isEqualTo(-1L);
+  }
+
+  @Test
+  void detached_withContentStreamed_sendsExactlyTheBytesBetweenTheBoundaries() throws Exception {
+    Path entity = bigTextEntity(2 * 1024 * 1024);
+    SoftwareStreamSigner streaming = new SoftwareStreamSigner(pki.privateKey("alice", "RSA"),
+        pki.x509("alice"), bc);
+    Path signed = dir.resolve("signed.eml");
+
+    try (var out = new java.io.BufferedOutputStream(Files.newOutputStream(signed))) {
+      new SignedMessageWriter(signer, HashAlgorithm.SHA256, false, new SecureRandom())
+          .detached(MimeFile.open(entity), out, streaming);
+    }
+
+    assertThat(signer.calls()).isZero();
+    assertThat(streaming.contentBytes()).isEqualTo(Files.size(entity));
+    TestPki.Result r = pki.run("cms", "-verify", "-in", "signed.eml", "-CAfile", "ca.pem",
+        "-out", "content.out");
+    assertThat(r.exit()).as(r.stderr()).isZero();
+    assertThat(Files.mismatch(dir.resolve("content.out"), entity)).isEqualTo(-1L);
+  }
+
+  /** A text/plain entity of {@code size} bytes of base64 lines: canonical 7-bit already. */
+  private Path bigTextEntity(int size) throws Exception {
+    Path entity = dir.resolve("big.eml");
+    java.util.Random random = new java.util.Random(5);
+    StringBuilder text = new StringBuilder("Content-Type: text/plain; charset=us-ascii\r\n\r\n");
+    byte[] line = new byte[57];
+    while (text.length() < size) {
+      random.nextBytes(line);
+      text.append(java.util.Base64.getEncoder().encodeToString(line)).append("\r\n");
+    }
+    Files.writeString(entity, text, StandardCharsets.US_ASCII);
+    return entity;
   }
 }

@@ -61,16 +61,8 @@ public final class CmsSigner {
     public SignedMessage sign(KeyVersion key, SignatureRequest request)
             throws InvalidRequestException, TokenException {
         SignatureScheme scheme = request.scheme().orElse(SignatureScheme.defaultFor(key.algorithm()));
-        if (!scheme.worksWith(key.algorithm())) {
-            throw new InvalidRequestException("signature algorithm " + scheme
-                    + " does not work with the " + key.algorithm() + " key of '"
-                    + key.identity() + "'");
-        }
         DigestAlgorithm digest = digestFor(key, request);
-        if (scheme == SignatureScheme.ED25519 && digest != DigestAlgorithm.SHA512) {
-            throw new InvalidRequestException("Ed25519 signatures use SHA-512 for the message"
-                    + " digest (RFC 8419), not " + digest);
-        }
+        check(key, scheme, digest);
         if (request.encapsulate() && !(request.input() instanceof SignatureRequest.Content)) {
             throw new InvalidRequestException("an encapsulated signature needs the content,"
                     + " not a digest");
@@ -98,6 +90,32 @@ public final class CmsSigner {
                         "token failed to sign with " + key.id(), e);
             }
             throw new IllegalStateException("signing with " + key.id() + " failed", e);
+        }
+    }
+
+    /**
+     * The hash that signing content as {@code key} with these preferences uses, after the
+     * checks {@link #sign} makes on the scheme and hash: lets a caller that streams content
+     * refuse a request before the content arrives, and hash it as it arrives.
+     */
+    public static DigestAlgorithm contentDigest(KeyVersion key, Optional<SignatureScheme> scheme,
+                                                Optional<DigestAlgorithm> digest)
+            throws InvalidRequestException {
+        DigestAlgorithm chosen = digest.orElse(defaultDigest(key.algorithm()));
+        check(key, scheme.orElse(SignatureScheme.defaultFor(key.algorithm())), chosen);
+        return chosen;
+    }
+
+    private static void check(KeyVersion key, SignatureScheme scheme, DigestAlgorithm digest)
+            throws InvalidRequestException {
+        if (!scheme.worksWith(key.algorithm())) {
+            throw new InvalidRequestException("signature algorithm " + scheme
+                    + " does not work with the " + key.algorithm() + " key of '"
+                    + key.identity() + "'");
+        }
+        if (scheme == SignatureScheme.ED25519 && digest != DigestAlgorithm.SHA512) {
+            throw new InvalidRequestException("Ed25519 signatures use SHA-512 for the message"
+                    + " digest (RFC 8419), not " + digest);
         }
     }
 

@@ -10,6 +10,9 @@ import java.util.HexFormat;
 import org.smimed.api.v1.DecryptRequest;
 import org.smimed.api.v1.SignRequest;
 import org.smimed.api.v1.SignResponse;
+import org.smimed.api.v1.SignStreamRequest;
+import org.smimed.api.v1.SignStreamResponse;
+import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.daemon.audit.AuditEntry;
 import org.smimed.daemon.audit.AuditEvent;
 import org.smimed.daemon.audit.AuditOutcome;
@@ -22,6 +25,8 @@ import org.smimed.daemon.audit.AuditOutcome;
  */
 final class AuditNotes {
     static final Context.Key<AuditNotes> CURRENT = Context.key("smimed-audit-notes");
+    private static final String SIGN_STREAM =
+            SigningServiceGrpc.getSignStreamMethod().getFullMethodName();
 
     private final String requestId;
     private final String method;
@@ -56,6 +61,14 @@ final class AuditNotes {
             }
             return;
         }
+        if (message instanceof SignStreamRequest part) {
+            // As for Sign: the hash of the content alone (the header is not content).
+            input.update(part.getChunk().asReadOnlyByteBuffer());
+            if (identity.isEmpty() && part.hasHeader()) {
+                identity = part.getHeader().getIdentity();
+            }
+            return;
+        }
         if (message instanceof DecryptRequest part) {
             input.update(part.getChunk().asReadOnlyByteBuffer());
         } else if (message instanceof Message other) {
@@ -87,6 +100,10 @@ final class AuditNotes {
         if (message instanceof SignResponse signed) {
             if (keyVersion.isEmpty()) {
                 keyVersion = signed.getKeyVersion();
+            }
+        } else if (message instanceof SignStreamResponse part) {
+            if (keyVersion.isEmpty() && part.hasResult()) {
+                keyVersion = part.getResult().getKeyVersion();
             }
         } else if (message instanceof Message m) {
             fields(m, 1);
@@ -125,7 +142,10 @@ final class AuditNotes {
     /** The audit entry for the call ending with {@code status}. */
     synchronized AuditEntry entry(Status status) {
         String code = status.getCode().name();
-        return new AuditEntry(requestId, caller, AuditEvent.forMethod(method), method, identity,
+        // SignStream is a Sign whose content arrives in parts: the same event, its own method.
+        AuditEvent event = method.equals(SIGN_STREAM) ? AuditEvent.SIGN
+                : AuditEvent.forMethod(method);
+        return new AuditEntry(requestId, caller, event, method, identity,
                 keyVersion, HexFormat.of().formatHex(((MessageDigest) cloneDigest()).digest()),
                 AuditOutcome.forStatus(code), code);
     }

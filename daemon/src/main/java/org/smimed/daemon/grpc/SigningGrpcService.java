@@ -13,6 +13,8 @@ import org.smimed.api.v1.SignBatchRequest;
 import org.smimed.api.v1.SignBatchResponse;
 import org.smimed.api.v1.SignRequest;
 import org.smimed.api.v1.SignResponse;
+import org.smimed.api.v1.SignStreamRequest;
+import org.smimed.api.v1.SignStreamResponse;
 import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.daemon.cms.CmsSigner;
 import org.smimed.daemon.cms.DigestAlgorithm;
@@ -38,10 +40,15 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
     private final TokenRecovery recovery;
     /** Signs a batch's digests in parallel, one token session each. */
     private final Executor batchWorkers;
+    private final StreamedSigning streamed;
 
+    /** @param guards bound SignStream calls as they bound Decrypt calls (owned by the caller) */
     public SigningGrpcService(KeyRegistry keys, CmsSigner signer, StatusMapper statuses,
                               int maxMessageBytes, AccessControl access,
-                              TokenRecovery recovery, Executor batchWorkers) {
+                              TokenRecovery recovery, Executor batchWorkers,
+                              StreamGuards guards) {
+        this.streamed = new StreamedSigning(keys, signer, statuses, maxMessageBytes, access,
+                guards, recovery);
         this.access = access;
         this.recovery = recovery;
         this.batchWorkers = batchWorkers;
@@ -82,6 +89,12 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
         } catch (Exception e) {
             response.onError(statuses.toStatus(e));
         }
+    }
+
+    @Override
+    public StreamObserver<SignStreamRequest> signStream(
+            StreamObserver<SignStreamResponse> response) {
+        return streamed.open(response);
     }
 
     @Override
