@@ -13,7 +13,8 @@
 # BENCH_CONCURRENCY (default 1,2,4,8,16), BENCH_PREWARM (default 30: unmeasured seconds per
 # workload before its first run, in the same caller process, so caller and daemon are past
 # their JIT compilation), BENCH_RATE_CONCURRENCY (default 16: the callers
-# whose peak the half-peak rate derives from), DAEMON_OPTS (JVM options of the daemon).
+# whose peak the half-peak rate derives from), DAEMON_OPTS (JVM options of the daemon),
+# BENCH_WORKER_THREADS (operations.workerThreads of the daemon; default: its own default).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 case "${1:-}" in -h|--help) sed -n '2,16p' "$0"; exit 0 ;; esac
@@ -30,6 +31,9 @@ dir=$(mktemp -d)
 port=$((30000 + RANDOM % 20000))
 "$root/softhsm-config/provision-demo.sh" "$dir" "$port" >/dev/null
 export SOFTHSM2_CONF="$dir/softhsm2.conf"
+if [[ -n "${BENCH_WORKER_THREADS:-}" ]]; then
+  printf 'operations:\n  workerThreads: %s\n' "$BENCH_WORKER_THREADS" >> "$dir/smimed.yaml"
+fi
 # shellcheck disable=SC2086
 java ${DAEMON_OPTS:-} -jar "$root/daemon/target/smimed.jar" serve --config "$dir/smimed.yaml" \
   >"$dir/smimed.log" 2>&1 &
