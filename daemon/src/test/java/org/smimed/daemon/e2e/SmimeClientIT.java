@@ -59,7 +59,8 @@ import org.smimed.daemon.testing.TestDeployment;
 class SmimeClientIT {
     /** Room for the large message below; the default 1 MiB limit would refuse it. */
     private static final int LIMIT = 8 * 1024 * 1024;
-    private static final int CHUNK = 64 * 1024;
+    /** The request chunk the client library sends (its DecryptExchange.CHUNK). */
+    private static final int CHUNK = 256 * 1024;
     private static final String GCM256 = "2.16.840.1.101.3.4.1.46";
     private static final String CBC256 = "2.16.840.1.101.3.4.1.42";
     private static final byte[] CONTENT = ("Content-Type: text/plain\r\n\r\nInvoice 4711:"
