@@ -2,14 +2,16 @@ package org.smimed.daemon.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.smimed.daemon.testing.SignStreamCalls.call;
+import static org.smimed.daemon.testing.SignStreamCalls.chunk;
+import static org.smimed.daemon.testing.SignStreamCalls.header;
+import static org.smimed.daemon.testing.SignStreamCalls.request;
+import static org.smimed.daemon.testing.SignStreamCalls.signStream;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -19,10 +21,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.cms.Attribute;
 import org.bouncycastle.asn1.cms.CMSAttributes;
@@ -46,11 +45,11 @@ import org.smimed.api.v1.SignRequest;
 import org.smimed.api.v1.SignResponse;
 import org.smimed.api.v1.SignStreamHeader;
 import org.smimed.api.v1.SignStreamRequest;
-import org.smimed.api.v1.SignStreamResponse;
-import org.smimed.api.v1.SignStreamResult;
 import org.smimed.api.v1.SignatureAlgorithm;
 import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.daemon.testing.Processes;
+import org.smimed.daemon.testing.SignStreamCalls.Answer;
+import org.smimed.daemon.testing.SignStreamCalls.StalledStream;
 import org.smimed.daemon.testing.TestClients;
 import org.smimed.daemon.testing.TestDeployment;
 
@@ -297,67 +296,6 @@ class SignStreamIT {
 
     // ---------------------------------------------------------------------------------------
 
-    /** What a successful call answered: the signed_data_chunk parts and the result. */
-    record Answer(List<ByteString> chunks, SignStreamResult result) {
-        byte[] signedData() {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            chunks.forEach(c -> out.writeBytes(c.toByteArray()));
-            return out.toByteArray();
-        }
-    }
-
-    static Answer signStream(ManagedChannel channel, SignStreamHeader header, byte[] content,
-                             int chunk) throws Exception {
-        List<SignStreamRequest> requests = new ArrayList<>();
-        requests.add(request(header));
-        for (int offset = 0; offset < content.length; offset += chunk) {
-            requests.add(SignStreamRequest.newBuilder().setChunk(ByteString.copyFrom(content,
-                    offset, Math.min(chunk, content.length - offset))).build());
-        }
-        return call(channel, requests);
-    }
-
-    static Answer call(ManagedChannel channel, List<SignStreamRequest> requests)
-            throws Exception {
-        CompletableFuture<Answer> done = new CompletableFuture<>();
-        var observer = SigningServiceGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
-                .signStream(new io.grpc.stub.StreamObserver<>() {
-                    private final List<ByteString> chunks = new ArrayList<>();
-                    private SignStreamResult result;
-
-                    @Override
-                    public void onNext(SignStreamResponse value) {
-                        if (value.hasResult()) {
-                            result = value.getResult();
-                        } else {
-                            chunks.add(value.getSignedDataChunk());
-                        }
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        done.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        done.complete(new Answer(chunks, result));
-                    }
-                });
-        for (SignStreamRequest request : requests) {
-            if (done.isDone()) {
-                break;
-            }
-            observer.onNext(request);
-        }
-        observer.onCompleted();
-        try {
-            return done.get(60, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof StatusRuntimeException s ? s : e;
-        }
-    }
-
     static void assertRefused(List<SignStreamRequest> requests, Status.Code code,
                               String description) {
         StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
@@ -365,59 +303,6 @@ class SignStreamIT {
         assertThat(e).as("the call must fail").isNotNull();
         assertThat(e.getStatus().getCode()).as(e.toString()).isEqualTo(code);
         assertThat(e.getStatus().getDescription()).isEqualTo(description);
-    }
-
-    /**
-     * An encapsulating stream whose client takes no response: the daemon's output stalls, its
-     * worker waits, and the chunks it asked for sit in its pipe, charged to the caller.
-     */
-    static final class StalledStream implements ClientResponseObserver<SignStreamRequest,
-            SignStreamResponse> {
-        private ClientCallStreamObserver<SignStreamRequest> requests;
-
-        static StalledStream open(ManagedChannel channel) throws Exception {
-            StalledStream stalled = new StalledStream();
-            SigningServiceGrpc.newStub(channel).signStream(stalled);
-            stalled.requests.onNext(request(header(TestDeployment.RSA, true)));
-            byte[] half = new byte[512 * 1024];
-            long quietSince = System.nanoTime();
-            int sent = 0;
-            // Sends while the transport takes it; blocked for a second means the daemon has
-            // stopped asking for more: its pipe is full.
-            while (System.nanoTime() - quietSince < 1_000_000_000L) {
-                if (stalled.requests.isReady()) {
-                    assertThat(sent).as("the daemon never stopped reading").isLessThan(31);
-                    stalled.requests.onNext(chunk(half));
-                    sent++;
-                    quietSince = System.nanoTime();
-                } else {
-                    Thread.sleep(10);
-                }
-            }
-            return stalled;
-        }
-
-        void cancel() {
-            requests.cancel("test cancels", null);
-        }
-
-        @Override
-        public void beforeStart(ClientCallStreamObserver<SignStreamRequest> requestStream) {
-            this.requests = requestStream;
-            requestStream.disableAutoRequestWithInitial(0);
-        }
-
-        @Override
-        public void onNext(SignStreamResponse value) {
-        }
-
-        @Override
-        public void onError(Throwable t) {
-        }
-
-        @Override
-        public void onCompleted() {
-        }
     }
 
     /** Same signer, certificates, algorithms and signed attribute types, in the same order. */
@@ -484,19 +369,6 @@ class SignStreamIT {
             out.put(m.group(1), m.group(3) != null ? m.group(3) : m.group(4));
         }
         return out;
-    }
-
-    static SignStreamHeader header(String identity, boolean encapsulate) {
-        return SignStreamHeader.newBuilder().setIdentity(identity).setEncapsulate(encapsulate)
-                .build();
-    }
-
-    static SignStreamRequest request(SignStreamHeader header) {
-        return SignStreamRequest.newBuilder().setHeader(header).build();
-    }
-
-    static SignStreamRequest chunk(byte[] bytes) {
-        return SignStreamRequest.newBuilder().setChunk(ByteString.copyFrom(bytes)).build();
     }
 
     static byte[] sha(String algorithm, byte[] data) throws Exception {
