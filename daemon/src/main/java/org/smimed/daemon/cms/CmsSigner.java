@@ -1,9 +1,10 @@
 package org.smimed.daemon.cms;
 
-import java.io.IOException;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.Provider;
+import java.security.Signature;
 import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.PSSParameterSpec;
 import java.time.Clock;
@@ -12,7 +13,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.cms.DefaultCMSSignatureEncryptionAlgorithmFinder;
-import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.smimed.daemon.keys.KeyVersion;
@@ -69,28 +69,66 @@ public final class CmsSigner {
         }
         SignerProfile profile = profiles.computeIfAbsent(key.id(), id -> SignerProfile.of(key));
         try {
-            ContentSigner signer = new MeteredContentSigner(
-                    key.privateKey() instanceof TokenKeyReference edwards
-                            ? new EdDsaContentSigner(edwards)
-                            : contentSigner(scheme, digest).build(key.privateKey()),
-                    meter, scheme.mechanism());
-            Algorithms algorithms = this.algorithms.computeIfAbsent(scheme + "/" + digest,
-                    name -> Algorithms.of(digest, signer.getAlgorithmIdentifier()));
+            Algorithms algorithms = algorithms(key, scheme, digest);
             byte[] attributes = SignedDataAssembler.signedAttributes(profile, clock.instant(),
                     messageDigest(request.input(), digest), algorithms.protection());
-            signer.getOutputStream().write(attributes);
+            // The one private-key operation, in the token: CKM_EDDSA for Ed25519 keys, else
+            // the token provider's JCA Signature.
+            byte[] signature = key.privateKey() instanceof TokenKeyReference edwards
+                    ? meter.measure(scheme.mechanism(), () -> edwards.sign(attributes))
+                    : meter.measure(scheme.mechanism(),
+                            () -> signInToken(key, scheme, digest, attributes));
             byte[] der = SignedDataAssembler.contentInfo(profile, algorithms.digest(), attributes,
-                    algorithms.signature(), signer.getSignature(), request.encapsulate()
+                    algorithms.signature(), signature, request.encapsulate()
                             ? Optional.of(((SignatureRequest.Content) request.input()).bytes())
                             : Optional.empty());
             return new SignedMessage(der, key, digest);
-        } catch (OperatorCreationException | IOException | RuntimeException e) {
+        } catch (OperatorCreationException | GeneralSecurityException | RuntimeException e) {
             if (TokenErrors.isUnavailable(e)) {
                 throw new TokenException(TokenException.Kind.UNAVAILABLE,
                         "token failed to sign with " + key.id(), e);
             }
             throw new IllegalStateException("signing with " + key.id() + " failed", e);
         }
+    }
+
+    /**
+     * Signs the DER signed attributes with a fresh JCA Signature of the token's provider: cheap
+     * to make (Bouncy Castle's signer builder around it was not), one per call because a
+     * Signature is not thread-safe.
+     */
+    private byte[] signInToken(KeyVersion key, SignatureScheme scheme, DigestAlgorithm digest,
+                               byte[] attributes) throws GeneralSecurityException {
+        Signature signature;
+        if (scheme == SignatureScheme.RSA_PSS) {
+            // The JCA's name for PSS whose hash, MGF and salt come from the parameters.
+            signature = Signature.getInstance("RSASSA-PSS", tokenProvider);
+            signature.setParameter(pssParameters(digest));
+        } else {
+            signature = Signature.getInstance(digest.jcaSignatureName(scheme), tokenProvider);
+        }
+        signature.initSign(key.privateKey());
+        signature.update(attributes);
+        return signature.sign();
+    }
+
+    /**
+     * The algorithm identifiers of a scheme and digest, found once with Bouncy Castle's own
+     * signer (so they are exactly those its CMS generator writes, PSS parameters included).
+     */
+    private Algorithms algorithms(KeyVersion key, SignatureScheme scheme, DigestAlgorithm digest)
+            throws OperatorCreationException {
+        String name = scheme + "/" + digest;
+        Algorithms known = algorithms.get(name);
+        if (known != null) {
+            return known;
+        }
+        AlgorithmIdentifier signerAlgorithm = key.privateKey() instanceof TokenKeyReference edwards
+                ? new EdDsaContentSigner(edwards).getAlgorithmIdentifier()
+                : contentSigner(scheme, digest).build(key.privateKey()).getAlgorithmIdentifier();
+        Algorithms found = Algorithms.of(digest, signerAlgorithm);
+        algorithms.putIfAbsent(name, found);
+        return found;
     }
 
     /**
@@ -149,14 +187,16 @@ public final class CmsSigner {
 
     private JcaContentSignerBuilder contentSigner(SignatureScheme scheme, DigestAlgorithm digest) {
         String name = digest.jcaSignatureName(scheme);
-        if (scheme != SignatureScheme.RSA_PSS) {
-            return new JcaContentSignerBuilder(name).setProvider(tokenProvider);
-        }
-        // RFC 4056 / RFC 8551: MGF1 with the same hash, salt length = hash length.
+        return scheme == SignatureScheme.RSA_PSS
+                ? new JcaContentSignerBuilder(name, pssParameters(digest)).setProvider(tokenProvider)
+                : new JcaContentSignerBuilder(name).setProvider(tokenProvider);
+    }
+
+    /** RFC 4056 / RFC 8551: MGF1 with the same hash, salt length = hash length. */
+    private static PSSParameterSpec pssParameters(DigestAlgorithm digest) {
         String hash = digest.jcaHashName();
-        PSSParameterSpec pss = new PSSParameterSpec(hash, "MGF1", new MGF1ParameterSpec(hash),
-                digest.length(), PSSParameterSpec.TRAILER_FIELD_BC);
-        return new JcaContentSignerBuilder(name, pss).setProvider(tokenProvider);
+        return new PSSParameterSpec(hash, "MGF1", new MGF1ParameterSpec(hash), digest.length(),
+                PSSParameterSpec.TRAILER_FIELD_BC);
     }
 
     private static DigestAlgorithm digestFor(KeyVersion key, SignatureRequest request)

@@ -94,17 +94,21 @@ final class SignedDataAssembler {
                               byte[] signature, Optional<byte[]> content) {
         byte[] implicitAttributes = signedAttributes.clone();
         implicitAttributes[0] = (byte) Der.CONTEXT_0; // [0] IMPLICIT SET OF Attribute
-        byte[] signerInfo = Der.tlv(Der.SEQUENCE, VERSION_1, profile.signerIdentifierDer(),
-                digestAlgorithm, implicitAttributes, signatureAlgorithm,
-                Der.tlv(Der.OCTET_STRING, signature));
-        byte[] encapsulated = content.isPresent()
-                ? Der.tlv(Der.SEQUENCE, ID_DATA, Der.tlv(Der.CONTEXT_0,
-                        Der.tlv(Der.OCTET_STRING, content.get())))
-                : Der.tlv(Der.SEQUENCE, ID_DATA);
-        byte[] signedData = Der.tlv(Der.SEQUENCE, VERSION_1, Der.tlv(Der.SET, digestAlgorithm),
-                encapsulated, Der.tlv(Der.CONTEXT_0, profile.certificatesDer()),
-                Der.tlv(Der.SET, signerInfo));
-        return Der.tlv(Der.SEQUENCE, ID_SIGNED_DATA, Der.tlv(Der.CONTEXT_0, signedData));
+        Der.Value digestAlgorithmDer = Der.encoded(digestAlgorithm);
+        Der.Value signerInfo = Der.value(Der.SEQUENCE, Der.encoded(VERSION_1),
+                Der.encoded(profile.signerIdentifierDer()), digestAlgorithmDer,
+                Der.encoded(implicitAttributes), Der.encoded(signatureAlgorithm),
+                Der.value(Der.OCTET_STRING, Der.encoded(signature)));
+        Der.Value encapsulated = content.isPresent()
+                ? Der.value(Der.SEQUENCE, Der.encoded(ID_DATA), Der.value(Der.CONTEXT_0,
+                        Der.value(Der.OCTET_STRING, Der.encoded(content.get()))))
+                : Der.value(Der.SEQUENCE, Der.encoded(ID_DATA));
+        Der.Value signedData = Der.value(Der.SEQUENCE, Der.encoded(VERSION_1),
+                Der.value(Der.SET, digestAlgorithmDer), encapsulated,
+                Der.value(Der.CONTEXT_0, Der.encoded(profile.certificatesDer())),
+                Der.value(Der.SET, signerInfo));
+        return Der.encode(Der.value(Der.SEQUENCE, Der.encoded(ID_SIGNED_DATA),
+                Der.value(Der.CONTEXT_0, signedData)));
     }
 
     static byte[] der(ASN1Encodable value) {
