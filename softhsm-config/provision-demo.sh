@@ -50,6 +50,10 @@ admin:   # KeyAdminService (smimectl), only for callers the policy marks officer
   listen:
     address: 127.0.0.1
     port: $((port + 1))
+operations:
+  # SoftHSM2 computes in the daemon's own handler threads: one per core keeps every core
+  # busy without time-slicing the token (a network HSM wants more: docs/performance.md).
+  workerThreads: $(nproc)
 YAML
 if [[ ! -f "$dir/policy.yaml" ]]; then
   cat > "$dir/policy.yaml" <<'YAML'

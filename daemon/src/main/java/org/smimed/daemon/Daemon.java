@@ -132,10 +132,10 @@ public final class Daemon implements AutoCloseable {
         AccessControl control = access.control();
         CallSecurity security = access.security(statuses).observedBy(metrics.interceptor());
         HealthStatusManager health = new HealthStatusManager();
-        // Token operations are CPU-bound in SoftHSM2 and bounded by sessions in an HSM: a few
-        // threads per core keep every core busy without queueing inside the token.
-        ExecutorService batchWorkers = Executors.newFixedThreadPool(
-                2 * Runtime.getRuntime().availableProcessors(), new DaemonThreads("smimed-batch"));
+        // A SignBatch's signatures run on as many workers as calls have handlers: the number
+        // of token operations at once that suits this token (operations.workerThreads).
+        ExecutorService batchWorkers = Executors.newFixedThreadPool(operations.workerThreads(),
+                new DaemonThreads("smimed-batch"));
         HealthMonitor monitor = new HealthMonitor(token.label(), health, SERVICES);
         FatalRelay fatal = new FatalRelay();
         TokenHealer healer = new TokenHealer(token, config.token().pin(), environment, admin,

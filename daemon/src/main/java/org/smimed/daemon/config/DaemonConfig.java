@@ -138,8 +138,10 @@ public record DaemonConfig(Listen listen, Optional<Tls> tls, TokenSettings token
 
         /**
          * Four call handlers per core: a handler holds its thread (and one token session)
-         * while the token works, so a few per core keep SoftHSM2's CPU busy without a queue
-         * inside the token; a network HSM with more latency wants more (configurable).
+         * while the token works, and a hardware or network HSM keeps handlers waiting, so a
+         * few per core keep it busy. A CPU-bound software token (SoftHSM2) computes in the
+         * handlers themselves and does best with one per core (docs/performance.md); the demo
+         * deployment sets that.
          */
         public static int defaultWorkerThreads() {
             return 4 * Runtime.getRuntime().availableProcessors();
