@@ -37,7 +37,7 @@ public final class CmsSigner {
     private final Clock clock;
     private final TokenMeter meter;
     private final Map<String, SignerProfile> profiles = new ConcurrentHashMap<>();
-    private final Map<String, Algorithms> algorithms = new ConcurrentHashMap<>();
+    private final Map<Method, Algorithms> algorithms = new ConcurrentHashMap<>();
 
     /**
      * @param tokenProvider the token's provider, which performs the signature
@@ -118,8 +118,8 @@ public final class CmsSigner {
      */
     private Algorithms algorithms(KeyVersion key, SignatureScheme scheme, DigestAlgorithm digest)
             throws OperatorCreationException {
-        String name = scheme + "/" + digest;
-        Algorithms known = algorithms.get(name);
+        Method method = new Method(scheme, digest);
+        Algorithms known = algorithms.get(method);
         if (known != null) {
             return known;
         }
@@ -127,7 +127,7 @@ public final class CmsSigner {
                 ? new EdDsaContentSigner(edwards).getAlgorithmIdentifier()
                 : contentSigner(scheme, digest).build(key.privateKey()).getAlgorithmIdentifier();
         Algorithms found = Algorithms.of(digest, signerAlgorithm);
-        algorithms.putIfAbsent(name, found);
+        algorithms.putIfAbsent(method, found);
         return found;
     }
 
@@ -168,6 +168,10 @@ public final class CmsSigner {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK always has " + digest, e);
         }
+    }
+
+    /** A signature scheme with a hash: what the algorithm identifiers depend on. */
+    private record Method(SignatureScheme scheme, DigestAlgorithm digest) {
     }
 
     /**
