@@ -2,14 +2,10 @@ package org.smimed.client;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ClientCall;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import org.smimed.api.v1.DecryptRequest;
 import org.smimed.api.v1.DecryptResponse;
 
@@ -20,40 +16,23 @@ import org.smimed.api.v1.DecryptResponse;
  * same time (the daemon may emit plaintext before it has read all the ciphertext), and neither
  * side may be buffered whole. So the caller's thread alternates: it sends a 256 KiB chunk while
  * the transport is ready, writes every received chunk to the output, and otherwise sleeps until
- * the listener signals readiness, a message or the end of the call. Only {@link #WINDOW}
- * response messages are requested ahead, so memory stays bounded.
+ * the listener signals readiness, a message or the end of the call ({@link StreamExchange}).
+ * Only {@link #WINDOW} response messages are requested ahead, so memory stays bounded.
  */
-final class DecryptExchange extends ClientCall.Listener<DecryptResponse> {
+final class DecryptExchange extends StreamExchange<DecryptRequest, DecryptResponse> {
   static final int CHUNK = 256 * 1024;
-  /** Request bytes the transport may hold queued before the call stops being ready. */
-  static final int QUEUED_BYTES = 4 * CHUNK;
   private static final int WINDOW = 4;
 
-  private final ClientCall<DecryptRequest, DecryptResponse> call;
   private final String identity;
-  private final Deque<DecryptResponse> received = new ArrayDeque<>();
-  private Status closed;
-  private boolean signalled;
 
   DecryptExchange(ClientCall<DecryptRequest, DecryptResponse> call, String identity) {
-    this.call = call;
+    super(call);
     this.identity = identity;
   }
 
   DecryptResult run(InputStream cms, OutputStream plaintext)
       throws SmimeClientException, IOException {
-    call.start(this, new Metadata());
-    call.request(WINDOW);
-    try {
-      return loop(cms, plaintext);
-    } catch (IOException | RuntimeException | Error e) {
-      call.cancel("client failed", e);
-      throw e;
-    } catch (InterruptedException e) {
-      call.cancel("client interrupted", e);
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while decrypting");
-    }
+    return run(WINDOW, "decrypting", () -> loop(cms, plaintext));
   }
 
   private DecryptResult loop(InputStream cms, OutputStream plaintext)
@@ -101,11 +80,6 @@ final class DecryptExchange extends ClientCall.Listener<DecryptResponse> {
     return result.withPlaintextLength(written);
   }
 
-  private SmimeClientException protocolError(String what) {
-    call.cancel("protocol violation: " + what, null);
-    return new SmimeClientException(Status.INTERNAL.withDescription("protocol violation: " + what));
-  }
-
   /** Reads the input in chunks only when gRPC can take them, so the input is never buffered. */
   private final class Sender {
     private final InputStream in;
@@ -134,46 +108,5 @@ final class DecryptExchange extends ClientCall.Listener<DecryptResponse> {
         }
       }
     }
-  }
-
-  private synchronized DecryptResponse poll() {
-    return received.poll();
-  }
-
-  private synchronized Status closedStatus() {
-    return received.isEmpty() ? closed : null;
-  }
-
-  private synchronized void awaitSignal() throws InterruptedException {
-    while (!signalled) {
-      wait();
-    }
-    signalled = false;
-  }
-
-  private synchronized void signal() {
-    signalled = true;
-    notifyAll();
-  }
-
-  @Override
-  public void onMessage(DecryptResponse message) {
-    synchronized (this) {
-      received.add(message);
-    }
-    signal();
-  }
-
-  @Override
-  public void onReady() {
-    signal();
-  }
-
-  @Override
-  public void onClose(Status status, Metadata trailers) {
-    synchronized (this) {
-      closed = status;
-    }
-    signal();
   }
 }

@@ -97,14 +97,7 @@ public final class SmimeClient {
    */
   public DecryptResult decrypt(String identityOrNull, InputStream cms, OutputStream plaintext)
       throws SmimeClientException, IOException {
-    // gRPC reports a call ready only below 32 KiB queued by default, so each 256 KiB chunk
-    // waited for the transport to drain: a round trip per chunk. DecryptExchange.QUEUED_BYTES
-    // keeps a few chunks queued instead, still bounded.
-    CallOptions options = CallOptions.DEFAULT.withOnReadyThreshold(DecryptExchange.QUEUED_BYTES);
-    if (deadline != null) {
-      options = options.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS);
-    }
-    var call = channel.newCall(DecryptionServiceGrpc.getDecryptMethod(), options);
+    var call = channel.newCall(DecryptionServiceGrpc.getDecryptMethod(), streamOptions());
     return new DecryptExchange(call, identityOrNull).run(cms, plaintext);
   }
 
@@ -124,19 +117,24 @@ public final class SmimeClient {
     if (request.encapsulate() && signedData == null) {
       throw new IllegalArgumentException("encapsulated signing needs an output stream");
     }
-    CallOptions options = CallOptions.DEFAULT;
-    if (deadline != null) {
-      options = options.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS);
-    }
     var header = org.smimed.api.v1.SignStreamHeader.newBuilder()
         .setIdentity(request.identity())
         .setEncapsulate(request.encapsulate())
         .setSignatureAlgorithm(toProto(request.signatureScheme()))
         .setDigestAlgorithm(toProto(request.hashAlgorithm()))
         .build();
-    var call = channel.newCall(SigningServiceGrpc.getSignStreamMethod(), options);
+    var call = channel.newCall(SigningServiceGrpc.getSignStreamMethod(), streamOptions());
     return new SignExchange(call, header, request.encapsulate() ? signedData : null)
         .run(content);
+  }
+
+  /** A streamed call's options: the deadline, and a few request chunks queued, not 32 KiB. */
+  private CallOptions streamOptions() {
+    CallOptions options = CallOptions.DEFAULT.withOnReadyThreshold(StreamExchange.QUEUED_BYTES);
+    if (deadline != null) {
+      options = options.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS);
+    }
+    return options;
   }
 
   /** Lists every identity the caller may use. */

@@ -11,13 +11,16 @@ import java.util.Random;
 import java.util.stream.Stream;
 
 /**
- * A deterministic, structure-aware mutator (the same as the daemon tests' one) over a seed corpus: what CI uses to push many
+ * A deterministic, structure-aware mutator over a seed corpus: what CI uses to push many
  * thousands of generated inputs through each fuzz target in a bounded time without
  * coverage guidance (the long coverage-guided runs are Jazzer's; see docs/fuzzing.md).
  *
  * <p>Mutations: bit flips, byte overwrites, truncation, deletion, insertion of random or
  * interesting bytes, duplication of a range, splicing two seeds, and ASN.1 length-field edits
  * (a length made indefinite, huge or off by a little).
+ *
+ * <p>The daemon's fuzz tests use it too, through this module's test jar (only this package is
+ * in it).
  */
 public final class Mutations {
   private static final byte[] INTERESTING = {0, 1, 0x7f, (byte) 0x80, (byte) 0x81,
@@ -36,8 +39,12 @@ public final class Mutations {
 
   /** Every file in a corpus directory of the test class path ({@code src/test/resources}). */
   public static List<byte[]> corpus(Class<?> owner, String method) {
-    Path dir = Path.of("src/test/resources", owner.getPackageName().replace('.', '/'),
-        owner.getSimpleName() + "Inputs", method);
+    return corpus(Path.of("src/test/resources", owner.getPackageName().replace('.', '/'),
+        owner.getSimpleName() + "Inputs", method));
+  }
+
+  /** Every file in {@code dir}, in name order. */
+  public static List<byte[]> corpus(Path dir) {
     try (Stream<Path> files = Files.list(dir)) {
       List<byte[]> out = new ArrayList<>();
       for (Path file : files.sorted().toList()) {

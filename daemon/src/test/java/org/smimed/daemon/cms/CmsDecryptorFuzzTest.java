@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.smimed.client.testing.Mutations;
 import org.smimed.daemon.keys.KeyVersion;
 import org.smimed.daemon.testing.FuzzKeys;
-import org.smimed.daemon.testing.Mutations;
 import org.smimed.daemon.token.TokenMeter;
 
 /**

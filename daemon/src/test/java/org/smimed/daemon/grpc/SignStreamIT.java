@@ -235,7 +235,7 @@ class SignStreamIT {
     }
 
     @Test
-    void contentOverTheSizeLimit_isResourceExhaustedNamingIt() {
+    void contentOverTheSizeLimit_isInvalidArgumentNamingIt() {
         // Chunks well inside the in-flight budget, so only the size limit can refuse them.
         SignStreamRequest quarter = chunk(new byte[256 * 1024]);
         List<SignStreamRequest> requests = new ArrayList<>();
@@ -245,7 +245,7 @@ class SignStreamIT {
         }
         requests.add(chunk(new byte[1]));
 
-        assertRefused(requests, Status.Code.RESOURCE_EXHAUSTED, "content is larger than the"
+        assertRefused(requests, Status.Code.INVALID_ARGUMENT, "content is larger than the"
                 + " limit of " + MAX_MESSAGE_BYTES + " bytes (limits.maxMessageBytes)");
     }
 

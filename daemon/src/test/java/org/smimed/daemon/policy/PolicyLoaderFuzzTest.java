@@ -10,7 +10,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.smimed.daemon.testing.Mutations;
+import org.smimed.client.testing.Mutations;
 
 /**
  * Fuzz target: policy file bytes into {@link PolicyLoader} (the policy is reloaded whenever the
