@@ -6,6 +6,7 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.HdrHistogram.ConcurrentHistogram;
@@ -124,10 +125,19 @@ final class OpenLoopRun {
         return t;
     }
 
+    /**
+     * Waits until {@code nanoTime} with the operating system's timer precision (tens of
+     * microseconds). Not Thread.sleep: on Java 17 it rounds to whole milliseconds, so at a few
+     * thousand calls/s the schedule issued its calls in bursts up to 1 ms late, and that
+     * lateness counted in every latency.
+     */
     private static void sleepUntil(long nanoTime) throws InterruptedException {
         long left;
         while ((left = nanoTime - System.nanoTime()) > 0) {
-            TimeUnit.NANOSECONDS.sleep(left);
+            LockSupport.parkNanos(left);
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
         }
     }
 }
