@@ -8,14 +8,16 @@ import java.util.ArrayDeque;
 import org.smimed.daemon.policy.InFlightBytes;
 
 /**
- * The bounded hand-over between gRPC, which delivers a Decrypt call's chunks, and the worker
- * that decrypts them: an {@link InputStream} over the chunks received so far.
+ * The bounded hand-over between gRPC, which delivers a streamed call's chunks (Decrypt's
+ * ciphertext, SignStream's content; see {@link StreamCall}), and the worker that consumes
+ * them: an {@link InputStream} over the chunks received so far.
  *
  * <p>Guarantees: never holds more than the messages gRPC was asked for (the worker asks for
- * the next one each time it takes one, so a fast client waits for a slow decryption instead
- * of filling the heap); the bytes it holds are charged to the call's in-flight reservation and
- * given back as the worker finishes each chunk, except the envelope's header, which the parser
- * keeps until the call ends ({@link #releaseAsConsumed()} marks where the header ends). A read
+ * the next one each time it takes one, so a fast client waits for a slow worker instead of
+ * filling the heap); the bytes it holds are charged to the call's in-flight reservation and
+ * given back as the worker finishes each chunk, except, for Decrypt, the envelope's header,
+ * which the parser keeps until the call ends ({@link #releaseAsConsumed()} marks where the
+ * header ends). A read
  * after {@link #abort()} fails at once, so a worker never waits for a call that has ended.
  */
 final class ChunkPipe extends InputStream {
