@@ -146,20 +146,31 @@ public final class BenchCommand implements Callable<Integer> {
                 Supplier<Operation> daemonOps = prepared.operations();
                 prewarm(workload, daemonOps, tokenBaseline);
                 if (rate.fixedRateOnly()) {
-                    report(results, openLoop().run(workload, 0, rate.fixedRate(), prepared));
+                    report(results, openLoop().run(workload, Measurement.OPEN_LOOP, 0,
+                            rate.fixedRate(), prepared));
                     continue;
                 }
                 for (int level : concurrency) {
                     if (tokenBaseline != null) {
-                        report(results, load.run(workload, "baseline", level,
-                                () -> tokenBaseline.operation(workload.kind())));
+                        Supplier<Operation> tokenOps = () -> tokenBaseline.operation(
+                                workload.kind());
+                        Measurement tokenPeak = load.run(workload, "baseline", level, tokenOps);
+                        report(results, tokenPeak);
+                        // The token's own tail at the same fraction of its own peak: what the
+                        // daemon's p99/p50 at that fraction is to be read against.
+                        var tokenAtFraction = rate.after(tokenPeak);
+                        if (tokenAtFraction.isPresent()) {
+                            report(results, openLoop().run(workload,
+                                    Measurement.BASELINE_OPEN_LOOP, level,
+                                    tokenAtFraction.getAsDouble(), Prepared.blocking(tokenOps)));
+                        }
                     }
                     Measurement peak = load.run(workload, "daemon", level, daemonOps);
                     report(results, peak);
                     var atFraction = rate.after(peak);
                     if (atFraction.isPresent()) {
-                        report(results, openLoop().run(workload, level, atFraction.getAsDouble(),
-                                prepared));
+                        report(results, openLoop().run(workload, Measurement.OPEN_LOOP, level,
+                                atFraction.getAsDouble(), prepared));
                     }
                 }
             }

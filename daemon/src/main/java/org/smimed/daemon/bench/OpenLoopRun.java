@@ -41,12 +41,16 @@ final class OpenLoopRun {
      * has an asynchronous form (unary calls), else each on a pool thread with its own blocking
      * operation, as a closed-loop worker has.
      *
+     * @param mode {@link Measurement#OPEN_LOOP} for the daemon, {@link Measurement#BASELINE_OPEN_LOOP}
+     *             for the raw token
      * @param concurrency reported with the result: the closed-loop level the rate derives from
      */
-    Measurement run(Workload workload, int concurrency, double rate, Prepared calls)
+    Measurement run(Workload workload, String mode, int concurrency, double rate, Prepared calls)
             throws InterruptedException {
         ThreadLocal<Operation> perThread = ThreadLocal.withInitial(calls.operations());
         Histogram latencies = new ConcurrentHistogram(MAX_LATENCY_MICROS, 3);
+        // Written by the schedule thread only.
+        Histogram sendLags = new Histogram(MAX_LATENCY_MICROS, 3);
         AtomicLong errors = new AtomicLong();
         AtomicLong lastEnd = new AtomicLong();
         Semaphore slots = new Semaphore(maxInFlight);
@@ -64,6 +68,10 @@ final class OpenLoopRun {
                 sleepUntil(due);
                 slots.acquire();
                 boolean counted = due >= measureFrom;
+                if (counted) {
+                    sendLags.recordValue(Math.min(MAX_LATENCY_MICROS,
+                            Math.max(0, System.nanoTime() - due) / 1000));
+                }
                 if (calls.async().isPresent()) {
                     start(calls.async().get()).whenComplete((answer, failure) -> {
                         record(due, counted, failure != null, latencies, errors, lastEnd);
@@ -84,7 +92,7 @@ final class OpenLoopRun {
             pool.shutdownNow();
         }
         double seconds = (Math.max(lastEnd.get(), end) - measureFrom) / 1e9;
-        return Measurement.of(workload, Measurement.OPEN_LOOP, concurrency, latencies,
+        return Measurement.openLoop(workload, mode, concurrency, latencies, sendLags,
                 errors.get(), seconds, rate);
     }
 
