@@ -4,6 +4,7 @@ import java.util.Map;
 
 /** What kind of call an audit record describes; the exact gRPC method is recorded beside it. */
 public enum AuditEvent {
+    /** Sign, SignStream and SignBatch: every call that makes signatures with a key. */
     SIGN,
     DECRYPT,
     LIST_IDENTITIES,
@@ -15,6 +16,10 @@ public enum AuditEvent {
 
     private static final Map<String, AuditEvent> BY_METHOD = Map.of(
             "smimed.v1.SigningService/Sign", SIGN,
+            // A Sign whose content arrives in parts, and many Signs in one call: an auditor
+            // asking what a key signed must find them under the same event.
+            "smimed.v1.SigningService/SignStream", SIGN,
+            "smimed.v1.SigningService/SignBatch", SIGN,
             "smimed.v1.DecryptionService/Decrypt", DECRYPT,
             "smimed.v1.DirectoryService/ListIdentities", LIST_IDENTITIES,
             "smimed.v1.DirectoryService/GetIdentity", GET_IDENTITY);

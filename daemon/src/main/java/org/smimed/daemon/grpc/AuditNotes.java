@@ -12,7 +12,6 @@ import org.smimed.api.v1.SignRequest;
 import org.smimed.api.v1.SignResponse;
 import org.smimed.api.v1.SignStreamRequest;
 import org.smimed.api.v1.SignStreamResponse;
-import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.daemon.audit.AuditEntry;
 import org.smimed.daemon.audit.AuditEvent;
 import org.smimed.daemon.audit.AuditOutcome;
@@ -25,8 +24,6 @@ import org.smimed.daemon.audit.AuditOutcome;
  */
 final class AuditNotes {
     static final Context.Key<AuditNotes> CURRENT = Context.key("smimed-audit-notes");
-    private static final String SIGN_STREAM =
-            SigningServiceGrpc.getSignStreamMethod().getFullMethodName();
 
     private final String requestId;
     private final String method;
@@ -142,10 +139,7 @@ final class AuditNotes {
     /** The audit entry for the call ending with {@code status}. */
     synchronized AuditEntry entry(Status status) {
         String code = status.getCode().name();
-        // SignStream is a Sign whose content arrives in parts: the same event, its own method.
-        AuditEvent event = method.equals(SIGN_STREAM) ? AuditEvent.SIGN
-                : AuditEvent.forMethod(method);
-        return new AuditEntry(requestId, caller, event, method, identity,
+        return new AuditEntry(requestId, caller, AuditEvent.forMethod(method), method, identity,
                 keyVersion, HexFormat.of().formatHex(((MessageDigest) cloneDigest()).digest()),
                 AuditOutcome.forStatus(code), code);
     }

@@ -120,6 +120,18 @@ class SigningIT {
                     .setProvider(new BouncyCastleProvider()).build(certificate)))
                     .as("signature " + i + " over its own digest").isTrue();
         }
+        // One record for the call, under the same event as Sign, so that an auditor asking
+        // what a key signed finds batches too; its input hash is that of the whole request.
+        String inputSha256 = java.util.HexFormat.of().formatHex(MessageDigest
+                .getInstance("SHA-256").digest(batch.build().toByteArray()));
+        List<String> records = Files.readAllLines(deployment.auditFile()).stream()
+                .filter(line -> line.contains("\"inputSha256\":\"" + inputSha256 + "\""))
+                .toList();
+        assertThat(records).hasSize(1);
+        assertThat(records.get(0)).contains("\"event\":\"SIGN\"",
+                "\"method\":\"smimed.v1.SigningService/SignBatch\"",
+                "\"identity\":\"" + identity + "\"", "\"keyVersion\":\"" + identity + "/v1\"",
+                "\"status\":\"OK\"");
     }
 
     @org.junit.jupiter.api.Test
