@@ -4,7 +4,8 @@
 # `smimed bench` for RSA-2048 (Sign digest mode, SignBatch of 64, Decrypt 4 KiB) and ECDSA
 # P-256 (Sign digest mode) at 1, 2, 4, 8 and 16 concurrent callers over mutual TLS, with the
 # in-process SunPKCS11 baseline interleaved level by level. Then Sign latency in an open loop
-# at half the closed-loop peak (rate-rsa-demo.csv, rate-ec-demo.csv), and smimed's Sign of 4 KiB content against
+# at half the closed-loop peak, beside the raw token at half of its own (rate-rsa-demo.csv,
+# rate-ec-demo.csv), and smimed's Sign of 4 KiB content against
 # `openssl cms -sign` through OpenSSL's PKCS#11 engine, one process per message
 # (scripts/bench-openssl-engine.sh; openssl-engine.csv, with the ratio).
 #
@@ -17,7 +18,7 @@
 # BENCH_WORKER_THREADS (operations.workerThreads of the daemon; default: its own default).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-case "${1:-}" in -h|--help) sed -n '2,18p' "$0"; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,19p' "$0"; exit 0 ;; esac
 out=$(mkdir -p "${1:-$root/docs/bench}" && cd "${1:-$root/docs/bench}" && pwd)
 seconds=${BENCH_SECONDS:-10}
 warmup=${BENCH_WARMUP:-3}

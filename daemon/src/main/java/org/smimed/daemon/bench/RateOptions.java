@@ -21,7 +21,8 @@ final class RateOptions {
                     + " at this fixed rate (calls/s; call i is due at start + i/rate) for"
                     + " --warmup + --duration seconds and measure each call's latency from its"
                     + " due time, so a slow answer cannot hide queueing (no coordinated"
-                    + " omission). Reports p50/p90/p99/p99.9 and p99/p50. Not with"
+                    + " omission). Reports p50/p90/p99/p99.9, p99/p50 and the send lag (how"
+                    + " late this caller issued its calls: its own share of the tail). Not with"
                     + " --token-label, --rate-fraction or --calls."})
     Double rate;
 
@@ -29,7 +30,9 @@ final class RateOptions {
             description = {"After each closed-loop daemon run, run open loop at F times the"
                     + " calls/s it reached (0 < F <= 1; 0.5 = half the peak at that"
                     + " concurrency; skipped if that run completed no call). The open-loop run"
-                    + " always lasts --warmup + --duration."})
+                    + " always lasts --warmup + --duration. With --token-label the raw token is"
+                    + " run open loop too, at F times its own peak (mode baseline-rate): the"
+                    + " token's own tail to read the daemon's against."})
     Double fraction;
 
     @Option(names = "--max-in-flight", defaultValue = "1024", paramLabel = "N",
