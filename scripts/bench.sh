@@ -18,7 +18,7 @@
 # BENCH_WORKER_THREADS (operations.workerThreads of the daemon; default: its own default).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-case "${1:-}" in -h|--help) sed -n '2,19p' "$0"; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0"; exit 0 ;; esac
 out=$(mkdir -p "${1:-$root/docs/bench}" && cd "${1:-$root/docs/bench}" && pwd)
 seconds=${BENCH_SECONDS:-10}
 warmup=${BENCH_WARMUP:-3}

@@ -7,6 +7,7 @@
 #   install-deps.sh --bench   plus what scripts/bench.sh compares with: OpenSSL and its
 #                             PKCS#11 engine
 set -euo pipefail
+case "${1:-}" in -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0"; exit 0 ;; esac
 
 packages=(softhsm2)
 commands=(softhsm2-util)
