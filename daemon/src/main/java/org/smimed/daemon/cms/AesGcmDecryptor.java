@@ -137,14 +137,21 @@ final class AesGcmDecryptor implements InputAEADDecryptor {
     /** Plaintext out of ciphertext-then-tag in, holding back the last tag-length bytes. */
     private final class Stream extends InputStream {
         private static final int BUFFER = 64 * 1024;
+        /**
+         * Where the buffers start: most messages are a few KiB, and three 64 KiB buffers per
+         * call were most of a small Decrypt's allocation. They grow to {@link #BUFFER} once a
+         * read fills them, so a large message is still read in 64 KiB steps.
+         */
+        private static final int FIRST_BUFFER = 8 * 1024;
 
         private final InputStream in;
         private final Cipher ctr;
         private final Cipher tagger;
         private final byte[] h;
-        private final byte[] window = new byte[BUFFER + BLOCK];
-        private final byte[] plaintext = new byte[BUFFER + BLOCK];
-        private final byte[] discarded = new byte[BUFFER + 2 * BLOCK];
+        private byte[] window = new byte[FIRST_BUFFER + BLOCK];
+        private byte[] plaintext = new byte[FIRST_BUFFER + BLOCK];
+        private byte[] discarded = new byte[FIRST_BUFFER + 2 * BLOCK];
+        private boolean filled;
         private long ciphertextBytes;
         private int windowLength;
         private int position;
@@ -182,12 +189,20 @@ final class AesGcmDecryptor implements InputAEADDecryptor {
         }
 
         private void fill() throws IOException {
+            if (filled && window.length < BUFFER + BLOCK) {
+                // The plaintext is all read (fill runs only then); the window keeps the bytes
+                // held back as a possible tag.
+                window = java.util.Arrays.copyOf(window, BUFFER + BLOCK);
+                plaintext = new byte[BUFFER + BLOCK];
+                discarded = new byte[BUFFER + 2 * BLOCK];
+            }
             int n = in.read(window, windowLength, window.length - windowLength);
             if (n < 0) {
                 verify();
                 return;
             }
             windowLength += n;
+            filled = windowLength == window.length;
             int ready = windowLength - tagBytes;
             if (ready <= 0) {
                 return;

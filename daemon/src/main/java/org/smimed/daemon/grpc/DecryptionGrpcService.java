@@ -22,7 +22,7 @@ import org.smimed.daemon.token.TokenRecovery;
  * gRPC face of decryption, streamed both ways in bounded memory ({@link DecryptStream}: size
  * limit, in-flight byte budgets, idle and total timeouts, flow control). A worker authorizes
  * the call, reads the envelope's header, recovers the key in the token, then sends who
- * decrypted it and the plaintext in chunks of {@link #CHUNK_BYTES} as it is decrypted.
+ * decrypted it and the plaintext in chunks of up to {@link #CHUNK_BYTES} as it is decrypted.
  *
  * <p>Security guarantee for AuthEnvelopedData (RFC 5083): the last chunk of plaintext is held
  * back until the authentication tag has verified and the rest of the message is well formed,
@@ -33,8 +33,13 @@ import org.smimed.daemon.token.TokenRecovery;
  * cannot have.
  */
 public final class DecryptionGrpcService extends DecryptionServiceGrpc.DecryptionServiceImplBase {
-    /** Plaintext bytes per response message. */
+    /** Plaintext bytes per response message, at most. */
     static final int CHUNK_BYTES = 64 * 1024;
+    /**
+     * The first read's size: a message of a few KiB (most mail) then needs no 64 KiB buffer;
+     * the buffer grows to {@link #CHUNK_BYTES} as soon as a read fills it.
+     */
+    private static final int FIRST_CHUNK_BYTES = 8 * 1024;
 
     private final KeyRegistry keys;
     private final CmsDecryptor decryptor;
@@ -82,10 +87,13 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
                 .setContentEncryptionAlgorithm(plaintext.cipher().oid().getId())
                 .setAuthenticated(plaintext.cipher().authenticated())
                 .setLegacyAlgorithm(plaintext.cipher().legacy())).build());
-        byte[] buffer = new byte[CHUNK_BYTES];
+        byte[] buffer = new byte[FIRST_CHUNK_BYTES];
         int n = plaintext.read(buffer);
         ByteString held = ByteString.copyFrom(buffer, 0, n);
         while (n == buffer.length) {
+            if (buffer.length < CHUNK_BYTES) {
+                buffer = new byte[CHUNK_BYTES];
+            }
             n = plaintext.read(buffer); // the read that reaches the end verifies the tag
             call.send(chunk(held));
             held = ByteString.copyFrom(buffer, 0, n);

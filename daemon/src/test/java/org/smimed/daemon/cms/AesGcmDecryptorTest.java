@@ -43,7 +43,10 @@ class AesGcmDecryptorTest {
     @ParameterizedTest(name = "{0} bytes, {1}-byte tag, {2}-byte AAD, reads of {3}")
     @CsvSource({"0,16,0,4096", "1,16,0,4096", "15,12,0,1", "16,13,5,7", "17,14,16,4096",
         "100,15,33,3", "65535,16,0,65536", "65536,16,1,4096", "65537,12,300,100000",
-        "1048609,16,17,8192"})
+        "1048609,16,17,8192",
+        // Around the first 8 KiB buffer (8 KiB + 16 holds a 16-byte tag) and its growth.
+        "8192,16,0,4096", "8193,12,3,8192", "8192,16,0,100000", "8200,16,0,1",
+        "73744,16,5,4096"})
     void decrypts_whatTheJdkEncrypted(int length, int tagBytes, int aadBytes, int readSize)
             throws Exception {
         Vector v = vector(length, tagBytes, aadBytes);
