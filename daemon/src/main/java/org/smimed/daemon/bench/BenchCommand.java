@@ -146,7 +146,7 @@ public final class BenchCommand implements Callable<Integer> {
                 Supplier<Operation> daemonOps = prepared.operations();
                 prewarm(workload, daemonOps, tokenBaseline);
                 if (rate.fixedRateOnly()) {
-                    report(results, openLoop().run(workload, Measurement.OPEN_LOOP, 0,
+                    report(results, openLoop().run(workload, Mode.DAEMON_RATE, 0,
                             rate.fixedRate(), prepared));
                     continue;
                 }
@@ -154,22 +154,22 @@ public final class BenchCommand implements Callable<Integer> {
                     if (tokenBaseline != null) {
                         Supplier<Operation> tokenOps = () -> tokenBaseline.operation(
                                 workload.kind());
-                        Measurement tokenPeak = load.run(workload, "baseline", level, tokenOps);
+                        Measurement tokenPeak = load.run(workload, Mode.BASELINE, level, tokenOps);
                         report(results, tokenPeak);
                         // The token's own tail at the same fraction of its own peak: what the
                         // daemon's p99/p50 at that fraction is to be read against.
                         var tokenAtFraction = rate.after(tokenPeak);
                         if (tokenAtFraction.isPresent()) {
                             report(results, openLoop().run(workload,
-                                    Measurement.BASELINE_OPEN_LOOP, level,
+                                    Mode.BASELINE_RATE, level,
                                     tokenAtFraction.getAsDouble(), Prepared.blocking(tokenOps)));
                         }
                     }
-                    Measurement peak = load.run(workload, "daemon", level, daemonOps);
+                    Measurement peak = load.run(workload, Mode.DAEMON, level, daemonOps);
                     report(results, peak);
                     var atFraction = rate.after(peak);
                     if (atFraction.isPresent()) {
-                        report(results, openLoop().run(workload, Measurement.OPEN_LOOP, level,
+                        report(results, openLoop().run(workload, Mode.DAEMON_RATE, level,
                                 atFraction.getAsDouble(), prepared));
                     }
                 }
@@ -198,9 +198,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         int level = concurrency.stream().mapToInt(Integer::intValue).max().orElse(1);
         LoadRun warm = new LoadRun(Duration.ZERO, Duration.ofSeconds(prewarmSeconds), 0);
-        Measurement daemon = warm.run(workload, "prewarm", level, daemonOps);
+        Measurement daemon = warm.run(workload, Mode.PREWARM, level, daemonOps);
         if (tokenBaseline != null) {
-            warm.run(workload, "prewarm", level, () -> tokenBaseline.operation(workload.kind()));
+            warm.run(workload, Mode.PREWARM, level, () -> tokenBaseline.operation(workload.kind()));
         }
         System.out.printf("%-16s prewarm  c=%-3d %d s unmeasured, %d calls, %d errors%n",
                 workload.cliName(), level, prewarmSeconds, daemon.calls(), daemon.errors());

@@ -27,7 +27,7 @@ final class LoadRun {
         this.callsPerThread = callsPerThread;
     }
 
-    Measurement run(Workload workload, String mode, int threads, Supplier<Operation> operations)
+    Measurement run(Workload workload, Mode mode, int threads, Supplier<Operation> operations)
             throws InterruptedException {
         List<Worker> workers = new ArrayList<>();
         CountDownLatch ready = new CountDownLatch(threads);

@@ -4,36 +4,33 @@ import org.HdrHistogram.Histogram;
 
 /**
  * What one run measured: throughput and latency percentiles (microseconds) of {@code mode}
- * ("daemon" or "baseline" closed-loop, or at a fixed rate {@link #OPEN_LOOP} or
- * {@link #BASELINE_OPEN_LOOP}) for one workload at one
- * concurrency. {@code targetRate} is the scheduled calls/s of an open-loop run, else 0;
+ * for one workload at one concurrency. {@code targetRate} is the scheduled calls/s of an open-loop run, else 0;
  * {@code sendLagP99} is how late, at the 99th percentile, an open-loop run sent its calls
  * after their due time (microseconds, else 0): the caller's own share of the tail.
  */
-record Measurement(Workload workload, String mode, int concurrency, long calls, long errors,
+record Measurement(Workload workload, Mode mode, int concurrency, long calls, long errors,
                    double seconds, long p50, long p90, long p99, long p999, long max,
                    double targetRate, long sendLagP99) {
-    /** The mode of a daemon run at a fixed rate ({@link OpenLoopRun}). */
-    static final String OPEN_LOOP = "daemon-rate";
-    /** The mode of a raw token run at a fixed rate: the token's own tail, for comparison. */
-    static final String BASELINE_OPEN_LOOP = "baseline-rate";
-
-    static Measurement of(Workload workload, String mode, int concurrency, Histogram latencies,
+    static Measurement of(Workload workload, Mode mode, int concurrency, Histogram latencies,
                           long errors, double seconds) {
-        return new Measurement(workload, mode, concurrency, latencies.getTotalCount(), errors,
-                seconds, latencies.getValueAtPercentile(50), latencies.getValueAtPercentile(90),
-                latencies.getValueAtPercentile(99), latencies.getValueAtPercentile(99.9),
-                latencies.getMaxValue(), 0, 0);
+        return of(workload, mode, concurrency, latencies, errors, seconds, 0, 0);
     }
 
     /** An open-loop run at {@code targetRate}; {@code sendLags} from due time to sending. */
-    static Measurement openLoop(Workload workload, String mode, int concurrency,
+    static Measurement openLoop(Workload workload, Mode mode, int concurrency,
                                 Histogram latencies, Histogram sendLags, long errors,
                                 double seconds, double targetRate) {
-        Measurement m = of(workload, mode, concurrency, latencies, errors, seconds);
-        return new Measurement(workload, mode, concurrency, m.calls(), errors, seconds,
-                m.p50(), m.p90(), m.p99(), m.p999(), m.max(), targetRate,
+        return of(workload, mode, concurrency, latencies, errors, seconds, targetRate,
                 sendLags.getValueAtPercentile(99));
+    }
+
+    private static Measurement of(Workload workload, Mode mode, int concurrency,
+                                  Histogram latencies, long errors, double seconds,
+                                  double targetRate, long sendLagP99) {
+        return new Measurement(workload, mode, concurrency, latencies.getTotalCount(), errors,
+                seconds, latencies.getValueAtPercentile(50), latencies.getValueAtPercentile(90),
+                latencies.getValueAtPercentile(99), latencies.getValueAtPercentile(99.9),
+                latencies.getMaxValue(), targetRate, sendLagP99);
     }
 
     boolean openLoop() {
@@ -54,7 +51,7 @@ record Measurement(Workload workload, String mode, int concurrency, long calls, 
      * SignBatch call of 64 digests is 64 operations; a baseline call is always one.
      */
     double operationsPerSecond() {
-        return !mode.startsWith("baseline") ? callsPerSecond() * workload.operationsPerCall()
+        return !mode.token() ? callsPerSecond() * workload.operationsPerCall()
                 : callsPerSecond();
     }
 }

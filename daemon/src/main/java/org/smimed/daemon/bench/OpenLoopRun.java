@@ -41,11 +41,11 @@ final class OpenLoopRun {
      * has an asynchronous form (unary calls), else each on a pool thread with its own blocking
      * operation, as a closed-loop worker has.
      *
-     * @param mode {@link Measurement#OPEN_LOOP} for the daemon, {@link Measurement#BASELINE_OPEN_LOOP}
-     *             for the raw token
+     * @param mode {@link Mode#DAEMON_RATE} for the daemon, {@link Mode#BASELINE_RATE} for the
+     *             raw token
      * @param concurrency reported with the result: the closed-loop level the rate derives from
      */
-    Measurement run(Workload workload, String mode, int concurrency, double rate, Prepared calls)
+    Measurement run(Workload workload, Mode mode, int concurrency, double rate, Prepared calls)
             throws InterruptedException {
         ThreadLocal<Operation> perThread = ThreadLocal.withInitial(calls.operations());
         Histogram latencies = new ConcurrentHistogram(MAX_LATENCY_MICROS, 3);

@@ -22,10 +22,10 @@ final class Reports {
 
     /** The daemon/baseline throughput ratio for {@code m}'s workload and concurrency. */
     static Optional<Double> ratio(Measurement m, List<Measurement> all) {
-        if (!m.mode().equals("daemon")) {
+        if (m.mode() != Mode.DAEMON) {
             return Optional.empty();
         }
-        return all.stream().filter(b -> b.mode().equals("baseline")
+        return all.stream().filter(b -> b.mode() == Mode.BASELINE
                         && b.workload() == m.workload() && b.concurrency() == m.concurrency()
                         && b.operationsPerSecond() > 0)
                 .findFirst().map(b -> m.operationsPerSecond() / b.operationsPerSecond());
@@ -69,7 +69,7 @@ final class Reports {
         return String.format(Locale.ROOT,
                 "%-16s %-8s c=%-3d rate %.1f calls/s: achieved %.1f calls/s  p50 %6d us  p90 %6d"
                         + "  p99 %6d  p99.9 %6d  p99/p50 %.2f  errors %d  send lag p99 %d us",
-                m.workload(), m.mode().equals(Measurement.OPEN_LOOP) ? "rate" : m.mode(),
+                m.workload(), m.mode() == Mode.DAEMON_RATE ? "rate" : m.mode(),
                 m.concurrency(), m.targetRate(), m.callsPerSecond(), m.p50(),
                 m.p90(), m.p99(), m.p999(), m.tailRatio(), m.errors(), m.sendLagP99());
     }
@@ -114,7 +114,8 @@ final class Reports {
         int n = 0;
         for (var entry : series.entrySet()) {
             String colour = colours[n % colours.length];
-            String dash = entry.getKey().endsWith("baseline") ? " stroke-dasharray=\"6 4\"" : "";
+            String dash = entry.getValue().get(0).mode().token() ? " stroke-dasharray=\"6 4\""
+                    : "";
             StringBuilder points = new StringBuilder();
             for (Measurement m : entry.getValue()) {
                 int i = levels.indexOf(m.concurrency());

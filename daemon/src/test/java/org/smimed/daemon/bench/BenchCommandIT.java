@@ -100,35 +100,37 @@ class BenchCommandIT {
         List<String> rows = Files.readAllLines(csv);
         assertThat(rows.get(0)).endsWith(",target_rate_per_s,p99_over_p50,send_lag_p99_us");
         assertThat(rows).hasSize(5);
-        // The token's own tail at half of its own peak, measured the same way.
-        String[] tokenPeak = rows.get(1).split(",", -1);
-        String[] tokenOpen = rows.get(2).split(",", -1);
-        assertThat(tokenPeak[1]).isEqualTo("baseline");
-        assertThat(tokenOpen[1]).isEqualTo("baseline-rate");
-        assertThat(Double.parseDouble(tokenOpen[14]))
-                .isCloseTo(Double.parseDouble(tokenPeak[6]) / 2, within(0.1));
-        assertThat(Long.parseLong(tokenOpen[3])).as(rows.get(2)).isPositive();
-        assertThat(tokenOpen[4]).as("errors in " + rows.get(2)).isEqualTo("0");
+        // The token's own tail at half of its own peak, measured the same way; then the daemon.
+        String[] tokenOpen = assertHalfOfPeak(rows.get(1), "baseline", rows.get(2));
         assertThat(tokenOpen[12]).as("no throughput ratio for a fixed rate").isEmpty();
-        String[] peak = rows.get(3).split(",", -1);
-        String[] open = rows.get(4).split(",", -1);
-        assertThat(peak[1]).isEqualTo("daemon");
-        assertThat(open[1]).isEqualTo("daemon-rate");
+        String[] open = assertHalfOfPeak(rows.get(3), "daemon", rows.get(4));
         assertThat(open[2]).isEqualTo("2");
-        assertThat(Double.parseDouble(open[14]))
-                .isCloseTo(Double.parseDouble(peak[6]) / 2, within(0.1));
-        assertThat(Long.parseLong(open[3])).as(rows.get(4)).isPositive();
-        assertThat(open[4]).as("errors in " + rows.get(4)).isEqualTo("0");
-        assertThat(Long.parseLong(open[9])).isGreaterThanOrEqualTo(Long.parseLong(open[7]));
-        // The caller's own lateness is part of each latency, so it cannot exceed the p99.
-        assertThat(Long.parseLong(open[16])).isBetween(0L, Long.parseLong(open[9]));
-        assertThat(peak[16]).as("closed loop has no schedule").isEmpty();
+        assertThat(rows.get(3).split(",", -1)[16]).as("closed loop has no schedule").isEmpty();
         assertThat(out.toString(StandardCharsets.UTF_8)).containsPattern(
                 "sign-digest +rate +c=2 +rate [0-9.]+ calls/s: achieved [0-9.]+ calls/s +p50 +\\d+ us"
                         + " +p90 +\\d+ +p99 +\\d+ +p99\\.9 +\\d+ +p99/p50 [0-9.]+ +errors 0"
                         + " +send lag p99 \\d+ us").containsPattern(
                 "sign-digest +baseline-rate +c=2 +rate [0-9.]+ calls/s: achieved [0-9.]+ calls/s"
                         + " +p50 +\\d+ us .* +p99/p50 [0-9.]+ +errors 0");
+    }
+
+    /**
+     * Checks that {@code openRow} is the open loop of {@code closedMode} ("mode-rate") at half
+     * the calls/s of {@code peakRow}, with calls, no errors and ordered percentiles; returns it.
+     */
+    private static String[] assertHalfOfPeak(String peakRow, String closedMode, String openRow) {
+        String[] peak = peakRow.split(",", -1);
+        String[] open = openRow.split(",", -1);
+        assertThat(peak[1]).isEqualTo(closedMode);
+        assertThat(open[1]).isEqualTo(closedMode + "-rate");
+        assertThat(Double.parseDouble(open[14]))
+                .isCloseTo(Double.parseDouble(peak[6]) / 2, within(0.1));
+        assertThat(Long.parseLong(open[3])).as(openRow).isPositive();
+        assertThat(open[4]).as("errors in " + openRow).isEqualTo("0");
+        assertThat(Long.parseLong(open[9])).isGreaterThanOrEqualTo(Long.parseLong(open[7]));
+        // The caller's own lateness is part of each latency, so it cannot exceed the p99.
+        assertThat(Long.parseLong(open[16])).isBetween(0L, Long.parseLong(open[9]));
+        return open;
     }
 
     @Test
