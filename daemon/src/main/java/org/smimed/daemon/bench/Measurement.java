@@ -4,9 +4,10 @@ import org.HdrHistogram.Histogram;
 
 /**
  * What one run measured: throughput and latency percentiles (microseconds) of {@code mode}
- * for one workload at one concurrency. {@code targetRate} is the scheduled calls/s of an open-loop run, else 0;
- * {@code sendLagP99} is how late, at the 99th percentile, an open-loop run sent its calls
- * after their due time (microseconds, else 0): the caller's own share of the tail.
+ * for one workload at one concurrency. {@code targetRate} is the scheduled calls/s of an
+ * open-loop run, else 0; {@code sendLagP99} is how late, at the 99th percentile, an open-loop
+ * run sent its calls after their due time (microseconds, else 0): the caller's own share of
+ * the tail.
  */
 record Measurement(Workload workload, Mode mode, int concurrency, long calls, long errors,
                    double seconds, long p50, long p90, long p99, long p999, long max,
