@@ -8,8 +8,9 @@ import org.smimed.daemon.cms.InvalidRequestException;
 
 /**
  * One Decrypt call, streamed both ways in bounded memory with the lifecycle of a
- * {@link StreamCall}: the first message names the identity (if any) and starts the worker,
- * every message's chunk is part of the CMS message.
+ * {@link StreamCall}: the first message names the identity (if any), every message's chunk is
+ * part of the CMS message. A second message, or a first larger than {@link #INLINE_BYTES},
+ * starts the worker; a small message sent whole is decrypted when the client half-closes.
  *
  * <p>Guarantees: those of {@link StreamCall}, the size limit counting every byte received; the
  * envelope's header stays charged to the caller's budgets until the call ends, later bytes are
@@ -24,7 +25,17 @@ final class DecryptStream extends StreamCall<DecryptRequest, DecryptResponse> {
         void run(String identity, InputStream message, DecryptStream call) throws Exception;
     }
 
+    /**
+     * A message this small that arrives in one request is decrypted on gRPC's handler thread
+     * once it has all arrived, as a unary call would be: no hand-off to a worker, and the
+     * token work stays within the handler pool (operations.workerThreads). Its plaintext is no
+     * longer than the message, so its responses stay below {@link #READY_BYTES}.
+     */
+    static final int INLINE_BYTES = 64 * 1024;
+
     private final Worker worker;
+    private String identity;
+    private int requests;
     private boolean started;
 
     DecryptStream(StreamObserver<DecryptResponse> response, StatusMapper statuses,
@@ -44,11 +55,27 @@ final class DecryptStream extends StreamCall<DecryptRequest, DecryptResponse> {
             return;
         }
         pipe().put(part.getChunk());
-        if (!started) {
-            started = true;
-            String identity = part.getIdentity();
-            startWorker(() -> worker.run(identity, pipe(), this));
+        if (requests++ == 0) {
+            identity = part.getIdentity();
         }
+        if (!started && (requests > 1 || received() > INLINE_BYTES)) {
+            started = true; // more is coming, or too much to answer without flow control
+            startWorker(work());
+        }
+    }
+
+    @Override
+    StreamCall.Work inputComplete() {
+        if (started) {
+            return null;
+        }
+        started = true;
+        return work();
+    }
+
+    private StreamCall.Work work() {
+        String name = identity;
+        return () -> worker.run(name, pipe(), this);
     }
 
     @Override

@@ -20,9 +20,10 @@ import org.smimed.daemon.token.TokenRecovery;
 
 /**
  * gRPC face of decryption, streamed both ways in bounded memory ({@link DecryptStream}: size
- * limit, in-flight byte budgets, idle and total timeouts, flow control). A worker authorizes
- * the call, reads the envelope's header, recovers the key in the token, then sends who
- * decrypted it and the plaintext in chunks of up to {@link #CHUNK_BYTES} as it is decrypted.
+ * limit, in-flight byte budgets, idle and total timeouts, flow control). A worker (for a small
+ * message sent in one request, gRPC's handler thread once it has all arrived) authorizes the
+ * call, reads the envelope's header, recovers the key in the token, then sends who decrypted
+ * it and the plaintext in chunks of up to {@link #CHUNK_BYTES} as it is decrypted.
  *
  * <p>Security guarantee for AuthEnvelopedData (RFC 5083): the last chunk of plaintext is held
  * back until the authentication tag has verified and the rest of the message is well formed,

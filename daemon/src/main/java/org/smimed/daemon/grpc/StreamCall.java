@@ -14,7 +14,8 @@ import org.smimed.daemon.policy.StreamTimeoutException;
  * The life of a call streamed both ways in bounded memory (Decrypt, SignStream): the chunks
  * gRPC delivers go into a {@link ChunkPipe} that a worker thread reads from, and the worker's
  * answers go out only as fast as the client takes them. Subclasses say only what the requests
- * mean ({@link #take}) and when the input is complete ({@link #checkComplete}).
+ * mean ({@link #take}) and when the input is complete ({@link #checkComplete}), and may run
+ * the work of a small input that has all arrived on gRPC's own thread ({@link #inputComplete}).
  *
  * <p>Guarantees: gRPC is asked for {@link #WINDOW} messages ahead and one more per message the
  * worker takes (manual flow control), so a client cannot outrun the daemon; every byte received
@@ -46,6 +47,8 @@ abstract class StreamCall<Q, A> implements StreamObserver<Q> {
     private ScheduledFuture<?> idle;
     private long received;
     private boolean ended;
+    /** The work runs on gRPC's own thread ({@link #inputComplete}). */
+    private boolean inline;
 
     /**
      * @param maxBytes the most bytes the client may send (limits.maxMessageBytes)
@@ -96,17 +99,37 @@ abstract class StreamCall<Q, A> implements StreamObserver<Q> {
     }
 
     @Override
-    public final synchronized void onCompleted() {
+    public final void onCompleted() {
+        Work here = completed();
+        if (here != null) {
+            run(here); // outside the call's lock: the timer thread can still end the call
+        }
+    }
+
+    private synchronized Work completed() {
         if (ended) {
-            return;
+            return null;
         }
         try {
             checkComplete();
         } catch (InvalidRequestException e) {
             fail(e);
-            return;
+            return null;
         }
         pipe.endOfInput();
+        Work here = inputComplete();
+        inline = here != null;
+        return here;
+    }
+
+    /**
+     * The whole input has arrived (on gRPC's thread, synchronized): the work to run now on
+     * this thread instead of a worker, or null. Only for work whose responses stay below the
+     * ready threshold in all: this thread is the one gRPC would tell that the transport is
+     * ready again, so {@link #send} does not wait for it here.
+     */
+    Work inputComplete() {
+        return null;
     }
 
     /**
@@ -150,13 +173,15 @@ abstract class StreamCall<Q, A> implements StreamObserver<Q> {
 
     /** Runs {@code work} on a worker thread, in the call's context. */
     final void startWorker(Work work) {
-        guards.workers().execute(context.wrap(() -> {
-            try {
-                work.run();
-            } catch (Exception e) {
-                fail(e);
-            }
-        }));
+        guards.workers().execute(context.wrap(() -> run(work)));
+    }
+
+    private void run(Work work) {
+        try {
+            work.run();
+        } catch (Exception e) {
+            fail(e);
+        }
     }
 
     /**
@@ -165,7 +190,7 @@ abstract class StreamCall<Q, A> implements StreamObserver<Q> {
      * @throws CallEndedException if the call ended (timeout, cancellation) meanwhile
      */
     final synchronized void send(A message) throws CallEndedException, InterruptedException {
-        while (!ended && !response.isReady()) {
+        while (!ended && !inline && !response.isReady()) {
             wait();
         }
         if (ended) {
