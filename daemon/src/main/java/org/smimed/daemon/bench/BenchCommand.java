@@ -202,8 +202,9 @@ public final class BenchCommand implements Callable<Integer> {
         if (tokenBaseline != null) {
             warm.run(workload, Mode.PREWARM, level, () -> tokenBaseline.operation(workload.kind()));
         }
-        System.out.printf("%-16s prewarm  c=%-3d %d s unmeasured, %d calls, %d errors%n",
-                workload.cliName(), level, prewarmSeconds, daemon.calls(), daemon.errors());
+        System.out.printf("%-16s prewarm  c=%-3d %d s unmeasured, %d calls, %s errors%n",
+                workload.cliName(), level, prewarmSeconds, daemon.calls(),
+                daemon.errors().text());
     }
 
     private void validateNumbers() {

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 
@@ -32,8 +31,9 @@ final class LoadRun {
         List<Worker> workers = new ArrayList<>();
         CountDownLatch ready = new CountDownLatch(threads);
         CountDownLatch go = new CountDownLatch(1);
+        Failures failures = new Failures();
         for (int i = 0; i < threads; i++) {
-            Worker w = new Worker(operations.get(), ready, go);
+            Worker w = new Worker(operations.get(), failures, ready, go);
             workers.add(w);
             w.thread.start();
         }
@@ -52,12 +52,10 @@ final class LoadRun {
         }
         double seconds = (Math.max(lastEnd(workers), start) - start) / 1e9;
         Histogram all = new Histogram(MAX_LATENCY_MICROS, 3);
-        long errors = 0;
         for (Worker w : workers) {
             all.add(w.latencies);
-            errors += w.errors.get();
         }
-        return Measurement.of(workload, mode, threads, all, errors, seconds);
+        return Measurement.of(workload, mode, threads, all, failures.snapshot(), seconds);
     }
 
     private static long lastEnd(List<Worker> workers) {
@@ -75,16 +73,17 @@ final class LoadRun {
     private final class Worker implements Runnable {
         final Thread thread = new Thread(this, "bench-worker");
         final Histogram latencies = new Histogram(MAX_LATENCY_MICROS, 3);
-        final AtomicLong errors = new AtomicLong();
         private final Operation operation;
+        private final Failures failures;
         private final CountDownLatch ready;
         private final CountDownLatch go;
         private volatile boolean measuring;
         private volatile boolean stopped;
         volatile long end;
 
-        Worker(Operation operation, CountDownLatch ready, CountDownLatch go) {
+        Worker(Operation operation, Failures failures, CountDownLatch ready, CountDownLatch go) {
             this.operation = operation;
+            this.failures = failures;
             this.ready = ready;
             this.go = go;
             thread.setDaemon(true);
@@ -114,7 +113,7 @@ final class LoadRun {
                     operation.call();
                 } catch (Exception e) {
                     if (counted) {
-                        errors.incrementAndGet();
+                        failures.record(e);
                     }
                 }
                 long t1 = System.nanoTime();

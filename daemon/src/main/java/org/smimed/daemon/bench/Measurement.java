@@ -9,24 +9,24 @@ import org.HdrHistogram.Histogram;
  * run sent its calls after their due time (microseconds, else 0): the caller's own share of
  * the tail.
  */
-record Measurement(Workload workload, Mode mode, int concurrency, long calls, long errors,
+record Measurement(Workload workload, Mode mode, int concurrency, long calls, Errors errors,
                    double seconds, long p50, long p90, long p99, long p999, long max,
                    double targetRate, long sendLagP99) {
     static Measurement of(Workload workload, Mode mode, int concurrency, Histogram latencies,
-                          long errors, double seconds) {
+                          Errors errors, double seconds) {
         return of(workload, mode, concurrency, latencies, errors, seconds, 0, 0);
     }
 
     /** An open-loop run at {@code targetRate}; {@code sendLags} from due time to sending. */
     static Measurement openLoop(Workload workload, Mode mode, int concurrency,
-                                Histogram latencies, Histogram sendLags, long errors,
+                                Histogram latencies, Histogram sendLags, Errors errors,
                                 double seconds, double targetRate) {
         return of(workload, mode, concurrency, latencies, errors, seconds, targetRate,
                 sendLags.getValueAtPercentile(99));
     }
 
     private static Measurement of(Workload workload, Mode mode, int concurrency,
-                                  Histogram latencies, long errors, double seconds,
+                                  Histogram latencies, Errors errors, double seconds,
                                   double targetRate, long sendLagP99) {
         return new Measurement(workload, mode, concurrency, latencies.getTotalCount(), errors,
                 seconds, latencies.getValueAtPercentile(50), latencies.getValueAtPercentile(90),

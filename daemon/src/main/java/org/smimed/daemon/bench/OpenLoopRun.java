@@ -51,7 +51,7 @@ final class OpenLoopRun {
         Histogram latencies = new ConcurrentHistogram(MAX_LATENCY_MICROS, 3);
         // Written by the schedule thread only.
         Histogram sendLags = new Histogram(MAX_LATENCY_MICROS, 3);
-        AtomicLong errors = new AtomicLong();
+        Failures failures = new Failures();
         AtomicLong lastEnd = new AtomicLong();
         Semaphore slots = new Semaphore(maxInFlight);
         ExecutorService pool = new ThreadPoolExecutor(0, maxInFlight, 30, TimeUnit.SECONDS,
@@ -74,14 +74,14 @@ final class OpenLoopRun {
                 }
                 if (calls.async().isPresent()) {
                     start(calls.async().get()).whenComplete((answer, failure) -> {
-                        record(due, counted, failure != null, latencies, errors, lastEnd);
+                        record(due, counted, failure, latencies, failures, lastEnd);
                         slots.release();
                     });
                     continue;
                 }
                 pool.execute(() -> {
                     try {
-                        call(perThread.get(), due, counted, latencies, errors, lastEnd);
+                        call(perThread.get(), due, counted, latencies, failures, lastEnd);
                     } finally {
                         slots.release();
                     }
@@ -93,7 +93,7 @@ final class OpenLoopRun {
         }
         double seconds = (Math.max(lastEnd.get(), end) - measureFrom) / 1e9;
         return Measurement.openLoop(workload, mode, concurrency, latencies, sendLags,
-                errors.get(), seconds, rate);
+                failures.snapshot(), seconds, rate);
     }
 
     private static java.util.concurrent.CompletableFuture<?> start(AsyncOperation operation) {
@@ -105,20 +105,20 @@ final class OpenLoopRun {
     }
 
     private static void call(Operation operation, long due, boolean counted, Histogram latencies,
-                             AtomicLong errors, AtomicLong lastEnd) {
-        boolean failed = false;
+                             Failures failures, AtomicLong lastEnd) {
+        Exception failure = null;
         try {
             operation.call();
         } catch (Exception e) {
-            failed = true;
+            failure = e;
         }
-        record(due, counted, failed, latencies, errors, lastEnd);
+        record(due, counted, failure, latencies, failures, lastEnd);
     }
 
-    private static void record(long due, boolean counted, boolean failed, Histogram latencies,
-                               AtomicLong errors, AtomicLong lastEnd) {
-        if (counted && failed) {
-            errors.incrementAndGet();
+    private static void record(long due, boolean counted, Throwable failure,
+                               Histogram latencies, Failures failures, AtomicLong lastEnd) {
+        if (counted && failure != null) {
+            failures.record(failure);
         }
         long now = System.nanoTime();
         if (counted) {

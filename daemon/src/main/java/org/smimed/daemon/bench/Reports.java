@@ -15,7 +15,7 @@ import java.util.stream.Collectors;
 final class Reports {
     static final String CSV_HEADER = "workload,mode,concurrency,calls,errors,seconds,calls_per_s,"
             + "p50_us,p90_us,p99_us,p999_us,max_us,ratio_to_baseline,ops_per_s,target_rate_per_s,"
-            + "p99_over_p50,send_lag_p99_us";
+            + "p99_over_p50,send_lag_p99_us,error_reasons";
 
     private Reports() {
     }
@@ -33,13 +33,15 @@ final class Reports {
 
     static String csvLine(Measurement m, List<Measurement> all) {
         return String.format(Locale.ROOT,
-                "%s,%s,%d,%d,%d,%.3f,%.1f,%d,%d,%d,%d,%d,%s,%.1f,%s,%.2f,%s",
-                m.workload(), m.mode(), m.concurrency(), m.calls(), m.errors(), m.seconds(),
+                "%s,%s,%d,%d,%d,%.3f,%.1f,%d,%d,%d,%d,%d,%s,%.1f,%s,%.2f,%s,%s",
+                m.workload(), m.mode(), m.concurrency(), m.calls(), m.errors().total(),
+                m.seconds(),
                 m.callsPerSecond(), m.p50(), m.p90(), m.p99(), m.p999(), m.max(),
                 ratio(m, all).map(r -> String.format(Locale.ROOT, "%.3f", r)).orElse(""),
                 m.operationsPerSecond(),
                 m.openLoop() ? String.format(Locale.ROOT, "%.1f", m.targetRate()) : "",
-                m.tailRatio(), m.openLoop() ? Long.toString(m.sendLagP99()) : "");
+                m.tailRatio(), m.openLoop() ? Long.toString(m.sendLagP99()) : "",
+                m.errors().csv());
     }
 
     static void writeCsv(Path file, List<Measurement> all) throws IOException {
@@ -55,9 +57,9 @@ final class Reports {
         }
         return String.format(Locale.ROOT,
                 "%-16s %-8s c=%-3d %9.1f ops/s  p50 %6d us  p90 %6d  p99 %6d  p99.9 %6d"
-                        + "  errors %d%s",
+                        + "  errors %s%s",
                 m.workload(), m.mode(), m.concurrency(), m.operationsPerSecond(), m.p50(), m.p90(),
-                m.p99(), m.p999(), m.errors(),
+                m.p99(), m.p999(), m.errors().text(),
                 ratio(m, all).map(r -> String.format(Locale.ROOT, "  ratio %.2f", r)).orElse(""));
     }
 
@@ -68,10 +70,10 @@ final class Reports {
     static String openLoopLine(Measurement m) {
         return String.format(Locale.ROOT,
                 "%-16s %-8s c=%-3d rate %.1f calls/s: achieved %.1f calls/s  p50 %6d us  p90 %6d"
-                        + "  p99 %6d  p99.9 %6d  p99/p50 %.2f  errors %d  send lag p99 %d us",
+                        + "  p99 %6d  p99.9 %6d  p99/p50 %.2f  errors %s  send lag p99 %d us",
                 m.workload(), m.mode() == Mode.DAEMON_RATE ? "rate" : m.mode(),
                 m.concurrency(), m.targetRate(), m.callsPerSecond(), m.p50(),
-                m.p90(), m.p99(), m.p999(), m.tailRatio(), m.errors(), m.sendLagP99());
+                m.p90(), m.p99(), m.p999(), m.tailRatio(), m.errors().text(), m.sendLagP99());
     }
 
     /** Throughput against concurrency, one line per closed-loop workload and mode. */

@@ -44,6 +44,34 @@ class BenchCommandIT {
     }
 
     @Test
+    void bench_failedCalls_areCountedByStatusWithTheDaemonsMessage() throws Exception {
+        Path csv = dir.resolve("failing.csv");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        int exit;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            exit = SmimedCommand.commandLine(System::getenv, Clock.systemUTC()).execute("bench",
+                    "--target", "localhost:" + deployment.daemon().port(),
+                    "--ca", deployment.caCertificate().toString(),
+                    "--cert", deployment.clientCertificate().toString(),
+                    "--key", deployment.clientKey().toString(),
+                    "--identity", "nobody@smimed.example", "--workload", "sign-digest",
+                    "--concurrency", "2", "--calls", "3", "--warmup", "0", "--csv",
+                    csv.toString());
+        } finally {
+            System.setOut(stdout);
+        }
+
+        assertThat(exit).isZero();
+        String[] row = Files.readAllLines(csv).get(1).split(",", -1);
+        assertThat(row[4]).isEqualTo("6");
+        assertThat(row[17]).isEqualTo("NOT_FOUND=6");
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .contains("errors 6 (NOT_FOUND 6: ").contains("nobody@smimed.example");
+    }
+
+    @Test
     void bench_reportsDaemonAndBaselineWithRatios() throws Exception {
         Path csv = dir.resolve("bench.csv");
         Path svg = dir.resolve("bench.svg");
@@ -98,7 +126,8 @@ class BenchCommandIT {
 
         assertThat(exit).isZero();
         List<String> rows = Files.readAllLines(csv);
-        assertThat(rows.get(0)).endsWith(",target_rate_per_s,p99_over_p50,send_lag_p99_us");
+        assertThat(rows.get(0)).endsWith(
+                ",target_rate_per_s,p99_over_p50,send_lag_p99_us,error_reasons");
         assertThat(rows).hasSize(5);
         // The token's own tail at half of its own peak, measured the same way; then the daemon.
         String[] tokenOpen = assertHalfOfPeak(rows.get(1), "baseline", rows.get(2));
