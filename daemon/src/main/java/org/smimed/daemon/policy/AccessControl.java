@@ -64,10 +64,11 @@ public final class AccessControl {
         if (rule.isEmpty() || rule.get().maxConcurrent().isEmpty()) {
             return ConcurrencyLimits.UNLIMITED;
         }
-        ConcurrencyLimits.Permit permit = concurrency.tryEnter(rule.get().name(),
-                rule.get().maxConcurrent().getAsInt());
+        int limit = rule.get().maxConcurrent().getAsInt();
+        ConcurrencyLimits.Permit permit = concurrency.tryEnter(rule.get().name(), limit);
         if (permit == null) {
-            throw new LimitExceededException("too many concurrent calls; retry later");
+            throw new LimitExceededException("too many concurrent calls: " + limit
+                    + " in flight (policy maxConcurrent); retry later");
         }
         return permit;
     }

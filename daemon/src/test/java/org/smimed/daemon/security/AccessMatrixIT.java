@@ -13,6 +13,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -25,11 +26,15 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.smimed.api.v1.DecryptRequest;
+import org.smimed.api.v1.DecryptResponse;
+import org.smimed.api.v1.DecryptionServiceGrpc;
 import org.smimed.api.v1.DirectoryServiceGrpc;
 import org.smimed.api.v1.ListIdentitiesRequest;
 import org.smimed.api.v1.SignRequest;
@@ -59,6 +64,7 @@ class AccessMatrixIT {
     private static TestClients clients;
     private static TestClients.Client rsaOnly;
     private static TestClients.Client budgeted;
+    private static TestClients.Client throttled;
     private static byte[] toRsa;
 
     @BeforeAll
@@ -67,6 +73,7 @@ class AccessMatrixIT {
         clients = deployment.clients();
         rsaOnly = clients.issue("rsa-only service", null, Duration.ofDays(1));
         budgeted = clients.issue("budgeted service", "budget@clients.example", Duration.ofDays(1));
+        throttled = clients.issue("throttled service", null, Duration.ofDays(1));
         Files.writeString(deployment.policyFile(), """
                 callers:
                   - name: rsa-only
@@ -77,6 +84,11 @@ class AccessMatrixIT {
                     email: budget@clients.example
                     decrypt: ["*@smimed.example"]
                     decryptsPerMinute: 2
+                  - name: throttled
+                    subject: "CN=throttled service,O=smimed demo"
+                    sign: [%1$s]
+                    decrypt: [%1$s]
+                    maxConcurrent: 1
                   - name: officer
                     subject: "%2$s"
                     officer: true
@@ -188,6 +200,80 @@ class AccessMatrixIT {
             assertRecord(e, "CN=budgeted service,O=smimed demo", "RESOURCE_EXHAUSTED");
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void callerAtItsConcurrencyLimit_isResourceExhausted_untilItsCallEnds() throws Exception {
+        ManagedChannel channel = clients.channel(throttled);
+        try {
+            HeldCall held = null;
+            StatusRuntimeException e = null;
+            for (int i = 0; i < 100 && e == null; i++) {
+                if (held == null || held.ended.isDone()) {
+                    // A Sign that reached the daemon first refuses the Decrypt: open another.
+                    held = HeldCall.open(channel, toRsa);
+                }
+                try {
+                    sign(channel, RSA);
+                    Thread.sleep(50);
+                } catch (StatusRuntimeException refused) {
+                    e = refused;
+                }
+            }
+            assertThat(e).as("refused while a call was in flight").isNotNull();
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+            assertThat(e.getStatus().getDescription()).isEqualTo(
+                    "too many concurrent calls: 1 in flight (policy maxConcurrent); retry later");
+            assertRecord(e, "CN=throttled service,O=smimed demo", "RESOURCE_EXHAUSTED");
+
+            held.requests.onError(Status.CANCELLED.asException());
+            held.ended.get(30, TimeUnit.SECONDS);
+            assertThat(signOnceReleased(channel).getSignedData().isEmpty()).isFalse();
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A Decrypt whose message has not all arrived: it holds one of its caller's permits. */
+    private record HeldCall(StreamObserver<DecryptRequest> requests,
+                            CompletableFuture<Void> ended) {
+        static HeldCall open(ManagedChannel channel, byte[] message) {
+            CompletableFuture<Void> ended = new CompletableFuture<>();
+            StreamObserver<DecryptRequest> requests = DecryptionServiceGrpc.newStub(channel)
+                    .decrypt(new StreamObserver<>() {
+                        @Override
+                        public void onNext(DecryptResponse value) {
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            ended.complete(null);
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            ended.complete(null);
+                        }
+                    });
+            requests.onNext(DecryptRequest.newBuilder()
+                    .setChunk(ByteString.copyFrom(message, 0, 64)).build());
+            return new HeldCall(requests, ended);
+        }
+    }
+
+    /** The cancelled call's permit is given back when the daemon sees the cancellation. */
+    private static org.smimed.api.v1.SignResponse signOnceReleased(ManagedChannel channel)
+            throws Exception {
+        for (int i = 0; ; i++) {
+            try {
+                return sign(channel, RSA);
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() != Status.Code.RESOURCE_EXHAUSTED || i == 100) {
+                    throw e;
+                }
+                Thread.sleep(50);
+            }
         }
     }
 
