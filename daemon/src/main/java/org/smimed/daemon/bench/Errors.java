@@ -1,5 +1,6 @@
 package org.smimed.daemon.bench;
 
+import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -11,7 +12,7 @@ import java.util.stream.Collectors;
  */
 record Errors(Map<String, Long> byReason, Map<String, String> firstMessages) {
     Errors {
-        byReason = java.util.Collections.unmodifiableMap(new TreeMap<>(byReason));
+        byReason = Collections.unmodifiableMap(new TreeMap<>(byReason));
         firstMessages = Map.copyOf(firstMessages);
     }
 
