@@ -46,29 +46,15 @@ class BenchCommandIT {
     @Test
     void bench_failedCalls_areCountedByStatusWithTheDaemonsMessage() throws Exception {
         Path csv = dir.resolve("failing.csv");
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream stdout = System.out;
-        int exit;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            exit = SmimedCommand.commandLine(System::getenv, Clock.systemUTC()).execute("bench",
-                    "--target", "localhost:" + deployment.daemon().port(),
-                    "--ca", deployment.caCertificate().toString(),
-                    "--cert", deployment.clientCertificate().toString(),
-                    "--key", deployment.clientKey().toString(),
-                    "--identity", "nobody@smimed.example", "--workload", "sign-digest",
-                    "--concurrency", "2", "--calls", "3", "--warmup", "0", "--csv",
-                    csv.toString());
-        } finally {
-            System.setOut(stdout);
-        }
 
-        assertThat(exit).isZero();
+        Run run = bench("--identity", "nobody@smimed.example", "--workload", "sign-digest",
+                "--concurrency", "2", "--calls", "3", "--warmup", "0", "--csv", csv.toString());
+
+        assertThat(run.exit()).isZero();
         String[] row = Files.readAllLines(csv).get(1).split(",", -1);
         assertThat(row[4]).isEqualTo("6");
         assertThat(row[17]).isEqualTo("NOT_FOUND=6");
-        assertThat(out.toString(StandardCharsets.UTF_8))
-                .contains("errors 6 (NOT_FOUND 6: ").contains("nobody@smimed.example");
+        assertThat(run.out()).contains("errors 6 (NOT_FOUND 6: ").contains("nobody@smimed.example");
     }
 
     @Test
@@ -105,26 +91,14 @@ class BenchCommandIT {
     void bench_withRateFraction_runsOpenLoopAtThatShareOfThePeakAndReportsPercentiles()
             throws Exception {
         Path csv = dir.resolve("rate.csv");
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream stdout = System.out;
-        int exit;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            exit = SmimedCommand.commandLine(System::getenv, Clock.systemUTC()).execute("bench",
-                    "--target", "localhost:" + deployment.daemon().port(),
-                    "--ca", deployment.caCertificate().toString(),
-                    "--cert", deployment.clientCertificate().toString(),
-                    "--key", deployment.clientKey().toString(),
-                    "--identity", TestDeployment.RSA, "--workload", "sign-digest",
-                    "--concurrency", "2", "--calls", "5", "--duration", "1", "--warmup", "0",
-                    "--token-label", deployment.token().label(),
-                    "--pin-file", deployment.token().pinFile().toString(),
-                    "--rate-fraction", "0.5", "--csv", csv.toString());
-        } finally {
-            System.setOut(stdout);
-        }
 
-        assertThat(exit).isZero();
+        Run run = bench("--identity", TestDeployment.RSA, "--workload", "sign-digest",
+                "--concurrency", "2", "--calls", "5", "--duration", "1", "--warmup", "0",
+                "--token-label", deployment.token().label(),
+                "--pin-file", deployment.token().pinFile().toString(),
+                "--rate-fraction", "0.5", "--csv", csv.toString());
+
+        assertThat(run.exit()).isZero();
         List<String> rows = Files.readAllLines(csv);
         assertThat(rows.get(0)).endsWith(
                 ",target_rate_per_s,p99_over_p50,send_lag_p99_us,error_reasons");
@@ -135,12 +109,35 @@ class BenchCommandIT {
         String[] open = assertHalfOfPeak(rows.get(3), "daemon", rows.get(4));
         assertThat(open[2]).isEqualTo("2");
         assertThat(rows.get(3).split(",", -1)[16]).as("closed loop has no schedule").isEmpty();
-        assertThat(out.toString(StandardCharsets.UTF_8)).containsPattern(
+        assertThat(run.out()).containsPattern(
                 "sign-digest +rate +c=2 +rate [0-9.]+ calls/s: achieved [0-9.]+ calls/s +p50 +\\d+ us"
                         + " +p90 +\\d+ +p99 +\\d+ +p99\\.9 +\\d+ +p99/p50 [0-9.]+ +errors 0"
                         + " +send lag p99 \\d+ us").containsPattern(
                 "sign-digest +baseline-rate +c=2 +rate [0-9.]+ calls/s: achieved [0-9.]+ calls/s"
                         + " +p50 +\\d+ us .* +p99/p50 [0-9.]+ +errors 0");
+    }
+
+    /** What a bench run against the test daemon returned and printed. */
+    private record Run(int exit, String out) {}
+
+    /** Runs {@code smimed bench} against the test daemon with its TLS options, capturing stdout. */
+    private static Run bench(String... args) {
+        List<String> all = new java.util.ArrayList<>(List.of("bench",
+                "--target", "localhost:" + deployment.daemon().port(),
+                "--ca", deployment.caCertificate().toString(),
+                "--cert", deployment.clientCertificate().toString(),
+                "--key", deployment.clientKey().toString()));
+        all.addAll(List.of(args));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            int exit = SmimedCommand.commandLine(System::getenv, Clock.systemUTC())
+                    .execute(all.toArray(String[]::new));
+            return new Run(exit, out.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(stdout);
+        }
     }
 
     /**
@@ -219,25 +216,13 @@ class BenchCommandIT {
     void bench_withPrewarm_runsTheWorkloadUnmeasuredFirstAndReportsOnlyMeasuredRuns()
             throws Exception {
         Path csv = dir.resolve("prewarm.csv");
-        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream original = System.out;
-        int exit;
-        System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
-        try {
-            exit = SmimedCommand.commandLine(System::getenv, Clock.systemUTC()).execute("bench",
-                    "--target", "localhost:" + deployment.daemon().port(),
-                    "--ca", deployment.caCertificate().toString(),
-                    "--cert", deployment.clientCertificate().toString(),
-                    "--key", deployment.clientKey().toString(),
-                    "--identity", TestDeployment.RSA, "--workload", "sign-digest",
-                    "--concurrency", "1,2", "--calls", "3", "--warmup", "0", "--prewarm", "1",
-                    "--csv", csv.toString());
-        } finally {
-            System.setOut(original);
-        }
 
-        assertThat(exit).isZero();
-        String out = printed.toString(java.nio.charset.StandardCharsets.UTF_8);
+        Run run = bench("--identity", TestDeployment.RSA, "--workload", "sign-digest",
+                "--concurrency", "1,2", "--calls", "3", "--warmup", "0", "--prewarm", "1",
+                "--csv", csv.toString());
+
+        assertThat(run.exit()).isZero();
+        String out = run.out();
         assertThat(out).containsPattern("sign-digest +prewarm +c=2 +1 s unmeasured, [1-9][0-9]* calls,"
                 + " 0 errors");
         assertThat(out.indexOf("prewarm")).isLessThan(out.indexOf("daemon   c=1"));
