@@ -3,17 +3,14 @@ package org.smimed.daemon.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,9 +19,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.smimed.api.v1.DecryptRequest;
-import org.smimed.api.v1.DecryptResponse;
-import org.smimed.api.v1.DecryptionServiceGrpc;
 import org.smimed.client.testing.Mutations;
 import org.smimed.daemon.cms.DecryptionFailedException;
 import org.smimed.daemon.provision.DemoSetup;
@@ -98,10 +92,8 @@ class HostileInputIT {
         // One stream holds 150,000 bytes (open, not finished): the start of an envelope whose
         // recipientInfos are not complete yet, which the parser must keep; a second of
         // 150,001 from the same caller takes it one byte over its 300,000.
-        StreamObserver<DecryptRequest> holding = DecryptionServiceGrpc
-                .newStub(deployment.channel()).decrypt(new Ignore());
-        holding.onNext(DecryptRequest.newBuilder()
-                .setChunk(ByteString.copyFrom(unfinishedHeader(150_000))).build());
+        DecryptCall.Unfinished holding = DecryptCall.Unfinished.start(deployment.channel(),
+                unfinishedHeader(150_000), 150_000);
         try {
             // In one request message: sent in 64 KiB chunks, the worker could fail on the
             // first chunk's garbage ("decryption failed") before the last chunk is charged.
@@ -113,7 +105,7 @@ class HostileInputIT {
             assertThat(e.getStatus().getDescription()).isEqualTo("too many bytes in flight for"
                     + " this caller: over 300000 (limits.maxInFlightBytesPerCaller); retry later");
         } finally {
-            holding.onError(Status.CANCELLED.asRuntimeException());
+            holding.cancel();
         }
     }
 
@@ -134,21 +126,6 @@ class HostileInputIT {
         out.writeBytes(new byte[] {0x04, (byte) (size - out.size() - 2)});
         out.writeBytes(new byte[size - out.size()]);
         return out.toByteArray();
-    }
-
-    /** A response observer for streams whose answer does not matter. */
-    static final class Ignore implements StreamObserver<DecryptResponse> {
-        @Override
-        public void onNext(DecryptResponse value) {
-        }
-
-        @Override
-        public void onError(Throwable t) {
-        }
-
-        @Override
-        public void onCompleted() {
-        }
     }
 
     @Test
@@ -193,27 +170,10 @@ class HostileInputIT {
     @Test
     void stalledStream_isEndedNamingTheIdleLimit() throws Exception {
         StatusRuntimeException e = whileAnotherCallerDecrypts(() -> {
-            CompletableFuture<Throwable> ended = new CompletableFuture<>();
-            StreamObserver<DecryptRequest> requests = DecryptionServiceGrpc
-                    .newStub(deployment.channel()).decrypt(new StreamObserver<>() {
-                        @Override
-                        public void onNext(DecryptResponse value) {
-                        }
-
-                        @Override
-                        public void onError(Throwable t) {
-                            ended.complete(t);
-                        }
-
-                        @Override
-                        public void onCompleted() {
-                            ended.complete(null);
-                        }
-                    });
-            requests.onNext(DecryptRequest.newBuilder()
-                    .setChunk(ByteString.copyFrom(valid, 0, 100)).build());
+            DecryptCall.Unfinished call = DecryptCall.Unfinished.start(deployment.channel(),
+                    valid, 100);
             // ...and nothing more: the daemon must not wait for ever.
-            return (StatusRuntimeException) ended.get(30, TimeUnit.SECONDS);
+            return (StatusRuntimeException) call.ended().get(30, TimeUnit.SECONDS);
         });
 
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);

@@ -13,7 +13,6 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
-import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -26,15 +25,11 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.smimed.api.v1.DecryptRequest;
-import org.smimed.api.v1.DecryptResponse;
-import org.smimed.api.v1.DecryptionServiceGrpc;
 import org.smimed.api.v1.DirectoryServiceGrpc;
 import org.smimed.api.v1.ListIdentitiesRequest;
 import org.smimed.api.v1.SignRequest;
@@ -207,12 +202,13 @@ class AccessMatrixIT {
     void callerAtItsConcurrencyLimit_isResourceExhausted_untilItsCallEnds() throws Exception {
         ManagedChannel channel = clients.channel(throttled);
         try {
-            HeldCall held = null;
+            // A Decrypt whose message has not all arrived holds the caller's one permit.
+            DecryptCall.Unfinished held = null;
             StatusRuntimeException e = null;
             for (int i = 0; i < 100 && e == null; i++) {
-                if (held == null || held.ended.isDone()) {
+                if (held == null || held.ended().isDone()) {
                     // A Sign that reached the daemon first refuses the Decrypt: open another.
-                    held = HeldCall.open(channel, toRsa);
+                    held = DecryptCall.Unfinished.start(channel, toRsa, 64);
                 }
                 try {
                     sign(channel, RSA);
@@ -227,38 +223,11 @@ class AccessMatrixIT {
                     "too many concurrent calls: 1 in flight (policy maxConcurrent); retry later");
             assertRecord(e, "CN=throttled service,O=smimed demo", "RESOURCE_EXHAUSTED");
 
-            held.requests.onError(Status.CANCELLED.asException());
-            held.ended.get(30, TimeUnit.SECONDS);
+            held.cancel();
+            held.ended().get(30, TimeUnit.SECONDS);
             assertThat(signOnceReleased(channel).getSignedData().isEmpty()).isFalse();
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
-    }
-
-    /** A Decrypt whose message has not all arrived: it holds one of its caller's permits. */
-    private record HeldCall(StreamObserver<DecryptRequest> requests,
-                            CompletableFuture<Void> ended) {
-        static HeldCall open(ManagedChannel channel, byte[] message) {
-            CompletableFuture<Void> ended = new CompletableFuture<>();
-            StreamObserver<DecryptRequest> requests = DecryptionServiceGrpc.newStub(channel)
-                    .decrypt(new StreamObserver<>() {
-                        @Override
-                        public void onNext(DecryptResponse value) {
-                        }
-
-                        @Override
-                        public void onError(Throwable t) {
-                            ended.complete(null);
-                        }
-
-                        @Override
-                        public void onCompleted() {
-                            ended.complete(null);
-                        }
-                    });
-            requests.onNext(DecryptRequest.newBuilder()
-                    .setChunk(ByteString.copyFrom(message, 0, 64)).build());
-            return new HeldCall(requests, ended);
         }
     }
 

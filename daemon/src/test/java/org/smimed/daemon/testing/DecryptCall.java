@@ -2,6 +2,7 @@ package org.smimed.daemon.testing;
 
 import com.google.protobuf.ByteString;
 import io.grpc.Channel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayOutputStream;
@@ -20,6 +21,41 @@ public final class DecryptCall {
 
     /** The first response message and the concatenated plaintext. */
     public record Answer(DecryptResult result, byte[] plaintext) {}
+
+    /**
+     * A Decrypt call that has sent only the first {@code bytes} of a message and not
+     * half-closed: it stays open (holding its caller's permit) until the daemon ends it or
+     * {@link #cancel} does; {@code ended} completes with the error that ended it (null on OK).
+     */
+    public record Unfinished(StreamObserver<DecryptRequest> requests,
+                             CompletableFuture<Throwable> ended) {
+        public static Unfinished start(Channel channel, byte[] message, int bytes) {
+            CompletableFuture<Throwable> ended = new CompletableFuture<>();
+            StreamObserver<DecryptRequest> requests = DecryptionServiceGrpc.newStub(channel)
+                    .decrypt(new StreamObserver<>() {
+                        @Override
+                        public void onNext(DecryptResponse value) {
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            ended.complete(t);
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            ended.complete(null);
+                        }
+                    });
+            requests.onNext(DecryptRequest.newBuilder()
+                    .setChunk(ByteString.copyFrom(message, 0, bytes)).build());
+            return new Unfinished(requests, ended);
+        }
+
+        public void cancel() {
+            requests.onError(Status.CANCELLED.asException());
+        }
+    }
 
     public static Answer decrypt(Channel channel, String identity, byte[] message, int chunk)
             throws Exception {
