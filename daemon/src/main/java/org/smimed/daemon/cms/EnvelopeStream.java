@@ -68,7 +68,10 @@ final class EnvelopeStream {
     private static ASN1ObjectIdentifier peekContentType(BufferedInputStream input)
             throws IOException {
         input.mark(BUFFER);
-        Object outer = new ASN1StreamParser(input).readObject();
+        // With an explicit limit: without one Bouncy Castle looks up a system and a security
+        // property on every parser it makes (a tenth of a small Decrypt's CPU). The guard
+        // under the buffer bounds sizes, depth and indefinite lengths already.
+        Object outer = new ASN1StreamParser(input, Integer.MAX_VALUE).readObject();
         if (!(outer instanceof ASN1SequenceParser sequence)) {
             throw new IOException("not a SEQUENCE");
         }

@@ -2,14 +2,11 @@ package org.smimed.daemon.cms;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.cert.CertificateEncodingException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
-import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.cms.KeyAgreeRecipientInformation;
 import org.bouncycastle.cms.KeyTransRecipientInformation;
@@ -61,7 +58,7 @@ public final class OpenedEnvelope {
             }
             for (KeyVersion key : candidates) {
                 if (key.algorithm().family() != family.get()
-                        || !recipient.getRID().match(holder(key))) {
+                        || !recipient.getRID().match(recipients.certificate(key))) {
                     continue;
                 }
                 try {
@@ -101,13 +98,5 @@ public final class OpenedEnvelope {
             return Optional.of(KeyAlgorithm.Family.EC);
         }
         return Optional.empty();
-    }
-
-    private static X509CertificateHolder holder(KeyVersion key) {
-        try {
-            return new JcaX509CertificateHolder(key.certificate());
-        } catch (CertificateEncodingException e) {
-            throw new IllegalStateException("certificate of " + key.id(), e);
-        }
     }
 }

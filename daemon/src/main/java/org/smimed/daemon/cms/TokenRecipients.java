@@ -12,6 +12,7 @@ import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.cms.Recipient;
 import org.bouncycastle.cms.RecipientOperator;
@@ -43,6 +44,7 @@ final class TokenRecipients {
     private final Provider contentProvider;
     private final Provider jdkProvider;
     private final Set<ASN1ObjectIdentifier> allowed;
+    private final CertificateHolders certificates = new CertificateHolders();
 
     TokenRecipients(Provider tokenProvider, Provider contentProvider, SecureRandom random,
                     Set<ASN1ObjectIdentifier> allowed, TokenMeter meter) {
@@ -59,6 +61,11 @@ final class TokenRecipients {
         Provider jdk = Security.getProvider("SunJCE");
         this.jdkProvider = jdk != null ? jdk : contentProvider;
         this.allowed = Set.copyOf(allowed);
+    }
+
+    /** {@code key}'s certificate as a RecipientInfo's identifier is matched against. */
+    X509CertificateHolder certificate(KeyVersion key) {
+        return certificates.of(key.certificate());
     }
 
     /** Whether {@code algorithm} is a key transport {@link #keyTransport} handles. */
