@@ -102,6 +102,34 @@ public final class SmimeClient {
   }
 
   /**
+   * Decrypts a whole CMS EnvelopedData or AuthEnvelopedData held in memory (DecryptMessage):
+   * one request, one response, the plaintext only once it is complete and, for
+   * AuthEnvelopedData, its tag verified. For messages of at most 4 MiB (and the daemon's
+   * limits.maxMessageBytes); larger ones are refused with INVALID_ARGUMENT: use
+   * {@link #decrypt(String, InputStream, OutputStream)}, which streams.
+   *
+   * @param identityOrNull restrict decryption to this identity's keys, or null for any
+   */
+  public DecryptedMessage decryptMessage(String identityOrNull, byte[] cms)
+      throws SmimeClientException {
+    var request = org.smimed.api.v1.DecryptMessageRequest.newBuilder()
+        .setMessage(ByteString.copyFrom(cms));
+    if (identityOrNull != null) {
+      request.setIdentity(identityOrNull);
+    }
+    try {
+      var r = withDeadline(DecryptionServiceGrpc.newBlockingStub(channel))
+          .decryptMessage(request.build());
+      var d = r.getResult();
+      byte[] plaintext = r.getPlaintext().toByteArray();
+      return new DecryptedMessage(new DecryptResult(d.getIdentity(), d.getKeyVersion(),
+          d.getContentEncryptionAlgorithm(), d.getAuthenticated(), plaintext.length), plaintext);
+    } catch (StatusRuntimeException e) {
+      throw SmimeClientException.from(e);
+    }
+  }
+
+  /**
    * Signs content streamed to the daemon (SignStream), in bounded memory: {@code content}
    * writes it, and it leaves in 64 KiB request chunks as gRPC can take them, hashed by the
    * daemon as they arrive. Encapsulated: the BER SignedData is written to {@code signedData} as

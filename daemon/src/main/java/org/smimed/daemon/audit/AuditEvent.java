@@ -6,6 +6,7 @@ import java.util.Map;
 public enum AuditEvent {
     /** Sign, SignStream and SignBatch: every call that makes signatures with a key. */
     SIGN,
+    /** Decrypt and DecryptMessage: the same operation, streamed or in one message. */
     DECRYPT,
     LIST_IDENTITIES,
     GET_IDENTITY,
@@ -21,6 +22,7 @@ public enum AuditEvent {
             "smimed.v1.SigningService/SignStream", SIGN,
             "smimed.v1.SigningService/SignBatch", SIGN,
             "smimed.v1.DecryptionService/Decrypt", DECRYPT,
+            "smimed.v1.DecryptionService/DecryptMessage", DECRYPT,
             "smimed.v1.DirectoryService/ListIdentities", LIST_IDENTITIES,
             "smimed.v1.DirectoryService/GetIdentity", GET_IDENTITY);
 

@@ -57,7 +57,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--workload", split = ",", defaultValue = "sign-digest",
             converter = WorkloadConverter.class,
             description = "Comma-separated: sign-digest, sign-batch-64, sign-content-4k,"
-                    + " sign-content-1m, decrypt-4k, decrypt-large (default: ${DEFAULT-VALUE}).")
+                    + " sign-content-1m, decrypt-4k (DecryptMessage), decrypt-4k-stream (the"
+                    + " same message through the streaming Decrypt), decrypt-large"
+                    + " (default: ${DEFAULT-VALUE}).")
     List<Workload> workloads;
     @Option(names = "--concurrency", split = ",", defaultValue = "1,2,4,8,16",
             description = "Concurrent callers, comma-separated (default: ${DEFAULT-VALUE}).")
@@ -111,8 +113,7 @@ public final class BenchCommand implements Callable<Integer> {
                 return Workload.parse(value);
             } catch (IllegalArgumentException e) {
                 throw new picocli.CommandLine.TypeConversionException(e.getMessage()
-                        + " (valid: sign-digest, sign-batch-64, sign-content-4k, sign-content-1m,"
-                        + " decrypt-4k, decrypt-large)");
+                        + " (valid: " + Workload.names() + ")");
             }
         }
     }

@@ -19,6 +19,7 @@ import org.bouncycastle.cms.jcajce.JceKeyTransRecipientInfoGenerator;
 import org.bouncycastle.cms.CMSAlgorithm;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.operator.OutputAEADEncryptor;
+import org.smimed.api.v1.DecryptMessageRequest;
 import org.smimed.api.v1.DecryptRequest;
 import org.smimed.api.v1.DecryptResponse;
 import org.smimed.api.v1.DecryptionServiceGrpc;
@@ -84,7 +85,20 @@ final class DaemonCalls {
                         .setContent(ByteString.copyFrom(content)).build();
                 yield signing(request);
             }
-            case DECRYPT_4K, DECRYPT_LARGE -> {
+            case DECRYPT_4K -> {
+                DecryptMessageRequest request = DecryptMessageRequest.newBuilder()
+                        .setMessage(ByteString.copyFrom(encryptTo(certificate(), content)))
+                        .build();
+                var future = DecryptionServiceGrpc.newFutureStub(channel);
+                AsyncOperation async = () -> completable(future.withDeadlineAfter(
+                        deadlineSeconds, TimeUnit.SECONDS).decryptMessage(request));
+                yield new Prepared(() -> {
+                    var stub = DecryptionServiceGrpc.newBlockingStub(channel);
+                    return () -> stub.withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS)
+                            .decryptMessage(request);
+                }, java.util.Optional.of(async));
+            }
+            case DECRYPT_4K_STREAM, DECRYPT_LARGE -> {
                 byte[] message = encryptTo(certificate(), content);
                 yield Prepared.blocking(() -> () -> decrypt(message));
             }

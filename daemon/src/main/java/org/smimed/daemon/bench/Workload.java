@@ -10,8 +10,13 @@ enum Workload {
     SIGN_CONTENT_4K("sign-content-4k", Kind.SIGN, 4 * 1024),
     /** Sign, 1 MiB content sent to the daemon. */
     SIGN_CONTENT_1M("sign-content-1m", Kind.SIGN, 1024 * 1024),
-    /** Decrypt a 4 KiB AES-256-GCM AuthEnvelopedData with RSA key transport. */
+    /**
+     * Decrypt a 4 KiB AES-256-GCM AuthEnvelopedData with RSA key transport, in one message
+     * each way (DecryptMessage: what a client does with a small message).
+     */
     DECRYPT_4K("decrypt-4k", Kind.DECRYPT, 4 * 1024),
+    /** The same message through the streaming Decrypt (one request, then half-close). */
+    DECRYPT_4K_STREAM("decrypt-4k-stream", Kind.DECRYPT, 4 * 1024),
     /** Decrypt a large AES-256-GCM message (size set by --large-bytes). */
     DECRYPT_LARGE("decrypt-large", Kind.DECRYPT, -1);
 
@@ -44,6 +49,12 @@ enum Workload {
     /** Payload size in bytes; -1 means the configured large size. */
     int bytes(int largeBytes) {
         return bytes < 0 ? largeBytes : bytes;
+    }
+
+    /** Every workload's name, comma-separated, in declaration order. */
+    static String names() {
+        return java.util.Arrays.stream(values()).map(Workload::cliName)
+                .collect(java.util.stream.Collectors.joining(", "));
     }
 
     static Workload parse(String text) {

@@ -97,8 +97,10 @@ public final class CmsDecryptor {
             throws DecryptionFailedException, InvalidRequestException, TokenException {
         PlaintextStream plaintext = open(new ByteArrayInputStream(message), message.length)
                 .decrypt(candidates);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buffer = new byte[64 * 1024];
+        // The plaintext is shorter than the message that carries it: one read usually takes
+        // it all (a read returns less than the buffer only at the end).
+        ByteArrayOutputStream out = new ByteArrayOutputStream(message.length);
+        byte[] buffer = new byte[Math.min(message.length + 1, 1024 * 1024)];
         int n;
         do {
             n = plaintext.read(buffer);

@@ -7,6 +7,8 @@ import io.grpc.Status;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import org.smimed.api.v1.DecryptMessageRequest;
+import org.smimed.api.v1.DecryptMessageResponse;
 import org.smimed.api.v1.DecryptRequest;
 import org.smimed.api.v1.SignRequest;
 import org.smimed.api.v1.SignResponse;
@@ -66,6 +68,14 @@ final class AuditNotes {
             }
             return;
         }
+        if (message instanceof DecryptMessageRequest whole) {
+            // The hash a Decrypt of the same message records: of the CMS bytes alone.
+            input.update(whole.getMessage().asReadOnlyByteBuffer());
+            if (identity.isEmpty()) {
+                identity = whole.getIdentity();
+            }
+            return;
+        }
         if (message instanceof DecryptRequest part) {
             input.update(part.getChunk().asReadOnlyByteBuffer());
         } else if (message instanceof Message other) {
@@ -97,6 +107,13 @@ final class AuditNotes {
         if (message instanceof SignResponse signed) {
             if (keyVersion.isEmpty()) {
                 keyVersion = signed.getKeyVersion();
+            }
+        } else if (message instanceof DecryptMessageResponse decrypted) {
+            if (identity.isEmpty()) {
+                identity = decrypted.getResult().getIdentity();
+            }
+            if (keyVersion.isEmpty()) {
+                keyVersion = decrypted.getResult().getKeyVersion();
             }
         } else if (message instanceof SignStreamResponse part) {
             if (keyVersion.isEmpty() && part.hasResult()) {

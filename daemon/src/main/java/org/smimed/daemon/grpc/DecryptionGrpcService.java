@@ -4,17 +4,24 @@ import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
 import java.io.InputStream;
 import java.util.List;
+import com.google.protobuf.UnsafeByteOperations;
+import org.smimed.api.v1.DecryptMessageRequest;
+import org.smimed.api.v1.DecryptMessageResponse;
 import org.smimed.api.v1.DecryptRequest;
 import org.smimed.api.v1.DecryptResponse;
 import org.smimed.api.v1.DecryptResult;
 import org.smimed.api.v1.DecryptionServiceGrpc;
 import org.smimed.daemon.cms.CmsDecryptor;
+import org.smimed.daemon.cms.ContentCipher;
+import org.smimed.daemon.cms.DecryptedMessage;
+import org.smimed.daemon.cms.InvalidRequestException;
 import org.smimed.daemon.cms.OpenedEnvelope;
 import org.smimed.daemon.cms.PlaintextStream;
 import org.smimed.daemon.keys.KeyRegistry;
 import org.smimed.daemon.keys.KeyVersion;
 import org.smimed.daemon.policy.AccessControl;
 import org.smimed.daemon.policy.Caller;
+import org.smimed.daemon.policy.InFlightBytes;
 import org.smimed.daemon.policy.Operation;
 import org.smimed.daemon.token.TokenRecovery;
 
@@ -41,6 +48,11 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
      * the buffer grows to {@link #CHUNK_BYTES} as soon as a read fills it.
      */
     private static final int FIRST_CHUNK_BYTES = 8 * 1024;
+    /**
+     * The largest message DecryptMessage takes: it holds the message and its plaintext in
+     * memory, so larger ones stream (Decrypt); gRPC's own default message limit.
+     */
+    static final int MAX_UNARY_BYTES = 4 * 1024 * 1024;
 
     private final KeyRegistry keys;
     private final CmsDecryptor decryptor;
@@ -82,12 +94,8 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
         // "token gone" codes lead here, never a padding failure (TokenErrors.isTokenGone).
         PlaintextStream plaintext = recovery.retryOnce(() -> envelope.decrypt(
                 candidates(caller, identity)));
-        call.send(DecryptResponse.newBuilder().setResult(DecryptResult.newBuilder()
-                .setIdentity(plaintext.key().identity())
-                .setKeyVersion(plaintext.key().id())
-                .setContentEncryptionAlgorithm(plaintext.cipher().oid().getId())
-                .setAuthenticated(plaintext.cipher().authenticated())
-                .setLegacyAlgorithm(plaintext.cipher().legacy())).build());
+        call.send(DecryptResponse.newBuilder()
+                .setResult(result(plaintext.key(), plaintext.cipher())).build());
         byte[] buffer = new byte[FIRST_CHUNK_BYTES];
         int n = plaintext.read(buffer);
         ByteString held = ByteString.copyFrom(buffer, 0, n);
@@ -104,6 +112,52 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
             call.send(chunk(held));
         }
         call.complete();
+    }
+
+    @Override
+    public void decryptMessage(DecryptMessageRequest request,
+                               StreamObserver<DecryptMessageResponse> response) {
+        Caller caller = Callers.current();
+        // The message is already in memory (gRPC read it whole); charged so that unary calls
+        // count against the same in-flight budgets as streams, until the answer is sent.
+        try (InFlightBytes.Reservation held = guards.bytes().open(caller.name())) {
+            ByteString message = request.getMessage();
+            if (message.isEmpty()) {
+                throw new InvalidRequestException("empty message: send the CMS EnvelopedData"
+                        + " or AuthEnvelopedData in the message field");
+            }
+            long limit = Math.min(MAX_UNARY_BYTES, maxMessageBytes);
+            if (message.size() > limit) {
+                throw new InvalidRequestException("message is " + message.size()
+                        + " bytes, more than the limit of " + limit + " bytes for DecryptMessage"
+                        + " (4 MiB, or limits.maxMessageBytes if lower); stream it with Decrypt");
+            }
+            held.grow(message.size());
+            authorize(caller, request.getIdentity());
+            byte[] bytes = message.toByteArray();
+            // Idempotent as a whole: the message is in memory, so after a token fault it is
+            // parsed and decrypted once more with fresh key handles.
+            DecryptedMessage plaintext = recovery.retryOnce(() -> decryptor.decrypt(bytes,
+                    candidates(caller, request.getIdentity())));
+            response.onNext(DecryptMessageResponse.newBuilder()
+                    .setResult(result(plaintext.key(), plaintext.cipher()))
+                    // A fresh array, never touched again: wrap, do not copy.
+                    .setPlaintext(UnsafeByteOperations.unsafeWrap(plaintext.plaintext()))
+                    .build());
+            response.onCompleted();
+        } catch (Exception e) {
+            response.onError(statuses.toStatus(e));
+        }
+    }
+
+    private static DecryptResult result(KeyVersion key, ContentCipher cipher) {
+        return DecryptResult.newBuilder()
+                .setIdentity(key.identity())
+                .setKeyVersion(key.id())
+                .setContentEncryptionAlgorithm(cipher.oid().getId())
+                .setAuthenticated(cipher.authenticated())
+                .setLegacyAlgorithm(cipher.legacy())
+                .build();
     }
 
     private static DecryptResponse chunk(ByteString bytes) {

@@ -42,6 +42,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.smimed.api.v1.DecryptRequest;
 import org.smimed.client.DecryptResult;
+import org.smimed.client.DecryptedMessage;
 import org.smimed.client.HashAlgorithm;
 import org.smimed.client.IdentityInfo;
 import org.smimed.client.SignResult;
@@ -174,6 +175,29 @@ class SmimeClientIT {
         assertThat(out.toByteArray()).isEqualTo(CONTENT);
         assertThat(result).isEqualTo(new DecryptResult(RSA, RSA + "/v1", CBC256, false,
                 CONTENT.length));
+    }
+
+    @Test
+    void decryptMessage_givesThePlaintextInOneCall() throws Exception {
+        byte[] gcm = openSslEncrypt("-aes-256-gcm", CONTENT, deployment.certificate(RSA));
+        byte[] cbc = openSslEncrypt("-aes-256-cbc", CONTENT, deployment.certificate(RSA));
+
+        DecryptedMessage authenticated = client.decryptMessage(RSA, gcm);
+        DecryptedMessage unauthenticated = client.decryptMessage(null, cbc);
+
+        assertThat(authenticated.plaintext()).isEqualTo(CONTENT);
+        assertThat(authenticated.result()).isEqualTo(
+                new DecryptResult(RSA, RSA + "/v1", GCM256, true, CONTENT.length));
+        assertThat(unauthenticated.plaintext()).isEqualTo(CONTENT);
+        assertThat(unauthenticated.result()).isEqualTo(
+                new DecryptResult(RSA, RSA + "/v1", CBC256, false, CONTENT.length));
+        assertThat(authenticated.toString()).contains(RSA).doesNotContain("Invoice 4711");
+        assertThatThrownBy(() -> client.decryptMessage(null, openSslEncrypt("-aes-256-gcm",
+                CONTENT, strangerCertificate())))
+                .isInstanceOfSatisfying(SmimeClientException.class, e -> {
+                    assertThat(e.code()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(e.description()).isEqualTo("decryption failed");
+                });
     }
 
     @Test

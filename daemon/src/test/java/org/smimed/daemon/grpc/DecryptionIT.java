@@ -8,8 +8,10 @@ import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,7 +25,8 @@ import org.smimed.daemon.testing.TestDeployment;
 
 /**
  * Messages made by OpenSSL ({@code openssl cms -encrypt}) decrypt through the daemon, over
- * real TLS, with the key in SoftHSM2, to the exact bytes; every failure looks the same.
+ * real TLS, with the key in SoftHSM2, to the exact bytes, streamed (Decrypt) and whole
+ * (DecryptMessage); every failure looks the same.
  */
 class DecryptionIT {
     private static final byte[] PLAINTEXT = ("Content-Type: text/plain; charset=utf-8\r\n\r\n"
@@ -59,13 +62,43 @@ class DecryptionIT {
         byte[] message = openSslEncrypt(cipher, recipientId.equals("subject-key-id"),
                 deployment.certificate(TestDeployment.RSA));
 
-        DecryptCall.Answer answer = DecryptCall.decrypt(deployment.channel(), null, message, 1000);
+        DecryptCall.Answer streamed = DecryptCall.decrypt(deployment.channel(), null, message,
+                1000);
+        DecryptCall.Answer whole = DecryptCall.whole(deployment.channel(), null, message);
 
-        assertThat(answer.plaintext()).isEqualTo(PLAINTEXT);
-        assertThat(answer.result().getIdentity()).isEqualTo(TestDeployment.RSA);
-        assertThat(answer.result().getKeyVersion()).isEqualTo(TestDeployment.RSA + "/v1");
-        assertThat(answer.result().getContentEncryptionAlgorithm()).isEqualTo(oid);
-        assertThat(answer.result().getAuthenticated()).isEqualTo(authenticated);
+        for (DecryptCall.Answer answer : List.of(streamed, whole)) {
+            assertThat(answer.plaintext()).isEqualTo(PLAINTEXT);
+            assertThat(answer.result().getIdentity()).isEqualTo(TestDeployment.RSA);
+            assertThat(answer.result().getKeyVersion()).isEqualTo(TestDeployment.RSA + "/v1");
+            assertThat(answer.result().getContentEncryptionAlgorithm()).isEqualTo(oid);
+            assertThat(answer.result().getAuthenticated()).isEqualTo(authenticated);
+        }
+    }
+
+    @Test
+    void decryptMessage_isAuditedAsDecryptWithTheSameInputHash() throws Exception {
+        byte[] message = openSslEncrypt("-aes-256-gcm", false,
+                deployment.certificate(TestDeployment.RSA));
+
+        DecryptCall.decrypt(deployment.channel(), null, message, 1000);
+        DecryptCall.whole(deployment.channel(), null, message);
+
+        // An auditor asking what happened to a message finds both calls under one event and
+        // one input hash, the SHA-256 of the CMS bytes, however they were sent.
+        String inputSha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                .digest(message));
+        List<String> records = Files.readAllLines(deployment.auditFile()).stream()
+                .filter(line -> line.contains("\"inputSha256\":\"" + inputSha256 + "\""))
+                .toList();
+        assertThat(records).hasSize(2);
+        assertThat(records.get(0)).contains("\"method\":\"smimed.v1.DecryptionService/Decrypt\"");
+        assertThat(records.get(1)).contains(
+                "\"method\":\"smimed.v1.DecryptionService/DecryptMessage\"");
+        for (String record : records) {
+            assertThat(record).contains("\"event\":\"DECRYPT\"",
+                    "\"identity\":\"" + TestDeployment.RSA + "\"",
+                    "\"keyVersion\":\"" + TestDeployment.RSA + "/v1\"", "\"status\":\"OK\"");
+        }
     }
 
     @Test
@@ -77,6 +110,8 @@ class DecryptionIT {
                 TestDeployment.RSA, message, 64 * 1024);
 
         assertThat(answer.plaintext()).isEqualTo(PLAINTEXT);
+        assertThat(DecryptCall.whole(deployment.channel(), TestDeployment.RSA, message)
+                .plaintext()).isEqualTo(PLAINTEXT);
     }
 
     @Test
@@ -99,9 +134,17 @@ class DecryptionIT {
                         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
                         assertThat(e.getStatus().getDescription()).isEqualTo("decryption failed");
                     });
+            assertThatThrownBy(() -> DecryptCall.whole(deployment.channel(), null, message))
+                    .as("DecryptMessage fails the same way")
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                        assertThat(e.getStatus().getDescription()).isEqualTo("decryption failed");
+                    });
         }
         // And the daemon still serves.
         assertThat(DecryptCall.decrypt(deployment.channel(), null, good, 4096).plaintext())
+                .isEqualTo(PLAINTEXT);
+        assertThat(DecryptCall.whole(deployment.channel(), null, goodGcm).plaintext())
                 .isEqualTo(PLAINTEXT);
     }
 

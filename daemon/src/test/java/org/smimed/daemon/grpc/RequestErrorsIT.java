@@ -124,6 +124,29 @@ class RequestErrorsIT {
     }
 
     @Test
+    void decryptMessage_largerThanMaxMessageBytes_isInvalidArgumentNamingTheLimit() {
+        // Below 4 MiB, so limits.maxMessageBytes (1 MiB here) is the limit that applies; the
+        // size alone decides, before the bytes are looked at.
+        byte[] message = new byte[TestDeployment.MAX_MESSAGE_BYTES + 1];
+
+        assertStatus(() -> DecryptCall.whole(deployment.channel(), null, message),
+                Status.Code.INVALID_ARGUMENT, "more than the limit of "
+                        + TestDeployment.MAX_MESSAGE_BYTES + " bytes for DecryptMessage");
+    }
+
+    @Test
+    void decryptMessage_empty_isInvalidArgument() {
+        assertStatus(() -> DecryptCall.whole(deployment.channel(), null, new byte[0]),
+                Status.Code.INVALID_ARGUMENT, "empty message");
+    }
+
+    @Test
+    void decryptMessage_forUnknownIdentity_isNotFound() {
+        assertStatus(() -> DecryptCall.whole(deployment.channel(), "nobody@smimed.example",
+                new byte[] {0x30, 0x00}), Status.Code.NOT_FOUND, "unknown identity");
+    }
+
+    @Test
     void decrypt_emptyStream_isInvalidArgument() {
         assertStatus(() -> DecryptCall.decrypt(deployment.channel(), null, new byte[0], 10),
                 Status.Code.INVALID_ARGUMENT, "empty message");

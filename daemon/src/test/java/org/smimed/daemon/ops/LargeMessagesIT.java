@@ -1,9 +1,11 @@
 package org.smimed.daemon.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
@@ -27,6 +29,7 @@ import org.smimed.client.SmimeClient;
 import org.smimed.client.SmimeClientException;
 import org.smimed.daemon.cms.DecryptionFailedException;
 import org.smimed.daemon.testing.DaemonProcess;
+import org.smimed.daemon.testing.DecryptCall;
 import org.smimed.daemon.testing.Processes;
 import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.testing.TestDeployment;
@@ -134,6 +137,33 @@ class LargeMessagesIT {
                 .isEqualTo(DecryptionFailedException.MESSAGE);
         assertThat(out.bytes()).isLessThan(SIZE);
         assertThat(daemon.isAlive()).isTrue();
+    }
+
+    @Test
+    void decryptMessage_takesAWholeMessageUpTo4MiB_andSendsLargerOnesToTheStream()
+            throws Exception {
+        Path three = dir.resolve("three.bin");
+        String threeSha256 = writeRandom(three, 3L * 1024 * 1024);
+        Path five = dir.resolve("five.bin");
+        writeRandom(five, 5L * 1024 * 1024);
+        byte[] small = Files.readAllBytes(encrypt(three, "-aes-256-gcm", "three.der"));
+        byte[] large = Files.readAllBytes(encrypt(five, "-aes-256-gcm", "five.der"));
+
+        DecryptCall.Answer answer = DecryptCall.whole(channel, null, small);
+
+        assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                .digest(answer.plaintext()))).isEqualTo(threeSha256);
+        assertThat(answer.result().getAuthenticated()).isTrue();
+        // limits.maxMessageBytes is 256 MiB here: the 4 MiB cap of DecryptMessage applies.
+        assertThatThrownBy(() -> DecryptCall.whole(channel, null, large))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(e.getStatus().getDescription()).contains(
+                            "more than the limit of 4194304 bytes for DecryptMessage",
+                            "stream it with Decrypt");
+                });
+        assertThat(daemon.isAlive()).isTrue();
+        assertThat(daemon.log()).doesNotContain("OutOfMemoryError");
     }
 
     @Test
@@ -303,9 +333,13 @@ class LargeMessagesIT {
     }
 
     private static Path encrypt(String cipher, String name) throws Exception {
+        return encrypt(plaintext, cipher, name);
+    }
+
+    private static Path encrypt(Path in, String cipher, String name) throws Exception {
         Path out = dir.resolve(name);
         Processes.check(List.of("openssl", "cms", "-encrypt", "-binary", cipher,
-                "-outform", "DER", "-in", plaintext.toString(), "-out", out.toString(),
+                "-outform", "DER", "-in", in.toString(), "-out", out.toString(),
                 dir.resolve("pki/" + TestDeployment.RSA + ".crt").toString()), dir);
         return out;
     }

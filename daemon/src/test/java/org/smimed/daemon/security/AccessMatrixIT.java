@@ -152,6 +152,8 @@ class AccessMatrixIT {
             assertThat(record.get("identity")).isEqualTo(EC);
             refused(() -> DecryptCall.decrypt(channel, EC, toRsa, 4096),
                     Status.Code.PERMISSION_DENIED, "not permitted to decrypt for " + EC);
+            refused(() -> DecryptCall.whole(channel, EC, toRsa),
+                    Status.Code.PERMISSION_DENIED, "not permitted to decrypt for " + EC);
             assertThat(DirectoryServiceGrpc.newBlockingStub(channel)
                     .listIdentities(ListIdentitiesRequest.getDefaultInstance())
                     .getIdentitiesList()).extracting(i -> i.getIdentity()).containsExactly(RSA);
@@ -186,13 +188,15 @@ class AccessMatrixIT {
     void callerOverItsDecryptBudget_isResourceExhausted() throws Exception {
         ManagedChannel channel = clients.channel(budgeted);
         try {
-            for (int i = 0; i < 2; i++) {
-                assertThat(DecryptCall.decrypt(channel, null, toRsa, 4096).plaintext())
-                        .isEqualTo(PLAINTEXT);
-            }
+            // One budget for both ways of decrypting.
+            assertThat(DecryptCall.decrypt(channel, null, toRsa, 4096).plaintext())
+                    .isEqualTo(PLAINTEXT);
+            assertThat(DecryptCall.whole(channel, null, toRsa).plaintext()).isEqualTo(PLAINTEXT);
             var e = refused(() -> DecryptCall.decrypt(channel, null, toRsa, 4096),
                     Status.Code.RESOURCE_EXHAUSTED, "decrypt budget used up; retry later");
             assertRecord(e, "CN=budgeted service,O=smimed demo", "RESOURCE_EXHAUSTED");
+            refused(() -> DecryptCall.whole(channel, null, toRsa),
+                    Status.Code.RESOURCE_EXHAUSTED, "decrypt budget used up; retry later");
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }

@@ -9,12 +9,17 @@ import java.io.ByteArrayOutputStream;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.smimed.api.v1.DecryptMessageRequest;
+import org.smimed.api.v1.DecryptMessageResponse;
 import org.smimed.api.v1.DecryptRequest;
 import org.smimed.api.v1.DecryptResponse;
 import org.smimed.api.v1.DecryptResult;
 import org.smimed.api.v1.DecryptionServiceGrpc;
 
-/** Calls the streaming Decrypt RPC with raw stubs, in small chunks, and collects the answer. */
+/**
+ * Calls the streaming Decrypt RPC with raw stubs, in small chunks, and collects the answer; or
+ * DecryptMessage, the whole message in one request.
+ */
 public final class DecryptCall {
     private DecryptCall() {
     }
@@ -55,6 +60,18 @@ public final class DecryptCall {
         public void cancel() {
             requests.onError(Status.CANCELLED.asException());
         }
+    }
+
+    /** The whole {@code message} in one DecryptMessage call (identity null for any). */
+    public static Answer whole(Channel channel, String identity, byte[] message) {
+        DecryptMessageRequest.Builder request = DecryptMessageRequest.newBuilder()
+                .setMessage(ByteString.copyFrom(message));
+        if (identity != null) {
+            request.setIdentity(identity);
+        }
+        DecryptMessageResponse response = DecryptionServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(60, TimeUnit.SECONDS).decryptMessage(request.build());
+        return new Answer(response.getResult(), response.getPlaintext().toByteArray());
     }
 
     public static Answer decrypt(Channel channel, String identity, byte[] message, int chunk)
