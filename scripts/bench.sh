@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measures smimed against the raw token, side by side in one run (see docs/performance.md):
 # sets up a demo deployment in a temporary directory, starts the daemon, and runs
-# `smimed bench` for RSA-2048 (Sign digest mode, SignBatch of 64, Decrypt 4 KiB) and ECDSA
+# `smimed bench` for RSA-2048 (Sign digest mode, SignBatch of 64, Decrypt 4 KiB as one
+# DecryptMessage call and through the streaming Decrypt) and ECDSA
 # P-256 (Sign digest mode) at 1, 2, 4, 8 and 16 concurrent callers over mutual TLS, with the
 # in-process SunPKCS11 baseline interleaved level by level. Then Sign latency in an open loop
 # at half the closed-loop peak, beside the raw token at half of its own (rate-rsa-demo.csv,
@@ -57,7 +58,7 @@ bench() {
 # the call paths (measured: a fresh daemon spends as much CPU compiling as serving for its
 # first ~10,000 calls). The same pre-warm warms the in-process baseline's code in the bench.
 echo "== RSA-2048 (rsa-demo@smimed.example)"
-bench --identity rsa-demo@smimed.example --workload sign-digest,sign-batch-64,decrypt-4k \
+bench --identity rsa-demo@smimed.example --workload sign-digest,sign-batch-64,decrypt-4k,decrypt-4k-stream \
   --csv "$out/rsa2048.csv" --svg "$out/rsa2048.svg"
 echo "== ECDSA P-256 (ec-demo@smimed.example)"
 bench --identity ec-demo@smimed.example --workload sign-digest \

@@ -67,7 +67,8 @@ class BenchCommandIT {
                 "--ca", deployment.caCertificate().toString(),
                 "--cert", deployment.clientCertificate().toString(),
                 "--key", deployment.clientKey().toString(),
-                "--identity", TestDeployment.RSA, "--workload", "sign-digest,sign-batch-64,decrypt-4k",
+                "--identity", TestDeployment.RSA,
+                "--workload", "sign-digest,sign-batch-64,decrypt-4k,decrypt-4k-stream",
                 "--concurrency", "1,2", "--calls", "10", "--warmup", "0",
                 "--token-label", deployment.token().label(),
                 "--pin-file", deployment.token().pinFile().toString(),
@@ -76,7 +77,7 @@ class BenchCommandIT {
         assertThat(exit).isZero();
         List<String> rows = Files.readAllLines(csv);
         assertThat(rows.get(0)).startsWith("workload,mode,concurrency,calls,errors");
-        assertThat(rows).hasSize(1 + 3 * 2 * 2);
+        assertThat(rows).hasSize(1 + 4 * 2 * 2);
         for (String row : rows.subList(1, rows.size())) {
             String[] f = row.split(",", -1);
             assertThat(Long.parseLong(f[3])).as(row).isEqualTo(10L * Integer.parseInt(f[2]));
@@ -84,7 +85,7 @@ class BenchCommandIT {
             assertThat(f[12].isEmpty()).as(row).isEqualTo(f[1].equals("baseline"));
         }
         assertThat(Files.readString(svg)).startsWith("<svg").contains("sign-digest daemon",
-                "sign-digest baseline", "decrypt-4k daemon");
+                "sign-digest baseline", "decrypt-4k daemon", "decrypt-4k-stream daemon");
     }
 
     @Test
