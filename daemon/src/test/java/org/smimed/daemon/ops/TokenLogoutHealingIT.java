@@ -91,6 +91,19 @@ class TokenLogoutHealingIT {
     }
 
     @Test
+    void decryptMessageRightAfterALogout_logsInAgainAndSucceeds() throws Exception {
+        byte[] plaintext = "whole, after a logout".getBytes(StandardCharsets.UTF_8);
+        byte[] message = envelope(plaintext);
+        TokenFaults.logOut(SoftHsm.LIBRARY, deployment.token().label());
+
+        DecryptCall.Answer answer = DecryptCall.whole(deployment.channel(), TestDeployment.RSA,
+                message);
+
+        assertThat(answer.plaintext()).isEqualTo(plaintext);
+        assertThat(TokenFaults.isLoggedIn(SoftHsm.LIBRARY, deployment.token().label())).isTrue();
+    }
+
+    @Test
     void badPaddingRightAfterALogout_staysDecryptionFailed_neverUnavailable() throws Exception {
         byte[] message = envelope("masked".getBytes(StandardCharsets.UTF_8));
         byte[] encryptedKey = KeyTransRecipientInfo.getInstance(RecipientInfo.getInstance(
@@ -109,6 +122,13 @@ class TokenLogoutHealingIT {
                         e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT))
                 .hasMessage("INVALID_ARGUMENT: decryption failed");
         assertThat(TokenFaults.isLoggedIn(SoftHsm.LIBRARY, deployment.token().label())).isTrue();
+        // DecryptMessage retries the whole call after the heal, and masks the same way.
+        TokenFaults.logOut(SoftHsm.LIBRARY, deployment.token().label());
+        assertThatThrownBy(() -> DecryptCall.whole(deployment.channel(), TestDeployment.RSA,
+                message))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(
+                        e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT))
+                .hasMessage("INVALID_ARGUMENT: decryption failed");
     }
 
     private static byte[] envelope(byte[] plaintext) throws Exception {
