@@ -3,10 +3,13 @@ package org.smimed.client;
 import com.google.protobuf.ByteString;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.SequenceInputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +33,12 @@ import org.smimed.api.v1.SigningServiceGrpc;
  * {@link SmimeClientException} carrying the gRPC status code and description.
  */
 public final class SmimeClient {
+  /**
+   * A message that ends within this many bytes is decrypted in one DecryptMessage call by
+   * {@link #decrypt(String, InputStream, OutputStream)}; longer ones stream.
+   */
+  static final int WHOLE_MESSAGE_BYTES = 64 * 1024;
+
   private final Channel channel;
   private final Duration deadline;
 
@@ -88,8 +97,12 @@ public final class SmimeClient {
   }
 
   /**
-   * Streams a CMS EnvelopedData or AuthEnvelopedData (DER or BER) to the daemon and writes the
-   * plaintext to {@code plaintext} as it arrives. The streams are not closed.
+   * Decrypts a CMS EnvelopedData or AuthEnvelopedData (DER or BER) read from {@code cms} and
+   * writes the plaintext to {@code plaintext}. A message that ends within its first 64 KiB (most
+   * mail) goes in one DecryptMessage call and its plaintext is written once the daemon has
+   * answered OK; a longer one is streamed (Decrypt) in bounded memory and its plaintext written
+   * as it arrives. Either way, only a return means all plaintext was delivered. The streams are
+   * not closed.
    *
    * @param identityOrNull restrict decryption to this identity's keys, or null for any
    * @throws IOException when reading {@code cms} or writing {@code plaintext} fails (the call is
@@ -97,8 +110,25 @@ public final class SmimeClient {
    */
   public DecryptResult decrypt(String identityOrNull, InputStream cms, OutputStream plaintext)
       throws SmimeClientException, IOException {
+    // Most mail is a few KiB: a message that ends within its first 64 KiB goes in one
+    // DecryptMessage call (one request, one response, the plaintext written only after OK),
+    // anything longer streams from the bytes already read on.
+    byte[] head = cms.readNBytes(WHOLE_MESSAGE_BYTES + 1);
+    if (head.length > 0 && head.length <= WHOLE_MESSAGE_BYTES) {
+      try {
+        DecryptedMessage whole = decryptMessage(identityOrNull, head);
+        plaintext.write(whole.plaintext());
+        return whole.result();
+      } catch (SmimeClientException e) {
+        if (e.code() != Status.Code.UNIMPLEMENTED) {
+          throw e;
+        }
+        // A daemon older than DecryptMessage: stream the same bytes instead.
+      }
+    }
     var call = channel.newCall(DecryptionServiceGrpc.getDecryptMethod(), streamOptions());
-    return new DecryptExchange(call, identityOrNull).run(cms, plaintext);
+    return new DecryptExchange(call, identityOrNull)
+        .run(new SequenceInputStream(new ByteArrayInputStream(head), cms), plaintext);
   }
 
   /**

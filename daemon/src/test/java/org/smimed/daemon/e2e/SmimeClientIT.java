@@ -166,6 +166,85 @@ class SmimeClientIT {
     }
 
     @Test
+    void decrypt_ofAMessageWithin64KiB_isOneDecryptMessageCall_andLongerOnesStream()
+            throws Exception {
+        byte[] small = openSslEncrypt("-aes-256-gcm", CONTENT, deployment.certificate(RSA));
+        byte[] justOver = new byte[64 * 1024];
+        new SecureRandom().nextBytes(justOver);
+        byte[] large = openSslEncrypt("-aes-256-gcm", justOver, deployment.certificate(RSA));
+        RequestRecorder recorder = new RequestRecorder();
+        SmimeClient recorded = new SmimeClient(
+                ClientInterceptors.intercept(deployment.channel(), recorder), Duration.ofSeconds(60));
+        ByteArrayOutputStream smallOut = new ByteArrayOutputStream();
+        ByteArrayOutputStream largeOut = new ByteArrayOutputStream();
+
+        DecryptResult smallResult = recorded.decrypt(RSA, new ByteArrayInputStream(small),
+                smallOut);
+        DecryptResult largeResult = recorded.decrypt(RSA, new ByteArrayInputStream(large),
+                largeOut);
+
+        assertThat(smallOut.toByteArray()).isEqualTo(CONTENT);
+        assertThat(smallResult).isEqualTo(
+                new DecryptResult(RSA, RSA + "/v1", GCM256, true, CONTENT.length));
+        assertThat(largeOut.toByteArray()).isEqualTo(justOver);
+        assertThat(largeResult.plaintextLength()).isEqualTo(justOver.length);
+        assertThat(large.length).isGreaterThan(64 * 1024);
+        assertThat(recorder.methods).containsExactly("DecryptMessage", "Decrypt");
+        assertThat(recorder.chunkSizes.stream().mapToInt(Integer::intValue).sum())
+                .as("the streamed message, the bytes read ahead included").isEqualTo(large.length);
+    }
+
+    @Test
+    void decrypt_againstADaemonWithoutDecryptMessage_streamsInstead() throws Exception {
+        byte[] small = openSslEncrypt("-aes-256-cbc", CONTENT, deployment.certificate(RSA));
+        RequestRecorder recorder = new RequestRecorder();
+        // What a daemon older than DecryptMessage answers: UNIMPLEMENTED, before any work.
+        ClientInterceptor olderDaemon = new ClientInterceptor() {
+            @Override
+            public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method,
+                                                         CallOptions options, Channel next) {
+                if (!method.getBareMethodName().equals("DecryptMessage")) {
+                    return next.newCall(method, options);
+                }
+                return new ClientCall<>() {
+                    @Override
+                    public void start(Listener<R> listener, io.grpc.Metadata headers) {
+                        listener.onClose(Status.UNIMPLEMENTED.withDescription(
+                                "Method not found: smimed.v1.DecryptionService/DecryptMessage"),
+                                new io.grpc.Metadata());
+                    }
+
+                    @Override
+                    public void request(int n) {
+                    }
+
+                    @Override
+                    public void cancel(String message, Throwable cause) {
+                    }
+
+                    @Override
+                    public void halfClose() {
+                    }
+
+                    @Override
+                    public void sendMessage(Q message) {
+                    }
+                };
+            }
+        };
+        SmimeClient client = new SmimeClient(ClientInterceptors.intercept(deployment.channel(),
+                olderDaemon, recorder), Duration.ofSeconds(60));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        DecryptResult result = client.decrypt(null, new ByteArrayInputStream(small), out);
+
+        assertThat(out.toByteArray()).isEqualTo(CONTENT);
+        assertThat(result).isEqualTo(new DecryptResult(RSA, RSA + "/v1", CBC256, false,
+                CONTENT.length));
+        assertThat(recorder.methods).containsExactly("DecryptMessage", "Decrypt");
+    }
+
+    @Test
     void decrypt_cbcWithoutIdentity_findsTheKeyAndReportsUnauthenticated() throws Exception {
         byte[] cms = openSslEncrypt("-aes-256-cbc", CONTENT, deployment.certificate(RSA));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -331,10 +410,12 @@ class SmimeClientIT {
     private static final class RequestRecorder implements ClientInterceptor {
         final List<Integer> chunkSizes = new CopyOnWriteArrayList<>();
         final List<String> identities = new CopyOnWriteArrayList<>();
+        final List<String> methods = new CopyOnWriteArrayList<>();
 
         @Override
         public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method,
                                                      CallOptions options, Channel next) {
+            methods.add(method.getBareMethodName());
             return new ForwardingClientCall.SimpleForwardingClientCall<>(
                     next.newCall(method, options)) {
                 @Override
