@@ -5,13 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.smimed.daemon.testing.TestDeployment.EC;
 import static org.smimed.daemon.testing.TestDeployment.RSA;
 
-import io.grpc.CallOptions;
-import io.grpc.Channel;
-import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
-import io.grpc.ForwardingClientCall;
-import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -24,7 +19,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.bouncycastle.cert.X509CertificateHolder;
@@ -40,7 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.smimed.api.v1.DecryptRequest;
 import org.smimed.client.DecryptResult;
 import org.smimed.client.DecryptedMessage;
 import org.smimed.client.HashAlgorithm;
@@ -50,6 +43,7 @@ import org.smimed.client.SigningRequest;
 import org.smimed.client.SmimeClient;
 import org.smimed.client.SmimeClientException;
 import org.smimed.client.mime.Certificates;
+import org.smimed.daemon.testing.CallRecorder;
 import org.smimed.daemon.testing.Processes;
 import org.smimed.daemon.testing.TestDeployment;
 
@@ -147,7 +141,7 @@ class SmimeClientIT {
         byte[] plaintext = new byte[3 * 1024 * 1024 + 17];
         new SecureRandom().nextBytes(plaintext);
         byte[] cms = openSslEncrypt("-aes-256-gcm", plaintext, deployment.certificate(RSA));
-        RequestRecorder recorder = new RequestRecorder();
+        CallRecorder recorder = new CallRecorder();
         SmimeClient recorded = new SmimeClient(
                 ClientInterceptors.intercept(deployment.channel(), recorder), Duration.ofSeconds(60));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -172,7 +166,7 @@ class SmimeClientIT {
         byte[] justOver = new byte[64 * 1024];
         new SecureRandom().nextBytes(justOver);
         byte[] large = openSslEncrypt("-aes-256-gcm", justOver, deployment.certificate(RSA));
-        RequestRecorder recorder = new RequestRecorder();
+        CallRecorder recorder = new CallRecorder();
         SmimeClient recorded = new SmimeClient(
                 ClientInterceptors.intercept(deployment.channel(), recorder), Duration.ofSeconds(60));
         ByteArrayOutputStream smallOut = new ByteArrayOutputStream();
@@ -197,41 +191,9 @@ class SmimeClientIT {
     @Test
     void decrypt_againstADaemonWithoutDecryptMessage_streamsInstead() throws Exception {
         byte[] small = openSslEncrypt("-aes-256-cbc", CONTENT, deployment.certificate(RSA));
-        RequestRecorder recorder = new RequestRecorder();
+        CallRecorder recorder = new CallRecorder();
         // What a daemon older than DecryptMessage answers: UNIMPLEMENTED, before any work.
-        ClientInterceptor olderDaemon = new ClientInterceptor() {
-            @Override
-            public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method,
-                                                         CallOptions options, Channel next) {
-                if (!method.getBareMethodName().equals("DecryptMessage")) {
-                    return next.newCall(method, options);
-                }
-                return new ClientCall<>() {
-                    @Override
-                    public void start(Listener<R> listener, io.grpc.Metadata headers) {
-                        listener.onClose(Status.UNIMPLEMENTED.withDescription(
-                                "Method not found: smimed.v1.DecryptionService/DecryptMessage"),
-                                new io.grpc.Metadata());
-                    }
-
-                    @Override
-                    public void request(int n) {
-                    }
-
-                    @Override
-                    public void cancel(String message, Throwable cause) {
-                    }
-
-                    @Override
-                    public void halfClose() {
-                    }
-
-                    @Override
-                    public void sendMessage(Q message) {
-                    }
-                };
-            }
-        };
+        ClientInterceptor olderDaemon = CallRecorder.without("DecryptMessage");
         SmimeClient client = new SmimeClient(ClientInterceptors.intercept(deployment.channel(),
                 olderDaemon, recorder), Duration.ofSeconds(60));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -404,29 +366,5 @@ class SmimeClientIT {
                 "-keyout", "key.pem", "-out", "cert.pem", "-days", "2", "-subj",
                 "/CN=stranger@example.org"), work);
         return work.resolve("cert.pem");
-    }
-
-    /** Sees each Decrypt request the client really sends, on its way to the real daemon. */
-    private static final class RequestRecorder implements ClientInterceptor {
-        final List<Integer> chunkSizes = new CopyOnWriteArrayList<>();
-        final List<String> identities = new CopyOnWriteArrayList<>();
-        final List<String> methods = new CopyOnWriteArrayList<>();
-
-        @Override
-        public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method,
-                                                     CallOptions options, Channel next) {
-            methods.add(method.getBareMethodName());
-            return new ForwardingClientCall.SimpleForwardingClientCall<>(
-                    next.newCall(method, options)) {
-                @Override
-                public void sendMessage(Q message) {
-                    if (message instanceof DecryptRequest request) {
-                        chunkSizes.add(request.getChunk().size());
-                        identities.add(request.getIdentity());
-                    }
-                    super.sendMessage(message);
-                }
-            };
-        }
     }
 }
