@@ -48,9 +48,7 @@ final class DecryptExchange extends StreamExchange<DecryptRequest, DecryptRespon
           if (result != null) {
             throw protocolError("second DecryptResult");
           }
-          var d = r.getResult();
-          result = new DecryptResult(d.getIdentity(), d.getKeyVersion(),
-              d.getContentEncryptionAlgorithm(), d.getAuthenticated(), 0);
+          result = DecryptResult.from(r.getResult(), 0);
         } else if (result == null) {
           throw protocolError("plaintext before DecryptResult");
         } else {

@@ -19,6 +19,12 @@ public record DecryptResult(
     boolean authenticated,
     long plaintextLength) {
 
+  /** The daemon's answer of who decrypted, with {@code length} plaintext bytes delivered. */
+  static DecryptResult from(org.smimed.api.v1.DecryptResult d, long length) {
+    return new DecryptResult(d.getIdentity(), d.getKeyVersion(),
+        d.getContentEncryptionAlgorithm(), d.getAuthenticated(), length);
+  }
+
   DecryptResult withPlaintextLength(long length) {
     return new DecryptResult(identity, keyVersion, contentEncryptionOid, authenticated, length);
   }

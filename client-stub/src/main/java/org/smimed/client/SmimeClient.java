@@ -150,10 +150,9 @@ public final class SmimeClient {
     try {
       var r = withDeadline(DecryptionServiceGrpc.newBlockingStub(channel))
           .decryptMessage(request.build());
-      var d = r.getResult();
       byte[] plaintext = r.getPlaintext().toByteArray();
-      return new DecryptedMessage(new DecryptResult(d.getIdentity(), d.getKeyVersion(),
-          d.getContentEncryptionAlgorithm(), d.getAuthenticated(), plaintext.length), plaintext);
+      return new DecryptedMessage(DecryptResult.from(r.getResult(), plaintext.length),
+          plaintext);
     } catch (StatusRuntimeException e) {
       throw SmimeClientException.from(e);
     }
