@@ -87,8 +87,9 @@ public record DaemonConfig(Listen listen, Optional<Tls> tls, TokenSettings token
      * @param maxRecipients             most RecipientInfos one message may carry
      * @param maxAsn1Depth              deepest nesting of ASN.1 constructed encodings
      * @param maxIndefiniteLengths      most BER indefinite-length encodings in one message
-     * @param maxInFlightBytesPerCaller most Decrypt bytes one caller may have buffered at once
-     * @param maxInFlightBytes          most Decrypt bytes all callers together may have buffered
+     * @param maxInFlightBytesPerCaller most request bytes (Decrypt, DecryptMessage, SignStream,
+     *                                  Sign content) one caller may have buffered at once
+     * @param maxInFlightBytes          most such bytes all callers together may have buffered
      * @param streamIdle                longest pause between two Decrypt chunks
      * @param maxDecryptDuration        longest a Decrypt stream may take to arrive
      * @param connectionIdle            a connection without calls for this long is closed

@@ -48,16 +48,13 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
      * the buffer grows to {@link #CHUNK_BYTES} as soon as a read fills it.
      */
     private static final int FIRST_CHUNK_BYTES = 8 * 1024;
-    /**
-     * The largest message DecryptMessage takes: it holds the message and its plaintext in
-     * memory, so larger ones stream (Decrypt); gRPC's own default message limit.
-     */
-    static final int MAX_UNARY_BYTES = 4 * 1024 * 1024;
 
     private final KeyRegistry keys;
     private final CmsDecryptor decryptor;
     private final StatusMapper statuses;
     private final int maxMessageBytes;
+    /** DecryptMessage holds the message and its plaintext in memory: larger ones stream. */
+    private final UnaryLimit unaryLimit;
     private final AccessControl access;
     private final StreamGuards guards;
     private final TokenRecovery recovery;
@@ -75,6 +72,7 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
         this.decryptor = decryptor;
         this.statuses = statuses;
         this.maxMessageBytes = maxMessageBytes;
+        this.unaryLimit = UnaryLimit.of(maxMessageBytes);
     }
 
     @Override
@@ -126,12 +124,7 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
                 throw new InvalidRequestException("empty message: send the CMS EnvelopedData"
                         + " or AuthEnvelopedData in the message field");
             }
-            long limit = Math.min(MAX_UNARY_BYTES, maxMessageBytes);
-            if (message.size() > limit) {
-                throw new InvalidRequestException("message is " + message.size()
-                        + " bytes, more than the limit of " + limit + " bytes for DecryptMessage"
-                        + " (4 MiB, or limits.maxMessageBytes if lower); stream it with Decrypt");
-            }
+            unaryLimit.check("message", message.size(), "DecryptMessage", "stream it with Decrypt");
             held.grow(message.size());
             authorize(caller, request.getIdentity());
             byte[] bytes = message.toByteArray();

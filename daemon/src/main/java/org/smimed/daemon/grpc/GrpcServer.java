@@ -28,7 +28,7 @@ import org.smimed.daemon.config.DaemonConfig;
  */
 public final class GrpcServer {
     private static final System.Logger LOG = System.getLogger(GrpcServer.class.getName());
-    /** Room for protobuf framing around content of the maximum message size. */
+    /** Room for protobuf framing around content of the largest unary request. */
     private static final int FRAMING_BYTES = 64 * 1024;
     /** Per-stream HTTP/2 window: a client may be 1 MiB ahead of the daemon, no more. */
     private static final int FLOW_CONTROL_WINDOW = 1024 * 1024;
@@ -85,9 +85,11 @@ public final class GrpcServer {
             builder.addService(security.wrap(service));
         }
         builder.fallbackHandlerRegistry(security.unknownMethods());
-        // Larger than the content limit so an oversized request gets our own INVALID_ARGUMENT
-        // naming limits.maxMessageBytes rather than a transport error.
-        builder.maxInboundMessageSize(config.limits().maxMessageBytes() + FRAMING_BYTES);
+        // gRPC holds each inbound message whole, so this bounds one call's memory before any
+        // budget is checked (UnaryLimit). A little over that limit, so a request just past it
+        // gets our own INVALID_ARGUMENT naming the limit rather than a transport error.
+        builder.maxInboundMessageSize(
+                UnaryLimit.of(config.limits().maxMessageBytes()).bytes() + FRAMING_BYTES);
         transportLimits(builder, config.limits());
         return builder.build().start();
     }

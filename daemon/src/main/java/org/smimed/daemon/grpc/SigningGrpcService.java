@@ -24,6 +24,8 @@ import org.smimed.daemon.cms.SignedMessage;
 import org.smimed.daemon.keys.KeyRegistry;
 import org.smimed.daemon.keys.KeyVersion;
 import org.smimed.daemon.policy.AccessControl;
+import org.smimed.daemon.policy.Caller;
+import org.smimed.daemon.policy.InFlightBytes;
 import org.smimed.daemon.token.TokenRecovery;
 import org.smimed.daemon.policy.Operation;
 
@@ -35,8 +37,11 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
     private final KeyRegistry keys;
     private final CmsSigner signer;
     private final StatusMapper statuses;
-    private final int maxMessageBytes;
+    /** Unary content is in memory whole before the call starts: larger content streams. */
+    private final UnaryLimit unaryLimit;
     private final AccessControl access;
+    /** Charges unary content to the same in-flight budgets as streamed bytes. */
+    private final InFlightBytes inFlight;
     private final TokenRecovery recovery;
     /** Signs a batch's digests in parallel, one token session each. */
     private final Executor batchWorkers;
@@ -55,19 +60,25 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
         this.keys = keys;
         this.signer = signer;
         this.statuses = statuses;
-        this.maxMessageBytes = maxMessageBytes;
+        this.unaryLimit = UnaryLimit.of(maxMessageBytes);
+        this.inFlight = guards.bytes();
     }
 
     @Override
     public void sign(SignRequest request, StreamObserver<SignResponse> response) {
-        try {
+        Caller caller = Callers.current();
+        // Content is already in memory (gRPC read the request whole): charged to the in-flight
+        // budgets, as DecryptMessage's message is, until the answer is sent.
+        try (InFlightBytes.Reservation held = inFlight.open(caller.name())) {
             if (request.getIdentity().isBlank()) {
                 throw new InvalidRequestException("identity is required");
             }
             // Before anything else about the identity, so a refusal does not reveal whether
             // the identity exists.
-            access.check(Callers.current(), Operation.SIGN, request.getIdentity());
-            SignatureRequest domainRequest = new SignatureRequest(input(request),
+            access.check(caller, Operation.SIGN, request.getIdentity());
+            SignatureRequest.Input input = input(request);
+            held.grow(request.getContent().size());
+            SignatureRequest domainRequest = new SignatureRequest(input,
                     request.getEncapsulate(), ProtoMapping.scheme(request.getSignatureAlgorithm()),
                     ProtoMapping.digest(request.getDigestAlgorithm()));
             // Idempotent: after a token fault the key is looked up again and signed once more.
@@ -175,11 +186,8 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
     private SignatureRequest.Input input(SignRequest request) throws InvalidRequestException {
         switch (request.getPayloadCase()) {
             case CONTENT -> {
-                if (request.getContent().size() > maxMessageBytes) {
-                    throw new InvalidRequestException("content is " + request.getContent().size()
-                            + " bytes, more than the limit of " + maxMessageBytes
-                            + " bytes (limits.maxMessageBytes); send a digest instead");
-                }
+                unaryLimit.check("content", request.getContent().size(), "Sign",
+                        "send a digest, or stream the content with SignStream");
                 return new SignatureRequest.Content(request.getContent().toByteArray());
             }
             case DIGEST -> {

@@ -3,6 +3,7 @@ package org.smimed.daemon.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -19,6 +20,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.smimed.api.v1.SignRequest;
+import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.client.testing.Mutations;
 import org.smimed.daemon.cms.DecryptionFailedException;
 import org.smimed.daemon.provision.DemoSetup;
@@ -107,6 +110,36 @@ class HostileInputIT {
         } finally {
             holding.cancel();
         }
+    }
+
+    @Test
+    void signContent_countsAgainstTheSameBudget_whileADecryptStreamHoldsBytes() throws Exception {
+        // gRPC read the Sign request whole before the daemon saw it; it is charged all the same,
+        // so a caller's unary and streamed calls together stay within its budget.
+        DecryptCall.Unfinished holding = DecryptCall.Unfinished.start(deployment.channel(),
+                unfinishedHeader(150_000), 150_000);
+        try {
+            var signing = SigningServiceGrpc.newBlockingStub(deployment.channel());
+            // The held chunk travels on its own stream: sign until it has arrived (bounded).
+            StatusRuntimeException e = null;
+            for (long end = System.nanoTime() + 10_000_000_000L;
+                 e == null && System.nanoTime() < end; ) {
+                e = catchThrowableOfType(StatusRuntimeException.class,
+                        () -> signing.sign(content(150_001)));
+            }
+
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+            assertThat(e.getStatus().getDescription()).isEqualTo("too many bytes in flight for"
+                    + " this caller: over 300000 (limits.maxInFlightBytesPerCaller); retry later");
+            assertThat(signing.sign(content(149_000)).getSignedData().isEmpty()).isFalse();
+        } finally {
+            holding.cancel();
+        }
+    }
+
+    private static SignRequest content(int size) {
+        return SignRequest.newBuilder().setIdentity(TestDeployment.RSA)
+                .setContent(ByteString.copyFrom(new byte[size])).build();
     }
 
     /**

@@ -3,6 +3,7 @@ package org.smimed.daemon.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -23,6 +24,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.smimed.api.v1.SignRequest;
+import org.smimed.api.v1.SignResponse;
+import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.client.Channels;
 import org.smimed.client.DecryptResult;
 import org.smimed.client.SmimeClient;
@@ -144,9 +148,12 @@ class LargeMessagesIT {
             throws Exception {
         Path three = dir.resolve("three.bin");
         String threeSha256 = writeRandom(three, 3L * 1024 * 1024);
+        Path four = dir.resolve("four.bin");
+        writeRandom(four, 4L * 1024 * 1024);
         Path five = dir.resolve("five.bin");
         writeRandom(five, 5L * 1024 * 1024);
         byte[] small = Files.readAllBytes(encrypt(three, "-aes-256-gcm", "three.der"));
+        byte[] justOver = Files.readAllBytes(encrypt(four, "-aes-256-gcm", "four.der"));
         byte[] large = Files.readAllBytes(encrypt(five, "-aes-256-gcm", "five.der"));
 
         DecryptCall.Answer answer = DecryptCall.whole(channel, null, small);
@@ -155,15 +162,46 @@ class LargeMessagesIT {
                 .digest(answer.plaintext()))).isEqualTo(threeSha256);
         assertThat(answer.result().getAuthenticated()).isTrue();
         // limits.maxMessageBytes is 256 MiB here: the 4 MiB cap of DecryptMessage applies.
-        assertThatThrownBy(() -> DecryptCall.whole(channel, null, large))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-                    assertThat(e.getStatus().getDescription()).contains(
-                            "more than the limit of 4194304 bytes for DecryptMessage",
-                            "stream it with Decrypt");
-                });
+        assertRefused(() -> DecryptCall.whole(channel, null, justOver), Status.Code.INVALID_ARGUMENT,
+                "more than the limit of 4194304 bytes for DecryptMessage", "stream it with Decrypt");
+        // Further over, gRPC refuses the message before reading it whole.
+        assertRefused(() -> DecryptCall.whole(channel, null, large),
+                Status.Code.RESOURCE_EXHAUSTED, "exceeds maximum size");
         assertThat(daemon.isAlive()).isTrue();
         assertThat(daemon.log()).doesNotContain("OutOfMemoryError");
+    }
+
+    @Test
+    void sign_takesContentUpTo4MiB_inOneRequest_evenWhenMaxMessageBytesIsLarger() {
+        var signing = SigningServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(60, TimeUnit.SECONDS);
+        byte[] three = new byte[3 * 1024 * 1024];
+        new Random(3).nextBytes(three);
+
+        SignResponse signed = signing.sign(content(three));
+
+        assertThat(signed.getSignedData().size()).isGreaterThan(1000);
+        assertRefused(() -> signing.sign(content(new byte[4 * 1024 * 1024 + 1])),
+                Status.Code.INVALID_ARGUMENT, "more than the limit of 4194304 bytes for Sign",
+                "stream the content with SignStream");
+        // Further over, gRPC refuses the message before reading it whole: no unary call holds
+        // more than about 4 MiB of the heap before its in-flight budget is checked.
+        assertRefused(() -> signing.sign(content(new byte[5 * 1024 * 1024])),
+                Status.Code.RESOURCE_EXHAUSTED, "exceeds maximum size");
+        assertThat(daemon.isAlive()).isTrue();
+        assertThat(daemon.log()).doesNotContain("OutOfMemoryError");
+    }
+
+    private static SignRequest content(byte[] bytes) {
+        return SignRequest.newBuilder().setIdentity(TestDeployment.RSA)
+                .setContent(ByteString.copyFrom(bytes)).build();
+    }
+
+    private static void assertRefused(Runnable call, Status.Code code, String... texts) {
+        assertThatThrownBy(call::run).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(code);
+            assertThat(e.getStatus().getDescription()).contains(texts);
+        });
     }
 
     @Test
