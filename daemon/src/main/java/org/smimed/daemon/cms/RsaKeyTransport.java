@@ -24,6 +24,13 @@ final class RsaKeyTransport {
     private final Provider tokenProvider;
     private final SecureRandom random;
     private final TokenMeter meter;
+    /**
+     * One cipher per thread, re-initialized for each key: Cipher.getInstance parses the
+     * transformation and looks up the service on every call (2–3% of a Decrypt profile's Java
+     * samples). A cipher that failed is dropped, so a token that went away and came back is
+     * never reached through a cipher made before.
+     */
+    private final ThreadLocal<Cipher> ciphers = new ThreadLocal<>();
 
     RsaKeyTransport(Provider tokenProvider, SecureRandom random, TokenMeter meter) {
         this.tokenProvider = tokenProvider;
@@ -37,11 +44,12 @@ final class RsaKeyTransport {
         byte[] recovered;
         try {
             recovered = meter.measure(TokenMechanism.RSA_PKCS_DECRYPT, () -> {
-                Cipher rsa = Cipher.getInstance("RSA/ECB/PKCS1Padding", tokenProvider);
+                Cipher rsa = cipher();
                 rsa.init(Cipher.DECRYPT_MODE, key);
                 return rsa.doFinal(encryptedKey);
             });
         } catch (GeneralSecurityException | RuntimeException e) {
+            ciphers.remove();
             if (TokenErrors.isTokenGone(e)) {
                 // Not the sender's doing: the session or token is gone. Let it show. Anything
                 // else, CKR_GENERAL_ERROR included, may be bad padding and must look the same.
@@ -51,5 +59,14 @@ final class RsaKeyTransport {
         }
         byte[] chosen = recovered.length == cipher.keyBytes() ? recovered : substitute;
         return new SecretKeySpec(chosen, cipher.keyAlgorithm());
+    }
+
+    private Cipher cipher() throws GeneralSecurityException {
+        Cipher rsa = ciphers.get();
+        if (rsa == null) {
+            rsa = Cipher.getInstance("RSA/ECB/PKCS1Padding", tokenProvider);
+            ciphers.set(rsa);
+        }
+        return rsa;
     }
 }
