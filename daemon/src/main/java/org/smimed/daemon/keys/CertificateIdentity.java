@@ -14,6 +14,7 @@ import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.style.IETFUtils;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.asn1.x9.ECNamedCurveTable;
 import org.smimed.daemon.token.KeyAlgorithm;
 
 /** What a certificate says about its key's owner and algorithm. */
@@ -57,14 +58,26 @@ final class CertificateIdentity {
 
     static KeyAlgorithm algorithm(X509Certificate certificate) {
         if (certificate.getPublicKey() instanceof RSAPublicKey rsa) {
-            return KeyAlgorithm.of(KeyAlgorithm.Family.RSA, rsa.getModulus().bitLength(), null);
+            int bits = rsa.getModulus().bitLength();
+            try {
+                return KeyAlgorithm.of(KeyAlgorithm.Family.RSA, bits, null);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unsupported key: RSA of " + bits + " bits");
+            }
         }
         if (certificate.getPublicKey() instanceof ECPublicKey) {
             SubjectPublicKeyInfo info = SubjectPublicKeyInfo.getInstance(
                     certificate.getPublicKey().getEncoded());
-            ASN1ObjectIdentifier curve = ASN1ObjectIdentifier.getInstance(
-                    info.getAlgorithm().getParameters());
-            return KeyAlgorithm.of(KeyAlgorithm.Family.EC, 0, curve.getId());
+            if (!(info.getAlgorithm().getParameters() instanceof ASN1ObjectIdentifier curve)) {
+                throw new IllegalArgumentException("unsupported key: EC with explicit curve parameters");
+            }
+            try {
+                return KeyAlgorithm.of(KeyAlgorithm.Family.EC, 0, curve.getId());
+            } catch (IllegalArgumentException e) {
+                String name = ECNamedCurveTable.getName(curve);
+                throw new IllegalArgumentException("unsupported key: EC on the curve "
+                        + (name == null ? "" : name + " ") + "(" + curve.getId() + ")");
+            }
         }
         String oid = SubjectPublicKeyInfo.getInstance(certificate.getPublicKey().getEncoded())
                 .getAlgorithm().getAlgorithm().getId();
@@ -73,7 +86,7 @@ final class CertificateIdentity {
                 return a;
             }
         }
-        throw new IllegalArgumentException("unsupported key type "
+        throw new IllegalArgumentException("unsupported key: "
                 + certificate.getPublicKey().getAlgorithm());
     }
 

@@ -53,13 +53,7 @@ final class KeyImports {
             throws InvalidKeyRequestException, TokenException {
         Pkcs12Contents contents = Pkcs12Contents.read(file, password);
         X509Certificate leaf = contents.chain().get(0);
-        KeyAlgorithm algorithm;
-        try {
-            algorithm = CertificateIdentity.algorithm(leaf);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidKeyRequestException("the PKCS#12 key is not supported: "
-                    + e.getMessage());
-        }
+        KeyAlgorithm algorithm = contents.algorithm();
         boolean signs = CertificateIdentity.allowsSigning(leaf);
         boolean decrypts = CertificateIdentity.allowsDecryption(leaf);
         KeyUsage usage = signs && decrypts ? KeyUsage.BOTH : signs ? KeyUsage.SIGN

@@ -10,8 +10,11 @@ import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.stream.Collectors;
+import org.smimed.daemon.token.KeyAlgorithm;
 
 /**
  * The one private key and certificate chain of a PKCS#12 file being migrated into the token.
@@ -20,7 +23,7 @@ import java.util.List;
  * bytes and password. The JCA key object's numbers cannot be zeroed in Java; the object is
  * dropped as soon as the token has the key.
  */
-record Pkcs12Contents(PrivateKey key, List<X509Certificate> chain) {
+record Pkcs12Contents(PrivateKey key, List<X509Certificate> chain, KeyAlgorithm algorithm) {
 
     static Pkcs12Contents read(byte[] file, char[] password) throws InvalidKeyRequestException {
         KeyStore store;
@@ -52,11 +55,24 @@ record Pkcs12Contents(PrivateKey key, List<X509Certificate> chain) {
             for (Certificate c : chain) {
                 certificates.add((X509Certificate) c);
             }
+            // Before the match: the JDK cannot sign with every key a PKCS#12 file may hold (an
+            // EC key on secp256k1, say), and "cannot read the key" would not say why.
+            KeyAlgorithm algorithm = supported(certificates.get(0));
             matches(privateKey, certificates.get(0));
-            return new Pkcs12Contents(privateKey, certificates);
+            return new Pkcs12Contents(privateKey, certificates, algorithm);
         } catch (GeneralSecurityException e) {
             throw new InvalidKeyRequestException("cannot read the key in the PKCS#12 file: "
                     + e.getClass().getSimpleName());
+        }
+    }
+
+    private static KeyAlgorithm supported(X509Certificate leaf) throws InvalidKeyRequestException {
+        try {
+            return CertificateIdentity.algorithm(leaf);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidKeyRequestException("cannot import the PKCS#12 file: "
+                    + e.getMessage() + "; smimed takes " + Arrays.stream(KeyAlgorithm.values())
+                            .map(KeyAlgorithm::name).collect(Collectors.joining(", ")));
         }
     }
 

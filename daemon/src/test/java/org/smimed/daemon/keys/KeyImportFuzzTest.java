@@ -129,12 +129,14 @@ class KeyImportFuzzTest {
     }
 
     @Test
-    void curveTheJdkCannotSignWith_isRefusedAsUnreadable() throws Exception {
+    void curveTheJdkCannotSignWith_isRefusedNamingTheCurve() throws Exception {
         byte[] p12 = input("pkcs12", "nasty-secp256k1-unsupported.p12");
 
         assertThatThrownBy(() -> admin.importPkcs12(RSA, p12, PASSWORD.clone()))
                 .isInstanceOf(InvalidKeyRequestException.class)
-                .hasMessage("cannot read the key in the PKCS#12 file: SignatureException");
+                .hasMessage("cannot import the PKCS#12 file: unsupported key: EC on the curve"
+                        + " secp256k1 (1.3.132.0.10); smimed takes RSA_2048, RSA_3072, RSA_4096,"
+                        + " EC_P256, EC_P384, EC_P521, ED25519, X25519");
     }
 
     @Test
