@@ -5,11 +5,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.smimed.api.v1.KeyAdminServiceGrpc;
-import org.smimed.client.Channels;
 import org.smimed.client.cli.CliIo;
+import org.smimed.client.cli.ConnectionSettings;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -20,6 +19,8 @@ import picocli.CommandLine.Spec;
  */
 final class AdminConnection {
   static final String DEFAULT_TARGET = "localhost:8444";
+  private static final ConnectionSettings SETTINGS =
+      new ConnectionSettings("smimectl", "SMIMECTL_", DEFAULT_TARGET);
 
   @Spec(Spec.Target.MIXEE)
   CommandSpec spec;
@@ -59,44 +60,14 @@ final class AdminConnection {
   }
 
   Open open(CliIo io) throws AdminFailure {
-    if (deadlineSeconds <= 0) {
-      throw new ParameterException(spec.commandLine(), "--deadline must be positive");
-    }
-    String address = target != null ? target
-        : io.env().getOrDefault("SMIMECTL_TARGET", DEFAULT_TARGET);
     ManagedChannel channel;
-    if (plaintext) {
-      io.err().println("smimectl: warning: --plaintext sends everything unencrypted;"
-          + " development only");
-      channel = Channels.plaintext(address);
-    } else {
-      channel = tls(io, address);
+    try {
+      channel = SETTINGS.open(io, spec, new ConnectionSettings.Given(target, ca, cert, key,
+          plaintext, deadlineSeconds));
+    } catch (IOException e) {
+      throw new AdminFailure("cannot set up TLS: " + e.getMessage());
     }
     return new Open(channel, KeyAdminServiceGrpc.newBlockingStub(channel)
         .withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS));
-  }
-
-  private ManagedChannel tls(CliIo io, String address) throws AdminFailure {
-    Path caFile = ca != null ? ca : env(io, "SMIMECTL_CA");
-    Path certFile = cert != null ? cert : env(io, "SMIMECTL_CERT");
-    Path keyFile = key != null ? key : env(io, "SMIMECTL_KEY");
-    if (caFile == null) {
-      throw new ParameterException(spec.commandLine(),
-          "--ca (or SMIMECTL_CA) is required for TLS; --plaintext is for development only");
-    }
-    if ((certFile == null) != (keyFile == null)) {
-      throw new ParameterException(spec.commandLine(), "--cert and --key go together");
-    }
-    try {
-      return certFile == null ? Channels.tls(address, caFile)
-          : Channels.tls(address, caFile, certFile, keyFile);
-    } catch (IOException | IllegalArgumentException e) {
-      throw new AdminFailure("cannot set up TLS: " + e.getMessage());
-    }
-  }
-
-  private static Path env(CliIo io, String name) {
-    String v = io.env().get(name);
-    return v == null || v.isBlank() ? null : Path.of(v);
   }
 }

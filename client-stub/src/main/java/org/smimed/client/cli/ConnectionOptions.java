@@ -5,11 +5,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.smimed.client.Channels;
 import org.smimed.client.SmimeClient;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -20,6 +18,8 @@ import picocli.CommandLine.Spec;
  */
 final class ConnectionOptions {
   static final String DEFAULT_TARGET = "localhost:8443";
+  private static final ConnectionSettings SETTINGS =
+      new ConnectionSettings("smime", "SMIME_", DEFAULT_TARGET);
 
   @Spec(Spec.Target.MIXEE)
   CommandSpec spec;
@@ -60,43 +60,14 @@ final class ConnectionOptions {
   }
 
   Connection open(CliIo io) throws CliFailure {
-    if (deadlineSeconds <= 0) {
-      throw new ParameterException(spec.commandLine(), "--deadline must be positive");
-    }
-    String address = target != null ? target
-        : io.env().getOrDefault("SMIME_TARGET", DEFAULT_TARGET);
-    ManagedChannel channel = plaintext ? plaintextChannel(io, address) : tlsChannel(io, address);
-    return new Connection(channel,
-        new SmimeClient(channel, Duration.ofSeconds(deadlineSeconds)));
-  }
-
-  private ManagedChannel plaintextChannel(CliIo io, String address) {
-    io.err().println("smime: warning: --plaintext sends everything unencrypted;"
-        + " development only");
-    return Channels.plaintext(address);
-  }
-
-  private ManagedChannel tlsChannel(CliIo io, String address) throws CliFailure {
-    Path caFile = ca != null ? ca : envPath(io, "SMIME_CA");
-    Path certFile = cert != null ? cert : envPath(io, "SMIME_CERT");
-    Path keyFile = key != null ? key : envPath(io, "SMIME_KEY");
-    if (caFile == null) {
-      throw new ParameterException(spec.commandLine(),
-          "--ca (or SMIME_CA) is required for TLS; --plaintext is for development only");
-    }
-    if ((certFile == null) != (keyFile == null)) {
-      throw new ParameterException(spec.commandLine(), "--cert and --key go together");
-    }
+    ManagedChannel channel;
     try {
-      return certFile == null ? Channels.tls(address, caFile)
-          : Channels.tls(address, caFile, certFile, keyFile);
-    } catch (IOException | IllegalArgumentException e) {
+      channel = SETTINGS.open(io, spec, new ConnectionSettings.Given(target, ca, cert, key,
+          plaintext, deadlineSeconds));
+    } catch (IOException e) {
       throw new CliFailure("cannot set up TLS: " + e.getMessage(), e);
     }
-  }
-
-  private static Path envPath(CliIo io, String name) {
-    String v = io.env().get(name);
-    return v == null || v.isBlank() ? null : Path.of(v);
+    return new Connection(channel,
+        new SmimeClient(channel, Duration.ofSeconds(deadlineSeconds)));
   }
 }

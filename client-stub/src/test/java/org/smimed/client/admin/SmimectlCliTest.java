@@ -89,4 +89,29 @@ class SmimectlCliTest {
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("--ca (or SMIMECTL_CA) is required");
   }
+
+  @Test
+  void certWithoutKey_orNonPositiveDeadline_isUsageError() throws Exception {
+    Path ca = Files.writeString(dir.resolve("ca.pem"), "");
+
+    Run half = run("list", "--ca", ca.toString(), "--cert", ca.toString());
+    Run deadline = run("list", "--plaintext", "--deadline", "0");
+
+    assertThat(half.exit()).isEqualTo(2);
+    assertThat(half.err()).contains("--cert and --key go together");
+    assertThat(deadline.exit()).isEqualTo(2);
+    assertThat(deadline.err()).contains("--deadline must be positive");
+  }
+
+  @Test
+  void caFromTheEnvironment_thatCannotBeRead_failsNamingTls() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    StringWriter err = new StringWriter();
+    int code = new SmimectlCli(new CliIo(new ByteArrayInputStream(new byte[0]), out,
+        new PrintWriter(err, true), Map.of("SMIMECTL_CA", dir.resolve("absent.pem").toString()),
+        Clock.systemUTC())).run("list");
+
+    assertThat(code).isNotZero().isNotEqualTo(2);
+    assertThat(err.toString()).contains("cannot set up TLS", "absent.pem");
+  }
 }

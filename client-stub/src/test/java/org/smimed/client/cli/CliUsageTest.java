@@ -2,6 +2,7 @@ package org.smimed.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -98,5 +99,32 @@ class CliUsageTest {
     assertThat(run.exit()).isEqualTo(2);
     assertThat(run.stderr()).startsWith("smime: Missing required option: '--identity=IDENTITY'")
         .hasLineCount(1);
+  }
+
+  @Test
+  void connection_withoutCa_orCertWithoutKey_orZeroDeadline_isUsageError() {
+    var noCa = CliRunner.run(new byte[0], "sign", "--identity", "a@example.com");
+    var half = CliRunner.run(new byte[0], Map.of("SMIME_CA", "ca.pem", "SMIME_CERT", "c.pem"),
+        "sign", "--identity", "a@example.com");
+    var deadline = CliRunner.run(new byte[0], "sign", "--identity", "a@example.com",
+        "--plaintext", "--deadline", "0");
+
+    assertThat(noCa.exit()).isEqualTo(2);
+    assertThat(noCa.stderr()).contains("--ca (or SMIME_CA) is required for TLS");
+    assertThat(half.exit()).isEqualTo(2);
+    assertThat(half.stderr()).contains("--cert and --key go together");
+    assertThat(deadline.exit()).isEqualTo(2);
+    assertThat(deadline.stderr()).contains("--deadline must be positive");
+  }
+
+  @Test
+  void plaintext_warnsEveryTime() {
+    var run = CliRunner.run("x".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+        "sign", "--identity", "a@example.com", "--plaintext", "--target", "127.0.0.1:9",
+        "--deadline", "2");
+
+    assertThat(run.stderr()).contains("smime: warning: --plaintext sends everything"
+        + " unencrypted; development only");
+    assertThat(run.exit()).isNotZero();
   }
 }

@@ -1,0 +1,64 @@
+package org.smimed.client.cli;
+
+import io.grpc.ManagedChannel;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.smimed.client.Channels;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+
+/**
+ * What {@code smime} and {@code smimectl} do alike with their connection options: each option
+ * falls back to an environment variable ({@code envPrefix} + TARGET, CA, CERT, KEY); plaintext
+ * is announced on stderr every time; TLS trusts only the given CA certificates, and a client
+ * certificate comes with its key or not at all. Each tool keeps its own picocli options (their
+ * help names its own variables and defaults) and hands their values here.
+ *
+ * @param tool          the command name, for the plaintext warning
+ * @param envPrefix     the environment variables' prefix, e.g. {@code SMIME_}
+ * @param defaultTarget the address without option or variable
+ */
+public record ConnectionSettings(String tool, String envPrefix, String defaultTarget) {
+
+  /** The values of a tool's connection options; null where an option was not given. */
+  public record Given(String target, Path ca, Path cert, Path key, boolean plaintext,
+                      long deadlineSeconds) {}
+
+  /**
+   * A channel as {@code given} says, refusing bad combinations as picocli parameter errors of
+   * {@code spec}; IOException when the TLS material cannot be read.
+   */
+  public ManagedChannel open(CliIo io, CommandSpec spec, Given given) throws IOException {
+    if (given.deadlineSeconds() <= 0) {
+      throw new ParameterException(spec.commandLine(), "--deadline must be positive");
+    }
+    String address = given.target() != null ? given.target()
+        : io.env().getOrDefault(envPrefix + "TARGET", defaultTarget);
+    if (given.plaintext()) {
+      io.err().println(tool + ": warning: --plaintext sends everything unencrypted;"
+          + " development only");
+      return Channels.plaintext(address);
+    }
+    Path caFile = given.ca() != null ? given.ca() : envPath(io, "CA");
+    Path certFile = given.cert() != null ? given.cert() : envPath(io, "CERT");
+    Path keyFile = given.key() != null ? given.key() : envPath(io, "KEY");
+    if (caFile == null) {
+      throw new ParameterException(spec.commandLine(), "--ca (or " + envPrefix
+          + "CA) is required for TLS; --plaintext is for development only");
+    }
+    if ((certFile == null) != (keyFile == null)) {
+      throw new ParameterException(spec.commandLine(), "--cert and --key go together");
+    }
+    try {
+      return certFile == null ? Channels.tls(address, caFile)
+          : Channels.tls(address, caFile, certFile, keyFile);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+  }
+
+  private Path envPath(CliIo io, String name) {
+    String v = io.env().get(envPrefix + name);
+    return v == null || v.isBlank() ? null : Path.of(v);
+  }
+}
