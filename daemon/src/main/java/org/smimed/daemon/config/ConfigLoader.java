@@ -146,7 +146,8 @@ public final class ConfigLoader {
         private DaemonConfig.Limits readLimits(JsonNode node) {
             fields.allowOnly(node, "limits.", Set.of("maxMessageBytes", "maxRecipients", "maxAsn1Depth",
                     "maxIndefiniteLengths", "maxInFlightBytesPerCaller", "maxInFlightBytes",
-                    "streamIdleSeconds", "maxDecryptSeconds", "connectionIdleSeconds"));
+                    "streamIdleSeconds", "maxDecryptSeconds", "connectionIdleSeconds",
+                    "maxStreams"));
             int size = fields.integer(node, "limits.maxMessageBytes", "maxMessageBytes",
                     DEFAULT_MAX_MESSAGE_BYTES, 1024, Integer.MAX_VALUE - 1024);
             var d = new DaemonConfig.Limits(size);
@@ -160,7 +161,9 @@ public final class ConfigLoader {
                     bytes(node, "maxInFlightBytes", d.maxInFlightBytes()),
                     seconds(node, "streamIdleSeconds", d.streamIdle(), 3600),
                     seconds(node, "maxDecryptSeconds", d.maxDecryptDuration(), 86_400),
-                    seconds(node, "connectionIdleSeconds", d.connectionIdle(), 86_400));
+                    seconds(node, "connectionIdleSeconds", d.connectionIdle(), 86_400),
+                    fields.integer(node, "limits.maxStreams", "maxStreams", d.maxStreams(), 1,
+                            100_000));
         }
 
         /** A byte count given in bytes (at least 1024); may exceed an int. */

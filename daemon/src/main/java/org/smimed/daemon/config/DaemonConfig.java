@@ -93,11 +93,13 @@ public record DaemonConfig(Listen listen, Optional<Tls> tls, TokenSettings token
      * @param streamIdle                longest pause between two Decrypt chunks
      * @param maxDecryptDuration        longest a Decrypt stream may take to arrive
      * @param connectionIdle            a connection without calls for this long is closed
+     * @param maxStreams                most Decrypt and SignStream calls with a worker thread of
+     *                                  their own at once, all callers together
      */
     public record Limits(int maxMessageBytes, int maxRecipients, int maxAsn1Depth,
                          int maxIndefiniteLengths, long maxInFlightBytesPerCaller,
                          long maxInFlightBytes, Duration streamIdle, Duration maxDecryptDuration,
-                         Duration connectionIdle) {
+                         Duration connectionIdle, int maxStreams) {
         public static final int DEFAULT_MAX_RECIPIENTS = MessageLimits.DEFAULTS.maxRecipients();
         public static final int DEFAULT_MAX_ASN1_DEPTH = MessageLimits.DEFAULTS.maxAsn1Depth();
         public static final int DEFAULT_MAX_INDEFINITE_LENGTHS =
@@ -105,12 +107,15 @@ public record DaemonConfig(Listen listen, Optional<Tls> tls, TokenSettings token
         public static final Duration DEFAULT_STREAM_IDLE = Duration.ofSeconds(30);
         public static final Duration DEFAULT_MAX_DECRYPT_DURATION = Duration.ofMinutes(5);
         public static final Duration DEFAULT_CONNECTION_IDLE = Duration.ofMinutes(5);
+        /** Threads are cheap but not free: 1,024 idle streams cost about 1 GiB of address space. */
+        public static final int DEFAULT_MAX_STREAMS = 1024;
 
         /** The defaults for everything but the message size (see README for each). */
         public Limits(int maxMessageBytes) {
             this(maxMessageBytes, DEFAULT_MAX_RECIPIENTS, DEFAULT_MAX_ASN1_DEPTH,
                     DEFAULT_MAX_INDEFINITE_LENGTHS, 4L * maxMessageBytes, 8L * maxMessageBytes,
-                    DEFAULT_STREAM_IDLE, DEFAULT_MAX_DECRYPT_DURATION, DEFAULT_CONNECTION_IDLE);
+                    DEFAULT_STREAM_IDLE, DEFAULT_MAX_DECRYPT_DURATION, DEFAULT_CONNECTION_IDLE,
+                    DEFAULT_MAX_STREAMS);
         }
     }
 

@@ -171,9 +171,16 @@ abstract class StreamCall<Q, A> implements StreamObserver<Q> {
         response.setOnReadyThreshold(bytes);
     }
 
-    /** Runs {@code work} on a worker thread, in the call's context. */
+    /**
+     * Runs {@code work} on a worker thread, in the call's context; ends the call with
+     * RESOURCE_EXHAUSTED if limits.maxStreams workers are busy.
+     */
     final void startWorker(Work work) {
-        guards.workers().execute(context.wrap(() -> run(work)));
+        try {
+            guards.startWorker(context.wrap(() -> run(work)));
+        } catch (LimitExceededException e) {
+            fail(e);
+        }
     }
 
     private void run(Work work) {

@@ -6,9 +6,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.policy.InFlightBytes;
+import org.smimed.daemon.policy.LimitExceededException;
 
 /**
  * What bounds a client-streamed request: the bytes it may hold (per caller and in total), the
@@ -18,14 +20,17 @@ import org.smimed.daemon.policy.InFlightBytes;
  * waits for input or for the client to take output, which must not happen on gRPC's own threads.
  *
  * <p>Guarantee: one timer thread serves every stream; a stream's timers are cancelled when it
- * ends, so a finished stream leaves nothing scheduled. Workers are created per concurrent stream
- * (their number is bounded by the calls the daemon admits) and stopped on {@link #close()}.
+ * ends, so a finished stream leaves nothing scheduled. A worker is created per concurrent stream,
+ * at most limits.maxStreams at once (a stream beyond is refused, not queued: its client would
+ * wait with no answer and no error), and all are stopped on {@link #close()}.
  */
 public final class StreamGuards implements AutoCloseable {
     private final InFlightBytes bytes;
     private final Duration idle;
     private final Duration total;
     private final ScheduledExecutorService timer;
+    private final int maxStreams;
+    private final Semaphore streams;
     private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
         Thread t = Executors.defaultThreadFactory().newThread(r);
         t.setName("smimed-stream-worker");
@@ -38,6 +43,8 @@ public final class StreamGuards implements AutoCloseable {
                 limits.maxInFlightBytes());
         this.idle = limits.streamIdle();
         this.total = limits.maxDecryptDuration();
+        this.maxStreams = limits.maxStreams();
+        this.streams = new Semaphore(limits.maxStreams());
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = Executors.defaultThreadFactory().newThread(r);
             t.setName("smimed-stream-timer");
@@ -69,9 +76,27 @@ public final class StreamGuards implements AutoCloseable {
         return timer.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Threads for the consumers of streamed requests. */
-    public ExecutorService workers() {
-        return workers;
+    /**
+     * Runs {@code work} on a worker thread of its own, or refuses it without running it if
+     * limits.maxStreams workers are busy; the slot is given back when the work returns.
+     */
+    void startWorker(Runnable work) throws LimitExceededException {
+        if (!streams.tryAcquire()) {
+            throw new LimitExceededException("too many streams in the daemon: " + maxStreams
+                    + " at once (limits.maxStreams); retry later");
+        }
+        try {
+            workers.execute(() -> {
+                try {
+                    work.run();
+                } finally {
+                    streams.release();
+                }
+            });
+        } catch (RuntimeException e) {
+            streams.release(); // rejected after close(): nothing will run it
+            throw e;
+        }
     }
 
     @Override

@@ -194,7 +194,7 @@ class ConfigLoaderTest {
 
         assertThat(limits).isEqualTo(new DaemonConfig.Limits(16 * 1024 * 1024, 256, 40, 256,
                 64L * 1024 * 1024, 128L * 1024 * 1024, java.time.Duration.ofSeconds(30),
-                java.time.Duration.ofMinutes(5), java.time.Duration.ofMinutes(5)));
+                java.time.Duration.ofMinutes(5), java.time.Duration.ofMinutes(5), 1024));
     }
 
     @Test
