@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.smimed.daemon.config.PinSource;
@@ -61,6 +60,11 @@ public final class BenchCommand implements Callable<Integer> {
                     + " same message through the streaming Decrypt), decrypt-large"
                     + " (default: ${DEFAULT-VALUE}).")
     List<Workload> workloads;
+    @Option(names = "--connections", defaultValue = "1", paramLabel = "N",
+            description = "TLS connections the callers share, calls spread over them in turn"
+                    + " (default: ${DEFAULT-VALUE}); more spreads the daemon's transport work"
+                    + " as many clients would.")
+    int connections;
     @Option(names = "--concurrency", split = ",", defaultValue = "1,2,4,8,16",
             description = "Concurrent callers, comma-separated (default: ${DEFAULT-VALUE}).")
     List<Integer> concurrency;
@@ -134,9 +138,13 @@ public final class BenchCommand implements Callable<Integer> {
         TokenBaseline tokenBaseline = baseline == null ? null : openBaseline();
         // directExecutor: the open loop's completion callbacks only record a latency, so they
         // run on the transport thread instead of behind another thread hand-off.
-        ManagedChannel channel = Grpc.newChannelBuilder(target, credentials())
-                .maxInboundMessageSize(64 * 1024 * 1024).directExecutor().build();
-        try {
+        ChannelCredentials credentials = credentials();
+        List<ManagedChannel> opened = new ArrayList<>();
+        for (int i = 0; i < connections; i++) {
+            opened.add(Grpc.newChannelBuilder(target, credentials)
+                    .maxInboundMessageSize(64 * 1024 * 1024).directExecutor().build());
+        }
+        try (SpreadChannel channel = new SpreadChannel(opened)) {
             DaemonCalls calls = new DaemonCalls(channel, identity, deadlineSeconds);
             LoadRun load = new LoadRun(Duration.ofSeconds(warmupSeconds),
                     Duration.ofSeconds(durationSeconds), callsPerThread);
@@ -182,8 +190,6 @@ public final class BenchCommand implements Callable<Integer> {
                 Reports.writeSvg(svg, results);
             }
             return 0;
-        } finally {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 
@@ -214,6 +220,7 @@ public final class BenchCommand implements Callable<Integer> {
                 : prewarmSeconds < 0 ? "--prewarm must not be negative"
                 : callsPerThread < 0 ? "--calls must not be negative"
                 : deadlineSeconds < 1 ? "--deadline must be at least 1 second"
+                : connections < 1 || connections > 256 ? "--connections must be 1 to 256"
                 : concurrency.stream().anyMatch(c -> c < 1) ? "--concurrency levels must be >= 1"
                 : null;
         if (problem != null) {

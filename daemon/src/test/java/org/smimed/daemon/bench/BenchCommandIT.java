@@ -170,7 +170,8 @@ class BenchCommandIT {
                 "--cert", deployment.clientCertificate().toString(),
                 "--key", deployment.clientKey().toString(),
                 "--identity", TestDeployment.RSA, "--workload", "sign-digest",
-                "--rate", "5", "--duration", "1", "--warmup", "0", "--csv", csv.toString());
+                "--rate", "5", "--duration", "1", "--warmup", "0", "--connections", "2",
+                "--csv", csv.toString());
 
         assertThat(exit).isZero();
         List<String> rows = Files.readAllLines(csv);
@@ -238,7 +239,8 @@ class BenchCommandIT {
         "--rate=10|--calls=5|--rate runs for --duration; --calls applies to closed-loop runs only",
         "--max-in-flight=0|--rate=10|--max-in-flight must be at least 1, got 0",
         "--duration=0|--warmup=0|--duration must be at least 1 second",
-        "--concurrency=0|--warmup=0|--concurrency levels must be >= 1"})
+        "--concurrency=0|--warmup=0|--concurrency levels must be >= 1",
+        "--connections=0|--warmup=0|--connections must be 1 to 256"})
     void bench_withBadRateOrNumbers_isUsageErrorSayingWhy(String first, String second,
                                                           String message) {
         StringWriter err = new StringWriter();
