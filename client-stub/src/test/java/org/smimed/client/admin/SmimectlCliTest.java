@@ -24,10 +24,14 @@ class SmimectlCliTest {
   record Run(int exit, String out, String err) {}
 
   private Run run(String... args) {
+    return run(Map.of(), args);
+  }
+
+  private Run run(Map<String, String> env, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     StringWriter err = new StringWriter();
     int code = new SmimectlCli(new CliIo(new ByteArrayInputStream(new byte[0]), out,
-        new PrintWriter(err, true), Map.of(), Clock.systemUTC())).run(args);
+        new PrintWriter(err, true), env, Clock.systemUTC())).run(args);
     return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
   }
 
@@ -105,13 +109,9 @@ class SmimectlCliTest {
 
   @Test
   void caFromTheEnvironment_thatCannotBeRead_failsNamingTls() {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    StringWriter err = new StringWriter();
-    int code = new SmimectlCli(new CliIo(new ByteArrayInputStream(new byte[0]), out,
-        new PrintWriter(err, true), Map.of("SMIMECTL_CA", dir.resolve("absent.pem").toString()),
-        Clock.systemUTC())).run("list");
+    Run r = run(Map.of("SMIMECTL_CA", dir.resolve("absent.pem").toString()), "list");
 
-    assertThat(code).isNotZero().isNotEqualTo(2);
-    assertThat(err.toString()).contains("cannot set up TLS", "absent.pem");
+    assertThat(r.exit()).isNotZero().isNotEqualTo(2);
+    assertThat(r.err()).contains("cannot set up TLS", "absent.pem");
   }
 }
