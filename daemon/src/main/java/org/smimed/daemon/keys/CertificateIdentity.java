@@ -69,7 +69,8 @@ final class CertificateIdentity {
             SubjectPublicKeyInfo info = SubjectPublicKeyInfo.getInstance(
                     certificate.getPublicKey().getEncoded());
             if (!(info.getAlgorithm().getParameters() instanceof ASN1ObjectIdentifier curve)) {
-                throw new IllegalArgumentException("unsupported key: EC with explicit curve parameters");
+                throw new IllegalArgumentException(
+                        "unsupported key: EC with explicit curve parameters");
             }
             try {
                 return KeyAlgorithm.of(KeyAlgorithm.Family.EC, 0, curve.getId());
