@@ -42,6 +42,7 @@ import org.smimed.daemon.metrics.Metrics;
 import org.smimed.daemon.policy.AccessControl;
 import org.smimed.daemon.policy.DualControl;
 import org.smimed.daemon.policy.PolicyException;
+import org.smimed.daemon.threads.DaemonThreads;
 import org.smimed.daemon.token.Pkcs11Library;
 import org.smimed.daemon.token.Pkcs11Token;
 import org.smimed.daemon.token.TokenException;

@@ -7,6 +7,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
+import org.smimed.daemon.threads.DaemonThreads;
 
 /**
  * Runs one operation from N threads in a closed loop for a fixed time (after a warm-up) or
@@ -71,7 +72,7 @@ final class LoadRun {
 
     /** One closed-loop caller. */
     private final class Worker implements Runnable {
-        final Thread thread = new Thread(this, "bench-worker");
+        final Thread thread = new DaemonThreads("bench-worker").newThread(this);
         final Histogram latencies = new Histogram(MAX_LATENCY_MICROS, 3);
         private final Operation operation;
         private final Failures failures;
@@ -86,7 +87,6 @@ final class LoadRun {
             this.failures = failures;
             this.ready = ready;
             this.go = go;
-            thread.setDaemon(true);
         }
 
         void startMeasuring() {

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
+import org.smimed.daemon.threads.DaemonThreads;
 
 /**
  * Issues calls on a fixed schedule, whatever the answers do: call {@code i} is due at
@@ -55,7 +56,7 @@ final class OpenLoopRun {
         AtomicLong lastEnd = new AtomicLong();
         Semaphore slots = new Semaphore(maxInFlight);
         ExecutorService pool = new ThreadPoolExecutor(0, maxInFlight, 30, TimeUnit.SECONDS,
-                new SynchronousQueue<>(), OpenLoopRun::daemonThread);
+                new SynchronousQueue<>(), new DaemonThreads("bench-open-loop"));
         long start = System.nanoTime();
         long measureFrom = start + warmUp.toNanos();
         long end = measureFrom + duration.toNanos();
@@ -125,12 +126,6 @@ final class OpenLoopRun {
             latencies.recordValue(Math.min(MAX_LATENCY_MICROS, Math.max(0, now - due) / 1000));
             lastEnd.accumulateAndGet(now, Math::max);
         }
-    }
-
-    private static Thread daemonThread(Runnable r) {
-        Thread t = new Thread(r, "bench-open-loop");
-        t.setDaemon(true);
-        return t;
     }
 
     /**

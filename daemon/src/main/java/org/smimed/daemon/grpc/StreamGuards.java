@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.policy.InFlightBytes;
 import org.smimed.daemon.policy.LimitExceededException;
+import org.smimed.daemon.threads.DaemonThreads;
 
 /**
  * What bounds a client-streamed request: the bytes it may hold (per caller and in total), the
@@ -31,12 +32,8 @@ public final class StreamGuards implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final int maxStreams;
     private final Semaphore streams;
-    private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
-        Thread t = Executors.defaultThreadFactory().newThread(r);
-        t.setName("smimed-stream-worker");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService workers = Executors.newCachedThreadPool(
+            new DaemonThreads("smimed-stream-worker"));
 
     public StreamGuards(DaemonConfig.Limits limits) {
         this.bytes = new InFlightBytes(limits.maxInFlightBytesPerCaller(),
@@ -45,12 +42,8 @@ public final class StreamGuards implements AutoCloseable {
         this.total = limits.maxDecryptDuration();
         this.maxStreams = limits.maxStreams();
         this.streams = new Semaphore(limits.maxStreams());
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = Executors.defaultThreadFactory().newThread(r);
-            t.setName("smimed-stream-timer");
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1,
+                new DaemonThreads("smimed-stream-timer"));
         // Idle timers are rescheduled on every chunk: drop cancelled ones at once.
         executor.setRemoveOnCancelPolicy(true);
         this.timer = executor;

@@ -10,6 +10,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import org.smimed.daemon.threads.DaemonThreads;
 import org.smimed.daemon.token.TokenCondition;
 
 /**
@@ -27,11 +28,7 @@ public final class HealthMonitor implements AutoCloseable {
     private final HealthStatusManager health;
     private final List<String> services;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
-            r -> {
-                Thread t = new Thread(r, "smimed-health");
-                t.setDaemon(true);
-                return t;
-            });
+            new DaemonThreads("smimed-health"));
     private final AtomicReference<TokenCondition> last = new AtomicReference<>();
     private volatile boolean stopped;
 

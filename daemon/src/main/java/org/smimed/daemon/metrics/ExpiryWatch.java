@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.smimed.daemon.keys.KeyRegistry;
 import org.smimed.daemon.keys.KeyVersion;
+import org.smimed.daemon.threads.DaemonThreads;
 
 /**
  * Watches the active signing certificate of every identity: exports
@@ -27,11 +28,7 @@ public final class ExpiryWatch implements AutoCloseable {
     private final Clock clock;
     private final int warnDays;
     private final ScheduledExecutorService daily = Executors.newSingleThreadScheduledExecutor(
-            work -> {
-                Thread thread = new Thread(work, "smimed-expiry-watch");
-                thread.setDaemon(true);
-                return thread;
-            });
+            new DaemonThreads("smimed-expiry-watch"));
 
     ExpiryWatch(MeterRegistry registry, Supplier<KeyRegistry> keys, Clock clock, int warnDays) {
         this.keys = keys;

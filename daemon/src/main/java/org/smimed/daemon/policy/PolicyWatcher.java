@@ -9,6 +9,7 @@ import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import org.smimed.daemon.threads.DaemonThreads;
 
 /**
  * Reloads the policy when its file changes (written in place, or replaced by a rename as
@@ -31,8 +32,8 @@ public final class PolicyWatcher implements AutoCloseable {
         WatchService watcher = FileSystems.getDefault().newWatchService();
         file.getParent().register(watcher, StandardWatchEventKinds.ENTRY_CREATE,
                 StandardWatchEventKinds.ENTRY_MODIFY);
-        Thread thread = new Thread(() -> run(watcher, file, store), "smimed-policy-watcher");
-        thread.setDaemon(true);
+        Thread thread = new DaemonThreads("smimed-policy-watcher")
+                .newThread(() -> run(watcher, file, store));
         thread.start();
         return new PolicyWatcher(watcher, thread);
     }
