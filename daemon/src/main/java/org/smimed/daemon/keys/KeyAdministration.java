@@ -26,7 +26,9 @@ import org.smimed.daemon.token.TokenObjects;
  *
  * <p>Security guarantees: keys are generated in the token sensitive and non-extractable; only
  * a DISABLED version can be destroyed, and only with its fingerprint; activating a version
- * demotes the identity's previous ACTIVE version to DECRYPT_ONLY, so old mail still decrypts.
+ * demotes the identity's ACTIVE versions that do one of its jobs (signing, decryption) to
+ * DECRYPT_ONLY, so old mail still decrypts; a separate signing key and encryption key of one
+ * identity are both ACTIVE.
  * Writes are ordered so that a crash never leaves anything the daemon would use half-made (see
  * {@link TokenReading}, {@link StartupRepair}). Changes are serialised within this daemon.
  */
@@ -156,7 +158,10 @@ public final class KeyAdministration {
         }
     }
 
-    /** Makes a PENDING version with a certificate the identity's signing version. */
+    /**
+     * Makes a PENDING version with a certificate the identity's ACTIVE version for what its
+     * usage allows: the key that signs, the key new mail is encrypted to, or both.
+     */
     public synchronized TokenVersion activate(String version)
             throws UnknownKeyVersionException, KeyStateException, TokenException {
         TokenVersion v = store.find(version);
@@ -169,11 +174,13 @@ public final class KeyAdministration {
             throw new KeyStateException(version + ": the certificate has expired");
         }
         // New ACTIVE first, old ones demoted second: a crash in between leaves two ACTIVE
-        // versions, which start-up resolves in favour of the newer.
+        // versions doing one job, which start-up resolves in favour of the newer. A version
+        // doing another job (a separate signing or encryption key) stays ACTIVE.
         store.save(v, KeyState.ACTIVE);
         for (TokenVersion other : store.versions()) {
             if (other.record().identity().equals(v.record().identity())
-                    && other.state() == KeyState.ACTIVE && !other.keyId().equals(v.keyId())) {
+                    && other.state() == KeyState.ACTIVE && !other.keyId().equals(v.keyId())
+                    && other.record().usage().overlaps(v.record().usage())) {
                 store.save(other, KeyState.DECRYPT_ONLY);
             }
         }

@@ -128,6 +128,19 @@ public final class KeyRegistry {
                         + " valid, or no signing key)"));
     }
 
+    /**
+     * The version new mail to {@code identity} should be encrypted to: of the ACTIVE versions
+     * that decrypt and whose certificate is valid now, the one with the newest certificate.
+     * Empty when the identity has none (a signing-only identity, or between activations).
+     */
+    public Optional<KeyVersion> encryptionKey(String identity) throws UnknownIdentityException {
+        Instant now = clock.instant();
+        return versionsOf(identity).stream()
+                .filter(v -> v.state() == KeyState.ACTIVE && v.decrypts())
+                .filter(v -> v.certificateValidAt(now))
+                .max(Comparator.comparing(v -> v.certificate().getNotBefore()));
+    }
+
     /** Every version of every identity that may decrypt. */
     public List<KeyVersion> decryptionKeys() {
         return current.get().all().stream().filter(v -> v.state().mayDecrypt() && v.decrypts()).toList();

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.smimed.daemon.token.KeyObjects;
 import org.smimed.daemon.token.TokenException;
@@ -12,8 +13,8 @@ import org.smimed.daemon.token.TokenInventory;
 /**
  * Finishes or undoes what an interrupted officer operation left on the token, before the daemon
  * serves: leftovers (see {@link TokenReading}) are destroyed, and when a crash inside activate
- * left two ACTIVE versions of one identity, all but the most recently changed become
- * DECRYPT_ONLY, and a version left with two state records keeps only the newer one. Returns
+ * left two ACTIVE versions of one identity doing one job (signing, decryption), the older
+ * becomes DECRYPT_ONLY, and a version left with two state records keeps only the newer one. Returns
  * one line per repair, for the log.
  */
 final class StartupRepair {
@@ -39,11 +40,20 @@ final class StartupRepair {
             if (versions.size() < 2 || versions.stream().allMatch(TokenVersion::legacy)) {
                 continue; // several legacy keys: the newest certificate signs, as before
             }
-            versions.sort(Comparator.comparing((TokenVersion v) -> v.record().updated()));
-            for (TokenVersion older : versions.subList(0, versions.size() - 1)) {
-                store.save(older, KeyState.DECRYPT_ONLY);
-                done.add(older.name() + ": activate was interrupted; "
-                        + versions.get(versions.size() - 1).name()
+            // Newest first: each keeps its jobs unless a newer ACTIVE version already does one.
+            versions.sort(Comparator.comparing((TokenVersion v) -> v.record().updated())
+                    .reversed());
+            List<TokenVersion> kept = new ArrayList<>();
+            for (TokenVersion v : versions) {
+                Optional<TokenVersion> newer = kept.stream()
+                        .filter(k -> k.record().usage().overlaps(v.record().usage()))
+                        .findFirst();
+                if (newer.isEmpty()) {
+                    kept.add(v);
+                    continue;
+                }
+                store.save(v, KeyState.DECRYPT_ONLY);
+                done.add(v.name() + ": activate was interrupted; " + newer.get().name()
                         + " stays ACTIVE, this one is now DECRYPT_ONLY");
             }
         }

@@ -23,4 +23,13 @@ public enum KeyUsage {
     public boolean decrypts() {
         return decrypts;
     }
+
+    /**
+     * Whether a key of this usage and one of {@code other} do a job in common: an identity has
+     * at most one ACTIVE version per job, so activating one retires those it overlaps, and a
+     * signing key and a separate encryption key stay ACTIVE side by side.
+     */
+    public boolean overlaps(KeyUsage other) {
+        return signs && other.signs || decrypts && other.decrypts;
+    }
 }

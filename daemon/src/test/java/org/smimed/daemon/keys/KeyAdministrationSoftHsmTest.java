@@ -177,6 +177,52 @@ class KeyAdministrationSoftHsmTest {
     }
 
     @Test
+    void separateSigningAndEncryptionKeys_areActiveSideBySide_andRotateApart() throws Exception {
+        String identity = "split@smimed.example";
+        TokenVersion signing = certified(identity, KeyUsage.SIGN);
+        TokenVersion encryption = certified(identity, KeyUsage.ENCRYPT);
+        admin.activate(signing.name());
+        admin.activate(encryption.name());
+
+        assertThat(states(identity)).containsExactly(
+                signing.name() + "=ACTIVE", encryption.name() + "=ACTIVE");
+        assertThat(admin.registry().signingKey(identity).id()).isEqualTo(signing.name());
+        assertThat(admin.registry().encryptionKey(identity)).map(KeyVersion::id)
+                .contains(encryption.name());
+
+        // A new signing key retires the old one only; mail still goes to the encryption key.
+        TokenVersion signing2 = certified(identity, KeyUsage.SIGN);
+        admin.activate(signing2.name());
+        assertThat(states(identity)).containsExactly(signing.name() + "=DECRYPT_ONLY",
+                encryption.name() + "=ACTIVE", signing2.name() + "=ACTIVE");
+        assertThat(admin.registry().signingKey(identity).id()).isEqualTo(signing2.name());
+        assertThat(admin.registry().encryptionKey(identity)).map(KeyVersion::id)
+                .contains(encryption.name());
+
+        // One key for both jobs retires both.
+        TokenVersion both = certified(identity, KeyUsage.BOTH);
+        admin.activate(both.name());
+        assertThat(states(identity)).containsExactly(signing.name() + "=DECRYPT_ONLY",
+                encryption.name() + "=DECRYPT_ONLY", signing2.name() + "=DECRYPT_ONLY",
+                both.name() + "=ACTIVE");
+        assertThat(admin.registry().encryptionKey(identity)).map(KeyVersion::id)
+                .contains(both.name());
+        // The retired encryption key still decrypts old mail.
+        assertThat(admin.registry().decryptionKeys(identity)).extracting(KeyVersion::id)
+                .contains(encryption.name(), both.name());
+    }
+
+    @Test
+    void signingOnlyIdentity_hasNoEncryptionKey() throws Exception {
+        String identity = "signs-only@smimed.example";
+        TokenVersion signing = certified(identity, KeyUsage.SIGN);
+        admin.activate(signing.name());
+
+        assertThat(admin.registry().signingKey(identity).id()).isEqualTo(signing.name());
+        assertThat(admin.registry().encryptionKey(identity)).isEmpty();
+    }
+
+        @Test
     void destroy_fromWrongStateOrWithWrongFingerprint_isRefused() throws Exception {
         TokenVersion v = certified("gone@smimed.example");
         admin.activate(v.name());
@@ -201,10 +247,26 @@ class KeyAdministrationSoftHsmTest {
     }
 
     private static TokenVersion certified(String identity) throws Exception {
-        TokenVersion v = admin.generate(identity, KeyAlgorithm.RSA_2048, KeyUsage.BOTH);
-        X509Certificate cert = ca.issue(admin.createCsr(v.name(), "CN=Test", identity),
-                identity, true, true, Duration.ofDays(30));
+        return certified(identity, KeyUsage.BOTH);
+    }
+
+    /**
+     * A version generated for {@code usage} and certified for it; a key that cannot sign its
+     * own request is certified from its public key, as the CA would from `smimectl public-key`.
+     */
+    private static TokenVersion certified(String identity, KeyUsage usage) throws Exception {
+        TokenVersion v = admin.generate(identity, KeyAlgorithm.RSA_2048, usage);
+        X509Certificate cert = usage.signs()
+                ? ca.issue(admin.createCsr(v.name(), "CN=Test", identity), identity,
+                        usage.signs(), usage.decrypts(), Duration.ofDays(30))
+                : ca.issue(admin.publicKey(v), identity, false, true, Duration.ofDays(30));
         return admin.importCertificateChain(v.name(), chain(cert));
+    }
+
+    /** "version=STATE" for each version of {@code identity}, oldest first. */
+    private static List<String> states(String identity) {
+        return admin.list().stream().filter(v -> v.record().identity().equals(identity))
+                .map(v -> v.name() + "=" + v.state()).toList();
     }
 
     private static byte[] chain(X509Certificate leaf) throws Exception {

@@ -25,12 +25,14 @@ import org.smimed.daemon.token.TokenObjects;
 class StartupRepairSoftHsmTest {
     private static SoftHsm.Token first;
     private static SoftHsm.Token second;
+    private static SoftHsm.Token third;
 
     /** SoftHSM2 sees only the tokens that exist when the library loads: both made first. */
     @BeforeAll
     static void tokens() throws Exception {
         first = SoftHsm.createToken("repair");
         second = SoftHsm.createToken("repair2");
+        third = SoftHsm.createToken("repair3");
     }
 
     @Test
@@ -117,6 +119,41 @@ class StartupRepairSoftHsmTest {
         assertThat(admin.list()).extracting(v -> v.name() + " " + v.state())
                 .containsExactly("twice@smimed.example/v1 DISABLED");
         assertThat(KeyAdministration.open(token, random, Clock.systemUTC()).repairs()).isEmpty();
+    }
+
+    @Test
+    void open_afterAnInterruptedActivate_retiresOnlyTheVersionWhoseJobTheNewerTookOver()
+            throws Exception {
+        SoftHsm.Token created = third;
+        Pkcs11Token token = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY),
+                created.label(), created.pin().toCharArray());
+        SecureRandom random = new SecureRandom();
+        TokenObjects objects = new TokenObjects(token, random);
+        KeyObjects keyObjects = new KeyObjects(token, random);
+        String identity = "split@smimed.example";
+        Instant t = Instant.now().minusSeconds(60);
+        // The encryption key, ACTIVE all along; the old signing key; and a new signing key
+        // whose activate was cut off before it demoted the old one.
+        active(objects, keyObjects, identity, 1, KeyUsage.ENCRYPT, t);
+        active(objects, keyObjects, identity, 2, KeyUsage.SIGN, t.plusSeconds(1));
+        active(objects, keyObjects, identity, 3, KeyUsage.SIGN, t.plusSeconds(2));
+
+        KeyAdministration admin = KeyAdministration.open(token, random, Clock.systemUTC());
+
+        assertThat(admin.repairs()).containsExactly(identity + "/v2: activate was interrupted; "
+                + identity + "/v3 stays ACTIVE, this one is now DECRYPT_ONLY");
+        assertThat(admin.list()).extracting(v -> v.name() + " " + v.state()).containsExactly(
+                identity + "/v1 ACTIVE", identity + "/v2 DECRYPT_ONLY", identity + "/v3 ACTIVE");
+        assertThat(KeyAdministration.open(token, random, Clock.systemUTC()).repairs()).isEmpty();
+    }
+
+    private static void active(TokenObjects objects, KeyObjects keyObjects, String identity,
+                               int number, KeyUsage usage, Instant changed) throws Exception {
+        String label = identity + "/v" + number;
+        TokenObjects.GeneratedKey key = objects.generate(label, KeyAlgorithm.EC_P256, usage);
+        keyObjects.createData(label, new VersionRecord(HexFormat.of().formatHex(key.id()),
+                identity, number, KeyState.ACTIVE, KeyAlgorithm.EC_P256, usage, changed, changed)
+                .encode());
     }
 
     private static VersionRecord record(String keyId, String identity, KeyState state) {
