@@ -13,16 +13,22 @@ import java.util.List;
  * @param keyAlgorithm the proto KeyAlgorithm name without prefix, e.g. "RSA_2048", "EC_P256"
  * @param certificateChain DER certificates, signer first
  * @param smimeCapabilities DER SMIMECapabilities, empty when the daemon sent none
+ * @param encryptionCertificateChain DER certificates of the key new mail to the identity is
+ *     encrypted to, its certificate first (the signing chain again for a key that does both,
+ *     another for separate signing and encryption keys); empty when the identity has no such
+ *     key, and then nothing may be encrypted to it
  */
 public record IdentityInfo(
     String identity,
     String keyVersion,
     String keyAlgorithm,
     List<byte[]> certificateChain,
-    byte[] smimeCapabilities) {
+    byte[] smimeCapabilities,
+    List<byte[]> encryptionCertificateChain) {
   public IdentityInfo {
     certificateChain = certificateChain.stream().map(byte[]::clone).toList();
     smimeCapabilities = smimeCapabilities.clone();
+    encryptionCertificateChain = encryptionCertificateChain.stream().map(byte[]::clone).toList();
   }
 
   @Override
@@ -33,5 +39,10 @@ public record IdentityInfo(
   @Override
   public byte[] smimeCapabilities() {
     return smimeCapabilities.clone();
+  }
+
+  @Override
+  public List<byte[]> encryptionCertificateChain() {
+    return encryptionCertificateChain.stream().map(byte[]::clone).toList();
   }
 }

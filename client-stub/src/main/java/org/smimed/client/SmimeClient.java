@@ -259,6 +259,7 @@ public final class SmimeClient {
     String alg = i.getKeyAlgorithm().name().replaceFirst("^KEY_ALGORITHM_", "");
     return new IdentityInfo(i.getIdentity(), i.getKeyVersion(), alg,
         i.getCertificateChainList().stream().map(ByteString::toByteArray).toList(),
-        i.getSmimeCapabilities().toByteArray());
+        i.getSmimeCapabilities().toByteArray(),
+        i.getEncryptionCertificateChainList().stream().map(ByteString::toByteArray).toList());
   }
 }

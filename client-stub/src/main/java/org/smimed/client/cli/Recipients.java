@@ -41,10 +41,12 @@ final class Recipients {
       IdentityInfo info = lookup(client, identity)
           .orElseThrow(() -> new SmimeOperationException("recipient identity " + identity
               + " is not known to the daemon"));
-      if (info.certificateChain().isEmpty()) {
-        throw new SmimeOperationException("the daemon has no certificate for " + identity);
+      if (info.encryptionCertificateChain().isEmpty()) {
+        throw new SmimeOperationException("recipient identity " + identity + " has no key that"
+            + " mail may be encrypted to (no ACTIVE decrypting version with a valid"
+            + " certificate)");
       }
-      all.add(new Recipient(Certificates.fromDer(info.certificateChain().get(0)),
+      all.add(new Recipient(Certificates.fromDer(info.encryptionCertificateChain().get(0)),
           Optional.of(info.smimeCapabilities())));
     }
     return all;

@@ -29,14 +29,15 @@ import org.smimed.daemon.token.TokenMeter;
  * <p>Security guarantees: the private-key operation runs in the token through its own
  * provider; the algorithm is the one asked for or the key's default, never a silent
  * substitute; every signature carries contentType, signingTime, messageDigest,
- * CMSAlgorithmProtection (RFC 6211), SMIMECapabilities and signingCertificateV2 (RFC 5035).
+ * CMSAlgorithmProtection (RFC 6211), SMIMECapabilities and signingCertificateV2 (RFC 5035),
+ * and SMIMEEncryptionKeyPreference when the identity has a key to encrypt to (RFC 8551 2.5).
  */
 public final class CmsSigner {
     private final Provider tokenProvider;
     private final Provider softwareProvider;
     private final Clock clock;
     private final TokenMeter meter;
-    private final Map<String, SignerProfile> profiles = new ConcurrentHashMap<>();
+    private final Map<Pairing, SignerProfile> profiles = new ConcurrentHashMap<>();
     private final Map<Method, Algorithms> algorithms = new ConcurrentHashMap<>();
 
     /**
@@ -57,8 +58,19 @@ public final class CmsSigner {
         this.softwareProvider = softwareProvider;
     }
 
-    /** Signs as {@code key}. */
+    /** Signs as {@code key}, naming no encryption key. */
     public SignedMessage sign(KeyVersion key, SignatureRequest request)
+            throws InvalidRequestException, TokenException {
+        return sign(key, Optional.empty(), request);
+    }
+
+    /**
+     * Signs as {@code key}; {@code encryption} is the identity's current encryption version
+     * ({@code KeyRegistry.encryptionKey}: {@code key} itself for a key that does both),
+     * named in SMIMEEncryptionKeyPreference.
+     */
+    public SignedMessage sign(KeyVersion key, Optional<KeyVersion> encryption,
+                              SignatureRequest request)
             throws InvalidRequestException, TokenException {
         SignatureScheme scheme = request.scheme().orElse(SignatureScheme.defaultFor(key.algorithm()));
         DigestAlgorithm digest = digestFor(key, request);
@@ -67,7 +79,9 @@ public final class CmsSigner {
             throw new InvalidRequestException("an encapsulated signature needs the content,"
                     + " not a digest");
         }
-        SignerProfile profile = profiles.computeIfAbsent(key.id(), id -> SignerProfile.of(key));
+        SignerProfile profile = profiles.computeIfAbsent(
+                new Pairing(key.id(), encryption.map(KeyVersion::id)),
+                pairing -> SignerProfile.of(key, encryption));
         try {
             Algorithms algorithms = algorithms(key, scheme, digest);
             byte[] attributes = SignedDataAssembler.signedAttributes(profile, clock.instant(),
@@ -168,6 +182,10 @@ public final class CmsSigner {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK always has " + digest, e);
         }
+    }
+
+    /** A signing version and the version it names for encryption, if any. */
+    private record Pairing(String signer, Optional<String> encryption) {
     }
 
     /** A signature scheme with a hash: what the algorithm identifiers depend on. */

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Optional;
@@ -43,16 +44,18 @@ final class SignedDataAssembler {
     /**
      * The signed attributes as a DER SET — exactly the bytes the signature covers (RFC 5652
      * section 5.4): contentType, signingTime, messageDigest, CMSAlgorithmProtection, and the
-     * profile's SMIMECapabilities and signingCertificateV2.
+     * profile's SMIMECapabilities, signingCertificateV2 and SMIMEEncryptionKeyPreference (if any).
      */
     static byte[] signedAttributes(SignerProfile profile, Instant signingTime, byte[] digest,
                                    byte[] algorithmProtection) {
         byte[] messageDigest = Der.tlv(Der.SEQUENCE, ID_MESSAGE_DIGEST,
                 Der.tlv(Der.SET, Der.tlv(Der.OCTET_STRING, digest)));
         byte[] time = signingTime(signingTime);
-        return Der.tlv(Der.SET, Der.setContents(List.of(CONTENT_TYPE_DATA, time, messageDigest,
+        List<byte[]> attributes = new ArrayList<>(List.of(CONTENT_TYPE_DATA, time, messageDigest,
                 algorithmProtection, profile.smimeCapabilitiesDer(),
-                profile.signingCertificateV2Der())));
+                profile.signingCertificateV2Der()));
+        profile.encryptionKeyPreferenceDer().ifPresent(attributes::add);
+        return Der.tlv(Der.SET, Der.setContents(attributes));
     }
 
     /**

@@ -6,7 +6,11 @@ import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.bouncycastle.asn1.DERSet;
 import org.bouncycastle.asn1.cms.Attribute;
 import org.bouncycastle.asn1.cms.IssuerAndSerialNumber;
@@ -14,6 +18,7 @@ import org.bouncycastle.asn1.ess.ESSCertIDv2;
 import org.bouncycastle.asn1.ess.SigningCertificateV2;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.smime.SMIMECapabilitiesAttribute;
+import org.bouncycastle.asn1.smime.SMIMEEncryptionKeyPreferenceAttribute;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
@@ -25,39 +30,66 @@ import org.smimed.daemon.keys.KeyVersion;
 /**
  * What every signature of one key version carries, DER-encoded once for
  * {@link SignedDataAssembler}: the chain to include, the signer identifier, and the signed
- * attributes that do not change per message (SMIMECapabilities and signingCertificateV2).
+ * attributes that do not change per message (SMIMECapabilities, signingCertificateV2 and,
+ * when the identity has a key to encrypt to, SMIMEEncryptionKeyPreference).
  */
 final class SignerProfile {
     private final byte[] certificatesDer;
     private final byte[] signerIdentifierDer;
     private final byte[] smimeCapabilitiesDer;
     private final byte[] signingCertificateV2Der;
+    private final Optional<byte[]> encryptionKeyPreferenceDer;
 
     private SignerProfile(List<X509CertificateHolder> holders, Attribute smimeCapabilities,
-                          Attribute signingCertificateV2) throws IOException {
-        List<byte[]> encoded = new ArrayList<>();
+                          Attribute signingCertificateV2,
+                          Optional<Attribute> encryptionKeyPreference) throws IOException {
+        // A SET OF: each certificate once, even where the two chains share their CAs.
+        Map<String, byte[]> encoded = new LinkedHashMap<>();
         for (X509CertificateHolder holder : holders) {
-            encoded.add(holder.getEncoded());
+            byte[] der = holder.getEncoded();
+            encoded.putIfAbsent(HexFormat.of().formatHex(der), der);
         }
-        this.certificatesDer = Der.setContents(encoded);
+        this.certificatesDer = Der.setContents(List.copyOf(encoded.values()));
         this.signerIdentifierDer = SignedDataAssembler.der(
                 new IssuerAndSerialNumber(holders.get(0).toASN1Structure()));
         this.smimeCapabilitiesDer = SignedDataAssembler.der(smimeCapabilities);
         this.signingCertificateV2Der = SignedDataAssembler.der(signingCertificateV2);
+        this.encryptionKeyPreferenceDer = encryptionKeyPreference.isEmpty() ? Optional.empty()
+                : Optional.of(SignedDataAssembler.der(encryptionKeyPreference.get()));
     }
 
-    static SignerProfile of(KeyVersion key) {
+    /**
+     * The profile of {@code key}; {@code encryption} is the identity's encryption version, if
+     * it has one: {@code key} itself, or another key. RFC 8551 section 2.5 asks sending agents
+     * for SMIMEEncryptionKeyPreference in every message, and 2.5.3 above all when the
+     * encryption certificate is not the signing one; its certificate is included, so that a
+     * correspondent who receives signed mail knows which certificate to encrypt replies to.
+     */
+    static SignerProfile of(KeyVersion key, Optional<KeyVersion> encryption) {
         try {
-            List<X509CertificateHolder> holders = new ArrayList<>();
-            for (X509Certificate c : key.chain()) {
-                holders.add(new JcaX509CertificateHolder(c));
+            List<X509CertificateHolder> holders = holders(key);
+            Optional<Attribute> preference = Optional.empty();
+            if (encryption.isPresent()) {
+                List<X509CertificateHolder> other = holders(encryption.get());
+                holders.addAll(other);
+                preference = Optional.of(new SMIMEEncryptionKeyPreferenceAttribute(
+                        new IssuerAndSerialNumber(other.get(0).toASN1Structure())));
             }
             return new SignerProfile(holders,
                     new SMIMECapabilitiesAttribute(SmimeCapabilities.vector()),
-                    signingCertificateV2(holders.get(0)));
+                    signingCertificateV2(holders.get(0)), preference);
         } catch (CertificateEncodingException | IOException | NoSuchAlgorithmException e) {
             throw new IllegalStateException("cannot prepare signer " + key.id(), e);
         }
+    }
+
+    private static List<X509CertificateHolder> holders(KeyVersion key)
+            throws CertificateEncodingException {
+        List<X509CertificateHolder> holders = new ArrayList<>();
+        for (X509Certificate c : key.chain()) {
+            holders.add(new JcaX509CertificateHolder(c));
+        }
+        return holders;
     }
 
     /** RFC 5035: binds the signature to this exact certificate (SHA-256, the default hash). */
@@ -88,5 +120,10 @@ final class SignerProfile {
 
     byte[] signingCertificateV2Der() {
         return signingCertificateV2Der;
+    }
+
+    /** The SMIMEEncryptionKeyPreference attribute, when the identity has a key to encrypt to. */
+    Optional<byte[]> encryptionKeyPreferenceDer() {
+        return encryptionKeyPreferenceDer;
     }
 }

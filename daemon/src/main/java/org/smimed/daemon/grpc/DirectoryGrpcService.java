@@ -5,6 +5,7 @@ import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
+import java.util.Optional;
 import org.smimed.api.v1.DirectoryServiceGrpc;
 import org.smimed.api.v1.GetIdentityRequest;
 import org.smimed.api.v1.Identity;
@@ -76,7 +77,10 @@ public final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectorySe
                 || access.permits(caller, Operation.DECRYPT, identity);
     }
 
-    /** The identity's current certificate: the signing version, else its newest version. */
+    /**
+     * The identity's current certificate (the signing version, else its newest version) and
+     * the version new mail is to be encrypted to, if it has one.
+     */
     private Identity describe(String identity)
             throws UnknownIdentityException, CertificateEncodingException, IOException {
         KeyVersion current;
@@ -92,6 +96,16 @@ public final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectorySe
                 .setSmimeCapabilities(ByteString.copyFrom(SmimeCapabilities.encoded()));
         for (X509Certificate certificate : current.chain()) {
             builder.addCertificateChain(ByteString.copyFrom(certificate.getEncoded()));
+        }
+        Optional<KeyVersion> encryption = keys.encryptionKey(identity);
+        if (encryption.isPresent()) {
+            builder.setEncryptionKeyVersion(encryption.get().id())
+                    .setEncryptionKeyAlgorithm(
+                            ProtoMapping.keyAlgorithm(encryption.get().algorithm()));
+            for (X509Certificate certificate : encryption.get().chain()) {
+                builder.addEncryptionCertificateChain(
+                        ByteString.copyFrom(certificate.getEncoded()));
+            }
         }
         return builder.build();
     }

@@ -84,7 +84,8 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
             // Idempotent: after a token fault the key is looked up again and signed once more.
             Signed result = recovery.retryOnce(() -> {
                 KeyVersion version = keys.signingKey(request.getIdentity());
-                return new Signed(version, signer.sign(version, domainRequest));
+                return new Signed(version, signer.sign(version,
+                        keys.encryptionKey(request.getIdentity()), domainRequest));
             });
             KeyVersion key = result.key();
             SignedMessage signed = result.message();
@@ -128,9 +129,10 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
     private SignBatchResponse signAll(String identity, List<SignatureRequest> each)
             throws Exception {
         KeyVersion key = keys.signingKey(identity);
+        Optional<KeyVersion> encryption = keys.encryptionKey(identity);
         List<CompletableFuture<SignedMessage>> signing = new ArrayList<>();
         for (SignatureRequest one : each) {
-            signing.add(CompletableFuture.supplyAsync(() -> signUnchecked(key, one),
+            signing.add(CompletableFuture.supplyAsync(() -> signUnchecked(key, encryption, one),
                     batchWorkers));
         }
         SignBatchResponse.Builder out = SignBatchResponse.newBuilder()
@@ -166,9 +168,10 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
     }
 
     /** Carries the signer's checked failures across the executor; unwrapped by join. */
-    private SignedMessage signUnchecked(KeyVersion key, SignatureRequest request) {
+    private SignedMessage signUnchecked(KeyVersion key, Optional<KeyVersion> encryption,
+                                        SignatureRequest request) {
         try {
-            return signer.sign(key, request);
+            return signer.sign(key, encryption, request);
         } catch (Exception e) {
             throw new CompletionException(e);
         }

@@ -79,7 +79,7 @@ final class StreamedSigning {
         // Idempotent: after a token fault the key is looked up again and signed once more.
         Signed signed = recovery.retryOnce(() -> {
             KeyVersion version = keys.signingKey(identity);
-            return new Signed(version, signer.sign(version, digest));
+            return new Signed(version, signer.sign(version, keys.encryptionKey(identity), digest));
         });
         SignStreamResult.Builder result = SignStreamResult.newBuilder()
                 .setCertificate(UnsafeByteOperations.unsafeWrap(

@@ -14,10 +14,15 @@ import java.time.ZoneOffset;
 import java.util.Date;
 import java.util.List;
 import java.util.Optional;
+import org.bouncycastle.asn1.cms.Attribute;
 import org.bouncycastle.asn1.cms.AttributeTable;
 import org.bouncycastle.asn1.cms.CMSAttributes;
+import org.bouncycastle.asn1.cms.IssuerAndSerialNumber;
+import org.bouncycastle.asn1.smime.SMIMEAttributes;
+import org.bouncycastle.asn1.smime.SMIMEEncryptionKeyPreferenceAttribute;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.jcajce.JcaCertStore;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.cms.CMSAbsentContent;
@@ -101,9 +106,59 @@ class SignedDataAssemblerTest {
         assertThat(parsed.getCertificates().getMatches(null)).hasSize(2);
     }
 
+    @Test
+    void separateEncryptionKey_isNamedAndIncluded_asBouncyCastleWouldWriteIt() throws Exception {
+        List<KeyVersion> keys = twoKeysOfOneCa();
+        KeyVersion signing = keys.get(0);
+        KeyVersion encryption = keys.get(1);
+
+        byte[] ours = signer.sign(signing, Optional.of(encryption), new SignatureRequest(
+                new SignatureRequest.Content(CONTENT), false,
+                Optional.of(SignatureScheme.RSA_PKCS1), Optional.of(DigestAlgorithm.SHA256)))
+                .signedData();
+
+        CMSSignedData parsed = new CMSSignedData(new CMSProcessableByteArray(CONTENT), ours);
+        Attribute preference = parsed.getSignerInfos().getSigners().iterator().next()
+                .getSignedAttributes().get(SMIMEAttributes.encrypKeyPref);
+        assertThat(preference).isEqualTo(new SMIMEEncryptionKeyPreferenceAttribute(
+                new IssuerAndSerialNumber(new JcaX509CertificateHolder(encryption.certificate())
+                        .toASN1Structure())));
+        // The shared CA certificate once: certificates is a SET.
+        List<X509Certificate> certificates = List.of(signing.certificate(),
+                encryption.certificate(), signing.chain().get(1));
+        assertThat(parsed.getCertificates().getMatches(null)).hasSize(3);
+        assertThat(ours).isEqualTo(bouncyCastle(signing, DigestAlgorithm.SHA256, ours, false,
+                certificates));
+    }
+
+    @Test
+    void keyThatAlsoDecrypts_namesItsOwnCertificate_includedOnce() throws Exception {
+        KeyVersion key = key("RSA", 2048, KeyAlgorithm.RSA_2048);
+
+        byte[] ours = signer.sign(key, Optional.of(key), new SignatureRequest(
+                new SignatureRequest.Content(CONTENT), false,
+                Optional.of(SignatureScheme.RSA_PKCS1), Optional.of(DigestAlgorithm.SHA256)))
+                .signedData();
+
+        CMSSignedData parsed = new CMSSignedData(new CMSProcessableByteArray(CONTENT), ours);
+        assertThat(parsed.getSignerInfos().getSigners().iterator().next().getSignedAttributes()
+                .get(SMIMEAttributes.encrypKeyPref)).isEqualTo(
+                        new SMIMEEncryptionKeyPreferenceAttribute(new IssuerAndSerialNumber(
+                                new JcaX509CertificateHolder(key.certificate())
+                                        .toASN1Structure())));
+        assertThat(parsed.getCertificates().getMatches(null)).hasSize(2);
+        assertThat(ours).isEqualTo(bouncyCastle(key, DigestAlgorithm.SHA256, ours, false));
+    }
+
     /** Bouncy Castle's generator given the same signing time and fixed attributes as ours. */
     private static byte[] bouncyCastle(KeyVersion key, DigestAlgorithm digest, byte[] ours,
                                        boolean encapsulate) throws Exception {
+        return bouncyCastle(key, digest, ours, encapsulate, key.chain());
+    }
+
+    private static byte[] bouncyCastle(KeyVersion key, DigestAlgorithm digest, byte[] ours,
+                                       boolean encapsulate, List<X509Certificate> certificates)
+            throws Exception {
         AttributeTable attributes = new CMSSignedData(new CMSProcessableByteArray(CONTENT), ours)
                 .getSignerInfos().getSigners().iterator().next().getSignedAttributes()
                 .remove(CMSAttributes.contentType).remove(CMSAttributes.messageDigest)
@@ -115,7 +170,7 @@ class SignedDataAssemblerTest {
                 .build(new JcaContentSignerBuilder(digest.jcaSignatureName(
                         SignatureScheme.RSA_PKCS1)).setProvider(BC).build(key.privateKey()),
                         key.certificate()));
-        generator.addCertificates(new JcaCertStore(key.chain()));
+        generator.addCertificates(new JcaCertStore(certificates));
         return generator.generate(new CMSProcessableByteArray(CONTENT), encapsulate)
                 .getEncoded("DER");
     }
@@ -134,6 +189,24 @@ class SignedDataAssemblerTest {
         X509Certificate leafCert = certificate("CN=Test CA", "CN=signer", leaf, ca, signature);
         return new KeyVersion("signer@example.com/v1", "signer@example.com", algorithm,
                 KeyState.ACTIVE, true, false, leaf.getPrivate(), List.of(leafCert, caCert));
+    }
+
+    /** An RSA signing key and an RSA encryption key of one identity, certified by one CA. */
+    private static List<KeyVersion> twoKeysOfOneCa() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        KeyPair ca = generator.generateKeyPair();
+        KeyPair signing = generator.generateKeyPair();
+        KeyPair encryption = generator.generateKeyPair();
+        X509Certificate caCert = certificate("CN=Test CA", "CN=Test CA", ca, ca, "SHA256withRSA");
+        return List.of(new KeyVersion("split@example.com/v1", "split@example.com",
+                        KeyAlgorithm.RSA_2048, KeyState.ACTIVE, true, false, signing.getPrivate(),
+                        List.of(certificate("CN=Test CA", "CN=signing", signing, ca,
+                                "SHA256withRSA"), caCert)),
+                new KeyVersion("split@example.com/v2", "split@example.com",
+                        KeyAlgorithm.RSA_2048, KeyState.ACTIVE, false, true,
+                        encryption.getPrivate(), List.of(certificate("CN=Test CA",
+                                "CN=encryption", encryption, ca, "SHA256withRSA"), caCert)));
     }
 
     private static X509Certificate certificate(String issuer, String subject, KeyPair subjectKeys,

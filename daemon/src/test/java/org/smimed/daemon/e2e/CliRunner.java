@@ -5,7 +5,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.smimed.client.cli.CliIo;
 import org.smimed.client.cli.SmimeCli;
@@ -23,6 +26,18 @@ final class CliRunner {
         String stdoutText() {
             return new String(stdout, StandardCharsets.UTF_8);
         }
+    }
+
+    /**
+     * {@code command}'s arguments for a daemon on {@code port}: its CA, and the client
+     * certificate and key for mutual TLS, then {@code args}.
+     */
+    static String[] against(int port, Path ca, Path cert, Path key, String command,
+                            String... args) {
+        List<String> all = new ArrayList<>(List.of(command, "--target", "localhost:" + port,
+                "--ca", ca.toString(), "--cert", cert.toString(), "--key", key.toString()));
+        all.addAll(List.of(args));
+        return all.toArray(String[]::new);
     }
 
     static Run run(byte[] stdin, String... args) {

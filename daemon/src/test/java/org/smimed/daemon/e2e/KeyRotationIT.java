@@ -15,14 +15,23 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyFactory;
 import java.security.cert.X509Certificate;
+import java.security.spec.X509EncodedKeySpec;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.bouncycastle.asn1.DERTaggedObject;
+import org.bouncycastle.asn1.cms.Attribute;
+import org.bouncycastle.asn1.cms.IssuerAndSerialNumber;
+import org.bouncycastle.asn1.smime.SMIMEAttributes;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
+import org.bouncycastle.cms.CMSSignedData;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.junit.jupiter.api.AfterAll;
@@ -32,6 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.smimed.api.v1.SignRequest;
 import org.smimed.api.v1.SignResponse;
 import org.smimed.api.v1.SigningServiceGrpc;
+import org.smimed.client.IdentityInfo;
+import org.smimed.client.SmimeClient;
 import org.smimed.client.admin.SmimectlCli;
 import org.smimed.client.cli.CliIo;
 import org.smimed.daemon.Daemon;
@@ -149,6 +160,81 @@ class KeyRotationIT {
                 .isEqualTo(TestDeployment.RSA + "/v1");
     }
 
+    /**
+     * RFC 8551 section 2.5.3: an identity that signs with one key and decrypts with another
+     * keeps both ACTIVE, names the encryption certificate in every signature
+     * (SMIMEEncryptionKeyPreference, the certificate included) and in its directory entry, and
+     * mail encrypted to that certificate decrypts.
+     */
+    @Test
+    void separateSigningAndEncryptionKeys_signaturesNameTheEncryptionCertificate()
+            throws Exception {
+        String id = "split@smimed.example";
+        ctlOk("generate", id, "--alg", "p256", "--usage", "sign");
+        ctlOk("csr", id + "/v1", "--subject", "CN=Split,O=smimed test", "--out",
+                dir.resolve("split.csr").toString());
+        X509Certificate signing = ca.issue(csr(dir.resolve("split.csr")), id, true, false,
+                Duration.ofDays(90));
+        ctlOk("import-cert", id + "/v1", ca.writeChain(dir.resolve("split-1.pem"), signing)
+                .toString());
+        ctlOk("activate", id + "/v1");
+        CliRunner.Run nowhere = CliRunner.run(MAIL, smime("encrypt", "--recipient-identity", id));
+        assertThat(nowhere.exit()).isEqualTo(1);
+        assertThat(nowhere.stderr()).isEqualTo("smime: recipient identity " + id + " has no key"
+                + " that mail may be encrypted to (no ACTIVE decrypting version with a valid"
+                + " certificate)\n");
+        ctlOk("generate", id, "--alg", "rsa2048", "--usage", "encrypt");
+        byte[] spki = Base64.getMimeDecoder().decode(ctlOk("public-key", id + "/v2")
+                .replaceAll("-----[A-Z ]+-----", ""));
+        X509Certificate encryption = ca.issue(KeyFactory.getInstance("RSA").generatePublic(
+                new X509EncodedKeySpec(spki)), id, false, true, Duration.ofDays(90));
+        ctlOk("import-cert", id + "/v2", ca.writeChain(dir.resolve("split-2.pem"), encryption)
+                .toString());
+        ctlOk("activate", id + "/v2");
+
+        assertThat(ctlOk("list", id)).contains(id + "/v1  ACTIVE", id + "/v2  ACTIVE");
+        SignResponse signed = SigningServiceGrpc.newBlockingStub(channel).sign(SignRequest
+                .newBuilder().setIdentity(id).setContent(ByteString.copyFrom(MAIL))
+                .setEncapsulate(true).build());
+        assertThat(signed.getKeyVersion()).isEqualTo(id + "/v1");
+        CMSSignedData cms = new CMSSignedData(signed.getSignedData().toByteArray());
+        Attribute preference = cms.getSignerInfos().getSigners().iterator().next()
+                .getSignedAttributes().get(SMIMEAttributes.encrypKeyPref);
+        assertThat(preference).as("SMIMEEncryptionKeyPreference").isNotNull();
+        assertThat(preference.getAttrValues().getObjectAt(0).toASN1Primitive())
+                .isEqualTo(new DERTaggedObject(false, 0, new IssuerAndSerialNumber(
+                        new JcaX509CertificateHolder(encryption).toASN1Structure())));
+        assertThat(cms.getCertificates().getMatches(null)).contains(
+                new JcaX509CertificateHolder(encryption), new JcaX509CertificateHolder(signing));
+        Path work = Files.createTempDirectory(dir, "split");
+        Files.write(work.resolve("signed.der"), signed.getSignedData().toByteArray());
+        Files.write(work.resolve("ca.pem"), pem(ca.certificate()));
+        Processes.Result verified = Processes.run(List.of("openssl", "cms", "-verify",
+                "-inform", "DER", "-in", "signed.der", "-CAfile", "ca.pem", "-out", "out.txt"),
+                work);
+        assertThat(verified.exitCode()).as(verified.stderr()).isZero();
+
+        IdentityInfo entry = new SmimeClient(channel).getIdentity(id);
+        assertThat(entry.keyVersion()).isEqualTo(id + "/v1");
+        assertThat(entry.encryptionCertificateChain().get(0)).isEqualTo(encryption.getEncoded());
+        DecryptCall.Answer answer = DecryptCall.decrypt(channel, null, encryptTo(encryption),
+                4096);
+        assertThat(answer.plaintext()).isEqualTo(MAIL);
+        assertThat(answer.result().getKeyVersion()).isEqualTo(id + "/v2");
+        CliRunner.Run encrypted = CliRunner.run(MAIL, smime("encrypt", "--recipient-identity",
+                id));
+        assertThat(encrypted.exit()).as(encrypted.stderr()).isZero();
+        CliRunner.Run decrypted = CliRunner.run(encrypted.stdout(), smime("decrypt"));
+        assertThat(decrypted.exit()).as(decrypted.stderr()).isZero();
+        assertThat(decrypted.stdoutText()).contains("quarterly report");
+    }
+
+    /** The smime CLI's arguments for {@code command} against the daemon, as the test client. */
+    private static String[] smime(String command, String... args) {
+        return CliRunner.against(daemon.port(), dir.resolve("pki/ca.crt"),
+                dir.resolve("pki/client.crt"), dir.resolve("pki/client.key"), command, args);
+    }
+
     @Test
     void generate_ed25519ForDecryption_isRefused() {
         Run r = ctl("generate", "later@smimed.example", "--alg", "ed25519", "--usage", "both");
@@ -167,16 +253,25 @@ class KeyRotationIT {
     }
 
     private static X509Certificate certify(String version) throws Exception {
-        PKCS10CertificationRequest csr;
-        try (PEMParser pem = new PEMParser(new StringReader(
-                Files.readString(dir.resolve(version + ".csr"))))) {
-            csr = (PKCS10CertificationRequest) pem.readObject();
-        }
-        X509Certificate cert = ca.issue(csr.getEncoded(), ID, true, true, Duration.ofDays(90));
+        X509Certificate cert = ca.issue(csr(dir.resolve(version + ".csr")), ID, true, true,
+                Duration.ofDays(90));
         Path chain = ca.writeChain(dir.resolve(version + "-chain.pem"), cert);
         assertThat(ctlOk("import-cert", ID + "/" + version, chain.toString()))
                 .isEqualTo(ID + "/" + version + "  PENDING  rsa2048  both\n");
         return cert;
+    }
+
+    private static byte[] csr(Path file) throws Exception {
+        try (PEMParser pem = new PEMParser(new StringReader(Files.readString(file)))) {
+            return ((PKCS10CertificationRequest) pem.readObject()).getEncoded();
+        }
+    }
+
+    private static byte[] pem(X509Certificate certificate) throws Exception {
+        return ("-----BEGIN CERTIFICATE-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(certificate.getEncoded())
+                + "\n-----END CERTIFICATE-----\n").getBytes(StandardCharsets.US_ASCII);
     }
 
     private static SignResponse sign() {

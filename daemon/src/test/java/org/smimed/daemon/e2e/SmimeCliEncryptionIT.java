@@ -8,7 +8,6 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.bouncycastle.asn1.cms.AuthEnvelopedData;
 import org.bouncycastle.asn1.cms.ContentInfo;
@@ -199,12 +198,7 @@ class SmimeCliEncryptionIT {
 
     /** {@code command} aimed at the deployment's daemon, trusting only its CA. */
     private static String[] daemonCommand(String command, String... args) {
-        List<String> all = new ArrayList<>(List.of(command,
-                "--target", "localhost:" + deployment.daemon().port(),
-                "--ca", deployment.caCertificate().toString(),
-                "--cert", deployment.clientCertificate().toString(),
-                "--key", deployment.clientKey().toString()));
-        all.addAll(List.of(args));
-        return all.toArray(String[]::new);
+        return CliRunner.against(deployment.daemon().port(), deployment.caCertificate(),
+                deployment.clientCertificate(), deployment.clientKey(), command, args);
     }
 }

@@ -203,13 +203,9 @@ class SmimeCliIT {
 
     /** {@code command} aimed at the deployment's daemon, trusting only its CA. */
     private static String[] daemonCommand(String command, List<String> args) {
-        List<String> all = new ArrayList<>(List.of(command,
-                "--target", "localhost:" + deployment.daemon().port(),
-                "--ca", deployment.caCertificate().toString(),
-                "--cert", deployment.clientCertificate().toString(),
-                "--key", deployment.clientKey().toString()));
-        all.addAll(args);
-        return all.toArray(String[]::new);
+        return CliRunner.against(deployment.daemon().port(), deployment.caCertificate(),
+                deployment.clientCertificate(), deployment.clientKey(), command,
+                args.toArray(String[]::new));
     }
 
     /** OpenSSL verifies the message against the demo CA and extracts the same entity. */

@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.cms.Attribute;
 import org.bouncycastle.asn1.cms.CMSAttributes;
+import org.bouncycastle.asn1.smime.SMIMEAttributes;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cms.CMSProcessableByteArray;
 import org.bouncycastle.cms.CMSSignedData;
@@ -319,13 +320,14 @@ class SignStreamIT {
                 .containsExactlyElementsOf(unary.getCertificates().getMatches(null));
         assertThat(types(a)).containsExactlyElementsOf(types(b)).contains(
                 CMSAttributes.contentType, CMSAttributes.signingTime, CMSAttributes.messageDigest,
-                CMSAttributes.cmsAlgorithmProtect);
+                CMSAttributes.cmsAlgorithmProtect, SMIMEAttributes.encrypKeyPref);
         for (ASN1ObjectIdentifier same : List.of(CMSAttributes.contentType,
-                CMSAttributes.messageDigest, CMSAttributes.cmsAlgorithmProtect)) {
+                CMSAttributes.messageDigest, CMSAttributes.cmsAlgorithmProtect,
+                SMIMEAttributes.encrypKeyPref)) {
             assertThat(a.getSignedAttributes().get(same))
                     .isEqualTo(b.getSignedAttributes().get(same));
         }
-        assertThat(a.getSignedAttributes().toASN1Structure().getAttributes()).hasSize(6);
+        assertThat(a.getSignedAttributes().toASN1Structure().getAttributes()).hasSize(7);
     }
 
     private static List<ASN1ObjectIdentifier> types(SignerInformation signer) {
