@@ -44,8 +44,9 @@ final class LifecycleCommands {
   }
 
   @Command(name = "activate", mixinStandardHelpOptions = true,
-      description = "Make a PENDING version with a certificate the identity's signing version;"
-          + " the previous ACTIVE version becomes DECRYPT_ONLY.")
+      description = "Make a PENDING version with a certificate the identity's ACTIVE version"
+          + " for what its usage allows (signing, encryption or both); the ACTIVE versions"
+          + " that did one of those jobs become DECRYPT_ONLY.")
   static final class Activate extends AdminCommand {
     @Parameters(index = "0", paramLabel = "VERSION", description = "identity/vN")
     String version;
