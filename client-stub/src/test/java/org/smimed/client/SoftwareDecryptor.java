@@ -50,7 +50,7 @@ public final class SoftwareDecryptor implements CmsDecryptor {
       }
       plaintext.write(recipients.getRecipients().iterator().next()
           .getContent(new JceKeyTransEnvelopedRecipient(key).setProvider(provider)));
-      return new DecryptionReport(identity, "software", algorithm);
+      return new DecryptionReport(identity, identity + "/software", algorithm);
     } catch (Exception e) {
       throw new SmimeOperationException("decryption failed", e);
     }

@@ -4,7 +4,7 @@ package org.smimed.client.mime;
  * Who decrypted a message and with which content algorithm; no key material, no plaintext.
  *
  * @param identity the identity whose key decrypted, or "" when the decryptor does not say
- * @param keyVersion the key version that decrypted, or ""
+ * @param keyVersion the key version that decrypted, its full name ("identity/vN"), or ""
  * @param contentAlgorithmOid dotted OID of the content-encryption algorithm, or ""
  */
 public record DecryptionReport(String identity, String keyVersion, String contentAlgorithmOid) {

@@ -29,9 +29,10 @@ public sealed interface Layer permits Layer.Signed, Layer.Encrypted {
   record Encrypted(int index, DecryptionReport report) implements Layer {
     @Override
     public String describe() {
+      // The key version is already the full name, identity/vN.
       String by = report.identity().isEmpty() ? ""
-          : ", decrypted by " + report.identity()
-              + (report.keyVersion().isEmpty() ? "" : "/" + report.keyVersion());
+          : ", decrypted by " + (report.keyVersion().isEmpty() ? report.identity()
+              : report.keyVersion());
       return "layer " + index + ": encrypted (" + report.contentAlgorithmName() + ")" + by;
     }
   }
