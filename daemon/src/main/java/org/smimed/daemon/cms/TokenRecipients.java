@@ -27,8 +27,9 @@ import org.smimed.daemon.token.TokenMeter;
 /**
  * Bouncy Castle recipients whose private-key step runs in the token — RSA PKCS#1 v1.5
  * ({@link RsaKeyTransport}), RSAES-OAEP ({@link OaepKeyTransport}) or ECDH
- * ({@link EcdhKeyAgreement}) — while content decryption runs in the JDK's AES (CBC, and GCM
- * through {@link AesGcmDecryptor}) or in Bouncy Castle (ChaCha20-Poly1305, 3DES).
+ * ({@link EcdhKeyAgreement}) — while content decryption runs in the JDK's ciphers (AES-CBC;
+ * AES-GCM and ChaCha20-Poly1305 through {@link StreamingAead}) or in Bouncy Castle (3DES,
+ * GCM with unusual parameters).
  *
  * <p>Overriding {@code extractSecretKey} bypasses nothing else: Bouncy Castle's allow-list of
  * content algorithms and the minimum GCM tag size are set on every recipient made here.
@@ -56,8 +57,9 @@ final class TokenRecipients {
         // AES runs in the JDK's own provider, whose AES uses the CPU's AES instructions
         // (several times Bouncy Castle's speed on large messages): CBC directly, GCM as counter
         // mode plus GHASH (AesGcmDecryptor), because the JDK's GCM holds the whole ciphertext
-        // until the tag is checked. ChaCha20-Poly1305 and unusual GCM parameters stay with
-        // Bouncy Castle, whose AEAD streams.
+        // until the tag is checked; ChaCha20-Poly1305 likewise (ChaChaPolyDecryptor), which
+        // also takes authenticated attributes after the content. Unusual GCM parameters stay
+        // with Bouncy Castle, whose AEAD streams.
         Provider jdk = Security.getProvider("SunJCE");
         this.jdkProvider = jdk != null ? jdk : contentProvider;
         this.allowed = Set.copyOf(allowed);
@@ -93,10 +95,10 @@ final class TokenRecipients {
                 @Override
                 public RecipientOperator getRecipientOperator(AlgorithmIdentifier keyAlg,
                         AlgorithmIdentifier contentAlg, byte[] encrypted) throws CMSException {
-                    if (!AesGcmDecryptor.handles(contentAlg)) {
+                    if (!StreamingAead.handles(contentAlg)) {
                         return super.getRecipientOperator(keyAlg, contentAlg, encrypted);
                     }
-                    return AesGcmDecryptor.operator(contentAlg,
+                    return StreamingAead.operator(contentAlg,
                             transport(key, keyAlg, cipher, encrypted), allowed, jdkProvider);
                 }
             };
@@ -143,11 +145,11 @@ final class TokenRecipients {
                 public RecipientOperator getRecipientOperator(AlgorithmIdentifier keyAlg,
                         AlgorithmIdentifier contentAlg, SubjectPublicKeyInfo sender,
                         ASN1OctetString ukm, byte[] encrypted) throws CMSException {
-                    if (!AesGcmDecryptor.handles(contentAlg)) {
+                    if (!StreamingAead.handles(contentAlg)) {
                         return super.getRecipientOperator(keyAlg, contentAlg, sender, ukm,
                                 encrypted);
                     }
-                    return AesGcmDecryptor.operator(contentAlg, extractSecretKey(keyAlg,
+                    return StreamingAead.operator(contentAlg, extractSecretKey(keyAlg,
                             contentAlg, sender, ukm, encrypted), allowed, jdkProvider);
                 }
             };

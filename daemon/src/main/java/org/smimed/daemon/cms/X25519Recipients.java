@@ -45,11 +45,11 @@ final class X25519Recipients {
                 public RecipientOperator getRecipientOperator(AlgorithmIdentifier keyAlg,
                         AlgorithmIdentifier contentAlg, SubjectPublicKeyInfo sender,
                         ASN1OctetString ukm, byte[] encrypted) throws CMSException {
-                    if (!AesGcmDecryptor.handles(contentAlg)) {
+                    if (!StreamingAead.handles(contentAlg)) {
                         return super.getRecipientOperator(keyAlg, contentAlg, sender, ukm,
                                 encrypted);
                     }
-                    return AesGcmDecryptor.operator(contentAlg, extractSecretKey(keyAlg,
+                    return StreamingAead.operator(contentAlg, extractSecretKey(keyAlg,
                             contentAlg, sender, ukm, encrypted), allowed, aesProvider);
                 }
             };

@@ -197,17 +197,23 @@ class DecryptionInteropIT {
         }
     }
 
-    @Test
-    void gcmWithAuthenticatedAttributes_decryptsAndAChangedAttributeFails() throws Exception {
+    /**
+     * RFC 5083 authenticated attributes come after the content in the encoding but before it
+     * in the tag; Bouncy Castle's own ChaCha20-Poly1305 could not take them that late.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"2.16.840.1.101.3.4.1.46", "1.2.840.113549.1.9.16.3.18"})
+    void authenticatedAttributes_decryptAndAChangedAttributeFails(String cipher)
+            throws Exception {
         byte[] marker = "smimed-authenticated-attribute".getBytes(StandardCharsets.US_ASCII);
         AttributeTable attributes = new AttributeTable(new Attribute(
                 new ASN1ObjectIdentifier("1.3.6.1.4.1.99999.1"),
                 new DERSet(new DEROctetString(marker))));
-        byte[] message = Senders.bouncyCastleWithAuthAttributes(PLAINTEXT, attributes,
+        byte[] message = Senders.bouncyCastleWithAuthAttributes(PLAINTEXT,
+                new ASN1ObjectIdentifier(cipher), attributes,
                 Senders.bcRsa(deployment.certificate(InteropIdentities.RSA_2048), null, null));
 
-        assertDecrypts(message, null, InteropIdentities.RSA_2048,
-                CMSAlgorithm.AES256_GCM.getId(), true);
+        assertDecrypts(message, null, InteropIdentities.RSA_2048, cipher, true);
         byte[] changed = message.clone();
         int at = indexOf(changed, marker);
         changed[at] ^= 0x01;

@@ -107,14 +107,15 @@ final class Senders {
     }
 
     /**
-     * Bouncy Castle: AuthEnvelopedData (AES-256-GCM) with authenticated attributes, which the
-     * GCM tag covers and which a streamed message carries after the encrypted content.
+     * Bouncy Castle: AuthEnvelopedData ({@code cipher}: AES-GCM or ChaCha20-Poly1305) with
+     * authenticated attributes, which the tag covers and which a streamed message carries
+     * after the encrypted content.
      */
-    static byte[] bouncyCastleWithAuthAttributes(byte[] plaintext, AttributeTable attributes,
+    static byte[] bouncyCastleWithAuthAttributes(byte[] plaintext, ASN1ObjectIdentifier cipher,
+                                                 AttributeTable attributes,
                                                  RecipientInfoGenerator recipient)
             throws Exception {
-        var encryptor = new JceCMSContentEncryptorBuilder(CMSAlgorithm.AES256_GCM).setProvider(BC)
-                .build();
+        var encryptor = new JceCMSContentEncryptorBuilder(cipher).setProvider(BC).build();
         CMSAuthEnvelopedDataGenerator generator = new CMSAuthEnvelopedDataGenerator();
         generator.addRecipientInfoGenerator(recipient);
         generator.setAuthenticatedAttributeGenerator(new SimpleAttributeTableGenerator(attributes));
