@@ -41,4 +41,12 @@ public final class SmimeClientException extends Exception {
   public String description() {
     return description;
   }
+
+  /**
+   * The description for a person: with what the transport said when the call never reached
+   * the daemon (see {@link StatusDetail}).
+   */
+  public String detail() {
+    return StatusDetail.of(description, getCause());
+  }
 }

@@ -1,6 +1,7 @@
 package org.smimed.client.admin;
 
 import io.grpc.StatusRuntimeException;
+import org.smimed.client.StatusDetail;
 
 /**
  * An officer operation failed; smimectl prints "smimectl: " + message and exits 1.
@@ -16,8 +17,8 @@ final class AdminFailure extends Exception {
 
   /** The daemon's answer, e.g. "cannot destroy x/v1: it is ACTIVE ... (FAILED_PRECONDITION)". */
   static AdminFailure of(StatusRuntimeException e) {
-    String d = e.getStatus().getDescription();
-    return new AdminFailure((d == null || d.isBlank() ? "call failed" : d.replaceAll("\\s+", " "))
+    String d = StatusDetail.of(e.getStatus());
+    return new AdminFailure((d.isBlank() ? "call failed" : d)
         + " (" + e.getStatus().getCode() + ")");
   }
 }

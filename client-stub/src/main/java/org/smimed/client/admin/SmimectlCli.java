@@ -2,6 +2,7 @@ package org.smimed.client.admin;
 
 import java.util.concurrent.Callable;
 import org.smimed.client.cli.CliIo;
+import org.smimed.client.cli.QuietGrpc;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParameterException;
@@ -29,7 +30,7 @@ public final class SmimectlCli implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    System.exit(new SmimectlCli(CliIo.system()).run(args));
+    System.exit(QuietGrpc.run(() -> new SmimectlCli(CliIo.system()).run(args)));
   }
 
   /** Runs one command line and returns its exit code. */

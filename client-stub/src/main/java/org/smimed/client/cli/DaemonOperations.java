@@ -61,7 +61,7 @@ final class DaemonOperations {
   }
 
   static SmimeOperationException failure(String what, SmimeClientException e) {
-    String d = e.description();
+    String d = e.detail();
     // The daemon's own "decryption failed" adds nothing to ours.
     boolean redundant = d.isBlank() || what.equalsIgnoreCase(d);
     String detail = redundant ? e.code().toString() : e.code() + ": " + d.replaceAll("\\s+", " ");

@@ -24,7 +24,7 @@ public final class SmimeCli implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    System.exit(new SmimeCli(CliIo.system()).run(args));
+    System.exit(QuietGrpc.run(() -> new SmimeCli(CliIo.system()).run(args)));
   }
 
   /** Runs one command line and returns its exit code. */

@@ -19,6 +19,37 @@ class CliUsageTest {
     assertThat(run.stdoutText()).contains("Usage: smime " + command).contains("--in=FILE");
   }
 
+  /** A wrong port reads differently from a wrong host or a TLS failure: the transport says. */
+  @Test
+  void sign_toAClosedPort_namesTheRefusedConnectionOnOneLine() throws Exception {
+    int port;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    var run = CliRunner.run("Subject: x\n\nhello\n".getBytes(), "sign", "--plaintext",
+        "--identity", "a@example.com", "--target", "localhost:" + port, "--deadline", "20");
+
+    assertThat(run.exit()).isEqualTo(1);
+    // The first line is --plaintext's warning; the failure is one line.
+    assertThat(run.stderr()).hasLineCount(2);
+    assertThat(run.stderr().lines().toList().get(1))
+        .startsWith("smime: signing failed (UNAVAILABLE: io exception: ")
+        .contains("Connection refused").endsWith(port + ")");
+  }
+
+  @Test
+  void quietGrpc_silencesGrpcsOwnLoggingForTheCommandOnly() {
+    java.util.logging.Logger grpc = java.util.logging.Logger.getLogger("io.grpc");
+    java.util.logging.Level before = grpc.getLevel();
+
+    int code = QuietGrpc.run(() -> java.util.logging.Logger
+        .getLogger("io.grpc.internal.ManagedChannelImpl")
+        .isLoggable(java.util.logging.Level.SEVERE) ? 1 : 7);
+
+    assertThat(code).isEqualTo(7);
+    assertThat(grpc.getLevel()).isEqualTo(before);
+  }
+
   @Test
   void version_printsVersion() {
     var run = CliRunner.run(new byte[0], "--version");
