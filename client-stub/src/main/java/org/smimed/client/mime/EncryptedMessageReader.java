@@ -5,6 +5,7 @@ import jakarta.mail.internet.ParseException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PushbackInputStream;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Set;
@@ -41,11 +42,20 @@ public final class EncryptedMessageReader {
     }
     String encoding = headers.value("Content-Transfer-Encoding").orElse("7bit")
         .toLowerCase(Locale.ROOT);
-    return switch (encoding) {
+    InputStream body = switch (encoding) {
       case "base64" -> Base64.getMimeDecoder().wrap(message);
       case "binary", "8bit", "7bit" -> message;
       default -> throw new SmimeOperationException("unsupported transfer encoding " + encoding);
     };
+    // An empty body (a failed encryption's output file) is the message's fault, said here
+    // rather than as the daemon's complaint about an empty request.
+    PushbackInputStream peek = new PushbackInputStream(body, 1);
+    int first = peek.read();
+    if (first < 0) {
+      throw new SmimeOperationException("not an encrypted S/MIME message: the body is empty");
+    }
+    peek.unread(first);
+    return peek;
   }
 
   /** Decrypts {@code message} with {@code decryptor}, writing the inner entity to {@code out}. */

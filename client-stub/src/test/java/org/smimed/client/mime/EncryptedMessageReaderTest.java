@@ -66,6 +66,18 @@ class EncryptedMessageReaderTest {
         .hasMessage("not an encrypted S/MIME message: smime-type=signed-data");
   }
 
+  /** What OpenSSL leaves when its encryption fails: the headers and nothing after them. */
+  @Test
+  void cmsStream_emptyBody_isRejectedAsTheMessagesFault() {
+    byte[] message = ("MIME-Version: 1.0\nContent-Disposition: attachment; filename=\"smime.p7m\"\n"
+        + "Content-Type: application/pkcs7-mime; smime-type=authEnveloped-data;"
+        + " name=\"smime.p7m\"\nContent-Transfer-Encoding: base64\n\n").getBytes();
+
+    assertThatThrownBy(() -> EncryptedMessageReader.cmsStream(new ByteArrayInputStream(message)))
+        .isInstanceOf(SmimeOperationException.class)
+        .hasMessage("not an encrypted S/MIME message: the body is empty");
+  }
+
   @Test
   void cmsStream_plainText_isRejected() {
     byte[] message = "Subject: hi\n\nhello\n".getBytes();
