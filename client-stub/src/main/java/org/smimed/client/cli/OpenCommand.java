@@ -43,8 +43,9 @@ final class OpenCommand implements Callable<Integer> {
   int maxLayers;
 
   @Option(names = "--sender-check", paramLabel = "MODE", defaultValue = "strict",
-      description = "From address vs signer certificate, on each layer that has a From field:"
-          + " strict (fail), warn or off (default: ${DEFAULT-VALUE}).",
+      description = "From address vs signer certificate, for every signature: its own"
+          + " layer's From and the message's outer From: strict (fail), warn or off"
+          + " (default: ${DEFAULT-VALUE}).",
       converter = VerifyCommand.SenderCheckConverter.class)
   SenderCheck senderCheck;
 

@@ -3,6 +3,7 @@ package org.smimed.client.mime;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -14,7 +15,9 @@ import java.util.function.Consumer;
  * looked at; the first failure stops everything with a message naming the layer; a message
  * with more than {@code maxLayers} layers is refused before layer {@code maxLayers + 1} is
  * touched, so a hostile nesting cannot make the client (or the daemon) work without bound;
- * a message without any S/MIME layer is an error. The whole message is held in memory.
+ * a message without any S/MIME layer is an error. Each signature is checked against its own
+ * From and the message's outermost From (the one a reader sees). The whole message is held
+ * in memory.
  */
 public final class MessageOpener {
   private final SignedMessageVerifier verifier;
@@ -36,6 +39,8 @@ public final class MessageOpener {
    */
   public byte[] open(byte[] message, Consumer<Layer> onLayer)
       throws SmimeOperationException, IOException {
+    // The From a reader sees; every signature beneath is checked against it as well.
+    Optional<String> outerFrom = HeaderBlock.parse(message).value("From");
     byte[] current = message;
     int index = 0;
     while (true) {
@@ -51,16 +56,16 @@ public final class MessageOpener {
         throw new SmimeOperationException("more than " + maxLayers + " nested S/MIME layers");
       }
       ByteArrayOutputStream inner = new ByteArrayOutputStream(current.length);
-      onLayer.accept(openOne(kind, index, current, inner));
+      onLayer.accept(openOne(kind, index, current, inner, outerFrom));
       current = inner.toByteArray();
     }
   }
 
-  private Layer openOne(LayerKind kind, int index, byte[] entity, ByteArrayOutputStream inner)
-      throws SmimeOperationException, IOException {
+  private Layer openOne(LayerKind kind, int index, byte[] entity, ByteArrayOutputStream inner,
+      Optional<String> outerFrom) throws SmimeOperationException, IOException {
     try {
       if (kind == LayerKind.SIGNED) {
-        Verification v = verifier.verify(entity);
+        Verification v = verifier.verify(entity, outerFrom);
         inner.writeBytes(v.content());
         return new Layer.Signed(index, v);
       }

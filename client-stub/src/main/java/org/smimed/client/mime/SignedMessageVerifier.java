@@ -63,6 +63,18 @@ public final class SignedMessageVerifier {
   }
 
   public Verification verify(byte[] message) throws SmimeOperationException {
+    return verify(message, Optional.empty());
+  }
+
+  /**
+   * As {@link #verify(byte[])} for a signed layer inside others: {@code outerFrom} is the From
+   * of the message as its reader sees it (the outermost headers). The sender check compares
+   * the signer with it too, so that a message whose outer From names someone else cannot
+   * pass off a signature made inside it by another sender (sign, then encrypt: the headers are
+   * outside, the signature within).
+   */
+  public Verification verify(byte[] message, Optional<String> outerFrom)
+      throws SmimeOperationException {
     SignedMessage parsed = SignedMessage.parse(message);
     guard.check(parsed.cms());
     try {
@@ -96,7 +108,10 @@ public final class SignedMessageVerifier {
       SignerCertificates.checkUsage(first);
       SignerCertificates.validatePath(first, certs, anchors, clock.instant());
       List<String> emails = SignerCertificates.emails(first);
-      List<String> warnings = checkSender(parsed, emails);
+      List<String> warnings = new ArrayList<>(checkSender(parsed.from(), emails));
+      if (outerFrom.isPresent() && !outerFrom.equals(parsed.from())) {
+        warnings.addAll(checkSender(outerFrom, emails));
+      }
       byte[] content = parsed.content() != null
           ? parsed.content() : (byte[]) sd.getSignedContent().getContent();
       return new Verification(content, SignerCertificates.subject(first), emails,
@@ -135,12 +150,12 @@ public final class SignedMessageVerifier {
     }
   }
 
-  private List<String> checkSender(SignedMessage parsed, List<String> emails)
+  private List<String> checkSender(Optional<String> fromField, List<String> emails)
       throws SmimeOperationException {
-    if (senderCheck == SenderCheck.OFF || parsed.from().isEmpty() || emails.isEmpty()) {
+    if (senderCheck == SenderCheck.OFF || fromField.isEmpty() || emails.isEmpty()) {
       return List.of();
     }
-    List<String> from = SignerCertificates.fromAddresses(parsed.from().get());
+    List<String> from = SignerCertificates.fromAddresses(fromField.get());
     if (from.stream().anyMatch(emails::contains)) {
       return List.of();
     }

@@ -114,6 +114,35 @@ class MessageOpenerTest {
         "layer 3: signed by alice@example.com (verified)");
   }
 
+  /**
+   * Sign, then encrypt, as mail clients do: the headers (From) outside, the signature within.
+   * A From naming someone other than the signer must fail the strict check.
+   */
+  @Test
+  void open_signedThenEncrypted_checksTheOuterFromAgainstTheSigner() throws Exception {
+    Files.write(dir.resolve("content.txt"), ENTITY);
+    pki.openssl("smime", "-sign", "-in", "content.txt", "-signer", "alice.pem", "-inkey",
+        "alice.key", "-out", "signed.eml");
+    pki.openssl("smime", "-encrypt", "-aes256", "-in", "signed.eml", "-from",
+        "mallory@evil.example", "-to", "bob@example.com", "-out", "spoof.eml", "bob.pem");
+    pki.openssl("smime", "-encrypt", "-aes256", "-in", "signed.eml", "-from",
+        "Alice <alice@example.com>", "-to", "bob@example.com", "-out", "honest.eml", "bob.pem");
+    byte[] spoof = Files.readAllBytes(dir.resolve("spoof.eml"));
+
+    assertThatThrownBy(() -> opener(8).open(spoof, l -> { }))
+        .isInstanceOf(SmimeOperationException.class)
+        .hasMessage("layer 2: From mallory@evil.example is not the signer's address"
+            + " alice@example.com");
+    var warn = new MessageOpener(new SignedMessageVerifier(bc, List.of(pki.x509("ca")),
+        SenderCheck.WARN, Clock.systemUTC()), decryptor, 8);
+    List<Layer> layers = new ArrayList<>();
+    assertThat(warn.open(spoof, layers::add)).isEqualTo(ENTITY);
+    assertThat(((Layer.Signed) layers.get(1)).verification().warnings()).containsExactly(
+        "From mallory@evil.example is not the signer's address alice@example.com");
+    assertThat(opener(8).open(Files.readAllBytes(dir.resolve("honest.eml")), l -> { }))
+        .isEqualTo(ENTITY);
+  }
+
   @Test
   void open_moreLayersThanAllowed_failsBeforeTouchingTheNextLayer() throws Exception {
     byte[] wrapped = tripleWrap(ContentCipher.AES256_GCM);
