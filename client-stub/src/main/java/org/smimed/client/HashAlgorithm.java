@@ -42,6 +42,19 @@ public enum HashAlgorithm {
     return length;
   }
 
+  /**
+   * The hash the daemon would choose for a key of {@code keyAlgorithm} (an
+   * {@link IdentityInfo#keyAlgorithm()}, e.g. "EC_P384"): the hash follows the curve (SHA-384
+   * for P-384, SHA-512 for P-521), Ed25519 signs over SHA-512 (RFC 8419), anything else SHA-256.
+   */
+  public static HashAlgorithm defaultFor(String keyAlgorithm) {
+    return switch (keyAlgorithm) {
+      case "EC_P384" -> SHA384;
+      case "EC_P521", "ED25519" -> SHA512;
+      default -> SHA256;
+    };
+  }
+
   /** Accepts "sha256", "sha-256" or "SHA256" (any case). */
   public static HashAlgorithm parse(String name) {
     String n = name.toLowerCase(Locale.ROOT).replace("-", "");

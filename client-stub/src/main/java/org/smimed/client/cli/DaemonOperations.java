@@ -1,6 +1,7 @@
 package org.smimed.client.cli;
 
 import org.smimed.client.DecryptResult;
+import org.smimed.client.HashAlgorithm;
 import org.smimed.client.SignResult;
 import org.smimed.client.SigningRequest;
 import org.smimed.client.SmimeClient;
@@ -58,6 +59,22 @@ final class DaemonOperations {
         throw failure("decryption failed", e);
       }
     };
+  }
+
+  /**
+   * {@code chosen}, or when the user chose none the hash that follows {@code identity}'s key,
+   * from the daemon's directory (one more call), as the daemon's own default does.
+   */
+  static HashAlgorithm hashFor(SmimeClient client, String identity, HashAlgorithm chosen)
+      throws SmimeOperationException {
+    if (chosen != null) {
+      return chosen;
+    }
+    try {
+      return HashAlgorithm.defaultFor(client.getIdentity(identity).keyAlgorithm());
+    } catch (SmimeClientException e) {
+      throw failure("signing failed", e);
+    }
   }
 
   static SmimeOperationException failure(String what, SmimeClientException e) {

@@ -39,8 +39,9 @@ final class SignCommand implements Callable<Integer> {
       description = "Stream the content to the daemon instead of sending only its digest.")
   boolean sendContent;
 
-  @Option(names = "--digest", paramLabel = "ALG", defaultValue = "sha256",
-      description = "sha256, sha384 or sha512 (default: ${DEFAULT-VALUE}).",
+  @Option(names = "--digest", paramLabel = "ALG",
+      description = "sha256, sha384 or sha512 (default: the identity's key decides: sha384"
+          + " for P-384, sha512 for P-521 and Ed25519, else sha256).",
       converter = HashConverter.class)
   HashAlgorithm digest;
 
@@ -58,7 +59,8 @@ final class SignCommand implements Callable<Integer> {
     try (var source = files.inputFile(io);
         var c = connection.open(io);
         var out = files.openOutput(io)) {
-      var writer = new SignedMessageWriter(DaemonOperations.signer(c.client(), identity), digest,
+      var writer = new SignedMessageWriter(DaemonOperations.signer(c.client(), identity),
+          DaemonOperations.hashFor(c.client(), identity, digest),
           false, new SecureRandom());
       var streaming = DaemonOperations.streamSigner(c.client(), identity);
       var buffered = new BufferedOutputStream(out, 64 * 1024);

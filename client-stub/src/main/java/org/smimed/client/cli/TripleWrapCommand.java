@@ -29,8 +29,9 @@ final class TripleWrapCommand implements Callable<Integer> {
       description = "Identity that signs both layers, e.g. billing@example.com.")
   String identity;
 
-  @Option(names = "--digest", paramLabel = "ALG", defaultValue = "sha256",
-      description = "sha256, sha384 or sha512 (default: ${DEFAULT-VALUE}).",
+  @Option(names = "--digest", paramLabel = "ALG",
+      description = "sha256, sha384 or sha512 (default: the identity's key decides: sha384"
+          + " for P-384, sha512 for P-521 and Ed25519, else sha256).",
       converter = SignCommand.HashConverter.class)
   HashAlgorithm digest;
 
@@ -44,7 +45,8 @@ final class TripleWrapCommand implements Callable<Integer> {
       EncryptionOptions.Resolved to = encryption.resolve(c.client(), io);
       MimeInput input = MimeInput.parse(files.readInput(io));
       SecureRandom random = new SecureRandom();
-      var signer = new SignedMessageWriter(DaemonOperations.signer(c.client(), identity), digest,
+      var signer = new SignedMessageWriter(DaemonOperations.signer(c.client(), identity),
+          DaemonOperations.hashFor(c.client(), identity, digest),
           false, random);
       var wrapper = new TripleWrapper(signer,
           new EncryptedMessageWriter(new BouncyCastleProvider(), random));

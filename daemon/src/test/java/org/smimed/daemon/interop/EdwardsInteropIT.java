@@ -169,6 +169,24 @@ class EdwardsInteropIT {
         assertThat(Files.readAllBytes(out)).isEqualTo(CONTENT);
     }
 
+    /** The CLI's hash follows the key when not asked: SHA-512 for Ed25519 (RFC 8419). */
+    @Test
+    void smimeSignAsCarlos_withoutDigest_signsOverSha512AndVerifies() throws Exception {
+        Path in = Files.write(dir.resolve("from-carlos.eml"), CONTENT);
+        Path signed = dir.resolve("from-carlos.signed.eml");
+
+        assertThat(smime("sign", "--identity", CARLOS, "--target", "localhost:" + daemon.port(),
+                "--ca", dir.resolve("pki/ca.crt").toString(),
+                "--cert", dir.resolve("pki/client.crt").toString(),
+                "--key", dir.resolve("pki/client.key").toString(),
+                "--in", in.toString(), "--out", signed.toString())).isZero();
+
+        assertThat(Files.readString(signed, StandardCharsets.US_ASCII)).contains("micalg=sha-512");
+        assertThat(smime("verify", "--trust", EdwardsPeer.RFC9216.resolve(CA).toString(),
+                "--in", signed.toString(), "--out", dir.resolve("carlos.out").toString()))
+                .isZero();
+    }
+
     private static int smime(String... args) {
         var err = new java.io.StringWriter();
         int code = new org.smimed.client.cli.SmimeCli(new org.smimed.client.cli.CliIo(
