@@ -11,9 +11,11 @@ import java.util.Optional;
 /**
  * A signed S/MIME message taken apart: the signed content, the CMS and the From field.
  *
- * <p>Guarantee: for multipart/signed, {@link #content()} is exactly the bytes between the first
- * boundary line and the CRLF before the next delimiter, after the whole message was
- * canonicalised to CRLF line ends; that is what RFC 8551 senders hash.
+ * <p>Guarantees: for multipart/signed, {@link #content()} is exactly the bytes between the
+ * first boundary line and the CRLF before the next delimiter, after the body was canonicalised
+ * to CRLF line ends; that is what RFC 8551 senders hash. For application/pkcs7-mime,
+ * {@link #cms()} is the body with only its transfer encoding undone: a binary, 8bit or 7bit
+ * body is kept byte for byte, since CR and LF bytes in DER are not line ends.
  *
  * @param content the signed entity, or null when it is encapsulated in {@code cms}
  * @param cms DER/BER ContentInfo of type SignedData
@@ -23,14 +25,16 @@ public record SignedMessage(byte[] content, byte[] cms, Optional<String> from) {
 
   /** Parses multipart/signed or application/pkcs7-mime; smime-type=signed-data. */
   public static SignedMessage parse(byte[] message) throws SmimeOperationException {
-    byte[] canonical = Crlf.canonicalize(message);
-    HeaderBlock headers = HeaderBlock.parse(canonical);
+    // HeaderBlock reads LF-only and CRLF headers alike, so only the body needs a decision.
+    HeaderBlock headers = HeaderBlock.parse(message);
     ContentType type = contentType(headers);
-    byte[] body = Arrays.copyOfRange(canonical, headers.bodyOffset(), canonical.length);
+    byte[] body = Arrays.copyOfRange(message, headers.bodyOffset(), message.length);
     Optional<String> from = headers.value("From");
     String base = type.getBaseType().toLowerCase(Locale.ROOT);
     if (base.equals("multipart/signed")) {
-      return multipart(type, body, from);
+      // The signed part is text in the MIME sense: its line ends are CRLF, whatever a relay
+      // or mailbox made of them (RFC 8551 section 3.1.1).
+      return multipart(type, Crlf.canonicalize(body), from);
     }
     if (base.equals("application/pkcs7-mime") || base.equals("application/x-pkcs7-mime")) {
       String smimeType = type.getParameter("smime-type");

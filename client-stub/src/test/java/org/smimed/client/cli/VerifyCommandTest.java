@@ -65,6 +65,38 @@ class VerifyCommandTest {
     assertThat(run.stderr()).contains("Verified: signer alice@example.com");
   }
 
+  /**
+   * OpenSSL's DER SignedData sent with Content-Transfer-Encoding: binary. The content has CRLF
+   * line ends and a bare LF, signed with -binary, so the DER holds both: a CR added anywhere
+   * breaks the CMS.
+   */
+  @Test
+  void verify_binarySignedDataFromOpenSsl_verifiesAndWritesTheContentByteForByte()
+      throws Exception {
+    byte[] content = ("Content-Type: application/octet-stream\r\n"
+        + "Content-Transfer-Encoding: binary\r\n\r\nline one\r\nbare\nend\r\n")
+        .getBytes(StandardCharsets.ISO_8859_1);
+    Files.write(dir.resolve("binary.bin"), content);
+    pki.openssl("cms", "-sign", "-nodetach", "-binary", "-in", "binary.bin",
+        "-signer", "alice.pem", "-inkey", "alice.key", "-outform", "DER", "-out", "sg.der");
+    byte[] der = Files.readAllBytes(dir.resolve("sg.der"));
+    assertThat(new String(der, StandardCharsets.ISO_8859_1)).contains("\r\n").containsPattern(
+        "[^\r]\n");
+    var message = new java.io.ByteArrayOutputStream();
+    message.writeBytes(("From: alice@example.com\r\nContent-Type: application/pkcs7-mime;"
+        + " smime-type=signed-data; name=smime.p7m\r\nContent-Transfer-Encoding: binary\r\n\r\n")
+        .getBytes(StandardCharsets.US_ASCII));
+    message.writeBytes(der);
+    Path signed = Files.write(dir.resolve("vs_binary.eml"), message.toByteArray());
+    Path out = dir.resolve("content.out");
+
+    var run = verify(signed, "--out", out.toString());
+
+    assertThat(run.exit()).as(run.stderr()).isZero();
+    assertThat(run.stderr()).contains("Verified: signer alice@example.com");
+    assertThat(Files.readAllBytes(out)).isEqualTo(content);
+  }
+
   @Test
   void verify_tamperedMessage_failsWithOneLine() throws Exception {
     Path signed = openSslSign();

@@ -143,6 +143,27 @@ class MessageOpenerTest {
         .isEqualTo(ENTITY);
   }
 
+  /** DER with CRLF and bare LF bytes, as Content-Transfer-Encoding: binary carries it. */
+  @Test
+  void open_binarySignedDataFromOpenSsl_givesTheSignedEntityByteForByte() throws Exception {
+    byte[] content = ("Content-Type: application/octet-stream\r\n"
+        + "Content-Transfer-Encoding: binary\r\n\r\nline one\r\nbare\nend\r\n")
+        .getBytes(StandardCharsets.ISO_8859_1);
+    Files.write(dir.resolve("binary.bin"), content);
+    pki.openssl("cms", "-sign", "-nodetach", "-binary", "-in", "binary.bin",
+        "-signer", "alice.pem", "-inkey", "alice.key", "-outform", "DER", "-out", "sg.der");
+    var message = new java.io.ByteArrayOutputStream();
+    message.writeBytes(("From: alice@example.com\r\nContent-Type: application/pkcs7-mime;"
+        + " smime-type=signed-data; name=smime.p7m\r\nContent-Transfer-Encoding: binary\r\n\r\n")
+        .getBytes(StandardCharsets.US_ASCII));
+    message.writeBytes(Files.readAllBytes(dir.resolve("sg.der")));
+
+    byte[] inner = opener(8).open(message.toByteArray(), l -> lines.add(l.describe()));
+
+    assertThat(inner).isEqualTo(content);
+    assertThat(lines).containsExactly("layer 1: signed by alice@example.com (verified)");
+  }
+
   @Test
   void open_moreLayersThanAllowed_failsBeforeTouchingTheNextLayer() throws Exception {
     byte[] wrapped = tripleWrap(ContentCipher.AES256_GCM);

@@ -1,0 +1,60 @@
+package org.smimed.client.mime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class SignedMessageTest {
+  /** Stands in for DER: bare LF, CRLF, lone CR, NUL and 8-bit bytes, as real DER has. */
+  private static final byte[] CMS = {0x30, 0x0a, '\n', '\r', '\n', '\r', 0, (byte) 0xff, '\n'};
+
+  private static byte[] message(String header, byte[] body) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(header.getBytes(StandardCharsets.US_ASCII));
+    out.writeBytes(body);
+    return out.toByteArray();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"binary", "8bit", "7bit"})
+  void parse_opaqueSignedDataWithIdentityEncoding_keepsTheCmsByteForByte(String encoding)
+      throws Exception {
+    byte[] message = message("From: alice@example.com\r\n"
+        + "Content-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m\r\n"
+        + "Content-Transfer-Encoding: " + encoding + "\r\n\r\n", CMS);
+
+    SignedMessage parsed = SignedMessage.parse(message);
+
+    assertThat(parsed.cms()).isEqualTo(CMS);
+    assertThat(parsed.content()).isNull();
+    assertThat(parsed.from()).contains("alice@example.com");
+  }
+
+  @Test
+  void parse_opaqueSignedDataUnderLfOnlyHeaders_keepsTheCmsByteForByte() throws Exception {
+    byte[] message = message("Content-Type: application/pkcs7-mime; smime-type=signed-data\n"
+        + "Content-Transfer-Encoding: binary\n\n", CMS);
+
+    assertThat(SignedMessage.parse(message).cms()).isEqualTo(CMS);
+  }
+
+  /** What a sender hashed is the CRLF form, even when a relay stored the message with LF. */
+  @Test
+  void parse_multipartSignedWithLfLineEnds_givesTheCanonicalSignedPart() throws Exception {
+    String lf = "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\";"
+        + " micalg=sha-256; boundary=b\n\n"
+        + "--b\nContent-Type: text/plain\n\nline one\nline two\n"
+        + "--b\nContent-Type: application/pkcs7-signature\nContent-Transfer-Encoding: base64\n\n"
+        + "MAoKDQ==\n--b--\n";
+
+    SignedMessage parsed = SignedMessage.parse(lf.getBytes(StandardCharsets.US_ASCII));
+
+    assertThat(new String(parsed.content(), StandardCharsets.US_ASCII))
+        .isEqualTo("Content-Type: text/plain\r\n\r\nline one\r\nline two");
+    assertThat(parsed.cms()).isEqualTo(new byte[] {0x30, 0x0a, 0x0a, 0x0d});
+  }
+}
