@@ -10,21 +10,31 @@ import java.nio.file.StandardCopyOption;
 import picocli.CommandLine.Option;
 
 /**
- * --in and --out, defaulting to standard input and output.
+ * --in and --out, defaulting to standard input and output; "-" names them too, as for openssl
+ * and gpgsm ("./-" is a file called "-").
  *
  * <p>Guarantee: an --out file appears only when the command succeeded (it is written to a
  * temporary sibling and moved into place on {@link Output#commit()}), so a failed decryption
- * never leaves partial plaintext under the requested name.
+ * never leaves partial plaintext under the requested name; standard output gets the same
+ * treatment, the temporary file being copied to it on commit.
  */
 final class IoOptions {
-  @Option(names = "--in", paramLabel = "FILE", description = "Input file (default: stdin).")
+  static final String IN_HELP = "Input file; - or none: standard input.";
+  static final String OUT_HELP = "Output file; - or none: standard output.";
+
+  @Option(names = "--in", paramLabel = "FILE", description = IN_HELP)
   Path in;
 
-  @Option(names = "--out", paramLabel = "FILE", description = "Output file (default: stdout).")
+  @Option(names = "--out", paramLabel = "FILE", description = OUT_HELP)
   Path out;
 
+  /** True when {@code option} means a standard stream: not given, or "-". */
+  private static boolean isStandardStream(Path option) {
+    return option == null || option.toString().equals("-");
+  }
+
   InputStream openInput(CliIo io) throws CliFailure {
-    if (in == null) {
+    if (isStandardStream(in)) {
       return io.in();
     }
     if (!Files.isRegularFile(in) || !Files.isReadable(in)) {
@@ -51,7 +61,7 @@ final class IoOptions {
    * deletes.
    */
   InputFile inputFile(CliIo io) throws CliFailure {
-    if (in != null) {
+    if (!isStandardStream(in)) {
       openInput(io); // the same checks and message as a streamed input
       return new InputFile(in, false);
     }
@@ -80,13 +90,14 @@ final class IoOptions {
    * daemon refused, plaintext whose tag did not verify) leaves nothing behind anywhere.
    */
   Output openOutput(CliIo io) throws CliFailure {
+    Path target = isStandardStream(out) ? null : out;
     try {
-      Path dir = out == null ? null : out.toAbsolutePath().getParent();
+      Path dir = target == null ? null : target.toAbsolutePath().getParent();
       Path tmp = dir == null ? Files.createTempFile("smime-out-", ".part")
           : Files.createTempFile(dir, ".smime-", ".part");
-      return new Output(Files.newOutputStream(tmp), tmp, out, io.out());
+      return new Output(Files.newOutputStream(tmp), tmp, target, io.out());
     } catch (IOException e) {
-      throw new CliFailure("cannot write output " + (out == null ? "" : out + " ")
+      throw new CliFailure("cannot write output " + (target == null ? "" : target + " ")
           + e.getMessage(), e);
     }
   }

@@ -19,11 +19,12 @@ import picocli.CommandLine.Option;
 final class VerifyCommand implements Callable<Integer> {
   private final CliIo io;
 
-  @Option(names = "--in", paramLabel = "FILE", description = "Input file (default: stdin).")
+  @Option(names = "--in", paramLabel = "FILE", description = IoOptions.IN_HELP)
   Path in;
 
   @Option(names = "--out", paramLabel = "FILE",
-      description = "Write the signed content (the inner MIME entity) here.")
+      description = "Write the signed content (the inner MIME entity) here; - for standard"
+          + " output.")
   Path out;
 
   @Option(names = "--trust", required = true, paramLabel = "CA.pem",
