@@ -19,6 +19,8 @@ final class Asn1Frames {
     private final long outerBound;
     private final long[] bound;
     private final boolean[] indefinite;
+    /** The frame and every one around it have indefinite lengths: its bound is the outer one. */
+    private final boolean[] outer;
     private final Kind[] kind;
     private final boolean[] sawSequence;
     private int size;
@@ -28,6 +30,7 @@ final class Asn1Frames {
         this.outerBound = outerBound;
         this.bound = new long[maxDepth];
         this.indefinite = new boolean[maxDepth];
+        this.outer = new boolean[maxDepth];
         this.kind = new Kind[maxDepth];
         this.sawSequence = new boolean[maxDepth];
     }
@@ -47,6 +50,7 @@ final class Asn1Frames {
         }
         bound[size] = end < 0 ? bound() : end;
         indefinite[size] = end < 0;
+        outer[size] = end < 0 && boundIsOuter();
         kind[size] = k;
         sawSequence[size] = false;
         size++;
@@ -88,6 +92,14 @@ final class Asn1Frames {
     /** Where the innermost definite element (or the whole message) must end. */
     long bound() {
         return size == 0 ? outerBound : bound[size - 1];
+    }
+
+    /**
+     * Whether {@link #bound()} is the outer bound: no open element has a definite length, so
+     * nothing but the outer bound limits how far the next element may reach.
+     */
+    boolean boundIsOuter() {
+        return size == 0 || outer[size - 1];
     }
 
     /** Whether the innermost open element has an indefinite length. */

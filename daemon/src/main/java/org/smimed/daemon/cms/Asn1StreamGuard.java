@@ -12,10 +12,12 @@ import java.io.InputStream;
  *
  * <p>Guarantees: each byte is looked at once, headers byte by byte and primitive bodies skipped
  * in bulk; nesting deeper than {@code maxDepth} or more than {@code maxIndefiniteLengths}
- * indefinite lengths is {@link InvalidRequestException} naming the limit; a declared length
- * beyond its enclosing element (or beyond {@code maxMessageBytes}), an indefinite primitive,
- * bytes after the message, or input ending inside an element is
- * {@link DecryptionFailedException}. Everything outside the encrypted content (the
+ * indefinite lengths is {@link InvalidRequestException} naming the limit, and so is, for a
+ * {@linkplain #streamed streamed} message, a declared length that would take the message past
+ * {@code maxMessageBytes} (the message says how large it is, as the byte count would); a
+ * declared length beyond its enclosing element (or beyond the end of a {@linkplain #whole
+ * whole} message), an indefinite primitive, bytes after the message, or input ending inside an
+ * element is {@link DecryptionFailedException}. Everything outside the encrypted content (the
  * EncryptedContentInfo's {@code [0]} field, which is streamed) is what a parser keeps in memory,
  * so it may take at most {@link #MAX_STRUCTURE_BYTES}, and a declared primitive larger than
  * what remains of that allowance is refused from its header. A failure is thrown as an
@@ -27,6 +29,8 @@ public final class Asn1StreamGuard extends FilterInputStream {
 
     private final int maxIndefiniteLengths;
     private final Asn1Frames frames;
+    /** The outer bound is limits.maxMessageBytes (reaching past it names it), not the end. */
+    private final boolean limited;
     private Exception failure;
     private long pos;
     private long structureBytes;
@@ -43,11 +47,31 @@ public final class Asn1StreamGuard extends FilterInputStream {
 
     private enum Phase { TAG, TAG_LONG, LENGTH, LENGTH_LONG, BODY, DONE }
 
-    public Asn1StreamGuard(InputStream in, long maxMessageBytes, int maxDepth,
-                           int maxIndefiniteLengths) {
+    private Asn1StreamGuard(InputStream in, long outerBound, boolean limited, int maxDepth,
+                            int maxIndefiniteLengths) {
         super(in);
         this.maxIndefiniteLengths = maxIndefiniteLengths;
-        this.frames = new Asn1Frames(maxDepth, maxMessageBytes);
+        this.frames = new Asn1Frames(maxDepth, outerBound);
+        this.limited = limited;
+    }
+
+    /**
+     * A message arriving on {@code in} of a length not known yet, at most
+     * {@code maxMessageBytes} (limits.maxMessageBytes): a declared length that reaches past
+     * that is {@link InvalidRequestException} naming the limit.
+     */
+    public static Asn1StreamGuard streamed(InputStream in, long maxMessageBytes, int maxDepth,
+                                           int maxIndefiniteLengths) {
+        return new Asn1StreamGuard(in, maxMessageBytes, true, maxDepth, maxIndefiniteLengths);
+    }
+
+    /**
+     * A whole message of {@code length} bytes on {@code in}, its size already checked: a
+     * declared length that reaches past its end only says it is cut short, so it is malformed.
+     */
+    public static Asn1StreamGuard whole(InputStream in, long length, int maxDepth,
+                                        int maxIndefiniteLengths) {
+        return new Asn1StreamGuard(in, length, false, maxDepth, maxIndefiniteLengths);
     }
 
     /** The limit or framing error that stopped the stream, if any. */
@@ -128,7 +152,7 @@ public final class Asn1StreamGuard extends FilterInputStream {
                 throw malformed("data after the message");
             }
             if (phase == Phase.TAG && pos >= frames.bound()) {
-                throw malformed("element runs past the end of its parent");
+                refusePastBound("element runs past the end of its parent");
             }
             count(1, frames.inContent());
             header(b[i++] & 0xff);
@@ -164,7 +188,10 @@ public final class Asn1StreamGuard extends FilterInputStream {
             }
             case LENGTH -> firstLengthOctet(octet);
             case LENGTH_LONG -> {
-                length = (length << 8) | octet;
+                // Up to eight octets: a message of 4 GiB or more needs five, and is past any
+                // limit (an int) all the same; saturate rather than overflow, the room check
+                // refuses it.
+                length = length > Long.MAX_VALUE >> 8 ? Long.MAX_VALUE : (length << 8) | octet;
                 if (--lengthOctets == 0) {
                     definite(length);
                 }
@@ -190,7 +217,7 @@ public final class Asn1StreamGuard extends FilterInputStream {
         }
         if (octet > 0x80) {
             lengthOctets = octet & 0x7f;
-            if (lengthOctets > 4) {
+            if (lengthOctets > 8) {
                 throw malformed("declared length field of " + lengthOctets + " bytes");
             }
             length = 0;
@@ -209,7 +236,7 @@ public final class Asn1StreamGuard extends FilterInputStream {
             throws InvalidRequestException, DecryptionFailedException {
         long room = frames.bound() - pos;
         if (declared > room) {
-            throw malformed("declared length " + declared + " exceeds the " + room
+            refusePastBound("declared length " + declared + " exceeds the " + room
                     + " bytes that remain");
         }
         boolean constructed = (tagByte & 0x20) != 0;
@@ -237,6 +264,19 @@ public final class Asn1StreamGuard extends FilterInputStream {
     private void elementDone() {
         frames.popEndingAt(pos);
         phase = frames.empty() ? Phase.DONE : Phase.TAG;
+    }
+
+    /**
+     * An element reaches past the innermost bound: if that is limits.maxMessageBytes, the
+     * message is too large (not secret, and raising the limit is the fix); past a definite
+     * parent, or past the end of a whole message, it is malformed like any lying length.
+     */
+    private void refusePastBound(String why)
+            throws InvalidRequestException, DecryptionFailedException {
+        if (limited && frames.boundIsOuter()) {
+            throw InvalidRequestException.overMaxMessageBytes("message", frames.bound());
+        }
+        throw malformed(why);
     }
 
     private InvalidRequestException tooMuchStructure() {

@@ -63,13 +63,19 @@ public final class CmsDecryptor {
 
     /**
      * Reads the header of the envelope arriving on {@code message} (at most
-     * {@code maxMessageBytes}) and checks it against the limits and the allowed algorithms;
+     * {@code maxMessageBytes}: one that declares a length reaching further is refused naming
+     * limits.maxMessageBytes) and checks it against the limits and the allowed algorithms;
      * the encrypted content stays in the stream until the returned envelope is decrypted.
      */
     public OpenedEnvelope open(InputStream message, long maxMessageBytes)
             throws DecryptionFailedException, InvalidRequestException {
-        EnvelopeStream envelope = EnvelopeStream.parse(new Asn1StreamGuard(message,
-                maxMessageBytes, maxAsn1Depth, maxIndefiniteLengths));
+        return open(Asn1StreamGuard.streamed(message, maxMessageBytes, maxAsn1Depth,
+                maxIndefiniteLengths));
+    }
+
+    private OpenedEnvelope open(Asn1StreamGuard guarded)
+            throws DecryptionFailedException, InvalidRequestException {
+        EnvelopeStream envelope = EnvelopeStream.parse(guarded);
         int count = envelope.recipients().size();
         if (count > maxRecipients) {
             throw new InvalidRequestException("message has " + count + " recipients, more than"
@@ -95,8 +101,10 @@ public final class CmsDecryptor {
      */
     public DecryptedMessage decrypt(byte[] message, Collection<KeyVersion> candidates)
             throws DecryptionFailedException, InvalidRequestException, TokenException {
-        PlaintextStream plaintext = open(new ByteArrayInputStream(message), message.length)
-                .decrypt(candidates);
+        // Whole, not streamed: its size has been checked, so a length reaching past its end
+        // means it is cut short ("decryption failed"), never that it is too large.
+        PlaintextStream plaintext = open(Asn1StreamGuard.whole(new ByteArrayInputStream(message),
+                message.length, maxAsn1Depth, maxIndefiniteLengths)).decrypt(candidates);
         // The plaintext is shorter than the message that carries it: one read usually takes
         // it all (a read returns less than the buffer only at the end).
         ByteArrayOutputStream out = new ByteArrayOutputStream(message.length);

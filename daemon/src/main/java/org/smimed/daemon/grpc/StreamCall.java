@@ -139,8 +139,7 @@ abstract class StreamCall<Q, A> implements StreamObserver<Q> {
     final boolean accept(ByteString chunk) {
         try {
             if (received + chunk.size() > maxBytes) {
-                throw new InvalidRequestException(input + " is larger than the limit of "
-                        + maxBytes + " bytes (limits.maxMessageBytes)");
+                throw InvalidRequestException.overMaxMessageBytes(input, maxBytes);
             }
             reservation.grow(chunk.size());
         } catch (InvalidRequestException | LimitExceededException e) {

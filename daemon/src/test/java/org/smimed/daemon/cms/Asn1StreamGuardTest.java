@@ -78,8 +78,85 @@ class Asn1StreamGuardTest {
                 "ASN.1 nesting is deeper than 40 levels (limits.maxAsn1Depth)");
     }
 
+    @Test
+    void definiteLengthPastTheLimit_isRefusedFromItsHeaderNamingTheLimit() throws Exception {
+        // The ContentInfo declares 1,001 bytes in all (4 of header, 997 of body); only its
+        // header is sent.
+        IOException e = catchThrowableOfType(IOException.class, () -> Asn1StreamGuard.streamed(
+                new ByteArrayInputStream(new byte[] {0x30, (byte) 0x82, 0x03, (byte) 0xe5}),
+                1000, 40, 256).transferTo(OutputStream.nullOutputStream()));
+
+        assertThat(e.getCause()).isInstanceOf(InvalidRequestException.class).hasMessage(
+                "message is larger than the limit of 1000 bytes (limits.maxMessageBytes)");
+    }
+
+    @Test
+    void definiteLengthReachingTheLimit_passesItsHeader_andFailsOnlyWhereTheInputEnds()
+            throws Exception {
+        IOException e = catchThrowableOfType(IOException.class, () -> Asn1StreamGuard.streamed(
+                new ByteArrayInputStream(new byte[] {0x30, (byte) 0x82, 0x03, (byte) 0xe4}),
+                1000, 40, 256).transferTo(OutputStream.nullOutputStream()));
+
+        assertThat(((DecryptionFailedException) e.getCause()).detail())
+                .isEqualTo("malformed ASN.1: input ends inside an element");
+    }
+
+    @Test
+    void contentLengthPastTheLimitInsideIndefiniteElements_isRefusedNamingTheLimit()
+            throws Exception {
+        // BER envelope, then one definite content OCTET STRING of 16 MiB: past a 1 MiB limit.
+        byte[] start = envelope(new byte[0]);
+        byte[] header = concat(java.util.Arrays.copyOf(start, start.length - 10),
+                new byte[] {0x04, (byte) 0x84, 0x01, 0x00, 0x00, 0x00});
+
+        IOException e = catchThrowableOfType(IOException.class, () -> Asn1StreamGuard.streamed(
+                new ByteArrayInputStream(header), 1024 * 1024, 40, 256)
+                .transferTo(OutputStream.nullOutputStream()));
+
+        assertThat(e.getCause()).hasMessage(
+                "message is larger than the limit of 1048576 bytes (limits.maxMessageBytes)");
+    }
+
+    @Test
+    void eightOctetLengthPastTheLimit_isRefusedNamingTheLimit() throws Exception {
+        byte[] header = {0x30, (byte) 0x88, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00};
+
+        IOException e = catchThrowableOfType(IOException.class,
+                () -> guard(header).transferTo(OutputStream.nullOutputStream()));
+
+        assertThat(e.getCause()).hasMessage("message is larger than the limit of " + LIMIT
+                + " bytes (limits.maxMessageBytes)");
+    }
+
+    @Test
+    void lengthPastItsDefiniteParent_isMalformed_evenPastTheLimit() throws Exception {
+        // The ContentInfo says 13 bytes; the element inside it claims 4 GiB - 1.
+        byte[] message = {0x30, 0x0d, 0x04, (byte) 0x84, (byte) 0xff, (byte) 0xff, (byte) 0xff,
+                (byte) 0xff};
+
+        IOException e = catchThrowableOfType(IOException.class, () -> Asn1StreamGuard.streamed(
+                new ByteArrayInputStream(message), 1000, 40, 256)
+                .transferTo(OutputStream.nullOutputStream()));
+
+        assertThat(((DecryptionFailedException) e.getCause()).detail())
+                .isEqualTo("malformed ASN.1: declared length 4294967295 exceeds the 7 bytes"
+                        + " that remain");
+    }
+
+    @Test
+    void lengthPastTheEndOfAWholeMessage_isMalformed_notTooLarge() throws Exception {
+        byte[] header = {0x30, (byte) 0x82, 0x03, (byte) 0xe5};
+
+        IOException e = catchThrowableOfType(IOException.class, () -> Asn1StreamGuard.whole(
+                new ByteArrayInputStream(header), header.length, 40, 256)
+                .transferTo(OutputStream.nullOutputStream()));
+
+        assertThat(((DecryptionFailedException) e.getCause()).detail())
+                .isEqualTo("malformed ASN.1: declared length 997 exceeds the 0 bytes that remain");
+    }
+
     private static Asn1StreamGuard guard(byte[] message) {
-        return new Asn1StreamGuard(new ByteArrayInputStream(message), LIMIT, 40, 256);
+        return Asn1StreamGuard.streamed(new ByteArrayInputStream(message), LIMIT, 40, 256);
     }
 
     /** ContentInfo / [0] / EnvelopedData (indefinite) up to its version. */

@@ -40,6 +40,8 @@ class HostileInputIT {
     static final int GENERATED = 500;
     static final int MAX_MESSAGE_BYTES = 200_000;
     static final int PER_CALLER_BYTES = 300_000;
+    static final String OVER_THE_LIMIT = "message is larger than the limit of "
+            + MAX_MESSAGE_BYTES + " bytes (limits.maxMessageBytes)";
     static final byte[] PLAINTEXT = "quarterly numbers\r\n".getBytes(StandardCharsets.US_ASCII);
     static final Path CORPUS = Path.of(
             "src/test/resources/org/smimed/daemon/cms/CmsDecryptorFuzzTestInputs/decrypt");
@@ -192,12 +194,63 @@ class HostileInputIT {
     }
 
     @Test
-    void declaredLengthBeyondTheInput_failsLikeAnyMalformedMessage() throws Exception {
+    void derMessageOverTheSizeLimit_isRefusedFromItsLength_namingTheLimit() throws Exception {
+        // Definite lengths (OpenSSL without -stream): the ContentInfo's header says how large
+        // the message is, so the daemon refuses it from its first bytes, as the byte count
+        // would. Small chunks, so the refusal cannot come from the byte count first.
+        byte[] plaintext = new byte[MAX_MESSAGE_BYTES + 50_000];
+        new java.util.Random(5).nextBytes(plaintext);
+        byte[] big = encrypt(plaintext, deployment.certificate(TestDeployment.RSA));
+        StatusRuntimeException e = whileAnotherCallerDecrypts(() -> catchThrowableOfType(
+                StatusRuntimeException.class,
+                () -> DecryptCall.decrypt(deployment.channel(), null, big, 16 * 1024)));
+
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(e.getStatus().getDescription()).isEqualTo(OVER_THE_LIMIT);
+    }
+
+    @Test
+    void declaredLengthOneBytePastTheSizeLimit_isInvalidArgumentNamingIt() throws Exception {
         StatusRuntimeException e = whileAnotherCallerDecrypts(
-                () -> refused(corpus("nasty-huge-length.bin")));
+                () -> refused(contentInfoDeclaring(MAX_MESSAGE_BYTES + 1)));
+        StatusRuntimeException huge = refused(corpus("nasty-huge-length.bin")); // 2 GiB
+
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(e.getStatus().getDescription()).isEqualTo(OVER_THE_LIMIT);
+        assertThat(huge.getStatus().getDescription()).isEqualTo(OVER_THE_LIMIT);
+    }
+
+    @Test
+    void declaredLengthWithinTheSizeLimitBeyondTheInput_failsLikeAnyMalformedMessage()
+            throws Exception {
+        StatusRuntimeException e = whileAnotherCallerDecrypts(
+                () -> refused(contentInfoDeclaring(MAX_MESSAGE_BYTES)));
 
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
         assertThat(e.getStatus().getDescription()).isEqualTo(DecryptionFailedException.MESSAGE);
+    }
+
+    @Test
+    void decryptMessage_declaredLengthPastTheSizeLimit_failsLikeAnyTruncatedMessage() {
+        // DecryptMessage has the whole message, its size already checked against the limit:
+        // a length reaching past its end says only that the message is cut short.
+        StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
+                () -> DecryptCall.whole(deployment.channel(), null,
+                        contentInfoDeclaring(MAX_MESSAGE_BYTES + 1)));
+
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(e.getStatus().getDescription()).isEqualTo(DecryptionFailedException.MESSAGE);
+    }
+
+    /**
+     * The start of a ContentInfo (its header and content type) whose definite length makes
+     * the whole message {@code total} bytes; nothing more of it is sent.
+     */
+    static byte[] contentInfoDeclaring(int total) {
+        int length = total - 5; // 0x30, 0x83 and three length octets
+        return new byte[] {0x30, (byte) 0x83, (byte) (length >> 16), (byte) (length >> 8),
+                (byte) length, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7,
+                0x0d, 0x01, 0x07, 0x03};
     }
 
     @Test
@@ -285,7 +338,12 @@ class HostileInputIT {
     }
 
     static byte[] encrypt(Path recipient) throws Exception {
-        Path in = Files.write(dir.resolve("plain"), PLAINTEXT);
+        return encrypt(PLAINTEXT, recipient);
+    }
+
+    /** {@code plaintext} encrypted with definite lengths (DER), as OpenSSL does by default. */
+    static byte[] encrypt(byte[] plaintext, Path recipient) throws Exception {
+        Path in = Files.write(dir.resolve("plain"), plaintext);
         Path out = dir.resolve("enc");
         Processes.check(List.of("openssl", "cms", "-encrypt", "-binary", "-aes-256-gcm",
                 "-outform", "DER", "-in", in.toString(), "-out", out.toString(),
