@@ -34,6 +34,10 @@ import org.smimed.client.HashAlgorithm;
  * {@link SignerCertificates}); otherwise one {@link SmimeOperationException} names the reason.
  */
 public final class SignedMessageVerifier {
+  /** Digests accepted for verification beyond {@link HashAlgorithm}, by OID, named for display. */
+  private static final java.util.Map<String, String> OTHER_DIGESTS = java.util.Map.of(
+      "1.2.840.113549.2.5", "md5", "1.3.14.3.2.26", "sha-1", "2.16.840.1.101.3.4.2.4", "sha-224");
+
   private final Provider provider;
   private final Set<TrustAnchor> anchors;
   private final SenderCheck senderCheck;
@@ -109,6 +113,7 @@ public final class SignedMessageVerifier {
       SignerCertificates.validatePath(first, certs, anchors, clock.instant());
       List<String> emails = SignerCertificates.emails(first);
       List<String> warnings = new ArrayList<>(checkSender(parsed.from(), emails));
+      weakDigest(signers.get(0)).ifPresent(warnings::add);
       if (outerFrom.isPresent() && !outerFrom.equals(parsed.from())) {
         warnings.addAll(checkSender(outerFrom, emails));
       }
@@ -193,6 +198,23 @@ public final class SignedMessageVerifier {
 
   private static String digestName(SignerInformation signer) {
     HashAlgorithm h = HashAlgorithm.fromOid(signer.getDigestAlgOID());
-    return h == null ? signer.getDigestAlgOID() : h.micalg();
+    if (h != null) {
+      return h.micalg();
+    }
+    String name = OTHER_DIGESTS.get(signer.getDigestAlgOID());
+    return name != null ? name : signer.getDigestAlgOID();
+  }
+
+  /**
+   * A warning for a signer whose digest no longer protects against forgery: MD5 and SHA-1
+   * collisions are practical (RFC 8551 section 2.1 no longer lists them), so such a signature
+   * still verifies but is reported.
+   */
+  private static Optional<String> weakDigest(SignerInformation signer) {
+    String name = OTHER_DIGESTS.get(signer.getDigestAlgOID());
+    return "md5".equals(name) || "sha-1".equals(name)
+        ? Optional.of("the signature uses " + name.toUpperCase(java.util.Locale.ROOT)
+            + ", a digest open to collisions: it is weak evidence that the signer wrote this")
+        : Optional.empty();
   }
 }

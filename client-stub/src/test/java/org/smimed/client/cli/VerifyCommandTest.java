@@ -55,6 +55,19 @@ class VerifyCommandTest {
     assertThat(Files.readString(out)).isEqualTo(CONTENT);
   }
 
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.CsvSource({"md5, MD5", "sha1, SHA-1"})
+  void verify_signatureOverAWeakDigest_verifiesWithAWarningNamingIt(String md, String name)
+      throws Exception {
+    Path signed = openSslSign("-md", md);
+
+    var run = verify(signed);
+
+    assertThat(run.exit()).as(run.stderr()).isZero();
+    assertThat(run.stderr()).contains("smime: warning: the signature uses " + name
+        + ", a digest open to collisions").contains("digest " + name.toLowerCase());
+  }
+
   @Test
   void verify_openSslSignedDataMessage_verifies() throws Exception {
     Path signed = openSslSign("-nodetach");
