@@ -119,7 +119,11 @@ final class EncryptionOptions {
   static final class CipherConverter implements ITypeConverter<ContentCipher> {
     @Override
     public ContentCipher convert(String value) {
-      return ContentCipher.parse(value);
+      try {
+        return ContentCipher.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+      }
     }
   }
 
@@ -130,7 +134,8 @@ final class EncryptionOptions {
       return switch (value) {
         case "issuer-serial" -> RecipientIdType.ISSUER_SERIAL;
         case "ski" -> RecipientIdType.SUBJECT_KEY_ID;
-        default -> throw new IllegalArgumentException("expected issuer-serial or ski");
+        default -> throw new picocli.CommandLine.TypeConversionException("'" + value
+            + "' is not one of issuer-serial, ski");
       };
     }
   }

@@ -82,7 +82,12 @@ final class SignCommand implements Callable<Integer> {
   static final class HashConverter implements picocli.CommandLine.ITypeConverter<HashAlgorithm> {
     @Override
     public HashAlgorithm convert(String value) {
-      return HashAlgorithm.parse(value);
+      try {
+        return HashAlgorithm.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new picocli.CommandLine.TypeConversionException("'" + value
+            + "' is not one of sha256, sha384, sha512");
+      }
     }
   }
 }

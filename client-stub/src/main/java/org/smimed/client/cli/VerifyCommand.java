@@ -65,7 +65,12 @@ final class VerifyCommand implements Callable<Integer> {
       implements picocli.CommandLine.ITypeConverter<SenderCheck> {
     @Override
     public SenderCheck convert(String value) {
-      return SenderCheck.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+      try {
+        return SenderCheck.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new picocli.CommandLine.TypeConversionException("'" + value
+            + "' is not one of strict, warn, off");
+      }
     }
   }
 }

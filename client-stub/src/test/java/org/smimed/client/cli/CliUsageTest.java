@@ -50,6 +50,18 @@ class CliUsageTest {
     assertThat(grpc.getLevel()).isEqualTo(before);
   }
 
+  /** A wrong value names the valid ones, not the Java exception behind the refusal. */
+  @ParameterizedTest
+  @ValueSource(strings = {"open --sender-check bogus", "sign --identity a@b --digest md5",
+      "encrypt --recipient x.pem --cipher des", "encrypt --recipient x.pem --recipient-id bogus"})
+  void badOptionValue_isUsageErrorListingTheValidValues(String line) {
+    var run = CliRunner.run(new byte[0], line.split(" "));
+
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.stderr()).startsWith("smime: Invalid value for option")
+        .doesNotContain("Exception").doesNotContain("java.").hasLineCount(1);
+  }
+
   @Test
   void version_printsVersion() {
     var run = CliRunner.run(new byte[0], "--version");
