@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
  * The header section of a message or entity, parsed without touching the body.
  *
  * <p>Guarantee: LF-only and CRLF input parse alike; fields are kept in order and in their
- * original spelling (see {@link Header}); the body offset points just past the blank line.
+ * original spelling (see {@link Header}); the body offset points just past the blank line. A
+ * leading byte order mark and an mbox "From " line are skipped.
  *
  * @param headers the fields in order
  * @param bodyOffset index of the first body byte in the parsed input
@@ -31,7 +32,7 @@ public record HeaderBlock(List<Header> headers, int bodyOffset) {
   public static HeaderBlock parse(byte[] input) {
     String text = new String(input, StandardCharsets.ISO_8859_1);
     List<Header> headers = new ArrayList<>();
-    int pos = 0;
+    int pos = start(text);
     StringBuilder current = null;
     while (pos < text.length()) {
       int eol = text.indexOf('\n', pos);
@@ -94,6 +95,19 @@ public record HeaderBlock(List<Header> headers, int bodyOffset) {
       String raw = field.toString();
       headers.add(new Header(raw.substring(0, raw.indexOf(':')).strip(), raw));
     }
+  }
+
+  /**
+   * Where the header fields begin: after a UTF-8 byte order mark, and after the "From " line
+   * that opens a message saved in an mbox file (RFC 4155), which is not a header field.
+   */
+  private static int start(String text) {
+    int pos = text.startsWith("\u00ef\u00bb\u00bf") ? 3 : 0;
+    if (text.startsWith("From ", pos)) {
+      int eol = text.indexOf('\n', pos);
+      return eol < 0 ? text.length() : eol + 1;
+    }
+    return pos;
   }
 
   private static String stripEol(String line) {
