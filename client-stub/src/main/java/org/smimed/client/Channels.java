@@ -34,10 +34,13 @@ public final class Channels {
 
   /**
    * A mutual-TLS channel: the server is authenticated as in {@link #tls(String, Path)} and the
-   * client presents the certificate chain and PKCS#8 PEM private key given.
+   * client presents the certificate chain and PKCS#8 PEM private key given; a key that does
+   * not belong to the chain's first certificate is an IOException saying so, before any
+   * connection.
    */
   public static ManagedChannel tls(String target, Path trustedCaPem, Path clientCertPem,
       Path clientKeyPem) throws IOException {
+    ClientKeyCheck.requireMatch(clientCertPem, clientKeyPem);
     ChannelCredentials credentials = TlsChannelCredentials.newBuilder()
         .trustManager(trustedCaPem.toFile())
         .keyManager(clientCertPem.toFile(), clientKeyPem.toFile())

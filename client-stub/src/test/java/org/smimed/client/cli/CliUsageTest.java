@@ -37,6 +37,24 @@ class CliUsageTest {
         .contains("Connection refused").endsWith(port + ")");
   }
 
+  /** Two key files side by side make the mistake easy; the handshake would only say "io exception". */
+  @Test
+  void clientKeyOfAnotherCertificate_isRefusedBeforeConnecting(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) throws Exception {
+    var pki = org.smimed.client.TestPki.create(dir);
+    pki.issueEmail("client", "client@example.com", "ec");
+    pki.issueEmail("officer", "officer@example.com", "ec");
+
+    var run = CliRunner.run("Subject: x\n\nhello\n".getBytes(), "sign", "--identity",
+        "a@example.com", "--target", "localhost:1", "--ca", pki.caCert.toString(),
+        "--cert", pki.cert("client").toString(), "--key", pki.key("officer").toString());
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.stderr()).isEqualTo("smime: cannot set up TLS: the client key "
+        + pki.key("officer") + " does not belong to the certificate " + pki.cert("client")
+        + "\n");
+  }
+
   @Test
   void quietGrpc_silencesGrpcsOwnLoggingForTheCommandOnly() {
     java.util.logging.Logger grpc = java.util.logging.Logger.getLogger("io.grpc");
