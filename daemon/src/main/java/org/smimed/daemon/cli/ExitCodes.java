@@ -19,6 +19,11 @@ public final class ExitCodes {
      * re-reading keys kept failing); a supervisor should restart the daemon.
      */
     public static final int TOKEN_LOST = 6;
+    /**
+     * A listen address cannot be bound (the port is in use, or not permitted): a start-up
+     * failure a supervisor should not retry blindly, unlike a crash.
+     */
+    public static final int LISTEN = 7;
 
     private ExitCodes() {
     }

@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
         exitCodeList = {"0:stopped normally", "1:failed while running", "2:bad usage",
             "3:invalid configuration or policy", "4:token unusable (not found, PIN rejected, …)",
             "5:audit log unusable (cannot be opened, or ends with a damaged record)",
-            "6:token lost while serving and not healed in-process; restart the daemon"})
+            "6:token lost while serving and not healed in-process; restart the daemon",
+            "7:a listen address cannot be bound (port in use or not permitted)"})
 final class ServeCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
             description = "YAML configuration file (see README, Configuration).")
@@ -119,7 +120,7 @@ final class ServeCommand implements Callable<Integer> {
             failure[0] = ExitCodes.AUDIT;
         } catch (java.io.IOException e) {
             err.println("smimed: cannot start the gRPC server: " + e.getMessage());
-            failure[0] = ExitCodes.FAILURE;
+            failure[0] = ExitCodes.LISTEN;
         }
         return null;
     }

@@ -20,10 +20,12 @@ class StartupFailureIT {
     @TempDir
     static Path dir;
     private static SoftHsm.Token token;
+    private static SoftHsm.Token complete;
 
     @BeforeAll
     static void createToken() throws Exception {
         token = SoftHsm.createToken("startup");
+        complete = SoftHsm.createToken("startup-bind");
         Files.writeString(dir.resolve("server.crt"), "not used: the token check comes first");
         Files.writeString(dir.resolve("server.key"), "not used");
         // Read before the token (policy, audit and client CAs come first): must be real.
@@ -95,6 +97,24 @@ class StartupFailureIT {
                 "token.pin.value: PINs are never accepted", "limits.maxMessageBytes",
                 "colour: unknown key");
         assertThat(result.stderr()).doesNotContain("1234");
+    }
+
+    @Test
+    void listenPortInUse_exitsWithListenCodeNamingTheAddress() throws Exception {
+        Path deployment = Files.createDirectories(dir.resolve("bind"));
+        org.smimed.daemon.testing.TestDeployment.provision(deployment, complete);
+        Path config = org.smimed.daemon.testing.TestDeployment.writeConfig(deployment, complete);
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getLoopbackAddress())) {
+            Files.writeString(config, Files.readString(config).replaceFirst("port: 0",
+                    "port: " + taken.getLocalPort()));
+
+            Processes.Result result = serve(config);
+
+            assertThat(result.exitCode()).as(result.stderr()).isEqualTo(ExitCodes.LISTEN);
+            assertThat(result.stderr()).contains("smimed: cannot start the gRPC server: ")
+                    .contains(String.valueOf(taken.getLocalPort()));
+        }
     }
 
     @Test
