@@ -53,7 +53,8 @@ public final class MessageOpener {
       }
       index++;
       if (index > maxLayers) {
-        throw new SmimeOperationException("more than " + maxLayers + " nested S/MIME layers");
+        throw new SmimeOperationException("layer " + index + ": more than " + maxLayers
+            + " nested S/MIME layers");
       }
       ByteArrayOutputStream inner = new ByteArrayOutputStream(current.length);
       onLayer.accept(openOne(kind, index, current, inner, outerFrom));

@@ -170,7 +170,7 @@ class MessageOpenerTest {
 
     assertThatThrownBy(() -> opener(1).open(wrapped, l -> lines.add(l.describe())))
         .isInstanceOf(SmimeOperationException.class)
-        .hasMessage("more than 1 nested S/MIME layers");
+        .hasMessage("layer 2: more than 1 nested S/MIME layers");
     assertThat(lines).containsExactly("layer 1: signed by alice@example.com (verified)");
     assertThat(decryptor.calls()).isZero();
   }

@@ -160,7 +160,8 @@ class SmimeCliEncryptionIT {
 
         assertThat(opened.exit()).isEqualTo(1);
         assertThat(opened.stderr()).startsWith("layer 1: signed by " + RSA + " (verified)\n")
-                .endsWith("\nsmime: more than 2 nested S/MIME layers\n").hasLineCount(3);
+                .endsWith("\nsmime: layer 3: more than 2 nested S/MIME layers\n")
+                .hasLineCount(3);
         assertThat(out).doesNotExist();
     }
 
