@@ -134,96 +134,39 @@ final class AesGcmDecryptor implements InputAEADDecryptor {
         return tag == null ? null : tag.clone();
     }
 
-    /** Plaintext out of ciphertext-then-tag in, holding back the last tag-length bytes. */
-    private final class Stream extends InputStream {
-        private static final int BUFFER = 64 * 1024;
-        /**
-         * Where the buffers start: most messages are a few KiB, and three 64 KiB buffers per
-         * call were most of a small Decrypt's allocation. They grow to {@link #BUFFER} once a
-         * read fills them, so a large message is still read in 64 KiB steps.
-         */
-        private static final int FIRST_BUFFER = 8 * 1024;
-
-        private final InputStream in;
+    /** Counter-mode plaintext, the tag recomputed beside it (see the class comment). */
+    private final class Stream extends TagHoldingStream {
         private final Cipher ctr;
         private final Cipher tagger;
         private final byte[] h;
-        private byte[] window = new byte[FIRST_BUFFER + BLOCK];
-        private byte[] plaintext = new byte[FIRST_BUFFER + BLOCK];
-        private byte[] discarded = new byte[FIRST_BUFFER + 2 * BLOCK];
-        private boolean filled;
+        /** The re-encryption's output, thrown away: only its tag counts. */
+        private byte[] discarded = new byte[0];
         private long ciphertextBytes;
-        private int windowLength;
-        private int position;
-        private int available;
-        private boolean verified;
 
         Stream(InputStream in, Cipher ctr, Cipher tagger, byte[] h) {
-            this.in = in;
+            super(in, tagBytes);
             this.ctr = ctr;
             this.tagger = tagger;
             this.h = h;
         }
 
         @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) {
-                return 0;
-            }
-            while (position == available) {
-                if (verified) {
-                    return -1;
-                }
-                fill();
-            }
-            int n = Math.min(len, available - position);
-            System.arraycopy(plaintext, position, b, off, n);
-            position += n;
-            return n;
-        }
-
-        private void fill() throws IOException {
-            if (filled && window.length < BUFFER + BLOCK) {
-                // The plaintext is all read (fill runs only then); the window keeps the bytes
-                // held back as a possible tag.
-                window = java.util.Arrays.copyOf(window, BUFFER + BLOCK);
-                plaintext = new byte[BUFFER + BLOCK];
-                discarded = new byte[BUFFER + 2 * BLOCK];
-            }
-            int n = in.read(window, windowLength, window.length - windowLength);
-            if (n < 0) {
-                verify();
-                return;
-            }
-            windowLength += n;
-            filled = windowLength == window.length;
-            int ready = windowLength - tagBytes;
-            if (ready <= 0) {
-                return;
+        int decrypt(byte[] ciphertext, int length, byte[] plaintext) throws IOException {
+            if (discarded.length < length + 2 * BLOCK) {
+                discarded = new byte[length + 2 * BLOCK];
             }
             try {
-                available = ctr.update(window, 0, ready, plaintext, 0);
-                tagger.update(plaintext, 0, available, discarded, 0);
+                int n = ctr.update(ciphertext, 0, length, plaintext, 0);
+                tagger.update(plaintext, 0, n, discarded, 0);
+                ciphertextBytes += length;
+                return n;
             } catch (GeneralSecurityException e) {
                 throw new IOException("AES failed", e);
             }
-            ciphertextBytes += ready;
-            position = 0;
-            System.arraycopy(window, ready, window, 0, tagBytes);
-            windowLength = tagBytes;
         }
 
-        private void verify() throws IOException {
-            if (windowLength < tagBytes) {
-                throw new IOException("content shorter than its authentication tag");
-            }
-            byte[] received = java.util.Arrays.copyOf(window, tagBytes);
+        @Override
+        void verify(byte[] received) throws IOException {
             byte[] expected;
             try {
                 byte[] last = tagger.doFinal();
@@ -238,7 +181,6 @@ final class AesGcmDecryptor implements InputAEADDecryptor {
                 throw new IOException("GCM authentication tag mismatch");
             }
             tag = received;
-            verified = true;
         }
     }
 }

@@ -146,76 +146,32 @@ final class ChaChaPolyDecryptor implements InputAEADDecryptor {
         }
     }
 
-    /** Plaintext out of ciphertext-then-tag in, holding back the last 16 bytes. */
-    private final class Stream extends InputStream {
-        private static final int BUFFER = 64 * 1024;
-
-        private final InputStream in;
+    /** The JDK's ChaCha20 keystream, the ciphertext accumulated by Poly1305 beside it. */
+    private final class Stream extends TagHoldingStream {
         private final Cipher content;
         private final byte[] oneTimeKey;
         private final Poly1305 poly;
-        private final byte[] window = new byte[BUFFER + TAG_BYTES];
-        private final byte[] plaintext = new byte[BUFFER + TAG_BYTES];
         /** Ciphertext bytes not yet a whole block for the MAC. */
         private final byte[] partial = new byte[BLOCK];
         private int partialLength;
         private long ciphertextBytes;
-        private int windowLength;
-        private int position;
-        private int available;
-        private boolean verified;
 
         Stream(InputStream in, Cipher content, byte[] oneTimeKey) {
-            this.in = in;
+            super(in, TAG_BYTES);
             this.content = content;
             this.oneTimeKey = oneTimeKey;
             this.poly = new Poly1305(Arrays.copyOf(oneTimeKey, BLOCK));
         }
 
         @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) {
-                return 0;
-            }
-            while (position == available) {
-                if (verified) {
-                    return -1;
-                }
-                fill();
-            }
-            int n = Math.min(len, available - position);
-            System.arraycopy(plaintext, position, b, off, n);
-            position += n;
-            return n;
-        }
-
-        private void fill() throws IOException {
-            int n = in.read(window, windowLength, window.length - windowLength);
-            if (n < 0) {
-                verify();
-                return;
-            }
-            windowLength += n;
-            int ready = windowLength - TAG_BYTES;
-            if (ready <= 0) {
-                return;
-            }
-            mac(window, ready);
+        int decrypt(byte[] ciphertext, int length, byte[] plaintext) throws IOException {
+            mac(ciphertext, length);
+            ciphertextBytes += length;
             try {
-                available = content.update(window, 0, ready, plaintext, 0);
+                return content.update(ciphertext, 0, length, plaintext, 0);
             } catch (GeneralSecurityException e) {
                 throw new IOException("ChaCha20 failed", e);
             }
-            ciphertextBytes += ready;
-            position = 0;
-            System.arraycopy(window, ready, window, 0, TAG_BYTES);
-            windowLength = TAG_BYTES;
         }
 
         /** Feeds {@code length} ciphertext bytes to the MAC, whole blocks at a time. */
@@ -239,23 +195,19 @@ final class ChaChaPolyDecryptor implements InputAEADDecryptor {
             System.arraycopy(b, off, partial, 0, partialLength);
         }
 
-        private void verify() throws IOException {
-            if (windowLength < TAG_BYTES) {
-                throw new IOException("content shorter than its authentication tag");
-            }
+        @Override
+        void verify(byte[] received) throws IOException {
             if (partialLength > 0) {
                 Arrays.fill(partial, partialLength, BLOCK, (byte) 0);
                 poly.block(partial, 0);
                 partialLength = 0;
             }
-            byte[] received = Arrays.copyOf(window, TAG_BYTES);
             byte[] expected = tag(oneTimeKey, aad.toByteArray(), poly.accumulator(),
                     ciphertextBytes);
             if (!MessageDigest.isEqual(received, expected)) {
                 throw new IOException("ChaCha20-Poly1305 authentication tag mismatch");
             }
             tag = received;
-            verified = true;
         }
     }
 }
