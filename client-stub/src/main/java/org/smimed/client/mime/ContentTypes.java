@@ -1,7 +1,9 @@
 package org.smimed.client.mime;
 
+import jakarta.mail.internet.ContentDisposition;
 import jakarta.mail.internet.ContentType;
 import jakarta.mail.internet.ParseException;
+import java.util.Locale;
 
 /**
  * Parses a Content-Type field value that came from outside. Jakarta Mail's parser throws
@@ -11,6 +13,35 @@ import jakarta.mail.internet.ParseException;
  */
 final class ContentTypes {
   private ContentTypes() {
+  }
+
+  /**
+   * Whether an entity of {@code type} carries a CMS object: application/pkcs7-mime, its x-
+   * form, or an application/octet-stream named *.p7m (its Content-Type name or its
+   * Content-Disposition filename), as some gateways relabel S/MIME; the name is the one
+   * RFC 8551 section 3.2.1 gives such files.
+   */
+  static boolean isPkcs7Mime(ContentType type, HeaderBlock headers) {
+    String base = type.getBaseType().toLowerCase(Locale.ROOT);
+    if (base.equals("application/pkcs7-mime") || base.equals("application/x-pkcs7-mime")) {
+      return true;
+    }
+    if (!base.equals("application/octet-stream")) {
+      return false;
+    }
+    String name = type.getParameter("name");
+    if (name == null) {
+      name = headers.value("Content-Disposition").map(ContentTypes::filename).orElse(null);
+    }
+    return name != null && name.strip().toLowerCase(Locale.ROOT).endsWith(".p7m");
+  }
+
+  private static String filename(String disposition) {
+    try {
+      return new ContentDisposition(disposition).getParameter("filename");
+    } catch (ParseException | RuntimeException e) {
+      return null;
+    }
   }
 
   static ContentType parse(String value) throws ParseException {

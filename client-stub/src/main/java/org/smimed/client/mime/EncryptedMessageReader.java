@@ -19,8 +19,6 @@ import java.util.Set;
  * written unchanged.
  */
 public final class EncryptedMessageReader {
-  private static final Set<String> TYPES =
-      Set.of("application/pkcs7-mime", "application/x-pkcs7-mime");
   private static final Set<String> SMIME_TYPES = Set.of("enveloped-data", "authenveloped-data");
 
   private EncryptedMessageReader() {}
@@ -32,7 +30,7 @@ public final class EncryptedMessageReader {
     String typeValue = headers.value("Content-Type")
         .orElseThrow(() -> new SmimeOperationException("not an S/MIME message: no Content-Type"));
     ContentType type = parse(typeValue);
-    if (!TYPES.contains(type.getBaseType().toLowerCase(Locale.ROOT))) {
+    if (!ContentTypes.isPkcs7Mime(type, headers)) {
       throw new SmimeOperationException("not an encrypted S/MIME message: " + type.getBaseType());
     }
     String smimeType = type.getParameter("smime-type");

@@ -13,8 +13,8 @@ import org.bouncycastle.asn1.cms.ContentInfo;
  * What protection the top of a MIME entity carries.
  *
  * <p>Guarantee: {@link #of} names an entity {@link #SIGNED} or {@link #ENCRYPTED} only when
- * its Content-Type (or, for application/pkcs7-mime without smime-type, its CMS content type)
- * says so; anything that is not S/MIME is {@link #NONE}; an S/MIME type this client cannot
+ * its Content-Type (or, for application/pkcs7-mime without smime-type and for an
+ * application/octet-stream named *.p7m, its CMS content type) says so; anything that is not S/MIME is {@link #NONE}; an S/MIME type this client cannot
  * open (certs-only, compressed-data, ...) is an error, never silently treated as content.
  */
 enum LayerKind {
@@ -34,7 +34,7 @@ enum LayerKind {
     if (base.equals("multipart/signed")) {
       return SIGNED;
     }
-    if (!base.equals("application/pkcs7-mime") && !base.equals("application/x-pkcs7-mime")) {
+    if (!ContentTypes.isPkcs7Mime(type, headers)) {
       return NONE;
     }
     String smimeType = type.getParameter("smime-type");

@@ -36,7 +36,7 @@ public record SignedMessage(byte[] content, byte[] cms, Optional<String> from) {
       // or mailbox made of them (RFC 8551 section 3.1.1).
       return multipart(type, Crlf.canonicalize(body), from);
     }
-    if (base.equals("application/pkcs7-mime") || base.equals("application/x-pkcs7-mime")) {
+    if (ContentTypes.isPkcs7Mime(type, headers)) {
       String smimeType = type.getParameter("smime-type");
       if (smimeType != null && !smimeType.equalsIgnoreCase("signed-data")) {
         throw new SmimeOperationException("not a signed message: smime-type=" + smimeType);

@@ -56,6 +56,30 @@ class EncryptedMessageReaderTest {
     assertThat(cms).isEqualTo(der);
   }
 
+  /** Some gateways relabel S/MIME as a generic attachment; its name still says what it is. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {
+      "Content-Type: application/octet-stream; name=\"smime.p7m\"\n",
+      "Content-Type: application/octet-stream\nContent-Disposition: attachment;"
+          + " filename=\"SMIME.P7M\"\n"})
+  void cmsStream_octetStreamNamedP7m_isReadAsPkcs7Mime(String header) throws Exception {
+    byte[] message = (header + "Content-Transfer-Encoding: base64\n\nMIAAAA==\n").getBytes();
+
+    byte[] cms = EncryptedMessageReader.cmsStream(new ByteArrayInputStream(message))
+        .readAllBytes();
+
+    assertThat(cms).containsExactly(0x30, 0x80, 0x00, 0x00);
+  }
+
+  @Test
+  void cmsStream_octetStreamOfAnotherName_isRejected() {
+    byte[] message = ("Content-Type: application/octet-stream; name=\"report.pdf\"\n"
+        + "Content-Transfer-Encoding: base64\n\nMIAAAA==\n").getBytes();
+
+    assertThatThrownBy(() -> EncryptedMessageReader.cmsStream(new ByteArrayInputStream(message)))
+        .hasMessage("not an encrypted S/MIME message: application/octet-stream");
+  }
+
   @Test
   void cmsStream_signedMessage_isRejected() {
     byte[] message = "Content-Type: application/pkcs7-mime; smime-type=signed-data\n\nAA==\n"

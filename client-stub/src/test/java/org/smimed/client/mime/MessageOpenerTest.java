@@ -164,6 +164,25 @@ class MessageOpenerTest {
     assertThat(lines).containsExactly("layer 1: signed by alice@example.com (verified)");
   }
 
+  /** As a gateway that relabels S/MIME passes it on: the layer is found from the .p7m name. */
+  @Test
+  void open_encryptedMessageRelabelledAsOctetStream_opensByItsP7mName() throws Exception {
+    Files.write(dir.resolve("content.txt"), ENTITY);
+    pki.openssl("smime", "-encrypt", "-aes256", "-in", "content.txt", "-out", "enc.eml",
+        "bob.pem");
+    String relabelled = Files.readString(dir.resolve("enc.eml"), StandardCharsets.US_ASCII)
+        .replaceFirst("Content-Type: application/x-pkcs7-mime;[^\\n]*\\n",
+            "Content-Type: application/octet-stream\n");
+    assertThat(relabelled).contains("application/octet-stream").contains("smime.p7m");
+
+    byte[] inner = opener(8).open(relabelled.getBytes(StandardCharsets.US_ASCII),
+        l -> lines.add(l.describe()));
+
+    assertThat(inner).isEqualTo(ENTITY);
+    assertThat(lines).containsExactly(
+        "layer 1: encrypted (AES-256-CBC), decrypted by bob@example.com/software");
+  }
+
   @Test
   void open_moreLayersThanAllowed_failsBeforeTouchingTheNextLayer() throws Exception {
     byte[] wrapped = tripleWrap(ContentCipher.AES256_GCM);
