@@ -33,7 +33,7 @@ final class CertificateCommands {
     String email;
 
     @Option(names = "--out", paramLabel = "FILE",
-        description = "Write the PEM request here (default: standard output).")
+        description = "Write the PEM request here (- or none: standard output).")
     Path out;
   }
 
@@ -41,7 +41,7 @@ final class CertificateCommands {
       CsrOptions options) throws java.io.IOException {
     CreateCsrResponse csr = admin.createCsr(CreateCsrRequest.newBuilder().setVersion(version)
         .setSubject(options.subject).setEmail(options.email).build());
-    if (options.out == null) {
+    if (options.out == null || options.out.toString().equals("-")) {
       command.println(csr.getCsrPem().strip());
     } else {
       Files.writeString(options.out, csr.getCsrPem(), StandardCharsets.US_ASCII);
