@@ -1,9 +1,7 @@
 package org.smimed.daemon.cms;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.MessageDigest;
@@ -20,7 +18,6 @@ import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.cms.RecipientOperator;
 import org.bouncycastle.crypto.modes.gcm.GCMUtil;
-import org.bouncycastle.operator.InputAEADDecryptor;
 
 /**
  * AES-GCM content decryption for a streamed AuthEnvelopedData on the JDK's AES and GHASH (the
@@ -41,7 +38,7 @@ import org.bouncycastle.operator.InputAEADDecryptor;
  * 96-bit nonces S/MIME uses (RFC 5084 recommends 12 octets) and tags of 12 to 16 octets;
  * anything else ({@link #handles} false) is left to Bouncy Castle.
  */
-final class AesGcmDecryptor implements InputAEADDecryptor {
+final class AesGcmDecryptor extends LateAadDecryptor {
     private static final int NONCE_BYTES = 12;
     private static final int MINIMUM_TAG_BYTES = 12;
     private static final int BLOCK = 16;
@@ -49,17 +46,14 @@ final class AesGcmDecryptor implements InputAEADDecryptor {
             NISTObjectIdentifiers.id_aes128_GCM, NISTObjectIdentifiers.id_aes192_GCM,
             NISTObjectIdentifiers.id_aes256_GCM);
 
-    private final AlgorithmIdentifier algorithm;
     private final SecretKeySpec key;
     private final byte[] nonce;
     private final int tagBytes;
     private final Provider provider;
-    private final ByteArrayOutputStream aad = new ByteArrayOutputStream();
-    private byte[] tag;
 
     private AesGcmDecryptor(AlgorithmIdentifier algorithm, SecretKeySpec key, byte[] nonce,
                             int tagBytes, Provider provider) {
-        this.algorithm = algorithm;
+        super(algorithm);
         this.key = key;
         this.nonce = nonce;
         this.tagBytes = tagBytes;
@@ -99,11 +93,6 @@ final class AesGcmDecryptor implements InputAEADDecryptor {
     }
 
     @Override
-    public AlgorithmIdentifier getAlgorithmIdentifier() {
-        return algorithm;
-    }
-
-    @Override
     public InputStream getInputStream(InputStream ciphertextAndTag) {
         try {
             Cipher block = Cipher.getInstance("AES/ECB/NoPadding", provider);
@@ -122,16 +111,6 @@ final class AesGcmDecryptor implements InputAEADDecryptor {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES unavailable in " + provider.getName(), e);
         }
-    }
-
-    @Override
-    public OutputStream getAADStream() {
-        return aad;
-    }
-
-    @Override
-    public byte[] getMAC() {
-        return tag == null ? null : tag.clone();
     }
 
     /** Counter-mode plaintext, the tag recomputed beside it (see the class comment). */
@@ -174,13 +153,14 @@ final class AesGcmDecryptor implements InputAEADDecryptor {
             } catch (GeneralSecurityException e) {
                 throw new IOException("AES-GCM failed", e);
             }
-            if (aad.size() > 0) {
-                GCMUtil.xor(expected, LateAad.term(h, aad.toByteArray(), ciphertextBytes));
+            byte[] aad = additionalData();
+            if (aad.length > 0) {
+                GCMUtil.xor(expected, LateAad.term(h, aad, ciphertextBytes));
             }
             if (!MessageDigest.isEqual(received, java.util.Arrays.copyOf(expected, tagBytes))) {
                 throw new IOException("GCM authentication tag mismatch");
             }
-            tag = received;
+            verified(received);
         }
     }
 }

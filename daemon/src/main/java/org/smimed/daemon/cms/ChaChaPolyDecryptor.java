@@ -1,9 +1,7 @@
 package org.smimed.daemon.cms;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.Key;
@@ -20,7 +18,6 @@ import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.cms.RecipientOperator;
-import org.bouncycastle.operator.InputAEADDecryptor;
 
 /**
  * ChaCha20-Poly1305 content decryption (RFC 8103) for a streamed AuthEnvelopedData.
@@ -38,23 +35,20 @@ import org.bouncycastle.operator.InputAEADDecryptor;
  * of the stream only after the 16-byte tag has verified (constant-time comparison), any fault
  * an {@link IOException} from the read that found it.
  */
-final class ChaChaPolyDecryptor implements InputAEADDecryptor {
+final class ChaChaPolyDecryptor extends LateAadDecryptor {
     private static final int NONCE_BYTES = 12;
     private static final int TAG_BYTES = 16;
     private static final int BLOCK = 16;
     private static final ASN1ObjectIdentifier OID =
             PKCSObjectIdentifiers.id_alg_AEADChaCha20Poly1305;
 
-    private final AlgorithmIdentifier algorithm;
     private final SecretKeySpec key;
     private final byte[] nonce;
     private final Provider provider;
-    private final ByteArrayOutputStream aad = new ByteArrayOutputStream();
-    private byte[] tag;
 
     private ChaChaPolyDecryptor(AlgorithmIdentifier algorithm, SecretKeySpec key, byte[] nonce,
                                 Provider provider) {
-        this.algorithm = algorithm;
+        super(algorithm);
         this.key = key;
         this.nonce = nonce;
         this.provider = provider;
@@ -86,11 +80,6 @@ final class ChaChaPolyDecryptor implements InputAEADDecryptor {
     }
 
     @Override
-    public AlgorithmIdentifier getAlgorithmIdentifier() {
-        return algorithm;
-    }
-
-    @Override
     public InputStream getInputStream(InputStream ciphertextAndTag) {
         try {
             // Block 0 of the keystream is the Poly1305 key; the content starts at block 1.
@@ -103,16 +92,6 @@ final class ChaChaPolyDecryptor implements InputAEADDecryptor {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("ChaCha20 unavailable in " + provider.getName(), e);
         }
-    }
-
-    @Override
-    public OutputStream getAADStream() {
-        return aad;
-    }
-
-    @Override
-    public byte[] getMAC() {
-        return tag == null ? null : tag.clone();
     }
 
     /**
@@ -202,12 +181,12 @@ final class ChaChaPolyDecryptor implements InputAEADDecryptor {
                 poly.block(partial, 0);
                 partialLength = 0;
             }
-            byte[] expected = tag(oneTimeKey, aad.toByteArray(), poly.accumulator(),
+            byte[] expected = tag(oneTimeKey, additionalData(), poly.accumulator(),
                     ciphertextBytes);
             if (!MessageDigest.isEqual(received, expected)) {
                 throw new IOException("ChaCha20-Poly1305 authentication tag mismatch");
             }
-            tag = received;
+            verified(received);
         }
     }
 }
