@@ -3,9 +3,9 @@ package org.smimed.client.admin;
 import java.util.concurrent.Callable;
 import org.smimed.client.cli.CliIo;
 import org.smimed.client.cli.QuietGrpc;
+import org.smimed.client.cli.UsageErrors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ParameterException;
 
 /**
  * The {@code smimectl} command for security officers: the life of keys in the token, over the
@@ -60,7 +60,7 @@ public final class SmimectlCli implements Callable<Integer> {
     var out = new java.io.PrintWriter(io.out(), true);
     cli.setOut(out);
     cli.setErr(io.err());
-    cli.setParameterExceptionHandler(SmimectlCli::usageError);
+    cli.setParameterExceptionHandler((e, args2) -> UsageErrors.report("smimectl", e));
     cli.setExecutionExceptionHandler((e, line, parsed) -> failure(e, line));
     int code = cli.execute(args);
     out.flush();
@@ -74,23 +74,13 @@ public final class SmimectlCli implements Callable<Integer> {
     return 2;
   }
 
-  private static int usageError(ParameterException e, String[] args) {
-    CommandLine line = e.getCommandLine();
-    line.getErr().println("smimectl: " + oneLine(e.getMessage()) + " (see '"
-        + line.getCommandSpec().qualifiedName() + " --help')");
-    return 2;
-  }
-
   private static int failure(Exception e, CommandLine line) {
     String message = e instanceof java.nio.file.NoSuchFileException
         ? "no such file: " + e.getMessage()
         : e instanceof java.io.IOException ? "I/O error: " + e.getMessage() : e.getMessage();
-    line.getErr().println("smimectl: " + oneLine(message == null
+    line.getErr().println("smimectl: " + UsageErrors.oneLine(message == null
         ? e.getClass().getSimpleName() : message));
     return 1;
   }
 
-  private static String oneLine(String s) {
-    return s.replaceAll("\\s+", " ").strip();
-  }
 }

@@ -4,7 +4,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
-import picocli.CommandLine.ParameterException;
 
 /**
  * The {@code smime} command: sign, encrypt, decrypt, verify, triple-wrap, open.
@@ -39,7 +38,7 @@ public final class SmimeCli implements Callable<Integer> {
     var out = new java.io.PrintWriter(io.out(), true);
     cli.setOut(out);
     cli.setErr(io.err());
-    cli.setParameterExceptionHandler(SmimeCli::usageError);
+    cli.setParameterExceptionHandler((e, args2) -> UsageErrors.report("smime", e));
     cli.setExecutionExceptionHandler((e, line, parsed) -> failure(e, line));
     int code = cli.execute(args);
     out.flush();
@@ -54,13 +53,6 @@ public final class SmimeCli implements Callable<Integer> {
     return 2;
   }
 
-  private static int usageError(ParameterException e, String[] args) {
-    CommandLine line = e.getCommandLine();
-    line.getErr().println("smime: " + oneLine(e.getMessage()) + " (see '"
-        + line.getCommandSpec().qualifiedName() + " --help')");
-    return 2;
-  }
-
   private int failure(Exception e, CommandLine line) {
     String message = e.getMessage();
     if (e instanceof java.io.IOException && !(e instanceof java.nio.file.NoSuchFileException)) {
@@ -68,14 +60,11 @@ public final class SmimeCli implements Callable<Integer> {
     } else if (e instanceof java.nio.file.NoSuchFileException) {
       message = "no such file: " + message;
     }
-    line.getErr().println("smime: " + oneLine(message == null ? e.getClass().getSimpleName()
-        : message));
+    line.getErr().println("smime: "
+        + UsageErrors.oneLine(message == null ? e.getClass().getSimpleName() : message));
     return 1;
   }
 
-  private static String oneLine(String s) {
-    return s.replaceAll("\\s+", " ").strip();
-  }
 
   /** Reads the version from the jar manifest; "dev" when running from classes. */
   static final class Version implements IVersionProvider {

@@ -106,6 +106,15 @@ class CliUsageTest {
   }
 
   @Test
+  void misspeltRequiredOption_namesTheMisspellingNotTheMissingOption() {
+    var run = CliRunner.run(new byte[0], "sign", "--idnetity", "a@x", "--plaintext");
+
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.stderr()).startsWith("smime: Unknown options: '--idnetity', 'a@x'")
+        .hasLineCount(1);
+  }
+
+  @Test
   void noSubcommand_isUsageError() {
     assertThat(CliRunner.run(new byte[0]).exit()).isEqualTo(2);
   }

@@ -1,6 +1,7 @@
 package org.smimed.daemon.cli;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.function.UnaryOperator;
 import org.smimed.daemon.bench.BenchCommand;
 import picocli.CommandLine;
@@ -27,7 +28,25 @@ public final class SmimedCommand implements Runnable {
 
     /** Builds the command line with the given environment and clock. */
     public static CommandLine commandLine(UnaryOperator<String> environment, Clock clock) {
-        return new CommandLine(new SmimedCommand(), new Factory(environment, clock));
+        CommandLine line = new CommandLine(new SmimedCommand(), new Factory(environment, clock));
+        line.setParameterExceptionHandler(SmimedCommand::usageError);
+        return line;
+    }
+
+    /**
+     * Picocli's own report, but naming an unrecognised argument before a missing required
+     * option: {@code smimed serve --confg x} is a typo of --config, not a missing --config.
+     */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine line = e.getCommandLine();
+        List<String> unmatched = line.getUnmatchedArguments();
+        CommandLine.ParameterException shown =
+                e instanceof CommandLine.MissingParameterException && !unmatched.isEmpty()
+                        ? new CommandLine.UnmatchedArgumentException(line, unmatched)
+                        : e;
+        line.getErr().println(shown.getMessage());
+        line.usage(line.getErr());
+        return line.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     /** Runs the command line and exits with its code. */

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,9 +39,16 @@ public final class ConfigLoader {
         } catch (JsonProcessingException e) {
             throw new ConfigException(List.of(file + ": not valid YAML: "
                     + e.getOriginalMessage()));
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(List.of("cannot read config file " + file
+                    + ": no such file"));
+        } catch (AccessDeniedException e) {
+            throw new ConfigException(List.of("cannot read config file " + file
+                    + ": permission denied"));
         } catch (IOException e) {
+            // Also a directory, or a file that is not UTF-8 (MalformedInputException).
             throw new ConfigException(List.of("cannot read config file " + file + ": "
-                    + e.getClass().getSimpleName()));
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())));
         }
         if (root == null || !root.isObject()) {
             throw new ConfigException(List.of(file + ": expected a YAML mapping at the top"));

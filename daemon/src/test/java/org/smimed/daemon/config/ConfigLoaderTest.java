@@ -126,6 +126,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void load_missingFile_saysSo() {
+        Path file = dir.resolve("absent.yaml");
+
+        assertThatThrownBy(() -> new ConfigLoader().load(file))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("cannot read config file " + file + ": no such file");
+    }
+
+    @Test
     void pinFromEnvironment_isReadThroughTheInjectedLookup() throws Exception {
         char[] pin = new PinSource.FromEnvironment("P").read(Map.of("P", "4711")::get);
         assertThat(pin).containsExactly('4', '7', '1', '1');

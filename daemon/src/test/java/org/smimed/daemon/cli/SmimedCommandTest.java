@@ -1,0 +1,36 @@
+package org.smimed.daemon.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Clock;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class SmimedCommandTest {
+    @Test
+    void misspeltConfigOption_namesTheMisspellingNotTheMissingConfig() {
+        StringWriter err = new StringWriter();
+        CommandLine line = SmimedCommand.commandLine(name -> null, Clock.systemUTC());
+        line.setErr(new PrintWriter(err, true));
+
+        int code = line.execute("serve", "--confg", "smimed.yaml");
+
+        assertThat(code).isEqualTo(ExitCodes.USAGE);
+        assertThat(err.toString()).startsWith("Unknown options: '--confg', 'smimed.yaml'")
+                .doesNotContain("Missing required option");
+    }
+
+    @Test
+    void missingConfig_alone_isReportedAsMissing() {
+        StringWriter err = new StringWriter();
+        CommandLine line = SmimedCommand.commandLine(name -> null, Clock.systemUTC());
+        line.setErr(new PrintWriter(err, true));
+
+        int code = line.execute("serve");
+
+        assertThat(code).isEqualTo(ExitCodes.USAGE);
+        assertThat(err.toString()).startsWith("Missing required option: '--config=FILE'");
+    }
+}
