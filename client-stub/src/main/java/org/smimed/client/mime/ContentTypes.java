@@ -44,6 +44,29 @@ final class ContentTypes {
     }
   }
 
+  /**
+   * The mechanism a Content-Transfer-Encoding field value names, in lower case: RFC 2045
+   * section 6.1 lets the field carry RFC 822 comments and white space around the token
+   * ({@code base64 (added by the gateway)} is base64), and comments nest.
+   */
+  static String transferEncoding(String value) {
+    StringBuilder token = new StringBuilder();
+    int depth = 0;
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (depth > 0 && c == '\\') {
+        i++; // a quoted-pair inside a comment: the next character is literal
+      } else if (c == '(') {
+        depth++;
+      } else if (c == ')' && depth > 0) {
+        depth--;
+      } else if (depth == 0 && !Character.isWhitespace(c)) {
+        token.append(c);
+      }
+    }
+    return token.toString().toLowerCase(Locale.ROOT);
+  }
+
   static ContentType parse(String value) throws ParseException {
     try {
       return new ContentType(value);

@@ -38,8 +38,8 @@ public final class EncryptedMessageReader {
       throw new SmimeOperationException("not an encrypted S/MIME message: smime-type="
           + smimeType);
     }
-    String encoding = headers.value("Content-Transfer-Encoding").orElse("7bit")
-        .toLowerCase(Locale.ROOT);
+    String encoding = headers.value("Content-Transfer-Encoding")
+        .map(ContentTypes::transferEncoding).orElse("7bit");
     InputStream body = switch (encoding) {
       case "base64" -> Base64.getMimeDecoder().wrap(message);
       case "binary", "8bit", "7bit" -> message;

@@ -123,7 +123,7 @@ public final class MimeInput {
 
   String transferEncoding() {
     return content.stream().filter(h -> h.is("Content-Transfer-Encoding")).findFirst()
-        .map(Header::value).orElse("").toLowerCase(Locale.ROOT);
+        .map(h -> ContentTypes.transferEncoding(h.value())).orElse("");
   }
 
   boolean isComposite() {

@@ -71,6 +71,19 @@ class EncryptedMessageReaderTest {
     assertThat(cms).containsExactly(0x30, 0x80, 0x00, 0x00);
   }
 
+  /** RFC 2045 section 6.1: the field may carry comments around the mechanism. */
+  @Test
+  void cmsStream_transferEncodingWithComments_isTheMechanismTheyAnnotate() throws Exception {
+    byte[] message = ("Content-Type: application/pkcs7-mime; smime-type=enveloped-data\n"
+        + "Content-Transfer-Encoding: (re-encoded (twice)) BASE64 (by the gateway)\n\n"
+        + "MIAAAA==\n").getBytes();
+
+    byte[] cms = EncryptedMessageReader.cmsStream(new ByteArrayInputStream(message))
+        .readAllBytes();
+
+    assertThat(cms).containsExactly(0x30, 0x80, 0x00, 0x00);
+  }
+
   @Test
   void cmsStream_octetStreamOfAnotherName_isRejected() {
     byte[] message = ("Content-Type: application/octet-stream; name=\"report.pdf\"\n"

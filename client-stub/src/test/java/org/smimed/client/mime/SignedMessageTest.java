@@ -20,7 +20,7 @@ class SignedMessageTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"binary", "8bit", "7bit"})
+  @ValueSource(strings = {"binary", "8bit", "7bit", "Binary (raw DER, \\) (nested))"})
   void parse_opaqueSignedDataWithIdentityEncoding_keepsTheCmsByteForByte(String encoding)
       throws Exception {
     byte[] message = message("From: alice@example.com\r\n"
