@@ -12,8 +12,9 @@ import java.util.Optional;
  * A signed S/MIME message taken apart: the signed content, the CMS and the From field.
  *
  * <p>Guarantees: for multipart/signed, {@link #content()} is exactly the bytes between the
- * first boundary line and the CRLF before the next delimiter, after the body was canonicalised
- * to CRLF line ends; that is what RFC 8551 senders hash. For application/pkcs7-mime,
+ * first boundary line and the line break before the next delimiter, canonicalised to CRLF
+ * line ends unless the part declares {@code Content-Transfer-Encoding: binary}; that is what
+ * RFC 8551 senders hash. A binary signature part is kept byte for byte. For application/pkcs7-mime,
  * {@link #cms()} is the body with only its transfer encoding undone: a binary, 8bit or 7bit
  * body is kept byte for byte, since CR and LF bytes in DER are not line ends.
  *
@@ -32,9 +33,7 @@ public record SignedMessage(byte[] content, byte[] cms, Optional<String> from) {
     Optional<String> from = headers.value("From");
     String base = type.getBaseType().toLowerCase(Locale.ROOT);
     if (base.equals("multipart/signed")) {
-      // The signed part is text in the MIME sense: its line ends are CRLF, whatever a relay
-      // or mailbox made of them (RFC 8551 section 3.1.1).
-      return multipart(type, Crlf.canonicalize(body), from);
+      return multipart(type, body, from);
     }
     if (ContentTypes.isPkcs7Mime(type, headers)) {
       String smimeType = type.getParameter("smime-type");
@@ -52,21 +51,22 @@ public record SignedMessage(byte[] content, byte[] cms, Optional<String> from) {
     if (boundary == null || boundary.isEmpty()) {
       throw new SmimeOperationException("multipart/signed without boundary");
     }
-    String text = new String(body, StandardCharsets.ISO_8859_1);
-    String delimiter = "\r\n--" + boundary;
-    // Searching from a virtual CRLF lets a delimiter on the very first body line match.
-    String padded = "\r\n" + text;
-    int first = padded.indexOf(delimiter);
+    // Delimiters are found in the body as it came, at the start of a line ended by CRLF or by
+    // the bare LF a relay or mailbox left: a binary part (AS2 and HTTP carry them) must not
+    // be canonicalised, and every other part is canonicalised on its own below.
+    String text = "\n" + new String(body, StandardCharsets.ISO_8859_1);
+    String delimiter = "\n--" + boundary;
+    int first = text.indexOf(delimiter);
     if (first < 0) {
       throw new SmimeOperationException("multipart/signed: boundary not found");
     }
-    int part1Start = lineEnd(padded, first + delimiter.length());
-    int part1End = padded.indexOf(delimiter, part1Start - 2);
+    int part1Start = lineEnd(text, first + delimiter.length());
+    int part1End = text.indexOf(delimiter, part1Start - 1);
     if (part1End < 0) {
       throw new SmimeOperationException("multipart/signed: second part missing");
     }
-    int part2Start = lineEnd(padded, part1End + delimiter.length());
-    int part2End = padded.indexOf(delimiter, part2Start - 2);
+    int part2Start = lineEnd(text, part1End + delimiter.length());
+    int part2End = text.indexOf(delimiter, part2Start - 1);
     if (part2End < 0) {
       throw new SmimeOperationException("multipart/signed: closing boundary missing");
     }
@@ -74,9 +74,14 @@ public record SignedMessage(byte[] content, byte[] cms, Optional<String> from) {
       // Found by fuzzing: "--b\r\n--b\r\n--b--" has a delimiter where the part should start.
       throw new SmimeOperationException("multipart/signed: empty signature part");
     }
-    byte[] all = padded.getBytes(StandardCharsets.ISO_8859_1);
-    byte[] content = Arrays.copyOfRange(all, part1Start, Math.max(part1Start, part1End));
-    byte[] sigPart = Arrays.copyOfRange(all, part2Start, part2End);
+    byte[] all = text.getBytes(StandardCharsets.ISO_8859_1);
+    byte[] content = part(all, part1Start, part1End);
+    if (!isBinary(HeaderBlock.parse(content))) {
+      // The signed part is text in the MIME sense: its line ends are CRLF, whatever a relay
+      // or mailbox made of them (RFC 8551 section 3.1.1).
+      content = Crlf.canonicalize(content);
+    }
+    byte[] sigPart = part(all, part2Start, part2End);
     HeaderBlock sigHeaders = HeaderBlock.parse(sigPart);
     ContentType sigType = contentType(sigHeaders);
     String sigBase = sigType.getBaseType().toLowerCase(Locale.ROOT);
@@ -88,19 +93,33 @@ public record SignedMessage(byte[] content, byte[] cms, Optional<String> from) {
     return new SignedMessage(content, decodeBody(sigHeaders, sigBody), from);
   }
 
-  /** Index just past the CRLF ending the line that contains {@code from}. */
+  /**
+   * The part from {@code start} to the delimiter whose LF is at {@code delimiter}, without
+   * the line break that belongs to the delimiter (RFC 2046 section 5.1.1): CRLF or a bare LF.
+   */
+  private static byte[] part(byte[] text, int start, int delimiter) {
+    int end = delimiter > start && text[delimiter - 1] == '\r' ? delimiter - 1 : delimiter;
+    return Arrays.copyOfRange(text, start, Math.max(start, end));
+  }
+
+  private static boolean isBinary(HeaderBlock headers) {
+    return headers.value("Content-Transfer-Encoding").map(ContentTypes::transferEncoding)
+        .filter("binary"::equals).isPresent();
+  }
+
+  /** Index just past the line end (LF) of the line that contains {@code from}. */
   private static int lineEnd(String text, int from) throws SmimeOperationException {
-    int eol = text.indexOf("\r\n", from);
+    int eol = text.indexOf('\n', from);
     if (eol < 0) {
       throw new SmimeOperationException("multipart/signed: truncated");
     }
-    return eol + 2;
+    return eol + 1;
   }
 
   private static byte[] decodeBody(HeaderBlock headers, byte[] body)
       throws SmimeOperationException {
-    String encoding = headers.value("Content-Transfer-Encoding").orElse("7bit")
-        .toLowerCase(Locale.ROOT);
+    String encoding = headers.value("Content-Transfer-Encoding")
+        .map(ContentTypes::transferEncoding).orElse("7bit");
     try {
       return switch (encoding) {
         case "base64" -> Base64.getMimeDecoder().decode(body);

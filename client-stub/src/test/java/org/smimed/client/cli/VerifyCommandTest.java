@@ -68,6 +68,44 @@ class VerifyCommandTest {
         + ", a digest open to collisions").contains("digest " + name.toLowerCase());
   }
 
+  /**
+   * AS2 and HTTP carry multipart/signed with binary parts: the signed entity's bare LFs and
+   * the DER signature's CR and LF bytes are data, not line ends, and must reach the verifier
+   * unchanged (a canonicalised copy fails the digest and breaks the DER).
+   */
+  @Test
+  void verify_multipartSignedWithBinaryParts_keepsThemByteForByte() throws Exception {
+    byte[] entity = concat("Content-Type: application/octet-stream\r\n"
+        + "Content-Transfer-Encoding: binary\r\n\r\n", new byte[] {'a', '\n', 'b', '\r', 0,
+            (byte) 0xff, '\n', '\n', 'c'});
+    Files.write(dir.resolve("entity.bin"), entity);
+    pki.openssl("cms", "-sign", "-binary", "-in", "entity.bin", "-signer", "alice.pem",
+        "-inkey", "alice.key", "-outform", "DER", "-out", "sig.der");
+    byte[] der = Files.readAllBytes(dir.resolve("sig.der"));
+    Path signed = dir.resolve("as2.msg");
+    Files.write(signed, concat("From: alice@example.com\r\nMIME-Version: 1.0\r\n"
+        + "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\";"
+        + " micalg=sha-256; boundary=\"b1\"\r\n\r\n--b1\r\n", entity,
+        "\r\n--b1\r\nContent-Type: application/pkcs7-signature\r\n"
+        + "Content-Transfer-Encoding: binary\r\n\r\n", der, "\r\n--b1--\r\n"));
+    Path out = dir.resolve("verified.bin");
+
+    var run = verify(signed, "--out", out.toString());
+
+    assertThat(run.exit()).as(run.stderr()).isZero();
+    assertThat(run.stderr()).contains("Verified: signer alice@example.com");
+    assertThat(Files.readAllBytes(out)).isEqualTo(entity);
+  }
+
+  private static byte[] concat(Object... pieces) {
+    var out = new java.io.ByteArrayOutputStream();
+    for (Object piece : pieces) {
+      out.writeBytes(piece instanceof String text ? text.getBytes(StandardCharsets.ISO_8859_1)
+          : (byte[]) piece);
+    }
+    return out.toByteArray();
+  }
+
   @Test
   void verify_openSslSignedDataMessage_verifies() throws Exception {
     Path signed = openSslSign("-nodetach");
