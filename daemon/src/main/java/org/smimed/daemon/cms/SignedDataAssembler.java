@@ -44,7 +44,7 @@ final class SignedDataAssembler {
     /**
      * The signed attributes as a DER SET — exactly the bytes the signature covers (RFC 5652
      * section 5.4): contentType, signingTime, messageDigest, CMSAlgorithmProtection, and the
-     * profile's SMIMECapabilities, signingCertificateV2 and SMIMEEncryptionKeyPreference (if any).
+     * profile's SMIMECapabilities, signingCertificateV2 and encryption key preferences (if any).
      */
     static byte[] signedAttributes(SignerProfile profile, Instant signingTime, byte[] digest,
                                    byte[] algorithmProtection) {
@@ -54,7 +54,7 @@ final class SignedDataAssembler {
         List<byte[]> attributes = new ArrayList<>(List.of(CONTENT_TYPE_DATA, time, messageDigest,
                 algorithmProtection, profile.smimeCapabilitiesDer(),
                 profile.signingCertificateV2Der()));
-        profile.encryptionKeyPreferenceDer().ifPresent(attributes::add);
+        attributes.addAll(profile.encryptionKeyPreferencesDer());
         return Der.tlv(Der.SET, Der.setContents(attributes));
     }
 

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.DERSet;
 import org.bouncycastle.asn1.cms.Attribute;
 import org.bouncycastle.asn1.cms.IssuerAndSerialNumber;
@@ -31,18 +32,23 @@ import org.smimed.daemon.keys.KeyVersion;
  * What every signature of one key version carries, DER-encoded once for
  * {@link SignedDataAssembler}: the chain to include, the signer identifier, and the signed
  * attributes that do not change per message (SMIMECapabilities, signingCertificateV2 and,
- * when the identity has a key to encrypt to, SMIMEEncryptionKeyPreference).
+ * when the identity has a key to encrypt to, SMIMEEncryptionKeyPreference and Microsoft's
+ * encryption key preference).
  */
 final class SignerProfile {
+    /** szOID_MICROSOFT_Encryption_Key_Preference: IssuerAndSerialNumber of the certificate. */
+    static final ASN1ObjectIdentifier MICROSOFT_ENCRYPTION_KEY_PREFERENCE =
+            new ASN1ObjectIdentifier("1.3.6.1.4.1.311.16.4");
+
     private final byte[] certificatesDer;
     private final byte[] signerIdentifierDer;
     private final byte[] smimeCapabilitiesDer;
     private final byte[] signingCertificateV2Der;
-    private final Optional<byte[]> encryptionKeyPreferenceDer;
+    private final List<byte[]> encryptionKeyPreferencesDer;
 
     private SignerProfile(List<X509CertificateHolder> holders, Attribute smimeCapabilities,
                           Attribute signingCertificateV2,
-                          Optional<Attribute> encryptionKeyPreference) throws IOException {
+                          List<Attribute> encryptionKeyPreferences) throws IOException {
         // A SET OF: each certificate once, even where the two chains share their CAs.
         Map<String, byte[]> encoded = new LinkedHashMap<>();
         for (X509CertificateHolder holder : holders) {
@@ -54,8 +60,11 @@ final class SignerProfile {
                 new IssuerAndSerialNumber(holders.get(0).toASN1Structure()));
         this.smimeCapabilitiesDer = SignedDataAssembler.der(smimeCapabilities);
         this.signingCertificateV2Der = SignedDataAssembler.der(signingCertificateV2);
-        this.encryptionKeyPreferenceDer = encryptionKeyPreference.isEmpty() ? Optional.empty()
-                : Optional.of(SignedDataAssembler.der(encryptionKeyPreference.get()));
+        List<byte[]> preferences = new ArrayList<>();
+        for (Attribute preference : encryptionKeyPreferences) {
+            preferences.add(SignedDataAssembler.der(preference));
+        }
+        this.encryptionKeyPreferencesDer = List.copyOf(preferences);
     }
 
     /**
@@ -64,20 +73,25 @@ final class SignerProfile {
      * for SMIMEEncryptionKeyPreference in every message, and 2.5.3 above all when the
      * encryption certificate is not the signing one; its certificate is included, so that a
      * correspondent who receives signed mail knows which certificate to encrypt replies to.
+     * Microsoft's own attribute says the same for Outlook, which writes and reads it; NSS
+     * (Thunderbird) writes both too.
      */
     static SignerProfile of(KeyVersion key, Optional<KeyVersion> encryption) {
         try {
             List<X509CertificateHolder> holders = holders(key);
-            Optional<Attribute> preference = Optional.empty();
+            List<Attribute> preferences = new ArrayList<>();
             if (encryption.isPresent()) {
                 List<X509CertificateHolder> other = holders(encryption.get());
                 holders.addAll(other);
-                preference = Optional.of(new SMIMEEncryptionKeyPreferenceAttribute(
-                        new IssuerAndSerialNumber(other.get(0).toASN1Structure())));
+                IssuerAndSerialNumber named =
+                        new IssuerAndSerialNumber(other.get(0).toASN1Structure());
+                preferences.add(new SMIMEEncryptionKeyPreferenceAttribute(named));
+                preferences.add(new Attribute(MICROSOFT_ENCRYPTION_KEY_PREFERENCE,
+                        new DERSet(named)));
             }
             return new SignerProfile(holders,
                     new SMIMECapabilitiesAttribute(SmimeCapabilities.vector()),
-                    signingCertificateV2(holders.get(0)), preference);
+                    signingCertificateV2(holders.get(0)), preferences);
         } catch (CertificateEncodingException | IOException | NoSuchAlgorithmException e) {
             throw new IllegalStateException("cannot prepare signer " + key.id(), e);
         }
@@ -122,8 +136,11 @@ final class SignerProfile {
         return signingCertificateV2Der;
     }
 
-    /** The SMIMEEncryptionKeyPreference attribute, when the identity has a key to encrypt to. */
-    Optional<byte[]> encryptionKeyPreferenceDer() {
-        return encryptionKeyPreferenceDer;
+    /**
+     * SMIMEEncryptionKeyPreference and Microsoft's attribute of the same meaning, when the
+     * identity has a key to encrypt to; otherwise empty.
+     */
+    List<byte[]> encryptionKeyPreferencesDer() {
+        return encryptionKeyPreferencesDer;
     }
 }

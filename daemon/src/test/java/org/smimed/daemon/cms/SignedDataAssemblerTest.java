@@ -14,6 +14,7 @@ import java.time.ZoneOffset;
 import java.util.Date;
 import java.util.List;
 import java.util.Optional;
+import org.bouncycastle.asn1.DERSet;
 import org.bouncycastle.asn1.cms.Attribute;
 import org.bouncycastle.asn1.cms.AttributeTable;
 import org.bouncycastle.asn1.cms.CMSAttributes;
@@ -120,9 +121,14 @@ class SignedDataAssemblerTest {
         CMSSignedData parsed = new CMSSignedData(new CMSProcessableByteArray(CONTENT), ours);
         Attribute preference = parsed.getSignerInfos().getSigners().iterator().next()
                 .getSignedAttributes().get(SMIMEAttributes.encrypKeyPref);
-        assertThat(preference).isEqualTo(new SMIMEEncryptionKeyPreferenceAttribute(
-                new IssuerAndSerialNumber(new JcaX509CertificateHolder(encryption.certificate())
-                        .toASN1Structure())));
+        IssuerAndSerialNumber named = new IssuerAndSerialNumber(
+                new JcaX509CertificateHolder(encryption.certificate()).toASN1Structure());
+        assertThat(preference).isEqualTo(new SMIMEEncryptionKeyPreferenceAttribute(named));
+        assertThat(parsed.getSignerInfos().getSigners().iterator().next().getSignedAttributes()
+                .get(SignerProfile.MICROSOFT_ENCRYPTION_KEY_PREFERENCE))
+                .as("Outlook's attribute names the same certificate")
+                .isEqualTo(new Attribute(SignerProfile.MICROSOFT_ENCRYPTION_KEY_PREFERENCE,
+                        new DERSet(named)));
         // The shared CA certificate once: certificates is a SET.
         List<X509Certificate> certificates = List.of(signing.certificate(),
                 encryption.certificate(), signing.chain().get(1));
