@@ -30,8 +30,9 @@ import org.smimed.daemon.token.TokenMeter;
 
 /**
  * Recovers a content-encryption key sent with ephemeral-static X25519 (RFC 8418):
- * dhSinglePass-stdDH-hkdf-sha256/384/512-scheme, the KDF being HKDF with no salt and the DER
- * ECC-CMS-SharedInfo as info, then AES key unwrap (128/192/256).
+ * dhSinglePass-stdDH-hkdf-sha256/384/512-scheme, the KDF being HKDF with the DER
+ * ECC-CMS-SharedInfo as info and the ukm, when the sender gave one, both as HKDF salt and as
+ * the SharedInfo's entityUInfo (RFC 8418 section 2.2); then AES key unwrap (128/192/256).
  *
  * <p>The X25519 derivation runs in the token ({@link TokenKeyReference#agree}); the shared
  * secret comes back only to feed Bouncy Castle's HKDF here and is wiped.
@@ -85,7 +86,7 @@ final class X25519KeyAgreement {
                     ukm == null ? null : ukm.getOctets(), Pack.intToBigEndian(kekBytes * 8))
                     .getEncoded(ASN1Encoding.DER);
             HKDFBytesGenerator hkdf = new HKDFBytesGenerator(hash);
-            hkdf.init(new HKDFParameters(z, null, sharedInfo));
+            hkdf.init(new HKDFParameters(z, ukm == null ? null : ukm.getOctets(), sharedInfo));
             hkdf.generateBytes(kek, 0, kek.length);
             return KeyUnwrap.unwrap(kek, encryptedKey, cipher, substitute);
         } catch (org.smimed.daemon.token.TokenException | InvalidCipherTextException

@@ -213,6 +213,24 @@ class EdwardsInteropIT {
         }
     }
 
+    /**
+     * RFC 8418 section 2.2: a ukm is the HKDF salt as well as the SharedInfo's entityUInfo;
+     * a message with one (Bouncy Castle's setUserKeyingMaterial) failed while only the info
+     * carried it (found by an outside trial).
+     */
+    @Test
+    void bouncyCastleX25519MessageWithUkm_decryptsThroughTheDaemon() throws Exception {
+        X509Certificate dana = EdwardsPeer.certificate("lamps-dana.encrypt.crt");
+        byte[] ukm = "user keying material, 32 bytes!!".getBytes(StandardCharsets.US_ASCII);
+        for (ASN1ObjectIdentifier[] c : EdwardsPeer.ciphers()) {
+            byte[] message = EdwardsPeer.encrypt(dana, c[0], c[1], CONTENT, ukm);
+
+            DecryptCall.Answer answer = DecryptCall.decrypt(client, null, message, 512);
+
+            assertThat(answer.plaintext()).as("%s + %s", c[0], c[1]).isEqualTo(CONTENT);
+        }
+    }
+
     @Test
     void tamperedX25519Messages_getTheSameStatusAndMessage() throws Exception {
         X509Certificate dana = EdwardsPeer.certificate("lamps-dana.encrypt.crt");

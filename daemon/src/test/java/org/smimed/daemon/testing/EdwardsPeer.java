@@ -53,9 +53,19 @@ public final class EdwardsPeer {
      */
     public static byte[] encrypt(X509Certificate recipient, ASN1ObjectIdentifier wrap,
                                  ASN1ObjectIdentifier content, byte[] data) throws Exception {
+        return encrypt(recipient, wrap, content, data, null);
+    }
+
+    /** As above, with user keying material {@code ukm} in the KeyAgreeRecipientInfo. */
+    public static byte[] encrypt(X509Certificate recipient, ASN1ObjectIdentifier wrap,
+                                 ASN1ObjectIdentifier content, byte[] data, byte[] ukm)
+            throws Exception {
         KeyPair ephemeral = KeyPairGenerator.getInstance("X25519", BC).generateKeyPair();
         var info = new JceKeyAgreeRecipientInfoGenerator(CMSAlgorithm.ECDH_HKDF_SHA256,
                 ephemeral.getPrivate(), ephemeral.getPublic(), wrap).setProvider(BC);
+        if (ukm != null) {
+            info.setUserKeyingMaterial(ukm);
+        }
         info.addRecipient(recipient);
         var encryptor = new JceCMSContentEncryptorBuilder(content).setProvider(BC).build();
         boolean gcm = content.equals(NISTObjectIdentifiers.id_aes128_GCM)
