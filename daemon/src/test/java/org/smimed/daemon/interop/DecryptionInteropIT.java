@@ -91,6 +91,9 @@ class DecryptionInteropIT {
             }
         }
         rows.add(Arguments.of(InteropIdentities.RSA_2048, "aes-256-cbc", "pkcs1", false));
+        // An OAEP label (pSourceFunc pSpecified), which OpenSSL 3.0 writes with rsa_oaep_label.
+        rows.add(Arguments.of(InteropIdentities.RSA_2048, "aes-256-gcm", "oaep-sha256+label",
+                false));
         return rows.stream();
     }
 
@@ -98,9 +101,15 @@ class DecryptionInteropIT {
     @MethodSource("openSslRsa")
     void openSslRsaMessage_decryptsToExactBytes(String identity, String cipher, String padding,
                                                boolean stream) throws Exception {
-        List<String> keyopts = padding.equals("pkcs1") ? List.of() : List.of(
-                "rsa_padding_mode:oaep", "rsa_oaep_md:" + padding.substring(5),
-                "rsa_mgf1_md:" + padding.substring(5));
+        List<String> keyopts = new ArrayList<>();
+        if (!padding.equals("pkcs1")) {
+            String hash = padding.substring(5).replace("+label", "");
+            keyopts.addAll(List.of("rsa_padding_mode:oaep", "rsa_oaep_md:" + hash,
+                    "rsa_mgf1_md:" + hash));
+        }
+        if (padding.endsWith("+label")) {
+            keyopts.add("rsa_oaep_label:736d696d6564");
+        }
         byte[] message = senders.openssl(PLAINTEXT, cipher, keyopts, stream,
                 deployment.certificate(identity));
 
