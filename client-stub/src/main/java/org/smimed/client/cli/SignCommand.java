@@ -56,15 +56,29 @@ final class SignCommand implements Callable<Integer> {
    */
   @Override
   public Integer call() throws Exception {
-    try (var source = files.inputFile(io);
-        var c = connection.open(io);
+    try (var source = files.inputFile(io)) {
+      MimeFile input = MimeFile.open(source.path());
+      if (!encapsulate && input.isCompositeWithEightBitData()) {
+        // Only single parts are re-encoded (MimeFile.writeSevenBitEntity); a multipart is
+        // signed as it is, and a relay that converts its 8-bit parts breaks the signature.
+        io.err().println("smime: warning: the multipart entity has 8-bit data or lines over 998"
+            + " octets; a mail relay that re-encodes it will break the detached signature"
+            + " (RFC 8551 section 3.1.3): give its parts a quoted-printable or base64 transfer"
+            + " encoding, or use --encapsulate");
+      }
+      sign(input);
+    }
+    return 0;
+  }
+
+  private void sign(MimeFile input) throws Exception {
+    try (var c = connection.open(io);
         var out = files.openOutput(io)) {
       var writer = new SignedMessageWriter(DaemonOperations.signer(c.client(), identity),
           DaemonOperations.hashFor(c.client(), identity, digest),
           false, new SecureRandom());
       var streaming = DaemonOperations.streamSigner(c.client(), identity);
       var buffered = new BufferedOutputStream(out, 64 * 1024);
-      MimeFile input = MimeFile.open(source.path());
       if (encapsulate) {
         writer.encapsulated(input, buffered, streaming);
       } else if (sendContent) {
@@ -75,7 +89,6 @@ final class SignCommand implements Callable<Integer> {
       buffered.flush();
       out.commit();
     }
-    return 0;
   }
 
   /** Parses --digest values. */

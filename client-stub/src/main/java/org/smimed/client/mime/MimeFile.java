@@ -100,6 +100,15 @@ public final class MimeFile {
     base64.close();
   }
 
+  /**
+   * Whether the entity is multipart (or message/*) with 8-bit bytes or lines over 998 octets
+   * somewhere in its body: {@link #writeSevenBitEntity} re-encodes only single parts, so such
+   * an entity is signed as it is. Reads the body once.
+   */
+  public boolean isCompositeWithEightBitData() throws IOException {
+    return headers.isComposite() && !sevenBitSafe();
+  }
+
   private boolean sevenBitSafe() throws IOException {
     try (InputStream in = body()) {
       byte[] buffer = new byte[BUFFER];

@@ -37,6 +37,44 @@ class CliUsageTest {
         .contains("Connection refused").endsWith(port + ")");
   }
 
+  /** A multipart is signed as it is: 8-bit parts would not survive a relay's conversion. */
+  @Test
+  void sign_multipartWithEightBitPart_warnsBeforeSigning() throws Exception {
+    byte[] message = ("Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+        + "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
+        + "Gr\u00fc\u00dfe\n--b--\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    var run = CliRunner.run(message, "sign", "--plaintext", "--identity", "a@example.com",
+        "--target", "localhost:" + closedPort(), "--deadline", "20");
+
+    assertThat(run.stderr().lines().findFirst()).hasValueSatisfying(line -> assertThat(line)
+        .startsWith("smime: warning: the multipart entity has 8-bit data")
+        .contains("--encapsulate"));
+  }
+
+  @Test
+  void sign_sevenBitMultipart_orEncapsulated_doesNotWarn() throws Exception {
+    byte[] sevenBit = "Content-Type: multipart/mixed; boundary=b\n\n--b\n\nhello\n--b--\n"
+        .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] eightBit = "Content-Type: multipart/mixed; boundary=b\n\n--b\n\nh\u00e9\n--b--\n"
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    int port = closedPort();
+
+    var detached = CliRunner.run(sevenBit, "sign", "--plaintext", "--identity", "a@example.com",
+        "--target", "localhost:" + port, "--deadline", "20");
+    var encapsulated = CliRunner.run(eightBit, "sign", "--encapsulate", "--plaintext",
+        "--identity", "a@example.com", "--target", "localhost:" + port, "--deadline", "20");
+
+    assertThat(detached.stderr()).doesNotContain("warning: the multipart");
+    assertThat(encapsulated.stderr()).doesNotContain("warning: the multipart");
+  }
+
+  private static int closedPort() throws java.io.IOException {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
   /** Two key files side by side make the mistake easy; the handshake would only say "io exception". */
   @Test
   void clientKeyOfAnotherCertificate_isRefusedBeforeConnecting(@org.junit.jupiter.api.io.TempDir
