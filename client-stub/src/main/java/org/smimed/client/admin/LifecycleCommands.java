@@ -24,7 +24,7 @@ final class LifecycleCommands {
     String identity;
 
     @Option(names = "--alg", required = true, converter = Names.Algorithm.class,
-        description = "rsa2048, rsa3072, rsa4096, p256, p384, ed25519 (usage sign),"
+        description = "rsa2048, rsa3072, rsa4096, p256, p384, p521, ed25519 (usage sign),"
             + " x25519 (usage encrypt; certify it from public-key, it cannot sign a CSR).")
     KeyGenAlgorithm algorithm;
 

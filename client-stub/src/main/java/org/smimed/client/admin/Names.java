@@ -19,10 +19,11 @@ final class Names {
         case "rsa4096" -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_RSA_4096;
         case "p256" -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_P256;
         case "p384" -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_P384;
+        case "p521" -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_P521;
         case "ed25519" -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_ED25519;
         case "x25519" -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_X25519;
         default -> throw new picocli.CommandLine.TypeConversionException("'" + value
-            + "' is not one of rsa2048, rsa3072, rsa4096, p256, p384, ed25519, x25519");
+            + "' is not one of rsa2048, rsa3072, rsa4096, p256, p384, p521, ed25519, x25519");
       };
     }
   }

@@ -32,6 +32,7 @@ final class AdminMapping {
             case KEY_GEN_ALGORITHM_RSA_4096 -> KeyAlgorithm.RSA_4096;
             case KEY_GEN_ALGORITHM_P256 -> KeyAlgorithm.EC_P256;
             case KEY_GEN_ALGORITHM_P384 -> KeyAlgorithm.EC_P384;
+            case KEY_GEN_ALGORITHM_P521 -> KeyAlgorithm.EC_P521;
             case KEY_GEN_ALGORITHM_ED25519 -> KeyAlgorithm.ED25519;
             case KEY_GEN_ALGORITHM_X25519 -> KeyAlgorithm.X25519;
             case KEY_GEN_ALGORITHM_UNSPECIFIED -> throw new InvalidRequestException(
@@ -97,9 +98,9 @@ final class AdminMapping {
             case RSA_4096 -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_RSA_4096;
             case EC_P256 -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_P256;
             case EC_P384 -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_P384;
+            case EC_P521 -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_P521;
             case ED25519 -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_ED25519;
             case X25519 -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_X25519;
-            default -> KeyGenAlgorithm.KEY_GEN_ALGORITHM_UNSPECIFIED;
         };
     }
 }

@@ -245,6 +245,15 @@ class KeyRotationIT {
                 + " (INVALID_ARGUMENT)\n");
     }
 
+    /** P-521 keys were only importable and listed as "unspecified" (found by an outside trial). */
+    @Test
+    void generate_p521_isListedAsP521() {
+        assertThat(ctlOk("generate", "p521@smimed.example", "--alg", "p521", "--usage", "both"))
+                .isEqualTo("p521@smimed.example/v1  PENDING  p521  both\n");
+        assertThat(ctlOk("list", "p521@smimed.example", "--json"))
+                .contains("\"algorithm\": \"p521\"");
+    }
+
     @Test
     void adminService_isNotServedOnTheClientPort() {
         Run r = ctl(officer("localhost:" + daemon.port()), "list");

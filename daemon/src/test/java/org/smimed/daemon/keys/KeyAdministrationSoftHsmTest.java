@@ -62,7 +62,7 @@ class KeyAdministrationSoftHsmTest {
     @Test
     void generatedKeys_areSensitiveAndNeverExtractable() throws Exception {
         for (KeyAlgorithm algorithm : List.of(KeyAlgorithm.RSA_2048, KeyAlgorithm.EC_P256,
-                KeyAlgorithm.EC_P384)) {
+                KeyAlgorithm.EC_P384, KeyAlgorithm.EC_P521)) {
             TokenVersion v = admin.generate("gen@smimed.example", algorithm, KeyUsage.BOTH);
 
             assertThat(v.state()).isEqualTo(KeyState.PENDING);
@@ -74,7 +74,8 @@ class KeyAdministrationSoftHsmTest {
             assertThat(p.valueReadable()).isFalse();
         }
         assertThat(admin.list()).extracting(TokenVersion::name).contains(
-                "gen@smimed.example/v1", "gen@smimed.example/v2", "gen@smimed.example/v3");
+                "gen@smimed.example/v1", "gen@smimed.example/v2", "gen@smimed.example/v3",
+                "gen@smimed.example/v4");
     }
 
     @Test
