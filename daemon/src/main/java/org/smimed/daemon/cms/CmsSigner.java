@@ -8,6 +8,7 @@ import java.security.Signature;
 import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.PSSParameterSpec;
 import java.time.Clock;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -167,7 +168,7 @@ public final class CmsSigner {
         }
         if (scheme == SignatureScheme.ED25519 && digest != DigestAlgorithm.SHA512) {
             throw new InvalidRequestException("Ed25519 signatures use SHA-512 for the message"
-                    + " digest (RFC 8419), not " + digest);
+                    + " digest (RFC 8419), not " + digest.micalg().toUpperCase(Locale.ROOT));
         }
     }
 

@@ -124,7 +124,7 @@ class EdwardsKeysSoftHsmTest {
                 Optional.of(DigestAlgorithm.SHA256))))
                 .isInstanceOf(InvalidRequestException.class)
                 .hasMessage("Ed25519 signatures use SHA-512 for the message digest (RFC 8419),"
-                        + " not SHA256");
+                        + " not SHA-256");
     }
 
     @Test
