@@ -18,8 +18,12 @@ import org.smimed.daemon.token.TokenRecovery;
  * every key handle, and report what it found to health. Services reach it through
  * {@link TokenRecovery}; the health monitor through {@link #check()}.
  *
+ * <p>Each probe of a usable token also serves officer changes made through another daemon on
+ * the same token ({@link KeyAdministration#followChangesElsewhere()}).
+ *
  * <p>Guarantees: a call is retried at most once, and only after a heal that found the token
- * logged in with every served key (a partial token never shrinks what is served); health is
+ * logged in with every served key, or an officer's DESTROYED record for it (a partial token
+ * never shrinks what is served); health is
  * NOT_SERVING from the first failed heal until a heal or probe succeeds; when the token has
  * stayed unusable for {@value #GIVE_UP_AFTER_PROBES} probes in a row (NOTES.md: a removed token
  * directory or a finalised library never comes back in-process) the {@code fatal} action runs
@@ -96,7 +100,7 @@ public final class TokenHealer implements TokenRecovery {
      */
     public synchronized TokenCondition check() {
         TokenCondition condition = token.probe(expectKeys);
-        if (!condition.usable() || lastFailure != Instant.MIN) {
+        if (!condition.usable() || lastFailure != Instant.MIN || !followedChanges()) {
             // Unusable now, or the last heal failed: the served handles may be stale even
             // when the token looks fine again (objects re-created), so heal.
             condition = healNow();
@@ -112,6 +116,25 @@ public final class TokenHealer implements TokenRecovery {
                     + " finalised?): exiting so that a supervisor restarts the daemon");
         }
         return condition;
+    }
+
+    /**
+     * Serves what officers changed through another daemon on the token since the last probe;
+     * false when a served version vanished without an officer's record of it, which is a
+     * token fault for {@link #healNow()}.
+     */
+    private boolean followedChanges() {
+        try {
+            if (keys.followChangesElsewhere()) {
+                LOG.log(Level.INFO, "token '" + token.label() + "': key versions changed"
+                        + " outside this daemon (an officer through another daemon); serving"
+                        + " the token's current versions");
+            }
+            return true;
+        } catch (TokenException e) {
+            LOG.log(Level.WARNING, "token '" + token.label() + "': " + e.getMessage());
+            return false;
+        }
     }
 
     /** Re-login, probe, re-fetch keys; publishes the outcome. */

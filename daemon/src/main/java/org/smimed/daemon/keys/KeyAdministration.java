@@ -70,6 +70,16 @@ public final class KeyAdministration {
         store.reloadAfterFault();
     }
 
+    /**
+     * Serves officer changes made through another daemon on the same token: replicas share
+     * their keys and key states through the token, and the health probe calls this on each
+     * round. Returns whether the served versions changed; throws UNAVAILABLE, serving the old
+     * snapshot, when a served version vanished without an officer destroying it.
+     */
+    public synchronized boolean followChangesElsewhere() throws TokenException {
+        return store.followChanges();
+    }
+
     /** What start-up repaired, one line each. */
     public List<String> repairs() {
         return repairs;

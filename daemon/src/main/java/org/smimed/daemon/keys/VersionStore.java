@@ -1,8 +1,10 @@
 package org.smimed.daemon.keys;
 
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.smimed.daemon.token.KeyObjects;
@@ -56,15 +58,37 @@ final class VersionStore {
 
     /**
      * After a token fault: reads the token again, but serves the result only if it still holds
-     * every version served now. A token fault never removes keys from service (officers do,
-     * through {@link #reload}); a partial view means the objects are not back yet.
+     * every version served now, or its state record says an officer destroyed it. A token fault
+     * never removes keys from service (officers do, here or through another daemon on the same
+     * token); a partial view means the objects are not back yet.
      */
     void reloadAfterFault() throws TokenException {
+        adopt(TokenReading.of(inventory.read()));
+    }
+
+    /**
+     * Follows officer changes made through another daemon sharing the token (or any other
+     * writer of smimed's state records): reads the token and, when a version appeared, changed
+     * state or got a certificate since the last reading, serves what it holds now, under the
+     * same rule as {@link #reloadAfterFault}. Returns whether anything changed. Key handles
+     * are reloaded only then, so an unchanged token costs one object walk.
+     */
+    boolean followChanges() throws TokenException {
         TokenReading.Result fresh = TokenReading.of(inventory.read());
+        if (summary(fresh).equals(summary(reading))) {
+            return false;
+        }
+        adopt(fresh);
+        return true;
+    }
+
+    private void adopt(TokenReading.Result fresh) throws TokenException {
         KeyRegistry rebuilt = KeyRegistry.of(fresh.versions(), handles.load(), fresh.problems(),
                 clock);
         Set<String> missing = versionIds(registry);
         missing.removeAll(versionIds(rebuilt));
+        fresh.versions().stream().filter(v -> v.state() == KeyState.DESTROYED)
+                .forEach(v -> missing.remove(v.name()));
         if (!missing.isEmpty()) {
             throw new TokenException(TokenException.Kind.UNAVAILABLE, missing.size()
                     + " served key version(s) not visible on token '" + token.label()
@@ -72,6 +96,16 @@ final class VersionStore {
         }
         reading = fresh;
         registry.replaceWith(rebuilt);
+    }
+
+    /** What serving depends on, per version: its state, last change and certificate. */
+    private static Map<String, List<Object>> summary(TokenReading.Result reading) {
+        Map<String, List<Object>> summary = new HashMap<>();
+        for (TokenVersion v : reading.versions()) {
+            summary.put(v.name(), List.of(v.state(), v.record().updated(),
+                    v.chain().isEmpty() ? "" : v.chain().get(0).getSerialNumber()));
+        }
+        return summary;
     }
 
     private static Set<String> versionIds(KeyRegistry registry) {
