@@ -2,6 +2,8 @@ package org.smimed.daemon.grpc;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.Context;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
@@ -130,10 +132,19 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
             throws Exception {
         KeyVersion key = keys.signingKey(identity);
         Optional<KeyVersion> encryption = keys.encryptionKey(identity);
+        Context call = Context.current();
         List<CompletableFuture<SignedMessage>> signing = new ArrayList<>();
         for (SignatureRequest one : each) {
-            signing.add(CompletableFuture.supplyAsync(() -> signUnchecked(key, encryption, one),
-                    batchWorkers));
+            signing.add(CompletableFuture.supplyAsync(() -> {
+                // A caller past its deadline, or gone, will not read the batch: the rest of it
+                // costs no token time, and the call is not recorded as a success.
+                if (call.isCancelled()) {
+                    throw new CompletionException(Status.CANCELLED.withDescription(
+                            "the call was cancelled or its deadline passed; the batch was not"
+                                    + " finished").asRuntimeException());
+                }
+                return signUnchecked(key, encryption, one);
+            }, batchWorkers));
         }
         SignBatchResponse.Builder out = SignBatchResponse.newBuilder()
                 .setCertificate(ByteString.copyFrom(key.certificate().getEncoded()))
