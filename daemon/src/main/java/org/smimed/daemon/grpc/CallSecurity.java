@@ -22,7 +22,7 @@ import org.smimed.daemon.policy.ClientCertificateVerifier;
 
 /**
  * The chain every call passes, in this order: request id, audit record, caller authentication,
- * officer guard and concurrency limit, then the service. Used for every listener and for
+ * malformed-request refusal, officer guard and concurrency limit, then the service. Used for every listener and for
  * methods the daemon does not serve, so no call escapes authentication or the audit log.
  */
 public final class CallSecurity {
@@ -32,7 +32,7 @@ public final class CallSecurity {
                         boolean anonymousAllowed, AccessControl access, StatusMapper statuses) {
         this(List.of(new RequestIds(), new AuditInterceptor(audit, statuses),
                 new AuthenticationInterceptor(verifier, anonymousAllowed, statuses),
-                new AccessInterceptor(access, statuses)));
+                new MalformedRequests(), new AccessInterceptor(access, statuses)));
     }
 
     private CallSecurity(List<ServerInterceptor> chain) {
@@ -51,7 +51,8 @@ public final class CallSecurity {
 
     /** {@code service} behind the whole chain. */
     public ServerServiceDefinition wrap(BindableService service) {
-        return ServerInterceptors.interceptForward(service, chain);
+        return ServerInterceptors.interceptForward(
+                MalformedRequests.lenient(service.bindService()), chain);
     }
 
     /**

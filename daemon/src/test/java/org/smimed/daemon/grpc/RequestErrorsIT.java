@@ -179,6 +179,55 @@ class RequestErrorsIT {
                 .setContent(ByteString.copyFromUtf8(text)).build();
     }
 
+    /**
+     * Bytes that are not protobuf, to a unary call (Sign) and to a stream (Decrypt): grpc-java
+     * answered UNKNOWN "Application error processing RPC" with a stack trace in the log and
+     * INTERNAL in the audit (found by an outside trial).
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+        "smimed.v1.SigningService/Sign, UNARY, smimed.v1.SignRequest",
+        "smimed.v1.DecryptionService/Decrypt, BIDI_STREAMING, smimed.v1.DecryptRequest"})
+    void notProtobuf_isInvalidArgument_withARequestId_andAuditedSo(String method,
+            io.grpc.MethodDescriptor.MethodType type, String messageType) throws Exception {
+        io.grpc.MethodDescriptor.Marshaller<byte[]> raw = new io.grpc.MethodDescriptor
+                .Marshaller<>() {
+            @Override
+            public java.io.InputStream stream(byte[] value) {
+                return new java.io.ByteArrayInputStream(value);
+            }
+
+            @Override
+            public byte[] parse(java.io.InputStream stream) {
+                try {
+                    return stream.readAllBytes();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+        var descriptor = io.grpc.MethodDescriptor.newBuilder(raw, raw).setType(type)
+                .setFullMethodName(method).build();
+        byte[] garbage = {(byte) 0xff, (byte) 0xff, (byte) 0xff};
+        var trailersRef = new java.util.concurrent.atomic.AtomicReference<io.grpc.Metadata>();
+        var capture = io.grpc.stub.MetadataUtils.newCaptureMetadataInterceptor(
+                new java.util.concurrent.atomic.AtomicReference<>(), trailersRef);
+        io.grpc.Channel channel = io.grpc.ClientInterceptors.intercept(deployment.channel(),
+                capture);
+
+        assertStatus(() -> io.grpc.stub.ClientCalls.blockingUnaryCall(channel, descriptor,
+                        io.grpc.CallOptions.DEFAULT.withDeadlineAfter(10,
+                                java.util.concurrent.TimeUnit.SECONDS), garbage),
+                Status.Code.INVALID_ARGUMENT,
+                "malformed request: not a valid " + messageType);
+        String requestId = trailersRef.get().get(io.grpc.Metadata.Key.of("x-request-id",
+                io.grpc.Metadata.ASCII_STRING_MARSHALLER));
+        assertThat(requestId).isNotBlank();
+        assertThat(java.nio.file.Files.readAllLines(deployment.auditFile()))
+                .anySatisfy(line -> assertThat(line).contains("\"requestId\":\"" + requestId)
+                        .contains("\"status\":\"INVALID_ARGUMENT\""));
+    }
+
     private static void assertStatus(ThrowingCallable call, Status.Code code, String message) {
         assertThatThrownBy(call).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
             assertThat(e.getStatus().getCode()).isEqualTo(code);
