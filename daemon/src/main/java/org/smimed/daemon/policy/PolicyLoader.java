@@ -32,15 +32,27 @@ public final class PolicyLoader {
 
     /** Loads and validates {@code file}. */
     public Policy load(Path file) throws PolicyException {
-        JsonNode root;
+        return parse(file, read(file));
+    }
+
+    /** Reads {@code file} as text, for a caller that wants to see what it parses. */
+    String read(Path file) throws PolicyException {
         try {
-            root = yaml.readTree(Files.readString(file));
-        } catch (JsonProcessingException e) {
-            throw new PolicyException(List.of(file + ": not valid YAML: "
-                    + e.getOriginalMessage()));
+            return Files.readString(file);
         } catch (IOException e) {
             throw new PolicyException(List.of("cannot read policy file " + file + ": "
                     + e.getClass().getSimpleName()));
+        }
+    }
+
+    /** Validates {@code text}, read from {@code file} (named in the problems). */
+    Policy parse(Path file, String text) throws PolicyException {
+        JsonNode root;
+        try {
+            root = yaml.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new PolicyException(List.of(file + ": not valid YAML: "
+                    + e.getOriginalMessage()));
         }
         if (root == null || !root.isObject()) {
             throw new PolicyException(List.of(file + ": expected a YAML mapping at the top"));

@@ -2,6 +2,7 @@ package org.smimed.daemon.policy;
 
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -14,17 +15,21 @@ public final class PolicyStore {
     private final Path file;
     private final PolicyLoader loader;
     private final AtomicReference<Policy> current;
+    /** The text last read from the file, valid or not; null when it could not be read. */
+    private String lastRead;
 
-    private PolicyStore(Path file, PolicyLoader loader, Policy initial) {
+    private PolicyStore(Path file, PolicyLoader loader, String text, Policy initial) {
         this.file = file;
         this.loader = loader;
+        this.lastRead = text;
         this.current = new AtomicReference<>(initial);
     }
 
     /** Loads the policy for start-up: an invalid policy stops the daemon. */
     public static PolicyStore load(Path file) throws PolicyException {
         PolicyLoader loader = new PolicyLoader();
-        return new PolicyStore(file, loader, loader.load(file));
+        String text = loader.read(file);
+        return new PolicyStore(file, loader, text, loader.parse(file, text));
     }
 
     /** The policy in force. */
@@ -38,17 +43,50 @@ public final class PolicyStore {
     }
 
     /** Re-reads the file; returns whether the new policy is now in force. */
-    public boolean reload() {
+    public synchronized boolean reload() {
         try {
-            Policy next = loader.load(file);
+            return apply(loader.read(file));
+        } catch (PolicyException e) {
+            lastRead = null;
+            return rejected(e);
+        }
+    }
+
+    /**
+     * Re-reads the file and reloads only if its text differs from the text last read, so that
+     * a watcher may call this on any event near the file without reloading (and logging) the
+     * same policy again. Returns whether a new policy is now in force.
+     */
+    public synchronized boolean reloadIfChanged() {
+        String text;
+        try {
+            text = loader.read(file);
+        } catch (PolicyException e) {
+            if (lastRead != null) {
+                lastRead = null;
+                rejected(e);
+            }
+            return false;
+        }
+        return !text.equals(lastRead) && apply(text);
+    }
+
+    private boolean apply(String text) {
+        lastRead = Objects.requireNonNull(text);
+        try {
+            Policy next = loader.parse(file, text);
             current.set(next);
             LOG.log(Level.INFO, "policy reloaded from " + file + ": " + next.rules().size()
                     + " caller entries");
             return true;
         } catch (PolicyException e) {
-            LOG.log(Level.WARNING, "policy " + file + " rejected, the previous policy stays in"
-                    + " force: " + String.join("; ", e.problems()));
-            return false;
+            return rejected(e);
         }
+    }
+
+    private boolean rejected(PolicyException e) {
+        LOG.log(Level.WARNING, "policy " + file + " rejected, the previous policy stays in"
+                + " force: " + String.join("; ", e.problems()));
+        return false;
     }
 }

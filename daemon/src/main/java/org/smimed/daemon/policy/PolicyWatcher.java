@@ -4,55 +4,102 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
 import org.smimed.daemon.threads.DaemonThreads;
 
 /**
- * Reloads the policy when its file changes (written in place, or replaced by a rename as
- * editors and configuration tools do). Runs on one daemon thread until closed.
+ * Reloads the policy when its file changes: written in place, replaced by a rename as editors
+ * and configuration tools do, or swapped behind a symbolic link as Kubernetes does with a
+ * ConfigMap ({@code policy.yaml -> ..data/policy.yaml}, {@code ..data -> ..v2} renamed over).
+ *
+ * <p>A swap like that renames an entry other than the file's own name, so every event in the
+ * file's directory, and in the directory of the file the link resolves to, counts; the store
+ * then compares the text with what it last read and reloads only when it differs. Runs on one
+ * daemon thread until closed.
  */
 public final class PolicyWatcher implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(PolicyWatcher.class.getName());
 
     private final WatchService watcher;
+    private final Path file;
+    private final PolicyStore store;
+    /** The directories watched, each with its key; touched only by start and the thread. */
+    private final Map<Path, WatchKey> watched = new HashMap<>();
     private final Thread thread;
 
-    private PolicyWatcher(WatchService watcher, Thread thread) {
+    private PolicyWatcher(WatchService watcher, PolicyStore store) {
         this.watcher = watcher;
-        this.thread = thread;
+        this.store = store;
+        this.file = store.file().toAbsolutePath();
+        this.thread = new DaemonThreads("smimed-policy-watcher").newThread(this::run);
     }
 
     /** Starts watching {@code store}'s file. */
     public static PolicyWatcher start(PolicyStore store) throws IOException {
-        Path file = store.file().toAbsolutePath();
-        WatchService watcher = FileSystems.getDefault().newWatchService();
-        file.getParent().register(watcher, StandardWatchEventKinds.ENTRY_CREATE,
-                StandardWatchEventKinds.ENTRY_MODIFY);
-        Thread thread = new DaemonThreads("smimed-policy-watcher")
-                .newThread(() -> run(watcher, file, store));
-        thread.start();
-        return new PolicyWatcher(watcher, thread);
+        PolicyWatcher policyWatcher =
+                new PolicyWatcher(FileSystems.getDefault().newWatchService(), store);
+        policyWatcher.watchDirectories();
+        policyWatcher.thread.start();
+        return policyWatcher;
     }
 
-    private static void run(WatchService watcher, Path file, PolicyStore store) {
+    private void run() {
         try {
             while (true) {
                 WatchKey key = watcher.take();
-                boolean changed = false;
-                for (WatchEvent<?> event : key.pollEvents()) {
-                    changed |= file.getFileName().equals(event.context());
-                }
+                key.pollEvents();
                 key.reset();
-                if (changed) {
-                    store.reload();
-                }
+                watchDirectories();
+                store.reloadIfChanged();
             }
         } catch (InterruptedException | ClosedWatchServiceException e) {
             LOG.log(Level.DEBUG, "policy watcher stopped");
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "policy watcher stopped, the policy now reloads only on"
+                    + " SIGHUP: " + e);
+        }
+    }
+
+    /** Watches the file's directory and its link target's; drops directories left behind. */
+    private void watchDirectories() throws IOException {
+        Set<Path> wanted = new LinkedHashSet<>();
+        wanted.add(file.getParent());
+        try {
+            wanted.add(file.toRealPath().getParent());
+        } catch (IOException e) {
+            // Missing for a moment during a swap; the next event resolves it again.
+        }
+        watched.entrySet().removeIf(entry -> {
+            boolean drop = !wanted.contains(entry.getKey()) || !entry.getValue().isValid();
+            if (drop) {
+                entry.getValue().cancel();
+            }
+            return drop;
+        });
+        for (Path dir : wanted) {
+            if (!watched.containsKey(dir)) {
+                register(dir);
+            }
+        }
+    }
+
+    private void register(Path dir) throws IOException {
+        try {
+            watched.put(dir, dir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE,
+                    StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_DELETE));
+        } catch (NoSuchFileException e) {
+            if (dir.equals(file.getParent())) {
+                throw e;
+            }
+            // A link target's directory removed by a newer swap; its event comes next.
         }
     }
 

@@ -1,0 +1,113 @@
+package org.smimed.daemon.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The watcher notices a policy swapped the ways deployments swap it, on a real file system:
+ * a Kubernetes ConfigMap update and a symbolic link whose target is replaced elsewhere.
+ */
+class PolicyWatcherTest {
+    private static final Duration PATIENCE = Duration.ofSeconds(20);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void configMapUpdate_swappingTheDataLink_revokesTheCallerWithoutSighup() throws Exception {
+        // The layout a kubelet writes: policy.yaml -> ..data/policy.yaml, ..data -> ..v1.
+        writeVersion("..v1", "alice", "bob");
+        Files.createSymbolicLink(dir.resolve("..data"), Path.of("..v1"));
+        Path file = Files.createSymbolicLink(dir.resolve("policy.yaml"),
+                Path.of("..data/policy.yaml"));
+        PolicyStore store = PolicyStore.load(file);
+
+        try (PolicyWatcher watcher = PolicyWatcher.start(store)) {
+            writeVersion("..v2", "alice");
+            swapDataLinkTo("..v2");
+            awaitCallers(store, List.of("alice"));
+
+            writeVersion("..v3", "carol");
+            swapDataLinkTo("..v3");
+            awaitCallers(store, List.of("carol"));
+        }
+    }
+
+    @Test
+    void linkToAnotherDirectory_targetReplacedThere_reloads() throws Exception {
+        Path elsewhere = Files.createDirectory(dir.resolve("elsewhere"));
+        Path watchedDir = Files.createDirectory(dir.resolve("config"));
+        Files.writeString(elsewhere.resolve("current.yaml"), policy("alice", "bob"));
+        Path file = Files.createSymbolicLink(watchedDir.resolve("policy.yaml"),
+                elsewhere.resolve("current.yaml"));
+        PolicyStore store = PolicyStore.load(file);
+
+        try (PolicyWatcher watcher = PolicyWatcher.start(store)) {
+            Path next = Files.writeString(elsewhere.resolve("current.yaml.new"), policy("bob"));
+            Files.move(next, elsewhere.resolve("current.yaml"), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+            awaitCallers(store, List.of("bob"));
+        }
+    }
+
+    @Test
+    void reloadIfChanged_reloadsOnlyWhenTheTextDiffers() throws Exception {
+        Path file = Files.writeString(dir.resolve("policy.yaml"), policy("alice"));
+        PolicyStore store = PolicyStore.load(file);
+
+        assertThat(store.reloadIfChanged()).isFalse();
+        Files.writeString(file, policy("bob"));
+        assertThat(store.reloadIfChanged()).isTrue();
+        assertThat(names(store)).containsExactly("bob");
+        assertThat(store.reloadIfChanged()).isFalse();
+
+        Files.writeString(file, "callers: nonsense\n");
+        assertThat(store.reloadIfChanged()).isFalse();
+        assertThat(names(store)).containsExactly("bob");
+        assertThat(store.reload()).as("SIGHUP re-reads whatever the text").isFalse();
+    }
+
+    private void writeVersion(String version, String... callers) throws Exception {
+        Files.writeString(Files.createDirectory(dir.resolve(version)).resolve("policy.yaml"),
+                policy(callers));
+    }
+
+    /** {@code ln -s VERSION ..data_tmp && mv -T ..data_tmp ..data}: one rename(2). */
+    private void swapDataLinkTo(String version) throws Exception {
+        Path temporary = Files.createSymbolicLink(dir.resolve("..data_tmp"), Path.of(version));
+        Files.move(temporary, dir.resolve("..data"), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static String policy(String... callers) {
+        StringBuilder yaml = new StringBuilder("callers:\n");
+        for (String caller : callers) {
+            yaml.append("  - {name: %s, email: %s@example.com, sign: [\"*\"]}\n"
+                    .formatted(caller, caller));
+        }
+        return yaml.toString();
+    }
+
+    private static List<String> names(PolicyStore store) {
+        return store.current().rules().stream().map(CallerRule::name).toList();
+    }
+
+    private static void awaitCallers(PolicyStore store, List<String> expected)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (!names(store).equals(expected)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("policy still names " + names(store) + ", not "
+                        + expected + ", after " + PATIENCE);
+            }
+            Thread.sleep(50);
+        }
+    }
+}
