@@ -6,20 +6,30 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.smimed.daemon.keys.KeyRegistry;
+import org.smimed.daemon.keys.KeyState;
 import org.smimed.daemon.keys.KeyVersion;
+import org.smimed.daemon.keys.UnknownIdentityException;
 import org.smimed.daemon.threads.DaemonThreads;
 
 /**
- * Watches the active signing certificate of every identity: exports
- * {@code smimed_certificate_expiry_days{identity}} and logs a warning for each that expires
- * within {@code warnDays} — at start and then once a day, so a daemon that runs for months
- * still says so in its log.
+ * Watches the certificates in force for every identity: exports
+ * {@code smimed_certificate_expiry_days{identity}} and logs a warning for each identity whose
+ * certificate expires within {@code warnDays} — at start and then once a day, so a daemon that
+ * runs for months still says so in its log.
+ *
+ * <p>An identity's days left are those of the earliest-expiring certificate among its ACTIVE
+ * versions that sign or decrypt: a separate encryption key (an X25519 key always is one)
+ * counts as much as the signing key, since mail can no longer be encrypted to the identity
+ * once it expires. An expired certificate still in force gives a negative number; an identity
+ * with no ACTIVE version (only DECRYPT_ONLY or DISABLED ones) gives NaN, as nothing it uses
+ * for new mail can expire.
  */
 public final class ExpiryWatch implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ExpiryWatch.class.getName());
@@ -36,7 +46,8 @@ public final class ExpiryWatch implements AutoCloseable {
         this.warnDays = warnDays;
         for (String identity : keys.get().identities()) {
             Gauge.builder("smimed.certificate.expiry.days", () -> daysLeft(identity))
-                    .description("Days until the identity's signing certificate expires")
+                    .description("Days until the first of the identity's ACTIVE"
+                            + " certificates expires")
                     .tag("identity", identity).register(registry);
         }
     }
@@ -64,13 +75,18 @@ public final class ExpiryWatch implements AutoCloseable {
     }
 
     private double daysLeft(String identity) {
+        List<KeyVersion> versions;
         try {
-            KeyVersion version = keys.get().signingKey(identity);
-            return Duration.between(clock.instant(),
-                    version.certificate().getNotAfter().toInstant()).toHours() / 24.0;
-        } catch (Exception e) {
-            return Double.NaN; // no signing key now: nothing expires
+            versions = keys.get().versionsOf(identity);
+        } catch (UnknownIdentityException e) {
+            return Double.NaN; // gone from the token since start: nothing expires
         }
+        return versions.stream()
+                .filter(v -> v.state() == KeyState.ACTIVE && (v.signs() || v.decrypts()))
+                .map(v -> v.certificate().getNotAfter().toInstant())
+                .min(Comparator.naturalOrder())
+                .map(notAfter -> Duration.between(clock.instant(), notAfter).toHours() / 24.0)
+                .orElse(Double.NaN);
     }
 
     @Override

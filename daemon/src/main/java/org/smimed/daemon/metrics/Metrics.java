@@ -79,9 +79,9 @@ public final class Metrics implements AutoCloseable {
     }
 
     /**
-     * Exports {@code smimed_certificate_expiry_days{identity}} for each identity's signing
-     * certificate, and logs a warning for those expiring within {@code warnDays}, now and
-     * daily.
+     * Exports {@code smimed_certificate_expiry_days{identity}}: the days until the first of
+     * each identity's ACTIVE certificates (signing or encryption) expires; and logs a warning
+     * for those expiring within {@code warnDays}, now and daily.
      */
     public ExpiryWatch watchExpiry(Supplier<KeyRegistry> keys, Clock clock, int warnDays) {
         expiry = new ExpiryWatch(registry, keys, clock, warnDays);
