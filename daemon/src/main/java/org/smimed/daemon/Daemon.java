@@ -163,28 +163,35 @@ public final class Daemon implements AutoCloseable {
         ExecutorService handlers = Executors.newFixedThreadPool(operations.workerThreads(),
                 new DaemonThreads("smimed-handler"));
         Server server = GrpcServer.start(config, services, security, handlers);
-        Server healthServer = operations.healthListen().isEmpty() ? null
-                : GrpcServer.startHealthOnly(operations.healthListen().get(),
-                        health.getHealthService());
-        if (operations.metricsListen().isPresent()) {
-            metrics.serve(operations.metricsListen().get());
-        }
-        metrics.watchExpiry(() -> keys, clock, operations.expiryWarnDays());
-        LOG.log(Level.INFO, "smimed serving " + keys.identities().size() + " identities from token '"
-                + token.label() + "' on port " + server.getPort() + "; audit log "
-                + config.access().auditFile() + " continues at " + access.auditHead());
+        Server healthServer = null;
         Server adminServer = null;
-        if (config.admin().isPresent()) {
-            try {
+        try {
+            healthServer = operations.healthListen().isEmpty() ? null
+                    : GrpcServer.startHealthOnly(operations.healthListen().get(),
+                            health.getHealthService());
+            if (operations.metricsListen().isPresent()) {
+                metrics.serve(operations.metricsListen().get());
+            }
+            if (config.admin().isPresent()) {
                 // Same call-security chain: only officers pass, and every call is audited.
                 adminServer = GrpcServer.startAdmin(config, config.admin().get(),
                         List.of(new KeyAdminGrpcService(admin, new ApprovalGate(admin,
                                 new DualControl(access.policies(), clock, random), clock),
                                 clock, statuses)), security);
-            } catch (IOException e) {
-                server.shutdownNow();
-                throw e;
             }
+        } catch (IOException | RuntimeException e) {
+            // One listener could not bind: free the ports the others hold before reporting.
+            server.shutdownNow();
+            if (healthServer != null) {
+                healthServer.shutdownNow();
+            }
+            throw e;
+        }
+        metrics.watchExpiry(() -> keys, clock, operations.expiryWarnDays());
+        LOG.log(Level.INFO, "smimed serving " + keys.identities().size() + " identities from token '"
+                + token.label() + "' on port " + server.getPort() + "; audit log "
+                + config.access().auditFile() + " continues at " + access.auditHead());
+        if (adminServer != null) {
             LOG.log(Level.INFO, "key administration on port " + adminServer.getPort());
         }
         Daemon daemon = new Daemon(config, server, adminServer, healthServer, monitor, metrics,

@@ -12,6 +12,7 @@ import org.smimed.daemon.Daemon;
 import org.smimed.daemon.config.ConfigException;
 import org.smimed.daemon.config.ConfigLoader;
 import org.smimed.daemon.config.DaemonConfig;
+import org.smimed.daemon.config.ListenerBindException;
 import org.smimed.daemon.config.PinSource;
 import org.smimed.daemon.token.TokenException;
 import org.smimed.daemon.audit.AuditException;
@@ -118,6 +119,9 @@ final class ServeCommand implements Callable<Integer> {
         } catch (AuditException e) {
             err.println("smimed: audit: " + e.getMessage());
             failure[0] = ExitCodes.AUDIT;
+        } catch (ListenerBindException e) {
+            err.println("smimed: " + e.getMessage());
+            failure[0] = ExitCodes.LISTEN;
         } catch (java.io.IOException e) {
             err.println("smimed: cannot start the gRPC server: " + e.getMessage());
             failure[0] = ExitCodes.LISTEN;

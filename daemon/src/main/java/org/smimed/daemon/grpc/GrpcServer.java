@@ -20,6 +20,8 @@ import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.smimed.daemon.config.DaemonConfig;
+import org.smimed.daemon.config.Listener;
+import org.smimed.daemon.config.ListenerBindException;
 
 /**
  * Builds gRPC listeners: TLS (1.3, or 1.2 and 1.3 by config) asking every client for its
@@ -51,7 +53,7 @@ public final class GrpcServer {
      */
     public static Server start(DaemonConfig config, List<BindableService> services,
                                CallSecurity security, Executor handlers) throws IOException {
-        return start(config, config.tls(), config.listen().socketAddress(), services, security,
+        return start(config, config.tls(), Listener.CLIENT, config.listen(), services, security,
                 Optional.of(handlers));
     }
 
@@ -62,21 +64,15 @@ public final class GrpcServer {
     public static Server startAdmin(DaemonConfig config, DaemonConfig.Admin admin,
                                     List<BindableService> services, CallSecurity security)
             throws IOException {
-        return start(config, admin.tls().or(config::tls), admin.listen().socketAddress(),
+        return start(config, admin.tls().or(config::tls), Listener.ADMIN, admin.listen(),
                 services, security, Optional.empty());
     }
 
-    /** As above, on {@code address} (for a second listener, such as an admin port). */
-    public static Server start(DaemonConfig config, InetSocketAddress address,
-                               List<BindableService> services, CallSecurity security)
-            throws IOException {
-        return start(config, config.tls(), address, services, security, Optional.empty());
-    }
-
     private static Server start(DaemonConfig config, Optional<DaemonConfig.Tls> tls,
-                                InetSocketAddress address, List<BindableService> services,
-                                CallSecurity security, Optional<Executor> handlers)
-            throws IOException {
+                                Listener listener, DaemonConfig.Listen listen,
+                                List<BindableService> services, CallSecurity security,
+                                Optional<Executor> handlers) throws IOException {
+        InetSocketAddress address = listen.socketAddress();
         NettyServerBuilder builder = tls.isEmpty()
                 ? plaintext(address)
                 : NettyServerBuilder.forAddress(address).sslContext(tls(tls.get()));
@@ -91,7 +87,17 @@ public final class GrpcServer {
         builder.maxInboundMessageSize(
                 UnaryLimit.of(config.limits().maxMessageBytes()).bytes() + FRAMING_BYTES);
         transportLimits(builder, config.limits());
-        return builder.build().start();
+        return bind(builder.build(), listener, listen);
+    }
+
+    /** Starts {@code server}; only binding can fail here, so the failure names the listener. */
+    private static Server bind(Server server, Listener listener, DaemonConfig.Listen listen)
+            throws ListenerBindException {
+        try {
+            return server.start();
+        } catch (IOException e) {
+            throw new ListenerBindException(listener, listen, e);
+        }
     }
 
     /**
@@ -116,8 +122,9 @@ public final class GrpcServer {
      */
     public static Server startHealthOnly(DaemonConfig.Listen listen, BindableService health)
             throws IOException {
-        return NettyServerBuilder.forAddress(listen.socketAddress(),
-                InsecureServerCredentials.create()).addService(health).build().start();
+        return bind(NettyServerBuilder.forAddress(listen.socketAddress(),
+                InsecureServerCredentials.create()).addService(health).build(), Listener.HEALTH,
+                listen);
     }
 
     /**

@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.smimed.daemon.config.DaemonConfig;
+import org.smimed.daemon.config.Listener;
+import org.smimed.daemon.config.ListenerBindException;
 import org.smimed.daemon.keys.KeyRegistry;
 import org.smimed.daemon.token.TokenMeter;
 
@@ -58,9 +60,13 @@ public final class Metrics implements AutoCloseable {
         return registry.scrape();
     }
 
-    /** Serves {@link #scrape()} at http://listen/metrics. */
+    /** Serves {@link #scrape()} at http://listen/metrics; a port in use names this listener. */
     public void serve(DaemonConfig.Listen listen) throws IOException {
-        http = HttpServer.create(listen.socketAddress(), 0);
+        try {
+            http = HttpServer.create(listen.socketAddress(), 0);
+        } catch (IOException e) {
+            throw new ListenerBindException(Listener.METRICS, listen, e);
+        }
         http.createContext("/metrics", exchange -> {
             byte[] body = scrape().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type",

@@ -2,6 +2,8 @@ package org.smimed.daemon.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -9,8 +11,11 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.smimed.daemon.testing.Processes;
 import org.smimed.daemon.testing.SoftHsm;
+import org.smimed.daemon.testing.TestDeployment;
 
 /**
  * The real {@code smimed serve} process refuses to start, with one clear line and a distinct
@@ -21,6 +26,8 @@ class StartupFailureIT {
     static Path dir;
     private static SoftHsm.Token token;
     private static SoftHsm.Token complete;
+    /** A deployment that would start, for the bind failures. */
+    private static Path bindDeployment;
 
     @BeforeAll
     static void createToken() throws Exception {
@@ -34,6 +41,9 @@ class StartupFailureIT {
                 java.time.Clock.systemUTC(), new java.security.SecureRandom())
                 .save(dir.resolve("clients.crt"), dir.resolve("clients.key"));
         Files.writeString(dir.resolve("policy.yaml"), "callers: []\n");
+        bindDeployment = Files.createDirectories(dir.resolve("bind"));
+        TestDeployment.provision(bindDeployment, complete);
+        TestDeployment.writeConfig(bindDeployment, complete);
     }
 
     @Test
@@ -99,21 +109,38 @@ class StartupFailureIT {
         assertThat(result.stderr()).doesNotContain("1234");
     }
 
-    @Test
-    void listenPortInUse_exitsWithListenCodeNamingTheAddress() throws Exception {
-        Path deployment = Files.createDirectories(dir.resolve("bind"));
-        org.smimed.daemon.testing.TestDeployment.provision(deployment, complete);
-        Path config = org.smimed.daemon.testing.TestDeployment.writeConfig(deployment, complete);
-        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
-                java.net.InetAddress.getLoopbackAddress())) {
-            Files.writeString(config, Files.readString(config).replaceFirst("port: 0",
-                    "port: " + taken.getLocalPort()));
+    /**
+     * Each listener's port taken in turn: the one line names that listener, its config key and
+     * its address, whichever listener it is (the others are on free ports).
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            client gRPC | listen
+            admin gRPC  | admin.listen
+            health      | operations.healthListen
+            metrics     | operations.metricsListen
+            """)
+    void listenerPortInUse_exitsWithListenCodeNamingTheListenerAndAddress(String listener,
+            String key) throws Exception {
+        Path config = bindDeployment.resolve("smimed.yaml");
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            String at = "{address: 127.0.0.1, port: " + port + "}\n";
+            String text = switch (key) {
+                case "listen" -> Files.readString(config)
+                        .replace("listen:\n  address: 127.0.0.1\n  port: 0\n", "listen: " + at);
+                case "admin.listen" -> Files.readString(config) + "admin: {listen: " + at + "}";
+                default -> Files.readString(config) + "operations: {"
+                        + key.substring("operations.".length()) + ": " + at + "}";
+            };
 
-            Processes.Result result = serve(config);
+            Processes.Result result = serve(Files.writeString(
+                    bindDeployment.resolve("taken-" + port + ".yaml"), text));
 
             assertThat(result.exitCode()).as(result.stderr()).isEqualTo(ExitCodes.LISTEN);
-            assertThat(result.stderr()).contains("smimed: cannot start the gRPC server: ")
-                    .contains(String.valueOf(taken.getLocalPort()));
+            assertThat(result.stderr().strip().lines()).as(result.stderr()).last()
+                    .isEqualTo("smimed: cannot bind the " + listener + " listener (" + key
+                            + ") to 127.0.0.1:" + port + ": Address already in use");
         }
     }
 
