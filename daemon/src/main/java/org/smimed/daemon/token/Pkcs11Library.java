@@ -1,6 +1,7 @@
 package org.smimed.daemon.token;
 
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKF_OS_LOCKING_OK;
+import static sun.security.pkcs11.wrapper.PKCS11Constants.CKF_TOKEN_INITIALIZED;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -40,8 +41,32 @@ public final class Pkcs11Library {
             return new Library(library).open(args);
         } catch (IOException | PKCS11Exception e) {
             throw new TokenException(TokenException.Kind.TOKEN_NOT_FOUND,
-                    "cannot load PKCS#11 library " + library + ": " + e.getMessage(), e);
+                    "cannot load PKCS#11 library " + library + ": "
+                            + loadFailure(library, e.getMessage()), e);
         }
+    }
+
+    /**
+     * The JDK's reason, without the path it repeats: its message for a file the dynamic linker
+     * refuses is dlerror(), which starts with the path, with the path glued on once more
+     * ("/etc/passwd: invalid ELF header/etc/passwd").
+     */
+    static String loadFailure(Path library, String message) {
+        if (message == null) {
+            return "unknown reason";
+        }
+        if (message.contains("C_GetFunctionList == NULL")) {
+            return "not a PKCS#11 library (it has no C_GetFunctionList)";
+        }
+        String path = library.toString();
+        String reason = message;
+        if (reason.endsWith(path) && reason.length() > path.length()) {
+            reason = reason.substring(0, reason.length() - path.length());
+        }
+        if (reason.startsWith(path + ": ")) {
+            reason = reason.substring(path.length() + 2);
+        }
+        return reason.strip();
     }
 
     /** The library path exactly as configured. */
@@ -56,7 +81,7 @@ public final class Pkcs11Library {
     /** Labels of the initialised tokens present now, for error messages. */
     public List<String> tokenLabels() throws TokenException {
         List<String> labels = new ArrayList<>();
-        for (long slot : slotsWithTokens()) {
+        for (long slot : initialisedTokens()) {
             labels.add(label(slot));
         }
         return labels;
@@ -69,7 +94,7 @@ public final class Pkcs11Library {
     public long slotOf(String tokenLabel) throws TokenException {
         List<Long> matches = new ArrayList<>();
         List<String> seen = new ArrayList<>();
-        for (long slot : slotsWithTokens()) {
+        for (long slot : initialisedTokens()) {
             String label = label(slot);
             seen.add(label);
             if (label.equals(tokenLabel)) {
@@ -97,12 +122,24 @@ public final class Pkcs11Library {
         }
     }
 
-    private long[] slotsWithTokens() throws TokenException {
+    /**
+     * Slots holding an initialised token. SoftHSM2 always offers one more, uninitialised token
+     * with a blank label, for the next {@code softhsm2-util --init-token}; it is no candidate.
+     */
+    private List<Long> initialisedTokens() throws TokenException {
+        long[] slots;
         try {
-            return module.C_GetSlotList(true);
+            slots = module.C_GetSlotList(true);
         } catch (PKCS11Exception e) {
             throw TokenErrors.translate("list slots", e);
         }
+        List<Long> initialised = new ArrayList<>();
+        for (long slot : slots) {
+            if ((tokenInfo(slot).flags & CKF_TOKEN_INITIALIZED) != 0) {
+                initialised.add(slot);
+            }
+        }
+        return initialised;
     }
 
     private String label(long slot) throws TokenException {

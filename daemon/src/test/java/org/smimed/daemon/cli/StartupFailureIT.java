@@ -63,7 +63,22 @@ class StartupFailureIT {
         assertThat(result.exitCode()).isEqualTo(ExitCodes.TOKEN);
         assertThat(result.stderr().strip().lines()).singleElement().asString()
                 .startsWith("smimed: token: no token labelled 'no-such-token' in "
-                        + SoftHsm.LIBRARY);
+                        + SoftHsm.LIBRARY + " (tokens present: ")
+                .contains(token.label())
+                .matches(".*\\(tokens present: [^ ,]+(, [^ ,]+)*\\)");
+    }
+
+    @Test
+    void libraryNotASharedObject_saysWhyWithThePathOnce() throws Exception {
+        Path config = Files.writeString(dir.resolve("passwd-library.yaml"),
+                Files.readString(config(token.label(), "file: " + token.pinFile()))
+                        .replace("library: " + SoftHsm.LIBRARY, "library: /etc/passwd"));
+
+        Processes.Result result = serve(config);
+
+        assertThat(result.exitCode()).isEqualTo(ExitCodes.TOKEN);
+        assertThat(result.stderr().strip().lines()).containsExactly(
+                "smimed: token: cannot load PKCS#11 library /etc/passwd: invalid ELF header");
     }
 
     @Test
