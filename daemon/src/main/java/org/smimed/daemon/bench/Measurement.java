@@ -7,7 +7,8 @@ import org.HdrHistogram.Histogram;
  * for one workload at one concurrency. {@code targetRate} is the scheduled calls/s of an
  * open-loop run, else 0; {@code sendLagP99} is how late, at the 99th percentile, an open-loop
  * run sent its calls after their due time (microseconds, else 0): the caller's own share of
- * the tail.
+ * the tail. {@code calls} counts every measured call, failed or not; throughput counts only
+ * those that succeeded, so a run whose daemon died does not report its fast failures as speed.
  */
 record Measurement(Workload workload, Mode mode, int concurrency, long calls, Errors errors,
                    double seconds, long p50, long p90, long p99, long p999, long max,
@@ -43,13 +44,20 @@ record Measurement(Workload workload, Mode mode, int concurrency, long calls, Er
         return p50 == 0 ? 0 : (double) p99 / p50;
     }
 
+    /** The calls that succeeded; the failed ones are in {@link #errors()}. */
+    long succeeded() {
+        return Math.max(0, calls - errors.total());
+    }
+
+    /** Successful calls per second. */
     double callsPerSecond() {
-        return seconds == 0 ? 0 : calls / seconds;
+        return seconds == 0 ? 0 : succeeded() / seconds;
     }
 
     /**
-     * Private-key operations per second: what daemon and baseline are compared on. A
-     * SignBatch call of 64 digests is 64 operations; a baseline call is always one.
+     * Private-key operations per second, of successful calls: what daemon and baseline are
+     * compared on. A SignBatch call of 64 digests is 64 operations; a baseline call is always
+     * one.
      */
     double operationsPerSecond() {
         return !mode.token() ? callsPerSecond() * workload.operationsPerCall()
