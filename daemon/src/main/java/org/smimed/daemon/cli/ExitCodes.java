@@ -10,7 +10,11 @@ public final class ExitCodes {
     public static final int USAGE = 2;
     /** The configuration file or the policy file is invalid. */
     public static final int CONFIG = 3;
-    /** The token could not be used: not found, PIN rejected or unreadable, library missing. */
+    /**
+     * The token could not be used: the library does not load, no token has the label, the PIN
+     * is rejected or unreadable. A library file that is not there at all is a configuration
+     * problem ({@link #CONFIG}), found before any token is tried.
+     */
     public static final int TOKEN = 4;
     /** The audit log cannot be opened or ends with a damaged record. */
     public static final int AUDIT = 5;

@@ -167,6 +167,37 @@ class StartupFailureIT {
         assertThat(result.stdout()).contains("--config", "Exit codes:");
     }
 
+    @Test
+    void checkConfigHelp_namesItsExitCodes_andThatOnlyServeChecksThePin() throws Exception {
+        Processes.Result result = smimed(List.of("check-config", "--help"));
+
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.stdout()).contains("Exit codes:", "the PIN is neither read nor tried",
+                "Only 'smimed serve' checks those")
+                .containsPattern("0 +the configuration is valid")
+                .containsPattern("3 +invalid configuration");
+    }
+
+    /** What the help says: check-config reads the file only, serve uses token, PIN and policy. */
+    @Test
+    void checkConfig_passesWhatOnlyServeCanFind() throws Exception {
+        Path pin = dir.resolve("wrong-and-open.pin");
+        Files.writeString(pin, "0000");
+        Files.setPosixFilePermissions(pin, PosixFilePermissions.fromString("rw-r--r--"));
+        Files.writeString(dir.resolve("bad-policy.yaml"), "callers: nonsense\n");
+        Path config = Files.writeString(dir.resolve("only-serve-finds.yaml"),
+                Files.readString(config("no-such-token", "file: " + pin))
+                        .replace("library: " + SoftHsm.LIBRARY, "library: /etc/passwd")
+                        .replace("policy.yaml", "bad-policy.yaml"));
+
+        Processes.Result check = smimed(List.of("check-config", "--config", config.toString()));
+        Processes.Result serve = serve(config(token.label(), "file: " + pin));
+
+        assertThat(check.exitCode()).as(check.stderr()).isZero();
+        assertThat(check.stdout().strip()).isEqualTo(config + ": OK");
+        assertThat(serve.exitCode()).isEqualTo(ExitCodes.TOKEN);
+    }
+
     private static Path config(String label, String pinLine) throws Exception {
         Path config = dir.resolve("smimed-" + System.nanoTime() + ".yaml");
         Files.writeString(config, """
