@@ -51,6 +51,12 @@ final class DecryptStream extends StreamCall<DecryptRequest, DecryptResponse> {
 
     @Override
     void take(DecryptRequest part) {
+        if (requests > 0 && !part.getIdentity().isEmpty()) {
+            // Silently ignored, it would look like a restriction that is not there.
+            fail(new InvalidRequestException("identity is read only from the first message;"
+                    + " a later message named '" + part.getIdentity() + "'"));
+            return;
+        }
         if (!accept(part.getChunk())) {
             return;
         }

@@ -228,6 +228,41 @@ class RequestErrorsIT {
                         .contains("\"status\":\"INVALID_ARGUMENT\""));
     }
 
+    /** Ignoring it would look like a restriction that is not there (found by an outside trial). */
+    @Test
+    void decrypt_identityInALaterMessage_isInvalidArgument() throws Exception {
+        var done = new java.util.concurrent.CompletableFuture<Status>();
+        var requests = org.smimed.api.v1.DecryptionServiceGrpc.newStub(deployment.channel())
+                .withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
+                .decrypt(new io.grpc.stub.StreamObserver<>() {
+                    @Override
+                    public void onNext(org.smimed.api.v1.DecryptResponse value) {
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        done.complete(Status.fromThrowable(t));
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        done.complete(Status.OK);
+                    }
+                });
+        requests.onNext(org.smimed.api.v1.DecryptRequest.newBuilder()
+                .setChunk(ByteString.copyFrom(new byte[] {0x30, (byte) 0x80})).build());
+        requests.onNext(org.smimed.api.v1.DecryptRequest.newBuilder()
+                .setIdentity(TestDeployment.EC)
+                .setChunk(ByteString.copyFrom(new byte[] {0x06, 0x09})).build());
+
+        Status status = done.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        requests.onCompleted();
+
+        assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(status.getDescription()).isEqualTo("identity is read only from the first"
+                + " message; a later message named '" + TestDeployment.EC + "'");
+    }
+
     private static void assertStatus(ThrowingCallable call, Status.Code code, String message) {
         assertThatThrownBy(call).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
             assertThat(e.getStatus().getCode()).isEqualTo(code);
