@@ -4,16 +4,23 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.Key;
+import java.security.KeyFactory;
 import java.security.KeyStore;
+import java.security.KeyStoreException;
 import java.security.PrivateKey;
+import java.security.Provider;
 import java.security.Signature;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.smimed.daemon.token.KeyAlgorithm;
 
 /**
@@ -26,21 +33,17 @@ import org.smimed.daemon.token.KeyAlgorithm;
 record Pkcs12Contents(PrivateKey key, List<X509Certificate> chain, KeyAlgorithm algorithm) {
 
     static Pkcs12Contents read(byte[] file, char[] password) throws InvalidKeyRequestException {
-        KeyStore store;
+        KeyStore store = open(file, password, null);
+        boolean plainKeyBag = false;
         try {
-            store = KeyStore.getInstance("PKCS12");
-            store.load(new ByteArrayInputStream(file), password);
-        } catch (IOException | GeneralSecurityException e) {
-            throw new InvalidKeyRequestException(
-                    "cannot open the PKCS#12 file: wrong password or not a PKCS#12 file");
-        }
-        try {
-            List<String> keyAliases = new ArrayList<>();
-            for (String alias : Collections.list(store.aliases())) {
-                if (store.isKeyEntry(alias)) {
-                    keyAliases.add(alias);
-                }
+            if (keyAliases(store).isEmpty()) {
+                // The JDK skips a plain keyBag (RFC 7292 4.2.1), which `openssl pkcs12 -keypbe
+                // NONE` writes; Bouncy Castle reads it. Its objects are turned into JDK ones
+                // below, so the rest of the migration sees what it sees for any other file.
+                store = open(file, password, new BouncyCastleProvider());
+                plainKeyBag = true;
             }
+            List<String> keyAliases = keyAliases(store);
             if (keyAliases.size() != 1) {
                 throw new InvalidKeyRequestException("the PKCS#12 file holds "
                         + keyAliases.size() + " private keys; exactly one is needed");
@@ -53,16 +56,66 @@ record Pkcs12Contents(PrivateKey key, List<X509Certificate> chain, KeyAlgorithm 
             }
             List<X509Certificate> certificates = new ArrayList<>();
             for (Certificate c : chain) {
-                certificates.add((X509Certificate) c);
+                certificates.add(plainKeyBag ? jdkCertificate(c) : (X509Certificate) c);
             }
             // Before the match: the JDK cannot sign with every key a PKCS#12 file may hold (an
             // EC key on secp256k1, say), and "cannot read the key" would not say why.
             KeyAlgorithm algorithm = supported(certificates.get(0));
-            matches(privateKey, certificates.get(0));
-            return new Pkcs12Contents(privateKey, certificates, algorithm);
-        } catch (GeneralSecurityException e) {
+            PrivateKey usable = plainKeyBag ? jdkKey(privateKey) : privateKey;
+            matches(usable, certificates.get(0));
+            return new Pkcs12Contents(usable, certificates, algorithm);
+        } catch (GeneralSecurityException | RuntimeException e) {
             throw new InvalidKeyRequestException("cannot read the key in the PKCS#12 file: "
                     + e.getClass().getSimpleName());
+        }
+    }
+
+    /** Loads the file with the JDK's PKCS#12 key store, or the given provider's. */
+    private static KeyStore open(byte[] file, char[] password, Provider provider)
+            throws InvalidKeyRequestException {
+        try {
+            KeyStore store = provider == null ? KeyStore.getInstance("PKCS12")
+                    : KeyStore.getInstance("PKCS12", provider);
+            store.load(new ByteArrayInputStream(file), password);
+            return store;
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            throw new InvalidKeyRequestException(
+                    "cannot open the PKCS#12 file: wrong password or not a PKCS#12 file");
+        }
+    }
+
+    private static List<String> keyAliases(KeyStore store) throws KeyStoreException {
+        List<String> keyAliases = new ArrayList<>();
+        for (String alias : Collections.list(store.aliases())) {
+            if (store.isKeyEntry(alias)) {
+                keyAliases.add(alias);
+            }
+        }
+        return keyAliases;
+    }
+
+    private static X509Certificate jdkCertificate(Certificate c) throws GeneralSecurityException {
+        return (X509Certificate) CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(c.getEncoded()));
+    }
+
+    /** The same key as a JDK object; a key type the JDK has no factory for is left as it is. */
+    private static PrivateKey jdkKey(PrivateKey key) throws GeneralSecurityException {
+        byte[] encoded = key.getEncoded();
+        try {
+            String oid = PrivateKeyInfo.getInstance(encoded).getPrivateKeyAlgorithm()
+                    .getAlgorithm().getId();
+            String factory = switch (oid) {
+                case "1.2.840.113549.1.1.1" -> "RSA";
+                case "1.2.840.10045.2.1" -> "EC";
+                case "1.3.101.112" -> "Ed25519";
+                case "1.3.101.110" -> "X25519";
+                default -> null;
+            };
+            return factory == null ? key : KeyFactory.getInstance(factory)
+                    .generatePrivate(new PKCS8EncodedKeySpec(encoded));
+        } finally {
+            Arrays.fill(encoded, (byte) 0);
         }
     }
 

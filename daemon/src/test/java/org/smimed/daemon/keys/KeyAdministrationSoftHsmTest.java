@@ -99,6 +99,26 @@ class KeyAdministrationSoftHsmTest {
     }
 
     @Test
+    void unencryptedPkcs12_withAPlainKeyBag_isImportedSensitiveAndNotExtractable()
+            throws Exception {
+        KeyPair pair = softwareKey();
+        X509Certificate cert = ca.issue(pair.getPublic(), "keybag@smimed.example", true, true,
+                Duration.ofDays(30));
+        // What `openssl pkcs12 -export -keypbe NONE -certpbe NONE -passout pass:` writes.
+        byte[] p12 = pkcs12(pemKey(pair), pem(cert), pem(ca.certificate()), "", "-keypbe",
+                "NONE", "-certpbe", "NONE");
+
+        TokenVersion v = admin.importPkcs12("keybag@smimed.example", p12, new char[0]);
+
+        assertThat(v.state()).isEqualTo(KeyState.PENDING);
+        assertThat(v.chain()).containsExactly(cert, ca.certificate());
+        KeyProtection p = protection(v.name());
+        assertThat(p.sensitive()).as("CKA_SENSITIVE").isTrue();
+        assertThat(p.extractable()).as("CKA_EXTRACTABLE").isFalse();
+        assertThat(p.valueReadable()).isFalse();
+    }
+
+    @Test
     void rfc9216Alice_importedAndActivated_signsVerifiablyByOpenSsl() throws Exception {
         Path caFile = RFC9216.resolve("Sample_LAMPS_RSA_Certification_Authority.selfsigned.pem");
         byte[] p12 = pkcs12(RFC9216.resolve("lamps-alice.p8.pem"),
@@ -297,21 +317,23 @@ class KeyAdministrationSoftHsmTest {
         return pem(new JcaPKCS8Generator(pair.getPrivate(), null));
     }
 
-    private static byte[] pkcs12(String key, String cert, String caCert, String password)
-            throws Exception {
+    private static byte[] pkcs12(String key, String cert, String caCert, String password,
+                                 String... options) throws Exception {
         Path work = Files.createTempDirectory(dir, "p12");
         return pkcs12(Files.writeString(work.resolve("key.pem"), key),
                 Files.writeString(work.resolve("cert.pem"), cert),
-                Files.writeString(work.resolve("ca.pem"), caCert), password);
+                Files.writeString(work.resolve("ca.pem"), caCert), password, options);
     }
 
     /** Builds the PKCS#12 file with OpenSSL, as an officer migrating a key would. */
-    private static byte[] pkcs12(Path key, Path cert, Path caCert, String password)
-            throws Exception {
+    private static byte[] pkcs12(Path key, Path cert, Path caCert, String password,
+                                 String... options) throws Exception {
         Path work = Files.createTempDirectory(dir, "p12");
-        Processes.check(List.of("openssl", "pkcs12", "-export", "-inkey", key.toString(),
-                "-in", cert.toString(), "-certfile", caCert.toString(), "-out", "file.p12",
-                "-passout", "pass:" + password), work);
+        List<String> command = new java.util.ArrayList<>(List.of("openssl", "pkcs12", "-export",
+                "-inkey", key.toString(), "-in", cert.toString(), "-certfile", caCert.toString(),
+                "-out", "file.p12", "-passout", "pass:" + password));
+        command.addAll(List.of(options));
+        Processes.check(command, work);
         return Files.readAllBytes(work.resolve("file.p12"));
     }
 }
