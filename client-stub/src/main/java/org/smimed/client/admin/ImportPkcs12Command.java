@@ -77,7 +77,8 @@ final class ImportPkcs12Command extends AdminCommand {
     }
     if (passwordEnv != null) {
       String value = io.env().get(passwordEnv);
-      if (value == null || value.isEmpty()) {
+      // Set to "" is an empty password, valid for PKCS#12 as an empty --password-file is.
+      if (value == null) {
         throw new AdminFailure("environment variable " + passwordEnv + " is not set");
       }
       return value.toCharArray();

@@ -87,6 +87,20 @@ class SmimectlCliTest {
   }
 
   @Test
+  void importPkcs12_passwordEnvSetToEmpty_isAnEmptyPasswordNotAMissingOne() throws Exception {
+    Path p12 = Files.write(dir.resolve("a.p12"), new byte[] {1, 2, 3});
+
+    Run empty = run(Map.of("EMPTYPW", ""), "import-pkcs12", "a@example.com", p12.toString(),
+        "--password-env", "EMPTYPW", "--target", "localhost:1", "--plaintext");
+    Run unset = run("import-pkcs12", "a@example.com", p12.toString(), "--password-env",
+        "EMPTYPW", "--target", "localhost:1", "--plaintext");
+
+    assertThat(empty.err()).doesNotContain("EMPTYPW").contains("UNAVAILABLE");
+    assertThat(unset.exit()).isEqualTo(1);
+    assertThat(unset.err()).endsWith("smimectl: environment variable EMPTYPW is not set\n");
+  }
+
+  @Test
   void tlsWithoutCa_isUsageError() {
     Run r = run("list");
 
