@@ -1,0 +1,95 @@
+package org.smimed.client.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.smimed.client.cli.CliIo;
+
+/**
+ * {@code smimectl audit verify} on input that is not a log to check: a malformed anchor is a
+ * usage error saying what an anchor looks like, an unreadable file is named in words, and an
+ * empty log verifies with a warning that it proves nothing.
+ */
+class AuditVerifyCommandTest {
+  @TempDir
+  Path dir;
+
+  record Run(int exit, String out, String err) {}
+
+  private static Run verify(Path file, String... options) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    StringWriter err = new StringWriter();
+    List<String> args = new ArrayList<>(List.of("audit", "verify", file.toString()));
+    args.addAll(List.of(options));
+    int code = new SmimectlCli(new CliIo(new ByteArrayInputStream(new byte[0]), out,
+        new PrintWriter(err, true), Map.of(), Clock.systemUTC()))
+        .run(args.toArray(String[]::new));
+    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"xyz", "80", "80:", "0:" + "ab", "-1:abc", "5:xyz"})
+  void malformedAnchor_isUsageErrorSayingWhatAnAnchorIs(String anchor) throws Exception {
+    Path log = Files.writeString(dir.resolve("audit.log"), "");
+
+    Run r = verify(log, "--anchor", anchor);
+
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).startsWith("smimectl: ").contains("'" + anchor + "'",
+        "SEQ:HASH", "64 hex digits").doesNotContain("not found");
+  }
+
+  @Test
+  void missingFile_isNamedInWords() {
+    Path absent = dir.resolve("absent.log");
+
+    Run r = verify(absent);
+
+    assertThat(r.exit()).isEqualTo(3);
+    assertThat(r.err()).isEqualTo("smimectl: cannot read " + absent + ": no such file\n");
+  }
+
+  @Test
+  void directory_isNamedInWords() {
+    Run r = verify(dir);
+
+    assertThat(r.exit()).isEqualTo(3);
+    assertThat(r.err()).isEqualTo("smimectl: cannot read " + dir + ": is a directory\n");
+  }
+
+  @Test
+  void emptyLog_verifiesWithAWarningThatItProvesNothing() throws Exception {
+    Path log = Files.writeString(dir.resolve("audit.log"), "");
+
+    Run r = verify(log);
+
+    assertThat(r.exit()).isZero();
+    assertThat(r.out()).startsWith(log + ": intact, 0 records");
+    assertThat(r.err()).isEqualTo("smimectl: warning: " + log + " holds no records; an empty"
+        + " log proves nothing without --anchor\n");
+  }
+
+  @Test
+  void emptyLog_withAWellFormedAnchor_isTruncated() throws Exception {
+    Path log = Files.writeString(dir.resolve("audit.log"), "");
+
+    Run r = verify(log, "--anchor", "3:" + "AB".repeat(32));
+
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains("anchor 3:" + "ab".repeat(32) + " not found");
+  }
+}
