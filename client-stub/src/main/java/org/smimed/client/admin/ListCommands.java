@@ -43,8 +43,10 @@ final class ListCommands {
         String cert = v.getCertificateSubject().isEmpty() ? "no certificate"
             : v.getCertificateSubject() + "  serial " + v.getCertificateSerial() + "  expires "
             + v.getNotAfter() + " (" + v.getDaysLeft() + " days)";
-        println(Names.line(v) + (v.getLegacy() ? "  legacy" : "") + "  " + cert
-            + "  sha256 " + v.getFingerprint());
+        // A DESTROYED version has no certificate or key left, so nothing to fingerprint.
+        String fingerprint = v.getFingerprint().isEmpty() ? "" : "  sha256 "
+            + v.getFingerprint();
+        println(Names.line(v) + (v.getLegacy() ? "  legacy" : "") + "  " + cert + fingerprint);
       }
     }
   }

@@ -73,9 +73,10 @@ final class AdminMapping {
                 .setState(KeyVersionState.valueOf("KEY_VERSION_STATE_" + v.state().name()))
                 .setAlgorithm(algorithm(v.record().algorithm()))
                 .setUsage(KeyUsageKind.valueOf("KEY_USAGE_KIND_" + v.record().usage().name()))
-                .setFingerprint(admin.fingerprint(v)).setLegacy(v.legacy())
+                .setLegacy(v.legacy())
                 .setCreated(v.record().created().toString())
                 .setUpdated(v.record().updated().toString());
+        admin.fingerprint(v).ifPresent(b::setFingerprint);
         if (v.state() != org.smimed.daemon.keys.KeyState.DESTROYED) {
             b.setPublicKey(com.google.protobuf.ByteString.copyFrom(
                     admin.publicKey(v).getEncoded()));

@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.smimed.daemon.token.KeyAlgorithm;
 import org.smimed.daemon.token.KeyObjects;
 import org.smimed.daemon.token.KeyUsage;
@@ -236,7 +237,7 @@ public final class KeyAdministration {
         TokenVersion v = store.find(version);
         requireState(v, "destroy", KeyState.DISABLED);
         String given = fingerprint.replace(":", "").toLowerCase(Locale.ROOT);
-        if (!given.equals(fingerprint(v))) {
+        if (!fingerprint(v).map(given::equals).orElse(false)) {
             throw new InvalidKeyRequestException("the confirmation fingerprint does not match "
                     + version + " (give the SHA-256 fingerprint shown by list)");
         }
@@ -258,13 +259,23 @@ public final class KeyAdministration {
         return store.versions();
     }
 
-    /** The SHA-256 fingerprint (lower-case hex) that {@link #destroy} asks for. */
-    public String fingerprint(TokenVersion v) throws TokenException {
+    /**
+     * The SHA-256 fingerprint (lower-case hex) that {@link #destroy} asks for: of the
+     * certificate, else of the public key; none for a DESTROYED version, which has neither.
+     */
+    public Optional<String> fingerprint(TokenVersion v) throws TokenException {
         try {
-            byte[] encoded = v.certificate().isPresent() ? v.certificate().get().getEncoded()
-                    : v.state() == KeyState.DESTROYED ? new byte[0]
-                    : store.keyObjects.publicKey(v.keyId(), v.record().algorithm()).getEncoded();
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(encoded));
+            byte[] encoded;
+            if (v.certificate().isPresent()) {
+                encoded = v.certificate().get().getEncoded();
+            } else if (v.state() == KeyState.DESTROYED) {
+                return Optional.empty();
+            } else {
+                encoded = store.keyObjects.publicKey(v.keyId(), v.record().algorithm())
+                        .getEncoded();
+            }
+            return Optional.of(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(encoded)));
         } catch (CertificateEncodingException | NoSuchAlgorithmException e) {
             throw new IllegalStateException("cannot hash a certificate", e);
         }

@@ -254,6 +254,22 @@ class KeyRotationIT {
                 .contains("\"algorithm\": \"p521\"");
     }
 
+    /** Listed with the SHA-256 of empty input (found by an outside trial). */
+    @Test
+    void destroyedVersion_isListedWithoutAFingerprint() {
+        String id = "gone@smimed.example";
+        ctlOk("generate", id, "--alg", "p256", "--usage", "sign");
+        ctlOk("disable", id + "/v1");
+        Matcher m = Pattern.compile("\"fingerprint\": \"([0-9a-f]{64})\"")
+                .matcher(ctlOk("list", id, "--json"));
+        assertThat(m.find()).isTrue();
+        ctlOk("destroy", id + "/v1", "--confirm", m.group(1));
+
+        assertThat(ctlOk("list", id))
+                .isEqualTo(id + "/v1  DESTROYED  p256  sign  no certificate\n");
+        assertThat(ctlOk("list", id, "--json")).contains("\"fingerprint\": \"\"");
+    }
+
     @Test
     void adminService_isNotServedOnTheClientPort() {
         Run r = ctl(officer("localhost:" + daemon.port()), "list");

@@ -247,7 +247,7 @@ class KeyAdministrationSoftHsmTest {
     void destroy_fromWrongStateOrWithWrongFingerprint_isRefused() throws Exception {
         TokenVersion v = certified("gone@smimed.example");
         admin.activate(v.name());
-        String fingerprint = admin.fingerprint(v);
+        String fingerprint = admin.fingerprint(v).orElseThrow();
 
         assertThatThrownBy(() -> admin.destroy(v.name(), fingerprint))
                 .isInstanceOf(KeyStateException.class)
@@ -265,6 +265,7 @@ class KeyAdministrationSoftHsmTest {
         assertThat(destroyed.state()).isEqualTo(KeyState.DESTROYED);
         assertThat(new TokenObjects(token, new SecureRandom()).hasPrivateKey(v.name())).isFalse();
         assertThat(new TokenObjects(token, new SecureRandom()).hasCertificate(v.name())).isFalse();
+        assertThat(admin.fingerprint(destroyed)).as("nothing left to fingerprint").isEmpty();
     }
 
     private static TokenVersion certified(String identity) throws Exception {

@@ -181,7 +181,7 @@ class KeyImportFuzzTest {
         admin.disable(v.name());
         TokenVersion disabled = admin.list().stream().filter(o -> o.name().equals(v.name()))
                 .findFirst().orElseThrow();
-        assertThat(admin.destroy(v.name(), admin.fingerprint(disabled)).state())
+        assertThat(admin.destroy(v.name(), admin.fingerprint(disabled).orElseThrow()).state())
                 .isEqualTo(KeyState.DESTROYED);
         return true;
     }
