@@ -35,13 +35,17 @@ final class CertificateCommands {
     @Option(names = "--out", paramLabel = "FILE",
         description = "Write the PEM request here (- or none: standard output).")
     Path out;
+
+    boolean toStandardOutput() {
+      return out == null || out.toString().equals("-");
+    }
   }
 
   static void writeCsr(AdminCommand command, KeyAdminServiceBlockingStub admin, String version,
       CsrOptions options) throws java.io.IOException {
     CreateCsrResponse csr = admin.createCsr(CreateCsrRequest.newBuilder().setVersion(version)
         .setSubject(options.subject).setEmail(options.email).build());
-    if (options.out == null || options.out.toString().equals("-")) {
+    if (options.toStandardOutput()) {
       command.println(csr.getCsrPem().strip());
     } else {
       Files.writeString(options.out, csr.getCsrPem(), StandardCharsets.US_ASCII);
@@ -122,11 +126,14 @@ final class CertificateCommands {
       }
       KeyVersionInfo made = admin.generateKey(GenerateKeyRequest.newBuilder()
           .setIdentity(identity).setAlgorithm(algorithm).setUsage(usage).build());
-      io.err().println("smimectl: generated " + Names.line(made));
-      writeCsr(this, admin, made.getVersion(), options);
-      if (options.out != null) {
+      // Said once, before the request, so a failing CSR still names the new version: on
+      // standard output like generate's, unless the CSR itself goes there.
+      if (options.toStandardOutput()) {
+        io.err().println("smimectl: generated " + Names.line(made));
+      } else {
         println(Names.line(made));
       }
+      writeCsr(this, admin, made.getVersion(), options);
     }
   }
 }

@@ -123,6 +123,7 @@ class KeyRotationIT {
 
         Run rotate = ctl("rotate", ID, "--out", dir.resolve("v2.csr").toString());
         assertThat(rotate.out()).isEqualTo(ID + "/v2  PENDING  rsa2048  both\n");
+        assertThat(rotate.err()).as("said once, on stdout").isEmpty();
         X509Certificate v2 = certify("v2");
         ctlOk("activate", ID + "/v2");
 
@@ -252,6 +253,20 @@ class KeyRotationIT {
                 .isEqualTo("p521@smimed.example/v1  PENDING  p521  both\n");
         assertThat(ctlOk("list", "p521@smimed.example", "--json"))
                 .contains("\"algorithm\": \"p521\"");
+    }
+
+    /** The new version was printed twice (found by an outside trial); stdout is the CSR's. */
+    @Test
+    void rotate_withTheCsrOnStandardOutput_namesTheVersionOnceOnStandardError() {
+        String id = "rotate-stdout@smimed.example";
+        ctlOk("generate", id, "--alg", "p256", "--usage", "sign");
+
+        Run r = ctl("rotate", id, "--out", "-");
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith("-----BEGIN CERTIFICATE REQUEST-----")
+                .endsWith("-----END CERTIFICATE REQUEST-----\n");
+        assertThat(r.err()).isEqualTo("smimectl: generated " + id + "/v2  PENDING  p256  sign\n");
     }
 
     /** Listed with the SHA-256 of empty input (found by an outside trial). */
