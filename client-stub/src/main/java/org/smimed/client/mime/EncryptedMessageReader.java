@@ -13,7 +13,8 @@ import java.util.Set;
 /**
  * Takes an encrypted S/MIME message apart and hands its CMS to a {@link CmsDecryptor}.
  *
- * <p>Guarantees: only the header section is held in memory (at most 256 KiB); the body is
+ * <p>Guarantees: raw CMS without headers (a saved .p7m file) is accepted as the CMS itself;
+ * only the header section is held in memory (at most 256 KiB); the body is
  * decoded from base64 (or passed through when binary) as a stream, so the CMS reaches the
  * decryptor byte for byte without the message being buffered; the decrypted inner entity is
  * written unchanged.
@@ -23,9 +24,16 @@ public final class EncryptedMessageReader {
 
   private EncryptedMessageReader() {}
 
-  /** Reads the headers of {@code message} and returns a stream of the CMS bytes in its body. */
-  public static InputStream cmsStream(InputStream message)
+  /**
+   * Reads the headers of {@code message} and returns a stream of the CMS bytes in its body; a
+   * message that is raw CMS ({@link RawCms}, a saved .p7m file) is that stream itself.
+   */
+  public static InputStream cmsStream(InputStream input)
       throws IOException, SmimeOperationException {
+    PushbackInputStream message = new PushbackInputStream(input, 2);
+    if (RawCms.isRawCms(message)) {
+      return message;
+    }
     HeaderBlock headers = HeaderBlock.read(message);
     String typeValue = headers.value("Content-Type")
         .orElseThrow(() -> new SmimeOperationException("not an S/MIME message: no Content-Type"));

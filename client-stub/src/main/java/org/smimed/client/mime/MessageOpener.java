@@ -15,9 +15,10 @@ import java.util.function.Consumer;
  * looked at; the first failure stops everything with a message naming the layer; a message
  * with more than {@code maxLayers} layers is refused before layer {@code maxLayers + 1} is
  * touched, so a hostile nesting cannot make the client (or the daemon) work without bound;
- * a message without any S/MIME layer is an error. Each signature is checked against its own
- * From and the message's outermost From (the one a reader sees). The whole message is held
- * in memory.
+ * a message without any S/MIME layer is an error; raw CMS without headers (a saved .p7m file)
+ * is opened as the application/pkcs7-mime entity it came from. Each signature is checked
+ * against its own From and the message's outermost From (the one a reader sees). The whole
+ * message is held in memory.
  */
 public final class MessageOpener {
   private final SignedMessageVerifier verifier;
@@ -41,7 +42,8 @@ public final class MessageOpener {
       throws SmimeOperationException, IOException {
     // The From a reader sees; every signature beneath is checked against it as well.
     Optional<String> outerFrom = HeaderBlock.parse(message).value("From");
-    byte[] current = message;
+    // A saved .p7m file is the CMS alone; opened like the attachment it was cut from.
+    byte[] current = RawCms.isRawCms(message) ? RawCms.asEntity(message) : message;
     int index = 0;
     while (true) {
       LayerKind kind = kindOf(current, index + 1);

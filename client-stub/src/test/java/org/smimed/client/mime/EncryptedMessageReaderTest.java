@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.smimed.client.SoftwareDecryptor;
 import org.smimed.client.TestPki;
 
 class EncryptedMessageReaderTest {
@@ -39,6 +42,32 @@ class EncryptedMessageReaderTest {
         }, new ByteArrayOutputStream());
 
     assertThat(seen.toByteArray()).isEqualTo(Files.readAllBytes(dir.resolve("expected.der")));
+  }
+
+  /** The .p7m file a mail client saves from an attachment (found by an outside trial). */
+  @Test
+  void decrypt_rawDerFromOpenSsl_isTheCmsItself() throws Exception {
+    pki.openssl("cms", "-encrypt", "-aes256", "-in", "content.txt", "-outform", "DER",
+        "-out", "enc.p7m", "alice.pem");
+    byte[] der = Files.readAllBytes(dir.resolve("enc.p7m"));
+    ByteArrayOutputStream inner = new ByteArrayOutputStream();
+
+    DecryptionReport report = EncryptedMessageReader.decrypt(new ByteArrayInputStream(der),
+        new SoftwareDecryptor(pki.privateKey("alice", "RSA"), new BouncyCastleProvider(),
+            "alice@example.com"), inner);
+
+    assertThat(inner.toString(StandardCharsets.US_ASCII))
+        .isEqualTo("Content-Type: text/plain\r\n\r\nhello\r\n");
+    assertThat(report.keyVersion()).isEqualTo("alice@example.com/software");
+  }
+
+  /** A header name may start with "0" (0x30), but no header line continues with 0x80+. */
+  @Test
+  void cmsStream_headerStartingWithZero_isStillAHeaderSection() {
+    byte[] message = "0x-Note: hi\nSubject: hi\n\nhello\n".getBytes();
+
+    assertThatThrownBy(() -> EncryptedMessageReader.cmsStream(new ByteArrayInputStream(message)))
+        .hasMessage("not an S/MIME message: no Content-Type");
   }
 
   @Test

@@ -183,6 +183,34 @@ class MessageOpenerTest {
         "layer 1: encrypted (AES-256-CBC), decrypted by bob@example.com/software");
   }
 
+  /** The .p7m file a mail client saves from an attachment (found by an outside trial). */
+  @Test
+  void open_rawDerEnvelopedData_decryptsIt() throws Exception {
+    Files.write(dir.resolve("content.txt"), ENTITY);
+    pki.openssl("cms", "-encrypt", "-aes256", "-binary", "-in", "content.txt", "-outform",
+        "DER", "-out", "enc.p7m", "bob.pem");
+
+    byte[] inner = opener(8).open(Files.readAllBytes(dir.resolve("enc.p7m")),
+        l -> lines.add(l.describe()));
+
+    assertThat(inner).isEqualTo(ENTITY);
+    assertThat(lines).containsExactly(
+        "layer 1: encrypted (AES-256-CBC), decrypted by bob@example.com/software");
+  }
+
+  @Test
+  void open_rawDerSignedData_verifiesIt() throws Exception {
+    Files.write(dir.resolve("content.txt"), ENTITY);
+    pki.openssl("cms", "-sign", "-nodetach", "-binary", "-in", "content.txt", "-signer",
+        "alice.pem", "-inkey", "alice.key", "-outform", "DER", "-out", "signed.p7m");
+
+    byte[] inner = opener(8).open(Files.readAllBytes(dir.resolve("signed.p7m")),
+        l -> lines.add(l.describe()));
+
+    assertThat(inner).isEqualTo(ENTITY);
+    assertThat(lines).containsExactly("layer 1: signed by alice@example.com (verified)");
+  }
+
   @Test
   void open_moreLayersThanAllowed_failsBeforeTouchingTheNextLayer() throws Exception {
     byte[] wrapped = tripleWrap(ContentCipher.AES256_GCM);
