@@ -3,6 +3,7 @@ package org.smimed.client.cli;
 import org.smimed.client.DecryptResult;
 import org.smimed.client.HashAlgorithm;
 import org.smimed.client.SignResult;
+import org.smimed.client.SignatureScheme;
 import org.smimed.client.SigningRequest;
 import org.smimed.client.SmimeClient;
 import org.smimed.client.SmimeClientException;
@@ -22,12 +23,13 @@ import org.smimed.client.mime.SmimeOperationException;
 final class DaemonOperations {
   private DaemonOperations() {}
 
-  static SignedDataSigner signer(SmimeClient client, String identity) {
+  static SignedDataSigner signer(SmimeClient client, String identity, SignatureScheme scheme) {
     return payload -> {
-      SigningRequest request = payload.content() != null
+      SigningRequest request = (payload.content() != null
           ? SigningRequest.ofContent(identity, payload.content(), payload.encapsulate(),
               payload.hash())
-          : SigningRequest.ofDigest(identity, payload.hash(), payload.digest());
+          : SigningRequest.ofDigest(identity, payload.hash(), payload.digest()))
+          .withSignatureScheme(scheme);
       try {
         SignResult r = client.sign(request);
         return new SignedDataSigner.Result(r.signedData(), r.micalg());
@@ -38,11 +40,13 @@ final class DaemonOperations {
   }
 
   /** Signing with the content streamed to the daemon (SignStream), in bounded memory. */
-  static ContentStreamSigner streamSigner(SmimeClient client, String identity) {
+  static ContentStreamSigner streamSigner(SmimeClient client, String identity,
+      SignatureScheme scheme) {
     return (hash, encapsulate, content, encapsulated) -> {
       try {
         SignResult r = client.signStream(
-            new StreamSigningRequest(identity, encapsulate, null, hash), content, encapsulated);
+            new StreamSigningRequest(identity, encapsulate, scheme, hash), content,
+            encapsulated);
         return new SignedDataSigner.Result(r.signedData(), r.micalg());
       } catch (SmimeClientException e) {
         throw failure("signing failed", e);

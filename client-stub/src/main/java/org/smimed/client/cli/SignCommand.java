@@ -4,6 +4,7 @@ import java.io.BufferedOutputStream;
 import java.security.SecureRandom;
 import java.util.concurrent.Callable;
 import org.smimed.client.HashAlgorithm;
+import org.smimed.client.SignatureScheme;
 import org.smimed.client.mime.MimeFile;
 import org.smimed.client.mime.SignedMessageWriter;
 import picocli.CommandLine.Command;
@@ -45,6 +46,14 @@ final class SignCommand implements Callable<Integer> {
       converter = HashConverter.class)
   HashAlgorithm digest;
 
+  @Option(names = "--scheme", paramLabel = "SCHEME", description = SCHEME_HELP,
+      converter = SchemeConverter.class)
+  SignatureScheme scheme;
+
+  static final String SCHEME_HELP = "RSA signature scheme: pkcs1 (RSASSA-PKCS1-v1_5) or pss"
+      + " (RSASSA-PSS, RFC 4056: MGF1 with the digest's hash, salt as long as the digest)"
+      + " (default: the key decides: pkcs1 for RSA; EC and Ed25519 keys have one scheme).";
+
   SignCommand(CliIo io) {
     this.io = io;
   }
@@ -74,10 +83,11 @@ final class SignCommand implements Callable<Integer> {
   private void sign(MimeFile input) throws Exception {
     try (var c = connection.open(io);
         var out = files.openOutput(io)) {
-      var writer = new SignedMessageWriter(DaemonOperations.signer(c.client(), identity),
+      var writer = new SignedMessageWriter(
+          DaemonOperations.signer(c.client(), identity, scheme),
           DaemonOperations.hashFor(c.client(), identity, digest),
           false, new SecureRandom());
-      var streaming = DaemonOperations.streamSigner(c.client(), identity);
+      var streaming = DaemonOperations.streamSigner(c.client(), identity, scheme);
       var buffered = new BufferedOutputStream(out, 64 * 1024);
       if (encapsulate) {
         writer.encapsulated(input, buffered, streaming);
@@ -88,6 +98,20 @@ final class SignCommand implements Callable<Integer> {
       }
       buffered.flush();
       out.commit();
+    }
+  }
+
+  /** Parses --scheme values; only the RSA schemes are a choice. */
+  static final class SchemeConverter
+      implements picocli.CommandLine.ITypeConverter<SignatureScheme> {
+    @Override
+    public SignatureScheme convert(String value) {
+      return switch (value.toLowerCase(java.util.Locale.ROOT)) {
+        case "pkcs1" -> SignatureScheme.RSA_PKCS1;
+        case "pss" -> SignatureScheme.RSA_PSS;
+        default -> throw new picocli.CommandLine.TypeConversionException("'" + value
+            + "' is not one of pkcs1, pss");
+      };
     }
   }
 

@@ -4,6 +4,7 @@ import java.security.SecureRandom;
 import java.util.concurrent.Callable;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.smimed.client.HashAlgorithm;
+import org.smimed.client.SignatureScheme;
 import org.smimed.client.mime.EncryptedMessageWriter;
 import org.smimed.client.mime.MimeInput;
 import org.smimed.client.mime.SignedMessageWriter;
@@ -35,6 +36,10 @@ final class TripleWrapCommand implements Callable<Integer> {
       converter = SignCommand.HashConverter.class)
   HashAlgorithm digest;
 
+  @Option(names = "--scheme", paramLabel = "SCHEME", description = SignCommand.SCHEME_HELP
+      + " Both signatures use it.", converter = SignCommand.SchemeConverter.class)
+  SignatureScheme scheme;
+
   TripleWrapCommand(CliIo io) {
     this.io = io;
   }
@@ -45,7 +50,8 @@ final class TripleWrapCommand implements Callable<Integer> {
       EncryptionOptions.Resolved to = encryption.resolve(c.client(), io);
       MimeInput input = MimeInput.parse(files.readInput(io));
       SecureRandom random = new SecureRandom();
-      var signer = new SignedMessageWriter(DaemonOperations.signer(c.client(), identity),
+      var signer = new SignedMessageWriter(
+          DaemonOperations.signer(c.client(), identity, scheme),
           DaemonOperations.hashFor(c.client(), identity, digest),
           false, random);
       var wrapper = new TripleWrapper(signer,

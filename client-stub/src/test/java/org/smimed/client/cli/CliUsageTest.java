@@ -109,6 +109,7 @@ class CliUsageTest {
   /** A wrong value names the valid ones, not the Java exception behind the refusal. */
   @ParameterizedTest
   @ValueSource(strings = {"open --sender-check bogus", "sign --identity a@b --digest md5",
+      "sign --identity a@b --scheme rsa", "triple-wrap --identity a@b --scheme ecdsa",
       "encrypt --recipient x.pem --cipher des", "encrypt --recipient x.pem --recipient-id bogus"})
   void badOptionValue_isUsageErrorListingTheValidValues(String line) {
     var run = CliRunner.run(new byte[0], line.split(" "));

@@ -149,6 +149,25 @@ class SmimeCliEncryptionIT {
     }
 
     @Test
+    void tripleWrap_withSchemePss_signsBothLayersWithRsassaPss() throws Exception {
+        Path work = Files.createTempDirectory(dir, "triple-pss");
+        Path wrapped = tripleWrap(work, "--scheme", "pss");
+        Path enveloped = work.resolve("enveloped.eml");
+        Processes.Result outer = Processes.run(List.of("openssl", "cms", "-verify",
+                "-in", wrapped.toString(), "-CAfile", deployment.caCertificate().toString(),
+                "-out", enveloped.toString()), work);
+        assertThat(outer.exitCode()).as(outer.stderr()).isZero();
+        Path inner = Files.writeString(work.resolve("inner.eml"),
+                decrypt(Files.readAllBytes(enveloped), EC), StandardCharsets.US_ASCII);
+
+        assertThat(SmimeCliIT.signatureAlgorithms(work, wrapped)).containsExactly("rsassaPss");
+        assertThat(SmimeCliIT.signatureAlgorithms(work, inner)).containsExactly("rsassaPss");
+        CliRunner.Run opened = CliRunner.run(new byte[0], daemonCommand("open",
+                "--in", wrapped.toString(), "--trust", deployment.caCertificate().toString()));
+        assertThat(opened.exit()).as(opened.stderr()).isZero();
+    }
+
+    @Test
     void open_overTheLayerLimit_failsAndWritesNothing() throws Exception {
         Path work = Files.createTempDirectory(dir, "limit");
         Path wrapped = tripleWrap(work);
@@ -166,9 +185,12 @@ class SmimeCliEncryptionIT {
     }
 
     /** Triple-wraps {@link #MAIL} as RSA to EC; returns the file. */
-    private static Path tripleWrap(Path work) throws Exception {
+    private static Path tripleWrap(Path work, String... options) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("--identity", RSA,
+                "--recipient-identity", EC));
+        args.addAll(List.of(options));
         CliRunner.Run wrapped = CliRunner.run(MAIL, daemonCommand("triple-wrap",
-                "--identity", RSA, "--recipient-identity", EC));
+                args.toArray(String[]::new)));
         assertThat(wrapped.exit()).as(wrapped.stderr()).isZero();
         assertThat(wrapped.stderr()).isEmpty();
         assertThat(wrapped.stdoutText()).startsWith("From: " + RSA + "\r\n")

@@ -83,6 +83,44 @@ class SmimeCliIT {
         assertOpenSslVerifies(work, message);
     }
 
+    /** The daemon made PSS signatures; smime sign could not ask (found by an outside trial). */
+    @ParameterizedTest(name = "--scheme pss {0}")
+    @CsvSource({"''", "--encapsulate", "--send-content"})
+    void sign_withSchemePss_makesAnRsassaPssSignatureOpenSslVerifies(String options)
+            throws Exception {
+        Path work = Files.createTempDirectory(dir, "pss");
+        List<String> args = new ArrayList<>(List.of("--identity", RSA, "--scheme", "pss"));
+        if (!options.isBlank()) {
+            args.add(options);
+        }
+
+        CliRunner.Run signed = CliRunner.run(message(RSA), daemonCommand("sign", args));
+
+        assertThat(signed.exit()).as(signed.stderr()).isZero();
+        Path message = Files.write(work.resolve("signed.eml"), signed.stdout());
+        assertOpenSslVerifies(work, message);
+        assertThat(signatureAlgorithms(work, message)).containsExactly("rsassaPss");
+    }
+
+    @Test
+    void sign_withSchemePssForAnEcKey_isRefused() throws Exception {
+        CliRunner.Run signed = CliRunner.run(message("ec-demo@smimed.example"), daemonCommand(
+                "sign", List.of("--identity", "ec-demo@smimed.example", "--scheme", "pss")));
+
+        assertThat(signed.exit()).isEqualTo(1);
+        assertThat(signed.stderr()).startsWith("smime: signing failed (").hasLineCount(1);
+        assertThat(signed.stdout()).isEmpty();
+    }
+
+    /** The signature algorithm of every SignerInfo, as OpenSSL prints them. */
+    static List<String> signatureAlgorithms(Path work, Path message) throws Exception {
+        Processes.Result printed = Processes.run(List.of("openssl", "cms", "-cmsout", "-print",
+                "-in", message.toString(), "-noout"), work);
+        assertThat(printed.exitCode()).as(printed.stderr()).isZero();
+        return java.util.regex.Pattern.compile("signatureAlgorithm:\\s*algorithm: (\\S+)")
+                .matcher(printed.stdout()).results().map(m -> m.group(1)).toList();
+    }
+
     @Test
     void sign_thenTamper_failsVerificationHereAndInOpenSsl() throws Exception {
         Path work = Files.createTempDirectory(dir, "tamper");
