@@ -246,12 +246,13 @@ public final class KeyAdministration {
 
     /**
      * Checks that {@code identity} is an address and that the PKCS#12 file opens with the
-     * password and holds one key matching its certificate; changes nothing, wipes nothing.
+     * password and holds one key matching its certificate, a key no version holds yet;
+     * changes nothing, wipes nothing.
      */
-    public void checkPkcs12(String identity, byte[] file, char[] password)
-            throws InvalidKeyRequestException {
+    public synchronized void checkPkcs12(String identity, byte[] file, char[] password)
+            throws InvalidKeyRequestException, TokenException {
         identity(identity);
-        Pkcs12Contents.read(file, password);
+        imports.requireNewKey(Pkcs12Contents.read(file, password).chain().get(0).getPublicKey());
     }
 
     /** Every version on the token, DESTROYED ones included, by identity and number. */

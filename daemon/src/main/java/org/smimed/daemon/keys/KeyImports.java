@@ -53,6 +53,7 @@ final class KeyImports {
             throws InvalidKeyRequestException, TokenException {
         Pkcs12Contents contents = Pkcs12Contents.read(file, password);
         X509Certificate leaf = contents.chain().get(0);
+        requireNewKey(leaf.getPublicKey());
         KeyAlgorithm algorithm = contents.algorithm();
         boolean signs = CertificateIdentity.allowsSigning(leaf);
         boolean decrypts = CertificateIdentity.allowsDecryption(leaf);
@@ -73,6 +74,25 @@ final class KeyImports {
                 contents.chain());
         store.keyObjects.updateData(record.name(), record.encode());
         return record.name();
+    }
+
+    /**
+     * Refuses a key some version already holds: a second import would only make a twin version
+     * whose "rotation" changes nothing. DESTROYED versions hold no key.
+     */
+    void requireNewKey(PublicKey key) throws InvalidKeyRequestException, TokenException {
+        byte[] wanted = key.getEncoded();
+        for (TokenVersion v : store.versions()) {
+            if (v.state() == KeyState.DESTROYED) {
+                continue;
+            }
+            PublicKey held = v.certificate().isPresent() ? v.certificate().get().getPublicKey()
+                    : store.keyObjects.publicKey(v.keyId(), v.record().algorithm());
+            if (Arrays.equals(held.getEncoded(), wanted)) {
+                throw new InvalidKeyRequestException("the PKCS#12 file's key is already in the"
+                        + " token as " + v.name() + "; it was not imported again");
+            }
+        }
     }
 
     private void storeChain(TokenVersion version, List<X509Certificate> chain)

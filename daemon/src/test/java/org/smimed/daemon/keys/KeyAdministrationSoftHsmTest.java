@@ -118,6 +118,29 @@ class KeyAdministrationSoftHsmTest {
         assertThat(p.valueReadable()).isFalse();
     }
 
+    /** It silently made v2 with v1's key (found by an outside trial). */
+    @Test
+    void samePkcs12ImportedTwice_isRefusedNamingTheVersionThatHasTheKey() throws Exception {
+        KeyPair pair = softwareKey();
+        X509Certificate cert = ca.issue(pair.getPublic(), "twice@smimed.example", true, true,
+                Duration.ofDays(30));
+        String key = pemKey(pair);
+        TokenVersion first = admin.importPkcs12("twice@smimed.example",
+                pkcs12(key, pem(cert), pem(ca.certificate()), "pw"), "pw".toCharArray());
+
+        assertThatThrownBy(() -> admin.importPkcs12("twice@smimed.example",
+                pkcs12(key, pem(cert), pem(ca.certificate()), "pw"), "pw".toCharArray()))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessage("the PKCS#12 file's key is already in the token as "
+                        + first.name() + "; it was not imported again");
+        assertThatThrownBy(() -> admin.checkPkcs12("other@smimed.example",
+                pkcs12(key, pem(cert), pem(ca.certificate()), "pw"), "pw".toCharArray()))
+                .as("dual control refuses before a second officer is asked")
+                .hasMessageContaining("already in the token as " + first.name());
+        assertThat(admin.list()).extracting(TokenVersion::name)
+                .doesNotContain("twice@smimed.example/v2");
+    }
+
     @Test
     void rfc9216Alice_importedAndActivated_signsVerifiablyByOpenSsl() throws Exception {
         Path caFile = RFC9216.resolve("Sample_LAMPS_RSA_Certification_Authority.selfsigned.pem");

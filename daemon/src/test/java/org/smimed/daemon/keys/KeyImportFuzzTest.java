@@ -38,6 +38,7 @@ import org.smimed.daemon.token.Pkcs11Token;
  * migrated from the corpus's own PKCS#12 files), so valid corpus chains really import. Each
  * input goes to the version of the identity its certificates name (the fuzz RSA version when
  * they name none); each PKCS#12 file migrates under the identity it names, password "fuzz",
+ * into a second token (the first already holds those keys, and a key is imported only once),
  * and a successful migration is disabled and destroyed again so the token does not grow.
  */
 class KeyImportFuzzTest {
@@ -48,15 +49,22 @@ class KeyImportFuzzTest {
             "KeyImportFuzzTestInputs");
 
     static KeyAdministration admin;
+    /** Where PKCS#12 files migrate: a token that holds none of their keys. */
+    static KeyAdministration migrations;
     /** Identity → the PENDING version chains are imported into. */
     static final Map<String, String> VERSIONS = new LinkedHashMap<>();
 
     @BeforeAll
     static void token() throws Exception {
+        // Both before the library is loaded: it sees the tokens present when it starts.
         SoftHsm.Token created = SoftHsm.createToken("import");
-        Pkcs11Token token = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY),
-                created.label(), created.pin().toCharArray());
+        SoftHsm.Token second = SoftHsm.createToken("migrate");
+        Pkcs11Library library = Pkcs11Library.load(SoftHsm.LIBRARY);
+        Pkcs11Token token = Pkcs11Token.login(library, created.label(),
+                created.pin().toCharArray());
         admin = KeyAdministration.open(token, new SecureRandom(), Clock.systemUTC());
+        migrations = KeyAdministration.open(Pkcs11Token.login(library, second.label(),
+                second.pin().toCharArray()), new SecureRandom(), Clock.systemUTC());
         for (String file : new String[] {"rsa-chain.p12", "ec-chain.p12", "rfc9216-alice-rsa.p12",
                 "rfc9216-bob-rsa-encrypt.p12", "rfc9216-carlos-ed25519.p12",
                 "rfc9216-dana-x25519.p12"}) {
@@ -174,14 +182,15 @@ class KeyImportFuzzTest {
     /** Migrates, checks the new version, then removes it again; true if it migrated. */
     private static boolean migrate(byte[] file) throws Exception {
         String identity = pkcs12Identity(file);
-        TokenVersion v = admin.importPkcs12(identity, file.clone(), PASSWORD.clone());
+        TokenVersion v = migrations.importPkcs12(identity, file.clone(), PASSWORD.clone());
         assertThat(v.state()).isEqualTo(KeyState.PENDING);
         assertThat(v.record().identity()).isEqualTo(identity);
         assertThat(CertificateIdentity.email(v.chain().get(0))).contains(identity);
-        admin.disable(v.name());
-        TokenVersion disabled = admin.list().stream().filter(o -> o.name().equals(v.name()))
-                .findFirst().orElseThrow();
-        assertThat(admin.destroy(v.name(), admin.fingerprint(disabled).orElseThrow()).state())
+        migrations.disable(v.name());
+        TokenVersion disabled = migrations.list().stream()
+                .filter(o -> o.name().equals(v.name())).findFirst().orElseThrow();
+        String fingerprint = migrations.fingerprint(disabled).orElseThrow();
+        assertThat(migrations.destroy(v.name(), fingerprint).state())
                 .isEqualTo(KeyState.DESTROYED);
         return true;
     }
