@@ -12,6 +12,7 @@ import io.grpc.health.v1.HealthGrpc;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
+import java.io.StringReader;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,6 +24,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,6 +38,7 @@ import org.smimed.client.cli.CliIo;
 import org.smimed.daemon.Daemon;
 import org.smimed.daemon.config.ConfigLoader;
 import org.smimed.daemon.testing.DaemonProcess;
+import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.testing.TestDeployment;
 
@@ -103,6 +107,28 @@ class SharedTokenIT {
         assertThat(daemonB.isAlive()).isTrue();
         assertThat(daemonB.log()).contains("key versions changed outside this daemon")
                 .doesNotContain("not healed");
+    }
+
+    @Test
+    void identityActivatedThroughOneDaemon_isServedByTheOther() throws Exception {
+        String id = "later@smimed.example";
+        assertThat(signThroughB(id)).isEqualTo(Status.Code.NOT_FOUND);
+
+        ctlOk("generate", id, "--alg", "p256", "--usage", "both");
+        Path csr = dir.resolve("later.csr");
+        ctlOk("csr", id + "/v1", "--out", csr.toString());
+        PKCS10CertificationRequest request;
+        try (PEMParser pem = new PEMParser(new StringReader(Files.readString(csr)))) {
+            request = (PKCS10CertificationRequest) pem.readObject();
+        }
+        OfficerCa ca = OfficerCa.create(Clock.systemUTC());
+        Path chain = ca.writeChain(dir.resolve("later-chain.pem"),
+                ca.issue(request.getEncoded(), id, true, true, Duration.ofDays(30)));
+        ctlOk("import-cert", id + "/v1", chain.toString());
+        ctlOk("activate", id + "/v1");
+
+        assertThat(awaitB(id, Status.Code.OK)).as("B's log:%n%s", daemonB.log())
+                .isEqualTo(Status.Code.OK);
     }
 
     /** Signs through B until it answers {@code expected} or {@link #FOLLOW_WITHIN} passes. */
