@@ -1,10 +1,14 @@
 package org.smimed.daemon.keys;
 
+import java.math.BigInteger;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.smimed.daemon.token.KeyObjects;
@@ -98,12 +102,14 @@ final class VersionStore {
         registry.replaceWith(rebuilt);
     }
 
-    /** What serving depends on, per version: its state, last change and certificate. */
-    private static Map<String, List<Object>> summary(TokenReading.Result reading) {
-        Map<String, List<Object>> summary = new HashMap<>();
+    /** What serving a version depends on; the leaf's serial is empty without a certificate. */
+    private record Served(KeyState state, Instant updated, Optional<BigInteger> leafSerial) {}
+
+    private static Map<String, Served> summary(TokenReading.Result reading) {
+        Map<String, Served> summary = new HashMap<>();
         for (TokenVersion v : reading.versions()) {
-            summary.put(v.name(), List.of(v.state(), v.record().updated(),
-                    v.chain().isEmpty() ? "" : v.chain().get(0).getSerialNumber()));
+            summary.put(v.name(), new Served(v.state(), v.record().updated(),
+                    v.chain().stream().findFirst().map(X509Certificate::getSerialNumber)));
         }
         return summary;
     }
