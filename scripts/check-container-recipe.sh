@@ -29,7 +29,7 @@ JAVA_OPTS="$java_opts" "$image$entry" --version >/dev/null || fail "$entry --ver
 
 for port in $(sed -n 's/^EXPOSE //p' "$recipe"); do
   grep -q "port: $port" "$root/deploy/kubernetes/configmap.yaml" \
-    || grep -q "containerPort: $port" "$root/deploy/kubernetes/deployment.yaml" \
-    || fail "EXPOSE $port is used by neither kubernetes/configmap.yaml nor deployment.yaml"
+    || grep -q "containerPort: $port" "$root/deploy/kubernetes/statefulset.yaml" \
+    || fail "EXPOSE $port is used by neither kubernetes/configmap.yaml nor statefulset.yaml"
 done
 echo "container recipe: consistent with $src (entrypoint $entry, ports $(sed -n 's/^EXPOSE //p' "$recipe"))"

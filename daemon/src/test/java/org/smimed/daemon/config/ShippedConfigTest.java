@@ -44,6 +44,35 @@ class ShippedConfigTest {
         assertThat(new org.smimed.daemon.policy.PolicyLoader().load(policy)).isNotNull();
     }
 
+    /**
+     * The audit log is the one thing a replica keeps; on an emptyDir it would be lost with the
+     * pod, so the directory the ConfigMap names must be one of the StatefulSet's claims.
+     */
+    @Test
+    void kubernetesAuditLog_isOnAPersistentVolumeOfItsOwn() throws Exception {
+        var yaml = new ObjectMapper(new YAMLFactory());
+        var configMap = yaml.readTree(DEPLOY.resolve("kubernetes/configmap.yaml").toFile());
+        String auditFile = yaml.readTree(configMap.path("data").path("smimed.yaml").asText())
+                .path("audit").path("file").asText();
+        var set = yaml.readTree(DEPLOY.resolve("kubernetes/statefulset.yaml").toFile());
+        assertThat(set.path("kind").asText()).isEqualTo("StatefulSet");
+
+        String volume = null;
+        for (var mount : set.at("/spec/template/spec/containers/0/volumeMounts")) {
+            if (auditFile.startsWith(mount.path("mountPath").asText() + "/")) {
+                volume = mount.path("name").asText();
+            }
+        }
+        assertThat(volume).as("a volume mounted over " + auditFile).isNotNull();
+        var claims = new java.util.ArrayList<String>();
+        set.at("/spec/volumeClaimTemplates").forEach(c -> claims.add(c.at("/metadata/name").asText()));
+        assertThat(claims).contains(volume);
+        for (var podVolume : set.at("/spec/template/spec/volumes")) {
+            assertThat(podVolume.path("name").asText()).as("pod volume shadowing the claim")
+                    .isNotEqualTo(volume);
+        }
+    }
+
     private static void assertOnlyMissingFiles(Path config) {
         assertThatThrownBy(() -> new ConfigLoader().load(config))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
