@@ -59,7 +59,8 @@ final class Access implements AutoCloseable {
                         + ": not PEM certificates", e);
             }
         }
-        AuditLog audit = AuditLog.open(config.access().auditFile(), clock, auditWrites);
+        AuditLog audit = AuditLog.open(config.access().auditFile(), clock,
+                config.access().auditRotateBytes(), auditWrites);
         PolicyWatcher watcher = PolicyWatcher.start(policies);
         return new Access(config, policies, watcher, audit,
                 new AccessControl(policies, new DecryptBudget(clock)), verifier);

@@ -2,9 +2,11 @@ package org.smimed.client.admin;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -35,39 +37,55 @@ final class AuditCommand implements Runnable {
 
   @Command(name = "verify", mixinStandardHelpOptions = true,
       description = {"Check the hash chain of an audit log and name the first record that was"
-          + " edited, removed, reordered or cut off."},
+          + " edited, removed, reordered or cut off.",
+          "A rotated log (audit.rotateBytes) is several files, checked as one chain: give them"
+          + " oldest first, e.g. 'audit.log.* audit.log' (archive names sort in chain order)."},
       exitCodeListHeading = "%nExit codes:%n",
       exitCodeList = {"0:the log is intact", "1:the log was tampered with or truncated",
-          "2:bad usage", "3:the file cannot be read"})
+          "2:bad usage", "3:a file cannot be read"})
   int verify(
-      @Parameters(paramLabel = "FILE", description = "The audit log (audit.file).") Path file,
+      @Parameters(paramLabel = "FILE", arity = "1..*",
+          description = "The audit log (audit.file), or its rotated files and then audit.file,"
+              + " oldest first.") List<Path> files,
       @Option(names = "--anchor", paramLabel = "SEQ:HASH", converter = AnchorFormat.class,
           description = "A record known to exist: its sequence number and 64-hex-digit hash,"
               + " e.g. the head the daemon logged; detects records cut from the end.")
-      String anchor) {
+      String anchor,
+      @Option(names = "--after", paramLabel = "SEQ:HASH", converter = AnchorFormat.class,
+          description = "The chain starts after this record instead of at record 1: the last"
+              + " record of a rotated file no longer at hand, as the daemon logged it when"
+              + " it rotated.")
+      String after) {
     AuditVerifier.Result result;
-    try {
+    for (Path file : files) {
       if (Files.isDirectory(file)) {
         io.err().println("smimectl: cannot read " + file + ": is a directory");
         return UNREADABLE;
       }
-      result = new AuditVerifier().verify(file, Optional.ofNullable(anchor));
+    }
+    try {
+      result = new AuditVerifier().verify(files, Optional.ofNullable(anchor),
+          Optional.ofNullable(after));
     } catch (IOException e) {
-      io.err().println("smimectl: cannot read " + file + ": " + reason(e));
+      io.err().println("smimectl: cannot read " + (e instanceof FileSystemException f
+          && f.getFile() != null ? f.getFile() : files) + ": " + reason(e));
       return UNREADABLE;
     }
+    String what = files.size() == 1 ? files.get(0).toString()
+        : files.size() + " files, " + files.get(0) + " to " + files.get(files.size() - 1);
     var out = new java.io.PrintWriter(io.out(), true);
     if (result.intact()) {
-      out.println(file + ": intact, " + result.records() + " records, head " + result.head());
+      out.println(what + ": intact, " + result.records() + " records, head " + result.head());
       if (result.records() == 0) {
         // Exit 0 as documented (a new daemon's log is empty), but deleting every record
         // also leaves an empty, "intact" file: only an anchor tells the two apart.
-        io.err().println("smimectl: warning: " + file + " holds no records; an empty log"
+        io.err().println("smimectl: warning: " + what + " holds no records; an empty log"
             + " proves nothing without --anchor");
       }
       return INTACT;
     }
-    io.err().println("smimectl: " + file + ": " + result.problem().get().message()
+    AuditVerifier.Finding finding = result.problem().get();
+    io.err().println("smimectl: " + finding.file() + ": " + finding.message()
         + "; the " + result.records() + " records before it are intact (head "
         + result.head() + ")");
     return TAMPERED;

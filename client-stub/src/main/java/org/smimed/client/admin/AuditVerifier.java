@@ -1,12 +1,16 @@
 package org.smimed.client.admin;
 
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -18,15 +22,21 @@ import java.util.Optional;
  * content, sequence numbers run 1, 2, 3, ... without gaps, and each record's prev is the hash
  * of the record before it. Removing records from the end leaves a valid shorter chain; that is
  * caught only against an anchor (a "SEQ:HASH" kept elsewhere, e.g. from the daemon's log).
+ *
+ * <p>A rotated log is several files read as one chain, oldest first; when the older files are
+ * gone, the chain starts after a known record instead of at record 1. Files are read a line at
+ * a time, so a log of any size verifies in bounded memory.
  */
 public final class AuditVerifier {
   static final String GENESIS = "0".repeat(64);
+  /** Far longer than any record; a longer "line" is reported without being held whole. */
+  private static final int MAX_LINE_BYTES = 1 << 20;
 
-  /** The first problem found: the 1-based line, and what is wrong there. */
-  public record Finding(int line, String message) {}
+  /** The first problem found: the file, its 1-based line, and what is wrong there. */
+  public record Finding(Path file, long line, String message) {}
 
   /** The outcome: records read, the last record's "SEQ:HASH", and the first problem if any. */
-  public record Result(int records, String head, Optional<Finding> problem) {
+  public record Result(long records, String head, Optional<Finding> problem) {
     public boolean intact() {
       return problem.isEmpty();
     }
@@ -34,51 +44,124 @@ public final class AuditVerifier {
 
   /** Verifies {@code file}; {@code anchor} ("SEQ:HASH") must then be one of its records. */
   public Result verify(Path file, Optional<String> anchor) throws IOException {
-    String text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
-    String[] lines = text.split("\n", -1);
+    return verify(List.of(file), anchor, Optional.empty());
+  }
+
+  /**
+   * Verifies {@code files} as one chain, in the order given; it starts at record 1, or right
+   * after {@code after} ("SEQ:HASH", the last record of a file no longer at hand). An
+   * {@code anchor} must be one of the records read.
+   */
+  public Result verify(List<Path> files, Optional<String> anchor, Optional<String> after)
+      throws IOException {
+    Chain chain = new Chain(anchor);
+    if (after.isPresent()) {
+      String[] parts = after.get().split(":", 2);
+      chain.seq = Long.parseLong(parts[0]);
+      chain.prev = parts[1];
+    }
+    for (Path file : files) {
+      Optional<Finding> problem = chain.read(file);
+      if (problem.isPresent()) {
+        return new Result(chain.records, chain.head(), problem);
+      }
+    }
+    if (chain.anchor.isPresent()) {
+      Path last = files.get(files.size() - 1);
+      return new Result(chain.records, chain.head(), Optional.of(new Finding(last,
+          chain.lastLine + 1, "anchor " + chain.anchor.get() + " not found: records"
+          + " removed from the end (truncated) or rewritten")));
+    }
+    return new Result(chain.records, chain.head(), Optional.empty());
+  }
+
+  /** Where the chain stands after the records read so far. */
+  private static final class Chain {
+    Optional<String> anchor;
     String prev = GENESIS;
-    long seq = 0;
-    int count = lines.length - 1;
-    for (int i = 0; i < count; i++) {
-      int lineNo = i + 1;
-      Optional<Map<String, String>> parsed = AuditLine.parse(lines[i]);
+    long seq;
+    long records;
+    long lastLine;
+
+    Chain(Optional<String> anchor) {
+      this.anchor = anchor;
+    }
+
+    String head() {
+      return seq + ":" + prev;
+    }
+
+    Optional<Finding> read(Path file) throws IOException {
+      try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+        long lineNo = 0;
+        Line line;
+        while ((line = Line.next(in)) != null) {
+          lineNo++;
+          lastLine = lineNo;
+          Optional<String> wrong = line.terminated()
+              ? check(line, lineNo)
+              : Optional.of("line " + lineNo + ": truncated (the file ends inside a record)");
+          if (wrong.isPresent()) {
+            return Optional.of(new Finding(file, lineNo, wrong.get()));
+          }
+        }
+        lastLine = lineNo;
+        return Optional.empty();
+      }
+    }
+
+    private Optional<String> check(Line line, long lineNo) {
+      Optional<Map<String, String>> parsed = line.tooLong() ? Optional.empty()
+          : AuditLine.parse(line.text());
       if (parsed.isEmpty()) {
-        return failed(lineNo, seq, prev, "line " + lineNo
-            + ": not an audit record in canonical form (edited)");
+        return Optional.of("line " + lineNo + ": not an audit record in canonical form"
+            + " (edited)");
       }
       Map<String, String> record = parsed.get();
       long recordSeq = Long.parseLong(record.get("seq"));
-      if (!sha256(AuditLine.canonical(lines[i])).equals(record.get("hash"))) {
-        return failed(lineNo, seq, prev, "line " + lineNo + ", record " + recordSeq
+      if (!sha256(AuditLine.canonical(line.text())).equals(record.get("hash"))) {
+        return Optional.of("line " + lineNo + ", record " + recordSeq
             + ": edited (its hash does not match its content)");
       }
       if (recordSeq != seq + 1) {
-        return failed(lineNo, seq, prev, "line " + lineNo + ": record " + recordSeq
-            + " where record " + (seq + 1) + " belongs (records removed or reordered)");
+        // A rotated log's later file alone starts past record 1.
+        String hint = seq == 0
+            ? "; if the records before it were rotated into another file, verify that file"
+                + " first or give --after SEQ:HASH of its last record" : "";
+        return Optional.of("line " + lineNo + ": record " + recordSeq + " where record "
+            + (seq + 1) + " belongs (records removed or reordered" + hint + ")");
       }
       if (!record.get("prev").equals(prev)) {
-        return failed(lineNo, seq, prev, "line " + lineNo + ", record " + recordSeq
+        return Optional.of("line " + lineNo + ", record " + recordSeq
             + ": does not follow record " + seq + " (a record was replaced or rewritten)");
       }
       seq = recordSeq;
       prev = record.get("hash");
-      if (anchor.isPresent() && anchor.get().equals(seq + ":" + prev)) {
+      records++;
+      if (anchor.isPresent() && anchor.get().equals(head())) {
         anchor = Optional.empty();
       }
+      return Optional.empty();
     }
-    if (!lines[count].isEmpty()) {
-      return failed(count + 1, seq, prev, "line " + (count + 1)
-          + ": truncated (the file ends inside a record)");
-    }
-    if (anchor.isPresent()) {
-      return failed(count + 1, seq, prev, "anchor " + anchor.get() + " not found: records"
-          + " removed from the end (truncated) or rewritten");
-    }
-    return new Result(count, seq + ":" + prev, Optional.empty());
   }
 
-  private static Result failed(int line, long seq, String prev, String message) {
-    return new Result(line - 1, seq + ":" + prev, Optional.of(new Finding(line, message)));
+  /** One line of a file: its text (unless longer than any record) and whether "\n" ended it. */
+  private record Line(String text, boolean terminated, boolean tooLong) {
+    static Line next(InputStream in) throws IOException {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
+      long length = 0;
+      int b;
+      while ((b = in.read()) != -1 && b != '\n') {
+        if (length++ < MAX_LINE_BYTES) {
+          bytes.write(b);
+        }
+      }
+      if (b == -1 && length == 0) {
+        return null;
+      }
+      return new Line(bytes.toString(StandardCharsets.UTF_8), b == '\n',
+          length > MAX_LINE_BYTES);
+    }
   }
 
   static String sha256(String text) {

@@ -7,13 +7,18 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The tamper-evident audit log: one JSON line per call, each carrying the hash of the one
@@ -22,61 +27,89 @@ import java.util.regex.Pattern;
  * <p>Guarantees: {@link #append} returns only after the line is in the operating system's
  * hands (one write call) and, when asked, on disk (fsync); a failed write marks the log
  * unhealthy, and it stays so, so that callers fail closed rather than go unrecorded.
+ *
+ * <p>Rotation: with a rotation size, a file that reaches it is synced and renamed to
+ * {@code FILE.SEQ} (SEQ its last record, twelve digits, so names sort in chain order) and the
+ * chain goes on in a new {@code FILE}: the next record's prev is the archived file's last
+ * hash, so the files verify as one chain. A missing or empty {@code FILE} beside archives
+ * (a crash between the rename and the next record) continues the newest archive's chain.
  */
 public final class AuditLog implements AutoCloseable {
     private static final Pattern TAIL = Pattern.compile(
             "^\\{\"seq\":(\\d+),.*,\"hash\":\"([0-9a-f]{64})\"}$");
     private static final int TAIL_BYTES = 64 * 1024;
 
+    private static final Logger LOG = Logger.getLogger(AuditLog.class.getName());
+
     private final Path file;
-    private final FileChannel channel;
     private final Clock clock;
+    private final long rotateBytes;
+    private final Consumer<Duration> writeTimes;
+    private FileChannel channel;
+    private long size;
+    private long rotateAt;
     private long seq;
     private String head;
-    private final Consumer<Duration> writeTimes;
     private volatile boolean healthy = true;
+    private boolean closed;
 
-    private AuditLog(Path file, FileChannel channel, Clock clock, long seq, String head,
-                     Consumer<Duration> writeTimes) {
+    private AuditLog(Path file, FileChannel channel, Clock clock, long rotateBytes, long seq,
+                     String head, Consumer<Duration> writeTimes) throws IOException {
         this.writeTimes = writeTimes;
         this.file = file;
         this.channel = channel;
         this.clock = clock;
+        this.rotateBytes = rotateBytes;
+        this.size = channel.size();
+        this.rotateAt = rotateBytes;
         this.seq = seq;
         this.head = head;
     }
 
-    /** Opens (or creates, owner-only) {@code file} and continues its chain. */
+    /** Opens (or creates, owner-only) {@code file} and continues its chain; never rotated. */
     public static AuditLog open(Path file, Clock clock) throws AuditException {
-        return open(file, clock, took -> { });
+        return open(file, clock, 0, took -> { });
     }
 
     /**
-     * As {@link #open(Path, Clock)}, telling {@code writeTimes} how long each append's write
-     * (and fsync) took — the audit log is on every call's path, so operators watch it.
+     * As {@link #open(Path, Clock)}, rotating at {@code rotateBytes} (0: never) and telling
+     * {@code writeTimes} how long each append's write (and fsync) took — the audit log is on
+     * every call's path, so operators watch it.
      */
-    public static AuditLog open(Path file, Clock clock, Consumer<Duration> writeTimes)
-            throws AuditException {
+    public static AuditLog open(Path file, Clock clock, long rotateBytes,
+                                Consumer<Duration> writeTimes) throws AuditException {
         try {
             if (!Files.exists(file)) {
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString("rw-------")));
+                create(file);
             }
             long[] seq = {0};
             String head = lastRecord(file, seq);
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE,
-                    StandardOpenOption.APPEND);
-            return new AuditLog(file, channel, clock, seq[0], head, writeTimes);
+            if (seq[0] == 0) {
+                Optional<Path> archive = newestArchive(file);
+                if (archive.isPresent()) {
+                    head = lastRecord(archive.get(), seq);
+                    LOG.info("audit log " + file + " is empty; its chain goes on from "
+                            + archive.get() + " at record " + (seq[0] + 1));
+                }
+            }
+            return new AuditLog(file, append(file), clock, rotateBytes, seq[0], head,
+                    writeTimes);
         } catch (IOException e) {
             throw new AuditException("cannot open audit log " + file + ": "
                     + e.getClass().getSimpleName(), e);
         }
     }
 
+    /** {@code FILE.SEQ}: the archive whose last record is {@code seq}. */
+    public static Path archiveOf(Path file, long seq) {
+        return file.resolveSibling(file.getFileName() + "." + String.format("%012d", seq));
+    }
+
     /** Appends one record; {@code sync} forces it to disk before returning. */
     public synchronized AuditRecord append(AuditEntry entry, boolean sync) throws AuditException {
         if (!healthy) {
-            throw new AuditException("audit log " + file + " failed earlier; not writing");
+            throw new AuditException("audit log " + file
+                    + (closed ? " is closed" : " failed earlier; not writing"));
         }
         AuditRecord record = AuditRecord.next(seq + 1, clock.instant(), entry, head);
         ByteBuffer bytes = ByteBuffer.wrap((record.line() + "\n")
@@ -96,12 +129,71 @@ public final class AuditLog implements AutoCloseable {
         }
         seq = record.seq();
         head = record.hash();
+        size += bytes.limit();
+        if (rotateBytes > 0 && size >= rotateAt) {
+            rotate();
+        }
         return record;
     }
 
-    /** Whether records can still be written. */
+    /**
+     * Renames the full file to its archive name and goes on in a new one. A rename that fails
+     * leaves the records where they are and is tried again after another {@code rotateBytes};
+     * a new file that cannot be created fails closed like a failed write.
+     */
+    private void rotate() {
+        Path archive = archiveOf(file, seq);
+        try {
+            channel.force(true);
+            Files.move(file, archive, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            rotateAt = size + rotateBytes;
+            LOG.warning("cannot rotate audit log " + file + " to " + archive + " ("
+                    + e.getClass().getSimpleName() + ": " + e.getMessage() + "); still writing"
+                    + " to " + file + " and trying again after " + rotateBytes + " more bytes");
+            return;
+        }
+        try {
+            channel.close();
+            create(file);
+            channel = append(file);
+            size = 0;
+            rotateAt = rotateBytes;
+            LOG.info("audit log rotated: " + archive + " ends with record " + head()
+                    + " (keep it as an anchor); " + file + " goes on at record " + (seq + 1));
+        } catch (IOException e) {
+            healthy = false;
+            LOG.severe("audit log rotated to " + archive + " but no new " + file + " could be"
+                    + " created (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + "); refusing calls until restarted");
+        }
+    }
+
+    private static void create(Path file) throws IOException {
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rw-------")));
+    }
+
+    private static FileChannel append(Path file) throws IOException {
+        return FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    }
+
+    /** The archive with the highest sequence number beside {@code file}, if any. */
+    private static Optional<Path> newestArchive(Path file) throws IOException {
+        Pattern name = Pattern.compile(Pattern.quote(file.getFileName().toString())
+                + "\\.\\d{12}");
+        try (Stream<Path> siblings = Files.list(file.toAbsolutePath().getParent())) {
+            return siblings.filter(p -> name.matcher(p.getFileName().toString()).matches())
+                    .max(Comparator.comparing(p -> p.getFileName().toString()));
+        }
+    }
+
+    /**
+     * Whether records can still be written. Not synchronized: every call asks before it starts
+     * and must not wait behind an officer call's fsync.
+     */
     public boolean healthy() {
-        return healthy && channel.isOpen();
+        return healthy;
     }
 
     /** "SEQ:HASH" of the last record, an anchor to keep elsewhere (detects truncation). */
@@ -111,6 +203,8 @@ public final class AuditLog implements AutoCloseable {
 
     @Override
     public synchronized void close() throws IOException {
+        healthy = false;
+        closed = true;
         channel.close();
     }
 

@@ -12,6 +12,7 @@ import java.util.Set;
  * decision or without a record of it. Problems are added to the shared list, not thrown.
  */
 final class AccessReader {
+    static final int MIN_ROTATE_BYTES = 64 * 1024;
     private final Path base;
     private final List<String> problems;
     private final Fields fields;
@@ -24,7 +25,7 @@ final class AccessReader {
 
     DaemonConfig.Access read(JsonNode policy, JsonNode audit, boolean anonymousCallers) {
         fields.allowOnly(policy, "policy.", Set.of("file"));
-        fields.allowOnly(audit, "audit.", Set.of("file"));
+        fields.allowOnly(audit, "audit.", Set.of("file", "rotateBytes"));
         Path policyFile = file(policy, "policy.file");
         if (policyFile != null && !Files.isRegularFile(policyFile)) {
             problems.add("policy.file: no readable file at " + policyFile);
@@ -37,7 +38,11 @@ final class AccessReader {
                         + " must be a file in an existing directory");
             }
         }
-        return new DaemonConfig.Access(policyFile, auditFile, anonymousCallers);
+        // At least 64 KiB, so that a file holds more than a handful of records; absent, the
+        // log grows until an operator moves it aside (docs/audit.md, Rotation).
+        int rotateBytes = fields.integer(audit, "audit.rotateBytes", "rotateBytes", 0,
+                MIN_ROTATE_BYTES, Integer.MAX_VALUE);
+        return new DaemonConfig.Access(policyFile, auditFile, rotateBytes, anonymousCallers);
     }
 
     private Path file(JsonNode section, String path) {

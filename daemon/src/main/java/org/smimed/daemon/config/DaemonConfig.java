@@ -70,8 +70,17 @@ public record DaemonConfig(Listen listen, Optional<Tls> tls, TokenSettings token
      * Who may do what, and where it is recorded: the policy file, the audit log file, and
      * whether callers without a client certificate are served as the anonymous caller
      * (development only).
+     *
+     * @param auditRotateBytes the size at which the audit log is rotated (its chain goes on in
+     *                         a new file), or 0 to let it grow
      */
-    public record Access(Path policyFile, Path auditFile, boolean anonymousCallers) {}
+    public record Access(Path policyFile, Path auditFile, int auditRotateBytes,
+                         boolean anonymousCallers) {
+        /** Never rotated. */
+        public Access(Path policyFile, Path auditFile, boolean anonymousCallers) {
+            this(policyFile, auditFile, 0, anonymousCallers);
+        }
+    }
 
     /**
      * Which PKCS#11 library and token, and how to log in. The token is chosen by label because

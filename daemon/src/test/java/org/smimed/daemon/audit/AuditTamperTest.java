@@ -138,6 +138,21 @@ class AuditTamperTest {
                 .hasMessageContaining("ends with a damaged record");
     }
 
+    /** docs/audit.md, fail closed: after one failed write, nothing more is written. */
+    @Test
+    void aFailedWrite_failsClosedForEveryLaterCall() throws Exception {
+        Path full = Files.createSymbolicLink(dir.resolve("full.log"), Path.of("/dev/full"));
+        try (AuditLog audit = AuditLog.open(full, CLOCK)) {
+            assertThat(audit.healthy()).isTrue();
+
+            assertThatThrownBy(() -> audit.append(entry("req-1", "OK"), false))
+                    .isInstanceOf(AuditException.class).hasMessageContaining("cannot write");
+            assertThat(audit.healthy()).isFalse();
+            assertThatThrownBy(() -> audit.append(entry("req-2", "OK"), false))
+                    .isInstanceOf(AuditException.class).hasMessageContaining("failed earlier");
+        }
+    }
+
     private static AuditEntry entry(String requestId, String status) {
         return new AuditEntry(requestId, "CN=svc\\x\"q,O=t", AuditEvent.SIGN,
                 "smimed.v1.SigningService/Sign", "a@b.example", "a@b.example/v1",

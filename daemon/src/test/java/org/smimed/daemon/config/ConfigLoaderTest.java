@@ -263,4 +263,28 @@ class ConfigLoaderTest {
                                 + " aes128-gcm, aes192-gcm, aes256-gcm, chacha20-poly1305,"
                                 + " des-ede3-cbc)"));
     }
+
+    @Test
+    void auditRotateBytes_isReadAndBounded() throws Exception {
+        Files.writeString(dir.resolve("lib.so"), "x");
+        Files.writeString(dir.resolve("p.yaml"), "x");
+        String body = """
+                token: {library: lib.so, label: dev, pin: {env: PIN}}
+                development: {plaintext: true}
+                policy: {file: p.yaml}
+                """;
+        Path rotating = Files.writeString(dir.resolve("a.yaml"),
+                body + "audit: {file: audit.log, rotateBytes: 104857600}\n");
+        Path growing = Files.writeString(dir.resolve("b.yaml"), body + "audit: {file: audit.log}\n");
+        Path tiny = Files.writeString(dir.resolve("c.yaml"),
+                body + "audit: {file: audit.log, rotateBytes: 100}\n");
+
+        assertThat(new ConfigLoader().load(rotating).access().auditRotateBytes())
+                .isEqualTo(104857600);
+        assertThat(new ConfigLoader().load(growing).access().auditRotateBytes()).isZero();
+        assertThatThrownBy(() -> new ConfigLoader().load(tiny))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .containsExactly("audit.rotateBytes: expected an integer from 65536 to"
+                                + " 2147483647, got 100"));
+    }
 }
