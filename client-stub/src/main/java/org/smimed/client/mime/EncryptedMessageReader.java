@@ -8,12 +8,14 @@ import java.io.OutputStream;
 import java.io.PushbackInputStream;
 import java.util.Base64;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * Takes an encrypted S/MIME message apart and hands its CMS to a {@link CmsDecryptor}.
  *
- * <p>Guarantees: raw CMS without headers (a saved .p7m file) is accepted as the CMS itself;
+ * <p>Guarantees: raw CMS without headers (a saved .p7m file in DER or BER, PEM or bare base64,
+ * see {@link RawCms}) is accepted as the CMS itself, text decoded strictly as it streams;
  * only the header section is held in memory (at most 256 KiB); the body is
  * decoded from base64 (or passed through when binary) as a stream, so the CMS reaches the
  * decryptor byte for byte without the message being buffered; the decrypted inner entity is
@@ -26,13 +28,15 @@ public final class EncryptedMessageReader {
 
   /**
    * Reads the headers of {@code message} and returns a stream of the CMS bytes in its body; a
-   * message that is raw CMS ({@link RawCms}, a saved .p7m file) is that stream itself.
+   * message that is raw CMS ({@link RawCms}, a saved .p7m file) is that CMS, decoded from PEM
+   * or base64 as it is read: malformed text then fails the read with an IOException.
    */
   public static InputStream cmsStream(InputStream input)
       throws IOException, SmimeOperationException {
-    PushbackInputStream message = new PushbackInputStream(input, 2);
-    if (RawCms.isRawCms(message)) {
-      return message;
+    PushbackInputStream message = new PushbackInputStream(input, RawCms.PEEK);
+    Optional<InputStream> raw = RawCms.cmsStream(message);
+    if (raw.isPresent()) {
+      return raw.get();
     }
     HeaderBlock headers = HeaderBlock.read(message);
     String typeValue = headers.value("Content-Type")
@@ -67,7 +71,12 @@ public final class EncryptedMessageReader {
   /** Decrypts {@code message} with {@code decryptor}, writing the inner entity to {@code out}. */
   public static DecryptionReport decrypt(InputStream message, CmsDecryptor decryptor,
       OutputStream out) throws IOException, SmimeOperationException {
-    return decryptor.decrypt(cmsStream(message), out);
+    try {
+      return decryptor.decrypt(cmsStream(message), out);
+    } catch (CmsText.Malformed e) {
+      // The message's fault, found while the CMS streamed: said as such, not as an I/O error.
+      throw new SmimeOperationException(e.getMessage(), e);
+    }
   }
 
   private static ContentType parse(String value) throws SmimeOperationException {

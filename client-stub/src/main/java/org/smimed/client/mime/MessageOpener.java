@@ -15,8 +15,8 @@ import java.util.function.Consumer;
  * looked at; the first failure stops everything with a message naming the layer; a message
  * with more than {@code maxLayers} layers is refused before layer {@code maxLayers + 1} is
  * touched, so a hostile nesting cannot make the client (or the daemon) work without bound;
- * a message without any S/MIME layer is an error; raw CMS without headers (a saved .p7m file)
- * is opened as the application/pkcs7-mime entity it came from. Each signature is checked
+ * a message without any S/MIME layer is an error; raw CMS without headers (a saved .p7m file
+ * in DER or BER, PEM or bare base64, see {@link RawCms}) is opened as the application/pkcs7-mime entity it came from. Each signature is checked
  * against its own From and the message's outermost From (the one a reader sees). The whole
  * message is held in memory.
  */
@@ -43,7 +43,8 @@ public final class MessageOpener {
     // The From a reader sees; every signature beneath is checked against it as well.
     Optional<String> outerFrom = HeaderBlock.parse(message).value("From");
     // A saved .p7m file is the CMS alone; opened like the attachment it was cut from.
-    byte[] current = RawCms.isRawCms(message) ? RawCms.asEntity(message) : message;
+    Optional<byte[]> raw = RawCms.cms(message);
+    byte[] current = raw.isPresent() ? RawCms.asEntity(raw.get()) : message;
     int index = 0;
     while (true) {
       LayerKind kind = kindOf(current, index + 1);

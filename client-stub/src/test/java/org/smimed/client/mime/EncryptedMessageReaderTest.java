@@ -12,6 +12,8 @@ import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.smimed.client.SoftwareDecryptor;
 import org.smimed.client.TestPki;
 
@@ -59,6 +61,49 @@ class EncryptedMessageReaderTest {
     assertThat(inner.toString(StandardCharsets.US_ASCII))
         .isEqualTo("Content-Type: text/plain\r\n\r\nhello\r\n");
     assertThat(report.keyVersion()).isEqualTo("alice@example.com/software");
+  }
+
+  /**
+   * PEM (openssl cms/smime -outform PEM) and bare base64 (a body without its headers) are the
+   * CMS too, decoded (found by an outside trial).
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"cms PEM", "smime PEM", "base64"})
+  void decrypt_textFormsFromOpenSsl_decryptTheCms(String form) throws Exception {
+    String command = form.split(" ")[0];
+    if (form.equals("base64")) {
+      pki.openssl("cms", "-encrypt", "-aes256", "-in", "content.txt", "-outform", "DER",
+          "-out", "enc.der", "alice.pem");
+      pki.openssl("base64", "-in", "enc.der", "-out", "enc.txt");
+    } else {
+      pki.openssl(command, "-encrypt", "-aes256", "-in", "content.txt", "-outform", "PEM",
+          "-out", "enc.txt", "alice.pem");
+    }
+    ByteArrayOutputStream inner = new ByteArrayOutputStream();
+
+    EncryptedMessageReader.decrypt(Files.newInputStream(dir.resolve("enc.txt")),
+        new SoftwareDecryptor(pki.privateKey("alice", "RSA"), new BouncyCastleProvider(),
+            "alice@example.com"), inner);
+
+    assertThat(inner.toString(StandardCharsets.US_ASCII))
+        .isEqualTo("Content-Type: text/plain\r\n\r\nhello\r\n");
+  }
+
+  /** Found while streaming, after the decryptor started: still the message's fault, so said. */
+  @Test
+  void decrypt_pemBrokenFurtherOn_failsNamingTheLine() throws Exception {
+    pki.openssl("cms", "-encrypt", "-aes256", "-in", "content.txt", "-outform", "PEM",
+        "-out", "enc.pem", "alice.pem");
+    String pem = Files.readString(dir.resolve("enc.pem"));
+    byte[] broken = pem.replaceFirst("\n(.{10})", "\n$1%").getBytes(StandardCharsets.US_ASCII);
+
+    assertThatThrownBy(() -> EncryptedMessageReader.decrypt(new ByteArrayInputStream(broken),
+        (cms, plaintext) -> {
+          cms.transferTo(plaintext);
+          return new DecryptionReport("", "", "");
+        }, new ByteArrayOutputStream()))
+        .isInstanceOf(SmimeOperationException.class)
+        .hasMessage("malformed PEM CMS: '%' is not base64 (line 2)");
   }
 
   /** A header name may start with "0" (0x30), but no header line continues with 0x80+. */

@@ -14,6 +14,8 @@ import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.smimed.client.HashAlgorithm;
 import org.smimed.client.SoftwareDecryptor;
 import org.smimed.client.SoftwareSigner;
@@ -209,6 +211,42 @@ class MessageOpenerTest {
 
     assertThat(inner).isEqualTo(ENTITY);
     assertThat(lines).containsExactly("layer 1: signed by alice@example.com (verified)");
+  }
+
+  /** PEM and bare base64 forms of a saved .p7m (found by an outside trial). */
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource({"encrypt, PEM", "encrypt, base64", "sign, PEM", "sign, base64"})
+  void open_textFormsFromOpenSsl_openTheLayer(String operation, String form) throws Exception {
+    Files.write(dir.resolve("content.txt"), ENTITY);
+    List<String> how = operation.equals("encrypt") ? List.of("-encrypt", "-aes256", "bob.pem")
+        : List.of("-sign", "-nodetach", "-signer", "alice.pem", "-inkey", "alice.key");
+    List<String> args = new ArrayList<>(List.of("cms", "-binary", "-in", "content.txt",
+        "-outform", form.equals("PEM") ? "PEM" : "DER", "-out", "cms.out"));
+    args.addAll(how);
+    pki.openssl(args.toArray(String[]::new));
+    if (form.equals("base64")) {
+      pki.openssl("base64", "-in", "cms.out", "-out", "cms.b64");
+    }
+    byte[] input = Files.readAllBytes(dir.resolve(form.equals("PEM") ? "cms.out" : "cms.b64"));
+
+    byte[] inner = opener(8).open(input, l -> lines.add(l.describe()));
+
+    assertThat(inner).isEqualTo(ENTITY);
+    assertThat(lines).containsExactly(operation.equals("encrypt")
+        ? "layer 1: encrypted (AES-256-CBC), decrypted by bob@example.com/software"
+        : "layer 1: signed by alice@example.com (verified)");
+  }
+
+  @Test
+  void open_truncatedRawDer_failsAsMalformed() throws Exception {
+    Files.write(dir.resolve("content.txt"), ENTITY);
+    pki.openssl("cms", "-sign", "-nodetach", "-binary", "-in", "content.txt", "-signer",
+        "alice.pem", "-inkey", "alice.key", "-outform", "DER", "-out", "signed.p7m");
+    byte[] der = Files.readAllBytes(dir.resolve("signed.p7m"));
+
+    assertThatThrownBy(() -> opener(8).open(java.util.Arrays.copyOf(der, der.length / 2),
+        l -> lines.add(l.describe()))).isInstanceOf(SmimeOperationException.class)
+        .hasMessageStartingWith("layer 1: malformed");
   }
 
   @Test

@@ -1,0 +1,165 @@
+package org.smimed.client.mime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.smimed.client.TestPki;
+
+/** The forms a CMS object is saved in without MIME headers, as OpenSSL writes them. */
+class RawCmsTest {
+  @TempDir Path dir;
+  private TestPki pki;
+  private byte[] der;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    pki = TestPki.create(dir);
+    pki.issueEmail("alice", "alice@example.com", "rsa");
+    Files.writeString(dir.resolve("content.txt"), "Content-Type: text/plain\r\n\r\nhello\r\n");
+    pki.openssl("cms", "-sign", "-nodetach", "-binary", "-in", "content.txt", "-signer",
+        "alice.pem", "-inkey", "alice.key", "-outform", "DER", "-out", "signed.der");
+    der = Files.readAllBytes(dir.resolve("signed.der"));
+  }
+
+  private String text(String... opensslArgs) throws Exception {
+    pki.openssl(opensslArgs);
+    return Files.readString(dir.resolve("out.txt"), StandardCharsets.US_ASCII);
+  }
+
+  private String pem() throws Exception {
+    return text("cms", "-cmsout", "-inform", "DER", "-in", "signed.der", "-outform", "PEM",
+        "-out", "out.txt");
+  }
+
+  private String base64() throws Exception {
+    return text("base64", "-in", "signed.der", "-out", "out.txt");
+  }
+
+  private static byte[] ascii(String text) {
+    return text.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  @Test
+  void der_isTheCmsAsItIs() throws Exception {
+    assertThat(RawCms.cms(der)).hasValue(der);
+  }
+
+  @Test
+  void pemFromOpenSslCms_isDecoded() throws Exception {
+    String pem = pem();
+
+    assertThat(pem).startsWith("-----BEGIN CMS-----\n");
+    assertThat(RawCms.cms(ascii(pem))).hasValue(der);
+  }
+
+  @Test
+  void pkcs7PemFromOpenSslSmime_isDecoded() throws Exception {
+    pki.openssl("smime", "-sign", "-nodetach", "-binary", "-in", "content.txt", "-signer",
+        "alice.pem", "-inkey", "alice.key", "-outform", "PEM", "-out", "out.txt");
+    String pem = Files.readString(dir.resolve("out.txt"), StandardCharsets.US_ASCII);
+    byte[] expected = pki.openssl("pkcs7", "-in", "out.txt", "-inform", "PEM", "-outform",
+        "DER");
+
+    assertThat(pem).startsWith("-----BEGIN PKCS7-----\n");
+    assertThat(RawCms.cms(ascii(pem))).hasValue(expected);
+  }
+
+  @Test
+  void bareBase64_isDecoded() throws Exception {
+    assertThat(RawCms.cms(ascii(base64()))).hasValue(der);
+  }
+
+  /** Pasted text: CRLF line ends, blank lines before, white space around. */
+  @Test
+  void pemWithCrlfAndSurroundingWhiteSpace_isDecoded() throws Exception {
+    String pem = "\r\n  \r\n" + pem().replace("\n", "\r\n") + "\r\n\r\n";
+
+    assertThat(RawCms.cms(ascii(pem))).hasValue(der);
+  }
+
+  @Test
+  void base64OnOneLine_isDecoded() throws Exception {
+    String oneLine = java.util.Base64.getEncoder().encodeToString(der);
+
+    assertThat(RawCms.cms(ascii(oneLine))).hasValue(der);
+  }
+
+  /** Header lines have a colon; base64 of anything but a long SEQUENCE is not CMS either. */
+  @ParameterizedTest
+  @ValueSource(strings = {"MIME-Version: 1.0\nContent-Type: text/plain\n\nhi\n",
+      "MIIB: a header named like base64\n\nhi\n", "aGVsbG8gd29ybGQ=\n", "hello\n", "",
+      " \n", "-----BEGIN\n"})
+  void somethingElse_isLeftToTheMimeParser(String input) throws Exception {
+    assertThat(RawCms.cms(ascii(input))).isEmpty();
+  }
+
+  @Test
+  void pemOfSomethingElse_isRefusedByName() throws Exception {
+    byte[] cert = Files.readAllBytes(pki.cert("alice"));
+
+    assertThatThrownBy(() -> RawCms.cms(cert)).isInstanceOf(SmimeOperationException.class)
+        .hasMessage("not CMS: a PEM CERTIFICATE block (expected -----BEGIN CMS----- or"
+            + " -----BEGIN PKCS7-----)");
+  }
+
+  @Test
+  void base64WithSomethingElseFurtherOn_isRefusedNamingTheLine() throws Exception {
+    String text = base64().replaceFirst("\n", "\nSubject: x\n");
+
+    assertThatThrownBy(() -> RawCms.cms(ascii(text)))
+        .hasMessage("malformed base64 CMS: ':' is not base64 (line 2)");
+  }
+
+  @Test
+  void pemWithoutEndLine_isRefused() throws Exception {
+    String pem = pem().replace("-----END CMS-----\n", "");
+
+    assertThatThrownBy(() -> RawCms.cms(ascii(pem)))
+        .hasMessage("malformed PEM CMS: no -----END CMS----- line");
+  }
+
+  @Test
+  void pemWithAnotherEndLine_isRefused() throws Exception {
+    String pem = pem().replace("END CMS", "END PKCS7");
+
+    assertThatThrownBy(() -> RawCms.cms(ascii(pem)))
+        .hasMessageStartingWith("malformed PEM CMS: expected -----END CMS-----");
+  }
+
+  @Test
+  void pemWithTextAfterTheEndLine_isRefused() throws Exception {
+    String pem = pem() + "-----BEGIN CMS-----\n";
+
+    assertThatThrownBy(() -> RawCms.cms(ascii(pem)))
+        .hasMessageStartingWith("malformed PEM CMS: text after the -----END CMS----- line");
+  }
+
+  @Test
+  void pemWithNothingInside_isRefused() {
+    assertThatThrownBy(() -> RawCms.cms(ascii("-----BEGIN CMS-----\n-----END CMS-----\n")))
+        .hasMessage("malformed PEM CMS: no base64 data");
+  }
+
+  @Test
+  void base64CutOffInsideAGroup_isRefused() throws Exception {
+    String text = base64().strip();
+    String cut = text.substring(0, text.length() - 2);
+
+    assertThatThrownBy(() -> RawCms.cms(ascii(cut))).hasMessage(
+        "malformed base64 CMS: the text is cut off inside a group of four characters");
+  }
+
+  @Test
+  void base64WithDataAfterPadding_isRefused() {
+    assertThatThrownBy(() -> RawCms.cms(ascii("MIIBAA==\nMIIB\n")))
+        .hasMessage("malformed base64 CMS: base64 after '=' padding (line 2)");
+  }
+}
