@@ -16,7 +16,8 @@ import java.util.Optional;
  * line ends unless the part declares {@code Content-Transfer-Encoding: binary}; that is what
  * RFC 8551 senders hash. A binary signature part is kept byte for byte. For application/pkcs7-mime,
  * {@link #cms()} is the body with only its transfer encoding undone: a binary, 8bit or 7bit
- * body is kept byte for byte, since CR and LF bytes in DER are not line ends.
+ * body is kept byte for byte, since CR and LF bytes in DER are not line ends. Raw CMS is
+ * {@link #cms()} as it was saved (DER or BER), or decoded from its PEM or base64 text.
  *
  * @param content the signed entity, or null when it is encapsulated in {@code cms}
  * @param cms DER/BER ContentInfo of type SignedData
@@ -24,8 +25,16 @@ import java.util.Optional;
  */
 public record SignedMessage(byte[] content, byte[] cms, Optional<String> from) {
 
-  /** Parses multipart/signed or application/pkcs7-mime; smime-type=signed-data. */
+  /**
+   * Parses multipart/signed, application/pkcs7-mime; smime-type=signed-data, or raw CMS
+   * without headers (a saved .p7m file in DER or BER, PEM or bare base64; see {@link RawCms}),
+   * which has no From.
+   */
   public static SignedMessage parse(byte[] message) throws SmimeOperationException {
+    Optional<byte[]> raw = RawCms.cms(message);
+    if (raw.isPresent()) {
+      return new SignedMessage(null, raw.get(), Optional.empty());
+    }
     // HeaderBlock reads LF-only and CRLF headers alike, so only the body needs a decision.
     HeaderBlock headers = HeaderBlock.parse(message);
     ContentType type = contentType(headers);

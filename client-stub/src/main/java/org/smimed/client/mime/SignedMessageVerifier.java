@@ -12,8 +12,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.cms.Attribute;
 import org.bouncycastle.asn1.cms.CMSAttributes;
+import org.bouncycastle.asn1.cms.CMSObjectIdentifiers;
+import org.bouncycastle.asn1.cms.ContentInfo;
 import org.bouncycastle.asn1.cms.Time;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
@@ -37,6 +40,13 @@ public final class SignedMessageVerifier {
   /** Digests accepted for verification beyond {@link HashAlgorithm}, by OID, named for display. */
   private static final java.util.Map<String, String> OTHER_DIGESTS = java.util.Map.of(
       "1.2.840.113549.2.5", "md5", "1.3.14.3.2.26", "sha-1", "2.16.840.1.101.3.4.2.4", "sha-224");
+
+  /** CMS content types a signed message may be mistaken for, named for messages. */
+  private static final java.util.Map<ASN1ObjectIdentifier, String> CMS_TYPES = java.util.Map.of(
+      CMSObjectIdentifiers.envelopedData, "enveloped-data",
+      CMSObjectIdentifiers.authEnvelopedData, "authEnveloped-data",
+      CMSObjectIdentifiers.compressedData, "compressed-data",
+      CMSObjectIdentifiers.data, "data");
 
   private final Provider provider;
   private final Set<TrustAnchor> anchors;
@@ -82,6 +92,7 @@ public final class SignedMessageVerifier {
     SignedMessage parsed = SignedMessage.parse(message);
     guard.check(parsed.cms());
     try {
+      requireSignedData(parsed.cms());
       CMSSignedData sd = parsed.content() == null
           ? new CMSSignedData(parsed.cms())
           : new CMSSignedData(new CMSProcessableByteArray(parsed.content()), parsed.cms());
@@ -128,6 +139,18 @@ public final class SignedMessageVerifier {
       // keys) with unchecked exceptions; for hostile input they mean "malformed", nothing more.
       throw new SmimeOperationException("malformed signature (" + e.getClass().getSimpleName()
           + ")", e);
+    }
+  }
+
+  /**
+   * A CMS of another type, such as a saved encrypted .p7m, is named rather than reported as a
+   * malformed signature.
+   */
+  private static void requireSignedData(byte[] cms) throws SmimeOperationException {
+    ASN1ObjectIdentifier type = ContentInfo.getInstance(cms).getContentType();
+    if (!type.equals(CMSObjectIdentifiers.signedData)) {
+      String name = CMS_TYPES.getOrDefault(type, type.getId());
+      throw new SmimeOperationException("not a signed message: the CMS is " + name);
     }
   }
 

@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.smimed.client.CliRunner;
 import org.smimed.client.TestPki;
 
@@ -146,6 +148,111 @@ class VerifyCommandTest {
     assertThat(run.exit()).as(run.stderr()).isZero();
     assertThat(run.stderr()).contains("Verified: signer alice@example.com");
     assertThat(Files.readAllBytes(out)).isEqualTo(content);
+  }
+
+  /**
+   * A signed-data CMS saved without MIME headers, as OpenSSL writes it: DER (a .p7m file), PEM
+   * from openssl cms or openssl smime, or bare base64 (found by an outside trial).
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"cms DER", "cms PEM", "smime PEM", "base64"})
+  void verify_savedSignedData_verifiesAndWritesTheEncapsulatedContent(String form)
+      throws Exception {
+    String command = form.equals("base64") ? "cms" : form.split(" ")[0];
+    String outform = form.equals("base64") ? "DER" : form.split(" ")[1];
+    pki.openssl(command, "-sign", "-nodetach", "-binary", "-in", "content.txt", "-signer",
+        "alice.pem", "-inkey", "alice.key", "-outform", outform, "-out", "signed.p7m");
+    if (form.equals("base64")) {
+      pki.openssl("base64", "-in", "signed.p7m", "-out", "signed.b64");
+    }
+    Path saved = dir.resolve(form.equals("base64") ? "signed.b64" : "signed.p7m");
+    Path out = dir.resolve("verified.txt");
+
+    var run = verify(saved, "--out", out.toString());
+
+    assertThat(run.exit()).as(run.stderr()).isZero();
+    assertThat(run.stderr()).isEqualTo(
+        "Verified: signer alice@example.com (EMAILADDRESS=alice@example.com,CN=alice)\n"
+        + "  digest sha-256, signing time " + signingTime(run.stderr()) + "\n");
+    assertThat(Files.readString(out)).isEqualTo(CONTENT);
+  }
+
+  private static String signingTime(String stderr) {
+    return stderr.replaceAll("(?s).*signing time (\\S+)\n", "$1");
+  }
+
+  @Test
+  void verify_savedSignedDataOnStandardInput_writesTheContentToStandardOutput()
+      throws Exception {
+    pki.openssl("cms", "-sign", "-nodetach", "-binary", "-in", "content.txt", "-signer",
+        "alice.pem", "-inkey", "alice.key", "-outform", "PEM", "-out", "signed.pem");
+
+    var run = CliRunner.run(Files.readAllBytes(dir.resolve("signed.pem")), "verify",
+        "--trust", pki.caCert.toString(), "--out", "-");
+
+    assertThat(run.exit()).as(run.stderr()).isZero();
+    assertThat(run.stdoutText()).isEqualTo(CONTENT);
+  }
+
+  @Test
+  void verify_truncatedDer_failsAsMalformedWithOneLine() throws Exception {
+    pki.openssl("cms", "-sign", "-nodetach", "-binary", "-in", "content.txt", "-signer",
+        "alice.pem", "-inkey", "alice.key", "-outform", "DER", "-out", "signed.p7m");
+    byte[] der = Files.readAllBytes(dir.resolve("signed.p7m"));
+    Path cut = Files.write(dir.resolve("cut.p7m"), java.util.Arrays.copyOf(der, der.length - 40));
+
+    var run = verify(cut);
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.stderr()).startsWith("smime: malformed CMS: declared length ")
+        .hasLineCount(1);
+  }
+
+  @Test
+  void verify_savedEnvelopedData_saysItIsNotSigned() throws Exception {
+    pki.openssl("cms", "-encrypt", "-aes256", "-in", "content.txt", "-outform", "DER",
+        "-out", "enc.p7m", "alice.pem");
+
+    var run = verify(dir.resolve("enc.p7m"));
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.stderr()).isEqualTo("smime: not a signed message: the CMS is enveloped-data\n");
+  }
+
+  /** Neither MIME nor any saved form of CMS: the MIME parser's error, as before. */
+  @ParameterizedTest
+  @ValueSource(strings = {"hello, this is not S/MIME\n", "\u0001\u0002garbage"})
+  void verify_garbage_failsAsNotSigned(String garbage) throws Exception {
+    Path file = Files.writeString(dir.resolve("garbage.txt"), garbage);
+
+    var run = verify(file);
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.stderr()).isEqualTo("smime: not a signed S/MIME message: text/plain\n");
+  }
+
+  @Test
+  void verify_pemCertificateInsteadOfAMessage_saysWhatItIs() throws Exception {
+    var run = verify(pki.cert("alice"));
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.stderr()).isEqualTo("smime: not CMS: a PEM CERTIFICATE block (expected"
+        + " -----BEGIN CMS----- or -----BEGIN PKCS7-----)\n");
+  }
+
+  @Test
+  void verify_base64BrokenFurtherOn_failsNamingTheLine() throws Exception {
+    pki.openssl("cms", "-sign", "-nodetach", "-binary", "-in", "content.txt", "-signer",
+        "alice.pem", "-inkey", "alice.key", "-outform", "DER", "-out", "signed.p7m");
+    pki.openssl("base64", "-in", "signed.p7m", "-out", "signed.b64");
+    Path text = dir.resolve("signed.b64");
+    Files.writeString(text, Files.readString(text).replaceFirst("\n", "\n:"));
+
+    var run = verify(text);
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.stderr()).isEqualTo("smime: malformed base64 CMS: ':' is not base64"
+        + " (line 2)\n");
   }
 
   @Test
