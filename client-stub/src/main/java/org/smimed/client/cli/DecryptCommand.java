@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 /** {@code smime decrypt}: streams the CMS of an encrypted message through the daemon. */
 @Command(name = "decrypt", mixinStandardHelpOptions = true,
     description = {"Decrypt an application/pkcs7-mime message, or a .p7m file saved from one"
-        + " (raw DER/BER CMS), with a key held by the daemon.",
+        + " (DER/BER, PEM or bare base64 CMS), with a key held by the daemon.",
         "Writes the decrypted MIME entity; an --out file is created only on success."})
 final class DecryptCommand implements Callable<Integer> {
   private final CliIo io;

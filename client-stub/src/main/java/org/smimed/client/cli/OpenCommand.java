@@ -20,7 +20,7 @@ import picocli.CommandLine.ParameterException;
  */
 @Command(name = "open", mixinStandardHelpOptions = true,
     description = {"Open a signed, encrypted or triple-wrapped S/MIME message (or a .p7m file"
-        + " saved from one, raw DER/BER CMS) layer by layer.",
+        + " saved from one: DER/BER, PEM or bare base64 CMS) layer by layer.",
         "Signatures are verified locally against --trust CAs (revocation is not checked);"
             + " encrypted layers are decrypted by the daemon, which is contacted only when"
             + " there is one. Prints one line per layer on stderr and writes the innermost"

@@ -1,0 +1,87 @@
+package org.smimed.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.smimed.client.CliRunner;
+import org.smimed.client.TestPki;
+
+/**
+ * {@code smime decrypt} on input that is none of the forms it takes: refused on the client,
+ * before the daemon (here: a closed port) is asked. Decryption itself runs against the real
+ * daemon in the daemon module's SmimeCliIT; the forms are decoded in EncryptedMessageReaderTest.
+ */
+class DecryptCommandTest {
+  @TempDir Path dir;
+  private TestPki pki;
+  private int closedPort;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    pki = TestPki.create(dir);
+    pki.issueEmail("alice", "alice@example.com", "rsa");
+    Files.writeString(dir.resolve("content.txt"), "Content-Type: text/plain\r\n\r\nhello\r\n");
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+  }
+
+  private CliRunner.Run decrypt(Path in, Path out) {
+    return CliRunner.run(new byte[0], "decrypt", "--in", in.toString(), "--out",
+        out.toString(), "--plaintext", "--target", "localhost:" + closedPort, "--deadline", "20");
+  }
+
+  /** Standard error without its first line, --plaintext's warning. */
+  private static String failure(CliRunner.Run run) {
+    return run.stderr().lines().skip(1).reduce("", (a, b) -> a + b + "\n");
+  }
+
+  @Test
+  void decrypt_garbage_failsAsNotSmime() throws Exception {
+    Path garbage = Files.writeString(dir.resolve("garbage.txt"), "just some text\n");
+    Path out = dir.resolve("plain.txt");
+
+    var run = decrypt(garbage, out);
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(failure(run)).isEqualTo("smime: not an S/MIME message: no Content-Type\n");
+    assertThat(out).doesNotExist();
+  }
+
+  /** Found by an outside trial: bare base64 is taken now, so it must be base64 throughout. */
+  @Test
+  void decrypt_base64CutOff_failsNamingTheFault() throws Exception {
+    pki.openssl("cms", "-encrypt", "-aes256", "-in", "content.txt", "-outform", "DER",
+        "-out", "enc.der", "alice.pem");
+    pki.openssl("base64", "-in", "enc.der", "-out", "enc.b64");
+    Path text = dir.resolve("enc.b64");
+    String base64 = Files.readString(text, StandardCharsets.US_ASCII).strip();
+    Files.writeString(text, base64.substring(0, base64.length() - 3));
+    Path out = dir.resolve("plain.txt");
+
+    var run = decrypt(text, out);
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(failure(run)).isEqualTo("smime: malformed base64 CMS: the text is cut off"
+        + " inside a group of four characters\n");
+    assertThat(out).doesNotExist();
+  }
+
+  @Test
+  void decrypt_pemOfACertificate_saysWhatItIs() throws Exception {
+    Path out = dir.resolve("plain.txt");
+
+    var run = decrypt(pki.cert("alice"), out);
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(failure(run)).isEqualTo("smime: not CMS: a PEM CERTIFICATE block (expected"
+        + " -----BEGIN CMS----- or -----BEGIN PKCS7-----)\n");
+    assertThat(out).doesNotExist();
+  }
+}
