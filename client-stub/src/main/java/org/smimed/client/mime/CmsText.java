@@ -11,8 +11,9 @@ import java.io.InputStream;
  * <p>Guarantees: white space (space, tab, CR, LF) is skipped; anything else outside the base64
  * alphabet, padding anywhere but at the end, text cut off inside a group of four characters,
  * no data at all, and in PEM a missing or different END line or anything but white space after
- * it, is a {@link Malformed} naming the line where it has one, never skipped (java.util.Base64's MIME decoder
- * skips such characters silently). At most three decoded bytes are held.
+ * it, is a {@link Malformed} naming the line where it has one, never skipped (as
+ * java.util.Base64's MIME decoder skips such characters). At most three decoded bytes are
+ * held.
  */
 final class CmsText extends InputStream {
   private final InputStream in;
@@ -186,6 +187,7 @@ final class CmsText extends InputStream {
   /** @param atLine whether the current line is where the fault is */
   private Malformed malformed(String why, boolean atLine) {
     String what = pemLabel == null ? "base64 CMS" : "PEM " + pemLabel;
-    return new Malformed("malformed " + what + ": " + why + (atLine ? " (line " + line + ")" : ""));
+    return new Malformed("malformed " + what + ": " + why
+        + (atLine ? " (line " + line + ")" : ""));
   }
 }

@@ -16,9 +16,10 @@ import java.util.function.Consumer;
  * with more than {@code maxLayers} layers is refused before layer {@code maxLayers + 1} is
  * touched, so a hostile nesting cannot make the client (or the daemon) work without bound;
  * a message without any S/MIME layer is an error; raw CMS without headers (a saved .p7m file
- * in DER or BER, PEM or bare base64, see {@link RawCms}) is opened as the application/pkcs7-mime entity it came from. Each signature is checked
- * against its own From and the message's outermost From (the one a reader sees). The whole
- * message is held in memory.
+ * in DER or BER, PEM or bare base64, see {@link RawCms}) is opened as the
+ * application/pkcs7-mime entity it came from. Each signature is checked against its own From
+ * and the message's outermost From (the one a reader sees). The whole message is held in
+ * memory.
  */
 public final class MessageOpener {
   private final SignedMessageVerifier verifier;
