@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.smimed.client.mime.EncryptedMessageReader;
 import org.smimed.daemon.testing.Processes;
@@ -182,6 +183,44 @@ class SmimeCliEncryptionIT {
                 .endsWith("\nsmime: layer 3: more than 2 nested S/MIME layers\n")
                 .hasLineCount(3);
         assertThat(out).doesNotExist();
+    }
+
+    /**
+     * A saved encrypted .p7m as OpenSSL writes it: DER, PEM from openssl cms or openssl smime,
+     * or bare base64 (PEM and base64 were refused, found by an outside trial).
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"decrypt, cms DER", "decrypt, cms PEM", "decrypt, smime PEM", "decrypt, base64",
+        "open, cms DER", "open, cms PEM", "open, smime PEM", "open, base64"})
+    void savedEnvelopedDataFromOpenSsl_isDecryptedByTheDaemon(String command, String form)
+            throws Exception {
+        Path work = Files.createTempDirectory(dir, "saved");
+        Files.writeString(work.resolve("entity.txt"), ENTITY, StandardCharsets.US_ASCII);
+        boolean base64 = form.equals("base64");
+        Processes.check(List.of("openssl", base64 ? "cms" : form.split(" ")[0], "-encrypt",
+                "-aes256", "-binary", "-in", "entity.txt", "-outform",
+                base64 ? "DER" : form.split(" ")[1], "-out", "saved.der",
+                deployment.certificate(RSA).toString()), work);
+        if (base64) {
+            Processes.check(List.of("openssl", "base64", "-in", "saved.der", "-out",
+                    "saved.p7m"), work);
+        } else {
+            Files.move(work.resolve("saved.der"), work.resolve("saved.p7m"));
+        }
+        Path out = work.resolve("plain.txt");
+        List<String> args = new java.util.ArrayList<>(List.of("--in",
+                work.resolve("saved.p7m").toString(), "--out", out.toString()));
+        if (command.equals("open")) {
+            args.addAll(List.of("--trust", deployment.caCertificate().toString()));
+        }
+
+        CliRunner.Run run = CliRunner.run(new byte[0],
+                daemonCommand(command, args.toArray(String[]::new)));
+
+        assertThat(run.exit()).as(run.stderr()).isZero();
+        assertThat(run.stderr()).isEqualTo(command.equals("open")
+                ? "layer 1: encrypted (AES-256-CBC), decrypted by " + RSA + "/v1\n" : "");
+        assertThat(Files.readString(out, StandardCharsets.US_ASCII)).isEqualTo(ENTITY);
     }
 
     /** Triple-wraps {@link #MAIL} as RSA to EC; returns the file. */
