@@ -14,8 +14,9 @@ import org.smimed.client.TestPki;
 
 /**
  * {@code smime decrypt} on input that is none of the forms it takes: refused on the client,
- * before the daemon (here: a closed port) is asked. Decryption itself runs against the real
- * daemon in the daemon module's SmimeCliIT; the forms are decoded in EncryptedMessageReaderTest.
+ * before the daemon (here: a closed port) is asked. Decryption of each saved form runs against
+ * the real daemon in the daemon module's SmimeCliEncryptionIT, and with a software key in
+ * EncryptedMessageReaderTest.
  */
 class DecryptCommandTest {
   @TempDir Path dir;
