@@ -52,7 +52,8 @@ final class VerifyCommand implements Callable<Integer> {
     for (String w : v.warnings()) {
       io.err().println("smime: warning: " + w);
     }
-    io.err().println("Verified: signer " + v.signerEmail() + " (" + v.signerSubject() + ")");
+    io.err().println("Verified: signer " + (v.signerEmail().isEmpty() ? v.signerSubject()
+        : v.signerEmail() + " (" + v.signerSubject() + ")"));
     io.err().println("  digest " + v.digestAlgorithm() + ", signing time "
         + v.signingTime().map(Object::toString).orElse("not given"));
     if (out != null) {

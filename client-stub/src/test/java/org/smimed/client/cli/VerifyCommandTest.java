@@ -57,6 +57,24 @@ class VerifyCommandTest {
     assertThat(Files.readString(out)).isEqualTo(CONTENT);
   }
 
+  @Test
+  void verify_signerWithoutEmailAddress_isNamedBySubjectAlone() throws Exception {
+    pki.openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
+        "-out", "plain.key");
+    pki.openssl("req", "-new", "-key", "plain.key", "-subj", "/CN=Billing Robot",
+        "-out", "plain.csr");
+    Files.writeString(dir.resolve("plain.ext"),
+        "keyUsage=critical,digitalSignature\nextendedKeyUsage=emailProtection\n");
+    pki.openssl("x509", "-req", "-in", "plain.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+        "-CAcreateserial", "-days", "2", "-extfile", "plain.ext", "-out", "plain.pem");
+    pki.openssl("smime", "-sign", "-in", "content.txt", "-signer", "plain.pem", "-inkey",
+        "plain.key", "-out", "plain.eml");
+
+    var run = verify(dir.resolve("plain.eml"));
+
+    assertThat(run.stderr()).contains("Verified: signer CN=Billing Robot\n");
+  }
+
   @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
   @org.junit.jupiter.params.provider.CsvSource({"md5, MD5", "sha1, SHA-1"})
   void verify_signatureOverAWeakDigest_verifiesWithAWarningNamingIt(String md, String name)
