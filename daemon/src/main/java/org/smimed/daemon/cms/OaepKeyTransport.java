@@ -5,7 +5,6 @@ import java.security.Key;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.Provider;
-import java.security.SecureRandom;
 import java.security.interfaces.RSAPublicKey;
 import java.util.Map;
 import javax.crypto.Cipher;
@@ -31,8 +30,9 @@ import org.smimed.daemon.token.TokenMeter;
  * ({@link OaepDecoding}). The raw RSA result never leaves this class.
  *
  * <p>Security guarantee: like {@link RsaKeyTransport}, every failure after the parameters are
- * read (token error other than "token gone", bad encoding, wrong key length) continues with a
- * random key, so it surfaces at content decryption like any other failure.
+ * read (token error other than "token gone", bad encoding, wrong key length) continues with the
+ * substitute key derived from the ciphertext ({@link ImplicitRejection}), so it surfaces at
+ * content decryption like any other failure, the same way each time.
  */
 final class OaepKeyTransport {
     private static final Map<ASN1ObjectIdentifier, String> HASHES = Map.of(
@@ -44,15 +44,15 @@ final class OaepKeyTransport {
 
     private final Provider tokenProvider;
     private final Provider softwareProvider;
-    private final SecureRandom random;
+    private final ImplicitRejection rejection;
     private final TokenMeter meter;
 
-    OaepKeyTransport(Provider tokenProvider, Provider softwareProvider, SecureRandom random,
-                     TokenMeter meter) {
+    OaepKeyTransport(Provider tokenProvider, Provider softwareProvider,
+                     ImplicitRejection rejection, TokenMeter meter) {
         this.meter = meter;
         this.tokenProvider = tokenProvider;
         this.softwareProvider = softwareProvider;
-        this.random = random;
+        this.rejection = rejection;
     }
 
     Key recover(PrivateKey key, RSAPublicKey publicKey, AlgorithmIdentifier keyAlgorithm,
@@ -70,8 +70,7 @@ final class OaepKeyTransport {
                 params.getPSourceAlgorithm().getParameters()).getOctets();
 
         int k = (publicKey.getModulus().bitLength() + 7) / 8;
-        byte[] substitute = new byte[cipher.keyBytes()];
-        random.nextBytes(substitute);
+        byte[] substitute = rejection.substitute(key, k, encryptedKey, cipher.keyBytes());
         byte[] encoded = new byte[k];
         try {
             byte[] raw = meter.measure(TokenMechanism.RSA_X509_DECRYPT, () -> {

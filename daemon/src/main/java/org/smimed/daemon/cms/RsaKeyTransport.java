@@ -4,7 +4,8 @@ import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.PrivateKey;
 import java.security.Provider;
-import java.security.SecureRandom;
+import java.security.interfaces.RSAPublicKey;
+import java.util.Arrays;
 import javax.crypto.Cipher;
 import javax.crypto.spec.SecretKeySpec;
 import org.smimed.daemon.token.TokenErrors;
@@ -12,17 +13,20 @@ import org.smimed.daemon.token.TokenMechanism;
 import org.smimed.daemon.token.TokenMeter;
 
 /**
- * Recovers a content-encryption key sent with RSA PKCS#1 v1.5 key transport, decrypting in the
- * token.
+ * Recovers a content-encryption key sent with RSA PKCS#1 v1.5 key transport: raw RSA in the
+ * token ({@code CKM_RSA_X_509}), the padding checked here ({@link Pkcs1Decoding}).
  *
- * <p>Security guarantee (RFC 3218 section 2.3.2, the Million Message Attack countermeasure):
- * when the token reports bad padding, or the recovered key has the wrong length, decryption
- * goes on with a random key of the right length. The failure then surfaces exactly like a
- * wrong key or a tampered ciphertext — at content decryption — and not as a distinct error.
+ * <p>Security guarantees (RFC 3218 section 2.3.2, against Bleichenbacher's Million Message
+ * Attack): the token's answer does not depend on the padding, so neither its error, its
+ * timing nor the token operation metric tells a valid padding from a broken one (with
+ * {@code CKM_RSA_PKCS} all three did); the padding is checked in constant time; a broken
+ * padding or a key of the wrong length goes on with a substitute key derived from the
+ * ciphertext ({@link ImplicitRejection}), so the failure surfaces at content decryption,
+ * exactly like a wrong key or a tampered ciphertext, and the same way each time it is sent.
  */
 final class RsaKeyTransport {
     private final Provider tokenProvider;
-    private final SecureRandom random;
+    private final ImplicitRejection rejection;
     private final TokenMeter meter;
     /**
      * One cipher per thread, re-initialized for each key: Cipher.getInstance parses the
@@ -32,39 +36,49 @@ final class RsaKeyTransport {
      */
     private final ThreadLocal<Cipher> ciphers = new ThreadLocal<>();
 
-    RsaKeyTransport(Provider tokenProvider, SecureRandom random, TokenMeter meter) {
+    RsaKeyTransport(Provider tokenProvider, ImplicitRejection rejection, TokenMeter meter) {
         this.tokenProvider = tokenProvider;
-        this.random = random;
+        this.rejection = rejection;
         this.meter = meter;
     }
 
-    Key recover(PrivateKey key, ContentCipher cipher, byte[] encryptedKey) {
-        byte[] substitute = new byte[cipher.keyBytes()];
-        random.nextBytes(substitute);
-        byte[] recovered;
+    Key recover(PrivateKey key, RSAPublicKey publicKey, ContentCipher cipher,
+                byte[] encryptedKey) {
+        int k = (publicKey.getModulus().bitLength() + 7) / 8;
+        byte[] substitute = rejection.substitute(key, k, encryptedKey, cipher.keyBytes());
+        byte[] encoded = new byte[k];
         try {
-            recovered = meter.measure(TokenMechanism.RSA_PKCS_DECRYPT, () -> {
+            byte[] raw = meter.measure(TokenMechanism.RSA_X509_DECRYPT, () -> {
                 Cipher rsa = cipher();
                 rsa.init(Cipher.DECRYPT_MODE, key);
                 return rsa.doFinal(encryptedKey);
             });
+            // Right-align: a token may drop leading zero bytes, and a valid block starts
+            // with one. Its value is checked in the decoding, in constant time.
+            int length = Math.min(raw.length, k);
+            System.arraycopy(raw, raw.length - length, encoded, k - length, length);
+            if (raw.length > k) {
+                encoded[0] = 1; // cannot be a valid block; fails inside the decoding
+            }
+            Arrays.fill(raw, (byte) 0);
         } catch (GeneralSecurityException | RuntimeException e) {
             ciphers.remove();
             if (TokenErrors.isTokenGone(e)) {
                 // Not the sender's doing: the session or token is gone. Let it show. Anything
-                // else, CKR_GENERAL_ERROR included, may be bad padding and must look the same.
+                // else (a ciphertext not below the modulus, public anyway) gets the substitute.
                 throw new TokenUnavailableSignal(e);
             }
-            recovered = substitute;
+            encoded[0] = 1;
         }
-        byte[] chosen = recovered.length == cipher.keyBytes() ? recovered : substitute;
-        return new SecretKeySpec(chosen, cipher.keyAlgorithm());
+        byte[] cek = Pkcs1Decoding.decodeOrSubstitute(encoded, substitute);
+        Arrays.fill(encoded, (byte) 0);
+        return new SecretKeySpec(cek, cipher.keyAlgorithm());
     }
 
     private Cipher cipher() throws GeneralSecurityException {
         Cipher rsa = ciphers.get();
         if (rsa == null) {
-            rsa = Cipher.getInstance("RSA/ECB/PKCS1Padding", tokenProvider);
+            rsa = Cipher.getInstance("RSA/ECB/NoPadding", tokenProvider);
             ciphers.set(rsa);
         }
         return rsa;

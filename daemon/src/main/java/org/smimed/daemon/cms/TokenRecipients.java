@@ -49,8 +49,9 @@ final class TokenRecipients {
 
     TokenRecipients(Provider tokenProvider, Provider contentProvider, SecureRandom random,
                     Set<ASN1ObjectIdentifier> allowed, TokenMeter meter) {
-        this.pkcs1 = new RsaKeyTransport(tokenProvider, random, meter);
-        this.oaep = new OaepKeyTransport(tokenProvider, contentProvider, random, meter);
+        ImplicitRejection rejection = new ImplicitRejection(tokenProvider, random, meter);
+        this.pkcs1 = new RsaKeyTransport(tokenProvider, rejection, meter);
+        this.oaep = new OaepKeyTransport(tokenProvider, contentProvider, rejection, meter);
         this.ecdh = new EcdhKeyAgreement(tokenProvider, random, meter);
         this.x25519 = new X25519KeyAgreement(random, meter);
         this.contentProvider = contentProvider;
@@ -178,6 +179,7 @@ final class TokenRecipients {
             return oaep.recover(key.privateKey(), (RSAPublicKey) key.certificate().getPublicKey(),
                     keyAlg, cipher, encrypted);
         }
-        return pkcs1.recover(key.privateKey(), cipher, encrypted);
+        return pkcs1.recover(key.privateKey(), (RSAPublicKey) key.certificate().getPublicKey(),
+                cipher, encrypted);
     }
 }

@@ -10,8 +10,11 @@ public enum TokenMechanism {
     RSA_PSS_SIGN("CKM_RSA_PKCS_PSS", "sign"),
     ECDSA_SIGN("CKM_ECDSA", "sign"),
     EDDSA_SIGN("CKM_EDDSA", "sign"),
-    RSA_PKCS_DECRYPT("CKM_RSA_PKCS", "decrypt"),
-    /** Raw RSA; OAEP is decoded outside the token (constant time, see cms.OaepDecoding). */
+    /**
+     * Raw RSA for both RSA key transports: PKCS#1 v1.5 and OAEP are decoded outside the token,
+     * in constant time (cms.Pkcs1Decoding, cms.OaepDecoding), so that the token's answer never
+     * depends on the padding.
+     */
     RSA_X509_DECRYPT("CKM_RSA_X_509", "decrypt"),
     ECDH_DERIVE("CKM_ECDH1_DERIVE", "derive"),
     X25519_DERIVE("CKM_ECDH1_DERIVE_X25519", "derive");

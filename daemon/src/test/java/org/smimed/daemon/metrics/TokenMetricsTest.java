@@ -24,12 +24,12 @@ class TokenMetricsTest {
     void measure_recordsFailuresApart_andRethrowsThemUnchanged() {
         IllegalStateException failure = new IllegalStateException("token said no");
 
-        assertThatThrownBy(() -> metrics.measure(TokenMechanism.RSA_PKCS_DECRYPT, () -> {
+        assertThatThrownBy(() -> metrics.measure(TokenMechanism.RSA_X509_DECRYPT, () -> {
             throw failure;
         })).isSameAs(failure);
-        metrics.measure(TokenMechanism.RSA_PKCS_DECRYPT, () -> "ok");
+        metrics.measure(TokenMechanism.RSA_X509_DECRYPT, () -> "ok");
 
-        assertThat(registry.get("smimed.token.operation").tag("mechanism", "CKM_RSA_PKCS")
+        assertThat(registry.get("smimed.token.operation").tag("mechanism", "CKM_RSA_X_509")
                 .tag("operation", "decrypt").tag("outcome", "error").timer().count())
                 .isEqualTo(1);
         assertThat(registry.get("smimed.token.operation").tag("outcome", "ok").timer().count())
