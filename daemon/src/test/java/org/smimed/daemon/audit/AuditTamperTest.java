@@ -3,10 +3,6 @@ package org.smimed.daemon.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,12 +11,11 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.smimed.client.admin.SmimectlCli;
-import org.smimed.client.cli.CliIo;
+import org.smimed.daemon.testing.Smimectl;
+import org.smimed.daemon.testing.Smimectl.Run;
 
 /**
  * The daemon's audit writer and {@code smimectl audit verify} together: an untouched log
@@ -165,15 +160,9 @@ class AuditTamperTest {
         Files.write(log, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
-    record Run(int exit, String out, String err) {}
-
     static Run verify(Path file, String... options) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
         List<String> args = new ArrayList<>(List.of("audit", "verify", file.toString()));
         args.addAll(List.of(options));
-        int code = new SmimectlCli(new CliIo(new ByteArrayInputStream(new byte[0]), out,
-                new PrintWriter(err, true), Map.of(), CLOCK)).run(args.toArray(String[]::new));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
+        return Smimectl.offline(CLOCK).run(args.toArray(String[]::new));
     }
 }

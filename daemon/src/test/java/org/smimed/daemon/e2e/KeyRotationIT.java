@@ -7,11 +7,7 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
 import java.io.StringReader;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +18,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -43,13 +38,13 @@ import org.smimed.api.v1.SignResponse;
 import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.client.IdentityInfo;
 import org.smimed.client.SmimeClient;
-import org.smimed.client.admin.SmimectlCli;
-import org.smimed.client.cli.CliIo;
 import org.smimed.daemon.Daemon;
 import org.smimed.daemon.config.ConfigLoader;
 import org.smimed.daemon.testing.DecryptCall;
 import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.testing.Processes;
+import org.smimed.daemon.testing.Smimectl;
+import org.smimed.daemon.testing.Smimectl.Run;
 import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.testing.TestDeployment;
 
@@ -287,7 +282,7 @@ class KeyRotationIT {
 
     @Test
     void adminService_isNotServedOnTheClientPort() {
-        Run r = ctl(officer("localhost:" + daemon.port()), "list");
+        Run r = officer("localhost:" + daemon.port()).run("list");
 
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).startsWith("smimectl: ").endsWith("(UNIMPLEMENTED)\n");
@@ -336,46 +331,28 @@ class KeyRotationIT {
     }
 
     private static String state(String version) {
-        return field(version, "state");
+        return officer().field(ID + "/" + version, "state");
     }
 
     private static String fingerprint(String version) {
-        return field(version, "fingerprint");
+        return officer().field(ID + "/" + version, "fingerprint");
     }
-
-    private static String field(String version, String name) {
-        Matcher m = Pattern.compile("\\{\"version\": \"" + Pattern.quote(ID + "/" + version)
-                + "\"[^}]*\"" + name + "\": \"([^\"]*)\"").matcher(ctlOk("list", "--json"));
-        assertThat(m.find()).as(version + " in list").isTrue();
-        return m.group(1);
-    }
-
-    record Run(int exit, String out, String err) {}
 
     private static String ctlOk(String... args) {
-        Run r = ctl(args);
-        assertThat(r.exit()).as(String.join(" ", args) + ": " + r.err()).isZero();
-        return r.out();
+        return officer().ok(args);
     }
 
     private static Run ctl(String... args) {
-        return ctl(officer("localhost:" + daemon.adminPort()), args);
+        return officer().run(args);
     }
 
-    /** smimectl's environment: the demo officer's client certificate, at {@code target}. */
-    private static Map<String, String> officer(String target) {
-        return Map.of("SMIMECTL_TARGET", target,
-                "SMIMECTL_CA", dir.resolve("pki/ca.crt").toString(),
-                "SMIMECTL_CERT", dir.resolve("pki/officer.crt").toString(),
-                "SMIMECTL_KEY", dir.resolve("pki/officer.key").toString());
+    /** smimectl as the demo officer, at the admin listener. */
+    private static Smimectl officer() {
+        return officer("localhost:" + daemon.adminPort());
     }
 
-    private static Run ctl(Map<String, String> env, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        CliIo io = new CliIo(new ByteArrayInputStream(new byte[0]), out,
-                new PrintWriter(err, true), env, Clock.systemUTC());
-        int code = new SmimectlCli(io).run(args);
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
+    /** smimectl as the demo officer, at {@code target}. */
+    private static Smimectl officer(String target) {
+        return Smimectl.demoOfficer(dir, target);
     }
 }

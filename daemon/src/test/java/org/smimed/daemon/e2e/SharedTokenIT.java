@@ -9,21 +9,13 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
 import java.io.StringReader;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.junit.jupiter.api.AfterAll;
@@ -33,12 +25,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.smimed.api.v1.SignRequest;
 import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.client.Channels;
-import org.smimed.client.admin.SmimectlCli;
-import org.smimed.client.cli.CliIo;
 import org.smimed.daemon.Daemon;
 import org.smimed.daemon.config.ConfigLoader;
 import org.smimed.daemon.testing.DaemonProcess;
 import org.smimed.daemon.testing.OfficerCa;
+import org.smimed.daemon.testing.Smimectl;
 import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.testing.TestDeployment;
 
@@ -160,23 +151,15 @@ class SharedTokenIT {
     }
 
     private static String fingerprint(String version) {
-        Matcher m = Pattern.compile("\\{\"version\": \"" + Pattern.quote(version)
-                + "\"[^}]*\"fingerprint\": \"([^\"]*)\"").matcher(ctlOk("list", "--json"));
-        assertThat(m.find()).as(version + " in list").isTrue();
-        return m.group(1);
+        return officer().field(version, "fingerprint");
     }
 
     private static String ctlOk(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        Map<String, String> officer = Map.of(
-                "SMIMECTL_TARGET", "localhost:" + daemonA.adminPort(),
-                "SMIMECTL_CA", dir.resolve("pki/ca.crt").toString(),
-                "SMIMECTL_CERT", dir.resolve("pki/officer.crt").toString(),
-                "SMIMECTL_KEY", dir.resolve("pki/officer.key").toString());
-        int code = new SmimectlCli(new CliIo(new ByteArrayInputStream(new byte[0]), out,
-                new PrintWriter(err, true), officer, Clock.systemUTC())).run(args);
-        assertThat(code).as(String.join(" ", args) + ": " + err).isZero();
-        return out.toString(StandardCharsets.UTF_8);
+        return officer().ok(args);
+    }
+
+    /** smimectl as the demo officer, at A's admin listener. */
+    private static Smimectl officer() {
+        return Smimectl.demoOfficer(dir, "localhost:" + daemonA.adminPort());
     }
 }

@@ -34,12 +34,11 @@ import org.smimed.api.v1.SignResponse;
 import org.smimed.api.v1.SignatureAlgorithm;
 import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.client.Channels;
-import org.smimed.client.admin.SmimectlCli;
-import org.smimed.client.cli.CliIo;
 import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.Daemon;
 import org.smimed.daemon.config.ConfigLoader;
 import org.smimed.daemon.testing.DecryptCall;
+import org.smimed.daemon.testing.Smimectl;
 import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.testing.Tamper;
 import org.smimed.daemon.testing.EdwardsPeer;
@@ -304,9 +303,9 @@ class EdwardsInteropIT {
     void smimectl_x25519_certifiedFromItsPublicKey_importCert_activate_decrypts()
             throws Exception {
         String id = "ctl-x@smimed.example";
-        assertThat(ctl("generate", id, "--alg", "x25519", "--usage", "encrypt").out())
+        assertThat(ctlOk("generate", id, "--alg", "x25519", "--usage", "encrypt"))
                 .isEqualTo(id + "/v1  PENDING  x25519  encrypt\n");
-        String pem = ctl("public-key", id + "/v1").out();
+        String pem = ctlOk("public-key", id + "/v1");
         assertThat(pem).startsWith("-----BEGIN PUBLIC KEY-----\n")
                 .endsWith("-----END PUBLIC KEY-----\n");
         byte[] spki = java.util.Base64.getMimeDecoder().decode(pem
@@ -317,29 +316,16 @@ class EdwardsInteropIT {
         X509Certificate cert = ca.issue(key, id, false, true, java.time.Duration.ofDays(30));
         Path chain = ca.writeChain(dir.resolve("ctl-x-chain.pem"), cert);
 
-        assertThat(ctl("import-cert", id + "/v1", chain.toString()).exit()).isZero();
-        assertThat(ctl("activate", id + "/v1").exit()).isZero();
+        ctlOk("import-cert", id + "/v1", chain.toString());
+        ctlOk("activate", id + "/v1");
         byte[] message = EdwardsPeer.encrypt(cert, NISTObjectIdentifiers.id_aes128_wrap,
                 NISTObjectIdentifiers.id_aes128_GCM, CONTENT);
         assertThat(DecryptCall.decrypt(client, null, message, 4096).plaintext())
                 .isEqualTo(CONTENT);
     }
 
-    record Run(int exit, String out, String err) {}
-
-    private static Run ctl(String... args) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        java.io.StringWriter err = new java.io.StringWriter();
-        Map<String, String> env = Map.of("SMIMECTL_TARGET", "localhost:" + daemon.adminPort(),
-                "SMIMECTL_CA", dir.resolve("pki/ca.crt").toString(),
-                "SMIMECTL_CERT", dir.resolve("pki/officer.crt").toString(),
-                "SMIMECTL_KEY", dir.resolve("pki/officer.key").toString());
-        CliIo io = new CliIo(new java.io.ByteArrayInputStream(new byte[0]), out,
-                new java.io.PrintWriter(err, true), env, Clock.systemUTC());
-        int code = new SmimectlCli(io).run(args);
-        Run run = new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
-        assertThat(run.exit()).as(String.join(" ", args) + ": " + run.err()).isZero();
-        return run;
+    private static String ctlOk(String... args) {
+        return Smimectl.demoOfficer(dir, "localhost:" + daemon.adminPort()).ok(args);
     }
 
     private static ManagedChannel officer() {

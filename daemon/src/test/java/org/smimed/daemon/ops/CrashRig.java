@@ -2,26 +2,19 @@ package org.smimed.daemon.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Clock;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.smimed.client.admin.SmimectlCli;
-import org.smimed.client.cli.CliIo;
 import org.smimed.daemon.testing.DaemonProcess;
+import org.smimed.daemon.testing.Smimectl;
+import org.smimed.daemon.testing.Smimectl.Run;
 import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.testing.TestClients;
 import org.smimed.daemon.testing.TestDeployment;
@@ -38,8 +31,6 @@ final class CrashRig implements AutoCloseable {
     private static final Pattern PENDING = Pattern.compile("pending approval ([0-9a-f]{24}) ");
     /** 128 + SIGKILL: how the JDK reports a process ended by {@code destroyForcibly}. */
     static final int KILLED = 137;
-
-    record Run(int exit, String out, String err) {}
 
     /** What a crash left: the writes made before the kill, the failed call, the repairs. */
     record Crash(String writes, Run call, List<String> repairs) {}
@@ -137,10 +128,7 @@ final class CrashRig implements AutoCloseable {
     }
 
     Optional<String> field(String version, String name) {
-        Matcher m = Pattern.compile("\\{\"version\": \"" + Pattern.quote(version)
-                + "\"[^}]*\"" + name + "\": \"([^\"]*)\"").matcher(ok(requester, "list",
-                "--json"));
-        return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+        return as(requester).listed(version, name);
     }
 
     /** Runs {@code args} (as the approver for {@code approve}); its output; fails unless 0. */
@@ -149,22 +137,16 @@ final class CrashRig implements AutoCloseable {
     }
 
     private String ok(TestClients.Client officer, String... args) {
-        Run r = ctl(officer, args);
-        assertThat(r.exit()).as(String.join(" ", args) + ": " + r.err()).isZero();
-        return r.out();
+        return as(officer).ok(args);
     }
 
     Run ctl(TestClients.Client officer, String... args) {
-        Map<String, String> env = Map.of("SMIMECTL_TARGET", "localhost:" + adminPort,
-                "SMIMECTL_CA", dir.resolve("pki/ca.crt").toString(),
-                "SMIMECTL_CERT", officer.certificate().toString(),
-                "SMIMECTL_KEY", officer.key().toString());
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        CliIo io = new CliIo(new ByteArrayInputStream(new byte[0]), out,
-                new PrintWriter(err, true), env, Clock.systemUTC());
-        int code = new SmimectlCli(io).run(args);
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
+        return as(officer).run(args);
+    }
+
+    /** smimectl as {@code officer} at the running daemon's admin listener. */
+    private Smimectl as(TestClients.Client officer) {
+        return Smimectl.as(officer, dir, "localhost:" + adminPort);
     }
 
     @Override

@@ -2,11 +2,6 @@ package org.smimed.daemon.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -16,7 +11,6 @@ import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -27,13 +21,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.smimed.client.admin.SmimectlCli;
-import org.smimed.client.cli.CliIo;
 import org.smimed.daemon.Daemon;
 import org.smimed.daemon.config.ConfigLoader;
 import org.smimed.daemon.testing.MutableClock;
 import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.testing.Processes;
+import org.smimed.daemon.testing.Smimectl;
+import org.smimed.daemon.testing.Smimectl.Run;
 import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.testing.TestClients;
 import org.smimed.daemon.testing.TestDeployment;
@@ -216,30 +210,19 @@ class DualControlIT {
     }
 
     private static String field(String version, String name) {
-        Matcher m = Pattern.compile("\\{\"version\": \"" + Pattern.quote(version)
-                + "\"[^}]*\"" + name + "\": \"([^\"]*)\"").matcher(ok(officerA, "list", "--json"));
-        assertThat(m.find()).as(version + " in list").isTrue();
-        return m.group(1);
+        return as(officerA).field(version, name);
     }
 
-    record Run(int exit, String out, String err) {}
-
     private static String ok(TestClients.Client officer, String... args) {
-        Run r = ctl(officer, args);
-        assertThat(r.exit()).as(String.join(" ", args) + ": " + r.err()).isZero();
-        return r.out();
+        return as(officer).ok(args);
     }
 
     private static Run ctl(TestClients.Client officer, String... args) {
-        Map<String, String> env = Map.of("SMIMECTL_TARGET", "localhost:" + daemon.adminPort(),
-                "SMIMECTL_CA", dir.resolve("pki/ca.crt").toString(),
-                "SMIMECTL_CERT", officer.certificate().toString(),
-                "SMIMECTL_KEY", officer.key().toString());
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        CliIo io = new CliIo(new ByteArrayInputStream(new byte[0]), out,
-                new PrintWriter(err, true), env, Clock.systemUTC());
-        int code = new SmimectlCli(io).run(args);
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
+        return as(officer).run(args);
+    }
+
+    /** smimectl as {@code officer}, at the admin listener. */
+    private static Smimectl as(TestClients.Client officer) {
+        return Smimectl.as(officer, dir, "localhost:" + daemon.adminPort());
     }
 }

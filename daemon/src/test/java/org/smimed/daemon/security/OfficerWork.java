@@ -2,12 +2,7 @@ package org.smimed.daemon.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
 import java.io.StringReader;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -18,12 +13,10 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
-import org.smimed.client.admin.SmimectlCli;
-import org.smimed.client.cli.CliIo;
 import org.smimed.daemon.testing.OfficerCa;
+import org.smimed.daemon.testing.Smimectl;
 import org.smimed.daemon.testing.TestDeployment;
 
 /**
@@ -35,12 +28,13 @@ final class OfficerWork {
     static final String ROTATED = "rotated@smimed.example";
     static final String IMPORTED = "imported@smimed.example";
 
-    private final TestDeployment deployment;
+    private final Smimectl officer;
     private final Path dir;
     private final OfficerCa ca;
 
     OfficerWork(TestDeployment deployment) throws Exception {
-        this.deployment = deployment;
+        this.officer = Smimectl.demoOfficer(deployment.dir(),
+                "localhost:" + deployment.daemon().adminPort());
         this.dir = Files.createTempDirectory(deployment.dir(), "officer");
         this.ca = OfficerCa.create(Clock.systemUTC());
     }
@@ -95,17 +89,6 @@ final class OfficerWork {
     }
 
     private String ok(String... args) {
-        Map<String, String> env = Map.of(
-                "SMIMECTL_TARGET", "localhost:" + deployment.daemon().adminPort(),
-                "SMIMECTL_CA", deployment.caCertificate().toString(),
-                "SMIMECTL_CERT", deployment.dir().resolve("pki/officer.crt").toString(),
-                "SMIMECTL_KEY", deployment.dir().resolve("pki/officer.key").toString());
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        CliIo io = new CliIo(new ByteArrayInputStream(new byte[0]), out,
-                new PrintWriter(err, true), env, Clock.systemUTC());
-        int code = new SmimectlCli(io).run(args);
-        assertThat(code).as(String.join(" ", args) + ": " + err).isZero();
-        return out.toString(StandardCharsets.UTF_8);
+        return officer.ok(args);
     }
 }
