@@ -7,7 +7,6 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,8 +26,6 @@ import org.bouncycastle.asn1.cms.IssuerAndSerialNumber;
 import org.bouncycastle.asn1.smime.SMIMEAttributes;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.bouncycastle.cms.CMSSignedData;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -170,7 +167,7 @@ class KeyRotationIT {
         // "--out -" is standard output, as for smime.
         Files.writeString(dir.resolve("split.csr"), ctlOk("csr", id + "/v1", "--subject",
                 "CN=Split,O=smimed test", "--out", "-"));
-        X509Certificate signing = ca.issue(csr(dir.resolve("split.csr")), id, true, false,
+        X509Certificate signing = ca.issue(dir.resolve("split.csr"), id, true, false,
                 Duration.ofDays(90));
         ctlOk("import-cert", id + "/v1", ca.writeChain(dir.resolve("split-1.pem"), signing)
                 .toString());
@@ -289,18 +286,12 @@ class KeyRotationIT {
     }
 
     private static X509Certificate certify(String version) throws Exception {
-        X509Certificate cert = ca.issue(csr(dir.resolve(version + ".csr")), ID, true, true,
+        X509Certificate cert = ca.issue(dir.resolve(version + ".csr"), ID, true, true,
                 Duration.ofDays(90));
         Path chain = ca.writeChain(dir.resolve(version + "-chain.pem"), cert);
         assertThat(ctlOk("import-cert", ID + "/" + version, chain.toString()))
                 .isEqualTo(ID + "/" + version + "  PENDING  rsa2048  both\n");
         return cert;
-    }
-
-    private static byte[] csr(Path file) throws Exception {
-        try (PEMParser pem = new PEMParser(new StringReader(Files.readString(file)))) {
-            return ((PKCS10CertificationRequest) pem.readObject()).getEncoded();
-        }
     }
 
     private static byte[] pem(X509Certificate certificate) throws Exception {

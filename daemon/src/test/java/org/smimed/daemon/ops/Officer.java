@@ -6,13 +6,8 @@ import io.grpc.ManagedChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyFactory;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.KeyStore;
 import java.security.PublicKey;
-import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.X509EncodedKeySpec;
@@ -30,6 +25,7 @@ import org.smimed.client.Channels;
 import org.smimed.daemon.testing.DecryptCall;
 import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.testing.Processes;
+import org.smimed.daemon.testing.Smimectl;
 import org.smimed.daemon.testing.TestDeployment;
 
 /**
@@ -75,23 +71,9 @@ final class Officer {
 
     /** Files a PKCS#12 migration of a new P-256 key for {@code identity}; the request id. */
     String requestPkcs12(String identity) throws Exception {
-        OfficerCa ca = OfficerCa.create(clock);
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-        generator.initialize(256);
-        KeyPair pair = generator.generateKeyPair();
-        X509Certificate cert = ca.issue(pair.getPublic(), identity, true, true,
-                Duration.ofDays(30));
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        store.load(null, null);
-        char[] password = "crash-p12".toCharArray();
-        store.setKeyEntry("key", pair.getPrivate(), password,
-                new Certificate[] {cert, ca.certificate()});
-        Path file = dir.resolve(identity + "-" + System.nanoTime() + ".p12");
-        try (var out = Files.newOutputStream(file)) {
-            store.store(out, password);
-        }
-        Path passwordFile = Files.writeString(dir.resolve("p12.pw"), "crash-p12\n");
-        Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
+        Path file = OfficerCa.create(clock).writePkcs12(
+                dir.resolve(identity + "-" + System.nanoTime() + ".p12"), identity, "crash-p12");
+        Path passwordFile = Smimectl.passwordFile(dir.resolve("p12.pw"), "crash-p12");
         return rig.request("import-pkcs12", identity, file.toString(), "--password-file",
                 passwordFile.toString());
     }

@@ -5,12 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -139,8 +133,7 @@ class DualControlIT {
     void importPkcs12_waitsForASecondOfficer() throws Exception {
         String id = "migrated@smimed.example";
         Path p12 = pkcs12(id, "p12-pass-5d1e");
-        Path passwordFile = Files.writeString(dir.resolve("p12.pw"), "p12-pass-5d1e\n");
-        Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
+        Path passwordFile = Smimectl.passwordFile(dir.resolve("p12.pw"), "p12-pass-5d1e");
 
         Matcher pending = pending(ok(officerA, "import-pkcs12", id, p12.toString(),
                 "--password-file", passwordFile.toString()));
@@ -154,8 +147,7 @@ class DualControlIT {
     @Test
     void importPkcs12_withAWrongPassword_isRefusedBeforeAnyApproval() throws Exception {
         Path p12 = pkcs12("wrong@smimed.example", "right-pass");
-        Path passwordFile = Files.writeString(dir.resolve("wrong.pw"), "wrong-pass\n");
-        Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
+        Path passwordFile = Smimectl.passwordFile(dir.resolve("wrong.pw"), "wrong-pass");
 
         Run r = ctl(officerA, "import-pkcs12", "wrong@smimed.example", p12.toString(),
                 "--password-file", passwordFile.toString());
@@ -166,21 +158,7 @@ class DualControlIT {
     }
 
     private static Path pkcs12(String email, String password) throws Exception {
-        OfficerCa ca = OfficerCa.create(clock);
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-        generator.initialize(256);
-        KeyPair pair = generator.generateKeyPair();
-        X509Certificate cert = ca.issue(pair.getPublic(), email, true, true,
-                Duration.ofDays(30));
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        store.load(null, null);
-        store.setKeyEntry("key", pair.getPrivate(), password.toCharArray(),
-                new Certificate[] {cert, ca.certificate()});
-        Path file = dir.resolve(email + ".p12");
-        try (var out = Files.newOutputStream(file)) {
-            store.store(out, password.toCharArray());
-        }
-        return file;
+        return OfficerCa.create(clock).writePkcs12(dir.resolve(email + ".p12"), email, password);
     }
 
     private static Matcher pending(String out) {

@@ -2,19 +2,11 @@ package org.smimed.daemon.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.testing.Smimectl;
 import org.smimed.daemon.testing.TestDeployment;
@@ -47,9 +39,8 @@ final class OfficerWork {
         ok("rotate", ROTATED, "--out", csr("v2").toString());
         certifyAndActivate("v2");
 
-        Path p12 = pkcs12(pkcs12Password);
-        Path passwordFile = Files.writeString(dir.resolve("p12.pw"), pkcs12Password + "\n");
-        Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
+        Path p12 = ca.writePkcs12(dir.resolve("imported.p12"), IMPORTED, pkcs12Password);
+        Path passwordFile = Smimectl.passwordFile(dir.resolve("p12.pw"), pkcs12Password);
         assertThat(ok("import-pkcs12", IMPORTED, p12.toString(), "--password-file",
                 passwordFile.toString())).isEqualTo(IMPORTED + "/v1  PENDING  p256  both\n");
     }
@@ -59,33 +50,11 @@ final class OfficerWork {
     }
 
     private void certifyAndActivate(String version) throws Exception {
-        PKCS10CertificationRequest request;
-        try (PEMParser pem = new PEMParser(new StringReader(Files.readString(csr(version))))) {
-            request = (PKCS10CertificationRequest) pem.readObject();
-        }
-        X509Certificate cert = ca.issue(request.getEncoded(), ROTATED, true, true,
-                Duration.ofDays(30));
+        X509Certificate cert = ca.issue(csr(version), ROTATED, true, true, Duration.ofDays(30));
         Path chain = ca.writeChain(dir.resolve(version + "-chain.pem"), cert);
         ok("import-cert", ROTATED + "/" + version, chain.toString());
         assertThat(ok("activate", ROTATED + "/" + version))
                 .isEqualTo(ROTATED + "/" + version + "  ACTIVE  p256  both\n");
-    }
-
-    private Path pkcs12(String password) throws Exception {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-        generator.initialize(256);
-        KeyPair pair = generator.generateKeyPair();
-        X509Certificate cert = ca.issue(pair.getPublic(), IMPORTED, true, true,
-                Duration.ofDays(30));
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        store.load(null, null);
-        store.setKeyEntry("key", pair.getPrivate(), password.toCharArray(),
-                new Certificate[] {cert, ca.certificate()});
-        Path file = dir.resolve("imported.p12");
-        try (var out = Files.newOutputStream(file)) {
-            store.store(out, password.toCharArray());
-        }
-        return file;
     }
 
     private String ok(String... args) {

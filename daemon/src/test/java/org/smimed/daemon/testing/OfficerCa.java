@@ -1,13 +1,19 @@
 package org.smimed.daemon.testing;
 
+import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
 import java.security.PublicKey;
 import java.security.SecureRandom;
+import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
@@ -16,7 +22,7 @@ import org.smimed.daemon.provision.DemoCertificateAuthority;
 
 /**
  * The firm's CA in tests: certifies the public key of a PKCS#10 request made in the token,
- * after checking the request's signature, and writes chains as PEM.
+ * after checking the request's signature, writes chains as PEM and PKCS#12 files to import.
  */
 public final class OfficerCa {
     private final DemoCertificateAuthority ca;
@@ -48,9 +54,38 @@ public final class OfficerCa {
         return issue(key, email, signs, decrypts, validity);
     }
 
+    /** As {@link #issue(byte[], String, boolean, boolean, Duration)}, from a PEM file. */
+    public X509Certificate issue(Path csrPem, String email, boolean signs, boolean decrypts,
+                                 Duration validity) throws Exception {
+        try (PEMParser pem = new PEMParser(new StringReader(Files.readString(csrPem)))) {
+            return issue(((PKCS10CertificationRequest) pem.readObject()).getEncoded(), email,
+                    signs, decrypts, validity);
+        }
+    }
+
     public X509Certificate issue(PublicKey key, String email, boolean signs, boolean decrypts,
                                  Duration validity) throws Exception {
         return ca.issueSmime(key, email, signs, decrypts, validity);
+    }
+
+    /**
+     * Writes a PKCS#12 file as a firm migrating a key would have it: a new P-256 key, certified
+     * by this CA for {@code email} (signing and decryption, 30 days), with the chain up to this
+     * CA, all under {@code password}.
+     */
+    public Path writePkcs12(Path file, String email, String password) throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(256);
+        KeyPair pair = generator.generateKeyPair();
+        X509Certificate cert = issue(pair.getPublic(), email, true, true, Duration.ofDays(30));
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setKeyEntry("key", pair.getPrivate(), password.toCharArray(),
+                new Certificate[] {cert, ca.certificate()});
+        try (var out = Files.newOutputStream(file)) {
+            store.store(out, password.toCharArray());
+        }
+        return file;
     }
 
     /** Writes {@code certificates} (leaf first, then this CA) as one PEM file. */

@@ -7,7 +7,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
@@ -53,6 +55,13 @@ public final class Smimectl {
     /** With no connection settings, for commands that need none; {@code clock} is its now. */
     public static Smimectl offline(Clock clock) {
         return new Smimectl(Map.of(), clock);
+    }
+
+    /** Writes {@code password} as {@code --password-file} wants it: one line, owner-only. */
+    public static Path passwordFile(Path file, String password) throws Exception {
+        Files.writeString(file, password + "\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        return file;
     }
 
     private static Smimectl connected(String target, Path ca, Path certificate, Path key) {
