@@ -48,6 +48,7 @@ import org.smimed.api.v1.SignStreamHeader;
 import org.smimed.api.v1.SignStreamRequest;
 import org.smimed.api.v1.SignatureAlgorithm;
 import org.smimed.api.v1.SigningServiceGrpc;
+import org.smimed.daemon.testing.AuditRecords;
 import org.smimed.daemon.testing.Processes;
 import org.smimed.daemon.testing.SignStreamCalls.Answer;
 import org.smimed.daemon.testing.SignStreamCalls.StalledStream;
@@ -359,19 +360,7 @@ class SignStreamIT {
     }
 
     private static List<Map<String, String>> records() throws Exception {
-        return Files.readAllLines(deployment.auditFile()).stream()
-                .map(SignStreamIT::members).toList();
-    }
-
-    /** The members of one canonical audit line (flat JSON, string or number values). */
-    private static Map<String, String> members(String line) {
-        Map<String, String> out = new java.util.LinkedHashMap<>();
-        var m = java.util.regex.Pattern.compile("\"(\\w+)\":(\"((?:[^\"\\\\]|\\\\.)*)\"|(\\d+))")
-                .matcher(line);
-        while (m.find()) {
-            out.put(m.group(1), m.group(3) != null ? m.group(3) : m.group(4));
-        }
-        return out;
+        return AuditRecords.read(deployment.auditFile());
     }
 
     static byte[] sha(String algorithm, byte[] data) throws Exception {

@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.smimed.daemon.testing.AuditRecords;
 
 /** Reads a deployment's audit log in tests: the record a refused call left. */
 final class AuditTrail {
@@ -40,20 +40,9 @@ final class AuditTrail {
             throws Exception {
         String id = Optional.ofNullable(failure.getTrailers()).map(t -> t.get(REQUEST_ID))
                 .orElseThrow(() -> new AssertionError("no x-request-id in " + failure));
-        List<Map<String, String>> matching = Files.readAllLines(audit).stream()
-                .map(AuditTrail::members).filter(m -> id.equals(m.get("requestId"))).toList();
+        List<Map<String, String>> matching = AuditRecords.read(audit).stream()
+                .filter(m -> id.equals(m.get("requestId"))).toList();
         assertThat(matching).as("audit records of request " + id).hasSize(1);
         return matching.get(0);
-    }
-
-    /** The members of one canonical audit line (flat JSON, string or number values). */
-    static Map<String, String> members(String line) {
-        Map<String, String> out = new java.util.LinkedHashMap<>();
-        var m = java.util.regex.Pattern.compile("\"(\\w+)\":(\"((?:[^\"\\\\]|\\\\.)*)\"|(\\d+))")
-                .matcher(line);
-        while (m.find()) {
-            out.put(m.group(1), m.group(3) != null ? m.group(3) : m.group(4));
-        }
-        return out;
     }
 }

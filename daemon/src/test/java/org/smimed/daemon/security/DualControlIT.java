@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.smimed.daemon.Daemon;
 import org.smimed.daemon.config.ConfigLoader;
+import org.smimed.daemon.testing.AuditRecords;
 import org.smimed.daemon.testing.MutableClock;
 import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.testing.Processes;
@@ -175,7 +176,7 @@ class DualControlIT {
     }
 
     private static List<Map<String, String>> auditOf(String keyVersion) throws Exception {
-        return Files.readAllLines(dir.resolve("audit.log")).stream().map(AuditTrail::members)
+        return AuditRecords.read(dir.resolve("audit.log")).stream()
                 .filter(r -> keyVersion.equals(r.get("keyVersion"))).toList();
     }
 
