@@ -73,15 +73,7 @@ class CrashSafetyIT {
         TestClients.Client a = clients.issue("officer-a", null, Duration.ofDays(2));
         TestClients.Client b = clients.issue("officer-b", null, Duration.ofDays(2));
         java.nio.file.Files.writeString(dir.resolve("policy.yaml"),
-                TestDeployment.DEFAULT_POLICY + """
-                  - name: officer-a
-                    subject: "%s"
-                    officer: true
-                  - name: officer-b
-                    subject: "%s"
-                    officer: true
-                dualControl: {actions: [destroy, importPkcs12], approvalMinutes: 15}
-                """.formatted(a.subject(), b.subject()));
+                TestDeployment.dualControlPolicy(a, b));
         rig = new CrashRig(dir, token, a, b);
         officer = new Officer(rig, dir, Clock.systemUTC());
     }

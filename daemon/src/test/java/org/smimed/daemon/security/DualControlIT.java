@@ -54,15 +54,8 @@ class DualControlIT {
         TestClients clients = TestClients.load(dir.resolve("pki"), null).at(clock);
         officerA = clients.issue("officer-a", null, Duration.ofDays(2));
         officerB = clients.issue("officer-b", null, Duration.ofDays(2));
-        Files.writeString(dir.resolve("policy.yaml"), TestDeployment.DEFAULT_POLICY + """
-                  - name: officer-a
-                    subject: "%s"
-                    officer: true
-                  - name: officer-b
-                    subject: "%s"
-                    officer: true
-                dualControl: {actions: [destroy, importPkcs12], approvalMinutes: 15}
-                """.formatted(officerA.subject(), officerB.subject()));
+        Files.writeString(dir.resolve("policy.yaml"),
+                TestDeployment.dualControlPolicy(officerA, officerB));
         Path config = TestDeployment.writeConfig(dir, token);
         Files.writeString(config, "admin:\n  listen:\n    address: 127.0.0.1\n    port: 0\n",
                 StandardOpenOption.APPEND);

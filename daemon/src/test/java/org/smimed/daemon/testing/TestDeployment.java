@@ -46,6 +46,22 @@ public final class TestDeployment implements AutoCloseable {
                 officer: true
             """.formatted(DemoSetup.CLIENT_SUBJECT, DemoSetup.OFFICER_SUBJECT);
 
+    /**
+     * {@link #DEFAULT_POLICY} with two more officers, {@code a} and {@code b}, and dual control
+     * over destroy and importPkcs12: a request by one waits 15 minutes for the other.
+     */
+    public static String dualControlPolicy(TestClients.Client a, TestClients.Client b) {
+        return DEFAULT_POLICY + """
+                  - name: officer-a
+                    subject: "%s"
+                    officer: true
+                  - name: officer-b
+                    subject: "%s"
+                    officer: true
+                dualControl: {actions: [destroy, importPkcs12], approvalMinutes: 15}
+                """.formatted(a.subject(), b.subject());
+    }
+
     private final Path dir;
     private final SoftHsm.Token token;
     private final Daemon daemon;
