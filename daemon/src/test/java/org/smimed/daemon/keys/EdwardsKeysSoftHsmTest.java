@@ -89,15 +89,7 @@ class EdwardsKeysSoftHsmTest {
         X509Certificate dana = EdwardsPeer.certificate("lamps-dana.encrypt.crt");
 
         assertNonExtractable(v.name());
-        for (ASN1ObjectIdentifier[] c : List.of(
-                new ASN1ObjectIdentifier[] {NISTObjectIdentifiers.id_aes128_wrap,
-                    NISTObjectIdentifiers.id_aes128_CBC},
-                new ASN1ObjectIdentifier[] {NISTObjectIdentifiers.id_aes256_wrap,
-                    NISTObjectIdentifiers.id_aes256_CBC},
-                new ASN1ObjectIdentifier[] {NISTObjectIdentifiers.id_aes128_wrap,
-                    NISTObjectIdentifiers.id_aes128_GCM},
-                new ASN1ObjectIdentifier[] {NISTObjectIdentifiers.id_aes256_wrap,
-                    NISTObjectIdentifiers.id_aes256_GCM})) {
+        for (ASN1ObjectIdentifier[] c : EdwardsPeer.ciphers()) {
             byte[] message = EdwardsPeer.encrypt(dana, c[0], c[1], CONTENT);
             assertThat(decryptor.decrypt(message, admin.registry().decryptionKeys()).plaintext())
                     .as("%s + %s", c[0], c[1]).isEqualTo(CONTENT);
