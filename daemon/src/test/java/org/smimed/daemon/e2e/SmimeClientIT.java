@@ -44,6 +44,7 @@ import org.smimed.client.SmimeClient;
 import org.smimed.client.SmimeClientException;
 import org.smimed.client.mime.Certificates;
 import org.smimed.daemon.testing.CallRecorder;
+import org.smimed.daemon.testing.OpenSsl;
 import org.smimed.daemon.testing.Processes;
 import org.smimed.daemon.testing.TestDeployment;
 
@@ -350,21 +351,10 @@ class SmimeClientIT {
 
     private static byte[] openSslEncrypt(String cipher, byte[] plaintext, Path recipient)
             throws Exception {
-        Path work = Files.createTempDirectory(dir, "enc");
-        Path in = Files.write(work.resolve("plain.bin"), plaintext);
-        Path out = work.resolve("message.der");
-        Processes.check(List.of("openssl", "cms", "-encrypt", "-binary", cipher,
-                "-in", in.toString(), "-outform", "DER", "-out", out.toString(),
-                recipient.toString()), work);
-        return Files.readAllBytes(out);
+        return OpenSsl.encrypt(dir, cipher, plaintext, recipient);
     }
 
-    /** A certificate whose key is a file: someone the daemon cannot decrypt for. */
     private static Path strangerCertificate() throws Exception {
-        Path work = Files.createTempDirectory(dir, "stranger");
-        Processes.check(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                "-keyout", "key.pem", "-out", "cert.pem", "-days", "2", "-subj",
-                "/CN=stranger@example.org"), work);
-        return work.resolve("cert.pem");
+        return OpenSsl.strangerCertificate(dir);
     }
 }

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.smimed.daemon.testing.DecryptCall;
+import org.smimed.daemon.testing.OpenSsl;
 import org.smimed.daemon.testing.Processes;
 import org.smimed.daemon.testing.TestDeployment;
 
@@ -40,7 +41,7 @@ class DecryptionIT {
     @BeforeAll
     static void start() throws Exception {
         deployment = TestDeployment.start(dir);
-        stranger = strangerCertificate();
+        stranger = OpenSsl.strangerCertificate(dir);
     }
 
     @AfterAll
@@ -181,14 +182,4 @@ class DecryptionIT {
         }
         Processes.check(command, work);
         return Files.readAllBytes(out);
-    }
-
-    /** A certificate whose key lives in a file, i.e. someone the daemon cannot decrypt for. */
-    private static Path strangerCertificate() throws Exception {
-        Path work = Files.createTempDirectory(dir, "stranger");
-        Processes.check(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                "-keyout", "key.pem", "-out", "cert.pem", "-days", "2", "-subj",
-                "/CN=stranger@example.org"), work);
-        return work.resolve("cert.pem");
-    }
-}
+    }}

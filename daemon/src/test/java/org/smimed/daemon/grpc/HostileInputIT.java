@@ -26,6 +26,7 @@ import org.smimed.client.testing.Mutations;
 import org.smimed.daemon.cms.DecryptionFailedException;
 import org.smimed.daemon.provision.DemoSetup;
 import org.smimed.daemon.testing.DecryptCall;
+import org.smimed.daemon.testing.OpenSsl;
 import org.smimed.daemon.testing.Processes;
 import org.smimed.daemon.testing.TestClients;
 import org.smimed.daemon.testing.TestDeployment;
@@ -343,11 +344,6 @@ class HostileInputIT {
 
     /** {@code plaintext} encrypted with definite lengths (DER), as OpenSSL does by default. */
     static byte[] encrypt(byte[] plaintext, Path recipient) throws Exception {
-        Path in = Files.write(dir.resolve("plain"), plaintext);
-        Path out = dir.resolve("enc");
-        Processes.check(List.of("openssl", "cms", "-encrypt", "-binary", "-aes-256-gcm",
-                "-outform", "DER", "-in", in.toString(), "-out", out.toString(),
-                recipient.toString()), dir);
-        return Files.readAllBytes(out);
+        return OpenSsl.encrypt(dir, "-aes-256-gcm", plaintext, recipient);
     }
 }

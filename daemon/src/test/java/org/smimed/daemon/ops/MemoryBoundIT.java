@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.smimed.client.Channels;
 import org.smimed.daemon.testing.DaemonProcess;
 import org.smimed.daemon.testing.DecryptCall;
-import org.smimed.daemon.testing.Processes;
+import org.smimed.daemon.testing.OpenSsl;
 import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.testing.TestClients;
 import org.smimed.daemon.testing.TestDeployment;
@@ -59,7 +59,8 @@ class MemoryBoundIT {
                 """);
         byte[] plaintext = new byte[LIMIT - 4096];
         new Random(8).nextBytes(plaintext);
-        byte[] message = encrypt(plaintext, dir.resolve("pki/" + TestDeployment.RSA + ".crt"));
+        byte[] message = OpenSsl.encrypt(dir, "-aes-256-gcm", plaintext,
+                dir.resolve("pki/" + TestDeployment.RSA + ".crt"));
         assertThat(message.length).isBetween(LIMIT - 4096, LIMIT);
 
         try (DaemonProcess daemon = DaemonProcess.start(config,
@@ -103,14 +104,5 @@ class MemoryBoundIT {
         } catch (Exception e) {
             return Status.Code.UNKNOWN;
         }
-    }
-
-    private static byte[] encrypt(byte[] plaintext, Path recipient) throws Exception {
-        Path in = Files.write(dir.resolve("plain"), plaintext);
-        Path out = dir.resolve("enc");
-        Processes.check(List.of("openssl", "cms", "-encrypt", "-binary", "-aes-256-gcm",
-                "-outform", "DER", "-in", in.toString(), "-out", out.toString(),
-                recipient.toString()), dir);
-        return Files.readAllBytes(out);
     }
 }

@@ -22,7 +22,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +37,7 @@ import org.smimed.client.Channels;
 import org.smimed.client.admin.AuditVerifier;
 import org.smimed.daemon.provision.DemoSetup;
 import org.smimed.daemon.testing.DecryptCall;
-import org.smimed.daemon.testing.Processes;
+import org.smimed.daemon.testing.OpenSsl;
 import org.smimed.daemon.testing.TestClients;
 import org.smimed.daemon.testing.TestDeployment;
 
@@ -291,11 +290,6 @@ class AccessMatrixIT {
     }
 
     static byte[] openSslEncrypt(Path recipient) throws Exception {
-        Path in = Files.write(dir.resolve("plain-" + System.nanoTime()), PLAINTEXT);
-        Path out = dir.resolve("enc-" + System.nanoTime());
-        Processes.check(List.of("openssl", "cms", "-encrypt", "-binary", "-aes-256-gcm",
-                "-outform", "DER", "-in", in.toString(), "-out", out.toString(),
-                recipient.toString()), dir);
-        return Files.readAllBytes(out);
+        return OpenSsl.encrypt(dir, "-aes-256-gcm", PLAINTEXT, recipient);
     }
 }
