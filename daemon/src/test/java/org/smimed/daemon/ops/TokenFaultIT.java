@@ -7,33 +7,21 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
-import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.smimed.client.Channels;
 import org.smimed.daemon.cli.ExitCodes;
 import org.smimed.daemon.health.TokenHealer;
-import org.smimed.daemon.provision.DemoCertificateAuthority;
 import org.smimed.daemon.testing.DaemonProcess;
-import org.smimed.daemon.testing.Processes;
+import org.smimed.daemon.testing.FilePki;
+import org.smimed.daemon.testing.ImportedToken;
 import org.smimed.daemon.testing.SoftHsm;
 
 /**
@@ -51,59 +39,25 @@ class TokenFaultIT {
 
     @TempDir
     static Path dir;
-    private static Path ca;
-    private static Path serverCert;
-    private static Path serverKey;
-    private static Path clientCert;
-    private static Path clientKey;
-    private static Path keyFile;
-    private static Path certFile;
-    private static X509Certificate certificate;
+    private static FilePki pki;
 
     @BeforeAll
     static void makePki() throws Exception {
-        SecureRandom random = new SecureRandom();
-        DemoCertificateAuthority authority = DemoCertificateAuthority.create("faults CA",
-                new BouncyCastleProvider(), Clock.systemUTC(), random);
-        ca = pem(dir.resolve("ca.crt"), authority.certificate());
-        KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
-        rsa.initialize(2048, random);
-        KeyPair identity = rsa.generateKeyPair();
-        keyFile = pem(dir.resolve("identity.p8.pem"), new JcaPKCS8Generator(
-                identity.getPrivate(), null));
-        certificate = authority.issueSmime(identity.getPublic(), IDENTITY, true, true,
-                Duration.ofDays(30));
-        certFile = Files.write(dir.resolve("identity.der"), certificate.getEncoded());
-        KeyPairGenerator ec = KeyPairGenerator.getInstance("EC");
-        ec.initialize(256, random);
-        KeyPair tls = ec.generateKeyPair();
-        serverCert = pem(dir.resolve("server.crt"), authority.issueServer(tls.getPublic(),
-                List.of("localhost"), Duration.ofDays(2)));
-        serverKey = pem(dir.resolve("server.key"), new JcaPKCS8Generator(tls.getPrivate(), null));
-        KeyPair client = ec.generateKeyPair();
-        clientCert = pem(dir.resolve("client.crt"), authority.issueClient(client.getPublic(),
-                "faults client", null, Duration.ofDays(2)));
-        clientKey = pem(dir.resolve("client.key"), new JcaPKCS8Generator(client.getPrivate(),
-                null));
-        Files.writeString(dir.resolve("policy.yaml"), """
-                callers:
-                  - name: faults-client
-                    subject: "CN=faults client,O=smimed demo"
-                    sign: ["*"]
-                """);
+        pki = FilePki.create(dir, "faults", IDENTITY);
     }
 
     @Test
     void keyObjectsDeletedAndReCreated_callsAreUnavailableMeanwhile_thenServedAgain()
             throws Exception {
         Node node = Node.create(dir.resolve("recreate"));
-        try (DaemonProcess daemon = DaemonProcess.start(node.config(), node.softHsmConf())) {
+        try (DaemonProcess daemon = DaemonProcess.start(node.config(),
+                node.token().softHsmConf())) {
             ManagedChannel channel = channel(daemon);
             try {
-                SigningLoop loop = SigningLoop.paced(channel, IDENTITY, certificate, 3, 100,
+                SigningLoop loop = SigningLoop.paced(channel, IDENTITY, pki.certificate(), 3, 100,
                         Duration.ofMillis(40));
                 TokenLogoutHealingIT.await(Duration.ofSeconds(60), () -> loop.answered() >= 30);
-                node.deleteIdentity();
+                node.token().deleteIdentity();
                 // Health reports the gap (the loop's failed calls and the probe both see it).
                 TokenLogoutHealingIT.await(Duration.ofSeconds(15),
                         () -> health(channel) == ServingStatus.NOT_SERVING);
@@ -118,7 +72,7 @@ class TokenFaultIT {
                         .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
                                 assertThat(e.getStatus().getCode())
                                         .isEqualTo(io.grpc.Status.Code.UNAVAILABLE));
-                node.importIdentity();
+                node.token().importIdentity();
                 TokenLogoutHealingIT.await(Duration.ofSeconds(15),
                         () -> health(channel) == ServingStatus.SERVING);
                 SigningLoop.Outcome outcome = loop.finish();
@@ -127,7 +81,7 @@ class TokenFaultIT {
                 assertThat(outcome.verified() + outcome.unavailable()).isEqualTo(300);
                 // How many loop calls fall into the gap depends on timing; each one that did
                 // was UNAVAILABLE (counted above), never INTERNAL or a wrong signature.
-                assertThat(SigningLoop.start(channel, IDENTITY, certificate, 1, 5).finish())
+                assertThat(SigningLoop.start(channel, IDENTITY, pki.certificate(), 1, 5).finish())
                         .isEqualTo(new SigningLoop.Outcome(5, 0, List.of()));
                 assertThat(daemon.isAlive()).isTrue();
             } finally {
@@ -139,18 +93,19 @@ class TokenFaultIT {
     @Test
     void tokenDirectoryRenamed_notServing_thenExitsWithTokenLost() throws Exception {
         Node node = Node.create(dir.resolve("vanish"));
-        try (DaemonProcess daemon = DaemonProcess.start(node.config(), node.softHsmConf())) {
+        try (DaemonProcess daemon = DaemonProcess.start(node.config(),
+                node.token().softHsmConf())) {
             ManagedChannel channel = channel(daemon);
             try {
-                SigningLoop loop = SigningLoop.paced(channel, IDENTITY, certificate, 2, 60,
+                SigningLoop loop = SigningLoop.paced(channel, IDENTITY, pki.certificate(), 2, 60,
                         Duration.ofMillis(40));
                 TokenLogoutHealingIT.await(Duration.ofSeconds(60), () -> loop.answered() >= 20);
                 // As root chmod 000 does not stop SoftHSM reading; a rename does.
                 Path tokenDir;
-                try (Stream<Path> tokens = Files.list(node.tokens())) {
+                try (Stream<Path> tokens = Files.list(node.token().tokens())) {
                     tokenDir = tokens.filter(Files::isDirectory).findFirst().orElseThrow();
                 }
-                Files.move(tokenDir, node.tokens().resolveSibling("moved-away"));
+                Files.move(tokenDir, node.token().tokens().resolveSibling("moved-away"));
                 TokenLogoutHealingIT.await(Duration.ofSeconds(15),
                         () -> health(channel) == ServingStatus.NOT_SERVING);
 
@@ -181,25 +136,14 @@ class TokenFaultIT {
     }
 
     private static ManagedChannel channel(DaemonProcess daemon) throws Exception {
-        return Channels.tls("localhost:" + daemon.port(), ca, clientCert, clientKey);
+        return Channels.tls("localhost:" + daemon.port(), pki.ca(), pki.clientCert(),
+                pki.clientKey());
     }
 
-    private static Path pem(Path file, Object object) throws Exception {
-        try (Writer w = Files.newBufferedWriter(file); JcaPEMWriter pem = new JcaPEMWriter(w)) {
-            pem.writeObject(object);
-        }
-        return file;
-    }
-
-    /** One daemon's token directory, SoftHSM2 config, PIN and smimed config. */
-    private record Node(Path dir, Path softHsmConf, Path config, String pin) {
+    /** One daemon's token, with the identity imported, and its smimed config. */
+    private record Node(ImportedToken token, Path config) {
         static Node create(Path dir) throws Exception {
-            Path tokens = Files.createDirectories(dir.resolve("tokens"));
-            Path conf = Files.writeString(dir.resolve("softhsm2.conf"), "directories.tokendir = "
-                    + tokens + "\nobjectstore.backend = file\nlog.level = ERROR\n");
-            String pin = HexFormat.of().formatHex(new SecureRandom().generateSeed(6));
-            Path pinFile = Files.writeString(dir.resolve("user.pin"), pin);
-            Files.setPosixFilePermissions(pinFile, PosixFilePermissions.fromString("rw-------"));
+            ImportedToken token = ImportedToken.create(dir, pki, ID, LABEL);
             Path config = Files.writeString(dir.resolve("smimed.yaml"), """
                     listen: {address: 127.0.0.1, port: 0}
                     tls: {certificateChain: %s, privateKey: %s, clientCaCertificates: %s}
@@ -207,39 +151,9 @@ class TokenFaultIT {
                     policy: {file: %s}
                     audit: {file: audit.log}
                     operations: {probeIntervalSeconds: %d, drainSeconds: 5}
-                    """.formatted(serverCert, serverKey, ca, SoftHsm.LIBRARY,
-                    TokenFaultIT.dir.resolve("policy.yaml"), PROBE_SECONDS));
-            Node node = new Node(dir, conf, config, pin);
-            node.tool(List.of("softhsm2-util", "--init-token", "--free", "--label", "node",
-                    "--pin", pin, "--so-pin", pin + "so"));
-            node.importIdentity();
-            return node;
-        }
-
-        Path tokens() {
-            return dir.resolve("tokens");
-        }
-
-        /** The same key material, CKA_ID and label each time, as an HSM restore would give. */
-        void importIdentity() throws Exception {
-            tool(List.of("softhsm2-util", "--import", keyFile.toString(), "--token", "node",
-                    "--label", LABEL, "--id", ID, "--pin", pin));
-            tool(List.of("pkcs11-tool", "--module", SoftHsm.LIBRARY.toString(), "--token-label",
-                    "node", "--login", "--pin", pin, "--write-object", certFile.toString(),
-                    "--type", "cert", "--id", ID, "--label", LABEL));
-        }
-
-        /** Another process deletes the identity's private key, public key and certificate. */
-        void deleteIdentity() throws Exception {
-            for (String type : List.of("privkey", "pubkey", "cert")) {
-                tool(List.of("pkcs11-tool", "--module", SoftHsm.LIBRARY.toString(),
-                        "--token-label", "node", "--login", "--pin", pin, "--delete-object",
-                        "--type", type, "--id", ID));
-            }
-        }
-
-        private void tool(List<String> command) throws Exception {
-            Processes.check(command, dir, Map.of("SOFTHSM2_CONF", softHsmConf.toString()));
+                    """.formatted(pki.serverCert(), pki.serverKey(), pki.ca(), SoftHsm.LIBRARY,
+                    pki.policy(), PROBE_SECONDS));
+            return new Node(token, config);
         }
     }
 }
