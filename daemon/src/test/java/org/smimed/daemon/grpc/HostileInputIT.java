@@ -10,7 +10,6 @@ import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,7 +27,6 @@ import org.smimed.daemon.provision.DemoSetup;
 import org.smimed.daemon.testing.DecryptCall;
 import org.smimed.daemon.testing.OpenSsl;
 import org.smimed.daemon.testing.Processes;
-import org.smimed.daemon.testing.TestClients;
 import org.smimed.daemon.testing.TestDeployment;
 
 /**
@@ -61,15 +59,7 @@ class HostileInputIT {
                   maxInFlightBytesPerCaller: %d
                   streamIdleSeconds: 2
                 """.formatted(MAX_MESSAGE_BYTES, PER_CALLER_BYTES));
-        TestClients clients = deployment.clients();
-        TestClients.Client second = clients.issue("second service", null, Duration.ofDays(1));
-        Files.writeString(deployment.policyFile(), TestDeployment.DEFAULT_POLICY + """
-                  - name: second-service
-                    subject: "CN=second service,O=smimed demo"
-                    decrypt: ["*"]
-                """);
-        assertThat(deployment.daemon().reloadPolicy()).isTrue();
-        other = clients.channel(second);
+        other = deployment.decryptOnlyChannel("second service");
         valid = encrypt(deployment.certificate(TestDeployment.RSA));
     }
 

@@ -15,7 +15,6 @@ import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -52,7 +51,6 @@ import org.smimed.daemon.testing.AuditRecords;
 import org.smimed.daemon.testing.Processes;
 import org.smimed.daemon.testing.SignStreamCalls.Answer;
 import org.smimed.daemon.testing.SignStreamCalls.StalledStream;
-import org.smimed.daemon.testing.TestClients;
 import org.smimed.daemon.testing.TestDeployment;
 
 /**
@@ -80,15 +78,7 @@ class SignStreamIT {
                   maxMessageBytes: %d
                   maxInFlightBytesPerCaller: %d
                 """.formatted(MAX_MESSAGE_BYTES, PER_CALLER_BYTES));
-        TestClients clients = deployment.clients();
-        TestClients.Client reader = clients.issue("reader service", null, Duration.ofDays(1));
-        Files.writeString(deployment.policyFile(), TestDeployment.DEFAULT_POLICY + """
-                  - name: reader-service
-                    subject: "CN=reader service,O=smimed demo"
-                    decrypt: ["*"]
-                """);
-        assertThat(deployment.daemon().reloadPolicy()).isTrue();
-        decryptOnly = clients.channel(reader);
+        decryptOnly = deployment.decryptOnlyChannel("reader service");
         unary = SigningServiceGrpc.newBlockingStub(deployment.channel());
     }
 

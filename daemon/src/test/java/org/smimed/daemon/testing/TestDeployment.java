@@ -1,5 +1,7 @@
 package org.smimed.daemon.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.grpc.ManagedChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -201,6 +203,23 @@ public final class TestDeployment implements AutoCloseable {
     public ManagedChannel officerChannel() throws Exception {
         return Channels.tls("localhost:" + daemon.port(), caCertificate(),
                 dir.resolve("pki/officer.crt"), dir.resolve("pki/officer.key"));
+    }
+
+    /**
+     * A channel presenting a new caller, "CN={@code commonName},O=smimed demo", whom the policy
+     * (rewritten to {@link #DEFAULT_POLICY} plus this caller, and reloaded) lets decrypt for
+     * every identity and do nothing else; the caller shuts it down.
+     */
+    public ManagedChannel decryptOnlyChannel(String commonName) throws Exception {
+        TestClients clients = clients();
+        TestClients.Client caller = clients.issue(commonName, null, Duration.ofDays(1));
+        Files.writeString(policyFile(), DEFAULT_POLICY + """
+                  - name: %s
+                    subject: "%s"
+                    decrypt: ["*"]
+                """.formatted(commonName.replace(' ', '-'), caller.subject()));
+        assertThat(daemon.reloadPolicy()).as("policy reloaded").isTrue();
+        return clients.channel(caller);
     }
 
     /** Issues further client certificates from the demo CA. */
