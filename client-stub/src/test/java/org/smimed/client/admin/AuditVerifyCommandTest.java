@@ -2,14 +2,8 @@ package org.smimed.client.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.smimed.client.cli.CliIo;
+import org.smimed.client.admin.SmimectlRunner.Run;
 
 /**
  * {@code smimectl audit verify} on input that is not a log to check: a malformed anchor is a
@@ -28,17 +22,10 @@ class AuditVerifyCommandTest {
   @TempDir
   Path dir;
 
-  record Run(int exit, String out, String err) {}
-
   private static Run verify(Path file, String... options) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    StringWriter err = new StringWriter();
     List<String> args = new ArrayList<>(List.of("audit", "verify", file.toString()));
     args.addAll(List.of(options));
-    int code = new SmimectlCli(new CliIo(new ByteArrayInputStream(new byte[0]), out,
-        new PrintWriter(err, true), Map.of(), Clock.systemUTC()))
-        .run(args.toArray(String[]::new));
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
+    return SmimectlRunner.run(Map.of(), args.toArray(String[]::new));
   }
 
   @ParameterizedTest

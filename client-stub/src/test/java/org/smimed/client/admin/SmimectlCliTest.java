@@ -2,37 +2,25 @@ package org.smimed.client.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.smimed.client.cli.CliIo;
+import org.smimed.client.admin.SmimectlRunner.Run;
 
 /** smimectl's usage, exit codes and password handling, before any call reaches a daemon. */
 class SmimectlCliTest {
   @TempDir
   Path dir;
 
-  record Run(int exit, String out, String err) {}
-
   private Run run(String... args) {
     return run(Map.of(), args);
   }
 
   private Run run(Map<String, String> env, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    StringWriter err = new StringWriter();
-    int code = new SmimectlCli(new CliIo(new ByteArrayInputStream(new byte[0]), out,
-        new PrintWriter(err, true), env, Clock.systemUTC())).run(args);
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
+    return SmimectlRunner.run(env, args);
   }
 
   @Test
