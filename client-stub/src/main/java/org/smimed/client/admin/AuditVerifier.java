@@ -63,7 +63,9 @@ public final class AuditVerifier {
     for (Path file : files) {
       Optional<Finding> problem = chain.read(file);
       if (problem.isPresent()) {
-        return new Result(chain.records, chain.head(), problem);
+        return chain.suspectPrevious && chain.records > 0
+            ? new Result(chain.records - 1, chain.beforeLast, problem)
+            : new Result(chain.records, chain.head(), problem);
       }
     }
     if (chain.anchor.isPresent()) {
@@ -82,6 +84,9 @@ public final class AuditVerifier {
     long seq;
     long records;
     long lastLine;
+    /** The head before the last record read, and whether that record is in doubt. */
+    String beforeLast = "0:" + GENESIS;
+    boolean suspectPrevious;
 
     Chain(Optional<String> anchor) {
       this.anchor = anchor;
@@ -132,9 +137,14 @@ public final class AuditVerifier {
             + (seq + 1) + " belongs (records removed or reordered" + hint + ")");
       }
       if (!record.get("prev").equals(prev)) {
+        // Either this record was rewritten, or the one before was (re-hashed consistently
+        // with itself): the chain shows the break, not which side of it was changed.
+        suspectPrevious = true;
         return Optional.of("line " + lineNo + ", record " + recordSeq
-            + ": does not follow record " + seq + " (a record was replaced or rewritten)");
+            + ": does not follow record " + seq + " (record " + seq + " or " + recordSeq
+            + " was replaced or rewritten)");
       }
+      beforeLast = head();
       seq = recordSeq;
       prev = record.get("hash");
       records++;

@@ -35,8 +35,9 @@ import java.util.stream.Stream;
  * (a crash between the rename and the next record) continues the newest archive's chain.
  */
 public final class AuditLog implements AutoCloseable {
+    /** DOTALL: older records may hold U+0085 or U+2028, which "." does not match. */
     private static final Pattern TAIL = Pattern.compile(
-            "^\\{\"seq\":(\\d+),.*,\"hash\":\"([0-9a-f]{64})\"}$");
+            "^\\{\"seq\":(\\d+),.*,\"hash\":\"([0-9a-f]{64})\"}$", Pattern.DOTALL);
     private static final int TAIL_BYTES = 64 * 1024;
 
     private static final Logger LOG = Logger.getLogger(AuditLog.class.getName());
@@ -208,26 +209,42 @@ public final class AuditLog implements AutoCloseable {
         channel.close();
     }
 
-    /** The hash of the file's last record (sets seq[0]), or GENESIS for an empty file. */
+    /**
+     * The hash of the file's last record (sets seq[0]), or GENESIS for an empty file. Reads
+     * back from the end as far as the last record reaches (records written before values were
+     * bounded can be long), and matches it whatever characters it holds.
+     */
     private static String lastRecord(Path file, long[] seq) throws IOException, AuditException {
         try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
             long size = in.length();
             if (size == 0) {
                 return AuditRecord.GENESIS;
             }
-            int length = (int) Math.min(size, TAIL_BYTES);
-            byte[] tail = new byte[length];
-            in.seek(size - length);
-            in.readFully(tail);
-            String text = new String(tail, StandardCharsets.UTF_8);
-            if (!text.endsWith("\n")) {
-                throw damaged(file);
+            String text;
+            int start;
+            int window = TAIL_BYTES;
+            while (true) {
+                int length = (int) Math.min(size, window);
+                byte[] tail = new byte[length];
+                in.seek(size - length);
+                in.readFully(tail);
+                text = new String(tail, StandardCharsets.UTF_8);
+                if (!text.endsWith("\n")) {
+                    throw damaged(file);
+                }
+                start = text.lastIndexOf('\n', text.length() - 2) + 1;
+                if (start > 0 || length == size) {
+                    break;
+                }
+                if (window > Integer.MAX_VALUE / 2) {
+                    throw damaged(file);
+                }
+                window *= 2;
             }
-            String last = text.substring(text.lastIndexOf('\n', text.length() - 2) + 1,
-                    text.length() - 1);
+            String last = text.substring(start, text.length() - 1);
             Matcher m = TAIL.matcher(last);
             int cut = last.length() - (",\"hash\":\"".length() + 64 + 2);
-            if (!m.matches() || !AuditRecord.sha256(last.substring(0, cut) + "}")
+            if (!m.matches() || cut < 0 || !AuditRecord.sha256(last.substring(0, cut) + "}")
                     .equals(m.group(2))) {
                 throw damaged(file);
             }

@@ -10,13 +10,16 @@ import java.util.HexFormat;
  * One line of the audit log and its canonical form (docs/audit.md):
  * a JSON object with the members seq, time, requestId, caller, event, method, identity,
  * keyVersion, inputSha256, outcome, status, prev, hash — in this order, no whitespace, strings
- * escaped minimally. {@code hash} is the SHA-256 of the UTF-8 bytes of the same object without
+ * escaped as {@link #escaped} says and cut as {@link #bounded} says. {@code hash} is the SHA-256 of the UTF-8 bytes of the same object without
  * the hash member; {@code prev} is the previous record's hash (64 zeros for the first).
  */
 public record AuditRecord(long seq, Instant time, AuditEntry entry, String prev, String hash,
                           String line) {
     /** The prev value of the first record. */
     public static final String GENESIS = "0".repeat(64);
+    /** Longer values are cut (see {@link #bounded}); a long distinguished name fits. */
+    static final int MAX_VALUE_CHARS = 1024;
+    private static final int KEPT_CHARS = 256;
 
     /**
      * Makes the record that follows {@code prev}: its hash and its line as written to the file
@@ -48,17 +51,18 @@ public record AuditRecord(long seq, Instant time, AuditEntry entry, String prev,
 
     private static void member(StringBuilder b, String name, String value) {
         b.append(",\"").append(name).append("\":\"");
-        if (plain(value)) {
-            b.append(value).append('"');
+        String bounded = bounded(value);
+        if (plain(bounded)) {
+            b.append(bounded).append('"');
             return;
         }
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
+        for (int i = 0; i < bounded.length(); i++) {
+            char c = bounded.charAt(i);
             switch (c) {
                 case '"' -> b.append("\\\"");
                 case '\\' -> b.append("\\\\");
                 default -> {
-                    if (c < 0x20) {
+                    if (escaped(c)) {
                         b.append(String.format("\\u%04x", (int) c));
                     } else {
                         b.append(c);
@@ -69,11 +73,38 @@ public record AuditRecord(long seq, Instant time, AuditEntry entry, String prev,
         b.append('"');
     }
 
+    /**
+     * A value as recorded: whole up to {@link #MAX_VALUE_CHARS}, else its start and a summary.
+     * Callers control several values (a refused certificate's subject, the identity they
+     * name), and one 80 KB subject per refused handshake would fill the disk, and with it
+     * stop every call (fail closed), at the price of a TLS handshake.
+     */
+    static String bounded(String value) {
+        if (value.length() <= MAX_VALUE_CHARS) {
+            return value;
+        }
+        return value.substring(0, KEPT_CHARS) + "... (" + value.length()
+                + " characters, SHA-256 " + sha256(value) + ")";
+    }
+
+    /**
+     * Whether {@code c} is written as a JSON unicode escape: control characters (C0, DEL, C1), the
+     * characters other tools take as line ends (U+0085, U+2028, U+2029), the bidirectional
+     * controls that make a record display other than it reads (U+061C, U+200E, U+200F,
+     * U+202A-U+202E, U+2066-U+2069), U+FEFF, and surrogates — so a record is one line of
+     * printable text to every reader, and a line-based reader never splits one.
+     */
+    static boolean escaped(char c) {
+        return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x061c || c == 0x200e
+                || c == 0x200f || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)
+                || c == 0xfeff || Character.isSurrogate(c);
+    }
+
     /** Whether {@code value} needs no escaping: the usual case, appended in one step. */
     private static boolean plain(String value) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            if (c < 0x20 || c == '"' || c == '\\') {
+            if (escaped(c) || c == '"' || c == '\\') {
                 return false;
             }
         }

@@ -94,6 +94,23 @@ class AuditTamperTest {
     }
 
     @Test
+    void aRecordRewrittenWithItsOwnHash_isNamedWithItsSuccessor() throws Exception {
+        rewrite(lines -> {
+            String edited = lines.get(2).replace("\"status\":\"PERMISSION_DENIED\"",
+                    "\"status\":\"OK\"");
+            String body = edited.substring(0, edited.lastIndexOf(",\"hash\":\"")) + "}";
+            lines.set(2, body.substring(0, body.length() - 1) + ",\"hash\":\""
+                    + AuditRecord.sha256(body) + "\"}");
+        });
+
+        Run run = verify(log);
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).contains("line 4, record 4: does not follow record 3 (record 3"
+                + " or 4 was replaced or rewritten); the 2 records before it are intact (head 2:");
+    }
+
+    @Test
     void truncatedInsideARecord_isNamed() throws Exception {
         byte[] bytes = Files.readAllBytes(log);
         Files.write(log, java.util.Arrays.copyOf(bytes, bytes.length - 30));
