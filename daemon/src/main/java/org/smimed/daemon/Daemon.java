@@ -187,7 +187,7 @@ public final class Daemon implements AutoCloseable {
             }
             throw e;
         }
-        metrics.watchExpiry(() -> keys, clock, operations.expiryWarnDays());
+        metrics.watchExpiry(keys, clock, operations.expiryWarnDays());
         LOG.log(Level.INFO, "smimed serving " + keys.identities().size() + " identities from token '"
                 + token.label() + "' on port " + server.getPort() + "; audit log "
                 + config.access().auditFile() + " continues at " + access.auditHead());

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.security.PrivateKey;
 import org.smimed.daemon.token.TokenKeyEntry;
@@ -28,6 +29,7 @@ public final class KeyRegistry {
 
     private final AtomicReference<Snapshot> current;
     private final Clock clock;
+    private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
 
     private KeyRegistry(Map<String, List<KeyVersion>> byIdentity, List<String> problems,
                         Clock clock) {
@@ -71,9 +73,27 @@ public final class KeyRegistry {
         return new KeyRegistry(byIdentity, found, clock);
     }
 
-    /** Serves {@code fresh}'s versions from now on; requests in flight keep their snapshot. */
+    /**
+     * Serves {@code fresh}'s versions from now on; requests in flight keep their snapshot.
+     * Then tells each change listener, on this thread.
+     */
     public void replaceWith(KeyRegistry fresh) {
         current.set(fresh.current.get());
+        changeListeners.forEach(Runnable::run);
+    }
+
+    /**
+     * Runs {@code listener} after every swap of the served versions, whatever made it: an
+     * officer change here, one followed from another daemon on the token, a heal. For what
+     * must follow the served set (metrics), not for request handling.
+     */
+    public void addChangeListener(Runnable listener) {
+        changeListeners.add(listener);
+    }
+
+    /** Stops running {@code listener} after swaps. */
+    public void removeChangeListener(Runnable listener) {
+        changeListeners.remove(listener);
     }
 
     /** Builds the registry from the token's key entries; unusable entries are reported. */

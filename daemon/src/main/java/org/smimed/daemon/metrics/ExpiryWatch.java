@@ -1,7 +1,8 @@
 package org.smimed.daemon.metrics;
 
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
@@ -11,7 +12,6 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.smimed.daemon.keys.KeyRegistry;
 import org.smimed.daemon.keys.KeyState;
 import org.smimed.daemon.keys.KeyVersion;
@@ -30,26 +30,40 @@ import org.smimed.daemon.threads.DaemonThreads;
  * once it expires. An expired certificate still in force gives a negative number; an identity
  * with no ACTIVE version (only DECRYPT_ONLY or DISABLED ones) gives NaN, as nothing it uses
  * for new mail can expire.
+ *
+ * <p>The gauge follows the served identities: one that appears while the daemon runs (an
+ * officer's activation here or through another daemon on the token) gets its series at the
+ * swap, and one no longer served (every version destroyed) loses it.
  */
 public final class ExpiryWatch implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ExpiryWatch.class.getName());
 
-    private final Supplier<KeyRegistry> keys;
+    private final KeyRegistry keys;
     private final Clock clock;
     private final int warnDays;
+    private final MultiGauge expiryDays;
+    private final Runnable followServed = this::followServedIdentities;
     private final ScheduledExecutorService daily = Executors.newSingleThreadScheduledExecutor(
             new DaemonThreads("smimed-expiry-watch"));
 
-    ExpiryWatch(MeterRegistry registry, Supplier<KeyRegistry> keys, Clock clock, int warnDays) {
+    ExpiryWatch(MeterRegistry registry, KeyRegistry keys, Clock clock, int warnDays) {
         this.keys = keys;
         this.clock = clock;
         this.warnDays = warnDays;
-        for (String identity : keys.get().identities()) {
-            Gauge.builder("smimed.certificate.expiry.days", () -> daysLeft(identity))
-                    .description("Days until the first of the identity's ACTIVE"
-                            + " certificates expires")
-                    .tag("identity", identity).register(registry);
-        }
+        this.expiryDays = MultiGauge.builder("smimed.certificate.expiry.days")
+                .description("Days until the first of the identity's ACTIVE certificates"
+                        + " expires")
+                .register(registry);
+        keys.addChangeListener(followServed);
+        followServedIdentities();
+    }
+
+    /** One series per identity served now; series of identities no longer served go. */
+    private synchronized void followServedIdentities() {
+        expiryDays.register(keys.identities().stream()
+                .map(identity -> MultiGauge.Row.of(Tags.of("identity", identity), identity,
+                        this::daysLeft))
+                .toList());
     }
 
     /** Checks now and then every {@code period}. */
@@ -62,7 +76,7 @@ public final class ExpiryWatch implements AutoCloseable {
     /** Logs a warning per identity expiring within the warning window; returns them. */
     public List<String> check() {
         List<String> expiring = new ArrayList<>();
-        for (String identity : keys.get().identities()) {
+        for (String identity : keys.identities()) {
             double days = daysLeft(identity);
             if (!Double.isNaN(days) && days <= warnDays) {
                 String warning = "certificate of '" + identity + "' expires in " + (long) days
@@ -77,7 +91,7 @@ public final class ExpiryWatch implements AutoCloseable {
     private double daysLeft(String identity) {
         List<KeyVersion> versions;
         try {
-            versions = keys.get().versionsOf(identity);
+            versions = keys.versionsOf(identity);
         } catch (UnknownIdentityException e) {
             return Double.NaN; // gone from the token since start: nothing expires
         }
@@ -91,6 +105,7 @@ public final class ExpiryWatch implements AutoCloseable {
 
     @Override
     public void close() {
+        keys.removeChangeListener(followServed);
         daily.shutdownNow();
     }
 }

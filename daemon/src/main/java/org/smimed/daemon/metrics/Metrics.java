@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.config.Listener;
 import org.smimed.daemon.config.ListenerBindException;
@@ -22,8 +21,9 @@ import org.smimed.daemon.token.TokenMeter;
 /**
  * The daemon's Prometheus metrics: calls by service, method and status with latency
  * histograms, private-key operations by PKCS#11 mechanism, token sessions in use, audit write
- * latency, and days until each identity's signing certificate expires. Served over plain
- * HTTP at {@code /metrics} on the configured listener (bind it to a private interface).
+ * latency, and days until the first of each served identity's ACTIVE certificates expires.
+ * Served over plain HTTP at {@code /metrics} on the configured listener (bind it to a private
+ * interface).
  */
 public final class Metrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry =
@@ -87,9 +87,10 @@ public final class Metrics implements AutoCloseable {
     /**
      * Exports {@code smimed_certificate_expiry_days{identity}}: the days until the first of
      * each identity's ACTIVE certificates (signing or encryption) expires; and logs a warning
-     * for those expiring within {@code warnDays}, now and daily.
+     * for those expiring within {@code warnDays}, now and daily. The series follow the
+     * identities {@code keys} serves as it changes.
      */
-    public ExpiryWatch watchExpiry(Supplier<KeyRegistry> keys, Clock clock, int warnDays) {
+    public ExpiryWatch watchExpiry(KeyRegistry keys, Clock clock, int warnDays) {
         expiry = new ExpiryWatch(registry, keys, clock, warnDays);
         expiry.start(Duration.ofDays(1));
         return expiry;

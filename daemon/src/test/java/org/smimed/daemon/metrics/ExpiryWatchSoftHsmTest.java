@@ -57,7 +57,7 @@ class ExpiryWatchSoftHsmTest {
 
     @BeforeEach
     void watchAtTheTimeTheCertificatesWereIssued() {
-        watch = new ExpiryWatch(registry, admin::registry, Clock.fixed(NOW, ZoneOffset.UTC),
+        watch = new ExpiryWatch(registry, admin.registry(), Clock.fixed(NOW, ZoneOffset.UTC),
                 40);
     }
 
@@ -85,7 +85,7 @@ class ExpiryWatchSoftHsmTest {
     @Test
     void expiredCertificateStillActive_goesNegative() {
         SimpleMeterRegistry later = new SimpleMeterRegistry();
-        try (ExpiryWatch laterWatch = new ExpiryWatch(later, admin::registry,
+        try (ExpiryWatch laterWatch = new ExpiryWatch(later, admin.registry(),
                 Clock.fixed(NOW.plus(Duration.ofDays(31)), ZoneOffset.UTC), 40)) {
             assertThat(daysLeft(later, X25519)).isEqualTo(-1.0);
         }

@@ -1,0 +1,135 @@
+package org.smimed.daemon.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.smimed.daemon.keys.KeyAdministration;
+import org.smimed.daemon.keys.TokenVersion;
+import org.smimed.daemon.testing.OfficerCa;
+import org.smimed.daemon.testing.SoftHsm;
+import org.smimed.daemon.token.KeyAlgorithm;
+import org.smimed.daemon.token.KeyUsage;
+import org.smimed.daemon.token.Pkcs11Library;
+import org.smimed.daemon.token.Pkcs11Token;
+
+/**
+ * {@code smimed_certificate_expiry_days} follows the identities served while the daemon runs,
+ * in a real SoftHSM2 token. Found by an outside trial: an identity activated after start, here
+ * or through another daemon on the token, had no series until a restart. Each test works on
+ * identities of its own; {@code here} and {@code elsewhere} are two daemons' key
+ * administrations on one token.
+ */
+class ExpiryWatchFollowsTokenSoftHsmTest {
+    private static final Instant NOW = Instant.parse("2026-03-01T10:00:00Z");
+    private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
+
+    private static KeyAdministration here;
+    private static KeyAdministration elsewhere;
+    private static OfficerCa ca;
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private ExpiryWatch watch;
+
+    @BeforeAll
+    static void twoDaemonsOnOneToken() throws Exception {
+        SoftHsm.Token created = SoftHsm.createToken("expiry-follows");
+        Pkcs11Token token = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY),
+                created.label(), created.pin().toCharArray());
+        here = KeyAdministration.open(token, new SecureRandom(), CLOCK);
+        elsewhere = KeyAdministration.open(token, new SecureRandom(), CLOCK);
+        ca = OfficerCa.create(CLOCK);
+    }
+
+    @BeforeEach
+    void watchWhatIsServedHere() {
+        watch = new ExpiryWatch(registry, here.registry(), CLOCK, 40);
+    }
+
+    @AfterEach
+    void closeWatch() {
+        watch.close();
+    }
+
+    @Test
+    void identityActivatedAfterStart_getsItsSeries() throws Exception {
+        String identity = "late@smimed.example";
+        assertThat(series(identity)).isNull();
+
+        activate(here, identity, Duration.ofDays(20));
+
+        assertThat(series(identity).value()).isEqualTo(20.0);
+    }
+
+    @Test
+    void identityActivatedThroughAnotherDaemon_getsItsSeriesOnceFollowed() throws Exception {
+        String identity = "replica@smimed.example";
+        activate(elsewhere, identity, Duration.ofDays(25));
+        assertThat(series(identity)).isNull();
+
+        assertThat(here.followChangesElsewhere()).isTrue();
+
+        assertThat(series(identity).value()).isEqualTo(25.0);
+    }
+
+    @Test
+    void identityWithEveryVersionDestroyed_losesItsSeries() throws Exception {
+        String identity = "gone@smimed.example";
+        TokenVersion v = activate(here, identity, Duration.ofDays(30));
+        assertThat(series(identity)).isNotNull();
+
+        here.disable(v.name());
+        assertThat(series(identity).value()).isNaN();
+        here.destroy(v.name(), here.fingerprint(here.list().stream()
+                .filter(t -> t.name().equals(v.name())).findFirst().orElseThrow())
+                .orElseThrow());
+
+        assertThat(series(identity)).isNull();
+    }
+
+    @Test
+    void closedWatch_stopsFollowing() throws Exception {
+        String identity = "after-close@smimed.example";
+        watch.close();
+
+        activate(here, identity, Duration.ofDays(15));
+
+        assertThat(series(identity)).isNull();
+    }
+
+    private Gauge series(String identity) {
+        return registry.find("smimed.certificate.expiry.days").tag("identity", identity)
+                .gauge();
+    }
+
+    private static TokenVersion activate(KeyAdministration admin, String identity,
+                                         Duration validity) throws Exception {
+        TokenVersion v = admin.generate(identity, KeyAlgorithm.EC_P256, KeyUsage.BOTH);
+        X509Certificate cert = ca.issue(admin.publicKey(v.name()), identity, true, true,
+                validity);
+        admin.importCertificateChain(v.name(), pem(cert, ca.certificate()));
+        return admin.activate(v.name());
+    }
+
+    private static byte[] pem(X509Certificate... certificates) throws Exception {
+        StringWriter out = new StringWriter();
+        try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
+            for (X509Certificate certificate : certificates) {
+                writer.writeObject(certificate);
+            }
+        }
+        return out.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+}
