@@ -2,7 +2,6 @@ package org.smimed.daemon;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -10,6 +9,7 @@ import java.util.function.Consumer;
 import org.smimed.daemon.audit.AuditException;
 import org.smimed.daemon.audit.AuditLog;
 import org.smimed.daemon.config.DaemonConfig;
+import org.smimed.daemon.config.PemFiles;
 import org.smimed.daemon.grpc.CallSecurity;
 import org.smimed.daemon.grpc.StatusMapper;
 import org.smimed.daemon.policy.AccessControl;
@@ -51,13 +51,8 @@ final class Access implements AutoCloseable {
         Optional<ClientCertificateVerifier> verifier = Optional.empty();
         var cas = config.tls().flatMap(DaemonConfig.Tls::clientCaCertificates);
         if (cas.isPresent()) {
-            try {
-                verifier = Optional.of(new ClientCertificateVerifier(
-                        ClientCertificateVerifier.readCertificates(cas.get()), clock));
-            } catch (GeneralSecurityException e) {
-                throw new IOException("tls.clientCaCertificates " + cas.get()
-                        + ": not PEM certificates", e);
-            }
+            verifier = Optional.of(new ClientCertificateVerifier(
+                    PemFiles.certificates("tls.clientCaCertificates", cas.get()), clock));
         }
         AuditLog audit = AuditLog.open(config.access().auditFile(), clock,
                 config.access().auditRotateBytes(), auditWrites);

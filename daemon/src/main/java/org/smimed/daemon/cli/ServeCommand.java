@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
 import org.smimed.daemon.Daemon;
 import org.smimed.daemon.config.ConfigException;
+import org.smimed.daemon.config.ConfigFileException;
 import org.smimed.daemon.config.ConfigLoader;
 import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.config.ListenerBindException;
@@ -119,6 +120,9 @@ final class ServeCommand implements Callable<Integer> {
         } catch (AuditException e) {
             err.println("smimed: audit: " + e.getMessage());
             failure[0] = ExitCodes.AUDIT;
+        } catch (ConfigFileException e) {
+            err.println("smimed: config: " + e.getMessage());
+            failure[0] = ExitCodes.CONFIG;
         } catch (ListenerBindException e) {
             err.println("smimed: " + e.getMessage());
             failure[0] = ExitCodes.LISTEN;

@@ -144,9 +144,9 @@ public final class ConfigLoader {
             }
             fields.allowOnly(tlsNode, "admin.tls.", Set.of("certificateChain", "privateKey"));
             // Its own server certificate; callers are verified exactly as on the client port.
+            ServerFiles files = serverFiles(tlsNode, "admin.tls.");
             return Optional.of(new DaemonConfig.Admin(listen, Optional.of(new DaemonConfig.Tls(
-                    fields.existingFile(tlsNode, "admin.tls.certificateChain", "certificateChain"),
-                    fields.existingFile(tlsNode, "admin.tls.privateKey", "privateKey"),
+                    files.chain(), files.key(),
                     server.flatMap(DaemonConfig.Tls::clientCaCertificates),
                     server.map(DaemonConfig.Tls::minVersion)
                             .orElse(DaemonConfig.TlsVersion.TLS_1_3)))));
@@ -231,13 +231,36 @@ public final class ConfigLoader {
                     "clientCaCertificates", "minVersion"));
             Optional<Path> clientCas = Optional.empty();
             if (node.has("clientCaCertificates") || !anonymous) {
-                clientCas = Optional.ofNullable(fields.existingFile(node, "tls.clientCaCertificates",
-                        "clientCaCertificates"));
+                clientCas = Optional.ofNullable(fields.checkedFile(node,
+                        "tls.clientCaCertificates", "clientCaCertificates",
+                        PemFiles::certificates));
             }
-            return Optional.of(new DaemonConfig.Tls(
-                    fields.existingFile(node, "tls.certificateChain", "certificateChain"),
-                    fields.existingFile(node, "tls.privateKey", "privateKey"), clientCas,
+            ServerFiles server = serverFiles(node, "tls.");
+            return Optional.of(new DaemonConfig.Tls(server.chain(), server.key(), clientCas,
                     tlsVersion(node)));
+        }
+
+        private record ServerFiles(Path chain, Path key) {}
+
+        /**
+         * A server certificate chain and its private key under {@code prefix} ("tls.",
+         * "admin.tls."): each a PEM file of its kind, and the key that of the certificate.
+         */
+        private ServerFiles serverFiles(JsonNode node, String prefix) {
+            int before = problems.size();
+            Path chain = fields.checkedFile(node, prefix + "certificateChain", "certificateChain",
+                    PemFiles::certificates);
+            Path key = fields.checkedFile(node, prefix + "privateKey", "privateKey",
+                    PemFiles::privateKey);
+            if (problems.size() == before) {
+                try {
+                    PemFiles.requireMatchingKey(prefix + "certificateChain", chain,
+                            prefix + "privateKey", key);
+                } catch (ConfigFileException e) {
+                    problems.add(e.getMessage());
+                }
+            }
+            return new ServerFiles(chain, key);
         }
 
         private DaemonConfig.TlsVersion tlsVersion(JsonNode node) {

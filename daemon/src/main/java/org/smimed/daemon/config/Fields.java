@@ -77,6 +77,27 @@ final class Fields {
         return value.asInt();
     }
 
+    /** What a file must hold beyond being readable: PEM certificates, a PEM private key. */
+    interface FileCheck {
+        void check(String path, Path file) throws ConfigFileException;
+    }
+
+    /**
+     * As {@link #existingFile}, and a file that is there must pass {@code check}, so that
+     * {@code check-config} finds what serve would refuse.
+     */
+    Path checkedFile(JsonNode node, String path, String field, FileCheck check) {
+        Path file = existingFile(node, path, field);
+        if (file != null && Files.isRegularFile(file) && Files.isReadable(file)) {
+            try {
+                check.check(path, file);
+            } catch (ConfigFileException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        return file;
+    }
+
     Path existingFile(JsonNode node, String path, String field) {
         String text = required(node, path, field);
         if (text == null) {

@@ -14,14 +14,19 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import org.smimed.daemon.config.ConfigFileException;
 import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.config.Listener;
 import org.smimed.daemon.config.ListenerBindException;
+import org.smimed.daemon.config.PemFiles;
 
 /**
  * Builds gRPC listeners: TLS (1.3, or 1.2 and 1.3 by config) asking every client for its
@@ -53,8 +58,8 @@ public final class GrpcServer {
      */
     public static Server start(DaemonConfig config, List<BindableService> services,
                                CallSecurity security, Executor handlers) throws IOException {
-        return start(config, config.tls(), Listener.CLIENT, config.listen(), services, security,
-                Optional.of(handlers));
+        return start(config, config.tls(), "tls.", Listener.CLIENT, config.listen(), services,
+                security, Optional.of(handlers));
     }
 
     /**
@@ -64,18 +69,19 @@ public final class GrpcServer {
     public static Server startAdmin(DaemonConfig config, DaemonConfig.Admin admin,
                                     List<BindableService> services, CallSecurity security)
             throws IOException {
-        return start(config, admin.tls().or(config::tls), Listener.ADMIN, admin.listen(),
+        return start(config, admin.tls().or(config::tls),
+                admin.tls().isPresent() ? "admin.tls." : "tls.", Listener.ADMIN, admin.listen(),
                 services, security, Optional.empty());
     }
 
     private static Server start(DaemonConfig config, Optional<DaemonConfig.Tls> tls,
-                                Listener listener, DaemonConfig.Listen listen,
+                                String tlsKeys, Listener listener, DaemonConfig.Listen listen,
                                 List<BindableService> services, CallSecurity security,
                                 Optional<Executor> handlers) throws IOException {
         InetSocketAddress address = listen.socketAddress();
         NettyServerBuilder builder = tls.isEmpty()
                 ? plaintext(address)
-                : NettyServerBuilder.forAddress(address).sslContext(tls(tls.get()));
+                : NettyServerBuilder.forAddress(address).sslContext(tls(tls.get(), tlsKeys));
         handlers.ifPresent(builder::executor);
         for (BindableService service : services) {
             builder.addService(security.wrap(service));
@@ -152,9 +158,26 @@ public final class GrpcServer {
         return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
     }
 
-    private static SslContext tls(DaemonConfig.Tls tls) throws IOException {
-        SslContextBuilder builder = GrpcSslContexts.configure(SslContextBuilder.forServer(
-                tls.certificateChain().toFile(), tls.privateKey().toFile()), provider());
+    /**
+     * The server's TLS context from its certificate chain and key, read here as the config
+     * loader checked them; a file that has changed since, or a key that does not go with the
+     * certificate, is a configuration problem naming its key ({@code tlsKeys} is "tls." or
+     * "admin.tls.").
+     */
+    private static SslContext tls(DaemonConfig.Tls tls, String tlsKeys) throws IOException {
+        String chainKey = tlsKeys + "certificateChain";
+        String keyKey = tlsKeys + "privateKey";
+        List<X509Certificate> chain = PemFiles.certificates(chainKey, tls.certificateChain());
+        PrivateKey key = PemFiles.privateKey(keyKey, tls.privateKey());
+        PemFiles.requireMatchingKey(chainKey, tls.certificateChain(), keyKey, tls.privateKey());
+        SslContextBuilder builder;
+        try {
+            builder = GrpcSslContexts.configure(SslContextBuilder.forServer(key,
+                    chain.toArray(X509Certificate[]::new)), provider());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigFileException(keyKey, tls.privateKey(), "cannot be used with "
+                    + chainKey + " " + tls.certificateChain() + ": " + e.getMessage(), e);
+        }
         builder.protocols(tls.minVersion() == DaemonConfig.TlsVersion.TLS_1_2
                 ? new String[] {"TLSv1.3", "TLSv1.2"} : new String[] {"TLSv1.3"});
         if (tls.clientCaCertificates().isPresent()) {
@@ -163,6 +186,21 @@ public final class GrpcServer {
             LOG.log(Level.WARNING, "development.anonymousCallers is on and no"
                     + " tls.clientCaCertificates: callers are not identified");
         }
-        return builder.build();
+        try {
+            return builder.build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new ConfigFileException(keyKey, tls.privateKey(), "cannot be used with "
+                    + chainKey + " " + tls.certificateChain() + ": " + reason(e), e);
+        }
+    }
+
+    /** The innermost message: Netty wraps the TLS library's words in its own. */
+    private static String reason(Throwable failure) {
+        Throwable innermost = failure;
+        while (innermost.getCause() != null && innermost.getCause().getMessage() != null) {
+            innermost = innermost.getCause();
+        }
+        return innermost.getMessage() == null ? innermost.getClass().getSimpleName()
+                : innermost.getMessage();
     }
 }

@@ -1,9 +1,5 @@
 package org.smimed.daemon.policy;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;
@@ -40,14 +36,6 @@ public final class ClientCertificateVerifier {
         this.clock = clock;
     }
 
-    /** Reads the client CA certificates from a PEM file. */
-    public static List<X509Certificate> readCertificates(Path pem)
-            throws IOException, GeneralSecurityException {
-        try (InputStream in = Files.newInputStream(pem)) {
-            return CertificateFactory.getInstance("X.509").generateCertificates(in).stream()
-                    .map(X509Certificate.class::cast).toList();
-        }
-    }
 
     /** When the first certificate of {@code chain} expires: a verification holds until then. */
     public static java.time.Instant validUntil(Certificate[] chain) {

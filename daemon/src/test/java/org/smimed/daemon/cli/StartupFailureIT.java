@@ -16,6 +16,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.smimed.daemon.testing.Processes;
 import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.testing.TestDeployment;
+import org.smimed.daemon.testing.TlsFiles;
 
 /**
  * The real {@code smimed serve} process refuses to start, with one clear line and a distinct
@@ -33,8 +34,8 @@ class StartupFailureIT {
     static void createToken() throws Exception {
         token = SoftHsm.createToken("startup");
         complete = SoftHsm.createToken("startup-bind");
-        Files.writeString(dir.resolve("server.crt"), "not used: the token check comes first");
-        Files.writeString(dir.resolve("server.key"), "not used");
+        // Checked when the config loads, so real; never served (the token check comes first).
+        TlsFiles.write(dir.resolve("server.crt"), dir.resolve("server.key"));
         // Read before the token (policy, audit and client CAs come first): must be real.
         org.smimed.daemon.provision.DemoCertificateAuthority.create("clients",
                 new org.bouncycastle.jce.provider.BouncyCastleProvider(),
@@ -157,6 +158,61 @@ class StartupFailureIT {
                     .isEqualTo("smimed: cannot bind the " + listener + " listener (" + key
                             + ") to 127.0.0.1:" + port + ": Address already in use");
         }
+    }
+
+    /**
+     * Found by an outside trial: a TLS file that is there but not PEM made serve say "cannot
+     * start the gRPC server" and exit 7, the code for a port that cannot be bound. It is a
+     * configuration problem: exit 3, naming the key, the path and the reason, and
+     * check-config finds it too.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            tls.certificateChain     | certificateChain: server.crt     | not PEM certificates
+            tls.privateKey           | privateKey: server.key           | not a PEM private key
+            tls.clientCaCertificates | clientCaCertificates: clients.crt | not PEM certificates
+            """)
+    void tlsFileNotPem_exitsWithConfigCodeNamingKeyPathAndReason(String key, String entry,
+            String reason) throws Exception {
+        Path garbage = Files.writeString(dir.resolve("garbage-" + System.nanoTime() + ".pem"),
+                "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n");
+        String field = entry.substring(0, entry.indexOf(':'));
+        Path config = Files.writeString(dir.resolve("garbage-" + field + ".yaml"),
+                Files.readString(config(token.label(), "file: " + token.pinFile()))
+                        .replace(entry, field + ": " + garbage));
+        String line = "smimed: config: " + key + ": " + garbage + ": " + reason;
+
+        Processes.Result serve = serve(config);
+        Processes.Result check = smimed(List.of("check-config", "--config", config.toString()));
+
+        assertThat(serve.exitCode()).as(serve.stderr()).isEqualTo(ExitCodes.CONFIG);
+        assertThat(serve.stderr().strip().lines()).containsExactly(line);
+        assertThat(check.exitCode()).as(check.stderr()).isEqualTo(ExitCodes.CONFIG);
+        assertThat(check.stderr().strip().lines()).containsExactly(line);
+    }
+
+    /**
+     * A key that does not go with the certificate: the TLS library took the pair and the
+     * daemon served, every handshake then failing. Found when the config loads: exit 3 naming
+     * both keys and paths, for check-config too.
+     */
+    @Test
+    void tlsKeyOfAnotherCertificate_exitsWithConfigCodeNamingBothFiles() throws Exception {
+        Path otherKey = bindDeployment.resolve("other.key");
+        TlsFiles.write(bindDeployment.resolve("other.crt"), otherKey);
+        Path config = Files.writeString(bindDeployment.resolve("mismatch.yaml"),
+                Files.readString(bindDeployment.resolve("smimed.yaml"))
+                        .replace("privateKey: pki/server.key", "privateKey: other.key"));
+        String line = "smimed: config: tls.privateKey: " + otherKey + ": not the key of the first"
+                + " certificate in tls.certificateChain " + bindDeployment.resolve("pki/server.crt");
+
+        Processes.Result serve = serve(config);
+        Processes.Result check = smimed(List.of("check-config", "--config", config.toString()));
+
+        assertThat(serve.exitCode()).as(serve.stderr()).isEqualTo(ExitCodes.CONFIG);
+        assertThat(serve.stderr().strip().lines()).containsExactly(line);
+        assertThat(check.exitCode()).as(check.stderr()).isEqualTo(ExitCodes.CONFIG);
+        assertThat(check.stderr().strip().lines()).containsExactly(line);
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.smimed.daemon.testing.TlsFiles;
 
 /** The admin listener's config: absent means none; its own port; its own TLS or the server's. */
 class AdminConfigTest {
@@ -16,10 +17,12 @@ class AdminConfigTest {
 
     @BeforeEach
     void files() throws Exception {
-        for (String name : new String[] {"server.crt", "server.key", "admin.crt", "admin.key",
-            "lib.so", "ca.crt", "policy.yaml"}) {
+        for (String name : new String[] {"lib.so", "policy.yaml"}) {
             Files.writeString(dir.resolve(name), "x");
         }
+        TlsFiles.write(dir.resolve("server.crt"), dir.resolve("server.key"));
+        TlsFiles.write(dir.resolve("admin.crt"), dir.resolve("admin.key"));
+        TlsFiles.writeCertificate(dir.resolve("ca.crt"));
     }
 
     private DaemonConfig load(String admin) throws Exception {

@@ -10,6 +10,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.smimed.daemon.testing.TlsFiles;
 import org.smimed.client.testing.Mutations;
 
 /**
@@ -27,10 +28,11 @@ class ConfigLoaderFuzzTest {
 
     @BeforeAll
     static void files() throws Exception {
-        for (String name : new String[] {"server.crt", "server.key", "clients.pem", "user.pin",
-                "policy.yaml"}) {
+        for (String name : new String[] {"user.pin", "policy.yaml"}) {
             Files.writeString(dir.resolve(name), "x");
         }
+        TlsFiles.write(dir.resolve("server.crt"), dir.resolve("server.key"));
+        TlsFiles.writeCertificate(dir.resolve("clients.pem"));
         file = dir.resolve("smimed.yaml");
     }
 

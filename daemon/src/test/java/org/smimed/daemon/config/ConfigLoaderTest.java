@@ -5,9 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPairGenerator;
+import java.security.spec.ECGenParameterSpec;
 import java.util.Map;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.openssl.PKCS8Generator;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.smimed.daemon.testing.TlsFiles;
 
 class ConfigLoaderTest {
     @TempDir
@@ -15,10 +23,9 @@ class ConfigLoaderTest {
 
     @Test
     void load_validFile_resolvesPathsAgainstTheFile() throws Exception {
-        Files.writeString(dir.resolve("server.crt"), "x");
-        Files.writeString(dir.resolve("server.key"), "x");
+        TlsFiles.write(dir.resolve("server.crt"), dir.resolve("server.key"));
         Files.writeString(dir.resolve("libp11.so"), "x");
-        Files.writeString(dir.resolve("clients.crt"), "x");
+        TlsFiles.writeCertificate(dir.resolve("clients.crt"));
         Files.writeString(dir.resolve("policy.yaml"), "x");
         Path file = Files.writeString(dir.resolve("smimed.yaml"), """
                 listen: {address: 0.0.0.0, port: 9443}
@@ -53,11 +60,11 @@ class ConfigLoaderTest {
     @Test
     void load_tlsWithoutClientCas_isRefusedUnlessAnonymousCallersInDevelopment()
             throws Exception {
-        Files.writeString(dir.resolve("s.crt"), "x");
+        TlsFiles.write(dir.resolve("s.crt"), dir.resolve("s.key"));
         Files.writeString(dir.resolve("lib.so"), "x");
         Files.writeString(dir.resolve("p.yaml"), "x");
         String body = """
-                tls: {certificateChain: s.crt, privateKey: s.crt, minVersion: 1.2}
+                tls: {certificateChain: s.crt, privateKey: s.key, minVersion: 1.2}
                 token: {library: lib.so, label: dev, pin: {env: PIN}}
                 policy: {file: p.yaml}
                 audit: {file: audit.log}
@@ -115,6 +122,96 @@ class ConfigLoaderTest {
                         .anySatisfy(p -> assertThat(p).startsWith("token.pin: set exactly one"))
                         .anySatisfy(p -> assertThat(p).startsWith("policy.file: required"))
                         .anySatisfy(p -> assertThat(p).startsWith("audit.file: required")));
+    }
+
+    /**
+     * Found by an outside trial: a TLS file that exists but is not what its key says passed
+     * check-config, and serve then exited 7 ("cannot start the gRPC server"), as if a port
+     * were taken. Each is a problem naming the key, the path and the reason.
+     */
+    @Test
+    void load_tlsFilesThatAreNotWhatTheirKeysSay_areProblemsNamingKeyPathAndReason()
+            throws Exception {
+        TlsFiles.write(dir.resolve("server.crt"), dir.resolve("server.key"));
+        Files.writeString(dir.resolve("garbage.crt"), "not a certificate\n");
+        Files.writeString(dir.resolve("empty.pem"), "");
+        Files.writeString(dir.resolve("lib.so"), "x");
+        Files.writeString(dir.resolve("p.yaml"), "x");
+        Path file = Files.writeString(dir.resolve("swapped.yaml"), """
+                tls: {certificateChain: server.key, privateKey: server.crt,
+                      clientCaCertificates: empty.pem}
+                token: {library: lib.so, label: dev, pin: {env: PIN}}
+                policy: {file: p.yaml}
+                audit: {file: audit.log}
+                admin:
+                  tls: {certificateChain: garbage.crt, privateKey: garbage.crt}
+                """);
+
+        assertThatThrownBy(() -> new ConfigLoader().load(file))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .containsExactlyInAnyOrder(
+                                "tls.clientCaCertificates: " + dir.resolve("empty.pem")
+                                        + ": no PEM certificate in it",
+                                "tls.certificateChain: " + dir.resolve("server.key")
+                                        + ": not PEM certificates",
+                                "tls.privateKey: " + dir.resolve("server.crt")
+                                        + ": not a PEM private key",
+                                "admin.tls.certificateChain: " + dir.resolve("garbage.crt")
+                                        + ": not PEM certificates",
+                                "admin.tls.privateKey: " + dir.resolve("garbage.crt")
+                                        + ": not a PEM private key"));
+    }
+
+    @Test
+    void load_tlsKeyOfAnotherCertificate_isAProblemNamingBothFiles() throws Exception {
+        TlsFiles.write(dir.resolve("server.crt"), dir.resolve("server.key"));
+        TlsFiles.write(dir.resolve("other.crt"), dir.resolve("other.key"));
+        Files.writeString(dir.resolve("lib.so"), "x");
+        Files.writeString(dir.resolve("p.yaml"), "x");
+        Path file = Files.writeString(dir.resolve("mismatch.yaml"), """
+                tls: {certificateChain: server.crt, privateKey: server.key}
+                token: {library: lib.so, label: dev, pin: {env: PIN}}
+                policy: {file: p.yaml}
+                audit: {file: audit.log}
+                development: {anonymousCallers: true}
+                admin:
+                  tls: {certificateChain: server.crt, privateKey: other.key}
+                """);
+
+        assertThatThrownBy(() -> new ConfigLoader().load(file))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .containsExactly("admin.tls.privateKey: " + dir.resolve("other.key")
+                                + ": not the key of the first certificate in"
+                                + " admin.tls.certificateChain " + dir.resolve("server.crt")));
+    }
+
+    @Test
+    void load_encryptedTlsKey_isAProblemSayingSo() throws Exception {
+        TlsFiles.write(dir.resolve("server.crt"), dir.resolve("server.key"));
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new ECGenParameterSpec("secp256r1"));
+        try (JcaPEMWriter pem = new JcaPEMWriter(Files.newBufferedWriter(
+                dir.resolve("encrypted.key")))) {
+            pem.writeObject(new JcaPKCS8Generator(generator.generateKeyPair().getPrivate(),
+                    new JceOpenSSLPKCS8EncryptorBuilder(PKCS8Generator.AES_256_CBC)
+                            .setProvider(new BouncyCastleProvider())
+                            .setPassword("secret".toCharArray()).build()));
+        }
+        Files.writeString(dir.resolve("lib.so"), "x");
+        Files.writeString(dir.resolve("p.yaml"), "x");
+        Path file = Files.writeString(dir.resolve("encrypted.yaml"), """
+                tls: {certificateChain: server.crt, privateKey: encrypted.key}
+                token: {library: lib.so, label: dev, pin: {env: PIN}}
+                policy: {file: p.yaml}
+                audit: {file: audit.log}
+                development: {anonymousCallers: true}
+                """);
+
+        assertThatThrownBy(() -> new ConfigLoader().load(file))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .containsExactly("tls.privateKey: " + dir.resolve("encrypted.key")
+                                + ": an encrypted private key; give it unencrypted (PKCS#8),"
+                                + " mode 600"));
     }
 
     @Test
