@@ -34,7 +34,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmark a running smimed: N concurrent callers for a fixed time,"
-                + " calls/s and latency percentiles, and (with --token-label) the raw token"
+                + " calls/s and latency percentiles of the calls that succeeded (failed calls"
+                + " are counted by gRPC status, with the first message of each), and (with"
+                + " --token-label) the raw token"
                 + " baseline with the same key and private-key operation in this process.",
             "With --rate or --rate-fraction, also latency at a fixed call rate (open loop)."},
         exitCodeListHeading = "%nExit codes:%n",
@@ -88,7 +90,9 @@ public final class BenchCommand implements Callable<Integer> {
     Path largeMessage;
     @Option(names = "--deadline", defaultValue = "120", description = "Deadline of each call in seconds.")
     long deadlineSeconds;
-    @Option(names = "--csv", paramLabel = "FILE", description = "Write results as CSV.")
+    @Option(names = "--csv", paramLabel = "FILE", description = "Write results as CSV: calls counts every call and"
+            + " errors the failed ones; calls_per_s, ops_per_s and the latency columns count"
+            + " only the calls that succeeded.")
     Path csv;
     @Option(names = "--svg", paramLabel = "FILE", description = "Write a throughput chart (SVG).")
     Path svg;

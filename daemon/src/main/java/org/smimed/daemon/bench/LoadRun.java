@@ -11,7 +11,8 @@ import org.smimed.daemon.threads.DaemonThreads;
 
 /**
  * Runs one operation from N threads in a closed loop for a fixed time (after a warm-up) or
- * call count, and records every call's latency. Bounded by construction: it stops by itself.
+ * call count, and records the latency of every call that succeeded (the failed ones are counted
+ * by reason instead). Bounded by construction: it stops by itself.
  */
 final class LoadRun {
     private static final long MAX_LATENCY_MICROS = TimeUnit.MINUTES.toMicros(5);
@@ -109,16 +110,19 @@ final class LoadRun {
             while (!stopped && (callsPerThread <= 0 || measured < callsPerThread)) {
                 boolean counted = measuring;
                 long t0 = System.nanoTime();
+                Exception failure = null;
                 try {
                     operation.call();
                 } catch (Exception e) {
-                    if (counted) {
-                        failures.record(e);
-                    }
+                    failure = e;
                 }
                 long t1 = System.nanoTime();
                 if (counted) {
-                    latencies.recordValue(Math.min(MAX_LATENCY_MICROS, (t1 - t0) / 1000));
+                    if (failure == null) {
+                        latencies.recordValue(Math.min(MAX_LATENCY_MICROS, (t1 - t0) / 1000));
+                    } else {
+                        failures.record(failure);
+                    }
                     measured++;
                     end = t1;
                 }

@@ -16,9 +16,10 @@ import org.smimed.daemon.threads.DaemonThreads;
 /**
  * Issues calls on a fixed schedule, whatever the answers do: call {@code i} is due at
  * {@code start + i / rate}, and its latency is measured from that due time, not from when it
- * was actually sent. A slow answer therefore cannot hold back the next calls and hide its own
- * queueing (coordinated omission, as wrk2 and HdrHistogram describe it): if the daemon or
- * this client falls behind, the lateness shows up in the latencies. Unary calls are started
+ * was actually sent (successful calls only; failures are counted by reason). A slow answer
+ * therefore cannot hold back the next calls and hide its own queueing (coordinated omission,
+ * as wrk2 and HdrHistogram describe it): if the daemon or this client falls behind, the
+ * lateness shows up in the latencies. Unary calls are started
  * asynchronously by the schedule thread; others run on a pool that grows to
  * {@code maxInFlight} threads. Either way the schedule is only held up when that many calls
  * are outstanding at once. Bounded by construction: it stops issuing after the warm-up and
@@ -118,14 +119,18 @@ final class OpenLoopRun {
 
     private static void record(long due, boolean counted, Throwable failure,
                                Histogram latencies, Failures failures, AtomicLong lastEnd) {
-        if (counted && failure != null) {
-            failures.record(failure);
+        if (!counted) {
+            return;
         }
         long now = System.nanoTime();
-        if (counted) {
+        // Only successful calls have a latency: a failure's time (a deadline, a refusal at
+        // once) says nothing about how fast the daemon answers; it is counted by reason.
+        if (failure == null) {
             latencies.recordValue(Math.min(MAX_LATENCY_MICROS, Math.max(0, now - due) / 1000));
-            lastEnd.accumulateAndGet(now, Math::max);
+        } else {
+            failures.record(failure);
         }
+        lastEnd.accumulateAndGet(now, Math::max);
     }
 
     /**

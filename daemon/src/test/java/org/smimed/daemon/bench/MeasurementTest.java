@@ -9,12 +9,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Throughput counts only the calls that succeeded: a daemon killed mid-run answers UNAVAILABLE
- * at once, and those fast failures must not read as speed.
+ * at once, and those fast failures must not read as speed. The latencies handed in are those
+ * of the successful calls; every call counts in {@code calls}.
  */
 class MeasurementTest {
     @Test
     void callsPerSecond_countsOnlySuccessfulCalls_theFailedOnesStayInErrors() {
-        Measurement m = Measurement.of(Workload.SIGN_DIGEST, Mode.DAEMON, 2, latencies(10),
+        Measurement m = Measurement.of(Workload.SIGN_DIGEST, Mode.DAEMON, 2, latencies(4),
                 unavailable(6), 2.0);
 
         assertThat(m.calls()).isEqualTo(10);
@@ -29,7 +30,7 @@ class MeasurementTest {
 
     @Test
     void signBatch_countsTheOperationsOfSuccessfulCallsOnly() {
-        Measurement m = Measurement.of(Workload.SIGN_BATCH_64, Mode.DAEMON, 1, latencies(10),
+        Measurement m = Measurement.of(Workload.SIGN_BATCH_64, Mode.DAEMON, 1, latencies(5),
                 unavailable(5), 1.0);
 
         assertThat(m.operationsPerSecond()).isEqualTo(5 * 64.0);
@@ -37,7 +38,7 @@ class MeasurementTest {
 
     @Test
     void everyCallFailed_isNoThroughput_andNoRatioAboveZero() {
-        Measurement daemon = Measurement.of(Workload.SIGN_DIGEST, Mode.DAEMON, 1, latencies(8),
+        Measurement daemon = Measurement.of(Workload.SIGN_DIGEST, Mode.DAEMON, 1, latencies(0),
                 unavailable(8), 1.0);
         Measurement baseline = Measurement.of(Workload.SIGN_DIGEST, Mode.BASELINE, 1,
                 latencies(8), new Failures().snapshot(), 1.0);
@@ -50,7 +51,7 @@ class MeasurementTest {
     @Test
     void openLoop_achievedRate_countsOnlySuccessfulCalls() {
         Measurement m = Measurement.openLoop(Workload.SIGN_DIGEST, Mode.DAEMON_RATE, 2,
-                latencies(100), latencies(100), unavailable(40), 10.0, 10.0);
+                latencies(60), latencies(100), unavailable(40), 10.0, 10.0);
 
         assertThat(Reports.openLoopLine(m)).contains("rate 10.0 calls/s: achieved 6.0 calls/s")
                 .contains("errors 40 (UNAVAILABLE 40: io exception)");

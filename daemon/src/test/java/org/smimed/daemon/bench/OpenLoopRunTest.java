@@ -1,0 +1,53 @@
+package org.smimed.daemon.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.Status;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The open loop's latencies, too, are those of the successful calls, measured from their due
+ * time; failed calls are counted by reason and not timed (see {@link LoadRunTest}).
+ */
+class OpenLoopRunTest {
+    private static final long FAILURE_MILLIS = 200;
+
+    @Test
+    void openLoop_timesOnlyTheSuccessfulCalls_andCountsTheFailedOnes() throws Exception {
+        AtomicLong made = new AtomicLong();
+        OpenLoopRun run = new OpenLoopRun(Duration.ZERO, Duration.ofMillis(400), 64);
+        Prepared calls = new Prepared(() -> () -> { }, Optional.of(() -> {
+            long n = made.incrementAndGet();
+            return n % 4 != 0 ? CompletableFuture.completedFuture(null)
+                    : CompletableFuture.runAsync(() -> everyFourthFailsSlowlyUnchecked(n));
+        }));
+
+        Measurement m = run.run(Workload.SIGN_DIGEST, Mode.DAEMON_RATE, 1, 100.0, calls);
+
+        assertThat(m.calls()).isEqualTo(made.get());
+        assertThat(m.errors().byReason()).containsOnlyKeys("UNAVAILABLE");
+        assertThat(m.errors().total()).isEqualTo(made.get() / 4);
+        assertThat(m.max()).isLessThan(TimeUnit.MILLISECONDS.toMicros(FAILURE_MILLIS));
+    }
+
+    private static void everyFourthFailsSlowly(long n) throws InterruptedException {
+        if (n % 4 == 0) {
+            Thread.sleep(FAILURE_MILLIS);
+            throw Status.UNAVAILABLE.withDescription("deadline waited out").asRuntimeException();
+        }
+    }
+
+    private static void everyFourthFailsSlowlyUnchecked(long n) {
+        try {
+            everyFourthFailsSlowly(n);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
