@@ -208,6 +208,14 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
                 DigestAlgorithm algorithm = ProtoMapping.digest(request.getDigest().getAlgorithm())
                         .orElseThrow(() -> new InvalidRequestException(
                                 "digest.algorithm is required"));
+                // The digest was made with its own algorithm; a different one asked for beside
+                // it cannot be honoured, and ignoring it would sign other than asked.
+                Optional<DigestAlgorithm> asked = ProtoMapping.digest(request.getDigestAlgorithm());
+                if (asked.isPresent() && asked.get() != algorithm) {
+                    throw new InvalidRequestException("digest_algorithm " + asked.get()
+                            + " disagrees with digest.algorithm " + algorithm + ": leave"
+                            + " digest_algorithm unset for a digest, or give the same");
+                }
                 return new SignatureRequest.PrecomputedDigest(algorithm,
                         request.getDigest().getValue().toByteArray());
             }

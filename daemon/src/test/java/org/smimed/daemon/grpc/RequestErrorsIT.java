@@ -87,6 +87,46 @@ class RequestErrorsIT {
                 Status.Code.INVALID_ARGUMENT, "a SHA256 digest is 32 bytes, got 20");
     }
 
+    /**
+     * A digest_algorithm beside a digest of another algorithm was ignored, the signature made
+     * with the digest's (found by an outside trial): refused, naming both, and audited.
+     */
+    @Test
+    void sign_digestAlgorithmDisagreeingWithTheDigest_isInvalidArgumentNamingBoth_andAudited()
+            throws Exception {
+        var trailers = new java.util.concurrent.atomic.AtomicReference<io.grpc.Metadata>();
+        var stub = signing.withInterceptors(io.grpc.stub.MetadataUtils
+                .newCaptureMetadataInterceptor(new java.util.concurrent.atomic.AtomicReference<>(),
+                        trailers));
+
+        assertStatus(() -> stub.sign(sha256Digest()
+                        .setDigestAlgorithm(DigestAlgorithm.DIGEST_ALGORITHM_SHA512).build()),
+                Status.Code.INVALID_ARGUMENT, "digest_algorithm SHA512 disagrees with"
+                        + " digest.algorithm SHA256: leave digest_algorithm unset for a digest,"
+                        + " or give the same");
+        String requestId = trailers.get().get(io.grpc.Metadata.Key.of("x-request-id",
+                io.grpc.Metadata.ASCII_STRING_MARSHALLER));
+        assertThat(java.nio.file.Files.readAllLines(deployment.auditFile()))
+                .anySatisfy(line -> assertThat(line).contains("\"requestId\":\"" + requestId)
+                        .contains("\"status\":\"INVALID_ARGUMENT\""));
+    }
+
+    @Test
+    void sign_digestAlgorithmUnsetOrTheDigests_isSignedWithTheDigests() {
+        for (DigestAlgorithm asked : new DigestAlgorithm[] {
+            DigestAlgorithm.DIGEST_ALGORITHM_UNSPECIFIED, DigestAlgorithm.DIGEST_ALGORITHM_SHA256}) {
+            assertThat(signing.sign(sha256Digest().setDigestAlgorithm(asked).build()).getMicalg())
+                    .isEqualTo("sha-256");
+        }
+    }
+
+    private static SignRequest.Builder sha256Digest() {
+        return SignRequest.newBuilder().setIdentity(TestDeployment.RSA)
+                .setDigest(Digest.newBuilder()
+                        .setAlgorithm(DigestAlgorithm.DIGEST_ALGORITHM_SHA256)
+                        .setValue(ByteString.copyFrom(new byte[32])));
+    }
+
     @Test
     void sign_encapsulatedFromDigest_isInvalidArgument() {
         assertStatus(() -> signing.sign(SignRequest.newBuilder().setIdentity(TestDeployment.RSA)
