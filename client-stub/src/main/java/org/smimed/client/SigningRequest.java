@@ -16,7 +16,8 @@ import java.util.Objects;
  * @param encapsulate true to put the content inside the SignedData
  * @param signatureScheme preferred signature scheme
  * @param hashAlgorithm digest algorithm when signing content, or null for the key's default;
- *     ignored for a digest payload, whose own algorithm is used
+ *     for a digest payload null or the digest's own algorithm (another is refused, as the
+ *     daemon refuses it)
  */
 public record SigningRequest(
     String identity,
@@ -54,6 +55,11 @@ public record SigningRequest(
     }
     if (encapsulate && content == null) {
       throw new IllegalArgumentException("encapsulated signing needs the content, not a digest");
+    }
+    if (digest != null && hashAlgorithm != null && hashAlgorithm != digest.algorithm()) {
+      throw new IllegalArgumentException("hashAlgorithm " + hashAlgorithm
+          + " disagrees with the digest's algorithm " + digest.algorithm()
+          + ": leave it null for a digest, or give the same");
     }
     content = content == null ? null : content.clone();
     signatureScheme = signatureScheme == null ? SignatureScheme.KEY_DEFAULT : signatureScheme;

@@ -19,4 +19,21 @@ class SigningRequestTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("48 bytes");
   }
+
+  /** The daemon refuses such a pair; the stub refuses to build it (it never sent one). */
+  @Test
+  void hashAlgorithmOtherThanTheDigests_isRefusedBeforeAnyCall() {
+    assertThatThrownBy(() -> new SigningRequest("a@b", null,
+        new SigningRequest.Digest(HashAlgorithm.SHA256, new byte[32]), false, null,
+        HashAlgorithm.SHA512))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("hashAlgorithm SHA512 disagrees with the digest's algorithm SHA256: leave it"
+            + " null for a digest, or give the same");
+  }
+
+  @Test
+  void hashAlgorithmEqualToTheDigests_isAccepted() {
+    new SigningRequest("a@b", null, new SigningRequest.Digest(HashAlgorithm.SHA256,
+        new byte[32]), false, null, HashAlgorithm.SHA256);
+  }
 }
