@@ -27,8 +27,9 @@ import sun.security.pkcs11.wrapper.PKCS11Exception;
  * one CKA_ID (lower-case hex in this API).
  *
  * <p>Security guarantees: an imported private key is created with CKA_TOKEN, CKA_PRIVATE and
- * CKA_SENSITIVE true and CKA_EXTRACTABLE false, with only the usages asked for; the byte arrays
- * this class makes from the key are cleared once the token has the key.
+ * CKA_SENSITIVE true and CKA_EXTRACTABLE, CKA_MODIFIABLE and CKA_COPYABLE false
+ * ({@link KeyTemplates}), with only the usages asked for, which the user PIN cannot add to; the
+ * byte arrays this class makes from the key are cleared once the token has the key.
  */
 public final class KeyObjects {
     private static final int ID_BYTES = 16;
@@ -162,16 +163,15 @@ public final class KeyObjects {
                                                   List<byte[]> secrets)
             throws TokenException {
         List<CK_ATTRIBUTE> t = new ArrayList<>(List.of(
-                new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY),
-                new CK_ATTRIBUTE(CKA_TOKEN, true), new CK_ATTRIBUTE(CKA_PRIVATE, true),
-                new CK_ATTRIBUTE(CKA_SENSITIVE, true), new CK_ATTRIBUTE(CKA_EXTRACTABLE, false),
-                new CK_ATTRIBUTE(CKA_ID, id), new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray()),
-                new CK_ATTRIBUTE(CKA_SIGN, usage.signs()),
-                new CK_ATTRIBUTE(CKA_SIGN_RECOVER, false)));
+                new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY)));
+        t.addAll(KeyTemplates.privateKey(id, label));
+        t.add(new CK_ATTRIBUTE(CKA_SIGN, usage.signs()));
+        t.add(new CK_ATTRIBUTE(CKA_SIGN_RECOVER, false));
         if (key instanceof RSAPrivateCrtKey rsa) {
             t.add(new CK_ATTRIBUTE(CKA_KEY_TYPE, CKK_RSA));
             t.add(new CK_ATTRIBUTE(CKA_DECRYPT, usage.decrypts()));
-            t.add(new CK_ATTRIBUTE(CKA_UNWRAP, usage.decrypts()));
+            // RSA key transport is CKM_RSA_X_509 decryption (CKA_DECRYPT); nothing unwraps.
+            t.add(new CK_ATTRIBUTE(CKA_UNWRAP, false));
             t.add(new CK_ATTRIBUTE(CKA_DERIVE, false));
             t.add(secret(CKA_MODULUS, rsa.getModulus(), secrets));
             t.add(secret(CKA_PUBLIC_EXPONENT, rsa.getPublicExponent(), secrets));
@@ -200,10 +200,10 @@ public final class KeyObjects {
     private static CK_ATTRIBUTE[] publicTemplate(byte[] id, String label, PublicKey key,
                                                  KeyUsage usage) throws TokenException {
         List<CK_ATTRIBUTE> t = new ArrayList<>(List.of(
-                new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY),
-                new CK_ATTRIBUTE(CKA_TOKEN, true), new CK_ATTRIBUTE(CKA_PRIVATE, false),
-                new CK_ATTRIBUTE(CKA_ID, id), new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray()),
-                new CK_ATTRIBUTE(CKA_VERIFY, usage.signs()), new CK_ATTRIBUTE(CKA_WRAP, false)));
+                new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY)));
+        t.addAll(KeyTemplates.publicKey(id, label));
+        t.add(new CK_ATTRIBUTE(CKA_VERIFY, usage.signs()));
+        t.add(new CK_ATTRIBUTE(CKA_WRAP, false));
         if (key instanceof RSAPublicKey rsa) {
             t.add(new CK_ATTRIBUTE(CKA_KEY_TYPE, CKK_RSA));
             t.add(new CK_ATTRIBUTE(CKA_MODULUS, rsa.getModulus()));

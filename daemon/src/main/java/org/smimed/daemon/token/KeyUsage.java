@@ -19,7 +19,7 @@ public enum KeyUsage {
         return signs;
     }
 
-    /** Whether CKA_DECRYPT/CKA_UNWRAP (RSA) or CKA_DERIVE (EC) is set. */
+    /** Whether CKA_DECRYPT (RSA) or CKA_DERIVE (EC, X25519) is set; CKA_UNWRAP never is. */
     public boolean decrypts() {
         return decrypts;
     }

@@ -31,7 +31,8 @@ import sun.security.pkcs11.wrapper.PKCS11Exception;
  * without a key-store entry, and the protection attributes of a private key.
  *
  * <p>Security guarantee: every private key made here has CKA_TOKEN, CKA_PRIVATE and
- * CKA_SENSITIVE true and CKA_EXTRACTABLE false, and only the usages asked for.
+ * CKA_SENSITIVE true, CKA_EXTRACTABLE, CKA_MODIFIABLE and CKA_COPYABLE false
+ * ({@link KeyTemplates}), and only the usages asked for, which the user PIN cannot add to.
  */
 public final class TokenObjects {
     private static final int ID_BYTES = 16;
@@ -53,10 +54,8 @@ public final class TokenObjects {
         byte[] id = new byte[ID_BYTES];
         random.nextBytes(id);
         return token.inSession((module, session) -> {
-            List<CK_ATTRIBUTE> pub = new ArrayList<>(common(id, label, false));
-            List<CK_ATTRIBUTE> priv = new ArrayList<>(common(id, label, true));
-            priv.add(new CK_ATTRIBUTE(CKA_SENSITIVE, true));
-            priv.add(new CK_ATTRIBUTE(CKA_EXTRACTABLE, false));
+            List<CK_ATTRIBUTE> pub = new ArrayList<>(KeyTemplates.publicKey(id, label));
+            List<CK_ATTRIBUTE> priv = new ArrayList<>(KeyTemplates.privateKey(id, label));
             priv.add(new CK_ATTRIBUTE(CKA_SIGN, usage.signs()));
             priv.add(new CK_ATTRIBUTE(CKA_SIGN_RECOVER, false));
             pub.add(new CK_ATTRIBUTE(CKA_VERIFY, usage.signs()));
@@ -68,7 +67,8 @@ public final class TokenObjects {
             boolean edwards = algorithm.family() == KeyAlgorithm.Family.EDDSA
                     || algorithm.family() == KeyAlgorithm.Family.XDH;
             priv.add(new CK_ATTRIBUTE(CKA_DECRYPT, rsa && usage.decrypts()));
-            priv.add(new CK_ATTRIBUTE(CKA_UNWRAP, rsa && usage.decrypts()));
+            // RSA key transport is CKM_RSA_X_509 decryption (CKA_DECRYPT); nothing unwraps.
+            priv.add(new CK_ATTRIBUTE(CKA_UNWRAP, false));
             priv.add(new CK_ATTRIBUTE(CKA_DERIVE, !rsa && usage.decrypts()));
             long mechanism;
             if (algorithm.family() == KeyAlgorithm.Family.RSA) {
@@ -143,12 +143,31 @@ public final class TokenObjects {
                 new CK_ATTRIBUTE(CKA_TOKEN), new CK_ATTRIBUTE(CKA_PRIVATE),
                 new CK_ATTRIBUTE(CKA_SENSITIVE), new CK_ATTRIBUTE(CKA_EXTRACTABLE),
                 new CK_ATTRIBUTE(CKA_ALWAYS_SENSITIVE), new CK_ATTRIBUTE(CKA_NEVER_EXTRACTABLE),
+                new CK_ATTRIBUTE(CKA_MODIFIABLE), new CK_ATTRIBUTE(CKA_UNWRAP),
             };
             module.C_GetAttributeValue(session, found[0], flags);
             return new KeyProtection(flags[0].getBoolean(), flags[1].getBoolean(),
                     flags[2].getBoolean(), flags[3].getBoolean(), flags[4].getBoolean(),
-                    flags[5].getBoolean(), secretValueReadable(module, session, found[0]));
+                    flags[5].getBoolean(), secretValueReadable(module, session, found[0]),
+                    flags[6].getBoolean(), copyable(module, session, found[0]),
+                    flags[7].getBoolean());
         });
+    }
+
+    /**
+     * CKA_COPYABLE of {@code handle}, read on its own: a token older than PKCS#11 2.40 refuses
+     * the attribute type (and then copies anything, so true).
+     */
+    static boolean copyable(PKCS11 module, long session, long handle) {
+        CK_ATTRIBUTE[] copyable = {new CK_ATTRIBUTE(KeyTemplates.CKA_COPYABLE)};
+        try {
+            module.C_GetAttributeValue(session, handle, copyable);
+        } catch (PKCS11Exception e) {
+            return true;
+        }
+        // A wrapper that does not know the type hands it back as the raw CK_BBOOL byte.
+        return copyable[0].pValue instanceof byte[] raw ? raw.length > 0 && raw[0] != 0
+                : copyable[0].getBoolean();
     }
 
     private static boolean secretValueReadable(PKCS11 module, long session, long key) {
@@ -178,13 +197,6 @@ public final class TokenObjects {
         } finally {
             module.C_FindObjectsFinal(session);
         }
-    }
-
-    private static List<CK_ATTRIBUTE> common(byte[] id, String label, boolean privateObject) {
-        return List.of(new CK_ATTRIBUTE(CKA_TOKEN, true),
-                new CK_ATTRIBUTE(CKA_PRIVATE, privateObject),
-                new CK_ATTRIBUTE(CKA_ID, id),
-                new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray()));
     }
 
     private static byte[] curveParameters(KeyAlgorithm algorithm) throws TokenException {

@@ -175,6 +175,7 @@ class EdwardsKeysSoftHsmTest {
         assertThat(p.extractable()).as("CKA_EXTRACTABLE").isFalse();
         assertThat(p.privateObject()).as("CKA_PRIVATE").isTrue();
         assertThat(p.valueReadable()).as("CKA_VALUE readable").isFalse();
+        assertThat(p.usagesFixed()).as("neither CKA_MODIFIABLE nor CKA_COPYABLE").isTrue();
     }
 
     private static byte[] chain(X509Certificate leaf) throws Exception {

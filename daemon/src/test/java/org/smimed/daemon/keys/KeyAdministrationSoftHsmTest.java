@@ -72,6 +72,9 @@ class KeyAdministrationSoftHsmTest {
             assertThat(p.neverExtractable()).as("CKA_NEVER_EXTRACTABLE").isTrue();
             assertThat(p.privateObject()).as("CKA_PRIVATE").isTrue();
             assertThat(p.valueReadable()).isFalse();
+            assertThat(p.modifiable()).as("CKA_MODIFIABLE").isFalse();
+            assertThat(p.copyable()).as("CKA_COPYABLE").isFalse();
+            assertThat(p.unwraps()).as("CKA_UNWRAP").isFalse();
         }
         assertThat(admin.list()).extracting(TokenVersion::name).contains(
                 "gen@smimed.example/v1", "gen@smimed.example/v2", "gen@smimed.example/v3",
@@ -95,6 +98,9 @@ class KeyAdministrationSoftHsmTest {
         assertThat(p.extractable()).as("CKA_EXTRACTABLE").isFalse();
         assertThat(p.neverExtractable()).as("CKA_NEVER_EXTRACTABLE (was outside)").isFalse();
         assertThat(p.valueReadable()).isFalse();
+        assertThat(p.modifiable()).as("CKA_MODIFIABLE").isFalse();
+        assertThat(p.copyable()).as("CKA_COPYABLE").isFalse();
+        assertThat(p.unwraps()).as("CKA_UNWRAP").isFalse();
         assertThat(p12).as("file bytes wiped").containsOnly((byte) 0);
     }
 

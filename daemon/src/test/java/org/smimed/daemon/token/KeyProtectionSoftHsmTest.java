@@ -3,6 +3,10 @@ package org.smimed.daemon.token;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -14,10 +18,13 @@ import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.testing.TestDeployment;
 
 /**
- * Keys never leave the token: the PKCS#11 attributes of every provisioned private key, read
- * from SoftHSM2 itself and cross-checked with OpenSC's pkcs11-tool.
+ * Keys never leave the token and keep the usages they were made with: the PKCS#11 attributes of
+ * every provisioned private key, read from SoftHSM2 itself and cross-checked with OpenSC's
+ * pkcs11-tool, and what the token answers someone with the user PIN who tries to add a usage.
  */
 class KeyProtectionSoftHsmTest {
+    /** PKCS#11 CKR_ACTION_PROHIBITED: what the token answers for a locked key. */
+    private static final long CKR_ACTION_PROHIBITED = 0x1BL;
     @TempDir
     static Path dir;
     private static SoftHsm.Token token;
@@ -45,6 +52,42 @@ class KeyProtectionSoftHsmTest {
         assertThat(protection.neverExtractable()).as("CKA_NEVER_EXTRACTABLE").isTrue();
         assertThat(protection.valueReadable()).as("secret value readable").isFalse();
         assertThat(protection.keepsKeyInToken()).isTrue();
+        assertThat(protection.modifiable()).as("CKA_MODIFIABLE").isFalse();
+        assertThat(protection.copyable()).as("CKA_COPYABLE").isFalse();
+        assertThat(protection.unwraps()).as("CKA_UNWRAP").isFalse();
+        assertThat(protection.usagesFixed()).isTrue();
+    }
+
+    /**
+     * The user PIN could give an encrypt-only key CKA_SIGN (found by an outside trial): the
+     * token now refuses both the change in place and a copy with it.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"generated", "imported"})
+    void encryptOnlyKey_cannotBeGivenSigningWithThePin(String how) throws Exception {
+        String label = "u-rsa-enc-" + how + "/v1";
+        if (how.equals("generated")) {
+            new TokenObjects(session, new SecureRandom()).generate(label, KeyAlgorithm.RSA_2048,
+                    KeyUsage.ENCRYPT);
+        } else {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
+            KeyPair pair = generator.generateKeyPair();
+            new KeyObjects(session, new SecureRandom()).importKeyPair(label, pair.getPrivate(),
+                    pair.getPublic(), KeyUsage.ENCRYPT);
+        }
+
+        KeyProtection protection = new TokenObjects(session, new SecureRandom())
+                .protection(label);
+        assertThat(protection.modifiable()).as("CKA_MODIFIABLE").isFalse();
+        assertThat(protection.copyable()).as("CKA_COPYABLE").isFalse();
+        assertThat(protection.unwraps()).as("CKA_UNWRAP").isFalse();
+        assertThat(protection.usagesFixed()).isTrue();
+        assertThat(PinHolder.addSigning(session, label)).as("C_SetAttributeValue(CKA_SIGN)")
+                .isEqualTo(CKR_ACTION_PROHIBITED);
+        assertThat(PinHolder.copyWithSigning(session, label)).as("C_CopyObject")
+                .isEqualTo(CKR_ACTION_PROHIBITED);
+        assertThat(PinHolder.signs(session, label)).as("CKA_SIGN afterwards").isFalse();
     }
 
     @Test
@@ -54,12 +97,15 @@ class KeyProtectionSoftHsmTest {
                 "--pin", token.pin(), "--list-objects", "--type", "privkey"), null).stdout();
 
         assertThat(listing).contains("rsa-demo@smimed.example/v1", "ec-demo@smimed.example/v1");
-        String[] keys = listing.split("Private Key Object");
-        for (int i = 1; i < keys.length; i++) {
-            assertThat(keys[i]).contains("Access:     sensitive, always sensitive,"
+        // Only the provisioned keys: other tests here add keys to the token in any order.
+        List<String> keys = Arrays.stream(listing.split("Private Key Object"))
+                .filter(k -> k.contains("-demo@smimed.example/v1")).toList();
+        assertThat(keys).hasSize(2);
+        for (String key : keys) {
+            assertThat(key).contains("Access:     sensitive, always sensitive,"
                     + " never extractable, local");
         }
-        String ec = keys[1].contains("ec-demo") ? keys[1] : keys[2];
+        String ec = keys.get(0).contains("ec-demo") ? keys.get(0) : keys.get(1);
         assertThat(ec).contains("Usage:      sign, derive").doesNotContain("unwrap");
     }
 
@@ -75,5 +121,27 @@ class KeyProtectionSoftHsmTest {
         assertThat(weak.extractable()).isTrue();
         assertThat(weak.valueReadable()).isTrue();
         assertThat(weak.keepsKeyInToken()).isFalse();
+    }
+
+    /**
+     * The refusals above must come from the key's attributes, not from the session: a key made
+     * as before (modifiable, copyable) takes CKA_SIGN both ways, and is reported as such.
+     */
+    @Test
+    void modifiableKey_isDetectedAndTakesSigning() throws Exception {
+        WeakKeys.generateModifiableEncryptionKey(session, "modifiable");
+
+        KeyProtection loose = new TokenObjects(session, new SecureRandom())
+                .protection("modifiable");
+
+        assertThat(loose.keepsKeyInToken()).isTrue();
+        assertThat(loose.modifiable()).isTrue();
+        assertThat(loose.copyable()).isTrue();
+        assertThat(loose.unwraps()).isTrue();
+        assertThat(loose.usagesFixed()).isFalse();
+        assertThat(PinHolder.signs(session, "modifiable")).isFalse();
+        assertThat(PinHolder.copyWithSigning(session, "modifiable")).isZero();
+        assertThat(PinHolder.addSigning(session, "modifiable")).isZero();
+        assertThat(PinHolder.signs(session, "modifiable")).isTrue();
     }
 }

@@ -7,7 +7,7 @@ import sun.security.pkcs11.wrapper.CK_ATTRIBUTE;
 import sun.security.pkcs11.wrapper.CK_MECHANISM;
 
 /**
- * Makes a deliberately extractable key, so tests can show their protection checks fail when
+ * Makes deliberately weak keys, so tests can show their protection checks fail when
  * they should. Kept out of test classes: JUnit reflects over test classes before the JVM
  * options that export the PKCS#11 wrapper apply to discovery.
  */
@@ -25,6 +25,27 @@ final class WeakKeys {
                     new CK_ATTRIBUTE(CKA_PRIVATE, true),
                     new CK_ATTRIBUTE(CKA_SENSITIVE, false),
                     new CK_ATTRIBUTE(CKA_EXTRACTABLE, true),
+                    new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray())}));
+    }
+
+    /**
+     * An encrypt-only RSA key as smimed made them before keys were locked: sensitive and not
+     * extractable, CKA_SIGN false, CKA_MODIFIABLE and CKA_COPYABLE left at the token's default.
+     */
+    static void generateModifiableEncryptionKey(Pkcs11Token token, String label)
+            throws TokenException {
+        token.inSession((module, session) -> module.C_GenerateKeyPair(session,
+                new CK_MECHANISM(CKM_RSA_PKCS_KEY_PAIR_GEN),
+                new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_TOKEN, true),
+                    new CK_ATTRIBUTE(CKA_MODULUS_BITS, 1024),
+                    new CK_ATTRIBUTE(CKA_PUBLIC_EXPONENT, BigInteger.valueOf(65537))},
+                new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_TOKEN, true),
+                    new CK_ATTRIBUTE(CKA_PRIVATE, true),
+                    new CK_ATTRIBUTE(CKA_SENSITIVE, true),
+                    new CK_ATTRIBUTE(CKA_EXTRACTABLE, false),
+                    new CK_ATTRIBUTE(CKA_SIGN, false),
+                    new CK_ATTRIBUTE(CKA_DECRYPT, true),
+                    new CK_ATTRIBUTE(CKA_UNWRAP, true),
                     new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray())}));
     }
 }
