@@ -23,9 +23,14 @@ import org.smimed.daemon.token.TokenInventory;
  * leftovers; a DESTROYED record whose objects still exist is an
  * interrupted destroy, finished by removing them. Only objects labelled like a version
  * ({@code identity/vN}) are ever called leftovers, so other applications' objects are safe.
+ * A version whose key's usages are not fixed is named as a problem (logged at start-up).
  */
 public final class TokenReading {
     private static final int MAX_CHAIN = 8;
+    /** Keys made before smimed set CKA_MODIFIABLE and CKA_COPYABLE false; only rotation helps. */
+    static final String USAGES_NOT_FIXED = "its private key is modifiable or copyable"
+            + " (CKA_MODIFIABLE or CKA_COPYABLE true), so anyone with the user PIN can add"
+            + " usages to it; rotate to a new version and destroy this one";
 
     /** Versions (including DESTROYED tombstones), leftovers and unreadable objects. */
     public record Result(List<TokenVersion> versions, List<Leftover> leftovers,
@@ -81,6 +86,12 @@ public final class TokenReading {
         }
         versions.sort(Comparator.comparing((TokenVersion v) -> v.record().identity())
                 .thenComparingInt(v -> v.record().number()));
+        for (TokenVersion v : versions) {
+            TokenInventory.KeyObject key = keys.get(v.keyId());
+            if (key != null && !key.usagesFixed() && v.state() != KeyState.DESTROYED) {
+                problems.add(v.name() + ": " + USAGES_NOT_FIXED);
+            }
+        }
         return new Result(List.copyOf(versions), List.copyOf(leftovers), List.copyOf(problems));
     }
 

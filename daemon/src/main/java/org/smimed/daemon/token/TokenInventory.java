@@ -18,7 +18,7 @@ import sun.security.pkcs11.wrapper.PKCS11Exception;
  * certificate (which the SunPKCS11 key store cannot see) are found too.
  *
  * <p>Security guarantee: reads only public attributes (class, CKA_ID, CKA_LABEL, key type,
- * usage flags), certificate values and the daemon's own data objects; never key material.
+ * usage flags, CKA_MODIFIABLE, CKA_COPYABLE), certificate values and the daemon's own data objects; never key material.
  */
 public final class TokenInventory {
     /** The CKA_APPLICATION of every data object the daemon writes. */
@@ -30,9 +30,13 @@ public final class TokenInventory {
         this.token = token;
     }
 
-    /** A private key: its CKA_ID, label, family, and whether it may sign and decrypt. */
+    /**
+     * A private key: its CKA_ID, label, family, whether it may sign and decrypt, and whether
+     * those usages are fixed (neither CKA_MODIFIABLE nor CKA_COPYABLE; keys made before smimed
+     * set both false are not).
+     */
     public record KeyObject(String id, String label, KeyAlgorithm.Family family, boolean signs,
-                            boolean decrypts) {}
+                            boolean decrypts, boolean usagesFixed) {}
 
     /** A certificate object and its parsed value. */
     public record CertificateObject(String id, String label, X509Certificate certificate) {}
@@ -95,12 +99,14 @@ public final class TokenInventory {
             throws PKCS11Exception {
         String[] idLabel = idAndLabel(module, session, handle);
         CK_ATTRIBUTE[] a = {new CK_ATTRIBUTE(CKA_KEY_TYPE), new CK_ATTRIBUTE(CKA_SIGN),
-            new CK_ATTRIBUTE(CKA_DECRYPT), new CK_ATTRIBUTE(CKA_DERIVE)};
+            new CK_ATTRIBUTE(CKA_DECRYPT), new CK_ATTRIBUTE(CKA_DERIVE),
+            new CK_ATTRIBUTE(CKA_MODIFIABLE)};
         module.C_GetAttributeValue(session, handle, a);
         KeyAlgorithm.Family family = a[0].getLong() == CKK_RSA ? KeyAlgorithm.Family.RSA
                 : a[0].getLong() == CKK_EC ? KeyAlgorithm.Family.EC : null;
         return new KeyObject(idLabel[0], idLabel[1], family, a[1].getBoolean(),
-                a[2].getBoolean() || a[3].getBoolean());
+                a[2].getBoolean() || a[3].getBoolean(),
+                !a[4].getBoolean() && !TokenObjects.copyable(module, session, handle));
     }
 
     static String[] idAndLabel(PKCS11 module, long session, long handle) throws PKCS11Exception {

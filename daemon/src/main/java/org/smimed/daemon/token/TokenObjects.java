@@ -158,11 +158,14 @@ public final class TokenObjects {
      * CKA_COPYABLE of {@code handle}, read on its own: a token older than PKCS#11 2.40 refuses
      * the attribute type (and then copies anything, so true).
      */
-    static boolean copyable(PKCS11 module, long session, long handle) {
+    static boolean copyable(PKCS11 module, long session, long handle) throws PKCS11Exception {
         CK_ATTRIBUTE[] copyable = {new CK_ATTRIBUTE(KeyTemplates.CKA_COPYABLE)};
         try {
             module.C_GetAttributeValue(session, handle, copyable);
         } catch (PKCS11Exception e) {
+            if (e.getErrorCode() != TokenErrors.CKR_ATTRIBUTE_TYPE_INVALID) {
+                throw e;
+            }
             return true;
         }
         // A wrapper that does not know the type hands it back as the raw CK_BBOOL byte.

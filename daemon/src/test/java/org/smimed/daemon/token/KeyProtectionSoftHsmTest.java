@@ -1,6 +1,7 @@
 package org.smimed.daemon.token;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -29,10 +30,13 @@ class KeyProtectionSoftHsmTest {
     static Path dir;
     private static SoftHsm.Token token;
     private static Pkcs11Token session;
+    /** A token of its own for the inventory test, which must see no other test's keys. */
+    private static SoftHsm.Token inventoryToken;
 
     @BeforeAll
     static void provision() throws Exception {
         token = SoftHsm.createToken("keys");
+        inventoryToken = SoftHsm.createToken("inventory");
         TestDeployment.provision(dir, token);
         session = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY), token.label(),
                 token.pin().toCharArray());
@@ -143,5 +147,21 @@ class KeyProtectionSoftHsmTest {
         assertThat(PinHolder.copyWithSigning(session, "modifiable")).isZero();
         assertThat(PinHolder.addSigning(session, "modifiable")).isZero();
         assertThat(PinHolder.signs(session, "modifiable")).isTrue();
+    }
+
+    /** What start-up warns about: the inventory tells a key made as before from a fixed one. */
+    @Test
+    void inventory_tellsModifiableKeysFromFixedOnes() throws Exception {
+        Pkcs11Token fresh = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY),
+                inventoryToken.label(), inventoryToken.pin().toCharArray());
+        WeakKeys.generateModifiableEncryptionKey(fresh, "old/v1");
+        new TokenObjects(fresh, new SecureRandom()).generate("new/v1", KeyAlgorithm.EC_P256,
+                KeyUsage.BOTH);
+
+        var keys = new TokenInventory(fresh).read().keys();
+
+        assertThat(keys).extracting(TokenInventory.KeyObject::label,
+                TokenInventory.KeyObject::usagesFixed).containsExactlyInAnyOrder(
+                        tuple("old/v1", false), tuple("new/v1", true));
     }
 }

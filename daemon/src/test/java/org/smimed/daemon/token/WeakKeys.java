@@ -3,6 +3,7 @@ package org.smimed.daemon.token;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.*;
 
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import sun.security.pkcs11.wrapper.CK_ATTRIBUTE;
 import sun.security.pkcs11.wrapper.CK_MECHANISM;
 
@@ -37,6 +38,8 @@ final class WeakKeys {
         token.inSession((module, session) -> module.C_GenerateKeyPair(session,
                 new CK_MECHANISM(CKM_RSA_PKCS_KEY_PAIR_GEN),
                 new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_TOKEN, true),
+                    new CK_ATTRIBUTE(CKA_ID, label.getBytes(StandardCharsets.UTF_8)),
+                    new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray()),
                     new CK_ATTRIBUTE(CKA_MODULUS_BITS, 1024),
                     new CK_ATTRIBUTE(CKA_PUBLIC_EXPONENT, BigInteger.valueOf(65537))},
                 new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_TOKEN, true),
@@ -46,6 +49,7 @@ final class WeakKeys {
                     new CK_ATTRIBUTE(CKA_SIGN, false),
                     new CK_ATTRIBUTE(CKA_DECRYPT, true),
                     new CK_ATTRIBUTE(CKA_UNWRAP, true),
+                    new CK_ATTRIBUTE(CKA_ID, label.getBytes(StandardCharsets.UTF_8)),
                     new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray())}));
     }
 }
