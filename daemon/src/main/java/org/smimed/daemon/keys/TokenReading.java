@@ -30,7 +30,7 @@ public final class TokenReading {
     /** Keys made before smimed set CKA_MODIFIABLE and CKA_COPYABLE false; only rotation helps. */
     static final String USAGES_NOT_FIXED = "its private key is modifiable or copyable"
             + " (CKA_MODIFIABLE or CKA_COPYABLE true), so anyone with the user PIN can add"
-            + " usages to it; rotate to a new version and destroy this one";
+            + " usages to it; rotate to a new version (smimectl rotate)";
 
     /** Versions (including DESTROYED tombstones), leftovers and unreadable objects. */
     public record Result(List<TokenVersion> versions, List<Leftover> leftovers,
