@@ -81,8 +81,8 @@ public final class TokenInventory {
                 if (APPLICATION.equals(application(module, session, handle))) {
                     CK_ATTRIBUTE[] label = {new CK_ATTRIBUTE(CKA_LABEL)};
                     module.C_GetAttributeValue(session, handle, label);
-                    char[] chars = label[0].getCharArray();
-                    data.add(new DataObject(chars == null ? "" : new String(chars),
+                    data.add(new DataObject(label[0].pValue instanceof char[] chars
+                            ? new String(chars) : "",
                             bytes(module, session, handle, CKA_VALUE)));
                 }
             }
@@ -112,10 +112,11 @@ public final class TokenInventory {
     static String[] idAndLabel(PKCS11 module, long session, long handle) throws PKCS11Exception {
         CK_ATTRIBUTE[] a = {new CK_ATTRIBUTE(CKA_ID), new CK_ATTRIBUTE(CKA_LABEL)};
         module.C_GetAttributeValue(session, handle, a);
-        byte[] id = a[0].getByteArray();
-        char[] label = a[1].getCharArray();
-        return new String[] {id == null ? "" : HexFormat.of().formatHex(id),
-            label == null ? "" : new String(label)};
+        // An empty attribute comes back from the JDK wrapper as neither byte[] nor char[]
+        // (getByteArray throws): other applications' keys on a shared token often have no
+        // CKA_ID or CKA_LABEL, and must read as "" rather than fail the whole walk.
+        return new String[] {a[0].pValue instanceof byte[] id ? HexFormat.of().formatHex(id) : "",
+            a[1].pValue instanceof char[] label ? new String(label) : ""};
     }
 
     /** CKA_APPLICATION; the JDK wrapper returns it as characters or bytes by release. */
@@ -136,7 +137,7 @@ public final class TokenInventory {
             throws PKCS11Exception {
         CK_ATTRIBUTE[] a = {new CK_ATTRIBUTE(type)};
         module.C_GetAttributeValue(session, handle, a);
-        return a[0].getByteArray();
+        return a[0].pValue instanceof byte[] value ? value : null;
     }
 
     private static X509Certificate parse(byte[] der) throws CertificateException {

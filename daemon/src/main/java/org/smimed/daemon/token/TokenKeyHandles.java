@@ -100,6 +100,6 @@ public final class TokenKeyHandles {
             throws PKCS11Exception {
         CK_ATTRIBUTE[] params = {new CK_ATTRIBUTE(CKA_EC_PARAMS)};
         module.C_GetAttributeValue(session, handle, params);
-        return params[0].getByteArray();
+        return params[0].pValue instanceof byte[] value ? value : null; // empty: neither
     }
 }

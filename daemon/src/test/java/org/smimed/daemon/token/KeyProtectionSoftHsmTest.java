@@ -32,11 +32,14 @@ class KeyProtectionSoftHsmTest {
     private static Pkcs11Token session;
     /** A token of its own for the inventory test, which must see no other test's keys. */
     private static SoftHsm.Token inventoryToken;
+    /** A token holding another application's key, for the same reason. */
+    private static SoftHsm.Token foreignToken;
 
     @BeforeAll
     static void provision() throws Exception {
         token = SoftHsm.createToken("keys");
         inventoryToken = SoftHsm.createToken("inventory");
+        foreignToken = SoftHsm.createToken("foreign");
         TestDeployment.provision(dir, token);
         session = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY), token.label(),
                 token.pin().toCharArray());
@@ -163,5 +166,21 @@ class KeyProtectionSoftHsmTest {
         assertThat(keys).extracting(TokenInventory.KeyObject::label,
                 TokenInventory.KeyObject::usagesFixed).containsExactlyInAnyOrder(
                         tuple("old/v1", false), tuple("new/v1", true));
+    }
+
+    /**
+     * A shared token may hold other applications' keys, made without CKA_ID or CKA_LABEL (as
+     * pkcs11-tool does without --id): reading the token must not fail on them.
+     */
+    @Test
+    void inventory_readsATokenWithAKeyWithoutIdOrLabel() throws Exception {
+        Pkcs11Token fresh = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY),
+                foreignToken.label(), foreignToken.pin().toCharArray());
+        WeakKeys.generateKeyWithoutIdOrLabel(fresh);
+
+        var keys = new TokenInventory(fresh).read().keys();
+
+        assertThat(keys).extracting(TokenInventory.KeyObject::id, TokenInventory.KeyObject::label)
+                .containsExactly(tuple("", ""));
     }
 }

@@ -52,4 +52,17 @@ final class WeakKeys {
                     new CK_ATTRIBUTE(CKA_ID, label.getBytes(StandardCharsets.UTF_8)),
                     new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray())}));
     }
+
+    /** A key pair as another application (or pkcs11-tool without --id) makes it: no id, no label. */
+    static void generateKeyWithoutIdOrLabel(Pkcs11Token token) throws TokenException {
+        token.inSession((module, session) -> module.C_GenerateKeyPair(session,
+                new CK_MECHANISM(CKM_RSA_PKCS_KEY_PAIR_GEN),
+                new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_TOKEN, true),
+                    new CK_ATTRIBUTE(CKA_MODULUS_BITS, 1024),
+                    new CK_ATTRIBUTE(CKA_PUBLIC_EXPONENT, BigInteger.valueOf(65537))},
+                new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_TOKEN, true),
+                    new CK_ATTRIBUTE(CKA_PRIVATE, true),
+                    new CK_ATTRIBUTE(CKA_SENSITIVE, true),
+                    new CK_ATTRIBUTE(CKA_SIGN, true)}));
+    }
 }
