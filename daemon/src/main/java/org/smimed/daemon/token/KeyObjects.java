@@ -58,7 +58,10 @@ public final class KeyObjects {
      * leaves two records (start-up keeps the newer) rather than none.
      */
     public void updateData(String label, byte[] value) throws TokenException {
-        token.inSession((module, session) -> {
+        // Afresh: a stale handle can only fail the first C_SetAttributeValue, before anything
+        // is written, so doing it all again is safe; the old records are then destroyed
+        // leniently, which never throws a stale handle after the new record exists.
+        token.inSessionAfresh((module, session) -> {
             long[] found = findData(module, session, label);
             try {
                 for (long handle : found) {
@@ -71,7 +74,7 @@ public final class KeyObjects {
                 }
                 module.C_CreateObject(session, dataTemplate(label, value));
                 for (long handle : found) {
-                    module.C_DestroyObject(session, handle);
+                    destroyUnlessGone(module, session, handle);
                 }
             }
             return null;
@@ -80,7 +83,7 @@ public final class KeyObjects {
 
     /** The public key of the version with CKA_ID {@code id}, read from its public key object. */
     public PublicKey publicKey(String id, KeyAlgorithm algorithm) throws TokenException {
-        return token.inSession((module, session) -> {
+        return token.inSessionAfresh((module, session) -> {
             long[] found = Pkcs11Search.all(module, session, new CK_ATTRIBUTE[] {
                 new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY), new CK_ATTRIBUTE(CKA_ID, bytes(id))});
             if (found.length != 1) {
@@ -96,7 +99,7 @@ public final class KeyObjects {
         return token.inSession((module, session) -> {
             long[] found = findData(module, session, label);
             for (long handle : found) {
-                module.C_DestroyObject(session, handle);
+                destroyUnlessGone(module, session, handle);
             }
             return found.length;
         });
@@ -117,10 +120,25 @@ public final class KeyObjects {
             long[] found = Pkcs11Search.all(module, session, new CK_ATTRIBUTE[] {
                 new CK_ATTRIBUTE(CKA_CLASS, objectClass.code), new CK_ATTRIBUTE(CKA_ID, bytes(id))});
             for (long handle : found) {
-                module.C_DestroyObject(session, handle);
+                destroyUnlessGone(module, session, handle);
             }
             return found.length;
         });
+    }
+
+    /**
+     * Destroys the object {@code handle} found a moment ago; one that another process on the
+     * token destroyed in between is already what this wants.
+     */
+    private static void destroyUnlessGone(PKCS11 module, long session, long handle)
+            throws PKCS11Exception {
+        try {
+            module.C_DestroyObject(session, handle);
+        } catch (PKCS11Exception e) {
+            if (!TokenErrors.isStaleHandle(e)) {
+                throw e;
+            }
+        }
     }
 
     /** Object classes a key version consists of. */

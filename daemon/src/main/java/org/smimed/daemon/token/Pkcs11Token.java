@@ -56,6 +56,13 @@ public final class Pkcs11Token {
             }
             """;
 
+    /**
+     * Attempts of {@link #inSessionAfresh}: an officer change through another daemon is a few
+     * writes in a row (a record replaced, then the identity's other versions demoted), so one
+     * walk may meet more than one of them.
+     */
+    static final int STALE_HANDLE_ATTEMPTS = 3;
+
     private final Pkcs11Library library;
     private final long slot;
     private final String label;
@@ -211,6 +218,26 @@ public final class Pkcs11Token {
                 module.C_CloseSession(session);
             } catch (PKCS11Exception ignored) {
                 // The session is gone either way; the operation's own result stands.
+            }
+        }
+    }
+
+    /**
+     * Runs {@code work}, which must look up the objects it uses itself, as
+     * {@link #inSession}; when an object it found was destroyed before it used it, runs it
+     * again in a new session, up to {@value #STALE_HANDLE_ATTEMPTS} times in all. Another
+     * process on the token (a replica's officer replacing a state record, destroying a
+     * version) may do that between any C_FindObjects and the next call; looking up again sees
+     * the token as it is now. Only for work that changes nothing, or that is safe to repeat.
+     */
+    <T> T inSessionAfresh(SessionWork<T> work) throws TokenException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return inSession(work);
+            } catch (TokenException e) {
+                if (attempt >= STALE_HANDLE_ATTEMPTS || !TokenErrors.isStaleHandle(e)) {
+                    throw e;
+                }
             }
         }
     }

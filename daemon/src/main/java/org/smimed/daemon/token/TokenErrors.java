@@ -84,6 +84,16 @@ public final class TokenErrors {
         return false;
     }
 
+    /**
+     * Whether {@code t} (or a cause) says an object handle no longer names an object: it was
+     * found, then destroyed before it was used. On a token shared by several processes this is
+     * an ordinary race (another daemon replaced a state record or destroyed a version), not a
+     * fault: looking the objects up again gives the current ones.
+     */
+    public static boolean isStaleHandle(Throwable t) {
+        return hasCode(t, Set.of(CKR_OBJECT_HANDLE_INVALID, CKR_KEY_HANDLE_INVALID));
+    }
+
     /** Whether a PKCS#11 failure anywhere in {@code t}'s causes means the token is unusable. */
     public static boolean isUnavailable(Throwable t) {
         return hasCode(t, UNAVAILABLE);

@@ -54,9 +54,13 @@ public final class TokenInventory {
                            List<CertificateObject> certificates, List<DataObject> data,
                            List<String> problems) {}
 
-    /** Reads every private key, public key, certificate and smimed data object. */
+    /**
+     * Reads every private key, public key, certificate and smimed data object. Walks again
+     * when an object vanished between C_FindObjects and reading it (a replica replaced a state
+     * record), so the snapshot is the token as it is now, never a half-read one.
+     */
     public Snapshot read() throws TokenException {
-        return token.inSession((module, session) -> {
+        return token.inSessionAfresh((module, session) -> {
             List<String> problems = new ArrayList<>();
             List<KeyObject> keys = new ArrayList<>();
             for (long handle : find(module, session, CKO_PRIVATE_KEY)) {

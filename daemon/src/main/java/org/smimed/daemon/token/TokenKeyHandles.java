@@ -34,8 +34,37 @@ public final class TokenKeyHandles {
         this.token = token;
     }
 
-    /** The private keys by key-store alias (the certificate's CKA_LABEL); skips odd ones. */
+    /**
+     * The private keys by key-store alias (the certificate's CKA_LABEL); skips odd ones. Reads
+     * the key store again when a key or certificate it found vanished before it was read
+     * (another daemon on the token replaced or destroyed it), as
+     * {@link Pkcs11Token#inSessionAfresh} does for the wrapper's walks.
+     */
     public Map<String, PrivateKey> load() throws TokenException {
+        Map<String, PrivateKey> keys = new HashMap<>();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                keys.putAll(keyStoreKeys());
+                break;
+            } catch (StaleHandleException e) {
+                if (attempt >= Pkcs11Token.STALE_HANDLE_ATTEMPTS) {
+                    throw new TokenException(TokenException.Kind.UNAVAILABLE, "cannot read keys"
+                            + " of token '" + token.label() + "': " + e.getMessage(), e);
+                }
+            }
+        }
+        keys.putAll(edwardsKeys());
+        return keys;
+    }
+
+    /** A key-store read met an object destroyed after it was found. */
+    private static final class StaleHandleException extends Exception {
+        StaleHandleException(Throwable cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    private Map<String, PrivateKey> keyStoreKeys() throws TokenException, StaleHandleException {
         KeyStore store = token.keyStore();
         Map<String, PrivateKey> keys = new HashMap<>();
         synchronized (store) {
@@ -51,16 +80,24 @@ public final class TokenKeyHandles {
                             keys.put(alias, privateKey);
                         }
                     } catch (GeneralSecurityException | ProviderException e) {
+                        if (TokenErrors.isStaleHandle(e)) {
+                            throw new StaleHandleException(e);
+                        }
                         // e.g. an Ed25519 key SunPKCS11 cannot represent; the inventory
                         // reports the version as unusable.
                     }
                 }
-            } catch (IOException | GeneralSecurityException e) {
+            } catch (IOException | GeneralSecurityException | ProviderException e) {
+                if (TokenErrors.isStaleHandle(e)) {
+                    throw new StaleHandleException(e);
+                }
+                if (e instanceof ProviderException p) {
+                    throw p;
+                }
                 throw new TokenException(TokenException.Kind.UNAVAILABLE,
                         "cannot read keys of token '" + token.label() + "': " + e.getMessage(), e);
             }
         }
-        keys.putAll(edwardsKeys());
         return keys;
     }
 
@@ -70,7 +107,7 @@ public final class TokenKeyHandles {
      */
     private Map<String, PrivateKey> edwardsKeys() throws TokenException {
         EdwardsOperations operations = new EdwardsOperations(token);
-        return token.inSession((module, session) -> {
+        return token.inSessionAfresh((module, session) -> {
             Map<String, PrivateKey> found = new HashMap<>();
             for (long handle : Pkcs11Search.all(module, session, new CK_ATTRIBUTE[] {
                 new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY),

@@ -133,7 +133,7 @@ public final class TokenObjects {
 
     /** Reads the protection attributes of the private key labelled {@code label}. */
     public KeyProtection protection(String label) throws TokenException {
-        return token.inSession((module, session) -> {
+        return token.inSessionAfresh((module, session) -> {
             long[] found = find(module, session, CKO_PRIVATE_KEY, label);
             if (found.length != 1) {
                 throw new TokenException(TokenException.Kind.REJECTED, found.length
