@@ -29,7 +29,8 @@ import org.smimed.daemon.testing.TestDeployment;
  * Memory stays bounded: 50 callers, each with its own client certificate, stream a message at
  * the size limit (1 MiB) at once to a daemon process running with {@code -Xmx128m}. Holding
  * them all would need about 5 × 50 MiB of heap; the global in-flight budget
- * (limits.maxInFlightBytes, 8 MiB) admits what fits and answers the rest RESOURCE_EXHAUSTED.
+ * (limits.maxInFlightBytes, 8 MiB) admits what fits and answers the rest RESOURCE_EXHAUSTED
+ * (how many, if any, depends on the host's speed).
  * Every call ends in a correct plaintext or that refusal, the daemon stays up without an
  * OutOfMemoryError, and afterwards it answers a valid request correctly.
  */
@@ -81,7 +82,11 @@ class MemoryBoundIT {
                 }
                 List<Status.Code> codes = calls.stream().map(CompletableFuture::join).toList();
 
-                assertThat(codes).containsOnly(Status.Code.OK, Status.Code.RESOURCE_EXHAUSTED)
+                // Whether any call is refused depends on how fast the daemon drains the streams
+                // (a fast host keeps the buffered total under the budget; CI saw all 50 pass),
+                // so refusal is allowed, not required: InFlightBytesTest proves the global
+                // budget and HostileInputIT the per-caller one over gRPC, deterministically.
+                assertThat(codes).isSubsetOf(Status.Code.OK, Status.Code.RESOURCE_EXHAUSTED)
                         .contains(Status.Code.OK);
                 assertThat(daemon.isAlive()).isTrue();
                 assertThat(call(channels.get(0), message, plaintext)).isEqualTo(Status.Code.OK);
