@@ -38,6 +38,20 @@ public final class TestPki {
     return pki;
   }
 
+  /** A new PKI (see {@link #create}) with alice's RSA identity issued. */
+  public static TestPki withAlice(Path dir) throws Exception {
+    TestPki pki = create(dir);
+    pki.issueEmail("alice", "alice@example.com", "rsa");
+    return pki;
+  }
+
+  /** As {@link #withAlice(Path)}, with {@code content} in content.txt, what alice signs. */
+  public static TestPki withAlice(Path dir, String content) throws Exception {
+    TestPki pki = withAlice(dir);
+    Files.writeString(dir.resolve("content.txt"), content);
+    return pki;
+  }
+
   /** Issues "name.pem"/"name.key" (PKCS#8) for an e-mail address; keySpec "rsa" or "ec". */
   public void issueEmail(String name, String email, String keySpec) throws Exception {
     String ext = "subjectAltName=email:" + email + "\nkeyUsage=critical,digitalSignature,"

@@ -25,9 +25,7 @@ class DecryptCommandTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    pki = TestPki.create(dir);
-    pki.issueEmail("alice", "alice@example.com", "rsa");
-    Files.writeString(dir.resolve("content.txt"), "Content-Type: text/plain\r\n\r\nhello\r\n");
+    pki = TestPki.withAlice(dir, "Content-Type: text/plain\r\n\r\nhello\r\n");
     try (ServerSocket socket = new ServerSocket(0)) {
       closedPort = socket.getLocalPort();
     }

@@ -24,8 +24,7 @@ class EncryptCommandTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    pki = TestPki.create(dir);
-    pki.issueEmail("alice", "alice@example.com", "rsa");
+    pki = TestPki.withAlice(dir);
     pki.issueEmail("bob", "bob@example.com", "ec");
     Files.write(dir.resolve("in.eml"), MESSAGE.getBytes(StandardCharsets.UTF_8));
   }

@@ -27,9 +27,7 @@ class IoOptionsTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    pki = TestPki.create(dir);
-    pki.issueEmail("alice", "alice@example.com", "rsa");
-    Files.writeString(dir.resolve("content.txt"), CONTENT);
+    pki = TestPki.withAlice(dir, CONTENT);
   }
 
   private byte[] openSslSigned() throws Exception {

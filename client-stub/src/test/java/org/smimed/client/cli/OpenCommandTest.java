@@ -26,9 +26,7 @@ class OpenCommandTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    pki = TestPki.create(dir);
-    pki.issueEmail("alice", "alice@example.com", "rsa");
-    Files.writeString(dir.resolve("content.txt"), CONTENT);
+    pki = TestPki.withAlice(dir, CONTENT);
   }
 
   private CliRunner.Run open(Path message, String... extra) {

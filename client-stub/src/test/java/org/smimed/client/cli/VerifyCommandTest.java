@@ -22,9 +22,7 @@ class VerifyCommandTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    pki = TestPki.create(dir);
-    pki.issueEmail("alice", "alice@example.com", "rsa");
-    Files.writeString(dir.resolve("content.txt"), CONTENT);
+    pki = TestPki.withAlice(dir, CONTENT);
   }
 
   private CliRunner.Run verify(Path message, String... extra) {

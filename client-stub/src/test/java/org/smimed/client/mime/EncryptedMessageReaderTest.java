@@ -23,9 +23,7 @@ class EncryptedMessageReaderTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    pki = TestPki.create(dir);
-    pki.issueEmail("alice", "alice@example.com", "rsa");
-    Files.writeString(dir.resolve("content.txt"), "Content-Type: text/plain\r\n\r\nhello\r\n");
+    pki = TestPki.withAlice(dir, "Content-Type: text/plain\r\n\r\nhello\r\n");
   }
 
   @Test

@@ -38,8 +38,7 @@ class MessageOpenerTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    pki = TestPki.create(dir);
-    pki.issueEmail("alice", "alice@example.com", "rsa");
+    pki = TestPki.withAlice(dir);
     pki.issueEmail("bob", "bob@example.com", "rsa");
     signer = new SoftwareSigner(pki.privateKey("alice", "RSA"), pki.x509("alice"), bc);
     decryptor = new SoftwareDecryptor(pki.privateKey("bob", "RSA"), bc, "bob@example.com");

@@ -21,9 +21,7 @@ class RawCmsTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    pki = TestPki.create(dir);
-    pki.issueEmail("alice", "alice@example.com", "rsa");
-    Files.writeString(dir.resolve("content.txt"), "Content-Type: text/plain\r\n\r\nhello\r\n");
+    pki = TestPki.withAlice(dir, "Content-Type: text/plain\r\n\r\nhello\r\n");
     pki.openssl("cms", "-sign", "-nodetach", "-binary", "-in", "content.txt", "-signer",
         "alice.pem", "-inkey", "alice.key", "-outform", "DER", "-out", "signed.der");
     der = Files.readAllBytes(dir.resolve("signed.der"));

@@ -36,8 +36,7 @@ class SignedMessageWriterTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    pki = TestPki.create(dir);
-    pki.issueEmail("alice", "alice@example.com", "rsa");
+    pki = TestPki.withAlice(dir);
     signer = new SoftwareSigner(pki.privateKey("alice", "RSA"), pki.x509("alice"), bc);
   }
 
