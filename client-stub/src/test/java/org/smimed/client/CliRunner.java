@@ -4,7 +4,10 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.smimed.client.cli.CliIo;
 import org.smimed.client.cli.SmimeCli;
@@ -22,6 +25,14 @@ public final class CliRunner {
 
   public static Run run(byte[] stdin, String... args) {
     return run(stdin, Map.of(), args);
+  }
+
+  /** Runs {@code command --in message --trust trust} with {@code extra}, nothing on stdin. */
+  public static Run runOn(String command, Path message, Path trust, String... extra) {
+    List<String> args = new ArrayList<>(List.of(command, "--in", message.toString(),
+        "--trust", trust.toString()));
+    args.addAll(List.of(extra));
+    return run(new byte[0], args.toArray(String[]::new));
   }
 
   public static Run run(byte[] stdin, Map<String, String> env, String... args) {

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,10 +28,7 @@ class OpenCommandTest {
   }
 
   private CliRunner.Run open(Path message, String... extra) {
-    List<String> args = new ArrayList<>(List.of("open", "--in", message.toString(),
-        "--trust", pki.caCert.toString()));
-    args.addAll(List.of(extra));
-    return CliRunner.run(new byte[0], args.toArray(String[]::new));
+    return CliRunner.runOn("open", message, pki.caCert, extra);
   }
 
   /** Writes signed-data in {@code outform} (DER or PEM) to signed.p7m. */

@@ -26,10 +26,7 @@ class VerifyCommandTest {
   }
 
   private CliRunner.Run verify(Path message, String... extra) {
-    var args = new java.util.ArrayList<>(java.util.List.of("verify", "--in", message.toString(),
-        "--trust", pki.caCert.toString()));
-    args.addAll(java.util.List.of(extra));
-    return CliRunner.run(new byte[0], args.toArray(String[]::new));
+    return CliRunner.runOn("verify", message, pki.caCert, extra);
   }
 
   private Path openSslSign(String... extra) throws Exception {
