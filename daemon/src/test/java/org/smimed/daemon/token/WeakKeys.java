@@ -4,6 +4,8 @@ import static sun.security.pkcs11.wrapper.PKCS11Constants.*;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import sun.security.pkcs11.wrapper.CK_ATTRIBUTE;
 import sun.security.pkcs11.wrapper.CK_MECHANISM;
 
@@ -17,16 +19,10 @@ final class WeakKeys {
     }
 
     static void generateExtractableRsaKey(Pkcs11Token token, String label) throws TokenException {
-        token.inSession((module, session) -> module.C_GenerateKeyPair(session,
-                new CK_MECHANISM(CKM_RSA_PKCS_KEY_PAIR_GEN),
-                new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_TOKEN, true),
-                    new CK_ATTRIBUTE(CKA_MODULUS_BITS, 1024),
-                    new CK_ATTRIBUTE(CKA_PUBLIC_EXPONENT, BigInteger.valueOf(65537))},
-                new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_TOKEN, true),
-                    new CK_ATTRIBUTE(CKA_PRIVATE, true),
-                    new CK_ATTRIBUTE(CKA_SENSITIVE, false),
-                    new CK_ATTRIBUTE(CKA_EXTRACTABLE, true),
-                    new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray())}));
+        generateRsaKeyPair(token, List.of(), List.of(
+                new CK_ATTRIBUTE(CKA_SENSITIVE, false),
+                new CK_ATTRIBUTE(CKA_EXTRACTABLE, true),
+                new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray())));
     }
 
     /**
@@ -35,34 +31,43 @@ final class WeakKeys {
      */
     static void generateModifiableEncryptionKey(Pkcs11Token token, String label)
             throws TokenException {
-        token.inSession((module, session) -> module.C_GenerateKeyPair(session,
-                new CK_MECHANISM(CKM_RSA_PKCS_KEY_PAIR_GEN),
-                new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_TOKEN, true),
-                    new CK_ATTRIBUTE(CKA_ID, label.getBytes(StandardCharsets.UTF_8)),
-                    new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray()),
-                    new CK_ATTRIBUTE(CKA_MODULUS_BITS, 1024),
-                    new CK_ATTRIBUTE(CKA_PUBLIC_EXPONENT, BigInteger.valueOf(65537))},
-                new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_TOKEN, true),
-                    new CK_ATTRIBUTE(CKA_PRIVATE, true),
-                    new CK_ATTRIBUTE(CKA_SENSITIVE, true),
-                    new CK_ATTRIBUTE(CKA_EXTRACTABLE, false),
-                    new CK_ATTRIBUTE(CKA_SIGN, false),
-                    new CK_ATTRIBUTE(CKA_DECRYPT, true),
-                    new CK_ATTRIBUTE(CKA_UNWRAP, true),
-                    new CK_ATTRIBUTE(CKA_ID, label.getBytes(StandardCharsets.UTF_8)),
-                    new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray())}));
+        generateRsaKeyPair(token, List.of(
+                new CK_ATTRIBUTE(CKA_ID, label.getBytes(StandardCharsets.UTF_8)),
+                new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray())), List.of(
+                new CK_ATTRIBUTE(CKA_SENSITIVE, true),
+                new CK_ATTRIBUTE(CKA_EXTRACTABLE, false),
+                new CK_ATTRIBUTE(CKA_SIGN, false),
+                new CK_ATTRIBUTE(CKA_DECRYPT, true),
+                new CK_ATTRIBUTE(CKA_UNWRAP, true),
+                new CK_ATTRIBUTE(CKA_ID, label.getBytes(StandardCharsets.UTF_8)),
+                new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray())));
     }
 
     /** A key pair as another application (or pkcs11-tool without --id) makes it: no id, no label. */
     static void generateKeyWithoutIdOrLabel(Pkcs11Token token) throws TokenException {
+        generateRsaKeyPair(token, List.of(), List.of(
+                new CK_ATTRIBUTE(CKA_SENSITIVE, true),
+                new CK_ATTRIBUTE(CKA_SIGN, true)));
+    }
+
+    /**
+     * A 1024-bit RSA token key pair: the public key with {@code publicNames} (CKA_ID, CKA_LABEL)
+     * before its size and exponent, the private key private, with {@code privateAttributes}.
+     */
+    private static void generateRsaKeyPair(Pkcs11Token token, List<CK_ATTRIBUTE> publicNames,
+                                           List<CK_ATTRIBUTE> privateAttributes)
+            throws TokenException {
+        List<CK_ATTRIBUTE> publicTemplate = new ArrayList<>();
+        publicTemplate.add(new CK_ATTRIBUTE(CKA_TOKEN, true));
+        publicTemplate.addAll(publicNames);
+        publicTemplate.add(new CK_ATTRIBUTE(CKA_MODULUS_BITS, 1024));
+        publicTemplate.add(new CK_ATTRIBUTE(CKA_PUBLIC_EXPONENT, BigInteger.valueOf(65537)));
+        List<CK_ATTRIBUTE> privateTemplate = new ArrayList<>(List.of(
+                new CK_ATTRIBUTE(CKA_TOKEN, true), new CK_ATTRIBUTE(CKA_PRIVATE, true)));
+        privateTemplate.addAll(privateAttributes);
         token.inSession((module, session) -> module.C_GenerateKeyPair(session,
                 new CK_MECHANISM(CKM_RSA_PKCS_KEY_PAIR_GEN),
-                new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_TOKEN, true),
-                    new CK_ATTRIBUTE(CKA_MODULUS_BITS, 1024),
-                    new CK_ATTRIBUTE(CKA_PUBLIC_EXPONENT, BigInteger.valueOf(65537))},
-                new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_TOKEN, true),
-                    new CK_ATTRIBUTE(CKA_PRIVATE, true),
-                    new CK_ATTRIBUTE(CKA_SENSITIVE, true),
-                    new CK_ATTRIBUTE(CKA_SIGN, true)}));
+                publicTemplate.toArray(CK_ATTRIBUTE[]::new),
+                privateTemplate.toArray(CK_ATTRIBUTE[]::new)));
     }
 }
