@@ -105,7 +105,8 @@ public final class KeyObjects {
         });
     }
 
-    private static long[] findData(PKCS11 module, long session, String label)
+    /** The daemon's data objects labelled {@code label}; package-private for test rigs. */
+    static long[] findData(PKCS11 module, long session, String label)
             throws PKCS11Exception {
         return Pkcs11Search.all(module, session, new CK_ATTRIBUTE[] {
             new CK_ATTRIBUTE(CKA_CLASS, CKO_DATA),

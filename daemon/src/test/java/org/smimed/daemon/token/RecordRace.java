@@ -1,15 +1,9 @@
 package org.smimed.daemon.token;
 
-import static sun.security.pkcs11.wrapper.PKCS11Constants.CKA_APPLICATION;
-import static sun.security.pkcs11.wrapper.PKCS11Constants.CKA_CLASS;
-import static sun.security.pkcs11.wrapper.PKCS11Constants.CKA_LABEL;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.CKA_VALUE;
-import static sun.security.pkcs11.wrapper.PKCS11Constants.CKO_DATA;
 
 import java.nio.charset.StandardCharsets;
 import sun.security.pkcs11.wrapper.CK_ATTRIBUTE;
-import sun.security.pkcs11.wrapper.PKCS11;
-import sun.security.pkcs11.wrapper.PKCS11Exception;
 
 /**
  * Finds a state record, lets something happen, then uses what it found: the interleaving of
@@ -34,7 +28,7 @@ final class RecordRace {
             throws TokenException {
         int[] attempt = {0};
         Pkcs11Token.SessionWork<String> work = (module, session) -> {
-            long[] found = find(module, session, label);
+            long[] found = KeyObjects.findData(module, session, label);
             between.run(++attempt[0]);
             CK_ATTRIBUTE[] value = {new CK_ATTRIBUTE(CKA_VALUE)};
             module.C_GetAttributeValue(session, found[0], value);
@@ -45,15 +39,6 @@ final class RecordRace {
 
     /** How many records labelled {@code label} the token holds. */
     static int count(Pkcs11Token token, String label) throws TokenException {
-        return token.inSession((module, session) -> find(module, session, label).length);
-    }
-
-    private static long[] find(PKCS11 module, long session, String label)
-            throws PKCS11Exception {
-        return Pkcs11Search.all(module, session, new CK_ATTRIBUTE[] {
-            new CK_ATTRIBUTE(CKA_CLASS, CKO_DATA),
-            new CK_ATTRIBUTE(CKA_APPLICATION,
-                    TokenInventory.APPLICATION.getBytes(StandardCharsets.UTF_8)),
-            new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray())});
+        return token.inSession((module, session) -> KeyObjects.findData(module, session, label).length);
     }
 }
