@@ -32,7 +32,6 @@ import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.token.KeyAlgorithm;
 import org.smimed.daemon.token.KeyProtection;
 import org.smimed.daemon.token.KeyUsage;
-import org.smimed.daemon.token.Pkcs11Library;
 import org.smimed.daemon.token.Pkcs11Token;
 import org.smimed.daemon.token.TokenObjects;
 
@@ -55,9 +54,7 @@ class EdwardsKeysSoftHsmTest {
 
     @BeforeAll
     static void open() throws Exception {
-        SoftHsm.Token created = SoftHsm.createToken("edwards");
-        token = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY), created.label(),
-                created.pin().toCharArray());
+        token = SoftHsm.createToken("edwards").login();
         admin = KeyAdministration.open(token, new SecureRandom(), CLOCK);
         ca = OfficerCa.create(CLOCK);
         signer = new CmsSigner(token.provider(), new BouncyCastleProvider(), CLOCK);

@@ -31,7 +31,6 @@ import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.token.KeyAlgorithm;
 import org.smimed.daemon.token.KeyProtection;
 import org.smimed.daemon.token.KeyUsage;
-import org.smimed.daemon.token.Pkcs11Library;
 import org.smimed.daemon.token.Pkcs11Token;
 import org.smimed.daemon.token.TokenObjects;
 
@@ -52,9 +51,7 @@ class KeyAdministrationSoftHsmTest {
 
     @BeforeAll
     static void open() throws Exception {
-        SoftHsm.Token created = SoftHsm.createToken("admin");
-        token = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY), created.label(),
-                created.pin().toCharArray());
+        token = SoftHsm.createToken("admin").login();
         admin = KeyAdministration.open(token, new SecureRandom(), CLOCK);
         ca = OfficerCa.create(CLOCK);
     }

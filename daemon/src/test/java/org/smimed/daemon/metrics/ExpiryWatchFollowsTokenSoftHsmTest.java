@@ -23,7 +23,6 @@ import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.token.KeyAlgorithm;
 import org.smimed.daemon.token.KeyUsage;
-import org.smimed.daemon.token.Pkcs11Library;
 import org.smimed.daemon.token.Pkcs11Token;
 
 /**
@@ -45,9 +44,7 @@ class ExpiryWatchFollowsTokenSoftHsmTest {
 
     @BeforeAll
     static void twoDaemonsOnOneToken() throws Exception {
-        SoftHsm.Token created = SoftHsm.createToken("expiry-follows");
-        Pkcs11Token token = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY),
-                created.label(), created.pin().toCharArray());
+        Pkcs11Token token = SoftHsm.createToken("expiry-follows").login();
         here = KeyAdministration.open(token, new SecureRandom(), CLOCK);
         elsewhere = KeyAdministration.open(token, new SecureRandom(), CLOCK);
         ca = OfficerCa.create(CLOCK);

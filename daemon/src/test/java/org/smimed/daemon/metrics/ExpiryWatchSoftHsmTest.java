@@ -22,7 +22,6 @@ import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.token.KeyAlgorithm;
 import org.smimed.daemon.token.KeyUsage;
-import org.smimed.daemon.token.Pkcs11Library;
 import org.smimed.daemon.token.Pkcs11Token;
 
 /**
@@ -42,9 +41,7 @@ class ExpiryWatchSoftHsmTest {
 
     @BeforeAll
     static void tokenWithAnEncryptionOnlyIdentityASplitOneAndARotatedOne() throws Exception {
-        SoftHsm.Token created = SoftHsm.createToken("expiry");
-        Pkcs11Token token = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY),
-                created.label(), created.pin().toCharArray());
+        Pkcs11Token token = SoftHsm.createToken("expiry").login();
         Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
         admin = KeyAdministration.open(token, new SecureRandom(), clock);
         ca = OfficerCa.create(clock);

@@ -9,6 +9,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.smimed.daemon.token.Pkcs11Library;
+import org.smimed.daemon.token.Pkcs11Token;
+import org.smimed.daemon.token.TokenException;
 
 /**
  * A real SoftHSM2 token for one test class, created with {@code softhsm2-util} in the private
@@ -24,7 +27,12 @@ public final class SoftHsm {
     }
 
     /** A freshly initialised token: its label, and a file holding its user PIN (mode 600). */
-    public record Token(String label, String pin, Path pinFile) {}
+    public record Token(String label, String pin, Path pinFile) {
+        /** Logs in to this token as its user, through SoftHSM2's library. */
+        public Pkcs11Token login() throws TokenException {
+            return Pkcs11Token.login(Pkcs11Library.load(LIBRARY), label, pin.toCharArray());
+        }
+    }
 
     /** Initialises a new token with a unique label and random PINs. */
     public static Token createToken(String prefix) throws IOException, InterruptedException {

@@ -41,8 +41,7 @@ class KeyProtectionSoftHsmTest {
         inventoryToken = SoftHsm.createToken("inventory");
         foreignToken = SoftHsm.createToken("foreign");
         TestDeployment.provision(dir, token);
-        session = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY), token.label(),
-                token.pin().toCharArray());
+        session = token.login();
     }
 
     @ParameterizedTest
@@ -155,8 +154,7 @@ class KeyProtectionSoftHsmTest {
     /** What start-up warns about: the inventory tells a key made as before from a fixed one. */
     @Test
     void inventory_tellsModifiableKeysFromFixedOnes() throws Exception {
-        Pkcs11Token fresh = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY),
-                inventoryToken.label(), inventoryToken.pin().toCharArray());
+        Pkcs11Token fresh = inventoryToken.login();
         WeakKeys.generateModifiableEncryptionKey(fresh, "old/v1");
         new TokenObjects(fresh, new SecureRandom()).generate("new/v1", KeyAlgorithm.EC_P256,
                 KeyUsage.BOTH);
@@ -174,8 +172,7 @@ class KeyProtectionSoftHsmTest {
      */
     @Test
     void inventory_readsATokenWithAKeyWithoutIdOrLabel() throws Exception {
-        Pkcs11Token fresh = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY),
-                foreignToken.label(), foreignToken.pin().toCharArray());
+        Pkcs11Token fresh = foreignToken.login();
         WeakKeys.generateKeyWithoutIdOrLabel(fresh);
 
         var keys = new TokenInventory(fresh).read().keys();

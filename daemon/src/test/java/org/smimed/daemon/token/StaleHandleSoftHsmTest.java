@@ -23,9 +23,7 @@ class StaleHandleSoftHsmTest {
 
     @BeforeAll
     static void login() throws Exception {
-        SoftHsm.Token created = SoftHsm.createToken("stale");
-        token = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY), created.label(),
-                created.pin().toCharArray());
+        token = SoftHsm.createToken("stale").login();
         objects = new KeyObjects(token, new SecureRandom());
     }
 
