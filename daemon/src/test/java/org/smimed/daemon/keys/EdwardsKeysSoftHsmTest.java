@@ -3,7 +3,6 @@ package org.smimed.daemon.keys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +15,6 @@ import java.util.Optional;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,7 +100,7 @@ class EdwardsKeysSoftHsmTest {
 
         X509Certificate cert = ca.issue(admin.createCsr(v.name(), "CN=Ed", "ed@smimed.example"),
                 "ed@smimed.example", true, false, Duration.ofDays(30));
-        admin.importCertificateChain(v.name(), chain(cert));
+        admin.importCertificateChain(v.name(), ca.chainPem(cert));
         admin.activate(v.name());
         KeyVersion key = admin.registry().signingKey("ed@smimed.example");
 
@@ -129,7 +127,7 @@ class EdwardsKeysSoftHsmTest {
                         + " and import the certificate (RFC 8418)");
         X509Certificate cert = ca.issue(admin.publicKey(v.name()), "x@smimed.example", false,
                 true, Duration.ofDays(30));
-        admin.importCertificateChain(v.name(), chain(cert));
+        admin.importCertificateChain(v.name(), ca.chainPem(cert));
         admin.activate(v.name());
 
         byte[] message = EdwardsPeer.encrypt(cert, NISTObjectIdentifiers.id_aes256_wrap,
@@ -173,15 +171,5 @@ class EdwardsKeysSoftHsmTest {
         assertThat(p.privateObject()).as("CKA_PRIVATE").isTrue();
         assertThat(p.valueReadable()).as("CKA_VALUE readable").isFalse();
         assertThat(p.usagesFixed()).as("neither CKA_MODIFIABLE nor CKA_COPYABLE").isTrue();
-    }
-
-    private static byte[] chain(X509Certificate leaf) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (var w = new java.io.OutputStreamWriter(out, StandardCharsets.US_ASCII);
-             JcaPEMWriter p = new JcaPEMWriter(w)) {
-            p.writeObject(leaf);
-            p.writeObject(ca.certificate());
-        }
-        return out.toByteArray();
     }
 }

@@ -4,15 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -113,20 +109,6 @@ class ExpiryWatchFollowsTokenSoftHsmTest {
 
     private static TokenVersion activate(KeyAdministration admin, String identity,
                                          Duration validity) throws Exception {
-        TokenVersion v = admin.generate(identity, KeyAlgorithm.EC_P256, KeyUsage.BOTH);
-        X509Certificate cert = ca.issue(admin.publicKey(v.name()), identity, true, true,
-                validity);
-        admin.importCertificateChain(v.name(), pem(cert, ca.certificate()));
-        return admin.activate(v.name());
-    }
-
-    private static byte[] pem(X509Certificate... certificates) throws Exception {
-        StringWriter out = new StringWriter();
-        try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
-            for (X509Certificate certificate : certificates) {
-                writer.writeObject(certificate);
-            }
-        }
-        return out.toString().getBytes(StandardCharsets.US_ASCII);
+        return ca.activateNewKey(admin, identity, KeyAlgorithm.EC_P256, KeyUsage.BOTH, validity);
     }
 }

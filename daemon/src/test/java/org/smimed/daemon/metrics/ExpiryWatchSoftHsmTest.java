@@ -3,21 +3,16 @@ package org.smimed.daemon.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.smimed.daemon.keys.KeyAdministration;
-import org.smimed.daemon.keys.TokenVersion;
 import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.token.KeyAlgorithm;
@@ -104,20 +99,6 @@ class ExpiryWatchSoftHsmTest {
 
     private static void activate(String identity, KeyAlgorithm algorithm, KeyUsage usage,
                           Duration validity) throws Exception {
-        TokenVersion v = admin.generate(identity, algorithm, usage);
-        X509Certificate cert = ca.issue(admin.publicKey(v.name()), identity, usage.signs(),
-                usage.decrypts(), validity);
-        admin.importCertificateChain(v.name(), pem(cert, ca.certificate()));
-        admin.activate(v.name());
-    }
-
-    private static byte[] pem(X509Certificate... certificates) throws Exception {
-        StringWriter out = new StringWriter();
-        try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
-            for (X509Certificate certificate : certificates) {
-                writer.writeObject(certificate);
-            }
-        }
-        return out.toString().getBytes(StandardCharsets.US_ASCII);
+        ca.activateNewKey(admin, identity, algorithm, usage, validity);
     }
 }

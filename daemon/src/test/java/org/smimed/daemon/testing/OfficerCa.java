@@ -1,6 +1,8 @@
 package org.smimed.daemon.testing;
 
 import java.io.StringReader;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -18,7 +20,11 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
+import org.smimed.daemon.keys.KeyAdministration;
+import org.smimed.daemon.keys.TokenVersion;
 import org.smimed.daemon.provision.DemoCertificateAuthority;
+import org.smimed.daemon.token.KeyAlgorithm;
+import org.smimed.daemon.token.KeyUsage;
 
 /**
  * The firm's CA in tests: certifies the public key of a PKCS#10 request made in the token,
@@ -86,6 +92,30 @@ public final class OfficerCa {
             store.store(out, password.toCharArray());
         }
         return file;
+    }
+
+    /** {@code leaf}, then this CA, as PEM: the chain an officer imports. */
+    public byte[] chainPem(X509Certificate leaf) throws Exception {
+        StringWriter out = new StringWriter();
+        try (JcaPEMWriter pem = new JcaPEMWriter(out)) {
+            pem.writeObject(leaf);
+            pem.writeObject(ca.certificate());
+        }
+        return out.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Generates {@code identity}'s key in {@code admin}, certifies it for its usage and
+     * {@code validity}, imports the chain and activates the version.
+     */
+    public TokenVersion activateNewKey(KeyAdministration admin, String identity,
+                                       KeyAlgorithm algorithm, KeyUsage usage,
+                                       Duration validity) throws Exception {
+        TokenVersion v = admin.generate(identity, algorithm, usage);
+        X509Certificate cert = issue(admin.publicKey(v.name()), identity, usage.signs(),
+                usage.decrypts(), validity);
+        admin.importCertificateChain(v.name(), chainPem(cert));
+        return admin.activate(v.name());
     }
 
     /** Writes {@code certificates} (leaf first, then this CA) as one PEM file. */
