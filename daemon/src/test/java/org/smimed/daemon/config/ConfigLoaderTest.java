@@ -135,14 +135,10 @@ class ConfigLoaderTest {
         TlsFiles.write(dir.resolve("server.crt"), dir.resolve("server.key"));
         Files.writeString(dir.resolve("garbage.crt"), "not a certificate\n");
         Files.writeString(dir.resolve("empty.pem"), "");
-        Files.writeString(dir.resolve("lib.so"), "x");
-        Files.writeString(dir.resolve("p.yaml"), "x");
-        Path file = Files.writeString(dir.resolve("swapped.yaml"), """
+        Path file = tlsConfig("swapped.yaml", """
                 tls: {certificateChain: server.key, privateKey: server.crt,
                       clientCaCertificates: empty.pem}
-                token: {library: lib.so, label: dev, pin: {env: PIN}}
-                policy: {file: p.yaml}
-                audit: {file: audit.log}
+                """, """
                 admin:
                   tls: {certificateChain: garbage.crt, privateKey: garbage.crt}
                 """);
@@ -166,13 +162,8 @@ class ConfigLoaderTest {
     void load_tlsKeyOfAnotherCertificate_isAProblemNamingBothFiles() throws Exception {
         TlsFiles.write(dir.resolve("server.crt"), dir.resolve("server.key"));
         TlsFiles.write(dir.resolve("other.crt"), dir.resolve("other.key"));
-        Files.writeString(dir.resolve("lib.so"), "x");
-        Files.writeString(dir.resolve("p.yaml"), "x");
-        Path file = Files.writeString(dir.resolve("mismatch.yaml"), """
-                tls: {certificateChain: server.crt, privateKey: server.key}
-                token: {library: lib.so, label: dev, pin: {env: PIN}}
-                policy: {file: p.yaml}
-                audit: {file: audit.log}
+        Path file = tlsConfig("mismatch.yaml",
+                "tls: {certificateChain: server.crt, privateKey: server.key}\n", """
                 development: {anonymousCallers: true}
                 admin:
                   tls: {certificateChain: server.crt, privateKey: other.key}
@@ -197,21 +188,29 @@ class ConfigLoaderTest {
                             .setProvider(new BouncyCastleProvider())
                             .setPassword("secret".toCharArray()).build()));
         }
-        Files.writeString(dir.resolve("lib.so"), "x");
-        Files.writeString(dir.resolve("p.yaml"), "x");
-        Path file = Files.writeString(dir.resolve("encrypted.yaml"), """
-                tls: {certificateChain: server.crt, privateKey: encrypted.key}
-                token: {library: lib.so, label: dev, pin: {env: PIN}}
-                policy: {file: p.yaml}
-                audit: {file: audit.log}
-                development: {anonymousCallers: true}
-                """);
+        Path file = tlsConfig("encrypted.yaml",
+                "tls: {certificateChain: server.crt, privateKey: encrypted.key}\n",
+                "development: {anonymousCallers: true}\n");
 
         assertThatThrownBy(() -> new ConfigLoader().load(file))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
                         .containsExactly("tls.privateKey: " + dir.resolve("encrypted.key")
                                 + ": an encrypted private key; give it unencrypted (PKCS#8),"
                                 + " mode 600"));
+    }
+
+    /**
+     * Writes {@code name}: {@code tls}, a token library and policy file that exist, the audit
+     * log, then {@code rest}.
+     */
+    private Path tlsConfig(String name, String tls, String rest) throws Exception {
+        Files.writeString(dir.resolve("lib.so"), "x");
+        Files.writeString(dir.resolve("p.yaml"), "x");
+        return Files.writeString(dir.resolve(name), tls + """
+                token: {library: lib.so, label: dev, pin: {env: PIN}}
+                policy: {file: p.yaml}
+                audit: {file: audit.log}
+                """ + rest);
     }
 
     @Test
