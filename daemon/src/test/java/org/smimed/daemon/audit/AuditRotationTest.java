@@ -55,9 +55,7 @@ class AuditRotationTest {
                 .startsWith("{\"seq\":" + (seqOf(lastLine(archives.get(archives.size() - 1))) + 1)
                         + ",");
 
-        Run all = verify(all(log));
-        assertThat(all.exit()).isZero();
-        assertThat(all.out()).contains("intact, 12 records, head 12:");
+        assertIntact(log, "intact, 12 records, head 12:");
     }
 
     @Test
@@ -103,11 +101,7 @@ class AuditRotationTest {
     @Test
     void aRestartAfterTheRenameBeforeTheNextRecord_continuesTheArchive() throws Exception {
         Path log = dir.resolve("audit.log");
-        try (AuditLog audit = AuditLog.open(log, CLOCK)) {
-            for (int i = 1; i <= 5; i++) {
-                audit.append(entry(i), false);
-            }
-        }
+        writeWithoutRotation(log, 5);
         // As if the daemon died after renaming a full file, before creating the new one.
         Path archive = AuditLog.archiveOf(log, 5);
         Files.move(log, archive);
@@ -117,19 +111,13 @@ class AuditRotationTest {
             assertThat(audit.append(entry(6), false).seq()).isEqualTo(6);
         }
 
-        Run run = verify(all(log));
-        assertThat(run.exit()).isZero();
-        assertThat(run.out()).contains("intact, 6 records");
+        assertIntact(log, "intact, 6 records");
     }
 
     @Test
     void withoutARotationSize_theFileGrows() throws Exception {
         Path log = dir.resolve("audit.log");
-        try (AuditLog audit = AuditLog.open(log, CLOCK)) {
-            for (int i = 1; i <= 12; i++) {
-                audit.append(entry(i), false);
-            }
-        }
+        writeWithoutRotation(log, 12);
 
         assertThat(archives(log)).isEmpty();
         assertThat(Files.readAllLines(log)).hasSize(12);
@@ -142,6 +130,22 @@ class AuditRotationTest {
                 assertThat(audit.healthy()).isTrue();
             }
         }
+    }
+
+    /** Records 1 to {@code to}, in a log opened without a rotation size. */
+    private static void writeWithoutRotation(Path log, int to) throws Exception {
+        try (AuditLog audit = AuditLog.open(log, CLOCK)) {
+            for (int i = 1; i <= to; i++) {
+                audit.append(entry(i), false);
+            }
+        }
+    }
+
+    /** {@code smimectl audit verify} over the archives and the log passes and says {@code summary}. */
+    private static void assertIntact(Path log, String summary) throws Exception {
+        Run run = verify(all(log));
+        assertThat(run.exit()).isZero();
+        assertThat(run.out()).contains(summary);
     }
 
     private static List<Path> archives(Path log) throws Exception {
