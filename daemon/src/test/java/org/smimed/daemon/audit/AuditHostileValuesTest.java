@@ -53,11 +53,7 @@ class AuditHostileValuesTest {
         Files.writeString(log, rehashed(record.line().replace("\\u2028", "\u2028")) + "\n",
                 StandardCharsets.UTF_8);
 
-        try (AuditLog audit = AuditLog.open(log, CLOCK)) {
-            assertThat(audit.head()).startsWith("1:");
-            assertThat(audit.append(entry("CN=next"), false).seq()).isEqualTo(2);
-        }
-        assertThat(AuditTamperTest.verify(log).out()).contains("intact, 2 records");
+        assertReopensAfter(log, 1);
     }
 
     @Test
@@ -74,11 +70,7 @@ class AuditHostileValuesTest {
         Files.writeString(log, rehashed(second.line().replace("CN=placeholder", huge)) + "\n",
                 StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
 
-        try (AuditLog audit = AuditLog.open(log, CLOCK)) {
-            assertThat(audit.head()).startsWith("2:");
-            assertThat(audit.append(entry("CN=next"), false).seq()).isEqualTo(3);
-        }
-        assertThat(AuditTamperTest.verify(log).out()).contains("intact, 3 records");
+        assertReopensAfter(log, 2);
     }
 
     @Test
@@ -94,6 +86,16 @@ class AuditHostileValuesTest {
         assertThat(line).contains("\"caller\":\"" + subject.substring(0, 256) + "... ("
                 + subject.length() + " characters, SHA-256 " + AuditRecord.sha256(subject) + ")\"");
         assertThat(AuditTamperTest.verify(log).exit()).isZero();
+    }
+
+    /** The log reopens with record {@code head} last, goes on after it and verifies intact. */
+    private static void assertReopensAfter(Path log, int head) throws Exception {
+        try (AuditLog audit = AuditLog.open(log, CLOCK)) {
+            assertThat(audit.head()).startsWith(head + ":");
+            assertThat(audit.append(entry("CN=next"), false).seq()).isEqualTo(head + 1);
+        }
+        assertThat(AuditTamperTest.verify(log).out())
+                .contains("intact, " + (head + 1) + " records");
     }
 
     private static boolean unusual(int c) {
