@@ -182,13 +182,7 @@ class StartupFailureIT {
                         .replace(entry, field + ": " + garbage));
         String line = "smimed: config: " + key + ": " + garbage + ": " + reason;
 
-        Processes.Result serve = serve(config);
-        Processes.Result check = smimed(List.of("check-config", "--config", config.toString()));
-
-        assertThat(serve.exitCode()).as(serve.stderr()).isEqualTo(ExitCodes.CONFIG);
-        assertThat(serve.stderr().strip().lines()).containsExactly(line);
-        assertThat(check.exitCode()).as(check.stderr()).isEqualTo(ExitCodes.CONFIG);
-        assertThat(check.stderr().strip().lines()).containsExactly(line);
+        assertServeAndCheckConfigRefuse(config, line);
     }
 
     /**
@@ -206,13 +200,7 @@ class StartupFailureIT {
         String line = "smimed: config: tls.privateKey: " + otherKey + ": not the key of the first"
                 + " certificate in tls.certificateChain " + bindDeployment.resolve("pki/server.crt");
 
-        Processes.Result serve = serve(config);
-        Processes.Result check = smimed(List.of("check-config", "--config", config.toString()));
-
-        assertThat(serve.exitCode()).as(serve.stderr()).isEqualTo(ExitCodes.CONFIG);
-        assertThat(serve.stderr().strip().lines()).containsExactly(line);
-        assertThat(check.exitCode()).as(check.stderr()).isEqualTo(ExitCodes.CONFIG);
-        assertThat(check.stderr().strip().lines()).containsExactly(line);
+        assertServeAndCheckConfigRefuse(config, line);
     }
 
     @Test
@@ -252,6 +240,18 @@ class StartupFailureIT {
         assertThat(check.exitCode()).as(check.stderr()).isZero();
         assertThat(check.stdout().strip()).isEqualTo(config + ": OK");
         assertThat(serve.exitCode()).isEqualTo(ExitCodes.TOKEN);
+    }
+
+    /** serve and check-config both exit with the config code, {@code line} all they say. */
+    private static void assertServeAndCheckConfigRefuse(Path config, String line)
+            throws Exception {
+        Processes.Result serve = serve(config);
+        Processes.Result check = smimed(List.of("check-config", "--config", config.toString()));
+
+        assertThat(serve.exitCode()).as(serve.stderr()).isEqualTo(ExitCodes.CONFIG);
+        assertThat(serve.stderr().strip().lines()).containsExactly(line);
+        assertThat(check.exitCode()).as(check.stderr()).isEqualTo(ExitCodes.CONFIG);
+        assertThat(check.stderr().strip().lines()).containsExactly(line);
     }
 
     private static Path config(String label, String pinLine) throws Exception {
