@@ -67,6 +67,15 @@ public final class BenchCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}); more spreads the daemon's transport work"
                     + " as many clients would.")
     int connections;
+    @Option(names = "--callers", defaultValue = "async", converter = CallersConverter.class,
+            paramLabel = "async|threads",
+            description = "How the closed loop runs its callers (default: ${DEFAULT-VALUE}):"
+                    + " async keeps N calls outstanding, each answer starting that caller's"
+                    + " next call on the thread that delivered it, as an asynchronous service"
+                    + " does (Sign and DecryptMessage; SignBatch and the streaming Decrypt"
+                    + " always use threads); threads blocks one thread per caller. The raw"
+                    + " token baseline always uses threads.")
+    Callers callers;
     @Option(names = "--concurrency", split = ",", defaultValue = "1,2,4,8,16",
             description = "Concurrent callers, comma-separated (default: ${DEFAULT-VALUE}).")
     List<Integer> concurrency;
@@ -113,6 +122,18 @@ public final class BenchCommand implements Callable<Integer> {
         Path pinFile;
     }
 
+    /** Turns "async" into a caller model, or a usage error that lists the valid ones. */
+    static final class CallersConverter implements picocli.CommandLine.ITypeConverter<Callers> {
+        @Override
+        public Callers convert(String value) {
+            try {
+                return Callers.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
     /** Turns "sign-digest" into a workload, or a usage error that lists the valid names. */
     static final class WorkloadConverter implements picocli.CommandLine.ITypeConverter<Workload> {
         @Override
@@ -156,8 +177,7 @@ public final class BenchCommand implements Callable<Integer> {
             for (Workload workload : selected) {
                 Prepared prepared = calls.prepare(workload, largeBytes,
                         java.util.Optional.ofNullable(largeMessage));
-                Supplier<Operation> daemonOps = prepared.operations();
-                prewarm(workload, daemonOps, tokenBaseline);
+                prewarm(workload, prepared, tokenBaseline);
                 if (rate.fixedRateOnly()) {
                     report(results, openLoop().run(workload, Mode.DAEMON_RATE, 0,
                             rate.fixedRate(), prepared));
@@ -178,7 +198,7 @@ public final class BenchCommand implements Callable<Integer> {
                                     tokenAtFraction.getAsDouble(), Prepared.blocking(tokenOps)));
                         }
                     }
-                    Measurement peak = load.run(workload, Mode.DAEMON, level, daemonOps);
+                    Measurement peak = daemonRun(load, workload, Mode.DAEMON, level, prepared);
                     report(results, peak);
                     var atFraction = rate.after(peak);
                     if (atFraction.isPresent()) {
@@ -202,20 +222,29 @@ public final class BenchCommand implements Callable<Integer> {
      * tens of seconds under load on a small machine (seen as 10+ s of compiler-thread CPU in a
      * 25 s run, in the caller as much as in the daemon), which is start-up, not service.
      */
-    private void prewarm(Workload workload, Supplier<Operation> daemonOps,
+    private void prewarm(Workload workload, Prepared prepared,
                          TokenBaseline tokenBaseline) throws InterruptedException {
         if (prewarmSeconds == 0) {
             return;
         }
         int level = concurrency.stream().mapToInt(Integer::intValue).max().orElse(1);
         LoadRun warm = new LoadRun(Duration.ZERO, Duration.ofSeconds(prewarmSeconds), 0);
-        Measurement daemon = warm.run(workload, Mode.PREWARM, level, daemonOps);
+        Measurement daemon = daemonRun(warm, workload, Mode.PREWARM, level, prepared);
         if (tokenBaseline != null) {
             warm.run(workload, Mode.PREWARM, level, () -> tokenBaseline.operation(workload.kind()));
         }
         System.out.printf("%-16s prewarm  c=%-3d %d s unmeasured, %d calls, %s errors%n",
                 workload.cliName(), level, prewarmSeconds, daemon.calls(),
                 daemon.errors().text());
+    }
+
+    /** The closed loop against the daemon, its callers run as {@code --callers} says. */
+    private Measurement daemonRun(LoadRun load, Workload workload, Mode mode, int level,
+                                  Prepared prepared) throws InterruptedException {
+        if (callers == Callers.ASYNC && prepared.async().isPresent()) {
+            return load.async().run(workload, mode, level, prepared.async().get());
+        }
+        return load.run(workload, mode, level, prepared.operations());
     }
 
     private void validateNumbers() {

@@ -28,6 +28,11 @@ final class LoadRun {
         this.callsPerThread = callsPerThread;
     }
 
+    /** The same run (warm-up, duration or call count) with asynchronous callers. */
+    AsyncLoadRun async() {
+        return new AsyncLoadRun(warmUp, duration, callsPerThread);
+    }
+
     Measurement run(Workload workload, Mode mode, int threads, Supplier<Operation> operations)
             throws InterruptedException {
         List<Worker> workers = new ArrayList<>();

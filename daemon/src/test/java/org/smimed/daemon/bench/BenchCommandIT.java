@@ -253,6 +253,38 @@ class BenchCommandIT {
         assertThat(err.toString()).startsWith(message + System.lineSeparator());
     }
 
+    /** Both caller models drive the same unary calls to the same counts (async is the default). */
+    @Test
+    void bench_withThreadCallers_runsEachCallerOnItsOwnThread() throws Exception {
+        Path csv = dir.resolve("threads.csv");
+
+        Run run = bench("--identity", TestDeployment.RSA, "--workload", "sign-digest,decrypt-4k",
+                "--callers", "threads", "--concurrency", "2", "--calls", "5", "--warmup", "0",
+                "--csv", csv.toString());
+
+        assertThat(run.exit()).as(run.out()).isZero();
+        List<String> rows = Files.readAllLines(csv);
+        assertThat(rows).hasSize(3);
+        for (String row : rows.subList(1, rows.size())) {
+            String[] f = row.split(",", -1);
+            assertThat(f[3]).as(row).isEqualTo("10");
+            assertThat(f[4]).as(row).isEqualTo("0");
+        }
+    }
+
+    @Test
+    void bench_withUnknownCallerModel_isUsageErrorNamingTheValidOnes() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        var cli = SmimedCommand.commandLine(System::getenv, Clock.systemUTC());
+        cli.setErr(new PrintWriter(err, true, java.nio.charset.StandardCharsets.UTF_8));
+
+        int exit = cli.execute("bench", "--identity", TestDeployment.RSA, "--callers", "fibers");
+
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .contains("unknown caller model 'fibers' (valid: async, threads)");
+    }
+
     @Test
     void bench_withUnknownWorkload_isUsageError() {
         int exit = SmimedCommand.commandLine(System::getenv, Clock.systemUTC()).execute("bench",
