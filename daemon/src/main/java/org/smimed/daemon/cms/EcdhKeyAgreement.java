@@ -1,6 +1,5 @@
 package org.smimed.daemon.cms;
 
-import java.io.IOException;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.Key;
@@ -11,15 +10,10 @@ import java.security.SecureRandom;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECPoint;
 import java.security.spec.ECPublicKeySpec;
-import java.util.Arrays;
 import java.util.Map;
 import javax.crypto.KeyAgreement;
-import javax.crypto.spec.SecretKeySpec;
-import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1OctetString;
-import org.bouncycastle.asn1.cms.ecc.ECCCMSSharedInfo;
-import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
 import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
@@ -28,7 +22,6 @@ import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.crypto.Digest;
-import org.bouncycastle.crypto.InvalidCipherTextException;
 import org.bouncycastle.crypto.digests.SHA1Digest;
 import org.bouncycastle.crypto.digests.SHA224Digest;
 import org.bouncycastle.crypto.digests.SHA256Digest;
@@ -36,8 +29,6 @@ import org.bouncycastle.crypto.digests.SHA384Digest;
 import org.bouncycastle.crypto.digests.SHA512Digest;
 import org.bouncycastle.crypto.generators.KDF2BytesGenerator;
 import org.bouncycastle.crypto.params.KDFParameters;
-import org.bouncycastle.util.Pack;
-import org.smimed.daemon.token.TokenErrors;
 import org.smimed.daemon.token.TokenMechanism;
 import org.smimed.daemon.token.TokenMeter;
 
@@ -68,10 +59,6 @@ final class EcdhKeyAgreement {
             SECObjectIdentifiers.dhSinglePass_cofactorDH_sha256kdf_scheme, "SHA-256",
             SECObjectIdentifiers.dhSinglePass_cofactorDH_sha384kdf_scheme, "SHA-384",
             SECObjectIdentifiers.dhSinglePass_cofactorDH_sha512kdf_scheme, "SHA-512");
-    private static final Map<ASN1ObjectIdentifier, Integer> WRAP_KEY_BYTES = Map.of(
-            NISTObjectIdentifiers.id_aes128_wrap, 16,
-            NISTObjectIdentifiers.id_aes192_wrap, 24,
-            NISTObjectIdentifiers.id_aes256_wrap, 32);
 
     private final Provider tokenProvider;
     private final SecureRandom random;
@@ -92,42 +79,20 @@ final class EcdhKeyAgreement {
                 ContentCipher cipher, SubjectPublicKeyInfo sender, ASN1OctetString ukm,
                 byte[] encryptedKey) throws CMSException {
         Digest kdfHash = kdfHash(keyAlgorithm.getAlgorithm());
-        AlgorithmIdentifier wrap = AlgorithmIdentifier.getInstance(keyAlgorithm.getParameters());
-        Integer kekBytes = WRAP_KEY_BYTES.get(wrap.getAlgorithm());
-        if (kekBytes == null) {
-            throw new CMSException("unsupported key wrap " + wrap.getAlgorithm());
-        }
+        KeyUnwrap.Wrap wrap = KeyUnwrap.wrap(keyAlgorithm);
         ECPublicKey ephemeral = senderKey(recipient, sender);
-        byte[] substitute = new byte[cipher.keyBytes()];
-        random.nextBytes(substitute);
-        byte[] z = null;
-        byte[] kek = new byte[kekBytes];
-        try {
-            z = meter.measure(TokenMechanism.ECDH_DERIVE, () -> {
-                KeyAgreement ecdh = KeyAgreement.getInstance("ECDH", tokenProvider);
-                ecdh.init(key);
-                ecdh.doPhase(ephemeral, true);
-                return ecdh.generateSecret();
-            });
-            byte[] sharedInfo = new ECCCMSSharedInfo(wrap,
-                    ukm == null ? null : ukm.getOctets(), Pack.intToBigEndian(kekBytes * 8))
-                    .getEncoded(ASN1Encoding.DER);
-            KDF2BytesGenerator kdf = new KDF2BytesGenerator(kdfHash); // = ANSI X9.63 KDF
-            kdf.init(new KDFParameters(z, sharedInfo));
-            kdf.generateBytes(kek, 0, kek.length);
-            return KeyUnwrap.unwrap(kek, encryptedKey, cipher, substitute);
-        } catch (GeneralSecurityException | InvalidCipherTextException | IOException
-                 | RuntimeException e) {
-            if (TokenErrors.isTokenGone(e)) {
-                throw new TokenUnavailableSignal(e);
-            }
-            return new SecretKeySpec(substitute, cipher.keyAlgorithm());
-        } finally {
-            if (z != null) {
-                Arrays.fill(z, (byte) 0);
-            }
-            Arrays.fill(kek, (byte) 0);
-        }
+        return KeyUnwrap.recover(wrap, ukm, encryptedKey, cipher, random,
+                () -> meter.measure(TokenMechanism.ECDH_DERIVE, () -> {
+                    KeyAgreement ecdh = KeyAgreement.getInstance("ECDH", tokenProvider);
+                    ecdh.init(key);
+                    ecdh.doPhase(ephemeral, true);
+                    return ecdh.generateSecret();
+                }),
+                (z, sharedInfo, kek) -> {
+                    KDF2BytesGenerator kdf = new KDF2BytesGenerator(kdfHash); // = ANSI X9.63 KDF
+                    kdf.init(new KDFParameters(z, sharedInfo));
+                    kdf.generateBytes(kek, 0, kek.length);
+                });
     }
 
     private static Digest kdfHash(ASN1ObjectIdentifier algorithm) throws CMSException {

@@ -1,29 +1,20 @@
 package org.smimed.daemon.cms;
 
-import java.io.IOException;
 import java.security.Key;
 import java.security.SecureRandom;
-import java.util.Arrays;
 import java.util.Map;
-import javax.crypto.spec.SecretKeySpec;
-import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1OctetString;
-import org.bouncycastle.asn1.cms.ecc.ECCCMSSharedInfo;
-import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.crypto.Digest;
-import org.bouncycastle.crypto.InvalidCipherTextException;
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.digests.SHA384Digest;
 import org.bouncycastle.crypto.digests.SHA512Digest;
 import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
 import org.bouncycastle.crypto.params.HKDFParameters;
-import org.bouncycastle.util.Pack;
 import org.smimed.daemon.token.KeyAlgorithm;
-import org.smimed.daemon.token.TokenErrors;
 import org.smimed.daemon.token.TokenKeyReference;
 import org.smimed.daemon.token.TokenMechanism;
 import org.smimed.daemon.token.TokenMeter;
@@ -47,10 +38,6 @@ final class X25519KeyAgreement {
             new ASN1ObjectIdentifier(SMIME_ALG + "19"), "SHA-256",
             new ASN1ObjectIdentifier(SMIME_ALG + "20"), "SHA-384",
             new ASN1ObjectIdentifier(SMIME_ALG + "21"), "SHA-512");
-    private static final Map<ASN1ObjectIdentifier, Integer> WRAP_KEY_BYTES = Map.of(
-            NISTObjectIdentifiers.id_aes128_wrap, 16,
-            NISTObjectIdentifiers.id_aes192_wrap, 24,
-            NISTObjectIdentifiers.id_aes256_wrap, 32);
     private static final int X25519_BYTES = 32;
 
     private final SecureRandom random;
@@ -70,37 +57,16 @@ final class X25519KeyAgreement {
                 SubjectPublicKeyInfo sender, ASN1OctetString ukm, byte[] encryptedKey)
             throws CMSException {
         Digest hash = kdfHash(keyAlgorithm.getAlgorithm());
-        AlgorithmIdentifier wrap = AlgorithmIdentifier.getInstance(keyAlgorithm.getParameters());
-        Integer kekBytes = WRAP_KEY_BYTES.get(wrap.getAlgorithm());
-        if (kekBytes == null) {
-            throw new CMSException("unsupported key wrap " + wrap.getAlgorithm());
-        }
+        KeyUnwrap.Wrap wrap = KeyUnwrap.wrap(keyAlgorithm);
         byte[] ephemeral = senderKey(sender);
-        byte[] substitute = new byte[cipher.keyBytes()];
-        random.nextBytes(substitute);
-        byte[] z = null;
-        byte[] kek = new byte[kekBytes];
-        try {
-            z = meter.measure(TokenMechanism.X25519_DERIVE, () -> key.agree(ephemeral));
-            byte[] sharedInfo = new ECCCMSSharedInfo(wrap,
-                    ukm == null ? null : ukm.getOctets(), Pack.intToBigEndian(kekBytes * 8))
-                    .getEncoded(ASN1Encoding.DER);
-            HKDFBytesGenerator hkdf = new HKDFBytesGenerator(hash);
-            hkdf.init(new HKDFParameters(z, ukm == null ? null : ukm.getOctets(), sharedInfo));
-            hkdf.generateBytes(kek, 0, kek.length);
-            return KeyUnwrap.unwrap(kek, encryptedKey, cipher, substitute);
-        } catch (org.smimed.daemon.token.TokenException | InvalidCipherTextException
-                 | IOException | RuntimeException e) {
-            if (TokenErrors.isTokenGone(e)) {
-                throw new TokenUnavailableSignal(e);
-            }
-            return new SecretKeySpec(substitute, cipher.keyAlgorithm());
-        } finally {
-            if (z != null) {
-                Arrays.fill(z, (byte) 0);
-            }
-            Arrays.fill(kek, (byte) 0);
-        }
+        return KeyUnwrap.recover(wrap, ukm, encryptedKey, cipher, random,
+                () -> meter.measure(TokenMechanism.X25519_DERIVE, () -> key.agree(ephemeral)),
+                (z, sharedInfo, kek) -> {
+                    HKDFBytesGenerator hkdf = new HKDFBytesGenerator(hash);
+                    hkdf.init(new HKDFParameters(z, ukm == null ? null : ukm.getOctets(),
+                            sharedInfo));
+                    hkdf.generateBytes(kek, 0, kek.length);
+                });
     }
 
     private static Digest kdfHash(ASN1ObjectIdentifier algorithm) throws CMSException {
