@@ -22,12 +22,13 @@ import org.bouncycastle.cms.jcajce.JceKeyTransAuthEnvelopedRecipient;
 import org.bouncycastle.cms.jcajce.JceKeyTransEnvelopedRecipient;
 import org.smimed.daemon.keys.KeyVersion;
 import org.smimed.daemon.token.KeyAlgorithm;
+import org.smimed.daemon.token.TokenKeyReference;
 import org.smimed.daemon.token.TokenMeter;
 
 /**
  * Bouncy Castle recipients whose private-key step runs in the token — RSA PKCS#1 v1.5
- * ({@link RsaKeyTransport}), RSAES-OAEP ({@link OaepKeyTransport}) or ECDH
- * ({@link EcdhKeyAgreement}) — while content decryption runs in the JDK's ciphers (AES-CBC;
+ * ({@link RsaKeyTransport}), RSAES-OAEP ({@link OaepKeyTransport}), ECDH
+ * ({@link EcdhKeyAgreement}) or X25519 ({@link X25519KeyAgreement}) — while content decryption runs in the JDK's ciphers (AES-CBC;
  * AES-GCM and ChaCha20-Poly1305 through {@link StreamingAead}) or in Bouncy Castle (3DES,
  * GCM with unusual parameters).
  *
@@ -121,16 +122,21 @@ final class TokenRecipients {
 
     /** A recipient for a KeyAgreeRecipientInfo addressed to {@code key}. */
     Recipient keyAgreement(KeyVersion key, ContentCipher cipher) {
+        AgreedKey agreed;
         if (key.algorithm() == KeyAlgorithm.X25519) {
-            return X25519Recipients.of(key, cipher, x25519, contentProvider, jdkProvider,
-                    allowed, MINIMUM_TAG_BYTES);
+            TokenKeyReference reference = (TokenKeyReference) key.privateKey();
+            agreed = (keyAlg, sender, ukm, encrypted) ->
+                    x25519.recover(reference, keyAlg, cipher, sender, ukm, encrypted);
+        } else {
+            ECPublicKey recipient = (ECPublicKey) key.certificate().getPublicKey();
+            agreed = (keyAlg, sender, ukm, encrypted) -> ecdh.recover(key.privateKey(),
+                    recipient, keyAlg, cipher, sender, ukm, encrypted);
         }
-        ECPublicKey recipient = (ECPublicKey) key.certificate().getPublicKey();
-        // Bouncy Castle reads the curve from the private key's encoding, which a token key does
-        // not have: name it from the certificate (also where an absent curve in OpenSSL's
-        // originator key is taken from).
+        // Bouncy Castle reads the key's algorithm (for EC, the curve) from the private key's
+        // encoding, which a token key does not have: name it from the certificate (also where
+        // an absent curve in OpenSSL's originator key is taken from).
         AlgorithmIdentifier keyAlgorithm = SubjectPublicKeyInfo.getInstance(
-                recipient.getEncoded()).getAlgorithm();
+                key.certificate().getPublicKey().getEncoded()).getAlgorithm();
         if (cipher.authenticated()) {
             var r = new JceKeyAgreeAuthEnvelopedRecipient(key.privateKey()) {
                 @Override
@@ -138,8 +144,7 @@ final class TokenRecipients {
                                                AlgorithmIdentifier contentAlg,
                                                SubjectPublicKeyInfo sender, ASN1OctetString ukm,
                                                byte[] encrypted) throws CMSException {
-                    return ecdh.recover(key.privateKey(), recipient, keyAlg, cipher, sender, ukm,
-                            encrypted);
+                    return agreed.recover(keyAlg, sender, ukm, encrypted);
                 }
 
                 @Override
@@ -164,13 +169,19 @@ final class TokenRecipients {
                                            AlgorithmIdentifier contentAlg,
                                            SubjectPublicKeyInfo sender, ASN1OctetString ukm,
                                            byte[] encrypted) throws CMSException {
-                return ecdh.recover(key.privateKey(), recipient, keyAlg, cipher, sender, ukm,
-                        encrypted);
+                return agreed.recover(keyAlg, sender, ukm, encrypted);
             }
         };
         r.setPrivateKeyAlgorithmIdentifier(keyAlgorithm).setContentProvider(jdkProvider)
                 .setAllowedContentAlgorithms(allowed);
         return r;
+    }
+
+    /** The content key of one KeyAgreeRecipientInfo, by ECDH or X25519 in the token. */
+    @FunctionalInterface
+    private interface AgreedKey {
+        Key recover(AlgorithmIdentifier keyAlg, SubjectPublicKeyInfo sender, ASN1OctetString ukm,
+                    byte[] encrypted) throws CMSException;
     }
 
     private Key transport(KeyVersion key, AlgorithmIdentifier keyAlg, ContentCipher cipher,
