@@ -83,9 +83,7 @@ final class AesGcmDecryptor extends LateAadDecryptor {
     static RecipientOperator operator(AlgorithmIdentifier algorithm, Key key,
                                       Set<ASN1ObjectIdentifier> allowed, Provider provider)
             throws CMSException {
-        if (!handles(algorithm) || !allowed.contains(algorithm.getAlgorithm())) {
-            throw new CMSException("content encryption algorithm not allowed");
-        }
+        requireAllowed(algorithm, AesGcmDecryptor::handles, allowed);
         GCMParameters parameters = GCMParameters.getInstance(algorithm.getParameters());
         return new RecipientOperator(new AesGcmDecryptor(algorithm,
                 new SecretKeySpec(key.getEncoded(), "AES"), parameters.getNonce(),

@@ -71,9 +71,7 @@ final class ChaChaPolyDecryptor extends LateAadDecryptor {
     static RecipientOperator operator(AlgorithmIdentifier algorithm, Key key,
                                       Set<ASN1ObjectIdentifier> allowed, Provider provider)
             throws CMSException {
-        if (!handles(algorithm) || !allowed.contains(algorithm.getAlgorithm())) {
-            throw new CMSException("content encryption algorithm not allowed");
-        }
+        requireAllowed(algorithm, ChaChaPolyDecryptor::handles, allowed);
         byte[] nonce = ASN1OctetString.getInstance(algorithm.getParameters()).getOctets();
         return new RecipientOperator(new ChaChaPolyDecryptor(algorithm,
                 new SecretKeySpec(key.getEncoded(), "ChaCha20"), nonce, provider));
