@@ -1,9 +1,9 @@
 package org.smimed.client.admin;
 
 import java.util.concurrent.Callable;
+import org.smimed.client.cli.CliExecution;
 import org.smimed.client.cli.CliIo;
 import org.smimed.client.cli.QuietGrpc;
-import org.smimed.client.cli.UsageErrors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -57,15 +57,7 @@ public final class SmimectlCli implements Callable<Integer> {
         .exitCodeListHeading("%nExit codes:%n").exitCodeList(codes));
     // Added after the common list: audit verify documents its own codes (1 = tampered).
     cli.addSubcommand(new AuditCommand(io));
-    var out = new java.io.PrintWriter(io.out(), true);
-    cli.setOut(out);
-    cli.setErr(io.err());
-    cli.setParameterExceptionHandler((e, args2) -> UsageErrors.report("smimectl", e));
-    cli.setExecutionExceptionHandler((e, line, parsed) -> failure(e, line));
-    int code = cli.execute(args);
-    out.flush();
-    io.err().flush();
-    return code;
+    return CliExecution.execute("smimectl", cli, io, args);
   }
 
   @Override
@@ -73,14 +65,4 @@ public final class SmimectlCli implements Callable<Integer> {
     io.err().println("smimectl: a subcommand is required (see 'smimectl --help')");
     return 2;
   }
-
-  private static int failure(Exception e, CommandLine line) {
-    String message = e instanceof java.nio.file.NoSuchFileException
-        ? "no such file: " + e.getMessage()
-        : e instanceof java.io.IOException ? "I/O error: " + e.getMessage() : e.getMessage();
-    line.getErr().println("smimectl: " + UsageErrors.oneLine(message == null
-        ? e.getClass().getSimpleName() : message));
-    return 1;
-  }
-
 }

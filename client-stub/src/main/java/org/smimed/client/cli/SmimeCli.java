@@ -35,15 +35,7 @@ public final class SmimeCli implements Callable<Integer> {
         .addSubcommand(new VerifyCommand(io))
         .addSubcommand(new TripleWrapCommand(io))
         .addSubcommand(new OpenCommand(io));
-    var out = new java.io.PrintWriter(io.out(), true);
-    cli.setOut(out);
-    cli.setErr(io.err());
-    cli.setParameterExceptionHandler((e, args2) -> UsageErrors.report("smime", e));
-    cli.setExecutionExceptionHandler((e, line, parsed) -> failure(e, line));
-    int code = cli.execute(args);
-    out.flush();
-    io.err().flush();
-    return code;
+    return CliExecution.execute("smime", cli, io, args);
   }
 
   @Override
@@ -52,19 +44,6 @@ public final class SmimeCli implements Callable<Integer> {
         + " triple-wrap or open (see 'smime --help')");
     return 2;
   }
-
-  private int failure(Exception e, CommandLine line) {
-    String message = e.getMessage();
-    if (e instanceof java.io.IOException && !(e instanceof java.nio.file.NoSuchFileException)) {
-      message = "I/O error: " + message;
-    } else if (e instanceof java.nio.file.NoSuchFileException) {
-      message = "no such file: " + message;
-    }
-    line.getErr().println("smime: "
-        + UsageErrors.oneLine(message == null ? e.getClass().getSimpleName() : message));
-    return 1;
-  }
-
 
   /** Reads the version from the jar manifest; "dev" when running from classes. */
   static final class Version implements IVersionProvider {

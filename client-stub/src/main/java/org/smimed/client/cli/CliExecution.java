@@ -1,0 +1,38 @@
+package org.smimed.client.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.NoSuchFileException;
+import picocli.CommandLine;
+
+/**
+ * How smime and smimectl run a command line: output through {@link CliIo}, a line they cannot
+ * parse reported by {@link UsageErrors} (exit code 2), a failed operation as one line
+ * "TOOL: message" on standard error (exit code 1), never a stack trace. One place, so that
+ * both tools keep the same exit codes and error lines.
+ */
+public final class CliExecution {
+  private CliExecution() {}
+
+  /** Runs {@code args} on {@code cli}, the tool {@code tool}, and returns the exit code. */
+  public static int execute(String tool, CommandLine cli, CliIo io, String... args) {
+    var out = new PrintWriter(io.out(), true);
+    cli.setOut(out);
+    cli.setErr(io.err());
+    cli.setParameterExceptionHandler((e, unparsed) -> UsageErrors.report(tool, e));
+    cli.setExecutionExceptionHandler((e, line, parsed) -> failure(tool, e, line));
+    int code = cli.execute(args);
+    out.flush();
+    io.err().flush();
+    return code;
+  }
+
+  private static int failure(String tool, Exception e, CommandLine line) {
+    String message = e instanceof NoSuchFileException
+        ? "no such file: " + e.getMessage()
+        : e instanceof IOException ? "I/O error: " + e.getMessage() : e.getMessage();
+    line.getErr().println(tool + ": " + UsageErrors.oneLine(message == null
+        ? e.getClass().getSimpleName() : message));
+    return 1;
+  }
+}
