@@ -12,6 +12,7 @@ import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.util.List;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
@@ -142,33 +143,35 @@ public final class EncryptedMessageWriter {
     if (cert.getPublicKey() instanceof ECPublicKey ec) {
       KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC", provider);
       kpg.initialize(ec.getParams(), random);
-      KeyPair ephemeral = kpg.generateKeyPair();
-      var gen = new JceKeyAgreeRecipientInfoGenerator(CMSAlgorithm.ECDH_SHA256KDF,
-          ephemeral.getPrivate(), ephemeral.getPublic(), CMSAlgorithm.AES256_WRAP)
-          .setProvider(provider).setSecureRandom(random);
-      if (idType == RecipientIdType.SUBJECT_KEY_ID) {
-        gen.addRecipient(ski(cert), cert.getPublicKey());
-      } else {
-        gen.addRecipient(cert);
-      }
-      return gen;
+      return keyAgreeRecipient(cert, idType, CMSAlgorithm.ECDH_SHA256KDF,
+          kpg.generateKeyPair());
     }
     String algorithm = cert.getPublicKey().getAlgorithm();
     if (algorithm.equals("X25519") || algorithm.equals("XDH")) {
       // RFC 8418: ephemeral-static X25519, HKDF-SHA256, AES-256 key wrap.
-      KeyPair ephemeral = KeyPairGenerator.getInstance("X25519", provider).generateKeyPair();
-      var gen = new JceKeyAgreeRecipientInfoGenerator(CMSAlgorithm.ECDH_HKDF_SHA256,
-          ephemeral.getPrivate(), ephemeral.getPublic(), CMSAlgorithm.AES256_WRAP)
-          .setProvider(provider).setSecureRandom(random);
-      if (idType == RecipientIdType.SUBJECT_KEY_ID) {
-        gen.addRecipient(ski(cert), cert.getPublicKey());
-      } else {
-        gen.addRecipient(cert);
-      }
-      return gen;
+      return keyAgreeRecipient(cert, idType, CMSAlgorithm.ECDH_HKDF_SHA256,
+          KeyPairGenerator.getInstance("X25519", provider).generateKeyPair());
     }
     throw new SmimeOperationException("unsupported recipient key type " + algorithm + " for "
         + cert.getSubjectX500Principal());
+  }
+
+  /**
+   * An ephemeral-static key-agreement recipient ({@code agreement}, AES-256 key wrap) with
+   * the sender's {@code ephemeral} key pair, {@code cert} named as {@code idType} says.
+   */
+  private RecipientInfoGenerator keyAgreeRecipient(X509Certificate cert,
+      RecipientIdType idType, ASN1ObjectIdentifier agreement, KeyPair ephemeral)
+      throws GeneralSecurityException, SmimeOperationException {
+    var gen = new JceKeyAgreeRecipientInfoGenerator(agreement, ephemeral.getPrivate(),
+        ephemeral.getPublic(), CMSAlgorithm.AES256_WRAP)
+        .setProvider(provider).setSecureRandom(random);
+    if (idType == RecipientIdType.SUBJECT_KEY_ID) {
+      gen.addRecipient(ski(cert), cert.getPublicKey());
+    } else {
+      gen.addRecipient(cert);
+    }
+    return gen;
   }
 
   private RecipientInfoGenerator rsaRecipient(X509Certificate cert, RecipientIdType idType,
