@@ -28,9 +28,9 @@ import org.smimed.daemon.token.TokenMeter;
 /**
  * Bouncy Castle recipients whose private-key step runs in the token — RSA PKCS#1 v1.5
  * ({@link RsaKeyTransport}), RSAES-OAEP ({@link OaepKeyTransport}), ECDH
- * ({@link EcdhKeyAgreement}) or X25519 ({@link X25519KeyAgreement}) — while content decryption runs in the JDK's ciphers (AES-CBC;
- * AES-GCM and ChaCha20-Poly1305 through {@link StreamingAead}) or in Bouncy Castle (3DES,
- * GCM with unusual parameters).
+ * ({@link EcdhKeyAgreement}) or X25519 ({@link X25519KeyAgreement}) — while content
+ * decryption runs in the JDK's ciphers (AES-CBC; AES-GCM and ChaCha20-Poly1305 through
+ * {@link StreamingAead}) or in Bouncy Castle (3DES, GCM with unusual parameters).
  *
  * <p>Overriding {@code extractSecretKey} bypasses nothing else: Bouncy Castle's allow-list of
  * content algorithms and the minimum GCM tag size are set on every recipient made here.
