@@ -6,7 +6,9 @@
 # P-256 (Sign digest mode) at 1, 2, 4, 8 and 16 concurrent callers over mutual TLS, with the
 # in-process SunPKCS11 baseline interleaved level by level. Then Sign latency in an open loop
 # at half the closed-loop peak, beside the raw token at half of its own (rate-rsa-demo.csv,
-# rate-ec-demo.csv), and smimed's Sign of 4 KiB content against
+# rate-ec-demo.csv), the RSA Sign and DecryptMessage runs again with one thread per caller
+# (rsa2048-threads.csv, against the default asynchronous callers), and smimed's Sign of 4 KiB
+# content against
 # `openssl cms -sign` through OpenSSL's PKCS#11 engine, one process per message
 # (scripts/bench-openssl-engine.sh; openssl-engine.csv, with the ratio).
 #
@@ -60,6 +62,11 @@ bench() {
 echo "== RSA-2048 (rsa-demo@smimed.example)"
 bench --identity rsa-demo@smimed.example --workload sign-digest,sign-batch-64,decrypt-4k,decrypt-4k-stream \
   --csv "$out/rsa2048.csv" --svg "$out/rsa2048.svg"
+# The caller model of runs A-H (one blocked thread per caller) beside the default asynchronous
+# callers, same daemon, same run: how much of the ratio is the load generator's own hand-offs.
+echo "== RSA-2048 Sign with one thread per caller (--callers threads)"
+run_levels=${BENCH_RATE_CONCURRENCY:-16} bench --identity rsa-demo@smimed.example \
+  --workload sign-digest,decrypt-4k --callers threads --csv "$out/rsa2048-threads.csv"
 echo "== ECDSA P-256 (ec-demo@smimed.example)"
 bench --identity ec-demo@smimed.example --workload sign-digest \
   --csv "$out/p256.csv" --svg "$out/p256.svg"

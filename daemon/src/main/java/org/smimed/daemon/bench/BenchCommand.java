@@ -169,6 +169,8 @@ public final class BenchCommand implements Callable<Integer> {
             opened.add(Grpc.newChannelBuilder(target, credentials)
                     .maxInboundMessageSize(64 * 1024 * 1024).directExecutor().build());
         }
+        System.out.printf("callers: %s (sign-batch-64 and the streamed decrypts: threads),"
+                + " %d TLS connection(s) to %s%n", callers, connections, target);
         try (SpreadChannel channel = new SpreadChannel(opened)) {
             DaemonCalls calls = new DaemonCalls(channel, identity, deadlineSeconds);
             LoadRun load = new LoadRun(Duration.ofSeconds(warmupSeconds),

@@ -263,6 +263,7 @@ class BenchCommandIT {
                 "--csv", csv.toString());
 
         assertThat(run.exit()).as(run.out()).isZero();
+        assertThat(run.out()).startsWith("callers: threads ");
         List<String> rows = Files.readAllLines(csv);
         assertThat(rows).hasSize(3);
         for (String row : rows.subList(1, rows.size())) {
