@@ -7,13 +7,17 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.security.Provider;
 import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.smimed.api.v1.DecryptionServiceGrpc;
@@ -25,6 +29,7 @@ import org.smimed.daemon.cms.CmsDecryptor;
 import org.smimed.daemon.cms.CmsSigner;
 import org.smimed.daemon.cms.MessageLimits;
 import org.smimed.daemon.config.DaemonConfig;
+import org.smimed.daemon.config.Listener;
 import org.smimed.daemon.config.PinSource;
 import org.smimed.daemon.grpc.CallSecurity;
 import org.smimed.daemon.grpc.DecryptionGrpcService;
@@ -43,6 +48,7 @@ import org.smimed.daemon.policy.AccessControl;
 import org.smimed.daemon.policy.DualControl;
 import org.smimed.daemon.policy.PolicyException;
 import org.smimed.daemon.threads.DaemonThreads;
+import org.smimed.daemon.tls.ServerKeyPair;
 import org.smimed.daemon.token.Pkcs11Library;
 import org.smimed.daemon.token.Pkcs11Token;
 import org.smimed.daemon.token.TokenException;
@@ -117,6 +123,14 @@ public final class Daemon implements AutoCloseable {
     private static Daemon start(DaemonConfig config, UnaryOperator<String> environment,
                                 Clock clock, Access access, Metrics metrics)
             throws TokenException, PinSource.PinUnavailableException, IOException {
+        // Read before the token is touched: a server certificate replaced by a bad one since
+        // the config was checked fails start-up without a login.
+        Optional<ServerKeyPair> clientKeyPair = config.tls().isEmpty() ? Optional.empty()
+                : Optional.of(ServerKeyPair.read(config.tls().get(), "tls."));
+        Optional<ServerKeyPair> adminKeyPair = config.admin().isEmpty() ? Optional.empty()
+                : config.admin().get().tls().isPresent()
+                ? Optional.of(ServerKeyPair.read(config.admin().get().tls().get(), "admin.tls."))
+                : clientKeyPair;
         Pkcs11Library library = Pkcs11Library.load(config.token().library());
         char[] pin = config.token().pin().read(environment);
         Pkcs11Token token = Pkcs11Token.login(library, config.token().label(), pin);
@@ -162,7 +176,7 @@ public final class Daemon implements AutoCloseable {
         // operations.workerThreads (plus the batch workers) rather than by the callers.
         ExecutorService handlers = Executors.newFixedThreadPool(operations.workerThreads(),
                 new DaemonThreads("smimed-handler"));
-        Server server = GrpcServer.start(config, services, security, handlers);
+        Server server = GrpcServer.start(config, clientKeyPair, services, security, handlers);
         Server healthServer = null;
         Server adminServer = null;
         try {
@@ -174,7 +188,7 @@ public final class Daemon implements AutoCloseable {
             }
             if (config.admin().isPresent()) {
                 // Same call-security chain: only officers pass, and every call is audited.
-                adminServer = GrpcServer.startAdmin(config, config.admin().get(),
+                adminServer = GrpcServer.startAdmin(config, config.admin().get(), adminKeyPair,
                         List.of(new KeyAdminGrpcService(admin, new ApprovalGate(admin,
                                 new DualControl(access.policies(), clock, random), clock),
                                 clock, statuses)), security);
@@ -188,6 +202,8 @@ public final class Daemon implements AutoCloseable {
             throw e;
         }
         metrics.watchExpiry(keys, clock, operations.expiryWarnDays());
+        metrics.watchTlsExpiry(leaves(clientKeyPair, adminKeyPair), clock,
+                operations.expiryWarnDays());
         LOG.log(Level.INFO, "smimed serving " + keys.identities().size() + " identities from token '"
                 + token.label() + "' on port " + server.getPort() + "; audit log "
                 + config.access().auditFile() + " continues at " + access.auditHead());
@@ -230,6 +246,15 @@ public final class Daemon implements AutoCloseable {
     /** What start-up repaired on the token (leftovers of interrupted operations). */
     public List<String> repairs() {
         return admin.repairs();
+    }
+
+    /** Each TLS listener's server certificate, for the expiry gauge and warnings. */
+    private static Map<Listener, Supplier<X509Certificate>> leaves(
+            Optional<ServerKeyPair> client, Optional<ServerKeyPair> admin) {
+        Map<Listener, Supplier<X509Certificate>> leaves = new EnumMap<>(Listener.class);
+        client.ifPresent(pair -> leaves.put(Listener.CLIENT, pair::leaf));
+        admin.ifPresent(pair -> leaves.put(Listener.ADMIN, pair::leaf));
+        return leaves;
     }
 
     private static MessageLimits messageLimits(DaemonConfig.Limits limits) {

@@ -14,7 +14,6 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
-import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
@@ -26,7 +25,7 @@ import org.smimed.daemon.config.ConfigFileException;
 import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.config.Listener;
 import org.smimed.daemon.config.ListenerBindException;
-import org.smimed.daemon.config.PemFiles;
+import org.smimed.daemon.tls.ServerKeyPair;
 
 /**
  * Builds gRPC listeners: TLS (1.3, or 1.2 and 1.3 by config) asking every client for its
@@ -56,10 +55,11 @@ public final class GrpcServer {
      * handlers running on {@code handlers} (a pool sized on purpose, not gRPC's unbounded
      * default: see {@code operations.workerThreads}).
      */
-    public static Server start(DaemonConfig config, List<BindableService> services,
-                               CallSecurity security, Executor handlers) throws IOException {
-        return start(config, config.tls(), "tls.", Listener.CLIENT, config.listen(), services,
-                security, Optional.of(handlers));
+    public static Server start(DaemonConfig config, Optional<ServerKeyPair> keyPair,
+                               List<BindableService> services, CallSecurity security,
+                               Executor handlers) throws IOException {
+        return start(config, config.tls(), keyPair, "tls.", Listener.CLIENT, config.listen(),
+                services, security, Optional.of(handlers));
     }
 
     /**
@@ -67,21 +67,24 @@ public final class GrpcServer {
      * certificate or the client listener's, callers verified and audited by the same chain.
      */
     public static Server startAdmin(DaemonConfig config, DaemonConfig.Admin admin,
+                                    Optional<ServerKeyPair> keyPair,
                                     List<BindableService> services, CallSecurity security)
             throws IOException {
-        return start(config, admin.tls().or(config::tls),
+        return start(config, admin.tls().or(config::tls), keyPair,
                 admin.tls().isPresent() ? "admin.tls." : "tls.", Listener.ADMIN, admin.listen(),
                 services, security, Optional.empty());
     }
 
     private static Server start(DaemonConfig config, Optional<DaemonConfig.Tls> tls,
-                                String tlsKeys, Listener listener, DaemonConfig.Listen listen,
+                                Optional<ServerKeyPair> keyPair, String tlsKeys,
+                                Listener listener, DaemonConfig.Listen listen,
                                 List<BindableService> services, CallSecurity security,
                                 Optional<Executor> handlers) throws IOException {
         InetSocketAddress address = listen.socketAddress();
         NettyServerBuilder builder = tls.isEmpty()
                 ? plaintext(address)
-                : NettyServerBuilder.forAddress(address).sslContext(tls(tls.get(), tlsKeys));
+                : NettyServerBuilder.forAddress(address).sslContext(
+                        tls(tls.get(), keyPair.orElseThrow(), tlsKeys));
         handlers.ifPresent(builder::executor);
         for (BindableService service : services) {
             builder.addService(security.wrap(service));
@@ -159,21 +162,18 @@ public final class GrpcServer {
     }
 
     /**
-     * The server's TLS context from its certificate chain and key, read here as the config
-     * loader checked them; a file that has changed since, or a key that does not go with the
-     * certificate, is a configuration problem naming its key ({@code tlsKeys} is "tls." or
-     * "admin.tls.").
+     * The server's TLS context from its certificate chain and key ({@link ServerKeyPair#read}
+     * checked that they go together); one the TLS library still refuses is a configuration
+     * problem naming its key ({@code tlsKeys} is "tls." or "admin.tls.").
      */
-    private static SslContext tls(DaemonConfig.Tls tls, String tlsKeys) throws IOException {
+    private static SslContext tls(DaemonConfig.Tls tls, ServerKeyPair keyPair, String tlsKeys)
+            throws IOException {
         String chainKey = tlsKeys + "certificateChain";
         String keyKey = tlsKeys + "privateKey";
-        List<X509Certificate> chain = PemFiles.certificates(chainKey, tls.certificateChain());
-        PrivateKey key = PemFiles.privateKey(keyKey, tls.privateKey());
-        PemFiles.requireMatchingKey(chainKey, tls.certificateChain(), keyKey, tls.privateKey());
         SslContextBuilder builder;
         try {
-            builder = GrpcSslContexts.configure(SslContextBuilder.forServer(key,
-                    chain.toArray(X509Certificate[]::new)), provider());
+            builder = GrpcSslContexts.configure(SslContextBuilder.forServer(keyPair.key(),
+                    keyPair.chain().toArray(X509Certificate[]::new)), provider());
         } catch (IllegalArgumentException e) {
             throw new ConfigFileException(keyKey, tls.privateKey(), "cannot be used with "
                     + chainKey + " " + tls.certificateChain() + ": " + e.getMessage(), e);

@@ -9,9 +9,12 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.config.Listener;
 import org.smimed.daemon.config.ListenerBindException;
@@ -21,7 +24,8 @@ import org.smimed.daemon.token.TokenMeter;
 /**
  * The daemon's Prometheus metrics: calls by service, method and status with latency
  * histograms, private-key operations by PKCS#11 mechanism, token sessions in use, audit write
- * latency, and days until the first of each served identity's ACTIVE certificates expires.
+ * latency, days until the first of each served identity's ACTIVE certificates expires, and
+ * days until each TLS listener's server certificate expires.
  * Served over plain HTTP at {@code /metrics} on the configured listener (bind it to a private
  * interface).
  */
@@ -35,6 +39,7 @@ public final class Metrics implements AutoCloseable {
             .register(registry);
     private HttpServer http;
     private ExpiryWatch expiry;
+    private TlsExpiryWatch tlsExpiry;
 
     /** The interceptor that records every gRPC call. */
     public ServerInterceptor interceptor() {
@@ -96,6 +101,19 @@ public final class Metrics implements AutoCloseable {
         return expiry;
     }
 
+    /**
+     * Exports {@code smimed_tls_certificate_expiry_days{listener}}: the days until each TLS
+     * listener's server certificate ({@code leaves}, asked for at every reading so that a
+     * replaced certificate counts) expires; and logs a warning for those expiring within
+     * {@code warnDays} or expired, now and daily.
+     */
+    public TlsExpiryWatch watchTlsExpiry(Map<Listener, Supplier<X509Certificate>> leaves,
+                                         Clock clock, int warnDays) {
+        tlsExpiry = new TlsExpiryWatch(registry, leaves, clock, warnDays);
+        tlsExpiry.start(Duration.ofDays(1));
+        return tlsExpiry;
+    }
+
     @Override
     public void close() {
         if (http != null) {
@@ -103,6 +121,9 @@ public final class Metrics implements AutoCloseable {
         }
         if (expiry != null) {
             expiry.close();
+        }
+        if (tlsExpiry != null) {
+            tlsExpiry.close();
         }
         registry.close();
     }

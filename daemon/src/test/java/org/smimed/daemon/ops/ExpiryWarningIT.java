@@ -19,7 +19,8 @@ import org.smimed.daemon.testing.TestDeployment;
 
 /**
  * Key expiry warnings: the demo identities' certificates run for 365 days, so with
- * {@code expiryWarnDays: 400} each is logged at start and exported as days left.
+ * {@code expiryWarnDays: 400} each is logged at start and exported as days left; so is the
+ * daemon's own TLS server certificate's.
  */
 class ExpiryWarningIT {
     @TempDir
@@ -74,5 +75,16 @@ class ExpiryWarningIT {
 
         assertThat(days.find()).isTrue();
         assertThat(Double.parseDouble(days.group(1))).isBetween(364.0, 365.0);
+    }
+
+    @Test
+    void gauge_exportsTheDaysLeftOfTheServerCertificate() {
+        // The demo server certificate runs for 825 days: beyond the window, so exported only.
+        Matcher days = Pattern.compile(
+                "smimed_tls_certificate_expiry_days\\{listener=\"client\"} ([0-9.]+)")
+                .matcher(deployment.daemon().metrics().scrape());
+
+        assertThat(days.find()).isTrue();
+        assertThat(Double.parseDouble(days.group(1))).isBetween(824.0, 825.0);
     }
 }
