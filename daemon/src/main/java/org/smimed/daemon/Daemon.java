@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.smimed.api.v1.DecryptionServiceGrpc;
 import org.smimed.api.v1.DirectoryServiceGrpc;
@@ -48,7 +49,7 @@ import org.smimed.daemon.policy.AccessControl;
 import org.smimed.daemon.policy.DualControl;
 import org.smimed.daemon.policy.PolicyException;
 import org.smimed.daemon.threads.DaemonThreads;
-import org.smimed.daemon.tls.ServerKeyPair;
+import org.smimed.daemon.tls.ServerCertificate;
 import org.smimed.daemon.token.Pkcs11Library;
 import org.smimed.daemon.token.Pkcs11Token;
 import org.smimed.daemon.token.TokenException;
@@ -77,11 +78,15 @@ public final class Daemon implements AutoCloseable {
     private final KeyAdministration admin;
     /** The handler and batch pools, shut down after the servers. */
     private final List<ExecutorService> pools;
+    /** The TLS listeners' server certificates, whose file checks stop with the daemon. */
+    private final List<ServerCertificate> certificates;
 
     private Daemon(DaemonConfig config, Server server, Server adminServer, Server healthServer,
                    HealthMonitor monitor, Metrics metrics, KeyAdministration admin,
-                   Access access, List<ExecutorService> pools, StreamGuards guards) {
+                   Access access, List<ExecutorService> pools, StreamGuards guards,
+                   List<ServerCertificate> certificates) {
         this.pools = pools;
+        this.certificates = certificates;
         this.guards = guards;
         this.config = config;
         this.server = server;
@@ -125,12 +130,14 @@ public final class Daemon implements AutoCloseable {
             throws TokenException, PinSource.PinUnavailableException, IOException {
         // Read before the token is touched: a server certificate replaced by a bad one since
         // the config was checked fails start-up without a login.
-        Optional<ServerKeyPair> clientKeyPair = config.tls().isEmpty() ? Optional.empty()
-                : Optional.of(ServerKeyPair.read(config.tls().get(), "tls."));
-        Optional<ServerKeyPair> adminKeyPair = config.admin().isEmpty() ? Optional.empty()
+        Optional<ServerCertificate> clientCertificate = config.tls().isEmpty() ? Optional.empty()
+                : Optional.of(ServerCertificate.read(config.tls().get(), "tls."));
+        Optional<ServerCertificate> adminCertificate = config.admin().isEmpty()
+                ? Optional.empty()
                 : config.admin().get().tls().isPresent()
-                ? Optional.of(ServerKeyPair.read(config.admin().get().tls().get(), "admin.tls."))
-                : clientKeyPair;
+                ? Optional.of(ServerCertificate.read(config.admin().get().tls().get(),
+                        "admin.tls."))
+                : clientCertificate;
         Pkcs11Library library = Pkcs11Library.load(config.token().library());
         char[] pin = config.token().pin().read(environment);
         Pkcs11Token token = Pkcs11Token.login(library, config.token().label(), pin);
@@ -176,7 +183,7 @@ public final class Daemon implements AutoCloseable {
         // operations.workerThreads (plus the batch workers) rather than by the callers.
         ExecutorService handlers = Executors.newFixedThreadPool(operations.workerThreads(),
                 new DaemonThreads("smimed-handler"));
-        Server server = GrpcServer.start(config, clientKeyPair, services, security, handlers);
+        Server server = GrpcServer.start(config, clientCertificate, services, security, handlers);
         Server healthServer = null;
         Server adminServer = null;
         try {
@@ -188,7 +195,7 @@ public final class Daemon implements AutoCloseable {
             }
             if (config.admin().isPresent()) {
                 // Same call-security chain: only officers pass, and every call is audited.
-                adminServer = GrpcServer.startAdmin(config, config.admin().get(), adminKeyPair,
+                adminServer = GrpcServer.startAdmin(config, config.admin().get(), adminCertificate,
                         List.of(new KeyAdminGrpcService(admin, new ApprovalGate(admin,
                                 new DualControl(access.policies(), clock, random), clock),
                                 clock, statuses)), security);
@@ -202,8 +209,12 @@ public final class Daemon implements AutoCloseable {
             throw e;
         }
         metrics.watchExpiry(keys, clock, operations.expiryWarnDays());
-        metrics.watchTlsExpiry(leaves(clientKeyPair, adminKeyPair), clock,
+        metrics.watchTlsExpiry(leaves(clientCertificate, adminCertificate), clock,
                 operations.expiryWarnDays());
+        List<ServerCertificate> certificates = Stream.of(clientCertificate, adminCertificate)
+                .flatMap(Optional::stream).distinct().toList();
+        // Renewed certificates (certbot, cert-manager) serve new connections without a restart.
+        certificates.forEach(certificate -> certificate.watch(ServerCertificate.CHECK_PERIOD));
         LOG.log(Level.INFO, "smimed serving " + keys.identities().size() + " identities from token '"
                 + token.label() + "' on port " + server.getPort() + "; audit log "
                 + config.access().auditFile() + " continues at " + access.auditHead());
@@ -211,7 +222,8 @@ public final class Daemon implements AutoCloseable {
             LOG.log(Level.INFO, "key administration on port " + adminServer.getPort());
         }
         Daemon daemon = new Daemon(config, server, adminServer, healthServer, monitor, metrics,
-                admin, access, List.of(handlers, batchWorkers), guards);
+                admin, access, List.of(handlers, batchWorkers), guards,
+                certificates);
         fatal.attach(daemon::failWith);
         return daemon;
     }
@@ -250,10 +262,10 @@ public final class Daemon implements AutoCloseable {
 
     /** Each TLS listener's server certificate, for the expiry gauge and warnings. */
     private static Map<Listener, Supplier<X509Certificate>> leaves(
-            Optional<ServerKeyPair> client, Optional<ServerKeyPair> admin) {
+            Optional<ServerCertificate> client, Optional<ServerCertificate> admin) {
         Map<Listener, Supplier<X509Certificate>> leaves = new EnumMap<>(Listener.class);
-        client.ifPresent(pair -> leaves.put(Listener.CLIENT, pair::leaf));
-        admin.ifPresent(pair -> leaves.put(Listener.ADMIN, pair::leaf));
+        client.ifPresent(certificate -> leaves.put(Listener.CLIENT, certificate::leaf));
+        admin.ifPresent(certificate -> leaves.put(Listener.ADMIN, certificate::leaf));
         return leaves;
     }
 
@@ -265,6 +277,15 @@ public final class Daemon implements AutoCloseable {
     /** Re-reads the policy file (SIGHUP); returns whether the new policy is in force. */
     public boolean reloadPolicy() {
         return access.policies().reload();
+    }
+
+    /**
+     * Looks at the TLS server certificate files now (SIGHUP; otherwise every
+     * {@link ServerCertificate#CHECK_PERIOD}); returns what each listener's look did, the
+     * client listener's first.
+     */
+    public List<ServerCertificate.Outcome> reloadServerCertificates() {
+        return certificates.stream().map(ServerCertificate::check).toList();
     }
 
     /** The port actually bound (useful when the config asked for port 0). */
@@ -326,6 +347,7 @@ public final class Daemon implements AutoCloseable {
             healthServer.shutdownNow();
         }
         pools.forEach(ExecutorService::shutdown);
+        certificates.forEach(ServerCertificate::close);
         guards.close();
         metrics.close();
         access.close();

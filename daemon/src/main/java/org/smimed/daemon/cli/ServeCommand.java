@@ -74,8 +74,12 @@ final class ServeCommand implements Callable<Integer> {
         if (daemon == null) {
             return failure[0];
         }
-        // SIGHUP re-reads the policy, as operators expect of a Unix daemon.
-        Signal.handle(new Signal("HUP"), signal -> daemon.reloadPolicy());
+        // SIGHUP re-reads the policy, as operators expect of a Unix daemon, and looks at the
+        // TLS server certificate files at once rather than at the next periodic look.
+        Signal.handle(new Signal("HUP"), signal -> {
+            daemon.reloadPolicy();
+            daemon.reloadServerCertificates();
+        });
         // SIGTERM and SIGINT start the graceful shutdown and the process then exits 0, which
         // a JVM shutdown hook alone cannot do (it would exit 143).
         Thread closer = new Thread(() -> closeQuietly(daemon), "smimed-shutdown");

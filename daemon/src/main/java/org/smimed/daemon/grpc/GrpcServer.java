@@ -7,25 +7,27 @@ import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl;
+import io.grpc.netty.shaded.io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
+import io.grpc.netty.shaded.io.netty.handler.ssl.util.KeyManagerFactoryWrapper;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLException;
 import org.smimed.daemon.config.ConfigFileException;
 import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.config.Listener;
 import org.smimed.daemon.config.ListenerBindException;
-import org.smimed.daemon.tls.ServerKeyPair;
+import org.smimed.daemon.tls.ServerCertificate;
 
 /**
  * Builds gRPC listeners: TLS (1.3, or 1.2 and 1.3 by config) asking every client for its
@@ -53,13 +55,14 @@ public final class GrpcServer {
     /**
      * Builds and starts a server for {@code services} on the configured listen address, their
      * handlers running on {@code handlers} (a pool sized on purpose, not gRPC's unbounded
-     * default: see {@code operations.workerThreads}).
+     * default: see {@code operations.workerThreads}); TLS with {@code certificate}, or
+     * plaintext without one (development.plaintext).
      */
-    public static Server start(DaemonConfig config, Optional<ServerKeyPair> keyPair,
+    public static Server start(DaemonConfig config, Optional<ServerCertificate> certificate,
                                List<BindableService> services, CallSecurity security,
                                Executor handlers) throws IOException {
-        return start(config, config.tls(), keyPair, "tls.", Listener.CLIENT, config.listen(),
-                services, security, Optional.of(handlers));
+        return start(config, certificate, Listener.CLIENT, config.listen(), services, security,
+                Optional.of(handlers));
     }
 
     /**
@@ -67,24 +70,21 @@ public final class GrpcServer {
      * certificate or the client listener's, callers verified and audited by the same chain.
      */
     public static Server startAdmin(DaemonConfig config, DaemonConfig.Admin admin,
-                                    Optional<ServerKeyPair> keyPair,
+                                    Optional<ServerCertificate> certificate,
                                     List<BindableService> services, CallSecurity security)
             throws IOException {
-        return start(config, admin.tls().or(config::tls), keyPair,
-                admin.tls().isPresent() ? "admin.tls." : "tls.", Listener.ADMIN, admin.listen(),
-                services, security, Optional.empty());
+        return start(config, certificate, Listener.ADMIN, admin.listen(), services, security,
+                Optional.empty());
     }
 
-    private static Server start(DaemonConfig config, Optional<DaemonConfig.Tls> tls,
-                                Optional<ServerKeyPair> keyPair, String tlsKeys,
+    private static Server start(DaemonConfig config, Optional<ServerCertificate> certificate,
                                 Listener listener, DaemonConfig.Listen listen,
                                 List<BindableService> services, CallSecurity security,
                                 Optional<Executor> handlers) throws IOException {
         InetSocketAddress address = listen.socketAddress();
-        NettyServerBuilder builder = tls.isEmpty()
+        NettyServerBuilder builder = certificate.isEmpty()
                 ? plaintext(address)
-                : NettyServerBuilder.forAddress(address).sslContext(
-                        tls(tls.get(), keyPair.orElseThrow(), tlsKeys));
+                : NettyServerBuilder.forAddress(address).sslContext(tls(certificate.get()));
         handlers.ifPresent(builder::executor);
         for (BindableService service : services) {
             builder.addService(security.wrap(service));
@@ -162,22 +162,21 @@ public final class GrpcServer {
     }
 
     /**
-     * The server's TLS context from its certificate chain and key ({@link ServerKeyPair#read}
-     * checked that they go together); one the TLS library still refuses is a configuration
-     * problem naming its key ({@code tlsKeys} is "tls." or "admin.tls.").
+     * The server's TLS context, taking its chain and key from {@code certificate} in every
+     * handshake, so that a pair replaced on disk serves new connections; one the TLS library
+     * still refuses is a configuration problem naming its key ("tls." or "admin.tls.").
      */
-    private static SslContext tls(DaemonConfig.Tls tls, ServerKeyPair keyPair, String tlsKeys)
-            throws IOException {
-        String chainKey = tlsKeys + "certificateChain";
-        String keyKey = tlsKeys + "privateKey";
-        SslContextBuilder builder;
-        try {
-            builder = GrpcSslContexts.configure(SslContextBuilder.forServer(keyPair.key(),
-                    keyPair.chain().toArray(X509Certificate[]::new)), provider());
-        } catch (IllegalArgumentException e) {
-            throw new ConfigFileException(keyKey, tls.privateKey(), "cannot be used with "
-                    + chainKey + " " + tls.certificateChain() + ": " + e.getMessage(), e);
-        }
+    private static SslContext tls(ServerCertificate certificate) throws IOException {
+        DaemonConfig.Tls tls = certificate.settings();
+        String chainKey = certificate.configPrefix() + "certificateChain";
+        String keyKey = certificate.configPrefix() + "privateKey";
+        SslProvider provider = provider();
+        KeyManagerFactory keys = new KeyManagerFactoryWrapper(certificate.keyManager());
+        // OpenSSL would otherwise convert the chain and key for every handshake; its cache is
+        // by alias, and each pair has an alias of its own, so it never serves a replaced one.
+        SslContextBuilder builder = GrpcSslContexts.configure(SslContextBuilder.forServer(
+                provider == SslProvider.OPENSSL ? new OpenSslCachingX509KeyManagerFactory(keys)
+                        : keys), provider);
         builder.protocols(tls.minVersion() == DaemonConfig.TlsVersion.TLS_1_2
                 ? new String[] {"TLSv1.3", "TLSv1.2"} : new String[] {"TLSv1.3"});
         if (tls.clientCaCertificates().isPresent()) {
