@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import java.math.BigInteger;
 import java.net.Socket;
@@ -50,7 +52,8 @@ import org.smimed.daemon.tls.ServerCertificate;
  * A renewed TLS server certificate over real TLS: once the files are replaced (here by a
  * rename, as certbot and cert-manager do) and looked at, a new connection gets the new
  * certificate while the connection made before keeps working; a replacement that does not go
- * together is refused and the certificate in use goes on serving.
+ * together is refused and the certificate in use goes on serving. The admin listener has a
+ * certificate of its own, from a CA of its own, renewed on its own.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ServerCertificateReloadIT {
@@ -74,13 +77,23 @@ class ServerCertificateReloadIT {
     };
     private static TestDeployment deployment;
     private static DemoCertificateAuthority ca;
+    private static DemoCertificateAuthority adminCa;
     /** The serial number of the certificate the daemon should now be serving. */
     private static BigInteger served;
 
     @BeforeAll
     static void start() throws Exception {
         LOGGER.addHandler(CAPTURE);
-        deployment = TestDeployment.start(dir);
+        Files.createDirectories(dir.resolve("admin-pki"));
+        adminCa = DemoCertificateAuthority.create("admin listener CA",
+                new BouncyCastleProvider(), Clock.systemUTC(), new SecureRandom());
+        adminCa.save(adminPki("ca.crt"), adminPki("ca.key"));
+        writeAdminPair(Duration.ofDays(40));
+        deployment = TestDeployment.start(dir, List.of(), """
+                admin:
+                  listen: {address: 127.0.0.1, port: 0}
+                  tls: {certificateChain: admin-pki/admin.crt, privateKey: admin-pki/admin.key}
+                """);
         ca = DemoCertificateAuthority.load(pki("ca.crt"), pki("ca.key"),
                 new BouncyCastleProvider(), Clock.systemUTC(), new SecureRandom());
         served = leafOf(pki("server.crt")).getSerialNumber();
@@ -96,8 +109,16 @@ class ServerCertificateReloadIT {
     @Order(1)
     void unchangedFiles_areLeftAlone() throws Exception {
         assertThat(deployment.daemon().reloadServerCertificates())
-                .containsExactly(ServerCertificate.Outcome.UNCHANGED);
+                .containsExactly(ServerCertificate.Outcome.UNCHANGED,
+                        ServerCertificate.Outcome.UNCHANGED);
         assertThat(serialSeenByANewConnection()).isEqualTo(served);
+    }
+
+    @Test
+    @Order(1)
+    void gauge_hasASeriesPerListener() {
+        assertThat(gaugeDays("client")).isBetween(824.0, 825.0);
+        assertThat(gaugeDays("admin")).isBetween(39.0, 40.0);
     }
 
     @Test
@@ -110,7 +131,8 @@ class ServerCertificateReloadIT {
         replace(renewed, certificate);
 
         assertThat(deployment.daemon().reloadServerCertificates())
-                .containsExactly(ServerCertificate.Outcome.REPLACED);
+                .containsExactly(ServerCertificate.Outcome.REPLACED,
+                        ServerCertificate.Outcome.UNCHANGED);
 
         assertThat(serialSeenByANewConnection()).isEqualTo(certificate.getSerialNumber())
                 .isNotEqualTo(served);
@@ -128,7 +150,8 @@ class ServerCertificateReloadIT {
         replace(ecKeyPair(), certificate);
 
         assertThat(deployment.daemon().reloadServerCertificates())
-                .containsExactly(ServerCertificate.Outcome.REFUSED);
+                .containsExactly(ServerCertificate.Outcome.REFUSED,
+                        ServerCertificate.Outcome.UNCHANGED);
 
         assertThat(serialSeenByANewConnection()).isEqualTo(served);
         assertThat(LOG).anySatisfy(line -> assertThat(line)
@@ -138,7 +161,8 @@ class ServerCertificateReloadIT {
                 .contains("not the key of the first certificate in tls.certificateChain"));
         // Refused once: the same files are not read again until they change.
         assertThat(deployment.daemon().reloadServerCertificates())
-                .containsExactly(ServerCertificate.Outcome.UNCHANGED);
+                .containsExactly(ServerCertificate.Outcome.UNCHANGED,
+                        ServerCertificate.Outcome.UNCHANGED);
     }
 
     @Test
@@ -147,10 +171,60 @@ class ServerCertificateReloadIT {
         Files.writeString(pki("server.crt"), "not a certificate\n");
 
         assertThat(deployment.daemon().reloadServerCertificates())
-                .containsExactly(ServerCertificate.Outcome.REFUSED);
+                .containsExactly(ServerCertificate.Outcome.REFUSED,
+                        ServerCertificate.Outcome.UNCHANGED);
 
         assertThat(serialSeenByANewConnection()).isEqualTo(served);
         assertThat(clientGaugeDays()).isBetween(9.0, 10.0);
+    }
+
+    @Test
+    @Order(5)
+    void renewedAdminCertificate_servesTheAdminListenerOnly() throws Exception {
+        BigInteger before = serialSeenOnTheAdminListener();
+        X509Certificate renewed = writeAdminPair(Duration.ofDays(60));
+
+        assertThat(deployment.daemon().reloadServerCertificates())
+                .containsExactly(ServerCertificate.Outcome.UNCHANGED,
+                        ServerCertificate.Outcome.REPLACED);
+
+        assertThat(serialSeenOnTheAdminListener()).isEqualTo(renewed.getSerialNumber())
+                .isNotEqualTo(before);
+        assertThat(gaugeDays("admin")).isBetween(59.0, 60.0);
+        assertThat(serialSeenByANewConnection()).isEqualTo(served);
+    }
+
+    /** Issues a new admin listener certificate from its CA and writes the pair in place. */
+    private static X509Certificate writeAdminPair(Duration validity) throws Exception {
+        KeyPair key = ecKeyPair();
+        X509Certificate certificate = adminCa.issueServer(key.getPublic(),
+                List.of("localhost"), validity);
+        DemoCertificateAuthority.Pem.writePrivate(adminPki("admin.key"), key.getPrivate());
+        DemoCertificateAuthority.Pem.write(adminPki("admin.crt"), certificate,
+                adminCa.certificate());
+        return certificate;
+    }
+
+    /**
+     * The serial the admin listener presents to a new connection; the call itself is refused
+     * (the demo client is no officer, and the admin listener serves no directory), which is
+     * after the handshake and does not matter here.
+     */
+    private static BigInteger serialSeenOnTheAdminListener() throws Exception {
+        RecordingTrust trust = new RecordingTrust(adminPki("ca.crt"));
+        ManagedChannel channel = channel(trust, deployment.daemon().adminPort());
+        try {
+            listIdentities(channel);
+        } catch (StatusRuntimeException e) {
+            assertThat(e.getStatus().getCode()).isNotEqualTo(Status.Code.UNAVAILABLE);
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        return trust.leaf.get().getSerialNumber();
+    }
+
+    private static Path adminPki(String name) {
+        return dir.resolve("admin-pki").resolve(name);
     }
 
     /** Writes the pair beside the live files and renames it over them, key first. */
@@ -168,18 +242,22 @@ class ServerCertificateReloadIT {
     /** Connects anew (a handshake of its own) and returns the serial the server presented. */
     private static BigInteger serialSeenByANewConnection() throws Exception {
         RecordingTrust trust = new RecordingTrust(pki("ca.crt"));
-        ChannelCredentials credentials = TlsChannelCredentials.newBuilder()
-                .trustManager(trust)
-                .keyManager(pki("client.crt").toFile(), pki("client.key").toFile())
-                .build();
-        ManagedChannel channel = Grpc.newChannelBuilder("localhost:"
-                + deployment.daemon().port(), credentials).build();
+        ManagedChannel channel = channel(trust, deployment.daemon().port());
         try {
             assertThat(listIdentities(channel)).isEqualTo(2);
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
         return trust.leaf.get().getSerialNumber();
+    }
+
+    /** A channel of its own to {@code port}, as the demo client, trusting as {@code trust}. */
+    private static ManagedChannel channel(RecordingTrust trust, int port) throws Exception {
+        ChannelCredentials credentials = TlsChannelCredentials.newBuilder()
+                .trustManager(trust)
+                .keyManager(pki("client.crt").toFile(), pki("client.key").toFile())
+                .build();
+        return Grpc.newChannelBuilder("localhost:" + port, credentials).build();
     }
 
     private static int listIdentities(ManagedChannel channel) {
@@ -189,9 +267,12 @@ class ServerCertificateReloadIT {
     }
 
     private static double clientGaugeDays() {
-        Matcher days = Pattern.compile(
-                "smimed_tls_certificate_expiry_days\\{listener=\"client\"} ([-0-9.]+)")
-                .matcher(deployment.daemon().metrics().scrape());
+        return gaugeDays("client");
+    }
+
+    private static double gaugeDays(String listener) {
+        Matcher days = Pattern.compile("smimed_tls_certificate_expiry_days\\{listener=\""
+                + listener + "\"} ([-0-9.]+)").matcher(deployment.daemon().metrics().scrape());
         assertThat(days.find()).isTrue();
         return Double.parseDouble(days.group(1));
     }
