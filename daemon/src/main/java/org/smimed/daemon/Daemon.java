@@ -132,12 +132,7 @@ public final class Daemon implements AutoCloseable {
         // the config was checked fails start-up without a login.
         Optional<ServerCertificate> clientCertificate = config.tls().isEmpty() ? Optional.empty()
                 : Optional.of(ServerCertificate.read(config.tls().get(), "tls."));
-        Optional<ServerCertificate> adminCertificate = config.admin().isEmpty()
-                ? Optional.empty()
-                : config.admin().get().tls().isPresent()
-                ? Optional.of(ServerCertificate.read(config.admin().get().tls().get(),
-                        "admin.tls."))
-                : clientCertificate;
+        Optional<ServerCertificate> adminCertificate = adminCertificate(config, clientCertificate);
         Pkcs11Library library = Pkcs11Library.load(config.token().library());
         char[] pin = config.token().pin().read(environment);
         Pkcs11Token token = Pkcs11Token.login(library, config.token().label(), pin);
@@ -258,6 +253,20 @@ public final class Daemon implements AutoCloseable {
     /** What start-up repaired on the token (leftovers of interrupted operations). */
     public List<String> repairs() {
         return admin.repairs();
+    }
+
+    /**
+     * The admin listener's server certificate: its own (admin.tls), else the very one the
+     * client listener serves, so that one renewal and one gauge reading cover both.
+     */
+    private static Optional<ServerCertificate> adminCertificate(
+            DaemonConfig config, Optional<ServerCertificate> client) throws IOException {
+        if (config.admin().isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<DaemonConfig.Tls> own = config.admin().get().tls();
+        return own.isPresent() ? Optional.of(ServerCertificate.read(own.get(), "admin.tls."))
+                : client;
     }
 
     /** Each TLS listener's server certificate, for the expiry gauge and warnings. */

@@ -32,7 +32,8 @@ import org.smimed.daemon.tls.ServerCertificate;
 /**
  * Builds gRPC listeners: TLS (1.3, or 1.2 and 1.3 by config) asking every client for its
  * certificate, unless the development flag says plaintext; every service and every unknown
- * method behind {@link CallSecurity}.
+ * method behind {@link CallSecurity}. The server certificate is asked of a
+ * {@link ServerCertificate} in each handshake, so a renewed one serves new connections.
  */
 public final class GrpcServer {
     private static final System.Logger LOG = System.getLogger(GrpcServer.class.getName());
