@@ -8,10 +8,18 @@ package org.smimed.daemon.cms;
  * <p>Guarantee: at most {@code maxDepth} frames, in arrays allocated once.
  */
 final class Asn1Frames {
-    /** Where an element sits on the path ContentInfo / [0] / envelope / EncryptedContentInfo. */
-    private enum Kind { CONTENT_INFO, EXPLICIT, ENVELOPE, ENCRYPTED_CONTENT_INFO, CONTENT, OTHER }
+    /**
+     * Where an element sits on the path ContentInfo / [0] / envelope / EncryptedContentInfo, or
+     * envelope / RecipientInfos / RecipientInfo.
+     */
+    private enum Kind {
+        CONTENT_INFO, EXPLICIT, ENVELOPE, ENCRYPTED_CONTENT_INFO, CONTENT, RECIPIENT_INFOS,
+        RECIPIENT_INFO, OTHER
+    }
 
+    private static final int INTEGER = 0x02;
     private static final int SEQUENCE = 0x30;
+    private static final int SET = 0x31;
     private static final int CONSTRUCTED_0 = 0xA0;
     private static final int PRIMITIVE_0 = 0x80;
 
@@ -23,6 +31,8 @@ final class Asn1Frames {
     private final boolean[] outer;
     private final Kind[] kind;
     private final boolean[] sawSequence;
+    /** Whether an element has been opened inside the frame (its first child is behind it). */
+    private final boolean[] sawChild;
     private int size;
 
     Asn1Frames(int maxDepth, long outerBound) {
@@ -33,6 +43,7 @@ final class Asn1Frames {
         this.outer = new boolean[maxDepth];
         this.kind = new Kind[maxDepth];
         this.sawSequence = new boolean[maxDepth];
+        this.sawChild = new boolean[maxDepth];
     }
 
     /**
@@ -48,11 +59,13 @@ final class Asn1Frames {
         if (size > 0 && tag == SEQUENCE) {
             sawSequence[size - 1] = true;
         }
+        childOpened();
         bound[size] = end < 0 ? bound() : end;
         indefinite[size] = end < 0;
         outer[size] = end < 0 && boundIsOuter();
         kind[size] = k;
         sawSequence[size] = false;
+        sawChild[size] = false;
         size++;
     }
 
@@ -67,11 +80,40 @@ final class Asn1Frames {
             // The first SEQUENCE in an (Auth)EnvelopedData is its (Auth)EncryptedContentInfo:
             // version, originatorInfo and recipientInfos have other tags.
             case ENVELOPE -> tag == SEQUENCE && !sawSequence[size - 1]
-                    ? Kind.ENCRYPTED_CONTENT_INFO : Kind.OTHER;
+                    ? Kind.ENCRYPTED_CONTENT_INFO
+                    : tag == SET ? Kind.RECIPIENT_INFOS : Kind.OTHER;
             case ENCRYPTED_CONTENT_INFO -> tag == CONSTRUCTED_0 ? Kind.CONTENT : Kind.OTHER;
             case CONTENT -> Kind.CONTENT;
-            case OTHER -> Kind.OTHER;
+            case RECIPIENT_INFOS -> isVersioned(tag) ? Kind.RECIPIENT_INFO : Kind.OTHER;
+            case OTHER, RECIPIENT_INFO -> Kind.OTHER;
         };
+    }
+
+    /**
+     * Whether {@code tag} is the RecipientInfo choice that starts with a version: ktri
+     * (SEQUENCE), kari [1], kekri [2], pwri [3]; ori [4] starts with its type's OID instead.
+     */
+    private static boolean isVersioned(int tag) {
+        return tag == SEQUENCE || tag == 0xA1 || tag == 0xA2 || tag == 0xA3;
+    }
+
+    /**
+     * Whether a primitive with first tag octet {@code tag}, opened here, is a CMSVersion: the
+     * first element of an (Auth)EnvelopedData or of a RecipientInfo, if it is an INTEGER.
+     */
+    boolean isVersion(int tag) {
+        if (size == 0 || tag != INTEGER || sawChild[size - 1]) {
+            return false;
+        }
+        Kind parent = kind[size - 1];
+        return parent == Kind.ENVELOPE || parent == Kind.RECIPIENT_INFO;
+    }
+
+    /** A primitive opens in the innermost frame ({@link #push} notes constructed ones). */
+    void childOpened() {
+        if (size > 0) {
+            sawChild[size - 1] = true;
+        }
     }
 
     /** Whether a primitive with first tag octet {@code tag}, opened here, is encrypted content. */

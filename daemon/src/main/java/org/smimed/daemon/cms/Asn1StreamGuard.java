@@ -17,11 +17,14 @@ import java.io.InputStream;
  * {@code maxMessageBytes} (the message says how large it is, as the byte count would); a
  * declared length beyond its enclosing element (or beyond the end of a {@linkplain #whole
  * whole} message), an indefinite primitive, bytes after the message, or input ending inside an
- * element is {@link DecryptionFailedException}. Everything outside the encrypted content (the
- * EncryptedContentInfo's {@code [0]} field, which is streamed) is what a parser keeps in memory,
- * so it may take at most {@link #MAX_STRUCTURE_BYTES}, and a declared primitive larger than
- * what remains of that allowance is refused from its header. A failure is thrown as an
- * {@link IOException} from {@code read}; {@link #failure()} then holds the domain exception.
+ * element is {@link DecryptionFailedException}, and so is a CMSVersion (of the envelope or of
+ * a RecipientInfo) outside 0 to 4, refused from its header when it is longer than the one
+ * octet such a version takes, so a huge INTEGER never reaches the parser. Everything outside
+ * the encrypted content (the EncryptedContentInfo's {@code [0]} field, which is streamed) is
+ * what a parser keeps in memory, so it may take at most {@link #MAX_STRUCTURE_BYTES}, and a
+ * declared primitive larger than what remains of that allowance is refused from its header.
+ * A failure is thrown as an {@link IOException} from {@code read}; {@link #failure()} then
+ * holds the domain exception.
  */
 public final class Asn1StreamGuard extends FilterInputStream {
     /** Recipients, algorithms, attributes and the tag: far below this even with 256 RSA-4096. */
@@ -43,6 +46,8 @@ public final class Asn1StreamGuard extends FilterInputStream {
     private long length;
     private long bodyLeft;
     private boolean bodyIsContent;
+    /** The body is a CMSVersion's one octet, still to be checked. */
+    private boolean bodyIsVersion;
     private boolean started;
 
     private enum Phase { TAG, TAG_LONG, LENGTH, LENGTH_LONG, BODY, DONE }
@@ -139,6 +144,9 @@ public final class Asn1StreamGuard extends FilterInputStream {
         int end = off + n;
         while (i < end) {
             if (phase == Phase.BODY) {
+                if (bodyIsVersion) {
+                    checkVersion(b[i] & 0xff);
+                }
                 int step = (int) Math.min(bodyLeft, end - i);
                 count(step, bodyIsContent);
                 bodyLeft -= step;
@@ -250,6 +258,12 @@ public final class Asn1StreamGuard extends FilterInputStream {
             return;
         }
         bodyIsContent = frames.isContent(tagByte);
+        bodyIsVersion = frames.isVersion(tagByte);
+        frames.childOpened();
+        if (bodyIsVersion && declared != 1) {
+            // 0 to 4 take one octet (X.690 8.3.2: BER too); refused before any is read.
+            throw malformedVersion("a version of " + declared + " octets");
+        }
         if (!bodyIsContent && structureBytes + declared > MAX_STRUCTURE_BYTES) {
             throw tooMuchStructure();
         }
@@ -258,6 +272,18 @@ public final class Asn1StreamGuard extends FilterInputStream {
         if (declared == 0) {
             elementDone();
         }
+    }
+
+    private void checkVersion(int octet) throws DecryptionFailedException {
+        bodyIsVersion = false;
+        if (octet > 4) {
+            throw malformedVersion("version " + (byte) octet);
+        }
+    }
+
+    private static DecryptionFailedException malformedVersion(String what) {
+        return new DecryptionFailedException("malformed CMS: " + what
+                + " (a CMSVersion is 0 to 4, RFC 5652)");
     }
 
     /** An element ended at {@code pos}: close every definite parent that ends here too. */

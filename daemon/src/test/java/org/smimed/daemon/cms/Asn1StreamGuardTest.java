@@ -8,6 +8,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The streaming guard tells the encrypted content (any size, streamed) from the structure
@@ -155,6 +157,105 @@ class Asn1StreamGuardTest {
                 .isEqualTo("malformed ASN.1: declared length 997 exceeds the 0 bytes that remain");
     }
 
+    @Test
+    void hugeEnvelopeVersion_isMalformed_fromItsHeader() throws Exception {
+        // The EnvelopedData's version declares 500,000 octets; only its header is sent.
+        byte[] prefix = prefix();
+        byte[] header = concat(java.util.Arrays.copyOf(prefix, prefix.length - 3),
+                new byte[] {0x02, (byte) 0x83, 0x07, (byte) 0xa1, 0x20});
+
+        IOException e = catchThrowableOfType(IOException.class,
+                () -> guard(header).transferTo(OutputStream.nullOutputStream()));
+
+        assertThat(((DecryptionFailedException) e.getCause()).detail())
+                .isEqualTo("malformed CMS: a version of 500000 octets (a CMSVersion is 0 to 4,"
+                        + " RFC 5652)");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {5, 0x7f, -1, -128})
+    void envelopeVersionOutOfRange_isMalformed(int version) throws Exception {
+        byte[] message = envelope(version, new byte[0], new byte[10]);
+
+        IOException e = catchThrowableOfType(IOException.class,
+                () -> guard(message).transferTo(OutputStream.nullOutputStream()));
+
+        assertThat(((DecryptionFailedException) e.getCause()).detail())
+                .isEqualTo("malformed CMS: version " + (byte) version
+                        + " (a CMSVersion is 0 to 4, RFC 5652)");
+    }
+
+    @Test
+    void emptyEnvelopeVersion_isMalformed() throws Exception {
+        byte[] prefix = prefix();
+        byte[] header = concat(java.util.Arrays.copyOf(prefix, prefix.length - 3),
+                new byte[] {0x02, 0x00});
+
+        IOException e = catchThrowableOfType(IOException.class,
+                () -> guard(header).transferTo(OutputStream.nullOutputStream()));
+
+        assertThat(((DecryptionFailedException) e.getCause()).detail())
+                .isEqualTo("malformed CMS: a version of 0 octets (a CMSVersion is 0 to 4,"
+                        + " RFC 5652)");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0x30, 0xa1, 0xa2, 0xa3})
+    void recipientInfoVersionOutOfRange_isMalformed(int tag) throws Exception {
+        // ktri, kari, kekri or pwri whose version is 5.
+        byte[] message = envelope(0, new byte[] {(byte) tag, 0x03, 0x02, 0x01, 0x05},
+                new byte[10]);
+
+        IOException e = catchThrowableOfType(IOException.class,
+                () -> guard(message).transferTo(OutputStream.nullOutputStream()));
+
+        assertThat(((DecryptionFailedException) e.getCause()).detail())
+                .isEqualTo("malformed CMS: version 5 (a CMSVersion is 0 to 4, RFC 5652)");
+    }
+
+    @Test
+    void hugeRecipientInfoVersion_isMalformed_fromItsHeader() throws Exception {
+        byte[] prefix = prefix();
+        byte[] header = concat(prefix, new byte[] {0x31, (byte) 0x80, (byte) 0xa1, (byte) 0x80,
+                0x02, (byte) 0x83, 0x07, (byte) 0xa1, 0x20});
+
+        IOException e = catchThrowableOfType(IOException.class,
+                () -> guard(header).transferTo(OutputStream.nullOutputStream()));
+
+        assertThat(((DecryptionFailedException) e.getCause()).detail())
+                .isEqualTo("malformed CMS: a version of 500000 octets (a CMSVersion is 0 to 4,"
+                        + " RFC 5652)");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2, 3, 4})
+    void versionsZeroToFour_pass(int version) throws Exception {
+        byte[] recipients = {0x30, 0x03, 0x02, 0x01, (byte) version,
+                (byte) 0xa1, 0x03, 0x02, 0x01, (byte) version};
+        Asn1StreamGuard guard = guard(envelope(version, recipients, new byte[10]));
+
+        guard.transferTo(OutputStream.nullOutputStream());
+
+        assertThat(guard.complete()).isTrue();
+    }
+
+    @Test
+    void integersThatAreNotVersions_passWhateverTheirSize() throws Exception {
+        // An ori [4] (its type, then an INTEGER value) and a ktri whose second field is a
+        // 200-octet INTEGER: neither is a version.
+        ByteArrayOutputStream recipients = new ByteArrayOutputStream();
+        recipients.writeBytes(new byte[] {(byte) 0xa4, 0x08, 0x06, 0x03, 0x2a, 0x03, 0x04,
+                0x02, 0x01, 0x63});
+        recipients.writeBytes(new byte[] {0x30, (byte) 0x81, (byte) 206, 0x02, 0x01, 0x00,
+                0x02, (byte) 0x81, (byte) 200});
+        recipients.writeBytes(new byte[200]);
+        Asn1StreamGuard guard = guard(envelope(2, recipients.toByteArray(), new byte[10]));
+
+        guard.transferTo(OutputStream.nullOutputStream());
+
+        assertThat(guard.complete()).isTrue();
+    }
+
     private static Asn1StreamGuard guard(byte[] message) {
         return Asn1StreamGuard.streamed(new ByteArrayInputStream(message), LIMIT, 40, 256);
     }
@@ -168,9 +269,21 @@ class Asn1StreamGuardTest {
 
     /** An EnvelopedData shape with no recipients and {@code content} as BER chunks. */
     private static byte[] envelope(byte[] content) {
+        return envelope(0, new byte[0], content);
+    }
+
+    /**
+     * An EnvelopedData shape of {@code version} whose recipientInfos SET holds
+     * {@code recipients}, and {@code content} as BER chunks.
+     */
+    private static byte[] envelope(int version, byte[] recipients, byte[] content) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(prefix());
-        out.writeBytes(new byte[] {0x31, 0x00});
+        byte[] prefix = prefix();
+        prefix[prefix.length - 1] = (byte) version;
+        out.writeBytes(prefix);
+        out.writeBytes(recipients.length < 0x80 ? new byte[] {0x31, (byte) recipients.length}
+                : new byte[] {0x31, (byte) 0x81, (byte) recipients.length});
+        out.writeBytes(recipients);
         // EncryptedContentInfo: data OID, AES-256-CBC without parameters, [0] constructed.
         out.writeBytes(new byte[] {0x30, (byte) 0x80, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48,
                 (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x07, 0x01, 0x30, 0x0b, 0x06, 0x09, 0x60,

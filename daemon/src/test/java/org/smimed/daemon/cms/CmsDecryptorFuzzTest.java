@@ -1,16 +1,19 @@
 package org.smimed.daemon.cms;
 
+import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,6 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.smimed.client.testing.Mutations;
 import org.smimed.daemon.keys.KeyVersion;
+import org.smimed.daemon.testing.CmsVersions;
 import org.smimed.daemon.testing.FuzzKeys;
 import org.smimed.daemon.token.TokenMeter;
 
@@ -116,6 +120,37 @@ class CmsDecryptorFuzzTest {
         assertThatThrownBy(() -> decryptor.decrypt(corpus(file), keys))
                 .isInstanceOf(DecryptionFailedException.class)
                 .hasMessage(DecryptionFailedException.MESSAGE);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"rsa-aes256cbc.der", "rsa-aes256gcm-auth.der", "ec-aes128cbc.der"})
+    void hugeVersions_failLikeAnyMalformedMessage(String file) throws Exception {
+        byte[] message = corpus(file);
+        BigInteger huge = CmsVersions.huge(500_000);
+
+        for (byte[] hostile : List.of(CmsVersions.envelope(message, huge),
+                CmsVersions.firstRecipient(message, huge),
+                CmsVersions.envelope(message, BigInteger.valueOf(5)),
+                CmsVersions.firstRecipient(message, BigInteger.valueOf(-1)))) {
+            assertThatThrownBy(() -> decryptor.decrypt(hostile, keys))
+                    .isInstanceOf(DecryptionFailedException.class)
+                    .hasMessage(DecryptionFailedException.MESSAGE)
+                    .extracting(e -> ((DecryptionFailedException) e).detail(),
+                            as(InstanceOfAssertFactories.STRING))
+                    .startsWith("malformed CMS: ");
+        }
+    }
+
+    @Test
+    void versionsRewrittenWithinRange_stillDecrypt() throws Exception {
+        // The parser reads only what it needs; a re-encoded envelope of another version in
+        // range still passes the guard and decrypts.
+        byte[] message = CmsVersions.envelope(corpus("rsa-aes256cbc.der"), BigInteger.TWO);
+
+        DecryptedMessage result = decryptor.decrypt(message, keys);
+
+        assertThat(new String(result.plaintext(), StandardCharsets.US_ASCII))
+                .isEqualTo(FuzzKeys.PLAINTEXT);
     }
 
     static void check(byte[] message) {

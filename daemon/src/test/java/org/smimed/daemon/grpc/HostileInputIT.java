@@ -23,6 +23,7 @@ import org.smimed.api.v1.SignRequest;
 import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.client.testing.Mutations;
 import org.smimed.daemon.cms.DecryptionFailedException;
+import org.smimed.daemon.testing.CmsVersions;
 import org.smimed.daemon.provision.DemoSetup;
 import org.smimed.daemon.testing.DecryptCall;
 import org.smimed.daemon.testing.OpenSsl;
@@ -231,6 +232,22 @@ class HostileInputIT {
 
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
         assertThat(e.getStatus().getDescription()).isEqualTo(DecryptionFailedException.MESSAGE);
+    }
+
+    @Test
+    void hugeVersionInteger_failsLikeAnyMalformedMessage() throws Exception {
+        // 150 KB of version INTEGER, under the 200 KB message limit: refused from its header.
+        byte[] hostile = CmsVersions.envelope(valid, CmsVersions.huge(150_000));
+        StatusRuntimeException e = refused(hostile);
+        StatusRuntimeException whole = catchThrowableOfType(StatusRuntimeException.class,
+                () -> DecryptCall.whole(deployment.channel(), null,
+                        CmsVersions.firstRecipient(valid, CmsVersions.huge(100_000))));
+
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(e.getStatus().getDescription()).isEqualTo(DecryptionFailedException.MESSAGE);
+        assertThat(whole.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(whole.getStatus().getDescription())
+                .isEqualTo(DecryptionFailedException.MESSAGE);
     }
 
     /**
