@@ -71,8 +71,8 @@ public final class ApprovalGate {
      */
     public synchronized Outcome importPkcs12(Caller officer, String identity, byte[] file,
                                              char[] password)
-            throws InvalidKeyRequestException, TokenException, UnknownKeyVersionException,
-            PermissionDeniedException {
+            throws InvalidKeyRequestException, KeyStateException, TokenException,
+            UnknownKeyVersionException, PermissionDeniedException {
         try {
             sweep();
             admin.checkPkcs12(identity, file, password);

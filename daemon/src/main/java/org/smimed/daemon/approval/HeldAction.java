@@ -32,7 +32,7 @@ sealed interface HeldAction {
     record Import(String identity, byte[] file, char[] password) implements HeldAction {
         @Override
         public TokenVersion run(KeyAdministration admin) throws UnknownKeyVersionException,
-                InvalidKeyRequestException, TokenException {
+                KeyStateException, InvalidKeyRequestException, TokenException {
             return admin.importPkcs12(identity, file, password);
         }
 

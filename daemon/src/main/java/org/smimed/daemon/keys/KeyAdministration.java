@@ -160,7 +160,8 @@ public final class KeyAdministration {
 
     /** See {@link KeyImports#pkcs12}; the file bytes and password are wiped. */
     public synchronized TokenVersion importPkcs12(String identity, byte[] file, char[] password)
-            throws InvalidKeyRequestException, TokenException, UnknownKeyVersionException {
+            throws InvalidKeyRequestException, KeyStateException, TokenException,
+            UnknownKeyVersionException {
         try {
             return changed(imports.pkcs12(identity(identity), file, password));
         } finally {

@@ -14,7 +14,9 @@ import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
 import org.smimed.daemon.token.KeyAlgorithm;
+import org.smimed.daemon.token.KeyObjects;
 import org.smimed.daemon.token.KeyUsage;
+import org.smimed.daemon.token.MissingRecordException;
 import org.smimed.daemon.token.TokenException;
 import org.smimed.daemon.token.TokenInventory;
 
@@ -50,7 +52,7 @@ final class KeyImports {
 
     /** Migrates the one key and chain of a PKCS#12 file; returns the new PENDING version. */
     String pkcs12(String identity, byte[] file, char[] password)
-            throws InvalidKeyRequestException, TokenException {
+            throws InvalidKeyRequestException, KeyStateException, TokenException {
         Pkcs12Contents contents = Pkcs12Contents.read(file, password);
         X509Certificate leaf = contents.chain().get(0);
         requireNewKey(leaf.getPublicKey());
@@ -72,7 +74,16 @@ final class KeyImports {
         store.keyObjects.createData(record.name(), record.completed(false).encode());
         storeChain(new TokenVersion(id, record.name(), record, false, List.of()),
                 contents.chain());
-        store.keyObjects.updateData(record.name(), record.encode());
+        try {
+            store.keyObjects.updateData(record.name(), record.encode());
+        } catch (MissingRecordException e) {
+            // Written a moment ago and removed since by another writer: the key and its
+            // certificate without a record would read as a legacy ACTIVE version, so they go too.
+            for (KeyObjects.ObjectClass c : KeyObjects.ObjectClass.values()) {
+                store.keyObjects.destroy(id, c);
+            }
+            throw VersionStore.missingRecord(e);
+        }
         return record.name();
     }
 

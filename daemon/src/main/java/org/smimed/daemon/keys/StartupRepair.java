@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.smimed.daemon.token.KeyObjects;
+import org.smimed.daemon.token.MissingRecordException;
 import org.smimed.daemon.token.TokenException;
 import org.smimed.daemon.token.TokenInventory;
 
@@ -52,7 +53,14 @@ final class StartupRepair {
                     kept.add(v);
                     continue;
                 }
-                store.save(v, KeyState.DECRYPT_ONLY);
+                try {
+                    store.save(v, KeyState.DECRYPT_ONLY);
+                } catch (KeyStateException e) {
+                    // Removed by another writer since the token was read: nothing to demote,
+                    // and the token is read again below; say so rather than fail start-up.
+                    done.add(e.getMessage());
+                    continue;
+                }
                 done.add(v.name() + ": activate was interrupted; " + newer.get().name()
                         + " stays ACTIVE, this one is now DECRYPT_ONLY");
             }
@@ -75,7 +83,13 @@ final class StartupRepair {
                         Collectors.counting()));
         for (TokenVersion v : store.versions()) {
             if (!v.legacy() && records.getOrDefault(v.name(), 0L) > 1) {
-                store.keyObjects.updateData(v.name(), v.record().encode());
+                try {
+                    store.keyObjects.updateData(v.name(), v.record().encode());
+                } catch (MissingRecordException e) {
+                    done.add(v.name() + ": its records were removed from the token during the"
+                            + " repair; nothing rewritten");
+                    continue;
+                }
                 done.add(v.name() + ": a state change was interrupted; " + records.get(v.name())
                         + " records replaced by the newest (" + v.state() + ")");
             }

@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.smimed.daemon.token.KeyObjects;
+import org.smimed.daemon.token.MissingRecordException;
 import org.smimed.daemon.token.Pkcs11Token;
 import org.smimed.daemon.token.TokenException;
 import org.smimed.daemon.token.TokenInventory;
@@ -151,13 +152,30 @@ final class VersionStore {
                 .mapToInt(v -> v.record().number()).max().orElse(0) + 1;
     }
 
-    /** Writes {@code version} in state {@code next}; a legacy version gets its first record. */
-    void save(TokenVersion version, KeyState next) throws TokenException {
+    /**
+     * Writes {@code version} in state {@code next}; a legacy version gets its first record (the
+     * only create-or-update: it was read without one). A versioned one whose record has gone
+     * from the token since it was read is refused, nothing written, and the token read again so
+     * what is served is what it holds.
+     */
+    void save(TokenVersion version, KeyState next) throws TokenException, KeyStateException {
         VersionRecord record = version.record().with(next, clock.instant());
         if (version.legacy()) {
             keyObjects.createData(record.name(), record.encode());
-        } else {
-            keyObjects.updateData(record.name(), record.encode());
+            return;
         }
+        try {
+            keyObjects.updateData(record.name(), record.encode());
+        } catch (MissingRecordException e) {
+            reload();
+            throw missingRecord(e);
+        }
+    }
+
+    /** The officer's error for a record removed outside the daemon. */
+    static KeyStateException missingRecord(MissingRecordException e) {
+        return new KeyStateException(e.label() + ": its state record was removed from the token"
+                + " outside smimed, so the state change was not written; list the versions to"
+                + " see what the token holds now", e);
     }
 }

@@ -53,18 +53,26 @@ public final class KeyObjects {
     }
 
     /**
-     * Replaces the value of the daemon's data object labelled {@code label}. Where the token refuses to
-     * modify CKA_VALUE, a new object is created before the old one is destroyed, so a crash
-     * leaves two records (start-up keeps the newer) rather than none.
+     * Replaces the value of the daemon's data object labelled {@code label}. Where the token
+     * refuses to modify CKA_VALUE, a new object is created before the old one is destroyed, so
+     * a crash leaves two records (start-up keeps the newer) rather than none.
+     *
+     * @throws MissingRecordException if there is no such record: an update is only ever asked
+     *         for a record the daemon has read, so its absence means key state would be lost
+     *         (a version without a record reads as legacy); nothing is written then
      */
-    public void updateData(String label, byte[] value) throws TokenException {
+    public void updateData(String label, byte[] value)
+            throws TokenException, MissingRecordException {
         // Afresh: a stale handle can only fail the first C_SetAttributeValue, before anything
         // is written, so doing it all again is safe; the old records are then destroyed
         // leniently, which never throws a stale handle after the new record exists.
-        token.inSessionAfresh((module, session) -> {
-            long[] found = findData(module, session, label);
+        boolean found = token.inSessionAfresh((module, session) -> {
+            long[] records = findData(module, session, label);
+            if (records.length == 0) {
+                return false;
+            }
             try {
-                for (long handle : found) {
+                for (long handle : records) {
                     module.C_SetAttributeValue(session, handle,
                             new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_VALUE, value)});
                 }
@@ -73,12 +81,15 @@ public final class KeyObjects {
                     throw e;
                 }
                 module.C_CreateObject(session, dataTemplate(label, value));
-                for (long handle : found) {
+                for (long handle : records) {
                     destroyUnlessGone(module, session, handle);
                 }
             }
-            return null;
+            return true;
         });
+        if (!found) {
+            throw new MissingRecordException(label);
+        }
     }
 
     /** The public key of the version with CKA_ID {@code id}, read from its public key object. */

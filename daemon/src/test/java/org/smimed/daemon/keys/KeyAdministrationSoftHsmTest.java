@@ -29,6 +29,7 @@ import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.testing.Processes;
 import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.token.KeyAlgorithm;
+import org.smimed.daemon.token.KeyObjects;
 import org.smimed.daemon.token.KeyProtection;
 import org.smimed.daemon.token.KeyUsage;
 import org.smimed.daemon.token.Pkcs11Token;
@@ -292,6 +293,24 @@ class KeyAdministrationSoftHsmTest {
         assertThat(new TokenObjects(token, new SecureRandom()).hasPrivateKey(v.name())).isFalse();
         assertThat(new TokenObjects(token, new SecureRandom()).hasCertificate(v.name())).isFalse();
         assertThat(admin.fingerprint(destroyed)).as("nothing left to fingerprint").isEmpty();
+    }
+
+    @Test
+    void stateChange_ofAVersionWhoseRecordWasRemoved_failsNamingIt_andRemovesNothing()
+            throws Exception {
+        TokenVersion v = certified("vanished@smimed.example");
+        admin.disable(v.name());
+        String fingerprint = admin.fingerprint(v).orElseThrow();
+        // Another writer on the token (a tool, a second daemon's bug) removes the record.
+        new KeyObjects(token, new SecureRandom()).destroyData(v.name());
+
+        assertThatThrownBy(() -> admin.destroy(v.name(), fingerprint))
+                .isInstanceOf(KeyStateException.class)
+                .hasMessage(v.name() + ": its state record was removed from the token outside"
+                        + " smimed, so the state change was not written; list the versions to"
+                        + " see what the token holds now");
+        assertThat(new TokenObjects(token, new SecureRandom()).hasPrivateKey(v.name())).isTrue();
+        assertThat(new TokenObjects(token, new SecureRandom()).hasCertificate(v.name())).isTrue();
     }
 
     private static TokenVersion certified(String identity) throws Exception {

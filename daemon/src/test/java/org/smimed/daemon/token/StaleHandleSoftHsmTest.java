@@ -36,7 +36,7 @@ class StaleHandleSoftHsmTest {
         String read = RecordRace.findThenRead(token, true, label, attempt -> {
             attempts.set(attempt);
             if (attempt == 1) {
-                objects.updateData(label, bytes("ACTIVE"));
+                update(label, "ACTIVE");
             }
         });
 
@@ -50,7 +50,7 @@ class StaleHandleSoftHsmTest {
         objects.createData(label, bytes("PENDING"));
 
         assertThatThrownBy(() -> RecordRace.findThenRead(token, false, label,
-                attempt -> objects.updateData(label, bytes("ACTIVE"))))
+                attempt -> update(label, "ACTIVE")))
                 .isInstanceOf(TokenException.class)
                 .satisfies(e -> assertThat(TokenErrors.isStaleHandle(e)).isTrue());
     }
@@ -63,7 +63,7 @@ class StaleHandleSoftHsmTest {
 
         assertThatThrownBy(() -> RecordRace.findThenRead(token, true, label, attempt -> {
             attempts.set(attempt);
-            objects.updateData(label, bytes("DISABLED"));
+            update(label, "DISABLED");
         })).isInstanceOf(TokenException.class)
                 .extracting(e -> ((TokenException) e).kind())
                 .isEqualTo(TokenException.Kind.UNAVAILABLE);
@@ -77,15 +77,24 @@ class StaleHandleSoftHsmTest {
 
         String read = RecordRace.findThenRead(token, true, label, attempt -> {
             if (attempt == 1) {
-                objects.updateData(label, bytes("ACTIVE"));
+                update(label, "ACTIVE");
             }
         });
-        objects.updateData(label, bytes("DISABLED"));
+        update(label, "DISABLED");
 
         assertThat(read).isEqualTo("ACTIVE");
         assertThat(RecordRace.count(token, label)).isEqualTo(1);
         assertThat(RecordRace.findThenRead(token, false, label, attempt -> { }))
                 .isEqualTo("DISABLED");
+    }
+
+    /** Replaces the record, which every test here created first. */
+    private static void update(String label, String value) throws TokenException {
+        try {
+            objects.updateData(label, bytes(value));
+        } catch (MissingRecordException e) {
+            throw new AssertionError(e);
+        }
     }
 
     private static byte[] bytes(String text) {
