@@ -3,6 +3,7 @@ package org.smimed.client.cli;
 import java.io.InputStream;
 import java.util.concurrent.Callable;
 import org.smimed.client.mime.EncryptedMessageReader;
+import org.smimed.client.mime.TruncatedCmsException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -33,6 +34,11 @@ final class DecryptCommand implements Callable<Integer> {
         var out = files.openOutput(io)) {
       EncryptedMessageReader.decrypt(in, DaemonOperations.decryptor(c.client(), identity), out);
       out.commit();
+    } catch (TruncatedCmsException e) {
+      // The file's fault, said locally and by name: the daemon would only say "decryption
+      // failed" (a message of up to 64 KiB is not sent at all, a longer one is cancelled).
+      throw new CliFailure(files.inputName() + " is truncated: expected " + e.expected()
+          + " bytes, got " + e.actual(), e);
     }
     return 0;
   }

@@ -33,6 +33,11 @@ final class IoOptions {
     return option == null || option.toString().equals("-");
   }
 
+  /** The input as a message should name it: the --in file, or standard input. */
+  String inputName() {
+    return isStandardStream(in) ? "standard input" : in.toString();
+  }
+
   InputStream openInput(CliIo io) throws CliFailure {
     if (isStandardStream(in)) {
       return io.in();

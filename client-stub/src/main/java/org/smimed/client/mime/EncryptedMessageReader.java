@@ -29,12 +29,13 @@ public final class EncryptedMessageReader {
   /**
    * Reads the headers of {@code message} and returns a stream of the CMS bytes in its body; a
    * message that is raw CMS ({@link RawCms}, a saved .p7m file) is that CMS, decoded from PEM
-   * or base64 as it is read: malformed text then fails the read with an IOException.
+   * or base64 as it is read: malformed text then fails the read with an IOException, and DER
+   * cut short of its declared length with a {@link TruncatedCmsException}.
    */
   public static InputStream cmsStream(InputStream input)
       throws IOException, SmimeOperationException {
     PushbackInputStream message = new PushbackInputStream(input, RawCms.PEEK);
-    Optional<InputStream> raw = RawCms.cmsStream(message);
+    Optional<InputStream> raw = RawCms.checkedCmsStream(message);
     if (raw.isPresent()) {
       return raw.get();
     }
@@ -68,7 +69,13 @@ public final class EncryptedMessageReader {
     return peek;
   }
 
-  /** Decrypts {@code message} with {@code decryptor}, writing the inner entity to {@code out}. */
+  /**
+   * Decrypts {@code message} with {@code decryptor}, writing the inner entity to {@code out}.
+   *
+   * @throws TruncatedCmsException if {@code message} is raw DER cut short of its declared
+   *     length, noticed as its end is read (before a message of up to 64 KiB is sent at all,
+   *     see SmimeClient#decrypt); left as such so that the caller can name the input
+   */
   public static DecryptionReport decrypt(InputStream message, CmsDecryptor decryptor,
       OutputStream out) throws IOException, SmimeOperationException {
     try {

@@ -54,10 +54,24 @@ final class RawCms {
    */
   static Optional<InputStream> cmsStream(PushbackInputStream input)
       throws IOException, SmimeOperationException {
+    return cmsStream(input, false);
+  }
+
+  /**
+   * As {@link #cmsStream}, and DER that ends before its outer definite length says fails as a
+   * {@link TruncatedCmsException} when its end is read (see {@link DerLengthCheck}).
+   */
+  static Optional<InputStream> checkedCmsStream(PushbackInputStream input)
+      throws IOException, SmimeOperationException {
+    return cmsStream(input, true);
+  }
+
+  private static Optional<InputStream> cmsStream(PushbackInputStream input, boolean checked)
+      throws IOException, SmimeOperationException {
     byte[] head = input.readNBytes(PEEK);
     input.unread(head);
     if (head.length >= 2 && head[0] == 0x30 && (head[1] & 0xff) >= 0x80) {
-      return Optional.of(input);
+      return Optional.of(checked ? DerLengthCheck.wrap(input, head) : input);
     }
     String text = new String(head, StandardCharsets.ISO_8859_1);
     int start = 0;

@@ -83,4 +83,38 @@ class DecryptCommandTest {
         + " -----BEGIN CMS----- or -----BEGIN PKCS7-----)\n");
     assertThat(out).doesNotExist();
   }
+
+  @Test
+  void decrypt_derCutShort_failsLocallyNamingTheFile() throws Exception {
+    pki.openssl("cms", "-encrypt", "-aes256", "-in", "content.txt", "-outform", "DER",
+        "-out", "enc.der", "alice.pem");
+    Path der = dir.resolve("enc.der");
+    byte[] whole = Files.readAllBytes(der);
+    Files.write(der, java.util.Arrays.copyOf(whole, whole.length - 10));
+    Path out = dir.resolve("plain.txt");
+
+    var run = decrypt(der, out);
+
+    // Said before the (closed) daemon port is tried: nothing was sent.
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(failure(run)).isEqualTo("smime: " + der + " is truncated: expected "
+        + whole.length + " bytes, got " + (whole.length - 10) + "\n");
+    assertThat(out).doesNotExist();
+  }
+
+  @Test
+  void decrypt_indefiniteLengthBer_goesToTheDaemon() throws Exception {
+    pki.openssl("cms", "-encrypt", "-aes256", "-stream", "-in", "content.txt", "-outform",
+        "DER", "-out", "enc.ber", "alice.pem");
+    Path ber = dir.resolve("enc.ber");
+    assertThat(Files.readAllBytes(ber)[1]).isEqualTo((byte) 0x80);
+    Path out = dir.resolve("plain.txt");
+
+    var run = decrypt(ber, out);
+
+    // Taken as CMS and sent: only the closed port stops it.
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(failure(run)).startsWith("smime: decryption failed (UNAVAILABLE");
+    assertThat(out).doesNotExist();
+  }
 }

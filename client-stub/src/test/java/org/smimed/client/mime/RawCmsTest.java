@@ -160,4 +160,49 @@ class RawCmsTest {
     assertThatThrownBy(() -> RawCms.cms(ascii("MIIBAA==\nMIIB\n")))
         .hasMessage("malformed base64 CMS: base64 after '=' padding (line 2)");
   }
+
+  @Test
+  void checkedDerCutShort_isTruncated_sayingHowMuchIsMissing() throws Exception {
+    // Longer than the peek: noticed where the input ends, not from its first bytes.
+    assertThat(der.length).isGreaterThan(RawCms.PEEK);
+    byte[] cut = java.util.Arrays.copyOf(der, der.length - 100);
+
+    assertThatThrownBy(() -> checked(cut)).isInstanceOf(TruncatedCmsException.class)
+        .hasMessage("truncated DER: expected " + der.length + " bytes, got " + cut.length);
+  }
+
+  @Test
+  void checkedDerCutInsideItsLengthOctets_isTruncated() {
+    byte[] cut = {0x30, (byte) 0x83, 0x01};
+
+    assertThatThrownBy(() -> checked(cut)).isInstanceOf(TruncatedCmsException.class)
+        .hasMessage("truncated DER: expected 5 bytes, got 3");
+  }
+
+  @Test
+  void checkedDer_whole_passesUnchanged() throws Exception {
+    assertThat(checked(der)).isEqualTo(der);
+  }
+
+  @Test
+  void checkedIndefiniteLengthBer_passesThrough_whereverItEnds() throws Exception {
+    // BER says nothing of its size: the daemon judges where it should end.
+    byte[] ber = {0x30, (byte) 0x80, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86,
+        (byte) 0xf7, 0x0d, 0x01, 0x07, 0x03};
+
+    assertThat(checked(ber)).isEqualTo(ber);
+  }
+
+  @Test
+  void checkedDerWithBytesAfterItsLength_isLeftForTheDaemonToJudge() throws Exception {
+    byte[] longer = java.util.Arrays.copyOf(der, der.length + 1);
+
+    assertThat(checked(longer)).isEqualTo(longer);
+  }
+
+  /** The CMS of {@code input} read through {@link RawCms#checkedCmsStream}. */
+  private static byte[] checked(byte[] input) throws Exception {
+    return RawCms.checkedCmsStream(new java.io.PushbackInputStream(
+        new java.io.ByteArrayInputStream(input), RawCms.PEEK)).orElseThrow().readAllBytes();
+  }
 }
