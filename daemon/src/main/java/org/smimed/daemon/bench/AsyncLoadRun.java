@@ -8,7 +8,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.HdrHistogram.Histogram;
 import org.smimed.daemon.threads.DaemonThreads;
@@ -25,7 +24,7 @@ import org.smimed.daemon.threads.DaemonThreads;
  * count), and each call has its deadline.
  */
 final class AsyncLoadRun {
-    private static final long MAX_LATENCY_MICROS = TimeUnit.MINUTES.toMicros(5);
+    private static final long MAX_LATENCY_MICROS = LoadRun.MAX_LATENCY_MICROS;
 
     private final Duration warmUp;
     private final Duration duration;
@@ -50,11 +49,11 @@ final class AsyncLoadRun {
         }
         all.forEach(c -> restarts.execute(c::next));
         long warmEnd = System.nanoTime() + warmUp.toNanos();
-        sleepUntil(warmEnd);
+        LoadRun.sleepUntil(warmEnd);
         all.forEach(Caller::startMeasuring);
         long start = System.nanoTime();
         if (callsPerCaller <= 0) {
-            sleepUntil(start + duration.toNanos());
+            LoadRun.sleepUntil(start + duration.toNanos());
             all.forEach(Caller::stop);
         }
         finished.await();
@@ -68,13 +67,6 @@ final class AsyncLoadRun {
             }
         }
         return Measurement.of(workload, mode, callers, latencies, failures.snapshot(), seconds);
-    }
-
-    private static void sleepUntil(long nanoTime) throws InterruptedException {
-        long left;
-        while ((left = nanoTime - System.nanoTime()) > 0) {
-            TimeUnit.NANOSECONDS.sleep(left);
-        }
     }
 
     /**

@@ -15,7 +15,7 @@ import org.smimed.daemon.threads.DaemonThreads;
  * by reason instead). Bounded by construction: it stops by itself.
  */
 final class LoadRun {
-    private static final long MAX_LATENCY_MICROS = TimeUnit.MINUTES.toMicros(5);
+    static final long MAX_LATENCY_MICROS = TimeUnit.MINUTES.toMicros(5);
 
     private final Duration warmUp;
     private final Duration duration;
@@ -69,7 +69,7 @@ final class LoadRun {
         return workers.stream().mapToLong(w -> w.end).max().orElse(0);
     }
 
-    private static void sleepUntil(long nanoTime) throws InterruptedException {
+    static void sleepUntil(long nanoTime) throws InterruptedException {
         long left;
         while ((left = nanoTime - System.nanoTime()) > 0) {
             TimeUnit.NANOSECONDS.sleep(left);
