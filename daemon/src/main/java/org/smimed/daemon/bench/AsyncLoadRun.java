@@ -9,7 +9,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.HdrHistogram.Histogram;
 import org.smimed.daemon.threads.DaemonThreads;
 
 /**
@@ -24,8 +23,6 @@ import org.smimed.daemon.threads.DaemonThreads;
  * count), and each call has its deadline.
  */
 final class AsyncLoadRun {
-    private static final long MAX_LATENCY_MICROS = LoadRun.MAX_LATENCY_MICROS;
-
     private final Duration warmUp;
     private final Duration duration;
     private final long callsPerCaller;
@@ -58,47 +55,24 @@ final class AsyncLoadRun {
         }
         finished.await();
         restarts.shutdown();
-        long lastEnd = all.stream().mapToLong(c -> c.end).max().orElse(0);
-        double seconds = (Math.max(lastEnd, start) - start) / 1e9;
-        Histogram latencies = new Histogram(MAX_LATENCY_MICROS, 3);
-        for (Caller c : all) {
-            synchronized (c) {
-                latencies.add(c.latencies);
-            }
-        }
-        return Measurement.of(workload, mode, callers, latencies, failures.snapshot(), seconds);
+        return ClosedLoopCaller.measurement(workload, mode, callers, all, failures, start);
     }
 
     /**
      * One caller: at most one call outstanding. Its callbacks run one after another (each
-     * starts the next call), on whichever thread delivered the answer: {@code record} is
-     * synchronized to publish its state across those threads.
+     * starts the next call), on whichever thread delivered the answer.
      */
-    private final class Caller {
-        final Histogram latencies = new Histogram(MAX_LATENCY_MICROS, 3);
+    private final class Caller extends ClosedLoopCaller {
         private final AsyncOperation operation;
-        private final Failures failures;
         private final CountDownLatch finished;
         private final Executor restarts;
-        private volatile boolean measuring;
-        private volatile boolean stopped;
-        private long measured;
-        volatile long end;
 
         Caller(AsyncOperation operation, Failures failures, CountDownLatch finished,
                Executor restarts) {
+            super(failures);
             this.operation = operation;
-            this.failures = failures;
             this.finished = finished;
             this.restarts = restarts;
-        }
-
-        void startMeasuring() {
-            measuring = true;
-        }
-
-        void stop() {
-            stopped = true;
         }
 
         /**
@@ -109,11 +83,11 @@ final class AsyncLoadRun {
          * stack nor holds the thread that started the run.
          */
         void next() {
-            if (stopped || (callsPerCaller > 0 && measured >= callsPerCaller)) {
+            if (done(callsPerCaller)) {
                 finished.countDown();
                 return;
             }
-            boolean counted = measuring;
+            boolean counted = measuring();
             AtomicBoolean starting = new AtomicBoolean(true);
             long t0 = System.nanoTime();
             start().whenComplete((answer, failure) -> {
@@ -133,20 +107,6 @@ final class AsyncLoadRun {
             } catch (RuntimeException e) {
                 return CompletableFuture.failedFuture(e);
             }
-        }
-
-        private synchronized void record(boolean counted, long t0, Throwable failure) {
-            if (!counted) {
-                return;
-            }
-            long t1 = System.nanoTime();
-            if (failure == null) {
-                latencies.recordValue(Math.min(MAX_LATENCY_MICROS, (t1 - t0) / 1000));
-            } else {
-                failures.record(failure);
-            }
-            measured++;
-            end = t1;
         }
     }
 }

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.HdrHistogram.Histogram;
 import org.smimed.daemon.threads.DaemonThreads;
 
 /**
@@ -57,16 +56,7 @@ final class LoadRun {
         for (Worker w : workers) {
             w.thread.join();
         }
-        double seconds = (Math.max(lastEnd(workers), start) - start) / 1e9;
-        Histogram all = new Histogram(MAX_LATENCY_MICROS, 3);
-        for (Worker w : workers) {
-            all.add(w.latencies);
-        }
-        return Measurement.of(workload, mode, threads, all, failures.snapshot(), seconds);
-    }
-
-    private static long lastEnd(List<Worker> workers) {
-        return workers.stream().mapToLong(w -> w.end).max().orElse(0);
+        return ClosedLoopCaller.measurement(workload, mode, threads, workers, failures, start);
     }
 
     static void sleepUntil(long nanoTime) throws InterruptedException {
@@ -76,31 +66,18 @@ final class LoadRun {
         }
     }
 
-    /** One closed-loop caller. */
-    private final class Worker implements Runnable {
+    /** One closed-loop caller on a thread of its own. */
+    private final class Worker extends ClosedLoopCaller implements Runnable {
         final Thread thread = new DaemonThreads("bench-worker").newThread(this);
-        final Histogram latencies = new Histogram(MAX_LATENCY_MICROS, 3);
         private final Operation operation;
-        private final Failures failures;
         private final CountDownLatch ready;
         private final CountDownLatch go;
-        private volatile boolean measuring;
-        private volatile boolean stopped;
-        volatile long end;
 
         Worker(Operation operation, Failures failures, CountDownLatch ready, CountDownLatch go) {
+            super(failures);
             this.operation = operation;
-            this.failures = failures;
             this.ready = ready;
             this.go = go;
-        }
-
-        void startMeasuring() {
-            measuring = true;
-        }
-
-        void stop() {
-            stopped = true;
         }
 
         @Override
@@ -111,9 +88,8 @@ final class LoadRun {
             } catch (InterruptedException e) {
                 return;
             }
-            long measured = 0;
-            while (!stopped && (callsPerThread <= 0 || measured < callsPerThread)) {
-                boolean counted = measuring;
+            while (!done(callsPerThread)) {
+                boolean counted = measuring();
                 long t0 = System.nanoTime();
                 Exception failure = null;
                 try {
@@ -121,16 +97,7 @@ final class LoadRun {
                 } catch (Exception e) {
                     failure = e;
                 }
-                long t1 = System.nanoTime();
-                if (counted) {
-                    if (failure == null) {
-                        latencies.recordValue(Math.min(MAX_LATENCY_MICROS, (t1 - t0) / 1000));
-                    } else {
-                        failures.record(failure);
-                    }
-                    measured++;
-                    end = t1;
-                }
+                record(counted, t0, failure);
             }
         }
     }
