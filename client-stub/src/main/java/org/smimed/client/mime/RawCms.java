@@ -97,12 +97,19 @@ final class RawCms {
     return Optional.empty();
   }
 
-  /** As {@link #cmsStream} for input held in memory: the CMS, decoded whole. */
+  /**
+   * As {@link #checkedCmsStream} for input held in memory: the CMS, decoded whole; DER cut
+   * short of its declared length is refused here, by name, rather than failing later in a
+   * parser ("unexpected end of stream") or at the daemon ("decryption failed").
+   */
   static Optional<byte[]> cms(byte[] input) throws SmimeOperationException {
     try {
       Optional<InputStream> cms =
-          cmsStream(new PushbackInputStream(new ByteArrayInputStream(input), PEEK));
+          checkedCmsStream(new PushbackInputStream(new ByteArrayInputStream(input), PEEK));
       return cms.isPresent() ? Optional.of(cms.get().readAllBytes()) : Optional.empty();
+    } catch (TruncatedCmsException e) {
+      throw new SmimeOperationException("the CMS is truncated: expected " + e.expected()
+          + " bytes, got " + e.actual() + " (a partial download or copy?)", e);
     } catch (CmsText.Malformed e) {
       throw new SmimeOperationException(e.getMessage(), e);
     } catch (IOException e) {

@@ -68,8 +68,29 @@ class OpenCommandTest {
     var run = open(cut, "--out", out.toString());
 
     assertThat(run.exit()).isEqualTo(1);
-    assertThat(run.stderr()).startsWith("smime: layer 1: malformed").hasLineCount(1);
+    assertThat(run.stderr()).isEqualTo("smime: the CMS is truncated: expected " + der.length
+        + " bytes, got " + der.length / 2 + " (a partial download or copy?)\n");
     assertThat(out).doesNotExist();
+  }
+
+  /** An encrypted file cut short is refused here: the daemon would only say it cannot decrypt. */
+  @Test
+  void open_truncatedEnvelopedDer_isRefusedBeforeTheDaemonIsContacted() throws Exception {
+    pki.openssl("cms", "-encrypt", "-aes256", "-in", "content.txt", "-outform", "DER",
+        "-out", "enc.der", "alice.pem");
+    byte[] der = Files.readAllBytes(dir.resolve("enc.der"));
+    Path cut = Files.write(dir.resolve("cut.p7m"), java.util.Arrays.copyOf(der, der.length - 7));
+    int closedPort;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+
+    var run = open(cut, "--plaintext", "--target", "localhost:" + closedPort);
+
+    // No UNAVAILABLE: the closed port was never tried.
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.stderr()).endsWith("smime: the CMS is truncated: expected " + der.length
+        + " bytes, got " + (der.length - 7) + " (a partial download or copy?)\n");
   }
 
   @Test
