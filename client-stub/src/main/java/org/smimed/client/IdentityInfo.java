@@ -9,7 +9,8 @@ import java.util.List;
  * entry DER; the lists and arrays are copies.
  *
  * @param identity the identity name
- * @param keyVersion the key version that currently signs
+ * @param keyVersion the key version that currently signs; when {@code signs} is false, the
+ *     newest version, for reference only
  * @param keyAlgorithm the proto KeyAlgorithm name without prefix, e.g. "RSA_2048", "EC_P256"
  * @param certificateChain DER certificates, signer first
  * @param smimeCapabilities DER SMIMECapabilities, empty when the daemon sent none
@@ -17,6 +18,8 @@ import java.util.List;
  *     encrypted to, its certificate first (the signing chain again for a key that does both,
  *     another for separate signing and encryption keys); empty when the identity has no such
  *     key, and then nothing may be encrypted to it
+ * @param signs whether Sign as this identity succeeds now (false for an identity that only
+ *     receives mail, or whose signing versions are retired, disabled or out of validity)
  */
 public record IdentityInfo(
     String identity,
@@ -24,7 +27,8 @@ public record IdentityInfo(
     String keyAlgorithm,
     List<byte[]> certificateChain,
     byte[] smimeCapabilities,
-    List<byte[]> encryptionCertificateChain) {
+    List<byte[]> encryptionCertificateChain,
+    boolean signs) {
   public IdentityInfo {
     certificateChain = certificateChain.stream().map(byte[]::clone).toList();
     smimeCapabilities = smimeCapabilities.clone();

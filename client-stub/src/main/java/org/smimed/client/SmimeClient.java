@@ -260,6 +260,7 @@ public final class SmimeClient {
     return new IdentityInfo(i.getIdentity(), i.getKeyVersion(), alg,
         i.getCertificateChainList().stream().map(ByteString::toByteArray).toList(),
         i.getSmimeCapabilities().toByteArray(),
-        i.getEncryptionCertificateChainList().stream().map(ByteString::toByteArray).toList());
+        i.getEncryptionCertificateChainList().stream().map(ByteString::toByteArray).toList(),
+        i.getSigns());
   }
 }

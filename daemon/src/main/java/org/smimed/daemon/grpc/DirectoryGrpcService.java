@@ -5,6 +5,7 @@ import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Optional;
 import org.smimed.api.v1.DirectoryServiceGrpc;
 import org.smimed.api.v1.GetIdentityRequest;
@@ -78,18 +79,23 @@ public final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectorySe
     }
 
     /**
-     * The identity's current certificate (the signing version, else its newest version) and
-     * the version new mail is to be encrypted to, if it has one.
+     * The identity's current certificate (the signing version, else its newest version, with
+     * {@code signs} false so no client takes it for a signer) and the version new mail is to
+     * be encrypted to, if it has one.
      */
     private Identity describe(String identity)
             throws UnknownIdentityException, CertificateEncodingException, IOException {
         KeyVersion current;
+        boolean signs = true;
         try {
             current = keys.signingKey(identity);
         } catch (NoUsableKeyException e) {
-            current = keys.versionsOf(identity).get(0);
+            List<KeyVersion> versions = keys.versionsOf(identity);
+            current = versions.get(versions.size() - 1);
+            signs = false;
         }
         Identity.Builder builder = Identity.newBuilder()
+                .setSigns(signs)
                 .setIdentity(current.identity())
                 .setKeyVersion(current.id())
                 .setKeyAlgorithm(ProtoMapping.keyAlgorithm(current.algorithm()))

@@ -210,6 +210,7 @@ class KeyRotationIT {
 
         IdentityInfo entry = new SmimeClient(channel).getIdentity(id);
         assertThat(entry.keyVersion()).isEqualTo(id + "/v1");
+        assertThat(entry.signs()).isTrue();
         assertThat(entry.encryptionCertificateChain().get(0)).isEqualTo(encryption.getEncoded());
         DecryptCall.Answer answer = DecryptCall.decrypt(channel, null, encryptTo(encryption),
                 4096);
@@ -221,6 +222,32 @@ class KeyRotationIT {
         CliRunner.Run decrypted = CliRunner.run(encrypted.stdout(), smime("decrypt"));
         assertThat(decrypted.exit()).as(decrypted.stderr()).isZero();
         assertThat(decrypted.stdoutText()).contains("quarterly report");
+    }
+
+    /** A disabled signer stays listed (its identity known) but no longer as one that signs. */
+    @Test
+    void disabledSigner_isListedAsNotSigning() throws Exception {
+        String id = "paused@smimed.example";
+        ctlOk("generate", id, "--alg", "p256", "--usage", "sign");
+        Files.writeString(dir.resolve("paused.csr"), ctlOk("csr", id + "/v1", "--subject",
+                "CN=Paused,O=smimed test", "--out", "-"));
+        X509Certificate cert = ca.issue(dir.resolve("paused.csr"), id, true, false,
+                Duration.ofDays(90));
+        ctlOk("import-cert", id + "/v1", ca.writeChain(dir.resolve("paused.pem"), cert)
+                .toString());
+        ctlOk("activate", id + "/v1");
+        SmimeClient directory = new SmimeClient(channel);
+        assertThat(directory.getIdentity(id).signs()).isTrue();
+
+        ctlOk("disable", id + "/v1");
+
+        IdentityInfo entry = directory.getIdentity(id);
+        assertThat(entry.signs()).isFalse();
+        assertThat(entry.keyVersion()).isEqualTo(id + "/v1");
+        assertThat(entry.certificateChain().get(0)).isEqualTo(cert.getEncoded());
+        assertThatThrownBy(() -> sign(id)).isInstanceOfSatisfying(
+                StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode())
+                        .isEqualTo(Status.Code.FAILED_PRECONDITION));
     }
 
     /** The smime CLI's arguments for {@code command} against the daemon, as the test client. */

@@ -115,14 +115,19 @@ class EdwardsInteropIT {
     void directory_namesTheEdwardsKeyAlgorithms() {
         var directory = org.smimed.api.v1.DirectoryServiceGrpc.newBlockingStub(client);
 
-        assertThat(directory.getIdentity(org.smimed.api.v1.GetIdentityRequest.newBuilder()
-                .setIdentity(CARLOS).build()).getKeyAlgorithm())
+        var carlos = directory.getIdentity(org.smimed.api.v1.GetIdentityRequest.newBuilder()
+                .setIdentity(CARLOS).build());
+        assertThat(carlos.getKeyAlgorithm())
                 .isEqualTo(org.smimed.api.v1.KeyAlgorithm.KEY_ALGORITHM_ED25519);
+        assertThat(carlos.getSigns()).isTrue();
         var dana = directory.getIdentity(org.smimed.api.v1.GetIdentityRequest.newBuilder()
                 .setIdentity(DANA).build());
         assertThat(dana.getKeyAlgorithm())
                 .isEqualTo(org.smimed.api.v1.KeyAlgorithm.KEY_ALGORITHM_X25519);
         assertThat(dana.getKeyVersion()).isEqualTo(DANA + "/v1");
+        // X25519 only agrees keys: Dana receives mail but cannot sign, and the entry says so.
+        assertThat(dana.getSigns()).isFalse();
+        assertThat(dana.getEncryptionKeyVersion()).isEqualTo(DANA + "/v1");
     }
 
     @Test
