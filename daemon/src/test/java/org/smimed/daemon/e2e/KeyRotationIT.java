@@ -163,15 +163,7 @@ class KeyRotationIT {
     void separateSigningAndEncryptionKeys_signaturesNameTheEncryptionCertificate()
             throws Exception {
         String id = "split@smimed.example";
-        ctlOk("generate", id, "--alg", "p256", "--usage", "sign");
-        // "--out -" is standard output, as for smime.
-        Files.writeString(dir.resolve("split.csr"), ctlOk("csr", id + "/v1", "--subject",
-                "CN=Split,O=smimed test", "--out", "-"));
-        X509Certificate signing = ca.issue(dir.resolve("split.csr"), id, true, false,
-                Duration.ofDays(90));
-        ctlOk("import-cert", id + "/v1", ca.writeChain(dir.resolve("split-1.pem"), signing)
-                .toString());
-        ctlOk("activate", id + "/v1");
+        X509Certificate signing = activateP256Signer(id, "split");
         CliRunner.Run nowhere = CliRunner.run(MAIL, smime("encrypt", "--recipient-identity", id));
         assertThat(nowhere.exit()).isEqualTo(1);
         assertThat(nowhere.stderr()).isEqualTo("smime: recipient identity " + id + " has no key"
@@ -228,14 +220,7 @@ class KeyRotationIT {
     @Test
     void disabledSigner_isListedAsNotSigning() throws Exception {
         String id = "paused@smimed.example";
-        ctlOk("generate", id, "--alg", "p256", "--usage", "sign");
-        Files.writeString(dir.resolve("paused.csr"), ctlOk("csr", id + "/v1", "--subject",
-                "CN=Paused,O=smimed test", "--out", "-"));
-        X509Certificate cert = ca.issue(dir.resolve("paused.csr"), id, true, false,
-                Duration.ofDays(90));
-        ctlOk("import-cert", id + "/v1", ca.writeChain(dir.resolve("paused.pem"), cert)
-                .toString());
-        ctlOk("activate", id + "/v1");
+        X509Certificate cert = activateP256Signer(id, "paused");
         SmimeClient directory = new SmimeClient(channel);
         assertThat(directory.getIdentity(id).signs()).isTrue();
 
@@ -248,6 +233,23 @@ class KeyRotationIT {
         assertThatThrownBy(() -> sign(id)).isInstanceOfSatisfying(
                 StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode())
                         .isEqualTo(Status.Code.FAILED_PRECONDITION));
+    }
+
+    /**
+     * {@code id}/v1 as an officer makes a signing-only key: generated in the token, its CSR
+     * (written to standard output) certified by the test CA, imported and activated.
+     */
+    private static X509Certificate activateP256Signer(String id, String name) throws Exception {
+        ctlOk("generate", id, "--alg", "p256", "--usage", "sign");
+        // "--out -" is standard output, as for smime.
+        Files.writeString(dir.resolve(name + ".csr"), ctlOk("csr", id + "/v1", "--subject",
+                "CN=" + name + ",O=smimed test", "--out", "-"));
+        X509Certificate cert = ca.issue(dir.resolve(name + ".csr"), id, true, false,
+                Duration.ofDays(90));
+        ctlOk("import-cert", id + "/v1", ca.writeChain(dir.resolve(name + "-1.pem"), cert)
+                .toString());
+        ctlOk("activate", id + "/v1");
+        return cert;
     }
 
     /** The smime CLI's arguments for {@code command} against the daemon, as the test client. */
