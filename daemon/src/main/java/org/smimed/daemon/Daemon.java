@@ -209,7 +209,8 @@ public final class Daemon implements AutoCloseable {
         List<ServerCertificate> certificates = Stream.of(clientCertificate, adminCertificate)
                 .flatMap(Optional::stream).distinct().toList();
         // Renewed certificates (certbot, cert-manager) serve new connections without a restart.
-        certificates.forEach(certificate -> certificate.watch(ServerCertificate.CHECK_PERIOD));
+        certificates.forEach(certificate -> certificate.watch(ServerCertificate.CHECK_PERIOD,
+                metrics::tlsCertificateChanged));
         LOG.log(Level.INFO, "smimed serving " + keys.identities().size() + " identities from token '"
                 + token.label() + "' on port " + server.getPort() + "; audit log "
                 + config.access().auditFile() + " continues at " + access.auditHead());

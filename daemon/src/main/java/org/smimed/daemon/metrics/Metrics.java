@@ -2,6 +2,7 @@ package org.smimed.daemon.metrics;
 
 import com.sun.net.httpserver.HttpServer;
 import io.grpc.ServerInterceptor;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -19,13 +20,15 @@ import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.config.Listener;
 import org.smimed.daemon.config.ListenerBindException;
 import org.smimed.daemon.keys.KeyRegistry;
+import org.smimed.daemon.tls.ServerCertificate;
 import org.smimed.daemon.token.TokenMeter;
 
 /**
  * The daemon's Prometheus metrics: calls by service, method and status with latency
  * histograms, private-key operations by PKCS#11 mechanism, token sessions in use, audit write
- * latency, days until the first of each served identity's ACTIVE certificates expires, and
- * days until each TLS listener's server certificate expires.
+ * latency, days until the first of each served identity's ACTIVE certificates expires,
+ * days until each TLS listener's server certificate expires, and renewed TLS certificate files
+ * served or refused.
  * Served over plain HTTP at {@code /metrics} on the configured listener (bind it to a private
  * interface).
  */
@@ -37,6 +40,9 @@ public final class Metrics implements AutoCloseable {
             .description("Time to append one audit record (write, and fsync when configured)")
             .publishPercentileHistogram()
             .register(registry);
+    private final Map<ServerCertificate.Outcome, Counter> tlsReloads = Map.of(
+            ServerCertificate.Outcome.REPLACED, tlsReloadCounter("replaced"),
+            ServerCertificate.Outcome.REFUSED, tlsReloadCounter("refused"));
     private HttpServer http;
     private ExpiryWatch expiry;
     private TlsExpiryWatch tlsExpiry;
@@ -112,6 +118,31 @@ public final class Metrics implements AutoCloseable {
         tlsExpiry = new TlsExpiryWatch(registry, leaves, clock, warnDays);
         tlsExpiry.start(Duration.ofDays(1));
         return tlsExpiry;
+    }
+
+    /**
+     * Counts a change of TLS certificate files the daemon acted on, in
+     * {@code smimed_tls_certificate_reloads_total{outcome="replaced"|"refused"}} (alert on any
+     * refused: the renewal did not take and the old certificate runs out). A replacement is
+     * checked for expiry at once, so a renewal that brought a certificate already near its end
+     * is warned about now rather than at the next daily check.
+     */
+    public void tlsCertificateChanged(ServerCertificate.Outcome outcome) {
+        Counter counter = tlsReloads.get(outcome);
+        if (counter != null) {
+            counter.increment();
+        }
+        if (outcome == ServerCertificate.Outcome.REPLACED && tlsExpiry != null) {
+            tlsExpiry.check();
+        }
+    }
+
+    private Counter tlsReloadCounter(String outcome) {
+        return Counter.builder("smimed.tls.certificate.reloads")
+                .description("Changed TLS server certificate files served (replaced) or"
+                        + " refused (the certificate in use goes on serving)")
+                .tag("outcome", outcome)
+                .register(registry);
     }
 
     @Override

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.smimed.daemon.config.ConfigFileException;
 import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.threads.DaemonThreads;
@@ -48,6 +49,8 @@ public final class ServerCertificate implements AutoCloseable {
             new DaemonThreads("smimed-tls-reload"));
     /** A digest of the files as last looked at; only {@link #check()} touches it. */
     private byte[] seen;
+    /** Told of every change acted on (REPLACED, REFUSED); set once by {@link #watch}. */
+    private volatile Consumer<Outcome> changes = outcome -> { };
 
     private ServerCertificate(DaemonConfig.Tls settings, String configPrefix, byte[] seen,
                               ServerKeyPair pair) {
@@ -90,8 +93,12 @@ public final class ServerCertificate implements AutoCloseable {
         return configPrefix;
     }
 
-    /** Looks at the files every {@code period} from now on. */
-    public void watch(Duration period) {
+    /**
+     * Looks at the files every {@code period} from now on, and tells {@code changes} of each
+     * change acted on, whoever looked (this watch or {@link #check()} on SIGHUP).
+     */
+    public void watch(Duration period, Consumer<Outcome> changes) {
+        this.changes = changes;
         checker.scheduleWithFixedDelay(this::check, period.toMillis(), period.toMillis(),
                 TimeUnit.MILLISECONDS);
     }
@@ -114,13 +121,18 @@ public final class ServerCertificate implements AutoCloseable {
         } catch (ConfigFileException e) {
             LOG.log(Level.ERROR, "TLS server certificate files changed but were refused, still"
                     + " serving " + before + ": " + e.getMessage());
-            return Outcome.REFUSED;
+            return told(Outcome.REFUSED);
         }
         material.replace(next);
         LOG.log(Level.INFO, "TLS server certificate from " + configPrefix + "certificateChain "
                 + settings.certificateChain() + " replaced: new connections get " + next
                 + " instead of " + before);
-        return Outcome.REPLACED;
+        return told(Outcome.REPLACED);
+    }
+
+    private Outcome told(Outcome outcome) {
+        changes.accept(outcome);
+        return outcome;
     }
 
     /** SHA-256 over both files; empty when one cannot be read (the read then says why). */

@@ -60,7 +60,8 @@ class ServerCertificateReloadIT {
     @TempDir
     static Path dir;
     private static final List<String> LOG = new CopyOnWriteArrayList<>();
-    private static final Logger LOGGER = Logger.getLogger(ServerCertificate.class.getName());
+    /** The daemon's loggers: the reload's own, and the expiry watch's warning. */
+    private static final Logger LOGGER = Logger.getLogger("org.smimed.daemon");
     private static final Handler CAPTURE = new Handler() {
         @Override
         public void publish(LogRecord record) {
@@ -112,6 +113,8 @@ class ServerCertificateReloadIT {
                 .containsExactly(ServerCertificate.Outcome.UNCHANGED,
                         ServerCertificate.Outcome.UNCHANGED);
         assertThat(serialSeenByANewConnection()).isEqualTo(served);
+        assertThat(reloads("replaced")).isZero();
+        assertThat(reloads("refused")).isZero();
     }
 
     @Test
@@ -138,6 +141,12 @@ class ServerCertificateReloadIT {
                 .isNotEqualTo(served);
         assertThat(listIdentities(deployment.channel())).isEqualTo(2);
         assertThat(clientGaugeDays()).isBetween(9.0, 10.0);
+        assertThat(reloads("replaced")).isEqualTo(1.0);
+        // Ten days is within the warning window (30): said now, not at tomorrow's check.
+        assertThat(LOG).anySatisfy(line -> assertThat(line)
+                .startsWith("WARNING TLS server certificate of the client listener")
+                .contains("serial " + certificate.getSerialNumber().toString(16)
+                        + ") expires in 9 days"));
         served = certificate.getSerialNumber();
     }
 
@@ -176,6 +185,8 @@ class ServerCertificateReloadIT {
 
         assertThat(serialSeenByANewConnection()).isEqualTo(served);
         assertThat(clientGaugeDays()).isBetween(9.0, 10.0);
+        assertThat(reloads("refused")).as("this and the other key's").isEqualTo(2.0);
+        assertThat(reloads("replaced")).isEqualTo(1.0);
     }
 
     @Test
@@ -264,6 +275,14 @@ class ServerCertificateReloadIT {
         return DirectoryServiceGrpc.newBlockingStub(channel)
                 .listIdentities(ListIdentitiesRequest.getDefaultInstance())
                 .getIdentitiesCount();
+    }
+
+    /** smimed_tls_certificate_reloads_total{outcome}, as scraped now. */
+    private static double reloads(String outcome) {
+        Matcher count = Pattern.compile("smimed_tls_certificate_reloads_total\\{outcome=\""
+                + outcome + "\"} ([0-9.]+)").matcher(deployment.daemon().metrics().scrape());
+        assertThat(count.find()).isTrue();
+        return Double.parseDouble(count.group(1));
     }
 
     private static double clientGaugeDays() {

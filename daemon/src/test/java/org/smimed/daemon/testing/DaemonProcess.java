@@ -78,6 +78,23 @@ public final class DaemonProcess implements AutoCloseable {
         return log.toString();
     }
 
+    /** SIGHUP, as an operator sends it after changing files: {@code kill -HUP PID}. */
+    public void hangUp() throws Exception {
+        Processes.check(List.of("kill", "-HUP", Long.toString(process.pid())),
+                Path.of("."));
+    }
+
+    /** Waits up to {@code limit} for a line of the log containing {@code text}. */
+    public boolean awaitLog(String text, java.time.Duration limit) throws InterruptedException {
+        for (long end = System.nanoTime() + limit.toNanos(); System.nanoTime() < end; ) {
+            if (log.indexOf(text) >= 0) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return log.indexOf(text) >= 0;
+    }
+
     /** SIGKILL: no shutdown hook, no draining — a crash. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();
