@@ -1,12 +1,14 @@
 package org.smimed.client.mime;
 
 /**
- * What to do when the From address is not among the signer certificate's e-mail addresses
+ * What to do when a From address is not among the signer certificate's e-mail addresses
  * (RFC 8550 section 3).
  *
  * <p>Guarantee: {@link #STRICT} fails verification on a mismatch, {@link #WARN} reports it,
- * {@link #OFF} skips the comparison. A message without From, or a certificate without e-mail
- * address, is never a mismatch.
+ * {@link #OFF} skips the comparison. Every mailbox of a From with several must be the
+ * signer's; a From signed by a certificate without e-mail address is a mismatch (it cannot be
+ * checked). A message without From (a saved .p7m, an entity without headers) has nothing to
+ * compare and is not a mismatch.
  */
 public enum SenderCheck {
   STRICT,

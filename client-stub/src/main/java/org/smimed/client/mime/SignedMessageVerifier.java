@@ -180,15 +180,22 @@ public final class SignedMessageVerifier {
 
   private List<String> checkSender(Optional<String> fromField, List<String> emails)
       throws SmimeOperationException {
-    if (senderCheck == SenderCheck.OFF || fromField.isEmpty() || emails.isEmpty()) {
+    if (senderCheck == SenderCheck.OFF || fromField.isEmpty()) {
       return List.of();
     }
     List<String> from = SignerCertificates.fromAddresses(fromField.get());
-    if (from.stream().anyMatch(emails::contains)) {
+    // Every author a reader sees must be the signer: "From: evil@x, alice@y" signed by alice
+    // would otherwise pass as evil's mail. A certificate without an address cannot vouch for
+    // any From (found by an outside trial: both passed strict mode silently).
+    List<String> unmatched = from.stream().filter(a -> !emails.contains(a)).toList();
+    if (unmatched.isEmpty()) {
       return List.of();
     }
-    String reason = "From " + String.join(", ", from) + " is not the signer's address "
-        + String.join(", ", emails);
+    String reason = emails.isEmpty()
+        ? "From " + String.join(", ", from) + " cannot be checked: the signer's certificate"
+            + " names no e-mail address"
+        : "From " + String.join(", ", unmatched) + " is not the signer's address "
+            + String.join(", ", emails);
     if (senderCheck == SenderCheck.STRICT) {
       throw new SmimeOperationException(reason);
     }

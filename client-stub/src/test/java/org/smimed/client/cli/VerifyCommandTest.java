@@ -307,4 +307,46 @@ class VerifyCommandTest {
     assertThat(warn.exit()).isZero();
     assertThat(warn.stderr()).contains("smime: warning: From mallory@example.com");
   }
+
+  /** Found by an outside trial: one matching mailbox among several was enough. */
+  @Test
+  void verify_fromWithAnotherMailboxBesideTheSigner_failsNamingIt() throws Exception {
+    Path signed = openSslSign();
+    String text = Files.readString(signed, StandardCharsets.ISO_8859_1);
+    Files.writeString(signed, text.replace("From: alice@example.com",
+        "From: ceo@example.com, alice@example.com"), StandardCharsets.ISO_8859_1);
+
+    var strict = verify(signed);
+
+    assertThat(strict.exit()).isEqualTo(1);
+    assertThat(strict.stderr()).isEqualTo("smime: From ceo@example.com is not the signer's"
+        + " address alice@example.com\n");
+  }
+
+  /** Found by an outside trial: a certificate without address vouched for any From. */
+  @Test
+  void verify_fromSignedByACertificateWithoutAddress_cannotBeCheckedSoFailsUnlessWarn()
+      throws Exception {
+    pki.openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+        "-out", "plain.key");
+    pki.openssl("req", "-new", "-key", "plain.key", "-subj", "/CN=Someone", "-out",
+        "plain.csr");
+    Files.writeString(dir.resolve("plain.ext"),
+        "keyUsage=critical,digitalSignature\nextendedKeyUsage=emailProtection\n");
+    pki.openssl("x509", "-req", "-in", "plain.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+        "-CAcreateserial", "-days", "2", "-extfile", "plain.ext", "-out", "plain.pem");
+    pki.openssl("smime", "-sign", "-in", "content.txt", "-signer", "plain.pem", "-inkey",
+        "plain.key", "-from", "ceo@example.com", "-out", "plain.eml");
+
+    var strict = verify(dir.resolve("plain.eml"));
+    var warn = verify(dir.resolve("plain.eml"), "--sender-check", "warn");
+
+    String reason = "From ceo@example.com cannot be checked: the signer's certificate names no"
+        + " e-mail address";
+    assertThat(strict.exit()).isEqualTo(1);
+    assertThat(strict.stderr()).isEqualTo("smime: " + reason + "\n");
+    assertThat(warn.exit()).as(warn.stderr()).isZero();
+    assertThat(warn.stderr()).startsWith("smime: warning: " + reason + "\n")
+        .contains("Verified: signer CN=Someone\n");
+  }
 }
