@@ -36,7 +36,8 @@ port=$((30000 + RANDOM % 20000))
 "$root/softhsm-config/provision-demo.sh" "$dir" "$port" >/dev/null
 export SOFTHSM2_CONF="$dir/softhsm2.conf"
 if [[ -n "${BENCH_WORKER_THREADS:-}" ]]; then
-  printf 'operations:\n  workerThreads: %s\n' "$BENCH_WORKER_THREADS" >> "$dir/smimed.yaml"
+  # In place: a second operations: block would be refused (a key given twice).
+  sed -i "s/^  workerThreads: .*/  workerThreads: $BENCH_WORKER_THREADS/" "$dir/smimed.yaml"
 fi
 # shellcheck disable=SC2086
 java ${DAEMON_OPTS:-} -jar "$root/daemon/target/smimed.jar" serve --config "$dir/smimed.yaml" \

@@ -3,7 +3,6 @@ package org.smimed.daemon.config;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -29,7 +28,7 @@ public final class ConfigLoader {
     static final int DEFAULT_ADMIN_PORT = 8444;
     static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
-    private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+    private final ObjectMapper yaml = StrictYaml.mapper();
 
     /** Loads and validates {@code file}. */
     public DaemonConfig load(Path file) throws ConfigException {

@@ -3,7 +3,7 @@ package org.smimed.daemon.policy;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.smimed.daemon.config.StrictYaml;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +28,7 @@ public final class PolicyLoader {
     private static final List<String> MATCH_KEYS = List.of("subject", "email", "dns", "uri",
             "anonymous");
 
-    private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+    private final ObjectMapper yaml = StrictYaml.mapper();
 
     /** Loads and validates {@code file}. */
     public Policy load(Path file) throws PolicyException {

@@ -92,8 +92,6 @@ class ConfigLoaderTest {
                 development: {plaintext: true}
                 policy: {file: p.yaml}
                 audit: {file: audit.log}
-                policy: {file: p.yaml}
-                audit: {file: audit.log}
                 """);
 
         DaemonConfig config = new ConfigLoader().load(file);
@@ -219,6 +217,21 @@ class ConfigLoaderTest {
 
         assertThatThrownBy(() -> new ConfigLoader().load(file))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("not valid YAML");
+    }
+
+    /** Found by an outside trial: the second block silently replaced the first. */
+    @Test
+    void load_aKeyGivenTwice_isRefusedNamingIt() throws Exception {
+        Path file = Files.writeString(dir.resolve("x.yaml"), """
+                listen: {address: 127.0.0.1, port: 8443}
+                token: {library: lib.so, label: dev, pin: {env: PIN}}
+                listen:
+                  port: 18447
+                """);
+
+        assertThatThrownBy(() -> new ConfigLoader().load(file))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("x.yaml: not valid YAML: Duplicate field 'listen'");
     }
 
     @Test

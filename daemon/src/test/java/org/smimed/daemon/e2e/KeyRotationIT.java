@@ -67,8 +67,7 @@ class KeyRotationIT {
         SoftHsm.Token token = SoftHsm.createToken("rotation");
         TestDeployment.provision(dir, token);
         config = TestDeployment.writeConfig(dir, token);
-        Files.writeString(config, "admin:\n  listen:\n    address: 127.0.0.1\n    port: 0\n",
-                java.nio.file.StandardOpenOption.APPEND);
+        TestDeployment.addConfig(config, "admin: {listen: {address: 127.0.0.1, port: 0}}");
         ca = OfficerCa.create(Clock.systemUTC());
         startDaemon();
     }

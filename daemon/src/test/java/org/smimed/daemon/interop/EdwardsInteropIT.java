@@ -9,7 +9,6 @@ import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
@@ -71,8 +70,7 @@ class EdwardsInteropIT {
         SoftHsm.Token token = SoftHsm.createToken("edwards");
         TestDeployment.provision(dir, token);
         Path config = TestDeployment.writeConfig(dir, token);
-        Files.writeString(config, "admin:\n  listen:\n    address: 127.0.0.1\n    port: 0\n",
-                StandardOpenOption.APPEND);
+        TestDeployment.addConfig(config, "admin: {listen: {address: 127.0.0.1, port: 0}}");
         daemon = Daemon.start(new ConfigLoader().load(config), System::getenv,
                 Clock.systemUTC());
         client = Channels.tls("localhost:" + daemon.port(), dir.resolve("pki/ca.crt"),

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -59,8 +58,8 @@ final class CrashRig implements AutoCloseable {
             adminPort = free.getLocalPort();
         }
         Path config = TestDeployment.writeConfig(dir, token);
-        Files.writeString(config, "admin:\n  listen:\n    address: 127.0.0.1\n    port: "
-                + adminPort + "\n", StandardOpenOption.APPEND);
+        TestDeployment.addConfig(config, "admin: {listen: {address: 127.0.0.1, port: "
+                + adminPort + "}}");
         daemon = DaemonProcess.start(config, softHsmConf, List.of(
                 "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=127.0.0.1:0"));
         Matcher m = JDWP.matcher(daemon.log());

@@ -46,13 +46,12 @@ class MemoryBoundIT {
         SoftHsm.Token token = SoftHsm.createToken("mem");
         TestDeployment.provision(dir, token);
         Path config = TestDeployment.writeConfig(dir, token, LIMIT);
-        Files.writeString(config, """
+        TestDeployment.addConfig(config, """
                 limits:
                   maxMessageBytes: %d
                   maxInFlightBytesPerCaller: %d
                   maxInFlightBytes: %d
-                """.formatted(LIMIT, 2 * LIMIT, 8 * LIMIT),
-                java.nio.file.StandardOpenOption.APPEND);
+                """.formatted(LIMIT, 2 * LIMIT, 8 * LIMIT));
         Files.writeString(dir.resolve("policy.yaml"), TestDeployment.DEFAULT_POLICY + """
                   - name: load
                     email: load@clients.example

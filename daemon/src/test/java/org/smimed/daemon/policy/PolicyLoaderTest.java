@@ -46,6 +46,19 @@ class PolicyLoaderTest {
         assertThat(policy.ruleFor(INVOICES).orElseThrow().decryptsPerMinute()).hasValue(60);
     }
 
+    /** A second sign: list would otherwise replace the first one without a word. */
+    @Test
+    void load_aKeyGivenTwiceInOneCaller_isRefusedNamingIt() {
+        assertThatThrownBy(() -> load("""
+                callers:
+                  - name: invoices
+                    subject: "CN=invoices, O=Example"
+                    sign: [billing@example.com]
+                    sign: [ceo@example.com]
+                """)).isInstanceOf(PolicyException.class)
+                .hasMessageContaining("not valid YAML: Duplicate field 'sign'");
+    }
+
     @Test
     void load_listsEveryProblemAtOnce() throws Exception {
         assertThatThrownBy(() -> load("""

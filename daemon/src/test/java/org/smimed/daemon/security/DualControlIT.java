@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -57,8 +56,7 @@ class DualControlIT {
         Files.writeString(dir.resolve("policy.yaml"),
                 TestDeployment.dualControlPolicy(officerA, officerB));
         Path config = TestDeployment.writeConfig(dir, token);
-        Files.writeString(config, "admin:\n  listen:\n    address: 127.0.0.1\n    port: 0\n",
-                StandardOpenOption.APPEND);
+        TestDeployment.addConfig(config, "admin: {listen: {address: 127.0.0.1, port: 0}}");
         daemon = Daemon.start(new ConfigLoader().load(config), System::getenv, clock);
     }
 

@@ -2,6 +2,10 @@ package org.smimed.daemon.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.grpc.ManagedChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,13 +107,39 @@ public final class TestDeployment implements AutoCloseable {
         SoftHsm.Token token = SoftHsm.createToken("it");
         provision(dir, token, extra);
         Path config = writeConfig(dir, token, maxMessageBytes);
-        Files.writeString(config, extraConfig, java.nio.file.StandardOpenOption.APPEND);
+        addConfig(config, extraConfig);
         Daemon daemon = Daemon.start(new ConfigLoader().load(config), System::getenv,
                 Clock.systemUTC());
         ManagedChannel channel = Channels.tls("localhost:" + daemon.port(),
                 dir.resolve("pki/ca.crt"), dir.resolve("pki/client.crt"),
                 dir.resolve("pki/client.key"));
         return new TestDeployment(dir, token, daemon, channel);
+    }
+
+    /**
+     * Merges {@code yaml} into the config file: its mappings into those already there, key by
+     * key ({@code limits: {maxStreams: 2}} keeps the written maxMessageBytes), other values
+     * replacing. Appending would give a key twice, which the daemon refuses.
+     */
+    public static void addConfig(Path config, String yaml) throws Exception {
+        ObjectMapper mapper = new ObjectMapper(new YAMLFactory());
+        ObjectNode merged = (ObjectNode) mapper.readTree(Files.readString(config));
+        JsonNode extra = mapper.readTree(yaml);
+        if (extra instanceof ObjectNode added) {
+            merge(merged, added);
+        }
+        Files.writeString(config, mapper.writeValueAsString(merged));
+    }
+
+    private static void merge(ObjectNode into, ObjectNode from) {
+        from.fields().forEachRemaining(field -> {
+            if (into.get(field.getKey()) instanceof ObjectNode existing
+                    && field.getValue() instanceof ObjectNode added) {
+                merge(existing, added);
+            } else {
+                into.set(field.getKey(), field.getValue());
+            }
+        });
     }
 
     /** Generates the demo identities in {@code token} with the product's provisioning code. */
