@@ -1,8 +1,11 @@
 package org.smimed.client.mime;
 
 import jakarta.mail.internet.ContentDisposition;
+import jakarta.mail.MessagingException;
 import jakarta.mail.internet.ContentType;
+import jakarta.mail.internet.MimeUtility;
 import jakarta.mail.internet.ParseException;
+import java.io.InputStream;
 import java.util.Locale;
 
 /**
@@ -49,6 +52,19 @@ final class ContentTypes {
    * section 6.1 lets the field carry RFC 822 comments and white space around the token
    * ({@code base64 (added by the gateway)} is base64), and comments nest.
    */
+  /**
+   * {@code body} decoded from quoted-printable as it is read. Rare around CMS (base64 is the
+   * rule) but legal, and what some gateways re-encode an entity to (found by an outside
+   * trial).
+   */
+  static InputStream quotedPrintable(InputStream body) {
+    try {
+      return MimeUtility.decode(body, "quoted-printable");
+    } catch (MessagingException e) {
+      throw new IllegalStateException("Jakarta Mail always knows quoted-printable", e);
+    }
+  }
+
   static String transferEncoding(String value) {
     StringBuilder token = new StringBuilder();
     int depth = 0;

@@ -55,6 +55,7 @@ public final class EncryptedMessageReader {
         .map(ContentTypes::transferEncoding).orElse("7bit");
     InputStream body = switch (encoding) {
       case "base64" -> Base64.getMimeDecoder().wrap(message);
+      case "quoted-printable" -> ContentTypes.quotedPrintable(message);
       case "binary", "8bit", "7bit" -> message;
       default -> throw new SmimeOperationException("unsupported transfer encoding " + encoding);
     };

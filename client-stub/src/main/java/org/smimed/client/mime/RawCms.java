@@ -39,7 +39,9 @@ import java.util.regex.Pattern;
 final class RawCms {
   /** Bytes of pushback {@link #cmsStream} needs. */
   static final int PEEK = 1024;
-  private static final Set<String> PEM_LABELS = Set.of("CMS", "PKCS7", "PKCS #7 SIGNED DATA");
+  /** OpenSSL's (CMS, PKCS7), RFC 7468's legacy one, and gpgsm --armor's two. */
+  private static final Set<String> PEM_LABELS = Set.of("CMS", "PKCS7", "PKCS #7 SIGNED DATA",
+      "ENCRYPTED MESSAGE", "SIGNED MESSAGE");
   private static final Pattern PEM_BEGIN = Pattern.compile("-----BEGIN ([ -,.-~]{0,64})-----");
   private static final Pattern BASE64_LINE = Pattern.compile("[A-Za-z0-9+/]{4}[A-Za-z0-9+/=]*");
   private static final byte[] HEADERS = ("Content-Type: application/pkcs7-mime; name=smime.p7m"
@@ -85,7 +87,8 @@ final class RawCms {
       String label = pem.group(1);
       if (!PEM_LABELS.contains(label)) {
         throw new SmimeOperationException("not CMS: a PEM " + label + " block (expected"
-            + " -----BEGIN CMS----- or -----BEGIN PKCS7-----)");
+            + " -----BEGIN CMS-----, -----BEGIN PKCS7----- or gpgsm's -----BEGIN ENCRYPTED"
+            + " MESSAGE----- / -----BEGIN SIGNED MESSAGE-----)");
       }
       input.skipNBytes(end < 0 ? head.length : end + 1);
       int line = (int) text.substring(0, start).chars().filter(c -> c == '\n').count() + 1;

@@ -132,11 +132,15 @@ public record SignedMessage(byte[] content, byte[] cms, Optional<String> from) {
     try {
       return switch (encoding) {
         case "base64" -> Base64.getMimeDecoder().decode(body);
+        case "quoted-printable" ->
+            ContentTypes.quotedPrintable(new java.io.ByteArrayInputStream(body)).readAllBytes();
         case "binary", "8bit", "7bit" -> body;
         default -> throw new SmimeOperationException("unsupported transfer encoding " + encoding);
       };
     } catch (IllegalArgumentException e) {
       throw new SmimeOperationException("malformed base64 signature", e);
+    } catch (java.io.IOException e) {
+      throw new SmimeOperationException("malformed quoted-printable signature", e);
     }
   }
 

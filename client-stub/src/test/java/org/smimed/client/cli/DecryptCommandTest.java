@@ -80,7 +80,8 @@ class DecryptCommandTest {
 
     assertThat(run.exit()).isEqualTo(1);
     assertThat(failure(run)).isEqualTo("smime: not CMS: a PEM CERTIFICATE block (expected"
-        + " -----BEGIN CMS----- or -----BEGIN PKCS7-----)\n");
+        + " -----BEGIN CMS-----, -----BEGIN PKCS7----- or gpgsm's -----BEGIN ENCRYPTED"
+        + " MESSAGE----- / -----BEGIN SIGNED MESSAGE-----)\n");
     assertThat(out).doesNotExist();
   }
 

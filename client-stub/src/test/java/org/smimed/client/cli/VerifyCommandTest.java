@@ -250,7 +250,8 @@ class VerifyCommandTest {
 
     assertThat(run.exit()).isEqualTo(1);
     assertThat(run.stderr()).isEqualTo("smime: not CMS: a PEM CERTIFICATE block (expected"
-        + " -----BEGIN CMS----- or -----BEGIN PKCS7-----)\n");
+        + " -----BEGIN CMS-----, -----BEGIN PKCS7----- or gpgsm's -----BEGIN ENCRYPTED"
+        + " MESSAGE----- / -----BEGIN SIGNED MESSAGE-----)\n");
   }
 
   @Test

@@ -128,6 +128,20 @@ class EncryptedMessageReaderTest {
     assertThat(cms).isEqualTo(der);
   }
 
+  /** Found by an outside trial: a legal transfer encoding, if a rare one around CMS. */
+  @Test
+  void cmsStream_quotedPrintableBody_isDecoded() throws Exception {
+    byte[] der = {0x30, (byte) 0x80, 0x3d, 0x0d, 0x0a, (byte) 0xff, 0x00, 0x00};
+    byte[] message = ("Content-Type: application/pkcs7-mime; smime-type=enveloped-data\n"
+        + "Content-Transfer-Encoding: quoted-printable\n\n"
+        + "0=80=3D=0D=0A=FF=00=\n=00\n").getBytes(StandardCharsets.US_ASCII);
+
+    byte[] cms = EncryptedMessageReader.cmsStream(new ByteArrayInputStream(message))
+        .readAllBytes();
+
+    assertThat(cms).startsWith(der);
+  }
+
   /** Some gateways relabel S/MIME as a generic attachment; its name still says what it is. */
   @org.junit.jupiter.params.ParameterizedTest
   @org.junit.jupiter.params.provider.ValueSource(strings = {

@@ -70,6 +70,16 @@ class RawCmsTest {
     assertThat(RawCms.cms(ascii(pem))).hasValue(expected);
   }
 
+  /** Found by an outside trial: gpgsm --armor writes its own labels around the same CMS. */
+  @ParameterizedTest
+  @ValueSource(strings = {"ENCRYPTED MESSAGE", "SIGNED MESSAGE"})
+  void gpgsmArmour_isDecoded(String label) throws Exception {
+    String armour = pem().replace("BEGIN CMS", "BEGIN " + label)
+        .replace("END CMS", "END " + label);
+
+    assertThat(RawCms.cms(ascii(armour))).hasValue(der);
+  }
+
   @Test
   void bareBase64_isDecoded() throws Exception {
     assertThat(RawCms.cms(ascii(base64()))).hasValue(der);
@@ -104,8 +114,9 @@ class RawCmsTest {
     byte[] cert = Files.readAllBytes(pki.cert("alice"));
 
     assertThatThrownBy(() -> RawCms.cms(cert)).isInstanceOf(SmimeOperationException.class)
-        .hasMessage("not CMS: a PEM CERTIFICATE block (expected -----BEGIN CMS----- or"
-            + " -----BEGIN PKCS7-----)");
+        .hasMessage("not CMS: a PEM CERTIFICATE block (expected -----BEGIN CMS-----,"
+            + " -----BEGIN PKCS7----- or gpgsm's -----BEGIN ENCRYPTED MESSAGE----- /"
+            + " -----BEGIN SIGNED MESSAGE-----)");
   }
 
   @Test

@@ -34,6 +34,27 @@ class SignedMessageTest {
     assertThat(parsed.from()).contains("alice@example.com");
   }
 
+  /** Quoted-printable is legal around CMS, if rare: every byte comes back, line ends too. */
+  @Test
+  void parse_opaqueSignedDataInQuotedPrintable_decodesTheCmsByteForByte() throws Exception {
+    // Binary QP: CR and LF as =0D =0A (a text encoder would turn them into line breaks),
+    // with a soft line break in the middle.
+    StringBuilder body = new StringBuilder();
+    for (int i = 0; i < CMS.length; i++) {
+      int b = CMS[i] & 0xff;
+      body.append(b > 32 && b < 127 && b != '=' ? String.valueOf((char) b)
+          : String.format("=%02X", b));
+      if (i == 4) {
+        body.append("=\r\n");
+      }
+    }
+    byte[] message = message("Content-Type: application/pkcs7-mime; smime-type=signed-data\r\n"
+        + "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+        body.toString().getBytes(StandardCharsets.US_ASCII));
+
+    assertThat(SignedMessage.parse(message).cms()).isEqualTo(CMS);
+  }
+
   @Test
   void parse_opaqueSignedDataUnderLfOnlyHeaders_keepsTheCmsByteForByte() throws Exception {
     byte[] message = message("Content-Type: application/pkcs7-mime; smime-type=signed-data\n"
