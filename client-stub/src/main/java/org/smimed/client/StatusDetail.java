@@ -1,6 +1,7 @@
 package org.smimed.client;
 
 import io.grpc.Status;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * A gRPC status as one line for a person: its description, and for a failure of the
@@ -20,6 +21,10 @@ public final class StatusDetail {
     if (cause == null) {
       return oneLine(description);
     }
+    String tls = tlsFailure(cause);
+    if (tls != null) {
+      return tls;
+    }
     // The outermost message that says something: Netty's names the address it tried.
     while (cause.getMessage() == null && cause.getCause() != null) {
       cause = cause.getCause();
@@ -30,6 +35,38 @@ public final class StatusDetail {
       return oneLine(description);
     }
     return oneLine(description.isEmpty() ? why : description + ": " + why);
+  }
+
+  /**
+   * A failed TLS handshake in the words of its usual causes, or null if {@code cause} is not
+   * one. Netty says only "General OpenSslEngine problem" and names its pipeline; the reason is
+   * the certificate check beneath (found by an outside trial: a wrong --ca and a host name
+   * not in the daemon's certificate, the two most common deployment mistakes, read alike).
+   */
+  private static String tlsFailure(Throwable cause) {
+    boolean handshake = false;
+    Throwable innermost = null;
+    for (Throwable t = cause; t != null && t != t.getCause(); t = t.getCause()) {
+      handshake |= t instanceof SSLHandshakeException;
+      if (handshake && t.getMessage() != null) {
+        innermost = t;
+      }
+    }
+    if (!handshake) {
+      return null;
+    }
+    String why = innermost == null ? "no reason given" : oneLine(innermost.getMessage());
+    if (why.contains("unable to find valid certification path")
+        || why.contains("PKIX path")) {
+      return "TLS handshake failed: the daemon's certificate is not issued by a CA you trust"
+          + " (the trusted CA, --ca, must be the one that issued the daemon's server"
+          + " certificate)";
+    }
+    if (why.startsWith("No subject alternative") || why.startsWith("No name matching")) {
+      return "TLS handshake failed: the daemon's certificate does not name the host in"
+          + " --target (" + why + "); connect by a name or address the certificate lists";
+    }
+    return "TLS handshake failed: " + why;
   }
 
   private static String oneLine(String text) {
