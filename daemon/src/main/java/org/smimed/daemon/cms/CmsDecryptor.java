@@ -7,6 +7,7 @@ import java.security.Provider;
 import java.security.SecureRandom;
 import java.util.Collection;
 import java.util.EnumSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
@@ -82,10 +83,14 @@ public final class CmsDecryptor {
                     + " the limit of " + maxRecipients + " (limits.maxRecipients)");
         }
         ASN1ObjectIdentifier algorithm = envelope.contentAlgorithm().getAlgorithm();
-        ContentCipher cipher = ContentCipher.of(algorithm)
-                .filter(allowed::contains)
+        Optional<ContentCipher> known = ContentCipher.of(algorithm);
+        ContentCipher cipher = known.filter(allowed::contains)
                 .orElseThrow(() -> new InvalidRequestException("content-encryption algorithm "
-                        + algorithm.getId() + " is not allowed (allowed: " + allowed.stream()
+                        // One this daemon knows but was not allowed: named as the config
+                        // names it, so the operator sees what to add (archived 3DES mail).
+                        + known.map(c -> c.configName() + " (" + algorithm.getId() + ")")
+                                .orElse(algorithm.getId())
+                        + " is not allowed (allowed: " + allowed.stream()
                         .sorted().map(ContentCipher::configName).collect(Collectors.joining(", "))
                         + "; see decryption.contentAlgorithms)"));
         if (cipher.authenticated() != envelope.authenticated()) {

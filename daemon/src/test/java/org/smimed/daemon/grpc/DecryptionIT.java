@@ -149,6 +149,26 @@ class DecryptionIT {
                 .isEqualTo(PLAINTEXT);
     }
 
+    /**
+     * Triple DES is known but off by default: the refusal names it as the config does, so the
+     * operator of an archive of old mail sees what to add (found by an outside trial: the OID
+     * alone).
+     */
+    @Test
+    void tripleDesByDefault_isRefusedNamingItsConfigName() throws Exception {
+        byte[] message = openSslEncrypt("-des3", false, deployment.certificate(TestDeployment.RSA));
+
+        assertThatThrownBy(() -> DecryptCall.decrypt(deployment.channel(), null, message, 4096))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(e.getStatus().getDescription()).isEqualTo("content-encryption"
+                            + " algorithm des-ede3-cbc (1.2.840.113549.3.7) is not allowed"
+                            + " (allowed: aes128-cbc, aes192-cbc, aes256-cbc, aes128-gcm,"
+                            + " aes192-gcm, aes256-gcm, chacha20-poly1305;"
+                            + " see decryption.contentAlgorithms)");
+                });
+    }
+
     /** Corrupts the RSA-encrypted key: the RFC 3218 path must not be distinguishable. */
     private static byte[] flipEncryptedKey(byte[] message) {
         // The encrypted key is the only 256-byte OCTET STRING (04 82 01 00) in the message.
