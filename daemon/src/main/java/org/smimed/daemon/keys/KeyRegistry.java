@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import java.security.PrivateKey;
 import org.smimed.daemon.token.TokenKeyEntry;
 
@@ -144,8 +145,27 @@ public final class KeyRegistry {
                 .filter(v -> v.certificateValidAt(now))
                 .max(Comparator.comparing(v -> v.certificate().getNotBefore()))
                 .orElseThrow(() -> new NoUsableKeyException("identity '" + identity
-                        + "' has no key that may sign now (certificate expired or not yet"
-                        + " valid, or no signing key)"));
+                        + "' has no key that may sign now: " + versions.stream()
+                        .map(v -> whyNotSigning(v, now)).collect(Collectors.joining("; "))));
+    }
+
+    /**
+     * Why {@code version} does not sign at {@code now}, in an officer's terms (its state, its
+     * usage, its certificate's dates), so the refusal says what to fix first.
+     */
+    private static String whyNotSigning(KeyVersion version, Instant now) {
+        if (!version.state().maySign()) {
+            return version.id() + " is " + version.state();
+        }
+        if (!version.signs()) {
+            return version.id() + " is not a signing key (by its usage or its certificate)";
+        }
+        if (now.isBefore(version.certificate().getNotBefore().toInstant())) {
+            return version.id() + "'s certificate is not valid before "
+                    + version.certificate().getNotBefore().toInstant();
+        }
+        return version.id() + "'s certificate expired "
+                + version.certificate().getNotAfter().toInstant();
     }
 
     /**

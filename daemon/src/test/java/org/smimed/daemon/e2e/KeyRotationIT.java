@@ -229,9 +229,14 @@ class KeyRotationIT {
         assertThat(entry.signs()).isFalse();
         assertThat(entry.keyVersion()).isEqualTo(id + "/v1");
         assertThat(entry.certificateChain().get(0)).isEqualTo(cert.getEncoded());
+        // Found by an outside trial: the refusal listed guesses; now it names the state.
         assertThatThrownBy(() -> sign(id)).isInstanceOfSatisfying(
-                StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode())
-                        .isEqualTo(Status.Code.FAILED_PRECONDITION));
+                StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode())
+                            .isEqualTo(Status.Code.FAILED_PRECONDITION);
+                    assertThat(e.getStatus().getDescription()).isEqualTo("identity '" + id
+                            + "' has no key that may sign now: " + id + "/v1 is DISABLED");
+                });
     }
 
     /**
