@@ -65,7 +65,7 @@ final class AdminConnection {
       channel = SETTINGS.open(io, spec, new ConnectionSettings.Given(target, ca, cert, key,
           plaintext, deadlineSeconds));
     } catch (IOException e) {
-      throw new AdminFailure("cannot set up TLS: " + e.getMessage());
+      throw new AdminFailure("cannot set up TLS: " + ConnectionSettings.why(e));
     }
     return new Open(channel, KeyAdminServiceGrpc.newBlockingStub(channel)
         .withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS));

@@ -65,7 +65,7 @@ final class ConnectionOptions {
       channel = SETTINGS.open(io, spec, new ConnectionSettings.Given(target, ca, cert, key,
           plaintext, deadlineSeconds));
     } catch (IOException e) {
-      throw new CliFailure("cannot set up TLS: " + e.getMessage(), e);
+      throw new CliFailure("cannot set up TLS: " + ConnectionSettings.why(e), e);
     }
     return new Connection(channel,
         new SmimeClient(channel, Duration.ofSeconds(deadlineSeconds)));

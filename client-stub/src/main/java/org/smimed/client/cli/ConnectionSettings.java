@@ -2,6 +2,8 @@ package org.smimed.client.cli;
 
 import io.grpc.ManagedChannel;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import org.smimed.client.Channels;
 import picocli.CommandLine.Model.CommandSpec;
@@ -55,6 +57,20 @@ public record ConnectionSettings(String tool, String envPrefix, String defaultTa
     } catch (IllegalArgumentException e) {
       throw new IOException(e.getMessage(), e);
     }
+  }
+
+  /**
+   * Why TLS material could not be read, for "cannot set up TLS: ...": the JDK names a missing
+   * or unreadable file by its path alone (found by an outside trial), so the reason is added.
+   */
+  public static String why(IOException e) {
+    if (e instanceof NoSuchFileException) {
+      return "no such file: " + e.getMessage();
+    }
+    if (e instanceof AccessDeniedException) {
+      return "permission denied: " + e.getMessage();
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
   private Path envPath(CliIo io, String name) {

@@ -77,6 +77,22 @@ class CliUsageTest {
 
   /** Two key files side by side make the mistake easy; the handshake would only say "io exception". */
   @Test
+  void clientCertificateThatIsNotThere_isNamedAsMissing(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) throws Exception {
+    var pki = org.smimed.client.TestPki.create(dir);
+    pki.issueEmail("client", "client@example.com", "ec");
+    java.nio.file.Path absent = dir.resolve("absent.crt");
+
+    var run = CliRunner.run("Subject: x\n\nhello\n".getBytes(), "sign", "--identity",
+        "a@example.com", "--target", "localhost:1", "--ca", pki.caCert.toString(),
+        "--cert", absent.toString(), "--key", pki.key("client").toString());
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.stderr()).isEqualTo("smime: cannot set up TLS: no such file: " + absent
+        + "\n");
+  }
+
+  @Test
   void clientKeyOfAnotherCertificate_isRefusedBeforeConnecting(@org.junit.jupiter.api.io.TempDir
       java.nio.file.Path dir) throws Exception {
     var pki = org.smimed.client.TestPki.create(dir);
