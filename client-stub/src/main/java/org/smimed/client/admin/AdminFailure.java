@@ -1,5 +1,6 @@
 package org.smimed.client.admin;
 
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.smimed.client.StatusDetail;
 
@@ -18,7 +19,13 @@ final class AdminFailure extends Exception {
   /** The daemon's answer, e.g. "cannot destroy x/v1: it is ACTIVE ... (FAILED_PRECONDITION)". */
   static AdminFailure of(StatusRuntimeException e) {
     String d = StatusDetail.of(e.getStatus());
+    // The client listener answers every officer call so: the usual cause is --target naming
+    // the daemon's client port (found by an outside trial).
+    String hint = e.getStatus().getCode() == Status.Code.UNIMPLEMENTED
+        && d.contains("smimed.v1.KeyAdminService")
+        ? "; is --target the daemon's admin port (admin.listen)? key administration is not"
+            + " served on the client port" : "";
     return new AdminFailure((d.isBlank() ? "call failed" : d)
-        + " (" + e.getStatus().getCode() + ")");
+        + " (" + e.getStatus().getCode() + ")" + hint);
   }
 }
