@@ -25,7 +25,8 @@ final class CertificateCommands {
   /** Options of a certificate request. */
   static final class CsrOptions {
     @Option(names = "--subject", paramLabel = "DN", defaultValue = "",
-        description = "Subject, e.g. 'CN=Billing,O=Example' (default: CN=<identity>).")
+        description = "Subject, e.g. 'CN=Billing,O=Example' (default: the subject of the"
+            + " identity's newest certificate, so a rotation keeps it; else CN=<identity>).")
     String subject;
 
     @Option(names = "--email", paramLabel = "ADDRESS", defaultValue = "",

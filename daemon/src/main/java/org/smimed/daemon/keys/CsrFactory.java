@@ -2,6 +2,7 @@ package org.smimed.daemon.keys;
 
 import java.io.IOException;
 import java.security.PublicKey;
+import java.util.Optional;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -29,11 +30,17 @@ final class CsrFactory {
     private CsrFactory() {
     }
 
-    static byte[] build(VersionRecord version, String subject, String email, PublicKey publicKey,
-                        ContentSigner signer) throws InvalidKeyRequestException, TokenException {
+    /**
+     * {@code subject} as given; when blank, {@code inherited} (the identity's last certificate
+     * subject) or else CN=email.
+     */
+    static byte[] build(VersionRecord version, String subject, Optional<X500Name> inherited,
+                        String email, PublicKey publicKey, ContentSigner signer)
+            throws InvalidKeyRequestException, TokenException {
         X500Name name;
         try {
-            name = new X500Name(subject.isBlank() ? "CN=" + email : subject);
+            name = !subject.isBlank() ? new X500Name(subject)
+                    : inherited.orElseGet(() -> new X500Name("CN=" + email));
         } catch (IllegalArgumentException e) {
             throw new InvalidKeyRequestException("subject '" + subject
                     + "' is not a distinguished name such as 'CN=Billing,O=Example'");

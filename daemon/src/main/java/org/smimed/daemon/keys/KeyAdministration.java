@@ -7,10 +7,12 @@ import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.CertificateEncodingException;
 import java.time.Clock;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.bouncycastle.asn1.x500.X500Name;
 import org.smimed.daemon.token.KeyAlgorithm;
 import org.smimed.daemon.token.KeyObjects;
 import org.smimed.daemon.token.KeyUsage;
@@ -127,8 +129,22 @@ public final class KeyAdministration {
                     + " public-key) and import the certificate (RFC 8418)");
         }
         PublicKey publicKey = store.keyObjects.publicKey(v.keyId(), v.record().algorithm());
-        return CsrFactory.build(v.record(), subject, address, publicKey,
+        return CsrFactory.build(v.record(), subject, inheritedSubject(v), address, publicKey,
                 new TokenContentSigner(store.token, v.keyId(), v.record().algorithm()));
+    }
+
+    /**
+     * The subject of the identity's newest certificate, exactly as encoded there: a rotation's
+     * request then names the holder as before without the officer typing it again (found by
+     * an outside trial: v2's request said CN=address where v1 said CN=Bob,O=Example).
+     */
+    private Optional<X500Name> inheritedSubject(TokenVersion requesting) {
+        return store.versions().stream()
+                .filter(t -> t.record().identity().equals(requesting.record().identity()))
+                .filter(t -> !t.chain().isEmpty())
+                .max(Comparator.comparingInt(t -> t.record().number()))
+                .map(t -> X500Name.getInstance(
+                        t.chain().get(0).getSubjectX500Principal().getEncoded()));
     }
 
     /**

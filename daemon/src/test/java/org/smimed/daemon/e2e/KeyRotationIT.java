@@ -24,6 +24,7 @@ import org.bouncycastle.asn1.DERTaggedObject;
 import org.bouncycastle.asn1.cms.Attribute;
 import org.bouncycastle.asn1.cms.IssuerAndSerialNumber;
 import org.bouncycastle.asn1.smime.SMIMEAttributes;
+import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.bouncycastle.cms.CMSSignedData;
 import org.junit.jupiter.api.AfterAll;
@@ -115,6 +116,9 @@ class KeyRotationIT {
         Run rotate = ctl("rotate", ID, "--out", dir.resolve("v2.csr").toString());
         assertThat(rotate.out()).isEqualTo(ID + "/v2  PENDING  rsa2048  both\n");
         assertThat(rotate.err()).as("said once, on stdout").isEmpty();
+        assertThat(csrSubject(dir.resolve("v2.csr"))).as("the holder named as v1's certificate"
+                + " names it, encoding and all").isEqualTo(
+                X500Name.getInstance(v1.getSubjectX500Principal().getEncoded()));
         X509Certificate v2 = certify("v2");
         ctlOk("activate", ID + "/v2");
 
@@ -319,6 +323,13 @@ class KeyRotationIT {
                 + " smimed.v1.KeyAdminService/ListKeys (UNIMPLEMENTED); is --target the"
                 + " daemon's admin port (admin.listen)? key administration is not served on"
                 + " the client port\n");
+    }
+
+    private static X500Name csrSubject(Path csrPem) throws Exception {
+        try (var pem = new org.bouncycastle.openssl.PEMParser(Files.newBufferedReader(csrPem))) {
+            return ((org.bouncycastle.pkcs.PKCS10CertificationRequest) pem.readObject())
+                    .getSubject();
+        }
     }
 
     private static X509Certificate certify(String version) throws Exception {
