@@ -4,6 +4,7 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PushbackInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -38,17 +39,35 @@ final class IoOptions {
     return isStandardStream(in) ? "standard input" : in.toString();
   }
 
+  /**
+   * The input, refused when empty: no command has anything to do with nothing, and each would
+   * otherwise say it in its own words ("no Content-Type", "not a signed S/MIME message:
+   * text/plain"; found by an outside trial).
+   */
   InputStream openInput(CliIo io) throws CliFailure {
+    InputStream raw;
     if (isStandardStream(in)) {
-      return io.in();
-    }
-    if (!Files.isRegularFile(in) || !Files.isReadable(in)) {
+      raw = io.in();
+    } else if (!Files.isRegularFile(in) || !Files.isReadable(in)) {
       throw new CliFailure("cannot read input " + in + ": no such file or not readable");
+    } else {
+      try {
+        raw = Files.newInputStream(in);
+      } catch (IOException e) {
+        throw new CliFailure("cannot read input " + in + ": " + e.getMessage(), e);
+      }
     }
     try {
-      return Files.newInputStream(in);
+      PushbackInputStream peek = new PushbackInputStream(raw, 1);
+      int first = peek.read();
+      if (first < 0) {
+        raw.close();
+        throw new CliFailure(inputName() + " is empty");
+      }
+      peek.unread(first);
+      return peek;
     } catch (IOException e) {
-      throw new CliFailure("cannot read input " + in + ": " + e.getMessage(), e);
+      throw new CliFailure("cannot read input: " + e.getMessage(), e);
     }
   }
 
@@ -67,12 +86,15 @@ final class IoOptions {
    */
   InputFile inputFile(CliIo io) throws CliFailure {
     if (!isStandardStream(in)) {
-      openInput(io); // the same checks and message as a streamed input
-      return new InputFile(in, false);
+      try (InputStream checked = openInput(io)) { // the same checks and message as a stream
+        return new InputFile(in, false);
+      } catch (IOException e) {
+        throw new CliFailure("cannot read input: " + e.getMessage(), e);
+      }
     }
-    try {
+    try (InputStream checked = openInput(io)) {
       Path tmp = Files.createTempFile("smime-in-", ".eml");
-      Files.copy(io.in(), tmp, StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(checked, tmp, StandardCopyOption.REPLACE_EXISTING);
       return new InputFile(tmp, true);
     } catch (IOException e) {
       throw new CliFailure("cannot read input: " + e.getMessage(), e);

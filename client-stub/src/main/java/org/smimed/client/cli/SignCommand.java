@@ -65,7 +65,8 @@ final class SignCommand implements Callable<Integer> {
    */
   @Override
   public Integer call() throws Exception {
-    try (var source = files.inputFile(io)) {
+    // Connection options first: a usage error (exit 2) comes before anything about the input.
+    try (var c = connection.open(io); var source = files.inputFile(io)) {
       MimeFile input = MimeFile.open(source.path());
       if (!encapsulate && input.isCompositeWithEightBitData()) {
         // Only single parts are re-encoded (MimeFile.writeSevenBitEntity); a multipart is
@@ -75,14 +76,13 @@ final class SignCommand implements Callable<Integer> {
             + " (RFC 8551 section 3.1.3): give its parts a quoted-printable or base64 transfer"
             + " encoding, or use --encapsulate");
       }
-      sign(input);
+      sign(c, input);
     }
     return 0;
   }
 
-  private void sign(MimeFile input) throws Exception {
-    try (var c = connection.open(io);
-        var out = files.openOutput(io)) {
+  private void sign(ConnectionOptions.Connection c, MimeFile input) throws Exception {
+    try (var out = files.openOutput(io)) {
       var writer = new SignedMessageWriter(
           DaemonOperations.signer(c.client(), identity, scheme),
           DaemonOperations.hashFor(c.client(), identity, digest),

@@ -37,6 +37,34 @@ class CliUsageTest {
         .contains("Connection refused").endsWith(port + ")");
   }
 
+  /** Found by an outside trial: each command said "nothing" in its own words. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"decrypt", "verify", "open",
+      "sign", "encrypt", "triple-wrap"})
+  void emptyInput_isRefusedAsEmptyBeforeAnythingElse(String command,
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path empty = java.nio.file.Files.createFile(dir.resolve("empty.eml"));
+    var pki = org.smimed.client.TestPki.create(dir);
+    pki.issueEmail("bob", "bob@example.com", "ec");
+    java.nio.file.Path ca = pki.caCert;
+    String bob = pki.cert("bob").toString();
+    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(command,
+        "--in", empty.toString()));
+    args.addAll(switch (command) {
+      case "verify", "open" -> java.util.List.of("--trust", ca.toString());
+      case "sign" -> java.util.List.of("--identity", "a@example.com", "--plaintext");
+      case "encrypt" -> java.util.List.of("--recipient", bob);
+      case "triple-wrap" -> java.util.List.of("--identity", "a@example.com", "--recipient",
+          bob, "--plaintext");
+      default -> java.util.List.of("--plaintext");
+    });
+
+    var run = CliRunner.run(new byte[0], args.toArray(String[]::new));
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.stderr()).endsWith("smime: " + empty + " is empty\n");
+  }
+
   /** A multipart is signed as it is: 8-bit parts would not survive a relay's conversion. */
   @Test
   void sign_multipartWithEightBitPart_warnsBeforeSigning() throws Exception {
@@ -47,9 +75,12 @@ class CliUsageTest {
     var run = CliRunner.run(message, "sign", "--plaintext", "--identity", "a@example.com",
         "--target", "localhost:" + closedPort(), "--deadline", "20");
 
-    assertThat(run.stderr().lines().findFirst()).hasValueSatisfying(line -> assertThat(line)
-        .startsWith("smime: warning: the multipart entity has 8-bit data")
-        .contains("--encapsulate"));
+    // After --plaintext's warning, before the (closed port's) failure.
+    var lines = run.stderr().lines().toList();
+    assertThat(lines).hasSize(3);
+    assertThat(lines.get(1)).startsWith("smime: warning: the multipart entity has 8-bit data")
+        .contains("--encapsulate");
+    assertThat(lines.get(2)).startsWith("smime: signing failed");
   }
 
   @Test
