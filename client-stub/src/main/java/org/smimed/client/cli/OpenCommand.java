@@ -35,6 +35,12 @@ final class OpenCommand implements Callable<Integer> {
       description = "Trusted CA certificate(s); repeat for several files.")
   List<Path> trust;
 
+  @Option(names = "--certfile", paramLabel = "CERTS.pem",
+      description = "More certificates to look for the signer's certificate and its issuers"
+          + " in, as openssl -certfile: for messages signed without certificates (-nocerts)."
+          + " Not trusted for being here: the chain must still end at a --trust CA.")
+  List<Path> certfiles = List.of();
+
   @Option(names = "--identity", paramLabel = "IDENTITY",
       description = "Only try this identity's keys (default: any key the daemon holds).")
   String identity;
@@ -60,7 +66,8 @@ final class OpenCommand implements Callable<Integer> {
       throw new ParameterException(connection.spec.commandLine(), "--max-layers must be >= 1");
     }
     var verifier = new SignedMessageVerifier(new BouncyCastleProvider(),
-        Certificates.readAll(trust), senderCheck, io.clock());
+        Certificates.readAll(trust), senderCheck, io.clock())
+        .withCertificates(Certificates.readAll(certfiles));
     byte[] message = files.readInput(io);
     try (var decryptor = new LazyDecryptor(connection, io, identity)) {
       byte[] inner = new MessageOpener(verifier, decryptor, maxLayers).open(message, this::report);

@@ -32,6 +32,12 @@ final class VerifyCommand implements Callable<Integer> {
       description = "Trusted CA certificate(s); repeat for several files.")
   List<Path> trust;
 
+  @Option(names = "--certfile", paramLabel = "CERTS.pem",
+      description = "More certificates to look for the signer's certificate and its issuers"
+          + " in, as openssl -certfile: for messages signed without certificates (-nocerts)."
+          + " Not trusted for being here: the chain must still end at a --trust CA.")
+  List<Path> certfiles = List.of();
+
   @Option(names = "--sender-check", paramLabel = "MODE", defaultValue = "strict",
       description = "From address vs signer certificate: strict (fail), warn or off "
           + "(default: ${DEFAULT-VALUE}).", converter = SenderCheckConverter.class)
@@ -47,7 +53,8 @@ final class VerifyCommand implements Callable<Integer> {
     files.in = in;
     files.out = out;
     var verifier = new SignedMessageVerifier(new BouncyCastleProvider(),
-        Certificates.readAll(trust), senderCheck, io.clock());
+        Certificates.readAll(trust), senderCheck, io.clock())
+        .withCertificates(Certificates.readAll(certfiles));
     Verification v = verifier.verify(files.readInput(io));
     for (String w : v.warnings()) {
       io.err().println("smime: warning: " + w);

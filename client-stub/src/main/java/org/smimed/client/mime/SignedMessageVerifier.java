@@ -20,6 +20,7 @@ import org.bouncycastle.asn1.cms.ContentInfo;
 import org.bouncycastle.asn1.cms.Time;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.cms.CMSProcessableByteArray;
 import org.bouncycastle.cms.CMSSignedData;
@@ -54,6 +55,8 @@ public final class SignedMessageVerifier {
   private final Clock clock;
   private final VerifyLimits limits;
   private final Asn1Guard guard;
+  /** Certificates given beside the message (--certfile), searched after its own. */
+  private final List<X509Certificate> extra;
 
   /** @param provider a Bouncy Castle provider instance, used explicitly (never registered) */
   public SignedMessageVerifier(Provider provider, List<X509Certificate> trustAnchors,
@@ -74,6 +77,27 @@ public final class SignedMessageVerifier {
         .collect(Collectors.toUnmodifiableSet());
     this.senderCheck = senderCheck;
     this.clock = clock;
+    this.extra = List.of();
+  }
+
+  private SignedMessageVerifier(SignedMessageVerifier base, List<X509Certificate> extra) {
+    this.provider = base.provider;
+    this.anchors = base.anchors;
+    this.senderCheck = base.senderCheck;
+    this.clock = base.clock;
+    this.limits = base.limits;
+    this.guard = base.guard;
+    this.extra = List.copyOf(extra);
+  }
+
+  /**
+   * This verifier, also looking for the signer's certificate and its issuers among
+   * {@code certificates} (as {@code openssl cms -verify -certfile}): for messages signed
+   * without certificates ({@code -nocerts}), or whose chain lacks an intermediate. They are
+   * candidates only: the chain must still end at a trust anchor.
+   */
+  public SignedMessageVerifier withCertificates(List<X509Certificate> certificates) {
+    return new SignedMessageVerifier(this, certificates);
   }
 
   public Verification verify(byte[] message) throws SmimeOperationException {
@@ -110,7 +134,8 @@ public final class SignedMessageVerifier {
             + " signers, more than the limit of " + limits.maxSigners()
             + " (VerifyLimits.maxSigners)");
       }
-      List<X509Certificate> certs = certificates(holders);
+      List<X509Certificate> certs = new ArrayList<>(certificates(holders));
+      certs.addAll(extra);
       List<SignerInformation> signers = new ArrayList<>(sd.getSignerInfos().getSigners());
       if (signers.isEmpty()) {
         throw new SmimeOperationException("message has no signer");
@@ -159,7 +184,11 @@ public final class SignedMessageVerifier {
     @SuppressWarnings("unchecked")
     Collection<X509CertificateHolder> matches = sd.getCertificates().getMatches(signer.getSID());
     if (matches.isEmpty()) {
-      throw new SmimeOperationException("signer certificate is not in the message");
+      matches = extraMatching(signer);
+    }
+    if (matches.isEmpty()) {
+      throw new SmimeOperationException("signer certificate is not in the message"
+          + (extra.isEmpty() ? " (give it with --certfile)" : " nor in --certfile"));
     }
     try {
       X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
@@ -200,6 +229,22 @@ public final class SignedMessageVerifier {
       throw new SmimeOperationException(reason);
     }
     return List.of(reason);
+  }
+
+  private List<X509CertificateHolder> extraMatching(SignerInformation signer)
+      throws SmimeOperationException {
+    List<X509CertificateHolder> found = new ArrayList<>();
+    try {
+      for (X509Certificate c : extra) {
+        X509CertificateHolder holder = new JcaX509CertificateHolder(c);
+        if (signer.getSID().match(holder)) {
+          found.add(holder);
+        }
+      }
+    } catch (java.security.cert.CertificateEncodingException e) {
+      throw new SmimeOperationException("cannot use a --certfile certificate", e);
+    }
+    return found;
   }
 
   private static List<X509Certificate> certificates(Collection<X509CertificateHolder> holders)

@@ -309,6 +309,26 @@ class VerifyCommandTest {
     assertThat(warn.stderr()).contains("smime: warning: From mallory@example.com");
   }
 
+  /** Found by an outside trial: a -nocerts signature could not be verified at all. */
+  @Test
+  void verify_signatureWithoutCertificates_verifiesWithTheSignersCertificateGivenBeside()
+      throws Exception {
+    Path signed = openSslSign("-nocerts");
+
+    var without = verify(signed);
+    var with = verify(signed, "--certfile", dir.resolve("alice.pem").toString());
+    var stranger = verify(signed, "--certfile", pki.caCert.toString());
+
+    assertThat(without.exit()).isEqualTo(1);
+    assertThat(without.stderr()).isEqualTo("smime: signer certificate is not in the message"
+        + " (give it with --certfile)\n");
+    assertThat(with.exit()).as(with.stderr()).isZero();
+    assertThat(with.stderr()).contains("Verified: signer alice@example.com");
+    assertThat(stranger.exit()).isEqualTo(1);
+    assertThat(stranger.stderr()).isEqualTo("smime: signer certificate is not in the message"
+        + " nor in --certfile\n");
+  }
+
   /** Found by an outside trial: one matching mailbox among several was enough. */
   @Test
   void verify_fromWithAnotherMailboxBesideTheSigner_failsNamingIt() throws Exception {
