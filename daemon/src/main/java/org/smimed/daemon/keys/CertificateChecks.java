@@ -3,6 +3,7 @@ package org.smimed.daemon.keys;
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
 import java.security.cert.CertPathValidator;
+import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.PKIXParameters;
@@ -110,7 +111,8 @@ final class CertificateChecks {
             throws InvalidKeyRequestException {
         if (chain.size() < 2) {
             throw new InvalidKeyRequestException("the chain must include the issuing CA"
-                    + " certificates up to the root");
+                    + " certificates up to the root (only the certificate itself was given:"
+                    + " put the CA certificates after it in the same file)");
         }
         X509Certificate root = chain.get(chain.size() - 1);
         try {
@@ -126,6 +128,17 @@ final class CertificateChecks {
             parameters.setDate(Date.from(now));
             CertPathValidator.getInstance("PKIX").validate(
                     factory.generateCertPath(chain.subList(0, chain.size() - 1)), parameters);
+        } catch (CertPathValidatorException e) {
+            // Which link broke, by subject: "does not build" alone leaves the officer to guess
+            // (found by an outside trial with a CA certificate of another issuer).
+            // Index -1: the path's last certificate is not issued by the root given.
+            int at = e.getIndex() >= 0 && e.getIndex() < chain.size() - 1 ? e.getIndex()
+                    : chain.size() - 2;
+            X509Certificate broken = chain.get(at);
+            throw new InvalidKeyRequestException("the certificate chain does not build at"
+                    + " certificate " + (at + 1) + " ('" + broken.getSubjectX500Principal()
+                    + "', issued by '" + broken.getIssuerX500Principal() + "'): "
+                    + e.getMessage(), e);
         } catch (GeneralSecurityException e) {
             throw new InvalidKeyRequestException("the certificate chain does not build: "
                     + e.getMessage(), e);

@@ -184,6 +184,23 @@ class KeyAdministrationSoftHsmTest {
                         + v.name() + " in the token");
     }
 
+    /** Found by an outside trial: "does not build" alone left the officer guessing. */
+    @Test
+    void importCertificate_withAnotherCasRoot_isRefusedNamingTheBrokenLink() throws Exception {
+        TokenVersion v = admin.generate("linked@smimed.example", KeyAlgorithm.EC_P256,
+                KeyUsage.SIGN);
+        X509Certificate cert = ca.issue(admin.createCsr(v.name(), "", ""),
+                "linked@smimed.example", true, false, Duration.ofDays(30));
+        OfficerCa other = OfficerCa.create(Clock.systemUTC());
+
+        assertThatThrownBy(() -> admin.importCertificateChain(v.name(),
+                (pem(cert) + pem(other.certificate())).getBytes(StandardCharsets.US_ASCII)))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessageStartingWith("the certificate chain does not build at certificate 1"
+                        + " ('" + cert.getSubjectX500Principal() + "', issued by '"
+                        + cert.getIssuerX500Principal() + "'): ");
+    }
+
     @Test
     void importCertificate_expired_isRefused() throws Exception {
         TokenVersion v = admin.generate("late@smimed.example", KeyAlgorithm.EC_P256,

@@ -133,7 +133,9 @@ class KeyImportFuzzTest {
 
         assertThatThrownBy(() -> admin.importCertificateChain(VERSIONS.get(RSA), chain))
                 .isInstanceOf(InvalidKeyRequestException.class)
-                .hasMessage("the chain must include the issuing CA certificates up to the root");
+                .hasMessage("the chain must include the issuing CA certificates up to the root"
+                        + " (only the certificate itself was given: put the CA certificates"
+                        + " after it in the same file)");
     }
 
     @Test
