@@ -14,12 +14,15 @@ public record IdentityPattern(String text) {
     public static Optional<IdentityPattern> parse(String text, java.util.List<String> problems,
                                                   String where) {
         String t = text.strip().toLowerCase(Locale.ROOT);
+        // Identities are e-mail addresses: "billing" alone would be a rule that never matches
+        // (found by an outside trial), so an exact identity needs its '@' and domain.
+        int at = t.indexOf('@');
         boolean ok = t.equals("*")
                 || (t.startsWith("*@") && t.length() > 2 && t.indexOf('*', 1) < 0)
-                || (!t.isEmpty() && !t.contains("*"));
+                || (!t.contains("*") && at > 0 && at < t.length() - 1);
         if (!ok) {
             problems.add(where + ": '" + text + "' is not an identity pattern (use an exact"
-                    + " identity, *@domain or *)");
+                    + " identity such as billing@example.com, *@domain or *)");
             return Optional.empty();
         }
         return Optional.of(new IdentityPattern(t));

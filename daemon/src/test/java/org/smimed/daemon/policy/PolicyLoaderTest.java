@@ -65,7 +65,7 @@ class PolicyLoaderTest {
                 callers:
                   - name: a
                     subject: "not a DN"
-                    sign: ["bill*@example.com"]
+                    sign: ["bill*@example.com", billing]
                   - name: a
                     email: x@example.com
                     dns: x.example
@@ -77,7 +77,11 @@ class PolicyLoaderTest {
                 assertThat(e.problems()).containsExactlyInAnyOrder(
                         "callers[0].subject: 'not a DN' is not a distinguished name",
                         "callers[0].sign[0]: 'bill*@example.com' is not an identity pattern"
-                                + " (use an exact identity, *@domain or *)",
+                                + " (use an exact identity such as billing@example.com,"
+                                + " *@domain or *)",
+                        "callers[0].sign[1]: 'billing' is not an identity pattern"
+                                + " (use an exact identity such as billing@example.com,"
+                                + " *@domain or *)",
                         "callers[1]: set exactly one of subject, email, dns, uri, anonymous to"
                                 + " recognise the caller's certificate",
                         "callers[1].maxConcurrent: expected a positive integer, got 0",
