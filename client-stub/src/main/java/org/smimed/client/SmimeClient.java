@@ -261,6 +261,6 @@ public final class SmimeClient {
         i.getCertificateChainList().stream().map(ByteString::toByteArray).toList(),
         i.getSmimeCapabilities().toByteArray(),
         i.getEncryptionCertificateChainList().stream().map(ByteString::toByteArray).toList(),
-        i.getSigns());
+        !i.hasSigns() || i.getSigns()); // unset: an older daemon, whose key_version signed
   }
 }

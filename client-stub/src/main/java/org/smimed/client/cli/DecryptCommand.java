@@ -29,8 +29,9 @@ final class DecryptCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (InputStream in = files.openInput(io);
-        var c = connection.open(io);
+    // Connection options first: a usage error (exit 2) comes before anything about the input.
+    try (var c = connection.open(io);
+        InputStream in = files.openInput(io);
         var out = files.openOutput(io)) {
       EncryptedMessageReader.decrypt(in, DaemonOperations.decryptor(c.client(), identity), out);
       out.commit();

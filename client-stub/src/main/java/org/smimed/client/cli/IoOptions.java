@@ -57,17 +57,27 @@ final class IoOptions {
         throw new CliFailure("cannot read input " + in + ": " + e.getMessage(), e);
       }
     }
+    int first;
+    PushbackInputStream peek = new PushbackInputStream(raw, 1);
     try {
-      PushbackInputStream peek = new PushbackInputStream(raw, 1);
-      int first = peek.read();
-      if (first < 0) {
-        raw.close();
-        throw new CliFailure(inputName() + " is empty");
+      first = peek.read();
+      if (first >= 0) {
+        peek.unread(first);
+        return peek;
       }
-      peek.unread(first);
-      return peek;
     } catch (IOException e) {
-      throw new CliFailure("cannot read input: " + e.getMessage(), e);
+      closeQuietly(raw);
+      throw new CliFailure("cannot read input " + inputName() + ": " + e.getMessage(), e);
+    }
+    closeQuietly(raw);
+    throw new CliFailure(inputName() + " is empty");
+  }
+
+  private static void closeQuietly(InputStream stream) {
+    try {
+      stream.close();
+    } catch (IOException e) {
+      // Already failing with the reason that matters.
     }
   }
 

@@ -1,7 +1,7 @@
 package org.smimed.client.mime;
 
-import jakarta.mail.internet.ContentDisposition;
 import jakarta.mail.MessagingException;
+import jakarta.mail.internet.ContentDisposition;
 import jakarta.mail.internet.ContentType;
 import jakarta.mail.internet.MimeUtility;
 import jakarta.mail.internet.ParseException;
@@ -48,11 +48,6 @@ final class ContentTypes {
   }
 
   /**
-   * The mechanism a Content-Transfer-Encoding field value names, in lower case: RFC 2045
-   * section 6.1 lets the field carry RFC 822 comments and white space around the token
-   * ({@code base64 (added by the gateway)} is base64), and comments nest.
-   */
-  /**
    * {@code body} decoded from quoted-printable as it is read. Rare around CMS (base64 is the
    * rule) but legal, and what some gateways re-encode an entity to (found by an outside
    * trial).
@@ -65,6 +60,11 @@ final class ContentTypes {
     }
   }
 
+  /**
+   * The mechanism a Content-Transfer-Encoding field value names, in lower case: RFC 2045
+   * section 6.1 lets the field carry RFC 822 comments and white space around the token
+   * ({@code base64 (added by the gateway)} is base64), and comments nest.
+   */
   static String transferEncoding(String value) {
     StringBuilder token = new StringBuilder();
     int depth = 0;

@@ -90,6 +90,15 @@ public record HeaderBlock(List<Header> headers, int bodyOffset) {
     return first(name).map(Header::value);
   }
 
+  /**
+   * Every {@code name} field's value, joined as one address list: a message with two From
+   * fields (malformed, but a reader may show either) has both checked, not just the first.
+   */
+  public Optional<String> addresses(String name) {
+    List<String> values = headers.stream().filter(h -> h.is(name)).map(Header::value).toList();
+    return values.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", values));
+  }
+
   private static void add(List<Header> headers, StringBuilder field) {
     if (field != null) {
       String raw = field.toString();

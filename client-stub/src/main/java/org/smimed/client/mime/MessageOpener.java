@@ -42,7 +42,7 @@ public final class MessageOpener {
   public byte[] open(byte[] message, Consumer<Layer> onLayer)
       throws SmimeOperationException, IOException {
     // The From a reader sees; every signature beneath is checked against it as well.
-    Optional<String> outerFrom = HeaderBlock.parse(message).value("From");
+    Optional<String> outerFrom = HeaderBlock.parse(message).addresses("From");
     // A saved .p7m file is the CMS alone; opened like the attachment it was cut from.
     Optional<byte[]> raw = RawCms.cms(message);
     byte[] current = raw.isPresent() ? RawCms.asEntity(raw.get()) : message;

@@ -2,6 +2,8 @@ package org.smimed.client.mime;
 
 import jakarta.mail.internet.ContentType;
 import jakarta.mail.internet.ParseException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
@@ -39,7 +41,7 @@ public record SignedMessage(byte[] content, byte[] cms, Optional<String> from) {
     HeaderBlock headers = HeaderBlock.parse(message);
     ContentType type = contentType(headers);
     byte[] body = Arrays.copyOfRange(message, headers.bodyOffset(), message.length);
-    Optional<String> from = headers.value("From");
+    Optional<String> from = headers.addresses("From");
     String base = type.getBaseType().toLowerCase(Locale.ROOT);
     if (base.equals("multipart/signed")) {
       return multipart(type, body, from);
@@ -133,13 +135,13 @@ public record SignedMessage(byte[] content, byte[] cms, Optional<String> from) {
       return switch (encoding) {
         case "base64" -> Base64.getMimeDecoder().decode(body);
         case "quoted-printable" ->
-            ContentTypes.quotedPrintable(new java.io.ByteArrayInputStream(body)).readAllBytes();
+            ContentTypes.quotedPrintable(new ByteArrayInputStream(body)).readAllBytes();
         case "binary", "8bit", "7bit" -> body;
         default -> throw new SmimeOperationException("unsupported transfer encoding " + encoding);
       };
     } catch (IllegalArgumentException e) {
       throw new SmimeOperationException("malformed base64 signature", e);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new SmimeOperationException("malformed quoted-printable signature", e);
     }
   }

@@ -1,6 +1,7 @@
 package org.smimed.client.mime;
 
 import java.security.Provider;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
@@ -213,6 +214,11 @@ public final class SignedMessageVerifier {
       return List.of();
     }
     List<String> from = SignerCertificates.fromAddresses(fromField.get());
+    if (from.isEmpty()) {
+      // A From no address parser accepts is still shown by mail programs: it cannot be
+      // compared, so it is not taken as the signer's (the review found it passed).
+      return mismatch("From '" + fromField.get().strip() + "' cannot be read as an address");
+    }
     // Every author a reader sees must be the signer: "From: evil@x, alice@y" signed by alice
     // would otherwise pass as evil's mail. A certificate without an address cannot vouch for
     // any From (found by an outside trial: both passed strict mode silently).
@@ -220,11 +226,14 @@ public final class SignedMessageVerifier {
     if (unmatched.isEmpty()) {
       return List.of();
     }
-    String reason = emails.isEmpty()
+    return mismatch(emails.isEmpty()
         ? "From " + String.join(", ", from) + " cannot be checked: the signer's certificate"
             + " names no e-mail address"
         : "From " + String.join(", ", unmatched) + " is not the signer's address "
-            + String.join(", ", emails);
+            + String.join(", ", emails));
+  }
+
+  private List<String> mismatch(String reason) throws SmimeOperationException {
     if (senderCheck == SenderCheck.STRICT) {
       throw new SmimeOperationException(reason);
     }
@@ -241,7 +250,7 @@ public final class SignedMessageVerifier {
           found.add(holder);
         }
       }
-    } catch (java.security.cert.CertificateEncodingException e) {
+    } catch (CertificateEncodingException e) {
       throw new SmimeOperationException("cannot use a --certfile certificate", e);
     }
     return found;

@@ -41,7 +41,7 @@ class CliUsageTest {
   @org.junit.jupiter.params.ParameterizedTest
   @org.junit.jupiter.params.provider.ValueSource(strings = {"decrypt", "verify", "open",
       "sign", "encrypt", "triple-wrap"})
-  void emptyInput_isRefusedAsEmptyBeforeAnythingElse(String command,
+  void emptyInput_isRefusedAsEmpty(String command,
       @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
     java.nio.file.Path empty = java.nio.file.Files.createFile(dir.resolve("empty.eml"));
     var pki = org.smimed.client.TestPki.create(dir);
@@ -63,6 +63,19 @@ class CliUsageTest {
 
     assertThat(run.exit()).isEqualTo(1);
     assertThat(run.stderr()).endsWith("smime: " + empty + " is empty\n");
+  }
+
+  /** Usage errors come first: an empty input with a missing --ca is still exit 2. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"decrypt", "sign"})
+  void emptyInputAndAMissingCa_isTheUsageError(String command) {
+    var run = command.equals("sign")
+        ? CliRunner.run(new byte[0], "sign", "--identity", "a@example.com")
+        : CliRunner.run(new byte[0], "decrypt");
+
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.stderr()).contains("--ca (or SMIME_CA) is required for TLS")
+        .doesNotContain("is empty");
   }
 
   /** A multipart is signed as it is: 8-bit parts would not survive a relay's conversion. */
@@ -106,7 +119,7 @@ class CliUsageTest {
     }
   }
 
-  /** Two key files side by side make the mistake easy; the handshake would only say "io exception". */
+  /** Found by an outside trial: the path alone, without saying what was wrong with it. */
   @Test
   void clientCertificateThatIsNotThere_isNamedAsMissing(@org.junit.jupiter.api.io.TempDir
       java.nio.file.Path dir) throws Exception {
@@ -123,6 +136,7 @@ class CliUsageTest {
         + "\n");
   }
 
+  /** Two key files side by side make the mistake easy; the handshake would only say "io exception". */
   @Test
   void clientKeyOfAnotherCertificate_isRefusedBeforeConnecting(@org.junit.jupiter.api.io.TempDir
       java.nio.file.Path dir) throws Exception {
@@ -227,9 +241,11 @@ class CliUsageTest {
   void decrypt_missingInputFile_failsWithOneLineReason() {
     var run = CliRunner.run(new byte[0], "decrypt", "--plaintext", "--in", "/nonexistent/m.eml");
 
+    // After --plaintext's warning: the connection options are checked first.
     assertThat(run.exit()).isEqualTo(1);
-    assertThat(run.stderr())
-        .isEqualTo("smime: cannot read input /nonexistent/m.eml: no such file or not readable\n");
+    assertThat(run.stderr().lines().skip(1).toList())
+        .containsExactly("smime: cannot read input /nonexistent/m.eml: no such file or not"
+            + " readable");
   }
 
   @Test

@@ -344,6 +344,32 @@ class VerifyCommandTest {
         + " address alice@example.com\n");
   }
 
+  /** Found in review: a From without a mailbox, or a second From field, went unchecked. */
+  @Test
+  void verify_unreadableFromOrASecondFromField_failsUnlessWarn() throws Exception {
+    Path signed = openSslSign();
+    String text = Files.readString(signed, StandardCharsets.ISO_8859_1);
+    Path unreadable = Files.writeString(dir.resolve("unreadable.eml"), text.replace(
+        "From: alice@example.com", "From: "),
+        StandardCharsets.ISO_8859_1);
+    Path twice = Files.writeString(dir.resolve("twice.eml"), text.replace(
+        "From: alice@example.com", "From: alice@example.com\nFrom: ceo@example.com"),
+        StandardCharsets.ISO_8859_1);
+
+    var strictUnreadable = verify(unreadable);
+    var warnUnreadable = verify(unreadable, "--sender-check", "warn");
+    var strictTwice = verify(twice);
+
+    assertThat(strictUnreadable.exit()).isEqualTo(1);
+    // No mailbox at all: "every mailbox is the signer's" must not hold vacuously.
+    assertThat(strictUnreadable.stderr()).isEqualTo("smime: From '' cannot be read as an"
+        + " address\n");
+    assertThat(warnUnreadable.exit()).as(warnUnreadable.stderr()).isZero();
+    assertThat(strictTwice.exit()).isEqualTo(1);
+    assertThat(strictTwice.stderr()).isEqualTo("smime: From ceo@example.com is not the"
+        + " signer's address alice@example.com\n");
+  }
+
   /** Found by an outside trial: a certificate without address vouched for any From. */
   @Test
   void verify_fromSignedByACertificateWithoutAddress_cannotBeCheckedSoFailsUnlessWarn()

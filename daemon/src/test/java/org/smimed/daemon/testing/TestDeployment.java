@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.grpc.ManagedChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +16,7 @@ import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.smimed.client.Channels;
 import org.smimed.daemon.Daemon;
 import org.smimed.daemon.config.ConfigLoader;
+import org.smimed.daemon.config.StrictYaml;
 import java.time.Duration;
 import org.smimed.daemon.provision.DemoCertificateAuthority;
 import org.smimed.daemon.provision.DemoSetup;
@@ -122,11 +122,14 @@ public final class TestDeployment implements AutoCloseable {
      * replacing. Appending would give a key twice, which the daemon refuses.
      */
     public static void addConfig(Path config, String yaml) throws Exception {
-        ObjectMapper mapper = new ObjectMapper(new YAMLFactory());
+        // Read as the daemon reads it: a key twice in the snippet is a mistake here too.
+        ObjectMapper mapper = StrictYaml.mapper();
         ObjectNode merged = (ObjectNode) mapper.readTree(Files.readString(config));
         JsonNode extra = mapper.readTree(yaml);
         if (extra instanceof ObjectNode added) {
             merge(merged, added);
+        } else if (extra != null && !extra.isMissingNode()) {
+            throw new IllegalArgumentException("extra config is not a YAML mapping: " + yaml);
         }
         Files.writeString(config, mapper.writeValueAsString(merged));
     }
