@@ -13,8 +13,6 @@ import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
@@ -169,51 +167,6 @@ class KeyAdministrationSoftHsmTest {
         assertThat(r.exitCode()).as(r.stderr()).isZero();
         assertThat(r.stderr()).contains("Verification successful");
         assertThat(Files.readAllBytes(work.resolve("out.txt"))).isEqualTo(content);
-    }
-
-    @Test
-    void importCertificate_forAnotherKey_isRefused() throws Exception {
-        TokenVersion v = admin.generate("other@smimed.example", KeyAlgorithm.EC_P256,
-                KeyUsage.SIGN);
-        X509Certificate foreign = ca.issue(softwareKey().getPublic(), "other@smimed.example",
-                true, false, Duration.ofDays(30));
-
-        assertThatThrownBy(() -> admin.importCertificateChain(v.name(), chain(foreign)))
-                .isInstanceOf(InvalidKeyRequestException.class)
-                .hasMessage("the certificate's public key does not match the key of version "
-                        + v.name() + " in the token");
-    }
-
-    /** Found by an outside trial: "does not build" alone left the officer guessing. */
-    @Test
-    void importCertificate_withAnotherCasRoot_isRefusedNamingTheBrokenLink() throws Exception {
-        TokenVersion v = admin.generate("linked@smimed.example", KeyAlgorithm.EC_P256,
-                KeyUsage.SIGN);
-        X509Certificate cert = ca.issue(admin.createCsr(v.name(), "", ""),
-                "linked@smimed.example", true, false, Duration.ofDays(30));
-        OfficerCa other = OfficerCa.create(Clock.systemUTC());
-
-        assertThatThrownBy(() -> admin.importCertificateChain(v.name(),
-                (pem(cert) + pem(other.certificate())).getBytes(StandardCharsets.US_ASCII)))
-                .isInstanceOf(InvalidKeyRequestException.class)
-                .hasMessageStartingWith("the certificate chain does not build at certificate 1"
-                        + " ('" + cert.getSubjectX500Principal() + "', issued by '"
-                        + cert.getIssuerX500Principal() + "'): ");
-    }
-
-    @Test
-    void importCertificate_expired_isRefused() throws Exception {
-        TokenVersion v = admin.generate("late@smimed.example", KeyAlgorithm.EC_P256,
-                KeyUsage.SIGN);
-        Clock past = Clock.fixed(Instant.now().minus(Duration.ofDays(400)), ZoneOffset.UTC);
-        OfficerCa oldCa = OfficerCa.create(past);
-        X509Certificate expired = oldCa.issue(admin.createCsr(v.name(), "", ""),
-                "late@smimed.example", true, false, Duration.ofDays(30));
-
-        assertThatThrownBy(() -> admin.importCertificateChain(v.name(),
-                (pem(expired) + pem(oldCa.certificate())).getBytes(StandardCharsets.US_ASCII)))
-                .isInstanceOf(InvalidKeyRequestException.class)
-                .hasMessage("the certificate expired on " + expired.getNotAfter().toInstant());
     }
 
     @Test

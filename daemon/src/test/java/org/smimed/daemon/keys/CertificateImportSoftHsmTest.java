@@ -1,0 +1,80 @@
+package org.smimed.daemon.keys;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.security.KeyPairGenerator;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.smimed.daemon.testing.OfficerCa;
+import org.smimed.daemon.testing.SoftHsm;
+import org.smimed.daemon.token.KeyAlgorithm;
+import org.smimed.daemon.token.KeyUsage;
+
+/**
+ * Certificate chains an officer imports for a key generated in a real SoftHSM2 token, refused
+ * with a message that says what to fix: another key's certificate, an expired one, a chain
+ * whose links do not meet.
+ */
+class CertificateImportSoftHsmTest {
+    private static KeyAdministration admin;
+    private static OfficerCa ca;
+
+    @BeforeAll
+    static void open() throws Exception {
+        admin = KeyAdministration.open(SoftHsm.createToken("import").login(),
+                new SecureRandom(), Clock.systemUTC());
+        ca = OfficerCa.create(Clock.systemUTC());
+    }
+
+    @Test
+    void certificateForAnotherKey_isRefused() throws Exception {
+        TokenVersion v = admin.generate("other@smimed.example", KeyAlgorithm.EC_P256,
+                KeyUsage.SIGN);
+        KeyPairGenerator software = KeyPairGenerator.getInstance("RSA");
+        software.initialize(2048);
+        X509Certificate foreign = ca.issue(software.generateKeyPair().getPublic(),
+                "other@smimed.example", true, false, Duration.ofDays(30));
+
+        assertThatThrownBy(() -> admin.importCertificateChain(v.name(), ca.chainPem(foreign)))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessage("the certificate's public key does not match the key of version "
+                        + v.name() + " in the token");
+    }
+
+    /** Found by an outside trial: "does not build" alone left the officer guessing. */
+    @Test
+    void chainWithAnotherCasRoot_isRefusedNamingTheBrokenLink() throws Exception {
+        TokenVersion v = admin.generate("linked@smimed.example", KeyAlgorithm.EC_P256,
+                KeyUsage.SIGN);
+        X509Certificate cert = ca.issue(admin.createCsr(v.name(), "", ""),
+                "linked@smimed.example", true, false, Duration.ofDays(30));
+        OfficerCa other = OfficerCa.create(Clock.systemUTC());
+
+        assertThatThrownBy(() -> admin.importCertificateChain(v.name(), other.chainPem(cert)))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessageStartingWith("the certificate chain does not build at certificate 1"
+                        + " ('" + cert.getSubjectX500Principal() + "', issued by '"
+                        + cert.getIssuerX500Principal() + "'): ");
+    }
+
+    @Test
+    void expiredCertificate_isRefusedNamingTheDate() throws Exception {
+        TokenVersion v = admin.generate("late@smimed.example", KeyAlgorithm.EC_P256,
+                KeyUsage.SIGN);
+        Clock past = Clock.fixed(Instant.now().minus(Duration.ofDays(400)), ZoneOffset.UTC);
+        OfficerCa oldCa = OfficerCa.create(past);
+        X509Certificate expired = oldCa.issue(admin.createCsr(v.name(), "", ""),
+                "late@smimed.example", true, false, Duration.ofDays(30));
+
+        assertThatThrownBy(() -> admin.importCertificateChain(v.name(),
+                oldCa.chainPem(expired)))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessage("the certificate expired on " + expired.getNotAfter().toInstant());
+    }
+}
