@@ -2,6 +2,7 @@ package org.smimed.client.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import picocli.CommandLine;
 
@@ -28,8 +29,8 @@ public final class CliExecution {
   }
 
   private static int failure(String tool, Exception e, CommandLine line) {
-    String message = e instanceof NoSuchFileException
-        ? "no such file: " + e.getMessage()
+    String message = e instanceof NoSuchFileException || e instanceof AccessDeniedException
+        ? ConnectionSettings.why((IOException) e)
         : e instanceof IOException ? "I/O error: " + e.getMessage() : e.getMessage();
     line.getErr().println(tool + ": " + UsageErrors.oneLine(message == null
         ? e.getClass().getSimpleName() : message));

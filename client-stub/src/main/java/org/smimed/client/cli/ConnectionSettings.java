@@ -60,8 +60,9 @@ public record ConnectionSettings(String tool, String envPrefix, String defaultTa
   }
 
   /**
-   * Why TLS material could not be read, for "cannot set up TLS: ...": the JDK names a missing
-   * or unreadable file by its path alone (found by an outside trial), so the reason is added.
+   * Why a file could not be read, for "cannot set up TLS: ..." and any command's failure: the
+   * JDK names a missing or unreadable file by its path alone (found by an outside trial), so
+   * the reason is added.
    */
   public static String why(IOException e) {
     if (e instanceof NoSuchFileException) {

@@ -141,31 +141,36 @@ public final class KeyRegistry {
         List<KeyVersion> versions = versionsOf(identity);
         Instant now = clock.instant();
         return versions.stream()
-                .filter(v -> v.state().maySign() && v.signs())
-                .filter(v -> v.certificateValidAt(now))
+                .filter(v -> whyNotSigning(v, now).isEmpty())
                 .max(Comparator.comparing(v -> v.certificate().getNotBefore()))
                 .orElseThrow(() -> new NoUsableKeyException("identity '" + identity
                         + "' has no key that may sign now: " + versions.stream()
-                        .map(v -> whyNotSigning(v, now)).collect(Collectors.joining("; "))));
+                        .map(v -> whyNotSigning(v, now).orElseThrow())
+                        .collect(Collectors.joining("; "))));
     }
 
     /**
      * Why {@code version} does not sign at {@code now}, in an officer's terms (its state, its
-     * usage, its certificate's dates), so the refusal says what to fix first.
+     * usage, its certificate's dates), so the refusal says what to fix first; empty when it
+     * may sign. The one rule both for choosing the signer and for explaining a refusal.
      */
-    private static String whyNotSigning(KeyVersion version, Instant now) {
+    private static Optional<String> whyNotSigning(KeyVersion version, Instant now) {
         if (!version.state().maySign()) {
-            return version.id() + " is " + version.state();
+            return Optional.of(version.id() + " is " + version.state());
         }
         if (!version.signs()) {
-            return version.id() + " is not a signing key (by its usage or its certificate)";
+            return Optional.of(version.id()
+                    + " is not a signing key (by its usage or its certificate)");
         }
-        if (now.isBefore(version.certificate().getNotBefore().toInstant())) {
-            return version.id() + "'s certificate is not valid before "
-                    + version.certificate().getNotBefore().toInstant();
+        Instant notBefore = version.certificate().getNotBefore().toInstant();
+        if (now.isBefore(notBefore)) {
+            return Optional.of(version.id() + "'s certificate is not valid before " + notBefore);
         }
-        return version.id() + "'s certificate expired "
-                + version.certificate().getNotAfter().toInstant();
+        Instant notAfter = version.certificate().getNotAfter().toInstant();
+        if (now.isAfter(notAfter)) {
+            return Optional.of(version.id() + "'s certificate expired " + notAfter);
+        }
+        return Optional.empty();
     }
 
     /**
