@@ -10,7 +10,10 @@ import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.cms.KeyAgreeRecipientInformation;
 import org.bouncycastle.cms.KeyTransRecipientInformation;
+import org.bouncycastle.cms.PKIXRecipientId;
+import org.bouncycastle.cms.RecipientId;
 import org.bouncycastle.cms.RecipientInformation;
+import org.bouncycastle.util.encoders.Hex;
 import org.smimed.daemon.keys.KeyVersion;
 import org.smimed.daemon.token.KeyAlgorithm;
 import org.smimed.daemon.token.TokenException;
@@ -28,6 +31,8 @@ import org.smimed.daemon.token.TokenException;
  * been read, so {@link #decrypt} may run again with fresh key handles.
  */
 public final class OpenedEnvelope {
+    /** Recipients named in a log line at most; the rest are "...". */
+    private static final int MAX_NAMED = 4;
     private final EnvelopeStream envelope;
     private final ContentCipher cipher;
     private final TokenRecipients recipients;
@@ -78,7 +83,45 @@ public final class OpenedEnvelope {
             }
         }
         throw new DecryptionFailedException(tried.isEmpty()
-                ? "no recipient matches a key that may decrypt" : "failed with " + tried);
+                ? "no recipient matches a key that may decrypt; addressed to " + addressees()
+                : "failed with " + tried);
+    }
+
+    /**
+     * Whom the message names, for the operator's log only (the client sees "decryption failed"):
+     * a certificate's serial (hex, as {@code smimectl list} shows it) and issuer, or a subject
+     * key identifier, so mail for a DISABLED or unknown key can be told from garbage.
+     */
+    private String addressees() {
+        List<String> named = new ArrayList<>();
+        for (RecipientInformation recipient : envelope.recipients().getRecipients()) {
+            if (named.size() == MAX_NAMED) {
+                named.add("...");
+                break;
+            }
+            try {
+                named.add(addressee(recipient.getRID()));
+            } catch (RuntimeException e) {
+                // Bouncy Castle parses a recipient's identifier only when asked; a hostile one
+                // must not turn "decryption failed" into another error.
+                named.add("an unreadable recipient identifier");
+            }
+        }
+        return String.join("; ", named);
+    }
+
+    static String addressee(RecipientId rid) {
+        if (rid instanceof PKIXRecipientId id && id.getSerialNumber() != null) {
+            return "serial " + id.getSerialNumber().toString(16) + " of " + id.getIssuer();
+        }
+        if (rid instanceof PKIXRecipientId id && id.getSubjectKeyIdentifier() != null) {
+            return "key id " + Hex.toHexString(id.getSubjectKeyIdentifier());
+        }
+        return "a " + switch (rid.getType()) {
+            case RecipientId.kek -> "key-encryption key";
+            case RecipientId.password -> "password";
+            default -> "recipient of another kind";
+        };
     }
 
     /** The key family a RecipientInfo needs, or empty for a kind the daemon does not do. */

@@ -3,6 +3,7 @@ package org.smimed.daemon.cms;
 import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -12,9 +13,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import org.assertj.core.api.InstanceOfAssertFactories;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.util.encoders.Hex;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +30,7 @@ import org.smimed.client.testing.Mutations;
 import org.smimed.daemon.keys.KeyVersion;
 import org.smimed.daemon.testing.CmsVersions;
 import org.smimed.daemon.testing.FuzzKeys;
+import org.smimed.daemon.token.KeyAlgorithm;
 import org.smimed.daemon.token.TokenMeter;
 
 /**
@@ -92,6 +99,29 @@ class CmsDecryptorFuzzTest {
                 .isInstanceOf(InvalidRequestException.class)
                 .hasMessage("message has 257 recipients, more than the limit of 256"
                         + " (limits.maxRecipients)");
+    }
+
+    @Test
+    void mailForNoKeyThatMayDecrypt_namesItsRecipientsForTheLogOnly() throws Exception {
+        X509Certificate rsa = keys.stream().filter(k -> k.algorithm().family()
+                == KeyAlgorithm.Family.RSA).findFirst().orElseThrow().certificate();
+        String serial = "serial " + rsa.getSerialNumber().toString(16) + " of "
+                + X500Name.getInstance(rsa.getIssuerX500Principal().getEncoded());
+        String keyId = "key id " + Hex.toHexString(SubjectKeyIdentifier.fromExtensions(
+                new JcaX509CertificateHolder(rsa).getExtensions()).getKeyIdentifier());
+
+        assertThat(noKeyDetail("rsa-aes256cbc.der")).isEqualTo(
+                "no recipient matches a key that may decrypt; addressed to " + serial);
+        assertThat(noKeyDetail("rsa-aes128cbc-ski.der")).isEqualTo(
+                "no recipient matches a key that may decrypt; addressed to " + keyId);
+    }
+
+    /** The log detail of decrypting {@code file} with no candidate key. */
+    private static String noKeyDetail(String file) {
+        Throwable failure = assertThrows(
+                DecryptionFailedException.class, () -> decryptor.decrypt(corpus(file), List.of()));
+        assertThat(failure).hasMessage(DecryptionFailedException.MESSAGE);
+        return ((DecryptionFailedException) failure).detail();
     }
 
     @ParameterizedTest
