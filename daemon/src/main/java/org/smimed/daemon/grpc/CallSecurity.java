@@ -57,7 +57,8 @@ public final class CallSecurity {
 
     /**
      * Answers methods no service registered: UNIMPLEMENTED, but only after the chain, so the
-     * call is authenticated, guarded and audited like any other.
+     * call is authenticated, guarded and audited like any other. Their descriptors, and only
+     * theirs, have type UNKNOWN: the metrics count them under one "unknown" series by it.
      */
     public HandlerRegistry unknownMethods() {
         return new HandlerRegistry() {

@@ -2,6 +2,7 @@ package org.smimed.daemon.metrics;
 
 import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
@@ -47,8 +48,13 @@ final class CallMetrics implements ServerInterceptor {
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                        ServerCallHandler<Q, R> next) {
         long start = System.nanoTime();
-        String service = call.getMethodDescriptor().getServiceName();
-        String method = call.getMethodDescriptor().getBareMethodName();
+        MethodDescriptor<Q, R> descriptor = call.getMethodDescriptor();
+        // A method no service registered (answered UNIMPLEMENTED by CallSecurity.unknownMethods,
+        // whose descriptors alone have type UNKNOWN) is named by the caller, before any
+        // authentication: counted under "unknown", or each made-up name would be a series.
+        boolean registered = descriptor.getType() != MethodDescriptor.MethodType.UNKNOWN;
+        String service = registered ? descriptor.getServiceName() : null;
+        String method = registered ? descriptor.getBareMethodName() : null;
         return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
             @Override
             public void close(Status status, Metadata trailers) {

@@ -3,9 +3,11 @@ package org.smimed.daemon.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import io.grpc.CallOptions;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -14,6 +16,7 @@ import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.reflection.v1.ServiceResponse;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -150,6 +153,25 @@ class OperationsIT {
     }
 
     @Test
+    void metrics_countMadeUpMethodsUnderOneSeries() throws Exception {
+        long before = count("unknown", "unknown", "UNIMPLEMENTED");
+        for (String method : List.of("smimed.v1.SigningService/NoSuchMethod",
+                "made.up.Service/A", "made.up.Service/B", "x/y")) {
+            StatusRuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                    StatusRuntimeException.class, () -> ClientCalls.blockingUnaryCall(channel,
+                            MethodDescriptor.newBuilder(RAW, RAW)
+                                    .setType(MethodDescriptor.MethodType.UNARY)
+                                    .setFullMethodName(method).build(),
+                            CallOptions.DEFAULT, new byte[0]));
+            assertThat(refused.getStatus().getCode()).as(method)
+                    .isEqualTo(io.grpc.Status.Code.UNIMPLEMENTED);
+        }
+
+        assertThat(count("unknown", "unknown", "UNIMPLEMENTED") - before).isEqualTo(4);
+        assertThat(scrape()).doesNotContain("NoSuchMethod").doesNotContain("made.up");
+    }
+
+    @Test
     void metrics_timeTokenOperationsByMechanism_andAuditWrites() throws Exception {
         var signing = SigningServiceGrpc.newBlockingStub(channel);
         byte[] message = encryptToRsa("metered".getBytes(StandardCharsets.UTF_8));
@@ -212,11 +234,32 @@ class OperationsIT {
     }
 
     private static long count(String method, String code) throws Exception {
+        return count("smimed.v1.SigningService", method, code);
+    }
+
+    private static long count(String service, String method, String code) throws Exception {
         Matcher m = Pattern.compile("smimed_requests_seconds_count\\{code=\"" + code
-                + "\",method=\"" + method + "\",outcome=\"[a-z]+\",service=\"smimed.v1."
-                + "SigningService\"} ([0-9.]+)").matcher(scrape());
+                + "\",method=\"" + method + "\",outcome=\"[a-z]+\",service=\""
+                + Pattern.quote(service) + "\"} ([0-9.]+)").matcher(scrape());
         return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
     }
+
+    private static final MethodDescriptor.Marshaller<byte[]> RAW =
+            new MethodDescriptor.Marshaller<>() {
+                @Override
+                public java.io.InputStream stream(byte[] value) {
+                    return new java.io.ByteArrayInputStream(value);
+                }
+
+                @Override
+                public byte[] parse(java.io.InputStream stream) {
+                    try {
+                        return stream.readAllBytes();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            };
 
     private static String scrape() throws Exception {
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
