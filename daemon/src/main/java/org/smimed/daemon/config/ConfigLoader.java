@@ -82,8 +82,9 @@ public final class ConfigLoader {
                     fields.integer(listenNode, "listen.port", "port", DEFAULT_PORT, 0, 65535));
 
             fields.allowOnly(devNode, "development.", Set.of("plaintext", "anonymousCallers"));
-            boolean plaintext = devNode.path("plaintext").asBoolean(false);
-            boolean anonymous = plaintext || devNode.path("anonymousCallers").asBoolean(false);
+            boolean plaintext = fields.bool(devNode, "development.plaintext", "plaintext", false);
+            boolean anonymous = fields.bool(devNode, "development.anonymousCallers",
+                    "anonymousCallers", false) || plaintext;
             Optional<DaemonConfig.Tls> tls = readTls(tlsNode, plaintext, anonymous);
             DaemonConfig.Access access = new AccessReader(base, problems).read(
                     fields.section(root, "policy"), fields.section(root, "audit"), anonymous);
@@ -124,7 +125,7 @@ public final class ConfigLoader {
                 return Optional.empty();
             }
             fields.allowOnly(node, "admin.", Set.of("listen", "tls"));
-            JsonNode listenNode = fields.section(node, "listen");
+            JsonNode listenNode = fields.section(node, "listen", "admin.listen");
             fields.allowOnly(listenNode, "admin.listen.", Set.of("address", "port"));
             var listen = new DaemonConfig.Listen(
                     fields.text(listenNode, "admin.listen.address", "address", "127.0.0.1"),

@@ -22,11 +22,32 @@ final class Fields {
     }
 
     JsonNode section(JsonNode root, String name) {
-        JsonNode node = root.path(name);
+        return section(root, name, name);
+    }
+
+    /** The mapping {@code field} of {@code parent}, named {@code path} in a problem. */
+    JsonNode section(JsonNode parent, String field, String path) {
+        JsonNode node = parent.path(field);
         if (!node.isMissingNode() && !node.isNull() && !node.isObject()) {
-            problems.add(name + ": expected a mapping");
+            problems.add(path + ": expected a mapping");
         }
         return node;
+    }
+
+    /**
+     * A YAML boolean. Jackson's {@code asBoolean} would read 1 as true and any other word,
+     * a typo such as {@code flase} included, as the fallback: neither passes here.
+     */
+    boolean bool(JsonNode node, String path, String field, boolean fallback) {
+        JsonNode value = node.path(field);
+        if (value.isMissingNode() || value.isNull()) {
+            return fallback;
+        }
+        if (!value.isBoolean()) {
+            problems.add(path + ": expected true or false, got " + value);
+            return fallback;
+        }
+        return value.booleanValue();
     }
 
     void allowOnly(JsonNode node, String prefix, Set<String> known) {

@@ -28,7 +28,8 @@ final class OperationsReader {
         return new DaemonConfig.Operations(health,
                 java.time.Duration.ofSeconds(fields.integer(node, "operations.probeIntervalSeconds",
                         "probeIntervalSeconds", 5, 1, 3600)),
-                metrics, node.path("reflection").asBoolean(defaults.reflection()),
+                metrics, fields.bool(node, "operations.reflection", "reflection",
+                        defaults.reflection()),
                 java.time.Duration.ofSeconds(fields.integer(node, "operations.drainSeconds",
                         "drainSeconds", 20, 0, 3600)),
                 fields.integer(node, "operations.expiryWarnDays", "expiryWarnDays",
@@ -44,6 +45,14 @@ final class OperationsReader {
             return Optional.empty();
         }
         String path = "operations." + field;
+        if (!node.isObject()) {
+            problems.add(path + ": expected a mapping with address and port, got " + node);
+            return Optional.empty();
+        }
+        if (!node.hasNonNull("port")) {
+            // No default: a metrics or health port nobody chose is one nobody scrapes.
+            problems.add(path + ".port: required (0 picks a free port)");
+        }
         fields.allowOnly(node, path + ".", Set.of("address", "port"));
         var listen = new DaemonConfig.Listen(fields.text(node, path + ".address", "address",
                 "127.0.0.1"), fields.integer(node, path + ".port", "port", 0, 0, 65535));

@@ -119,7 +119,7 @@ public final class PolicyLoader {
         String key = present.get(0);
         JsonNode value = node.get(key);
         if (key.equals("anonymous")) {
-            if (!value.asBoolean(false)) {
+            if (!value.isBoolean() || !value.booleanValue()) {
                 problems.add(at + ".anonymous: only 'anonymous: true' is meaningful");
             }
             return new CallerRule.Match(CallerRule.Match.Kind.ANONYMOUS, "");
@@ -178,8 +178,18 @@ public final class PolicyLoader {
         if (node.isMissingNode() || node.isNull()) {
             return Policy.DualControlSettings.off();
         }
+        if (!node.isObject()) {
+            problems.add("dualControl: expected a mapping with actions (and approvalMinutes)");
+            return Policy.DualControlSettings.off();
+        }
         unknownKeys(node, "dualControl.", Set.of("actions", "approvalMinutes"), problems);
         Set<AdminAction> actions = EnumSet.noneOf(AdminAction.class);
+        // Iterating a scalar or a missing key yields nothing: "actions: destroy" would
+        // silently leave dual control off, so anything but a list is refused.
+        if (!node.path("actions").isArray()) {
+            problems.add("dualControl.actions: expected a list of actions (known: destroy,"
+                    + " importPkcs12), got " + describe(node.path("actions")));
+        }
         for (JsonNode a : node.path("actions")) {
             AdminAction.fromPolicyName(a.asText()).ifPresentOrElse(actions::add,
                     () -> problems.add("dualControl.actions: unknown action '" + a.asText()
@@ -188,6 +198,10 @@ public final class PolicyLoader {
         OptionalInt minutes = positive(node, "approvalMinutes", "dualControl", problems);
         return new Policy.DualControlSettings(actions,
                 Duration.ofMinutes(minutes.orElse(15)));
+    }
+
+    private static String describe(JsonNode value) {
+        return value.isMissingNode() ? "nothing" : value.toString();
     }
 
     private static void unknownKeys(JsonNode node, String prefix, Set<String> known,

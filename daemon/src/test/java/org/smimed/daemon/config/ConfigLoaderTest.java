@@ -274,6 +274,39 @@ class ConfigLoaderTest {
                                         + " got 0"));
     }
 
+    /**
+     * Found by a docs-against-code review: {@code metricsListen: "0.0.0.0:9464"} and
+     * {@code healthListen: 8081} passed as listeners on a random port, {@code reflection: 1}
+     * meant true and {@code plaintext: flase} false, and a scalar {@code admin.listen} was
+     * named "listen".
+     */
+    @Test
+    void load_wrongShapesAndBooleans_areNamedNotGuessed() throws Exception {
+        Files.writeString(dir.resolve("lib.so"), "x");
+        Path file = Files.writeString(dir.resolve("shapes.yaml"), """
+                token: {library: lib.so, label: dev, pin: {env: PIN}}
+                development: {plaintext: true, anonymousCallers: flase}
+                policy: {file: lib.so}
+                audit: {file: audit.log}
+                operations:
+                  healthListen: 8081
+                  metricsListen: {address: 0.0.0.0}
+                  reflection: 1
+                admin: {listen: 8444}
+                """);
+
+        assertThatThrownBy(() -> new ConfigLoader().load(file))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .containsExactlyInAnyOrder(
+                                "development.anonymousCallers: expected true or false,"
+                                        + " got \"flase\"",
+                                "operations.healthListen: expected a mapping with address and"
+                                        + " port, got 8081",
+                                "operations.metricsListen.port: required (0 picks a free port)",
+                                "operations.reflection: expected true or false, got 1",
+                                "admin.listen: expected a mapping"));
+    }
+
     @Test
     void workerThreads_defaultsToFourPerCore_andIsBounded() throws Exception {
         Files.writeString(dir.resolve("lib.so"), "x");

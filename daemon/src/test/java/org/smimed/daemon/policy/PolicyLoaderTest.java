@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class PolicyLoaderTest {
@@ -91,6 +93,20 @@ class PolicyLoaderTest {
                         "callers[2].name: required, a non-empty string",
                         "dualControl.actions: unknown action 'explode' (known: destroy,"
                                 + " importPkcs12)"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{actions: destroy}", "{approvalMinutes: 5}", "[destroy]",
+            "destroy"})
+    void dualControl_notAMappingWithAListOfActions_isRefusedRatherThanLeftOff(String section) {
+        assertThatThrownBy(() -> load("""
+                callers:
+                  - name: a
+                    email: x@example.com
+                dualControl: %s
+                """.formatted(section))).isInstanceOfSatisfying(PolicyException.class, e ->
+                assertThat(e.problems()).singleElement().asString()
+                        .startsWith("dualControl").contains("expected a"));
     }
 
     private Policy load(String yaml) throws Exception {
