@@ -126,6 +126,7 @@ public final class AuditLog implements AutoCloseable {
             writeTimes.accept(Duration.ofNanos(System.nanoTime() - start));
         } catch (IOException e) {
             healthy = false;
+            tearOff();
             throw new AuditException("cannot write audit log " + file, e);
         }
         seq = record.seq();
@@ -135,6 +136,26 @@ public final class AuditLog implements AutoCloseable {
             rotate();
         }
         return record;
+    }
+
+    /**
+     * Cuts a record that was only partly written (a full disk or a file size limit lets the
+     * first part of a write through) back off the file, so that it still ends with a whole
+     * record: the call that wrote it was refused, and a torn last line would keep the daemon
+     * from starting again. Shrinking a file needs no space; if even that fails, start-up
+     * reports the damaged record (exit 5).
+     */
+    private void tearOff() {
+        try {
+            if (channel.size() > size) {
+                channel.truncate(size);
+                channel.force(false);
+            }
+        } catch (IOException e) {
+            LOG.severe("audit log " + file + " may end with a partly written record: cutting it"
+                    + " off failed (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + ")");
+        }
     }
 
     /**

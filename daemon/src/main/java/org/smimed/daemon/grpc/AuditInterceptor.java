@@ -23,9 +23,11 @@ import org.smimed.daemon.audit.AuditLog;
  * <p>Guarantees: a call whose response is a single message (unary and client-streaming) has
  * its response held back until its record is written, and officer calls are fsynced first;
  * if the record cannot be written, the caller gets UNAVAILABLE instead of the response. A
- * streaming response (Decrypt) is recorded as it ends; a failed write turns its status into
- * UNAVAILABLE (clients must discard the plaintext of any call not ending OK) and the log stays
- * unhealthy, so every later call is refused before it starts.
+ * streaming response (Decrypt, SignStream) goes out as it is made except its last message,
+ * which is held until the record is written: no caller holds a whole plaintext or a
+ * SignedData whose call was not recorded. A failed write turns the status into UNAVAILABLE
+ * (clients must discard what a call not ending OK sent) and the log stays unhealthy, so
+ * every later call is refused before it starts.
  */
 final class AuditInterceptor implements ServerInterceptor {
     private static final System.Logger LOG = System.getLogger(AuditInterceptor.class.getName());
@@ -85,11 +87,12 @@ final class AuditInterceptor implements ServerInterceptor {
         @Override
         public void sendMessage(R message) {
             notes.output(message);
-            if (hold) {
-                held.add(message);
-            } else {
-                super.sendMessage(message);
+            if (!hold && !held.isEmpty()) {
+                // Streaming: the message before this one was not the last; one stays held
+                // (at most one chunk, 64 KiB, per stream).
+                super.sendMessage(held.remove(0));
             }
+            held.add(message);
         }
 
         @Override

@@ -37,8 +37,17 @@ public final class DaemonProcess implements AutoCloseable {
     /** As above, with extra JVM arguments (such as a small {@code -Xmx}). */
     public static DaemonProcess start(Path config, Path softHsmConf, List<String> jvmArgs)
             throws Exception {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        return start(config, softHsmConf, jvmArgs, List.of());
+    }
+
+    /**
+     * As above, run by {@code launcher} (such as {@code prlimit --fsize=N --}, which limits
+     * the size of every file the daemon writes).
+     */
+    public static DaemonProcess start(Path config, Path softHsmConf, List<String> jvmArgs,
+                                      List<String> launcher) throws Exception {
+        List<String> command = new ArrayList<>(launcher);
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmArgs);
         command.addAll(List.of(
                 "--add-exports", "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",

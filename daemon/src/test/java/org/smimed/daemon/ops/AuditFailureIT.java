@@ -1,0 +1,167 @@
+package org.smimed.daemon.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.smimed.daemon.testing.SignStreamCalls.chunk;
+import static org.smimed.daemon.testing.SignStreamCalls.header;
+import static org.smimed.daemon.testing.SignStreamCalls.request;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.smimed.api.v1.SignRequest;
+import org.smimed.api.v1.SignStreamRequest;
+import org.smimed.api.v1.SignStreamResponse;
+import org.smimed.api.v1.SigningServiceGrpc;
+import org.smimed.client.Channels;
+import org.smimed.client.admin.AuditVerifier;
+import org.smimed.daemon.testing.DaemonProcess;
+import org.smimed.daemon.testing.SoftHsm;
+import org.smimed.daemon.testing.TestDeployment;
+
+/**
+ * The audit log fails closed, with a real fault: a {@code smimed serve} process whose files
+ * may not grow past {@link #FILE_LIMIT} bytes ({@code prlimit --fsize}, the kernel refusing
+ * the write as on a full disk, after letting its first part through). The call whose record
+ * does not fit gets UNAVAILABLE and not its signature (SignStream's last message is held
+ * until the record is written), every later call is refused, the daemon stays up, and the log
+ * still ends with a whole record: a restarted daemon continues its chain.
+ */
+class AuditFailureIT {
+    /** Room for a few hundred records; the daemon's other files stay far below it. */
+    static final long FILE_LIMIT = 64 * 1024;
+    static final int MOST_CALLS = 5_000;
+
+    @TempDir
+    static Path dir;
+    static SoftHsm.Token token;
+    static Path config;
+
+    @BeforeAll
+    static void provision() throws Exception {
+        token = SoftHsm.createToken("auditfull");
+        TestDeployment.provision(dir, token);
+        config = TestDeployment.writeConfig(dir, token);
+    }
+
+    @Test
+    void aRecordThatCannotBeWritten_refusesItsCall_andLeavesTheLogWhole() throws Exception {
+        int recorded;
+        try (DaemonProcess daemon = DaemonProcess.start(config, softHsmConf(), List.of(),
+                List.of("prlimit", "--fsize=" + FILE_LIMIT, "--"))) {
+            ManagedChannel channel = channel(daemon);
+            try {
+                int ok = 0;
+                Outcome last = null;
+                while (ok < MOST_CALLS) {
+                    last = signStream(channel, "call " + ok);
+                    if (last.status().isOk()) {
+                        assertThat(last.results()).isEqualTo(1);
+                        ok++;
+                    } else {
+                        break;
+                    }
+                }
+                assertThat(ok).as("calls before the file limit").isBetween(10, MOST_CALLS - 1);
+                assertThat(last.status().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                assertThat(last.status().getDescription())
+                        .isEqualTo("audit log unavailable; retry later");
+                assertThat(last.results()).as("a SignedData sent without its record").isZero();
+
+                StatusRuntimeException later = org.junit.jupiter.api.Assertions.assertThrows(
+                        StatusRuntimeException.class, () -> sign(channel));
+                assertThat(later.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                assertThat(daemon.isAlive()).isTrue();
+                recorded = ok;
+            } finally {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+            assertThat(daemon.terminate()).isZero();
+        }
+
+        Path log = dir.resolve("audit.log");
+        assertThat(Files.readString(log, StandardCharsets.UTF_8)).endsWith("\n");
+        AuditVerifier.Result before = new AuditVerifier().verify(log, Optional.empty());
+        assertThat(before.intact()).as(before.problem().toString()).isTrue();
+        assertThat(before.records()).isEqualTo(recorded);
+
+        try (DaemonProcess restarted = DaemonProcess.start(config, softHsmConf())) {
+            ManagedChannel channel = channel(restarted);
+            try {
+                sign(channel);
+            } finally {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+            assertThat(restarted.terminate()).isZero();
+        }
+        AuditVerifier.Result after = new AuditVerifier().verify(log, Optional.empty());
+        assertThat(after.intact()).as(after.problem().toString()).isTrue();
+        assertThat(after.records()).isEqualTo(recorded + 1);
+    }
+
+    /** How a SignStream call ended, and how many results it received before that. */
+    record Outcome(Status status, int results) {
+    }
+
+    private static Outcome signStream(ManagedChannel channel, String content) throws Exception {
+        CompletableFuture<Status> end = new CompletableFuture<>();
+        AtomicInteger results = new AtomicInteger();
+        StreamObserver<SignStreamRequest> requests = SigningServiceGrpc.newStub(channel)
+                .withDeadlineAfter(30, TimeUnit.SECONDS)
+                .signStream(new StreamObserver<SignStreamResponse>() {
+                    @Override
+                    public void onNext(SignStreamResponse response) {
+                        if (response.hasResult()) {
+                            results.incrementAndGet();
+                        }
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        end.complete(Status.fromThrowable(t));
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        end.complete(Status.OK);
+                    }
+                });
+        requests.onNext(request(header(TestDeployment.EC, false)));
+        requests.onNext(chunk(content.getBytes(StandardCharsets.UTF_8)));
+        requests.onCompleted();
+        Status status = end.get(30, TimeUnit.SECONDS);
+        return new Outcome(status, results.get());
+    }
+
+    private static void sign(ManagedChannel channel) {
+        SigningServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .sign(SignRequest.newBuilder().setIdentity(TestDeployment.EC)
+                        .setContent(ByteString.copyFromUtf8("after")).build());
+    }
+
+    private static ManagedChannel channel(DaemonProcess daemon) throws Exception {
+        return Channels.tls("localhost:" + daemon.port(), pki("ca.crt"), pki("client.crt"),
+                pki("client.key"));
+    }
+
+    private static Path softHsmConf() {
+        return Path.of(System.getenv("SOFTHSM2_CONF"));
+    }
+
+    private static Path pki(String name) {
+        return dir.resolve("pki").resolve(name);
+    }
+}
