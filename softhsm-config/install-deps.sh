@@ -2,8 +2,9 @@
 # Installs the Debian packages smimed needs on a fresh machine, only those missing.
 #   install-deps.sh           SoftHSM2 (to run the daemon on the embedded token)
 #   install-deps.sh --test    plus what the tests use: OpenSC (pkcs11-tool), NSS tools
-#                             (cmsutil, certutil), GnuTLS (p11tool), OpenSSL, gpgsm, and
-#                             OpenSSL's PKCS#11 engine (libengine-pkcs11-openssl)
+#                             (cmsutil, certutil), GnuTLS (p11tool), OpenSSL, gpgsm,
+#                             OpenSSL's PKCS#11 engine (libengine-pkcs11-openssl) and
+#                             util-linux's prlimit (a file size limit for the audit test)
 #   install-deps.sh --bench   plus what scripts/bench.sh compares with: OpenSSL and its
 #                             PKCS#11 engine
 set -euo pipefail
@@ -12,8 +13,8 @@ case "${1:-}" in -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0"; exit 0 ;; esac
 packages=(softhsm2)
 commands=(softhsm2-util)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(opensc libnss3-tools gnutls-bin openssl gpgsm)
-  commands+=(pkcs11-tool cmsutil p11tool openssl gpgsm)
+  packages+=(opensc libnss3-tools gnutls-bin openssl gpgsm util-linux)
+  commands+=(pkcs11-tool cmsutil p11tool openssl gpgsm prlimit)
 elif [[ "${1:-}" == "--bench" ]]; then
   packages+=(openssl)
   commands+=(openssl)
