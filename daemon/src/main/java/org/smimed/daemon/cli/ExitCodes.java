@@ -24,8 +24,9 @@ public final class ExitCodes {
      */
     public static final int TOKEN_LOST = 6;
     /**
-     * A listen address cannot be bound (the port is in use, or not permitted): a start-up
-     * failure a supervisor should not retry blindly, unlike a crash.
+     * A listen address cannot be bound (the port is in use, or not permitted): nothing was
+     * served. Often passing (the previous instance still draining), so the shipped systemd
+     * unit retries it; one that keeps recurring needs a person.
      */
     public static final int LISTEN = 7;
 

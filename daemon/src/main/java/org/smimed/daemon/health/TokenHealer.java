@@ -25,8 +25,9 @@ import org.smimed.daemon.token.TokenRecovery;
  * logged in with every served key, or an officer's DESTROYED record for it (a partial token
  * never shrinks what is served); health is
  * NOT_SERVING from the first failed heal until a heal or probe succeeds; when the token has
- * stayed unusable for {@value #GIVE_UP_AFTER_PROBES} probes in a row (NOTES.md: a removed token
- * directory or a finalised library never comes back in-process) the {@code fatal} action runs
+ * stayed unusable for {@value #GIVE_UP_AFTER_PROBES} probes in a row (measured with SoftHSM2:
+ * a removed token directory or a finalised library never comes back in-process) the
+ * {@code fatal} action runs
  * once with a reason, so the process can exit and a supervisor restart it.
  */
 public final class TokenHealer implements TokenRecovery {
