@@ -23,14 +23,16 @@ import org.smimed.daemon.audit.AuditLog;
  * <p>Guarantees: a call whose response is a single message (unary and client-streaming) has
  * its response held back until its record is written, and officer calls are fsynced first;
  * if the record cannot be written, the caller gets UNAVAILABLE instead of the response. A
- * streaming response (Decrypt, SignStream) goes out as it is made except its last message,
- * which is held until the record is written: no caller holds a whole plaintext or a
- * SignedData whose call was not recorded. A failed write turns the status into UNAVAILABLE
- * (clients must discard what a call not ending OK sent) and the log stays unhealthy, so
- * every later call is refused before it starts.
+ * streaming response of smimed's own (Decrypt, SignStream) goes out as it is made except its
+ * last message, which is held until the record is written: no caller holds a whole plaintext
+ * or a SignedData whose call was not recorded. Health watches and reflection stream as they
+ * come. A failed write turns the status into UNAVAILABLE (clients must discard what a call
+ * not ending OK sent) and the log stays unhealthy, so every later call is refused before it
+ * starts.
  */
 final class AuditInterceptor implements ServerInterceptor {
     private static final System.Logger LOG = System.getLogger(AuditInterceptor.class.getName());
+    private static final String SMIMED_SERVICES = "smimed.v1.";
 
     private final AuditLog log;
     private final StatusMapper statuses;
@@ -46,7 +48,7 @@ final class AuditInterceptor implements ServerInterceptor {
         var method = call.getMethodDescriptor();
         AuditNotes notes = new AuditNotes(RequestIds.current(), method.getFullMethodName());
         Recording<Q, R> recording = new Recording<>(call, notes,
-                method.getType().serverSendsOneMessage(),
+                method.getType().serverSendsOneMessage() ? Holding.ALL : holding(method),
                 OfficerServices.contains(method.getServiceName()));
         if (!log.healthy()) {
             recording.close(Status.UNAVAILABLE, new Metadata());
@@ -69,15 +71,38 @@ final class AuditInterceptor implements ServerInterceptor {
         };
     }
 
+    /** How much of a call's response waits for its record. */
+    enum Holding {
+        /** The one response message. */
+        ALL,
+        /** The latest message, so the last is sent after the record is written. */
+        LAST,
+        /**
+         * Nothing: a conversation (gRPC reflection) or a watch (health) answers each message
+         * as it comes, and holding one back would leave its caller waiting for it.
+         */
+        NONE
+    }
+
+    /**
+     * smimed's own streams (Decrypt, SignStream) end with the message that completes their
+     * result; other services' streams are conversations or watches.
+     */
+    private static Holding holding(io.grpc.MethodDescriptor<?, ?> method) {
+        String service = method.getServiceName();
+        return service != null && service.startsWith(SMIMED_SERVICES) ? Holding.LAST
+                : Holding.NONE;
+    }
+
     /** The call, recording itself once as it closes. */
     private final class Recording<Q, R> extends ForwardingServerCall.SimpleForwardingServerCall<Q, R> {
         private final AuditNotes notes;
-        private final boolean hold;
+        private final Holding hold;
         private final boolean sync;
         private final List<R> held = new ArrayList<>();
         private final AtomicBoolean recorded = new AtomicBoolean();
 
-        Recording(ServerCall<Q, R> call, AuditNotes notes, boolean hold, boolean sync) {
+        Recording(ServerCall<Q, R> call, AuditNotes notes, Holding hold, boolean sync) {
             super(call);
             this.notes = notes;
             this.hold = hold;
@@ -87,9 +112,13 @@ final class AuditInterceptor implements ServerInterceptor {
         @Override
         public void sendMessage(R message) {
             notes.output(message);
-            if (!hold && !held.isEmpty()) {
-                // Streaming: the message before this one was not the last; one stays held
-                // (at most one chunk, 64 KiB, per stream).
+            if (hold == Holding.NONE) {
+                super.sendMessage(message);
+                return;
+            }
+            if (hold == Holding.LAST && !held.isEmpty()) {
+                // The message before this one was not the last; one stays held (at most one
+                // chunk, 64 KiB, per stream).
                 super.sendMessage(held.remove(0));
             }
             held.add(message);

@@ -102,6 +102,67 @@ class OperationsIT {
         }
     }
 
+    /**
+     * A watch answers at once with the current status, and reflection answers each request
+     * before the next is sent (as grpcurl does): the audit chain holds back only the last
+     * message of smimed's own streams, never a reply these callers wait for.
+     */
+    @Test
+    void healthWatchAndAReflectionConversation_getEachAnswerAsItComes() throws Exception {
+        CompletableFuture<ServingStatus> watched = new CompletableFuture<>();
+        io.grpc.Context.CancellableContext watch = io.grpc.Context.current().withCancellation();
+        watch.run(() -> HealthGrpc.newStub(channel).watch(HealthCheckRequest.newBuilder()
+                .setService("smimed.v1.SigningService").build(), new StreamObserver<>() {
+                    @Override
+                    public void onNext(io.grpc.health.v1.HealthCheckResponse r) {
+                        watched.complete(r.getStatus());
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        watched.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                }));
+        try {
+            assertThat(watched.get(10, TimeUnit.SECONDS)).isEqualTo(ServingStatus.SERVING);
+        } finally {
+            watch.cancel(null);
+        }
+
+        java.util.concurrent.BlockingQueue<ServerReflectionResponse> answers =
+                new java.util.concurrent.LinkedBlockingQueue<>();
+        StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
+                .serverReflectionInfo(new StreamObserver<>() {
+                    @Override
+                    public void onNext(ServerReflectionResponse r) {
+                        answers.add(r);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+        try {
+            requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+            assertThat(answers.poll(10, TimeUnit.SECONDS)).as("first answer").isNotNull();
+            requests.onNext(ServerReflectionRequest.newBuilder()
+                    .setFileContainingSymbol("smimed.v1.SigningService").build());
+            ServerReflectionResponse second = answers.poll(10, TimeUnit.SECONDS);
+            assertThat(second).as("second answer").isNotNull();
+            assertThat(second.hasFileDescriptorResponse()).isTrue();
+        } finally {
+            requests.onCompleted();
+        }
+    }
+
     @Test
     void reflection_listsTheSmimedServices() throws Exception {
         CompletableFuture<List<String>> services = new CompletableFuture<>();
