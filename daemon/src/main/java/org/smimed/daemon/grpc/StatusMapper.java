@@ -26,8 +26,27 @@ import org.smimed.daemon.policy.UnauthenticatedException;
 public final class StatusMapper {
     private static final System.Logger LOG = System.getLogger(StatusMapper.class.getName());
 
+    /**
+     * Longest status description sent, in characters. Descriptions repeat what the caller
+     * sent (an identity, a file name); the status travels in a header, and a description
+     * past the client's header limit (8 KiB in gRPC-java, percent-encoded) would reach it as
+     * INTERNAL "Header size exceeded" instead of its real status.
+     */
+    static final int MAX_DESCRIPTION = 1000;
+
     /** The status for {@code failure} in the current call. */
     public StatusRuntimeException toStatus(Throwable failure) {
+        StatusRuntimeException mapped = map(failure);
+        String description = mapped.getStatus().getDescription();
+        if (description == null || description.length() <= MAX_DESCRIPTION) {
+            return mapped;
+        }
+        return mapped.getStatus().withDescription(description.substring(0, MAX_DESCRIPTION)
+                + "... (" + description.length() + " characters)")
+                .asRuntimeException(mapped.getTrailers());
+    }
+
+    private StatusRuntimeException map(Throwable failure) {
         String requestId = RequestIds.current();
         if (failure instanceof StatusRuntimeException s) {
             return s;

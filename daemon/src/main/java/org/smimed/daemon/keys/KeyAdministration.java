@@ -326,9 +326,10 @@ public final class KeyAdministration {
 
     private static String identity(String identity) throws InvalidKeyRequestException {
         String normalised = CertificateIdentity.normalise(identity);
-        if (!VersionName.isIdentity(normalised)) {
-            throw new InvalidKeyRequestException("identity '" + identity
-                    + "' is not an e-mail address");
+        Optional<String> why = VersionName.whyNotAnAddress(normalised);
+        if (why.isPresent()) {
+            throw new InvalidKeyRequestException("identity '" + identity + "' cannot be"
+                    + " used: " + why.get());
         }
         return normalised;
     }

@@ -32,4 +32,43 @@ public final class VersionName {
     public static boolean isIdentity(String identity) {
         return IDENTITY.matcher(identity).matches();
     }
+
+    /**
+     * Why {@code identity} cannot name a new identity, if it cannot: it must be an address a
+     * CA can certify and a mail system deliver to (RFC 5321 lengths, a dot-atom local part
+     * without "/", which separates the version, and a host name). Keys for an address no
+     * certificate can name would only fill the token.
+     */
+    public static Optional<String> whyNotAnAddress(String identity) {
+        if (!isIdentity(identity)) {
+            return Optional.of("not an e-mail address");
+        }
+        int at = identity.indexOf('@');
+        String local = identity.substring(0, at);
+        String domain = identity.substring(at + 1);
+        if (identity.length() > MAX_ADDRESS) {
+            return Optional.of("longer than " + MAX_ADDRESS + " characters (RFC 5321)");
+        }
+        if (local.length() > MAX_LOCAL_PART) {
+            return Optional.of("the part before @ is longer than " + MAX_LOCAL_PART
+                    + " characters (RFC 5321)");
+        }
+        if (!DOT_ATOM.matcher(local).matches()) {
+            return Optional.of("'" + local + "' is not a plain local part (letters, digits,"
+                    + " dots between them and !#$%&'*+=?^_`{|}~-; no quotes)");
+        }
+        if (!HOST.matcher(domain).matches()) {
+            return Optional.of("'" + domain + "' is not a host name (labels of letters, digits"
+                    + " and hyphens, 1 to 63 characters, separated by dots)");
+        }
+        return Optional.empty();
+    }
+
+    private static final int MAX_ADDRESS = 254;
+    private static final int MAX_LOCAL_PART = 64;
+    private static final Pattern DOT_ATOM = Pattern.compile(
+            "[A-Za-z0-9!#$%&'*+=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+=?^_`{|}~-]+)*");
+    private static final Pattern HOST = Pattern.compile(
+            "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                    + "(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
 }

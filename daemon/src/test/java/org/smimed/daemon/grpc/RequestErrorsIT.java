@@ -57,6 +57,22 @@ class RequestErrorsIT {
                 Status.Code.NOT_FOUND, "unknown identity 'nobody@smimed.example'");
     }
 
+    /**
+     * Found by an outside trial: the description repeated a 100,000-character identity, the
+     * client refused the oversized header, and the caller saw INTERNAL instead of NOT_FOUND.
+     */
+    @Test
+    void sign_hugeUnknownIdentity_isStillNotFound_withTheEchoCutShort() {
+        String huge = "a".repeat(100_000) + "@smimed.example";
+        assertThatThrownBy(() -> signing.sign(content(huge, "x")))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+                    assertThat(e.getStatus().getDescription()).startsWith("unknown identity 'aaa")
+                            .endsWith("... (" + (huge.length() + 19) + " characters)")
+                            .hasSizeLessThan(1100);
+                });
+    }
+
     @Test
     void sign_withoutIdentity_isInvalidArgument() {
         assertStatus(() -> signing.sign(content("", "x")), Status.Code.INVALID_ARGUMENT,
