@@ -22,18 +22,20 @@ public final class AccessControl {
     /** Refuses unless the policy grants {@code operation} on {@code identity}. */
     public void check(Caller caller, Operation operation, String identity)
             throws PermissionDeniedException {
-        if (!policies.current().permits(caller, operation, identity)) {
-            throw new PermissionDeniedException("not permitted to " + operation.phrase() + " "
+        Policy policy = policies.current();
+        if (!policy.permits(caller, operation, identity)) {
+            throw denied(policy, caller, "not permitted to " + operation.phrase() + " "
                     + identity);
         }
     }
 
     /** Refuses unless the policy grants {@code operation} on at least one identity. */
     public void checkAny(Caller caller, Operation operation) throws PermissionDeniedException {
-        boolean any = policies.current().ruleFor(caller).map(r -> !(operation == Operation.SIGN
+        Policy policy = policies.current();
+        boolean any = policy.ruleFor(caller).map(r -> !(operation == Operation.SIGN
                 ? r.sign() : r.decrypt()).isEmpty()).orElse(false);
         if (!any) {
-            throw new PermissionDeniedException("not permitted to " + operation.name()
+            throw denied(policy, caller, "not permitted to " + operation.name()
                     .toLowerCase(java.util.Locale.ROOT));
         }
     }
@@ -53,9 +55,17 @@ public final class AccessControl {
 
     /** Refuses unless the caller is a security officer. */
     public void checkOfficer(Caller caller) throws PermissionDeniedException {
-        if (!policies.current().isOfficer(caller)) {
-            throw new PermissionDeniedException("only security officers may use this service");
+        Policy policy = policies.current();
+        if (!policy.isOfficer(caller)) {
+            throw denied(policy, caller, "only security officers may use this service");
         }
+    }
+
+    /** A refusal, saying why no entry applies when none does: else the policy is a mystery. */
+    private static PermissionDeniedException denied(Policy policy, Caller caller,
+                                                    String refusal) {
+        return new PermissionDeniedException(refusal + policy.whyNoEntry(caller)
+                .map(why -> ": " + why).orElse(""));
     }
 
     /** Starts a call under the caller's concurrency limit; close the permit when it ends. */

@@ -6,6 +6,9 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
 import javax.security.auth.x500.X500Principal;
 
 /**
@@ -44,6 +47,17 @@ public record Caller(String subject, List<String> emails, List<String> dnsNames,
     /** The RFC 2253 canonical form of distinguished name {@code name}. */
     static String canonical(String name) {
         return new X500Principal(name).getName(X500Principal.CANONICAL);
+    }
+
+    /** The canonical form of {@code name} with its RDNs in the opposite order. */
+    static String reversedCanonical(String name) {
+        try {
+            List<Rdn> rdns = new ArrayList<>(new LdapName(name).getRdns());
+            java.util.Collections.reverse(rdns);
+            return canonical(new LdapName(rdns).toString());
+        } catch (InvalidNameException | IllegalArgumentException e) {
+            return "";
+        }
     }
 
     /** The caller a verified client certificate names. */

@@ -37,6 +37,31 @@ public record Policy(List<CallerRule> rules, DualControlSettings dualControl) {
         return rules.stream().filter(r -> r.match().matches(caller)).findFirst();
     }
 
+    /**
+     * Why no entry applies to {@code caller}, for the refusal it gets, or empty when one does.
+     * Names the subject as compared (RFC 4514: the last RDN of the certificate first), and
+     * says so when an entry lists the same RDNs in the other order — what {@code openssl req
+     * -subj "/CN=x/O=y"} against a policy written {@code CN=x,O=y} gives. The caller learns
+     * only its own subject, and that the policy has such an entry.
+     */
+    public Optional<String> whyNoEntry(Caller caller) {
+        if (ruleFor(caller).isPresent()) {
+            return Optional.empty();
+        }
+        if (caller.anonymous()) {
+            return Optional.of("no policy entry matches callers without a certificate");
+        }
+        boolean reversed = rules.stream().map(CallerRule::match)
+                .filter(m -> m.kind() == CallerRule.Match.Kind.SUBJECT)
+                .anyMatch(m -> Caller.reversedCanonical(m.value())
+                        .equals(caller.canonicalSubject()));
+        return Optional.of("no policy entry matches this client certificate (subject '"
+                + caller.subject() + "', as RFC 4514 writes it"
+                + (reversed ? "; a policy entry names the same attributes in the other order:"
+                        + " write its subject exactly like this" : "")
+                + ")");
+    }
+
     /** Whether {@code caller} may perform {@code operation} on {@code identity}. */
     public boolean permits(Caller caller, Operation operation, String identity) {
         return ruleFor(caller).map(r -> r.grants(operation, identity)).orElse(false);

@@ -86,6 +86,9 @@ class AccessMatrixIT {
                   - name: officer
                     subject: "%2$s"
                     officer: true
+                  - name: reversed
+                    subject: "O=smimed demo,CN=reversed service"
+                    sign: [%1$s]
                 """.formatted(RSA, DemoSetup.OFFICER_SUBJECT));
         assertThat(deployment.daemon().reloadPolicy()).isTrue();
         toRsa = openSslEncrypt(deployment.certificate(RSA));
@@ -158,6 +161,38 @@ class AccessMatrixIT {
                     .getIdentitiesList()).extracting(i -> i.getIdentity()).containsExactly(RSA);
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Found by an outside trial: a certificate made with {@code -subj "/CN=x/O=y"} never
+     * matched a policy written {@code CN=x,O=y} (RFC 4514 writes it {@code O=y,CN=x}), and
+     * the refusal did not say why. It names the caller's subject as compared, and the order.
+     */
+    @Test
+    void callerNoEntryMatches_isToldItsSubjectAsCompared() throws Exception {
+        TestClients.Client unlisted = clients.issue("unlisted service", null, Duration.ofDays(1));
+        TestClients.Client reversed = clients.issue("reversed service", null, Duration.ofDays(1));
+        ManagedChannel unlistedChannel = clients.channel(unlisted);
+        ManagedChannel reversedChannel = clients.channel(reversed);
+        try {
+            refused(() -> sign(unlistedChannel, RSA), Status.Code.PERMISSION_DENIED,
+                    "not permitted to sign as " + RSA + ": no policy entry matches this client"
+                            + " certificate (subject 'CN=unlisted service,O=smimed demo', as"
+                            + " RFC 4514 writes it)");
+            refused(() -> sign(reversedChannel, RSA), Status.Code.PERMISSION_DENIED,
+                    "not permitted to sign as " + RSA + ": no policy entry matches this client"
+                            + " certificate (subject 'CN=reversed service,O=smimed demo', as"
+                            + " RFC 4514 writes it; a policy entry names the same attributes"
+                            + " in the other order: write its subject exactly like this)");
+            refused(() -> rawCall(unlistedChannel, "smimed.v1.KeyAdminService/ListKeys"),
+                    Status.Code.PERMISSION_DENIED, "only security officers may use this"
+                            + " service: no policy entry matches this client certificate"
+                            + " (subject 'CN=unlisted service,O=smimed demo', as RFC 4514"
+                            + " writes it)");
+        } finally {
+            unlistedChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            reversedChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 

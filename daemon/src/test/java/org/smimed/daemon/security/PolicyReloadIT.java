@@ -77,7 +77,9 @@ class PolicyReloadIT {
     void grantAddedThenRemoved_takesEffectWithoutRestart_andABadPolicyIsRejected()
             throws Exception {
         refused(PolicyReloadIT::sign, Status.Code.PERMISSION_DENIED,
-                "not permitted to sign as " + RSA);
+                "not permitted to sign as " + RSA + ": no policy entry matches this client"
+                        + " certificate (subject 'CN=late service,O=smimed demo', as RFC 4514"
+                        + " writes it)");
 
         replacePolicy(TestDeployment.DEFAULT_POLICY + """
                   - name: late
