@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
 import org.smimed.api.v1.CreateCsrRequest;
 import org.smimed.api.v1.CreateCsrResponse;
 import org.smimed.api.v1.GenerateKeyRequest;
@@ -12,6 +14,7 @@ import org.smimed.api.v1.KeyAdminServiceGrpc.KeyAdminServiceBlockingStub;
 import org.smimed.api.v1.KeyGenAlgorithm;
 import org.smimed.api.v1.KeyUsageKind;
 import org.smimed.api.v1.KeyVersionInfo;
+import org.smimed.api.v1.KeyVersionState;
 import org.smimed.api.v1.ListKeysRequest;
 import org.smimed.client.cli.CliIo;
 import picocli.CommandLine.Command;
@@ -97,8 +100,15 @@ final class CertificateCommands {
   @Command(name = "rotate", mixinStandardHelpOptions = true,
       description = {"Start a rotation: generate the identity's next version and its"
           + " certificate request. Finish with import-cert and activate.",
-          "Algorithm and usage default to those of the identity's newest version."})
+          "Algorithm and usage default to those of the identity's newest version (of that"
+              + " usage, with --usage); an identity with separate signing and encryption keys"
+              + " needs --usage to say which to rotate.",
+          "An X25519 key cannot sign a request (RFC 8418): for it, the new version's public"
+              + " key (PEM) is written instead, for the CA to certify."})
   static final class Rotate extends AdminCommand {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Parameters(index = "0", paramLabel = "IDENTITY", description = "E-mail address.")
     String identity;
 
@@ -118,10 +128,24 @@ final class CertificateCommands {
     @Override
     void run(KeyAdminServiceBlockingStub admin) throws Exception {
       if (algorithm == null || usage == null) {
-        KeyVersionInfo newest = admin.listKeys(ListKeysRequest.getDefaultInstance())
-            .getVersionsList().stream().filter(v -> v.getIdentity().equalsIgnoreCase(identity))
+        List<KeyVersionInfo> versions = admin.listKeys(ListKeysRequest.getDefaultInstance())
+            .getVersionsList().stream().filter(v -> v.getIdentity().equalsIgnoreCase(identity)
+                && v.getState() != KeyVersionState.KEY_VERSION_STATE_DESTROYED).toList();
+        List<KeyUsageKind> uses = versions.stream().map(KeyVersionInfo::getUsage).distinct()
+            .toList();
+        if (usage == null && uses.size() > 1) {
+          // Rotating "the newest" would pick whichever key was made last: say which.
+          throw new picocli.CommandLine.ParameterException(spec.commandLine(), "identity '"
+              + identity + "' has keys for different uses (" + versions.stream()
+                  .map(v -> v.getVersion() + " " + Names.usage(v.getUsage()) + " "
+                      + Names.algorithm(v.getAlgorithm())).collect(Collectors.joining(", "))
+              + "): say which to rotate with --usage sign or --usage encrypt");
+        }
+        KeyVersionInfo newest = versions.stream()
+            .filter(v -> usage == null || v.getUsage() == usage)
             .reduce((a, b) -> b).orElseThrow(() -> new AdminFailure("identity '" + identity
-                + "' has no version to rotate from; use generate with --alg and --usage"));
+                + "' has no version" + (usage == null ? "" : " for " + Names.usage(usage))
+                + " to rotate from; use generate with --alg and --usage"));
         algorithm = algorithm != null ? algorithm : newest.getAlgorithm();
         usage = usage != null ? usage : newest.getUsage();
       }
@@ -133,6 +157,19 @@ final class CertificateCommands {
         io.err().println("smimectl: generated " + Names.line(made));
       } else {
         println(Names.line(made));
+      }
+      if (algorithm == KeyGenAlgorithm.KEY_GEN_ALGORITHM_X25519) {
+        io.err().println("smimectl: an X25519 key cannot sign a certificate request (RFC"
+            + " 8418): " + (options.toStandardOutput() ? "here is" : "wrote") + " the public key"
+            + " of " + made.getVersion() + " for the CA to certify (keyUsage keyAgreement,"
+            + " extendedKeyUsage emailProtection); then import-cert and activate");
+        String pem = PublicKeyCommand.pem(made);
+        if (options.toStandardOutput()) {
+          println(pem.strip());
+        } else {
+          Files.writeString(options.out, pem, StandardCharsets.US_ASCII);
+        }
+        return;
       }
       writeCsr(this, admin, made.getVersion(), options);
     }

@@ -32,9 +32,12 @@ final class PublicKeyCommand extends AdminCommand {
     if (v.getPublicKey().isEmpty()) {
       throw new AdminFailure(version + " has no public key (destroyed)");
     }
-    println("-----BEGIN PUBLIC KEY-----");
-    println(Base64.getMimeEncoder(64, new byte[] {'\n'})
-        .encodeToString(v.getPublicKey().toByteArray()));
-    println("-----END PUBLIC KEY-----");
+    println(pem(v).strip());
+  }
+
+  /** The version's public key as PEM SubjectPublicKeyInfo, lines ending in LF. */
+  static String pem(KeyVersionInfo v) {
+    return "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'})
+        .encodeToString(v.getPublicKey().toByteArray()) + "\n-----END PUBLIC KEY-----\n";
   }
 }

@@ -298,6 +298,34 @@ class KeyRotationIT {
         assertThat(r.err()).isEqualTo("smimectl: generated " + id + "/v2  PENDING  p256  sign\n");
     }
 
+    /**
+     * Found by an outside trial: rotating an X25519 identity made v2 and then failed (exit 1)
+     * on the request an X25519 key cannot sign; and an identity with separate signing and
+     * encryption keys was rotated on whichever key was made last.
+     */
+    @Test
+    void rotate_x25519WritesThePublicKey_andSeparateKeysNeedUsage() throws Exception {
+        String id = "split-keys@smimed.example";
+        ctlOk("generate", id, "--alg", "ed25519", "--usage", "sign");
+        ctlOk("generate", id, "--alg", "x25519", "--usage", "encrypt");
+
+        Run ambiguous = ctl("rotate", id);
+        assertThat(ambiguous.exit()).isEqualTo(2);
+        assertThat(ambiguous.err()).contains("has keys for different uses (" + id
+                + "/v1 sign ed25519, " + id + "/v2 encrypt x25519): say which to rotate with"
+                + " --usage sign or --usage encrypt");
+        assertThat(ctlOk("list", id)).doesNotContain(id + "/v3");
+
+        Path pem = dir.resolve("split-v3.pub.pem");
+        Run rotated = ctl("rotate", id, "--usage", "encrypt", "--out", pem.toString());
+        assertThat(rotated.exit()).as(rotated.err()).isZero();
+        assertThat(rotated.out()).isEqualTo(id + "/v3  PENDING  x25519  encrypt\n");
+        assertThat(rotated.err()).contains("an X25519 key cannot sign a certificate request");
+        assertThat(Files.readString(pem)).startsWith("-----BEGIN PUBLIC KEY-----\n")
+                .endsWith("-----END PUBLIC KEY-----\n")
+                .isEqualTo(ctlOk("public-key", id + "/v3"));
+    }
+
     /** Listed with the SHA-256 of empty input (found by an outside trial). */
     @Test
     void destroyedVersion_isListedWithoutAFingerprint() {
