@@ -101,9 +101,12 @@ final class CertificateChecks {
             throw new InvalidKeyRequestException("the certificate's extended key usage is"
                     + " malformed", e);
         }
-        if (eku == null || !(eku.contains(EMAIL_PROTECTION) || eku.contains(ANY_EKU))) {
-            throw new InvalidKeyRequestException("the certificate lacks the emailProtection"
-                    + " extended key usage");
+        // RFC 8550 4.4.4: agents check the extension when it is present; without it the
+        // certificate is not restricted (RFC 5280 4.2.1.12), as many enterprise CAs issue.
+        if (eku != null && !(eku.contains(EMAIL_PROTECTION) || eku.contains(ANY_EKU))) {
+            throw new InvalidKeyRequestException("the certificate's extended key usage allows"
+                    + " neither emailProtection nor anyExtendedKeyUsage, so S/MIME agents refuse"
+                    + " it (RFC 8550 4.4.4)");
         }
     }
 

@@ -1,7 +1,9 @@
 package org.smimed.daemon.keys;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Path;
 import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -11,6 +13,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.token.KeyAlgorithm;
@@ -22,6 +25,8 @@ import org.smimed.daemon.token.KeyUsage;
  * whose links do not meet.
  */
 class CertificateImportSoftHsmTest {
+    @TempDir
+    static Path dir;
     private static KeyAdministration admin;
     private static OfficerCa ca;
 
@@ -61,6 +66,34 @@ class CertificateImportSoftHsmTest {
                 .hasMessageStartingWith("the certificate chain does not build at certificate 1"
                         + " ('" + cert.getSubjectX500Principal() + "', issued by '"
                         + cert.getIssuerX500Principal() + "'): ");
+    }
+
+    /**
+     * RFC 8550 4.4.4: the extended key usage is checked when present; a certificate without
+     * one (an outside trial's enterprise CA) is not restricted, one for TLS only is refused.
+     */
+    @Test
+    void extendedKeyUsage_isRequiredToAllowEmailOnlyWhenPresent() throws Exception {
+        String noEku = "subjectAltName=email:plain@smimed.example\n"
+                + "keyUsage=critical,digitalSignature\n";
+        TokenVersion plain = admin.generate("plain@smimed.example", KeyAlgorithm.EC_P256,
+                KeyUsage.SIGN);
+        X509Certificate accepted = ca.issueWithOpenSsl(dir.resolve("no-eku"),
+                admin.createCsr(plain.name(), "", ""), noEku);
+        assertThat(accepted.getExtendedKeyUsage()).isNull();
+        admin.importCertificateChain(plain.name(), ca.chainPem(accepted));
+
+        TokenVersion tls = admin.generate("tls@smimed.example", KeyAlgorithm.EC_P256,
+                KeyUsage.SIGN);
+        X509Certificate serverOnly = ca.issueWithOpenSsl(dir.resolve("tls-eku"),
+                admin.createCsr(tls.name(), "", ""), "subjectAltName=email:tls@smimed.example\n"
+                        + "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n");
+        assertThatThrownBy(() -> admin.importCertificateChain(tls.name(),
+                ca.chainPem(serverOnly)))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessage("the certificate's extended key usage allows neither emailProtection"
+                        + " nor anyExtendedKeyUsage, so S/MIME agents refuse it (RFC 8550"
+                        + " 4.4.4)");
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
@@ -92,6 +93,28 @@ public final class OfficerCa {
             store.store(out, password.toCharArray());
         }
         return file;
+    }
+
+    /**
+     * Issues a certificate for the request {@code csrDer} with the {@code openssl x509 -req}
+     * command and the extensions in {@code extensions} (openssl extension-file lines), as a
+     * firm's own CA would: for certificates whose extensions this CA would not write.
+     */
+    public X509Certificate issueWithOpenSsl(Path dir, byte[] csrDer, String extensions)
+            throws Exception {
+        Files.createDirectories(dir);
+        ca.save(dir.resolve("ca.pem"), dir.resolve("ca.key"));
+        Files.writeString(dir.resolve("request.pem"), "-----BEGIN CERTIFICATE REQUEST-----\n"
+                + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(csrDer)
+                + "\n-----END CERTIFICATE REQUEST-----\n");
+        Files.writeString(dir.resolve("extensions"), extensions);
+        Processes.check(List.of("openssl", "x509", "-req", "-in", "request.pem", "-CA", "ca.pem",
+                "-CAkey", "ca.key", "-set_serial", "7", "-days", "30", "-extfile", "extensions",
+                "-out", "certificate.pem"), dir);
+        try (var in = Files.newInputStream(dir.resolve("certificate.pem"))) {
+            return (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in);
+        }
     }
 
     /** {@code leaf}, then this CA, as PEM: the chain an officer imports. */
