@@ -54,6 +54,13 @@ final class KeyImports {
     String pkcs12(String identity, byte[] file, char[] password)
             throws InvalidKeyRequestException, KeyStateException, TokenException {
         Pkcs12Contents contents = Pkcs12Contents.read(file, password);
+        if (contents.chain().size() < 2) {
+            // CertificateChecks would say to append the CA certificates to the file, which
+            // fits a PEM chain, not a PKCS#12 file.
+            throw new InvalidKeyRequestException("the PKCS#12 file holds the certificate but"
+                    + " not its CA certificates up to the root: export it again with them"
+                    + " (openssl pkcs12 -export ... -certfile ca-chain.pem)");
+        }
         X509Certificate leaf = contents.chain().get(0);
         requireNewKey(leaf.getPublicKey());
         KeyAlgorithm algorithm = contents.algorithm();

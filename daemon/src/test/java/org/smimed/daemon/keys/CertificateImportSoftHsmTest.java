@@ -96,6 +96,22 @@ class CertificateImportSoftHsmTest {
                         + " 4.4.4)");
     }
 
+    /** Found by an outside trial: the advice to append CA certificates fits PEM, not PKCS#12. */
+    @Test
+    void pkcs12WithoutItsCaCertificates_isRefusedSayingHowToExportIt() throws Exception {
+        Path p12 = ca.writePkcs12(dir.resolve("leaf-only.p12"), "leafonly@smimed.example",
+                "pw", false);
+
+        assertThatThrownBy(() -> admin.importPkcs12("leafonly@smimed.example",
+                java.nio.file.Files.readAllBytes(p12), "pw".toCharArray()))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessage("the PKCS#12 file holds the certificate but not its CA certificates"
+                        + " up to the root: export it again with them (openssl pkcs12 -export"
+                        + " ... -certfile ca-chain.pem)");
+        assertThat(admin.list()).noneMatch(v -> v.record().identity()
+                .equals("leafonly@smimed.example"));
+    }
+
     @Test
     void expiredCertificate_isRefusedNamingTheDate() throws Exception {
         TokenVersion v = admin.generate("late@smimed.example", KeyAlgorithm.EC_P256,

@@ -81,6 +81,12 @@ public final class OfficerCa {
      * CA, all under {@code password}.
      */
     public Path writePkcs12(Path file, String email, String password) throws Exception {
+        return writePkcs12(file, email, password, true);
+    }
+
+    /** As above; without {@code withCa}, the file holds the certificate but not this CA. */
+    public Path writePkcs12(Path file, String email, String password, boolean withCa)
+            throws Exception {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
         generator.initialize(256);
         KeyPair pair = generator.generateKeyPair();
@@ -88,7 +94,7 @@ public final class OfficerCa {
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);
         store.setKeyEntry("key", pair.getPrivate(), password.toCharArray(),
-                new Certificate[] {cert, ca.certificate()});
+                withCa ? new Certificate[] {cert, ca.certificate()} : new Certificate[] {cert});
         try (var out = Files.newOutputStream(file)) {
             store.store(out, password.toCharArray());
         }
