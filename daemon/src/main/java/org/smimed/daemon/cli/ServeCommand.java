@@ -2,25 +2,26 @@ package org.smimed.daemon.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import org.smimed.daemon.logging.LogFormat;
-import java.util.concurrent.TimeUnit;
-import sun.misc.Signal;
 import java.time.Clock;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 import org.smimed.daemon.Daemon;
+import org.smimed.daemon.audit.AuditException;
 import org.smimed.daemon.config.ConfigException;
 import org.smimed.daemon.config.ConfigFileException;
 import org.smimed.daemon.config.ConfigLoader;
 import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.config.ListenerBindException;
 import org.smimed.daemon.config.PinSource;
-import org.smimed.daemon.token.TokenException;
-import org.smimed.daemon.audit.AuditException;
+import org.smimed.daemon.logging.LogFormat;
 import org.smimed.daemon.policy.PolicyException;
+import org.smimed.daemon.token.TokenException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
 
 /** {@code smimed serve}: logs in to the token and serves gRPC until stopped. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -83,9 +84,12 @@ final class ServeCommand implements Callable<Integer> {
         // SIGTERM and SIGINT start the graceful shutdown and the process then exits 0, which
         // a JVM shutdown hook alone cannot do (it would exit 143).
         Thread closer = new Thread(() -> closeQuietly(daemon), "smimed-shutdown");
+        // Each signal runs on a handler thread of its own: two at once (`timeout` signals the
+        // process and its group) must start the shutdown once, not race to start it twice.
+        AtomicBoolean stopping = new AtomicBoolean();
         for (String name : new String[] {"TERM", "INT"}) {
             Signal.handle(new Signal(name), signal -> {
-                if (closer.getState() == Thread.State.NEW) {
+                if (stopping.compareAndSet(false, true)) {
                     closer.start();
                 }
             });
@@ -97,7 +101,7 @@ final class ServeCommand implements Callable<Integer> {
             err.println("smimed: token: " + daemon.failure().get());
             return ExitCodes.TOKEN_LOST;
         }
-        if (closer.getState() != Thread.State.NEW) {
+        if (stopping.get()) {
             closer.join(TimeUnit.MINUTES.toMillis(5));
         }
         err.println("smimed: stopped");

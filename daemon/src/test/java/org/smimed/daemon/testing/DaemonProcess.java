@@ -104,6 +104,21 @@ public final class DaemonProcess implements AutoCloseable {
         return log.indexOf(text) >= 0;
     }
 
+    /**
+     * SIGTERM and SIGINT from one {@code kill} command, delivered together (as {@code timeout}
+     * signals a process and its group); waits for the exit and returns its code.
+     */
+    public int terminateTwice() throws Exception {
+        String pid = Long.toString(process.pid());
+        Processes.check(List.of("sh", "-c", "kill -TERM " + pid + "; kill -INT " + pid),
+                Path.of("."));
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+        process.waitFor(30, TimeUnit.SECONDS);
+        return process.exitValue();
+    }
+
     /** SIGKILL: no shutdown hook, no draining — a crash. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();
