@@ -36,8 +36,7 @@ public final class ConfigLoader {
         try {
             root = yaml.readTree(Files.readString(file));
         } catch (JsonProcessingException e) {
-            throw new ConfigException(List.of(file + ": not valid YAML: "
-                    + e.getOriginalMessage()));
+            throw new ConfigException(List.of(file + ": " + StrictYaml.describe(e)));
         } catch (NoSuchFileException e) {
             throw new ConfigException(List.of("cannot read config file " + file
                     + ": no such file"));

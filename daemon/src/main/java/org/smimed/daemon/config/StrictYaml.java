@@ -1,8 +1,13 @@
 package org.smimed.daemon.config;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The YAML reader of the config and policy files.
@@ -15,6 +20,33 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 public final class StrictYaml {
     private StrictYaml() {
     }
+
+    /**
+     * What is wrong with a file the reader refused, for the problem list: where (line, and for
+     * a key given twice its full path, as every other problem names its key) and what.
+     */
+    public static String describe(JsonProcessingException e) {
+        JsonLocation at = e.getLocation();
+        String where = at == null || at.getLineNr() < 1 ? "" : "line " + at.getLineNr() + ": ";
+        Matcher duplicate = DUPLICATE.matcher(String.valueOf(e.getOriginalMessage()));
+        if (duplicate.matches() && e.getProcessor() instanceof JsonParser parser) {
+            JsonStreamContext context = parser.getParsingContext();
+            StringBuilder path = new StringBuilder(duplicate.group(1));
+            // The context is the mapping that holds the key twice; its parents name the path.
+            for (JsonStreamContext c = context == null ? null : context.getParent(); c != null;
+                    c = c.getParent()) {
+                if (c.getCurrentName() != null) {
+                    path.insert(0, c.getCurrentName() + ".");
+                } else if (c.inArray()) {
+                    path.insert(0, "[" + c.getCurrentIndex() + "].");
+                }
+            }
+            return where + "key '" + path.toString().replace(".[", "[") + "' is given twice";
+        }
+        return where + "not valid YAML: " + e.getOriginalMessage();
+    }
+
+    private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '(.*)'");
 
     /** A new reader; each loader keeps its own. */
     public static ObjectMapper mapper() {

@@ -51,8 +51,7 @@ public final class PolicyLoader {
         try {
             root = yaml.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new PolicyException(List.of(file + ": not valid YAML: "
-                    + e.getOriginalMessage()));
+            throw new PolicyException(List.of(file + ": " + StrictYaml.describe(e)));
         }
         if (root == null || !root.isObject()) {
             throw new PolicyException(List.of(file + ": expected a YAML mapping at the top"));

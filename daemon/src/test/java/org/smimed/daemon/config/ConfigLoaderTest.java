@@ -231,7 +231,7 @@ class ConfigLoaderTest {
 
         assertThatThrownBy(() -> new ConfigLoader().load(file))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("x.yaml: not valid YAML: Duplicate field 'listen'");
+                .hasMessageContaining("x.yaml: line 3: key 'listen' is given twice");
     }
 
     @Test

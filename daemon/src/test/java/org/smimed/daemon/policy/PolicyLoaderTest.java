@@ -58,7 +58,7 @@ class PolicyLoaderTest {
                     sign: [billing@example.com]
                     sign: [ceo@example.com]
                 """)).isInstanceOf(PolicyException.class)
-                .hasMessageContaining("not valid YAML: Duplicate field 'sign'");
+                .hasMessageContaining("policy.yaml: line 5: key 'callers[0].sign' is given twice");
     }
 
     @Test
