@@ -2,6 +2,7 @@ package org.smimed.client.cli;
 
 import java.io.BufferedOutputStream;
 import java.security.SecureRandom;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.smimed.client.HashAlgorithm;
 import org.smimed.client.SignatureScheme;
@@ -76,9 +77,25 @@ final class SignCommand implements Callable<Integer> {
             + " (RFC 8551 section 3.1.3): give its parts a quoted-printable or base64 transfer"
             + " encoding, or use --encapsulate");
       }
+      warnOfAnotherSender(input);
       sign(c, input);
     }
     return 0;
+  }
+
+  /**
+   * Signing is the daemon's business, not whose mail it is; but a recipient that checks the
+   * sender (RFC 8550 3: the signer's address must be From's; smime verify by default, most
+   * mail programs) rejects mail whose From another identity signed: said before it is sent.
+   */
+  private void warnOfAnotherSender(MimeFile input) {
+    List<String> others = input.headers().fromAddresses().stream()
+        .filter(a -> !a.equalsIgnoreCase(identity.strip())).toList();
+    if (!others.isEmpty()) {
+      io.err().println("smime: warning: From " + String.join(", ", others) + " is not the"
+          + " signing identity " + identity + "; a recipient that checks the sender (smime"
+          + " verify, most mail programs) will reject the signature");
+    }
   }
 
   private void sign(ConnectionOptions.Connection c, MimeFile input) throws Exception {

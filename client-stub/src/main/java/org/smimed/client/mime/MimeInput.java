@@ -68,6 +68,15 @@ public final class MimeInput {
   public Optional<String> from() {
     return outer.stream().filter(h -> h.is("From")).findFirst().map(Header::value);
   }
+  /**
+   * The addresses of every From field, lower case (as {@code smime verify} compares them with
+   * the signer's); empty without From, or when it cannot be read as addresses.
+   */
+  public List<String> fromAddresses() {
+    return outer.stream().filter(h -> h.is("From"))
+        .flatMap(h -> SignerCertificates.fromAddresses(h.value()).stream()).toList();
+  }
+
 
   /**
    * The canonical inner entity, for encryption: headers and CRLF body. A body declared

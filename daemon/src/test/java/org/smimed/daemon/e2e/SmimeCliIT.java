@@ -112,6 +112,26 @@ class SmimeCliIT {
         assertThat(signed.stdout()).isEmpty();
     }
 
+    /**
+     * From an outside trial: mail from ceo@ signed as billing@ was signed without a word and
+     * then failed every sender check; the signer is told before sending.
+     */
+    @Test
+    void sign_aFromOfAnotherAddress_isSignedWithAWarning() throws Exception {
+        CliRunner.Run other = CliRunner.run(message("ceo@example.com"), daemonCommand("sign",
+                List.of("--identity", "rsa-demo@smimed.example")));
+        CliRunner.Run own = CliRunner.run(message("RSA-Demo@smimed.example"), daemonCommand(
+                "sign", List.of("--identity", "rsa-demo@smimed.example")));
+
+        assertThat(other.exit()).as(other.stderr()).isZero();
+        assertThat(other.stderr()).isEqualTo("smime: warning: From ceo@example.com is not the"
+                + " signing identity rsa-demo@smimed.example; a recipient that checks the sender"
+                + " (smime verify, most mail programs) will reject the signature\n");
+        assertThat(other.stdout()).isNotEmpty();
+        assertThat(own.exit()).isZero();
+        assertThat(own.stderr()).isEmpty();
+    }
+
     /** The signature algorithm of every SignerInfo, as OpenSSL prints them. */
     static List<String> signatureAlgorithms(Path work, Path message) throws Exception {
         Processes.Result printed = Processes.run(List.of("openssl", "cms", "-cmsout", "-print",
