@@ -59,7 +59,8 @@ final class CertificateCommands {
   @Command(name = "csr", mixinStandardHelpOptions = true,
       description = "Create a PKCS#10 certificate request for a version, signed in the token.")
   static final class Csr extends AdminCommand {
-    @Parameters(index = "0", paramLabel = "VERSION", description = "identity/vN")
+    @Parameters(index = "0", paramLabel = "VERSION", description = "identity/vN",
+      converter = Names.Version.class)
     String version;
 
     @picocli.CommandLine.Mixin
@@ -79,7 +80,8 @@ final class CertificateCommands {
       description = "Attach the CA's certificate chain (PEM or DER, up to the root) to a"
           + " PENDING version, after checking it.")
   static final class ImportCert extends AdminCommand {
-    @Parameters(index = "0", paramLabel = "VERSION", description = "identity/vN")
+    @Parameters(index = "0", paramLabel = "VERSION", description = "identity/vN",
+      converter = Names.Version.class)
     String version;
 
     @Parameters(index = "1", paramLabel = "CHAIN", description = "Certificate chain file.")

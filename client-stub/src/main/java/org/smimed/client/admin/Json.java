@@ -21,7 +21,8 @@ final class Json {
           .add(field("subject", v.getCertificateSubject()))
           .add(field("serial", v.getCertificateSerial()))
           .add(field("notAfter", v.getNotAfter()))
-          .add("\"daysLeft\": " + v.getDaysLeft())
+          // No certificate (PENDING, DESTROYED): no expiry, rather than 0 days ("today").
+          .add("\"daysLeft\": " + (v.getNotAfter().isEmpty() ? "null" : v.getDaysLeft()))
           .add(field("fingerprint", v.getFingerprint()))
           .add("\"legacy\": " + v.getLegacy())
           .add(field("created", v.getCreated())).add(field("updated", v.getUpdated()))

@@ -48,7 +48,8 @@ final class LifecycleCommands {
           + " for what its usage allows (signing, encryption or both); the ACTIVE versions"
           + " that did one of those jobs become DECRYPT_ONLY.")
   static final class Activate extends AdminCommand {
-    @Parameters(index = "0", paramLabel = "VERSION", description = "identity/vN")
+    @Parameters(index = "0", paramLabel = "VERSION", description = "identity/vN",
+      converter = Names.Version.class)
     String version;
 
     Activate(CliIo io) {
@@ -65,7 +66,8 @@ final class LifecycleCommands {
   @Command(name = "disable", mixinStandardHelpOptions = true,
       description = "Stop a version from signing and decrypting.")
   static final class Disable extends AdminCommand {
-    @Parameters(index = "0", paramLabel = "VERSION", description = "identity/vN")
+    @Parameters(index = "0", paramLabel = "VERSION", description = "identity/vN",
+      converter = Names.Version.class)
     String version;
 
     Disable(CliIo io) {
@@ -85,7 +87,8 @@ final class LifecycleCommands {
           "Under dual control prints 'pending approval ID (expires TIME)' and exits 0: nothing"
               + " changes until another officer runs 'smimectl approve ID'."})
   static final class Destroy extends AdminCommand {
-    @Parameters(index = "0", paramLabel = "VERSION", description = "identity/vN")
+    @Parameters(index = "0", paramLabel = "VERSION", description = "identity/vN",
+      converter = Names.Version.class)
     String version;
 
     @Option(names = "--confirm", required = true, paramLabel = "FINGERPRINT",

@@ -31,10 +31,14 @@ final class ListCommands {
     }
 
     @Override
-    void run(KeyAdminServiceBlockingStub admin) {
+    void run(KeyAdminServiceBlockingStub admin) throws AdminFailure {
       List<KeyVersionInfo> versions = admin.listKeys(ListKeysRequest.getDefaultInstance())
           .getVersionsList().stream()
           .filter(v -> identity == null || v.getIdentity().equalsIgnoreCase(identity)).toList();
+      if (identity != null && versions.isEmpty()) {
+        // Nothing printed and exit 0 read as "listed, all fine" (an outside trial).
+        throw new AdminFailure("no key versions for identity '" + identity + "'");
+      }
       if (json) {
         println(Json.versions(versions));
         return;
@@ -73,11 +77,15 @@ final class ListCommands {
       println("model:        " + t.getModel());
       println("serial:       " + t.getSerial());
       println("library:      " + t.getLibrary());
-      println("public mem:   " + t.getFreePublicMemory() + " free of "
-          + t.getTotalPublicMemory());
-      println("private mem:  " + t.getFreePrivateMemory() + " free of "
-          + t.getTotalPrivateMemory());
+      println("public mem:   " + memory(t.getFreePublicMemory(), t.getTotalPublicMemory()));
+      println("private mem:  " + memory(t.getFreePrivateMemory(), t.getTotalPrivateMemory()));
       println("mechanisms:   " + String.join(" ", t.getMechanismsList()));
+    }
+
+    /** Bytes free of total; -1 is PKCS#11's "not available", which SoftHSM2 reports. */
+    private static String memory(long free, long total) {
+      return (free < 0 ? "unknown" : free + " bytes") + " free of "
+          + (total < 0 ? "unknown" : total + " bytes");
     }
   }
 }

@@ -28,6 +28,25 @@ final class Names {
     }
   }
 
+  /**
+   * picocli converter for a VERSION argument: {@code identity/vN}. An identity alone (the
+   * commonest slip) is a usage error naming the form, not a NOT_FOUND from the daemon.
+   */
+  static final class Version implements picocli.CommandLine.ITypeConverter<String> {
+    private static final java.util.regex.Pattern FORM =
+        java.util.regex.Pattern.compile(".+/v[1-9][0-9]*");
+
+    @Override
+    public String convert(String value) {
+      if (!FORM.matcher(value).matches()) {
+        throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not a key"
+            + " version: give identity/vN, e.g. " + (value.contains("/") ? "billing@example.com"
+                : value) + "/v1 (smimectl list shows them)");
+      }
+      return value;
+    }
+  }
+
   /** picocli converter for --usage. */
   static final class Usage implements picocli.CommandLine.ITypeConverter<KeyUsageKind> {
     @Override

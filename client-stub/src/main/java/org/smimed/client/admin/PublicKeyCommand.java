@@ -17,7 +17,8 @@ import picocli.CommandLine.Parameters;
     description = "Print the public key of a version (PEM SubjectPublicKeyInfo), e.g. for a CA"
         + " to certify an X25519 key, which cannot sign a CSR; then import-cert.")
 final class PublicKeyCommand extends AdminCommand {
-  @Parameters(index = "0", paramLabel = "VERSION", description = "identity/vN")
+  @Parameters(index = "0", paramLabel = "VERSION", description = "identity/vN",
+      converter = Names.Version.class)
   String version;
 
   PublicKeyCommand(CliIo io) {

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
  * error. Never prints a stack trace or a password. Only {@link #main} calls System.exit.
  */
 @Command(name = "smimectl", mixinStandardHelpOptions = true,
-    version = "smimectl (smimed key administration)",
+    versionProvider = SmimectlCli.Version.class,
     description = "Key lifecycle in the smimed token: generate, csr, import-cert, import-pkcs12,"
         + " activate, disable, destroy, approve, rotate, list, token, public-key; and audit"
         + " verify.",
@@ -64,5 +64,15 @@ public final class SmimectlCli implements Callable<Integer> {
   public Integer call() {
     io.err().println("smimectl: a subcommand is required (see 'smimectl --help')");
     return 2;
+  }
+
+  /** The jar's version, as smime says its own; "dev" when running from classes. */
+  static final class Version implements picocli.CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = SmimectlCli.class.getPackage().getImplementationVersion();
+      return new String[] {"smimectl " + (v == null ? "dev" : v)
+          + " (smimed key administration)"};
+    }
   }
 }

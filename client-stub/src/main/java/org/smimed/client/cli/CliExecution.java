@@ -22,10 +22,24 @@ public final class CliExecution {
     cli.setErr(io.err());
     cli.setParameterExceptionHandler((e, unparsed) -> UsageErrors.report(tool, e));
     cli.setExecutionExceptionHandler((e, line, parsed) -> failure(tool, e, line));
+    sameVersion(cli, cli.getCommandSpec().version());
     int code = cli.execute(args);
     out.flush();
     io.err().flush();
     return code;
+  }
+
+  /**
+   * Gives every subcommand the tool's version: picocli's -V/--version on a subcommand that
+   * sets none printed nothing and exited 0 (found by an outside trial).
+   */
+  public static void sameVersion(CommandLine cli, String[] version) {
+    for (CommandLine sub : cli.getSubcommands().values()) {
+      if (sub.getCommandSpec().version().length == 0) {
+        sub.getCommandSpec().version(version);
+      }
+      sameVersion(sub, version);
+    }
   }
 
   private static int failure(String tool, Exception e, CommandLine line) {

@@ -41,6 +41,16 @@ public record ConnectionSettings(String tool, String envPrefix, String defaultTa
           + " development only");
       return Channels.plaintext(address);
     }
+    for (var option : java.util.Map.of("--ca", java.util.Optional.ofNullable(given.ca()),
+        "--cert", java.util.Optional.ofNullable(given.cert()),
+        "--key", java.util.Optional.ofNullable(given.key())).entrySet()) {
+      // An empty option (--cert "" from an unset shell variable) would name the current
+      // directory and fail as "Is a directory".
+      if (option.getValue().filter(p -> p.toString().isBlank()).isPresent()) {
+        throw new ParameterException(spec.commandLine(), option.getKey() + " is empty: give a"
+            + " file (or leave the option out)");
+      }
+    }
     Path caFile = given.ca() != null ? given.ca() : envPath(io, "CA");
     Path certFile = given.cert() != null ? given.cert() : envPath(io, "CERT");
     Path keyFile = given.key() != null ? given.key() : envPath(io, "KEY");

@@ -117,4 +117,36 @@ class SmimectlCliTest {
     assertThat(r.err()).isEqualTo("smimectl: cannot set up TLS: " + dir.resolve("absent.pem")
         + " (No such file or directory)\n");
   }
+
+  /** Found by an outside trial: NOT_FOUND from the daemon (exit 1) for a usage slip. */
+  @Test
+  void anIdentityWhereAVersionBelongs_isUsageErrorNamingTheForm() {
+    for (String command : new String[] {"csr", "activate", "disable", "public-key"}) {
+      Run r = run(command, "after1@example.com", "--plaintext");
+      assertThat(r.exit()).as(command).isEqualTo(2);
+      assertThat(r.err()).as(command).contains("'after1@example.com' is not a key version:"
+          + " give identity/vN, e.g. after1@example.com/v1 (smimectl list shows them)");
+    }
+  }
+
+  /** Found by an outside trial: an empty --cert named the current directory. */
+  @Test
+  void emptyTlsFileOption_isUsageError() {
+    Run r = run("list", "--ca", "", "--cert", "x", "--key", "y");
+
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("--ca is empty: give a file (or leave the option out)");
+  }
+
+  /** Found by an outside trial: "smimed serve -V" and its like printed nothing. */
+  @Test
+  void everySubcommand_saysTheVersion() {
+    String version = run("--version").out();
+    assertThat(version).startsWith("smimectl ");
+    for (String command : new String[] {"generate", "list", "token", "rotate"}) {
+      Run r = run(command, "-V");
+      assertThat(r.exit()).as(command).isZero();
+      assertThat(r.out()).as(command).isEqualTo(version);
+    }
+  }
 }

@@ -30,6 +30,10 @@ public final class SmimedCommand implements Runnable {
     public static CommandLine commandLine(UnaryOperator<String> environment, Clock clock) {
         CommandLine line = new CommandLine(new SmimedCommand(), new Factory(environment, clock));
         line.setParameterExceptionHandler(SmimedCommand::usageError);
+        // "smimed serve -V" printed nothing: every subcommand says the daemon's version.
+        for (CommandLine sub : line.getSubcommands().values()) {
+            sub.getCommandSpec().version(line.getCommandSpec().version());
+        }
         return line;
     }
 

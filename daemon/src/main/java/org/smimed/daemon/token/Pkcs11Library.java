@@ -104,7 +104,12 @@ public final class Pkcs11Library {
         if (matches.isEmpty()) {
             throw new TokenException(TokenException.Kind.TOKEN_NOT_FOUND, "no token labelled '"
                     + tokenLabel + "' in " + path + " (tokens present: "
-                    + (seen.isEmpty() ? "none" : String.join(", ", seen)) + ")");
+                    + (seen.isEmpty() ? "none" : String.join(", ", seen)) + ")"
+                    + (path.toString().toLowerCase(java.util.Locale.ROOT).contains("softhsm")
+                            ? "; SoftHSM2 finds its tokens in the tokendir of the file the"
+                            + " SOFTHSM2_CONF environment variable names (else"
+                            + " /etc/softhsm/softhsm2.conf): is it set for this process?"
+                            : ""));
         }
         if (matches.size() > 1) {
             throw new TokenException(TokenException.Kind.TOKEN_NOT_FOUND, matches.size()

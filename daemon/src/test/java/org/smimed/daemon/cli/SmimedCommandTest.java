@@ -33,4 +33,17 @@ class SmimedCommandTest {
         assertThat(code).isEqualTo(ExitCodes.USAGE);
         assertThat(err.toString()).startsWith("Missing required option: '--config=FILE'");
     }
+
+    /** Found by an outside trial: "smimed serve -V" printed nothing and exited 0. */
+    @Test
+    void everySubcommand_saysTheVersion() {
+        for (String command : new String[] {"serve", "check-config", "provision-demo", "bench"}) {
+            StringWriter out = new StringWriter();
+            CommandLine line = SmimedCommand.commandLine(name -> null, Clock.systemUTC());
+            line.setOut(new PrintWriter(out, true));
+
+            assertThat(line.execute(command, "-V")).as(command).isZero();
+            assertThat(out.toString()).as(command).startsWith("smimed 0.1.0");
+        }
+    }
 }

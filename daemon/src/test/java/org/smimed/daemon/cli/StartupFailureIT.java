@@ -66,7 +66,8 @@ class StartupFailureIT {
                 .startsWith("smimed: token: no token labelled 'no-such-token' in "
                         + SoftHsm.LIBRARY + " (tokens present: ")
                 .contains(token.label())
-                .matches(".*\\(tokens present: [^ ,]+(, [^ ,]+)*\\)");
+                .matches(".*\\(tokens present: [^ ,]+(, [^ ,]+)*\\)"
+                        + "; SoftHSM2 finds its tokens in the tokendir .*SOFTHSM2_CONF.*");
     }
 
     @Test

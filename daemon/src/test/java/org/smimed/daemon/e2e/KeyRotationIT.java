@@ -339,7 +339,18 @@ class KeyRotationIT {
 
         assertThat(ctlOk("list", id))
                 .isEqualTo(id + "/v1  DESTROYED  p256  sign  no certificate\n");
-        assertThat(ctlOk("list", id, "--json")).contains("\"fingerprint\": \"\"");
+        assertThat(ctlOk("list", id, "--json")).contains("\"fingerprint\": \"\"")
+                .contains("\"daysLeft\": null");
+    }
+
+    /** Found by an outside trial: nothing printed and exit 0 read as "listed". */
+    @Test
+    void list_ofAnIdentityWithoutVersions_saysSo() {
+        Run r = ctl("list", "nobody@smimed.example");
+
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("smimectl: no key versions for identity"
+                + " 'nobody@smimed.example'\n");
     }
 
     @Test

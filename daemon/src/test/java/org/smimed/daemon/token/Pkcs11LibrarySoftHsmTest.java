@@ -24,7 +24,8 @@ class Pkcs11LibrarySoftHsmTest {
                 .hasMessageStartingWith("no token labelled 'no-such-token' in " + SoftHsm.LIBRARY
                         + " (tokens present: ")
                 .hasMessageContaining(token.label())
-                .hasMessageMatching(".*\\(tokens present: [^ ,]+(, [^ ,]+)*\\)");
+                .hasMessageMatching(".*\\(tokens present: [^ ,]+(, [^ ,]+)*\\)"
+                        + "; SoftHSM2 finds its tokens in the tokendir .*SOFTHSM2_CONF.*");
     }
 
     @Test
