@@ -77,7 +77,7 @@ public final class ConfigLoader {
 
             fields.allowOnly(listenNode, "listen.", Set.of("address", "port"));
             var listen = new DaemonConfig.Listen(
-                    fields.text(listenNode, "listen.address", "address", "127.0.0.1"),
+                    fields.address(listenNode, "listen.address", "address", "127.0.0.1"),
                     fields.integer(listenNode, "listen.port", "port", DEFAULT_PORT, 0, 65535));
 
             fields.allowOnly(devNode, "development.", Set.of("plaintext", "anonymousCallers"));
@@ -127,7 +127,7 @@ public final class ConfigLoader {
             JsonNode listenNode = fields.section(node, "listen", "admin.listen");
             fields.allowOnly(listenNode, "admin.listen.", Set.of("address", "port"));
             var listen = new DaemonConfig.Listen(
-                    fields.text(listenNode, "admin.listen.address", "address", "127.0.0.1"),
+                    fields.address(listenNode, "admin.listen.address", "address", "127.0.0.1"),
                     fields.integer(listenNode, "admin.listen.port", "port", DEFAULT_ADMIN_PORT, 0,
                             65535));
             if (listen.port() != 0 && listen.port() == client.port()) {

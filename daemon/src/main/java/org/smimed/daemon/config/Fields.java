@@ -83,6 +83,20 @@ final class Fields {
         return text(node, path, field, null);
     }
 
+    /**
+     * A listen address: an IP address or a host name that resolves now. Binding would
+     * otherwise fail only at serve time (exit 7) after check-config said OK.
+     */
+    String address(JsonNode node, String path, String field, String fallback) {
+        String value = text(node, path, field, fallback);
+        if (value != null && new java.net.InetSocketAddress(value, 0).isUnresolved()) {
+            problems.add(path + ": '" + value + "' is neither an IP address nor a host name"
+                    + " that resolves here");
+            return fallback;
+        }
+        return value;
+    }
+
     int integer(JsonNode node, String path, String field, int fallback, int min,
                         int max) {
         JsonNode value = node.path(field);

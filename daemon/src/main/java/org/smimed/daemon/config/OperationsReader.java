@@ -54,7 +54,7 @@ final class OperationsReader {
             problems.add(path + ".port: required (0 picks a free port)");
         }
         fields.allowOnly(node, path + ".", Set.of("address", "port"));
-        var listen = new DaemonConfig.Listen(fields.text(node, path + ".address", "address",
+        var listen = new DaemonConfig.Listen(fields.address(node, path + ".address", "address",
                 "127.0.0.1"), fields.integer(node, path + ".port", "port", 0, 0, 65535));
         if (listen.port() != 0 && listen.port() == client.port()) {
             problems.add(path + ".port: must differ from listen.port");

@@ -307,6 +307,26 @@ class ConfigLoaderTest {
                                 "admin.listen: expected a mapping"));
     }
 
+    /** Found by an outside trial: check-config said OK, and serve then exited 7. */
+    @Test
+    void load_anAddressThatIsNoAddress_isAProblem() throws Exception {
+        Files.writeString(dir.resolve("lib.so"), "x");
+        Path file = Files.writeString(dir.resolve("address.yaml"), """
+                listen: {address: 999.1.1.1, port: 8443}
+                token: {library: lib.so, label: dev, pin: {env: PIN}}
+                development: {plaintext: true}
+                policy: {file: lib.so}
+                audit: {file: audit.log}
+                operations:
+                  metricsListen: {address: "::1", port: 9464}
+                """);
+
+        assertThatThrownBy(() -> new ConfigLoader().load(file))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .containsExactly("listen.address: '999.1.1.1' is neither an IP address"
+                                + " nor a host name that resolves here"));
+    }
+
     @Test
     void workerThreads_defaultsToFourPerCore_andIsBounded() throws Exception {
         Files.writeString(dir.resolve("lib.so"), "x");
