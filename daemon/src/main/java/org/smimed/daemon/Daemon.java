@@ -213,7 +213,9 @@ public final class Daemon implements AutoCloseable {
                 metrics::tlsCertificateChanged));
         LOG.log(Level.INFO, "smimed serving " + keys.identities().size() + " identities from token '"
                 + token.label() + "' on port " + server.getPort() + "; audit log "
-                + config.access().auditFile() + " continues at " + access.auditHead());
+                + config.access().auditFile() + " continues after record "
+                + access.auditHead() + " (only its last record was read: check the whole chain"
+                + " with smimectl audit verify and the anchors you keep)");
         if (adminServer != null) {
             LOG.log(Level.INFO, "key administration on port " + adminServer.getPort());
         }
