@@ -200,6 +200,20 @@ public final class Pkcs11Token {
         }
     }
 
+    /**
+     * The PKCS#11 function that failed, as "C_GenerateKeyPair", read from where the wrapper's
+     * native method threw: a session's work makes several calls, and "token operation failed:
+     * CKR_GENERAL_ERROR" alone did not say which (an outside trial).
+     */
+    static String function(PKCS11Exception e) {
+        for (StackTraceElement frame : e.getStackTrace()) {
+            if (frame.getMethodName().startsWith("C_")) {
+                return frame.getMethodName();
+            }
+        }
+        return "token operation";
+    }
+
     /** Runs {@code work} in a fresh read-write session of the wrapper, closed afterwards. */
     <T> T inSession(SessionWork<T> work) throws TokenException {
         PKCS11 module = library.module();
@@ -212,7 +226,7 @@ public final class Pkcs11Token {
         try {
             return work.run(module, session);
         } catch (PKCS11Exception e) {
-            throw TokenErrors.translate("token operation", e);
+            throw TokenErrors.translate(function(e), e);
         } finally {
             try {
                 module.C_CloseSession(session);

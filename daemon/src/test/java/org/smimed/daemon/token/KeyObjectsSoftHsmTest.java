@@ -63,4 +63,12 @@ class KeyObjectsSoftHsmTest {
     private static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
     }
+
+    /** A failure names the PKCS#11 function: "token operation failed" did not (a trial). */
+    @Test
+    void aFailedCall_isNamedByItsPkcs11Function() {
+        assertThatThrownBy(() -> TokenFaults.readMissingObject(token))
+                .isInstanceOf(TokenException.class)
+                .hasMessageStartingWith("C_GetAttributeValue failed: CKR_OBJECT_HANDLE_INVALID");
+    }
 }

@@ -44,4 +44,15 @@ public final class TokenFaults {
             module.C_CloseSession(session);
         }
     }
+
+    /** Reads the label of an object handle no object has, through {@code token}'s session. */
+    static void readMissingObject(Pkcs11Token token) throws TokenException {
+        token.inSession((module, session) -> {
+            module.C_GetAttributeValue(session, 0x7fff_fff0L,
+                    new sun.security.pkcs11.wrapper.CK_ATTRIBUTE[] {
+                        new sun.security.pkcs11.wrapper.CK_ATTRIBUTE(
+                                sun.security.pkcs11.wrapper.PKCS11Constants.CKA_LABEL)});
+            return null;
+        });
+    }
 }
