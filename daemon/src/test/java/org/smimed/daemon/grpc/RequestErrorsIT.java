@@ -246,24 +246,7 @@ class RequestErrorsIT {
         "smimed.v1.DecryptionService/Decrypt, BIDI_STREAMING, smimed.v1.DecryptRequest"})
     void notProtobuf_isInvalidArgument_withARequestId_andAuditedSo(String method,
             io.grpc.MethodDescriptor.MethodType type, String messageType) throws Exception {
-        io.grpc.MethodDescriptor.Marshaller<byte[]> raw = new io.grpc.MethodDescriptor
-                .Marshaller<>() {
-            @Override
-            public java.io.InputStream stream(byte[] value) {
-                return new java.io.ByteArrayInputStream(value);
-            }
-
-            @Override
-            public byte[] parse(java.io.InputStream stream) {
-                try {
-                    return stream.readAllBytes();
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }
-        };
-        var descriptor = io.grpc.MethodDescriptor.newBuilder(raw, raw).setType(type)
-                .setFullMethodName(method).build();
+        var descriptor = org.smimed.daemon.testing.RawCalls.method(method, type);
         byte[] garbage = {(byte) 0xff, (byte) 0xff, (byte) 0xff};
         var trailersRef = new java.util.concurrent.atomic.AtomicReference<io.grpc.Metadata>();
         var capture = io.grpc.stub.MetadataUtils.newCaptureMetadataInterceptor(

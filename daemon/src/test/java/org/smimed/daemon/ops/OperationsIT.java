@@ -3,11 +3,9 @@ package org.smimed.daemon.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import io.grpc.CallOptions;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -16,7 +14,6 @@ import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.reflection.v1.ServiceResponse;
-import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -46,6 +43,7 @@ import org.smimed.api.v1.SignRequest;
 import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.daemon.Daemon;
 import org.smimed.daemon.testing.DecryptCall;
+import org.smimed.daemon.testing.RawCalls;
 import org.smimed.daemon.testing.TestDeployment;
 
 /** What operators see: gRPC health, reflection for tools, and Prometheus metrics. */
@@ -219,11 +217,8 @@ class OperationsIT {
         for (String method : List.of("smimed.v1.SigningService/NoSuchMethod",
                 "made.up.Service/A", "made.up.Service/B", "x/y")) {
             StatusRuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(
-                    StatusRuntimeException.class, () -> ClientCalls.blockingUnaryCall(channel,
-                            MethodDescriptor.newBuilder(RAW, RAW)
-                                    .setType(MethodDescriptor.MethodType.UNARY)
-                                    .setFullMethodName(method).build(),
-                            CallOptions.DEFAULT, new byte[0]));
+                    StatusRuntimeException.class,
+                    () -> RawCalls.unary(channel, method, new byte[0]));
             assertThat(refused.getStatus().getCode()).as(method)
                     .isEqualTo(io.grpc.Status.Code.UNIMPLEMENTED);
         }
@@ -304,23 +299,6 @@ class OperationsIT {
                 + Pattern.quote(service) + "\"} ([0-9.]+)").matcher(scrape());
         return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
     }
-
-    private static final MethodDescriptor.Marshaller<byte[]> RAW =
-            new MethodDescriptor.Marshaller<>() {
-                @Override
-                public java.io.InputStream stream(byte[] value) {
-                    return new java.io.ByteArrayInputStream(value);
-                }
-
-                @Override
-                public byte[] parse(java.io.InputStream stream) {
-                    try {
-                        return stream.readAllBytes();
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                }
-            };
 
     private static String scrape() throws Exception {
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(

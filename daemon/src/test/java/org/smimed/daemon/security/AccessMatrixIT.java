@@ -7,14 +7,9 @@ import static org.smimed.daemon.testing.TestDeployment.EC;
 import static org.smimed.daemon.testing.TestDeployment.RSA;
 
 import com.google.protobuf.ByteString;
-import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCalls;
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +33,7 @@ import org.smimed.client.admin.AuditVerifier;
 import org.smimed.daemon.provision.DemoSetup;
 import org.smimed.daemon.testing.DecryptCall;
 import org.smimed.daemon.testing.OpenSsl;
+import org.smimed.daemon.testing.RawCalls;
 import org.smimed.daemon.testing.TestClients;
 import org.smimed.daemon.testing.TestDeployment;
 
@@ -304,24 +300,7 @@ class AccessMatrixIT {
     }
 
     private static byte[] rawCall(ManagedChannel channel, String method) {
-        MethodDescriptor.Marshaller<byte[]> raw = new MethodDescriptor.Marshaller<>() {
-            @Override
-            public InputStream stream(byte[] value) {
-                return new ByteArrayInputStream(value);
-            }
-
-            @Override
-            public byte[] parse(InputStream stream) {
-                try {
-                    return stream.readAllBytes();
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }
-        };
-        return ClientCalls.blockingUnaryCall(channel, MethodDescriptor.newBuilder(raw, raw)
-                .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName(method).build(),
-                CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS), new byte[0]);
+        return RawCalls.unary(channel, method, new byte[0]);
     }
 
     static byte[] openSslEncrypt(Path recipient) throws Exception {
