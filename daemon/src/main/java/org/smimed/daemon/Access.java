@@ -52,7 +52,7 @@ final class Access implements AutoCloseable {
         var cas = config.tls().flatMap(DaemonConfig.Tls::clientCaCertificates);
         if (cas.isPresent()) {
             verifier = Optional.of(new ClientCertificateVerifier(
-                    PemFiles.certificates("tls.clientCaCertificates", cas.get()), clock));
+                    PemFiles.caCertificates("tls.clientCaCertificates", cas.get()), clock));
         }
         AuditLog audit = AuditLog.open(config.access().auditFile(), clock,
                 config.access().auditRotateBytes(), auditWrites);

@@ -232,7 +232,7 @@ public final class ConfigLoader {
             if (node.has("clientCaCertificates") || !anonymous) {
                 clientCas = Optional.ofNullable(fields.checkedFile(node,
                         "tls.clientCaCertificates", "clientCaCertificates",
-                        PemFiles::certificates));
+                        PemFiles::caCertificates));
             }
             ServerFiles server = serverFiles(node, "tls.");
             return Optional.of(new DaemonConfig.Tls(server.chain(), server.key(), clientCas,

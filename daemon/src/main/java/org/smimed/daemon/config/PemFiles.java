@@ -51,6 +51,28 @@ public final class PemFiles {
         return certificates;
     }
 
+    /**
+     * As {@link #certificates}, each of them a CA: a certificate whose basicConstraints say
+     * it is not one (a client's own certificate put there by mistake) cannot be the issuer of
+     * any client certificate, so every client would be refused. A certificate without the
+     * extension (an old v1 root) is taken as it is.
+     */
+    public static List<X509Certificate> caCertificates(String configKey, Path file)
+            throws ConfigFileException {
+        List<X509Certificate> certificates = certificates(configKey, file);
+        for (X509Certificate c : certificates) {
+            if (c.getExtensionValue(BASIC_CONSTRAINTS) != null && c.getBasicConstraints() < 0) {
+                throw new ConfigFileException(configKey, file, "'"
+                        + c.getSubjectX500Principal().getName() + "' is not a CA certificate"
+                        + " (basicConstraints CA:FALSE): give the CA certificates that issue"
+                        + " the clients' certificates");
+            }
+        }
+        return certificates;
+    }
+
+    private static final String BASIC_CONSTRAINTS = "2.5.29.19";
+
     /** The one unencrypted private key in {@code file}: PKCS#8, or PKCS#1 RSA or SEC 1 EC. */
     public static PrivateKey privateKey(String configKey, Path file) throws ConfigFileException {
         Object parsed;

@@ -156,6 +156,36 @@ class ConfigLoaderTest {
                                         + ": not a PEM private key"));
     }
 
+    /**
+     * Found by an outside trial: a client's own certificate as tls.clientCaCertificates passed
+     * check-config, and every client would then be refused.
+     */
+    @Test
+    void load_clientCaCertificatesThatIsNoCa_isAProblemSayingSo() throws Exception {
+        TlsFiles.write(dir.resolve("server.crt"), dir.resolve("server.key"));
+        var ca = org.smimed.daemon.provision.DemoCertificateAuthority.create("test CA",
+                new org.bouncycastle.jce.provider.BouncyCastleProvider(),
+                java.time.Clock.systemUTC(), new java.security.SecureRandom());
+        var generator = java.security.KeyPairGenerator.getInstance("EC");
+        generator.initialize(256);
+        java.security.cert.X509Certificate client = ca.issueClient(
+                generator.generateKeyPair().getPublic(), "a service", null,
+                java.time.Duration.ofDays(1));
+        org.smimed.daemon.provision.DemoCertificateAuthority.Pem.write(
+                dir.resolve("client.crt"), client);
+        Path file = tlsConfig("leaf-as-ca.yaml", """
+                tls: {certificateChain: server.crt, privateKey: server.key,
+                      clientCaCertificates: client.crt}
+                """, "");
+
+        assertThatThrownBy(() -> new ConfigLoader().load(file))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .containsExactly("tls.clientCaCertificates: " + dir.resolve("client.crt")
+                                + ": 'CN=a service,O=smimed demo' is not a CA certificate"
+                                + " (basicConstraints CA:FALSE): give the CA certificates that"
+                                + " issue the clients' certificates"));
+    }
+
     @Test
     void load_tlsKeyOfAnotherCertificate_isAProblemNamingBothFiles() throws Exception {
         TlsFiles.write(dir.resolve("server.crt"), dir.resolve("server.key"));
