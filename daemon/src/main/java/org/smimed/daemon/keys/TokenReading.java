@@ -32,9 +32,13 @@ public final class TokenReading {
             + " (CKA_MODIFIABLE or CKA_COPYABLE true), so anyone with the user PIN can add"
             + " usages to it; rotate to a new version (smimectl rotate)";
 
-    /** Versions (including DESTROYED tombstones), leftovers and unreadable objects. */
+    /**
+     * Versions (including DESTROYED tombstones), leftovers, unreadable or unaccounted objects,
+     * and the highest version number any object names per identity (so a number that an
+     * interrupted operation's object still carries is never given again).
+     */
     public record Result(List<TokenVersion> versions, List<Leftover> leftovers,
-                         List<String> problems) {}
+                         List<String> problems, Map<String, Integer> highestNumbers) {}
 
     private TokenReading() {
     }
@@ -84,6 +88,18 @@ public final class TokenReading {
                         ObjectClass.PUBLIC_KEY), false, "key pair without a state record"));
             }
         }
+        for (TokenInventory.PublicKeyObject key : token.publicKeys()) {
+            // A key generation killed inside C_GenerateKeyPair: the public half was written,
+            // the private one not (or without its label and id).
+            if (!key.id().isEmpty() && !keys.containsKey(key.id())
+                    && !records.containsKey(key.id())
+                    && VersionName.parse(key.label()).isPresent()) {
+                leftovers.add(new Leftover(key.id(), key.label(), List.of(ObjectClass.PUBLIC_KEY,
+                        ObjectClass.CERTIFICATE), false, "public key without its private key"
+                        + " (key generation was interrupted)"));
+            }
+        }
+        anonymous(token).ifPresent(problems::add);
         versions.sort(Comparator.comparing((TokenVersion v) -> v.record().identity())
                 .thenComparingInt(v -> v.record().number()));
         for (TokenVersion v : versions) {
@@ -92,7 +108,40 @@ public final class TokenReading {
                 problems.add(v.name() + ": " + USAGES_NOT_FIXED);
             }
         }
-        return new Result(List.copyOf(versions), List.copyOf(leftovers), List.copyOf(problems));
+        return new Result(List.copyOf(versions), List.copyOf(leftovers), List.copyOf(problems),
+                highestNumbers(token));
+    }
+
+    /**
+     * Objects with neither label nor CKA_ID (data objects: nor application) are no one's that
+     * smimed can tell: what an operation killed inside one PKCS#11 call leaves on SoftHSM2,
+     * which writes an object before its attributes. Never removed (on a shared token they may
+     * be another application's), but named so an officer can look.
+     */
+    private static Optional<String> anonymous(TokenInventory.Snapshot token) {
+        long keys = token.keys().stream().filter(k -> k.id().isEmpty() && k.label().isEmpty())
+                .count();
+        long publicKeys = token.publicKeys().stream()
+                .filter(k -> k.id().isEmpty() && k.label().isEmpty()).count();
+        if (keys + publicKeys + token.anonymousData() == 0) {
+            return Optional.empty();
+        }
+        return Optional.of(keys + " private key(s), " + publicKeys + " public key(s) and "
+                + token.anonymousData() + " data object(s) have neither label nor id: an"
+                + " officer operation killed inside a PKCS#11 call leaves such objects, which"
+                + " smimed never uses; unless another application made them, find them with"
+                + " pkcs11-tool --list-objects --login and remove them with --delete-object");
+    }
+
+    private static Map<String, Integer> highestNumbers(TokenInventory.Snapshot token) {
+        Map<String, Integer> highest = new HashMap<>();
+        java.util.stream.Stream.of(token.keys().stream().map(TokenInventory.KeyObject::label),
+                        token.publicKeys().stream().map(TokenInventory.PublicKeyObject::label),
+                        token.certificates().stream().map(TokenInventory.CertificateObject::label),
+                        token.data().stream().map(TokenInventory.DataObject::label))
+                .flatMap(s -> s).map(VersionName::parse).flatMap(Optional::stream)
+                .forEach(n -> highest.merge(n.identity(), n.number(), Math::max));
+        return Map.copyOf(highest);
     }
 
     private static Map<String, VersionRecord> records(TokenInventory.Snapshot token,

@@ -148,8 +148,13 @@ final class VersionStore {
 
     /** The next free version number of {@code identity}; DESTROYED tombstones keep theirs. */
     int nextNumber(String identity) {
-        return reading.versions().stream().filter(v -> v.record().identity().equals(identity))
-                .mapToInt(v -> v.record().number()).max().orElse(0) + 1;
+        int versions = reading.versions().stream()
+                .filter(v -> v.record().identity().equals(identity))
+                .mapToInt(v -> v.record().number()).max().orElse(0);
+        // An object an interrupted operation left with a version label counts too: the next
+        // version must not share its label (found by an outside trial: two public keys
+        // labelled x/v1 after a killed generate and a new one).
+        return Math.max(versions, reading.highestNumbers().getOrDefault(identity, 0)) + 1;
     }
 
     /**

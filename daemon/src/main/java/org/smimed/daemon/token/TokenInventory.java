@@ -38,6 +38,9 @@ public final class TokenInventory {
     public record KeyObject(String id, String label, KeyAlgorithm.Family family, boolean signs,
                             boolean decrypts, boolean usagesFixed) {}
 
+    /** A public key object: its CKA_ID and label. */
+    public record PublicKeyObject(String id, String label) {}
+
     /** A certificate object and its parsed value. */
     public record CertificateObject(String id, String label, X509Certificate certificate) {}
 
@@ -47,12 +50,19 @@ public final class TokenInventory {
     /**
      * Everything found. Ids are CKA_ID in lower-case hex.
      *
-     * @param publicKeyIds ids of public key objects
+     * @param publicKeys public key objects
+     * @param anonymousData data objects with neither label nor application: what a record
+     *                      write killed inside C_CreateObject leaves on SoftHSM2
      * @param problems objects that could not be read
      */
-    public record Snapshot(List<KeyObject> keys, List<String> publicKeyIds,
+    public record Snapshot(List<KeyObject> keys, List<PublicKeyObject> publicKeys,
                            List<CertificateObject> certificates, List<DataObject> data,
-                           List<String> problems) {}
+                           int anonymousData, List<String> problems) {
+        /** The ids of the public key objects. */
+        public List<String> publicKeyIds() {
+            return publicKeys.stream().map(PublicKeyObject::id).toList();
+        }
+    }
 
     /**
      * Reads every private key, public key, certificate and smimed data object. Walks again
@@ -66,9 +76,10 @@ public final class TokenInventory {
             for (long handle : find(module, session, CKO_PRIVATE_KEY)) {
                 keys.add(key(module, session, handle));
             }
-            List<String> publicIds = new ArrayList<>();
+            List<PublicKeyObject> publicKeys = new ArrayList<>();
             for (long handle : find(module, session, CKO_PUBLIC_KEY)) {
-                publicIds.add(idAndLabel(module, session, handle)[0]);
+                String[] idLabel = idAndLabel(module, session, handle);
+                publicKeys.add(new PublicKeyObject(idLabel[0], idLabel[1]));
             }
             List<CertificateObject> certificates = new ArrayList<>();
             for (long handle : find(module, session, CKO_CERTIFICATE)) {
@@ -81,16 +92,19 @@ public final class TokenInventory {
                 }
             }
             List<DataObject> data = new ArrayList<>();
+            int anonymous = 0;
             for (long handle : find(module, session, CKO_DATA)) {
-                if (APPLICATION.equals(application(module, session, handle))) {
-                    CK_ATTRIBUTE[] label = {new CK_ATTRIBUTE(CKA_LABEL)};
-                    module.C_GetAttributeValue(session, handle, label);
-                    data.add(new DataObject(label[0].pValue instanceof char[] chars
-                            ? new String(chars) : "",
-                            bytes(module, session, handle, CKA_VALUE)));
+                String application = application(module, session, handle);
+                CK_ATTRIBUTE[] label = {new CK_ATTRIBUTE(CKA_LABEL)};
+                module.C_GetAttributeValue(session, handle, label);
+                String text = label[0].pValue instanceof char[] chars ? new String(chars) : "";
+                if (APPLICATION.equals(application)) {
+                    data.add(new DataObject(text, bytes(module, session, handle, CKA_VALUE)));
+                } else if (application.isEmpty() && text.isEmpty()) {
+                    anonymous++;
                 }
             }
-            return new Snapshot(keys, publicIds, certificates, data, problems);
+            return new Snapshot(keys, publicKeys, certificates, data, anonymous, problems);
         });
     }
 

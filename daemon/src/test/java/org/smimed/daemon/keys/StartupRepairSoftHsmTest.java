@@ -53,6 +53,14 @@ class StartupRepairSoftHsmTest {
                 KeyAlgorithm.EC_P256, KeyUsage.SIGN);
         keyObjects.createData("dead@smimed.example/v1", record(HexFormat.of().formatHex(
                 dead.id()), "dead@smimed.example", KeyState.DESTROYED).encode());
+        // A generate killed inside C_GenerateKeyPair: the public key written, the private
+        // one not (found by an outside trial), and a record write killed inside
+        // C_CreateObject: a data object without label or application.
+        TokenObjects.GeneratedKey half = objects.generate("half@smimed.example/v1",
+                KeyAlgorithm.EC_P256, KeyUsage.SIGN);
+        keyObjects.destroy(HexFormat.of().formatHex(half.id()),
+                KeyObjects.ObjectClass.PRIVATE_KEY);
+        org.smimed.daemon.token.TokenFaults.createAnonymousData(token);
         // And one complete PENDING version, which must survive.
         TokenObjects.GeneratedKey fine = objects.generate("fine@smimed.example/v1",
                 KeyAlgorithm.EC_P256, KeyUsage.SIGN);
@@ -67,7 +75,14 @@ class StartupRepairSoftHsmTest {
                 "ghost@smimed.example/v1: state record without a key; removed"
                         + " [CERTIFICATE, PUBLIC_KEY] and the record",
                 "dead@smimed.example/v1: destroy was interrupted; removed"
-                        + " [CERTIFICATE, PRIVATE_KEY, PUBLIC_KEY]");
+                        + " [CERTIFICATE, PRIVATE_KEY, PUBLIC_KEY]",
+                "half@smimed.example/v1: public key without its private key (key generation"
+                        + " was interrupted); removed [PUBLIC_KEY, CERTIFICATE]");
+        assertThat(admin.registry().problems()).containsExactly("0 private key(s), 0 public"
+                + " key(s) and 1 data object(s) have neither label nor id: an officer operation"
+                + " killed inside a PKCS#11 call leaves such objects, which smimed never uses;"
+                + " unless another application made them, find them with pkcs11-tool"
+                + " --list-objects --login and remove them with --delete-object");
         assertThat(objects.hasPrivateKey("orphan@smimed.example/v1")).isFalse();
         assertThat(objects.hasPrivateKey("dead@smimed.example/v1")).isFalse();
         assertThat(objects.hasPrivateKey("fine@smimed.example/v1")).isTrue();

@@ -54,8 +54,8 @@ class TokenReadingTest {
         return new TokenInventory.Snapshot(
                 List.of(new TokenInventory.KeyObject(ID, NAME, KeyAlgorithm.Family.EC, true, true,
                         usagesFixed)),
-                List.of(ID),
+                List.of(new TokenInventory.PublicKeyObject(ID, NAME)),
                 List.of(new TokenInventory.CertificateObject(ID, NAME, certificate)),
-                List.of(new TokenInventory.DataObject(NAME, record.encode())), List.of());
+                List.of(new TokenInventory.DataObject(NAME, record.encode())), 0, List.of());
     }
 }

@@ -55,4 +55,23 @@ public final class TokenFaults {
             return null;
         });
     }
+
+    /**
+     * A private data object with neither label nor application, as a state record write
+     * killed inside C_CreateObject leaves it on SoftHSM2.
+     */
+    public static void createAnonymousData(Pkcs11Token token) throws TokenException {
+        token.inSession((module, session) -> module.C_CreateObject(session,
+                new sun.security.pkcs11.wrapper.CK_ATTRIBUTE[] {
+                    new sun.security.pkcs11.wrapper.CK_ATTRIBUTE(
+                            sun.security.pkcs11.wrapper.PKCS11Constants.CKA_CLASS,
+                            sun.security.pkcs11.wrapper.PKCS11Constants.CKO_DATA),
+                    new sun.security.pkcs11.wrapper.CK_ATTRIBUTE(
+                            sun.security.pkcs11.wrapper.PKCS11Constants.CKA_TOKEN, true),
+                    new sun.security.pkcs11.wrapper.CK_ATTRIBUTE(
+                            sun.security.pkcs11.wrapper.PKCS11Constants.CKA_PRIVATE, true),
+                    new sun.security.pkcs11.wrapper.CK_ATTRIBUTE(
+                            sun.security.pkcs11.wrapper.PKCS11Constants.CKA_VALUE,
+                            new byte[] {1, 2, 3})}));
+    }
 }
