@@ -61,13 +61,13 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        PrintWriter err = new PrintWriter(System.err, true);
+        StatusLines err = new StatusLines(new PrintWriter(System.err, true), logFormat);
         logFormat.install();
         DaemonConfig loaded;
         try {
             loaded = new ConfigLoader().load(config);
         } catch (ConfigException e) {
-            e.problems().forEach(p -> err.println("smimed: config: " + p));
+            e.problems().forEach(p -> err.error("smimed: config: " + p));
             return ExitCodes.CONFIG;
         }
         int[] failure = {ExitCodes.OK};
@@ -94,17 +94,17 @@ final class ServeCommand implements Callable<Integer> {
                 }
             });
         }
-        err.println("smimed: serving " + daemon.identities() + " on port " + daemon.port());
+        err.info("smimed: serving " + daemon.identities() + " on port " + daemon.port());
         daemon.awaitTermination();
         if (daemon.failure().isPresent()) {
             daemon.close(); // waits for the shutdown the failure started
-            err.println("smimed: token: " + daemon.failure().get());
+            err.error("smimed: token: " + daemon.failure().get());
             return ExitCodes.TOKEN_LOST;
         }
         if (stopping.get()) {
             closer.join(TimeUnit.MINUTES.toMillis(5));
         }
-        err.println("smimed: stopped");
+        err.info("smimed: stopped");
         return ExitCodes.OK;
     }
 
@@ -116,26 +116,26 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    private Daemon startOrReport(DaemonConfig loaded, PrintWriter err, int[] failure) {
+    private Daemon startOrReport(DaemonConfig loaded, StatusLines err, int[] failure) {
         try {
             return Daemon.start(loaded, environment, clock);
         } catch (TokenException | PinSource.PinUnavailableException e) {
-            err.println("smimed: token: " + e.getMessage());
+            err.error("smimed: token: " + e.getMessage());
             failure[0] = ExitCodes.TOKEN;
         } catch (PolicyException e) {
-            e.problems().forEach(p -> err.println("smimed: policy: " + p));
+            e.problems().forEach(p -> err.error("smimed: policy: " + p));
             failure[0] = ExitCodes.CONFIG;
         } catch (AuditException e) {
-            err.println("smimed: audit: " + e.getMessage());
+            err.error("smimed: audit: " + e.getMessage());
             failure[0] = ExitCodes.AUDIT;
         } catch (ConfigFileException e) {
-            err.println("smimed: config: " + e.getMessage());
+            err.error("smimed: config: " + e.getMessage());
             failure[0] = ExitCodes.CONFIG;
         } catch (ListenerBindException e) {
-            err.println("smimed: " + e.getMessage());
+            err.error("smimed: " + e.getMessage());
             failure[0] = ExitCodes.LISTEN;
         } catch (java.io.IOException e) {
-            err.println("smimed: cannot start the gRPC server: " + e.getMessage());
+            err.error("smimed: cannot start the gRPC server: " + e.getMessage());
             failure[0] = ExitCodes.LISTEN;
         }
         return null;

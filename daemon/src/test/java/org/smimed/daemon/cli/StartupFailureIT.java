@@ -57,6 +57,25 @@ class StartupFailureIT {
                 + token.label() + "' failed: PIN rejected");
     }
 
+    /**
+     * With --log-format json the line naming why serve stopped is a JSON object too, as every
+     * log line is (an outside trial found it plain text in the JSON stream).
+     */
+    @Test
+    void wrongPin_withJsonLogs_saysWhyInJson() throws Exception {
+        Path pin = privateFile("wrong-json.pin", "0000");
+        Processes.Result result = smimed(List.of("serve", "--log-format", "json", "--config",
+                config(token.label(), "file: " + pin).toString()));
+
+        assertThat(result.exitCode()).isEqualTo(ExitCodes.TOKEN);
+        List<String> lines = result.stderr().strip().lines().toList();
+        assertThat(lines).isNotEmpty().allSatisfy(line -> assertThat(line).startsWith("{\"time\":")
+                .endsWith("}"));
+        assertThat(lines.get(lines.size() - 1)).contains("\"level\":\"SEVERE\"",
+                "\"logger\":\"smimed\"", "\"message\":\"smimed: token: login to token '"
+                        + token.label() + "' failed: PIN rejected\"");
+    }
+
     @Test
     void missingToken_exitsWithTokenCodeNamingTheLabel() throws Exception {
         Processes.Result result = serve(config("no-such-token", "file: " + token.pinFile()));
