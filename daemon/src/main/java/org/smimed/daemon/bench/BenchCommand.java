@@ -257,10 +257,28 @@ public final class BenchCommand implements Callable<Integer> {
                 : deadlineSeconds < 1 ? "--deadline must be at least 1 second"
                 : connections < 1 || connections > 256 ? "--connections must be 1 to 256"
                 : concurrency.stream().anyMatch(c -> c < 1) ? "--concurrency levels must be >= 1"
-                : null;
+                : unwritable("--csv", csv).or(() -> unwritable("--svg", svg)).orElse(null);
         if (problem != null) {
             throw new ParameterException(spec.commandLine(), problem);
         }
+    }
+
+    /**
+     * Why {@code file} cannot be written, checked before a run rather than after it (an outside
+     * trial lost a finished run to a missing directory).
+     */
+    private static java.util.Optional<String> unwritable(String option, Path file) {
+        if (file == null) {
+            return java.util.Optional.empty();
+        }
+        Path directory = file.toAbsolutePath().getParent();
+        if (directory == null || !java.nio.file.Files.isDirectory(directory)) {
+            return java.util.Optional.of(option + ": no directory " + directory);
+        }
+        if (!java.nio.file.Files.isWritable(directory)) {
+            return java.util.Optional.of(option + ": cannot write in " + directory);
+        }
+        return java.util.Optional.empty();
     }
 
     private OpenLoopRun openLoop() {

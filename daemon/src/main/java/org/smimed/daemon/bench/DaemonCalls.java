@@ -140,7 +140,14 @@ final class DaemonCalls {
                 .generateCertificate(new ByteArrayInputStream(der));
     }
 
-    private static byte[] encryptTo(X509Certificate recipient, byte[] content) throws Exception {
+    private byte[] encryptTo(X509Certificate recipient, byte[] content) throws Exception {
+        if (!"RSA".equals(recipient.getPublicKey().getAlgorithm())) {
+            // The token baseline of the decrypt workloads is an RSA decryption: an EC identity
+            // (ECDH) would compare unlike operations (an outside trial got a stack trace).
+            throw new IllegalArgumentException("the decrypt workloads need an RSA identity (RSA"
+                    + " key transport, measured against the token's RSA decryption); '"
+                    + identity + "' has an " + recipient.getPublicKey().getAlgorithm() + " key");
+        }
         BouncyCastleProvider bc = new BouncyCastleProvider();
         CMSAuthEnvelopedDataGenerator generator = new CMSAuthEnvelopedDataGenerator();
         generator.addRecipientInfoGenerator(

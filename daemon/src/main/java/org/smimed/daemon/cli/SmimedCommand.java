@@ -30,6 +30,13 @@ public final class SmimedCommand implements Runnable {
     public static CommandLine commandLine(UnaryOperator<String> environment, Clock clock) {
         CommandLine line = new CommandLine(new SmimedCommand(), new Factory(environment, clock));
         line.setParameterExceptionHandler(SmimedCommand::usageError);
+        // A command that fails (bench that cannot reach or prepare a daemon; serve reports its
+        // own) says why in one line, not a stack trace.
+        line.setExecutionExceptionHandler((e, command, parsed) -> {
+            command.getErr().println("smimed " + command.getCommandName() + ": "
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            return 1;
+        });
         // "smimed serve -V" printed nothing: every subcommand says the daemon's version.
         for (CommandLine sub : line.getSubcommands().values()) {
             sub.getCommandSpec().version(line.getCommandSpec().version());

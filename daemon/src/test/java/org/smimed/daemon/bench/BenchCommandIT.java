@@ -240,7 +240,8 @@ class BenchCommandIT {
         "--max-in-flight=0|--rate=10|--max-in-flight must be at least 1, got 0",
         "--duration=0|--warmup=0|--duration must be at least 1 second",
         "--concurrency=0|--warmup=0|--concurrency levels must be >= 1",
-        "--connections=0|--warmup=0|--connections must be 1 to 256"})
+        "--connections=0|--warmup=0|--connections must be 1 to 256",
+        "--csv=/nonexistent-dir/out.csv|--warmup=0|--csv: no directory /nonexistent-dir"})
     void bench_withBadRateOrNumbers_isUsageErrorSayingWhy(String first, String second,
                                                           String message) {
         StringWriter err = new StringWriter();
@@ -284,6 +285,26 @@ class BenchCommandIT {
         assertThat(exit).isEqualTo(2);
         assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8))
                 .contains("unknown caller model 'fibers' (valid: async, threads)");
+    }
+
+    /** Found by an outside trial: a stack trace ("No such algorithm") after connecting. */
+    @Test
+    void bench_decryptWithAnEcIdentity_failsInOneLineSayingWhy() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = SmimedCommand.commandLine(System::getenv, Clock.systemUTC());
+        cli.setErr(new PrintWriter(err));
+
+        int exit = cli.execute("bench", "--target", "localhost:" + deployment.daemon().port(),
+                "--ca", deployment.caCertificate().toString(),
+                "--cert", deployment.clientCertificate().toString(),
+                "--key", deployment.clientKey().toString(),
+                "--identity", TestDeployment.EC, "--workload", "decrypt-4k", "--calls", "1",
+                "--warmup", "0");
+
+        assertThat(exit).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("smimed bench: the decrypt workloads need an RSA"
+                + " identity (RSA key transport, measured against the token's RSA decryption); '"
+                + TestDeployment.EC + "' has an EC key" + System.lineSeparator());
     }
 
     @Test
