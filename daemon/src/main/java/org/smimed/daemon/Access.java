@@ -75,6 +75,11 @@ final class Access implements AutoCloseable {
                 statuses);
     }
 
+    /** Whether the audit log still takes records (false once a write failed). */
+    boolean auditWritable() {
+        return audit.healthy();
+    }
+
     /** "SEQ:HASH" of the audit log's last record: an anchor to keep outside the file. */
     String auditHead() {
         return audit.head();

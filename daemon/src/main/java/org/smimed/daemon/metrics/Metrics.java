@@ -3,8 +3,15 @@ package org.smimed.daemon.metrics;
 import com.sun.net.httpserver.HttpServer;
 import io.grpc.ServerInterceptor;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -14,6 +21,7 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.smimed.daemon.config.DaemonConfig;
@@ -36,16 +44,48 @@ public final class Metrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry =
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final TokenMetrics token = new TokenMetrics(registry);
-    private final Timer auditWrites = Timer.builder("smimed.audit.write")
-            .description("Time to append one audit record (write, and fsync when configured)")
-            .publishPercentileHistogram()
+    private final Timer auditWrites = Buckets.latency(Timer.builder("smimed.audit.write")
+            .description("Time to append one audit record (write, and fsync when configured)"))
             .register(registry);
+    /** The JVM's and the process's own series (heap, GC, threads, CPU, uptime, descriptors). */
+    private final JvmGcMetrics gc = new JvmGcMetrics();
     private final Map<ServerCertificate.Outcome, Counter> tlsReloads = Map.of(
             ServerCertificate.Outcome.REPLACED, tlsReloadCounter("replaced"),
             ServerCertificate.Outcome.REFUSED, tlsReloadCounter("refused"));
     private HttpServer http;
     private ExpiryWatch expiry;
     private TlsExpiryWatch tlsExpiry;
+
+    public Metrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        Gauge.builder("smimed.build.info", () -> 1).description("The running smimed's version")
+                .tag("version", version()).register(registry);
+    }
+
+    /**
+     * The two states every call depends on, as gauges an operator alerts on (1 or 0):
+     * {@code smimed_token_usable} (the last health probe found the token logged in with its
+     * keys) and {@code smimed_audit_log_writable} (false once a write failed: every call is
+     * refused until a restart). Otherwise they show only as UNAVAILABLE counts.
+     */
+    public void watchState(BooleanSupplier tokenUsable, BooleanSupplier auditWritable) {
+        Gauge.builder("smimed.token.usable", () -> tokenUsable.getAsBoolean() ? 1 : 0)
+                .description("1 while the token is usable (health probe), else 0")
+                .register(registry);
+        Gauge.builder("smimed.audit.log.writable", () -> auditWritable.getAsBoolean() ? 1 : 0)
+                .description("1 while the audit log takes records, 0 once a write failed")
+                .register(registry);
+    }
+
+    private static String version() {
+        String v = Metrics.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
 
     /** The interceptor that records every gRPC call. */
     public ServerInterceptor interceptor() {
@@ -156,6 +196,7 @@ public final class Metrics implements AutoCloseable {
         if (tlsExpiry != null) {
             tlsExpiry.close();
         }
+        gc.close();
         registry.close();
     }
 }

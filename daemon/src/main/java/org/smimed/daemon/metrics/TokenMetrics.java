@@ -46,13 +46,12 @@ final class TokenMetrics implements TokenMeter {
     }
 
     private Timer timer(TokenMechanism mechanism, boolean ok) {
-        return (ok ? succeeded : failed).computeIfAbsent(mechanism, m -> Timer
+        return (ok ? succeeded : failed).computeIfAbsent(mechanism, m -> Buckets.latency(Timer
                 .builder("smimed.token.operation")
                 .description("Private-key operations in the token, by PKCS#11 mechanism")
                 .tag("mechanism", m.mechanism())
                 .tag("operation", m.operation())
-                .tag("outcome", ok ? "ok" : "error")
-                .publishPercentileHistogram()
+                .tag("outcome", ok ? "ok" : "error"))
                 .register(registry));
     }
 }

@@ -49,12 +49,20 @@ class AuditFailureIT {
     static Path dir;
     static SoftHsm.Token token;
     static Path config;
+    static int metricsPort;
 
     @BeforeAll
     static void provision() throws Exception {
         token = SoftHsm.createToken("auditfull");
         TestDeployment.provision(dir, token);
         config = TestDeployment.writeConfig(dir, token);
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            metricsPort = free.getLocalPort();
+        }
+        TestDeployment.addConfig(config, """
+                operations:
+                  metricsListen: {address: 127.0.0.1, port: %d}
+                """.formatted(metricsPort));
     }
 
     @Test
@@ -85,6 +93,11 @@ class AuditFailureIT {
                         StatusRuntimeException.class, () -> sign(channel));
                 assertThat(later.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
                 assertThat(daemon.isAlive()).isTrue();
+                assertThat(java.net.http.HttpClient.newHttpClient().send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                                "http://127.0.0.1:" + metricsPort + "/metrics")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body())
+                        .containsPattern("(?m)^smimed_audit_log_writable 0\\.0$");
                 recorded = ok;
             } finally {
                 channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

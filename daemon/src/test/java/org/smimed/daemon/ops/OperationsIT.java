@@ -263,6 +263,28 @@ class OperationsIT {
         assertThat(scrape()).containsPattern("(?m)^smimed_token_sessions_in_use 0\\.0$");
     }
 
+    /**
+     * What an SRE alerts on besides call counts (an outside trial found none of it): the token
+     * and audit log states, the build, the JVM; and latency buckets few enough per series.
+     */
+    @Test
+    void metrics_stateGaugesJvmSeriesAndBoundedBuckets() throws Exception {
+        SigningServiceGrpc.newBlockingStub(channel).sign(SignRequest.newBuilder()
+                .setIdentity(TestDeployment.EC).setContent(ByteString.copyFromUtf8("b")).build());
+        String scrape = scrape();
+
+        assertThat(scrape).containsPattern("(?m)^smimed_token_usable 1\\.0$")
+                .containsPattern("(?m)^smimed_audit_log_writable 1\\.0$")
+                .containsPattern("(?m)^smimed_build_info\\{version=\"[^\"]+\"} 1(\\.0)?$")
+                .contains("jvm_memory_used_bytes{", "jvm_gc_pause_seconds",
+                        "process_uptime_seconds", "process_files_open_files",
+                        "system_cpu_count");
+        long buckets = scrape.lines().filter(l -> l.startsWith(
+                "smimed_requests_seconds_bucket{code=\"OK\",method=\"Sign\","
+                        + "outcome=\"success\",service=\"smimed.v1.SigningService\"")).count();
+        assertThat(buckets).isEqualTo(16); // 15 bounds and +Inf
+    }
+
     private static byte[] encryptToRsa(byte[] plaintext) throws Exception {
         X509Certificate certificate;
         try (var in = Files.newInputStream(deployment.certificate(TestDeployment.RSA))) {
