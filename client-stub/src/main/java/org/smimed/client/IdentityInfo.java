@@ -35,6 +35,16 @@ public record IdentityInfo(
     encryptionCertificateChain = encryptionCertificateChain.stream().map(byte[]::clone).toList();
   }
 
+  /** What it is, for logs: the arrays by size (the record's own toString printed "[B@…"). */
+  @Override
+  public String toString() {
+    return "IdentityInfo[identity=" + identity + ", keyVersion=" + keyVersion + ", keyAlgorithm="
+        + keyAlgorithm + ", certificateChain=" + certificateChain.size() + " certificate(s)"
+        + ", smimeCapabilities=" + smimeCapabilities.length + " bytes"
+        + ", encryptionCertificateChain=" + encryptionCertificateChain.size() + " certificate(s)"
+        + ", signs=" + signs + "]";
+  }
+
   @Override
   public List<byte[]> certificateChain() {
     return certificateChain.stream().map(byte[]::clone).toList();

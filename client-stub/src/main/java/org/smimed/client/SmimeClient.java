@@ -42,7 +42,12 @@ public final class SmimeClient {
   private final Channel channel;
   private final Duration deadline;
 
-  /** A client without a per-call deadline. */
+  /**
+   * A client that sets no deadline of its own: a channel from {@link Channels} still has the
+   * service config's timeouts (30 s for signing and directory calls, 300 s for decryption:
+   * {@link ServiceConfig});
+   * another channel has only what it was built with.
+   */
   public SmimeClient(Channel channel) {
     this(channel, null);
   }

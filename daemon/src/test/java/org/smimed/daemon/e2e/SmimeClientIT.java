@@ -286,8 +286,13 @@ class SmimeClientIT {
     void sign_unknownIdentity_throwsNotFound() {
         assertThatThrownBy(() -> client.sign(SigningRequest.ofContent("nobody@smimed.example",
                 CONTENT, false, null)))
-                .isInstanceOfSatisfying(SmimeClientException.class,
-                        e -> assertThat(e.code()).isEqualTo(Status.Code.NOT_FOUND))
+                .isInstanceOfSatisfying(SmimeClientException.class, e -> {
+                    assertThat(e.code()).isEqualTo(Status.Code.NOT_FOUND);
+                    // The id the daemon's audit record has, for an operator to find it by.
+                    assertThat(e.requestId()).hasValueSatisfying(id -> assertThat(
+                            deployment.auditFile()).content().contains("\"requestId\":\"" + id
+                            + "\""));
+                })
                 .hasMessage("NOT_FOUND: unknown identity 'nobody@smimed.example'");
     }
 
