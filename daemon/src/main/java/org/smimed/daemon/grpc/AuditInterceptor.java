@@ -24,8 +24,8 @@ import org.smimed.daemon.audit.AuditLog;
  * its response held back until its record is written, and officer calls are fsynced first;
  * if the record cannot be written, the caller gets UNAVAILABLE instead of the response. A
  * streaming response of smimed's own (Decrypt, SignStream) goes out as it is made except its
- * last message, which is held until the record is written: no caller holds a whole plaintext
- * or a SignedData whose call was not recorded. Health watches and reflection stream as they
+ * last two messages, which are held until the record is written: no caller holds a whole
+ * plaintext or a SignedData whose call was not recorded. Health watches and reflection stream as they
  * come. A failed write turns the status into UNAVAILABLE (clients must discard what a call
  * not ending OK sent) and the log stays unhealthy, so every later call is refused before it
  * starts.
@@ -33,6 +33,12 @@ import org.smimed.daemon.audit.AuditLog;
 final class AuditInterceptor implements ServerInterceptor {
     private static final System.Logger LOG = System.getLogger(AuditInterceptor.class.getName());
     private static final String SMIMED_SERVICES = "smimed.v1.";
+    /**
+     * The last two messages of a stream wait for its record: an encapsulating SignStream ends
+     * with the chunk holding the signature and then a result without signed data, so holding
+     * one message would release the whole SignedData before the record (found in review).
+     */
+    private static final int HELD_BY_STREAMS = 2;
 
     private final AuditLog log;
     private final StatusMapper statuses;
@@ -75,7 +81,7 @@ final class AuditInterceptor implements ServerInterceptor {
     enum Holding {
         /** The one response message. */
         ALL,
-        /** The latest message, so the last is sent after the record is written. */
+        /** The latest messages, so the last ones are sent after the record is written. */
         LAST,
         /**
          * Nothing: a conversation (gRPC reflection) or a watch (health) answers each message
@@ -116,9 +122,9 @@ final class AuditInterceptor implements ServerInterceptor {
                 super.sendMessage(message);
                 return;
             }
-            if (hold == Holding.LAST && !held.isEmpty()) {
-                // The message before this one was not the last; one stays held (at most one
-                // chunk, 64 KiB, per stream).
+            if (hold == Holding.LAST && held.size() == HELD_BY_STREAMS) {
+                // The oldest held message was not among the last two; two stay held (at most
+                // two chunks, 128 KiB, per stream).
                 super.sendMessage(held.remove(0));
             }
             held.add(message);

@@ -101,10 +101,10 @@ class StreamLimitIT {
     }
 
     /**
-     * An encapsulating SignStream that has sent its header and a first segment of content, and
+     * An encapsulating SignStream that has sent its header and two segments of content, and
      * nothing more: its worker has started once the first part of the SignedData arrives (the
-     * daemon holds back a stream's latest message until the next, so it takes the content
-     * sent back to push it out), and waits for more content.
+     * daemon holds back a stream's latest two messages for its audit record, so it takes the
+     * content sent back to push it out), and waits for more content.
      */
     static final class OpenStream implements ClientResponseObserver<SignStreamRequest,
             SignStreamResponse> {
@@ -115,7 +115,8 @@ class StreamLimitIT {
             OpenStream open = new OpenStream();
             SigningServiceGrpc.newStub(channel).signStream(open);
             open.requests.onNext(request(header(TestDeployment.RSA, true)));
-            open.requests.onNext(SignStreamCalls.chunk(new byte[StreamedSigning.SEGMENT_BYTES]));
+            open.requests.onNext(
+                    SignStreamCalls.chunk(new byte[2 * StreamedSigning.SEGMENT_BYTES]));
             open.started.get(10, TimeUnit.SECONDS);
             return open;
         }

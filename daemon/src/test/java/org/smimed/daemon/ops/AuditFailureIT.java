@@ -50,6 +50,8 @@ class AuditFailureIT {
     static SoftHsm.Token token;
     static Path config;
     static int metricsPort;
+    /** Chunks of an encapsulating SignStream that ended OK: the whole SignedData. */
+    static int okChunks;
 
     @BeforeAll
     static void provision() throws Exception {
@@ -72,22 +74,21 @@ class AuditFailureIT {
                 List.of("prlimit", "--fsize=" + FILE_LIMIT, "--"))) {
             ManagedChannel channel = channel(daemon);
             try {
-                int ok = 0;
+                Outcome encapsulated = signStream(channel, "first", true);
+                assertThat(encapsulated.status().isOk()).isTrue();
+                okChunks = encapsulated.chunks();
+                int ok = 1;
                 Outcome last = null;
                 while (ok < MOST_CALLS) {
-                    last = signStream(channel, "call " + ok);
-                    if (last.status().isOk()) {
-                        assertThat(last.results()).isEqualTo(1);
-                        ok++;
-                    } else {
+                    last = signStream(channel, "call " + ok, false);
+                    if (!last.status().isOk()) {
                         break;
                     }
+                    assertThat(last.results()).isEqualTo(1);
+                    ok++;
                 }
                 assertThat(ok).as("calls before the file limit").isBetween(10, MOST_CALLS - 1);
-                assertThat(last.status().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-                assertThat(last.status().getDescription())
-                        .isEqualTo("audit log unavailable; retry later");
-                assertThat(last.results()).as("a SignedData sent without its record").isZero();
+                assertRefusedWithoutItsResult(last);
 
                 StatusRuntimeException later = org.junit.jupiter.api.Assertions.assertThrows(
                         StatusRuntimeException.class, () -> sign(channel));
@@ -111,6 +112,25 @@ class AuditFailureIT {
         assertThat(before.intact()).as(before.problem().toString()).isTrue();
         assertThat(before.records()).isEqualTo(recorded);
 
+        // Restarted under the same limit, the log is as full as before: the next record does
+        // not fit either, so an encapsulating call is the one refused. It ends with the chunk
+        // that holds the signature and a result without signed data: neither may go out.
+        try (DaemonProcess full = DaemonProcess.start(config, softHsmConf(), List.of(),
+                List.of("prlimit", "--fsize=" + FILE_LIMIT, "--"))) {
+            ManagedChannel channel = channel(full);
+            try {
+                Outcome refused = signStream(channel, "encapsulated", true);
+                assertRefusedWithoutItsResult(refused);
+                assertThat(refused.chunks()).as("the signature's chunk sent without its record")
+                        .isLessThan(okChunks);
+            } finally {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+            assertThat(full.terminate()).isZero();
+        }
+        assertThat(new AuditVerifier().verify(log, Optional.empty()).records())
+                .isEqualTo(recorded);
+
         try (DaemonProcess restarted = DaemonProcess.start(config, softHsmConf())) {
             ManagedChannel channel = channel(restarted);
             try {
@@ -125,13 +145,22 @@ class AuditFailureIT {
         assertThat(after.records()).isEqualTo(recorded + 1);
     }
 
-    /** How a SignStream call ended, and how many results it received before that. */
-    record Outcome(Status status, int results) {
+    private static void assertRefusedWithoutItsResult(Outcome outcome) {
+        assertThat(outcome.status().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(outcome.status().getDescription())
+                .isEqualTo("audit log unavailable; retry later");
+        assertThat(outcome.results()).as("a result sent without its record").isZero();
     }
 
-    private static Outcome signStream(ManagedChannel channel, String content) throws Exception {
+    /** How a SignStream call ended, and how many results and chunks came before that. */
+    record Outcome(boolean encapsulated, Status status, int results, int chunks) {
+    }
+
+    private static Outcome signStream(ManagedChannel channel, String content,
+                                      boolean encapsulate) throws Exception {
         CompletableFuture<Status> end = new CompletableFuture<>();
         AtomicInteger results = new AtomicInteger();
+        AtomicInteger chunks = new AtomicInteger();
         StreamObserver<SignStreamRequest> requests = SigningServiceGrpc.newStub(channel)
                 .withDeadlineAfter(30, TimeUnit.SECONDS)
                 .signStream(new StreamObserver<SignStreamResponse>() {
@@ -139,6 +168,8 @@ class AuditFailureIT {
                     public void onNext(SignStreamResponse response) {
                         if (response.hasResult()) {
                             results.incrementAndGet();
+                        } else {
+                            chunks.incrementAndGet();
                         }
                     }
 
@@ -152,11 +183,11 @@ class AuditFailureIT {
                         end.complete(Status.OK);
                     }
                 });
-        requests.onNext(request(header(TestDeployment.EC, false)));
+        requests.onNext(request(header(TestDeployment.EC, encapsulate)));
         requests.onNext(chunk(content.getBytes(StandardCharsets.UTF_8)));
         requests.onCompleted();
         Status status = end.get(30, TimeUnit.SECONDS);
-        return new Outcome(status, results.get());
+        return new Outcome(encapsulate, status, results.get(), chunks.get());
     }
 
     private static void sign(ManagedChannel channel) {
