@@ -33,6 +33,11 @@ public final class SmimedCommand implements Runnable {
         // A command that fails (bench that cannot reach or prepare a daemon; serve reports its
         // own) says why in one line, not a stack trace.
         line.setExecutionExceptionHandler((e, command, parsed) -> {
+            if (!(e instanceof IllegalArgumentException)) {
+                // Unexpected: the trace goes to the log (in its format), the reason below.
+                System.getLogger("smimed").log(System.Logger.Level.ERROR,
+                        "smimed " + command.getCommandName() + " failed", e);
+            }
             command.getErr().println("smimed " + command.getCommandName() + ": "
                     + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
             return 1;

@@ -33,6 +33,8 @@ import org.smimed.daemon.token.TokenException;
 public final class OpenedEnvelope {
     /** Recipients named in a log line at most; the rest are "...". */
     private static final int MAX_NAMED = 4;
+    /** Characters of one value from the message shown in a log line at most. */
+    private static final int MAX_SHOWN = 200;
     private final EnvelopeStream envelope;
     private final ContentCipher cipher;
     private final TokenRecipients recipients;
@@ -92,6 +94,21 @@ public final class OpenedEnvelope {
      * a certificate's serial (hex, as {@code smimectl list} shows it) and issuer, or a subject
      * key identifier, so mail for a DISABLED or unknown key can be told from garbage.
      */
+    /**
+     * {@code text} from the message, fit for one log line: the sender chose it, so control
+     * characters (a forged second line) are escaped and the length is capped (found in
+     * review).
+     */
+    static String shown(String text) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < text.length() && out.length() < MAX_SHOWN; i++) {
+            char c = text.charAt(i);
+            out.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c)
+                    : String.valueOf(c));
+        }
+        return text.length() > MAX_SHOWN ? out + "..." : out.toString();
+    }
+
     private String addressees() {
         List<String> named = new ArrayList<>();
         for (RecipientInformation recipient : envelope.recipients().getRecipients()) {
@@ -112,10 +129,11 @@ public final class OpenedEnvelope {
 
     static String addressee(RecipientId rid) {
         if (rid instanceof PKIXRecipientId id && id.getSerialNumber() != null) {
-            return "serial " + id.getSerialNumber().toString(16) + " of " + id.getIssuer();
+            return "serial " + shown(id.getSerialNumber().toString(16)) + " of "
+                    + shown(String.valueOf(id.getIssuer()));
         }
         if (rid instanceof PKIXRecipientId id && id.getSubjectKeyIdentifier() != null) {
-            return "key id " + Hex.toHexString(id.getSubjectKeyIdentifier());
+            return "key id " + shown(Hex.toHexString(id.getSubjectKeyIdentifier()));
         }
         return "a " + switch (rid.getType()) {
             case RecipientId.kek -> "key-encryption key";

@@ -3,9 +3,11 @@ package org.smimed.daemon.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Reads typed values out of the configuration's YAML tree for the section readers. A bad
@@ -84,18 +86,42 @@ final class Fields {
     }
 
     /**
-     * A listen address: an IP address or a host name that resolves now. Binding would
-     * otherwise fail only at serve time (exit 7) after check-config said OK.
+     * A listen address: an IP address, or a name with the syntax of a host name. Checked for
+     * form only (999.1.1.1 passed check-config and failed serve, an outside trial): whether a
+     * name resolves is for serve to find (exit 7, which a supervisor retries), since DNS may
+     * not answer yet when a host boots (found in review).
      */
     String address(JsonNode node, String path, String field, String fallback) {
         String value = text(node, path, field, fallback);
-        if (value != null && new java.net.InetSocketAddress(value, 0).isUnresolved()) {
-            problems.add(path + ": '" + value + "' is neither an IP address nor a host name"
-                    + " that resolves here");
+        if (value == null) {
+            return null;
+        }
+        boolean dottedQuad = DOTTED_QUAD.matcher(value).matches();
+        boolean ok = dottedQuad ? Arrays.stream(value.split("\\."))
+                .allMatch(octet -> octet.length() <= 3 && Integer.parseInt(octet) <= 255)
+                : value.contains(":") ? ipv6(value) : HOST_NAME.matcher(value).matches();
+        if (!ok) {
+            problems.add(path + ": '" + value + "' is neither an IP address nor a host name");
             return fallback;
         }
         return value;
     }
+
+    private static boolean ipv6(String value) {
+        String literal = value.startsWith("[") && value.endsWith("]")
+                ? value.substring(1, value.length() - 1) : value;
+        try {
+            // A literal with a colon is parsed, never looked up.
+            return java.net.InetAddress.getByName(literal) instanceof java.net.Inet6Address;
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
+    private static final Pattern DOTTED_QUAD = Pattern.compile("[0-9]+(\\.[0-9]+){3}");
+    private static final Pattern HOST_NAME = Pattern.compile(
+            "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}"
+                    + "[A-Za-z0-9])?)*\\.?");
 
     int integer(JsonNode node, String path, String field, int fallback, int min,
                         int max) {

@@ -27,23 +27,46 @@ public final class StatusMapper {
     private static final System.Logger LOG = System.getLogger(StatusMapper.class.getName());
 
     /**
-     * Longest status description sent, in characters. Descriptions repeat what the caller
-     * sent (an identity, a file name); the status travels in a header, and a description
-     * past the client's header limit (8 KiB in gRPC-java, percent-encoded) would reach it as
-     * INTERNAL "Header size exceeded" instead of its real status.
+     * Most bytes a status description may take in its header, percent-encoded as gRPC sends
+     * it. Descriptions repeat what the caller sent (an identity, a file name); a description
+     * past the client's header limit (8 KiB in gRPC-java) would reach it as INTERNAL "Header
+     * size exceeded" instead of its real status (an outside trial), and each non-ASCII byte
+     * takes three (found in review).
      */
-    static final int MAX_DESCRIPTION = 1000;
+    static final int MAX_DESCRIPTION_BYTES = 3000;
 
     /** The status for {@code failure} in the current call. */
     public StatusRuntimeException toStatus(Throwable failure) {
         StatusRuntimeException mapped = map(failure);
         String description = mapped.getStatus().getDescription();
-        if (description == null || description.length() <= MAX_DESCRIPTION) {
+        if (description == null) {
             return mapped;
         }
-        return mapped.getStatus().withDescription(description.substring(0, MAX_DESCRIPTION)
+        int cut = 0;
+        int bytes = 0;
+        while (cut < description.length()) {
+            int codePoint = description.codePointAt(cut);
+            bytes += encodedBytes(codePoint);
+            if (bytes > MAX_DESCRIPTION_BYTES) {
+                break;
+            }
+            cut += Character.charCount(codePoint);
+        }
+        if (cut == description.length()) {
+            return mapped;
+        }
+        return mapped.getStatus().withDescription(description.substring(0, cut)
                 + "... (" + description.length() + " characters)")
                 .asRuntimeException(mapped.getTrailers());
+    }
+
+    /** Bytes of one code point in grpc-message: printable ASCII but '%' as is, else %XX each. */
+    private static int encodedBytes(int codePoint) {
+        if (codePoint >= ' ' && codePoint < '~' && codePoint != '%') {
+            return 1;
+        }
+        return 3 * new String(Character.toChars(codePoint)).getBytes(
+                java.nio.charset.StandardCharsets.UTF_8).length;
     }
 
     private StatusRuntimeException map(Throwable failure) {
