@@ -143,9 +143,15 @@ final class CertificateCommands {
                       + Names.algorithm(v.getAlgorithm())).collect(Collectors.joining(", "))
               + "): say which to rotate with --usage sign or --usage encrypt");
         }
+        // A key that does both can be rotated into a signing or an encryption key: it is the
+        // one to take the algorithm from when no version has exactly that usage.
         KeyVersionInfo newest = versions.stream()
             .filter(v -> usage == null || v.getUsage() == usage)
-            .reduce((a, b) -> b).orElseThrow(() -> new AdminFailure("identity '" + identity
+            .reduce((a, b) -> b)
+            .or(() -> versions.stream()
+                .filter(v -> v.getUsage() == KeyUsageKind.KEY_USAGE_KIND_BOTH)
+                .reduce((a, b) -> b))
+            .orElseThrow(() -> new AdminFailure("identity '" + identity
                 + "' has no version" + (usage == null ? "" : " for " + Names.usage(usage))
                 + " to rotate from; use generate with --alg and --usage"));
         algorithm = algorithm != null ? algorithm : newest.getAlgorithm();

@@ -101,6 +101,18 @@ class SmimectlCommandsIT {
                 .isEqualTo(ctlOk("public-key", id + "/v3"));
     }
 
+    /** A key that does both, rotated into a signing key only (found in review). */
+    @Test
+    void rotate_aKeyForBothIntoASigningKey_takesItsAlgorithm() {
+        String id = "both-then-sign@smimed.example";
+        ctlOk("generate", id, "--alg", "p384", "--usage", "both");
+
+        Run r = ctl("rotate", id, "--usage", "sign", "--out", dir.resolve("bts.csr").toString());
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo(id + "/v2  PENDING  p384  sign\n");
+    }
+
     /** Listed with the SHA-256 of empty input (found by an outside trial). */
     @Test
     void destroyedVersion_isListedWithoutAFingerprint() {
