@@ -68,7 +68,7 @@ final class DecryptExchange extends StreamExchange<DecryptRequest, DecryptRespon
   private DecryptResult finish(Status status, DecryptResult result, long written)
       throws SmimeClientException {
     if (!status.isOk()) {
-      throw new SmimeClientException(status);
+      throw failed(status);
     }
     if (result == null) {
       throw new SmimeClientException(Status.INTERNAL.withDescription("no DecryptResult received"));

@@ -56,7 +56,7 @@ final class SignExchange extends StreamExchange<SignStreamRequest, SignStreamRes
         // The daemon ended the call before the content was complete: never OK.
         throw new Ended(status.isOk()
             ? protocolError("call ended before the content was sent")
-            : new SmimeClientException(status));
+            : failed(status));
       }
       if (call.isReady()) {
         call.sendMessage(request);
@@ -72,7 +72,7 @@ final class SignExchange extends StreamExchange<SignStreamRequest, SignStreamRes
       Status status = closedStatus();
       if (status != null) {
         if (!status.isOk()) {
-          throw new Ended(new SmimeClientException(status));
+          throw new Ended(failed(status));
         }
         if (result == null) {
           throw new Ended(new SmimeClientException(

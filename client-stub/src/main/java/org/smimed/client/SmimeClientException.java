@@ -47,7 +47,8 @@ public final class SmimeClientException extends Exception {
 
   /**
    * The daemon's id for the failed call, as its log and audit record name it: what to give
-   * an operator. Empty when the call never reached the daemon.
+   * an operator. Empty when the call never reached the daemon (or the failure was found on
+   * this side).
    */
   public java.util.Optional<String> requestId() {
     return java.util.Optional.ofNullable(requestId);

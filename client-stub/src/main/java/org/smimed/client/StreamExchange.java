@@ -37,6 +37,8 @@ abstract class StreamExchange<Q, R> extends ClientCall.Listener<R> {
   private final Deque<R> received = new ArrayDeque<>();
   private Status closed;
   private boolean signalled;
+  /** The daemon's id for the call: in the headers once it answered, else in the trailers. */
+  private volatile String requestId;
 
   StreamExchange(ClientCall<Q, R> call) {
     this.call = call;
@@ -64,6 +66,15 @@ abstract class StreamExchange<Q, R> extends ClientCall.Listener<R> {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while " + doing);
     }
+  }
+
+  /** The failure the daemon reported as {@code status}, with its request id. */
+  final SmimeClientException failed(Status status) {
+    Metadata named = new Metadata();
+    if (requestId != null) {
+      named.put(SmimeClientException.REQUEST_ID, requestId);
+    }
+    return new SmimeClientException(status, named);
   }
 
   /** Cancels the call for a response the protocol does not allow; the failure to throw. */
@@ -109,11 +120,24 @@ abstract class StreamExchange<Q, R> extends ClientCall.Listener<R> {
   }
 
   @Override
+  public final void onHeaders(Metadata headers) {
+    remember(headers);
+  }
+
+  @Override
   public final void onClose(Status status, Metadata trailers) {
+    remember(trailers);
     synchronized (this) {
       closed = status;
     }
     signal();
+  }
+
+  private void remember(Metadata metadata) {
+    String id = metadata == null ? null : metadata.get(SmimeClientException.REQUEST_ID);
+    if (id != null) {
+      requestId = id;
+    }
   }
 
   /**

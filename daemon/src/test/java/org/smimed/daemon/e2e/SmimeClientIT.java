@@ -296,6 +296,32 @@ class SmimeClientIT {
                 .hasMessage("NOT_FOUND: unknown identity 'nobody@smimed.example'");
     }
 
+    /**
+     * A streamed Decrypt that fails names the daemon's request id too (found in review: only
+     * unary calls did), the one its log and audit record carry.
+     */
+    @Test
+    void decrypt_streamedAndFailing_carriesTheRequestId() {
+        byte[] large = new byte[200_000];
+        new java.util.Random(7).nextBytes(large);
+        // A SEQUENCE claiming all the rest (past 64 KiB, so the client streams it).
+        int rest = large.length - 5;
+        large[0] = 0x30;
+        large[1] = (byte) 0x83;
+        large[2] = (byte) (rest >> 16);
+        large[3] = (byte) (rest >> 8);
+        large[4] = (byte) rest;
+
+        assertThatThrownBy(() -> client.decrypt(null, new ByteArrayInputStream(large),
+                new ByteArrayOutputStream()))
+                .isInstanceOfSatisfying(SmimeClientException.class, e -> {
+                    assertThat(e.code()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(e.requestId()).hasValueSatisfying(id -> assertThat(
+                            deployment.auditFile()).content().contains("\"requestId\":\"" + id
+                            + "\""));
+                });
+    }
+
     @Test
     void decrypt_unknownIdentity_throwsNotFound() throws Exception {
         byte[] cms = openSslEncrypt("-aes-256-gcm", CONTENT, deployment.certificate(RSA));
