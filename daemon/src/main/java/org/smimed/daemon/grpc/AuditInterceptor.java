@@ -25,10 +25,10 @@ import org.smimed.daemon.audit.AuditLog;
  * if the record cannot be written, the caller gets UNAVAILABLE instead of the response. A
  * streaming response of smimed's own (Decrypt, SignStream) goes out as it is made except its
  * last two messages, which are held until the record is written: no caller holds a whole
- * plaintext or a SignedData whose call was not recorded. Health watches and reflection stream as they
- * come. A failed write turns the status into UNAVAILABLE (clients must discard what a call
- * not ending OK sent) and the log stays unhealthy, so every later call is refused before it
- * starts.
+ * plaintext or a SignedData whose call was not recorded. Health watches and reflection
+ * stream as they come. A failed write turns the status into UNAVAILABLE (clients must discard
+ * what a call not ending OK sent) and the log stays unhealthy, so every later call is refused
+ * before it starts.
  */
 final class AuditInterceptor implements ServerInterceptor {
     private static final System.Logger LOG = System.getLogger(AuditInterceptor.class.getName());
@@ -91,7 +91,7 @@ final class AuditInterceptor implements ServerInterceptor {
     }
 
     /**
-     * smimed's own streams (Decrypt, SignStream) end with the message that completes their
+     * smimed's own streams (Decrypt, SignStream) end with the messages that complete their
      * result; other services' streams are conversations or watches.
      */
     private static Holding holding(io.grpc.MethodDescriptor<?, ?> method) {
