@@ -12,6 +12,9 @@ const crypto = require('crypto');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 
+const PROTO_DIR = path.join(__dirname, '..', '..', 'proto', 'src', 'main', 'proto');
+const SERVICE_CONFIG = path.join(PROTO_DIR, 'smimed', 'v1', 'service-config.json');
+
 function parseArgs(argv) {
   const args = {};
   for (let i = 0; i < argv.length; i += 2) {
@@ -27,9 +30,8 @@ function parseArgs(argv) {
 }
 
 function loadApi() {
-  const protoDir = path.join(__dirname, '..', '..', 'proto', 'src', 'main', 'proto');
   const definition = protoLoader.loadSync('smimed/v1/smimed.proto', {
-    includeDirs: [protoDir], keepCase: false, longs: String, enums: String, defaults: true,
+    includeDirs: [PROTO_DIR], keepCase: false, longs: String, enums: String, defaults: true,
   });
   return grpc.loadPackageDefinition(definition).smimed.v1;
 }
@@ -53,8 +55,11 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   const api = loadApi();
   const creds = credentials(args);
-  const directory = new api.DirectoryService(args.target, creds);
-  const signing = new api.SigningService(args.target, creds);
+  // The Java client's channel settings: round-robin over every daemon of the target, a
+  // deadline per call, calls failed by a daemon gone (UNAVAILABLE, UNKNOWN) sent to another.
+  const options = { 'grpc.service_config': fs.readFileSync(SERVICE_CONFIG, 'utf8') };
+  const directory = new api.DirectoryService(args.target, creds, options);
+  const signing = new api.SigningService(args.target, creds, options);
   const identities = await call(directory, 'listIdentities', {});
   const digest = crypto.createHash('sha256').update(fs.readFileSync(args.in)).digest();
   const signed = await call(signing, 'sign', {

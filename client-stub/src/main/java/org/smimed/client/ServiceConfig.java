@@ -6,8 +6,13 @@ import java.util.Map;
 /**
  * The gRPC service config every smimed channel uses: round-robin over all resolved daemons,
  * a deadline on every call, and retries of calls that failed with UNAVAILABLE (a daemon gone or
- * its token briefly unusable). Every smimed RPC can be retried safely: signing and decrypting
- * change no state on the daemon.
+ * its token briefly unusable) or UNKNOWN. Every smimed RPC can be retried safely: signing and
+ * decrypting change no state on the daemon.
+ *
+ * <p>UNKNOWN because a daemon that died between two calls fails the next call so when the
+ * client writes to the closed connection before it has read the close: grpc-netty reports that
+ * ClosedChannelException as UNKNOWN "channel closed", not UNAVAILABLE. The daemon itself never
+ * answers UNKNOWN (its failures are mapped to the status that says what went wrong).
  */
 final class ServiceConfig {
   private ServiceConfig() {}
@@ -18,7 +23,7 @@ final class ServiceConfig {
         "initialBackoff", "0.05s",
         "maxBackoff", "1s",
         "backoffMultiplier", 2.0,
-        "retryableStatusCodes", List.of("UNAVAILABLE"));
+        "retryableStatusCodes", List.of("UNAVAILABLE", "UNKNOWN"));
     Map<String, Object> calls = Map.of(
         "name", List.of(Map.of("service", "smimed.v1.SigningService"),
             Map.of("service", "smimed.v1.DirectoryService")),

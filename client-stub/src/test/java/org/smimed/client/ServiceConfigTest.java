@@ -1,0 +1,22 @@
+package org.smimed.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.internal.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The service config other languages are pointed to (the JSON beside the proto, which the
+ * Node.js example loads) is the one every Java channel uses.
+ */
+class ServiceConfigTest {
+  @Test
+  void theJsonBesideTheProto_isTheJavaChannelsConfig() throws Exception {
+    String json = Files.readString(
+        Path.of("../proto/src/main/proto/smimed/v1/service-config.json"));
+
+    assertThat(JsonParser.parse(json)).isEqualTo(ServiceConfig.forSmimed());
+  }
+}
