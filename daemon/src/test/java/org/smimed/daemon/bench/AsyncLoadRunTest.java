@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * successful ones (like {@link LoadRunTest}), and survive calls that fail before the wire.
  */
 class AsyncLoadRunTest {
-    private static final long FAILURE_MILLIS = 200;
+    private static final long FAILURE_MILLIS = 1000;
 
     @Test
     void callers_keepAtMostNCallsOutstanding_andCountEveryCall() throws Exception {
@@ -75,7 +75,7 @@ class AsyncLoadRunTest {
 
         assertThat(m.succeeded()).isZero();
         assertThat(m.errors().byReason()).containsOnlyKeys("UNAVAILABLE");
-        assertThat(m.calls()).isEqualTo(m.errors().total()).isGreaterThan(100);
+        assertThat(m.calls()).isEqualTo(m.errors().total()).isGreaterThan(20);
     }
 
     private static void everyFourthFailsSlowly(long n) {

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * time; failed calls are counted by reason and not timed (see {@link LoadRunTest}).
  */
 class OpenLoopRunTest {
-    private static final long FAILURE_MILLIS = 200;
+    private static final long FAILURE_MILLIS = 1000;
 
     @Test
     void openLoop_timesOnlyTheSuccessfulCalls_andCountsTheFailedOnes() throws Exception {
@@ -49,7 +49,7 @@ class OpenLoopRunTest {
         Measurement m = run.run(Workload.SIGN_DIGEST, Mode.BASELINE_RATE, 1, 20_000.0, calls);
 
         assertThat(m.errors().total()).isZero();
-        assertThat(m.calls()).isEqualTo(made.get()).isGreaterThan(1000);
+        assertThat(m.calls()).isEqualTo(made.get()).isGreaterThan(100);
     }
 
     private static void everyFourthFailsSlowly(long n) throws InterruptedException {

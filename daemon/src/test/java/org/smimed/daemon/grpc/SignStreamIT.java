@@ -276,8 +276,8 @@ class SignStreamIT {
                         all, all.length);
             } catch (StatusRuntimeException e) {
                 assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-                assertThat(attempt).as("budget still held 5 s after the cancellation")
-                        .isLessThan(50);
+                assertThat(attempt).as("budget still held 30 s after the cancellation")
+                        .isLessThan(300);
                 Thread.sleep(100);
             }
         }

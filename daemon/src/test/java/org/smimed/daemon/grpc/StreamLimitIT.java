@@ -81,7 +81,7 @@ class StreamLimitIT {
             first.cancel();
         }
         try {
-            // The daemon learns of the cancellation asynchronously: retry for up to 5 s.
+            // The daemon learns of the cancellation asynchronously: retry for up to 30 s.
             SignStreamCalls.Answer answer = null;
             for (int attempt = 0; answer == null; attempt++) {
                 try {
@@ -89,8 +89,8 @@ class StreamLimitIT {
                             new byte[10], 5);
                 } catch (StatusRuntimeException e) {
                     assertThat(e.getStatus().getDescription()).isEqualTo(REFUSED);
-                    assertThat(attempt).as("slot still held 5 s after the cancellation")
-                            .isLessThan(50);
+                    assertThat(attempt).as("slot still held 30 s after the cancellation")
+                            .isLessThan(300);
                     Thread.sleep(100);
                 }
             }

@@ -249,7 +249,9 @@ class EdwardsInteropIT {
                 .getInstance(ContentInfo.getInstance(gcm).getContent())
                 .getAuthEncryptedContentInfo().getEncryptedContent().getOctets()));
         broken.put("GCM tag", Tamper.flipAt(gcm, gcm.length - 3));
-        broken.put("CBC body", Tamper.flipAt(cbc, cbc.length - 20));
+        broken.put("CBC body", Tamper.breakCbcPadding(cbc, org.bouncycastle.asn1.cms.EnvelopedData
+                .getInstance(ContentInfo.getInstance(cbc).getContent())
+                .getEncryptedContentInfo().getEncryptedContent().getOctets()));
 
         for (Map.Entry<String, byte[]> m : broken.entrySet()) {
             assertThatThrownBy(() -> DecryptCall.decrypt(client, null,

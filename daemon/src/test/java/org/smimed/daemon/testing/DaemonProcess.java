@@ -22,11 +22,13 @@ public final class DaemonProcess implements AutoCloseable {
     private final Process process;
     private final int port;
     private final StringBuffer log;
+    private final Thread logReader;
 
-    private DaemonProcess(Process process, int port, StringBuffer log) {
+    private DaemonProcess(Process process, int port, StringBuffer log, Thread logReader) {
         this.process = process;
         this.port = port;
         this.log = log;
+        this.logReader = logReader;
     }
 
     /** Starts {@code smimed serve --config config} and waits until it serves. */
@@ -76,7 +78,7 @@ public final class DaemonProcess implements AutoCloseable {
         }, "daemon-log");
         reader.setDaemon(true);
         reader.start();
-        return new DaemonProcess(process, port.get(60, TimeUnit.SECONDS), log);
+        return new DaemonProcess(process, port.get(60, TimeUnit.SECONDS), log, reader);
     }
 
     public int port() {
@@ -115,14 +117,13 @@ public final class DaemonProcess implements AutoCloseable {
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly();
         }
-        process.waitFor(30, TimeUnit.SECONDS);
-        return process.exitValue();
+        return exitValue();
     }
 
     /** SIGKILL: no shutdown hook, no draining — a crash. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();
-        process.waitFor(30, TimeUnit.SECONDS);
+        exitValue();
     }
 
     /** SIGTERM: the graceful path. Returns the exit code. */
@@ -131,12 +132,22 @@ public final class DaemonProcess implements AutoCloseable {
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly();
         }
-        return process.exitValue();
+        return exitValue();
     }
 
     /** Waits up to {@code limit} for the daemon to exit on its own; its exit code, or -1. */
     public int awaitExit(java.time.Duration limit) throws InterruptedException {
-        return process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+        return process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS) ? exitValue() : -1;
+    }
+
+    /**
+     * Waits for the exit and for the log reader to take the last lines (the daemon writes
+     * "stopped" just before it exits; a test reading {@link #log()} right after must see it).
+     */
+    private int exitValue() throws InterruptedException {
+        process.waitFor(30, TimeUnit.SECONDS);
+        logReader.join(10_000);
+        return process.exitValue();
     }
 
     public boolean isAlive() {

@@ -100,9 +100,10 @@ public final class SignStreamCalls {
             byte[] half = new byte[512 * 1024];
             long quietSince = System.nanoTime();
             int sent = 0;
-            // Sends while the transport takes it; blocked for a second means the daemon has
-            // stopped asking for more: its pipe is full.
-            while (System.nanoTime() - quietSince < 1_000_000_000L) {
+            // Sends while the transport takes it; blocked for five seconds means the daemon has
+            // stopped asking for more: its pipe is full. (One second was not enough when a
+            // loaded host paused the daemon before it asked for its chunks.)
+            while (System.nanoTime() - quietSince < 5_000_000_000L) {
                 if (stalled.requests.isReady()) {
                     assertThat(sent).as("the daemon never stopped reading").isLessThan(31);
                     stalled.requests.onNext(chunk(half));

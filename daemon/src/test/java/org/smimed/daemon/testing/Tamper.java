@@ -43,6 +43,22 @@ public final class Tamper {
         throw new IllegalStateException("part not found");
     }
 
+    /**
+     * Breaks CBC padding for certain: flips the last byte of the second-to-last block of
+     * {@code ciphertext} (found in {@code message}), which flips the last plaintext byte — the
+     * padding length — to a value above 16. A flip anywhere in the last block would leave valid
+     * padding about once in 256 messages.
+     */
+    public static byte[] breakCbcPadding(byte[] message, byte[] ciphertext) {
+        for (int i = 0; i + ciphertext.length <= message.length; i++) {
+            if (Arrays.areEqual(message, i, i + ciphertext.length, ciphertext, 0,
+                    ciphertext.length)) {
+                return flipAt(message, i + ciphertext.length - 17);
+            }
+        }
+        throw new IllegalStateException("ciphertext not found");
+    }
+
     public static byte[] flipAt(byte[] message, int index) {
         byte[] copy = message.clone();
         copy[index] ^= 0x55;
