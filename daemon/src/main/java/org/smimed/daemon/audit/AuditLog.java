@@ -47,6 +47,8 @@ public final class AuditLog implements AutoCloseable {
     private final long rotateBytes;
     private final Consumer<Duration> writeTimes;
     private FileChannel channel;
+    /** The identity (device and inode) of the file {@link #channel} writes; null if unknown. */
+    private Object fileKey;
     private long size;
     private long rotateAt;
     private long seq;
@@ -59,6 +61,7 @@ public final class AuditLog implements AutoCloseable {
         this.writeTimes = writeTimes;
         this.file = file;
         this.channel = channel;
+        this.fileKey = fileKey(file);
         this.clock = clock;
         this.rotateBytes = rotateBytes;
         this.size = channel.size();
@@ -80,7 +83,8 @@ public final class AuditLog implements AutoCloseable {
     public static AuditLog open(Path file, Clock clock, long rotateBytes,
                                 Consumer<Duration> writeTimes) throws AuditException {
         try {
-            if (!Files.exists(file)) {
+            boolean existed = Files.exists(file);
+            if (!existed) {
                 create(file);
             }
             long[] seq = {0};
@@ -91,6 +95,13 @@ public final class AuditLog implements AutoCloseable {
                     head = lastRecord(archive.get(), seq);
                     LOG.info("audit log " + file + " is empty; its chain goes on from "
                             + archive.get() + " at record " + (seq[0] + 1));
+                } else {
+                    // Expected once; any other time someone removed the records, and only an
+                    // anchor kept elsewhere shows it: say so where operators look.
+                    LOG.warning("audit log " + file + (existed ? " is empty" : " did not exist")
+                            + ": a new chain begins at record 1. Expected on a first start;"
+                            + " otherwise the log was removed or emptied — compare with the"
+                            + " last head this daemon logged");
                 }
             }
             return new AuditLog(file, append(file), clock, rotateBytes, seq[0], head,
@@ -111,6 +122,15 @@ public final class AuditLog implements AutoCloseable {
         if (!healthy) {
             throw new AuditException("audit log " + file
                     + (closed ? " is closed" : " failed earlier; not writing"));
+        }
+        String gone = whyNotInUse();
+        if (gone != null) {
+            healthy = false;
+            LOG.severe("audit log " + file + " " + gone + " while the daemon was writing it;"
+                    + " refusing calls until restarted (the next records would have gone where"
+                    + " no one can read them). Its last record was " + head() + ": compare the"
+                    + " file with it, restore it if it was removed or edited, then restart");
+            throw new AuditException("audit log " + file + " " + gone + "; not writing");
         }
         AuditRecord record = AuditRecord.next(seq + 1, clock.instant(), entry, head);
         ByteBuffer bytes = ByteBuffer.wrap((record.line() + "\n")
@@ -136,6 +156,34 @@ public final class AuditLog implements AutoCloseable {
             rotate();
         }
         return record;
+    }
+
+    /**
+     * Why the file under the log's name is no longer the one being written, or null: removed
+     * ({@code rm}), replaced by another file (an editor's or {@code sed -i}'s save, a rename
+     * by an outside rotation) or cut shorter ({@code copytruncate}, {@code > FILE}). Writing on
+     * would put records into a file no one reads, or after a gap; so the log fails closed.
+     * One stat per record: small beside the write itself.
+     */
+    private String whyNotInUse() {
+        try {
+            if (fileKey != null && !fileKey.equals(fileKey(file))) {
+                return "was replaced by another file";
+            }
+            long now = channel.size();
+            return now < size ? "was cut short (" + now + " bytes where " + size
+                    + " were written)" : null;
+        } catch (java.nio.file.NoSuchFileException e) {
+            return "was removed";
+        } catch (IOException e) {
+            return "cannot be checked (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + ")";
+        }
+    }
+
+    private static Object fileKey(Path file) throws IOException {
+        return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class)
+                .fileKey();
     }
 
     /**
@@ -179,6 +227,7 @@ public final class AuditLog implements AutoCloseable {
             channel.close();
             create(file);
             channel = append(file);
+            fileKey = fileKey(file);
             size = 0;
             rotateAt = rotateBytes;
             LOG.info("audit log rotated: " + archive + " ends with record " + head()

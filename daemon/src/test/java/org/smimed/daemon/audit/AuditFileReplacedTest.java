@@ -1,0 +1,152 @@
+package org.smimed.daemon.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The audit log's file removed, replaced or cut short while the daemon writes it (found by an
+ * outside trial: after {@code rm audit.log} or {@code sed -i} on it, every call still succeeded
+ * and its record went into a deleted file). The log fails closed, says why at SEVERE, and a
+ * restart on a missing or empty file says at WARNING that a new chain begins.
+ */
+class AuditFileReplacedTest {
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-01-02T03:04:05Z"),
+            ZoneOffset.UTC);
+
+    @TempDir
+    Path dir;
+    private Path file;
+    private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
+    private final Handler handler = new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+            logged.add(record);
+        }
+
+        @Override
+        public void flush() { }
+
+        @Override
+        public void close() { }
+    };
+
+    @BeforeEach
+    void listen() {
+        file = dir.resolve("audit.log");
+        Logger.getLogger(AuditLog.class.getName()).addHandler(handler);
+    }
+
+    @AfterEach
+    void stopListening() {
+        Logger.getLogger(AuditLog.class.getName()).removeHandler(handler);
+    }
+
+    @Test
+    void removedWhileInUse_failsClosed() throws Exception {
+        try (AuditLog audit = AuditLog.open(file, CLOCK)) {
+            audit.append(entry(1), false);
+            Files.delete(file);
+
+            assertRefused(audit, "was removed");
+        }
+    }
+
+    @Test
+    void replacedWhileInUse_failsClosed_andTheEditedFileGetsNoRecord() throws Exception {
+        try (AuditLog audit = AuditLog.open(file, CLOCK)) {
+            audit.append(entry(1), false);
+            audit.append(entry(2), false);
+            // What an editor or sed -i does: write a new file, rename it over the old name.
+            Path edited = Files.writeString(dir.resolve("audit.log.tmp"),
+                    Files.readAllLines(file).get(0) + "\n");
+            Files.move(edited, file, StandardCopyOption.REPLACE_EXISTING);
+
+            assertRefused(audit, "was replaced by another file");
+            assertThat(Files.readAllLines(file)).hasSize(1);
+        }
+    }
+
+    @Test
+    void cutShortWhileInUse_failsClosed() throws Exception {
+        try (AuditLog audit = AuditLog.open(file, CLOCK)) {
+            audit.append(entry(1), false);
+            audit.append(entry(2), false);
+            try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                c.truncate(0);
+            }
+
+            assertRefused(audit, "was cut short");
+        }
+    }
+
+    @Test
+    void untouched_keepsWriting() throws Exception {
+        try (AuditLog audit = AuditLog.open(file, CLOCK)) {
+            for (int i = 1; i <= 3; i++) {
+                assertThat(audit.append(entry(i), false).seq()).isEqualTo(i);
+            }
+            assertThat(audit.healthy()).isTrue();
+        }
+        assertThat(warnings()).hasSize(1);
+    }
+
+    @Test
+    void aNewChain_isAWarning_whetherTheFileIsMissingOrEmpty() throws Exception {
+        AuditLog.open(file, CLOCK).close();
+        assertThat(warnings()).singleElement().asString()
+                .contains(file + " did not exist: a new chain begins at record 1");
+
+        logged.clear();
+        AuditLog.open(file, CLOCK).close();
+        assertThat(warnings()).singleElement().asString()
+                .contains(file + " is empty: a new chain begins at record 1");
+
+        try (AuditLog audit = AuditLog.open(file, CLOCK)) {
+            audit.append(entry(1), false);
+        }
+        logged.clear();
+        AuditLog.open(file, CLOCK).close();
+        assertThat(warnings()).as("a log that goes on").isEmpty();
+    }
+
+    private void assertRefused(AuditLog audit, String why) {
+        assertThatThrownBy(() -> audit.append(entry(9), false))
+                .isInstanceOf(AuditException.class).hasMessageContaining(why);
+        assertThat(audit.healthy()).isFalse();
+        assertThat(logged).filteredOn(r -> r.getLevel() == Level.SEVERE).singleElement()
+                .extracting(LogRecord::getMessage).asString()
+                .contains(why, "refusing calls until restarted");
+        assertThatThrownBy(() -> audit.append(entry(10), false))
+                .as("and stays refused").isInstanceOf(AuditException.class);
+    }
+
+    private List<String> warnings() {
+        return logged.stream().filter(r -> r.getLevel() == Level.WARNING)
+                .map(LogRecord::getMessage).toList();
+    }
+
+    private static AuditEntry entry(int i) {
+        return new AuditEntry("req-" + i, "CN=svc,O=t", AuditEvent.SIGN,
+                "smimed.v1.SigningService/Sign", "a@b.example", "a@b.example/v1",
+                AuditRecord.sha256("req-" + i), AuditOutcome.forStatus("OK"), "OK");
+    }
+}
