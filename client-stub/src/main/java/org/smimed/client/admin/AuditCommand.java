@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import org.smimed.client.cli.CliIo;
 import picocli.CommandLine.Command;
@@ -19,9 +20,10 @@ import picocli.CommandLine.Parameters;
 /** {@code smimectl audit}: work with the daemon's audit log. */
 @Command(name = "audit", mixinStandardHelpOptions = true,
     description = "Work with the smimed audit log (see docs/audit.md).")
-final class AuditCommand implements Runnable {
+final class AuditCommand implements Callable<Integer> {
   static final int INTACT = 0;
   static final int TAMPERED = 1;
+  static final int USAGE = 2;
   static final int UNREADABLE = 3;
 
   private final CliIo io;
@@ -30,9 +32,11 @@ final class AuditCommand implements Runnable {
     this.io = io;
   }
 
+  /** A usage error (exit 2), so that a scheduled check with a typo does not pass. */
   @Override
-  public void run() {
+  public Integer call() {
     io.err().println("smimectl: audit needs a subcommand: verify (see 'smimectl audit --help')");
+    return USAGE;
   }
 
   @Command(name = "verify", mixinStandardHelpOptions = true,
@@ -86,8 +90,10 @@ final class AuditCommand implements Runnable {
     }
     AuditVerifier.Finding finding = result.problem().get();
     io.err().println("smimectl: " + finding.file() + ": " + finding.message()
-        + "; the " + result.records() + " records before it are intact (head "
-        + result.head() + ")");
+        + (finding.vouched() ? "; the " + result.records() + " records before it are intact"
+            + " (head " + result.head() + ")"
+            : "; no record up to the anchor can be trusted (a rewritten chain is consistent"
+            + " with itself: only the anchor shows it)"));
     return TAMPERED;
   }
 

@@ -33,7 +33,12 @@ public final class AuditVerifier {
   private static final int MAX_LINE_BYTES = 1 << 20;
 
   /** The first problem found: the file, its 1-based line, and what is wrong there. */
-  public record Finding(Path file, long line, String message) {}
+  /**
+   * What is wrong where; {@code vouched}: whether the records before it can be called intact
+   * (not when an anchor disagrees with the chain: a consistent chain that misses its anchor
+   * was re-hashed from some earlier record on, and which one cannot be told).
+   */
+  public record Finding(Path file, long line, String message, boolean vouched) {}
 
   /** The outcome: records read, the last record's "SEQ:HASH", and the first problem if any. */
   public record Result(long records, String head, Optional<Finding> problem) {
@@ -71,8 +76,9 @@ public final class AuditVerifier {
     if (chain.anchor.isPresent()) {
       Path last = files.get(files.size() - 1);
       return new Result(chain.records, chain.head(), Optional.of(new Finding(last,
-          chain.lastLine + 1, "anchor " + chain.anchor.get() + " not found: records"
-          + " removed from the end (truncated) or rewritten")));
+          chain.lastLine + 1, "the log ends at record " + chain.seq + ", before the anchor "
+          + chain.anchor.get() + ": records removed from the end (truncated), or the log"
+          + " rewritten and cut", false)));
     }
     return new Result(chain.records, chain.head(), Optional.empty());
   }
@@ -87,6 +93,7 @@ public final class AuditVerifier {
     /** The head before the last record read, and whether that record is in doubt. */
     String beforeLast = "0:" + GENESIS;
     boolean suspectPrevious;
+    boolean anchorMissed;
 
     Chain(Optional<String> anchor) {
       this.anchor = anchor;
@@ -107,7 +114,7 @@ public final class AuditVerifier {
               ? check(line, lineNo)
               : Optional.of("line " + lineNo + ": truncated (the file ends inside a record)");
           if (wrong.isPresent()) {
-            return Optional.of(new Finding(file, lineNo, wrong.get()));
+            return Optional.of(new Finding(file, lineNo, wrong.get(), !anchorMissed));
           }
         }
         lastLine = lineNo;
@@ -148,7 +155,13 @@ public final class AuditVerifier {
       seq = recordSeq;
       prev = record.get("hash");
       records++;
-      if (anchor.isPresent() && anchor.get().equals(head())) {
+      if (anchor.isPresent() && anchor.get().startsWith(seq + ":")) {
+        if (!anchor.get().equals(head())) {
+          anchorMissed = true;
+          return Optional.of("line " + lineNo + ", record " + recordSeq + ": not the record"
+              + " of the anchor " + anchor.get() + " (its hash is " + prev + "): the log was"
+              + " rewritten at or before record " + recordSeq);
+        }
         anchor = Optional.empty();
       }
       return Optional.empty();

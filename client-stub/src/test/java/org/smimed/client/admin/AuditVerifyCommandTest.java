@@ -28,6 +28,15 @@ class AuditVerifyCommandTest {
     return SmimectlRunner.run(Map.of(), args.toArray(String[]::new));
   }
 
+  /** A scheduled check with a typo in its subcommand must not pass as exit 0. */
+  @Test
+  void auditWithoutSubcommand_isUsageError() {
+    Run r = SmimectlRunner.run(Map.of(), "audit");
+
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("audit needs a subcommand: verify");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"xyz", "80", "80:", "0:" + "ab", "-1:abc", "5:xyz"})
   void malformedAnchor_isUsageErrorSayingWhatAnAnchorIs(String anchor) throws Exception {
@@ -77,6 +86,7 @@ class AuditVerifyCommandTest {
     Run r = verify(log, "--anchor", "3:" + "AB".repeat(32));
 
     assertThat(r.exit()).isEqualTo(1);
-    assertThat(r.err()).contains("anchor 3:" + "ab".repeat(32) + " not found");
+    assertThat(r.err()).contains("the log ends at record 0, before the anchor 3:"
+        + "ab".repeat(32));
   }
 }

@@ -129,7 +129,39 @@ class AuditTamperTest {
         assertThat(verify(log).exit()).isZero();
         Run anchored = verify(log, "--anchor", head);
         assertThat(anchored.exit()).isEqualTo(1);
-        assertThat(anchored.err()).contains("anchor " + head + " not found");
+        assertThat(anchored.err()).contains("the log ends at record 4, before the anchor " + head,
+                "no record up to the anchor can be trusted").doesNotContain("intact");
+    }
+
+    /**
+     * Records 3 to 5 rewritten and re-hashed into a consistent chain: only the anchor shows
+     * it, and nothing up to the anchor is called intact (an outside trial was told "the 50
+     * records before it are intact" of forged records).
+     */
+    @Test
+    void aTailRewrittenAndReHashed_missesTheAnchor_andNothingBeforeItIsVouchedFor()
+            throws Exception {
+        String head = verify(log).out().replaceAll("(?s).*head (\\S+)\\s*", "$1");
+        rewrite(lines -> {
+            String prev = lines.get(1).replaceAll(".*\"hash\":\"([0-9a-f]{64})\"}$", "$1");
+            for (int i = 2; i < lines.size(); i++) {
+                String line = lines.get(i).replace("\"status\":\"PERMISSION_DENIED\"",
+                        "\"status\":\"OK\"").replaceAll("\"prev\":\"[0-9a-f]{64}\"",
+                        "\"prev\":\"" + prev + "\"");
+                String body = line.substring(0, line.lastIndexOf(",\"hash\":\"")) + "}";
+                prev = AuditRecord.sha256(body);
+                lines.set(i, body.substring(0, body.length() - 1) + ",\"hash\":\"" + prev
+                        + "\"}");
+            }
+        });
+        assertThat(verify(log).exit()).as("consistent with itself").isZero();
+
+        Run anchored = verify(log, "--anchor", head);
+
+        assertThat(anchored.exit()).isEqualTo(1);
+        assertThat(anchored.err()).contains("line 5, record 5: not the record of the anchor "
+                + head, "rewritten at or before record 5",
+                "no record up to the anchor can be trusted").doesNotContain("intact");
     }
 
     @Test
