@@ -153,12 +153,28 @@ final class AuditNotes {
         return (String) m.getField(field);
     }
 
-    /** The audit entry for the call ending with {@code status}. */
+    /**
+     * The audit entry for the call ending with {@code status}. The identity as the daemon
+     * knows it — lower case, as addresses are matched — and taken from the key version when
+     * only a version was named (officer calls name "identity/vN"), so that one filter on
+     * {@code identity} finds every record of an identity (an outside trial's audit query
+     * missed CreateCsr, failed Destroy attempts and mixed-case Sign requests).
+     */
     synchronized AuditEntry entry(Status status) {
         String code = status.getCode().name();
-        return new AuditEntry(requestId, caller, AuditEvent.forMethod(method), method, identity,
-                keyVersion, HexFormat.of().formatHex(((MessageDigest) cloneDigest()).digest()),
+        int slash = keyVersion.lastIndexOf("/v");
+        String named = identity.isEmpty() && slash > 0 ? keyVersion.substring(0, slash)
+                : identity;
+        String version = slash > 0 ? canonical(keyVersion.substring(0, slash))
+                + keyVersion.substring(slash) : keyVersion;
+        return new AuditEntry(requestId, caller, AuditEvent.forMethod(method), method,
+                canonical(named), version,
+                HexFormat.of().formatHex(((MessageDigest) cloneDigest()).digest()),
                 AuditOutcome.forStatus(code), code);
+    }
+
+    private static String canonical(String identity) {
+        return identity.strip().toLowerCase(java.util.Locale.ROOT);
     }
 
     private Object cloneDigest() {

@@ -137,8 +137,12 @@ final class VersionStore {
     }
 
     TokenVersion find(String name) throws UnknownKeyVersionException {
+        // Identities are found whatever the case of the address (as Sign and list find them);
+        // a version name's identity part the same way.
+        String normalised = VersionName.parse(name).map(p -> VersionName.of(
+                CertificateIdentity.normalise(p.identity()), p.number())).orElse(name);
         for (TokenVersion v : reading.versions()) {
-            if (v.name().equals(name)) {
+            if (v.name().equals(name) || v.name().equals(normalised)) {
                 return v;
             }
         }

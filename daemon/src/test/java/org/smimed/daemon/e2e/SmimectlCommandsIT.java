@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.smimed.daemon.Daemon;
 import org.smimed.daemon.config.ConfigLoader;
+import org.smimed.daemon.testing.AuditRecords;
 import org.smimed.daemon.testing.Smimectl;
 import org.smimed.daemon.testing.Smimectl.Run;
 import org.smimed.daemon.testing.SoftHsm;
@@ -128,6 +130,32 @@ class SmimectlCommandsIT {
                 .isEqualTo(id + "/v1  DESTROYED  p256  sign  no certificate\n");
         assertThat(ctlOk("list", id, "--json")).contains("\"fingerprint\": \"\"")
                 .contains("\"daysLeft\": null");
+    }
+
+    /**
+     * Found by an outside trial: {@code disable Billing@Firm.Example/v3} was NOT_FOUND though
+     * list and Sign find identities in any case, and the audit records of CreateCsr and of
+     * failed officer calls had no identity, so one filter on it missed them.
+     */
+    @Test
+    void versionsNamedInAnyCase_areFound_andAuditedUnderTheIdentityInLowerCase()
+            throws Exception {
+        String id = "case@smimed.example";
+        ctlOk("generate", id, "--alg", "p256", "--usage", "sign");
+        ctlOk("csr", "Case@SMIMED.example/v1", "--subject", "CN=Case",
+                "--out", dir.resolve("case.csr").toString());
+        assertThat(ctl("destroy", "CASE@smimed.example/v1", "--confirm", "00".repeat(32))
+                .exit()).isEqualTo(1);
+        ctlOk("disable", "Case@Smimed.Example/v1");
+
+        assertThat(ctlOk("list", id)).startsWith(id + "/v1  DISABLED");
+        for (String call : List.of("CreateCsr", "Destroy", "Disable")) {
+            assertThat(AuditRecords.read(dir.resolve("audit.log")))
+                    .filteredOn(r -> r.get("method").endsWith("/" + call)
+                            && r.get("keyVersion").equals(id + "/v1"))
+                    .as(call).singleElement()
+                    .satisfies(r -> assertThat(r.get("identity")).isEqualTo(id));
+        }
     }
 
     /** Found by an outside trial: nothing printed and exit 0 read as "listed". */

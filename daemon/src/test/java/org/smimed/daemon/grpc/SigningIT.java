@@ -95,8 +95,9 @@ class SigningIT {
     @CsvSource({"rsa-demo@smimed.example", "ec-demo@smimed.example"})
     void signBatch_signsEveryDigestInOrder(String identity) throws Exception {
         List<byte[]> contents = new ArrayList<>();
+        // Named in capitals: identities are found in any case and recorded in lower case.
         org.smimed.api.v1.SignBatchRequest.Builder batch = org.smimed.api.v1.SignBatchRequest
-                .newBuilder().setIdentity(identity);
+                .newBuilder().setIdentity(identity.toUpperCase(java.util.Locale.ROOT));
         for (int i = 0; i < 64; i++) {
             byte[] content = ("message " + i + "\r\n").getBytes(StandardCharsets.US_ASCII);
             contents.add(content);
