@@ -9,11 +9,8 @@ public enum LogFormat {
     TEXT,
     JSON;
 
-    /** Makes every handler of the root logger use this format (text is the JDK's default). */
+    /** Makes every handler of the root logger use this format. */
     public void install() {
-        if (this == TEXT) {
-            return;
-        }
         Logger root = Logger.getLogger("");
         Handler[] handlers = root.getHandlers();
         if (handlers.length == 0) {
@@ -21,7 +18,7 @@ public enum LogFormat {
             handlers = root.getHandlers();
         }
         for (Handler handler : handlers) {
-            handler.setFormatter(new JsonLogFormatter());
+            handler.setFormatter(this == TEXT ? new TextLogFormatter() : new JsonLogFormatter());
         }
     }
 }

@@ -1,0 +1,37 @@
+package org.smimed.daemon.logging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import org.junit.jupiter.api.Test;
+
+class TextLogFormatterTest {
+    @Test
+    void format_isOneLineInUtc_withTheRequestId() {
+        LogRecord record = new LogRecord(Level.WARNING, "token {0} is logged out");
+        record.setParameters(new Object[] {"'t'"});
+        record.setLoggerName("org.smimed.daemon.health.HealthMonitor");
+        record.setInstant(Instant.parse("2026-11-30T13:01:29.123Z"));
+
+        String line = new TextLogFormatter(() -> Optional.of("req-42")).format(record);
+
+        assertThat(line).isEqualTo("2026-11-30T13:01:29.123Z WARNING HealthMonitor [req-42]:"
+                + " token 't' is logged out\n");
+    }
+
+    @Test
+    void format_outsideACall_hasNoRequestId_andTheTraceFollows() {
+        LogRecord record = new LogRecord(Level.SEVERE, "failed");
+        record.setLoggerName("org.smimed.daemon.Daemon");
+        record.setInstant(Instant.parse("2026-11-30T13:01:29Z"));
+        record.setThrown(new IllegalStateException("boom"));
+
+        String text = new TextLogFormatter(Optional::empty).format(record);
+
+        assertThat(text).startsWith("2026-11-30T13:01:29Z SEVERE Daemon: failed\n"
+                + "java.lang.IllegalStateException: boom\n");
+    }
+}
