@@ -4,6 +4,7 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.smimed.daemon.config.PinSource;
@@ -126,10 +127,14 @@ public final class TokenHealer implements TokenRecovery {
      */
     private boolean followedChanges() {
         try {
-            if (keys.followChangesElsewhere()) {
-                LOG.log(Level.INFO, "token '" + token.label() + "': key versions changed"
-                        + " outside this daemon (an officer through another daemon); serving"
-                        + " the token's current versions");
+            List<String> changes = keys.followChangesElsewhere();
+            if (!changes.isEmpty()) {
+                // WARNING: a change no call to this daemon made — an officer through another
+                // replica (its audit log has the record) or a PKCS#11 tool (no audit log does).
+                LOG.log(Level.WARNING, "token '" + token.label() + "': key versions changed"
+                        + " outside this daemon (an officer through another daemon, or a"
+                        + " PKCS#11 tool): " + String.join("; ", changes) + "; serving the"
+                        + " token's current versions");
             }
             return true;
         } catch (TokenException e) {

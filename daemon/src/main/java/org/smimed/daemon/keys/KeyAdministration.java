@@ -76,10 +76,11 @@ public final class KeyAdministration {
     /**
      * Serves officer changes made through another daemon on the same token: replicas share
      * their keys and key states through the token, and the health probe calls this on each
-     * round. Returns whether the served versions changed; throws UNAVAILABLE, serving the old
-     * snapshot, when a served version vanished without an officer destroying it.
+     * round. Returns what changed (one line per change, naming the version; empty if
+     * nothing); throws UNAVAILABLE, serving the old snapshot, when a served version vanished
+     * without an officer destroying it.
      */
-    public synchronized boolean followChangesElsewhere() throws TokenException {
+    public synchronized List<String> followChangesElsewhere() throws TokenException {
         return store.followChanges();
     }
 

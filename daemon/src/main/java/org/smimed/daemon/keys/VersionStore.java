@@ -4,6 +4,7 @@ import java.math.BigInteger;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -78,13 +79,51 @@ final class VersionStore {
      * same rule as {@link #reloadAfterFault}. Returns whether anything changed. Key handles
      * are reloaded only then, so an unchanged token costs one object walk.
      */
-    boolean followChanges() throws TokenException {
+    List<String> followChanges() throws TokenException {
         TokenReading.Result fresh = TokenReading.of(inventory.read());
-        if (summary(fresh).equals(summary(reading))) {
-            return false;
+        Map<String, Served> before = summary(reading);
+        Map<String, Served> after = summary(fresh);
+        if (after.equals(before)) {
+            return List.of();
         }
         adopt(fresh);
-        return true;
+        return changes(before, after);
+    }
+
+    /**
+     * What changed between two readings, one line per change and version, by name: an
+     * operator (and an auditor comparing with the audit logs of the other replicas) must be
+     * able to tell which decision was made elsewhere — or by a PKCS#11 tool, which no
+     * smimed audit log records.
+     */
+    private static List<String> changes(Map<String, Served> before, Map<String, Served> after) {
+        Set<String> names = new TreeSet<>(before.keySet());
+        names.addAll(after.keySet());
+        List<String> changes = new ArrayList<>();
+        for (String name : names) {
+            Served was = before.get(name);
+            Served now = after.get(name);
+            if (was == null) {
+                changes.add(name + " new, " + now.state());
+            } else if (now == null) {
+                changes.add(name + " gone from the token");
+            } else {
+                if (was.state() != now.state()) {
+                    changes.add(name + " " + was.state() + " -> " + now.state());
+                }
+                if (!was.leafSerial().equals(now.leafSerial())) {
+                    changes.add(name + " certificate " + serial(was) + " -> " + serial(now));
+                }
+                if (was.state() == now.state() && was.leafSerial().equals(now.leafSerial())) {
+                    changes.add(name + " state record rewritten, still " + now.state());
+                }
+            }
+        }
+        return changes;
+    }
+
+    private static String serial(Served served) {
+        return served.leafSerial().map(n -> "serial " + n.toString(16)).orElse("none");
     }
 
     private void adopt(TokenReading.Result fresh) throws TokenException {

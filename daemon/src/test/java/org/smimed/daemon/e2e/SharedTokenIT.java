@@ -94,6 +94,7 @@ class SharedTokenIT {
         assertThat(signThroughB(RSA)).isEqualTo(Status.Code.OK);
         assertThat(daemonB.isAlive()).isTrue();
         assertThat(daemonB.log()).contains("key versions changed outside this daemon")
+                .contains(version + " ACTIVE -> DISABLED", version + " DISABLED -> DESTROYED")
                 .doesNotContain("not healed");
     }
 

@@ -72,7 +72,8 @@ class ExpiryWatchFollowsTokenSoftHsmTest {
         activate(elsewhere, identity, Duration.ofDays(25));
         assertThat(series(identity)).isNull();
 
-        assertThat(here.followChangesElsewhere()).isTrue();
+        assertThat(here.followChangesElsewhere()).as("named, by version")
+                .anySatisfy(change -> assertThat(change).startsWith(identity + "/v1 "));
 
         assertThat(series(identity).value()).isEqualTo(25.0);
     }
