@@ -158,8 +158,14 @@ final class KeyImports {
         }
     }
 
-    /** Orders a chain leaf first: the leaf is the certificate that issued no other. */
-    private static List<X509Certificate> leafFirst(List<X509Certificate> certificates) {
+    /**
+     * Orders a chain leaf first: the leaf is the certificate that issued no other. Certificates
+     * that are no link of the leaf's chain are left out; when that is all of the others, the
+     * officer is told so (an outside trial gave a leaf and an unrelated root and was told that
+     * only the certificate itself had been given).
+     */
+    private static List<X509Certificate> leafFirst(List<X509Certificate> certificates)
+            throws InvalidKeyRequestException {
         List<X509Certificate> ordered = new ArrayList<>();
         X509Certificate leaf = certificates.stream().filter(c -> certificates.stream().noneMatch(
                 o -> o != c && o.getIssuerX500Principal().equals(c.getSubjectX500Principal())))
@@ -176,6 +182,12 @@ final class KeyImports {
             }
             ordered.add(issuer);
             current = issuer;
+        }
+        if (ordered.size() == 1 && certificates.size() > 1) {
+            throw new InvalidKeyRequestException("none of the other " + (certificates.size() - 1)
+                    + " certificate(s) given issued the certificate (its issuer is "
+                    + leaf.getIssuerX500Principal() + "): give the CA certificates that"
+                    + " certify it, up to the root");
         }
         return ordered;
     }

@@ -3,6 +3,8 @@ package org.smimed.daemon.keys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
@@ -11,9 +13,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.smimed.daemon.provision.DemoCertificateAuthority;
 import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.token.KeyAlgorithm;
@@ -66,6 +71,30 @@ class CertificateImportSoftHsmTest {
                 .hasMessageStartingWith("the certificate chain does not build at certificate 1"
                         + " ('" + cert.getSubjectX500Principal() + "', issued by '"
                         + cert.getIssuerX500Principal() + "'): ");
+    }
+
+    /** Found by an outside trial: told that only the certificate itself had been given. */
+    @Test
+    void leafWithAnUnrelatedRoot_isRefusedSayingNoneIssuedIt() throws Exception {
+        TokenVersion v = admin.generate("unrelated@smimed.example", KeyAlgorithm.EC_P256,
+                KeyUsage.SIGN);
+        X509Certificate cert = ca.issue(admin.createCsr(v.name(), "", ""),
+                "unrelated@smimed.example", true, false, Duration.ofDays(30));
+        X509Certificate stranger = DemoCertificateAuthority.create(
+                "Totally Legit CA", new BouncyCastleProvider(),
+                Clock.systemUTC(), new SecureRandom()).certificate();
+        StringWriter pem = new StringWriter();
+        try (var writer = new JcaPEMWriter(pem)) {
+            writer.writeObject(cert);
+            writer.writeObject(stranger);
+        }
+
+        assertThatThrownBy(() -> admin.importCertificateChain(v.name(),
+                pem.toString().getBytes(StandardCharsets.US_ASCII)))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessage("none of the other 1 certificate(s) given issued the certificate"
+                        + " (its issuer is " + cert.getIssuerX500Principal() + "): give the CA"
+                        + " certificates that certify it, up to the root");
     }
 
     /**
