@@ -3,6 +3,7 @@ package org.smimed.client.admin;
 import java.util.List;
 import java.util.StringJoiner;
 import org.smimed.api.v1.KeyVersionInfo;
+import org.smimed.api.v1.PendingApproval;
 import org.smimed.api.v1.TokenInfoResponse;
 
 /** The --json output: stable field names, plain JSON, no dependency. */
@@ -26,6 +27,19 @@ final class Json {
           .add(field("fingerprint", v.getFingerprint()))
           .add("\"legacy\": " + v.getLegacy())
           .add(field("created", v.getCreated())).add(field("updated", v.getUpdated()))
+          .toString());
+    }
+    return array.toString();
+  }
+
+  static String pending(List<PendingApproval> requests) {
+    StringJoiner array = new StringJoiner(",\n  ", "[\n  ", "\n]");
+    array.setEmptyValue("[]");
+    for (PendingApproval p : requests) {
+      array.add(new StringJoiner(", ", "{", "}")
+          .add(field("requestId", p.getRequestId())).add(field("action", p.getAction()))
+          .add(field("target", p.getTarget())).add(field("requestedBy", p.getRequestedBy()))
+          .add(field("expires", p.getExpires())).add(field("certificate", p.getCertificate()))
           .toString());
     }
     return array.toString();

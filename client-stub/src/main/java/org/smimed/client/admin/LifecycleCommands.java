@@ -108,7 +108,8 @@ final class LifecycleCommands {
 
   @Command(name = "approve", mixinStandardHelpOptions = true,
       description = {"Approve another officer's pending destroy or import-pkcs12 (dual"
-          + " control): the action runs now and its result is printed.",
+          + " control): the action runs now and its result is printed. 'smimectl pending'"
+          + " shows what each request would do, and to which certificate, before you approve.",
           "Refused when the request is unknown (NOT_FOUND), expired (FAILED_PRECONDITION) or"
               + " was made by the approving officer (PERMISSION_DENIED)."})
   static final class Approve extends AdminCommand {

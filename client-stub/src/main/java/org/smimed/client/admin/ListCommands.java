@@ -4,6 +4,8 @@ import java.util.List;
 import org.smimed.api.v1.KeyAdminServiceGrpc.KeyAdminServiceBlockingStub;
 import org.smimed.api.v1.KeyVersionInfo;
 import org.smimed.api.v1.ListKeysRequest;
+import org.smimed.api.v1.ListPendingApprovalsRequest;
+import org.smimed.api.v1.PendingApproval;
 import org.smimed.api.v1.TokenInfoRequest;
 import org.smimed.api.v1.TokenInfoResponse;
 import org.smimed.client.cli.CliIo;
@@ -11,7 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code list} and {@code token}: what is on the token. */
+/** {@code list}, {@code pending} and {@code token}: what is on the token, what waits. */
 final class ListCommands {
   private ListCommands() {}
 
@@ -51,6 +53,35 @@ final class ListCommands {
         String fingerprint = v.getFingerprint().isEmpty() ? "" : "  sha256 "
             + v.getFingerprint();
         println(Names.line(v) + (v.getLegacy() ? "  legacy" : "") + "  " + cert + fingerprint);
+      }
+    }
+  }
+
+  @Command(name = "pending", mixinStandardHelpOptions = true,
+      description = {"List the requests waiting for a second officer's approval (dual"
+          + " control): id, action, target, the officer who asked, expiry, and the certificate"
+          + " concerned — check it before 'smimectl approve ID'.",
+          "Nothing waiting prints nothing (exit 0)."})
+  static final class Pending extends AdminCommand {
+    @Option(names = "--json", description = "One JSON array, for scripts.")
+    boolean json;
+
+    Pending(CliIo io) {
+      super(io);
+    }
+
+    @Override
+    void run(KeyAdminServiceBlockingStub admin) {
+      List<PendingApproval> requests = admin.listPendingApprovals(
+          ListPendingApprovalsRequest.getDefaultInstance()).getRequestsList();
+      if (json) {
+        println(Json.pending(requests));
+        return;
+      }
+      for (PendingApproval p : requests) {
+        println(p.getRequestId() + "  " + p.getAction() + " " + p.getTarget()
+            + "  requested by " + p.getRequestedBy() + "  expires " + p.getExpires()
+            + "\n    certificate " + p.getCertificate());
       }
     }
   }

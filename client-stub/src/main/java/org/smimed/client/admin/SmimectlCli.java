@@ -44,6 +44,7 @@ public final class SmimectlCli implements Callable<Integer> {
         .addSubcommand(new LifecycleCommands.Disable(io))
         .addSubcommand(new LifecycleCommands.Destroy(io))
         .addSubcommand(new LifecycleCommands.Approve(io))
+        .addSubcommand(new ListCommands.Pending(io))
         .addSubcommand(new CertificateCommands.Rotate(io))
         .addSubcommand(new ListCommands.ListKeys(io))
         .addSubcommand(new ListCommands.Token(io))

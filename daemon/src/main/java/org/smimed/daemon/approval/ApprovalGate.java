@@ -1,14 +1,20 @@
 package org.smimed.daemon.approval;
 
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
 import java.util.stream.Collectors;
 import org.smimed.daemon.keys.InvalidKeyRequestException;
 import org.smimed.daemon.keys.KeyAdministration;
@@ -36,13 +42,23 @@ import org.smimed.daemon.token.TokenException;
  * request or approval). Nothing held survives a restart.
  */
 public final class ApprovalGate {
+    private static final Logger LOG = Logger.getLogger(ApprovalGate.class.getName());
     /** The action's result now ({@code pending} empty), or a request waiting for approval. */
     public record Outcome(Optional<TokenVersion> version, Optional<PendingRequest> pending) {}
+
+    /**
+     * A request waiting for approval and what the approving officer should check before
+     * approving it: the certificate of the version to destroy or of the key to import.
+     */
+    public record Waiting(PendingRequest request, String certificate) {}
+
+    /** What is held for a request: the action to run, and its certificate as shown. */
+    private record Held(HeldAction action, String certificate) {}
 
     private final KeyAdministration admin;
     private final DualControl control;
     private final Clock clock;
-    private final Map<String, HeldAction> held = new HashMap<>();
+    private final Map<String, Held> held = new HashMap<>();
 
     public ApprovalGate(KeyAdministration admin, DualControl control, Clock clock) {
         this.admin = admin;
@@ -62,7 +78,10 @@ public final class ApprovalGate {
             return new Outcome(Optional.of(admin.destroy(version, fingerprint)), Optional.empty());
         }
         return hold(submission.pending().get(), Optional.of(current),
-                new HeldAction.Destroy(version, fingerprint));
+                new Held(new HeldAction.Destroy(version, fingerprint),
+                        current.certificate().map(ApprovalGate::shown).orElse("none (public"
+                                + " key sha256 " + admin.fingerprint(current).orElse("?")
+                                + ")")));
     }
 
     /**
@@ -75,7 +94,7 @@ public final class ApprovalGate {
             UnknownKeyVersionException, PermissionDeniedException {
         try {
             sweep();
-            admin.checkPkcs12(identity, file, password);
+            X509Certificate certificate = admin.checkPkcs12(identity, file, password);
             DualControl.Submission submission = control.submit(officer,
                     AdminAction.IMPORT_PKCS12, identity);
             if (submission.mayRunNow()) {
@@ -83,7 +102,8 @@ public final class ApprovalGate {
                         Optional.empty());
             }
             return hold(submission.pending().get(), Optional.empty(),
-                    new HeldAction.Import(identity, file.clone(), password.clone()));
+                    new Held(new HeldAction.Import(identity, file.clone(), password.clone()),
+                            shown(certificate)));
         } finally {
             Arrays.fill(file, (byte) 0);
             Arrays.fill(password, '\0');
@@ -111,28 +131,47 @@ public final class ApprovalGate {
             sweep();
             throw e;
         }
-        HeldAction action = held.remove(request.id());
+        Held waiting = held.remove(request.id());
         sweep();
-        if (action == null) {
+        if (waiting == null) {
             throw new ApprovalException(ApprovalException.Kind.UNKNOWN,
                     "no pending request " + requestId);
         }
+        LOG.info("dual control: request " + request.id() + " (" + describe(request)
+                + ") approved by " + approver.name() + "; running it");
         try {
-            return action.run(admin);
+            return waiting.action().run(admin);
         } finally {
-            action.wipe();
+            waiting.action().wipe();
         }
     }
 
-    private Outcome hold(PendingRequest request, Optional<TokenVersion> current,
-                         HeldAction action) {
+    /** The requests waiting for approval, oldest first, with what each acts on. */
+    public synchronized List<Waiting> waiting() {
+        sweep();
+        return control.pending().stream().filter(r -> held.containsKey(r.id()))
+                .map(r -> new Waiting(r, held.get(r.id()).certificate())).toList();
+    }
+
+    private Outcome hold(PendingRequest request, Optional<TokenVersion> current, Held action) {
         held.put(request.id(), action);
+        // Where the second officer and an auditor see what waits: the audit record of the
+        // held call says HELD, this line says what it is and under which id.
+        LOG.info("dual control: " + describe(request) + " held as request " + request.id()
+                + " until " + request.expires() + "; another officer runs it with 'smimectl"
+                + " approve " + request.id() + "' (see 'smimectl pending')");
         Duration untilExpiry = Duration.between(clock.instant(), request.expires());
         // A safety net for requests nobody approves: wipe soon after expiry even if no other
         // officer call comes. The sweep itself decides by the injected clock.
         CompletableFuture.runAsync(this::sweepNow, CompletableFuture.delayedExecutor(
                 Math.max(0, untilExpiry.toMillis()) + 1000, TimeUnit.MILLISECONDS));
         return new Outcome(current, Optional.of(request));
+    }
+
+    /** "destroy of x@y/v1 requested by officer-a": what a request would do, for logs. */
+    public static String describe(PendingRequest request) {
+        return request.action().policyName() + " of " + request.target() + " requested by "
+                + request.requestedBy();
     }
 
     private synchronized void sweepNow() {
@@ -151,9 +190,23 @@ public final class ApprovalGate {
     }
 
     private void wipe(String requestId) {
-        HeldAction action = held.remove(requestId);
+        Held action = held.remove(requestId);
         if (action != null) {
-            action.wipe();
+            action.action().wipe();
+        }
+    }
+
+    /** A certificate as the approving officer compares it with what they expect. */
+    static String shown(X509Certificate certificate) {
+        try {
+            return "'" + certificate.getSubjectX500Principal() + "' issued by '"
+                    + certificate.getIssuerX500Principal() + "', serial "
+                    + certificate.getSerialNumber().toString(16) + ", sha256 "
+                    + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(certificate.getEncoded()));
+        } catch (GeneralSecurityException e) {
+            return "'" + certificate.getSubjectX500Principal() + "' (not encodable: "
+                    + e.getMessage() + ")";
         }
     }
 }

@@ -7,7 +7,12 @@ public enum AuditOutcome {
     /** Refused: not authenticated, not permitted, or over a limit. */
     DENIED,
     /** Allowed but failed (bad request, decryption failure, token fault, cancelled, ...). */
-    FAILED;
+    FAILED,
+    /**
+     * Checked and held for a second officer's approval (dual control; status OK): nothing
+     * changed yet. The Approve call that runs it has its own record.
+     */
+    HELD;
 
     /** The outcome for a gRPC status code name. */
     public static AuditOutcome forStatus(String code) {

@@ -10,6 +10,7 @@ import java.util.HexFormat;
 import org.smimed.api.v1.DecryptMessageRequest;
 import org.smimed.api.v1.DecryptMessageResponse;
 import org.smimed.api.v1.DecryptRequest;
+import org.smimed.api.v1.KeyVersionInfo;
 import org.smimed.api.v1.SignRequest;
 import org.smimed.api.v1.SignResponse;
 import org.smimed.api.v1.SignStreamRequest;
@@ -33,6 +34,7 @@ final class AuditNotes {
     private volatile String caller = "none";
     private volatile String identity = "";
     private volatile String keyVersion = "";
+    private volatile boolean held;
 
     AuditNotes(String requestId, String method) {
         this.requestId = requestId;
@@ -120,6 +122,10 @@ final class AuditNotes {
                 keyVersion = part.getResult().getKeyVersion();
             }
         } else if (message instanceof Message m) {
+            // A request under dual control answers OK with the id it waits under: held, not
+            // done, and the record must say so (an outside trial could not tell a held destroy
+            // from a destroy that ran).
+            held |= m instanceof KeyVersionInfo info && !info.getPendingApprovalId().isEmpty();
             fields(m, 1);
         }
     }
@@ -170,7 +176,7 @@ final class AuditNotes {
         return new AuditEntry(requestId, caller, AuditEvent.forMethod(method), method,
                 canonical(named), version,
                 HexFormat.of().formatHex(((MessageDigest) cloneDigest()).digest()),
-                AuditOutcome.forStatus(code), code);
+                held && status.isOk() ? AuditOutcome.HELD : AuditOutcome.forStatus(code), code);
     }
 
     private static String canonical(String identity) {

@@ -16,6 +16,9 @@ import org.smimed.api.v1.KeyVersionInfo;
 import org.smimed.api.v1.KeyVersionRequest;
 import org.smimed.api.v1.ListKeysRequest;
 import org.smimed.api.v1.ListKeysResponse;
+import org.smimed.api.v1.ListPendingApprovalsRequest;
+import org.smimed.api.v1.ListPendingApprovalsResponse;
+import org.smimed.api.v1.PendingApproval;
 import org.smimed.api.v1.TokenInfoRequest;
 import org.smimed.api.v1.TokenInfoResponse;
 import org.smimed.daemon.approval.ApprovalGate;
@@ -122,6 +125,23 @@ public final class KeyAdminGrpcService extends KeyAdminServiceGrpc.KeyAdminServi
             // The audit record names what is approved even when the approval is refused.
             gate.request(id).ifPresent(p -> AuditNotes.CURRENT.get().subject(p.target()));
             return info(gate.approve(Callers.current(), id));
+        });
+    }
+
+    @Override
+    public void listPendingApprovals(ListPendingApprovalsRequest request,
+                                     StreamObserver<ListPendingApprovalsResponse> response) {
+        answer(response, () -> {
+            ListPendingApprovalsResponse.Builder list = ListPendingApprovalsResponse.newBuilder();
+            for (ApprovalGate.Waiting w : gate.waiting()) {
+                list.addRequests(PendingApproval.newBuilder().setRequestId(w.request().id())
+                        .setAction(w.request().action().policyName())
+                        .setTarget(w.request().target())
+                        .setRequestedBy(w.request().requestedBy())
+                        .setExpires(w.request().expires().toString())
+                        .setCertificate(w.certificate()));
+            }
+            return list.build();
         });
     }
 

@@ -6,6 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -265,12 +266,15 @@ public final class KeyAdministration {
     /**
      * Checks that {@code identity} is an address and that the PKCS#12 file opens with the
      * password and holds one key matching its certificate, a key no version holds yet;
-     * changes nothing, wipes nothing.
+     * changes nothing, wipes nothing. Returns the certificate, to show the approving officer.
      */
-    public synchronized void checkPkcs12(String identity, byte[] file, char[] password)
+    public synchronized X509Certificate checkPkcs12(String identity, byte[] file,
+                                                    char[] password)
             throws InvalidKeyRequestException, TokenException {
         identity(identity);
-        imports.requireNewKey(Pkcs12Contents.read(file, password).chain().get(0).getPublicKey());
+        X509Certificate leaf = Pkcs12Contents.read(file, password).chain().get(0);
+        imports.requireNewKey(leaf.getPublicKey());
+        return leaf;
     }
 
     /** Every version on the token, DESTROYED ones included, by identity and number. */

@@ -79,6 +79,11 @@ class DualControlIT {
         assertThat(state("v1")).as("nothing changed yet").isEqualTo("DISABLED");
         assertThat(privateKeysOnToken()).as("the key is still in the token")
                 .isEqualTo(keysBefore);
+        // The second officer sees what they would approve (an outside trial could only type
+        // the id it was handed).
+        assertThat(ok(officerB, "pending")).isEqualTo(request + "  destroy " + ID
+                + "/v1  requested by officer-a  expires " + pending.group(2)
+                + "\n    certificate none (public key sha256 " + fingerprint("v1") + ")\n");
 
         Run own = ctl(officerA, "approve", request);
         assertThat(own.exit()).isEqualTo(1);
@@ -95,10 +100,11 @@ class DualControlIT {
 
         List<Map<String, String>> audit = auditOf(ID + "/v1");
         assertThat(audit).extracting(r -> r.get("method") + " " + r.get("caller") + " "
-                + r.get("status")).containsSubsequence(
-                "smimed.v1.KeyAdminService/Destroy " + officerA.subject() + " OK",
-                "smimed.v1.KeyAdminService/Approve " + officerA.subject() + " PERMISSION_DENIED",
-                "smimed.v1.KeyAdminService/Approve " + officerB.subject() + " OK");
+                + r.get("outcome") + " " + r.get("status")).containsSubsequence(
+                "smimed.v1.KeyAdminService/Destroy " + officerA.subject() + " HELD OK",
+                "smimed.v1.KeyAdminService/Approve " + officerA.subject()
+                        + " DENIED PERMISSION_DENIED",
+                "smimed.v1.KeyAdminService/Approve " + officerB.subject() + " OK OK");
         assertThat(audit).allSatisfy(r -> assertThat(r.get("identity")).isEqualTo(ID));
     }
 
@@ -130,6 +136,10 @@ class DualControlIT {
         Matcher pending = pending(ok(officerA, "import-pkcs12", id, p12.toString(),
                 "--password-file", passwordFile.toString()));
         assertThat(ok(officerA, "list")).doesNotContain(id);
+        assertThat(ok(officerB, "pending", "--json")).contains(
+                "\"requestId\": \"" + pending.group(1) + "\"", "\"action\": \"importPkcs12\"",
+                "\"target\": \"" + id + "\"", "\"requestedBy\": \"officer-a\"",
+                "\"certificate\": \"'", "', serial ", ", sha256 ");
 
         assertThat(ok(officerB, "approve", pending.group(1)))
                 .isEqualTo(id + "/v1  PENDING  p256  both\n");
