@@ -240,7 +240,7 @@ class KeyAdministrationSoftHsmTest {
         assertThat(admin.registry().encryptionKey(identity)).isEmpty();
     }
 
-        @Test
+    @Test
     void destroy_fromWrongStateOrWithWrongFingerprint_isRefused() throws Exception {
         TokenVersion v = certified("gone@smimed.example");
         admin.activate(v.name());
@@ -257,8 +257,35 @@ class KeyAdministrationSoftHsmTest {
                         + " (give the SHA-256 fingerprint shown by list)");
         assertThat(new TokenObjects(token, new SecureRandom()).hasPrivateKey(v.name())).isTrue();
 
-        TokenVersion destroyed = admin.destroy(v.name(), fingerprint.toUpperCase());
+        java.util.List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                logged.add(r.getMessage());
+            }
 
+            @Override
+            public void flush() { }
+
+            @Override
+            public void close() { }
+        };
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(
+                KeyAdministration.class.getName());
+        log.addHandler(capture);
+        TokenVersion destroyed;
+        try {
+            destroyed = admin.destroy(v.name(), fingerprint.toUpperCase());
+        } finally {
+            log.removeHandler(capture);
+        }
+
+        // What was destroyed, by certificate, is logged before it goes: nothing else keeps it.
+        X509Certificate certificate = v.certificate().orElseThrow();
+        assertThat(logged).contains("destroying key version " + v.name() + ": certificate '"
+                + certificate.getSubjectX500Principal() + "' issued by '"
+                + certificate.getIssuerX500Principal() + "', serial "
+                + certificate.getSerialNumber().toString(16) + ", sha256 " + fingerprint);
         assertThat(destroyed.state()).isEqualTo(KeyState.DESTROYED);
         assertThat(new TokenObjects(token, new SecureRandom()).hasPrivateKey(v.name())).isFalse();
         assertThat(new TokenObjects(token, new SecureRandom()).hasCertificate(v.name())).isFalse();
