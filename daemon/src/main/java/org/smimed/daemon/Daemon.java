@@ -4,6 +4,7 @@ import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.lang.System.Logger.Level;
 import java.security.Provider;
 import java.security.SecureRandom;
@@ -31,6 +32,7 @@ import org.smimed.daemon.cms.CmsSigner;
 import org.smimed.daemon.cms.MessageLimits;
 import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.config.Listener;
+import org.smimed.daemon.config.PemFiles;
 import org.smimed.daemon.config.PinSource;
 import org.smimed.daemon.grpc.CallSecurity;
 import org.smimed.daemon.grpc.DecryptionGrpcService;
@@ -42,6 +44,7 @@ import org.smimed.daemon.grpc.StatusMapper;
 import org.smimed.daemon.grpc.StreamGuards;
 import org.smimed.daemon.health.HealthMonitor;
 import org.smimed.daemon.health.TokenHealer;
+import org.smimed.daemon.keys.CertificateRoots;
 import org.smimed.daemon.keys.KeyAdministration;
 import org.smimed.daemon.keys.KeyRegistry;
 import org.smimed.daemon.metrics.Metrics;
@@ -133,13 +136,16 @@ public final class Daemon implements AutoCloseable {
         Optional<ServerCertificate> clientCertificate = config.tls().isEmpty() ? Optional.empty()
                 : Optional.of(ServerCertificate.read(config.tls().get(), "tls."));
         Optional<ServerCertificate> adminCertificate = adminCertificate(config, clientCertificate);
+        Optional<Path> rootsFile = config.admin().flatMap(DaemonConfig.Admin::certificateRoots);
+        CertificateRoots roots = rootsFile.isEmpty() ? CertificateRoots.ANY : new CertificateRoots(
+                PemFiles.caCertificates("admin.certificateRoots", rootsFile.get()));
         Pkcs11Library library = Pkcs11Library.load(config.token().library());
         char[] pin = config.token().pin().read(environment);
         Pkcs11Token token = Pkcs11Token.login(library, config.token().label(), pin);
         SecureRandom random = new SecureRandom();
         // The token is the source of truth for keys and their states; start-up repairs what
         // an interrupted officer operation left behind, and logs it.
-        KeyAdministration admin = KeyAdministration.open(token, random, clock);
+        KeyAdministration admin = KeyAdministration.open(token, random, clock, roots);
         KeyRegistry keys = admin.registry();
 
         Provider software = new BouncyCastleProvider();

@@ -123,7 +123,13 @@ public final class ConfigLoader {
                 problems.add("admin: expected a mapping");
                 return Optional.empty();
             }
-            fields.allowOnly(node, "admin.", Set.of("listen", "tls"));
+            fields.allowOnly(node, "admin.", Set.of("listen", "tls", "certificateRoots"));
+            // Which CAs may certify an identity: without it, one officer can attach a
+            // certificate from any CA they made (found by an outside trial).
+            Optional<Path> roots = node.has("certificateRoots")
+                    ? Optional.ofNullable(fields.checkedFile(node, "admin.certificateRoots",
+                            "certificateRoots", PemFiles::caCertificates))
+                    : Optional.empty();
             JsonNode listenNode = fields.section(node, "listen", "admin.listen");
             fields.allowOnly(listenNode, "admin.listen.", Set.of("address", "port"));
             var listen = new DaemonConfig.Listen(
@@ -136,7 +142,7 @@ public final class ConfigLoader {
             }
             JsonNode tlsNode = node.get("tls");
             if (tlsNode == null || tlsNode.isNull()) {
-                return Optional.of(new DaemonConfig.Admin(listen, Optional.empty()));
+                return Optional.of(new DaemonConfig.Admin(listen, Optional.empty(), roots));
             }
             if (plaintext) {
                 problems.add("admin.tls and development.plaintext: choose one");
@@ -148,7 +154,7 @@ public final class ConfigLoader {
                     files.chain(), files.key(),
                     server.flatMap(DaemonConfig.Tls::clientCaCertificates),
                     server.map(DaemonConfig.Tls::minVersion)
-                            .orElse(DaemonConfig.TlsVersion.TLS_1_3)))));
+                            .orElse(DaemonConfig.TlsVersion.TLS_1_3))), roots));
         }
 
         private DaemonConfig.Limits readLimits(JsonNode node) {

@@ -33,7 +33,11 @@ public record DaemonConfig(Listen listen, Optional<Tls> tls, TokenSettings token
      *
      * @param tls its own TLS certificate and key, else the server's ({@code tls})
      */
-    public record Admin(Listen listen, Optional<Tls> tls) {}
+    /**
+     * The admin listener; {@code certificateRoots}: a PEM file of the root CA certificates an
+     * imported S/MIME certificate must chain to (absent: any root the officer's chain ends at).
+     */
+    public record Admin(Listen listen, Optional<Tls> tls, Optional<Path> certificateRoots) {}
 
     /** Where the gRPC server listens. Port 0 picks a free port (tests). */
     public record Listen(String address, int port) {

@@ -39,7 +39,7 @@ final class CertificateChecks {
 
     /** Throws with a message naming the first problem found. */
     static void check(List<X509Certificate> chain, PublicKey tokenKey, VersionRecord version,
-                      Instant now) throws InvalidKeyRequestException {
+                      Instant now, CertificateRoots roots) throws InvalidKeyRequestException {
         if (chain.isEmpty()) {
             throw new InvalidKeyRequestException("no certificate given");
         }
@@ -58,6 +58,7 @@ final class CertificateChecks {
         keyUsage(leaf, version.usage(), version.algorithm());
         emailProtection(leaf);
         chainBuilds(chain, now);
+        roots.require(chain.get(chain.size() - 1));
     }
 
     private static void validAt(X509Certificate leaf, Instant now)

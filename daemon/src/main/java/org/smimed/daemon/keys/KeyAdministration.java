@@ -43,21 +43,27 @@ public final class KeyAdministration {
     private final KeyImports imports;
     private final List<String> repairs;
 
-    private KeyAdministration(VersionStore store, List<String> repairs) {
+    private KeyAdministration(VersionStore store, List<String> repairs, CertificateRoots roots) {
         this.store = store;
-        this.imports = new KeyImports(store);
+        this.imports = new KeyImports(store, roots);
         this.repairs = List.copyOf(repairs);
     }
 
     /** Reads the token's versions, repairs interrupted operations and logs each repair. */
     public static KeyAdministration open(Pkcs11Token token, SecureRandom random, Clock clock)
             throws TokenException {
+        return open(token, random, clock, CertificateRoots.ANY);
+    }
+
+    /** As above; imported certificates must chain to one of {@code roots} (if any). */
+    public static KeyAdministration open(Pkcs11Token token, SecureRandom random, Clock clock,
+                                         CertificateRoots roots) throws TokenException {
         VersionStore store = new VersionStore(token, new TokenObjects(token, random),
                 new KeyObjects(token, random), clock);
         List<String> repairs = StartupRepair.run(store);
         repairs.forEach(r -> LOG.log(Level.WARNING, "token leftover repaired: " + r));
         store.registry().problems().forEach(p -> LOG.log(Level.WARNING, "token: " + p));
-        return new KeyAdministration(store, repairs);
+        return new KeyAdministration(store, repairs, roots);
     }
 
     /** The registry the client services read; swapped after every change. */

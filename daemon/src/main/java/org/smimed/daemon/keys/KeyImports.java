@@ -31,8 +31,10 @@ import org.smimed.daemon.token.TokenInventory;
  */
 final class KeyImports {
     private final VersionStore store;
+    private final CertificateRoots roots;
 
-    KeyImports(VersionStore store) {
+    KeyImports(VersionStore store, CertificateRoots roots) {
+        this.roots = roots;
         this.store = store;
     }
 
@@ -46,7 +48,7 @@ final class KeyImports {
         List<X509Certificate> chain = leafFirst(parse(encoded));
         PublicKey tokenKey = store.keyObjects.publicKey(version.keyId(),
                 version.record().algorithm());
-        CertificateChecks.check(chain, tokenKey, version.record(), store.clock.instant());
+        CertificateChecks.check(chain, tokenKey, version.record(), store.clock.instant(), roots);
         storeChain(version, chain);
     }
 
@@ -71,7 +73,7 @@ final class KeyImports {
         VersionRecord planned = new VersionRecord("", identity, store.nextNumber(identity),
                 KeyState.PENDING, algorithm, usage, store.clock.instant(), store.clock.instant());
         CertificateChecks.check(contents.chain(), leaf.getPublicKey(), planned,
-                store.clock.instant());
+                store.clock.instant(), roots);
         String id = store.keyObjects.importKeyPair(planned.name(), contents.key(),
                 leaf.getPublicKey(), usage);
         VersionRecord record = new VersionRecord(id, identity, planned.number(), planned.state(),

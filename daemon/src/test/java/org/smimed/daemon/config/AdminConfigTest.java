@@ -65,11 +65,21 @@ class AdminConfigTest {
     }
 
     @Test
+    void certificateRoots_isAFileOfCaCertificates() throws Exception {
+        assertThat(load("admin: {certificateRoots: ca.crt}\n").admin().orElseThrow()
+                .certificateRoots()).contains(dir.resolve("ca.crt"));
+        assertThat(load("admin: {}\n").admin().orElseThrow().certificateRoots()).isEmpty();
+        assertThatThrownBy(() -> load("admin: {certificateRoots: missing.pem}\n"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .anySatisfy(p -> assertThat(p).startsWith("admin.certificateRoots:")));
+    }
+
+    @Test
     void adminOnTheClientPort_orUnknownKeys_areRefused() {
         assertThatThrownBy(() -> load("admin: {listen: {port: 8443}, role: officer}\n"))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
                         .contains("admin.listen.port: must differ from listen.port; clients"
                                 + " must never reach the admin service",
-                                "admin.role: unknown key (known: listen, tls)"));
+                                "admin.role: unknown key (known: certificateRoots, listen, tls)"));
     }
 }

@@ -22,6 +22,7 @@ import org.smimed.daemon.provision.DemoCertificateAuthority;
 import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.token.KeyAlgorithm;
+import org.smimed.daemon.token.Pkcs11Token;
 import org.smimed.daemon.token.KeyUsage;
 
 /**
@@ -32,13 +33,14 @@ import org.smimed.daemon.token.KeyUsage;
 class CertificateImportSoftHsmTest {
     @TempDir
     static Path dir;
+    private static Pkcs11Token token;
     private static KeyAdministration admin;
     private static OfficerCa ca;
 
     @BeforeAll
     static void open() throws Exception {
-        admin = KeyAdministration.open(SoftHsm.createToken("import").login(),
-                new SecureRandom(), Clock.systemUTC());
+        token = SoftHsm.createToken("import").login();
+        admin = KeyAdministration.open(token, new SecureRandom(), Clock.systemUTC());
         ca = OfficerCa.create(Clock.systemUTC());
     }
 
@@ -71,6 +73,33 @@ class CertificateImportSoftHsmTest {
                 .hasMessageStartingWith("the certificate chain does not build at certificate 1"
                         + " ('" + cert.getSubjectX500Principal() + "', issued by '"
                         + cert.getIssuerX500Principal() + "'): ");
+    }
+
+    /**
+     * admin.certificateRoots: found by an outside trial, one officer attached a certificate
+     * from a CA of their own making and took over the identity's signing and incoming mail.
+     */
+    @Test
+    void withConfiguredRoots_aChainEndingElsewhere_isRefused() throws Exception {
+        KeyAdministration strict = KeyAdministration.open(token, new SecureRandom(),
+                Clock.systemUTC(), new CertificateRoots(java.util.List.of(ca.certificate())));
+        TokenVersion v = strict.generate("rooted@smimed.example", KeyAlgorithm.EC_P256,
+                KeyUsage.SIGN);
+        OfficerCa rogue = OfficerCa.create(Clock.systemUTC());
+        X509Certificate forged = rogue.issue(strict.createCsr(v.name(), "", ""),
+                "rooted@smimed.example", true, false, Duration.ofDays(30));
+
+        assertThatThrownBy(() -> strict.importCertificateChain(v.name(), rogue.chainPem(forged)))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessage("the chain ends at '" + rogue.certificate().getSubjectX500Principal()
+                        + "', which is not one of the roots this daemon accepts"
+                        + " (admin.certificateRoots: '" + ca.certificate()
+                        .getSubjectX500Principal() + "')");
+
+        X509Certificate genuine = ca.issue(strict.createCsr(v.name(), "", ""),
+                "rooted@smimed.example", true, false, Duration.ofDays(30));
+        assertThat(strict.importCertificateChain(v.name(), ca.chainPem(genuine)).chain())
+                .hasSize(2);
     }
 
     /** Found by an outside trial: told that only the certificate itself had been given. */
