@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.smimed.daemon.Daemon;
 import org.smimed.daemon.config.ConfigLoader;
 import org.smimed.daemon.testing.AuditRecords;
+import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.testing.Smimectl;
 import org.smimed.daemon.testing.Smimectl.Run;
 import org.smimed.daemon.testing.SoftHsm;
@@ -34,7 +36,9 @@ class SmimectlCommandsIT {
         SoftHsm.Token token = SoftHsm.createToken("smimectl");
         TestDeployment.provision(dir, token);
         Path config = TestDeployment.writeConfig(dir, token);
-        TestDeployment.addConfig(config, "admin: {listen: {address: 127.0.0.1, port: 0}}");
+        // The demo CA is the only root imported certificates may chain to.
+        TestDeployment.addConfig(config, "admin: {listen: {address: 127.0.0.1, port: 0},"
+                + " certificateRoots: " + dir.resolve("pki/ca.crt") + "}");
         daemon = Daemon.start(new ConfigLoader().load(config), System::getenv, Clock.systemUTC());
     }
 
@@ -156,6 +160,25 @@ class SmimectlCommandsIT {
                     .as(call).singleElement()
                     .satisfies(r -> assertThat(r.get("identity")).isEqualTo(id));
         }
+    }
+
+    /** admin.certificateRoots, wired through the daemon to every certificate import. */
+    @Test
+    void importCert_fromACaOutsideTheConfiguredRoots_isRefused() throws Exception {
+        String id = "rooted@smimed.example";
+        ctlOk("generate", id, "--alg", "p256", "--usage", "sign");
+        Path csr = dir.resolve("rooted.csr");
+        ctlOk("csr", id + "/v1", "--subject", "CN=Rooted", "--out", csr.toString());
+        OfficerCa rogue = OfficerCa.create(Clock.systemUTC());
+        Path chain = rogue.writeChain(dir.resolve("rooted-chain.pem"),
+                rogue.issue(csr, id, true, false, Duration.ofDays(30)));
+
+        Run r = ctl("import-cert", id + "/v1", chain.toString());
+
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("the chain ends at '", "which is not one of the roots"
+                + " this daemon accepts (admin.certificateRoots: '");
+        assertThat(ctlOk("list", id)).startsWith(id + "/v1  PENDING");
     }
 
     /** Found by an outside trial: nothing printed and exit 0 read as "listed". */
