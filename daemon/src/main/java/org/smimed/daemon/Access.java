@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.smimed.daemon.audit.AuditAnchors;
 import org.smimed.daemon.audit.AuditException;
 import org.smimed.daemon.audit.AuditLog;
 import org.smimed.daemon.config.DaemonConfig;
@@ -31,6 +32,7 @@ final class Access implements AutoCloseable {
     private final PolicyStore policies;
     private final PolicyWatcher watcher;
     private final AuditLog audit;
+    private final AuditAnchors anchors;
     private final AccessControl control;
     private final Optional<ClientCertificateVerifier> verifier;
 
@@ -41,6 +43,8 @@ final class Access implements AutoCloseable {
         this.policies = policies;
         this.watcher = watcher;
         this.audit = audit;
+        this.anchors = AuditAnchors.every(Duration.ofMinutes(
+                config.access().auditAnchorMinutes()), audit, line -> LOG.log(Level.INFO, line));
         this.control = control;
         this.verifier = verifier;
     }
@@ -94,6 +98,7 @@ final class Access implements AutoCloseable {
 
     /** Closes without a word, for a start-up that failed. */
     void closeQuietly() {
+        anchors.close();
         try {
             watcher.close();
         } catch (IOException e) {

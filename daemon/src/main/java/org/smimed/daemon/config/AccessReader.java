@@ -25,7 +25,7 @@ final class AccessReader {
 
     DaemonConfig.Access read(JsonNode policy, JsonNode audit, boolean anonymousCallers) {
         fields.allowOnly(policy, "policy.", Set.of("file"));
-        fields.allowOnly(audit, "audit.", Set.of("file", "rotateBytes"));
+        fields.allowOnly(audit, "audit.", Set.of("file", "rotateBytes", "anchorMinutes"));
         Path policyFile = file(policy, "policy.file");
         if (policyFile != null && !Files.isRegularFile(policyFile)) {
             problems.add("policy.file: no readable file at " + policyFile);
@@ -42,7 +42,10 @@ final class AccessReader {
         // log grows until an operator moves it aside (docs/audit.md, Rotation).
         int rotateBytes = fields.integer(audit, "audit.rotateBytes", "rotateBytes", 0,
                 MIN_ROTATE_BYTES, Integer.MAX_VALUE);
-        return new DaemonConfig.Access(policyFile, auditFile, rotateBytes, anonymousCallers);
+        int anchorMinutes = fields.integer(audit, "audit.anchorMinutes", "anchorMinutes",
+                DaemonConfig.Access.DEFAULT_ANCHOR_MINUTES, 0, 24 * 60);
+        return new DaemonConfig.Access(policyFile, auditFile, rotateBytes, anchorMinutes,
+                anonymousCallers);
     }
 
     private Path file(JsonNode section, String path) {

@@ -77,12 +77,18 @@ public record DaemonConfig(Listen listen, Optional<Tls> tls, TokenSettings token
      *
      * @param auditRotateBytes the size at which the audit log is rotated (its chain goes on in
      *                         a new file), or 0 to let it grow
+     * @param auditAnchorMinutes how often the daemon logs the audit log's head as an anchor
+     *                           while it runs (when it moved), or 0 for only at start,
+     *                           shutdown and rotation
      */
     public record Access(Path policyFile, Path auditFile, int auditRotateBytes,
-                         boolean anonymousCallers) {
-        /** Never rotated. */
+                         int auditAnchorMinutes, boolean anonymousCallers) {
+        /** The default anchor interval: an hour. */
+        public static final int DEFAULT_ANCHOR_MINUTES = 60;
+
+        /** Never rotated; anchors hourly. */
         public Access(Path policyFile, Path auditFile, boolean anonymousCallers) {
-            this(policyFile, auditFile, 0, anonymousCallers);
+            this(policyFile, auditFile, 0, DEFAULT_ANCHOR_MINUTES, anonymousCallers);
         }
     }
 
