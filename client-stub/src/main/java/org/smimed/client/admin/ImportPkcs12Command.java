@@ -53,14 +53,17 @@ final class ImportPkcs12Command extends AdminCommand {
       description = "Name of an environment variable holding the password.")
   String passwordEnv;
 
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
   ImportPkcs12Command(CliIo io) {
     super(io);
   }
 
   @Override
   void run(KeyAdminServiceBlockingStub admin) throws Exception {
-    byte[] p12 = Files.readAllBytes(file);
     char[] password = password();
+    byte[] p12 = Files.readAllBytes(file);
     try {
       println(Names.outcome(admin.importPkcs12(ImportPkcs12Request.newBuilder()
           .setIdentity(identity).setPkcs12(ByteString.copyFrom(p12))
@@ -71,23 +74,28 @@ final class ImportPkcs12Command extends AdminCommand {
     }
   }
 
+  /** The way the password was asked for does not work here: a usage error (exit 2). */
+  private picocli.CommandLine.ParameterException usage(String message) {
+    return new picocli.CommandLine.ParameterException(spec.commandLine(), message);
+  }
+
   private char[] password() throws Exception {
     if (passwordFile != null && passwordEnv != null) {
-      throw new AdminFailure("give either --password-file or --password-env, not both");
+      throw usage("give either --password-file or --password-env, not both");
     }
     if (passwordEnv != null) {
       String value = io.env().get(passwordEnv);
       // Set to "" is an empty password, valid for PKCS#12 as an empty --password-file is.
       if (value == null) {
-        throw new AdminFailure("environment variable " + passwordEnv + " is not set");
+        throw usage("environment variable " + passwordEnv + " is not set (--password-env)");
       }
       return value.toCharArray();
     }
     if (passwordFile == null) {
       Console console = System.console();
       if (console == null) {
-        throw new AdminFailure("no terminal to ask for the PKCS#12 password;"
-            + " use --password-file");
+        throw usage("no terminal to ask for the PKCS#12 password; use --password-file or"
+            + " --password-env");
       }
       char[] typed = console.readPassword("PKCS#12 password for %s: ", file.getFileName());
       if (typed == null) {

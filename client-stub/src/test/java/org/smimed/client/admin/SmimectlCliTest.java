@@ -84,8 +84,14 @@ class SmimectlCliTest {
         "EMPTYPW", "--target", "localhost:1", "--plaintext");
 
     assertThat(empty.err()).doesNotContain("EMPTYPW").contains("UNAVAILABLE");
-    assertThat(unset.exit()).isEqualTo(1);
-    assertThat(unset.err()).endsWith("smimectl: environment variable EMPTYPW is not set\n");
+    // How the password was asked for cannot work: a usage error, as other bad options are.
+    assertThat(unset.exit()).isEqualTo(2);
+    assertThat(unset.err()).contains("environment variable EMPTYPW is not set (--password-env)");
+    Run both = run(Map.of("EMPTYPW", ""), "import-pkcs12", "a@example.com", p12.toString(),
+        "--password-env", "EMPTYPW", "--password-file", p12.toString(), "--target",
+        "localhost:1", "--plaintext");
+    assertThat(both.exit()).isEqualTo(2);
+    assertThat(both.err()).contains("give either --password-file or --password-env, not both");
   }
 
   @Test
