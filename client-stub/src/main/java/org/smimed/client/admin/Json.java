@@ -2,6 +2,7 @@ package org.smimed.client.admin;
 
 import java.util.List;
 import java.util.StringJoiner;
+import org.smimed.api.v1.KeyProtection;
 import org.smimed.api.v1.KeyVersionInfo;
 import org.smimed.api.v1.PendingApproval;
 import org.smimed.api.v1.TokenInfoResponse;
@@ -27,9 +28,20 @@ final class Json {
           .add(field("fingerprint", v.getFingerprint()))
           .add("\"legacy\": " + v.getLegacy())
           .add(field("created", v.getCreated())).add(field("updated", v.getUpdated()))
+          .add("\"keyProtection\": " + (v.hasKeyProtection() ? protection(v.getKeyProtection())
+              : "null"))
           .toString());
     }
     return array.toString();
+  }
+
+  private static String protection(KeyProtection p) {
+    return new StringJoiner(", ", "{", "}").add("\"sensitive\": " + p.getSensitive())
+        .add("\"extractable\": " + p.getExtractable())
+        .add("\"alwaysSensitive\": " + p.getAlwaysSensitive())
+        .add("\"neverExtractable\": " + p.getNeverExtractable())
+        .add("\"modifiable\": " + p.getModifiable()).add("\"copyable\": " + p.getCopyable())
+        .toString();
   }
 
   static String pending(List<PendingApproval> requests) {

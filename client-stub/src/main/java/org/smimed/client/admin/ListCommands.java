@@ -19,7 +19,8 @@ final class ListCommands {
 
   @Command(name = "list", mixinStandardHelpOptions = true,
       description = "List identities and their versions: state, algorithm, usage, certificate"
-          + " subject, serial, expiry, days left, fingerprint.")
+          + " subject, serial, expiry, days left, fingerprint, and how the token protects the"
+          + " private key (its PKCS#11 attributes, as the token reports them).")
   static final class ListKeys extends AdminCommand {
     @Parameters(index = "0", arity = "0..1", paramLabel = "IDENTITY",
         description = "Only this identity.")
@@ -52,7 +53,8 @@ final class ListCommands {
         // A DESTROYED version has no certificate or key left, so nothing to fingerprint.
         String fingerprint = v.getFingerprint().isEmpty() ? "" : "  sha256 "
             + v.getFingerprint();
-        println(Names.line(v) + (v.getLegacy() ? "  legacy" : "") + "  " + cert + fingerprint);
+        println(Names.line(v) + (v.getLegacy() ? "  legacy" : "") + "  " + cert + fingerprint
+            + (v.hasKeyProtection() ? "  key: " + Names.protection(v.getKeyProtection()) : ""));
       }
     }
   }

@@ -3,6 +3,7 @@ package org.smimed.client.admin;
 import java.util.Locale;
 import org.smimed.api.v1.KeyGenAlgorithm;
 import org.smimed.api.v1.KeyUsageKind;
+import org.smimed.api.v1.KeyProtection;
 import org.smimed.api.v1.KeyVersionInfo;
 
 /** The CLI's words for the API's enums (rsa2048, p256, sign, both, ...). */
@@ -83,6 +84,21 @@ final class Names {
           + v.getPendingExpires() + ")";
     }
     return line(v);
+  }
+
+  /**
+   * A private key's protection in words, for an auditor: whether it can leave the token,
+   * whether it ever could (an imported key existed outside), and whether anyone with the PIN
+   * can widen its usages.
+   */
+  static String protection(KeyProtection p) {
+    String stays = !p.getSensitive() ? "NOT SENSITIVE (its value can be read)"
+        : p.getExtractable() ? "EXTRACTABLE (it can be wrapped out)"
+        : p.getNeverExtractable() && p.getAlwaysSensitive()
+            ? "never left the token (sensitive, never extractable)"
+            : "cannot leave the token (sensitive, not extractable; imported: it existed outside)";
+    return stays + (p.getModifiable() || p.getCopyable()
+        ? ", usages changeable with the PIN" : ", usages fixed");
   }
 
   /** One line per version: name, state, algorithm, usage. */

@@ -81,6 +81,11 @@ final class AdminMapping {
             b.setPublicKey(com.google.protobuf.ByteString.copyFrom(
                     admin.publicKey(v).getEncoded()));
         }
+        admin.protection(v).ifPresent(p -> b.setKeyProtection(
+                org.smimed.api.v1.KeyProtection.newBuilder().setSensitive(p.sensitive())
+                        .setExtractable(p.extractable()).setAlwaysSensitive(p.alwaysSensitive())
+                        .setNeverExtractable(p.neverExtractable()).setModifiable(p.modifiable())
+                        .setCopyable(p.copyable())));
         if (v.certificate().isPresent()) {
             X509Certificate c = v.certificate().get();
             b.setCertificateSubject(c.getSubjectX500Principal().getName())

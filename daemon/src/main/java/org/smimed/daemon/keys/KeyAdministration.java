@@ -16,6 +16,7 @@ import java.util.Optional;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.smimed.daemon.token.KeyAlgorithm;
 import org.smimed.daemon.token.KeyObjects;
+import org.smimed.daemon.token.KeyProtection;
 import org.smimed.daemon.token.KeyUsage;
 import org.smimed.daemon.token.Pkcs11Token;
 import org.smimed.daemon.token.TokenContentSigner;
@@ -172,6 +173,23 @@ public final class KeyAdministration {
             return v.certificate().get().getPublicKey();
         }
         return store.keyObjects.publicKey(v.keyId(), v.record().algorithm());
+    }
+
+    /**
+     * How the token protects {@code v}'s private key; empty for a DESTROYED version, or when
+     * the token does not show exactly one private key under the version's label.
+     */
+    public Optional<KeyProtection> protection(TokenVersion v) {
+        if (v.state() == KeyState.DESTROYED) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(store.objects.protection(v.name()));
+        } catch (TokenException e) {
+            LOG.log(Level.WARNING, "cannot read the protection of " + v.name() + "'s key: "
+                    + e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /** See {@link KeyImports#certificateChain}. */

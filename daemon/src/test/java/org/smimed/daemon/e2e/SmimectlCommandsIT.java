@@ -162,6 +162,24 @@ class SmimectlCommandsIT {
         }
     }
 
+    /**
+     * What an auditor asks to see for "keys never leave the token", read from the token's
+     * PKCS#11 attributes, without the user PIN or a PKCS#11 tool (an outside trial needed
+     * both).
+     */
+    @Test
+    void list_showsHowTheTokenProtectsEachKey() {
+        String id = "kept@smimed.example";
+        ctlOk("generate", id, "--alg", "p256", "--usage", "sign");
+
+        assertThat(ctlOk("list", id)).isEqualTo(id + "/v1  PENDING  p256  sign  no certificate"
+                + "  sha256 " + officer().listed(id + "/v1", "fingerprint").orElseThrow()
+                + "  key: never left the token (sensitive, never extractable), usages fixed\n");
+        assertThat(ctlOk("list", id, "--json")).contains("\"keyProtection\": {\"sensitive\":"
+                + " true, \"extractable\": false, \"alwaysSensitive\": true,"
+                + " \"neverExtractable\": true, \"modifiable\": false, \"copyable\": false}");
+    }
+
     /** admin.certificateRoots, wired through the daemon to every certificate import. */
     @Test
     void importCert_fromACaOutsideTheConfiguredRoots_isRefused() throws Exception {

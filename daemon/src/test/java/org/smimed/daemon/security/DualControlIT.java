@@ -143,6 +143,9 @@ class DualControlIT {
 
         assertThat(ok(officerB, "approve", pending.group(1)))
                 .isEqualTo(id + "/v1  PENDING  p256  both\n");
+        assertThat(ok(officerA, "list", id)).as("a migrated key existed outside the token")
+                .contains("key: cannot leave the token (sensitive, not extractable; imported:"
+                        + " it existed outside), usages fixed");
         assertThat(field(id + "/v1", "state")).isEqualTo("PENDING");
     }
 
