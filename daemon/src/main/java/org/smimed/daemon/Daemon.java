@@ -137,8 +137,9 @@ public final class Daemon implements AutoCloseable {
                 : Optional.of(ServerCertificate.read(config.tls().get(), "tls."));
         Optional<ServerCertificate> adminCertificate = adminCertificate(config, clientCertificate);
         Optional<Path> rootsFile = config.admin().flatMap(DaemonConfig.Admin::certificateRoots);
-        CertificateRoots roots = rootsFile.isEmpty() ? CertificateRoots.ANY : new CertificateRoots(
-                PemFiles.caCertificates("admin.certificateRoots", rootsFile.get()));
+        CertificateRoots roots = rootsFile.isEmpty() ? CertificateRoots.any()
+                : CertificateRoots.of(PemFiles.caCertificates("admin.certificateRoots",
+                        rootsFile.get()));
         Pkcs11Library library = Pkcs11Library.load(config.token().library());
         char[] pin = config.token().pin().read(environment);
         Pkcs11Token token = Pkcs11Token.login(library, config.token().label(), pin);

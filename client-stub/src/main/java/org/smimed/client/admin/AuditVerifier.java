@@ -32,9 +32,9 @@ public final class AuditVerifier {
   /** Far longer than any record; a longer "line" is reported without being held whole. */
   private static final int MAX_LINE_BYTES = 1 << 20;
 
-  /** The first problem found: the file, its 1-based line, and what is wrong there. */
   /**
-   * What is wrong where; {@code vouched}: whether the records before it can be called intact
+   * The first problem found: the file, its 1-based line, and what is wrong there;
+   * {@code vouched}: whether the records before it can be called intact
    * (not when an anchor disagrees with the chain: a consistent chain that misses its anchor
    * was re-hashed from some earlier record on, and which one cannot be told).
    */

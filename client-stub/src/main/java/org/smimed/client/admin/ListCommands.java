@@ -63,7 +63,8 @@ final class ListCommands {
       description = {"List the requests waiting for a second officer's approval (dual"
           + " control): id, action, target, the officer who asked, expiry, and the certificate"
           + " concerned — check it before 'smimectl approve ID'.",
-          "Nothing waiting prints nothing (exit 0)."})
+          "Nothing waiting prints nothing on standard output (a note on standard error;"
+              + " exit 0)."})
   static final class Pending extends AdminCommand {
     @Option(names = "--json", description = "One JSON array, for scripts.")
     boolean json;
@@ -79,6 +80,10 @@ final class ListCommands {
       if (json) {
         println(Json.pending(requests));
         return;
+      }
+      if (requests.isEmpty()) {
+        // Said on stderr: nothing on stdout still reads as "none" to a script.
+        io.err().println("smimectl: no requests waiting for approval");
       }
       for (PendingApproval p : requests) {
         println(p.getRequestId() + "  " + p.getAction() + " " + p.getTarget()

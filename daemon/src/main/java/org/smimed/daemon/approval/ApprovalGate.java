@@ -72,16 +72,17 @@ public final class ApprovalGate {
             TokenException, PermissionDeniedException {
         sweep();
         TokenVersion current = admin.checkDestroy(version, fingerprint);
+        // Before the submission: a token fault here must not leave a pending request with
+        // nothing held behind it.
+        String certificate = current.certificate().map(ApprovalGate::shown).orElse(
+                "none (public key sha256 " + admin.fingerprint(current).orElse("?") + ")");
         DualControl.Submission submission = control.submit(officer, AdminAction.DESTROY,
                 version);
         if (submission.mayRunNow()) {
             return new Outcome(Optional.of(admin.destroy(version, fingerprint)), Optional.empty());
         }
         return hold(submission.pending().get(), Optional.of(current),
-                new Held(new HeldAction.Destroy(version, fingerprint),
-                        current.certificate().map(ApprovalGate::shown).orElse("none (public"
-                                + " key sha256 " + admin.fingerprint(current).orElse("?")
-                                + ")")));
+                new Held(new HeldAction.Destroy(version, fingerprint), certificate));
     }
 
     /**

@@ -36,9 +36,18 @@ public final class AuditAnchors implements AutoCloseable {
             return t;
         });
         AuditAnchors anchors = new AuditAnchors(audit, log, timer);
-        timer.scheduleAtFixedRate(anchors::tick, period.toMillis(), period.toMillis(),
+        timer.scheduleAtFixedRate(anchors::tickSafely, period.toMillis(), period.toMillis(),
                 TimeUnit.MILLISECONDS);
         return anchors;
+    }
+
+    /** A failure escaping a scheduled task would cancel every later anchor: keep it in. */
+    private void tickSafely() {
+        try {
+            tick();
+        } catch (RuntimeException e) {
+            log.accept("audit log anchor failed: " + e);
+        }
     }
 
     /** Logs the head if records were written since the last anchor. */
@@ -55,6 +64,12 @@ public final class AuditAnchors implements AutoCloseable {
     public void close() {
         if (timer != null) {
             timer.shutdownNow();
+            try {
+                // So that no anchor is logged after the head at shutdown.
+                timer.awaitTermination(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

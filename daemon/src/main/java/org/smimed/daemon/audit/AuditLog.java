@@ -47,8 +47,12 @@ public final class AuditLog implements AutoCloseable {
     private final long rotateBytes;
     private final Consumer<Duration> writeTimes;
     private FileChannel channel;
+    /** How often, at most, a record checks that the file is still the one being written. */
+    private static final long CHECK_EVERY_NANOS = 100_000_000L;
+
     /** The identity (device and inode) of the file {@link #channel} writes; null if unknown. */
     private Object fileKey;
+    private long checkedAt = System.nanoTime() - CHECK_EVERY_NANOS;
     private long size;
     private long rotateAt;
     private long seq;
@@ -123,7 +127,8 @@ public final class AuditLog implements AutoCloseable {
             throw new AuditException("audit log " + file
                     + (closed ? " is closed" : " failed earlier; not writing"));
         }
-        String gone = whyNotInUse();
+        String gone = sync || System.nanoTime() - checkedAt >= CHECK_EVERY_NANOS
+                ? whyNotInUse() : null;
         if (gone != null) {
             healthy = false;
             LOG.severe("audit log " + file + " " + gone + " while the daemon was writing it;"
@@ -163,9 +168,13 @@ public final class AuditLog implements AutoCloseable {
      * ({@code rm}), replaced by another file (an editor's or {@code sed -i}'s save, a rename
      * by an outside rotation) or cut shorter ({@code copytruncate}, {@code > FILE}). Writing on
      * would put records into a file no one reads, or after a gap; so the log fails closed.
-     * One stat per record: small beside the write itself.
+     * Checked before every officer record (synced) and otherwise at most every
+     * {@link #CHECK_EVERY_NANOS}: the two stats cost about as much as the write itself, on the
+     * path of every Sign and Decrypt (measured by a review: 2.7 µs an append without them,
+     * 8 µs with), so records of the last tenth of a second may still go to a removed file.
      */
     private String whyNotInUse() {
+        checkedAt = System.nanoTime();
         try {
             if (fileKey != null && !fileKey.equals(fileKey(file))) {
                 return "was replaced by another file";

@@ -31,11 +31,10 @@ public record DaemonConfig(Listen listen, Optional<Tls> tls, TokenSettings token
     /**
      * The separate listener of the key administration service; absent: no admin listener.
      *
-     * @param tls its own TLS certificate and key, else the server's ({@code tls})
-     */
-    /**
-     * The admin listener; {@code certificateRoots}: a PEM file of the root CA certificates an
-     * imported S/MIME certificate must chain to (absent: any root the officer's chain ends at).
+     * @param tls              its own TLS certificate and key, else the server's ({@code tls})
+     * @param certificateRoots a PEM file of the CA certificates (roots or issuing CAs) an
+     *                         imported S/MIME certificate must chain to; absent: any root the
+     *                         officer's chain ends at
      */
     public record Admin(Listen listen, Optional<Tls> tls, Optional<Path> certificateRoots) {}
 

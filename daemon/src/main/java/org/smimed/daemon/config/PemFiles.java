@@ -65,7 +65,8 @@ public final class PemFiles {
                 throw new ConfigFileException(configKey, file, "'"
                         + c.getSubjectX500Principal().getName() + "' is not a CA certificate"
                         + " (basicConstraints CA:FALSE): give the CA certificates that issue"
-                        + " the clients' certificates");
+                        + (configKey.startsWith("tls.") ? " the clients' certificates"
+                                : " the certificates it checks"));
             }
         }
         return certificates;

@@ -18,6 +18,7 @@ import org.smimed.api.v1.SignStreamResponse;
 import org.smimed.daemon.audit.AuditEntry;
 import org.smimed.daemon.audit.AuditEvent;
 import org.smimed.daemon.audit.AuditOutcome;
+import org.smimed.daemon.keys.CertificateIdentity;
 
 /**
  * What the audit record of one call will say, gathered while the call runs: the caller, the
@@ -179,8 +180,9 @@ final class AuditNotes {
                 held && status.isOk() ? AuditOutcome.HELD : AuditOutcome.forStatus(code), code);
     }
 
+    /** As identities are matched when served, so the record names the identity served. */
     private static String canonical(String identity) {
-        return identity.strip().toLowerCase(java.util.Locale.ROOT);
+        return CertificateIdentity.normalise(identity);
     }
 
     private Object cloneDigest() {

@@ -22,9 +22,10 @@ import org.smimed.daemon.token.KeyUsage;
  * Decides whether a certificate chain may be attached to a key version: the leaf certifies the
  * token's key for the version's identity and usage, for S/MIME, now, and the chain builds.
  *
- * <p>Trust: the chain must end in the CA certificate the officer trusts (a self-signed root);
- * PKIX validates the path to it at the injected clock's time. Revocation is not checked here:
- * the issuing CA was just asked by the officer.
+ * <p>Trust: the chain must end in a self-signed root, and PKIX validates the path to it at the
+ * injected clock's time; with {@link CertificateRoots} configured, one of those CA
+ * certificates must also certify it, otherwise trusting the root is the officer's decision.
+ * Revocation is not checked here: the issuing CA was just asked by the officer.
  */
 final class CertificateChecks {
     private static final String EMAIL_PROTECTION = "1.3.6.1.5.5.7.3.4";
@@ -58,7 +59,7 @@ final class CertificateChecks {
         keyUsage(leaf, version.usage(), version.algorithm());
         emailProtection(leaf);
         chainBuilds(chain, now);
-        roots.require(chain.get(chain.size() - 1));
+        roots.require(chain, now);
     }
 
     private static void validAt(X509Certificate leaf, Instant now)

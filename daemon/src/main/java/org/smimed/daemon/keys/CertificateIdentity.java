@@ -18,7 +18,7 @@ import org.bouncycastle.asn1.x9.ECNamedCurveTable;
 import org.smimed.daemon.token.KeyAlgorithm;
 
 /** What a certificate says about its key's owner and algorithm. */
-final class CertificateIdentity {
+public final class CertificateIdentity {
     private static final int SAN_RFC822 = 1;
     private static final int KU_DIGITAL_SIGNATURE = 0;
     private static final int KU_NON_REPUDIATION = 1;
@@ -52,7 +52,7 @@ final class CertificateIdentity {
         return Optional.empty();
     }
 
-    static String normalise(String email) {
+    public static String normalise(String email) {
         return email.trim().toLowerCase(Locale.ROOT);
     }
 

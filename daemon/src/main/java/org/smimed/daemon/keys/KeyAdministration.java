@@ -53,7 +53,7 @@ public final class KeyAdministration {
     /** Reads the token's versions, repairs interrupted operations and logs each repair. */
     public static KeyAdministration open(Pkcs11Token token, SecureRandom random, Clock clock)
             throws TokenException {
-        return open(token, random, clock, CertificateRoots.ANY);
+        return open(token, random, clock, CertificateRoots.any());
     }
 
     /** As above; imported certificates must chain to one of {@code roots} (if any). */
@@ -296,16 +296,17 @@ public final class KeyAdministration {
 
     /**
      * Checks that {@code identity} is an address and that the PKCS#12 file opens with the
-     * password and holds one key matching its certificate, a key no version holds yet;
-     * changes nothing, wipes nothing. Returns the certificate, to show the approving officer.
+     * password and holds one key matching its certificate, a key no version holds yet, and
+     * that the certificate passes every import check (so dual control never holds an import
+     * that must fail); changes nothing, wipes nothing. Returns the certificate, to show the
+     * approving officer.
      */
     public synchronized X509Certificate checkPkcs12(String identity, byte[] file,
                                                     char[] password)
             throws InvalidKeyRequestException, TokenException {
-        identity(identity);
-        X509Certificate leaf = Pkcs12Contents.read(file, password).chain().get(0);
-        imports.requireNewKey(leaf.getPublicKey());
-        return leaf;
+        Pkcs12Contents contents = Pkcs12Contents.read(file, password);
+        imports.checked(identity(identity), contents);
+        return contents.chain().get(0);
     }
 
     /** Every version on the token, DESTROYED ones included, by identity and number. */

@@ -56,24 +56,12 @@ final class KeyImports {
     String pkcs12(String identity, byte[] file, char[] password)
             throws InvalidKeyRequestException, KeyStateException, TokenException {
         Pkcs12Contents contents = Pkcs12Contents.read(file, password);
-        if (contents.chain().size() < 2) {
+        VersionRecord planned = checked(identity, contents);
+        X509Certificate leaf = contents.chain().get(0);
+        KeyAlgorithm algorithm = planned.algorithm();
+        KeyUsage usage = planned.usage();
             // CertificateChecks would say to append the CA certificates to the file, which
             // fits a PEM chain, not a PKCS#12 file.
-            throw new InvalidKeyRequestException("the PKCS#12 file holds the certificate but"
-                    + " not its CA certificates up to the root: export it again with them"
-                    + " (openssl pkcs12 -export ... -certfile ca-chain.pem)");
-        }
-        X509Certificate leaf = contents.chain().get(0);
-        requireNewKey(leaf.getPublicKey());
-        KeyAlgorithm algorithm = contents.algorithm();
-        boolean signs = CertificateIdentity.allowsSigning(leaf);
-        boolean decrypts = CertificateIdentity.allowsDecryption(leaf);
-        KeyUsage usage = signs && decrypts ? KeyUsage.BOTH : signs ? KeyUsage.SIGN
-                : KeyUsage.ENCRYPT;
-        VersionRecord planned = new VersionRecord("", identity, store.nextNumber(identity),
-                KeyState.PENDING, algorithm, usage, store.clock.instant(), store.clock.instant());
-        CertificateChecks.check(contents.chain(), leaf.getPublicKey(), planned,
-                store.clock.instant(), roots);
         String id = store.keyObjects.importKeyPair(planned.name(), contents.key(),
                 leaf.getPublicKey(), usage);
         VersionRecord record = new VersionRecord(id, identity, planned.number(), planned.state(),
@@ -100,6 +88,34 @@ final class KeyImports {
      * Refuses a key some version already holds: a second import would only make a twin version
      * whose "rotation" changes nothing. DESTROYED versions hold no key.
      */
+    /**
+     * Everything a PKCS#12 migration checks before it writes, changing nothing: the chain's CA
+     * certificates are there, the key is new to the token, and the certificate passes every
+     * import check (configured roots included). Returns the version it would become.
+     */
+    VersionRecord checked(String identity, Pkcs12Contents contents)
+            throws InvalidKeyRequestException, TokenException {
+        if (contents.chain().size() < 2) {
+            // CertificateChecks would say to append the CA certificates to the file, which
+            // fits a PEM chain, not a PKCS#12 file.
+            throw new InvalidKeyRequestException("the PKCS#12 file holds the certificate but"
+                    + " not its CA certificates up to the root: export it again with them"
+                    + " (openssl pkcs12 -export ... -certfile ca-chain.pem)");
+        }
+        X509Certificate leaf = contents.chain().get(0);
+        requireNewKey(leaf.getPublicKey());
+        boolean signs = CertificateIdentity.allowsSigning(leaf);
+        boolean decrypts = CertificateIdentity.allowsDecryption(leaf);
+        KeyUsage usage = signs && decrypts ? KeyUsage.BOTH : signs ? KeyUsage.SIGN
+                : KeyUsage.ENCRYPT;
+        VersionRecord planned = new VersionRecord("", identity, store.nextNumber(identity),
+                KeyState.PENDING, contents.algorithm(), usage, store.clock.instant(),
+                store.clock.instant());
+        CertificateChecks.check(contents.chain(), leaf.getPublicKey(), planned,
+                store.clock.instant(), roots);
+        return planned;
+    }
+
     void requireNewKey(PublicKey key) throws InvalidKeyRequestException, TokenException {
         byte[] wanted = key.getEncoded();
         for (TokenVersion v : store.versions()) {

@@ -76,7 +76,8 @@ final class VersionStore {
      * Follows officer changes made through another daemon sharing the token (or any other
      * writer of smimed's state records): reads the token and, when a version appeared, changed
      * state or got a certificate since the last reading, serves what it holds now, under the
-     * same rule as {@link #reloadAfterFault}. Returns whether anything changed. Key handles
+     * same rule as {@link #reloadAfterFault}. Returns what changed, by version (empty: nothing
+     * did). Key handles
      * are reloaded only then, so an unchanged token costs one object walk.
      */
     List<String> followChanges() throws TokenException {
@@ -178,15 +179,25 @@ final class VersionStore {
     TokenVersion find(String name) throws UnknownKeyVersionException {
         // Identities are found whatever the case of the address (as Sign and list find them);
         // a version name's identity part the same way.
-        String normalised = VersionName.parse(name).map(p -> VersionName.of(
-                CertificateIdentity.normalise(p.identity()), p.number())).orElse(name);
         for (TokenVersion v : reading.versions()) {
-            if (v.name().equals(name) || v.name().equals(normalised)) {
+            if (v.name().equals(name)) {
+                return v;
+            }
+        }
+        String normalised = normalised(name);
+        for (TokenVersion v : reading.versions()) {
+            if (normalised(v.name()).equals(normalised)) {
                 return v;
             }
         }
         throw new UnknownKeyVersionException("unknown key version '" + name
                 + "' (names look like identity/vN; see list)");
+    }
+
+    /** A version name with its identity part as identities are matched (legacy labels too). */
+    private static String normalised(String name) {
+        return VersionName.parse(name).map(p -> VersionName.of(
+                CertificateIdentity.normalise(p.identity()), p.number())).orElse(name);
     }
 
     /** The next free version number of {@code identity}; DESTROYED tombstones keep theirs. */

@@ -3,6 +3,8 @@ package org.smimed.daemon.logging;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.logging.Formatter;
@@ -17,6 +19,9 @@ import org.smimed.daemon.grpc.RequestIds;
  * second, which an operator could not line up with audit records (found by an outside trial).
  */
 public final class TextLogFormatter extends Formatter {
+    /** Always three fraction digits, so the lines' columns and sort order hold. */
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern(
+            "uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
     private final Supplier<Optional<String>> requestId;
 
     public TextLogFormatter() {
@@ -30,7 +35,7 @@ public final class TextLogFormatter extends Formatter {
     @Override
     public String format(LogRecord record) {
         StringBuilder line = new StringBuilder(160)
-                .append(Instant.ofEpochMilli(record.getMillis())).append(' ')
+                .append(TIME.format(Instant.ofEpochMilli(record.getMillis()))).append(' ')
                 .append(record.getLevel().getName()).append(' ')
                 .append(simpleName(record.getLoggerName()));
         requestId.get().ifPresent(id -> line.append(" [").append(id).append(']'));

@@ -128,8 +128,23 @@ class AuditFileReplacedTest {
         assertThat(warnings()).as("a log that goes on").isEmpty();
     }
 
+    /** A service's record (not synced) checks the file at most every tenth of a second. */
+    @Test
+    void removedWhileInUse_failsClosedForServiceRecordsWithinATenthOfASecond() throws Exception {
+        try (AuditLog audit = AuditLog.open(file, CLOCK)) {
+            audit.append(entry(1), false);
+            Files.delete(file);
+            Thread.sleep(150);
+
+            assertThatThrownBy(() -> audit.append(entry(2), false))
+                    .isInstanceOf(AuditException.class).hasMessageContaining("was removed");
+            assertThat(audit.healthy()).isFalse();
+        }
+    }
+
+    /** An officer's record (synced) checks the file every time. */
     private void assertRefused(AuditLog audit, String why) {
-        assertThatThrownBy(() -> audit.append(entry(9), false))
+        assertThatThrownBy(() -> audit.append(entry(9), true))
                 .isInstanceOf(AuditException.class).hasMessageContaining(why);
         assertThat(audit.healthy()).isFalse();
         assertThat(logged).filteredOn(r -> r.getLevel() == Level.SEVERE).singleElement()

@@ -194,8 +194,8 @@ class SmimectlCommandsIT {
         Run r = ctl("import-cert", id + "/v1", chain.toString());
 
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.err()).contains("the chain ends at '", "which is not one of the roots"
-                + " this daemon accepts (admin.certificateRoots: '");
+        assertThat(r.err()).contains("the chain ends at '", "and no CA certificate this daemon"
+                + " accepts certifies it (admin.certificateRoots: '");
         assertThat(ctlOk("list", id)).startsWith(id + "/v1  PENDING");
     }
 

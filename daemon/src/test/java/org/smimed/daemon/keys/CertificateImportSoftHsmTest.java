@@ -82,7 +82,7 @@ class CertificateImportSoftHsmTest {
     @Test
     void withConfiguredRoots_aChainEndingElsewhere_isRefused() throws Exception {
         KeyAdministration strict = KeyAdministration.open(token, new SecureRandom(),
-                Clock.systemUTC(), new CertificateRoots(java.util.List.of(ca.certificate())));
+                Clock.systemUTC(), CertificateRoots.of(java.util.List.of(ca.certificate())));
         TokenVersion v = strict.generate("rooted@smimed.example", KeyAlgorithm.EC_P256,
                 KeyUsage.SIGN);
         OfficerCa rogue = OfficerCa.create(Clock.systemUTC());
@@ -92,9 +92,16 @@ class CertificateImportSoftHsmTest {
         assertThatThrownBy(() -> strict.importCertificateChain(v.name(), rogue.chainPem(forged)))
                 .isInstanceOf(InvalidKeyRequestException.class)
                 .hasMessage("the chain ends at '" + rogue.certificate().getSubjectX500Principal()
-                        + "', which is not one of the roots this daemon accepts"
+                        + "', and no CA certificate this daemon accepts certifies it"
                         + " (admin.certificateRoots: '" + ca.certificate()
                         .getSubjectX500Principal() + "')");
+
+        // A PKCS#12 file is checked before dual control would hold it, not at the approval.
+        byte[] p12 = java.nio.file.Files.readAllBytes(rogue.writePkcs12(
+                dir.resolve("rogue.p12"), "migrated@smimed.example", "p12-pass"));
+        assertThatThrownBy(() -> strict.checkPkcs12("migrated@smimed.example", p12,
+                "p12-pass".toCharArray())).isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessageContaining("no CA certificate this daemon accepts certifies it");
 
         X509Certificate genuine = ca.issue(strict.createCsr(v.name(), "", ""),
                 "rooted@smimed.example", true, false, Duration.ofDays(30));

@@ -31,7 +31,8 @@ class TextLogFormatterTest {
 
         String text = new TextLogFormatter(Optional::empty).format(record);
 
-        assertThat(text).startsWith("2026-11-30T13:01:29Z SEVERE Daemon: failed\n"
+        assertThat(text).as("whole seconds keep their milliseconds")
+                .startsWith("2026-11-30T13:01:29.000Z SEVERE Daemon: failed\n"
                 + "java.lang.IllegalStateException: boom\n");
     }
 }
