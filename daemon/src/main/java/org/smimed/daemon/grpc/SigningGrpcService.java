@@ -41,6 +41,8 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
     private final StatusMapper statuses;
     /** Unary content is in memory whole before the call starts: larger content streams. */
     private final UnaryLimit unaryLimit;
+    /** Encapsulated content plus room for certificates, attributes and signature: 4 MiB. */
+    static final int MAX_ENCAPSULATED_BYTES = UnaryLimit.CAP - 64 * 1024;
     private final AccessControl access;
     /** Charges unary content to the same in-flight budgets as streamed bytes. */
     private final InFlightBytes inFlight;
@@ -200,8 +202,19 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
     private SignatureRequest.Input input(SignRequest request) throws InvalidRequestException {
         switch (request.getPayloadCase()) {
             case CONTENT -> {
-                unaryLimit.check("content", request.getContent().size(), "Sign",
+                int size = request.getContent().size();
+                unaryLimit.check("content", size, "Sign",
                         "send a digest, or stream the content with SignStream");
+                // The answer carries encapsulated content whole, plus certificates and
+                // signature: past gRPC's default 4 MiB it is refused by the caller's own
+                // client (every language's default), after the daemon signed and audited it
+                // OK (found by an outside trial).
+                if (request.getEncapsulate() && size > MAX_ENCAPSULATED_BYTES) {
+                    throw new InvalidRequestException("content to encapsulate is " + size
+                            + " bytes, more than " + MAX_ENCAPSULATED_BYTES + " for Sign: the"
+                            + " answer would exceed gRPC's default 4 MiB message size that"
+                            + " clients accept; stream it with SignStream, or sign detached");
+                }
                 return new SignatureRequest.Content(request.getContent().toByteArray());
             }
             case DIGEST -> {
