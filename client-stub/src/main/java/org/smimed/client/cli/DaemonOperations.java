@@ -86,6 +86,9 @@ final class DaemonOperations {
     // The daemon's own "decryption failed" adds nothing to ours.
     boolean redundant = d.isBlank() || what.equalsIgnoreCase(d);
     String detail = redundant ? e.code().toString() : e.code() + ": " + d.replaceAll("\\s+", " ");
-    return new SmimeOperationException(what + " (" + detail + ")", e);
+    // The daemon's log says why under this id (e.g. whom undecryptable mail is addressed
+    // to): what a script's user hands an operator (found by an outside trial).
+    String id = e.requestId().map(r -> "; request id " + r).orElse("");
+    return new SmimeOperationException(what + " (" + detail + id + ")", e);
   }
 }

@@ -228,7 +228,13 @@ class SmimeCliIT {
                 List.of("--out", out.toString())));
 
         assertThat(run.exit()).isEqualTo(1);
-        assertThat(run.stderr()).isEqualTo("smime: decryption failed (INVALID_ARGUMENT)\n");
+        // With the request id under which the daemon's log says why (an outside trial's
+        // script could not give an operator anything to look for).
+        assertThat(run.stderr()).matches("smime: decryption failed \\(INVALID_ARGUMENT;"
+                + " request id [0-9a-f-]{36}\\)\n");
+        String id = run.stderr().replaceAll("(?s).*request id ([0-9a-f-]{36}).*", "$1");
+        assertThat(java.nio.file.Files.readString(deployment.auditFile()))
+                .contains("\"requestId\":\"" + id + "\"");
         assertThat(run.stdout()).isEmpty();
         try (var files = Files.list(work)) {
             assertThat(files).isEmpty();
