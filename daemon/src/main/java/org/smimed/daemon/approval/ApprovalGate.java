@@ -1,13 +1,10 @@
 package org.smimed.daemon.approval;
 
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
+import org.smimed.daemon.keys.CertificateSummary;
 import org.smimed.daemon.keys.InvalidKeyRequestException;
 import org.smimed.daemon.keys.KeyAdministration;
 import org.smimed.daemon.keys.KeyStateException;
@@ -74,7 +72,7 @@ public final class ApprovalGate {
         TokenVersion current = admin.checkDestroy(version, fingerprint);
         // Before the submission: a token fault here must not leave a pending request with
         // nothing held behind it.
-        String certificate = current.certificate().map(ApprovalGate::shown).orElse(
+        String certificate = current.certificate().map(CertificateSummary::of).orElse(
                 "none (public key sha256 " + admin.fingerprint(current).orElse("?") + ")");
         DualControl.Submission submission = control.submit(officer, AdminAction.DESTROY,
                 version);
@@ -104,7 +102,7 @@ public final class ApprovalGate {
             }
             return hold(submission.pending().get(), Optional.empty(),
                     new Held(new HeldAction.Import(identity, file.clone(), password.clone()),
-                            shown(certificate)));
+                            CertificateSummary.of(certificate)));
         } finally {
             Arrays.fill(file, (byte) 0);
             Arrays.fill(password, '\0');
@@ -194,20 +192,6 @@ public final class ApprovalGate {
         Held action = held.remove(requestId);
         if (action != null) {
             action.action().wipe();
-        }
-    }
-
-    /** A certificate as the approving officer compares it with what they expect. */
-    static String shown(X509Certificate certificate) {
-        try {
-            return "'" + certificate.getSubjectX500Principal() + "' issued by '"
-                    + certificate.getIssuerX500Principal() + "', serial "
-                    + certificate.getSerialNumber().toString(16) + ", sha256 "
-                    + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(certificate.getEncoded()));
-        } catch (GeneralSecurityException e) {
-            return "'" + certificate.getSubjectX500Principal() + "' (not encodable: "
-                    + e.getMessage() + ")";
         }
     }
 }

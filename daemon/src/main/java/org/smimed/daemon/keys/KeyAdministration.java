@@ -264,10 +264,8 @@ public final class KeyAdministration {
         // Evidence of destruction per certificate (an auditor's question): once destroyed,
         // neither the token nor the version's record holds the certificate any more.
         LOG.log(Level.INFO, "destroying key version " + version + ": " + v.certificate()
-                .map(c -> "certificate '" + c.getSubjectX500Principal() + "' issued by '"
-                        + c.getIssuerX500Principal() + "', serial "
-                        + c.getSerialNumber().toString(16))
-                .orElse("no certificate") + ", sha256 " + fingerprint(v).orElse("?"));
+                .map(c -> "certificate " + CertificateSummary.of(c))
+                .orElse("no certificate, public key sha256 " + fingerprint(v).orElse("?")));
         // The record says DESTROYED before anything goes: a crash midway is finished at
         // start-up, and nothing half-destroyed is ever served.
         store.save(v, KeyState.DESTROYED);
