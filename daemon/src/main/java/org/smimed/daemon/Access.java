@@ -84,6 +84,11 @@ final class Access implements AutoCloseable {
         return audit.healthy();
     }
 
+    /** Why the audit log began a new chain at start, if it did (see AuditLog#newChain). */
+    Optional<String> auditNewChain() {
+        return audit.newChain();
+    }
+
     /** "SEQ:HASH" of the audit log's last record: an anchor to keep outside the file. */
     String auditHead() {
         return audit.head();

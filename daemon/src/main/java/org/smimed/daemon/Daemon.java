@@ -225,6 +225,7 @@ public final class Daemon implements AutoCloseable {
                 + config.access().auditFile() + " continues after record "
                 + access.auditHead() + " (only its last record was read: check the whole chain"
                 + " with smimectl audit verify and the anchors you keep)");
+        access.auditNewChain().ifPresent(warning -> LOG.log(Level.WARNING, warning));
         if (adminServer != null) {
             LOG.log(Level.INFO, "key administration on port " + adminServer.getPort());
         }

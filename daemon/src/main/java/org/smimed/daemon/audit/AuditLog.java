@@ -58,6 +58,8 @@ public final class AuditLog implements AutoCloseable {
     private long seq;
     private String head;
     private volatile boolean healthy = true;
+    /** Why the chain begins anew in this file, when it does with no archive before it. */
+    private Optional<String> newChain = Optional.empty();
     private boolean closed;
 
     private AuditLog(Path file, FileChannel channel, Clock clock, long rotateBytes, long seq,
@@ -88,6 +90,7 @@ public final class AuditLog implements AutoCloseable {
                                 Consumer<Duration> writeTimes) throws AuditException {
         try {
             boolean existed = Files.exists(file);
+            Optional<String> newChain = Optional.empty();
             if (!existed) {
                 create(file);
             }
@@ -101,15 +104,19 @@ public final class AuditLog implements AutoCloseable {
                             + archive.get() + " at record " + (seq[0] + 1));
                 } else {
                     // Expected once; any other time someone removed the records, and only an
-                    // anchor kept elsewhere shows it: say so where operators look.
-                    LOG.warning("audit log " + file + (existed ? " is empty" : " did not exist")
-                            + ": a new chain begins at record 1. Expected on a first start;"
-                            + " otherwise the log was removed or emptied — compare with the"
-                            + " last head this daemon logged");
+                    // anchor kept elsewhere shows it: the daemon says so once it serves (not
+                    // before a start that fails for another reason, whose one line must stay
+                    // one line).
+                    newChain = Optional.of("audit log " + file + (existed ? " is empty"
+                            : " did not exist") + ": a new chain begins at record 1. Expected"
+                            + " on a first start; otherwise the log was removed or emptied —"
+                            + " compare with the last head this daemon logged");
                 }
             }
-            return new AuditLog(file, append(file), clock, rotateBytes, seq[0], head,
+            AuditLog log = new AuditLog(file, append(file), clock, rotateBytes, seq[0], head,
                     writeTimes);
+            log.newChain = newChain;
+            return log;
         } catch (IOException e) {
             throw new AuditException("cannot open audit log " + file + ": "
                     + e.getClass().getSimpleName(), e);
@@ -274,6 +281,14 @@ public final class AuditLog implements AutoCloseable {
      */
     public boolean healthy() {
         return healthy;
+    }
+
+    /**
+     * Set when this file began a new chain at open, though no archive was beside it: what to
+     * warn an operator of (expected on a first start only).
+     */
+    public Optional<String> newChain() {
+        return newChain;
     }
 
     /** "SEQ:HASH" of the last record, an anchor to keep elsewhere (detects truncation). */
