@@ -41,15 +41,14 @@ public final class AuditLog implements AutoCloseable {
     private static final int TAIL_BYTES = 64 * 1024;
 
     private static final Logger LOG = Logger.getLogger(AuditLog.class.getName());
+    /** How often, at most, a record checks that the file is still the one being written. */
+    private static final long CHECK_EVERY_NANOS = 100_000_000L;
 
     private final Path file;
     private final Clock clock;
     private final long rotateBytes;
     private final Consumer<Duration> writeTimes;
     private FileChannel channel;
-    /** How often, at most, a record checks that the file is still the one being written. */
-    private static final long CHECK_EVERY_NANOS = 100_000_000L;
-
     /** The identity (device and inode) of the file {@link #channel} writes; null if unknown. */
     private Object fileKey;
     private long checkedAt = System.nanoTime() - CHECK_EVERY_NANOS;
@@ -59,11 +58,13 @@ public final class AuditLog implements AutoCloseable {
     private String head;
     private volatile boolean healthy = true;
     /** Why the chain begins anew in this file, when it does with no archive before it. */
-    private Optional<String> newChain = Optional.empty();
+    private final Optional<String> newChain;
     private boolean closed;
 
     private AuditLog(Path file, FileChannel channel, Clock clock, long rotateBytes, long seq,
-                     String head, Consumer<Duration> writeTimes) throws IOException {
+                     String head, Optional<String> newChain, Consumer<Duration> writeTimes)
+            throws IOException {
+        this.newChain = newChain;
         this.writeTimes = writeTimes;
         this.file = file;
         this.channel = channel;
@@ -113,10 +114,8 @@ public final class AuditLog implements AutoCloseable {
                             + " compare with the last head this daemon logged");
                 }
             }
-            AuditLog log = new AuditLog(file, append(file), clock, rotateBytes, seq[0], head,
+            return new AuditLog(file, append(file), clock, rotateBytes, seq[0], head, newChain,
                     writeTimes);
-            log.newChain = newChain;
-            return log;
         } catch (IOException e) {
             throw new AuditException("cannot open audit log " + file + ": "
                     + e.getClass().getSimpleName(), e);
