@@ -6,9 +6,11 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
@@ -188,7 +190,7 @@ public final class AuditLog implements AutoCloseable {
             long now = channel.size();
             return now < size ? "was cut short (" + now + " bytes where " + size
                     + " were written)" : null;
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             return "was removed";
         } catch (IOException e) {
             return "cannot be checked (" + e.getClass().getSimpleName() + ": " + e.getMessage()
@@ -197,7 +199,7 @@ public final class AuditLog implements AutoCloseable {
     }
 
     private static Object fileKey(Path file) throws IOException {
-        return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class)
+        return Files.readAttributes(file, BasicFileAttributes.class)
                 .fileKey();
     }
 

@@ -11,16 +11,12 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.smimed.daemon.testing.LogCapture;
 
 /**
  * The audit log's file removed, replaced or cut short while the daemon writes it (found by an
@@ -35,29 +31,17 @@ class AuditFileReplacedTest {
     @TempDir
     Path dir;
     private Path file;
-    private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
-    private final Handler handler = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            logged.add(record);
-        }
-
-        @Override
-        public void flush() { }
-
-        @Override
-        public void close() { }
-    };
+    private LogCapture log;
 
     @BeforeEach
     void listen() {
         file = dir.resolve("audit.log");
-        Logger.getLogger(AuditLog.class.getName()).addHandler(handler);
+        log = LogCapture.of(AuditLog.class);
     }
 
     @AfterEach
     void stopListening() {
-        Logger.getLogger(AuditLog.class.getName()).removeHandler(handler);
+        log.close();
     }
 
     @Test
@@ -122,7 +106,8 @@ class AuditFileReplacedTest {
         try (AuditLog audit = AuditLog.open(file, CLOCK)) {
             assertThat(audit.newChain()).as("a log that goes on").isEmpty();
         }
-        assertThat(warnings()).as("said by the daemon once it serves, not at open").isEmpty();
+        assertThat(log.messages(Level.WARNING)).as("said by the daemon once it serves, not at"
+                + " open").isEmpty();
     }
 
     /** A service's record (not synced) checks the file at most every tenth of a second. */
@@ -144,16 +129,10 @@ class AuditFileReplacedTest {
         assertThatThrownBy(() -> audit.append(entry(9), true))
                 .isInstanceOf(AuditException.class).hasMessageContaining(why);
         assertThat(audit.healthy()).isFalse();
-        assertThat(logged).filteredOn(r -> r.getLevel() == Level.SEVERE).singleElement()
-                .extracting(LogRecord::getMessage).asString()
+        assertThat(log.messages(Level.SEVERE)).singleElement().asString()
                 .contains(why, "refusing calls until restarted");
         assertThatThrownBy(() -> audit.append(entry(10), false))
                 .as("and stays refused").isInstanceOf(AuditException.class);
-    }
-
-    private List<String> warnings() {
-        return logged.stream().filter(r -> r.getLevel() == Level.WARNING)
-                .map(LogRecord::getMessage).toList();
     }
 
     private static AuditEntry entry(int i) {

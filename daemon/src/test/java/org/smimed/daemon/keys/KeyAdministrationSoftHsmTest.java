@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.smimed.daemon.cms.CmsSigner;
 import org.smimed.daemon.cms.SignatureRequest;
+import org.smimed.daemon.testing.LogCapture;
 import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.testing.Processes;
 import org.smimed.daemon.testing.SoftHsm;
@@ -257,27 +258,11 @@ class KeyAdministrationSoftHsmTest {
                         + " (give the SHA-256 fingerprint shown by list)");
         assertThat(new TokenObjects(token, new SecureRandom()).hasPrivateKey(v.name())).isTrue();
 
-        java.util.List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.logging.Handler capture = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord r) {
-                logged.add(r.getMessage());
-            }
-
-            @Override
-            public void flush() { }
-
-            @Override
-            public void close() { }
-        };
-        java.util.logging.Logger log = java.util.logging.Logger.getLogger(
-                KeyAdministration.class.getName());
-        log.addHandler(capture);
         TokenVersion destroyed;
-        try {
+        List<String> logged;
+        try (LogCapture log = LogCapture.of(KeyAdministration.class)) {
             destroyed = admin.destroy(v.name(), fingerprint.toUpperCase());
-        } finally {
-            log.removeHandler(capture);
+            logged = log.messages();
         }
 
         // What was destroyed, by certificate, is logged before it goes: nothing else keeps it.
