@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 @Command(name = "verify", mixinStandardHelpOptions = true,
     description = {"Verify a signed S/MIME message (multipart/signed or signed-data), or a"
         + " signed-data .p7m file saved from one (DER/BER, PEM or bare base64 CMS), locally.",
-        "Checks every signature and the first signer's chain to a --trust CA (PKIX; revocation"
+        "Checks every signature and every signer's chain to a --trust CA (PKIX; revocation"
             + " is not checked). Writes the signed content to --out when given."})
 final class VerifyCommand implements Callable<Integer> {
   private final CliIo io;

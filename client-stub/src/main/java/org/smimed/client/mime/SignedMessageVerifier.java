@@ -34,7 +34,7 @@ import org.smimed.client.HashAlgorithm;
  * Verifies signed S/MIME messages locally against configured trust anchors.
  *
  * <p>Guarantees: a {@link Verification} is returned only when the message has at least one
- * signer, every signature matches the content, and the first signer's certificate is valid for
+ * signer, every signature matches the content, and every signer's certificate is valid for
  * S/MIME and chains to a trust anchor at the clock's current time (PKIX, revocation off; see
  * {@link SignerCertificates}); otherwise one {@link SmimeOperationException} names the reason.
  */
@@ -141,23 +141,30 @@ public final class SignedMessageVerifier {
       if (signers.isEmpty()) {
         throw new SmimeOperationException("message has no signer");
       }
-      X509Certificate first = null;
+      // Every signer must verify and chain to a trust anchor (as openssl cms -verify asks):
+      // a second signature by an untrusted key passed when only the first was validated.
+      List<X509Certificate> signerCerts = new ArrayList<>();
       for (SignerInformation signer : signers) {
-        X509Certificate cert = verifySignature(sd, signer);
-        first = first == null ? cert : first;
+        signerCerts.add(verifySignature(sd, signer));
       }
-      SignerCertificates.checkUsage(first);
-      SignerCertificates.validatePath(first, certs, anchors, clock.instant());
-      List<String> emails = SignerCertificates.emails(first);
+      for (int i = 0; i < signerCerts.size(); i++) {
+        checkSigner(signerCerts.get(i), certs, i, signerCerts.size());
+      }
+      // The signer reported and compared with From: the author's signature, wherever a DER
+      // SET put it among the others (OpenSSL sorts them by encoding).
+      int shown = author(signerCerts, outerFrom.or(parsed::from));
+      X509Certificate signerCert = signerCerts.get(shown);
+      SignerInformation signer = signers.get(shown);
+      List<String> emails = SignerCertificates.emails(signerCert);
       List<String> warnings = new ArrayList<>(checkSender(parsed.from(), emails));
-      weakDigest(signers.get(0)).ifPresent(warnings::add);
+      weakDigest(signer).ifPresent(warnings::add);
       if (outerFrom.isPresent() && !outerFrom.equals(parsed.from())) {
         warnings.addAll(checkSender(outerFrom, emails));
       }
       byte[] content = parsed.content() != null
           ? parsed.content() : (byte[]) sd.getSignedContent().getContent();
-      return new Verification(content, SignerCertificates.subject(first), emails,
-          signingTime(signers.get(0)), digestName(signers.get(0)), warnings);
+      return new Verification(content, SignerCertificates.subject(signerCert), emails,
+          signingTime(signer), digestName(signer), warnings);
     } catch (CMSException e) {
       throw new SmimeOperationException("malformed signature (" + e.getMessage() + ")", e);
     } catch (RuntimeException e) {
@@ -177,6 +184,34 @@ public final class SignedMessageVerifier {
     if (!type.equals(CMSObjectIdentifiers.signedData)) {
       String name = CMS_TYPES.getOrDefault(type, type.getId());
       throw new SmimeOperationException("not a signed message: the CMS is " + name);
+    }
+  }
+
+  /** The index of the first signer whose addresses include From's first mailbox, else 0. */
+  private static int author(List<X509Certificate> signerCerts, Optional<String> from) {
+    List<String> mailboxes = from.map(SignerCertificates::fromAddresses).orElse(List.of());
+    if (mailboxes.isEmpty()) {
+      return 0;
+    }
+    for (int i = 0; i < signerCerts.size(); i++) {
+      if (SignerCertificates.emails(signerCerts.get(i)).contains(mailboxes.get(0))) {
+        return i;
+      }
+    }
+    return 0;
+  }
+
+  private void checkSigner(X509Certificate cert, List<X509Certificate> certs, int index,
+      int count) throws SmimeOperationException {
+    try {
+      SignerCertificates.checkUsage(cert);
+      SignerCertificates.validatePath(cert, certs, anchors, clock.instant());
+    } catch (SmimeOperationException e) {
+      if (count == 1) {
+        throw e;
+      }
+      throw new SmimeOperationException("signer " + (index + 1) + " of " + count + " ("
+          + SignerCertificates.subject(cert) + "): " + e.getMessage(), e);
     }
   }
 

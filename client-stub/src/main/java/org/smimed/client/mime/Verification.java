@@ -7,8 +7,9 @@ import java.util.Optional;
 /**
  * A successfully verified signed message.
  *
- * <p>Guarantee: exists only when every signature verified and the first signer's certificate
- * chained to a trust anchor.
+ * <p>Guarantee: exists only when every signature verified and every signer's certificate
+ * chained to a trust anchor; it describes the signer whose address From names (else the
+ * first).
  *
  * @param content the signed entity (for multipart/signed, byte for byte as signed)
  * @param signerSubject the signer certificate's subject (RFC 2253)
