@@ -2,6 +2,7 @@ package org.smimed.client.admin;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import org.smimed.client.SmimeClientException;
 import org.smimed.client.StatusDetail;
 
 /**
@@ -25,7 +26,11 @@ final class AdminFailure extends Exception {
         && d.contains("smimed.v1.KeyAdminService")
         ? "; is --target the daemon's admin port (admin.listen)? key administration is not"
             + " served on the client port" : "";
+    // The daemon's log and audit record name the call by this id: what an officer hands the
+    // operator or auditor (smime's failures carry it too).
+    String id = new SmimeClientException(e.getStatus(), e.getTrailers()).requestId()
+        .map(r -> "; request id " + r).orElse("");
     return new AdminFailure((d.isBlank() ? "call failed" : d)
-        + " (" + e.getStatus().getCode() + ")" + hint);
+        + " (" + e.getStatus().getCode() + id + ")" + hint);
   }
 }

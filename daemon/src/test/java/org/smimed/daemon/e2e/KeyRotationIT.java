@@ -97,7 +97,7 @@ class KeyRotationIT {
                         e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
         Run early = ctl("activate", ID + "/v1");
         assertThat(early.exit()).isEqualTo(1);
-        assertThat(early.err()).isEqualTo("smimectl: " + ID + "/v1 is PENDING without a"
+        assertThat(early.daemonError()).isEqualTo("smimectl: " + ID + "/v1 is PENDING without a"
                 + " certificate: create a CSR, have it certified, import-cert, then activate"
                 + " (FAILED_PRECONDITION)\n");
         ctlOk("csr", ID + "/v1", "--subject", "CN=Rotation,O=smimed test", "--out",
@@ -130,7 +130,7 @@ class KeyRotationIT {
 
         ctlOk("disable", ID + "/v1");
         Run wrong = ctl("destroy", ID + "/v1", "--confirm", "ab".repeat(32));
-        assertThat(wrong.err()).isEqualTo("smimectl: the confirmation fingerprint does not match "
+        assertThat(wrong.daemonError()).isEqualTo("smimectl: the confirmation fingerprint does not match "
                 + ID + "/v1 (give the SHA-256 fingerprint shown by list) (INVALID_ARGUMENT)\n");
         assertThat(ctlOk("destroy", ID + "/v1", "--confirm", fingerprint("v1")))
                 .isEqualTo(ID + "/v1  DESTROYED  rsa2048  both\n");

@@ -52,7 +52,7 @@ class SmimectlCommandsIT {
         Run r = ctl("generate", "later@smimed.example", "--alg", "ed25519", "--usage", "both");
 
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.err()).isEqualTo("smimectl: an Ed25519 key only signs: use usage sign"
+        assertThat(r.daemonError()).isEqualTo("smimectl: an Ed25519 key only signs: use usage sign"
                 + " (INVALID_ARGUMENT)\n");
     }
 
@@ -214,7 +214,7 @@ class SmimectlCommandsIT {
         Run r = officer("localhost:" + daemon.port()).run("list");
 
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.err()).isEqualTo("smimectl: method not found:"
+        assertThat(r.daemonError()).isEqualTo("smimectl: method not found:"
                 + " smimed.v1.KeyAdminService/ListKeys (UNIMPLEMENTED); is --target the"
                 + " daemon's admin port (admin.listen)? key administration is not served on"
                 + " the client port\n");

@@ -87,7 +87,7 @@ class DualControlIT {
 
         Run own = ctl(officerA, "approve", request);
         assertThat(own.exit()).isEqualTo(1);
-        assertThat(own.err()).isEqualTo("smimectl: a request must be approved by a different"
+        assertThat(own.daemonError()).isEqualTo("smimectl: a request must be approved by a different"
                 + " officer (PERMISSION_DENIED)\n");
         assertThat(privateKeysOnToken()).isEqualTo(keysBefore);
 
@@ -95,7 +95,7 @@ class DualControlIT {
                 .isEqualTo(ID + "/v1  DESTROYED  p256  both\n");
         assertThat(privateKeysOnToken()).isEqualTo(keysBefore - 1);
         Run again = ctl(officerB, "approve", request);
-        assertThat(again.err()).isEqualTo("smimectl: no pending request " + request
+        assertThat(again.daemonError()).isEqualTo("smimectl: no pending request " + request
                 + " (NOT_FOUND)\n");
 
         List<Map<String, String>> audit = auditOf(ID + "/v1");
@@ -120,10 +120,10 @@ class DualControlIT {
         Run late = ctl(officerB, "approve", pending.group(1));
 
         assertThat(late.exit()).isEqualTo(1);
-        assertThat(late.err()).isEqualTo("smimectl: request " + pending.group(1)
+        assertThat(late.daemonError()).isEqualTo("smimectl: request " + pending.group(1)
                 + " expired at " + pending.group(2) + " (FAILED_PRECONDITION)\n");
         assertThat(field(id + "/v1", "state")).isEqualTo("DISABLED");
-        assertThat(ctl(officerB, "approve", pending.group(1)).err()).isEqualTo(
+        assertThat(ctl(officerB, "approve", pending.group(1)).daemonError()).isEqualTo(
                 "smimectl: no pending request " + pending.group(1) + " (NOT_FOUND)\n");
     }
 
@@ -158,7 +158,7 @@ class DualControlIT {
                 "--password-file", passwordFile.toString());
 
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.err()).isEqualTo("smimectl: cannot open the PKCS#12 file: wrong password"
+        assertThat(r.daemonError()).isEqualTo("smimectl: cannot open the PKCS#12 file: wrong password"
                 + " or not a PKCS#12 file (INVALID_ARGUMENT)\n");
     }
 

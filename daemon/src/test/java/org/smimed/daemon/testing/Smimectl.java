@@ -26,7 +26,20 @@ import org.smimed.client.cli.CliIo;
  */
 public final class Smimectl {
     /** Exit code and captured streams of one run. */
-    public record Run(int exit, String out, String err) {}
+    public record Run(int exit, String out, String err) {
+        private static final java.util.regex.Pattern REQUEST_ID = java.util.regex.Pattern
+                .compile("; request id [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\)");
+
+        /**
+         * Standard error of a call the daemon refused, its request id checked and taken out
+         * (ids differ on every call): what the daemon said, to compare exactly.
+         */
+        public String daemonError() {
+            java.util.regex.Matcher id = REQUEST_ID.matcher(err);
+            assertThat(id.find()).as("a request id in: " + err).isTrue();
+            return id.replaceFirst(")");
+        }
+    }
 
     private final Map<String, String> env;
     private final Clock clock;
