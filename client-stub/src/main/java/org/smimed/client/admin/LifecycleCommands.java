@@ -44,9 +44,11 @@ final class LifecycleCommands {
   }
 
   @Command(name = "activate", mixinStandardHelpOptions = true,
-      description = "Make a PENDING version with a certificate the identity's ACTIVE version"
+      description = {"Make a PENDING version with a certificate the identity's ACTIVE version"
           + " for what its usage allows (signing, encryption or both); the ACTIVE versions"
-          + " that did one of those jobs become DECRYPT_ONLY.")
+          + " that did one of those jobs become DECRYPT_ONLY.",
+          "Under dual control prints 'pending approval ID (expires TIME)' and exits 0: nothing"
+              + " changes until another officer runs 'smimectl approve ID'."})
   static final class Activate extends AdminCommand {
     @Parameters(index = "0", paramLabel = "VERSION", description = "identity/vN",
       converter = Names.Version.class)
@@ -58,7 +60,7 @@ final class LifecycleCommands {
 
     @Override
     void run(KeyAdminServiceBlockingStub admin) {
-      println(Names.line(admin.activate(KeyVersionRequest.newBuilder().setVersion(version)
+      println(Names.outcome(admin.activate(KeyVersionRequest.newBuilder().setVersion(version)
           .build())));
     }
   }
@@ -107,7 +109,7 @@ final class LifecycleCommands {
   }
 
   @Command(name = "approve", mixinStandardHelpOptions = true,
-      description = {"Approve another officer's pending destroy or import-pkcs12 (dual"
+      description = {"Approve another officer's pending activate, destroy or import-pkcs12 (dual"
           + " control): the action runs now and its result is printed. 'smimectl pending'"
           + " shows what each request would do, and to which certificate, before you approve.",
           "Refused when the request is unknown (NOT_FOUND), expired (FAILED_PRECONDITION) or"

@@ -75,7 +75,7 @@ final class Names {
   }
 
   /**
-   * What a destroy or import-pkcs12 did: the version's line, or, when dual control held it
+   * What an activate, destroy or import-pkcs12 did: the version's line, or, when dual control held it
    * back, "pending approval ID (expires TIME)".
    */
   static String outcome(KeyVersionInfo v) {

@@ -28,7 +28,7 @@ import org.smimed.daemon.policy.PermissionDeniedException;
 import org.smimed.daemon.token.TokenException;
 
 /**
- * Destroy and import-pkcs12 through {@link DualControl}: when the policy puts the action under
+ * Activate, destroy and import-pkcs12 through {@link DualControl}: when the policy puts the action under
  * dual control, the first officer's request is checked and held, and runs only when
  * {@link #approve} is called by a different officer before it expires.
  *
@@ -62,6 +62,25 @@ public final class ApprovalGate {
         this.admin = admin;
         this.control = control;
         this.clock = clock;
+    }
+
+    /**
+     * {@link KeyAdministration#activate}, or a pending request for it (the version unchanged,
+     * still PENDING).
+     */
+    public synchronized Outcome activate(Caller officer, String version)
+            throws UnknownKeyVersionException, KeyStateException, TokenException,
+            PermissionDeniedException {
+        sweep();
+        TokenVersion current = admin.checkActivate(version);
+        String certificate = CertificateSummary.of(current.certificate().orElseThrow());
+        DualControl.Submission submission = control.submit(officer, AdminAction.ACTIVATE,
+                version);
+        if (submission.mayRunNow()) {
+            return new Outcome(Optional.of(admin.activate(version)), Optional.empty());
+        }
+        return hold(submission.pending().get(), Optional.of(current),
+                new Held(new HeldAction.Activate(version), certificate));
     }
 
     /** {@link KeyAdministration#destroy}, or a pending request for it (the version unchanged). */

@@ -15,6 +15,19 @@ sealed interface HeldAction {
 
     void wipe();
 
+    /** Activate: nothing secret is held. */
+    record Activate(String version) implements HeldAction {
+        @Override
+        public TokenVersion run(KeyAdministration admin) throws UnknownKeyVersionException,
+                KeyStateException, TokenException {
+            return admin.activate(version);
+        }
+
+        @Override
+        public void wipe() {
+        }
+    }
+
     /** Destroy: nothing secret is held. */
     record Destroy(String version, String fingerprint) implements HeldAction {
         @Override

@@ -28,8 +28,8 @@ import org.smimed.daemon.keys.TokenVersion;
 import org.smimed.daemon.token.TokenDescription;
 
 /**
- * gRPC face of key administration: validates, calls {@link KeyAdministration} (destroy and
- * import-pkcs12 through the dual-control {@link ApprovalGate}), maps.
+ * gRPC face of key administration: validates, calls {@link KeyAdministration} (activate,
+ * destroy and import-pkcs12 through the dual-control {@link ApprovalGate}), maps.
  */
 public final class KeyAdminGrpcService extends KeyAdminServiceGrpc.KeyAdminServiceImplBase {
     private final KeyAdministration admin;
@@ -103,7 +103,8 @@ public final class KeyAdminGrpcService extends KeyAdminServiceGrpc.KeyAdminServi
 
     @Override
     public void activate(KeyVersionRequest request, StreamObserver<KeyVersionInfo> response) {
-        answer(response, () -> info(admin.activate(required(request.getVersion(), "version"))));
+        answer(response, () -> mapping.outcome(gate.activate(Callers.current(),
+                required(request.getVersion(), "version")), ""));
     }
 
     @Override

@@ -218,15 +218,7 @@ public final class KeyAdministration {
      */
     public synchronized TokenVersion activate(String version)
             throws UnknownKeyVersionException, KeyStateException, TokenException {
-        TokenVersion v = store.find(version);
-        if (v.state() == KeyState.PENDING && v.chain().isEmpty()) {
-            throw new KeyStateException(version + " is PENDING without a certificate: create a"
-                    + " CSR, have it certified, import-cert, then activate");
-        }
-        requireState(v, "activate", KeyState.PENDING);
-        if (store.clock.instant().isAfter(v.chain().get(0).getNotAfter().toInstant())) {
-            throw new KeyStateException(version + ": the certificate has expired");
-        }
+        TokenVersion v = checkActivate(version);
         // New ACTIVE first, old ones demoted second: a crash in between leaves two ACTIVE
         // versions doing one job, which start-up resolves in favour of the newer. A version
         // doing another job (a separate signing or encryption key) stays ACTIVE.
@@ -239,6 +231,24 @@ public final class KeyAdministration {
             }
         }
         return changed(version);
+    }
+
+    /**
+     * Checks everything {@link #activate} checks, changing nothing (for dual control, as
+     * {@link #checkDestroy}): PENDING, certified, the certificate not expired.
+     */
+    public synchronized TokenVersion checkActivate(String version)
+            throws UnknownKeyVersionException, KeyStateException {
+        TokenVersion v = store.find(version);
+        if (v.state() == KeyState.PENDING && v.chain().isEmpty()) {
+            throw new KeyStateException(version + " is PENDING without a certificate: create a"
+                    + " CSR, have it certified, import-cert, then activate");
+        }
+        requireState(v, "activate", KeyState.PENDING);
+        if (store.clock.instant().isAfter(v.chain().get(0).getNotAfter().toInstant())) {
+            throw new KeyStateException(version + ": the certificate has expired");
+        }
+        return v;
     }
 
     /** Stops a version from signing and decrypting. */

@@ -4,6 +4,11 @@ import java.util.Optional;
 
 /** Officer operations that a deployment may put under dual control. */
 public enum AdminAction {
+    /**
+     * Putting a certified version into service: with one officer alone, whoever imports a
+     * certificate the configured roots accept could make a key of their choosing sign.
+     */
+    ACTIVATE("activate"),
     DESTROY("destroy"),
     IMPORT_PKCS12("importPkcs12");
 
@@ -16,6 +21,12 @@ public enum AdminAction {
     /** The name used in the policy file. */
     public String policyName() {
         return policyName;
+    }
+
+    /** Every action's policy name, for messages: "activate, destroy, importPkcs12". */
+    public static String known() {
+        return String.join(", ", java.util.Arrays.stream(values())
+                .map(AdminAction::policyName).toList());
     }
 
     /** The action a policy file names, if any. */

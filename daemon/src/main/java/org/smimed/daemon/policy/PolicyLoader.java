@@ -186,13 +186,13 @@ public final class PolicyLoader {
         // Iterating a scalar or a missing key yields nothing: "actions: destroy" would
         // silently leave dual control off, so anything but a list is refused.
         if (!node.path("actions").isArray()) {
-            problems.add("dualControl.actions: expected a list of actions (known: destroy,"
-                    + " importPkcs12), got " + describe(node.path("actions")));
+            problems.add("dualControl.actions: expected a list of actions (known: "
+                    + AdminAction.known() + "), got " + describe(node.path("actions")));
         }
         for (JsonNode a : node.path("actions")) {
             AdminAction.fromPolicyName(a.asText()).ifPresentOrElse(actions::add,
                     () -> problems.add("dualControl.actions: unknown action '" + a.asText()
-                            + "' (known: destroy, importPkcs12)"));
+                            + "' (known: " + AdminAction.known() + ")"));
         }
         OptionalInt minutes = positive(node, "approvalMinutes", "dualControl", problems);
         return new Policy.DualControlSettings(actions,

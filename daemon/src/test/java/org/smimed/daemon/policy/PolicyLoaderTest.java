@@ -91,8 +91,8 @@ class PolicyLoaderTest {
                                 + " decryptsPerMinute, dns, email, maxConcurrent, name, officer,"
                                 + " sign, subject, uri)",
                         "callers[2].name: required, a non-empty string",
-                        "dualControl.actions: unknown action 'explode' (known: destroy,"
-                                + " importPkcs12)"));
+                        "dualControl.actions: unknown action 'explode' (known: activate,"
+                                + " destroy, importPkcs12)"));
     }
 
     @ParameterizedTest

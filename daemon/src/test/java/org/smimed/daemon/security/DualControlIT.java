@@ -28,7 +28,7 @@ import org.smimed.daemon.testing.TestDeployment;
 
 /**
  * Dual control over real mutual TLS with two officer certificates and the real smimectl: one
- * officer alone cannot destroy a key or import a PKCS#12 file; a second officer's approval
+ * officer alone cannot activate or destroy a key or import a PKCS#12 file; a second officer's approval
  * runs the action; the requester's own approval, a late approval and an unknown id are
  * refused; each call leaves its audit record. The daemon's clock is moved by hand.
  */
@@ -53,8 +53,9 @@ class DualControlIT {
         TestClients clients = TestClients.load(dir.resolve("pki"), null).at(clock);
         officerA = clients.issue("officer-a", null, Duration.ofDays(2));
         officerB = clients.issue("officer-b", null, Duration.ofDays(2));
-        Files.writeString(dir.resolve("policy.yaml"),
-                TestDeployment.dualControlPolicy(officerA, officerB));
+        Files.writeString(dir.resolve("policy.yaml"), TestDeployment.dualControlPolicy(
+                officerA, officerB).replace("[destroy, importPkcs12]",
+                "[activate, destroy, importPkcs12]"));
         Path config = TestDeployment.writeConfig(dir, token);
         TestDeployment.addConfig(config, "admin: {listen: {address: 127.0.0.1, port: 0}}");
         daemon = Daemon.start(new ConfigLoader().load(config), System::getenv, clock);
@@ -147,6 +148,44 @@ class DualControlIT {
                 .contains("key: cannot leave the token (sensitive, not extractable; imported:"
                         + " it existed outside), usages fixed");
         assertThat(field(id + "/v1", "state")).isEqualTo("PENDING");
+    }
+
+    @Test
+    void activate_needsASecondOfficer_andRunsWhenApproved() throws Exception {
+        String id = "certified@smimed.example";
+        ok(officerA, "generate", id, "--alg", "p256", "--usage", "sign");
+        Files.writeString(dir.resolve("certified.csr"), ok(officerA, "csr", id + "/v1",
+                "--subject", "CN=Certified,O=smimed test", "--out", "-"));
+        OfficerCa ca = OfficerCa.create(clock);
+        java.security.cert.X509Certificate cert = ca.issue(dir.resolve("certified.csr"), id,
+                true, false, Duration.ofDays(90));
+        ok(officerA, "import-cert", id + "/v1",
+                ca.writeChain(dir.resolve("certified.pem"), cert).toString());
+
+        Matcher pending = pending(ok(officerA, "activate", id + "/v1"));
+        assertThat(field(id + "/v1", "state")).as("not in service yet").isEqualTo("PENDING");
+        assertThat(ok(officerB, "pending")).contains(pending.group(1) + "  activate " + id
+                + "/v1  requested by officer-a", "serial " + cert.getSerialNumber().toString(16));
+
+        assertThat(ok(officerB, "approve", pending.group(1)))
+                .isEqualTo(id + "/v1  ACTIVE  p256  sign\n");
+        assertThat(auditOf(id + "/v1")).extracting(r -> r.get("method") + " "
+                + r.get("outcome")).containsSubsequence(
+                "smimed.v1.KeyAdminService/Activate HELD",
+                "smimed.v1.KeyAdminService/Approve OK");
+    }
+
+    @Test
+    void activate_withoutACertificate_isRefusedBeforeAnyApproval() throws Exception {
+        String id = "uncertified@smimed.example";
+        ok(officerA, "generate", id, "--alg", "p256", "--usage", "sign");
+
+        Run r = ctl(officerA, "activate", id + "/v1");
+
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.daemonError()).startsWith("smimectl: " + id + "/v1 is PENDING without a"
+                + " certificate").endsWith("(FAILED_PRECONDITION)\n");
+        assertThat(ok(officerB, "pending")).doesNotContain(id);
     }
 
     @Test
