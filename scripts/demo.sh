@@ -51,27 +51,35 @@ export SMIME_CERT="$dir/pki/client.crt" SMIME_KEY="$dir/pki/client.key"
 smime() { "$root/client-stub/bin/smime" "$@"; }
 work="$dir/roundtrip"
 mkdir -p "$work"
-printf 'From: rsa-demo@smimed.example\r\nTo: someone@example.org\r\nSubject: smimed demo\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello from a key that never left the token.\r\n' > "$work/message.eml"
+# The MIME entity that is signed and encrypted, and the message around it.
+printf 'Content-Type: text/plain; charset=utf-8\r\n\r\nHello from a key that never left the token.\r\n' > "$work/entity.eml"
+{ printf 'From: rsa-demo@smimed.example\r\nTo: someone@example.org\r\nSubject: smimed demo\r\n'
+  cat "$work/entity.eml"; } > "$work/message.eml"
+# What verify and decrypt give back must be that entity, byte for byte.
+same() { cmp -s "$work/entity.eml" "$1" || { echo "demo: $1 is not the entity sent" >&2; exit 1; }; }
 
 step "Sign as rsa-demo@smimed.example (only the digest travels), then verify locally"
 smime sign --identity rsa-demo@smimed.example --in "$work/message.eml" --out "$work/signed.eml"
 smime verify --trust "$dir/pki/ca.crt" --in "$work/signed.eml" --out "$work/verified.eml"
+same "$work/verified.eml"
 grep -m1 "Content-Type: multipart/signed" "$work/signed.eml"
 
 step "Sign as ec-demo@smimed.example (ECDSA P-256), encapsulated, then verify"
 sed 's/^From: rsa-demo/From: ec-demo/' "$work/message.eml" > "$work/message-ec.eml"
 smime sign --identity ec-demo@smimed.example --encapsulate --in "$work/message-ec.eml" \
   --out "$work/signed-ec.eml"
-smime verify --trust "$dir/pki/ca.crt" --in "$work/signed-ec.eml" --out /dev/null
+smime verify --trust "$dir/pki/ca.crt" --in "$work/signed-ec.eml" --out "$work/verified-ec.eml"
+same "$work/verified-ec.eml"
 
 step "Encrypt locally to rsa-demo's certificate (AES-256-GCM), decrypt through the daemon"
 smime encrypt --recipient "$dir/pki/rsa-demo@smimed.example.crt" --in "$work/message.eml" \
   --out "$work/encrypted.eml"
 grep -m1 "smime-type=authEnveloped-data" "$work/encrypted.eml"
 smime decrypt --in "$work/encrypted.eml" --out "$work/decrypted.eml"
+same "$work/decrypted.eml"
 cat "$work/decrypted.eml"
 echo
-echo "Round trip OK: signed, verified, encrypted and decrypted; files in $work"
+echo "Round trip OK: signed, verified, encrypted and decrypted, the entity back byte for byte; files in $work"
 
 step "The demo security officer lists the token's keys over the admin listener (smimectl)"
 SMIMECTL_TARGET="localhost:$((port + 1))" SMIMECTL_CA="$dir/pki/ca.crt" \
