@@ -218,7 +218,7 @@ public final class Daemon implements AutoCloseable {
         List<ServerCertificate> certificates = Stream.of(clientCertificate, adminCertificate)
                 .flatMap(Optional::stream).distinct().toList();
         // Renewed certificates (certbot, cert-manager) serve new connections without a restart.
-        certificates.forEach(certificate -> certificate.watch(ServerCertificate.CHECK_PERIOD,
+        certificates.forEach(certificate -> certificate.watch(operations.tlsCheck(),
                 metrics::tlsCertificateChanged));
         LOG.log(Level.INFO, "smimed serving " + keys.identities().size() + " identities from token '"
                 + token.label() + "' on port " + server.getPort() + "; audit log "
@@ -303,7 +303,7 @@ public final class Daemon implements AutoCloseable {
 
     /**
      * Looks at the TLS server certificate files now (SIGHUP; otherwise every
-     * {@link ServerCertificate#CHECK_PERIOD}); returns what each listener's look did, the
+     * {@code operations.tlsCheckSeconds}); returns what each listener's look did, the
      * client listener's first.
      */
     public List<ServerCertificate.Outcome> reloadServerCertificates() {

@@ -147,17 +147,20 @@ public record DaemonConfig(Listen listen, Optional<Tls> tls, TokenSettings token
      * @param reflection     whether the client listener offers gRPC server reflection
      * @param drain          how long in-flight calls may take to finish on shutdown
      * @param expiryWarnDays certificates expiring within this many days are logged and exported
+     * @param tlsCheck       how often the TLS server certificate files are looked at for a
+     *                       renewal (SIGHUP looks at once)
      */
     public record Operations(Optional<Listen> healthListen, Duration probeInterval,
                              Optional<Listen> metricsListen, boolean reflection, Duration drain,
-                             int expiryWarnDays, int workerThreads) {
+                             int expiryWarnDays, int workerThreads, Duration tlsCheck) {
         /**
-         * Defaults: no extra listeners, probe every 5 s, 20 s drain, warn 30 days ahead, and
-         * {@link #defaultWorkerThreads()} call handlers.
+         * Defaults: no extra listeners, probe every 5 s, 20 s drain, warn 30 days ahead,
+         * {@link #defaultWorkerThreads()} call handlers, TLS files looked at every minute.
          */
         public static Operations defaults() {
             return new Operations(Optional.empty(), Duration.ofSeconds(5), Optional.empty(),
-                    false, Duration.ofSeconds(20), 30, defaultWorkerThreads());
+                    false, Duration.ofSeconds(20), 30, defaultWorkerThreads(),
+                    Duration.ofMinutes(1));
         }
 
         /**

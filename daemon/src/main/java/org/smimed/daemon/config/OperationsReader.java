@@ -22,7 +22,7 @@ final class OperationsReader {
         var defaults = DaemonConfig.Operations.defaults();
         fields.allowOnly(node, "operations.", Set.of("healthListen", "probeIntervalSeconds",
                 "metricsListen", "reflection", "drainSeconds", "expiryWarnDays",
-                "workerThreads"));
+                "workerThreads", "tlsCheckSeconds"));
         Optional<DaemonConfig.Listen> health = optionalListen(node, "healthListen", client);
         Optional<DaemonConfig.Listen> metrics = optionalListen(node, "metricsListen", client);
         return new DaemonConfig.Operations(health,
@@ -35,7 +35,9 @@ final class OperationsReader {
                 fields.integer(node, "operations.expiryWarnDays", "expiryWarnDays",
                         defaults.expiryWarnDays(), 0, 3650),
                 fields.integer(node, "operations.workerThreads", "workerThreads",
-                        defaults.workerThreads(), 1, 1024));
+                        defaults.workerThreads(), 1, 1024),
+                java.time.Duration.ofSeconds(fields.integer(node, "operations.tlsCheckSeconds",
+                        "tlsCheckSeconds", (int) defaults.tlsCheck().toSeconds(), 1, 86400)));
     }
 
     private Optional<DaemonConfig.Listen> optionalListen(JsonNode parent, String field,

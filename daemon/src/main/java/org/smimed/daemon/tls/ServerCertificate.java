@@ -29,14 +29,6 @@ import org.smimed.daemon.threads.DaemonThreads;
  * Client CA certificates are read at start only.
  */
 public final class ServerCertificate implements AutoCloseable {
-    /**
-     * How often the files are compared. Polling rather than a file watcher: certbot's and
-     * Kubernetes' symbolic-link swaps and network file systems do not always raise events on
-     * the configured path, and renewal tools write the chain and the key one after the other,
-     * so a pair half written is refused and the next look takes the whole. A minute is nothing
-     * against a renewal window of weeks, and reading two small files a minute costs nothing.
-     */
-    public static final Duration CHECK_PERIOD = Duration.ofMinutes(1);
     private static final System.Logger LOG = System.getLogger(ServerCertificate.class.getName());
 
     /** What one look at the files did. */
@@ -94,8 +86,13 @@ public final class ServerCertificate implements AutoCloseable {
     }
 
     /**
-     * Looks at the files every {@code period} from now on, and tells {@code changes} of each
-     * change acted on, whoever looked (this watch or {@link #check()} on SIGHUP).
+     * Looks at the files every {@code period} from now on ({@code operations.tlsCheckSeconds},
+     * a minute by default), and tells {@code changes} of each change acted on, whoever looked
+     * (this watch or {@link #check()} on SIGHUP). Polling rather than a file watcher: certbot's
+     * and Kubernetes' symbolic-link swaps and network file systems do not always raise events
+     * on the configured path, and renewal tools write the chain and the key one after the
+     * other, so a pair half written is refused and the next look takes the whole. A minute is
+     * nothing against a renewal window of weeks, and reading two small files costs nothing.
      */
     public void watch(Duration period, Consumer<Outcome> changes) {
         this.changes = changes;

@@ -254,6 +254,19 @@ class ConfigLoaderTest {
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
                         .contains("operations.workerThreads: expected an integer from 1 to 1024,"
                                 + " got 0"));
+        // The TLS files' look: a minute unless set, never 0 (a busy loop).
+        assertThat(new ConfigLoader().load(plain).operations().tlsCheck())
+                .isEqualTo(java.time.Duration.ofMinutes(1));
+        Path hourly = Files.writeString(dir.resolve("hourly.yaml"),
+                base + "operations: {tlsCheckSeconds: 3600}\n");
+        assertThat(new ConfigLoader().load(hourly).operations().tlsCheck())
+                .isEqualTo(java.time.Duration.ofHours(1));
+        Path never = Files.writeString(dir.resolve("never.yaml"),
+                base + "operations: {tlsCheckSeconds: 0}\n");
+        assertThatThrownBy(() -> new ConfigLoader().load(never))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .contains("operations.tlsCheckSeconds: expected an integer from 1 to"
+                                + " 86400, got 0"));
     }
 
     @Test

@@ -24,12 +24,17 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.bouncycastle.cms.CMSProcessableByteArray;
+import org.bouncycastle.cms.CMSSignedData;
+import org.bouncycastle.cms.SignerInformation;
+import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.smimed.client.Channels;
 import org.smimed.client.HashAlgorithm;
+import org.smimed.client.SignResult;
 import org.smimed.client.SigningRequest;
 import org.smimed.client.SmimeClient;
 import org.smimed.daemon.testing.DaemonProcess;
@@ -95,8 +100,9 @@ class ScaleOutIT {
                     servedBy.clear();
                 }
                 try {
-                    client.sign(SigningRequest.ofDigest(IDENTITY, HashAlgorithm.SHA256, digest));
-                } catch (Exception e) {
+                    checkSignature(client.sign(SigningRequest.ofDigest(IDENTITY,
+                            HashAlgorithm.SHA256, digest)), call);
+                } catch (Exception | AssertionError e) {
                     failed.add("call " + call + ": " + e);
                 }
             }
@@ -133,5 +139,17 @@ class ScaleOutIT {
                 }
             };
         }
+    }
+
+    /**
+     * Every answer, from whichever replica, is a valid signature by the identity's key over
+     * the signed byte: a replica answering anything else would count as served.
+     */
+    private static void checkSignature(SignResult result, int call) throws Exception {
+        CMSSignedData signed = new CMSSignedData(new CMSProcessableByteArray(new byte[] {42}),
+                result.signedData());
+        SignerInformation signer = signed.getSignerInfos().getSigners().iterator().next();
+        assertThat(signer.verify(new JcaSimpleSignerInfoVerifierBuilder()
+                .build(pki.certificate()))).as("call " + call + " signature").isTrue();
     }
 }
