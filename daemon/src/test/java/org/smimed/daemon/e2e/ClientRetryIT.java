@@ -7,12 +7,18 @@ import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.TlsServerCredentials;
 import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.bouncycastle.cms.CMSProcessableByteArray;
+import org.bouncycastle.cms.CMSSignedData;
+import org.bouncycastle.cms.SignerInformation;
+import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,10 +35,12 @@ import org.smimed.client.SigningRequest;
 import org.smimed.client.SmimeClient;
 import org.smimed.client.SmimeClientException;
 import org.smimed.daemon.testing.FilePki;
+import org.smimed.daemon.testing.TestDeployment;
 
 /**
  * The client library's retry policy, against a gRPC server over TLS whose first answer to
- * every call is a chosen failure: which failures make the client send the call again. A daemon
+ * every call is a chosen failure and which then passes the call on to a real daemon: which
+ * failures make the client send the call again. A daemon
  * killed between two calls can fail the next one with UNAVAILABLE or — when the client's write
  * meets the closed connection before its read does — with UNKNOWN "channel closed" (grpc-netty
  * maps a ClosedChannelException without cause so); both must go to another daemon (ScaleOutIT).
@@ -40,13 +48,16 @@ import org.smimed.daemon.testing.FilePki;
 class ClientRetryIT {
     @TempDir
     static Path dir;
+    private static final byte[] CONTENT = "retried mail".getBytes(StandardCharsets.UTF_8);
     private static final AtomicInteger attempts = new AtomicInteger();
     private static volatile Status.Code firstAnswer;
+    private static TestDeployment daemon;
     private static Server server;
     private static ManagedChannel channel;
 
     @BeforeAll
     static void start() throws Exception {
+        daemon = TestDeployment.start(dir.resolve("daemon"));
         FilePki pki = FilePki.create(dir, "retry", "retry@smimed.example");
         server = Grpc.newServerBuilderForPort(0, TlsServerCredentials.newBuilder()
                         .keyManager(pki.serverCert().toFile(), pki.serverKey().toFile()).build())
@@ -59,6 +70,7 @@ class ClientRetryIT {
     static void stop() throws Exception {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        daemon.close();
     }
 
     @BeforeEach
@@ -70,8 +82,14 @@ class ClientRetryIT {
     @EnumSource(names = {"UNAVAILABLE", "UNKNOWN"})
     void aTransportFailure_isSentAgain(Status.Code code) throws Exception {
         firstAnswer = code;
-        assertThat(sign().keyVersion()).isEqualTo("retry@smimed.example/v1");
+        SignResult result = sign();
         assertThat(attempts).hasValue(2);
+        // The daemon's own answer came back: a signature over CONTENT by the identity's key.
+        assertThat(result.keyVersion()).startsWith(TestDeployment.RSA + "/v");
+        SignerInformation signer = new CMSSignedData(new CMSProcessableByteArray(CONTENT),
+                result.signedData()).getSignerInfos().getSigners().iterator().next();
+        assertThat(signer.verify(new JcaSimpleSignerInfoVerifierBuilder().build(
+                readCertificate(daemon.certificate(TestDeployment.RSA))))).isTrue();
     }
 
     @ParameterizedTest
@@ -86,10 +104,29 @@ class ClientRetryIT {
 
     private SignResult sign() throws SmimeClientException {
         return new SmimeClient(channel, Duration.ofSeconds(20)).sign(SigningRequest.ofDigest(
-                "retry@smimed.example", HashAlgorithm.SHA256, new byte[32]));
+                TestDeployment.RSA, HashAlgorithm.SHA256, sha256(CONTENT)));
     }
 
-    /** Fails the first attempt of every test's call with {@link #firstAnswer}, then answers. */
+    private static java.security.cert.X509Certificate readCertificate(Path pem)
+            throws Exception {
+        try (var in = java.nio.file.Files.newInputStream(pem)) {
+            return (java.security.cert.X509Certificate) java.security.cert.CertificateFactory
+                    .getInstance("X.509").generateCertificate(in);
+        }
+    }
+
+    private static byte[] sha256(byte[] content) throws SmimeClientException {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(content);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Fails the first attempt of every test's call with {@link #firstAnswer}, then passes the
+     * call on to the real daemon and returns its answer (or its failure).
+     */
     private static final class FailingOnce extends SigningServiceGrpc.SigningServiceImplBase {
         @Override
         public void sign(SignRequest request, StreamObserver<SignResponse> response) {
@@ -98,9 +135,13 @@ class ClientRetryIT {
                         .asRuntimeException());
                 return;
             }
-            response.onNext(SignResponse.newBuilder().setKeyVersion(request.getIdentity() + "/v1")
-                    .build());
-            response.onCompleted();
+            try {
+                response.onNext(SigningServiceGrpc.newBlockingStub(daemon.channel())
+                        .sign(request));
+                response.onCompleted();
+            } catch (StatusRuntimeException e) {
+                response.onError(e);
+            }
         }
     }
 }
