@@ -14,14 +14,26 @@ import java.time.ZoneOffset;
 import java.util.Date;
 import java.util.List;
 import java.util.Optional;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1EncodableVector;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1UTCTime;
+import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.DERSet;
+import org.bouncycastle.asn1.DERTaggedObject;
 import org.bouncycastle.asn1.cms.Attribute;
 import org.bouncycastle.asn1.cms.AttributeTable;
 import org.bouncycastle.asn1.cms.CMSAttributes;
 import org.bouncycastle.asn1.cms.IssuerAndSerialNumber;
+import org.bouncycastle.asn1.ess.ESSCertIDv2;
+import org.bouncycastle.asn1.ess.SigningCertificateV2;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.smime.SMIMEAttributes;
 import org.bouncycastle.asn1.smime.SMIMEEncryptionKeyPreferenceAttribute;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.IssuerSerial;
 import org.bouncycastle.cert.jcajce.JcaCertStore;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
@@ -85,7 +97,7 @@ class SignedDataAssemblerTest {
         byte[] ours = signer.sign(key, new SignatureRequest(input, encapsulate,
                 Optional.of(SignatureScheme.RSA_PKCS1), Optional.of(digest))).signedData();
 
-        assertThat(ours).isEqualTo(bouncyCastle(key, digest, ours, encapsulate));
+        assertThat(ours).isEqualTo(bouncyCastle(key, digest, Optional.empty(), encapsulate));
     }
 
     @Test
@@ -133,8 +145,8 @@ class SignedDataAssemblerTest {
         List<X509Certificate> certificates = List.of(signing.certificate(),
                 encryption.certificate(), signing.chain().get(1));
         assertThat(parsed.getCertificates().getMatches(null)).hasSize(3);
-        assertThat(ours).isEqualTo(bouncyCastle(signing, DigestAlgorithm.SHA256, ours, false,
-                certificates));
+        assertThat(ours).isEqualTo(bouncyCastle(signing, DigestAlgorithm.SHA256,
+                Optional.of(encryption.certificate()), false, certificates));
     }
 
     @Test
@@ -153,32 +165,78 @@ class SignedDataAssemblerTest {
                                 new JcaX509CertificateHolder(key.certificate())
                                         .toASN1Structure())));
         assertThat(parsed.getCertificates().getMatches(null)).hasSize(2);
-        assertThat(ours).isEqualTo(bouncyCastle(key, DigestAlgorithm.SHA256, ours, false));
+        assertThat(ours).isEqualTo(bouncyCastle(key, DigestAlgorithm.SHA256,
+                Optional.of(key.certificate()), false));
     }
 
-    /** Bouncy Castle's generator given the same signing time and fixed attributes as ours. */
-    private static byte[] bouncyCastle(KeyVersion key, DigestAlgorithm digest, byte[] ours,
-                                       boolean encapsulate) throws Exception {
-        return bouncyCastle(key, digest, ours, encapsulate, key.chain());
-    }
-
-    private static byte[] bouncyCastle(KeyVersion key, DigestAlgorithm digest, byte[] ours,
-                                       boolean encapsulate, List<X509Certificate> certificates)
+    /**
+     * Bouncy Castle's generator given signed attributes written out here from the test's own
+     * inputs (clock, certificates) and the standards, never read back from the output under
+     * test: a wrong value in ours then differs from the expected bytes. Bouncy Castle adds
+     * contentType, messageDigest and CMSAlgorithmProtection itself. The signer's software
+     * private key stands in for the token key; RSA PKCS#1 v1.5 is deterministic, so the same
+     * key gives the same signature value.
+     */
+    private static byte[] bouncyCastle(KeyVersion key, DigestAlgorithm digest,
+                                       Optional<X509Certificate> encryption, boolean encapsulate)
             throws Exception {
-        AttributeTable attributes = new CMSSignedData(new CMSProcessableByteArray(CONTENT), ours)
-                .getSignerInfos().getSigners().iterator().next().getSignedAttributes()
-                .remove(CMSAttributes.contentType).remove(CMSAttributes.messageDigest)
-                .remove(CMSAttributes.cmsAlgorithmProtect);
+        return bouncyCastle(key, digest, encryption, encapsulate, key.chain());
+    }
+
+    private static byte[] bouncyCastle(KeyVersion key, DigestAlgorithm digest,
+                                       Optional<X509Certificate> encryption, boolean encapsulate,
+                                       List<X509Certificate> certificates) throws Exception {
+        ASN1EncodableVector attributes = new ASN1EncodableVector();
+        // RFC 5652 11.3: UTCTime for 1950-2049; NOW is 2026-11-29T01:02:03Z.
+        attributes.add(new Attribute(CMSAttributes.signingTime,
+                new DERSet(new ASN1UTCTime("261129010203Z"))));
+        // What the daemon decrypts, most preferred first (RFC 8551 2.5.2); clients pick the
+        // first they share, so the order is part of the promise.
+        attributes.add(new Attribute(SMIMEAttributes.smimeCapabilities,
+                new DERSet(new DERSequence(new ASN1Encodable[] {
+                    capability("2.16.840.1.101.3.4.1.46"), // id-aes256-GCM, preferred
+                    capability("2.16.840.1.101.3.4.1.6"), // id-aes128-GCM
+                    capability("2.16.840.1.101.3.4.1.42"), // id-aes256-CBC
+                    capability("2.16.840.1.101.3.4.1.2"), // id-aes128-CBC
+                }))));
+        // RFC 5035: ESSCertIDv2 with the default hash (SHA-256, so hashAlgorithm is omitted)
+        // of the signer certificate's DER, and its issuer and serial number.
+        X509Certificate leaf = key.certificate();
+        attributes.add(new Attribute(PKCSObjectIdentifiers.id_aa_signingCertificateV2,
+                new DERSet(new SigningCertificateV2(new ESSCertIDv2[] {new ESSCertIDv2(
+                        MessageDigest.getInstance("SHA-256").digest(leaf.getEncoded()),
+                        new IssuerSerial(new GeneralNames(new GeneralName(issuer(leaf))),
+                                leaf.getSerialNumber()))}))));
+        if (encryption.isPresent()) {
+            IssuerAndSerialNumber named = new IssuerAndSerialNumber(issuer(encryption.get()),
+                    encryption.get().getSerialNumber());
+            // RFC 8551 2.5.3: the CHOICE issuerAndSerialNumber [0] IMPLICIT.
+            attributes.add(new Attribute(new ASN1ObjectIdentifier("1.2.840.113549.1.9.16.2.11"),
+                    new DERSet(new DERTaggedObject(false, 0, named))));
+            // szOID_MICROSOFT_Encryption_Key_Preference: a plain IssuerAndSerialNumber.
+            attributes.add(new Attribute(new ASN1ObjectIdentifier("1.3.6.1.4.1.311.16.4"),
+                    new DERSet(named)));
+        }
         CMSSignedDataGenerator generator = new CMSSignedDataGenerator();
         generator.addSignerInfoGenerator(new JcaSignerInfoGeneratorBuilder(
                 new JcaDigestCalculatorProviderBuilder().setProvider(BC).build())
-                .setSignedAttributeGenerator(new DefaultSignedAttributeTableGenerator(attributes))
+                .setSignedAttributeGenerator(new DefaultSignedAttributeTableGenerator(
+                        new AttributeTable(attributes)))
                 .build(new JcaContentSignerBuilder(digest.jcaSignatureName(
                         SignatureScheme.RSA_PKCS1)).setProvider(BC).build(key.privateKey()),
                         key.certificate()));
         generator.addCertificates(new JcaCertStore(certificates));
         return generator.generate(new CMSProcessableByteArray(CONTENT), encapsulate)
                 .getEncoded("DER");
+    }
+
+    /** An SMIMECapability naming an algorithm, its parameters absent. */
+    private static DERSequence capability(String oid) {
+        return new DERSequence(new ASN1ObjectIdentifier(oid));
+    }
+
+    private static X500Name issuer(X509Certificate certificate) {
+        return X500Name.getInstance(certificate.getIssuerX500Principal().getEncoded());
     }
 
     private static byte[] hash(DigestAlgorithm digest) throws Exception {
