@@ -27,11 +27,10 @@ import org.smimed.daemon.testing.EdwardsPeer;
 import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.testing.Processes;
 import org.smimed.daemon.testing.SoftHsm;
+import org.smimed.daemon.token.KeptInToken;
 import org.smimed.daemon.token.KeyAlgorithm;
-import org.smimed.daemon.token.KeyProtection;
 import org.smimed.daemon.token.KeyUsage;
 import org.smimed.daemon.token.Pkcs11Token;
-import org.smimed.daemon.token.TokenObjects;
 
 /**
  * Ed25519 (RFC 8419) and X25519 (RFC 8418) keys in a real SoftHSM2 token: the RFC 9216 keys of
@@ -71,7 +70,7 @@ class EdwardsKeysSoftHsmTest {
         byte[] signed = signer.sign(key, content()).signedData();
 
         assertThat(key.algorithm()).isEqualTo(KeyAlgorithm.ED25519);
-        assertNonExtractable(v.name());
+        KeptInToken.assertKeptInToken(token, v.name(), false);
         assertThat(EdwardsPeer.verifyEd25519(signed, EdwardsPeer.certificate("lamps-carlos.crt")))
                 .isEqualTo(CONTENT);
     }
@@ -83,7 +82,7 @@ class EdwardsKeysSoftHsmTest {
         admin.activate(v.name());
         X509Certificate dana = EdwardsPeer.certificate("lamps-dana.encrypt.crt");
 
-        assertNonExtractable(v.name());
+        KeptInToken.assertKeptInToken(token, v.name(), false);
         for (ASN1ObjectIdentifier[] c : EdwardsPeer.ciphers()) {
             byte[] message = EdwardsPeer.encrypt(dana, c[0], c[1], CONTENT);
             assertThat(decryptor.decrypt(message, admin.registry().decryptionKeys()).plaintext())
@@ -95,7 +94,7 @@ class EdwardsKeysSoftHsmTest {
     void generatedEd25519_csrSignedInTheToken_certified_signs() throws Exception {
         TokenVersion v = admin.generate("ed@smimed.example", KeyAlgorithm.ED25519,
                 KeyUsage.SIGN);
-        assertNonExtractable(v.name());
+        KeptInToken.assertKeptInToken(token, v.name(), true);
         assertThat(v.record().algorithm()).isEqualTo(KeyAlgorithm.ED25519);
 
         X509Certificate cert = ca.issue(admin.createCsr(v.name(), "CN=Ed", "ed@smimed.example"),
@@ -118,7 +117,7 @@ class EdwardsKeysSoftHsmTest {
     void generatedX25519_cannotSignACsr_certifiedFromItsPublicKey_decrypts() throws Exception {
         TokenVersion v = admin.generate("x@smimed.example", KeyAlgorithm.X25519,
                 KeyUsage.ENCRYPT);
-        assertNonExtractable(v.name());
+        KeptInToken.assertKeptInToken(token, v.name(), true);
 
         assertThatThrownBy(() -> admin.createCsr(v.name(), "CN=X", "x@smimed.example"))
                 .isInstanceOf(InvalidKeyRequestException.class)
@@ -162,14 +161,5 @@ class EdwardsKeysSoftHsmTest {
                 "-out", "file.p12", "-passout", "pass:pw"), work);
         return admin.importPkcs12(identity, Files.readAllBytes(work.resolve("file.p12")),
                 "pw".toCharArray());
-    }
-
-    private static void assertNonExtractable(String label) throws Exception {
-        KeyProtection p = new TokenObjects(token, new SecureRandom()).protection(label);
-        assertThat(p.sensitive()).as("CKA_SENSITIVE").isTrue();
-        assertThat(p.extractable()).as("CKA_EXTRACTABLE").isFalse();
-        assertThat(p.privateObject()).as("CKA_PRIVATE").isTrue();
-        assertThat(p.valueReadable()).as("CKA_VALUE readable").isFalse();
-        assertThat(p.usagesFixed()).as("neither CKA_MODIFIABLE nor CKA_COPYABLE").isTrue();
     }
 }

@@ -13,6 +13,7 @@ import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
@@ -27,6 +28,7 @@ import org.smimed.daemon.testing.LogCapture;
 import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.testing.Processes;
 import org.smimed.daemon.testing.SoftHsm;
+import org.smimed.daemon.token.KeptInToken;
 import org.smimed.daemon.token.KeyAlgorithm;
 import org.smimed.daemon.token.KeyObjects;
 import org.smimed.daemon.token.KeyProtection;
@@ -56,26 +58,26 @@ class KeyAdministrationSoftHsmTest {
         ca = OfficerCa.create(CLOCK);
     }
 
+    /** Every algorithm the product generates, with every usage that algorithm can have. */
     @Test
     void generatedKeys_areSensitiveAndNeverExtractable() throws Exception {
-        for (KeyAlgorithm algorithm : List.of(KeyAlgorithm.RSA_2048, KeyAlgorithm.EC_P256,
-                KeyAlgorithm.EC_P384, KeyAlgorithm.EC_P521)) {
-            TokenVersion v = admin.generate("gen@smimed.example", algorithm, KeyUsage.BOTH);
+        List<String> names = new ArrayList<>();
+        for (KeyAlgorithm algorithm : KeyAlgorithm.values()) {
+            KeyUsage usage = switch (algorithm.family()) {
+                case EDDSA -> KeyUsage.SIGN;
+                case XDH -> KeyUsage.ENCRYPT;
+                case RSA, EC -> KeyUsage.BOTH;
+            };
+            TokenVersion v = admin.generate("gen@smimed.example", algorithm, usage);
 
             assertThat(v.state()).isEqualTo(KeyState.PENDING);
-            KeyProtection p = protection(v.name());
-            assertThat(p.sensitive()).as("CKA_SENSITIVE").isTrue();
-            assertThat(p.extractable()).as("CKA_EXTRACTABLE").isFalse();
-            assertThat(p.neverExtractable()).as("CKA_NEVER_EXTRACTABLE").isTrue();
-            assertThat(p.privateObject()).as("CKA_PRIVATE").isTrue();
-            assertThat(p.valueReadable()).isFalse();
-            assertThat(p.modifiable()).as("CKA_MODIFIABLE").isFalse();
-            assertThat(p.copyable()).as("CKA_COPYABLE").isFalse();
-            assertThat(p.unwraps()).as("CKA_UNWRAP").isFalse();
+            assertThat(v.record().algorithm()).isEqualTo(algorithm);
+            KeptInToken.assertKeptInToken(token, v.name(), true);
+            assertThat(protection(v.name()).unwraps()).as("CKA_UNWRAP").isFalse();
+            names.add(v.name());
         }
-        assertThat(admin.list()).extracting(TokenVersion::name).contains(
-                "gen@smimed.example/v1", "gen@smimed.example/v2", "gen@smimed.example/v3",
-                "gen@smimed.example/v4");
+        assertThat(names).hasSize(KeyAlgorithm.values().length);
+        assertThat(admin.list()).extracting(TokenVersion::name).containsAll(names);
     }
 
     @Test
@@ -90,14 +92,9 @@ class KeyAdministrationSoftHsmTest {
 
         assertThat(v.state()).isEqualTo(KeyState.PENDING);
         assertThat(v.certificate()).contains(cert);
-        KeyProtection p = protection(v.name());
-        assertThat(p.sensitive()).as("CKA_SENSITIVE").isTrue();
-        assertThat(p.extractable()).as("CKA_EXTRACTABLE").isFalse();
-        assertThat(p.neverExtractable()).as("CKA_NEVER_EXTRACTABLE (was outside)").isFalse();
-        assertThat(p.valueReadable()).isFalse();
-        assertThat(p.modifiable()).as("CKA_MODIFIABLE").isFalse();
-        assertThat(p.copyable()).as("CKA_COPYABLE").isFalse();
-        assertThat(p.unwraps()).as("CKA_UNWRAP").isFalse();
+        // Imported: it existed outside the token, so never-extractable would be a lie.
+        KeptInToken.assertKeptInToken(token, v.name(), false);
+        assertThat(protection(v.name()).unwraps()).as("CKA_UNWRAP").isFalse();
         assertThat(p12).as("file bytes wiped").containsOnly((byte) 0);
     }
 
@@ -115,10 +112,8 @@ class KeyAdministrationSoftHsmTest {
 
         assertThat(v.state()).isEqualTo(KeyState.PENDING);
         assertThat(v.chain()).containsExactly(cert, ca.certificate());
-        KeyProtection p = protection(v.name());
-        assertThat(p.sensitive()).as("CKA_SENSITIVE").isTrue();
-        assertThat(p.extractable()).as("CKA_EXTRACTABLE").isFalse();
-        assertThat(p.valueReadable()).isFalse();
+        KeptInToken.assertKeptInToken(token, v.name(), false);
+        assertThat(protection(v.name()).unwraps()).as("CKA_UNWRAP").isFalse();
     }
 
     /** It silently made v2 with v1's key (found by an outside trial). */
@@ -151,6 +146,7 @@ class KeyAdministrationSoftHsmTest {
                 RFC9216.resolve("lamps-alice.crt"), caFile, "alice-pw");
 
         TokenVersion v = admin.importPkcs12("alice@smime.example", p12, "alice-pw".toCharArray());
+        KeptInToken.assertKeptInToken(token, v.name(), false);
         admin.activate(v.name());
         KeyVersion key = admin.registry().signingKey("alice@smime.example");
         byte[] content = "Content-Type: text/plain\r\n\r\nHello from Alice\r\n"
@@ -305,6 +301,7 @@ class KeyAdministrationSoftHsmTest {
      */
     private static TokenVersion certified(String identity, KeyUsage usage) throws Exception {
         TokenVersion v = admin.generate(identity, KeyAlgorithm.RSA_2048, usage);
+        KeptInToken.assertKeptInToken(token, v.name(), true);
         X509Certificate cert = usage.signs()
                 ? ca.issue(admin.createCsr(v.name(), "CN=Test", identity), identity,
                         usage.signs(), usage.decrypts(), Duration.ofDays(30))

@@ -22,9 +22,12 @@ import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.smimed.client.testing.Mutations;
 import org.smimed.daemon.testing.SoftHsm;
+import org.smimed.daemon.token.KeptInToken;
+import org.smimed.daemon.token.KeyAlgorithm;
 import org.smimed.daemon.token.Pkcs11Library;
 import org.smimed.daemon.token.Pkcs11Token;
 
@@ -51,6 +54,8 @@ class KeyImportFuzzTest {
     static KeyAdministration admin;
     /** Where PKCS#12 files migrate: a token that holds none of their keys. */
     static KeyAdministration migrations;
+    /** That token, for reading the migrated keys' attributes. */
+    static Pkcs11Token migrationToken;
     /** Identity → the PENDING version chains are imported into. */
     static final Map<String, String> VERSIONS = new LinkedHashMap<>();
 
@@ -63,8 +68,9 @@ class KeyImportFuzzTest {
         Pkcs11Token token = Pkcs11Token.login(library, created.label(),
                 created.pin().toCharArray());
         admin = KeyAdministration.open(token, new SecureRandom(), Clock.systemUTC());
-        migrations = KeyAdministration.open(Pkcs11Token.login(library, second.label(),
-                second.pin().toCharArray()), new SecureRandom(), Clock.systemUTC());
+        migrationToken = Pkcs11Token.login(library, second.label(), second.pin().toCharArray());
+        migrations = KeyAdministration.open(migrationToken, new SecureRandom(),
+                Clock.systemUTC());
         for (String file : new String[] {"rsa-chain.p12", "ec-chain.p12", "rfc9216-alice-rsa.p12",
                 "rfc9216-bob-rsa-encrypt.p12", "rfc9216-carlos-ed25519.p12",
                 "rfc9216-dana-x25519.p12"}) {
@@ -119,12 +125,14 @@ class KeyImportFuzzTest {
         assertThat(v.chain()).hasSize(2);
     }
 
+    /** migrate() itself checks the key is kept in the token; here, that it is the file's key. */
     @ParameterizedTest
-    @ValueSource(strings = {"rsa-chain.p12", "ec-chain.p12", "ec-chain-iter1.p12",
-            "rsa-chain-3des-sha1mac.p12", "rsa-chain-nomac.p12", "rfc9216-carlos-ed25519.p12",
-            "rfc9216-dana-x25519.p12"})
-    void validPkcs12Files_migrateAsPendingVersions(String file) throws Exception {
-        assertThat(migrate(input("pkcs12", file))).isTrue();
+    @CsvSource({"rsa-chain.p12, RSA_2048", "ec-chain.p12, EC_P256", "ec-chain-iter1.p12, EC_P256",
+            "rsa-chain-3des-sha1mac.p12, RSA_2048", "rsa-chain-nomac.p12, RSA_2048",
+            "rfc9216-carlos-ed25519.p12, ED25519", "rfc9216-dana-x25519.p12, X25519"})
+    void validPkcs12Files_migrateAsPendingVersions(String file, KeyAlgorithm algorithm)
+            throws Exception {
+        assertThat(migrate(input("pkcs12", file))).isEqualTo(algorithm);
     }
 
     @Test
@@ -181,20 +189,24 @@ class KeyImportFuzzTest {
         }
     }
 
-    /** Migrates, checks the new version, then removes it again; true if it migrated. */
-    private static boolean migrate(byte[] file) throws Exception {
+    /**
+     * Migrates, checks the new version and that its key is kept in the token (read before
+     * anything is destroyed), then removes it again; the migrated key's algorithm.
+     */
+    private static KeyAlgorithm migrate(byte[] file) throws Exception {
         String identity = pkcs12Identity(file);
         TokenVersion v = migrations.importPkcs12(identity, file.clone(), PASSWORD.clone());
         assertThat(v.state()).isEqualTo(KeyState.PENDING);
         assertThat(v.record().identity()).isEqualTo(identity);
         assertThat(CertificateIdentity.email(v.chain().get(0))).contains(identity);
+        KeptInToken.assertKeptInToken(migrationToken, v.name(), false);
         migrations.disable(v.name());
         TokenVersion disabled = migrations.list().stream()
                 .filter(o -> o.name().equals(v.name())).findFirst().orElseThrow();
         String fingerprint = migrations.fingerprint(disabled).orElseThrow();
         assertThat(migrations.destroy(v.name(), fingerprint).state())
                 .isEqualTo(KeyState.DESTROYED);
-        return true;
+        return v.record().algorithm();
     }
 
     /** Routing only: the first known identity the certificates name, else the RSA one. */
