@@ -12,6 +12,7 @@ public final class TokenErrors {
     // between releases (17 keeps few of them; later releases use an enum).
     static final long CKR_HOST_MEMORY = 0x02;
     static final long CKR_GENERAL_ERROR = 0x05;
+    static final long CKR_ATTRIBUTE_SENSITIVE = 0x11;
     static final long CKR_ATTRIBUTE_TYPE_INVALID = 0x12;
     static final long CKR_DEVICE_ERROR = 0x30;
     static final long CKR_DEVICE_MEMORY = 0x31;

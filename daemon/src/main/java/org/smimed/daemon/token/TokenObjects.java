@@ -144,11 +144,13 @@ public final class TokenObjects {
                 new CK_ATTRIBUTE(CKA_SENSITIVE), new CK_ATTRIBUTE(CKA_EXTRACTABLE),
                 new CK_ATTRIBUTE(CKA_ALWAYS_SENSITIVE), new CK_ATTRIBUTE(CKA_NEVER_EXTRACTABLE),
                 new CK_ATTRIBUTE(CKA_MODIFIABLE), new CK_ATTRIBUTE(CKA_UNWRAP),
+                new CK_ATTRIBUTE(CKA_KEY_TYPE),
             };
             module.C_GetAttributeValue(session, found[0], flags);
             return new KeyProtection(flags[0].getBoolean(), flags[1].getBoolean(),
                     flags[2].getBoolean(), flags[3].getBoolean(), flags[4].getBoolean(),
-                    flags[5].getBoolean(), secretValueReadable(module, session, found[0]),
+                    flags[5].getBoolean(),
+                    secretValueReadable(module, session, found[0], flags[8].getLong()),
                     flags[6].getBoolean(), copyable(module, session, found[0]),
                     flags[7].getBoolean());
         });
@@ -173,20 +175,41 @@ public final class TokenObjects {
                 : copyable[0].getBoolean();
     }
 
-    private static boolean secretValueReadable(PKCS11 module, long session, long key) {
-        for (long attribute : new long[] {CKA_PRIVATE_EXPONENT, CKA_VALUE}) {
-            try {
-                CK_ATTRIBUTE[] value = {new CK_ATTRIBUTE(attribute)};
-                module.C_GetAttributeValue(session, key, value);
-                if (value[0].pValue != null) {
-                    return true;
-                }
-            } catch (PKCS11Exception e) {
-                // CKR_ATTRIBUTE_SENSITIVE (or _TYPE_INVALID for the other key type) is the
-                // answer we want: the token refuses to hand out the secret.
-            }
+    /**
+     * Whether the token hands out the secret part of private key {@code key} of CKA_KEY_TYPE
+     * {@code keyType}. Only CKR_ATTRIBUTE_SENSITIVE means "not readable": any other failure
+     * (session gone, stale handle, device error) proves nothing about the key, so it is thrown
+     * and {@link Pkcs11Token#inSession} turns it into the matching {@link TokenException} kind.
+     *
+     * <p>The attribute asked for is the one PKCS#11 defines as the secret for that key type
+     * (CKA_PRIVATE_EXPONENT for RSA, CKA_VALUE for EC, Edwards and Montgomery keys), so
+     * CKR_ATTRIBUTE_TYPE_INVALID is never an honest answer here: it would mean the token keeps
+     * the secret under some other name, which is no proof that it refuses to hand it out.
+     * A key type without such a known attribute is refused for the same reason.
+     */
+    static boolean secretValueReadable(PKCS11 module, long session, long key, long keyType)
+            throws PKCS11Exception, TokenException {
+        long attribute;
+        if (keyType == CKK_RSA) {
+            attribute = CKA_PRIVATE_EXPONENT;
+        } else if (keyType == CKK_EC || keyType == EdwardsOperations.CKK_EC_EDWARDS
+                || keyType == EdwardsOperations.CKK_EC_MONTGOMERY) {
+            attribute = CKA_VALUE;
+        } else {
+            throw new TokenException(TokenException.Kind.REJECTED, "cannot tell whether a key"
+                    + " of CKA_KEY_TYPE 0x" + Long.toHexString(keyType) + " keeps its secret");
         }
-        return false;
+        CK_ATTRIBUTE[] value = {new CK_ATTRIBUTE(attribute)};
+        try {
+            module.C_GetAttributeValue(session, key, value);
+        } catch (PKCS11Exception e) {
+            if (e.getErrorCode() != TokenErrors.CKR_ATTRIBUTE_SENSITIVE) {
+                throw e;
+            }
+            return false;
+        }
+        // A success that carried no bytes would still not be a refusal: count it as readable.
+        return true;
     }
 
     private static long[] find(PKCS11 module, long session, long objectClass, String label)

@@ -1,6 +1,7 @@
 package org.smimed.daemon.token;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.file.Path;
@@ -62,6 +63,7 @@ class KeyProtectionSoftHsmTest {
         assertThat(protection.copyable()).as("CKA_COPYABLE").isFalse();
         assertThat(protection.unwraps()).as("CKA_UNWRAP").isFalse();
         assertThat(protection.usagesFixed()).isTrue();
+        KeptInToken.assertKeptInToken(session, label, true);
     }
 
     /**
@@ -89,6 +91,7 @@ class KeyProtectionSoftHsmTest {
         assertThat(protection.copyable()).as("CKA_COPYABLE").isFalse();
         assertThat(protection.unwraps()).as("CKA_UNWRAP").isFalse();
         assertThat(protection.usagesFixed()).isTrue();
+        KeptInToken.assertKeptInToken(session, label, how.equals("generated"));
         assertThat(PinHolder.addSigning(session, label)).as("C_SetAttributeValue(CKA_SIGN)")
                 .isEqualTo(CKR_ACTION_PROHIBITED);
         assertThat(PinHolder.copyWithSigning(session, label)).as("C_CopyObject")
@@ -127,6 +130,46 @@ class KeyProtectionSoftHsmTest {
         assertThat(weak.extractable()).isTrue();
         assertThat(weak.valueReadable()).isTrue();
         assertThat(weak.keepsKeyInToken()).isFalse();
+    }
+
+    /**
+     * The same for the CKA_VALUE branch (EC, Edwards and Montgomery keys), which the RSA key
+     * above never reaches: an extractable P-256 key hands out its value, and both the product's
+     * check and the shared test check say so.
+     */
+    @Test
+    void weakEcKey_isDetectedThroughItsValue() throws Exception {
+        WeakKeys.generateExtractableEcKey(session, "weak-ec");
+
+        KeyProtection weak = new TokenObjects(session, new SecureRandom()).protection("weak-ec");
+
+        assertThat(weak.sensitive()).isFalse();
+        assertThat(weak.extractable()).isTrue();
+        assertThat(weak.valueReadable()).as("CKA_VALUE readable").isTrue();
+        assertThat(weak.keepsKeyInToken()).isFalse();
+        assertThatThrownBy(() -> KeptInToken.assertKeptInToken(session, "weak-ec", true))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("CKA_SENSITIVE").hasMessageContaining("CKA_EXTRACTABLE")
+                .hasMessageContaining("C_GetAttributeValue(CKA_VALUE)");
+    }
+
+    /**
+     * Only CKR_ATTRIBUTE_SENSITIVE counts as "the secret is not readable": another answer
+     * proves nothing about the key, so it is an error, never a reassuring false.
+     */
+    @Test
+    void secretCheck_failsOnAnyAnswerButAttributeSensitive() {
+        // CKA_VALUE of an RSA key: CKR_ATTRIBUTE_TYPE_INVALID, a refusal of nothing.
+        assertThatThrownBy(() -> TokenFaults.secretValueReadableAsEcKey(session,
+                "rsa-demo@smimed.example/v1")).isInstanceOf(TokenException.class)
+                .hasMessageContaining("CKR_ATTRIBUTE_TYPE_INVALID")
+                .extracting(e -> ((TokenException) e).kind())
+                .isEqualTo(TokenException.Kind.REJECTED);
+        assertThatThrownBy(() -> TokenFaults.secretValueOfMissingObject(session))
+                .isInstanceOf(TokenException.class)
+                .hasMessageContaining("CKR_OBJECT_HANDLE_INVALID")
+                .extracting(e -> ((TokenException) e).kind())
+                .isEqualTo(TokenException.Kind.UNAVAILABLE);
     }
 
     /**

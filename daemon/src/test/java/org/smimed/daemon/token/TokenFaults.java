@@ -57,6 +57,33 @@ public final class TokenFaults {
     }
 
     /**
+     * What {@link TokenObjects#secretValueReadable} answers for the private key labelled
+     * {@code label} when told it is an EC key: for an RSA key that asks for CKA_VALUE, which
+     * an RSA key does not have, so the token answers CKR_ATTRIBUTE_TYPE_INVALID.
+     */
+    static boolean secretValueReadableAsEcKey(Pkcs11Token token, String label)
+            throws TokenException {
+        return token.inSession((module, session) -> {
+            long[] found = Pkcs11Search.all(module, session,
+                    new sun.security.pkcs11.wrapper.CK_ATTRIBUTE[] {
+                        new sun.security.pkcs11.wrapper.CK_ATTRIBUTE(
+                                sun.security.pkcs11.wrapper.PKCS11Constants.CKA_CLASS,
+                                sun.security.pkcs11.wrapper.PKCS11Constants.CKO_PRIVATE_KEY),
+                        new sun.security.pkcs11.wrapper.CK_ATTRIBUTE(
+                                sun.security.pkcs11.wrapper.PKCS11Constants.CKA_LABEL,
+                                label.toCharArray())});
+            return TokenObjects.secretValueReadable(module, session, found[0],
+                    sun.security.pkcs11.wrapper.PKCS11Constants.CKK_EC);
+        });
+    }
+
+    /** What {@link TokenObjects#secretValueReadable} answers for a handle no object has. */
+    static boolean secretValueOfMissingObject(Pkcs11Token token) throws TokenException {
+        return token.inSession((module, session) -> TokenObjects.secretValueReadable(module,
+                session, 0x7fff_fff0L, sun.security.pkcs11.wrapper.PKCS11Constants.CKK_EC));
+    }
+
+    /**
      * A private data object with neither label nor application, as a state record write
      * killed inside C_CreateObject leaves it on SoftHSM2.
      */

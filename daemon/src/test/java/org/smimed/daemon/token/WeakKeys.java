@@ -26,6 +26,25 @@ final class WeakKeys {
     }
 
     /**
+     * An EC P-256 key pair whose private key is neither sensitive nor extractable-protected:
+     * the token hands out its CKA_VALUE, so the check of that branch can be seen to say so.
+     */
+    static void generateExtractableEcKey(Pkcs11Token token, String label) throws TokenException {
+        CK_ATTRIBUTE[] publicTemplate = {
+            new CK_ATTRIBUTE(CKA_TOKEN, true),
+            // DER OID 1.2.840.10045.3.1.7 (prime256v1), as CKA_EC_PARAMS wants it.
+            new CK_ATTRIBUTE(CKA_EC_PARAMS, new byte[] {0x06, 0x08, 0x2a, (byte) 0x86, 0x48,
+                (byte) 0xce, 0x3d, 0x03, 0x01, 0x07}),
+            new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray())};
+        CK_ATTRIBUTE[] privateTemplate = {
+            new CK_ATTRIBUTE(CKA_TOKEN, true), new CK_ATTRIBUTE(CKA_PRIVATE, true),
+            new CK_ATTRIBUTE(CKA_SENSITIVE, false), new CK_ATTRIBUTE(CKA_EXTRACTABLE, true),
+            new CK_ATTRIBUTE(CKA_SIGN, true), new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray())};
+        token.inSession((module, session) -> module.C_GenerateKeyPair(session,
+                new CK_MECHANISM(CKM_EC_KEY_PAIR_GEN), publicTemplate, privateTemplate));
+    }
+
+    /**
      * An encrypt-only RSA key as smimed made them before keys were locked: sensitive and not
      * extractable, CKA_SIGN false, CKA_MODIFIABLE and CKA_COPYABLE left at the token's default.
      */
