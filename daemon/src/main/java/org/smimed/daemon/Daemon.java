@@ -30,6 +30,7 @@ import org.smimed.daemon.audit.AuditException;
 import org.smimed.daemon.cms.CmsDecryptor;
 import org.smimed.daemon.cms.CmsSigner;
 import org.smimed.daemon.cms.MessageLimits;
+import org.smimed.daemon.cms.SmimeCapabilities;
 import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.config.Listener;
 import org.smimed.daemon.config.PemFiles;
@@ -165,9 +166,11 @@ public final class Daemon implements AutoCloseable {
         TokenHealer healer = new TokenHealer(token, config.token().pin(), environment, admin,
                 !keys.identities().isEmpty(), clock, monitor::publish, fatal::fail);
         StreamGuards guards = new StreamGuards(config.limits());
+        SmimeCapabilities capabilities =
+                SmimeCapabilities.of(config.decryption().contentAlgorithms());
         List<BindableService> services = new ArrayList<>(List.of(
                 new SigningGrpcService(keys, new CmsSigner(token.provider(), software, clock,
-                        metrics.tokenMeter()),
+                        metrics.tokenMeter(), capabilities),
                         statuses, maxBytes, control, healer, batchWorkers, guards),
                 new DecryptionGrpcService(keys,
                         new CmsDecryptor(token.provider(), software, random,
@@ -175,7 +178,7 @@ public final class Daemon implements AutoCloseable {
                                 messageLimits(config.limits()), metrics.tokenMeter()),
                         statuses, maxBytes,
                         control, guards, healer),
-                new DirectoryGrpcService(keys, statuses, control),
+                new DirectoryGrpcService(keys, statuses, control, capabilities),
                 health.getHealthService()));
         if (operations.reflection()) {
             services.addAll(GrpcServer.reflection());

@@ -38,6 +38,7 @@ public final class CmsSigner {
     private final Provider softwareProvider;
     private final Clock clock;
     private final TokenMeter meter;
+    private final SmimeCapabilities capabilities;
     private final Map<Pairing, SignerProfile> profiles = new ConcurrentHashMap<>();
     private final Map<Method, Algorithms> algorithms = new ConcurrentHashMap<>();
 
@@ -47,13 +48,18 @@ public final class CmsSigner {
      * @param clock the source of signingTime
      */
     public CmsSigner(Provider tokenProvider, Provider softwareProvider, Clock clock) {
-        this(tokenProvider, softwareProvider, clock, TokenMeter.none());
+        this(tokenProvider, softwareProvider, clock, TokenMeter.none(),
+                SmimeCapabilities.defaults());
     }
 
-    /** As above, telling {@code meter} about each signature made in the token. */
+    /**
+     * As above, telling {@code meter} about each signature made in the token, and announcing
+     * {@code capabilities} (what this daemon is configured to decrypt) in every signature.
+     */
     public CmsSigner(Provider tokenProvider, Provider softwareProvider, Clock clock,
-                     TokenMeter meter) {
+                     TokenMeter meter, SmimeCapabilities capabilities) {
         this.meter = meter;
+        this.capabilities = capabilities;
         this.tokenProvider = tokenProvider;
         this.clock = clock;
         this.softwareProvider = softwareProvider;
@@ -82,7 +88,7 @@ public final class CmsSigner {
         }
         SignerProfile profile = profiles.computeIfAbsent(
                 new Pairing(key.id(), encryption.map(KeyVersion::id)),
-                pairing -> SignerProfile.of(key, encryption));
+                pairing -> SignerProfile.of(key, encryption, capabilities));
         try {
             Algorithms algorithms = algorithms(key, scheme, digest);
             byte[] attributes = SignedDataAssembler.signedAttributes(profile, clock.instant(),

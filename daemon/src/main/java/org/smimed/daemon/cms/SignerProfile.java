@@ -76,7 +76,8 @@ final class SignerProfile {
      * Microsoft's own attribute says the same for Outlook, which writes and reads it; NSS
      * (Thunderbird) writes both too.
      */
-    static SignerProfile of(KeyVersion key, Optional<KeyVersion> encryption) {
+    static SignerProfile of(KeyVersion key, Optional<KeyVersion> encryption,
+                            SmimeCapabilities capabilities) {
         try {
             List<X509CertificateHolder> holders = holders(key);
             List<Attribute> preferences = new ArrayList<>();
@@ -90,7 +91,7 @@ final class SignerProfile {
                         new DERSet(named)));
             }
             return new SignerProfile(holders,
-                    new SMIMECapabilitiesAttribute(SmimeCapabilities.vector()),
+                    new SMIMECapabilitiesAttribute(capabilities.vector()),
                     signingCertificateV2(holders.get(0)), preferences);
         } catch (CertificateEncodingException | IOException | NoSuchAlgorithmException e) {
             throw new IllegalStateException("cannot prepare signer " + key.id(), e);

@@ -1,30 +1,60 @@
 package org.smimed.daemon.cms;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Set;
 import org.bouncycastle.asn1.DERSequence;
-import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
-import org.bouncycastle.asn1.smime.SMIMECapability;
 import org.bouncycastle.asn1.smime.SMIMECapabilityVector;
 
 /**
- * The content-encryption algorithms this daemon decrypts, most preferred first (RFC 8551
- * section 2.5.2), announced in every signature so senders pick something we accept.
+ * The content-encryption algorithms an identity announces (RFC 8551 section 2.5.2), most
+ * preferred first, in every signature and in the directory, so that senders pick one this
+ * daemon decrypts: those of {@code decryption.contentAlgorithms} in {@link #PREFERENCE} order.
+ * A deployment that turns CBC off must not invite CBC mail it will refuse; Triple DES, kept
+ * for archived mail only, is never invited.
  */
 public final class SmimeCapabilities {
-    private SmimeCapabilities() {
+    /** AEAD before CBC, then the stronger key (RFC 8551 asks for AES-GCM first). */
+    static final List<ContentCipher> PREFERENCE = List.of(ContentCipher.AES256_GCM,
+            ContentCipher.AES128_GCM, ContentCipher.AES192_GCM, ContentCipher.CHACHA20_POLY1305,
+            ContentCipher.AES256_CBC, ContentCipher.AES192_CBC, ContentCipher.AES128_CBC);
+
+    private final List<ContentCipher> announced;
+    private final byte[] encoded;
+
+    private SmimeCapabilities(List<ContentCipher> announced) {
+        this.announced = announced;
+        try {
+            this.encoded = new DERSequence(vector().toASN1EncodableVector()).getEncoded("DER");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot encode SMIMECapabilities", e);
+        }
     }
 
-    static SMIMECapabilityVector vector() {
+    /** What a daemon that decrypts {@code decrypted} announces. */
+    public static SmimeCapabilities of(Set<ContentCipher> decrypted) {
+        return new SmimeCapabilities(PREFERENCE.stream().filter(decrypted::contains).toList());
+    }
+
+    /** What a daemon with the default {@code decryption.contentAlgorithms} announces. */
+    public static SmimeCapabilities defaults() {
+        return of(ContentCipher.defaults());
+    }
+
+    /** The algorithms announced, most preferred first. */
+    public List<ContentCipher> announced() {
+        return announced;
+    }
+
+    SMIMECapabilityVector vector() {
         SMIMECapabilityVector vector = new SMIMECapabilityVector();
-        vector.addCapability(NISTObjectIdentifiers.id_aes256_GCM);
-        vector.addCapability(NISTObjectIdentifiers.id_aes128_GCM);
-        vector.addCapability(SMIMECapability.aES256_CBC);
-        vector.addCapability(SMIMECapability.aES128_CBC);
+        announced.forEach(c -> vector.addCapability(c.oid()));
         return vector;
     }
 
     /** DER SMIMECapabilities (a SEQUENCE OF SMIMECapability). */
-    public static byte[] encoded() throws IOException {
-        return new DERSequence(vector().toASN1EncodableVector()).getEncoded("DER");
+    public byte[] encoded() {
+        return encoded.clone();
     }
 }

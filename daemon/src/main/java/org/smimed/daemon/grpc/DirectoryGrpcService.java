@@ -28,12 +28,16 @@ import org.smimed.daemon.policy.PermissionDeniedException;
  * identities the caller may sign as or decrypt for.
  */
 public final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectoryServiceImplBase {
+    private final SmimeCapabilities capabilities;
     private final KeyRegistry keys;
     private final StatusMapper statuses;
     private final AccessControl access;
 
-    public DirectoryGrpcService(KeyRegistry keys, StatusMapper statuses, AccessControl access) {
+    /** @param capabilities what every identity announces: what this daemon decrypts */
+    public DirectoryGrpcService(KeyRegistry keys, StatusMapper statuses, AccessControl access,
+                                SmimeCapabilities capabilities) {
         this.access = access;
+        this.capabilities = capabilities;
         this.keys = keys;
         this.statuses = statuses;
     }
@@ -99,7 +103,7 @@ public final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectorySe
                 .setIdentity(current.identity())
                 .setKeyVersion(current.id())
                 .setKeyAlgorithm(ProtoMapping.keyAlgorithm(current.algorithm()))
-                .setSmimeCapabilities(ByteString.copyFrom(SmimeCapabilities.encoded()));
+                .setSmimeCapabilities(ByteString.copyFrom(capabilities.encoded()));
         for (X509Certificate certificate : current.chain()) {
             builder.addCertificateChain(ByteString.copyFrom(certificate.getEncoded()));
         }

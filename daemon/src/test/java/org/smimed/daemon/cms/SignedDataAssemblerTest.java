@@ -190,13 +190,17 @@ class SignedDataAssemblerTest {
         // RFC 5652 11.3: UTCTime for 1950-2049; NOW is 2026-11-29T01:02:03Z.
         attributes.add(new Attribute(CMSAttributes.signingTime,
                 new DERSet(new ASN1UTCTime("261129010203Z"))));
-        // What the daemon decrypts, most preferred first (RFC 8551 2.5.2); clients pick the
-        // first they share, so the order is part of the promise.
+        // What the daemon decrypts by default (every algorithm but Triple DES), most preferred
+        // first (RFC 8551 2.5.2); clients pick the first they share, so the order is part of
+        // the promise: AEAD before CBC, then the stronger key.
         attributes.add(new Attribute(SMIMEAttributes.smimeCapabilities,
                 new DERSet(new DERSequence(new ASN1Encodable[] {
                     capability("2.16.840.1.101.3.4.1.46"), // id-aes256-GCM, preferred
                     capability("2.16.840.1.101.3.4.1.6"), // id-aes128-GCM
+                    capability("2.16.840.1.101.3.4.1.26"), // id-aes192-GCM
+                    capability("1.2.840.113549.1.9.16.3.18"), // ChaCha20-Poly1305, RFC 8103
                     capability("2.16.840.1.101.3.4.1.42"), // id-aes256-CBC
+                    capability("2.16.840.1.101.3.4.1.22"), // id-aes192-CBC
                     capability("2.16.840.1.101.3.4.1.2"), // id-aes128-CBC
                 }))));
         // RFC 5035: ESSCertIDv2 with the default hash (SHA-256, so hashAlgorithm is omitted)

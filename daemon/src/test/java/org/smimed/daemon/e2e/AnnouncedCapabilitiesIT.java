@@ -1,0 +1,110 @@
+package org.smimed.daemon.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.smimed.daemon.testing.TestDeployment.RSA;
+
+import com.google.protobuf.ByteString;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.bouncycastle.asn1.ASN1Sequence;
+import org.bouncycastle.asn1.cms.ContentInfo;
+import org.bouncycastle.asn1.cms.EnvelopedData;
+import org.bouncycastle.asn1.smime.SMIMEAttributes;
+import org.bouncycastle.asn1.smime.SMIMECapability;
+import org.bouncycastle.cms.CMSSignedData;
+import org.bouncycastle.cms.SignerInformation;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.smimed.api.v1.DirectoryServiceGrpc;
+import org.smimed.api.v1.GetIdentityRequest;
+import org.smimed.api.v1.SignRequest;
+import org.smimed.api.v1.SigningServiceGrpc;
+import org.smimed.client.mime.EncryptedMessageReader;
+import org.smimed.daemon.testing.TestDeployment;
+
+/**
+ * A daemon configured to decrypt only AES-256-CBC (and Triple DES, for archived mail) invites
+ * only AES-256-CBC: in the directory, in the SMIMECapabilities of its signatures, and so in
+ * what {@code smime encrypt --recipient-identity} chooses — which it then decrypts. It used to
+ * announce AES-GCM first whatever it was configured to decrypt, inviting mail it refuses.
+ */
+class AnnouncedCapabilitiesIT {
+    private static final String AES256_CBC = "2.16.840.1.101.3.4.1.42";
+    private static final byte[] MAIL = ("From: " + RSA + "\nTo: " + RSA + "\nSubject: cbc\n"
+            + "Content-Type: text/plain; charset=us-ascii\n\nOnly CBC here.\n")
+            .getBytes(StandardCharsets.US_ASCII);
+
+    @TempDir
+    static Path dir;
+    private static TestDeployment deployment;
+
+    @BeforeAll
+    static void start() throws Exception {
+        deployment = TestDeployment.start(dir, List.of(),
+                "decryption: {contentAlgorithms: [aes256-cbc, des-ede3-cbc]}");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        deployment.close();
+    }
+
+    @Test
+    void directory_announcesOnlyWhatIsConfigured_neverTripleDes() {
+        byte[] announced = DirectoryServiceGrpc.newBlockingStub(deployment.channel())
+                .getIdentity(GetIdentityRequest.newBuilder().setIdentity(RSA).build())
+                .getSmimeCapabilities().toByteArray();
+
+        assertThat(algorithms(ASN1Sequence.getInstance(announced))).containsExactly(AES256_CBC);
+    }
+
+    @Test
+    void signatures_announceOnlyWhatIsConfigured() throws Exception {
+        byte[] content = "Content-Type: text/plain\r\n\r\nhi\r\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] signed = SigningServiceGrpc.newBlockingStub(deployment.channel())
+                .sign(SignRequest.newBuilder().setIdentity(RSA)
+                        .setContent(ByteString.copyFrom(content)).build())
+                .getSignedData().toByteArray();
+
+        SignerInformation signer = new CMSSignedData(signed).getSignerInfos().getSigners()
+                .iterator().next();
+        ASN1Sequence capabilities = ASN1Sequence.getInstance(signer.getSignedAttributes()
+                .get(SMIMEAttributes.smimeCapabilities).getAttrValues().getObjectAt(0));
+        assertThat(algorithms(capabilities)).containsExactly(AES256_CBC);
+    }
+
+    @Test
+    void smimeEncryptToTheIdentity_choosesWhatTheDaemonDecrypts() throws Exception {
+        CliRunner.Run encrypted = CliRunner.run(MAIL, daemonCommand("encrypt",
+                "--recipient-identity", RSA));
+        assertThat(encrypted.exit()).as(encrypted.stderr()).isZero();
+        byte[] cms = EncryptedMessageReader.cmsStream(new ByteArrayInputStream(
+                encrypted.stdout())).readAllBytes();
+        assertThat(EnvelopedData.getInstance(ContentInfo.getInstance(cms).getContent())
+                .getEncryptedContentInfo().getContentEncryptionAlgorithm().getAlgorithm()
+                .getId()).isEqualTo(AES256_CBC);
+
+        Path in = Files.write(dir.resolve("encrypted.eml"), encrypted.stdout());
+        Path out = dir.resolve("decrypted.txt");
+        CliRunner.Run decrypted = CliRunner.run(new byte[0], daemonCommand("decrypt",
+                "--in", in.toString(), "--out", out.toString()));
+        assertThat(decrypted.exit()).as(decrypted.stderr()).isZero();
+        assertThat(Files.readString(out, StandardCharsets.US_ASCII))
+                .isEqualTo("Content-Type: text/plain; charset=us-ascii\r\n\r\nOnly CBC here.\r\n");
+    }
+
+    private static List<String> algorithms(ASN1Sequence capabilities) {
+        return java.util.stream.StreamSupport.stream(capabilities.spliterator(), false)
+                .map(c -> SMIMECapability.getInstance(c).getCapabilityID().getId()).toList();
+    }
+
+    private static String[] daemonCommand(String command, String... args) {
+        return CliRunner.against(deployment.daemon().port(), deployment.caCertificate(),
+                deployment.clientCertificate(), deployment.clientKey(), command, args);
+    }
+}
