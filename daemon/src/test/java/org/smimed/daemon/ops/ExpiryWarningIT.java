@@ -4,10 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -15,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.smimed.daemon.metrics.ExpiryWatch;
+import org.smimed.daemon.testing.LogCapture;
 import org.smimed.daemon.testing.TestDeployment;
 
 /**
@@ -25,27 +22,12 @@ import org.smimed.daemon.testing.TestDeployment;
 class ExpiryWarningIT {
     @TempDir
     static Path dir;
-    private static final List<String> WARNINGS = new CopyOnWriteArrayList<>();
-    private static final Logger LOGGER = Logger.getLogger(ExpiryWatch.class.getName());
-    private static final Handler CAPTURE = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            WARNINGS.add(record.getLevel() + " " + record.getMessage());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private static LogCapture log;
     private static TestDeployment deployment;
 
     @BeforeAll
     static void start() throws Exception {
-        LOGGER.addHandler(CAPTURE);
+        log = LogCapture.of(ExpiryWatch.class);
         deployment = TestDeployment.start(dir, List.of(), """
                 operations:
                   expiryWarnDays: 400
@@ -54,14 +36,14 @@ class ExpiryWarningIT {
 
     @AfterAll
     static void stop() throws Exception {
-        LOGGER.removeHandler(CAPTURE);
+        log.close();
         deployment.close();
     }
 
     @Test
     void start_logsEveryIdentityExpiringWithinTheWindow() {
         for (String identity : List.of(TestDeployment.RSA, TestDeployment.EC)) {
-            assertThat(WARNINGS).anySatisfy(w -> assertThat(w).matches(
+            assertThat(log.lines()).anySatisfy(w -> assertThat(w).matches(
                     "WARNING certificate of '" + Pattern.quote(identity)
                             + "' expires in 36[45] days"));
         }

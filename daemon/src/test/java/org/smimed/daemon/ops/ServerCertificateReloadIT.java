@@ -23,12 +23,8 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLEngine;
@@ -45,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.smimed.api.v1.DirectoryServiceGrpc;
 import org.smimed.api.v1.ListIdentitiesRequest;
 import org.smimed.daemon.provision.DemoCertificateAuthority;
+import org.smimed.daemon.testing.LogCapture;
 import org.smimed.daemon.testing.TestDeployment;
 import org.smimed.daemon.tls.ServerCertificate;
 
@@ -59,23 +56,8 @@ import org.smimed.daemon.tls.ServerCertificate;
 class ServerCertificateReloadIT {
     @TempDir
     static Path dir;
-    private static final List<String> LOG = new CopyOnWriteArrayList<>();
     /** The daemon's loggers: the reload's own, and the expiry watch's warning. */
-    private static final Logger LOGGER = Logger.getLogger("org.smimed.daemon");
-    private static final Handler CAPTURE = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            LOG.add(record.getLevel() + " " + record.getMessage());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private static LogCapture log;
     private static TestDeployment deployment;
     private static DemoCertificateAuthority ca;
     private static DemoCertificateAuthority adminCa;
@@ -84,7 +66,7 @@ class ServerCertificateReloadIT {
 
     @BeforeAll
     static void start() throws Exception {
-        LOGGER.addHandler(CAPTURE);
+        log = LogCapture.ofPackage("org.smimed.daemon");
         Files.createDirectories(dir.resolve("admin-pki"));
         adminCa = DemoCertificateAuthority.create("admin listener CA",
                 new BouncyCastleProvider(), Clock.systemUTC(), new SecureRandom());
@@ -102,7 +84,7 @@ class ServerCertificateReloadIT {
 
     @AfterAll
     static void stop() throws Exception {
-        LOGGER.removeHandler(CAPTURE);
+        log.close();
         deployment.close();
     }
 
@@ -143,7 +125,7 @@ class ServerCertificateReloadIT {
         assertThat(clientGaugeDays()).isBetween(9.0, 10.0);
         assertThat(reloads("replaced")).isEqualTo(1.0);
         // Ten days is within the warning window (30): said now, not at tomorrow's check.
-        assertThat(LOG).anySatisfy(line -> assertThat(line)
+        assertThat(log.lines()).anySatisfy(line -> assertThat(line)
                 .startsWith("WARNING TLS server certificate of the client listener")
                 .contains("serial " + certificate.getSerialNumber().toString(16)
                         + ") expires in 9 days"));
@@ -163,7 +145,7 @@ class ServerCertificateReloadIT {
                         ServerCertificate.Outcome.UNCHANGED);
 
         assertThat(serialSeenByANewConnection()).isEqualTo(served);
-        assertThat(LOG).anySatisfy(line -> assertThat(line)
+        assertThat(log.lines()).anySatisfy(line -> assertThat(line)
                 .startsWith("SEVERE TLS server certificate files changed but were refused,"
                         + " still serving")
                 .contains(served.toString(16))

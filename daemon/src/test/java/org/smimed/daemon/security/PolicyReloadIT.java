@@ -13,11 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,6 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.smimed.api.v1.SignRequest;
 import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.daemon.testing.TestClients;
+import org.smimed.daemon.policy.PolicyStore;
+import org.smimed.daemon.testing.LogCapture;
 import org.smimed.daemon.testing.TestDeployment;
 
 /**
@@ -40,27 +38,11 @@ class PolicyReloadIT {
     static Path dir;
     private static TestDeployment deployment;
     private static ManagedChannel late;
-    private static final List<String> policyLog = new CopyOnWriteArrayList<>();
-    private static final Logger STORE_LOG =
-            Logger.getLogger("org.smimed.daemon.policy.PolicyStore");
-    private static final Handler CAPTURE = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            policyLog.add(record.getMessage());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private static LogCapture policyLog;
 
     @BeforeAll
     static void start() throws Exception {
-        STORE_LOG.addHandler(CAPTURE);
+        policyLog = LogCapture.of(PolicyStore.class);
         deployment = TestDeployment.start(dir);
         TestClients clients = deployment.clients();
         late = clients.channel(clients.issue("late service", null, Duration.ofDays(1)));
@@ -70,7 +52,7 @@ class PolicyReloadIT {
     static void stop() throws Exception {
         late.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         deployment.close();
-        STORE_LOG.removeHandler(CAPTURE);
+        policyLog.close();
     }
 
     @Test
@@ -97,7 +79,7 @@ class PolicyReloadIT {
                     sign: [%s]
                 """.formatted(LATE, RSA));
         awaitSignAllowed(true);
-        int before = policyLog.size();
+        int before = policyLog.messages().size();
 
         Files.writeString(deployment.policyFile(), """
                 callers:
@@ -108,7 +90,7 @@ class PolicyReloadIT {
                 """.formatted(LATE, RSA));
         assertThat(deployment.daemon().reloadPolicy()).isFalse();
 
-        List<String> logged = List.copyOf(policyLog);
+        List<String> logged = policyLog.messages();
         assertThat(logged.subList(before, logged.size())).anySatisfy(line ->
                 assertThat(line).contains("rejected, the previous policy stays in force")
                         .contains("callers[0].maxConcurrent: expected a positive integer"));

@@ -37,6 +37,16 @@ public final class LogCapture implements AutoCloseable {
         return new LogCapture(Logger.getLogger(source.getName()));
     }
 
+    /** Starts listening to every logger under {@code packageName}. */
+    public static LogCapture ofPackage(String packageName) {
+        return new LogCapture(Logger.getLogger(packageName));
+    }
+
+    /** Every record as "LEVEL message", in order. */
+    public List<String> lines() {
+        return records.stream().map(r -> r.getLevel() + " " + r.getMessage()).toList();
+    }
+
     /** The raw messages logged at {@code level}, in order. */
     public List<String> messages(Level level) {
         return records.stream().filter(r -> r.getLevel() == level).map(LogRecord::getMessage)
