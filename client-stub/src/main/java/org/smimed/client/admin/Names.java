@@ -75,8 +75,8 @@ final class Names {
   }
 
   /**
-   * What an activate, destroy or import-pkcs12 did: the version's line, or, when dual control held it
-   * back, "pending approval ID (expires TIME)".
+   * What an activate, destroy or import-pkcs12 did: the version's line, or, when dual control
+   * held it back, "pending approval ID (expires TIME)".
    */
   static String outcome(KeyVersionInfo v) {
     if (!v.getPendingApprovalId().isEmpty()) {

@@ -42,11 +42,6 @@ public final class SmimeCapabilities {
         return of(ContentCipher.defaults());
     }
 
-    /** The algorithms announced, most preferred first. */
-    public List<ContentCipher> announced() {
-        return announced;
-    }
-
     SMIMECapabilityVector vector() {
         SMIMECapabilityVector vector = new SMIMECapabilityVector();
         announced.forEach(c -> vector.addCapability(c.oid()));

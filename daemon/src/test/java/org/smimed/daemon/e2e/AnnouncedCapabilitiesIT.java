@@ -65,7 +65,8 @@ class AnnouncedCapabilitiesIT {
 
     @Test
     void signatures_announceOnlyWhatIsConfigured() throws Exception {
-        byte[] content = "Content-Type: text/plain\r\n\r\nhi\r\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] content = "Content-Type: text/plain\r\n\r\nhi\r\n"
+                .getBytes(StandardCharsets.US_ASCII);
         byte[] signed = SigningServiceGrpc.newBlockingStub(deployment.channel())
                 .sign(SignRequest.newBuilder().setIdentity(RSA)
                         .setContent(ByteString.copyFrom(content)).build())

@@ -130,8 +130,9 @@ class KeyRotationIT {
 
         ctlOk("disable", ID + "/v1");
         Run wrong = ctl("destroy", ID + "/v1", "--confirm", "ab".repeat(32));
-        assertThat(wrong.daemonError()).isEqualTo("smimectl: the confirmation fingerprint does not match "
-                + ID + "/v1 (give the SHA-256 fingerprint shown by list) (INVALID_ARGUMENT)\n");
+        assertThat(wrong.daemonError()).isEqualTo("smimectl: the confirmation fingerprint does not"
+                + " match " + ID + "/v1 (give the SHA-256 fingerprint shown by list)"
+                + " (INVALID_ARGUMENT)\n");
         assertThat(ctlOk("destroy", ID + "/v1", "--confirm", fingerprint("v1")))
                 .isEqualTo(ID + "/v1  DESTROYED  rsa2048  both\n");
         assertThatThrownBy(() -> DecryptCall.decrypt(channel, null, mailToV1, 4096))

@@ -28,9 +28,9 @@ import org.smimed.daemon.testing.TestDeployment;
 
 /**
  * Dual control over real mutual TLS with two officer certificates and the real smimectl: one
- * officer alone cannot activate or destroy a key or import a PKCS#12 file; a second officer's approval
- * runs the action; the requester's own approval, a late approval and an unknown id are
- * refused; each call leaves its audit record. The daemon's clock is moved by hand.
+ * officer alone cannot activate or destroy a key or import a PKCS#12 file; a second officer's
+ * approval runs the action; the requester's own approval, a late approval and an unknown id
+ * are refused; each call leaves its audit record. The daemon's clock is moved by hand.
  */
 class DualControlIT {
     private static final String ID = "dual@smimed.example";
@@ -88,8 +88,8 @@ class DualControlIT {
 
         Run own = ctl(officerA, "approve", request);
         assertThat(own.exit()).isEqualTo(1);
-        assertThat(own.daemonError()).isEqualTo("smimectl: a request must be approved by a different"
-                + " officer (PERMISSION_DENIED)\n");
+        assertThat(own.daemonError()).isEqualTo("smimectl: a request must be approved by a"
+                + " different officer (PERMISSION_DENIED)\n");
         assertThat(privateKeysOnToken()).isEqualTo(keysBefore);
 
         assertThat(ok(officerB, "approve", request))
@@ -197,8 +197,8 @@ class DualControlIT {
                 "--password-file", passwordFile.toString());
 
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.daemonError()).isEqualTo("smimectl: cannot open the PKCS#12 file: wrong password"
-                + " or not a PKCS#12 file (INVALID_ARGUMENT)\n");
+        assertThat(r.daemonError()).isEqualTo("smimectl: cannot open the PKCS#12 file: wrong"
+                + " password or not a PKCS#12 file (INVALID_ARGUMENT)\n");
     }
 
     private static Path pkcs12(String email, String password) throws Exception {
