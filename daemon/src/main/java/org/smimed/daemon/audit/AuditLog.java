@@ -1,9 +1,10 @@
 package org.smimed.daemon.audit;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -14,13 +15,9 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * The tamper-evident audit log: one JSON line per call, each carrying the hash of the one
@@ -37,14 +34,11 @@ import java.util.stream.Stream;
  * (a crash between the rename and the next record) continues the newest archive's chain.
  */
 public final class AuditLog implements AutoCloseable {
-    /** DOTALL: older records may hold U+0085 or U+2028, which "." does not match. */
-    private static final Pattern TAIL = Pattern.compile(
-            "^\\{\"seq\":(\\d+),.*,\"hash\":\"([0-9a-f]{64})\"}$", Pattern.DOTALL);
-    private static final int TAIL_BYTES = 64 * 1024;
-
     private static final Logger LOG = Logger.getLogger(AuditLog.class.getName());
     /** How often, at most, a record checks that the file is still the one being written. */
     private static final long CHECK_EVERY_NANOS = 100_000_000L;
+    /** Room an officer change needs before it runs: its record and the one after, twice over. */
+    private static final long OFFICER_RESERVE_BYTES = 64 * 1024;
 
     private final Path file;
     private final Clock clock;
@@ -98,11 +92,11 @@ public final class AuditLog implements AutoCloseable {
                 create(file);
             }
             long[] seq = {0};
-            String head = lastRecord(file, seq);
+            String head = AuditTail.lastRecord(file, seq);
             if (seq[0] == 0) {
-                Optional<Path> archive = newestArchive(file);
+                Optional<Path> archive = AuditTail.newestArchive(file);
                 if (archive.isPresent()) {
-                    head = lastRecord(archive.get(), seq);
+                    head = AuditTail.lastRecord(archive.get(), seq);
                     LOG.info("audit log " + file + " is empty; its chain goes on from "
                             + archive.get() + " at record " + (seq[0] + 1));
                 } else {
@@ -116,11 +110,14 @@ public final class AuditLog implements AutoCloseable {
                             + " compare with the last head this daemon logged");
                 }
             }
-            return new AuditLog(file, append(file), clock, rotateBytes, seq[0], head, newChain,
-                    writeTimes);
+            return new AuditLog(file, lockedForAppend(file), clock, rotateBytes, seq[0], head,
+                    newChain, writeTimes);
         } catch (IOException e) {
+            // The reason too: "Read-only file system" says more than FileSystemException.
+            String reason = e instanceof java.nio.file.FileSystemException f
+                    && f.getReason() != null ? ": " + f.getReason() : "";
             throw new AuditException("cannot open audit log " + file + ": "
-                    + e.getClass().getSimpleName(), e);
+                    + e.getClass().getSimpleName() + reason, e);
         }
     }
 
@@ -138,12 +135,7 @@ public final class AuditLog implements AutoCloseable {
         String gone = sync || System.nanoTime() - checkedAt >= CHECK_EVERY_NANOS
                 ? whyNotInUse() : null;
         if (gone != null) {
-            healthy = false;
-            LOG.severe("audit log " + file + " " + gone + " while the daemon was writing it;"
-                    + " refusing calls until restarted (the next records would have gone where"
-                    + " no one can read them). Its last record was " + head() + ": compare the"
-                    + " file with it, restore it if it was removed or edited, then restart");
-            throw new AuditException("audit log " + file + " " + gone + "; not writing");
+            throw notInUse(gone);
         }
         AuditRecord record = AuditRecord.next(seq + 1, clock.instant(), entry, head);
         ByteBuffer bytes = ByteBuffer.wrap((record.line() + "\n")
@@ -160,6 +152,11 @@ public final class AuditLog implements AutoCloseable {
         } catch (IOException e) {
             healthy = false;
             tearOff();
+            // One line that says it all, once: every later call is refused without a trace.
+            LOG.severe("audit log " + file + " cannot be written (" + e.getClass().getSimpleName()
+                    + ": " + e.getMessage() + "); refusing every call until restarted. Its last"
+                    + " record is " + head() + "; free the space or fix the file system, then"
+                    + " restart");
             throw new AuditException("cannot write audit log " + file, e);
         }
         seq = record.seq();
@@ -169,6 +166,48 @@ public final class AuditLog implements AutoCloseable {
             rotate();
         }
         return record;
+    }
+
+    /**
+     * Before an officer call changes anything: checks that its record can be written, so that
+     * an irreversible change (a destroy) is refused rather than made and left unrecorded
+     * (found by an operator trial: a destroy ran, then its record failed). Fails closed, as a
+     * write would, when the file was removed, replaced or cut short; refuses only this call
+     * when the file system has less than {@link #OFFICER_RESERVE_BYTES} free.
+     *
+     * @throws AuditException why the call must not run
+     */
+    public synchronized void checkWritable() throws AuditException {
+        if (!healthy) {
+            throw new AuditException("audit log " + file
+                    + (closed ? " is closed" : " failed earlier; not writing"));
+        }
+        String gone = whyNotInUse();
+        if (gone != null) {
+            throw notInUse(gone);
+        }
+        try {
+            long free = Files.getFileStore(file).getUsableSpace();
+            if (free < OFFICER_RESERVE_BYTES) {
+                LOG.severe("audit log " + file + ": only " + free + " bytes free on its file"
+                        + " system; officer changes are refused until there is room to record"
+                        + " them");
+                throw new AuditException("audit log " + file + " has no room (" + free
+                        + " bytes free)");
+            }
+        } catch (IOException e) {
+            throw new AuditException("audit log " + file + ": cannot read free space ("
+                    + e.getClass().getSimpleName() + ")", e);
+        }
+    }
+
+    private AuditException notInUse(String gone) {
+        healthy = false;
+        LOG.severe("audit log " + file + " " + gone + " while the daemon was writing it;"
+                + " refusing calls until restarted (the next records would have gone where"
+                + " no one can read them). Its last record was " + head() + ": compare the"
+                + " file with it, restore it if it was removed or edited, then restart");
+        return new AuditException("audit log " + file + " " + gone + "; not writing");
     }
 
     /**
@@ -243,13 +282,13 @@ public final class AuditLog implements AutoCloseable {
         try {
             channel.close();
             create(file);
-            channel = append(file);
+            channel = lockedForAppend(file);
             fileKey = fileKey(file);
             size = 0;
             rotateAt = rotateBytes;
             LOG.info("audit log rotated: " + archive + " ends with record " + head()
                     + " (keep it as an anchor); " + file + " goes on at record " + (seq + 1));
-        } catch (IOException e) {
+        } catch (IOException | AuditException e) {
             healthy = false;
             LOG.severe("audit log rotated to " + archive + " but no new " + file + " could be"
                     + " created (" + e.getClass().getSimpleName() + ": " + e.getMessage()
@@ -266,14 +305,28 @@ public final class AuditLog implements AutoCloseable {
         return FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
     }
 
-    /** The archive with the highest sequence number beside {@code file}, if any. */
-    private static Optional<Path> newestArchive(Path file) throws IOException {
-        Pattern name = Pattern.compile(Pattern.quote(file.getFileName().toString())
-                + "\\.\\d{12}");
-        try (Stream<Path> siblings = Files.list(file.toAbsolutePath().getParent())) {
-            return siblings.filter(p -> name.matcher(p.getFileName().toString()).matches())
-                    .max(Comparator.comparing(p -> p.getFileName().toString()));
+    /**
+     * Opens {@code file} for appending under an exclusive lock, held until the channel
+     * closes: two daemons given one audit file would each chain from the same head, and the
+     * file would hold two interleaved chains that verify as tampered (found by an operator
+     * trial; nothing warned). The lock is advisory and local (not every network file system
+     * honours it), so each replica's own file remains the rule.
+     */
+    private static FileChannel lockedForAppend(Path file) throws IOException, AuditException {
+        FileChannel channel = append(file);
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
         }
+        if (lock == null) {
+            channel.close();
+            throw new AuditException("audit log " + file + " is in use by another smimed (or"
+                    + " another process holds its lock): give each daemon an audit file of its"
+                    + " own");
+        }
+        return channel;
     }
 
     /**
@@ -304,52 +357,4 @@ public final class AuditLog implements AutoCloseable {
         channel.close();
     }
 
-    /**
-     * The hash of the file's last record (sets seq[0]), or GENESIS for an empty file. Reads
-     * back from the end as far as the last record reaches (records written before values were
-     * bounded can be long), and matches it whatever characters it holds.
-     */
-    private static String lastRecord(Path file, long[] seq) throws IOException, AuditException {
-        try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
-            long size = in.length();
-            if (size == 0) {
-                return AuditRecord.GENESIS;
-            }
-            String text;
-            int start;
-            int window = TAIL_BYTES;
-            while (true) {
-                int length = (int) Math.min(size, window);
-                byte[] tail = new byte[length];
-                in.seek(size - length);
-                in.readFully(tail);
-                text = new String(tail, StandardCharsets.UTF_8);
-                if (!text.endsWith("\n")) {
-                    throw damaged(file);
-                }
-                start = text.lastIndexOf('\n', text.length() - 2) + 1;
-                if (start > 0 || length == size) {
-                    break;
-                }
-                if (window > Integer.MAX_VALUE / 2) {
-                    throw damaged(file);
-                }
-                window *= 2;
-            }
-            String last = text.substring(start, text.length() - 1);
-            Matcher m = TAIL.matcher(last);
-            int cut = last.length() - (",\"hash\":\"".length() + 64 + 2);
-            if (!m.matches() || cut < 0 || !AuditRecord.sha256(last.substring(0, cut) + "}")
-                    .equals(m.group(2))) {
-                throw damaged(file);
-            }
-            seq[0] = Long.parseLong(m.group(1));
-            return m.group(2);
-        }
-    }
-
-    private static AuditException damaged(Path file) {
-        return new AuditException("audit log " + file + " ends with a damaged record; run"
-                + " 'smimectl audit verify " + file + "' and keep the file as evidence");
-    }
 }

@@ -13,6 +13,7 @@ import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.smimed.daemon.audit.AuditEntry;
 import org.smimed.daemon.audit.AuditException;
 import org.smimed.daemon.audit.AuditLog;
 
@@ -59,6 +60,16 @@ final class AuditInterceptor implements ServerInterceptor {
         if (!log.healthy()) {
             recording.close(Status.UNAVAILABLE, new Metadata());
             return new ServerCall.Listener<>() { };
+        }
+        if (recording.sync) {
+            // An officer change must not run if its record cannot be written: a destroy made
+            // and then unrecorded cannot be undone (found by an operator trial).
+            try {
+                log.checkWritable();
+            } catch (AuditException e) {
+                recording.refuse(e);
+                return new ServerCall.Listener<>() { };
+            }
         }
         ServerCall.Listener<Q> inner = Contexts.interceptCall(
                 Context.current().withValue(AuditNotes.CURRENT, notes), recording, headers, next);
@@ -136,16 +147,28 @@ final class AuditInterceptor implements ServerInterceptor {
                 super.close(status, trailers);
                 return;
             }
+            AuditEntry entry = notes.entry(status);
             try {
-                log.append(notes.entry(status), sync);
+                log.append(entry, sync);
             } catch (AuditException e) {
                 held.clear();
-                super.close(statuses.toStatus(e).getStatus(), new Metadata());
+                super.close(sync && status.isOk() ? unrecordedChange(entry, e)
+                        : statuses.toStatus(e).getStatus(), new Metadata());
                 return;
             }
             held.forEach(super::sendMessage);
             held.clear();
             super.close(status, trailers);
+        }
+
+        /** Refuses the call before it starts: its record could not be written. */
+        void refuse(AuditException e) {
+            if (recorded.compareAndSet(false, true)) {
+                super.close(Status.UNAVAILABLE.withDescription("audit log cannot record this"
+                        + " call; nothing was done (see the daemon log)"), new Metadata());
+                LOG.log(Level.WARNING, "request " + notes.requestId() + ": "
+                        + notes.method() + " refused before it ran: " + e.getMessage());
+            }
         }
 
         void recordCancelled() {
@@ -157,5 +180,17 @@ final class AuditInterceptor implements ServerInterceptor {
                 }
             }
         }
+    }
+
+    /**
+     * An officer call that succeeded but whose record could not be written (the file system
+     * filled between the check and the write): the change stands, so the caller must not be
+     * told to retry, and the daemon log keeps what the audit log could not.
+     */
+    private static Status unrecordedChange(AuditEntry entry, AuditException e) {
+        LOG.log(Level.ERROR, "UNRECORDED officer change (the audit log failed after it ran: "
+                + e.getMessage() + "): " + entry);
+        return Status.DATA_LOSS.withDescription("the change was made but its audit record"
+                + " could not be written; see the daemon log");
     }
 }

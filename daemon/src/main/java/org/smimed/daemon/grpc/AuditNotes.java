@@ -51,6 +51,14 @@ final class AuditNotes {
         caller = name;
     }
 
+    String requestId() {
+        return requestId;
+    }
+
+    String method() {
+        return method;
+    }
+
     /** Notes a request message: its identity and what it contributes to the input hash. */
     synchronized void input(Object message) {
         if (message instanceof SignRequest sign) {

@@ -139,8 +139,10 @@ public final class StatusMapper {
             };
             status = status.withDescription(failure.getMessage());
         } else if (failure instanceof AuditException) {
-            LOG.log(Level.ERROR, "request " + requestId + ": audit log not written; call refused",
-                    failure);
+            // The audit log said why once, at SEVERE; every refused call after it would
+            // otherwise repeat a stack trace (found by an operator trial: 20,000 lines).
+            LOG.log(Level.WARNING, "request " + requestId + ": audit log not written; call"
+                    + " refused (" + rootCause(failure) + ")");
             status = Status.UNAVAILABLE.withDescription("audit log unavailable; retry later");
         } else {
             return null;
