@@ -36,10 +36,15 @@ public final class CliRunner {
   }
 
   public static Run run(byte[] stdin, Map<String, String> env, String... args) {
+    return runAt(Clock.systemUTC(), stdin, env, args);
+  }
+
+  /** As {@link #run(byte[], Map, String...)}, the CLI's clock at {@code clock}. */
+  public static Run runAt(Clock clock, byte[] stdin, Map<String, String> env, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     StringWriter err = new StringWriter();
     CliIo io = new CliIo(new ByteArrayInputStream(stdin), out, new PrintWriter(err, true), env,
-        Clock.systemUTC());
+        clock);
     int code = new SmimeCli(io).run(args);
     return new Run(code, out.toByteArray(), err.toString());
   }

@@ -204,6 +204,7 @@ public final class SignedMessageVerifier {
   private void checkSigner(X509Certificate cert, List<X509Certificate> certs, int index,
       int count) throws SmimeOperationException {
     try {
+      SignerCertificates.checkDates(cert, "signer certificate", clock.instant());
       SignerCertificates.checkUsage(cert);
       SignerCertificates.validatePath(cert, certs, anchors, clock.instant());
     } catch (SmimeOperationException e) {
@@ -229,8 +230,11 @@ public final class SignedMessageVerifier {
     try {
       X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
           matches.iterator().next());
+      // By the public key: Bouncy Castle would also judge the certificate's dates at the
+      // signingTime the signer wrote, and report an expired one as a content mismatch.
+      // The dates are checked in checkSigner, at the time of verification.
       boolean ok = signer.verify(new JcaSimpleSignerInfoVerifierBuilder()
-          .setProvider(provider).build(cert));
+          .setProvider(provider).build(cert.getPublicKey()));
       if (!ok) {
         throw new SmimeOperationException("signature does not match the content");
       }

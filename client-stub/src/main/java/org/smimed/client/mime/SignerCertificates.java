@@ -7,6 +7,7 @@ import java.security.cert.CertPathBuilder;
 import java.security.cert.CertStore;
 import java.security.cert.CollectionCertStoreParameters;
 import java.security.cert.PKIXBuilderParameters;
+import java.security.cert.PKIXCertPathBuilderResult;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509CertSelector;
 import java.security.cert.X509Certificate;
@@ -50,10 +51,36 @@ final class SignerCertificates {
           new CollectionCertStoreParameters(pool)));
       params.setRevocationEnabled(false);
       params.setDate(Date.from(at));
-      CertPathBuilder.getInstance("PKIX").build(params);
+      PKIXCertPathBuilderResult path =
+          (PKIXCertPathBuilderResult) CertPathBuilder.getInstance("PKIX").build(params);
+      // PKIX never checks the trust anchor's own dates: an expired certificate given as
+      // --trust, signer or root, would vouch on (found by an interop trial; OpenSSL refuses).
+      X509Certificate anchor = path.getTrustAnchor().getTrustedCert();
+      if (anchor != null) {
+        checkDates(anchor, anchor.equals(signer) ? "signer certificate" : "trusted CA "
+            + subject(anchor), at);
+      }
     } catch (GeneralSecurityException e) {
       throw new SmimeOperationException("signer certificate not trusted ("
           + oneLine(e.getMessage()) + ")", e);
+    }
+  }
+
+  /**
+   * The signer's certificate must be valid now, as for every verifier that checks a chain at
+   * the time of verification (OpenSSL's default): a signingTime attribute is whatever the
+   * signer wrote (RFC 5652 11.3, "purportedly"), so it cannot extend a certificate's life.
+   */
+  static void checkDates(X509Certificate certificate, String what, Instant at)
+      throws SmimeOperationException {
+    try {
+      certificate.checkValidity(Date.from(at));
+    } catch (java.security.cert.CertificateExpiredException e) {
+      throw new SmimeOperationException(what + " has expired (not after "
+          + certificate.getNotAfter().toInstant() + ")", e);
+    } catch (java.security.cert.CertificateNotYetValidException e) {
+      throw new SmimeOperationException(what + " is not yet valid (not before "
+          + certificate.getNotBefore().toInstant() + ")", e);
     }
   }
 

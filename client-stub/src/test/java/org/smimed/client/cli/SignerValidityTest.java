@@ -1,0 +1,91 @@
+package org.smimed.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.smimed.client.CliRunner;
+import org.smimed.client.TestPki;
+
+/**
+ * Certificate dates are judged at the time of verification, for the signer and for the trust
+ * anchor (found by an interop trial: an expired self-signed certificate given as --trust
+ * verified new signatures, since PKIX never checks an anchor's dates and Bouncy Castle judged
+ * the signer at the signingTime the signer wrote — or not at all without one; and an expired
+ * signer was reported as "signature does not match the content").
+ */
+class SignerValidityTest {
+  private static final String CONTENT = "Content-Type: text/plain\r\n\r\nDated.\r\n";
+
+  @TempDir Path dir;
+  private TestPki pki;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    pki = TestPki.create(dir);
+    Files.writeString(dir.resolve("content.txt"), CONTENT);
+  }
+
+  @Test
+  void selfSignedSignerAsTrustAnchor_verifiesWhileValid_andIsRefusedOnceExpired()
+      throws Exception {
+    pki.openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+        "-nodes", "-keyout", "self.key", "-out", "self.pem", "-days", "2",
+        "-subj", "/CN=self", "-addext", "subjectAltName=email:self@example.com",
+        "-addext", "keyUsage=critical,digitalSignature",
+        "-addext", "extendedKeyUsage=emailProtection");
+    Path signed = sign("self.pem", "self.key", "self@example.com");
+
+    assertThat(verifyAt(Duration.ZERO, signed, "self.pem").exit()).isZero();
+    var late = verifyAt(Duration.ofDays(10), signed, "self.pem");
+
+    assertThat(late.exit()).isEqualTo(1);
+    assertThat(late.stderr()).startsWith("smime: signer certificate has expired (not after ")
+        .hasLineCount(1);
+  }
+
+  @Test
+  void expiredTrustAnchor_vouchesForNothing() throws Exception {
+    // A CA for one day issuing alice for two: after a day and a half, alice is valid and
+    // her CA is not.
+    pki.openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "short.key",
+        "-out", "short.pem", "-days", "1", "-subj", "/CN=Short CA",
+        "-addext", "basicConstraints=critical,CA:TRUE",
+        "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+    pki.openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
+        "-out", "alice.key");
+    pki.openssl("req", "-new", "-key", "alice.key", "-subj", "/CN=alice", "-out", "alice.csr");
+    Files.writeString(dir.resolve("alice.ext"), "subjectAltName=email:alice@example.com\n"
+        + "keyUsage=critical,digitalSignature\nextendedKeyUsage=emailProtection\n");
+    pki.openssl("x509", "-req", "-in", "alice.csr", "-CA", "short.pem", "-CAkey", "short.key",
+        "-CAcreateserial", "-days", "2", "-extfile", "alice.ext", "-out", "alice.pem");
+    Path signed = sign("alice.pem", "alice.key", "alice@example.com");
+
+    assertThat(verifyAt(Duration.ZERO, signed, "short.pem").exit()).isZero();
+    var late = verifyAt(Duration.ofHours(36), signed, "short.pem");
+
+    assertThat(late.exit()).isEqualTo(1);
+    assertThat(late.stderr()).startsWith("smime: trusted CA CN=Short CA has expired (not after ")
+        .hasLineCount(1);
+  }
+
+  private Path sign(String cert, String key, String from) throws Exception {
+    pki.openssl("cms", "-sign", "-in", "content.txt", "-signer", cert, "-inkey", key,
+        "-from", from, "-out", "signed.eml");
+    return dir.resolve("signed.eml");
+  }
+
+  private CliRunner.Run verifyAt(Duration later, Path message, String trust) {
+    Clock clock = Clock.fixed(Instant.now().plus(later), ZoneOffset.UTC);
+    return CliRunner.runAt(clock, new byte[0], Map.of(), "verify", "--in", message.toString(),
+        "--trust", dir.resolve(trust).toString());
+  }
+}
