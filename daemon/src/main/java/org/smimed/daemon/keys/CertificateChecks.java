@@ -112,9 +112,29 @@ final class CertificateChecks {
         }
     }
 
+    /**
+     * A self-signed certificate vouches only for itself: no CA stands behind the identity, so
+     * it is refused as such — asking for "its CA certificates" (as for a lone CA-issued leaf)
+     * sent an interop trial looking for a chain that does not exist.
+     */
+    static void requireNotSelfSigned(X509Certificate leaf) throws InvalidKeyRequestException {
+        if (!leaf.getSubjectX500Principal().equals(leaf.getIssuerX500Principal())) {
+            return;
+        }
+        try {
+            leaf.verify(leaf.getPublicKey());
+        } catch (java.security.GeneralSecurityException e) {
+            return; // names itself as issuer but another key signed it: not self-signed
+        }
+        throw new InvalidKeyRequestException("the certificate is self-signed ('"
+                + leaf.getSubjectX500Principal() + "'): smimed takes certificates a CA issued,"
+                + " with that CA's certificates up to its root");
+    }
+
     private static void chainBuilds(List<X509Certificate> chain, Instant now)
             throws InvalidKeyRequestException {
         if (chain.size() < 2) {
+            requireNotSelfSigned(chain.get(0));
             throw new InvalidKeyRequestException("the chain must include the issuing CA"
                     + " certificates up to the root (only the certificate itself was given:"
                     + " put the CA certificates after it in the same file)");

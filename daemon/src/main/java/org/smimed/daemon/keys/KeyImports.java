@@ -96,6 +96,7 @@ final class KeyImports {
     VersionRecord checked(String identity, Pkcs12Contents contents)
             throws InvalidKeyRequestException, TokenException {
         if (contents.chain().size() < 2) {
+            CertificateChecks.requireNotSelfSigned(contents.chain().get(0));
             // CertificateChecks would say to append the CA certificates to the file, which
             // fits a PEM chain, not a PKCS#12 file.
             throw new InvalidKeyRequestException("the PKCS#12 file holds the certificate but"

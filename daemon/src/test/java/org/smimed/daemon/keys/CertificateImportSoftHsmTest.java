@@ -177,6 +177,29 @@ class CertificateImportSoftHsmTest {
                 .equals("leafonly@smimed.example"));
     }
 
+    /**
+     * Found by an interop trial: a self-signed certificate was told to bring "its CA
+     * certificates", which do not exist. It is refused as what it is.
+     */
+    @Test
+    void pkcs12WithASelfSignedCertificate_isRefusedAsSelfSigned() throws Exception {
+        org.smimed.daemon.testing.Processes.check(java.util.List.of("openssl", "req", "-x509",
+                "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                "self.key", "-out", "self.pem", "-days", "30", "-subj", "/CN=self",
+                "-addext", "subjectAltName=email:self@smimed.example",
+                "-addext", "keyUsage=critical,digitalSignature"), dir);
+        org.smimed.daemon.testing.Processes.check(java.util.List.of("openssl", "pkcs12",
+                "-export", "-in", "self.pem", "-inkey", "self.key", "-out", "self.p12",
+                "-passout", "pass:pw"), dir);
+
+        assertThatThrownBy(() -> admin.importPkcs12("self@smimed.example",
+                java.nio.file.Files.readAllBytes(dir.resolve("self.p12")), "pw".toCharArray()))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessage("the certificate is self-signed ('CN=self'): smimed takes"
+                        + " certificates a CA issued, with that CA's certificates up to its"
+                        + " root");
+    }
+
     @Test
     void expiredCertificate_isRefusedNamingTheDate() throws Exception {
         TokenVersion v = admin.generate("late@smimed.example", KeyAlgorithm.EC_P256,
