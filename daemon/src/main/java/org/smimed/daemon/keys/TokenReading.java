@@ -17,13 +17,21 @@ import org.smimed.daemon.token.TokenInventory;
  * operations. Objects of one version share a CKA_ID.
  *
  * <p>Rules: a state record with a private key is a version in the record's state; a private key
- * with a certificate and no record is a legacy ACTIVE version; a private key with neither
- * (an interrupted generate or import), a non-DESTROYED record without a key (an interrupted
- * destroy or import) and a record still marked incomplete (an interrupted PKCS#12 import) are
- * leftovers; a DESTROYED record whose objects still exist is an
- * interrupted destroy, finished by removing them. Only objects labelled like a version
- * ({@code identity/vN}) are ever called leftovers, so other applications' objects are safe.
- * A version whose key's usages are not fixed is named as a problem (logged at start-up).
+ * with a certificate and no record is a legacy ACTIVE version. Leftovers are exactly what one
+ * of smimed's own operations leaves when interrupted: a private key with neither certificate
+ * nor record (generate or PKCS#12 import cut off before the record), a lone public key with
+ * neither private key, certificate nor record (generate killed inside C_GenerateKeyPair, which
+ * SoftHSM2 writes public half first), a record still marked incomplete (a PKCS#12 import cut
+ * off before it finished; never served) and a DESTROYED record whose objects still exist (a
+ * destroy cut off midway, finished by removing them). No operation writes a complete record
+ * before its private key, or a certificate without it: a complete record (PENDING, ACTIVE,
+ * DECRYPT_ONLY, DISABLED) or a version-labelled certificate whose private key is missing was
+ * whole once and lost the key to a token fault or a hand. Such a version is not served (it
+ * cannot sign or decrypt) but left as it is, certificate and record included, and named as a
+ * problem, so a key that comes back (a transient fault) is served again after a restart.
+ * Only objects labelled like a version ({@code identity/vN}) are ever called leftovers, so
+ * other applications' objects are safe. A version whose key's usages are not fixed is named
+ * as a problem (logged at start-up).
  */
 public final class TokenReading {
     private static final int MAX_CHAIN = 8;
@@ -64,13 +72,15 @@ public final class TokenReading {
                             "destroy was interrupted"));
                 }
                 versions.add(new TokenVersion(id, record.name(), record, false, List.of()));
-            } else if (!hasKey) {
-                leftovers.add(new Leftover(id, record.name(), List.of(ObjectClass.CERTIFICATE,
-                        ObjectClass.PUBLIC_KEY), true, "state record without a key"));
             } else if (!record.complete()) {
+                // Before the key test: an unfinished migration was never served, whatever of
+                // it is still there.
                 leftovers.add(new Leftover(id, record.name(), List.of(ObjectClass.CERTIFICATE,
                         ObjectClass.PRIVATE_KEY, ObjectClass.PUBLIC_KEY), true,
                         "PKCS#12 import was interrupted"));
+            } else if (!hasKey) {
+                problems.add(keyMissing(record.name(), "its state record says "
+                        + record.state()));
             } else {
                 versions.add(new TokenVersion(id, record.name(), record, false,
                         chain(certs.get(id), token.certificates())));
@@ -88,15 +98,26 @@ public final class TokenReading {
                         ObjectClass.PUBLIC_KEY), false, "key pair without a state record"));
             }
         }
+        for (TokenInventory.CertificateObject cert : token.certificates()) {
+            // A legacy version that lost its private key: never removed (its certificate may
+            // be the only copy), not served.
+            if (!cert.id().isEmpty() && !keys.containsKey(cert.id())
+                    && !records.containsKey(cert.id())
+                    && VersionName.parse(cert.label()).isPresent()) {
+                problems.add(keyMissing(cert.label(), "a legacy version: certificate without"
+                        + " state record"));
+            }
+        }
         for (TokenInventory.PublicKeyObject key : token.publicKeys()) {
             // A key generation killed inside C_GenerateKeyPair: the public half was written,
-            // the private one not (or without its label and id).
+            // the private one not (or without its label and id). With a certificate or record
+            // beside it, it is a version that lost its key instead (named above).
             if (!key.id().isEmpty() && !keys.containsKey(key.id())
-                    && !records.containsKey(key.id())
+                    && !records.containsKey(key.id()) && !certs.containsKey(key.id())
                     && VersionName.parse(key.label()).isPresent()) {
-                leftovers.add(new Leftover(key.id(), key.label(), List.of(ObjectClass.PUBLIC_KEY,
-                        ObjectClass.CERTIFICATE), false, "public key without its private key"
-                        + " (key generation was interrupted)"));
+                leftovers.add(new Leftover(key.id(), key.label(), List.of(ObjectClass.PUBLIC_KEY),
+                        false, "public key without private key, certificate or record (key"
+                        + " generation was interrupted)"));
             }
         }
         anonymous(token).ifPresent(problems::add);
@@ -110,6 +131,17 @@ public final class TokenReading {
         }
         return new Result(List.copyOf(versions), List.copyOf(leftovers), List.copyOf(problems),
                 highestNumbers(token));
+    }
+
+    /**
+     * The problem line for a version whose private key is gone: no interrupted operation of
+     * smimed leaves that, so it is a fault to look into, not a leftover to clean.
+     */
+    static String keyMissing(String name, String what) {
+        return name + ": its private key is missing from the token (" + what + "); not served,"
+                + " and what is left of it (certificate, public key, record) is kept: smimed's"
+                + " operations never leave this, so a token fault or a deletion outside smimed"
+                + " removed the key; restore it (for example from the HSM's backup) and restart";
     }
 
     /**

@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.smimed.daemon.testing.LogCapture;
+import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.token.KeyAlgorithm;
 import org.smimed.daemon.token.KeyObjects;
@@ -26,13 +29,15 @@ class StartupRepairSoftHsmTest {
     private static SoftHsm.Token first;
     private static SoftHsm.Token second;
     private static SoftHsm.Token third;
+    private static SoftHsm.Token fourth;
 
-    /** SoftHSM2 sees only the tokens that exist when the library loads: both made first. */
+    /** SoftHSM2 sees only the tokens that exist when the library loads: all made first. */
     @BeforeAll
     static void tokens() throws Exception {
         first = SoftHsm.createToken("repair");
         second = SoftHsm.createToken("repair2");
         third = SoftHsm.createToken("repair3");
+        fourth = SoftHsm.createToken("repair4");
     }
 
     @Test
@@ -45,7 +50,8 @@ class StartupRepairSoftHsmTest {
         KeyObjects keyObjects = new KeyObjects(token, random);
         // A generate interrupted after the key pair, before its record.
         objects.generate("orphan@smimed.example/v1", KeyAlgorithm.EC_P256, KeyUsage.SIGN);
-        // A record whose key is gone (an import interrupted, or a key deleted by hand).
+        // A record whose key is gone: no interrupted operation leaves that (the key is
+        // written first), so a fault or a hand took the key; kept, named, not served.
         keyObjects.createData("ghost@smimed.example/v1", record("00112233445566778899aabbccddeeff",
                 "ghost@smimed.example", KeyState.ACTIVE).encode());
         // A destroy interrupted after the record said DESTROYED, before the key went.
@@ -72,23 +78,23 @@ class StartupRepairSoftHsmTest {
         assertThat(admin.repairs()).containsExactlyInAnyOrder(
                 "orphan@smimed.example/v1: key pair without a state record; removed"
                         + " [PRIVATE_KEY, PUBLIC_KEY]",
-                "ghost@smimed.example/v1: state record without a key; removed"
-                        + " [CERTIFICATE, PUBLIC_KEY] and the record",
                 "dead@smimed.example/v1: destroy was interrupted; removed"
                         + " [CERTIFICATE, PRIVATE_KEY, PUBLIC_KEY]",
-                "half@smimed.example/v1: public key without its private key (key generation"
-                        + " was interrupted); removed [PUBLIC_KEY, CERTIFICATE]");
-        assertThat(admin.registry().problems()).containsExactly("0 private key(s), 0 public"
-                + " key(s) and 1 data object(s) have neither label nor id: an officer operation"
-                + " killed inside a PKCS#11 call leaves such objects, which smimed never uses;"
-                + " unless another application made them, find them with pkcs11-tool"
+                "half@smimed.example/v1: public key without private key, certificate or"
+                        + " record (key generation was interrupted); removed [PUBLIC_KEY]");
+        assertThat(admin.registry().problems()).containsExactly(TokenReading.keyMissing(
+                "ghost@smimed.example/v1", "its state record says ACTIVE"), "0 private key(s),"
+                + " 0 public key(s) and 1 data object(s) have neither label nor id: an officer"
+                + " operation killed inside a PKCS#11 call leaves such objects, which smimed"
+                + " never uses; unless another application made them, find them with pkcs11-tool"
                 + " --list-objects --login and remove them with --delete-object");
         assertThat(objects.hasPrivateKey("orphan@smimed.example/v1")).isFalse();
         assertThat(objects.hasPrivateKey("dead@smimed.example/v1")).isFalse();
         assertThat(objects.hasPrivateKey("fine@smimed.example/v1")).isTrue();
         TokenInventory.Snapshot left = new TokenInventory(token).read();
         assertThat(left.data()).extracting(TokenInventory.DataObject::label)
-                .containsExactlyInAnyOrder("dead@smimed.example/v1", "fine@smimed.example/v1");
+                .containsExactlyInAnyOrder("dead@smimed.example/v1", "fine@smimed.example/v1",
+                        "ghost@smimed.example/v1");
         assertThat(left.publicKeyIds()).containsExactly(HexFormat.of().formatHex(fine.id()));
         assertThat(admin.list()).extracting(v -> v.name() + " " + v.state()).containsExactly(
                 "dead@smimed.example/v1 DESTROYED", "fine@smimed.example/v1 PENDING");
@@ -160,6 +166,79 @@ class StartupRepairSoftHsmTest {
         assertThat(admin.list()).extracting(v -> v.name() + " " + v.state()).containsExactly(
                 identity + "/v1 ACTIVE", identity + "/v2 DECRYPT_ONLY", identity + "/v3 ACTIVE");
         assertThat(KeyAdministration.open(token, random, Clock.systemUTC()).repairs()).isEmpty();
+    }
+
+    /**
+     * A served version whose private key went missing (an operator trial deleted it with
+     * pkcs11-tool, as a token fault might) is no interrupted operation's leftover: start-up
+     * removed its certificate and record for good. Now all stays, and the version is named.
+     */
+    @Test
+    void open_withServedVersionsWhoseKeyWentMissing_keepsEverythingAndNamesThem()
+            throws Exception {
+        SoftHsm.Token created = fourth;
+        Pkcs11Token token = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY),
+                created.label(), created.pin().toCharArray());
+        SecureRandom random = new SecureRandom();
+        TokenObjects objects = new TokenObjects(token, random);
+        KeyObjects keyObjects = new KeyObjects(token, random);
+        OfficerCa ca = OfficerCa.create(Clock.systemUTC());
+        Instant t = Instant.now().minusSeconds(60);
+        // ACTIVE with a record, as rsa-demo/v2 in the trial; legacy with certificate and public
+        // key, as ec-demo/v1; legacy with a certificate only; and a whole one beside them.
+        String active = certified(objects, ca, "act@smimed.example/v2");
+        keyObjects.createData("act@smimed.example/v2", new VersionRecord(active,
+                "act@smimed.example", 2, KeyState.ACTIVE, KeyAlgorithm.EC_P256, KeyUsage.BOTH,
+                t, t).encode());
+        String legacy = certified(objects, ca, "old@smimed.example/v1");
+        String bare = certified(objects, ca, "bare@smimed.example/v1");
+        String whole = certified(objects, ca, "whole@smimed.example/v1");
+        for (String id : List.of(active, legacy, bare)) {
+            keyObjects.destroy(id, KeyObjects.ObjectClass.PRIVATE_KEY);
+        }
+        keyObjects.destroy(bare, KeyObjects.ObjectClass.PUBLIC_KEY);
+        List<String> problems = List.of(
+                TokenReading.keyMissing("act@smimed.example/v2", "its state record says ACTIVE"),
+                TokenReading.keyMissing("bare@smimed.example/v1", "a legacy version:"
+                        + " certificate without state record"),
+                TokenReading.keyMissing("old@smimed.example/v1", "a legacy version:"
+                        + " certificate without state record"));
+
+        KeyAdministration admin;
+        try (LogCapture log = LogCapture.of(KeyAdministration.class)) {
+            admin = KeyAdministration.open(token, random, Clock.systemUTC());
+            assertThat(log.lines()).containsAll(problems.stream()
+                    .map(p -> "WARNING token: " + p).toList());
+        }
+
+        assertThat(admin.repairs()).isEmpty();
+        assertThat(admin.registry().problems()).containsExactlyInAnyOrderElementsOf(problems);
+        assertThat(admin.registry().problems()).allMatch(p -> p.contains(": its private key is"
+                + " missing from the token (") && !p.contains("interrupted"));
+        TokenInventory.Snapshot left = new TokenInventory(token).read();
+        assertThat(left.certificates()).extracting(TokenInventory.CertificateObject::id)
+                .containsExactlyInAnyOrder(active, legacy, bare, whole);
+        assertThat(left.publicKeyIds()).containsExactlyInAnyOrder(active, legacy, whole);
+        assertThat(left.data()).extracting(TokenInventory.DataObject::label)
+                .containsExactly("act@smimed.example/v2");
+        // Without its key a version can neither sign nor decrypt: not served, not listed.
+        assertThat(admin.list()).extracting(v -> v.name() + " " + v.state())
+                .containsExactly("whole@smimed.example/v1 ACTIVE");
+        // Opened again (the restart after a fault): still nothing removed, still named.
+        KeyAdministration again = KeyAdministration.open(token, random, Clock.systemUTC());
+        assertThat(again.repairs()).isEmpty();
+        assertThat(again.registry().problems()).containsExactlyInAnyOrderElementsOf(problems);
+        assertThat(new TokenInventory(token).read().certificates()).hasSize(4);
+    }
+
+    /** A P-256 key pair labelled {@code label} with its certificate; returns its CKA_ID. */
+    private static String certified(TokenObjects objects, OfficerCa ca, String label)
+            throws Exception {
+        TokenObjects.GeneratedKey key = objects.generate(label, KeyAlgorithm.EC_P256,
+                KeyUsage.BOTH);
+        objects.storeCertificate(key.id(), label, ca.issue(key.publicKey(),
+                label.substring(0, label.indexOf('/')), true, true, Duration.ofDays(30)));
+        return HexFormat.of().formatHex(key.id());
     }
 
     private static void active(TokenObjects objects, KeyObjects keyObjects, String identity,
