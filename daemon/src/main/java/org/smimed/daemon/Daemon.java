@@ -161,7 +161,8 @@ public final class Daemon implements AutoCloseable {
         // of token operations at once that suits this token (operations.workerThreads).
         ExecutorService batchWorkers = Executors.newFixedThreadPool(operations.workerThreads(),
                 new DaemonThreads("smimed-batch"));
-        HealthMonitor monitor = new HealthMonitor(token.label(), health, SERVICES);
+        HealthMonitor monitor = new HealthMonitor(token.label(), health, SERVICES,
+                access::auditWritable);
         FatalRelay fatal = new FatalRelay();
         TokenHealer healer = new TokenHealer(token, config.token().pin(), environment, admin,
                 !keys.identities().isEmpty(), clock, monitor::publish, fatal::fail);

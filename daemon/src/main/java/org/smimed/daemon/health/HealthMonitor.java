@@ -9,14 +9,20 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.smimed.daemon.threads.DaemonThreads;
 import org.smimed.daemon.token.TokenCondition;
 
 /**
- * Keeps gRPC health ({@code grpc.health.v1}) in step with the token: every service, and the
- * whole server (""), is SERVING only while the last probe or heal found the token logged in
- * with its keys. The probe itself (and healing) is {@link TokenHealer#check()}.
+ * Keeps gRPC health ({@code grpc.health.v1}) in step with the token and the audit log: every
+ * service, and the whole server (""), is SERVING only while the last probe or heal found the
+ * token logged in with its keys and the audit log still takes records. The probe itself (and
+ * healing) is {@link TokenHealer#check()}; the audit log is looked at with each probe.
+ *
+ * <p>An audit log that failed refuses every call until the daemon restarts, so it stays
+ * NOT_SERVING: a readiness probe takes the daemon out of rotation and a liveness probe on ""
+ * restarts it, which is the only recovery.
  *
  * <p>Guarantee: after {@link #shutdown()} every service reports NOT_SERVING for good, so load
  * balancers stop sending calls before the server stops accepting them.
@@ -29,13 +35,21 @@ public final class HealthMonitor implements AutoCloseable {
     private final List<String> services;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
             new DaemonThreads("smimed-health"));
+    private final BooleanSupplier auditWritable;
     private final AtomicReference<TokenCondition> last = new AtomicReference<>();
+    /** What health says now; null before the first publication. Guarded by this. */
+    private ServingStatus published;
+    /** Whether the audit log's failure was said already (it is sticky). Guarded by this. */
+    private boolean auditFailureSaid;
     private volatile boolean stopped;
 
-    public HealthMonitor(String tokenLabel, HealthStatusManager health, List<String> services) {
+    /** @param auditWritable whether the audit log still takes records (false for good once not) */
+    public HealthMonitor(String tokenLabel, HealthStatusManager health, List<String> services,
+                         BooleanSupplier auditWritable) {
         this.label = tokenLabel;
         this.health = health;
         this.services = List.copyOf(services);
+        this.auditWritable = auditWritable;
     }
 
     /** Runs {@code probe} now, then every {@code interval}; each probe publishes its result. */
@@ -49,6 +63,9 @@ public final class HealthMonitor implements AutoCloseable {
                 LOG.log(Level.WARNING, "token probe failed", e);
                 publish(TokenCondition.UNREACHABLE);
             }
+            // The audit log fails on a call's record, not on a probe: look at it every time,
+            // whatever the probe published.
+            refresh();
         }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -57,17 +74,39 @@ public final class HealthMonitor implements AutoCloseable {
         return last.get();
     }
 
-    /** Publishes {@code condition} as every service's serving status, if it changed. */
+    /**
+     * Takes {@code condition} as the token's, and publishes every service's serving status
+     * (with the audit log's state) if it changed.
+     */
     public void publish(TokenCondition condition) {
         TokenCondition before = last.getAndSet(condition);
-        if (condition == before || stopped) {
+        if (condition != before && !stopped) {
+            boolean serving = condition.usable() && auditWritable.getAsBoolean();
+            LOG.log(condition.usable() ? Level.INFO : Level.WARNING,
+                    "token '" + label + "' is " + condition + (serving ? ": serving"
+                            : condition.usable() ? ": NOT_SERVING (audit log)" : ": NOT_SERVING"));
+        }
+        refresh();
+    }
+
+    /** Publishes SERVING or NOT_SERVING from the last token condition and the audit log. */
+    private synchronized void refresh() {
+        TokenCondition condition = last.get();
+        if (stopped || condition == null) {
             return;
         }
-        LOG.log(condition.usable() ? Level.INFO : Level.WARNING,
-                "token '" + label + "' is " + condition
-                        + (condition.usable() ? ": serving" : ": NOT_SERVING"));
-        ServingStatus status = condition.usable() ? ServingStatus.SERVING
+        boolean audit = auditWritable.getAsBoolean();
+        if (!audit && !auditFailureSaid) {
+            auditFailureSaid = true;
+            LOG.log(Level.WARNING, "audit log cannot be written: NOT_SERVING until the daemon"
+                    + " is restarted (every call is refused meanwhile)");
+        }
+        ServingStatus status = condition.usable() && audit ? ServingStatus.SERVING
                 : ServingStatus.NOT_SERVING;
+        if (status == published) {
+            return;
+        }
+        published = status;
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, status);
         services.forEach(s -> health.setStatus(s, status));
     }
