@@ -108,7 +108,9 @@ final class VersionStore {
                 changes.add(name + " new, " + now.state());
             } else if (now == null) {
                 changes.add(name + " gone from the token");
-            } else {
+            } else if (!was.equals(now)) {
+                // Only versions whose summary differs: naming every version read (as an
+                // operator trial found) hides the one decision made elsewhere.
                 if (was.state() != now.state()) {
                     changes.add(name + " " + was.state() + " -> " + now.state());
                 }
@@ -116,11 +118,23 @@ final class VersionStore {
                     changes.add(name + " certificate " + serial(was) + " -> " + serial(now));
                 }
                 if (was.state() == now.state() && was.leafSerial().equals(now.leafSerial())) {
-                    changes.add(name + " state record rewritten, still " + now.state());
+                    changes.add(name + recordChange(was, now));
                 }
             }
         }
         return changes;
+    }
+
+    /**
+     * Same state and certificate, another record: a legacy version (no record on the token)
+     * has none to rewrite, so only a record written for it, or one gone, is news.
+     */
+    private static String recordChange(Served was, Served now) {
+        if (was.legacy() == now.legacy()) {
+            return " state record rewritten, still " + now.state();
+        }
+        return now.legacy() ? " state record gone, served as a legacy " + now.state()
+                : " state record written, still " + now.state();
     }
 
     private static String serial(Served served) {
@@ -143,13 +157,17 @@ final class VersionStore {
         registry.replaceWith(rebuilt);
     }
 
-    /** What serving a version depends on; the leaf's serial is empty without a certificate. */
-    private record Served(KeyState state, Instant updated, Optional<BigInteger> leafSerial) {}
+    /**
+     * What serving a version depends on; the leaf's serial is empty without a certificate. A
+     * legacy version's {@code updated} is made up from its certificate (stable across readings).
+     */
+    private record Served(KeyState state, Instant updated, boolean legacy,
+                          Optional<BigInteger> leafSerial) {}
 
     private static Map<String, Served> summary(TokenReading.Result reading) {
         Map<String, Served> summary = new HashMap<>();
         for (TokenVersion v : reading.versions()) {
-            summary.put(v.name(), new Served(v.state(), v.record().updated(),
+            summary.put(v.name(), new Served(v.state(), v.record().updated(), v.legacy(),
                     v.chain().stream().findFirst().map(X509Certificate::getSerialNumber)));
         }
         return summary;
