@@ -42,8 +42,26 @@ public final class Pkcs11Library {
         } catch (IOException | PKCS11Exception e) {
             throw new TokenException(TokenException.Kind.TOKEN_NOT_FOUND,
                     "cannot load PKCS#11 library " + library + ": "
-                            + loadFailure(library, e.getMessage()), e);
+                            + loadFailure(library, e.getMessage())
+                            + initialiseHint(library, e), e);
         }
+    }
+
+    /**
+     * A PKCS11Exception here comes from C_Initialize: the library did load. SoftHSM2 answers
+     * CKR_GENERAL_ERROR when its token directory is missing or unreadable, which alone reads
+     * as a library that would not load (an operator trial).
+     */
+    static String initialiseHint(Path library, Exception e) {
+        if (!(e instanceof PKCS11Exception p)
+                || p.getErrorCode() != TokenErrors.CKR_GENERAL_ERROR) {
+            return "";
+        }
+        return " (the library loaded but did not initialise"
+                + (library.toString().toLowerCase(java.util.Locale.ROOT).contains("softhsm")
+                        ? ": for SoftHSM2, check that the tokendir in the file SOFTHSM2_CONF names"
+                        + " (else /etc/softhsm/softhsm2.conf) exists and is readable" : "")
+                + ")";
     }
 
     /**

@@ -102,6 +102,25 @@ class StartupFailureIT {
                 "smimed: token: cannot load PKCS#11 library /etc/passwd: invalid ELF header");
     }
 
+    /** SoftHSM2 without its token directory fails C_Initialize, not the library's loading. */
+    @Test
+    void softHsmTokenDirectoryMissing_saysTheLibraryLoadedButDidNotInitialise() throws Exception {
+        Path conf = Files.writeString(dir.resolve("no-tokendir.conf"),
+                "directories.tokendir = " + dir.resolve("no-such-tokendir") + "\n"
+                        + "objectstore.backend = file\n");
+
+        Processes.Result result = smimed(List.of("serve", "--config",
+                config(token.label(), "file: " + token.pinFile()).toString()),
+                java.util.Map.of("SOFTHSM2_CONF", conf.toString()));
+
+        assertThat(result.exitCode()).isEqualTo(ExitCodes.TOKEN);
+        assertThat(result.stderr().strip().lines()).containsExactly(
+                "smimed: token: cannot load PKCS#11 library " + SoftHsm.LIBRARY
+                        + ": CKR_GENERAL_ERROR (the library loaded but did not initialise: for"
+                        + " SoftHSM2, check that the tokendir in the file SOFTHSM2_CONF names"
+                        + " (else /etc/softhsm/softhsm2.conf) exists and is readable)");
+    }
+
     @Test
     void pinFileReadableByOthers_isRefused() throws Exception {
         Path pin = dir.resolve("open.pin");
@@ -302,11 +321,17 @@ class StartupFailureIT {
     }
 
     private static Processes.Result smimed(List<String> arguments) throws Exception {
+        return smimed(arguments, java.util.Map.of());
+    }
+
+    private static Processes.Result smimed(List<String> arguments,
+                                           java.util.Map<String, String> environment)
+            throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-exports", "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), SmimedCommand.class.getName()));
         command.addAll(arguments);
-        return Processes.run(command, dir);
+        return Processes.run(command, dir, environment);
     }
 }
