@@ -99,6 +99,32 @@ class AnnouncedCapabilitiesIT {
                 .isEqualTo("Content-Type: text/plain; charset=us-ascii\r\n\r\nOnly CBC here.\r\n");
     }
 
+    /** Archived Triple DES mail decrypts, configured so, and smime says what it was. */
+    @Test
+    void tripleDesMail_decryptsWithAWarningNamingTheLegacyCipher() throws Exception {
+        Path plain = Files.write(dir.resolve("archived.txt"), ("Content-Type: text/plain\r\n"
+                + "\r\nFrom the archive.\r\n").getBytes(StandardCharsets.US_ASCII));
+        Path in = dir.resolve("archived.eml");
+        org.smimed.daemon.testing.Processes.check(List.of("openssl", "cms", "-encrypt",
+                "-des3", "-in", plain.toString(), "-out", in.toString(),
+                deployment.certificate(RSA).toString()), dir);
+        Path out = dir.resolve("archived-decrypted.txt");
+
+        CliRunner.Run decrypted = CliRunner.run(new byte[0], daemonCommand("decrypt",
+                "--in", in.toString(), "--out", out.toString()));
+        CliRunner.Run opened = CliRunner.run(new byte[0], daemonCommand("open",
+                "--in", in.toString(), "--out", dir.resolve("opened.txt").toString(),
+                "--trust", deployment.caCertificate().toString()));
+
+        assertThat(decrypted.exit()).as(decrypted.stderr()).isZero();
+        assertThat(Files.readAllBytes(out)).isEqualTo(Files.readAllBytes(plain));
+        assertThat(decrypted.stderr()).isEqualTo("smime: warning: the message was encrypted"
+                + " with DES-EDE3-CBC (legacy), which offers no integrity and only 112-bit"
+                + " security; the daemon decrypts it only because its configuration allows"
+                + " it\n");
+        assertThat(opened.stderr()).contains("layer 1: encrypted (DES-EDE3-CBC (legacy))");
+    }
+
     private static List<String> algorithms(ASN1Sequence capabilities) {
         return java.util.stream.StreamSupport.stream(capabilities.spliterator(), false)
                 .map(c -> SMIMECapability.getInstance(c).getCapabilityID().getId()).toList();
