@@ -60,6 +60,8 @@ final class Json {
   static String token(TokenInfoResponse t) {
     StringJoiner mechanisms = new StringJoiner(", ", "[", "]");
     t.getMechanismsList().forEach(m -> mechanisms.add(quote(m)));
+    StringJoiner problems = new StringJoiner(", ", "[", "]");
+    t.getProblemsList().forEach(p -> problems.add(quote(p)));
     return new StringJoiner(", ", "{", "}")
         .add(field("label", t.getLabel())).add(field("manufacturer", t.getManufacturer()))
         .add(field("model", t.getModel())).add(field("serial", t.getSerial()))
@@ -68,7 +70,8 @@ final class Json {
         .add("\"totalPublicMemory\": " + t.getTotalPublicMemory())
         .add("\"freePrivateMemory\": " + t.getFreePrivateMemory())
         .add("\"totalPrivateMemory\": " + t.getTotalPrivateMemory())
-        .add("\"mechanisms\": " + mechanisms).toString();
+        .add("\"mechanisms\": " + mechanisms)
+        .add("\"problems\": " + problems).toString();
   }
 
   private static String field(String name, String value) {

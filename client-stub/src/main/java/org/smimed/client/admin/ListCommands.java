@@ -94,7 +94,9 @@ final class ListCommands {
   }
 
   @Command(name = "token", mixinStandardHelpOptions = true,
-      description = "Token and library information, free space, mechanisms.")
+      description = "Token and library information, free space, mechanisms, and what the"
+          + " daemon found wrong with the token's objects (a version whose private key is"
+          + " missing is not listed by 'list', only here).")
   static final class Token extends AdminCommand {
     @Option(names = "--json", description = "One JSON object, for scripts.")
     boolean json;
@@ -118,6 +120,7 @@ final class ListCommands {
       println("public mem:   " + memory(t.getFreePublicMemory(), t.getTotalPublicMemory()));
       println("private mem:  " + memory(t.getFreePrivateMemory(), t.getTotalPrivateMemory()));
       println("mechanisms:   " + String.join(" ", t.getMechanismsList()));
+      t.getProblemsList().forEach(p -> println("problem:      " + p));
     }
 
     /** Bytes free of total; -1 is PKCS#11's "not available", which SoftHSM2 reports. */

@@ -167,7 +167,8 @@ public final class KeyAdminGrpcService extends KeyAdminServiceGrpc.KeyAdminServi
                     .setTotalPublicMemory(d.totalPublicMemory())
                     .setFreePrivateMemory(d.freePrivateMemory())
                     .setTotalPrivateMemory(d.totalPrivateMemory())
-                    .addAllMechanisms(d.mechanisms()).build();
+                    .addAllMechanisms(d.mechanisms())
+                    .addAllProblems(admin.registry().problems()).build();
         });
     }
 

@@ -1,0 +1,75 @@
+package org.smimed.daemon.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.smimed.daemon.Daemon;
+import org.smimed.daemon.config.ConfigLoader;
+import org.smimed.daemon.testing.Processes;
+import org.smimed.daemon.testing.SoftHsm;
+import org.smimed.daemon.testing.Smimectl;
+import org.smimed.daemon.testing.TestDeployment;
+
+/**
+ * What an operator trial did: a served version's private key deleted from the token with
+ * pkcs11-tool (standing in for a token fault), then the daemon restarted. Start-up used to
+ * "repair" it by removing its certificate and public key for good. Now everything left of it
+ * stays on the token, it is not served, and an officer finds it in {@code smimectl token}.
+ */
+class MissingPrivateKeyIT {
+    private static final String LOST = TestDeployment.EC + "/v1";
+
+    @TempDir
+    static Path dir;
+    private static SoftHsm.Token token;
+    private static Daemon daemon;
+
+    @BeforeAll
+    static void start() throws Exception {
+        token = SoftHsm.createToken("lost");
+        TestDeployment.provision(dir, token);
+        pkcs11Tool("--delete-object", "--type", "privkey", "--label", LOST);
+        Path config = TestDeployment.writeConfig(dir, token);
+        TestDeployment.addConfig(config, "admin: {listen: {address: 127.0.0.1, port: 0}}");
+        daemon = Daemon.start(new ConfigLoader().load(config), System::getenv,
+                Clock.systemUTC());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        daemon.close();
+    }
+
+    @Test
+    void aVersionWithoutItsPrivateKey_isKeptOnTheToken_notServed_andNamedToOfficers()
+            throws Exception {
+        Smimectl officer = Smimectl.demoOfficer(dir, "localhost:" + daemon.adminPort());
+
+        assertThat(officer.ok("list")).contains(TestDeployment.RSA + "/v1")
+                .doesNotContain(LOST);
+        assertThat(officer.ok("token")).contains("problem:      " + LOST + ": its private key"
+                + " is missing from the token");
+        assertThat(officer.ok("token", "--json")).contains("\"problems\": [\"" + LOST);
+        // pkcs11-tool prints one block per object: its class line, then indented attributes.
+        List<String> kept = List.of(pkcs11Tool("--list-objects").split("\n(?=\\S)")).stream()
+                .filter(block -> block.contains("label:      " + LOST))
+                .map(block -> block.lines().findFirst().orElse("").split(";")[0]).toList();
+        assertThat(kept).as("what is left of " + LOST)
+                .contains("Certificate Object", "Public Key Object")
+                .doesNotContain("Private Key Object");
+    }
+
+    private static String pkcs11Tool(String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of("pkcs11-tool", "--module",
+                SoftHsm.LIBRARY.toString(), "--token-label", token.label(), "--login", "--pin",
+                token.pin()));
+        command.addAll(List.of(args));
+        return Processes.check(command, dir).stdout();
+    }
+}
