@@ -156,10 +156,14 @@ public final class SignedMessageVerifier {
       X509Certificate signerCert = signerCerts.get(shown);
       SignerInformation signer = signers.get(shown);
       List<String> emails = SignerCertificates.emails(signerCert);
-      List<String> warnings = new ArrayList<>(checkSender(parsed.from(), emails));
+      // Every From mailbox must be a signer's: with several signers, any of them (each chain
+      // was validated above), so mail by two authors signed by both passes.
+      List<String> signersEmails = signerCerts.stream().flatMap(c -> SignerCertificates
+          .emails(c).stream()).distinct().toList();
+      List<String> warnings = new ArrayList<>(checkSender(parsed.from(), signersEmails));
       weakDigest(signer).ifPresent(warnings::add);
       if (outerFrom.isPresent() && !outerFrom.equals(parsed.from())) {
-        warnings.addAll(checkSender(outerFrom, emails));
+        warnings.addAll(checkSender(outerFrom, signersEmails));
       }
       byte[] content = parsed.content() != null
           ? parsed.content() : (byte[]) sd.getSignedContent().getContent();

@@ -17,6 +17,7 @@ import java.util.Collection;
 import java.util.Date;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import javax.security.auth.x500.X500Principal;
@@ -41,28 +42,66 @@ final class SignerCertificates {
 
   static void validatePath(X509Certificate signer, Collection<X509Certificate> intermediates,
       Set<TrustAnchor> anchors, Instant at) throws SmimeOperationException {
-    try {
-      X509CertSelector target = new X509CertSelector();
-      target.setCertificate(signer);
-      PKIXBuilderParameters params = new PKIXBuilderParameters(anchors, target);
-      List<X509Certificate> pool = new ArrayList<>(intermediates);
-      pool.add(signer);
-      params.addCertStore(CertStore.getInstance("Collection",
-          new CollectionCertStoreParameters(pool)));
-      params.setRevocationEnabled(false);
-      params.setDate(Date.from(at));
-      PKIXCertPathBuilderResult path =
-          (PKIXCertPathBuilderResult) CertPathBuilder.getInstance("PKIX").build(params);
-      // PKIX never checks the trust anchor's own dates: an expired certificate given as
-      // --trust, signer or root, would vouch on (found by an interop trial; OpenSSL refuses).
-      X509Certificate anchor = path.getTrustAnchor().getTrustedCert();
-      if (anchor != null) {
-        checkDates(anchor, anchor.equals(signer) ? "signer certificate" : "trusted CA "
-            + subject(anchor), at);
+    // PKIX never checks a trust anchor's own dates: an expired certificate given as --trust,
+    // signer or root, would vouch on (found by an interop trial; OpenSSL refuses). Expired
+    // anchors are left out, so a renewed root beside its expired predecessor still serves.
+    Set<TrustAnchor> current = new java.util.HashSet<>();
+    for (TrustAnchor anchor : anchors) {
+      X509Certificate cert = anchor.getTrustedCert();
+      if (cert == null || validAt(cert, at)) {
+        current.add(anchor);
       }
+    }
+    try {
+      build(signer, intermediates, current, at);
     } catch (GeneralSecurityException e) {
+      if (current.size() < anchors.size()) {
+        Optional<X509Certificate> expired = builtOnExpired(signer, intermediates, anchors, at);
+        if (expired.isPresent()) {
+          checkDates(expired.get(), expired.get().equals(signer) ? "signer certificate"
+              : "trusted CA " + subject(expired.get()), at);
+        }
+      }
       throw new SmimeOperationException("signer certificate not trusted ("
           + oneLine(e.getMessage()) + ")", e);
+    }
+  }
+
+  /** The expired anchor a path would end at were expired anchors allowed, if any. */
+  private static Optional<X509Certificate> builtOnExpired(X509Certificate signer,
+      Collection<X509Certificate> intermediates, Set<TrustAnchor> anchors, Instant at) {
+    try {
+      return Optional.ofNullable(build(signer, intermediates, anchors, at).getTrustAnchor()
+          .getTrustedCert());
+    } catch (GeneralSecurityException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static PKIXCertPathBuilderResult build(X509Certificate signer,
+      Collection<X509Certificate> intermediates, Set<TrustAnchor> anchors, Instant at)
+      throws GeneralSecurityException {
+    if (anchors.isEmpty()) {
+      throw new java.security.cert.CertPathBuilderException("no trust anchor valid now");
+    }
+    X509CertSelector target = new X509CertSelector();
+    target.setCertificate(signer);
+    PKIXBuilderParameters params = new PKIXBuilderParameters(anchors, target);
+    List<X509Certificate> pool = new ArrayList<>(intermediates);
+    pool.add(signer);
+    params.addCertStore(CertStore.getInstance("Collection",
+        new CollectionCertStoreParameters(pool)));
+    params.setRevocationEnabled(false);
+    params.setDate(Date.from(at));
+    return (PKIXCertPathBuilderResult) CertPathBuilder.getInstance("PKIX").build(params);
+  }
+
+  private static boolean validAt(X509Certificate cert, Instant at) {
+    try {
+      cert.checkValidity(Date.from(at));
+      return true;
+    } catch (java.security.cert.CertificateException e) {
+      return false;
     }
   }
 

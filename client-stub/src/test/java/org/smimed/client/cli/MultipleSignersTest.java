@@ -48,6 +48,19 @@ class MultipleSignersTest {
     }
   }
 
+  /** Found by a review: mail by two authors, each signing, passes the strict sender check. */
+  @Test
+  void verify_twoAuthorsEachSigning_passesTheStrictSenderCheck() throws Exception {
+    pki.issueEmail("carol", "carol@example.com", "ec");
+    Path signed = signed("alice@example.com, carol@example.com", pki.cert("carol"),
+        pki.key("carol"));
+
+    var run = CliRunner.runOn("verify", signed, pki.caCert);
+
+    assertThat(run.exit()).as(run.stderr()).isZero();
+    assertThat(run.stderr()).contains("Verified: signer alice@example.com");
+  }
+
   @Test
   void verify_secondSignerNotTrusted_failsNamingIt() throws Exception {
     TestPki other = TestPki.create(Files.createDirectory(dir.resolve("other")));

@@ -77,6 +77,32 @@ class SignerValidityTest {
         .hasLineCount(1);
   }
 
+  /** Found by a review: an expired root must not hide its renewal (same name, same key). */
+  @Test
+  void renewedRootBesideItsExpiredPredecessor_stillVouches() throws Exception {
+    pki.openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
+        "-out", "root.key");
+    for (String[] root : new String[][] {{"old-root.pem", "1"}, {"new-root.pem", "30"}}) {
+      pki.openssl("req", "-x509", "-key", "root.key", "-out", root[0], "-days", root[1],
+          "-subj", "/CN=Renewed CA", "-addext", "basicConstraints=critical,CA:TRUE",
+          "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+    }
+    pki.openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
+        "-out", "bob.key");
+    pki.openssl("req", "-new", "-key", "bob.key", "-subj", "/CN=bob", "-out", "bob.csr");
+    Files.writeString(dir.resolve("bob.ext"), "subjectAltName=email:bob@example.com\n"
+        + "keyUsage=critical,digitalSignature\nextendedKeyUsage=emailProtection\n");
+    pki.openssl("x509", "-req", "-in", "bob.csr", "-CA", "new-root.pem", "-CAkey", "root.key",
+        "-CAcreateserial", "-days", "20", "-extfile", "bob.ext", "-out", "bob.pem");
+    Files.writeString(dir.resolve("roots.pem"), Files.readString(dir.resolve("old-root.pem"))
+        + Files.readString(dir.resolve("new-root.pem")));
+    Path signed = sign("bob.pem", "bob.key", "bob@example.com");
+
+    var run = verifyAt(Duration.ofDays(3), signed, "roots.pem");
+
+    assertThat(run.exit()).as(run.stderr()).isZero();
+  }
+
   private Path sign(String cert, String key, String from) throws Exception {
     pki.openssl("cms", "-sign", "-in", "content.txt", "-signer", cert, "-inkey", key,
         "-from", from, "-out", "signed.eml");

@@ -80,7 +80,8 @@ public final class ApprovalGate {
             return new Outcome(Optional.of(admin.activate(version)), Optional.empty());
         }
         return hold(submission.pending().get(), Optional.of(current),
-                new Held(new HeldAction.Activate(version), certificate));
+                new Held(new HeldAction.Activate(version, admin.fingerprint(current)
+                        .orElseThrow()), certificate));
     }
 
     /** {@link KeyAdministration#destroy}, or a pending request for it (the version unchanged). */

@@ -15,12 +15,12 @@ sealed interface HeldAction {
 
     void wipe();
 
-    /** Activate: nothing secret is held. */
-    record Activate(String version) implements HeldAction {
+    /** Activate of the certificate the approver was shown: nothing secret is held. */
+    record Activate(String version, String certificateSha256) implements HeldAction {
         @Override
         public TokenVersion run(KeyAdministration admin) throws UnknownKeyVersionException,
                 KeyStateException, TokenException {
-            return admin.activate(version);
+            return admin.activate(version, certificateSha256);
         }
 
         @Override

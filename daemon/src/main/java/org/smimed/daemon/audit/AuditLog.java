@@ -318,7 +318,15 @@ public final class AuditLog implements AutoCloseable {
         try {
             lock = channel.tryLock();
         } catch (OverlappingFileLockException e) {
-            lock = null;
+            // Held by this very process. The channel stays open: closing any descriptor of
+            // the file drops the process's POSIX locks on it, the other holder's included.
+            throw new AuditException("audit log " + file + " is in use by another smimed in"
+                    + " this process: give each daemon an audit file of its own");
+        } catch (IOException e) {
+            // A file system without locks (NFS without lockd): best effort, as documented.
+            LOG.warning("audit log " + file + " cannot be locked (" + e.getMessage() + "):"
+                    + " make sure no other daemon writes it");
+            return channel;
         }
         if (lock == null) {
             channel.close();

@@ -15,7 +15,10 @@ import org.bouncycastle.asn1.smime.SMIMECapabilityVector;
  * for archived mail only, is never invited.
  */
 public final class SmimeCapabilities {
-    /** AEAD before CBC, then the stronger key (RFC 8551 asks for AES-GCM first). */
+    /**
+     * AEAD before CBC; within each, AES-256 and AES-128 (what RFC 8551 requires receivers to
+     * support, so every sender has them) before AES-192.
+     */
     static final List<ContentCipher> PREFERENCE = List.of(ContentCipher.AES256_GCM,
             ContentCipher.AES128_GCM, ContentCipher.AES192_GCM, ContentCipher.CHACHA20_POLY1305,
             ContentCipher.AES256_CBC, ContentCipher.AES192_CBC, ContentCipher.AES128_CBC);

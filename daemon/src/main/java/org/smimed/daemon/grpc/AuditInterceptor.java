@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.smimed.daemon.audit.AuditEntry;
 import org.smimed.daemon.audit.AuditException;
 import org.smimed.daemon.audit.AuditLog;
+import org.smimed.daemon.audit.AuditOutcome;
 
 /**
  * Writes exactly one audit record per call — allowed or denied, successful or failed, or
@@ -40,6 +41,10 @@ final class AuditInterceptor implements ServerInterceptor {
      * one message would release the whole SignedData before the record (found in review).
      */
     private static final int HELD_BY_STREAMS = 2;
+    /** The officer methods that change the token (the others only read it). */
+    private static final java.util.Set<String> CHANGES_KEYS = java.util.Set.of("GenerateKey",
+            "ImportCertificateChain", "ImportPkcs12", "Activate", "Disable", "Destroy",
+            "Approve");
 
     private final AuditLog log;
     private final StatusMapper statuses;
@@ -54,9 +59,10 @@ final class AuditInterceptor implements ServerInterceptor {
                                                        ServerCallHandler<Q, R> next) {
         var method = call.getMethodDescriptor();
         AuditNotes notes = new AuditNotes(RequestIds.current(), method.getFullMethodName());
+        boolean officer = OfficerServices.contains(method.getServiceName());
         Recording<Q, R> recording = new Recording<>(call, notes,
                 method.getType().serverSendsOneMessage() ? Holding.ALL : holding(method),
-                OfficerServices.contains(method.getServiceName()));
+                officer, officer && CHANGES_KEYS.contains(method.getBareMethodName()));
         if (!log.healthy()) {
             recording.close(Status.UNAVAILABLE, new Metadata());
             return new ServerCall.Listener<>() { };
@@ -116,14 +122,17 @@ final class AuditInterceptor implements ServerInterceptor {
         private final AuditNotes notes;
         private final Holding hold;
         private final boolean sync;
+        private final boolean changesKeys;
         private final List<R> held = new ArrayList<>();
         private final AtomicBoolean recorded = new AtomicBoolean();
 
-        Recording(ServerCall<Q, R> call, AuditNotes notes, Holding hold, boolean sync) {
+        Recording(ServerCall<Q, R> call, AuditNotes notes, Holding hold, boolean sync,
+                  boolean changesKeys) {
             super(call);
             this.notes = notes;
             this.hold = hold;
             this.sync = sync;
+            this.changesKeys = changesKeys;
         }
 
         @Override
@@ -152,7 +161,10 @@ final class AuditInterceptor implements ServerInterceptor {
                 log.append(entry, sync);
             } catch (AuditException e) {
                 held.clear();
-                super.close(sync && status.isOk() ? unrecordedChange(entry, e)
+                // Only a change that ran: a read, a refusal or a held request changed nothing.
+                boolean changed = changesKeys && status.isOk()
+                        && entry.outcome() != AuditOutcome.HELD;
+                super.close(changed ? unrecordedChange(entry, e)
                         : statuses.toStatus(e).getStatus(), new Metadata());
                 return;
             }

@@ -234,6 +234,22 @@ public final class KeyAdministration {
     }
 
     /**
+     * {@link #activate}, provided the version's certificate is still the one whose SHA-256 is
+     * {@code certificateSha256}: a second officer approves a certificate, and an import-cert
+     * after the request must not slip another one into service (found by a review).
+     */
+    public synchronized TokenVersion activate(String version, String certificateSha256)
+            throws UnknownKeyVersionException, KeyStateException, TokenException {
+        TokenVersion v = checkActivate(version);
+        if (!fingerprint(v).map(certificateSha256::equals).orElse(false)) {
+            throw new KeyStateException(version + ": its certificate changed since activation"
+                    + " was requested (now sha256 " + fingerprint(v).orElse("none") + ");"
+                    + " request the activation again");
+        }
+        return activate(version);
+    }
+
+    /**
      * Checks everything {@link #activate} checks, changing nothing (for dual control, as
      * {@link #checkDestroy}): PENDING, certified, the certificate not expired.
      */

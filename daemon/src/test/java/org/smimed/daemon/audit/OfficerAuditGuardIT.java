@@ -9,7 +9,10 @@ import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.smimed.daemon.testing.DaemonProcess;
 import org.smimed.daemon.testing.Processes;
@@ -22,12 +25,17 @@ import org.smimed.daemon.testing.TestDeployment;
  * unrecorded when the audit log had been replaced (a logrotate-style rename), the officer told
  * to retry; and two daemons given one audit file interleaved two chains without a word.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OfficerAuditGuardIT {
     private static final String ADMIN = "admin: {listen: {address: 127.0.0.1, port: 0}}";
 
     @TempDir
     Path dir;
-    /** Made before any login: SoftHSM2 reads its token list once per process. */
+    /**
+     * Made before any login: SoftHSM2 reads its token list once per process. The order below
+     * matters for the same reason: the first test creates its token before it logs in, the
+     * second logs in to this one.
+     */
     private static SoftHsm.Token sharedToken;
 
     @BeforeAll
@@ -36,6 +44,7 @@ class OfficerAuditGuardIT {
     }
 
     @Test
+    @Order(1)
     void officerChange_withTheAuditLogReplaced_isRefusedBeforeTheTokenIsTouched()
             throws Exception {
         try (TestDeployment deployment = TestDeployment.start(dir, List.of(), ADMIN)) {
@@ -60,6 +69,7 @@ class OfficerAuditGuardIT {
     }
 
     @Test
+    @Order(2)
     void aSecondDaemon_cannotWriteTheAuditFileAnotherDaemonWrites() throws Exception {
         TestDeployment.provision(dir, sharedToken);
         Path config = TestDeployment.writeConfig(dir, sharedToken);
@@ -82,6 +92,9 @@ class OfficerAuditGuardIT {
                     .isInstanceOf(AuditException.class)
                     .hasMessageContaining("is in use by another smimed");
             assertThat(first.healthy()).isTrue();
+            // The refused attempt left the first log's lock in place.
+            assertThatThrownBy(() -> AuditLog.open(file, Clock.systemUTC()))
+                    .hasMessageContaining("is in use by another smimed");
         }
         // Closing releases it: a restart in the same process opens it again.
         AuditLog.open(file, Clock.systemUTC()).close();

@@ -192,7 +192,7 @@ class SignedDataAssemblerTest {
                 new DERSet(new ASN1UTCTime("261129010203Z"))));
         // What the daemon decrypts by default (every algorithm but Triple DES), most preferred
         // first (RFC 8551 2.5.2); clients pick the first they share, so the order is part of
-        // the promise: AEAD before CBC, then the stronger key.
+        // the promise: AEAD before CBC, AES-256 and AES-128 before AES-192.
         attributes.add(new Attribute(SMIMEAttributes.smimeCapabilities,
                 new DERSet(new DERSequence(new ASN1Encodable[] {
                     capability("2.16.840.1.101.3.4.1.46"), // id-aes256-GCM, preferred

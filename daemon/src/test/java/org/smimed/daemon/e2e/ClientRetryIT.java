@@ -115,7 +115,7 @@ class ClientRetryIT {
         }
     }
 
-    private static byte[] sha256(byte[] content) throws SmimeClientException {
+    private static byte[] sha256(byte[] content) {
         try {
             return java.security.MessageDigest.getInstance("SHA-256").digest(content);
         } catch (java.security.NoSuchAlgorithmException e) {

@@ -175,6 +175,33 @@ class DualControlIT {
                 "smimed.v1.KeyAdminService/Approve OK");
     }
 
+    /** Found by a review: the approver approves a certificate, not whatever is there later. */
+    @Test
+    void activate_whoseCertificateIsReplacedWhileHeld_isRefusedAtApproval() throws Exception {
+        String id = "swapped@smimed.example";
+        ok(officerA, "generate", id, "--alg", "p256", "--usage", "sign");
+        Files.writeString(dir.resolve("swapped.csr"), ok(officerA, "csr", id + "/v1",
+                "--subject", "CN=Swapped,O=smimed test", "--out", "-"));
+        OfficerCa ca = OfficerCa.create(clock);
+        java.security.cert.X509Certificate shown = ca.issue(dir.resolve("swapped.csr"), id,
+                true, false, Duration.ofDays(90));
+        ok(officerA, "import-cert", id + "/v1",
+                ca.writeChain(dir.resolve("shown.pem"), shown).toString());
+        Matcher pending = pending(ok(officerA, "activate", id + "/v1"));
+        java.security.cert.X509Certificate other = ca.issue(dir.resolve("swapped.csr"), id,
+                true, false, Duration.ofDays(30));
+        ok(officerA, "import-cert", id + "/v1",
+                ca.writeChain(dir.resolve("other.pem"), other).toString());
+
+        Run approval = ctl(officerB, "approve", pending.group(1));
+
+        assertThat(approval.exit()).isEqualTo(1);
+        assertThat(approval.daemonError()).startsWith("smimectl: " + id + "/v1: its"
+                + " certificate changed since activation was requested").endsWith(
+                "request the activation again (FAILED_PRECONDITION)\n");
+        assertThat(field(id + "/v1", "state")).isEqualTo("PENDING");
+    }
+
     @Test
     void activate_withoutACertificate_isRefusedBeforeAnyApproval() throws Exception {
         String id = "uncertified@smimed.example";

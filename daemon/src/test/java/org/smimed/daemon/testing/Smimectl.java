@@ -28,7 +28,7 @@ public final class Smimectl {
     /** Exit code and captured streams of one run. */
     public record Run(int exit, String out, String err) {
         private static final java.util.regex.Pattern REQUEST_ID = java.util.regex.Pattern
-                .compile("; request id [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\)");
+                .compile("; request id [0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\\)");
 
         /**
          * Standard error of a call the daemon refused, its request id checked and taken out
