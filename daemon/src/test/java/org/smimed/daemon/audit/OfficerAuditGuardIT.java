@@ -15,10 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.smimed.daemon.testing.DaemonProcess;
-import org.smimed.daemon.testing.Processes;
 import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.testing.Smimectl;
 import org.smimed.daemon.testing.TestDeployment;
+import org.smimed.daemon.testing.TokenPicture;
 
 /**
  * What an operator trial found: an officer change ran on the token and was then left
@@ -51,7 +51,7 @@ class OfficerAuditGuardIT {
             Smimectl officer = Smimectl.demoOfficer(dir,
                     "localhost:" + deployment.daemon().adminPort());
             officer.ok("list");
-            int keysBefore = privateKeys(deployment.token());
+            long keysBefore = privateKeys(deployment.token());
             Path audit = deployment.auditFile();
             // What a rotation by rename does: the daemon's file moves away, a new one appears.
             Files.move(audit, dir.resolve("audit.log.1"), StandardCopyOption.ATOMIC_MOVE);
@@ -100,10 +100,7 @@ class OfficerAuditGuardIT {
         AuditLog.open(file, Clock.systemUTC()).close();
     }
 
-    private int privateKeys(SoftHsm.Token token) throws Exception {
-        String out = Processes.check(List.of("pkcs11-tool", "--module",
-                SoftHsm.LIBRARY.toString(), "--token-label", token.label(), "--login",
-                "--pin", token.pin(), "--list-objects", "--type", "privkey"), dir).stdout();
-        return (int) out.lines().filter(l -> l.startsWith("Private Key Object")).count();
+    private static long privateKeys(SoftHsm.Token token) throws Exception {
+        return TokenPicture.read(token).count(TokenPicture.PRIVATE_KEY);
     }
 }

@@ -17,6 +17,7 @@ import org.smimed.daemon.testing.Smimectl.Run;
 import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.testing.TestClients;
 import org.smimed.daemon.testing.TestDeployment;
+import org.smimed.daemon.testing.TokenPicture;
 import org.smimed.daemon.testing.TokenWrites;
 
 /**

@@ -1,10 +1,10 @@
 package org.smimed.daemon.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.smimed.daemon.ops.TokenPicture.CERTIFICATE;
-import static org.smimed.daemon.ops.TokenPicture.DATA;
-import static org.smimed.daemon.ops.TokenPicture.PRIVATE_KEY;
-import static org.smimed.daemon.ops.TokenPicture.PUBLIC_KEY;
+import static org.smimed.daemon.testing.TokenPicture.CERTIFICATE;
+import static org.smimed.daemon.testing.TokenPicture.DATA;
+import static org.smimed.daemon.testing.TokenPicture.PRIVATE_KEY;
+import static org.smimed.daemon.testing.TokenPicture.PUBLIC_KEY;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -24,6 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.testing.TestClients;
 import org.smimed.daemon.testing.TestDeployment;
+import org.smimed.daemon.testing.TokenPicture;
 import org.smimed.daemon.testing.TokenWrites;
 import org.smimed.daemon.testing.TokenWrites.Moment;
 

@@ -27,6 +27,7 @@ import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.testing.Processes;
 import org.smimed.daemon.testing.Smimectl;
 import org.smimed.daemon.testing.TestDeployment;
+import org.smimed.daemon.testing.TokenPicture;
 
 /**
  * What the security officer of {@link CrashSafetyIT} does around a crash: prepares versions

@@ -19,12 +19,12 @@ import org.smimed.daemon.config.ConfigLoader;
 import org.smimed.daemon.testing.AuditRecords;
 import org.smimed.daemon.testing.MutableClock;
 import org.smimed.daemon.testing.OfficerCa;
-import org.smimed.daemon.testing.Processes;
 import org.smimed.daemon.testing.Smimectl;
 import org.smimed.daemon.testing.Smimectl.Run;
 import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.testing.TestClients;
 import org.smimed.daemon.testing.TestDeployment;
+import org.smimed.daemon.testing.TokenPicture;
 
 /**
  * Dual control over real mutual TLS with two officer certificates and the real smimectl: one
@@ -239,10 +239,7 @@ class DualControlIT {
     }
 
     private static int privateKeysOnToken() throws Exception {
-        String out = Processes.check(List.of("pkcs11-tool", "--module",
-                SoftHsm.LIBRARY.toString(), "--token-label", token.label(), "--login",
-                "--pin", token.pin(), "--list-objects", "--type", "privkey"), dir).stdout();
-        return (int) out.lines().filter(l -> l.startsWith("Private Key Object")).count();
+        return (int) TokenPicture.read(token).count(TokenPicture.PRIVATE_KEY);
     }
 
     private static List<Map<String, String>> auditOf(String keyVersion) throws Exception {

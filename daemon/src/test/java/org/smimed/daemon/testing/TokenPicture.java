@@ -1,25 +1,23 @@
-package org.smimed.daemon.ops;
+package org.smimed.daemon.testing;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.smimed.daemon.testing.Processes;
-import org.smimed.daemon.testing.SoftHsm;
 
 /**
  * The objects on a token as OpenSC's pkcs11-tool lists them (a separate process, logged in, so
  * private objects show): the kinds of object under each label. An independent view of what the
  * daemon wrote, read while no daemon runs or beside one.
  */
-record TokenPicture(Map<String, List<String>> byLabel) {
-    static final String DATA = "data";
-    static final String PRIVATE_KEY = "private key";
-    static final String PUBLIC_KEY = "public key";
-    static final String CERTIFICATE = "certificate";
+public record TokenPicture(Map<String, List<String>> byLabel) {
+    public static final String DATA = "data";
+    public static final String PRIVATE_KEY = "private key";
+    public static final String PUBLIC_KEY = "public key";
+    public static final String CERTIFICATE = "certificate";
 
-    static TokenPicture read(SoftHsm.Token token, Path softHsmConf) throws Exception {
+    public static TokenPicture read(SoftHsm.Token token, Path softHsmConf) throws Exception {
         String out = Processes.check(List.of("pkcs11-tool", "--module",
                 SoftHsm.LIBRARY.toString(), "--token-label", token.label(), "--login", "--pin",
                 token.pin(), "--list-objects"), null,
@@ -45,14 +43,24 @@ record TokenPicture(Map<String, List<String>> byLabel) {
         return new TokenPicture(objects);
     }
 
+    /** As {@link #read(SoftHsm.Token, Path)}, with this process's SOFTHSM2_CONF. */
+    public static TokenPicture read(SoftHsm.Token token) throws Exception {
+        return read(token, Path.of(System.getenv("SOFTHSM2_CONF")));
+    }
+
     /** The kinds of object labelled {@code label}, sorted; empty if none. */
-    List<String> of(String label) {
+    public List<String> of(String label) {
         return byLabel.getOrDefault(label, List.of());
     }
 
     /** Every label of a key version ({@code identity/vN}) of identities ending in {@code domain}. */
-    List<String> versionLabels(String domain) {
+    public List<String> versionLabels(String domain) {
         return byLabel.keySet().stream().filter(l -> l.matches("[^/]+" + domain + "/v\\d+"))
                 .toList();
+    }
+
+    /** How many objects of {@code kind} the token holds, whatever their label. */
+    public long count(String kind) {
+        return byLabel.values().stream().flatMap(List::stream).filter(kind::equals).count();
     }
 }
