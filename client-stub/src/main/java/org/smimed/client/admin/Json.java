@@ -58,10 +58,6 @@ final class Json {
   }
 
   static String token(TokenInfoResponse t) {
-    StringJoiner mechanisms = new StringJoiner(", ", "[", "]");
-    t.getMechanismsList().forEach(m -> mechanisms.add(quote(m)));
-    StringJoiner problems = new StringJoiner(", ", "[", "]");
-    t.getProblemsList().forEach(p -> problems.add(quote(p)));
     return new StringJoiner(", ", "{", "}")
         .add(field("label", t.getLabel())).add(field("manufacturer", t.getManufacturer()))
         .add(field("model", t.getModel())).add(field("serial", t.getSerial()))
@@ -70,8 +66,14 @@ final class Json {
         .add("\"totalPublicMemory\": " + t.getTotalPublicMemory())
         .add("\"freePrivateMemory\": " + t.getFreePrivateMemory())
         .add("\"totalPrivateMemory\": " + t.getTotalPrivateMemory())
-        .add("\"mechanisms\": " + mechanisms)
-        .add("\"problems\": " + problems).toString();
+        .add("\"mechanisms\": " + strings(t.getMechanismsList()))
+        .add("\"problems\": " + strings(t.getProblemsList())).toString();
+  }
+
+  private static String strings(List<String> values) {
+    StringJoiner array = new StringJoiner(", ", "[", "]");
+    values.forEach(v -> array.add(quote(v)));
+    return array.toString();
   }
 
   private static String field(String name, String value) {

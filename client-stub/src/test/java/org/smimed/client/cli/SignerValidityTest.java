@@ -60,13 +60,7 @@ class SignerValidityTest {
         "-out", "short.pem", "-days", "1", "-subj", "/CN=Short CA",
         "-addext", "basicConstraints=critical,CA:TRUE",
         "-addext", "keyUsage=critical,keyCertSign,cRLSign");
-    pki.openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
-        "-out", "alice.key");
-    pki.openssl("req", "-new", "-key", "alice.key", "-subj", "/CN=alice", "-out", "alice.csr");
-    Files.writeString(dir.resolve("alice.ext"), "subjectAltName=email:alice@example.com\n"
-        + "keyUsage=critical,digitalSignature\nextendedKeyUsage=emailProtection\n");
-    pki.openssl("x509", "-req", "-in", "alice.csr", "-CA", "short.pem", "-CAkey", "short.key",
-        "-CAcreateserial", "-days", "2", "-extfile", "alice.ext", "-out", "alice.pem");
+    issueSigner("alice", "short.pem", "short.key", 2);
     Path signed = sign("alice.pem", "alice.key", "alice@example.com");
 
     assertThat(verifyAt(Duration.ZERO, signed, "short.pem").exit()).isZero();
@@ -87,13 +81,7 @@ class SignerValidityTest {
           "-subj", "/CN=Renewed CA", "-addext", "basicConstraints=critical,CA:TRUE",
           "-addext", "keyUsage=critical,keyCertSign,cRLSign");
     }
-    pki.openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
-        "-out", "bob.key");
-    pki.openssl("req", "-new", "-key", "bob.key", "-subj", "/CN=bob", "-out", "bob.csr");
-    Files.writeString(dir.resolve("bob.ext"), "subjectAltName=email:bob@example.com\n"
-        + "keyUsage=critical,digitalSignature\nextendedKeyUsage=emailProtection\n");
-    pki.openssl("x509", "-req", "-in", "bob.csr", "-CA", "new-root.pem", "-CAkey", "root.key",
-        "-CAcreateserial", "-days", "20", "-extfile", "bob.ext", "-out", "bob.pem");
+    issueSigner("bob", "new-root.pem", "root.key", 20);
     Files.writeString(dir.resolve("roots.pem"), Files.readString(dir.resolve("old-root.pem"))
         + Files.readString(dir.resolve("new-root.pem")));
     Path signed = sign("bob.pem", "bob.key", "bob@example.com");
@@ -101,6 +89,20 @@ class SignerValidityTest {
     var run = verifyAt(Duration.ofDays(3), signed, "roots.pem");
 
     assertThat(run.exit()).as(run.stderr()).isZero();
+  }
+
+  /** NAME.pem/NAME.key: an RSA signing certificate for NAME@example.com from the given CA. */
+  private void issueSigner(String name, String caCert, String caKey, int days)
+      throws Exception {
+    pki.openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
+        "-out", name + ".key");
+    pki.openssl("req", "-new", "-key", name + ".key", "-subj", "/CN=" + name, "-out",
+        name + ".csr");
+    Files.writeString(dir.resolve(name + ".ext"), "subjectAltName=email:" + name
+        + "@example.com\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=emailProtection\n");
+    pki.openssl("x509", "-req", "-in", name + ".csr", "-CA", caCert, "-CAkey", caKey,
+        "-CAcreateserial", "-days", String.valueOf(days), "-extfile", name + ".ext", "-out",
+        name + ".pem");
   }
 
   private Path sign(String cert, String key, String from) throws Exception {

@@ -218,7 +218,28 @@ public final class KeyAdministration {
      */
     public synchronized TokenVersion activate(String version)
             throws UnknownKeyVersionException, KeyStateException, TokenException {
+        return makeActive(checkActivate(version));
+    }
+
+    /**
+     * {@link #activate} if the certificate's SHA-256 is still {@code certificateSha256}: the
+     * approver approved that one, not whatever an import-cert put there since (a review).
+     */
+    public synchronized TokenVersion activate(String version, String certificateSha256)
+            throws UnknownKeyVersionException, KeyStateException, TokenException {
         TokenVersion v = checkActivate(version);
+        Optional<String> now = fingerprint(v);
+        if (!now.map(certificateSha256::equals).orElse(false)) {
+            throw new KeyStateException(version + ": its certificate changed since activation"
+                    + " was requested (now sha256 " + now.orElse("none") + "); request the"
+                    + " activation again");
+        }
+        return makeActive(v);
+    }
+
+    /** Writes a checked PENDING version ACTIVE and demotes the versions it takes over from. */
+    private TokenVersion makeActive(TokenVersion v) throws TokenException, KeyStateException,
+            UnknownKeyVersionException {
         // New ACTIVE first, old ones demoted second: a crash in between leaves two ACTIVE
         // versions doing one job, which start-up resolves in favour of the newer. A version
         // doing another job (a separate signing or encryption key) stays ACTIVE.
@@ -230,29 +251,10 @@ public final class KeyAdministration {
                 store.save(other, KeyState.DECRYPT_ONLY);
             }
         }
-        return changed(version);
+        return changed(v.name());
     }
 
-    /**
-     * {@link #activate}, provided the version's certificate is still the one whose SHA-256 is
-     * {@code certificateSha256}: a second officer approves a certificate, and an import-cert
-     * after the request must not slip another one into service (found by a review).
-     */
-    public synchronized TokenVersion activate(String version, String certificateSha256)
-            throws UnknownKeyVersionException, KeyStateException, TokenException {
-        TokenVersion v = checkActivate(version);
-        if (!fingerprint(v).map(certificateSha256::equals).orElse(false)) {
-            throw new KeyStateException(version + ": its certificate changed since activation"
-                    + " was requested (now sha256 " + fingerprint(v).orElse("none") + ");"
-                    + " request the activation again");
-        }
-        return activate(version);
-    }
-
-    /**
-     * Checks everything {@link #activate} checks, changing nothing (for dual control, as
-     * {@link #checkDestroy}): PENDING, certified, the certificate not expired.
-     */
+    /** What {@link #activate} checks, changing nothing (dual control): PENDING, certified. */
     public synchronized TokenVersion checkActivate(String version)
             throws UnknownKeyVersionException, KeyStateException {
         TokenVersion v = store.find(version);

@@ -154,13 +154,7 @@ class DualControlIT {
     void activate_needsASecondOfficer_andRunsWhenApproved() throws Exception {
         String id = "certified@smimed.example";
         ok(officerA, "generate", id, "--alg", "p256", "--usage", "sign");
-        Files.writeString(dir.resolve("certified.csr"), ok(officerA, "csr", id + "/v1",
-                "--subject", "CN=Certified,O=smimed test", "--out", "-"));
-        OfficerCa ca = OfficerCa.create(clock);
-        java.security.cert.X509Certificate cert = ca.issue(dir.resolve("certified.csr"), id,
-                true, false, Duration.ofDays(90));
-        ok(officerA, "import-cert", id + "/v1",
-                ca.writeChain(dir.resolve("certified.pem"), cert).toString());
+        java.security.cert.X509Certificate cert = certify(id, Duration.ofDays(90));
 
         Matcher pending = pending(ok(officerA, "activate", id + "/v1"));
         assertThat(field(id + "/v1", "state")).as("not in service yet").isEqualTo("PENDING");
@@ -180,18 +174,9 @@ class DualControlIT {
     void activate_whoseCertificateIsReplacedWhileHeld_isRefusedAtApproval() throws Exception {
         String id = "swapped@smimed.example";
         ok(officerA, "generate", id, "--alg", "p256", "--usage", "sign");
-        Files.writeString(dir.resolve("swapped.csr"), ok(officerA, "csr", id + "/v1",
-                "--subject", "CN=Swapped,O=smimed test", "--out", "-"));
-        OfficerCa ca = OfficerCa.create(clock);
-        java.security.cert.X509Certificate shown = ca.issue(dir.resolve("swapped.csr"), id,
-                true, false, Duration.ofDays(90));
-        ok(officerA, "import-cert", id + "/v1",
-                ca.writeChain(dir.resolve("shown.pem"), shown).toString());
+        certify(id, Duration.ofDays(90));
         Matcher pending = pending(ok(officerA, "activate", id + "/v1"));
-        java.security.cert.X509Certificate other = ca.issue(dir.resolve("swapped.csr"), id,
-                true, false, Duration.ofDays(30));
-        ok(officerA, "import-cert", id + "/v1",
-                ca.writeChain(dir.resolve("other.pem"), other).toString());
+        certify(id, Duration.ofDays(30));
 
         Run approval = ctl(officerB, "approve", pending.group(1));
 
@@ -226,6 +211,21 @@ class DualControlIT {
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.daemonError()).isEqualTo("smimectl: cannot open the PKCS#12 file: wrong"
                 + " password or not a PKCS#12 file (INVALID_ARGUMENT)\n");
+    }
+
+    /**
+     * Has {@code id}/v1's key certified for signing (a CSR from the token, a test CA) and
+     * imports the certificate as officer A; returns it.
+     */
+    private static java.security.cert.X509Certificate certify(String id, Duration validity)
+            throws Exception {
+        Path csr = Files.writeString(dir.resolve(id + ".csr"), ok(officerA, "csr", id + "/v1",
+                "--subject", "CN=" + id + ",O=smimed test", "--out", "-"));
+        OfficerCa ca = OfficerCa.create(clock);
+        java.security.cert.X509Certificate cert = ca.issue(csr, id, true, false, validity);
+        ok(officerA, "import-cert", id + "/v1",
+                ca.writeChain(dir.resolve(id + ".pem"), cert).toString());
+        return cert;
     }
 
     private static Path pkcs12(String email, String password) throws Exception {
