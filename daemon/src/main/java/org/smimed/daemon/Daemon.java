@@ -169,6 +169,7 @@ public final class Daemon implements AutoCloseable {
         StreamGuards guards = new StreamGuards(config.limits());
         SmimeCapabilities capabilities =
                 SmimeCapabilities.of(config.decryption().contentAlgorithms());
+        capabilities.warning().ifPresent(warning -> LOG.log(Level.WARNING, warning));
         List<BindableService> services = new ArrayList<>(List.of(
                 new SigningGrpcService(keys, new CmsSigner(token.provider(), software, clock,
                         metrics.tokenMeter(), capabilities),

@@ -3,6 +3,7 @@ package org.smimed.daemon.cli;
 import java.time.Clock;
 import java.util.List;
 import java.util.function.UnaryOperator;
+import org.smimed.daemon.Release;
 import org.smimed.daemon.bench.BenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -10,7 +11,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code smimed}: the daemon's command line; {@code serve} runs it. */
-@Command(name = "smimed", mixinStandardHelpOptions = true, version = "smimed 0.1.0",
+@Command(name = "smimed", mixinStandardHelpOptions = true, versionProvider = SmimedCommand.Version.class,
         description = "S/MIME signing and decryption daemon; private keys stay in a PKCS#11"
                 + " token.",
         subcommands = {ServeCommand.class, CheckConfigCommand.class, ProvisionDemoCommand.class,
@@ -24,6 +25,14 @@ public final class SmimedCommand implements Runnable {
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
                 "a command is required, e.g. 'smimed serve --config smimed.yaml'");
+    }
+
+    /** The version as the build wrote it ({@link Release}), the same one the metrics carry. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"smimed " + Release.version()};
+        }
     }
 
     /** Builds the command line with the given environment and clock. */
@@ -44,7 +53,7 @@ public final class SmimedCommand implements Runnable {
         });
         // "smimed serve -V" printed nothing: every subcommand says the daemon's version.
         for (CommandLine sub : line.getSubcommands().values()) {
-            sub.getCommandSpec().version(line.getCommandSpec().version());
+            sub.getCommandSpec().versionProvider(line.getCommandSpec().versionProvider());
         }
         return line;
     }

@@ -3,6 +3,7 @@ package org.smimed.daemon.cms;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.smime.SMIMECapabilityVector;
@@ -43,6 +44,21 @@ public final class SmimeCapabilities {
     /** What a daemon with the default {@code decryption.contentAlgorithms} announces. */
     public static SmimeCapabilities defaults() {
         return of(ContentCipher.defaults());
+    }
+
+    /**
+     * Why this announcement misleads senders, if it does: with only Triple DES allowed it is
+     * empty, and a sender told nothing picks AES (RFC 8551 section 2.7.1), which this daemon
+     * would refuse.
+     */
+    public Optional<String> warning() {
+        if (!announced.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("decryption.contentAlgorithms allows only Triple DES, which is never"
+                + " announced: signatures and the directory carry an empty SMIMECapabilities,"
+                + " so senders will choose AES on their own and this daemon will refuse their mail;"
+                + " add the AES algorithms unless it only decrypts archived mail");
     }
 
     SMIMECapabilityVector vector() {

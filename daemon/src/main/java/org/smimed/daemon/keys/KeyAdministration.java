@@ -116,7 +116,7 @@ public final class KeyAdministration {
                 store.nextNumber(normalised), KeyState.PENDING, algorithm, usage,
                 store.clock.instant(), store.clock.instant());
         store.keyObjects.createData(name, record.encode());
-        return changed(name);
+        return changed(name, "generated");
     }
 
     /** A PKCS#10 request for {@code version}, signed in the token. */
@@ -197,7 +197,7 @@ public final class KeyAdministration {
             throws InvalidKeyRequestException, UnknownKeyVersionException, KeyStateException,
             TokenException {
         imports.certificateChain(store.find(version), chain);
-        return changed(version);
+        return changed(version, "certificate imported");
     }
 
     /** See {@link KeyImports#pkcs12}; the file bytes and password are wiped. */
@@ -205,7 +205,7 @@ public final class KeyAdministration {
             throws InvalidKeyRequestException, KeyStateException, TokenException,
             UnknownKeyVersionException {
         try {
-            return changed(imports.pkcs12(identity(identity), file, password));
+            return changed(imports.pkcs12(identity(identity), file, password), "imported");
         } finally {
             java.util.Arrays.fill(file, (byte) 0);
             java.util.Arrays.fill(password, '\0');
@@ -251,7 +251,7 @@ public final class KeyAdministration {
                 store.save(other, KeyState.DECRYPT_ONLY);
             }
         }
-        return changed(v.name());
+        return changed(v.name(), "activated");
     }
 
     /** What {@link #activate} checks, changing nothing (dual control): PENDING, certified. */
@@ -275,7 +275,7 @@ public final class KeyAdministration {
         TokenVersion v = store.find(version);
         requireState(v, "disable", KeyState.PENDING, KeyState.ACTIVE, KeyState.DECRYPT_ONLY);
         store.save(v, KeyState.DISABLED);
-        return changed(version);
+        return changed(version, "disabled");
     }
 
     /**
@@ -300,7 +300,7 @@ public final class KeyAdministration {
         store.keyObjects.destroy(v.keyId(), KeyObjects.ObjectClass.CERTIFICATE);
         store.keyObjects.destroy(v.keyId(), KeyObjects.ObjectClass.PRIVATE_KEY);
         store.keyObjects.destroy(v.keyId(), KeyObjects.ObjectClass.PUBLIC_KEY);
-        return changed(version);
+        return changed(version, "destroyed");
     }
 
     /**
@@ -327,8 +327,7 @@ public final class KeyAdministration {
      * that must fail); changes nothing, wipes nothing. Returns the certificate, to show the
      * approving officer.
      */
-    public synchronized X509Certificate checkPkcs12(String identity, byte[] file,
-                                                    char[] password)
+    public synchronized X509Certificate checkPkcs12(String identity, byte[] file, char[] password)
             throws InvalidKeyRequestException, TokenException {
         Pkcs12Contents contents = Pkcs12Contents.read(file, password);
         imports.checked(identity(identity), contents);
@@ -366,10 +365,12 @@ public final class KeyAdministration {
         return TokenDescription.of(store.token);
     }
 
-    private TokenVersion changed(String name) throws TokenException, UnknownKeyVersionException {
+    private TokenVersion changed(String name, String done)
+            throws TokenException, UnknownKeyVersionException {
         store.reload();
-        LOG.log(Level.INFO, "key version " + name + " is now " + store.find(name).state());
-        return store.find(name);
+        TokenVersion v = store.find(name);
+        LOG.log(Level.INFO, "key version " + name + " " + done + "; it is " + v.state());
+        return v;
     }
 
     static void requireState(TokenVersion v, String operation, KeyState... allowed)

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.smimed.daemon.Release;
 import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.config.Listener;
 import org.smimed.daemon.config.ListenerBindException;
@@ -64,7 +65,7 @@ public final class Metrics implements AutoCloseable {
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
         Gauge.builder("smimed.build.info", () -> 1).description("The running smimed's version")
-                .tag("version", version()).register(registry);
+                .tag("version", Release.version()).register(registry);
     }
 
     /**
@@ -82,10 +83,6 @@ public final class Metrics implements AutoCloseable {
                 .register(registry);
     }
 
-    private static String version() {
-        String v = Metrics.class.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
-    }
 
     /** The interceptor that records every gRPC call. */
     public ServerInterceptor interceptor() {

@@ -42,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.smimed.api.v1.SignRequest;
 import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.daemon.Daemon;
+import org.smimed.daemon.Release;
 import org.smimed.daemon.testing.DecryptCall;
 import org.smimed.daemon.testing.RawCalls;
 import org.smimed.daemon.testing.TestDeployment;
@@ -275,7 +276,8 @@ class OperationsIT {
 
         assertThat(scrape).containsPattern("(?m)^smimed_token_usable 1\\.0$")
                 .containsPattern("(?m)^smimed_audit_log_writable 1\\.0$")
-                .containsPattern("(?m)^smimed_build_info\\{version=\"[^\"]+\"} 1(\\.0)?$")
+                .containsPattern("(?m)^smimed_build_info\\{version=\""
+                        + Pattern.quote(Release.version()) + "\"} 1(\\.0)?$")
                 .contains("jvm_memory_used_bytes{", "jvm_gc_pause_seconds",
                         "process_uptime_seconds", "process_files_open_files",
                         "system_cpu_count");

@@ -62,8 +62,8 @@ class SecretsHygieneIT {
         String logs = Files.readString(logFile);
         String audit = Files.readString(dir.resolve("audit.log"));
         assertThat(logs).contains("smimed serving 2 identities", "decryption failed",
-                "key version " + OfficerWork.ROTATED + "/v2 is now ACTIVE",
-                "key version " + OfficerWork.IMPORTED + "/v1 is now PENDING");
+                "key version " + OfficerWork.ROTATED + "/v2 activated; it is ACTIVE",
+                "key version " + OfficerWork.IMPORTED + "/v1 imported; it is PENDING");
         assertThat(audit.lines()).hasSizeGreaterThanOrEqualTo(5);
         assertThat(audit).contains("KeyAdminService/Activate", "KeyAdminService/ImportPkcs12");
         for (String secret : List.of(pin, P12_PASSWORD, SIGNED_SECRET, DECRYPTED_SECRET)) {
