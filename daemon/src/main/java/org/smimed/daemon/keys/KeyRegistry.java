@@ -11,6 +11,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import java.security.PrivateKey;
 import org.smimed.daemon.token.TokenKeyEntry;
 
@@ -24,19 +25,26 @@ import org.smimed.daemon.token.TokenKeyEntry;
  * clock; only ACTIVE and DECRYPT_ONLY versions decrypt.
  */
 public final class KeyRegistry {
-    /** One consistent view of the token's usable versions. */
+    /**
+     * One consistent view of the token's usable versions, and by identity the names of those
+     * that lost their private key (not served, but a caller is told why rather than "unknown").
+     */
     private record Snapshot(Map<String, List<KeyVersion>> byIdentity, List<KeyVersion> all,
-                            List<String> problems) {}
+                            List<String> problems, Map<String, List<String>> keyless) {}
 
     private final AtomicReference<Snapshot> current;
     private final Clock clock;
     private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
 
     private KeyRegistry(Map<String, List<KeyVersion>> byIdentity, List<String> problems,
-                        Clock clock) {
+                        List<String> keyless, Clock clock) {
+        Map<String, List<String>> lost = new TreeMap<>();
+        keyless.forEach(name -> VersionName.parse(name).ifPresent(parsed -> lost
+                .computeIfAbsent(parsed.identity(), k -> new ArrayList<>()).add(name)));
+        lost.replaceAll((identity, names) -> List.copyOf(names));
         this.current = new AtomicReference<>(new Snapshot(byIdentity,
                 byIdentity.values().stream().flatMap(List::stream).toList(),
-                List.copyOf(problems)));
+                List.copyOf(problems), Map.copyOf(lost)));
         this.clock = clock;
     }
 
@@ -47,7 +55,7 @@ public final class KeyRegistry {
      * a DISABLED one keeps its identity known (signing fails with a precondition, not "unknown").
      */
     public static KeyRegistry of(List<TokenVersion> versions, Map<String, PrivateKey> handles,
-                                 List<String> problems, Clock clock) {
+                                 List<String> problems, List<String> keyless, Clock clock) {
         Map<String, List<KeyVersion>> byIdentity = new TreeMap<>();
         List<String> found = new ArrayList<>(problems);
         for (TokenVersion v : versions) {
@@ -71,7 +79,7 @@ public final class KeyRegistry {
                             key, v.chain()));
         }
         byIdentity.replaceAll((identity, list) -> List.copyOf(list));
-        return new KeyRegistry(byIdentity, found, clock);
+        return new KeyRegistry(byIdentity, found, keyless, clock);
     }
 
     /**
@@ -119,7 +127,7 @@ public final class KeyRegistry {
             }
         }
         byIdentity.replaceAll((identity, versions) -> List.copyOf(versions));
-        return new KeyRegistry(byIdentity, problems, clock);
+        return new KeyRegistry(byIdentity, problems, List.of(), clock);
     }
 
     /** Identity names, sorted. */
@@ -138,15 +146,25 @@ public final class KeyRegistry {
      */
     public KeyVersion signingKey(String identity)
             throws UnknownIdentityException, NoUsableKeyException {
-        List<KeyVersion> versions = versionsOf(identity);
+        List<String> lost = current.get().keyless()
+                .getOrDefault(CertificateIdentity.normalise(identity), List.of());
+        List<KeyVersion> versions = lost.isEmpty() ? versionsOf(identity) : served(identity);
         Instant now = clock.instant();
         return versions.stream()
                 .filter(v -> whyNotSigning(v, now).isEmpty())
                 .max(Comparator.comparing(v -> v.certificate().getNotBefore()))
                 .orElseThrow(() -> new NoUsableKeyException("identity '" + identity
-                        + "' has no key that may sign now: " + versions.stream()
-                        .map(v -> whyNotSigning(v, now).orElseThrow())
+                        + "' has no key that may sign now: " + Stream.concat(versions.stream()
+                        .map(v -> whyNotSigning(v, now).orElseThrow()), lost.stream()
+                        .map(name -> name + "'s private key is missing from the token (an"
+                                + " officer sees it in smimectl token)"))
                         .collect(Collectors.joining("; "))));
+    }
+
+    /** The served versions of {@code identity}; none when it has only keyless ones. */
+    private List<KeyVersion> served(String identity) {
+        return current.get().byIdentity()
+                .getOrDefault(CertificateIdentity.normalise(identity), List.of());
     }
 
     /**

@@ -46,7 +46,8 @@ public final class TokenReading {
      * interrupted operation's object still carries is never given again).
      */
     public record Result(List<TokenVersion> versions, List<Leftover> leftovers,
-                         List<String> problems, Map<String, Integer> highestNumbers) {}
+                         List<String> problems, Map<String, Integer> highestNumbers,
+                         List<String> keyless) {}
 
     private TokenReading() {
     }
@@ -55,6 +56,8 @@ public final class TokenReading {
         List<String> problems = new ArrayList<>(token.problems());
         List<Leftover> leftovers = new ArrayList<>();
         List<TokenVersion> versions = new ArrayList<>();
+        // Versions that lost their private key, by name: callers of their identity are told so.
+        List<String> keyless = new ArrayList<>();
         Map<String, TokenInventory.KeyObject> keys = new HashMap<>();
         token.keys().forEach(k -> keys.put(k.id(), k));
         Map<String, TokenInventory.CertificateObject> certs = new HashMap<>();
@@ -79,6 +82,7 @@ public final class TokenReading {
                         ObjectClass.PRIVATE_KEY, ObjectClass.PUBLIC_KEY), true,
                         "PKCS#12 import was interrupted"));
             } else if (!hasKey) {
+                keyless.add(record.name());
                 problems.add(keyMissing(record.name(), "its state record says "
                         + record.state()));
             } else {
@@ -104,6 +108,7 @@ public final class TokenReading {
             if (!cert.id().isEmpty() && !keys.containsKey(cert.id())
                     && !records.containsKey(cert.id())
                     && VersionName.parse(cert.label()).isPresent()) {
+                keyless.add(cert.label());
                 problems.add(keyMissing(cert.label(), "a legacy version: certificate without"
                         + " state record"));
             }
@@ -130,7 +135,7 @@ public final class TokenReading {
             }
         }
         return new Result(List.copyOf(versions), List.copyOf(leftovers), List.copyOf(problems),
-                highestNumbers(token));
+                highestNumbers(token), List.copyOf(keyless));
     }
 
     /**

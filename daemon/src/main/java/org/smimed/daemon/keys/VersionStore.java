@@ -143,7 +143,7 @@ final class VersionStore {
 
     private void adopt(TokenReading.Result fresh) throws TokenException {
         KeyRegistry rebuilt = KeyRegistry.of(fresh.versions(), handles.load(), fresh.problems(),
-                clock);
+                fresh.keyless(), clock);
         Set<String> missing = versionIds(registry);
         missing.removeAll(versionIds(rebuilt));
         fresh.versions().stream().filter(v -> v.state() == KeyState.DESTROYED)
@@ -187,7 +187,8 @@ final class VersionStore {
     }
 
     private KeyRegistry build() throws TokenException {
-        return KeyRegistry.of(reading.versions(), handles.load(), reading.problems(), clock);
+        return KeyRegistry.of(reading.versions(), handles.load(), reading.problems(),
+                reading.keyless(), clock);
     }
 
     List<TokenVersion> versions() {

@@ -1,14 +1,22 @@
 package org.smimed.daemon.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.smimed.api.v1.SignRequest;
+import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.daemon.Daemon;
 import org.smimed.daemon.config.ConfigLoader;
 import org.smimed.daemon.testing.Processes;
@@ -59,6 +67,33 @@ class MissingPrivateKeyIT {
         assertThat(officer.ok("token", "--json")).contains("\"problems\": [\"" + LOST);
         assertThat(TokenPicture.read(token).of(LOST)).as("what is left of " + LOST)
                 .containsExactly(TokenPicture.CERTIFICATE, TokenPicture.PUBLIC_KEY);
+    }
+
+    /** Found by an operator trial: the service was told "unknown identity". */
+    @Test
+    void signingForAnIdentityWhoseOnlyKeyIsMissing_saysSo() throws Exception {
+        ManagedChannel channel = org.smimed.client.Channels.tls("localhost:" + daemon.port(),
+                dir.resolve("pki/ca.crt"), dir.resolve("pki/client.crt"),
+                dir.resolve("pki/client.key"));
+        try {
+            assertThatThrownBy(() -> SigningServiceGrpc.newBlockingStub(channel).sign(SignRequest
+                    .newBuilder().setIdentity(TestDeployment.EC)
+                    .setContent(ByteString.copyFromUtf8("m")).build()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode())
+                                .isEqualTo(Status.Code.FAILED_PRECONDITION);
+                        assertThat(e.getStatus().getDescription()).isEqualTo("identity '"
+                                + TestDeployment.EC + "' has no key that may sign now: " + LOST
+                                + "'s private key is missing from the token (an officer sees"
+                                + " it in smimectl token)");
+                    });
+            // The other identity is served as before.
+            assertThat(SigningServiceGrpc.newBlockingStub(channel).sign(SignRequest.newBuilder()
+                    .setIdentity(TestDeployment.RSA).setContent(ByteString.copyFromUtf8("m"))
+                    .build()).getKeyVersion()).isEqualTo(TestDeployment.RSA + "/v1");
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
     }
 
     private static String pkcs11Tool(String... args) throws Exception {
