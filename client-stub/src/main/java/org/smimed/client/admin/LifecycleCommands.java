@@ -85,7 +85,8 @@ final class LifecycleCommands {
 
   @Command(name = "destroy", mixinStandardHelpOptions = true,
       description = {"Remove a DISABLED version's key and certificate from the token. Mail"
-          + " encrypted to it can no longer be read.",
+          + " encrypted to it can no longer be read. Also removes what is left of a version"
+          + " whose private key is missing ('smimectl token' names it and its fingerprint).",
           "Under dual control prints 'pending approval ID (expires TIME)' and exits 0: nothing"
               + " changes until another officer runs 'smimectl approve ID'."})
   static final class Destroy extends AdminCommand {

@@ -19,10 +19,27 @@ public final class CertificateSummary {
                 + certificate.getIssuerX500Principal() + "', serial "
                 + certificate.getSerialNumber().toString(16);
         try {
-            return names + ", sha256 " + HexFormat.of().formatHex(
-                    MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded()));
+            return names + ", sha256 " + sha256(certificate);
+        } catch (IllegalArgumentException e) {
+            return names + " (" + e.getMessage() + ")";
+        }
+    }
+
+    /** The fingerprint officers confirm a destroy with: SHA-256 of the DER, lower-case hex. */
+    public static String sha256(X509Certificate certificate) {
+        try {
+            return sha256(certificate.getEncoded());
         } catch (GeneralSecurityException e) {
-            return names + " (not encodable: " + e.getMessage() + ")";
+            throw new IllegalArgumentException("not encodable: " + e.getMessage(), e);
+        }
+    }
+
+    /** The same for a public key's encoding (a version that never had a certificate). */
+    public static String sha256(byte[] encoded) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(encoded));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }
     }
 }

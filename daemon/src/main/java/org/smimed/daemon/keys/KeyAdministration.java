@@ -1,11 +1,8 @@
 package org.smimed.daemon.keys;
 
 import java.lang.System.Logger.Level;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.security.SecureRandom;
-import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.Comparator;
@@ -30,10 +27,10 @@ import org.smimed.daemon.token.TokenObjects;
  * first, then the token is read again and the served registry swapped.
  *
  * <p>Security guarantees: keys are generated in the token sensitive and non-extractable; only
- * a DISABLED version can be destroyed, and only with its fingerprint; activating a version
- * demotes the identity's ACTIVE versions that do one of its jobs (signing, decryption) to
- * DECRYPT_ONLY, so old mail still decrypts; a separate signing key and encryption key of one
- * identity are both ACTIVE.
+ * a DISABLED version (or one whose key is gone) can be destroyed, and only with its
+ * fingerprint; activating a version demotes the identity's ACTIVE versions that do one of its
+ * jobs (signing, decryption) to DECRYPT_ONLY, so old mail still decrypts; a separate signing
+ * key and encryption key of one identity are both ACTIVE.
  * Writes are ordered so that a crash never leaves anything the daemon would use half-made (see
  * {@link TokenReading}, {@link StartupRepair}). Changes are serialised within this daemon.
  */
@@ -280,7 +277,8 @@ public final class KeyAdministration {
 
     /**
      * Removes a DISABLED version's private key, public key and certificate from the token,
-     * keeping a DESTROYED record so the version number is never reused.
+     * keeping a DESTROYED record so the version number is never reused; also what is left of a
+     * version whose private key went missing (whatever its recorded state: it is not served).
      *
      * @param fingerprint SHA-256 of the certificate (of the public key if it never had one),
      *                    hex, colons and case ignored
@@ -310,8 +308,12 @@ public final class KeyAdministration {
     public synchronized TokenVersion checkDestroy(String version, String fingerprint)
             throws UnknownKeyVersionException, KeyStateException, InvalidKeyRequestException,
             TokenException {
-        TokenVersion v = store.find(version);
-        requireState(v, "destroy", KeyState.DISABLED);
+        Optional<TokenVersion> keyless = store.findKeyless(version);
+        // A version whose key is gone cannot be served, so there is nothing to disable first.
+        TokenVersion v = keyless.isPresent() ? keyless.get() : store.find(version);
+        if (keyless.isEmpty()) {
+            requireState(v, "destroy", KeyState.DISABLED);
+        }
         String given = fingerprint.replace(":", "").toLowerCase(Locale.ROOT);
         if (!fingerprint(v).map(given::equals).orElse(false)) {
             throw new InvalidKeyRequestException("the confirmation fingerprint does not match "
@@ -344,21 +346,14 @@ public final class KeyAdministration {
      * certificate, else of the public key; none for a DESTROYED version, which has neither.
      */
     public Optional<String> fingerprint(TokenVersion v) throws TokenException {
-        try {
-            byte[] encoded;
-            if (v.certificate().isPresent()) {
-                encoded = v.certificate().get().getEncoded();
-            } else if (v.state() == KeyState.DESTROYED) {
-                return Optional.empty();
-            } else {
-                encoded = store.keyObjects.publicKey(v.keyId(), v.record().algorithm())
-                        .getEncoded();
-            }
-            return Optional.of(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(encoded)));
-        } catch (CertificateEncodingException | NoSuchAlgorithmException e) {
-            throw new IllegalStateException("cannot hash a certificate", e);
+        if (v.certificate().isPresent()) {
+            return Optional.of(CertificateSummary.sha256(v.certificate().get()));
         }
+        if (v.state() == KeyState.DESTROYED) {
+            return Optional.empty();
+        }
+        PublicKey key = store.keyObjects.publicKey(v.keyId(), v.record().algorithm());
+        return Optional.of(CertificateSummary.sha256(key.getEncoded()));
     }
 
     public TokenDescription tokenInfo() throws TokenException {

@@ -55,7 +55,8 @@ public final class KeyRegistry {
      * a DISABLED one keeps its identity known (signing fails with a precondition, not "unknown").
      */
     public static KeyRegistry of(List<TokenVersion> versions, Map<String, PrivateKey> handles,
-                                 List<String> problems, List<String> keyless, Clock clock) {
+                                 List<String> problems, List<TokenVersion> keyless,
+                                 Clock clock) {
         Map<String, List<KeyVersion>> byIdentity = new TreeMap<>();
         List<String> found = new ArrayList<>(problems);
         for (TokenVersion v : versions) {
@@ -79,7 +80,8 @@ public final class KeyRegistry {
                             key, v.chain()));
         }
         byIdentity.replaceAll((identity, list) -> List.copyOf(list));
-        return new KeyRegistry(byIdentity, found, keyless, clock);
+        return new KeyRegistry(byIdentity, found,
+                keyless.stream().map(TokenVersion::name).toList(), clock);
     }
 
     /**

@@ -47,7 +47,7 @@ public final class TokenReading {
      */
     public record Result(List<TokenVersion> versions, List<Leftover> leftovers,
                          List<String> problems, Map<String, Integer> highestNumbers,
-                         List<String> keyless) {}
+                         List<TokenVersion> keyless) {}
 
     private TokenReading() {
     }
@@ -56,8 +56,9 @@ public final class TokenReading {
         List<String> problems = new ArrayList<>(token.problems());
         List<Leftover> leftovers = new ArrayList<>();
         List<TokenVersion> versions = new ArrayList<>();
-        // Versions that lost their private key, by name: callers of their identity are told so.
-        List<String> keyless = new ArrayList<>();
+        // Recorded versions that lost their private key: not served, but callers of their
+        // identity are told so, and an officer may destroy what is left.
+        List<TokenVersion> keyless = new ArrayList<>();
         Map<String, TokenInventory.KeyObject> keys = new HashMap<>();
         token.keys().forEach(k -> keys.put(k.id(), k));
         Map<String, TokenInventory.CertificateObject> certs = new HashMap<>();
@@ -82,9 +83,11 @@ public final class TokenReading {
                         ObjectClass.PRIVATE_KEY, ObjectClass.PUBLIC_KEY), true,
                         "PKCS#12 import was interrupted"));
             } else if (!hasKey) {
-                keyless.add(record.name());
+                TokenVersion lost = new TokenVersion(id, record.name(), record, false,
+                        chain(certs.get(id), token.certificates()));
+                keyless.add(lost);
                 problems.add(keyMissing(record.name(), "its state record says "
-                        + record.state()));
+                        + record.state()) + destroyHint(lost));
             } else {
                 versions.add(new TokenVersion(id, record.name(), record, false,
                         chain(certs.get(id), token.certificates())));
@@ -96,7 +99,10 @@ public final class TokenReading {
             }
             TokenInventory.CertificateObject cert = certs.get(key.id());
             if (cert != null) {
-                legacy(key, cert, token.certificates(), problems).ifPresent(versions::add);
+                KeyUsage usage = key.signs() && key.decrypts() ? KeyUsage.BOTH
+                        : key.signs() ? KeyUsage.SIGN : KeyUsage.ENCRYPT;
+                legacy(key.id(), key.label(), usage, cert, token.certificates(), problems)
+                        .ifPresent(versions::add);
             } else if (VersionName.parse(key.label()).isPresent()) {
                 leftovers.add(new Leftover(key.id(), key.label(), List.of(ObjectClass.PRIVATE_KEY,
                         ObjectClass.PUBLIC_KEY), false, "key pair without a state record"));
@@ -108,9 +114,15 @@ public final class TokenReading {
             if (!cert.id().isEmpty() && !keys.containsKey(cert.id())
                     && !records.containsKey(cert.id())
                     && VersionName.parse(cert.label()).isPresent()) {
-                keyless.add(cert.label());
+                X509Certificate c = cert.certificate();
+                boolean signs = CertificateIdentity.allowsSigning(c);
+                KeyUsage usage = signs && CertificateIdentity.allowsDecryption(c) ? KeyUsage.BOTH
+                        : signs ? KeyUsage.SIGN : KeyUsage.ENCRYPT;
+                Optional<TokenVersion> lost = legacy(cert.id(), cert.label(), usage, cert,
+                        token.certificates(), new ArrayList<>());
+                lost.ifPresent(keyless::add);
                 problems.add(keyMissing(cert.label(), "a legacy version: certificate without"
-                        + " state record"));
+                        + " state record") + lost.map(TokenReading::destroyHint).orElse(""));
             }
         }
         for (TokenInventory.PublicKeyObject key : token.publicKeys()) {
@@ -202,33 +214,41 @@ public final class TokenReading {
         return records;
     }
 
-    /** A key provisioned before key states: ACTIVE, named by its label and certificate. */
-    private static Optional<TokenVersion> legacy(TokenInventory.KeyObject key,
+    /** How an officer removes what is left of a version whose key cannot be restored. */
+    private static String destroyHint(TokenVersion lost) {
+        return lost.certificate().map(c -> "; if it cannot be restored, smimectl destroy "
+                + lost.name() + " --confirm " + CertificateSummary.sha256(c)
+                + " removes what is left").orElse("");
+    }
+
+    /**
+     * A key provisioned before key states: ACTIVE, named by its label and certificate; its
+     * usage from the key's flags (or, when the key is gone, the certificate's).
+     */
+    private static Optional<TokenVersion> legacy(String id, String label, KeyUsage usage,
                                                  TokenInventory.CertificateObject cert,
                                                  List<TokenInventory.CertificateObject> all,
                                                  List<String> problems) {
         Optional<String> email = CertificateIdentity.email(cert.certificate());
         if (email.isEmpty()) {
-            problems.add(key.label() + ": certificate names no e-mail address");
+            problems.add(label + ": certificate names no e-mail address");
             return Optional.empty();
         }
         KeyAlgorithm algorithm;
         try {
             algorithm = CertificateIdentity.algorithm(cert.certificate());
         } catch (IllegalArgumentException e) {
-            problems.add(key.label() + ": " + e.getMessage());
+            problems.add(label + ": " + e.getMessage());
             return Optional.empty();
         }
-        int number = VersionName.parse(key.label()).map(VersionName.Parsed::number).orElse(0);
-        KeyUsage usage = key.signs() && key.decrypts() ? KeyUsage.BOTH
-                : key.signs() ? KeyUsage.SIGN : KeyUsage.ENCRYPT;
+        int number = VersionName.parse(label).map(VersionName.Parsed::number).orElse(0);
         var created = cert.certificate().getNotBefore().toInstant();
-        VersionRecord record = new VersionRecord(key.id(), email.get(), number, KeyState.ACTIVE, algorithm,
-                usage, created, created);
-        if (!record.name().equals(key.label())) {
-            problems.add(key.label() + ": legacy key listed as " + record.name());
+        VersionRecord record = new VersionRecord(id, email.get(), number, KeyState.ACTIVE,
+                algorithm, usage, created, created);
+        if (!record.name().equals(label)) {
+            problems.add(label + ": legacy key listed as " + record.name());
         }
-        return Optional.of(new TokenVersion(key.id(), key.label(), record, true,
+        return Optional.of(new TokenVersion(id, label, record, true,
                 chain(cert, all)));
     }
 

@@ -213,6 +213,13 @@ final class VersionStore {
                 + "' (names look like identity/vN; see list)");
     }
 
+    /** The recorded version {@code name} if its private key is missing from the token. */
+    Optional<TokenVersion> findKeyless(String name) {
+        String normalised = normalised(name);
+        return reading.keyless().stream().filter(v -> normalised(v.name()).equals(normalised))
+                .findFirst();
+    }
+
     /** A version name with its identity part as identities are matched (legacy labels too). */
     private static String normalised(String name) {
         return VersionName.parse(name).map(p -> VersionName.of(

@@ -13,12 +13,16 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.smimed.api.v1.SignRequest;
 import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.daemon.Daemon;
 import org.smimed.daemon.config.ConfigLoader;
+import org.smimed.daemon.testing.AuditRecords;
 import org.smimed.daemon.testing.Processes;
 import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.testing.Smimectl;
@@ -31,6 +35,7 @@ import org.smimed.daemon.testing.TokenPicture;
  * "repair" it by removing its certificate and public key for good. Now everything left of it
  * stays on the token, it is not served, and an officer finds it in {@code smimectl token}.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MissingPrivateKeyIT {
     private static final String LOST = TestDeployment.EC + "/v1";
 
@@ -56,6 +61,7 @@ class MissingPrivateKeyIT {
     }
 
     @Test
+    @Order(1)
     void aVersionWithoutItsPrivateKey_isKeptOnTheToken_notServed_andNamedToOfficers()
             throws Exception {
         Smimectl officer = Smimectl.demoOfficer(dir, "localhost:" + daemon.adminPort());
@@ -71,6 +77,7 @@ class MissingPrivateKeyIT {
 
     /** Found by an operator trial: the service was told "unknown identity". */
     @Test
+    @Order(2)
     void signingForAnIdentityWhoseOnlyKeyIsMissing_saysSo() throws Exception {
         ManagedChannel channel = org.smimed.client.Channels.tls("localhost:" + daemon.port(),
                 dir.resolve("pki/ca.crt"), dir.resolve("pki/client.crt"),
@@ -94,6 +101,39 @@ class MissingPrivateKeyIT {
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * A key that cannot be restored: an officer removes what is left through smimectl (audited)
+     * instead of pkcs11-tool, confirming with the certificate's fingerprint; the version stays
+     * a DESTROYED tombstone, as any destroyed one.
+     */
+    @Test
+    @Order(3)
+    void whatIsLeftOfAVersionWhoseKeyIsGone_anOfficerDestroys() throws Exception {
+        Smimectl officer = Smimectl.demoOfficer(dir, "localhost:" + daemon.adminPort());
+        String fingerprint = Processes.check(List.of("openssl", "x509", "-noout", "-fingerprint",
+                "-sha256", "-in", dir.resolve("pki/" + TestDeployment.EC + ".crt").toString()),
+                dir).stdout().trim().replaceFirst("^.*=", "");
+        assertThat(officer.ok("token")).contains("smimectl destroy " + LOST + " --confirm "
+                + fingerprint.replace(":", "").toLowerCase(java.util.Locale.ROOT));
+
+        Smimectl.Run wrong = officer.run("destroy", LOST, "--confirm", "00".repeat(32));
+        assertThat(wrong.exit()).isNotZero();
+        assertThat(wrong.daemonError()).contains("fingerprint does not match");
+        assertThat(TokenPicture.read(token).of(LOST)).hasSize(2);
+
+        assertThat(officer.ok("destroy", LOST, "--confirm", fingerprint)).contains(LOST,
+                "DESTROYED");
+        assertThat(TokenPicture.read(token).of(LOST)).as("what is left of " + LOST)
+                .containsExactly(TokenPicture.DATA);
+        assertThat(officer.ok("token")).doesNotContain(LOST);
+        assertThat(officer.field(LOST, "state")).isEqualTo("DESTROYED");
+        assertThat(AuditRecords.read(dir.resolve("audit.log"))).anySatisfy(r -> {
+            assertThat(r.get("method")).endsWith("KeyAdminService/Destroy");
+            assertThat(r.get("keyVersion")).isEqualTo(LOST);
+            assertThat(r.get("outcome")).isEqualTo("OK");
+        });
     }
 
     private static String pkcs11Tool(String... args) throws Exception {

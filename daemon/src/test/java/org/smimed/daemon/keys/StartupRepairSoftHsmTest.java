@@ -2,12 +2,15 @@ package org.smimed.daemon.keys;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.smimed.daemon.testing.LogCapture;
@@ -197,12 +200,16 @@ class StartupRepairSoftHsmTest {
             keyObjects.destroy(id, KeyObjects.ObjectClass.PRIVATE_KEY);
         }
         keyObjects.destroy(bare, KeyObjects.ObjectClass.PUBLIC_KEY);
+        Map<String, String> sha256 = new HashMap<>();
+        for (TokenInventory.CertificateObject c : new TokenInventory(token).read().certificates()) {
+            sha256.put(c.id(), HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(c.certificate().getEncoded())));
+        }
+        String legacyWhat = "a legacy version: certificate without state record";
         List<String> problems = List.of(
-                TokenReading.keyMissing("act@smimed.example/v2", "its state record says ACTIVE"),
-                TokenReading.keyMissing("bare@smimed.example/v1", "a legacy version:"
-                        + " certificate without state record"),
-                TokenReading.keyMissing("old@smimed.example/v1", "a legacy version:"
-                        + " certificate without state record"));
+                lost("act@smimed.example/v2", "its state record says ACTIVE", sha256.get(active)),
+                lost("bare@smimed.example/v1", legacyWhat, sha256.get(bare)),
+                lost("old@smimed.example/v1", legacyWhat, sha256.get(legacy)));
 
         KeyAdministration admin;
         try (LogCapture log = LogCapture.of(KeyAdministration.class)) {
@@ -229,6 +236,12 @@ class StartupRepairSoftHsmTest {
         assertThat(again.repairs()).isEmpty();
         assertThat(again.registry().problems()).containsExactlyInAnyOrderElementsOf(problems);
         assertThat(new TokenInventory(token).read().certificates()).hasSize(4);
+    }
+
+    /** The problem named for {@code name}, with how to destroy it if it cannot be restored. */
+    private static String lost(String name, String what, String certificateSha256) {
+        return TokenReading.keyMissing(name, what) + "; if it cannot be restored, smimectl"
+                + " destroy " + name + " --confirm " + certificateSha256 + " removes what is left";
     }
 
     /** A P-256 key pair labelled {@code label} with its certificate; returns its CKA_ID. */
