@@ -11,7 +11,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -105,11 +108,34 @@ public final class ConfigLoader {
                     .read(fields.section(root, "operations"), listen);
             Optional<DaemonConfig.Admin> admin = readAdmin(root.get("admin"), listen, plaintext,
                     tls);
+            distinctPorts(admin, operations);
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }
             return new DaemonConfig(listen, tls, token, limits, plaintext, decryption,
                     operations, access, admin);
+        }
+
+        /**
+         * The admin, health and metrics listeners on ports of their own (each is checked
+         * against the client listener where it is read): two on one port passed the check and
+         * failed only at start-up, as "port in use" (exit 7), which a service manager retries
+         * for ever (found by a review of the README against the code).
+         */
+        private void distinctPorts(Optional<DaemonConfig.Admin> admin,
+                                   DaemonConfig.Operations operations) {
+            Map<String, Optional<DaemonConfig.Listen>> listeners = new LinkedHashMap<>();
+            listeners.put("admin.listen.port", admin.map(DaemonConfig.Admin::listen));
+            listeners.put("operations.healthListen.port", operations.healthListen());
+            listeners.put("operations.metricsListen.port", operations.metricsListen());
+            Map<Integer, String> taken = new HashMap<>();
+            listeners.forEach((path, listen) -> listen.filter(l -> l.port() != 0).ifPresent(l -> {
+                String other = taken.putIfAbsent(l.port(), path);
+                if (other != null) {
+                    problems.add(path + ": " + l.port() + " is also " + other
+                            + "; every listener needs a port of its own");
+                }
+            }));
         }
 
         /** The admin listener: its own port, and its own TLS or the server's. */

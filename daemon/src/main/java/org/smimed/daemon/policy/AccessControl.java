@@ -89,8 +89,10 @@ public final class AccessControl {
         if (rule.isEmpty() || rule.get().decryptsPerMinute().isEmpty()) {
             return;
         }
-        if (!budget.tryCharge(rule.get().name(), rule.get().decryptsPerMinute().getAsInt())) {
-            throw new LimitExceededException("decrypt budget used up; retry later");
+        int perMinute = rule.get().decryptsPerMinute().getAsInt();
+        if (!budget.tryCharge(rule.get().name(), perMinute)) {
+            throw new LimitExceededException("decrypt budget used up: " + perMinute
+                    + " per minute (policy decryptsPerMinute); retry later");
         }
     }
 }

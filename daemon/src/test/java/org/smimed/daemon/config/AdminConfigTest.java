@@ -82,4 +82,19 @@ class AdminConfigTest {
                                 + " must never reach the admin service",
                                 "admin.role: unknown key (known: certificateRoots, listen, tls)"));
     }
+
+    /** Found by a review: these passed check-config and failed at start-up with exit 7. */
+    @Test
+    void twoListenersOnOnePort_areRefused() throws Exception {
+        assertThatThrownBy(() -> load("admin: {listen: {port: 9444}}\n"
+                + "operations: {healthListen: {port: 9444}, metricsListen: {port: 9444}}\n"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .containsExactly("operations.healthListen.port: 9444 is also"
+                                + " admin.listen.port; every listener needs a port of its own",
+                                "operations.metricsListen.port: 9444 is also"
+                                + " admin.listen.port; every listener needs a port of its own"));
+        assertThat(load("admin: {listen: {port: 0}}\n"
+                + "operations: {healthListen: {port: 0}, metricsListen: {port: 9464}}\n")
+                .operations().metricsListen()).isPresent();
+    }
 }

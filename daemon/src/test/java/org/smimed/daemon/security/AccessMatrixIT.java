@@ -214,6 +214,10 @@ class AccessMatrixIT {
         }
     }
 
+    /** Names its limit, as the other RESOURCE_EXHAUSTED refusals do (found by a review). */
+    private static final String BUDGET_USED_UP = "decrypt budget used up: 2 per minute (policy"
+            + " decryptsPerMinute); retry later";
+
     @Test
     void callerOverItsDecryptBudget_isResourceExhausted() throws Exception {
         ManagedChannel channel = clients.channel(budgeted);
@@ -223,10 +227,10 @@ class AccessMatrixIT {
                     .isEqualTo(PLAINTEXT);
             assertThat(DecryptCall.whole(channel, null, toRsa).plaintext()).isEqualTo(PLAINTEXT);
             var e = refused(() -> DecryptCall.decrypt(channel, null, toRsa, 4096),
-                    Status.Code.RESOURCE_EXHAUSTED, "decrypt budget used up; retry later");
+                    Status.Code.RESOURCE_EXHAUSTED, BUDGET_USED_UP);
             assertRecord(e, "CN=budgeted service,O=smimed demo", "RESOURCE_EXHAUSTED");
             refused(() -> DecryptCall.whole(channel, null, toRsa),
-                    Status.Code.RESOURCE_EXHAUSTED, "decrypt budget used up; retry later");
+                    Status.Code.RESOURCE_EXHAUSTED, BUDGET_USED_UP);
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
