@@ -58,6 +58,9 @@ public final class SmimectlCli implements Callable<Integer> {
         .exitCodeListHeading("%nExit codes:%n").exitCodeList(codes));
     // Added after the common list: audit verify documents its own codes (1 = tampered).
     cli.addSubcommand(new AuditCommand(io));
+    // "smimectl help generate" was taken for generate without IDENTITY (found by a review).
+    cli.addSubcommand(new CommandLine.HelpCommand());
+    cli.getSubcommands().get("audit").addSubcommand(new CommandLine.HelpCommand());
     return CliExecution.execute("smimectl", cli, io, args);
   }
 

@@ -34,7 +34,9 @@ public final class SmimeCli implements Callable<Integer> {
         .addSubcommand(new DecryptCommand(io))
         .addSubcommand(new VerifyCommand(io))
         .addSubcommand(new TripleWrapCommand(io))
-        .addSubcommand(new OpenCommand(io));
+        .addSubcommand(new OpenCommand(io))
+        // "smime help sign" was taken for sign without --identity (found by a review).
+        .addSubcommand(new CommandLine.HelpCommand());
     return CliExecution.execute("smime", cli, io, args);
   }
 

@@ -42,6 +42,19 @@ class SmimectlCliTest {
     }
   }
 
+  /** Found by a review: "smimectl help generate" said IDENTITY was missing. */
+  @Test
+  void helpCommand_printsTheSubcommandsUsage() {
+    for (String[] args : new String[][] {{"help", "generate"}, {"help", "list"},
+        {"audit", "help", "verify"}}) {
+      Run r = run(args);
+      assertThat(r.exit()).as(String.join(" ", args)).isZero();
+      assertThat(r.out()).as(String.join(" ", args))
+          .startsWith("Usage: smimectl " + (args[0].equals("audit") ? "audit " : "")
+              + args[args.length - 1]);
+    }
+  }
+
   @Test
   void noSubcommand_orUnknownAlgorithm_isUsageError() {
     assertThat(run().exit()).isEqualTo(2);

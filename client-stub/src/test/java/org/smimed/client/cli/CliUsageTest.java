@@ -19,6 +19,15 @@ class CliUsageTest {
     assertThat(run.stdoutText()).contains("Usage: smime " + command).contains("--in=FILE");
   }
 
+  /** Found by a review: "smime help sign" said --identity was missing. */
+  @Test
+  void helpCommand_printsTheSubcommandsUsage() {
+    var run = CliRunner.run(new byte[0], "help", "sign");
+
+    assertThat(run.exit()).isZero();
+    assertThat(run.stdoutText()).startsWith("Usage: smime sign");
+  }
+
   /** A wrong port reads differently from a wrong host or a TLS failure: the transport says. */
   @Test
   void sign_toAClosedPort_namesTheRefusedConnectionOnOneLine() throws Exception {
