@@ -134,7 +134,7 @@ public final class StatusMapper {
         } else if (failure instanceof ApprovalException a) {
             status = switch (a.kind()) {
                 case UNKNOWN -> Status.NOT_FOUND;
-                case EXPIRED -> Status.FAILED_PRECONDITION;
+                case EXPIRED, WITHDRAWN -> Status.FAILED_PRECONDITION;
                 case SAME_OFFICER -> Status.PERMISSION_DENIED;
             };
             status = status.withDescription(failure.getMessage());

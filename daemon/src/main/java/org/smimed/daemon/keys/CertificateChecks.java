@@ -58,8 +58,27 @@ final class CertificateChecks {
         validAt(leaf, now);
         keyUsage(leaf, version.usage(), version.algorithm());
         emailProtection(leaf);
+        strongSignatures(chain);
         chainBuilds(chain, now);
         roots.require(chain, now);
+    }
+
+    /**
+     * No certificate below the root signed with SHA-1 or MD5: collisions make such signatures
+     * forgeable (SHAttered), and the CA/Browser Forum's S/MIME Baseline Requirements forbid them
+     * (found by an officer trial). A root's signature on itself vouches for nothing, so it may.
+     */
+    private static void strongSignatures(List<X509Certificate> chain)
+            throws InvalidKeyRequestException {
+        for (X509Certificate c : chain) {
+            String algorithm = c.getSigAlgName().toUpperCase(java.util.Locale.ROOT);
+            boolean weak = algorithm.startsWith("SHA1") || algorithm.startsWith("MD");
+            if (weak && !c.getSubjectX500Principal().equals(c.getIssuerX500Principal())) {
+                throw new InvalidKeyRequestException("the certificate '"
+                        + c.getSubjectX500Principal() + "' is signed with " + c.getSigAlgName()
+                        + ", which can be forged; have it issued with SHA-256 or stronger");
+            }
+        }
     }
 
     private static void validAt(X509Certificate leaf, Instant now)

@@ -251,7 +251,10 @@ public final class KeyAdministration {
         return changed(v.name(), "activated");
     }
 
-    /** What {@link #activate} checks, changing nothing (dual control): PENDING, certified. */
+    /**
+     * What {@link #activate} checks, changing nothing (dual control): PENDING, certified, the
+     * certificate current and (if configured) from an accepted CA.
+     */
     public synchronized TokenVersion checkActivate(String version)
             throws UnknownKeyVersionException, KeyStateException {
         TokenVersion v = store.find(version);
@@ -260,9 +263,7 @@ public final class KeyAdministration {
                     + " CSR, have it certified, import-cert, then activate");
         }
         requireState(v, "activate", KeyState.PENDING);
-        if (store.clock.instant().isAfter(v.chain().get(0).getNotAfter().toInstant())) {
-            throw new KeyStateException(version + ": the certificate has expired");
-        }
+        imports.recheckForActivation(v);
         return v;
     }
 

@@ -52,6 +52,24 @@ final class KeyImports {
         storeChain(version, chain);
     }
 
+    /**
+     * The certificate checks whose answer can change after the import, made again when a
+     * version is activated: its dates, and the configured roots. A certificate imported before
+     * admin.certificateRoots was set (or through a replica without it) was activated by one
+     * officer and signed (found by an officer trial).
+     */
+    void recheckForActivation(TokenVersion version) throws KeyStateException {
+        if (store.clock.instant().isAfter(version.chain().get(0).getNotAfter().toInstant())) {
+            throw new KeyStateException(version.name() + ": the certificate has expired");
+        }
+        try {
+            roots.require(version.chain(), store.clock.instant());
+        } catch (InvalidKeyRequestException e) {
+            throw new KeyStateException("cannot activate " + version.name() + ": "
+                    + e.getMessage() + "; import a certificate from an accepted CA");
+        }
+    }
+
     /** Migrates the one key and chain of a PKCS#12 file; returns the new PENDING version. */
     String pkcs12(String identity, byte[] file, char[] password)
             throws InvalidKeyRequestException, KeyStateException, TokenException {

@@ -9,7 +9,9 @@ public final class ApprovalException extends Exception {
         /** The approval came after the request's time limit. */
         EXPIRED,
         /** The approver is the officer who made the request. */
-        SAME_OFFICER
+        SAME_OFFICER,
+        /** The requester is no longer an officer in the policy: the request was withdrawn. */
+        WITHDRAWN
     }
 
     private final Kind kind;

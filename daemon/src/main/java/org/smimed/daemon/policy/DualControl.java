@@ -66,7 +66,8 @@ public final class DualControl {
     /** A second officer approves; returns the request, which the caller must now carry out. */
     public synchronized PendingRequest approve(Caller approver, String requestId)
             throws PermissionDeniedException, ApprovalException {
-        String approverEntry = officerEntry(policies.current(), approver);
+        Policy policy = policies.current();
+        String approverEntry = officerEntry(policy, approver);
         PendingRequest request = pending.get(requestId);
         if (request == null) {
             throw new ApprovalException(ApprovalException.Kind.UNKNOWN,
@@ -80,6 +81,15 @@ public final class DualControl {
         if (request.requestedBy().equals(approverEntry)) {
             throw new ApprovalException(ApprovalException.Kind.SAME_OFFICER,
                     "a request must be approved by a different officer");
+        }
+        // Two officers must stand behind the change when it runs: a requester removed from
+        // the policy since (found by an officer trial) no longer does.
+        if (policy.rules().stream().noneMatch(r -> r.officer()
+                && r.name().equals(request.requestedBy()))) {
+            pending.remove(requestId);
+            throw new ApprovalException(ApprovalException.Kind.WITHDRAWN, "request " + requestId
+                    + " was made by '" + request.requestedBy() + "', who is no longer an officer"
+                    + " in the policy; it is withdrawn");
         }
         pending.remove(requestId);
         return request;

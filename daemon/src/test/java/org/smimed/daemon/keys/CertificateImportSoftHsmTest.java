@@ -109,6 +109,31 @@ class CertificateImportSoftHsmTest {
                 .hasSize(2);
     }
 
+    /**
+     * Found by an officer trial: a certificate imported before admin.certificateRoots was set
+     * was activated afterwards, and signed.
+     */
+    @Test
+    void withConfiguredRoots_aCertificateImportedBefore_isNotActivated() throws Exception {
+        TokenVersion v = admin.generate("before@smimed.example", KeyAlgorithm.EC_P256,
+                KeyUsage.SIGN);
+        OfficerCa rogue = OfficerCa.create(Clock.systemUTC());
+        X509Certificate other = rogue.issue(admin.createCsr(v.name(), "", ""),
+                "before@smimed.example", true, false, Duration.ofDays(30));
+        admin.importCertificateChain(v.name(), rogue.chainPem(other));
+
+        KeyAdministration strict = KeyAdministration.open(token, new SecureRandom(),
+                Clock.systemUTC(), CertificateRoots.of(java.util.List.of(ca.certificate())));
+        assertThatThrownBy(() -> strict.activate(v.name()))
+                .isInstanceOf(KeyStateException.class)
+                .hasMessageStartingWith("cannot activate " + v.name() + ": the chain ends at '"
+                        + rogue.certificate().getSubjectX500Principal() + "'");
+        assertThatThrownBy(() -> strict.checkActivate(v.name()))
+                .isInstanceOf(KeyStateException.class);
+        assertThat(strict.list()).filteredOn(t -> t.name().equals(v.name()))
+                .extracting(TokenVersion::state).containsExactly(KeyState.PENDING);
+    }
+
     /** Found by an outside trial: told that only the certificate itself had been given. */
     @Test
     void leafWithAnUnrelatedRoot_isRefusedSayingNoneIssuedIt() throws Exception {
@@ -159,6 +184,28 @@ class CertificateImportSoftHsmTest {
                 .hasMessage("the certificate's extended key usage allows neither emailProtection"
                         + " nor anyExtendedKeyUsage, so S/MIME agents refuse it (RFC 8550"
                         + " 4.4.4)");
+    }
+
+    /** Found by an officer trial: a SHA-1 certificate was imported and activated. */
+    @Test
+    void certificateSignedWithSha1_isRefused() throws Exception {
+        TokenVersion v = admin.generate("sha1@smimed.example", KeyAlgorithm.EC_P256,
+                KeyUsage.SIGN);
+        String extensions = "subjectAltName=email:sha1@smimed.example\n"
+                + "keyUsage=critical,digitalSignature\nextendedKeyUsage=emailProtection\n";
+        X509Certificate weak = ca.issueWithOpenSsl(dir.resolve("sha1"),
+                admin.createCsr(v.name(), "", ""), extensions, "-sha1");
+        assertThat(weak.getSigAlgName()).isEqualTo("SHA1withRSA");
+
+        assertThatThrownBy(() -> admin.importCertificateChain(v.name(), ca.chainPem(weak)))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessage("the certificate '" + weak.getSubjectX500Principal() + "' is signed"
+                        + " with SHA1withRSA, which can be forged; have it issued with SHA-256"
+                        + " or stronger");
+        X509Certificate strong = ca.issueWithOpenSsl(dir.resolve("sha256"),
+                admin.createCsr(v.name(), "", ""), extensions);
+        assertThat(admin.importCertificateChain(v.name(), ca.chainPem(strong)).chain())
+                .hasSize(2);
     }
 
     /** Found by an outside trial: the advice to append CA certificates fits PEM, not PKCS#12. */

@@ -26,6 +26,7 @@ class DualControlTest {
     @TempDir
     Path dir;
     private MutableClock clock;
+    private PolicyStore policies;
     private DualControl dual;
 
     @BeforeEach
@@ -38,7 +39,8 @@ class DualControlTest {
                 dualControl: {actions: [destroy, importPkcs12], approvalMinutes: 10}
                 """);
         clock = new MutableClock(Instant.parse("2026-03-01T10:00:00Z"));
-        dual = new DualControl(PolicyStore.load(file), clock, new SecureRandom());
+        policies = PolicyStore.load(file);
+        dual = new DualControl(policies, clock, new SecureRandom());
     }
 
     @Test
@@ -74,6 +76,28 @@ class DualControlTest {
         assertThatThrownBy(() -> dual.approve(BOB, id)).isInstanceOfSatisfying(
                 ApprovalException.class,
                 e -> assertThat(e.kind()).isEqualTo(ApprovalException.Kind.UNKNOWN));
+    }
+
+    /** Found by an officer trial: an officer removed from the policy still had his way. */
+    @Test
+    void approval_afterTheRequesterLeftThePolicy_isRefusedAndTheRequestWithdrawn()
+            throws Exception {
+        String id = dual.submit(ALICE, AdminAction.DESTROY, "k/v1").pending().orElseThrow().id();
+        Files.writeString(dir.resolve("policy.yaml"), """
+                callers:
+                  - {name: bob, email: bob@example.com, officer: true}
+                dualControl: {actions: [destroy, importPkcs12], approvalMinutes: 10}
+                """);
+        assertThat(policies.reload()).isTrue();
+
+        assertThatThrownBy(() -> dual.approve(BOB, id)).isInstanceOfSatisfying(
+                ApprovalException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(ApprovalException.Kind.WITHDRAWN);
+                    assertThat(e.getMessage()).isEqualTo("request " + id + " was made by"
+                            + " 'alice', who is no longer an officer in the policy; it is"
+                            + " withdrawn");
+                });
+        assertThat(dual.pending()).isEmpty();
     }
 
     @Test

@@ -108,6 +108,12 @@ public final class OfficerCa {
      */
     public X509Certificate issueWithOpenSsl(Path dir, byte[] csrDer, String extensions)
             throws Exception {
+        return issueWithOpenSsl(dir, csrDer, extensions, "-sha256");
+    }
+
+    /** As above, signed with {@code digest} ({@code openssl x509 -req}'s -sha1, -sha256 …). */
+    public X509Certificate issueWithOpenSsl(Path dir, byte[] csrDer, String extensions,
+                                            String digest) throws Exception {
         Files.createDirectories(dir);
         ca.save(dir.resolve("ca.pem"), dir.resolve("ca.key"));
         Files.writeString(dir.resolve("request.pem"), "-----BEGIN CERTIFICATE REQUEST-----\n"
@@ -116,7 +122,7 @@ public final class OfficerCa {
         Files.writeString(dir.resolve("extensions"), extensions);
         Processes.check(List.of("openssl", "x509", "-req", "-in", "request.pem", "-CA", "ca.pem",
                 "-CAkey", "ca.key", "-set_serial", "7", "-days", "30", "-extfile", "extensions",
-                "-out", "certificate.pem"), dir);
+                digest, "-out", "certificate.pem"), dir);
         try (var in = Files.newInputStream(dir.resolve("certificate.pem"))) {
             return (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
                     .generateCertificate(in);
