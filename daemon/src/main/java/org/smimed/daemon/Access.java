@@ -2,13 +2,21 @@ package org.smimed.daemon;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.smimed.daemon.audit.AuditAnchors;
+import org.smimed.daemon.audit.AuditEntry;
+import org.smimed.daemon.audit.AuditEvent;
 import org.smimed.daemon.audit.AuditException;
 import org.smimed.daemon.audit.AuditLog;
+import org.smimed.daemon.audit.AuditOutcome;
 import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.config.PemFiles;
 import org.smimed.daemon.grpc.CallSecurity;
@@ -77,6 +85,32 @@ final class Access implements AutoCloseable {
     CallSecurity security(StatusMapper statuses) {
         return new CallSecurity(audit, verifier, config.access().anonymousCallers(), control,
                 statuses);
+    }
+
+    /**
+     * One record per start-up repair, so the audit log shows what the daemon itself changed on
+     * the token (found by an officer trial: a cut-off destroy was finished unrecorded). The
+     * repair's text is in the daemon log; the record holds its SHA-256 and the version named.
+     */
+    void recordRepairs(List<String> repairs) throws AuditException {
+        for (String repair : repairs) {
+            String version = repair.contains(": ") ? repair.substring(0, repair.indexOf(": "))
+                    : "";
+            String identity = version.contains("/v") ? version.substring(0,
+                    version.lastIndexOf("/v")) : "";
+            audit.append(new AuditEntry("startup", "smimed", AuditEvent.STARTUP_REPAIR,
+                    "smimed/StartupRepair", identity, version, HexFormat.of().formatHex(
+                            sha256(repair.getBytes(StandardCharsets.UTF_8))),
+                    AuditOutcome.OK, "OK"), true);
+        }
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
     }
 
     /** Whether the audit log still takes records (false once a write failed). */

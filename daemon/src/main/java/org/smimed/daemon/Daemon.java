@@ -122,7 +122,7 @@ public final class Daemon implements AutoCloseable {
         try {
             return start(config, environment, clock, access, metrics);
         } catch (TokenException | PinSource.PinUnavailableException | IOException
-                 | RuntimeException e) {
+                 | AuditException | RuntimeException e) {
             access.closeQuietly();
             metrics.close();
             throw e;
@@ -131,7 +131,8 @@ public final class Daemon implements AutoCloseable {
 
     private static Daemon start(DaemonConfig config, UnaryOperator<String> environment,
                                 Clock clock, Access access, Metrics metrics)
-            throws TokenException, PinSource.PinUnavailableException, IOException {
+            throws TokenException, PinSource.PinUnavailableException, IOException,
+            AuditException {
         // Read before the token is touched: a server certificate replaced by a bad one since
         // the config was checked fails start-up without a login.
         Optional<ServerCertificate> clientCertificate = config.tls().isEmpty() ? Optional.empty()
@@ -148,6 +149,7 @@ public final class Daemon implements AutoCloseable {
         // The token is the source of truth for keys and their states; start-up repairs what
         // an interrupted officer operation left behind, and logs it.
         KeyAdministration admin = KeyAdministration.open(token, random, clock, roots);
+        access.recordRepairs(admin.repairs());
         KeyRegistry keys = admin.registry();
 
         Provider software = new BouncyCastleProvider();

@@ -66,7 +66,10 @@ final class LifecycleCommands {
   }
 
   @Command(name = "disable", mixinStandardHelpOptions = true,
-      description = "Stop a version from signing and decrypting.")
+      description = {"Stop a version from signing and decrypting, for good: a DISABLED"
+          + " version can only be destroyed, and mail encrypted to it no longer decrypts.",
+          "Under dual control prints 'pending approval ID (expires TIME)' and exits 0: nothing"
+              + " changes until another officer runs 'smimectl approve ID'."})
   static final class Disable extends AdminCommand {
     @Parameters(index = "0", paramLabel = "VERSION", description = "identity/vN",
       converter = Names.Version.class)
@@ -78,7 +81,7 @@ final class LifecycleCommands {
 
     @Override
     void run(KeyAdminServiceBlockingStub admin) {
-      println(Names.line(admin.disable(KeyVersionRequest.newBuilder().setVersion(version)
+      println(Names.outcome(admin.disable(KeyVersionRequest.newBuilder().setVersion(version)
           .build())));
     }
   }
@@ -110,7 +113,8 @@ final class LifecycleCommands {
   }
 
   @Command(name = "approve", mixinStandardHelpOptions = true,
-      description = {"Approve another officer's pending activate, destroy or import-pkcs12 (dual"
+      description = {"Approve another officer's pending activate, disable, destroy or"
+          + " import-pkcs12 (dual"
           + " control): the action runs now and its result is printed. 'smimectl pending'"
           + " shows what each request would do, and to which certificate, before you approve.",
           "Refused when the request is unknown (NOT_FOUND), expired (FAILED_PRECONDITION) or"

@@ -84,6 +84,22 @@ public final class ApprovalGate {
                         .orElseThrow()), certificate));
     }
 
+    /** {@link KeyAdministration#disable}, or a pending request for it (the version unchanged). */
+    public synchronized Outcome disable(Caller officer, String version)
+            throws UnknownKeyVersionException, KeyStateException, TokenException,
+            PermissionDeniedException {
+        sweep();
+        TokenVersion current = admin.checkDisable(version);
+        DualControl.Submission submission = control.submit(officer, AdminAction.DISABLE,
+                version);
+        if (submission.mayRunNow()) {
+            return new Outcome(Optional.of(admin.disable(version)), Optional.empty());
+        }
+        return hold(submission.pending().get(), Optional.of(current),
+                new Held(new HeldAction.Disable(version), current.certificate()
+                        .map(CertificateSummary::of).orElse("none")));
+    }
+
     /** {@link KeyAdministration#destroy}, or a pending request for it (the version unchanged). */
     public synchronized Outcome destroy(Caller officer, String version, String fingerprint)
             throws UnknownKeyVersionException, KeyStateException, InvalidKeyRequestException,

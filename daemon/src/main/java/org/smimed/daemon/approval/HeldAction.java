@@ -28,6 +28,19 @@ sealed interface HeldAction {
         }
     }
 
+    /** Disable: nothing secret is held. */
+    record Disable(String version) implements HeldAction {
+        @Override
+        public TokenVersion run(KeyAdministration admin) throws UnknownKeyVersionException,
+                KeyStateException, TokenException {
+            return admin.disable(version);
+        }
+
+        @Override
+        public void wipe() {
+        }
+    }
+
     /** Destroy: nothing secret is held. */
     record Destroy(String version, String fingerprint) implements HeldAction {
         @Override

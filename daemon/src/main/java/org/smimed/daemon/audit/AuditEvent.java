@@ -13,7 +13,12 @@ public enum AuditEvent {
     /** Any KeyAdminService call (officer operations). */
     KEY_ADMIN,
     /** A method the daemon does not serve. */
-    OTHER;
+    OTHER,
+    /**
+     * Not a call: what start-up finished or removed of an officer operation that was cut off
+     * (caller {@code smimed}, the repair's text in the daemon log, its SHA-256 as the input).
+     */
+    STARTUP_REPAIR;
 
     private static final Map<String, AuditEvent> BY_METHOD = Map.of(
             "smimed.v1.SigningService/Sign", SIGN,

@@ -12,7 +12,14 @@ public enum AuditOutcome {
      * Checked and held for a second officer's approval (dual control; status OK): nothing
      * changed yet. The Approve call that runs it has its own record.
      */
-    HELD;
+    HELD,
+    /**
+     * An officer change about to run (status empty): written before the token is touched, so
+     * a change the daemon died in is on record too; the call's own record follows. A STARTED
+     * record with no record of the same request id after it names a change that was cut off
+     * (start-up finishes or undoes it; {@code smimectl list} shows which).
+     */
+    STARTED;
 
     /** The outcome for a gRPC status code name. */
     public static AuditOutcome forStatus(String code) {

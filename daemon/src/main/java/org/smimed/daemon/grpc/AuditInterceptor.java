@@ -87,6 +87,17 @@ final class AuditInterceptor implements ServerInterceptor {
             }
 
             @Override
+            public void onHalfClose() {
+                // The request is complete and about to run: an officer change is recorded as
+                // STARTED first, so one the daemon dies in is on record too (found by an
+                // officer trial: a kill during generate or destroy left no record at all).
+                if (recording.changesKeys && !recording.recordStarted()) {
+                    return;
+                }
+                super.onHalfClose();
+            }
+
+            @Override
             public void onCancel() {
                 recording.recordCancelled();
                 super.onCancel();
@@ -180,6 +191,21 @@ final class AuditInterceptor implements ServerInterceptor {
                         + " call; nothing was done (see the daemon log)"), new Metadata());
                 LOG.log(Level.WARNING, "request " + notes.requestId() + ": "
                         + notes.method() + " refused before it ran: " + e.getMessage());
+            }
+        }
+
+        /** Writes the STARTED record; false (and the call refused) if it cannot be. */
+        boolean recordStarted() {
+            if (recorded.get()) {
+                // Already refused (not an officer, over a limit): nothing will run.
+                return true;
+            }
+            try {
+                log.append(notes.started(), true);
+                return true;
+            } catch (AuditException e) {
+                refuse(e);
+                return false;
             }
         }
 

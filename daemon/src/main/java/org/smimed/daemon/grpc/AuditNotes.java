@@ -176,7 +176,17 @@ final class AuditNotes {
      * missed CreateCsr, failed Destroy attempts and mixed-case Sign requests).
      */
     synchronized AuditEntry entry(Status status) {
-        String code = status.getCode().name();
+        return entry(status.getCode().name(),
+                held && status.isOk() ? AuditOutcome.HELD
+                        : AuditOutcome.forStatus(status.getCode().name()));
+    }
+
+    /** The record written before an officer change runs: outcome STARTED, no status yet. */
+    synchronized AuditEntry started() {
+        return entry("", AuditOutcome.STARTED);
+    }
+
+    private AuditEntry entry(String code, AuditOutcome outcome) {
         int slash = keyVersion.lastIndexOf("/v");
         String named = identity.isEmpty() && slash > 0 ? keyVersion.substring(0, slash)
                 : identity;
@@ -184,8 +194,7 @@ final class AuditNotes {
                 + keyVersion.substring(slash) : keyVersion;
         return new AuditEntry(requestId, caller, AuditEvent.forMethod(method), method,
                 canonical(named), version,
-                HexFormat.of().formatHex(((MessageDigest) cloneDigest()).digest()),
-                held && status.isOk() ? AuditOutcome.HELD : AuditOutcome.forStatus(code), code);
+                HexFormat.of().formatHex(((MessageDigest) cloneDigest()).digest()), outcome, code);
     }
 
     /** As identities are matched when served, so the record names the identity served. */

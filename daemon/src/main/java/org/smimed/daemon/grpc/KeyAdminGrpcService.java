@@ -109,7 +109,8 @@ public final class KeyAdminGrpcService extends KeyAdminServiceGrpc.KeyAdminServi
 
     @Override
     public void disable(KeyVersionRequest request, StreamObserver<KeyVersionInfo> response) {
-        answer(response, () -> info(admin.disable(required(request.getVersion(), "version"))));
+        answer(response, () -> mapping.outcome(gate.disable(Callers.current(),
+                required(request.getVersion(), "version")), ""));
     }
 
     @Override

@@ -153,10 +153,7 @@ public final class KeyAdministration {
                         t.chain().get(0).getSubjectX500Principal().getEncoded()));
     }
 
-    /**
-     * The public key of {@code version} as the token holds it, so a CA can certify a key that
-     * cannot sign its own request (X25519, RFC 8418 §6).
-     */
+    /** {@code version}'s public key, for a CA to certify a key that cannot sign (RFC 8418). */
     public PublicKey publicKey(String version) throws UnknownKeyVersionException, TokenException {
         return publicKey(store.find(version));
     }
@@ -172,10 +169,7 @@ public final class KeyAdministration {
         return store.keyObjects.publicKey(v.keyId(), v.record().algorithm());
     }
 
-    /**
-     * How the token protects {@code v}'s private key; empty for a DESTROYED version, or when
-     * the token does not show exactly one private key under the version's label.
-     */
+    /** How the token protects {@code v}'s key; empty if DESTROYED or not exactly one key. */
     public Optional<KeyProtection> protection(TokenVersion v) {
         if (v.state() == KeyState.DESTROYED) {
             return Optional.empty();
@@ -267,13 +261,19 @@ public final class KeyAdministration {
         return v;
     }
 
-    /** Stops a version from signing and decrypting. */
+    /** Stops a version from signing and decrypting, for good (only destroy follows). */
     public synchronized TokenVersion disable(String version)
             throws UnknownKeyVersionException, KeyStateException, TokenException {
+        store.save(checkDisable(version), KeyState.DISABLED);
+        return changed(version, "disabled");
+    }
+
+    /** What {@link #disable} checks, changing nothing (dual control). */
+    public synchronized TokenVersion checkDisable(String version)
+            throws UnknownKeyVersionException, KeyStateException {
         TokenVersion v = store.find(version);
         requireState(v, "disable", KeyState.PENDING, KeyState.ACTIVE, KeyState.DECRYPT_ONLY);
-        store.save(v, KeyState.DISABLED);
-        return changed(version, "disabled");
+        return v;
     }
 
     /**

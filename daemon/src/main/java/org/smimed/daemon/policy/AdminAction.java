@@ -9,6 +9,12 @@ public enum AdminAction {
      * certificate the configured roots accept could make a key of their choosing sign.
      */
     ACTIVATE("activate"),
+    /**
+     * Taking a version out of service for good (a DISABLED version can only be destroyed):
+     * with one officer alone, whoever holds an officer certificate could end an archive key
+     * that old mail needs (found by an officer trial).
+     */
+    DISABLE("disable"),
     DESTROY("destroy"),
     IMPORT_PKCS12("importPkcs12");
 
@@ -23,7 +29,7 @@ public enum AdminAction {
         return policyName;
     }
 
-    /** Every action's policy name, for messages: "activate, destroy, importPkcs12". */
+    /** Every action's policy name, for messages: "activate, disable, destroy, importPkcs12". */
     public static String known() {
         return String.join(", ", java.util.Arrays.stream(values())
                 .map(AdminAction::policyName).toList());

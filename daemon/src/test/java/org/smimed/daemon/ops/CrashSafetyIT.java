@@ -112,7 +112,7 @@ class CrashSafetyIT {
                 "both");
 
         boolean happened = moment.after();
-        officer.assertFailedMidway(crash);
+        officer.assertFailedMidway(crash, "GenerateKey");
         assertThat(rig.state(id + "/v1")).isEqualTo(happened ? java.util.Optional.of("PENDING")
                 : java.util.Optional.empty());
         assertThat(crash.repairs()).isEqualTo(moment.write() == 2 && !happened
@@ -132,7 +132,7 @@ class CrashSafetyIT {
         Path chain = officer.chainFor(id + "/v1");
         CrashRig.Crash crash = rig.crash(moment, "import-cert", id + "/v1", chain.toString());
 
-        officer.assertFailedMidway(crash);
+        officer.assertFailedMidway(crash, "ImportCertificateChain");
         assertThat(rig.picture().of(id + "/v1")).isEqualTo(moment.after()
                 ? List.of(CERTIFICATE, DATA, PRIVATE_KEY, PUBLIC_KEY)
                 : List.of(DATA, PRIVATE_KEY, PUBLIC_KEY));
@@ -151,7 +151,7 @@ class CrashSafetyIT {
         String id = identity("p12", moment);
         CrashRig.Crash crash = rig.crash(moment, "approve", officer.requestPkcs12(id));
 
-        officer.assertFailedMidway(crash);
+        officer.assertFailedMidway(crash, "Approve");
         // Write 8 removes the incomplete record beside the complete one (same time): the
         // complete one counts, and the pair is reduced to it.
         boolean happened = moment.after() || moment.write() == 8;
@@ -188,7 +188,7 @@ class CrashSafetyIT {
         officer.pendingWithCertificate(id);
         CrashRig.Crash crash = rig.crash(moment, "activate", id + "/v2");
 
-        officer.assertFailedMidway(crash);
+        officer.assertFailedMidway(crash, "Activate");
         boolean newActive = moment.write() >= 3 || moment.after();
         assertThat(rig.state(id + "/v1")).contains(newActive ? "DECRYPT_ONLY" : "ACTIVE");
         assertThat(rig.state(id + "/v2")).contains(newActive ? "ACTIVE" : "PENDING");
@@ -216,7 +216,7 @@ class CrashSafetyIT {
         rig.ok("disable", id + "/v1");
         CrashRig.Crash crash = rig.crash(moment, "approve", officer.requestDestroy(id + "/v1"));
 
-        officer.assertFailedMidway(crash);
+        officer.assertFailedMidway(crash, "Approve");
         boolean destroyed = moment.write() >= 3 || moment.after();
         assertThat(rig.state(id + "/v1")).contains(destroyed ? "DESTROYED" : "DISABLED");
         assertThat(rig.picture().of(id + "/v1")).isEqualTo(destroyed ? List.of(DATA)

@@ -22,6 +22,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.smimed.client.Channels;
+import org.smimed.daemon.testing.AuditRecords;
 import org.smimed.daemon.testing.DecryptCall;
 import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.testing.Processes;
@@ -86,9 +87,28 @@ final class Officer {
     }
 
     /** The killed call failed as a dropped connection does, not with an answer. */
-    void assertFailedMidway(CrashRig.Crash crash) {
+    void assertFailedMidway(CrashRig.Crash crash, String method) throws Exception {
         assertThat(crash.call().exit()).as(crash.call().out()).isNotZero();
         assertThat(crash.call().err()).contains("UNAVAILABLE");
+        // The audit log names the change the daemon died in (found by an officer trial: a
+        // killed generate or destroy left no record): its STARTED record, with no outcome.
+        List<Map<String, String>> records = AuditRecords.read(dir.resolve("audit.log"));
+        Map<String, String> last = records.stream()
+                .filter(r -> r.get("method").endsWith("KeyAdminService/" + method))
+                .reduce((a, b) -> b).orElseThrow();
+        assertThat(last.get("outcome")).as(method + " killed").isEqualTo("STARTED");
+        assertThat(records).filteredOn(r -> r.get("requestId").equals(last.get("requestId")))
+                .as("records of the killed call").hasSize(1);
+        // And what start-up then changed on the token, each repair with the hash of its text.
+        for (String repair : crash.repairs()) {
+            String sha256 = java.util.HexFormat.of().formatHex(java.security.MessageDigest
+                    .getInstance("SHA-256").digest(repair.getBytes(StandardCharsets.UTF_8)));
+            assertThat(records).as("audit record of repair " + repair).anySatisfy(r -> {
+                assertThat(r.get("event")).isEqualTo("STARTUP_REPAIR");
+                assertThat(r.get("inputSha256")).isEqualTo(sha256);
+                assertThat(repair).startsWith(r.get("keyVersion") + ": ");
+            });
+        }
     }
 
     /**

@@ -92,7 +92,7 @@ class PolicyLoaderTest {
                                 + " sign, subject, uri)",
                         "callers[2].name: required, a non-empty string",
                         "dualControl.actions: unknown action 'explode' (known: activate,"
-                                + " destroy, importPkcs12)"));
+                                + " disable, destroy, importPkcs12)"));
     }
 
     @ParameterizedTest

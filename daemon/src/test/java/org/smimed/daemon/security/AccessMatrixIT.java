@@ -203,6 +203,10 @@ class AccessMatrixIT {
             Map<String, String> record = assertRecord(denied,
                     "CN=rsa-only service,O=smimed demo", "PERMISSION_DENIED");
             assertThat(record.get("event")).isEqualTo("KEY_ADMIN");
+            // A refused change has its one record: no STARTED for what never ran.
+            assertRecord(refused(() -> rawCall(service, "smimed.v1.KeyAdminService/Destroy"),
+                    Status.Code.PERMISSION_DENIED, "only security officers may use this service"),
+                    "CN=rsa-only service,O=smimed demo", "PERMISSION_DENIED");
             var passed = refused(() -> rawCall(officer, "smimed.v1.KeyAdminService/ListKeys"),
                     Status.Code.UNIMPLEMENTED,
                     "method not found: smimed.v1.KeyAdminService/ListKeys");

@@ -28,7 +28,7 @@ import org.smimed.daemon.testing.TokenPicture;
 
 /**
  * Dual control over real mutual TLS with two officer certificates and the real smimectl: one
- * officer alone cannot activate or destroy a key or import a PKCS#12 file; a second officer's
+ * officer alone cannot activate, disable or destroy a key or import a PKCS#12 file; a second officer's
  * approval runs the action; the requester's own approval, a late approval and an unknown id
  * are refused; each call leaves its audit record. The daemon's clock is moved by hand.
  */
@@ -55,7 +55,7 @@ class DualControlIT {
         officerB = clients.issue("officer-b", null, Duration.ofDays(2));
         Files.writeString(dir.resolve("policy.yaml"), TestDeployment.dualControlPolicy(
                 officerA, officerB).replace("[destroy, importPkcs12]",
-                "[activate, destroy, importPkcs12]"));
+                "[activate, disable, destroy, importPkcs12]"));
         Path config = TestDeployment.writeConfig(dir, token);
         TestDeployment.addConfig(config, "admin: {listen: {address: 127.0.0.1, port: 0}}");
         daemon = Daemon.start(new ConfigLoader().load(config), System::getenv, clock);
@@ -69,7 +69,7 @@ class DualControlIT {
     @Test
     void destroy_needsASecondOfficer_withinTheTimeLimit() throws Exception {
         ok(officerA, "generate", ID, "--alg", "p256", "--usage", "both");
-        ok(officerA, "disable", ID + "/v1");
+        disabled(ID + "/v1");
         int keysBefore = privateKeysOnToken();
 
         Matcher pending = pending(ok(officerA, "destroy", ID + "/v1", "--confirm",
@@ -113,7 +113,7 @@ class DualControlIT {
     void approval_afterTheTimeLimit_failsPrecondition_andTheKeyStays() throws Exception {
         String id = "late@smimed.example";
         ok(officerA, "generate", id, "--alg", "p256", "--usage", "sign");
-        ok(officerA, "disable", id + "/v1");
+        disabled(id + "/v1");
         Matcher pending = pending(ok(officerA, "destroy", id + "/v1", "--confirm",
                 field(id + "/v1", "fingerprint")));
 
@@ -166,6 +166,33 @@ class DualControlIT {
         assertThat(auditOf(id + "/v1")).extracting(r -> r.get("method") + " "
                 + r.get("outcome")).containsSubsequence(
                 "smimed.v1.KeyAdminService/Activate HELD",
+                "smimed.v1.KeyAdminService/Approve OK");
+    }
+
+    /** Disables {@code version} as dual control over disable wants: asked, then approved. */
+    private static void disabled(String version) throws Exception {
+        ok(officerB, "approve", pending(ok(officerA, "disable", version)).group(1));
+    }
+
+    /**
+     * Found by an officer trial: one officer alone could disable an archive key for good (a
+     * DISABLED version can only be destroyed).
+     */
+    @Test
+    void disable_needsASecondOfficer_andRunsWhenApproved() throws Exception {
+        String id = "archive@smimed.example";
+        ok(officerA, "generate", id, "--alg", "p256", "--usage", "sign");
+
+        Matcher pending = pending(ok(officerA, "disable", id + "/v1"));
+        assertThat(field(id + "/v1", "state")).as("not disabled yet").isEqualTo("PENDING");
+        assertThat(ok(officerB, "pending")).contains(pending.group(1) + "  disable " + id
+                + "/v1  requested by officer-a");
+
+        assertThat(ok(officerB, "approve", pending.group(1)))
+                .isEqualTo(id + "/v1  DISABLED  p256  sign\n");
+        assertThat(auditOf(id + "/v1")).extracting(r -> r.get("method") + " "
+                + r.get("outcome")).containsSubsequence(
+                "smimed.v1.KeyAdminService/Disable HELD",
                 "smimed.v1.KeyAdminService/Approve OK");
     }
 
