@@ -49,7 +49,8 @@ final class ListCommands {
       for (KeyVersionInfo v : versions) {
         String cert = v.getCertificateSubject().isEmpty() ? "no certificate"
             : v.getCertificateSubject() + "  serial " + v.getCertificateSerial() + "  expires "
-            + v.getNotAfter() + " (" + v.getDaysLeft() + " days)";
+            + v.getNotAfter() + " (" + (v.getDaysLeft() < 0 ? "EXPIRED" : v.getDaysLeft()
+            + " days") + ")";
         // A DESTROYED version has no certificate or key left, so nothing to fingerprint.
         String fingerprint = v.getFingerprint().isEmpty() ? "" : "  sha256 "
             + v.getFingerprint();

@@ -91,8 +91,10 @@ final class AdminMapping {
             b.setCertificateSubject(c.getSubjectX500Principal().getName())
                     .setCertificateSerial(c.getSerialNumber().toString(16))
                     .setNotAfter(c.getNotAfter().toInstant().toString())
-                    .setDaysLeft(Duration.between(clock.instant(), c.getNotAfter().toInstant())
-                            .toDays());
+                    // Rounded down, so a certificate expired a minute ago is -1, not 0 (an
+                    // officer trial read "0 days" as still valid).
+                    .setDaysLeft(Math.floorDiv(Duration.between(clock.instant(),
+                            c.getNotAfter().toInstant()).toSeconds(), 86_400L));
         }
         return b.build();
     }

@@ -169,6 +169,19 @@ class DualControlIT {
                 "smimed.v1.KeyAdminService/Approve OK");
     }
 
+    /** Found by an officer trial: an expired certificate was listed as "(0 days)". */
+    @Test
+    void list_marksAnExpiredCertificate() throws Exception {
+        String id = "brief@smimed.example";
+        ok(officerA, "generate", id, "--alg", "p256", "--usage", "sign");
+        certify(id, Duration.ofMinutes(1));
+        clock.advance(Duration.ofMinutes(2));
+
+        assertThat(ok(officerA, "list", id)).contains(" (EXPIRED)");
+        assertThat(field(id + "/v1", "state")).isEqualTo("PENDING");
+        assertThat(as(officerA).ok("list", id, "--json")).contains("\"daysLeft\": -1");
+    }
+
     /** Disables {@code version} as dual control over disable wants: asked, then approved. */
     private static void disabled(String version) throws Exception {
         ok(officerB, "approve", pending(ok(officerA, "disable", version)).group(1));
