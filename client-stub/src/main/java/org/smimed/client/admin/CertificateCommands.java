@@ -28,7 +28,8 @@ final class CertificateCommands {
   /** Options of a certificate request. */
   static final class CsrOptions {
     @Option(names = "--subject", paramLabel = "DN", defaultValue = "",
-        description = "Subject, e.g. 'CN=Billing,O=Example' (default: the subject of the"
+        description = "Subject as RFC 4514 writes it (and list prints it), e.g."
+            + " 'CN=Billing,O=Example' (default: the subject of the"
             + " identity's newest certificate, so a rotation keeps it; else CN=<identity>).")
     String subject;
 

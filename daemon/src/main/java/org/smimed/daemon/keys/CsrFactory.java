@@ -39,7 +39,11 @@ final class CsrFactory {
             throws InvalidKeyRequestException, TokenException {
         X500Name name;
         try {
-            name = !subject.isBlank() ? new X500Name(subject)
+            // Read as RFC 4514 writes a name (the last RDN first), the way list, pending and
+            // the policy print subjects, so a subject copied from them comes back the same;
+            // Bouncy Castle's own reading took it first RDN first (found by an officer trial).
+            name = !subject.isBlank() ? X500Name.getInstance(
+                    new javax.security.auth.x500.X500Principal(subject).getEncoded())
                     : inherited.orElseGet(() -> new X500Name("CN=" + email));
         } catch (IllegalArgumentException e) {
             throw new InvalidKeyRequestException("subject '" + subject

@@ -102,6 +102,9 @@ class KeyRotationIT {
                 + " (FAILED_PRECONDITION)\n");
         ctlOk("csr", ID + "/v1", "--subject", "CN=Rotation,O=smimed test", "--out",
                 dir.resolve("v1.csr").toString());
+        // As RFC 4514 (and list) writes names: given back as given, not reversed.
+        assertThat(new javax.security.auth.x500.X500Principal(csrSubject(dir.resolve("v1.csr"))
+                .getEncoded()).getName()).isEqualTo("CN=Rotation,O=smimed test");
         X509Certificate v1 = certify("v1");
         assertThat(ctlOk("activate", ID + "/v1")).isEqualTo(ID + "/v1  ACTIVE  rsa2048  both\n");
 
