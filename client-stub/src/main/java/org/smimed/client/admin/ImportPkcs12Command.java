@@ -62,8 +62,12 @@ final class ImportPkcs12Command extends AdminCommand {
 
   @Override
   void run(KeyAdminServiceBlockingStub admin) throws Exception {
-    char[] password = password();
     byte[] p12 = Files.readAllBytes(file);
+    if (p12.length == 0) {
+      // The daemon could only say "pkcs12 is required" (found by an officer trial).
+      throw new AdminFailure("the PKCS#12 file " + file + " is empty");
+    }
+    char[] password = password();
     try {
       println(Names.outcome(admin.importPkcs12(ImportPkcs12Request.newBuilder()
           .setIdentity(identity).setPkcs12(ByteString.copyFrom(p12))

@@ -87,6 +87,35 @@ class SmimectlCliTest {
     assertThat(r.err()).doesNotContain("secret");
   }
 
+  /** Found by an officer trial: the daemon could only say "pkcs12 is required". */
+  @Test
+  void importPkcs12_ofAnEmptyFile_saysItIsEmpty() throws Exception {
+    Path p12 = Files.write(dir.resolve("empty.p12"), new byte[0]);
+
+    Run r = run(Map.of("PW", "x"), "import-pkcs12", "a@example.com", p12.toString(),
+        "--password-env", "PW", "--target", "localhost:1", "--plaintext");
+
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).endsWith("smimectl: the PKCS#12 file " + p12 + " is empty\n");
+  }
+
+  /**
+   * Found by an officer trial: a passed --deadline printed gRPC's internals and not that the
+   * change may have been made. A listener that never answers stands in for a slow daemon.
+   */
+  @Test
+  void deadlinePassed_saysTheChangeMayHaveBeenMade() throws Exception {
+    try (java.net.ServerSocket silent = new java.net.ServerSocket(0)) {
+      Run r = run("disable", "a@example.com/v1", "--plaintext", "--target",
+          "localhost:" + silent.getLocalPort(), "--deadline", "1");
+
+      assertThat(r.exit()).isEqualTo(1);
+      assertThat(r.err()).endsWith("smimectl: no answer within --deadline"
+          + " (DEADLINE_EXCEEDED); the daemon may still have made the change: check with"
+          + " 'smimectl list' before trying again, or give a longer --deadline\n");
+    }
+  }
+
   @Test
   void importPkcs12_passwordEnvSetToEmpty_isAnEmptyPasswordNotAMissingOne() throws Exception {
     Path p12 = Files.write(dir.resolve("a.p12"), new byte[] {1, 2, 3});
