@@ -21,6 +21,7 @@ import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.config.PemFiles;
 import org.smimed.daemon.grpc.CallSecurity;
 import org.smimed.daemon.grpc.StatusMapper;
+import org.smimed.daemon.keys.CertificateIdentity;
 import org.smimed.daemon.policy.AccessControl;
 import org.smimed.daemon.policy.ClientCertificateVerifier;
 import org.smimed.daemon.policy.DecryptBudget;
@@ -96,8 +97,8 @@ final class Access implements AutoCloseable {
         for (String repair : repairs) {
             String version = repair.contains(": ") ? repair.substring(0, repair.indexOf(": "))
                     : "";
-            String identity = version.contains("/v") ? version.substring(0,
-                    version.lastIndexOf("/v")) : "";
+            String identity = version.contains("/v") ? CertificateIdentity.normalise(
+                    version.substring(0, version.lastIndexOf("/v"))) : "";
             audit.append(new AuditEntry("startup", "smimed", AuditEvent.STARTUP_REPAIR,
                     "smimed/StartupRepair", identity, version, HexFormat.of().formatHex(
                             sha256(repair.getBytes(StandardCharsets.UTF_8))),
@@ -111,6 +112,14 @@ final class Access implements AutoCloseable {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }
+    }
+
+    /**
+     * Refuses (as an officer call is refused) when the audit log could not take a record:
+     * start-up repairs change the token and must be recorded.
+     */
+    void checkAuditWritable() throws AuditException {
+        audit.checkWritable();
     }
 
     /** Whether the audit log still takes records (false once a write failed). */

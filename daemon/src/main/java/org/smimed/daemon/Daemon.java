@@ -148,6 +148,8 @@ public final class Daemon implements AutoCloseable {
         SecureRandom random = new SecureRandom();
         // The token is the source of truth for keys and their states; start-up repairs what
         // an interrupted officer operation left behind, and logs it.
+        // Repairs change the token: not unless their records can be written (a review).
+        access.checkAuditWritable();
         KeyAdministration admin = KeyAdministration.open(token, random, clock, roots);
         access.recordRepairs(admin.repairs());
         KeyRegistry keys = admin.registry();

@@ -33,9 +33,9 @@ final class AdminFailure extends Exception {
     if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED && id.isEmpty()) {
       // The client gave up, not the daemon: gRPC's own text names its internals, and the
       // change may still have been made (found by an officer trial).
-      return new AdminFailure("no answer within --deadline (DEADLINE_EXCEEDED); the daemon may"
-          + " still have made the change: check with 'smimectl list' before trying again, or"
-          + " give a longer --deadline");
+      return new AdminFailure("no answer within --deadline (DEADLINE_EXCEEDED); if this was a"
+          + " change, the daemon may still have made it: check with 'smimectl list' before"
+          + " trying again, or give a longer --deadline");
     }
     return new AdminFailure((d.isBlank() ? "call failed" : d)
         + " (" + e.getStatus().getCode() + id + ")" + hint);

@@ -63,12 +63,13 @@ final class ImportPkcs12Command extends AdminCommand {
   @Override
   void run(KeyAdminServiceBlockingStub admin) throws Exception {
     byte[] p12 = Files.readAllBytes(file);
-    if (p12.length == 0) {
-      // The daemon could only say "pkcs12 is required" (found by an officer trial).
-      throw new AdminFailure("the PKCS#12 file " + file + " is empty");
-    }
-    char[] password = password();
+    char[] password = new char[0];
     try {
+      if (p12.length == 0) {
+        // The daemon could only say "pkcs12 is required" (found by an officer trial).
+        throw new AdminFailure("the PKCS#12 file " + file + " is empty");
+      }
+      password = password();
       println(Names.outcome(admin.importPkcs12(ImportPkcs12Request.newBuilder()
           .setIdentity(identity).setPkcs12(ByteString.copyFrom(p12))
           .setPassword(new String(password)).build())));

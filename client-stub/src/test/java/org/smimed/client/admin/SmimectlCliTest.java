@@ -111,8 +111,8 @@ class SmimectlCliTest {
 
       assertThat(r.exit()).isEqualTo(1);
       assertThat(r.err()).endsWith("smimectl: no answer within --deadline"
-          + " (DEADLINE_EXCEEDED); the daemon may still have made the change: check with"
-          + " 'smimectl list' before trying again, or give a longer --deadline\n");
+          + " (DEADLINE_EXCEEDED); if this was a change, the daemon may still have made it:"
+          + " check with 'smimectl list' before trying again, or give a longer --deadline\n");
     }
   }
 

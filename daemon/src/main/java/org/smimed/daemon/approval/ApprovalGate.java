@@ -28,9 +28,9 @@ import org.smimed.daemon.policy.PermissionDeniedException;
 import org.smimed.daemon.token.TokenException;
 
 /**
- * Activate, destroy and import-pkcs12 through {@link DualControl}: when the policy puts the
- * action under dual control, the first officer's request is checked and held, and runs only
- * when {@link #approve} is called by a different officer before it expires.
+ * Activate, disable, destroy and import-pkcs12 through {@link DualControl}: when the policy
+ * puts the action under dual control, the first officer's request is checked and held, and
+ * runs only when {@link #approve} is called by a different officer before it expires.
  *
  * <p>Security guarantees: a held request is checked first (a request that could never run is
  * refused at once, not after a second officer was asked). A held PKCS#12 file and password

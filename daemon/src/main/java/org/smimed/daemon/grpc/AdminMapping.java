@@ -53,7 +53,7 @@ final class AdminMapping {
     }
 
     /**
-     * The answer to activate, destroy or import-pkcs12: the version as it now is, plus the pending
+     * The answer to activate, disable, destroy or import-pkcs12: the version as it now is, plus the pending
      * approval id and expiry when dual control held the action back ({@code identity} names
      * it when no version exists yet).
      */

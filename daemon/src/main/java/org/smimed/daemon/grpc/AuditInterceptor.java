@@ -19,8 +19,9 @@ import org.smimed.daemon.audit.AuditLog;
 import org.smimed.daemon.audit.AuditOutcome;
 
 /**
- * Writes exactly one audit record per call — allowed or denied, successful or failed, or
- * cancelled — when the call ends, before the status reaches the caller.
+ * Writes one audit record per call — allowed or denied, successful or failed, or cancelled —
+ * when the call ends, before the status reaches the caller; an officer call that changes the
+ * token also one before it runs (outcome STARTED).
  *
  * <p>Guarantees: a call whose response is a single message (unary and client-streaming) has
  * its response held back until its record is written, and officer calls are fsynced first;

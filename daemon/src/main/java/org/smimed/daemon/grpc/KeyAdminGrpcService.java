@@ -29,7 +29,7 @@ import org.smimed.daemon.token.TokenDescription;
 
 /**
  * gRPC face of key administration: validates, calls {@link KeyAdministration} (activate,
- * destroy and import-pkcs12 through the dual-control {@link ApprovalGate}), maps.
+ * disable, destroy and import-pkcs12 through the dual-control {@link ApprovalGate}), maps.
  */
 public final class KeyAdminGrpcService extends KeyAdminServiceGrpc.KeyAdminServiceImplBase {
     private final KeyAdministration admin;

@@ -158,10 +158,7 @@ public final class KeyAdministration {
         return publicKey(store.find(version));
     }
 
-    /**
-     * As {@link #publicKey(String)}; a version with a certificate gives the certificate's key
-     * (a legacy key may have no public key object).
-     */
+    /** As {@link #publicKey(String)}; the certificate's key if any (legacy keys may lack one). */
     public PublicKey publicKey(TokenVersion v) throws TokenException {
         if (v.certificate().isPresent()) {
             return v.certificate().get().getPublicKey();
@@ -288,6 +285,7 @@ public final class KeyAdministration {
             throws UnknownKeyVersionException, KeyStateException, InvalidKeyRequestException,
             TokenException {
         TokenVersion v = checkDestroy(version, fingerprint);
+        boolean keyless = store.findKeyless(version).isPresent();
         // Evidence of destruction per certificate (an auditor's question): once destroyed,
         // neither the token nor the version's record holds the certificate any more.
         LOG.log(Level.INFO, "destroying key version " + version + ": " + v.certificate()
@@ -297,18 +295,22 @@ public final class KeyAdministration {
         // start-up, and nothing half-destroyed is ever served.
         store.save(v, KeyState.DESTROYED);
         store.keyObjects.destroy(v.keyId(), KeyObjects.ObjectClass.CERTIFICATE);
-        store.keyObjects.destroy(v.keyId(), KeyObjects.ObjectClass.PRIVATE_KEY);
+        if (!keyless) { // never a key that reappeared in between: it was not disabled
+            store.keyObjects.destroy(v.keyId(), KeyObjects.ObjectClass.PRIVATE_KEY);
+        }
         store.keyObjects.destroy(v.keyId(), KeyObjects.ObjectClass.PUBLIC_KEY);
         return changed(version, "destroyed");
     }
 
-    /**
-     * Checks everything {@link #destroy} checks, changing nothing: dual control refuses a
-     * request that could never run before a second officer is asked.
-     */
+    /** What {@link #destroy} checks, changing nothing (dual control asks no one in vain). */
     public synchronized TokenVersion checkDestroy(String version, String fingerprint)
             throws UnknownKeyVersionException, KeyStateException, InvalidKeyRequestException,
             TokenException {
+        if (store.findKeyless(version).isPresent()) {
+            // Asked of the token now, not of the last reading: a key restored since must be
+            // disabled first like any other (found by a review).
+            store.reload();
+        }
         Optional<TokenVersion> keyless = store.findKeyless(version);
         // A version whose key is gone cannot be served, so there is nothing to disable first.
         TokenVersion v = keyless.isPresent() ? keyless.get() : store.find(version);

@@ -54,19 +54,22 @@ final class KeyImports {
 
     /**
      * The certificate checks whose answer can change after the import, made again when a
-     * version is activated: its dates, and the configured roots. A certificate imported before
-     * admin.certificateRoots was set (or through a replica without it) was activated by one
-     * officer and signed (found by an officer trial).
+     * version is activated: its dates, its signatures' strength, and the configured roots. A
+     * certificate imported before admin.certificateRoots was set (or through a replica without
+     * it) was activated by one officer and signed (found by an officer trial).
      */
     void recheckForActivation(TokenVersion version) throws KeyStateException {
         if (store.clock.instant().isAfter(version.chain().get(0).getNotAfter().toInstant())) {
             throw new KeyStateException(version.name() + ": the certificate has expired");
         }
         try {
+            CertificateChecks.validAt(version.chain().get(0), store.clock.instant());
+            // Imported before these checks existed: a SHA-1 certificate of an older release.
+            CertificateChecks.strongSignatures(version.chain());
             roots.require(version.chain(), store.clock.instant());
         } catch (InvalidKeyRequestException e) {
             throw new KeyStateException("cannot activate " + version.name() + ": "
-                    + e.getMessage() + "; import a certificate from an accepted CA");
+                    + e.getMessage() + "; import another certificate");
         }
     }
 

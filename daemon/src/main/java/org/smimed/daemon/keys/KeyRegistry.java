@@ -40,7 +40,8 @@ public final class KeyRegistry {
                         List<String> keyless, Clock clock) {
         Map<String, List<String>> lost = new TreeMap<>();
         keyless.forEach(name -> VersionName.parse(name).ifPresent(parsed -> lost
-                .computeIfAbsent(parsed.identity(), k -> new ArrayList<>()).add(name)));
+                .computeIfAbsent(CertificateIdentity.normalise(parsed.identity()),
+                        k -> new ArrayList<>()).add(name)));
         lost.replaceAll((identity, names) -> List.copyOf(names));
         this.current = new AtomicReference<>(new Snapshot(byIdentity,
                 byIdentity.values().stream().flatMap(List::stream).toList(),
@@ -148,26 +149,26 @@ public final class KeyRegistry {
      */
     public KeyVersion signingKey(String identity)
             throws UnknownIdentityException, NoUsableKeyException {
-        List<String> lost = current.get().keyless()
-                .getOrDefault(CertificateIdentity.normalise(identity), List.of());
-        List<KeyVersion> versions = lost.isEmpty() ? versionsOf(identity) : served(identity);
+        Snapshot snapshot = current.get();
+        String normalised = CertificateIdentity.normalise(identity);
+        List<String> lost = snapshot.keyless().getOrDefault(normalised, List.of());
+        List<KeyVersion> versions = snapshot.byIdentity().get(normalised);
+        if (versions == null && lost.isEmpty()) {
+            throw new UnknownIdentityException(identity);
+        }
+        List<KeyVersion> served = versions == null ? List.of() : versions;
         Instant now = clock.instant();
-        return versions.stream()
+        return served.stream()
                 .filter(v -> whyNotSigning(v, now).isEmpty())
                 .max(Comparator.comparing(v -> v.certificate().getNotBefore()))
                 .orElseThrow(() -> new NoUsableKeyException("identity '" + identity
-                        + "' has no key that may sign now: " + Stream.concat(versions.stream()
+                        + "' has no key that may sign now: " + Stream.concat(served.stream()
                         .map(v -> whyNotSigning(v, now).orElseThrow()), lost.stream()
                         .map(name -> name + "'s private key is missing from the token (an"
                                 + " officer sees it in smimectl token)"))
                         .collect(Collectors.joining("; "))));
     }
 
-    /** The served versions of {@code identity}; none when it has only keyless ones. */
-    private List<KeyVersion> served(String identity) {
-        return current.get().byIdentity()
-                .getOrDefault(CertificateIdentity.normalise(identity), List.of());
-    }
 
     /**
      * Why {@code version} does not sign at {@code now}, in an officer's terms (its state, its

@@ -43,13 +43,14 @@ class MissingPrivateKeyIT {
     static Path dir;
     private static SoftHsm.Token token;
     private static Daemon daemon;
+    private static Path config;
 
     @BeforeAll
     static void start() throws Exception {
         token = SoftHsm.createToken("lost");
         TestDeployment.provision(dir, token);
         pkcs11Tool("--delete-object", "--type", "privkey", "--label", LOST);
-        Path config = TestDeployment.writeConfig(dir, token);
+        config = TestDeployment.writeConfig(dir, token);
         TestDeployment.addConfig(config, "admin: {listen: {address: 127.0.0.1, port: 0}}");
         daemon = Daemon.start(new ConfigLoader().load(config), System::getenv,
                 Clock.systemUTC());
@@ -123,6 +124,23 @@ class MissingPrivateKeyIT {
         assertThat(wrong.daemonError()).contains("fingerprint does not match");
         assertThat(TokenPicture.read(token).of(LOST)).hasSize(2);
 
+        // A key back since the daemon last read the token (restored from a backup; here a
+        // stand-in under the version's id) is missing no more: destroy wants it disabled
+        // first, as any served version, and leaves it (found by a review).
+        Path standIn = dir.resolve("stand-in.der");
+        Processes.check(List.of("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                "ec_paramgen_curve:P-256", "-outform", "DER", "-out", standIn.toString()), dir);
+        pkcs11Tool("--write-object", standIn.toString(), "--type", "privkey", "--id",
+                idOf(LOST), "--label", LOST);
+        assertThat(officer.run("destroy", LOST, "--confirm", fingerprint).daemonError())
+                .contains("it is ACTIVE (allowed from [DISABLED])");
+        assertThat(TokenPicture.read(token).of(LOST)).contains(TokenPicture.PRIVATE_KEY);
+        pkcs11Tool("--delete-object", "--type", "privkey", "--label", LOST);
+        daemon.close();
+        daemon = Daemon.start(new ConfigLoader().load(config), System::getenv,
+                Clock.systemUTC());
+        officer = Smimectl.demoOfficer(dir, "localhost:" + daemon.adminPort());
+
         assertThat(officer.ok("destroy", LOST, "--confirm", fingerprint)).contains(LOST,
                 "DESTROYED");
         assertThat(TokenPicture.read(token).of(LOST)).as("what is left of " + LOST)
@@ -134,6 +152,15 @@ class MissingPrivateKeyIT {
             assertThat(r.get("keyVersion")).isEqualTo(LOST);
             assertThat(r.get("outcome")).isEqualTo("OK");
         });
+    }
+
+    /** The CKA_ID (hex) of the certificate labelled {@code label}, as pkcs11-tool lists it. */
+    private static String idOf(String label) throws Exception {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("label:\\s+"
+                + java.util.regex.Pattern.quote(label) + "\\n(?:.*\\n)*?\\s+ID:\\s+([0-9a-f]+)")
+                .matcher(pkcs11Tool("--list-objects", "--type", "cert"));
+        assertThat(m.find()).as("certificate " + label + " listed").isTrue();
+        return m.group(1);
     }
 
     private static String pkcs11Tool(String... args) throws Exception {
