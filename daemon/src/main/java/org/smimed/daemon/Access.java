@@ -3,11 +3,8 @@ package org.smimed.daemon;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -22,6 +19,7 @@ import org.smimed.daemon.config.PemFiles;
 import org.smimed.daemon.grpc.CallSecurity;
 import org.smimed.daemon.grpc.StatusMapper;
 import org.smimed.daemon.keys.CertificateIdentity;
+import org.smimed.daemon.keys.CertificateSummary;
 import org.smimed.daemon.policy.AccessControl;
 import org.smimed.daemon.policy.ClientCertificateVerifier;
 import org.smimed.daemon.policy.DecryptBudget;
@@ -100,19 +98,12 @@ final class Access implements AutoCloseable {
             String identity = version.contains("/v") ? CertificateIdentity.normalise(
                     version.substring(0, version.lastIndexOf("/v"))) : "";
             audit.append(new AuditEntry("startup", "smimed", AuditEvent.STARTUP_REPAIR,
-                    "smimed/StartupRepair", identity, version, HexFormat.of().formatHex(
-                            sha256(repair.getBytes(StandardCharsets.UTF_8))),
+                    "smimed/StartupRepair", identity, version,
+                    CertificateSummary.sha256(repair.getBytes(StandardCharsets.UTF_8)),
                     AuditOutcome.OK, "OK"), true);
         }
     }
 
-    private static byte[] sha256(byte[] bytes) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
-    }
 
     /**
      * Refuses (as an officer call is refused) when the audit log could not take a record:

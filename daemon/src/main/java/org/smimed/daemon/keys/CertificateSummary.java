@@ -34,7 +34,7 @@ public final class CertificateSummary {
         }
     }
 
-    /** The same for a public key's encoding (a version that never had a certificate). */
+    /** SHA-256 of any encoding, lower-case hex: a public key's, a repair's text. */
     public static String sha256(byte[] encoded) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(encoded));

@@ -126,10 +126,8 @@ final class KeyImports {
         }
         X509Certificate leaf = contents.chain().get(0);
         requireNewKey(leaf.getPublicKey());
-        boolean signs = CertificateIdentity.allowsSigning(leaf);
-        boolean decrypts = CertificateIdentity.allowsDecryption(leaf);
-        KeyUsage usage = signs && decrypts ? KeyUsage.BOTH : signs ? KeyUsage.SIGN
-                : KeyUsage.ENCRYPT;
+        KeyUsage usage = KeyUsage.of(CertificateIdentity.allowsSigning(leaf),
+                CertificateIdentity.allowsDecryption(leaf));
         VersionRecord planned = new VersionRecord("", identity, store.nextNumber(identity),
                 KeyState.PENDING, contents.algorithm(), usage, store.clock.instant(),
                 store.clock.instant());

@@ -99,8 +99,7 @@ public final class TokenReading {
             }
             TokenInventory.CertificateObject cert = certs.get(key.id());
             if (cert != null) {
-                KeyUsage usage = key.signs() && key.decrypts() ? KeyUsage.BOTH
-                        : key.signs() ? KeyUsage.SIGN : KeyUsage.ENCRYPT;
+                KeyUsage usage = KeyUsage.of(key.signs(), key.decrypts());
                 legacy(key.id(), key.label(), usage, cert, token.certificates(), problems)
                         .ifPresent(versions::add);
             } else if (VersionName.parse(key.label()).isPresent()) {
@@ -115,9 +114,8 @@ public final class TokenReading {
                     && !records.containsKey(cert.id())
                     && VersionName.parse(cert.label()).isPresent()) {
                 X509Certificate c = cert.certificate();
-                boolean signs = CertificateIdentity.allowsSigning(c);
-                KeyUsage usage = signs && CertificateIdentity.allowsDecryption(c) ? KeyUsage.BOTH
-                        : signs ? KeyUsage.SIGN : KeyUsage.ENCRYPT;
+                KeyUsage usage = KeyUsage.of(CertificateIdentity.allowsSigning(c),
+                        CertificateIdentity.allowsDecryption(c));
                 Optional<TokenVersion> lost = legacy(cert.id(), cert.label(), usage, cert,
                         token.certificates(), new ArrayList<>());
                 lost.ifPresent(keyless::add);

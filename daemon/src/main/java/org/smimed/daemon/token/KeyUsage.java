@@ -14,6 +14,14 @@ public enum KeyUsage {
         this.decrypts = decrypts;
     }
 
+    /**
+     * The usage that signs and/or decrypts as given; neither counts as ENCRYPT, as a key or
+     * certificate that allows no signing was always read (legacy keys, PKCS#12 imports).
+     */
+    public static KeyUsage of(boolean signs, boolean decrypts) {
+        return signs && decrypts ? BOTH : signs ? SIGN : ENCRYPT;
+    }
+
     /** Whether CKA_SIGN is set. */
     public boolean signs() {
         return signs;
