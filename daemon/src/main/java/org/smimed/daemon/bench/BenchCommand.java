@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
@@ -41,7 +42,8 @@ import picocli.CommandLine.Spec;
             "With --rate or --rate-fraction, also latency at a fixed call rate (open loop)."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:benchmark ran (errors are reported in the results)",
-            "1:could not connect or prepare", "2:bad usage", "4:token unusable"})
+            "1:could not connect or prepare, or every call of a run failed (the runs so far"
+                    + " are reported and written)", "2:bad usage", "4:token unusable"})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--target", defaultValue = "localhost:8443", description = "Daemon address (default: ${DEFAULT-VALUE}).")
     String target;
@@ -173,16 +175,22 @@ public final class BenchCommand implements Callable<Integer> {
                 + " %d TLS connection(s) to %s%n", callers, connections, target);
         try (SpreadChannel channel = new SpreadChannel(opened)) {
             DaemonCalls calls = new DaemonCalls(channel, identity, deadlineSeconds);
+            calls.requireReachable(target);
             LoadRun load = new LoadRun(Duration.ofSeconds(warmupSeconds),
                     Duration.ofSeconds(durationSeconds), callsPerThread);
             List<Measurement> results = new ArrayList<>();
             for (Workload workload : selected) {
                 Prepared prepared = calls.prepare(workload, largeBytes,
                         java.util.Optional.ofNullable(largeMessage));
-                prewarm(workload, prepared, tokenBaseline);
-                if (rate.fixedRateOnly()) {
-                    report(results, openLoop().run(workload, Mode.DAEMON_RATE, 0,
+                Optional<Measurement> failed = prewarm(workload, prepared, tokenBaseline);
+                if (failed.isEmpty() && rate.fixedRateOnly()) {
+                    failed = report(results, openLoop().run(workload, Mode.DAEMON_RATE, 0,
                             rate.fixedRate(), prepared));
+                }
+                if (failed.isPresent()) {
+                    return stop(results, failed.get());
+                }
+                if (rate.fixedRateOnly()) {
                     continue;
                 }
                 for (int level : concurrency) {
@@ -201,21 +209,41 @@ public final class BenchCommand implements Callable<Integer> {
                         }
                     }
                     Measurement peak = daemonRun(load, workload, Mode.DAEMON, level, prepared);
-                    report(results, peak);
+                    failed = report(results, peak);
                     var atFraction = rate.after(peak);
-                    if (atFraction.isPresent()) {
-                        report(results, openLoop().run(workload, Mode.DAEMON_RATE, level,
-                                atFraction.getAsDouble(), prepared));
+                    if (failed.isEmpty() && atFraction.isPresent()) {
+                        failed = report(results, openLoop().run(workload, Mode.DAEMON_RATE,
+                                level, atFraction.getAsDouble(), prepared));
+                    }
+                    if (failed.isPresent()) {
+                        return stop(results, failed.get());
                     }
                 }
             }
-            if (csv != null) {
-                Reports.writeCsv(csv, results);
-            }
-            if (svg != null) {
-                Reports.writeSvg(svg, results);
-            }
+            write(results);
             return 0;
+        }
+    }
+
+    /**
+     * Ends the benchmark after a run whose every call failed: the daemon went away, the identity
+     * is not served or the caller is refused, and the levels left would only repeat it at full
+     * speed (failed calls return at once). What ran is still written.
+     */
+    private int stop(List<Measurement> results, Measurement failed) throws java.io.IOException {
+        write(results);
+        spec.commandLine().getErr().printf("smimed bench: every call of %s at %d caller(s)"
+                + " failed, so the benchmark stopped: %s%n", failed.workload().cliName(),
+                failed.concurrency(), failed.errors().text());
+        return 1;
+    }
+
+    private void write(List<Measurement> results) throws java.io.IOException {
+        if (csv != null) {
+            Reports.writeCsv(csv, results);
+        }
+        if (svg != null) {
+            Reports.writeSvg(svg, results);
         }
     }
 
@@ -224,10 +252,11 @@ public final class BenchCommand implements Callable<Integer> {
      * tens of seconds under load on a small machine (seen as 10+ s of compiler-thread CPU in a
      * 25 s run, in the caller as much as in the daemon), which is start-up, not service.
      */
-    private void prewarm(Workload workload, Prepared prepared,
-                         TokenBaseline tokenBaseline) throws InterruptedException {
+    private Optional<Measurement> prewarm(Workload workload, Prepared prepared,
+                                          TokenBaseline tokenBaseline)
+            throws InterruptedException {
         if (prewarmSeconds == 0) {
-            return;
+            return Optional.empty();
         }
         int level = concurrency.stream().mapToInt(Integer::intValue).max().orElse(1);
         LoadRun warm = new LoadRun(Duration.ZERO, Duration.ofSeconds(prewarmSeconds), 0);
@@ -238,6 +267,12 @@ public final class BenchCommand implements Callable<Integer> {
         System.out.printf("%-16s prewarm  c=%-3d %d s unmeasured, %d calls, %s errors%n",
                 workload.cliName(), level, prewarmSeconds, daemon.calls(),
                 daemon.errors().text());
+        return allFailed(daemon);
+    }
+
+    private static Optional<Measurement> allFailed(Measurement m) {
+        return !m.mode().token() && m.calls() > 0 && m.succeeded() == 0
+                ? Optional.of(m) : Optional.empty();
     }
 
     /** The closed loop against the daemon, its callers run as {@code --callers} says. */
@@ -286,9 +321,11 @@ public final class BenchCommand implements Callable<Integer> {
                 Duration.ofSeconds(durationSeconds), rate.maxInFlight);
     }
 
-    private void report(List<Measurement> results, Measurement m) {
+    /** Prints and keeps {@code m}; returns it if it is a daemon run whose every call failed. */
+    private Optional<Measurement> report(List<Measurement> results, Measurement m) {
         results.add(m);
         System.out.println(Reports.humanLine(m, results));
+        return allFailed(m);
     }
 
     private TokenBaseline openBaseline() throws Exception {

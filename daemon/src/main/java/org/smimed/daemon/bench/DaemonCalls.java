@@ -2,6 +2,8 @@ package org.smimed.daemon.bench;
 
 import com.google.protobuf.ByteString;
 import io.grpc.Channel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayInputStream;
 import java.security.MessageDigest;
@@ -37,6 +39,7 @@ import org.smimed.api.v1.SigningServiceGrpc;
  */
 final class DaemonCalls {
     private static final int CHUNK = 64 * 1024;
+    private static final long PROBE_SECONDS = 10;
 
     private final Channel channel;
     private final String identity;
@@ -46,6 +49,28 @@ final class DaemonCalls {
         this.channel = channel;
         this.identity = identity;
         this.deadlineSeconds = deadlineSeconds;
+    }
+
+    /**
+     * Fails in one line if the daemon at {@code target} cannot be reached: without it, callers
+     * whose every call fails at once (connection refused) spun through all the runs and the
+     * tool exited 0. Other refusals (an identity not served, a caller not allowed) are left to
+     * the runs, which count them by status and stop after a run in which every call failed.
+     */
+    void requireReachable(String target) {
+        try {
+            DirectoryServiceGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(Math.min(deadlineSeconds, PROBE_SECONDS), TimeUnit.SECONDS)
+                    .getIdentity(GetIdentityRequest.newBuilder().setIdentity(identity).build());
+        } catch (StatusRuntimeException e) {
+            Status.Code code = e.getStatus().getCode();
+            if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
+                Throwable cause = e.getCause();
+                throw new IllegalArgumentException("cannot reach smimed at " + target + ": "
+                        + code + (cause == null || cause.getMessage() == null ? ""
+                                : " (" + cause.getMessage() + ")"), e);
+            }
+        }
     }
 
     /** Prepares the payload for {@code workload} and returns a factory of per-thread calls. */

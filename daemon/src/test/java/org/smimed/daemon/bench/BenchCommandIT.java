@@ -44,17 +44,42 @@ class BenchCommandIT {
     }
 
     @Test
-    void bench_failedCalls_areCountedByStatusWithTheDaemonsMessage() throws Exception {
+    void bench_failedCalls_areCountedByStatus_andARunWhoseEveryCallFailedEndsTheBenchmark()
+            throws Exception {
         Path csv = dir.resolve("failing.csv");
 
         Run run = bench("--identity", "nobody@smimed.example", "--workload", "sign-digest",
-                "--concurrency", "2", "--calls", "3", "--warmup", "0", "--csv", csv.toString());
+                "--concurrency", "2,4", "--calls", "3", "--warmup", "0", "--csv", csv.toString());
 
-        assertThat(run.exit()).isZero();
-        String[] row = Files.readAllLines(csv).get(1).split(",", -1);
+        // The level of 4 callers never runs: it could only fail the same way.
+        assertThat(run.exit()).isEqualTo(1);
+        List<String> rows = Files.readAllLines(csv);
+        assertThat(rows).hasSize(2);
+        String[] row = rows.get(1).split(",", -1);
         assertThat(row[4]).isEqualTo("6");
         assertThat(row[17]).isEqualTo("NOT_FOUND=6");
         assertThat(run.out()).contains("errors 6 (NOT_FOUND 6: ").contains("nobody@smimed.example");
+        assertThat(run.err()).contains("every call of sign-digest at 2 caller(s) failed, so the"
+                + " benchmark stopped: 6 (NOT_FOUND 6: ");
+    }
+
+    @Test
+    void bench_againstADaemonThatIsNotThere_failsInOneLineBeforeAnyRun() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        Path csv = dir.resolve("unreachable.csv");
+
+        Run run = benchAt("localhost:" + closedPort, "--identity", TestDeployment.RSA,
+                "--workload", "sign-digest", "--concurrency", "2", "--duration", "30",
+                "--csv", csv.toString());
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).contains("cannot reach smimed at localhost:" + closedPort
+                + ": UNAVAILABLE");
+        assertThat(run.out()).doesNotContain("sign-digest");
+        assertThat(csv).doesNotExist();
     }
 
     @Test
@@ -119,12 +144,16 @@ class BenchCommandIT {
     }
 
     /** What a bench run against the test daemon returned and printed. */
-    private record Run(int exit, String out) {}
+    private record Run(int exit, String out, String err) {}
 
-    /** Runs {@code smimed bench} against the test daemon with its TLS options, capturing stdout. */
+    /** Runs {@code smimed bench} against the test daemon with its TLS options, capturing output. */
     private static Run bench(String... args) {
+        return benchAt("localhost:" + deployment.daemon().port(), args);
+    }
+
+    private static Run benchAt(String target, String... args) {
         List<String> all = new java.util.ArrayList<>(List.of("bench",
-                "--target", "localhost:" + deployment.daemon().port(),
+                "--target", target,
                 "--ca", deployment.caCertificate().toString(),
                 "--cert", deployment.clientCertificate().toString(),
                 "--key", deployment.clientKey().toString()));
@@ -132,10 +161,12 @@ class BenchCommandIT {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrintStream stdout = System.out;
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        StringWriter err = new StringWriter();
         try {
             int exit = SmimedCommand.commandLine(System::getenv, Clock.systemUTC())
+                    .setErr(new PrintWriter(err, true))
                     .execute(all.toArray(String[]::new));
-            return new Run(exit, out.toString(StandardCharsets.UTF_8));
+            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString());
         } finally {
             System.setOut(stdout);
         }
@@ -207,7 +238,8 @@ class BenchCommandIT {
                     "--large-message", file.toString(), "--concurrency", "1", "--calls", "2",
                     "--warmup", "0", "--csv", csv.toString());
 
-            assertThat(exit).isZero();
+            // A message that never decrypts fails every call: the benchmark says so (exit 1).
+            assertThat(exit).isEqualTo(file.equals(message) ? 0 : 1);
             String[] row = Files.readAllLines(csv).get(1).split(",", -1);
             assertThat(row[0]).isEqualTo("decrypt-large");
             assertThat(row[4]).as("errors").isEqualTo(file.equals(message) ? "0" : "2");
