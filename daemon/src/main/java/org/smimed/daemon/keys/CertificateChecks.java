@@ -15,6 +15,9 @@ import java.util.Date;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.bouncycastle.asn1.oiw.OIWObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.RSASSAPSSparams;
 import org.smimed.daemon.token.KeyAlgorithm;
 import org.smimed.daemon.token.KeyUsage;
 
@@ -72,16 +75,38 @@ final class CertificateChecks {
             throws InvalidKeyRequestException {
         for (int i = 0; i < chain.size(); i++) {
             X509Certificate c = chain.get(i);
-            String algorithm = c.getSigAlgName().toUpperCase(java.util.Locale.ROOT);
-            boolean weak = algorithm.startsWith("SHA1") || algorithm.startsWith("MD");
+            Optional<String> weak = weakSignature(c);
             // Only the chain's last certificate, and only if it signed itself: a leaf or a
             // re-keyed CA merely named like its issuer is no root (found by a review).
-            if (weak && !(i == chain.size() - 1 && signedItself(c))) {
+            if (weak.isPresent() && !(i == chain.size() - 1 && signedItself(c))) {
                 throw new InvalidKeyRequestException("the certificate '"
-                        + c.getSubjectX500Principal() + "' is signed with " + c.getSigAlgName()
+                        + c.getSubjectX500Principal() + "' is signed with " + weak.get()
                         + ", which can be forged; have it issued with SHA-256 or stronger");
             }
         }
+    }
+
+    /**
+     * The signature algorithm's name if it hashes with SHA-1 or MD5. RSASSA-PSS names its hash
+     * in its parameters, and absent parameters mean SHA-1 (RFC 4055 section 3.1), so the name
+     * alone ("RSASSA-PSS") hid a SHA-1 signature (found by a review).
+     */
+    private static Optional<String> weakSignature(X509Certificate c) {
+        String name = c.getSigAlgName();
+        String upper = name.toUpperCase(java.util.Locale.ROOT);
+        if (upper.startsWith("SHA1") || upper.startsWith("MD")) {
+            return Optional.of(name);
+        }
+        if (!PKCSObjectIdentifiers.id_RSASSA_PSS.getId().equals(c.getSigAlgOID())) {
+            return Optional.empty();
+        }
+        byte[] params = c.getSigAlgParams();
+        RSASSAPSSparams pss = params == null ? new RSASSAPSSparams()
+                : RSASSAPSSparams.getInstance(params);
+        var hash = pss.getHashAlgorithm().getAlgorithm();
+        return hash.equals(OIWObjectIdentifiers.idSHA1) ? Optional.of(name + " with SHA-1")
+                : hash.equals(PKCSObjectIdentifiers.md5) ? Optional.of(name + " with MD5")
+                : Optional.empty();
     }
 
     private static boolean signedItself(X509Certificate c) {

@@ -202,6 +202,19 @@ class CertificateImportSoftHsmTest {
                 .hasMessage("the certificate '" + weak.getSubjectX500Principal() + "' is signed"
                         + " with SHA1withRSA, which can be forged; have it issued with SHA-256"
                         + " or stronger");
+        // RSASSA-PSS names its hash in its parameters, not in its name.
+        X509Certificate weakPss = ca.issueWithOpenSsl(dir.resolve("pss-sha1"),
+                admin.createCsr(v.name(), "", ""), extensions, "-sha1",
+                "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:20");
+        assertThat(weakPss.getSigAlgName()).isEqualTo("RSASSA-PSS");
+        assertThatThrownBy(() -> admin.importCertificateChain(v.name(), ca.chainPem(weakPss)))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessageContaining("is signed with RSASSA-PSS with SHA-1, which can be forged");
+        X509Certificate strongPss = ca.issueWithOpenSsl(dir.resolve("pss-sha256"),
+                admin.createCsr(v.name(), "", ""), extensions, "-sha256",
+                "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32");
+        assertThat(admin.importCertificateChain(v.name(), ca.chainPem(strongPss)).chain())
+                .hasSize(2);
         X509Certificate strong = ca.issueWithOpenSsl(dir.resolve("sha256"),
                 admin.createCsr(v.name(), "", ""), extensions);
         assertThat(admin.importCertificateChain(v.name(), ca.chainPem(strong)).chain())

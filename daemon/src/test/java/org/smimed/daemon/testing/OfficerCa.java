@@ -111,18 +111,23 @@ public final class OfficerCa {
         return issueWithOpenSsl(dir, csrDer, extensions, "-sha256");
     }
 
-    /** As above, signed with {@code digest} ({@code openssl x509 -req}'s -sha1, -sha256 …). */
+    /**
+     * As above, signed as {@code signing} says ({@code openssl x509 -req}'s -sha1, -sha256 …,
+     * and {@code -sigopt} pairs).
+     */
     public X509Certificate issueWithOpenSsl(Path dir, byte[] csrDer, String extensions,
-                                            String digest) throws Exception {
+                                            String... signing) throws Exception {
         Files.createDirectories(dir);
         ca.save(dir.resolve("ca.pem"), dir.resolve("ca.key"));
         Files.writeString(dir.resolve("request.pem"), "-----BEGIN CERTIFICATE REQUEST-----\n"
                 + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(csrDer)
                 + "\n-----END CERTIFICATE REQUEST-----\n");
         Files.writeString(dir.resolve("extensions"), extensions);
-        Processes.check(List.of("openssl", "x509", "-req", "-in", "request.pem", "-CA", "ca.pem",
-                "-CAkey", "ca.key", "-set_serial", "7", "-days", "30", "-extfile", "extensions",
-                digest, "-out", "certificate.pem"), dir);
+        List<String> command = new java.util.ArrayList<>(List.of("openssl", "x509", "-req",
+                "-in", "request.pem", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", "7",
+                "-days", "30", "-extfile", "extensions", "-out", "certificate.pem"));
+        command.addAll(List.of(signing));
+        Processes.check(command, dir);
         try (var in = Files.newInputStream(dir.resolve("certificate.pem"))) {
             return (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
                     .generateCertificate(in);
