@@ -70,7 +70,7 @@ public final class ApprovalGate {
      */
     public synchronized Outcome activate(Caller officer, String version)
             throws UnknownKeyVersionException, KeyStateException, TokenException,
-            PermissionDeniedException {
+            PermissionDeniedException, ApprovalException {
         sweep();
         TokenVersion current = admin.checkActivate(version);
         String certificate = CertificateSummary.of(current.certificate().orElseThrow());
@@ -87,7 +87,7 @@ public final class ApprovalGate {
     /** {@link KeyAdministration#disable}, or a pending request for it (the version unchanged). */
     public synchronized Outcome disable(Caller officer, String version)
             throws UnknownKeyVersionException, KeyStateException, TokenException,
-            PermissionDeniedException {
+            PermissionDeniedException, ApprovalException {
         sweep();
         TokenVersion current = admin.checkDisable(version);
         DualControl.Submission submission = control.submit(officer, AdminAction.DISABLE,
@@ -103,7 +103,7 @@ public final class ApprovalGate {
     /** {@link KeyAdministration#destroy}, or a pending request for it (the version unchanged). */
     public synchronized Outcome destroy(Caller officer, String version, String fingerprint)
             throws UnknownKeyVersionException, KeyStateException, InvalidKeyRequestException,
-            TokenException, PermissionDeniedException {
+            TokenException, PermissionDeniedException, ApprovalException {
         sweep();
         TokenVersion current = admin.checkDestroy(version, fingerprint);
         // Before the submission: a token fault here must not leave a pending request with
@@ -126,7 +126,7 @@ public final class ApprovalGate {
     public synchronized Outcome importPkcs12(Caller officer, String identity, byte[] file,
                                              char[] password)
             throws InvalidKeyRequestException, KeyStateException, TokenException,
-            UnknownKeyVersionException, PermissionDeniedException {
+            UnknownKeyVersionException, PermissionDeniedException, ApprovalException {
         try {
             sweep();
             X509Certificate certificate = admin.checkPkcs12(identity, file, password);

@@ -87,14 +87,21 @@ public final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectorySe
      * {@code signs} false so no client takes it for a signer) and the version new mail is to
      * be encrypted to, if it has one.
      */
-    private Identity describe(String identity)
-            throws UnknownIdentityException, CertificateEncodingException, IOException {
+    private Identity describe(String identity) throws UnknownIdentityException,
+            NoUsableKeyException, CertificateEncodingException, IOException {
         KeyVersion current;
         boolean signs = true;
         try {
             current = keys.signingKey(identity);
         } catch (NoUsableKeyException e) {
-            List<KeyVersion> versions = keys.versionsOf(identity);
+            List<KeyVersion> versions;
+            try {
+                versions = keys.versionsOf(identity);
+            } catch (UnknownIdentityException onlyKeyless) {
+                // Its only versions lost their private keys: say that, as Sign does, rather
+                // than "unknown identity" (found by a review; smime sign asks here first).
+                throw e;
+            }
             current = versions.get(versions.size() - 1);
             signs = false;
         }

@@ -136,6 +136,7 @@ public final class StatusMapper {
                 case UNKNOWN -> Status.NOT_FOUND;
                 case EXPIRED, WITHDRAWN -> Status.FAILED_PRECONDITION;
                 case SAME_OFFICER -> Status.PERMISSION_DENIED;
+                case DUPLICATE -> Status.ALREADY_EXISTS;
             };
             status = status.withDescription(failure.getMessage());
         } else if (failure instanceof AuditException) {

@@ -1,6 +1,8 @@
 package org.smimed.daemon.policy;
 
-/** A dual-control approval was refused; the message is safe to show to the caller. */
+/**
+ * A dual-control request or approval was refused; the message is safe to show to the caller.
+ */
 public final class ApprovalException extends Exception {
     /** Why. */
     public enum Kind {
@@ -11,7 +13,9 @@ public final class ApprovalException extends Exception {
         /** The approver is the officer who made the request. */
         SAME_OFFICER,
         /** The requester is no longer an officer in the policy: the request was withdrawn. */
-        WITHDRAWN
+        WITHDRAWN,
+        /** The same action on the same key version is already waiting for approval. */
+        DUPLICATE
     }
 
     private final Kind kind;

@@ -49,11 +49,24 @@ public final class DualControl {
      * Without dual control for the action it may run now; with it, it becomes pending.
      */
     public synchronized Submission submit(Caller officer, AdminAction action, String target)
-            throws PermissionDeniedException {
+            throws PermissionDeniedException, ApprovalException {
         Policy policy = policies.current();
         String requester = officerEntry(policy, officer);
         if (!policy.dualControl().requiresApproval(action)) {
             return new Submission(Optional.empty());
+        }
+        // The same change on the same key version asked twice would leave two ids for one
+        // change, the second bound to fail once the first ran (found by a review). Imports
+        // are told apart by their file, not their identity, so they may wait side by side.
+        if (action != AdminAction.IMPORT_PKCS12) {
+            Optional<PendingRequest> same = waiting(policy).stream()
+                    .filter(r -> r.action() == action && r.target().equals(target)).findFirst();
+            if (same.isPresent()) {
+                throw new ApprovalException(ApprovalException.Kind.DUPLICATE, action.policyName()
+                        + " of " + target + " is already waiting for approval as request "
+                        + same.get().id() + " (requested by '" + same.get().requestedBy()
+                        + "', until " + same.get().expires() + ")");
+            }
         }
         byte[] id = new byte[12];
         random.nextBytes(id);
@@ -84,8 +97,7 @@ public final class DualControl {
         }
         // Two officers must stand behind the change when it runs: a requester removed from
         // the policy since (found by an officer trial) no longer does.
-        if (policy.rules().stream().noneMatch(r -> r.officer()
-                && r.name().equals(request.requestedBy()))) {
+        if (withdrawn(policy, request)) {
             pending.remove(requestId);
             throw new ApprovalException(ApprovalException.Kind.WITHDRAWN, "request " + requestId
                     + " was made by '" + request.requestedBy() + "', who is no longer an officer"
@@ -95,11 +107,25 @@ public final class DualControl {
         return request;
     }
 
-    /** Requests still waiting (not expired), oldest first. */
+    /**
+     * Requests still waiting, oldest first: not expired, and not withdrawn (their requester is
+     * still an officer in the policy). A withdrawn one is kept, like an expired one, so that
+     * approving it says why it cannot run.
+     */
     public synchronized List<PendingRequest> pending() {
+        return waiting(policies.current());
+    }
+
+    private List<PendingRequest> waiting(Policy policy) {
         dropExpired();
         Instant now = clock.instant();
-        return pending.values().stream().filter(r -> now.isBefore(r.expires())).toList();
+        return pending.values().stream()
+                .filter(r -> now.isBefore(r.expires()) && !withdrawn(policy, r)).toList();
+    }
+
+    private static boolean withdrawn(Policy policy, PendingRequest request) {
+        return policy.rules().stream().noneMatch(r -> r.officer()
+                && r.name().equals(request.requestedBy()));
     }
 
     /** The request {@code id}, waiting or expired (until forgotten), for the audit record. */

@@ -18,6 +18,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.smimed.api.v1.DirectoryServiceGrpc;
+import org.smimed.api.v1.GetIdentityRequest;
 import org.smimed.api.v1.SignRequest;
 import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.daemon.Daemon;
@@ -94,6 +96,15 @@ class MissingPrivateKeyIT {
                                 + TestDeployment.EC + "' has no key that may sign now: " + LOST
                                 + "'s private key is missing from the token (an officer sees"
                                 + " it in smimectl token)");
+                    });
+            // smime sign asks the directory first: it says the same, not "unknown identity".
+            assertThatThrownBy(() -> DirectoryServiceGrpc.newBlockingStub(channel).getIdentity(
+                    GetIdentityRequest.newBuilder().setIdentity(TestDeployment.EC).build()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode())
+                                .isEqualTo(Status.Code.FAILED_PRECONDITION);
+                        assertThat(e.getStatus().getDescription()).contains(LOST
+                                + "'s private key is missing from the token");
                     });
             // The other identity is served as before.
             assertThat(SigningServiceGrpc.newBlockingStub(channel).sign(SignRequest.newBuilder()

@@ -89,6 +89,8 @@ class DualControlTest {
                 dualControl: {actions: [destroy, importPkcs12], approvalMinutes: 10}
                 """);
         assertThat(policies.reload()).isTrue();
+        // No longer waiting for anyone: not listed, though approving it still says why.
+        assertThat(dual.pending()).isEmpty();
 
         assertThatThrownBy(() -> dual.approve(BOB, id)).isInstanceOfSatisfying(
                 ApprovalException.class, e -> {
@@ -110,6 +112,29 @@ class DualControlTest {
                 ApprovalException.class,
                 e -> assertThat(e.kind()).isEqualTo(ApprovalException.Kind.EXPIRED));
         assertThat(dual.pending()).isEmpty();
+    }
+
+    /** Found by a review: two ids for one change, the second bound to fail. */
+    @Test
+    void theSameChangeOfTheSameVersion_isRefusedWhileOneWaits_otherChangesAreNot()
+            throws Exception {
+        String id = dual.submit(ALICE, AdminAction.DESTROY, "k/v1").pending().orElseThrow().id();
+
+        assertThatThrownBy(() -> dual.submit(BOB, AdminAction.DESTROY, "k/v1"))
+                .isInstanceOfSatisfying(ApprovalException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(ApprovalException.Kind.DUPLICATE);
+                    assertThat(e.getMessage()).isEqualTo("destroy of k/v1 is already waiting"
+                            + " for approval as request " + id + " (requested by 'alice',"
+                            + " until 2026-03-01T10:10:00Z)");
+                });
+        assertThat(dual.submit(ALICE, AdminAction.DESTROY, "k/v2").mayRunNow()).isFalse();
+        // Two PKCS#12 files for one identity are two imports.
+        dual.submit(ALICE, AdminAction.IMPORT_PKCS12, "x");
+        assertThat(dual.submit(ALICE, AdminAction.IMPORT_PKCS12, "x").mayRunNow()).isFalse();
+        assertThat(dual.pending()).hasSize(4);
+        // Once the first expired, the change may be asked for again.
+        clock.advance(Duration.ofMinutes(11));
+        assertThat(dual.submit(BOB, AdminAction.DESTROY, "k/v1").mayRunNow()).isFalse();
     }
 
     @Test
