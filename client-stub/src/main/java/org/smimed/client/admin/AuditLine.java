@@ -8,12 +8,16 @@ import java.util.Optional;
 
 /**
  * Strict reader of one audit log line in the daemon's canonical form (docs/audit.md): one flat
- * JSON object whose members are exactly {@link #MEMBERS}, in that order, with no whitespace.
- * Anything else is not a record — an edit that changes the form is caught here.
+ * JSON object whose members are exactly {@link #MEMBERS}, in that order, with no whitespace;
+ * officer records may carry {@code detail} between {@code status} and {@code prev}. Anything
+ * else is not a record — an edit that changes the form is caught here.
  */
 final class AuditLine {
   static final List<String> MEMBERS = List.of("seq", "time", "requestId", "caller", "event",
       "method", "identity", "keyVersion", "inputSha256", "outcome", "status", "prev", "hash");
+  private static final List<String> MEMBERS_WITH_DETAIL = List.of("seq", "time", "requestId",
+      "caller", "event", "method", "identity", "keyVersion", "inputSha256", "outcome", "status",
+      "detail", "prev", "hash");
   private static final String HASH_MEMBER = ",\"hash\":\"";
 
   private AuditLine() {}
@@ -44,7 +48,9 @@ final class AuditLine {
         return Optional.empty();
       }
     }
-    if (pos[0] != line.length() || !names.equals(MEMBERS)
+    if (pos[0] != line.length()
+        || !(names.equals(MEMBERS) || names.equals(MEMBERS_WITH_DETAIL)
+            && !members.get("detail").isEmpty())
         || !members.get("hash").matches("[0-9a-f]{64}")
         || !members.get("prev").matches("[0-9a-f]{64}")) {
       return Optional.empty();

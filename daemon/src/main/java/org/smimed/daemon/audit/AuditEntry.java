@@ -16,7 +16,19 @@ package org.smimed.daemon.audit;
  * @param inputSha256 hex SHA-256 of the input (content or digest to sign; ciphertext to
  *                    decrypt; the serialized request otherwise)
  * @param status      the gRPC status code name the caller received
+ * @param detail      for officer calls, what an auditor needs to tie records together:
+ *                    {@code approval=ID}, {@code serial=HEX}, {@code fingerprint=HEX},
+ *                    {@code confirmed=HEX}, space-separated; "" otherwise (then the record has
+ *                    no detail member)
  */
 public record AuditEntry(String requestId, String caller, AuditEvent event, String method,
                          String identity, String keyVersion, String inputSha256,
-                         AuditOutcome outcome, String status) {}
+                         AuditOutcome outcome, String status, String detail) {
+    /** An entry without detail: every call but an officer's. */
+    public AuditEntry(String requestId, String caller, AuditEvent event, String method,
+                      String identity, String keyVersion, String inputSha256,
+                      AuditOutcome outcome, String status) {
+        this(requestId, caller, event, method, identity, keyVersion, inputSha256, outcome,
+                status, "");
+    }
+}

@@ -9,7 +9,8 @@ import java.util.HexFormat;
 /**
  * One line of the audit log and its canonical form (docs/audit.md):
  * a JSON object with the members seq, time, requestId, caller, event, method, identity,
- * keyVersion, inputSha256, outcome, status, prev, hash — in this order, no whitespace, strings
+ * keyVersion, inputSha256, outcome, status, detail (only when not empty), prev, hash — in this
+ * order, no whitespace, strings
  * escaped as {@link #escaped} says and cut as {@link #bounded} says. {@code hash} is the SHA-256 of the UTF-8 bytes of the same object without
  * the hash member; {@code prev} is the previous record's hash (64 zeros for the first).
  */
@@ -45,6 +46,10 @@ public record AuditRecord(long seq, Instant time, AuditEntry entry, String prev,
         member(b, "inputSha256", e.inputSha256());
         member(b, "outcome", e.outcome().name());
         member(b, "status", e.status());
+        // Only when there is one: every other record keeps the form it always had.
+        if (!e.detail().isEmpty()) {
+            member(b, "detail", e.detail());
+        }
         member(b, "prev", prev);
         return b.toString();
     }

@@ -7,9 +7,11 @@ import io.grpc.Status;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import org.smimed.api.v1.ApproveRequest;
 import org.smimed.api.v1.DecryptMessageRequest;
 import org.smimed.api.v1.DecryptMessageResponse;
 import org.smimed.api.v1.DecryptRequest;
+import org.smimed.api.v1.DestroyRequest;
 import org.smimed.api.v1.KeyVersionInfo;
 import org.smimed.api.v1.SignRequest;
 import org.smimed.api.v1.SignResponse;
@@ -36,6 +38,11 @@ final class AuditNotes {
     private volatile String identity = "";
     private volatile String keyVersion = "";
     private volatile boolean held;
+    // Officer calls: what ties a held request to its approval, and which certificate it was.
+    private volatile String approval = "";
+    private volatile String serial = "";
+    private volatile String fingerprint = "";
+    private volatile String confirmed = "";
 
     AuditNotes(String requestId, String method) {
         this.requestId = requestId;
@@ -87,6 +94,12 @@ final class AuditNotes {
             }
             return;
         }
+        if (message instanceof ApproveRequest approve) {
+            approval = approve.getRequestId();
+        } else if (message instanceof DestroyRequest destroy) {
+            confirmed = destroy.getConfirmFingerprint().replace(":", "")
+                    .toLowerCase(java.util.Locale.ROOT);
+        }
         if (message instanceof DecryptRequest part) {
             input.update(part.getChunk().asReadOnlyByteBuffer());
         } else if (message instanceof Message other) {
@@ -134,7 +147,14 @@ final class AuditNotes {
             // A request under dual control answers OK with the id it waits under: held, not
             // done, and the record must say so (an outside trial could not tell a held destroy
             // from a destroy that ran).
-            held |= m instanceof KeyVersionInfo info && !info.getPendingApprovalId().isEmpty();
+            if (m instanceof KeyVersionInfo info) {
+                held |= !info.getPendingApprovalId().isEmpty();
+                if (!info.getPendingApprovalId().isEmpty()) {
+                    approval = info.getPendingApprovalId();
+                }
+                serial = info.getCertificateSerial();
+                fingerprint = info.getFingerprint();
+            }
             fields(m, 1);
         }
     }
@@ -194,7 +214,29 @@ final class AuditNotes {
                 + keyVersion.substring(slash) : keyVersion;
         return new AuditEntry(requestId, caller, AuditEvent.forMethod(method), method,
                 canonical(named), version,
-                HexFormat.of().formatHex(((MessageDigest) cloneDigest()).digest()), outcome, code);
+                HexFormat.of().formatHex(((MessageDigest) cloneDigest()).digest()), outcome, code,
+                detail());
+    }
+
+    /**
+     * "approval=ID serial=HEX fingerprint=HEX confirmed=HEX", each only when known: the
+     * approval id joins a HELD record to its Approve, the certificate's serial and SHA-256
+     * say which certificate was imported or activated, and a Destroy's confirmation says
+     * which one was destroyed (the request hash alone could not).
+     */
+    private String detail() {
+        StringBuilder b = new StringBuilder();
+        part(b, "approval", approval);
+        part(b, "serial", serial);
+        part(b, "fingerprint", fingerprint);
+        part(b, "confirmed", confirmed);
+        return b.toString();
+    }
+
+    private static void part(StringBuilder b, String name, String value) {
+        if (!value.isEmpty()) {
+            b.append(b.length() == 0 ? "" : " ").append(name).append('=').append(value);
+        }
     }
 
     /** As identities are matched when served, so the record names the identity served. */

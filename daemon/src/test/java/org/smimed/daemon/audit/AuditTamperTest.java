@@ -62,6 +62,27 @@ class AuditTamperTest {
     }
 
     @Test
+    void anOfficerRecordsDetail_standsBeforePrev_verifies_andAnEditToItIsNamed()
+            throws Exception {
+        try (AuditLog audit = AuditLog.open(log, CLOCK)) {
+            audit.append(new AuditEntry("req-6", "CN=officer", AuditEvent.KEY_ADMIN,
+                    "smimed.v1.KeyAdminService/Destroy", "a@b.example", "a@b.example/v1",
+                    "0".repeat(64), AuditOutcome.HELD, "OK",
+                    "approval=5f0c fingerprint=3f9a confirmed=3f9a"), true);
+        }
+        String sixth = Files.readAllLines(log).get(5);
+        assertThat(sixth).contains("\"status\":\"OK\",\"detail\":\"approval=5f0c"
+                + " fingerprint=3f9a confirmed=3f9a\",\"prev\":\"");
+        assertThat(verify(log).exit()).isZero();
+
+        rewrite(lines -> lines.set(5, lines.get(5).replace("confirmed=3f9a", "confirmed=3f9b")));
+
+        Run run = verify(log);
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).contains("line 6, record 6: edited");
+    }
+
+    @Test
     void editedField_isNamed() throws Exception {
         rewrite(lines -> lines.set(2, lines.get(2).replace("\"outcome\":\"DENIED\"",
                 "\"outcome\":\"OK\"")));
