@@ -31,6 +31,8 @@ import picocli.CommandLine.Parameters;
         "The password is asked for on the terminal, or read from --password-file (private to"
             + " its owner) or from the environment variable named by --password-env; never"
             + " from an argument.",
+        "With --archive the key is migrated to decrypt old mail only: DECRYPT_ONLY at once,"
+            + " never signing nor announced for new mail, and its certificate may have expired.",
         "Under dual control prints 'pending approval ID (expires TIME)' and exits 0: the"
             + " daemon holds the file and password in memory only, until another officer runs"
             + " 'smimectl approve ID' or the request expires, and then wipes them."})
@@ -53,6 +55,11 @@ final class ImportPkcs12Command extends AdminCommand {
       description = "Name of an environment variable holding the password.")
   String passwordEnv;
 
+  @Option(names = "--archive",
+      description = "Migrate as an archive key: decrypts old mail only (DECRYPT_ONLY), its"
+          + " certificate checked as of its last valid day, so an expired one is accepted.")
+  boolean archive;
+
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
@@ -72,7 +79,7 @@ final class ImportPkcs12Command extends AdminCommand {
       password = password();
       println(Names.outcome(admin.importPkcs12(ImportPkcs12Request.newBuilder()
           .setIdentity(identity).setPkcs12(ByteString.copyFrom(p12))
-          .setPassword(new String(password)).build())));
+          .setPassword(new String(password)).setArchive(archive).build())));
     } finally {
       Arrays.fill(password, '\0');
       Arrays.fill(p12, (byte) 0);

@@ -124,21 +124,22 @@ public final class ApprovalGate {
      * and password. Either way the arrays passed in are wiped before this returns.
      */
     public synchronized Outcome importPkcs12(Caller officer, String identity, byte[] file,
-                                             char[] password)
+                                             char[] password, boolean archive)
             throws InvalidKeyRequestException, KeyStateException, TokenException,
             UnknownKeyVersionException, PermissionDeniedException, ApprovalException {
         try {
             sweep();
-            X509Certificate certificate = admin.checkPkcs12(identity, file, password);
+            X509Certificate certificate = admin.checkPkcs12(identity, file, password, archive);
             DualControl.Submission submission = control.submit(officer,
                     AdminAction.IMPORT_PKCS12, identity);
             if (submission.mayRunNow()) {
-                return new Outcome(Optional.of(admin.importPkcs12(identity, file, password)),
-                        Optional.empty());
+                return new Outcome(Optional.of(admin.importPkcs12(identity, file, password,
+                        archive)), Optional.empty());
             }
             return hold(submission.pending().get(), Optional.empty(),
-                    new Held(new HeldAction.Import(identity, file.clone(), password.clone()),
-                            CertificateSummary.of(certificate)));
+                    new Held(new HeldAction.Import(identity, file.clone(), password.clone(),
+                            archive), CertificateSummary.of(certificate)
+                            + (archive ? "; as an archive key (decrypts only)" : "")));
         } finally {
             Arrays.fill(file, (byte) 0);
             Arrays.fill(password, '\0');

@@ -55,11 +55,12 @@ sealed interface HeldAction {
     }
 
     /** Import: the daemon's own copies of the PKCS#12 file and password. */
-    record Import(String identity, byte[] file, char[] password) implements HeldAction {
+    record Import(String identity, byte[] file, char[] password, boolean archive)
+            implements HeldAction {
         @Override
         public TokenVersion run(KeyAdministration admin) throws UnknownKeyVersionException,
                 KeyStateException, InvalidKeyRequestException, TokenException {
-            return admin.importPkcs12(identity, file, password);
+            return admin.importPkcs12(identity, file, password, archive);
         }
 
         @Override
@@ -70,7 +71,8 @@ sealed interface HeldAction {
 
         @Override
         public String toString() {
-            return "Import[identity=" + identity + ", file and password withheld]";
+            return "Import[identity=" + identity + ", archive=" + archive
+                    + ", file and password withheld]";
         }
     }
 }

@@ -96,7 +96,8 @@ public final class KeyAdminGrpcService extends KeyAdminServiceGrpc.KeyAdminServi
             }
             return mapping.outcome(gate.importPkcs12(Callers.current(),
                     required(request.getIdentity(), "identity"),
-                    request.getPkcs12().toByteArray(), request.getPassword().toCharArray()),
+                    request.getPkcs12().toByteArray(), request.getPassword().toCharArray(),
+                    request.getArchive()),
                     request.getIdentity());
         });
     }

@@ -189,11 +189,12 @@ public final class KeyAdministration {
     }
 
     /** See {@link KeyImports#pkcs12}; the file bytes and password are wiped. */
-    public synchronized TokenVersion importPkcs12(String identity, byte[] file, char[] password)
-            throws InvalidKeyRequestException, KeyStateException, TokenException,
-            UnknownKeyVersionException {
+    public synchronized TokenVersion importPkcs12(String identity, byte[] file, char[] password,
+            boolean archive) throws InvalidKeyRequestException, KeyStateException,
+            TokenException, UnknownKeyVersionException {
         try {
-            return changed(imports.pkcs12(identity(identity), file, password), "imported");
+            return changed(imports.pkcs12(identity(identity), file, password, archive),
+                    archive ? "imported as an archive key" : "imported");
         } finally {
             java.util.Arrays.fill(file, (byte) 0);
             java.util.Arrays.fill(password, '\0');
@@ -332,10 +333,10 @@ public final class KeyAdministration {
      * that must fail); changes nothing, wipes nothing. Returns the certificate, to show the
      * approving officer.
      */
-    public synchronized X509Certificate checkPkcs12(String identity, byte[] file, char[] password)
-            throws InvalidKeyRequestException, TokenException {
+    public synchronized X509Certificate checkPkcs12(String identity, byte[] file, char[] password,
+            boolean archive) throws InvalidKeyRequestException, TokenException {
         Pkcs12Contents contents = Pkcs12Contents.read(file, password);
-        imports.checked(identity(identity), contents);
+        imports.checked(identity(identity), contents, archive);
         return contents.chain().get(0);
     }
 

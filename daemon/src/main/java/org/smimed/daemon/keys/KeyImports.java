@@ -73,11 +73,14 @@ final class KeyImports {
         }
     }
 
-    /** Migrates the one key and chain of a PKCS#12 file; returns the new PENDING version. */
-    String pkcs12(String identity, byte[] file, char[] password)
+    /**
+     * Migrates the one key and chain of a PKCS#12 file; returns the new version: PENDING, or
+     * DECRYPT_ONLY for an {@code archive} key.
+     */
+    String pkcs12(String identity, byte[] file, char[] password, boolean archive)
             throws InvalidKeyRequestException, KeyStateException, TokenException {
         Pkcs12Contents contents = Pkcs12Contents.read(file, password);
-        VersionRecord planned = checked(identity, contents);
+        VersionRecord planned = checked(identity, contents, archive);
         X509Certificate leaf = contents.chain().get(0);
         KeyAlgorithm algorithm = planned.algorithm();
         KeyUsage usage = planned.usage();
@@ -106,15 +109,15 @@ final class KeyImports {
     }
 
     /**
-     * Refuses a key some version already holds: a second import would only make a twin version
-     * whose "rotation" changes nothing. DESTROYED versions hold no key.
-     */
-    /**
      * Everything a PKCS#12 migration checks before it writes, changing nothing: the chain's CA
      * certificates are there, the key is new to the token, and the certificate passes every
      * import check (configured roots included). Returns the version it would become.
+     *
+     * <p>An {@code archive} key decrypts old mail only, so its certificate is checked as of its
+     * last valid moment: a firm moving to smimed brings keys whose certificates expired years
+     * ago, and without them its archived mail cannot be read (found by an officer trial).
      */
-    VersionRecord checked(String identity, Pkcs12Contents contents)
+    VersionRecord checked(String identity, Pkcs12Contents contents, boolean archive)
             throws InvalidKeyRequestException, TokenException {
         if (contents.chain().size() < 2) {
             CertificateChecks.requireNotSelfSigned(contents.chain().get(0));
@@ -128,14 +131,25 @@ final class KeyImports {
         requireNewKey(leaf.getPublicKey());
         KeyUsage usage = KeyUsage.of(CertificateIdentity.allowsSigning(leaf),
                 CertificateIdentity.allowsDecryption(leaf));
+        if (archive && !usage.decrypts()) {
+            throw new InvalidKeyRequestException("an archive key is kept to decrypt old mail,"
+                    + " and this certificate does not allow encryption to its key (key usage "
+                    + "keyEncipherment or keyAgreement)");
+        }
+        java.time.Instant now = store.clock.instant();
+        java.time.Instant notAfter = leaf.getNotAfter().toInstant();
         VersionRecord planned = new VersionRecord("", identity, store.nextNumber(identity),
-                KeyState.PENDING, contents.algorithm(), usage, store.clock.instant(),
-                store.clock.instant());
+                archive ? KeyState.DECRYPT_ONLY : KeyState.PENDING, contents.algorithm(), usage,
+                now, now);
         CertificateChecks.check(contents.chain(), leaf.getPublicKey(), planned,
-                store.clock.instant(), roots);
+                archive && now.isAfter(notAfter) ? notAfter : now, roots);
         return planned;
     }
 
+    /**
+     * Refuses a key some version already holds: a second import would only make a twin version
+     * whose "rotation" changes nothing. DESTROYED versions hold no key.
+     */
     void requireNewKey(PublicKey key) throws InvalidKeyRequestException, TokenException {
         byte[] wanted = key.getEncoded();
         for (TokenVersion v : store.versions()) {

@@ -100,7 +100,7 @@ class CertificateImportSoftHsmTest {
         byte[] p12 = java.nio.file.Files.readAllBytes(rogue.writePkcs12(
                 dir.resolve("rogue.p12"), "migrated@smimed.example", "p12-pass"));
         assertThatThrownBy(() -> strict.checkPkcs12("migrated@smimed.example", p12,
-                "p12-pass".toCharArray())).isInstanceOf(InvalidKeyRequestException.class)
+                "p12-pass".toCharArray(), false)).isInstanceOf(InvalidKeyRequestException.class)
                 .hasMessageContaining("no CA certificate this daemon accepts certifies it");
 
         X509Certificate genuine = ca.issue(strict.createCsr(v.name(), "", ""),
@@ -228,7 +228,7 @@ class CertificateImportSoftHsmTest {
                 "pw", false);
 
         assertThatThrownBy(() -> admin.importPkcs12("leafonly@smimed.example",
-                java.nio.file.Files.readAllBytes(p12), "pw".toCharArray()))
+                java.nio.file.Files.readAllBytes(p12), "pw".toCharArray(), false))
                 .isInstanceOf(InvalidKeyRequestException.class)
                 .hasMessage("the PKCS#12 file holds the certificate but not its CA certificates"
                         + " up to the root: export it again with them (openssl pkcs12 -export"
@@ -253,7 +253,7 @@ class CertificateImportSoftHsmTest {
                 "-passout", "pass:pw"), dir);
 
         assertThatThrownBy(() -> admin.importPkcs12("self@smimed.example",
-                java.nio.file.Files.readAllBytes(dir.resolve("self.p12")), "pw".toCharArray()))
+                java.nio.file.Files.readAllBytes(dir.resolve("self.p12")), "pw".toCharArray(), false))
                 .isInstanceOf(InvalidKeyRequestException.class)
                 .hasMessage("the certificate is self-signed ('CN=self'): smimed takes"
                         + " certificates a CA issued, with that CA's certificates up to its"

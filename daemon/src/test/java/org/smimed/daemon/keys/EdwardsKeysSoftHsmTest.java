@@ -160,6 +160,6 @@ class EdwardsKeysSoftHsmTest {
                         "Sample_LAMPS_Ed25519_Certification_Authority.selfsigned.pem").toString(),
                 "-out", "file.p12", "-passout", "pass:pw"), work);
         return admin.importPkcs12(identity, Files.readAllBytes(work.resolve("file.p12")),
-                "pw".toCharArray());
+                "pw".toCharArray(), false);
     }
 }

@@ -88,7 +88,7 @@ class KeyAdministrationSoftHsmTest {
         byte[] p12 = pkcs12(pemKey(pair), pem(cert), pem(ca.certificate()), "s3cret");
 
         TokenVersion v = admin.importPkcs12("migrated@smimed.example", p12,
-                "s3cret".toCharArray());
+                "s3cret".toCharArray(), false);
 
         assertThat(v.state()).isEqualTo(KeyState.PENDING);
         assertThat(v.certificate()).contains(cert);
@@ -108,7 +108,7 @@ class KeyAdministrationSoftHsmTest {
         byte[] p12 = pkcs12(pemKey(pair), pem(cert), pem(ca.certificate()), "", "-keypbe",
                 "NONE", "-certpbe", "NONE");
 
-        TokenVersion v = admin.importPkcs12("keybag@smimed.example", p12, new char[0]);
+        TokenVersion v = admin.importPkcs12("keybag@smimed.example", p12, new char[0], false);
 
         assertThat(v.state()).isEqualTo(KeyState.PENDING);
         assertThat(v.chain()).containsExactly(cert, ca.certificate());
@@ -124,15 +124,15 @@ class KeyAdministrationSoftHsmTest {
                 Duration.ofDays(30));
         String key = pemKey(pair);
         TokenVersion first = admin.importPkcs12("twice@smimed.example",
-                pkcs12(key, pem(cert), pem(ca.certificate()), "pw"), "pw".toCharArray());
+                pkcs12(key, pem(cert), pem(ca.certificate()), "pw"), "pw".toCharArray(), false);
 
         assertThatThrownBy(() -> admin.importPkcs12("twice@smimed.example",
-                pkcs12(key, pem(cert), pem(ca.certificate()), "pw"), "pw".toCharArray()))
+                pkcs12(key, pem(cert), pem(ca.certificate()), "pw"), "pw".toCharArray(), false))
                 .isInstanceOf(InvalidKeyRequestException.class)
                 .hasMessage("the PKCS#12 file's key is already in the token as "
                         + first.name() + "; it was not imported again");
         assertThatThrownBy(() -> admin.checkPkcs12("other@smimed.example",
-                pkcs12(key, pem(cert), pem(ca.certificate()), "pw"), "pw".toCharArray()))
+                pkcs12(key, pem(cert), pem(ca.certificate()), "pw"), "pw".toCharArray(), false))
                 .as("dual control refuses before a second officer is asked")
                 .hasMessageContaining("already in the token as " + first.name());
         assertThat(admin.list()).extracting(TokenVersion::name)
@@ -145,7 +145,7 @@ class KeyAdministrationSoftHsmTest {
         byte[] p12 = pkcs12(RFC9216.resolve("lamps-alice.p8.pem"),
                 RFC9216.resolve("lamps-alice.crt"), caFile, "alice-pw");
 
-        TokenVersion v = admin.importPkcs12("alice@smime.example", p12, "alice-pw".toCharArray());
+        TokenVersion v = admin.importPkcs12("alice@smime.example", p12, "alice-pw".toCharArray(), false);
         KeptInToken.assertKeptInToken(token, v.name(), false);
         admin.activate(v.name());
         KeyVersion key = admin.registry().signingKey("alice@smime.example");
@@ -174,7 +174,7 @@ class KeyAdministrationSoftHsmTest {
         byte[] p12 = pkcs12(pemKey(pair), pem(cert), pem(ca.certificate()), "right");
 
         assertThatThrownBy(() -> admin.importPkcs12("pw@smimed.example", p12,
-                "wrong".toCharArray()))
+                "wrong".toCharArray(), false))
                 .isInstanceOf(InvalidKeyRequestException.class)
                 .hasMessage("cannot open the PKCS#12 file: wrong password or not a PKCS#12 file");
         assertThat(admin.list()).noneMatch(v -> v.record().identity().equals("pw@smimed.example"));

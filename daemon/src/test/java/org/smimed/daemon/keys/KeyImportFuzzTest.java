@@ -76,7 +76,7 @@ class KeyImportFuzzTest {
                 "rfc9216-dana-x25519.p12"}) {
             byte[] p12 = input("pkcs12", file);
             String identity = pkcs12Identity(p12);
-            TokenVersion v = admin.importPkcs12(identity, p12, PASSWORD.clone());
+            TokenVersion v = admin.importPkcs12(identity, p12, PASSWORD.clone(), false);
             VERSIONS.put(identity, v.name());
         }
     }
@@ -150,7 +150,7 @@ class KeyImportFuzzTest {
     void curveTheJdkCannotSignWith_isRefusedNamingTheCurve() throws Exception {
         byte[] p12 = input("pkcs12", "nasty-secp256k1-unsupported.p12");
 
-        assertThatThrownBy(() -> admin.importPkcs12(RSA, p12, PASSWORD.clone()))
+        assertThatThrownBy(() -> admin.importPkcs12(RSA, p12, PASSWORD.clone(), false))
                 .isInstanceOf(InvalidKeyRequestException.class)
                 .hasMessage("cannot import the PKCS#12 file: unsupported key: EC on the curve"
                         + " secp256k1 (1.3.132.0.10); smimed takes RSA_2048, RSA_3072, RSA_4096,"
@@ -161,7 +161,7 @@ class KeyImportFuzzTest {
     void otherPassword_isRefusedWithoutSayingWhichPartFailed() throws Exception {
         byte[] p12 = input("pkcs12", "nasty-other-password.p12");
 
-        assertThatThrownBy(() -> admin.importPkcs12(RSA, p12, PASSWORD.clone()))
+        assertThatThrownBy(() -> admin.importPkcs12(RSA, p12, PASSWORD.clone(), false))
                 .isInstanceOf(InvalidKeyRequestException.class)
                 .hasMessage("cannot open the PKCS#12 file: wrong password or not a PKCS#12 file");
     }
@@ -195,7 +195,7 @@ class KeyImportFuzzTest {
      */
     private static KeyAlgorithm migrate(byte[] file) throws Exception {
         String identity = pkcs12Identity(file);
-        TokenVersion v = migrations.importPkcs12(identity, file.clone(), PASSWORD.clone());
+        TokenVersion v = migrations.importPkcs12(identity, file.clone(), PASSWORD.clone(), false);
         TokenVersion destroyed;
         try {
             assertThat(v.state()).isEqualTo(KeyState.PENDING);

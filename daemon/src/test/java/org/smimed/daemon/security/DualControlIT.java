@@ -71,6 +71,7 @@ class DualControlIT {
         ok(officerA, "generate", ID, "--alg", "p256", "--usage", "both");
         disabled(ID + "/v1");
         int keysBefore = privateKeysOnToken();
+        String key = fingerprint("v1");
 
         Matcher pending = pending(ok(officerA, "destroy", ID + "/v1", "--confirm",
                 fingerprint("v1")));
@@ -107,6 +108,20 @@ class DualControlIT {
                         + " DENIED PERMISSION_DENIED",
                 "smimed.v1.KeyAdminService/Approve " + officerB.subject() + " OK OK");
         assertThat(audit).allSatisfy(r -> assertThat(r.get("identity")).isEqualTo(ID));
+        // The held request and its approval carry one id, and the held record says which key
+        // the officer confirmed (an officer trial could tie them only by time).
+        assertThat(audit).filteredOn(r -> "HELD".equals(r.get("outcome"))
+                && r.get("method").endsWith("/Destroy")).extracting(r -> r.get("detail"))
+                .containsExactly("approval=" + request + " fingerprint=" + key + " confirmed="
+                        + key);
+        assertThat(audit).filteredOn(r -> ("approval=" + request).equals(r.get("detail")))
+                .extracting(r -> r.get("method") + " " + r.get("caller") + " "
+                        + r.get("outcome")).containsExactly(
+                        "smimed.v1.KeyAdminService/Approve " + officerA.subject() + " DENIED",
+                        "smimed.v1.KeyAdminService/Approve " + officerB.subject() + " OK");
+        assertThat(AuditRecords.read(dir.resolve("audit.log"))).filteredOn(r -> "STARTED"
+                .equals(r.get("outcome")) && r.get("method").endsWith("/Approve"))
+                .extracting(r -> r.get("detail")).contains("approval=" + request);
     }
 
     @Test
@@ -150,6 +165,22 @@ class DualControlIT {
         assertThat(field(id + "/v1", "state")).isEqualTo("PENDING");
     }
 
+    /** smimectl's --archive reaches the daemon: the approved import is DECRYPT_ONLY. */
+    @Test
+    void importPkcs12AsArchive_saysSoWhileWaiting_andLandsDecryptOnly() throws Exception {
+        String id = "archived@smimed.example";
+        Path p12 = pkcs12(id, "p12-pass-77a0");
+        Path passwordFile = Smimectl.passwordFile(dir.resolve("archive.pw"), "p12-pass-77a0");
+
+        Matcher pending = pending(ok(officerA, "import-pkcs12", id, p12.toString(),
+                "--password-file", passwordFile.toString(), "--archive"));
+        assertThat(ok(officerB, "pending")).contains(pending.group(1) + "  importPkcs12 " + id,
+                "; as an archive key (decrypts only)\n");
+
+        assertThat(ok(officerB, "approve", pending.group(1)))
+                .isEqualTo(id + "/v1  DECRYPT_ONLY  p256  both\n");
+    }
+
     @Test
     void activate_needsASecondOfficer_andRunsWhenApproved() throws Exception {
         String id = "certified@smimed.example";
@@ -167,6 +198,15 @@ class DualControlIT {
                 + r.get("outcome")).containsSubsequence(
                 "smimed.v1.KeyAdminService/Activate HELD",
                 "smimed.v1.KeyAdminService/Approve OK");
+        // Which certificate went into service: its serial and SHA-256 in the records.
+        String certificate = "serial=" + cert.getSerialNumber().toString(16) + " fingerprint="
+                + org.smimed.daemon.keys.CertificateSummary.sha256(cert);
+        assertThat(auditOf(id + "/v1")).filteredOn(r -> r.get("method")
+                .endsWith("/ImportCertificateChain") && "OK".equals(r.get("outcome")))
+                .extracting(r -> r.get("detail")).containsExactly(certificate);
+        assertThat(auditOf(id + "/v1")).filteredOn(r -> r.get("method").endsWith("/Approve"))
+                .extracting(r -> r.get("detail"))
+                .containsExactly("approval=" + pending.group(1) + " " + certificate);
     }
 
     /** Found by an officer trial: an expired certificate was listed as "(0 days)". */
