@@ -1,5 +1,6 @@
 package org.smimed.client.cli;
 
+import java.io.BufferedInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,6 +23,7 @@ import picocli.CommandLine.Option;
 final class IoOptions {
   static final String IN_HELP = "Input file; - or none: standard input.";
   static final String OUT_HELP = "Output file; - or none: standard output.";
+  private static final int BUFFER = 64 * 1024;
 
   @Option(names = "--in", paramLabel = "FILE", description = IN_HELP)
   Path in;
@@ -58,7 +60,10 @@ final class IoOptions {
       }
     }
     int first;
-    PushbackInputStream peek = new PushbackInputStream(raw, 1);
+    // Buffered: the MIME readers' base64 decoder reads its source a byte at a time, which was
+    // one read(2) per byte from a file (a 13 MB message ran past the 30 s deadline; found by
+    // an interop trial).
+    PushbackInputStream peek = new PushbackInputStream(new BufferedInputStream(raw, BUFFER), 1);
     try {
       first = peek.read();
       if (first >= 0) {

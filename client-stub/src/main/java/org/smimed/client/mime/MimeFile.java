@@ -137,7 +137,8 @@ public final class MimeFile {
   }
 
   private InputStream body() throws IOException {
-    InputStream in = Files.newInputStream(file);
+    // Buffered: its readers may take a byte at a time (a base64 decoder does).
+    InputStream in = new BufferedInputStream(Files.newInputStream(file), 64 * 1024);
     in.skipNBytes(bodyOffset);
     return in;
   }

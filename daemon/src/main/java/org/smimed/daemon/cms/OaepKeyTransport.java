@@ -57,7 +57,7 @@ final class OaepKeyTransport {
 
     Key recover(PrivateKey key, RSAPublicKey publicKey, AlgorithmIdentifier keyAlgorithm,
                 ContentCipher cipher, byte[] encryptedKey) throws CMSException {
-        RSAESOAEPparams params = RSAESOAEPparams.getInstance(keyAlgorithm.getParameters());
+        RSAESOAEPparams params = parameters(keyAlgorithm);
         MessageDigest hash = digest(params.getHashAlgorithm());
         if (!PKCSObjectIdentifiers.id_mgf1.equals(params.getMaskGenAlgorithm().getAlgorithm())
                 || !PKCSObjectIdentifiers.id_pSpecified.equals(
@@ -76,7 +76,7 @@ final class OaepKeyTransport {
             byte[] raw = meter.measure(TokenMechanism.RSA_X509_DECRYPT, () -> {
                 Cipher rsa = Cipher.getInstance("RSA/ECB/NoPadding", tokenProvider);
                 rsa.init(Cipher.DECRYPT_MODE, key);
-                return rsa.doFinal(encryptedKey);
+                return rsa.doFinal(RsaKeyTransport.modulusLength(encryptedKey, k));
             });
             // Right-align: a token may drop leading zero bytes. Y's value is checked in the
             // decoding, in constant time.
@@ -95,6 +95,25 @@ final class OaepKeyTransport {
         byte[] cek = OaepDecoding.decodeOrSubstitute(encoded, hash, mgfHash, label, substitute);
         java.util.Arrays.fill(encoded, (byte) 0);
         return new SecretKeySpec(cek, cipher.keyAlgorithm());
+    }
+
+    /**
+     * RSAES-OAEP-params, which CMS requires (RFC 4055 section 4.1; an empty SEQUENCE means
+     * every default): absent or NULL parameters were a NullPointerException or an
+     * IllegalArgumentException in the daemon's log (found by an interop trial).
+     */
+    private static RSAESOAEPparams parameters(AlgorithmIdentifier keyAlgorithm)
+            throws CMSException {
+        var encoded = keyAlgorithm.getParameters();
+        if (encoded == null || encoded instanceof org.bouncycastle.asn1.ASN1Null) {
+            throw new CMSException("RSAES-OAEP parameters are missing (RFC 4055 section 4.1"
+                    + " requires them; an empty SEQUENCE means the defaults)");
+        }
+        try {
+            return RSAESOAEPparams.getInstance(encoded);
+        } catch (IllegalArgumentException e) {
+            throw new CMSException("RSAES-OAEP parameters are malformed", e);
+        }
     }
 
     private MessageDigest digest(AlgorithmIdentifier algorithm) throws CMSException {

@@ -80,7 +80,11 @@ public final class OpenedEnvelope {
                         throw new TokenException(TokenException.Kind.UNAVAILABLE,
                                 "token failed to decrypt with " + key.id(), signal.getCause());
                     }
-                    tried.add(key.id() + ": " + e.getClass().getSimpleName());
+                    // The operator's log only: the client hears "decryption failed" whatever
+                    // this says. Our own refusals are CMSExceptions that say why.
+                    tried.add(key.id() + ": " + e.getClass().getSimpleName()
+                            + (e instanceof CMSException && e.getMessage() != null
+                                    ? " (" + shown(e.getMessage()) + ")" : ""));
                 }
             }
         }
@@ -89,11 +93,6 @@ public final class OpenedEnvelope {
                 : "failed with " + tried);
     }
 
-    /**
-     * Whom the message names, for the operator's log only (the client sees "decryption failed"):
-     * a certificate's serial (hex, as {@code smimectl list} shows it) and issuer, or a subject
-     * key identifier, so mail for a DISABLED or unknown key can be told from garbage.
-     */
     /**
      * {@code text} from the message, fit for one log line: the sender chose it, so control
      * characters (a forged second line) are escaped and the length is capped (found in
@@ -109,7 +108,15 @@ public final class OpenedEnvelope {
         return text.length() > MAX_SHOWN ? out + "..." : out.toString();
     }
 
+    /**
+     * Whom the message names, for the operator's log only (the client sees "decryption failed"):
+     * a certificate's serial (hex, as {@code smimectl list} shows it) and issuer, or a subject
+     * key identifier, so mail for a DISABLED or unknown key can be told from garbage.
+     */
     private String addressees() {
+        if (envelope.recipients().getRecipients().isEmpty()) {
+            return "no one (its RecipientInfos are empty)";
+        }
         List<String> named = new ArrayList<>();
         for (RecipientInformation recipient : envelope.recipients().getRecipients()) {
             if (named.size() == MAX_NAMED) {

@@ -51,7 +51,7 @@ final class RsaKeyTransport {
             byte[] raw = meter.measure(TokenMechanism.RSA_X509_DECRYPT, () -> {
                 Cipher rsa = cipher();
                 rsa.init(Cipher.DECRYPT_MODE, key);
-                return rsa.doFinal(encryptedKey);
+                return rsa.doFinal(modulusLength(encryptedKey, k));
             });
             // Right-align: a token may drop leading zero bytes, and a valid block starts
             // with one. Its value is checked in the decoding, in constant time.
@@ -73,6 +73,21 @@ final class RsaKeyTransport {
         byte[] cek = Pkcs1Decoding.decodeOrSubstitute(encoded, substitute);
         Arrays.fill(encoded, (byte) 0);
         return new SecretKeySpec(cek, cipher.keyAlgorithm());
+    }
+
+    /**
+     * The ciphertext as the k-byte string RFC 8017 (section 7.2.2 step 1) expects: some senders
+     * drop its leading zero bytes, about one message in 256, which OpenSSL pads back and the
+     * token refused (found by an interop trial). The value is the same integer, and its
+     * length is public, so padding it tells nothing; a longer one is left to fail.
+     */
+    static byte[] modulusLength(byte[] ciphertext, int k) {
+        if (ciphertext.length >= k || ciphertext.length == 0) {
+            return ciphertext;
+        }
+        byte[] padded = new byte[k];
+        System.arraycopy(ciphertext, 0, padded, k - ciphertext.length, ciphertext.length);
+        return padded;
     }
 
     private Cipher cipher() throws GeneralSecurityException {

@@ -22,7 +22,7 @@ public final class SmimeCapabilities {
      */
     static final List<ContentCipher> PREFERENCE = List.of(ContentCipher.AES256_GCM,
             ContentCipher.AES128_GCM, ContentCipher.AES192_GCM, ContentCipher.CHACHA20_POLY1305,
-            ContentCipher.AES256_CBC, ContentCipher.AES192_CBC, ContentCipher.AES128_CBC);
+            ContentCipher.AES256_CBC, ContentCipher.AES128_CBC, ContentCipher.AES192_CBC);
 
     private final List<ContentCipher> announced;
     private final byte[] encoded;

@@ -136,6 +136,63 @@ class RsaKeyTransportSoftHsmTest {
         assertThat(java.util.Arrays.copyOfRange(recovered, 16, 32)).isNotEqualTo(cek16);
     }
 
+    /**
+     * About one ciphertext in 256 starts with a zero byte, which some senders drop; OpenSSL
+     * pads it back, and so must the daemon (found by an interop trial: the token refused it).
+     */
+    @Test
+    void aCiphertextWithoutItsLeadingZero_givesTheSendersKey_pkcs1AndOaep() throws Exception {
+        byte[] cek = random(32);
+        byte[] stripped = withoutLeadingZero(() -> encrypt(block(cek, 2)));
+
+        assertThat(transport.recover(key, publicKey, ContentCipher.AES256_CBC, stripped)
+                .getEncoded()).isEqualTo(cek);
+
+        javax.crypto.Cipher oaep = javax.crypto.Cipher.getInstance("RSA/ECB/OAEPPadding");
+        oaep.init(javax.crypto.Cipher.ENCRYPT_MODE, publicKey, new javax.crypto.spec
+                .OAEPParameterSpec("SHA-256", "MGF1", java.security.spec.MGF1ParameterSpec.SHA256,
+                javax.crypto.spec.PSource.PSpecified.DEFAULT));
+        byte[] strippedOaep = withoutLeadingZero(() -> oaep.doFinal(cek));
+        var sha256 = new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
+                org.bouncycastle.asn1.nist.NISTObjectIdentifiers.id_sha256,
+                org.bouncycastle.asn1.DERNull.INSTANCE);
+        var parameters = new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
+                org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.id_RSAES_OAEP,
+                new org.bouncycastle.asn1.pkcs.RSAESOAEPparams(sha256,
+                        new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
+                                org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.id_mgf1, sha256),
+                        org.bouncycastle.asn1.pkcs.RSAESOAEPparams.DEFAULT_P_SOURCE_ALGORITHM));
+        OaepKeyTransport oaepTransport = new OaepKeyTransport(session.provider(),
+                new org.bouncycastle.jce.provider.BouncyCastleProvider(),
+                new ImplicitRejection(session.provider(), RANDOM, TokenMeter.none()),
+                TokenMeter.none());
+
+        assertThat(oaepTransport.recover(key, publicKey, parameters, ContentCipher.AES256_CBC,
+                strippedOaep).getEncoded()).isEqualTo(cek);
+        // CMS requires the parameters; without them the log says so (no stack trace).
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> oaepTransport.recover(key,
+                publicKey, new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
+                        org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.id_RSAES_OAEP),
+                ContentCipher.AES256_CBC, strippedOaep))
+                .isInstanceOf(org.bouncycastle.cms.CMSException.class)
+                .hasMessageStartingWith("RSAES-OAEP parameters are missing");
+    }
+
+    private interface Encryption {
+        byte[] encrypt() throws Exception;
+    }
+
+    /** Encrypts until the ciphertext starts with a zero byte, and returns it without. */
+    private static byte[] withoutLeadingZero(Encryption encryption) throws Exception {
+        for (int i = 0; i < 20_000; i++) {
+            byte[] c = encryption.encrypt();
+            if (c[0] == 0) {
+                return java.util.Arrays.copyOfRange(c, 1, c.length);
+            }
+        }
+        throw new AssertionError("no ciphertext with a leading zero in 20,000 tries");
+    }
+
     /** EME-PKCS1-v1_5 with a nonzero random padding string, block type {@code type}. */
     private static byte[] block(byte[] message, int type) {
         int k = (publicKey.getModulus().bitLength() + 7) / 8;

@@ -200,8 +200,9 @@ class SignedDataAssemblerTest {
                     capability("2.16.840.1.101.3.4.1.26"), // id-aes192-GCM
                     capability("1.2.840.113549.1.9.16.3.18"), // ChaCha20-Poly1305, RFC 8103
                     capability("2.16.840.1.101.3.4.1.42"), // id-aes256-CBC
-                    capability("2.16.840.1.101.3.4.1.22"), // id-aes192-CBC
                     capability("2.16.840.1.101.3.4.1.2"), // id-aes128-CBC
+                    capability("2.16.840.1.101.3.4.1.22"), // id-aes192-CBC (was before AES-128,
+                    // against this comment and the README: found by an interop trial)
                 }))));
         // RFC 5035: ESSCertIDv2 with the default hash (SHA-256, so hashAlgorithm is omitted)
         // of the signer certificate's DER, and its issuer and serial number.
