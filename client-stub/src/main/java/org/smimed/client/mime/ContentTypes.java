@@ -60,6 +60,19 @@ final class ContentTypes {
     }
   }
 
+  /** {@code body} with its Content-Transfer-Encoding undone (7bit when there is none). */
+  static InputStream decoded(HeaderBlock headers, InputStream body)
+      throws SmimeOperationException {
+    String encoding = headers.value("Content-Transfer-Encoding")
+        .map(ContentTypes::transferEncoding).orElse("7bit");
+    return switch (encoding) {
+      case "base64" -> java.util.Base64.getMimeDecoder().wrap(body);
+      case "quoted-printable" -> quotedPrintable(body);
+      case "binary", "8bit", "7bit" -> body;
+      default -> throw new SmimeOperationException("unsupported transfer encoding " + encoding);
+    };
+  }
+
   /**
    * The mechanism a Content-Transfer-Encoding field value names, in lower case: RFC 2045
    * section 6.1 lets the field carry RFC 822 comments and white space around the token

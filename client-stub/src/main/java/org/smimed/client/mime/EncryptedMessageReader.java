@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PushbackInputStream;
-import java.util.Base64;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -51,14 +50,7 @@ public final class EncryptedMessageReader {
       throw new SmimeOperationException("not an encrypted S/MIME message: smime-type="
           + smimeType);
     }
-    String encoding = headers.value("Content-Transfer-Encoding")
-        .map(ContentTypes::transferEncoding).orElse("7bit");
-    InputStream body = switch (encoding) {
-      case "base64" -> Base64.getMimeDecoder().wrap(message);
-      case "quoted-printable" -> ContentTypes.quotedPrintable(message);
-      case "binary", "8bit", "7bit" -> message;
-      default -> throw new SmimeOperationException("unsupported transfer encoding " + encoding);
-    };
+    InputStream body = ContentTypes.decoded(headers, message);
     // An empty body (a failed encryption's output file) is the message's fault, said here
     // rather than as the daemon's complaint about an empty request.
     PushbackInputStream peek = new PushbackInputStream(body, 1);

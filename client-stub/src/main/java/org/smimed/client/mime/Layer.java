@@ -5,9 +5,10 @@ package org.smimed.client.mime;
  *
  * <p>Guarantee: a {@link Signed} layer exists only when its signature verified (see
  * {@link SignedMessageVerifier}); an {@link Encrypted} layer only when it decrypted (and, for
- * AuthEnvelopedData, its tag checked).
+ * AuthEnvelopedData, its tag checked); a {@link Compressed} layer only when it inflated
+ * within the limit.
  */
-public sealed interface Layer permits Layer.Signed, Layer.Encrypted {
+public sealed interface Layer permits Layer.Signed, Layer.Encrypted, Layer.Compressed {
 
   /** 1 for the outermost layer. */
   int index();
@@ -34,6 +35,14 @@ public sealed interface Layer permits Layer.Signed, Layer.Encrypted {
           : ", decrypted by " + (report.keyVersion().isEmpty() ? report.identity()
               : report.keyVersion());
       return "layer " + index + ": encrypted (" + report.contentAlgorithmName() + ")" + by;
+    }
+  }
+
+  /** A decompressed layer (CMS CompressedData, ZLIB). */
+  record Compressed(int index) implements Layer {
+    @Override
+    public String describe() {
+      return "layer " + index + ": compressed (zlib)";
     }
   }
 }

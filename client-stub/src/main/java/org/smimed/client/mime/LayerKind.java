@@ -12,14 +12,18 @@ import org.bouncycastle.asn1.cms.ContentInfo;
 /**
  * What protection the top of a MIME entity carries.
  *
- * <p>Guarantee: {@link #of} names an entity {@link #SIGNED} or {@link #ENCRYPTED} only when
+ * <p>Guarantee: {@link #of} names an entity {@link #SIGNED}, {@link #ENCRYPTED} or
+ * {@link #COMPRESSED} only when
  * its Content-Type (or, for application/pkcs7-mime without smime-type and for an
- * application/octet-stream named *.p7m, its CMS content type) says so; anything that is not S/MIME is {@link #NONE}; an S/MIME type this client cannot
- * open (certs-only, compressed-data, ...) is an error, never silently treated as content.
+ * application/octet-stream named *.p7m, its CMS content type) says so; anything that is not
+ * S/MIME is {@link #NONE}; an S/MIME type this client cannot open (certs-only, ...) is an
+ * error, never silently treated as content.
  */
 enum LayerKind {
   SIGNED,
   ENCRYPTED,
+  /** CMS CompressedData (RFC 3274), opened without the daemon. */
+  COMPRESSED,
   NONE;
 
   static LayerKind of(byte[] entity) throws SmimeOperationException {
@@ -44,6 +48,7 @@ enum LayerKind {
     return switch (smimeType.toLowerCase(Locale.ROOT)) {
       case "signed-data" -> SIGNED;
       case "enveloped-data", "authenveloped-data" -> ENCRYPTED;
+      case "compressed-data" -> COMPRESSED;
       default -> throw new SmimeOperationException("unsupported smime-type " + smimeType);
     };
   }
@@ -61,6 +66,9 @@ enum LayerKind {
       if (oid.equals(CMSObjectIdentifiers.envelopedData)
           || oid.equals(CMSObjectIdentifiers.authEnvelopedData)) {
         return ENCRYPTED;
+      }
+      if (oid.equals(CMSObjectIdentifiers.compressedData)) {
+        return COMPRESSED;
       }
       throw new SmimeOperationException("unsupported CMS content type " + oid.getId());
     } catch (IOException | IllegalArgumentException e) {

@@ -7,8 +7,8 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * Opens any nesting of S/MIME layers (signed, encrypted, triple-wrapped, ...) down to the
- * innermost entity.
+ * Opens any nesting of S/MIME layers (signed, encrypted, compressed, triple-wrapped, ...) down
+ * to the innermost entity.
  *
  * <p>Guarantees: each signature layer is verified with the {@link SignedMessageVerifier} and
  * each encrypted layer decrypted with the {@link CmsDecryptor} before the layer below it is
@@ -22,6 +22,11 @@ import java.util.function.Consumer;
  * memory.
  */
 public final class MessageOpener {
+  /**
+   * Most bytes one compressed layer may inflate to: the message is held in memory, and a few
+   * kilobytes of zeros can claim gigabytes.
+   */
+  static final long MAX_INFLATED_BYTES = 64L * 1024 * 1024;
   private final SignedMessageVerifier verifier;
   private final CmsDecryptor decryptor;
   private final int maxLayers;
@@ -73,6 +78,10 @@ public final class MessageOpener {
         Verification v = verifier.verify(entity, outerFrom);
         inner.writeBytes(v.content());
         return new Layer.Signed(index, v);
+      }
+      if (kind == LayerKind.COMPRESSED) {
+        CompressedLayer.open(entity, MAX_INFLATED_BYTES, inner);
+        return new Layer.Compressed(index);
       }
       DecryptionReport report = EncryptedMessageReader.decrypt(
           new ByteArrayInputStream(entity), decryptor, inner);

@@ -116,6 +116,50 @@ class MessageOpenerTest {
   }
 
   /**
+   * RFC 3274 compressed-data inside an envelope (found by an interop trial: "unsupported
+   * smime-type compressed-data"); Bouncy Castle compresses (Debian's OpenSSL has no zlib),
+   * OpenSSL encrypts.
+   */
+  @Test
+  void open_compressedInsideOpenSslEnvelope_inflatesIt() throws Exception {
+    Files.write(dir.resolve("compressed.eml"), compressed(ENTITY));
+    pki.openssl("smime", "-encrypt", "-aes256", "-in", "compressed.eml", "-out", "enc.eml",
+        "bob.pem");
+
+    byte[] inner = opener(8).open(Files.readAllBytes(dir.resolve("enc.eml")),
+        l -> lines.add(l.describe()));
+
+    assertThat(inner).isEqualTo(ENTITY);
+    assertThat(lines).containsExactly(
+        "layer 1: encrypted (AES-256-CBC), decrypted by bob@example.com/software",
+        "layer 2: compressed (zlib)");
+  }
+
+  /** A few kilobytes of zeros can claim gigabytes: refused at the limit, never held. */
+  @Test
+  void open_compressedLayerInflatingPastTheLimit_isRefused() throws Exception {
+    byte[] bomb = new byte[(int) MessageOpener.MAX_INFLATED_BYTES + 1];
+    byte[] message = compressed(bomb);
+    assertThat(message.length).isLessThan(1024 * 1024);
+
+    assertThatThrownBy(() -> opener(8).open(message, l -> { }))
+        .isInstanceOf(SmimeOperationException.class)
+        .hasMessage("layer 1: compressed-data inflates to more than "
+            + MessageOpener.MAX_INFLATED_BYTES + " bytes; refused");
+  }
+
+  /** {@code entity} as application/pkcs7-mime; smime-type=compressed-data, base64. */
+  private static byte[] compressed(byte[] entity) throws Exception {
+    byte[] cms = new org.bouncycastle.cms.CMSCompressedDataGenerator().generate(
+        new org.bouncycastle.cms.CMSProcessableByteArray(entity),
+        new org.bouncycastle.cms.jcajce.ZlibCompressor()).getEncoded();
+    return ("Content-Type: application/pkcs7-mime; smime-type=compressed-data;"
+        + " name=smime.p7z\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + java.util.Base64.getMimeEncoder().encodeToString(cms) + "\r\n")
+        .getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /**
    * Sign, then encrypt, as mail clients do: the headers (From) outside, the signature within.
    * A From naming someone other than the signer must fail the strict check.
    */
@@ -284,11 +328,21 @@ class MessageOpenerTest {
 
   @Test
   void open_unsupportedSmimeType_failsNamingIt() {
+    byte[] message = ("Content-Type: application/pkcs7-mime; smime-type=certs-only\r\n"
+        + "Content-Transfer-Encoding: base64\r\n\r\nMAA=\r\n").getBytes(StandardCharsets.US_ASCII);
+
+    assertThatThrownBy(() -> opener(8).open(message, l -> lines.add(l.describe())))
+        .hasMessage("layer 1: unsupported smime-type certs-only");
+  }
+
+  @Test
+  void open_malformedCompressedData_failsNamingIt() {
     byte[] message = ("Content-Type: application/pkcs7-mime; smime-type=compressed-data\r\n"
         + "Content-Transfer-Encoding: base64\r\n\r\nMAA=\r\n").getBytes(StandardCharsets.US_ASCII);
 
     assertThatThrownBy(() -> opener(8).open(message, l -> lines.add(l.describe())))
-        .hasMessage("layer 1: unsupported smime-type compressed-data");
+        .isInstanceOf(SmimeOperationException.class)
+        .hasMessageStartingWith("layer 1: malformed compressed-data");
   }
 
   @Test
