@@ -57,7 +57,13 @@ async function main() {
   const creds = credentials(args);
   // The Java client's channel settings: round-robin over every daemon of the target, a
   // deadline per call, calls failed by a daemon gone (UNAVAILABLE, UNKNOWN) sent to another.
-  const options = { 'grpc.service_config': fs.readFileSync(SERVICE_CONFIG, 'utf8') };
+  // Keepalive as the Java client stub does: leave a replica that froze within seconds
+  // (the daemon permits a ping every 10 s).
+  const options = {
+    'grpc.service_config': fs.readFileSync(SERVICE_CONFIG, 'utf8'),
+    'grpc.keepalive_time_ms': 10000,
+    'grpc.keepalive_timeout_ms': 5000,
+  };
   const directory = new api.DirectoryService(args.target, creds, options);
   const signing = new api.SigningService(args.target, creds, options);
   const identities = await call(directory, 'listIdentities', {});

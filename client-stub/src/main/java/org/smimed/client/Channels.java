@@ -8,21 +8,28 @@ import io.grpc.ManagedChannelBuilder;
 import io.grpc.TlsChannelCredentials;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Builds channels to the daemon. The caller owns the returned channel and must shut it down.
  *
  * <p>A target is one {@code host:port}, a comma-separated list of them (several daemons sharing
  * one HSM), or any gRPC target such as {@code dns:///smimed.internal:8443}. Every channel
- * balances round-robin over all addresses, puts a deadline on each call and retries calls that
- * failed with UNAVAILABLE on another daemon (see {@link ServiceConfig}).
+ * balances round-robin over all addresses, puts a deadline on each call, retries calls that
+ * failed with UNAVAILABLE on another daemon (see {@link ServiceConfig}) and, while calls are in
+ * flight, pings every 10 s and drops a connection whose daemon does not answer within 5 s.
  *
  * <p>Guarantee: {@link #tls} channels verify the server's certificate chain and host name against
  * only the CA certificates in the given PEM file (not the system trust store);
  * {@link #plaintext} is for development and sends everything unencrypted.
  */
 public final class Channels {
+  /** The shortest interval gRPC allows, and the one the daemon permits. */
+  static final Duration KEEPALIVE = Duration.ofSeconds(10);
+  static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(5);
+
   private Channels() {}
 
   /** A TLS channel that authenticates the server with the CA certificates in a PEM file. */
@@ -64,6 +71,15 @@ public final class Channels {
     } else {
       builder = Grpc.newChannelBuilder(target, credentials);
     }
-    return builder.defaultServiceConfig(ServiceConfig.forSmimed()).enableRetry();
+    // Keepalive while calls are in flight: a replica that froze (a stopped process, a host
+    // or network partition) keeps its TCP connection open and answers nothing, and every call
+    // round-robin sent to it waited out its whole deadline (found by an operator trial: one
+    // stopped replica of two halted all traffic). A ping unanswered within KEEPALIVE_TIMEOUT
+    // closes the connection, its calls fail UNAVAILABLE and are retried on another daemon,
+    // which no longer gets new calls. The daemon permits pings this often.
+    return builder.defaultServiceConfig(ServiceConfig.forSmimed()).enableRetry()
+        .keepAliveTime(KEEPALIVE.toSeconds(), TimeUnit.SECONDS)
+        .keepAliveTimeout(KEEPALIVE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
+        .keepAliveWithoutCalls(false);
   }
 }

@@ -44,8 +44,12 @@ public final class GrpcServer {
     /** Ping a silent client after a minute; drop it if it does not answer in 20 s. */
     private static final Duration KEEPALIVE = Duration.ofSeconds(60);
     private static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(20);
-    /** Clients pinging more often than this are misbehaving (gRPC closes with ENHANCE_YOUR_CALM). */
-    private static final Duration PERMIT_KEEPALIVE = Duration.ofSeconds(20);
+    /**
+     * Clients pinging more often than this are misbehaving (gRPC closes with ENHANCE_YOUR_CALM).
+     * 10 s, gRPC's own minimum: the client stub pings that often during calls, so that a
+     * frozen daemon is left within seconds, not after every call's deadline.
+     */
+    private static final Duration PERMIT_KEEPALIVE = Duration.ofSeconds(10);
     private static final int MAX_CALLS_PER_CONNECTION = 256;
     private static final int MAX_METADATA_BYTES = 16 * 1024;
     private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(20);

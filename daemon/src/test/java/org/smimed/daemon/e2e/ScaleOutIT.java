@@ -45,7 +45,8 @@ import org.smimed.daemon.testing.SoftHsm;
 /**
  * Scale-out through gRPC itself: three daemons, each with its own SoftHSM2 token holding the
  * same imported identity (standing in for an HSM cluster), behind one client-stub channel. One
- * daemon is killed (SIGKILL) during a signing loop; the client sees no failed call.
+ * daemon is killed (SIGKILL), or frozen (SIGSTOP), during a signing loop; the client sees no
+ * failed call.
  */
 class ScaleOutIT {
     private static final String IDENTITY = "cluster@smimed.example";
@@ -109,6 +110,49 @@ class ScaleOutIT {
             assertThat(failed).as("failed calls").isEmpty();
             assertThat(servedBy.keySet()).as("served after the kill").containsExactlyInAnyOrder(
                     daemons.get(1).port(), daemons.get(2).port());
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * A replica that froze keeps its connection open and answers nothing: without keepalive
+     * every call sent to it waited out its deadline and failed (found by an operator trial).
+     * The stub's keepalive drops that connection and retries the call on another replica.
+     */
+    @Test
+    void aFrozenDaemon_isLeft_andItsCallsAreServedByAnother() throws Exception {
+        DaemonProcess frozen = daemons.get(2);
+        String targets = "localhost:" + daemons.get(1).port() + ",localhost:" + frozen.port();
+        Map<Integer, AtomicInteger> servedBy = new ConcurrentHashMap<>();
+        ManagedChannel channel = Channels.tls(targets, pki.ca(), pki.clientCert(),
+                pki.clientKey());
+        try {
+            SmimeClient client = new SmimeClient(ClientInterceptors.intercept(channel,
+                    new RecordServer(servedBy)), Duration.ofSeconds(25));
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(new byte[] {42});
+            for (int call = 0; call < 20; call++) {
+                checkSignature(client.sign(SigningRequest.ofDigest(IDENTITY,
+                        HashAlgorithm.SHA256, digest)), call);
+            }
+            assertThat(servedBy.keySet()).as("balanced before the freeze").hasSize(2);
+            List<String> failed = new ArrayList<>();
+            frozen.freeze();
+            try {
+                // Round-robin sends the first or second call to the frozen replica; without
+                // keepalive it fails after its whole deadline, so the loop stops there.
+                for (int call = 0; call < 10 && failed.isEmpty(); call++) {
+                    try {
+                        checkSignature(client.sign(SigningRequest.ofDigest(IDENTITY,
+                                HashAlgorithm.SHA256, digest)), call);
+                    } catch (Exception | AssertionError e) {
+                        failed.add("call " + call + ": " + e);
+                    }
+                }
+            } finally {
+                frozen.thaw();
+            }
+            assertThat(failed).as("failed calls while a replica was frozen").isEmpty();
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }

@@ -89,6 +89,19 @@ public final class DaemonProcess implements AutoCloseable {
         return log.toString();
     }
 
+    /**
+     * SIGSTOP: the process stays, its connections stay open and nothing answers, as in a host
+     * freeze or a partition. {@link #thaw} resumes it.
+     */
+    public void freeze() throws Exception {
+        Processes.check(List.of("kill", "-STOP", Long.toString(process.pid())), Path.of("."));
+    }
+
+    /** SIGCONT after {@link #freeze}. */
+    public void thaw() throws Exception {
+        Processes.check(List.of("kill", "-CONT", Long.toString(process.pid())), Path.of("."));
+    }
+
     /** SIGHUP, as an operator sends it after changing files: {@code kill -HUP PID}. */
     public void hangUp() throws Exception {
         Processes.check(List.of("kill", "-HUP", Long.toString(process.pid())),
