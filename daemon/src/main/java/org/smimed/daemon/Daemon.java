@@ -33,6 +33,7 @@ import org.smimed.daemon.cms.MessageLimits;
 import org.smimed.daemon.cms.SmimeCapabilities;
 import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.config.Listener;
+import org.smimed.daemon.config.ListenerProbe;
 import org.smimed.daemon.config.PemFiles;
 import org.smimed.daemon.config.PinSource;
 import org.smimed.daemon.grpc.CallSecurity;
@@ -111,6 +112,7 @@ public final class Daemon implements AutoCloseable {
     public static Daemon start(DaemonConfig config, UnaryOperator<String> environment,
                                Clock clock) throws TokenException, PinSource.PinUnavailableException,
             IOException, PolicyException, AuditException {
+        ListenerProbe.requireBindable(config);
         Metrics metrics = new Metrics();
         Access access;
         try {

@@ -47,7 +47,13 @@ final class ServeCommand implements Callable<Integer> {
     static final class LogFormatConverter implements picocli.CommandLine.ITypeConverter<LogFormat> {
         @Override
         public LogFormat convert(String value) {
-            return LogFormat.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+            try {
+                return LogFormat.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                // Picocli showed the JDK's "No enum constant org.smimed...LogFormat.XML".
+                throw new picocli.CommandLine.TypeConversionException("'" + value
+                        + "' is not a log format; use text or json");
+            }
         }
     }
 

@@ -54,17 +54,26 @@ public final class PemFiles {
     /**
      * As {@link #certificates}, each of them a CA: a certificate whose basicConstraints say
      * it is not one (a client's own certificate put there by mistake) cannot be the issuer of
-     * any client certificate, so every client would be refused. A certificate without the
-     * extension (an old v1 root) is taken as it is.
+     * any client certificate, so every client would be refused; nor can a v3 certificate
+     * issued by another CA without the extension. A self-issued certificate without it (an old
+     * v1 root, or a root made without extensions) is taken as it is.
      */
     public static List<X509Certificate> caCertificates(String configKey, Path file)
             throws ConfigFileException {
         List<X509Certificate> certificates = certificates(configKey, file);
         for (X509Certificate c : certificates) {
-            if (c.getExtensionValue(BASIC_CONSTRAINTS) != null && c.getBasicConstraints() < 0) {
+            boolean stated = c.getExtensionValue(BASIC_CONSTRAINTS) != null;
+            // RFC 5280 4.2.1.9: a CA certificate below a root carries basicConstraints
+            // CA:TRUE, so one issued by another without it is a leaf (found by an operator
+            // trial). A self-issued one may be a root made without extensions: a trust anchor
+            // as it is.
+            boolean selfIssued = c.getSubjectX500Principal().equals(c.getIssuerX500Principal());
+            if (stated ? c.getBasicConstraints() < 0 : c.getVersion() >= 3 && !selfIssued) {
                 throw new ConfigFileException(configKey, file, "'"
                         + c.getSubjectX500Principal().getName() + "' is not a CA certificate"
-                        + " (basicConstraints CA:FALSE): give the CA certificates that issue"
+                        + (stated ? " (basicConstraints CA:FALSE)"
+                                : " (issued by another without basicConstraints CA:TRUE)")
+                        + ": give the CA certificates that issue"
                         + (configKey.startsWith("tls.") ? " the clients' certificates"
                                 : " the certificates it checks"));
             }

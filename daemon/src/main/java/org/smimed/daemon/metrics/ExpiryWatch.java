@@ -6,9 +6,13 @@ import io.micrometer.core.instrument.Tags;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -42,7 +46,9 @@ public final class ExpiryWatch implements AutoCloseable {
     private final Clock clock;
     private final int warnDays;
     private final MultiGauge expiryDays;
-    private final Runnable followServed = this::followServedIdentities;
+    private final Runnable followServed = () -> followServedIdentities(true);
+    /** Each identity's earliest certificate in force when last looked at, to warn on change. */
+    private final Map<String, Instant> inForce = new HashMap<>();
     private final ScheduledExecutorService daily = Executors.newSingleThreadScheduledExecutor(
             new DaemonThreads("smimed-expiry-watch"));
 
@@ -55,15 +61,34 @@ public final class ExpiryWatch implements AutoCloseable {
                         + " expires")
                 .register(registry);
         keys.addChangeListener(followServed);
-        followServedIdentities();
+        followServedIdentities(false);
     }
 
-    /** One series per identity served now; series of identities no longer served go. */
-    private synchronized void followServedIdentities() {
-        expiryDays.register(keys.identities().stream()
+    /**
+     * One series per identity served now; series of identities no longer served go. With
+     * {@code warn}, an identity whose certificate in force changed (an activation) and expires
+     * within the window is warned about now, not at the next daily check (found by an
+     * operator trial: a 10-day certificate activated with a 60-day window said nothing).
+     */
+    private synchronized void followServedIdentities(boolean warn) {
+        List<String> served = keys.identities();
+        expiryDays.register(served.stream()
                 .map(identity -> MultiGauge.Row.of(Tags.of("identity", identity), identity,
                         this::daysLeft))
                 .toList());
+        inForce.keySet().retainAll(served);
+        for (String identity : served) {
+            Optional<Instant> first = earliest(identity);
+            if (first.isEmpty() || first.get().equals(inForce.get(identity))) {
+                continue;
+            }
+            inForce.put(identity, first.get());
+            double days = daysLeft(identity);
+            if (warn && days <= warnDays) {
+                LOG.log(Level.WARNING, "certificate of '" + identity + "' now in force expires"
+                        + " in " + (long) days + " days");
+            }
+        }
     }
 
     /** Checks now and then every {@code period}. */
@@ -89,18 +114,23 @@ public final class ExpiryWatch implements AutoCloseable {
     }
 
     private double daysLeft(String identity) {
+        return earliest(identity)
+                .map(notAfter -> Duration.between(clock.instant(), notAfter).toHours() / 24.0)
+                .orElse(Double.NaN);
+    }
+
+    /** The notAfter of the identity's first ACTIVE certificate to expire, if it has one. */
+    private Optional<Instant> earliest(String identity) {
         List<KeyVersion> versions;
         try {
             versions = keys.versionsOf(identity);
         } catch (UnknownIdentityException e) {
-            return Double.NaN; // gone from the token since start: nothing expires
+            return Optional.empty(); // gone from the token since start: nothing expires
         }
         return versions.stream()
                 .filter(v -> v.state() == KeyState.ACTIVE && (v.signs() || v.decrypts()))
                 .map(v -> v.certificate().getNotAfter().toInstant())
-                .min(Comparator.naturalOrder())
-                .map(notAfter -> Duration.between(clock.instant(), notAfter).toHours() / 24.0)
-                .orElse(Double.NaN);
+                .min(Comparator.naturalOrder());
     }
 
     @Override

@@ -116,6 +116,12 @@ public final class Metrics implements AutoCloseable {
             throw new ListenerBindException(Listener.METRICS, listen, e);
         }
         http.createContext("/metrics", exchange -> {
+            // The JDK server matches contexts by prefix: /metricsx and /metrics/a answered too.
+            if (!exchange.getRequestURI().getPath().equals("/metrics")) {
+                exchange.sendResponseHeaders(404, -1);
+                exchange.close();
+                return;
+            }
             byte[] body = scrape().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type",
                     "text/plain; version=0.0.4; charset=utf-8");

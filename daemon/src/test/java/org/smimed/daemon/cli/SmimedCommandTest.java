@@ -35,6 +35,20 @@ class SmimedCommandTest {
         assertThat(err.toString()).startsWith("Missing required option: '--config=FILE'");
     }
 
+    /** Found by an operator trial: the JDK's "No enum constant ...LogFormat.XML". */
+    @Test
+    void unknownLogFormat_isAUsageErrorNamingTheFormats() {
+        StringWriter err = new StringWriter();
+        CommandLine line = SmimedCommand.commandLine(name -> null, Clock.systemUTC());
+        line.setErr(new PrintWriter(err, true));
+
+        int code = line.execute("serve", "--config", "smimed.yaml", "--log-format", "xml");
+
+        assertThat(code).isEqualTo(ExitCodes.USAGE);
+        assertThat(err.toString()).contains("'xml' is not a log format; use text or json")
+                .doesNotContain("No enum constant");
+    }
+
     /** Maven fills in the version: a literal placeholder would mean the filtering broke. */
     @Test
     void theVersionIsTheBuilds() {

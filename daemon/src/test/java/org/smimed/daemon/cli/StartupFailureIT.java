@@ -196,6 +196,9 @@ class StartupFailureIT {
             assertThat(result.stderr().strip().lines()).as(result.stderr()).last()
                     .isEqualTo("smimed: cannot bind the " + listener + " listener (" + key
                             + ") to 127.0.0.1:" + port + ": Address already in use");
+            // Found before anything else: no token login (a service manager retrying exit 7
+            // logged in and ran start-up repair on a shared token each time), nothing served.
+            assertThat(result.stderr()).doesNotContain("USABLE").doesNotContain("serving");
         }
     }
 

@@ -89,6 +89,40 @@ class TlsConfigFilesTest {
                                 + " issue the clients' certificates"));
     }
 
+    /** Found by an operator trial: a v3 leaf without basicConstraints passed as a CA. */
+    @Test
+    void load_clientCaCertificatesV3WithoutBasicConstraints_isAProblemSayingSo()
+            throws Exception {
+        TlsFiles.write(dir.resolve("server.crt"), dir.resolve("server.key"));
+        var generator = java.security.KeyPairGenerator.getInstance("EC");
+        generator.initialize(256);
+        var pair = generator.generateKeyPair();
+        var name = new org.bouncycastle.asn1.x500.X500Name("CN=plain leaf");
+        var now = java.time.Instant.now();
+        // Issued by a CA (its signature is not what is checked here), without extensions.
+        java.security.cert.X509Certificate leaf = new org.bouncycastle.cert.jcajce
+                .JcaX509CertificateConverter().getCertificate(new org.bouncycastle.cert.jcajce
+                .JcaX509v3CertificateBuilder(new org.bouncycastle.asn1.x500.X500Name(
+                        "CN=some CA"), java.math.BigInteger.TEN,
+                        java.util.Date.from(now), java.util.Date.from(now.plusSeconds(86400)),
+                        name, pair.getPublic()).build(new org.bouncycastle.operator.jcajce
+                        .JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate())));
+        assertThat(leaf.getVersion()).isEqualTo(3);
+        org.smimed.daemon.provision.DemoCertificateAuthority.Pem.write(
+                dir.resolve("plain.crt"), leaf);
+        Path file = tlsConfig("plain-as-ca.yaml", """
+                tls: {certificateChain: server.crt, privateKey: server.key,
+                      clientCaCertificates: plain.crt}
+                """, "");
+
+        assertThatThrownBy(() -> new ConfigLoader().load(file))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .containsExactly("tls.clientCaCertificates: " + dir.resolve("plain.crt")
+                                + ": 'CN=plain leaf' is not a CA certificate (issued by"
+                                + " another without basicConstraints CA:TRUE): give the CA"
+                                + " certificates that issue the clients' certificates"));
+    }
+
     @Test
     void load_tlsKeyOfAnotherCertificate_isAProblemNamingBothFiles() throws Exception {
         TlsFiles.write(dir.resolve("server.crt"), dir.resolve("server.key"));

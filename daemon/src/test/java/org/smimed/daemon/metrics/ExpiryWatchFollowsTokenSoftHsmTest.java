@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.smimed.daemon.keys.KeyAdministration;
 import org.smimed.daemon.keys.TokenVersion;
+import org.smimed.daemon.testing.LogCapture;
 import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.token.KeyAlgorithm;
@@ -64,6 +65,19 @@ class ExpiryWatchFollowsTokenSoftHsmTest {
         activate(here, identity, Duration.ofDays(20));
 
         assertThat(series(identity).value()).isEqualTo(20.0);
+    }
+
+    /** Found by an operator trial: said only at the next daily check or restart. */
+    @Test
+    void certificateActivatedWithinTheWarningWindow_isWarnedAboutAtOnce_once() throws Exception {
+        String identity = "short@smimed.example";
+        try (LogCapture log = LogCapture.of(ExpiryWatch.class)) {
+            activate(here, identity, Duration.ofDays(10));
+            activate(here, "long@smimed.example", Duration.ofDays(300));
+
+            assertThat(log.messages(java.util.logging.Level.WARNING)).containsExactly(
+                    "certificate of '" + identity + "' now in force expires in 10 days");
+        }
     }
 
     @Test

@@ -212,6 +212,18 @@ class OperationsIT {
                 + TestDeployment.RSA + "\"}");
     }
 
+    /** Found by an operator trial: the JDK server matched /metricsx and /metrics/a too. */
+    @Test
+    void metrics_areServedAtExactlyTheirPath() throws Exception {
+        for (String path : List.of("/metricsx", "/metrics/a", "/")) {
+            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest
+                    .newBuilder(URI.create("http://127.0.0.1:" + daemon.metricsPort() + path))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(path).isEqualTo(404);
+        }
+        assertThat(scrape()).contains("smimed_build_info");
+    }
+
     @Test
     void metrics_countMadeUpMethodsUnderOneSeries() throws Exception {
         long before = count("unknown", "unknown", "UNIMPLEMENTED");
