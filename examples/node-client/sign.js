@@ -58,7 +58,7 @@ async function main() {
   // The Java client's channel settings: round-robin over every daemon of the target, a
   // deadline per call, calls failed by a daemon gone (UNAVAILABLE, UNKNOWN) sent to another.
   // Keepalive as the Java client stub does: leave a replica that froze within seconds
-  // (the daemon permits a ping every 10 s).
+  // (the daemon permits a ping every 5 s).
   const options = {
     'grpc.service_config': fs.readFileSync(SERVICE_CONFIG, 'utf8'),
     'grpc.keepalive_time_ms': 10000,

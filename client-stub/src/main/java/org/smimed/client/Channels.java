@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * {@link #plaintext} is for development and sends everything unencrypted.
  */
 public final class Channels {
-  /** The shortest interval gRPC allows, and the one the daemon permits. */
+  /** The shortest interval gRPC allows; the daemon permits pings twice as often. */
   static final Duration KEEPALIVE = Duration.ofSeconds(10);
   static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(5);
 

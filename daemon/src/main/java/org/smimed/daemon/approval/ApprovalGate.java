@@ -74,8 +74,10 @@ public final class ApprovalGate {
         sweep();
         TokenVersion current = admin.checkActivate(version);
         String certificate = CertificateSummary.of(current.certificate().orElseThrow());
+        // The version's own name, not the caller's spelling: "Alice@X/v1" and "alice@x/v1" are
+        // one change, which may wait only once (found by a review).
         DualControl.Submission submission = control.submit(officer, AdminAction.ACTIVATE,
-                version);
+                current.name());
         if (submission.mayRunNow()) {
             return new Outcome(Optional.of(admin.activate(version)), Optional.empty());
         }
@@ -91,7 +93,7 @@ public final class ApprovalGate {
         sweep();
         TokenVersion current = admin.checkDisable(version);
         DualControl.Submission submission = control.submit(officer, AdminAction.DISABLE,
-                version);
+                current.name());
         if (submission.mayRunNow()) {
             return new Outcome(Optional.of(admin.disable(version)), Optional.empty());
         }
@@ -111,7 +113,7 @@ public final class ApprovalGate {
         String certificate = current.certificate().map(CertificateSummary::of).orElse(
                 "none (public key sha256 " + admin.fingerprint(current).orElse("?") + ")");
         DualControl.Submission submission = control.submit(officer, AdminAction.DESTROY,
-                version);
+                current.name());
         if (submission.mayRunNow()) {
             return new Outcome(Optional.of(admin.destroy(version, fingerprint)), Optional.empty());
         }

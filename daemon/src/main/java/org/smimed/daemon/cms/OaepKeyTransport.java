@@ -70,13 +70,15 @@ final class OaepKeyTransport {
                 params.getPSourceAlgorithm().getParameters()).getOctets();
 
         int k = (publicKey.getModulus().bitLength() + 7) / 8;
-        byte[] substitute = rejection.substitute(key, k, encryptedKey, cipher.keyBytes());
+        // As in RsaKeyTransport: the token and the substitute see the same form of the number.
+        byte[] ciphertext = RsaKeyTransport.modulusLength(encryptedKey, k);
+        byte[] substitute = rejection.substitute(key, k, ciphertext, cipher.keyBytes());
         byte[] encoded = new byte[k];
         try {
             byte[] raw = meter.measure(TokenMechanism.RSA_X509_DECRYPT, () -> {
                 Cipher rsa = Cipher.getInstance("RSA/ECB/NoPadding", tokenProvider);
                 rsa.init(Cipher.DECRYPT_MODE, key);
-                return rsa.doFinal(RsaKeyTransport.modulusLength(encryptedKey, k));
+                return rsa.doFinal(ciphertext);
             });
             // Right-align: a token may drop leading zero bytes. Y's value is checked in the
             // decoding, in constant time.

@@ -45,13 +45,18 @@ final class RsaKeyTransport {
     Key recover(PrivateKey key, RSAPublicKey publicKey, ContentCipher cipher,
                 byte[] encryptedKey) {
         int k = (publicKey.getModulus().bitLength() + 7) / 8;
-        byte[] substitute = rejection.substitute(key, k, encryptedKey, cipher.keyBytes());
+        // One form of the number for both the token and the substitute: derived from the
+        // bytes as sent, a short ciphertext and its zero-padded twin got different
+        // substitutes, so sending both told a valid padding from a broken one (found by a
+        // review).
+        byte[] ciphertext = modulusLength(encryptedKey, k);
+        byte[] substitute = rejection.substitute(key, k, ciphertext, cipher.keyBytes());
         byte[] encoded = new byte[k];
         try {
             byte[] raw = meter.measure(TokenMechanism.RSA_X509_DECRYPT, () -> {
                 Cipher rsa = cipher();
                 rsa.init(Cipher.DECRYPT_MODE, key);
-                return rsa.doFinal(modulusLength(encryptedKey, k));
+                return rsa.doFinal(ciphertext);
             });
             // Right-align: a token may drop leading zero bytes, and a valid block starts
             // with one. Its value is checked in the decoding, in constant time.

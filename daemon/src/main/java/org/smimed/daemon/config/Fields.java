@@ -104,22 +104,7 @@ final class Fields {
             problems.add(path + ": '" + value + "' is neither an IP address nor a host name");
             return fallback;
         }
-        if (!dottedQuad && !value.contains(":") && !resolves(value)) {
-            // It passed check-config and failed at the bind, exit 7, which a service manager
-            // retries for ever (found by an operator trial).
-            problems.add(path + ": host name '" + value + "' does not resolve to an address");
-            return fallback;
-        }
         return value;
-    }
-
-    private static boolean resolves(String hostName) {
-        try {
-            java.net.InetAddress.getByName(hostName);
-            return true;
-        } catch (java.net.UnknownHostException e) {
-            return false;
-        }
     }
 
     private static boolean ipv6(String value) {

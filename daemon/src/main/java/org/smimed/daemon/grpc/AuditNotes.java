@@ -30,6 +30,11 @@ import org.smimed.daemon.keys.CertificateIdentity;
  */
 final class AuditNotes {
     static final Context.Key<AuditNotes> CURRENT = Context.key("smimed-audit-notes");
+    /** Dual control's request ids: 12 random bytes in hex. */
+    private static final java.util.regex.Pattern APPROVAL_ID =
+            java.util.regex.Pattern.compile("[0-9a-f]{24}");
+    private static final java.util.regex.Pattern SHA256_HEX =
+            java.util.regex.Pattern.compile("[0-9a-f]{64}");
 
     private final String requestId;
     private final String method;
@@ -94,11 +99,14 @@ final class AuditNotes {
             }
             return;
         }
+        // What the caller typed goes into detail only in the form the daemon itself gives out:
+        // free text there could plant "approval=<someone's id>" or "serial=..." in a refused
+        // call's record for a query to find (found by a review). The request hash keeps the rest.
         if (message instanceof ApproveRequest approve) {
-            approval = approve.getRequestId();
+            approval = wellFormed(approve.getRequestId(), APPROVAL_ID);
         } else if (message instanceof DestroyRequest destroy) {
-            confirmed = destroy.getConfirmFingerprint().replace(":", "")
-                    .toLowerCase(java.util.Locale.ROOT);
+            confirmed = wellFormed(destroy.getConfirmFingerprint().replace(":", "")
+                    .toLowerCase(java.util.Locale.ROOT), SHA256_HEX);
         }
         if (message instanceof DecryptRequest part) {
             input.update(part.getChunk().asReadOnlyByteBuffer());
@@ -231,6 +239,10 @@ final class AuditNotes {
         part(b, "fingerprint", fingerprint);
         part(b, "confirmed", confirmed);
         return b.toString();
+    }
+
+    private static String wellFormed(String value, java.util.regex.Pattern form) {
+        return value.isEmpty() || form.matcher(value).matches() ? value : "malformed";
     }
 
     private static void part(StringBuilder b, String name, String value) {

@@ -46,10 +46,11 @@ public final class GrpcServer {
     private static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(20);
     /**
      * Clients pinging more often than this are misbehaving (gRPC closes with ENHANCE_YOUR_CALM).
-     * 10 s, gRPC's own minimum: the client stub pings that often during calls, so that a
-     * frozen daemon is left within seconds, not after every call's deadline.
+     * 5 s: the client stub pings every 10 s (gRPC's own minimum) during calls, so that a
+     * frozen daemon is left within seconds, not after every call's deadline; half that leaves
+     * room for clients whose timers run early.
      */
-    private static final Duration PERMIT_KEEPALIVE = Duration.ofSeconds(10);
+    private static final Duration PERMIT_KEEPALIVE = Duration.ofSeconds(5);
     private static final int MAX_CALLS_PER_CONNECTION = 256;
     private static final int MAX_METADATA_BYTES = 16 * 1024;
     private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(20);

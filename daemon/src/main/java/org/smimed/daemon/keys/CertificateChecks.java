@@ -101,8 +101,13 @@ final class CertificateChecks {
             return Optional.empty();
         }
         byte[] params = c.getSigAlgParams();
-        RSASSAPSSparams pss = params == null ? new RSASSAPSSparams()
-                : RSASSAPSSparams.getInstance(params);
+        RSASSAPSSparams pss;
+        try {
+            pss = params == null ? new RSASSAPSSparams() : RSASSAPSSparams.getInstance(params);
+        } catch (IllegalArgumentException e) {
+            // Parameters the JDK took and Bouncy Castle cannot read: refused, not an error.
+            return Optional.of(name + " with unreadable parameters");
+        }
         var hash = pss.getHashAlgorithm().getAlgorithm();
         return hash.equals(OIWObjectIdentifiers.idSHA1) ? Optional.of(name + " with SHA-1")
                 : hash.equals(PKCSObjectIdentifiers.md5) ? Optional.of(name + " with MD5")

@@ -129,13 +129,16 @@ final class KeyImports {
         }
         X509Certificate leaf = contents.chain().get(0);
         requireNewKey(leaf.getPublicKey());
-        KeyUsage usage = KeyUsage.of(CertificateIdentity.allowsSigning(leaf),
-                CertificateIdentity.allowsDecryption(leaf));
-        if (archive && !usage.decrypts()) {
+        if (archive && !CertificateIdentity.allowsDecryption(leaf)) {
             throw new InvalidKeyRequestException("an archive key is kept to decrypt old mail,"
                     + " and this certificate does not allow encryption to its key (key usage "
                     + "keyEncipherment or keyAgreement)");
         }
+        // An archive key only decrypts, on the token too (no CKA_SIGN), whatever its
+        // certificate allowed (found by a review).
+        KeyUsage usage = archive ? KeyUsage.ENCRYPT
+                : KeyUsage.of(CertificateIdentity.allowsSigning(leaf),
+                        CertificateIdentity.allowsDecryption(leaf));
         java.time.Instant now = store.clock.instant();
         java.time.Instant notAfter = leaf.getNotAfter().toInstant();
         VersionRecord planned = new VersionRecord("", identity, store.nextNumber(identity),

@@ -3,11 +3,13 @@ package org.smimed.daemon.policy;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Four-eyes control for officer operations the policy names (destroy, import-pkcs12): the
@@ -37,6 +39,12 @@ public final class DualControl {
     private final Clock clock;
     private final SecureRandom random;
     private final Map<String, PendingRequest> pending = new LinkedHashMap<>();
+    /**
+     * Ids of requests found withdrawn (the requester left the policy). Withdrawn for good: the
+     * gate has wiped what it held, so a policy that names the requester again must not bring
+     * the request back (found by a review).
+     */
+    private final Set<String> withdrawn = new HashSet<>();
 
     public DualControl(PolicyStore policies, Clock clock, SecureRandom random) {
         this.policies = policies;
@@ -97,7 +105,8 @@ public final class DualControl {
         }
         // Two officers must stand behind the change when it runs: a requester removed from
         // the policy since (found by an officer trial) no longer does.
-        if (withdrawn(policy, request)) {
+        if (withdrawn.contains(requestId) || withdrawn(policy, request)) {
+            withdrawn.remove(requestId);
             pending.remove(requestId);
             throw new ApprovalException(ApprovalException.Kind.WITHDRAWN, "request " + requestId
                     + " was made by '" + request.requestedBy() + "', who is no longer an officer"
@@ -118,9 +127,11 @@ public final class DualControl {
 
     private List<PendingRequest> waiting(Policy policy) {
         dropExpired();
+        pending.values().stream().filter(r -> withdrawn(policy, r))
+                .forEach(r -> withdrawn.add(r.id()));
         Instant now = clock.instant();
         return pending.values().stream()
-                .filter(r -> now.isBefore(r.expires()) && !withdrawn(policy, r)).toList();
+                .filter(r -> now.isBefore(r.expires()) && !withdrawn.contains(r.id())).toList();
     }
 
     private static boolean withdrawn(Policy policy, PendingRequest request) {
@@ -140,6 +151,7 @@ public final class DualControl {
     private void dropExpired() {
         Instant forget = clock.instant().minus(REMEMBER_EXPIRED);
         pending.values().removeIf(r -> !forget.isBefore(r.expires()));
+        withdrawn.retainAll(pending.keySet());
     }
 
     private static String officerEntry(Policy policy, Caller caller)

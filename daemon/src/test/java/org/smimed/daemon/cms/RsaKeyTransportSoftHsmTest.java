@@ -178,6 +178,25 @@ class RsaKeyTransportSoftHsmTest {
                 .hasMessageStartingWith("RSAES-OAEP parameters are missing");
     }
 
+    /**
+     * A short ciphertext is the same number as its zero-padded twin, and gets the same answer:
+     * with a broken padding, the same substitute (found by a review: derived from the bytes as
+     * sent, the two differed, which told a broken padding from a valid one).
+     */
+    @Test
+    void aShortCiphertextAndItsZeroPaddedTwin_getTheSameSubstitute() throws Exception {
+        byte[] stripped = withoutLeadingZero(() -> encrypt(block(random(32), 1)));
+        byte[] padded = new byte[stripped.length + 1];
+        System.arraycopy(stripped, 0, padded, 1, stripped.length);
+
+        byte[] fromShort = transport.recover(key, publicKey, ContentCipher.AES256_CBC, stripped)
+                .getEncoded();
+        byte[] fromFull = transport.recover(key, publicKey, ContentCipher.AES256_CBC, padded)
+                .getEncoded();
+
+        assertThat(fromShort).hasSize(32).isEqualTo(fromFull);
+    }
+
     private interface Encryption {
         byte[] encrypt() throws Exception;
     }

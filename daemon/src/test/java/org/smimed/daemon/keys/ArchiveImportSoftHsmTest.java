@@ -66,6 +66,8 @@ class ArchiveImportSoftHsmTest {
                 "old-pw".toCharArray(), true);
 
         assertThat(v.state()).isEqualTo(KeyState.DECRYPT_ONLY);
+        // Its certificate allowed signing too; the token's key does not (no CKA_SIGN).
+        assertThat(v.record().usage()).isEqualTo(org.smimed.daemon.token.KeyUsage.ENCRYPT);
         KeptInToken.assertKeptInToken(token, v.name(), false);
         KeyRegistry registry = admin.registry();
         assertThat(registry.decryptionKeys(identity)).extracting(KeyVersion::id)

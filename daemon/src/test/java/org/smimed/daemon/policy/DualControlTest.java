@@ -114,6 +114,36 @@ class DualControlTest {
         assertThat(dual.pending()).isEmpty();
     }
 
+    /**
+     * Found by a review: once withdrawn (and its held file wiped), a request must not come
+     * back when a reload names its requester again, nor block the same change asked anew.
+     */
+    @Test
+    void aWithdrawnRequest_staysWithdrawn_whenItsRequesterReturns() throws Exception {
+        Path policy = dir.resolve("policy.yaml");
+        String original = Files.readString(policy);
+        String id = dual.submit(ALICE, AdminAction.DESTROY, "k/v1").pending().orElseThrow().id();
+        Files.writeString(policy, """
+                callers:
+                  - {name: bob, email: bob@example.com, officer: true}
+                dualControl: {actions: [destroy, importPkcs12], approvalMinutes: 10}
+                """);
+        assertThat(policies.reload()).isTrue();
+        assertThat(dual.pending()).isEmpty();
+
+        Files.writeString(policy, original);
+        assertThat(policies.reload()).isTrue();
+
+        assertThat(dual.pending()).isEmpty();
+        String again = dual.submit(ALICE, AdminAction.DESTROY, "k/v1").pending().orElseThrow()
+                .id();
+        assertThat(dual.pending()).extracting(DualControl.PendingRequest::id)
+                .containsExactly(again);
+        assertThatThrownBy(() -> dual.approve(BOB, id)).isInstanceOfSatisfying(
+                ApprovalException.class,
+                e -> assertThat(e.kind()).isEqualTo(ApprovalException.Kind.WITHDRAWN));
+    }
+
     /** Found by a review: two ids for one change, the second bound to fail. */
     @Test
     void theSameChangeOfTheSameVersion_isRefusedWhileOneWaits_otherChangesAreNot()

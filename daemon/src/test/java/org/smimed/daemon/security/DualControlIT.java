@@ -178,7 +178,7 @@ class DualControlIT {
                 "; as an archive key (decrypts only)\n");
 
         assertThat(ok(officerB, "approve", pending.group(1)))
-                .isEqualTo(id + "/v1  DECRYPT_ONLY  p256  both\n");
+                .isEqualTo(id + "/v1  DECRYPT_ONLY  p256  encrypt\n");
     }
 
     @Test

@@ -1,0 +1,46 @@
+package org.smimed.daemon.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.Status;
+import org.junit.jupiter.api.Test;
+import org.smimed.api.v1.ApproveRequest;
+import org.smimed.api.v1.DestroyRequest;
+import org.smimed.api.v1.KeyVersionInfo;
+
+/** The detail an officer call's audit record carries, and what a caller cannot put there. */
+class AuditNotesTest {
+    private static final String ID = "5f0c9a1e2b3d4c5e6f708192";
+    private static final String SHA = "3f9a".repeat(16);
+
+    @Test
+    void heldDestroy_namesTheApprovalTheKeyAndWhatWasConfirmed() {
+        AuditNotes notes = new AuditNotes("r1", "smimed.v1.KeyAdminService/Destroy");
+        notes.input(DestroyRequest.newBuilder().setVersion("a@b.example/v1")
+                .setConfirmFingerprint(SHA.toUpperCase().replaceAll("(..)(?!$)", "$1:")).build());
+        notes.output(KeyVersionInfo.newBuilder().setVersion("a@b.example/v1")
+                .setPendingApprovalId(ID).setFingerprint(SHA).build());
+
+        assertThat(notes.entry(Status.OK).detail()).isEqualTo("approval=" + ID
+                + " fingerprint=" + SHA + " confirmed=" + SHA);
+    }
+
+    /**
+     * Found by a review: a request id or a confirmation is the caller's text, and a refused
+     * call's record could carry "approval=<someone else's id>" for an auditor's query to find.
+     */
+    @Test
+    void textACallerTypes_entersTheDetailOnlyInTheFormTheDaemonGivesOut() {
+        AuditNotes approve = new AuditNotes("r2", "smimed.v1.KeyAdminService/Approve");
+        approve.input(ApproveRequest.newBuilder().setRequestId("x approval=" + ID).build());
+        AuditNotes destroy = new AuditNotes("r3", "smimed.v1.KeyAdminService/Destroy");
+        destroy.input(DestroyRequest.newBuilder().setVersion("a@b.example/v1")
+                .setConfirmFingerprint(SHA + " serial=3f").build());
+
+        assertThat(approve.entry(Status.NOT_FOUND).detail()).isEqualTo("approval=malformed");
+        assertThat(destroy.entry(Status.INVALID_ARGUMENT).detail())
+                .isEqualTo("confirmed=malformed");
+        assertThat(new AuditNotes("r4", "smimed.v1.SigningService/Sign").entry(Status.OK)
+                .detail()).as("no detail: the record keeps its old form").isEmpty();
+    }
+}
