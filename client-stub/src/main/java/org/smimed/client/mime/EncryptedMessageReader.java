@@ -9,6 +9,9 @@ import java.io.PushbackInputStream;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1Primitive;
+import org.bouncycastle.asn1.cms.CMSObjectIdentifiers;
 
 /**
  * Takes an encrypted S/MIME message apart and hands its CMS to a {@link CmsDecryptor}.
@@ -22,6 +25,9 @@ import java.util.Set;
  */
 public final class EncryptedMessageReader {
   private static final Set<String> SMIME_TYPES = Set.of("enveloped-data", "authenveloped-data");
+
+  /** Enough of a ContentInfo to read its content type (a long definite length included). */
+  private static final int HEAD = 32;
 
   private EncryptedMessageReader() {}
 
@@ -72,10 +78,52 @@ public final class EncryptedMessageReader {
   public static DecryptionReport decrypt(InputStream message, CmsDecryptor decryptor,
       OutputStream out) throws IOException, SmimeOperationException {
     try {
-      return decryptor.decrypt(cmsStream(message), out);
+      return decryptor.decrypt(requireEnvelope(cmsStream(message)), out);
     } catch (CmsText.Malformed e) {
       // The message's fault, found while the CMS streamed: said as such, not as an I/O error.
       throw new SmimeOperationException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * {@code cms} unchanged, once its first bytes show a content type other than EnvelopedData
+   * or AuthEnvelopedData refused by name: a saved signature (.p7s) given to decrypt went to
+   * the daemon and came back as "decryption failed" (found by an interop trial). Bytes that do
+   * not parse that far are left for the decryptor to judge.
+   */
+  private static InputStream requireEnvelope(InputStream cms)
+      throws IOException, SmimeOperationException {
+    PushbackInputStream peek = new PushbackInputStream(cms, HEAD);
+    byte[] head = peek.readNBytes(HEAD);
+    peek.unread(head);
+    Optional<ASN1ObjectIdentifier> type = contentType(head);
+    if (type.isEmpty() || type.get().equals(CMSObjectIdentifiers.envelopedData)
+        || type.get().equals(CMSObjectIdentifiers.authEnvelopedData)) {
+      return peek;
+    }
+    String name = type.get().equals(CMSObjectIdentifiers.signedData)
+        ? "SignedData (signed, not encrypted: use smime verify or smime open)"
+        : type.get().equals(CMSObjectIdentifiers.compressedData)
+            ? "CompressedData (use smime open)" : "content type " + type.get().getId();
+    throw new SmimeOperationException("not an encrypted message: the CMS is " + name);
+  }
+
+  /** The OID opening a ContentInfo: SEQUENCE, its length, then the OBJECT IDENTIFIER. */
+  private static Optional<ASN1ObjectIdentifier> contentType(byte[] head) {
+    if (head.length < 4 || head[0] != 0x30) {
+      return Optional.empty();
+    }
+    int length = head[1] & 0xff;
+    int at = 2 + (length > 0x80 ? length - 0x80 : 0);
+    if (at + 2 > head.length || head[at] != 0x06 || (head[at + 1] & 0xff) >= 0x80
+        || at + 2 + head[at + 1] > head.length) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(ASN1ObjectIdentifier.getInstance(ASN1Primitive.fromByteArray(
+          java.util.Arrays.copyOfRange(head, at, at + 2 + head[at + 1]))));
+    } catch (IOException | IllegalArgumentException e) {
+      return Optional.empty();
     }
   }
 

@@ -61,6 +61,25 @@ class EncryptedMessageReaderTest {
     assertThat(report.keyVersion()).isEqualTo("alice@example.com/software");
   }
 
+  /** Found by an interop trial: a saved signature went to the daemon, "decryption failed". */
+  @Test
+  void decrypt_rawSignedData_isRefusedByNameWithoutReachingTheDecryptor() throws Exception {
+    pki.openssl("cms", "-sign", "-in", "content.txt", "-signer", "alice.pem", "-inkey",
+        "alice.key", "-outform", "DER", "-out", "signed.p7s");
+    java.util.concurrent.atomic.AtomicBoolean asked =
+        new java.util.concurrent.atomic.AtomicBoolean();
+
+    assertThatThrownBy(() -> EncryptedMessageReader.decrypt(
+        Files.newInputStream(dir.resolve("signed.p7s")), (cms, plaintext) -> {
+          asked.set(true);
+          return new DecryptionReport("", "", "");
+        }, new ByteArrayOutputStream()))
+        .isInstanceOf(SmimeOperationException.class)
+        .hasMessage("not an encrypted message: the CMS is SignedData (signed, not encrypted:"
+            + " use smime verify or smime open)");
+    assertThat(asked).isFalse();
+  }
+
   /**
    * PEM (openssl cms/smime -outform PEM) and bare base64 (a body without its headers) are the
    * CMS too, decoded (found by an outside trial).
