@@ -145,7 +145,8 @@ class KeyAdministrationSoftHsmTest {
         byte[] p12 = pkcs12(RFC9216.resolve("lamps-alice.p8.pem"),
                 RFC9216.resolve("lamps-alice.crt"), caFile, "alice-pw");
 
-        TokenVersion v = admin.importPkcs12("alice@smime.example", p12, "alice-pw".toCharArray(), false);
+        TokenVersion v = admin.importPkcs12("alice@smime.example", p12, "alice-pw".toCharArray(),
+                false);
         KeptInToken.assertKeptInToken(token, v.name(), false);
         admin.activate(v.name());
         KeyVersion key = admin.registry().signingKey("alice@smime.example");
