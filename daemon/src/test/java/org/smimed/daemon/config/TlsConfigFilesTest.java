@@ -65,7 +65,6 @@ class TlsConfigFilesTest {
      */
     @Test
     void load_clientCaCertificatesThatIsNoCa_isAProblemSayingSo() throws Exception {
-        TlsFiles.write(dir.resolve("server.crt"), dir.resolve("server.key"));
         var ca = org.smimed.daemon.provision.DemoCertificateAuthority.create("test CA",
                 new org.bouncycastle.jce.provider.BouncyCastleProvider(),
                 java.time.Clock.systemUTC(), new java.security.SecureRandom());
@@ -74,30 +73,18 @@ class TlsConfigFilesTest {
         java.security.cert.X509Certificate client = ca.issueClient(
                 generator.generateKeyPair().getPublic(), "a service", null,
                 java.time.Duration.ofDays(1));
-        org.smimed.daemon.provision.DemoCertificateAuthority.Pem.write(
-                dir.resolve("client.crt"), client);
-        Path file = tlsConfig("leaf-as-ca.yaml", """
-                tls: {certificateChain: server.crt, privateKey: server.key,
-                      clientCaCertificates: client.crt}
-                """, "");
 
-        assertThatThrownBy(() -> new ConfigLoader().load(file))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
-                        .containsExactly("tls.clientCaCertificates: " + dir.resolve("client.crt")
-                                + ": 'CN=a service,O=smimed demo' is not a CA certificate"
-                                + " (basicConstraints CA:FALSE): give the CA certificates that"
-                                + " issue the clients' certificates"));
+        assertRefusedAsClientCa(client, "'CN=a service,O=smimed demo' is not a CA certificate"
+                + " (basicConstraints CA:FALSE)");
     }
 
     /** Found by an operator trial: a v3 leaf without basicConstraints passed as a CA. */
     @Test
     void load_clientCaCertificatesV3WithoutBasicConstraints_isAProblemSayingSo()
             throws Exception {
-        TlsFiles.write(dir.resolve("server.crt"), dir.resolve("server.key"));
         var generator = java.security.KeyPairGenerator.getInstance("EC");
         generator.initialize(256);
         var pair = generator.generateKeyPair();
-        var name = new org.bouncycastle.asn1.x500.X500Name("CN=plain leaf");
         var now = java.time.Instant.now();
         // Issued by a CA (its signature is not what is checked here), without extensions.
         java.security.cert.X509Certificate leaf = new org.bouncycastle.cert.jcajce
@@ -105,22 +92,31 @@ class TlsConfigFilesTest {
                 .JcaX509v3CertificateBuilder(new org.bouncycastle.asn1.x500.X500Name(
                         "CN=some CA"), java.math.BigInteger.TEN,
                         java.util.Date.from(now), java.util.Date.from(now.plusSeconds(86400)),
-                        name, pair.getPublic()).build(new org.bouncycastle.operator.jcajce
+                        new org.bouncycastle.asn1.x500.X500Name("CN=plain leaf"),
+                        pair.getPublic()).build(new org.bouncycastle.operator.jcajce
                         .JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate())));
         assertThat(leaf.getVersion()).isEqualTo(3);
-        org.smimed.daemon.provision.DemoCertificateAuthority.Pem.write(
-                dir.resolve("plain.crt"), leaf);
-        Path file = tlsConfig("plain-as-ca.yaml", """
+
+        assertRefusedAsClientCa(leaf, "'CN=plain leaf' is not a CA certificate (issued by"
+                + " another without basicConstraints CA:TRUE)");
+    }
+
+    /** {@code certificate} as tls.clientCaCertificates is the one problem, saying {@code why}. */
+    private void assertRefusedAsClientCa(java.security.cert.X509Certificate certificate,
+                                         String why) throws Exception {
+        TlsFiles.write(dir.resolve("server.crt"), dir.resolve("server.key"));
+        Path pem = dir.resolve("not-a-ca.crt");
+        org.smimed.daemon.provision.DemoCertificateAuthority.Pem.write(pem, certificate);
+        Path file = tlsConfig("not-a-ca.yaml", """
                 tls: {certificateChain: server.crt, privateKey: server.key,
-                      clientCaCertificates: plain.crt}
+                      clientCaCertificates: not-a-ca.crt}
                 """, "");
 
         assertThatThrownBy(() -> new ConfigLoader().load(file))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
-                        .containsExactly("tls.clientCaCertificates: " + dir.resolve("plain.crt")
-                                + ": 'CN=plain leaf' is not a CA certificate (issued by"
-                                + " another without basicConstraints CA:TRUE): give the CA"
-                                + " certificates that issue the clients' certificates"));
+                        .containsExactly("tls.clientCaCertificates: " + pem + ": " + why
+                                + ": give the CA certificates that issue the clients'"
+                                + " certificates"));
     }
 
     @Test

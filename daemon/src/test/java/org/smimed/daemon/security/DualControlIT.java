@@ -146,11 +146,8 @@ class DualControlIT {
     @Test
     void importPkcs12_waitsForASecondOfficer() throws Exception {
         String id = "migrated@smimed.example";
-        Path p12 = pkcs12(id, "p12-pass-5d1e");
-        Path passwordFile = Smimectl.passwordFile(dir.resolve("p12.pw"), "p12-pass-5d1e");
 
-        Matcher pending = pending(ok(officerA, "import-pkcs12", id, p12.toString(),
-                "--password-file", passwordFile.toString()));
+        Matcher pending = heldImport(id);
         assertThat(ok(officerA, "list")).doesNotContain(id);
         assertThat(ok(officerB, "pending", "--json")).contains(
                 "\"requestId\": \"" + pending.group(1) + "\"", "\"action\": \"importPkcs12\"",
@@ -169,11 +166,8 @@ class DualControlIT {
     @Test
     void importPkcs12AsArchive_saysSoWhileWaiting_andLandsDecryptOnly() throws Exception {
         String id = "archived@smimed.example";
-        Path p12 = pkcs12(id, "p12-pass-77a0");
-        Path passwordFile = Smimectl.passwordFile(dir.resolve("archive.pw"), "p12-pass-77a0");
 
-        Matcher pending = pending(ok(officerA, "import-pkcs12", id, p12.toString(),
-                "--password-file", passwordFile.toString(), "--archive"));
+        Matcher pending = heldImport(id, "--archive");
         assertThat(ok(officerB, "pending")).contains(pending.group(1) + "  importPkcs12 " + id,
                 "; as an archive key (decrypts only)\n");
 
@@ -310,6 +304,17 @@ class DualControlIT {
 
     private static Path pkcs12(String email, String password) throws Exception {
         return OfficerCa.create(clock).writePkcs12(dir.resolve(email + ".p12"), email, password);
+    }
+
+    /** Officer A's import-pkcs12 of a new PKCS#12 file for {@code id}, held for approval. */
+    private static Matcher heldImport(String id, String... options) throws Exception {
+        String password = "p12-pass-" + Integer.toHexString(id.hashCode());
+        Path p12 = pkcs12(id, password);
+        Path passwordFile = Smimectl.passwordFile(dir.resolve(id + ".pw"), password);
+        List<String> args = new java.util.ArrayList<>(List.of("import-pkcs12", id,
+                p12.toString(), "--password-file", passwordFile.toString()));
+        args.addAll(List.of(options));
+        return pending(ok(officerA, args.toArray(String[]::new)));
     }
 
     private static Matcher pending(String out) {
