@@ -7,6 +7,8 @@ import io.grpc.Status;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Locale;
+import java.util.regex.Pattern;
 import org.smimed.api.v1.ApproveRequest;
 import org.smimed.api.v1.DecryptMessageRequest;
 import org.smimed.api.v1.DecryptMessageResponse;
@@ -31,10 +33,8 @@ import org.smimed.daemon.keys.CertificateIdentity;
 final class AuditNotes {
     static final Context.Key<AuditNotes> CURRENT = Context.key("smimed-audit-notes");
     /** Dual control's request ids: 12 random bytes in hex. */
-    private static final java.util.regex.Pattern APPROVAL_ID =
-            java.util.regex.Pattern.compile("[0-9a-f]{24}");
-    private static final java.util.regex.Pattern SHA256_HEX =
-            java.util.regex.Pattern.compile("[0-9a-f]{64}");
+    private static final Pattern APPROVAL_ID = Pattern.compile("[0-9a-f]{24}");
+    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 
     private final String requestId;
     private final String method;
@@ -106,7 +106,7 @@ final class AuditNotes {
             approval = wellFormed(approve.getRequestId(), APPROVAL_ID);
         } else if (message instanceof DestroyRequest destroy) {
             confirmed = wellFormed(destroy.getConfirmFingerprint().replace(":", "")
-                    .toLowerCase(java.util.Locale.ROOT), SHA256_HEX);
+                    .toLowerCase(Locale.ROOT), SHA256_HEX);
         }
         if (message instanceof DecryptRequest part) {
             input.update(part.getChunk().asReadOnlyByteBuffer());
@@ -241,7 +241,7 @@ final class AuditNotes {
         return b.toString();
     }
 
-    private static String wellFormed(String value, java.util.regex.Pattern form) {
+    private static String wellFormed(String value, Pattern form) {
         return value.isEmpty() || form.matcher(value).matches() ? value : "malformed";
     }
 

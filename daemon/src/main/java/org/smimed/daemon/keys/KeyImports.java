@@ -6,6 +6,7 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -139,8 +140,8 @@ final class KeyImports {
         KeyUsage usage = archive ? KeyUsage.ENCRYPT
                 : KeyUsage.of(CertificateIdentity.allowsSigning(leaf),
                         CertificateIdentity.allowsDecryption(leaf));
-        java.time.Instant now = store.clock.instant();
-        java.time.Instant notAfter = leaf.getNotAfter().toInstant();
+        Instant now = store.clock.instant();
+        Instant notAfter = leaf.getNotAfter().toInstant();
         VersionRecord planned = new VersionRecord("", identity, store.nextNumber(identity),
                 archive ? KeyState.DECRYPT_ONLY : KeyState.PENDING, contents.algorithm(), usage,
                 now, now);

@@ -83,7 +83,7 @@ public final class ExpiryWatch implements AutoCloseable {
                 continue;
             }
             inForce.put(identity, first.get());
-            double days = daysLeft(identity);
+            double days = daysUntil(first.get());
             if (warn && days <= warnDays) {
                 LOG.log(Level.WARNING, "certificate of '" + identity + "' now in force expires"
                         + " in " + (long) days + " days");
@@ -114,9 +114,11 @@ public final class ExpiryWatch implements AutoCloseable {
     }
 
     private double daysLeft(String identity) {
-        return earliest(identity)
-                .map(notAfter -> Duration.between(clock.instant(), notAfter).toHours() / 24.0)
-                .orElse(Double.NaN);
+        return earliest(identity).map(this::daysUntil).orElse(Double.NaN);
+    }
+
+    private double daysUntil(Instant notAfter) {
+        return Duration.between(clock.instant(), notAfter).toHours() / 24.0;
     }
 
     /** The notAfter of the identity's first ACTIVE certificate to expire, if it has one. */
