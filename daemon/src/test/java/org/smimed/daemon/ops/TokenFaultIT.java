@@ -1,8 +1,11 @@
 package org.smimed.daemon.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -12,10 +15,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.smimed.api.v1.SignRequest;
+import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.client.Channels;
 import org.smimed.daemon.cli.ExitCodes;
 import org.smimed.daemon.health.TokenHealer;
@@ -59,21 +65,21 @@ class TokenFaultIT {
                 TokenLogoutHealingIT.await(Duration.ofSeconds(60), () -> loop.answered() >= 30);
                 node.token().deleteIdentity();
                 // Health reports the gap (the loop's failed calls and the probe both see it).
-                TokenLogoutHealingIT.await(Duration.ofSeconds(15),
+                await(daemon, Duration.ofSeconds(15),
                         () -> health(channel) == ServingStatus.NOT_SERVING);
                 // A call made while the keys are gone is refused as retryable, not answered.
-                org.assertj.core.api.Assertions.assertThatThrownBy(() ->
-                        org.smimed.api.v1.SigningServiceGrpc.newBlockingStub(channel)
-                                .withDeadlineAfter(30, TimeUnit.SECONDS)
-                                .sign(org.smimed.api.v1.SignRequest.newBuilder()
-                                        .setIdentity(IDENTITY).setContent(
-                                                com.google.protobuf.ByteString.copyFromUtf8("gap"))
-                                        .build()))
+                assertThatThrownBy(() -> SigningServiceGrpc.newBlockingStub(channel)
+                        .withDeadlineAfter(30, TimeUnit.SECONDS)
+                        .sign(SignRequest.newBuilder().setIdentity(IDENTITY)
+                                .setContent(ByteString.copyFromUtf8("gap")).build()))
                         .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
                                 assertThat(e.getStatus().getCode())
-                                        .isEqualTo(io.grpc.Status.Code.UNAVAILABLE));
+                                        .isEqualTo(Status.Code.UNAVAILABLE));
                 node.token().importIdentity();
-                TokenLogoutHealingIT.await(Duration.ofSeconds(15),
+                // Healing takes a fraction of a second here; the wait is long only so that a
+                // slow CI machine is not mistaken for a fault (the daemon gives up after
+                // 12 probes = 24 s, and then this fails with its log).
+                await(daemon, Duration.ofSeconds(30),
                         () -> health(channel) == ServingStatus.SERVING);
                 SigningLoop.Outcome outcome = loop.finish();
 
@@ -106,7 +112,7 @@ class TokenFaultIT {
                     tokenDir = tokens.filter(Files::isDirectory).findFirst().orElseThrow();
                 }
                 Files.move(tokenDir, node.token().tokens().resolveSibling("moved-away"));
-                TokenLogoutHealingIT.await(Duration.ofSeconds(15),
+                await(daemon, Duration.ofSeconds(15),
                         () -> health(channel) == ServingStatus.NOT_SERVING);
 
                 int exit = daemon.awaitExit(Duration.ofSeconds(
@@ -122,6 +128,16 @@ class TokenFaultIT {
             } finally {
                 channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    /** Waits for {@code condition}; on a timeout the failure carries the daemon's log. */
+    private static void await(DaemonProcess daemon, Duration limit, BooleanSupplier condition)
+            throws InterruptedException {
+        try {
+            TokenLogoutHealingIT.await(limit, condition);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; daemon log:\n" + daemon.log(), e);
         }
     }
 
