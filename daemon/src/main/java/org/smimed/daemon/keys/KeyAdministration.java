@@ -160,10 +160,7 @@ public final class KeyAdministration {
 
     /** As {@link #publicKey(String)}; the certificate's key if any (legacy keys may lack one). */
     public PublicKey publicKey(TokenVersion v) throws TokenException {
-        if (v.certificate().isPresent()) {
-            return v.certificate().get().getPublicKey();
-        }
-        return store.keyObjects.publicKey(v.keyId(), v.record().algorithm());
+        return store.publicKey(v);
     }
 
     /** How the token protects {@code v}'s key; empty if DESTROYED or not exactly one key. */
@@ -293,8 +290,9 @@ public final class KeyAdministration {
                 .map(c -> "certificate " + CertificateSummary.of(c))
                 .orElse("no certificate, public key sha256 " + fingerprint(v).orElse("?")));
         // The record says DESTROYED before anything goes: a crash midway is finished at
-        // start-up, and nothing half-destroyed is ever served.
-        store.save(v, KeyState.DESTROYED);
+        // start-up, and nothing half-destroyed is ever served. It keeps the public key's hash,
+        // so a backup of the key is recognised at import.
+        store.saveDestroyed(v, CertificateSummary.sha256(store.publicKey(v).getEncoded()));
         store.keyObjects.destroy(v.keyId(), KeyObjects.ObjectClass.CERTIFICATE);
         if (!keyless) { // never a key that reappeared in between: it was not disabled
             store.keyObjects.destroy(v.keyId(), KeyObjects.ObjectClass.PRIVATE_KEY);
@@ -356,8 +354,7 @@ public final class KeyAdministration {
         if (v.state() == KeyState.DESTROYED) {
             return Optional.empty();
         }
-        PublicKey key = store.keyObjects.publicKey(v.keyId(), v.record().algorithm());
-        return Optional.of(CertificateSummary.sha256(key.getEncoded()));
+        return Optional.of(CertificateSummary.sha256(store.publicKey(v).getEncoded()));
     }
 
     public TokenDescription tokenInfo() throws TokenException {

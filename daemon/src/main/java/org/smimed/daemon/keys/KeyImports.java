@@ -129,7 +129,7 @@ final class KeyImports {
                     + " (openssl pkcs12 -export ... -certfile ca-chain.pem)");
         }
         X509Certificate leaf = contents.chain().get(0);
-        requireNewKey(leaf.getPublicKey());
+        requireNewKey(leaf.getPublicKey(), archive);
         if (archive && !CertificateIdentity.allowsDecryption(leaf)) {
             throw new InvalidKeyRequestException("an archive key is kept to decrypt old mail,"
                     + " and this certificate does not allow encryption to its key (key usage "
@@ -152,17 +152,26 @@ final class KeyImports {
 
     /**
      * Refuses a key some version already holds: a second import would only make a twin version
-     * whose "rotation" changes nothing. DESTROYED versions hold no key.
+     * whose "rotation" changes nothing. Refuses, too, a key an officer destroyed (its record
+     * keeps the public key's hash) unless it comes back as an {@code archive} key: a destroyed
+     * key — retired, perhaps compromised — must never sign again from an old backup, while
+     * decrypting the mail sent to it is what a backup is kept for.
      */
-    void requireNewKey(PublicKey key) throws InvalidKeyRequestException, TokenException {
+    void requireNewKey(PublicKey key, boolean archive)
+            throws InvalidKeyRequestException, TokenException {
         byte[] wanted = key.getEncoded();
+        String hash = CertificateSummary.sha256(wanted);
         for (TokenVersion v : store.versions()) {
             if (v.state() == KeyState.DESTROYED) {
+                if (!archive && v.record().destroyedKey().equals(hash)) {
+                    throw new InvalidKeyRequestException("the PKCS#12 file's key was destroyed"
+                            + " as " + v.name() + " on " + v.record().updated() + "; a destroyed"
+                            + " key does not sign again: import it with --archive to decrypt"
+                            + " old mail only");
+                }
                 continue;
             }
-            PublicKey held = v.certificate().isPresent() ? v.certificate().get().getPublicKey()
-                    : store.keyObjects.publicKey(v.keyId(), v.record().algorithm());
-            if (Arrays.equals(held.getEncoded(), wanted)) {
+            if (Arrays.equals(store.publicKey(v).getEncoded(), wanted)) {
                 throw new InvalidKeyRequestException("the PKCS#12 file's key is already in the"
                         + " token as " + v.name() + "; it was not imported again");
             }

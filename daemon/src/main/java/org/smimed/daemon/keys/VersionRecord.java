@@ -20,16 +20,29 @@ import org.smimed.daemon.token.KeyUsage;
  * <p>{@code complete} is false only while a PKCS#12 migration is still writing the version's
  * certificates (line {@code complete=false}; absent means true, so older records read as
  * before): start-up removes a version whose migration was cut short, objects and record.
+ *
+ * <p>{@code destroyedKey} is, in a DESTROYED record, the SHA-256 (hex) of the public key the
+ * version held (line {@code destroyedKey=}; empty, and absent, otherwise and in records
+ * destroyed before it existed): the key is gone, and this is how an import of its backup
+ * is recognised.
  */
 public record VersionRecord(String keyId, String identity, int number, KeyState state, KeyAlgorithm algorithm,
-                            KeyUsage usage, Instant created, Instant updated, boolean complete) {
+                            KeyUsage usage, Instant created, Instant updated, boolean complete,
+                            String destroyedKey) {
     private static final String MAGIC = "smimed-key-version 1";
 
     /** A complete record. */
     public VersionRecord(String keyId, String identity, int number, KeyState state,
                          KeyAlgorithm algorithm, KeyUsage usage, Instant created,
                          Instant updated) {
-        this(keyId, identity, number, state, algorithm, usage, created, updated, true);
+        this(keyId, identity, number, state, algorithm, usage, created, updated, true, "");
+    }
+
+    /** A record with no destroyed key's hash. */
+    public VersionRecord(String keyId, String identity, int number, KeyState state,
+                         KeyAlgorithm algorithm, KeyUsage usage, Instant created,
+                         Instant updated, boolean complete) {
+        this(keyId, identity, number, state, algorithm, usage, created, updated, complete, "");
     }
 
     /** The version's name, also the CKA_LABEL of all its objects: {@code identity/vN}. */
@@ -40,13 +53,19 @@ public record VersionRecord(String keyId, String identity, int number, KeyState 
     /** The same version in {@code next} state, updated at {@code now}. */
     public VersionRecord with(KeyState next, Instant now) {
         return new VersionRecord(keyId, identity, number, next, algorithm, usage, created, now,
-                complete);
+                complete, destroyedKey);
+    }
+
+    /** The same version DESTROYED at {@code now}, remembering its public key's SHA-256. */
+    public VersionRecord destroyed(String publicKeySha256, Instant now) {
+        return new VersionRecord(keyId, identity, number, KeyState.DESTROYED, algorithm, usage,
+                created, now, complete, publicKeySha256);
     }
 
     /** The same record, marked complete or not. */
     public VersionRecord completed(boolean done) {
         return new VersionRecord(keyId, identity, number, state, algorithm, usage, created,
-                updated, done);
+                updated, done, destroyedKey);
     }
 
     public byte[] encode() {
@@ -59,7 +78,8 @@ public record VersionRecord(String keyId, String identity, int number, KeyState 
                 + "usage=" + usage + "\n"
                 + "created=" + created + "\n"
                 + "updated=" + updated + "\n"
-                + (complete ? "" : "complete=false\n");
+                + (complete ? "" : "complete=false\n")
+                + (destroyedKey.isEmpty() ? "" : "destroyedKey=" + destroyedKey + "\n");
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
@@ -86,7 +106,8 @@ public record VersionRecord(String keyId, String identity, int number, KeyState 
                     KeyAlgorithm.valueOf(field(fields, "algorithm")),
                     KeyUsage.valueOf(field(fields, "usage")),
                     Instant.parse(field(fields, "created")), Instant.parse(field(fields, "updated")),
-                    !"false".equals(fields.get("complete")));
+                    !"false".equals(fields.get("complete")),
+                    fields.getOrDefault("destroyedKey", ""));
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("bad time in state record", e);
         }

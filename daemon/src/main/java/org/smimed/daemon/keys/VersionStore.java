@@ -1,6 +1,7 @@
 package org.smimed.daemon.keys;
 
 import java.math.BigInteger;
+import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Instant;
@@ -237,6 +238,12 @@ final class VersionStore {
         return Math.max(versions, reading.highestNumbers().getOrDefault(identity, 0)) + 1;
     }
 
+    /** The version's public key: its certificate's, else the token's public key object. */
+    PublicKey publicKey(TokenVersion v) throws TokenException {
+        return v.certificate().isPresent() ? v.certificate().get().getPublicKey()
+                : keyObjects.publicKey(v.keyId(), v.record().algorithm());
+    }
+
     /**
      * Writes {@code version} in state {@code next}; a legacy version gets its first record (the
      * only create-or-update: it was read without one). A versioned one whose record has gone
@@ -244,7 +251,17 @@ final class VersionStore {
      * what is served is what it holds.
      */
     void save(TokenVersion version, KeyState next) throws TokenException, KeyStateException {
-        VersionRecord record = version.record().with(next, clock.instant());
+        save(version, version.record().with(next, clock.instant()));
+    }
+
+    /** Writes {@code version} DESTROYED, with the SHA-256 of the public key it held. */
+    void saveDestroyed(TokenVersion version, String publicKeySha256)
+            throws TokenException, KeyStateException {
+        save(version, version.record().destroyed(publicKeySha256, clock.instant()));
+    }
+
+    private void save(TokenVersion version, VersionRecord record)
+            throws TokenException, KeyStateException {
         if (version.legacy()) {
             keyObjects.createData(record.name(), record.encode());
             return;

@@ -117,20 +117,60 @@ class ArchiveImportSoftHsmTest {
                         + " 'else@smimed.example'");
     }
 
+    /**
+     * A destroyed key — retired, perhaps compromised — must not sign again from an old backup;
+     * decrypting the mail sent to it is what the backup is for.
+     */
+    @Test
+    void destroyedKey_isNotImportedAgainToSign_butMayComeBackAsAnArchiveKey() throws Exception {
+        String identity = "destroyed@smimed.example";
+        OfficerCa ca = OfficerCa.create(CLOCK);
+        KeyPair pair = rsaKey();
+        X509Certificate cert = ca.issue(pair.getPublic(), identity, true, true,
+                Duration.ofDays(365));
+        byte[] backup = Files.readAllBytes(pkcs12(pair, cert, ca, "pw"));
+        // Each import wipes the bytes it was given (they hold the key): a copy each time.
+        TokenVersion v = admin.importPkcs12(identity, backup.clone(), "pw".toCharArray(), false);
+        admin.activate(v.name());
+        admin.disable(v.name());
+        admin.destroy(v.name(), CertificateSummary.sha256(cert));
+
+        assertThat(admin.list()).filteredOn(t -> t.name().equals(v.name()))
+                .extracting(t -> t.record().destroyedKey())
+                .containsExactly(CertificateSummary.sha256(pair.getPublic().getEncoded()));
+        assertThatThrownBy(() -> admin.importPkcs12(identity, backup.clone(), "pw".toCharArray(),
+                false))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessageStartingWith("the PKCS#12 file's key was destroyed as " + v.name()
+                        + " on ")
+                .hasMessageEndingWith("; a destroyed key does not sign again: import it with"
+                        + " --archive to decrypt old mail only");
+        TokenVersion archived = admin.importPkcs12(identity, backup.clone(), "pw".toCharArray(),
+                true);
+        assertThat(archived.state()).isEqualTo(KeyState.DECRYPT_ONLY);
+        assertThat(archived.name()).isNotEqualTo(v.name());
+    }
+
     private static KeyPair rsaKey() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
         g.initialize(2048);
         return g.generateKeyPair();
     }
 
-    /** The PKCS#12 file as OpenSSL exports it, with the CA certificate. */
+    /** The PKCS#12 file as OpenSSL exports it, with the old CA's certificate. */
     private static Path pkcs12(KeyPair pair, X509Certificate cert, String password)
             throws Exception {
+        return pkcs12(pair, cert, oldCa, password);
+    }
+
+    /** The PKCS#12 file as OpenSSL exports it, with {@code ca}'s certificate. */
+    private static Path pkcs12(KeyPair pair, X509Certificate cert, OfficerCa ca,
+                               String password) throws Exception {
         Path work = Files.createTempDirectory(dir, "p12");
         Files.writeString(work.resolve("key.pem"), pem(new JcaPKCS8Generator(pair.getPrivate(),
                 null)));
         Files.writeString(work.resolve("cert.pem"), pem(cert));
-        Files.writeString(work.resolve("ca.pem"), pem(oldCa.certificate()));
+        Files.writeString(work.resolve("ca.pem"), pem(ca.certificate()));
         Processes.check(List.of("openssl", "pkcs12", "-export", "-inkey", "key.pem", "-in",
                 "cert.pem", "-certfile", "ca.pem", "-out", "file.p12", "-passout",
                 "pass:" + password), work);
