@@ -14,6 +14,7 @@ import org.smimed.api.v1.DecryptMessageRequest;
 import org.smimed.api.v1.DecryptMessageResponse;
 import org.smimed.api.v1.DecryptRequest;
 import org.smimed.api.v1.DestroyRequest;
+import org.smimed.api.v1.ImportPkcs12Request;
 import org.smimed.api.v1.KeyVersionInfo;
 import org.smimed.api.v1.SignRequest;
 import org.smimed.api.v1.SignResponse;
@@ -48,6 +49,8 @@ final class AuditNotes {
     private volatile String serial = "";
     private volatile String fingerprint = "";
     private volatile String confirmed = "";
+    /** "true" for a PKCS#12 import as an archive key (decrypts only), so an auditor sees it. */
+    private volatile String archive = "";
 
     AuditNotes(String requestId, String method) {
         this.requestId = requestId;
@@ -104,6 +107,8 @@ final class AuditNotes {
         // call's record for a query to find (found by a review). The request hash keeps the rest.
         if (message instanceof ApproveRequest approve) {
             approval = wellFormed(approve.getRequestId(), APPROVAL_ID);
+        } else if (message instanceof ImportPkcs12Request pkcs12 && pkcs12.getArchive()) {
+            archive = "true";
         } else if (message instanceof DestroyRequest destroy) {
             confirmed = wellFormed(destroy.getConfirmFingerprint().replace(":", "")
                     .toLowerCase(Locale.ROOT), SHA256_HEX);
@@ -227,10 +232,11 @@ final class AuditNotes {
     }
 
     /**
-     * "approval=ID serial=HEX fingerprint=HEX confirmed=HEX", each only when known: the
-     * approval id joins a HELD record to its Approve, the certificate's serial and SHA-256
-     * say which certificate was imported or activated, and a Destroy's confirmation says
-     * which one was destroyed (the request hash alone could not).
+     * "approval=ID serial=HEX fingerprint=HEX confirmed=HEX archive=true", each only when
+     * known: the approval id joins a HELD record to its Approve, the certificate's serial and
+     * SHA-256 say which certificate was imported or activated, a Destroy's confirmation says
+     * which one was destroyed (the request hash alone could not), and archive marks a PKCS#12
+     * import as an archive key.
      */
     private String detail() {
         StringBuilder b = new StringBuilder();
@@ -238,6 +244,7 @@ final class AuditNotes {
         part(b, "serial", serial);
         part(b, "fingerprint", fingerprint);
         part(b, "confirmed", confirmed);
+        part(b, "archive", archive);
         return b.toString();
     }
 

@@ -6,6 +6,7 @@ import io.grpc.Status;
 import org.junit.jupiter.api.Test;
 import org.smimed.api.v1.ApproveRequest;
 import org.smimed.api.v1.DestroyRequest;
+import org.smimed.api.v1.ImportPkcs12Request;
 import org.smimed.api.v1.KeyVersionInfo;
 
 /** The detail an officer call's audit record carries, and what a caller cannot put there. */
@@ -23,6 +24,20 @@ class AuditNotesTest {
 
         assertThat(notes.entry(Status.OK).detail()).isEqualTo("approval=" + ID
                 + " fingerprint=" + SHA + " confirmed=" + SHA);
+    }
+
+    @Test
+    void heldArchiveImport_saysItIsAnArchiveKey() {
+        AuditNotes notes = new AuditNotes("r5", "smimed.v1.KeyAdminService/ImportPkcs12");
+        notes.input(ImportPkcs12Request.newBuilder().setIdentity("a@b.example")
+                .setArchive(true).build());
+        notes.output(KeyVersionInfo.newBuilder().setPendingApprovalId(ID).build());
+        AuditNotes plain = new AuditNotes("r6", "smimed.v1.KeyAdminService/ImportPkcs12");
+        plain.input(ImportPkcs12Request.newBuilder().setIdentity("a@b.example").build());
+
+        assertThat(notes.entry(Status.OK).detail()).isEqualTo("approval=" + ID
+                + " archive=true");
+        assertThat(plain.entry(Status.INVALID_ARGUMENT).detail()).isEmpty();
     }
 
     /**
