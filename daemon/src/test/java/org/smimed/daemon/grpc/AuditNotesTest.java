@@ -2,7 +2,10 @@ package org.smimed.daemon.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
 import io.grpc.Status;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.smimed.api.v1.ApproveRequest;
 import org.smimed.api.v1.DestroyRequest;
@@ -38,6 +41,19 @@ class AuditNotesTest {
         assertThat(notes.entry(Status.OK).detail()).isEqualTo("approval=" + ID
                 + " archive=true");
         assertThat(plain.entry(Status.INVALID_ARGUMENT).detail()).isEmpty();
+    }
+
+    /** Found by an auditor trial: the hash of the whole request tested password guesses. */
+    @Test
+    void pkcs12Import_isHashedWithoutItsPassword() throws Exception {
+        ImportPkcs12Request request = ImportPkcs12Request.newBuilder().setIdentity("a@b.example")
+                .setPkcs12(ByteString.copyFromUtf8("file")).setPassword("secret").build();
+        AuditNotes notes = new AuditNotes("r7", "smimed.v1.KeyAdminService/ImportPkcs12");
+        notes.input(request);
+
+        assertThat(notes.entry(Status.OK).inputSha256()).isEqualTo(HexFormat.of().formatHex(
+                MessageDigest.getInstance("SHA-256").digest(
+                        request.toBuilder().clearPassword().build().toByteArray())));
     }
 
     /**
