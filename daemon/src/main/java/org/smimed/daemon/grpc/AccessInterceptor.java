@@ -34,7 +34,11 @@ final class AccessInterceptor implements ServerInterceptor {
         ConcurrencyLimits.Permit permit;
         try {
             if (OfficerServices.contains(call.getMethodDescriptor().getServiceName())) {
-                access.checkOfficer(caller);
+                String officer = access.checkOfficer(caller);
+                AuditNotes notes = AuditNotes.CURRENT.get();
+                if (notes != null) {
+                    notes.officer(officer);
+                }
             }
             permit = access.enter(caller);
         } catch (PermissionDeniedException | LimitExceededException e) {

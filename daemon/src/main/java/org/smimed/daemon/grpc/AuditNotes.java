@@ -4,6 +4,8 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import io.grpc.Context;
 import io.grpc.Status;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -44,7 +46,9 @@ final class AuditNotes {
     private volatile String identity = "";
     private volatile String keyVersion = "";
     private volatile boolean held;
-    // Officer calls: what ties a held request to its approval, and which certificate it was.
+    // Officer calls: which policy entry the officer is (their certificates may share a
+    // subject), what ties a held request to its approval, and which certificate it was.
+    private volatile String officer = "";
     private volatile String approval = "";
     private volatile String serial = "";
     private volatile String fingerprint = "";
@@ -60,6 +64,11 @@ final class AuditNotes {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }
+    }
+
+    /** The policy entry that made the caller an officer, form-encoded (names are free text). */
+    void officer(String policyEntry) {
+        officer = URLEncoder.encode(policyEntry, StandardCharsets.UTF_8);
     }
 
     void caller(String name) {
@@ -237,14 +246,17 @@ final class AuditNotes {
     }
 
     /**
-     * "approval=ID serial=HEX fingerprint=HEX confirmed=HEX archive=true", each only when
-     * known: the approval id joins a HELD record to its Approve, the certificate's serial and
+     * "officer=NAME approval=ID serial=HEX fingerprint=HEX confirmed=HEX archive=true", each
+     * only when known: the officer's policy entry tells officers apart whose certificates
+     * share a subject (the caller field alone could not: found by an auditor trial), the
+     * approval id joins a HELD record to its Approve, the certificate's serial and
      * SHA-256 say which certificate was imported or activated, a Destroy's confirmation says
      * which one was destroyed (the request hash alone could not), and archive marks a PKCS#12
      * import as an archive key.
      */
     private String detail() {
         StringBuilder b = new StringBuilder();
+        part(b, "officer", officer);
         part(b, "approval", approval);
         part(b, "serial", serial);
         part(b, "fingerprint", fingerprint);

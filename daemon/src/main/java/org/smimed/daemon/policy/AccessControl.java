@@ -53,12 +53,16 @@ public final class AccessControl {
                 .toList();
     }
 
-    /** Refuses unless the caller is a security officer. */
-    public void checkOfficer(Caller caller) throws PermissionDeniedException {
+    /**
+     * Refuses unless the caller is a security officer; returns the name of the policy entry
+     * that makes them one (two officers' certificates may share a subject: the entry tells
+     * them apart, as dual control does).
+     */
+    public String checkOfficer(Caller caller) throws PermissionDeniedException {
         Policy policy = policies.current();
-        if (!policy.isOfficer(caller)) {
-            throw denied(policy, caller, "only security officers may use this service");
-        }
+        return policy.ruleFor(caller).filter(CallerRule::officer).map(CallerRule::name)
+                .orElseThrow(() -> denied(policy, caller,
+                        "only security officers may use this service"));
     }
 
     /** A refusal, saying why no entry applies when none does: else the policy is a mystery. */

@@ -43,6 +43,20 @@ class AuditNotesTest {
         assertThat(plain.entry(Status.INVALID_ARGUMENT).detail()).isEmpty();
     }
 
+    /**
+     * Found by an auditor trial: two officers whose certificates share a subject were one
+     * caller in the log. The policy entry is free text, so it is form-encoded.
+     */
+    @Test
+    void officerCall_namesThePolicyEntry_encoded() {
+        AuditNotes notes = new AuditNotes("r8", "smimed.v1.KeyAdminService/Approve");
+        notes.officer("carl the officer=x");
+        notes.input(ApproveRequest.newBuilder().setRequestId(ID).build());
+
+        assertThat(notes.entry(Status.OK).detail()).isEqualTo("officer=carl+the+officer%3Dx"
+                + " approval=" + ID);
+    }
+
     /** Found by an auditor trial: the hash of the whole request tested password guesses. */
     @Test
     void pkcs12Import_isHashedWithoutItsPassword() throws Exception {

@@ -112,16 +112,21 @@ class DualControlIT {
         // the officer confirmed (an officer trial could tie them only by time).
         assertThat(audit).filteredOn(r -> "HELD".equals(r.get("outcome"))
                 && r.get("method").endsWith("/Destroy")).extracting(r -> r.get("detail"))
-                .containsExactly("approval=" + request + " fingerprint=" + key + " confirmed="
-                        + key);
-        assertThat(audit).filteredOn(r -> ("approval=" + request).equals(r.get("detail")))
+                .containsExactly("officer=officer-a approval=" + request + " fingerprint=" + key
+                        + " confirmed=" + key);
+        // Each record names the officer's policy entry: certificates may share a subject.
+        assertThat(audit).filteredOn(r -> String.valueOf(r.get("detail"))
+                        .endsWith(" approval=" + request))
                 .extracting(r -> r.get("method") + " " + r.get("caller") + " "
-                        + r.get("outcome")).containsExactly(
-                        "smimed.v1.KeyAdminService/Approve " + officerA.subject() + " DENIED",
-                        "smimed.v1.KeyAdminService/Approve " + officerB.subject() + " OK");
+                        + r.get("outcome") + " " + r.get("detail")).containsExactly(
+                        "smimed.v1.KeyAdminService/Approve " + officerA.subject() + " DENIED"
+                                + " officer=officer-a approval=" + request,
+                        "smimed.v1.KeyAdminService/Approve " + officerB.subject() + " OK"
+                                + " officer=officer-b approval=" + request);
         assertThat(AuditRecords.read(dir.resolve("audit.log"))).filteredOn(r -> "STARTED"
                 .equals(r.get("outcome")) && r.get("method").endsWith("/Approve"))
-                .extracting(r -> r.get("detail")).contains("approval=" + request);
+                .extracting(r -> r.get("detail"))
+                .contains("officer=officer-b approval=" + request);
     }
 
     @Test
@@ -197,10 +202,11 @@ class DualControlIT {
                 + org.smimed.daemon.keys.CertificateSummary.sha256(cert);
         assertThat(auditOf(id + "/v1")).filteredOn(r -> r.get("method")
                 .endsWith("/ImportCertificateChain") && "OK".equals(r.get("outcome")))
-                .extracting(r -> r.get("detail")).containsExactly(certificate);
+                .extracting(r -> r.get("detail")).containsExactly("officer=officer-a "
+                        + certificate);
         assertThat(auditOf(id + "/v1")).filteredOn(r -> r.get("method").endsWith("/Approve"))
-                .extracting(r -> r.get("detail"))
-                .containsExactly("approval=" + pending.group(1) + " " + certificate);
+                .extracting(r -> r.get("detail")).containsExactly("officer=officer-b approval="
+                        + pending.group(1) + " " + certificate);
     }
 
     /** Found by an officer trial: an expired certificate was listed as "(0 days)". */
