@@ -115,6 +115,13 @@ final class TokenRecipients {
                     throws CMSException {
                 return transport(key, keyAlg, cipher, encrypted);
             }
+
+            @Override
+            public RecipientOperator getRecipientOperator(AlgorithmIdentifier keyAlg,
+                    AlgorithmIdentifier contentAlg, byte[] encrypted) throws CMSException {
+                return NonEmptyCiphertext.of(
+                        super.getRecipientOperator(keyAlg, contentAlg, encrypted), contentAlg);
+            }
         };
         r.setContentProvider(jdkProvider).setAllowedContentAlgorithms(allowed);
         return r;
@@ -170,6 +177,14 @@ final class TokenRecipients {
                                            SubjectPublicKeyInfo sender, ASN1OctetString ukm,
                                            byte[] encrypted) throws CMSException {
                 return agreed.recover(keyAlg, sender, ukm, encrypted);
+            }
+
+            @Override
+            public RecipientOperator getRecipientOperator(AlgorithmIdentifier keyAlg,
+                    AlgorithmIdentifier contentAlg, SubjectPublicKeyInfo sender,
+                    ASN1OctetString ukm, byte[] encrypted) throws CMSException {
+                return NonEmptyCiphertext.of(super.getRecipientOperator(keyAlg, contentAlg,
+                        sender, ukm, encrypted), contentAlg);
             }
         };
         r.setPrivateKeyAlgorithmIdentifier(keyAlgorithm).setContentProvider(jdkProvider)

@@ -16,6 +16,10 @@ import java.time.Duration;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import org.assertj.core.api.InstanceOfAssertFactories;
+import org.bouncycastle.asn1.DEROctetString;
+import org.bouncycastle.asn1.cms.ContentInfo;
+import org.bouncycastle.asn1.cms.EncryptedContentInfo;
+import org.bouncycastle.asn1.cms.EnvelopedData;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
@@ -84,6 +88,26 @@ class CmsDecryptorFuzzTest {
 
         assertThat(new String(result.plaintext(), StandardCharsets.US_ASCII))
                 .isEqualTo(FuzzKeys.PLAINTEXT);
+    }
+
+    /**
+     * Found by a fuzz trial: CBC content emptied on the way "decrypted" to an empty body (the
+     * JDK's cipher takes zero bytes); padded CBC never encrypts to nothing.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"rsa-aes256cbc.der", "ec-aes128cbc.der"})
+    void cbcContentEmptied_failsToDecrypt(String file) throws Exception {
+        ContentInfo info = ContentInfo.getInstance(corpus(file));
+        EnvelopedData data = EnvelopedData.getInstance(info.getContent());
+        EncryptedContentInfo content = data.getEncryptedContentInfo();
+        byte[] emptied = new ContentInfo(info.getContentType(), new EnvelopedData(
+                data.getOriginatorInfo(), data.getRecipientInfos(),
+                new EncryptedContentInfo(content.getContentType(),
+                        content.getContentEncryptionAlgorithm(), new DEROctetString(new byte[0])),
+                data.getUnprotectedAttrs())).getEncoded();
+
+        assertThatThrownBy(() -> decryptor.decrypt(emptied, keys))
+                .isInstanceOf(DecryptionFailedException.class);
     }
 
     @Test
