@@ -28,9 +28,14 @@ public record IdentityPattern(String text) {
         return Optional.of(new IdentityPattern(t));
     }
 
-    /** Whether {@code identity} is named by this pattern. */
+    /**
+     * Whether {@code identity} is named by this pattern, compared in the form keys are looked up
+     * and audited in (trimmed of whitespace and control characters, lower case): compared as
+     * sent, {@code "x@d "} was refused for a caller allowed x@d, and the refusal was audited
+     * under x@d (found by a fuzz trial).
+     */
     public boolean matches(String identity) {
-        String id = identity.toLowerCase(Locale.ROOT);
+        String id = identity.trim().toLowerCase(Locale.ROOT);
         if (text.equals("*")) {
             return true;
         }

@@ -37,6 +37,10 @@ class PolicyLoaderTest {
 
         assertThat(policy.permits(INVOICES, Operation.SIGN, "billing@example.com")).isTrue();
         assertThat(policy.permits(INVOICES, Operation.SIGN, "ceo@example.com")).isFalse();
+        // As keys are looked up and audited: trimmed (whitespace, control characters).
+        assertThat(policy.permits(INVOICES, Operation.SIGN, "Billing@example.com \n")).isTrue();
+        assertThat(policy.permits(INVOICES, Operation.DECRYPT, "in@billing.example\0"))
+                .isTrue();
         assertThat(policy.permits(INVOICES, Operation.DECRYPT, "in@billing.example")).isTrue();
         assertThat(policy.permits(INVOICES, Operation.DECRYPT, "in@evilbilling.example"))
                 .isFalse();
