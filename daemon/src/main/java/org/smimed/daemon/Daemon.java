@@ -185,7 +185,7 @@ public final class Daemon implements AutoCloseable {
                                 config.decryption().contentAlgorithms(),
                                 messageLimits(config.limits()), metrics.tokenMeter()),
                         statuses, maxBytes,
-                        control, guards, healer),
+                        control, guards, healer).served(),
                 new DirectoryGrpcService(keys, statuses, control, capabilities),
                 health.getHealthService()));
         if (operations.reflection()) {

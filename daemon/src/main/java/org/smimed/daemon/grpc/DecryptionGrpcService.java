@@ -1,6 +1,8 @@
 package org.smimed.daemon.grpc;
 
 import com.google.protobuf.ByteString;
+import io.grpc.BindableService;
+import io.grpc.ServerInterceptors;
 import io.grpc.stub.StreamObserver;
 import java.io.InputStream;
 import java.util.List;
@@ -58,6 +60,8 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
     private final AccessControl access;
     private final StreamGuards guards;
     private final TokenRecovery recovery;
+    /** Charges DecryptMessage's request before gRPC reads it whole. */
+    private final MessageIntake intake;
 
     /**
      * @param guards the in-flight byte budgets and stream timeouts (owned by the caller)
@@ -73,6 +77,14 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
         this.statuses = statuses;
         this.maxMessageBytes = maxMessageBytes;
         this.unaryLimit = UnaryLimit.of(maxMessageBytes);
+        this.intake = new MessageIntake(DecryptionServiceGrpc.getDecryptMessageMethod(),
+                guards.bytes(), Math.min(unaryLimit.bytes(), guards.bytes().largestReservation()),
+                statuses);
+    }
+
+    /** This service as it must be served: DecryptMessage's request charged before it is read. */
+    public BindableService served() {
+        return () -> ServerInterceptors.intercept(bindService(), intake);
     }
 
     @Override
@@ -116,16 +128,18 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
     public void decryptMessage(DecryptMessageRequest request,
                                StreamObserver<DecryptMessageResponse> response) {
         Caller caller = Callers.current();
-        // The message is already in memory (gRPC read it whole); charged so that unary calls
-        // count against the same in-flight budgets as streams, until the answer is sent.
-        try (InFlightBytes.Reservation held = guards.bytes().open(caller.name())) {
+        // Charged against the same in-flight budgets as streams, until the answer is sent: the
+        // largest message it may be, before gRPC read it (MessageIntake), and any excess now.
+        InFlightBytes.Reservation reserved = MessageIntake.RESERVED.get();
+        try (InFlightBytes.Reservation held = reserved != null ? reserved
+                : guards.bytes().open(caller.name())) {
             ByteString message = request.getMessage();
             if (message.isEmpty()) {
                 throw new InvalidRequestException("empty message: send the CMS EnvelopedData"
                         + " or AuthEnvelopedData in the message field");
             }
             unaryLimit.check("message", message.size(), "DecryptMessage", "stream it with Decrypt");
-            held.grow(message.size());
+            held.grow(Math.max(0, message.size() - (reserved != null ? intake.reserve() : 0)));
             authorize(caller, request.getIdentity());
             byte[] bytes = message.toByteArray();
             // Idempotent as a whole: the message is in memory, so after a token fault it is

@@ -95,6 +95,11 @@ public final class InFlightBytes {
         return new Reservation(caller, account.bytes);
     }
 
+    /** The most one call can ever hold: the smaller of the two budgets. */
+    public long largestReservation() {
+        return Math.min(perCaller, total);
+    }
+
     /** Callers with at least one reservation open (for tests). */
     int callersTracked() {
         return byCaller.size();

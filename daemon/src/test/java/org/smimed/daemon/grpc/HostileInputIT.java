@@ -127,6 +127,41 @@ class HostileInputIT {
         }
     }
 
+    @Test
+    void decryptMessage_isChargedItsLargestSizeBeforeItIsRead() throws Exception {
+        // gRPC reads a unary request whole before the handler runs, so DecryptMessage is
+        // charged the most it may be (here the 200,000-byte message limit) before that: while
+        // a stream holds 150,000 of the caller's 300,000 even a small message is refused,
+        // unread (found by a fuzz trial: concurrent 4 MB calls within every budget exhausted
+        // the daemon's direct memory before the handler charged them).
+        AtomicReference<DecryptCall.Unfinished> holding = new AtomicReference<>(hold());
+        try {
+            StatusRuntimeException e = onceTheHeldBytesArrive(holding,
+                    () -> DecryptCall.whole(deployment.channel(), null, valid));
+
+            assertThat(e).isNotNull();
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+            assertThat(e.getStatus().getDescription()).isEqualTo("too many bytes in flight for"
+                    + " this caller: over 300000 (limits.maxInFlightBytesPerCaller); retry later");
+        } finally {
+            holding.get().cancel();
+        }
+        // The stream's bytes come back once the daemon has seen its cancellation.
+        DecryptCall.Answer answer = null;
+        for (long end = System.nanoTime() + 10_000_000_000L; answer == null; ) {
+            try {
+                answer = DecryptCall.whole(deployment.channel(), null, valid);
+            } catch (StatusRuntimeException again) {
+                if (again.getStatus().getCode() != Status.Code.RESOURCE_EXHAUSTED
+                        || System.nanoTime() > end) {
+                    throw again;
+                }
+                Thread.sleep(50);
+            }
+        }
+        assertThat(answer.plaintext()).isEqualTo(PLAINTEXT);
+    }
+
     private static SignRequest content(int size) {
         return SignRequest.newBuilder().setIdentity(TestDeployment.RSA)
                 .setContent(ByteString.copyFrom(new byte[size])).build();
