@@ -213,7 +213,8 @@ public final class AuditLog implements AutoCloseable {
     /**
      * Why the file under the log's name is no longer the one being written, or null: removed
      * ({@code rm}), replaced by another file (an editor's or {@code sed -i}'s save, a rename
-     * by an outside rotation) or cut shorter ({@code copytruncate}, {@code > FILE}). Writing on
+     * by an outside rotation), cut shorter ({@code copytruncate}, {@code > FILE}) or written by
+     * another process (an append, or {@code > FILE} with longer content). Writing on
      * would put records into a file no one reads, or after a gap; so the log fails closed.
      * Checked before every officer record (synced) and otherwise at most every
      * {@link #CHECK_EVERY_NANOS}: the two stats cost about as much as the write itself, on the
@@ -227,6 +228,13 @@ public final class AuditLog implements AutoCloseable {
                 return "was replaced by another file";
             }
             long now = channel.size();
+            if (now > size) {
+                // Only the daemon writes the file: more bytes than it wrote are someone else's
+                // (an outside append, or 'cat other > FILE' with longer content, which keeps
+                // the inode: found by an auditor trial).
+                return "was written by another process (" + now + " bytes where " + size
+                        + " were written)";
+            }
             return now < size ? "was cut short (" + now + " bytes where " + size
                     + " were written)" : null;
         } catch (NoSuchFileException e) {

@@ -82,6 +82,22 @@ class AuditFileReplacedTest {
         }
     }
 
+    /** Found by an auditor trial: 'cat other.log > audit.log' keeps the inode, and grows it. */
+    @Test
+    void overwrittenInPlaceWithLongerContent_orAppendedTo_failsClosed() throws Exception {
+        try (AuditLog audit = AuditLog.open(file, CLOCK)) {
+            audit.append(entry(1), false);
+            String other = Files.readString(file).repeat(3);
+            try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                c.write(java.nio.ByteBuffer.wrap(other.getBytes(
+                        java.nio.charset.StandardCharsets.UTF_8)));
+            }
+
+            assertRefused(audit, "was written by another process");
+        }
+    }
+
     @Test
     void untouched_keepsWriting() throws Exception {
         try (AuditLog audit = AuditLog.open(file, CLOCK)) {
