@@ -53,7 +53,10 @@ public final class AuditLog implements AutoCloseable {
     private long seq;
     private String head;
     private volatile boolean healthy = true;
-    /** Why the chain begins anew in this file, when it does with no archive before it. */
+    /**
+     * Why records may be missing before this file's first: a new chain with no archive before
+     * it, or a missing file beside archives.
+     */
     private final Optional<String> newChain;
     private boolean closed;
 
@@ -95,10 +98,20 @@ public final class AuditLog implements AutoCloseable {
             String head = AuditTail.lastRecord(file, seq);
             if (seq[0] == 0) {
                 Optional<Path> archive = AuditTail.newestArchive(file);
-                if (archive.isPresent()) {
+                if (archive.isPresent() && existed) {
+                    // Rotation leaves an empty file until the next record: the usual case.
                     head = AuditTail.lastRecord(archive.get(), seq);
                     LOG.info("audit log " + file + " is empty; its chain goes on from "
                             + archive.get() + " at record " + (seq[0] + 1));
+                } else if (archive.isPresent()) {
+                    // Only a crash between rotation's rename and create leaves no file; a file
+                    // removed with its records looks the same (found by an auditor trial).
+                    head = AuditTail.lastRecord(archive.get(), seq);
+                    newChain = Optional.of("audit log " + file + " did not exist: its chain"
+                            + " goes on from " + archive.get() + " at record " + (seq[0] + 1)
+                            + ". Expected only after a crash while rotating; otherwise the file"
+                            + " was removed with any records after " + seq[0] + " — compare"
+                            + " with the last head this daemon logged");
                 } else {
                     // Expected once; any other time someone removed the records, and only an
                     // anchor kept elsewhere shows it: the daemon says so once it serves (not
@@ -354,8 +367,9 @@ public final class AuditLog implements AutoCloseable {
     }
 
     /**
-     * Set when this file began a new chain at open, though no archive was beside it: what to
-     * warn an operator of (expected on a first start only).
+     * Set when records may be missing before this file's first: it began a new chain with no
+     * archive beside it (expected on a first start only), or it did not exist beside archives
+     * (expected only after a crash while rotating). What to warn an operator of.
      */
     public Optional<String> newChain() {
         return newChain;

@@ -108,7 +108,14 @@ class AuditRotationTest {
 
         try (AuditLog audit = AuditLog.open(log, CLOCK, ROTATE_BYTES, took -> { })) {
             assertThat(audit.head()).startsWith("5:");
+            // A file removed with its records while the daemon was stopped looks the same:
+            // said at WARNING once it serves (found by an auditor trial).
+            assertThat(audit.newChain()).get().asString().contains(log + " did not exist:"
+                    + " its chain goes on from " + archive + " at record 6");
             assertThat(audit.append(entry(6), false).seq()).isEqualTo(6);
+        }
+        try (AuditLog audit = AuditLog.open(log, CLOCK, ROTATE_BYTES, took -> { })) {
+            assertThat(audit.newChain()).as("a file that exists goes on quietly").isEmpty();
         }
 
         assertIntact(log, "intact, 6 records");
