@@ -94,6 +94,8 @@ public final class AuditVerifier {
     String beforeLast = "0:" + GENESIS;
     boolean suspectPrevious;
     boolean anchorMissed;
+    /** Several records already read are in doubt: none before the finding is vouched for. */
+    boolean inDoubt;
 
     Chain(Optional<String> anchor) {
       this.anchor = anchor;
@@ -114,7 +116,8 @@ public final class AuditVerifier {
               ? check(line, lineNo)
               : Optional.of("line " + lineNo + ": truncated (the file ends inside a record)");
           if (wrong.isPresent()) {
-            return Optional.of(new Finding(file, lineNo, wrong.get(), !anchorMissed));
+            return Optional.of(new Finding(file, lineNo, wrong.get(),
+                !anchorMissed && !inDoubt));
           }
         }
         lastLine = lineNo;
@@ -134,6 +137,20 @@ public final class AuditVerifier {
       if (!sha256(AuditLine.canonical(line.text())).equals(record.get("hash"))) {
         return Optional.of("line " + lineNo + ", record " + recordSeq
             + ": edited (its hash does not match its content)");
+      }
+      if (recordSeq <= seq && seq > 0) {
+        // A number read already: a record was inserted (its chain can be made to fit) or the
+        // log spliced, and the chain cannot tell the copy it accepted from this one (found by
+        // an auditor trial: a forged record 41 put before the real one was called intact).
+        if (recordSeq == seq) {
+          suspectPrevious = true;
+        } else {
+          inDoubt = true;
+        }
+        return Optional.of("line " + lineNo + ": record " + recordSeq + " again, after record "
+            + seq + " (records inserted, or the log spliced): " + (recordSeq == seq
+                ? "record " + seq + " is in doubt"
+                : "records " + recordSeq + " to " + seq + " are in doubt"));
       }
       if (recordSeq != seq + 1) {
         // A rotated log's later file alone starts past record 1.

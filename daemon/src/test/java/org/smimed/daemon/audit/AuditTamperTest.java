@@ -104,6 +104,29 @@ class AuditTamperTest {
                 + " (records removed or reordered)");
     }
 
+    /**
+     * Found by an auditor trial: a record forged to follow record 2 and put before the real
+     * record 3 was called intact, and the real one blamed.
+     */
+    @Test
+    void aForgedRecordInsertedBeforeTheRealOne_leavesNeitherVouchedFor() throws Exception {
+        Path other = dir.resolve("other.log");
+        try (AuditLog audit = AuditLog.open(other, CLOCK)) {
+            audit.append(entry("req-1", "PERMISSION_DENIED"), false);
+            audit.append(entry("req-2", "OK"), false);
+            audit.append(entry("forged", "OK"), false);
+        }
+        String forged = Files.readAllLines(other).get(2);
+        rewrite(lines -> lines.add(2, forged));
+
+        Run run = verify(log);
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).contains("line 4: record 3 again, after record 3 (records"
+                + " inserted, or the log spliced): record 3 is in doubt; the 2 records before"
+                + " it are intact (head 2:");
+    }
+
     @Test
     void swappedRecords_areNamed() throws Exception {
         rewrite(lines -> lines.add(3, lines.remove(2)));
