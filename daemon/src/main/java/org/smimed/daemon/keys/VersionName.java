@@ -57,6 +57,12 @@ public final class VersionName {
             return Optional.of("'" + local + "' is not a plain local part (letters, digits,"
                     + " dots between them and !#$%&'*+=?^_`{|}~-; no quotes)");
         }
+        if (local.contains("*")) {
+            // Legal in an address, but the policy's wildcard: no policy entry could name this
+            // identity without naming its whole domain (found by a fuzz trial).
+            return Optional.of("'*' is the policy's wildcard, so a policy could not name this"
+                    + " identity exactly");
+        }
         if (!HOST.matcher(domain).matches()) {
             return Optional.of("'" + domain + "' is not a host name (labels of letters, digits"
                     + " and hyphens, 1 to 63 characters, separated by dots)");

@@ -30,7 +30,9 @@ class VersionNameTest {
             "a..b@example.com | is not a plain local part",
             "a@exa_mple.com | is not a host name",
             "a@-example.com | is not a host name",
-            "a@example..com | is not a host name"})
+            "a@example..com | is not a host name",
+            "*@example.com | '*' is the policy's wildcard",
+            "a*b@example.com | '*' is the policy's wildcard"})
     void otherStrings_areRefusedSayingWhy(String identity, String why) {
         assertThat(VersionName.whyNotAnAddress(identity)).hasValueSatisfying(
                 reason -> assertThat(reason).contains(why));
