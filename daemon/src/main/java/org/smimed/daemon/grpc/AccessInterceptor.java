@@ -34,10 +34,11 @@ final class AccessInterceptor implements ServerInterceptor {
         ConcurrencyLimits.Permit permit;
         try {
             if (OfficerServices.contains(call.getMethodDescriptor().getServiceName())) {
-                String officer = access.checkOfficer(caller);
+                AccessControl.AdminRole role = access.checkAdministration(caller,
+                        OfficerServices.readOnly(call.getMethodDescriptor().getFullMethodName()));
                 AuditNotes notes = AuditNotes.CURRENT.get();
                 if (notes != null) {
-                    notes.officer(officer);
+                    notes.administrator(role);
                 }
             }
             permit = access.enter(caller);

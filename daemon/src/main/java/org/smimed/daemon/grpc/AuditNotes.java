@@ -26,6 +26,7 @@ import org.smimed.daemon.audit.AuditEntry;
 import org.smimed.daemon.audit.AuditEvent;
 import org.smimed.daemon.audit.AuditOutcome;
 import org.smimed.daemon.keys.CertificateIdentity;
+import org.smimed.daemon.policy.AccessControl;
 
 /**
  * What the audit record of one call will say, gathered while the call runs: the caller, the
@@ -49,6 +50,7 @@ final class AuditNotes {
     // Officer calls: which policy entry the officer is (their certificates may share a
     // subject), what ties a held request to its approval, and which certificate it was.
     private volatile String officer = "";
+    private volatile String auditor = "";
     private volatile String approval = "";
     private volatile String serial = "";
     private volatile String fingerprint = "";
@@ -66,9 +68,14 @@ final class AuditNotes {
         }
     }
 
-    /** The policy entry that made the caller an officer, form-encoded (names are free text). */
-    void officer(String policyEntry) {
-        officer = URLEncoder.encode(policyEntry, StandardCharsets.UTF_8);
+    /** The policy entry that let the caller in, form-encoded (names are free text). */
+    void administrator(AccessControl.AdminRole role) {
+        String entry = URLEncoder.encode(role.entry(), StandardCharsets.UTF_8);
+        if (role.auditor()) {
+            auditor = entry;
+        } else {
+            officer = entry;
+        }
     }
 
     void caller(String name) {
@@ -246,7 +253,7 @@ final class AuditNotes {
     }
 
     /**
-     * "officer=NAME approval=ID serial=HEX fingerprint=HEX confirmed=HEX archive=true", each
+     * "officer=NAME (or auditor=NAME) approval=ID serial=HEX fingerprint=HEX confirmed=HEX archive=true", each
      * only when known: the officer's policy entry tells officers apart whose certificates
      * share a subject (the caller field alone could not: found by an auditor trial), the
      * approval id joins a HELD record to its Approve, the certificate's serial and
@@ -257,6 +264,7 @@ final class AuditNotes {
     private String detail() {
         StringBuilder b = new StringBuilder();
         part(b, "officer", officer);
+        part(b, "auditor", auditor);
         part(b, "approval", approval);
         part(b, "serial", serial);
         part(b, "fingerprint", fingerprint);

@@ -1,6 +1,7 @@
 package org.smimed.daemon.policy;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -53,16 +54,29 @@ public final class AccessControl {
                 .toList();
     }
 
+    /** Who an administration call is from: its policy entry, and whether only as an auditor. */
+    public record AdminRole(String entry, boolean auditor) {}
+
     /**
-     * Refuses unless the caller is a security officer; returns the name of the policy entry
-     * that makes them one (two officers' certificates may share a subject: the entry tells
-     * them apart, as dual control does).
+     * Refuses unless the caller is a security officer, or an auditor and the call only reads;
+     * returns the policy entry that lets them in (two officers' certificates may share a
+     * subject: the entry tells them apart, as dual control does).
      */
-    public String checkOfficer(Caller caller) throws PermissionDeniedException {
+    public AdminRole checkAdministration(Caller caller, boolean readOnly)
+            throws PermissionDeniedException {
         Policy policy = policies.current();
-        return policy.ruleFor(caller).filter(CallerRule::officer).map(CallerRule::name)
-                .orElseThrow(() -> denied(policy, caller,
-                        "only security officers may use this service"));
+        Optional<CallerRule> rule = policy.ruleFor(caller);
+        if (rule.isPresent() && rule.get().officer()) {
+            return new AdminRole(rule.get().name(), false);
+        }
+        if (rule.isPresent() && rule.get().auditor()) {
+            if (readOnly) {
+                return new AdminRole(rule.get().name(), true);
+            }
+            throw new PermissionDeniedException("an auditor may only read (list, pending,"
+                    + " token): this call is for security officers");
+        }
+        throw denied(policy, caller, "only security officers may use this service");
     }
 
     /** A refusal, saying why no entry applies when none does: else the policy is a mystery. */

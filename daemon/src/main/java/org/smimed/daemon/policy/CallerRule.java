@@ -12,11 +12,13 @@ import java.util.OptionalInt;
  * @param sign              identities the caller may sign as
  * @param decrypt           identities the caller may decrypt for
  * @param officer           whether the caller is a security officer (KeyAdminService)
+ * @param auditor           whether the caller may read KeyAdminService (ListKeys, TokenInfo,
+ *                          ListPendingApprovals) without being able to change anything
  * @param maxConcurrent     calls in flight at once, if limited
  * @param decryptsPerMinute decrypt calls per rolling minute, if limited
  */
 public record CallerRule(String name, Match match, List<IdentityPattern> sign,
-                         List<IdentityPattern> decrypt, boolean officer,
+                         List<IdentityPattern> decrypt, boolean officer, boolean auditor,
                          OptionalInt maxConcurrent, OptionalInt decryptsPerMinute) {
 
     public CallerRule {

@@ -24,7 +24,8 @@ import javax.security.auth.x500.X500Principal;
 public final class PolicyLoader {
     private static final Set<String> TOP = Set.of("callers", "dualControl");
     private static final Set<String> ENTRY = Set.of("name", "subject", "email", "dns", "uri",
-            "anonymous", "sign", "decrypt", "officer", "maxConcurrent", "decryptsPerMinute");
+            "anonymous", "sign", "decrypt", "officer", "auditor", "maxConcurrent",
+            "decryptsPerMinute");
     private static final List<String> MATCH_KEYS = List.of("subject", "email", "dns", "uri",
             "anonymous");
 
@@ -99,13 +100,17 @@ public final class PolicyLoader {
         if (!officer.isMissingNode() && !officer.isBoolean()) {
             problems.add(at + ".officer: expected true or false");
         }
+        JsonNode auditor = node.path("auditor");
+        if (!auditor.isMissingNode() && !auditor.isBoolean()) {
+            problems.add(at + ".auditor: expected true or false");
+        }
         OptionalInt concurrent = positive(node, "maxConcurrent", at, problems);
         OptionalInt budget = positive(node, "decryptsPerMinute", at, problems);
         if (problems.size() > before) {
             return null;
         }
-        return new CallerRule(name, match, sign, decrypt, officer.asBoolean(false), concurrent,
-                budget);
+        return new CallerRule(name, match, sign, decrypt, officer.asBoolean(false),
+                auditor.asBoolean(false), concurrent, budget);
     }
 
     private static CallerRule.Match match(JsonNode node, String at, List<String> problems) {

@@ -11,6 +11,7 @@ import org.smimed.api.v1.ApproveRequest;
 import org.smimed.api.v1.DestroyRequest;
 import org.smimed.api.v1.ImportPkcs12Request;
 import org.smimed.api.v1.KeyVersionInfo;
+import org.smimed.daemon.policy.AccessControl;
 
 /** The detail an officer call's audit record carries, and what a caller cannot put there. */
 class AuditNotesTest {
@@ -50,7 +51,7 @@ class AuditNotesTest {
     @Test
     void officerCall_namesThePolicyEntry_encoded() {
         AuditNotes notes = new AuditNotes("r8", "smimed.v1.KeyAdminService/Approve");
-        notes.officer("carl the officer=x");
+        notes.administrator(new AccessControl.AdminRole("carl the officer=x", false));
         notes.input(ApproveRequest.newBuilder().setRequestId(ID).build());
 
         assertThat(notes.entry(Status.OK).detail()).isEqualTo("officer=carl+the+officer%3Dx"

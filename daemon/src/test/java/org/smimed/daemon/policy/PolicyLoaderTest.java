@@ -91,8 +91,8 @@ class PolicyLoaderTest {
                         "callers[1]: set exactly one of subject, email, dns, uri, anonymous to"
                                 + " recognise the caller's certificate",
                         "callers[1].maxConcurrent: expected a positive integer, got 0",
-                        "callers[2].colour: unknown key (known: anonymous, decrypt,"
-                                + " decryptsPerMinute, dns, email, maxConcurrent, name, officer,"
+                        "callers[2].colour: unknown key (known: anonymous, auditor,"
+                                + " decrypt, decryptsPerMinute, dns, email, maxConcurrent, name, officer,"
                                 + " sign, subject, uri)",
                         "callers[2].name: required, a non-empty string",
                         "dualControl.actions: unknown action 'explode' (known: activate,"

@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +56,7 @@ class AccessMatrixIT {
     private static TestClients.Client rsaOnly;
     private static TestClients.Client budgeted;
     private static TestClients.Client throttled;
+    private static TestClients.Client auditor;
     private static byte[] toRsa;
 
     @BeforeAll
@@ -64,6 +66,7 @@ class AccessMatrixIT {
         rsaOnly = clients.issue("rsa-only service", null, Duration.ofDays(1));
         budgeted = clients.issue("budgeted service", "budget@clients.example", Duration.ofDays(1));
         throttled = clients.issue("throttled service", null, Duration.ofDays(1));
+        auditor = clients.issue("auditor", null, Duration.ofDays(1));
         Files.writeString(deployment.policyFile(), """
                 callers:
                   - name: rsa-only
@@ -85,7 +88,10 @@ class AccessMatrixIT {
                   - name: reversed
                     subject: "O=smimed demo,CN=reversed service"
                     sign: [%1$s]
-                """.formatted(RSA, DemoSetup.OFFICER_SUBJECT));
+                  - name: external auditor
+                    subject: "%3$s"
+                    auditor: true
+                """.formatted(RSA, DemoSetup.OFFICER_SUBJECT, auditor.subject()));
         assertThat(deployment.daemon().reloadPolicy()).isTrue();
         toRsa = openSslEncrypt(deployment.certificate(RSA));
     }
@@ -215,6 +221,33 @@ class AccessMatrixIT {
         } finally {
             service.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             officer.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Found by an auditor trial: reading the keys took an officer entry, which may also change
+     * them. An auditor reads, and is refused every change.
+     */
+    @Test
+    void auditor_readsKeyAdministration_butChangesNothing() throws Exception {
+        ManagedChannel channel = clients.channel(auditor);
+        try {
+            for (String read : List.of("ListKeys", "TokenInfo", "ListPendingApprovals")) {
+                // Past the guard: this listener does not serve the methods themselves.
+                var passed = refused(() -> rawCall(channel, "smimed.v1.KeyAdminService/" + read),
+                        Status.Code.UNIMPLEMENTED,
+                        "method not found: smimed.v1.KeyAdminService/" + read);
+                assertThat(recordOf(deployment.auditFile(), passed).get("detail"))
+                        .isEqualTo("auditor=external+auditor");
+            }
+            for (String change : List.of("GenerateKey", "Destroy", "Approve")) {
+                assertRecord(refused(() -> rawCall(channel, "smimed.v1.KeyAdminService/"
+                                + change), Status.Code.PERMISSION_DENIED, "an auditor may only"
+                                + " read (list, pending, token): this call is for security"
+                                + " officers"), auditor.subject(), "PERMISSION_DENIED");
+            }
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 
