@@ -253,8 +253,8 @@ final class AuditNotes {
     }
 
     /**
-     * "officer=NAME (or auditor=NAME) approval=ID serial=HEX fingerprint=HEX confirmed=HEX archive=true", each
-     * only when known: the officer's policy entry tells officers apart whose certificates
+     * "officer=NAME (or auditor=NAME) approval=ID serial=HEX fingerprint=HEX confirmed=HEX
+     * archive=true", each only when known: the officer's policy entry tells officers apart whose certificates
      * share a subject (the caller field alone could not: found by an auditor trial), the
      * approval id joins a HELD record to its Approve, the certificate's serial and
      * SHA-256 say which certificate was imported or activated, a Destroy's confirmation says

@@ -3,8 +3,9 @@ package org.smimed.daemon.grpc;
 import java.util.Set;
 
 /**
- * The gRPC services only security officers may call (auditors: their read-only methods). Named here, by service name, so that the
- * guard covers a service from the moment it is registered.
+ * The gRPC services only security officers may call (auditors: their read-only methods).
+ * Named here, by service name, so that the guard covers a service from the moment it is
+ * registered.
  */
 final class OfficerServices {
     static final String KEY_ADMIN = "smimed.v1.KeyAdminService";

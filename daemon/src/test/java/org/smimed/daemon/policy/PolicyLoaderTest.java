@@ -92,8 +92,8 @@ class PolicyLoaderTest {
                                 + " recognise the caller's certificate",
                         "callers[1].maxConcurrent: expected a positive integer, got 0",
                         "callers[2].colour: unknown key (known: anonymous, auditor,"
-                                + " decrypt, decryptsPerMinute, dns, email, maxConcurrent, name, officer,"
-                                + " sign, subject, uri)",
+                                + " decrypt, decryptsPerMinute, dns, email, maxConcurrent, name,"
+                                + " officer, sign, subject, uri)",
                         "callers[2].name: required, a non-empty string",
                         "dualControl.actions: unknown action 'explode' (known: activate,"
                                 + " disable, destroy, importPkcs12)"));
