@@ -34,8 +34,15 @@ import java.util.List;
 final class MalformedRequests implements ServerInterceptor {
     /** The largest protobuf field number: never a field of smimed.proto. */
     private static final int MARK = 536_870_911;
-    private static final UnknownFieldSet MARKED = UnknownFieldSet.newBuilder()
-            .addField(MARK, UnknownFieldSet.Field.newBuilder().addVarint(1).build()).build();
+    private static final UnknownFieldSet MARKED = mark(1);
+    /** The mark of a compressed request larger than the limit once decompressed. */
+    private static final UnknownFieldSet TOO_LARGE = mark(2);
+
+    private static UnknownFieldSet mark(long kind) {
+        return UnknownFieldSet.newBuilder()
+                .addField(MARK, UnknownFieldSet.Field.newBuilder().addVarint(kind).build())
+                .build();
+    }
 
     /** {@code service} with request marshallers that mark what they cannot parse. */
     static ServerServiceDefinition lenient(ServerServiceDefinition service) {
@@ -62,6 +69,8 @@ final class MalformedRequests implements ServerInterceptor {
         }
         @SuppressWarnings("unchecked")
         Q marked = (Q) prototype.toBuilder().setUnknownFields(MARKED).build();
+        @SuppressWarnings("unchecked")
+        Q tooLarge = (Q) prototype.toBuilder().setUnknownFields(TOO_LARGE).build();
         MethodDescriptor.Marshaller<Q> lenient = new MethodDescriptor.PrototypeMarshaller<>() {
             @Override
             public InputStream stream(Q value) {
@@ -73,7 +82,10 @@ final class MalformedRequests implements ServerInterceptor {
                 try {
                     return strict.parse(stream);
                 } catch (StatusRuntimeException e) {
-                    return marked;
+                    // A compressed message is measured as it is inflated, here: past the limit
+                    // it is too large, not malformed (found by a fuzz trial).
+                    return e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED
+                            ? tooLarge : marked;
                 }
             }
 
@@ -95,6 +107,10 @@ final class MalformedRequests implements ServerInterceptor {
         return message instanceof Message m && m.getUnknownFields().hasField(MARK);
     }
 
+    private static boolean isTooLarge(Object message) {
+        return message instanceof Message m && m.getUnknownFields().equals(TOO_LARGE);
+    }
+
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                        ServerCallHandler<Q, R> next) {
@@ -106,10 +122,18 @@ final class MalformedRequests implements ServerInterceptor {
                 if (refusal.refused) {
                     return;
                 }
+                if (isTooLarge(message)) {
+                    refusal.refuse(Status.RESOURCE_EXHAUSTED.withDescription("gRPC message"
+                            + " exceeds maximum size once decompressed: stream large content"
+                            + " (SignStream, Decrypt)"));
+                    super.onCancel();
+                    return;
+                }
                 if (isMarked(message)) {
-                    refusal.refuse("malformed request: not a valid "
+                    refusal.refuse(Status.INVALID_ARGUMENT.withDescription("malformed request:"
+                            + " not a valid "
                             + ((Message) message).getDescriptorForType().getFullName()
-                            + " (protobuf could not be parsed)");
+                            + " (protobuf could not be parsed)"));
                     super.onCancel();
                     return;
                 }
@@ -156,12 +180,12 @@ final class MalformedRequests implements ServerInterceptor {
             super(call);
         }
 
-        /** Closes the call with INVALID_ARGUMENT, unless the service already closed it. */
-        synchronized void refuse(String why) {
+        /** Closes the call with {@code status}, unless the service already closed it. */
+        synchronized void refuse(Status status) {
             refused = true;
             if (!closed) {
                 closed = true;
-                super.close(Status.INVALID_ARGUMENT.withDescription(why), new Metadata());
+                super.close(status, new Metadata());
             }
         }
 

@@ -99,6 +99,16 @@ class RequestErrorsIT {
                 Status.Code.INVALID_ARGUMENT, "limits.maxMessageBytes");
     }
 
+    /** Found by a fuzz trial: it was "malformed request … could not be parsed". */
+    @Test
+    void sign_compressedContentTooLargeOnceInflated_isResourceExhausted() {
+        byte[] zeros = new byte[4 * 1024 * 1024];
+        assertStatus(() -> signing.withCompression("gzip").sign(SignRequest.newBuilder()
+                        .setIdentity(TestDeployment.RSA).setContent(ByteString.copyFrom(zeros))
+                        .build()),
+                Status.Code.RESOURCE_EXHAUSTED, "exceeds maximum size once decompressed");
+    }
+
     @Test
     void sign_digestOfWrongLength_isInvalidArgument() {
         assertStatus(() -> signing.sign(SignRequest.newBuilder().setIdentity(TestDeployment.RSA)
