@@ -126,11 +126,20 @@ class OperationsIT {
                     public void onCompleted() {
                     }
                 }));
+        long cancelledBefore = count("grpc.health.v1.Health", "Watch", "CANCELLED");
         try {
             assertThat(watched.get(10, TimeUnit.SECONDS)).isEqualTo(ServingStatus.SERVING);
         } finally {
             watch.cancel(null);
         }
+        // A call the client cancels is counted too (found by a fuzz trial: it was not).
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (count("grpc.health.v1.Health", "Watch", "CANCELLED") == cancelledBefore
+                && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(count("grpc.health.v1.Health", "Watch", "CANCELLED"))
+                .isEqualTo(cancelledBefore + 1);
 
         java.util.concurrent.BlockingQueue<ServerReflectionResponse> answers =
                 new java.util.concurrent.LinkedBlockingQueue<>();
