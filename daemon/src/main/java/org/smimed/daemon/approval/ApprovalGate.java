@@ -196,8 +196,9 @@ public final class ApprovalGate {
         // Where the second officer and an auditor see what waits: the audit record of the
         // held call says HELD, this line says what it is and under which id.
         LOG.info("dual control: " + describe(request) + " held as request " + request.id()
-                + " until " + request.expires() + "; another officer runs it with 'smimectl"
-                + " approve " + request.id() + "' (see 'smimectl pending')");
+                + " until " + request.expires() + " (" + action.certificate() + "); another"
+                + " officer runs it with 'smimectl approve " + request.id() + "' (see 'smimectl"
+                + " pending')");
         Duration untilExpiry = Duration.between(clock.instant(), request.expires());
         // A safety net for requests nobody approves: wipe soon after expiry even if no other
         // officer call comes. The sweep itself decides by the injected clock.
@@ -222,6 +223,10 @@ public final class ApprovalGate {
                 .collect(Collectors.toSet());
         for (String id : Set.copyOf(held.keySet())) {
             if (!waiting.contains(id)) {
+                // What ended unapproved is in no audit record (found by an auditor trial).
+                LOG.info("dual control: request " + id + " ended unapproved (expired, or its"
+                        + " requester is no longer an officer); nothing was done, and what it"
+                        + " held is wiped (" + held.get(id).certificate() + ")");
                 wipe(id);
             }
         }

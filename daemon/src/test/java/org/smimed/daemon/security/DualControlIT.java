@@ -15,8 +15,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.smimed.daemon.Daemon;
+import org.smimed.daemon.approval.ApprovalGate;
 import org.smimed.daemon.config.ConfigLoader;
 import org.smimed.daemon.testing.AuditRecords;
+import org.smimed.daemon.testing.LogCapture;
 import org.smimed.daemon.testing.MutableClock;
 import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.testing.Smimectl;
@@ -138,7 +140,14 @@ class DualControlIT {
                 field(id + "/v1", "fingerprint")));
 
         clock.advance(Duration.ofMinutes(15));
-        Run late = ctl(officerB, "approve", pending.group(1));
+        Run late;
+        try (LogCapture log = LogCapture.of(ApprovalGate.class)) {
+            late = ctl(officerB, "approve", pending.group(1));
+            // Nothing in the audit log says it ended; the daemon's log does, and what it held.
+            assertThat(log.messages()).anySatisfy(m -> assertThat(m).startsWith(
+                    "dual control: request " + pending.group(1) + " ended unapproved").contains(
+                    "nothing was done", "sha256 " + field(id + "/v1", "fingerprint")));
+        }
 
         assertThat(late.exit()).isEqualTo(1);
         assertThat(late.daemonError()).isEqualTo("smimectl: request " + pending.group(1)
