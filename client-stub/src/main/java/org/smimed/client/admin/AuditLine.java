@@ -9,8 +9,8 @@ import java.util.Optional;
 /**
  * Strict reader of one audit log line in the daemon's canonical form (docs/audit.md): one flat
  * JSON object whose members are exactly {@link #MEMBERS}, in that order, with no whitespace;
- * officer records may carry {@code detail} between {@code status} and {@code prev}. Anything
- * else is not a record — an edit that changes the form is caught here.
+ * officer and SignBatch records may carry {@code detail} between {@code status} and
+ * {@code prev}. Anything else is not a record — an edit that changes the form is caught here.
  */
 final class AuditLine {
   static final List<String> MEMBERS = List.of("seq", "time", "requestId", "caller", "event",

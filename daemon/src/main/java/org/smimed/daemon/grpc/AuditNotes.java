@@ -18,6 +18,7 @@ import org.smimed.api.v1.DecryptRequest;
 import org.smimed.api.v1.DestroyRequest;
 import org.smimed.api.v1.ImportPkcs12Request;
 import org.smimed.api.v1.KeyVersionInfo;
+import org.smimed.api.v1.SignBatchRequest;
 import org.smimed.api.v1.SignRequest;
 import org.smimed.api.v1.SignResponse;
 import org.smimed.api.v1.SignStreamRequest;
@@ -57,6 +58,8 @@ final class AuditNotes {
     private volatile String confirmed = "";
     /** "true" for a PKCS#12 import as an archive key (decrypts only), so an auditor sees it. */
     private volatile String archive = "";
+    /** A SignBatch's number of digests. */
+    private volatile String digests = "";
 
     AuditNotes(String requestId, String method) {
         this.requestId = requestId;
@@ -123,6 +126,10 @@ final class AuditNotes {
         // call's record for a query to find (found by a review). The request hash keeps the rest.
         if (message instanceof ApproveRequest approve) {
             approval = wellFormed(approve.getRequestId(), APPROVAL_ID);
+        } else if (message instanceof SignBatchRequest batch) {
+            // One record per batch: how many signatures it asked for, so that an auditor
+            // counting what a key signed counts batches right (found by an auditor trial).
+            digests = String.valueOf(batch.getDigestsCount());
         } else if (message instanceof ImportPkcs12Request pkcs12 && pkcs12.getArchive()) {
             archive = "true";
         } else if (message instanceof DestroyRequest destroy) {
@@ -254,12 +261,12 @@ final class AuditNotes {
 
     /**
      * "officer=NAME (or auditor=NAME) approval=ID serial=HEX fingerprint=HEX confirmed=HEX
-     * archive=true", each only when known: the officer's policy entry tells officers apart whose certificates
+     * archive=true digests=N", each only when known: the officer's policy entry tells officers apart whose certificates
      * share a subject (the caller field alone could not: found by an auditor trial), the
      * approval id joins a HELD record to its Approve, the certificate's serial and
      * SHA-256 say which certificate was imported or activated, a Destroy's confirmation says
-     * which one was destroyed (the request hash alone could not), and archive marks a PKCS#12
-     * import as an archive key.
+     * which one was destroyed (the request hash alone could not), archive marks a PKCS#12
+     * import as an archive key, and digests counts a SignBatch's signatures.
      */
     private String detail() {
         StringBuilder b = new StringBuilder();
@@ -270,6 +277,7 @@ final class AuditNotes {
         part(b, "fingerprint", fingerprint);
         part(b, "confirmed", confirmed);
         part(b, "archive", archive);
+        part(b, "digests", digests);
         return b.toString();
     }
 

@@ -9,8 +9,10 @@ import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.smimed.api.v1.ApproveRequest;
 import org.smimed.api.v1.DestroyRequest;
+import org.smimed.api.v1.Digest;
 import org.smimed.api.v1.ImportPkcs12Request;
 import org.smimed.api.v1.KeyVersionInfo;
+import org.smimed.api.v1.SignBatchRequest;
 import org.smimed.daemon.policy.AccessControl;
 
 /** The detail an officer call's audit record carries, and what a caller cannot put there. */
@@ -56,6 +58,19 @@ class AuditNotesTest {
 
         assertThat(notes.entry(Status.OK).detail()).isEqualTo("officer=carl+the+officer%3Dx"
                 + " approval=" + ID);
+    }
+
+    /** Found by an auditor trial: a batch of 64 signatures was one record, uncounted. */
+    @Test
+    void signBatch_countsItsDigests() {
+        AuditNotes notes = new AuditNotes("r9", "smimed.v1.SigningService/SignBatch");
+        SignBatchRequest.Builder batch = SignBatchRequest.newBuilder().setIdentity("a@b.example");
+        for (int i = 0; i < 3; i++) {
+            batch.addDigests(Digest.newBuilder().setValue(ByteString.copyFrom(new byte[32])));
+        }
+        notes.input(batch.build());
+
+        assertThat(notes.entry(Status.OK).detail()).isEqualTo("digests=3");
     }
 
     /** Found by an auditor trial: the hash of the whole request tested password guesses. */

@@ -132,7 +132,7 @@ class SigningIT {
         assertThat(records.get(0)).contains("\"event\":\"SIGN\"",
                 "\"method\":\"smimed.v1.SigningService/SignBatch\"",
                 "\"identity\":\"" + identity + "\"", "\"keyVersion\":\"" + identity + "/v1\"",
-                "\"status\":\"OK\"");
+                "\"status\":\"OK\",\"detail\":\"digests=64\"");
     }
 
     /**
