@@ -1,12 +1,10 @@
 package org.smimed.daemon.grpc;
 
-import io.grpc.ForwardingServerCall;
-import io.grpc.ForwardingServerCallListener;
+import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.Status;
 import org.smimed.daemon.policy.AccessControl;
 import org.smimed.daemon.policy.Caller;
 import org.smimed.daemon.policy.ConcurrencyLimits;
@@ -46,32 +44,6 @@ final class AccessInterceptor implements ServerInterceptor {
             call.close(statuses.toStatus(e).getStatus(), new Metadata());
             return new ServerCall.Listener<>() { };
         }
-        ServerCall<Q, R> releasing = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
-            @Override
-            public void close(Status status, Metadata trailers) {
-                permit.close();
-                super.close(status, trailers);
-            }
-        };
-        ServerCall.Listener<Q> listener;
-        try {
-            listener = next.startCall(releasing, headers);
-        } catch (RuntimeException e) {
-            permit.close();
-            throw e;
-        }
-        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
-            @Override
-            public void onCancel() {
-                permit.close();
-                super.onCancel();
-            }
-
-            @Override
-            public void onComplete() {
-                permit.close();
-                super.onComplete();
-            }
-        };
+        return HeldUntilEnd.start(call, headers, next, Context.current(), permit::close);
     }
 }

@@ -1,15 +1,11 @@
 package org.smimed.daemon.grpc;
 
 import io.grpc.Context;
-import io.grpc.Contexts;
-import io.grpc.ForwardingServerCall;
-import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.Status;
 import org.smimed.daemon.policy.InFlightBytes;
 import org.smimed.daemon.policy.LimitExceededException;
 
@@ -61,27 +57,7 @@ final class MessageIntake implements ServerInterceptor {
             call.close(statuses.toStatus(e).getStatus(), new Metadata());
             return new ServerCall.Listener<>() { };
         }
-        ServerCall<Q, R> releasing = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
-            @Override
-            public void close(Status status, Metadata trailers) {
-                held.close();
-                super.close(status, trailers);
-            }
-        };
-        ServerCall.Listener<Q> listener;
-        try {
-            listener = Contexts.interceptCall(Context.current().withValue(RESERVED, held),
-                    releasing, headers, next);
-        } catch (RuntimeException e) {
-            held.close();
-            throw e;
-        }
-        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
-            @Override
-            public void onCancel() {
-                held.close();
-                super.onCancel();
-            }
-        };
+        return HeldUntilEnd.start(call, headers, next,
+                Context.current().withValue(RESERVED, held), held::close);
     }
 }
