@@ -65,10 +65,11 @@ public final class AccessControl {
     public AdminRole checkAdministration(Caller caller, boolean readOnly)
             throws PermissionDeniedException {
         Policy policy = policies.current();
-        Optional<CallerRule> rule = policy.ruleFor(caller);
-        if (rule.isPresent() && rule.get().officer()) {
-            return new AdminRole(rule.get().name(), false);
+        Optional<String> officer = policy.officerEntry(caller);
+        if (officer.isPresent()) {
+            return new AdminRole(officer.get(), false);
         }
+        Optional<CallerRule> rule = policy.ruleFor(caller);
         if (rule.isPresent() && rule.get().auditor()) {
             if (readOnly) {
                 return new AdminRole(rule.get().name(), true);

@@ -156,8 +156,7 @@ public final class DualControl {
 
     private static String officerEntry(Policy policy, Caller caller)
             throws PermissionDeniedException {
-        return policy.ruleFor(caller).filter(CallerRule::officer).map(CallerRule::name)
-                .orElseThrow(() -> new PermissionDeniedException(
-                        "only security officers may request or approve this"));
+        return policy.officerEntry(caller).orElseThrow(() -> new PermissionDeniedException(
+                "only security officers may request or approve this"));
     }
 }

@@ -67,8 +67,8 @@ public record Policy(List<CallerRule> rules, DualControlSettings dualControl) {
         return ruleFor(caller).map(r -> r.grants(operation, identity)).orElse(false);
     }
 
-    /** Whether {@code caller} is a security officer. */
-    public boolean isOfficer(Caller caller) {
-        return ruleFor(caller).map(CallerRule::officer).orElse(false);
+    /** The policy entry that makes {@code caller} a security officer, if one does. */
+    public Optional<String> officerEntry(Caller caller) {
+        return ruleFor(caller).filter(CallerRule::officer).map(CallerRule::name);
     }
 }

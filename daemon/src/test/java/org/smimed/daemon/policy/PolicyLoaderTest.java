@@ -45,8 +45,8 @@ class PolicyLoaderTest {
         assertThat(policy.permits(INVOICES, Operation.DECRYPT, "in@evilbilling.example"))
                 .isFalse();
         assertThat(policy.permits(INVOICES, Operation.DECRYPT, "billing@example.com")).isFalse();
-        assertThat(policy.isOfficer(INVOICES)).isFalse();
-        assertThat(policy.isOfficer(ALICE)).isTrue();
+        assertThat(policy.officerEntry(INVOICES)).isEmpty();
+        assertThat(policy.officerEntry(ALICE)).contains("alice");
         assertThat(policy.permits(ALICE, Operation.SIGN, "alice@example.com")).isFalse();
         assertThat(policy.ruleFor(Caller.anonymousCaller())).isEmpty();
         assertThat(policy.ruleFor(INVOICES).orElseThrow().decryptsPerMinute()).hasValue(60);
