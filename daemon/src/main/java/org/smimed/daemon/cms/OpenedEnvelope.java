@@ -15,6 +15,7 @@ import org.bouncycastle.cms.RecipientId;
 import org.bouncycastle.cms.RecipientInformation;
 import org.bouncycastle.util.encoders.Hex;
 import org.smimed.daemon.keys.KeyVersion;
+import org.smimed.daemon.logging.Printable;
 import org.smimed.daemon.token.KeyAlgorithm;
 import org.smimed.daemon.token.TokenException;
 
@@ -99,13 +100,8 @@ public final class OpenedEnvelope {
      * review).
      */
     static String shown(String text) {
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < text.length() && out.length() < MAX_SHOWN; i++) {
-            char c = text.charAt(i);
-            out.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c)
-                    : String.valueOf(c));
-        }
-        return text.length() > MAX_SHOWN ? out + "..." : out.toString();
+        return Printable.escape(text.length() > MAX_SHOWN
+                ? text.substring(0, MAX_SHOWN) + "..." : text);
     }
 
     /**

@@ -10,6 +10,7 @@ import org.smimed.daemon.keys.KeyStateException;
 import org.smimed.daemon.keys.NoUsableKeyException;
 import org.smimed.daemon.keys.UnknownKeyVersionException;
 import org.smimed.daemon.keys.UnknownIdentityException;
+import org.smimed.daemon.logging.Printable;
 import org.smimed.daemon.token.TokenException;
 import org.smimed.daemon.audit.AuditException;
 import org.smimed.daemon.policy.ApprovalException;
@@ -37,7 +38,7 @@ public final class StatusMapper {
 
     /** The status for {@code failure} in the current call. */
     public StatusRuntimeException toStatus(Throwable failure) {
-        StatusRuntimeException mapped = map(failure);
+        StatusRuntimeException mapped = escaped(map(failure));
         String description = mapped.getStatus().getDescription();
         if (description == null) {
             return mapped;
@@ -58,6 +59,19 @@ public final class StatusMapper {
         return mapped.getStatus().withDescription(description.substring(0, cut)
                 + "... (" + description.length() + " characters)")
                 .asRuntimeException(mapped.getTrailers());
+    }
+
+    /**
+     * Descriptions repeat what the caller sent, and clients print them: a CR, LF or ESC in an
+     * identity would reach the reader's terminal as sent (found by a fuzz trial).
+     */
+    private static StatusRuntimeException escaped(StatusRuntimeException mapped) {
+        String description = mapped.getStatus().getDescription();
+        String shown = Printable.escape(description);
+        if (shown == null || shown.equals(description)) {
+            return mapped;
+        }
+        return mapped.getStatus().withDescription(shown).asRuntimeException(mapped.getTrailers());
     }
 
     /** Bytes of one code point in grpc-message: printable ASCII but '%' as is, else %XX each. */

@@ -39,7 +39,8 @@ public final class TextLogFormatter extends Formatter {
                 .append(record.getLevel().getName()).append(' ')
                 .append(simpleName(record.getLoggerName()));
         requestId.get().ifPresent(id -> line.append(" [").append(id).append(']'));
-        line.append(": ").append(formatMessage(record)).append('\n');
+        // Messages repeat what callers sent; escaped, no caller can forge a second line.
+        line.append(": ").append(Printable.escape(formatMessage(record))).append('\n');
         if (record.getThrown() != null) {
             StringWriter trace = new StringWriter();
             record.getThrown().printStackTrace(new PrintWriter(trace));

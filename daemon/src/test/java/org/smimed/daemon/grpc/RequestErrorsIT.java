@@ -78,6 +78,14 @@ class RequestErrorsIT {
                         e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
     }
 
+    /** Found by a fuzz trial: CR, LF and ESC came back as sent, to the reader's terminal. */
+    @Test
+    void sign_unknownIdentityWithControlCharacters_isEchoedEscaped() {
+        assertStatus(() -> signing.sign(content("a\r\n\u001b[31mb\u202e@smimed.example", "x")),
+                Status.Code.NOT_FOUND,
+                "unknown identity 'a\\u000d\\u000a\\u001b[31mb\\u202e@smimed.example'");
+    }
+
     @Test
     void sign_withoutIdentity_isInvalidArgument() {
         assertStatus(() -> signing.sign(content("", "x")), Status.Code.INVALID_ARGUMENT,

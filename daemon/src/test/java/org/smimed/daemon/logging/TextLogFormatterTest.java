@@ -22,6 +22,22 @@ class TextLogFormatterTest {
                 + " token 't' is logged out\n");
     }
 
+    /** Messages repeat what callers sent: a caller's line break must not forge a record. */
+    @Test
+    void format_escapesControlAndFormatCharacters_soOneRecordStaysOneLine() {
+        LogRecord record = new LogRecord(Level.INFO, "denied {0}");
+        record.setParameters(new Object[] {"x@d\n2026-11-30T13:01:30.000Z SEVERE Forged:\u001b"
+                + " \u200b\u2028"});
+        record.setLoggerName("org.smimed.daemon.policy.AccessControl");
+        record.setInstant(Instant.parse("2026-11-30T13:01:29.123Z"));
+
+        String line = new TextLogFormatter(Optional::empty).format(record);
+
+        assertThat(line).isEqualTo("2026-11-30T13:01:29.123Z INFO AccessControl: denied"
+                + " x@d\\u000a2026-11-30T13:01:30.000Z SEVERE Forged:\\u001b \\u200b\\u2028\n");
+        assertThat(Printable.escape("plain \u00e9\u8acb")).isEqualTo("plain \u00e9\u8acb");
+    }
+
     @Test
     void format_outsideACall_hasNoRequestId_andTheTraceFollows() {
         LogRecord record = new LogRecord(Level.SEVERE, "failed");
