@@ -53,6 +53,7 @@ final class AuditNotes {
     private volatile String officer = "";
     private volatile String auditor = "";
     private volatile String approval = "";
+    private volatile String expires = "";
     private volatile String serial = "";
     private volatile String fingerprint = "";
     private volatile String confirmed = "";
@@ -192,6 +193,7 @@ final class AuditNotes {
                 held |= !info.getPendingApprovalId().isEmpty();
                 if (!info.getPendingApprovalId().isEmpty()) {
                     approval = info.getPendingApprovalId();
+                    expires = info.getPendingExpires();
                 }
                 serial = info.getCertificateSerial();
                 fingerprint = info.getFingerprint();
@@ -260,10 +262,12 @@ final class AuditNotes {
     }
 
     /**
-     * "officer=NAME (or auditor=NAME) approval=ID serial=HEX fingerprint=HEX confirmed=HEX
-     * archive=true digests=N", each only when known: the officer's policy entry tells officers apart whose certificates
-     * share a subject (the caller field alone could not: found by an auditor trial), the
-     * approval id joins a HELD record to its Approve, the certificate's serial and
+     * "officer=NAME (or auditor=NAME) approval=ID expires=TIME serial=HEX fingerprint=HEX
+     * confirmed=HEX archive=true digests=N", each only when known: the officer's policy entry
+     * tells officers apart whose certificates share a subject (the caller field alone could
+     * not: found by an auditor trial), the approval id joins a HELD record to its Approve
+     * (and the HELD record says until when it may be approved, which only the daemon's log
+     * said: an auditor trial), the certificate's serial and
      * SHA-256 say which certificate was imported or activated, a Destroy's confirmation says
      * which one was destroyed (the request hash alone could not), archive marks a PKCS#12
      * import as an archive key, and digests counts a SignBatch's signatures.
@@ -273,6 +277,7 @@ final class AuditNotes {
         part(b, "officer", officer);
         part(b, "auditor", auditor);
         part(b, "approval", approval);
+        part(b, "expires", expires);
         part(b, "serial", serial);
         part(b, "fingerprint", fingerprint);
         part(b, "confirmed", confirmed);

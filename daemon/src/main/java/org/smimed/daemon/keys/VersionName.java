@@ -16,9 +16,13 @@ public final class VersionName {
         return identity + "/v" + number;
     }
 
-    /** The identity and number of {@code name}, if it is a version name. */
+    /**
+     * The identity and number of {@code name}, if it is a version name. Surrounding blanks are
+     * dropped, as identities are matched: "x@d/v1" pasted with its line end is still v1 (a
+     * fuzz trial found it NOT_FOUND).
+     */
     public static Optional<Parsed> parse(String name) {
-        Matcher m = NAME.matcher(name);
+        Matcher m = NAME.matcher(name.strip());
         if (!m.matches()) {
             return Optional.empty();
         }

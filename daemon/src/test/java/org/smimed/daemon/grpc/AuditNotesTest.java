@@ -26,10 +26,11 @@ class AuditNotesTest {
         notes.input(DestroyRequest.newBuilder().setVersion("a@b.example/v1")
                 .setConfirmFingerprint(SHA.toUpperCase().replaceAll("(..)(?!$)", "$1:")).build());
         notes.output(KeyVersionInfo.newBuilder().setVersion("a@b.example/v1")
-                .setPendingApprovalId(ID).setFingerprint(SHA).build());
+                .setPendingApprovalId(ID).setPendingExpires("2026-12-01T03:00:00Z")
+                .setFingerprint(SHA).build());
 
         assertThat(notes.entry(Status.OK).detail()).isEqualTo("approval=" + ID
-                + " fingerprint=" + SHA + " confirmed=" + SHA);
+                + " expires=2026-12-01T03:00:00Z fingerprint=" + SHA + " confirmed=" + SHA);
     }
 
     @Test

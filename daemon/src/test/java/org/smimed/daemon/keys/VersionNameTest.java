@@ -2,6 +2,7 @@ package org.smimed.daemon.keys;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -48,5 +49,13 @@ class VersionNameTest {
                 .hasValue("longer than 254 characters (RFC 5321)");
         assertThat(VersionName.whyNotAnAddress("b".repeat(5000) + "@example.com"))
                 .hasValue("longer than 254 characters (RFC 5321)");
+    }
+
+    /** A name pasted with its line end is the same version (a fuzz trial: NOT_FOUND). */
+    @Test
+    void parse_dropsSurroundingBlanks() {
+        assertThat(VersionName.parse(" billing@example.com/v2\n"))
+                .contains(new VersionName.Parsed("billing@example.com", 2));
+        assertThat(VersionName.parse("billing@example.com/v2x")).isEmpty();
     }
 }

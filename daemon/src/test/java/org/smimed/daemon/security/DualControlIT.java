@@ -114,7 +114,8 @@ class DualControlIT {
         // the officer confirmed (an officer trial could tie them only by time).
         assertThat(audit).filteredOn(r -> "HELD".equals(r.get("outcome"))
                 && r.get("method").endsWith("/Destroy")).extracting(r -> r.get("detail"))
-                .containsExactly("officer=officer-a approval=" + request + " fingerprint=" + key
+                .containsExactly("officer=officer-a approval=" + request + " expires="
+                        + pending.group(2) + " fingerprint=" + key
                         + " confirmed=" + key);
         // Each record names the officer's policy entry: certificates may share a subject.
         assertThat(audit).filteredOn(r -> String.valueOf(r.get("detail"))
