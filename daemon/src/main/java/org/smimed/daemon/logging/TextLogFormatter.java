@@ -8,6 +8,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.logging.Formatter;
+import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import org.smimed.daemon.grpc.RequestIds;
 
@@ -40,13 +41,47 @@ public final class TextLogFormatter extends Formatter {
                 .append(simpleName(record.getLoggerName()));
         requestId.get().ifPresent(id -> line.append(" [").append(id).append(']'));
         // Messages repeat what callers sent; escaped, no caller can forge a second line.
-        line.append(": ").append(Printable.escape(formatMessage(record))).append('\n');
-        if (record.getThrown() != null) {
+        line.append(": ").append(Printable.escape(formatMessage(record)));
+        Throwable thrown = record.getThrown();
+        if (thrown != null && isLibraryWarning(record)) {
+            line.append(" (").append(Printable.escape(summary(thrown))).append(")\n");
+        } else if (thrown != null) {
             StringWriter trace = new StringWriter();
-            record.getThrown().printStackTrace(new PrintWriter(trace));
-            line.append(trace);
+            thrown.printStackTrace(new PrintWriter(trace));
+            line.append('\n').append(trace);
+        } else {
+            line.append('\n');
         }
         return line.toString();
+    }
+
+    /**
+     * gRPC and Netty warn, with a stack trace of their own code, about what clients do: a
+     * request over the size limit, a stream reset by a client that died. Any client could fill
+     * the log with them (a fuzz trial: 40 lines each), and the trace says nothing an operator
+     * can act on, so such records keep one line; the daemon's own records and SEVERE keep
+     * their traces (the JSON format keeps every trace in its field).
+     */
+    private static boolean isLibraryWarning(LogRecord record) {
+        String logger = record.getLoggerName();
+        return logger != null && !logger.startsWith("org.smimed.")
+                && record.getLevel().intValue() < Level.SEVERE.intValue();
+    }
+
+    /** "Type: message", then each cause's, joined by "; caused by ". */
+    private static String summary(Throwable thrown) {
+        StringBuilder text = new StringBuilder();
+        Throwable t = thrown;
+        for (int depth = 0; t != null && depth < 4; depth++, t = t.getCause()) {
+            text.append(depth == 0 ? "" : "; caused by ").append(t.getClass().getName());
+            if (t.getMessage() != null) {
+                text.append(": ").append(t.getMessage());
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return text.toString();
     }
 
     private static String simpleName(String logger) {

@@ -51,4 +51,27 @@ class TextLogFormatterTest {
                 .startsWith("2026-11-30T13:01:29.000Z SEVERE Daemon: failed\n"
                 + "java.lang.IllegalStateException: boom\n");
     }
+
+    /** A fuzz trial: each oversized request or dead client added gRPC's 40-line trace. */
+    @Test
+    void format_libraryWarningAboutAClient_keepsOneLine_theDaemonsOwnKeepTheirTrace() {
+        LogRecord grpc = new LogRecord(Level.WARNING, "Exception processing message");
+        grpc.setLoggerName("io.grpc.netty.shaded.io.grpc.netty.NettyServerStream");
+        grpc.setInstant(Instant.parse("2026-11-30T13:01:29Z"));
+        grpc.setThrown(new IllegalStateException("too large",
+                new java.io.IOException("reset\nby peer")));
+        LogRecord own = new LogRecord(Level.WARNING, "failed");
+        own.setLoggerName("org.smimed.daemon.Daemon");
+        own.setInstant(Instant.parse("2026-11-30T13:01:29Z"));
+        own.setThrown(new IllegalStateException("boom"));
+
+        TextLogFormatter formatter = new TextLogFormatter(Optional::empty);
+
+        assertThat(formatter.format(grpc)).isEqualTo("2026-11-30T13:01:29.000Z WARNING"
+                + " NettyServerStream: Exception processing message"
+                + " (java.lang.IllegalStateException: too large; caused by"
+                + " java.io.IOException: reset\\u000aby peer)\n");
+        assertThat(formatter.format(own)).startsWith("2026-11-30T13:01:29.000Z WARNING Daemon:"
+                + " failed\njava.lang.IllegalStateException: boom\n\tat ");
+    }
 }
