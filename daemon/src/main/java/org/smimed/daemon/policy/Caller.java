@@ -23,8 +23,8 @@ import javax.security.auth.x500.X500Principal;
  * @param emails   rfc822Name entries of subjectAltName
  * @param dnsNames dNSName entries of subjectAltName
  * @param uris     uniformResourceIdentifier entries of subjectAltName
- * @param canonicalSubject the subject in RFC 2253 canonical form (empty when anonymous), what
- *                 policy entries compare; computed once because matching runs on every call
+ * @param canonicalSubject the subject as policy entries compare it (see {@link #canonical};
+ *                 empty when anonymous); computed once because matching runs on every call
  */
 public record Caller(String subject, List<String> emails, List<String> dnsNames,
                      List<String> uris, boolean anonymous, String canonicalSubject) {
@@ -44,9 +44,26 @@ public record Caller(String subject, List<String> emails, List<String> dnsNames,
         this(subject, emails, dnsNames, uris, anonymous, anonymous ? "" : canonical(subject));
     }
 
-    /** The RFC 2253 canonical form of distinguished name {@code name}. */
+    /**
+     * The form in which policy entries compare distinguished name {@code name}: its RFC 2253
+     * canonical form (attribute order and spacing, ASCII case), and for a name with letters
+     * beyond ASCII also the name as written, ASCII case aside. The canonical form alone
+     * applies Unicode compatibility normalisation and case folding, so "CN=smımed" (dotless
+     * i), "CN=ſmimed" (long s) or full-width letters matched a policy entry for
+     * "CN=smimed", and one officer holding such a certificate approved their own request as
+     * another (found by a security trial).
+     */
     static String canonical(String name) {
-        return new X500Principal(name).getName(X500Principal.CANONICAL);
+        X500Principal principal = new X500Principal(name);
+        String folded = principal.getName(X500Principal.CANONICAL);
+        String written = principal.getName(X500Principal.RFC2253);
+        if (written.chars().allMatch(c -> c < 0x80)) {
+            return folded;
+        }
+        StringBuilder exact = new StringBuilder(folded).append(" as written: ");
+        written.chars().forEach(c -> exact.append(
+                (char) (c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c)));
+        return exact.toString();
     }
 
     /** The canonical form of {@code name} with its RDNs in the opposite order. */

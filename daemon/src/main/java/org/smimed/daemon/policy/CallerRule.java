@@ -29,7 +29,8 @@ public record CallerRule(String name, Match match, List<IdentityPattern> sign,
     /**
      * How a certificate is recognised: exactly one of the kinds.
      *
-     * @param canonicalValue for SUBJECT, the value's canonical DN form (RFC 2253 canonical),
+     * @param canonicalValue for SUBJECT, the value as caller subjects are compared
+     *                       ({@code Caller.canonical}),
      *                       computed once here because policy matching runs on every call
      */
     public record Match(Kind kind, String value, String canonicalValue) {
