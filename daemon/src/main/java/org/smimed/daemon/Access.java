@@ -64,6 +64,7 @@ final class Access implements AutoCloseable {
         if (cas.isPresent()) {
             verifier = Optional.of(new ClientCertificateVerifier(
                     PemFiles.caCertificates("tls.clientCaCertificates", cas.get()), clock));
+            verifier.get().unusableAnchors().forEach(line -> LOG.log(Level.WARNING, line));
         }
         AuditLog audit = AuditLog.open(config.access().auditFile(), clock,
                 config.access().auditRotateBytes(), auditWrites);

@@ -76,17 +76,15 @@ final class AuthenticationInterceptor implements ServerInterceptor {
         // PKIX validation costs more than the token's signature: do it once per TLS session
         // (one connection carries many calls) and again only once a certificate has expired.
         Object cached = session.getValue(VERIFIED);
-        if (cached instanceof Verified v && verifier.get().stillValid(v.until())) {
+        if (cached instanceof ClientCertificateVerifier.Verification v
+                && verifier.get().stillValid(v.until())) {
             return v.caller();
         }
-        Caller caller = verifier.get().verify(chain);
-        session.putValue(VERIFIED, new Verified(caller, ClientCertificateVerifier.validUntil(chain)));
-        return caller;
+        ClientCertificateVerifier.Verification verified = verifier.get().verify(chain);
+        session.putValue(VERIFIED, verified);
+        return verified.caller();
     }
 
     /** Session value name for the caller this session's chain was verified as. */
     private static final String VERIFIED = "org.smimed.verified-caller";
-
-    /** A verified caller, good until the first certificate of its chain expires. */
-    private record Verified(Caller caller, java.time.Instant until) {}
 }

@@ -5,19 +5,25 @@ import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
+import java.security.cert.PKIXCertPathValidatorResult;
 import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Decides whether a client certificate chain identifies a caller: PKIX path validation to one
- * of the configured client CA certificates at the injected clock's time, and, when the leaf
- * restricts its extended key usage, clientAuth among them.
+ * of the configured client CA certificates at the injected clock's time, that CA's own
+ * certificate valid then too, and, when the leaf restricts its extended key usage, clientAuth
+ * among them. A client CA's own certificate never identifies a caller.
  *
  * <p>Guarantee: {@link #verify} returns a {@link Caller} only for a chain that validates; the
  * TLS layer has already proven the caller holds the leaf's private key.
@@ -36,35 +42,57 @@ public final class ClientCertificateVerifier {
         this.clock = clock;
     }
 
-
-    /** When the first certificate of {@code chain} expires: a verification holds until then. */
-    public static java.time.Instant validUntil(Certificate[] chain) {
-        return java.util.Arrays.stream(chain).filter(X509Certificate.class::isInstance)
-                .map(c -> ((X509Certificate) c).getNotAfter().toInstant())
-                .min(java.util.Comparator.naturalOrder()).orElse(java.time.Instant.MIN);
-    }
+    /**
+     * A verified caller, and until when the verification holds: the earliest notAfter of the
+     * certificates its path ran through, the client CA's included (a client need not send it).
+     */
+    public record Verification(Caller caller, Instant until) {}
 
     /** Whether a verification that holds until {@code until} still holds now (injected clock). */
-    public boolean stillValid(java.time.Instant until) {
+    public boolean stillValid(Instant until) {
         return clock.instant().isBefore(until);
     }
 
+    /**
+     * One line for each client CA certificate that is expired or not yet valid now: no client
+     * it issued is accepted, which an operator should hear at start rather than from callers.
+     */
+    public List<String> unusableAnchors() {
+        Date now = Date.from(clock.instant());
+        return anchors.stream().map(TrustAnchor::getTrustedCert)
+                .filter(ca -> ca.getNotAfter().before(now) || ca.getNotBefore().after(now))
+                .map(ca -> "tls.clientCaCertificates: '" + ca.getSubjectX500Principal().getName()
+                        + "' is valid only from " + ca.getNotBefore().toInstant() + " to "
+                        + ca.getNotAfter().toInstant() + ": no client certificate it issued is"
+                        + " accepted")
+                .sorted().toList();
+    }
+
     /** The caller the chain (leaf first) identifies. */
-    public Caller verify(Certificate[] chain) throws UnauthenticatedException {
+    public Verification verify(Certificate[] chain) throws UnauthenticatedException {
         if (chain == null || chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
             throw new UnauthenticatedException("a client certificate is required", "");
         }
         String subject = leaf.getSubjectX500Principal().getName();
+        // The path ends below the anchor: a client that also sends its CA must not fail.
+        List<X509Certificate> path = Arrays.stream(chain).filter(X509Certificate.class::isInstance)
+                .map(X509Certificate.class::cast)
+                .filter(c -> anchors.stream().noneMatch(a -> a.getTrustedCert().equals(c)))
+                .toList();
+        if (path.isEmpty()) {
+            // An empty path validates against anything: the CA's own certificate (its key
+            // held by whoever runs the CA) would pass as a caller (found by a security trial).
+            throw new UnauthenticatedException("the client certificate is a client CA"
+                    + " certificate (tls.clientCaCertificates), not a caller's", subject);
+        }
+        X509Certificate anchor;
         try {
-            // The path ends below the anchor: a client that also sends its CA must not fail.
-            List<Certificate> path = java.util.Arrays.stream(chain)
-                    .filter(c -> anchors.stream().noneMatch(a -> a.getTrustedCert().equals(c)))
-                    .toList();
             var certificates = CertificateFactory.getInstance("X.509").generateCertPath(path);
             PKIXParameters parameters = new PKIXParameters(anchors);
             parameters.setRevocationEnabled(false);
             parameters.setDate(Date.from(clock.instant()));
-            CertPathValidator.getInstance("PKIX").validate(certificates, parameters);
+            anchor = ((PKIXCertPathValidatorResult) CertPathValidator.getInstance("PKIX")
+                    .validate(certificates, parameters)).getTrustAnchor().getTrustedCert();
             List<String> usages = leaf.getExtendedKeyUsage();
             if (usages != null && !usages.contains(CLIENT_AUTH) && !usages.contains(ANY_USAGE)) {
                 throw new UnauthenticatedException(
@@ -75,7 +103,28 @@ public final class ClientCertificateVerifier {
         } catch (GeneralSecurityException e) {
             throw new UnauthenticatedException("the client certificate is not trusted", subject);
         }
-        return Caller.of(leaf);
+        checkAnchorDates(anchor, subject);
+        Instant until = Stream.concat(path.stream(), Stream.of(anchor))
+                .map(c -> c.getNotAfter().toInstant()).min(Comparator.naturalOrder())
+                .orElseThrow();
+        return new Verification(Caller.of(leaf), until);
+    }
+
+    /**
+     * PKIX does not check a trust anchor's own dates; a CA whose certificate has expired
+     * vouched for callers for years after (found by a security trial; OpenSSL refuses them).
+     */
+    private void checkAnchorDates(X509Certificate anchor, String subject)
+            throws UnauthenticatedException {
+        Date now = Date.from(clock.instant());
+        String ca = "the client CA certificate '" + anchor.getSubjectX500Principal().getName()
+                + "'";
+        if (anchor.getNotAfter().before(now)) {
+            throw new UnauthenticatedException(ca + " has expired", subject);
+        }
+        if (anchor.getNotBefore().after(now)) {
+            throw new UnauthenticatedException(ca + " is not yet valid", subject);
+        }
     }
 
     private static String reason(CertPathValidatorException e) {
