@@ -16,7 +16,8 @@ import java.io.InputStream;
  * {@linkplain #streamed streamed} message, a declared length that would take the message past
  * {@code maxMessageBytes} (the message says how large it is, as the byte count would); a
  * declared length beyond its enclosing element (or beyond the end of a {@linkplain #whole
- * whole} message), an indefinite primitive, bytes after the message, or input ending inside an
+ * whole} message), an indefinite primitive, bytes after the message (but for up to
+ * {@link #MAX_TRAILING_BLANKS} line ends and blanks), or input ending inside an
  * element is {@link DecryptionFailedException}, and so is a CMSVersion (of the envelope or of
  * a RecipientInfo) outside 0 to 4, refused from its header when it is longer than the one
  * octet such a version takes, so a huge INTEGER never reaches the parser. Everything outside
@@ -29,6 +30,8 @@ import java.io.InputStream;
 public final class Asn1StreamGuard extends FilterInputStream {
     /** Recipients, algorithms, attributes and the tag: far below this even with 256 RSA-4096. */
     public static final int MAX_STRUCTURE_BYTES = 1024 * 1024;
+    /** Blanks and line ends accepted after the message (see {@link #isLineEnd}). */
+    static final int MAX_TRAILING_BLANKS = 1024;
 
     private final int maxIndefiniteLengths;
     private final Asn1Frames frames;
@@ -49,6 +52,7 @@ public final class Asn1StreamGuard extends FilterInputStream {
     /** The body is a CMSVersion's one octet, still to be checked. */
     private boolean bodyIsVersion;
     private boolean started;
+    private int trailingBlanks;
 
     private enum Phase { TAG, TAG_LONG, LENGTH, LENGTH_LONG, BODY, DONE }
 
@@ -157,7 +161,11 @@ public final class Asn1StreamGuard extends FilterInputStream {
                 continue;
             }
             if (phase == Phase.DONE) {
-                throw malformed("data after the message");
+                if (!isLineEnd(b[i]) || ++trailingBlanks > MAX_TRAILING_BLANKS) {
+                    throw malformed("data after the message");
+                }
+                i++;
+                continue;
             }
             if (phase == Phase.TAG && pos >= frames.bound()) {
                 refusePastBound("element runs past the end of its parent");
@@ -165,6 +173,16 @@ public final class Asn1StreamGuard extends FilterInputStream {
             count(1, frames.inContent());
             header(b[i++] & 0xff);
         }
+    }
+
+    /**
+     * Line ends and blanks after the message are what mail leaves on a body: a
+     * quoted-printable part's final line break decodes to CRLF, and a binary part ends with
+     * one (an interoperability trial; OpenSSL decrypts such a message). Anything else after
+     * the message, or more than {@link #MAX_TRAILING_BLANKS} of these, is refused.
+     */
+    private static boolean isLineEnd(byte b) {
+        return b == '\r' || b == '\n' || b == ' ' || b == '\t';
     }
 
     private void count(long bytes, boolean content) throws InvalidRequestException {

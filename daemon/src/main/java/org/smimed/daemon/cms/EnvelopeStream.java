@@ -119,7 +119,10 @@ final class EnvelopeStream {
         if (guard.failure() != null) {
             return guard.failure();
         }
-        return new DecryptionFailedException(where + ": " + e.getClass().getSimpleName());
+        // The parser's own words too: "malformed CMS: CMSException" alone left an operator
+        // guessing (an interoperability trial's EnvelopedData without its content).
+        return new DecryptionFailedException(where + ": " + e.getClass().getSimpleName()
+                + (e.getMessage() == null ? "" : ": " + OpenedEnvelope.shown(e.getMessage())));
     }
 
     private static DecryptionFailedException failure(Asn1StreamGuard guard, String where,

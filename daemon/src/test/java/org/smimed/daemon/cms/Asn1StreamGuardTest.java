@@ -54,6 +54,23 @@ class Asn1StreamGuardTest {
                 .isEqualTo("malformed ASN.1: data after the message");
     }
 
+    /** An interoperability trial: a quoted-printable body's final line break decodes to CRLF. */
+    @Test
+    void lineEndsAfterTheMessage_passButNotTooMany() throws Exception {
+        byte[] message = concat(envelope(new byte[10]), "\r\n \t\n".getBytes(
+                java.nio.charset.StandardCharsets.US_ASCII));
+        assertThat(guard(message).readAllBytes()).isEqualTo(message);
+
+        byte[] flood = concat(envelope(new byte[10]),
+                new byte[Asn1StreamGuard.MAX_TRAILING_BLANKS + 1]);
+        java.util.Arrays.fill(flood, flood.length - Asn1StreamGuard.MAX_TRAILING_BLANKS - 1,
+                flood.length, (byte) '\n');
+        IOException e = catchThrowableOfType(IOException.class,
+                () -> guard(flood).transferTo(OutputStream.nullOutputStream()));
+        assertThat(((DecryptionFailedException) e.getCause()).detail())
+                .isEqualTo("malformed ASN.1: data after the message");
+    }
+
     @Test
     void messageEndingInsideAnElement_isMalformedAtTheEnd() throws Exception {
         byte[] message = envelope(new byte[100]);

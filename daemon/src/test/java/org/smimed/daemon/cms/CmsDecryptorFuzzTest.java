@@ -90,6 +90,19 @@ class CmsDecryptorFuzzTest {
                 .isEqualTo(FuzzKeys.PLAINTEXT);
     }
 
+    /** An interoperability trial: mail clients leave a line end after a binary body. */
+    @ParameterizedTest
+    @ValueSource(strings = {"rsa-aes256cbc.der", "rsa-aes256gcm-auth.der", "rsa-ber-stream.ber"})
+    void messagesFollowedByALineEnd_decrypt(String file) throws Exception {
+        byte[] message = corpus(file);
+        byte[] withCrLf = java.util.Arrays.copyOf(message, message.length + 2);
+        withCrLf[message.length] = '\r';
+        withCrLf[message.length + 1] = '\n';
+
+        assertThat(new String(decryptor.decrypt(withCrLf, keys).plaintext(),
+                StandardCharsets.US_ASCII)).isEqualTo(FuzzKeys.PLAINTEXT);
+    }
+
     /**
      * Found by a fuzz trial: CBC content emptied on the way "decrypted" to an empty body (the
      * JDK's cipher takes zero bytes); padded CBC never encrypts to nothing.
