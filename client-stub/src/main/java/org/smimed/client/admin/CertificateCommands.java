@@ -106,8 +106,9 @@ final class CertificateCommands {
           "Algorithm and usage default to those of the identity's newest version (of that"
               + " usage, with --usage); an identity with separate signing and encryption keys"
               + " needs --usage to say which to rotate.",
-          "An X25519 key cannot sign a request (RFC 8418): for it, the new version's public"
-              + " key (PEM) is written instead, for the CA to certify."})
+          "An X25519 key (RFC 8418) or any encryption-only key cannot sign a request: for it,"
+              + " the new version's public key (PEM) is written instead, for the CA to"
+              + " certify."})
   static final class Rotate extends AdminCommand {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -167,11 +168,17 @@ final class CertificateCommands {
       } else {
         println(Names.line(made));
       }
-      if (algorithm == KeyGenAlgorithm.KEY_GEN_ALGORITHM_X25519) {
-        io.err().println("smimectl: an X25519 key cannot sign a certificate request (RFC"
-            + " 8418): " + (options.toStandardOutput() ? "here is" : "wrote") + " the public key"
-            + " of " + made.getVersion() + " for the CA to certify (keyUsage keyAgreement,"
-            + " extendedKeyUsage emailProtection); then import-cert and activate");
+      boolean x25519 = algorithm == KeyGenAlgorithm.KEY_GEN_ALGORITHM_X25519;
+      // A key made without CKA_SIGN cannot sign its own request either (a security trial:
+      // rotating an encryption-only RSA key ended INTERNAL after making it).
+      if (x25519 || usage == KeyUsageKind.KEY_USAGE_KIND_ENCRYPT) {
+        boolean rsa = Names.algorithm(algorithm).startsWith("rsa");
+        io.err().println("smimectl: " + (x25519 ? "an X25519 key cannot sign a certificate"
+            + " request (RFC 8418)" : "an encryption-only key cannot sign a certificate request")
+            + ": " + (options.toStandardOutput() ? "here is" : "wrote") + " the public key"
+            + " of " + made.getVersion() + " for the CA to certify (keyUsage "
+            + (rsa ? "keyEncipherment" : "keyAgreement") + ", extendedKeyUsage"
+            + " emailProtection); then import-cert and activate");
         String pem = PublicKeyCommand.pem(made);
         if (options.toStandardOutput()) {
           println(pem.strip());

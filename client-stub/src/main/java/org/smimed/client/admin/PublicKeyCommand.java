@@ -10,12 +10,14 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code public-key}: prints a version's public key as PEM, so a CA can certify a key that
- * cannot sign its own request (X25519, RFC 8418); the certificate then goes in with
+ * cannot sign its own request (X25519, RFC 8418, or any encryption-only key); the
+ * certificate then goes in with
  * {@code import-cert}.
  */
 @Command(name = "public-key", mixinStandardHelpOptions = true,
     description = "Print the public key of a version (PEM SubjectPublicKeyInfo), e.g. for a CA"
-        + " to certify an X25519 key, which cannot sign a CSR; then import-cert.")
+        + " to certify an X25519 or other encryption-only key, which cannot sign a CSR; then"
+        + " import-cert.")
 final class PublicKeyCommand extends AdminCommand {
   @Parameters(index = "0", paramLabel = "VERSION", description = "identity/vN",
       converter = Names.Version.class)

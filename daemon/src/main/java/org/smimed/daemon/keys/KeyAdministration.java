@@ -129,10 +129,13 @@ public final class KeyAdministration {
             throw new InvalidKeyRequestException("e-mail '" + email + "' is not the identity '"
                     + v.record().identity() + "' of " + version);
         }
-        if (v.record().algorithm() == KeyAlgorithm.X25519) {
-            throw new InvalidKeyRequestException(version + " is an X25519 key, which cannot sign"
-                    + " a certificate request: have the CA certify its public key (smimectl"
-                    + " public-key) and import the certificate (RFC 8418)");
+        if (!v.record().usage().signs()) {
+            // No CKA_SIGN: the token refused, and officers saw INTERNAL (a security trial).
+            boolean x25519 = v.record().algorithm() == KeyAlgorithm.X25519;
+            throw new InvalidKeyRequestException(version + (x25519 ? " is an X25519 key"
+                    : " is an encryption-only key (usage encrypt)") + ", which cannot sign a"
+                    + " certificate request: have the CA certify its public key (smimectl"
+                    + " public-key) and import the certificate" + (x25519 ? " (RFC 8418)" : ""));
         }
         PublicKey publicKey = store.keyObjects.publicKey(v.keyId(), v.record().algorithm());
         return CsrFactory.build(v.record(), subject, inheritedSubject(v), address, publicKey,

@@ -107,6 +107,30 @@ class SmimectlCommandsIT {
                 .isEqualTo(ctlOk("public-key", id + "/v3"));
     }
 
+    /**
+     * Found by a security trial: an encryption-only RSA key has no CKA_SIGN, and its request
+     * ended INTERNAL, in rotate after the key was made; the public key goes to the CA instead.
+     */
+    @Test
+    void encryptionOnlyRsaKey_csrIsRefusedSayingWhy_rotateWritesThePublicKey() throws Exception {
+        String id = "enc-only@smimed.example";
+        ctlOk("generate", id, "--alg", "rsa2048", "--usage", "encrypt");
+
+        Run csr = ctl("csr", id + "/v1", "--out", dir.resolve("enc-only.csr").toString());
+        assertThat(csr.exit()).isEqualTo(1);
+        assertThat(csr.err()).contains(id + "/v1 is an encryption-only key (usage encrypt),"
+                + " which cannot sign a certificate request: have the CA certify its public key"
+                + " (smimectl public-key)").contains("INVALID_ARGUMENT");
+
+        Path pem = dir.resolve("enc-only-v2.pub.pem");
+        Run rotated = ctl("rotate", id, "--out", pem.toString());
+        assertThat(rotated.exit()).as(rotated.err()).isZero();
+        assertThat(rotated.out()).isEqualTo(id + "/v2  PENDING  rsa2048  encrypt\n");
+        assertThat(rotated.err()).contains("an encryption-only key cannot sign a certificate"
+                + " request").contains("keyEncipherment");
+        assertThat(Files.readString(pem)).isEqualTo(ctlOk("public-key", id + "/v2"));
+    }
+
     /** A key that does both, rotated into a signing key only (found in review). */
     @Test
     void rotate_aKeyForBothIntoASigningKey_takesItsAlgorithm() {
