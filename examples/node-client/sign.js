@@ -30,8 +30,10 @@ function parseArgs(argv) {
 }
 
 function loadApi() {
+  // oneofs: streaming answers (Decrypt, SignStream) say which `part` they carry in a oneof.
   const definition = protoLoader.loadSync('smimed/v1/smimed.proto', {
     includeDirs: [PROTO_DIR], keepCase: false, longs: String, enums: String, defaults: true,
+    oneofs: true,
   });
   return grpc.loadPackageDefinition(definition).smimed.v1;
 }

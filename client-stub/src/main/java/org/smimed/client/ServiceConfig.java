@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * The gRPC service config every smimed channel uses: round-robin over all resolved daemons,
- * a deadline on every call, and retries of calls that failed with UNAVAILABLE (a daemon gone or
+ * a deadline on every call (30 s; 300 s for the streams, Decrypt and SignStream), and retries of calls that failed with UNAVAILABLE (a daemon gone or
  * its token briefly unusable) or UNKNOWN. Every smimed RPC can be retried safely: signing and
  * decrypting change no state on the daemon.
  *
@@ -29,8 +29,12 @@ final class ServiceConfig {
             Map.of("service", "smimed.v1.DirectoryService")),
         "timeout", "30s",
         "retryPolicy", retry);
+    // A method's own entry overrides its service's: SignStream carries content of any size,
+    // as Decrypt does, and 30 s cut a slow 256 MiB stream the daemon allows for 300 s
+    // (limits.maxDecryptSeconds; found by a client-developer trial).
     Map<String, Object> streams = Map.of(
-        "name", List.of(Map.of("service", "smimed.v1.DecryptionService")),
+        "name", List.of(Map.of("service", "smimed.v1.DecryptionService"),
+            Map.of("service", "smimed.v1.SigningService", "method", "SignStream")),
         "timeout", "300s",
         "retryPolicy", retry);
     return Map.of(

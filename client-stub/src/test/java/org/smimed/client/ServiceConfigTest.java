@@ -19,4 +19,18 @@ class ServiceConfigTest {
 
     assertThat(JsonParser.parse(json)).isEqualTo(ServiceConfig.forSmimed());
   }
+
+  /** A client-developer trial: a slow SignStream ended DEADLINE_EXCEEDED at 30 s. */
+  @Test
+  @SuppressWarnings("unchecked")
+  void signStream_getsTheStreamsDeadline() {
+    var configs = (java.util.List<java.util.Map<String, ?>>) ServiceConfig.forSmimed()
+        .get("methodConfig");
+    var signStream = configs.stream().filter(c -> ((java.util.List<?>) c.get("name")).contains(
+        java.util.Map.of("service", "smimed.v1.SigningService", "method", "SignStream")))
+        .toList();
+
+    assertThat(signStream).singleElement().extracting(c -> c.get("timeout"))
+        .isEqualTo("300s");
+  }
 }

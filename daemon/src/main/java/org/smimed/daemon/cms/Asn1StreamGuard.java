@@ -24,12 +24,14 @@ import java.io.InputStream;
  * the encrypted content (the EncryptedContentInfo's {@code [0]} field, which is streamed) is
  * what a parser keeps in memory, so it may take at most {@link #MAX_STRUCTURE_BYTES}, and a
  * declared primitive larger than what remains of that allowance is refused from its header.
- * A failure is thrown as an {@link IOException} from {@code read}; {@link #failure()} then
- * holds the domain exception.
+ * Input whose first byte is not a SEQUENCE tag is not CMS at all: {@link
+ * InvalidRequestException} saying so. A failure is thrown as an {@link IOException} from
+ * {@code read}; {@link #failure()} then holds the domain exception.
  */
 public final class Asn1StreamGuard extends FilterInputStream {
     /** Recipients, algorithms, attributes and the tag: far below this even with 256 RSA-4096. */
     public static final int MAX_STRUCTURE_BYTES = 1024 * 1024;
+    private static final int SEQUENCE = 0x30;
     /** Blanks and line ends accepted after the message (see {@link #isLineEnd}). */
     static final int MAX_TRAILING_BLANKS = 1024;
 
@@ -176,6 +178,19 @@ public final class Asn1StreamGuard extends FilterInputStream {
     }
 
     /**
+     * Every CMS message is a ContentInfo SEQUENCE: input that starts otherwise is not one at
+     * all (a whole .eml, base64 text), which is no secret of any key, so the caller is told
+     * so instead of "decryption failed" (found by a client-developer trial).
+     */
+    private static InvalidRequestException notCms(int first) {
+        String shown = first >= 0x20 && first < 0x7f ? " ('" + (char) first + "')" : "";
+        return new InvalidRequestException(String.format("not a CMS message: it starts with"
+                + " 0x%02x%s, not a DER or BER SEQUENCE (0x30); send the binary CMS (the"
+                + " base64-decoded body of the application/pkcs7-mime part), not the whole"
+                + " message or its base64 text", first, shown));
+    }
+
+    /**
      * Line ends and blanks after the message are what mail leaves on a body: a
      * quoted-printable part's final line break decodes to CRLF, and a binary part ends with
      * one (an interoperability trial; OpenSSL decrypts such a message). Anything else after
@@ -199,6 +214,9 @@ public final class Asn1StreamGuard extends FilterInputStream {
     private void header(int octet) throws InvalidRequestException, DecryptionFailedException {
         switch (phase) {
             case TAG -> {
+                if (!started && octet != SEQUENCE) {
+                    throw notCms(octet);
+                }
                 started = true;
                 tagByte = octet;
                 tagOctets = 0;

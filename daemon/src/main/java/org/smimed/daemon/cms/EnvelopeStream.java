@@ -58,10 +58,32 @@ final class EnvelopeStream {
                 return new EnvelopeStream(guarded, input, data.getRecipientInfos(),
                         data.getEncryptionAlgOID(), true);
             }
-            throw new DecryptionFailedException("content type " + type + " is not an envelope");
+            // Framing anyone can read, no secret of a key: said to the caller, who may have sent
+            // a signed message (found by a client-developer trial).
+            throw new InvalidRequestException("not an encrypted message: its CMS content type"
+                    + " is " + contentTypeName(type) + "; Decrypt takes EnvelopedData or"
+                    + " AuthEnvelopedData (RFC 5652, RFC 5083)");
         } catch (IOException | CMSException | RuntimeException e) {
             throw failure(guarded, "malformed CMS", e);
         }
+    }
+
+    private static String contentTypeName(ASN1ObjectIdentifier type) {
+        if (type == null) {
+            return "missing";
+        }
+        String name = switch (type.getId()) {
+            case "1.2.840.113549.1.7.1" -> "Data";
+            case "1.2.840.113549.1.7.2" -> "SignedData";
+            case "1.2.840.113549.1.7.5" -> "DigestedData";
+            case "1.2.840.113549.1.7.6" -> "EncryptedData";
+            case "1.2.840.113549.1.9.16.1.2" -> "AuthenticatedData";
+            case "1.2.840.113549.1.9.16.1.9" -> "CompressedData";
+            default -> "";
+        };
+        String text = name.isEmpty() ? type.getId() : name + " (" + type.getId() + ")";
+        return name.equals("SignedData") ? text + ", a signed message, which needs no key to open"
+                : text;
     }
 
     /** Reads the ContentInfo's type and steps back, so the CMS parser sees the whole message. */

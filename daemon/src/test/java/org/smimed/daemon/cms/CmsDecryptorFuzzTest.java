@@ -90,6 +90,35 @@ class CmsDecryptorFuzzTest {
                 .isEqualTo(FuzzKeys.PLAINTEXT);
     }
 
+    /**
+     * Found by a client-developer trial: a whole .eml, or a signed message, was only
+     * "decryption failed"; what the input is, is no secret of a key.
+     */
+    @Test
+    void inputThatIsNoEnvelope_isInvalidArgumentSayingWhatItIs() throws Exception {
+        byte[] eml = "Content-Type: application/pkcs7-mime\r\n\r\nMIAG".getBytes(
+                StandardCharsets.US_ASCII);
+        byte[] signed = new ContentInfo(org.bouncycastle.asn1.cms.CMSObjectIdentifiers.signedData,
+                new org.bouncycastle.asn1.DERSequence()).getEncoded();
+
+        assertThatThrownBy(() -> decryptor.decrypt(eml, keys))
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageStartingWith("not a CMS message: it starts with 0x43 ('C'), not a"
+                        + " DER or BER SEQUENCE (0x30); send the binary CMS");
+        for (String outerNotASequence : List.of("nasty-indef-primitive.bin",
+                "nasty-long-tag.bin")) {
+            assertThatThrownBy(() -> decryptor.decrypt(corpus(outerNotASequence), keys))
+                    .isInstanceOf(InvalidRequestException.class)
+                    .hasMessageStartingWith("not a CMS message: it starts with 0x");
+        }
+        assertThatThrownBy(() -> decryptor.decrypt(signed, keys))
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessage("not an encrypted message: its CMS content type is SignedData"
+                        + " (1.2.840.113549.1.7.2), a signed message, which needs no key to"
+                        + " open; Decrypt takes EnvelopedData or AuthEnvelopedData (RFC 5652,"
+                        + " RFC 5083)");
+    }
+
     /** An interoperability trial: mail clients leave a line end after a binary body. */
     @ParameterizedTest
     @ValueSource(strings = {"rsa-aes256cbc.der", "rsa-aes256gcm-auth.der", "rsa-ber-stream.ber"})
@@ -182,7 +211,7 @@ class CmsDecryptorFuzzTest {
     @ParameterizedTest
     @ValueSource(strings = {"nasty-huge-length.bin", "nasty-length-8-bytes.bin",
             "nasty-octet-huge.bin", "nasty-truncated.bin", "nasty-empty.bin",
-            "nasty-indef-primitive.bin", "nasty-long-tag.bin", "nasty-trailing.bin"})
+            "nasty-trailing.bin"})
     void lyingLengthsAndTruncation_failLikeAnyMalformedMessage(String file) {
         assertThatThrownBy(() -> decryptor.decrypt(corpus(file), keys))
                 .isInstanceOf(DecryptionFailedException.class)

@@ -122,7 +122,6 @@ class DecryptionIT {
         byte[] goodGcm = openSslEncrypt("-aes-256-gcm", false,
                 deployment.certificate(TestDeployment.RSA));
         List<byte[]> bad = new ArrayList<>();
-        bad.add("this is not CMS".getBytes(StandardCharsets.US_ASCII));
         bad.add(Arrays.copyOf(good, good.length / 2));
         bad.add(openSslEncrypt("-aes-256-cbc", false, stranger));
         bad.add(flipByteAt(good, good.length - 20));
@@ -144,6 +143,15 @@ class DecryptionIT {
                         assertThat(e.getStatus().getDescription()).isEqualTo("decryption failed");
                     });
         }
+        // What is no CMS at all is said so (a client-developer trial): no key is involved.
+        byte[] text = "this is not CMS".getBytes(StandardCharsets.US_ASCII);
+        assertThatThrownBy(() -> DecryptCall.decrypt(deployment.channel(), null, text, 4096))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(
+                        e.getStatus().getDescription()).startsWith("not a CMS message: it"
+                        + " starts with 0x74 ('t')"));
+        assertThatThrownBy(() -> DecryptCall.whole(deployment.channel(), null, text))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(
+                        e.getStatus().getDescription()).startsWith("not a CMS message"));
         // And the daemon still serves.
         assertThat(DecryptCall.decrypt(deployment.channel(), null, good, 4096).plaintext())
                 .isEqualTo(PLAINTEXT);
