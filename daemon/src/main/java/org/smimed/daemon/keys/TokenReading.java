@@ -82,12 +82,18 @@ public final class TokenReading {
                 leftovers.add(new Leftover(id, record.name(), List.of(ObjectClass.CERTIFICATE,
                         ObjectClass.PRIVATE_KEY, ObjectClass.PUBLIC_KEY), true,
                         "PKCS#12 import was interrupted"));
-            } else if (!hasKey) {
+            } else if (!hasKey || certs.containsKey(id)
+                    && !keys.get(id).isKeyOf(certs.get(id).certificate())) {
+                // A private key replaced outside smimed under the same id and label was served,
+                // every signature failing to verify (found by an operator trial): the key the
+                // certificate names is missing just the same.
                 TokenVersion lost = new TokenVersion(id, record.name(), record, false,
                         chain(certs.get(id), token.certificates()));
                 keyless.add(lost);
-                problems.add(keyMissing(record.name(), "its state record says "
-                        + record.state()) + destroyHint(lost));
+                problems.add(keyMissing(record.name(), hasKey ? "the private key under its id"
+                        + " and label is not the key its certificate names: replaced outside"
+                        + " smimed?" : "its state record says " + record.state())
+                        + destroyHint(lost));
             } else {
                 versions.add(new TokenVersion(id, record.name(), record, false,
                         chain(certs.get(id), token.certificates())));

@@ -3,12 +3,15 @@ package org.smimed.daemon.token;
 import static sun.security.pkcs11.wrapper.PKCS11Constants.*;
 
 import java.io.ByteArrayInputStream;
+import java.math.BigInteger;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.RSAPublicKey;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import sun.security.pkcs11.wrapper.CK_ATTRIBUTE;
 import sun.security.pkcs11.wrapper.PKCS11;
 import sun.security.pkcs11.wrapper.PKCS11Exception;
@@ -18,7 +21,7 @@ import sun.security.pkcs11.wrapper.PKCS11Exception;
  * certificate (which the SunPKCS11 key store cannot see) are found too.
  *
  * <p>Security guarantee: reads only public attributes (class, CKA_ID, CKA_LABEL, key type,
- * usage flags, CKA_MODIFIABLE, CKA_COPYABLE), certificate values and the daemon's own data objects; never key material.
+ * usage flags, CKA_MODIFIABLE, CKA_COPYABLE, an RSA key's CKA_MODULUS), certificate values and the daemon's own data objects; never key material.
  */
 public final class TokenInventory {
     /** The CKA_APPLICATION of every data object the daemon writes. */
@@ -36,7 +39,23 @@ public final class TokenInventory {
      * set both false are not).
      */
     public record KeyObject(String id, String label, KeyAlgorithm.Family family, boolean signs,
-                            boolean decrypts, boolean usagesFixed) {}
+                            boolean decrypts, boolean usagesFixed, Optional<BigInteger> modulus) {
+        /** A key without a modulus to compare (EC, or a test's). */
+        public KeyObject(String id, String label, KeyAlgorithm.Family family, boolean signs,
+                         boolean decrypts, boolean usagesFixed) {
+            this(id, label, family, signs, decrypts, usagesFixed, Optional.empty());
+        }
+
+        /**
+         * Whether this is the private key of {@code certificate}, as far as the token shows:
+         * an RSA key's modulus is public even for a sensitive key; an EC private key object
+         * holds no public point (PKCS#11), so EC keys are taken as they are labelled.
+         */
+        public boolean isKeyOf(X509Certificate certificate) {
+            return modulus.isEmpty() || !(certificate.getPublicKey() instanceof RSAPublicKey rsa)
+                    || rsa.getModulus().equals(modulus.get());
+        }
+    }
 
     /** A public key object: its CKA_ID and label. */
     public record PublicKeyObject(String id, String label) {}
@@ -122,9 +141,15 @@ public final class TokenInventory {
         module.C_GetAttributeValue(session, handle, a);
         KeyAlgorithm.Family family = a[0].getLong() == CKK_RSA ? KeyAlgorithm.Family.RSA
                 : a[0].getLong() == CKK_EC ? KeyAlgorithm.Family.EC : null;
+        Optional<BigInteger> modulus = Optional.empty();
+        if (family == KeyAlgorithm.Family.RSA) {
+            // Asked alone: an EC key would fail the whole call with ATTRIBUTE_TYPE_INVALID.
+            byte[] value = bytes(module, session, handle, CKA_MODULUS);
+            modulus = value == null ? Optional.empty() : Optional.of(new BigInteger(1, value));
+        }
         return new KeyObject(idLabel[0], idLabel[1], family, a[1].getBoolean(),
                 a[2].getBoolean() || a[3].getBoolean(),
-                !a[4].getBoolean() && !TokenObjects.copyable(module, session, handle));
+                !a[4].getBoolean() && !TokenObjects.copyable(module, session, handle), modulus);
     }
 
     static String[] idAndLabel(PKCS11 module, long session, long handle) throws PKCS11Exception {
