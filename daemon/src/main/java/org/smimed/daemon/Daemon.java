@@ -138,8 +138,9 @@ public final class Daemon implements AutoCloseable {
         // Read before the token is touched: a server certificate replaced by a bad one since
         // the config was checked fails start-up without a login.
         Optional<ServerCertificate> clientCertificate = config.tls().isEmpty() ? Optional.empty()
-                : Optional.of(ServerCertificate.read(config.tls().get(), "tls."));
-        Optional<ServerCertificate> adminCertificate = adminCertificate(config, clientCertificate);
+                : Optional.of(ServerCertificate.read(config.tls().get(), "tls.", clock));
+        Optional<ServerCertificate> adminCertificate = adminCertificate(config, clientCertificate,
+                clock);
         Optional<Path> rootsFile = config.admin().flatMap(DaemonConfig.Admin::certificateRoots);
         CertificateRoots roots = rootsFile.isEmpty() ? CertificateRoots.any()
                 : CertificateRoots.of(PemFiles.caCertificates("admin.certificateRoots",
@@ -284,12 +285,13 @@ public final class Daemon implements AutoCloseable {
      * client listener serves, so that one renewal and one gauge reading cover both.
      */
     private static Optional<ServerCertificate> adminCertificate(
-            DaemonConfig config, Optional<ServerCertificate> client) throws IOException {
+            DaemonConfig config, Optional<ServerCertificate> client, Clock clock)
+            throws IOException {
         if (config.admin().isEmpty()) {
             return Optional.empty();
         }
         Optional<DaemonConfig.Tls> own = config.admin().get().tls();
-        return own.isPresent() ? Optional.of(ServerCertificate.read(own.get(), "admin.tls."))
+        return own.isPresent() ? Optional.of(ServerCertificate.read(own.get(), "admin.tls.", clock))
                 : client;
     }
 

@@ -7,7 +7,9 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -21,7 +23,8 @@ import org.smimed.daemon.threads.DaemonThreads;
  * A TLS listener's server certificate and key, kept in step with their files: when either
  * file changes (renewed by certbot, cert-manager or by hand), the new pair is read and checked
  * as at start, and serves new handshakes from then on; connections already made are not
- * touched. A pair that cannot be read or does not go together is refused with an ERROR, and
+ * touched. A pair that cannot be read, does not go together or is not valid now is refused
+ * with an ERROR, and
  * the pair in use goes on serving: the listener never serves nothing.
  *
  * <p>The files are compared by content, so a change is seen however it was made (written in
@@ -37,6 +40,7 @@ public final class ServerCertificate implements AutoCloseable {
     private final DaemonConfig.Tls settings;
     private final String configPrefix;
     private final ServerKeyMaterial material;
+    private final Clock clock;
     private final ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(
             new DaemonThreads("smimed-tls-reload"));
     /** A digest of the files as last looked at; only {@link #check()} touches it. */
@@ -45,7 +49,8 @@ public final class ServerCertificate implements AutoCloseable {
     private volatile Consumer<Outcome> changes = outcome -> { };
 
     private ServerCertificate(DaemonConfig.Tls settings, String configPrefix, byte[] seen,
-                              ServerKeyPair pair) {
+                              ServerKeyPair pair, Clock clock) {
+        this.clock = clock;
         this.settings = settings;
         this.configPrefix = configPrefix;
         this.seen = seen;
@@ -56,13 +61,13 @@ public final class ServerCertificate implements AutoCloseable {
      * Reads the pair {@code settings} names; {@code configPrefix} ("tls." or "admin.tls.")
      * names the keys a failure reports.
      */
-    public static ServerCertificate read(DaemonConfig.Tls settings, String configPrefix)
-            throws ConfigFileException {
+    public static ServerCertificate read(DaemonConfig.Tls settings, String configPrefix,
+                                         Clock clock) throws ConfigFileException {
         // Digest first: files changed between the two reads are then read again at the next
         // look, rather than the change being missed.
         byte[] seen = digest(settings);
         return new ServerCertificate(settings, configPrefix, seen,
-                ServerKeyPair.read(settings, configPrefix));
+                ServerKeyPair.read(settings, configPrefix), clock);
     }
 
     /** The key material to give the TLS library: always the latest accepted pair. */
@@ -118,6 +123,18 @@ public final class ServerCertificate implements AutoCloseable {
         } catch (ConfigFileException e) {
             LOG.log(Level.ERROR, "TLS server certificate files changed but were refused, still"
                     + " serving " + before + ": " + e.getMessage());
+            return told(Outcome.REFUSED);
+        }
+        Instant at = clock.instant();
+        X509Certificate leaf = next.leaf();
+        if (at.isAfter(leaf.getNotAfter().toInstant())
+                || at.isBefore(leaf.getNotBefore().toInstant())) {
+            // Served, it would fail every new handshake; the one in use may still be good
+            // (found by an operator trial: an expired pair replaced a valid one).
+            LOG.log(Level.ERROR, "TLS server certificate files changed but were refused, still"
+                    + " serving " + before + ": the new certificate " + next + " is not valid"
+                    + " now (valid from " + leaf.getNotBefore().toInstant() + "); no client"
+                    + " would complete a handshake");
             return told(Outcome.REFUSED);
         }
         material.replace(next);

@@ -156,6 +156,28 @@ class ServerCertificateReloadIT {
                         ServerCertificate.Outcome.UNCHANGED);
     }
 
+    /** Found by an operator trial: an expired pair replaced a valid one, and no client got in. */
+    @Test
+    @Order(3)
+    void expiredCertificate_isRefused_andTheCertificateInUseGoesOnServing() throws Exception {
+        DemoCertificateAuthority lastYear = DemoCertificateAuthority.load(pki("ca.crt"),
+                pki("ca.key"), new BouncyCastleProvider(), Clock.fixed(
+                        java.time.Instant.now().minus(Duration.ofDays(365)),
+                        java.time.ZoneOffset.UTC), new SecureRandom());
+        KeyPair key = ecKeyPair();
+        replace(key, lastYear.issueServer(key.getPublic(), List.of("localhost"),
+                Duration.ofDays(30)));
+
+        assertThat(deployment.daemon().reloadServerCertificates())
+                .containsExactly(ServerCertificate.Outcome.REFUSED,
+                        ServerCertificate.Outcome.UNCHANGED);
+
+        assertThat(serialSeenByANewConnection()).isEqualTo(served);
+        assertThat(log.lines()).anySatisfy(line -> assertThat(line)
+                .startsWith("SEVERE TLS server certificate files changed but were refused,")
+                .contains("is not valid now"));
+    }
+
     @Test
     @Order(4)
     void unreadableChain_isRefused_andTheCertificateInUseGoesOnServing() throws Exception {
@@ -167,7 +189,8 @@ class ServerCertificateReloadIT {
 
         assertThat(serialSeenByANewConnection()).isEqualTo(served);
         assertThat(clientGaugeDays()).isBetween(9.0, 10.0);
-        assertThat(reloads("refused")).as("this and the other key's").isEqualTo(2.0);
+        assertThat(reloads("refused")).as("this, the other key's and the expired one")
+                .isEqualTo(3.0);
         assertThat(reloads("replaced")).isEqualTo(1.0);
     }
 
