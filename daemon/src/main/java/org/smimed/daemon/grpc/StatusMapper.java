@@ -129,6 +129,14 @@ public final class StatusMapper {
             return Status.UNAVAILABLE.withDescription("token unavailable; retry later")
                     .asRuntimeException();
         }
+        if (interrupted(failure)) {
+            // The daemon stopping cut the call short (drain over): no fault of the daemon's,
+            // and another replica can take it. It was logged as an internal error, which
+            // trips alerts (found by an operator trial).
+            LOG.log(Level.INFO, "request " + requestId + ": interrupted while the daemon stops");
+            return Status.UNAVAILABLE.withDescription("the daemon is stopping; retry")
+                    .asRuntimeException();
+        }
         LOG.log(Level.ERROR, "request " + requestId + ": internal error", failure);
         return Status.INTERNAL.withDescription("internal error, request id " + requestId)
                 .asRuntimeException();
@@ -163,6 +171,16 @@ public final class StatusMapper {
             return null;
         }
         return status.asRuntimeException();
+    }
+
+    private static boolean interrupted(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof InterruptedException
+                    || t instanceof java.nio.channels.ClosedByInterruptException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The innermost cause, as "Type: message", for a one-line log. */
