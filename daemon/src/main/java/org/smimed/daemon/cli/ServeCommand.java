@@ -77,6 +77,11 @@ final class ServeCommand implements Callable<Integer> {
             return ExitCodes.CONFIG;
         }
         int[] failure = {ExitCodes.OK};
+        // Until it serves, SIGHUP has nothing to reload (start-up reads the policy and the
+        // certificates itself), and the JVM's own handler would end the process with 129: a
+        // `systemctl reload` just after a start counted as a failure (an operator trial).
+        Signal.handle(new Signal("HUP"), signal -> err.info("smimed: SIGHUP while starting:"
+                + " nothing to reload yet"));
         Daemon daemon = startOrReport(loaded, err, failure);
         if (daemon == null) {
             return failure[0];
