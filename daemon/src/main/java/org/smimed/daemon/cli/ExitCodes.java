@@ -16,7 +16,7 @@ public final class ExitCodes {
      * problem ({@link #CONFIG}), found before any token is tried.
      */
     public static final int TOKEN = 4;
-    /** The audit log cannot be opened or ends with a damaged record. */
+    /** The audit log cannot be opened, ends with a damaged record or has no room left. */
     public static final int AUDIT = 5;
     /**
      * The token became unusable while serving and could not be healed in-process (re-login and

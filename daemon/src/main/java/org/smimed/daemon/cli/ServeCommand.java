@@ -29,7 +29,8 @@ import sun.misc.Signal;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped normally", "1:failed while running", "2:bad usage",
             "3:invalid configuration or policy", "4:token unusable (not found, PIN rejected, …)",
-            "5:audit log unusable (cannot be opened, or ends with a damaged record)",
+            "5:audit log unusable (cannot be opened, ends with a damaged record, or under 64 KiB"
+                    + " free on its file system)",
             "6:token lost while serving and not healed in-process; restart the daemon",
             "7:a listen address cannot be bound (port in use or not permitted)"})
 final class ServeCommand implements Callable<Integer> {
