@@ -51,6 +51,8 @@ public final class TokenHealer implements TokenRecovery {
     private Instant lastFailure = Instant.MIN;
     private int unusableProbes;
     private boolean gaveUp;
+    /** The token rejected the PIN: never offered again in this process. */
+    private boolean pinRejected;
 
     /**
      * @param publish receives each condition found, for health (called under this object's lock)
@@ -145,6 +147,10 @@ public final class TokenHealer implements TokenRecovery {
 
     /** Re-login, probe, re-fetch keys; publishes the outcome. */
     private TokenCondition healNow() {
+        if (pinRejected) {
+            publish.accept(TokenCondition.LOGGED_OUT);
+            return TokenCondition.LOGGED_OUT;
+        }
         TokenCondition condition;
         try {
             token.relogin(pin.read(environment));
@@ -154,8 +160,21 @@ public final class TokenHealer implements TokenRecovery {
             }
         } catch (TokenException | PinSource.PinUnavailableException e) {
             LOG.log(Level.WARNING, "token '" + token.label() + "' not healed: " + e.getMessage());
-            condition = e instanceof TokenException t && t.kind() != TokenException.Kind.LOGIN_FAILED
-                    ? token.probe(expectKeys) : TokenCondition.LOGGED_OUT;
+            pinRejected = e instanceof TokenException t
+                    && t.kind() == TokenException.Kind.LOGIN_FAILED;
+            // A PIN file that cannot be read changes nothing on the token: say what the token
+            // is, not "logged out" (found by an operator trial).
+            condition = pinRejected ? TokenCondition.LOGGED_OUT : token.probe(expectKeys);
+            if (pinRejected && !gaveUp) {
+                // Every probe and failing call would try the rejected PIN again, and an HSM
+                // locks the user PIN after a few (found by an operator trial); the systemd unit
+                // does not restart exit 4 for the same reason.
+                gaveUp = true;
+                fatal.accept("token '" + token.label() + "' rejected the PIN read again from"
+                        + " its source (" + e.getMessage() + "): not trying it again, so that"
+                        + " the token does not lock the user PIN; correct the PIN source and"
+                        + " restart");
+            }
             if (condition.usable()) {
                 // Logged in with some keys, but not every served version is back.
                 condition = TokenCondition.KEYS_MISSING;
