@@ -1,6 +1,7 @@
 package org.smimed.daemon.keys;
 
 import java.math.BigInteger;
+import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.smimed.daemon.token.KeyAlgorithm;
 import org.smimed.daemon.token.KeyObjects;
 import org.smimed.daemon.token.MissingRecordException;
 import org.smimed.daemon.token.Pkcs11Token;
@@ -143,8 +145,7 @@ final class VersionStore {
     }
 
     private void adopt(TokenReading.Result fresh) throws TokenException {
-        KeyRegistry rebuilt = KeyRegistry.of(fresh.versions(), handles.load(), fresh.problems(),
-                fresh.keyless(), clock);
+        KeyRegistry rebuilt = registryOf(fresh);
         Set<String> missing = versionIds(registry);
         missing.removeAll(versionIds(rebuilt));
         fresh.versions().stream().filter(v -> v.state() == KeyState.DESTROYED)
@@ -188,8 +189,33 @@ final class VersionStore {
     }
 
     private KeyRegistry build() throws TokenException {
-        return KeyRegistry.of(reading.versions(), handles.load(), reading.problems(),
-                reading.keyless(), clock);
+        return registryOf(reading);
+    }
+
+    /**
+     * The versions of {@code read} served with their handles; an EC signing key that does not
+     * sign as its certificate says (replaced outside smimed) is missing its key, as an RSA key
+     * whose modulus differs already is (see {@link TokenKeyHandles#signsAs}).
+     */
+    private KeyRegistry registryOf(TokenReading.Result read) throws TokenException {
+        Map<String, PrivateKey> loaded = handles.load();
+        List<TokenVersion> served = new ArrayList<>();
+        List<TokenVersion> keyless = new ArrayList<>(read.keyless());
+        List<String> problems = new ArrayList<>(read.problems());
+        for (TokenVersion v : read.versions()) {
+            PrivateKey key = loaded.get(v.name());
+            if (key != null && !v.chain().isEmpty() && v.state() != KeyState.PENDING
+                    && v.record().algorithm().family() == KeyAlgorithm.Family.EC
+                    && v.record().usage().signs() && !handles.signsAs(key, v.chain().get(0))) {
+                keyless.add(v);
+                problems.add(TokenReading.keyMissing(v.name(), "the private key under its id"
+                        + " and label is not the key its certificate names: replaced outside"
+                        + " smimed?"));
+            } else {
+                served.add(v);
+            }
+        }
+        return KeyRegistry.of(served, loaded, problems, keyless, clock);
     }
 
     List<TokenVersion> versions() {

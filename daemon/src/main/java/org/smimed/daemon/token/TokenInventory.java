@@ -49,7 +49,8 @@ public final class TokenInventory {
         /**
          * Whether this is the private key of {@code certificate}, as far as the token shows:
          * an RSA key's modulus is public even for a sensitive key; an EC private key object
-         * holds no public point (PKCS#11), so EC keys are taken as they are labelled.
+         * holds no public point (PKCS#11): EC signing keys are checked by a signature when
+         * served ({@link TokenKeyHandles#signsAs}).
          */
         public boolean isKeyOf(X509Certificate certificate) {
             return modulus.isEmpty() || !(certificate.getPublicKey() instanceof RSAPublicKey rsa)

@@ -8,6 +8,8 @@ import java.security.Key;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.ProviderException;
+import java.security.Signature;
+import java.security.cert.X509Certificate;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
@@ -55,6 +57,39 @@ public final class TokenKeyHandles {
         }
         keys.putAll(edwardsKeys());
         return keys;
+    }
+
+    /**
+     * Whether {@code key}, an EC key that may sign, signs so that {@code certificate}'s public
+     * key verifies. An EC private key object holds no public point to compare (PKCS#11), so a
+     * key replaced outside smimed under the version's id and label is found only by a
+     * signature (an operator trial replaced one; RSA keys are compared by modulus when the
+     * token is read). True when the token will not sign with it here (no answer either way).
+     */
+    public boolean signsAs(PrivateKey key, X509Certificate certificate) throws TokenException {
+        byte[] challenge = "smimed: is this the key of its certificate?"
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] signature;
+        try {
+            Signature signer = Signature.getInstance("SHA256withECDSA", token.provider());
+            signer.initSign(key);
+            signer.update(challenge);
+            signature = signer.sign();
+        } catch (GeneralSecurityException | ProviderException e) {
+            if (TokenErrors.isStaleHandle(e)) {
+                throw new TokenException(TokenException.Kind.UNAVAILABLE, "cannot check key "
+                        + "of " + certificate.getSubjectX500Principal() + ": " + e.getMessage(), e);
+            }
+            return true;
+        }
+        try {
+            Signature verifier = Signature.getInstance("SHA256withECDSA");
+            verifier.initVerify(certificate.getPublicKey());
+            verifier.update(challenge);
+            return verifier.verify(signature);
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
     }
 
     /** A key-store read met an object destroyed after it was found. */
