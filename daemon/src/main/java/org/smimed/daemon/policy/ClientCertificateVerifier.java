@@ -60,7 +60,7 @@ public final class ClientCertificateVerifier {
     public List<String> unusableAnchors() {
         Date now = Date.from(clock.instant());
         return anchors.stream().map(TrustAnchor::getTrustedCert)
-                .filter(ca -> ca.getNotAfter().before(now) || ca.getNotBefore().after(now))
+                .filter(ca -> !validAt(ca, now))
                 .map(ca -> "tls.clientCaCertificates: '" + ca.getSubjectX500Principal().getName()
                         + "' is valid only from " + ca.getNotBefore().toInstant() + " to "
                         + ca.getNotAfter().toInstant() + ": no client certificate it issued is"
@@ -117,14 +117,16 @@ public final class ClientCertificateVerifier {
     private void checkAnchorDates(X509Certificate anchor, String subject)
             throws UnauthenticatedException {
         Date now = Date.from(clock.instant());
-        String ca = "the client CA certificate '" + anchor.getSubjectX500Principal().getName()
-                + "'";
-        if (anchor.getNotAfter().before(now)) {
-            throw new UnauthenticatedException(ca + " has expired", subject);
+        if (!validAt(anchor, now)) {
+            throw new UnauthenticatedException("the client CA certificate '"
+                    + anchor.getSubjectX500Principal().getName() + "' "
+                    + (anchor.getNotAfter().before(now) ? "has expired" : "is not yet valid"),
+                    subject);
         }
-        if (anchor.getNotBefore().after(now)) {
-            throw new UnauthenticatedException(ca + " is not yet valid", subject);
-        }
+    }
+
+    private static boolean validAt(X509Certificate certificate, Date at) {
+        return !certificate.getNotAfter().before(at) && !certificate.getNotBefore().after(at);
     }
 
     private static String reason(CertPathValidatorException e) {

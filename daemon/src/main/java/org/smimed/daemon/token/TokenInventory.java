@@ -40,12 +40,6 @@ public final class TokenInventory {
      */
     public record KeyObject(String id, String label, KeyAlgorithm.Family family, boolean signs,
                             boolean decrypts, boolean usagesFixed, Optional<BigInteger> modulus) {
-        /** A key without a modulus to compare (EC, or a test's). */
-        public KeyObject(String id, String label, KeyAlgorithm.Family family, boolean signs,
-                         boolean decrypts, boolean usagesFixed) {
-            this(id, label, family, signs, decrypts, usagesFixed, Optional.empty());
-        }
-
         /**
          * Whether this is the private key of {@code certificate}, as far as the token shows:
          * an RSA key's modulus is public even for a sensitive key; an EC private key object

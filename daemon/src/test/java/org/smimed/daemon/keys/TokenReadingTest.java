@@ -53,7 +53,7 @@ class TokenReadingTest {
                 KeyAlgorithm.EC_P256, KeyUsage.BOTH, CLOCK.instant(), CLOCK.instant());
         return new TokenInventory.Snapshot(
                 List.of(new TokenInventory.KeyObject(ID, NAME, KeyAlgorithm.Family.EC, true, true,
-                        usagesFixed)),
+                        usagesFixed, java.util.Optional.empty())),
                 List.of(new TokenInventory.PublicKeyObject(ID, NAME)),
                 List.of(new TokenInventory.CertificateObject(ID, NAME, certificate)),
                 List.of(new TokenInventory.DataObject(NAME, record.encode())), 0, List.of());
