@@ -4,8 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumSet;
 import java.util.List;
-import java.util.Optional;
+import java.util.Set;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.cms.KeyAgreeRecipientInformation;
@@ -60,18 +61,15 @@ public final class OpenedEnvelope {
         }
         List<String> tried = new ArrayList<>();
         for (RecipientInformation recipient : envelope.recipients().getRecipients()) {
-            Optional<KeyAlgorithm.Family> family = familyFor(recipient);
-            if (family.isEmpty()) {
-                continue;
-            }
+            Set<KeyAlgorithm.Family> families = familiesFor(recipient);
             for (KeyVersion key : candidates) {
-                if (key.algorithm().family() != family.get()
+                if (!families.contains(key.algorithm().family())
                         || !recipient.getRID().match(recipients.certificate(key))) {
                     continue;
                 }
                 try {
                     InputStream content = recipient.getContentStream(
-                            family.get() == KeyAlgorithm.Family.RSA
+                            key.algorithm().family() == KeyAlgorithm.Family.RSA
                                     ? recipients.keyTransport(key, cipher)
                                     : recipients.keyAgreement(key, cipher)).getContentStream();
                     used = true;
@@ -145,22 +143,28 @@ public final class OpenedEnvelope {
         };
     }
 
-    /** The key family a RecipientInfo needs, or empty for a kind the daemon does not do. */
-    private static Optional<KeyAlgorithm.Family> familyFor(RecipientInformation recipient) {
+    /**
+     * The key families a RecipientInfo can be for, none for a kind the daemon does not do. The
+     * X9.63-KDF schemes name ECDH on NIST curves and X25519 alike (RFC 5753, RFC 8418): the
+     * certificate the RecipientInfo identifies tells which.
+     */
+    private static Set<KeyAlgorithm.Family> familiesFor(RecipientInformation recipient) {
         ASN1ObjectIdentifier algorithm = new ASN1ObjectIdentifier(
                 recipient.getKeyEncryptionAlgOID());
-        if (recipient instanceof KeyTransRecipientInformation
-                && TokenRecipients.isKeyTransport(algorithm)) {
-            return Optional.of(KeyAlgorithm.Family.RSA);
+        if (recipient instanceof KeyTransRecipientInformation) {
+            return TokenRecipients.isKeyTransport(algorithm)
+                    ? Set.of(KeyAlgorithm.Family.RSA) : Set.of();
         }
-        if (recipient instanceof KeyAgreeRecipientInformation
-                && X25519KeyAgreement.supports(algorithm)) {
-            return Optional.of(KeyAlgorithm.Family.XDH);
+        if (!(recipient instanceof KeyAgreeRecipientInformation)) {
+            return Set.of();
         }
-        if (recipient instanceof KeyAgreeRecipientInformation
-                && TokenRecipients.isKeyAgreement(algorithm)) {
-            return Optional.of(KeyAlgorithm.Family.EC);
+        Set<KeyAlgorithm.Family> families = EnumSet.noneOf(KeyAlgorithm.Family.class);
+        if (X25519KeyAgreement.supports(algorithm)) {
+            families.add(KeyAlgorithm.Family.XDH);
         }
-        return Optional.empty();
+        if (TokenRecipients.isKeyAgreement(algorithm)) {
+            families.add(KeyAlgorithm.Family.EC);
+        }
+        return families;
     }
 }

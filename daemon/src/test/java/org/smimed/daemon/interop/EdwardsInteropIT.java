@@ -19,6 +19,7 @@ import java.util.Map;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.cms.ContentInfo;
 import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
+import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -230,6 +231,31 @@ class EdwardsInteropIT {
             DecryptCall.Answer answer = DecryptCall.decrypt(client, null, message, 512);
 
             assertThat(answer.plaintext()).as("%s + %s", c[0], c[1]).isEqualTo(CONTENT);
+        }
+    }
+
+    /**
+     * RFC 8418 section 2.1: X25519 with the ANSI X9.63 KDF, as CryptoSys's examples for
+     * draft-ireland-examples-cms send to Dana; the daemon knew only HKDF and answered "no
+     * recipient matches" (found with those examples).
+     */
+    @Test
+    void x963KdfX25519Messages_decryptThroughTheDaemon() throws Exception {
+        X509Certificate dana = EdwardsPeer.certificate("lamps-dana.encrypt.crt");
+        Map<ASN1ObjectIdentifier, String> schemes = Map.of(
+                SECObjectIdentifiers.dhSinglePass_stdDH_sha256kdf_scheme, "SHA-256",
+                SECObjectIdentifiers.dhSinglePass_stdDH_sha384kdf_scheme, "SHA-384",
+                SECObjectIdentifiers.dhSinglePass_stdDH_sha512kdf_scheme, "SHA-512");
+        for (var scheme : schemes.entrySet()) {
+            for (ASN1ObjectIdentifier[] c : EdwardsPeer.ciphers()) {
+                byte[] message = EdwardsPeer.encryptX963(dana, scheme.getKey(),
+                        scheme.getValue(), c[0], c[1], CONTENT);
+
+                DecryptCall.Answer answer = DecryptCall.decrypt(client, null, message, 512);
+
+                assertThat(answer.plaintext()).as("%s: %s + %s", scheme.getValue(), c[0], c[1])
+                        .isEqualTo(CONTENT);
+            }
         }
     }
 

@@ -19,6 +19,7 @@ import org.bouncycastle.cms.CMSAuthEnvelopedDataGenerator;
 import org.bouncycastle.cms.CMSEnvelopedDataGenerator;
 import org.bouncycastle.cms.CMSProcessableByteArray;
 import org.bouncycastle.cms.CMSSignedData;
+import org.bouncycastle.cms.RecipientInfoGenerator;
 import org.bouncycastle.cms.SignerInformation;
 import org.bouncycastle.cms.jcajce.JceCMSContentEncryptorBuilder;
 import org.bouncycastle.cms.jcajce.JceKeyAgreeRecipientInfoGenerator;
@@ -67,6 +68,22 @@ public final class EdwardsPeer {
             info.setUserKeyingMaterial(ukm);
         }
         info.addRecipient(recipient);
+        return envelope(info, content, data);
+    }
+
+    /**
+     * As {@link #encrypt}, but with the ANSI X9.63 KDF that RFC 8418 section 2.1 also defines
+     * ({@code scheme}: dhSinglePass-stdDH-sha256/384/512kdf-scheme; {@code digest} its JCA name),
+     * written by {@link X963KeyAgreement}.
+     */
+    public static byte[] encryptX963(X509Certificate recipient, ASN1ObjectIdentifier scheme,
+                                     String digest, ASN1ObjectIdentifier wrap,
+                                     ASN1ObjectIdentifier content, byte[] data) throws Exception {
+        return envelope(X963KeyAgreement.to(recipient, scheme, digest, wrap), content, data);
+    }
+
+    private static byte[] envelope(RecipientInfoGenerator info, ASN1ObjectIdentifier content,
+                                   byte[] data) throws Exception {
         var encryptor = new JceCMSContentEncryptorBuilder(content).setProvider(BC).build();
         boolean gcm = content.equals(NISTObjectIdentifiers.id_aes128_GCM)
                 || content.equals(NISTObjectIdentifiers.id_aes256_GCM);
