@@ -116,10 +116,20 @@ public final class TokenHealer implements TokenRecovery {
             gaveUp = true;
             fatal.accept("token '" + token.label() + "' has been " + condition + " for "
                     + unusableProbes + " probes in a row and re-login did not help; PKCS#11"
-                    + " cannot recover this in-process (token directory gone, library"
-                    + " finalised?): exiting so that a supervisor restarts the daemon");
+                    + " cannot recover this in-process (" + likelyCause(condition) + "):"
+                    + " exiting so that a supervisor restarts the daemon");
         }
         return condition;
+    }
+
+    /** What usually leaves the token in {@code condition}, for the operator's last line. */
+    private static String likelyCause(TokenCondition condition) {
+        return switch (condition) {
+            case KEYS_MISSING -> "a served key deleted outside smimed, or the token files gone"
+                    + " or unreadable?";
+            case LOGGED_OUT -> "something keeps logging the token out, or the PIN changed?";
+            default -> "token directory gone, library finalised?";
+        };
     }
 
     /**
