@@ -63,6 +63,12 @@ final class VerifyCommand implements Callable<Integer> {
         : v.signerEmail() + " (" + v.signerSubject() + ")"));
     io.err().println("  digest " + v.digestAlgorithm() + ", signing time "
         + v.signingTime().map(Object::toString).orElse("not given"));
+    for (Verification.Signer other : v.otherSigners()) {
+      io.err().println("Verified: also signer " + (other.emails().isEmpty() ? other.subject()
+          : other.name() + " (" + other.subject() + ")"));
+      io.err().println("  digest " + other.digestAlgorithm() + ", signing time "
+          + other.signingTime().map(Object::toString).orElse("not given"));
+    }
     if (out != null) {
       files.write(io, v.content());
     }

@@ -22,6 +22,9 @@ public sealed interface Layer permits Layer.Signed, Layer.Encrypted, Layer.Compr
     public String describe() {
       String who = verification.signerEmail().isEmpty()
           ? verification.signerSubject() : verification.signerEmail();
+      for (Verification.Signer other : verification.otherSigners()) {
+        who += " and " + other.name();
+      }
       return "layer " + index + ": signed by " + who + " (verified)";
     }
   }

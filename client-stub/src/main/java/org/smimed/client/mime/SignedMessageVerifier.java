@@ -25,9 +25,11 @@ import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.cms.CMSProcessableByteArray;
 import org.bouncycastle.cms.CMSSignedData;
+import org.bouncycastle.cms.SignerId;
 import org.bouncycastle.cms.SignerInformation;
 import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.util.encoders.Hex;
 import org.smimed.client.HashAlgorithm;
 
 /**
@@ -144,8 +146,8 @@ public final class SignedMessageVerifier {
       // Every signer must verify and chain to a trust anchor (as openssl cms -verify asks):
       // a second signature by an untrusted key passed when only the first was validated.
       List<X509Certificate> signerCerts = new ArrayList<>();
-      for (SignerInformation signer : signers) {
-        signerCerts.add(verifySignature(sd, signer));
+      for (int i = 0; i < signers.size(); i++) {
+        signerCerts.add(verifySignature(sd, signers.get(i), i, signers.size()));
       }
       for (int i = 0; i < signerCerts.size(); i++) {
         checkSigner(signerCerts.get(i), certs, i, signerCerts.size());
@@ -161,14 +163,28 @@ public final class SignedMessageVerifier {
       List<String> signersEmails = signerCerts.stream().flatMap(c -> SignerCertificates
           .emails(c).stream()).distinct().toList();
       List<String> warnings = new ArrayList<>(checkSender(parsed.from(), signersEmails));
-      weakDigest(signer).ifPresent(warnings::add);
+      List<Verification.Signer> others = new ArrayList<>();
+      for (int i = 0; i < signers.size(); i++) {
+        // Every signer's digest is judged, and every signer is reported: a second signature
+        // was checked but left unsaid (found with CryptoSys's two-signer example).
+        String name = signers.size() == 1 ? ""
+            : "signer " + (i + 1) + " of " + signers.size() + " ("
+                + SignerCertificates.subject(signerCerts.get(i)) + "): ";
+        weakDigest(signers.get(i)).ifPresent(w -> warnings.add(name + w));
+        if (i != shown) {
+          SignerInformation other = signers.get(i);
+          others.add(new Verification.Signer(SignerCertificates.subject(signerCerts.get(i)),
+              SignerCertificates.emails(signerCerts.get(i)), signingTime(other),
+              digestName(other)));
+        }
+      }
       if (outerFrom.isPresent() && !outerFrom.equals(parsed.from())) {
         warnings.addAll(checkSender(outerFrom, signersEmails));
       }
       byte[] content = parsed.content() != null
           ? parsed.content() : (byte[]) sd.getSignedContent().getContent();
       return new Verification(content, SignerCertificates.subject(signerCert), emails,
-          signingTime(signer), digestName(signer), warnings);
+          signingTime(signer), digestName(signer), warnings, others);
     } catch (CMSException e) {
       throw new SmimeOperationException("malformed signature (" + e.getMessage() + ")", e);
     } catch (RuntimeException e) {
@@ -218,6 +234,34 @@ public final class SignedMessageVerifier {
       throw new SmimeOperationException("signer " + (index + 1) + " of " + count + " ("
           + SignerCertificates.subject(cert) + "): " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The certificate of signer {@code index} (of {@code count}) whose signature matches the
+   * content; with several signers, a failure says which (by its identifier, as its
+   * certificate may be the thing missing).
+   */
+  private X509Certificate verifySignature(CMSSignedData sd, SignerInformation signer, int index,
+      int count) throws SmimeOperationException, CMSException {
+    try {
+      return verifySignature(sd, signer);
+    } catch (SmimeOperationException e) {
+      if (count == 1) {
+        throw e;
+      }
+      throw new SmimeOperationException("signer " + (index + 1) + " of " + count + " ("
+          + identifier(signer) + "): " + e.getMessage(), e);
+    }
+  }
+
+  private static String identifier(SignerInformation signer) {
+    SignerId sid = signer.getSID();
+    if (sid.getSerialNumber() != null) {
+      return "serial " + sid.getSerialNumber().toString(16) + " of " + sid.getIssuer();
+    }
+    return sid.getSubjectKeyIdentifier() != null
+        ? "key id " + Hex.toHexString(sid.getSubjectKeyIdentifier())
+        : "no identifier";
   }
 
   private X509Certificate verifySignature(CMSSignedData sd, SignerInformation signer)

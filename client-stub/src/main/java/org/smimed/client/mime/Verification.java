@@ -17,6 +17,8 @@ import java.util.Optional;
  * @param signingTime the signed signingTime attribute, if present
  * @param digestAlgorithm the signer's digest, e.g. "sha-256" (or its OID when unknown here)
  * @param warnings non-fatal findings, e.g. a From mismatch under {@link SenderCheck#WARN}
+ * @param otherSigners the message's other signers, each verified like this one, in the
+ *     message's order (RFC 5652 allows several; none for most mail)
  */
 public record Verification(
     byte[] content,
@@ -24,7 +26,18 @@ public record Verification(
     List<String> signerEmails,
     Optional<Instant> signingTime,
     String digestAlgorithm,
-    List<String> warnings) {
+    List<String> warnings,
+    List<Signer> otherSigners) {
+
+  /** Another verified signer of the same content. */
+  public record Signer(String subject, List<String> emails, Optional<Instant> signingTime,
+      String digestAlgorithm) {
+
+    /** The first e-mail address, else the subject: how people are shown the signer. */
+    public String name() {
+      return emails.isEmpty() ? subject : emails.get(0);
+    }
+  }
 
   /** The first e-mail address of the signer, or "" when the certificate has none. */
   public String signerEmail() {

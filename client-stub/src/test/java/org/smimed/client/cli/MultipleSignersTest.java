@@ -26,11 +26,13 @@ class MultipleSignersTest {
     pki = TestPki.withAlice(dir, CONTENT);
   }
 
-  private Path signed(String from, Path secondCert, Path secondKey) throws Exception {
-    pki.openssl("cms", "-sign", "-in", "content.txt", "-from", from,
-        "-signer", "alice.pem", "-inkey", "alice.key",
-        "-signer", secondCert.toString(), "-inkey", secondKey.toString(),
-        "-out", "signed.eml");
+  private Path signed(String from, Path secondCert, Path secondKey, String... options)
+      throws Exception {
+    var args = new java.util.ArrayList<>(java.util.List.of("cms", "-sign", "-in", "content.txt",
+        "-from", from, "-signer", "alice.pem", "-inkey", "alice.key",
+        "-signer", secondCert.toString(), "-inkey", secondKey.toString(), "-out", "signed.eml"));
+    args.addAll(java.util.List.of(options));
+    pki.openssl(args.toArray(String[]::new));
     return dir.resolve("signed.eml");
   }
 
@@ -44,8 +46,30 @@ class MultipleSignersTest {
       var run = CliRunner.runOn("verify", signed, pki.caCert);
 
       assertThat(run.exit()).as(run.stderr()).isZero();
-      assertThat(run.stderr()).contains("Verified: signer " + author + "@example.com");
+      String other = author.equals("alice") ? "carol" : "alice";
+      // The other signature was checked too, and is said (found with CryptoSys's two-signer
+      // example: only one signer was shown).
+      assertThat(run.stderr()).contains("Verified: signer " + author + "@example.com")
+          .contains("Verified: also signer " + other + "@example.com");
+      var open = CliRunner.runOn("open", signed, pki.caCert);
+      assertThat(open.stderr()).as(open.stderr()).contains(
+          "signed by " + author + "@example.com and " + other + "@example.com (verified)");
     }
+  }
+
+  /** A failure that is one signer's says which, by its identifier when no certificate. */
+  @Test
+  void verify_secondSignersCertificateMissing_failsNamingItsIdentifier() throws Exception {
+    pki.issueEmail("carol", "carol@example.com", "ec");
+    Path signed = signed("alice@example.com", pki.cert("carol"), pki.key("carol"), "-nocerts");
+
+    var run = CliRunner.runOn("verify", signed, pki.caCert, "--certfile",
+        dir.resolve("alice.pem").toString());
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.stderr()).containsPattern("^smime: signer [12] of 2 \\(serial [0-9a-f]+ of ")
+        .contains("signer certificate is not in the message nor in --certfile")
+        .hasLineCount(1);
   }
 
   /** Found by a review: mail by two authors, each signing, passes the strict sender check. */
