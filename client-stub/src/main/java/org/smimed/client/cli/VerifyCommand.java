@@ -1,5 +1,7 @@
 package org.smimed.client.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -38,6 +40,12 @@ final class VerifyCommand implements Callable<Integer> {
           + " Not trusted for being here: the chain must still end at a --trust CA.")
   List<Path> certfiles = List.of();
 
+  @Option(names = "--content", paramLabel = "FILE",
+      description = "The signed content of a detached signature given alone (a .p7s file as"
+          + " --in), verified byte for byte as the file holds it, as openssl cms -verify"
+          + " -content. The From check is skipped: a bare signature has no headers.")
+  Path content;
+
   @Option(names = "--sender-check", paramLabel = "MODE", defaultValue = "strict",
       description = "From address vs signer certificate: strict (fail), warn or off "
           + "(default: ${DEFAULT-VALUE}).", converter = SenderCheckConverter.class)
@@ -55,7 +63,8 @@ final class VerifyCommand implements Callable<Integer> {
     var verifier = new SignedMessageVerifier(new BouncyCastleProvider(),
         Certificates.readAll(trust), senderCheck, io.clock())
         .withCertificates(Certificates.readAll(certfiles));
-    Verification v = verifier.verify(files.readInput(io));
+    Verification v = content == null ? verifier.verify(files.readInput(io))
+        : verifier.verifyDetached(files.readInput(io), readContent());
     for (String w : v.warnings()) {
       io.err().println("smime: warning: " + w);
     }
@@ -73,6 +82,14 @@ final class VerifyCommand implements Callable<Integer> {
       files.write(io, v.content());
     }
     return 0;
+  }
+
+  private byte[] readContent() throws CliFailure {
+    try {
+      return Files.readAllBytes(content);
+    } catch (IOException e) {
+      throw new CliFailure("cannot read --content " + content + ": " + e.getMessage(), e);
+    }
   }
 
   /** Parses --sender-check values. */

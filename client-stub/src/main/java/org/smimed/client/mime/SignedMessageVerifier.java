@@ -6,7 +6,6 @@ import java.security.cert.CertificateException;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -14,23 +13,17 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
-import org.bouncycastle.asn1.cms.Attribute;
-import org.bouncycastle.asn1.cms.CMSAttributes;
 import org.bouncycastle.asn1.cms.CMSObjectIdentifiers;
 import org.bouncycastle.asn1.cms.ContentInfo;
-import org.bouncycastle.asn1.cms.Time;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.cms.CMSProcessableByteArray;
 import org.bouncycastle.cms.CMSSignedData;
-import org.bouncycastle.cms.SignerId;
 import org.bouncycastle.cms.SignerInformation;
 import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.util.encoders.Hex;
-import org.smimed.client.HashAlgorithm;
 
 /**
  * Verifies signed S/MIME messages locally against configured trust anchors.
@@ -41,10 +34,6 @@ import org.smimed.client.HashAlgorithm;
  * {@link SignerCertificates}); otherwise one {@link SmimeOperationException} names the reason.
  */
 public final class SignedMessageVerifier {
-  /** Digests accepted for verification beyond {@link HashAlgorithm}, by OID, named for display. */
-  private static final java.util.Map<String, String> OTHER_DIGESTS = java.util.Map.of(
-      "1.2.840.113549.2.5", "md5", "1.3.14.3.2.26", "sha-1", "2.16.840.1.101.3.4.2.4", "sha-224");
-
   /** CMS content types a signed message may be mistaken for, named for messages. */
   private static final java.util.Map<ASN1ObjectIdentifier, String> CMS_TYPES = java.util.Map.of(
       CMSObjectIdentifiers.envelopedData, "enveloped-data",
@@ -116,7 +105,38 @@ public final class SignedMessageVerifier {
    */
   public Verification verify(byte[] message, Optional<String> outerFrom)
       throws SmimeOperationException {
-    SignedMessage parsed = SignedMessage.parse(message);
+    return verify(SignedMessage.parse(message), outerFrom);
+  }
+
+  /**
+   * Verifies a detached signature given alone (a .p7s file: DER/BER, PEM or bare base64 CMS)
+   * over {@code content}, byte for byte as given, as
+   * {@code openssl cms -verify -content} does. A signature that carries its own content, or a
+   * whole multipart/signed, is refused: its content is already there.
+   */
+  public Verification verifyDetached(byte[] signature, byte[] content)
+      throws SmimeOperationException {
+    SignedMessage parsed = SignedMessage.parse(signature);
+    if (parsed.content() != null) {
+      throw new SmimeOperationException("a multipart/signed message carries its content:"
+          + " verify it without --content");
+    }
+    guard.check(parsed.cms());
+    try {
+      if (ContentInfo.getInstance(parsed.cms()).getContentType()
+          .equals(CMSObjectIdentifiers.signedData)
+          && new CMSSignedData(parsed.cms()).getSignedContent() != null) {
+        throw new SmimeOperationException("the signature carries its content"
+            + " (encapsulated): verify it without --content");
+      }
+    } catch (CMSException | RuntimeException e) {
+      // Malformed: verify below names it.
+    }
+    return verify(new SignedMessage(content, parsed.cms(), parsed.from()), Optional.empty());
+  }
+
+  private Verification verify(SignedMessage parsed, Optional<String> outerFrom)
+      throws SmimeOperationException {
     guard.check(parsed.cms());
     try {
       requireSignedData(parsed.cms());
@@ -124,7 +144,8 @@ public final class SignedMessageVerifier {
           ? new CMSSignedData(parsed.cms())
           : new CMSSignedData(new CMSProcessableByteArray(parsed.content()), parsed.cms());
       if (sd.getSignedContent() == null) {
-        throw new SmimeOperationException("signed-data without content");
+        throw new SmimeOperationException("signed-data without content: a detached"
+            + " signature; give the content it signs with --content");
       }
       Collection<X509CertificateHolder> holders = sd.getCertificates().getMatches(null);
       if (holders.size() > limits.maxCertificates()) {
@@ -170,12 +191,12 @@ public final class SignedMessageVerifier {
         String name = signers.size() == 1 ? ""
             : "signer " + (i + 1) + " of " + signers.size() + " ("
                 + SignerCertificates.subject(signerCerts.get(i)) + "): ";
-        weakDigest(signers.get(i)).ifPresent(w -> warnings.add(name + w));
+        SignerInfos.weakDigest(signers.get(i)).ifPresent(w -> warnings.add(name + w));
         if (i != shown) {
           SignerInformation other = signers.get(i);
           others.add(new Verification.Signer(SignerCertificates.subject(signerCerts.get(i)),
-              SignerCertificates.emails(signerCerts.get(i)), signingTime(other),
-              digestName(other)));
+              SignerCertificates.emails(signerCerts.get(i)), SignerInfos.signingTime(other),
+              SignerInfos.digestName(other)));
         }
       }
       if (outerFrom.isPresent() && !outerFrom.equals(parsed.from())) {
@@ -184,7 +205,7 @@ public final class SignedMessageVerifier {
       byte[] content = parsed.content() != null
           ? parsed.content() : (byte[]) sd.getSignedContent().getContent();
       return new Verification(content, SignerCertificates.subject(signerCert), emails,
-          signingTime(signer), digestName(signer), warnings, others);
+          SignerInfos.signingTime(signer), SignerInfos.digestName(signer), warnings, others);
     } catch (CMSException e) {
       throw new SmimeOperationException("malformed signature (" + e.getMessage() + ")", e);
     } catch (RuntimeException e) {
@@ -250,18 +271,8 @@ public final class SignedMessageVerifier {
         throw e;
       }
       throw new SmimeOperationException("signer " + (index + 1) + " of " + count + " ("
-          + identifier(signer) + "): " + e.getMessage(), e);
+          + SignerInfos.identifier(signer) + "): " + e.getMessage(), e);
     }
-  }
-
-  private static String identifier(SignerInformation signer) {
-    SignerId sid = signer.getSID();
-    if (sid.getSerialNumber() != null) {
-      return "serial " + sid.getSerialNumber().toString(16) + " of " + sid.getIssuer();
-    }
-    return sid.getSubjectKeyIdentifier() != null
-        ? "key id " + Hex.toHexString(sid.getSubjectKeyIdentifier())
-        : "no identifier";
   }
 
   private X509Certificate verifySignature(CMSSignedData sd, SignerInformation signer)
@@ -356,36 +367,4 @@ public final class SignedMessageVerifier {
     return certs;
   }
 
-  private static Optional<Instant> signingTime(SignerInformation signer) {
-    if (signer.getSignedAttributes() == null) {
-      return Optional.empty();
-    }
-    Attribute attr = signer.getSignedAttributes().get(CMSAttributes.signingTime);
-    if (attr == null || attr.getAttrValues().size() == 0) {
-      return Optional.empty();
-    }
-    return Optional.of(Time.getInstance(attr.getAttrValues().getObjectAt(0)).getDate().toInstant());
-  }
-
-  private static String digestName(SignerInformation signer) {
-    HashAlgorithm h = HashAlgorithm.fromOid(signer.getDigestAlgOID());
-    if (h != null) {
-      return h.micalg();
-    }
-    String name = OTHER_DIGESTS.get(signer.getDigestAlgOID());
-    return name != null ? name : signer.getDigestAlgOID();
-  }
-
-  /**
-   * A warning for a signer whose digest no longer protects against forgery: MD5 and SHA-1
-   * collisions are practical (RFC 8551 section 2.1 no longer lists them), so such a signature
-   * still verifies but is reported.
-   */
-  private static Optional<String> weakDigest(SignerInformation signer) {
-    String name = OTHER_DIGESTS.get(signer.getDigestAlgOID());
-    return "md5".equals(name) || "sha-1".equals(name)
-        ? Optional.of("the signature uses " + name.toUpperCase(java.util.Locale.ROOT)
-            + ", a digest open to collisions: it is weak evidence that the signer wrote this")
-        : Optional.empty();
-  }
 }
