@@ -39,6 +39,8 @@ public final class GrpcServer {
     private static final System.Logger LOG = System.getLogger(GrpcServer.class.getName());
     /** Room for protobuf framing around content of the largest unary request. */
     private static final int FRAMING_BYTES = 64 * 1024;
+    /** The largest Decrypt chunk a client is expected to send (the client stub's). */
+    private static final int STREAM_CHUNK_BYTES = 256 * 1024;
     /** Per-stream HTTP/2 window: a client may be 1 MiB ahead of the daemon, no more. */
     private static final int FLOW_CONTROL_WINDOW = 1024 * 1024;
     /** Ping a silent client after a minute; drop it if it does not answer in 20 s. */
@@ -99,8 +101,11 @@ public final class GrpcServer {
         // gRPC holds each inbound message whole, so this bounds one call's memory before any
         // budget is checked (UnaryLimit). A little over that limit, so a request just past it
         // gets our own INVALID_ARGUMENT naming the limit rather than a transport error.
-        builder.maxInboundMessageSize(
-                UnaryLimit.of(config.limits().maxMessageBytes()).bytes() + FRAMING_BYTES);
+        // At least a client stub's Decrypt chunk, too: with a small maxMessageBytes its first
+        // 256 KiB chunk was a transport RESOURCE_EXHAUSTED naming no limit (found by a
+        // README trial); the daemon's own count then refuses the message by name.
+        builder.maxInboundMessageSize(Math.max(STREAM_CHUNK_BYTES,
+                UnaryLimit.of(config.limits().maxMessageBytes()).bytes()) + FRAMING_BYTES);
         transportLimits(builder, config.limits());
         return bind(builder.build(), listener, listen);
     }
