@@ -45,8 +45,11 @@ public final class RequestIds implements ServerInterceptor {
             @Override
             public void close(io.grpc.Status status, Metadata trailers) {
                 // A call refused before any response (e.g. UNAUTHENTICATED) still names its id,
-                // so the refusal can be matched to its audit record.
-                if (!headersSent) {
+                // so the refusal can be matched to its audit record; so does any failure,
+                // as clients hand a failed call's trailers on, not its headers (a call whose
+                // audit record could not be written after its headers went out named none:
+                // found by a README trial).
+                if (!headersSent || !status.isOk()) {
                     trailers.put(HEADER, id);
                 }
                 super.close(status, trailers);

@@ -147,18 +147,24 @@ class AuditFailureIT {
 
     private static void assertRefusedWithoutItsResult(Outcome outcome) {
         assertThat(outcome.status().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        // Its headers went out before the record failed: the id must still be in the
+        // trailers, which is what clients keep of a failed call (found by a README trial).
+        assertThat(outcome.requestId()).as("x-request-id trailer").isNotBlank();
         assertThat(outcome.status().getDescription())
                 .isEqualTo("audit log unavailable; retry later");
         assertThat(outcome.results()).as("a result sent without its record").isZero();
     }
 
     /** How a SignStream call ended, and how many results and chunks came before that. */
-    record Outcome(boolean encapsulated, Status status, int results, int chunks) {
+    record Outcome(boolean encapsulated, Status status, int results, int chunks,
+                   String requestId) {
     }
 
     private static Outcome signStream(ManagedChannel channel, String content,
                                       boolean encapsulate) throws Exception {
         CompletableFuture<Status> end = new CompletableFuture<>();
+        java.util.concurrent.atomic.AtomicReference<String> id =
+                new java.util.concurrent.atomic.AtomicReference<>();
         AtomicInteger results = new AtomicInteger();
         AtomicInteger chunks = new AtomicInteger();
         StreamObserver<SignStreamRequest> requests = SigningServiceGrpc.newStub(channel)
@@ -175,6 +181,9 @@ class AuditFailureIT {
 
                     @Override
                     public void onError(Throwable t) {
+                        io.grpc.Metadata trailers = Status.trailersFromThrowable(t);
+                        id.set(trailers == null ? null : trailers.get(io.grpc.Metadata.Key.of(
+                                "x-request-id", io.grpc.Metadata.ASCII_STRING_MARSHALLER)));
                         end.complete(Status.fromThrowable(t));
                     }
 
@@ -187,7 +196,7 @@ class AuditFailureIT {
         requests.onNext(chunk(content.getBytes(StandardCharsets.UTF_8)));
         requests.onCompleted();
         Status status = end.get(30, TimeUnit.SECONDS);
-        return new Outcome(encapsulate, status, results.get(), chunks.get());
+        return new Outcome(encapsulate, status, results.get(), chunks.get(), id.get());
     }
 
     private static void sign(ManagedChannel channel) {
