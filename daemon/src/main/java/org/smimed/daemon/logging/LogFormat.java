@@ -2,6 +2,7 @@ package org.smimed.daemon.logging;
 
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Handler;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /** How the daemon writes its log lines: plain text, or one JSON object per line. */
@@ -14,7 +15,12 @@ public enum LogFormat {
         Logger root = Logger.getLogger("");
         Handler[] handlers = root.getHandlers();
         if (handlers.length == 0) {
-            root.addHandler(new ConsoleHandler());
+            // A logging.properties without "handlers" (just "org.smimed.level = FINE"): the
+            // handler added here passes every level, so the loggers' levels decide, as the
+            // file's author meant (a ConsoleHandler's own default, INFO, swallowed FINE).
+            ConsoleHandler console = new ConsoleHandler();
+            console.setLevel(Level.ALL);
+            root.addHandler(console);
             handlers = root.getHandlers();
         }
         for (Handler handler : handlers) {
