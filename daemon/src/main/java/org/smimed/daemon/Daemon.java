@@ -241,6 +241,13 @@ public final class Daemon implements AutoCloseable {
         if (adminServer != null) {
             LOG.log(Level.INFO, "key administration on port " + adminServer.getPort());
         }
+        // Port 0 picks a free one: say which, or a probe or scraper cannot be pointed at it.
+        if (healthServer != null) {
+            LOG.log(Level.INFO, "plaintext health checks on port " + healthServer.getPort());
+        }
+        if (operations.metricsListen().isPresent()) {
+            LOG.log(Level.INFO, "metrics on port " + metrics.port() + " (GET /metrics)");
+        }
         Daemon daemon = new Daemon(config, server, adminServer, healthServer, monitor, metrics,
                 admin, access, List.of(handlers, batchWorkers), guards,
                 certificates);

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.smimed.api.v1.SignRequest;
 import org.smimed.api.v1.SigningServiceGrpc;
+import org.smimed.daemon.testing.LogCapture;
 import org.smimed.daemon.testing.TestDeployment;
 
 /**
@@ -37,11 +38,15 @@ class AuditFailureHealthIT {
 
     @Test
     void auditFileReplaced_healthIsNotServing_andStaysSo() throws Exception {
-        try (TestDeployment deployment = TestDeployment.start(dir, List.of(), """
+        try (LogCapture startup = LogCapture.of(org.smimed.daemon.Daemon.class);
+             TestDeployment deployment = TestDeployment.start(dir, List.of(), """
                 operations:
                   healthListen: {address: 127.0.0.1, port: 0}
                   probeIntervalSeconds: 1
                 """)) {
+            // Port 0: the port picked is in the log, for a probe to be pointed at it.
+            assertThat(startup.messages()).contains("plaintext health checks on port "
+                    + deployment.daemon().healthPort());
             ManagedChannel plain = Grpc.newChannelBuilderForAddress("127.0.0.1",
                     deployment.daemon().healthPort(), InsecureChannelCredentials.create()).build();
             try {
