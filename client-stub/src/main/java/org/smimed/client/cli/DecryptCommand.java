@@ -21,7 +21,8 @@ final class DecryptCommand implements Callable<Integer> {
   @Mixin ConnectionOptions connection;
 
   @Option(names = "--identity", paramLabel = "IDENTITY",
-      description = "Only try this identity's keys (default: any key the daemon holds).")
+      description = "Only try this identity's keys (default: the keys of every identity"
+          + " your policy entry may decrypt for).")
   String identity;
 
   DecryptCommand(CliIo io) {

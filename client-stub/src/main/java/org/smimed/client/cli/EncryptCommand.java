@@ -18,7 +18,8 @@ import picocli.CommandLine.Mixin;
     description = {"Encrypt a MIME message to one or more recipients (locally).",
         "Authenticated ciphers (GCM, ChaCha20-Poly1305) give AuthEnvelopedData, CBC ciphers"
             + " EnvelopedData. RSA recipients get PKCS#1 v1.5 or OAEP key transport, EC"
-            + " recipients ECDH (SHA-256 KDF, AES-256 wrap)."})
+            + " recipients ECDH (SHA-256 KDF, AES-256 wrap), X25519 recipients X25519"
+            + " (RFC 8418: HKDF-SHA256, AES-256 wrap)."})
 final class EncryptCommand implements Callable<Integer> {
   private final CliIo io;
 

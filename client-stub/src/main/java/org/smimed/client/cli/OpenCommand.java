@@ -42,7 +42,8 @@ final class OpenCommand implements Callable<Integer> {
   List<Path> certfiles = List.of();
 
   @Option(names = "--identity", paramLabel = "IDENTITY",
-      description = "Only try this identity's keys (default: any key the daemon holds).")
+      description = "Only try this identity's keys (default: the keys of every identity"
+          + " your policy entry may decrypt for).")
   String identity;
 
   @Option(names = "--max-layers", paramLabel = "N", defaultValue = "8",

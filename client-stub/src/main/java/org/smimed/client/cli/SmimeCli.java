@@ -14,7 +14,10 @@ import picocli.CommandLine.IVersionProvider;
  * programs can call {@link #run} in-process with their own streams.
  */
 @Command(name = "smime", mixinStandardHelpOptions = true, versionProvider = SmimeCli.Version.class,
-    description = "S/MIME for services; private-key operations run in the smimed daemon.")
+    description = "S/MIME for services; private-key operations run in the smimed daemon.",
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {"0:success", "1:the operation failed (one line on standard error)",
+        "2:bad usage"})
 public final class SmimeCli implements Callable<Integer> {
   private final CliIo io;
 
@@ -37,6 +40,14 @@ public final class SmimeCli implements Callable<Integer> {
         .addSubcommand(new OpenCommand(io))
         // "smime help sign" was taken for sign without --identity (found by a review).
         .addSubcommand(new CommandLine.HelpCommand());
+    // Every subcommand's --help documents the exit codes too, as smimectl's do.
+    java.util.Map<String, String> codes = new java.util.LinkedHashMap<>();
+    codes.put("0", "success");
+    codes.put("1", "the operation failed: verification, decryption, the daemon's answer or"
+        + " I/O (one line on standard error)");
+    codes.put("2", "bad usage");
+    cli.getSubcommands().values().forEach(c -> c.getCommandSpec().usageMessage()
+        .exitCodeListHeading("%nExit codes:%n").exitCodeList(codes));
     return CliExecution.execute("smime", cli, io, args);
   }
 

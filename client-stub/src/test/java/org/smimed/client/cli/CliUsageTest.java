@@ -16,7 +16,17 @@ class CliUsageTest {
     var run = CliRunner.run(new byte[0], command, "--help");
 
     assertThat(run.exit()).isZero();
-    assertThat(run.stdoutText()).contains("Usage: smime " + command).contains("--in=FILE");
+    // Exit codes in every --help, as smimectl's (found by a README trial: smime had none).
+    assertThat(run.stdoutText()).contains("Usage: smime " + command).contains("--in=FILE")
+        .contains("Exit codes:").contains("bad usage");
+  }
+
+  @Test
+  void help_ofSmime_listsTheExitCodes() {
+    var run = CliRunner.run(new byte[0], "--help");
+
+    assertThat(run.exit()).isZero();
+    assertThat(run.stdoutText()).contains("Exit codes:").contains("the operation failed");
   }
 
   /** Found by a review: "smime help sign" said --identity was missing. */
