@@ -177,7 +177,13 @@ public final class KeyRegistry {
      */
     private static Optional<String> whyNotSigning(KeyVersion version, Instant now) {
         if (!version.state().maySign()) {
-            return Optional.of(version.id() + " is " + version.state());
+            // And what an officer does about it first (found by a README trial: the refusal
+            // named the state only).
+            return Optional.of(version.id() + " is " + version.state()
+                    + (version.state() == KeyState.PENDING
+                            ? " (an officer activates it: smimectl activate " + version.id() + ")"
+                            : " (an officer activates a version that signs; smimectl rotate"
+                                    + " makes one)"));
         }
         if (!version.signs()) {
             return Optional.of(version.id()
@@ -189,7 +195,8 @@ public final class KeyRegistry {
         }
         Instant notAfter = version.certificate().getNotAfter().toInstant();
         if (now.isAfter(notAfter)) {
-            return Optional.of(version.id() + "'s certificate expired " + notAfter);
+            return Optional.of(version.id() + "'s certificate expired " + notAfter
+                    + " (renew it: smimectl rotate makes a version for the new certificate)");
         }
         return Optional.empty();
     }

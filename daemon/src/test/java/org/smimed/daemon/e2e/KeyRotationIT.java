@@ -241,7 +241,9 @@ class KeyRotationIT {
                     assertThat(e.getStatus().getCode())
                             .isEqualTo(Status.Code.FAILED_PRECONDITION);
                     assertThat(e.getStatus().getDescription()).isEqualTo("identity '" + id
-                            + "' has no key that may sign now: " + id + "/v1 is DISABLED");
+                            + "' has no key that may sign now: " + id + "/v1 is DISABLED"
+                            + " (an officer activates a version that signs; smimectl rotate"
+                            + " makes one)");
                 });
     }
 
