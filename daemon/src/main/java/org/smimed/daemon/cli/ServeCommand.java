@@ -22,6 +22,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /** {@code smimed serve}: logs in to the token and serves gRPC until stopped. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -89,10 +90,17 @@ final class ServeCommand implements Callable<Integer> {
         }
         // SIGHUP re-reads the policy, as operators expect of a Unix daemon, and looks at the
         // TLS server certificate files at once rather than at the next periodic look.
-        Signal.handle(new Signal("HUP"), signal -> {
+        SignalHandler before = Signal.handle(new Signal("HUP"), signal -> {
             daemon.reloadPolicy();
             daemon.reloadServerCertificates();
         });
+        if (before == SignalHandler.SIG_IGN) {
+            // The JVM leaves a signal its parent ignored (nohup) ignored: say so, or a reload
+            // that does nothing looks like one that worked (found by a README trial).
+            err.warn("smimed: SIGHUP is ignored in this process (started under nohup?), so"
+                    + " it reloads nothing; the policy file is still watched and the TLS files"
+                    + " looked at every operations.tlsCheckSeconds");
+        }
         // SIGTERM and SIGINT start the graceful shutdown and the process then exits 0, which
         // a JVM shutdown hook alone cannot do (it would exit 143).
         Thread closer = new Thread(() -> closeQuietly(daemon), "smimed-shutdown");

@@ -26,6 +26,10 @@ final class StatusLines {
         say(Level.INFO, line);
     }
 
+    void warn(String line) {
+        say(Level.WARNING, line);
+    }
+
     void error(String line) {
         say(Level.SEVERE, line);
     }
