@@ -43,7 +43,19 @@ public final class StrictYaml {
             }
             return where + "key '" + path.toString().replace(".[", "[") + "' is given twice";
         }
-        return where + "not valid YAML: " + e.getOriginalMessage();
+        return where + "not valid YAML: " + oneLine(String.valueOf(e.getOriginalMessage()));
+    }
+
+    /**
+     * The parser's own lines of a YAML error ("while parsing a flow sequence", "expected ','
+     * or ']'"), without its indented excerpt and caret: every problem is one line of the
+     * start-up output (found by a README trial: seven lines).
+     */
+    static String oneLine(String message) {
+        String own = message.lines()
+                .filter(line -> !line.isBlank() && !Character.isWhitespace(line.charAt(0)))
+                .collect(java.util.stream.Collectors.joining(", "));
+        return own.isEmpty() ? message.strip().replaceAll("\\s+", " ") : own;
     }
 
     private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '(.*)'");

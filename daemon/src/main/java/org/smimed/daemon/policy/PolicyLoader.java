@@ -67,8 +67,11 @@ public final class PolicyLoader {
             Set<String> names = new HashSet<>();
             for (int i = 0; i < callers.size(); i++) {
                 CallerRule rule = entry(callers.get(i), "callers[" + i + "]", problems);
-                if (rule != null && !names.add(rule.name())) {
-                    problems.add("callers[" + i + "].name: '" + rule.name() + "' used twice");
+                // By the name as written, so an entry with other problems is still counted
+                // (found by a README trial: the duplicate surfaced only once they were fixed).
+                JsonNode name = callers.get(i).path("name");
+                if (name.isTextual() && !name.asText().isBlank() && !names.add(name.asText())) {
+                    problems.add("callers[" + i + "].name: '" + name.asText() + "' used twice");
                 }
                 if (rule != null) {
                     rules.add(rule);

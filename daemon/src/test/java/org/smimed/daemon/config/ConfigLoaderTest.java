@@ -120,7 +120,9 @@ class ConfigLoaderTest {
         Path file = Files.writeString(dir.resolve("x.yaml"), "listen: [unclosed");
 
         assertThatThrownBy(() -> new ConfigLoader().load(file))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("not valid YAML");
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .singleElement().asString().contains("not valid YAML")
+                        .contains("while parsing a flow sequence").doesNotContain("\n"));
     }
 
     /** Found by an outside trial: the second block silently replaced the first. */

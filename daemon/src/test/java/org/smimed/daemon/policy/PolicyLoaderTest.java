@@ -91,6 +91,8 @@ class PolicyLoaderTest {
                         "callers[1]: set exactly one of subject, email, dns, uri, anonymous to"
                                 + " recognise the caller's certificate",
                         "callers[1].maxConcurrent: expected a positive integer, got 0",
+                        // Both entries named a have problems of their own: still said.
+                        "callers[1].name: 'a' used twice",
                         "callers[2].colour: unknown key (known: anonymous, auditor,"
                                 + " decrypt, decryptsPerMinute, dns, email, maxConcurrent, name,"
                                 + " officer, sign, subject, uri)",
