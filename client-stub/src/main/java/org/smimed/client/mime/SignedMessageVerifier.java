@@ -145,7 +145,7 @@ public final class SignedMessageVerifier {
           : new CMSSignedData(new CMSProcessableByteArray(parsed.content()), parsed.cms());
       if (sd.getSignedContent() == null) {
         throw new SmimeOperationException("signed-data without content: a detached"
-            + " signature; give the content it signs with --content");
+            + " signature, verified with the content it signs (smime verify --content)");
       }
       Collection<X509CertificateHolder> holders = sd.getCertificates().getMatches(null);
       if (holders.size() > limits.maxCertificates()) {

@@ -69,8 +69,8 @@ class DetachedSignatureTest {
     var run = CliRunner.runOn("verify", sign("DER"), pki.caCert);
 
     assertThat(run.exit()).isEqualTo(1);
-    assertThat(run.stderr()).contains("a detached signature; give the content it signs with"
-        + " --content");
+    assertThat(run.stderr()).contains("a detached signature, verified with the content it"
+        + " signs (smime verify --content)");
   }
 
   @Test
