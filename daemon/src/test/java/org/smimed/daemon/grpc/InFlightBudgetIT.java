@@ -9,7 +9,9 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
@@ -100,39 +102,67 @@ class InFlightBudgetIT {
         }
     }
 
+    /**
+     * gRPC reads a unary request whole before the handler runs, so DecryptMessage is charged
+     * the most it may be (here the 200,000-byte message limit) before that (found by a fuzz
+     * trial: concurrent 4 MB calls within every budget exhausted the daemon's direct memory).
+     * While a stream holds 150,000 of the caller's 300,000 even a small message does not fit:
+     * it waits unread and runs once the bytes come back — refused at once, a pool of workers
+     * sending small messages got one refusal in three (found by a client trial).
+     */
     @Test
-    void decryptMessage_isChargedItsLargestSizeBeforeItIsRead() throws Exception {
-        // gRPC reads a unary request whole before the handler runs, so DecryptMessage is
-        // charged the most it may be (here the 200,000-byte message limit) before that: while
-        // a stream holds 150,000 of the caller's 300,000 even a small message is refused,
-        // unread (found by a fuzz trial: concurrent 4 MB calls within every budget exhausted
-        // the daemon's direct memory before the handler charged them).
-        AtomicReference<DecryptCall.Unfinished> holding = new AtomicReference<>(hold());
+    void decryptMessage_waitsUnreadForRoom_andRunsOnceTheBytesComeBack() throws Exception {
+        DecryptCall.Unfinished holding = holdCharged();
+        CompletableFuture<DecryptCall.Answer> waiting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return DecryptCall.whole(deployment.channel(), null, valid);
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
         try {
-            StatusRuntimeException e = onceTheHeldBytesArrive(holding,
+            Thread.sleep(500);
+            assertThat(waiting).as("waiting for room, not refused").isNotDone();
+        } finally {
+            holding.cancel();
+        }
+
+        assertThat(waiting.get(20, TimeUnit.SECONDS).plaintext()).isEqualTo(PLAINTEXT);
+    }
+
+    /** A call that finds no room for MessageIntake.MAX_WAIT is refused, its request unread. */
+    @Test
+    void decryptMessage_stillWithoutRoomAfterTheWait_isResourceExhaustedNamingTheBudget()
+            throws Exception {
+        DecryptCall.Unfinished holding = holdCharged();
+        try {
+            long start = System.nanoTime();
+            StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
                     () -> DecryptCall.whole(deployment.channel(), null, valid));
 
             assertThat(e).isNotNull();
+            assertThat(Duration.ofNanos(System.nanoTime() - start))
+                    .isGreaterThanOrEqualTo(MessageIntake.MAX_WAIT);
             assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
             assertThat(e.getStatus().getDescription()).isEqualTo("too many bytes in flight for"
                     + " this caller: over 300000 (limits.maxInFlightBytesPerCaller); retry later");
         } finally {
-            holding.get().cancel();
+            holding.cancel();
         }
-        // The stream's bytes come back once the daemon has seen its cancellation.
-        DecryptCall.Answer answer = null;
-        for (long end = System.nanoTime() + 10_000_000_000L; answer == null; ) {
-            try {
-                answer = DecryptCall.whole(deployment.channel(), null, valid);
-            } catch (StatusRuntimeException again) {
-                if (again.getStatus().getCode() != Status.Code.RESOURCE_EXHAUSTED
-                        || System.nanoTime() > end) {
-                    throw again;
-                }
-                Thread.sleep(50);
-            }
-        }
-        assertThat(answer.plaintext()).isEqualTo(PLAINTEXT);
+    }
+
+    /**
+     * A holding stream whose 150,000 bytes the daemon has charged: known when a 160,000-byte
+     * Sign content, charged as it arrives, is refused for the budget.
+     */
+    static DecryptCall.Unfinished holdCharged() throws Exception {
+        AtomicReference<DecryptCall.Unfinished> holding = new AtomicReference<>(hold());
+        StatusRuntimeException e = onceTheHeldBytesArrive(holding,
+                () -> SigningServiceGrpc.newBlockingStub(deployment.channel())
+                        .withDeadlineAfter(30, TimeUnit.SECONDS).sign(content(160_000)));
+        assertThat(e).isNotNull();
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        return holding.get();
     }
 
     private static SignRequest content(int size) {
