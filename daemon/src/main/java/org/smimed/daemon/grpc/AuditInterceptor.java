@@ -151,15 +151,21 @@ final class AuditInterceptor implements ServerInterceptor {
         public void sendMessage(R message) {
             notes.output(message);
             if (hold == Holding.NONE) {
-                super.sendMessage(message);
+                forward(message);
                 return;
             }
             if (hold == Holding.LAST && held.size() == HELD_BY_STREAMS) {
                 // The oldest held message was not among the last two; two stay held (at most
                 // two chunks, 128 KiB, per stream).
-                super.sendMessage(held.remove(0));
+                forward(held.remove(0));
             }
             held.add(message);
+        }
+
+        /** Sends {@code message} on, counted as released to the client. */
+        private void forward(R message) {
+            notes.released(message);
+            super.sendMessage(message);
         }
 
         @Override
@@ -180,7 +186,7 @@ final class AuditInterceptor implements ServerInterceptor {
                         : statuses.toStatus(e).getStatus(), new Metadata());
                 return;
             }
-            held.forEach(super::sendMessage);
+            held.forEach(super::sendMessage); // after the record: released counts no more
             held.clear();
             super.close(status, trailers);
         }

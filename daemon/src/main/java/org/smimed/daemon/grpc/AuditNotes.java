@@ -10,11 +10,13 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.smimed.api.v1.ApproveRequest;
 import org.smimed.api.v1.DecryptMessageRequest;
 import org.smimed.api.v1.DecryptMessageResponse;
 import org.smimed.api.v1.DecryptRequest;
+import org.smimed.api.v1.DecryptResponse;
 import org.smimed.api.v1.DestroyRequest;
 import org.smimed.api.v1.ImportPkcs12Request;
 import org.smimed.api.v1.KeyVersionInfo;
@@ -61,6 +63,8 @@ final class AuditNotes {
     private volatile String archive = "";
     /** A SignBatch's number of digests. */
     private volatile String digests = "";
+    /** Plaintext bytes a Decrypt stream has sent so far (for a record of one that failed). */
+    private final AtomicLong released = new AtomicLong();
 
     AuditNotes(String requestId, String method) {
         this.requestId = requestId;
@@ -169,6 +173,19 @@ final class AuditNotes {
     }
 
     /** Notes a response message: the identity and key version that served the call. */
+    /**
+     * A response message that went out to the client: a Decrypt stream's plaintext chunks are
+     * counted, so the record of a stream that failed or was cancelled after some plaintext
+     * left says how much (a client trial found "FAILED, CANCELLED" after 10 MB of AES-CBC
+     * plaintext had been delivered, with nothing in the record to show it).
+     */
+    void released(Object message) {
+        if (message instanceof DecryptResponse part
+                && part.getPartCase() == DecryptResponse.PartCase.CHUNK) {
+            released.addAndGet(part.getChunk().size());
+        }
+    }
+
     void output(Object message) {
         if (message instanceof SignResponse signed) {
             if (keyVersion.isEmpty()) {
@@ -258,7 +275,7 @@ final class AuditNotes {
         return new AuditEntry(requestId, caller, AuditEvent.forMethod(method), method,
                 canonical(named), version,
                 HexFormat.of().formatHex(((MessageDigest) cloneDigest()).digest()), outcome, code,
-                detail());
+                detail(!code.isEmpty() && !code.equals("OK")));
     }
 
     /**
@@ -272,7 +289,7 @@ final class AuditNotes {
      * which one was destroyed (the request hash alone could not), archive marks a PKCS#12
      * import as an archive key, and digests counts a SignBatch's signatures.
      */
-    private String detail() {
+    private String detail(boolean failed) {
         StringBuilder b = new StringBuilder();
         part(b, "officer", officer);
         part(b, "auditor", auditor);
@@ -283,6 +300,7 @@ final class AuditNotes {
         part(b, "confirmed", confirmed);
         part(b, "archive", archive);
         part(b, "digests", digests);
+        part(b, "released", failed && released.get() > 0 ? String.valueOf(released.get()) : "");
         return b.toString();
     }
 
