@@ -20,6 +20,18 @@ class ServiceConfigTest {
     assertThat(JsonParser.parse(json)).isEqualTo(ServiceConfig.forSmimed());
   }
 
+  /** Shipped with the proto (a client trial found it in no release artifact). */
+  @Test
+  void theJsonIsInTheProtoJar_besideTheProto() throws Exception {
+    ClassLoader loader = ServiceConfigTest.class.getClassLoader();
+    try (var json = loader.getResourceAsStream("smimed/v1/service-config.json")) {
+      assertThat(json).isNotNull();
+      assertThat(JsonParser.parse(new String(json.readAllBytes(),
+          java.nio.charset.StandardCharsets.UTF_8))).isEqualTo(ServiceConfig.forSmimed());
+    }
+    assertThat(loader.getResource("smimed/v1/smimed.proto")).isNotNull();
+  }
+
   /** A client-developer trial: a slow SignStream ended DEADLINE_EXCEEDED at 30 s. */
   @Test
   @SuppressWarnings("unchecked")
