@@ -48,7 +48,10 @@ class HangUpSignalIT {
         Path config = TestDeployment.writeConfig(dir, token);
         // The periodic look an hour away: only the signal can take the renewed pair.
         TestDeployment.addConfig(config, "operations: {tlsCheckSeconds: 3600}");
-        daemon = DaemonProcess.start(config, Path.of(System.getenv("SOFTHSM2_CONF")));
+        // With SIGHUP as the default action even when the build itself runs with it ignored
+        // (nohup mvn …): the JVM would keep it ignored, and the signal could not be tested.
+        daemon = DaemonProcess.start(config, Path.of(System.getenv("SOFTHSM2_CONF")), List.of(),
+                List.of("env", "--default-signal=HUP"));
         Path other = java.nio.file.Files.createDirectory(dir.resolve("nohup"));
         TestDeployment.provision(other, nohupToken);
         nohupConfig = TestDeployment.writeConfig(other, nohupToken);
