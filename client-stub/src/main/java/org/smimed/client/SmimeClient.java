@@ -125,15 +125,24 @@ public final class SmimeClient {
         plaintext.write(whole.plaintext());
         return whole.result();
       } catch (SmimeClientException e) {
-        if (e.code() != Status.Code.UNIMPLEMENTED) {
+        if (e.code() != Status.Code.UNIMPLEMENTED && !chargedWhole(e)) {
           throw e;
         }
-        // A daemon older than DecryptMessage: stream the same bytes instead.
+        // A daemon older than DecryptMessage, or one whose byte budget has no room for
+        // another DecryptMessage (each is charged 4 MiB before it is read, so a pool of
+        // workers with small mail ran out: a client trial): stream the same bytes instead,
+        // charged as they arrive.
       }
     }
     var call = channel.newCall(DecryptionServiceGrpc.getDecryptMethod(), streamOptions());
     return new DecryptExchange(call, identityOrNull)
         .run(new SequenceInputStream(new ByteArrayInputStream(head), cms), plaintext);
+  }
+
+  /** The daemon refused a DecryptMessage for the charge of its largest possible size. */
+  private static boolean chargedWhole(SmimeClientException e) {
+    return e.code() == Status.Code.RESOURCE_EXHAUSTED
+        && e.description().contains("limits.maxInFlightBytes");
   }
 
   /**

@@ -28,8 +28,23 @@ public final class UsageErrors {
     return 2;
   }
 
-  /** The message on one line: picocli and some exceptions wrap theirs. */
+  /**
+   * The message on one line: picocli and some exceptions wrap theirs. Control and invisible
+   * format characters are written as \\uXXXX: a message may quote a hostile input (a
+   * SignerInfo's issuer), and an ESC sequence could erase the line on a terminal and print a
+   * forged "Verified" (found by a security review).
+   */
   public static String oneLine(String s) {
-    return s.replaceAll("\\s+", " ").strip();
+    StringBuilder b = new StringBuilder(s.length());
+    s.replaceAll("\\s+", " ").strip().codePoints().forEach(c -> {
+      int type = Character.getType(c);
+      if (Character.isISOControl(c) || type == Character.FORMAT
+          || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR) {
+        b.append(String.format("\\u%04x", c));
+      } else {
+        b.appendCodePoint(c);
+      }
+    });
+    return b.toString();
   }
 }

@@ -172,7 +172,6 @@ final class AuditNotes {
         }
     }
 
-    /** Notes a response message: the identity and key version that served the call. */
     /**
      * A response message that went out to the client: a Decrypt stream's plaintext chunks are
      * counted, so the record of a stream that failed or was cancelled after some plaintext
@@ -186,6 +185,7 @@ final class AuditNotes {
         }
     }
 
+    /** Notes a response message: the identity and key version that served the call. */
     void output(Object message) {
         if (message instanceof SignResponse signed) {
             if (keyVersion.isEmpty()) {

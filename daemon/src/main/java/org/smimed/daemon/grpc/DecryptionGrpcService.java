@@ -78,7 +78,7 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
         this.maxMessageBytes = maxMessageBytes;
         this.unaryLimit = UnaryLimit.of(maxMessageBytes);
         this.intake = new MessageIntake(DecryptionServiceGrpc.getDecryptMessageMethod(),
-                guards, Math.min(unaryLimit.bytes(), guards.bytes().largestReservation()),
+                guards.bytes(), Math.min(unaryLimit.bytes(), guards.bytes().largestReservation()),
                 statuses);
     }
 

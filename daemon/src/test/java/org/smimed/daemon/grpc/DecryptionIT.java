@@ -156,6 +156,51 @@ class DecryptionIT {
                 .toList()).singleElement().asString().doesNotContain("released=");
     }
 
+    /**
+     * A CBC message whose padding is broken fails at its end, after most of its plaintext went
+     * out: released= counts every plaintext byte the client got, the two chunks the audit
+     * interceptor held until the record included (a security review found them missing).
+     */
+    @Test
+    void decryptStreamFailingAtItsEnd_recordsEveryPlaintextByteTheClientGot() throws Exception {
+        byte[] plain = new byte[400_000];
+        new java.util.Random(9).nextBytes(plain);
+        byte[] message = OpenSsl.encrypt(dir, "-aes-256-cbc", plain,
+                deployment.certificate(TestDeployment.RSA));
+        message[message.length - 17] ^= 0x55; // in the last block but one: bad padding
+        java.util.concurrent.atomic.AtomicLong received =
+                new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.CompletableFuture<Status> end =
+                new java.util.concurrent.CompletableFuture<>();
+        var requests = org.smimed.api.v1.DecryptionServiceGrpc.newStub(deployment.channel())
+                .decrypt(new io.grpc.stub.StreamObserver<>() {
+                    @Override
+                    public void onNext(org.smimed.api.v1.DecryptResponse response) {
+                        received.addAndGet(response.getChunk().size());
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        end.complete(Status.fromThrowable(t));
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        end.complete(Status.OK);
+                    }
+                });
+        requests.onNext(org.smimed.api.v1.DecryptRequest.newBuilder()
+                .setChunk(com.google.protobuf.ByteString.copyFrom(message)).build());
+        requests.onCompleted();
+
+        assertThat(end.get(30, java.util.concurrent.TimeUnit.SECONDS).getCode())
+                .isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(received.get()).isPositive();
+        String record = awaitRecord(HexFormat.of().formatHex(
+                MessageDigest.getInstance("SHA-256").digest(message)));
+        assertThat(record).contains("\"detail\":\"released=" + received.get() + "\"");
+    }
+
     private static String awaitRecord(String inputSha256) throws Exception {
         for (long end = System.nanoTime() + 10_000_000_000L; System.nanoTime() < end; ) {
             var found = Files.readAllLines(deployment.auditFile()).stream()
