@@ -77,8 +77,11 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
         this.statuses = statuses;
         this.maxMessageBytes = maxMessageBytes;
         this.unaryLimit = UnaryLimit.of(maxMessageBytes);
+        // Charged what gRPC may read before the handler sees the message: with a small
+        // maxMessageBytes that is the inbound floor, not the limit (a security review).
         this.intake = new MessageIntake(DecryptionServiceGrpc.getDecryptMessageMethod(),
-                guards.bytes(), Math.min(unaryLimit.bytes(), guards.bytes().largestReservation()),
+                guards.bytes(), Math.min(Math.max(unaryLimit.bytes(),
+                        GrpcServer.leastInboundBytes()), guards.bytes().largestReservation()),
                 statuses);
     }
 

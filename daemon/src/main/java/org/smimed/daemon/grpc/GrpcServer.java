@@ -110,6 +110,14 @@ public final class GrpcServer {
         return bind(builder.build(), listener, listen);
     }
 
+    /**
+     * The least gRPC may read of one request message before the daemon sees it, whatever
+     * limits.maxMessageBytes: what a DecryptMessage must be charged at least.
+     */
+    static int leastInboundBytes() {
+        return STREAM_CHUNK_BYTES + FRAMING_BYTES;
+    }
+
     /** Starts {@code server}; only binding can fail here, so the failure names the listener. */
     private static Server bind(Server server, Listener listener, DaemonConfig.Listen listen)
             throws ListenerBindException {

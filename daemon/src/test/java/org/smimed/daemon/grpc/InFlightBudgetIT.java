@@ -103,7 +103,8 @@ class InFlightBudgetIT {
     @Test
     void decryptMessage_isChargedItsLargestSizeBeforeItIsRead() throws Exception {
         // gRPC reads a unary request whole before the handler runs, so DecryptMessage is
-        // charged the most it may be (here the 200,000-byte message limit) before that: while
+        // charged the most gRPC may read of it (here the whole 300,000-byte budget: a limit
+        // of 200,000 still lets gRPC read 320 KiB) before that: while
         // a stream holds 150,000 of the caller's 300,000 even a small message is refused,
         // unread (found by a fuzz trial: concurrent 4 MB calls within every budget exhausted
         // the daemon's direct memory before the handler charged them).
@@ -118,7 +119,7 @@ class InFlightBudgetIT {
             // read "too many bytes in flight" for 483-byte messages as a false claim).
             assertThat(e.getStatus().getDescription()).isEqualTo("too many bytes in flight for"
                     + " this caller: over 300000 (limits.maxInFlightBytesPerCaller); retry later"
-                    + " (a DecryptMessage is charged the largest message it may carry, 200000"
+                    + " (a DecryptMessage is charged the largest message it may carry, 300000"
                     + " bytes, before it is read; Decrypt is charged as its bytes arrive)");
         } finally {
             holding.get().cancel();
