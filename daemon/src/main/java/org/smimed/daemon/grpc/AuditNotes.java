@@ -280,14 +280,15 @@ final class AuditNotes {
 
     /**
      * "officer=NAME (or auditor=NAME) approval=ID expires=TIME serial=HEX fingerprint=HEX
-     * confirmed=HEX archive=true digests=N", each only when known: the officer's policy entry
-     * tells officers apart whose certificates share a subject (the caller field alone could
-     * not: found by an auditor trial), the approval id joins a HELD record to its Approve
-     * (and the HELD record says until when it may be approved, which only the daemon's log
-     * said: an auditor trial), the certificate's serial and
-     * SHA-256 say which certificate was imported or activated, a Destroy's confirmation says
+     * confirmed=HEX archive=true digests=N released=N", each only when known: the officer's
+     * policy entry tells officers apart whose certificates share a subject (the caller field
+     * alone could not: found by an auditor trial), the approval id joins a HELD record to its
+     * Approve (and the HELD record says until when it may be approved, which only the
+     * daemon's log said: an auditor trial), the certificate's serial and SHA-256 say which
+     * certificate was imported or activated, a Destroy's confirmation says
      * which one was destroyed (the request hash alone could not), archive marks a PKCS#12
-     * import as an archive key, and digests counts a SignBatch's signatures.
+     * import as an archive key, digests counts a SignBatch's signatures, and released the
+     * plaintext bytes a {@code failed} Decrypt stream sent.
      */
     private String detail(boolean failed) {
         StringBuilder b = new StringBuilder();
