@@ -15,6 +15,7 @@ import java.util.stream.Collectors;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.cms.CMSObjectIdentifiers;
 import org.bouncycastle.asn1.cms.ContentInfo;
+import org.bouncycastle.asn1.cms.SignedData;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
@@ -105,7 +106,7 @@ public final class SignedMessageVerifier {
    */
   public Verification verify(byte[] message, Optional<String> outerFrom)
       throws SmimeOperationException {
-    return verify(SignedMessage.parse(message), outerFrom);
+    return verify(SignedMessage.parse(message), outerFrom, false);
   }
 
   /**
@@ -121,28 +122,24 @@ public final class SignedMessageVerifier {
       throw new SmimeOperationException("a multipart/signed message carries its content:"
           + " verify it without --content");
     }
-    guard.check(parsed.cms());
-    try {
-      if (ContentInfo.getInstance(parsed.cms()).getContentType()
-          .equals(CMSObjectIdentifiers.signedData)
-          && new CMSSignedData(parsed.cms()).getSignedContent() != null) {
-        throw new SmimeOperationException("the signature carries its content"
-            + " (encapsulated): verify it without --content");
-      }
-    } catch (CMSException | RuntimeException e) {
-      // Malformed: verify below names it.
-    }
-    return verify(new SignedMessage(content, parsed.cms(), parsed.from()), Optional.empty());
+    return verify(new SignedMessage(content, parsed.cms(), parsed.from()), Optional.empty(),
+        true);
   }
 
-  private Verification verify(SignedMessage parsed, Optional<String> outerFrom)
-      throws SmimeOperationException {
+  /** @param contentGiven the content came beside a bare signature ({@link #verifyDetached}) */
+  private Verification verify(SignedMessage parsed, Optional<String> outerFrom,
+      boolean contentGiven) throws SmimeOperationException {
     guard.check(parsed.cms());
     try {
       requireSignedData(parsed.cms());
       CMSSignedData sd = parsed.content() == null
           ? new CMSSignedData(parsed.cms())
           : new CMSSignedData(new CMSProcessableByteArray(parsed.content()), parsed.cms());
+      if (contentGiven && SignedData.getInstance(sd.toASN1Structure().getContent())
+          .getEncapContentInfo().getContent() != null) {
+        throw new SmimeOperationException("the signature carries its content"
+            + " (encapsulated): verify it without --content");
+      }
       if (sd.getSignedContent() == null) {
         throw new SmimeOperationException("signed-data without content: a detached"
             + " signature, verified with the content it signs (smime verify --content)");
