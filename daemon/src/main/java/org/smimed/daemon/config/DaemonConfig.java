@@ -108,8 +108,10 @@ public record DaemonConfig(Listen listen, Optional<Tls> tls, TokenSettings token
      * @param maxInFlightBytesPerCaller most request bytes (Decrypt, DecryptMessage, SignStream,
      *                                  Sign content) one caller may have buffered at once
      * @param maxInFlightBytes          most such bytes all callers together may have buffered
-     * @param streamIdle                longest pause between two Decrypt chunks
-     * @param maxDecryptDuration        longest a Decrypt stream may take to arrive
+     * @param streamIdle                longest pause between two Decrypt or SignStream chunks;
+     *                                  also the longest a DecryptMessage waits for room in the
+     *                                  budgets, and then for its request
+     * @param maxDecryptDuration        longest a Decrypt or SignStream stream may take to arrive
      * @param connectionIdle            a connection without calls for this long is closed
      * @param maxStreams                most Decrypt and SignStream calls with a worker thread of
      *                                  their own at once, all callers together

@@ -80,7 +80,7 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
         // Charged what gRPC may read before the handler sees the message: with a small
         // maxMessageBytes that is the inbound floor, not the limit (a security review).
         this.intake = new MessageIntake(DecryptionServiceGrpc.getDecryptMessageMethod(),
-                guards.bytes(), Math.min(Math.max(unaryLimit.bytes(),
+                guards, Math.min(Math.max(unaryLimit.bytes(),
                         GrpcServer.leastInboundBytes()), guards.bytes().largestReservation()),
                 statuses);
     }

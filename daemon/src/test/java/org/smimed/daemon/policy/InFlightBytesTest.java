@@ -87,4 +87,106 @@ class InFlightBytesTest {
         assertThat(budget.total()).isZero();
         assertThat(budget.callersTracked()).isZero();
     }
+
+    @Test
+    void waitingCalls_areAdmittedInArrivalOrder_asBytesComeBack() throws Exception {
+        InFlightBytes budget = new InFlightBytes(1000, 200);
+        List<String> admitted = new ArrayList<>();
+        var holder = budget.open("CN=a");
+        holder.grow(200);
+        var first = budget.open("CN=b");
+        var second = budget.open("CN=c");
+        budget.growWhenRoom(first, 100, () -> admitted.add("first"));
+        budget.growWhenRoom(second, 100, () -> admitted.add("second"));
+        assertThat(admitted).isEmpty();
+        assertThat(budget.waiting()).isEqualTo(2);
+
+        holder.release(100);
+        assertThat(admitted).containsExactly("first");
+        holder.close();
+        assertThat(admitted).containsExactly("first", "second");
+        assertThat(budget.total()).isEqualTo(200);
+        assertThat(budget.waiting()).isZero();
+        first.close();
+        second.close();
+        assertThat(budget.total()).isZero();
+    }
+
+    @Test
+    void aWaiterHeldBackByItsOwnCallersBudget_doesNotHoldBackAnotherCaller() throws Exception {
+        InFlightBytes budget = new InFlightBytes(100, 1000);
+        List<String> admitted = new ArrayList<>();
+        var holder = budget.open("CN=a");
+        holder.grow(100);
+        budget.growWhenRoom(budget.open("CN=a"), 100, () -> admitted.add("a"));
+        budget.growWhenRoom(budget.open("CN=b"), 100, () -> admitted.add("b"));
+
+        assertThat(admitted).containsExactly("b");
+        holder.close();
+        assertThat(admitted).containsExactly("b", "a");
+    }
+
+    @Test
+    void noMoreWaitThanTheBudgetsCouldAdmitAtOnce() throws Exception {
+        InFlightBytes budget = new InFlightBytes(200, 300);
+        var holder = budget.open("CN=a");
+        holder.grow(200);
+        var other = budget.open("CN=b");
+        other.grow(100);
+        budget.growWhenRoom(budget.open("CN=a"), 100, () -> { });
+        budget.growWhenRoom(budget.open("CN=a"), 100, () -> { });
+
+        assertThatThrownBy(() -> budget.growWhenRoom(budget.open("CN=a"), 100, () -> { }))
+                .isInstanceOf(LimitExceededException.class)
+                .hasMessage("too many calls waiting for in-flight bytes for this caller: 2"
+                        + " waiting already, as many as its 200 bytes"
+                        + " (limits.maxInFlightBytesPerCaller) admit at once; retry later");
+        budget.growWhenRoom(budget.open("CN=b"), 100, () -> { });
+        assertThatThrownBy(() -> budget.growWhenRoom(budget.open("CN=c"), 100, () -> { }))
+                .isInstanceOf(LimitExceededException.class)
+                .hasMessageContaining("3 waiting already, as many as its 300 bytes"
+                        + " (limits.maxInFlightBytes) admit at once");
+        assertThatThrownBy(() -> budget.growWhenRoom(budget.open("CN=c"), 201, () -> { }))
+                .isInstanceOf(LimitExceededException.class)
+                .hasMessageContaining("limits.maxInFlightBytesPerCaller");
+        assertThat(budget.waiting()).isEqualTo(3);
+    }
+
+    @Test
+    void aWithdrawnOrClosedWaiter_isNeverGrown() throws Exception {
+        InFlightBytes budget = new InFlightBytes(1000, 300);
+        List<String> admitted = new ArrayList<>();
+        var holder = budget.open("CN=a");
+        holder.grow(300);
+        var withdrawn = budget.open("CN=b");
+        var w = budget.growWhenRoom(withdrawn, 100, () -> admitted.add("withdrawn"));
+        var closed = budget.open("CN=c");
+        budget.growWhenRoom(closed, 100, () -> admitted.add("closed"));
+        var last = budget.open("CN=d");
+        budget.growWhenRoom(last, 100, () -> admitted.add("last"));
+
+        assertThat(w.withdraw()).isTrue();
+        assertThat(w.withdraw()).isFalse();
+        closed.close();
+        holder.release(100);
+        assertThat(admitted).containsExactly("last");
+        assertThat(budget.total()).isEqualTo(300);
+        holder.close();
+        last.close();
+        assertThat(budget.total()).isZero();
+        assertThat(budget.waiting()).isZero();
+    }
+
+    @Test
+    void aCallThatFitsAndFindsNobodyWaiting_isAdmittedAtOnce() throws Exception {
+        InFlightBytes budget = new InFlightBytes(100, 1000);
+        List<String> admitted = new ArrayList<>();
+        try (var r = budget.open("CN=a")) {
+            var w = budget.growWhenRoom(r, 100, () -> admitted.add("now"));
+
+            assertThat(admitted).containsExactly("now");
+            assertThat(w.withdraw()).isFalse();
+            assertThat(budget.total()).isEqualTo(100);
+        }
+    }
 }
