@@ -48,7 +48,7 @@ final class TripleWrapCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     try (var c = connection.open(io)) {
       EncryptionOptions.Resolved to = encryption.resolve(c.client(), io);
-      MimeInput input = MimeInput.parse(files.readInput(io));
+      MimeInput input = MimeInput.checked(files.readInput(io));
       SecureRandom random = new SecureRandom();
       var signer = new SignedMessageWriter(
           DaemonOperations.signer(c.client(), identity, scheme),

@@ -14,15 +14,21 @@ import java.util.regex.Pattern;
  *
  * <p>Guarantee: LF-only and CRLF input parse alike; fields are kept in order and in their
  * original spelling (see {@link Header}); the body offset points just past the blank line. A
- * leading byte order mark and an mbox "From " line are skipped.
+ * leading byte order mark and an mbox "From " line are skipped. A line that is neither a
+ * field nor a continuation after the first field ends the section where it stands, as mail
+ * readers do (Python's email package calls it a missing header/body separator): the fields
+ * before it are kept, it begins the body and is named in {@code stray}, so that a writer can
+ * refuse to protect such input rather than turn its headers into body text.
  *
  * @param headers the fields in order
  * @param bodyOffset index of the first body byte in the parsed input
+ * @param stray the line that ended a header section without a blank line, if any
  */
-public record HeaderBlock(List<Header> headers, int bodyOffset) {
+public record HeaderBlock(List<Header> headers, int bodyOffset, Optional<String> stray) {
   /** Limit for a header section read from a stream, so a hostile input cannot exhaust memory. */
   static final int MAX_HEADER_BYTES = 256 * 1024;
-  private static final Pattern FIELD_START = Pattern.compile("^[!-9;-~]+:");
+  /** A field name and its colon, with the blanks RFC 5322 section 4.5.3 still accepts. */
+  private static final Pattern FIELD_START = Pattern.compile("^[!-9;-~]+[ \t]*:");
 
   public HeaderBlock {
     headers = List.copyOf(headers);
@@ -44,15 +50,20 @@ public record HeaderBlock(List<Header> headers, int bodyOffset) {
       } else if (FIELD_START.matcher(line).find()) {
         add(headers, current);
         current = new StringBuilder(line).append("\r\n");
+      } else if (line.isEmpty()) {
+        add(headers, current);
+        return new HeaderBlock(headers, next, Optional.empty());
+      } else if (current == null) {
+        // Not a field before any field: the input is a bare body without a header section.
+        return new HeaderBlock(List.of(), 0, Optional.empty());
       } else {
         add(headers, current);
-        // A blank line ends the headers; anything else means the input has no header section.
-        return line.isEmpty() ? new HeaderBlock(headers, next) : new HeaderBlock(List.of(), 0);
+        return new HeaderBlock(headers, pos, Optional.of(line));
       }
       pos = next;
     }
     add(headers, current);
-    return new HeaderBlock(headers, text.length());
+    return new HeaderBlock(headers, text.length(), Optional.empty());
   }
 
   /**
@@ -80,6 +91,20 @@ public record HeaderBlock(List<Header> headers, int bodyOffset) {
       }
     }
     return parse(buf.toByteArray());
+  }
+
+  /**
+   * This block, or a refusal if a stray line ended it: signing or encrypting such input would
+   * carry its later fields, and the line, as body text (found by a mail trial: a Subject
+   * folded without a leading blank lost From, To and Subject from the signed message).
+   */
+  public HeaderBlock requireWellFormed() throws SmimeOperationException {
+    if (stray.isPresent()) {
+      throw new SmimeOperationException("the header section has a line that is neither a field"
+          + " nor a folded continuation: \"" + stray.get() + "\"; begin a continuation with a"
+          + " space or tab, or end the header section with a blank line");
+    }
+    return this;
   }
 
   public Optional<Header> first(String name) {

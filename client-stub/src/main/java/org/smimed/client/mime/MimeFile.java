@@ -31,13 +31,20 @@ public final class MimeFile {
     this.bodyOffset = bodyOffset;
   }
 
-  /** Reads the header section of {@code file}. */
-  public static MimeFile open(Path file) throws IOException {
+  /**
+   * Reads the header section of {@code file}, refusing one a stray line ended, and a body
+   * {@link BinaryParts} refuses.
+   */
+  public static MimeFile open(Path file) throws IOException, SmimeOperationException {
     try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
       byte[] section = readHeaderSection(in);
-      HeaderBlock block = HeaderBlock.parse(section);
+      HeaderBlock block = HeaderBlock.parse(section).requireWellFormed();
       byte[] headerBytes = java.util.Arrays.copyOf(section, block.bodyOffset());
-      return new MimeFile(file, MimeInput.parse(headerBytes), block.bodyOffset());
+      MimeFile opened = new MimeFile(file, MimeInput.parse(headerBytes), block.bodyOffset());
+      try (InputStream body = opened.body()) {
+        BinaryParts.check(opened.headers, body);
+      }
+      return opened;
     }
   }
 

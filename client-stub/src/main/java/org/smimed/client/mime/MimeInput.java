@@ -45,6 +45,22 @@ public final class MimeInput {
   }
 
   /**
+   * {@link #parse}, refusing input that cannot be protected as it stands: a header section a
+   * stray line ended ({@link HeaderBlock#requireWellFormed}), a binary part inside an entity not
+   * labelled binary ({@link BinaryParts}). What the {@code smime} commands sign and encrypt.
+   */
+  public static MimeInput checked(byte[] message) throws SmimeOperationException {
+    HeaderBlock.parse(message).requireWellFormed();
+    MimeInput input = parse(message);
+    try {
+      BinaryParts.check(input, new java.io.ByteArrayInputStream(input.body));
+    } catch (java.io.IOException cannot) {
+      throw new java.io.UncheckedIOException(cannot); // a byte array does not fail
+    }
+    return input;
+  }
+
+  /**
    * {@code entity} (its Content-* fields and body; a MIME-Version field is dropped) under the
    * outer fields {@code outer}: how a protected entity goes back under the original From, To
    * and Subject.

@@ -73,7 +73,7 @@ public record SignedMessage(byte[] content, byte[] cms, Optional<String> from) {
     }
     int part1Start = lineEnd(text, first + delimiter.length());
     int part1End = text.indexOf(delimiter, part1Start - 1);
-    if (part1End < 0) {
+    if (part1End < 0 || closes(text, part1End + delimiter.length())) {
       throw new SmimeOperationException("multipart/signed: second part missing");
     }
     int part2Start = lineEnd(text, part1End + delimiter.length());
@@ -84,6 +84,13 @@ public record SignedMessage(byte[] content, byte[] cms, Optional<String> from) {
     if (part2End < part2Start) {
       // Found by fuzzing: "--b\r\n--b\r\n--b--" has a delimiter where the part should start.
       throw new SmimeOperationException("multipart/signed: empty signature part");
+    }
+    if (!closes(text, part2End + delimiter.length())) {
+      // A third part would be shown beside a "Verified" it is not covered by (found by a
+      // mail trial: an appended text/html part passed as signed).
+      throw new SmimeOperationException("multipart/signed with more than two parts: a"
+          + " multipart/signed has exactly two (RFC 1847 section 2.1), the signed part and"
+          + " the signature");
     }
     byte[] all = text.getBytes(StandardCharsets.ISO_8859_1);
     byte[] content = part(all, part1Start, part1End);
@@ -116,6 +123,11 @@ public record SignedMessage(byte[] content, byte[] cms, Optional<String> from) {
   private static boolean isBinary(HeaderBlock headers) {
     return headers.value("Content-Transfer-Encoding").map(ContentTypes::transferEncoding)
         .filter("binary"::equals).isPresent();
+  }
+
+  /** Whether the delimiter ending at {@code at} is the closing one ("--boundary--"). */
+  private static boolean closes(String text, int at) {
+    return text.startsWith("--", at);
   }
 
   /** Index just past the line end (LF) of the line that contains {@code from}. */

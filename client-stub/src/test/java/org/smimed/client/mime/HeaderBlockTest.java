@@ -1,6 +1,7 @@
 package org.smimed.client.mime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -46,6 +47,34 @@ class HeaderBlockTest {
   @Test
   void textWithoutHeaders_hasNone() {
     assertThat(HeaderBlock.parse(bytes("just text\n\nmore")).headers()).isEmpty();
+  }
+
+  /** RFC 5322 section 4.5.3: receivers accept blanks between a field name and its colon. */
+  @Test
+  void obsoleteBlankBeforeTheColon_isAField() {
+    HeaderBlock h = HeaderBlock.parse(bytes("From: a@example.com\r\nSubject : hi\r\n\r\nBODY"));
+
+    assertThat(h.value("Subject")).hasValue("hi");
+    assertThat(h.stray()).isEmpty();
+  }
+
+  /**
+   * A Subject folded without a leading blank: the fields before it are kept and the line is
+   * named, and a writer refuses it (a mail trial's signed message lost From, To and Subject).
+   */
+  @Test
+  void aStrayLineAfterTheFields_endsTheSectionAndIsRefusedByWriters() throws Exception {
+    HeaderBlock h = HeaderBlock.parse(bytes("From: a@example.com\r\nSubject: quarterly report"
+        + " for the team and everyone\r\nelse who asked\r\nTo: b@example.org\r\n\r\nBODY"));
+
+    assertThat(h.value("From")).hasValue("a@example.com");
+    assertThat(h.value("Subject")).hasValue("quarterly report for the team and everyone");
+    assertThat(h.stray()).hasValue("else who asked");
+    assertThatThrownBy(h::requireWellFormed).isInstanceOf(SmimeOperationException.class)
+        .hasMessage("the header section has a line that is neither a field nor a folded"
+            + " continuation: \"else who asked\"; begin a continuation with a space or tab, or"
+            + " end the header section with a blank line");
+    assertThat(HeaderBlock.parse(bytes(MESSAGE)).requireWellFormed().stray()).isEmpty();
   }
 
   private static byte[] bytes(String s) {

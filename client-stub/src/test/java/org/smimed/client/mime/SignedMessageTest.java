@@ -1,6 +1,7 @@
 package org.smimed.client.mime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -61,6 +62,34 @@ class SignedMessageTest {
         + "Content-Transfer-Encoding: binary\n\n", CMS);
 
     assertThat(SignedMessage.parse(message).cms()).isEqualTo(CMS);
+  }
+
+  /** RFC 1847 section 2.1: exactly two parts; a third would pass unsigned beside "Verified". */
+  @Test
+  void parse_multipartSignedWithAThirdPart_isRefused() {
+    String three = "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\";"
+        + " micalg=sha-256; boundary=b\r\n\r\n"
+        + "--b\r\nContent-Type: text/plain\r\n\r\nsigned\r\n"
+        + "--b\r\nContent-Type: application/pkcs7-signature\r\n"
+        + "Content-Transfer-Encoding: base64\r\n\r\nMAoKDQ==\r\n"
+        + "--b\r\nContent-Type: text/html\r\n\r\n<h1>wire the money</h1>\r\n--b--\r\n";
+
+    assertThatThrownBy(() -> SignedMessage.parse(three.getBytes(StandardCharsets.US_ASCII)))
+        .isInstanceOf(SmimeOperationException.class)
+        .hasMessage("multipart/signed with more than two parts: a multipart/signed has exactly"
+            + " two (RFC 1847 section 2.1), the signed part and the signature");
+  }
+
+  @Test
+  void parse_multipartSignedClosedAfterOnePart_isRefused() {
+    String one = "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\";"
+        + " micalg=sha-256; boundary=b\r\n\r\n"
+        + "--b\r\nContent-Type: text/plain\r\n\r\nsigned\r\n--b--\r\n"
+        + "--b\r\nContent-Type: application/pkcs7-signature\r\n\r\nMAoKDQ==\r\n--b--\r\n";
+
+    assertThatThrownBy(() -> SignedMessage.parse(one.getBytes(StandardCharsets.US_ASCII)))
+        .isInstanceOf(SmimeOperationException.class)
+        .hasMessage("multipart/signed: second part missing");
   }
 
   /** What a sender hashed is the CRLF form, even when a relay stored the message with LF. */

@@ -135,11 +135,7 @@ final class KeyImports {
                     + " and this certificate does not allow encryption to its key (key usage "
                     + "keyEncipherment or keyAgreement)");
         }
-        // An archive key only decrypts, on the token too (no CKA_SIGN), whatever its
-        // certificate allowed (found by a review).
-        KeyUsage usage = archive ? KeyUsage.ENCRYPT
-                : KeyUsage.of(CertificateIdentity.allowsSigning(leaf),
-                        CertificateIdentity.allowsDecryption(leaf));
+        KeyUsage usage = usage(contents.algorithm(), leaf, archive);
         Instant now = store.clock.instant();
         Instant notAfter = leaf.getNotAfter().toInstant();
         VersionRecord planned = new VersionRecord("", identity, store.nextNumber(identity),
@@ -148,6 +144,37 @@ final class KeyImports {
         CertificateChecks.check(contents.chain(), leaf.getPublicKey(), planned,
                 archive && now.isAfter(notAfter) ? notAfter : now, roots);
         return planned;
+    }
+
+    /**
+     * What the version will do: what its certificate allows, within what its key can do. An
+     * archive key only decrypts, on the token too (no CKA_SIGN), whatever its certificate
+     * allowed (found by a review); an Ed25519 key only signs and an X25519 key only decrypts,
+     * as {@code generate} already insisted (found by an import trial: an X25519 key imported
+     * with a signing certificate became the identity's signing version and could not sign).
+     */
+    static KeyUsage usage(KeyAlgorithm algorithm, X509Certificate leaf, boolean archive)
+            throws InvalidKeyRequestException {
+        boolean signs = !archive && CertificateIdentity.allowsSigning(leaf);
+        boolean decrypts = CertificateIdentity.allowsDecryption(leaf);
+        if (algorithm == KeyAlgorithm.ED25519) {
+            if (!signs) {
+                throw new InvalidKeyRequestException(archive
+                        ? "an Ed25519 key only signs, and an archive key only decrypts old mail:"
+                        + " import it without --archive"
+                        : "an Ed25519 key only signs, and this certificate does not allow"
+                        + " signing (key usage digitalSignature or nonRepudiation)");
+            }
+            return KeyUsage.SIGN;
+        }
+        if (algorithm == KeyAlgorithm.X25519) {
+            if (!decrypts) {
+                throw new InvalidKeyRequestException("an X25519 key only decrypts, and this"
+                        + " certificate does not allow key agreement (key usage keyAgreement)");
+            }
+            return KeyUsage.ENCRYPT;
+        }
+        return archive ? KeyUsage.ENCRYPT : KeyUsage.of(signs, decrypts);
     }
 
     /**

@@ -145,6 +145,42 @@ class EdwardsKeysSoftHsmTest {
                 .hasMessage("an X25519 key only decrypts: use usage encrypt");
     }
 
+    /**
+     * An import's usage is what the certificate allows within what the key can do: an X25519
+     * key with a signing certificate became an identity's signing version that could not sign,
+     * and the Ed25519 key it replaced could not come back (found by an import trial).
+     */
+    @Test
+    void importedEdwardsKeys_takeOnlyTheUsageTheirAlgorithmHas() throws Exception {
+        java.security.PublicKey x = java.security.KeyPairGenerator.getInstance("X25519")
+                .generateKeyPair().getPublic();
+        java.security.PublicKey ed = java.security.KeyPairGenerator.getInstance("Ed25519")
+                .generateKeyPair().getPublic();
+        java.time.Duration year = java.time.Duration.ofDays(365);
+
+        assertThat(KeyImports.usage(KeyAlgorithm.X25519,
+                ca.issue(x, "x@smimed.example", true, true, year), false))
+                .isEqualTo(KeyUsage.ENCRYPT);
+        assertThat(KeyImports.usage(KeyAlgorithm.ED25519,
+                ca.issue(ed, "ed@smimed.example", true, true, year), false))
+                .isEqualTo(KeyUsage.SIGN);
+        assertThatThrownBy(() -> KeyImports.usage(KeyAlgorithm.X25519,
+                ca.issue(x, "x@smimed.example", true, false, year), false))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessage("an X25519 key only decrypts, and this certificate does not allow"
+                        + " key agreement (key usage keyAgreement)");
+        assertThatThrownBy(() -> KeyImports.usage(KeyAlgorithm.ED25519,
+                ca.issue(ed, "ed@smimed.example", false, true, year), false))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessage("an Ed25519 key only signs, and this certificate does not allow"
+                        + " signing (key usage digitalSignature or nonRepudiation)");
+        assertThatThrownBy(() -> KeyImports.usage(KeyAlgorithm.ED25519,
+                ca.issue(ed, "ed@smimed.example", true, true, year), true))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessage("an Ed25519 key only signs, and an archive key only decrypts old"
+                        + " mail: import it without --archive");
+    }
+
     private static SignatureRequest content() {
         return new SignatureRequest(new SignatureRequest.Content(CONTENT), true,
                 Optional.empty(), Optional.empty());

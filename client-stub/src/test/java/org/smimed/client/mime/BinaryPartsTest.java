@@ -1,0 +1,50 @@
+package org.smimed.client.mime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A binary part inside a multipart not labelled binary is refused before signing or
+ * encrypting (a mail trial: its bare LFs became CRLF under a signature that verified).
+ */
+class BinaryPartsTest {
+  private static String multipart(String outerEncoding, String partEncoding) {
+    return "From: a@example.com\r\nContent-Type: multipart/mixed; boundary=b\r\n"
+        + outerEncoding + "\r\n--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+        + "--b\r\nContent-Type: application/octet-stream\r\n" + partEncoding
+        + "\r\nbytes\nwith a lone LF\r\n--b--\r\n";
+  }
+
+  @Test
+  void binaryPartInAnUnlabelledMultipart_isRefused(@TempDir Path dir) throws Exception {
+    String message = multipart("", "Content-Transfer-Encoding: BINARY\r\n");
+    Path file = Files.writeString(dir.resolve("m.eml"), message, StandardCharsets.ISO_8859_1);
+
+    assertThatThrownBy(() -> MimeInput.checked(message.getBytes(StandardCharsets.ISO_8859_1)))
+        .isInstanceOf(SmimeOperationException.class)
+        .hasMessageStartingWith("a part inside the entity is labelled Content-Transfer-Encoding:"
+            + " binary, but the entity around it is not");
+    assertThatThrownBy(() -> MimeFile.open(file)).isInstanceOf(SmimeOperationException.class);
+  }
+
+  @Test
+  void binaryPartInAMultipartLabelledBinary_orABase64Part_isAccepted(@TempDir Path dir)
+      throws Exception {
+    String labelled = multipart("Content-Transfer-Encoding: binary\r\n",
+        "Content-Transfer-Encoding: binary\r\n");
+    String base64 = multipart("", "Content-Transfer-Encoding: base64\r\n");
+
+    assertThat(MimeInput.checked(labelled.getBytes(StandardCharsets.ISO_8859_1)).from())
+        .hasValue("a@example.com");
+    assertThat(MimeInput.checked(base64.getBytes(StandardCharsets.ISO_8859_1)).from())
+        .hasValue("a@example.com");
+    assertThat(MimeFile.open(Files.writeString(dir.resolve("m.eml"), base64,
+        StandardCharsets.ISO_8859_1)).headers().from()).hasValue("a@example.com");
+  }
+}
