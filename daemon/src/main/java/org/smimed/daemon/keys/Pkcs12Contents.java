@@ -33,15 +33,24 @@ import org.smimed.daemon.token.KeyAlgorithm;
 record Pkcs12Contents(PrivateKey key, List<X509Certificate> chain, KeyAlgorithm algorithm) {
 
     static Pkcs12Contents read(byte[] file, char[] password) throws InvalidKeyRequestException {
-        KeyStore store = open(file, password, null);
-        boolean plainKeyBag = false;
+        KeyStore store;
+        boolean readByBouncyCastle = false;
         try {
-            if (keyAliases(store).isEmpty()) {
+            store = open(file, password, null);
+        } catch (InvalidKeyRequestException jdkCannot) {
+            // The JDK refuses files OpenSSL writes with a password beyond ASCII ("keystore
+            // password was incorrect"; found by an import trial); Bouncy Castle reads them. A
+            // wrong password fails here too, with the same message.
+            store = open(file, password, new BouncyCastleProvider());
+            readByBouncyCastle = true;
+        }
+        try {
+            if (!readByBouncyCastle && keyAliases(store).isEmpty()) {
                 // The JDK skips a plain keyBag (RFC 7292 4.2.1), which `openssl pkcs12 -keypbe
                 // NONE` writes; Bouncy Castle reads it. Its objects are turned into JDK ones
                 // below, so the rest of the migration sees what it sees for any other file.
                 store = open(file, password, new BouncyCastleProvider());
-                plainKeyBag = true;
+                readByBouncyCastle = true;
             }
             List<String> keyAliases = keyAliases(store);
             if (keyAliases.size() != 1) {
@@ -56,12 +65,12 @@ record Pkcs12Contents(PrivateKey key, List<X509Certificate> chain, KeyAlgorithm 
             }
             List<X509Certificate> certificates = new ArrayList<>();
             for (Certificate c : chain) {
-                certificates.add(plainKeyBag ? jdkCertificate(c) : (X509Certificate) c);
+                certificates.add(readByBouncyCastle ? jdkCertificate(c) : (X509Certificate) c);
             }
             // Before the match: the JDK cannot sign with every key a PKCS#12 file may hold (an
             // EC key on secp256k1, say), and "cannot read the key" would not say why.
             KeyAlgorithm algorithm = supported(certificates.get(0));
-            PrivateKey usable = plainKeyBag ? jdkKey(privateKey) : privateKey;
+            PrivateKey usable = readByBouncyCastle ? jdkKey(privateKey) : privateKey;
             matches(usable, certificates.get(0));
             return new Pkcs12Contents(usable, certificates, algorithm);
         } catch (GeneralSecurityException | RuntimeException e) {

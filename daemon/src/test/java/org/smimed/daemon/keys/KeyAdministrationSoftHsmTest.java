@@ -116,6 +116,37 @@ class KeyAdministrationSoftHsmTest {
         assertThat(protection(v.name()).unwraps()).as("CKA_UNWRAP").isFalse();
     }
 
+    /**
+     * The JDK's key store refuses a file OpenSSL protected with a password beyond ASCII
+     * ("keystore password was incorrect"); Bouncy Castle reads it (found by an import trial).
+     */
+    @Test
+    void pkcs12WithANonAsciiPassword_isImported() throws Exception {
+        KeyPair pair = softwareKey();
+        X509Certificate cert = ca.issue(pair.getPublic(), "utf8@smimed.example", true, true,
+                Duration.ofDays(30));
+        String password = "p\u00e4ssw\u00f6rd\u20ac\u5bc6\u7801";
+        Path work = Files.createTempDirectory(dir, "p12");
+        // From a file, in UTF-8 as OpenSSL reads it: argv would go through the platform charset.
+        Files.writeString(work.resolve("pw.txt"), password + "\n", StandardCharsets.UTF_8);
+        Files.writeString(work.resolve("key.pem"), pemKey(pair));
+        Files.writeString(work.resolve("cert.pem"), pem(cert));
+        Files.writeString(work.resolve("ca.pem"), pem(ca.certificate()));
+        Processes.check(List.of("openssl", "pkcs12", "-export", "-inkey", "key.pem", "-in",
+                "cert.pem", "-certfile", "ca.pem", "-out", "file.p12", "-passout",
+                "file:pw.txt"), work);
+
+        TokenVersion v = admin.importPkcs12("utf8@smimed.example",
+                Files.readAllBytes(work.resolve("file.p12")), password.toCharArray(), false);
+
+        assertThat(v.chain()).containsExactly(cert, ca.certificate());
+        KeptInToken.assertKeptInToken(token, v.name(), false);
+        assertThatThrownBy(() -> admin.importPkcs12("utf8@smimed.example",
+                Files.readAllBytes(work.resolve("file.p12")), "passw\u00f6rd".toCharArray(),
+                false)).isInstanceOf(InvalidKeyRequestException.class).hasMessage(
+                "cannot open the PKCS#12 file: wrong password or not a PKCS#12 file");
+    }
+
     /** It silently made v2 with v1's key (found by an outside trial). */
     @Test
     void samePkcs12ImportedTwice_isRefusedNamingTheVersionThatHasTheKey() throws Exception {
