@@ -58,6 +58,12 @@ final class CertificateChecks {
                     + email.map(e -> "'" + e + "'").orElse("no e-mail address")
                     + ", not for identity '" + version.identity() + "'");
         }
+        if (leaf.getBasicConstraints() >= 0) {
+            // Found by an import trial: a CA certificate was accepted as a mail identity's.
+            throw new InvalidKeyRequestException("the certificate is a CA certificate"
+                    + " (basicConstraints cA=true): a mail identity's certificate must not be"
+                    + " one; have an end-entity certificate issued for the key");
+        }
         validAt(leaf, now);
         keyUsage(leaf, version.usage(), version.algorithm());
         emailProtection(leaf);
@@ -127,7 +133,8 @@ final class CertificateChecks {
             throws InvalidKeyRequestException {
         if (now.isAfter(leaf.getNotAfter().toInstant())) {
             throw new InvalidKeyRequestException("the certificate expired on "
-                    + leaf.getNotAfter().toInstant());
+                    + leaf.getNotAfter().toInstant() + " (a key kept only to decrypt old mail"
+                    + " comes in with smimectl import-pkcs12 --archive)");
         }
         if (now.isBefore(leaf.getNotBefore().toInstant())) {
             throw new InvalidKeyRequestException("the certificate is not valid before "
@@ -205,7 +212,8 @@ final class CertificateChecks {
             root.verify(root.getPublicKey());
         } catch (GeneralSecurityException e) {
             throw new InvalidKeyRequestException("the chain's last certificate ("
-                    + root.getSubjectX500Principal() + ") is not a self-signed root");
+                    + root.getSubjectX500Principal() + ") is not a self-signed root: add the"
+                    + " CA certificates up to the root after it");
         }
         try {
             CertificateFactory factory = CertificateFactory.getInstance("X.509");

@@ -56,7 +56,19 @@ public final class CertificateIdentity {
         return email.trim().toLowerCase(Locale.ROOT);
     }
 
+    /** id-RSASSA-PSS (RFC 4055): an RSA public key restricted to PSS signatures. */
+    private static final String RSASSA_PSS = "1.2.840.113549.1.1.10";
+
     static KeyAlgorithm algorithm(X509Certificate certificate) {
+        String oid = SubjectPublicKeyInfo.getInstance(certificate.getPublicKey().getEncoded())
+                .getAlgorithm().getAlgorithm().getId();
+        if (oid.equals(RSASSA_PSS)) {
+            // The JDK calls it RSA too; without this it failed later, as an InvalidKeyException
+            // (found by an import trial).
+            throw new IllegalArgumentException("unsupported key: RSASSA-PSS (an RSA key"
+                    + " restricted to PSS signatures; certify it as rsaEncryption, which signs"
+                    + " with PSS too)");
+        }
         if (certificate.getPublicKey() instanceof RSAPublicKey rsa) {
             int bits = rsa.getModulus().bitLength();
             try {
@@ -80,15 +92,17 @@ public final class CertificateIdentity {
                         + (name == null ? "" : name + " ") + "(" + curve.getId() + ")");
             }
         }
-        String oid = SubjectPublicKeyInfo.getInstance(certificate.getPublicKey().getEncoded())
-                .getAlgorithm().getAlgorithm().getId();
         for (KeyAlgorithm a : List.of(KeyAlgorithm.ED25519, KeyAlgorithm.X25519)) {
             if (a.edwardsOid().equals(oid)) {
                 return a;
             }
         }
-        throw new IllegalArgumentException("unsupported key: "
-                + certificate.getPublicKey().getAlgorithm());
+        // "EdDSA" and "XDH" name Ed25519 and X25519 too: say which curve it is.
+        throw new IllegalArgumentException("unsupported key: " + switch (oid) {
+            case "1.3.101.113" -> "Ed448";
+            case "1.3.101.111" -> "X448";
+            default -> certificate.getPublicKey().getAlgorithm() + " (" + oid + ")";
+        });
     }
 
     /** Whether the certificate lets its key sign; no keyUsage extension means any use. */

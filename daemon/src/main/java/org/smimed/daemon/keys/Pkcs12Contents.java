@@ -55,7 +55,8 @@ record Pkcs12Contents(PrivateKey key, List<X509Certificate> chain, KeyAlgorithm 
             List<String> keyAliases = keyAliases(store);
             if (keyAliases.size() != 1) {
                 throw new InvalidKeyRequestException("the PKCS#12 file holds "
-                        + keyAliases.size() + " private keys; exactly one is needed");
+                        + keyAliases.size() + " private keys; exactly one is needed: export"
+                        + " the key to import alone, with its certificate and CA certificates");
             }
             Key key = store.getKey(keyAliases.get(0), password);
             Certificate[] chain = store.getCertificateChain(keyAliases.get(0));

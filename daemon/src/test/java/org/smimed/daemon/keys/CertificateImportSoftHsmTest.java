@@ -186,6 +186,23 @@ class CertificateImportSoftHsmTest {
                         + " 4.4.4)");
     }
 
+    /** Found by an import trial: a CA certificate was accepted as a mail identity's. */
+    @Test
+    void caCertificate_isRefused() throws Exception {
+        TokenVersion v = admin.generate("ca-leaf@smimed.example", KeyAlgorithm.EC_P256,
+                KeyUsage.SIGN);
+        X509Certificate caLike = ca.issueWithOpenSsl(dir.resolve("ca-leaf"),
+                admin.createCsr(v.name(), "", ""), "subjectAltName=email:ca-leaf@smimed.example\n"
+                        + "basicConstraints=critical,CA:TRUE\n"
+                        + "keyUsage=critical,digitalSignature,keyCertSign\n");
+
+        assertThatThrownBy(() -> admin.importCertificateChain(v.name(), ca.chainPem(caLike)))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessage("the certificate is a CA certificate (basicConstraints cA=true): a"
+                        + " mail identity's certificate must not be one; have an end-entity"
+                        + " certificate issued for the key");
+    }
+
     /** Found by an officer trial: a SHA-1 certificate was imported and activated. */
     @Test
     void certificateSignedWithSha1_isRefused() throws Exception {
@@ -272,6 +289,8 @@ class CertificateImportSoftHsmTest {
         assertThatThrownBy(() -> admin.importCertificateChain(v.name(),
                 oldCa.chainPem(expired)))
                 .isInstanceOf(InvalidKeyRequestException.class)
-                .hasMessage("the certificate expired on " + expired.getNotAfter().toInstant());
+                .hasMessage("the certificate expired on " + expired.getNotAfter().toInstant()
+                        + " (a key kept only to decrypt old mail comes in with smimectl"
+                        + " import-pkcs12 --archive)");
     }
 }
