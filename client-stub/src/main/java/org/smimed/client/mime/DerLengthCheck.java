@@ -10,15 +10,27 @@ import java.io.InputStream;
  * Indefinite-length BER, which says nothing of its size, passes unchecked.
  *
  * <p>Guarantee: bytes pass unchanged and are counted, none held; what follows the declared
- * end is left to the daemon, which judges the whole encoding.
+ * end of a raw file is left to the daemon, which judges the whole encoding; a MIME body ends
+ * at the declared end ({@link #wrapBody}).
  */
 final class DerLengthCheck extends FilterInputStream {
   private final long expected;
+  private final boolean endsThere;
   private long count;
 
-  private DerLengthCheck(InputStream in, long expected) {
+  private DerLengthCheck(InputStream in, long expected, boolean endsThere) {
     super(in);
     this.expected = expected;
+    this.endsThere = endsThere;
+  }
+
+  /**
+   * As {@link #wrap}, for the decoded body of a MIME entity, which also ends where the DER
+   * says: a mailing list's footer after the base64 text decodes, leniently, into bytes after
+   * the CMS, which the daemon refused as "decryption failed" (found by a mail trial).
+   */
+  static InputStream wrapBody(InputStream in, byte[] head) throws TruncatedCmsException {
+    return wrap(in, head, true);
   }
 
   /**
@@ -26,6 +38,11 @@ final class DerLengthCheck extends FilterInputStream {
    * SEQUENCE tag and a length octet of 0x80 or more, see {@link RawCms}).
    */
   static InputStream wrap(InputStream in, byte[] head) throws TruncatedCmsException {
+    return wrap(in, head, false);
+  }
+
+  private static InputStream wrap(InputStream in, byte[] head, boolean endsThere)
+      throws TruncatedCmsException {
     int octets = head[1] & 0x7f;
     if (octets == 0 || octets > 8) {
       return in; // indefinite length; or a length no file has, left for the daemon to refuse
@@ -40,11 +57,14 @@ final class DerLengthCheck extends FilterInputStream {
     }
     long expected = declared > Long.MAX_VALUE - 2 - octets ? Long.MAX_VALUE
         : 2 + octets + declared;
-    return new DerLengthCheck(in, expected);
+    return new DerLengthCheck(in, expected, endsThere);
   }
 
   @Override
   public int read() throws IOException {
+    if (endsThere && count >= expected) {
+      return -1;
+    }
     int b = in.read();
     counted(b < 0 ? -1 : 1);
     return b;
@@ -52,6 +72,12 @@ final class DerLengthCheck extends FilterInputStream {
 
   @Override
   public int read(byte[] b, int off, int len) throws IOException {
+    if (endsThere) {
+      if (count >= expected) {
+        return -1;
+      }
+      len = (int) Math.min(len, expected - count);
+    }
     int n = in.read(b, off, len);
     counted(n);
     return n;

@@ -14,8 +14,8 @@ import org.bouncycastle.asn1.cms.ContentInfo;
  *
  * <p>Guarantee: {@link #of} names an entity {@link #SIGNED}, {@link #ENCRYPTED} or
  * {@link #COMPRESSED} only when
- * its Content-Type (or, for application/pkcs7-mime without smime-type and for an
- * application/octet-stream named *.p7m, its CMS content type) says so; anything that is not
+ * its CMS content type says so (or, when the CMS cannot be read, its Content-Type's smime-type
+ * does; multipart/signed is SIGNED); anything that is not
  * S/MIME is {@link #NONE}; an S/MIME type this client cannot open (certs-only, ...) is an
  * error, never silently treated as content.
  */
@@ -45,12 +45,20 @@ enum LayerKind {
     if (smimeType == null) {
       return sniff(entity);
     }
-    return switch (smimeType.toLowerCase(Locale.ROOT)) {
+    LayerKind labelled = switch (smimeType.toLowerCase(Locale.ROOT)) {
       case "signed-data" -> SIGNED;
       case "enveloped-data", "authenveloped-data" -> ENCRYPTED;
       case "compressed-data" -> COMPRESSED;
       default -> throw new SmimeOperationException("unsupported smime-type " + smimeType);
     };
+    try {
+      // The CMS says what it is: a gateway's wrong label (enveloped-data sent as signed-data)
+      // blocked mail OpenSSL opens (found by a mail trial). The label decides only when the
+      // CMS cannot be read this far.
+      return sniff(entity);
+    } catch (SmimeOperationException unreadable) {
+      return labelled;
+    }
   }
 
   /** Reads the CMS content type when the MIME type does not say what the CMS is. */

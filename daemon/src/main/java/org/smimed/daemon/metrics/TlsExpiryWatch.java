@@ -72,8 +72,8 @@ public final class TlsExpiryWatch implements AutoCloseable {
                         String warning = "TLS server certificate of the " + name(entry.getKey())
                                 + " listener ('" + leaf.getSubjectX500Principal().getName()
                                 + "', serial " + leaf.getSerialNumber().toString(16) + ") "
-                                + (days < 0 ? "EXPIRED " + (long) -days + " days ago"
-                                : "expires in " + (long) days + " days")
+                                + ExpiryWatch.expiry(clock.instant(),
+                                        leaf.getNotAfter().toInstant())
                                 + "; clients cannot connect once it has expired";
                         LOG.log(Level.WARNING, warning);
                         warnings.add(warning);

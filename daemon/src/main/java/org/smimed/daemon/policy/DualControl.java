@@ -12,7 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Four-eyes control for officer operations the policy names (destroy, import-pkcs12): the
+ * Four-eyes control for officer operations the policy names (see {@link AdminAction}): the
  * first officer's request waits, and runs only when a second, different officer approves it
  * within the policy's time limit.
  *
