@@ -48,11 +48,29 @@ public final class TextLogFormatter extends Formatter {
         } else if (thrown != null) {
             StringWriter trace = new StringWriter();
             thrown.printStackTrace(new PrintWriter(trace));
-            line.append('\n').append(trace);
+            line.append('\n').append(indented(trace.toString()));
         } else {
             line.append('\n');
         }
         return line.toString();
+    }
+
+    /**
+     * A stack trace whose every line begins with a blank, or is a "Caused by:" or "Suppressed:"
+     * line: an exception message that repeats a caller's input with line breaks in it could
+     * otherwise start a line that reads as a record of its own (found by a review).
+     */
+    static String indented(String trace) {
+        StringBuilder out = new StringBuilder(trace.length() + 16);
+        for (String l : trace.split("\n", -1)) {
+            if (out.length() > 0) {
+                out.append('\n');
+            }
+            boolean ours = l.isEmpty() || l.startsWith("\t") || l.startsWith(" ")
+                    || l.startsWith("Caused by: ") || out.length() == 0;
+            out.append(ours ? "" : "\t| ").append(l);
+        }
+        return out.toString();
     }
 
     /**

@@ -52,6 +52,23 @@ class TextLogFormatterTest {
                 + "java.lang.IllegalStateException: boom\n");
     }
 
+    /** An exception message repeating a caller's line breaks cannot start a record's line. */
+    @Test
+    void format_traceWithALineBreakInItsMessage_keepsEveryTraceLineIndented() {
+        LogRecord record = new LogRecord(Level.SEVERE, "failed");
+        record.setLoggerName("org.smimed.daemon.Daemon");
+        record.setInstant(Instant.parse("2026-11-30T13:01:29Z"));
+        record.setThrown(new IllegalStateException("bad input\n2026-11-30T13:01:30.000Z INFO"
+                + " Daemon: all well", new IllegalArgumentException("inner\nforged")));
+
+        String text = new TextLogFormatter(Optional::empty).format(record);
+
+        assertThat(text.lines().skip(1)).allSatisfy(l -> assertThat(l)
+                .matches("(java\\.lang\\.IllegalStateException: .*|Caused by: .*|\\t.*)"));
+        assertThat(text).contains("\n\t| 2026-11-30T13:01:30.000Z INFO Daemon: all well\n")
+                .contains("\n\t| forged\n");
+    }
+
     /** A fuzz trial: each oversized request or dead client added gRPC's 40-line trace. */
     @Test
     void format_libraryWarningAboutAClient_keepsOneLine_theDaemonsOwnKeepTheirTrace() {
