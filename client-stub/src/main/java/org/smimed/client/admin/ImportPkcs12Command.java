@@ -63,6 +63,9 @@ final class ImportPkcs12Command extends AdminCommand {
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
+  /** What fits one request to the daemon, with room for the rest of it. */
+  static final int MAX_PKCS12_BYTES = 4 * 1024 * 1024;
+
   ImportPkcs12Command(CliIo io) {
     super(io);
   }
@@ -75,6 +78,20 @@ final class ImportPkcs12Command extends AdminCommand {
       if (p12.length == 0) {
         // The daemon could only say "pkcs12 is required" (found by an officer trial).
         throw new AdminFailure("the PKCS#12 file " + file + " is empty");
+      }
+      // Said here, by name: the daemon answers a PEM file "wrong password or not a PKCS#12
+      // file", and gRPC one over its 4 MiB request limit with its own words (both found by
+      // an import trial).
+      if (new String(p12, 0, Math.min(p12.length, 64), StandardCharsets.ISO_8859_1)
+          .stripLeading().startsWith("-----BEGIN")) {
+        throw new AdminFailure(file + " is PEM, not PKCS#12: wrap the key, its certificate and"
+            + " the CA certificates in one (openssl pkcs12 -export -inkey KEY.pem -in CERT.pem"
+            + " -certfile CA-CHAIN.pem -out FILE.p12)");
+      }
+      if (p12.length > MAX_PKCS12_BYTES) {
+        throw new AdminFailure("the PKCS#12 file " + file + " has " + p12.length + " bytes;"
+            + " a key with its certificates takes a few kilobytes, and the daemon takes at most "
+            + MAX_PKCS12_BYTES + " (several keys or a large chain in it?)");
       }
       password = password();
       println(Names.outcome(admin.importPkcs12(ImportPkcs12Request.newBuilder()

@@ -99,6 +99,25 @@ class SmimectlCliTest {
     assertThat(r.err()).endsWith("smimectl: the PKCS#12 file " + p12 + " is empty\n");
   }
 
+  /** Found by an import trial: "wrong password or not a PKCS#12 file", and gRPC's limit. */
+  @Test
+  void importPkcs12_ofAPemFileOrAHugeOne_saysWhatItIs() throws Exception {
+    Path pem = Files.writeString(dir.resolve("key.pem"), "-----BEGIN PRIVATE KEY-----\nMIIE\n");
+    Path huge = Files.write(dir.resolve("huge.p12"), new byte[5 * 1024 * 1024]);
+
+    Run r = run(Map.of("PW", "x"), "import-pkcs12", "a@example.com", pem.toString(),
+        "--password-env", "PW", "--target", "localhost:1", "--plaintext");
+    Run big = run(Map.of("PW", "x"), "import-pkcs12", "a@example.com", huge.toString(),
+        "--password-env", "PW", "--target", "localhost:1", "--plaintext");
+
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).endsWith("smimectl: " + pem + " is PEM, not PKCS#12: wrap the key, its"
+        + " certificate and the CA certificates in one (openssl pkcs12 -export -inkey KEY.pem"
+        + " -in CERT.pem -certfile CA-CHAIN.pem -out FILE.p12)\n");
+    assertThat(big.exit()).isEqualTo(1);
+    assertThat(big.err()).contains("has 5242880 bytes");
+  }
+
   /**
    * Found by an officer trial: a passed --deadline printed gRPC's internals and not that the
    * change may have been made. A listener that never answers stands in for a slow daemon.
