@@ -47,7 +47,9 @@ public final class MessageOpener {
   public byte[] open(byte[] message, Consumer<Layer> onLayer)
       throws SmimeOperationException, IOException {
     // The From a reader sees; every signature beneath is checked against it as well.
-    Optional<String> outerFrom = HeaderBlock.parse(message).addresses("From");
+    HeaderBlock outer = HeaderBlock.parse(message);
+    Optional<String> outerFrom = outer.addresses("From");
+    Optional<String> outerSender = outer.addresses("Sender");
     // A saved .p7m file is the CMS alone; opened like the attachment it was cut from.
     Optional<byte[]> raw = RawCms.cms(message);
     byte[] current = raw.isPresent() ? RawCms.asEntity(raw.get()) : message;
@@ -66,16 +68,17 @@ public final class MessageOpener {
             + " nested S/MIME layers");
       }
       ByteArrayOutputStream inner = new ByteArrayOutputStream(current.length);
-      onLayer.accept(openOne(kind, index, current, inner, outerFrom));
+      onLayer.accept(openOne(kind, index, current, inner, outerFrom, outerSender));
       current = inner.toByteArray();
     }
   }
 
   private Layer openOne(LayerKind kind, int index, byte[] entity, ByteArrayOutputStream inner,
-      Optional<String> outerFrom) throws SmimeOperationException, IOException {
+      Optional<String> outerFrom, Optional<String> outerSender)
+      throws SmimeOperationException, IOException {
     try {
       if (kind == LayerKind.SIGNED) {
-        Verification v = verifier.verify(entity, outerFrom);
+        Verification v = verifier.verify(entity, outerFrom, outerSender);
         inner.writeBytes(v.content());
         return new Layer.Signed(index, v);
       }

@@ -24,8 +24,11 @@ import java.util.Optional;
  * @param content the signed entity, or null when it is encapsulated in {@code cms}
  * @param cms DER/BER ContentInfo of type SignedData
  * @param from the outer From field, if any
+ * @param sender the outer Sender field, if any: RFC 8550 section 3 lets it match the signer
+ *     when From does not (mail sent on someone's behalf)
  */
-public record SignedMessage(byte[] content, byte[] cms, Optional<String> from) {
+public record SignedMessage(byte[] content, byte[] cms, Optional<String> from,
+    Optional<String> sender) {
 
   /**
    * Parses multipart/signed, application/pkcs7-mime; smime-type=signed-data, or raw CMS
@@ -35,29 +38,30 @@ public record SignedMessage(byte[] content, byte[] cms, Optional<String> from) {
   public static SignedMessage parse(byte[] message) throws SmimeOperationException {
     Optional<byte[]> raw = RawCms.cms(message);
     if (raw.isPresent()) {
-      return new SignedMessage(null, raw.get(), Optional.empty());
+      return new SignedMessage(null, raw.get(), Optional.empty(), Optional.empty());
     }
     // HeaderBlock reads LF-only and CRLF headers alike, so only the body needs a decision.
     HeaderBlock headers = HeaderBlock.parse(message);
     ContentType type = contentType(headers);
     byte[] body = Arrays.copyOfRange(message, headers.bodyOffset(), message.length);
     Optional<String> from = headers.addresses("From");
+    Optional<String> sender = headers.addresses("Sender");
     String base = type.getBaseType().toLowerCase(Locale.ROOT);
     if (base.equals("multipart/signed")) {
-      return multipart(type, body, from);
+      return multipart(type, body, from, sender);
     }
     if (ContentTypes.isPkcs7Mime(type, headers)) {
       String smimeType = type.getParameter("smime-type");
       if (smimeType != null && !smimeType.equalsIgnoreCase("signed-data")) {
         throw new SmimeOperationException("not a signed message: smime-type=" + smimeType);
       }
-      return new SignedMessage(null, decodeBody(headers, body), from);
+      return new SignedMessage(null, decodeBody(headers, body), from, sender);
     }
     throw new SmimeOperationException("not a signed S/MIME message: " + type.getBaseType());
   }
 
-  private static SignedMessage multipart(ContentType type, byte[] body, Optional<String> from)
-      throws SmimeOperationException {
+  private static SignedMessage multipart(ContentType type, byte[] body, Optional<String> from,
+      Optional<String> sender) throws SmimeOperationException {
     String boundary = type.getParameter("boundary");
     if (boundary == null || boundary.isEmpty()) {
       throw new SmimeOperationException("multipart/signed without boundary");
@@ -108,7 +112,7 @@ public record SignedMessage(byte[] content, byte[] cms, Optional<String> from) {
       throw new SmimeOperationException("multipart/signed: second part is " + sigBase);
     }
     byte[] sigBody = Arrays.copyOfRange(sigPart, sigHeaders.bodyOffset(), sigPart.length);
-    return new SignedMessage(content, decodeBody(sigHeaders, sigBody), from);
+    return new SignedMessage(content, decodeBody(sigHeaders, sigBody), from, sender);
   }
 
   /**

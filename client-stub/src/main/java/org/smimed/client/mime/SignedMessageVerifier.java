@@ -106,7 +106,13 @@ public final class SignedMessageVerifier {
    */
   public Verification verify(byte[] message, Optional<String> outerFrom)
       throws SmimeOperationException {
-    return verify(SignedMessage.parse(message), outerFrom, false);
+    return verify(message, outerFrom, Optional.empty());
+  }
+
+  /** As {@link #verify(byte[], Optional)}, with the outermost headers' Sender too. */
+  public Verification verify(byte[] message, Optional<String> outerFrom,
+      Optional<String> outerSender) throws SmimeOperationException {
+    return verify(SignedMessage.parse(message), outerFrom, outerSender, false);
   }
 
   /**
@@ -122,13 +128,13 @@ public final class SignedMessageVerifier {
       throw new SmimeOperationException("a multipart/signed message carries its content:"
           + " verify it without --content");
     }
-    return verify(new SignedMessage(content, parsed.cms(), parsed.from()), Optional.empty(),
-        true);
+    return verify(new SignedMessage(content, parsed.cms(), parsed.from(), parsed.sender()),
+        Optional.empty(), Optional.empty(), true);
   }
 
   /** @param contentGiven the content came beside a bare signature ({@link #verifyDetached}) */
   private Verification verify(SignedMessage parsed, Optional<String> outerFrom,
-      boolean contentGiven) throws SmimeOperationException {
+      Optional<String> outerSender, boolean contentGiven) throws SmimeOperationException {
     guard.check(parsed.cms());
     try {
       requireSignedData(parsed.cms());
@@ -180,7 +186,8 @@ public final class SignedMessageVerifier {
       // was validated above), so mail by two authors signed by both passes.
       List<String> signersEmails = signerCerts.stream().flatMap(c -> SignerCertificates
           .emails(c).stream()).distinct().toList();
-      List<String> warnings = new ArrayList<>(checkSender(parsed.from(), signersEmails));
+      List<String> warnings = new ArrayList<>(checkSender(parsed.from(), parsed.sender(),
+          signersEmails));
       List<Verification.Signer> others = new ArrayList<>();
       for (int i = 0; i < signers.size(); i++) {
         // Every signer's digest is judged, and every signer is reported: a second signature
@@ -197,7 +204,7 @@ public final class SignedMessageVerifier {
         }
       }
       if (outerFrom.isPresent() && !outerFrom.equals(parsed.from())) {
-        warnings.addAll(checkSender(outerFrom, signersEmails));
+        warnings.addAll(checkSender(outerFrom, outerSender, signersEmails));
       }
       byte[] content = parsed.content() != null
           ? parsed.content() : (byte[]) sd.getSignedContent().getContent();
@@ -232,7 +239,8 @@ public final class SignedMessageVerifier {
       return 0;
     }
     for (int i = 0; i < signerCerts.size(); i++) {
-      if (SignerCertificates.emails(signerCerts.get(i)).contains(mailboxes.get(0))) {
+      if (SignerCertificates.containsAddress(SignerCertificates.emails(signerCerts.get(i)),
+          mailboxes.get(0))) {
         return i;
       }
     }
@@ -303,25 +311,46 @@ public final class SignedMessageVerifier {
     }
   }
 
-  private List<String> checkSender(Optional<String> fromField, List<String> emails)
-      throws SmimeOperationException {
+  /**
+   * RFC 8550 section 3: the address in From, or in Sender, must be the signer's. Every From
+   * mailbox must be; failing that, a Sender whose every mailbox is the signer's vouches for a
+   * message sent on another's behalf (a secretary, a list), as OpenSSL and mail programs take
+   * it (found by a mail trial: both were refused).
+   */
+  private List<String> checkSender(Optional<String> fromField, Optional<String> senderField,
+      List<String> emails) throws SmimeOperationException {
     if (senderCheck == SenderCheck.OFF || fromField.isEmpty()) {
       return List.of();
     }
-    List<String> from = SignerCertificates.fromAddresses(fromField.get());
+    Optional<String> fromMismatch = fromMismatch(fromField.get(), emails);
+    if (fromMismatch.isEmpty()) {
+      return List.of();
+    }
+    List<String> sender = senderField.map(SignerCertificates::fromAddresses).orElse(List.of());
+    if (!sender.isEmpty()
+        && sender.stream().allMatch(a -> SignerCertificates.containsAddress(emails, a))) {
+      return List.of();
+    }
+    return mismatch(fromMismatch.get());
+  }
+
+  /** Why the From field's mailboxes are not all the signer's, if they are not. */
+  private static Optional<String> fromMismatch(String fromField, List<String> emails) {
+    List<String> from = SignerCertificates.fromAddresses(fromField);
     if (from.isEmpty()) {
       // A From no address parser accepts is still shown by mail programs: it cannot be
       // compared, so it is not taken as the signer's (the review found it passed).
-      return mismatch("From '" + fromField.get().strip() + "' cannot be read as an address");
+      return Optional.of("From '" + fromField.strip() + "' cannot be read as an address");
     }
     // Every author a reader sees must be the signer: "From: evil@x, alice@y" signed by alice
     // would otherwise pass as evil's mail. A certificate without an address cannot vouch for
     // any From (found by an outside trial: both passed strict mode silently).
-    List<String> unmatched = from.stream().filter(a -> !emails.contains(a)).toList();
+    List<String> unmatched = from.stream()
+        .filter(a -> !SignerCertificates.containsAddress(emails, a)).toList();
     if (unmatched.isEmpty()) {
-      return List.of();
+      return Optional.empty();
     }
-    return mismatch(emails.isEmpty()
+    return Optional.of(emails.isEmpty()
         ? "From " + String.join(", ", from) + " cannot be checked: the signer's certificate"
             + " names no e-mail address"
         : "From " + String.join(", ", unmatched) + " is not the signer's address "

@@ -161,13 +161,54 @@ final class SignerCertificates {
     return emails.stream().distinct().toList();
   }
 
-  /** The addr-specs of a From field value, lower case; empty when it does not parse. */
+  /**
+   * The addr-specs of a From (or Sender) field value, lower case; empty when it does not
+   * parse. Raw UTF-8 in the field (RFC 6532), which the header parser read byte by byte, is
+   * read as UTF-8 again: "bücher" was shown as "bÃ¼cher" (found by a mail trial).
+   */
   static List<String> fromAddresses(String from) {
     try {
-      return List.of(InternetAddress.parseHeader(from, false)).stream()
+      return List.of(InternetAddress.parseHeader(utf8(from), false)).stream()
           .map(a -> a.getAddress().toLowerCase(Locale.ROOT)).collect(Collectors.toList());
     } catch (AddressException e) {
       return List.of();
+    }
+  }
+
+  /**
+   * Whether {@code address} is one of {@code emails}, comparing domains in their ASCII form
+   * (RFC 5280 section 7.5: a certificate carries an internationalized domain as A-labels, a
+   * From may carry it in UTF-8).
+   */
+  static boolean containsAddress(List<String> emails, String address) {
+    String wanted = asciiDomain(address);
+    return emails.stream().anyMatch(e -> asciiDomain(e).equals(wanted));
+  }
+
+  private static String asciiDomain(String address) {
+    int at = address.lastIndexOf('@');
+    if (at < 0) {
+      return address.toLowerCase(Locale.ROOT);
+    }
+    String domain = address.substring(at + 1);
+    try {
+      domain = java.net.IDN.toASCII(domain, java.net.IDN.ALLOW_UNASSIGNED);
+    } catch (IllegalArgumentException notAName) {
+      // Compared as written: it then matches only itself.
+    }
+    return (address.substring(0, at + 1) + domain).toLowerCase(Locale.ROOT);
+  }
+
+  private static String utf8(String latin1) {
+    if (latin1.chars().allMatch(c -> c < 0x80)) {
+      return latin1;
+    }
+    try {
+      return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+          .decode(java.nio.ByteBuffer.wrap(latin1.getBytes(
+              java.nio.charset.StandardCharsets.ISO_8859_1))).toString();
+    } catch (java.nio.charset.CharacterCodingException | RuntimeException notUtf8) {
+      return latin1;
     }
   }
 

@@ -309,6 +309,56 @@ class VerifyCommandTest {
     assertThat(warn.stderr()).contains("smime: warning: From mallory@example.com");
   }
 
+  /**
+   * RFC 8550 section 3: From or Sender. Mail sent on another's behalf (From the boss, Sender
+   * the signer) verifies; a Sender that is not the signer does not rescue a From that is not
+   * (found by a mail trial: both were refused).
+   */
+  @Test
+  void verify_senderIsTheSigner_passesWhereFromIsNot() throws Exception {
+    Path signed = openSslSign();
+    String text = Files.readString(signed, StandardCharsets.ISO_8859_1);
+    Path behalf = Files.writeString(dir.resolve("behalf.eml"), text.replace(
+        "From: alice@example.com", "From: boss@example.com\nSender: alice@example.com"),
+        StandardCharsets.ISO_8859_1);
+    Path forged = Files.writeString(dir.resolve("forged.eml"), text.replace(
+        "From: alice@example.com", "From: boss@example.com\nSender: mallory@example.com"),
+        StandardCharsets.ISO_8859_1);
+
+    var ok = verify(behalf);
+    var refused = verify(forged);
+
+    assertThat(ok.exit()).isZero();
+    assertThat(ok.stderr()).startsWith("Verified: signer alice@example.com")
+        .doesNotContain("warning");
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.stderr()).contains("boss@example.com is not the signer's address");
+  }
+
+  /**
+   * RFC 5280 section 7.5: the certificate's domain in A-labels matches a From in UTF-8 (RFC
+   * 6532), which is printed as UTF-8 (found by a mail trial: refused, and shown garbled).
+   */
+  @Test
+  void verify_internationalizedDomain_matchesItsALabelForm() throws Exception {
+    pki.issueEmail("idn", "alice@xn--bcher-kva.example", "rsa");
+    pki.openssl("smime", "-sign", "-in", "content.txt", "-signer", "idn.pem", "-inkey",
+        "idn.key", "-from", "alice@example.com", "-out", "idn.eml");
+    String text = Files.readString(dir.resolve("idn.eml"), StandardCharsets.UTF_8);
+    Path utf8 = Files.writeString(dir.resolve("utf8.eml"), text.replace(
+        "From: alice@example.com", "From: alice@b\u00fccher.example"), StandardCharsets.UTF_8);
+    Path other = Files.writeString(dir.resolve("other.eml"), text.replace(
+        "From: alice@example.com", "From: alice@b\u00fccherei.example"), StandardCharsets.UTF_8);
+
+    var ok = verify(utf8);
+    var refused = verify(other);
+
+    assertThat(ok.exit()).as(ok.stderr()).isZero();
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(new String(refused.stderr().getBytes(StandardCharsets.ISO_8859_1),
+        StandardCharsets.UTF_8) + refused.stderr()).contains("b\u00fccherei.example");
+  }
+
   /** Found by an outside trial: a -nocerts signature could not be verified at all. */
   @Test
   void verify_signatureWithoutCertificates_verifiesWithTheSignersCertificateGivenBeside()
