@@ -129,9 +129,8 @@ public final class SmimeClient {
           throw e;
         }
         // A daemon older than DecryptMessage, or one whose byte budget has no room for
-        // another DecryptMessage (each is charged 4 MiB before it is read; calls beyond the
-        // budget wait in a line of the same size, and beyond that line, or after waiting
-        // limits.streamIdleSeconds, they are refused): stream the same bytes instead,
+        // another DecryptMessage (each is charged 4 MiB before it is read, so a pool of
+        // workers with small mail ran out: a client trial): stream the same bytes instead,
         // charged as they arrive.
       }
     }

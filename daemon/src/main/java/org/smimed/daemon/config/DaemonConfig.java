@@ -109,8 +109,8 @@ public record DaemonConfig(Listen listen, Optional<Tls> tls, TokenSettings token
      *                                  Sign content) one caller may have buffered at once
      * @param maxInFlightBytes          most such bytes all callers together may have buffered
      * @param streamIdle                longest pause between two Decrypt or SignStream chunks;
-     *                                  also the longest a DecryptMessage waits for room in the
-     *                                  budgets, and then for its request
+     *                                  also the longest a DecryptMessage's request may take to
+     *                                  arrive whole
      * @param maxDecryptDuration        longest a Decrypt or SignStream stream may take to arrive
      * @param connectionIdle            a connection without calls for this long is closed
      * @param maxStreams                most Decrypt and SignStream calls with a worker thread of
