@@ -33,19 +33,38 @@ final class BinaryParts {
     }
     byte[] line = new byte[KEPT];
     int length = 0;
+    // Only a part's header section counts, from a delimiter line ("--" and the boundary) to
+    // the blank line: text in a part's body may quote such a field without being one.
+    boolean inHeaders = false;
     byte[] buffer = new byte[64 * 1024];
     int n;
     while ((n = body.read(buffer)) > 0) {
       for (int i = 0; i < n; i++) {
         if (buffer[i] == '\n') {
-          refuseIfLabel(line, length);
+          inHeaders = endOfLine(line, length, inHeaders);
           length = 0;
         } else if (length < KEPT) {
           line[length++] = buffer[i];
         }
       }
     }
-    refuseIfLabel(line, length);
+    endOfLine(line, length, inHeaders);
+  }
+
+  /** Judges one line; returns whether the next line is in a part's header section. */
+  private static boolean endOfLine(byte[] line, int length, boolean inHeaders)
+      throws SmimeOperationException {
+    int end = length > 0 && line[length - 1] == '\r' ? length - 1 : length;
+    if (end == 0) {
+      return false;
+    }
+    if (line[0] == '-' && end > 1 && line[1] == '-') {
+      return true;
+    }
+    if (inHeaders) {
+      refuseIfLabel(line, length);
+    }
+    return inHeaders;
   }
 
   private static void refuseIfLabel(byte[] line, int length) throws SmimeOperationException {

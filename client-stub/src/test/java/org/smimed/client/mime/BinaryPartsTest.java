@@ -33,6 +33,17 @@ class BinaryPartsTest {
     assertThatThrownBy(() -> MimeFile.open(file)).isInstanceOf(SmimeOperationException.class);
   }
 
+  /** A text part may quote the field in its body without being a binary part. */
+  @Test
+  void theFieldQuotedInAPartsBody_isNotALabel() throws Exception {
+    String quoted = "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        + "Content-Type: text/plain\r\n\r\nOur gateway wrote:\r\n"
+        + "Content-Transfer-Encoding: binary\r\nand broke the mail.\r\n--b--\r\n";
+
+    assertThat(MimeInput.checked(quoted.getBytes(StandardCharsets.ISO_8859_1)).outerHeaders())
+        .isEmpty();
+  }
+
   @Test
   void binaryPartInAMultipartLabelledBinary_orABase64Part_isAccepted(@TempDir Path dir)
       throws Exception {
