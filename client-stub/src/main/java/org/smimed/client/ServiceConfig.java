@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * The gRPC service config every smimed channel uses: round-robin over all resolved daemons,
- * a deadline on every call (30 s; 300 s for the streams, Decrypt and SignStream), and retries of calls that failed with UNAVAILABLE (a daemon gone or
+ * a deadline on every call (30 s; 300 s for the streams, Decrypt and SignStream), and retries of
+ * calls that failed with UNAVAILABLE (a daemon gone or
  * its token briefly unusable) or UNKNOWN. Every smimed RPC can be retried safely: signing and
  * decrypting change no state on the daemon.
  *

@@ -230,7 +230,8 @@ public final class SmimeClient {
   }
 
   private <S extends io.grpc.stub.AbstractStub<S>> S withDeadline(S stub) {
-    return deadline == null ? stub : stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS);
+    return deadline == null ? stub
+        : stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   static org.smimed.api.v1.SignRequest toProto(SigningRequest request) {

@@ -28,7 +28,8 @@ public final class SmimeClientException extends Exception {
 
   /** A failure with the trailers it came with, which carry the daemon's request id. */
   public SmimeClientException(Status status, Metadata trailers) {
-    super(status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription()),
+    super(status.getCode()
+        + (status.getDescription() == null ? "" : ": " + status.getDescription()),
         status.getCause());
     this.code = status.getCode();
     this.description = status.getDescription() == null ? "" : status.getDescription();

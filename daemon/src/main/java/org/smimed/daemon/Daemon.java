@@ -110,7 +110,8 @@ public final class Daemon implements AutoCloseable {
      * @param environment environment variable lookup, for the PIN (injected for tests)
      */
     public static Daemon start(DaemonConfig config, UnaryOperator<String> environment,
-                               Clock clock) throws TokenException, PinSource.PinUnavailableException,
+                               Clock clock) throws TokenException,
+            PinSource.PinUnavailableException,
             IOException, PolicyException, AuditException {
         ListenerProbe.requireBindable(config);
         Metrics metrics = new Metrics();
@@ -232,7 +233,8 @@ public final class Daemon implements AutoCloseable {
         // Renewed certificates (certbot, cert-manager) serve new connections without a restart.
         certificates.forEach(certificate -> certificate.watch(operations.tlsCheck(),
                 metrics::tlsCertificateChanged));
-        LOG.log(Level.INFO, "smimed serving " + keys.identities().size() + " identities from token '"
+        LOG.log(Level.INFO, "smimed serving " + keys.identities().size()
+                + " identities from token '"
                 + token.label() + "' on port " + server.getPort() + "; audit log "
                 + config.access().auditFile() + " continues after record "
                 + access.auditHead() + " (only its last record was read: check the whole chain"

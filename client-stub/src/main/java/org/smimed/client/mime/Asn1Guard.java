@@ -18,7 +18,8 @@ final class Asn1Guard {
   private final int maxIndefiniteLengths;
 
   /**
-   * @param maxDepth             deepest nesting of constructed encodings (VerifyLimits.maxAsn1Depth)
+   * @param maxDepth             deepest nesting of constructed encodings
+   *                             (VerifyLimits.maxAsn1Depth)
    * @param maxIndefiniteLengths most indefinite lengths (VerifyLimits.maxIndefiniteLengths)
    */
   Asn1Guard(int maxDepth, int maxIndefiniteLengths) {

@@ -155,7 +155,9 @@ class CliUsageTest {
         + "\n");
   }
 
-  /** Two key files side by side make the mistake easy; the handshake would only say "io exception". */
+  /**
+   * Two key files side by side make the mistake easy; the handshake would only say "io exception".
+   */
   @Test
   void clientKeyOfAnotherCertificate_isRefusedBeforeConnecting(@org.junit.jupiter.api.io.TempDir
       java.nio.file.Path dir) throws Exception {

@@ -11,7 +11,8 @@ class UsageErrorsTest {
    */
   @Test
   void oneLine_writesControlAndFormatCharactersAsEscapes() {
-    String hostile = "signer 1 of 2 (serial 1 of CN=x\u001b[2K\u001b[1AVerified\u202e):\n not found";
+    String hostile =
+        "signer 1 of 2 (serial 1 of CN=x\u001b[2K\u001b[1AVerified\u202e):\n not found";
 
     assertThat(UsageErrors.oneLine(hostile)).isEqualTo(
         "signer 1 of 2 (serial 1 of CN=x\\u001b[2K\\u001b[1AVerified\\u202e): not found");

@@ -27,7 +27,8 @@ import org.smimed.client.testing.Mutations;
 class SignedMessageVerifierFuzzTest {
   static final int GENERATED = 2500;
   static final Path CORPUS =
-      Path.of("src/test/resources/org/smimed/client/mime/SignedMessageVerifierFuzzTestInputs/verify");
+      Path.of("src/test/resources/org/smimed/client/mime/"
+          + "SignedMessageVerifierFuzzTestInputs/verify");
   static List<X509Certificate> anchors;
   static SignedMessageVerifier verifier;
 

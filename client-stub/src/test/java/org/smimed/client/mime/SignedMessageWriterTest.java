@@ -144,7 +144,8 @@ class SignedMessageWriterTest {
   @Test
   void encapsulated_sendsContentAndVerifiesWithOpenSsl() throws Exception {
     byte[] signed = new SignedMessageWriter(signer, HashAlgorithm.SHA256, false,
-        new SecureRandom()).encapsulated(MimeInput.parse(PLAIN.getBytes(StandardCharsets.US_ASCII)));
+        new SecureRandom()).encapsulated(
+            MimeInput.parse(PLAIN.getBytes(StandardCharsets.US_ASCII)));
 
     assertThat(signer.lastPayload().encapsulate()).isTrue();
     assertThat(new String(signed, StandardCharsets.US_ASCII))

@@ -11,7 +11,8 @@ import java.util.HexFormat;
  * a JSON object with the members seq, time, requestId, caller, event, method, identity,
  * keyVersion, inputSha256, outcome, status, detail (only when not empty), prev, hash — in this
  * order, no whitespace, strings
- * escaped as {@link #escaped} says and cut as {@link #bounded} says. {@code hash} is the SHA-256 of the UTF-8 bytes of the same object without
+ * escaped as {@link #escaped} says and cut as {@link #bounded} says. {@code hash} is the SHA-256 of
+ * the UTF-8 bytes of the same object without
  * the hash member; {@code prev} is the previous record's hash (64 zeros for the first).
  */
 public record AuditRecord(long seq, Instant time, AuditEntry entry, String prev, String hash,

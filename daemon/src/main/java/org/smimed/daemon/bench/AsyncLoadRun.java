@@ -27,7 +27,10 @@ final class AsyncLoadRun {
     private final Duration duration;
     private final long callsPerCaller;
 
-    /** @param callsPerCaller if positive, stop after this many calls instead of after {@code duration} */
+    /**
+     * @param callsPerCaller if positive, stop after this many calls instead of after
+     *                       {@code duration}
+     */
     AsyncLoadRun(Duration warmUp, Duration duration, long callsPerCaller) {
         this.warmUp = warmUp;
         this.duration = duration;

@@ -45,13 +45,17 @@ import picocli.CommandLine.Spec;
             "1:could not connect or prepare, or every call of a run failed (the runs so far"
                     + " are reported and written)", "2:bad usage", "4:token unusable"})
 public final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--target", defaultValue = "localhost:8443", description = "Daemon address (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--target", defaultValue = "localhost:8443",
+            description = "Daemon address (default: ${DEFAULT-VALUE}).")
     String target;
-    @Option(names = "--ca", paramLabel = "FILE", description = "PEM CA of the daemon's TLS certificate.")
+    @Option(names = "--ca", paramLabel = "FILE",
+            description = "PEM CA of the daemon's TLS certificate.")
     Path ca;
-    @Option(names = "--cert", paramLabel = "FILE", description = "PEM client certificate (mutual TLS).")
+    @Option(names = "--cert", paramLabel = "FILE",
+            description = "PEM client certificate (mutual TLS).")
     Path cert;
-    @Option(names = "--key", paramLabel = "FILE", description = "PEM PKCS#8 client key (mutual TLS).")
+    @Option(names = "--key", paramLabel = "FILE",
+            description = "PEM PKCS#8 client key (mutual TLS).")
     Path key;
     @Option(names = "--plaintext", description = "Connect without TLS (development daemons only).")
     boolean plaintext;
@@ -81,27 +85,33 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--concurrency", split = ",", defaultValue = "1,2,4,8,16",
             description = "Concurrent callers, comma-separated (default: ${DEFAULT-VALUE}).")
     List<Integer> concurrency;
-    @Option(names = "--duration", defaultValue = "10", description = "Seconds measured per run (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--duration", defaultValue = "10",
+            description = "Seconds measured per run (default: ${DEFAULT-VALUE}).")
     int durationSeconds;
-    @Option(names = "--warmup", defaultValue = "2", description = "Seconds of warm-up per run (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "2",
+            description = "Seconds of warm-up per run (default: ${DEFAULT-VALUE}).")
     int warmupSeconds;
     @Option(names = "--prewarm", defaultValue = "0", paramLabel = "SECONDS",
             description = "Before measuring a workload, run it unmeasured for this long at the"
                     + " highest --concurrency, daemon and baseline, so both this process's and"
                     + " the daemon's JIT compilers have settled (default: ${DEFAULT-VALUE}).")
     int prewarmSeconds;
-    @Option(names = "--calls", defaultValue = "0", description = "Calls per caller instead of --duration.")
+    @Option(names = "--calls", defaultValue = "0",
+            description = "Calls per caller instead of --duration.")
     long callsPerThread;
-    @Option(names = "--large-bytes", defaultValue = "67108864", description = "Size of decrypt-large (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--large-bytes", defaultValue = "67108864",
+            description = "Size of decrypt-large (default: ${DEFAULT-VALUE}).")
     int largeBytes;
     @Option(names = "--large-message", paramLabel = "FILE",
             description = "decrypt-large: decrypt this DER CMS message (EnvelopedData or"
                     + " AuthEnvelopedData to --identity) instead of a generated AES-256-GCM one,"
                     + " e.g. to compare with openssl cms -decrypt on the same message.")
     Path largeMessage;
-    @Option(names = "--deadline", defaultValue = "120", description = "Deadline of each call in seconds.")
+    @Option(names = "--deadline", defaultValue = "120",
+            description = "Deadline of each call in seconds.")
     long deadlineSeconds;
-    @Option(names = "--csv", paramLabel = "FILE", description = "Write results as CSV: calls counts every call and"
+    @Option(names = "--csv", paramLabel = "FILE",
+            description = "Write results as CSV: calls counts every call and"
             + " errors the failed ones; calls_per_s, ops_per_s and the latency columns count"
             + " only the calls that succeeded.")
     Path csv;
@@ -116,11 +126,14 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** The token to measure the baseline on: the daemon's own token, logged in here too. */
     static final class Baseline {
-        @Option(names = "--token-label", required = true, description = "Token for the in-process baseline.")
+        @Option(names = "--token-label", required = true,
+                description = "Token for the in-process baseline.")
         String label;
-        @Option(names = "--library", defaultValue = "/usr/lib/softhsm/libsofthsm2.so", description = "PKCS#11 library (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--library", defaultValue = "/usr/lib/softhsm/libsofthsm2.so",
+                description = "PKCS#11 library (default: ${DEFAULT-VALUE}).")
         Path library;
-        @Option(names = "--pin-file", required = true, paramLabel = "FILE", description = "File holding the user PIN (mode 600).")
+        @Option(names = "--pin-file", required = true, paramLabel = "FILE",
+                description = "File holding the user PIN (mode 600).")
         Path pinFile;
     }
 

@@ -92,7 +92,8 @@ final class DaemonCalls {
                 yield signing(request);
             }
             case SIGN_BATCH_64 -> {
-                SignBatchRequest.Builder batch = SignBatchRequest.newBuilder().setIdentity(identity);
+                SignBatchRequest.Builder batch = SignBatchRequest.newBuilder()
+                        .setIdentity(identity);
                 MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
                 for (int i = 0; i < workload.operationsPerCall(); i++) {
                     batch.addDigests(Digest.newBuilder()

@@ -20,7 +20,10 @@ final class LoadRun {
     private final Duration duration;
     private final long callsPerThread;
 
-    /** @param callsPerThread if positive, stop after this many calls instead of after {@code duration} */
+    /**
+     * @param callsPerThread if positive, stop after this many calls instead of after
+     *                       {@code duration}
+     */
     LoadRun(Duration warmUp, Duration duration, long callsPerThread) {
         this.warmUp = warmUp;
         this.duration = duration;

@@ -101,14 +101,18 @@ final class Reports {
         int plotW = width - left - right;
         int plotH = height - top - bottom;
         for (int i = 0; i < levels.size(); i++) {
-            double x = left + (levels.size() == 1 ? plotW / 2.0 : i * plotW / (levels.size() - 1.0));
-            svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">"
+            double x = left
+                    + (levels.size() == 1 ? plotW / 2.0 : i * plotW / (levels.size() - 1.0));
+            svg.append(String.format(Locale.ROOT,
+                    "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">"
                     + "%d</text>%n", x, height - bottom + 18, levels.get(i)));
         }
         for (int i = 0; i <= 4; i++) {
             double y = top + plotH - i * plotH / 4.0;
-            svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\""
-                    + " stroke=\"#ddd\"/><text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.0f</text>%n",
+            svg.append(String.format(Locale.ROOT,
+                    "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\""
+                    + " stroke=\"#ddd\"/><text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">"
+                    + "%.0f</text>%n",
                     left, left + plotW, y, y, left - 6, y + 4, maxRate * i / 4));
         }
         String[] colours = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
@@ -127,7 +131,8 @@ final class Reports {
                 points.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
             }
             svg.append(String.format(Locale.ROOT, "<polyline fill=\"none\" stroke=\"%s\" "
-                    + "stroke-width=\"2\"%s points=\"%s\"/>%n", colour, dash, points.toString().trim()));
+                    + "stroke-width=\"2\"%s points=\"%s\"/>%n", colour, dash,
+                    points.toString().trim()));
             svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>%n",
                     width - right + 10, top + 16 * n + 10, colour, entry.getKey()));
             n++;

@@ -11,7 +11,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code smimed}: the daemon's command line; {@code serve} runs it. */
-@Command(name = "smimed", mixinStandardHelpOptions = true, versionProvider = SmimedCommand.Version.class,
+@Command(name = "smimed", mixinStandardHelpOptions = true,
+        versionProvider = SmimedCommand.Version.class,
         description = "S/MIME signing and decryption daemon; private keys stay in a PKCS#11"
                 + " token.",
         subcommands = {ServeCommand.class, CheckConfigCommand.class, ProvisionDemoCommand.class,

@@ -36,7 +36,8 @@ final class CertificateHolders {
         try {
             return new JcaX509CertificateHolder(certificate);
         } catch (CertificateEncodingException e) {
-            throw new IllegalStateException("certificate of " + certificate.getSubjectX500Principal(),
+            throw new IllegalStateException("certificate of "
+                    + certificate.getSubjectX500Principal(),
                     e);
         }
     }

@@ -79,7 +79,8 @@ public final class CmsSigner {
     public SignedMessage sign(KeyVersion key, Optional<KeyVersion> encryption,
                               SignatureRequest request)
             throws InvalidRequestException, TokenException {
-        SignatureScheme scheme = request.scheme().orElse(SignatureScheme.defaultFor(key.algorithm()));
+        SignatureScheme scheme = request.scheme()
+                .orElse(SignatureScheme.defaultFor(key.algorithm()));
         DigestAlgorithm digest = digestFor(key, request);
         check(key, scheme, digest);
         if (request.encapsulate() && !(request.input() instanceof SignatureRequest.Content)) {
@@ -217,7 +218,8 @@ public final class CmsSigner {
     private JcaContentSignerBuilder contentSigner(SignatureScheme scheme, DigestAlgorithm digest) {
         String name = digest.jcaSignatureName(scheme);
         return scheme == SignatureScheme.RSA_PSS
-                ? new JcaContentSignerBuilder(name, pssParameters(digest)).setProvider(tokenProvider)
+                ? new JcaContentSignerBuilder(name, pssParameters(digest))
+                        .setProvider(tokenProvider)
                 : new JcaContentSignerBuilder(name).setProvider(tokenProvider);
     }
 

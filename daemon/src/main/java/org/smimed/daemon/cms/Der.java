@@ -130,7 +130,8 @@ final class Der {
     }
 
     private static int lengthOctets(int length) {
-        return length < 0x80 ? 1 : 1 + (Integer.SIZE - Integer.numberOfLeadingZeros(length) + 7) / 8;
+        return length < 0x80 ? 1
+                : 1 + (Integer.SIZE - Integer.numberOfLeadingZeros(length) + 7) / 8;
     }
 
     private static int writeLength(byte[] out, int at, int length) {

@@ -184,7 +184,8 @@ public final class ConfigLoader {
         }
 
         private DaemonConfig.Limits readLimits(JsonNode node) {
-            fields.allowOnly(node, "limits.", Set.of("maxMessageBytes", "maxRecipients", "maxAsn1Depth",
+            fields.allowOnly(node, "limits.", Set.of("maxMessageBytes", "maxRecipients",
+                    "maxAsn1Depth",
                     "maxIndefiniteLengths", "maxInFlightBytesPerCaller", "maxInFlightBytes",
                     "streamIdleSeconds", "maxDecryptSeconds", "connectionIdleSeconds",
                     "maxStreams"));
@@ -192,9 +193,11 @@ public final class ConfigLoader {
                     DEFAULT_MAX_MESSAGE_BYTES, 1024, Integer.MAX_VALUE - 1024);
             var d = new DaemonConfig.Limits(size);
             return new DaemonConfig.Limits(size,
-                    fields.integer(node, "limits.maxRecipients", "maxRecipients", d.maxRecipients(), 1,
+                    fields.integer(node, "limits.maxRecipients", "maxRecipients",
+                            d.maxRecipients(), 1,
                             100_000),
-                    fields.integer(node, "limits.maxAsn1Depth", "maxAsn1Depth", d.maxAsn1Depth(), 8, 1000),
+                    fields.integer(node, "limits.maxAsn1Depth", "maxAsn1Depth",
+                            d.maxAsn1Depth(), 8, 1000),
                     fields.integer(node, "limits.maxIndefiniteLengths", "maxIndefiniteLengths",
                             d.maxIndefiniteLengths(), 0, 1_000_000),
                     bytes(node, "maxInFlightBytesPerCaller", d.maxInFlightBytesPerCaller()),

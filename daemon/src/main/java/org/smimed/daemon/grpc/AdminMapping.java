@@ -53,8 +53,8 @@ final class AdminMapping {
     }
 
     /**
-     * The answer to activate, disable, destroy or import-pkcs12: the version as it now is, plus the pending
-     * approval id and expiry when dual control held the action back ({@code identity} names
+     * The answer to activate, disable, destroy or import-pkcs12: the version as it now is, plus the
+     * pending approval id and expiry when dual control held the action back ({@code identity} names
      * it when no version exists yet).
      */
     KeyVersionInfo outcome(ApprovalGate.Outcome outcome, String identity)

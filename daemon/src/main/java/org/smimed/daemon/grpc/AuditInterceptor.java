@@ -130,7 +130,8 @@ final class AuditInterceptor implements ServerInterceptor {
     }
 
     /** The call, recording itself once as it closes. */
-    private final class Recording<Q, R> extends ForwardingServerCall.SimpleForwardingServerCall<Q, R> {
+    private final class Recording<Q, R>
+            extends ForwardingServerCall.SimpleForwardingServerCall<Q, R> {
         private final AuditNotes notes;
         private final Holding hold;
         private final boolean sync;

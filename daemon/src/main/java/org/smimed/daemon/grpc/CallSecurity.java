@@ -22,7 +22,8 @@ import org.smimed.daemon.policy.ClientCertificateVerifier;
 
 /**
  * The chain every call passes, in this order: request id, audit record, caller authentication,
- * malformed-request refusal, officer guard and concurrency limit, then the service. Used for every listener and for
+ * malformed-request refusal, officer guard and concurrency limit, then the service. Used for every
+ * listener and for
  * methods the daemon does not serve, so no call escapes authentication or the audit log.
  */
 public final class CallSecurity {

@@ -216,7 +216,8 @@ public final class KeyRegistry {
 
     /** Every version of every identity that may decrypt. */
     public List<KeyVersion> decryptionKeys() {
-        return current.get().all().stream().filter(v -> v.state().mayDecrypt() && v.decrypts()).toList();
+        return current.get().all().stream()
+                .filter(v -> v.state().mayDecrypt() && v.decrypts()).toList();
     }
 
     /** The versions of {@code identity} that may decrypt. */

@@ -26,7 +26,8 @@ import org.smimed.daemon.token.KeyUsage;
  * destroyed before it existed): the key is gone, and this is how an import of its backup
  * is recognised.
  */
-public record VersionRecord(String keyId, String identity, int number, KeyState state, KeyAlgorithm algorithm,
+public record VersionRecord(String keyId, String identity, int number, KeyState state,
+                            KeyAlgorithm algorithm,
                             KeyUsage usage, Instant created, Instant updated, boolean complete,
                             String destroyedKey) {
     private static final String MAGIC = "smimed-key-version 1";
@@ -105,7 +106,8 @@ public record VersionRecord(String keyId, String identity, int number, KeyState 
                     KeyState.valueOf(field(fields, "state")),
                     KeyAlgorithm.valueOf(field(fields, "algorithm")),
                     KeyUsage.valueOf(field(fields, "usage")),
-                    Instant.parse(field(fields, "created")), Instant.parse(field(fields, "updated")),
+                    Instant.parse(field(fields, "created")),
+                    Instant.parse(field(fields, "updated")),
                     !"false".equals(fields.get("complete")),
                     fields.getOrDefault("destroyedKey", ""));
         } catch (DateTimeParseException e) {

@@ -130,7 +130,8 @@ public final class KeyObjects {
     public int destroy(String id, ObjectClass objectClass) throws TokenException {
         return token.inSession((module, session) -> {
             long[] found = Pkcs11Search.all(module, session, new CK_ATTRIBUTE[] {
-                new CK_ATTRIBUTE(CKA_CLASS, objectClass.code), new CK_ATTRIBUTE(CKA_ID, bytes(id))});
+                new CK_ATTRIBUTE(CKA_CLASS, objectClass.code),
+                new CK_ATTRIBUTE(CKA_ID, bytes(id))});
             for (long handle : found) {
                 destroyUnlessGone(module, session, handle);
             }

@@ -21,7 +21,8 @@ import sun.security.pkcs11.wrapper.PKCS11Exception;
  * certificate (which the SunPKCS11 key store cannot see) are found too.
  *
  * <p>Security guarantee: reads only public attributes (class, CKA_ID, CKA_LABEL, key type,
- * usage flags, CKA_MODIFIABLE, CKA_COPYABLE, an RSA key's CKA_MODULUS), certificate values and the daemon's own data objects; never key material.
+ * usage flags, CKA_MODIFIABLE, CKA_COPYABLE, an RSA key's CKA_MODULUS), certificate values and the
+ * daemon's own data objects; never key material.
  */
 public final class TokenInventory {
     /** The CKA_APPLICATION of every data object the daemon writes. */

@@ -148,7 +148,9 @@ class AuditRotationTest {
         }
     }
 
-    /** {@code smimectl audit verify} over the archives and the log passes and says {@code summary}. */
+    /**
+     * {@code smimectl audit verify} over the archives and the log passes and says {@code summary}.
+     */
     private static void assertIntact(Path log, String summary) throws Exception {
         Run run = verify(all(log));
         assertThat(run.exit()).isZero();

@@ -136,7 +136,8 @@ class BenchCommandIT {
         assertThat(open[2]).isEqualTo("2");
         assertThat(rows.get(3).split(",", -1)[16]).as("closed loop has no schedule").isEmpty();
         assertThat(run.out()).containsPattern(
-                "sign-digest +rate +c=2 +rate [0-9.]+ calls/s: achieved [0-9.]+ calls/s +p50 +\\d+ us"
+                "sign-digest +rate +c=2 +rate [0-9.]+ calls/s: achieved [0-9.]+ calls/s"
+                        + " +p50 +\\d+ us"
                         + " +p90 +\\d+ +p99 +\\d+ +p99\\.9 +\\d+ +p99/p50 [0-9.]+ +errors 0"
                         + " +send lag p99 \\d+ us").containsPattern(
                 "sign-digest +baseline-rate +c=2 +rate [0-9.]+ calls/s: achieved [0-9.]+ calls/s"
@@ -257,7 +258,8 @@ class BenchCommandIT {
 
         assertThat(run.exit()).isZero();
         String out = run.out();
-        assertThat(out).containsPattern("sign-digest +prewarm +c=2 +1 s unmeasured, [1-9][0-9]* calls,"
+        assertThat(out).containsPattern("sign-digest +prewarm +c=2 +1 s unmeasured,"
+                + " [1-9][0-9]* calls,"
                 + " 0 errors");
         assertThat(out.indexOf("prewarm")).isLessThan(out.indexOf("daemon   c=1"));
         assertThat(Files.readAllLines(csv)).hasSize(3);

@@ -53,7 +53,8 @@ class StartupFailureIT {
         Processes.Result result = serve(config(token.label(), "file: " + pin));
 
         assertThat(result.exitCode()).isEqualTo(ExitCodes.TOKEN);
-        assertThat(result.stderr().strip().lines()).containsExactly("smimed: token: login to token '"
+        assertThat(result.stderr().strip().lines()).containsExactly(
+                "smimed: token: login to token '"
                 + token.label() + "' failed: PIN rejected");
     }
 
@@ -217,7 +218,8 @@ class StartupFailureIT {
     void tlsFileNotPem_exitsWithConfigCodeNamingKeyPathAndReason(String key, String entry,
             String reason) throws Exception {
         Path garbage = Files.writeString(dir.resolve("garbage-" + System.nanoTime() + ".pem"),
-                "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n");
+                "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n"
+                        + "-----END CERTIFICATE-----\n");
         String field = entry.substring(0, entry.indexOf(':'));
         Path config = Files.writeString(dir.resolve("garbage-" + field + ".yaml"),
                 Files.readString(config(token.label(), "file: " + token.pinFile()))
@@ -240,7 +242,8 @@ class StartupFailureIT {
                 Files.readString(bindDeployment.resolve("smimed.yaml"))
                         .replace("privateKey: pki/server.key", "privateKey: other.key"));
         String line = "smimed: config: tls.privateKey: " + otherKey + ": not the key of the first"
-                + " certificate in tls.certificateChain " + bindDeployment.resolve("pki/server.crt");
+                + " certificate in tls.certificateChain "
+                + bindDeployment.resolve("pki/server.crt");
 
         assertServeAndCheckConfigRefuse(config, line);
     }

@@ -357,7 +357,8 @@ class ConfigLoaderTest {
                 """;
         Path rotating = Files.writeString(dir.resolve("a.yaml"),
                 body + "audit: {file: audit.log, rotateBytes: 104857600}\n");
-        Path growing = Files.writeString(dir.resolve("b.yaml"), body + "audit: {file: audit.log}\n");
+        Path growing = Files.writeString(dir.resolve("b.yaml"),
+                body + "audit: {file: audit.log}\n");
         Path tiny = Files.writeString(dir.resolve("c.yaml"),
                 body + "audit: {file: audit.log, rotateBytes: 100}\n");
 

@@ -65,7 +65,8 @@ class ShippedConfigTest {
         }
         assertThat(volume).as("a volume mounted over " + auditFile).isNotNull();
         var claims = new java.util.ArrayList<String>();
-        set.at("/spec/volumeClaimTemplates").forEach(c -> claims.add(c.at("/metadata/name").asText()));
+        set.at("/spec/volumeClaimTemplates")
+                .forEach(c -> claims.add(c.at("/metadata/name").asText()));
         assertThat(claims).contains(volume);
         for (var podVolume : set.at("/spec/template/spec/volumes")) {
             assertThat(podVolume.path("name").asText()).as("pod volume shadowing the claim")

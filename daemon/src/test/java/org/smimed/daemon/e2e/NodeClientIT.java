@@ -49,7 +49,8 @@ class NodeClientIT {
         byte[] content = "Invoice 4711 from Node.js\r\n".getBytes(StandardCharsets.UTF_8);
         Path message = Files.write(dir.resolve("message.bin"), content);
 
-        Processes.Result result = Processes.run(List.of("node", CLIENT.resolve("sign.js").toString(),
+        Processes.Result result = Processes.run(List.of("node",
+                CLIENT.resolve("sign.js").toString(),
                 "--target", "localhost:" + deployment.daemon().port(),
                 "--ca", deployment.caCertificate().toString(),
                 "--cert", deployment.clientCertificate().toString(),
@@ -75,7 +76,8 @@ class NodeClientIT {
     void nodeClient_unknownIdentity_failsWithOneLineNotFound() throws Exception {
         Path message = Files.write(dir.resolve("m2.bin"), new byte[] {1, 2, 3});
 
-        Processes.Result result = Processes.run(List.of("node", CLIENT.resolve("sign.js").toString(),
+        Processes.Result result = Processes.run(List.of("node",
+                CLIENT.resolve("sign.js").toString(),
                 "--target", "localhost:" + deployment.daemon().port(),
                 "--ca", deployment.caCertificate().toString(),
                 "--cert", deployment.clientCertificate().toString(),

@@ -144,7 +144,8 @@ class SmimeClientIT {
         byte[] cms = openSslEncrypt("-aes-256-gcm", plaintext, deployment.certificate(RSA));
         CallRecorder recorder = new CallRecorder();
         SmimeClient recorded = new SmimeClient(
-                ClientInterceptors.intercept(deployment.channel(), recorder), Duration.ofSeconds(60));
+                ClientInterceptors.intercept(deployment.channel(), recorder),
+                Duration.ofSeconds(60));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
 
         DecryptResult result = recorded.decrypt(RSA, new ByteArrayInputStream(cms), out);
@@ -169,7 +170,8 @@ class SmimeClientIT {
         byte[] large = openSslEncrypt("-aes-256-gcm", justOver, deployment.certificate(RSA));
         CallRecorder recorder = new CallRecorder();
         SmimeClient recorded = new SmimeClient(
-                ClientInterceptors.intercept(deployment.channel(), recorder), Duration.ofSeconds(60));
+                ClientInterceptors.intercept(deployment.channel(), recorder),
+                Duration.ofSeconds(60));
         ByteArrayOutputStream smallOut = new ByteArrayOutputStream();
         ByteArrayOutputStream largeOut = new ByteArrayOutputStream();
 

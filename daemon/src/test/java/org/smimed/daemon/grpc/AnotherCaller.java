@@ -19,7 +19,9 @@ final class AnotherCaller {
     private final byte[] message;
     private final byte[] plaintext;
 
-    /** Decrypts {@code message} (to the RSA identity) over {@code channel}, to {@code plaintext}. */
+    /**
+     * Decrypts {@code message} (to the RSA identity) over {@code channel}, to {@code plaintext}.
+     */
     AnotherCaller(ManagedChannel channel, byte[] message, byte[] plaintext) {
         this.channel = channel;
         this.message = message;

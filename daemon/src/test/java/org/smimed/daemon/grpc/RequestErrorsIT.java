@@ -153,7 +153,8 @@ class RequestErrorsIT {
     @Test
     void sign_digestAlgorithmUnsetOrTheDigests_isSignedWithTheDigests() {
         for (DigestAlgorithm asked : new DigestAlgorithm[] {
-            DigestAlgorithm.DIGEST_ALGORITHM_UNSPECIFIED, DigestAlgorithm.DIGEST_ALGORITHM_SHA256}) {
+            DigestAlgorithm.DIGEST_ALGORITHM_UNSPECIFIED,
+            DigestAlgorithm.DIGEST_ALGORITHM_SHA256}) {
             assertThat(signing.sign(sha256Digest().setDigestAlgorithm(asked).build()).getMicalg())
                     .isEqualTo("sha-256");
         }

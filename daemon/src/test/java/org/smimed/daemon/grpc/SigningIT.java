@@ -69,7 +69,8 @@ class SigningIT {
         SignRequest.Builder request = SignRequest.newBuilder().setIdentity(identity)
                 .setEncapsulate(encapsulate);
         if (mode.equals("digest")) {
-            request.setDigest(Digest.newBuilder().setAlgorithm(DigestAlgorithm.DIGEST_ALGORITHM_SHA256)
+            request.setDigest(Digest.newBuilder()
+                    .setAlgorithm(DigestAlgorithm.DIGEST_ALGORITHM_SHA256)
                     .setValue(ByteString.copyFrom(MessageDigest.getInstance("SHA-256")
                             .digest(CONTENT))));
         } else {
@@ -216,7 +217,8 @@ class SigningIT {
         AttributeTable attributes = signer.getSignedAttributes();
         List<ASN1ObjectIdentifier> required = List.of(CMSAttributes.contentType,
                 CMSAttributes.signingTime, CMSAttributes.messageDigest,
-                CMSAttributes.cmsAlgorithmProtect, PKCSObjectIdentifiers.pkcs_9_at_smimeCapabilities,
+                CMSAttributes.cmsAlgorithmProtect,
+                PKCSObjectIdentifiers.pkcs_9_at_smimeCapabilities,
                 PKCSObjectIdentifiers.id_aa_signingCertificateV2);
         List<ASN1ObjectIdentifier> missing = new ArrayList<>();
         for (ASN1ObjectIdentifier oid : required) {

@@ -35,7 +35,8 @@ import org.smimed.daemon.testing.TestDeployment;
  * keys generated in SoftHSM2, to the exact bytes — for every key type the token supports.
  *
  * <p>What a sender cannot do is not in its rows: NSS and gpgsm cannot encrypt with OAEP or to
- * EC recipients, and NSS chooses the cipher itself (AES-128-CBC, AES-256-CBC for RSA-4096); OpenSSL 3.0 cannot make ChaCha20-Poly1305
+ * EC recipients, and NSS chooses the cipher itself (AES-128-CBC, AES-256-CBC for RSA-4096);
+ * OpenSSL 3.0 cannot make ChaCha20-Poly1305
  * AuthEnvelopedData (Bouncy Castle can) and writes OAEP without a label (Bouncy Castle covers
  * labels and SHA-384/512). X25519 is not here yet: it needs the token enumeration work.
  */

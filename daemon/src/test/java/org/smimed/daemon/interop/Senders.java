@@ -94,7 +94,8 @@ final class Senders {
                                List<RecipientInfoGenerator> recipients) throws Exception {
         var encryptor = new JceCMSContentEncryptorBuilder(content).setProvider(BC).build();
         boolean aead = content.equals(CMSAlgorithm.ChaCha20Poly1305)
-                || content.equals(CMSAlgorithm.AES128_GCM) || content.equals(CMSAlgorithm.AES256_GCM);
+                || content.equals(CMSAlgorithm.AES128_GCM)
+                || content.equals(CMSAlgorithm.AES256_GCM);
         if (aead) {
             CMSAuthEnvelopedDataGenerator generator = new CMSAuthEnvelopedDataGenerator();
             recipients.forEach(generator::addRecipientInfoGenerator);

@@ -45,7 +45,8 @@ import org.smimed.daemon.testing.TestDeployment;
  * <p>What a tool cannot do is left out of its column and said here: gpgsm refuses a hash
  * shorter than the curve (e.g. SHA-256 with P-384), so the EC rows use the curve's own hash,
  * which is also the daemon's default; gpgsm 2.2 cannot verify P-521 signatures at all (it
- * treats the 521-bit group order as a hash length that is not a multiple of 8). Ed25519 is not in this table yet (needs the token
+ * treats the 521-bit group order as a hash length that is not a multiple of 8). Ed25519 is not in
+ * this table yet (needs the token
  * enumeration work; OpenSSL 3.0 and gpgsm 2.2 cannot verify it in CMS anyway).
  */
 class SignatureInteropIT {
@@ -101,7 +102,8 @@ class SignatureInteropIT {
         byte[] der = response.getSignedData().toByteArray();
         String expectedHash = expectedHash(identity, hash);
 
-        assertThat(response.getMicalg()).isEqualTo(expectedHash.toLowerCase().replace("sha", "sha-"));
+        assertThat(response.getMicalg())
+                .isEqualTo(expectedHash.toLowerCase().replace("sha", "sha-"));
         SignerInformation signer = assertBouncyCastleVerifies(der, response);
         assertThat(signer.getDigestAlgOID()).isEqualTo(digestOid(expectedHash));
         if (scheme.equals("RSA_PSS")) {

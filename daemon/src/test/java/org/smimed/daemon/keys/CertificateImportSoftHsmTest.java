@@ -270,7 +270,8 @@ class CertificateImportSoftHsmTest {
                 "-passout", "pass:pw"), dir);
 
         assertThatThrownBy(() -> admin.importPkcs12("self@smimed.example",
-                java.nio.file.Files.readAllBytes(dir.resolve("self.p12")), "pw".toCharArray(), false))
+                java.nio.file.Files.readAllBytes(dir.resolve("self.p12")),
+                "pw".toCharArray(), false))
                 .isInstanceOf(InvalidKeyRequestException.class)
                 .hasMessage("the certificate is self-signed ('CN=self'): smimed takes"
                         + " certificates a CA issued, with that CA's certificates up to its"

@@ -42,7 +42,8 @@ import org.smimed.daemon.token.TokenObjects;
  * clear message for every refusal.
  */
 class KeyAdministrationSoftHsmTest {
-    private static final Path RFC9216 = Path.of("src", "test", "resources", "rfc9216").toAbsolutePath();
+    private static final Path RFC9216 =
+            Path.of("src", "test", "resources", "rfc9216").toAbsolutePath();
     private static final Clock CLOCK = Clock.systemUTC();
 
     @TempDir

@@ -32,7 +32,8 @@ import org.smimed.daemon.testing.TokenWrites.Moment;
  * Must show 5: a daemon process killed with SIGKILL in the middle of each officer operation
  * (generate, import-cert, PKCS#12 import, activate, destroy; PKCS#12 import and destroy under
  * dual control, so the killed call is the second officer's approval) leaves the token and the
- * key states consistent after a restart. The daemon runs with a JDWP agent and is frozen through the debugger interface just
+ * key states consistent after a restart. The daemon runs with a JDWP agent and is frozen through
+ * the debugger interface just
  * before each of the operation's PKCS#11 writes, and just after the last one, then killed; a
  * new daemon starts on the same token.
  *

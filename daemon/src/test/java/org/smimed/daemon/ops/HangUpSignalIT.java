@@ -28,7 +28,8 @@ import org.smimed.daemon.testing.TestDeployment;
 /**
  * SIGHUP to a real {@code smimed serve} process: the TLS server certificate files are looked
  * at at once (the periodic look, {@code operations.tlsCheckSeconds}, is set an hour away
- * here), so a renewed pair serves new connections as soon as the operator says so. ServerCertificateReloadIT covers what a look
+ * here), so a renewed pair serves new connections as soon as the operator says so.
+ * ServerCertificateReloadIT covers what a look
  * does over real TLS; this covers that the signal reaches it.
  */
 class HangUpSignalIT {

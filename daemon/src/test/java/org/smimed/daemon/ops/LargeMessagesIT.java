@@ -162,8 +162,10 @@ class LargeMessagesIT {
                 .digest(answer.plaintext()))).isEqualTo(threeSha256);
         assertThat(answer.result().getAuthenticated()).isTrue();
         // limits.maxMessageBytes is 256 MiB here: the 4 MiB cap of DecryptMessage applies.
-        assertRefused(() -> DecryptCall.whole(channel, null, justOver), Status.Code.INVALID_ARGUMENT,
-                "more than the limit of 4194304 bytes for DecryptMessage", "stream it with Decrypt");
+        assertRefused(() -> DecryptCall.whole(channel, null, justOver),
+                Status.Code.INVALID_ARGUMENT,
+                "more than the limit of 4194304 bytes for DecryptMessage",
+                "stream it with Decrypt");
         // Further over, gRPC refuses the message before reading it whole.
         assertRefused(() -> DecryptCall.whole(channel, null, large),
                 Status.Code.RESOURCE_EXHAUSTED, "exceeds maximum size");

@@ -47,7 +47,8 @@ import org.smimed.daemon.testing.TestDeployment;
  * certificate all reach the daemon and are answered UNAUTHENTICATED by its interceptor.
  */
 class AccessMatrixIT {
-    private static final byte[] PLAINTEXT = "quarterly numbers\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PLAINTEXT =
+            "quarterly numbers\r\n".getBytes(StandardCharsets.US_ASCII);
 
     @TempDir
     static Path dir;

@@ -30,7 +30,8 @@ import org.smimed.daemon.testing.TokenPicture;
 
 /**
  * Dual control over real mutual TLS with two officer certificates and the real smimectl: one
- * officer alone cannot activate, disable or destroy a key or import a PKCS#12 file; a second officer's
+ * officer alone cannot activate, disable or destroy a key or import a PKCS#12 file; a second
+ * officer's
  * approval runs the action; the requester's own approval, a late approval and an unknown id
  * are refused; each call leaves its audit record. The daemon's clock is moved by hand.
  */

@@ -25,7 +25,8 @@ public final class CallRecorder implements ClientInterceptor {
     public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method,
                                                  CallOptions options, Channel next) {
         methods.add(method.getBareMethodName());
-        return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+        return new ForwardingClientCall.SimpleForwardingClientCall<>(
+                next.newCall(method, options)) {
             @Override
             public void sendMessage(Q message) {
                 if (message instanceof DecryptRequest request) {

@@ -32,7 +32,8 @@ import org.bouncycastle.jce.provider.BouncyCastleProvider;
  * SignedData per RFC 8419.
  */
 public final class EdwardsPeer {
-    public static final Path RFC9216 = Path.of("src", "test", "resources", "rfc9216").toAbsolutePath();
+    public static final Path RFC9216 =
+            Path.of("src", "test", "resources", "rfc9216").toAbsolutePath();
     /** The RFC 9216 CA that issued Carlos's and Dana's certificates. */
     public static final String CA = "Sample_LAMPS_Ed25519_Certification_Authority.selfsigned.pem";
     private static final BouncyCastleProvider BC = new BouncyCastleProvider();

@@ -53,7 +53,9 @@ public record TokenPicture(Map<String, List<String>> byLabel) {
         return byLabel.getOrDefault(label, List.of());
     }
 
-    /** Every label of a key version ({@code identity/vN}) of identities ending in {@code domain}. */
+    /**
+     * Every label of a key version ({@code identity/vN}) of identities ending in {@code domain}.
+     */
     public List<String> versionLabels(String domain) {
         return byLabel.keySet().stream().filter(l -> l.matches("[^/]+" + domain + "/v\\d+"))
                 .toList();

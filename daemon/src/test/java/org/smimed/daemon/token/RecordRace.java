@@ -39,6 +39,7 @@ final class RecordRace {
 
     /** How many records labelled {@code label} the token holds. */
     static int count(Pkcs11Token token, String label) throws TokenException {
-        return token.inSession((module, session) -> KeyObjects.findData(module, session, label).length);
+        return token.inSession(
+                (module, session) -> KeyObjects.findData(module, session, label).length);
     }
 }

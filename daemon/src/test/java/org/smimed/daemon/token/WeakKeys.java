@@ -62,7 +62,9 @@ final class WeakKeys {
                 new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray())));
     }
 
-    /** A key pair as another application (or pkcs11-tool without --id) makes it: no id, no label. */
+    /**
+     * A key pair as another application (or pkcs11-tool without --id) makes it: no id, no label.
+     */
     static void generateKeyWithoutIdOrLabel(Pkcs11Token token) throws TokenException {
         generateRsaKeyPair(token, List.of(), List.of(
                 new CK_ATTRIBUTE(CKA_SENSITIVE, true),
