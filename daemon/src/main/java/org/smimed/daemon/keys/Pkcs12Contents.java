@@ -64,13 +64,15 @@ record Pkcs12Contents(PrivateKey key, List<X509Certificate> chain, KeyAlgorithm 
                 throw new InvalidKeyRequestException(
                         "the PKCS#12 file holds no private key with a certificate");
             }
+            // Before the match: the JDK cannot sign with every key a PKCS#12 file may hold (an
+            // EC key on secp256k1, say), and "cannot read the key" would not say why. Before
+            // the conversion too: the JDK cannot parse a certificate whose key has explicit
+            // curve parameters, which Bouncy Castle read.
+            KeyAlgorithm algorithm = supported((X509Certificate) chain[0]);
             List<X509Certificate> certificates = new ArrayList<>();
             for (Certificate c : chain) {
                 certificates.add(readByBouncyCastle ? jdkCertificate(c) : (X509Certificate) c);
             }
-            // Before the match: the JDK cannot sign with every key a PKCS#12 file may hold (an
-            // EC key on secp256k1, say), and "cannot read the key" would not say why.
-            KeyAlgorithm algorithm = supported(certificates.get(0));
             PrivateKey usable = readByBouncyCastle ? jdkKey(privateKey) : privateKey;
             matches(usable, certificates.get(0));
             return new Pkcs12Contents(usable, certificates, algorithm);
