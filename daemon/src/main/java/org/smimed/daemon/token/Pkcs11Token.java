@@ -25,9 +25,11 @@ import sun.security.pkcs11.wrapper.PKCS11Exception;
  * One logged-in PKCS#11 token: its own SunPKCS11 provider instance (never registered globally)
  * and the JDK wrapper for what the provider lacks.
  *
- * <p>Security guarantees: keys generated or imported through this provider get
+ * <p>Security guarantees: private keys generated or imported through this provider get
  * {@code CKA_SENSITIVE=true} and {@code CKA_EXTRACTABLE=false} from the attribute templates
- * below; the PIN is cleared from memory once the login is done.
+ * below; the PIN is cleared from memory once the login is done. Not covered: the generic
+ * secret an ECDH or X25519 derivation makes is deliberately readable, since the shared secret
+ * Z feeds the KDF in the daemon (RFC 5753, RFC 8418); the private key itself never leaves.
  */
 public final class Pkcs11Token {
     /**
