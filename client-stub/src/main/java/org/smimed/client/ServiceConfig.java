@@ -6,9 +6,10 @@ import java.util.Map;
 /**
  * The gRPC service config every smimed channel uses: round-robin over all resolved daemons,
  * a deadline on every call (30 s; 300 s for the streams, Decrypt and SignStream), and retries of
- * calls that failed with UNAVAILABLE (a daemon gone or
- * its token briefly unusable) or UNKNOWN. Every smimed RPC can be retried safely: signing and
- * decrypting change no state on the daemon.
+ * calls that failed with UNAVAILABLE (a daemon gone or its token briefly unusable) or UNKNOWN.
+ * Every smimed RPC can be retried safely: signing and decrypting change no key or key state. A
+ * retry does leave a second audit record, and a retried decryption that reached the daemon is
+ * charged to the caller's decryptsPerMinute again.
  *
  * <p>UNKNOWN because a daemon that died between two calls fails the next call so when the
  * client writes to the closed connection before it has read the close: grpc-netty reports that
