@@ -63,8 +63,8 @@ final class ImportPkcs12Command extends AdminCommand {
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
-  /** What fits one request to the daemon, with room for the rest of it. */
-  static final int MAX_PKCS12_BYTES = 4 * 1024 * 1024;
+  /** What fits one 4 MiB request to the daemon, with room for the rest of it. */
+  static final int MAX_PKCS12_BYTES = 4 * 1024 * 1024 - 64 * 1024;
 
   ImportPkcs12Command(CliIo io) {
     super(io);
@@ -82,8 +82,9 @@ final class ImportPkcs12Command extends AdminCommand {
       // Said here, by name: the daemon answers a PEM file "wrong password or not a PKCS#12
       // file", and gRPC one over its 4 MiB request limit with its own words (both found by
       // an import trial).
-      if (new String(p12, 0, Math.min(p12.length, 64), StandardCharsets.ISO_8859_1)
-          .stripLeading().startsWith("-----BEGIN")) {
+      // Anywhere near the start: `openssl pkcs12 -nodes` writes "Bag Attributes" lines first.
+      if (new String(p12, 0, Math.min(p12.length, 8192), StandardCharsets.ISO_8859_1)
+          .contains("-----BEGIN ")) {
         throw new AdminFailure(file + " is PEM, not PKCS#12: wrap the key, its certificate and"
             + " the CA certificates in one (openssl pkcs12 -export -inkey KEY.pem -in CERT.pem"
             + " -certfile CA-CHAIN.pem -out FILE.p12)");

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -15,20 +16,33 @@ import java.util.regex.Pattern;
  * <p>Guarantee: LF-only and CRLF input parse alike; fields are kept in order and in their
  * original spelling (see {@link Header}); the body offset points just past the blank line. A
  * leading byte order mark and an mbox "From " line are skipped. A line that is neither a
- * field nor a continuation after the first field ends the section where it stands, as mail
- * readers do (Python's email package calls it a missing header/body separator): the fields
- * before it are kept, it begins the body and is named in {@code stray}, so that a writer can
- * refuse to protect such input rather than turn its headers into body text.
+ * field nor a continuation after the first field is skipped, as Thunderbird does, and the
+ * first such line is named in {@code stray}: the fields after it are read (a From below such a
+ * line is what a mail program shows, so it must be what is checked; found by a review), and a
+ * writer can refuse to protect such input ({@link #requireWellFormed}). Input whose fields
+ * include no message or MIME field before such a line ("Agenda:" then a list) is a bare body
+ * without a header section, as it always was.
  *
  * @param headers the fields in order
  * @param bodyOffset index of the first body byte in the parsed input
- * @param stray the line that ended a header section without a blank line, if any
+ * @param stray the first line in the header section that is neither a field nor a
+ *     continuation, if any
  */
 public record HeaderBlock(List<Header> headers, int bodyOffset, Optional<String> stray) {
   /** Limit for a header section read from a stream, so a hostile input cannot exhaust memory. */
   static final int MAX_HEADER_BYTES = 256 * 1024;
   /** A field name and its colon, with the blanks RFC 5322 section 4.5.3 still accepts. */
   private static final Pattern FIELD_START = Pattern.compile("^[!-9;-~]+[ \t]*:");
+
+  /**
+   * Fields that make the lines above a stray line a header section rather than text that
+   * happens to begin with "Word:" (lower case).
+   */
+  private static final java.util.Set<String> MESSAGE_FIELDS = java.util.Set.of("from", "to",
+      "cc", "bcc", "sender", "reply-to", "subject", "date", "message-id", "in-reply-to",
+      "references", "received", "return-path", "mime-version", "content-type",
+      "content-transfer-encoding", "content-disposition", "content-id",
+      "content-description");
 
   public HeaderBlock {
     headers = List.copyOf(headers);
@@ -40,6 +54,7 @@ public record HeaderBlock(List<Header> headers, int bodyOffset, Optional<String>
     List<Header> headers = new ArrayList<>();
     int pos = start(text);
     StringBuilder current = null;
+    Optional<String> stray = Optional.empty();
     while (pos < text.length()) {
       int eol = text.indexOf('\n', pos);
       int next = eol < 0 ? text.length() : eol + 1;
@@ -52,18 +67,25 @@ public record HeaderBlock(List<Header> headers, int bodyOffset, Optional<String>
         current = new StringBuilder(line).append("\r\n");
       } else if (line.isEmpty()) {
         add(headers, current);
-        return new HeaderBlock(headers, next, Optional.empty());
-      } else if (current == null) {
+        return new HeaderBlock(headers, next, stray);
+      } else if (current == null && stray.isEmpty()) {
         // Not a field before any field: the input is a bare body without a header section.
         return new HeaderBlock(List.of(), 0, Optional.empty());
       } else {
         add(headers, current);
-        return new HeaderBlock(headers, pos, Optional.of(line));
+        current = null;
+        if (stray.isEmpty()) {
+          if (headers.stream().noneMatch(h -> MESSAGE_FIELDS.contains(
+              h.name().toLowerCase(Locale.ROOT)))) {
+            return new HeaderBlock(List.of(), 0, Optional.empty());
+          }
+          stray = Optional.of(line);
+        }
       }
       pos = next;
     }
     add(headers, current);
-    return new HeaderBlock(headers, text.length(), Optional.empty());
+    return new HeaderBlock(headers, text.length(), stray);
   }
 
   /**

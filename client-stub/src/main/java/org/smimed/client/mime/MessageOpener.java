@@ -91,6 +91,10 @@ public final class MessageOpener {
       return new Layer.Encrypted(index, report);
     } catch (SmimeOperationException e) {
       throw new SmimeOperationException("layer " + index + ": " + e.getMessage(), e);
+    } catch (TruncatedCmsException e) {
+      // The mail's fault, said as decrypt says it, not as an I/O error (found by a review).
+      throw new SmimeOperationException("layer " + index + ": the CMS is truncated: expected "
+          + e.expected() + " bytes, got " + e.actual() + " (a partial download or copy?)", e);
     }
   }
 

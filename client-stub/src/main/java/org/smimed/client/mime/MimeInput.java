@@ -141,6 +141,12 @@ public final class MimeInput {
     return out.toByteArray();
   }
 
+  /** The multipart boundary, as written (it is case-sensitive), if the entity has one. */
+  Optional<String> boundary() {
+    return content.stream().filter(h -> h.is("Content-Type")).findFirst()
+        .flatMap(h -> BinaryParts.boundaryOf(h.value()));
+  }
+
   private String contentType() {
     return content.stream().filter(h -> h.is("Content-Type")).findFirst()
         .map(Header::value).orElse("").toLowerCase(Locale.ROOT);

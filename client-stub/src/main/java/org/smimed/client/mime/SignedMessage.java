@@ -51,9 +51,13 @@ public record SignedMessage(byte[] content, byte[] cms, Optional<String> from,
       return multipart(type, body, from, sender);
     }
     if (ContentTypes.isPkcs7Mime(type, headers)) {
+      // The CMS content type decides (checked when it is verified), not the label: a
+      // gateway's mislabelled signed-data was refused by open, which had read the CMS as
+      // signed (found by a review). A certs-only message is SignedData without signers.
       String smimeType = type.getParameter("smime-type");
-      if (smimeType != null && !smimeType.equalsIgnoreCase("signed-data")) {
-        throw new SmimeOperationException("not a signed message: smime-type=" + smimeType);
+      if (smimeType != null && smimeType.equalsIgnoreCase("certs-only")) {
+        throw new SmimeOperationException("not a signed message: smime-type=certs-only"
+            + " (certificates, no signature)");
       }
       return new SignedMessage(null, decodeBody(headers, body), from, sender);
     }

@@ -313,9 +313,10 @@ public final class SignedMessageVerifier {
 
   /**
    * RFC 8550 section 3: the address in From, or in Sender, must be the signer's. Every From
-   * mailbox must be; failing that, a Sender whose every mailbox is the signer's vouches for a
-   * message sent on another's behalf (a secretary, a list), as OpenSSL and mail programs take
-   * it (found by a mail trial: both were refused).
+   * mailbox must be; Sender stands in only for a From without an address (empty, or not
+   * readable as one), as Thunderbird takes it: a Sender that is the signer must not make a
+   * From naming someone else pass (found by a review: mail From a bank's CEO, Sender the
+   * signer, verified).
    */
   private List<String> checkSender(Optional<String> fromField, Optional<String> senderField,
       List<String> emails) throws SmimeOperationException {
@@ -326,8 +327,9 @@ public final class SignedMessageVerifier {
     if (fromMismatch.isEmpty()) {
       return List.of();
     }
+    boolean fromHasAddress = !SignerCertificates.fromAddresses(fromField.get()).isEmpty();
     List<String> sender = senderField.map(SignerCertificates::fromAddresses).orElse(List.of());
-    if (!sender.isEmpty()
+    if (!fromHasAddress && !sender.isEmpty()
         && sender.stream().allMatch(a -> SignerCertificates.containsAddress(emails, a))) {
       return List.of();
     }

@@ -190,13 +190,19 @@ final class SignerCertificates {
     if (at < 0) {
       return address.toLowerCase(Locale.ROOT);
     }
-    String domain = address.substring(at + 1);
+    String domain = address.substring(at + 1).toLowerCase(Locale.ROOT);
     try {
-      domain = java.net.IDN.toASCII(domain, java.net.IDN.ALLOW_UNASSIGNED);
+      // java.net.IDN is IDNA2003, whose mapping merges names IDNA2008 keeps apart (straße
+      // and strasse, a full-width letter and its ASCII one; found by a review): only a name
+      // that comes back unchanged from its A-label form is compared by that form.
+      String ascii = java.net.IDN.toASCII(domain, java.net.IDN.ALLOW_UNASSIGNED);
+      if (java.net.IDN.toUnicode(ascii, java.net.IDN.ALLOW_UNASSIGNED).equals(domain)) {
+        domain = ascii.toLowerCase(Locale.ROOT);
+      }
     } catch (IllegalArgumentException notAName) {
       // Compared as written: it then matches only itself.
     }
-    return (address.substring(0, at + 1) + domain).toLowerCase(Locale.ROOT);
+    return address.substring(0, at + 1).toLowerCase(Locale.ROOT) + domain;
   }
 
   private static String utf8(String latin1) {

@@ -102,7 +102,8 @@ class SmimectlCliTest {
   /** Found by an import trial: "wrong password or not a PKCS#12 file", and gRPC's limit. */
   @Test
   void importPkcs12_ofAPemFileOrAHugeOne_saysWhatItIs() throws Exception {
-    Path pem = Files.writeString(dir.resolve("key.pem"), "-----BEGIN PRIVATE KEY-----\nMIIE\n");
+    Path pem = Files.writeString(dir.resolve("key.pem"), "Bag Attributes\n    localKeyID: 01\n"
+        + "-----BEGIN PRIVATE KEY-----\nMIIE\n");
     Path huge = Files.write(dir.resolve("huge.p12"), new byte[5 * 1024 * 1024]);
 
     Run r = run(Map.of("PW", "x"), "import-pkcs12", "a@example.com", pem.toString(),

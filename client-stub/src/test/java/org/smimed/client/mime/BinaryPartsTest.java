@@ -44,6 +44,27 @@ class BinaryPartsTest {
         .isEmpty();
   }
 
+  /**
+   * Only the entity's own boundaries delimit parts: a text part quoting a delimiter-like line
+   * and the field is not a binary part (found by a review); a folded label is still one.
+   */
+  @Test
+  void aQuotedDelimiterIsNoPart_butAFoldedLabelIsALabel() throws Exception {
+    String quoted = "Content-Type: multipart/mixed; boundary=\"Outer\"\r\n\r\n--Outer\r\n"
+        + "Content-Type: text/plain\r\n\r\nThe gateway wrote:\r\n--boundary42\r\n"
+        + "Content-Transfer-Encoding: binary\r\n\r\nand broke the mail.\r\n--Outer--\r\n";
+    String folded = "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        + "Content-Type: multipart/alternative;\r\n boundary=inner\r\n\r\n--inner\r\n"
+        + "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding:\r\n binary\r\n"
+        + "\r\nbytes\n--inner--\r\n--b--\r\n";
+
+    assertThat(MimeInput.checked(quoted.getBytes(StandardCharsets.ISO_8859_1)).outerHeaders())
+        .isEmpty();
+    assertThatThrownBy(() -> MimeInput.checked(folded.getBytes(StandardCharsets.ISO_8859_1)))
+        .isInstanceOf(SmimeOperationException.class)
+        .hasMessageStartingWith("a part inside the entity is labelled");
+  }
+
   @Test
   void binaryPartInAMultipartLabelledBinary_orABase64Part_isAccepted(@TempDir Path dir)
       throws Exception {

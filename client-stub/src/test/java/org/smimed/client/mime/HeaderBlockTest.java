@@ -70,11 +70,23 @@ class HeaderBlockTest {
     assertThat(h.value("From")).hasValue("a@example.com");
     assertThat(h.value("Subject")).hasValue("quarterly report for the team and everyone");
     assertThat(h.stray()).hasValue("else who asked");
+    // Read on past it, as Thunderbird does: a From below such a line is what readers see.
+    assertThat(h.value("To")).hasValue("b@example.org");
     assertThatThrownBy(h::requireWellFormed).isInstanceOf(SmimeOperationException.class)
         .hasMessage("the header section has a line that is neither a field nor a folded"
             + " continuation: \"else who asked\"; begin a continuation with a space or tab, or"
             + " end the header section with a blank line");
     assertThat(HeaderBlock.parse(bytes(MESSAGE)).requireWellFormed().stray()).isEmpty();
+  }
+
+  /** Text that begins "Word:" is a bare body, as it always was (a review: notes refused). */
+  @Test
+  void textStartingWithAWordAndAColon_isABareBody() throws Exception {
+    HeaderBlock h = HeaderBlock.parse(bytes("Agenda:\n1. item one\n2. item two\n"));
+
+    assertThat(h.headers()).isEmpty();
+    assertThat(h.bodyOffset()).isZero();
+    assertThat(h.requireWellFormed().stray()).isEmpty();
   }
 
   private static byte[] bytes(String s) {
