@@ -33,6 +33,8 @@ final class BinaryParts {
 
   private final Set<String> boundaries = new HashSet<>();
   private boolean inHeaders;
+  /** The part whose header section is being read is message/*: its body opens with one. */
+  private boolean embedded;
   private StringBuilder field;
 
   private BinaryParts(String boundary) {
@@ -83,11 +85,15 @@ final class BinaryParts {
     if (isDelimiter(text)) {
       fieldEnds();
       inHeaders = true;
+      embedded = false;
     } else if (!inHeaders) {
       return;
     } else if (text.isEmpty()) {
       fieldEnds();
-      inHeaders = false;
+      // A message/rfc822 part's body opens with the forwarded message's own header section,
+      // which may name the boundary of its parts (found by a review).
+      inHeaders = embedded;
+      embedded = false;
     } else if ((text.startsWith(" ") || text.startsWith("\t")) && field != null) {
       if (field.length() < MAX_FIELD) {
         field.append(text);
@@ -126,7 +132,9 @@ final class BinaryParts {
           + " section 6.4), or encode the part in base64");
     }
     if (lower.startsWith("content-type") && text.indexOf(':') > 0) {
-      boundaryOf(text.substring(text.indexOf(':') + 1)).ifPresent(boundaries::add);
+      String value = text.substring(text.indexOf(':') + 1);
+      boundaryOf(value).ifPresent(boundaries::add);
+      embedded = value.strip().toLowerCase(Locale.ROOT).startsWith("message/");
     }
   }
 }

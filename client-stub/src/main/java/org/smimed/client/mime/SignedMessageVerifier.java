@@ -320,8 +320,14 @@ public final class SignedMessageVerifier {
    */
   private List<String> checkSender(Optional<String> fromField, Optional<String> senderField,
       List<String> emails) throws SmimeOperationException {
-    if (senderCheck == SenderCheck.OFF || fromField.isEmpty()) {
+    if (senderCheck == SenderCheck.OFF || fromField.isEmpty() && senderField.isEmpty()) {
       return List.of();
+    }
+    if (fromField.isEmpty()) {
+      // No From, but a Sender: mail programs show the Sender as the author then, so it must
+      // be the signer (found by a review: it went unchecked).
+      Optional<String> why = fromMismatch(senderField.get(), emails);
+      return why.isEmpty() ? List.of() : mismatch(why.get().replaceFirst("^From ", "Sender "));
     }
     Optional<String> fromMismatch = fromMismatch(fromField.get(), emails);
     if (fromMismatch.isEmpty()) {

@@ -190,7 +190,9 @@ final class SignerCertificates {
     if (at < 0) {
       return address.toLowerCase(Locale.ROOT);
     }
-    String domain = address.substring(at + 1).toLowerCase(Locale.ROOT);
+    // NFC first: "u" and a combining diaeresis is the same name as "ü" (found by a review).
+    String domain = java.text.Normalizer.normalize(address.substring(at + 1),
+        java.text.Normalizer.Form.NFC).toLowerCase(Locale.ROOT);
     try {
       // java.net.IDN is IDNA2003, whose mapping merges names IDNA2008 keeps apart (straße
       // and strasse, a full-width letter and its ASCII one; found by a review): only a name

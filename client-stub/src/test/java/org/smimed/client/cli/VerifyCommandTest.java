@@ -325,8 +325,17 @@ class VerifyCommandTest {
         "From: alice@example.com", "From: ceo@example.com\nSender: alice@example.com"),
         StandardCharsets.ISO_8859_1);
 
+    Path senderOnly = Files.writeString(dir.resolve("sender-only.eml"), text
+        .replaceFirst("From: alice@example.com\r?\n", "")
+        .replace("MIME-Version: 1.0", "MIME-Version: 1.0\nSender: mallory@example.com"),
+        StandardCharsets.ISO_8859_1);
+
     var ok = verify(noAddress);
     var refused = verify(behalf);
+    // Without From, readers show the Sender: it must be the signer (found by a review).
+    var noFrom = verify(senderOnly);
+    assertThat(noFrom.exit()).isEqualTo(1);
+    assertThat(noFrom.stderr()).contains("Sender mallory@example.com is not the signer's");
 
     assertThat(ok.exit()).as(ok.stderr()).isZero();
     assertThat(ok.stderr()).startsWith("Verified: signer alice@example.com")

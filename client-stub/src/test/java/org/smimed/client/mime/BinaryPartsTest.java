@@ -65,6 +65,20 @@ class BinaryPartsTest {
         .hasMessageStartingWith("a part inside the entity is labelled");
   }
 
+  /** A forwarded message's parts are parts too (found by a review). */
+  @Test
+  void binaryPartInsideAForwardedMessage_isRefused() {
+    String forwarded = "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        + "Content-Type: message/rfc822\r\n\r\nFrom: x@example.com\r\n"
+        + "Content-Type: multipart/mixed; boundary=fwd\r\n\r\n--fwd\r\n"
+        + "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n"
+        + "\r\nbytes\n--fwd--\r\n--b--\r\n";
+
+    assertThatThrownBy(() -> MimeInput.checked(forwarded.getBytes(StandardCharsets.ISO_8859_1)))
+        .isInstanceOf(SmimeOperationException.class)
+        .hasMessageStartingWith("a part inside the entity is labelled");
+  }
+
   @Test
   void binaryPartInAMultipartLabelledBinary_orABase64Part_isAccepted(@TempDir Path dir)
       throws Exception {

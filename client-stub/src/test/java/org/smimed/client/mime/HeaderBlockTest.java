@@ -79,6 +79,25 @@ class HeaderBlockTest {
     assertThat(HeaderBlock.parse(bytes(MESSAGE)).requireWellFormed().stray()).isEmpty();
   }
 
+  /**
+   * What readers see as fields is what is read (a review): "From : x" on the first line is a
+   * field, not an mbox line; a lone CR ends a line.
+   */
+  @Test
+  void fromWithABlankBeforeItsColonFirst_andFieldsAfterALoneCr_areFields() {
+    HeaderBlock first = HeaderBlock.parse(bytes("From : ceo@example.com\r\nTo: b@example.org"
+        + "\r\n\r\nBODY"));
+    HeaderBlock cr = HeaderBlock.parse(bytes("Subject: hi\rFrom: ceo@example.com\r\n"
+        + "From: m@example.org\r\n\r\nBODY"));
+    HeaderBlock mbox = HeaderBlock.parse(bytes("From ceo@example.com Mon Dec  1 10:00:00 2026\n"
+        + "From: a@example.com\n\nBODY"));
+
+    assertThat(first.addresses("From")).hasValue("ceo@example.com");
+    assertThat(cr.value("Subject")).hasValue("hi");
+    assertThat(cr.addresses("From")).hasValue("ceo@example.com, m@example.org");
+    assertThat(mbox.addresses("From")).hasValue("a@example.com");
+  }
+
   /** Text that begins "Word:" is a bare body, as it always was (a review: notes refused). */
   @Test
   void textStartingWithAWordAndAColon_isABareBody() throws Exception {
