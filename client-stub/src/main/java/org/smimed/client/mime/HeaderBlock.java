@@ -42,7 +42,9 @@ public record HeaderBlock(List<Header> headers, int bodyOffset, Optional<String>
       "cc", "bcc", "sender", "reply-to", "subject", "date", "message-id", "in-reply-to",
       "references", "received", "return-path", "mime-version", "content-type",
       "content-transfer-encoding", "content-disposition", "content-id",
-      "content-description");
+      "content-description", "delivered-to", "dkim-signature", "authentication-results",
+      "arc-seal", "arc-message-signature", "arc-authentication-results", "x-mozilla-status",
+      "x-mozilla-status2", "x-mozilla-keys", "x-original-to", "envelope-to");
 
   public HeaderBlock {
     headers = List.copyOf(headers);
