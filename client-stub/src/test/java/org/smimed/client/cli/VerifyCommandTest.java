@@ -29,6 +29,12 @@ class VerifyCommandTest {
     return CliRunner.runOn("verify", message, pki.caCert, extra);
   }
 
+  /** {@code text} with its From line replaced by {@code fields}, saved as {@code name}. */
+  private Path withFrom(String text, String name, String fields) throws Exception {
+    return Files.writeString(dir.resolve(name), text.replace("From: alice@example.com", fields),
+        StandardCharsets.ISO_8859_1);
+  }
+
   private Path openSslSign(String... extra) throws Exception {
     var args = new java.util.ArrayList<>(java.util.List.of("smime", "-sign", "-in", "content.txt",
         "-signer", "alice.pem", "-inkey", "alice.key", "-from", "alice@example.com",
@@ -318,12 +324,8 @@ class VerifyCommandTest {
   void verify_senderCountsOnlyForAFromWithoutAnAddress() throws Exception {
     Path signed = openSslSign();
     String text = Files.readString(signed, StandardCharsets.ISO_8859_1);
-    Path noAddress = Files.writeString(dir.resolve("no-address.eml"), text.replace(
-        "From: alice@example.com", "From:\nSender: alice@example.com"),
-        StandardCharsets.ISO_8859_1);
-    Path behalf = Files.writeString(dir.resolve("behalf.eml"), text.replace(
-        "From: alice@example.com", "From: ceo@example.com\nSender: alice@example.com"),
-        StandardCharsets.ISO_8859_1);
+    Path noAddress = withFrom(text, "no-address.eml", "From:\nSender: alice@example.com");
+    Path behalf = withFrom(text, "behalf.eml", "From: ceo@example.com\nSender: alice@example.com");
 
     Path senderOnly = Files.writeString(dir.resolve("sender-only.eml"), text
         .replaceFirst("From: alice@example.com\r?\n", "")
@@ -436,12 +438,8 @@ class VerifyCommandTest {
   void verify_unreadableFromOrASecondFromField_failsUnlessWarn() throws Exception {
     Path signed = openSslSign();
     String text = Files.readString(signed, StandardCharsets.ISO_8859_1);
-    Path unreadable = Files.writeString(dir.resolve("unreadable.eml"), text.replace(
-        "From: alice@example.com", "From: "),
-        StandardCharsets.ISO_8859_1);
-    Path twice = Files.writeString(dir.resolve("twice.eml"), text.replace(
-        "From: alice@example.com", "From: alice@example.com\nFrom: ceo@example.com"),
-        StandardCharsets.ISO_8859_1);
+    Path unreadable = withFrom(text, "unreadable.eml", "From: ");
+    Path twice = withFrom(text, "twice.eml", "From: alice@example.com\nFrom: ceo@example.com");
 
     var strictUnreadable = verify(unreadable);
     var warnUnreadable = verify(unreadable, "--sender-check", "warn");
