@@ -120,9 +120,10 @@ public record HeaderBlock(List<Header> headers, int bodyOffset, Optional<String>
   }
 
   /**
-   * This block, or a refusal if a stray line ended it: signing or encrypting such input would
-   * carry its later fields, and the line, as body text (found by a mail trial: a Subject
-   * folded without a leading blank lost From, To and Subject from the signed message).
+   * This block, or a refusal if it has a stray line: a reader may take such a line, and what
+   * follows, for body text or for fields, so what is signed or encrypted would not be what
+   * its writer meant (found by a mail trial: a Subject folded without a leading blank lost
+   * From, To and Subject into the signed body).
    */
   public HeaderBlock requireWellFormed() throws SmimeOperationException {
     if (stray.isPresent()) {
