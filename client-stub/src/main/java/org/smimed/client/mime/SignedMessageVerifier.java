@@ -186,7 +186,7 @@ public final class SignedMessageVerifier {
       // was validated above), so mail by two authors signed by both passes.
       List<String> signersEmails = signerCerts.stream().flatMap(c -> SignerCertificates
           .emails(c).stream()).distinct().toList();
-      List<String> warnings = new ArrayList<>(checkSender(parsed.from(), parsed.sender(),
+      List<String> warnings = new ArrayList<>(senderCheck.check(parsed.from(), parsed.sender(),
           signersEmails));
       List<Verification.Signer> others = new ArrayList<>();
       for (int i = 0; i < signers.size(); i++) {
@@ -204,7 +204,7 @@ public final class SignedMessageVerifier {
         }
       }
       if (outerFrom.isPresent() && !outerFrom.equals(parsed.from())) {
-        warnings.addAll(checkSender(outerFrom, outerSender, signersEmails));
+        warnings.addAll(senderCheck.check(outerFrom, outerSender, signersEmails));
       }
       byte[] content = parsed.content() != null
           ? parsed.content() : (byte[]) sd.getSignedContent().getContent();
@@ -309,67 +309,6 @@ public final class SignedMessageVerifier {
     } catch (CertificateException | OperatorCreationException e) {
       throw new SmimeOperationException("cannot use signer certificate", e);
     }
-  }
-
-  /**
-   * RFC 8550 section 3: the address in From, or in Sender, must be the signer's. Every From
-   * mailbox must be; Sender stands in only for a From without an address (empty, or not
-   * readable as one), as Thunderbird takes it: a Sender that is the signer must not make a
-   * From naming someone else pass (found by a review: mail From a bank's CEO, Sender the
-   * signer, verified).
-   */
-  private List<String> checkSender(Optional<String> fromField, Optional<String> senderField,
-      List<String> emails) throws SmimeOperationException {
-    if (senderCheck == SenderCheck.OFF || fromField.isEmpty() && senderField.isEmpty()) {
-      return List.of();
-    }
-    if (fromField.isEmpty()) {
-      // No From, but a Sender: mail programs show the Sender as the author then, so it must
-      // be the signer (found by a review: it went unchecked).
-      Optional<String> why = fromMismatch(senderField.get(), emails);
-      return why.isEmpty() ? List.of() : mismatch(why.get().replaceFirst("^From ", "Sender "));
-    }
-    Optional<String> fromMismatch = fromMismatch(fromField.get(), emails);
-    if (fromMismatch.isEmpty()) {
-      return List.of();
-    }
-    boolean fromHasAddress = !SignerCertificates.fromAddresses(fromField.get()).isEmpty();
-    List<String> sender = senderField.map(SignerCertificates::fromAddresses).orElse(List.of());
-    if (!fromHasAddress && !sender.isEmpty()
-        && sender.stream().allMatch(a -> SignerCertificates.containsAddress(emails, a))) {
-      return List.of();
-    }
-    return mismatch(fromMismatch.get());
-  }
-
-  /** Why the From field's mailboxes are not all the signer's, if they are not. */
-  private static Optional<String> fromMismatch(String fromField, List<String> emails) {
-    List<String> from = SignerCertificates.fromAddresses(fromField);
-    if (from.isEmpty()) {
-      // A From no address parser accepts is still shown by mail programs: it cannot be
-      // compared, so it is not taken as the signer's (the review found it passed).
-      return Optional.of("From '" + fromField.strip() + "' cannot be read as an address");
-    }
-    // Every author a reader sees must be the signer: "From: evil@x, alice@y" signed by alice
-    // would otherwise pass as evil's mail. A certificate without an address cannot vouch for
-    // any From (found by an outside trial: both passed strict mode silently).
-    List<String> unmatched = from.stream()
-        .filter(a -> !SignerCertificates.containsAddress(emails, a)).toList();
-    if (unmatched.isEmpty()) {
-      return Optional.empty();
-    }
-    return Optional.of(emails.isEmpty()
-        ? "From " + String.join(", ", from) + " cannot be checked: the signer's certificate"
-            + " names no e-mail address"
-        : "From " + String.join(", ", unmatched) + " is not the signer's address "
-            + String.join(", ", emails));
-  }
-
-  private List<String> mismatch(String reason) throws SmimeOperationException {
-    if (senderCheck == SenderCheck.STRICT) {
-      throw new SmimeOperationException(reason);
-    }
-    return List.of(reason);
   }
 
   private List<X509CertificateHolder> extraMatching(SignerInformation signer)

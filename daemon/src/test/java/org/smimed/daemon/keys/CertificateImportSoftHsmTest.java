@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
@@ -13,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.junit.jupiter.api.BeforeAll;
@@ -293,5 +295,26 @@ class CertificateImportSoftHsmTest {
                 .hasMessage("the certificate expired on " + expired.getNotAfter().toInstant()
                         + " (a key kept only to decrypt old mail comes in with smimectl"
                         + " import-pkcs12 --archive)");
+    }
+
+    /** The JDK cannot open this file either ("wrong password"); the key's problem is named. */
+    @Test
+    void pkcs12WithExplicitCurveParameters_isRefusedNamingThem() throws Exception {
+        Path work = Files.createTempDirectory(dir, "p12");
+        for (List<String> step : List.of(
+                List.of("openssl", "ecparam", "-name", "prime256v1", "-genkey", "-param_enc",
+                        "explicit", "-out", "key.pem"),
+                List.of("openssl", "req", "-x509", "-key", "key.pem", "-subj", "/CN=explicit",
+                        "-days", "2", "-out", "cert.pem"),
+                List.of("openssl", "pkcs12", "-export", "-inkey", "key.pem", "-in", "cert.pem",
+                        "-out", "file.p12", "-passout", "pass:pw"))) {
+            org.smimed.daemon.testing.Processes.check(step, work);
+        }
+
+        assertThatThrownBy(() -> admin.importPkcs12("explicit@smimed.example",
+                Files.readAllBytes(work.resolve("file.p12")), "pw".toCharArray(), false))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessageStartingWith("cannot import the PKCS#12 file: unsupported key: EC"
+                        + " with explicit curve parameters; smimed takes");
     }
 }

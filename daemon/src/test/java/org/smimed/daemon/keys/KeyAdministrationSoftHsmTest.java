@@ -148,24 +148,6 @@ class KeyAdministrationSoftHsmTest {
                 "cannot open the PKCS#12 file: wrong password or not a PKCS#12 file");
     }
 
-    /** The JDK cannot open this file either ("wrong password"); the key's problem is named. */
-    @Test
-    void pkcs12WithExplicitCurveParameters_isRefusedNamingThem() throws Exception {
-        Path work = Files.createTempDirectory(dir, "p12");
-        Processes.check(List.of("openssl", "ecparam", "-name", "prime256v1", "-genkey",
-                "-param_enc", "explicit", "-out", "key.pem"), work);
-        Processes.check(List.of("openssl", "req", "-x509", "-key", "key.pem", "-subj",
-                "/CN=explicit", "-days", "2", "-out", "cert.pem"), work);
-        Processes.check(List.of("openssl", "pkcs12", "-export", "-inkey", "key.pem", "-in",
-                "cert.pem", "-out", "file.p12", "-passout", "pass:pw"), work);
-
-        assertThatThrownBy(() -> admin.importPkcs12("explicit@smimed.example",
-                Files.readAllBytes(work.resolve("file.p12")), "pw".toCharArray(), false))
-                .isInstanceOf(InvalidKeyRequestException.class)
-                .hasMessageStartingWith("cannot import the PKCS#12 file: unsupported key: EC"
-                        + " with explicit curve parameters; smimed takes");
-    }
-
     /** It silently made v2 with v1's key (found by an outside trial). */
     @Test
     void samePkcs12ImportedTwice_isRefusedNamingTheVersionThatHasTheKey() throws Exception {
