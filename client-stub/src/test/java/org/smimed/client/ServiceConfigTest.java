@@ -45,4 +45,22 @@ class ServiceConfigTest {
     assertThat(signStream).singleElement().extracting(c -> c.get("timeout"))
         .isEqualTo("300s");
   }
+
+  /**
+   * Health checks only where a call has somewhere else to go: with one daemon, a refusal
+   * should come from the daemon, with its reason, not from the client's balancer.
+   */
+  @Test
+  void healthChecks_onlyForTargetsNamingSeveralDaemons() {
+    assertThat(Channels.HealthChecks.WHEN_SEVERAL.appliesTo("a:8443,b:8443")).isTrue();
+    assertThat(Channels.HealthChecks.WHEN_SEVERAL.appliesTo("dns:///smimed.internal:8443"))
+        .isTrue();
+    assertThat(Channels.HealthChecks.WHEN_SEVERAL.appliesTo("localhost:8443")).isFalse();
+    assertThat(Channels.HealthChecks.NEVER.appliesTo("a:8443,b:8443")).isFalse();
+
+    assertThat(ServiceConfig.forSmimed(true).get("healthCheckConfig"))
+        .isEqualTo(java.util.Map.of("serviceName", ""));
+    assertThat(ServiceConfig.forSmimed(false)).doesNotContainKey("healthCheckConfig")
+        .containsKeys("loadBalancingConfig", "methodConfig");
+  }
 }

@@ -21,6 +21,12 @@ import picocli.CommandLine.ParameterException;
  * @param defaultTarget the address without option or variable
  */
 public record ConnectionSettings(String tool, String envPrefix, String defaultTarget) {
+  /**
+   * A command makes a call or two and exits: it needs the daemon's own reason for a refusal,
+   * not a health watch per daemon (an audit record each, and UNIMPLEMENTED on the admin
+   * listener, which serves no health).
+   */
+  private static final Channels.HealthChecks ONE_SHOT = Channels.HealthChecks.NEVER;
 
   /** The values of a tool's connection options; null where an option was not given. */
   public record Given(String target, Path ca, Path cert, Path key, boolean plaintext,
@@ -39,7 +45,7 @@ public record ConnectionSettings(String tool, String envPrefix, String defaultTa
     if (given.plaintext()) {
       io.err().println(tool + ": warning: --plaintext sends everything unencrypted;"
           + " development only");
-      return Channels.plaintext(address);
+      return Channels.plaintext(address, ONE_SHOT);
     }
     for (var option : java.util.Map.of("--ca", java.util.Optional.ofNullable(given.ca()),
         "--cert", java.util.Optional.ofNullable(given.cert()),
@@ -62,8 +68,8 @@ public record ConnectionSettings(String tool, String envPrefix, String defaultTa
       throw new ParameterException(spec.commandLine(), "--cert and --key go together");
     }
     try {
-      return certFile == null ? Channels.tls(address, caFile)
-          : Channels.tls(address, caFile, certFile, keyFile);
+      return certFile == null ? Channels.tls(address, caFile, ONE_SHOT)
+          : Channels.tls(address, caFile, certFile, keyFile, ONE_SHOT);
     } catch (IllegalArgumentException e) {
       throw new IOException(e.getMessage(), e);
     }

@@ -22,8 +22,8 @@ final class ReadmeExample {
 
   static void run(byte[] mimeEntity, byte[] envelopedData) throws Exception {
     // README-BEGIN
-    // One channel per process: thread-safe, round-robin over a comma-separated target,
-    // retries UNAVAILABLE on another daemon. The client never closes it.
+    // One channel per process: thread-safe, round-robin over a comma-separated target
+    // (health-checked), retries UNAVAILABLE on another daemon. The client never closes it.
     ManagedChannel channel = Channels.tls("localhost:8443",
         Path.of(".smimed-demo/pki/ca.crt"),
         Path.of(".smimed-demo/pki/client.crt"), Path.of(".smimed-demo/pki/client.key"));

@@ -5,6 +5,7 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.health.v1.HealthGrpc;
 import org.smimed.daemon.policy.AccessControl;
 import org.smimed.daemon.policy.Caller;
 import org.smimed.daemon.policy.ConcurrencyLimits;
@@ -14,7 +15,10 @@ import org.smimed.daemon.policy.PermissionDeniedException;
 /**
  * Decisions that need no request content: officer-only services (by service name, so it also
  * guards methods that do not exist: PERMISSION_DENIED comes before UNIMPLEMENTED) and the
- * caller's concurrency limit, held until the call ends.
+ * caller's concurrency limit, held until the call ends. Health calls are not counted: a client
+ * balancing over several daemons keeps one health Watch open on each connection for as long as
+ * the connection lives, which would hold a place of {@code maxConcurrent} for good (with
+ * {@code maxConcurrent: 1}, every Sign refused).
  */
 final class AccessInterceptor implements ServerInterceptor {
     private final AccessControl access;
@@ -39,7 +43,8 @@ final class AccessInterceptor implements ServerInterceptor {
                     notes.administrator(role);
                 }
             }
-            permit = access.enter(caller);
+            permit = HealthGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName())
+                    ? ConcurrencyLimits.UNLIMITED : access.enter(caller);
         } catch (PermissionDeniedException | LimitExceededException e) {
             call.close(statuses.toStatus(e).getStatus(), new Metadata());
             return new ServerCall.Listener<>() { };
