@@ -71,12 +71,12 @@ public final class CmsDecryptor {
     public OpenedEnvelope open(InputStream message, long maxMessageBytes)
             throws DecryptionFailedException, InvalidRequestException {
         return open(Asn1StreamGuard.streamed(message, maxMessageBytes, maxAsn1Depth,
-                maxIndefiniteLengths));
+                maxIndefiniteLengths), EnvelopeStream.STREAM_BUFFER);
     }
 
-    private OpenedEnvelope open(Asn1StreamGuard guarded)
+    private OpenedEnvelope open(Asn1StreamGuard guarded, int bufferBytes)
             throws DecryptionFailedException, InvalidRequestException {
-        EnvelopeStream envelope = EnvelopeStream.parse(guarded);
+        EnvelopeStream envelope = EnvelopeStream.parse(guarded, bufferBytes);
         int count = envelope.recipients().size();
         if (count > maxRecipients) {
             throw new InvalidRequestException("message has " + count + " recipients, more than"
@@ -109,7 +109,8 @@ public final class CmsDecryptor {
         // Whole, not streamed: its size has been checked, so a length reaching past its end
         // means it is cut short ("decryption failed"), never that it is too large.
         PlaintextStream plaintext = open(Asn1StreamGuard.whole(new ByteArrayInputStream(message),
-                message.length, maxAsn1Depth, maxIndefiniteLengths)).decrypt(candidates);
+                message.length, maxAsn1Depth, maxIndefiniteLengths), message.length)
+                .decrypt(candidates);
         // The plaintext is shorter than the message that carries it: one read usually takes
         // it all (a read returns less than the buffer only at the end).
         ByteArrayOutputStream out = new ByteArrayOutputStream(message.length);
