@@ -20,6 +20,7 @@ import org.smimed.daemon.grpc.CallSecurity;
 import org.smimed.daemon.grpc.StatusMapper;
 import org.smimed.daemon.keys.CertificateIdentity;
 import org.smimed.daemon.keys.CertificateSummary;
+import org.smimed.daemon.keys.Repair;
 import org.smimed.daemon.policy.AccessControl;
 import org.smimed.daemon.policy.ClientCertificateVerifier;
 import org.smimed.daemon.policy.DecryptBudget;
@@ -103,15 +104,12 @@ final class Access implements AutoCloseable {
      * the token (found by an officer trial: a cut-off destroy was finished unrecorded). The
      * repair's text is in the daemon log; the record holds its SHA-256 and the version named.
      */
-    void recordRepairs(List<String> repairs) throws AuditException {
-        for (String repair : repairs) {
-            String version = repair.contains(": ") ? repair.substring(0, repair.indexOf(": "))
-                    : "";
-            String identity = version.contains("/v") ? CertificateIdentity.normalise(
-                    version.substring(0, version.lastIndexOf("/v"))) : "";
+    void recordRepairs(List<Repair> repairs) throws AuditException {
+        for (Repair repair : repairs) {
             audit.append(new AuditEntry("startup", "smimed", AuditEvent.STARTUP_REPAIR,
-                    "smimed/StartupRepair", identity, version,
-                    CertificateSummary.sha256(repair.getBytes(StandardCharsets.UTF_8)),
+                    "smimed/StartupRepair", CertificateIdentity.normalise(repair.identity()),
+                    repair.version(), CertificateSummary.sha256(
+                            repair.toString().getBytes(StandardCharsets.UTF_8)),
                     AuditOutcome.OK, "OK"), true);
         }
     }

@@ -49,6 +49,7 @@ import org.smimed.daemon.health.TokenHealer;
 import org.smimed.daemon.keys.CertificateRoots;
 import org.smimed.daemon.keys.KeyAdministration;
 import org.smimed.daemon.keys.KeyRegistry;
+import org.smimed.daemon.keys.Repair;
 import org.smimed.daemon.metrics.Metrics;
 import org.smimed.daemon.policy.AccessControl;
 import org.smimed.daemon.policy.DualControl;
@@ -285,7 +286,7 @@ public final class Daemon implements AutoCloseable {
     }
 
     /** What start-up repaired on the token (leftovers of interrupted operations). */
-    public List<String> repairs() {
+    public List<Repair> repairs() {
         return admin.repairs();
     }
 

@@ -39,9 +39,9 @@ public final class KeyAdministration {
 
     private final VersionStore store;
     private final KeyImports imports;
-    private final List<String> repairs;
+    private final List<Repair> repairs;
 
-    private KeyAdministration(VersionStore store, List<String> repairs, CertificateRoots roots) {
+    private KeyAdministration(VersionStore store, List<Repair> repairs, CertificateRoots roots) {
         this.store = store;
         this.imports = new KeyImports(store, roots);
         this.repairs = List.copyOf(repairs);
@@ -58,7 +58,7 @@ public final class KeyAdministration {
                                          CertificateRoots roots) throws TokenException {
         VersionStore store = new VersionStore(token, new TokenObjects(token, random),
                 new KeyObjects(token, random), clock);
-        List<String> repairs = StartupRepair.run(store);
+        List<Repair> repairs = StartupRepair.run(store);
         repairs.forEach(r -> LOG.log(Level.WARNING, "token leftover repaired: " + r));
         store.registry().problems().forEach(p -> LOG.log(Level.WARNING, "token: " + p));
         return new KeyAdministration(store, repairs, roots);
@@ -90,7 +90,7 @@ public final class KeyAdministration {
     }
 
     /** What start-up repaired, one line each. */
-    public List<String> repairs() {
+    public List<Repair> repairs() {
         return repairs;
     }
 

@@ -19,8 +19,13 @@ public record Leftover(String keyId, String label, List<KeyObjects.ObjectClass> 
         classes = List.copyOf(classes);
     }
 
+    /** What start-up found and removed, for {@link Repair}. */
+    public String what() {
+        return reason + "; removed " + classes + (record ? " and the record" : "");
+    }
+
     @Override
     public String toString() {
-        return label + ": " + reason + "; removed " + classes + (record ? " and the record" : "");
+        return label + ": " + what();
     }
 }

@@ -16,14 +16,14 @@ import org.smimed.daemon.token.TokenInventory;
  * serves: leftovers (see {@link TokenReading}) are destroyed, and when a crash inside activate
  * left two ACTIVE versions of one identity doing one job (signing, decryption), the older
  * becomes DECRYPT_ONLY, and a version left with two state records keeps only the newer one. Returns
- * one line per repair, for the log.
+ * what it repaired, one {@link Repair} each, for the log and the audit log.
  */
 final class StartupRepair {
     private StartupRepair() {
     }
 
-    static List<String> run(VersionStore store) throws TokenException {
-        List<String> done = new ArrayList<>();
+    static List<Repair> run(VersionStore store) throws TokenException {
+        List<Repair> done = new ArrayList<>();
         for (Leftover leftover : store.reading().leftovers()) {
             for (KeyObjects.ObjectClass c : leftover.classes()) {
                 store.keyObjects.destroy(leftover.keyId(), c);
@@ -31,7 +31,7 @@ final class StartupRepair {
             if (leftover.record()) {
                 store.keyObjects.destroyData(leftover.label());
             }
-            done.add(leftover.toString());
+            done.add(new Repair(leftover.label(), leftover.what()));
         }
         rewriteDuplicateRecords(store, done);
         Map<String, List<TokenVersion>> active = store.versions().stream()
@@ -58,11 +58,12 @@ final class StartupRepair {
                 } catch (KeyStateException e) {
                     // Removed by another writer since the token was read: nothing to demote,
                     // and the token is read again below; say so rather than fail start-up.
-                    done.add(e.getMessage());
+                    done.add(new Repair(v.name(), "its state record was removed from the token"
+                            + " while start-up read it; nothing to demote"));
                     continue;
                 }
-                done.add(v.name() + ": activate was interrupted; " + newer.get().name()
-                        + " stays ACTIVE, this one is now DECRYPT_ONLY");
+                done.add(new Repair(v.name(), "activate was interrupted; "
+                        + newer.get().name() + " stays ACTIVE, this one is now DECRYPT_ONLY"));
             }
         }
         if (!done.isEmpty()) {
@@ -76,7 +77,7 @@ final class StartupRepair {
      * leaves the old and the new record side by side; the newer one already counts (see
      * {@link TokenReading}). Writing it once more replaces both with one.
      */
-    private static void rewriteDuplicateRecords(VersionStore store, List<String> done)
+    private static void rewriteDuplicateRecords(VersionStore store, List<Repair> done)
             throws TokenException {
         Map<String, Long> records = new TokenInventory(store.token).read().data().stream()
                 .collect(Collectors.groupingBy(TokenInventory.DataObject::label,
@@ -86,12 +87,13 @@ final class StartupRepair {
                 try {
                     store.keyObjects.updateData(v.name(), v.record().encode());
                 } catch (MissingRecordException e) {
-                    done.add(v.name() + ": its records were removed from the token during the"
-                            + " repair; nothing rewritten");
+                    done.add(new Repair(v.name(), "its records were removed from the token"
+                            + " during the repair; nothing rewritten"));
                     continue;
                 }
-                done.add(v.name() + ": a state change was interrupted; " + records.get(v.name())
-                        + " records replaced by the newest (" + v.state() + ")");
+                done.add(new Repair(v.name(), "a state change was interrupted; "
+                        + records.get(v.name()) + " records replaced by the newest ("
+                        + v.state() + ")"));
             }
         }
     }

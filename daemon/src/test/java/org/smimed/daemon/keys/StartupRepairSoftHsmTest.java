@@ -78,7 +78,7 @@ class StartupRepairSoftHsmTest {
 
         KeyAdministration admin = KeyAdministration.open(token, random, Clock.systemUTC());
 
-        assertThat(admin.repairs()).containsExactlyInAnyOrder(
+        assertThat(admin.repairs()).extracting(Repair::toString).containsExactlyInAnyOrder(
                 "orphan@smimed.example/v1: key pair without a state record; removed"
                         + " [PRIVATE_KEY, PUBLIC_KEY]",
                 "dead@smimed.example/v1: destroy was interrupted; removed"
@@ -131,7 +131,7 @@ class StartupRepairSoftHsmTest {
 
         KeyAdministration admin = KeyAdministration.open(token, random, Clock.systemUTC());
 
-        assertThat(admin.repairs()).containsExactly(
+        assertThat(admin.repairs()).extracting(Repair::toString).containsExactly(
                 "half@smimed.example/v1: PKCS#12 import was interrupted; removed [CERTIFICATE,"
                         + " PRIVATE_KEY, PUBLIC_KEY] and the record",
                 "twice@smimed.example/v1: a state change was interrupted; 2 records replaced"
@@ -164,8 +164,9 @@ class StartupRepairSoftHsmTest {
 
         KeyAdministration admin = KeyAdministration.open(token, random, Clock.systemUTC());
 
-        assertThat(admin.repairs()).containsExactly(identity + "/v2: activate was interrupted; "
-                + identity + "/v3 stays ACTIVE, this one is now DECRYPT_ONLY");
+        assertThat(admin.repairs()).containsExactly(new Repair(identity + "/v2",
+                "activate was interrupted; " + identity + "/v3 stays ACTIVE, this one is now"
+                        + " DECRYPT_ONLY"));
         assertThat(admin.list()).extracting(v -> v.name() + " " + v.state()).containsExactly(
                 identity + "/v1 ACTIVE", identity + "/v2 DECRYPT_ONLY", identity + "/v3 ACTIVE");
         assertThat(KeyAdministration.open(token, random, Clock.systemUTC()).repairs()).isEmpty();
