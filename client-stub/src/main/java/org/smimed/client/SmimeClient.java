@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import org.smimed.api.v1.DecryptionServiceGrpc;
 import org.smimed.api.v1.DigestAlgorithm;
 import org.smimed.api.v1.DirectoryServiceGrpc;
+import org.smimed.api.v1.ErrorReason;
 import org.smimed.api.v1.GetIdentityRequest;
 import org.smimed.api.v1.Identity;
 import org.smimed.api.v1.ListIdentitiesRequest;
@@ -141,8 +142,7 @@ public final class SmimeClient {
 
   /** The daemon refused a DecryptMessage for the charge of its largest possible size. */
   private static boolean chargedWhole(SmimeClientException e) {
-    return e.code() == Status.Code.RESOURCE_EXHAUSTED
-        && e.description().contains("limits.maxInFlightBytes");
+    return e.reason().filter(r -> r == ErrorReason.IN_FLIGHT_BYTES_EXHAUSTED).isPresent();
   }
 
   /**

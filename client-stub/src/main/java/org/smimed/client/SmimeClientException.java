@@ -1,15 +1,23 @@
 package org.smimed.client;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.ErrorInfo;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import java.util.Arrays;
+import java.util.Optional;
+import org.smimed.api.v1.ErrorReason;
 
 /**
  * A call to the daemon failed.
  *
  * <p>Guarantee: {@link #code()} is the gRPC status code the daemon (or the transport) reported
  * and {@link #description()} its description, unchanged; the message reads "CODE: description".
+ * {@link #reason()} is the daemon's machine-readable reason, where it gave one.
  */
 public final class SmimeClientException extends Exception {
   private static final long serialVersionUID = 1L;
@@ -17,10 +25,13 @@ public final class SmimeClientException extends Exception {
   /** The header (or trailer) in which the daemon names each call. */
   static final Metadata.Key<String> REQUEST_ID =
       Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER);
+  /** The ErrorInfo domain of the daemon's {@link ErrorReason}s (see the proto). */
+  static final String ERROR_DOMAIN = "smimed.v1";
 
   private final Status.Code code;
   private final String description;
   private final String requestId;
+  private final ErrorReason reason;
 
   public SmimeClientException(Status status) {
     this(status, null);
@@ -34,6 +45,30 @@ public final class SmimeClientException extends Exception {
     this.code = status.getCode();
     this.description = status.getDescription() == null ? "" : status.getDescription();
     this.requestId = trailers == null ? null : trailers.get(REQUEST_ID);
+    this.reason = trailers == null ? null : reasonIn(status, trailers);
+  }
+
+  /** The ErrorReason of a google.rpc.ErrorInfo of smimed's domain in the status details. */
+  private static ErrorReason reasonIn(Status status, Metadata trailers) {
+    com.google.rpc.Status details = StatusProto.fromStatusAndTrailers(status, trailers);
+    if (details == null) {
+      return null;
+    }
+    for (Any detail : details.getDetailsList()) {
+      if (detail.is(ErrorInfo.class)) {
+        try {
+          ErrorInfo info = detail.unpack(ErrorInfo.class);
+          if (info.getDomain().equals(ERROR_DOMAIN)) {
+            return Arrays.stream(ErrorReason.values())
+                .filter(r -> r != ErrorReason.UNRECOGNIZED && r.name().equals(info.getReason()))
+                .findFirst().orElse(null);
+          }
+        } catch (InvalidProtocolBufferException e) {
+          return null; // details the daemon did not write as documented: no reason
+        }
+      }
+    }
+    return null;
   }
 
   static SmimeClientException from(Throwable t) {
@@ -53,6 +88,14 @@ public final class SmimeClientException extends Exception {
    */
   public java.util.Optional<String> requestId() {
     return java.util.Optional.ofNullable(requestId);
+  }
+
+  /**
+   * Why the daemon refused the call, where it said so in a form to act on (see ErrorReason in
+   * the proto); empty for most failures, which the code and description tell.
+   */
+  public Optional<ErrorReason> reason() {
+    return Optional.ofNullable(reason);
   }
 
   public Status.Code code() {

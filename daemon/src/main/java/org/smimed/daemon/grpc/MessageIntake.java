@@ -7,7 +7,9 @@ import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.StatusRuntimeException;
 import java.util.concurrent.ScheduledFuture;
+import org.smimed.api.v1.ErrorReason;
 import org.smimed.daemon.policy.InFlightBytes;
 import org.smimed.daemon.policy.LimitExceededException;
 import org.smimed.daemon.policy.StreamTimeoutException;
@@ -72,7 +74,10 @@ final class MessageIntake implements ServerInterceptor {
                     + " (a DecryptMessage is charged the largest message it may carry, "
                     + reserve + " bytes, before it is read; Decrypt is charged as its bytes"
                     + " arrive)");
-            call.close(statuses.toStatus(why).getStatus(), new Metadata());
+            // Typed too: the client stub streams the message instead on this reason alone.
+            StatusRuntimeException refused = StatusMapper.withReason(
+                    statuses.toStatus(why).getStatus(), ErrorReason.IN_FLIGHT_BYTES_EXHAUSTED);
+            call.close(refused.getStatus(), refused.getTrailers());
             return new ServerCall.Listener<>() { };
         }
         ReadDeadline deadline = new ReadDeadline(call, held);

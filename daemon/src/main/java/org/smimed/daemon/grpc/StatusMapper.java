@@ -1,8 +1,12 @@
 package org.smimed.daemon.grpc;
 
+import com.google.protobuf.Any;
+import com.google.rpc.ErrorInfo;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
 import java.lang.System.Logger.Level;
+import org.smimed.api.v1.ErrorReason;
 import org.smimed.daemon.cms.DecryptionFailedException;
 import org.smimed.daemon.cms.InvalidRequestException;
 import org.smimed.daemon.keys.InvalidKeyRequestException;
@@ -35,6 +39,8 @@ public final class StatusMapper {
      * takes three (found in review).
      */
     static final int MAX_DESCRIPTION_BYTES = 3000;
+    /** The ErrorInfo domain of smimed's {@link ErrorReason}s: the API's proto package. */
+    static final String ERROR_DOMAIN = "smimed.v1";
 
     /** The status for {@code failure} in the current call. */
     public StatusRuntimeException toStatus(Throwable failure) {
@@ -192,5 +198,18 @@ public final class StatusMapper {
         return root == failure ? String.valueOf(failure.getMessage())
                 : failure.getMessage() + " (" + root.getClass().getSimpleName() + ": "
                         + root.getMessage() + ")";
+    }
+
+    /**
+     * {@code status} with {@code reason} in its details (a google.rpc.ErrorInfo, domain
+     * {@value #ERROR_DOMAIN}), for a client to act on without matching the description's text.
+     */
+    static StatusRuntimeException withReason(Status status, ErrorReason reason) {
+        return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+                .setCode(status.getCode().value())
+                .setMessage(status.getDescription() == null ? "" : status.getDescription())
+                .addDetails(Any.pack(ErrorInfo.newBuilder().setDomain(ERROR_DOMAIN)
+                        .setReason(reason.name()).build()))
+                .build());
     }
 }

@@ -121,6 +121,9 @@ class InFlightBudgetIT {
                     + " this caller: over 300000 (limits.maxInFlightBytesPerCaller); retry later"
                     + " (a DecryptMessage is charged the largest message it may carry, 300000"
                     + " bytes, before it is read; Decrypt is charged as its bytes arrive)");
+            // And in a form to act on, which the client stub's fallback below reads.
+            assertThat(new org.smimed.client.SmimeClientException(e.getStatus(), e.getTrailers())
+                    .reason()).contains(org.smimed.api.v1.ErrorReason.IN_FLIGHT_BYTES_EXHAUSTED);
             // The client stub's decrypt, which sends small mail as one DecryptMessage, streams
             // the same bytes instead, charged as they arrive (a client trial: a pool of
             // workers with small mail saw one refusal in three).
