@@ -42,10 +42,6 @@ final class AuditInterceptor implements ServerInterceptor {
      * one message would release the whole SignedData before the record (found in review).
      */
     private static final int HELD_BY_STREAMS = 2;
-    /** The officer methods that change the token (the others only read it). */
-    private static final java.util.Set<String> CHANGES_KEYS = java.util.Set.of("GenerateKey",
-            "ImportCertificateChain", "ImportPkcs12", "Activate", "Disable", "Destroy",
-            "Approve");
 
     private final AuditLog log;
     private final StatusMapper statuses;
@@ -63,7 +59,7 @@ final class AuditInterceptor implements ServerInterceptor {
         boolean officer = OfficerServices.contains(method.getServiceName());
         Recording<Q, R> recording = new Recording<>(call, notes,
                 method.getType().serverSendsOneMessage() ? Holding.ALL : holding(method),
-                officer, officer && CHANGES_KEYS.contains(method.getBareMethodName()));
+                officer, OfficerServices.changesKeys(method.getFullMethodName()));
         if (!log.healthy()) {
             recording.close(Status.UNAVAILABLE, new Metadata());
             return new ServerCall.Listener<>() { };

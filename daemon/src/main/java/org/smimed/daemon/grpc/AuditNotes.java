@@ -272,7 +272,7 @@ final class AuditNotes {
                 : identity;
         String version = slash > 0 ? canonical(keyVersion.substring(0, slash))
                 + keyVersion.substring(slash) : keyVersion;
-        return new AuditEntry(requestId, caller, AuditEvent.forMethod(method), method,
+        return new AuditEntry(requestId, caller, AuditEvents.forMethod(method), method,
                 canonical(named), version,
                 HexFormat.of().formatHex(((MessageDigest) cloneDigest()).digest()), outcome, code,
                 detail(!code.isEmpty() && !code.equals("OK")));
