@@ -112,8 +112,9 @@ public final class ConfigLoader {
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }
-            return new DaemonConfig(listen, tls, token, limits, plaintext, decryption,
-                    operations, access, admin);
+            // No TLS is development.plaintext: readTls refuses a config with neither.
+            return new DaemonConfig(listen, tls, token, limits, decryption, operations, access,
+                    admin);
         }
 
         /**

@@ -15,8 +15,8 @@ import org.smimed.daemon.cms.MessageLimits;
  * read only when the token logs in.
  */
 public record DaemonConfig(Listen listen, Optional<Tls> tls, TokenSettings token, Limits limits,
-                           boolean developmentPlaintext, Decryption decryption,
-                           Operations operations, Access access, Optional<Admin> admin) {
+                           Decryption decryption, Operations operations, Access access,
+                           Optional<Admin> admin) {
 
     /**
      * What decryption accepts: the content-encryption algorithms allowed

@@ -41,7 +41,6 @@ class ConfigLoaderTest {
         assertThat(config.token().library()).isEqualTo(dir.resolve("libp11.so"));
         assertThat(config.token().pin()).isEqualTo(new PinSource.FromEnvironment("SMIMED_PIN"));
         assertThat(config.limits().maxMessageBytes()).isEqualTo(2048);
-        assertThat(config.developmentPlaintext()).isFalse();
         assertThat(config.tls().orElseThrow().clientCaCertificates())
                 .contains(dir.resolve("clients.crt"));
         assertThat(config.tls().orElseThrow().minVersion())
@@ -90,7 +89,6 @@ class ConfigLoaderTest {
         DaemonConfig config = new ConfigLoader().load(file);
 
         assertThat(config.tls()).isEmpty();
-        assertThat(config.developmentPlaintext()).isTrue();
         assertThat(config.listen().port()).isEqualTo(ConfigLoader.DEFAULT_PORT);
     }
 
