@@ -207,7 +207,7 @@ public final class Daemon implements AutoCloseable {
         try {
             healthServer = operations.healthListen().isEmpty() ? null
                     : GrpcServer.startHealthOnly(operations.healthListen().get(),
-                            health.getHealthService());
+                            config.limits(), health.getHealthService());
             if (operations.metricsListen().isPresent()) {
                 metrics.serve(operations.metricsListen().get());
             }

@@ -6,6 +6,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.health.v1.HealthGrpc;
+import java.util.Optional;
 import org.smimed.daemon.policy.AccessControl;
 import org.smimed.daemon.policy.Caller;
 import org.smimed.daemon.policy.ConcurrencyLimits;
@@ -15,10 +16,8 @@ import org.smimed.daemon.policy.PermissionDeniedException;
 /**
  * Decisions that need no request content: officer-only services (by service name, so it also
  * guards methods that do not exist: PERMISSION_DENIED comes before UNIMPLEMENTED) and the
- * caller's concurrency limit, held until the call ends. Health calls are not counted: a client
- * balancing over several daemons keeps one health Watch open on each connection for as long as
- * the connection lives, which would hold a place of {@code maxConcurrent} for good (with
- * {@code maxConcurrent: 1}, every Sign refused).
+ * caller's concurrency limit, held until the call ends. One health call per connection is not
+ * counted ({@link HealthWatchPlace}).
  */
 final class AccessInterceptor implements ServerInterceptor {
     private final AccessControl access;
@@ -43,8 +42,10 @@ final class AccessInterceptor implements ServerInterceptor {
                     notes.administrator(role);
                 }
             }
-            permit = HealthGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName())
-                    ? ConcurrencyLimits.UNLIMITED : access.enter(caller);
+            Optional<ConcurrencyLimits.Permit> free =
+                    HealthGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName())
+                            ? HealthWatchPlace.tryTake(call.getAttributes()) : Optional.empty();
+            permit = free.isPresent() ? free.get() : access.enter(caller);
         } catch (PermissionDeniedException | LimitExceededException e) {
             call.close(statuses.toStatus(e).getStatus(), new Metadata());
             return new ServerCall.Listener<>() { };

@@ -94,6 +94,7 @@ public final class GrpcServer {
                 ? plaintext(address)
                 : NettyServerBuilder.forAddress(address).sslContext(tls(certificate.get()));
         handlers.ifPresent(builder::executor);
+        builder.addTransportFilter(HealthWatchPlace.perConnection());
         for (BindableService service : services) {
             builder.addService(security.wrap(service));
         }
@@ -146,13 +147,15 @@ public final class GrpcServer {
 
     /**
      * A plaintext listener that serves only {@code health}: for orchestrators whose probes
-     * cannot speak TLS. It exposes nothing but SERVING/NOT_SERVING.
+     * cannot speak TLS. It exposes nothing but SERVING/NOT_SERVING, under the same transport
+     * limits as the other listeners (else one connection could hold any number of Watches).
      */
-    public static Server startHealthOnly(DaemonConfig.Listen listen, BindableService health)
-            throws IOException {
-        return bind(NettyServerBuilder.forAddress(listen.socketAddress(),
-                InsecureServerCredentials.create()).addService(health).build(), Listener.HEALTH,
-                listen);
+    public static Server startHealthOnly(DaemonConfig.Listen listen, DaemonConfig.Limits limits,
+                                         BindableService health) throws IOException {
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(listen.socketAddress(),
+                InsecureServerCredentials.create()).addService(health);
+        transportLimits(builder, limits);
+        return bind(builder.build(), Listener.HEALTH, listen);
     }
 
     /**

@@ -10,6 +10,7 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +34,7 @@ import org.smimed.client.Channels;
 import org.smimed.client.admin.AuditVerifier;
 import org.smimed.daemon.provision.DemoSetup;
 import org.smimed.daemon.testing.DecryptCall;
+import org.smimed.daemon.testing.HealthWatch;
 import org.smimed.daemon.testing.OpenSsl;
 import org.smimed.daemon.testing.RawCalls;
 import org.smimed.daemon.testing.TestClients;
@@ -301,6 +303,26 @@ class AccessMatrixIT {
 
             held.cancel();
             held.ended().get(30, TimeUnit.SECONDS);
+            assertThat(signOnceReleased(channel).getSignedData().isEmpty()).isFalse();
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void oneHealthWatchPerConnection_isFree_anyMoreCountAgainstTheLimit() throws Exception {
+        ManagedChannel channel = clients.channel(throttled);
+        try (HealthWatch first = HealthWatch.open(channel)) {
+            // The Watch a health-checking client keeps open does not hold the one place ...
+            assertThat(first.next()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+            assertThat(signOnceReleased(channel).getSignedData().isEmpty()).isFalse();
+            // ... but a second one on the same connection does: else Watches are unbounded.
+            try (HealthWatch second = HealthWatch.open(channel)) {
+                assertThat(second.next()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+                refused(() -> sign(channel, RSA), Status.Code.RESOURCE_EXHAUSTED,
+                        "too many concurrent calls: 1 in flight (policy maxConcurrent);"
+                                + " retry later");
+            }
             assertThat(signOnceReleased(channel).getSignedData().isEmpty()).isFalse();
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
