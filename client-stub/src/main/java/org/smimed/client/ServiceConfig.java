@@ -28,11 +28,10 @@ import java.util.Map;
 final class ServiceConfig {
   private ServiceConfig() {}
 
-  /** The config the JSON beside the proto holds: with health checks. */
-  static Map<String, ?> forSmimed() {
-    return forSmimed(true);
-  }
-
+  /**
+   * The config, with health checks or without: the JSON files beside the proto hold both,
+   * {@code service-config-replicas.json} and {@code service-config.json}.
+   */
   static Map<String, ?> forSmimed(boolean healthChecked) {
     Map<String, Object> retry = Map.of(
         "maxAttempts", 4.0,
