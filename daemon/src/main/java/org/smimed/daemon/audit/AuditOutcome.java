@@ -2,7 +2,7 @@ package org.smimed.daemon.audit;
 
 /** How a call ended, in the audit log's terms. */
 public enum AuditOutcome {
-    /** Allowed and completed (status OK). */
+    /** Allowed and completed (status OK), or a health Watch its client ended (CANCELLED). */
     OK,
     /** Refused: not authenticated, not permitted, or over a limit. */
     DENIED,

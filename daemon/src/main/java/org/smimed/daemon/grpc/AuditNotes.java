@@ -4,6 +4,7 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import io.grpc.Context;
 import io.grpc.Status;
+import io.grpc.health.v1.HealthGrpc;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -42,6 +43,8 @@ final class AuditNotes {
     /** Dual control's request ids: 12 random bytes in hex. */
     private static final Pattern APPROVAL_ID = Pattern.compile("[0-9a-f]{24}");
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
+
+    private static final String HEALTH_WATCH = HealthGrpc.getWatchMethod().getFullMethodName();
 
     private final String requestId;
     private final String method;
@@ -258,7 +261,16 @@ final class AuditNotes {
     synchronized AuditEntry entry(Status status) {
         return entry(status.getCode().name(),
                 held && status.isOk() ? AuditOutcome.HELD
+                        : endedByItsCaller(status) ? AuditOutcome.OK
                         : AuditOutcome.forStatus(status.getCode().name()));
+    }
+
+    /**
+     * A health Watch runs until its client ends it, with the connection: CANCELLED is how it
+     * ends, not a failure (a review found every balancing client's connection audited FAILED).
+     */
+    private boolean endedByItsCaller(Status status) {
+        return status.getCode() == Status.Code.CANCELLED && method.equals(HEALTH_WATCH);
     }
 
     /** The record written before an officer change runs: outcome STARTED, no status yet. */

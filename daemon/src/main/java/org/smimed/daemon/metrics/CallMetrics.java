@@ -8,6 +8,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.grpc.health.v1.HealthGrpc;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.Map;
@@ -41,8 +42,18 @@ final class CallMetrics implements ServerInterceptor {
                 .tag("service", name)
                 .tag("method", bare)
                 .tag("code", code.name())
-                .tag("outcome", code == Status.Code.OK ? "success" : "failure"))
+                .tag("outcome", code == Status.Code.OK || endsWhenCancelled(name, bare, code)
+                        ? "success" : "failure"))
                 .register(registry));
+    }
+
+    /**
+     * A health Watch lasts as long as its client's connection and ends CANCELLED when the
+     * client ends it: that is a success, or every balancing client would count as failing.
+     */
+    private static boolean endsWhenCancelled(String service, String method, Status.Code code) {
+        return code == Status.Code.CANCELLED && HealthGrpc.SERVICE_NAME.equals(service)
+                && "Watch".equals(method);
     }
 
     @Override

@@ -44,6 +44,7 @@ import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.daemon.Daemon;
 import org.smimed.daemon.Release;
 import org.smimed.daemon.testing.DecryptCall;
+import org.smimed.daemon.testing.HealthWatch;
 import org.smimed.daemon.testing.RawCalls;
 import org.smimed.daemon.testing.TestDeployment;
 
@@ -283,6 +284,20 @@ class OperationsIT {
         // One audit record per call: 12 calls here (scrapes are HTTP, not audited).
         assertThat(total("smimed_audit_write_seconds_count") - auditBefore).isEqualTo(12);
         assertThat(scrape()).containsPattern("(?m)^smimed_token_sessions_in_use 0\\.0$");
+    }
+
+    /** A Watch its client ends is how a Watch ends: counted a success, not a failure. */
+    @Test
+    void metrics_countAHealthWatchItsClientEnded_asASuccess() throws Exception {
+        try (HealthWatch watch = HealthWatch.open(channel)) {
+            assertThat(watch.next()).isEqualTo(ServingStatus.SERVING);
+        }
+        String series = "smimed_requests_seconds_count{code=\"CANCELLED\",method=\"Watch\","
+                + "outcome=\"success\",service=\"grpc.health.v1.Health\"}";
+        for (int i = 0; i < 100 && !scrape().contains(series); i++) {
+            Thread.sleep(50);
+        }
+        assertThat(scrape()).contains(series);
     }
 
     /**

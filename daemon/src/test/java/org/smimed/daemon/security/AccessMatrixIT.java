@@ -33,6 +33,7 @@ import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.client.Channels;
 import org.smimed.client.admin.AuditVerifier;
 import org.smimed.daemon.provision.DemoSetup;
+import org.smimed.daemon.testing.AuditRecords;
 import org.smimed.daemon.testing.DecryptCall;
 import org.smimed.daemon.testing.HealthWatch;
 import org.smimed.daemon.testing.OpenSsl;
@@ -324,6 +325,11 @@ class AccessMatrixIT {
                                 + " retry later");
             }
             assertThat(signOnceReleased(channel).getSignedData().isEmpty()).isFalse();
+            // Its client ending it is how a Watch ends: not a failure in the audit log.
+            assertThat(AuditRecords.read(deployment.auditFile())).filteredOn(record ->
+                    record.get("method").endsWith("Health/Watch")).singleElement()
+                    .satisfies(record -> assertThat(record).containsEntry("outcome", "OK")
+                            .containsEntry("status", "CANCELLED"));
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
