@@ -39,11 +39,11 @@ public final class SmimeClientException extends Exception {
 
   /** A failure with the trailers it came with, which carry the daemon's request id. */
   public SmimeClientException(Status status, Metadata trailers) {
-    super(status.getCode()
-        + (status.getDescription() == null ? "" : ": " + status.getDescription()),
-        status.getCause());
+    super(status.getCode() + (status.getDescription() == null ? ""
+        : ": " + StatusDetail.described(status.getDescription())), status.getCause());
     this.code = status.getCode();
-    this.description = status.getDescription() == null ? "" : status.getDescription();
+    this.description = status.getDescription() == null ? ""
+        : StatusDetail.described(status.getDescription());
     this.requestId = trailers == null ? null : trailers.get(REQUEST_ID);
     this.reason = trailers == null ? null : reasonIn(status, trailers);
   }

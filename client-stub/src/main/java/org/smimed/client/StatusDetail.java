@@ -10,7 +10,23 @@ import javax.net.ssl.SSLHandshakeException;
  * a wrong host and a TLS failure read differently.
  */
 public final class StatusDetail {
+  /**
+   * What a health-checked channel's failure means when no daemon of its target says SERVING.
+   * The call never reached a daemon, so there is no reason of the daemon's to give.
+   */
+  static final String NONE_SERVING = "no daemon of the target is serving: each says"
+      + " NOT_SERVING in its health (token unusable, audit log failed, or shutting down; each"
+      + " daemon's log says which)";
+  /** gRPC's words for that failure, all there is to tell it by (grpc-java's health LB). */
+  private static final String GRPC_NOT_SERVING = "Health-check service responded NOT_SERVING";
+
   private StatusDetail() {}
+
+  /** {@code description} in smimed's words where it is gRPC's own for a smimed case. */
+  static String described(String description) {
+    return description != null && description.contains(GRPC_NOT_SERVING) ? NONE_SERVING
+        : description;
+  }
 
   /** The description (empty if none), then the transport's own message when there is one. */
   public static String of(Status status) {
