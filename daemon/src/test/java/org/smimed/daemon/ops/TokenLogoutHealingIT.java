@@ -67,8 +67,9 @@ class TokenLogoutHealingIT {
 
     @Test
     void signRightAfterALogout_logsInAgainAndSucceeds() throws Exception {
+        // logOut checks the logout took; looking again here raced the 1 s health probe, which
+        // may already have logged in again (CI saw it once).
         TokenFaults.logOut(SoftHsm.LIBRARY, deployment.token().label());
-        assertThat(TokenFaults.isLoggedIn(SoftHsm.LIBRARY, deployment.token().label())).isFalse();
 
         SigningLoop.Outcome outcome = SigningLoop.start(deployment.channel(), TestDeployment.RSA,
                 rsa, 1, 1).finish();
