@@ -1,6 +1,7 @@
 package org.smimed.client;
 
 import java.util.Locale;
+import org.smimed.api.v1.KeyAlgorithm;
 
 /**
  * The hash functions a client may use for S/MIME signatures.
@@ -44,13 +45,13 @@ public enum HashAlgorithm {
 
   /**
    * The hash the daemon would choose for a key of {@code keyAlgorithm} (an
-   * {@link IdentityInfo#keyAlgorithm()}, e.g. "EC_P384"): the hash follows the curve (SHA-384
-   * for P-384, SHA-512 for P-521), Ed25519 signs over SHA-512 (RFC 8419), anything else SHA-256.
+   * {@link IdentityInfo#keyAlgorithm()}): the hash follows the curve (SHA-384 for P-384,
+   * SHA-512 for P-521), Ed25519 signs over SHA-512 (RFC 8419), anything else SHA-256.
    */
-  public static HashAlgorithm defaultFor(String keyAlgorithm) {
+  public static HashAlgorithm defaultFor(KeyAlgorithm keyAlgorithm) {
     return switch (keyAlgorithm) {
-      case "EC_P384" -> SHA384;
-      case "EC_P521", "ED25519" -> SHA512;
+      case KEY_ALGORITHM_EC_P384 -> SHA384;
+      case KEY_ALGORITHM_EC_P521, KEY_ALGORITHM_ED25519 -> SHA512;
       default -> SHA256;
     };
   }

@@ -1,6 +1,7 @@
 package org.smimed.client;
 
 import java.util.List;
+import org.smimed.api.v1.KeyAlgorithm;
 
 /**
  * One identity as the daemon's directory describes it.
@@ -11,7 +12,7 @@ import java.util.List;
  * @param identity the identity name
  * @param keyVersion the key version that currently signs; when {@code signs} is false, the
  *     newest version, for reference only
- * @param keyAlgorithm the proto KeyAlgorithm name without prefix, e.g. "RSA_2048", "EC_P256"
+ * @param keyAlgorithm the key's algorithm, e.g. {@code KEY_ALGORITHM_RSA_2048}
  * @param certificateChain DER certificates, signer first
  * @param smimeCapabilities DER SMIMECapabilities, empty when the daemon sent none
  * @param encryptionCertificateChain DER certificates of the key new mail to the identity is
@@ -24,7 +25,7 @@ import java.util.List;
 public record IdentityInfo(
     String identity,
     String keyVersion,
-    String keyAlgorithm,
+    KeyAlgorithm keyAlgorithm,
     List<byte[]> certificateChain,
     byte[] smimeCapabilities,
     List<byte[]> encryptionCertificateChain,

@@ -271,8 +271,7 @@ public final class SmimeClient {
   }
 
   private static IdentityInfo fromProto(Identity i) {
-    String alg = i.getKeyAlgorithm().name().replaceFirst("^KEY_ALGORITHM_", "");
-    return new IdentityInfo(i.getIdentity(), i.getKeyVersion(), alg,
+    return new IdentityInfo(i.getIdentity(), i.getKeyVersion(), i.getKeyAlgorithm(),
         i.getCertificateChainList().stream().map(ByteString::toByteArray).toList(),
         i.getSmimeCapabilities().toByteArray(),
         i.getEncryptionCertificateChainList().stream().map(ByteString::toByteArray).toList(),

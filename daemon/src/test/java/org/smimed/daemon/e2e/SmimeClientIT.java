@@ -34,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.smimed.api.v1.KeyAlgorithm;
 import org.smimed.client.DecryptResult;
 import org.smimed.client.DecryptedMessage;
 import org.smimed.client.HashAlgorithm;
@@ -338,19 +339,20 @@ class SmimeClientIT {
                 .collect(Collectors.toMap(IdentityInfo::identity, Function.identity()));
 
         assertThat(listed).containsOnlyKeys(RSA, EC);
-        assertDescribes(listed.get(RSA), RSA, "RSA_2048");
-        assertDescribes(listed.get(EC), EC, "EC_P256");
+        assertDescribes(listed.get(RSA), RSA, KeyAlgorithm.KEY_ALGORITHM_RSA_2048);
+        assertDescribes(listed.get(EC), EC, KeyAlgorithm.KEY_ALGORITHM_EC_P256);
     }
 
     @Test
     void getIdentity_givesOneIdentity_andNotFoundForStrangers() throws Exception {
-        assertDescribes(client.getIdentity(EC), EC, "EC_P256");
+        assertDescribes(client.getIdentity(EC), EC, KeyAlgorithm.KEY_ALGORITHM_EC_P256);
         assertThatThrownBy(() -> client.getIdentity("nobody@smimed.example"))
                 .isInstanceOfSatisfying(SmimeClientException.class,
                         e -> assertThat(e.code()).isEqualTo(Status.Code.NOT_FOUND));
     }
 
-    private static void assertDescribes(IdentityInfo info, String identity, String algorithm)
+    private static void assertDescribes(IdentityInfo info, String identity,
+                                        KeyAlgorithm algorithm)
             throws Exception {
         assertThat(info.identity()).isEqualTo(identity);
         assertThat(info.keyVersion()).isEqualTo(identity + "/v1");
