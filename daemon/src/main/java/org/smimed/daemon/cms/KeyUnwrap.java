@@ -30,7 +30,8 @@ import org.smimed.daemon.token.TokenException;
  * place so that the masking below cannot drift apart between the two schemes.
  *
  * <p>Security guarantee: once {@link #recover} runs, every failure (a token error other than
- * "token gone", a failed key unwrap, a key of the wrong length) continues with a random key,
+ * "token gone", an all-zero Z, a failed key unwrap, a key of the wrong length) continues with a
+ * random key,
  * so it surfaces at content decryption like any other failure; Z and the key-encryption key
  * are wiped whatever happens.
  */
@@ -82,6 +83,12 @@ final class KeyUnwrap {
         byte[] kek = new byte[wrap.kekBytes()];
         try {
             z = secret.derive();
+            if (allZero(z)) {
+                // RFC 7748 section 6.1: the sender's point had low order, so Z, the KEK and the
+                // content key are known to anyone. SoftHSM2 refuses such a derivation already
+                // (OpenSSL checks); a token that returns the zeros is refused here.
+                throw new GeneralSecurityException("all-zero shared secret");
+            }
             byte[] sharedInfo = new ECCCMSSharedInfo(wrap.algorithm(),
                     ukm == null ? null : ukm.getOctets(),
                     Pack.intToBigEndian(wrap.kekBytes() * 8)).getEncoded(ASN1Encoding.DER);
@@ -99,6 +106,15 @@ final class KeyUnwrap {
             }
             Arrays.fill(kek, (byte) 0);
         }
+    }
+
+    /** Whether every byte of {@code z} is zero, in time that does not depend on where. */
+    static boolean allZero(byte[] z) {
+        int any = 0;
+        for (byte b : z) {
+            any |= b;
+        }
+        return any == 0;
     }
 
     /** AES key unwrap; a key of the wrong length is replaced by {@code substitute}. */

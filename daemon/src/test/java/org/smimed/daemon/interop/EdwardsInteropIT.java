@@ -259,6 +259,26 @@ class EdwardsInteropIT {
         }
     }
 
+    /**
+     * RFC 7748 section 6.1: an all-zero shared secret means the sender's point had low order,
+     * and the content key it wraps is known to everyone, so the message proves nothing about
+     * its sender's knowledge of the recipient's key. It is refused like any other bad message.
+     */
+    @Test
+    void x25519MessageFromALowOrderPoint_isRefused_asDecryptionFailed() throws Exception {
+        X509Certificate dana = EdwardsPeer.certificate("lamps-dana.encrypt.crt");
+        byte[] message = EdwardsPeer.encryptX963FromLowOrderPoint(dana,
+                SECObjectIdentifiers.dhSinglePass_stdDH_sha256kdf_scheme, "SHA-256",
+                NISTObjectIdentifiers.id_aes256_wrap, NISTObjectIdentifiers.id_aes256_GCM,
+                CONTENT);
+
+        assertThatThrownBy(() -> DecryptCall.decrypt(client, null, message, 4096))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(e.getStatus().getDescription()).isEqualTo("decryption failed");
+                });
+    }
+
     @Test
     void tamperedX25519Messages_getTheSameStatusAndMessage() throws Exception {
         X509Certificate dana = EdwardsPeer.certificate("lamps-dana.encrypt.crt");

@@ -83,6 +83,17 @@ public final class EdwardsPeer {
         return envelope(X963KeyAgreement.to(recipient, scheme, digest, wrap), content, data);
     }
 
+    /**
+     * Like {@link #encryptX963}, by a sender who sends the low-order point u = 0 as its
+     * ephemeral key and wraps the content key under the key an all-zero Z derives.
+     */
+    public static byte[] encryptX963FromLowOrderPoint(X509Certificate recipient,
+            ASN1ObjectIdentifier scheme, String digest, ASN1ObjectIdentifier wrap,
+            ASN1ObjectIdentifier content, byte[] data) throws Exception {
+        return envelope(X963KeyAgreement.lowOrderPoint(recipient, scheme, digest, wrap), content,
+                data);
+    }
+
     private static byte[] envelope(RecipientInfoGenerator info, ASN1ObjectIdentifier content,
                                    byte[] data) throws Exception {
         var encryptor = new JceCMSContentEncryptorBuilder(content).setProvider(BC).build();

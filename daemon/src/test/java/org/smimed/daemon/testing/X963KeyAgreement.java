@@ -35,13 +35,16 @@ import org.bouncycastle.operator.GenericKey;
  * structures.
  */
 final class X963KeyAgreement extends KeyAgreeRecipientInfoGenerator {
+    private static final int X25519_BYTES = 32;
+    /** No ephemeral key: the sender sends the low-order point u = 0, whose Z is all zeros. */
     private final KeyPair ephemeral;
     private final X509Certificate recipient;
     private final String digest;
 
     private X963KeyAgreement(ASN1ObjectIdentifier scheme, String digest, KeyPair ephemeral,
-                             X509Certificate recipient, ASN1ObjectIdentifier wrap) {
-        super(scheme, SubjectPublicKeyInfo.getInstance(ephemeral.getPublic().getEncoded()), wrap);
+                             SubjectPublicKeyInfo originator, X509Certificate recipient,
+                             ASN1ObjectIdentifier wrap) {
+        super(scheme, originator, wrap);
         this.ephemeral = ephemeral;
         this.recipient = recipient;
         this.digest = digest;
@@ -51,7 +54,21 @@ final class X963KeyAgreement extends KeyAgreeRecipientInfoGenerator {
     static X963KeyAgreement to(X509Certificate recipient, ASN1ObjectIdentifier scheme,
                                String digest, ASN1ObjectIdentifier wrap) throws Exception {
         KeyPair ephemeral = KeyPairGenerator.getInstance("X25519").generateKeyPair();
-        return new X963KeyAgreement(scheme, digest, ephemeral, recipient, wrap);
+        return new X963KeyAgreement(scheme, digest, ephemeral,
+                SubjectPublicKeyInfo.getInstance(ephemeral.getPublic().getEncoded()),
+                recipient, wrap);
+    }
+
+    /**
+     * An attacker's generator: the originator key is u = 0, a point of low order, so X25519
+     * with any private key gives Z = 0 (RFC 7748 section 6.1) and anyone can wrap the content
+     * key under the key-encryption key that Z derives, no private key needed.
+     */
+    static X963KeyAgreement lowOrderPoint(X509Certificate recipient, ASN1ObjectIdentifier scheme,
+                                          String digest, ASN1ObjectIdentifier wrap) {
+        var u0 = new SubjectPublicKeyInfo(new AlgorithmIdentifier(
+                new ASN1ObjectIdentifier("1.3.101.110")), new byte[X25519_BYTES]);
+        return new X963KeyAgreement(scheme, digest, null, u0, recipient, wrap);
     }
 
     @Override
@@ -59,10 +76,13 @@ final class X963KeyAgreement extends KeyAgreeRecipientInfoGenerator {
             AlgorithmIdentifier keyEncAlgorithm, GenericKey contentEncryptionKey)
             throws CMSException {
         try {
-            KeyAgreement x25519 = KeyAgreement.getInstance("X25519");
-            x25519.init(ephemeral.getPrivate());
-            x25519.doPhase(recipient.getPublicKey(), true); // the JDK reads X25519 keys
-            byte[] z = x25519.generateSecret();
+            byte[] z = new byte[X25519_BYTES];
+            if (ephemeral != null) {
+                KeyAgreement x25519 = KeyAgreement.getInstance("X25519");
+                x25519.init(ephemeral.getPrivate());
+                x25519.doPhase(recipient.getPublicKey(), true); // the JDK reads X25519 keys
+                z = x25519.generateSecret();
+            }
             int kekBytes = switch (keyEncAlgorithm.getAlgorithm().getId()) {
                 case "2.16.840.1.101.3.4.1.5" -> 16;
                 case "2.16.840.1.101.3.4.1.25" -> 24;

@@ -1,0 +1,65 @@
+package org.smimed.daemon.cms;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.security.Key;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import javax.crypto.Cipher;
+import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The masking around every key agreement, with the token's half given as a value: a token that
+ * answers a low-order point with an all-zero Z (SoftHSM2 refuses instead, so only this test can
+ * show the daemon's own check) must not let the sender's content key through.
+ */
+class KeyUnwrapTest {
+    private static final KeyUnwrap.Wrap AES256_WRAP = new KeyUnwrap.Wrap(
+            new AlgorithmIdentifier(NISTObjectIdentifiers.id_aes256_wrap), 32);
+    private static final byte[] CONTENT_KEY = new byte[32];
+
+    static {
+        Arrays.fill(CONTENT_KEY, (byte) 0x5a);
+    }
+
+    @Test
+    void aKeyWrappedUnderTheKekOfZ_isRecovered() throws Exception {
+        byte[] z = new byte[32];
+        z[31] = 9;
+
+        assertThat(recover(z).getEncoded()).isEqualTo(CONTENT_KEY);
+    }
+
+    @Test
+    void anAllZeroZ_continuesWithARandomKey_notTheOneItWraps() throws Exception {
+        Key recovered = recover(new byte[32]);
+
+        assertThat(recovered.getEncoded()).hasSize(32).isNotEqualTo(CONTENT_KEY);
+    }
+
+    @Test
+    void allZero_looksAtEveryByte() {
+        for (int i = 0; i < 32; i++) {
+            byte[] z = new byte[32];
+            z[i] = (byte) 0x80;
+            assertThat(KeyUnwrap.allZero(z)).as("byte %d", i).isFalse();
+        }
+        assertThat(KeyUnwrap.allZero(new byte[32])).isTrue();
+    }
+
+    /**
+     * Wraps {@link #CONTENT_KEY} under the KEK a trivial KDF makes of Z (Z itself), then asks
+     * {@link KeyUnwrap#recover} for it with the token answering Z.
+     */
+    private static Key recover(byte[] z) throws Exception {
+        Cipher wrap = Cipher.getInstance("AESWrap");
+        wrap.init(Cipher.WRAP_MODE, new SecretKeySpec(z.clone(), "AES"));
+        byte[] encryptedKey = wrap.wrap(new SecretKeySpec(CONTENT_KEY, "AES"));
+        return KeyUnwrap.recover(AES256_WRAP, null, encryptedKey, ContentCipher.AES256_GCM,
+                new SecureRandom(), z::clone,
+                (secret, sharedInfo, kek) -> System.arraycopy(secret, 0, kek, 0, kek.length));
+    }
+}
