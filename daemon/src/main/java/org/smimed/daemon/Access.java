@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import org.smimed.daemon.audit.AuditAnchors;
 import org.smimed.daemon.audit.AuditEntry;
@@ -126,6 +127,11 @@ final class Access implements AutoCloseable {
     /** Whether the audit log still takes records (false once a write failed). */
     boolean auditWritable() {
         return audit.healthy();
+    }
+
+    /** Completes when the audit log stops taking records (see AuditLog#unhealthy). */
+    CompletionStage<Void> auditUnhealthy() {
+        return audit.unhealthy();
     }
 
     /** Why the audit log began a new chain at start, if it did (see AuditLog#newChain). */

@@ -16,6 +16,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 
@@ -53,6 +55,8 @@ public final class AuditLog implements AutoCloseable {
     private long seq;
     private String head;
     private volatile boolean healthy = true;
+    /** Completed when {@link #healthy} turns false: health must not wait for its next probe. */
+    private final CompletableFuture<Void> unhealthy = new CompletableFuture<>();
     /**
      * Why records may be missing before this file's first: a new chain with no archive before
      * it, or a missing file beside archives.
@@ -163,7 +167,7 @@ public final class AuditLog implements AutoCloseable {
             }
             writeTimes.accept(Duration.ofNanos(System.nanoTime() - start));
         } catch (IOException e) {
-            healthy = false;
+            markUnhealthy();
             tearOff();
             // One line that says it all, once: every later call is refused without a trace.
             LOG.severe("audit log " + file + " cannot be written (" + e.getClass().getSimpleName()
@@ -215,7 +219,7 @@ public final class AuditLog implements AutoCloseable {
     }
 
     private AuditException notInUse(String gone) {
-        healthy = false;
+        markUnhealthy();
         LOG.severe("audit log " + file + " " + gone + " while the daemon was writing it;"
                 + " refusing calls until restarted (the next records would have gone where"
                 + " no one can read them). Its last record was " + head() + ": compare the"
@@ -310,7 +314,7 @@ public final class AuditLog implements AutoCloseable {
             LOG.info("audit log rotated: " + archive + " ends with record " + head()
                     + " (keep it as an anchor); " + file + " goes on at record " + (seq + 1));
         } catch (IOException | AuditException e) {
-            healthy = false;
+            markUnhealthy();
             LOG.severe("audit log rotated to " + archive + " but no new " + file + " could be"
                     + " created (" + e.getClass().getSimpleName() + ": " + e.getMessage()
                     + "); refusing calls until restarted");
@@ -367,6 +371,19 @@ public final class AuditLog implements AutoCloseable {
     }
 
     /**
+     * Completes (once, on the thread that found it) when the log stops taking records: a
+     * failed write, a file removed or replaced, a failed rotation, or close.
+     */
+    public CompletionStage<Void> unhealthy() {
+        return unhealthy.minimalCompletionStage();
+    }
+
+    private void markUnhealthy() {
+        healthy = false;
+        unhealthy.complete(null);
+    }
+
+    /**
      * Set when records may be missing before this file's first: it began a new chain with no
      * archive beside it (expected on a first start only), or it did not exist beside archives
      * (expected only after a crash while rotating). What to warn an operator of.
@@ -382,7 +399,7 @@ public final class AuditLog implements AutoCloseable {
 
     @Override
     public synchronized void close() throws IOException {
-        healthy = false;
+        markUnhealthy();
         closed = true;
         channel.close();
     }

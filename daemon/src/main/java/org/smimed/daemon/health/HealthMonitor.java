@@ -6,6 +6,7 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -18,7 +19,8 @@ import org.smimed.daemon.token.TokenCondition;
  * Keeps gRPC health ({@code grpc.health.v1}) in step with the token and the audit log: every
  * service, and the whole server (""), is SERVING only while the last probe or heal found the
  * token logged in with its keys and the audit log still takes records. The probe itself (and
- * healing) is {@link TokenHealer#check()}; the audit log is looked at with each probe.
+ * healing) is {@link TokenHealer#check()}; the audit log is looked at with each probe, and
+ * at once when it fails ({@link #refreshSoon()}).
  *
  * <p>An audit log that failed refuses every call until the daemon restarts, so it stays
  * NOT_SERVING: a readiness probe takes the daemon out of rotation and a liveness probe on ""
@@ -67,6 +69,19 @@ public final class HealthMonitor implements AutoCloseable {
             // whatever the probe published.
             refresh();
         }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Publishes now, on the monitor's thread, rather than at the next probe: for the audit
+     * log, whose failure would otherwise keep a replica in rotation, refusing every call, for
+     * up to a probe interval.
+     */
+    public void refreshSoon() {
+        try {
+            scheduler.execute(this::refresh);
+        } catch (RejectedExecutionException e) {
+            // Shut down: NOT_SERVING for good already.
+        }
     }
 
     /** The condition published last. */

@@ -55,11 +55,7 @@ class AuditFailureHealthIT {
                     assertThat(health(plain, service)).as(service)
                             .isEqualTo(ServingStatus.SERVING);
                 }
-                // What an editor or sed -i does: a new file renamed over the old name.
-                Path audit = deployment.auditFile();
-                Path edited = Files.writeString(dir.resolve("audit.log.tmp"),
-                        Files.readAllLines(audit).get(0) + "\n");
-                Files.move(edited, audit, StandardCopyOption.REPLACE_EXISTING);
+                replaceAuditFile(dir, deployment);
                 // A call's record finds the file replaced (checked at most every 0.1 s).
                 TokenLogoutHealingIT.await(Duration.ofSeconds(10),
                         () -> refusedForTheAuditLog(deployment.channel()));
@@ -82,7 +78,15 @@ class AuditFailureHealthIT {
         }
     }
 
-    private static boolean refusedForTheAuditLog(ManagedChannel channel) {
+    /** What an editor or sed -i does: a new file renamed over the old name. */
+    static void replaceAuditFile(Path dir, TestDeployment deployment) throws Exception {
+        Path audit = deployment.auditFile();
+        Path edited = Files.writeString(dir.resolve("audit.log.tmp"),
+                Files.readAllLines(audit).get(0) + "\n");
+        Files.move(edited, audit, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    static boolean refusedForTheAuditLog(ManagedChannel channel) {
         try {
             sign(channel);
             return false;
@@ -94,7 +98,7 @@ class AuditFailureHealthIT {
         }
     }
 
-    private static void sign(ManagedChannel channel) {
+    static void sign(ManagedChannel channel) {
         SigningServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
                 .sign(SignRequest.newBuilder().setIdentity(TestDeployment.EC)
                         .setContent(ByteString.copyFromUtf8("audited")).build());
@@ -108,7 +112,7 @@ class AuditFailureHealthIT {
         }
     }
 
-    private static ServingStatus health(ManagedChannel channel, String service) {
+    static ServingStatus health(ManagedChannel channel, String service) {
         return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
                 .check(HealthCheckRequest.newBuilder().setService(service).build())
                 .getStatus();
