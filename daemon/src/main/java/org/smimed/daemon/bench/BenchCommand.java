@@ -14,11 +14,15 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
+import org.smimed.daemon.cli.ExitCodes;
+import org.smimed.daemon.config.ConfigFileException;
+import org.smimed.daemon.config.PemFiles;
 import org.smimed.daemon.config.PinSource;
 import org.smimed.daemon.keys.KeyRegistry;
 import org.smimed.daemon.keys.KeyVersion;
 import org.smimed.daemon.token.Pkcs11Library;
 import org.smimed.daemon.token.Pkcs11Token;
+import org.smimed.daemon.token.TokenException;
 import org.smimed.daemon.token.TokenKeys;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -108,7 +112,7 @@ public final class BenchCommand implements Callable<Integer> {
                     + " e.g. to compare with openssl cms -decrypt on the same message.")
     Path largeMessage;
     @Option(names = "--deadline", defaultValue = "120",
-            description = "Deadline of each call in seconds.")
+            description = "Deadline of each call in seconds (default: ${DEFAULT-VALUE}).")
     long deadlineSeconds;
     @Option(names = "--csv", paramLabel = "FILE",
             description = "Write results as CSV: calls counts every call and"
@@ -175,7 +179,14 @@ public final class BenchCommand implements Callable<Integer> {
         List<Workload> selected = workloads;
         validateNumbers();
         rate.validate(baseline != null, callsPerThread);
-        TokenBaseline tokenBaseline = baseline == null ? null : openBaseline();
+        TokenBaseline tokenBaseline;
+        try {
+            tokenBaseline = baseline == null ? null : openBaseline();
+        } catch (TokenException | PinSource.PinUnavailableException e) {
+            // As serve and provision-demo say it: one line, and the exit code for the token.
+            spec.commandLine().getErr().println("smimed bench: token: " + e.getMessage());
+            return ExitCodes.TOKEN;
+        }
         // directExecutor: the open loop's completion callbacks only record a latency, so they
         // run on the transport thread instead of behind another thread hand-off.
         ChannelCredentials credentials = credentials();
@@ -305,6 +316,7 @@ public final class BenchCommand implements Callable<Integer> {
                 : deadlineSeconds < 1 ? "--deadline must be at least 1 second"
                 : connections < 1 || connections > 256 ? "--connections must be 1 to 256"
                 : concurrency.stream().anyMatch(c -> c < 1) ? "--concurrency levels must be >= 1"
+                : (cert == null) != (key == null) ? "--cert and --key go together"
                 : unwritable("--csv", csv).or(() -> unwritable("--svg", svg)).orElse(null);
         if (problem != null) {
             throw new ParameterException(spec.commandLine(), problem);
@@ -351,16 +363,26 @@ public final class BenchCommand implements Callable<Integer> {
         return new TokenBaseline(token.provider(), keyVersion);
     }
 
+    /**
+     * The channel's TLS, its files read and checked first as the daemon checks its own: gRPC
+     * reports a missing or non-PEM file as a stack trace of its channel providers.
+     */
     private ChannelCredentials credentials() throws java.io.IOException {
         if (plaintext) {
             return InsecureChannelCredentials.create();
         }
         TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder();
-        if (ca != null) {
-            tls.trustManager(ca.toFile());
-        }
-        if (cert != null && key != null) {
-            tls.keyManager(cert.toFile(), key.toFile());
+        try {
+            if (ca != null) {
+                PemFiles.certificates("--ca", ca);
+                tls.trustManager(ca.toFile());
+            }
+            if (cert != null) {
+                PemFiles.requireMatchingKey("--cert", cert, "--key", key);
+                tls.keyManager(cert.toFile(), key.toFile());
+            }
+        } catch (ConfigFileException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
         return tls.build();
     }

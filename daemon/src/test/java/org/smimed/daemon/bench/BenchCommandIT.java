@@ -8,7 +8,6 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.smimed.daemon.cli.ExitCodes;
 import org.smimed.daemon.cli.SmimedCommand;
 import org.smimed.daemon.testing.TestDeployment;
 import picocli.CommandLine;
@@ -80,6 +80,39 @@ class BenchCommandIT {
                 + ": UNAVAILABLE");
         assertThat(run.out()).doesNotContain("sign-digest");
         assertThat(csv).doesNotExist();
+    }
+
+    /** Found by an outside trial: exit 1 and a stack trace, where --help promises 4. */
+    @Test
+    void bench_withATokenItCannotUse_failsInOneLine_withTheTokenExitCode() {
+        Run run = bench("--identity", TestDeployment.RSA, "--calls", "1", "--warmup", "0",
+                "--token-label", "no-such-token",
+                "--pin-file", deployment.token().pinFile().toString());
+
+        assertThat(run.exit()).isEqualTo(ExitCodes.TOKEN);
+        assertThat(run.err()).startsWith("smimed bench: token: ").contains("no-such-token");
+        assertThat(run.err().lines()).hasSize(1);
+    }
+
+    /** Found by an outside trial: a missing or non-PEM --ca was gRPC's stack trace. */
+    @Test
+    void bench_withTlsFilesMissingOrNotPem_failsInOneLineNamingTheOption() throws Exception {
+        Path missing = dir.resolve("missing-ca.pem");
+        Path notPem = Files.writeString(dir.resolve("not-a-ca.pem"), "not PEM\n");
+        String target = "localhost:" + deployment.daemon().port();
+        for (Path ca : List.of(missing, notPem)) {
+            Run run = execute("bench", "--target", target, "--ca", ca.toString(),
+                    "--identity", TestDeployment.RSA, "--calls", "1", "--warmup", "0");
+
+            assertThat(run.exit()).as(ca.toString()).isEqualTo(1);
+            assertThat(run.err()).as(ca.toString()).startsWith("smimed bench: --ca: " + ca + ": ");
+            assertThat(run.err().lines()).as(ca.toString()).hasSize(1);
+        }
+        Run alone = execute("bench", "--target", target,
+                "--cert", deployment.clientCertificate().toString(),
+                "--identity", TestDeployment.RSA, "--calls", "1");
+        assertThat(alone.exit()).isEqualTo(2);
+        assertThat(alone.err()).contains("--cert and --key go together");
     }
 
     @Test
@@ -159,6 +192,11 @@ class BenchCommandIT {
                 "--cert", deployment.clientCertificate().toString(),
                 "--key", deployment.clientKey().toString()));
         all.addAll(List.of(args));
+        return execute(all.toArray(String[]::new));
+    }
+
+    /** Runs {@code smimed} with exactly {@code args}, capturing its output. */
+    private static Run execute(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrintStream stdout = System.out;
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
@@ -166,7 +204,7 @@ class BenchCommandIT {
         try {
             int exit = SmimedCommand.commandLine(System::getenv, Clock.systemUTC())
                     .setErr(new PrintWriter(err, true))
-                    .execute(all.toArray(String[]::new));
+                    .execute(args);
             return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString());
         } finally {
             System.setOut(stdout);
