@@ -61,6 +61,7 @@ public final class Channels {
   /** {@link #tls(String, Path)} with health checks as {@code health} says. */
   public static ManagedChannel tls(String target, Path trustedCaPem, HealthChecks health)
       throws IOException {
+    TlsFileCheck.requireCertificate(trustedCaPem);
     return builder(target, TlsChannelCredentials.newBuilder()
         .trustManager(trustedCaPem.toFile())
         .build(), health).build();
@@ -80,7 +81,8 @@ public final class Channels {
   /** {@link #tls(String, Path, Path, Path)} with health checks as {@code health} says. */
   public static ManagedChannel tls(String target, Path trustedCaPem, Path clientCertPem,
       Path clientKeyPem, HealthChecks health) throws IOException {
-    ClientKeyCheck.requireMatch(clientCertPem, clientKeyPem);
+    TlsFileCheck.requireCertificate(trustedCaPem);
+    TlsFileCheck.requireMatch(clientCertPem, clientKeyPem);
     ChannelCredentials credentials = TlsChannelCredentials.newBuilder()
         .trustManager(trustedCaPem.toFile())
         .keyManager(clientCertPem.toFile(), clientKeyPem.toFile())

@@ -25,7 +25,14 @@ final class AdminFailure extends Exception {
     String hint = e.getStatus().getCode() == Status.Code.UNIMPLEMENTED
         && d.contains("smimed.v1.KeyAdminService")
         ? "; is --target the daemon's admin port (admin.listen)? key administration is not"
-            + " served on the client port" : "";
+            + " served on the client port"
+        // Nothing listens there: the admin listener is off unless configured (found by a CLI
+        // review: gRPC's "finishConnect(..) failed" said nothing of it).
+        : e.getStatus().getCode() == Status.Code.UNAVAILABLE
+        && d.toLowerCase(java.util.Locale.ROOT).contains("connection refused")
+        ? "; nothing listens at --target (or SMIMECTL_TARGET): the daemon serves key"
+            + " administration only when its config has an admin section (admin.listen,"
+            + " port 8444 by default)" : "";
     // The daemon's log and audit record name the call by this id: what an officer hands the
     // operator or auditor (smime's failures carry it too).
     String id = new SmimeClientException(e.getStatus(), e.getTrailers()).requestId()

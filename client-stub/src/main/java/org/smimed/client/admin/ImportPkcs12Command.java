@@ -14,6 +14,7 @@ import java.util.Set;
 import org.smimed.api.v1.ImportPkcs12Request;
 import org.smimed.api.v1.KeyAdminServiceGrpc.KeyAdminServiceBlockingStub;
 import org.smimed.client.cli.CliIo;
+import org.smimed.client.cli.ConnectionSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -133,7 +134,13 @@ final class ImportPkcs12Command extends AdminCommand {
       }
       return typed;
     }
-    Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(passwordFile);
+    Set<PosixFilePermission> permissions;
+    try {
+      permissions = Files.getPosixFilePermissions(passwordFile);
+    } catch (java.io.IOException e) {
+      // Say which file: "no such file: X" did not (found by a CLI review).
+      throw new AdminFailure("--password-file: " + ConnectionSettings.why(e));
+    }
     permissions.retainAll(GROUP_OR_OTHER);
     if (!permissions.isEmpty()) {
       throw new AdminFailure("password file " + passwordFile

@@ -89,6 +89,12 @@ final class DaemonOperations {
     // The daemon's log says why under this id (e.g. whom undecryptable mail is addressed
     // to): what a script's user hands an operator (found by an outside trial).
     String id = e.requestId().map(r -> "; request id " + r).orElse("");
-    return new SmimeOperationException(what + " (" + detail + id + ")", e);
+    // The admin listener answers every client call so: the usual cause is --target naming
+    // the admin port, as smimectl's mirror-image hint says (found by a CLI review).
+    String hint = e.code() == io.grpc.Status.Code.UNIMPLEMENTED
+        && d.toLowerCase(java.util.Locale.ROOT).contains("method not found: smimed.v1.")
+        ? "; is --target the daemon's admin port (admin.listen)? smime calls its client"
+            + " port (listen)" : "";
+    return new SmimeOperationException(what + " (" + detail + id + ")" + hint, e);
   }
 }

@@ -139,8 +139,15 @@ final class IoOptions {
           : Files.createTempFile(dir, ".smime-", ".part");
       return new Output(Files.newOutputStream(tmp), tmp, target, io.out());
     } catch (IOException e) {
-      throw new CliFailure("cannot write output " + (target == null ? "" : target + " ")
-          + e.getMessage(), e);
+      // The temporary file is what failed, but the user named only --out (found by a CLI
+      // review: "cannot write output DIR/x DIR/.smime-123.part", no reason).
+      String where = target == null ? "a temporary file for standard output" : target.toString();
+      String why = e instanceof java.nio.file.NoSuchFileException && target != null
+          ? "no such directory " + target.toAbsolutePath().getParent()
+          : e instanceof java.nio.file.AccessDeniedException && target != null
+          ? "permission denied in " + target.toAbsolutePath().getParent()
+          : ConnectionSettings.why(e);
+      throw new CliFailure("cannot write output " + where + ": " + why, e);
     }
   }
 

@@ -28,6 +28,13 @@ public final class Certificates {
         throw new SmimeOperationException("no certificate in " + file);
       }
       return certs;
+    } catch (java.nio.file.NoSuchFileException e) {
+      // The JDK names the file alone, which said nothing (found by a CLI review).
+      throw new SmimeOperationException("cannot read certificates from " + file
+          + ": no such file", e);
+    } catch (java.nio.file.AccessDeniedException e) {
+      throw new SmimeOperationException("cannot read certificates from " + file
+          + ": permission denied", e);
     } catch (IOException | CertificateException e) {
       throw new SmimeOperationException("cannot read certificates from " + file + ": "
           + e.getMessage(), e);

@@ -87,6 +87,35 @@ class SmimectlCliTest {
     assertThat(r.err()).doesNotContain("secret");
   }
 
+  /** Found by a CLI review: "no such file: X" did not say X was the password file. */
+  @Test
+  void importPkcs12_passwordFileNotThere_namesTheOption() throws Exception {
+    Path p12 = Files.write(dir.resolve("b.p12"), new byte[] {1, 2, 3});
+    Path password = dir.resolve("no-pw");
+
+    Run r = run("import-pkcs12", "a@example.com", p12.toString(), "--password-file",
+        password.toString(), "--target", "localhost:1", "--plaintext");
+
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).endsWith("smimectl: --password-file: no such file: " + password + "\n");
+  }
+
+  /** Found by a CLI review: gRPC's "finishConnect(..) failed" said nothing of admin.listen. */
+  @Test
+  void nothingListeningAtTarget_saysTheAdminListenerIsConfigured() throws Exception {
+    int port;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+
+    Run r = run("list", "--target", "localhost:" + port, "--plaintext");
+
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains("UNAVAILABLE").contains("nothing listens at --target (or"
+        + " SMIMECTL_TARGET): the daemon serves key administration only when its config has"
+        + " an admin section");
+  }
+
   /** Found by an officer trial: the daemon could only say "pkcs12 is required". */
   @Test
   void importPkcs12_ofAnEmptyFile_saysItIsEmpty() throws Exception {
@@ -182,8 +211,8 @@ class SmimectlCliTest {
     Run r = run(Map.of("SMIMECTL_CA", dir.resolve("absent.pem").toString()), "list");
 
     assertThat(r.exit()).isNotZero().isNotEqualTo(2);
-    assertThat(r.err()).isEqualTo("smimectl: cannot set up TLS: " + dir.resolve("absent.pem")
-        + " (No such file or directory)\n");
+    assertThat(r.err()).isEqualTo("smimectl: cannot set up TLS: no such file: "
+        + dir.resolve("absent.pem") + "\n");
   }
 
   /** Found by an outside trial: NOT_FOUND from the daemon (exit 1) for a usage slip. */

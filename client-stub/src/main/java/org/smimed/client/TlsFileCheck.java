@@ -17,13 +17,21 @@ import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 
 /**
- * Checks, before any connection, that a mutual-TLS client key belongs to its certificate.
- * Why: with a mismatched pair the server ends the handshake and gRPC reports only
- * "UNAVAILABLE: io exception" with Netty's pipeline, which says nothing of the cause; two key
- * files side by side (client.key, officer.key) make the mistake easy.
+ * Checks the TLS files before any connection: that the CA file holds certificates, and that a
+ * mutual-TLS client key belongs to its certificate. Why: gRPC reports a CA file that is not
+ * PEM as the failure of every channel provider it has ("No functional channel service
+ * provider found", found by a CLI review), and with a mismatched pair the server ends the
+ * handshake and gRPC reports only "UNAVAILABLE: io exception" with Netty's pipeline, which
+ * says nothing of the cause; two key files side by side (client.key, officer.key) make the
+ * mistake easy.
  */
-final class ClientKeyCheck {
-  private ClientKeyCheck() {}
+final class TlsFileCheck {
+  private TlsFileCheck() {}
+
+  /** Throws when {@code caPem} does not begin with a PEM certificate. */
+  static void requireCertificate(Path caPem) throws IOException {
+    certificate(caPem);
+  }
 
   /** Throws when the first certificate of {@code certPem} is not for the key in {@code keyPem}. */
   static void requireMatch(Path certPem, Path keyPem) throws IOException {
