@@ -1,5 +1,6 @@
 package org.smimed.daemon.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -14,15 +15,22 @@ import org.smimed.daemon.token.Pkcs11Library;
 import org.smimed.daemon.token.Pkcs11Token;
 import org.smimed.daemon.token.TokenKeys;
 import org.smimed.daemon.token.TokenObjects;
+import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code smimed provision-demo}: demo CA, TLS certificate and two identities in the token. */
 @Command(name = "provision-demo", mixinStandardHelpOptions = true,
         description = {"Create a demo CA, a localhost TLS certificate and two identities"
                 + " (rsa-demo@smimed.example, ec-demo@smimed.example) whose keys are generated"
-                + " inside the token. Keeps what already exists. Development and tests only."})
+                + " inside the token. Keeps what already exists. Development and tests only."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:provisioned (each line says what was made or already there)",
+            "1:a file could not be written", "2:bad usage",
+            "4:token unusable (no token with the label, PIN rejected or unreadable)"})
 final class ProvisionDemoCommand implements Callable<Integer> {
     @Option(names = "--dir", required = true, paramLabel = "DIR",
             description = "Directory for the demo CA and certificates.")
@@ -38,6 +46,9 @@ final class ProvisionDemoCommand implements Callable<Integer> {
 
     @ArgGroup(multiplicity = "1")
     PinOption pin;
+
+    @Spec
+    CommandSpec spec;
 
     /** Exactly one PIN source; never the PIN itself on the command line. */
     static final class PinOption {
@@ -64,6 +75,11 @@ final class ProvisionDemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            // Before the login; it was FileAlreadyExistsException's trace (a CLI review).
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--dir " + dir + " is a file, not a directory");
+        }
         Pkcs11Token token;
         try {
             token = Pkcs11Token.login(Pkcs11Library.load(library), label,

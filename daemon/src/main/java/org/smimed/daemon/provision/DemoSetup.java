@@ -73,7 +73,14 @@ public final class DemoSetup {
         client(dir, ca, "officer", "smimed demo officer", "officer@smimed.example", done);
         for (DemoIdentity identity : IDENTITIES) {
             if (existing.contains(identity.email())) {
-                done.add("identity " + identity.email() + " already on the token");
+                Path certificate = dir.resolve(identity.email() + ".crt");
+                // Made with another --dir: this directory's CA did not certify it, so nothing
+                // here verifies its signatures (found by a CLI review: no word of it).
+                done.add("identity " + identity.email() + " already on the token" + (
+                        Files.exists(certificate) ? "" : ", made with another --dir: "
+                                + dir.resolve("ca.crt") + " did not certify it and "
+                                + certificate + " does not exist; use the --dir it was made"
+                                + " with, or a new token"));
                 continue;
             }
             IdentityProvisioner.Provisioned made = provisioner.provision(identity.email(),
