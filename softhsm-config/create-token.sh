@@ -4,8 +4,17 @@
 # Writes DIR/softhsm2.conf (use: export SOFTHSM2_CONF=DIR/softhsm2.conf), DIR/tokens/,
 # DIR/user.pin and DIR/so.pin (both mode 600). Does nothing if the token already exists.
 set -euo pipefail
-if [[ $# -ne 2 || "$1" == "-h" || "$1" == "--help" ]]; then
-  echo "usage: $0 DIR LABEL" >&2
+usage="usage: $0 DIR LABEL
+Creates a SoftHSM2 token labelled LABEL whose files live in DIR: DIR/softhsm2.conf (export
+SOFTHSM2_CONF=DIR/softhsm2.conf to use it), DIR/tokens/, and random PINs in DIR/user.pin and
+DIR/so.pin (mode 600). Does nothing if the token exists already.
+Exit codes: 0 created or already there, 1 softhsm2-util failed, 2 bad usage."
+if [[ $# -ge 1 && ( "$1" == "-h" || "$1" == "--help" ) ]]; then
+  echo "$usage"
+  exit 0
+fi
+if [[ $# -ne 2 ]]; then
+  echo "$usage" >&2
   exit 2
 fi
 dir=$(mkdir -p "$1" && cd "$1" && pwd)
