@@ -21,6 +21,7 @@ public final class CliExecution {
     cli.setOut(out);
     cli.setErr(io.err());
     cli.setParameterExceptionHandler((e, unparsed) -> UsageErrors.report(tool, e));
+    cli.setExecutionStrategy(UsageErrors::runLastRefusingUnmatched);
     cli.setExecutionExceptionHandler((e, line, parsed) -> failure(tool, e, line));
     sameVersion(cli, cli.getCommandSpec().version());
     int code = cli.execute(args);

@@ -29,6 +29,21 @@ public final class UsageErrors {
   }
 
   /**
+   * Runs {@code parsed} as picocli does, after refusing arguments it did not recognise:
+   * picocli lets them pass when --help is among them, so {@code smime bogus --help} printed
+   * the top-level help and exited 0, hiding the typo (found by a CLI review).
+   */
+  public static int runLastRefusingUnmatched(CommandLine.ParseResult parsed) {
+    for (var result = parsed; result != null; result = result.subcommand()) {
+      if (!result.unmatched().isEmpty()) {
+        throw new UnmatchedArgumentException(result.commandSpec().commandLine(),
+            result.unmatched());
+      }
+    }
+    return new CommandLine.RunLast().execute(parsed);
+  }
+
+  /**
    * The message on one line: picocli and some exceptions wrap theirs. Control and invisible
    * format characters are written as \\uXXXX: a message may quote a hostile input (a
    * SignerInfo's issuer), and an ESC sequence could erase the line on a terminal and print a

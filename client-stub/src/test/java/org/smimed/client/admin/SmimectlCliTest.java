@@ -33,6 +33,14 @@ class SmimectlCliTest {
   }
 
   @Test
+  void anUnknownCommand_withHelp_isStillAUsageError() {
+    Run r = run("lsit", "--help");
+
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).startsWith("smimectl: Unmatched argument at index 0: 'lsit'");
+  }
+
+  @Test
   void everySubcommandHelp_documentsExitCodes() {
     for (String command : new String[] {"generate", "csr", "import-cert", "import-pkcs12",
         "activate", "disable", "destroy", "rotate", "list", "token"}) {

@@ -29,6 +29,15 @@ class CliUsageTest {
     assertThat(run.stdoutText()).contains("Exit codes:").contains("the operation failed");
   }
 
+  /** Found by a CLI review: the typo was hidden behind the top-level help, exit 0. */
+  @Test
+  void anUnknownCommand_withHelp_isStillAUsageError() {
+    var run = CliRunner.run(new byte[0], "sing", "--help");
+
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.stderr()).startsWith("smime: Unmatched argument at index 0: 'sing'");
+  }
+
   /** Found by a review: "smime help sign" said --identity was missing. */
   @Test
   void helpCommand_printsTheSubcommandsUsage() {

@@ -40,6 +40,17 @@ public final class SmimedCommand implements Runnable {
     public static CommandLine commandLine(UnaryOperator<String> environment, Clock clock) {
         CommandLine line = new CommandLine(new SmimedCommand(), new Factory(environment, clock));
         line.setParameterExceptionHandler(SmimedCommand::usageError);
+        // Picocli lets unknown arguments pass when --help is among them: "smimed run --help"
+        // printed the top-level help and exited 0, hiding the typo (found by a CLI review).
+        line.setExecutionStrategy(parsed -> {
+            for (var result = parsed; result != null; result = result.subcommand()) {
+                if (!result.unmatched().isEmpty()) {
+                    throw new CommandLine.UnmatchedArgumentException(
+                            result.commandSpec().commandLine(), result.unmatched());
+                }
+            }
+            return new CommandLine.RunLast().execute(parsed);
+        });
         // A command that fails (bench that cannot reach or prepare a daemon; serve reports its
         // own) says why in one line, not a stack trace.
         line.setExecutionExceptionHandler((e, command, parsed) -> {

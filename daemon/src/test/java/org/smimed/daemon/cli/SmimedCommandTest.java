@@ -68,4 +68,18 @@ class SmimedCommandTest {
                     .isEqualTo("smimed " + Release.version() + System.lineSeparator());
         }
     }
+
+    /** Found by a CLI review: "smimed run --help" printed the help and exited 0. */
+    @Test
+    void anUnknownCommand_withHelp_isStillAUsageError() {
+        StringWriter err = new StringWriter();
+        CommandLine line = SmimedCommand.commandLine(name -> null, Clock.systemUTC());
+        line.setErr(new PrintWriter(err, true));
+
+        assertThat(line.execute("run", "--help")).isEqualTo(ExitCodes.USAGE);
+        assertThat(err.toString()).startsWith("Unmatched argument at index 0: 'run'");
+        assertThat(SmimedCommand.commandLine(name -> null, Clock.systemUTC())
+                .setOut(new PrintWriter(new StringWriter(), true))
+                .execute("serve", "--help")).isZero();
+    }
 }
