@@ -171,8 +171,7 @@ public final class Daemon implements AutoCloseable {
         ExecutorService batchWorkers = Executors.newFixedThreadPool(operations.workerThreads(),
                 new DaemonThreads("smimed-batch"));
         HealthMonitor monitor = new HealthMonitor(token.label(), health, SERVICES,
-                access::auditWritable);
-        access.auditUnhealthy().thenRun(monitor::refreshSoon);
+                access::auditWritable, access.auditUnhealthy());
         FatalRelay fatal = new FatalRelay();
         TokenHealer healer = new TokenHealer(token, config.token().pin(), environment, admin,
                 !keys.identities().isEmpty(), clock, monitor::publish, fatal::fail);
@@ -187,7 +186,10 @@ public final class Daemon implements AutoCloseable {
                 new DecryptionGrpcService(keys,
                         new CmsDecryptor(token.provider(), software, random,
                                 config.decryption().contentAlgorithms(),
-                                messageLimits(config.limits()), metrics.tokenMeter()),
+                                new MessageLimits(config.limits().maxRecipients(),
+                                        config.limits().maxAsn1Depth(),
+                                        config.limits().maxIndefiniteLengths()),
+                                metrics.tokenMeter()),
                         statuses, maxBytes,
                         control, guards, healer).served(),
                 new DirectoryGrpcService(keys, statuses, control, capabilities),
@@ -202,10 +204,11 @@ public final class Daemon implements AutoCloseable {
         // operations.workerThreads (plus the batch workers) rather than by the callers.
         ExecutorService handlers = Executors.newFixedThreadPool(operations.workerThreads(),
                 new DaemonThreads("smimed-handler"));
-        Server server = GrpcServer.start(config, clientCertificate, services, security, handlers);
+        Server server = null;
         Server healthServer = null;
         Server adminServer = null;
         try {
+            server = GrpcServer.start(config, clientCertificate, services, security, handlers);
             healthServer = operations.healthListen().isEmpty() ? null
                     : GrpcServer.startHealthOnly(operations.healthListen().get(),
                             config.limits(), health.getHealthService());
@@ -220,11 +223,12 @@ public final class Daemon implements AutoCloseable {
                                 clock, statuses)), security);
             }
         } catch (IOException | RuntimeException e) {
-            // One listener could not bind: free the ports the others hold before reporting.
-            server.shutdownNow();
-            if (healthServer != null) {
-                healthServer.shutdownNow();
-            }
+            // A listener could not bind: free the ports the others hold and stop the probes
+            // and pools before reporting, so that nothing of this start is left running.
+            Stream.of(server, healthServer).filter(java.util.Objects::nonNull)
+                    .forEach(Server::shutdownNow);
+            monitor.shutdown();
+            List.of(handlers, batchWorkers).forEach(ExecutorService::shutdownNow);
             throw e;
         }
         metrics.watchExpiry(keys, clock, operations.expiryWarnDays());
@@ -313,11 +317,6 @@ public final class Daemon implements AutoCloseable {
         client.ifPresent(certificate -> leaves.put(Listener.CLIENT, certificate::leaf));
         admin.ifPresent(certificate -> leaves.put(Listener.ADMIN, certificate::leaf));
         return leaves;
-    }
-
-    private static MessageLimits messageLimits(DaemonConfig.Limits limits) {
-        return new MessageLimits(limits.maxRecipients(), limits.maxAsn1Depth(),
-                limits.maxIndefiniteLengths());
     }
 
     /** Re-reads the policy file (SIGHUP); returns whether the new policy is in force. */

@@ -5,6 +5,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -45,13 +46,18 @@ public final class HealthMonitor implements AutoCloseable {
     private boolean auditFailureSaid;
     private volatile boolean stopped;
 
-    /** @param auditWritable whether the audit log still takes records (false for good once not) */
+    /**
+     * @param auditWritable whether the audit log still takes records (false for good once not)
+     * @param auditFailed   completes when the audit log stops taking records: health says so
+     *                      at once ({@link #refreshSoon()}), not at the next probe
+     */
     public HealthMonitor(String tokenLabel, HealthStatusManager health, List<String> services,
-                         BooleanSupplier auditWritable) {
+                         BooleanSupplier auditWritable, CompletionStage<Void> auditFailed) {
         this.label = tokenLabel;
         this.health = health;
         this.services = List.copyOf(services);
         this.auditWritable = auditWritable;
+        auditFailed.thenRun(this::refreshSoon);
     }
 
     /** Runs {@code probe} now, then every {@code interval}; each probe publishes its result. */
