@@ -82,7 +82,9 @@ final class DaemonOperations {
   }
 
   static SmimeOperationException failure(String what, SmimeClientException e) {
-    String d = e.detail();
+    String d = e.reason().filter(r -> r == org.smimed.api.v1.ErrorReason.NO_MATCHING_RECIPIENT)
+        .map(r -> "the message is not addressed to a key you may decrypt with"
+            + " (NO_MATCHING_RECIPIENT)").orElse(e.detail());
     // The daemon's own "decryption failed" adds nothing to ours.
     boolean redundant = d.isBlank() || what.equalsIgnoreCase(d);
     String detail = redundant ? e.code().toString() : e.code() + ": " + d.replaceAll("\\s+", " ");

@@ -87,9 +87,9 @@ public final class OpenedEnvelope {
                 }
             }
         }
-        throw new DecryptionFailedException(tried.isEmpty()
-                ? "no recipient matches a key that may decrypt; addressed to " + addressees()
-                : "failed with " + tried);
+        throw tried.isEmpty() ? DecryptionFailedException.noRecipient(
+                "no recipient matches a key that may decrypt; addressed to " + addressees())
+                : new DecryptionFailedException("failed with " + tried);
     }
 
     /**

@@ -100,8 +100,11 @@ public final class StatusMapper {
         }
         if (failure instanceof DecryptionFailedException d) {
             LOG.log(Level.INFO, "request {0}: decryption failed: {1}", requestId, d.detail());
-            return Status.INVALID_ARGUMENT.withDescription(DecryptionFailedException.MESSAGE)
-                    .asRuntimeException();
+            Status failed = Status.INVALID_ARGUMENT.withDescription(
+                    DecryptionFailedException.MESSAGE);
+            return d.noMatchingRecipient()
+                    ? withReason(failed, ErrorReason.NO_MATCHING_RECIPIENT)
+                    : failed.asRuntimeException();
         }
         if (failure instanceof InvalidRequestException) {
             return Status.INVALID_ARGUMENT.withDescription(failure.getMessage())

@@ -242,6 +242,25 @@ class SmimeCliIT {
         }
     }
 
+    /** Mail for someone else is told from a broken message: the reason, not the cause. */
+    @Test
+    void decrypt_ofMailForAnotherKey_saysItIsNotAddressedToOurs() throws Exception {
+        Path work = Files.createTempDirectory(dir, "not-ours");
+        OpenSslCa.Signer bob = throwawayCa.issueEmail("bob", "bob@example.org");
+        Path content = Files.writeString(work.resolve("content.txt"),
+                "Content-Type: text/plain\r\n\r\nfor Bob\r\n");
+        Processes.check(List.of("openssl", "smime", "-encrypt", "-aes256", "-in",
+                content.toString(), "-out", "for-bob.eml", bob.certificate().toString()), work);
+
+        CliRunner.Run run = CliRunner.run(new byte[0], daemonCommand("decrypt",
+                List.of("--in", work.resolve("for-bob.eml").toString())));
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.stderr()).startsWith("smime: decryption failed (INVALID_ARGUMENT: the"
+                + " message is not addressed to a key you may decrypt with"
+                + " (NO_MATCHING_RECIPIENT); request id ");
+    }
+
     @Test
     void sign_andDecrypt_withWrongServerCa_failUnavailableSayingWhy() {
         String wrongCa = throwawayCa.certificate().toString();

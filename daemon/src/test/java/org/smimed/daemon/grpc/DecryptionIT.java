@@ -13,12 +13,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.smimed.api.v1.ErrorReason;
+import org.smimed.client.SmimeClientException;
 import org.smimed.daemon.testing.DecryptCall;
 import org.smimed.daemon.testing.OpenSsl;
 import org.smimed.daemon.testing.Processes;
@@ -123,7 +126,8 @@ class DecryptionIT {
                 deployment.certificate(TestDeployment.RSA));
         List<byte[]> bad = new ArrayList<>();
         bad.add(Arrays.copyOf(good, good.length / 2));
-        bad.add(openSslEncrypt("-aes-256-cbc", false, stranger));
+        byte[] toAStranger = openSslEncrypt("-aes-256-cbc", false, stranger);
+        bad.add(toAStranger);
         bad.add(flipByteAt(good, good.length - 20));
         bad.add(flipByteAt(goodGcm, goodGcm.length - 5));
         // GCM: a tampered RSA-wrapped key unwraps to a random key (implicit rejection), which
@@ -131,16 +135,22 @@ class DecryptionIT {
         bad.add(flipEncryptedKey(goodGcm));
 
         for (byte[] message : bad) {
+            // Only a message addressed to none of our keys says so, in its details: decided
+            // from public identifiers before any private-key operation.
+            var reason = message == toAStranger ? Optional.of(ErrorReason.NO_MATCHING_RECIPIENT)
+                    : Optional.<ErrorReason>empty();
             assertThatThrownBy(() -> DecryptCall.decrypt(deployment.channel(), null, message, 4096))
                     .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
                         assertThat(e.getStatus().getDescription()).isEqualTo("decryption failed");
+                        assertThat(reasonOf(e)).isEqualTo(reason);
                     });
             assertThatThrownBy(() -> DecryptCall.whole(deployment.channel(), null, message))
                     .as("DecryptMessage fails the same way")
                     .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
                         assertThat(e.getStatus().getDescription()).isEqualTo("decryption failed");
+                        assertThat(reasonOf(e)).isEqualTo(reason);
                     });
         }
         // What is no CMS at all is said so (a client-developer trial): no key is involved.
@@ -180,6 +190,10 @@ class DecryptionIT {
     }
 
     /** Corrupts the RSA-encrypted key: the RFC 3218 path must not be distinguishable. */
+    private static Optional<ErrorReason> reasonOf(StatusRuntimeException e) {
+        return new SmimeClientException(e.getStatus(), e.getTrailers()).reason();
+    }
+
     private static byte[] flipEncryptedKey(byte[] message) {
         // The encrypted key is the only 256-byte OCTET STRING (04 82 01 00) in the message.
         for (int i = 0; i + 4 < message.length; i++) {
