@@ -5,8 +5,8 @@ package org.smimed.daemon.cms;
  * key, bad padding, bad tag) gives the same public message, so the error cannot serve as an
  * oracle. {@link #detail()} is for the daemon's own log only. One cause is also told apart,
  * {@link #noMatchingRecipient()}: it is decided from the RecipientInfos' identifiers alone,
- * public data, before any private-key operation, so it reveals nothing of a key or plaintext,
- * and a caller can tell "not addressed to me" from a broken message.
+ * public data, never from the result of a private-key operation, so it reveals nothing of a
+ * key or plaintext, and a caller can tell "not addressed to me" from a broken message.
  */
 public final class DecryptionFailedException extends Exception {
     /** The only message a client ever sees. */

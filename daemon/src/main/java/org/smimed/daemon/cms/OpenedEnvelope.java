@@ -63,8 +63,15 @@ public final class OpenedEnvelope {
         for (RecipientInformation recipient : envelope.recipients().getRecipients()) {
             Set<KeyAlgorithm.Family> families = familiesFor(recipient);
             for (KeyVersion key : candidates) {
-                if (!families.contains(key.algorithm().family())
-                        || !recipient.getRID().match(recipients.certificate(key))) {
+                if (!recipient.getRID().match(recipients.certificate(key))) {
+                    continue;
+                }
+                if (!families.contains(key.algorithm().family())) {
+                    // Addressed to this key, in a way its type cannot use: a failure with it,
+                    // not "no matching recipient" (found in review).
+                    tried.add(key.id() + ": key-encryption algorithm "
+                            + recipient.getKeyEncryptionAlgOID() + " is not one for its "
+                            + key.algorithm() + " key");
                     continue;
                 }
                 try {

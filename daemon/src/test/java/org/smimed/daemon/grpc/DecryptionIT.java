@@ -128,6 +128,7 @@ class DecryptionIT {
         bad.add(Arrays.copyOf(good, good.length / 2));
         byte[] toAStranger = openSslEncrypt("-aes-256-cbc", false, stranger);
         bad.add(toAStranger);
+        bad.add(withKeyTransportOidChanged(good));
         bad.add(flipByteAt(good, good.length - 20));
         bad.add(flipByteAt(goodGcm, goodGcm.length - 5));
         // GCM: a tampered RSA-wrapped key unwraps to a random key (implicit rejection), which
@@ -189,11 +190,28 @@ class DecryptionIT {
                 });
     }
 
-    /** Corrupts the RSA-encrypted key: the RFC 3218 path must not be distinguishable. */
     private static Optional<ErrorReason> reasonOf(StatusRuntimeException e) {
         return new SmimeClientException(e.getStatus(), e.getTrailers()).reason();
     }
 
+    /**
+     * Still addressed to our key, but with key transport named sha224WithRSAEncryption
+     * (1.2.840.113549.1.1.14) instead of rsaEncryption (…1.1.1): a failure, not "no match".
+     */
+    private static byte[] withKeyTransportOidChanged(byte[] message) {
+        byte[] rsaEncryption = HexFormat.of().parseHex("06092a864886f70d010101");
+        for (int i = 0; i + rsaEncryption.length <= message.length; i++) {
+            if (Arrays.equals(message, i, i + rsaEncryption.length, rsaEncryption, 0,
+                    rsaEncryption.length)) {
+                byte[] copy = message.clone();
+                copy[i + rsaEncryption.length - 1] = 0x0e;
+                return copy;
+            }
+        }
+        throw new IllegalStateException("no rsaEncryption OID in the message");
+    }
+
+    /** Corrupts the RSA-encrypted key: the RFC 3218 path must not be distinguishable. */
     private static byte[] flipEncryptedKey(byte[] message) {
         // The encrypted key is the only 256-byte OCTET STRING (04 82 01 00) in the message.
         for (int i = 0; i + 4 < message.length; i++) {
