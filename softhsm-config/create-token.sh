@@ -8,7 +8,8 @@ usage="usage: $0 DIR LABEL
 Creates a SoftHSM2 token labelled LABEL whose files live in DIR: DIR/softhsm2.conf (export
 SOFTHSM2_CONF=DIR/softhsm2.conf to use it), DIR/tokens/, and random PINs in DIR/user.pin and
 DIR/so.pin (mode 600). Does nothing if the token exists already.
-Exit codes: 0 created or already there, 1 softhsm2-util failed, 2 bad usage."
+Exit codes: 0 created or already there, 2 bad usage, any other a step failed (its message
+says which)."
 if [[ $# -ge 1 && ( "$1" == "-h" || "$1" == "--help" ) ]]; then
   echo "$usage"
   exit 0

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.Optional;
@@ -223,12 +224,11 @@ public final class Daemon implements AutoCloseable {
                                 clock, statuses)), security);
             }
         } catch (IOException | RuntimeException e) {
-            // A listener could not bind: free the ports the others hold and stop the probes
-            // and pools before reporting, so that nothing of this start is left running.
-            Stream.of(server, healthServer).filter(java.util.Objects::nonNull)
-                    .forEach(Server::shutdownNow);
+            // A listener could not bind: free the others' ports, stop probes, pools, guards.
+            Stream.of(server, healthServer).filter(Objects::nonNull).forEach(Server::shutdownNow);
             monitor.shutdown();
             List.of(handlers, batchWorkers).forEach(ExecutorService::shutdownNow);
+            guards.close();
             throw e;
         }
         metrics.watchExpiry(keys, clock, operations.expiryWarnDays());

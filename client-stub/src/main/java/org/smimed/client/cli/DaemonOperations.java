@@ -96,7 +96,7 @@ final class DaemonOperations {
     String hint = e.code() == io.grpc.Status.Code.UNIMPLEMENTED
         && d.toLowerCase(java.util.Locale.ROOT).contains("method not found: smimed.v1.")
         ? "; is --target the daemon's admin port (admin.listen)? smime calls its client"
-            + " port (listen)" : "";
+            + " port (listen); or the daemon is older than this client" : "";
     return new SmimeOperationException(what + " (" + detail + id + ")" + hint, e);
   }
 }

@@ -68,7 +68,7 @@ class ConnectionErrorsTest {
       assertThat(run.exit()).isEqualTo(1);
       assertThat(run.stderr().lines().toList().get(1)).contains("UNIMPLEMENTED")
           .endsWith("is --target the daemon's admin port (admin.listen)? smime calls its"
-              + " client port (listen)");
+              + " client port (listen); or the daemon is older than this client");
     } finally {
       admin.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }

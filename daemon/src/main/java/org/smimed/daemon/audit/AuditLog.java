@@ -54,8 +54,7 @@ public final class AuditLog implements AutoCloseable {
     private long rotateAt;
     private long seq;
     private String head;
-    private volatile boolean healthy = true;
-    /** Completed when {@link #healthy} turns false: health must not wait for its next probe. */
+    /** Completed, for good, when the log stops taking records; health listens to it too. */
     private final CompletableFuture<Void> unhealthy = new CompletableFuture<>();
     /**
      * Why records may be missing before this file's first: a new chain with no archive before
@@ -145,7 +144,7 @@ public final class AuditLog implements AutoCloseable {
 
     /** Appends one record; {@code sync} forces it to disk before returning. */
     public synchronized AuditRecord append(AuditEntry entry, boolean sync) throws AuditException {
-        if (!healthy) {
+        if (unhealthy.isDone()) {
             throw new AuditException("audit log " + file
                     + (closed ? " is closed" : " failed earlier; not writing"));
         }
@@ -167,7 +166,7 @@ public final class AuditLog implements AutoCloseable {
             }
             writeTimes.accept(Duration.ofNanos(System.nanoTime() - start));
         } catch (IOException e) {
-            markUnhealthy();
+            unhealthy.complete(null);
             tearOff();
             // One line that says it all, once: every later call is refused without a trace.
             LOG.severe("audit log " + file + " cannot be written (" + e.getClass().getSimpleName()
@@ -195,7 +194,7 @@ public final class AuditLog implements AutoCloseable {
      * @throws AuditException why the call must not run
      */
     public synchronized void checkWritable() throws AuditException {
-        if (!healthy) {
+        if (unhealthy.isDone()) {
             throw new AuditException("audit log " + file
                     + (closed ? " is closed" : " failed earlier; not writing"));
         }
@@ -219,7 +218,7 @@ public final class AuditLog implements AutoCloseable {
     }
 
     private AuditException notInUse(String gone) {
-        markUnhealthy();
+        unhealthy.complete(null);
         LOG.severe("audit log " + file + " " + gone + " while the daemon was writing it;"
                 + " refusing calls until restarted (the next records would have gone where"
                 + " no one can read them). Its last record was " + head() + ": compare the"
@@ -314,7 +313,7 @@ public final class AuditLog implements AutoCloseable {
             LOG.info("audit log rotated: " + archive + " ends with record " + head()
                     + " (keep it as an anchor); " + file + " goes on at record " + (seq + 1));
         } catch (IOException | AuditException e) {
-            markUnhealthy();
+            unhealthy.complete(null);
             LOG.severe("audit log rotated to " + archive + " but no new " + file + " could be"
                     + " created (" + e.getClass().getSimpleName() + ": " + e.getMessage()
                     + "); refusing calls until restarted");
@@ -367,20 +366,12 @@ public final class AuditLog implements AutoCloseable {
      * and must not wait behind an officer call's fsync.
      */
     public boolean healthy() {
-        return healthy;
+        return !unhealthy.isDone();
     }
 
-    /**
-     * Completes (once, on the thread that found it) when the log stops taking records: a
-     * failed write, a file removed or replaced, a failed rotation, or close.
-     */
+    /** Completes, on the thread that found it, when the log stops taking records. */
     public CompletionStage<Void> unhealthy() {
         return unhealthy.minimalCompletionStage();
-    }
-
-    private void markUnhealthy() {
-        healthy = false;
-        unhealthy.complete(null);
     }
 
     /**
@@ -399,7 +390,7 @@ public final class AuditLog implements AutoCloseable {
 
     @Override
     public synchronized void close() throws IOException {
-        markUnhealthy();
+        unhealthy.complete(null);
         closed = true;
         channel.close();
     }

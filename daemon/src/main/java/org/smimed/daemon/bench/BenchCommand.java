@@ -179,6 +179,8 @@ public final class BenchCommand implements Callable<Integer> {
         List<Workload> selected = workloads;
         validateNumbers();
         rate.validate(baseline != null, callsPerThread);
+        // The TLS files before the token: a bad --ca must not wait for (or hold) a login.
+        ChannelCredentials credentials = credentials();
         TokenBaseline tokenBaseline;
         try {
             tokenBaseline = baseline == null ? null : openBaseline();
@@ -189,7 +191,6 @@ public final class BenchCommand implements Callable<Integer> {
         }
         // directExecutor: the open loop's completion callbacks only record a latency, so they
         // run on the transport thread instead of behind another thread hand-off.
-        ChannelCredentials credentials = credentials();
         List<ManagedChannel> opened = new ArrayList<>();
         for (int i = 0; i < connections; i++) {
             opened.add(Grpc.newChannelBuilder(target, credentials)

@@ -36,7 +36,7 @@ import org.bouncycastle.operator.GenericKey;
  */
 final class X963KeyAgreement extends KeyAgreeRecipientInfoGenerator {
     private static final int X25519_BYTES = 32;
-    /** No ephemeral key: the sender sends the low-order point u = 0, whose Z is all zeros. */
+    /** Null when the sender sends the low-order point u = 0 (Z all zeros) instead of a key. */
     private final KeyPair ephemeral;
     private final X509Certificate recipient;
     private final String digest;
