@@ -1,14 +1,21 @@
 package org.smimed.client;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.Reader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.Signature;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.util.Base64;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
@@ -28,9 +35,26 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 final class TlsFileCheck {
   private TlsFileCheck() {}
 
-  /** Throws when {@code caPem} does not begin with a PEM certificate. */
+  /**
+   * PEM CERTIFICATE blocks as Netty, which reads the file for gRPC, finds them: anywhere in
+   * the file, whatever else is around them (comments, other blocks, any encoding).
+   */
+  private static final Pattern CERTIFICATE_BLOCK = Pattern.compile(
+      "-----BEGIN CERTIFICATE-----\\s*([A-Za-z0-9+/=\\s]+?)-----END CERTIFICATE-----");
+
+  /** Throws when {@code caPem} holds no PEM certificate that parses. */
   static void requireCertificate(Path caPem) throws IOException {
-    certificate(caPem);
+    String text = new String(Files.readAllBytes(caPem), StandardCharsets.ISO_8859_1);
+    Matcher block = CERTIFICATE_BLOCK.matcher(text);
+    if (!block.find()) {
+      throw new IOException("no certificate in " + caPem);
+    }
+    try {
+      CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(
+          Base64.getMimeDecoder().decode(block.group(1))));
+    } catch (CertificateException | IllegalArgumentException e) {
+      throw new IOException("cannot read the certificate in " + caPem, e);
+    }
   }
 
   /** Throws when the first certificate of {@code certPem} is not for the key in {@code keyPem}. */

@@ -56,6 +56,23 @@ class ConnectionErrorsTest {
         + "\n");
   }
 
+  /** Found in review: the check must take every CA file gRPC takes, text around it too. */
+  @Test
+  void aCaBundleWithCommentsInLatin1_isTaken() throws Exception {
+    var pki = TestPki.create(dir);
+    Path bundle = dir.resolve("bundle.pem");
+    Files.write(bundle, "# Zertifizierungsstelle f\u00fcr Tests\n".getBytes(
+        java.nio.charset.StandardCharsets.ISO_8859_1));
+    Files.write(bundle, Files.readAllBytes(pki.caCert),
+        java.nio.file.StandardOpenOption.APPEND);
+
+    var run = CliRunner.run(MESSAGE, "sign", "--identity", "a@example.com",
+        "--ca", bundle.toString(), "--target", "localhost:1", "--deadline", "5");
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.stderr()).doesNotContain("cannot set up TLS").contains("UNAVAILABLE");
+  }
+
   /** The admin listener serves KeyAdminService alone; every smime call is UNIMPLEMENTED. */
   @Test
   void theAdminPort_asTarget_getsAHint() throws Exception {
