@@ -42,6 +42,7 @@ public final class SmimedCommand implements Runnable {
         line.setParameterExceptionHandler(SmimedCommand::usageError);
         // Picocli lets unknown arguments pass when --help is among them: "smimed run --help"
         // printed the top-level help and exited 0, hiding the typo (found by a CLI review).
+        // The client CLIs do the same (UsageErrors); the daemon does not depend on them.
         line.setExecutionStrategy(parsed -> {
             for (var result = parsed; result != null; result = result.subcommand()) {
                 if (!result.unmatched().isEmpty()) {
