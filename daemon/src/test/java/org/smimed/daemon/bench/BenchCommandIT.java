@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -20,6 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.smimed.daemon.cli.ExitCodes;
 import org.smimed.daemon.cli.SmimedCommand;
+import org.smimed.daemon.testing.SmimedRun;
 import org.smimed.daemon.testing.TestDeployment;
 import picocli.CommandLine;
 
@@ -48,7 +47,7 @@ class BenchCommandIT {
             throws Exception {
         Path csv = dir.resolve("failing.csv");
 
-        Run run = bench("--identity", "nobody@smimed.example", "--workload", "sign-digest",
+        SmimedRun run = bench("--identity", "nobody@smimed.example", "--workload", "sign-digest",
                 "--concurrency", "2,4", "--calls", "3", "--warmup", "0", "--csv", csv.toString());
 
         // The level of 4 callers never runs: it could only fail the same way.
@@ -71,7 +70,7 @@ class BenchCommandIT {
         }
         Path csv = dir.resolve("unreachable.csv");
 
-        Run run = benchAt("localhost:" + closedPort, "--identity", TestDeployment.RSA,
+        SmimedRun run = benchAt("localhost:" + closedPort, "--identity", TestDeployment.RSA,
                 "--workload", "sign-digest", "--concurrency", "2", "--duration", "30",
                 "--csv", csv.toString());
 
@@ -85,7 +84,7 @@ class BenchCommandIT {
     /** Found by an outside trial: exit 1 and a stack trace, where --help promises 4. */
     @Test
     void bench_withATokenItCannotUse_failsInOneLine_withTheTokenExitCode() {
-        Run run = bench("--identity", TestDeployment.RSA, "--calls", "1", "--warmup", "0",
+        SmimedRun run = bench("--identity", TestDeployment.RSA, "--calls", "1", "--warmup", "0",
                 "--token-label", "no-such-token",
                 "--pin-file", deployment.token().pinFile().toString());
 
@@ -101,14 +100,14 @@ class BenchCommandIT {
         Path notPem = Files.writeString(dir.resolve("not-a-ca.pem"), "not PEM\n");
         String target = "localhost:" + deployment.daemon().port();
         for (Path ca : List.of(missing, notPem)) {
-            Run run = execute("bench", "--target", target, "--ca", ca.toString(),
+            SmimedRun run = SmimedRun.of("bench", "--target", target, "--ca", ca.toString(),
                     "--identity", TestDeployment.RSA, "--calls", "1", "--warmup", "0");
 
             assertThat(run.exit()).as(ca.toString()).isEqualTo(1);
             assertThat(run.err()).as(ca.toString()).startsWith("smimed bench: --ca: " + ca + ": ");
             assertThat(run.err().lines()).as(ca.toString()).hasSize(1);
         }
-        Run alone = execute("bench", "--target", target,
+        SmimedRun alone = SmimedRun.of("bench", "--target", target,
                 "--cert", deployment.clientCertificate().toString(),
                 "--identity", TestDeployment.RSA, "--calls", "1");
         assertThat(alone.exit()).isEqualTo(2);
@@ -151,7 +150,7 @@ class BenchCommandIT {
             throws Exception {
         Path csv = dir.resolve("rate.csv");
 
-        Run run = bench("--identity", TestDeployment.RSA, "--workload", "sign-digest",
+        SmimedRun run = bench("--identity", TestDeployment.RSA, "--workload", "sign-digest",
                 "--concurrency", "2", "--calls", "5", "--duration", "1", "--warmup", "0",
                 "--token-label", deployment.token().label(),
                 "--pin-file", deployment.token().pinFile().toString(),
@@ -178,37 +177,19 @@ class BenchCommandIT {
     }
 
     /** What a bench run against the test daemon returned and printed. */
-    private record Run(int exit, String out, String err) {}
-
     /** Runs {@code smimed bench} against the test daemon with its TLS options, capturing output. */
-    private static Run bench(String... args) {
+    private static SmimedRun bench(String... args) {
         return benchAt("localhost:" + deployment.daemon().port(), args);
     }
 
-    private static Run benchAt(String target, String... args) {
+    private static SmimedRun benchAt(String target, String... args) {
         List<String> all = new java.util.ArrayList<>(List.of("bench",
                 "--target", target,
                 "--ca", deployment.caCertificate().toString(),
                 "--cert", deployment.clientCertificate().toString(),
                 "--key", deployment.clientKey().toString()));
         all.addAll(List.of(args));
-        return execute(all.toArray(String[]::new));
-    }
-
-    /** Runs {@code smimed} with exactly {@code args}, capturing its output. */
-    private static Run execute(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream stdout = System.out;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        StringWriter err = new StringWriter();
-        try {
-            int exit = SmimedCommand.commandLine(System::getenv, Clock.systemUTC())
-                    .setErr(new PrintWriter(err, true))
-                    .execute(args);
-            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString());
-        } finally {
-            System.setOut(stdout);
-        }
+        return SmimedRun.of(all.toArray(String[]::new));
     }
 
     /**
@@ -290,7 +271,7 @@ class BenchCommandIT {
             throws Exception {
         Path csv = dir.resolve("prewarm.csv");
 
-        Run run = bench("--identity", TestDeployment.RSA, "--workload", "sign-digest",
+        SmimedRun run = bench("--identity", TestDeployment.RSA, "--workload", "sign-digest",
                 "--concurrency", "1,2", "--calls", "3", "--warmup", "0", "--prewarm", "1",
                 "--csv", csv.toString());
 
@@ -331,7 +312,7 @@ class BenchCommandIT {
     void bench_withThreadCallers_runsEachCallerOnItsOwnThread() throws Exception {
         Path csv = dir.resolve("threads.csv");
 
-        Run run = bench("--identity", TestDeployment.RSA, "--workload", "sign-digest,decrypt-4k",
+        SmimedRun run = bench("--identity", TestDeployment.RSA, "--workload", "sign-digest,decrypt-4k",
                 "--callers", "threads", "--concurrency", "2", "--calls", "5", "--warmup", "0",
                 "--csv", csv.toString());
 

@@ -2,16 +2,14 @@ package org.smimed.daemon.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.smimed.daemon.testing.SmimedRun;
 import org.smimed.daemon.testing.SoftHsm;
 
 /** {@code smimed provision-demo} as a user runs it twice, and with a --dir that is a file. */
@@ -20,9 +18,6 @@ class ProvisionDemoIT {
 
     @TempDir
     Path dir;
-
-    private record Run(int exit, String out, String err) {
-    }
 
     /**
      * Found by a CLI review: a second --dir on the same token made a new CA and said only
@@ -34,9 +29,9 @@ class ProvisionDemoIT {
         Path first = dir.resolve("first");
         Path second = dir.resolve("second");
 
-        Run made = provision(token, first);
-        Run again = provision(token, first);
-        Run elsewhere = provision(token, second);
+        SmimedRun made = provision(token, first);
+        SmimedRun again = provision(token, first);
+        SmimedRun elsewhere = provision(token, second);
 
         assertThat(made.exit()).isZero();
         assertThat(made.out()).contains("identity " + RSA + " (");
@@ -55,8 +50,8 @@ class ProvisionDemoIT {
     void aDirThatIsAFile_isAUsageError() throws Exception {
         Path file = Files.writeString(dir.resolve("not-a-dir"), "x");
 
-        Run run = execute("provision-demo", "--dir", file.toString(), "--token-label", "any",
-                "--pin-env", "NO_SUCH_VARIABLE");
+        SmimedRun run = SmimedRun.of("provision-demo", "--dir", file.toString(),
+                "--token-label", "any", "--pin-env", "NO_SUCH_VARIABLE");
 
         assertThat(run.exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(run.err()).startsWith("--dir " + file + " is a file, not a directory");
@@ -72,22 +67,9 @@ class ProvisionDemoIT {
         assertThat(out.toString()).contains("Exit codes:").contains("4   token unusable");
     }
 
-    private static Run provision(SoftHsm.Token token, Path pki) {
-        return execute("provision-demo", "--dir", pki.toString(), "--token-label", token.label(),
+    private static SmimedRun provision(SoftHsm.Token token, Path pki) {
+        return SmimedRun.of("provision-demo", "--dir", pki.toString(),
+                "--token-label", token.label(),
                 "--pin-file", token.pinFile().toString());
-    }
-
-    private static Run execute(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream stdout = System.out;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        StringWriter err = new StringWriter();
-        try {
-            int exit = SmimedCommand.commandLine(System::getenv, Clock.systemUTC())
-                    .setErr(new PrintWriter(err, true)).execute(args);
-            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString());
-        } finally {
-            System.setOut(stdout);
-        }
     }
 }
