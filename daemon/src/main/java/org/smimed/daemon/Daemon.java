@@ -172,7 +172,7 @@ public final class Daemon implements AutoCloseable {
         ExecutorService batchWorkers = Executors.newFixedThreadPool(operations.workerThreads(),
                 new DaemonThreads("smimed-batch"));
         HealthMonitor monitor = new HealthMonitor(token.label(), health, SERVICES,
-                access::auditWritable, access.auditUnhealthy());
+                access.auditUnhealthy());
         FatalRelay fatal = new FatalRelay();
         TokenHealer healer = new TokenHealer(token, config.token().pin(), environment, admin,
                 !keys.identities().isEmpty(), clock, monitor::publish, fatal::fail);

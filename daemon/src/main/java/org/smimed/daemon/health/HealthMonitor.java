@@ -5,13 +5,13 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.smimed.daemon.threads.DaemonThreads;
 import org.smimed.daemon.token.TokenCondition;
@@ -38,7 +38,8 @@ public final class HealthMonitor implements AutoCloseable {
     private final List<String> services;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
             new DaemonThreads("smimed-health"));
-    private final BooleanSupplier auditWritable;
+    /** Done once the audit log stops taking records (for good): the one source of that. */
+    private final CompletableFuture<Void> auditFailed;
     private final AtomicReference<TokenCondition> last = new AtomicReference<>();
     /** What health says now; null before the first publication. Guarded by this. */
     private ServingStatus published;
@@ -47,17 +48,16 @@ public final class HealthMonitor implements AutoCloseable {
     private volatile boolean stopped;
 
     /**
-     * @param auditWritable whether the audit log still takes records (false for good once not)
-     * @param auditFailed   completes when the audit log stops taking records: health says so
-     *                      at once ({@link #refreshSoon()}), not at the next probe
+     * @param auditFailed completes when the audit log stops taking records: health says so at
+     *                    once ({@link #refreshSoon()}), not at the next probe
      */
     public HealthMonitor(String tokenLabel, HealthStatusManager health, List<String> services,
-                         BooleanSupplier auditWritable, CompletionStage<Void> auditFailed) {
+                         CompletionStage<Void> auditFailed) {
         this.label = tokenLabel;
         this.health = health;
         this.services = List.copyOf(services);
-        this.auditWritable = auditWritable;
-        auditFailed.thenRun(this::refreshSoon);
+        this.auditFailed = auditFailed.toCompletableFuture();
+        this.auditFailed.thenRun(this::refreshSoon);
     }
 
     /** Runs {@code probe} now, then every {@code interval}; each probe publishes its result. */
@@ -102,7 +102,7 @@ public final class HealthMonitor implements AutoCloseable {
     public void publish(TokenCondition condition) {
         TokenCondition before = last.getAndSet(condition);
         if (condition != before && !stopped) {
-            boolean serving = condition.usable() && auditWritable.getAsBoolean();
+            boolean serving = condition.usable() && !auditFailed.isDone();
             LOG.log(condition.usable() ? Level.INFO : Level.WARNING,
                     "token '" + label + "' is " + condition + (serving ? ": serving"
                             : condition.usable() ? ": NOT_SERVING (audit log)" : ": NOT_SERVING"));
@@ -116,7 +116,7 @@ public final class HealthMonitor implements AutoCloseable {
         if (stopped || condition == null) {
             return;
         }
-        boolean audit = auditWritable.getAsBoolean();
+        boolean audit = !auditFailed.isDone();
         if (!audit && !auditFailureSaid) {
             auditFailureSaid = true;
             LOG.log(Level.WARNING, "audit log cannot be written: NOT_SERVING until the daemon"
