@@ -134,6 +134,13 @@ final class AuditInterceptor implements ServerInterceptor {
         private final boolean changesKeys;
         private final List<R> held = new ArrayList<>();
         private final AtomicBoolean recorded = new AtomicBoolean();
+        /**
+         * Response headers wait for the first message released: a call refused at its record
+         * then ends trailers-only, which gRPC clients may retry (on another replica); once
+         * headers have arrived the call is committed and its UNAVAILABLE is final (found in
+         * review: a unary call's headers went out with its held response).
+         */
+        private Metadata heldHeaders;
 
         Recording(ServerCall<Q, R> call, AuditNotes notes, Holding hold, boolean sync,
                   boolean changesKeys) {
@@ -142,6 +149,15 @@ final class AuditInterceptor implements ServerInterceptor {
             this.hold = hold;
             this.sync = sync;
             this.changesKeys = changesKeys;
+        }
+
+        @Override
+        public void sendHeaders(Metadata headers) {
+            if (hold == Holding.NONE) {
+                super.sendHeaders(headers);
+            } else {
+                heldHeaders = headers;
+            }
         }
 
         @Override
@@ -162,6 +178,15 @@ final class AuditInterceptor implements ServerInterceptor {
         /** Sends {@code message} on, counted as released to the client. */
         private void forward(R message) {
             notes.released(message);
+            send(message);
+        }
+
+        /** Sends {@code message}, after the held headers if they have not gone yet. */
+        private void send(R message) {
+            if (heldHeaders != null) {
+                super.sendHeaders(heldHeaders);
+                heldHeaders = null;
+            }
             super.sendMessage(message);
         }
 
@@ -188,8 +213,13 @@ final class AuditInterceptor implements ServerInterceptor {
                         : statuses.toStatus(e).getStatus(), new Metadata());
                 return;
             }
-            held.forEach(super::sendMessage);
+            held.forEach(this::send);
             held.clear();
+            if (heldHeaders != null && status.isOk()) {
+                // An answer without messages (none of smimed's) still gets its headers.
+                super.sendHeaders(heldHeaders);
+            }
+            heldHeaders = null;
             super.close(status, trailers);
         }
 

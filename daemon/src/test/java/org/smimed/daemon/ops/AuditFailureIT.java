@@ -6,7 +6,14 @@ import static org.smimed.daemon.testing.SignStreamCalls.header;
 import static org.smimed.daemon.testing.SignStreamCalls.request;
 
 import com.google.protobuf.ByteString;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
+import io.grpc.ClientStreamTracer;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -44,6 +51,8 @@ class AuditFailureIT {
     /** Room for a few hundred records; the daemon's other files stay far below it. */
     static final long FILE_LIMIT = 64 * 1024;
     static final int MOST_CALLS = 5_000;
+    /** The stub's retry policy's maxAttempts (client-stub ServiceConfig). */
+    static final int RETRY_ATTEMPTS = 4;
 
     @TempDir
     static Path dir;
@@ -131,6 +140,26 @@ class AuditFailureIT {
         assertThat(new AuditVerifier().verify(log, Optional.empty()).records())
                 .isEqualTo(recorded);
 
+        // A unary call refused at its record ends trailers-only (its headers were held with
+        // its response), so the stub's retry policy tries again, as it would on another
+        // replica; after response headers gRPC treats a call as committed and retries nothing.
+        try (DaemonProcess full = DaemonProcess.start(config, softHsmConf(), List.of(),
+                List.of("prlimit", "--fsize=" + FILE_LIMIT, "--"))) {
+            ManagedChannel channel = channel(full);
+            try {
+                AtomicInteger attempts = new AtomicInteger();
+                StatusRuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                        StatusRuntimeException.class, () -> sign(ClientInterceptors.intercept(
+                                channel, countingAttempts(attempts))));
+                assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                assertThat(attempts.get()).as("attempts of a refused unary call")
+                        .isEqualTo(RETRY_ATTEMPTS);
+            } finally {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+            assertThat(full.terminate()).isZero();
+        }
+
         try (DaemonProcess restarted = DaemonProcess.start(config, softHsmConf())) {
             ManagedChannel channel = channel(restarted);
             try {
@@ -199,7 +228,26 @@ class AuditFailureIT {
         return new Outcome(encapsulate, status, results.get(), chunks.get(), id.get());
     }
 
-    private static void sign(ManagedChannel channel) {
+    /** Counts the transport attempts of each call, retries included. */
+    private static ClientInterceptor countingAttempts(AtomicInteger attempts) {
+        ClientStreamTracer.Factory perAttempt = new ClientStreamTracer.Factory() {
+            @Override
+            public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info,
+                                                            io.grpc.Metadata headers) {
+                attempts.incrementAndGet();
+                return new ClientStreamTracer() { };
+            }
+        };
+        return new ClientInterceptor() {
+            @Override
+            public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method,
+                                                         CallOptions options, Channel next) {
+                return next.newCall(method, options.withStreamTracerFactory(perAttempt));
+            }
+        };
+    }
+
+    private static void sign(Channel channel) {
         SigningServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
                 .sign(SignRequest.newBuilder().setIdentity(TestDeployment.EC)
                         .setContent(ByteString.copyFromUtf8("after")).build());
