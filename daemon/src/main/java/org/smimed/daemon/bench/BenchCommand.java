@@ -49,9 +49,12 @@ import picocli.CommandLine.Spec;
             "1:could not connect or prepare, or every call of a run failed (the runs so far"
                     + " are reported and written)", "2:bad usage", "4:token unusable"})
 public final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--target", defaultValue = "localhost:8443",
-            description = "Daemon address (default: ${DEFAULT-VALUE}).")
-    String target;
+    @Option(names = "--target", split = ",", defaultValue = "localhost:8443",
+            paramLabel = "HOST:PORT[,HOST:PORT...]",
+            description = "Daemon address, or several comma-separated to measure replicas"
+                    + " together: each gets --connections connections and calls go to them"
+                    + " in turn (default: ${DEFAULT-VALUE}).")
+    List<String> targets;
     @Option(names = "--ca", paramLabel = "FILE",
             description = "PEM CA of the daemon's TLS certificate.")
     Path ca;
@@ -73,7 +76,7 @@ public final class BenchCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     List<Workload> workloads;
     @Option(names = "--connections", defaultValue = "1", paramLabel = "N",
-            description = "TLS connections the callers share, calls spread over them in turn"
+            description = "TLS connections to each daemon, calls spread over them in turn"
                     + " (default: ${DEFAULT-VALUE}); more spreads the daemon's transport work"
                     + " as many clients would.")
     int connections;
@@ -191,16 +194,22 @@ public final class BenchCommand implements Callable<Integer> {
         }
         // directExecutor: the open loop's completion callbacks only record a latency, so they
         // run on the transport thread instead of behind another thread hand-off.
+        // Connection i goes to daemon i mod n, so calls taken in turn reach each one alike.
         List<ManagedChannel> opened = new ArrayList<>();
         for (int i = 0; i < connections; i++) {
-            opened.add(Grpc.newChannelBuilder(target, credentials)
-                    .maxInboundMessageSize(64 * 1024 * 1024).directExecutor().build());
+            for (String target : targets) {
+                opened.add(Grpc.newChannelBuilder(target, credentials)
+                        .maxInboundMessageSize(64 * 1024 * 1024).directExecutor().build());
+            }
         }
-        System.out.printf("callers: %s (sign-batch-64 and the streamed decrypts: threads),"
-                + " %d TLS connection(s) to %s%n", callers, connections, target);
+        System.out.printf("callers: %s (sign-batch-64 and the streamed decrypts: threads), %d"
+                + " TLS connection(s) to %s%n", callers, connections, String.join(", ", targets));
         try (SpreadChannel channel = new SpreadChannel(opened)) {
+            for (int i = 0; i < targets.size(); i++) {
+                new DaemonCalls(opened.get(i), identity, deadlineSeconds)
+                        .requireReachable(targets.get(i));
+            }
             DaemonCalls calls = new DaemonCalls(channel, identity, deadlineSeconds);
-            calls.requireReachable(target);
             LoadRun load = new LoadRun(Duration.ofSeconds(warmupSeconds),
                     Duration.ofSeconds(durationSeconds), callsPerThread);
             List<Measurement> results = new ArrayList<>();
@@ -316,6 +325,7 @@ public final class BenchCommand implements Callable<Integer> {
                 : callsPerThread < 0 ? "--calls must not be negative"
                 : deadlineSeconds < 1 ? "--deadline must be at least 1 second"
                 : connections < 1 || connections > 256 ? "--connections must be 1 to 256"
+                : targets.stream().anyMatch(String::isBlank) ? "--target has an empty address"
                 : concurrency.stream().anyMatch(c -> c < 1) ? "--concurrency levels must be >= 1"
                 : (cert == null) != (key == null) ? "--cert and --key go together"
                 : unwritable("--csv", csv).or(() -> unwritable("--svg", svg)).orElse(null);

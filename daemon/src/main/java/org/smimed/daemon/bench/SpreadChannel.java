@@ -10,10 +10,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The bench's callers over several connections to the same daemon (as {@code ghz
- * --connections} does): one gRPC channel holds one HTTP/2 connection, which the daemon serves
- * on one transport thread, while a real deployment's many clients arrive on many. Each call
- * goes to the next connection in turn.
+ * The bench's callers over several connections (as {@code ghz --connections} does), to one
+ * daemon or to several replicas: one gRPC channel holds one HTTP/2 connection, which the daemon
+ * serves on one transport thread, while a real deployment's many clients arrive on many. Each
+ * call goes to the next connection in turn.
  */
 final class SpreadChannel extends Channel implements AutoCloseable {
     private final List<ManagedChannel> connections;

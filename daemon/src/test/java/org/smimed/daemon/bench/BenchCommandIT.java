@@ -16,7 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.smimed.daemon.Daemon;
 import org.smimed.daemon.cli.ExitCodes;
+import org.smimed.daemon.config.ConfigLoader;
 import org.smimed.daemon.cli.SmimedCommand;
 import org.smimed.daemon.testing.SmimedRun;
 import org.smimed.daemon.testing.TestDeployment;
@@ -62,6 +64,7 @@ class BenchCommandIT {
                 + " benchmark stopped: 6 (NOT_FOUND 6: ");
     }
 
+    /** Also when it is one of several: every daemon named is checked before the runs. */
     @Test
     void bench_againstADaemonThatIsNotThere_failsInOneLineBeforeAnyRun() throws Exception {
         int closedPort;
@@ -70,7 +73,8 @@ class BenchCommandIT {
         }
         Path csv = dir.resolve("unreachable.csv");
 
-        SmimedRun run = benchAt("localhost:" + closedPort, "--identity", TestDeployment.RSA,
+        SmimedRun run = benchAt("localhost:" + deployment.daemon().port() + ",localhost:"
+                + closedPort, "--identity", TestDeployment.RSA,
                 "--workload", "sign-digest", "--concurrency", "2", "--duration", "30",
                 "--csv", csv.toString());
 
@@ -79,6 +83,34 @@ class BenchCommandIT {
                 + ": UNAVAILABLE");
         assertThat(run.out()).doesNotContain("sign-digest");
         assertThat(csv).doesNotExist();
+    }
+
+    /** Replicas measured together: each daemon gets its connection and half the calls. */
+    @Test
+    void bench_withSeveralTargets_spreadsItsCallsOverEveryDaemon() throws Exception {
+        Path replicaConfig = Files.copy(deployment.dir().resolve("smimed.yaml"),
+                deployment.dir().resolve("smimed-replica.yaml"));
+        TestDeployment.addConfig(replicaConfig, "audit: {file: audit-replica.log}");
+        long signedBefore = signRecords(deployment.auditFile());
+        try (Daemon replica = Daemon.start(new ConfigLoader().load(replicaConfig),
+                System::getenv, Clock.systemUTC())) {
+            SmimedRun run = benchAt("localhost:" + deployment.daemon().port() + ",localhost:"
+                    + replica.port(), "--identity", TestDeployment.RSA, "--workload",
+                    "sign-digest", "--concurrency", "2", "--calls", "5", "--warmup", "0");
+
+            assertThat(run.exit()).as(run.err()).isZero();
+            assertThat(run.out()).contains("1 TLS connection(s) to localhost:"
+                    + deployment.daemon().port() + ", localhost:" + replica.port());
+        }
+        assertThat(signRecords(deployment.auditFile()) - signedBefore).isEqualTo(5);
+        assertThat(signRecords(deployment.dir().resolve("audit-replica.log"))).isEqualTo(5);
+    }
+
+    private static long signRecords(Path auditLog) throws Exception {
+        try (var lines = Files.lines(auditLog)) {
+            return lines.filter(l -> l.contains("\"method\":\"smimed.v1.SigningService/Sign\""))
+                    .count();
+        }
     }
 
     /** Found by an outside trial: exit 1 and a stack trace, where --help promises 4. */
@@ -176,7 +208,6 @@ class BenchCommandIT {
                         + " +p50 +\\d+ us .* +p99/p50 [0-9.]+ +errors 0");
     }
 
-    /** What a bench run against the test daemon returned and printed. */
     /** Runs {@code smimed bench} against the test daemon with its TLS options, capturing output. */
     private static SmimedRun bench(String... args) {
         return benchAt("localhost:" + deployment.daemon().port(), args);
