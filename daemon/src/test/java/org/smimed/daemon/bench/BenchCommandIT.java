@@ -91,25 +91,25 @@ class BenchCommandIT {
         Path replicaConfig = Files.copy(deployment.dir().resolve("smimed.yaml"),
                 deployment.dir().resolve("smimed-replica.yaml"));
         TestDeployment.addConfig(replicaConfig, "audit: {file: audit-replica.log}");
-        long signedBefore = signRecords(deployment.auditFile());
         try (Daemon replica = Daemon.start(new ConfigLoader().load(replicaConfig),
                 System::getenv, Clock.systemUTC())) {
             SmimedRun run = benchAt("localhost:" + deployment.daemon().port() + ",localhost:"
-                    + replica.port(), "--identity", TestDeployment.RSA, "--workload",
+                    + replica.port(), "--identity", TestDeployment.EC, "--workload",
                     "sign-digest", "--concurrency", "2", "--calls", "5", "--warmup", "0");
 
             assertThat(run.exit()).as(run.err()).isZero();
             assertThat(run.out()).contains("1 TLS connection(s) to localhost:"
                     + deployment.daemon().port() + ", localhost:" + replica.port());
         }
-        assertThat(signRecords(deployment.auditFile()) - signedBefore).isEqualTo(5);
+        assertThat(signRecords(deployment.auditFile())).isEqualTo(5);
         assertThat(signRecords(deployment.dir().resolve("audit-replica.log"))).isEqualTo(5);
     }
 
+    /** Sign records of EC, which no other test signs with: their late records do not count. */
     private static long signRecords(Path auditLog) throws Exception {
         try (var lines = Files.lines(auditLog)) {
-            return lines.filter(l -> l.contains("\"method\":\"smimed.v1.SigningService/Sign\""))
-                    .count();
+            return lines.filter(l -> l.contains("\"method\":\"smimed.v1.SigningService/Sign\","
+                    + "\"identity\":\"" + TestDeployment.EC + "\"")).count();
         }
     }
 
