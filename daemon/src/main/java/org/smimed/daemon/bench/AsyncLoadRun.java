@@ -47,11 +47,16 @@ final class AsyncLoadRun {
         for (int i = 0; i < callers; i++) {
             all.add(new Caller(operation, failures, finished, restarts));
         }
-        all.forEach(c -> restarts.execute(c::next));
-        long warmEnd = System.nanoTime() + warmUp.toNanos();
-        LoadRun.sleepUntil(warmEnd);
+        // Without a warm-up the callers measure from their first call, as LoadRun's do.
+        if (!warmUp.isZero()) {
+            all.forEach(c -> restarts.execute(c::next));
+            LoadRun.sleepUntil(System.nanoTime() + warmUp.toNanos());
+        }
         all.forEach(Caller::startMeasuring);
         long start = System.nanoTime();
+        if (warmUp.isZero()) {
+            all.forEach(c -> restarts.execute(c::next));
+        }
         if (callsPerCaller <= 0) {
             LoadRun.sleepUntil(start + duration.toNanos());
             all.forEach(Caller::stop);

@@ -47,11 +47,15 @@ final class LoadRun {
             w.thread.start();
         }
         ready.await();
-        go.countDown();
-        long warmEnd = System.nanoTime() + warmUp.toNanos();
-        sleepUntil(warmEnd);
+        // Without a warm-up the callers measure from their first call: told to measure after
+        // they started, one could make an unmeasured call first, and --calls N make N + 1.
+        if (!warmUp.isZero()) {
+            go.countDown();
+            sleepUntil(System.nanoTime() + warmUp.toNanos());
+        }
         workers.forEach(Worker::startMeasuring);
         long start = System.nanoTime();
+        go.countDown();
         if (callsPerThread <= 0) {
             sleepUntil(start + duration.toNanos());
             workers.forEach(Worker::stop);

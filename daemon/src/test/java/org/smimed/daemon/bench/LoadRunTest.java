@@ -31,6 +31,24 @@ class LoadRunTest {
         assertThat(m.max()).isLessThan(TimeUnit.MILLISECONDS.toMicros(FAILURE_MILLIS));
     }
 
+    /**
+     * Without a warm-up, --calls N is N calls per caller, no more. Found by CI: a caller could
+     * make one unmeasured call before the run told it to measure, and a replica got 6 of 10.
+     */
+    @Test
+    void withoutWarmUp_everyCallIsMeasured_soEachCallerMakesExactlyItsCount() throws Exception {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            AtomicLong made = new AtomicLong();
+            LoadRun run = new LoadRun(Duration.ZERO, Duration.ZERO, 1);
+
+            Measurement m = run.run(Workload.SIGN_DIGEST, Mode.DAEMON, 8,
+                    () -> made::incrementAndGet);
+
+            assertThat(made.get()).as("attempt %d", attempt).isEqualTo(8);
+            assertThat(m.calls()).isEqualTo(8);
+        }
+    }
+
     private static void everyFourthFailsSlowly(long n) throws InterruptedException {
         if (n % 4 == 0) {
             Thread.sleep(FAILURE_MILLIS);
