@@ -111,7 +111,17 @@ class HealthCheckedReplicasIT {
             ManagedChannel channel = Channels.tls("localhost:" + first.port() + ",localhost:"
                     + second.port(), pki.ca(), pki.clientCert(), pki.clientKey());
             try {
-                signTimes(new SmimeClient(channel, Duration.ofSeconds(20)), 4);
+                // Until the first daemon answers: a call reaches it only once its watch said
+                // SERVING. (Four calls were not enough on a loaded CI machine: all went to the
+                // second while the first's TLS handshake was still running.)
+                Attempts attempts = new Attempts();
+                SmimeClient client = new SmimeClient(ClientInterceptors.intercept(channel,
+                        attempts), Duration.ofSeconds(20));
+                for (int i = 0; i < 200 && !attempts.answeredBy.containsKey(first.port()); i++) {
+                    signTimes(client, 1);
+                    Thread.sleep(50);
+                }
+                assertThat(attempts.answeredBy).containsKey(first.port());
 
                 assertThat(first.terminate()).as("exit code").isZero();
                 assertThat(first.log()).doesNotContain("calls still running");
