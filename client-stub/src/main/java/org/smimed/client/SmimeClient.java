@@ -229,6 +229,19 @@ public final class SmimeClient {
     }
   }
 
+  /**
+   * What the daemon takes from this client: sizes, budgets, timeouts and its policy limits
+   * (GetLimits); UNIMPLEMENTED from a daemon older than it.
+   */
+  public DaemonLimits limits() throws SmimeClientException {
+    try {
+      return DaemonLimits.fromProto(withDeadline(DirectoryServiceGrpc.newBlockingStub(channel))
+          .getLimits(org.smimed.api.v1.GetLimitsRequest.getDefaultInstance()));
+    } catch (StatusRuntimeException e) {
+      throw SmimeClientException.from(e);
+    }
+  }
+
   private <S extends io.grpc.stub.AbstractStub<S>> S withDeadline(S stub) {
     return deadline == null ? stub
         : stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS);

@@ -191,9 +191,9 @@ public final class Daemon implements AutoCloseable {
                                         config.limits().maxAsn1Depth(),
                                         config.limits().maxIndefiniteLengths()),
                                 metrics.tokenMeter()),
-                        statuses, maxBytes,
-                        control, guards, healer).served(),
-                new DirectoryGrpcService(keys, statuses, control, capabilities),
+                        statuses, maxBytes, control, guards, healer).served(),
+                new DirectoryGrpcService(keys, statuses, control, capabilities, maxBytes,
+                        guards),
                 health.getHealthService()));
         if (operations.reflection()) {
             services.addAll(GrpcServer.reflection());

@@ -21,6 +21,16 @@ class CliUsageTest {
         .contains("Exit codes:").contains("bad usage");
   }
 
+  /** The one subcommand without --in: it reads no message, only the daemon's answer. */
+  @Test
+  void help_ofLimits_exitsZeroAndPrintsUsageWithTheExitCodes() {
+    var run = CliRunner.run(new byte[0], "limits", "--help");
+
+    assertThat(run.exit()).isZero();
+    assertThat(run.stdoutText()).contains("Usage: smime limits").contains("--target")
+        .contains("Exit codes:").contains("bad usage");
+  }
+
   @Test
   void help_ofSmime_listsTheExitCodes() {
     var run = CliRunner.run(new byte[0], "--help");

@@ -11,6 +11,7 @@ public enum AuditEvent {
     DECRYPT,
     LIST_IDENTITIES,
     GET_IDENTITY,
+    GET_LIMITS,
     /** Any KeyAdminService call (officer operations). */
     KEY_ADMIN,
     /** A method the daemon does not serve. */

@@ -24,7 +24,9 @@ final class AuditEvents {
             DirectoryServiceGrpc.getListIdentitiesMethod().getFullMethodName(),
             AuditEvent.LIST_IDENTITIES,
             DirectoryServiceGrpc.getGetIdentityMethod().getFullMethodName(),
-            AuditEvent.GET_IDENTITY);
+            AuditEvent.GET_IDENTITY,
+            DirectoryServiceGrpc.getGetLimitsMethod().getFullMethodName(),
+            AuditEvent.GET_LIMITS);
 
     private AuditEvents() {
     }

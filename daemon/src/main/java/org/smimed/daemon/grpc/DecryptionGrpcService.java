@@ -76,13 +76,10 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
         this.decryptor = decryptor;
         this.statuses = statuses;
         this.maxMessageBytes = maxMessageBytes;
-        this.unaryLimit = UnaryLimit.of(maxMessageBytes);
-        // Charged what gRPC may read before the handler sees the message: with a small
-        // maxMessageBytes that is the inbound floor, not the limit (a security review).
+        ServedLimits limits = ServedLimits.of(maxMessageBytes, guards);
+        this.unaryLimit = limits.unary();
         this.intake = new MessageIntake(DecryptionServiceGrpc.getDecryptMessageMethod(),
-                guards, Math.min(Math.max(unaryLimit.bytes(),
-                        GrpcServer.leastInboundBytes()), guards.bytes().largestReservation()),
-                statuses);
+                guards, limits.decryptMessageCharge(), statuses);
     }
 
     /** This service as it must be served: DecryptMessage's request charged before it is read. */

@@ -9,7 +9,9 @@ import java.util.List;
 import java.util.Optional;
 import org.smimed.api.v1.DirectoryServiceGrpc;
 import org.smimed.api.v1.GetIdentityRequest;
+import org.smimed.api.v1.GetLimitsRequest;
 import org.smimed.api.v1.Identity;
+import org.smimed.api.v1.Limits;
 import org.smimed.api.v1.ListIdentitiesRequest;
 import org.smimed.api.v1.ListIdentitiesResponse;
 import org.smimed.daemon.cms.InvalidRequestException;
@@ -20,23 +22,31 @@ import org.smimed.daemon.keys.NoUsableKeyException;
 import org.smimed.daemon.keys.UnknownIdentityException;
 import org.smimed.daemon.policy.AccessControl;
 import org.smimed.daemon.policy.Caller;
+import org.smimed.daemon.policy.CallerRule;
 import org.smimed.daemon.policy.Operation;
 import org.smimed.daemon.policy.PermissionDeniedException;
 
 /**
  * gRPC face of the read-only directory: identities, certificates, capabilities — only of the
- * identities the caller may sign as or decrypt for.
+ * identities the caller may sign as or decrypt for — and the limits the caller's requests meet.
  */
 public final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectoryServiceImplBase {
     private final SmimeCapabilities capabilities;
     private final KeyRegistry keys;
     private final StatusMapper statuses;
     private final AccessControl access;
+    private final ServedLimits limits;
 
-    /** @param capabilities what every identity announces: what this daemon decrypts */
+    /**
+     * @param capabilities    what every identity announces: what this daemon decrypts
+     * @param maxMessageBytes limits.maxMessageBytes
+     * @param guards          the in-flight byte budgets and stream timeouts
+     */
     public DirectoryGrpcService(KeyRegistry keys, StatusMapper statuses, AccessControl access,
-                                SmimeCapabilities capabilities) {
+                                SmimeCapabilities capabilities, int maxMessageBytes,
+                                StreamGuards guards) {
         this.access = access;
+        this.limits = ServedLimits.of(maxMessageBytes, guards);
         this.capabilities = capabilities;
         this.keys = keys;
         this.statuses = statuses;
@@ -71,6 +81,27 @@ public final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectorySe
                         + request.getIdentity());
             }
             response.onNext(describe(request.getIdentity()));
+            response.onCompleted();
+        } catch (Exception e) {
+            response.onError(statuses.toStatus(e));
+        }
+    }
+
+    @Override
+    public void getLimits(GetLimitsRequest request, StreamObserver<Limits> response) {
+        try {
+            CallerRule entry = access.entryFor(Callers.current());
+            response.onNext(Limits.newBuilder()
+                    .setMaxConcurrentCalls(entry.maxConcurrent().orElse(0))
+                    .setDecryptsPerMinute(entry.decryptsPerMinute().orElse(0))
+                    .setMaxMessageBytes(limits.maxMessageBytes())
+                    .setMaxUnaryBytes(limits.unary().bytes())
+                    .setMaxInFlightBytes(limits.inFlightBytesPerCaller())
+                    .setDecryptMessageChargeBytes(limits.decryptMessageCharge())
+                    .setMaxBatchDigests(SigningGrpcService.MAX_BATCH)
+                    .setStreamIdleSeconds(Math.toIntExact(limits.streamIdle().toSeconds()))
+                    .setMaxStreamSeconds(Math.toIntExact(limits.streamDuration().toSeconds()))
+                    .build());
             response.onCompleted();
         } catch (Exception e) {
             response.onError(statuses.toStatus(e));

@@ -54,6 +54,19 @@ public final class AccessControl {
                 .toList();
     }
 
+    /**
+     * The policy entry that admits {@code caller}, for the limits it sets (GetLimits); refused
+     * naming why when none does, as every other call of such a caller is.
+     */
+    public CallerRule entryFor(Caller caller) throws PermissionDeniedException {
+        Policy policy = policies.current();
+        Optional<CallerRule> rule = policy.ruleFor(caller);
+        if (rule.isEmpty()) {
+            throw denied(policy, caller, "no policy entry admits this caller");
+        }
+        return rule.get();
+    }
+
     /** Who an administration call is from: its policy entry, and whether only as an auditor. */
     public record AdminRole(String entry, boolean auditor) {}
 

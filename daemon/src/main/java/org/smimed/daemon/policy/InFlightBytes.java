@@ -95,6 +95,11 @@ public final class InFlightBytes {
         return new Reservation(caller, account.bytes);
     }
 
+    /** limits.maxInFlightBytesPerCaller: what one caller's calls may hold together. */
+    public long perCaller() {
+        return perCaller;
+    }
+
     /** The most one call can ever hold: the smaller of the two budgets. */
     public long largestReservation() {
         return Math.min(perCaller, total);

@@ -100,6 +100,21 @@ class InFlightBudgetIT {
         }
     }
 
+    /** What GetLimits tells a client is what the refusals here say and what is charged. */
+    @Test
+    void getLimits_tellsTheSizesAndTheChargeThisDeploymentApplies() throws Exception {
+        org.smimed.client.DaemonLimits limits = new org.smimed.client.SmimeClient(
+                deployment.channel(), java.time.Duration.ofSeconds(30)).limits();
+
+        assertThat(limits.maxMessageBytes()).isEqualTo(200_000);
+        assertThat(limits.maxUnaryBytes()).isEqualTo(200_000);
+        assertThat(limits.maxInFlightBytes()).isEqualTo(300_000);
+        // The floor gRPC may read (320 KiB) capped by the budget, as charged in the test below.
+        assertThat(limits.decryptMessageChargeBytes()).isEqualTo(300_000);
+        assertThat(limits.decryptMessagesAtOnce()).isEqualTo(1);
+        assertThat(limits.streamIdle()).hasSeconds(20);
+    }
+
     @Test
     void decryptMessage_isChargedItsLargestSizeBeforeItIsRead() throws Exception {
         // gRPC reads a unary request whole before the handler runs, so DecryptMessage is
