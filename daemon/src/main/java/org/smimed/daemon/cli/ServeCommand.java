@@ -18,7 +18,6 @@ import org.smimed.daemon.config.PinSource;
 import org.smimed.daemon.logging.LogFormat;
 import org.smimed.daemon.policy.PolicyException;
 import org.smimed.daemon.token.TokenException;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;

@@ -27,7 +27,6 @@ import org.smimed.api.v1.SignResponse;
 import org.smimed.api.v1.SignStreamRequest;
 import org.smimed.api.v1.SignStreamResponse;
 import org.smimed.daemon.audit.AuditEntry;
-import org.smimed.daemon.audit.AuditEvent;
 import org.smimed.daemon.audit.AuditOutcome;
 import org.smimed.daemon.keys.CertificateIdentity;
 import org.smimed.daemon.policy.AccessControl;

@@ -343,9 +343,9 @@ class BenchCommandIT {
     void bench_withThreadCallers_runsEachCallerOnItsOwnThread() throws Exception {
         Path csv = dir.resolve("threads.csv");
 
-        SmimedRun run = bench("--identity", TestDeployment.RSA, "--workload", "sign-digest,decrypt-4k",
-                "--callers", "threads", "--concurrency", "2", "--calls", "5", "--warmup", "0",
-                "--csv", csv.toString());
+        SmimedRun run = bench("--identity", TestDeployment.RSA,
+                "--workload", "sign-digest,decrypt-4k", "--callers", "threads",
+                "--concurrency", "2", "--calls", "5", "--warmup", "0", "--csv", csv.toString());
 
         assertThat(run.exit()).as(run.out()).isZero();
         assertThat(run.out()).startsWith("callers: threads ");

@@ -56,7 +56,8 @@ class HealthCheckedReplicasIT {
         FilePki pki = FilePki.create(dir, "pair", IDENTITY);
         // One call at a time: a health watch counted as a call would refuse every Sign.
         Files.writeString(pki.policy(), "    maxConcurrent: 1\n", StandardOpenOption.APPEND);
-        try (DaemonProcess good = start(pki, "node0"); DaemonProcess failing = start(pki, "node1")) {
+        try (DaemonProcess good = start(pki, "node0");
+             DaemonProcess failing = start(pki, "node1")) {
             Attempts attempts = new Attempts();
             ManagedChannel channel = Channels.tls("localhost:" + good.port() + ",localhost:"
                     + failing.port(), pki.ca(), pki.clientCert(), pki.clientKey());

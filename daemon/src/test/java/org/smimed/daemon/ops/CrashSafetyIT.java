@@ -24,8 +24,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.testing.TestClients;
 import org.smimed.daemon.testing.TestDeployment;
-import org.smimed.daemon.testing.TokenPicture;
-import org.smimed.daemon.testing.TokenWrites;
 import org.smimed.daemon.testing.TokenWrites.Moment;
 
 /**

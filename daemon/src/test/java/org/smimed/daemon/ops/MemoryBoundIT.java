@@ -17,7 +17,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.smimed.client.Channels;
 import org.smimed.daemon.testing.DaemonProcess;
 import org.smimed.daemon.testing.DecryptCall;
 import org.smimed.daemon.testing.OpenSsl;
