@@ -21,6 +21,9 @@ import org.smimed.api.v1.KeyAlgorithm;
  *     key, and then nothing may be encrypted to it
  * @param signs whether Sign as this identity succeeds now (false for an identity that only
  *     receives mail, or whose signing versions are retired, disabled or out of validity)
+ * @param hash the hash Sign uses with this key when the request names none, so the one to
+ *     compute a digest with (from a daemon older than the field, the same rule applied here:
+ *     {@link HashAlgorithm#defaultFor})
  */
 public record IdentityInfo(
     String identity,
@@ -29,7 +32,8 @@ public record IdentityInfo(
     List<byte[]> certificateChain,
     byte[] smimeCapabilities,
     List<byte[]> encryptionCertificateChain,
-    boolean signs) {
+    boolean signs,
+    HashAlgorithm hash) {
   public IdentityInfo {
     certificateChain = certificateChain.stream().map(byte[]::clone).toList();
     smimeCapabilities = smimeCapabilities.clone();
@@ -43,7 +47,7 @@ public record IdentityInfo(
         + keyAlgorithm + ", certificateChain=" + certificateChain.size() + " certificate(s)"
         + ", smimeCapabilities=" + smimeCapabilities.length + " bytes"
         + ", encryptionCertificateChain=" + encryptionCertificateChain.size() + " certificate(s)"
-        + ", signs=" + signs + "]";
+        + ", signs=" + signs + ", hash=" + hash + "]";
   }
 
   @Override

@@ -288,6 +288,17 @@ public final class SmimeClient {
         i.getCertificateChainList().stream().map(ByteString::toByteArray).toList(),
         i.getSmimeCapabilities().toByteArray(),
         i.getEncryptionCertificateChainList().stream().map(ByteString::toByteArray).toList(),
-        !i.hasSigns() || i.getSigns()); // unset: an older daemon, whose key_version signed
+        !i.hasSigns() || i.getSigns(), // unset: an older daemon, whose key_version signed
+        hash(i));
+  }
+
+  /** The identity's default hash as the daemon says, or as older daemons chose it. */
+  static HashAlgorithm hash(Identity i) {
+    return switch (i.getDigestAlgorithm()) {
+      case DIGEST_ALGORITHM_SHA256 -> HashAlgorithm.SHA256;
+      case DIGEST_ALGORITHM_SHA384 -> HashAlgorithm.SHA384;
+      case DIGEST_ALGORITHM_SHA512 -> HashAlgorithm.SHA512;
+      default -> HashAlgorithm.defaultFor(i.getKeyAlgorithm());
+    };
   }
 }

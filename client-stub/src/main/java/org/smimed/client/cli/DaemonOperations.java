@@ -75,7 +75,7 @@ final class DaemonOperations {
       return chosen;
     }
     try {
-      return HashAlgorithm.defaultFor(client.getIdentity(identity).keyAlgorithm());
+      return client.getIdentity(identity).hash();
     } catch (SmimeClientException e) {
       throw failure("signing failed", e);
     }

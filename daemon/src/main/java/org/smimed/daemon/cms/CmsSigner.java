@@ -18,7 +18,6 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.smimed.daemon.keys.KeyVersion;
 import org.smimed.daemon.token.EdDsaContentSigner;
-import org.smimed.daemon.token.KeyAlgorithm;
 import org.smimed.daemon.token.TokenErrors;
 import org.smimed.daemon.token.TokenException;
 import org.smimed.daemon.token.TokenKeyReference;
@@ -161,7 +160,7 @@ public final class CmsSigner {
     public static DigestAlgorithm contentDigest(KeyVersion key, Optional<SignatureScheme> scheme,
                                                 Optional<DigestAlgorithm> digest)
             throws InvalidRequestException {
-        DigestAlgorithm chosen = digest.orElse(defaultDigest(key.algorithm()));
+        DigestAlgorithm chosen = digest.orElse(DigestAlgorithm.forKey(key.algorithm()));
         check(key, scheme.orElse(SignatureScheme.defaultFor(key.algorithm())), chosen);
         return chosen;
     }
@@ -239,15 +238,6 @@ public final class CmsSigner {
             }
             return d.algorithm();
         }
-        return request.digest().orElse(defaultDigest(key.algorithm()));
-    }
-
-    /** The hash that matches the key's strength (RFC 5753 for the curves). */
-    static DigestAlgorithm defaultDigest(KeyAlgorithm algorithm) {
-        return switch (algorithm) {
-            case EC_P384 -> DigestAlgorithm.SHA384;
-            case EC_P521, ED25519 -> DigestAlgorithm.SHA512;
-            default -> DigestAlgorithm.SHA256;
-        };
+        return request.digest().orElse(DigestAlgorithm.forKey(key.algorithm()));
     }
 }

@@ -3,6 +3,7 @@ package org.smimed.daemon.cms;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.smimed.daemon.token.KeyAlgorithm;
 
 /** Hash functions for signatures and client-computed digests. */
 public enum DigestAlgorithm {
@@ -20,6 +21,18 @@ public enum DigestAlgorithm {
         this.jcaPrefix = jcaPrefix;
         this.length = length;
         this.micalg = micalg;
+    }
+
+    /**
+     * The hash that matches a key's strength (RFC 5753 for the curves; Ed25519 over SHA-512,
+     * RFC 8419): what Sign uses when the request names none.
+     */
+    public static DigestAlgorithm forKey(KeyAlgorithm algorithm) {
+        return switch (algorithm) {
+            case EC_P384 -> SHA384;
+            case EC_P521, ED25519 -> SHA512;
+            default -> SHA256;
+        };
     }
 
     /** The AlgorithmIdentifier as CMS writes it (parameters absent, RFC 5754). */

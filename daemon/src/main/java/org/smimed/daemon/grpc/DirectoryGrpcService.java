@@ -14,6 +14,7 @@ import org.smimed.api.v1.Identity;
 import org.smimed.api.v1.Limits;
 import org.smimed.api.v1.ListIdentitiesRequest;
 import org.smimed.api.v1.ListIdentitiesResponse;
+import org.smimed.daemon.cms.DigestAlgorithm;
 import org.smimed.daemon.cms.InvalidRequestException;
 import org.smimed.daemon.cms.SmimeCapabilities;
 import org.smimed.daemon.keys.KeyRegistry;
@@ -141,6 +142,8 @@ public final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectorySe
                 .setIdentity(current.identity())
                 .setKeyVersion(current.id())
                 .setKeyAlgorithm(ProtoMapping.keyAlgorithm(current.algorithm()))
+                .setDigestAlgorithm(ProtoMapping.toProto(DigestAlgorithm.forKey(
+                        current.algorithm())))
                 .setSmimeCapabilities(ByteString.copyFrom(capabilities.encoded()));
         for (X509Certificate certificate : current.chain()) {
             builder.addCertificateChain(ByteString.copyFrom(certificate.getEncoded()));

@@ -22,6 +22,14 @@ final class ProtoMapping {
         };
     }
 
+    static org.smimed.api.v1.DigestAlgorithm toProto(DigestAlgorithm value) {
+        return switch (value) {
+            case SHA256 -> org.smimed.api.v1.DigestAlgorithm.DIGEST_ALGORITHM_SHA256;
+            case SHA384 -> org.smimed.api.v1.DigestAlgorithm.DIGEST_ALGORITHM_SHA384;
+            case SHA512 -> org.smimed.api.v1.DigestAlgorithm.DIGEST_ALGORITHM_SHA512;
+        };
+    }
+
     static Optional<SignatureScheme> scheme(org.smimed.api.v1.SignatureAlgorithm value)
             throws InvalidRequestException {
         return switch (value) {

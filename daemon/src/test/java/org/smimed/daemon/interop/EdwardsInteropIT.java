@@ -119,6 +119,8 @@ class EdwardsInteropIT {
         assertThat(carlos.getKeyAlgorithm())
                 .isEqualTo(org.smimed.api.v1.KeyAlgorithm.KEY_ALGORITHM_ED25519);
         assertThat(carlos.getSigns()).isTrue();
+        assertThat(carlos.getDigestAlgorithm()) // RFC 8419: Ed25519 in CMS over SHA-512
+                .isEqualTo(org.smimed.api.v1.DigestAlgorithm.DIGEST_ALGORITHM_SHA512);
         var dana = directory.getIdentity(org.smimed.api.v1.GetIdentityRequest.newBuilder()
                 .setIdentity(DANA).build());
         assertThat(dana.getKeyAlgorithm())
