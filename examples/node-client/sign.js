@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // A second-language smimed client: loads the smimed.v1 proto at run time, connects over TLS
-// (mutual TLS when a client certificate is given), lists the identities, and signs the SHA-256
-// digest of a file as one identity. Prints one JSON object; exits 1 with a one-line reason.
+// (mutual TLS when a client certificate is given), lists the identities, and signs the digest
+// of a file as one identity, with the hash the directory names for its key. Prints one JSON
+// object; exits 1 with a one-line reason.
 //
 //   node sign.js --target localhost:8443 --ca ca.crt [--cert client.crt --key client.key]
 //                --identity rsa-demo@smimed.example --in message.eml
@@ -14,6 +15,11 @@ const protoLoader = require('@grpc/proto-loader');
 
 const PROTO_DIR = path.join(__dirname, '..', '..', 'proto', 'src', 'main', 'proto');
 const SERVICE_CONFIG = path.join(PROTO_DIR, 'smimed', 'v1', 'service-config.json');
+const HASHES = {
+  DIGEST_ALGORITHM_SHA256: 'sha256',
+  DIGEST_ALGORITHM_SHA384: 'sha384',
+  DIGEST_ALGORITHM_SHA512: 'sha512',
+};
 
 function parseArgs(argv) {
   const args = {};
@@ -69,10 +75,16 @@ async function main() {
   const directory = new api.DirectoryService(args.target, creds, options);
   const signing = new api.SigningService(args.target, creds, options);
   const identities = await call(directory, 'listIdentities', {});
-  const digest = crypto.createHash('sha256').update(fs.readFileSync(args.in)).digest();
+  // The hash that goes with the identity's key (SHA-384 for P-384, SHA-512 for P-521 and
+  // Ed25519, else SHA-256), as the directory names it; a daemon older than that field
+  // names none, and SHA-256 is what its RSA and P-256 keys take.
+  const identity = await call(directory, 'getIdentity', { identity: args.identity });
+  const algorithm = HASHES[identity.digestAlgorithm] ? identity.digestAlgorithm
+    : 'DIGEST_ALGORITHM_SHA256';
+  const digest = crypto.createHash(HASHES[algorithm]).update(fs.readFileSync(args.in)).digest();
   const signed = await call(signing, 'sign', {
     identity: args.identity,
-    digest: { algorithm: 'DIGEST_ALGORITHM_SHA256', value: digest },
+    digest: { algorithm, value: digest },
   });
   console.log(JSON.stringify({
     identities: identities.identities.map((i) => i.identity),

@@ -19,8 +19,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.smimed.daemon.provision.DemoSetup;
 import org.smimed.daemon.testing.Processes;
 import org.smimed.daemon.testing.TestDeployment;
+import org.smimed.daemon.token.KeyAlgorithm;
 
 /** The proto serves a second language: the Node.js example client signs through the daemon. */
 class NodeClientIT {
@@ -29,6 +31,8 @@ class NodeClientIT {
 
     @TempDir
     static Path dir;
+    /** A key whose hash is not SHA-256: the client must take it from the directory. */
+    private static final String P384 = "p384@smimed.example";
     private static TestDeployment deployment;
 
     @BeforeAll
@@ -36,7 +40,8 @@ class NodeClientIT {
         if (!Files.isDirectory(CLIENT.resolve("node_modules"))) {
             Processes.check(List.of("npm", "ci", "--no-audit", "--no-fund"), CLIENT);
         }
-        deployment = TestDeployment.start(dir);
+        deployment = TestDeployment.start(dir, List.of(new DemoSetup.DemoIdentity(P384,
+                KeyAlgorithm.EC_P384)), "");
     }
 
     @AfterAll
@@ -55,12 +60,12 @@ class NodeClientIT {
                 "--ca", deployment.caCertificate().toString(),
                 "--cert", deployment.clientCertificate().toString(),
                 "--key", deployment.clientKey().toString(),
-                "--identity", TestDeployment.EC, "--in", message.toString()), dir);
+                "--identity", P384, "--in", message.toString()), dir);
 
         assertThat(result.exitCode()).as(result.stderr()).isZero();
         assertThat(result.stdout()).contains("\"identities\":[\"" + TestDeployment.EC + "\",\""
-                + TestDeployment.RSA + "\"]", "\"keyVersion\":\"" + TestDeployment.EC + "/v1\"",
-                "\"micalg\":\"sha-256\"");
+                + P384 + "\",\"" + TestDeployment.RSA + "\"]",
+                "\"keyVersion\":\"" + P384 + "/v1\"", "\"micalg\":\"sha-384\"");
         Matcher m = Pattern.compile("\"signedData\":\"([^\"]+)\"").matcher(result.stdout());
         assertThat(m.find()).isTrue();
         CMSSignedData signed = new CMSSignedData(new CMSProcessableByteArray(content),
