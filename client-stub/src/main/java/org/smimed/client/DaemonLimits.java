@@ -17,7 +17,7 @@ import java.util.OptionalInt;
  * @param maxUnaryBytes the largest content one Sign request carries and the largest message
  *     DecryptMessage takes (4 MiB, or {@code maxMessageBytes} if lower)
  * @param maxInFlightBytes request bytes this client may have in flight over all its calls
- *     ({@code limits.maxInFlightBytesPerCaller})
+ *     ({@code limits.maxInFlightBytesPerCaller}, or {@code limits.maxInFlightBytes} if lower)
  * @param decryptMessageChargeBytes what each DecryptMessage is charged against
  *     {@code maxInFlightBytes} before it is read, whatever its size
  * @param maxBatchDigests the most digests in one SignBatch

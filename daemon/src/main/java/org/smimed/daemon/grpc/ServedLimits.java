@@ -10,7 +10,8 @@ import java.time.Duration;
  * @param maxMessageBytes        limits.maxMessageBytes
  * @param unary                  the most one unary request carries ({@link UnaryLimit})
  * @param decryptMessageCharge   what each DecryptMessage is charged before it is read
- * @param inFlightBytesPerCaller limits.maxInFlightBytesPerCaller
+ * @param inFlightBytesPerCaller limits.maxInFlightBytesPerCaller, or limits.maxInFlightBytes if
+ *                               lower: the most one caller's calls can hold together
  * @param streamIdle             limits.streamIdleSeconds
  * @param streamDuration         limits.maxDecryptSeconds
  */
@@ -24,7 +25,8 @@ record ServedLimits(int maxMessageBytes, UnaryLimit unary, long decryptMessageCh
         // more than one call can hold, or no DecryptMessage would ever fit.
         long charge = Math.min(Math.max(unary.bytes(), GrpcServer.leastInboundBytes()),
                 guards.bytes().largestReservation());
-        return new ServedLimits(maxMessageBytes, unary, charge, guards.bytes().perCaller(),
+        return new ServedLimits(maxMessageBytes, unary, charge,
+                guards.bytes().largestReservation(),
                 guards.idle(), guards.total());
     }
 }

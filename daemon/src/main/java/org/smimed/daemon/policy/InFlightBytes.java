@@ -95,12 +95,10 @@ public final class InFlightBytes {
         return new Reservation(caller, account.bytes);
     }
 
-    /** limits.maxInFlightBytesPerCaller: what one caller's calls may hold together. */
-    public long perCaller() {
-        return perCaller;
-    }
-
-    /** The most one call can ever hold: the smaller of the two budgets. */
+    /**
+     * The most one call, or one caller's calls together, can ever hold: the smaller of the two
+     * budgets.
+     */
     public long largestReservation() {
         return Math.min(perCaller, total);
     }
