@@ -15,6 +15,7 @@ import org.smimed.daemon.config.ConfigLoader;
 import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.config.ListenerBindException;
 import org.smimed.daemon.config.PinSource;
+import org.smimed.daemon.grpc.RequestIds;
 import org.smimed.daemon.logging.LogFormat;
 import org.smimed.daemon.policy.PolicyException;
 import org.smimed.daemon.token.TokenException;
@@ -69,7 +70,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         StatusLines err = new StatusLines(new PrintWriter(System.err, true), logFormat);
-        logFormat.install();
+        logFormat.install(RequestIds::ofCurrentCall);
         DaemonConfig loaded;
         try {
             loaded = new ConfigLoader().load(config);

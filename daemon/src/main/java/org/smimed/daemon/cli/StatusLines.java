@@ -41,7 +41,8 @@ final class StatusLines {
         }
         LogRecord record = new LogRecord(level, line);
         record.setLoggerName("smimed");
-        err.print(new JsonLogFormatter().format(record));
+        // Said outside any call: no request id.
+        err.print(new JsonLogFormatter(java.util.Optional::empty).format(record));
         err.flush();
     }
 }

@@ -6,7 +6,6 @@ import java.time.Instant;
 import java.util.function.Supplier;
 import java.util.logging.Formatter;
 import java.util.logging.LogRecord;
-import org.smimed.daemon.grpc.RequestIds;
 
 /**
  * One JSON object per log line: time, level, logger, thread, the gRPC request id when the line
@@ -19,11 +18,8 @@ import org.smimed.daemon.grpc.RequestIds;
 public final class JsonLogFormatter extends Formatter {
     private final Supplier<java.util.Optional<String>> requestId;
 
-    public JsonLogFormatter() {
-        this(RequestIds::ofCurrentCall);
-    }
-
-    JsonLogFormatter(Supplier<java.util.Optional<String>> requestId) {
+    /** @param requestId the id of the call being handled on the logging thread, if any */
+    public JsonLogFormatter(Supplier<java.util.Optional<String>> requestId) {
         this.requestId = requestId;
     }
 

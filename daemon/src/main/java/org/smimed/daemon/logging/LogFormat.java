@@ -1,5 +1,7 @@
 package org.smimed.daemon.logging;
 
+import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -10,8 +12,13 @@ public enum LogFormat {
     TEXT,
     JSON;
 
-    /** Makes every handler of the root logger use this format. */
-    public void install() {
+    /**
+     * Makes every handler of the root logger use this format.
+     *
+     * @param requestId the request id of the call the logging thread is handling, if any:
+     *                  given by the gRPC layer, which logging knows nothing of
+     */
+    public void install(Supplier<Optional<String>> requestId) {
         Logger root = Logger.getLogger("");
         Handler[] handlers = root.getHandlers();
         if (handlers.length == 0) {
@@ -24,7 +31,8 @@ public enum LogFormat {
             handlers = root.getHandlers();
         }
         for (Handler handler : handlers) {
-            handler.setFormatter(this == TEXT ? new TextLogFormatter() : new JsonLogFormatter());
+            handler.setFormatter(this == TEXT ? new TextLogFormatter(requestId)
+                    : new JsonLogFormatter(requestId));
         }
     }
 }

@@ -10,7 +10,6 @@ import java.util.function.Supplier;
 import java.util.logging.Formatter;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import org.smimed.daemon.grpc.RequestIds;
 
 /**
  * One line per record: the time in UTC to the millisecond (ISO 8601, as the audit log's), the
@@ -25,11 +24,8 @@ public final class TextLogFormatter extends Formatter {
             "uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
     private final Supplier<Optional<String>> requestId;
 
-    public TextLogFormatter() {
-        this(RequestIds::ofCurrentCall);
-    }
-
-    TextLogFormatter(Supplier<Optional<String>> requestId) {
+    /** @param requestId the id of the call being handled on the logging thread, if any */
+    public TextLogFormatter(Supplier<Optional<String>> requestId) {
         this.requestId = requestId;
     }
 

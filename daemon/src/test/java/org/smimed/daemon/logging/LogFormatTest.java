@@ -21,7 +21,7 @@ class LogFormatTest {
             root.removeHandler(h);
         }
         try {
-            LogFormat.TEXT.install();
+            LogFormat.TEXT.install(java.util.Optional::empty);
 
             assertThat(root.getHandlers()).hasSize(1);
             assertThat(root.getHandlers()[0].getLevel()).isEqualTo(Level.ALL);
