@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 
 /**
- * The {@code smime} command: sign, encrypt, decrypt, verify, triple-wrap, open, limits.
+ * The {@code smime} command: sign, encrypt, decrypt, verify, triple-wrap, open, and the
+ * daemon's identities and limits.
  *
  * <p>Guarantees: exit code 0 on success, 1 when the operation failed (verification, decryption,
  * daemon or I/O error), 2 on a usage error; every error is one line on standard error starting
@@ -38,6 +39,7 @@ public final class SmimeCli implements Callable<Integer> {
         .addSubcommand(new VerifyCommand(io))
         .addSubcommand(new TripleWrapCommand(io))
         .addSubcommand(new OpenCommand(io))
+        .addSubcommand(new IdentitiesCommand(io))
         .addSubcommand(new LimitsCommand(io))
         // "smime help sign" was taken for sign without --identity (found by a review).
         .addSubcommand(new CommandLine.HelpCommand());
@@ -55,7 +57,7 @@ public final class SmimeCli implements Callable<Integer> {
   @Override
   public Integer call() {
     io.err().println("smime: a subcommand is required: sign, encrypt, decrypt, verify,"
-        + " triple-wrap, open or limits (see 'smime --help')");
+        + " triple-wrap, open, identities or limits (see 'smime --help')");
     return 2;
   }
 

@@ -21,13 +21,14 @@ class CliUsageTest {
         .contains("Exit codes:").contains("bad usage");
   }
 
-  /** The one subcommand without --in: it reads no message, only the daemon's answer. */
-  @Test
-  void help_ofLimits_exitsZeroAndPrintsUsageWithTheExitCodes() {
-    var run = CliRunner.run(new byte[0], "limits", "--help");
+  /** The subcommands without --in: they read no message, only the daemon's answer. */
+  @ParameterizedTest
+  @ValueSource(strings = {"identities", "limits"})
+  void help_ofTheDaemonQueries_exitsZeroAndPrintsUsageWithTheExitCodes(String command) {
+    var run = CliRunner.run(new byte[0], command, "--help");
 
     assertThat(run.exit()).isZero();
-    assertThat(run.stdoutText()).contains("Usage: smime limits").contains("--target")
+    assertThat(run.stdoutText()).contains("Usage: smime " + command).contains("--target")
         .contains("Exit codes:").contains("bad usage");
   }
 

@@ -287,6 +287,18 @@ class SmimeCliIT {
                 .getBytes(StandardCharsets.US_ASCII);
     }
 
+    @Test
+    void identities_listsEachIdentityWithItsKeyHashAndWhatItDoes() {
+        CliRunner.Run run = CliRunner.run(new byte[0], daemonCommand("identities", List.of()));
+
+        assertThat(run.exit()).as(run.stderr()).isZero();
+        String ec = TestDeployment.EC;
+        assertThat(run.stdoutText().lines()).containsExactly(
+                "identity\tkey_version\tkey_algorithm\tsigns\thash\tencrypt_to",
+                ec + "\t" + ec + "/v1\tEC_P256\tyes\tsha-256\tyes",
+                RSA + "\t" + RSA + "/v1\tRSA_2048\tyes\tsha-256\tyes");
+    }
+
     /** {@code command} aimed at the deployment's daemon, trusting only its CA. */
     private static String[] daemonCommand(String command, List<String> args) {
         return CliRunner.against(deployment.daemon().port(), deployment.caCertificate(),

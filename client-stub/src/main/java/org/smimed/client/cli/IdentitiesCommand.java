@@ -1,0 +1,56 @@
+package org.smimed.client.cli;
+
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.smimed.client.IdentityInfo;
+import org.smimed.client.SmimeClientException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * {@code smime identities}: the identities this client may use (ListIdentities), one
+ * tab-separated line each under a header, so a developer or a script sees which identity
+ * signs, with which key and hash, and which can be encrypted to, without writing a client.
+ */
+@Command(name = "identities", mixinStandardHelpOptions = true,
+    description = {"List the identities your policy entry may sign as or decrypt for.",
+        "One tab-separated line each under a header: identity, the key version that signs (or"
+        + " the newest one), its algorithm, whether it signs now (yes/no), the hash a Sign uses"
+        + " with it, and whether mail can be encrypted to it (yes/no)."})
+final class IdentitiesCommand implements Callable<Integer> {
+  private static final String PREFIX = "KEY_ALGORITHM_";
+  private final CliIo io;
+
+  @Mixin ConnectionOptions connection;
+
+  IdentitiesCommand(CliIo io) {
+    this.io = io;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    List<IdentityInfo> identities;
+    try (var c = connection.open(io)) {
+      identities = c.client().listIdentities();
+    } catch (SmimeClientException e) {
+      throw DaemonOperations.failure("listing the identities failed", e);
+    }
+    PrintWriter out = new PrintWriter(new OutputStreamWriter(io.out(), StandardCharsets.UTF_8));
+    out.println("identity\tkey_version\tkey_algorithm\tsigns\thash\tencrypt_to");
+    for (IdentityInfo i : identities) {
+      String algorithm = i.keyAlgorithm().name();
+      out.println(String.join("\t", i.identity(), i.keyVersion(),
+          algorithm.startsWith(PREFIX) ? algorithm.substring(PREFIX.length()) : algorithm,
+          yes(i.signs()), i.hash().micalg(), yes(!i.encryptionCertificateChain().isEmpty())));
+    }
+    out.flush();
+    return 0;
+  }
+
+  private static String yes(boolean value) {
+    return value ? "yes" : "no";
+  }
+}
