@@ -2,7 +2,9 @@ package org.smimed.client.cli;
 
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Map;
 
@@ -25,5 +27,10 @@ public record CliIo(InputStream in, OutputStream out, PrintWriter err, Map<Strin
   public static CliIo system() {
     return new CliIo(System.in, System.out, new PrintWriter(System.err, true), System.getenv(),
         Clock.systemUTC());
+  }
+
+  /** Standard output for lines of text, in UTF-8; flush it when done. */
+  public PrintWriter textOut() {
+    return new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
   }
 }

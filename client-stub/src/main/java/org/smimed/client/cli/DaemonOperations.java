@@ -81,6 +81,25 @@ final class DaemonOperations {
     }
   }
 
+  /** One question to the daemon: what {@code identities} and {@code limits} ask. */
+  @FunctionalInterface
+  interface Query<T> {
+    T ask(SmimeClient client) throws SmimeClientException;
+  }
+
+  /**
+   * Asks the daemon {@code query} over a connection of its own; a refusal becomes one
+   * {@link SmimeOperationException} starting with {@code what}.
+   */
+  static <T> T query(ConnectionOptions connection, CliIo io, String what, Query<T> query)
+      throws CliFailure, SmimeOperationException, InterruptedException {
+    try (var c = connection.open(io)) {
+      return query.ask(c.client());
+    } catch (SmimeClientException e) {
+      throw failure(what, e);
+    }
+  }
+
   static SmimeOperationException failure(String what, SmimeClientException e) {
     String d = e.reason().filter(r -> r == org.smimed.api.v1.ErrorReason.NO_MATCHING_RECIPIENT)
         .map(r -> "the message is not addressed to a key you may decrypt with"

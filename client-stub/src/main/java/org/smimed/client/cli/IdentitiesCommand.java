@@ -1,12 +1,10 @@
 package org.smimed.client.cli;
 
-import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.smimed.client.IdentityInfo;
-import org.smimed.client.SmimeClientException;
+import org.smimed.client.SmimeClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -32,13 +30,9 @@ final class IdentitiesCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    List<IdentityInfo> identities;
-    try (var c = connection.open(io)) {
-      identities = c.client().listIdentities();
-    } catch (SmimeClientException e) {
-      throw DaemonOperations.failure("listing the identities failed", e);
-    }
-    PrintWriter out = new PrintWriter(new OutputStreamWriter(io.out(), StandardCharsets.UTF_8));
+    List<IdentityInfo> identities = DaemonOperations.query(connection, io,
+        "listing the identities failed", SmimeClient::listIdentities);
+    PrintWriter out = io.textOut();
     out.println("identity\tkey_version\tkey_algorithm\tsigns\thash\tencrypt_to");
     for (IdentityInfo i : identities) {
       String algorithm = i.keyAlgorithm().name();

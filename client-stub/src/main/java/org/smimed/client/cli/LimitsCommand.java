@@ -1,11 +1,10 @@
 package org.smimed.client.cli;
 
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import org.smimed.client.DaemonLimits;
-import org.smimed.client.SmimeClientException;
+import org.smimed.client.SmimeClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -30,14 +29,9 @@ final class LimitsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    DaemonLimits limits;
-    try (var c = connection.open(io)) {
-      limits = c.client().limits();
-    } catch (SmimeClientException e) {
-      throw DaemonOperations.failure("asking the daemon its limits failed", e);
-    }
-    PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(io.out(),
-        StandardCharsets.UTF_8));
+    DaemonLimits limits = DaemonOperations.query(connection, io,
+        "asking the daemon its limits failed", SmimeClient::limits);
+    PrintWriter out = io.textOut();
     out.println("max_concurrent_calls: " + text(limits.maxConcurrentCalls()));
     out.println("decrypts_per_minute: " + text(limits.decryptsPerMinute()));
     out.println("max_message_bytes: " + limits.maxMessageBytes());
