@@ -41,7 +41,6 @@ import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.testing.Processes;
 import org.smimed.daemon.testing.Smimectl;
 import org.smimed.daemon.testing.Smimectl.Run;
-import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.testing.TestDeployment;
 
 /**
@@ -63,9 +62,7 @@ class KeyRotationIT {
 
     @BeforeAll
     static void start() throws Exception {
-        SoftHsm.Token token = SoftHsm.createToken("rotation");
-        TestDeployment.provision(dir, token);
-        config = TestDeployment.writeConfig(dir, token);
+        config = TestDeployment.provisionedConfig(dir, "rotation");
         TestDeployment.addConfig(config, "admin: {listen: {address: 127.0.0.1, port: 0}}");
         ca = OfficerCa.create(Clock.systemUTC());
         startDaemon();

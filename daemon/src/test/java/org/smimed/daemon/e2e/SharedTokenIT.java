@@ -27,7 +27,6 @@ import org.smimed.daemon.config.ConfigLoader;
 import org.smimed.daemon.testing.DaemonProcess;
 import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.testing.Smimectl;
-import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.testing.TestDeployment;
 
 /**
@@ -50,9 +49,7 @@ class SharedTokenIT {
 
     @BeforeAll
     static void start() throws Exception {
-        SoftHsm.Token token = SoftHsm.createToken("shared");
-        TestDeployment.provision(dir, token);
-        Path configA = TestDeployment.writeConfig(dir, token);
+        Path configA = TestDeployment.provisionedConfig(dir, "shared");
         String base = Files.readString(configA);
         Files.writeString(configA, base
                 + "admin:\n  listen:\n    address: 127.0.0.1\n    port: 0\n");

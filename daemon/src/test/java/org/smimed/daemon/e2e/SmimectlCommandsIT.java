@@ -19,7 +19,6 @@ import org.smimed.daemon.testing.AuditRecords;
 import org.smimed.daemon.testing.OfficerCa;
 import org.smimed.daemon.testing.Smimectl;
 import org.smimed.daemon.testing.Smimectl.Run;
-import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.testing.TestDeployment;
 
 /**
@@ -33,9 +32,7 @@ class SmimectlCommandsIT {
 
     @BeforeAll
     static void start() throws Exception {
-        SoftHsm.Token token = SoftHsm.createToken("smimectl");
-        TestDeployment.provision(dir, token);
-        Path config = TestDeployment.writeConfig(dir, token);
+        Path config = TestDeployment.provisionedConfig(dir, "smimectl");
         // The demo CA is the only root imported certificates may chain to.
         TestDeployment.addConfig(config, "admin: {listen: {address: 127.0.0.1, port: 0},"
                 + " certificateRoots: " + dir.resolve("pki/ca.crt") + "}");

@@ -39,7 +39,6 @@ import org.smimed.daemon.Daemon;
 import org.smimed.daemon.config.ConfigLoader;
 import org.smimed.daemon.testing.DecryptCall;
 import org.smimed.daemon.testing.Smimectl;
-import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.testing.Tamper;
 import org.smimed.daemon.testing.EdwardsPeer;
 import org.smimed.daemon.testing.Processes;
@@ -68,9 +67,7 @@ class EdwardsInteropIT {
 
     @BeforeAll
     static void start() throws Exception {
-        SoftHsm.Token token = SoftHsm.createToken("edwards");
-        TestDeployment.provision(dir, token);
-        Path config = TestDeployment.writeConfig(dir, token);
+        Path config = TestDeployment.provisionedConfig(dir, "edwards");
         TestDeployment.addConfig(config, "admin: {listen: {address: 127.0.0.1, port: 0}}");
         daemon = Daemon.start(new ConfigLoader().load(config), System::getenv,
                 Clock.systemUTC());

@@ -14,7 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.smimed.client.Channels;
 import org.smimed.daemon.testing.DaemonProcess;
 import org.smimed.daemon.testing.DecryptCall;
-import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.testing.TestDeployment;
 
 /**
@@ -33,9 +32,7 @@ class RequestIdLogIT {
 
     @Test
     void aFailedCall_isLoggedUnderTheRequestIdItsCallerWasGiven() throws Exception {
-        SoftHsm.Token token = SoftHsm.createToken("request-id");
-        TestDeployment.provision(dir, token);
-        Path config = TestDeployment.writeConfig(dir, token);
+        Path config = TestDeployment.provisionedConfig(dir, "request-id");
         try (DaemonProcess daemon = DaemonProcess.start(config,
                 Path.of(System.getenv("SOFTHSM2_CONF")))) {
             ManagedChannel channel = Channels.tls("localhost:" + daemon.port(),

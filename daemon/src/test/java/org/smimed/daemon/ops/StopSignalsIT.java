@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.smimed.daemon.testing.DaemonProcess;
-import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.testing.TestDeployment;
 
 /**
@@ -20,9 +19,7 @@ class StopSignalsIT {
 
     @Test
     void termAndIntTogether_stopTheDaemonOnce() throws Exception {
-        SoftHsm.Token token = SoftHsm.createToken("stop");
-        TestDeployment.provision(dir, token);
-        Path config = TestDeployment.writeConfig(dir, token);
+        Path config = TestDeployment.provisionedConfig(dir, "stop");
         try (DaemonProcess daemon = DaemonProcess.start(config,
                 Path.of(System.getenv("SOFTHSM2_CONF")))) {
             assertThat(daemon.terminateTwice()).as(daemon.log()).isZero();

@@ -172,6 +172,16 @@ public final class TestDeployment implements AutoCloseable {
         }
     }
 
+    /**
+     * A new token labelled {@code tokenLabel}, provisioned with the demo identities, and a
+     * config for it in {@code dir}: what a test that starts its own daemon process needs.
+     */
+    public static Path provisionedConfig(Path dir, String tokenLabel) throws Exception {
+        SoftHsm.Token token = SoftHsm.createToken(tokenLabel);
+        provision(dir, token);
+        return writeConfig(dir, token);
+    }
+
     /** Writes a config for {@code token} that serves mutual TLS on a free port. */
     public static Path writeConfig(Path dir, SoftHsm.Token token) throws Exception {
         return writeConfig(dir, token, MAX_MESSAGE_BYTES);
