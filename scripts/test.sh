@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Quick start, command 2: runs every test. Installs what the tests need (SoftHSM2, OpenSC,
-# NSS tools, GnuTLS, OpenSSL, gpgsm) when missing, builds everything, runs all unit,
-# SoftHSM2 and end-to-end tests, then runs the quick-start demo (scripts/demo.sh) as a smoke
-# test of command 1. .ci/run calls this script.
+# NSS tools, GnuTLS, OpenSSL and its PKCS#11 engine, gpgsm, prlimit) when missing, builds
+# everything, runs all unit, SoftHSM2 and end-to-end tests, checks the container recipe
+# against the built distribution, then runs the quick-start demo (scripts/demo.sh) as a
+# smoke test of command 1. .ci/run calls this script.
 set -euo pipefail
 case "${1:-}" in -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0"; exit 0 ;; esac
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -14,7 +14,10 @@ public enum AuditEvent {
     GET_LIMITS,
     /** Any KeyAdminService call (officer operations). */
     KEY_ADMIN,
-    /** A method the daemon does not serve. */
+    /**
+     * Any other call: grpc.health.v1 and server reflection on the client or admin listener,
+     * and methods the daemon does not serve.
+     */
     OTHER,
     /**
      * Not a call: what start-up finished or removed of an officer operation that was cut off
