@@ -5,7 +5,9 @@ package org.smimed.daemon.cms;
  * each must end and where in a CMS envelope it sits, so the guard can tell the encrypted
  * content (streamed, any size) from the structure around it (held by the parser, bounded).
  *
- * <p>Guarantee: at most {@code maxDepth} frames, in arrays allocated once.
+ * <p>Guarantee: at most {@code maxDepth} frames, in arrays allocated once; at most
+ * {@code maxRecipients} elements inside RecipientInfos, counted as each opens, so a parser
+ * never holds more of them than the limit (it builds them all before anyone can count them).
  */
 final class Asn1Frames {
     /**
@@ -24,6 +26,7 @@ final class Asn1Frames {
     private static final int PRIMITIVE_0 = 0x80;
 
     private final int maxDepth;
+    private final int maxRecipients;
     private final long outerBound;
     private final long[] bound;
     private final boolean[] indefinite;
@@ -34,9 +37,11 @@ final class Asn1Frames {
     /** Whether an element has been opened inside the frame (its first child is behind it). */
     private final boolean[] sawChild;
     private int size;
+    private int recipients;
 
-    Asn1Frames(int maxDepth, long outerBound) {
+    Asn1Frames(int maxDepth, int maxRecipients, long outerBound) {
         this.maxDepth = maxDepth;
+        this.maxRecipients = maxRecipients;
         this.outerBound = outerBound;
         this.bound = new long[maxDepth];
         this.indefinite = new boolean[maxDepth];
@@ -109,10 +114,18 @@ final class Asn1Frames {
         return parent == Kind.ENVELOPE || parent == Kind.RECIPIENT_INFO;
     }
 
-    /** A primitive opens in the innermost frame ({@link #push} notes constructed ones). */
-    void childOpened() {
-        if (size > 0) {
-            sawChild[size - 1] = true;
+    /**
+     * A primitive opens in the innermost frame ({@link #push} notes constructed ones); any
+     * element opening in RecipientInfos is one more recipient, whatever its choice.
+     */
+    void childOpened() throws InvalidRequestException {
+        if (size == 0) {
+            return;
+        }
+        sawChild[size - 1] = true;
+        if (kind[size - 1] == Kind.RECIPIENT_INFOS && ++recipients > maxRecipients) {
+            throw new InvalidRequestException("message has more than " + maxRecipients
+                    + " recipients (limits.maxRecipients)");
         }
     }
 

@@ -7,12 +7,15 @@ import java.io.InputStream;
 /**
  * A streaming BER/DER header walker (it replaced the whole-message Asn1Guard): walks the
  * headers of a CMS envelope as its bytes pass to the parser, so that nesting bombs,
- * indefinite-length bombs and lying length fields are refused before the parser sees the
- * header that carries them, and a message of any size is checked in constant memory.
+ * indefinite-length bombs, recipient floods and lying length fields are refused before the
+ * parser sees the header that carries them, and a message of any size is checked in constant
+ * memory.
  *
  * <p>Guarantees: each byte is looked at once, headers byte by byte and primitive bodies skipped
- * in bulk; nesting deeper than {@code maxDepth} or more than {@code maxIndefiniteLengths}
- * indefinite lengths is {@link InvalidRequestException} naming the limit, and so is, for a
+ * in bulk; nesting deeper than {@link MessageLimits#maxAsn1Depth}, more than {@link
+ * MessageLimits#maxIndefiniteLengths} indefinite lengths or more than {@link
+ * MessageLimits#maxRecipients} RecipientInfos is {@link InvalidRequestException} naming the
+ * limit, and so is, for a
  * {@linkplain #streamed streamed} message, a declared length that would take the message past
  * {@code maxMessageBytes} (the message says how large it is, as the byte count would); a
  * declared length beyond its enclosing element (or beyond the end of a {@linkplain #whole
@@ -58,11 +61,11 @@ public final class Asn1StreamGuard extends FilterInputStream {
 
     private enum Phase { TAG, TAG_LONG, LENGTH, LENGTH_LONG, BODY, DONE }
 
-    private Asn1StreamGuard(InputStream in, long outerBound, boolean limited, int maxDepth,
-                            int maxIndefiniteLengths) {
+    private Asn1StreamGuard(InputStream in, long outerBound, boolean limited,
+                            MessageLimits limits) {
         super(in);
-        this.maxIndefiniteLengths = maxIndefiniteLengths;
-        this.frames = new Asn1Frames(maxDepth, outerBound);
+        this.maxIndefiniteLengths = limits.maxIndefiniteLengths();
+        this.frames = new Asn1Frames(limits.maxAsn1Depth(), limits.maxRecipients(), outerBound);
         this.limited = limited;
     }
 
@@ -71,18 +74,17 @@ public final class Asn1StreamGuard extends FilterInputStream {
      * {@code maxMessageBytes} (limits.maxMessageBytes): a declared length that reaches past
      * that is {@link InvalidRequestException} naming the limit.
      */
-    public static Asn1StreamGuard streamed(InputStream in, long maxMessageBytes, int maxDepth,
-                                           int maxIndefiniteLengths) {
-        return new Asn1StreamGuard(in, maxMessageBytes, true, maxDepth, maxIndefiniteLengths);
+    public static Asn1StreamGuard streamed(InputStream in, long maxMessageBytes,
+                                           MessageLimits limits) {
+        return new Asn1StreamGuard(in, maxMessageBytes, true, limits);
     }
 
     /**
      * A whole message of {@code length} bytes on {@code in}, its size already checked: a
      * declared length that reaches past its end only says it is cut short, so it is malformed.
      */
-    public static Asn1StreamGuard whole(InputStream in, long length, int maxDepth,
-                                        int maxIndefiniteLengths) {
-        return new Asn1StreamGuard(in, length, false, maxDepth, maxIndefiniteLengths);
+    public static Asn1StreamGuard whole(InputStream in, long length, MessageLimits limits) {
+        return new Asn1StreamGuard(in, length, false, limits);
     }
 
     /** The limit or framing error that stopped the stream, if any. */

@@ -28,9 +28,7 @@ import org.smimed.daemon.token.TokenMeter;
 public final class CmsDecryptor {
     private final TokenRecipients recipients;
     private final Set<ContentCipher> allowed;
-    private final int maxAsn1Depth;
-    private final int maxIndefiniteLengths;
-    private final int maxRecipients;
+    private final MessageLimits limits;
 
     /** As the full constructor, allowing {@link ContentCipher#defaults()}. */
     public CmsDecryptor(Provider tokenProvider, Provider contentProvider, SecureRandom random) {
@@ -54,9 +52,7 @@ public final class CmsDecryptor {
      */
     public CmsDecryptor(Provider tokenProvider, Provider contentProvider, SecureRandom random,
                         Set<ContentCipher> allowed, MessageLimits limits, TokenMeter meter) {
-        this.maxAsn1Depth = limits.maxAsn1Depth();
-        this.maxIndefiniteLengths = limits.maxIndefiniteLengths();
-        this.maxRecipients = limits.maxRecipients();
+        this.limits = limits;
         this.allowed = allowed.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(allowed));
         this.recipients = new TokenRecipients(tokenProvider, contentProvider, random,
                 this.allowed.stream().map(ContentCipher::oid).collect(Collectors.toSet()), meter);
@@ -70,18 +66,14 @@ public final class CmsDecryptor {
      */
     public OpenedEnvelope open(InputStream message, long maxMessageBytes)
             throws DecryptionFailedException, InvalidRequestException {
-        return open(Asn1StreamGuard.streamed(message, maxMessageBytes, maxAsn1Depth,
-                maxIndefiniteLengths), EnvelopeStream.STREAM_BUFFER);
+        return open(Asn1StreamGuard.streamed(message, maxMessageBytes, limits),
+                EnvelopeStream.STREAM_BUFFER);
     }
 
     private OpenedEnvelope open(Asn1StreamGuard guarded, int bufferBytes)
             throws DecryptionFailedException, InvalidRequestException {
+        // The guard has refused more than limits.maxRecipients before the parser built them.
         EnvelopeStream envelope = EnvelopeStream.parse(guarded, bufferBytes);
-        int count = envelope.recipients().size();
-        if (count > maxRecipients) {
-            throw new InvalidRequestException("message has " + count + " recipients, more than"
-                    + " the limit of " + maxRecipients + " (limits.maxRecipients)");
-        }
         ASN1ObjectIdentifier algorithm = envelope.contentAlgorithm().getAlgorithm();
         Optional<ContentCipher> known = ContentCipher.of(algorithm);
         ContentCipher cipher = known.filter(allowed::contains)
@@ -109,7 +101,7 @@ public final class CmsDecryptor {
         // Whole, not streamed: its size has been checked, so a length reaching past its end
         // means it is cut short ("decryption failed"), never that it is too large.
         PlaintextStream plaintext = open(Asn1StreamGuard.whole(new ByteArrayInputStream(message),
-                message.length, maxAsn1Depth, maxIndefiniteLengths), message.length)
+                message.length, limits), message.length)
                 .decrypt(candidates);
         // The plaintext is shorter than the message that carries it: one read usually takes
         // it all (a read returns less than the buffer only at the end).

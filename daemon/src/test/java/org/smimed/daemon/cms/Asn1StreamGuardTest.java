@@ -100,7 +100,7 @@ class Asn1StreamGuardTest {
         // header is sent.
         IOException e = catchThrowableOfType(IOException.class, () -> Asn1StreamGuard.streamed(
                 new ByteArrayInputStream(new byte[] {0x30, (byte) 0x82, 0x03, (byte) 0xe5}),
-                1000, 40, 256).transferTo(OutputStream.nullOutputStream()));
+                1000, MessageLimits.DEFAULTS).transferTo(OutputStream.nullOutputStream()));
 
         assertThat(e.getCause()).isInstanceOf(InvalidRequestException.class).hasMessage(
                 "message is larger than the limit of 1000 bytes (limits.maxMessageBytes)");
@@ -111,7 +111,7 @@ class Asn1StreamGuardTest {
             throws Exception {
         IOException e = catchThrowableOfType(IOException.class, () -> Asn1StreamGuard.streamed(
                 new ByteArrayInputStream(new byte[] {0x30, (byte) 0x82, 0x03, (byte) 0xe4}),
-                1000, 40, 256).transferTo(OutputStream.nullOutputStream()));
+                1000, MessageLimits.DEFAULTS).transferTo(OutputStream.nullOutputStream()));
 
         assertThat(((DecryptionFailedException) e.getCause()).detail())
                 .isEqualTo("malformed ASN.1: input ends inside an element");
@@ -126,7 +126,7 @@ class Asn1StreamGuardTest {
                 new byte[] {0x04, (byte) 0x84, 0x01, 0x00, 0x00, 0x00});
 
         IOException e = catchThrowableOfType(IOException.class, () -> Asn1StreamGuard.streamed(
-                new ByteArrayInputStream(header), 1024 * 1024, 40, 256)
+                new ByteArrayInputStream(header), 1024 * 1024, MessageLimits.DEFAULTS)
                 .transferTo(OutputStream.nullOutputStream()));
 
         assertThat(e.getCause()).hasMessage(
@@ -151,7 +151,7 @@ class Asn1StreamGuardTest {
                 (byte) 0xff};
 
         IOException e = catchThrowableOfType(IOException.class, () -> Asn1StreamGuard.streamed(
-                new ByteArrayInputStream(message), 1000, 40, 256)
+                new ByteArrayInputStream(message), 1000, MessageLimits.DEFAULTS)
                 .transferTo(OutputStream.nullOutputStream()));
 
         assertThat(((DecryptionFailedException) e.getCause()).detail())
@@ -164,7 +164,7 @@ class Asn1StreamGuardTest {
         byte[] header = {0x30, (byte) 0x82, 0x03, (byte) 0xe5};
 
         IOException e = catchThrowableOfType(IOException.class, () -> Asn1StreamGuard.whole(
-                new ByteArrayInputStream(header), header.length, 40, 256)
+                new ByteArrayInputStream(header), header.length, MessageLimits.DEFAULTS)
                 .transferTo(OutputStream.nullOutputStream()));
 
         assertThat(((DecryptionFailedException) e.getCause()).detail())
@@ -255,8 +255,43 @@ class Asn1StreamGuardTest {
         assertThat(guard.complete()).isTrue();
     }
 
+    @Test
+    void asManyRecipientsAsTheLimit_pass() throws Exception {
+        Asn1StreamGuard guard = guard(envelope(2, kekris(256), new byte[10]));
+
+        guard.transferTo(OutputStream.nullOutputStream());
+
+        assertThat(guard.complete()).isTrue();
+    }
+
+    @Test
+    void recipientsPastTheLimit_areRefusedAtTheFirstOneOver_beforeTheRestIsRead()
+            throws Exception {
+        // 200,000 tiny RecipientInfos fit in 1 MiB of structure, and a parser would build
+        // every one of them before anyone could count them (a security review).
+        Asn1StreamGuard guard = guard(envelope(2, kekris(200_000), new byte[10]));
+
+        IOException e = catchThrowableOfType(IOException.class,
+                () -> guard.transferTo(OutputStream.nullOutputStream()));
+
+        assertThat(e.getCause()).isInstanceOf(InvalidRequestException.class)
+                .hasMessage("message has more than 256 recipients (limits.maxRecipients)");
+        assertThat(guard.structureBytes()).as("bytes passed before the refusal")
+                .isLessThan(257 * 5 + 64);
+    }
+
+    /** {@code count} kekri [2] RecipientInfos holding only their version, five bytes each. */
+    private static byte[] kekris(int count) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (int i = 0; i < count; i++) {
+            out.writeBytes(new byte[] {(byte) 0xa2, 0x03, 0x02, 0x01, 0x04});
+        }
+        return out.toByteArray();
+    }
+
     private static Asn1StreamGuard guard(byte[] message) {
-        return Asn1StreamGuard.streamed(new ByteArrayInputStream(message), LIMIT, 40, 256);
+        return Asn1StreamGuard.streamed(new ByteArrayInputStream(message), LIMIT,
+                MessageLimits.DEFAULTS);
     }
 
     /** ContentInfo / [0] / EnvelopedData (indefinite) up to its version. */
@@ -280,8 +315,11 @@ class Asn1StreamGuardTest {
         byte[] prefix = prefix();
         prefix[prefix.length - 1] = (byte) version;
         out.writeBytes(prefix);
-        out.writeBytes(recipients.length < 0x80 ? new byte[] {0x31, (byte) recipients.length}
-                : new byte[] {0x31, (byte) 0x81, (byte) recipients.length});
+        int size = recipients.length;
+        out.writeBytes(size < 0x80 ? new byte[] {0x31, (byte) size} : size < 0x100
+                ? new byte[] {0x31, (byte) 0x81, (byte) size}
+                : new byte[] {0x31, (byte) 0x83, (byte) (size >> 16), (byte) (size >> 8),
+                    (byte) size});
         out.writeBytes(recipients);
         // EncryptedContentInfo: data OID, AES-256-CBC without parameters, [0] constructed.
         out.writeBytes(new byte[] {0x30, (byte) 0x80, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48,

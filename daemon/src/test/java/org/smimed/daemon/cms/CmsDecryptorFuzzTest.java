@@ -163,8 +163,7 @@ class CmsDecryptorFuzzTest {
     void recipientsOverTheLimit_areRefusedNamingIt() {
         assertThatThrownBy(() -> decryptor.decrypt(corpus("nasty-257-recipients.der"), keys))
                 .isInstanceOf(InvalidRequestException.class)
-                .hasMessage("message has 257 recipients, more than the limit of 256"
-                        + " (limits.maxRecipients)");
+                .hasMessage("message has more than 256 recipients (limits.maxRecipients)");
     }
 
     @Test
