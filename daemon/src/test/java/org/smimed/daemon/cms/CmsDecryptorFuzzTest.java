@@ -248,6 +248,67 @@ class CmsDecryptorFuzzTest {
                 .isEqualTo(FuzzKeys.PLAINTEXT);
     }
 
+    @Test
+    void aKeyNamedByManyRecipients_costsOneTokenOperation() throws Exception {
+        // Three key-agreement recipients naming the EC key, none of whose keys unwrap. A
+        // review feared one token operation per RecipientInfo (256 at the limit) for one
+        // charged call; a failed unwrap goes on with a substitute key instead (the failure
+        // shows at the content), so the first recipient with usable parameters is the only
+        // one tried. Recipients refused for their parameters cost no token operation.
+        KeyVersion ec = keys.stream().filter(k -> k.identity().equals(FuzzKeys.EC))
+                .findFirst().orElseThrow();
+        org.bouncycastle.cms.CMSEnvelopedDataGenerator generator =
+                new org.bouncycastle.cms.CMSEnvelopedDataGenerator();
+        java.security.KeyPairGenerator ecKeys = java.security.KeyPairGenerator.getInstance("EC");
+        ecKeys.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        for (int i = 0; i < 3; i++) {
+            java.security.KeyPair other = ecKeys.generateKeyPair();
+            java.security.KeyPair sender = ecKeys.generateKeyPair();
+            generator.addRecipientInfoGenerator(
+                    new org.bouncycastle.cms.jcajce.JceKeyAgreeRecipientInfoGenerator(
+                            org.bouncycastle.cms.CMSAlgorithm.ECDH_SHA256KDF, sender.getPrivate(),
+                            sender.getPublic(), org.bouncycastle.cms.CMSAlgorithm.AES128_WRAP)
+                            .setProvider(new BouncyCastleProvider())
+                            .addRecipient(sameNameOtherKey(ec.certificate(), other)));
+        }
+        byte[] message = generator.generate(new org.bouncycastle.cms.CMSProcessableByteArray(
+                FuzzKeys.PLAINTEXT.getBytes(StandardCharsets.US_ASCII)),
+                new org.bouncycastle.cms.jcajce.JceCMSContentEncryptorBuilder(
+                        org.bouncycastle.cms.CMSAlgorithm.AES128_CBC)
+                        .setProvider(new BouncyCastleProvider()).build()).getEncoded();
+        java.util.concurrent.atomic.AtomicInteger derivations =
+                new java.util.concurrent.atomic.AtomicInteger();
+        TokenMeter counting = new TokenMeter() {
+            @Override
+            public <T, E extends Exception> T measure(
+                    org.smimed.daemon.token.TokenMechanism mechanism, Operation<T, E> operation)
+                    throws E {
+                derivations.incrementAndGet();
+                return operation.run();
+            }
+        };
+        CmsDecryptor metered = new CmsDecryptor(fixture.token().provider(),
+                new BouncyCastleProvider(), new SecureRandom(), ContentCipher.defaults(),
+                MessageLimits.DEFAULTS, counting);
+
+        assertThatThrownBy(() -> metered.decrypt(message, List.of(ec)))
+                .isInstanceOf(DecryptionFailedException.class);
+        assertThat(derivations).as("private-key operations in the token").hasValue(1);
+    }
+
+    /** A certificate with {@code real}'s issuer and serial, for another key. */
+    private static X509Certificate sameNameOtherKey(X509Certificate real,
+                                                    java.security.KeyPair other)
+            throws Exception {
+        return new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(
+                new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(
+                        real.getIssuerX500Principal(), real.getSerialNumber(),
+                        real.getNotBefore(), real.getNotAfter(),
+                        real.getSubjectX500Principal(), other.getPublic())
+                        .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder(
+                                "SHA256withECDSA").build(other.getPrivate())));
+    }
+
     static void check(byte[] message) {
         try {
             DecryptedMessage result = decryptor.decrypt(message, keys);
