@@ -81,14 +81,7 @@ public final class CmsSigner {
         SignatureScheme scheme = request.scheme()
                 .orElse(SignatureScheme.defaultFor(key.algorithm()));
         DigestAlgorithm digest = digestFor(key, request);
-        check(key, scheme, digest);
-        if (request.encapsulate() && !(request.input() instanceof SignatureRequest.Content)) {
-            throw new InvalidRequestException("an encapsulated signature needs the content,"
-                    + " not a digest");
-        }
-        SignerProfile profile = profiles.computeIfAbsent(
-                new Pairing(key.id(), encryption.map(KeyVersion::id)),
-                pairing -> SignerProfile.of(key, encryption, capabilities));
+        SignerProfile profile = profile(key, encryption, request, scheme, digest);
         try {
             Algorithms algorithms = algorithms(key, scheme, digest);
             byte[] attributes = SignedDataAssembler.signedAttributes(profile, clock.instant(),
@@ -99,11 +92,8 @@ public final class CmsSigner {
                     ? meter.measure(scheme.mechanism(), () -> edwards.sign(attributes))
                     : meter.measure(scheme.mechanism(),
                             () -> signInToken(key, scheme, digest, attributes));
-            byte[] der = SignedDataAssembler.contentInfo(profile, algorithms.digest(), attributes,
-                    algorithms.signature(), signature, request.encapsulate()
-                            ? Optional.of(((SignatureRequest.Content) request.input()).bytes())
-                            : Optional.empty());
-            return new SignedMessage(der, key, digest);
+            return new SignedMessage(assemble(profile, algorithms, attributes, signature,
+                    request), key, digest);
         } catch (OperatorCreationException | GeneralSecurityException | RuntimeException e) {
             if (TokenErrors.isUnavailable(e)) {
                 throw new TokenException(TokenException.Kind.UNAVAILABLE,
@@ -111,6 +101,50 @@ public final class CmsSigner {
             }
             throw new IllegalStateException("signing with " + key.id() + " failed", e);
         }
+    }
+
+    /**
+     * The most bytes {@link #sign} returns for {@code request}: the same SignedData with a
+     * signature of the longest length the key makes. Lets a batch whose answer no client would
+     * accept be refused before any token time is spent on it.
+     */
+    public int maxSignedDataBytes(KeyVersion key, Optional<KeyVersion> encryption,
+                                  SignatureRequest request) throws InvalidRequestException {
+        SignatureScheme scheme = request.scheme()
+                .orElse(SignatureScheme.defaultFor(key.algorithm()));
+        DigestAlgorithm digest = digestFor(key, request);
+        SignerProfile profile = profile(key, encryption, request, scheme, digest);
+        try {
+            Algorithms algorithms = algorithms(key, scheme, digest);
+            byte[] attributes = SignedDataAssembler.signedAttributes(profile, clock.instant(),
+                    messageDigest(request.input(), digest), algorithms.protection());
+            return assemble(profile, algorithms, attributes,
+                    new byte[key.algorithm().maxSignatureBytes()], request).length;
+        } catch (OperatorCreationException e) {
+            throw new IllegalStateException("no signature algorithm for " + key.id(), e);
+        }
+    }
+
+    /** Checks the request against the key; the key pairing's parts, encoded once. */
+    private SignerProfile profile(KeyVersion key, Optional<KeyVersion> encryption,
+                                  SignatureRequest request, SignatureScheme scheme,
+                                  DigestAlgorithm digest) throws InvalidRequestException {
+        check(key, scheme, digest);
+        if (request.encapsulate() && !(request.input() instanceof SignatureRequest.Content)) {
+            throw new InvalidRequestException("an encapsulated signature needs the content,"
+                    + " not a digest");
+        }
+        return profiles.computeIfAbsent(new Pairing(key.id(), encryption.map(KeyVersion::id)),
+                pairing -> SignerProfile.of(key, encryption, capabilities));
+    }
+
+    private static byte[] assemble(SignerProfile profile, Algorithms algorithms,
+                                   byte[] attributes, byte[] signature,
+                                   SignatureRequest request) {
+        return SignedDataAssembler.contentInfo(profile, algorithms.digest(), attributes,
+                algorithms.signature(), signature, request.encapsulate()
+                        ? Optional.of(((SignatureRequest.Content) request.input()).bytes())
+                        : Optional.empty());
     }
 
     /**

@@ -134,6 +134,8 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
             throws Exception {
         KeyVersion key = keys.signingKey(identity);
         Optional<KeyVersion> encryption = keys.encryptionKey(identity);
+        byte[] certificate = key.certificate().getEncoded();
+        fitsOneAnswer(key, encryption, each, certificate.length);
         Context call = Context.current();
         List<CompletableFuture<SignedMessage>> signing = new ArrayList<>();
         for (SignatureRequest one : each) {
@@ -149,7 +151,7 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
             }, batchWorkers));
         }
         SignBatchResponse.Builder out = SignBatchResponse.newBuilder()
-                .setCertificate(ByteString.copyFrom(key.certificate().getEncoded()))
+                .setCertificate(UnsafeByteOperations.unsafeWrap(certificate))
                 .setKeyVersion(key.id());
         for (CompletableFuture<SignedMessage> done : signing) {
             SignedMessage signed = join(done);
@@ -157,6 +159,30 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
                     .setMicalg(signed.digest().micalg());
         }
         return out.build();
+    }
+
+    /**
+     * Refuses, before any token time is spent, a batch whose answer would pass gRPC's default
+     * 4 MiB message size, which the caller's own client (in every language) refuses after the
+     * daemon signed and audited it OK: each SignedData carries the signer's certificates (a
+     * security review, for 1,024 digests and a long chain). Every signature of a batch is the
+     * same size but for an ECDSA signature's few octets, so the largest one tells.
+     */
+    private void fitsOneAnswer(KeyVersion key, Optional<KeyVersion> encryption,
+                               List<SignatureRequest> each, int certificateBytes)
+            throws InvalidRequestException {
+        // Each signed_data's field tag and length, then the certificate, key version and
+        // micalg fields with theirs.
+        long entry = signer.maxSignedDataBytes(key, encryption, each.get(0)) + 4L;
+        long fixed = certificateBytes + 256L;
+        long answer = fixed + entry * each.size();
+        if (answer > UnaryLimit.CAP) {
+            throw new InvalidRequestException("a batch of " + each.size() + " signatures as "
+                    + key.id() + " would answer up to " + answer + " bytes, more than gRPC's"
+                    + " default 4 MiB message size that clients accept (each carries the"
+                    + " signer's certificates); send at most " + (UnaryLimit.CAP - fixed) / entry
+                    + " digests per batch for this identity");
+        }
     }
 
     private static List<SignatureRequest> batch(SignBatchRequest request)

@@ -34,6 +34,22 @@ public enum KeyAlgorithm {
         return bits;
     }
 
+    /**
+     * The longest signature this key makes, in bytes: the modulus for RSA, a DER ECDSA-Sig-Value
+     * whose two integers both take a leading zero for EC, 64 for Ed25519.
+     */
+    public int maxSignatureBytes() {
+        int octets = (bits + 7) / 8;
+        return switch (family) {
+            case RSA -> octets;
+            // SEQUENCE { INTEGER r, INTEGER s }: each up to octets + 1 with a 2- or 3-octet
+            // header, the SEQUENCE's header at most 3.
+            case EC -> 2 * (octets + 1 + 3) + 3;
+            case EDDSA -> 64;
+            case XDH -> throw new IllegalStateException(this + " cannot sign");
+        };
+    }
+
     /** The named curve's OID, for EC keys only. */
     public String curveOid() {
         if (family != Family.EC) {

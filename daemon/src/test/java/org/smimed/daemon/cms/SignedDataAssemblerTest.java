@@ -99,6 +99,26 @@ class SignedDataAssemblerTest {
         assertThat(ours).isEqualTo(bouncyCastle(key, digest, Optional.empty(), encapsulate));
     }
 
+    /** SignBatch refuses, before signing, a batch whose answer would pass 4 MiB with this. */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"RSA, 2048, RSA_2048", "RSA, 4096, RSA_4096", "EC, 256, EC_P256",
+        "EC, 384, EC_P384", "EC, 521, EC_P521"})
+    void maxSignedDataBytes_boundsEverySignature_withinAFewOctets(String type, int bits,
+                                                                   KeyAlgorithm algorithm)
+            throws Exception {
+        KeyVersion key = key(type, bits, algorithm);
+        SignatureRequest request = new SignatureRequest(new SignatureRequest.PrecomputedDigest(
+                DigestAlgorithm.SHA256, hash(DigestAlgorithm.SHA256)), false, Optional.empty(),
+                Optional.of(DigestAlgorithm.SHA256));
+
+        int bound = signer.maxSignedDataBytes(key, Optional.empty(), request);
+
+        for (int i = 0; i < 50; i++) {
+            int made = signer.sign(key, request).signedData().length;
+            assertThat(made).isLessThanOrEqualTo(bound).isGreaterThan(bound - 12);
+        }
+    }
+
     @Test
     void ecdsa_verifies_andCarriesEverySignedAttribute() throws Exception {
         KeyVersion key = key("EC", 256, KeyAlgorithm.EC_P256);
