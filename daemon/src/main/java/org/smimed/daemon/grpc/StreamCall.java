@@ -187,6 +187,13 @@ abstract class StreamCall<Q, A> implements StreamObserver<Q> {
             work.run();
         } catch (Exception e) {
             fail(e);
+        } catch (Error e) {
+            // A missing class, a stack overflow: the caller still hears INTERNAL at once rather
+            // than the idle timer's "no data" DEADLINE_EXCEEDED half a minute later (an
+            // operator trial, a jar replaced under a running daemon); the error goes on to the
+            // thread's handler, which logs it.
+            fail(e);
+            throw e;
         }
     }
 
@@ -215,7 +222,7 @@ abstract class StreamCall<Q, A> implements StreamObserver<Q> {
     }
 
     /** Ends the call with the status for {@code e} (nothing if it has already ended). */
-    final synchronized void fail(Exception e) {
+    final synchronized void fail(Throwable e) {
         if (!ended) {
             end();
             response.onError(statuses.toStatus(e));

@@ -44,6 +44,7 @@ class DecryptStreamTest {
         assertThat(workerThread.get()).isSameAs(Thread.currentThread());
         assertThat(transport.sent).containsExactly(answer("a-id", bytes(4096, 1)));
         assertThat(transport.completed.getCount()).isZero();
+        assertThat(transport.failure.get()).isNull();
     }
 
     @Test
@@ -56,6 +57,7 @@ class DecryptStreamTest {
         call.onCompleted();
 
         assertThat(transport.completed.await(10, TimeUnit.SECONDS)).as("completed").isTrue();
+        assertThat(transport.failure.get()).isNull();
         assertThat(workerThread.get()).isNotSameAs(Thread.currentThread());
         assertThat(transport.sent).containsExactly(answer("an-id",
                 bytes(100, 1).concat(bytes(200, 2))));
@@ -70,8 +72,25 @@ class DecryptStreamTest {
         assertThat(workerStarted.await(10, TimeUnit.SECONDS)).as("worker started").isTrue();
         call.onCompleted();
         assertThat(transport.completed.await(10, TimeUnit.SECONDS)).as("completed").isTrue();
+        assertThat(transport.failure.get()).isNull();
         assertThat(transport.sent).containsExactly(answer("",
                 bytes(DecryptStream.INLINE_BYTES + 1, 3)));
+    }
+
+    @Test
+    void anErrorInTheWorker_endsTheCallAsInternalAtOnce() throws Exception {
+        DecryptStream call = new DecryptStream(transport, new StatusMapper(), guards, "caller",
+                1 << 24, (identity, message, started) -> {
+                    throw new NoClassDefFoundError("org/smimed/daemon/cms/Replaced");
+                });
+
+        call.onNext(request("an-id", bytes(100, 1)));
+        call.onNext(request("", bytes(200, 2)));
+
+        // Before the fix the worker thread died and only the idle timer (30 s) ended the call.
+        assertThat(transport.completed.await(10, TimeUnit.SECONDS)).as("call ended").isTrue();
+        assertThat(io.grpc.Status.fromThrowable(transport.failure.get()).getCode())
+                .isEqualTo(io.grpc.Status.Code.INTERNAL);
     }
 
     private DecryptStream call() {
@@ -103,7 +122,9 @@ class DecryptStreamTest {
     /** The server side of a call as gRPC would hand it to the service. */
     private static final class Transport extends ServerCallStreamObserver<DecryptResponse> {
         final List<DecryptResponse> sent = new CopyOnWriteArrayList<>();
+        /** Counted down when the call ends, well or not. */
         final CountDownLatch completed = new CountDownLatch(1);
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
         volatile boolean ready = true;
 
         @Override
@@ -113,7 +134,8 @@ class DecryptStreamTest {
 
         @Override
         public void onError(Throwable t) {
-            throw new AssertionError("call failed", t);
+            failure.set(t);
+            completed.countDown();
         }
 
         @Override
