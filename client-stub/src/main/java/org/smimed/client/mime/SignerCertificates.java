@@ -32,7 +32,9 @@ import org.bouncycastle.asn1.x500.style.IETFUtils;
  * <p>Guarantee: {@link #validatePath} succeeds only when PKIX path building (JDK provider,
  * certificates from the message as intermediates) reaches one of the trust anchors at the
  * given time. Revocation checking is off: there is no CRL or OCSP access here, and a silent
- * soft-fail would suggest a check that did not happen.
+ * soft-fail would suggest a check that did not happen. A trusted certificate that is not a CA
+ * ({@link #mayIssue}) vouches only for itself: a correspondent's certificate pinned with
+ * --trust cannot certify others, though PKIX asks nothing of an anchor.
  */
 final class SignerCertificates {
   private static final String EMAIL_PROTECTION = "1.3.6.1.5.5.7.3.4";
@@ -45,8 +47,20 @@ final class SignerCertificates {
     // PKIX never checks a trust anchor's own dates: an expired certificate given as --trust,
     // signer or root, would vouch on (found by an interop trial; OpenSSL refuses). Expired
     // anchors are left out, so a renewed root beside its expired predecessor still serves.
-    Set<TrustAnchor> current = new java.util.HashSet<>();
+    // Found by a new-user trial: a correspondent's leaf given as --trust certified a
+    // certificate for any address made with its key, and that passed the sender check.
+    Set<TrustAnchor> usable = new java.util.HashSet<>();
+    Optional<X509Certificate> leafIssuer = Optional.empty();
     for (TrustAnchor anchor : anchors) {
+      X509Certificate cert = anchor.getTrustedCert();
+      if (cert == null || mayIssue(cert) || cert.equals(signer)) {
+        usable.add(anchor);
+      } else if (cert.getSubjectX500Principal().equals(signer.getIssuerX500Principal())) {
+        leafIssuer = Optional.of(cert);
+      }
+    }
+    Set<TrustAnchor> current = new java.util.HashSet<>();
+    for (TrustAnchor anchor : usable) {
       X509Certificate cert = anchor.getTrustedCert();
       if (cert == null || validAt(cert, at)) {
         current.add(anchor);
@@ -55,8 +69,14 @@ final class SignerCertificates {
     try {
       build(signer, intermediates, current, at);
     } catch (GeneralSecurityException e) {
-      if (current.size() < anchors.size()) {
-        Optional<X509Certificate> expired = builtOnExpired(signer, intermediates, anchors, at);
+      if (leafIssuer.isPresent()) {
+        throw new SmimeOperationException("signer certificate not trusted: its issuer "
+            + subject(leafIssuer.get()) + " is trusted, but as an end entity, not a CA"
+            + " (no basicConstraints CA:TRUE with keyCertSign), so it vouches only for its"
+            + " own signatures", e);
+      }
+      if (current.size() < usable.size()) {
+        Optional<X509Certificate> expired = builtOnExpired(signer, intermediates, usable, at);
         if (expired.isPresent()) {
           checkDates(expired.get(), expired.get().equals(signer) ? "signer certificate"
               : "trusted CA " + subject(expired.get()), at);
@@ -94,6 +114,20 @@ final class SignerCertificates {
     params.setRevocationEnabled(false);
     params.setDate(Date.from(at));
     return (PKIXCertPathBuilderResult) CertPathBuilder.getInstance("PKIX").build(params);
+  }
+
+  /**
+   * Whether {@code cert} may certify others, as OpenSSL judges an anchor: basicConstraints
+   * CA:TRUE, with keyCertSign if it has a key usage; or a self-signed version 1 certificate
+   * (old roots, which have no extensions to say so).
+   */
+  static boolean mayIssue(X509Certificate cert) {
+    boolean[] usage = cert.getKeyUsage();
+    if (usage != null && (usage.length <= 5 || !usage[5])) {
+      return false;
+    }
+    return cert.getBasicConstraints() >= 0 || (cert.getVersion() == 1
+        && cert.getSubjectX500Principal().equals(cert.getIssuerX500Principal()));
   }
 
   private static boolean validAt(X509Certificate cert, Instant at) {
