@@ -43,9 +43,19 @@ final class DerLengthCheck extends FilterInputStream {
 
   private static InputStream wrap(InputStream in, byte[] head, boolean endsThere)
       throws TruncatedCmsException {
+    java.util.OptionalLong end = declaredEnd(head);
+    return end.isEmpty() ? in : new DerLengthCheck(in, end.getAsLong(), endsThere);
+  }
+
+  /**
+   * Where the DER starting with {@code head} (a SEQUENCE tag and a long-form length octet)
+   * says it ends; empty for an indefinite length, or a length no file has (left for the
+   * daemon to refuse).
+   */
+  static java.util.OptionalLong declaredEnd(byte[] head) throws TruncatedCmsException {
     int octets = head[1] & 0x7f;
     if (octets == 0 || octets > 8) {
-      return in; // indefinite length; or a length no file has, left for the daemon to refuse
+      return java.util.OptionalLong.empty();
     }
     if (head.length < 2 + octets) {
       throw new TruncatedCmsException(2 + octets, head.length);
@@ -55,9 +65,8 @@ final class DerLengthCheck extends FilterInputStream {
       declared = declared > Long.MAX_VALUE >> 8 ? Long.MAX_VALUE
           : declared << 8 | (head[2 + i] & 0xff);
     }
-    long expected = declared > Long.MAX_VALUE - 2 - octets ? Long.MAX_VALUE
-        : 2 + octets + declared;
-    return new DerLengthCheck(in, expected, endsThere);
+    return java.util.OptionalLong.of(declared > Long.MAX_VALUE - 2 - octets ? Long.MAX_VALUE
+        : 2 + octets + declared);
   }
 
   @Override

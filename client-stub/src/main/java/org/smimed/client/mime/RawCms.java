@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.PushbackInputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.Set;
@@ -109,7 +110,8 @@ final class RawCms {
     try {
       Optional<InputStream> cms =
           checkedCmsStream(new PushbackInputStream(new ByteArrayInputStream(input), PEEK));
-      return cms.isPresent() ? Optional.of(cms.get().readAllBytes()) : Optional.empty();
+      return cms.isPresent() ? Optional.of(withoutTrailingBlanks(cms.get().readAllBytes()))
+          : Optional.empty();
     } catch (TruncatedCmsException e) {
       throw new SmimeOperationException("the CMS is truncated: expected " + e.expected()
           + " bytes, got " + e.actual() + " (a partial download or copy?)", e);
@@ -118,6 +120,31 @@ final class RawCms {
     } catch (IOException e) {
       throw new UncheckedIOException("reading a byte array", e);
     }
+  }
+
+  /**
+   * A saved DER file often ends with a line end (an editor, {@code echo >>}, a mail client's
+   * last line): OpenSSL verifies it; Bouncy Castle refused it as extra data, "malformed
+   * signature (IllegalArgumentException)" (a new-user trial). Blanks and line ends after the
+   * declared end are dropped; anything else there is named rather than left to a parser.
+   */
+  private static byte[] withoutTrailingBlanks(byte[] cms) throws SmimeOperationException,
+      TruncatedCmsException {
+    if (cms.length < 2 || cms[0] != 0x30 || (cms[1] & 0xff) < 0x80) {
+      return cms;
+    }
+    java.util.OptionalLong declared = DerLengthCheck.declaredEnd(cms);
+    if (declared.isEmpty() || cms.length <= declared.getAsLong()) {
+      return cms;
+    }
+    int end = (int) declared.getAsLong();
+    for (int i = end; i < cms.length; i++) {
+      if (" \t\r\n".indexOf(cms[i]) < 0) {
+        throw new SmimeOperationException((cms.length - end) + " bytes after the CMS, whose"
+            + " DER length says it ends at byte " + end + " (something appended to the file?)");
+      }
+    }
+    return Arrays.copyOf(cms, end);
   }
 
   /**

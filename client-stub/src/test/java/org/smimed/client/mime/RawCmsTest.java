@@ -50,6 +50,27 @@ class RawCmsTest {
     assertThat(RawCms.cms(der)).hasValue(der);
   }
 
+  /** A new-user trial: a saved .p7m with a line end after it was a "malformed signature". */
+  @ParameterizedTest
+  @ValueSource(strings = {"\n", "\r\n", " \r\n\n\t"})
+  void derFollowedByLineEnds_isTheCmsWithoutThem(String after) throws Exception {
+    byte[] saved = java.util.Arrays.copyOf(der, der.length + after.length());
+    System.arraycopy(ascii(after), 0, saved, der.length, after.length());
+
+    assertThat(RawCms.cms(saved)).hasValue(der);
+    assertThat(SignedMessage.parse(saved).cms()).isEqualTo(der);
+  }
+
+  @Test
+  void derFollowedByOtherBytes_isRefusedNamingThem() {
+    byte[] appended = java.util.Arrays.copyOf(der, der.length + 3);
+    appended[der.length] = 'x';
+
+    assertThatThrownBy(() -> RawCms.cms(appended)).isInstanceOf(SmimeOperationException.class)
+        .hasMessage("3 bytes after the CMS, whose DER length says it ends at byte " + der.length
+            + " (something appended to the file?)");
+  }
+
   @Test
   void pemFromOpenSslCms_isDecoded() throws Exception {
     String pem = pem();
