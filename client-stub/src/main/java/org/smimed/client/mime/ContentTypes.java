@@ -66,7 +66,7 @@ final class ContentTypes {
     String encoding = headers.value("Content-Transfer-Encoding")
         .map(ContentTypes::transferEncoding).orElse("7bit");
     return switch (encoding) {
-      case "base64" -> java.util.Base64.getMimeDecoder().wrap(body);
+      case "base64" -> Base64Body.of(body);
       case "quoted-printable" -> quotedPrintable(body);
       case "binary", "8bit", "7bit" -> body;
       default -> throw new SmimeOperationException("unsupported transfer encoding " + encoding);

@@ -103,6 +103,33 @@ class DecryptCommandTest {
     assertThat(out).doesNotExist();
   }
 
+  /** A new-user trial: this was "smime: I/O error: Base64 stream has one un-decoded ...". */
+  @Test
+  void decrypt_base64BodyCutInsideAByte_failsLocallySayingItIsCutShort() throws Exception {
+    pki.openssl("smime", "-encrypt", "-aes256", "-in", "content.txt", "-out", "enc.eml",
+        "alice.pem");
+    String whole = Files.readString(dir.resolve("enc.eml"));
+    int body = whole.indexOf("\n\n") + 2;
+    int letters = 0;
+    int cut = body;
+    while (letters < 101 || letters % 4 != 1) {
+      if (Character.isLetterOrDigit(whole.charAt(cut)) || "+/".indexOf(whole.charAt(cut)) >= 0) {
+        letters++;
+      }
+      cut++;
+    }
+    Path eml = dir.resolve("cut.eml");
+    Files.writeString(eml, whole.substring(0, cut));
+    Path out = dir.resolve("plain.txt");
+
+    var run = decrypt(eml, out);
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(failure(run)).isEqualTo("smime: the base64 body ends in the middle of a byte:"
+        + " the message is cut short (a partial download or copy?)\n");
+    assertThat(out).doesNotExist();
+  }
+
   @Test
   void decrypt_indefiniteLengthBer_goesToTheDaemon() throws Exception {
     pki.openssl("cms", "-encrypt", "-aes256", "-stream", "-in", "content.txt", "-outform",
