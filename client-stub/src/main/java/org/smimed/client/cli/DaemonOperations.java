@@ -115,7 +115,13 @@ final class DaemonOperations {
     String hint = e.code() == io.grpc.Status.Code.UNIMPLEMENTED
         && d.toLowerCase(java.util.Locale.ROOT).contains("method not found: smimed.v1.")
         ? "; is --target the daemon's admin port (admin.listen)? smime calls its client"
-            + " port (listen); or the daemon is older than this client" : "";
+            + " port (listen); or the daemon is older than this client"
+        // gRPC's "finishConnect(..) failed: Connection refused" names neither the option
+        // nor the daemon (a new-user trial; smimectl says the same of its admin port).
+        : e.code() == io.grpc.Status.Code.UNAVAILABLE
+        && d.toLowerCase(java.util.Locale.ROOT).contains("connection refused")
+        ? "; nothing listens at --target (or SMIME_TARGET): is the daemon running, and is"
+            + " that its client port (listen.port, 8443 by default)?" : "";
     return new SmimeOperationException(what + " (" + detail + id + ")" + hint, e);
   }
 }

@@ -73,7 +73,9 @@ class CliUsageTest {
     assertThat(run.stderr()).hasLineCount(2);
     assertThat(run.stderr().lines().toList().get(1))
         .startsWith("smime: signing failed (UNAVAILABLE: io exception: ")
-        .contains("Connection refused").endsWith(port + ")");
+        .contains("Connection refused").endsWith(port + "); nothing listens at --target (or"
+            + " SMIME_TARGET): is the daemon running, and is that its client port (listen.port,"
+            + " 8443 by default)?");
   }
 
   /** Found by an outside trial: each command said "nothing" in its own words. */
