@@ -31,6 +31,8 @@ import org.smimed.daemon.token.TokenInventory;
  * start-up: the migration happened completely or not at all.
  */
 final class KeyImports {
+    /** Certificates one import may give: a leaf, intermediates and a root, with room. */
+    static final int MAX_CHAIN = 16;
     private final VersionStore store;
     private final CertificateRoots roots;
 
@@ -242,6 +244,13 @@ final class KeyImports {
             }
             if (list.isEmpty()) {
                 throw new InvalidKeyRequestException("no certificate found (PEM or DER expected)");
+            }
+            // Ordering compares every pair: thousands of certificates in one 4 MiB request held
+            // the officer lock (and the health probe behind it) for minutes (a security review).
+            if (list.size() > MAX_CHAIN) {
+                throw new InvalidKeyRequestException(list.size() + " certificates given, more"
+                        + " than a chain of " + MAX_CHAIN + ": give the certificate and the CA"
+                        + " certificates that certify it, up to the root");
             }
             return list;
         } catch (CertificateException e) {

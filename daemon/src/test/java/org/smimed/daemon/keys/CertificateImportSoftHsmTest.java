@@ -160,6 +160,23 @@ class CertificateImportSoftHsmTest {
                         + " certificates that certify it, up to the root");
     }
 
+    /** A security review: thousands of certificates held the officer lock for minutes. */
+    @Test
+    void moreCertificatesThanAChain_areRefusedBeforeOrdering() throws Exception {
+        TokenVersion v = admin.generate("many@smimed.example", KeyAlgorithm.EC_P256,
+                KeyUsage.SIGN);
+        byte[] one = ca.chainPem(ca.issue(admin.createCsr(v.name(), "", ""),
+                "many@smimed.example", true, false, Duration.ofDays(30)));
+        byte[] many = new String(one, StandardCharsets.US_ASCII).repeat(9)
+                .getBytes(StandardCharsets.US_ASCII);
+
+        assertThatThrownBy(() -> admin.importCertificateChain(v.name(), many))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessage("18 certificates given, more than a chain of 16: give the"
+                        + " certificate and the CA certificates that certify it, up to the root");
+        admin.importCertificateChain(v.name(), one);
+    }
+
     /**
      * RFC 8550 4.4.4: the extended key usage is checked when present; a certificate without
      * one (an outside trial's enterprise CA) is not restricted, one for TLS only is refused.
