@@ -8,6 +8,8 @@ import java.security.Signature;
 import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.PSSParameterSpec;
 import java.time.Clock;
+import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -134,7 +136,8 @@ public final class CmsSigner {
             throw new InvalidRequestException("an encapsulated signature needs the content,"
                     + " not a digest");
         }
-        return profiles.computeIfAbsent(new Pairing(key.id(), encryption.map(KeyVersion::id)),
+        return profiles.computeIfAbsent(new Pairing(key.id(), key.chain(),
+                encryption.map(KeyVersion::id), encryption.map(KeyVersion::chain)),
                 pairing -> SignerProfile.of(key, encryption, capabilities));
     }
 
@@ -226,7 +229,15 @@ public final class CmsSigner {
     }
 
     /** A signing version and the version it names for encryption, if any. */
-    private record Pairing(String signer, Optional<String> encryption) {
+    /**
+     * What a profile is made of: the versions and their chains, so that a chain changed under
+     * the same version name (a legacy certificate replaced on the token, a CA certificate
+     * added that completes a chain) is signed with at once, as GetIdentity reports it (a
+     * security review). Certificates compare by their encoding, their hashes cached.
+     */
+    private record Pairing(String signer, List<X509Certificate> signerChain,
+                           Optional<String> encryption,
+                           Optional<List<X509Certificate>> encryptionChain) {
     }
 
     /** A signature scheme with a hash: what the algorithm identifiers depend on. */

@@ -119,6 +119,25 @@ class SignedDataAssemblerTest {
         }
     }
 
+    /** A security review: a chain replaced under the same version name was signed stale. */
+    @Test
+    void aVersionWhoseChainChanged_signsWithTheNewChain() throws Exception {
+        KeyVersion before = key("EC", 256, KeyAlgorithm.EC_P256);
+        KeyVersion other = key("EC", 256, KeyAlgorithm.EC_P256);
+        KeyVersion after = new KeyVersion(before.id(), before.identity(), before.algorithm(),
+                before.state(), true, false, other.privateKey(), other.chain());
+        SignatureRequest request = new SignatureRequest(new SignatureRequest.PrecomputedDigest(
+                DigestAlgorithm.SHA256, hash(DigestAlgorithm.SHA256)), false, Optional.empty(),
+                Optional.empty());
+        signer.sign(before, request);
+
+        CMSSignedData signed = new CMSSignedData(signer.sign(after, request).signedData());
+
+        assertThat(signed.getCertificates().getMatches(null)).extracting(h -> h.getEncoded())
+                .containsExactlyInAnyOrder(other.chain().get(0).getEncoded(),
+                        other.chain().get(1).getEncoded());
+    }
+
     @Test
     void ecdsa_verifies_andCarriesEverySignedAttribute() throws Exception {
         KeyVersion key = key("EC", 256, KeyAlgorithm.EC_P256);
