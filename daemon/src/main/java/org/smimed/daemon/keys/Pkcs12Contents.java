@@ -75,6 +75,15 @@ record Pkcs12Contents(PrivateKey key, List<X509Certificate> chain, KeyAlgorithm 
             }
             PrivateKey usable = readByBouncyCastle ? jdkKey(privateKey) : privateKey;
             matches(usable, certificates.get(0));
+            if (usable instanceof java.security.interfaces.RSAPrivateKey
+                    && !(usable instanceof java.security.interfaces.RSAPrivateCrtKey)) {
+                // The token takes RSA keys in CRT form only: refused here, when the file is
+                // checked, rather than as INTERNAL once an approver executes the import (a
+                // security review). The JDK reads zeroed CRT fields as such a key.
+                throw new InvalidKeyRequestException("the PKCS#12 file's RSA key lacks its CRT"
+                        + " parameters (p, q, dP, dQ, qInv), which the token needs: export it"
+                        + " again with them (openssl pkcs12 -export writes them)");
+            }
             return new Pkcs12Contents(usable, certificates, algorithm);
         } catch (GeneralSecurityException | RuntimeException e) {
             throw new InvalidKeyRequestException("cannot read the key in the PKCS#12 file: "

@@ -151,6 +151,32 @@ class ArchiveImportSoftHsmTest {
         assertThat(archived.name()).isNotEqualTo(v.name());
     }
 
+    @Test
+    void rsaKeyWithoutItsCrtParameters_isRefusedWhenTheFileIsChecked() throws Exception {
+        String identity = "no-crt@smimed.example";
+        KeyPair pair = rsaKey();
+        java.security.interfaces.RSAPrivateCrtKey crt =
+                (java.security.interfaces.RSAPrivateCrtKey) pair.getPrivate();
+        java.security.PrivateKey bare = java.security.KeyFactory.getInstance("RSA")
+                .generatePrivate(new java.security.spec.RSAPrivateKeySpec(crt.getModulus(),
+                        crt.getPrivateExponent()));
+        OfficerCa ca = OfficerCa.create(CLOCK);
+        X509Certificate cert = ca.issue(pair.getPublic(), identity, true, true,
+                Duration.ofDays(30));
+        java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setKeyEntry("key", bare, "pw".toCharArray(),
+                new java.security.cert.Certificate[] {cert, ca.certificate()});
+        java.io.ByteArrayOutputStream file = new java.io.ByteArrayOutputStream();
+        store.store(file, "pw".toCharArray());
+
+        // Was INTERNAL from the token's refusal, after a dual-control approval.
+        assertThatThrownBy(() -> admin.checkPkcs12(identity, file.toByteArray(),
+                "pw".toCharArray(), false))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessageStartingWith("the PKCS#12 file's RSA key lacks its CRT parameters");
+    }
+
     private static KeyPair rsaKey() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
         g.initialize(2048);
