@@ -82,7 +82,7 @@ public final class ApprovalGate {
             return new Outcome(Optional.of(admin.activate(version)), Optional.empty());
         }
         return hold(submission.pending().get(), Optional.of(current),
-                new Held(new HeldAction.Activate(version, admin.fingerprint(current)
+                new Held(new HeldAction.Activate(version, admin.view().fingerprint(current)
                         .orElseThrow()), certificate));
     }
 
@@ -111,7 +111,7 @@ public final class ApprovalGate {
         // Before the submission: a token fault here must not leave a pending request with
         // nothing held behind it.
         String certificate = current.certificate().map(CertificateSummary::of).orElse(
-                "none (public key sha256 " + admin.fingerprint(current).orElse("?") + ")");
+                "none (public key sha256 " + admin.view().fingerprint(current).orElse("?") + ")");
         DualControl.Submission submission = control.submit(officer, AdminAction.DESTROY,
                 current.name());
         if (submission.mayRunNow()) {

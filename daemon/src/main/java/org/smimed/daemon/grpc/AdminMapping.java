@@ -76,12 +76,12 @@ final class AdminMapping {
                 .setLegacy(v.legacy())
                 .setCreated(v.record().created().toString())
                 .setUpdated(v.record().updated().toString());
-        admin.fingerprint(v).ifPresent(b::setFingerprint);
+        admin.view().fingerprint(v).ifPresent(b::setFingerprint);
         if (v.state() != org.smimed.daemon.keys.KeyState.DESTROYED) {
-            b.setPublicKey(com.google.protobuf.ByteString.copyFrom(
-                    admin.publicKey(v).getEncoded()));
+            admin.view().publicKey(v).ifPresent(k -> b.setPublicKey(
+                    com.google.protobuf.ByteString.copyFrom(k.getEncoded())));
         }
-        admin.protection(v).ifPresent(p -> b.setKeyProtection(
+        admin.view().protection(v).ifPresent(p -> b.setKeyProtection(
                 org.smimed.api.v1.KeyProtection.newBuilder().setSensitive(p.sensitive())
                         .setExtractable(p.extractable()).setAlwaysSensitive(p.alwaysSensitive())
                         .setNeverExtractable(p.neverExtractable()).setModifiable(p.modifiable())

@@ -13,7 +13,6 @@ import java.util.Optional;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.smimed.daemon.token.KeyAlgorithm;
 import org.smimed.daemon.token.KeyObjects;
-import org.smimed.daemon.token.KeyProtection;
 import org.smimed.daemon.token.KeyUsage;
 import org.smimed.daemon.token.Pkcs11Token;
 import org.smimed.daemon.token.TokenContentSigner;
@@ -40,11 +39,13 @@ public final class KeyAdministration {
     private final VersionStore store;
     private final KeyImports imports;
     private final List<Repair> repairs;
+    private final VersionView view;
 
     private KeyAdministration(VersionStore store, List<Repair> repairs, CertificateRoots roots) {
         this.store = store;
         this.imports = new KeyImports(store, roots);
         this.repairs = List.copyOf(repairs);
+        this.view = new VersionView(store);
     }
 
     /** Reads the token's versions, repairs interrupted operations and logs each repair. */
@@ -158,26 +159,7 @@ public final class KeyAdministration {
 
     /** {@code version}'s public key, for a CA to certify a key that cannot sign (RFC 8418). */
     public PublicKey publicKey(String version) throws UnknownKeyVersionException, TokenException {
-        return publicKey(store.find(version));
-    }
-
-    /** As {@link #publicKey(String)}; the certificate's key if any (legacy keys may lack one). */
-    public PublicKey publicKey(TokenVersion v) throws TokenException {
-        return store.publicKey(v);
-    }
-
-    /** How the token protects {@code v}'s key; empty if DESTROYED or not exactly one key. */
-    public Optional<KeyProtection> protection(TokenVersion v) {
-        if (v.state() == KeyState.DESTROYED) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(store.objects.protection(v.name()));
-        } catch (TokenException e) {
-            LOG.log(Level.WARNING, "cannot read the protection of " + v.name() + "'s key: "
-                    + e.getMessage());
-            return Optional.empty();
-        }
+        return store.publicKey(store.find(version));
     }
 
     /** See {@link KeyImports#certificateChain}. */
@@ -217,7 +199,7 @@ public final class KeyAdministration {
     public synchronized TokenVersion activate(String version, String certificateSha256)
             throws UnknownKeyVersionException, KeyStateException, TokenException {
         TokenVersion v = checkActivate(version);
-        Optional<String> now = fingerprint(v);
+        Optional<String> now = view.fingerprint(v);
         if (!now.map(certificateSha256::equals).orElse(false)) {
             throw new KeyStateException(version + ": its certificate changed since activation"
                     + " was requested (now sha256 " + now.orElse("none") + "); request the"
@@ -291,7 +273,7 @@ public final class KeyAdministration {
         // neither the token nor the version's record holds the certificate any more.
         LOG.log(Level.INFO, "destroying key version " + version + ": " + v.certificate()
                 .map(c -> "certificate " + CertificateSummary.of(c))
-                .orElse("no certificate, public key sha256 " + fingerprint(v).orElse("?")));
+                .orElse("no certificate, public key sha256 " + view.fingerprint(v).orElse("?")));
         // The record says DESTROYED before anything goes: a crash midway is finished at
         // start-up, and nothing half-destroyed is ever served. It keeps the public key's hash,
         // so a backup of the key is recognised at import.
@@ -320,7 +302,7 @@ public final class KeyAdministration {
             requireState(v, "destroy", KeyState.DISABLED);
         }
         String given = fingerprint.replace(":", "").toLowerCase(Locale.ROOT);
-        if (!fingerprint(v).map(given::equals).orElse(false)) {
+        if (!view.fingerprint(v).map(given::equals).orElse(false)) {
             throw new InvalidKeyRequestException("the confirmation fingerprint does not match "
                     + version + " (give the SHA-256 fingerprint shown by list)");
         }
@@ -346,18 +328,9 @@ public final class KeyAdministration {
         return store.versions();
     }
 
-    /**
-     * The SHA-256 fingerprint (lower-case hex) that {@link #destroy} asks for: of the
-     * certificate, else of the public key; none for a DESTROYED version, which has neither.
-     */
-    public Optional<String> fingerprint(TokenVersion v) throws TokenException {
-        if (v.certificate().isPresent()) {
-            return Optional.of(CertificateSummary.sha256(v.certificate().get()));
-        }
-        if (v.state() == KeyState.DESTROYED) {
-            return Optional.empty();
-        }
-        return Optional.of(CertificateSummary.sha256(store.publicKey(v).getEncoded()));
+    /** What an officer is shown of a version beyond its record. */
+    public VersionView view() {
+        return view;
     }
 
     public TokenDescription tokenInfo() throws TokenException {

@@ -174,6 +174,19 @@ class MissingPrivateKeyIT {
         return m.group(1);
     }
 
+    /** A security review: one version's missing public key failed every ListKeys. */
+    @Test
+    @Order(4)
+    void aPendingVersionWithoutItsPublicKey_failsNoListing() throws Exception {
+        Smimectl officer = Smimectl.demoOfficer(dir, "localhost:" + daemon.adminPort());
+        officer.ok("generate", "no-public@smimed.example", "--alg", "p256", "--usage", "sign");
+        pkcs11Tool("--delete-object", "--type", "pubkey", "--label",
+                "no-public@smimed.example/v1");
+
+        assertThat(officer.ok("list")).contains("no-public@smimed.example/v1  PENDING")
+                .contains(TestDeployment.RSA + "/v1");
+    }
+
     private static String pkcs11Tool(String... args) throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of("pkcs11-tool", "--module",
                 SoftHsm.LIBRARY.toString(), "--token-label", token.label(), "--login", "--pin",

@@ -274,7 +274,7 @@ class KeyAdministrationSoftHsmTest {
     void destroy_fromWrongStateOrWithWrongFingerprint_isRefused() throws Exception {
         TokenVersion v = certified("gone@smimed.example");
         admin.activate(v.name());
-        String fingerprint = admin.fingerprint(v).orElseThrow();
+        String fingerprint = admin.view().fingerprint(v).orElseThrow();
 
         assertThatThrownBy(() -> admin.destroy(v.name(), fingerprint))
                 .isInstanceOf(KeyStateException.class)
@@ -303,7 +303,7 @@ class KeyAdministrationSoftHsmTest {
         assertThat(destroyed.state()).isEqualTo(KeyState.DESTROYED);
         assertThat(new TokenObjects(token, new SecureRandom()).hasPrivateKey(v.name())).isFalse();
         assertThat(new TokenObjects(token, new SecureRandom()).hasCertificate(v.name())).isFalse();
-        assertThat(admin.fingerprint(destroyed)).as("nothing left to fingerprint").isEmpty();
+        assertThat(admin.view().fingerprint(destroyed)).as("nothing left to fingerprint").isEmpty();
     }
 
     @Test
@@ -311,7 +311,7 @@ class KeyAdministrationSoftHsmTest {
             throws Exception {
         TokenVersion v = certified("vanished@smimed.example");
         admin.disable(v.name());
-        String fingerprint = admin.fingerprint(v).orElseThrow();
+        String fingerprint = admin.view().fingerprint(v).orElseThrow();
         // Another writer on the token (a tool, a second daemon's bug) removes the record.
         new KeyObjects(token, new SecureRandom()).destroyData(v.name());
 
@@ -338,7 +338,7 @@ class KeyAdministrationSoftHsmTest {
         X509Certificate cert = usage.signs()
                 ? ca.issue(admin.createCsr(v.name(), "CN=Test", identity), identity,
                         usage.signs(), usage.decrypts(), Duration.ofDays(30))
-                : ca.issue(admin.publicKey(v), identity, false, true, Duration.ofDays(30));
+                : ca.issue(admin.publicKey(v.name()), identity, false, true, Duration.ofDays(30));
         return admin.importCertificateChain(v.name(), chain(cert));
     }
 

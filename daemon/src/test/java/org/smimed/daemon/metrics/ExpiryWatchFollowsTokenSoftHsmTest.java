@@ -100,7 +100,7 @@ class ExpiryWatchFollowsTokenSoftHsmTest {
 
         here.disable(v.name());
         assertThat(series(identity).value()).isNaN();
-        here.destroy(v.name(), here.fingerprint(here.list().stream()
+        here.destroy(v.name(), here.view().fingerprint(here.list().stream()
                 .filter(t -> t.name().equals(v.name())).findFirst().orElseThrow())
                 .orElseThrow());
 
