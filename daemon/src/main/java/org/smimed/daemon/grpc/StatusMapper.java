@@ -168,6 +168,7 @@ public final class StatusMapper {
                 case EXPIRED, WITHDRAWN -> Status.FAILED_PRECONDITION;
                 case SAME_OFFICER -> Status.PERMISSION_DENIED;
                 case DUPLICATE -> Status.ALREADY_EXISTS;
+                case TOO_MANY -> Status.RESOURCE_EXHAUSTED;
             };
             status = status.withDescription(failure.getMessage());
         } else if (failure instanceof AuditException) {

@@ -15,7 +15,9 @@ public final class ApprovalException extends Exception {
         /** The requester is no longer an officer in the policy: the request was withdrawn. */
         WITHDRAWN,
         /** The same action on the same key version is already waiting for approval. */
-        DUPLICATE
+        DUPLICATE,
+        /** As many PKCS#12 imports as may wait at once (each holds its file) are waiting. */
+        TOO_MANY
     }
 
     private final Kind kind;

@@ -34,6 +34,12 @@ public final class DualControl {
     }
 
     private static final java.time.Duration REMEMBER_EXPIRED = java.time.Duration.ofDays(1);
+    /**
+     * PKCS#12 imports waiting at once, whoever asked: each holds its file (up to 4 MiB) and
+     * password in memory until approved or expired, so sixty of them filled the heap (a
+     * security review).
+     */
+    static final int MAX_WAITING_IMPORTS = 8;
 
     private final PolicyStore policies;
     private final Clock clock;
@@ -66,7 +72,16 @@ public final class DualControl {
         // The same change on the same key version asked twice would leave two ids for one
         // change, the second bound to fail once the first ran (found by a review). Imports
         // are told apart by their file, not their identity, so they may wait side by side.
-        if (action != AdminAction.IMPORT_PKCS12) {
+        if (action == AdminAction.IMPORT_PKCS12) {
+            List<PendingRequest> imports = waiting(policy).stream()
+                    .filter(r -> r.action() == AdminAction.IMPORT_PKCS12).toList();
+            if (imports.size() >= MAX_WAITING_IMPORTS) {
+                throw new ApprovalException(ApprovalException.Kind.TOO_MANY, imports.size()
+                        + " PKCS#12 imports are waiting for approval, the most at once (each"
+                        + " holds its file): have them approved, or wait until the first"
+                        + " expires at " + imports.get(0).expires());
+            }
+        } else {
             Optional<PendingRequest> same = waiting(policy).stream()
                     .filter(r -> r.action() == action && r.target().equals(target)).findFirst();
             if (same.isPresent()) {

@@ -54,6 +54,26 @@ class DualControlTest {
     }
 
     @Test
+    void importsWaitingAtOnce_areBounded_andAnApprovalMakesRoom() throws Exception {
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < DualControl.MAX_WAITING_IMPORTS; i++) {
+            ids.add(dual.submit(i % 2 == 0 ? ALICE : BOB, AdminAction.IMPORT_PKCS12,
+                    "p" + i + "@example.com").pending().orElseThrow().id());
+        }
+
+        assertThatThrownBy(() -> dual.submit(ALICE, AdminAction.IMPORT_PKCS12, "more@example.com"))
+                .isInstanceOfSatisfying(ApprovalException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(ApprovalException.Kind.TOO_MANY);
+                    assertThat(e.getMessage()).startsWith("8 PKCS#12 imports are waiting for"
+                            + " approval, the most at once");
+                });
+        assertThat(dual.submit(ALICE, AdminAction.DESTROY, "k/v1").mayRunNow()).isFalse();
+        dual.approve(ALICE, ids.get(1));
+        assertThat(dual.submit(ALICE, AdminAction.IMPORT_PKCS12, "more@example.com")
+                .mayRunNow()).isFalse();
+    }
+
+    @Test
     void approval_bySameOfficer_evenWithAnotherCertificate_isRefused() throws Exception {
         String id = dual.submit(ALICE, AdminAction.DESTROY, "k/v1").pending().orElseThrow().id();
 
