@@ -175,15 +175,30 @@ public final class CmsSigner {
      * signer (so they are exactly those its CMS generator writes, PSS parameters included).
      */
     private Algorithms algorithms(KeyVersion key, SignatureScheme scheme, DigestAlgorithm digest)
-            throws OperatorCreationException {
+            throws OperatorCreationException, InvalidRequestException {
         Method method = new Method(scheme, digest);
         Algorithms known = algorithms.get(method);
         if (known != null) {
             return known;
         }
-        AlgorithmIdentifier signerAlgorithm = key.privateKey() instanceof TokenKeyReference edwards
-                ? new EdDsaContentSigner(edwards).getAlgorithmIdentifier()
-                : contentSigner(scheme, digest).build(key.privateKey()).getAlgorithmIdentifier();
+        AlgorithmIdentifier signerAlgorithm;
+        try {
+            signerAlgorithm = key.privateKey() instanceof TokenKeyReference edwards
+                    ? new EdDsaContentSigner(edwards).getAlgorithmIdentifier()
+                    : contentSigner(scheme, digest).build(key.privateKey())
+                            .getAlgorithmIdentifier();
+        } catch (OperatorCreationException e) {
+            if (e.getCause() instanceof NoSuchAlgorithmException) {
+                // SunPKCS11 offers what the token's mechanism list has: on an HSM without
+                // CKM_RSA_PKCS_PSS every PSS request was INTERNAL with a stack trace (a
+                // security review). The client can ask for another scheme.
+                throw new InvalidRequestException("the token does not offer " + scheme
+                        + " signatures with " + digest + " (" + scheme.mechanism().mechanism()
+                        + "): ask for another signature_algorithm, or leave it unset for the"
+                        + " default");
+            }
+            throw e;
+        }
         Algorithms found = Algorithms.of(digest, signerAlgorithm);
         algorithms.putIfAbsent(method, found);
         return found;
