@@ -37,7 +37,24 @@ public final class Certificates {
           + ": permission denied", e);
     } catch (IOException | CertificateException e) {
       throw new SmimeOperationException("cannot read certificates from " + file + ": "
-          + e.getMessage(), e);
+          + otherPem(file).map(label -> "it holds a PEM " + label + ", not a certificate"
+              + " (-----BEGIN CERTIFICATE-----)").orElse(e.getMessage()), e);
+    }
+  }
+
+  /**
+   * The label of the first PEM block in {@code file} if it is not a certificate: a private key
+   * given as --trust was "signed fields invalid", which named nothing (a new-user trial).
+   */
+  private static java.util.Optional<String> otherPem(Path file) {
+    try (InputStream in = Files.newInputStream(file)) {
+      String head = new String(in.readNBytes(8192), java.nio.charset.StandardCharsets.ISO_8859_1);
+      java.util.regex.Matcher begin = java.util.regex.Pattern
+          .compile("-----BEGIN ([A-Z0-9 #]{1,40})-----").matcher(head);
+      return begin.find() && !begin.group(1).endsWith("CERTIFICATE")
+          ? java.util.Optional.of(begin.group(1)) : java.util.Optional.empty();
+    } catch (IOException e) {
+      return java.util.Optional.empty();
     }
   }
 

@@ -280,6 +280,22 @@ class CliUsageTest {
         .hasLineCount(1);
   }
 
+  /** A new-user trial: a private key given as --trust was "signed fields invalid". */
+  @Test
+  void verify_aKeyGivenAsTrust_isNamedAsSuch(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path key = java.nio.file.Files.writeString(dir.resolve("ext.key"),
+        "-----BEGIN PRIVATE"
+        + " KEY-----\nMIIBVQIBADANBgkqhkiG9w0BAQEFAASCAT8=\n-----END PRIVATE KEY-----\n");
+    var run = CliRunner.run(new byte[0], "verify", "--in", "/nonexistent/msg.eml",
+        "--trust", key.toString());
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.stderr()).isEqualTo("smime: cannot read certificates from " + key
+        + ": it holds a PEM PRIVATE KEY, not a certificate (-----BEGIN CERTIFICATE-----)\n");
+  }
+
   @Test
   void decrypt_missingInputFile_failsWithOneLineReason() {
     var run = CliRunner.run(new byte[0], "decrypt", "--plaintext", "--in", "/nonexistent/m.eml");
