@@ -77,8 +77,11 @@ final class SignCommand implements Callable<Integer> {
             + " (RFC 8551 section 3.1.3): give its parts a quoted-printable or base64 transfer"
             + " encoding, or use --encapsulate");
       }
+      // The identity first: an unknown one is the error to report, without the sender warning
+      // before it (a new-user trial).
+      HashAlgorithm hash = DaemonOperations.hashFor(c.client(), identity, digest);
       warnOfAnotherSender(input);
-      sign(c, input);
+      sign(c, input, hash);
     }
     return 0;
   }
@@ -98,12 +101,12 @@ final class SignCommand implements Callable<Integer> {
     }
   }
 
-  private void sign(ConnectionOptions.Connection c, MimeFile input) throws Exception {
+  private void sign(ConnectionOptions.Connection c, MimeFile input, HashAlgorithm hash)
+      throws Exception {
     try (var out = files.openOutput(io)) {
       var writer = new SignedMessageWriter(
           DaemonOperations.signer(c.client(), identity, scheme),
-          DaemonOperations.hashFor(c.client(), identity, digest),
-          false, new SecureRandom());
+          hash, false, new SecureRandom());
       var streaming = DaemonOperations.streamSigner(c.client(), identity, scheme);
       var buffered = new BufferedOutputStream(out, 64 * 1024);
       if (encapsulate) {

@@ -133,6 +133,16 @@ class SmimeCliIT {
         assertThat(own.stderr()).isEmpty();
     }
 
+    /** A new-user trial: the sender warning came first, before the one error that matters. */
+    @Test
+    void sign_asAnUnknownIdentity_saysOnlyThat() throws Exception {
+        CliRunner.Run run = CliRunner.run(message("ceo@example.com"), daemonCommand("sign",
+                List.of("--identity", "nobody@smimed.example")));
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.stderr()).startsWith("smime: signing failed (NOT_FOUND").hasLineCount(1);
+    }
+
     /** The signature algorithm of every SignerInfo, as OpenSSL prints them. */
     static List<String> signatureAlgorithms(Path work, Path message) throws Exception {
         Processes.Result printed = Processes.run(List.of("openssl", "cms", "-cmsout", "-print",
