@@ -1,7 +1,6 @@
 package org.smimed.daemon.cms;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -118,26 +117,6 @@ class SignedDataAssemblerTest {
             int made = signer.sign(key, request).signedData().length;
             assertThat(made).isLessThanOrEqualTo(bound).isGreaterThan(bound - 12);
         }
-    }
-
-    /**
-     * A security review: SunPKCS11 offers only the token's mechanisms, so on an HSM without
-     * PSS every PSS request was INTERNAL. SunEC stands in for such a token: it has no RSA.
-     */
-    @Test
-    void aSchemeTheTokenDoesNotOffer_isRefusedNamingIt() throws Exception {
-        CmsSigner withoutRsa = new CmsSigner(java.security.Security.getProvider("SunEC"), BC,
-                Clock.fixed(NOW, ZoneOffset.UTC));
-        KeyVersion key = key("RSA", 2048, KeyAlgorithm.RSA_2048);
-
-        assertThatThrownBy(() -> withoutRsa.sign(key, new SignatureRequest(
-                new SignatureRequest.PrecomputedDigest(DigestAlgorithm.SHA256,
-                        hash(DigestAlgorithm.SHA256)), false,
-                Optional.of(SignatureScheme.RSA_PSS), Optional.empty())))
-                .isInstanceOf(InvalidRequestException.class)
-                .hasMessage("the token does not offer RSA_PSS signatures with SHA256"
-                        + " (CKM_RSA_PKCS_PSS): ask for another signature_algorithm, or leave"
-                        + " it unset for the default");
     }
 
     /** A security review: a chain replaced under the same version name was signed stale. */
