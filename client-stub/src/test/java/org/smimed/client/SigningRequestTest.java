@@ -1,5 +1,6 @@
 package org.smimed.client;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
@@ -33,7 +34,10 @@ class SigningRequestTest {
 
   @Test
   void hashAlgorithmEqualToTheDigests_isAccepted() {
-    new SigningRequest("a@b", null, new SigningRequest.Digest(HashAlgorithm.SHA256,
-        new byte[32]), false, null, HashAlgorithm.SHA256);
+    SigningRequest request = new SigningRequest("a@b", null, new SigningRequest.Digest(
+        HashAlgorithm.SHA256, new byte[32]), false, null, HashAlgorithm.SHA256);
+
+    assertThat(request.hashAlgorithm()).isEqualTo(HashAlgorithm.SHA256);
+    assertThat(request.digest().algorithm()).isEqualTo(HashAlgorithm.SHA256);
   }
 }

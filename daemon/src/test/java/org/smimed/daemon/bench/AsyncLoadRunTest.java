@@ -56,8 +56,10 @@ class AsyncLoadRunTest {
 
         assertThat(m.calls()).isEqualTo(40);
         assertThat(m.errors().byReason()).containsOnlyKeys("UNAVAILABLE");
-        assertThat(m.errors().total()).isEqualTo(m.calls() - m.succeeded());
-        assertThat(m.succeeded()).isGreaterThan(0);
+        // Every fourth call fails: 10 of 40 (a test review: calls - succeeded restated how
+        // succeeded is computed).
+        assertThat(m.errors().total()).isEqualTo(10);
+        assertThat(m.succeeded()).isEqualTo(30);
         assertThat(m.max()).isLessThan(TimeUnit.MILLISECONDS.toMicros(FAILURE_MILLIS));
     }
 

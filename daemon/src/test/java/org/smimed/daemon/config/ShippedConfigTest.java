@@ -41,7 +41,14 @@ class ShippedConfigTest {
                 .readTree(DEPLOY.resolve("kubernetes/configmap.yaml").toFile());
         Path policy = Files.writeString(dir.resolve("policy.yaml"),
                 configMap.path("data").path("policy.yaml").asText());
-        assertThat(new org.smimed.daemon.policy.PolicyLoader().load(policy)).isNotNull();
+        // What the ConfigMap means to grant, rule by rule (a test review: isNotNull could not
+        // fail, so an emptied policy passed).
+        var rules = new org.smimed.daemon.policy.PolicyLoader().load(policy).rules();
+        assertThat(rules).extracting(r -> r.name()).containsExactly("invoice-service",
+                "inbound-mail", "security-officer");
+        assertThat(rules.get(0).sign()).hasSize(1);
+        assertThat(rules.get(1).decryptsPerMinute()).hasValue(600);
+        assertThat(rules.get(2).officer()).isTrue();
     }
 
     /**

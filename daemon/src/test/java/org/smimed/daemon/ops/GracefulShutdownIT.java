@@ -61,7 +61,12 @@ class GracefulShutdownIT {
                 }
             }));
         }
+        // With a deadline: callers that all failed early would otherwise hang the build (a
+        // test review).
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (ok.get() < 300) {
+            assertThat(System.nanoTime()).as("300 calls answered before the close; failures: "
+                    + failures).isLessThan(giveUp);
             Thread.sleep(10);
         }
         daemon.close();
