@@ -125,13 +125,17 @@ class SignatureInteropIT {
                 content.toString(), "-o", work.resolve("nss.out").toString()));
         assertThat(nss.exitCode()).as("cmsutil: " + nss.stderr() + nss.stdout()).isZero();
 
-        if (identity.equals(InteropIdentities.P521)) {
-            // gpgsm 2.2 cannot verify any P-521 signature ("DSA requires the hash length to be
-            // a multiple of 8 bits": it takes the 521-bit order as the hash size).
-            return;
-        }
         Processes.Result gpgsm = peers.gpgsm(List.of("--verify", signature.toString(),
                 content.toString()));
+        if (identity.equals(InteropIdentities.P521)) {
+            // gpgsm 2.2 cannot verify any P-521 signature: it takes the 521-bit order as the
+            // hash size. Pinned, so that a gpgsm that can is noticed (a test review: this
+            // returned silently).
+            assertThat(gpgsm.exitCode()).as("gpgsm: " + gpgsm.stderr()).isNotZero();
+            assertThat(gpgsm.stderr()).contains("DSA requires the hash length to be a multiple"
+                    + " of 8 bits");
+            return;
+        }
         assertThat(gpgsm.exitCode()).as("gpgsm: " + gpgsm.stderr()).isZero();
         assertThat(gpgsm.stderr()).contains("Good signature");
     }
