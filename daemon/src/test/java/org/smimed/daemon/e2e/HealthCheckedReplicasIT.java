@@ -85,7 +85,21 @@ class HealthCheckedReplicasIT {
                     }
                 }
                 assertThat(failing.log()).contains("NOT_SERVING until the daemon is restarted");
-                Thread.sleep(500); // the watch's answer on its way to the client
+                // Until the watch's answer has reached the client: a round of calls none of
+                // whose attempts went to the failing replica (a test review: a fixed 500 ms
+                // sleep raced it).
+                long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                do {
+                    assertThat(System.nanoTime()).as("the client still picks the failing"
+                            + " replica").isLessThan(giveUp);
+                    attempts.clear();
+                    try {
+                        signTimes(client, 10);
+                    } catch (org.smimed.client.SmimeClientException refused) {
+                        // Refused by the failing replica before the watch said so: again.
+                    }
+                } while (!attempts.refused.isEmpty()
+                        || !attempts.answeredBy.keySet().equals(java.util.Set.of(good.port())));
                 attempts.clear();
 
                 signTimes(client, 200);
