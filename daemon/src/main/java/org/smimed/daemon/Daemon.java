@@ -200,7 +200,7 @@ public final class Daemon implements AutoCloseable {
         }
         monitor.start(healer::check, operations.probeInterval());
         metrics.watchState(() -> monitor.condition() != null && monitor.condition().usable(),
-                access::auditWritable);
+                access::auditWritable, monitor::probes);
         // Call handlers: a fixed pool, so that token sessions in use are bounded by
         // operations.workerThreads (plus the batch workers) rather than by the callers.
         ExecutorService handlers = Executors.newFixedThreadPool(operations.workerThreads(),

@@ -41,6 +41,9 @@ public final class HealthMonitor implements AutoCloseable {
     /** Done once the audit log stops taking records (for good): the one source of that. */
     private final CompletableFuture<Void> auditFailed;
     private final AtomicReference<TokenCondition> last = new AtomicReference<>();
+    /** Probes run so far: whether the schedule is alive, which a stale condition hides. */
+    private final java.util.concurrent.atomic.AtomicLong probes =
+            new java.util.concurrent.atomic.AtomicLong();
     /** What health says now; null before the first publication. Guarded by this. */
     private ServingStatus published;
     /** Whether the audit log's failure was said already (it is sticky). Guarded by this. */
@@ -63,12 +66,15 @@ public final class HealthMonitor implements AutoCloseable {
     /** Runs {@code probe} now, then every {@code interval}; each probe publishes its result. */
     public void start(Supplier<TokenCondition> probe, Duration interval) {
         probe.get();
+        probes.incrementAndGet();
         scheduler.scheduleWithFixedDelay(() -> {
             try {
                 probe.get();
+                probes.incrementAndGet();
             } catch (RuntimeException e) {
                 // A probe that throws must not end the schedule (that would freeze health).
                 LOG.log(Level.WARNING, "token probe failed", e);
+                probes.incrementAndGet();
                 publish(TokenCondition.UNREACHABLE);
             }
             // The audit log fails on a call's record, not on a probe: look at it every time,
@@ -88,6 +94,11 @@ public final class HealthMonitor implements AutoCloseable {
         } catch (RejectedExecutionException e) {
             // Shut down: NOT_SERVING for good already.
         }
+    }
+
+    /** How many probes have run (a failed one included: it published UNREACHABLE). */
+    public long probes() {
+        return probes.get();
     }
 
     /** The condition published last. */

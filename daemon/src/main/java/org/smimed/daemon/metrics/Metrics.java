@@ -3,6 +3,7 @@ package org.smimed.daemon.metrics;
 import com.sun.net.httpserver.HttpServer;
 import io.grpc.ServerInterceptor;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -57,6 +58,9 @@ public final class Metrics implements AutoCloseable {
     private ExpiryWatch expiry;
     private TlsExpiryWatch tlsExpiry;
 
+    /** What smimed_health_probes_total reads; see {@link #watchState}. */
+    private java.util.function.LongSupplier probes;
+
     public Metrics() {
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
@@ -72,14 +76,24 @@ public final class Metrics implements AutoCloseable {
      * The two states every call depends on, as gauges an operator alerts on (1 or 0):
      * {@code smimed_token_usable} (the last health probe found the token logged in with its
      * keys) and {@code smimed_audit_log_writable} (false once a write failed: every call is
-     * refused until a restart). Otherwise they show only as UNAVAILABLE counts.
+     * refused until a restart). Otherwise they show only as UNAVAILABLE counts. And
+     * {@code smimed_health_probes_total}, which grows while the probe that sets the first runs.
      */
-    public void watchState(BooleanSupplier tokenUsable, BooleanSupplier auditWritable) {
+    public void watchState(BooleanSupplier tokenUsable, BooleanSupplier auditWritable,
+                           java.util.function.LongSupplier probes) {
         Gauge.builder("smimed.token.usable", () -> tokenUsable.getAsBoolean() ? 1 : 0)
                 .description("1 while the token is usable (health probe), else 0")
                 .register(registry);
         Gauge.builder("smimed.audit.log.writable", () -> auditWritable.getAsBoolean() ? 1 : 0)
                 .description("1 while the audit log takes records, 0 once a write failed")
+                .register(registry);
+        // A token_usable of 1 from a probe that stopped running would look healthy forever.
+        // Held here too: Micrometer holds a function counter's object weakly, and a method
+        // reference nobody else keeps was collected (the counter read 0).
+        this.probes = probes;
+        FunctionCounter.builder("smimed.health.probes", probes,
+                        java.util.function.LongSupplier::getAsLong)
+                .description("Token health probes run (operations.probeIntervalSeconds)")
                 .register(registry);
     }
 

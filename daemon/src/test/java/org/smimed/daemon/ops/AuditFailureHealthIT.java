@@ -62,8 +62,10 @@ class AuditFailureHealthIT {
 
                 TokenLogoutHealingIT.await(Duration.ofSeconds(10),
                         () -> health(plain, "") == ServingStatus.NOT_SERVING);
-                // Sticky: probes that find the token fine do not bring SERVING back.
-                Thread.sleep(2_500);
+                // Sticky: probes that find the token fine do not bring SERVING back (two of
+                // them counted, not slept for: a test review).
+                org.smimed.daemon.testing.HealthProbes.awaitMore(deployment.daemon(), 2,
+                        Duration.ofSeconds(20));
                 for (String service : CHECKED) {
                     assertThat(health(plain, service)).as("health port: " + service)
                             .isEqualTo(ServingStatus.NOT_SERVING);

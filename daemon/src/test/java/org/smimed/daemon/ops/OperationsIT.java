@@ -312,6 +312,7 @@ class OperationsIT {
 
         assertThat(scrape).containsPattern("(?m)^smimed_token_usable 1\\.0$")
                 .containsPattern("(?m)^smimed_audit_log_writable 1\\.0$")
+                .containsPattern("(?m)^smimed_health_probes_total [1-9][0-9]*\\.0$")
                 .containsPattern("(?m)^smimed_build_info\\{version=\""
                         + Pattern.quote(Release.version()) + "\"} 1(\\.0)?$")
                 .contains("jvm_memory_used_bytes{", "jvm_gc_pause_seconds",
