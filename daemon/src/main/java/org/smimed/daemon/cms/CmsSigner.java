@@ -80,22 +80,15 @@ public final class CmsSigner {
     public SignedMessage sign(KeyVersion key, Optional<KeyVersion> encryption,
                               SignatureRequest request)
             throws InvalidRequestException, TokenException {
-        SignatureScheme scheme = request.scheme()
-                .orElse(SignatureScheme.defaultFor(key.algorithm()));
-        DigestAlgorithm digest = digestFor(key, request);
-        SignerProfile profile = profile(key, encryption, request, scheme, digest);
         try {
-            Algorithms algorithms = algorithms(key, scheme, digest);
-            byte[] attributes = SignedDataAssembler.signedAttributes(profile, clock.instant(),
-                    messageDigest(request.input(), digest), algorithms.protection());
+            Prepared p = prepare(key, encryption, request);
             // The one private-key operation, in the token: CKM_EDDSA for Ed25519 keys, else
             // the token provider's JCA Signature.
             byte[] signature = key.privateKey() instanceof TokenKeyReference edwards
-                    ? meter.measure(scheme.mechanism(), () -> edwards.sign(attributes))
-                    : meter.measure(scheme.mechanism(),
-                            () -> signInToken(key, scheme, digest, attributes));
-            return new SignedMessage(assemble(profile, algorithms, attributes, signature,
-                    request), key, digest);
+                    ? meter.measure(p.scheme().mechanism(), () -> edwards.sign(p.attributes()))
+                    : meter.measure(p.scheme().mechanism(),
+                            () -> signInToken(key, p.scheme(), p.digest(), p.attributes()));
+            return new SignedMessage(assemble(p, signature, request), key, p.digest());
         } catch (OperatorCreationException | GeneralSecurityException | RuntimeException e) {
             if (TokenErrors.isUnavailable(e)) {
                 throw new TokenException(TokenException.Kind.UNAVAILABLE,
@@ -112,15 +105,8 @@ public final class CmsSigner {
      */
     public int maxSignedDataBytes(KeyVersion key, Optional<KeyVersion> encryption,
                                   SignatureRequest request) throws InvalidRequestException {
-        SignatureScheme scheme = request.scheme()
-                .orElse(SignatureScheme.defaultFor(key.algorithm()));
-        DigestAlgorithm digest = digestFor(key, request);
-        SignerProfile profile = profile(key, encryption, request, scheme, digest);
         try {
-            Algorithms algorithms = algorithms(key, scheme, digest);
-            byte[] attributes = SignedDataAssembler.signedAttributes(profile, clock.instant(),
-                    messageDigest(request.input(), digest), algorithms.protection());
-            return assemble(profile, algorithms, attributes,
+            return assemble(prepare(key, encryption, request),
                     new byte[key.algorithm().maxSignatureBytes()], request).length;
         } catch (OperatorCreationException e) {
             throw new IllegalStateException("no signature algorithm for " + key.id(), e);
@@ -141,11 +127,30 @@ public final class CmsSigner {
                 pairing -> SignerProfile.of(key, encryption, capabilities));
     }
 
-    private static byte[] assemble(SignerProfile profile, Algorithms algorithms,
-                                   byte[] attributes, byte[] signature,
-                                   SignatureRequest request) {
-        return SignedDataAssembler.contentInfo(profile, algorithms.digest(), attributes,
-                algorithms.signature(), signature, request.encapsulate()
+    /**
+     * Everything of a signature but the token's operation, after the checks: the scheme and
+     * hash, the key pairing's encoded parts, the algorithm identifiers, the signed attributes.
+     */
+    private Prepared prepare(KeyVersion key, Optional<KeyVersion> encryption,
+                             SignatureRequest request)
+            throws InvalidRequestException, OperatorCreationException {
+        SignatureScheme scheme = request.scheme()
+                .orElse(SignatureScheme.defaultFor(key.algorithm()));
+        DigestAlgorithm digest = digestFor(key, request);
+        SignerProfile profile = profile(key, encryption, request, scheme, digest);
+        Algorithms algorithms = algorithms(key, scheme, digest);
+        return new Prepared(scheme, digest, profile, algorithms,
+                SignedDataAssembler.signedAttributes(profile, clock.instant(),
+                        messageDigest(request.input(), digest), algorithms.protection()));
+    }
+
+    private record Prepared(SignatureScheme scheme, DigestAlgorithm digest,
+                            SignerProfile profile, Algorithms algorithms, byte[] attributes) {
+    }
+
+    private static byte[] assemble(Prepared p, byte[] signature, SignatureRequest request) {
+        return SignedDataAssembler.contentInfo(p.profile(), p.algorithms().digest(),
+                p.attributes(), p.algorithms().signature(), signature, request.encapsulate()
                         ? Optional.of(((SignatureRequest.Content) request.input()).bytes())
                         : Optional.empty());
     }
