@@ -127,8 +127,17 @@ public final class ExpiryWatch implements AutoCloseable {
         return earliest(identity).map(this::daysUntil).orElse(Double.NaN);
     }
 
+    /**
+     * Fractional days, negative from the first second past notAfter: whole hours truncated
+     * toward zero read 0.0 for the first hour after expiry, which an alert on "< 0" missed
+     * (an officer trial).
+     */
+    static double daysUntil(Instant now, Instant notAfter) {
+        return Duration.between(now, notAfter).toSeconds() / 86_400.0;
+    }
+
     private double daysUntil(Instant notAfter) {
-        return Duration.between(clock.instant(), notAfter).toHours() / 24.0;
+        return daysUntil(clock.instant(), notAfter);
     }
 
     /** The notAfter of the identity's first ACTIVE certificate to expire, if it has one. */

@@ -83,8 +83,7 @@ public final class TlsExpiryWatch implements AutoCloseable {
     }
 
     private double daysLeft(X509Certificate leaf) {
-        return Duration.between(clock.instant(), leaf.getNotAfter().toInstant()).toHours()
-                / 24.0;
+        return ExpiryWatch.daysUntil(clock.instant(), leaf.getNotAfter().toInstant());
     }
 
     /** The label value: "client", "admin". */

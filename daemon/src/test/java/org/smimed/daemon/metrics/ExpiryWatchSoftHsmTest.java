@@ -83,6 +83,16 @@ class ExpiryWatchSoftHsmTest {
         }
     }
 
+    /** An officer trial: 0.0 for the first hour after expiry, which a "< 0" alert missed. */
+    @Test
+    void aSecondPastExpiry_isAlreadyNegative() {
+        Instant notAfter = Instant.parse("2026-12-02T12:00:00Z");
+
+        assertThat(ExpiryWatch.daysUntil(notAfter.plusSeconds(33), notAfter)).isNegative();
+        assertThat(ExpiryWatch.daysUntil(notAfter.minus(Duration.ofHours(12)), notAfter))
+                .isEqualTo(0.5);
+    }
+
     @Test
     void rotatedKey_theVersionDemotedToDecryptOnly_noLongerCounts() {
         assertThat(daysLeft(ROTATED)).isEqualTo(60.0);
