@@ -9,6 +9,7 @@ import org.smimed.api.v1.PendingApproval;
 import org.smimed.api.v1.TokenInfoRequest;
 import org.smimed.api.v1.TokenInfoResponse;
 import org.smimed.client.cli.CliIo;
+import org.smimed.client.cli.UsageErrors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -47,8 +48,11 @@ final class ListCommands {
         return;
       }
       for (KeyVersionInfo v : versions) {
+        // What a certificate's issuer wrote, on one line with control characters escaped: a
+        // subject with a line break printed a forged version line (an officer trial).
         String cert = v.getCertificateSubject().isEmpty() ? "no certificate"
-            : v.getCertificateSubject() + "  serial " + v.getCertificateSerial() + "  expires "
+            : UsageErrors.oneLine(v.getCertificateSubject()) + "  serial "
+            + v.getCertificateSerial() + "  expires "
             + v.getNotAfter() + " (" + (v.getDaysLeft() < 0 ? "EXPIRED" : v.getDaysLeft()
             + " days") + ")";
         // A DESTROYED version has no certificate or key left, so nothing to fingerprint.
@@ -89,7 +93,7 @@ final class ListCommands {
       for (PendingApproval p : requests) {
         println(p.getRequestId() + "  " + p.getAction() + " " + p.getTarget()
             + "  requested by " + p.getRequestedBy() + "  expires " + p.getExpires()
-            + "\n    certificate " + p.getCertificate());
+            + "\n    certificate " + UsageErrors.oneLine(p.getCertificate()));
       }
     }
   }
@@ -121,7 +125,7 @@ final class ListCommands {
       println("public mem:   " + memory(t.getFreePublicMemory(), t.getTotalPublicMemory()));
       println("private mem:  " + memory(t.getFreePrivateMemory(), t.getTotalPrivateMemory()));
       println("mechanisms:   " + String.join(" ", t.getMechanismsList()));
-      t.getProblemsList().forEach(p -> println("problem:      " + p));
+      t.getProblemsList().forEach(p -> println("problem:      " + UsageErrors.oneLine(p)));
     }
 
     /** Bytes free of total; -1 is PKCS#11's "not available", which SoftHSM2 reports. */

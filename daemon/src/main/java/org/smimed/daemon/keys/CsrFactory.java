@@ -37,6 +37,12 @@ final class CsrFactory {
     static byte[] build(VersionRecord version, String subject, Optional<X500Name> inherited,
                         String email, PublicKey publicKey, ContentSigner signer)
             throws InvalidKeyRequestException, TokenException {
+        if (subject.codePoints().anyMatch(Character::isISOControl)) {
+            // A line break in a subject printed a forged version line in smimectl list once
+            // certified (an officer trial); no CA wants one either.
+            throw new InvalidKeyRequestException("subject '" + subject.replaceAll(
+                    "\\p{Cntrl}", "?") + "' has control characters (a line break?)");
+        }
         X500Name name;
         try {
             // Read as RFC 4514 writes a name (the last RDN first), the way list, pending and

@@ -108,6 +108,21 @@ class SmimectlCommandsIT {
      * Found by a security trial: an encryption-only RSA key has no CKA_SIGN, and its request
      * ended INTERNAL, in rotate after the key was made; the public key goes to the CA instead.
      */
+    /** An officer trial: a subject with a line break became a forged line in list. */
+    @Test
+    void csrWithALineBreakInItsSubject_isRefused() throws Exception {
+        String id = "line-break@smimed.example";
+        assertThat(ctl("generate", id, "--alg", "p256", "--usage", "sign").exit()).isZero();
+
+        Run csr = ctl("csr", id + "/v1", "--subject",
+                "CN=x\nevil@smimed.example/v1  ACTIVE  rsa4096  both  CN=Fake", "--out", "-");
+
+        assertThat(csr.exit()).isEqualTo(1);
+        // (smimectl prints the daemon's message on one line, runs of blanks as one.)
+        assertThat(csr.err()).contains("subject 'CN=x?evil@smimed.example/v1 ACTIVE rsa4096"
+                + " both CN=Fake' has control characters (a line break?)");
+    }
+
     @Test
     void encryptionOnlyRsaKey_csrIsRefusedSayingWhy_rotateWritesThePublicKey() throws Exception {
         String id = "enc-only@smimed.example";
