@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.smimed.api.v1.CreateCsrRequest;
 import org.smimed.api.v1.CreateCsrResponse;
@@ -153,6 +154,10 @@ final class CertificateCommands {
             .or(() -> versions.stream()
                 .filter(v -> v.getUsage() == KeyUsageKind.KEY_USAGE_KIND_BOTH)
                 .reduce((a, b) -> b))
+            // Only the algorithm is taken from it when --usage is given: an identity whose one
+            // version is an archive import (encrypt) rotates into a key that does both, as the
+            // README says (an officer trial was told there was no version to rotate from).
+            .or(() -> usage == null ? Optional.empty() : versions.stream().reduce((a, b) -> b))
             .orElseThrow(() -> new AdminFailure("identity '" + identity
                 + "' has no version" + (usage == null ? "" : " for " + Names.usage(usage))
                 + " to rotate from; use generate with --alg and --usage"));

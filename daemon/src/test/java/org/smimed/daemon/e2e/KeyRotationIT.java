@@ -245,6 +245,23 @@ class KeyRotationIT {
     }
 
     /**
+     * An officer trial: an identity whose one version is an archive import (usage encrypt)
+     * rotated with --usage both was told there was no version to rotate from; the README says
+     * it makes a key that does both, of the archive key's algorithm.
+     */
+    @Test
+    void archiveOnlyIdentity_rotatesWithUsageBoth_intoAKeyOfItsAlgorithm() throws Exception {
+        String id = "archive-rotate@smimed.example";
+        Path p12 = ca.writePkcs12(dir.resolve("archive-rotate.p12"), id, "archive-pw");
+        ctlOk("import-pkcs12", id, p12.toString(), "--password-file", Smimectl.passwordFile(
+                dir.resolve("archive-rotate.pw"), "archive-pw").toString(), "--archive");
+
+        assertThat(ctlOk("rotate", id, "--usage", "both", "--out",
+                dir.resolve("archive-rotate.csr").toString()))
+                .isEqualTo(id + "/v2  PENDING  p256  both\n");
+    }
+
+    /**
      * {@code id}/v1 as an officer makes a signing-only key: generated in the token, its CSR
      * (written to standard output) certified by the test CA, imported and activated.
      */
