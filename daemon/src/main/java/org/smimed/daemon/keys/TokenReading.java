@@ -53,6 +53,17 @@ public final class TokenReading {
     }
 
     public static Result of(TokenInventory.Snapshot token) {
+        return of(token, v -> Optional.empty());
+    }
+
+    /**
+     * As {@link #of(TokenInventory.Snapshot)}; {@code keyFingerprint} gives the SHA-256 of a
+     * version's public key, which a version without a certificate is destroyed with (the
+     * snapshot holds public attributes, not key values).
+     */
+    public static Result of(TokenInventory.Snapshot token,
+                            java.util.function.Function<TokenVersion, Optional<String>>
+                                    keyFingerprint) {
         List<String> problems = new ArrayList<>(token.problems());
         List<Leftover> leftovers = new ArrayList<>();
         List<TokenVersion> versions = new ArrayList<>();
@@ -93,7 +104,7 @@ public final class TokenReading {
                 problems.add(keyMissing(record.name(), hasKey ? "the private key under its id"
                         + " and label is not the key its certificate names: replaced outside"
                         + " smimed?" : "its state record says " + record.state())
-                        + destroyHint(lost));
+                        + destroyHint(lost, keyFingerprint));
             } else {
                 versions.add(new TokenVersion(id, record.name(), record, false,
                         chain(certs.get(id), token.certificates())));
@@ -126,7 +137,8 @@ public final class TokenReading {
                         token.certificates(), new ArrayList<>());
                 lost.ifPresent(keyless::add);
                 problems.add(keyMissing(cert.label(), "a legacy version: certificate without"
-                        + " state record") + lost.map(TokenReading::destroyHint).orElse(""));
+                        + " state record")
+                        + lost.map(l -> destroyHint(l, keyFingerprint)).orElse(""));
             }
         }
         for (TokenInventory.PublicKeyObject key : token.publicKeys()) {
@@ -160,7 +172,8 @@ public final class TokenReading {
      */
     static String keyMissing(String name, String what) {
         return name + ": its private key is missing from the token (" + what + "); not served,"
-                + " and what is left of it (certificate, public key, record) is kept: smimed's"
+                + " and what is left of it (certificate if any, public key, record) is kept:"
+                + " smimed's"
                 + " operations never leave this, so a token fault or a deletion outside smimed"
                 + " removed the key; restore it (for example from the HSM's backup) and restart";
     }
@@ -219,10 +232,14 @@ public final class TokenReading {
     }
 
     /** How an officer removes what is left of a version whose key cannot be restored. */
-    private static String destroyHint(TokenVersion lost) {
-        return lost.certificate().map(c -> "; if it cannot be restored, smimectl destroy "
-                + lost.name() + " --confirm " + CertificateSummary.sha256(c)
-                + " removes what is left").orElse("");
+    private static String destroyHint(TokenVersion lost,
+            java.util.function.Function<TokenVersion, Optional<String>> keyFingerprint) {
+        // Without a certificate, the public key's (an officer trial: no smimectl command
+        // showed it for a version whose key is gone, so it could not be destroyed).
+        return lost.certificate().map(CertificateSummary::sha256)
+                .or(() -> keyFingerprint.apply(lost))
+                .map(f -> "; if it cannot be restored, smimectl destroy " + lost.name()
+                        + " --confirm " + f + " removes what is left").orElse("");
     }
 
     /**

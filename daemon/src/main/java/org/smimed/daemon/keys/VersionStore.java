@@ -47,7 +47,7 @@ final class VersionStore {
         this.clock = clock;
         this.inventory = new TokenInventory(token);
         this.handles = new TokenKeyHandles(token);
-        this.reading = TokenReading.of(inventory.read());
+        this.reading = TokenReading.of(inventory.read(), this::keyFingerprint);
         this.registry = build();
     }
 
@@ -61,7 +61,7 @@ final class VersionStore {
 
     /** Reads the token again and serves what it holds now. */
     void reload() throws TokenException {
-        reading = TokenReading.of(inventory.read());
+        reading = TokenReading.of(inventory.read(), this::keyFingerprint);
         registry.replaceWith(build());
     }
 
@@ -72,7 +72,7 @@ final class VersionStore {
      * token); a partial view means the objects are not back yet.
      */
     void reloadAfterFault() throws TokenException {
-        adopt(TokenReading.of(inventory.read()));
+        adopt(TokenReading.of(inventory.read(), this::keyFingerprint));
     }
 
     /**
@@ -84,7 +84,7 @@ final class VersionStore {
      * are reloaded only then, so an unchanged token costs one object walk.
      */
     List<String> followChanges() throws TokenException {
-        TokenReading.Result fresh = TokenReading.of(inventory.read());
+        TokenReading.Result fresh = TokenReading.of(inventory.read(), this::keyFingerprint);
         Map<String, Served> before = summary(reading);
         Map<String, Served> after = summary(fresh);
         if (after.equals(before)) {
@@ -262,6 +262,16 @@ final class VersionStore {
         // version must not share its label (found by an outside trial: two public keys
         // labelled x/v1 after a killed generate and a new one).
         return Math.max(versions, reading.highestNumbers().getOrDefault(identity, 0)) + 1;
+    }
+
+    /** The SHA-256 of a version's public key object, if the token has exactly one. */
+    private Optional<String> keyFingerprint(TokenVersion v) {
+        try {
+            return Optional.of(CertificateSummary.sha256(keyObjects.publicKey(v.keyId(),
+                    v.record().algorithm()).getEncoded()));
+        } catch (TokenException e) {
+            return Optional.empty();
+        }
     }
 
     /** The version's public key: its certificate's, else the token's public key object. */

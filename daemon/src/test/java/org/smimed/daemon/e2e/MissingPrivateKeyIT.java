@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -185,6 +187,34 @@ class MissingPrivateKeyIT {
 
         assertThat(officer.ok("list")).contains("no-public@smimed.example/v1  PENDING")
                 .contains(TestDeployment.RSA + "/v1");
+    }
+
+    /**
+     * An officer trial: a version without a certificate whose key is gone had no fingerprint
+     * anywhere smimectl shows one, so it could not be destroyed.
+     */
+    @Test
+    @Order(5)
+    void aVersionWithoutCertificateWhoseKeyIsGone_isNamedWithItsDestroyCommand()
+            throws Exception {
+        Smimectl officer = Smimectl.demoOfficer(dir, "localhost:" + daemon.adminPort());
+        String version = "no-cert@smimed.example/v1";
+        officer.ok("generate", "no-cert@smimed.example", "--alg", "p256", "--usage", "sign");
+        pkcs11Tool("--delete-object", "--type", "privkey", "--label", version);
+
+        Pattern hint = Pattern.compile(Pattern.quote(version) + ": its private key is missing"
+                + ".*smimectl destroy " + Pattern.quote(version) + " --confirm ([0-9a-f]{64})"
+                + " removes what is left");
+        Matcher found = hint.matcher("");
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!found.reset(officer.ok("token")).find()) {
+            assertThat(System.nanoTime()).as("the daemon names " + version + " with its"
+                    + " destroy command").isLessThan(giveUp);
+            Thread.sleep(500);
+        }
+
+        assertThat(officer.ok("destroy", version, "--confirm", found.group(1)))
+                .contains(version + "  DESTROYED");
     }
 
     private static String pkcs11Tool(String... args) throws Exception {
