@@ -46,8 +46,13 @@ public final class ConfigLoader {
         } catch (AccessDeniedException e) {
             throw new ConfigException(List.of("cannot read config file " + file
                     + ": permission denied"));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            // The JDK said only "Input length = 1" (an operator trial).
+            throw new ConfigException(List.of("cannot read config file " + file
+                    + ": it is not UTF-8 text (YAML is; a binary file, or a config saved in"
+                    + " another encoding?)"));
         } catch (IOException e) {
-            // Also a directory, or a file that is not UTF-8 (MalformedInputException).
+            // Also a directory.
             throw new ConfigException(List.of("cannot read config file " + file + ": "
                     + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())));
         }

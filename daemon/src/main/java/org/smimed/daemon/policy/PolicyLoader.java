@@ -40,6 +40,9 @@ public final class PolicyLoader {
     String read(Path file) throws PolicyException {
         try {
             return Files.readString(file);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new PolicyException(List.of("cannot read policy file " + file + ": it is not"
+                    + " UTF-8 text"));
         } catch (IOException e) {
             throw new PolicyException(List.of("cannot read policy file " + file + ": "
                     + e.getClass().getSimpleName()));

@@ -138,6 +138,18 @@ class ConfigLoaderTest {
                 .hasMessageContaining("x.yaml: line 3: key 'listen' is given twice");
     }
 
+    /** An operator trial: the JDK's "Input length = 1" was all it said. */
+    @Test
+    void load_fileThatIsNotUtf8_saysSo() throws Exception {
+        Path file = java.nio.file.Files.write(dir.resolve("binary.yaml"),
+                new byte[] {0x00, (byte) 0xff, (byte) 0xfe});
+
+        assertThatThrownBy(() -> new ConfigLoader().load(file))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("cannot read config file " + file + ": it is not UTF-8"
+                        + " text");
+    }
+
     @Test
     void load_missingFile_saysSo() {
         Path file = dir.resolve("absent.yaml");
