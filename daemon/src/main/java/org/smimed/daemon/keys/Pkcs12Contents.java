@@ -60,6 +60,13 @@ record Pkcs12Contents(PrivateKey key, List<X509Certificate> chain, KeyAlgorithm 
             }
             Key key = store.getKey(keyAliases.get(0), password);
             Certificate[] chain = store.getCertificateChain(keyAliases.get(0));
+            if ((chain == null || chain.length == 0) && readByBouncyCastle
+                    && key instanceof PrivateKey unmarked) {
+                // OpenSSL's plain keyBag of an Ed25519 or X25519 key (-keypbe NONE) carries no
+                // localKeyId, so Bouncy Castle ties no certificate to it (an officer trial): the
+                // file's certificates are read directly, the key's own first.
+                chain = ownChain(file, password, jdkKey(unmarked));
+            }
             if (!(key instanceof PrivateKey privateKey) || chain == null || chain.length == 0) {
                 throw new InvalidKeyRequestException(
                         "the PKCS#12 file holds no private key with a certificate");
@@ -103,6 +110,47 @@ record Pkcs12Contents(PrivateKey key, List<X509Certificate> chain, KeyAlgorithm 
             throw new InvalidKeyRequestException(
                     "cannot open the PKCS#12 file: wrong password or not a PKCS#12 file");
         }
+    }
+
+    /**
+     * The certificates of every bag of {@code file}, the one certifying {@code key} first;
+     * null when none does.
+     */
+    private static Certificate[] ownChain(byte[] file, char[] password, PrivateKey key)
+            throws GeneralSecurityException {
+        List<X509Certificate> all = new ArrayList<>();
+        try {
+            var pfx = new org.bouncycastle.pkcs.PKCS12PfxPdu(file);
+            var decryptor = new org.bouncycastle.pkcs.jcajce
+                    .JcePKCSPBEInputDecryptorProviderBuilder()
+                    .setProvider(new BouncyCastleProvider()).build(password);
+            for (var info : pfx.getContentInfos()) {
+                var bags = info.getContentType().equals(
+                        org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.encryptedData)
+                        ? new org.bouncycastle.pkcs.PKCS12SafeBagFactory(info, decryptor)
+                        : new org.bouncycastle.pkcs.PKCS12SafeBagFactory(info);
+                for (var bag : bags.getSafeBags()) {
+                    if (bag.getBagValue()
+                            instanceof org.bouncycastle.cert.X509CertificateHolder holder) {
+                        all.add(jdkCertificate(new org.bouncycastle.cert.jcajce
+                                .JcaX509CertificateConverter().getCertificate(holder)));
+                    }
+                }
+            }
+        } catch (IOException | org.bouncycastle.pkcs.PKCSException e) {
+            return null;
+        }
+        for (X509Certificate candidate : all) {
+            try {
+                matches(key, candidate);
+            } catch (InvalidKeyRequestException | GeneralSecurityException notIt) {
+                continue;
+            }
+            List<Certificate> chain = new ArrayList<>(List.of(candidate));
+            all.stream().filter(c -> c != candidate).forEach(chain::add);
+            return chain.toArray(Certificate[]::new);
+        }
+        return null;
     }
 
     private static List<String> keyAliases(KeyStore store) throws KeyStoreException {

@@ -181,6 +181,37 @@ class EdwardsKeysSoftHsmTest {
                         + " mail: import it without --archive");
     }
 
+    /**
+     * An officer trial: OpenSSL's plain keyBag (-keypbe NONE) of an Edwards key carries no
+     * localKeyId, so the file "held no private key with a certificate"; RSA and EC imported.
+     */
+    @Test
+    void edwardsKeysInAnUnencryptedKeyBag_import() throws Exception {
+        for (String algorithm : List.of("Ed25519", "X25519")) {
+            String identity = algorithm.toLowerCase(java.util.Locale.ROOT) + "-bag@smimed.example";
+            java.security.KeyPair pair = java.security.KeyPairGenerator.getInstance(algorithm)
+                    .generateKeyPair();
+            java.security.cert.X509Certificate cert = ca.issue(pair.getPublic(), identity,
+                    algorithm.equals("Ed25519"), algorithm.equals("X25519"),
+                    java.time.Duration.ofDays(30));
+            Path work = Files.createTempDirectory(dir, "bag");
+            Files.writeString(work.resolve("key.pem"), "-----BEGIN PRIVATE KEY-----\n"
+                    + java.util.Base64.getMimeEncoder().encodeToString(
+                            pair.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+            Files.write(work.resolve("chain.pem"), ca.chainPem(cert));
+            Processes.check(List.of("openssl", "pkcs12", "-export", "-inkey", "key.pem", "-in",
+                    "chain.pem", "-keypbe", "NONE", "-certpbe", "NONE", "-out", "file.p12",
+                    "-passout", "pass:pw"), work);
+
+            TokenVersion v = admin.importPkcs12(identity,
+                    Files.readAllBytes(work.resolve("file.p12")), "pw".toCharArray(), false);
+
+            assertThat(v.record().algorithm()).isEqualTo(algorithm.equals("Ed25519")
+                    ? KeyAlgorithm.ED25519 : KeyAlgorithm.X25519);
+            assertThat(v.certificate()).hasValue(cert);
+        }
+    }
+
     private static SignatureRequest content() {
         return new SignatureRequest(new SignatureRequest.Content(CONTENT), true,
                 Optional.empty(), Optional.empty());
