@@ -117,16 +117,21 @@ final class SignerCertificates {
   }
 
   /**
-   * Whether {@code cert} may certify others, as OpenSSL judges an anchor: basicConstraints
-   * CA:TRUE, with keyCertSign if it has a key usage; or a self-signed version 1 certificate
-   * (old roots, which have no extensions to say so).
+   * Whether {@code cert} may certify others, as OpenSSL judges a CA (X509_check_ca): with a key
+   * usage, only if it has keyCertSign; then basicConstraints CA:TRUE when the extension is
+   * there, and without it (old roots) a key usage with keyCertSign or a self-signed version 1
+   * certificate.
    */
   static boolean mayIssue(X509Certificate cert) {
     boolean[] usage = cert.getKeyUsage();
-    if (usage != null && (usage.length <= 5 || !usage[5])) {
+    boolean certSign = usage != null && usage.length > 5 && usage[5];
+    if (usage != null && !certSign) {
       return false;
     }
-    return cert.getBasicConstraints() >= 0 || (cert.getVersion() == 1
+    if (cert.getExtensionValue("2.5.29.19") != null) {
+      return cert.getBasicConstraints() >= 0;
+    }
+    return certSign || (cert.getVersion() == 1
         && cert.getSubjectX500Principal().equals(cert.getIssuerX500Principal()));
   }
 
