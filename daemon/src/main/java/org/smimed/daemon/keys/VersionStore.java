@@ -47,7 +47,7 @@ final class VersionStore {
         this.clock = clock;
         this.inventory = new TokenInventory(token);
         this.handles = new TokenKeyHandles(token);
-        this.reading = TokenReading.of(inventory.read(), this::keyFingerprint);
+        this.reading = readToken();
         this.registry = build();
     }
 
@@ -61,7 +61,7 @@ final class VersionStore {
 
     /** Reads the token again and serves what it holds now. */
     void reload() throws TokenException {
-        reading = TokenReading.of(inventory.read(), this::keyFingerprint);
+        reading = readToken();
         registry.replaceWith(build());
     }
 
@@ -72,7 +72,7 @@ final class VersionStore {
      * token); a partial view means the objects are not back yet.
      */
     void reloadAfterFault() throws TokenException {
-        adopt(TokenReading.of(inventory.read(), this::keyFingerprint));
+        adopt(readToken());
     }
 
     /**
@@ -84,7 +84,7 @@ final class VersionStore {
      * are reloaded only then, so an unchanged token costs one object walk.
      */
     List<String> followChanges() throws TokenException {
-        TokenReading.Result fresh = TokenReading.of(inventory.read(), this::keyFingerprint);
+        TokenReading.Result fresh = readToken();
         Map<String, Served> before = summary(reading);
         Map<String, Served> after = summary(fresh);
         if (after.equals(before)) {
@@ -264,14 +264,18 @@ final class VersionStore {
         return Math.max(versions, reading.highestNumbers().getOrDefault(identity, 0)) + 1;
     }
 
-    /** The SHA-256 of a version's public key object, if the token has exactly one. */
-    private Optional<String> keyFingerprint(TokenVersion v) {
-        try {
-            return Optional.of(CertificateSummary.sha256(keyObjects.publicKey(v.keyId(),
-                    v.record().algorithm()).getEncoded()));
-        } catch (TokenException e) {
-            return Optional.empty();
-        }
+    /**
+     * The token's objects as versions; a version without a certificate whose key is gone is
+     * named with its public key's fingerprint, which destroy asks for.
+     */
+    private TokenReading.Result readToken() throws TokenException {
+        return TokenReading.of(inventory.read(), v -> {
+            try {
+                return Optional.of(CertificateSummary.sha256(publicKey(v).getEncoded()));
+            } catch (TokenException e) {
+                return Optional.empty(); // no single public key object either
+            }
+        });
     }
 
     /** The version's public key: its certificate's, else the token's public key object. */
