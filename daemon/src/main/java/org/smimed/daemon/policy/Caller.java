@@ -45,22 +45,18 @@ public record Caller(String subject, List<String> emails, List<String> dnsNames,
     }
 
     /**
-     * The form in which policy entries compare distinguished name {@code name}: its RFC 2253
-     * canonical form (attribute order and spacing, ASCII case), and for a name with letters
-     * beyond ASCII also the name as written, ASCII case aside. The canonical form alone
-     * applies Unicode compatibility normalisation and case folding, so "CN=smımed" (dotless
-     * i), "CN=ſmimed" (long s) or full-width letters matched a policy entry for
-     * "CN=smimed", and one officer holding such a certificate approved their own request as
-     * another (found by a security trial).
+     * The form in which policy entries compare distinguished name {@code name}: as RFC 4514
+     * writes it (attribute keywords, separators and escapes made uniform), ASCII letters in
+     * lower case, every other character as it is. The JDK's canonical form was used until
+     * security trials found what it folds together: Unicode compatibility forms and case
+     * ("CN=smımed" with a dotless i, a long s, full-width letters), control characters at the
+     * edges of a value (trimmed), a NUL (made a space), runs of spaces (made one) — names a CA
+     * checking byte for byte issues to different people, one of whom then approved their own
+     * request as another officer.
      */
     static String canonical(String name) {
-        X500Principal principal = new X500Principal(name);
-        String folded = principal.getName(X500Principal.CANONICAL);
-        String written = principal.getName(X500Principal.RFC2253);
-        if (written.chars().allMatch(c -> c < 0x80)) {
-            return folded;
-        }
-        StringBuilder exact = new StringBuilder(folded).append(" as written: ");
+        String written = new X500Principal(name).getName(X500Principal.RFC2253);
+        StringBuilder exact = new StringBuilder(written.length());
         written.chars().forEach(c -> exact.append(
                 (char) (c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c)));
         return exact.toString();

@@ -53,6 +53,24 @@ class CallerMatchTest {
         assertThat(CLIENT.matches(caller(subject))).isFalse();
     }
 
+    /**
+     * Found by a security trial: the canonical form trims control characters at a value's
+     * edges, makes a NUL a space and runs of spaces one, so "CN=officer b" followed by U+0001
+     * approved an officer's own request as officer b.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"CN=smimed demo client\u0001,O=smimed demo",
+            "CN=\u0001smimed demo client,O=smimed demo",
+            "CN=smimed demo client\t,O=smimed demo",
+            "CN=smimed demo client\u007f,O=smimed demo",
+            "CN=smimed\u0000demo client,O=smimed demo",
+            "CN=smimed  demo client,O=smimed demo",
+            "CN=smimed demo client\\ ,O=smimed demo",
+            "CN=\\ smimed demo client,O=smimed demo"})
+    void controlCharactersAndSpaces_countAsWritten(String subject) throws Exception {
+        assertThat(CLIENT.matches(caller(subject))).isFalse();
+    }
+
     @Test
     void namesBeyondAscii_matchAsWritten_asciiCaseAside() throws Exception {
         CallerRule.Match jurgen = new CallerRule.Match(CallerRule.Match.Kind.SUBJECT,
