@@ -11,6 +11,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.smimed.api.v1.ApproveRequest;
@@ -29,6 +30,7 @@ import org.smimed.api.v1.SignStreamResponse;
 import org.smimed.daemon.audit.AuditEntry;
 import org.smimed.daemon.audit.AuditOutcome;
 import org.smimed.daemon.keys.CertificateIdentity;
+import org.smimed.daemon.keys.VersionName;
 import org.smimed.daemon.policy.AccessControl;
 
 /**
@@ -278,11 +280,14 @@ final class AuditNotes {
     }
 
     private AuditEntry entry(String code, AuditOutcome outcome) {
-        int slash = keyVersion.lastIndexOf("/v");
-        String named = identity.isEmpty() && slash > 0 ? keyVersion.substring(0, slash)
+        // A version name as the key store reads it (blanks around it dropped, the identity
+        // normalised), so a search on keyVersion finds every record of the version (a review
+        // found "x@d/v2" followed by a tab acted on v2 and recorded as typed).
+        Optional<VersionName.Parsed> parsed = VersionName.parse(keyVersion);
+        String named = identity.isEmpty() ? parsed.map(VersionName.Parsed::identity).orElse("")
                 : identity;
-        String version = slash > 0 ? canonical(keyVersion.substring(0, slash))
-                + keyVersion.substring(slash) : keyVersion;
+        String version = parsed.map(p -> VersionName.of(canonical(p.identity()), p.number()))
+                .orElse(keyVersion);
         return new AuditEntry(requestId, caller, AuditEvents.forMethod(method), method,
                 canonical(named), version,
                 HexFormat.of().formatHex(((MessageDigest) cloneDigest()).digest()), outcome, code,

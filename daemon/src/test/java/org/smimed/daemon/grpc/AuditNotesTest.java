@@ -33,6 +33,23 @@ class AuditNotesTest {
                 + " expires=2026-12-01T03:00:00Z fingerprint=" + SHA + " confirmed=" + SHA);
     }
 
+    /**
+     * Found by a security review: the key store drops blanks around a version name and finds
+     * the identity whatever its case, but the record kept the officer's spelling, so a search
+     * on keyVersion missed the call that disabled v2.
+     */
+    @Test
+    void versionName_isRecordedAsTheKeyStoreReadsIt() {
+        AuditNotes notes = new AuditNotes("r2", "smimed.v1.KeyAdminService/Disable");
+        notes.input(DestroyRequest.newBuilder().setVersion(" Victim@B.example/v2\t").build());
+        AuditNotes odd = new AuditNotes("r3", "smimed.v1.KeyAdminService/Disable");
+        odd.input(DestroyRequest.newBuilder().setVersion("not a version").build());
+
+        assertThat(notes.entry(Status.OK).keyVersion()).isEqualTo("victim@b.example/v2");
+        assertThat(notes.entry(Status.OK).identity()).isEqualTo("victim@b.example");
+        assertThat(odd.entry(Status.NOT_FOUND).keyVersion()).isEqualTo("not a version");
+    }
+
     @Test
     void heldArchiveImport_saysItIsAnArchiveKey() {
         AuditNotes notes = new AuditNotes("r5", "smimed.v1.KeyAdminService/ImportPkcs12");
