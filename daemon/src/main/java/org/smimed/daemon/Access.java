@@ -19,6 +19,7 @@ import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.config.PemFiles;
 import org.smimed.daemon.grpc.CallSecurity;
 import org.smimed.daemon.grpc.StatusMapper;
+import org.smimed.daemon.grpc.UnverifiedCallRecords;
 import org.smimed.daemon.keys.CertificateIdentity;
 import org.smimed.daemon.keys.CertificateSummary;
 import org.smimed.daemon.keys.Repair;
@@ -44,10 +45,12 @@ final class Access implements AutoCloseable {
     private final AuditAnchors anchors;
     private final AccessControl control;
     private final Optional<ClientCertificateVerifier> verifier;
+    /** One for all listeners: the bound is on what all of them write to the one log. */
+    private final UnverifiedCallRecords unverified;
 
     private Access(DaemonConfig config, PolicyStore policies, PolicyWatcher watcher,
                    AuditLog audit, AccessControl control,
-                   Optional<ClientCertificateVerifier> verifier) {
+                   Optional<ClientCertificateVerifier> verifier, UnverifiedCallRecords unverified) {
         this.config = config;
         this.policies = policies;
         this.watcher = watcher;
@@ -56,6 +59,7 @@ final class Access implements AutoCloseable {
                 config.access().auditAnchorMinutes()), audit, line -> LOG.log(Level.INFO, line));
         this.control = control;
         this.verifier = verifier;
+        this.unverified = unverified;
     }
 
     static Access open(DaemonConfig config, Clock clock, Consumer<Duration> auditWrites)
@@ -83,7 +87,8 @@ final class Access implements AutoCloseable {
             throw e;
         }
         return new Access(config, policies, watcher, audit,
-                new AccessControl(policies, new DecryptBudget(clock)), verifier);
+                new AccessControl(policies, new DecryptBudget(clock)), verifier,
+                new UnverifiedCallRecords(clock));
     }
 
     PolicyStore policies() {
@@ -96,8 +101,8 @@ final class Access implements AutoCloseable {
 
     /** The call chain for a listener; every listener must use one. */
     CallSecurity security(StatusMapper statuses) {
-        return new CallSecurity(audit, verifier, config.access().anonymousCallers(), control,
-                statuses);
+        return new CallSecurity(audit, unverified, verifier,
+                config.access().anonymousCallers(), control, statuses);
     }
 
     /**

@@ -12,6 +12,7 @@ import io.grpc.Status;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.smimed.daemon.audit.AuditEntry;
 import org.smimed.daemon.audit.AuditException;
@@ -45,10 +46,12 @@ final class AuditInterceptor implements ServerInterceptor {
 
     private final AuditLog log;
     private final StatusMapper statuses;
+    private final UnverifiedCallRecords unverified;
 
-    AuditInterceptor(AuditLog log, StatusMapper statuses) {
+    AuditInterceptor(AuditLog log, StatusMapper statuses, UnverifiedCallRecords unverified) {
         this.log = log;
         this.statuses = statuses;
+        this.unverified = unverified;
     }
 
     @Override
@@ -201,9 +204,19 @@ final class AuditInterceptor implements ServerInterceptor {
                 // security review found released= short by the two held chunks).
                 held.forEach(notes::released);
             }
+            boolean unauthenticated = status.getCode() == Status.Code.UNAUTHENTICATED;
+            if (unauthenticated) {
+                OptionalLong before = unverified.admit();
+                if (before.isEmpty()) {
+                    super.close(status, trailers); // counted, not recorded: see the class
+                    return;
+                }
+                notes.unrecorded(before.getAsLong());
+            }
             AuditEntry entry = notes.entry(status);
             try {
-                log.append(entry, sync);
+                // A refusal before authentication changed nothing: no fsync for it.
+                log.append(entry, sync && !unauthenticated);
             } catch (AuditException e) {
                 held.clear();
                 // Only a change that ran: a read, a refusal or a held request changed nothing.

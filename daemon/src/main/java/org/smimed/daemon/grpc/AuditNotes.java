@@ -69,6 +69,7 @@ final class AuditNotes {
     private volatile String digests = "";
     /** Plaintext bytes a Decrypt stream has sent so far (for a record of one that failed). */
     private final AtomicLong released = new AtomicLong();
+    private volatile long unrecorded;
 
     AuditNotes(String requestId, String method) {
         this.requestId = requestId;
@@ -88,6 +89,11 @@ final class AuditNotes {
         } else {
             officer = entry;
         }
+    }
+
+    /** How many refusals without a valid certificate went unrecorded before this one. */
+    void unrecorded(long count) {
+        unrecorded = count;
     }
 
     void caller(String name) {
@@ -304,7 +310,9 @@ final class AuditNotes {
      * certificate was imported or activated, a Destroy's confirmation says
      * which one was destroyed (the request hash alone could not), archive marks a PKCS#12
      * import as an archive key, digests counts a SignBatch's signatures, and released the
-     * plaintext bytes a {@code failed} Decrypt stream sent.
+     * plaintext bytes a {@code failed} Decrypt stream sent; unrecorded, on a refusal without a
+     * valid certificate, how many such refusals before it had no record
+     * ({@link UnverifiedCallRecords}).
      */
     private String detail(boolean failed) {
         StringBuilder b = new StringBuilder();
@@ -318,6 +326,7 @@ final class AuditNotes {
         part(b, "archive", archive);
         part(b, "digests", digests);
         part(b, "released", failed && released.get() > 0 ? String.valueOf(released.get()) : "");
+        part(b, "unrecorded", unrecorded > 0 ? String.valueOf(unrecorded) : "");
         return b.toString();
     }
 

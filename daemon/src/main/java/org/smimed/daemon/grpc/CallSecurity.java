@@ -29,9 +29,10 @@ import org.smimed.daemon.policy.ClientCertificateVerifier;
 public final class CallSecurity {
     private final List<ServerInterceptor> chain;
 
-    public CallSecurity(AuditLog audit, Optional<ClientCertificateVerifier> verifier,
+    public CallSecurity(AuditLog audit, UnverifiedCallRecords unverified,
+                        Optional<ClientCertificateVerifier> verifier,
                         boolean anonymousAllowed, AccessControl access, StatusMapper statuses) {
-        this(List.of(new RequestIds(), new AuditInterceptor(audit, statuses),
+        this(List.of(new RequestIds(), new AuditInterceptor(audit, statuses, unverified),
                 new AuthenticationInterceptor(verifier, anonymousAllowed, statuses),
                 new MalformedRequests(), new AccessInterceptor(access, statuses)));
     }
