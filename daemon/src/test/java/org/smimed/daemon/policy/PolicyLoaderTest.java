@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -114,6 +115,42 @@ class PolicyLoaderTest {
                 assertThat(e.problems()).singleElement().asString()
                         .startsWith("dualControl").contains("expected a"));
     }
+
+    /**
+     * Found by a security review: a policy anyone could write was reloaded without a word,
+     * and the policy makes officers.
+     */
+    @Test
+    void aPolicyOthersMayWriteOrReplace_isRefused() throws Exception {
+        Path file = Files.writeString(dir.resolve("policy.yaml"), OFFICER);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-rw-r--"));
+        assertThatThrownBy(() -> new PolicyLoader().load(file)).isInstanceOf(
+                PolicyException.class).hasMessageContaining("policy file " + file
+                + " is writable by group or others, who could make themselves officers;"
+                + " chmod go-w it");
+
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        Path open = Files.createDirectory(dir.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path moved = Files.move(file, open.resolve("policy.yaml"));
+        assertThatThrownBy(() -> new PolicyLoader().load(moved)).hasMessageContaining(
+                "the directory " + open + " of policy file " + moved
+                + " is writable by others, who could replace the policy; chmod o-w it");
+        // Behind a link, as a ConfigMap mounts it: the target's directory counts too.
+        Path link = Files.createSymbolicLink(dir.resolve("linked.yaml"), moved);
+        assertThatThrownBy(() -> new PolicyLoader().load(link)).hasMessageContaining(
+                "the directory " + open + " of policy file " + link);
+
+        Files.setAttribute(open, "unix:mode", 01777); // sticky, as /tmp
+        assertThat(new PolicyLoader().load(link).officerEntry(ALICE)).contains("alice");
+    }
+
+    private static final String OFFICER = """
+            callers:
+              - name: alice
+                email: alice@example.com
+                officer: true
+            """;
 
     private Policy load(String yaml) throws Exception {
         return new PolicyLoader().load(Files.writeString(dir.resolve("policy.yaml"), yaml));
