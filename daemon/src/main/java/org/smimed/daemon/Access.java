@@ -3,6 +3,8 @@ package org.smimed.daemon;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -25,6 +27,7 @@ import org.smimed.daemon.keys.CertificateSummary;
 import org.smimed.daemon.keys.Repair;
 import org.smimed.daemon.policy.AccessControl;
 import org.smimed.daemon.policy.ClientCertificateVerifier;
+import org.smimed.daemon.policy.ClientRevocations;
 import org.smimed.daemon.policy.DecryptBudget;
 import org.smimed.daemon.policy.PolicyException;
 import org.smimed.daemon.policy.PolicyStore;
@@ -68,8 +71,13 @@ final class Access implements AutoCloseable {
         Optional<ClientCertificateVerifier> verifier = Optional.empty();
         var cas = config.tls().flatMap(DaemonConfig.Tls::clientCaCertificates);
         if (cas.isPresent()) {
-            verifier = Optional.of(new ClientCertificateVerifier(
-                    PemFiles.caCertificates("tls.clientCaCertificates", cas.get()), clock));
+            List<X509Certificate> clientCas = PemFiles.caCertificates(
+                    "tls.clientCaCertificates", cas.get());
+            Optional<Path> crls = config.tls().flatMap(DaemonConfig.Tls::clientCrls);
+            ClientRevocations revocations = crls.isEmpty() ? ClientRevocations.none()
+                    : ClientRevocations.read(crls.get(), clientCas, clock,
+                            config.operations().tlsCheck());
+            verifier = Optional.of(new ClientCertificateVerifier(clientCas, revocations, clock));
             verifier.get().unusableAnchors().forEach(line -> LOG.log(Level.WARNING, line));
         }
         AuditLog audit = AuditLog.open(config.access().auditFile(), clock,

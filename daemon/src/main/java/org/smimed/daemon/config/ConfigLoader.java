@@ -185,6 +185,7 @@ public final class ConfigLoader {
             return Optional.of(new DaemonConfig.Admin(listen, Optional.of(new DaemonConfig.Tls(
                     files.chain(), files.key(),
                     server.flatMap(DaemonConfig.Tls::clientCaCertificates),
+                    server.flatMap(DaemonConfig.Tls::clientCrls),
                     server.map(DaemonConfig.Tls::minVersion)
                             .orElse(DaemonConfig.TlsVersion.TLS_1_3))), roots));
         }
@@ -268,16 +269,25 @@ public final class ConfigLoader {
                 problems.add("tls and development.plaintext: choose one");
             }
             fields.allowOnly(node, "tls.", Set.of("certificateChain", "privateKey",
-                    "clientCaCertificates", "minVersion"));
+                    "clientCaCertificates", "clientCrls", "minVersion"));
             Optional<Path> clientCas = Optional.empty();
             if (node.has("clientCaCertificates") || !anonymous) {
                 clientCas = Optional.ofNullable(fields.checkedFile(node,
                         "tls.clientCaCertificates", "clientCaCertificates",
                         PemFiles::caCertificates));
             }
+            Optional<Path> crls = Optional.empty();
+            if (node.has("clientCrls")) {
+                if (!node.has("clientCaCertificates")) {
+                    problems.add("tls.clientCrls: needs tls.clientCaCertificates, whose"
+                            + " certificates it revokes");
+                }
+                crls = Optional.ofNullable(fields.checkedFile(node, "tls.clientCrls",
+                        "clientCrls", PemFiles::crls));
+            }
             ServerFiles server = serverFiles(node, "tls.");
             return Optional.of(new DaemonConfig.Tls(server.chain(), server.key(), clientCas,
-                    tlsVersion(node)));
+                    crls, tlsVersion(node)));
         }
 
         private record ServerFiles(Path chain, Path key) {}

@@ -47,11 +47,11 @@ public record DaemonConfig(Listen listen, Optional<Tls> tls, TokenSettings token
 
     /**
      * The server's TLS certificate chain and private key (PEM files), the CA certificates that
-     * issue client certificates (empty only with development.anonymousCallers), and the lowest
-     * TLS version accepted.
+     * issue client certificates (empty only with development.anonymousCallers), their CRLs
+     * (optional), and the lowest TLS version accepted.
      */
     public record Tls(Path certificateChain, Path privateKey, Optional<Path> clientCaCertificates,
-                      TlsVersion minVersion) {}
+                      Optional<Path> clientCrls, TlsVersion minVersion) {}
 
     /** TLS protocol versions the listener may accept at least. */
     public enum TlsVersion {

@@ -11,8 +11,10 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.Signature;
+import java.security.cert.CRLException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
@@ -79,6 +81,23 @@ public final class PemFiles {
             }
         }
         return certificates;
+    }
+
+    /** The certificate revocation lists in {@code file}, PEM or DER; at least one. */
+    public static List<X509CRL> crls(String configKey, Path file) throws ConfigFileException {
+        List<X509CRL> crls;
+        try (InputStream in = Files.newInputStream(file)) {
+            crls = CertificateFactory.getInstance("X.509").generateCRLs(in).stream()
+                    .map(X509CRL.class::cast).toList();
+        } catch (CRLException | CertificateException e) {
+            throw new ConfigFileException(configKey, file, "not a PEM or DER CRL", e);
+        } catch (IOException e) {
+            throw unreadable(configKey, file, e);
+        }
+        if (crls.isEmpty()) {
+            throw new ConfigFileException(configKey, file, "no CRL in it");
+        }
+        return crls;
     }
 
     private static final String BASIC_CONSTRAINTS = "2.5.29.19";

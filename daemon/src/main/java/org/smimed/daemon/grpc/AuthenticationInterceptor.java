@@ -74,10 +74,11 @@ final class AuthenticationInterceptor implements ServerInterceptor {
             throw new UnauthenticatedException("a client certificate is required", "");
         }
         // PKIX validation costs more than the token's signature: do it once per TLS session
-        // (one connection carries many calls) and again only once a certificate has expired.
+        // (one connection carries many calls) and again only once a certificate has expired
+        // or the revocation lists changed.
         Object cached = session.getValue(VERIFIED);
         if (cached instanceof ClientCertificateVerifier.Verification v
-                && verifier.get().stillValid(v.until())) {
+                && verifier.get().stillValid(v)) {
             return v.caller();
         }
         ClientCertificateVerifier.Verification verified = verifier.get().verify(chain);

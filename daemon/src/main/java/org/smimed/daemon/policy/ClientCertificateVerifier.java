@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -23,7 +24,8 @@ import java.util.stream.Stream;
  * Decides whether a client certificate chain identifies a caller: PKIX path validation to one
  * of the configured client CA certificates at the injected clock's time, that CA's own
  * certificate valid then too, and, when the leaf restricts its extended key usage, clientAuth
- * among them. A client CA's own certificate never identifies a caller.
+ * among them; and no certificate of the path on its issuer's CRL ({@link ClientRevocations}).
+ * A client CA's own certificate never identifies a caller.
  *
  * <p>Guarantee: {@link #verify} returns a {@link Caller} only for a chain that validates; the
  * TLS layer has already proven the caller holds the leaf's private key.
@@ -33,24 +35,32 @@ public final class ClientCertificateVerifier {
     private static final String ANY_USAGE = "2.5.29.37.0";
 
     private final Set<TrustAnchor> anchors;
+    private final ClientRevocations revocations;
     private final Clock clock;
 
-    public ClientCertificateVerifier(List<X509Certificate> clientCas, Clock clock) {
+    public ClientCertificateVerifier(List<X509Certificate> clientCas,
+                                     ClientRevocations revocations, Clock clock) {
         Set<TrustAnchor> set = new HashSet<>();
         clientCas.forEach(ca -> set.add(new TrustAnchor(ca, null)));
         this.anchors = Set.copyOf(set);
+        this.revocations = revocations;
         this.clock = clock;
     }
 
     /**
      * A verified caller, and until when the verification holds: the earliest notAfter of the
-     * certificates its path ran through, the client CA's included (a client need not send it).
+     * certificates its path ran through, the client CA's included (a client need not send it),
+     * and no longer than the revocation lists it was checked against.
      */
-    public record Verification(Caller caller, Instant until) {}
+    public record Verification(Caller caller, Instant until, long crlGeneration) {}
 
-    /** Whether a verification that holds until {@code until} still holds now (injected clock). */
-    public boolean stillValid(Instant until) {
-        return clock.instant().isBefore(until);
+    /**
+     * Whether {@code verification} still holds now (injected clock): none outlives a
+     * certificate's expiry or a change of the revocation lists.
+     */
+    public boolean stillValid(Verification verification) {
+        return clock.instant().isBefore(verification.until())
+                && verification.crlGeneration() == revocations.generation();
     }
 
     /**
@@ -86,6 +96,7 @@ public final class ClientCertificateVerifier {
                     + " certificate (tls.clientCaCertificates), not a caller's", subject);
         }
         X509Certificate anchor;
+        long crlGeneration = revocations.generation();
         try {
             var certificates = CertificateFactory.getInstance("X.509").generateCertPath(path);
             PKIXParameters parameters = new PKIXParameters(anchors);
@@ -104,10 +115,14 @@ public final class ClientCertificateVerifier {
             throw new UnauthenticatedException("the client certificate is not trusted", subject);
         }
         checkAnchorDates(anchor, subject);
+        Optional<String> revoked = revocations.revoked(path, anchor);
+        if (revoked.isPresent()) {
+            throw new UnauthenticatedException(revoked.get(), subject);
+        }
         Instant until = Stream.concat(path.stream(), Stream.of(anchor))
                 .map(c -> c.getNotAfter().toInstant()).min(Comparator.naturalOrder())
                 .orElseThrow();
-        return new Verification(Caller.of(leaf), until);
+        return new Verification(Caller.of(leaf), until, crlGeneration);
     }
 
     /**

@@ -1,0 +1,184 @@
+package org.smimed.daemon.policy;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.smimed.daemon.config.ConfigFileException;
+import org.smimed.daemon.config.PemFiles;
+
+/**
+ * The client CAs' certificate revocation lists ({@code tls.clientCrls}): a certificate one of
+ * them lists is refused, whatever the policy says. Policy entries match names, and a stolen
+ * officer certificate and its replacement carry the same name, so without this only its
+ * expiry or a new client CA ended a stolen certificate's rights (found by a security review).
+ *
+ * <p>The file is looked at again at most every {@code period} ({@code
+ * operations.tlsCheckSeconds}), when a call asks, and a changed one replaces the lists in use
+ * only if it reads and its CRLs from a client CA verify; each replacement is a new
+ * {@link #generation()}, which ends the verifications TLS sessions hold. A CRL past its
+ * nextUpdate still applies (it is logged): what it revokes stays revoked, and an overdue
+ * renewal must not open the door to every certificate. CRLs are read from the file only, never
+ * fetched (no CRL distribution points, no OCSP): the daemon makes no outbound connections.
+ */
+public final class ClientRevocations {
+    private static final System.Logger LOG = System.getLogger(ClientRevocations.class.getName());
+
+    private final Optional<Path> file;
+    private final List<X509Certificate> cas;
+    private final Clock clock;
+    private final long periodMillis;
+    private volatile Lists current;
+    private volatile long nextLookMillis;
+    private byte[] seen = new byte[0];
+
+    /** The lists in use, and which replacement they are. */
+    private record Lists(long generation, List<X509CRL> crls) {}
+
+    private ClientRevocations(Optional<Path> file, List<X509Certificate> cas, Clock clock,
+                              Duration period) {
+        this.file = file;
+        this.cas = List.copyOf(cas);
+        this.clock = clock;
+        this.periodMillis = period.toMillis();
+        this.current = new Lists(0, List.of());
+    }
+
+    /** No revocation lists: every certificate a client CA issued stands until it expires. */
+    public static ClientRevocations none() {
+        return new ClientRevocations(Optional.empty(), List.of(), Clock.systemUTC(),
+                Duration.ZERO);
+    }
+
+    /**
+     * The CRLs in {@code file} for certificates the {@code cas} issued (or CAs below them);
+     * read now, and again when the file changes.
+     *
+     * @throws ConfigFileException if the file does not read as CRLs, or a client CA's CRL in
+     *         it does not verify with that CA's key
+     */
+    public static ClientRevocations read(Path file, List<X509Certificate> cas, Clock clock,
+                                         Duration period) throws ConfigFileException {
+        ClientRevocations revocations = new ClientRevocations(Optional.of(file), cas, clock,
+                period);
+        revocations.seen = revocations.digest();
+        revocations.current = new Lists(1, revocations.load());
+        revocations.nextLookMillis = clock.millis() + revocations.periodMillis;
+        return revocations;
+    }
+
+    /** Which lists are in use; a verification made under another generation is redone. */
+    public long generation() {
+        lookIfDue();
+        return current.generation();
+    }
+
+    /**
+     * Why {@code path} (leaf first, up to the CA below {@code anchor}) is refused, if one of
+     * its certificates is on a CRL of its issuer; a CRL whose signature does not verify with
+     * the issuer's key counts for nothing.
+     */
+    public Optional<String> revoked(List<X509Certificate> path, X509Certificate anchor) {
+        lookIfDue();
+        List<X509CRL> crls = current.crls();
+        for (int i = 0; i < path.size(); i++) {
+            X509Certificate certificate = path.get(i);
+            X509Certificate issuer = i + 1 < path.size() ? path.get(i + 1) : anchor;
+            for (X509CRL crl : crls) {
+                if (crl.getIssuerX500Principal().equals(certificate.getIssuerX500Principal())
+                        && signedBy(crl, issuer) && crl.isRevoked(certificate)) {
+                    return Optional.of(i == 0 ? "the client certificate has been revoked"
+                            : "the client certificate's CA '"
+                            + certificate.getSubjectX500Principal().getName()
+                            + "' has been revoked");
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private void lookIfDue() {
+        if (file.isPresent() && clock.millis() >= nextLookMillis) {
+            look();
+        }
+    }
+
+    /** Reads the file again if it changed; a file that does not read keeps the lists in use. */
+    private synchronized void look() {
+        long now = clock.millis();
+        if (now < nextLookMillis) {
+            return; // another call looked meanwhile
+        }
+        nextLookMillis = now + periodMillis;
+        byte[] digest = digest();
+        if (Arrays.equals(digest, seen)) {
+            return;
+        }
+        seen = digest;
+        try {
+            List<X509CRL> crls = load();
+            current = new Lists(current.generation() + 1, crls);
+            LOG.log(Level.INFO, "tls.clientCrls " + file.get() + " reloaded: " + crls.size()
+                    + " CRL(s); client certificates are checked against them from now on");
+        } catch (ConfigFileException e) {
+            LOG.log(Level.ERROR, "tls.clientCrls changed but was refused; the CRLs read before"
+                    + " still apply: " + e.getMessage());
+        }
+    }
+
+    private List<X509CRL> load() throws ConfigFileException {
+        List<X509CRL> crls = PemFiles.crls("tls.clientCrls", file.get());
+        List<String> overdue = new ArrayList<>();
+        for (X509CRL crl : crls) {
+            for (X509Certificate ca : cas) {
+                if (ca.getSubjectX500Principal().equals(crl.getIssuerX500Principal())
+                        && !signedBy(crl, ca)) {
+                    throw new ConfigFileException("tls.clientCrls", file.get(), "the CRL of '"
+                            + crl.getIssuerX500Principal().getName() + "' is not signed by"
+                            + " that client CA's key");
+                }
+            }
+            if (crl.getNextUpdate() != null && crl.getNextUpdate().toInstant()
+                    .isBefore(clock.instant())) {
+                overdue.add("'" + crl.getIssuerX500Principal().getName() + "' (next update "
+                        + crl.getNextUpdate().toInstant() + ")");
+            }
+        }
+        if (!overdue.isEmpty()) {
+            LOG.log(Level.WARNING, "tls.clientCrls " + file.get() + ": overdue CRL(s) of "
+                    + String.join(", ", overdue) + "; what they revoke stays refused, but"
+                    + " certificates revoked since are not: install the current CRLs");
+        }
+        return crls;
+    }
+
+    private static boolean signedBy(X509CRL crl, X509Certificate issuer) {
+        try {
+            crl.verify(issuer.getPublicKey());
+            return true;
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** SHA-256 of the file; empty when it cannot be read (the read then says why). */
+    private byte[] digest() {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file.get()));
+        } catch (IOException e) {
+            return new byte[0];
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+}
