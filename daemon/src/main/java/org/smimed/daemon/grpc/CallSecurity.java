@@ -22,7 +22,8 @@ import org.smimed.daemon.policy.ClientCertificateVerifier;
 
 /**
  * The chain every call passes, in this order: request id, audit record, caller authentication,
- * malformed-request refusal, officer guard and concurrency limit, then the service. Used for every
+ * malformed-request refusal, officer guard and concurrency limit, a service's unexpected
+ * failure made INTERNAL, then the service. Used for every
  * listener and for
  * methods the daemon does not serve, so no call escapes authentication or the audit log.
  */
@@ -34,7 +35,8 @@ public final class CallSecurity {
                         boolean anonymousAllowed, AccessControl access, StatusMapper statuses) {
         this(List.of(new RequestIds(), new AuditInterceptor(audit, statuses, unverified),
                 new AuthenticationInterceptor(verifier, anonymousAllowed, statuses),
-                new MalformedRequests(), new AccessInterceptor(access, statuses)));
+                new MalformedRequests(), new AccessInterceptor(access, statuses),
+                new UnexpectedFailures(statuses)));
     }
 
     private CallSecurity(List<ServerInterceptor> chain) {

@@ -1,0 +1,63 @@
+package org.smimed.daemon.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.smimed.api.v1.SignRequest;
+import org.smimed.api.v1.SignResponse;
+import org.smimed.api.v1.SigningServiceGrpc;
+
+/**
+ * A service that throws an Error ends its call INTERNAL with a request id. Found by an interop
+ * trial: a unary Sign whose class had gone (the jar replaced under the daemon) answered
+ * UNKNOWN "Application error processing RPC".
+ */
+class UnexpectedFailuresTest {
+    /** A signing service whose code is gone. */
+    private static final class Broken extends SigningServiceGrpc.SigningServiceImplBase {
+        @Override
+        public void sign(SignRequest request, StreamObserver<SignResponse> response) {
+            throw new NoClassDefFoundError("org/smimed/daemon/token/EdDsaContentSigner");
+        }
+    }
+
+    @Test
+    void anErrorInAUnaryCall_isInternalWithItsRequestId() throws Exception {
+        StatusRuntimeException guarded = call(true);
+        StatusRuntimeException bare = call(false);
+
+        assertThat(guarded.getStatus().getCode()).isEqualTo(Status.Code.INTERNAL);
+        assertThat(guarded.getStatus().getDescription()).startsWith(
+                "internal error, request id ");
+        assertThat(bare.getStatus().getCode()).as("what grpc-java answers by itself")
+                .isEqualTo(Status.Code.UNKNOWN);
+    }
+
+    private static StatusRuntimeException call(boolean guarded) throws Exception {
+        String name = "unexpected-failures-" + guarded;
+        var service = guarded
+                ? ServerInterceptors.interceptForward(new Broken().bindService(),
+                        new RequestIds(), new UnexpectedFailures(new StatusMapper()))
+                : ServerInterceptors.interceptForward(new Broken().bindService(),
+                        new RequestIds());
+        Server server = InProcessServerBuilder.forName(name).addService(service).build().start();
+        ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
+        try {
+            return catchThrowableOfType(() -> SigningServiceGrpc.newBlockingStub(channel)
+                    .sign(SignRequest.getDefaultInstance()), StatusRuntimeException.class);
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+}
