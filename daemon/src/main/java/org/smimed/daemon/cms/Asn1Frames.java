@@ -24,6 +24,7 @@ final class Asn1Frames {
     private static final int SET = 0x31;
     private static final int CONSTRUCTED_0 = 0xA0;
     private static final int PRIMITIVE_0 = 0x80;
+    private static final int CONSTRUCTED = 0x20;
 
     private final int maxDepth;
     private final int maxRecipients;
@@ -36,6 +37,10 @@ final class Asn1Frames {
     private final boolean[] sawSequence;
     /** Whether an element has been opened inside the frame (its first child is behind it). */
     private final boolean[] sawChild;
+    /** Elements opened inside the frame so far. */
+    private final int[] children;
+    /** In an envelope, the rank of the last element after its EncryptedContentInfo. */
+    private final int[] rankAfterContent;
     private int size;
     private int recipients;
 
@@ -49,28 +54,32 @@ final class Asn1Frames {
         this.kind = new Kind[maxDepth];
         this.sawSequence = new boolean[maxDepth];
         this.sawChild = new boolean[maxDepth];
+        this.children = new int[maxDepth];
+        this.rankAfterContent = new int[maxDepth];
     }
 
     /**
      * Opens a constructed element with first tag octet {@code tag} ending at {@code end}, or
      * -1 for an indefinite length.
      */
-    void push(int tag, long end) throws InvalidRequestException {
+    void push(int tag, long end) throws InvalidRequestException, DecryptionFailedException {
         if (size + 1 > maxDepth) {
             throw new InvalidRequestException("ASN.1 nesting is deeper than " + maxDepth
                     + " levels (limits.maxAsn1Depth)");
         }
         Kind k = kindOf(tag);
+        childOpened(tag);
         if (size > 0 && tag == SEQUENCE) {
             sawSequence[size - 1] = true;
         }
-        childOpened();
         bound[size] = end < 0 ? bound() : end;
         indefinite[size] = end < 0;
         outer[size] = end < 0 && boundIsOuter();
         kind[size] = k;
         sawSequence[size] = false;
         sawChild[size] = false;
+        children[size] = 0;
+        rankAfterContent[size] = 0;
         size++;
     }
 
@@ -115,18 +124,60 @@ final class Asn1Frames {
     }
 
     /**
-     * A primitive opens in the innermost frame ({@link #push} notes constructed ones); any
-     * element opening in RecipientInfos is one more recipient, whatever its choice.
+     * An element with first tag octet {@code tag} opens in the innermost frame (primitives
+     * are told here, constructed ones by {@link #push}); any element opening in RecipientInfos
+     * is one more recipient, whatever its choice. An EncryptedContentInfo holds at most its
+     * type, algorithm and [0] content, and after it an envelope holds at most, in this order,
+     * [1] attributes, the mac (AuthEnvelopedData) and [2] attributes: Bouncy Castle's parser
+     * reads what it expects and passes over the rest, so a tag inside EncryptedContentInfo or
+     * a second one after it decrypted, where OpenSSL refuses the message (an interop trial).
      */
-    void childOpened() throws InvalidRequestException {
+    void childOpened(int tag) throws InvalidRequestException, DecryptionFailedException {
         if (size == 0) {
             return;
         }
-        sawChild[size - 1] = true;
-        if (kind[size - 1] == Kind.RECIPIENT_INFOS && ++recipients > maxRecipients) {
-            throw new InvalidRequestException("message has more than " + maxRecipients
-                    + " recipients (limits.maxRecipients)");
+        int parent = size - 1;
+        sawChild[parent] = true;
+        int index = children[parent]++;
+        switch (kind[parent]) {
+            case RECIPIENT_INFOS -> {
+                if (++recipients > maxRecipients) {
+                    throw new InvalidRequestException("message has more than " + maxRecipients
+                            + " recipients (limits.maxRecipients)");
+                }
+            }
+            case ENCRYPTED_CONTENT_INFO -> {
+                if (index > 2 || index == 2 && (tag & ~CONSTRUCTED) != PRIMITIVE_0) {
+                    throw malformedCms("EncryptedContentInfo holds more than its content"
+                            + " type, algorithm and [0] encrypted content");
+                }
+            }
+            case ENVELOPE -> {
+                if (sawSequence[parent]) {
+                    int rank = rankAfterContentInfo(tag);
+                    if (rank <= rankAfterContent[parent]) {
+                        throw malformedCms("an element after EncryptedContentInfo that is"
+                                + " not [1] attributes, the mac or [2] attributes, in order");
+                    }
+                    rankAfterContent[parent] = rank;
+                }
+            }
+            default -> { }
         }
+    }
+
+    /** [1] attributes, then an AuthEnvelopedData's mac (an OCTET STRING), then [2] ones. */
+    private static int rankAfterContentInfo(int tag) {
+        return switch (tag) {
+            case 0xA1 -> 1;
+            case 0x04, 0x24 -> 2;
+            case 0xA2 -> 3;
+            default -> 0;
+        };
+    }
+
+    private static DecryptionFailedException malformedCms(String what) {
+        return new DecryptionFailedException("malformed CMS: " + what + " (RFC 5652, 5083)");
     }
 
     /** Whether a primitive with first tag octet {@code tag}, opened here, is encrypted content. */

@@ -297,7 +297,7 @@ public final class Asn1StreamGuard extends FilterInputStream {
         }
         bodyIsContent = frames.isContent(tagByte);
         bodyIsVersion = frames.isVersion(tagByte);
-        frames.childOpened();
+        frames.childOpened(tagByte);
         if (bodyIsVersion && declared != 1) {
             // 0 to 4 take one octet (X.690 8.3.2: BER too); refused before any is read.
             throw malformedVersion("a version of " + declared + " octets");
