@@ -206,8 +206,8 @@ public final class AuditLog implements AutoCloseable {
             long free = Files.getFileStore(file).getUsableSpace();
             if (free < OFFICER_RESERVE_BYTES) {
                 LOG.severe("audit log " + file + ": only " + free + " bytes free on its file"
-                        + " system; officer changes are refused until there is room to record"
-                        + " them");
+                        + " system; officer calls (reads too) are refused until there is room"
+                        + " to record them");
                 throw new AuditException("audit log " + file + " has no room (" + free
                         + " bytes free)");
             }
