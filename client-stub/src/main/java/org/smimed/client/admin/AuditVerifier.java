@@ -133,7 +133,13 @@ public final class AuditVerifier {
             + " (edited)");
       }
       Map<String, String> record = parsed.get();
-      long recordSeq = Long.parseLong(record.get("seq"));
+      long recordSeq;
+      try {
+        recordSeq = Long.parseLong(record.get("seq"));
+      } catch (NumberFormatException e) {
+        return Optional.of("line " + lineNo + ": record number " + record.get("seq")
+            + " is out of range (edited)");
+      }
       if (!sha256(AuditLine.canonical(line.text())).equals(record.get("hash"))) {
         return Optional.of("line " + lineNo + ", record " + recordSeq
             + ": edited (its hash does not match its content)");

@@ -79,6 +79,23 @@ class AuditVerifyCommandTest {
         + " log proves nothing without --anchor\n");
   }
 
+  /** Found by a security review: the verdict was "For input string", naming no line. */
+  @Test
+  void aRecordNumberPastEveryLong_isEditedAtItsLine() throws Exception {
+    Path log = Files.writeString(dir.resolve("audit.log"), "{\"seq\":" + "9".repeat(30)
+        + ",\"time\":\"2026-12-02T18:06:27.905118167Z\",\"requestId\":\"r1\","
+        + "\"caller\":\"none\",\"event\":\"SIGN\",\"method\":\"smimed.v1.SigningService/Sign\","
+        + "\"identity\":\"\",\"keyVersion\":\"\",\"inputSha256\":\"" + "0".repeat(64)
+        + "\",\"outcome\":\"DENIED\",\"status\":\"UNAUTHENTICATED\",\"prev\":\""
+        + "0".repeat(64) + "\",\"hash\":\"" + "0".repeat(64) + "\"}\n");
+
+    Run r = verify(log);
+
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.out() + r.err()).contains("line 1: record number " + "9".repeat(30)
+        + " is out of range (edited)").doesNotContain("For input string");
+  }
+
   @Test
   void emptyLog_withAWellFormedAnchor_isTruncated() throws Exception {
     Path log = Files.writeString(dir.resolve("audit.log"), "");
