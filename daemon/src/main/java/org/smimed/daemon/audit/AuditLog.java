@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
+import org.smimed.daemon.config.FileModes;
 
 /**
  * The tamper-evident audit log: one JSON line per call, each carrying the hash of the one
@@ -97,6 +98,7 @@ public final class AuditLog implements AutoCloseable {
             if (!existed) {
                 create(file);
             }
+            FileModes.warnIfNotPrivate("audit log", file).ifPresent(LOG::warning);
             long[] seq = {0};
             String head = AuditTail.lastRecord(file, seq);
             if (seq[0] == 0) {

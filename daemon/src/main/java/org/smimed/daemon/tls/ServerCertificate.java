@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.smimed.daemon.config.ConfigFileException;
 import org.smimed.daemon.config.DaemonConfig;
+import org.smimed.daemon.config.FileModes;
 import org.smimed.daemon.threads.DaemonThreads;
 
 /**
@@ -66,8 +67,19 @@ public final class ServerCertificate implements AutoCloseable {
         // Digest first: files changed between the two reads are then read again at the next
         // look, rather than the change being missed.
         byte[] seen = digest(settings);
-        return new ServerCertificate(settings, configPrefix, seen,
-                ServerKeyPair.read(settings, configPrefix), clock);
+        ServerKeyPair pair = ServerKeyPair.read(settings, configPrefix);
+        warnIfKeyNotPrivate(settings, configPrefix);
+        return new ServerCertificate(settings, configPrefix, seen, pair, clock);
+    }
+
+    /**
+     * The listener's private key is its identity to every client: one others can read is
+     * logged (not refused: Kubernetes mounts a Secret 0644 unless told otherwise, and a
+     * restart loop would not make it private). Found by a security review.
+     */
+    private static void warnIfKeyNotPrivate(DaemonConfig.Tls settings, String configPrefix) {
+        FileModes.warnIfNotPrivate(configPrefix + "privateKey", settings.privateKey())
+                .ifPresent(line -> LOG.log(Level.WARNING, line));
     }
 
     /** The key material to give the TLS library: always the latest accepted pair. */
@@ -138,6 +150,7 @@ public final class ServerCertificate implements AutoCloseable {
             return told(Outcome.REFUSED);
         }
         material.replace(next);
+        warnIfKeyNotPrivate(settings, configPrefix);
         LOG.log(Level.INFO, "TLS server certificate from " + configPrefix + "certificateChain "
                 + settings.certificateChain() + " replaced: new connections get " + next
                 + " instead of " + before);
