@@ -17,6 +17,13 @@ public record SignResult(byte[] signedData, byte[] certificate, String keyVersio
     certificate = certificate.clone();
   }
 
+  /** What it is, for logs: the arrays by size (the record's own toString printed "[B@…"). */
+  @Override
+  public String toString() {
+    return "SignResult[signedData=" + signedData.length + " bytes, certificate="
+        + certificate.length + " bytes, keyVersion=" + keyVersion + ", micalg=" + micalg + "]";
+  }
+
   @Override
   public byte[] signedData() {
     return signedData.clone();

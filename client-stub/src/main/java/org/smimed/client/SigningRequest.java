@@ -86,6 +86,11 @@ public record SigningRequest(
     return content == null ? null : content.clone();
   }
 
+  /** How many bytes of content, without copying them; 0 for a digest. */
+  int contentLength() {
+    return content == null ? 0 : content.length;
+  }
+
   @Override
   public String toString() {
     // Content may be confidential: never print it.

@@ -29,7 +29,7 @@ import org.smimed.api.v1.SigningServiceGrpc;
  *
  * <p>Guarantees: the client never owns or shuts down the {@link Channel} it is given; it is
  * thread-safe and holds no state beyond the channel and the deadline; decryption runs in bounded
- * memory (64 KiB request chunks under gRPC flow control, at most a few response messages
+ * memory (256 KiB request chunks under gRPC flow control, at most a few response messages
  * queued); every failure from the daemon or the transport surfaces as a
  * {@link SmimeClientException} carrying the gRPC status code and description.
  */
@@ -54,7 +54,11 @@ public final class SmimeClient {
   }
 
   /**
-   * A client whose every call must finish within {@code deadline}.
+   * A client whose every call must finish within {@code deadline} — streamed ones too: a
+   * {@link #decrypt} or {@link #signStream} of a large message takes as long as its bytes take
+   * to cross (about 10 s for 50 MB on a small machine), so a client for large messages wants a
+   * longer deadline, or none (a channel from {@link Channels} then allows 300 s for
+   * decryption and 30 s for signing).
    *
    * @param deadline per-call deadline, or null for none
    */
@@ -69,8 +73,13 @@ public final class SmimeClient {
     this.deadline = deadline;
   }
 
-  /** Signs content or a client-computed digest as one identity. */
+  /**
+   * Signs content or a client-computed digest as one identity. Content of more than 4 MiB is
+   * refused here (INVALID_ARGUMENT), as gRPC would refuse its request: stream it with
+   * {@link #signStream}, or send its digest.
+   */
   public SignResult sign(SigningRequest request) throws SmimeClientException {
+    refuseOverUnaryLimit(request.contentLength(), "content", "signStream, or send its digest");
     try {
       SignResponse r = withDeadline(SigningServiceGrpc.newBlockingStub(channel))
           .sign(toProto(request));
@@ -87,6 +96,9 @@ public final class SmimeClient {
    */
   public List<SignResult> signBatch(String identity, HashAlgorithm algorithm,
       List<byte[]> digests) throws SmimeClientException {
+    if (identity == null || algorithm == null || digests == null) {
+      throw new IllegalArgumentException("identity, algorithm and digests are required");
+    }
     var request = org.smimed.api.v1.SignBatchRequest.newBuilder().setIdentity(identity);
     for (byte[] digest : digests) {
       request.addDigests(org.smimed.api.v1.Digest.newBuilder().setAlgorithm(toProto(algorithm))
@@ -149,13 +161,15 @@ public final class SmimeClient {
    * Decrypts a whole CMS EnvelopedData or AuthEnvelopedData held in memory (DecryptMessage):
    * one request, one response, the plaintext only once it is complete and, for
    * AuthEnvelopedData, its tag verified. For messages of at most 4 MiB (and the daemon's
-   * limits.maxMessageBytes); larger ones are refused with INVALID_ARGUMENT: use
+   * limits.maxMessageBytes); larger ones are refused with INVALID_ARGUMENT (over 4 MiB here,
+   * before anything is sent: gRPC would refuse the request as RESOURCE_EXHAUSTED): use
    * {@link #decrypt(String, InputStream, OutputStream)}, which streams.
    *
    * @param identityOrNull restrict decryption to this identity's keys, or null for any
    */
   public DecryptedMessage decryptMessage(String identityOrNull, byte[] cms)
       throws SmimeClientException {
+    refuseOverUnaryLimit(cms.length, "message", "decrypt, which streams");
     var request = org.smimed.api.v1.DecryptMessageRequest.newBuilder()
         .setMessage(ByteString.copyFrom(cms));
     if (identityOrNull != null) {
@@ -199,6 +213,23 @@ public final class SmimeClient {
         .run(content);
   }
 
+  /** The most a unary request may carry; the daemon's transport refuses more unread. */
+  static final int UNARY_LIMIT = 4 * 1024 * 1024;
+
+  /**
+   * Refuses {@code bytes} of {@code what} over {@link #UNARY_LIMIT} as the daemon would, but
+   * before sending them: gRPC's own refusal says only "message exceeds maximum size", without
+   * the way out (found by a client trial).
+   */
+  private static void refuseOverUnaryLimit(long bytes, String what, String instead)
+      throws SmimeClientException {
+    if (bytes > UNARY_LIMIT) {
+      throw new SmimeClientException(Status.INVALID_ARGUMENT.withDescription(what + " is "
+          + bytes + " bytes, more than the " + UNARY_LIMIT + " one request carries: use "
+          + instead));
+    }
+  }
+
   /** A streamed call's options: the deadline, and a few request chunks queued, not 32 KiB. */
   private CallOptions streamOptions() {
     CallOptions options = CallOptions.DEFAULT.withOnReadyThreshold(StreamExchange.QUEUED_BYTES);
@@ -221,6 +252,9 @@ public final class SmimeClient {
 
   /** Returns one identity; NOT_FOUND when the daemon does not know it. */
   public IdentityInfo getIdentity(String identity) throws SmimeClientException {
+    if (identity == null) {
+      throw new IllegalArgumentException("identity is required");
+    }
     try {
       return fromProto(withDeadline(DirectoryServiceGrpc.newBlockingStub(channel))
           .getIdentity(GetIdentityRequest.newBuilder().setIdentity(identity).build()));

@@ -39,6 +39,15 @@ public record Verification(
     }
   }
 
+  /** What it is, for logs: the content by size (the record's own toString printed "[B@…"). */
+  @Override
+  public String toString() {
+    return "Verification[content=" + content.length + " bytes, signerSubject=" + signerSubject
+        + ", signerEmails=" + signerEmails + ", signingTime=" + signingTime
+        + ", digestAlgorithm=" + digestAlgorithm + ", warnings=" + warnings + ", otherSigners="
+        + otherSigners + "]";
+  }
+
   /** The first e-mail address of the signer, or "" when the certificate has none. */
   public String signerEmail() {
     return signerEmails.isEmpty() ? "" : signerEmails.get(0);
