@@ -24,7 +24,16 @@ public final class CliExecution {
     cli.setExecutionStrategy(UsageErrors::runLastRefusingUnmatched);
     cli.setExecutionExceptionHandler((e, line, parsed) -> failure(tool, e, line));
     sameVersion(cli, cli.getCommandSpec().version());
-    int code = cli.execute(args);
+    int code;
+    try {
+      code = cli.execute(args);
+    } catch (OutOfMemoryError e) {
+      // verify and open hold the whole message: a large one in a small heap printed a stack
+      // trace (found by a client trial). The heap is what to change, so say so.
+      io.err().println(tool + ": not enough memory for this message (" + e.getMessage()
+          + "): give Java a larger heap, e.g. JAVA_OPTS=-Xmx2g");
+      code = 1;
+    }
     out.flush();
     io.err().flush();
     return code;
