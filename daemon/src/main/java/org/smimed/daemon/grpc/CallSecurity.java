@@ -21,9 +21,9 @@ import org.smimed.daemon.policy.AccessControl;
 import org.smimed.daemon.policy.ClientCertificateVerifier;
 
 /**
- * The chain every call passes, in this order: request id, audit record, caller authentication,
- * malformed-request refusal, officer guard and concurrency limit, a service's unexpected
- * failure made INTERNAL, then the service. Used for every
+ * The chain every call passes, in this order: request id, audit record, anything unexpected
+ * below made INTERNAL, caller authentication, malformed-request refusal, officer guard and
+ * concurrency limit, then the service. Used for every
  * listener and for
  * methods the daemon does not serve, so no call escapes authentication or the audit log.
  */
@@ -34,9 +34,9 @@ public final class CallSecurity {
                         Optional<ClientCertificateVerifier> verifier,
                         boolean anonymousAllowed, AccessControl access, StatusMapper statuses) {
         this(List.of(new RequestIds(), new AuditInterceptor(audit, statuses, unverified),
+                new UnexpectedFailures(statuses),
                 new AuthenticationInterceptor(verifier, anonymousAllowed, statuses),
-                new MalformedRequests(), new AccessInterceptor(access, statuses),
-                new UnexpectedFailures(statuses)));
+                new MalformedRequests(), new AccessInterceptor(access, statuses)));
     }
 
     private CallSecurity(List<ServerInterceptor> chain) {

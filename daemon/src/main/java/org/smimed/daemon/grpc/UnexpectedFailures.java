@@ -11,10 +11,11 @@ import io.grpc.StatusRuntimeException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The chain's last link, next to the service: a service callback that throws — an Error such
- * as NoClassDefFoundError after the jar was replaced under a running daemon, or an exception a
- * service did not catch — ends its call INTERNAL "internal error, request id …", logged with
- * its stack trace, inside the audit record. grpc-java would answer UNKNOWN "Application error
+ * Right below the audit record in the chain: an interceptor or service callback that throws —
+ * an Error such as NoClassDefFoundError after the jar was replaced under a running daemon, or
+ * an exception nothing caught (a certificate subject the JDK could not read back once did) —
+ * ends its call INTERNAL "internal error, request id …", logged with its stack trace, and
+ * recorded. grpc-java would answer UNKNOWN "Application error
  * processing RPC" without a request id (found by an interop trial on a unary Sign), and the
  * daemon promises it never answers UNKNOWN. The thread goes on serving.
  */

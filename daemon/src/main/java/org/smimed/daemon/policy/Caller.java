@@ -55,7 +55,17 @@ public record Caller(String subject, List<String> emails, List<String> dnsNames,
      * request as another officer.
      */
     static String canonical(String name) {
-        String written = new X500Principal(name).getName(X500Principal.RFC2253);
+        return canonical(new X500Principal(name));
+    }
+
+    /**
+     * As {@link #canonical(String)}, from the name itself: its DER encoding read back orders a
+     * multi-valued RDN's attributes as a certificate's are, and a certificate's subject is
+     * never parsed from its printed form (the JDK prints a carriage return at a value's edge
+     * as it cannot read back: found by a security review).
+     */
+    static String canonical(X500Principal name) {
+        String written = new X500Principal(name.getEncoded()).getName(X500Principal.RFC2253);
         StringBuilder exact = new StringBuilder(written.length());
         written.chars().forEach(c -> exact.append(
                 (char) (c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c)));
@@ -95,8 +105,9 @@ public record Caller(String subject, List<String> emails, List<String> dnsNames,
         } catch (CertificateParsingException e) {
             // A certificate whose SAN cannot be parsed is matched by its subject only.
         }
-        return new Caller(certificate.getSubjectX500Principal().getName(X500Principal.RFC2253),
-                emails, dns, uris, false);
+        X500Principal subject = certificate.getSubjectX500Principal();
+        return new Caller(subject.getName(X500Principal.RFC2253), emails, dns, uris, false,
+                canonical(subject));
     }
 
     /** The caller without a certificate, served only in development. */

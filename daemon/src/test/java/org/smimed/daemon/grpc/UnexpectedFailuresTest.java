@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -43,6 +47,28 @@ class UnexpectedFailuresTest {
                 .isEqualTo(Status.Code.UNKNOWN);
     }
 
+    /**
+     * An interceptor below it that throws (authentication once did, on a certificate subject
+     * the JDK could not read back: a security review) is INTERNAL too.
+     */
+    @Test
+    void anInterceptorBelowThatThrows_isInternal() throws Exception {
+        ServerInterceptor throwing = new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call,
+                    Metadata headers, ServerCallHandler<Q, R> next) {
+                throw new IllegalArgumentException("improperly specified input name");
+            }
+        };
+        var service = ServerInterceptors.interceptForward(new Broken().bindService(),
+                new RequestIds(), new UnexpectedFailures(new StatusMapper()), throwing);
+
+        StatusRuntimeException e = call("unexpected-failures-interceptor", service);
+
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INTERNAL);
+        assertThat(e.getStatus().getDescription()).startsWith("internal error, request id ");
+    }
+
     private static StatusRuntimeException call(boolean guarded) throws Exception {
         String name = "unexpected-failures-" + guarded;
         var service = guarded
@@ -50,6 +76,12 @@ class UnexpectedFailuresTest {
                         new RequestIds(), new UnexpectedFailures(new StatusMapper()))
                 : ServerInterceptors.interceptForward(new Broken().bindService(),
                         new RequestIds());
+        return call(name, service);
+    }
+
+    private static StatusRuntimeException call(String name,
+                                               io.grpc.ServerServiceDefinition service)
+            throws Exception {
         Server server = InProcessServerBuilder.forName(name).addService(service).build().start();
         ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
         try {

@@ -10,7 +10,10 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Date;
 import javax.security.auth.x500.X500Principal;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -71,6 +74,31 @@ class CallerMatchTest {
         assertThat(CLIENT.matches(caller(subject))).isFalse();
     }
 
+    /**
+     * Found by a security review: a subject ending in a carriage return was printed by the JDK
+     * in a form it cannot read back, and the call ended UNKNOWN without an audit record.
+     */
+    @Test
+    void aCarriageReturnAtAValuesEdge_isAnotherName_notAFailure() throws Exception {
+        X500Name name = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, "smimed demo")
+                .addRDN(BCStyle.CN, "smimed demo client\r").build();
+
+        assertThat(CLIENT.matches(caller(name))).isFalse();
+    }
+
+    /** RFC 4514: a multi-valued RDN's attributes have no order (found by a security review). */
+    @ParameterizedTest
+    @ValueSource(strings = {"CN=officer b+OU=z,O=smimed demo", "OU=z+CN=officer b,O=smimed demo"})
+    void aMultiValuedRdn_matchesInEitherOrder(String policySubject) throws Exception {
+        X500Name name = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, "smimed demo")
+                .addMultiValuedRDN(new ASN1ObjectIdentifier[] {BCStyle.CN, BCStyle.OU},
+                        new String[] {"officer b", "z"}).build();
+        CallerRule.Match entry = new CallerRule.Match(CallerRule.Match.Kind.SUBJECT,
+                policySubject);
+
+        assertThat(entry.matches(caller(name))).isTrue();
+    }
+
     @Test
     void namesBeyondAscii_matchAsWritten_asciiCaseAside() throws Exception {
         CallerRule.Match jurgen = new CallerRule.Match(CallerRule.Match.Kind.SUBJECT,
@@ -84,8 +112,12 @@ class CallerMatchTest {
 
     /** A caller as a verified certificate with {@code subject} (RFC 4514 order) names it. */
     private static Caller caller(String subject) throws Exception {
+        return caller(X500Name.getInstance(new X500Principal(subject).getEncoded()));
+    }
+
+    /** A caller as a verified certificate with subject {@code name} names it. */
+    private static Caller caller(X500Name name) throws Exception {
         Instant now = Instant.now();
-        X500Name name = X500Name.getInstance(new X500Principal(subject).getEncoded());
         X509Certificate certificate = new JcaX509CertificateConverter().getCertificate(
                 new JcaX509v3CertificateBuilder(name, BigInteger.ONE,
                         Date.from(now.minus(1, ChronoUnit.DAYS)),
