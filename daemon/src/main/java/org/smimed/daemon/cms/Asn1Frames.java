@@ -146,6 +146,13 @@ final class Asn1Frames {
                             + " recipients (limits.maxRecipients)");
                 }
             }
+            case CONTENT_INFO, EXPLICIT -> {
+                // ContentInfo is a type and its [0] content, which holds one envelope.
+                if (index >= (kind[parent] == Kind.CONTENT_INFO ? 2 : 1)) {
+                    throw malformedCms((kind[parent] == Kind.CONTENT_INFO ? "ContentInfo"
+                            : "ContentInfo's [0]") + " holds more than its content");
+                }
+            }
             case ENCRYPTED_CONTENT_INFO -> {
                 if (index > 2 || index == 2 && (tag & ~CONSTRUCTED) != PRIMITIVE_0) {
                     throw malformedCms("EncryptedContentInfo holds more than its content"

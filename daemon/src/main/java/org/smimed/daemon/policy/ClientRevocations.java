@@ -140,13 +140,14 @@ public final class ClientRevocations {
         List<X509CRL> crls = PemFiles.crls("tls.clientCrls", file.get());
         List<String> overdue = new ArrayList<>();
         for (X509CRL crl : crls) {
-            for (X509Certificate ca : cas) {
-                if (ca.getSubjectX500Principal().equals(crl.getIssuerX500Principal())
-                        && !signedBy(crl, ca)) {
-                    throw new ConfigFileException("tls.clientCrls", file.get(), "the CRL of '"
-                            + crl.getIssuerX500Principal().getName() + "' is not signed by"
-                            + " that client CA's key");
-                }
+            // Signed by some client CA of its issuer's name: two may share one while a CA is
+            // re-keyed, and each has its own CRL (found by a security review).
+            List<X509Certificate> named = cas.stream().filter(ca -> ca.getSubjectX500Principal()
+                    .equals(crl.getIssuerX500Principal())).toList();
+            if (!named.isEmpty() && named.stream().noneMatch(ca -> signedBy(crl, ca))) {
+                throw new ConfigFileException("tls.clientCrls", file.get(), "the CRL of '"
+                        + crl.getIssuerX500Principal().getName() + "' is not signed by"
+                        + " that client CA's key");
             }
             if (crl.getNextUpdate() != null && crl.getNextUpdate().toInstant()
                     .isBefore(clock.instant())) {

@@ -92,6 +92,39 @@ class EnvelopeShapeTest {
                 + " EncryptedContentInfo holds more than");
     }
 
+    /** Found by a second review: after the envelope, and after ContentInfo's [0]. */
+    @Test
+    void somethingAfterTheEnvelopeOrItsWrapper_isRefused() throws Exception {
+        ASN1Sequence contentInfo = ASN1Sequence.getInstance(cbc);
+        byte[] afterWrapper = new DERSequence(new org.bouncycastle.asn1.ASN1Encodable[] {
+            contentInfo.getObjectAt(0), contentInfo.getObjectAt(1), JUNK}).getEncoded();
+        // [0] EXPLICIT holds one element; two must be written by hand.
+        java.io.ByteArrayOutputStream wrapper = new java.io.ByteArrayOutputStream();
+        wrapper.writeBytes(envelope(cbc).getEncoded());
+        wrapper.writeBytes(JUNK.getEncoded());
+        java.io.ByteArrayOutputStream inner = new java.io.ByteArrayOutputStream();
+        inner.writeBytes(contentInfo.getObjectAt(0).toASN1Primitive().getEncoded());
+        inner.write(0xA0);
+        inner.writeBytes(derLength(wrapper.size()));
+        inner.writeBytes(wrapper.toByteArray());
+        java.io.ByteArrayOutputStream afterEnvelopeOut = new java.io.ByteArrayOutputStream();
+        afterEnvelopeOut.write(0x30);
+        afterEnvelopeOut.writeBytes(derLength(inner.size()));
+        afterEnvelopeOut.writeBytes(inner.toByteArray());
+        byte[] afterEnvelope = afterEnvelopeOut.toByteArray();
+
+        assertThat(refusal(afterWrapper)).isEqualTo("malformed CMS: ContentInfo holds more"
+                + " than its content (RFC 5652, 5083)");
+        assertThat(refusal(afterEnvelope)).isEqualTo("malformed CMS: ContentInfo's [0] holds"
+                + " more than its content (RFC 5652, 5083)");
+    }
+
+    private static byte[] derLength(int length) {
+        return length < 0x80 ? new byte[] {(byte) length} : length < 0x100
+                ? new byte[] {(byte) 0x81, (byte) length}
+                : new byte[] {(byte) 0x82, (byte) (length >> 8), (byte) length};
+    }
+
     /** The (Auth)EnvelopedData inside ContentInfo's [0]. */
     private static ASN1Sequence envelope(byte[] message) {
         ASN1Sequence contentInfo = ASN1Sequence.getInstance(message);

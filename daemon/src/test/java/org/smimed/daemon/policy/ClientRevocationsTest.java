@@ -114,6 +114,26 @@ class ClientRevocationsTest {
                 "the client certificate has been revoked");
     }
 
+    /** Two client CAs of one name, as while a CA is re-keyed: each one's CRL is good. */
+    @Test
+    void aCaRekeyedUnderItsName_bothCrlsAreRead() throws Exception {
+        X500Name name = X500Name.getInstance(ca.getSubjectX500Principal().getEncoded());
+        X509Certificate rekeyed = new JcaX509CertificateConverter().getCertificate(
+                new JcaX509v3CertificateBuilder(name, BigInteger.TEN,
+                        Date.from(NOW.minus(Duration.ofDays(1))),
+                        Date.from(NOW.plus(Duration.ofDays(300))), name, otherKey.getPublic())
+                        .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
+                        .build(new JcaContentSignerBuilder("SHA256withECDSA")
+                                .build(otherKey.getPrivate())));
+        Path file = crl(caKey, NOW.plus(Duration.ofDays(7)), officer);
+
+        ClientRevocations revocations = ClientRevocations.read(file, List.of(rekeyed, ca),
+                clock, LOOK);
+
+        assertThat(revocations.revoked(List.of(officer), ca)).hasValue(
+                "the client certificate has been revoked");
+    }
+
     private Path crl(KeyPair signer, Instant nextUpdate, X509Certificate... revoked)
             throws Exception {
         X509v2CRLBuilder builder = new X509v2CRLBuilder(
