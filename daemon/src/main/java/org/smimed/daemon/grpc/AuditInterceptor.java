@@ -206,7 +206,7 @@ final class AuditInterceptor implements ServerInterceptor {
             }
             boolean unauthenticated = status.getCode() == Status.Code.UNAUTHENTICATED;
             if (unauthenticated) {
-                OptionalLong before = unverified.admit();
+                OptionalLong before = unverified.admit(notes.fromClientCa());
                 if (before.isEmpty()) {
                     super.close(status, trailers); // counted, not recorded: see the class
                     return;

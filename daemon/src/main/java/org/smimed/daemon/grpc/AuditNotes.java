@@ -70,6 +70,7 @@ final class AuditNotes {
     /** Plaintext bytes a Decrypt stream has sent so far (for a record of one that failed). */
     private final AtomicLong released = new AtomicLong();
     private volatile long unrecorded;
+    private volatile boolean fromClientCa;
 
     AuditNotes(String requestId, String method) {
         this.requestId = requestId;
@@ -94,6 +95,15 @@ final class AuditNotes {
     /** How many refusals without a valid certificate went unrecorded before this one. */
     void unrecorded(long count) {
         unrecorded = count;
+    }
+
+    /** The refused caller's certificate verified to a client CA (revoked, for one). */
+    void fromClientCa(boolean verified) {
+        fromClientCa = verified;
+    }
+
+    boolean fromClientCa() {
+        return fromClientCa;
     }
 
     void caller(String name) {

@@ -47,6 +47,7 @@ final class AuthenticationInterceptor implements ServerInterceptor {
             if (notes != null) {
                 notes.caller(e.presentedSubject().isEmpty() ? "none"
                         : "unverified: " + e.presentedSubject());
+                notes.fromClientCa(e.isFromClientCa());
             }
             call.close(statuses.toStatus(e).getStatus(), new Metadata());
             return new ServerCall.Listener<>() { };

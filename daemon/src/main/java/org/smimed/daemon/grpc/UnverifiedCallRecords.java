@@ -22,36 +22,60 @@ public final class UnverifiedCallRecords {
     static final int BURST = 60;
     static final int PER_SECOND = 1;
 
-    private final Clock clock;
-    private double allowance = BURST;
-    private long lastMillis;
-    private long unrecorded;
+    /**
+     * Two allowances: certificates whose chain verified to a client CA (revoked ones, say)
+     * have their own, so a flood without certificates cannot hide a stolen officer
+     * certificate's attempts after its revocation in a count (found by a security review).
+     */
+    private final Allowance strangers;
+    private final Allowance fromClientCa;
 
     public UnverifiedCallRecords(Clock clock) {
-        this.clock = clock;
-        this.lastMillis = clock.millis();
+        this.strangers = new Allowance(clock, "without a valid client certificate");
+        this.fromClientCa = new Allowance(clock, "with a client certificate refused after its"
+                + " chain verified (revoked, expired CA, not for client authentication)");
     }
 
     /**
      * One more refused call: how many before it went unrecorded if this one is to be recorded,
-     * else empty (it is counted instead).
+     * else empty (it is counted instead). {@code verifiedChain}: its certificate's chain
+     * verified to a client CA.
      */
-    synchronized OptionalLong admit() {
-        long now = clock.millis();
-        allowance = Math.min(BURST, allowance + Math.max(0, now - lastMillis) * PER_SECOND
-                / 1000.0);
-        lastMillis = now;
-        if (allowance < 1) {
-            if (unrecorded++ == 0) {
-                LOG.log(Level.WARNING, "more than " + PER_SECOND + " call(s) a second without"
-                        + " a valid client certificate: counting them instead of recording"
-                        + " each; the next record written says how many");
-            }
-            return OptionalLong.empty();
+    OptionalLong admit(boolean verifiedChain) {
+        return (verifiedChain ? fromClientCa : strangers).admit();
+    }
+
+    /** A burst, then {@link #PER_SECOND} a second, by the injected clock. */
+    private static final class Allowance {
+        private final Clock clock;
+        private final String who;
+        private double allowance = BURST;
+        private long lastMillis;
+        private long unrecorded;
+
+        Allowance(Clock clock, String who) {
+            this.clock = clock;
+            this.who = who;
+            this.lastMillis = clock.millis();
         }
-        allowance -= 1;
-        long skipped = unrecorded;
-        unrecorded = 0;
-        return OptionalLong.of(skipped);
+
+        synchronized OptionalLong admit() {
+            long now = clock.millis();
+            allowance = Math.min(BURST, allowance + Math.max(0, now - lastMillis) * PER_SECOND
+                    / 1000.0);
+            lastMillis = now;
+            if (allowance < 1) {
+                if (unrecorded++ == 0) {
+                    LOG.log(Level.WARNING, "more than " + PER_SECOND + " call(s) a second "
+                            + who + ": counting them instead of recording each; the next"
+                            + " record written says how many");
+                }
+                return OptionalLong.empty();
+            }
+            allowance -= 1;
+            long skipped = unrecorded;
+            unrecorded = 0;
+            return OptionalLong.of(skipped);
+        }
     }
 }

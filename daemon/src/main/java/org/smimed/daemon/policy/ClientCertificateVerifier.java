@@ -106,7 +106,7 @@ public final class ClientCertificateVerifier {
                     .validate(certificates, parameters)).getTrustAnchor().getTrustedCert();
             List<String> usages = leaf.getExtendedKeyUsage();
             if (usages != null && !usages.contains(CLIENT_AUTH) && !usages.contains(ANY_USAGE)) {
-                throw new UnauthenticatedException(
+                throw UnauthenticatedException.fromClientCa(
                         "the client certificate is not for client authentication", subject);
             }
         } catch (CertPathValidatorException e) {
@@ -117,7 +117,7 @@ public final class ClientCertificateVerifier {
         checkAnchorDates(anchor, subject);
         Optional<String> revoked = revocations.revoked(path, anchor);
         if (revoked.isPresent()) {
-            throw new UnauthenticatedException(revoked.get(), subject);
+            throw UnauthenticatedException.fromClientCa(revoked.get(), subject);
         }
         Instant until = Stream.concat(path.stream(), Stream.of(anchor))
                 .map(c -> c.getNotAfter().toInstant()).min(Comparator.naturalOrder())
@@ -133,7 +133,7 @@ public final class ClientCertificateVerifier {
             throws UnauthenticatedException {
         Date now = Date.from(clock.instant());
         if (!validAt(anchor, now)) {
-            throw new UnauthenticatedException("the client CA certificate '"
+            throw UnauthenticatedException.fromClientCa("the client CA certificate '"
                     + anchor.getSubjectX500Principal().getName() + "' "
                     + (anchor.getNotAfter().before(now) ? "has expired" : "is not yet valid"),
                     subject);
