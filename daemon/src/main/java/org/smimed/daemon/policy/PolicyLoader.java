@@ -39,7 +39,7 @@ public final class PolicyLoader {
     /** Reads {@code file} as text, for a caller that wants to see what it parses. */
     String read(Path file) throws PolicyException {
         try {
-            refuseIfOthersMayWrite(file);
+            PolicyFileAccess.refuseIfOthersMayChange(file);
             return Files.readString(file);
         } catch (java.nio.charset.CharacterCodingException e) {
             throw new PolicyException(List.of("cannot read policy file " + file + ": it is not"
@@ -49,40 +49,6 @@ public final class PolicyLoader {
                     + e.getClass().getSimpleName()));
         }
     }
-
-    /**
-     * The policy decides who is an officer and is reloaded as soon as it changes, so whoever
-     * may write it, or replace it in its directory, may make themselves an officer without a
-     * restart (found by a security review: a mode-666 policy was reloaded without a word). So
-     * the file must not be writable by group or others, nor its directory — the link's and,
-     * behind a symbolic link (a Kubernetes ConfigMap), the target's — by others unless it is
-     * sticky (as /tmp is, where others cannot replace what they do not own).
-     */
-    private static void refuseIfOthersMayWrite(Path file) throws IOException, PolicyException {
-        int mode;
-        try {
-            mode = (Integer) Files.getAttribute(file, "unix:mode");
-        } catch (UnsupportedOperationException | IllegalArgumentException e) {
-            return; // no POSIX permissions to judge on this file system
-        }
-        if ((mode & (GROUP_WRITE | OTHERS_WRITE)) != 0) {
-            throw new PolicyException(List.of("policy file " + file + " is writable by group"
-                    + " or others, who could make themselves officers; chmod go-w it"));
-        }
-        Path absolute = file.toAbsolutePath();
-        for (Path dir : new Path[] {absolute.getParent(), file.toRealPath().getParent()}) {
-            int dirMode = dir == null ? 0 : (Integer) Files.getAttribute(dir, "unix:mode");
-            if ((dirMode & OTHERS_WRITE) != 0 && (dirMode & STICKY) == 0) {
-                throw new PolicyException(List.of("the directory " + dir + " of policy file "
-                        + file + " is writable by others, who could replace the policy;"
-                        + " chmod o-w it"));
-            }
-        }
-    }
-
-    private static final int GROUP_WRITE = 0020;
-    private static final int OTHERS_WRITE = 0002;
-    private static final int STICKY = 01000;
 
     /** Validates {@code text}, read from {@code file} (named in the problems). */
     Policy parse(Path file, String text) throws PolicyException {

@@ -135,7 +135,12 @@ class PolicyLoaderTest {
         Path moved = Files.move(file, open.resolve("policy.yaml"));
         assertThatThrownBy(() -> new PolicyLoader().load(moved)).hasMessageContaining(
                 "the directory " + open + " of policy file " + moved
-                + " is writable by others, who could replace the policy; chmod o-w it");
+                + " is writable by group or others, who could replace the policy; chmod go-w"
+                + " it");
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxr-x"));
+        assertThatThrownBy(() -> new PolicyLoader().load(moved)).as("group-writable too")
+                .hasMessageContaining("the directory " + open + " of policy file " + moved);
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
         // Behind a link, as a ConfigMap mounts it: the target's directory counts too.
         Path link = Files.createSymbolicLink(dir.resolve("linked.yaml"), moved);
         assertThatThrownBy(() -> new PolicyLoader().load(link)).hasMessageContaining(
@@ -143,6 +148,20 @@ class PolicyLoaderTest {
 
         Files.setAttribute(open, "unix:mode", 01777); // sticky, as /tmp
         assertThat(new PolicyLoader().load(link).officerEntry(ALICE)).contains("alice");
+    }
+
+    /** Found by a second review: a policy another user owns was reloaded without a word. */
+    @Test
+    void aPolicyAnotherUserOwns_isRefused() throws Exception {
+        Path file = Files.writeString(dir.resolve("policy.yaml"), OFFICER);
+        int self = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        org.junit.jupiter.api.Assumptions.assumeTrue(self == 0, "only root can give a file"
+                + " away; CI runs as root");
+        Files.setAttribute(file, "unix:uid", 65534); // nobody
+
+        assertThatThrownBy(() -> new PolicyLoader().load(file)).hasMessageContaining(
+                "policy file " + file + " belongs to user 65534, neither root nor the daemon's"
+                + " user (0)");
     }
 
     private static final String OFFICER = """
