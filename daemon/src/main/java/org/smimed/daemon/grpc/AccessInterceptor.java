@@ -47,7 +47,10 @@ final class AccessInterceptor implements ServerInterceptor {
                             ? HealthWatchPlace.tryTake(call.getAttributes()) : Optional.empty();
             permit = free.isPresent() ? free.get() : access.enter(caller);
         } catch (PermissionDeniedException | LimitExceededException e) {
-            call.close(statuses.toStatus(e).getStatus(), new Metadata());
+            // With its trailers: a limit's ErrorReason travels in them.
+            var refused = statuses.toStatus(e);
+            Metadata trailers = refused.getTrailers();
+            call.close(refused.getStatus(), trailers != null ? trailers : new Metadata());
             return new ServerCall.Listener<>() { };
         }
         return HeldUntilEnd.start(call, headers, next, Context.current(), permit::close);

@@ -158,8 +158,15 @@ public final class StatusMapper {
             status = Status.UNAUTHENTICATED.withDescription(failure.getMessage());
         } else if (failure instanceof PermissionDeniedException) {
             status = Status.PERMISSION_DENIED.withDescription(failure.getMessage());
-        } else if (failure instanceof LimitExceededException) {
-            status = Status.RESOURCE_EXHAUSTED.withDescription(failure.getMessage());
+        } else if (failure instanceof LimitExceededException limit) {
+            Status exhausted = Status.RESOURCE_EXHAUSTED.withDescription(failure.getMessage());
+            return switch (limit.limit()) {
+                case CONCURRENT_CALLS -> withReason(exhausted,
+                        ErrorReason.CONCURRENT_CALLS_EXHAUSTED);
+                case DECRYPT_BUDGET -> withReason(exhausted, ErrorReason.DECRYPT_BUDGET_EXHAUSTED);
+                case STREAMS -> withReason(exhausted, ErrorReason.STREAMS_EXHAUSTED);
+                case OTHER -> exhausted.asRuntimeException();
+            };
         } else if (failure instanceof StreamTimeoutException) {
             status = Status.DEADLINE_EXCEEDED.withDescription(failure.getMessage());
         } else if (failure instanceof ApprovalException a) {

@@ -75,7 +75,8 @@ public final class StreamGuards implements AutoCloseable {
      */
     void startWorker(Runnable work) throws LimitExceededException {
         if (!streams.tryAcquire()) {
-            throw new LimitExceededException("too many streams in the daemon: " + maxStreams
+            throw new LimitExceededException(LimitExceededException.Limit.STREAMS,
+                    "too many streams in the daemon: " + maxStreams
                     + " at once (limits.maxStreams); retry later");
         }
         try {

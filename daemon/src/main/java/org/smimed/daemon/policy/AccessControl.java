@@ -109,7 +109,8 @@ public final class AccessControl {
         int limit = rule.get().maxConcurrent().getAsInt();
         ConcurrencyLimits.Permit permit = concurrency.tryEnter(rule.get().name(), limit);
         if (permit == null) {
-            throw new LimitExceededException("too many concurrent calls: " + limit
+            throw new LimitExceededException(LimitExceededException.Limit.CONCURRENT_CALLS,
+                    "too many concurrent calls: " + limit
                     + " in flight (policy maxConcurrent); retry later");
         }
         return permit;
@@ -123,7 +124,8 @@ public final class AccessControl {
         }
         int perMinute = rule.get().decryptsPerMinute().getAsInt();
         if (!budget.tryCharge(rule.get().name(), perMinute)) {
-            throw new LimitExceededException("decrypt budget used up: " + perMinute
+            throw new LimitExceededException(LimitExceededException.Limit.DECRYPT_BUDGET,
+                    "decrypt budget used up: " + perMinute
                     + " per minute (policy decryptsPerMinute); retry later");
         }
     }

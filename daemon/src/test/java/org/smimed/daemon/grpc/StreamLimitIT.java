@@ -73,6 +73,9 @@ class StreamLimitIT {
             assertThat(decrypting.getStatus().getCode())
                     .isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
             assertThat(decrypting.getStatus().getDescription()).isEqualTo(REFUSED);
+            assertThat(new org.smimed.client.SmimeClientException(decrypting.getStatus(),
+                    decrypting.getTrailers()).reason())
+                    .hasValue(org.smimed.api.v1.ErrorReason.STREAMS_EXHAUSTED);
             // A unary call has no stream thread: not affected.
             assertThat(SigningServiceGrpc.newBlockingStub(channel).sign(SignRequest.newBuilder()
                     .setIdentity(TestDeployment.RSA).setContent(ByteString.copyFromUtf8("x"))

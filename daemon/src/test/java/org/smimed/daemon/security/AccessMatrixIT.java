@@ -27,10 +27,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.smimed.api.v1.DirectoryServiceGrpc;
+import org.smimed.api.v1.ErrorReason;
 import org.smimed.api.v1.ListIdentitiesRequest;
 import org.smimed.api.v1.SignRequest;
 import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.client.Channels;
+import org.smimed.client.SmimeClientException;
 import org.smimed.client.admin.AuditVerifier;
 import org.smimed.daemon.provision.DemoSetup;
 import org.smimed.daemon.testing.AuditRecords;
@@ -270,6 +272,9 @@ class AccessMatrixIT {
             var e = refused(() -> DecryptCall.decrypt(channel, null, toRsa, 4096),
                     Status.Code.RESOURCE_EXHAUSTED, BUDGET_USED_UP);
             assertRecord(e, "CN=budgeted service,O=smimed demo", "RESOURCE_EXHAUSTED");
+            // Which limit, for a client to wait it out without reading the text (a client
+            // trial could only match it).
+            assertThat(reason(e)).hasValue(ErrorReason.DECRYPT_BUDGET_EXHAUSTED);
             refused(() -> DecryptCall.whole(channel, null, toRsa),
                     Status.Code.RESOURCE_EXHAUSTED, BUDGET_USED_UP);
         } finally {
@@ -300,6 +305,7 @@ class AccessMatrixIT {
             assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
             assertThat(e.getStatus().getDescription()).isEqualTo(
                     "too many concurrent calls: 1 in flight (policy maxConcurrent); retry later");
+            assertThat(reason(e)).hasValue(ErrorReason.CONCURRENT_CALLS_EXHAUSTED);
             assertRecord(e, "CN=throttled service,O=smimed demo", "RESOURCE_EXHAUSTED");
 
             held.cancel();
@@ -357,6 +363,10 @@ class AccessMatrixIT {
         assertThat(record.get("outcome")).isEqualTo("DENIED");
         assertThat(record.get("status")).isEqualTo(status);
         return record;
+    }
+
+    private static Optional<ErrorReason> reason(StatusRuntimeException e) {
+        return new SmimeClientException(e.getStatus(), e.getTrailers()).reason();
     }
 
     private static String target() {
