@@ -39,13 +39,25 @@ public final class SmimeClientException extends Exception {
 
   /** A failure with the trailers it came with, which carry the daemon's request id. */
   public SmimeClientException(Status status, Metadata trailers) {
-    super(status.getCode() + (status.getDescription() == null ? ""
-        : ": " + StatusDetail.described(status.getDescription())), status.getCause());
+    super(message(status), status.getCause());
     this.code = status.getCode();
     this.description = status.getDescription() == null ? ""
         : StatusDetail.described(status.getDescription());
     this.requestId = trailers == null ? null : trailers.get(REQUEST_ID);
     this.reason = trailers == null ? null : reasonIn(status, trailers);
+  }
+
+  /**
+   * The code and description, and for a call that never reached the daemon what the transport
+   * said: a client trial's logs of getMessage() read "UNAVAILABLE: io exception" where
+   * {@link #detail()} said "Connection refused: localhost/127.0.0.1:9843".
+   */
+  private static String message(Status status) {
+    String description = status.getDescription() == null ? ""
+        : StatusDetail.described(status.getDescription());
+    String said = status.getCause() == null ? description
+        : StatusDetail.of(description, status.getCause());
+    return status.getCode() + (said.isEmpty() ? "" : ": " + said);
   }
 
   /** The ErrorReason of a google.rpc.ErrorInfo of smimed's domain in the status details. */

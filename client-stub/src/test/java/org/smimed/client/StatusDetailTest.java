@@ -56,4 +56,16 @@ class StatusDetailTest {
     assertThat(StatusDetail.of(status))
         .isEqualTo("io exception: Connection refused: localhost/127.0.0.1:8443");
   }
+
+  /** Found by a client trial: a service logging getMessage() lost the transport's words. */
+  @Test
+  void theExceptionsMessage_carriesTheTransportsWordsToo() {
+    Status refused = Status.UNAVAILABLE.withDescription("io exception").withCause(
+        new ConnectException("Connection refused: localhost/127.0.0.1:8443"));
+
+    assertThat(new SmimeClientException(refused)).hasMessage("UNAVAILABLE: io exception:"
+        + " Connection refused: localhost/127.0.0.1:8443");
+    assertThat(new SmimeClientException(Status.NOT_FOUND.withDescription("unknown identity"
+        + " 'x@y.example'"))).hasMessage("NOT_FOUND: unknown identity 'x@y.example'");
+  }
 }
