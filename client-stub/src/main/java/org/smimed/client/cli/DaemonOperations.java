@@ -1,16 +1,12 @@
 package org.smimed.client.cli;
 
-import org.smimed.client.DecryptResult;
 import org.smimed.client.HashAlgorithm;
-import org.smimed.client.SignResult;
 import org.smimed.client.SignatureScheme;
-import org.smimed.client.SigningRequest;
 import org.smimed.client.SmimeClient;
 import org.smimed.client.SmimeClientException;
-import org.smimed.client.StreamSigningRequest;
 import org.smimed.client.mime.CmsDecryptor;
+import org.smimed.client.mime.DaemonSteps;
 import org.smimed.client.mime.ContentStreamSigner;
-import org.smimed.client.mime.DecryptionReport;
 import org.smimed.client.mime.SignedDataSigner;
 import org.smimed.client.mime.SmimeOperationException;
 
@@ -24,45 +20,22 @@ final class DaemonOperations {
   private DaemonOperations() {}
 
   static SignedDataSigner signer(SmimeClient client, String identity, SignatureScheme scheme) {
-    return payload -> {
-      SigningRequest request = (payload.content() != null
-          ? SigningRequest.ofContent(identity, payload.content(), payload.encapsulate(),
-              payload.hash())
-          : SigningRequest.ofDigest(identity, payload.hash(), payload.digest()))
-          .withSignatureScheme(scheme);
-      try {
-        SignResult r = client.sign(request);
-        return new SignedDataSigner.Result(r.signedData(), r.micalg());
-      } catch (SmimeClientException e) {
-        throw failure("signing failed", e);
-      }
-    };
+    return steps(client).signer(identity, scheme);
   }
 
   /** Signing with the content streamed to the daemon (SignStream), in bounded memory. */
   static ContentStreamSigner streamSigner(SmimeClient client, String identity,
       SignatureScheme scheme) {
-    return (hash, encapsulate, content, encapsulated) -> {
-      try {
-        SignResult r = client.signStream(
-            new StreamSigningRequest(identity, encapsulate, scheme, hash), content,
-            encapsulated);
-        return new SignedDataSigner.Result(r.signedData(), r.micalg());
-      } catch (SmimeClientException e) {
-        throw failure("signing failed", e);
-      }
-    };
+    return steps(client).streamSigner(identity, scheme);
   }
 
   static CmsDecryptor decryptor(SmimeClient client, String identityOrNull) {
-    return (cms, plaintext) -> {
-      try {
-        DecryptResult r = client.decrypt(identityOrNull, cms, plaintext);
-        return new DecryptionReport(r.identity(), r.keyVersion(), r.contentEncryptionOid());
-      } catch (SmimeClientException e) {
-        throw failure("decryption failed", e);
-      }
-    };
+    return steps(client).decryptor(identityOrNull);
+  }
+
+  /** The library's steps, failing in the CLI's words (with its --target hints). */
+  private static DaemonSteps steps(SmimeClient client) {
+    return new DaemonSteps(client, DaemonOperations::failure);
   }
 
   /**
