@@ -101,7 +101,9 @@ public record ConnectionSettings(String tool, String envPrefix, String defaultTa
   /**
    * Why gRPC would refuse {@code target}, or null: it reads a target without a scheme as the
    * authority of a URI, and its own refusal ("Illegal character in authority at index 2")
-   * came as a failure that named no option (found by a CLI review).
+   * came as a failure that named no option (found by a CLI review). A host without a port is
+   * refused too: gRPC would quietly take port 443, and the daemon listens on 8443 and 8444 by
+   * default, so the user saw only "nothing listens".
    */
   static String badTarget(String target) {
     for (String part : target.split(",", -1)) {
@@ -110,8 +112,12 @@ public record ConnectionSettings(String tool, String envPrefix, String defaultTa
         continue; // a URI with a scheme: gRPC's name resolvers judge it
       }
       try {
-        if (trimmed.isEmpty() || new URI("//" + trimmed).getHost() == null) {
+        URI uri = new URI("//" + trimmed);
+        if (trimmed.isEmpty() || uri.getHost() == null) {
           return "'" + trimmed + "' names no host";
+        }
+        if (uri.getPort() == -1) {
+          return "'" + trimmed + "' names no port";
         }
       } catch (URISyntaxException e) {
         return e.getMessage();

@@ -36,12 +36,14 @@ class ConnectionErrorsTest {
   @Test
   void targets_gRpcReads_passTheCheck() {
     for (String good : new String[] {"localhost:8443", "[::1]:8443", "10.0.0.1:1, b:2",
-        "dns:///smimed.example:8443", "host"}) {
+        "dns:///smimed.example:8443"}) {
       assertThat(ConnectionSettings.badTarget(good)).as(good).isNull();
     }
-    for (String bad : new String[] {"bad target::", "a:1,", ":8443"}) {
+    for (String bad : new String[] {"bad target::", "a:1,", ":8443", "host", "[::1]"}) {
       assertThat(ConnectionSettings.badTarget(bad)).as(bad).isNotNull();
     }
+    assertThat(ConnectionSettings.badTarget("smimed.example"))
+        .isEqualTo("'smimed.example' names no port");
   }
 
   @Test
