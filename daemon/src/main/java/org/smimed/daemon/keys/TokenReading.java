@@ -30,8 +30,8 @@ import org.smimed.daemon.token.TokenInventory;
  * cannot sign or decrypt) but left as it is, certificate and record included, and named as a
  * problem, so a key that comes back (a transient fault) is served again after a restart.
  * Only objects labelled like a version ({@code identity/vN}) are ever called leftovers, so
- * other applications' objects are safe. A version whose key's usages are not fixed is named
- * as a problem (logged at start-up).
+ * other applications' objects are safe. A version whose key's usages are not fixed, or whose
+ * key the token would hand out, is named as a problem (logged at start-up, listed by ListKeys).
  */
 public final class TokenReading {
     private static final int MAX_CHAIN = 8;
@@ -39,6 +39,15 @@ public final class TokenReading {
     static final String USAGES_NOT_FIXED = "its private key is modifiable or copyable"
             + " (CKA_MODIFIABLE or CKA_COPYABLE true), so anyone with the user PIN can add"
             + " usages to it; rotate to a new version (smimectl rotate)";
+    /**
+     * A key whose value the token would hand out: smimed never makes or imports one, so it was
+     * placed under a version's label by hand. Served still (refusing would stop the mail it
+     * signs or opens), but named at start-up and in ListKeys, since the guarantee that keys
+     * never leave the token does not hold for it.
+     */
+    static final String KEY_CAN_LEAVE = "its private key can leave the token (CKA_SENSITIVE"
+            + " false or CKA_EXTRACTABLE true), so anyone with the user PIN can read it; rotate"
+            + " to a new version (smimectl rotate) and destroy this one";
 
     /**
      * Versions (including DESTROYED tombstones), leftovers, unreadable or unaccounted objects,
@@ -158,7 +167,13 @@ public final class TokenReading {
                 .thenComparingInt(v -> v.record().number()));
         for (TokenVersion v : versions) {
             TokenInventory.KeyObject key = keys.get(v.keyId());
-            if (key != null && !key.usagesFixed() && v.state() != KeyState.DESTROYED) {
+            if (key == null || v.state() == KeyState.DESTROYED) {
+                continue;
+            }
+            if (!key.staysInToken()) {
+                problems.add(v.name() + ": " + KEY_CAN_LEAVE);
+            }
+            if (!key.usagesFixed()) {
                 problems.add(v.name() + ": " + USAGES_NOT_FIXED);
             }
         }

@@ -35,12 +35,15 @@ public final class TokenInventory {
     }
 
     /**
-     * A private key: its CKA_ID, label, family, whether it may sign and decrypt, and whether
+     * A private key: its CKA_ID, label, family, whether it may sign and decrypt, whether
      * those usages are fixed (neither CKA_MODIFIABLE nor CKA_COPYABLE; keys made before smimed
-     * set both false are not).
+     * set both false are not), and whether the token keeps its value in (CKA_SENSITIVE true,
+     * CKA_EXTRACTABLE false; smimed makes and imports no other kind, but a key placed by hand
+     * under a version's label may be one).
      */
     public record KeyObject(String id, String label, KeyAlgorithm.Family family, boolean signs,
-                            boolean decrypts, boolean usagesFixed, Optional<BigInteger> modulus) {
+                            boolean decrypts, boolean usagesFixed, boolean staysInToken,
+                            Optional<BigInteger> modulus) {
         /**
          * Whether this is the private key of {@code certificate}, as far as the token shows:
          * an RSA key's modulus is public even for a sensitive key; an EC private key object
@@ -133,7 +136,8 @@ public final class TokenInventory {
         String[] idLabel = idAndLabel(module, session, handle);
         CK_ATTRIBUTE[] a = {new CK_ATTRIBUTE(CKA_KEY_TYPE), new CK_ATTRIBUTE(CKA_SIGN),
             new CK_ATTRIBUTE(CKA_DECRYPT), new CK_ATTRIBUTE(CKA_DERIVE),
-            new CK_ATTRIBUTE(CKA_MODIFIABLE)};
+            new CK_ATTRIBUTE(CKA_MODIFIABLE), new CK_ATTRIBUTE(CKA_SENSITIVE),
+            new CK_ATTRIBUTE(CKA_EXTRACTABLE)};
         module.C_GetAttributeValue(session, handle, a);
         KeyAlgorithm.Family family = a[0].getLong() == CKK_RSA ? KeyAlgorithm.Family.RSA
                 : a[0].getLong() == CKK_EC ? KeyAlgorithm.Family.EC : null;
@@ -145,7 +149,8 @@ public final class TokenInventory {
         }
         return new KeyObject(idLabel[0], idLabel[1], family, a[1].getBoolean(),
                 a[2].getBoolean() || a[3].getBoolean(),
-                !a[4].getBoolean() && !TokenObjects.copyable(module, session, handle), modulus);
+                !a[4].getBoolean() && !TokenObjects.copyable(module, session, handle),
+                a[5].getBoolean() && !a[6].getBoolean(), modulus);
     }
 
     static String[] idAndLabel(PKCS11 module, long session, long handle) throws PKCS11Exception {

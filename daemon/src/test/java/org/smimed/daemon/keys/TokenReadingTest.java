@@ -15,7 +15,11 @@ import org.smimed.daemon.token.KeyAlgorithm;
 import org.smimed.daemon.token.KeyUsage;
 import org.smimed.daemon.token.TokenInventory;
 
-/** How the token's objects are read as versions: here, keys whose usages are not fixed. */
+/**
+ * How the token's objects are read as versions: here, keys whose usages are not fixed or whose
+ * value the token would hand out (what the inventory reads from a real token is checked in
+ * KeyProtectionSoftHsmTest).
+ */
 class TokenReadingTest {
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-01-05T10:00:00Z"),
             ZoneOffset.UTC);
@@ -41,10 +45,26 @@ class TokenReadingTest {
     @Test
     void destroyedVersionWithAModifiableKey_isNoProblem() throws Exception {
         assertThat(TokenReading.of(snapshot(false, KeyState.DESTROYED)).problems()).isEmpty();
+        assertThat(TokenReading.of(snapshot(true, false, KeyState.DESTROYED)).problems())
+                .isEmpty();
+    }
+
+    /** A key placed by hand under a version's label whose value the token would hand out. */
+    @Test
+    void versionWhoseKeyCanLeaveTheToken_isNamedAsAProblem() throws Exception {
+        TokenReading.Result result = TokenReading.of(snapshot(true, false, KeyState.ACTIVE));
+
+        assertThat(result.versions()).extracting(TokenVersion::name).containsExactly(NAME);
+        assertThat(result.problems()).containsExactly(NAME + ": " + TokenReading.KEY_CAN_LEAVE);
     }
 
     private static TokenInventory.Snapshot snapshot(boolean usagesFixed, KeyState state)
             throws Exception {
+        return snapshot(usagesFixed, true, state);
+    }
+
+    private static TokenInventory.Snapshot snapshot(boolean usagesFixed, boolean staysInToken,
+                                                    KeyState state) throws Exception {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
         generator.initialize(new ECGenParameterSpec("secp256r1"));
         var certificate = OfficerCa.create(CLOCK).issue(generator.generateKeyPair().getPublic(),
@@ -53,7 +73,7 @@ class TokenReadingTest {
                 KeyAlgorithm.EC_P256, KeyUsage.BOTH, CLOCK.instant(), CLOCK.instant());
         return new TokenInventory.Snapshot(
                 List.of(new TokenInventory.KeyObject(ID, NAME, KeyAlgorithm.Family.EC, true, true,
-                        usagesFixed, java.util.Optional.empty())),
+                        usagesFixed, staysInToken, java.util.Optional.empty())),
                 List.of(new TokenInventory.PublicKeyObject(ID, NAME)),
                 List.of(new TokenInventory.CertificateObject(ID, NAME, certificate)),
                 List.of(new TokenInventory.DataObject(NAME, record.encode())), 0, List.of());

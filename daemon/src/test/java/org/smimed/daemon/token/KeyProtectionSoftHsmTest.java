@@ -35,12 +35,15 @@ class KeyProtectionSoftHsmTest {
     private static SoftHsm.Token inventoryToken;
     /** A token holding another application's key, for the same reason. */
     private static SoftHsm.Token foreignToken;
+    /** And one for the extractable-key inventory test. */
+    private static SoftHsm.Token extractableToken;
 
     @BeforeAll
     static void provision() throws Exception {
         token = SoftHsm.createToken("keys");
         inventoryToken = SoftHsm.createToken("inventory");
         foreignToken = SoftHsm.createToken("foreign");
+        extractableToken = SoftHsm.createToken("extractable");
         TestDeployment.provision(dir, token);
         session = token.login();
     }
@@ -207,6 +210,21 @@ class KeyProtectionSoftHsmTest {
         assertThat(keys).extracting(TokenInventory.KeyObject::label,
                 TokenInventory.KeyObject::usagesFixed).containsExactlyInAnyOrder(
                         tuple("old/v1", false), tuple("new/v1", true));
+    }
+
+    /** What start-up names too: the inventory tells a key the token would hand out. */
+    @Test
+    void inventory_tellsExtractableKeysFromSensitiveOnes() throws Exception {
+        Pkcs11Token fresh = extractableToken.login();
+        WeakKeys.generateExtractableEcKey(fresh, "loose/v1");
+        new TokenObjects(fresh, new SecureRandom()).generate("kept/v1", KeyAlgorithm.EC_P256,
+                KeyUsage.BOTH);
+
+        var keys = new TokenInventory(fresh).read().keys();
+
+        assertThat(keys).extracting(TokenInventory.KeyObject::label,
+                TokenInventory.KeyObject::staysInToken).containsExactlyInAnyOrder(
+                        tuple("loose/v1", false), tuple("kept/v1", true));
     }
 
     /**
