@@ -23,9 +23,6 @@ import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
-import org.smimed.api.v1.DecryptionServiceGrpc;
-import org.smimed.api.v1.DirectoryServiceGrpc;
-import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.daemon.approval.ApprovalGate;
 import org.smimed.daemon.audit.AuditException;
 import org.smimed.daemon.cms.CmsDecryptor;
@@ -37,6 +34,7 @@ import org.smimed.daemon.config.Listener;
 import org.smimed.daemon.config.ListenerProbe;
 import org.smimed.daemon.config.PemFiles;
 import org.smimed.daemon.config.PinSource;
+import org.smimed.daemon.decryption.Decryption;
 import org.smimed.daemon.grpc.CallSecurity;
 import org.smimed.daemon.grpc.DecryptionGrpcService;
 import org.smimed.daemon.grpc.DirectoryGrpcService;
@@ -55,6 +53,7 @@ import org.smimed.daemon.metrics.Metrics;
 import org.smimed.daemon.policy.AccessControl;
 import org.smimed.daemon.policy.DualControl;
 import org.smimed.daemon.policy.PolicyException;
+import org.smimed.daemon.signing.Signing;
 import org.smimed.daemon.threads.DaemonThreads;
 import org.smimed.daemon.tls.ServerCertificate;
 import org.smimed.daemon.token.Pkcs11Library;
@@ -62,13 +61,11 @@ import org.smimed.daemon.token.Pkcs11Token;
 import org.smimed.daemon.token.TokenException;
 
 /**
- * The composition root: the one place that builds every part and hands each its
- * collaborators. Nothing else creates providers, tokens or services.
+ * The composition root: the one place that builds the serving daemon's parts and hands each its
+ * collaborators (the bench and demo provisioning build their own, off this path).
  */
 public final class Daemon implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Daemon.class.getName());
-    private static final List<String> SERVICES = List.of(SigningServiceGrpc.SERVICE_NAME,
-            DecryptionServiceGrpc.SERVICE_NAME, DirectoryServiceGrpc.SERVICE_NAME);
 
     private final DaemonConfig config;
     private final Server server;
@@ -171,7 +168,7 @@ public final class Daemon implements AutoCloseable {
         // of token operations at once that suits this token (operations.workerThreads).
         ExecutorService batchWorkers = Executors.newFixedThreadPool(operations.workerThreads(),
                 new DaemonThreads("smimed-batch"));
-        HealthMonitor monitor = new HealthMonitor(token.label(), health, SERVICES,
+        HealthMonitor monitor = new HealthMonitor(token.label(), health, GrpcServer.CLIENT_SERVICES,
                 access.auditUnhealthy());
         FatalRelay fatal = new FatalRelay();
         TokenHealer healer = new TokenHealer(token, config.token().pin(), environment, admin,
@@ -181,17 +178,17 @@ public final class Daemon implements AutoCloseable {
                 SmimeCapabilities.of(config.decryption().contentAlgorithms());
         capabilities.warning().ifPresent(warning -> LOG.log(Level.WARNING, warning));
         List<BindableService> services = new ArrayList<>(List.of(
-                new SigningGrpcService(keys, new CmsSigner(token.provider(), software, clock,
-                        metrics.tokenMeter(), capabilities),
-                        statuses, maxBytes, control, healer, batchWorkers, guards),
-                new DecryptionGrpcService(keys,
+                new SigningGrpcService(new Signing(keys, new CmsSigner(token.provider(),
+                        software, clock, metrics.tokenMeter(), capabilities), control, healer,
+                        batchWorkers), statuses, maxBytes, guards),
+                new DecryptionGrpcService(new Decryption(keys,
                         new CmsDecryptor(token.provider(), software, random,
                                 config.decryption().contentAlgorithms(),
                                 new MessageLimits(config.limits().maxRecipients(),
                                         config.limits().maxAsn1Depth(),
                                         config.limits().maxIndefiniteLengths()),
-                                metrics.tokenMeter()),
-                        statuses, maxBytes, control, guards, healer).served(),
+                                metrics.tokenMeter()), control, healer),
+                        statuses, maxBytes, guards).served(),
                 new DirectoryGrpcService(keys, statuses, control, capabilities, maxBytes,
                         guards),
                 health.getHealthService()));

@@ -5,7 +5,6 @@ import io.grpc.BindableService;
 import io.grpc.ServerInterceptors;
 import io.grpc.stub.StreamObserver;
 import java.io.InputStream;
-import java.util.List;
 import com.google.protobuf.UnsafeByteOperations;
 import org.smimed.api.v1.DecryptMessageRequest;
 import org.smimed.api.v1.DecryptMessageResponse;
@@ -13,26 +12,23 @@ import org.smimed.api.v1.DecryptRequest;
 import org.smimed.api.v1.DecryptResponse;
 import org.smimed.api.v1.DecryptResult;
 import org.smimed.api.v1.DecryptionServiceGrpc;
-import org.smimed.daemon.cms.CmsDecryptor;
 import org.smimed.daemon.cms.ContentCipher;
 import org.smimed.daemon.cms.DecryptedMessage;
 import org.smimed.daemon.cms.InvalidRequestException;
 import org.smimed.daemon.cms.OpenedEnvelope;
 import org.smimed.daemon.cms.PlaintextStream;
-import org.smimed.daemon.keys.KeyRegistry;
+import org.smimed.daemon.decryption.Decryption;
 import org.smimed.daemon.keys.KeyVersion;
-import org.smimed.daemon.policy.AccessControl;
 import org.smimed.daemon.policy.Caller;
 import org.smimed.daemon.policy.InFlightBytes;
-import org.smimed.daemon.policy.Operation;
-import org.smimed.daemon.token.TokenRecovery;
 
 /**
  * gRPC face of decryption, streamed both ways in bounded memory ({@link DecryptStream}: size
  * limit, in-flight byte budgets, idle and total timeouts, flow control). A worker (for a small
- * message sent in one request, gRPC's handler thread once it has all arrived) authorizes the
- * call, reads the envelope's header, recovers the key in the token, then sends who decrypted
- * it and the plaintext in chunks of up to {@link #CHUNK_BYTES} as it is decrypted.
+ * message sent in one request, gRPC's handler thread once it has all arrived) has
+ * {@link Decryption} authorize the call, read the envelope's header and recover the key in the
+ * token, then sends who decrypted it and the plaintext in chunks of up to {@link #CHUNK_BYTES}
+ * as it is decrypted.
  *
  * <p>Security guarantee for AuthEnvelopedData (RFC 5083): the last chunk of plaintext is held
  * back until the authentication tag has verified and the rest of the message is well formed,
@@ -51,29 +47,22 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
      */
     private static final int FIRST_CHUNK_BYTES = 8 * 1024;
 
-    private final KeyRegistry keys;
-    private final CmsDecryptor decryptor;
+    private final Decryption decryption;
     private final StatusMapper statuses;
     private final int maxMessageBytes;
     /** DecryptMessage holds the message and its plaintext in memory: larger ones stream. */
     private final UnaryLimit unaryLimit;
-    private final AccessControl access;
     private final StreamGuards guards;
-    private final TokenRecovery recovery;
     /** Charges DecryptMessage's request before gRPC reads it whole. */
     private final MessageIntake intake;
 
     /**
      * @param guards the in-flight byte budgets and stream timeouts (owned by the caller)
      */
-    public DecryptionGrpcService(KeyRegistry keys, CmsDecryptor decryptor, StatusMapper statuses,
-                                 int maxMessageBytes, AccessControl access, StreamGuards guards,
-                                 TokenRecovery recovery) {
-        this.access = access;
+    public DecryptionGrpcService(Decryption decryption, StatusMapper statuses,
+                                 int maxMessageBytes, StreamGuards guards) {
         this.guards = guards;
-        this.recovery = recovery;
-        this.keys = keys;
-        this.decryptor = decryptor;
+        this.decryption = decryption;
         this.statuses = statuses;
         this.maxMessageBytes = maxMessageBytes;
         ServedLimits limits = ServedLimits.of(maxMessageBytes, guards);
@@ -96,14 +85,10 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
 
     private void decrypt(Caller caller, String identity, InputStream message, DecryptStream call)
             throws Exception {
-        authorize(caller, identity);
-        OpenedEnvelope envelope = decryptor.open(message, maxMessageBytes);
+        decryption.authorize(caller, identity);
+        OpenedEnvelope envelope = decryption.open(message, maxMessageBytes);
         call.headerRead();
-        // Idempotent up to here: after a token fault the keys are looked up again (fresh
-        // handles) and key recovery runs once more, before any content has been read; only
-        // "token gone" codes lead here, never a padding failure (TokenErrors.isTokenGone).
-        PlaintextStream plaintext = recovery.retryOnce(() -> envelope.decrypt(
-                candidates(caller, identity)));
+        PlaintextStream plaintext = decryption.decrypt(caller, identity, envelope);
         call.send(DecryptResponse.newBuilder()
                 .setResult(result(plaintext.key(), plaintext.cipher())).build());
         byte[] buffer = new byte[FIRST_CHUNK_BYTES];
@@ -140,12 +125,9 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
             }
             unaryLimit.check("message", message.size(), "DecryptMessage", "stream it with Decrypt");
             held.grow(Math.max(0, message.size() - (reserved != null ? intake.reserve() : 0)));
-            authorize(caller, request.getIdentity());
-            byte[] bytes = message.toByteArray();
-            // Idempotent as a whole: the message is in memory, so after a token fault it is
-            // parsed and decrypted once more with fresh key handles.
-            DecryptedMessage plaintext = recovery.retryOnce(() -> decryptor.decrypt(bytes,
-                    candidates(caller, request.getIdentity())));
+            decryption.authorize(caller, request.getIdentity());
+            DecryptedMessage plaintext = decryption.decrypt(caller, request.getIdentity(),
+                    message.toByteArray());
             response.onNext(DecryptMessageResponse.newBuilder()
                     .setResult(result(plaintext.key(), plaintext.cipher()))
                     // A fresh array, never touched again: wrap, do not copy.
@@ -169,31 +151,5 @@ public final class DecryptionGrpcService extends DecryptionServiceGrpc.Decryptio
 
     private static DecryptResponse chunk(ByteString bytes) {
         return DecryptResponse.newBuilder().setChunk(bytes).build();
-    }
-
-    /**
-     * Checks that this caller may decrypt (with the named identity, or with any) and counts the
-     * call against its decrypt budget, once per call however often the token is retried.
-     */
-    private void authorize(Caller caller, String identity) throws Exception {
-        if (identity.isBlank()) {
-            access.checkAny(caller, Operation.DECRYPT);
-        } else {
-            access.check(caller, Operation.DECRYPT, identity);
-        }
-        candidates(caller, identity); // an unknown identity fails before the budget is charged
-        access.chargeDecrypt(caller);
-    }
-
-    /**
-     * The keys this caller may decrypt with: those of the named identity, otherwise those of
-     * every identity the policy grants it. Read from the current snapshot on each attempt.
-     */
-    private List<KeyVersion> candidates(Caller caller, String identity) throws Exception {
-        if (identity.isBlank()) {
-            return access.filter(caller, Operation.DECRYPT, keys.decryptionKeys(),
-                    KeyVersion::identity);
-        }
-        return keys.decryptionKeys(identity);
     }
 }

@@ -23,6 +23,9 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLException;
+import org.smimed.api.v1.DecryptionServiceGrpc;
+import org.smimed.api.v1.DirectoryServiceGrpc;
+import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.daemon.config.ConfigFileException;
 import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.config.Listener;
@@ -39,6 +42,10 @@ public final class GrpcServer {
     private static final System.Logger LOG = System.getLogger(GrpcServer.class.getName());
     /** Room for protobuf framing around content of the largest unary request. */
     private static final int FRAMING_BYTES = 64 * 1024;
+    /** The services clients call, whose serving status the health service reports. */
+    public static final List<String> CLIENT_SERVICES = List.of(
+            SigningServiceGrpc.SERVICE_NAME, DecryptionServiceGrpc.SERVICE_NAME,
+            DirectoryServiceGrpc.SERVICE_NAME);
     /** The largest Decrypt chunk a client is expected to send (the client stub's). */
     private static final int STREAM_CHUNK_BYTES = 256 * 1024;
     /** Per-stream HTTP/2 window: a client may be 1 MiB ahead of the daemon, no more. */

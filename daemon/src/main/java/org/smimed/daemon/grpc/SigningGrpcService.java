@@ -8,9 +8,6 @@ import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
 import org.smimed.api.v1.SignBatchRequest;
 import org.smimed.api.v1.SignBatchResponse;
 import org.smimed.api.v1.SignRequest;
@@ -18,51 +15,37 @@ import org.smimed.api.v1.SignResponse;
 import org.smimed.api.v1.SignStreamRequest;
 import org.smimed.api.v1.SignStreamResponse;
 import org.smimed.api.v1.SigningServiceGrpc;
-import org.smimed.daemon.cms.CmsSigner;
 import org.smimed.daemon.cms.DigestAlgorithm;
 import org.smimed.daemon.cms.InvalidRequestException;
 import org.smimed.daemon.cms.SignatureRequest;
 import org.smimed.daemon.cms.SignedMessage;
-import org.smimed.daemon.keys.KeyRegistry;
 import org.smimed.daemon.keys.KeyVersion;
-import org.smimed.daemon.policy.AccessControl;
 import org.smimed.daemon.policy.Caller;
 import org.smimed.daemon.policy.InFlightBytes;
-import org.smimed.daemon.token.TokenRecovery;
-import org.smimed.daemon.policy.Operation;
+import org.smimed.daemon.signing.Signing;
 
-/** gRPC face of signing: validates the request, asks the domain, maps the outcome. */
+/**
+ * gRPC face of signing: reads and bounds the request, asks {@link Signing}, maps the outcome.
+ */
 public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceImplBase {
     /** Most digests one SignBatch call may carry; bounds the work a single call can queue. */
     static final int MAX_BATCH = 1024;
 
-    private final KeyRegistry keys;
-    private final CmsSigner signer;
+    private final Signing signing;
     private final StatusMapper statuses;
     /** Unary content is in memory whole before the call starts: larger content streams. */
     private final UnaryLimit unaryLimit;
     /** Encapsulated content plus room for certificates, attributes and signature: 4 MiB. */
     static final int MAX_ENCAPSULATED_BYTES = UnaryLimit.CAP - 64 * 1024;
-    private final AccessControl access;
     /** Charges unary content to the same in-flight budgets as streamed bytes. */
     private final InFlightBytes inFlight;
-    private final TokenRecovery recovery;
-    /** Signs a batch's digests in parallel, one token session each. */
-    private final Executor batchWorkers;
     private final StreamedSigning streamed;
 
     /** @param guards bound SignStream calls as they bound Decrypt calls (owned by the caller) */
-    public SigningGrpcService(KeyRegistry keys, CmsSigner signer, StatusMapper statuses,
-                              int maxMessageBytes, AccessControl access,
-                              TokenRecovery recovery, Executor batchWorkers,
+    public SigningGrpcService(Signing signing, StatusMapper statuses, int maxMessageBytes,
                               StreamGuards guards) {
-        this.streamed = new StreamedSigning(keys, signer, statuses, maxMessageBytes, access,
-                guards, recovery);
-        this.access = access;
-        this.recovery = recovery;
-        this.batchWorkers = batchWorkers;
-        this.keys = keys;
-        this.signer = signer;
+        this.streamed = new StreamedSigning(signing, statuses, maxMessageBytes, guards);
+        this.signing = signing;
         this.statuses = statuses;
         this.unaryLimit = UnaryLimit.of(maxMessageBytes);
         this.inFlight = guards.bytes();
@@ -74,23 +57,15 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
         // Content is already in memory (gRPC read the request whole): charged to the in-flight
         // budgets, as DecryptMessage's message is, until the answer is sent.
         try (InFlightBytes.Reservation held = inFlight.open(caller.name())) {
-            if (request.getIdentity().isBlank()) {
-                throw new InvalidRequestException("identity is required");
-            }
             // Before anything else about the identity, so a refusal does not reveal whether
             // the identity exists.
-            access.check(caller, Operation.SIGN, request.getIdentity());
+            signing.authorize(caller, request.getIdentity());
             SignatureRequest.Input input = input(request);
             held.grow(request.getContent().size());
-            SignatureRequest domainRequest = new SignatureRequest(input,
-                    request.getEncapsulate(), ProtoMapping.scheme(request.getSignatureAlgorithm()),
-                    ProtoMapping.digest(request.getDigestAlgorithm()));
-            // Idempotent: after a token fault the key is looked up again and signed once more.
-            Signed result = recovery.retryOnce(() -> {
-                KeyVersion version = keys.signingKey(request.getIdentity());
-                return new Signed(version, signer.sign(version,
-                        keys.encryptionKey(request.getIdentity()), domainRequest));
-            });
+            Signing.Signed result = signing.sign(request.getIdentity(), new SignatureRequest(
+                    input, request.getEncapsulate(),
+                    ProtoMapping.scheme(request.getSignatureAlgorithm()),
+                    ProtoMapping.digest(request.getDigestAlgorithm())));
             KeyVersion key = result.key();
             SignedMessage signed = result.message();
             response.onNext(SignResponse.newBuilder()
@@ -116,49 +91,32 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
     @Override
     public void signBatch(SignBatchRequest request, StreamObserver<SignBatchResponse> response) {
         try {
-            if (request.getIdentity().isBlank()) {
-                throw new InvalidRequestException("identity is required");
-            }
-            access.check(Callers.current(), Operation.SIGN, request.getIdentity());
+            signing.authorize(Callers.current(), request.getIdentity());
             List<SignatureRequest> each = batch(request);
-            // Idempotent as a whole: after a token fault the batch is signed once more.
-            SignBatchResponse out = recovery.retryOnce(() -> signAll(request.getIdentity(), each));
-            response.onNext(out);
+            Context call = Context.current();
+            Signing.SignedBatch signed = signing.signBatch(request.getIdentity(), each,
+                    SigningGrpcService::fitsOneAnswer, () -> {
+                        // A caller past its deadline, or gone, will not read the batch, and
+                        // the call is not recorded as a success.
+                        if (call.isCancelled()) {
+                            throw Status.CANCELLED.withDescription("the call was cancelled or"
+                                    + " its deadline passed; the batch was not finished")
+                                    .asRuntimeException();
+                        }
+                    });
+            SignBatchResponse.Builder out = SignBatchResponse.newBuilder()
+                    .setCertificate(UnsafeByteOperations.unsafeWrap(
+                            signed.key().certificate().getEncoded()))
+                    .setKeyVersion(signed.key().id());
+            for (SignedMessage one : signed.messages()) {
+                out.addSignedData(ByteString.copyFrom(one.signedData()))
+                        .setMicalg(one.digest().micalg());
+            }
+            response.onNext(out.build());
             response.onCompleted();
         } catch (Exception e) {
             response.onError(statuses.toStatus(e));
         }
-    }
-
-    private SignBatchResponse signAll(String identity, List<SignatureRequest> each)
-            throws Exception {
-        KeyVersion key = keys.signingKey(identity);
-        Optional<KeyVersion> encryption = keys.encryptionKey(identity);
-        byte[] certificate = key.certificate().getEncoded();
-        fitsOneAnswer(key, encryption, each, certificate.length);
-        Context call = Context.current();
-        List<CompletableFuture<SignedMessage>> signing = new ArrayList<>();
-        for (SignatureRequest one : each) {
-            signing.add(CompletableFuture.supplyAsync(() -> {
-                // A caller past its deadline, or gone, will not read the batch: the rest of it
-                // costs no token time, and the call is not recorded as a success.
-                if (call.isCancelled()) {
-                    throw new CompletionException(Status.CANCELLED.withDescription(
-                            "the call was cancelled or its deadline passed; the batch was not"
-                                    + " finished").asRuntimeException());
-                }
-                return signUnchecked(key, encryption, one);
-            }, batchWorkers));
-        }
-        SignBatchResponse.Builder out = SignBatchResponse.newBuilder()
-                .setCertificate(UnsafeByteOperations.unsafeWrap(certificate))
-                .setKeyVersion(key.id());
-        for (CompletableFuture<SignedMessage> done : signing) {
-            SignedMessage signed = join(done);
-            out.addSignedData(ByteString.copyFrom(signed.signedData()))
-                    .setMicalg(signed.digest().micalg());
-        }
-        return out.build();
     }
 
     /**
@@ -166,18 +124,17 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
      * 4 MiB message size, which the caller's own client (in every language) refuses after the
      * daemon signed and audited it OK: each SignedData carries the signer's certificates (a
      * security review, for 1,024 digests and a long chain). Every signature of a batch is the
-     * same size but for an ECDSA signature's few octets, so the largest one tells.
+     * same size but for an ECDSA signature's few octets, so the domain gives the largest.
      */
-    private void fitsOneAnswer(KeyVersion key, Optional<KeyVersion> encryption,
-                               List<SignatureRequest> each, int certificateBytes)
-            throws InvalidRequestException {
+    private static void fitsOneAnswer(KeyVersion key, int count, long maxSignedDataBytes,
+                                      int certificateBytes) throws InvalidRequestException {
         // Each signed_data's field tag and length, then the certificate, key version and
         // micalg fields with theirs.
-        long entry = signer.maxSignedDataBytes(key, encryption, each.get(0)) + 4L;
+        long entry = maxSignedDataBytes + 4L;
         long fixed = certificateBytes + 256L;
-        long answer = fixed + entry * each.size();
+        long answer = fixed + entry * count;
         if (answer > UnaryLimit.CAP) {
-            throw new InvalidRequestException("a batch of " + each.size() + " signatures as "
+            throw new InvalidRequestException("a batch of " + count + " signatures as "
                     + key.id() + " would answer up to " + answer + " bytes, more than gRPC's"
                     + " default 4 MiB message size that clients accept (each carries the"
                     + " signer's certificates); send at most " + (UnaryLimit.CAP - fixed) / entry
@@ -206,24 +163,6 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
         return each;
     }
 
-    /** Carries the signer's checked failures across the executor; unwrapped by join. */
-    private SignedMessage signUnchecked(KeyVersion key, Optional<KeyVersion> encryption,
-                                        SignatureRequest request) {
-        try {
-            return signer.sign(key, encryption, request);
-        } catch (Exception e) {
-            throw new CompletionException(e);
-        }
-    }
-
-    private static SignedMessage join(CompletableFuture<SignedMessage> signing) throws Exception {
-        try {
-            return signing.join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof Exception cause ? cause : e;
-        }
-    }
-    private record Signed(KeyVersion key, SignedMessage message) {}
 
     private SignatureRequest.Input input(SignRequest request) throws InvalidRequestException {
         switch (request.getPayloadCase()) {

@@ -9,17 +9,10 @@ import org.smimed.api.v1.SignStreamHeader;
 import org.smimed.api.v1.SignStreamRequest;
 import org.smimed.api.v1.SignStreamResponse;
 import org.smimed.api.v1.SignStreamResult;
-import org.smimed.daemon.cms.CmsSigner;
-import org.smimed.daemon.cms.InvalidRequestException;
-import org.smimed.daemon.cms.SignatureRequest;
-import org.smimed.daemon.cms.SignedMessage;
 import org.smimed.daemon.cms.StreamedSignature;
-import org.smimed.daemon.keys.KeyRegistry;
-import org.smimed.daemon.keys.KeyVersion;
-import org.smimed.daemon.policy.AccessControl;
 import org.smimed.daemon.policy.Caller;
 import org.smimed.daemon.policy.Operation;
-import org.smimed.daemon.token.TokenRecovery;
+import org.smimed.daemon.signing.Signing;
 
 /**
  * The SignStream RPC: content arrives in chunks ({@link SignStreamCall}), is hashed as it
@@ -35,24 +28,17 @@ final class StreamedSigning {
     /** Most content bytes per BER segment (and per response message). */
     static final int SEGMENT_BYTES = 64 * 1024;
 
-    private final KeyRegistry keys;
-    private final CmsSigner signer;
+    private final Signing signing;
     private final StatusMapper statuses;
     private final long maxContentBytes;
-    private final AccessControl access;
     private final StreamGuards guards;
-    private final TokenRecovery recovery;
 
-    StreamedSigning(KeyRegistry keys, CmsSigner signer, StatusMapper statuses,
-                    long maxContentBytes, AccessControl access, StreamGuards guards,
-                    TokenRecovery recovery) {
-        this.keys = keys;
-        this.signer = signer;
+    StreamedSigning(Signing signing, StatusMapper statuses, long maxContentBytes,
+                    StreamGuards guards) {
+        this.signing = signing;
         this.statuses = statuses;
         this.maxContentBytes = maxContentBytes;
-        this.access = access;
         this.guards = guards;
-        this.recovery = recovery;
     }
 
     /** Starts one call for the current caller. */
@@ -65,22 +51,14 @@ final class StreamedSigning {
     private void sign(Caller caller, SignStreamHeader header, InputStream content,
                       SignStreamCall call) throws Exception {
         String identity = header.getIdentity();
-        if (identity.isBlank()) {
-            throw new InvalidRequestException("identity is required");
-        }
         // Before anything else about the identity, so a refusal does not reveal whether the
         // identity exists.
-        access.check(caller, Operation.SIGN, identity);
-        StreamedSignature signature = StreamedSignature.start(keys.signingKey(identity),
+        signing.authorize(caller, identity);
+        StreamedSignature signature = StreamedSignature.start(signing.signingKey(identity),
                 ProtoMapping.scheme(header.getSignatureAlgorithm()),
                 ProtoMapping.digest(header.getDigestAlgorithm()), header.getEncapsulate());
         hash(signature, content, call);
-        SignatureRequest digest = signature.digestRequest();
-        // Idempotent: after a token fault the key is looked up again and signed once more.
-        Signed signed = recovery.retryOnce(() -> {
-            KeyVersion version = keys.signingKey(identity);
-            return new Signed(version, signer.sign(version, keys.encryptionKey(identity), digest));
-        });
+        Signing.Signed signed = signing.sign(identity, signature.digestRequest());
         SignStreamResult.Builder result = SignStreamResult.newBuilder()
                 .setCertificate(UnsafeByteOperations.unsafeWrap(
                         signed.key().certificate().getEncoded()))
@@ -117,6 +95,4 @@ final class StreamedSigning {
     private static SignStreamResponse chunk(ByteString bytes) {
         return SignStreamResponse.newBuilder().setSignedDataChunk(bytes).build();
     }
-
-    private record Signed(KeyVersion key, SignedMessage message) {}
 }
