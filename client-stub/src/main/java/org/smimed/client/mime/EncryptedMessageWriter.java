@@ -11,11 +11,14 @@ import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
+import java.security.spec.ECGenParameterSpec;
 import java.util.List;
+import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.bouncycastle.cms.CMSAlgorithm;
 import org.bouncycastle.cms.CMSAuthEnvelopedDataGenerator;
@@ -142,7 +145,17 @@ public final class EncryptedMessageWriter {
     }
     if (cert.getPublicKey() instanceof ECPublicKey ec) {
       KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC", provider);
-      kpg.initialize(ec.getParams(), random);
+      // By the curve's name, as the certificate names it: from the certificate's parameters
+      // Bouncy Castle writes the originator key with the whole curve spelled out, which
+      // RFC 5480 2.1.1 forbids and RFC 5753 3.1.1 asks to match the certificate (a standards
+      // review).
+      ASN1Encodable curve = SubjectPublicKeyInfo.getInstance(ec.getEncoded()).getAlgorithm()
+          .getParameters();
+      if (curve instanceof ASN1ObjectIdentifier named) {
+        kpg.initialize(new ECGenParameterSpec(named.getId()), random);
+      } else {
+        kpg.initialize(ec.getParams(), random);
+      }
       return keyAgreeRecipient(cert, idType, CMSAlgorithm.ECDH_SHA256KDF,
           kpg.generateKeyPair());
     }

@@ -49,6 +49,27 @@ class EncryptCommandTest {
     assertThat(run.exit()).as(run.stderr()).isZero();
   }
 
+  /**
+   * RFC 5480 2.1.1 forbids a curve spelled out (specifiedCurve); RFC 5753 3.1.1 wants the
+   * originator key's parameters absent or the recipient certificate's own: P-256 by name.
+   */
+  @Test
+  void ecRecipient_originatorKeyNamesTheCurve() throws Exception {
+    encryptWith(java.util.List.of(), "bob");
+    String mail = Files.readString(dir.resolve("enc.eml"), StandardCharsets.US_ASCII);
+    byte[] der = java.util.Base64.getMimeDecoder().decode(
+        mail.substring(mail.indexOf("\r\n\r\n") + 4));
+    var envelope = org.bouncycastle.asn1.cms.AuthEnvelopedData.getInstance(
+        org.bouncycastle.asn1.cms.ContentInfo.getInstance(der).getContent());
+    var kari = org.bouncycastle.asn1.cms.KeyAgreeRecipientInfo.getInstance(
+        org.bouncycastle.asn1.cms.RecipientInfo.getInstance(
+            envelope.getRecipientInfos().getObjectAt(0)).getInfo());
+
+    assertThat(kari.getOriginator().getOriginatorKey().getAlgorithm().getParameters())
+        .isEqualTo(org.bouncycastle.asn1.sec.SECObjectIdentifiers.secp256r1);
+    assertThat(openSslDecrypt("bob")).isEqualTo(expectedEntity());
+  }
+
   private byte[] openSslDecrypt(String recipient) throws Exception {
     TestPki.Result r = pki.run("cms", "-decrypt", "-in", "enc.eml", "-recip",
         recipient + ".pem", "-inkey", recipient + ".key", "-binary", "-out", "dec.out");
