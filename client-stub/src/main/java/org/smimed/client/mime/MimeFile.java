@@ -19,7 +19,6 @@ import java.util.List;
  * pass, so it must not change while in use.
  */
 public final class MimeFile {
-  private static final int BUFFER = 64 * 1024;
 
   private final Path file;
   private final MimeInput headers;
@@ -91,7 +90,7 @@ public final class MimeFile {
   public void writeSevenBitEntity(OutputStream out) throws IOException {
     String encoding = headers.transferEncoding();
     boolean identityEncoding = List.of("", "7bit", "8bit", "binary").contains(encoding);
-    if (!identityEncoding || headers.isComposite() || sevenBitSafe()) {
+    if (!identityEncoding || headers.isComposite() || bodyClass() == TransferClass.SEVEN_BIT) {
       writeEntity(out);
       return;
     }
@@ -113,27 +112,17 @@ public final class MimeFile {
    * an entity is signed as it is. Reads the body once.
    */
   public boolean isCompositeWithEightBitData() throws IOException {
-    return headers.isComposite() && !sevenBitSafe();
+    return sevenBitEntityClass() != TransferClass.SEVEN_BIT;
   }
 
-  private boolean sevenBitSafe() throws IOException {
+  /** What {@link #writeSevenBitEntity} needs of its transport; reads a composite's body. */
+  TransferClass sevenBitEntityClass() throws IOException {
+    return headers.isComposite() ? bodyClass() : TransferClass.SEVEN_BIT;
+  }
+
+  private TransferClass bodyClass() throws IOException {
     try (InputStream in = body()) {
-      byte[] buffer = new byte[BUFFER];
-      int lineLength = 0;
-      int n;
-      while ((n = in.read(buffer)) > 0) {
-        for (int i = 0; i < n; i++) {
-          byte b = buffer[i];
-          if (b <= 0) {
-            return false;
-          }
-          lineLength = b == '\n' ? 0 : lineLength + 1;
-          if (lineLength > 998) {
-            return false;
-          }
-        }
-      }
-      return true;
+      return TransferClass.of(in);
     }
   }
 

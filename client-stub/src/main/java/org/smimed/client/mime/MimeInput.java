@@ -110,7 +110,7 @@ public final class MimeInput {
    */
   public byte[] sevenBitEntity() {
     boolean identityEncoding = List.of("", "7bit", "8bit", "binary").contains(transferEncoding());
-    if (!identityEncoding || isComposite() || isSevenBitSafe(body)) {
+    if (!identityEncoding || isComposite() || TransferClass.of(body) == TransferClass.SEVEN_BIT) {
       return entity();
     }
     byte[] decoded = isText() && !transferEncoding().equals("binary")
@@ -119,6 +119,14 @@ public final class MimeInput {
         content.stream().filter(h -> !h.is("Content-Transfer-Encoding")).toList(),
         List.of(Header.of("Content-Transfer-Encoding", "base64")));
     return join(headers, base64Lines(decoded));
+  }
+
+  /**
+   * What {@link #sevenBitEntity()} needs of its transport: a multipart with 8-bit parts is
+   * signed as it is, and the multipart/signed around it must say so.
+   */
+  TransferClass sevenBitEntityClass() {
+    return isComposite() ? TransferClass.of(body) : TransferClass.SEVEN_BIT;
   }
 
   /** Base64 in 76-character lines, each ending in CRLF (RFC 2045 section 6.8). */
@@ -163,20 +171,6 @@ public final class MimeInput {
 
   boolean isText() {
     return contentType().startsWith("text/");
-  }
-
-  private static boolean isSevenBitSafe(byte[] data) {
-    int lineLength = 0;
-    for (byte b : data) {
-      if (b < 0 || b == 0) {
-        return false;
-      }
-      lineLength = b == '\n' ? 0 : lineLength + 1;
-      if (lineLength > 998) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static List<Header> concat(List<Header> a, List<Header> b) {

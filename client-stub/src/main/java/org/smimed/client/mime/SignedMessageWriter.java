@@ -49,9 +49,8 @@ public final class SignedMessageWriter {
     String micalg = micalg(signed);
     String boundary = boundaryNotIn(entity);
     ByteArrayOutputStream out = new ByteArrayOutputStream(entity.length + 8192);
-    out.writeBytes(MimeInput.join(concatOuter(input, "multipart/signed;"
-        + " protocol=\"application/pkcs7-signature\"; micalg=" + micalg + ";\r\n"
-        + "\tboundary=\"" + boundary + "\""), new byte[0]));
+    out.writeBytes(MimeInput.join(labelled(concatOuter(input, multipartSigned(micalg,
+        boundary)), input.sevenBitEntityClass()), new byte[0]));
     ascii(out, "This is an S/MIME signed message\r\n\r\n--" + boundary + "\r\n");
     out.writeBytes(entity);
     ascii(out, "\r\n--" + boundary + "\r\n"
@@ -99,9 +98,8 @@ public final class SignedMessageWriter {
       throws SmimeOperationException, IOException {
     String micalg = hash.micalg();
     String boundary = boundary();
-    out.write(MimeInput.join(concatOuter(input.headers(), "multipart/signed;"
-        + " protocol=\"application/pkcs7-signature\"; micalg=" + micalg + ";\r\n"
-        + "\tboundary=\"" + boundary + "\""), new byte[0]));
+    out.write(MimeInput.join(labelled(concatOuter(input.headers(), multipartSigned(micalg,
+        boundary)), input.sevenBitEntityClass()), new byte[0]));
     out.write(ascii("This is an S/MIME signed message\r\n\r\n--" + boundary + "\r\n"));
     BoundaryWatch watch = new BoundaryWatch(out, ascii(boundary));
     SignedDataSigner.Result signed = signing.sign(watch);
@@ -198,6 +196,24 @@ public final class SignedMessageWriter {
 
   private static byte[] ascii(String s) {
     return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static String multipartSigned(String micalg, String boundary) {
+    return "multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=" + micalg
+        + ";\r\n\tboundary=\"" + boundary + "\"";
+  }
+
+  /**
+   * The outer fields with the Content-Transfer-Encoding that {@code signed} needs: a
+   * multipart with 8-bit parts is signed as it is, and RFC 2045 section 6.4 has the
+   * multipart/signed around it say 8bit (or binary) rather than default to 7bit (a standards
+   * review). Such mail needs 8BITMIME end to end; smime sign warns of it.
+   */
+  private static java.util.List<Header> labelled(java.util.List<Header> outer,
+      TransferClass signed) {
+    var headers = new java.util.ArrayList<>(outer);
+    signed.label().ifPresent(l -> headers.add(Header.of("Content-Transfer-Encoding", l)));
+    return headers;
   }
 
   static java.util.List<Header> concatOuter(MimeInput input, String contentType) {

@@ -139,6 +139,37 @@ class SignedMessageWriterTest {
 
     assertOpenSslVerifies(signed, innerEntity(nested));
     assertBcVerifies(signed);
+    assertThat(outerHeader(signed)).doesNotContain("Content-Transfer-Encoding");
+  }
+
+  /**
+   * A multipart's 8-bit parts are signed as they are (only single parts are re-encoded), so
+   * the multipart/signed around them says 8bit rather than default to 7bit (RFC 2045 section
+   * 6.4), from memory and from a file alike.
+   */
+  @Test
+  void detached_multipartWithAnEightBitPart_isLabelledEightBit() throws Exception {
+    String mixed = "From: alice@example.com\r\nSubject: mixed\r\nMIME-Version: 1.0\r\n"
+        + "Content-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n"
+        + "--XX\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+        + "Content-Transfer-Encoding: 8bit\r\n\r\nGr\u00fc\u00dfe\r\n--XX--\r\n";
+    byte[] signed = detached(mixed, HashAlgorithm.SHA256);
+    Path file = dir.resolve("mixed.eml");
+    Files.write(file, mixed.getBytes(StandardCharsets.ISO_8859_1));
+    var streamed = new java.io.ByteArrayOutputStream();
+    new SignedMessageWriter(signer, HashAlgorithm.SHA256, false, new SecureRandom())
+        .detached(MimeFile.open(file), streamed);
+
+    assertThat(outerHeader(signed)).contains("\r\nContent-Transfer-Encoding: 8bit");
+    assertThat(outerHeader(streamed.toByteArray()))
+        .contains("\r\nContent-Transfer-Encoding: 8bit");
+    assertOpenSslVerifies(signed, innerEntity(mixed));
+    assertOpenSslVerifies(streamed.toByteArray(), innerEntity(mixed));
+  }
+
+  private static String outerHeader(byte[] signed) {
+    String text = new String(signed, StandardCharsets.ISO_8859_1);
+    return text.substring(0, text.indexOf("\r\n\r\n") + 2);
   }
 
   @Test
