@@ -88,6 +88,15 @@ public final class MimeFile {
 
   /** Writes {@link MimeInput#sevenBitEntity()}: for signing. Reads the body twice. */
   public void writeSevenBitEntity(OutputStream out) throws IOException {
+    if (headers.hasSevenBitParts()) {
+      out.write(MimeInput.join(headers.contentHeaders(), new byte[0]));
+      SevenBitParts parts = new SevenBitParts(out, headers.boundary().orElseThrow());
+      OutputStream body = StreamEncodings.crlf(parts);
+      copyBody(body);
+      body.close();
+      parts.close();
+      return;
+    }
     String encoding = headers.transferEncoding();
     boolean identityEncoding = List.of("", "7bit", "8bit", "binary").contains(encoding);
     if (!identityEncoding || headers.isComposite() || bodyClass() == TransferClass.SEVEN_BIT) {
@@ -108,16 +117,24 @@ public final class MimeFile {
 
   /**
    * Whether the entity is multipart (or message/*) with 8-bit bytes or lines over 998 octets
-   * somewhere in its body: {@link #writeSevenBitEntity} re-encodes only single parts, so such
-   * an entity is signed as it is. Reads the body once.
+   * left in what {@link #writeSevenBitEntity} writes: in a part labelled 7bit or binary, a
+   * message/* part, a preamble or the header fields. Such an entity is signed with them.
    */
   public boolean isCompositeWithEightBitData() throws IOException {
     return sevenBitEntityClass() != TransferClass.SEVEN_BIT;
   }
 
-  /** What {@link #writeSevenBitEntity} needs of its transport; reads a composite's body. */
+  /**
+   * What {@link #writeSevenBitEntity} needs of its transport: a composite's is read through
+   * (so the body once more); a single part's is re-encoded whole when it must be.
+   */
   TransferClass sevenBitEntityClass() throws IOException {
-    return headers.isComposite() ? bodyClass() : TransferClass.SEVEN_BIT;
+    if (!headers.isComposite()) {
+      return TransferClass.SEVEN_BIT;
+    }
+    TransferClass.Sink sink = new TransferClass.Sink();
+    writeSevenBitEntity(sink);
+    return sink.result();
   }
 
   private TransferClass bodyClass() throws IOException {

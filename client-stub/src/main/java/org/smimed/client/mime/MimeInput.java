@@ -106,9 +106,19 @@ public final class MimeInput {
    * The canonical inner entity, for signing. A single-part body that is not 7-bit safe (8-bit
    * bytes, NUL, lines over 998 octets) under an identity transfer encoding is re-encoded as
    * base64, because a mail relay may legally convert 8-bit data and so break a detached
-   * signature (RFC 8551 section 3.1.3). Multipart bodies are signed as they are.
+   * signature (RFC 8551 section 3.1.3). In a multipart, so is each part labelled 8bit
+   * ({@link SevenBitParts}); message/* entities are signed as they are.
    */
   public byte[] sevenBitEntity() {
+    if (hasSevenBitParts()) {
+      java.io.ByteArrayOutputStream parts = new java.io.ByteArrayOutputStream(body.length);
+      try (SevenBitParts writer = new SevenBitParts(parts, boundary().orElseThrow())) {
+        writer.write(Crlf.canonicalize(body));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+      }
+      return join(content, parts.toByteArray());
+    }
     boolean identityEncoding = List.of("", "7bit", "8bit", "binary").contains(transferEncoding());
     if (!identityEncoding || isComposite() || TransferClass.of(body) == TransferClass.SEVEN_BIT) {
       return entity();
@@ -122,11 +132,12 @@ public final class MimeInput {
   }
 
   /**
-   * What {@link #sevenBitEntity()} needs of its transport: a multipart with 8-bit parts is
-   * signed as it is, and the multipart/signed around it must say so.
+   * Whether this is a multipart whose 8bit parts {@link SevenBitParts} re-encodes: one with a
+   * boundary, not labelled binary (whose bytes are signed exactly as they are).
    */
-  TransferClass sevenBitEntityClass() {
-    return isComposite() ? TransferClass.of(body) : TransferClass.SEVEN_BIT;
+  boolean hasSevenBitParts() {
+    return contentType().startsWith("multipart/") && boundary().isPresent()
+        && List.of("", "7bit", "8bit").contains(transferEncoding());
   }
 
   /** Base64 in 76-character lines, each ending in CRLF (RFC 2045 section 6.8). */

@@ -45,6 +45,25 @@ enum TransferClass {
     };
   }
 
+  /** A sink that classifies what is written to it. */
+  static final class Sink extends java.io.OutputStream {
+    private final Scan scan = new Scan();
+
+    @Override
+    public void write(int b) {
+      scan.add(new byte[] {(byte) b}, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      scan.add(java.util.Arrays.copyOfRange(b, off, off + len), len);
+    }
+
+    TransferClass result() {
+      return scan.result();
+    }
+  }
+
   private static final class Scan {
     private TransferClass result = SEVEN_BIT;
     private int lineLength;

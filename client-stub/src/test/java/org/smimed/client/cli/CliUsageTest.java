@@ -119,12 +119,16 @@ class CliUsageTest {
         .doesNotContain("is empty");
   }
 
-  /** A multipart is signed as it is: 8-bit parts would not survive a relay's conversion. */
+  /**
+   * A message/rfc822 part's body cannot be re-encoded (RFC 2046 section 5.2.1): signed as it
+   * is, its 8-bit data would not survive a relay's conversion.
+   */
   @Test
-  void sign_multipartWithEightBitPart_warnsBeforeSigning() throws Exception {
+  void sign_multipartWithAnEightBitMessagePart_warnsBeforeSigning() throws Exception {
     byte[] message = ("Content-Type: multipart/mixed; boundary=b\n\n--b\n"
-        + "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
-        + "Gr\u00fc\u00dfe\n--b--\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        + "Content-Type: message/rfc822\nContent-Transfer-Encoding: 8bit\n\n"
+        + "Subject: fwd\n\nGr\u00fc\u00dfe\n--b--\n")
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
     var run = CliRunner.run(message, "sign", "--plaintext", "--identity", "a@example.com",
         "--target", "localhost:" + closedPort(), "--deadline", "20");
@@ -137,10 +141,14 @@ class CliUsageTest {
     assertThat(lines.get(2)).startsWith("smime: signing failed");
   }
 
+  /** Parts labelled 8bit are re-encoded for signing: nothing is left to warn of. */
   @Test
-  void sign_sevenBitMultipart_orEncapsulated_doesNotWarn() throws Exception {
+  void sign_sevenBitMultipart_orEncapsulated_orEightBitParts_doesNotWarn() throws Exception {
     byte[] sevenBit = "Content-Type: multipart/mixed; boundary=b\n\n--b\n\nhello\n--b--\n"
         .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] labelled = ("Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+        + "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
+        + "Gr\u00fc\u00dfe\n--b--\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
     byte[] eightBit = "Content-Type: multipart/mixed; boundary=b\n\n--b\n\nh\u00e9\n--b--\n"
         .getBytes(java.nio.charset.StandardCharsets.UTF_8);
     int port = closedPort();
@@ -150,8 +158,12 @@ class CliUsageTest {
     var encapsulated = CliRunner.run(eightBit, "sign", "--encapsulate", "--plaintext",
         "--identity", "a@example.com", "--target", "localhost:" + port, "--deadline", "20");
 
+    var reEncoded = CliRunner.run(labelled, "sign", "--plaintext", "--identity",
+        "a@example.com", "--target", "localhost:" + port, "--deadline", "20");
+
     assertThat(detached.stderr()).doesNotContain("warning: the multipart");
     assertThat(encapsulated.stderr()).doesNotContain("warning: the multipart");
+    assertThat(reEncoded.stderr()).doesNotContain("warning: the multipart");
   }
 
   private static int closedPort() throws java.io.IOException {

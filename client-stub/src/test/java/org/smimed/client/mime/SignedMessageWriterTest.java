@@ -143,16 +143,60 @@ class SignedMessageWriterTest {
   }
 
   /**
-   * A multipart's 8-bit parts are signed as they are (only single parts are re-encoded), so
-   * the multipart/signed around them says 8bit rather than default to 7bit (RFC 2045 section
-   * 6.4), from memory and from a file alike.
+   * Each part labelled 8bit, nested ones included, is signed as base64 (RFC 8551 section
+   * 3.1.3), so the signed entity is 7-bit and a relay has nothing to convert; other parts keep
+   * every byte, and every part's decoded content is what it was. From memory and from a file
+   * alike.
    */
   @Test
-  void detached_multipartWithAnEightBitPart_isLabelledEightBit() throws Exception {
+  void detached_multipartWithEightBitParts_signsThemInBase64() throws Exception {
+    String mixed = "From: alice@example.com\nSubject: mixed\nMIME-Version: 1.0\n"
+        + "Content-Type: multipart/mixed; boundary=\"XX\"\n\n"
+        + "preamble\n--XX\nContent-Type: text/plain; charset=iso-8859-1\n"
+        + "Content-Transfer-Encoding: 8bit\n\nGr\u00fc\u00dfe\n--XX is not a delimiter\n\n"
+        + "--XX\nContent-Type: text/plain\n\nplain 7bit\n"
+        + "--XX\nContent-Type: multipart/alternative; boundary=YY\n\n"
+        + "--YY\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: 8BIT\n\n"
+        + "<p>\u00c3\u00a9t\u00c3\u00a9</p>\n--YY--\n"
+        + "--XX\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n"
+        + "AAECAwQF\n--XX--\nepilogue\n";
+    byte[] signed = detached(mixed, HashAlgorithm.SHA256);
+    Path file = dir.resolve("mixed.eml");
+    Files.write(file, mixed.getBytes(StandardCharsets.ISO_8859_1));
+    var streamed = new java.io.ByteArrayOutputStream();
+    new SignedMessageWriter(signer, HashAlgorithm.SHA256, false, new SecureRandom())
+        .detached(MimeFile.open(file), streamed);
+
+    byte[] entity = SignedMessage.parse(signed).content();
+    assertThat(SignedMessage.parse(streamed.toByteArray()).content()).isEqualTo(entity);
+    String text = new String(entity, StandardCharsets.ISO_8859_1);
+    assertThat(text).matches("[\\x00-\\x7f]*").doesNotContainIgnoringCase("8bit")
+        .contains("\r\n\r\nplain 7bit\r\n--XX\r\n").contains("preamble\r\n--XX\r\n")
+        .contains("AAECAwQF\r\n--XX--\r\nepilogue\r\n");
+    assertThat(outerHeader(signed)).doesNotContain("Content-Transfer-Encoding");
+    assertThat(outerHeader(streamed.toByteArray())).doesNotContain("Content-Transfer-Encoding");
+    MimeMultipart parts = (MimeMultipart) new MimeMessage(Session.getInstance(new Properties()),
+        new ByteArrayInputStream(entity)).getContent();
+    assertThat(parts.getBodyPart(0).getContent()).isEqualTo("Gr\u00fc\u00dfe\r\n--XX is not a"
+        + " delimiter\r\n");
+    assertThat(((MimeMultipart) parts.getBodyPart(2).getContent()).getBodyPart(0).getContent())
+        .isEqualTo("<p>\u00e9t\u00e9</p>");
+    assertOpenSslVerifies(signed, entity);
+    assertOpenSslVerifies(streamed.toByteArray(), entity);
+    assertBcVerifies(signed);
+  }
+
+  /**
+   * What cannot be re-encoded — a message/rfc822 part's body (RFC 2046 section 5.2.1) — is
+   * signed as it is, and the multipart/signed around it says 8bit rather than default to 7bit
+   * (RFC 2045 section 6.4).
+   */
+  @Test
+  void detached_multipartWithAnEightBitMessagePart_isLabelledEightBit() throws Exception {
     String mixed = "From: alice@example.com\r\nSubject: mixed\r\nMIME-Version: 1.0\r\n"
         + "Content-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n"
-        + "--XX\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
-        + "Content-Transfer-Encoding: 8bit\r\n\r\nGr\u00fc\u00dfe\r\n--XX--\r\n";
+        + "--XX\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        + "Subject: forwarded\r\n\r\nGr\u00fc\u00dfe\r\n--XX--\r\n";
     byte[] signed = detached(mixed, HashAlgorithm.SHA256);
     Path file = dir.resolve("mixed.eml");
     Files.write(file, mixed.getBytes(StandardCharsets.ISO_8859_1));
@@ -163,6 +207,7 @@ class SignedMessageWriterTest {
     assertThat(outerHeader(signed)).contains("\r\nContent-Transfer-Encoding: 8bit");
     assertThat(outerHeader(streamed.toByteArray()))
         .contains("\r\nContent-Transfer-Encoding: 8bit");
+    assertThat(MimeFile.open(file).isCompositeWithEightBitData()).isTrue();
     assertOpenSslVerifies(signed, innerEntity(mixed));
     assertOpenSslVerifies(streamed.toByteArray(), innerEntity(mixed));
   }
