@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Who besides the daemon's user and root may change the policy file. The policy decides who
@@ -14,7 +15,9 @@ import java.util.Optional;
  * were each reloaded without a word). Refused: a file group or others may write, or owned by
  * another user; a directory holding it — the link's and, behind a symbolic link (a Kubernetes
  * ConfigMap), the target's — that group or others may write unless it is sticky (as /tmp is,
- * where they cannot replace what they do not own), or owned by another user.
+ * where they cannot replace what they do not own), or owned by another user. Modes do not
+ * count on a read-only mount, where no one may write: Kubernetes mounts a ConfigMap so, its
+ * directory mode 0777 (an operator trial found the shipped StatefulSet refused).
  */
 final class PolicyFileAccess {
     private static final int GROUP_WRITE = 0020;
@@ -26,6 +29,12 @@ final class PolicyFileAccess {
     }
 
     static void refuseIfOthersMayChange(Path file) throws IOException, PolicyException {
+        refuseIfOthersMayChange(file, PolicyFileAccess::onReadOnlyMount);
+    }
+
+    /** As {@link #refuseIfOthersMayChange(Path)}, told which paths no one may write. */
+    static void refuseIfOthersMayChange(Path file, Predicate<Path> readOnly)
+            throws IOException, PolicyException {
         Optional<Integer> self = ownUid();
         int mode;
         try {
@@ -33,7 +42,7 @@ final class PolicyFileAccess {
         } catch (UnsupportedOperationException | IllegalArgumentException e) {
             return; // no POSIX permissions to judge on this file system
         }
-        if ((mode & (GROUP_WRITE | OTHERS_WRITE)) != 0) {
+        if ((mode & (GROUP_WRITE | OTHERS_WRITE)) != 0 && !readOnly.test(file)) {
             throw refused("policy file " + file + " is writable by group or others, who could"
                     + " make themselves officers; chmod go-w it");
         }
@@ -44,7 +53,8 @@ final class PolicyFileAccess {
                 continue;
             }
             int dirMode = (Integer) Files.getAttribute(dir, "unix:mode");
-            if ((dirMode & (GROUP_WRITE | OTHERS_WRITE)) != 0 && (dirMode & STICKY) == 0) {
+            if ((dirMode & (GROUP_WRITE | OTHERS_WRITE)) != 0 && (dirMode & STICKY) == 0
+                    && !readOnly.test(dir)) {
                 throw refused("the directory " + dir + " of policy file " + file + " is"
                         + " writable by group or others, who could replace the policy; chmod"
                         + " go-w it");
@@ -59,6 +69,14 @@ final class PolicyFileAccess {
         if (self.isPresent() && owner != ROOT && owner != self.get()) {
             throw refused(what + " belongs to user " + owner + ", neither root nor the daemon's"
                     + " user (" + self.get() + "), who could make themselves officers; chown it");
+        }
+    }
+
+    private static boolean onReadOnlyMount(Path path) {
+        try {
+            return Files.getFileStore(path).isReadOnly();
+        } catch (IOException e) {
+            return false; // unknown: judged by its mode
         }
     }
 
