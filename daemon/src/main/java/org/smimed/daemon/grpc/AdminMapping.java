@@ -9,6 +9,7 @@ import org.smimed.api.v1.KeyVersionInfo;
 import org.smimed.api.v1.KeyVersionState;
 import org.smimed.daemon.approval.ApprovalGate;
 import org.smimed.daemon.cms.InvalidRequestException;
+import org.smimed.daemon.keys.CertificateSummary;
 import org.smimed.daemon.keys.KeyAdministration;
 import org.smimed.daemon.keys.TokenVersion;
 import org.smimed.daemon.token.KeyAlgorithm;
@@ -89,7 +90,7 @@ final class AdminMapping {
         if (v.certificate().isPresent()) {
             X509Certificate c = v.certificate().get();
             b.setCertificateSubject(c.getSubjectX500Principal().getName())
-                    .setCertificateSerial(c.getSerialNumber().toString(16))
+                    .setCertificateSerial(CertificateSummary.serial(c.getSerialNumber()))
                     .setNotAfter(c.getNotAfter().toInstant().toString())
                     // Rounded down, so a certificate expired a minute ago is -1, not 0 (an
                     // officer trial read "0 days" as still valid).

@@ -1,5 +1,6 @@
 package org.smimed.daemon.keys;
 
+import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
@@ -17,12 +18,22 @@ public final class CertificateSummary {
     public static String of(X509Certificate certificate) {
         String names = "'" + certificate.getSubjectX500Principal() + "' issued by '"
                 + certificate.getIssuerX500Principal() + "', serial "
-                + certificate.getSerialNumber().toString(16);
+                + serial(certificate.getSerialNumber());
         try {
             return names + ", sha256 " + sha256(certificate);
         } catch (IllegalArgumentException e) {
             return names + " (" + e.getMessage() + ")";
         }
+    }
+
+    /**
+     * A serial number as {@code openssl x509 -serial} prints it, in lower case: the magnitude
+     * in whole bytes, so a leading zero digit stays (an officer trial's grep for the serial
+     * OpenSSL showed found nothing in the audit log, which had dropped the zero).
+     */
+    public static String serial(BigInteger serial) {
+        String hex = serial.abs().toString(16);
+        return (serial.signum() < 0 ? "-" : "") + (hex.length() % 2 == 0 ? hex : "0" + hex);
     }
 
     /** The fingerprint officers confirm a destroy with: SHA-256 of the DER, lower-case hex. */

@@ -141,7 +141,8 @@ final class VersionStore {
     }
 
     private static String serial(Served served) {
-        return served.leafSerial().map(n -> "serial " + n.toString(16)).orElse("none");
+        return served.leafSerial().map(n -> "serial " + CertificateSummary.serial(n))
+                .orElse("none");
     }
 
     private void adopt(TokenReading.Result fresh) throws TokenException {

@@ -299,7 +299,8 @@ class KeyAdministrationSoftHsmTest {
         assertThat(logged).contains("destroying key version " + v.name() + ": certificate '"
                 + certificate.getSubjectX500Principal() + "' issued by '"
                 + certificate.getIssuerX500Principal() + "', serial "
-                + certificate.getSerialNumber().toString(16) + ", sha256 " + fingerprint);
+                + CertificateSummary.serial(certificate.getSerialNumber()) + ", sha256 "
+                + fingerprint);
         assertThat(destroyed.state()).isEqualTo(KeyState.DESTROYED);
         assertThat(new TokenObjects(token, new SecureRandom()).hasPrivateKey(v.name())).isFalse();
         assertThat(new TokenObjects(token, new SecureRandom()).hasCertificate(v.name())).isFalse();

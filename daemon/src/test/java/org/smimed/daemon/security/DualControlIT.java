@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.smimed.daemon.Daemon;
 import org.smimed.daemon.approval.ApprovalGate;
+import org.smimed.daemon.keys.CertificateSummary;
 import org.smimed.daemon.config.ConfigLoader;
 import org.smimed.daemon.testing.AuditRecords;
 import org.smimed.daemon.testing.LogCapture;
@@ -200,7 +201,8 @@ class DualControlIT {
         Matcher pending = pending(ok(officerA, "activate", id + "/v1"));
         assertThat(field(id + "/v1", "state")).as("not in service yet").isEqualTo("PENDING");
         assertThat(ok(officerB, "pending")).contains(pending.group(1) + "  activate " + id
-                + "/v1  requested by officer-a", "serial " + cert.getSerialNumber().toString(16));
+                + "/v1  requested by officer-a",
+                "serial " + CertificateSummary.serial(cert.getSerialNumber()));
 
         assertThat(ok(officerB, "approve", pending.group(1)))
                 .isEqualTo(id + "/v1  ACTIVE  p256  sign\n");
@@ -209,8 +211,8 @@ class DualControlIT {
                 "smimed.v1.KeyAdminService/Activate HELD",
                 "smimed.v1.KeyAdminService/Approve OK");
         // Which certificate went into service: its serial and SHA-256 in the records.
-        String certificate = "serial=" + cert.getSerialNumber().toString(16) + " fingerprint="
-                + org.smimed.daemon.keys.CertificateSummary.sha256(cert);
+        String certificate = "serial=" + CertificateSummary.serial(cert.getSerialNumber())
+                + " fingerprint=" + CertificateSummary.sha256(cert);
         assertThat(auditOf(id + "/v1")).filteredOn(r -> r.get("method")
                 .endsWith("/ImportCertificateChain") && "OK".equals(r.get("outcome")))
                 .extracting(r -> r.get("detail")).containsExactly("officer=officer-a "
