@@ -45,6 +45,26 @@ final class CertificateCommands {
     boolean toStandardOutput() {
       return out == null || out.toString().equals("-");
     }
+
+    /**
+     * Refuses an --out that cannot be written before anything is asked of the daemon: rotate
+     * made the new version first and then failed on the path with "no such file", naming
+     * neither the version nor the directory (an officer trial).
+     */
+    void requireWritableOut(picocli.CommandLine.Model.CommandSpec spec) {
+      if (toStandardOutput()) {
+        return;
+      }
+      Path dir = out.toAbsolutePath().getParent();
+      String problem = Files.isDirectory(out) ? "is a directory"
+          : dir != null && !Files.isDirectory(dir) ? "is in a directory that does not exist"
+          : dir != null && !Files.isWritable(dir) ? "is in a directory you cannot write"
+          : Files.exists(out) && !Files.isWritable(out) ? "cannot be written" : null;
+      if (problem != null) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            "--out " + out + " " + problem);
+      }
+    }
   }
 
   static void writeCsr(AdminCommand command, KeyAdminServiceBlockingStub admin, String version,
@@ -61,6 +81,9 @@ final class CertificateCommands {
   @Command(name = "csr", mixinStandardHelpOptions = true,
       description = "Create a PKCS#10 certificate request for a version, signed in the token.")
   static final class Csr extends AdminCommand {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Parameters(index = "0", paramLabel = "VERSION", description = "identity/vN",
       converter = Names.Version.class)
     String version;
@@ -74,6 +97,7 @@ final class CertificateCommands {
 
     @Override
     void run(KeyAdminServiceBlockingStub admin) throws Exception {
+      options.requireWritableOut(spec);
       writeCsr(this, admin, version, options);
     }
   }
@@ -104,9 +128,9 @@ final class CertificateCommands {
   @Command(name = "rotate", mixinStandardHelpOptions = true,
       description = {"Start a rotation: generate the identity's next version and its"
           + " certificate request. Finish with import-cert and activate.",
-          "Algorithm and usage default to those of the identity's newest version (of that"
-              + " usage, with --usage); an identity with separate signing and encryption keys"
-              + " needs --usage to say which to rotate.",
+          "Algorithm and usage default to those of the identity's active version, else its"
+              + " newest (of that usage, with --usage); an identity with separate signing and"
+              + " encryption keys needs --usage to say which to rotate.",
           "An X25519 key (RFC 8418) or any encryption-only key cannot sign a request: for it,"
               + " the new version's public key (PEM) is written instead, for the CA to"
               + " certify."})
@@ -132,6 +156,7 @@ final class CertificateCommands {
 
     @Override
     void run(KeyAdminServiceBlockingStub admin) throws Exception {
+      options.requireWritableOut(spec);
       if (algorithm == null || usage == null) {
         List<KeyVersionInfo> versions = admin.listKeys(ListKeysRequest.getDefaultInstance())
             .getVersionsList().stream().filter(v -> v.getIdentity().equalsIgnoreCase(identity)
@@ -148,12 +173,10 @@ final class CertificateCommands {
         }
         // A key that does both can be rotated into a signing or an encryption key: it is the
         // one to take the algorithm from when no version has exactly that usage.
-        KeyVersionInfo newest = versions.stream()
-            .filter(v -> usage == null || v.getUsage() == usage)
-            .reduce((a, b) -> b)
-            .or(() -> versions.stream()
-                .filter(v -> v.getUsage() == KeyUsageKind.KEY_USAGE_KIND_BOTH)
-                .reduce((a, b) -> b))
+        KeyVersionInfo newest = preferActive(versions.stream()
+            .filter(v -> usage == null || v.getUsage() == usage).toList())
+            .or(() -> preferActive(versions.stream()
+                .filter(v -> v.getUsage() == KeyUsageKind.KEY_USAGE_KIND_BOTH).toList()))
             // Only the algorithm is taken from it when --usage is given: an identity whose one
             // version is an archive import (encrypt) rotates into a key that does both, as the
             // README says (an officer trial was told there was no version to rotate from).
@@ -193,6 +216,17 @@ final class CertificateCommands {
         return;
       }
       writeCsr(this, admin, made.getVersion(), options);
+    }
+
+    /**
+     * The version to take the algorithm from: the ACTIVE one, else the newest. An abandoned
+     * PENDING version made with another algorithm turned an RSA identity's rotation into a
+     * P-256 one (an officer trial).
+     */
+    private static Optional<KeyVersionInfo> preferActive(List<KeyVersionInfo> versions) {
+      return versions.stream()
+          .filter(v -> v.getState() == KeyVersionState.KEY_VERSION_STATE_ACTIVE)
+          .reduce((a, b) -> b).or(() -> versions.stream().reduce((a, b) -> b));
     }
   }
 }

@@ -262,6 +262,28 @@ class KeyRotationIT {
     }
 
     /**
+     * Found by an officer trial: an abandoned PENDING version made with another algorithm
+     * turned the rotation of an ACTIVE P-256 key into an RSA one; and a --out in a directory
+     * that does not exist was refused only after the new version was made.
+     */
+    @Test
+    void rotate_takesTheActiveVersionsAlgorithm_andChecksOutBeforeMakingAKey() throws Exception {
+        String id = "abandoned@smimed.example";
+        activateP256Signer(id, "abandoned");
+        ctlOk("generate", id, "--alg", "rsa2048", "--usage", "sign");
+
+        Run nowhere = ctl("rotate", id, "--out", dir.resolve("missing/v3.csr").toString());
+        assertThat(nowhere.exit()).isEqualTo(2);
+        assertThat(nowhere.err()).contains("--out " + dir.resolve("missing/v3.csr")
+                + " is in a directory that does not exist");
+        assertThat(ctlOk("list", id)).doesNotContain(id + "/v3");
+
+        Run rotated = ctl("rotate", id, "--out", dir.resolve("abandoned-3.csr").toString());
+        assertThat(rotated.exit()).as(rotated.err()).isZero();
+        assertThat(rotated.out()).isEqualTo(id + "/v3  PENDING  p256  sign\n");
+    }
+
+    /**
      * {@code id}/v1 as an officer makes a signing-only key: generated in the token, its CSR
      * (written to standard output) certified by the test CA, imported and activated.
      */
