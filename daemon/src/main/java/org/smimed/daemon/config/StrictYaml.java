@@ -28,6 +28,16 @@ public final class StrictYaml {
     public static String describe(JsonProcessingException e) {
         JsonLocation at = e.getLocation();
         String where = at == null || at.getLineNr() < 1 ? "" : "line " + at.getLineNr() + ": ";
+        // A syntax error's own mark, not the last token's location: that named the line before
+        // (a tab on line 5 was "line 4", one on line 1 no line; an operator trial). SnakeYAML
+        // counts lines from 0.
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.yaml.snakeyaml.error.MarkedYAMLException marked
+                    && marked.getProblemMark() != null) {
+                where = "line " + (marked.getProblemMark().getLine() + 1) + ": ";
+                break;
+            }
+        }
         Matcher duplicate = DUPLICATE.matcher(String.valueOf(e.getOriginalMessage()));
         if (duplicate.matches() && e.getProcessor() instanceof JsonParser parser) {
             JsonStreamContext context = parser.getParsingContext();

@@ -123,6 +123,21 @@ class ConfigLoaderTest {
                         .contains("while parsing a flow sequence").doesNotContain("\n"));
     }
 
+    /** Found by an operator trial: the parser's lines count from 0, a reader's from 1. */
+    @Test
+    void load_aTabOnLineFive_namesLineFive() throws Exception {
+        Path fifth = Files.writeString(dir.resolve("tab5.yaml"),
+                "listen:\n  port: 8443\ntoken:\n  label: x\n\tlibrary: y\n");
+        Path first = Files.writeString(dir.resolve("tab1.yaml"), "\tlisten: {}\n");
+
+        assertThatThrownBy(() -> new ConfigLoader().load(fifth))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .singleElement().asString().contains(": line 5: not valid YAML"));
+        assertThatThrownBy(() -> new ConfigLoader().load(first))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .singleElement().asString().contains(": line 1: not valid YAML"));
+    }
+
     /** Found by an outside trial: the second block silently replaced the first. */
     @Test
     void load_aKeyGivenTwice_isRefusedNamingIt() throws Exception {
