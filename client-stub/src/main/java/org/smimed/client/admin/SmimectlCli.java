@@ -21,7 +21,8 @@ import picocli.CommandLine.Command;
         + " activate, disable, destroy, approve, rotate, list, token, public-key; and audit"
         + " verify.",
     exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {"0:success", "1:the operation failed", "2:bad usage"})
+    exitCodeList = {"0:success", "1:the operation failed", "2:bad usage",
+        "3:audit verify only: a log file could not be read (see smimectl audit verify --help)"})
 public final class SmimectlCli implements Callable<Integer> {
   private final CliIo io;
 
