@@ -77,6 +77,24 @@ public final class ClientRevocations {
         return revocations;
     }
 
+    /**
+     * The client CAs none of the lists in use comes from, named with their serial: their
+     * certificates are never refused as revoked. Logged at each read; a CA added to
+     * {@code tls.clientCaCertificates} without its CRL was otherwise unchecked in silence (an
+     * operator trial).
+     */
+    public List<String> uncoveredCas() {
+        return uncovered(current.crls());
+    }
+
+    private List<String> uncovered(List<X509CRL> crls) {
+        return cas.stream().filter(ca -> crls.stream().noneMatch(crl -> crl
+                .getIssuerX500Principal().equals(ca.getSubjectX500Principal())
+                && signedBy(crl, ca)))
+                .map(ca -> "'" + ca.getSubjectX500Principal().getName() + "' (serial "
+                        + ca.getSerialNumber().toString(16) + ")").toList();
+    }
+
     /** Which lists are in use; a verification made under another generation is redone. */
     public long generation() {
         lookIfDue();
@@ -154,6 +172,12 @@ public final class ClientRevocations {
                 overdue.add("'" + crl.getIssuerX500Principal().getName() + "' (next update "
                         + crl.getNextUpdate().toInstant() + ")");
             }
+        }
+        List<String> uncovered = uncovered(crls);
+        if (!uncovered.isEmpty()) {
+            LOG.log(Level.WARNING, "tls.clientCrls " + file.get() + " has no CRL of client CA(s) "
+                    + String.join(", ", uncovered) + ": their certificates are not checked for"
+                    + " revocation; add each CA's CRL to the file");
         }
         if (!overdue.isEmpty()) {
             LOG.log(Level.WARNING, "tls.clientCrls " + file.get() + ": overdue CRL(s) of "

@@ -132,6 +132,11 @@ class ClientRevocationsTest {
 
         assertThat(revocations.revoked(List.of(officer), ca)).hasValue(
                 "the client certificate has been revoked");
+        // The new key has no CRL yet: named, as start-up logs it.
+        assertThat(revocations.uncoveredCas()).containsExactly(
+                "'CN=Test Client CA,O=test' (serial a)");
+        assertThat(ClientRevocations.read(file, List.of(ca), clock, LOOK).uncoveredCas())
+                .isEmpty();
     }
 
     private Path crl(KeyPair signer, Instant nextUpdate, X509Certificate... revoked)
