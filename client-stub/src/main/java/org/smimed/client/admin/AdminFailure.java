@@ -44,6 +44,14 @@ final class AdminFailure extends Exception {
           + " change, the daemon may still have made it: check with 'smimectl list' before"
           + " trying again, or give a longer --deadline");
     }
+    String lower = d.toLowerCase(java.util.Locale.ROOT);
+    if (e.getStatus().getCode() == Status.Code.UNAVAILABLE && id.isEmpty()
+        && (lower.contains("network closed") || lower.contains("connection reset"))) {
+      // The connection broke with the call under way (the daemon killed or restarted): the
+      // daemon never answered, so a change may have been made (found by an officer trial).
+      hint = "; the connection broke before the daemon answered: if this was a change, it may"
+          + " have been made: check with 'smimectl list' before trying again";
+    }
     return new AdminFailure((d.isBlank() ? "call failed" : d)
         + " (" + e.getStatus().getCode() + id + ")" + hint);
   }
