@@ -90,11 +90,29 @@ final class AuditCommand implements Callable<Integer> {
     }
     AuditVerifier.Finding finding = result.problem().get();
     io.err().println("smimectl: " + finding.file() + ": " + finding.message()
-        + (finding.vouched() ? "; the " + result.records() + " records before it are intact"
-            + " (head " + result.head() + ")"
-            : "; no record up to the anchor can be trusted (a rewritten chain is consistent"
-            + " with itself: only the anchor shows it)"));
+        + beforeIt(finding, result, anchor != null));
     return TAMPERED;
+  }
+
+  /**
+   * What can be said of the records before a finding. Found by an officer trial: with no
+   * anchor given it spoke of "the anchor", and with --after and no record read it called
+   * "the 0 records" intact at a head that was only what the user typed.
+   */
+  private static String beforeIt(AuditVerifier.Finding finding, AuditVerifier.Result result,
+      boolean anchored) {
+    if (result.records() == 0) {
+      return "; it is the first record read";
+    }
+    if (finding.vouched()) {
+      return "; the " + result.records() + " records before it are intact (head "
+          + result.head() + ")";
+    }
+    return anchored
+        ? "; no record up to the anchor can be trusted (a rewritten chain is consistent with"
+            + " itself: only the anchor shows it)"
+        : "; no record before it can be trusted (the chain cannot tell an inserted copy from"
+            + " the record it replaced)";
   }
 
   /** Why a file could not be read, in words rather than an exception's class name. */

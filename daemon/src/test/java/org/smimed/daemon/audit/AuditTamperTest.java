@@ -165,6 +165,28 @@ class AuditTamperTest {
         assertThat(run.err()).contains("line 5: truncated");
     }
 
+    /**
+     * Found by an officer trial: the same file given twice, without an anchor, was said to
+     * leave nothing "up to the anchor" trusted; and an --after that the first record does not
+     * follow called "the 0 records before it" intact at the head the user typed.
+     */
+    @Test
+    void findingsWithoutAnAnchor_orAtTheFirstRecordRead_sayWhatIsKnown() throws Exception {
+        Run twice = Smimectl.offline(CLOCK).run("audit", "verify", log.toString(),
+                log.toString());
+        Path tail = dir.resolve("tail.log");
+        List<String> lines = Files.readAllLines(log);
+        Files.write(tail, lines.subList(2, lines.size()));
+        Run wrongAfter = verify(tail, "--after", "2:" + "b".repeat(64));
+
+        assertThat(twice.exit()).isEqualTo(1);
+        assertThat(twice.err()).contains("no record before it can be trusted")
+                .doesNotContain("anchor");
+        assertThat(wrongAfter.exit()).isEqualTo(1);
+        assertThat(wrongAfter.err()).contains("; it is the first record read")
+                .doesNotContain("records before it are intact").doesNotContain("bbbb");
+    }
+
     @Test
     void recordsCutFromTheEnd_areCaughtByTheAnchor() throws Exception {
         String head = verify(log).out().replaceAll("(?s).*head (\\S+)\\s*", "$1");
