@@ -173,7 +173,8 @@ public final class ApprovalGate {
         sweep();
         if (waiting == null) {
             throw new ApprovalException(ApprovalException.Kind.UNKNOWN,
-                    "no pending request " + requestId);
+                    "no pending request " + requestId + " (approved already, expired, or never"
+                            + " made: smimectl pending lists those waiting)");
         }
         LOG.info("dual control: request " + request.id() + " (" + describe(request)
                 + ") approved by " + approver.name() + "; running it");

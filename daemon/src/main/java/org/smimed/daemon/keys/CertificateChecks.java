@@ -49,8 +49,13 @@ final class CertificateChecks {
         }
         X509Certificate leaf = chain.get(0);
         if (!Arrays.equals(leaf.getPublicKey().getEncoded(), tokenKey.getEncoded())) {
-            throw new InvalidKeyRequestException("the certificate's public key does not match"
-                    + " the key of version " + version.name() + " in the token");
+            // A file of CA certificates only read as a key mismatch (an officer trial).
+            throw new InvalidKeyRequestException(leaf.getBasicConstraints() >= 0
+                    ? "no certificate for version " + version.name() + ": the chain's first"
+                            + " certificate, '" + leaf.getSubjectX500Principal() + "', is a CA"
+                            + " certificate; give the version's own certificate, then its CAs'"
+                    : "the certificate's public key does not match the key of version "
+                            + version.name() + " in the token");
         }
         Optional<String> email = CertificateIdentity.email(leaf);
         if (email.isEmpty() || !email.get().equals(version.identity())) {

@@ -107,7 +107,8 @@ public final class DualControl {
         PendingRequest request = pending.get(requestId);
         if (request == null) {
             throw new ApprovalException(ApprovalException.Kind.UNKNOWN,
-                    "no pending request " + requestId);
+                    "no pending request " + requestId + " (approved already, expired, or never"
+                            + " made: smimectl pending lists those waiting)");
         }
         if (!clock.instant().isBefore(request.expires())) {
             pending.remove(requestId);

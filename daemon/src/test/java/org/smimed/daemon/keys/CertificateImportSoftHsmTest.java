@@ -61,6 +61,25 @@ class CertificateImportSoftHsmTest {
                         + v.name() + " in the token");
     }
 
+    /** Found by an officer trial: a file of the CA alone read as a key mismatch. */
+    @Test
+    void aChainOfTheCaAlone_saysTheVersionsCertificateIsMissing() throws Exception {
+        TokenVersion v = admin.generate("ca-only@smimed.example", KeyAlgorithm.EC_P256,
+                KeyUsage.SIGN);
+        StringWriter out = new StringWriter();
+        try (JcaPEMWriter pem = new JcaPEMWriter(out)) {
+            pem.writeObject(ca.certificate());
+        }
+
+        assertThatThrownBy(() -> admin.importCertificateChain(v.name(),
+                out.toString().getBytes(StandardCharsets.US_ASCII)))
+                .isInstanceOf(InvalidKeyRequestException.class)
+                .hasMessage("no certificate for version " + v.name() + ": the chain's first"
+                        + " certificate, '" + ca.certificate().getSubjectX500Principal()
+                        + "', is a CA certificate; give the version's own certificate, then"
+                        + " its CAs'");
+    }
+
     /** Found by an outside trial: "does not build" alone left the officer guessing. */
     @Test
     void chainWithAnotherCasRoot_isRefusedNamingTheBrokenLink() throws Exception {

@@ -102,7 +102,8 @@ class DualControlIT {
         assertThat(privateKeysOnToken()).isEqualTo(keysBefore - 1);
         Run again = ctl(officerB, "approve", request);
         assertThat(again.daemonError()).isEqualTo("smimectl: no pending request " + request
-                + " (NOT_FOUND)\n");
+                + " (approved already, expired, or never made: smimectl pending lists those"
+                + " waiting) (NOT_FOUND)\n");
 
         List<Map<String, String>> audit = auditOf(ID + "/v1");
         assertThat(audit).extracting(r -> r.get("method") + " " + r.get("caller") + " "
@@ -157,7 +158,9 @@ class DualControlIT {
                 + " expired at " + pending.group(2) + " (FAILED_PRECONDITION)\n");
         assertThat(field(id + "/v1", "state")).isEqualTo("DISABLED");
         assertThat(ctl(officerB, "approve", pending.group(1)).daemonError()).isEqualTo(
-                "smimectl: no pending request " + pending.group(1) + " (NOT_FOUND)\n");
+                "smimectl: no pending request " + pending.group(1) + " (approved already,"
+                        + " expired, or never made: smimectl pending lists those waiting)"
+                        + " (NOT_FOUND)\n");
     }
 
     @Test
