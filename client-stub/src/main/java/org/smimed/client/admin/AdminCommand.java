@@ -23,7 +23,7 @@ abstract class AdminCommand implements Callable<Integer> {
       run(open.stub());
       return 0;
     } catch (StatusRuntimeException e) {
-      throw AdminFailure.of(e);
+      throw AdminFailure.of(e, connection.plaintext);
     }
   }
 

@@ -19,6 +19,11 @@ final class AdminFailure extends Exception {
 
   /** The daemon's answer, e.g. "cannot destroy x/v1: it is ACTIVE ... (FAILED_PRECONDITION)". */
   static AdminFailure of(StatusRuntimeException e) {
+    return of(e, false);
+  }
+
+  /** As {@link #of(StatusRuntimeException)}, knowing whether the call went without TLS. */
+  static AdminFailure of(StatusRuntimeException e, boolean plaintext) {
     String d = StatusDetail.of(e.getStatus());
     // The client listener answers every officer call so: the usual cause is --target naming
     // the daemon's client port (found by an outside trial).
@@ -49,7 +54,10 @@ final class AdminFailure extends Exception {
         && (lower.contains("network closed") || lower.contains("connection reset"))) {
       // The connection broke with the call under way (the daemon killed or restarted): the
       // daemon never answered, so a change may have been made (found by an officer trial).
-      hint = "; the connection broke before the daemon answered: if this was a change, it may"
+      // A TLS listener closes a plaintext connection the same way (an operator trial).
+      hint = plaintext ? "; the connection closed before the daemon answered: the daemon's"
+          + " listeners speak TLS, drop --plaintext"
+          : "; the connection broke before the daemon answered: if this was a change, it may"
           + " have been made: check with 'smimectl list' before trying again";
     }
     return new AdminFailure((d.isBlank() ? "call failed" : d)

@@ -94,7 +94,14 @@ final class DaemonOperations {
         : e.code() == io.grpc.Status.Code.UNAVAILABLE
         && d.toLowerCase(java.util.Locale.ROOT).contains("connection refused")
         ? "; nothing listens at --target (or SMIME_TARGET): is the daemon running, and is"
-            + " that its client port (listen.port, 8443 by default)?" : "";
+            + " that its client port (listen.port, 8443 by default)?"
+        // What a TLS listener does to a --plaintext client, and a daemon stopping mid-call:
+        // gRPC's words name neither (an operator trial).
+        : e.code() == io.grpc.Status.Code.UNAVAILABLE
+        && d.toLowerCase(java.util.Locale.ROOT).contains("network closed")
+        ? "; the connection closed before the daemon answered: with --plaintext, drop it (the"
+            + " daemon's listeners speak TLS); otherwise the daemon stopped during the call"
+        : "";
     return new SmimeOperationException(what + " (" + detail + id + ")" + hint, e);
   }
 }

@@ -19,6 +19,10 @@ class AdminFailureTest {
     assertThat(broken.getMessage()).isEqualTo("Network closed for unknown reason (UNAVAILABLE);"
         + " the connection broke before the daemon answered: if this was a change, it may have"
         + " been made: check with 'smimectl list' before trying again");
+    assertThat(AdminFailure.of(Status.UNAVAILABLE.withDescription(
+        "Network closed for unknown reason").asRuntimeException(), true).getMessage())
+        .endsWith("; the connection closed before the daemon answered: the daemon's listeners"
+            + " speak TLS, drop --plaintext");
     assertThat(refused.getMessage()).doesNotContain("may have been made")
         .contains("nothing listens at --target");
   }

@@ -309,6 +309,17 @@ class SmimeCliIT {
                 RSA + "\t" + RSA + "/v1\tRSA_2048\tyes\tsha-256\tyes");
     }
 
+    /** Found by an operator trial: gRPC's "Network closed for unknown reason" said nothing. */
+    @Test
+    void plaintextToTheTlsPort_isToldToDropPlaintext() {
+        CliRunner.Run run = CliRunner.run(new byte[0], "identities", "--plaintext", "--target",
+                "localhost:" + deployment.daemon().port(), "--deadline", "20");
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.stderr()).contains("with --plaintext, drop it (the daemon's listeners"
+                + " speak TLS)");
+    }
+
     /** {@code command} aimed at the deployment's daemon, trusting only its CA. */
     private static String[] daemonCommand(String command, List<String> args) {
         return CliRunner.against(deployment.daemon().port(), deployment.caCertificate(),
