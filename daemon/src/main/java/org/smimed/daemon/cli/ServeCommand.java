@@ -110,6 +110,10 @@ final class ServeCommand implements Callable<Integer> {
         for (String name : new String[] {"TERM", "INT"}) {
             Signal.handle(new Signal(name), signal -> {
                 if (stopping.compareAndSet(false, true)) {
+                    // Said at once: a drain may take operations.drainSeconds, and an operator
+                    // saw nothing between the signal and "stopped" (an operator trial).
+                    err.info("smimed: SIG" + name + ": stopping; calls under way have up to "
+                            + loaded.operations().drain().toSeconds() + " s to finish");
                     closer.start();
                 }
             });

@@ -24,6 +24,9 @@ class StopSignalsIT {
                 Path.of(System.getenv("SOFTHSM2_CONF")))) {
             assertThat(daemon.terminateTwice()).as(daemon.log()).isZero();
             assertThat(daemon.log()).contains("smimed: stopped").doesNotContain("Exception");
+            // Said once, the moment the first signal arrives (an operator trial saw nothing).
+            assertThat(daemon.log().lines().filter(l -> l.contains(": stopping; calls under way"
+                    + " have up to ")).count()).isOne();
         }
     }
 }
