@@ -30,6 +30,8 @@ import org.smimed.daemon.policy.ClientCertificateVerifier;
 import org.smimed.daemon.policy.ClientRevocations;
 import org.smimed.daemon.policy.DecryptBudget;
 import org.smimed.daemon.policy.PolicyException;
+import org.smimed.daemon.policy.CallerRule;
+import org.smimed.daemon.policy.Policy;
 import org.smimed.daemon.policy.PolicyStore;
 import org.smimed.daemon.policy.PolicyWatcher;
 
@@ -94,6 +96,7 @@ final class Access implements AutoCloseable {
             }
             throw e;
         }
+        policies.recordReloads(reload -> audit.append(policyRecord(reload), true));
         return new Access(config, policies, watcher, audit,
                 new AccessControl(policies, new DecryptBudget(clock)), verifier,
                 new UnverifiedCallRecords(clock));
@@ -128,6 +131,28 @@ final class Access implements AutoCloseable {
         }
     }
 
+
+    /**
+     * The record of a policy reload: who the policy now makes officers and auditors (names
+     * form-encoded, as officer= is elsewhere), or how many problems refused it.
+     */
+    private static AuditEntry policyRecord(PolicyStore.Reload reload) {
+        String detail = reload.policy().map(p -> "entries=" + p.rules().size()
+                + " officers=" + names(p, CallerRule::officer)
+                + " auditors=" + names(p, CallerRule::auditor))
+                .orElse("problems=" + reload.problems().size());
+        return new AuditEntry("policy", "smimed", AuditEvent.POLICY_RELOAD,
+                "smimed/PolicyReload", "", "", CertificateSummary.sha256(
+                        reload.text().getBytes(StandardCharsets.UTF_8)),
+                reload.policy().isPresent() ? AuditOutcome.OK : AuditOutcome.FAILED,
+                reload.policy().isPresent() ? "OK" : "INVALID_ARGUMENT", detail);
+    }
+
+    private static String names(Policy policy, java.util.function.Predicate<CallerRule> role) {
+        return policy.rules().stream().filter(role)
+                .map(r -> java.net.URLEncoder.encode(r.name(), StandardCharsets.UTF_8))
+                .collect(java.util.stream.Collectors.joining(","));
+    }
 
     /**
      * Refuses (as an officer call is refused) when the audit log could not take a record:

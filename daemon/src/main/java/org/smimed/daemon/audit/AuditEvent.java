@@ -23,5 +23,10 @@ public enum AuditEvent {
      * Not a call: what start-up finished or removed of an officer operation that was cut off
      * (caller {@code smimed}, the repair's text in the daemon log, its SHA-256 as the input).
      */
-    STARTUP_REPAIR
+    STARTUP_REPAIR,
+    /**
+     * Not a call: the policy file reloaded (outcome OK, the policy now in force) or refused
+     * (FAILED, the previous one stays); caller {@code smimed}, the file's SHA-256 as the input.
+     */
+    POLICY_RELOAD
 }

@@ -2,12 +2,15 @@ package org.smimed.daemon.policy;
 
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Holds the policy in force and replaces it on reload. A new policy replaces the old one only
- * if it is valid as a whole; otherwise every problem is logged and the old policy stays.
+ * if it is valid as a whole and its {@link Recorder} took it; otherwise every problem is logged
+ * and the old policy stays.
  */
 public final class PolicyStore {
     private static final System.Logger LOG = System.getLogger(PolicyStore.class.getName());
@@ -17,6 +20,23 @@ public final class PolicyStore {
     private final AtomicReference<Policy> current;
     /** The text last read from the file, valid or not; null when it could not be read. */
     private String lastRead;
+    private volatile Recorder recorder = reload -> { };
+
+    /**
+     * Keeps a record of each reload, taken or refused. The policy makes officers, so a change
+     * an auditor cannot see would hide who made themselves one (an operator trial found
+     * reloads only on standard error); a reload whose record cannot be written is refused.
+     */
+    @FunctionalInterface
+    public interface Recorder {
+        void record(Reload reload) throws Exception;
+    }
+
+    /**
+     * One reload: the text read (empty when the file could not be read), the policy it made
+     * if it was valid, and the problems if it was not.
+     */
+    public record Reload(String text, Optional<Policy> policy, List<String> problems) {}
 
     private PolicyStore(Path file, PolicyLoader loader, String text, Policy initial) {
         this.file = file;
@@ -30,6 +50,11 @@ public final class PolicyStore {
         PolicyLoader loader = new PolicyLoader();
         String text = loader.read(file);
         return new PolicyStore(file, loader, text, loader.parse(file, text));
+    }
+
+    /** Reloads from now on are given to {@code recorder} (the audit log's). */
+    public void recordReloads(Recorder recorder) {
+        this.recorder = Objects.requireNonNull(recorder);
     }
 
     /** The policy in force. */
@@ -48,7 +73,7 @@ public final class PolicyStore {
             return apply(loader.read(file));
         } catch (PolicyException e) {
             lastRead = null;
-            return rejected(e);
+            return rejected("", e);
         }
     }
 
@@ -64,7 +89,7 @@ public final class PolicyStore {
         } catch (PolicyException e) {
             if (lastRead != null) {
                 lastRead = null;
-                rejected(e);
+                rejected("", e);
             }
             return false;
         }
@@ -73,20 +98,35 @@ public final class PolicyStore {
 
     private boolean apply(String text) {
         lastRead = Objects.requireNonNull(text);
+        Policy next;
         try {
-            Policy next = loader.parse(file, text);
-            current.set(next);
-            LOG.log(Level.INFO, "policy reloaded from " + file + ": " + next.rules().size()
-                    + " caller entries");
-            return true;
+            next = loader.parse(file, text);
         } catch (PolicyException e) {
-            return rejected(e);
+            return rejected(text, e);
         }
+        try {
+            recorder.record(new Reload(text, Optional.of(next), List.of()));
+        } catch (Exception e) {
+            LOG.log(Level.ERROR, "policy " + file + " not reloaded, the previous policy stays in"
+                    + " force: its audit record could not be written (" + e.getMessage() + ")");
+            lastRead = null; // tried again at the next look
+            return false;
+        }
+        current.set(next);
+        LOG.log(Level.INFO, "policy reloaded from " + file + ": " + next.rules().size()
+                + " caller entries");
+        return true;
     }
 
-    private boolean rejected(PolicyException e) {
+    private boolean rejected(String text, PolicyException e) {
         LOG.log(Level.WARNING, "policy " + file + " rejected, the previous policy stays in"
                 + " force: " + String.join("; ", e.problems()));
+        try {
+            recorder.record(new Reload(text, Optional.empty(), e.problems()));
+        } catch (Exception notRecorded) {
+            LOG.log(Level.ERROR, "the rejected policy's audit record could not be written: "
+                    + notRecorded.getMessage());
+        }
         return false;
     }
 }

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,8 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.smimed.api.v1.SignRequest;
 import org.smimed.api.v1.SigningServiceGrpc;
-import org.smimed.daemon.testing.TestClients;
+import org.smimed.daemon.keys.CertificateSummary;
 import org.smimed.daemon.policy.PolicyStore;
+import org.smimed.daemon.testing.AuditRecords;
+import org.smimed.daemon.testing.TestClients;
 import org.smimed.daemon.testing.LogCapture;
 import org.smimed.daemon.testing.TestDeployment;
 
@@ -96,6 +99,24 @@ class PolicyReloadIT {
                         .contains("callers[0].maxConcurrent: expected a positive integer"));
         assertThat(sign().getKeyVersion()).isEqualTo(RSA + "/v1");
         assertThat(DefaultServiceStillWorks.sign(deployment)).isTrue();
+
+        // Each reload is in the audit log, the refused one too (an operator trial found them
+        // only on standard error, though a policy makes officers).
+        List<Map<String, String>> reloads = AuditRecords.read(deployment.auditFile()).stream()
+                .filter(r -> "POLICY_RELOAD".equals(r.get("event"))).toList();
+        assertThat(reloads).hasSizeGreaterThanOrEqualTo(4)
+                .filteredOn(r -> "OK".equals(r.get("outcome"))).hasSizeGreaterThanOrEqualTo(3)
+                .allSatisfy(granted -> {
+                    assertThat(granted).containsEntry("caller", "smimed")
+                            .containsEntry("method", "smimed/PolicyReload");
+                    assertThat(granted.get("detail"))
+                            .matches("entries=\\d+ officers=\\S* auditors=\\S*");
+                });
+        // The explicit reload, the watcher's look at the same text being skipped.
+        Map<String, String> refused = reloads.get(reloads.size() - 1);
+        assertThat(refused).containsEntry("outcome", "FAILED")
+                .containsEntry("detail", "problems=1").containsEntry("inputSha256",
+                        CertificateSummary.sha256(Files.readAllBytes(deployment.policyFile())));
     }
 
     /** Writes the new policy beside the old and renames it over, as deployment tools do. */
