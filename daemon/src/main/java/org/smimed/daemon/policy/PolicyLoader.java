@@ -36,6 +36,21 @@ public final class PolicyLoader {
         return parse(file, read(file));
     }
 
+    /**
+     * Validates {@code file}'s contents without judging who may write it: for {@code smimed
+     * check-config}, which an operator may run as another user than the daemon's.
+     */
+    public Policy check(Path file) throws PolicyException {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new PolicyException(List.of("cannot read policy file " + file + ": "
+                    + e.getClass().getSimpleName()));
+        }
+        return parse(file, text);
+    }
+
     /** Reads {@code file} as text, for a caller that wants to see what it parses. */
     String read(Path file) throws PolicyException {
         try {

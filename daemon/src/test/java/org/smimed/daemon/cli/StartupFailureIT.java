@@ -267,24 +267,39 @@ class StartupFailureIT {
                 .containsPattern("3 +invalid configuration");
     }
 
-    /** What the help says: check-config reads the file only, serve uses token, PIN and policy. */
+    /** What the help says: check-config reads the files, serve uses token, PIN and audit log. */
     @Test
     void checkConfig_passesWhatOnlyServeCanFind() throws Exception {
         Path pin = dir.resolve("wrong-and-open.pin");
         Files.writeString(pin, "0000");
         Files.setPosixFilePermissions(pin, PosixFilePermissions.fromString("rw-r--r--"));
-        Files.writeString(dir.resolve("bad-policy.yaml"), "callers: nonsense\n");
         Path config = Files.writeString(dir.resolve("only-serve-finds.yaml"),
                 Files.readString(config("no-such-token", "file: " + pin))
-                        .replace("library: " + SoftHsm.LIBRARY, "library: /etc/passwd")
-                        .replace("policy.yaml", "bad-policy.yaml"));
+                        .replace("library: " + SoftHsm.LIBRARY, "library: /etc/passwd"));
 
         Processes.Result check = smimed(List.of("check-config", "--config", config.toString()));
         Processes.Result serve = serve(config(token.label(), "file: " + pin));
 
         assertThat(check.exitCode()).as(check.stderr()).isZero();
-        assertThat(check.stdout().strip()).isEqualTo(config + ": OK");
+        assertThat(check.stdout().strip()).startsWith(config + ": OK (policy ")
+                .endsWith(": OK)");
         assertThat(serve.exitCode()).isEqualTo(ExitCodes.TOKEN);
+    }
+
+    /** Found by an operator trial: a bad policy passed check-config and stopped serve. */
+    @Test
+    void checkConfig_refusesABadPolicy_asServeDoes() throws Exception {
+        Path policy = Files.writeString(dir.resolve("bad-policy.yaml"), "callers: nonsense\n");
+        Path config = Files.writeString(dir.resolve("bad-policy-config.yaml"),
+                Files.readString(config(token.label(), "file: " + token.pinFile()))
+                        .replace("policy.yaml", "bad-policy.yaml"));
+
+        Processes.Result check = smimed(List.of("check-config", "--config", config.toString()));
+
+        assertThat(check.exitCode()).isEqualTo(ExitCodes.CONFIG);
+        assertThat(check.stderr()).startsWith("smimed: policy: ")
+                .contains("callers: required, a list of caller entries");
+        assertThat(policy).exists();
     }
 
     /** serve and check-config both exit with the config code, {@code line} all they say. */
