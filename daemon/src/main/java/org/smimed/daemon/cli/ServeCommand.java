@@ -1,8 +1,14 @@
 package org.smimed.daemon.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.util.Arrays;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -90,9 +96,19 @@ final class ServeCommand implements Callable<Integer> {
         }
         // SIGHUP re-reads the policy, as operators expect of a Unix daemon, and looks at the
         // TLS server certificate files at once rather than at the next periodic look.
+        // The client CAs are read at start only: a changed file is named on SIGHUP, or an
+        // operator who rotated a client CA saw its clients refused with no word why (an
+        // operator trial).
+        Optional<Path> clientCas = loaded.tls().flatMap(DaemonConfig.Tls::clientCaCertificates);
+        byte[] clientCasAtStart = clientCas.map(ServeCommand::sha256).orElse(new byte[0]);
         SignalHandler before = Signal.handle(new Signal("HUP"), signal -> {
             daemon.reloadPolicy();
             daemon.reloadServerCertificates();
+            if (clientCas.isPresent()
+                    && !Arrays.equals(sha256(clientCas.get()), clientCasAtStart)) {
+                err.warn("smimed: SIGHUP: tls.clientCaCertificates " + clientCas.get()
+                        + " changed since start, and is read at start only: restart to apply");
+            }
         });
         if (before == SignalHandler.SIG_IGN) {
             // The JVM leaves a signal its parent ignored (nohup) ignored: say so, or a reload
@@ -130,6 +146,15 @@ final class ServeCommand implements Callable<Integer> {
         }
         err.info("smimed: stopped");
         return ExitCodes.OK;
+    }
+
+    /** SHA-256 of a file's bytes; empty when it cannot be read. */
+    private static byte[] sha256(Path file) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
+        } catch (IOException | NoSuchAlgorithmException e) {
+            return new byte[0];
+        }
     }
 
     private static void closeQuietly(Daemon daemon) {

@@ -78,12 +78,18 @@ class HangUpSignalIT {
         DemoCertificateAuthority.Pem.writePrivate(pki("server.key"), key.getPrivate());
         DemoCertificateAuthority.Pem.write(pki("server.crt"), renewed, ca.certificate());
         assertThat(daemon.log()).doesNotContain("replaced: new connections get");
+        // A client CA file changed too: read at start only, so the signal names it.
+        java.nio.file.Files.writeString(pki("ca.crt"), "\n",
+                java.nio.file.StandardOpenOption.APPEND);
 
         daemon.hangUp();
 
         assertThat(daemon.awaitLog("replaced: new connections get", Duration.ofSeconds(20)))
                 .as(daemon.log()).isTrue();
         assertThat(daemon.log()).contains("serial " + renewed.getSerialNumber().toString(16));
+        assertThat(daemon.awaitLog("smimed: SIGHUP: tls.clientCaCertificates "
+                + pki("ca.crt") + " changed since start", Duration.ofSeconds(20)))
+                .as(daemon.log()).isTrue();
         ManagedChannel channel = Channels.tls("localhost:" + daemon.port(), pki("ca.crt"),
                 pki("client.crt"), pki("client.key"));
         try {
