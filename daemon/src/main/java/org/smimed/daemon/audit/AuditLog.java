@@ -99,6 +99,8 @@ public final class AuditLog implements AutoCloseable {
                 create(file);
             }
             FileModes.warnIfNotPrivate("audit log", file).ifPresent(LOG::warning);
+            FileModes.warnIfOthersMayReplace("the audit log's", file.toAbsolutePath().getParent())
+                    .ifPresent(LOG::warning);
             long[] seq = {0};
             String head = AuditTail.lastRecord(file, seq);
             if (seq[0] == 0) {
@@ -131,11 +133,7 @@ public final class AuditLog implements AutoCloseable {
             return new AuditLog(file, lockedForAppend(file), clock, rotateBytes, seq[0], head,
                     newChain, writeTimes);
         } catch (IOException e) {
-            // The reason too: "Read-only file system" says more than FileSystemException.
-            String reason = e instanceof java.nio.file.FileSystemException f
-                    && f.getReason() != null ? ": " + f.getReason() : "";
-            throw new AuditException("cannot open audit log " + file + ": "
-                    + e.getClass().getSimpleName() + reason, e);
+            throw AuditException.cannotOpen(file, e);
         }
     }
 

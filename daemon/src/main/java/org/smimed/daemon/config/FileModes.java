@@ -22,6 +22,26 @@ public final class FileModes {
     }
 
     /**
+     * A warning if group or others may write {@code dir} and it is not sticky, naming it as
+     * {@code whose} directory: they could replace or remove what the daemon keeps there (an
+     * operator trial found an audit log in a mode-777 directory taken without a word).
+     */
+    public static Optional<String> warnIfOthersMayReplace(String whose, Path dir) {
+        if (dir == null) {
+            return Optional.empty();
+        }
+        try {
+            int mode = (Integer) Files.getAttribute(dir, "unix:mode");
+            boolean open = (mode & 0022) != 0 && (mode & 01000) == 0;
+            return open ? Optional.of(whose + " directory " + dir + " may be written by group"
+                    + " or others (mode " + Integer.toOctalString(mode & 07777) + "), who could"
+                    + " replace or remove the files in it; chmod go-w it") : Optional.empty();
+        } catch (UnsupportedOperationException | IllegalArgumentException | IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
      * A warning if group or others may read or write {@code file} (the link's target), naming
      * it as {@code what}; empty if not, or where the file system has no POSIX permissions.
      */

@@ -25,4 +25,20 @@ class FileModesTest {
         Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
         assertThat(FileModes.warnIfNotPrivate("tls.privateKey", key)).isEmpty();
     }
+
+    @Test
+    void aDirectoryOthersMayWrite_isNamedUnlessSticky() throws Exception {
+        Path logs = Files.createDirectory(dir.resolve("logs"));
+        Files.setAttribute(logs, "unix:mode", 0777);
+
+        assertThat(FileModes.warnIfOthersMayReplace("the audit log's", logs)).hasValue(
+                "the audit log's directory " + logs + " may be written by group or others"
+                        + " (mode 777), who could replace or remove the files in it; chmod"
+                        + " go-w it");
+
+        Files.setAttribute(logs, "unix:mode", 01777);
+        assertThat(FileModes.warnIfOthersMayReplace("the audit log's", logs)).isEmpty();
+        Files.setAttribute(logs, "unix:mode", 0755);
+        assertThat(FileModes.warnIfOthersMayReplace("the audit log's", logs)).isEmpty();
+    }
 }
