@@ -35,7 +35,10 @@ public final class SigningGrpcService extends SigningServiceGrpc.SigningServiceI
     private final StatusMapper statuses;
     /** Unary content is in memory whole before the call starts: larger content streams. */
     private final UnaryLimit unaryLimit;
-    /** Encapsulated content plus room for certificates, attributes and signature: 4 MiB. */
+    /**
+     * Encapsulated content: gRPC's default 4 MiB message size less 64 KiB of room for the
+     * certificates, attributes and signature around it.
+     */
     static final int MAX_ENCAPSULATED_BYTES = UnaryLimit.CAP - 64 * 1024;
     /** Charges unary content to the same in-flight budgets as streamed bytes. */
     private final InFlightBytes inFlight;

@@ -24,7 +24,9 @@ import org.smimed.daemon.policy.StreamTimeoutException;
 import org.smimed.daemon.policy.UnauthenticatedException;
 
 /**
- * The one place domain failures become gRPC statuses. Descriptions never carry internals
+ * The one place domain failures become gRPC statuses (the call chain's own refusals — a call
+ * whose audit record cannot be written, a malformed frame, a cancelled batch — are built where
+ * the chain refuses, with the same rules). Descriptions never carry internals
  * (stack traces, slot ids, library paths, PINs); INTERNAL carries only a request id, and the
  * log line with that id has the details.
  */
