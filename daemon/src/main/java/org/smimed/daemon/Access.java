@@ -76,7 +76,7 @@ final class Access implements AutoCloseable {
             List<X509Certificate> clientCas = PemFiles.caCertificates(
                     "tls.clientCaCertificates", cas.get());
             Optional<Path> crls = config.tls().flatMap(DaemonConfig.Tls::clientCrls);
-            ClientRevocations revocations = crls.isEmpty() ? ClientRevocations.none()
+            ClientRevocations revocations = crls.isEmpty() ? ClientRevocations.none(clock)
                     : ClientRevocations.read(crls.get(), clientCas, clock,
                             config.operations().tlsCheck());
             verifier = Optional.of(new ClientCertificateVerifier(clientCas, revocations, clock));

@@ -55,9 +55,8 @@ public final class ClientRevocations {
     }
 
     /** No revocation lists: every certificate a client CA issued stands until it expires. */
-    public static ClientRevocations none() {
-        return new ClientRevocations(Optional.empty(), List.of(), Clock.systemUTC(),
-                Duration.ZERO);
+    public static ClientRevocations none(Clock clock) {
+        return new ClientRevocations(Optional.empty(), List.of(), clock, Duration.ZERO);
     }
 
     /**

@@ -77,7 +77,7 @@ class ClientCertificateVerifierTest {
     }
 
     private static ClientCertificateVerifier verifier(X509Certificate ca) {
-        return new ClientCertificateVerifier(List.of(ca), ClientRevocations.none(), CLOCK);
+        return new ClientCertificateVerifier(List.of(ca), ClientRevocations.none(CLOCK), CLOCK);
     }
 
     private static Certificate[] chain(X509Certificate... certificates) {
