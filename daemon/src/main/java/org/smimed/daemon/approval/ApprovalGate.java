@@ -189,7 +189,33 @@ public final class ApprovalGate {
     public synchronized List<Waiting> waiting() {
         sweep();
         return control.pending().stream().filter(r -> held.containsKey(r.id()))
-                .map(r -> new Waiting(r, held.get(r.id()).certificate())).toList();
+                .map(r -> new Waiting(r, shown(held.get(r.id())))).toList();
+    }
+
+    /**
+     * What a held action acts on, as the approver should see it now: an activation whose
+     * certificate was replaced since the request (import-cert is not under dual control) says
+     * so. Its approval is refused either way; an officer trial's reviewer was shown the old
+     * certificate while the token held another.
+     */
+    private String shown(Held waiting) {
+        if (!(waiting.action() instanceof HeldAction.Activate activate)) {
+            return waiting.certificate();
+        }
+        try {
+            TokenVersion now = admin.checkActivate(activate.version());
+            if (admin.view().fingerprint(now).map(activate.certificateSha256()::equals)
+                    .orElse(false)) {
+                return waiting.certificate();
+            }
+            return waiting.certificate() + "; CHANGED since the request, the version now has "
+                    + now.certificate().map(CertificateSummary::of).orElse("none")
+                    + ": approving it will be refused";
+        } catch (UnknownKeyVersionException | KeyStateException e) {
+            return waiting.certificate() + "; approving it will be refused: " + e.getMessage();
+        } catch (TokenException e) {
+            return waiting.certificate(); // cannot tell now; the approval checks again
+        }
     }
 
     private Outcome hold(PendingRequest request, Optional<TokenVersion> current, Held action) {

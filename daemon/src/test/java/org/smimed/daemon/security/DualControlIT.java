@@ -274,6 +274,10 @@ class DualControlIT {
         Matcher pending = pending(ok(officerA, "activate", id + "/v1"));
         certify(id, Duration.ofDays(30));
 
+        // The reviewer is shown the change before approving (an officer trial was shown the
+        // certificate of the request time).
+        assertThat(ok(officerB, "pending")).contains("; CHANGED since the request, the version"
+                + " now has ").contains(": approving it will be refused");
         Run approval = ctl(officerB, "approve", pending.group(1));
 
         assertThat(approval.exit()).isEqualTo(1);
