@@ -42,7 +42,12 @@ import org.smimed.daemon.token.TokenException;
 public final class ApprovalGate {
     private static final Logger LOG = Logger.getLogger(ApprovalGate.class.getName());
     /** The action's result now ({@code pending} empty), or a request waiting for approval. */
-    public record Outcome(Optional<TokenVersion> version, Optional<PendingRequest> pending) {}
+    public record Outcome(Optional<TokenVersion> version, Optional<PendingRequest> pending,
+                          Optional<X509Certificate> heldCertificate) {
+        public Outcome(Optional<TokenVersion> version, Optional<PendingRequest> pending) {
+            this(version, pending, Optional.empty());
+        }
+    }
 
     /**
      * A request waiting for approval and what the approving officer should check before
@@ -138,10 +143,13 @@ public final class ApprovalGate {
                 return new Outcome(Optional.of(admin.importPkcs12(identity, file, password,
                         archive)), Optional.empty());
             }
-            return hold(submission.pending().get(), Optional.empty(),
+            Outcome held = hold(submission.pending().get(), Optional.empty(),
                     new Held(new HeldAction.Import(identity, file.clone(), password.clone(),
                             archive), CertificateSummary.of(certificate)
                             + (archive ? "; as an archive key (decrypts only)" : "")));
+            // The certificate it would bring, for the HELD record's serial and fingerprint (an
+            // officer trial found them only in pending).
+            return new Outcome(held.version(), held.pending(), Optional.of(certificate));
         } finally {
             Arrays.fill(file, (byte) 0);
             Arrays.fill(password, '\0');

@@ -65,6 +65,12 @@ final class AdminMapping {
                 : KeyVersionInfo.newBuilder().setIdentity(identity);
         outcome.pending().ifPresent(p -> b.setPendingApprovalId(p.id())
                 .setPendingExpires(p.expires().toString()));
+        if (outcome.version().isEmpty() && outcome.heldCertificate().isPresent()) {
+            X509Certificate held = outcome.heldCertificate().get();
+            b.setCertificateSubject(held.getSubjectX500Principal().getName())
+                    .setCertificateSerial(CertificateSummary.serial(held.getSerialNumber()))
+                    .setFingerprint(CertificateSummary.sha256(held));
+        }
         return b.build();
     }
 

@@ -180,6 +180,15 @@ class DualControlIT {
                 .contains("key: cannot leave the token (sensitive, not extractable; imported:"
                         + " it existed outside), usages fixed");
         assertThat(field(id + "/v1", "state")).isEqualTo("PENDING");
+        // The HELD record names the certificate the import brings, as the Approve record does
+        // (an officer trial found it only in pending).
+        String approved = auditOf(id + "/v1").stream().filter(r -> r.get("method")
+                .endsWith("/Approve")).map(r -> r.get("detail")).findFirst().orElseThrow();
+        String certificate = approved.substring(approved.indexOf("serial="));
+        assertThat(AuditRecords.read(dir.resolve("audit.log"))).filteredOn(r -> r.get("method")
+                .endsWith("/ImportPkcs12") && "HELD".equals(r.get("outcome"))
+                && id.equals(r.get("identity"))).extracting(r -> r.get("detail"))
+                .singleElement().asString().endsWith(certificate);
     }
 
     /** smimectl's --archive reaches the daemon: the approved import is DECRYPT_ONLY. */
