@@ -69,15 +69,14 @@ final class SignCommand implements Callable<Integer> {
     // Connection options first: a usage error (exit 2) comes before anything about the input.
     try (var c = connection.open(io); var source = files.inputFile(io)) {
       MimeFile input = MimeFile.open(source.path());
-      if (!encapsulate && input.isCompositeWithEightBitData()) {
-        // Parts labelled 8bit are re-encoded (MimeFile.writeSevenBitEntity); what is left
-        // (a message/rfc822 part, a mislabelled part) is signed as it is, and a relay that
-        // converts it breaks the signature.
-        io.err().println("smime: warning: the multipart entity has 8-bit data or lines over 998"
-            + " octets outside parts labelled 8bit (in a message/* part, or a part labelled 7bit"
-            + " or binary); a mail relay that re-encodes it will break the detached signature"
-            + " (RFC 8551 section 3.1.3): give those parts a quoted-printable or base64 transfer"
-            + " encoding, or use --encapsulate");
+      if (!encapsulate && input.hasEightBitDataLeft()) {
+        // Parts labelled 8bit are re-encoded (MimeFile.writeSevenBitEntity); what is left is
+        // signed as it is, and a relay that converts it breaks the signature.
+        io.err().println("smime: warning: the entity keeps 8-bit data, lines over 998 octets"
+            + " or bare line ends that signing does not re-encode (in a message/* part, a part"
+            + " labelled 7bit or binary, or a header field); a mail relay that re-encodes it"
+            + " will break the detached signature (RFC 8551 section 3.1.3): give those parts a"
+            + " quoted-printable or base64 transfer encoding, or use --encapsulate");
       }
       // The identity first: an unknown one is the error to report, without the sender warning
       // before it (a new-user trial).

@@ -90,7 +90,8 @@ public final class MimeFile {
   public void writeSevenBitEntity(OutputStream out) throws IOException {
     if (headers.hasSevenBitParts()) {
       out.write(MimeInput.join(headers.contentHeaders(), new byte[0]));
-      SevenBitParts parts = new SevenBitParts(out, headers.boundary().orElseThrow());
+      SevenBitParts parts = new SevenBitParts(out, headers.boundary().orElseThrow(),
+          headers.isDigest());
       OutputStream body = StreamEncodings.crlf(parts);
       copyBody(body);
       body.close();
@@ -116,22 +117,21 @@ public final class MimeFile {
   }
 
   /**
-   * Whether the entity is multipart (or message/*) with 8-bit bytes or lines over 998 octets
-   * left in what {@link #writeSevenBitEntity} writes: in a part labelled 7bit or binary, a
-   * message/* part, a preamble or the header fields. Such an entity is signed with them.
+   * Whether what {@link #writeSevenBitEntity} writes still holds 8-bit data, lines over 998
+   * octets or line ends other than CRLF: in a message/* part, a part labelled 7bit or binary,
+   * a part whose header section it leaves as it stands, a preamble, or the header fields.
+   * Such an entity is signed with them. Reads the body once more.
    */
-  public boolean isCompositeWithEightBitData() throws IOException {
+  public boolean hasEightBitDataLeft() throws IOException {
     return sevenBitEntityClass() != TransferClass.SEVEN_BIT;
   }
 
   /**
-   * What {@link #writeSevenBitEntity} needs of its transport: a composite's is read through
-   * (so the body once more); a single part's is re-encoded whole when it must be.
+   * What {@link #writeSevenBitEntity} needs of its transport, read from what it writes: a
+   * single part's raw 8-bit bytes under quoted-printable, or a raw UTF-8 file name in a
+   * Content-* field, count too (found by a trial: such output went out unlabelled).
    */
   TransferClass sevenBitEntityClass() throws IOException {
-    if (!headers.isComposite()) {
-      return TransferClass.SEVEN_BIT;
-    }
     TransferClass.Sink sink = new TransferClass.Sink();
     writeSevenBitEntity(sink);
     return sink.result();

@@ -112,7 +112,8 @@ public final class MimeInput {
   public byte[] sevenBitEntity() {
     if (hasSevenBitParts()) {
       java.io.ByteArrayOutputStream parts = new java.io.ByteArrayOutputStream(body.length);
-      try (SevenBitParts writer = new SevenBitParts(parts, boundary().orElseThrow())) {
+      try (SevenBitParts writer = new SevenBitParts(parts, boundary().orElseThrow(),
+          isDigest())) {
         writer.write(Crlf.canonicalize(body));
       } catch (java.io.IOException e) {
         throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream does not fail
@@ -135,6 +136,10 @@ public final class MimeInput {
    * Whether this is a multipart whose 8bit parts {@link SevenBitParts} re-encodes: one with a
    * boundary, not labelled binary (whose bytes are signed exactly as they are).
    */
+  boolean isDigest() {
+    return contentType().startsWith("multipart/digest");
+  }
+
   boolean hasSevenBitParts() {
     return contentType().startsWith("multipart/") && boundary().isPresent()
         && List.of("", "7bit", "8bit").contains(transferEncoding());

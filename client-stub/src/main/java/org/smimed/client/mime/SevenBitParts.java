@@ -4,11 +4,14 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.Optional;
 
 /**
  * Writes a multipart body (already in canonical CRLF form) with each part labelled
@@ -17,8 +20,13 @@ import java.util.Set;
  * leaves a detached signature over it intact. The decoded content of every part is unchanged.
  *
  * <p>Left as they are: parts labelled 7bit (or unlabelled), binary, or with an encoding
- * already; message/* parts, whose body RFC 2046 section 5.2.1 forbids to encode; preambles
- * and epilogues. What 8-bit data they hold stays, and the caller labels the whole for it.
+ * already; message/* parts (a multipart/digest's parts by default), whose body RFC 2046
+ * section 5.2.1 forbids to encode; a part whose header section would not be written back as
+ * it stands (a stray line, a byte order mark); preambles and epilogues. What 8-bit data they
+ * hold stays, and the caller labels the whole for it.
+ *
+ * <p>A delimiter is a line of "--", a boundary of a multipart still open, and only spaces or
+ * tabs (RFC 2046 section 5.1.1); a multipart's boundary no longer counts once it is closed.
  *
  * <p>Guarantee: streams in bounded memory: at most {@link #KEPT} bytes of a line are held to
  * recognise a delimiter, and at most {@link HeaderBlock#MAX_HEADER_BYTES} of a part's header
@@ -27,25 +35,42 @@ import java.util.Set;
 final class SevenBitParts extends OutputStream {
   /** A delimiter line is "--", a boundary of at most 70 characters, "--" and padding. */
   private static final int KEPT = 1000;
+  /** Line ends held back past this are content whatever follows: all but the last two. */
+  private static final int MAX_HELD_LINE_ENDS = 1024;
 
   private enum Mode { COPY, HEADERS, ENCODING }
 
-  private enum Delimiter { NONE, OPEN, CLOSE }
+  /** An open multipart: its boundary, and whether its parts are message/rfc822 by default. */
+  private record Multipart(String boundary, boolean digest) {}
+
+  /** A delimiter line: the multipart it belongs to, and whether it closes it. */
+  private record Delimiter(Multipart of, boolean closing) {}
 
   private final OutputStream out;
-  private final Set<String> boundaries = new HashSet<>();
+  /** The multiparts open, innermost last. */
+  private final Deque<Multipart> open = new ArrayDeque<>();
+  /** The multipart whose delimiter began the part being read. */
+  private Multipart enclosing;
   private final ByteArrayOutputStream line = new ByteArrayOutputStream();
   /** The line being read is longer than {@link #KEPT}: no delimiter, passed on as it comes. */
   private boolean longLine;
   private Mode mode = Mode.COPY;
   private final ByteArrayOutputStream headers = new ByteArrayOutputStream();
   private OutputStream encoder;
-  /** The CRLF that ended the last encoded line: content, unless a delimiter follows it. */
-  private boolean pendingLineEnd;
+  /**
+   * CRs and LFs at the end of what was encoded so far, held back: content, unless a delimiter
+   * follows, whose own the last line break is (RFC 2046 section 5.1.1).
+   */
+  private final ByteArrayOutputStream heldLineEnds = new ByteArrayOutputStream();
 
-  SevenBitParts(OutputStream out, String boundary) {
+  /**
+   * @param boundary the boundary of the multipart whose body is written
+   * @param digest   whether it is a multipart/digest (its parts default to message/rfc822)
+   */
+  SevenBitParts(OutputStream out, String boundary, boolean digest) {
     this.out = out;
-    boundaries.add(boundary);
+    this.enclosing = new Multipart(boundary, digest);
+    open.addLast(enclosing);
   }
 
   @Override
@@ -58,15 +83,15 @@ final class SevenBitParts extends OutputStream {
     int start = off;
     for (int i = off; i < off + len; i++) {
       if (b[i] == '\n') {
-        take(b, start, i + 1 - start, true);
+        take(b, start, i + 1 - start);
         lineEnds();
         start = i + 1;
       }
     }
-    take(b, start, off + len - start, false);
+    take(b, start, off + len - start);
   }
 
-  /** Ends the body: a part still being encoded (no closing delimiter) is finished. */
+  /** Ends the body: a part still being encoded (no closing delimiter) is finished whole. */
   @Override
   public void close() throws IOException {
     if (line.size() > 0 || longLine) {
@@ -75,15 +100,15 @@ final class SevenBitParts extends OutputStream {
     if (mode == Mode.HEADERS) {
       out.write(headers.toByteArray());
     }
-    finishEncoding();
+    if (mode == Mode.ENCODING) {
+      heldLineEnds.writeTo(encoder);
+      finishEncoding();
+    }
     out.flush();
   }
 
-  /**
-   * Part of a line ({@code endsLine}: its end): kept while it may still be a delimiter,
-   * passed on once it cannot.
-   */
-  private void take(byte[] b, int off, int len, boolean endsLine) throws IOException {
+  /** Part of a line: kept while it may still be a delimiter, passed on once it cannot. */
+  private void take(byte[] b, int off, int len) throws IOException {
     if (!longLine && line.size() + len <= KEPT) {
       line.write(b, off, len);
       return;
@@ -92,9 +117,9 @@ final class SevenBitParts extends OutputStream {
       longLine = true;
       byte[] kept = line.toByteArray();
       line.reset();
-      content(kept, 0, kept.length, false);
+      content(kept, 0, kept.length);
     }
-    content(b, off, len, endsLine);
+    content(b, off, len);
   }
 
   private void lineEnds() throws IOException {
@@ -104,19 +129,18 @@ final class SevenBitParts extends OutputStream {
     }
     byte[] bytes = line.toByteArray();
     line.reset();
-    String text = new String(bytes, StandardCharsets.ISO_8859_1);
-    Delimiter found = delimiter(text);
-    if (found != Delimiter.NONE) {
-      delimiter(bytes, found == Delimiter.CLOSE);
+    Optional<Delimiter> found = delimiter(new String(bytes, StandardCharsets.ISO_8859_1));
+    if (found.isPresent()) {
+      delimiter(bytes, found.get());
     } else if (mode == Mode.HEADERS) {
-      headerLine(bytes, text);
+      headerLine(bytes);
     } else {
-      content(bytes, 0, bytes.length, true);
+      content(bytes, 0, bytes.length);
     }
   }
 
-  /** Bytes of a body line; {@code ends} when they finish the line. */
-  private void content(byte[] b, int off, int len, boolean ends) throws IOException {
+  /** Body bytes: copied, or encoded with their trailing line ends held back. */
+  private void content(byte[] b, int off, int len) throws IOException {
     if (mode == Mode.HEADERS) {
       // A header line past KEPT bytes: no header section a relay keeps; give up on it.
       out.write(headers.toByteArray());
@@ -127,36 +151,56 @@ final class SevenBitParts extends OutputStream {
       out.write(b, off, len);
       return;
     }
-    if (pendingLineEnd) {
-      encoder.write('\r');
-      encoder.write('\n');
-      pendingLineEnd = false;
-    }
     int end = off + len;
-    if (ends && len >= 2 && b[end - 2] == '\r' && b[end - 1] == '\n') {
-      end -= 2;
-      pendingLineEnd = true;
+    int text = end;
+    while (text > off && (b[text - 1] == '\r' || b[text - 1] == '\n')) {
+      text--;
     }
-    encoder.write(b, off, end - off);
+    if (text > off) {
+      heldLineEnds.writeTo(encoder);
+      heldLineEnds.reset();
+      encoder.write(b, off, text - off);
+    }
+    heldLineEnds.write(b, text, end - text);
+    if (heldLineEnds.size() > MAX_HELD_LINE_ENDS) {
+      byte[] held = heldLineEnds.toByteArray();
+      encoder.write(held, 0, held.length - 2);
+      heldLineEnds.reset();
+      heldLineEnds.write(held, held.length - 2, 2);
+    }
   }
 
-  private void delimiter(byte[] bytes, boolean closing) throws IOException {
+  private void delimiter(byte[] bytes, Delimiter found) throws IOException {
     if (mode == Mode.HEADERS) {
       out.write(headers.toByteArray()); // a part without a blank line: as it is
       headers.reset();
     }
     if (mode == Mode.ENCODING) {
-      // The CRLF before a delimiter belongs to it (RFC 2046 section 5.1.1).
-      pendingLineEnd = false;
+      byte[] held = heldLineEnds.toByteArray();
+      int keep = held.length >= 2 && held[held.length - 2] == '\r'
+          && held[held.length - 1] == '\n' ? held.length - 2
+          : held.length >= 1 && held[held.length - 1] == '\n' ? held.length - 1 : held.length;
+      encoder.write(held, 0, keep);
+      heldLineEnds.reset();
       finishEncoding();
       out.write('\r');
       out.write('\n');
     }
     out.write(bytes);
-    mode = closing ? Mode.COPY : Mode.HEADERS;
+    // Multiparts inside this one that never closed end with it.
+    while (open.peekLast() != found.of()) {
+      open.removeLast();
+    }
+    if (found.closing()) {
+      open.removeLast();
+      mode = Mode.COPY;
+    } else {
+      enclosing = found.of();
+      mode = Mode.HEADERS;
+    }
   }
 
-  private void headerLine(byte[] bytes, String text) throws IOException {
+  private void headerLine(byte[] bytes) throws IOException {
     headers.write(bytes);
     if (headers.size() > HeaderBlock.MAX_HEADER_BYTES) {
       out.write(headers.toByteArray());
@@ -164,18 +208,29 @@ final class SevenBitParts extends OutputStream {
       mode = Mode.COPY;
       return;
     }
-    if (!text.equals("\r\n") && !text.equals("\n")) {
-      return;
+    for (byte b : bytes) {
+      if (b != '\r' && b != '\n') {
+        return; // not the blank line that ends the section
+      }
     }
     byte[] section = headers.toByteArray();
     headers.reset();
     HeaderBlock block = HeaderBlock.parse(section);
-    String type = block.value("Content-Type").orElse("").strip().toLowerCase(Locale.ROOT);
+    Optional<String> declared = block.value("Content-Type");
+    String type = declared.map(t -> t.strip().toLowerCase(Locale.ROOT))
+        .orElse(enclosing.digest() ? "message/rfc822" : "text/plain");
+    if (type.startsWith("multipart/")) {
+      BinaryParts.boundaryOf(declared.get()).ifPresent(b -> open.addLast(
+          new Multipart(b, type.startsWith("multipart/digest"))));
+    }
     String encoding = block.value("Content-Transfer-Encoding")
         .map(ContentTypes::transferEncoding).orElse("");
-    BinaryParts.boundaryOf(block.value("Content-Type").orElse("")).ifPresent(boundaries::add);
-    if (!encoding.equals("8bit") || type.startsWith("multipart/")
-        || type.startsWith("message/") || block.stray().isPresent()) {
+    // Rewritten only when its fields are the whole section, byte for byte: a section the
+    // parser read otherwise (a stray line, a byte order mark, a blank line of CR CR LF) would
+    // lose what it skipped (found by a trial).
+    boolean asParsed = Arrays.equals(MimeInput.join(block.headers(), new byte[0]), section);
+    if (!asParsed || !encoding.equals("8bit") || type.startsWith("multipart/")
+        || type.startsWith("message/")) {
       out.write(section);
       mode = Mode.COPY;
       return;
@@ -185,7 +240,7 @@ final class SevenBitParts extends OutputStream {
     fields.add(Header.of("Content-Transfer-Encoding", "base64"));
     out.write(MimeInput.join(fields, new byte[0]));
     encoder = StreamEncodings.base64Lines(out); // its close leaves out open
-    pendingLineEnd = false;
+    heldLineEnds.reset();
     mode = Mode.ENCODING;
   }
 
@@ -196,22 +251,33 @@ final class SevenBitParts extends OutputStream {
     }
   }
 
-  /** Whether {@code text} (one line) opens or closes a part of a boundary seen so far. */
-  private Delimiter delimiter(String text) {
+  /** The open multipart {@code text} (one line) opens or closes a part of, innermost first. */
+  private Optional<Delimiter> delimiter(String text) {
     if (!text.startsWith("--")) {
-      return Delimiter.NONE;
+      return Optional.empty();
     }
-    for (String b : boundaries) {
-      if (text.startsWith("--" + b)) {
-        String rest = text.substring(2 + b.length());
-        if (rest.isBlank()) {
-          return Delimiter.OPEN;
+    int end = text.length();
+    while (end > 0 && (text.charAt(end - 1) == '\r' || text.charAt(end - 1) == '\n')) {
+      end--;
+    }
+    String bare = text.substring(0, end);
+    for (Iterator<Multipart> it = open.descendingIterator(); it.hasNext(); ) {
+      Multipart m = it.next();
+      if (bare.startsWith("--" + m.boundary())) {
+        String rest = bare.substring(2 + m.boundary().length());
+        if (padding(rest)) {
+          return Optional.of(new Delimiter(m, false));
         }
-        if (rest.startsWith("--") && rest.substring(2).isBlank()) {
-          return Delimiter.CLOSE;
+        if (rest.startsWith("--") && padding(rest.substring(2))) {
+          return Optional.of(new Delimiter(m, true));
         }
       }
     }
-    return Delimiter.NONE;
+    return Optional.empty();
+  }
+
+  /** Only spaces and tabs, as RFC 2046 allows after a boundary (not Java's isBlank). */
+  private static boolean padding(String rest) {
+    return rest.chars().allMatch(c -> c == ' ' || c == '\t');
   }
 }

@@ -50,7 +50,7 @@ public final class SignedMessageWriter {
     String boundary = boundaryNotIn(entity);
     ByteArrayOutputStream out = new ByteArrayOutputStream(entity.length + 8192);
     out.writeBytes(MimeInput.join(labelled(concatOuter(input, multipartSigned(micalg,
-        boundary)), TransferClass.of(entity)), new byte[0]));
+        boundary)), TransferClass.ofOutput(entity)), new byte[0]));
     ascii(out, "This is an S/MIME signed message\r\n\r\n--" + boundary + "\r\n");
     out.writeBytes(entity);
     ascii(out, "\r\n--" + boundary + "\r\n"

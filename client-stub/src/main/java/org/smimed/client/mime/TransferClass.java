@@ -16,14 +16,25 @@ enum TransferClass {
   private static final int MAX_LINE = 998;
 
   static TransferClass of(byte[] data) {
-    Scan scan = new Scan();
+    Scan scan = new Scan(false);
+    scan.add(data, data.length);
+    return scan.result();
+  }
+
+  /**
+   * As {@link #of(byte[])} for what goes out as it is: there a CR or LF that is not part of a
+   * CRLF is binary data too (RFC 2045 section 2.7), as in a multipart labelled binary, whose
+   * line ends are kept (found by a trial: it was labelled 8bit).
+   */
+  static TransferClass ofOutput(byte[] data) {
+    Scan scan = new Scan(true);
     scan.add(data, data.length);
     return scan.result();
   }
 
   /** Reads {@code in} to its end (or to the first sign of binary data). */
   static TransferClass of(InputStream in) throws IOException {
-    Scan scan = new Scan();
+    Scan scan = new Scan(false);
     byte[] buffer = new byte[BUFFER];
     int n;
     while (scan.result() != BINARY && (n = in.read(buffer)) > 0) {
@@ -45,9 +56,9 @@ enum TransferClass {
     };
   }
 
-  /** A sink that classifies what is written to it. */
+  /** A sink that classifies what is written to it, as {@link #ofOutput} does. */
   static final class Sink extends java.io.OutputStream {
-    private final Scan scan = new Scan();
+    private final Scan scan = new Scan(true);
 
     @Override
     public void write(int b) {
@@ -65,17 +76,25 @@ enum TransferClass {
   }
 
   private static final class Scan {
+    /** Whether a CR or LF outside a CRLF is binary data (it is, in what goes out as it is). */
+    private final boolean strictLineEnds;
     private TransferClass result = SEVEN_BIT;
     private int lineLength;
+    private int previous = '\n';
+
+    Scan(boolean strictLineEnds) {
+      this.strictLineEnds = strictLineEnds;
+    }
 
     void add(byte[] data, int length) {
       for (int i = 0; i < length && result != BINARY; i++) {
         byte b = data[i];
-        if (b == 0) {
+        if (b == 0 || strictLineEnds && ((previous == '\r') != (b == '\n'))) {
           result = BINARY;
         } else if (b < 0) {
           result = EIGHT_BIT;
         }
+        previous = b;
         lineLength = b == '\n' ? 0 : lineLength + 1;
         if (lineLength > MAX_LINE) {
           result = BINARY;
@@ -84,7 +103,7 @@ enum TransferClass {
     }
 
     TransferClass result() {
-      return result;
+      return strictLineEnds && previous == '\r' ? BINARY : result;
     }
   }
 }

@@ -136,7 +136,7 @@ class CliUsageTest {
     // After --plaintext's warning, before the (closed port's) failure.
     var lines = run.stderr().lines().toList();
     assertThat(lines).hasSize(3);
-    assertThat(lines.get(1)).startsWith("smime: warning: the multipart entity has 8-bit data")
+    assertThat(lines.get(1)).startsWith("smime: warning: the entity keeps 8-bit data")
         .contains("--encapsulate");
     assertThat(lines.get(2)).startsWith("smime: signing failed");
   }
@@ -161,9 +161,9 @@ class CliUsageTest {
     var reEncoded = CliRunner.run(labelled, "sign", "--plaintext", "--identity",
         "a@example.com", "--target", "localhost:" + port, "--deadline", "20");
 
-    assertThat(detached.stderr()).doesNotContain("warning: the multipart");
-    assertThat(encapsulated.stderr()).doesNotContain("warning: the multipart");
-    assertThat(reEncoded.stderr()).doesNotContain("warning: the multipart");
+    assertThat(detached.stderr()).doesNotContain("warning: the entity keeps");
+    assertThat(encapsulated.stderr()).doesNotContain("warning: the entity keeps");
+    assertThat(reEncoded.stderr()).doesNotContain("warning: the entity keeps");
   }
 
   private static int closedPort() throws java.io.IOException {

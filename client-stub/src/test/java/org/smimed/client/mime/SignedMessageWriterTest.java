@@ -161,11 +161,8 @@ class SignedMessageWriterTest {
         + "--XX\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n"
         + "AAECAwQF\n--XX--\nepilogue\n";
     byte[] signed = detached(mixed, HashAlgorithm.SHA256);
-    Path file = dir.resolve("mixed.eml");
-    Files.write(file, mixed.getBytes(StandardCharsets.ISO_8859_1));
     var streamed = new java.io.ByteArrayOutputStream();
-    new SignedMessageWriter(signer, HashAlgorithm.SHA256, false, new SecureRandom())
-        .detached(MimeFile.open(file), streamed);
+    streamed.writeBytes(detachedFromFile(mixed));
 
     byte[] entity = SignedMessage.parse(signed).content();
     assertThat(SignedMessage.parse(streamed.toByteArray()).content()).isEqualTo(entity);
@@ -198,18 +195,25 @@ class SignedMessageWriterTest {
         + "--XX\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
         + "Subject: forwarded\r\n\r\nGr\u00fc\u00dfe\r\n--XX--\r\n";
     byte[] signed = detached(mixed, HashAlgorithm.SHA256);
-    Path file = dir.resolve("mixed.eml");
-    Files.write(file, mixed.getBytes(StandardCharsets.ISO_8859_1));
     var streamed = new java.io.ByteArrayOutputStream();
-    new SignedMessageWriter(signer, HashAlgorithm.SHA256, false, new SecureRandom())
-        .detached(MimeFile.open(file), streamed);
+    streamed.writeBytes(detachedFromFile(mixed));
 
     assertThat(outerHeader(signed)).contains("\r\nContent-Transfer-Encoding: 8bit");
     assertThat(outerHeader(streamed.toByteArray()))
         .contains("\r\nContent-Transfer-Encoding: 8bit");
-    assertThat(MimeFile.open(file).isCompositeWithEightBitData()).isTrue();
+    assertThat(MimeFile.open(dir.resolve("message.eml")).hasEightBitDataLeft()).isTrue();
     assertOpenSslVerifies(signed, innerEntity(mixed));
     assertOpenSslVerifies(streamed.toByteArray(), innerEntity(mixed));
+  }
+
+  /** {@code message} signed detached from a file, message.eml, as smime sign streams it. */
+  private byte[] detachedFromFile(String message) throws Exception {
+    Path file = dir.resolve("message.eml");
+    Files.write(file, message.getBytes(StandardCharsets.ISO_8859_1));
+    var out = new java.io.ByteArrayOutputStream();
+    new SignedMessageWriter(signer, HashAlgorithm.SHA256, false, new SecureRandom())
+        .detached(MimeFile.open(file), out);
+    return out.toByteArray();
   }
 
   private static String outerHeader(byte[] signed) {
