@@ -23,6 +23,13 @@ public final class MimeFile {
   private final Path file;
   private final MimeInput headers;
   private final long bodyOffset;
+  /**
+   * The body's and the seven-bit entity's transfer classes, found once: the file must not
+   * change while in use, and each costs a pass over it (smime sign asked for the same scans
+   * for its warning, its label and its write, reading a large file up to six times).
+   */
+  private TransferClass bodyClass;
+  private TransferClass sevenBitEntityClass;
 
   private MimeFile(Path file, MimeInput headers, long bodyOffset) {
     this.file = file;
@@ -132,16 +139,23 @@ public final class MimeFile {
    * Content-* field, count too (found by a trial: such output went out unlabelled).
    */
   TransferClass sevenBitEntityClass() throws IOException {
-    TransferClass.Sink sink = new TransferClass.Sink();
-    writeSevenBitEntity(sink);
-    return sink.result();
+    if (sevenBitEntityClass == null) {
+      TransferClass.Sink sink = new TransferClass.Sink();
+      writeSevenBitEntity(sink);
+      sevenBitEntityClass = sink.result();
+    }
+    return sevenBitEntityClass;
   }
 
   private TransferClass bodyClass() throws IOException {
-    try (InputStream in = body()) {
-      return TransferClass.of(in);
+    if (bodyClass == null) {
+      try (InputStream in = body()) {
+        bodyClass = TransferClass.of(in);
+      }
     }
+    return bodyClass;
   }
+
 
   private void copyBody(OutputStream out) throws IOException {
     try (InputStream in = body()) {
