@@ -50,7 +50,13 @@ public final class MimeFile {
       try (InputStream body = opened.body()) {
         BinaryParts.check(opened.headers, body);
       }
-      return opened;
+      if (!opened.headers.typeAdded()) {
+        return opened;
+      }
+      try (InputStream body = opened.body()) {
+        return new MimeFile(file, opened.headers.declaring(DeclaredCharset.of(body)),
+            block.bodyOffset());
+      }
     }
   }
 

@@ -14,21 +14,23 @@ import java.util.Optional;
  * <p>Guarantees: the inner entity is the Content-* fields plus the body, with CRLF line ends
  * (RFC 8551 section 3.1.1); every other field (From, To, Subject, Date, Message-ID, ...) is kept
  * unchanged, in order, for the outer message, except MIME-Version, which the writers add
- * themselves. An entity without Content-Type is declared text/plain; charset=us-ascii, which is
- * what MIME assumes anyway, so receivers cannot guess differently.
+ * themselves. An entity without Content-Type is declared text/plain in the charset its body is
+ * in ({@link DeclaredCharset}: us-ascii, which MIME assumes anyway, utf-8 or unknown-8bit), so
+ * receivers need not guess.
  */
 public final class MimeInput {
-  private static final Header DEFAULT_TYPE =
-      Header.of("Content-Type", "text/plain; charset=us-ascii");
-
   private final List<Header> outer;
   private final List<Header> content;
   private final byte[] body;
+  /** Whether the Content-Type field is one this class added. */
+  private final boolean typeAdded;
 
-  private MimeInput(List<Header> outer, List<Header> content, byte[] body) {
+  private MimeInput(List<Header> outer, List<Header> content, byte[] body,
+      boolean typeAdded) {
     this.outer = outer;
     this.content = content;
     this.body = body;
+    this.typeAdded = typeAdded;
   }
 
   /** Splits a whole RFC 5322 message or a bare entity; LF-only input is accepted. */
@@ -37,11 +39,29 @@ public final class MimeInput {
     List<Header> outer = block.headers().stream()
         .filter(h -> !h.isContent() && !h.is("MIME-Version")).toList();
     List<Header> content = block.headers().stream().filter(Header::isContent).toList();
-    if (content.stream().noneMatch(h -> h.is("Content-Type"))) {
-      content = concat(List.of(DEFAULT_TYPE), content);
+    byte[] body = Arrays.copyOfRange(message, block.bodyOffset(), message.length);
+    boolean typeAdded = content.stream().noneMatch(h -> h.is("Content-Type"));
+    if (typeAdded) {
+      content = concat(List.of(plainText(DeclaredCharset.of(body))), content);
     }
-    return new MimeInput(outer, content,
-        Arrays.copyOfRange(message, block.bodyOffset(), message.length));
+    return new MimeInput(outer, content, body, typeAdded);
+  }
+
+  private static Header plainText(DeclaredCharset charset) {
+    return Header.of("Content-Type", "text/plain; charset=" + charset.label());
+  }
+
+  /**
+   * These fields with the Content-Type this class added, if it did, declaring {@code charset}:
+   * for a body read apart from its header section ({@link MimeFile}).
+   */
+  MimeInput declaring(DeclaredCharset charset) {
+    if (!typeAdded) {
+      return this;
+    }
+    List<Header> fields = concat(List.of(plainText(charset)),
+        content.stream().filter(h -> !h.is("Content-Type")).toList());
+    return new MimeInput(outer, fields, body, true);
   }
 
   /**
@@ -67,7 +87,12 @@ public final class MimeInput {
    */
   public static MimeInput wrap(List<Header> outer, byte[] entity) {
     MimeInput parsed = parse(entity);
-    return new MimeInput(List.copyOf(outer), parsed.content, parsed.body);
+    return new MimeInput(List.copyOf(outer), parsed.content, parsed.body, parsed.typeAdded);
+  }
+
+  /** Whether the entity came without a Content-Type field (and has the one this class added). */
+  boolean typeAdded() {
+    return typeAdded;
   }
 
   /** The Content-* fields of the inner entity (with the default Content-Type if none). */

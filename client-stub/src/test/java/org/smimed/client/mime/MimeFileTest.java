@@ -31,6 +31,10 @@ class MimeFileTest {
         ascii("no header section here\nsecond line\n"),
         ascii("Subject: long line\n\n" + "a".repeat(1200) + "\n"),
         ascii("Subject: empty body\n\n"),
+        "Subject: no type, UTF-8\n\ncaf\u00e9\n".getBytes(StandardCharsets.UTF_8),
+        ascii("Subject: no type, Latin-1\n\ncaf\u00e9\n"),
+        // a two-byte character across DeclaredCharset's 64 KiB reads
+        ("a".repeat(65_535) + "\u00e9 and more").getBytes(StandardCharsets.UTF_8),
         new byte[0]);
   }
 
