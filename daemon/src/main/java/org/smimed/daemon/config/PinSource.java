@@ -29,7 +29,14 @@ public sealed interface PinSource {
      */
     char[] read(UnaryOperator<String> environment) throws PinUnavailableException;
 
-    /** The PIN is the first line of a file that only its owner may read. */
+    /**
+     * The PIN is the first line of a file that only its owner may read, or a systemd
+     * credential: a file in the directory {@code $CREDENTIALS_DIRECTORY} names. systemd makes
+     * such a file readable by the unit's user alone, but where the directory is a tmpfs
+     * (systemd 254 and later) it does so with an ACL on a root-owned file, whose mode then
+     * shows the ACL's mask as group read (0440): refusing that would stop the shipped unit on
+     * current distributions.
+     */
     record FromFile(Path file) implements PinSource {
         private static final Set<PosixFilePermission> GROUP_OR_OTHER = EnumSet.of(
                 PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
@@ -41,7 +48,7 @@ public sealed interface PinSource {
             try {
                 Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
                 permissions.retainAll(GROUP_OR_OTHER);
-                if (!permissions.isEmpty()) {
+                if (!permissions.isEmpty() && !isCredential(environment)) {
                     throw new PinUnavailableException("PIN file " + file
                             + " is readable or writable by group or others; chmod 600 it");
                 }
@@ -65,6 +72,15 @@ public sealed interface PinSource {
                     Arrays.fill(bytes, (byte) 0);
                 }
             }
+        }
+
+        private boolean isCredential(UnaryOperator<String> environment) throws IOException {
+            String credentials = environment.apply("CREDENTIALS_DIRECTORY");
+            if (credentials == null || credentials.isBlank()) {
+                return false;
+            }
+            // Real paths: a link placed elsewhere must not borrow the credential's exemption.
+            return file.toRealPath().startsWith(Path.of(credentials).toRealPath());
         }
 
         @Override
