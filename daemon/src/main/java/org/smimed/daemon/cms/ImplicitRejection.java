@@ -29,6 +29,14 @@ import org.smimed.daemon.token.TokenMeter;
  * answers one ciphertext the same way on every call, and on every replica of the same key,
  * as OpenSSL's implicit rejection does (draft-irtf-cfrg-rsa-guidance).
  *
+ * <p>Why the scheme and length are in the derivation: one key decrypts both PKCS#1 v1.5 and
+ * OAEP key transport, and a caller chooses the label. Derived from the ciphertext alone, the
+ * same ciphertext sent as OAEP (whose check it fails: the substitute) and as PKCS#1 v1.5 gave
+ * the same content key exactly when its PKCS#1 padding was broken, and the plaintext a stream
+ * releases before its content check told the two apart: a Bleichenbacher oracle at two calls
+ * per query (found by a security review). Each scheme, with its parameters, and each content
+ * key length now has substitutes of its own, so an answer under one says nothing of another.
+ *
  * <p>The secret is SHA-256 of the raw RSA private operation on a fixed value, computed in the
  * token once per key and process; it never leaves this class.
  */
@@ -51,10 +59,13 @@ final class ImplicitRejection {
 
     /**
      * The {@code length}-byte substitute for {@code encryptedKey} under {@code key}, whose
-     * modulus is {@code modulusBytes} long. A random one only if the token cannot make the
-     * secret (other than by going away, which is thrown as {@link TokenUnavailableSignal}).
+     * modulus is {@code modulusBytes} long, decoded as {@code scheme}: the padding scheme with
+     * every parameter its decoding depends on, spelled the same way each time. A random one
+     * only if the token cannot make the secret (other than by going away, which is thrown as
+     * {@link TokenUnavailableSignal}).
      */
-    byte[] substitute(PrivateKey key, int modulusBytes, byte[] encryptedKey, int length) {
+    byte[] substitute(PrivateKey key, int modulusBytes, byte[] encryptedKey, int length,
+                      String scheme) {
         byte[] secret = secret(key, modulusBytes);
         if (secret == null) {
             byte[] substitute = new byte[length];
@@ -65,8 +76,13 @@ final class ImplicitRejection {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(secret, "HmacSHA256"));
             byte[] out = new byte[length];
-            // HMAC in counter mode, so a key longer than one HMAC output is still defined.
+            byte[] context = scheme.getBytes(StandardCharsets.UTF_8);
+            // HMAC in counter mode, so a key longer than one HMAC output is still defined;
+            // the context is length-prefixed, so no scheme's bytes run into the ciphertext.
             for (int offset = 0, block = 1; offset < length; offset += 32, block++) {
+                mac.update(java.nio.ByteBuffer.allocate(8).putInt(context.length)
+                        .putInt(length).array());
+                mac.update(context);
                 mac.update(encryptedKey);
                 mac.update((byte) block);
                 byte[] t = mac.doFinal();

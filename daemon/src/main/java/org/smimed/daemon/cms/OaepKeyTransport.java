@@ -72,7 +72,10 @@ final class OaepKeyTransport {
         int k = (publicKey.getModulus().bitLength() + 7) / 8;
         // As in RsaKeyTransport: the token and the substitute see the same form of the number.
         byte[] ciphertext = RsaKeyTransport.modulusLength(encryptedKey, k);
-        byte[] substitute = rejection.substitute(key, k, ciphertext, cipher.keyBytes());
+        // Every parameter the decoding depends on, as it is used rather than as encoded.
+        String scheme = "RSAES-OAEP " + hash.getAlgorithm() + " MGF1 " + mgfHash.getAlgorithm()
+                + " label " + java.util.HexFormat.of().formatHex(label);
+        byte[] substitute = rejection.substitute(key, k, ciphertext, cipher.keyBytes(), scheme);
         byte[] encoded = new byte[k];
         try {
             byte[] raw = meter.measure(TokenMechanism.RSA_X509_DECRYPT, () -> {

@@ -25,6 +25,9 @@ import org.smimed.daemon.token.TokenMeter;
  * exactly like a wrong key or a tampered ciphertext, and the same way each time it is sent.
  */
 final class RsaKeyTransport {
+    /** Its substitutes' own domain ({@link ImplicitRejection}: apart from OAEP's). */
+    private static final String SCHEME = "RSAES-PKCS1-v1_5";
+
     private final Provider tokenProvider;
     private final ImplicitRejection rejection;
     private final TokenMeter meter;
@@ -50,7 +53,8 @@ final class RsaKeyTransport {
         // substitutes, so sending both told a valid padding from a broken one (found by a
         // review).
         byte[] ciphertext = modulusLength(encryptedKey, k);
-        byte[] substitute = rejection.substitute(key, k, ciphertext, cipher.keyBytes());
+        byte[] substitute = rejection.substitute(key, k, ciphertext, cipher.keyBytes(),
+                SCHEME);
         byte[] encoded = new byte[k];
         try {
             byte[] raw = meter.measure(TokenMechanism.RSA_X509_DECRYPT, () -> {

@@ -137,6 +137,53 @@ class RsaKeyTransportSoftHsmTest {
     }
 
     /**
+     * One ciphertext sent under two schemes: had a broken PKCS#1 padding and a failed OAEP
+     * check the same substitute, equal answers would tell a broken padding from a valid one
+     * (a Bleichenbacher oracle found by a security review). Likewise two key lengths: the
+     * shorter substitute is no prefix of the longer.
+     */
+    @Test
+    void oneCiphertext_getsUnrelatedSubstitutes_perSchemeAndKeyLength() throws Exception {
+        byte[] broken = encrypt(block(random(32), 1));
+        OaepKeyTransport oaepTransport = new OaepKeyTransport(session.provider(),
+                new org.bouncycastle.jce.provider.BouncyCastleProvider(),
+                new ImplicitRejection(session.provider(), RANDOM, TokenMeter.none()),
+                TokenMeter.none());
+
+        byte[] pkcs1 = transport.recover(key, publicKey, ContentCipher.AES256_CBC, broken)
+                .getEncoded();
+        byte[] oaepSha256 = oaepTransport.recover(key, publicKey,
+                oaep(org.bouncycastle.asn1.nist.NISTObjectIdentifiers.id_sha256),
+                ContentCipher.AES256_CBC, broken).getEncoded();
+        byte[] oaepSha1 = oaepTransport.recover(key, publicKey,
+                oaep(org.bouncycastle.asn1.oiw.OIWObjectIdentifiers.idSHA1),
+                ContentCipher.AES256_CBC, broken).getEncoded();
+        byte[] pkcs1Short = transport.recover(key, publicKey, ContentCipher.AES128_CBC, broken)
+                .getEncoded();
+
+        assertThat(List.of(pkcs1, oaepSha256, oaepSha1)).doesNotHaveDuplicates()
+                .allSatisfy(cek -> assertThat(cek).hasSize(32));
+        assertThat(oaepSha256).isEqualTo(oaepTransport.recover(key, publicKey,
+                oaep(org.bouncycastle.asn1.nist.NISTObjectIdentifiers.id_sha256),
+                ContentCipher.AES256_CBC, broken).getEncoded());
+        assertThat(pkcs1Short).hasSize(16)
+                .isNotEqualTo(java.util.Arrays.copyOf(pkcs1, 16));
+    }
+
+    /** id-RSAES-OAEP with {@code hash} for the digest and MGF1, the empty label. */
+    private static org.bouncycastle.asn1.x509.AlgorithmIdentifier oaep(
+            org.bouncycastle.asn1.ASN1ObjectIdentifier hash) {
+        var digest = new org.bouncycastle.asn1.x509.AlgorithmIdentifier(hash,
+                org.bouncycastle.asn1.DERNull.INSTANCE);
+        return new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
+                org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.id_RSAES_OAEP,
+                new org.bouncycastle.asn1.pkcs.RSAESOAEPparams(digest,
+                        new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
+                                org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.id_mgf1, digest),
+                        org.bouncycastle.asn1.pkcs.RSAESOAEPparams.DEFAULT_P_SOURCE_ALGORITHM));
+    }
+
+    /**
      * About one ciphertext in 256 starts with a zero byte, which some senders drop; OpenSSL
      * pads it back, and so must the daemon (found by an interop trial: the token refused it).
      */
