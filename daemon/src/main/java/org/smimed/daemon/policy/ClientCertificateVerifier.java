@@ -109,6 +109,15 @@ public final class ClientCertificateVerifier {
                 throw UnauthenticatedException.fromClientCa(
                         "the client certificate is not for client authentication", subject);
             }
+            // A TLS client proves its key with a signature (CertificateVerify); a key whose
+            // certificate limits it to other uses may not (RFC 5280 4.2.1.3). The JDK checks
+            // this for its own trust managers, which this verifier replaces.
+            boolean[] keyUsage = leaf.getKeyUsage();
+            if (keyUsage != null && !keyUsage[0]) {
+                throw UnauthenticatedException.fromClientCa("the client certificate's key usage"
+                        + " does not allow digitalSignature, which TLS client authentication"
+                        + " needs", subject);
+            }
         } catch (CertPathValidatorException e) {
             throw new UnauthenticatedException(reason(e), subject);
         } catch (GeneralSecurityException e) {

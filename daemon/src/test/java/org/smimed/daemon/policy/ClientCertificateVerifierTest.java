@@ -17,6 +17,7 @@ import java.util.List;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -76,6 +77,23 @@ class ClientCertificateVerifierTest {
         assertThat(verifier(ca).unusableAnchors()).isEmpty();
     }
 
+    /** RFC 5280 4.2.1.3: a TLS client signs its handshake (found by a security review). */
+    @Test
+    void aLeafWhoseKeyUsageExcludesSigning_isNoCaller() throws Exception {
+        X509Certificate ca = ca(NOW.minus(days(10)), NOW.plus(days(300)));
+        X509Certificate encipherOnly = leaf(ca, NOW.minus(days(1)), NOW.plus(days(30)),
+                new KeyUsage(KeyUsage.keyAgreement));
+        X509Certificate signing = leaf(ca, NOW.minus(days(1)), NOW.plus(days(30)),
+                new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement));
+
+        assertThatThrownBy(() -> verifier(ca).verify(chain(encipherOnly)))
+                .isInstanceOf(UnauthenticatedException.class)
+                .hasMessageStartingWith("the client certificate's key usage does not allow"
+                        + " digitalSignature");
+        assertThat(verifier(ca).verify(chain(signing)).caller().subject())
+                .isEqualTo("CN=svc,O=test");
+    }
+
     private static ClientCertificateVerifier verifier(X509Certificate ca) {
         return new ClientCertificateVerifier(List.of(ca), ClientRevocations.none(CLOCK), CLOCK);
     }
@@ -98,10 +116,20 @@ class ClientCertificateVerifierTest {
 
     private static X509Certificate leaf(X509Certificate ca, Instant from, Instant to)
             throws Exception {
-        return new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(
+        return leaf(ca, from, to, null);
+    }
+
+    private static X509Certificate leaf(X509Certificate ca, Instant from, Instant to,
+                                        KeyUsage keyUsage) throws Exception {
+        var builder = new JcaX509v3CertificateBuilder(
                 X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()), BigInteger.TWO,
                 Date.from(from), Date.from(to), new X500Name("O=test,CN=svc"),
-                clientKey.getPublic())
-                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey.getPrivate())));
+                clientKey.getPublic());
+        if (keyUsage != null) {
+            builder.addExtension(Extension.keyUsage, true, keyUsage);
+        }
+        return new JcaX509CertificateConverter().getCertificate(
+                builder.build(new JcaContentSignerBuilder("SHA256withECDSA")
+                        .build(caKey.getPrivate())));
     }
 }
