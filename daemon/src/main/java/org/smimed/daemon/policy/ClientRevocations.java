@@ -26,7 +26,8 @@ import org.smimed.daemon.config.PemFiles;
  * <p>The file is looked at again at most every {@code period} ({@code
  * operations.tlsCheckSeconds}), when a call asks, and a changed one replaces the lists in use
  * only if it reads and its CRLs from a client CA verify; each replacement is a new
- * {@link #generation()}, which ends the verifications TLS sessions hold. A CRL past its
+ * {@link #generation()}, which ends the verifications TLS sessions hold. A replacement that
+ * drops an issuer's CRL, or brings an older one, is refused ({@link #rollback}). A CRL past its
  * nextUpdate still applies (it is logged): what it revokes stays revoked, and an overdue
  * renewal must not open the door to every certificate. CRLs are read from the file only, never
  * fetched (no CRL distribution points, no OCSP): the daemon makes no outbound connections.
@@ -144,6 +145,13 @@ public final class ClientRevocations {
         seen = digest;
         try {
             List<X509CRL> crls = load();
+            Optional<String> rollback = rollback(current.crls(), crls);
+            if (rollback.isPresent()) {
+                LOG.log(Level.ERROR, "tls.clientCrls changed but was refused: " + rollback.get()
+                        + ", which would take back revocations; the CRLs read before still"
+                        + " apply (restart the daemon to make such a change on purpose)");
+                return;
+            }
             current = new Lists(current.generation() + 1, crls);
             LOG.log(Level.INFO, "tls.clientCrls " + file.get() + " reloaded: " + crls.size()
                     + " CRL(s); client certificates are checked against them from now on");
@@ -151,6 +159,34 @@ public final class ClientRevocations {
             LOG.log(Level.ERROR, "tls.clientCrls changed but was refused; the CRLs read before"
                     + " still apply: " + e.getMessage());
         }
+    }
+
+    /**
+     * Why {@code replacement} would take back what the lists {@code inUse} revoke, if it
+     * would: it has no CRL of an issuer (and signing key) they have, or only an older one. A
+     * revoked certificate stays revoked until a CRL issued later says otherwise; whoever may
+     * write the file must not un-revoke a stolen certificate by putting back last month's CRL
+     * (found by a security review).
+     */
+    private Optional<String> rollback(List<X509CRL> inUse, List<X509CRL> replacement) {
+        for (X509CRL old : inUse) {
+            Optional<X509Certificate> signer = cas.stream().filter(ca -> ca
+                    .getSubjectX500Principal().equals(old.getIssuerX500Principal())
+                    && signedBy(old, ca)).findFirst();
+            List<X509CRL> same = replacement.stream().filter(crl -> crl
+                    .getIssuerX500Principal().equals(old.getIssuerX500Principal())
+                    && signer.map(ca -> signedBy(crl, ca)).orElse(true)).toList();
+            String issuer = "'" + old.getIssuerX500Principal().getName() + "'";
+            if (same.isEmpty()) {
+                return Optional.of("it has no CRL of " + issuer + ", which the one in use has");
+            }
+            if (same.stream().allMatch(crl -> crl.getThisUpdate().before(old.getThisUpdate()))) {
+                return Optional.of("its CRL of " + issuer + " was issued before the one in use ("
+                        + same.get(0).getThisUpdate().toInstant() + " against "
+                        + old.getThisUpdate().toInstant() + ")");
+            }
+        }
+        return Optional.empty();
     }
 
     private List<X509CRL> load() throws ConfigFileException {

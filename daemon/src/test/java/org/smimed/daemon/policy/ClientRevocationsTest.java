@@ -114,6 +114,35 @@ class ClientRevocationsTest {
                 "the client certificate has been revoked");
     }
 
+    /**
+     * Whoever may write the file must not un-revoke a certificate by putting back an older
+     * CRL, or none (found by a security review); a later one replaces it as before.
+     */
+    @Test
+    void aReplacementThatGoesBackOrDropsTheCasList_isRefused() throws Exception {
+        Path file = crl(caKey, NOW.minus(Duration.ofDays(2)), NOW.plus(Duration.ofDays(7)),
+                officer);
+        ClientRevocations revocations = ClientRevocations.read(file, List.of(ca), clock, LOOK);
+        long generation = revocations.generation();
+
+        crl(caKey, NOW.minus(Duration.ofDays(30)), NOW.plus(Duration.ofDays(7)));
+        clock.advance(LOOK);
+        assertThat(revocations.generation()).as("an older CRL").isEqualTo(generation);
+        assertThat(revocations.revoked(List.of(officer), ca)).isPresent();
+
+        Files.write(file, new X509v2CRLBuilder(new X500Name("CN=Another CA"),
+                Date.from(NOW)).build(new JcaContentSignerBuilder("SHA256withECDSA")
+                .build(otherKey.getPrivate())).getEncoded());
+        clock.advance(LOOK);
+        assertThat(revocations.generation()).as("no CRL of the CA").isEqualTo(generation);
+        assertThat(revocations.revoked(List.of(officer), ca)).isPresent();
+
+        crl(caKey, NOW.minus(Duration.ofDays(1)), NOW.plus(Duration.ofDays(7)));
+        clock.advance(LOOK);
+        assertThat(revocations.generation()).as("a later CRL").isEqualTo(generation + 1);
+        assertThat(revocations.revoked(List.of(officer), ca)).isEmpty();
+    }
+
     /** Two client CAs of one name, as while a CA is re-keyed: each one's CRL is good. */
     @Test
     void aCaRekeyedUnderItsName_bothCrlsAreRead() throws Exception {
@@ -141,9 +170,14 @@ class ClientRevocationsTest {
 
     private Path crl(KeyPair signer, Instant nextUpdate, X509Certificate... revoked)
             throws Exception {
+        return crl(signer, NOW.minus(Duration.ofDays(2)), nextUpdate, revoked);
+    }
+
+    private Path crl(KeyPair signer, Instant thisUpdate, Instant nextUpdate,
+                     X509Certificate... revoked) throws Exception {
         X509v2CRLBuilder builder = new X509v2CRLBuilder(
                 X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()),
-                Date.from(NOW.minus(Duration.ofDays(2))));
+                Date.from(thisUpdate));
         builder.setNextUpdate(Date.from(nextUpdate));
         for (X509Certificate certificate : revoked) {
             builder.addCRLEntry(certificate.getSerialNumber(), Date.from(NOW.minusSeconds(60)),
