@@ -182,28 +182,73 @@ final class Access implements AutoCloseable {
         return audit.head();
     }
 
+    /**
+     * The start record: the daemon's start and stop are records too, so an auditor sees from
+     * the log itself when calls could be made and which stretches of time it does not cover
+     * (Common Criteria's FAU_GEN.1 asks for them). One that cannot be written leaves the log
+     * failed, and the daemon refusing every call as after any failed record, rather than not
+     * starting: the metric and health say why, and no call goes unrecorded either way.
+     */
+    void recordStart(int identities) {
+        try {
+            audit.append(lifecycle(AuditEvent.DAEMON_START, "smimed/Start", "startup",
+                    "identities=" + identities), true);
+        } catch (AuditException e) {
+            LOG.log(Level.ERROR, "the daemon's start could not be recorded: " + e.getMessage()
+                    + "; every call is refused until the audit log is put right and the"
+                    + " daemon restarted");
+        }
+    }
+
     @Override
     public void close() {
+        close(false);
+    }
+
+    /**
+     * Stops the policy watcher, writes the stop record (the last: after the last call's and
+     * any policy reload's) and closes the log.
+     *
+     * @param tokenLost whether the daemon stops because its token could not be healed
+     */
+    void close(boolean tokenLost) {
         // Anchors stop first, so that none is logged after the head at shutdown (a review
         // found the order reversed).
         anchors.close();
+        closeWatcher();
+        try {
+            audit.append(lifecycle(AuditEvent.DAEMON_STOP, "smimed/Stop", "shutdown",
+                    "reason=" + (tokenLost ? "token-lost" : "shutdown")), true);
+        } catch (AuditException e) {
+            LOG.log(Level.ERROR, "the daemon's stop could not be recorded: " + e.getMessage());
+        }
         // The head is an anchor against truncation: keep it outside the audit file.
         LOG.log(Level.INFO, "audit log head at shutdown: " + audit.head());
         closeQuietly();
     }
 
+    private static AuditEntry lifecycle(AuditEvent event, String method, String requestId,
+                                        String detail) {
+        return new AuditEntry(requestId, "smimed", event, method, "", "",
+                CertificateSummary.sha256(new byte[0]), AuditOutcome.OK, "OK", detail);
+    }
+
     /** Closes without a word, for a start-up that failed. */
     void closeQuietly() {
         anchors.close();
-        try {
-            watcher.close();
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "policy watcher did not close cleanly", e);
-        }
+        closeWatcher();
         try {
             audit.close();
         } catch (IOException e) {
             LOG.log(Level.WARNING, "audit log did not close cleanly", e);
+        }
+    }
+
+    private void closeWatcher() {
+        try {
+            watcher.close();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "policy watcher did not close cleanly", e);
         }
     }
 }

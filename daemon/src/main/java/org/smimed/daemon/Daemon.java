@@ -205,6 +205,7 @@ public final class Daemon implements AutoCloseable {
         Server server = null;
         Server healthServer = null;
         Server adminServer = null;
+        access.recordStart(keys.identities().size()); // before any call's record
         try {
             server = GrpcServer.start(config, clientCertificate, services, security, handlers);
             healthServer = operations.healthListen().isEmpty() ? null
@@ -392,6 +393,6 @@ public final class Daemon implements AutoCloseable {
         certificates.forEach(ServerCertificate::close);
         guards.close();
         metrics.close();
-        access.close();
+        access.close(failure != null);
     }
 }

@@ -28,5 +28,12 @@ public enum AuditEvent {
      * Not a call: the policy file reloaded (outcome OK, the policy now in force) or refused
      * (FAILED, the previous one stays); caller {@code smimed}, the file's SHA-256 as the input.
      */
-    POLICY_RELOAD
+    POLICY_RELOAD,
+    /**
+     * Not a call: the daemon began serving (caller {@code smimed}), after its listeners
+     * bound; with its stop record, it shows auditors which stretches of time the log covers.
+     */
+    DAEMON_START,
+    /** Not a call: the daemon stopped, after its last call's record. */
+    DAEMON_STOP
 }

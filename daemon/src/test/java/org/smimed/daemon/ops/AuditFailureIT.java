@@ -34,6 +34,7 @@ import org.smimed.api.v1.SignStreamResponse;
 import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.client.Channels;
 import org.smimed.client.admin.AuditVerifier;
+import org.smimed.daemon.testing.AuditRecords;
 import org.smimed.daemon.testing.DaemonProcess;
 import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.testing.TestDeployment;
@@ -118,13 +119,16 @@ class AuditFailureIT {
         assertThat(Files.readString(log, StandardCharsets.UTF_8)).endsWith("\n");
         AuditVerifier.Result before = new AuditVerifier().verify(log, Optional.empty());
         assertThat(before.intact()).as(before.problem().toString()).isTrue();
-        assertThat(before.records()).isEqualTo(recorded);
+        // The start record and the calls; the stop record found the file full.
+        assertThat(before.records()).isEqualTo(recorded + 1);
+        assertThat(AuditRecords.read(log).get(0)).containsEntry("event", "DAEMON_START");
+        assertThat(AuditRecords.read(log).get(recorded)).containsEntry("event", "SIGN");
 
-        // Restarted under the same limit, the log is as full as before: the next record does
-        // not fit either, so an encapsulating call is the one refused. It ends with the chunk
-        // that holds the signature and a result without signed data: neither may go out.
+        // Restarted with room for its start record only, the log is as full as before once it
+        // is written, so an encapsulating call is the one refused. It ends with the chunk that
+        // holds the signature and a result without signed data: neither may go out.
         try (DaemonProcess full = DaemonProcess.start(config, softHsmConf(), List.of(),
-                List.of("prlimit", "--fsize=" + FILE_LIMIT, "--"))) {
+                roomForAStartRecord(log))) {
             ManagedChannel channel = channel(full);
             try {
                 Outcome refused = signStream(channel, "encapsulated", true);
@@ -137,13 +141,13 @@ class AuditFailureIT {
             assertThat(full.terminate()).isZero();
         }
         assertThat(new AuditVerifier().verify(log, Optional.empty()).records())
-                .isEqualTo(recorded);
+                .isEqualTo(recorded + 2);
 
         // A unary call refused at its record ends trailers-only (its headers were held with
         // its response), so the stub's retry policy tries again, as it would on another
         // replica; after response headers gRPC treats a call as committed and retries nothing.
         try (DaemonProcess full = DaemonProcess.start(config, softHsmConf(), List.of(),
-                List.of("prlimit", "--fsize=" + FILE_LIMIT, "--"))) {
+                roomForAStartRecord(log))) {
             ManagedChannel channel = channel(full);
             try {
                 AtomicInteger attempts = new AtomicInteger();
@@ -170,7 +174,22 @@ class AuditFailureIT {
         }
         AuditVerifier.Result after = new AuditVerifier().verify(log, Optional.empty());
         assertThat(after.intact()).as(after.problem().toString()).isTrue();
-        assertThat(after.records()).isEqualTo(recorded + 1);
+        // Three more starts, the sign and the one stop that found room.
+        assertThat(after.records()).isEqualTo(recorded + 6);
+        assertThat(AuditRecords.read(log).stream().map(r -> r.get("event")).toList()
+                .subList(recorded + 1, recorded + 6)).containsExactly("DAEMON_START",
+                "DAEMON_START", "DAEMON_START", "SIGN", "DAEMON_STOP");
+    }
+
+    /**
+     * A file size limit that lets the log take one more start record and no call's: the
+     * first run's start record with room for a longer sequence number and time (its
+     * fraction has 0 to 9 digits), where a call's record is longer by its caller's name and
+     * request id.
+     */
+    private static List<String> roomForAStartRecord(Path log) throws Exception {
+        long startRecord = Files.readAllLines(log).get(0).length() + 1;
+        return List.of("prlimit", "--fsize=" + (Files.size(log) + startRecord + 16), "--");
     }
 
     private static void assertRefusedWithoutItsResult(Outcome outcome) {

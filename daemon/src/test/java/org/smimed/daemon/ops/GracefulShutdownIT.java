@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.smimed.api.v1.SignRequest;
 import org.smimed.api.v1.SigningServiceGrpc;
 import org.smimed.daemon.Daemon;
+import org.smimed.daemon.testing.AuditRecords;
 import org.smimed.daemon.testing.TestDeployment;
 
 /**
@@ -82,6 +83,18 @@ class GracefulShutdownIT {
                 .isEqualTo(ok.get());
         assertThat(metrics).doesNotContain("code=\"CANCELLED\"")
                 .doesNotContain("code=\"INTERNAL\"");
+        // The run's records lie between its start and stop records: the stop comes after the
+        // last drained call's.
+        List<Map<String, String>> records = AuditRecords.read(deployment.auditFile());
+        assertThat(records.get(0)).containsEntry("event", "DAEMON_START")
+                .containsEntry("method", "smimed/Start").containsEntry("detail", "identities="
+                        + daemon.identities().size());
+        assertThat(records.get(records.size() - 1)).containsEntry("event", "DAEMON_STOP")
+                .containsEntry("detail", "reason=shutdown");
+        assertThat(records.subList(1, records.size() - 1)).noneMatch(record -> record
+                .get("event").startsWith("DAEMON_"));
+        assertThat(records.stream().filter(r -> "OK".equals(r.get("status"))
+                && "SIGN".equals(r.get("event")))).hasSize(ok.get());
     }
 
     private static long serverCount(String metrics, String code) {

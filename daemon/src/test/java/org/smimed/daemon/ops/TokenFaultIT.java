@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
@@ -122,6 +123,12 @@ class TokenFaultIT {
                 assertThat(exit).as(daemon.log()).isEqualTo(ExitCodes.TOKEN_LOST);
                 assertThat(daemon.log()).contains("smimed: token: token 'node' has been ")
                         .contains("exiting so that a supervisor restarts the daemon");
+                // An auditor reads why the run ended from the log itself.
+                List<Map<String, String>> records = org.smimed.daemon.testing.AuditRecords
+                        .read(node.config().resolveSibling("audit.log"));
+                assertThat(records.get(records.size() - 1))
+                        .containsEntry("event", "DAEMON_STOP")
+                        .containsEntry("detail", "reason=token-lost");
                 assertThat(outcome.wrong()).isEmpty();
                 assertThat(outcome.verified() + outcome.unavailable()).isEqualTo(120);
                 assertThat(outcome.unavailable()).isPositive();
