@@ -16,7 +16,7 @@
 # BENCH_LARGE_PREWARM / BENCH_LARGE_SECONDS (default 20 / 20: the bench caller's runs).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-case "${1:-}" in -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0"; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 out=$(mkdir -p "${1:-$root/docs/bench}" && cd "${1:-$root/docs/bench}" && pwd)
 mib=${BENCH_LARGE_MIB:-256}
 runs=${BENCH_LARGE_RUNS:-3}

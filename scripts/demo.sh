@@ -13,7 +13,7 @@ wait_after=1
 case "${1:-}" in
   "") ;;
   --no-wait) wait_after=0 ;;
-  -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "usage: $0 [--no-wait]" >&2; exit 2 ;;
 esac
 port=${SMIMED_DEMO_PORT:-8443}

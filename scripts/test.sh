@@ -5,7 +5,7 @@
 # against the built distribution, then runs the quick-start demo (scripts/demo.sh) as a
 # smoke test of command 1. .ci/run calls this script.
 set -euo pipefail
-case "${1:-}" in -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0"; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
