@@ -197,6 +197,14 @@ final class Asn1Frames {
                 || (parent == Kind.ENCRYPTED_CONTENT_INFO && tag == PRIMITIVE_0);
     }
 
+    /**
+     * Whether a primitive with first tag octet {@code tag}, opened here, is the ContentInfo's
+     * contentType: what says whether the rest is an envelope at all.
+     */
+    boolean isContentType(int tag) {
+        return size == 1 && kind[0] == Kind.CONTENT_INFO && tag == 0x06 && !sawChild[0];
+    }
+
     /** Whether the innermost open element is (inside) the encrypted content. */
     boolean inContent() {
         return size > 0 && kind[size - 1] == Kind.CONTENT;

@@ -37,6 +37,8 @@ public final class Asn1StreamGuard extends FilterInputStream {
     private static final int SEQUENCE = 0x30;
     /** Blanks and line ends accepted after the message (see {@link #isLineEnd}). */
     static final int MAX_TRAILING_BLANKS = 1024;
+    /** Longer than any content type's object identifier (theirs take 9 to 11 octets). */
+    private static final int MAX_OID_OCTETS = 64;
 
     private final int maxIndefiniteLengths;
     private final Asn1Frames frames;
@@ -56,6 +58,12 @@ public final class Asn1StreamGuard extends FilterInputStream {
     private boolean bodyIsContent;
     /** The body is a CMSVersion's one octet, still to be checked. */
     private boolean bodyIsVersion;
+    /**
+     * The ContentInfo's contentType, collected as it passes, or null outside it: another type
+     * is said to be one before the envelope's layout rules misjudge its structure (a real
+     * SignedData was refused as malformed CMS, found by a docs trial).
+     */
+    private java.io.ByteArrayOutputStream contentType;
     private boolean started;
     private int trailingBlanks;
 
@@ -156,6 +164,12 @@ public final class Asn1StreamGuard extends FilterInputStream {
                     checkVersion(b[i] & 0xff);
                 }
                 int step = (int) Math.min(bodyLeft, end - i);
+                if (contentType != null) {
+                    contentType.write(b, i, step);
+                    if (bodyLeft == step) {
+                        checkContentType();
+                    }
+                }
                 count(step, bodyIsContent);
                 bodyLeft -= step;
                 i += step;
@@ -297,6 +311,12 @@ public final class Asn1StreamGuard extends FilterInputStream {
         }
         bodyIsContent = frames.isContent(tagByte);
         bodyIsVersion = frames.isVersion(tagByte);
+        if (frames.isContentType(tagByte)) {
+            if (declared == 0 || declared > MAX_OID_OCTETS) {
+                throw malformed("a content type of " + declared + " octets");
+            }
+            contentType = new java.io.ByteArrayOutputStream();
+        }
         frames.childOpened(tagByte);
         if (bodyIsVersion && declared != 1) {
             // 0 to 4 take one octet (X.690 8.3.2: BER too); refused before any is read.
@@ -309,6 +329,24 @@ public final class Asn1StreamGuard extends FilterInputStream {
         phase = Phase.BODY;
         if (declared == 0) {
             elementDone();
+        }
+    }
+
+    private void checkContentType() throws InvalidRequestException, DecryptionFailedException {
+        byte[] contents = contentType.toByteArray();
+        contentType = null;
+        byte[] der = new byte[contents.length + 2];
+        der[0] = 0x06;
+        der[1] = (byte) contents.length;
+        System.arraycopy(contents, 0, der, 2, contents.length);
+        org.bouncycastle.asn1.ASN1ObjectIdentifier type;
+        try {
+            type = org.bouncycastle.asn1.ASN1ObjectIdentifier.getInstance(der);
+        } catch (IllegalArgumentException e) {
+            throw malformed("a content type that is no object identifier");
+        }
+        if (!EnvelopeStream.isEnvelope(type)) {
+            throw EnvelopeStream.notEncrypted(type);
         }
     }
 

@@ -65,14 +65,25 @@ final class EnvelopeStream {
                 return new EnvelopeStream(guarded, input, data.getRecipientInfos(),
                         data.getEncryptionAlgOID(), true);
             }
-            // Framing anyone can read, no secret of a key: said to the caller, who may have sent
-            // a signed message (found by a client-developer trial).
-            throw new InvalidRequestException("not an encrypted message: its CMS content type"
-                    + " is " + contentTypeName(type) + "; Decrypt takes EnvelopedData or"
-                    + " AuthEnvelopedData (RFC 5652, RFC 5083)");
+            throw notEncrypted(type);
         } catch (IOException | CMSException | RuntimeException e) {
             throw failure(guarded, "malformed CMS", e);
         }
+    }
+
+    static boolean isEnvelope(ASN1ObjectIdentifier type) {
+        return PKCSObjectIdentifiers.envelopedData.equals(type)
+                || PKCSObjectIdentifiers.id_ct_authEnvelopedData.equals(type);
+    }
+
+    /**
+     * Framing anyone can read, no secret of a key: said to the caller, who may have sent a
+     * signed message (found by a client-developer trial).
+     */
+    static InvalidRequestException notEncrypted(ASN1ObjectIdentifier type) {
+        return new InvalidRequestException("not an encrypted message: its CMS content type"
+                + " is " + contentTypeName(type) + "; Decrypt takes EnvelopedData or"
+                + " AuthEnvelopedData (RFC 5652, RFC 5083)");
     }
 
     private static String contentTypeName(ASN1ObjectIdentifier type) {

@@ -117,6 +117,37 @@ class CmsDecryptorFuzzTest {
                         + " (1.2.840.113549.1.7.2), a signed message, which needs no key to"
                         + " open; Decrypt takes EnvelopedData or AuthEnvelopedData (RFC 5652,"
                         + " RFC 5083)");
+        // A real one, detached or not, too: its structure once tripped the envelope's layout
+        // checks first, and it was "decryption failed" (found by a docs trial).
+        for (boolean encapsulated : new boolean[] {false, true}) {
+            assertThatThrownBy(() -> decryptor.decrypt(signedData(encapsulated), keys))
+                    .as("encapsulated: %s", encapsulated)
+                    .isInstanceOf(InvalidRequestException.class)
+                    .hasMessageStartingWith("not an encrypted message: its CMS content type is"
+                            + " SignedData");
+        }
+    }
+
+    private static byte[] signedData(boolean encapsulate) throws Exception {
+        java.security.KeyPairGenerator generator =
+                java.security.KeyPairGenerator.getInstance("EC");
+        generator.initialize(256);
+        java.security.KeyPair pair = generator.generateKeyPair();
+        var name = new org.bouncycastle.asn1.x500.X500Name("CN=signer");
+        var certificate = new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(name,
+                java.math.BigInteger.ONE, new java.util.Date(),
+                new java.util.Date(System.currentTimeMillis() + 86_400_000L), name,
+                pair.getPublic()).build(new org.bouncycastle.operator.jcajce
+                .JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate()));
+        var generatorOfSignedData = new org.bouncycastle.cms.CMSSignedDataGenerator();
+        generatorOfSignedData.addSignerInfoGenerator(new org.bouncycastle.cms.jcajce
+                .JcaSimpleSignerInfoGeneratorBuilder().build("SHA256withECDSA",
+                        pair.getPrivate(), new org.bouncycastle.cert.jcajce
+                                .JcaX509CertificateConverter().getCertificate(certificate)));
+        generatorOfSignedData.addCertificate(certificate);
+        return generatorOfSignedData.generate(new org.bouncycastle.cms.CMSProcessableByteArray(
+                FuzzKeys.PLAINTEXT.getBytes(StandardCharsets.US_ASCII)), encapsulate)
+                .getEncoded();
     }
 
     /** An interoperability trial: mail clients leave a line end after a binary body. */
