@@ -96,7 +96,7 @@ public sealed interface PinSource {
             String value = environment.apply(variable);
             if (value == null || value.isEmpty()) {
                 throw new PinUnavailableException("environment variable " + variable
-                        + " (the token PIN) is not set");
+                        + " (the token PIN) is " + (value == null ? "not set" : "empty"));
             }
             return value.toCharArray();
         }

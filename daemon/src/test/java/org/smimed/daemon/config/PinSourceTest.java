@@ -59,6 +59,15 @@ class PinSourceTest {
         }
     }
 
+    @Test
+    void environmentVariable_unsetOrEmpty_isRefusedSayingWhich() {
+        PinSource pin = new PinSource.FromEnvironment("SMIMED_PIN");
+        assertThatThrownBy(() -> pin.read(Map.<String, String>of()::get))
+                .hasMessage("environment variable SMIMED_PIN (the token PIN) is not set");
+        assertThatThrownBy(() -> pin.read(Map.of("SMIMED_PIN", "")::get))
+                .hasMessage("environment variable SMIMED_PIN (the token PIN) is empty");
+    }
+
     private static Path pinFile(Path file, String mode) throws Exception {
         Files.writeString(file, "1234\n");
         return Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
