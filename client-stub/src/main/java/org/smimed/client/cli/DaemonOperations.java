@@ -96,9 +96,11 @@ final class DaemonOperations {
         ? "; nothing listens at --target (or SMIME_TARGET): is the daemon running, and is"
             + " that its client port (listen.port, 8443 by default)?"
         // What a TLS listener does to a --plaintext client, and a daemon stopping mid-call:
-        // gRPC's words name neither (an operator trial).
+        // gRPC's words name neither (an operator trial). The TLS listener closes or resets
+        // the connection, which one depends on timing (smimectl checks both too).
         : e.code() == io.grpc.Status.Code.UNAVAILABLE
-        && d.toLowerCase(java.util.Locale.ROOT).contains("network closed")
+        && (d.toLowerCase(java.util.Locale.ROOT).contains("network closed")
+            || d.toLowerCase(java.util.Locale.ROOT).contains("connection reset"))
         ? "; the connection closed before the daemon answered: with --plaintext, drop it (the"
             + " daemon's listeners speak TLS); otherwise the daemon stopped during the call"
         : "";
