@@ -41,6 +41,13 @@ final class IdentitiesCommand implements Callable<Integer> {
           yes(i.signs()), i.hash().micalg(), yes(!i.encryptionCertificateChain().isEmpty())));
     }
     out.flush();
+    if (identities.isEmpty()) {
+      // A header alone read as success to a new operator whose policy did not know them
+      // (a deployment trial); limits names the policy entry, or why none matches.
+      io.err().println("smime: identities: none: the daemon's policy lets this client sign as"
+          + " or decrypt for no identity; 'smime limits' names your policy entry, or says why"
+          + " none matches your certificate");
+    }
     return 0;
   }
 

@@ -25,7 +25,6 @@ import org.smimed.daemon.policy.AccessControl;
 import org.smimed.daemon.policy.Caller;
 import org.smimed.daemon.policy.CallerRule;
 import org.smimed.daemon.policy.Operation;
-import org.smimed.daemon.policy.PermissionDeniedException;
 
 /**
  * gRPC face of the read-only directory: identities, certificates, capabilities — only of the
@@ -78,7 +77,7 @@ public final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectorySe
                 throw new InvalidRequestException("identity is required");
             }
             if (!mayUse(Callers.current(), request.getIdentity())) {
-                throw new PermissionDeniedException("not permitted to use "
+                throw access.denied(Callers.current(), "not permitted to use "
                         + request.getIdentity());
             }
             response.onNext(describe(request.getIdentity()));

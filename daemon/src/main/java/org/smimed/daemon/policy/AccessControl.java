@@ -93,6 +93,14 @@ public final class AccessControl {
         throw denied(policy, caller, "only security officers may use this service");
     }
 
+    /**
+     * {@code refusal} for {@code caller}, saying why no policy entry applies when none does
+     * (a directory lookup said only "not permitted to use x", found by a deployment trial).
+     */
+    public PermissionDeniedException denied(Caller caller, String refusal) {
+        return denied(policies.current(), caller, refusal);
+    }
+
     /** A refusal, saying why no entry applies when none does: else the policy is a mystery. */
     private static PermissionDeniedException denied(Policy policy, Caller caller,
                                                     String refusal) {

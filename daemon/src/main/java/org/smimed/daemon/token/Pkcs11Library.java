@@ -127,6 +127,8 @@ public final class Pkcs11Library {
                             ? "; SoftHSM2 finds its tokens in the tokendir of the file the"
                             + " SOFTHSM2_CONF environment variable names (else"
                             + " /etc/softhsm/softhsm2.conf): is it set for this process?"
+                            + " And it skips a token whose files this user cannot read (a"
+                            + " token another user, such as root, created: chown it)"
                             : ""));
         }
         if (matches.size() > 1) {

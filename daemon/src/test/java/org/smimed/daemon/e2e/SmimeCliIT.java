@@ -309,6 +309,24 @@ class SmimeCliIT {
                 RSA + "\t" + RSA + "/v1\tRSA_2048\tyes\tsha-256\tyes");
     }
 
+    /**
+     * Found by a deployment trial: a header alone read as success to an operator whose
+     * policy entry grants nothing (the demo officer's grants no identity).
+     */
+    @Test
+    void identities_noneGranted_saysSoAndWhereToLook() {
+        Path pki = deployment.dir().resolve("pki");
+        CliRunner.Run run = CliRunner.run(new byte[0], CliRunner.against(
+                deployment.daemon().port(), deployment.caCertificate(),
+                pki.resolve("officer.crt"), pki.resolve("officer.key"), "identities"));
+
+        assertThat(run.exit()).as(run.stderr()).isZero();
+        assertThat(run.stdoutText().lines()).containsExactly(
+                "identity\tkey_version\tkey_algorithm\tsigns\thash\tencrypt_to");
+        assertThat(run.stderr()).contains("smime: identities: none: the daemon's policy lets"
+                + " this client sign as or decrypt for no identity; 'smime limits'");
+    }
+
     /** Found by an operator trial: gRPC's "Network closed for unknown reason" said nothing. */
     @Test
     void plaintextToTheTlsPort_isToldToDropPlaintext() {
