@@ -98,7 +98,8 @@ public final class KeyAdministration {
     /** Generates a key pair in the token as the identity's next version, PENDING. */
     public synchronized TokenVersion generate(String identity, KeyAlgorithm algorithm,
                                               KeyUsage usage)
-            throws InvalidKeyRequestException, TokenException, UnknownKeyVersionException {
+            throws InvalidKeyRequestException, TokenException, UnknownKeyVersionException,
+            KeyStateException {
         String normalised = identity(identity);
         if (algorithm == KeyAlgorithm.ED25519 && usage.decrypts()
                 || algorithm == KeyAlgorithm.X25519 && usage.signs()) {
@@ -107,13 +108,19 @@ public final class KeyAdministration {
                     : "an X25519 key only decrypts: use usage encrypt");
         }
         String name = VersionName.of(normalised, store.nextNumber(normalised));
-        // Key first, record second: a crash in between leaves a key pair without a record,
-        // which start-up removes.
-        TokenObjects.GeneratedKey key = store.objects.generate(name, algorithm, usage);
-        VersionRecord record = new VersionRecord(HexFormat.of().formatHex(key.id()), normalised,
+        byte[] id = store.objects.newId();
+        VersionRecord record = new VersionRecord(HexFormat.of().formatHex(id), normalised,
                 store.nextNumber(normalised), KeyState.PENDING, algorithm, usage,
                 store.clock.instant(), store.clock.instant());
-        store.keyObjects.createData(name, record.encode());
+        // Record first, marked incomplete, key second, then the record completed: a crash
+        // anywhere leaves an incomplete record, and start-up removes that version with
+        // whatever of it was made. So a key pair without any record is never an interrupted
+        // generate, and start-up keeps it: key first, a private key whose record or
+        // certificate the token could no longer read was deleted as a leftover (a fault
+        // trial's corrupted token lost a served key that way).
+        store.keyObjects.createData(name, record.completed(false).encode());
+        store.objects.generate(id, name, algorithm, usage);
+        KeyImports.complete(store, record);
         return changed(name, "generated");
     }
 

@@ -24,11 +24,11 @@ import org.smimed.daemon.token.TokenInventory;
 /**
  * Puts certificates and migrated keys onto the token, after {@link CertificateChecks}.
  *
- * <p>Write order: CA certificates, then the leaf certificate; for a PKCS#12 migration the key
- * pair, then its PENDING record marked incomplete, then the certificates, then the record
+ * <p>Write order: CA certificates, then the leaf certificate; for a PKCS#12 migration its
+ * PENDING record marked incomplete, then the key pair, then the certificates, then the record
  * marked complete. So the daemon never sees a leaf without its chain, and an interrupted
- * migration leaves a key pair without a record or an incomplete record, both removed at
- * start-up: the migration happened completely or not at all.
+ * migration leaves an incomplete record, removed at start-up with whatever it has: the
+ * migration happened completely or not at all.
  */
 final class KeyImports {
     /** Certificates one import may give: a leaf, intermediates and a root, with room. */
@@ -89,26 +89,34 @@ final class KeyImports {
         KeyUsage usage = planned.usage();
             // CertificateChecks would say to append the CA certificates to the file, which
             // fits a PEM chain, not a PKCS#12 file.
-        String id = store.keyObjects.importKeyPair(planned.name(), contents.key(),
-                leaf.getPublicKey(), usage);
+        String id = store.keyObjects.newId();
         VersionRecord record = new VersionRecord(id, identity, planned.number(), planned.state(),
                 algorithm, usage, planned.created(), planned.updated());
-        // Marked incomplete until the certificates are on the token: a crash in between must
-        // not leave a migrated key without its certificate (start-up removes the version).
+        // Marked incomplete until the key and the certificates are on the token, and written
+        // before them: a crash anywhere leaves an incomplete record, and start-up removes the
+        // version (as for generate: a key pair without a record is never removed).
         store.keyObjects.createData(record.name(), record.completed(false).encode());
+        store.keyObjects.importKeyPair(id, planned.name(), contents.key(), leaf.getPublicKey(),
+                usage);
         storeChain(new TokenVersion(id, record.name(), record, false, List.of()),
                 contents.chain());
+        complete(store, record);
+        return record.name();
+    }
+
+    /** Replaces {@code record}'s incomplete form on the token with {@code record} itself. */
+    static void complete(VersionStore store, VersionRecord record)
+            throws TokenException, KeyStateException {
         try {
             store.keyObjects.updateData(record.name(), record.encode());
         } catch (MissingRecordException e) {
             // Written a moment ago and removed since by another writer: the key and its
-            // certificate without a record would read as a legacy ACTIVE version, so they go too.
+            // certificate without a record must not stay, so they go too.
             for (KeyObjects.ObjectClass c : KeyObjects.ObjectClass.values()) {
-                store.keyObjects.destroy(id, c);
+                store.keyObjects.destroy(record.keyId(), c);
             }
             throw VersionStore.missingRecord(e);
         }
-        return record.name();
     }
 
     /**

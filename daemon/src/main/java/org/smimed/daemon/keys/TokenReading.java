@@ -97,11 +97,11 @@ public final class TokenReading {
                 }
                 versions.add(new TokenVersion(id, record.name(), record, false, List.of()));
             } else if (!record.complete()) {
-                // Before the key test: an unfinished migration was never served, whatever of
-                // it is still there.
+                // Before the key test: an unfinished generate or migration was never served,
+                // whatever of it is still there (both write this record before anything else).
                 leftovers.add(new Leftover(id, record.name(), List.of(ObjectClass.CERTIFICATE,
                         ObjectClass.PRIVATE_KEY, ObjectClass.PUBLIC_KEY), true,
-                        "PKCS#12 import was interrupted"));
+                        "generate or PKCS#12 import was interrupted"));
             } else if (!hasKey || certs.containsKey(id)
                     && !keys.get(id).isKeyOf(certs.get(id).certificate())) {
                 // A private key replaced outside smimed under the same id and label was served,
@@ -129,8 +129,18 @@ public final class TokenReading {
                 legacy(key.id(), key.label(), usage, cert, token.certificates(), problems)
                         .ifPresent(versions::add);
             } else if (VersionName.parse(key.label()).isPresent()) {
-                leftovers.add(new Leftover(key.id(), key.label(), List.of(ObjectClass.PRIVATE_KEY,
-                        ObjectClass.PUBLIC_KEY), false, "key pair without a state record"));
+                // Never smimed's interrupted work (generate and import write an incomplete
+                // record first): a record and certificate the token can no longer read, or a
+                // generate interrupted under an older release. A private key cannot be made
+                // again, so it is kept and named, never removed (a fault trial's corrupted
+                // token lost a served key to this repair).
+                problems.add(key.label() + ": a private key labelled as a version has no state"
+                        + " record and no certificate on the token; not served and not removed."
+                        + " If its record or certificate was lost (a damaged token), restore the"
+                        + " token from its backup; a leftover of a key generation interrupted"
+                        + " under an older smimed can be deleted with pkcs11-tool"
+                        + " (--delete-object --type privkey --id " + key.id() + ", and the"
+                        + " public key: --type pubkey)");
             }
         }
         for (TokenInventory.CertificateObject cert : token.certificates()) {

@@ -171,9 +171,20 @@ public final class KeyObjects {
      */
     public String importKeyPair(String label, PrivateKey key, PublicKey publicKey,
                                 KeyUsage usage) throws TokenException {
+        return importKeyPair(newId(), label, key, publicKey, usage);
+    }
+
+    /** A fresh random CKA_ID (hex), for objects whose record is written before them. */
+    public String newId() {
         byte[] idBytes = new byte[ID_BYTES];
         random.nextBytes(idBytes);
-        String id = HexFormat.of().formatHex(idBytes);
+        return HexFormat.of().formatHex(idBytes);
+    }
+
+    /** {@link #importKeyPair(String, PrivateKey, PublicKey, KeyUsage)} under CKA_ID {@code id}. */
+    public String importKeyPair(String id, String label, PrivateKey key, PublicKey publicKey,
+                                KeyUsage usage) throws TokenException {
+        byte[] idBytes = HexFormat.of().parseHex(id);
         List<byte[]> secrets = new ArrayList<>();
         try {
             CK_ATTRIBUTE[] priv = privateTemplate(idBytes, label, key, publicKey, usage, secrets);

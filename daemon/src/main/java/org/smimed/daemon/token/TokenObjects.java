@@ -48,11 +48,22 @@ public final class TokenObjects {
     /** A key pair just generated in the token. {@code id} is its CKA_ID. */
     public record GeneratedKey(byte[] id, String label, PublicKey publicKey) {}
 
+    /** A fresh random CKA_ID, for objects whose record is written before them. */
+    public byte[] newId() {
+        byte[] id = new byte[ID_BYTES];
+        random.nextBytes(id);
+        return id;
+    }
+
     /** Generates a key pair in the token, labelled {@code label}. */
     public GeneratedKey generate(String label, KeyAlgorithm algorithm, KeyUsage usage)
             throws TokenException {
-        byte[] id = new byte[ID_BYTES];
-        random.nextBytes(id);
+        return generate(newId(), label, algorithm, usage);
+    }
+
+    /** Generates a key pair in the token with CKA_ID {@code id}, labelled {@code label}. */
+    public GeneratedKey generate(byte[] id, String label, KeyAlgorithm algorithm,
+                                 KeyUsage usage) throws TokenException {
         return token.inSession((module, session) -> {
             List<CK_ATTRIBUTE> pub = new ArrayList<>(KeyTemplates.publicKey(id, label));
             List<CK_ATTRIBUTE> priv = new ArrayList<>(KeyTemplates.privateKey(id, label));

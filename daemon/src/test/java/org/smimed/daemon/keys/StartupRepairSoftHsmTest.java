@@ -51,8 +51,15 @@ class StartupRepairSoftHsmTest {
         SecureRandom random = new SecureRandom();
         TokenObjects objects = new TokenObjects(token, random);
         KeyObjects keyObjects = new KeyObjects(token, random);
-        // A generate interrupted after the key pair, before its record.
-        objects.generate("orphan@smimed.example/v1", KeyAlgorithm.EC_P256, KeyUsage.SIGN);
+        // A key pair without record or certificate: since generate and import write an
+        // incomplete record first, never smimed's interrupted work but a record and certificate
+        // the token can no longer read (a fault trial corrupted a token so): kept and named.
+        TokenObjects.GeneratedKey orphan = objects.generate("orphan@smimed.example/v1",
+                KeyAlgorithm.EC_P256, KeyUsage.SIGN);
+        // A generate interrupted after its incomplete record, before the key pair.
+        keyObjects.createData("early@smimed.example/v1", record(
+                "aabbccddeeff00112233445566778899", "early@smimed.example", KeyState.PENDING)
+                .completed(false).encode());
         // A record whose key is gone: no interrupted operation leaves that (the key is
         // written first), so a fault or a hand took the key; kept, named, not served.
         keyObjects.createData("ghost@smimed.example/v1", record("00112233445566778899aabbccddeeff",
@@ -79,26 +86,35 @@ class StartupRepairSoftHsmTest {
         KeyAdministration admin = KeyAdministration.open(token, random, Clock.systemUTC());
 
         assertThat(admin.repairs()).extracting(Repair::toString).containsExactlyInAnyOrder(
-                "orphan@smimed.example/v1: key pair without a state record; removed"
-                        + " [PRIVATE_KEY, PUBLIC_KEY]",
+                "early@smimed.example/v1: generate or PKCS#12 import was interrupted; removed"
+                        + " [CERTIFICATE, PRIVATE_KEY, PUBLIC_KEY] and the record",
                 "dead@smimed.example/v1: destroy was interrupted; removed"
                         + " [CERTIFICATE, PRIVATE_KEY, PUBLIC_KEY]",
                 "half@smimed.example/v1: public key without private key, certificate or"
                         + " record (key generation was interrupted); removed [PUBLIC_KEY]");
         assertThat(admin.registry().problems()).containsExactly(TokenReading.keyMissing(
-                "ghost@smimed.example/v1", "its state record says ACTIVE"), "0 private key(s),"
+                "ghost@smimed.example/v1", "its state record says ACTIVE"),
+                "orphan@smimed.example/v1: a private key labelled as a version has no state"
+                        + " record and no certificate on the token; not served and not removed."
+                        + " If its record or certificate was lost (a damaged token), restore the"
+                        + " token from its backup; a leftover of a key generation interrupted"
+                        + " under an older smimed can be deleted with pkcs11-tool"
+                        + " (--delete-object --type privkey --id "
+                        + HexFormat.of().formatHex(orphan.id()) + ", and the public key:"
+                        + " --type pubkey)", "0 private key(s),"
                 + " 0 public key(s) and 1 data object(s) have neither label nor id: an officer"
                 + " operation killed inside a PKCS#11 call leaves such objects, which smimed"
                 + " never uses; unless another application made them, find them with pkcs11-tool"
                 + " --list-objects --login and remove them with --delete-object");
-        assertThat(objects.hasPrivateKey("orphan@smimed.example/v1")).isFalse();
+        assertThat(objects.hasPrivateKey("orphan@smimed.example/v1")).isTrue();
         assertThat(objects.hasPrivateKey("dead@smimed.example/v1")).isFalse();
         assertThat(objects.hasPrivateKey("fine@smimed.example/v1")).isTrue();
         TokenInventory.Snapshot left = new TokenInventory(token).read();
         assertThat(left.data()).extracting(TokenInventory.DataObject::label)
                 .containsExactlyInAnyOrder("dead@smimed.example/v1", "fine@smimed.example/v1",
                         "ghost@smimed.example/v1");
-        assertThat(left.publicKeyIds()).containsExactly(HexFormat.of().formatHex(fine.id()));
+        assertThat(left.publicKeyIds()).containsExactlyInAnyOrder(
+                HexFormat.of().formatHex(fine.id()), HexFormat.of().formatHex(orphan.id()));
         assertThat(admin.list()).extracting(v -> v.name() + " " + v.state()).containsExactly(
                 "dead@smimed.example/v1 DESTROYED", "fine@smimed.example/v1 PENDING");
 
@@ -132,7 +148,8 @@ class StartupRepairSoftHsmTest {
         KeyAdministration admin = KeyAdministration.open(token, random, Clock.systemUTC());
 
         assertThat(admin.repairs()).extracting(Repair::toString).containsExactly(
-                "half@smimed.example/v1: PKCS#12 import was interrupted; removed [CERTIFICATE,"
+                "half@smimed.example/v1: generate or PKCS#12 import was interrupted; removed"
+                        + " [CERTIFICATE,"
                         + " PRIVATE_KEY, PUBLIC_KEY] and the record",
                 "twice@smimed.example/v1: a state change was interrupted; 2 records replaced"
                         + " by the newest (DISABLED)");
