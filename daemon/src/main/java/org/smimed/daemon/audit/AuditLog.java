@@ -130,8 +130,9 @@ public final class AuditLog implements AutoCloseable {
                             + " compare with the last head this daemon logged");
                 }
             }
+            Optional<String> behind = AuditHeadFile.behind(file, seq[0], head);
             return new AuditLog(file, lockedForAppend(file), clock, rotateBytes, seq[0], head,
-                    newChain, writeTimes);
+                    behind.isPresent() ? behind : newChain, writeTimes);
         } catch (IOException e) {
             throw AuditException.cannotOpen(file, e);
         }
@@ -312,6 +313,7 @@ public final class AuditLog implements AutoCloseable {
             rotateAt = rotateBytes;
             LOG.info("audit log rotated: " + archive + " ends with record " + head()
                     + " (keep it as an anchor); " + file + " goes on at record " + (seq + 1));
+            AuditHeadFile.write(file, head());
         } catch (IOException | AuditException e) {
             unhealthy.complete(null);
             LOG.severe("audit log rotated to " + archive + " but no new " + file + " could be"
@@ -393,6 +395,6 @@ public final class AuditLog implements AutoCloseable {
         unhealthy.complete(null);
         closed = true;
         channel.close();
+        AuditHeadFile.write(file, head());
     }
-
 }
