@@ -220,7 +220,18 @@ public final class KeyAdministration {
             UnknownKeyVersionException {
         // New ACTIVE first, old ones demoted second: a crash in between leaves two ACTIVE
         // versions doing one job, which start-up resolves in favour of the newer. A version
-        // doing another job (a separate signing or encryption key) stays ACTIVE.
+        // doing another job (a separate signing or encryption key) stays ACTIVE. A legacy
+        // version to be demoted gets its record (still ACTIVE) before anything else: start-up
+        // reads a legacy version beside an activated later one as a lost record.
+        List<TokenVersion> legacy = store.versions().stream().filter(other -> other.legacy()
+                && other.record().identity().equals(v.record().identity())
+                && other.record().usage().overlaps(v.record().usage())).toList();
+        for (TokenVersion other : legacy) {
+            store.save(other, KeyState.ACTIVE);
+        }
+        if (!legacy.isEmpty()) {
+            store.reload(); // they are recorded versions now, updated rather than created below
+        }
         store.save(v, KeyState.ACTIVE);
         for (TokenVersion other : store.versions()) {
             if (other.record().identity().equals(v.record().identity())

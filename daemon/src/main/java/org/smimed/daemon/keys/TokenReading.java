@@ -126,6 +126,17 @@ public final class TokenReading {
             TokenInventory.CertificateObject cert = certs.get(key.id());
             if (cert != null) {
                 KeyUsage usage = KeyUsage.of(key.signs(), key.decrypts());
+                Optional<String> successor = activatedSuccessor(key.label(), usage, records);
+                if (successor.isPresent()) {
+                    // Activating that later version wrote this one's record (demoted), so it
+                    // was lost: served as legacy, a disabled key decrypted again (a fault
+                    // trial truncated its record file).
+                    problems.add(key.label() + ": a private key and certificate without a"
+                            + " state record, though " + successor.get() + " was activated"
+                            + " since, which wrote one: its record was lost (a damaged token?);"
+                            + " not served and not repaired: restore the token from its backup");
+                    continue;
+                }
                 legacy(key.id(), key.label(), usage, cert, token.certificates(), problems)
                         .ifPresent(versions::add);
             } else if (VersionName.parse(key.label()).isPresent()) {
@@ -271,6 +282,24 @@ public final class TokenReading {
      * A key provisioned before key states: ACTIVE, named by its label and certificate; its
      * usage from the key's flags (or, when the key is gone, the certificate's).
      */
+    /**
+     * A later version of {@code label}'s identity, doing one of its jobs, that has been ACTIVE
+     * (ACTIVE or DECRYPT_ONLY now): its activation demoted {@code label}'s version with a
+     * record, so without one that version is no legacy version but one that lost its record.
+     */
+    private static Optional<String> activatedSuccessor(String label, KeyUsage usage,
+                                                       Map<String, VersionRecord> records) {
+        Optional<VersionName.Parsed> name = VersionName.parse(label);
+        if (name.isEmpty()) {
+            return Optional.empty();
+        }
+        return records.values().stream()
+                .filter(r -> r.identity().equalsIgnoreCase(name.get().identity())
+                        && r.number() > name.get().number() && r.usage().overlaps(usage)
+                        && (r.state() == KeyState.ACTIVE || r.state() == KeyState.DECRYPT_ONLY))
+                .map(VersionRecord::name).findFirst();
+    }
+
     private static Optional<TokenVersion> legacy(String id, String label, KeyUsage usage,
                                                  TokenInventory.CertificateObject cert,
                                                  List<TokenInventory.CertificateObject> all,

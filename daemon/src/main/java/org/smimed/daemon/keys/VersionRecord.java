@@ -17,9 +17,10 @@ import org.smimed.daemon.token.KeyUsage;
  * a later format can be told apart and an officer can read it with pkcs11-tool. Holds no
  * secret.
  *
- * <p>{@code complete} is false only while a PKCS#12 migration is still writing the version's
- * certificates (line {@code complete=false}; absent means true, so older records read as
- * before): start-up removes a version whose migration was cut short, objects and record.
+ * <p>{@code complete} is false only while a generate or a PKCS#12 migration is still writing
+ * the version's key and certificates (line {@code complete=false}; absent means true, so older
+ * records read as before): start-up removes a version whose generate or migration was cut
+ * short, objects and record.
  *
  * <p>{@code destroyedKey} is, in a DESTROYED record, the SHA-256 (hex) of the public key the
  * version held (line {@code destroyedKey=}; empty, and absent, otherwise and in records

@@ -33,6 +33,7 @@ class StartupRepairSoftHsmTest {
     private static SoftHsm.Token second;
     private static SoftHsm.Token third;
     private static SoftHsm.Token fourth;
+    private static SoftHsm.Token fifth;
 
     /** SoftHSM2 sees only the tokens that exist when the library loads: all made first. */
     @BeforeAll
@@ -41,6 +42,7 @@ class StartupRepairSoftHsmTest {
         second = SoftHsm.createToken("repair2");
         third = SoftHsm.createToken("repair3");
         fourth = SoftHsm.createToken("repair4");
+        fifth = SoftHsm.createToken("repair5");
     }
 
     @Test
@@ -254,6 +256,58 @@ class StartupRepairSoftHsmTest {
         assertThat(again.repairs()).isEmpty();
         assertThat(again.registry().problems()).containsExactlyInAnyOrderElementsOf(problems);
         assertThat(new TokenInventory(token).read().certificates()).hasSize(4);
+    }
+
+    /**
+     * A key and certificate without a record, beside a later version of its identity that was
+     * activated, lost its record: activating the later one wrote it (a fault trial truncated a
+     * DISABLED version's record, and start-up served it as legacy: it decrypted again). Beside
+     * a later PENDING version only, it is a legacy version as before.
+     */
+    @Test
+    void open_withALegacyLookingVersionBesideAnActivatedLaterOne_namesItAndServesNothingOfIt()
+            throws Exception {
+        SoftHsm.Token created = fifth;
+        Pkcs11Token token = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY),
+                created.label(), created.pin().toCharArray());
+        SecureRandom random = new SecureRandom();
+        TokenObjects objects = new TokenObjects(token, random);
+        KeyObjects keyObjects = new KeyObjects(token, random);
+        OfficerCa ca = OfficerCa.create(Clock.systemUTC());
+        Instant t = Instant.now().minusSeconds(60);
+        certified(objects, ca, "lost@smimed.example/v1");
+        String later = certified(objects, ca, "lost@smimed.example/v2");
+        keyObjects.createData("lost@smimed.example/v2", new VersionRecord(later,
+                "lost@smimed.example", 2, KeyState.ACTIVE, KeyAlgorithm.EC_P256, KeyUsage.BOTH,
+                t, t).encode());
+        certified(objects, ca, "kept@smimed.example/v1");
+        String pending = certified(objects, ca, "kept@smimed.example/v2");
+        keyObjects.createData("kept@smimed.example/v2", new VersionRecord(pending,
+                "kept@smimed.example", 2, KeyState.PENDING, KeyAlgorithm.EC_P256, KeyUsage.BOTH,
+                t, t).encode());
+
+        KeyAdministration admin = KeyAdministration.open(token, random, Clock.systemUTC());
+
+        assertThat(admin.repairs()).isEmpty();
+        assertThat(admin.registry().problems()).containsExactly("lost@smimed.example/v1: a"
+                + " private key and certificate without a state record, though"
+                + " lost@smimed.example/v2 was activated since, which wrote one: its record was"
+                + " lost (a damaged token?); not served and not repaired: restore the token"
+                + " from its backup");
+        assertThat(admin.list()).extracting(v -> v.name() + " " + v.state()).containsExactly(
+                "kept@smimed.example/v1 ACTIVE", "kept@smimed.example/v2 PENDING",
+                "lost@smimed.example/v2 ACTIVE");
+        assertThat(new TokenInventory(token).read().data()).hasSize(2);
+
+        // Activating kept/v2 records the legacy v1 first (still ACTIVE), so that no crash
+        // leaves it unrecorded beside an activated v2; then demotes it, one record each.
+        admin.activate("kept@smimed.example/v2");
+        KeyAdministration again = KeyAdministration.open(token, random, Clock.systemUTC());
+        assertThat(again.repairs()).isEmpty();
+        assertThat(again.list()).extracting(v -> v.name() + " " + v.state()).containsExactly(
+                "kept@smimed.example/v1 DECRYPT_ONLY", "kept@smimed.example/v2 ACTIVE",
+                "lost@smimed.example/v2 ACTIVE");
+        assertThat(new TokenInventory(token).read().data()).hasSize(3);
     }
 
     /** The problem named for {@code name}, with how to destroy it if it cannot be restored. */
