@@ -1,5 +1,6 @@
 package org.smimed.client.admin;
 
+import io.grpc.StatusRuntimeException;
 import java.util.List;
 import org.smimed.api.v1.KeyAdminServiceGrpc.KeyAdminServiceBlockingStub;
 import org.smimed.api.v1.KeyVersionInfo;
@@ -60,6 +61,25 @@ final class ListCommands {
             + v.getFingerprint();
         println(Names.line(v) + (v.getLegacy() ? "  legacy" : "") + "  " + cert + fingerprint
             + (v.hasKeyProtection() ? "  key: " + Names.protection(v.getKeyProtection()) : ""));
+      }
+      problemsHint(admin);
+    }
+
+    /**
+     * Versions the daemon found damaged are not listed (neither served): a fault trial's
+     * corrupted token listed nothing, exit 0, while keys sat on it as problems only
+     * 'smimectl token' named. A token read that fails says nothing more: the list stands.
+     */
+    private void problemsHint(KeyAdminServiceBlockingStub admin) {
+      int problems;
+      try {
+        problems = admin.tokenInfo(TokenInfoRequest.getDefaultInstance()).getProblemsCount();
+      } catch (StatusRuntimeException e) {
+        return;
+      }
+      if (problems > 0) {
+        io.err().println("smimectl: the token has " + problems + " problem(s), such as versions"
+            + " not listed here because they cannot be served: 'smimectl token' names them");
       }
     }
   }

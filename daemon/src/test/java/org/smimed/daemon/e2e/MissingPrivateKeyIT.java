@@ -71,8 +71,14 @@ class MissingPrivateKeyIT {
             throws Exception {
         Smimectl officer = Smimectl.demoOfficer(dir, "localhost:" + daemon.adminPort());
 
-        assertThat(officer.ok("list")).contains(TestDeployment.RSA + "/v1")
-                .doesNotContain(LOST);
+        Smimectl.Run listed = officer.run("list");
+        assertThat(listed.out()).contains(TestDeployment.RSA + "/v1").doesNotContain(LOST);
+        // Not listed, not served: the list says where to look (a fault trial's list of a
+        // corrupted token was empty, exit 0, with nothing said).
+        assertThat(listed.exit()).isZero();
+        assertThat(listed.err()).isEqualTo("smimectl: the token has 1 problem(s), such as"
+                + " versions not listed here because they cannot be served: 'smimectl token'"
+                + " names them\n");
         assertThat(officer.ok("token")).contains("problem:      " + LOST + ": its private key"
                 + " is missing from the token");
         assertThat(officer.ok("token", "--json")).contains("\"problems\": [\"" + LOST);
