@@ -120,7 +120,7 @@ public final class KeyAdministration {
         // trial's corrupted token lost a served key that way).
         store.keyObjects.createData(name, record.completed(false).encode());
         store.objects.generate(id, name, algorithm, usage);
-        KeyImports.complete(store, record);
+        store.complete(record);
         return changed(name, "generated");
     }
 

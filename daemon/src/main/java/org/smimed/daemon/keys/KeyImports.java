@@ -17,7 +17,6 @@ import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
 import org.smimed.daemon.token.KeyAlgorithm;
 import org.smimed.daemon.token.KeyObjects;
 import org.smimed.daemon.token.KeyUsage;
-import org.smimed.daemon.token.MissingRecordException;
 import org.smimed.daemon.token.TokenException;
 import org.smimed.daemon.token.TokenInventory;
 
@@ -100,23 +99,8 @@ final class KeyImports {
                 usage);
         storeChain(new TokenVersion(id, record.name(), record, false, List.of()),
                 contents.chain());
-        complete(store, record);
+        store.complete(record);
         return record.name();
-    }
-
-    /** Replaces {@code record}'s incomplete form on the token with {@code record} itself. */
-    static void complete(VersionStore store, VersionRecord record)
-            throws TokenException, KeyStateException {
-        try {
-            store.keyObjects.updateData(record.name(), record.encode());
-        } catch (MissingRecordException e) {
-            // Written a moment ago and removed since by another writer: the key and its
-            // certificate without a record must not stay, so they go too.
-            for (KeyObjects.ObjectClass c : KeyObjects.ObjectClass.values()) {
-                store.keyObjects.destroy(record.keyId(), c);
-            }
-            throw VersionStore.missingRecord(e);
-        }
     }
 
     /**
@@ -228,7 +212,7 @@ final class KeyImports {
         }
         // A re-import replaces the leaf; old first, so the key store never sees two.
         store.keyObjects.destroy(version.keyId(),
-                org.smimed.daemon.token.KeyObjects.ObjectClass.CERTIFICATE);
+                KeyObjects.ObjectClass.CERTIFICATE);
         store.objects.storeCertificate(HexFormat.of().parseHex(version.keyId()), version.name(),
                 chain.get(0));
     }

@@ -315,6 +315,23 @@ final class VersionStore {
         }
     }
 
+    /**
+     * Replaces {@code record}'s incomplete form (written before a generate's or an import's
+     * objects) with {@code record} itself.
+     */
+    void complete(VersionRecord record) throws TokenException, KeyStateException {
+        try {
+            keyObjects.updateData(record.name(), record.encode());
+        } catch (MissingRecordException e) {
+            // Written a moment ago and removed since by another writer: the key and its
+            // certificate without a record must not stay, so they go too.
+            for (KeyObjects.ObjectClass c : KeyObjects.ObjectClass.values()) {
+                keyObjects.destroy(record.keyId(), c);
+            }
+            throw missingRecord(e);
+        }
+    }
+
     /** The officer's error for a record removed outside the daemon. */
     static KeyStateException missingRecord(MissingRecordException e) {
         return new KeyStateException(e.label() + ": its state record was removed from the token"

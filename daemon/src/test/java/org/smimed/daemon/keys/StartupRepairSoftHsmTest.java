@@ -35,6 +35,12 @@ class StartupRepairSoftHsmTest {
     private static SoftHsm.Token fourth;
     private static SoftHsm.Token fifth;
 
+    /** Set by {@link #open}: each test's token and the writers it places objects with. */
+    private final SecureRandom random = new SecureRandom();
+    private Pkcs11Token token;
+    private TokenObjects objects;
+    private KeyObjects keyObjects;
+
     /** SoftHSM2 sees only the tokens that exist when the library loads: all made first. */
     @BeforeAll
     static void tokens() throws Exception {
@@ -47,12 +53,7 @@ class StartupRepairSoftHsmTest {
 
     @Test
     void open_withHalfMadeVersions_cleansAndReportsThem() throws Exception {
-        SoftHsm.Token created = first;
-        Pkcs11Token token = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY),
-                created.label(), created.pin().toCharArray());
-        SecureRandom random = new SecureRandom();
-        TokenObjects objects = new TokenObjects(token, random);
-        KeyObjects keyObjects = new KeyObjects(token, random);
+        open(first);
         // A key pair without record or certificate: since generate and import write an
         // incomplete record first, never smimed's interrupted work but a record and certificate
         // the token can no longer read (a fault trial corrupted a token so): kept and named.
@@ -127,12 +128,7 @@ class StartupRepairSoftHsmTest {
     @Test
     void open_withAnInterruptedMigrationAndADoubledRecord_removesOneAndMergesTheOther()
             throws Exception {
-        SoftHsm.Token created = second;
-        Pkcs11Token token = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY),
-                created.label(), created.pin().toCharArray());
-        SecureRandom random = new SecureRandom();
-        TokenObjects objects = new TokenObjects(token, random);
-        KeyObjects keyObjects = new KeyObjects(token, random);
+        open(second);
         // A PKCS#12 migration cut off before its record was marked complete.
         TokenObjects.GeneratedKey half = objects.generate("half@smimed.example/v1",
                 KeyAlgorithm.EC_P256, KeyUsage.SIGN);
@@ -167,12 +163,7 @@ class StartupRepairSoftHsmTest {
     @Test
     void open_afterAnInterruptedActivate_retiresOnlyTheVersionWhoseJobTheNewerTookOver()
             throws Exception {
-        SoftHsm.Token created = third;
-        Pkcs11Token token = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY),
-                created.label(), created.pin().toCharArray());
-        SecureRandom random = new SecureRandom();
-        TokenObjects objects = new TokenObjects(token, random);
-        KeyObjects keyObjects = new KeyObjects(token, random);
+        open(third);
         String identity = "split@smimed.example";
         Instant t = Instant.now().minusSeconds(60);
         // The encryption key, ACTIVE all along; the old signing key; and a new signing key
@@ -199,12 +190,7 @@ class StartupRepairSoftHsmTest {
     @Test
     void open_withServedVersionsWhoseKeyWentMissing_keepsEverythingAndNamesThem()
             throws Exception {
-        SoftHsm.Token created = fourth;
-        Pkcs11Token token = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY),
-                created.label(), created.pin().toCharArray());
-        SecureRandom random = new SecureRandom();
-        TokenObjects objects = new TokenObjects(token, random);
-        KeyObjects keyObjects = new KeyObjects(token, random);
+        open(fourth);
         OfficerCa ca = OfficerCa.create(Clock.systemUTC());
         Instant t = Instant.now().minusSeconds(60);
         // ACTIVE with a record, as rsa-demo/v2 in the trial; legacy with certificate and public
@@ -267,12 +253,7 @@ class StartupRepairSoftHsmTest {
     @Test
     void open_withALegacyLookingVersionBesideAnActivatedLaterOne_namesItAndServesNothingOfIt()
             throws Exception {
-        SoftHsm.Token created = fifth;
-        Pkcs11Token token = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY),
-                created.label(), created.pin().toCharArray());
-        SecureRandom random = new SecureRandom();
-        TokenObjects objects = new TokenObjects(token, random);
-        KeyObjects keyObjects = new KeyObjects(token, random);
+        open(fifth);
         OfficerCa ca = OfficerCa.create(Clock.systemUTC());
         Instant t = Instant.now().minusSeconds(60);
         certified(objects, ca, "lost@smimed.example/v1");
@@ -308,6 +289,14 @@ class StartupRepairSoftHsmTest {
                 "kept@smimed.example/v1 DECRYPT_ONLY", "kept@smimed.example/v2 ACTIVE",
                 "lost@smimed.example/v2 ACTIVE");
         assertThat(new TokenInventory(token).read().data()).hasSize(3);
+    }
+
+    /** Logs in to {@code created}, the token this test alone uses (see the fields). */
+    private void open(SoftHsm.Token created) throws Exception {
+        token = Pkcs11Token.login(Pkcs11Library.load(SoftHsm.LIBRARY), created.label(),
+                created.pin().toCharArray());
+        objects = new TokenObjects(token, random);
+        keyObjects = new KeyObjects(token, random);
     }
 
     /** The problem named for {@code name}, with how to destroy it if it cannot be restored. */
