@@ -26,26 +26,26 @@ import org.smimed.daemon.token.TokenKeyEntry;
  */
 public final class KeyRegistry {
     /**
-     * One consistent view of the token's usable versions, and by identity the names of those
-     * that lost their private key (not served, but a caller is told why rather than "unknown").
+     * One consistent view of the token's usable versions, and by identity what is said of
+     * those not served (a caller is told why rather than "unknown identity").
      */
     private record Snapshot(Map<String, List<KeyVersion>> byIdentity, List<KeyVersion> all,
-                            List<String> problems, Map<String, List<String>> keyless) {}
+                            List<String> problems, Map<String, List<String>> unserved) {}
 
     private final AtomicReference<Snapshot> current;
     private final Clock clock;
     private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
 
     private KeyRegistry(Map<String, List<KeyVersion>> byIdentity, List<String> problems,
-                        List<String> keyless, Clock clock) {
-        Map<String, List<String>> lost = new TreeMap<>();
-        keyless.forEach(name -> VersionName.parse(name).ifPresent(parsed -> lost
+                        List<UnservedVersion> unserved, Clock clock) {
+        Map<String, List<String>> said = new TreeMap<>();
+        unserved.forEach(u -> VersionName.parse(u.name()).ifPresent(parsed -> said
                 .computeIfAbsent(CertificateIdentity.normalise(parsed.identity()),
-                        k -> new ArrayList<>()).add(name)));
-        lost.replaceAll((identity, names) -> List.copyOf(names));
+                        k -> new ArrayList<>()).add(u.explained())));
+        said.replaceAll((identity, lines) -> List.copyOf(lines));
         this.current = new AtomicReference<>(new Snapshot(byIdentity,
                 byIdentity.values().stream().flatMap(List::stream).toList(),
-                List.copyOf(problems), Map.copyOf(lost)));
+                List.copyOf(problems), Map.copyOf(said)));
         this.clock = clock;
     }
 
@@ -56,10 +56,11 @@ public final class KeyRegistry {
      * a DISABLED one keeps its identity known (signing fails with a precondition, not "unknown").
      */
     public static KeyRegistry of(List<TokenVersion> versions, Map<String, PrivateKey> handles,
-                                 List<String> problems, List<TokenVersion> keyless,
+                                 List<String> problems, List<UnservedVersion> unserved,
                                  Clock clock) {
         Map<String, List<KeyVersion>> byIdentity = new TreeMap<>();
         List<String> found = new ArrayList<>(problems);
+        List<UnservedVersion> notServed = new ArrayList<>(unserved);
         for (TokenVersion v : versions) {
             if (v.chain().isEmpty() || v.state() == KeyState.DESTROYED
                     || v.state() == KeyState.PENDING) {
@@ -68,6 +69,7 @@ public final class KeyRegistry {
             PrivateKey key = handles.get(v.name());
             if (key == null) {
                 found.add(v.name() + ": the key store has no key for it; not served");
+                notServed.add(new UnservedVersion(v.name(), UnservedVersion.NO_HANDLE));
                 continue;
             }
             var certificate = v.chain().get(0);
@@ -81,8 +83,7 @@ public final class KeyRegistry {
                             key, v.chain()));
         }
         byIdentity.replaceAll((identity, list) -> List.copyOf(list));
-        return new KeyRegistry(byIdentity, found,
-                keyless.stream().map(TokenVersion::name).toList(), clock);
+        return new KeyRegistry(byIdentity, found, notServed, clock);
     }
 
     /**
@@ -151,9 +152,9 @@ public final class KeyRegistry {
             throws UnknownIdentityException, NoUsableKeyException {
         Snapshot snapshot = current.get();
         String normalised = CertificateIdentity.normalise(identity);
-        List<String> lost = snapshot.keyless().getOrDefault(normalised, List.of());
+        List<String> unserved = snapshot.unserved().getOrDefault(normalised, List.of());
         List<KeyVersion> versions = snapshot.byIdentity().get(normalised);
-        if (versions == null && lost.isEmpty()) {
+        if (versions == null && unserved.isEmpty()) {
             throw new UnknownIdentityException(identity);
         }
         List<KeyVersion> served = versions == null ? List.of() : versions;
@@ -163,12 +164,9 @@ public final class KeyRegistry {
                 .max(Comparator.comparing(v -> v.certificate().getNotBefore()))
                 .orElseThrow(() -> new NoUsableKeyException("identity '" + identity
                         + "' has no key that may sign now: " + Stream.concat(served.stream()
-                        .map(v -> whyNotSigning(v, now).orElseThrow()), lost.stream()
-                        .map(name -> name + "'s private key is missing from the token (an"
-                                + " officer sees it in smimectl token)"))
+                        .map(v -> whyNotSigning(v, now).orElseThrow()), unserved.stream())
                         .collect(Collectors.joining("; "))));
     }
-
 
     /**
      * Why {@code version} does not sign at {@code now}, in an officer's terms (its state, its
@@ -220,8 +218,19 @@ public final class KeyRegistry {
                 .filter(v -> v.state().mayDecrypt() && v.decrypts()).toList();
     }
 
-    /** The versions of {@code identity} that may decrypt. */
-    public List<KeyVersion> decryptionKeys(String identity) throws UnknownIdentityException {
+    /**
+     * The versions of {@code identity} that may decrypt; an identity whose only versions are
+     * not served is one with no such key, named with why, not an unknown one.
+     */
+    public List<KeyVersion> decryptionKeys(String identity)
+            throws UnknownIdentityException, NoUsableKeyException {
+        Snapshot snapshot = current.get();
+        String normalised = CertificateIdentity.normalise(identity);
+        List<String> unserved = snapshot.unserved().getOrDefault(normalised, List.of());
+        if (!snapshot.byIdentity().containsKey(normalised) && !unserved.isEmpty()) {
+            throw new NoUsableKeyException("identity '" + identity + "' has no key that may"
+                    + " decrypt now: " + String.join("; ", unserved));
+        }
         return versionsOf(identity).stream()
                 .filter(v -> v.state().mayDecrypt() && v.decrypts()).toList();
     }

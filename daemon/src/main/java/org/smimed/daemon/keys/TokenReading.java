@@ -56,7 +56,7 @@ public final class TokenReading {
      */
     public record Result(List<TokenVersion> versions, List<Leftover> leftovers,
                          List<String> problems, Map<String, Integer> highestNumbers,
-                         List<TokenVersion> keyless) {}
+                         List<TokenVersion> keyless, List<UnservedVersion> unserved) {}
 
     private TokenReading() {
     }
@@ -79,6 +79,8 @@ public final class TokenReading {
         // Recorded versions that lost their private key: not served, but callers of their
         // identity are told so, and an officer may destroy what is left.
         List<TokenVersion> keyless = new ArrayList<>();
+        // Other versions named but not served whose identity a caller should hear about.
+        List<UnservedVersion> unserved = new ArrayList<>();
         Map<String, TokenInventory.KeyObject> keys = new HashMap<>();
         token.keys().forEach(k -> keys.put(k.id(), k));
         Map<String, TokenInventory.CertificateObject> certs = new HashMap<>();
@@ -135,6 +137,7 @@ public final class TokenReading {
                             + " state record, though " + successor.get() + " was activated"
                             + " since, which wrote one: its record was lost (a damaged token?);"
                             + " not served and not repaired: restore the token from its backup");
+                    unserved.add(new UnservedVersion(key.label(), UnservedVersion.RECORD_LOST));
                     continue;
                 }
                 legacy(key.id(), key.label(), usage, cert, token.certificates(), problems)
@@ -152,6 +155,8 @@ public final class TokenReading {
                         + " under an older smimed can be deleted with pkcs11-tool"
                         + " (--delete-object --type privkey --id " + key.id() + ", and the"
                         + " public key: --type pubkey)");
+                unserved.add(new UnservedVersion(key.label(),
+                        UnservedVersion.NOTHING_BESIDE_KEY));
             }
         }
         for (TokenInventory.CertificateObject cert : token.certificates()) {
@@ -199,7 +204,7 @@ public final class TokenReading {
             }
         }
         return new Result(List.copyOf(versions), List.copyOf(leftovers), List.copyOf(problems),
-                highestNumbers(token), List.copyOf(keyless));
+                highestNumbers(token), List.copyOf(keyless), List.copyOf(unserved));
     }
 
     /**

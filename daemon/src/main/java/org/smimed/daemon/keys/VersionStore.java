@@ -201,14 +201,16 @@ final class VersionStore {
     private KeyRegistry registryOf(TokenReading.Result read) throws TokenException {
         Map<String, PrivateKey> loaded = handles.load();
         List<TokenVersion> served = new ArrayList<>();
-        List<TokenVersion> keyless = new ArrayList<>(read.keyless());
+        List<UnservedVersion> unserved = new ArrayList<>(read.unserved());
+        read.keyless().forEach(v -> unserved.add(
+                new UnservedVersion(v.name(), UnservedVersion.KEY_MISSING)));
         List<String> problems = new ArrayList<>(read.problems());
         for (TokenVersion v : read.versions()) {
             PrivateKey key = loaded.get(v.name());
             if (key != null && !v.chain().isEmpty() && v.state() != KeyState.PENDING
                     && v.record().algorithm().family() == KeyAlgorithm.Family.EC
                     && v.record().usage().signs() && !handles.signsAs(key, v.chain().get(0))) {
-                keyless.add(v);
+                unserved.add(new UnservedVersion(v.name(), UnservedVersion.KEY_MISSING));
                 problems.add(TokenReading.keyMissing(v.name(), "the private key under its id"
                         + " and label is not the key its certificate names: replaced outside"
                         + " smimed?"));
@@ -216,7 +218,7 @@ final class VersionStore {
                 served.add(v);
             }
         }
-        return KeyRegistry.of(served, loaded, problems, keyless, clock);
+        return KeyRegistry.of(served, loaded, problems, unserved, clock);
     }
 
     List<TokenVersion> versions() {

@@ -1,6 +1,7 @@
 package org.smimed.daemon.keys;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -109,6 +110,20 @@ class StartupRepairSoftHsmTest {
                 + " operation killed inside a PKCS#11 call leaves such objects, which smimed"
                 + " never uses; unless another application made them, find them with pkcs11-tool"
                 + " --list-objects --login and remove them with --delete-object");
+        // Their identities' callers are told why, not "unknown identity" (a fault trial's
+        // service was told its identity did not exist when its only key was damaged).
+        assertThatThrownBy(() -> admin.registry().signingKey("Orphan@smimed.example"))
+                .isInstanceOf(NoUsableKeyException.class).hasMessage("identity"
+                        + " 'Orphan@smimed.example' has no key that may sign now:"
+                        + " orphan@smimed.example/v1 is not served: it has neither state record"
+                        + " nor certificate on the token (an officer sees it in smimectl token)");
+        assertThatThrownBy(() -> admin.registry().decryptionKeys("ghost@smimed.example"))
+                .isInstanceOf(NoUsableKeyException.class).hasMessage("identity"
+                        + " 'ghost@smimed.example' has no key that may decrypt now:"
+                        + " ghost@smimed.example/v1's private key is missing from the token (an"
+                        + " officer sees it in smimectl token)");
+        assertThatThrownBy(() -> admin.registry().decryptionKeys("nobody@smimed.example"))
+                .isInstanceOf(UnknownIdentityException.class);
         assertThat(objects.hasPrivateKey("orphan@smimed.example/v1")).isTrue();
         assertThat(objects.hasPrivateKey("dead@smimed.example/v1")).isFalse();
         assertThat(objects.hasPrivateKey("fine@smimed.example/v1")).isTrue();
