@@ -19,13 +19,20 @@ public record Leftover(String keyId, String label, List<KeyObjects.ObjectClass> 
         classes = List.copyOf(classes);
     }
 
-    /** What start-up found and removed, for {@link Repair}. */
-    public String what() {
-        return reason + "; removed " + classes + (record ? " and the record" : "");
-    }
-
-    @Override
-    public String toString() {
-        return label + ": " + what();
+    /**
+     * What start-up found and what it {@code removed} of it, for {@link Repair}: only what was
+     * there, since an auditor reads this line (and its audit record hashes it), and how far an
+     * interrupted operation got decides what is left.
+     */
+    public String what(List<KeyObjects.ObjectClass> removed, boolean recordRemoved) {
+        List<String> parts = new java.util.ArrayList<>();
+        if (!removed.isEmpty()) {
+            parts.add(removed.toString());
+        }
+        if (recordRemoved) {
+            parts.add("the record");
+        }
+        return reason + "; " + (parts.isEmpty() ? "nothing of it was left to remove"
+                : "removed " + String.join(" and ", parts));
     }
 }

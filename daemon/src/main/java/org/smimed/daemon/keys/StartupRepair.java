@@ -25,13 +25,15 @@ final class StartupRepair {
     static List<Repair> run(VersionStore store) throws TokenException {
         List<Repair> done = new ArrayList<>();
         for (Leftover leftover : store.reading().leftovers()) {
+            List<KeyObjects.ObjectClass> removed = new ArrayList<>();
             for (KeyObjects.ObjectClass c : leftover.classes()) {
-                store.keyObjects.destroy(leftover.keyId(), c);
+                if (store.keyObjects.destroy(leftover.keyId(), c) > 0) {
+                    removed.add(c);
+                }
             }
-            if (leftover.record()) {
-                store.keyObjects.destroyData(leftover.label());
-            }
-            done.add(new Repair(leftover.label(), leftover.what()));
+            boolean record = leftover.record()
+                    && store.keyObjects.destroyData(leftover.label()) > 0;
+            done.add(new Repair(leftover.label(), leftover.what(removed, record)));
         }
         rewriteDuplicateRecords(store, done);
         Map<String, List<TokenVersion>> active = store.versions().stream()
