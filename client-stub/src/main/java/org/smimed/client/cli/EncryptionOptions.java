@@ -2,8 +2,10 @@ package org.smimed.client.cli;
 
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.RSAPublicKey;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.smimed.client.SmimeClient;
 import org.smimed.client.mime.CipherSelection;
 import org.smimed.client.mime.ContentCipher;
@@ -22,7 +24,8 @@ import picocli.CommandLine.Spec;
  *
  * <p>Guarantees: an explicit --cipher always wins; otherwise the cipher comes from the
  * recipients' SMIMECapabilities where known ({@link CipherSelection}), else AES-256-GCM, with a
- * warning when the known capabilities share no supported cipher. --oaep-hash without
+ * warning when the known capabilities share no supported cipher; RSA recipients get OAEP when
+ * they all announce it ({@link CipherSelection#keyTransport}). --oaep-hash without
  * --rsa-padding oaep is a usage error rather than silently ignored.
  */
 final class EncryptionOptions {
@@ -49,8 +52,10 @@ final class EncryptionOptions {
           + " else aes256-gcm).")
   ContentCipher cipher;
 
-  @Option(names = "--rsa-padding", paramLabel = "PADDING", defaultValue = "pkcs1",
-      description = "Key transport to RSA recipients: pkcs1 or oaep (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--rsa-padding", paramLabel = "PADDING",
+      description = "Key transport to RSA recipients: pkcs1 or oaep (default: oaep when every"
+          + " RSA recipient's SMIMECapabilities announce it, with the hash they name, as the"
+          + " daemon's RSA identities do; else pkcs1).")
   String rsaPadding;
 
   @Option(names = "--oaep-hash", paramLabel = "HASH",
@@ -73,9 +78,13 @@ final class EncryptionOptions {
     if (recipients.isEmpty() && recipientIdentities.isEmpty()) {
       throw usage("at least one --recipient or --recipient-identity is required");
     }
-    RsaKeyTransport rsa = rsaKeyTransport();
+    Optional<RsaKeyTransport> asked = rsaKeyTransport();
     var resolved = Recipients.resolve(recipients, recipientIdentities, capabilitiesFromDaemon,
         clientOrNull);
+    RsaKeyTransport rsa = asked.isPresent() ? asked.get()
+        : CipherSelection.keyTransport(resolved.stream()
+            .filter(r -> r.certificate().getPublicKey() instanceof RSAPublicKey)
+            .map(Recipients.Recipient::capabilities).toList());
     ContentCipher chosen = cipher;
     if (chosen == null) {
       var choice = CipherSelection.choose(resolved.stream()
@@ -93,16 +102,18 @@ final class EncryptionOptions {
   /** The recipients' certificates and how to encrypt to them. */
   record Resolved(List<X509Certificate> certificates, EncryptionSettings settings) {}
 
-  private RsaKeyTransport rsaKeyTransport() {
-    switch (rsaPadding.toLowerCase(java.util.Locale.ROOT)) {
-      case "pkcs1":
+  /** What --rsa-padding asks for; empty: as the recipients announce. */
+  private Optional<RsaKeyTransport> rsaKeyTransport() {
+    String padding = rsaPadding == null ? "" : rsaPadding.toLowerCase(java.util.Locale.ROOT);
+    switch (padding) {
+      case "", "pkcs1":
         if (oaepHash != null) {
           throw usage("--oaep-hash needs --rsa-padding oaep");
         }
-        return RsaKeyTransport.PKCS1_V1_5;
+        return padding.isEmpty() ? Optional.empty() : Optional.of(RsaKeyTransport.PKCS1_V1_5);
       case "oaep":
         try {
-          return RsaKeyTransport.oaep(oaepHash == null ? "sha256" : oaepHash);
+          return Optional.of(RsaKeyTransport.oaep(oaepHash == null ? "sha256" : oaepHash));
         } catch (IllegalArgumentException e) {
           throw usage(e.getMessage());
         }

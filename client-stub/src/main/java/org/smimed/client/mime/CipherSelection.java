@@ -7,6 +7,8 @@ import java.util.Optional;
 import java.util.Set;
 import org.bouncycastle.asn1.ASN1Primitive;
 import org.bouncycastle.asn1.ASN1Sequence;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.RSAESOAEPparams;
 import org.bouncycastle.asn1.smime.SMIMECapability;
 
 /**
@@ -61,6 +63,47 @@ public final class CipherSelection {
       }
     }
     return new Choice(DEFAULT, Basis.NO_COMMON_ALGORITHM);
+  }
+
+  /**
+   * The key transport to RSA recipients when none was asked for: RSAES-OAEP when every one of
+   * them announces it in its SMIMECapabilities with one hash this client has (RFC 3560
+   * section 5; absent parameters are RFC 3560's SHA-1 defaults), else PKCS#1 v1.5, which every
+   * agent reads: a recipient whose capabilities are unknown, or who does not announce OAEP,
+   * may not read it. Only OAEP with MGF1 over the same hash and the empty label counts.
+   *
+   * @param rsaRecipients one entry per RSA recipient, as for {@link #choose}
+   * @throws SmimeOperationException when a known SMIMECapabilities value is not valid DER
+   */
+  public static RsaKeyTransport keyTransport(List<Optional<byte[]>> rsaRecipients)
+      throws SmimeOperationException {
+    Set<RsaKeyTransport> announced = new LinkedHashSet<>();
+    for (Optional<byte[]> c : rsaRecipients) {
+      Optional<RsaKeyTransport> oaep = c.isPresent() && c.get().length > 0
+          ? announcedOaep(c.get()) : Optional.empty();
+      if (oaep.isEmpty()) {
+        return RsaKeyTransport.PKCS1_V1_5;
+      }
+      announced.add(oaep.get());
+    }
+    return announced.size() == 1 ? announced.iterator().next() : RsaKeyTransport.PKCS1_V1_5;
+  }
+
+  private static Optional<RsaKeyTransport> announcedOaep(byte[] der)
+      throws SmimeOperationException {
+    try {
+      ASN1Sequence seq = ASN1Sequence.getInstance(ASN1Primitive.fromByteArray(der));
+      for (int i = 0; i < seq.size(); i++) {
+        SMIMECapability capability = SMIMECapability.getInstance(seq.getObjectAt(i));
+        if (capability.getCapabilityID().equals(PKCSObjectIdentifiers.id_RSAES_OAEP)) {
+          return RsaKeyTransport.of(capability.getParameters() == null
+              ? new RSAESOAEPparams() : RSAESOAEPparams.getInstance(capability.getParameters()));
+        }
+      }
+      return Optional.empty();
+    } catch (java.io.IOException | IllegalArgumentException e) {
+      throw new SmimeOperationException("malformed SMIMECapabilities", e);
+    }
   }
 
   /** The ciphers we support among {@code der}'s capabilities, in the recipient's order. */

@@ -1,8 +1,16 @@
 package org.smimed.client.mime;
 
 import java.security.spec.MGF1ParameterSpec;
+import java.util.Map;
+import java.util.Optional;
 import javax.crypto.spec.OAEPParameterSpec;
 import javax.crypto.spec.PSource;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
+import org.bouncycastle.asn1.oiw.OIWObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.RSAESOAEPparams;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 
 /**
  * How the content-encryption key is encrypted to an RSA recipient.
@@ -16,6 +24,10 @@ public enum RsaKeyTransport {
   OAEP_SHA256("SHA-256"),
   OAEP_SHA384("SHA-384"),
   OAEP_SHA512("SHA-512");
+
+  private static final Map<String, ASN1ObjectIdentifier> HASHES = Map.of(
+      "SHA-1", OIWObjectIdentifiers.idSHA1, "SHA-256", NISTObjectIdentifiers.id_sha256,
+      "SHA-384", NISTObjectIdentifiers.id_sha384, "SHA-512", NISTObjectIdentifiers.id_sha512);
 
   private final String hash;
 
@@ -34,6 +46,24 @@ public enum RsaKeyTransport {
     }
     return new OAEPParameterSpec(hash, "MGF1", new MGF1ParameterSpec(hash),
         PSource.PSpecified.DEFAULT);
+  }
+
+  /**
+   * The constant for OAEP parameters as a recipient announces them, if this client has it:
+   * MGF1 over the same hash and the empty label (any other label is not one to send to all).
+   */
+  static Optional<RsaKeyTransport> of(RSAESOAEPparams params) {
+    AlgorithmIdentifier mgf = params.getMaskGenAlgorithm();
+    if (!mgf.getAlgorithm().equals(PKCSObjectIdentifiers.id_mgf1)
+        || !params.getPSourceAlgorithm().equals(RSAESOAEPparams.DEFAULT_P_SOURCE_ALGORITHM)) {
+      return Optional.empty();
+    }
+    ASN1ObjectIdentifier hash = params.getHashAlgorithm().getAlgorithm();
+    if (!AlgorithmIdentifier.getInstance(mgf.getParameters()).getAlgorithm().equals(hash)) {
+      return Optional.empty();
+    }
+    return java.util.Arrays.stream(values())
+        .filter(t -> t.isOaep() && HASHES.get(t.hash).equals(hash)).findFirst();
   }
 
   /** OAEP with the named hash: sha1, sha256, sha384 or sha512 (any case). */

@@ -6,11 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.List;
 import java.util.Optional;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.DERNull;
 import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.RSAESOAEPparams;
 import org.bouncycastle.asn1.smime.SMIMECapability;
 import org.bouncycastle.asn1.smime.SMIMECapabilityVector;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.cms.CMSAlgorithm;
 import org.junit.jupiter.api.Test;
 import org.smimed.client.mime.CipherSelection.Basis;
@@ -86,6 +89,52 @@ class CipherSelectionTest {
     byte[] der = new DERSequence(vector.toASN1EncodableVector()).getEncoded("DER");
 
     assertThat(CipherSelection.supported(der)).containsExactly(ContentCipher.AES128_CBC);
+  }
+
+  /** RSAES-OAEP as announced with {@code hash} for the OAEP hash and MGF1 (RFC 3560). */
+  private static Optional<byte[]> oaepCaps(ASN1ObjectIdentifier hash, ASN1ObjectIdentifier mgf)
+      throws Exception {
+    SMIMECapabilityVector vector = new SMIMECapabilityVector();
+    vector.addCapability(AES256_GCM);
+    vector.addCapability(PKCSObjectIdentifiers.id_RSAES_OAEP, new RSAESOAEPparams(
+        new AlgorithmIdentifier(hash, DERNull.INSTANCE),
+        new AlgorithmIdentifier(PKCSObjectIdentifiers.id_mgf1,
+            new AlgorithmIdentifier(mgf, DERNull.INSTANCE)),
+        RSAESOAEPparams.DEFAULT_P_SOURCE_ALGORITHM));
+    vector.addCapability(PKCSObjectIdentifiers.rsaEncryption);
+    return Optional.of(new DERSequence(vector.toASN1EncodableVector()).getEncoded("DER"));
+  }
+
+  @Test
+  void keyTransport_followsAnnouncedOaep_andFallsBackToPkcs1WhenAnyRecipientMayNotReadIt()
+      throws Exception {
+    Optional<byte[]> sha256 = oaepCaps(NISTObjectIdentifiers.id_sha256,
+        NISTObjectIdentifiers.id_sha256);
+
+    assertThat(CipherSelection.keyTransport(List.of(sha256)))
+        .isEqualTo(RsaKeyTransport.OAEP_SHA256);
+    assertThat(CipherSelection.keyTransport(List.of(sha256, sha256)))
+        .isEqualTo(RsaKeyTransport.OAEP_SHA256);
+    assertThat(CipherSelection.keyTransport(List.of(oaepCaps(NISTObjectIdentifiers.id_sha384,
+        NISTObjectIdentifiers.id_sha384)))).isEqualTo(RsaKeyTransport.OAEP_SHA384);
+    // RFC 3560's default parameters (absent) are SHA-1.
+    SMIMECapabilityVector defaults = new SMIMECapabilityVector();
+    defaults.addCapability(PKCSObjectIdentifiers.id_RSAES_OAEP);
+    assertThat(CipherSelection.keyTransport(List.of(Optional.of(new DERSequence(
+        defaults.toASN1EncodableVector()).getEncoded("DER")))))
+        .isEqualTo(RsaKeyTransport.OAEP_SHA1);
+    // One recipient unknown, or not announcing OAEP, or a different hash: PKCS#1 v1.5.
+    assertThat(CipherSelection.keyTransport(List.of(sha256, Optional.empty())))
+        .isEqualTo(RsaKeyTransport.PKCS1_V1_5);
+    assertThat(CipherSelection.keyTransport(List.of(sha256, caps(AES256_GCM))))
+        .isEqualTo(RsaKeyTransport.PKCS1_V1_5);
+    assertThat(CipherSelection.keyTransport(List.of(sha256, oaepCaps(
+        NISTObjectIdentifiers.id_sha512, NISTObjectIdentifiers.id_sha512))))
+        .isEqualTo(RsaKeyTransport.PKCS1_V1_5);
+    // MGF1 over another hash is not a combination this client sends.
+    assertThat(CipherSelection.keyTransport(List.of(oaepCaps(NISTObjectIdentifiers.id_sha256,
+        NISTObjectIdentifiers.id_sha512)))).isEqualTo(RsaKeyTransport.PKCS1_V1_5);
+    assertThat(CipherSelection.keyTransport(List.of())).isEqualTo(RsaKeyTransport.PKCS1_V1_5);
   }
 
   @Test

@@ -91,7 +91,7 @@ final class SignerProfile {
                         new DERSet(named)));
             }
             return new SignerProfile(holders,
-                    new SMIMECapabilitiesAttribute(capabilities.vector()),
+                    new SMIMECapabilitiesAttribute(capabilities.vector(encryption)),
                     signingCertificateV2(holders.get(0)), preferences);
         } catch (CertificateEncodingException | IOException | NoSuchAlgorithmException e) {
             throw new IllegalStateException("cannot prepare signer " + key.id(), e);

@@ -136,6 +136,7 @@ public final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectorySe
             current = versions.get(versions.size() - 1);
             signs = false;
         }
+        Optional<KeyVersion> encryption = keys.encryptionKey(identity);
         Identity.Builder builder = Identity.newBuilder()
                 .setSigns(signs)
                 .setIdentity(current.identity())
@@ -143,11 +144,10 @@ public final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectorySe
                 .setKeyAlgorithm(ProtoMapping.keyAlgorithm(current.algorithm()))
                 .setDigestAlgorithm(ProtoMapping.toProto(DigestAlgorithm.forKey(
                         current.algorithm())))
-                .setSmimeCapabilities(ByteString.copyFrom(capabilities.encoded()));
+                .setSmimeCapabilities(ByteString.copyFrom(capabilities.encoded(encryption)));
         for (X509Certificate certificate : current.chain()) {
             builder.addCertificateChain(ByteString.copyFrom(certificate.getEncoded()));
         }
-        Optional<KeyVersion> encryption = keys.encryptionKey(identity);
         if (encryption.isPresent()) {
             builder.setEncryptionKeyVersion(encryption.get().id())
                     .setEncryptionKeyAlgorithm(

@@ -18,6 +18,7 @@ import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1EncodableVector;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1UTCTime;
+import org.bouncycastle.asn1.DERNull;
 import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.DERSet;
 import org.bouncycastle.asn1.DERTaggedObject;
@@ -31,6 +32,7 @@ import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.smime.SMIMEAttributes;
 import org.bouncycastle.asn1.smime.SMIMEEncryptionKeyPreferenceAttribute;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.IssuerSerial;
@@ -231,17 +233,31 @@ class SignedDataAssemblerTest {
         // What the daemon decrypts by default (every algorithm but Triple DES), most preferred
         // first (RFC 8551 2.5.2); clients pick the first they share, so the order is part of
         // the promise: AEAD before CBC, AES-256 and AES-128 before AES-192.
+        ASN1EncodableVector capabilities = new ASN1EncodableVector();
+        capabilities.add(capability("2.16.840.1.101.3.4.1.46")); // id-aes256-GCM, preferred
+        capabilities.add(capability("2.16.840.1.101.3.4.1.6")); // id-aes128-GCM
+        capabilities.add(capability("2.16.840.1.101.3.4.1.26")); // id-aes192-GCM
+        capabilities.add(capability("1.2.840.113549.1.9.16.3.18")); // ChaCha20-Poly1305
+        capabilities.add(capability("2.16.840.1.101.3.4.1.42")); // id-aes256-CBC
+        // id-aes192-CBC was before AES-128, against the comment above and the README (found by
+        // an interop trial).
+        capabilities.add(capability("2.16.840.1.101.3.4.1.2")); // id-aes128-CBC
+        capabilities.add(capability("2.16.840.1.101.3.4.1.22")); // id-aes192-CBC
+        if (encryption.isPresent()
+                && encryption.get().getPublicKey().getAlgorithm().equals("RSA")) {
+            // RFC 3560 section 5 with RFC 4055's SHA-256 parameters, then rsaEncryption.
+            AlgorithmIdentifier sha256 = new AlgorithmIdentifier(
+                    new ASN1ObjectIdentifier("2.16.840.1.101.3.4.2.1"), DERNull.INSTANCE);
+            capabilities.add(new DERSequence(new ASN1Encodable[] {
+                new ASN1ObjectIdentifier("1.2.840.113549.1.1.7"),
+                new DERSequence(new ASN1Encodable[] {
+                    new DERTaggedObject(true, 0, sha256),
+                    new DERTaggedObject(true, 1, new AlgorithmIdentifier(
+                            new ASN1ObjectIdentifier("1.2.840.113549.1.1.8"), sha256))})}));
+            capabilities.add(capability("1.2.840.113549.1.1.1"));
+        }
         attributes.add(new Attribute(SMIMEAttributes.smimeCapabilities,
-                new DERSet(new DERSequence(new ASN1Encodable[] {
-                    capability("2.16.840.1.101.3.4.1.46"), // id-aes256-GCM, preferred
-                    capability("2.16.840.1.101.3.4.1.6"), // id-aes128-GCM
-                    capability("2.16.840.1.101.3.4.1.26"), // id-aes192-GCM
-                    capability("1.2.840.113549.1.9.16.3.18"), // ChaCha20-Poly1305, RFC 8103
-                    capability("2.16.840.1.101.3.4.1.42"), // id-aes256-CBC
-                    capability("2.16.840.1.101.3.4.1.2"), // id-aes128-CBC
-                    capability("2.16.840.1.101.3.4.1.22"), // id-aes192-CBC (was before AES-128,
-                    // against this comment and the README: found by an interop trial)
-                }))));
+                new DERSet(new DERSequence(capabilities))));
         // RFC 5035: ESSCertIDv2 with the default hash (SHA-256, so hashAlgorithm is omitted)
         // of the signer certificate's DER, and its issuer and serial number.
         X509Certificate leaf = key.certificate();

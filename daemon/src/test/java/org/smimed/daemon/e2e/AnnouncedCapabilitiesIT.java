@@ -12,8 +12,13 @@ import java.util.List;
 import org.bouncycastle.asn1.ASN1Sequence;
 import org.bouncycastle.asn1.cms.ContentInfo;
 import org.bouncycastle.asn1.cms.EnvelopedData;
+import org.bouncycastle.asn1.cms.KeyTransRecipientInfo;
+import org.bouncycastle.asn1.cms.RecipientInfo;
+import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.RSAESOAEPparams;
 import org.bouncycastle.asn1.smime.SMIMEAttributes;
 import org.bouncycastle.asn1.smime.SMIMECapability;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.cms.CMSSignedData;
 import org.bouncycastle.cms.SignerInformation;
 import org.junit.jupiter.api.AfterAll;
@@ -29,12 +34,15 @@ import org.smimed.daemon.testing.TestDeployment;
 
 /**
  * A daemon configured to decrypt only AES-256-CBC (and Triple DES, for archived mail) invites
- * only AES-256-CBC: in the directory, in the SMIMECapabilities of its signatures, and so in
+ * only AES-256-CBC (and, for an RSA identity, RSAES-OAEP before PKCS#1 v1.5): in the
+ * directory, in the SMIMECapabilities of its signatures, and so in
  * what {@code smime encrypt --recipient-identity} chooses — which it then decrypts. It used to
  * announce AES-GCM first whatever it was configured to decrypt, inviting mail it refuses.
  */
 class AnnouncedCapabilitiesIT {
     private static final String AES256_CBC = "2.16.840.1.101.3.4.1.42";
+    private static final String RSAES_OAEP = "1.2.840.113549.1.1.7";
+    private static final String RSA_ENCRYPTION = "1.2.840.113549.1.1.1";
     private static final byte[] MAIL = ("From: " + RSA + "\nTo: " + RSA + "\nSubject: cbc\n"
             + "Content-Type: text/plain; charset=us-ascii\n\nOnly CBC here.\n")
             .getBytes(StandardCharsets.US_ASCII);
@@ -60,7 +68,23 @@ class AnnouncedCapabilitiesIT {
                 .getIdentity(GetIdentityRequest.newBuilder().setIdentity(RSA).build())
                 .getSmimeCapabilities().toByteArray();
 
-        assertThat(algorithms(ASN1Sequence.getInstance(announced))).containsExactly(AES256_CBC);
+        // An RSA identity invites OAEP (SHA-256) before PKCS#1 v1.5 (RFC 3560 section 5);
+        // an EC one is reached by key agreement, which is not announced.
+        ASN1Sequence capabilities = ASN1Sequence.getInstance(announced);
+        assertThat(algorithms(capabilities)).containsExactly(AES256_CBC, RSAES_OAEP,
+                RSA_ENCRYPTION);
+        RSAESOAEPparams oaep = RSAESOAEPparams.getInstance(SMIMECapability.getInstance(
+                capabilities.getObjectAt(1)).getParameters());
+        assertThat(oaep.getHashAlgorithm().getAlgorithm())
+                .isEqualTo(NISTObjectIdentifiers.id_sha256);
+        assertThat(AlgorithmIdentifier.getInstance(oaep.getMaskGenAlgorithm().getParameters())
+                .getAlgorithm()).isEqualTo(NISTObjectIdentifiers.id_sha256);
+        assertThat(oaep.getPSourceAlgorithm())
+                .isEqualTo(RSAESOAEPparams.DEFAULT_P_SOURCE_ALGORITHM);
+        assertThat(algorithms(ASN1Sequence.getInstance(DirectoryServiceGrpc.newBlockingStub(
+                deployment.channel()).getIdentity(GetIdentityRequest.newBuilder()
+                        .setIdentity(TestDeployment.EC).build())
+                .getSmimeCapabilities().toByteArray()))).containsExactly(AES256_CBC);
     }
 
     @Test
@@ -76,7 +100,8 @@ class AnnouncedCapabilitiesIT {
                 .iterator().next();
         ASN1Sequence capabilities = ASN1Sequence.getInstance(signer.getSignedAttributes()
                 .get(SMIMEAttributes.smimeCapabilities).getAttrValues().getObjectAt(0));
-        assertThat(algorithms(capabilities)).containsExactly(AES256_CBC);
+        assertThat(algorithms(capabilities)).containsExactly(AES256_CBC, RSAES_OAEP,
+                RSA_ENCRYPTION);
     }
 
     @Test
@@ -86,9 +111,17 @@ class AnnouncedCapabilitiesIT {
         assertThat(encrypted.exit()).as(encrypted.stderr()).isZero();
         byte[] cms = EncryptedMessageReader.cmsStream(new ByteArrayInputStream(
                 encrypted.stdout())).readAllBytes();
-        assertThat(EnvelopedData.getInstance(ContentInfo.getInstance(cms).getContent())
-                .getEncryptedContentInfo().getContentEncryptionAlgorithm().getAlgorithm()
-                .getId()).isEqualTo(AES256_CBC);
+        EnvelopedData envelope = EnvelopedData.getInstance(ContentInfo.getInstance(cms)
+                .getContent());
+        assertThat(envelope.getEncryptedContentInfo().getContentEncryptionAlgorithm()
+                .getAlgorithm().getId()).isEqualTo(AES256_CBC);
+        // And the key transport the identity announces first: OAEP with SHA-256.
+        AlgorithmIdentifier transport = KeyTransRecipientInfo.getInstance(RecipientInfo
+                .getInstance(envelope.getRecipientInfos().getObjectAt(0)).getInfo())
+                .getKeyEncryptionAlgorithm();
+        assertThat(transport.getAlgorithm().getId()).isEqualTo(RSAES_OAEP);
+        assertThat(RSAESOAEPparams.getInstance(transport.getParameters()).getHashAlgorithm()
+                .getAlgorithm()).isEqualTo(NISTObjectIdentifiers.id_sha256);
 
         Path in = Files.write(dir.resolve("encrypted.eml"), encrypted.stdout());
         Path out = dir.resolve("decrypted.txt");
