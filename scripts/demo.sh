@@ -38,8 +38,9 @@ log="$dir/smimed.log"
 java -jar "$root/daemon/target/smimed.jar" serve --config "$dir/smimed.yaml" >"$log" 2>&1 &
 daemon=$!
 trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null || true' EXIT
+# -s: the backgrounded shell may not have created the log yet (it printed a grep error).
 for _ in $(seq 1 100); do
-  grep -q "smimed: serving" "$log" && break
+  grep -qs "smimed: serving" "$log" && break
   kill -0 $daemon 2>/dev/null || { cat "$log" >&2; echo "daemon did not start" >&2; exit 1; }
   sleep 0.2
 done
