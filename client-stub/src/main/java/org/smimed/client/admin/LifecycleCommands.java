@@ -98,6 +98,7 @@ final class LifecycleCommands {
     String version;
 
     @Option(names = "--confirm", required = true, paramLabel = "FINGERPRINT",
+        converter = Names.Fingerprint.class,
         description = "The version's SHA-256 fingerprint as 'smimectl list' shows it.")
     String fingerprint;
 

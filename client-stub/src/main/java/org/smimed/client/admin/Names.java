@@ -48,6 +48,26 @@ final class Names {
     }
   }
 
+  /**
+   * picocli converter for --confirm: a SHA-256 fingerprint, 64 hex digits with or without
+   * colons (as smimectl list and openssl x509 -fingerprint print it). Anything else is a usage
+   * error, not "does not match" (an officer trial: a typo read as the wrong certificate).
+   */
+  static final class Fingerprint implements picocli.CommandLine.ITypeConverter<String> {
+    private static final java.util.regex.Pattern FORM =
+        java.util.regex.Pattern.compile("[0-9a-fA-F]{64}");
+
+    @Override
+    public String convert(String value) {
+      if (!FORM.matcher(value.replace(":", "")).matches()) {
+        throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not a"
+            + " SHA-256 fingerprint: give the 64 hex digits 'smimectl list' (or 'smimectl"
+            + " token', for a version whose key is missing) shows");
+      }
+      return value;
+    }
+  }
+
   /** picocli converter for --usage. */
   static final class Usage implements picocli.CommandLine.ITypeConverter<KeyUsageKind> {
     @Override

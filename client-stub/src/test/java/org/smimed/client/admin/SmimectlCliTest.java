@@ -234,6 +234,22 @@ class SmimectlCliTest {
     }
   }
 
+  /** Found by an officer trial: "abc" was sent, and refused as "does not match". */
+  @Test
+  void aConfirmationThatIsNoFingerprint_isUsageError() {
+    Run r = run("destroy", "after1@example.com/v1", "--confirm", "abc", "--plaintext");
+
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("'abc' is not a SHA-256 fingerprint: give the 64 hex digits"
+        + " 'smimectl list' (or 'smimectl token', for a version whose key is missing) shows");
+    // With colons, as openssl x509 -fingerprint prints it, it passes the check (and then
+    // fails to reach a daemon: not a usage error).
+    Run colons = run("destroy", "after1@example.com/v1", "--confirm",
+        String.join(":", java.util.Collections.nCopies(32, "AB")), "--plaintext",
+        "--target", "127.0.0.1:1");
+    assertThat(colons.exit()).isNotEqualTo(2);
+  }
+
   /** Found by an outside trial: an empty --cert named the current directory. */
   @Test
   void emptyTlsFileOption_isUsageError() {

@@ -320,6 +320,11 @@ public final class KeyAdministration {
             requireState(v, "destroy", KeyState.DISABLED);
         }
         String given = fingerprint.replace(":", "").toLowerCase(Locale.ROOT);
+        if (!given.matches("[0-9a-f]{64}")) {
+            // Not "does not match": a typo is not the wrong certificate (an officer trial).
+            throw new InvalidKeyRequestException("the confirmation '" + fingerprint + "' is not"
+                    + " a SHA-256 fingerprint (64 hex digits, as list shows it)");
+        }
         if (!view.fingerprint(v).map(given::equals).orElse(false)) {
             throw new InvalidKeyRequestException("the confirmation fingerprint does not match "
                     + version + " (give the SHA-256 fingerprint shown by list)");

@@ -285,6 +285,8 @@ class KeyAdministrationSoftHsmTest {
                 .isInstanceOf(InvalidKeyRequestException.class)
                 .hasMessage("the confirmation fingerprint does not match " + v.name()
                         + " (give the SHA-256 fingerprint shown by list)");
+        assertThatThrownBy(() -> admin.destroy(v.name(), "abc")) // a typo is no mismatch
+                .hasMessageContaining("'abc' is not a SHA-256 fingerprint (64 hex digits");
         assertThat(new TokenObjects(token, new SecureRandom()).hasPrivateKey(v.name())).isTrue();
 
         TokenVersion destroyed;
