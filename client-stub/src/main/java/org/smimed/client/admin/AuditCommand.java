@@ -61,6 +61,14 @@ final class AuditCommand implements Callable<Integer> {
               + " it rotated.")
       String after) {
     AuditVerifier.Result result;
+    if (anchor != null && after != null && sequence(anchor) <= sequence(after)) {
+      // The files start after --after, so they cannot hold the anchor: checked anyway it
+      // read as "truncated", a false finding of tampering (an auditor trial).
+      io.err().println("smimectl: --anchor " + sequence(anchor) + " is not after --after "
+          + sequence(after) + ": the chain checked starts after record " + sequence(after)
+          + ", so it cannot hold that record; give an anchor from a later record");
+      return USAGE;
+    }
     for (Path file : files) {
       if (Files.isDirectory(file)) {
         io.err().println("smimectl: cannot read " + file + ": is a directory");
@@ -113,6 +121,11 @@ final class AuditCommand implements Callable<Integer> {
             + " itself: only the anchor shows it)"
         : "; no record before it can be trusted (the chain cannot tell an inserted copy from"
             + " the record it replaced)";
+  }
+
+  /** The sequence number of a SEQ:HASH value {@link AnchorFormat} accepted. */
+  private static long sequence(String anchor) {
+    return Long.parseLong(anchor.substring(0, anchor.indexOf(':')));
   }
 
   /** Why a file could not be read, in words rather than an exception's class name. */

@@ -79,6 +79,15 @@ class AuditRotationTest {
                 seqOf(lastLine) + ":" + "0".repeat(64)));
         assertThat(wrongAfter.exit()).isEqualTo(1);
         assertThat(wrongAfter.err()).contains("does not follow record " + seqOf(lastLine));
+
+        // An anchor from before --after cannot be in these files: a usage error, not the
+        // "truncated" an auditor trial was told.
+        Run oldAnchor = verify(List.of(log.toString(), "--after", after, "--anchor",
+                "1:" + "a".repeat(64)));
+        assertThat(oldAnchor.exit()).isEqualTo(2);
+        assertThat(oldAnchor.err()).isEqualTo("smimectl: --anchor 1 is not after --after "
+                + seqOf(lastLine) + ": the chain checked starts after record " + seqOf(lastLine)
+                + ", so it cannot hold that record; give an anchor from a later record\n");
     }
 
     @Test
