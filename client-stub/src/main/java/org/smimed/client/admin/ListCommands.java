@@ -2,6 +2,7 @@ package org.smimed.client.admin;
 
 import io.grpc.StatusRuntimeException;
 import java.util.List;
+import java.util.Locale;
 import org.smimed.api.v1.KeyAdminServiceGrpc.KeyAdminServiceBlockingStub;
 import org.smimed.api.v1.KeyVersionInfo;
 import org.smimed.api.v1.ListKeysRequest;
@@ -41,8 +42,15 @@ final class ListCommands {
           .getVersionsList().stream()
           .filter(v -> identity == null || v.getIdentity().equalsIgnoreCase(identity)).toList();
       if (identity != null && versions.isEmpty()) {
-        // Nothing printed and exit 0 read as "listed, all fine" (an outside trial).
-        throw new AdminFailure("no key versions for identity '" + identity + "'");
+        // Nothing printed and exit 0 read as "listed, all fine" (an outside trial). Versions
+        // that are problems are named as such: "no key versions" for an identity whose only
+        // key went missing sent an officer trial looking elsewhere.
+        long problems = problems(admin).stream().filter(p -> p.toLowerCase(Locale.ROOT)
+            .startsWith(identity.toLowerCase(Locale.ROOT) + "/v")).count();
+        throw new AdminFailure(problems == 0 ? "no key versions for identity '" + identity + "'"
+            : "no key versions listed for identity '" + identity + "': the token has "
+                + problems + " problem(s) with its versions, which cannot be served: 'smimectl"
+                + " token' names them");
       }
       if (json) {
         println(Json.versions(versions));
@@ -71,15 +79,19 @@ final class ListCommands {
      * 'smimectl token' named. A token read that fails says nothing more: the list stands.
      */
     private void problemsHint(KeyAdminServiceBlockingStub admin) {
-      int problems;
-      try {
-        problems = admin.tokenInfo(TokenInfoRequest.getDefaultInstance()).getProblemsCount();
-      } catch (StatusRuntimeException e) {
-        return;
-      }
+      int problems = problems(admin).size();
       if (problems > 0) {
         io.err().println("smimectl: the token has " + problems + " problem(s), such as versions"
             + " not listed here because they cannot be served: 'smimectl token' names them");
+      }
+    }
+
+    /** The token's problem lines; none when the token cannot be read (the list stands). */
+    private static List<String> problems(KeyAdminServiceBlockingStub admin) {
+      try {
+        return admin.tokenInfo(TokenInfoRequest.getDefaultInstance()).getProblemsList();
+      } catch (StatusRuntimeException e) {
+        return List.of();
       }
     }
   }

@@ -79,6 +79,12 @@ class MissingPrivateKeyIT {
         assertThat(listed.err()).isEqualTo("smimectl: the token has 1 problem(s), such as"
                 + " versions not listed here because they cannot be served: 'smimectl token'"
                 + " names them\n");
+        // Asked for that identity alone: not "no key versions" (an officer trial).
+        Smimectl.Run identity = officer.run("list", TestDeployment.EC);
+        assertThat(identity.exit()).isEqualTo(1);
+        assertThat(identity.err()).isEqualTo("smimectl: no key versions listed for identity '"
+                + TestDeployment.EC + "': the token has 1 problem(s) with its versions, which"
+                + " cannot be served: 'smimectl token' names them\n");
         assertThat(officer.ok("token")).contains("problem:      " + LOST + ": its private key"
                 + " is missing from the token");
         assertThat(officer.ok("token", "--json")).contains("\"problems\": [\"" + LOST);
