@@ -139,7 +139,8 @@ final class Access implements AutoCloseable {
     private static AuditEntry policyRecord(PolicyStore.Reload reload) {
         String detail = reload.policy().map(p -> "entries=" + p.rules().size()
                 + " officers=" + names(p, CallerRule::officer)
-                + " auditors=" + names(p, CallerRule::auditor))
+                + " auditors=" + names(p, CallerRule::auditor)
+                + " " + p.dualControl().summary())
                 .orElse("problems=" + reload.problems().size());
         return new AuditEntry("policy", "smimed", AuditEvent.POLICY_RELOAD,
                 "smimed/PolicyReload", "", "", CertificateSummary.sha256(

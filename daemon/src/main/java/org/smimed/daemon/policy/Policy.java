@@ -30,6 +30,21 @@ public record Policy(List<CallerRule> rules, DualControlSettings dualControl) {
         public boolean requiresApproval(AdminAction action) {
             return actions.contains(action);
         }
+
+        /**
+         * "dualControl=activate,destroy approvalMinutes=15", or "dualControl=off": for the
+         * reload's audit record and log line, since turning dual control off is the policy
+         * change an auditor most needs to see (an officer trial found it in neither).
+         */
+        public String summary() {
+            if (actions.isEmpty()) {
+                return "dualControl=off";
+            }
+            return "dualControl=" + java.util.Arrays.stream(AdminAction.values())
+                    .filter(actions::contains).map(AdminAction::policyName)
+                    .collect(java.util.stream.Collectors.joining(","))
+                    + " approvalMinutes=" + approvalWindow.toMinutes();
+        }
     }
 
     /** The entry that applies to {@code caller}, if any. */

@@ -114,7 +114,7 @@ public final class PolicyStore {
         }
         current.set(next);
         LOG.log(Level.INFO, "policy reloaded from " + file + ": " + next.rules().size()
-                + " caller entries");
+                + " caller entries, " + next.dualControl().summary());
         return true;
     }
 

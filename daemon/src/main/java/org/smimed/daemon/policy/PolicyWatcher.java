@@ -9,10 +9,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.smimed.daemon.threads.DaemonThreads;
 
 /**
@@ -27,6 +29,10 @@ import org.smimed.daemon.threads.DaemonThreads;
  */
 public final class PolicyWatcher implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(PolicyWatcher.class.getName());
+
+    /** How long no event must come before the file is read; see {@link #settle}. */
+    static final Duration QUIET = Duration.ofMillis(150);
+    private static final int MOST_SETTLES = 20;
 
     private final WatchService watcher;
     private final Path file;
@@ -54,9 +60,7 @@ public final class PolicyWatcher implements AutoCloseable {
     private void run() {
         try {
             while (true) {
-                WatchKey key = watcher.take();
-                key.pollEvents();
-                key.reset();
+                settle(watcher.take());
                 watchDirectories();
                 store.reloadIfChanged();
             }
@@ -65,6 +69,25 @@ public final class PolicyWatcher implements AutoCloseable {
         } catch (IOException e) {
             LOG.log(Level.WARNING, "policy watcher stopped, the policy now reloads only on"
                     + " SIGHUP: " + e);
+        }
+    }
+
+    /**
+     * Takes events until none came for {@link #QUIET} (at most {@link #MOST_SETTLES} rounds):
+     * a file written in place (an editor's save, {@code cp}) is truncated first and written
+     * after, and read at its first event it was refused as empty or cut short, an audited
+     * "rejected" policy nobody submitted (an officer trial).
+     */
+    private void settle(WatchKey first) throws InterruptedException {
+        WatchKey key = first;
+        int round = 0;
+        while (key != null) {
+            // Every key taken is reset, the last one too: one left signalled hears nothing
+            // more (PolicyReloadIT caught that, its audit log busy beside the policy).
+            key.pollEvents();
+            key.reset();
+            key = ++round < MOST_SETTLES
+                    ? watcher.poll(QUIET.toMillis(), TimeUnit.MILLISECONDS) : null;
         }
     }
 

@@ -207,6 +207,23 @@ class DualControlTest {
         assertThat(off.submit(ALICE, AdminAction.DESTROY, "k/v1").mayRunNow()).isTrue();
     }
 
+    /** What a reload's audit record says of it: turning it off must show (an officer trial). */
+    @Test
+    void summary_namesTheActionsInTheirOrderAndTheWindow_orOff() throws Exception {
+        Path on = Files.writeString(dir.resolve("on.yaml"), """
+                callers: [{name: alice, email: alice@example.com, officer: true}]
+                dualControl: {actions: [importPkcs12, destroy], approvalMinutes: 10}
+                """);
+        Path off = Files.writeString(dir.resolve("off.yaml"), """
+                callers: [{name: alice, email: alice@example.com, officer: true}]
+                """);
+
+        assertThat(PolicyStore.load(on).current().dualControl().summary())
+                .isEqualTo("dualControl=destroy,importPkcs12 approvalMinutes=10");
+        assertThat(PolicyStore.load(off).current().dualControl().summary())
+                .isEqualTo("dualControl=off");
+    }
+
     private static Caller officer(String email) {
         return new Caller("CN=" + email + ",O=Example", List.of(email), List.of(), List.of(),
                 false);

@@ -57,6 +57,26 @@ class PolicyWatcherTest {
         }
     }
 
+    /**
+     * Written in place in two steps, as an editor or cp truncates and then writes: the watcher
+     * read it half-written and recorded a refused reload nobody submitted (an officer trial).
+     */
+    @Test
+    void fileWrittenInPlaceInSteps_isReadOnceWhole_withNoRefusedReload() throws Exception {
+        Path file = Files.writeString(dir.resolve("policy.yaml"), policy("alice"));
+        PolicyStore store = PolicyStore.load(file);
+        List<PolicyStore.Reload> reloads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        store.recordReloads(reloads::add);
+
+        try (PolicyWatcher watcher = PolicyWatcher.start(store)) {
+            Files.writeString(file, ""); // truncated
+            Thread.sleep(PolicyWatcher.QUIET.toMillis() / 3);
+            Files.writeString(file, policy("bob"));
+            awaitCallers(store, List.of("bob"));
+        }
+        assertThat(reloads).extracting(r -> r.policy().isPresent()).containsExactly(true);
+    }
+
     @Test
     void reloadIfChanged_reloadsOnlyWhenTheTextDiffers() throws Exception {
         Path file = Files.writeString(dir.resolve("policy.yaml"), policy("alice"));

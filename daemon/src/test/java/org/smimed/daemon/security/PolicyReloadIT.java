@@ -110,7 +110,8 @@ class PolicyReloadIT {
                     assertThat(granted).containsEntry("caller", "smimed")
                             .containsEntry("method", "smimed/PolicyReload");
                     assertThat(granted.get("detail"))
-                            .matches("entries=\\d+ officers=\\S* auditors=\\S*");
+                            .matches("entries=\\d+ officers=\\S* auditors=\\S*"
+                                    + " dualControl=(off|\\S+ approvalMinutes=\\d+)");
                 });
         // The explicit reload, the watcher's look at the same text being skipped.
         Map<String, String> refused = reloads.get(reloads.size() - 1);
