@@ -75,6 +75,20 @@ public final class AccessControl {
      * returns the policy entry that lets them in (two officers' certificates may share a
      * subject: the entry tells them apart, as dual control does).
      */
+    /**
+     * The policy entry that makes {@code caller} an officer, else an auditor, whatever the
+     * call: what its audit record names.
+     */
+    public Optional<AdminRole> administrationRole(Caller caller) {
+        Policy policy = policies.current();
+        Optional<String> officer = policy.officerEntry(caller);
+        if (officer.isPresent()) {
+            return Optional.of(new AdminRole(officer.get(), false));
+        }
+        return policy.ruleFor(caller).filter(CallerRule::auditor)
+                .map(rule -> new AdminRole(rule.name(), true));
+    }
+
     public AdminRole checkAdministration(Caller caller, boolean readOnly)
             throws PermissionDeniedException {
         Policy policy = policies.current();

@@ -262,6 +262,32 @@ class SmimectlCommandsIT {
         return officer().ok(args);
     }
 
+    /**
+     * Found by an auditor trial: a refused change was on record with no target and the input
+     * hash of nothing, so no one could tell which key someone without the right tried to end.
+     */
+    @Test
+    void aChangeRefusedToANonOfficer_isOnRecordWithTheVersionItTargeted() throws Exception {
+        String version = TestDeployment.RSA + "/v1";
+        Run r = Smimectl.demoService(dir, "localhost:" + daemon.adminPort())
+                .run("disable", version);
+
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.daemonError()).contains("only security officers may use this service");
+        assertThat(AuditRecords.read(dir.resolve("audit.log")))
+                .filteredOn(rec -> rec.get("method").endsWith("/Disable")
+                        && rec.get("caller").contains("CN=smimed demo client"))
+                .singleElement().satisfies(rec -> {
+                    // No STARTED record: nothing ran.
+                    assertThat(rec).containsEntry("outcome", "DENIED")
+                            .containsEntry("keyVersion", version)
+                            .containsEntry("identity", TestDeployment.RSA);
+                    assertThat(rec.get("inputSha256")).isNotEqualTo(
+                            org.smimed.daemon.keys.CertificateSummary.sha256(new byte[0]));
+                });
+        assertThat(ctl("list", TestDeployment.RSA).out()).contains(version + "  ACTIVE");
+    }
+
     private static Run ctl(String... args) {
         return officer().run(args);
     }

@@ -59,6 +59,13 @@ public final class Smimectl {
                 pki.resolve("officer.key"));
     }
 
+    /** As the demo's service client (no officer) at {@code target}, deployment in {@code dir}. */
+    public static Smimectl demoService(Path dir, String target) {
+        Path pki = dir.resolve("pki");
+        return connected(target, pki.resolve("ca.crt"), pki.resolve("client.crt"),
+                pki.resolve("client.key"));
+    }
+
     /** As {@code officer} at {@code target}, trusting the deployment CA in {@code dir}. */
     public static Smimectl as(TestClients.Client officer, Path dir, String target) {
         return connected(target, dir.resolve("pki/ca.crt"), officer.certificate(),
