@@ -62,7 +62,19 @@ final class KeyUnwrap {
 
     /** The key wrap in {@code keyAlgorithm}'s parameters; refuses anything but AES key wrap. */
     static Wrap wrap(AlgorithmIdentifier keyAlgorithm) throws CMSException {
-        AlgorithmIdentifier wrap = AlgorithmIdentifier.getInstance(keyAlgorithm.getParameters());
+        if (keyAlgorithm.getParameters() == null) {
+            // RFC 5753 and RFC 8418 require it; without it the log said NullPointerException
+            // (an interop trial).
+            throw new CMSException("key agreement " + keyAlgorithm.getAlgorithm()
+                    + " names no key-wrap algorithm (its parameters are absent)");
+        }
+        AlgorithmIdentifier wrap;
+        try {
+            wrap = AlgorithmIdentifier.getInstance(keyAlgorithm.getParameters());
+        } catch (IllegalArgumentException e) {
+            throw new CMSException("key agreement " + keyAlgorithm.getAlgorithm()
+                    + ": its parameters are not a key-wrap algorithm identifier", e);
+        }
         Integer kekBytes = WRAP_KEY_BYTES.get(wrap.getAlgorithm());
         if (kekBytes == null) {
             throw new CMSException("unsupported key wrap " + wrap.getAlgorithm());

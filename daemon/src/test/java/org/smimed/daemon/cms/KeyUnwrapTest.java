@@ -1,14 +1,18 @@
 package org.smimed.daemon.cms;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.security.Key;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import javax.crypto.Cipher;
 import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.asn1.DERNull;
 import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
+import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.cms.CMSException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,6 +42,20 @@ class KeyUnwrapTest {
         Key recovered = recover(new byte[32]);
 
         assertThat(recovered.getEncoded()).hasSize(32).isNotEqualTo(CONTENT_KEY);
+    }
+
+    /** Found by an interop trial: the daemon log said NullPointerException. */
+    @Test
+    void aKeyAgreementWithoutKeyWrapParameters_isRefusedByName() {
+        AlgorithmIdentifier bare = new AlgorithmIdentifier(
+                SECObjectIdentifiers.dhSinglePass_stdDH_sha256kdf_scheme);
+        AlgorithmIdentifier notWrap = new AlgorithmIdentifier(
+                SECObjectIdentifiers.dhSinglePass_stdDH_sha256kdf_scheme, DERNull.INSTANCE);
+
+        assertThatThrownBy(() -> KeyUnwrap.wrap(bare)).isInstanceOf(CMSException.class)
+                .hasMessageEndingWith("names no key-wrap algorithm (its parameters are absent)");
+        assertThatThrownBy(() -> KeyUnwrap.wrap(notWrap)).isInstanceOf(CMSException.class)
+                .hasMessageEndingWith("its parameters are not a key-wrap algorithm identifier");
     }
 
     @Test
