@@ -74,6 +74,33 @@ final class ContentTypes {
   }
 
   /**
+   * A pkcs7-mime entity's body as CMS: {@link #decoded}, and then, unless that was base64,
+   * decoded from base64 (or PEM) too when what is left is no DER but text that encodes a
+   * SEQUENCE ({@link RawCms}): a body in base64 labelled 7bit, quoted-printable or nothing at
+   * all went to the daemon as text and came back "not a CMS message" (an interop trial;
+   * OpenSSL reads it).
+   */
+  static InputStream cmsBody(HeaderBlock headers, InputStream body)
+      throws SmimeOperationException, java.io.IOException {
+    InputStream decoded = decoded(headers, body);
+    if (base64(headers)) {
+      return decoded;
+    }
+    java.io.PushbackInputStream peek = new java.io.PushbackInputStream(decoded, RawCms.PEEK);
+    return RawCms.cmsStream(peek).orElse(peek);
+  }
+
+  /** As {@link #cmsBody}, for a body held in memory. */
+  static byte[] cmsBody(HeaderBlock headers, byte[] decoded) throws SmimeOperationException {
+    return base64(headers) ? decoded : RawCms.cms(decoded).orElse(decoded);
+  }
+
+  private static boolean base64(HeaderBlock headers) {
+    return headers.value("Content-Transfer-Encoding").map(ContentTypes::transferEncoding)
+        .filter("base64"::equals).isPresent();
+  }
+
+  /**
    * The mechanism a Content-Transfer-Encoding field value names, in lower case: RFC 2045
    * section 6.1 lets the field carry RFC 822 comments and white space around the token
    * ({@code base64 (added by the gateway)} is base64), and comments nest.

@@ -50,7 +50,7 @@ public final class EncryptedMessageReader {
     }
     // No judgement on smime-type: what the CMS is decides (requireEnvelope), as a gateway's
     // wrong label blocked mail OpenSSL decrypts (found by a mail trial).
-    InputStream body = ContentTypes.decoded(headers, message);
+    InputStream body = ContentTypes.cmsBody(headers, message);
     // An empty body (a failed encryption's output file) is the message's fault, said here
     // rather than as the daemon's complaint about an empty request.
     PushbackInputStream peek = new PushbackInputStream(body, RawCms.PEEK);

@@ -59,7 +59,8 @@ public record SignedMessage(byte[] content, byte[] cms, Optional<String> from,
         throw new SmimeOperationException("not a signed message: smime-type=certs-only"
             + " (certificates, no signature)");
       }
-      return new SignedMessage(null, decodeBody(headers, body), from, sender);
+      return new SignedMessage(null, ContentTypes.cmsBody(headers, decodeBody(headers, body)),
+          from, sender);
     }
     throw new SmimeOperationException("not a signed S/MIME message: " + type.getBaseType());
   }
@@ -116,7 +117,8 @@ public record SignedMessage(byte[] content, byte[] cms, Optional<String> from,
       throw new SmimeOperationException("multipart/signed: second part is " + sigBase);
     }
     byte[] sigBody = Arrays.copyOfRange(sigPart, sigHeaders.bodyOffset(), sigPart.length);
-    return new SignedMessage(content, decodeBody(sigHeaders, sigBody), from, sender);
+    return new SignedMessage(content, ContentTypes.cmsBody(sigHeaders,
+        decodeBody(sigHeaders, sigBody)), from, sender);
   }
 
   /**

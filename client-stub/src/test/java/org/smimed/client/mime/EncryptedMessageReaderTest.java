@@ -202,6 +202,23 @@ class EncryptedMessageReaderTest {
     assertThat(cms).containsExactly(0x30, 0x80, 0x00, 0x00);
   }
 
+  /**
+   * Base64 under another label, or none: an interop trial's gateway-style bodies went to the
+   * daemon as text ("not a CMS message"); OpenSSL reads them.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"", "Content-Transfer-Encoding: 7bit\n",
+      "Content-Transfer-Encoding: quoted-printable\n", "Content-Transfer-Encoding: 8bit\n"})
+  void cmsStream_base64BodyLabelledOtherwise_isDecodedAsBase64(String label) throws Exception {
+    byte[] message = ("Content-Type: application/pkcs7-mime; smime-type=enveloped-data\n"
+        + label + "\nMIAAAAAA\n").getBytes(); // no '=' padding, which QP would encode
+
+    byte[] cms = EncryptedMessageReader.cmsStream(new ByteArrayInputStream(message))
+        .readAllBytes();
+
+    assertThat(cms).containsExactly(0x30, 0x80, 0x00, 0x00, 0x00, 0x00);
+  }
+
   /** RFC 2045 section 6.1: the field may carry comments around the mechanism. */
   @Test
   void cmsStream_transferEncodingWithComments_isTheMechanismTheyAnnotate() throws Exception {

@@ -56,6 +56,20 @@ class SignedMessageTest {
     assertThat(SignedMessage.parse(message).cms()).isEqualTo(CMS);
   }
 
+  /** Base64 labelled 7bit: verify said "input ends inside a header" (an interop trial). */
+  @Test
+  void parse_opaqueSignedDataInBase64Labelled7bit_decodesTheBase64() throws Exception {
+    byte[] der = new byte[200];
+    der[0] = 0x30;
+    der[1] = (byte) 0x81;
+    der[2] = (byte) 197;
+    byte[] message = message("Content-Type: application/pkcs7-mime; smime-type=signed-data\n"
+        + "Content-Transfer-Encoding: 7bit\n\n", java.util.Base64.getMimeEncoder()
+        .encode(der));
+
+    assertThat(SignedMessage.parse(message).cms()).isEqualTo(der);
+  }
+
   @Test
   void parse_opaqueSignedDataUnderLfOnlyHeaders_keepsTheCmsByteForByte() throws Exception {
     byte[] message = message("Content-Type: application/pkcs7-mime; smime-type=signed-data\n"
