@@ -71,6 +71,11 @@ public final class VersionName {
             return Optional.of("'" + domain + "' is not a host name (labels of letters, digits"
                     + " and hyphens, 1 to 63 characters, separated by dots)");
         }
+        if (domain.substring(domain.lastIndexOf('.') + 1).chars().allMatch(Character::isDigit)) {
+            // x@127.0.0.1 was generated (an officer trial): an IP address, not a host name.
+            return Optional.of("'" + domain + "' is not a host name: its last label is all"
+                    + " digits (RFC 3696 section 2), as in an IP address");
+        }
         return Optional.empty();
     }
 

@@ -32,6 +32,8 @@ class VersionNameTest {
             "a@exa_mple.com | is not a host name",
             "a@-example.com | is not a host name",
             "a@example..com | is not a host name",
+            "x@127.0.0.1 | its last label is all digits",
+            "x@example.123 | its last label is all digits",
             "*@example.com | '*' is the policy's wildcard",
             "a*b@example.com | '*' is the policy's wildcard"})
     void otherStrings_areRefusedSayingWhy(String identity, String why) {
