@@ -204,7 +204,7 @@ final class CertificateChecks {
                 + " with that CA's certificates up to its root");
     }
 
-    private static void chainBuilds(List<X509Certificate> chain, Instant now)
+    static void chainBuilds(List<X509Certificate> chain, Instant now)
             throws InvalidKeyRequestException {
         if (chain.size() < 2) {
             requireNotSelfSigned(chain.get(0));
@@ -234,10 +234,17 @@ final class CertificateChecks {
             int at = e.getIndex() >= 0 && e.getIndex() < chain.size() - 1 ? e.getIndex()
                     : chain.size() - 2;
             X509Certificate broken = chain.get(at);
+            // A validity failure says when it was checked and what the certificate allows:
+            // an archive import is checked as of its leaf's last valid moment, and "validity
+            // check failed" for a CA valid today puzzled an officer trial.
+            boolean dates = e.getReason() == CertPathValidatorException.BasicReason.EXPIRED
+                    || e.getReason() == CertPathValidatorException.BasicReason.NOT_YET_VALID;
             throw new InvalidKeyRequestException("the certificate chain does not build at"
                     + " certificate " + (at + 1) + " ('" + broken.getSubjectX500Principal()
                     + "', issued by '" + broken.getIssuerX500Principal() + "'): "
-                    + e.getMessage(), e);
+                    + e.getMessage() + (dates ? " (checked as of " + now + "; it is valid from "
+                    + broken.getNotBefore().toInstant() + " to "
+                    + broken.getNotAfter().toInstant() + ")" : ""), e);
         } catch (GeneralSecurityException e) {
             throw new InvalidKeyRequestException("the certificate chain does not build: "
                     + e.getMessage(), e);
