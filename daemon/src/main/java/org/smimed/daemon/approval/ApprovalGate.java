@@ -97,14 +97,25 @@ public final class ApprovalGate {
             PermissionDeniedException, ApprovalException {
         sweep();
         TokenVersion current = admin.checkDisable(version);
+        // Read before the submission, as for destroy.
+        String certificate = certificateOf(current);
         DualControl.Submission submission = control.submit(officer, AdminAction.DISABLE,
                 current.name());
         if (submission.mayRunNow()) {
             return new Outcome(Optional.of(admin.disable(version)), Optional.empty());
         }
         return hold(submission.pending().get(), Optional.of(current),
-                new Held(new HeldAction.Disable(version), current.certificate()
-                        .map(CertificateSummary::of).orElse("none")));
+                new Held(new HeldAction.Disable(version), certificate));
+    }
+
+    /**
+     * What pending shows of {@code version}: its certificate, or its public key's SHA-256 when
+     * it has none, so the approving officer can tell which key it is (a disable showed only
+     * "none", found by an officer trial; destroy already named the key).
+     */
+    private String certificateOf(TokenVersion version) throws TokenException {
+        return version.certificate().map(CertificateSummary::of).orElse("none (public key"
+                + " sha256 " + admin.view().fingerprint(version).orElse("?") + ")");
     }
 
     /** {@link KeyAdministration#destroy}, or a pending request for it (the version unchanged). */
@@ -115,8 +126,7 @@ public final class ApprovalGate {
         TokenVersion current = admin.checkDestroy(version, fingerprint);
         // Before the submission: a token fault here must not leave a pending request with
         // nothing held behind it.
-        String certificate = current.certificate().map(CertificateSummary::of).orElse(
-                "none (public key sha256 " + admin.view().fingerprint(current).orElse("?") + ")");
+        String certificate = certificateOf(current);
         DualControl.Submission submission = control.submit(officer, AdminAction.DESTROY,
                 current.name());
         if (submission.mayRunNow()) {

@@ -264,7 +264,10 @@ class DualControlIT {
         Matcher pending = pending(ok(officerA, "disable", id + "/v1"));
         assertThat(field(id + "/v1", "state")).as("not disabled yet").isEqualTo("PENDING");
         assertThat(ok(officerB, "pending")).contains(pending.group(1) + "  disable " + id
-                + "/v1  requested by officer-a");
+                + "/v1  requested by officer-a")
+                // Which key, without a certificate (an officer trial was shown "none").
+                .contains("certificate none (public key sha256 " + field(id + "/v1",
+                        "fingerprint") + ")");
 
         assertThat(ok(officerB, "approve", pending.group(1)))
                 .isEqualTo(id + "/v1  DISABLED  p256  sign\n");
