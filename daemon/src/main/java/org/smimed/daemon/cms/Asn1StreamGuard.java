@@ -296,7 +296,11 @@ public final class Asn1StreamGuard extends FilterInputStream {
             throws InvalidRequestException, DecryptionFailedException {
         long room = frames.bound() - pos;
         if (declared > room) {
-            refusePastBound("declared length " + declared + " exceeds the " + room
+            // A header can itself run past the element that holds it: "the -1 bytes that
+            // remain" read as a bug (an interop trial's log).
+            refusePastBound(room < 0 ? "the header of an element runs " + -room + " byte(s)"
+                    + " past the end of the element that holds it"
+                    : "declared length " + declared + " exceeds the " + room
                     + " bytes that remain");
         }
         boolean constructed = (tagByte & 0x20) != 0;

@@ -171,6 +171,20 @@ class Asn1StreamGuardTest {
                 .isEqualTo("malformed ASN.1: declared length 997 exceeds the 0 bytes that remain");
     }
 
+    /** The log said "the -1 bytes that remain" (an interop trial). */
+    @Test
+    void headerRunningPastItsEnclosingElement_isNamedSo() throws Exception {
+        byte[] message = {0x30, 0x02, 0x04, (byte) 0x81, 0x05};
+
+        IOException e = catchThrowableOfType(IOException.class, () -> Asn1StreamGuard.whole(
+                new ByteArrayInputStream(message), message.length, MessageLimits.DEFAULTS)
+                .transferTo(OutputStream.nullOutputStream()));
+
+        assertThat(((DecryptionFailedException) e.getCause()).detail())
+                .isEqualTo("malformed ASN.1: the header of an element runs 1 byte(s) past the"
+                        + " end of the element that holds it");
+    }
+
     @Test
     void hugeEnvelopeVersion_isMalformed_fromItsHeader() throws Exception {
         // The EnvelopedData's version declares 500,000 octets; only its header is sent.
