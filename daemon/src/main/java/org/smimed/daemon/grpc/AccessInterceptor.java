@@ -33,28 +33,25 @@ final class AccessInterceptor implements ServerInterceptor {
                                                        ServerCallHandler<Q, R> next) {
         Caller caller = Callers.current();
         ConcurrencyLimits.Permit permit;
-        boolean officerService =
-                OfficerServices.contains(call.getMethodDescriptor().getServiceName());
         try {
-            if (officerService) {
+            if (OfficerServices.contains(call.getMethodDescriptor().getServiceName())) {
+                // Refused before the request is read: a caller who is no officer has nothing
+                // of theirs read (a review found a deferred refusal could hang, be cancelled
+                // into another outcome, or write a STARTED record).
                 AuditNotes notes = AuditNotes.CURRENT.get();
-                if (notes != null) {
-                    // Named in the record refused or not: an auditor refused a change was not.
-                    access.administrationRole(caller).ifPresent(notes::administrator);
-                }
                 access.checkAdministration(caller,
-                        OfficerServices.readOnly(call.getMethodDescriptor().getFullMethodName()));
+                        OfficerServices.readOnly(call.getMethodDescriptor().getFullMethodName()),
+                        role -> {
+                            if (notes != null) {
+                                notes.administrator(role);
+                            }
+                        });
             }
             Optional<ConcurrencyLimits.Permit> free =
                     HealthGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName())
                             ? HealthWatchPlace.tryTake(call.getAttributes()) : Optional.empty();
             permit = free.isPresent() ? free.get() : access.enter(caller);
-        } catch (PermissionDeniedException e) {
-            if (officerService && call.getMethodDescriptor().getType().clientSendsOneMessage()) {
-                return refusedAfterRequest(call, e);
-            }
-            return refused(call, e);
-        } catch (LimitExceededException e) {
+        } catch (PermissionDeniedException | LimitExceededException e) {
             return refused(call, e);
         }
         return HeldUntilEnd.start(call, headers, next, Context.current(), permit::close);
@@ -66,35 +63,5 @@ final class AccessInterceptor implements ServerInterceptor {
         Metadata trailers = refused.getTrailers();
         call.close(refused.getStatus(), trailers != null ? trailers : new Metadata());
         return new ServerCall.Listener<>() { };
-    }
-
-    /**
-     * Refuses an officer call once its request has been read, so that its audit record names
-     * the key version or identity it targeted: refused at once, a non-officer's destroy was on
-     * record with no target at all (an auditor trial). Nothing of the request runs.
-     */
-    private <Q, R> ServerCall.Listener<Q> refusedAfterRequest(ServerCall<Q, R> call,
-                                                            PermissionDeniedException e) {
-        call.request(1);
-        return new ServerCall.Listener<>() {
-            private boolean closed;
-
-            @Override
-            public void onMessage(Q message) {
-                refuse(); // the audit interceptor took the message's target before this
-            }
-
-            @Override
-            public void onHalfClose() {
-                refuse();
-            }
-
-            private void refuse() {
-                if (!closed) {
-                    closed = true;
-                    refused(call, e);
-                }
-            }
-        };
     }
 }

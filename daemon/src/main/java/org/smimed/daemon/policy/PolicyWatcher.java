@@ -7,6 +7,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.time.Duration;
@@ -32,10 +33,12 @@ public final class PolicyWatcher implements AutoCloseable {
 
     /** How long no event must come before the file is read; see {@link #settle}. */
     static final Duration QUIET = Duration.ofMillis(150);
-    private static final int MOST_SETTLES = 20;
+    private static final Duration MOST_WAIT = Duration.ofSeconds(3);
 
     private final WatchService watcher;
     private final Path file;
+    /** Where the file's links lead, as last resolved; touched only by start and the thread. */
+    private Path target;
     private final PolicyStore store;
     /** The directories watched, each with its key; touched only by start and the thread. */
     private final Map<Path, WatchKey> watched = new HashMap<>();
@@ -45,6 +48,7 @@ public final class PolicyWatcher implements AutoCloseable {
         this.watcher = watcher;
         this.store = store;
         this.file = store.file().toAbsolutePath();
+        this.target = file;
         this.thread = new DaemonThreads("smimed-policy-watcher").newThread(this::run);
     }
 
@@ -73,22 +77,43 @@ public final class PolicyWatcher implements AutoCloseable {
     }
 
     /**
-     * Takes events until none came for {@link #QUIET} (at most {@link #MOST_SETTLES} rounds):
-     * a file written in place (an editor's save, {@code cp}) is truncated first and written
-     * after, and read at its first event it was refused as empty or cut short, an audited
-     * "rejected" policy nobody submitted (an officer trial).
+     * Takes events until none concerning the policy came for {@link #QUIET}, for at most
+     * {@link #MOST_WAIT}: a file written in place (an editor's save, {@code cp}) is truncated
+     * first and written after, and read at its first event it was refused as empty or cut
+     * short, an audited "rejected" policy nobody submitted (an officer trial). Only events
+     * naming the policy file, its link target or a Kubernetes {@code ..data} entry count, and
+     * the wait is bounded in time: an audit log beside the policy, written on every call,
+     * must neither hold the reload back nor end the wait early (found by a review).
      */
     private void settle(WatchKey first) throws InterruptedException {
+        long start = System.nanoTime();
+        long lastRelevant = start - QUIET.toNanos(); // no wait unless the policy is named
         WatchKey key = first;
-        int round = 0;
-        while (key != null) {
-            // Every key taken is reset, the last one too: one left signalled hears nothing
-            // more (PolicyReloadIT caught that, its audit log busy beside the policy).
-            key.pollEvents();
-            key.reset();
-            key = ++round < MOST_SETTLES
-                    ? watcher.poll(QUIET.toMillis(), TimeUnit.MILLISECONDS) : null;
+        while (true) {
+            if (key != null) {
+                if (key.pollEvents().stream().anyMatch(this::concernsPolicy)) {
+                    lastRelevant = System.nanoTime();
+                }
+                key.reset(); // every key taken, the last one too, or it hears nothing more
+            }
+            long now = System.nanoTime();
+            long quietLeft = lastRelevant + QUIET.toNanos() - now;
+            long timeLeft = start + MOST_WAIT.toNanos() - now;
+            if (quietLeft <= 0 || timeLeft <= 0) {
+                return;
+            }
+            key = watcher.poll(Math.min(quietLeft, timeLeft), TimeUnit.NANOSECONDS);
         }
+    }
+
+    /** Whether {@code event} may be a change of the policy's text. */
+    private boolean concernsPolicy(WatchEvent<?> event) {
+        if (!(event.context() instanceof Path name)) {
+            return true; // OVERFLOW: events were lost, any of them may have been the policy's
+        }
+        String entry = name.toString();
+        return name.equals(file.getFileName()) || entry.startsWith("..")
+                || name.equals(target.getFileName());
     }
 
     /** Watches the file's directory and its link target's; drops directories left behind. */
@@ -96,7 +121,8 @@ public final class PolicyWatcher implements AutoCloseable {
         Set<Path> wanted = new LinkedHashSet<>();
         wanted.add(file.getParent());
         try {
-            wanted.add(file.toRealPath().getParent());
+            target = file.toRealPath();
+            wanted.add(target.getParent());
         } catch (IOException e) {
             // Missing for a moment during a swap; the next event resolves it again.
         }

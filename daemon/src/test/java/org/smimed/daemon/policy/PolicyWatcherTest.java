@@ -77,6 +77,45 @@ class PolicyWatcherTest {
         assertThat(reloads).extracting(r -> r.policy().isPresent()).containsExactly(true);
     }
 
+    /**
+     * The same beside a file written every 2 ms, as an audit log beside the policy is under
+     * load: its events neither end the wait early nor hold the reload back (a review found
+     * the first wait gave out in milliseconds there).
+     */
+    @Test
+    void fileWrittenInPlaceBesideABusyLog_isStillReadOnceWhole() throws Exception {
+        Path file = Files.writeString(dir.resolve("policy.yaml"), policy("alice"));
+        PolicyStore store = PolicyStore.load(file);
+        List<PolicyStore.Reload> reloads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        store.recordReloads(reloads::add);
+        java.util.concurrent.atomic.AtomicBoolean busy =
+                new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread log = new Thread(() -> {
+            while (busy.get()) {
+                try {
+                    Files.writeString(dir.resolve("audit.log"), "x\n",
+                            java.nio.file.StandardOpenOption.CREATE,
+                            java.nio.file.StandardOpenOption.APPEND);
+                    Thread.sleep(2);
+                } catch (Exception e) {
+                    return;
+                }
+            }
+        });
+        log.start();
+        try (PolicyWatcher watcher = PolicyWatcher.start(store)) {
+            Thread.sleep(200);
+            Files.writeString(file, "");
+            Thread.sleep(PolicyWatcher.QUIET.toMillis() / 3);
+            Files.writeString(file, policy("bob"));
+            awaitCallers(store, List.of("bob"));
+        } finally {
+            busy.set(false);
+            log.join();
+        }
+        assertThat(reloads).extracting(r -> r.policy().isPresent()).containsExactly(true);
+    }
+
     @Test
     void reloadIfChanged_reloadsOnlyWhenTheTextDiffers() throws Exception {
         Path file = Files.writeString(dir.resolve("policy.yaml"), policy("alice"));
