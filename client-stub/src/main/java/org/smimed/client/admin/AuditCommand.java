@@ -140,13 +140,23 @@ final class AuditCommand implements Callable<Integer> {
     return message == null ? "I/O error" : message.toLowerCase(Locale.ROOT);
   }
 
+  /** Whether the sequence number is one a log can have (19 digits may overflow, a review). */
+  private static boolean fitsALong(String anchor) {
+    try {
+      Long.parseLong(anchor.substring(0, anchor.indexOf(':')));
+      return true;
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
   /** An anchor is "SEQ:HASH" as the daemon logs its chain head; anything else is a typo. */
   static final class AnchorFormat implements ITypeConverter<String> {
     private static final Pattern ANCHOR = Pattern.compile("[1-9][0-9]{0,18}:[0-9a-fA-F]{64}");
 
     @Override
     public String convert(String value) {
-      if (!ANCHOR.matcher(value).matches()) {
+      if (!ANCHOR.matcher(value).matches() || !fitsALong(value)) {
         throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not an"
             + " anchor: give SEQ:HASH, a record's sequence number and its hash in 64 hex"
             + " digits, as the daemon logs the chain head (e.g. 1842:3f5c...e1 in full)");

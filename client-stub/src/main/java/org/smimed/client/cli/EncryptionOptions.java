@@ -84,7 +84,7 @@ final class EncryptionOptions {
     RsaKeyTransport rsa = asked.isPresent() ? asked.get()
         : CipherSelection.keyTransport(resolved.stream()
             .filter(r -> r.certificate().getPublicKey() instanceof RSAPublicKey)
-            .map(Recipients.Recipient::capabilities).toList());
+            .map(Recipients.Recipient::keyCapabilities).toList());
     ContentCipher chosen = cipher;
     if (chosen == null) {
       var choice = CipherSelection.choose(resolved.stream()

@@ -22,7 +22,19 @@ import org.smimed.client.mime.SmimeOperationException;
  */
 final class Recipients {
   /** One recipient: its certificate and its DER SMIMECapabilities when known. */
-  record Recipient(X509Certificate certificate, Optional<byte[]> capabilities) {}
+  /**
+   * @param capabilities what the recipient announced, if known
+   * @param ownKey whether {@code capabilities} were announced for this very certificate's key,
+   *     not only for its address: only then do they say how to reach the key (RSA-OAEP), a
+   *     review found; the content cipher follows the address's either way
+   */
+  record Recipient(X509Certificate certificate, Optional<byte[]> capabilities, boolean ownKey) {
+
+    /** {@link #capabilities} if they are this key's, for the key transport. */
+    Optional<byte[]> keyCapabilities() {
+      return ownKey ? capabilities : Optional.empty();
+    }
+  }
 
   private Recipients() {}
 
@@ -33,9 +45,10 @@ final class Recipients {
       boolean capabilitiesFromDaemon, SmimeClient client) throws SmimeOperationException {
     List<Recipient> all = new ArrayList<>();
     for (X509Certificate cert : Certificates.readAll(files)) {
-      Optional<byte[]> caps = capabilitiesFromDaemon ? capabilitiesOf(cert, client)
+      Optional<IdentityInfo> info = capabilitiesFromDaemon ? identityOf(cert, client)
           : Optional.empty();
-      all.add(new Recipient(cert, caps));
+      all.add(new Recipient(cert, info.map(IdentityInfo::smimeCapabilities),
+          info.filter(i -> isItsCertificate(i, cert)).isPresent()));
     }
     for (String identity : identities) {
       IdentityInfo info = lookup(client, identity)
@@ -47,18 +60,28 @@ final class Recipients {
             + " certificate)");
       }
       all.add(new Recipient(Certificates.fromDer(info.encryptionCertificateChain().get(0)),
-          Optional.of(info.smimeCapabilities())));
+          Optional.of(info.smimeCapabilities()), true));
     }
     return all;
   }
 
-  private static Optional<byte[]> capabilitiesOf(X509Certificate cert, SmimeClient client)
+  private static Optional<IdentityInfo> identityOf(X509Certificate cert, SmimeClient client)
       throws SmimeOperationException {
     List<String> emails = Certificates.emails(cert);
     if (emails.isEmpty()) {
       return Optional.empty();
     }
-    return lookup(client, emails.get(0)).map(IdentityInfo::smimeCapabilities);
+    return lookup(client, emails.get(0));
+  }
+
+  /** Whether {@code cert} is the certificate {@code info} gives mail to be encrypted to. */
+  private static boolean isItsCertificate(IdentityInfo info, X509Certificate cert) {
+    try {
+      return !info.encryptionCertificateChain().isEmpty() && java.util.Arrays.equals(
+          info.encryptionCertificateChain().get(0), cert.getEncoded());
+    } catch (java.security.cert.CertificateEncodingException e) {
+      return false;
+    }
   }
 
   private static Optional<IdentityInfo> lookup(SmimeClient client, String identity)

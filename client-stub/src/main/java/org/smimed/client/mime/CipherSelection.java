@@ -89,21 +89,34 @@ public final class CipherSelection {
     return announced.size() == 1 ? announced.iterator().next() : RsaKeyTransport.PKCS1_V1_5;
   }
 
+  /**
+   * The first OAEP announcement this client can send to; parameters it cannot read count as
+   * no announcement (PKCS#1 v1.5 is sent, as before), never as a failed encryption (a review).
+   */
   private static Optional<RsaKeyTransport> announcedOaep(byte[] der)
       throws SmimeOperationException {
+    ASN1Sequence seq;
     try {
-      ASN1Sequence seq = ASN1Sequence.getInstance(ASN1Primitive.fromByteArray(der));
-      for (int i = 0; i < seq.size(); i++) {
-        SMIMECapability capability = SMIMECapability.getInstance(seq.getObjectAt(i));
-        if (capability.getCapabilityID().equals(PKCSObjectIdentifiers.id_RSAES_OAEP)) {
-          return RsaKeyTransport.of(capability.getParameters() == null
-              ? new RSAESOAEPparams() : RSAESOAEPparams.getInstance(capability.getParameters()));
-        }
-      }
-      return Optional.empty();
+      seq = ASN1Sequence.getInstance(ASN1Primitive.fromByteArray(der));
     } catch (java.io.IOException | IllegalArgumentException e) {
       throw new SmimeOperationException("malformed SMIMECapabilities", e);
     }
+    for (int i = 0; i < seq.size(); i++) {
+      try {
+        SMIMECapability capability = SMIMECapability.getInstance(seq.getObjectAt(i));
+        if (capability.getCapabilityID().equals(PKCSObjectIdentifiers.id_RSAES_OAEP)) {
+          Optional<RsaKeyTransport> known = RsaKeyTransport.of(
+              capability.getParameters() == null ? new RSAESOAEPparams()
+                  : RSAESOAEPparams.getInstance(capability.getParameters()));
+          if (known.isPresent()) {
+            return known;
+          }
+        }
+      } catch (RuntimeException unreadable) {
+        // An entry this client cannot read says nothing it can act on: the next one may.
+      }
+    }
+    return Optional.empty();
   }
 
   /** The ciphers we support among {@code der}'s capabilities, in the recipient's order. */

@@ -59,7 +59,8 @@ public enum RsaKeyTransport {
       return Optional.empty();
     }
     ASN1ObjectIdentifier hash = params.getHashAlgorithm().getAlgorithm();
-    if (!AlgorithmIdentifier.getInstance(mgf.getParameters()).getAlgorithm().equals(hash)) {
+    AlgorithmIdentifier mgfHash = AlgorithmIdentifier.getInstance(mgf.getParameters());
+    if (mgfHash == null || !mgfHash.getAlgorithm().equals(hash)) {
       return Optional.empty();
     }
     return java.util.Arrays.stream(values())

@@ -96,6 +96,17 @@ class AuditVerifyCommandTest {
         + " is out of range (edited)").doesNotContain("For input string");
   }
 
+  /** Found by a review: 19 digits passed the form and exited 1, "tampered". */
+  @Test
+  void anchorBeyondAnyRecordNumber_isUsageError() throws Exception {
+    Path log = Files.writeString(dir.resolve("audit.log"), "");
+
+    Run r = verify(log, "--anchor", "9".repeat(19) + ":" + "ab".repeat(32));
+
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("is not an anchor").doesNotContain("For input string");
+  }
+
   @Test
   void emptyLog_withAWellFormedAnchor_isTruncated() throws Exception {
     Path log = Files.writeString(dir.resolve("audit.log"), "");

@@ -137,6 +137,31 @@ class CipherSelectionTest {
     assertThat(CipherSelection.keyTransport(List.of())).isEqualTo(RsaKeyTransport.PKCS1_V1_5);
   }
 
+  /** Parameters it cannot read are no announcement, not a failed encryption (a review). */
+  @Test
+  void keyTransport_unreadableOaepEntries_areSkipped() throws Exception {
+    SMIMECapabilityVector vector = new SMIMECapabilityVector();
+    vector.addCapability(PKCSObjectIdentifiers.id_RSAES_OAEP, DERNull.INSTANCE);
+    vector.addCapability(PKCSObjectIdentifiers.id_RSAES_OAEP, new RSAESOAEPparams(
+        new AlgorithmIdentifier(NISTObjectIdentifiers.id_sha256, DERNull.INSTANCE),
+        new AlgorithmIdentifier(PKCSObjectIdentifiers.id_mgf1),
+        RSAESOAEPparams.DEFAULT_P_SOURCE_ALGORITHM));
+    Optional<byte[]> unreadable = Optional.of(new DERSequence(vector.toASN1EncodableVector())
+        .getEncoded("DER"));
+
+    assertThat(CipherSelection.keyTransport(List.of(unreadable)))
+        .isEqualTo(RsaKeyTransport.PKCS1_V1_5);
+    // A readable entry after them still counts.
+    vector.addCapability(PKCSObjectIdentifiers.id_RSAES_OAEP, new RSAESOAEPparams(
+        new AlgorithmIdentifier(NISTObjectIdentifiers.id_sha384, DERNull.INSTANCE),
+        new AlgorithmIdentifier(PKCSObjectIdentifiers.id_mgf1,
+            new AlgorithmIdentifier(NISTObjectIdentifiers.id_sha384, DERNull.INSTANCE)),
+        RSAESOAEPparams.DEFAULT_P_SOURCE_ALGORITHM));
+    assertThat(CipherSelection.keyTransport(List.of(Optional.of(new DERSequence(
+        vector.toASN1EncodableVector()).getEncoded("DER")))))
+        .isEqualTo(RsaKeyTransport.OAEP_SHA384);
+  }
+
   @Test
   void choose_malformedCapabilities_isAnError() {
     assertThatThrownBy(() -> CipherSelection.choose(List.of(Optional.of(new byte[] {4, 1, 0}))))

@@ -100,6 +100,30 @@ class SmimeCliEncryptionIT {
         assertThat(decrypt(encrypted.stdout(), EC)).isEqualTo(ENTITY);
     }
 
+    /**
+     * OAEP follows what the daemon announces for the very key in the file: another RSA key
+     * at the same address (a correspondent's own certificate) may sit with an agent that
+     * reads only PKCS#1 v1.5 (a review of the automatic choice).
+     */
+    @Test
+    void capabilitiesFromDaemon_chooseOaepOnlyForTheDaemonsOwnCertificate() throws Exception {
+        CliRunner.Run own = CliRunner.run(MAIL, daemonCommand("encrypt", "--recipient",
+                deployment.certificate(RSA).toString(), "--capabilities-from-daemon"));
+        assertThat(own.exit()).as(own.stderr()).isZero();
+        assertThat(keyTransportOid(own.stdout())).isEqualTo("1.2.840.113549.1.1.7");
+        assertThat(decrypt(own.stdout(), RSA)).isEqualTo(ENTITY);
+
+        Path foreign = dir.resolve("foreign-rsa.crt");
+        Processes.check(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                "-keyout", dir.resolve("foreign-rsa.key").toString(), "-out",
+                foreign.toString(), "-days", "30", "-subj", "/CN=elsewhere", "-addext",
+                "subjectAltName=email:" + RSA, "-addext", "keyUsage=keyEncipherment"), dir);
+        CliRunner.Run other = CliRunner.run(MAIL, daemonCommand("encrypt", "--recipient",
+                foreign.toString(), "--capabilities-from-daemon"));
+        assertThat(other.exit()).as(other.stderr()).isZero();
+        assertThat(keyTransportOid(other.stdout())).isEqualTo("1.2.840.113549.1.1.1");
+    }
+
     @Test
     void encryptToUnknownIdentity_failsWithOneLine() {
         CliRunner.Run run = CliRunner.run(MAIL, daemonCommand("encrypt",
@@ -255,6 +279,16 @@ class SmimeCliEncryptionIT {
         ContentInfo info = ContentInfo.getInstance(cms);
         return AuthEnvelopedData.getInstance(info.getContent()).getAuthEncryptedContentInfo()
                 .getContentEncryptionAlgorithm().getAlgorithm().getId();
+    }
+
+    private static String keyTransportOid(byte[] message) throws Exception {
+        byte[] cms = EncryptedMessageReader.cmsStream(new ByteArrayInputStream(message))
+                .readAllBytes();
+        var recipient = AuthEnvelopedData.getInstance(ContentInfo.getInstance(cms).getContent())
+                .getRecipientInfos().getObjectAt(0);
+        return org.bouncycastle.asn1.cms.KeyTransRecipientInfo.getInstance(
+                org.bouncycastle.asn1.cms.RecipientInfo.getInstance(recipient).getInfo())
+                .getKeyEncryptionAlgorithm().getAlgorithm().getId();
     }
 
     /** {@code command} aimed at the deployment's daemon, trusting only its CA. */
