@@ -167,6 +167,10 @@ public final class StatusMapper {
                         ErrorReason.CONCURRENT_CALLS_EXHAUSTED);
                 case DECRYPT_BUDGET -> withReason(exhausted, ErrorReason.DECRYPT_BUDGET_EXHAUSTED);
                 case STREAMS -> withReason(exhausted, ErrorReason.STREAMS_EXHAUSTED);
+                // Any call's bytes, not only a DecryptMessage's charge: a Decrypt stream
+                // refused so carried no reason to wait out (a Python client trial).
+                case IN_FLIGHT_BYTES -> withReason(exhausted,
+                        ErrorReason.IN_FLIGHT_BYTES_EXHAUSTED);
                 case OTHER -> exhausted.asRuntimeException();
             };
         } else if (failure instanceof StreamTimeoutException) {

@@ -52,12 +52,14 @@ public final class InFlightBytes {
         /** Adds {@code bytes} to this call, or refuses naming the budget that would overflow. */
         public synchronized void grow(long bytes) throws LimitExceededException {
             if (!tryAdd(mine, bytes, perCaller)) {
-                throw new LimitExceededException("too many bytes in flight for this caller: over "
+                throw new LimitExceededException(LimitExceededException.Limit.IN_FLIGHT_BYTES,
+                        "too many bytes in flight for this caller: over "
                         + perCaller + " (limits.maxInFlightBytesPerCaller); retry later");
             }
             if (!tryAdd(all, bytes, total)) {
                 mine.addAndGet(-bytes);
-                throw new LimitExceededException("too many bytes in flight in the daemon: over "
+                throw new LimitExceededException(LimitExceededException.Limit.IN_FLIGHT_BYTES,
+                        "too many bytes in flight in the daemon: over "
                         + total + " (limits.maxInFlightBytes); retry later");
             }
             held += bytes;

@@ -7,7 +7,7 @@ package org.smimed.daemon.policy;
  */
 public final class LimitExceededException extends Exception {
     /** Which limit; OTHER where the message alone says it. */
-    public enum Limit { CONCURRENT_CALLS, DECRYPT_BUDGET, STREAMS, OTHER }
+    public enum Limit { CONCURRENT_CALLS, DECRYPT_BUDGET, STREAMS, IN_FLIGHT_BYTES, OTHER }
 
     private final Limit limit;
 

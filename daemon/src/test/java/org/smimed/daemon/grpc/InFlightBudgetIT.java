@@ -76,6 +76,10 @@ class InFlightBudgetIT {
             assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
             assertThat(e.getStatus().getDescription()).isEqualTo("too many bytes in flight for"
                     + " this caller: over 300000 (limits.maxInFlightBytesPerCaller); retry later");
+            // With its reason, as the DecryptMessage refusal (a Python client trial found none).
+            assertThat(new org.smimed.client.SmimeClientException(e.getStatus(),
+                    e.getTrailers()).reason())
+                    .contains(org.smimed.api.v1.ErrorReason.IN_FLIGHT_BYTES_EXHAUSTED);
         } finally {
             holding.get().cancel();
         }
