@@ -248,8 +248,12 @@ abstract class StreamCall<Q, A> implements StreamObserver<Q> {
 
     private ScheduledFuture<?> idleTimer() {
         return guards.after(guards.idle(), context.wrap(() -> timeout(
-                new StreamTimeoutException("no data for " + guards.idle().toSeconds()
-                        + " s (limits.streamIdleSeconds)"))));
+                // "No data" blamed the client's sending when it was only slow to read the
+                // plaintext (a Python client trial): either stalls the stream.
+                new StreamTimeoutException("no progress for " + guards.idle().toSeconds()
+                        + " s: no request data arrived and no response could be sent (the"
+                        + " client must keep reading as well as sending; limits.streamIdleSeconds)"
+                ))));
     }
 
     private void end() {

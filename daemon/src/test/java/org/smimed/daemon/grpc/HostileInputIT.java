@@ -196,7 +196,9 @@ class HostileInputIT {
 
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
         assertThat(e.getStatus().getDescription())
-                .isEqualTo("no data for 20 s (limits.streamIdleSeconds)");
+                .isEqualTo("no progress for 20 s: no request data arrived and no response"
+                        + " could be sent (the client must keep reading as well as sending;"
+                        + " limits.streamIdleSeconds)");
     }
 
     @Test
