@@ -58,6 +58,9 @@ public final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectorySe
         try {
             ListIdentitiesResponse.Builder list = ListIdentitiesResponse.newBuilder();
             Caller caller = Callers.current();
+            // A caller no entry admits is refused, as by every other call: an empty list read
+            // as "no identities" to a Python client trial with a misconfigured certificate.
+            access.entryFor(caller);
             for (String identity : keys.identities()) {
                 if (mayUse(caller, identity)) {
                     list.addIdentities(describe(identity));
