@@ -8,6 +8,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.cms.KeyAgreeRecipientInformation;
 import org.bouncycastle.cms.KeyTransRecipientInformation;
@@ -60,7 +61,7 @@ public final class OpenedEnvelope {
             throw new IllegalStateException("the content of an envelope can be read once");
         }
         List<String> tried = new ArrayList<>();
-        for (RecipientInformation recipient : envelope.recipients().getRecipients()) {
+        for (RecipientInformation recipient : inTryingOrder()) {
             Set<KeyAlgorithm.Family> families = familiesFor(recipient);
             for (KeyVersion key : candidates) {
                 if (!recipient.getRID().match(recipients.certificate(key))) {
@@ -97,6 +98,20 @@ public final class OpenedEnvelope {
         throw tried.isEmpty() ? DecryptionFailedException.noRecipient(
                 "no recipient matches a key that may decrypt; addressed to " + addressees())
                 : new DecryptionFailedException("failed with " + tried);
+    }
+
+    /**
+     * The recipients, those that fail loudly first: RSA PKCS#1 v1.5 never fails at the key
+     * (implicit rejection goes on with a substitute), so a damaged one tried first ended the
+     * search and failed mail whose other recipient, for another key of this daemon, was
+     * intact (an interop trial). The order depends on the algorithms alone, never on a result.
+     */
+    private List<RecipientInformation> inTryingOrder() {
+        List<RecipientInformation> ordered =
+                new ArrayList<>(envelope.recipients().getRecipients());
+        ordered.sort(java.util.Comparator.comparing((RecipientInformation r) ->
+                PKCSObjectIdentifiers.rsaEncryption.getId().equals(r.getKeyEncryptionAlgOID())));
+        return ordered;
     }
 
     /**
