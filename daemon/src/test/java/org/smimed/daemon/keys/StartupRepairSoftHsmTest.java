@@ -277,6 +277,13 @@ class StartupRepairSoftHsmTest {
         keyObjects.createData("lost@smimed.example/v2", new VersionRecord(later,
                 "lost@smimed.example", 2, KeyState.ACTIVE, KeyAlgorithm.EC_P256, KeyUsage.BOTH,
                 t, t).encode());
+        // The same beside a DECRYPT_ONLY later version: nothing of the identity signs, and
+        // its callers hear why rather than only "is DECRYPT_ONLY".
+        certified(objects, ca, "archived@smimed.example/v1");
+        String archive = certified(objects, ca, "archived@smimed.example/v2");
+        keyObjects.createData("archived@smimed.example/v2", new VersionRecord(archive,
+                "archived@smimed.example", 2, KeyState.DECRYPT_ONLY, KeyAlgorithm.EC_P256,
+                KeyUsage.ENCRYPT, t, t).encode());
         certified(objects, ca, "kept@smimed.example/v1");
         String pending = certified(objects, ca, "kept@smimed.example/v2");
         keyObjects.createData("kept@smimed.example/v2", new VersionRecord(pending,
@@ -286,15 +293,15 @@ class StartupRepairSoftHsmTest {
         KeyAdministration admin = KeyAdministration.open(token, random, Clock.systemUTC());
 
         assertThat(admin.repairs()).isEmpty();
-        assertThat(admin.registry().problems()).containsExactly("lost@smimed.example/v1: a"
-                + " private key and certificate without a state record, though"
-                + " lost@smimed.example/v2 was activated since, which wrote one: its record was"
-                + " lost (a damaged token?); not served and not repaired: restore the token"
-                + " from its backup");
+        assertThat(admin.registry().problems()).containsExactlyInAnyOrder(
+                lostRecord("lost", "v2"), lostRecord("archived", "v2"));
+        assertThatThrownBy(() -> admin.registry().signingKey("archived@smimed.example"))
+                .hasMessageEndingWith("; archived@smimed.example/v1 is not served: its state"
+                        + " record was lost (an officer sees it in smimectl token)");
         assertThat(admin.list()).extracting(v -> v.name() + " " + v.state()).containsExactly(
-                "kept@smimed.example/v1 ACTIVE", "kept@smimed.example/v2 PENDING",
-                "lost@smimed.example/v2 ACTIVE");
-        assertThat(new TokenInventory(token).read().data()).hasSize(2);
+                "archived@smimed.example/v2 DECRYPT_ONLY", "kept@smimed.example/v1 ACTIVE",
+                "kept@smimed.example/v2 PENDING", "lost@smimed.example/v2 ACTIVE");
+        assertThat(new TokenInventory(token).read().data()).hasSize(3);
 
         // Activating kept/v2 records the legacy v1 first (still ACTIVE), so that no crash
         // leaves it unrecorded beside an activated v2; then demotes it, one record each.
@@ -302,9 +309,16 @@ class StartupRepairSoftHsmTest {
         KeyAdministration again = KeyAdministration.open(token, random, Clock.systemUTC());
         assertThat(again.repairs()).isEmpty();
         assertThat(again.list()).extracting(v -> v.name() + " " + v.state()).containsExactly(
-                "kept@smimed.example/v1 DECRYPT_ONLY", "kept@smimed.example/v2 ACTIVE",
-                "lost@smimed.example/v2 ACTIVE");
-        assertThat(new TokenInventory(token).read().data()).hasSize(3);
+                "archived@smimed.example/v2 DECRYPT_ONLY", "kept@smimed.example/v1 DECRYPT_ONLY",
+                "kept@smimed.example/v2 ACTIVE", "lost@smimed.example/v2 ACTIVE");
+        assertThat(new TokenInventory(token).read().data()).hasSize(4);
+    }
+
+    private static String lostRecord(String name, String successor) {
+        return name + "@smimed.example/v1: a private key and certificate without a state"
+                + " record, though " + name + "@smimed.example/" + successor + " was activated"
+                + " since, which wrote one: its record was lost (a damaged token?); not served"
+                + " and not repaired: restore the token from its backup";
     }
 
     /** Logs in to {@code created}, the token this test alone uses (see the fields). */
