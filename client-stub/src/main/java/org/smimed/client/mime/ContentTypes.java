@@ -63,14 +63,19 @@ final class ContentTypes {
   /** {@code body} with its Content-Transfer-Encoding undone (7bit when there is none). */
   static InputStream decoded(HeaderBlock headers, InputStream body)
       throws SmimeOperationException {
-    String encoding = headers.value("Content-Transfer-Encoding")
-        .map(ContentTypes::transferEncoding).orElse("7bit");
+    String encoding = transferEncodingOf(headers);
     return switch (encoding) {
       case "base64" -> Base64Body.of(body);
       case "quoted-printable" -> quotedPrintable(body);
       case "binary", "8bit", "7bit" -> body;
       default -> throw new SmimeOperationException("unsupported transfer encoding " + encoding);
     };
+  }
+
+  /** The mechanism {@code headers}' Content-Transfer-Encoding names, 7bit when none does. */
+  static String transferEncodingOf(HeaderBlock headers) {
+    return headers.value("Content-Transfer-Encoding").map(ContentTypes::transferEncoding)
+        .orElse("7bit");
   }
 
   /**
@@ -96,8 +101,7 @@ final class ContentTypes {
   }
 
   private static boolean base64(HeaderBlock headers) {
-    return headers.value("Content-Transfer-Encoding").map(ContentTypes::transferEncoding)
-        .filter("base64"::equals).isPresent();
+    return transferEncodingOf(headers).equals("base64");
   }
 
   /**

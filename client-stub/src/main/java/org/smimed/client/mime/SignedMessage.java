@@ -131,8 +131,7 @@ public record SignedMessage(byte[] content, byte[] cms, Optional<String> from,
   }
 
   private static boolean isBinary(HeaderBlock headers) {
-    return headers.value("Content-Transfer-Encoding").map(ContentTypes::transferEncoding)
-        .filter("binary"::equals).isPresent();
+    return ContentTypes.transferEncodingOf(headers).equals("binary");
   }
 
   /** Whether the delimiter ending at {@code at} is the closing one ("--boundary--"). */
@@ -151,8 +150,7 @@ public record SignedMessage(byte[] content, byte[] cms, Optional<String> from,
 
   private static byte[] decodeBody(HeaderBlock headers, byte[] body)
       throws SmimeOperationException {
-    String encoding = headers.value("Content-Transfer-Encoding")
-        .map(ContentTypes::transferEncoding).orElse("7bit");
+    String encoding = ContentTypes.transferEncodingOf(headers);
     try {
       return switch (encoding) {
         case "base64" -> Base64.getMimeDecoder().decode(body);

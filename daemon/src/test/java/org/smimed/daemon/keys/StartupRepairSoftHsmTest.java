@@ -212,9 +212,7 @@ class StartupRepairSoftHsmTest {
         // ACTIVE with a record, as rsa-demo/v2 in the trial; legacy with certificate and public
         // key, as ec-demo/v1; legacy with a certificate only; and a whole one beside them.
         String active = certified(objects, ca, "act@smimed.example/v2");
-        keyObjects.createData("act@smimed.example/v2", new VersionRecord(active,
-                "act@smimed.example", 2, KeyState.ACTIVE, KeyAlgorithm.EC_P256, KeyUsage.BOTH,
-                t, t).encode());
+        recorded("act@smimed.example/v2", active, KeyState.ACTIVE, KeyUsage.BOTH, t);
         String legacy = certified(objects, ca, "old@smimed.example/v1");
         String bare = certified(objects, ca, "bare@smimed.example/v1");
         String whole = certified(objects, ca, "whole@smimed.example/v1");
@@ -274,21 +272,15 @@ class StartupRepairSoftHsmTest {
         Instant t = Instant.now().minusSeconds(60);
         certified(objects, ca, "lost@smimed.example/v1");
         String later = certified(objects, ca, "lost@smimed.example/v2");
-        keyObjects.createData("lost@smimed.example/v2", new VersionRecord(later,
-                "lost@smimed.example", 2, KeyState.ACTIVE, KeyAlgorithm.EC_P256, KeyUsage.BOTH,
-                t, t).encode());
+        recorded("lost@smimed.example/v2", later, KeyState.ACTIVE, KeyUsage.BOTH, t);
         // The same beside a DECRYPT_ONLY later version: nothing of the identity signs, and
         // its callers hear why rather than only "is DECRYPT_ONLY".
         certified(objects, ca, "archived@smimed.example/v1");
         String archive = certified(objects, ca, "archived@smimed.example/v2");
-        keyObjects.createData("archived@smimed.example/v2", new VersionRecord(archive,
-                "archived@smimed.example", 2, KeyState.DECRYPT_ONLY, KeyAlgorithm.EC_P256,
-                KeyUsage.ENCRYPT, t, t).encode());
+        recorded("archived@smimed.example/v2", archive, KeyState.DECRYPT_ONLY, KeyUsage.ENCRYPT, t);
         certified(objects, ca, "kept@smimed.example/v1");
         String pending = certified(objects, ca, "kept@smimed.example/v2");
-        keyObjects.createData("kept@smimed.example/v2", new VersionRecord(pending,
-                "kept@smimed.example", 2, KeyState.PENDING, KeyAlgorithm.EC_P256, KeyUsage.BOTH,
-                t, t).encode());
+        recorded("kept@smimed.example/v2", pending, KeyState.PENDING, KeyUsage.BOTH, t);
 
         KeyAdministration admin = KeyAdministration.open(token, random, Clock.systemUTC());
 
@@ -312,6 +304,14 @@ class StartupRepairSoftHsmTest {
                 "archived@smimed.example/v2 DECRYPT_ONLY", "kept@smimed.example/v1 DECRYPT_ONLY",
                 "kept@smimed.example/v2 ACTIVE", "lost@smimed.example/v2 ACTIVE");
         assertThat(new TokenInventory(token).read().data()).hasSize(4);
+    }
+
+    /** Writes the complete state record of version {@code label}, an EC P-256 key. */
+    private void recorded(String label, String keyId, KeyState state, KeyUsage usage,
+                          Instant changed) throws Exception {
+        VersionName.Parsed name = VersionName.parse(label).orElseThrow();
+        keyObjects.createData(label, new VersionRecord(keyId, name.identity(), name.number(),
+                state, KeyAlgorithm.EC_P256, usage, changed, changed).encode());
     }
 
     private static String lostRecord(String name, String successor) {
