@@ -52,6 +52,10 @@ final class Json {
           .add(field("requestId", p.getRequestId())).add(field("action", p.getAction()))
           .add(field("target", p.getTarget())).add(field("requestedBy", p.getRequestedBy()))
           .add(field("expires", p.getExpires())).add(field("certificate", p.getCertificate()))
+          .add(field("subject", p.getCertificateSubject()))
+          .add(field("issuer", p.getCertificateIssuer()))
+          .add(field("serial", p.getCertificateSerial()))
+          .add(field("fingerprint", p.getFingerprint()))
           .toString());
     }
     return array.toString();

@@ -50,13 +50,35 @@ public final class ApprovalGate {
     }
 
     /**
-     * A request waiting for approval and what the approving officer should check before
-     * approving it: the certificate of the version to destroy or of the key to import.
+     * What a held request acts on: the certificate of the version or of the key to import
+     * (none for a version without one), and the SHA-256 officers know the key by (of that
+     * certificate, else of the version's public key).
      */
-    public record Waiting(PendingRequest request, String certificate) {}
+    public record Concerned(Optional<X509Certificate> certificate, String fingerprint) {
+        /**
+         * In one line, as logs and {@code smimectl pending} show it: with no certificate, the
+         * public key's SHA-256, so the approving officer can tell which key it is (a disable
+         * showed only "none", found by an officer trial).
+         */
+        String summary() {
+            return certificate.map(CertificateSummary::of)
+                    .orElse("none (public key sha256 " + fingerprint + ")");
+        }
+    }
 
-    /** What is held for a request: the action to run, and its certificate as shown. */
-    private record Held(HeldAction action, String certificate) {}
+    /**
+     * A request waiting for approval and what the approving officer should check before
+     * approving it: {@code certificate} in one line for people (with what changed since the
+     * request), {@code concerned} in parts for programs.
+     */
+    public record Waiting(PendingRequest request, String certificate, Concerned concerned) {}
+
+    /** What is held for a request: the action to run, and what it acts on as shown. */
+    private record Held(HeldAction action, String certificate, Concerned concerned) {
+        Held(HeldAction action, Concerned concerned) {
+            this(action, concerned.summary(), concerned);
+        }
+    }
 
     private final KeyAdministration admin;
     private final DualControl control;
@@ -78,7 +100,7 @@ public final class ApprovalGate {
             PermissionDeniedException, ApprovalException {
         sweep();
         TokenVersion current = admin.checkActivate(version);
-        String certificate = CertificateSummary.of(current.certificate().orElseThrow());
+        Concerned concerned = concerned(current);
         // The version's own name, not the caller's spelling: "Alice@X/v1" and "alice@x/v1" are
         // one change, which may wait only once (found by a review).
         DualControl.Submission submission = control.submit(officer, AdminAction.ACTIVATE,
@@ -87,8 +109,7 @@ public final class ApprovalGate {
             return new Outcome(Optional.of(admin.activate(version)), Optional.empty());
         }
         return hold(submission.pending().get(), Optional.of(current),
-                new Held(new HeldAction.Activate(version, admin.view().fingerprint(current)
-                        .orElseThrow()), certificate));
+                new Held(new HeldAction.Activate(version, concerned.fingerprint()), concerned));
     }
 
     /** {@link KeyAdministration#disable}, or a pending request for it (the version unchanged). */
@@ -98,24 +119,20 @@ public final class ApprovalGate {
         sweep();
         TokenVersion current = admin.checkDisable(version);
         // Read before the submission, as for destroy.
-        String certificate = certificateOf(current);
+        Concerned concerned = concerned(current);
         DualControl.Submission submission = control.submit(officer, AdminAction.DISABLE,
                 current.name());
         if (submission.mayRunNow()) {
             return new Outcome(Optional.of(admin.disable(version)), Optional.empty());
         }
         return hold(submission.pending().get(), Optional.of(current),
-                new Held(new HeldAction.Disable(version), certificate));
+                new Held(new HeldAction.Disable(version), concerned));
     }
 
-    /**
-     * What pending shows of {@code version}: its certificate, or its public key's SHA-256 when
-     * it has none, so the approving officer can tell which key it is (a disable showed only
-     * "none", found by an officer trial; destroy already named the key).
-     */
-    private String certificateOf(TokenVersion version) throws TokenException {
-        return version.certificate().map(CertificateSummary::of).orElse("none (public key"
-                + " sha256 " + admin.view().fingerprint(version).orElse("?") + ")");
+    /** What pending shows of {@code version}: its certificate and fingerprint. */
+    private Concerned concerned(TokenVersion version) throws TokenException {
+        return new Concerned(version.certificate(), admin.view().fingerprint(version)
+                .orElse("?"));
     }
 
     /** {@link KeyAdministration#destroy}, or a pending request for it (the version unchanged). */
@@ -126,14 +143,14 @@ public final class ApprovalGate {
         TokenVersion current = admin.checkDestroy(version, fingerprint);
         // Before the submission: a token fault here must not leave a pending request with
         // nothing held behind it.
-        String certificate = certificateOf(current);
+        Concerned concerned = concerned(current);
         DualControl.Submission submission = control.submit(officer, AdminAction.DESTROY,
                 current.name());
         if (submission.mayRunNow()) {
             return new Outcome(Optional.of(admin.destroy(version, fingerprint)), Optional.empty());
         }
         return hold(submission.pending().get(), Optional.of(current),
-                new Held(new HeldAction.Destroy(version, fingerprint), certificate));
+                new Held(new HeldAction.Destroy(version, fingerprint), concerned));
     }
 
     /**
@@ -153,10 +170,12 @@ public final class ApprovalGate {
                 return new Outcome(Optional.of(admin.importPkcs12(identity, file, password,
                         archive)), Optional.empty());
             }
+            Concerned concerned = new Concerned(Optional.of(certificate),
+                    CertificateSummary.sha256(certificate));
             Outcome held = hold(submission.pending().get(), Optional.empty(),
                     new Held(new HeldAction.Import(identity, file.clone(), password.clone(),
-                            archive), CertificateSummary.of(certificate)
-                            + (archive ? "; as an archive key (decrypts only)" : "")));
+                            archive), concerned.summary()
+                            + (archive ? "; as an archive key (decrypts only)" : ""), concerned));
             // The certificate it would bring, for the HELD record's serial and fingerprint (an
             // officer trial found them only in pending).
             return new Outcome(held.version(), held.pending(), Optional.of(certificate));
@@ -207,7 +226,8 @@ public final class ApprovalGate {
     public synchronized List<Waiting> waiting() {
         sweep();
         return control.pending().stream().filter(r -> held.containsKey(r.id()))
-                .map(r -> new Waiting(r, shown(held.get(r.id())))).toList();
+                .map(r -> new Waiting(r, shown(held.get(r.id())), held.get(r.id()).concerned()))
+                .toList();
     }
 
     /**

@@ -23,6 +23,7 @@ import org.smimed.api.v1.TokenInfoRequest;
 import org.smimed.api.v1.TokenInfoResponse;
 import org.smimed.daemon.approval.ApprovalGate;
 import org.smimed.daemon.cms.InvalidRequestException;
+import org.smimed.daemon.keys.CertificateSummary;
 import org.smimed.daemon.keys.KeyAdministration;
 import org.smimed.daemon.keys.TokenVersion;
 import org.smimed.daemon.token.TokenDescription;
@@ -137,12 +138,19 @@ public final class KeyAdminGrpcService extends KeyAdminServiceGrpc.KeyAdminServi
         answer(response, () -> {
             ListPendingApprovalsResponse.Builder list = ListPendingApprovalsResponse.newBuilder();
             for (ApprovalGate.Waiting w : gate.waiting()) {
-                list.addRequests(PendingApproval.newBuilder().setRequestId(w.request().id())
+                PendingApproval.Builder pending = PendingApproval.newBuilder()
+                        .setRequestId(w.request().id())
                         .setAction(w.request().action().policyName())
                         .setTarget(w.request().target())
                         .setRequestedBy(w.request().requestedBy())
                         .setExpires(w.request().expires().toString())
-                        .setCertificate(w.certificate()));
+                        .setCertificate(w.certificate())
+                        .setFingerprint(w.concerned().fingerprint());
+                w.concerned().certificate().ifPresent(c -> pending
+                        .setCertificateSubject(c.getSubjectX500Principal().getName())
+                        .setCertificateIssuer(c.getIssuerX500Principal().getName())
+                        .setCertificateSerial(CertificateSummary.serial(c.getSerialNumber())));
+                list.addRequests(pending);
             }
             return list.build();
         });

@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,9 +34,9 @@ import org.smimed.daemon.testing.TokenPicture;
 /**
  * Dual control over real mutual TLS with two officer certificates and the real smimectl: one
  * officer alone cannot activate, disable or destroy a key or import a PKCS#12 file; a second
- * officer's
- * approval runs the action; the requester's own approval, a late approval and an unknown id
- * are refused; each call leaves its audit record. The daemon's clock is moved by hand.
+ * officer's approval runs the action; the requester's own approval, a late approval and an
+ * unknown id are refused; each call leaves its audit record. The daemon's clock is moved by
+ * hand.
  */
 class DualControlIT {
     private static final String ID = "dual@smimed.example";
@@ -77,8 +79,7 @@ class DualControlIT {
         int keysBefore = privateKeysOnToken();
         String key = fingerprint("v1");
 
-        Matcher pending = pending(ok(officerA, "destroy", ID + "/v1", "--confirm",
-                fingerprint("v1")));
+        Matcher pending = pending(ok(officerA, "destroy", ID + "/v1", "--confirm", key));
         String request = pending.group(1);
         assertThat(Instant.parse(pending.group(2))).isEqualTo(
                 clock.instant().plus(Duration.ofMinutes(15)));
@@ -89,7 +90,7 @@ class DualControlIT {
         // the id it was handed).
         assertThat(ok(officerB, "pending")).isEqualTo(request + "  destroy " + ID
                 + "/v1  requested by officer-a  expires " + pending.group(2)
-                + "\n    certificate none (public key sha256 " + fingerprint("v1") + ")\n");
+                + "\n    certificate none (public key sha256 " + key + ")\n");
 
         Run own = ctl(officerA, "approve", request);
         assertThat(own.exit()).isEqualTo(1);
@@ -169,13 +170,18 @@ class DualControlIT {
 
         Matcher pending = heldImport(id);
         assertThat(ok(officerA, "list")).doesNotContain(id);
-        assertThat(ok(officerB, "pending", "--json")).contains(
+        String json = ok(officerB, "pending", "--json");
+        assertThat(json).contains(
                 "\"requestId\": \"" + pending.group(1) + "\"", "\"action\": \"importPkcs12\"",
                 "\"target\": \"" + id + "\"", "\"requestedBy\": \"officer-a\"",
                 "\"certificate\": \"'", "', serial ", ", sha256 ");
 
         assertThat(ok(officerB, "approve", pending.group(1)))
                 .isEqualTo(id + "/v1  PENDING  p256  both\n");
+        assertThat(json).contains("\"subject\": \"" + field(id + "/v1", "subject") + "\"",
+                "\"issuer\": \"O=smimed demo,CN=officer test CA\"",
+                "\"serial\": \"" + field(id + "/v1", "serial") + "\"",
+                "\"fingerprint\": \"" + field(id + "/v1", "fingerprint") + "\"");
         assertThat(ok(officerA, "list", id)).as("a migrated key existed outside the token")
                 .contains("key: cannot leave the token (sensitive, not extractable; imported:"
                         + " it existed outside), usages fixed");
@@ -208,7 +214,7 @@ class DualControlIT {
     void activate_needsASecondOfficer_andRunsWhenApproved() throws Exception {
         String id = "certified@smimed.example";
         ok(officerA, "generate", id, "--alg", "p256", "--usage", "sign");
-        java.security.cert.X509Certificate cert = certify(id, Duration.ofDays(90));
+        X509Certificate cert = certify(id, Duration.ofDays(90));
 
         Matcher pending = pending(ok(officerA, "activate", id + "/v1"));
         assertThat(field(id + "/v1", "state")).as("not in service yet").isEqualTo("PENDING");
@@ -261,13 +267,15 @@ class DualControlIT {
         String id = "archive@smimed.example";
         ok(officerA, "generate", id, "--alg", "p256", "--usage", "sign");
 
+        String fingerprint = field(id + "/v1", "fingerprint");
         Matcher pending = pending(ok(officerA, "disable", id + "/v1"));
         assertThat(field(id + "/v1", "state")).as("not disabled yet").isEqualTo("PENDING");
         assertThat(ok(officerB, "pending")).contains(pending.group(1) + "  disable " + id
                 + "/v1  requested by officer-a")
                 // Which key, without a certificate (an officer trial was shown "none").
-                .contains("certificate none (public key sha256 " + field(id + "/v1",
-                        "fingerprint") + ")");
+                .contains("certificate none (public key sha256 " + fingerprint + ")");
+        assertThat(ok(officerB, "pending", "--json")).contains("\"subject\": \"\"",
+                "\"serial\": \"\"", "\"fingerprint\": \"" + fingerprint + "\"");
 
         assertThat(ok(officerB, "approve", pending.group(1)))
                 .isEqualTo(id + "/v1  DISABLED  p256  sign\n");
@@ -325,16 +333,12 @@ class DualControlIT {
                 + " password or not a PKCS#12 file (INVALID_ARGUMENT)\n");
     }
 
-    /**
-     * Has {@code id}/v1's key certified for signing (a CSR from the token, a test CA) and
-     * imports the certificate as officer A; returns it.
-     */
-    private static java.security.cert.X509Certificate certify(String id, Duration validity)
-            throws Exception {
+    /** Has {@code id}/v1's key certified for signing by a test CA; officer A imports it. */
+    private static X509Certificate certify(String id, Duration validity) throws Exception {
         Path csr = Files.writeString(dir.resolve(id + ".csr"), ok(officerA, "csr", id + "/v1",
                 "--subject", "CN=" + id + ",O=smimed test", "--out", "-"));
         OfficerCa ca = OfficerCa.create(clock);
-        java.security.cert.X509Certificate cert = ca.issue(csr, id, true, false, validity);
+        X509Certificate cert = ca.issue(csr, id, true, false, validity);
         ok(officerA, "import-cert", id + "/v1",
                 ca.writeChain(dir.resolve(id + ".pem"), cert).toString());
         return cert;
@@ -349,10 +353,9 @@ class DualControlIT {
         String password = "p12-pass-" + Integer.toHexString(id.hashCode());
         Path p12 = pkcs12(id, password);
         Path passwordFile = Smimectl.passwordFile(dir.resolve(id + ".pw"), password);
-        List<String> args = new java.util.ArrayList<>(List.of("import-pkcs12", id,
-                p12.toString(), "--password-file", passwordFile.toString()));
-        args.addAll(List.of(options));
-        return pending(ok(officerA, args.toArray(String[]::new)));
+        return pending(ok(officerA, Stream.concat(Stream.of("import-pkcs12", id,
+                p12.toString(), "--password-file", passwordFile.toString()), Stream.of(options))
+                .toArray(String[]::new)));
     }
 
     private static Matcher pending(String out) {
