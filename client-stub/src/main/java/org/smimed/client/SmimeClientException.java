@@ -3,11 +3,13 @@ package org.smimed.client;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.ErrorInfo;
+import com.google.rpc.RetryInfo;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
 import org.smimed.api.v1.ErrorReason;
@@ -32,6 +34,7 @@ public final class SmimeClientException extends Exception {
   private final String description;
   private final String requestId;
   private final ErrorReason reason;
+  private final Duration retryDelay;
 
   public SmimeClientException(Status status) {
     this(status, null);
@@ -45,6 +48,7 @@ public final class SmimeClientException extends Exception {
         : StatusDetail.described(status.getDescription());
     this.requestId = trailers == null ? null : trailers.get(REQUEST_ID);
     this.reason = trailers == null ? null : reasonIn(status, trailers);
+    this.retryDelay = trailers == null ? null : retryDelayIn(status, trailers);
   }
 
   /**
@@ -83,6 +87,25 @@ public final class SmimeClientException extends Exception {
     return null;
   }
 
+  /** The delay of a google.rpc.RetryInfo in the status details, if the daemon gave one. */
+  private static Duration retryDelayIn(Status status, Metadata trailers) {
+    com.google.rpc.Status details = StatusProto.fromStatusAndTrailers(status, trailers);
+    if (details == null) {
+      return null;
+    }
+    for (Any detail : details.getDetailsList()) {
+      if (detail.is(RetryInfo.class)) {
+        try {
+          com.google.protobuf.Duration delay = detail.unpack(RetryInfo.class).getRetryDelay();
+          return Duration.ofSeconds(delay.getSeconds(), delay.getNanos());
+        } catch (InvalidProtocolBufferException e) {
+          return null; // details the daemon did not write as documented: no delay
+        }
+      }
+    }
+    return null;
+  }
+
   static SmimeClientException from(Throwable t) {
     if (t instanceof StatusRuntimeException e) {
       return new SmimeClientException(e.getStatus(), e.getTrailers());
@@ -108,6 +131,14 @@ public final class SmimeClientException extends Exception {
    */
   public Optional<ErrorReason> reason() {
     return Optional.ofNullable(reason);
+  }
+
+  /**
+   * How long the daemon said to wait before retrying (a google.rpc.RetryInfo), where it knows:
+   * a caller's decrypt budget tells when it frees; limits that free as other calls end do not.
+   */
+  public Optional<Duration> retryDelay() {
+    return Optional.ofNullable(retryDelay);
   }
 
   public Status.Code code() {

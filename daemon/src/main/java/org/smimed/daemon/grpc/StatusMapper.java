@@ -2,10 +2,13 @@ package org.smimed.daemon.grpc;
 
 import com.google.protobuf.Any;
 import com.google.rpc.ErrorInfo;
+import com.google.rpc.RetryInfo;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.Optional;
 import org.smimed.api.v1.ErrorReason;
 import org.smimed.daemon.cms.DecryptionFailedException;
 import org.smimed.daemon.cms.InvalidRequestException;
@@ -165,7 +168,8 @@ public final class StatusMapper {
             return switch (limit.limit()) {
                 case CONCURRENT_CALLS -> withReason(exhausted,
                         ErrorReason.CONCURRENT_CALLS_EXHAUSTED);
-                case DECRYPT_BUDGET -> withReason(exhausted, ErrorReason.DECRYPT_BUDGET_EXHAUSTED);
+                case DECRYPT_BUDGET -> withReason(exhausted, ErrorReason.DECRYPT_BUDGET_EXHAUSTED,
+                        limit.retryAfter());
                 case STREAMS -> withReason(exhausted, ErrorReason.STREAMS_EXHAUSTED);
                 // Any call's bytes, not only a DecryptMessage's charge: a Decrypt stream
                 // refused so carried no reason to wait out (a Python client trial).
@@ -222,11 +226,25 @@ public final class StatusMapper {
      * {@value #ERROR_DOMAIN}), for a client to act on without matching the description's text.
      */
     static StatusRuntimeException withReason(Status status, ErrorReason reason) {
-        return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+        return withReason(status, reason, Optional.empty());
+    }
+
+    /**
+     * The same, and where the daemon knows when to retry, a google.rpc.RetryInfo saying how
+     * long to wait: what gRPC clients and proxies read for a backoff (a Python client trial
+     * found no hint on RESOURCE_EXHAUSTED).
+     */
+    static StatusRuntimeException withReason(Status status, ErrorReason reason,
+                                             Optional<Duration> retryAfter) {
+        com.google.rpc.Status.Builder details = com.google.rpc.Status.newBuilder()
                 .setCode(status.getCode().value())
                 .setMessage(status.getDescription() == null ? "" : status.getDescription())
                 .addDetails(Any.pack(ErrorInfo.newBuilder().setDomain(ERROR_DOMAIN)
-                        .setReason(reason.name()).build()))
-                .build());
+                        .setReason(reason.name()).build()));
+        retryAfter.ifPresent(wait -> details.addDetails(Any.pack(RetryInfo.newBuilder()
+                .setRetryDelay(com.google.protobuf.Duration.newBuilder()
+                        .setSeconds(wait.getSeconds()).setNanos(wait.getNano()))
+                .build())));
+        return StatusProto.toStatusRuntimeException(details.build());
     }
 }

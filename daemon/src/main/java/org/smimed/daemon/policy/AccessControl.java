@@ -1,5 +1,6 @@
 package org.smimed.daemon.policy;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -136,10 +137,14 @@ public final class AccessControl {
             return;
         }
         int perMinute = rule.get().decryptsPerMinute().getAsInt();
-        if (!budget.tryCharge(rule.get().name(), perMinute)) {
+        Optional<Duration> wait = budget.tryCharge(rule.get().name(), perMinute);
+        if (wait.isPresent()) {
+            // Whole seconds, rounded up: a retry at the time said must find room.
+            long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
             throw new LimitExceededException(LimitExceededException.Limit.DECRYPT_BUDGET,
-                    "decrypt budget used up: " + perMinute
-                    + " per minute (policy decryptsPerMinute); retry later");
+                    "decrypt budget used up: " + perMinute + " per minute (policy"
+                    + " decryptsPerMinute); retry in " + seconds + " s",
+                    Duration.ofSeconds(seconds));
         }
     }
 }

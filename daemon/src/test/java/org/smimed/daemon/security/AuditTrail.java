@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.smimed.daemon.testing.AuditRecords;
 
@@ -23,11 +24,17 @@ final class AuditTrail {
     /** Runs {@code call}, expects it to fail with {@code code}; returns the failure. */
     static StatusRuntimeException refused(ThrowingCallable call, Status.Code code,
                                           String description) {
+        return refused(call, code, Pattern.compile(Pattern.quote(description)));
+    }
+
+    /** The same, for a description that varies (a time to wait): it must match whole. */
+    static StatusRuntimeException refused(ThrowingCallable call, Status.Code code,
+                                          Pattern description) {
         try {
             call.call();
         } catch (StatusRuntimeException e) {
             assertThat(e.getStatus().getCode()).as(e.toString()).isEqualTo(code);
-            assertThat(e.getStatus().getDescription()).isEqualTo(description);
+            assertThat(e.getStatus().getDescription()).matches(description);
             return e;
         } catch (Throwable t) {
             throw new AssertionError("expected " + code + ", got " + t, t);
