@@ -269,7 +269,7 @@ public final class BenchCommand implements Callable<Integer> {
         spec.commandLine().getErr().printf("smimed bench: every call of %s at %d caller(s)"
                 + " failed, so the benchmark stopped: %s%n", failed.workload().cliName(),
                 failed.concurrency(), failed.errors().text());
-        return 1;
+        return ExitCodes.FAILURE;
     }
 
     private void write(List<Measurement> results) throws java.io.IOException {

@@ -62,7 +62,7 @@ public final class SmimedCommand implements Runnable {
             }
             command.getErr().println("smimed " + command.getCommandName() + ": "
                     + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
-            return 1;
+            return ExitCodes.FAILURE;
         });
         // "smimed serve -V" printed nothing: every subcommand says the daemon's version.
         for (CommandLine sub : line.getSubcommands().values()) {

@@ -248,9 +248,9 @@ public final class CmsSigner {
         }
     }
 
-    /** A signing version and the version it names for encryption, if any. */
     /**
-     * What a profile is made of: the versions and their chains, so that a chain changed under
+     * What a profile is made of: a signing version and the version it names for encryption,
+     * if any, and their chains, so that a chain changed under
      * the same version name (a legacy certificate replaced on the token, a CA certificate
      * added that completes a chain) is signed with at once, as GetIdentity reports it (a
      * security review). Certificates compare by their encoding, their hashes cached.

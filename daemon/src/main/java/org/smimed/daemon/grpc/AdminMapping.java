@@ -11,6 +11,7 @@ import org.smimed.daemon.approval.ApprovalGate;
 import org.smimed.daemon.cms.InvalidRequestException;
 import org.smimed.daemon.keys.CertificateSummary;
 import org.smimed.daemon.keys.KeyAdministration;
+import org.smimed.daemon.keys.KeyState;
 import org.smimed.daemon.keys.TokenVersion;
 import org.smimed.daemon.token.KeyAlgorithm;
 import org.smimed.daemon.token.KeyUsage;
@@ -77,14 +78,14 @@ final class AdminMapping {
     KeyVersionInfo info(TokenVersion v) throws TokenException {
         KeyVersionInfo.Builder b = KeyVersionInfo.newBuilder().setVersion(v.name())
                 .setIdentity(v.record().identity())
-                .setState(KeyVersionState.valueOf("KEY_VERSION_STATE_" + v.state().name()))
+                .setState(state(v.state()))
                 .setAlgorithm(algorithm(v.record().algorithm()))
-                .setUsage(KeyUsageKind.valueOf("KEY_USAGE_KIND_" + v.record().usage().name()))
+                .setUsage(kind(v.record().usage()))
                 .setLegacy(v.legacy())
                 .setCreated(v.record().created().toString())
                 .setUpdated(v.record().updated().toString());
         admin.view().fingerprint(v).ifPresent(b::setFingerprint);
-        if (v.state() != org.smimed.daemon.keys.KeyState.DESTROYED) {
+        if (v.state() != KeyState.DESTROYED) {
             admin.view().publicKey(v).ifPresent(k -> b.setPublicKey(
                     com.google.protobuf.ByteString.copyFrom(k.getEncoded())));
         }
@@ -104,6 +105,24 @@ final class AdminMapping {
                             c.getNotAfter().toInstant()).toSeconds(), 86_400L));
         }
         return b.build();
+    }
+
+    private static KeyVersionState state(KeyState state) {
+        return switch (state) {
+            case PENDING -> KeyVersionState.KEY_VERSION_STATE_PENDING;
+            case ACTIVE -> KeyVersionState.KEY_VERSION_STATE_ACTIVE;
+            case DECRYPT_ONLY -> KeyVersionState.KEY_VERSION_STATE_DECRYPT_ONLY;
+            case DISABLED -> KeyVersionState.KEY_VERSION_STATE_DISABLED;
+            case DESTROYED -> KeyVersionState.KEY_VERSION_STATE_DESTROYED;
+        };
+    }
+
+    private static KeyUsageKind kind(KeyUsage usage) {
+        return switch (usage) {
+            case SIGN -> KeyUsageKind.KEY_USAGE_KIND_SIGN;
+            case ENCRYPT -> KeyUsageKind.KEY_USAGE_KIND_ENCRYPT;
+            case BOTH -> KeyUsageKind.KEY_USAGE_KIND_BOTH;
+        };
     }
 
     private static KeyGenAlgorithm algorithm(KeyAlgorithm a) {

@@ -2,7 +2,10 @@ package org.smimed.daemon.token;
 
 /**
  * The PKCS#11 attributes that decide whether a private key can ever leave the token, and
- * whether anyone with the user PIN can widen what it may do, as the token itself reports them.
+ * whether anyone with the user PIN can widen what it may do, as the token itself reports them:
+ * what ListKeys shows an auditor. The token's problems (a key that can leave it, usages that
+ * can change) are read from its inventory ({@code TokenInventory.KeyObject}) by one rule:
+ * sensitive and not extractable, which an imported key, never "always sensitive", meets.
  *
  * @param valueReadable whether the token handed out CKA_VALUE / CKA_PRIVATE_EXPONENT when asked
  *                      (it must not; the bytes themselves are never kept)
@@ -15,15 +18,4 @@ public record KeyProtection(boolean token, boolean privateObject, boolean sensit
                             boolean extractable, boolean alwaysSensitive,
                             boolean neverExtractable, boolean valueReadable,
                             boolean modifiable, boolean copyable, boolean unwraps) {
-
-    /** True when every attribute says the key stays in the token. */
-    public boolean keepsKeyInToken() {
-        return token && privateObject && sensitive && !extractable && alwaysSensitive
-                && neverExtractable && !valueReadable;
-    }
-
-    /** True when the token lets no one, PIN or not, change or copy the key with new usages. */
-    public boolean usagesFixed() {
-        return !modifiable && !copyable;
-    }
 }

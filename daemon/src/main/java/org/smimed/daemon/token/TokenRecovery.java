@@ -24,14 +24,4 @@ public interface TokenRecovery {
     interface Attempt<T> {
         T run() throws Exception;
     }
-
-    /** No healing: runs each attempt once. */
-    static TokenRecovery none() {
-        return new TokenRecovery() {
-            @Override
-            public <T> T retryOnce(Attempt<T> attempt) throws Exception {
-                return attempt.run();
-            }
-        };
-    }
 }
