@@ -110,6 +110,8 @@ class ExpiryWatchFollowsTokenSoftHsmTest {
     @Test
     void closedWatch_stopsFollowing() throws Exception {
         String identity = "after-close@smimed.example";
+        activate(here, "before-close@smimed.example", Duration.ofDays(15));
+        assertThat(series("before-close@smimed.example")).as("followed while open").isNotNull();
         watch.close();
 
         activate(here, identity, Duration.ofDays(15));

@@ -1,11 +1,13 @@
 package org.smimed.daemon.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -209,12 +211,10 @@ class OperationsIT {
                     .setContent(ByteString.copyFromUtf8("metrics " + i)).build());
         }
         for (int i = 0; i < 3; i++) {
-            try {
-                signing.sign(SignRequest.newBuilder().setIdentity("nobody@smimed.example")
-                        .setContent(ByteString.copyFromUtf8("x")).build());
-            } catch (StatusRuntimeException expected) {
-                // counted as NOT_FOUND
-            }
+            assertThatThrownBy(() -> signing.sign(SignRequest.newBuilder()
+                    .setIdentity("nobody@smimed.example").setContent(ByteString.copyFromUtf8("x"))
+                    .build())).extracting(e -> ((StatusRuntimeException) e).getStatus().getCode())
+                    .isEqualTo(Status.Code.NOT_FOUND);
         }
         assertThat(count("Sign", "OK") - okBefore).isEqualTo(7);
         assertThat(count("Sign", "NOT_FOUND") - notFoundBefore).isEqualTo(3);

@@ -61,11 +61,9 @@ class KeyProtectionSoftHsmTest {
         assertThat(protection.alwaysSensitive()).as("CKA_ALWAYS_SENSITIVE").isTrue();
         assertThat(protection.neverExtractable()).as("CKA_NEVER_EXTRACTABLE").isTrue();
         assertThat(protection.valueReadable()).as("secret value readable").isFalse();
-        assertThat(protection.keepsKeyInToken()).isTrue();
         assertThat(protection.modifiable()).as("CKA_MODIFIABLE").isFalse();
         assertThat(protection.copyable()).as("CKA_COPYABLE").isFalse();
         assertThat(protection.unwraps()).as("CKA_UNWRAP").isFalse();
-        assertThat(protection.usagesFixed()).isTrue();
         KeptInToken.assertKeptInToken(session, label, true);
     }
 
@@ -93,7 +91,6 @@ class KeyProtectionSoftHsmTest {
         assertThat(protection.modifiable()).as("CKA_MODIFIABLE").isFalse();
         assertThat(protection.copyable()).as("CKA_COPYABLE").isFalse();
         assertThat(protection.unwraps()).as("CKA_UNWRAP").isFalse();
-        assertThat(protection.usagesFixed()).isTrue();
         KeptInToken.assertKeptInToken(session, label, how.equals("generated"));
         assertThat(PinHolder.addSigning(session, label)).as("C_SetAttributeValue(CKA_SIGN)")
                 .isEqualTo(CKR_ACTION_PROHIBITED);
@@ -132,7 +129,6 @@ class KeyProtectionSoftHsmTest {
         assertThat(weak.sensitive()).isFalse();
         assertThat(weak.extractable()).isTrue();
         assertThat(weak.valueReadable()).isTrue();
-        assertThat(weak.keepsKeyInToken()).isFalse();
     }
 
     /**
@@ -149,7 +145,6 @@ class KeyProtectionSoftHsmTest {
         assertThat(weak.sensitive()).isFalse();
         assertThat(weak.extractable()).isTrue();
         assertThat(weak.valueReadable()).as("CKA_VALUE readable").isTrue();
-        assertThat(weak.keepsKeyInToken()).isFalse();
         assertThatThrownBy(() -> KeptInToken.assertKeptInToken(session, "weak-ec", true))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("CKA_SENSITIVE").hasMessageContaining("CKA_EXTRACTABLE")
@@ -186,11 +181,9 @@ class KeyProtectionSoftHsmTest {
         KeyProtection loose = new TokenObjects(session, new SecureRandom())
                 .protection("modifiable");
 
-        assertThat(loose.keepsKeyInToken()).isTrue();
         assertThat(loose.modifiable()).isTrue();
         assertThat(loose.copyable()).isTrue();
         assertThat(loose.unwraps()).isTrue();
-        assertThat(loose.usagesFixed()).isFalse();
         assertThat(PinHolder.signs(session, "modifiable")).isFalse();
         assertThat(PinHolder.copyWithSigning(session, "modifiable")).isZero();
         assertThat(PinHolder.addSigning(session, "modifiable")).isZero();
