@@ -1,14 +1,9 @@
 package org.smimed.client.cli;
 
-import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
-import org.smimed.client.mime.Certificates;
 import org.smimed.client.mime.Layer;
 import org.smimed.client.mime.MessageOpener;
 import org.smimed.client.mime.SenderCheck;
-import org.smimed.client.mime.SignedMessageVerifier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -31,15 +26,7 @@ final class OpenCommand implements Callable<Integer> {
   @Mixin IoOptions files;
   @Mixin ConnectionOptions connection;
 
-  @Option(names = "--trust", required = true, paramLabel = "CA.pem",
-      description = "Trusted CA certificate(s); repeat for several files.")
-  List<Path> trust;
-
-  @Option(names = "--certfile", paramLabel = "CERTS.pem",
-      description = "More certificates to look for the signer's certificate and its issuers"
-          + " in, as openssl -certfile: for messages signed without certificates (-nocerts)."
-          + " Not trusted for being here: the chain must still end at a --trust CA.")
-  List<Path> certfiles = List.of();
+  @Mixin TrustOptions trusted;
 
   @Option(names = "--identity", paramLabel = "IDENTITY",
       description = "Only try this identity's keys (default: the keys of every identity"
@@ -66,9 +53,7 @@ final class OpenCommand implements Callable<Integer> {
     if (maxLayers < 1) {
       throw new ParameterException(connection.spec.commandLine(), "--max-layers must be >= 1");
     }
-    var verifier = new SignedMessageVerifier(new BouncyCastleProvider(),
-        Certificates.readAll(trust), senderCheck, io.clock())
-        .withCertificates(Certificates.readAll(certfiles));
+    var verifier = trusted.verifier(senderCheck, io.clock());
     byte[] message = files.readInput(io);
     try (var decryptor = new LazyDecryptor(connection, io, identity)) {
       byte[] inner = new MessageOpener(verifier, decryptor, maxLayers).open(message, this::report);

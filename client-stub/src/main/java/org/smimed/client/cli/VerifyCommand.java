@@ -3,14 +3,11 @@ package org.smimed.client.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
-import org.smimed.client.mime.Certificates;
 import org.smimed.client.mime.SenderCheck;
-import org.smimed.client.mime.SignedMessageVerifier;
 import org.smimed.client.mime.Verification;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code smime verify}: verifies a signed message locally against trust anchors. */
@@ -30,15 +27,7 @@ final class VerifyCommand implements Callable<Integer> {
           + " output.")
   Path out;
 
-  @Option(names = "--trust", required = true, paramLabel = "CA.pem",
-      description = "Trusted CA certificate(s); repeat for several files.")
-  List<Path> trust;
-
-  @Option(names = "--certfile", paramLabel = "CERTS.pem",
-      description = "More certificates to look for the signer's certificate and its issuers"
-          + " in, as openssl -certfile: for messages signed without certificates (-nocerts)."
-          + " Not trusted for being here: the chain must still end at a --trust CA.")
-  List<Path> certfiles = List.of();
+  @Mixin TrustOptions trusted;
 
   @Option(names = "--content", paramLabel = "FILE",
       description = "The signed content of a detached signature given alone (a .p7s file as"
@@ -60,9 +49,7 @@ final class VerifyCommand implements Callable<Integer> {
     IoOptions files = new IoOptions();
     files.in = in;
     files.out = out;
-    var verifier = new SignedMessageVerifier(new BouncyCastleProvider(),
-        Certificates.readAll(trust), senderCheck, io.clock())
-        .withCertificates(Certificates.readAll(certfiles));
+    var verifier = trusted.verifier(senderCheck, io.clock());
     Verification v = content == null ? verifier.verify(files.readInput(io))
         : verifier.verifyDetached(files.readInput(io), readContent());
     for (String w : v.warnings()) {

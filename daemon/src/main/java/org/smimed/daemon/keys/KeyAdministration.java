@@ -5,6 +5,7 @@ import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -107,11 +108,14 @@ public final class KeyAdministration {
                     ? "an Ed25519 key only signs: use usage sign"
                     : "an X25519 key only decrypts: use usage encrypt");
         }
-        String name = VersionName.of(normalised, store.nextNumber(normalised));
+        // Read once each: a new version's name and record share its number, and its created
+        // and updated times are one moment.
+        int number = store.nextNumber(normalised);
+        Instant now = store.clock.instant();
+        String name = VersionName.of(normalised, number);
         byte[] id = store.objects.newId();
         VersionRecord record = new VersionRecord(HexFormat.of().formatHex(id), normalised,
-                store.nextNumber(normalised), KeyState.PENDING, algorithm, usage,
-                store.clock.instant(), store.clock.instant());
+                number, KeyState.PENDING, algorithm, usage, now, now);
         // Record first, marked incomplete, key second, then the record completed: a crash
         // anywhere leaves an incomplete record, and start-up removes that version with
         // whatever of it was made. So a key pair without any record is never an interrupted
