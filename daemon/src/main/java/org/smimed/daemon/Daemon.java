@@ -202,6 +202,7 @@ public final class Daemon implements AutoCloseable {
         // operations.workerThreads (plus the batch workers) rather than by the callers.
         ExecutorService handlers = Executors.newFixedThreadPool(operations.workerThreads(),
                 new DaemonThreads("smimed-handler"));
+        metrics.watchHandlers(handlers);
         Server server = null;
         Server healthServer = null;
         Server adminServer = null;

@@ -16,6 +16,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import org.smimed.daemon.audit.AuditLog;
 import org.smimed.daemon.policy.AccessControl;
 import org.smimed.daemon.policy.ClientCertificateVerifier;
@@ -29,18 +30,33 @@ import org.smimed.daemon.policy.ClientCertificateVerifier;
  */
 public final class CallSecurity {
     private final List<ServerInterceptor> chain;
+    private final SessionAuthentication authentication;
 
     public CallSecurity(AuditLog audit, UnverifiedCallRecords unverified,
                         Optional<ClientCertificateVerifier> verifier,
                         boolean anonymousAllowed, AccessControl access, StatusMapper statuses) {
-        this(List.of(new RequestIds(), new AuditInterceptor(audit, statuses, unverified),
-                new UnexpectedFailures(statuses),
-                new AuthenticationInterceptor(verifier, anonymousAllowed, statuses),
-                new MalformedRequests(), new AccessInterceptor(access, statuses)));
+        this(new SessionAuthentication(verifier, anonymousAllowed), audit, unverified, access,
+                statuses);
     }
 
-    private CallSecurity(List<ServerInterceptor> chain) {
+    private CallSecurity(SessionAuthentication authentication, AuditLog audit,
+                         UnverifiedCallRecords unverified, AccessControl access,
+                         StatusMapper statuses) {
+        this(List.of(new RequestIds(), new AuditInterceptor(audit, statuses, unverified),
+                new UnexpectedFailures(statuses),
+                new AuthenticationInterceptor(authentication, statuses),
+                new MalformedRequests(), new AccessInterceptor(access, statuses)),
+                authentication);
+    }
+
+    private CallSecurity(List<ServerInterceptor> chain, SessionAuthentication authentication) {
         this.chain = List.copyOf(chain);
+        this.authentication = authentication;
+    }
+
+    /** Runs authenticated calls on {@code handlers}, refused ones where they were read. */
+    CallPlacement placement(Executor handlers) {
+        return new CallPlacement(authentication, handlers);
     }
 
     /**
@@ -50,7 +66,7 @@ public final class CallSecurity {
     public CallSecurity observedBy(ServerInterceptor observer) {
         List<ServerInterceptor> observed = new java.util.ArrayList<>(chain);
         observed.add(1, observer);
-        return new CallSecurity(observed);
+        return new CallSecurity(observed, authentication);
     }
 
     /** {@code service} behind the whole chain. */

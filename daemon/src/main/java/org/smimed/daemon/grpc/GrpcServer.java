@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLException;
@@ -30,6 +31,7 @@ import org.smimed.daemon.config.ConfigFileException;
 import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.config.Listener;
 import org.smimed.daemon.config.ListenerBindException;
+import org.smimed.daemon.threads.DaemonThreads;
 import org.smimed.daemon.tls.ServerCertificate;
 
 /**
@@ -61,6 +63,8 @@ public final class GrpcServer {
      */
     private static final Duration PERMIT_KEEPALIVE = Duration.ofSeconds(5);
     private static final int MAX_CALLS_PER_CONNECTION = 256;
+    private static final int MAX_RESETS_PER_WINDOW = 4 * MAX_CALLS_PER_CONNECTION;
+    private static final int RESET_WINDOW_SECONDS = 10;
     private static final int MAX_METADATA_BYTES = 16 * 1024;
     private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(20);
 
@@ -77,7 +81,7 @@ public final class GrpcServer {
                                List<BindableService> services, CallSecurity security,
                                Executor handlers) throws IOException {
         return start(config, certificate, Listener.CLIENT, config.listen(), services, security,
-                Optional.of(handlers));
+                handlers);
     }
 
     /**
@@ -88,19 +92,23 @@ public final class GrpcServer {
                                     Optional<ServerCertificate> certificate,
                                     List<BindableService> services, CallSecurity security)
             throws IOException {
+        // Officer calls may take seconds (an RSA-4096 key): threads of their own, made as
+        // needed and ended when idle, as gRPC's default executor does.
         return start(config, certificate, Listener.ADMIN, admin.listen(), services, security,
-                Optional.empty());
+                Executors.newCachedThreadPool(new DaemonThreads("smimed-admin")));
     }
 
     private static Server start(DaemonConfig config, Optional<ServerCertificate> certificate,
                                 Listener listener, DaemonConfig.Listen listen,
                                 List<BindableService> services, CallSecurity security,
-                                Optional<Executor> handlers) throws IOException {
+                                Executor handlers) throws IOException {
         InetSocketAddress address = listen.socketAddress();
         NettyServerBuilder builder = certificate.isEmpty()
                 ? plaintext(address)
                 : NettyServerBuilder.forAddress(address).sslContext(tls(certificate.get()));
-        handlers.ifPresent(builder::executor);
+        // Work for a new call is done where it was read until the call authenticates, then
+        // on the handlers: see CallPlacement (a flood of reset calls exhausted the heap).
+        builder.directExecutor().callExecutor(security.placement(handlers));
         builder.addTransportFilter(HealthWatchPlace.perConnection());
         for (BindableService service : services) {
             builder.addService(security.wrap(service));
@@ -148,6 +156,10 @@ public final class GrpcServer {
                 .keepAliveTimeout(KEEPALIVE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
                 .permitKeepAliveTime(PERMIT_KEEPALIVE.toSeconds(), TimeUnit.SECONDS)
                 .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
+                // A connection resetting calls faster than this is closed (HTTP/2 "rapid
+                // reset", CVE-2023-44487): a client that gives up every call it has in flight
+                // several times over in ten seconds is attacking, not waiting.
+                .maxRstFramesPerWindow(MAX_RESETS_PER_WINDOW, RESET_WINDOW_SECONDS)
                 .maxInboundMetadataSize(MAX_METADATA_BYTES)
                 .handshakeTimeout(HANDSHAKE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     }
@@ -159,8 +171,9 @@ public final class GrpcServer {
      */
     public static Server startHealthOnly(DaemonConfig.Listen listen, DaemonConfig.Limits limits,
                                          BindableService health) throws IOException {
+        // Health answers from memory: on the transport thread, so no call queues anywhere.
         NettyServerBuilder builder = NettyServerBuilder.forAddress(listen.socketAddress(),
-                InsecureServerCredentials.create()).addService(health);
+                InsecureServerCredentials.create()).addService(health).directExecutor();
         transportLimits(builder, limits);
         return bind(builder.build(), Listener.HEALTH, listen);
     }

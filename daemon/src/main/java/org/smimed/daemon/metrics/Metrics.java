@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -21,7 +22,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -97,6 +100,15 @@ public final class Metrics implements AutoCloseable {
                 .register(registry);
     }
 
+
+    /**
+     * The call handlers' pool, as gauges and a counter read from it (no work added per call):
+     * calls waiting for a handler (executor_queued_tasks, the sign of a saturated token),
+     * handlers busy, and tasks run (executor_completed_tasks_total), tagged name=handlers.
+     */
+    public void watchHandlers(ExecutorService handlers) {
+        new ExecutorServiceMetrics(handlers, "handlers", List.of()).bindTo(registry);
+    }
 
     /** The interceptor that records every gRPC call. */
     public ServerInterceptor interceptor() {
