@@ -17,9 +17,9 @@ import java.util.function.Consumer;
  * touched, so a hostile nesting cannot make the client (or the daemon) work without bound;
  * a message without any S/MIME layer is an error; raw CMS without headers (a saved .p7m file
  * in DER or BER, PEM or bare base64, see {@link RawCms}) is opened as the
- * application/pkcs7-mime entity it came from. Each signature is checked against its own From
- * and the message's outermost From (the one a reader sees). The whole message is held in
- * memory.
+ * application/pkcs7-mime entity it came from, and so is DER/BER CMS as a layer's content.
+ * Each signature is checked against its own From and the message's outermost From (the one
+ * a reader sees). The whole message is held in memory.
  */
 public final class MessageOpener {
   /**
@@ -69,7 +69,27 @@ public final class MessageOpener {
       }
       ByteArrayOutputStream inner = new ByteArrayOutputStream(current.length);
       onLayer.accept(openOne(kind, index, current, inner, outerFrom, outerSender));
-      current = inner.toByteArray();
+      current = nestedCms(inner.toByteArray()).orElse(inner.toByteArray());
+    }
+  }
+
+  /**
+   * A layer whose content is itself CMS without MIME headers, as {@code gpgsm --sign | gpgsm
+   * --encrypt} and the same OpenSSL pipeline make it: opened as the .p7m it is (an interop
+   * trial was handed the inner SignedData, unverified, as the message). Only DER/BER that
+   * reads as signed, encrypted or compressed CMS counts; other binary content (a DER
+   * certificate encrypted as a file) is the content.
+   */
+  private static Optional<byte[]> nestedCms(byte[] content) {
+    if (content.length < 2 || content[0] != 0x30 || (content[1] & 0xff) < 0x80) {
+      return Optional.empty();
+    }
+    try {
+      Optional<byte[]> entity = RawCms.cms(content).map(RawCms::asEntity);
+      return entity.isPresent() && LayerKind.of(entity.get()) != LayerKind.NONE ? entity
+          : Optional.empty();
+    } catch (SmimeOperationException notCms) {
+      return Optional.empty();
     }
   }
 

@@ -256,6 +256,31 @@ class MessageOpenerTest {
     assertThat(lines).containsExactly("layer 1: signed by alice@example.com (verified)");
   }
 
+  /**
+   * gpgsm --sign | gpgsm --encrypt, and the same with OpenSSL: the envelope holds the
+   * SignedData itself, no MIME headers. It was handed out unverified as the message (found by
+   * an interop trial); binary content that is not CMS (a DER certificate) stays content.
+   */
+  @Test
+  void open_signedDataAsAnEnvelopesContent_opensBoth_otherDerStaysContent() throws Exception {
+    Files.write(dir.resolve("content.txt"), ENTITY);
+    pki.openssl("cms", "-sign", "-nodetach", "-binary", "-in", "content.txt", "-signer",
+        "alice.pem", "-inkey", "alice.key", "-outform", "DER", "-out", "signed.p7m");
+    pki.openssl("cms", "-encrypt", "-aes256", "-binary", "-in", "signed.p7m", "-outform",
+        "DER", "-out", "enc.p7m", "bob.pem");
+    pki.openssl("x509", "-in", "alice.pem", "-outform", "DER", "-out", "alice.der");
+    pki.openssl("cms", "-encrypt", "-aes256", "-binary", "-in", "alice.der", "-outform",
+        "DER", "-out", "cert.p7m", "bob.pem");
+
+    assertThat(opener(8).open(Files.readAllBytes(dir.resolve("enc.p7m")),
+        l -> lines.add(l.describe()))).isEqualTo(ENTITY);
+    assertThat(lines).containsExactly(
+        "layer 1: encrypted (AES-256-CBC), decrypted by bob@example.com/software",
+        "layer 2: signed by alice@example.com (verified)");
+    assertThat(opener(8).open(Files.readAllBytes(dir.resolve("cert.p7m")), l -> { }))
+        .isEqualTo(Files.readAllBytes(dir.resolve("alice.der")));
+  }
+
   /** PEM and bare base64 forms of a saved .p7m (found by an outside trial). */
   @ParameterizedTest(name = "{0} {1}")
   @CsvSource({"encrypt, PEM", "encrypt, base64", "sign, PEM", "sign, base64"})
