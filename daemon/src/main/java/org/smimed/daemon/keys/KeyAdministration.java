@@ -122,7 +122,7 @@ public final class KeyAdministration {
         // generate, and start-up keeps it: key first, a private key whose record or
         // certificate the token could no longer read was deleted as a leftover (a fault
         // trial's corrupted token lost a served key that way).
-        store.keyObjects.createData(name, record.completed(false).encode());
+        store.startVersion(record);
         store.objects.generate(id, name, algorithm, usage);
         store.complete(record);
         return changed(name, "generated");

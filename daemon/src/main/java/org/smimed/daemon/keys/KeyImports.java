@@ -94,7 +94,7 @@ final class KeyImports {
         // Marked incomplete until the key and the certificates are on the token, and written
         // before them: a crash anywhere leaves an incomplete record, and start-up removes the
         // version (as for generate: a key pair without a record is never removed).
-        store.keyObjects.createData(record.name(), record.completed(false).encode());
+        store.startVersion(record);
         store.keyObjects.importKeyPair(id, planned.name(), contents.key(), leaf.getPublicKey(),
                 usage);
         storeChain(new TokenVersion(id, record.name(), record, false, List.of()),

@@ -256,6 +256,20 @@ final class VersionStore {
                 CertificateIdentity.normalise(p.identity()), p.number())).orElse(name);
     }
 
+    /**
+     * Writes the incomplete record that starts a new version, unless another writer on the
+     * token made a record for the same name at the same time or since this daemon last read
+     * it: then nothing is written, the token is read again (so the next number is free) and
+     * the officer is told to try again.
+     */
+    void startVersion(VersionRecord record) throws TokenException, KeyStateException {
+        if (!keyObjects.createDataAlone(record.name(), record.completed(false).encode())) {
+            reload();
+            throw new KeyStateException(record.name() + " was made at the same moment through"
+                    + " another daemon on this token; nothing was made here: try again");
+        }
+    }
+
     /** The next free version number of {@code identity}; DESTROYED tombstones keep theirs. */
     int nextNumber(String identity) {
         int versions = reading.versions().stream()

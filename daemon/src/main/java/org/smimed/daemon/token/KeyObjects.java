@@ -53,6 +53,25 @@ public final class KeyObjects {
     }
 
     /**
+     * Creates the data object as {@link #createData} does, unless one labelled {@code label}
+     * exists once it is written: then it destroys its own and returns false. Two writers of
+     * one label (daemons sharing the token, each taking the same next version number) cannot
+     * both see only their own, since each writes before it looks; both may lose, never both
+     * win. An operator trial made one version of two keys that way, through two replicas.
+     */
+    public boolean createDataAlone(String label, byte[] value) throws TokenException {
+        CK_ATTRIBUTE[] template = dataTemplate(label, value);
+        return token.inSession((module, session) -> {
+            long created = module.C_CreateObject(session, template);
+            if (findData(module, session, label).length == 1) {
+                return true;
+            }
+            destroyUnlessGone(module, session, created);
+            return false;
+        });
+    }
+
+    /**
      * Replaces the value of the daemon's data object labelled {@code label}. Where the token
      * refuses to modify CKA_VALUE, a new object is created before the old one is destroyed, so
      * a crash leaves two records (start-up keeps the newer) rather than none.
