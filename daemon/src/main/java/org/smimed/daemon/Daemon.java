@@ -158,7 +158,7 @@ public final class Daemon implements AutoCloseable {
         KeyRegistry keys = admin.registry();
 
         Provider software = new BouncyCastleProvider();
-        StatusMapper statuses = new StatusMapper();
+        StatusMapper statuses = new StatusMapper(clock);
         int maxBytes = config.limits().maxMessageBytes();
         DaemonConfig.Operations operations = config.operations();
         AccessControl control = access.control();

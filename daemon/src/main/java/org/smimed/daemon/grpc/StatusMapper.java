@@ -7,6 +7,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import java.lang.System.Logger.Level;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import org.smimed.api.v1.ErrorReason;
@@ -18,6 +19,7 @@ import org.smimed.daemon.keys.NoUsableKeyException;
 import org.smimed.daemon.keys.UnknownKeyVersionException;
 import org.smimed.daemon.keys.UnknownIdentityException;
 import org.smimed.daemon.logging.Printable;
+import org.smimed.daemon.logging.ThrottledWarning;
 import org.smimed.daemon.token.TokenException;
 import org.smimed.daemon.audit.AuditException;
 import org.smimed.daemon.policy.ApprovalException;
@@ -46,6 +48,15 @@ public final class StatusMapper {
     static final int MAX_DESCRIPTION_BYTES = 3000;
     /** The ErrorInfo domain of smimed's {@link ErrorReason}s: the API's proto package. */
     static final String ERROR_DOMAIN = "smimed.v1";
+
+    private final ThrottledWarning tokenUnavailable;
+    private final ThrottledWarning auditRefused;
+
+    /** {@code clock} paces the warnings a storm of refusals would repeat for every call. */
+    public StatusMapper(Clock clock) {
+        this.tokenUnavailable = new ThrottledWarning(LOG, clock);
+        this.auditRefused = new ThrottledWarning(LOG, clock);
+    }
 
     /** The status for {@code failure} in the current call. */
     public StatusRuntimeException toStatus(Throwable failure) {
@@ -135,9 +146,9 @@ public final class StatusMapper {
         }
         if (failure instanceof TokenException t
                 && t.kind() != TokenException.Kind.REJECTED) {
-            // One line per call: in a fault storm every call fails alike, and a stack trace
-            // each would bury the healer's account of what happened (stack at DEBUG).
-            LOG.log(Level.WARNING, "request " + requestId + ": token unavailable: "
+            // No stack trace: in a fault storm every call fails alike, and one each would
+            // bury the healer's account of what happened (stack at DEBUG); nor a line each.
+            tokenUnavailable.warn("request " + requestId + ": token unavailable: "
                     + rootCause(failure));
             LOG.log(Level.DEBUG, "request " + requestId + ": token failure", failure);
             return Status.UNAVAILABLE.withDescription("token unavailable; retry later")
@@ -157,7 +168,7 @@ public final class StatusMapper {
     }
 
     /** Authentication, authorization, limits and the audit log; null for anything else. */
-    private static StatusRuntimeException accessStatus(Throwable failure, String requestId) {
+    private StatusRuntimeException accessStatus(Throwable failure, String requestId) {
         Status status;
         if (failure instanceof UnauthenticatedException) {
             status = Status.UNAUTHENTICATED.withDescription(failure.getMessage());
@@ -190,8 +201,9 @@ public final class StatusMapper {
             status = status.withDescription(failure.getMessage());
         } else if (failure instanceof AuditException) {
             // The audit log said why once, at SEVERE; every refused call after it would
-            // otherwise repeat a stack trace (found by an operator trial: 20,000 lines).
-            LOG.log(Level.WARNING, "request " + requestId + ": audit log not written; call"
+            // otherwise repeat a stack trace (found by an operator trial: 20,000 lines), or
+            // this line (a later trial: 7,900 in 8 s).
+            auditRefused.warn("request " + requestId + ": audit log not written; call"
                     + " refused (" + rootCause(failure) + ")");
             status = Status.UNAVAILABLE.withDescription("audit log unavailable; retry later");
         } else {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.grpc.stub.ServerCallStreamObserver;
+import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -22,6 +23,8 @@ import org.smimed.daemon.config.DaemonConfig;
  * the ITs cover against the token): it reads the input and answers with what it read.
  */
 class DecryptStreamTest {
+    private static final StatusMapper STATUSES = new StatusMapper(Clock.systemUTC());
+
     private final StreamGuards guards = new StreamGuards(new DaemonConfig.Limits(1 << 24));
     private final Transport transport = new Transport();
     private final AtomicReference<Thread> workerThread = new AtomicReference<>();
@@ -79,7 +82,7 @@ class DecryptStreamTest {
 
     @Test
     void anErrorInTheWorker_endsTheCallAsInternalAtOnce() throws Exception {
-        DecryptStream call = new DecryptStream(transport, new StatusMapper(), guards, "caller",
+        DecryptStream call = new DecryptStream(transport, STATUSES, guards, "caller",
                 1 << 24, (identity, message, started) -> {
                     throw new NoClassDefFoundError("org/smimed/daemon/cms/Replaced");
                 });
@@ -94,7 +97,7 @@ class DecryptStreamTest {
     }
 
     private DecryptStream call() {
-        return new DecryptStream(transport, new StatusMapper(), guards, "caller", 1 << 24,
+        return new DecryptStream(transport, STATUSES, guards, "caller", 1 << 24,
                 (identity, message, call) -> {
                     workerThread.set(Thread.currentThread());
                     workerStarted.countDown();

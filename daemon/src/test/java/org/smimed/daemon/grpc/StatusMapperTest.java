@@ -3,6 +3,7 @@ package org.smimed.daemon.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
@@ -12,21 +13,23 @@ import org.smimed.daemon.policy.LimitExceededException;
 import org.smimed.daemon.policy.LimitExceededException.Limit;
 
 class StatusMapperTest {
+    private static final StatusMapper STATUSES = new StatusMapper(Clock.systemUTC());
+
     /**
      * Found by an operator trial: a stream cut off by the end of a drain was logged SEVERE as
      * an internal error, which trips alerts; another replica can take the call.
      */
     @Test
     void callInterruptedWhileTheDaemonStops_isUnavailable_notInternal() {
-        var direct = new StatusMapper().toStatus(new InterruptedException());
-        var wrapped = new StatusMapper().toStatus(new ExecutionException(
+        var direct = STATUSES.toStatus(new InterruptedException());
+        var wrapped = STATUSES.toStatus(new ExecutionException(
                 new RuntimeException(new InterruptedException("sleep interrupted"))));
 
         assertThat(direct.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
         assertThat(direct.getStatus().getDescription()).isEqualTo("the daemon is stopping;"
                 + " retry");
         assertThat(wrapped.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-        assertThat(new StatusMapper().toStatus(new IllegalStateException("bug")).getStatus()
+        assertThat(STATUSES.toStatus(new IllegalStateException("bug")).getStatus()
                 .getCode()).isEqualTo(Status.Code.INTERNAL);
     }
 
@@ -37,9 +40,9 @@ class StatusMapperTest {
      */
     @Test
     void decryptBudgetRefusal_carriesRetryInfo_otherLimitsDoNot() {
-        var budget = new StatusMapper().toStatus(new LimitExceededException(
+        var budget = STATUSES.toStatus(new LimitExceededException(
                 Limit.DECRYPT_BUDGET, "decrypt budget used up", Duration.ofSeconds(41)));
-        var concurrency = new StatusMapper().toStatus(new LimitExceededException(
+        var concurrency = STATUSES.toStatus(new LimitExceededException(
                 Limit.CONCURRENT_CALLS, "too many concurrent calls"));
 
         var told = new SmimeClientException(budget.getStatus(), budget.getTrailers());

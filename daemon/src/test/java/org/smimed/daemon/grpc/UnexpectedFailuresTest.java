@@ -15,6 +15,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
+import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.smimed.api.v1.SignRequest;
@@ -27,6 +28,8 @@ import org.smimed.api.v1.SigningServiceGrpc;
  * UNKNOWN "Application error processing RPC".
  */
 class UnexpectedFailuresTest {
+    private static final StatusMapper STATUSES = new StatusMapper(Clock.systemUTC());
+
     /** A signing service whose code is gone. */
     private static final class Broken extends SigningServiceGrpc.SigningServiceImplBase {
         @Override
@@ -61,7 +64,7 @@ class UnexpectedFailuresTest {
             }
         };
         var service = ServerInterceptors.interceptForward(new Broken().bindService(),
-                new RequestIds(), new UnexpectedFailures(new StatusMapper()), throwing);
+                new RequestIds(), new UnexpectedFailures(STATUSES), throwing);
 
         StatusRuntimeException e = call("unexpected-failures-interceptor", service);
 
@@ -73,7 +76,7 @@ class UnexpectedFailuresTest {
         String name = "unexpected-failures-" + guarded;
         var service = guarded
                 ? ServerInterceptors.interceptForward(new Broken().bindService(),
-                        new RequestIds(), new UnexpectedFailures(new StatusMapper()))
+                        new RequestIds(), new UnexpectedFailures(STATUSES))
                 : ServerInterceptors.interceptForward(new Broken().bindService(),
                         new RequestIds());
         return call(name, service);
