@@ -118,6 +118,14 @@ public final class ClientCertificateVerifier {
                         + " does not allow digitalSignature, which TLS client authentication"
                         + " needs", subject);
             }
+            // A caller is an end entity. A CA certificate issued under a client CA could also
+            // issue certificates for any caller name, officers' included (a security trial
+            // was served as one; PKIX lets it issue whatever the policy later matches).
+            if (leaf.getBasicConstraints() >= 0) {
+                throw UnauthenticatedException.fromClientCa("the client certificate is a CA"
+                        + " certificate (basicConstraints CA:TRUE); a caller presents an"
+                        + " end-entity certificate", subject);
+            }
         } catch (CertPathValidatorException e) {
             throw new UnauthenticatedException(reason(e), subject);
         } catch (GeneralSecurityException e) {

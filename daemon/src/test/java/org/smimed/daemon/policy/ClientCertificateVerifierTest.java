@@ -94,6 +94,27 @@ class ClientCertificateVerifierTest {
                 .isEqualTo("CN=svc,O=test");
     }
 
+    /**
+     * A CA certificate issued under the client CA could issue any caller name; as a caller it
+     * was served (found by a security trial).
+     */
+    @Test
+    void aCaCertificateIssuedByTheClientCa_isNoCaller() throws Exception {
+        X509Certificate ca = ca(NOW.minus(days(10)), NOW.plus(days(300)));
+        var builder = new JcaX509v3CertificateBuilder(
+                X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()), BigInteger.TEN,
+                Date.from(NOW.minus(days(1))), Date.from(NOW.plus(days(30))),
+                new X500Name("O=test,CN=officer"), clientKey.getPublic())
+                .addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+        X509Certificate subCa = new JcaX509CertificateConverter().getCertificate(builder.build(
+                new JcaContentSignerBuilder("SHA256withECDSA").build(caKey.getPrivate())));
+
+        assertThatThrownBy(() -> verifier(ca).verify(chain(subCa)))
+                .isInstanceOf(UnauthenticatedException.class)
+                .hasMessage("the client certificate is a CA certificate (basicConstraints"
+                        + " CA:TRUE); a caller presents an end-entity certificate");
+    }
+
     private static ClientCertificateVerifier verifier(X509Certificate ca) {
         return new ClientCertificateVerifier(List.of(ca), ClientRevocations.none(CLOCK), CLOCK);
     }
