@@ -95,15 +95,16 @@ public record AuditRecord(long seq, Instant time, AuditEntry entry, String prev,
 
     /**
      * Whether {@code c} is written as a JSON unicode escape: control characters (C0, DEL, C1), the
-     * characters other tools take as line ends (U+0085, U+2028, U+2029), the bidirectional
-     * controls that make a record display other than it reads (U+061C, U+200E, U+200F,
-     * U+202A-U+202E, U+2066-U+2069), U+FEFF, and surrogates — so a record is one line of
-     * printable text to every reader, and a line-based reader never splits one.
+     * characters other tools take as line ends (U+0085, U+2028, U+2029), every format
+     * character (Unicode category Cf: the bidirectional controls that make a record display
+     * other than it reads, and the invisible ones — a zero-width space made an identity look
+     * like a served one to a security trial — U+200B-U+200F, U+2060, U+FEFF, ...), and
+     * surrogates — so a record is one line of printable text to every reader, shows what it
+     * holds, and a line-based reader never splits one.
      */
     static boolean escaped(char c) {
-        return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x061c || c == 0x200e
-                || c == 0x200f || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)
-                || c == 0xfeff || Character.isSurrogate(c);
+        return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029
+                || Character.getType(c) == Character.FORMAT || Character.isSurrogate(c);
     }
 
     /** Whether {@code value} needs no escaping: the usual case, appended in one step. */

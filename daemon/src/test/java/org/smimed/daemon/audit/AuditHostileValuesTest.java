@@ -27,14 +27,16 @@ class AuditHostileValuesTest {
     @Test
     void lineSeparatorsAndDisplayControls_areEscaped_andTheLogReopens() throws Exception {
         Path log = dir.resolve("audit.log");
-        String subject = "unverified: CN=a\u2028b\u0085c\u202Ed\u007fe\u200ff\uFEFFg\u2029h";
+        String subject = "unverified: CN=a\u2028b\u0085c\u202Ed\u007fe\u200ff\uFEFFg\u2029h"
+                + "\u200Bi\u2060j";
         try (AuditLog audit = AuditLog.open(log, CLOCK)) {
             audit.append(entry(subject), true);
         }
 
         String line = Files.readString(log, StandardCharsets.UTF_8);
         assertThat(line).endsWith("\n").hasLineCount(1)
-                .contains("CN=a\\u2028b\\u0085c\\u202ed\\u007fe\\u200ff\\ufeffg\\u2029h");
+                .contains("CN=a\\u2028b\\u0085c\\u202ed\\u007fe\\u200ff\\ufeffg\\u2029h"
+                        + "\\u200bi\\u2060j");
         assertThat(line.lines().toList()).hasSize(1);
         assertThat(line.chars().filter(AuditHostileValuesTest::unusual)).isEmpty();
         try (AuditLog audit = AuditLog.open(log, CLOCK)) {
@@ -99,7 +101,7 @@ class AuditHostileValuesTest {
 
     private static boolean unusual(int c) {
         return c == 0x85 || c == 0x2028 || c == 0x2029 || c == 0x202e || c == 0x7f
-                || c == 0x200f || c == 0xfeff;
+                || c == 0x200f || c == 0xfeff || c == 0x200b || c == 0x2060;
     }
 
     /** {@code line} with its hash member recomputed over its (edited) body. */
