@@ -2,9 +2,15 @@ package org.smimed.daemon.keys;
 
 import java.io.IOException;
 import java.security.PublicKey;
+import java.util.Map;
 import java.util.Optional;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1String;
+import org.bouncycastle.asn1.x500.AttributeTypeAndValue;
+import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.ExtensionsGenerator;
@@ -27,6 +33,11 @@ import org.smimed.daemon.token.TokenException;
  * <p>Security guarantee: the request is signed by the given signer, which signs in the token.
  */
 final class CsrFactory {
+    /** RFC 5280 appendix A.1's ub-* for the attributes a subject usually has. */
+    private static final Map<ASN1ObjectIdentifier, Integer> UPPER_BOUNDS = Map.of(
+            BCStyle.CN, 64, BCStyle.O, 64, BCStyle.OU, 64, BCStyle.L, 128, BCStyle.ST, 128,
+            BCStyle.C, 2, BCStyle.EmailAddress, 255, BCStyle.SERIALNUMBER, 64);
+
     private CsrFactory() {
     }
 
@@ -55,6 +66,9 @@ final class CsrFactory {
             throw new InvalidKeyRequestException("subject '" + subject
                     + "' is not a distinguished name such as 'CN=Billing,O=Example'");
         }
+        if (!subject.isBlank()) {
+            withinUpperBounds(name);
+        }
         try {
             ExtensionsGenerator extensions = new ExtensionsGenerator();
             extensions.addExtension(Extension.keyUsage, true, keyUsage(version));
@@ -74,6 +88,26 @@ final class CsrFactory {
             throw e;
         } catch (IOException e) {
             throw new IllegalStateException("DER encoding of a request failed", e);
+        }
+    }
+
+    /**
+     * RFC 5280 appendix A.1's upper bounds for the attributes a subject usually has: a CA
+     * refuses longer ones, after the officer sent the request (a security trial's 100,000
+     * character CN was signed into one).
+     */
+    private static void withinUpperBounds(X500Name name) throws InvalidKeyRequestException {
+        for (RDN rdn : name.getRDNs()) {
+            for (AttributeTypeAndValue attribute : rdn.getTypesAndValues()) {
+                Integer most = UPPER_BOUNDS.get(attribute.getType());
+                int length = attribute.getValue() instanceof ASN1String text
+                        ? text.getString().codePointCount(0, text.getString().length()) : 0;
+                if (most != null && length > most) {
+                    throw new InvalidKeyRequestException("subject attribute "
+                            + BCStyle.INSTANCE.oidToDisplayName(attribute.getType()) + " has "
+                            + length + " characters; RFC 5280 allows at most " + most);
+                }
+            }
         }
     }
 

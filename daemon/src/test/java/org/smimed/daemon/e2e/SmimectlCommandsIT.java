@@ -104,10 +104,6 @@ class SmimectlCommandsIT {
                 .isEqualTo(ctlOk("public-key", id + "/v3"));
     }
 
-    /**
-     * Found by a security trial: an encryption-only RSA key has no CKA_SIGN, and its request
-     * ended INTERNAL, in rotate after the key was made; the public key goes to the CA instead.
-     */
     /** An officer trial: a subject with a line break became a forged line in list. */
     @Test
     void csrWithALineBreakInItsSubject_isRefused() throws Exception {
@@ -123,6 +119,25 @@ class SmimectlCommandsIT {
                 + " both CN=Fake' has control characters (a line break?)");
     }
 
+    /** A security trial's 100,000-character CN went into a request no CA would sign. */
+    @Test
+    void csrWithASubjectPastRfc5280sBounds_isRefused_atTheBoundItIsMade() throws Exception {
+        String id = "long-cn@smimed.example";
+        ctlOk("generate", id, "--alg", "p256", "--usage", "sign");
+
+        Run tooLong = ctl("csr", id + "/v1", "--subject", "CN=" + "a".repeat(65), "--out", "-");
+
+        assertThat(tooLong.exit()).isEqualTo(1);
+        assertThat(tooLong.err()).contains("subject attribute CN has 65 characters; RFC 5280"
+                + " allows at most 64");
+        assertThat(ctlOk("csr", id + "/v1", "--subject", "CN=" + "a".repeat(64) + ",O=x",
+                "--out", "-")).startsWith("-----BEGIN CERTIFICATE REQUEST-----");
+    }
+
+    /**
+     * Found by a security trial: an encryption-only RSA key has no CKA_SIGN, and its request
+     * ended INTERNAL, in rotate after the key was made; the public key goes to the CA instead.
+     */
     @Test
     void encryptionOnlyRsaKey_csrIsRefusedSayingWhy_rotateWritesThePublicKey() throws Exception {
         String id = "enc-only@smimed.example";
