@@ -55,7 +55,10 @@ public final class SmimedCommand implements Runnable {
         // A command that fails (bench that cannot reach or prepare a daemon; serve reports its
         // own) says why in one line, not a stack trace.
         line.setExecutionExceptionHandler((e, command, parsed) -> {
-            if (!(e instanceof IllegalArgumentException)) {
+            // A daemon that went away (bench between workloads) is said in the line below;
+            // its trace explains nothing (an operator trial).
+            if (!(e instanceof IllegalArgumentException
+                    || e instanceof io.grpc.StatusRuntimeException)) {
                 // Unexpected: the trace goes to the log (in its format), the reason below.
                 System.getLogger("smimed").log(System.Logger.Level.ERROR,
                         "smimed " + command.getCommandName() + " failed", e);

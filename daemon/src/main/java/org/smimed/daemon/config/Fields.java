@@ -1,6 +1,7 @@
 package org.smimed.daemon.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -166,8 +167,26 @@ final class Fields {
         }
         Path file = base.resolve(text).normalize();
         if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-            problems.add(path + ": no readable file at " + file);
+            problems.add(path + ": no readable file at " + file + whyUnreadable(file));
         }
         return file;
+    }
+
+    /**
+     * Why a file that is there cannot be read, for the operator who sees it listed: often
+     * it was made as root for a daemon that runs as its own user (an operator trial).
+     */
+    private static String whyUnreadable(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return Files.exists(file) ? " (not a regular file)" : "";
+        }
+        try {
+            return " (it is there, owned by " + Files.getOwner(file).getName() + ", mode "
+                    + java.nio.file.attribute.PosixFilePermissions.toString(
+                            Files.getPosixFilePermissions(file)) + "; this process runs as "
+                    + System.getProperty("user.name") + ")";
+        } catch (IOException | UnsupportedOperationException e) {
+            return " (it is there, but this process may not read it)";
+        }
     }
 }
