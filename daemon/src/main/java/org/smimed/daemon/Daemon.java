@@ -35,6 +35,7 @@ import org.smimed.daemon.config.ListenerProbe;
 import org.smimed.daemon.config.PemFiles;
 import org.smimed.daemon.config.PinSource;
 import org.smimed.daemon.decryption.Decryption;
+import org.smimed.daemon.grpc.CallMetrics;
 import org.smimed.daemon.grpc.CallSecurity;
 import org.smimed.daemon.grpc.DecryptionGrpcService;
 import org.smimed.daemon.grpc.DirectoryGrpcService;
@@ -156,13 +157,13 @@ public final class Daemon implements AutoCloseable {
         KeyAdministration admin = KeyAdministration.open(token, random, clock, roots);
         access.recordRepairs(admin.repairs());
         KeyRegistry keys = admin.registry();
-
         Provider software = new BouncyCastleProvider();
         StatusMapper statuses = new StatusMapper(clock);
         int maxBytes = config.limits().maxMessageBytes();
         DaemonConfig.Operations operations = config.operations();
         AccessControl control = access.control();
-        CallSecurity security = access.security(statuses).observedBy(metrics.interceptor());
+        CallSecurity security = access.security(statuses)
+                .observedBy(new CallMetrics(metrics.calls()));
         HealthStatusManager health = new HealthStatusManager();
         // A SignBatch's signatures run on as many workers as calls have handlers: the number
         // of token operations at once that suits this token (operations.workerThreads).

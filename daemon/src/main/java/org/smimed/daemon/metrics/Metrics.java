@@ -1,7 +1,6 @@
 package org.smimed.daemon.metrics;
 
 import com.sun.net.httpserver.HttpServer;
-import io.grpc.ServerInterceptor;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -49,6 +48,7 @@ public final class Metrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry =
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final TokenMetrics token = new TokenMetrics(registry);
+    private final CallTimers calls = new CallTimers(registry);
     private final Timer auditWrites = Buckets.latency(Timer.builder("smimed.audit.write")
             .description("Time to append one audit record (write, and fsync when configured)"))
             .register(registry);
@@ -110,9 +110,9 @@ public final class Metrics implements AutoCloseable {
         new ExecutorServiceMetrics(handlers, "handlers", List.of()).bindTo(registry);
     }
 
-    /** The interceptor that records every gRPC call. */
-    public ServerInterceptor interceptor() {
-        return new CallMetrics(registry);
+    /** Where every call's time is recorded, by service, method and status. */
+    public CallTimers calls() {
+        return calls;
     }
 
     /** Times private-key operations by mechanism and counts the sessions they hold. */

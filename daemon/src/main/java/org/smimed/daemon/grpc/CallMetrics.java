@@ -1,4 +1,4 @@
-package org.smimed.daemon.metrics;
+package org.smimed.daemon.grpc;
 
 import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
@@ -9,42 +9,25 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthGrpc;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.smimed.daemon.metrics.CallTimers;
 
 /**
- * Counts and times every call by service, method and status code
- * ({@code smimed_requests_seconds_count}, {@code _sum}, {@code _bucket} in Prometheus).
+ * Tells the metrics what each call was: service, method and status code, and whether that
+ * is a success ({@code smimed_requests_seconds_*}, see {@link CallTimers}).
  */
-final class CallMetrics implements ServerInterceptor {
-    private final MeterRegistry registry;
-    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+public final class CallMetrics implements ServerInterceptor {
+    private final CallTimers timers;
 
-    CallMetrics(MeterRegistry registry) {
-        this.registry = registry;
+    public CallMetrics(CallTimers timers) {
+        this.timers = timers;
     }
 
-    /**
-     * The timer of one service, method and status, registered on first use and then looked up
-     * in a map: building and registering a meter per call (tags, sorting, registry lock) cost
-     * a visible share of a call's CPU.
-     */
-    private Timer timer(String service, String method, Status.Code code) {
+    private void record(String service, String method, Status.Code code, long start) {
         String name = service == null ? "unknown" : service;
         String bare = method == null ? "unknown" : method;
-        return timers.computeIfAbsent(name + '/' + bare + '/' + code, key -> Buckets.latency(Timer
-                .builder("smimed.requests")
-                .description("gRPC calls handled, by service, method and status")
-                .tag("service", name)
-                .tag("method", bare)
-                .tag("code", code.name())
-                .tag("outcome", code == Status.Code.OK || endsWhenCancelled(name, bare, code)
-                        ? "success" : "failure"))
-                .register(registry));
+        timers.record(name, bare, code.name(), code == Status.Code.OK
+                || endsWhenCancelled(name, bare, code), System.nanoTime() - start);
     }
 
     /**
@@ -75,8 +58,7 @@ final class CallMetrics implements ServerInterceptor {
                     @Override
                     public void close(Status status, Metadata trailers) {
                         if (counted.compareAndSet(false, true)) {
-                            timer(service, method, status.getCode()).record(
-                                    System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                            record(service, method, status.getCode(), start);
                         }
                         super.close(status, trailers);
                     }
@@ -85,8 +67,7 @@ final class CallMetrics implements ServerInterceptor {
             @Override
             public void onCancel() {
                 if (counted.compareAndSet(false, true)) {
-                    timer(service, method, Status.Code.CANCELLED).record(
-                            System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                    record(service, method, Status.Code.CANCELLED, start);
                 }
                 super.onCancel();
             }
