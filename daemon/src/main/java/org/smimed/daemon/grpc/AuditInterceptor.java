@@ -67,16 +67,6 @@ final class AuditInterceptor implements ServerInterceptor {
             recording.close(Status.UNAVAILABLE, new Metadata());
             return new ServerCall.Listener<>() { };
         }
-        if (recording.sync) {
-            // An officer change must not run if its record cannot be written: a destroy made
-            // and then unrecorded cannot be undone (found by an operator trial).
-            try {
-                log.checkWritable();
-            } catch (AuditException e) {
-                recording.refuse(e);
-                return new ServerCall.Listener<>() { };
-            }
-        }
         ServerCall.Listener<Q> inner = Contexts.interceptCall(
                 Context.current().withValue(AuditNotes.CURRENT, notes), recording, headers, next);
         return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(inner) {
@@ -88,6 +78,14 @@ final class AuditInterceptor implements ServerInterceptor {
 
             @Override
             public void onHalfClose() {
+                // An officer call must not run if its record cannot be written: a destroy made
+                // and then unrecorded cannot be undone (found by an operator trial). Checked
+                // here, once the caller is authenticated and on a handler: checked before,
+                // every call without a certificate took the audit log's lock on the event
+                // loop that read it (found by a review).
+                if (recording.sync && !recording.writable()) {
+                    return;
+                }
                 // The request is complete and about to run: an officer change is recorded as
                 // STARTED first, so one the daemon dies in is on record too (found by an
                 // officer trial: a kill during generate or destroy left no record at all).
@@ -243,6 +241,20 @@ final class AuditInterceptor implements ServerInterceptor {
                         + " call; nothing was done (see the daemon log)"), new Metadata());
                 LOG.log(Level.WARNING, "request " + notes.requestId() + ": "
                         + notes.method() + " refused before it ran: " + e.getMessage());
+            }
+        }
+
+        /** Whether the log can record this call; false (and the call refused) if not. */
+        boolean writable() {
+            if (recorded.get()) {
+                return true; // already refused: nothing will run
+            }
+            try {
+                log.checkWritable();
+                return true;
+            } catch (AuditException e) {
+                refuse(e);
+                return false;
             }
         }
 

@@ -5,7 +5,6 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
 import java.util.concurrent.Executor;
-import org.smimed.daemon.policy.UnauthenticatedException;
 
 /**
  * Where a call runs: an authenticated caller's on the listener's handlers, a call refused
@@ -16,10 +15,14 @@ import org.smimed.daemon.policy.UnauthenticatedException;
  * concurrent calls at once. A peer without a certificate that opened and reset streams as
  * fast as it could (HTTP/2 "rapid reset") queued them faster than two handlers refused them,
  * and the daemon ran out of heap within a minute (a security trial). The listeners' own
- * executor is therefore the transport thread, where such work is done as it is read, so a
- * flood slows only the connection sending it; this supplier moves each call that
- * authenticates to the handlers before its interceptors run. Deciding takes one look at the
- * TLS session, whose verified caller is kept with it.
+ * executor is therefore the transport thread, where such work is done as it is read: a flood
+ * then holds back the event loop its connections are on (which other connections, of any
+ * listener, may share) rather than growing a queue without bound. This supplier moves each
+ * call whose TLS session authenticates to the handlers before its interceptors run; the
+ * session keeps the answer, so deciding costs one look at it after the session's first call
+ * (see {@link SessionAuthentication#belongsOnHandlers}). What a refused call does on the
+ * transport thread is bounded: no audit file work before authentication, records of refusals
+ * rate-limited.
  */
 final class CallPlacement implements ServerCallExecutorSupplier {
     private final SessionAuthentication authentication;
@@ -32,14 +35,8 @@ final class CallPlacement implements ServerCallExecutorSupplier {
 
     @Override
     public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
-        try {
-            authentication.authenticate(call.getAttributes().get(
-                    Grpc.TRANSPORT_ATTR_SSL_SESSION));
-            return handlers;
-        } catch (UnauthenticatedException | RuntimeException e) {
-            // Refused by the authentication interceptor, on this thread, which says why (a
-            // failure to verify is a refusal too, never a reason to fail the transport).
-            return null;
-        }
+        // Null: stay here; the authentication interceptor refuses the call and says why.
+        return authentication.belongsOnHandlers(call.getAttributes().get(
+                Grpc.TRANSPORT_ATTR_SSL_SESSION)) ? handlers : null;
     }
 }

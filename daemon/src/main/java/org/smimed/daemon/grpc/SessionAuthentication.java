@@ -16,6 +16,8 @@ import org.smimed.daemon.policy.UnauthenticatedException;
 final class SessionAuthentication {
     /** Session value name for the caller this session's chain was verified as. */
     private static final String VERIFIED = "org.smimed.verified-caller";
+    /** Session value name marking a session whose chain was refused once. */
+    private static final String REFUSED = "org.smimed.refused-caller";
 
     private final Optional<ClientCertificateVerifier> verifier;
     private final boolean anonymousAllowed;
@@ -50,8 +52,42 @@ final class SessionAuthentication {
                 && verifier.get().stillValid(v)) {
             return v.caller();
         }
-        ClientCertificateVerifier.Verification verified = verifier.get().verify(chain);
+        ClientCertificateVerifier.Verification verified;
+        try {
+            verified = verifier.get().verify(chain);
+        } catch (UnauthenticatedException e) {
+            session.putValue(REFUSED, Boolean.TRUE);
+            throw e;
+        }
         session.putValue(VERIFIED, verified);
+        session.removeValue(REFUSED);
         return verified.caller();
+    }
+
+    /**
+     * Whether calls on {@code session} belong on the handlers, judged without reading a file
+     * or validating again where the session already says: a chain verified before (whether it
+     * still holds, the authentication interceptor checks, on the handler), or refused before
+     * (each call's interceptor verifies it again, where it was read); else verified now, once
+     * per TLS session, as a handshake is. A plaintext listener's callers are anonymous or
+     * refused at once, so they go to the handlers.
+     */
+    boolean belongsOnHandlers(SSLSession session) {
+        if (session == null) {
+            return true;
+        }
+        if (session.getValue(VERIFIED) != null) {
+            return true;
+        }
+        if (session.getValue(REFUSED) != null) {
+            return false;
+        }
+        try {
+            authenticate(session);
+            return true;
+        } catch (UnauthenticatedException | RuntimeException e) {
+            session.putValue(REFUSED, Boolean.TRUE);
+            return false;
+        }
     }
 }
