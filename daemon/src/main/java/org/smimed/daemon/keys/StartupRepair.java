@@ -31,8 +31,9 @@ final class StartupRepair {
                     removed.add(c);
                 }
             }
-            boolean record = leftover.record()
-                    && store.keyObjects.destroyData(leftover.label()) > 0;
+            // Only this version's record: another daemon's of the same name may be beside it.
+            boolean record = leftover.record() && store.keyObjects.destroyData(leftover.label(),
+                    value -> leftover.keyId().equals(keyIdOf(value))) > 0;
             done.add(new Repair(leftover.label(), leftover.what(removed, record)));
         }
         rewriteDuplicateRecords(store, done);
@@ -79,6 +80,15 @@ final class StartupRepair {
      * leaves the old and the new record side by side; the newer one already counts (see
      * {@link TokenReading}). Writing it once more replaces both with one.
      */
+    /** The key id a state record names; "" for a value that is no record. */
+    private static String keyIdOf(byte[] value) {
+        try {
+            return VersionRecord.decode(value).keyId();
+        } catch (IllegalArgumentException e) {
+            return "";
+        }
+    }
+
     private static void rewriteDuplicateRecords(VersionStore store, List<Repair> done)
             throws TokenException {
         Map<String, Long> records = new TokenInventory(store.token).read().data().stream()

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Predicate;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
@@ -63,11 +64,17 @@ public final class KeyObjects {
         CK_ATTRIBUTE[] template = dataTemplate(label, value);
         return token.inSession((module, session) -> {
             long created = module.C_CreateObject(session, template);
-            if (findData(module, session, label).length == 1) {
-                return true;
+            boolean alone = false;
+            try {
+                alone = findData(module, session, label).length == 1;
+                return alone;
+            } finally {
+                if (!alone) {
+                    // Also when the search failed: a record left beside another daemon's
+                    // would read as an interrupted generate, for start-up to remove.
+                    destroyUnlessGone(module, session, created);
+                }
             }
-            destroyUnlessGone(module, session, created);
-            return false;
         });
     }
 
@@ -121,6 +128,26 @@ public final class KeyObjects {
                         found.length + " public keys with the version's CKA_ID");
             }
             return TokenObjects.publicKey(module, session, found[0], algorithm);
+        });
+    }
+
+    /**
+     * Destroys the daemon's data objects labelled {@code label} whose value {@code which}
+     * accepts: a label may name another daemon's record too, for a moment (see
+     * {@link #createDataAlone}), and that one must stay.
+     */
+    public int destroyData(String label, Predicate<byte[]> which) throws TokenException {
+        return token.inSession((module, session) -> {
+            int destroyed = 0;
+            for (long handle : findData(module, session, label)) {
+                CK_ATTRIBUTE[] value = {new CK_ATTRIBUTE(CKA_VALUE)};
+                module.C_GetAttributeValue(session, handle, value);
+                if (which.test(value[0].getByteArray())) {
+                    destroyUnlessGone(module, session, handle);
+                    destroyed++;
+                }
+            }
+            return destroyed;
         });
     }
 
