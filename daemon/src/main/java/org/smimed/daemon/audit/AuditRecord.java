@@ -98,13 +98,18 @@ public record AuditRecord(long seq, Instant time, AuditEntry entry, String prev,
      * characters other tools take as line ends (U+0085, U+2028, U+2029), every format
      * character (Unicode category Cf: the bidirectional controls that make a record display
      * other than it reads, and the invisible ones — a zero-width space made an identity look
-     * like a served one to a security trial — U+200B-U+200F, U+2060, U+FEFF, ...), and
-     * surrogates — so a record is one line of printable text to every reader, shows what it
-     * holds, and a line-based reader never splits one.
+     * like a served one to a security trial — U+200B-U+200F, U+2060, U+FEFF, ...), every
+     * space but U+0020 (U+00A0, U+2000-U+200A, U+3000, ...), the other characters that show as
+     * nothing (U+034F, U+115F, U+1160, U+17B4, U+17B5, U+180B-U+180F, U+3164, U+FE00-U+FE0F,
+     * U+FFA0; found by a review), and surrogates — so a record is one line of printable text
+     * to every reader, shows what it holds, and a line-based reader never splits one.
      */
     static boolean escaped(char c) {
-        return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029
-                || Character.getType(c) == Character.FORMAT || Character.isSurrogate(c);
+        return c < 0x20 || (c >= 0x7f && c <= 0x9f) || Character.isSpaceChar(c) && c != ' '
+                || Character.getType(c) == Character.FORMAT || Character.isSurrogate(c)
+                || c == 0x034f || c == 0x115f || c == 0x1160 || c == 0x17b4 || c == 0x17b5
+                || (c >= 0x180b && c <= 0x180f) || c == 0x3164 || (c >= 0xfe00 && c <= 0xfe0f)
+                || c == 0xffa0;
     }
 
     /** Whether {@code value} needs no escaping: the usual case, appended in one step. */

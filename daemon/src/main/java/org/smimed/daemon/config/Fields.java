@@ -178,6 +178,12 @@ final class Fields {
      */
     private static String whyUnreadable(Path file) {
         if (!Files.isRegularFile(file)) {
+            Path parent = file.getParent();
+            if (!Files.exists(file) && parent != null && Files.isDirectory(parent)
+                    && !Files.isExecutable(parent)) {
+                return " (its directory " + parent + " may not be searched by this process, "
+                        + System.getProperty("user.name") + ")";
+            }
             return Files.exists(file) ? " (not a regular file)" : "";
         }
         try {

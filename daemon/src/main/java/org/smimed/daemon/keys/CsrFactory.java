@@ -33,6 +33,10 @@ import org.smimed.daemon.token.TokenException;
  * <p>Security guarantee: the request is signed by the given signer, which signs in the token.
  */
 final class CsrFactory {
+    /** Any other attribute's bound (RFC 5280 gives none for most): a name, not a document. */
+    private static final int OTHER_BOUND = 256;
+    /** A whole subject's DER: a few dozen attributes at their bounds. */
+    private static final int MAX_SUBJECT_BYTES = 4096;
     /** RFC 5280 appendix A.1's ub-* for the attributes a subject usually has. */
     private static final Map<ASN1ObjectIdentifier, Integer> UPPER_BOUNDS = Map.of(
             BCStyle.CN, 64, BCStyle.O, 64, BCStyle.OU, 64, BCStyle.L, 128, BCStyle.ST, 128,
@@ -99,15 +103,30 @@ final class CsrFactory {
     private static void withinUpperBounds(X500Name name) throws InvalidKeyRequestException {
         for (RDN rdn : name.getRDNs()) {
             for (AttributeTypeAndValue attribute : rdn.getTypesAndValues()) {
-                Integer most = UPPER_BOUNDS.get(attribute.getType());
-                int length = attribute.getValue() instanceof ASN1String text
-                        ? text.getString().codePointCount(0, text.getString().length()) : 0;
-                if (most != null && length > most) {
-                    throw new InvalidKeyRequestException("subject attribute "
-                            + BCStyle.INSTANCE.oidToDisplayName(attribute.getType()) + " has "
-                            + length + " characters; RFC 5280 allows at most " + most);
+                String type = Optional.ofNullable(BCStyle.INSTANCE.oidToDisplayName(
+                        attribute.getType())).orElse(attribute.getType().getId());
+                if (!(attribute.getValue() instanceof ASN1String text)) {
+                    throw new InvalidKeyRequestException("subject attribute " + type
+                            + " is not text (a #hex value?)");
+                }
+                int most = UPPER_BOUNDS.getOrDefault(attribute.getType(), OTHER_BOUND);
+                int length = text.getString().codePointCount(0, text.getString().length());
+                if (length > most) {
+                    throw new InvalidKeyRequestException("subject attribute " + type + " has "
+                            + length + " characters; "
+                            + (UPPER_BOUNDS.containsKey(attribute.getType()) ? "RFC 5280"
+                            : "smimed") + " allows at most " + most);
                 }
             }
+        }
+        try {
+            int bytes = name.getEncoded().length;
+            if (bytes > MAX_SUBJECT_BYTES) {
+                throw new InvalidKeyRequestException("subject is " + bytes + " bytes encoded;"
+                        + " at most " + MAX_SUBJECT_BYTES);
+            }
+        } catch (IOException e) {
+            throw new InvalidKeyRequestException("subject cannot be encoded: " + e.getMessage());
         }
     }
 

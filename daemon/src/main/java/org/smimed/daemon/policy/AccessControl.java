@@ -140,7 +140,7 @@ public final class AccessControl {
         Optional<Duration> wait = budget.tryCharge(rule.get().name(), perMinute);
         if (wait.isPresent()) {
             // Whole seconds, rounded up: a retry at the time said must find room.
-            long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
+            long seconds = Math.max(1, (wait.get().toNanos() + 999_999_999L) / 1_000_000_000L);
             throw new LimitExceededException(LimitExceededException.Limit.DECRYPT_BUDGET,
                     "decrypt budget used up: " + perMinute + " per minute (policy"
                     + " decryptsPerMinute); retry in " + seconds + " s",

@@ -28,7 +28,7 @@ class AuditHostileValuesTest {
     void lineSeparatorsAndDisplayControls_areEscaped_andTheLogReopens() throws Exception {
         Path log = dir.resolve("audit.log");
         String subject = "unverified: CN=a\u2028b\u0085c\u202Ed\u007fe\u200ff\uFEFFg\u2029h"
-                + "\u200Bi\u2060j";
+                + "\u200Bi\u2060j\u3164k\u00A0l";
         try (AuditLog audit = AuditLog.open(log, CLOCK)) {
             audit.append(entry(subject), true);
         }
@@ -36,7 +36,7 @@ class AuditHostileValuesTest {
         String line = Files.readString(log, StandardCharsets.UTF_8);
         assertThat(line).endsWith("\n").hasLineCount(1)
                 .contains("CN=a\\u2028b\\u0085c\\u202ed\\u007fe\\u200ff\\ufeffg\\u2029h"
-                        + "\\u200bi\\u2060j");
+                        + "\\u200bi\\u2060j\\u3164k\\u00a0l");
         assertThat(line.lines().toList()).hasSize(1);
         assertThat(line.chars().filter(AuditHostileValuesTest::unusual)).isEmpty();
         try (AuditLog audit = AuditLog.open(log, CLOCK)) {
@@ -101,7 +101,8 @@ class AuditHostileValuesTest {
 
     private static boolean unusual(int c) {
         return c == 0x85 || c == 0x2028 || c == 0x2029 || c == 0x202e || c == 0x7f
-                || c == 0x200f || c == 0xfeff || c == 0x200b || c == 0x2060;
+                || c == 0x200f || c == 0xfeff || c == 0x200b || c == 0x2060 || c == 0x3164
+                || c == 0xa0;
     }
 
     /** {@code line} with its hash member recomputed over its (edited) body. */

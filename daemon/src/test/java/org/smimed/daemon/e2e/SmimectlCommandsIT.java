@@ -130,6 +130,11 @@ class SmimectlCommandsIT {
         assertThat(tooLong.exit()).isEqualTo(1);
         assertThat(tooLong.err()).contains("subject attribute CN has 65 characters; RFC 5280"
                 + " allows at most 64");
+        assertThat(ctl("csr", id + "/v1", "--subject", "CN=x,STREET=" + "b".repeat(257),
+                "--out", "-").err()).contains("subject attribute STREET has 257 characters;"
+                        + " smimed allows at most 256");
+        assertThat(ctl("csr", id + "/v1", "--subject", "CN=#0403616263", "--out", "-").err())
+                .contains("subject attribute CN is not text");
         assertThat(ctlOk("csr", id + "/v1", "--subject", "CN=" + "a".repeat(64) + ",O=x",
                 "--out", "-")).startsWith("-----BEGIN CERTIFICATE REQUEST-----");
     }
