@@ -1,7 +1,7 @@
 package org.smimed.client;
 
-import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
 import io.grpc.Metadata;
@@ -12,6 +12,7 @@ import io.grpc.protobuf.StatusProto;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.smimed.api.v1.ErrorReason;
 
 /**
@@ -66,44 +67,37 @@ public final class SmimeClientException extends Exception {
 
   /** The ErrorReason of a google.rpc.ErrorInfo of smimed's domain in the status details. */
   private static ErrorReason reasonIn(Status status, Metadata trailers) {
-    com.google.rpc.Status details = StatusProto.fromStatusAndTrailers(status, trailers);
-    if (details == null) {
-      return null;
-    }
-    for (Any detail : details.getDetailsList()) {
-      if (detail.is(ErrorInfo.class)) {
-        try {
-          ErrorInfo info = detail.unpack(ErrorInfo.class);
-          if (info.getDomain().equals(ERROR_DOMAIN)) {
-            return Arrays.stream(ErrorReason.values())
-                .filter(r -> r != ErrorReason.UNRECOGNIZED && r.name().equals(info.getReason()))
-                .findFirst().orElse(null);
-          }
-        } catch (InvalidProtocolBufferException e) {
-          return null; // details the daemon did not write as documented: no reason
-        }
-      }
-    }
-    return null;
+    return details(status, trailers, ErrorInfo.class)
+        .filter(info -> info.getDomain().equals(ERROR_DOMAIN)).findFirst()
+        .flatMap(info -> Arrays.stream(ErrorReason.values())
+            .filter(r -> r != ErrorReason.UNRECOGNIZED && r.name().equals(info.getReason()))
+            .findFirst()).orElse(null);
   }
 
   /** The delay of a google.rpc.RetryInfo in the status details, if the daemon gave one. */
   private static Duration retryDelayIn(Status status, Metadata trailers) {
+    return details(status, trailers, RetryInfo.class).findFirst().map(RetryInfo::getRetryDelay)
+        .map(delay -> Duration.ofSeconds(delay.getSeconds(), delay.getNanos())).orElse(null);
+  }
+
+  /**
+   * The status details of type {@code type}; those that do not unpack, which the daemon did
+   * not write as documented, are left out.
+   */
+  private static <T extends Message> Stream<T> details(Status status, Metadata trailers,
+      Class<T> type) {
     com.google.rpc.Status details = StatusProto.fromStatusAndTrailers(status, trailers);
     if (details == null) {
-      return null;
+      return Stream.empty();
     }
-    for (Any detail : details.getDetailsList()) {
-      if (detail.is(RetryInfo.class)) {
-        try {
-          com.google.protobuf.Duration delay = detail.unpack(RetryInfo.class).getRetryDelay();
-          return Duration.ofSeconds(delay.getSeconds(), delay.getNanos());
-        } catch (InvalidProtocolBufferException e) {
-          return null; // details the daemon did not write as documented: no delay
-        }
-      }
-    }
-    return null;
+    return details.getDetailsList().stream().filter(detail -> detail.is(type))
+        .flatMap(detail -> {
+          try {
+            return Stream.of(detail.unpack(type));
+          } catch (InvalidProtocolBufferException e) {
+            return Stream.empty();
+          }
+        });
   }
 
   static SmimeClientException from(Throwable t) {
