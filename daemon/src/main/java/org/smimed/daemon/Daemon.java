@@ -203,6 +203,8 @@ public final class Daemon implements AutoCloseable {
         // operations.workerThreads (plus the batch workers) rather than by the callers.
         ExecutorService handlers = Executors.newFixedThreadPool(operations.workerThreads(),
                 new DaemonThreads("smimed-handler"));
+        // Officer calls may take seconds (an RSA-4096 key): threads of their own, as needed.
+        ExecutorService officers = Executors.newCachedThreadPool(new DaemonThreads("smimed-admin"));
         metrics.watchHandlers(handlers);
         Server server = null;
         Server healthServer = null;
@@ -221,13 +223,13 @@ public final class Daemon implements AutoCloseable {
                 adminServer = GrpcServer.startAdmin(config, config.admin().get(), adminCertificate,
                         List.of(new KeyAdminGrpcService(admin, new ApprovalGate(admin,
                                 new DualControl(access.policies(), clock, random), clock),
-                                clock, statuses)), security);
+                                clock, statuses)), security, officers);
             }
         } catch (IOException | RuntimeException e) {
             // A listener could not bind: free the others' ports, stop probes, pools, guards.
             Stream.of(server, healthServer).filter(Objects::nonNull).forEach(Server::shutdownNow);
             monitor.shutdown();
-            List.of(handlers, batchWorkers).forEach(ExecutorService::shutdownNow);
+            List.of(handlers, batchWorkers, officers).forEach(ExecutorService::shutdownNow);
             guards.close();
             throw e;
         }
@@ -239,9 +241,8 @@ public final class Daemon implements AutoCloseable {
         // Renewed certificates (certbot, cert-manager) serve new connections without a restart.
         certificates.forEach(certificate -> certificate.watch(operations.tlsCheck(),
                 metrics::tlsCertificateChanged));
-        LOG.log(Level.INFO, "smimed serving " + keys.identities().size()
-                + " identities from token '"
-                + token.label() + "' on port " + server.getPort() + "; audit log "
+        LOG.log(Level.INFO, "smimed serving " + keys.identities().size() + " identities from"
+                + " token '" + token.label() + "' on port " + server.getPort() + "; audit log "
                 + config.access().auditFile() + " continues after record "
                 + access.auditHead() + " (only its last record was read: check the whole chain"
                 + " with smimectl audit verify and the anchors you keep)");
@@ -257,8 +258,7 @@ public final class Daemon implements AutoCloseable {
             LOG.log(Level.INFO, "metrics on port " + metrics.port() + " (GET /metrics)");
         }
         Daemon daemon = new Daemon(config, server, adminServer, healthServer, monitor, metrics,
-                admin, access, List.of(handlers, batchWorkers), guards,
-                certificates);
+                admin, access, List.of(handlers, batchWorkers, officers), guards, certificates);
         fatal.attach(daemon::failWith);
         return daemon;
     }

@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLException;
@@ -31,7 +30,6 @@ import org.smimed.daemon.config.ConfigFileException;
 import org.smimed.daemon.config.DaemonConfig;
 import org.smimed.daemon.config.Listener;
 import org.smimed.daemon.config.ListenerBindException;
-import org.smimed.daemon.threads.DaemonThreads;
 import org.smimed.daemon.tls.ServerCertificate;
 
 /**
@@ -86,16 +84,15 @@ public final class GrpcServer {
 
     /**
      * Builds and starts the key-administration listener: its own address, its own server
-     * certificate or the client listener's, callers verified and audited by the same chain.
+     * certificate or the client listener's, callers verified and audited by the same chain,
+     * officers' calls on {@code officers}.
      */
     public static Server startAdmin(DaemonConfig config, DaemonConfig.Admin admin,
                                     Optional<ServerCertificate> certificate,
-                                    List<BindableService> services, CallSecurity security)
-            throws IOException {
-        // Officer calls may take seconds (an RSA-4096 key): threads of their own, made as
-        // needed and ended when idle, as gRPC's default executor does.
+                                    List<BindableService> services, CallSecurity security,
+                                    Executor officers) throws IOException {
         return start(config, certificate, Listener.ADMIN, admin.listen(), services, security,
-                Executors.newCachedThreadPool(new DaemonThreads("smimed-admin")));
+                officers);
     }
 
     private static Server start(DaemonConfig config, Optional<ServerCertificate> certificate,

@@ -108,8 +108,7 @@ public final class KeyAdministration {
                     ? "an Ed25519 key only signs: use usage sign"
                     : "an X25519 key only decrypts: use usage encrypt");
         }
-        // Read once each: a new version's name and record share its number, and its created
-        // and updated times are one moment.
+        // Read once each: name and record share the number, created and updated the moment.
         int number = store.nextNumber(normalised);
         Instant now = store.clock.instant();
         String name = VersionName.of(normalised, number);
@@ -117,13 +116,15 @@ public final class KeyAdministration {
         VersionRecord record = new VersionRecord(HexFormat.of().formatHex(id), normalised,
                 number, KeyState.PENDING, algorithm, usage, now, now);
         // Record first, marked incomplete, key second, then the record completed: a crash
-        // anywhere leaves an incomplete record, and start-up removes that version with
-        // whatever of it was made. So a key pair without any record is never an interrupted
-        // generate, and start-up keeps it: key first, a private key whose record or
-        // certificate the token could no longer read was deleted as a leftover (a fault
-        // trial's corrupted token lost a served key that way).
+        // anywhere leaves an incomplete record, and start-up removes that version with what
+        // of it was made; a key pair without a record is never an interrupted generate.
         store.startVersion(record);
-        store.objects.generate(id, name, algorithm, usage);
+        try {
+            store.objects.generate(id, name, algorithm, usage);
+        } catch (TokenException | RuntimeException e) {
+            store.abandonVersion();
+            throw e;
+        }
         store.complete(record);
         return changed(name, "generated");
     }

@@ -270,6 +270,20 @@ final class VersionStore {
         }
     }
 
+    /**
+     * After {@link #startVersion}, when making the version failed: its unfinished record stays
+     * for start-up to remove, and the token is read again, so that a retry takes the next
+     * number rather than this one (it was told another daemon had made it; found by a review).
+     */
+    void abandonVersion() {
+        try {
+            reload();
+        } catch (TokenException e) {
+            // The failure the officer hears says what is wrong with the token; the next
+            // health probe reads it again.
+        }
+    }
+
     /** The next free version number of {@code identity}; DESTROYED tombstones keep theirs. */
     int nextNumber(String identity) {
         int versions = reading.versions().stream()
