@@ -69,7 +69,7 @@ public final class KeyRegistry {
             PrivateKey key = handles.get(v.name());
             if (key == null) {
                 found.add(v.name() + ": the key store has no key for it; not served");
-                notServed.add(new UnservedVersion(v.name(), UnservedVersion.NO_HANDLE));
+                notServed.add(new UnservedVersion(v.name(), UnservedVersion.Reason.NO_HANDLE));
                 continue;
             }
             var certificate = v.chain().get(0);

@@ -137,7 +137,8 @@ public final class TokenReading {
                             + " state record, though " + successor.get() + " was activated"
                             + " since, which wrote one: its record was lost (a damaged token?);"
                             + " not served and not repaired: restore the token from its backup");
-                    unserved.add(new UnservedVersion(key.label(), UnservedVersion.RECORD_LOST));
+                    unserved.add(new UnservedVersion(key.label(),
+                            UnservedVersion.Reason.RECORD_LOST));
                     continue;
                 }
                 legacy(key.id(), key.label(), usage, cert, token.certificates(), problems)
@@ -156,7 +157,7 @@ public final class TokenReading {
                         + " (--delete-object --type privkey --id " + key.id() + ", and the"
                         + " public key: --type pubkey)");
                 unserved.add(new UnservedVersion(key.label(),
-                        UnservedVersion.NOTHING_BESIDE_KEY));
+                        UnservedVersion.Reason.NOTHING_BESIDE_KEY));
             }
         }
         for (TokenInventory.CertificateObject cert : token.certificates()) {

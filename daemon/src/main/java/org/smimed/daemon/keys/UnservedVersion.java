@@ -6,18 +6,26 @@ package org.smimed.daemon.keys;
  * (a fault trial's caller was told the identity did not exist when its key was only damaged).
  *
  * @param name   the version's name ({@code identity/vN})
- * @param reason completes "{@code name} ...", for example "'s private key is missing from the
- *               token"
+ * @param reason why it is not served
  */
-public record UnservedVersion(String name, String reason) {
-    static final String KEY_MISSING = "'s private key is missing from the token";
-    static final String RECORD_LOST = " is not served: its state record was lost";
-    static final String NOTHING_BESIDE_KEY =
-            " is not served: it has neither state record nor certificate on the token";
-    static final String NO_HANDLE = " is not served: the key store has no key for it";
+public record UnservedVersion(String name, Reason reason) {
+    /** Why a version the token holds is not served; each completes "{@code name} ...". */
+    public enum Reason {
+        KEY_MISSING("'s private key is missing from the token"),
+        RECORD_LOST(" is not served: its state record was lost"),
+        NOTHING_BESIDE_KEY(
+                " is not served: it has neither state record nor certificate on the token"),
+        NO_HANDLE(" is not served: the key store has no key for it");
+
+        private final String text;
+
+        Reason(String text) {
+            this.text = text;
+        }
+    }
 
     /** What a caller is told, with where an officer looks. */
     String explained() {
-        return name + reason + " (an officer sees it in smimectl token)";
+        return name + reason.text + " (an officer sees it in smimectl token)";
     }
 }

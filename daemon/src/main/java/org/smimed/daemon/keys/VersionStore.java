@@ -203,14 +203,14 @@ final class VersionStore {
         List<TokenVersion> served = new ArrayList<>();
         List<UnservedVersion> unserved = new ArrayList<>(read.unserved());
         read.keyless().forEach(v -> unserved.add(
-                new UnservedVersion(v.name(), UnservedVersion.KEY_MISSING)));
+                new UnservedVersion(v.name(), UnservedVersion.Reason.KEY_MISSING)));
         List<String> problems = new ArrayList<>(read.problems());
         for (TokenVersion v : read.versions()) {
             PrivateKey key = loaded.get(v.name());
             if (key != null && !v.chain().isEmpty() && v.state() != KeyState.PENDING
                     && v.record().algorithm().family() == KeyAlgorithm.Family.EC
                     && v.record().usage().signs() && !handles.signsAs(key, v.chain().get(0))) {
-                unserved.add(new UnservedVersion(v.name(), UnservedVersion.KEY_MISSING));
+                unserved.add(new UnservedVersion(v.name(), UnservedVersion.Reason.KEY_MISSING));
                 problems.add(TokenReading.keyMissing(v.name(), "the private key under its id"
                         + " and label is not the key its certificate names: replaced outside"
                         + " smimed?"));
