@@ -55,7 +55,7 @@ public final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectorySe
     @Override
     public void listIdentities(ListIdentitiesRequest request,
                                StreamObserver<ListIdentitiesResponse> response) {
-        try {
+        Unary.answer(response, statuses, () -> {
             ListIdentitiesResponse.Builder list = ListIdentitiesResponse.newBuilder();
             Caller caller = Callers.current();
             // A caller no entry admits is refused, as by every other call: an empty list read
@@ -66,16 +66,13 @@ public final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectorySe
                     list.addIdentities(describe(identity));
                 }
             }
-            response.onNext(list.build());
-            response.onCompleted();
-        } catch (Exception e) {
-            response.onError(statuses.toStatus(e));
-        }
+            return list.build();
+        });
     }
 
     @Override
     public void getIdentity(GetIdentityRequest request, StreamObserver<Identity> response) {
-        try {
+        Unary.answer(response, statuses, () -> {
             if (request.getIdentity().isBlank()) {
                 throw new InvalidRequestException("identity is required");
             }
@@ -83,18 +80,15 @@ public final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectorySe
                 throw access.denied(Callers.current(), "not permitted to use "
                         + request.getIdentity());
             }
-            response.onNext(describe(request.getIdentity()));
-            response.onCompleted();
-        } catch (Exception e) {
-            response.onError(statuses.toStatus(e));
-        }
+            return describe(request.getIdentity());
+        });
     }
 
     @Override
     public void getLimits(GetLimitsRequest request, StreamObserver<Limits> response) {
-        try {
+        Unary.answer(response, statuses, () -> {
             CallerRule entry = access.entryFor(Callers.current());
-            response.onNext(Limits.newBuilder()
+            return Limits.newBuilder()
                     .setMaxConcurrentCalls(entry.maxConcurrent().orElse(0))
                     .setDecryptsPerMinute(entry.decryptsPerMinute().orElse(0))
                     .setMaxMessageBytes(limits.maxMessageBytes())
@@ -104,11 +98,8 @@ public final class DirectoryGrpcService extends DirectoryServiceGrpc.DirectorySe
                     .setMaxBatchDigests(SigningGrpcService.MAX_BATCH)
                     .setStreamIdleSeconds(Math.toIntExact(limits.streamIdle().toSeconds()))
                     .setMaxStreamSeconds(Math.toIntExact(limits.streamDuration().toSeconds()))
-                    .build());
-            response.onCompleted();
-        } catch (Exception e) {
-            response.onError(statuses.toStatus(e));
-        }
+                    .build();
+        });
     }
 
     private boolean mayUse(Caller caller, String identity) {

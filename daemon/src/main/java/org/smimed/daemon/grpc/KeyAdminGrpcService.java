@@ -46,18 +46,8 @@ public final class KeyAdminGrpcService extends KeyAdminServiceGrpc.KeyAdminServi
         this.statuses = statuses;
     }
 
-    @FunctionalInterface
-    private interface Call<T> {
-        T run() throws Exception;
-    }
-
-    private <T> void answer(StreamObserver<T> response, Call<T> call) {
-        try {
-            response.onNext(call.run());
-            response.onCompleted();
-        } catch (Exception e) {
-            response.onError(statuses.toStatus(e));
-        }
+    private <T> void answer(StreamObserver<T> response, Unary.Call<T> call) {
+        Unary.answer(response, statuses, call);
     }
 
     @Override
