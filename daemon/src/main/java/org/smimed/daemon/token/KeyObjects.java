@@ -151,15 +151,9 @@ public final class KeyObjects {
         });
     }
 
-    /** Destroys the daemon's data objects labelled {@code label}. */
+    /** Destroys every one of the daemon's data objects labelled {@code label}. */
     public int destroyData(String label) throws TokenException {
-        return token.inSession((module, session) -> {
-            long[] found = findData(module, session, label);
-            for (long handle : found) {
-                destroyUnlessGone(module, session, handle);
-            }
-            return found.length;
-        });
+        return destroyData(label, value -> true);
     }
 
     /** The daemon's data objects labelled {@code label}; package-private for test rigs. */
