@@ -2,7 +2,6 @@ package org.smimed.daemon;
 
 import io.grpc.BindableService;
 import io.grpc.Server;
-import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.lang.System.Logger.Level;
@@ -39,6 +38,7 @@ import org.smimed.daemon.grpc.CallMetrics;
 import org.smimed.daemon.grpc.CallSecurity;
 import org.smimed.daemon.grpc.DecryptionGrpcService;
 import org.smimed.daemon.grpc.DirectoryGrpcService;
+import org.smimed.daemon.grpc.GrpcHealth;
 import org.smimed.daemon.grpc.GrpcServer;
 import org.smimed.daemon.grpc.KeyAdminGrpcService;
 import org.smimed.daemon.grpc.SigningGrpcService;
@@ -164,13 +164,12 @@ public final class Daemon implements AutoCloseable {
         AccessControl control = access.control();
         CallSecurity security = access.security(statuses)
                 .observedBy(new CallMetrics(metrics.calls()));
-        HealthStatusManager health = new HealthStatusManager();
+        GrpcHealth health = new GrpcHealth();
         // A SignBatch's signatures run on as many workers as calls have handlers: the number
         // of token operations at once that suits this token (operations.workerThreads).
         ExecutorService batchWorkers = Executors.newFixedThreadPool(operations.workerThreads(),
                 new DaemonThreads("smimed-batch"));
-        HealthMonitor monitor = new HealthMonitor(token.label(), health, GrpcServer.CLIENT_SERVICES,
-                access.auditUnhealthy());
+        HealthMonitor monitor = new HealthMonitor(token.label(), health, access.auditUnhealthy());
         FatalRelay fatal = new FatalRelay();
         TokenHealer healer = new TokenHealer(token, config.token().pin(), environment, admin,
                 !keys.identities().isEmpty(), clock, monitor::publish, fatal::fail);
@@ -192,7 +191,7 @@ public final class Daemon implements AutoCloseable {
                         statuses, maxBytes, guards).served(),
                 new DirectoryGrpcService(keys, statuses, control, capabilities, maxBytes,
                         guards),
-                health.getHealthService()));
+                health.service()));
         if (operations.reflection()) {
             services.addAll(GrpcServer.reflection());
         }
@@ -214,7 +213,7 @@ public final class Daemon implements AutoCloseable {
             server = GrpcServer.start(config, clientCertificate, services, security, handlers);
             healthServer = operations.healthListen().isEmpty() ? null
                     : GrpcServer.startHealthOnly(operations.healthListen().get(),
-                            config.limits(), health.getHealthService());
+                            config.limits(), health.service());
             if (operations.metricsListen().isPresent()) {
                 metrics.serve(operations.metricsListen().get());
             }

@@ -19,14 +19,5 @@ public enum AuditOutcome {
      * record with no record of the same request id after it names a change that was cut off
      * (start-up finishes or undoes it; {@code smimectl list} shows which).
      */
-    STARTED;
-
-    /** The outcome for a gRPC status code name. */
-    public static AuditOutcome forStatus(String code) {
-        return switch (code) {
-            case "OK" -> OK;
-            case "UNAUTHENTICATED", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED" -> DENIED;
-            default -> FAILED;
-        };
-    }
+    STARTED
 }

@@ -279,7 +279,16 @@ final class AuditNotes {
         return entry(status.getCode().name(),
                 held && status.isOk() ? AuditOutcome.HELD
                         : endedByItsCaller(status) ? AuditOutcome.OK
-                        : AuditOutcome.forStatus(status.getCode().name()));
+                        : outcome(status.getCode()));
+    }
+
+    /** Refusals (who may call, and how much) apart from calls that were let in and failed. */
+    private static AuditOutcome outcome(Status.Code code) {
+        return switch (code) {
+            case OK -> AuditOutcome.OK;
+            case UNAUTHENTICATED, PERMISSION_DENIED, RESOURCE_EXHAUSTED -> AuditOutcome.DENIED;
+            default -> AuditOutcome.FAILED;
+        };
     }
 
     /**

@@ -1,27 +1,25 @@
 package org.smimed.daemon.health;
 
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.protobuf.services.HealthStatusManager;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.smimed.daemon.threads.DaemonThreads;
 import org.smimed.daemon.token.TokenCondition;
 
 /**
- * Keeps gRPC health ({@code grpc.health.v1}) in step with the token and the audit log: every
- * service, and the whole server (""), is SERVING only while the last probe or heal found the
- * token logged in with its keys and the audit log still takes records. The probe itself (and
- * healing) is {@link TokenHealer#check()}; the audit log is looked at with each probe, and
- * at once when it fails ({@link #refreshSoon()}).
+ * Keeps the daemon's {@link Readiness} (gRPC health in the daemon) in step with the token and
+ * the audit log: every service, and the whole server, is SERVING only while the last probe or
+ * heal found the token logged in with its keys and the audit log still takes records. The
+ * probe itself (and healing) is {@link TokenHealer#check()}; the audit log is looked at with
+ * each probe, and at once when it fails ({@link #refreshSoon()}).
  *
  * <p>An audit log that failed refuses every call until the daemon restarts, so it stays
  * NOT_SERVING: a readiness probe takes the daemon out of rotation and a liveness probe on ""
@@ -34,18 +32,16 @@ public final class HealthMonitor implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(HealthMonitor.class.getName());
 
     private final String label;
-    private final HealthStatusManager health;
-    private final List<String> services;
+    private final Readiness readiness;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
             new DaemonThreads("smimed-health"));
     /** Done once the audit log stops taking records (for good): the one source of that. */
     private final CompletableFuture<Void> auditFailed;
     private final AtomicReference<TokenCondition> last = new AtomicReference<>();
     /** Probes run so far: whether the schedule is alive, which a stale condition hides. */
-    private final java.util.concurrent.atomic.AtomicLong probes =
-            new java.util.concurrent.atomic.AtomicLong();
-    /** What health says now; null before the first publication. Guarded by this. */
-    private ServingStatus published;
+    private final AtomicLong probes = new AtomicLong();
+    /** Whether it says serving now; null before the first publication. Guarded by this. */
+    private Boolean published;
     /** Whether the audit log's failure was said already (it is sticky). Guarded by this. */
     private boolean auditFailureSaid;
     private volatile boolean stopped;
@@ -54,11 +50,10 @@ public final class HealthMonitor implements AutoCloseable {
      * @param auditFailed completes when the audit log stops taking records: health says so at
      *                    once ({@link #refreshSoon()}), not at the next probe
      */
-    public HealthMonitor(String tokenLabel, HealthStatusManager health, List<String> services,
+    public HealthMonitor(String tokenLabel, Readiness readiness,
                          CompletionStage<Void> auditFailed) {
         this.label = tokenLabel;
-        this.health = health;
-        this.services = List.copyOf(services);
+        this.readiness = readiness;
         this.auditFailed = auditFailed.toCompletableFuture();
         this.auditFailed.thenRun(this::refreshSoon);
     }
@@ -133,21 +128,19 @@ public final class HealthMonitor implements AutoCloseable {
             LOG.log(Level.WARNING, "audit log cannot be written: NOT_SERVING until the daemon"
                     + " is restarted (every call is refused meanwhile)");
         }
-        ServingStatus status = condition.usable() && audit ? ServingStatus.SERVING
-                : ServingStatus.NOT_SERVING;
-        if (status == published) {
+        boolean serving = condition.usable() && audit;
+        if (Boolean.valueOf(serving).equals(published)) {
             return;
         }
-        published = status;
-        health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, status);
-        services.forEach(s -> health.setStatus(s, status));
+        published = serving;
+        readiness.serving(serving);
     }
 
     /** NOT_SERVING for good, and no more probes. */
     public synchronized void shutdown() {
         stopped = true;
         scheduler.shutdownNow();
-        health.enterTerminalState();
+        readiness.stopped();
     }
 
     @Override

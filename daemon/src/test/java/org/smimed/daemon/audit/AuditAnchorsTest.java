@@ -56,6 +56,6 @@ class AuditAnchorsTest {
     private static AuditEntry entry(int i) {
         return new AuditEntry("req-" + i, "CN=svc,O=t", AuditEvent.SIGN,
                 "smimed.v1.SigningService/Sign", "a@b.example", "a@b.example/v1",
-                AuditRecord.sha256("req-" + i), AuditOutcome.forStatus("OK"), "OK");
+                AuditRecord.sha256("req-" + i), AuditOutcome.OK, "OK");
     }
 }

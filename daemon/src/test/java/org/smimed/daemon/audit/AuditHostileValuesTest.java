@@ -114,7 +114,7 @@ class AuditHostileValuesTest {
 
     private static AuditEntry entry(String caller) {
         return new AuditEntry("req-1", caller, AuditEvent.OTHER, "smimed.v1.SigningService/Sign",
-                "", "", AuditRecord.sha256(""), AuditOutcome.forStatus("UNAUTHENTICATED"),
+                "", "", AuditRecord.sha256(""), AuditOutcome.DENIED,
                 "UNAUTHENTICATED");
     }
 }

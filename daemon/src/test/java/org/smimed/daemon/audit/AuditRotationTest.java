@@ -192,7 +192,7 @@ class AuditRotationTest {
     private static AuditEntry entry(int i) {
         return new AuditEntry("req-" + i, "CN=svc,O=t", AuditEvent.SIGN,
                 "smimed.v1.SigningService/Sign", "a@b.example", "a@b.example/v1",
-                AuditRecord.sha256("req-" + i), AuditOutcome.forStatus("OK"), "OK");
+                AuditRecord.sha256("req-" + i), AuditOutcome.OK, "OK");
     }
 
     record Run(int exit, String out, String err) {}

@@ -266,7 +266,8 @@ class AuditTamperTest {
     private static AuditEntry entry(String requestId, String status) {
         return new AuditEntry(requestId, "CN=svc\\x\"q,O=t", AuditEvent.SIGN,
                 "smimed.v1.SigningService/Sign", "a@b.example", "a@b.example/v1",
-                AuditRecord.sha256(requestId), AuditOutcome.forStatus(status), status);
+                AuditRecord.sha256(requestId),
+                status.equals("OK") ? AuditOutcome.OK : AuditOutcome.DENIED, status);
     }
 
     private void rewrite(java.util.function.Consumer<List<String>> edit) throws Exception {
