@@ -1,13 +1,11 @@
 package org.smimed.client.mime;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.smimed.client.testing.Mutations;
 
@@ -29,18 +27,22 @@ class EncryptedMessageReaderFuzzTest {
   @Test
   void generatedInputs_giveTheCmsOrATypedFailure() {
     Mutations mutations = new Mutations(8, Mutations.corpus(getClass(), "cmsStream"));
-    assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
-      for (int i = 0; i < GENERATED; i++) {
-        check(mutations.next());
-      }
-    });
+    int accepted = 0;
+    for (int i = 0; i < GENERATED; i++) {
+      accepted += check(mutations.next()) ? 1 : 0;
+    }
+    // Both outcomes occur: code refusing everything (or nothing) would pass check alone.
+    assertThat(accepted).as("inputs read as CMS").isPositive().isLessThan(GENERATED);
   }
 
-  static void check(byte[] message) {
+  /** Whether {@code message} gave its CMS; anything else must be a typed failure. */
+  static boolean check(byte[] message) {
     try (InputStream cms = EncryptedMessageReader.cmsStream(new ByteArrayInputStream(message))) {
       assertThat(cms.readAllBytes().length).isLessThanOrEqualTo(message.length);
+      return true;
     } catch (SmimeOperationException | IOException e) {
       assertThat(e.getMessage()).isNotBlank();
+      return false;
     }
   }
 }

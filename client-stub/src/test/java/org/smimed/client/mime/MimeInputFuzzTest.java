@@ -1,10 +1,8 @@
 package org.smimed.client.mime;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.smimed.client.testing.Mutations;
 
@@ -25,11 +23,9 @@ class MimeInputFuzzTest {
   @Test
   void generatedInputs_alwaysSplitIntoOuterFieldsAndAnEntity() {
     Mutations mutations = new Mutations(8, Mutations.corpus(getClass(), "parse"));
-    assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
-      for (int i = 0; i < GENERATED; i++) {
-        check(mutations.next());
-      }
-    });
+    for (int i = 0; i < GENERATED; i++) {
+      check(mutations.next());
+    }
   }
 
   static void check(byte[] message) {

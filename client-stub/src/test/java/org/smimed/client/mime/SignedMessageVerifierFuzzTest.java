@@ -2,14 +2,12 @@ package org.smimed.client.mime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,14 +45,12 @@ class SignedMessageVerifierFuzzTest {
   @Test
   void generatedInputs_getAVerificationOrATypedFailure() {
     Mutations mutations = new Mutations(8, Mutations.corpus(getClass(), "verify"));
-    int[] verified = new int[1];
-    assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
-      for (int i = 0; i < GENERATED; i++) {
-        verified[0] += check(mutations.next()) ? 1 : 0;
-      }
-    });
+    int verified = 0;
+    for (int i = 0; i < GENERATED; i++) {
+      verified += check(mutations.next()) ? 1 : 0;
+    }
     // Both outcomes occur: a verifier refusing everything (or nothing) would pass check alone.
-    assertThat(verified[0]).as("inputs that verified").isPositive().isLessThan(GENERATED);
+    assertThat(verified).as("inputs that verified").isPositive().isLessThan(GENERATED);
   }
 
   @ParameterizedTest

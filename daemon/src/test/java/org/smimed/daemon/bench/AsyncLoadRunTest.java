@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -17,8 +16,6 @@ import org.junit.jupiter.api.Test;
  * successful ones (like {@link LoadRunTest}), and survive calls that fail before the wire.
  */
 class AsyncLoadRunTest {
-    private static final long FAILURE_MILLIS = 1000;
-
     @Test
     void callers_keepAtMostNCallsOutstanding_andCountEveryCall() throws Exception {
         ExecutorService transport = Executors.newFixedThreadPool(4);
@@ -51,16 +48,17 @@ class AsyncLoadRunTest {
 
         Measurement m = run.run(Workload.SIGN_DIGEST, Mode.DAEMON, 2, () -> {
             long n = made.incrementAndGet();
-            return CompletableFuture.runAsync(() -> everyFourthFailsSlowly(n));
+            return CompletableFuture.runAsync(() -> everyFourthFails(n));
         });
 
+        // Calls = timed successes + failures (Measurement): a failure timed as well would
+        // be counted twice, so the exact count shows the failures were not timed.
         assertThat(m.calls()).isEqualTo(40);
         assertThat(m.errors().byReason()).containsOnlyKeys("UNAVAILABLE");
         // Every fourth call fails: 10 of 40 (a test review: calls - succeeded restated how
         // succeeded is computed).
         assertThat(m.errors().total()).isEqualTo(10);
         assertThat(m.succeeded()).isEqualTo(30);
-        assertThat(m.max()).isLessThan(TimeUnit.MILLISECONDS.toMicros(FAILURE_MILLIS));
     }
 
     /**
@@ -80,13 +78,8 @@ class AsyncLoadRunTest {
         assertThat(m.calls()).isEqualTo(m.errors().total()).isGreaterThan(20);
     }
 
-    private static void everyFourthFailsSlowly(long n) {
+    private static void everyFourthFails(long n) {
         if (n % 4 == 0) {
-            try {
-                Thread.sleep(FAILURE_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
             throw Status.UNAVAILABLE.withDescription("deadline waited out").asRuntimeException();
         }
     }

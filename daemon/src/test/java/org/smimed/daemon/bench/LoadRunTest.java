@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -14,21 +13,19 @@ import org.junit.jupiter.api.Test;
  * made the percentiles of a run whose calls/s (successes only) looked fine.
  */
 class LoadRunTest {
-    /** Far above any successful call here, so one failure's time would show in p99 and max. */
-    private static final long FAILURE_MILLIS = 1000;
-
     @Test
     void closedLoop_timesOnlyTheSuccessfulCalls_andCountsTheFailedOnes() throws Exception {
         AtomicLong made = new AtomicLong();
         LoadRun run = new LoadRun(Duration.ZERO, Duration.ZERO, 20);
 
         Measurement m = run.run(Workload.SIGN_DIGEST, Mode.DAEMON, 2,
-                () -> () -> everyFourthFailsSlowly(made.incrementAndGet()));
+                () -> () -> everyFourthFails(made.incrementAndGet()));
 
+        // Calls = timed successes + failures (Measurement): a failure timed as well would
+        // be counted twice, so the exact count shows the failures were not timed.
         assertThat(m.calls()).isEqualTo(40);
         assertThat(m.errors().total()).isEqualTo(10);
         assertThat(m.succeeded()).isEqualTo(30);
-        assertThat(m.max()).isLessThan(TimeUnit.MILLISECONDS.toMicros(FAILURE_MILLIS));
     }
 
     /**
@@ -49,9 +46,8 @@ class LoadRunTest {
         }
     }
 
-    private static void everyFourthFailsSlowly(long n) throws InterruptedException {
+    private static void everyFourthFails(long n) {
         if (n % 4 == 0) {
-            Thread.sleep(FAILURE_MILLIS);
             throw Status.UNAVAILABLE.withDescription("deadline waited out").asRuntimeException();
         }
     }

@@ -6,7 +6,6 @@ import io.grpc.Status;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -15,8 +14,6 @@ import org.junit.jupiter.api.Test;
  * time; failed calls are counted by reason and not timed (see {@link LoadRunTest}).
  */
 class OpenLoopRunTest {
-    private static final long FAILURE_MILLIS = 1000;
-
     @Test
     void openLoop_timesOnlyTheSuccessfulCalls_andCountsTheFailedOnes() throws Exception {
         AtomicLong made = new AtomicLong();
@@ -24,15 +21,16 @@ class OpenLoopRunTest {
         Prepared calls = new Prepared(() -> () -> { }, Optional.of(() -> {
             long n = made.incrementAndGet();
             return n % 4 != 0 ? CompletableFuture.completedFuture(null)
-                    : CompletableFuture.runAsync(() -> everyFourthFailsSlowlyUnchecked(n));
+                    : CompletableFuture.runAsync(() -> everyFourthFails(n));
         }));
 
         Measurement m = run.run(Workload.SIGN_DIGEST, Mode.DAEMON_RATE, 1, 100.0, calls);
 
+        // Calls = timed successes + failures (Measurement): a failure timed as well would
+        // be counted twice, so the exact count shows the failures were not timed.
         assertThat(m.calls()).isEqualTo(made.get());
         assertThat(m.errors().byReason()).containsOnlyKeys("UNAVAILABLE");
         assertThat(m.errors().total()).isEqualTo(made.get() / 4);
-        assertThat(m.max()).isLessThan(TimeUnit.MILLISECONDS.toMicros(FAILURE_MILLIS));
     }
 
     /**
@@ -52,19 +50,9 @@ class OpenLoopRunTest {
         assertThat(m.calls()).isEqualTo(made.get()).isGreaterThan(100);
     }
 
-    private static void everyFourthFailsSlowly(long n) throws InterruptedException {
+    private static void everyFourthFails(long n) {
         if (n % 4 == 0) {
-            Thread.sleep(FAILURE_MILLIS);
             throw Status.UNAVAILABLE.withDescription("deadline waited out").asRuntimeException();
-        }
-    }
-
-    private static void everyFourthFailsSlowlyUnchecked(long n) {
-        try {
-            everyFourthFailsSlowly(n);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 }

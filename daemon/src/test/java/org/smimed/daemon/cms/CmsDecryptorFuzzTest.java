@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.math.BigInteger;
@@ -12,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import org.assertj.core.api.InstanceOfAssertFactories;
@@ -71,11 +69,12 @@ class CmsDecryptorFuzzTest {
     @Test
     void generatedInputs_getATypedErrorOrAPlaintext() {
         Mutations mutations = new Mutations(8, Mutations.corpus(getClass(), "decrypt"));
-        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
-            for (int i = 0; i < GENERATED; i++) {
-                check(mutations.next());
-            }
-        });
+        int accepted = 0;
+        for (int i = 0; i < GENERATED; i++) {
+            accepted += check(mutations.next()) ? 1 : 0;
+        }
+        // Both outcomes occur: code refusing everything (or nothing) would pass check alone.
+        assertThat(accepted).as("inputs that decrypted").isPositive().isLessThan(GENERATED);
     }
 
     @ParameterizedTest
@@ -340,15 +339,19 @@ class CmsDecryptorFuzzTest {
                                 "SHA256withECDSA").build(other.getPrivate())));
     }
 
-    static void check(byte[] message) {
+    /** Whether {@code message} decrypted; anything else must be one of the typed refusals. */
+    static boolean check(byte[] message) {
         try {
             DecryptedMessage result = decryptor.decrypt(message, keys);
             assertThat(result.plaintext()).isNotNull();
             assertThat(result.key().identity()).isIn(FuzzKeys.RSA, FuzzKeys.EC);
+            return true;
         } catch (DecryptionFailedException e) {
             assertThat(e.getMessage()).isEqualTo(DecryptionFailedException.MESSAGE);
+            return false;
         } catch (InvalidRequestException e) {
             assertThat(e.getMessage()).isNotBlank();
+            return false;
         } catch (Exception e) {
             throw new AssertionError("unexpected " + e, e);
         }

@@ -1,7 +1,6 @@
 package org.smimed.daemon.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.file.Files;
@@ -42,13 +41,14 @@ class ConfigLoaderFuzzTest {
     }
 
     @Test
-    void generatedInputs_getAConfigOrTheListOfProblems() {
+    void generatedInputs_getAConfigOrTheListOfProblems() throws Exception {
         Mutations mutations = new Mutations(8, Mutations.corpus(getClass(), "load"));
-        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
-            for (int i = 0; i < GENERATED; i++) {
-                check(mutations.next());
-            }
-        });
+        int accepted = 0;
+        for (int i = 0; i < GENERATED; i++) {
+            accepted += check(mutations.next()) ? 1 : 0;
+        }
+        // Both outcomes occur: code refusing everything (or nothing) would pass check alone.
+        assertThat(accepted).as("inputs that loaded").isPositive().isLessThan(GENERATED);
     }
 
     @Test
@@ -63,12 +63,15 @@ class ConfigLoaderFuzzTest {
         assertThat(limits.streamIdle()).isEqualTo(Duration.ofSeconds(30));
     }
 
-    static void check(byte[] yaml) throws Exception {
+    /** Whether {@code yaml} loaded; refusals must list their problems. */
+    static boolean check(byte[] yaml) throws Exception {
         Files.write(file, yaml);
         try {
             assertThat(LOADER.load(file).limits().maxMessageBytes()).isPositive();
+            return true;
         } catch (ConfigException e) {
             assertThat(e.problems()).isNotEmpty();
+            return false;
         }
     }
 }

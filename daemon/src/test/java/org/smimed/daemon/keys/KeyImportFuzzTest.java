@@ -2,7 +2,6 @@ package org.smimed.daemon.keys;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.ByteArrayInputStream;
@@ -14,7 +13,6 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -96,21 +94,24 @@ class KeyImportFuzzTest {
     @Test
     void generatedChains_importOrGetATypedError() {
         Mutations mutations = new Mutations(8, Mutations.corpus(getClass(), "certificateChain"));
-        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
-            for (int i = 0; i < GENERATED; i++) {
-                checkChain(mutations.next());
-            }
-        });
+        int accepted = 0;
+        for (int i = 0; i < GENERATED; i++) {
+            accepted += checkChain(mutations.next()) ? 1 : 0;
+        }
+        // Both outcomes occur: code refusing everything (or nothing) would pass check alone.
+        assertThat(accepted).as("chains that imported").isPositive().isLessThan(GENERATED);
     }
 
     @Test
     void generatedPkcs12Files_migrateOrGetATypedError() {
         Mutations mutations = new Mutations(8, Mutations.corpus(getClass(), "pkcs12"));
-        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
-            for (int i = 0; i < GENERATED; i++) {
-                checkPkcs12(mutations.next());
-            }
-        });
+        int accepted = 0;
+        for (int i = 0; i < GENERATED; i++) {
+            accepted += checkPkcs12(mutations.next()) ? 1 : 0;
+        }
+        // A file's MAC makes a mutated one that still migrates rare (none in 1,000 here): the
+        // way in is validPkcs12Files_migrateAsPendingVersions; here, that not all get in.
+        assertThat(accepted).as("files that migrated").isLessThan(GENERATED);
     }
 
     @ParameterizedTest
@@ -168,24 +169,30 @@ class KeyImportFuzzTest {
                 .hasMessage("cannot open the PKCS#12 file: wrong password or not a PKCS#12 file");
     }
 
-    static void checkChain(byte[] chain) {
+    /** Whether {@code chain} imported; anything else must be a typed refusal. */
+    static boolean checkChain(byte[] chain) {
         String identity = chainIdentity(chain);
         try {
             TokenVersion v = admin.importCertificateChain(VERSIONS.get(identity), chain);
             assertThat(v.state()).isEqualTo(KeyState.PENDING);
             assertThat(CertificateIdentity.email(v.chain().get(0))).contains(identity);
+            return true;
         } catch (InvalidKeyRequestException e) {
             assertThat(e.getMessage()).isNotBlank();
+            return false;
         } catch (Exception e) {
             throw new AssertionError("unexpected " + e, e);
         }
     }
 
-    static void checkPkcs12(byte[] file) {
+    /** Whether {@code file} migrated; anything else must be a typed refusal. */
+    static boolean checkPkcs12(byte[] file) {
         try {
             migrate(file);
+            return true;
         } catch (InvalidKeyRequestException e) {
             assertThat(e.getMessage()).isNotBlank();
+            return false;
         } catch (Exception e) {
             throw new AssertionError("unexpected " + e, e);
         }

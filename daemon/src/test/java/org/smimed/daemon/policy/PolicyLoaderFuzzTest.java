@@ -1,12 +1,10 @@
 package org.smimed.daemon.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,21 +35,25 @@ class PolicyLoaderFuzzTest {
     }
 
     @Test
-    void generatedInputs_getAPolicyOrTheListOfProblems() {
+    void generatedInputs_getAPolicyOrTheListOfProblems() throws Exception {
         Mutations mutations = new Mutations(8, Mutations.corpus(getClass(), "load"));
-        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
-            for (int i = 0; i < GENERATED; i++) {
-                check(mutations.next());
-            }
-        });
+        int accepted = 0;
+        for (int i = 0; i < GENERATED; i++) {
+            accepted += check(mutations.next()) ? 1 : 0;
+        }
+        // Both outcomes occur: code refusing everything (or nothing) would pass check alone.
+        assertThat(accepted).as("inputs that loaded").isPositive().isLessThan(GENERATED);
     }
 
-    static void check(byte[] yaml) throws Exception {
+    /** Whether {@code yaml} loaded; refusals must list their problems. */
+    static boolean check(byte[] yaml) throws Exception {
         Files.write(file, yaml);
         try {
-            assertThat(LOADER.load(file)).isNotNull();
+            LOADER.load(file);
+            return true;
         } catch (PolicyException e) {
             assertThat(e.problems()).isNotEmpty();
+            return false;
         }
     }
 }
