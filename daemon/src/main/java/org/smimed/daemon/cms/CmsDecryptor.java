@@ -7,6 +7,7 @@ import java.security.Provider;
 import java.security.SecureRandom;
 import java.util.Collection;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -95,24 +96,71 @@ public final class CmsDecryptor {
      * Decrypts a whole {@code message} held in memory with whichever of {@code candidates} it
      * is addressed to; the plaintext is returned only once it is complete (and, for
      * AuthEnvelopedData, its tag verified).
+     *
+     * <p>When the content fails to decrypt, the next RecipientInfo naming one of
+     * {@code candidates} tries (at most {@value OpenedEnvelope#MAX_TRIES} pairs of recipient
+     * and key in all): RSA key transport cannot tell a damaged encrypted key from a good one
+     * (implicit rejection), so only the content shows it, and mail naming two of the daemon's
+     * keys, one entry damaged, failed whole (a hostile-input trial; OpenSSL, too, tries every
+     * recipient). It is no oracle: a damaged RSA entry and an intact one hiding another key
+     * both fail at the content and go on to the next, and every failure has one message. A
+     * stream ({@link #open}) cannot do this: its plaintext has gone out before the content's
+     * end shows the key was wrong.
      */
     public DecryptedMessage decrypt(byte[] message, Collection<KeyVersion> candidates)
             throws DecryptionFailedException, InvalidRequestException, TokenException {
-        // Whole, not streamed: its size has been checked, so a length reaching past its end
-        // means it is cut short ("decryption failed"), never that it is too large.
-        PlaintextStream plaintext = open(Asn1StreamGuard.whole(new ByteArrayInputStream(message),
-                message.length, limits), message.length)
-                .decrypt(candidates);
+        Set<OpenedEnvelope.Attempt> done = new HashSet<>();
+        DecryptionFailedException failed = null;
+        while (true) {
+            OpenedEnvelope envelope = whole(message);
+            PlaintextStream plaintext;
+            try {
+                plaintext = envelope.decrypt(candidates, done);
+            } catch (DecryptionFailedException e) {
+                if (failed == null) {
+                    throw e;
+                }
+                // No other recipient could recover a key: the first failure stands (never "no
+                // matching recipient", which it was not).
+                throw e.noMatchingRecipient() ? failed
+                        : new DecryptionFailedException(failed.detail() + "; " + e.detail());
+            }
+            done.addAll(envelope.attempts());
+            try {
+                return new DecryptedMessage(plaintext.key(), plaintext.cipher(),
+                        readAll(plaintext, message.length));
+            } catch (DecryptionFailedException e) {
+                String detail = "content failed with " + plaintext.key().id() + " ("
+                        + e.detail() + ")";
+                failed = new DecryptionFailedException(failed == null ? detail
+                        : failed.detail() + "; " + detail);
+            }
+        }
+    }
+
+    /**
+     * The envelope in {@code message}, read afresh for each key tried. Whole, not streamed: its
+     * size has been checked, so a length reaching past its end means it is cut short
+     * ("decryption failed"), never that it is too large.
+     */
+    private OpenedEnvelope whole(byte[] message)
+            throws DecryptionFailedException, InvalidRequestException {
+        return open(Asn1StreamGuard.whole(new ByteArrayInputStream(message), message.length,
+                limits), message.length);
+    }
+
+    private static byte[] readAll(PlaintextStream plaintext, int messageBytes)
+            throws DecryptionFailedException, InvalidRequestException {
         // The plaintext is shorter than the message that carries it: one read usually takes
         // it all (a read returns less than the buffer only at the end).
-        ByteArrayOutputStream out = new ByteArrayOutputStream(message.length);
-        byte[] buffer = new byte[Math.min(message.length + 1, 1024 * 1024)];
+        ByteArrayOutputStream out = new ByteArrayOutputStream(messageBytes);
+        byte[] buffer = new byte[Math.min(messageBytes + 1, 1024 * 1024)];
         int n;
         do {
             n = plaintext.read(buffer);
             out.write(buffer, 0, n);
         } while (n == buffer.length);
         plaintext.finish();
-        return new DecryptedMessage(plaintext.key(), plaintext.cipher(), out.toByteArray());
+        return out.toByteArray();
     }
 }

@@ -6,7 +6,6 @@ import java.security.Key;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.Provider;
-import java.security.SecureRandom;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECPoint;
 import java.security.spec.ECPublicKeySpec;
@@ -43,9 +42,8 @@ import org.smimed.daemon.token.TokenMeter;
  * it, so an invalid-curve point cannot probe the private key. cofactorDH equals stdDH on the
  * NIST prime curves, whose cofactor is 1.
  *
- * <p>Security guarantee: once the parameters are read, every failure (a token error other than
- * "token gone", a failed key unwrap, a wrong key length) continues with a random key, so it
- * surfaces at content decryption like any other failure.
+ * <p>Security guarantee: every failure is refused before any content is read, so the next
+ * recipient may try ({@link KeyUnwrap} says why that reveals nothing).
  */
 final class EcdhKeyAgreement {
     private static final Map<ASN1ObjectIdentifier, String> KDF_HASHES = Map.of(
@@ -61,13 +59,11 @@ final class EcdhKeyAgreement {
             SECObjectIdentifiers.dhSinglePass_cofactorDH_sha512kdf_scheme, "SHA-512");
 
     private final Provider tokenProvider;
-    private final SecureRandom random;
     private final TokenMeter meter;
 
-    EcdhKeyAgreement(Provider tokenProvider, SecureRandom random, TokenMeter meter) {
+    EcdhKeyAgreement(Provider tokenProvider, TokenMeter meter) {
         this.meter = meter;
         this.tokenProvider = tokenProvider;
-        this.random = random;
     }
 
     /** Whether {@code algorithm} is a key-agreement algorithm this class handles. */
@@ -81,7 +77,7 @@ final class EcdhKeyAgreement {
         Digest kdfHash = kdfHash(keyAlgorithm.getAlgorithm());
         KeyUnwrap.Wrap wrap = KeyUnwrap.wrap(keyAlgorithm);
         ECPublicKey ephemeral = senderKey(recipient, sender);
-        return KeyUnwrap.recover(wrap, ukm, encryptedKey, cipher, random,
+        return KeyUnwrap.recover(wrap, ukm, encryptedKey, cipher,
                 () -> meter.measure(TokenMechanism.ECDH_DERIVE, () -> {
                     KeyAgreement ecdh = KeyAgreement.getInstance("ECDH", tokenProvider);
                     ecdh.init(key);

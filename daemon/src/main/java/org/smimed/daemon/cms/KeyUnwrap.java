@@ -3,7 +3,6 @@ package org.smimed.daemon.cms;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.Key;
-import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Map;
 import javax.crypto.spec.SecretKeySpec;
@@ -29,11 +28,18 @@ import org.smimed.daemon.token.TokenException;
  * (RFC 3394) of the content-encryption key with the derived key-encryption key. Kept in one
  * place so that the masking below cannot drift apart between the two schemes.
  *
- * <p>Security guarantee: once {@link #recover} runs, every failure (a token error other than
- * "token gone", an all-zero Z, a failed key unwrap, a key of the wrong length) continues with a
- * random key,
- * so it surfaces at content decryption like any other failure; Z and the key-encryption key
- * are wiped whatever happens.
+ * <p>Security guarantee: every failure (a token error, an all-zero Z, a failed key unwrap, a key
+ * of the wrong length) is refused here, before any content is read, so the next recipient of
+ * the message may try; Z and the key-encryption key are wiped whatever happens.
+ *
+ * <p>Why refusing tells an attacker nothing (unlike RSA, whose failures are masked, see
+ * {@link ImplicitRejection}): the sender of an ephemeral-static agreement knows Z, so whether
+ * the unwrap works is already his to compute; one who does not know Z sees a key unwrap, a
+ * keyed integrity check over a KDF of Z, fail, as it would for any guess. The originator's
+ * point is validated before the token sees it. Going on with a random key instead let wrong
+ * mail "decrypt" to noise once in 256 CBC messages, and ended the search before another of
+ * the daemon's keys, named further on in the same message, could try (a hostile-input
+ * trial).
  */
 final class KeyUnwrap {
     private static final Map<ASN1ObjectIdentifier, Integer> WRAP_KEY_BYTES = Map.of(
@@ -84,38 +90,40 @@ final class KeyUnwrap {
 
     /**
      * The content-encryption key {@code encryptedKey} wraps under the key {@code kdf} derives
-     * from {@code secret}, or a random key of {@code cipher}'s size if any step fails; only a
-     * token that is gone is thrown, as {@link TokenUnavailableSignal}.
+     * from {@code secret}; a token that is gone is thrown as {@link TokenUnavailableSignal},
+     * any other failure as a {@link CMSException} that says which step failed.
      */
     static Key recover(Wrap wrap, ASN1OctetString ukm, byte[] encryptedKey, ContentCipher cipher,
-                       SecureRandom random, SharedSecret secret, Kdf kdf) {
-        byte[] substitute = new byte[cipher.keyBytes()];
-        random.nextBytes(substitute);
-        byte[] z = null;
-        byte[] kek = new byte[wrap.kekBytes()];
+                       SharedSecret secret, Kdf kdf) throws CMSException {
+        byte[] z;
         try {
             z = secret.derive();
+        } catch (GeneralSecurityException | TokenException | RuntimeException e) {
+            if (TokenErrors.isTokenGone(e)) {
+                throw new TokenUnavailableSignal(e);
+            }
+            throw new CMSException("the token refused the key agreement", e);
+        }
+        byte[] kek = new byte[wrap.kekBytes()];
+        try {
             if (allZero(z)) {
                 // RFC 7748 section 6.1: the sender's point had low order, so Z, the KEK and the
                 // content key are known to anyone. SoftHSM2 refuses such a derivation already
                 // (OpenSSL checks); a token that returns the zeros is refused here.
-                throw new GeneralSecurityException("all-zero shared secret");
+                throw new CMSException("all-zero shared secret (the sender's point has low"
+                        + " order)");
             }
             byte[] sharedInfo = new ECCCMSSharedInfo(wrap.algorithm(),
                     ukm == null ? null : ukm.getOctets(),
                     Pack.intToBigEndian(wrap.kekBytes() * 8)).getEncoded(ASN1Encoding.DER);
             kdf.derive(z, sharedInfo, kek);
-            return unwrap(kek, encryptedKey, cipher, substitute);
-        } catch (GeneralSecurityException | TokenException | InvalidCipherTextException
-                 | IOException | RuntimeException e) {
-            if (TokenErrors.isTokenGone(e)) {
-                throw new TokenUnavailableSignal(e);
-            }
-            return new SecretKeySpec(substitute, cipher.keyAlgorithm());
+            return unwrap(kek, encryptedKey, cipher);
+        } catch (InvalidCipherTextException e) {
+            throw new CMSException("key unwrap failed: the key was not wrapped for this key", e);
+        } catch (IOException | RuntimeException e) {
+            throw new CMSException("key unwrap failed: " + e.getClass().getSimpleName(), e);
         } finally {
-            if (z != null) {
-                Arrays.fill(z, (byte) 0);
-            }
+            Arrays.fill(z, (byte) 0);
             Arrays.fill(kek, (byte) 0);
         }
     }
@@ -129,13 +137,20 @@ final class KeyUnwrap {
         return any == 0;
     }
 
-    /** AES key unwrap; a key of the wrong length is replaced by {@code substitute}. */
-    private static SecretKeySpec unwrap(byte[] kek, byte[] encryptedKey, ContentCipher cipher,
-                                        byte[] substitute) throws InvalidCipherTextException {
+    /** AES key unwrap of a key the size {@code cipher} takes. */
+    private static SecretKeySpec unwrap(byte[] kek, byte[] encryptedKey, ContentCipher cipher)
+            throws InvalidCipherTextException, CMSException {
         RFC3394WrapEngine unwrap = new RFC3394WrapEngine(AESEngine.newInstance());
         unwrap.init(false, new KeyParameter(kek));
         byte[] cek = unwrap.unwrap(encryptedKey, 0, encryptedKey.length);
-        return new SecretKeySpec(cek.length == cipher.keyBytes() ? cek : substitute,
-                cipher.keyAlgorithm());
+        try {
+            if (cek.length != cipher.keyBytes()) {
+                throw new CMSException("unwrapped key of " + cek.length + " bytes for " + cipher
+                        + ", which takes " + cipher.keyBytes());
+            }
+            return new SecretKeySpec(cek, cipher.keyAlgorithm());
+        } finally {
+            Arrays.fill(cek, (byte) 0);
+        }
     }
 }

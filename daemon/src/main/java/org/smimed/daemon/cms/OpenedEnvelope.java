@@ -4,11 +4,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
-import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.cms.KeyAgreeRecipientInformation;
 import org.bouncycastle.cms.KeyTransRecipientInformation;
@@ -28,12 +28,20 @@ import org.smimed.daemon.token.TokenException;
  *
  * <p>Guarantees: the key is chosen from the RecipientInfos alone (issuerAndSerialNumber or
  * subjectKeyIdentifier against each candidate), before any content is read; a candidate whose
- * key recovery fails outright (OAEP decoding, key unwrap) lets the next one try, while RSA
- * PKCS#1 v1.5 never fails here (RFC 3218: a random key goes on and the failure shows at the
- * content, like any other). A token fault throws {@link TokenException} before any content has
- * been read, so {@link #decrypt} may run again with fresh key handles.
+ * key recovery fails (a key agreement: {@link KeyUnwrap}) lets the next one try, while RSA
+ * key transport, PKCS#1 v1.5 and OAEP, never fails here (RFC 3218: a substitute key goes on
+ * and the failure shows at the content, like any other). A token fault throws
+ * {@link TokenException} before any content has been read, so {@link #decrypt} may run again
+ * with fresh key handles.
  */
 public final class OpenedEnvelope {
+    /**
+     * Recipient-and-key pairs one message may try, counting every reading of it
+     * ({@link CmsDecryptor#decrypt(byte[], Collection)}): each costs a private-key operation
+     * in the token (and a reading of the whole content when the key is RSA), and a message may
+     * name the same key in up to limits.maxRecipients RecipientInfos.
+     */
+    public static final int MAX_TRIES = 8;
     /** Recipients named in a log line at most; the rest are "...". */
     private static final int MAX_NAMED = 4;
     /** Characters of one value from the message shown in a log line at most. */
@@ -41,12 +49,23 @@ public final class OpenedEnvelope {
     private final EnvelopeStream envelope;
     private final ContentCipher cipher;
     private final TokenRecipients recipients;
+    /** The recipient-and-key pairs {@link #decrypt} tried, the one it returned last. */
+    private final List<Attempt> attempts = new ArrayList<>();
     private boolean used;
+
+    /** One RecipientInfo (its place in the message) tried with one key. */
+    public record Attempt(int recipient, String keyId) {
+    }
 
     OpenedEnvelope(EnvelopeStream envelope, ContentCipher cipher, TokenRecipients recipients) {
         this.envelope = envelope;
         this.cipher = cipher;
         this.recipients = recipients;
+    }
+
+    /** The pairs the last {@link #decrypt} tried, in order: its answer's is the last. */
+    public List<Attempt> attempts() {
+        return List.copyOf(attempts);
     }
 
     /** The content-encryption algorithm (already checked against the allowed ones). */
@@ -57,16 +76,36 @@ public final class OpenedEnvelope {
     /** Recovers the key with whichever of {@code candidates} the message is addressed to. */
     public PlaintextStream decrypt(Collection<KeyVersion> candidates)
             throws DecryptionFailedException, TokenException {
+        return decrypt(candidates, Set.of());
+    }
+
+    /**
+     * As {@link #decrypt(Collection)}, passing over the pairs in {@code done} (tried with an
+     * earlier reading of the same message); {@link #attempts()} then tells what this one tried.
+     */
+    public PlaintextStream decrypt(Collection<KeyVersion> candidates, Set<Attempt> done)
+            throws DecryptionFailedException, TokenException {
         if (used) {
             throw new IllegalStateException("the content of an envelope can be read once");
         }
         List<String> tried = new ArrayList<>();
-        for (RecipientInformation recipient : inTryingOrder()) {
+        List<RecipientInformation> all = envelope.recipients().getRecipients().stream().toList();
+        recipients:
+        for (RecipientInformation recipient : inTryingOrder(all)) {
             Set<KeyAlgorithm.Family> families = familiesFor(recipient);
             for (KeyVersion key : candidates) {
                 if (!recipient.getRID().match(recipients.certificate(key))) {
                     continue;
                 }
+                Attempt attempt = new Attempt(all.indexOf(recipient), key.id());
+                if (done.contains(attempt)) {
+                    continue;
+                }
+                if (done.size() + attempts.size() == MAX_TRIES) {
+                    tried.add("no more tries (" + MAX_TRIES + " in all)");
+                    break recipients;
+                }
+                attempts.add(attempt);
                 if (!families.contains(key.algorithm().family())) {
                     // Addressed to this key, in a way its type cannot use: a failure with it,
                     // not "no matching recipient" (found in review).
@@ -101,16 +140,15 @@ public final class OpenedEnvelope {
     }
 
     /**
-     * The recipients, those that fail loudly first: RSA PKCS#1 v1.5 never fails at the key
+     * The recipients, those that fail loudly first: RSA key transport never fails at the key
      * (implicit rejection goes on with a substitute), so a damaged one tried first ended the
      * search and failed mail whose other recipient, for another key of this daemon, was
-     * intact (an interop trial). The order depends on the algorithms alone, never on a result.
+     * intact (trials). The order depends on the algorithms alone, never on a result.
      */
-    private List<RecipientInformation> inTryingOrder() {
-        List<RecipientInformation> ordered =
-                new ArrayList<>(envelope.recipients().getRecipients());
-        ordered.sort(java.util.Comparator.comparing((RecipientInformation r) ->
-                PKCSObjectIdentifiers.rsaEncryption.getId().equals(r.getKeyEncryptionAlgOID())));
+    private static List<RecipientInformation> inTryingOrder(List<RecipientInformation> all) {
+        List<RecipientInformation> ordered = new ArrayList<>(all);
+        ordered.sort(Comparator.comparing(
+                (RecipientInformation r) -> r instanceof KeyTransRecipientInformation));
         return ordered;
     }
 

@@ -53,8 +53,8 @@ final class TokenRecipients {
         ImplicitRejection rejection = new ImplicitRejection(tokenProvider, random, meter);
         this.pkcs1 = new RsaKeyTransport(tokenProvider, rejection, meter);
         this.oaep = new OaepKeyTransport(tokenProvider, contentProvider, rejection, meter);
-        this.ecdh = new EcdhKeyAgreement(tokenProvider, random, meter);
-        this.x25519 = new X25519KeyAgreement(random, meter);
+        this.ecdh = new EcdhKeyAgreement(tokenProvider, meter);
+        this.x25519 = new X25519KeyAgreement(meter);
         this.contentProvider = contentProvider;
         // AES runs in the JDK's own provider, whose AES uses the CPU's AES instructions
         // (several times Bouncy Castle's speed on large messages): CBC directly, GCM as counter

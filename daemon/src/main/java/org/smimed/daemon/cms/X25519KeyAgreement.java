@@ -1,7 +1,6 @@
 package org.smimed.daemon.cms;
 
 import java.security.Key;
-import java.security.SecureRandom;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
@@ -36,9 +35,8 @@ import org.smimed.daemon.token.TokenMeter;
  * <p>The X25519 derivation runs in the token ({@link TokenKeyReference#agree}); the shared
  * secret comes back only to feed Bouncy Castle's KDF here and is wiped.
  *
- * <p>Security guarantee: once the parameters are read, every failure (a token error other than
- * "token gone", a failed key unwrap, a wrong key length) continues with a random key, so it
- * surfaces at content decryption like any other failure.
+ * <p>Security guarantee: every failure is refused before any content is read, so the next
+ * recipient may try ({@link KeyUnwrap} says why that reveals nothing).
  */
 final class X25519KeyAgreement {
     private static final String SMIME_ALG = "1.2.840.113549.1.9.16.3.";
@@ -54,11 +52,9 @@ final class X25519KeyAgreement {
                     new Kdf(false, SHA512Digest::new));
     private static final int X25519_BYTES = 32;
 
-    private final SecureRandom random;
     private final TokenMeter meter;
 
-    X25519KeyAgreement(SecureRandom random, TokenMeter meter) {
-        this.random = random;
+    X25519KeyAgreement(TokenMeter meter) {
         this.meter = meter;
     }
 
@@ -76,7 +72,7 @@ final class X25519KeyAgreement {
         }
         KeyUnwrap.Wrap wrap = KeyUnwrap.wrap(keyAlgorithm);
         byte[] ephemeral = senderKey(sender);
-        return KeyUnwrap.recover(wrap, ukm, encryptedKey, cipher, random,
+        return KeyUnwrap.recover(wrap, ukm, encryptedKey, cipher,
                 () -> meter.measure(TokenMechanism.X25519_DERIVE, () -> key.agree(ephemeral)),
                 (z, sharedInfo, kek) -> {
                     DerivationFunction derivation;

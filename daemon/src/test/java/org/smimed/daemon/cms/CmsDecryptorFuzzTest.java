@@ -279,19 +279,17 @@ class CmsDecryptorFuzzTest {
     }
 
     @Test
-    void aKeyNamedByManyRecipients_costsOneTokenOperation() throws Exception {
-        // Three key-agreement recipients naming the EC key, none of whose keys unwrap. A
-        // review feared one token operation per RecipientInfo (256 at the limit) for one
-        // charged call; a failed unwrap goes on with a substitute key instead (the failure
-        // shows at the content), so the first recipient with usable parameters is the only
-        // one tried. Recipients refused for their parameters cost no token operation.
+    void aKeyNamedByManyRecipients_costsAtMostEightTokenOperations() throws Exception {
+        // Ten key-agreement recipients naming the EC key, none of whose keys unwrap. A review
+        // feared one token operation per RecipientInfo (256 at the limit) for one charged
+        // call: a failed unwrap lets the next recipient try, up to OpenedEnvelope.MAX_TRIES.
         KeyVersion ec = keys.stream().filter(k -> k.identity().equals(FuzzKeys.EC))
                 .findFirst().orElseThrow();
         org.bouncycastle.cms.CMSEnvelopedDataGenerator generator =
                 new org.bouncycastle.cms.CMSEnvelopedDataGenerator();
         java.security.KeyPairGenerator ecKeys = java.security.KeyPairGenerator.getInstance("EC");
         ecKeys.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 10; i++) {
             java.security.KeyPair other = ecKeys.generateKeyPair();
             java.security.KeyPair sender = ecKeys.generateKeyPair();
             generator.addRecipientInfoGenerator(
@@ -323,7 +321,8 @@ class CmsDecryptorFuzzTest {
 
         assertThatThrownBy(() -> metered.decrypt(message, List.of(ec)))
                 .isInstanceOf(DecryptionFailedException.class);
-        assertThat(derivations).as("private-key operations in the token").hasValue(1);
+        assertThat(derivations).as("private-key operations in the token")
+                .hasValue(OpenedEnvelope.MAX_TRIES);
     }
 
     /** A certificate with {@code real}'s issuer and serial, for another key. */

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.security.Key;
-import java.security.SecureRandom;
 import java.util.Arrays;
 import javax.crypto.Cipher;
 import javax.crypto.spec.SecretKeySpec;
@@ -16,9 +15,10 @@ import org.bouncycastle.cms.CMSException;
 import org.junit.jupiter.api.Test;
 
 /**
- * The masking around every key agreement, with the token's half given as a value: a token that
+ * The checks around every key agreement, with the token's half given as a value: a token that
  * answers a low-order point with an all-zero Z (SoftHSM2 refuses instead, so only this test can
- * show the daemon's own check) must not let the sender's content key through.
+ * show the daemon's own check) must not let the sender's content key through, and a key that
+ * does not unwrap is refused, not replaced.
  */
 class KeyUnwrapTest {
     private static final KeyUnwrap.Wrap AES256_WRAP = new KeyUnwrap.Wrap(
@@ -38,10 +38,30 @@ class KeyUnwrapTest {
     }
 
     @Test
-    void anAllZeroZ_continuesWithARandomKey_notTheOneItWraps() throws Exception {
-        Key recovered = recover(new byte[32]);
+    void anAllZeroZ_isRefused_notUnwrapped() {
+        assertThatThrownBy(() -> recover(new byte[32])).isInstanceOf(CMSException.class)
+                .hasMessageStartingWith("all-zero shared secret");
+    }
 
-        assertThat(recovered.getEncoded()).hasSize(32).isNotEqualTo(CONTENT_KEY);
+    @Test
+    void aKeyWrappedUnderAnotherKek_isRefused() throws Exception {
+        byte[] z = new byte[32];
+        z[31] = 9;
+        byte[] encryptedKey = wrapped(z);
+        z[0] = 1;
+
+        assertThatThrownBy(() -> recover(z, encryptedKey)).isInstanceOf(CMSException.class)
+                .hasMessageStartingWith("key unwrap failed");
+    }
+
+    @Test
+    void aTokenThatRefusesTheAgreement_isRefusedSayingSo() {
+        assertThatThrownBy(() -> KeyUnwrap.recover(AES256_WRAP, null, new byte[40],
+                ContentCipher.AES256_GCM, () -> {
+                    throw new java.security.InvalidKeyException("CKR_ARGUMENTS_BAD");
+                }, (secret, sharedInfo, kek) -> { }))
+                .isInstanceOf(CMSException.class)
+                .hasMessage("the token refused the key agreement");
     }
 
     /** Found by an interop trial: the daemon log said NullPointerException. */
@@ -73,11 +93,18 @@ class KeyUnwrapTest {
      * {@link KeyUnwrap#recover} for it with the token answering Z.
      */
     private static Key recover(byte[] z) throws Exception {
+        return recover(z, wrapped(z));
+    }
+
+    private static Key recover(byte[] z, byte[] encryptedKey) throws Exception {
+        return KeyUnwrap.recover(AES256_WRAP, null, encryptedKey, ContentCipher.AES256_GCM,
+                z::clone,
+                (secret, sharedInfo, kek) -> System.arraycopy(secret, 0, kek, 0, kek.length));
+    }
+
+    private static byte[] wrapped(byte[] z) throws Exception {
         Cipher wrap = Cipher.getInstance("AESWrap");
         wrap.init(Cipher.WRAP_MODE, new SecretKeySpec(z.clone(), "AES"));
-        byte[] encryptedKey = wrap.wrap(new SecretKeySpec(CONTENT_KEY, "AES"));
-        return KeyUnwrap.recover(AES256_WRAP, null, encryptedKey, ContentCipher.AES256_GCM,
-                new SecureRandom(), z::clone,
-                (secret, sharedInfo, kek) -> System.arraycopy(secret, 0, kek, 0, kek.length));
+        return wrap.wrap(new SecretKeySpec(CONTENT_KEY, "AES"));
     }
 }
