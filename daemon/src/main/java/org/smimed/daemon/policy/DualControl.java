@@ -111,7 +111,8 @@ public final class DualControl {
                             + " made: smimectl pending lists those waiting)");
         }
         if (!clock.instant().isBefore(request.expires())) {
-            pending.remove(requestId);
+            // Kept (until dropExpired forgets it a day later): a second late approval must
+            // hear "expired" too, not "unknown" (an officer trial got NOT_FOUND seconds after).
             throw new ApprovalException(ApprovalException.Kind.EXPIRED,
                     "request " + requestId + " expired at " + request.expires());
         }
@@ -122,8 +123,7 @@ public final class DualControl {
         // Two officers must stand behind the change when it runs: a requester removed from
         // the policy since (found by an officer trial) no longer does.
         if (withdrawn.contains(requestId) || withdrawn(policy, request)) {
-            withdrawn.remove(requestId);
-            pending.remove(requestId);
+            withdrawn.add(requestId);
             throw new ApprovalException(ApprovalException.Kind.WITHDRAWN, "request " + requestId
                     + " was made by '" + request.requestedBy() + "', who is no longer an officer"
                     + " in the policy; it is withdrawn");

@@ -132,6 +132,16 @@ class DualControlTest {
                 ApprovalException.class,
                 e -> assertThat(e.kind()).isEqualTo(ApprovalException.Kind.EXPIRED));
         assertThat(dual.pending()).isEmpty();
+        // Found by an officer trial: the second late approval heard "unknown".
+        assertThatThrownBy(() -> dual.approve(BOB, id)).isInstanceOfSatisfying(
+                ApprovalException.class,
+                e -> assertThat(e.kind()).isEqualTo(ApprovalException.Kind.EXPIRED));
+        // Remembered for a day after it expired, then forgotten.
+        clock.advance(Duration.ofDays(1));
+        assertThat(dual.pending()).isEmpty();
+        assertThatThrownBy(() -> dual.approve(BOB, id)).isInstanceOfSatisfying(
+                ApprovalException.class,
+                e -> assertThat(e.kind()).isEqualTo(ApprovalException.Kind.UNKNOWN));
     }
 
     /**
