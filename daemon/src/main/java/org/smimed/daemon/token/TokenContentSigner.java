@@ -53,8 +53,23 @@ public final class TokenContentSigner implements ContentSigner {
             return new AlgorithmIdentifier(PKCSObjectIdentifiers.sha256WithRSAEncryption,
                     DERNull.INSTANCE);
         }
-        return new AlgorithmIdentifier(algorithm.bits() > 256
-                ? X9ObjectIdentifiers.ecdsa_with_SHA384 : X9ObjectIdentifiers.ecdsa_with_SHA256);
+        return new AlgorithmIdentifier(switch (algorithm) {
+            case EC_P384 -> X9ObjectIdentifiers.ecdsa_with_SHA384;
+            case EC_P521 -> X9ObjectIdentifiers.ecdsa_with_SHA512;
+            default -> X9ObjectIdentifiers.ecdsa_with_SHA256;
+        });
+    }
+
+    /**
+     * The hash that matches the curve (RFC 5480 section 4; P-521 with SHA-512, as the CMS
+     * signatures have it: an interop trial found its CSR signed over SHA-384).
+     */
+    private String ecdsaHash() {
+        return switch (algorithm) {
+            case EC_P384 -> "SHA-384";
+            case EC_P521 -> "SHA-512";
+            default -> "SHA-256";
+        };
     }
 
     @Override
@@ -101,10 +116,9 @@ public final class TokenContentSigner implements ContentSigner {
 
     private byte[] digest(byte[] message) {
         try {
-            return MessageDigest.getInstance(algorithm.bits() > 256 ? "SHA-384" : "SHA-256")
-                    .digest(message);
+            return MessageDigest.getInstance(ecdsaHash()).digest(message);
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK always has SHA-256 and SHA-384", e);
+            throw new IllegalStateException("the JDK always has SHA-2", e);
         }
     }
 

@@ -20,8 +20,11 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.smimed.daemon.provision.DemoCertificateAuthority;
 import org.smimed.daemon.testing.OfficerCa;
+import org.smimed.daemon.testing.Processes;
 import org.smimed.daemon.testing.SoftHsm;
 import org.smimed.daemon.token.KeyAlgorithm;
 import org.smimed.daemon.token.Pkcs11Token;
@@ -352,5 +355,26 @@ class CertificateImportSoftHsmTest {
                 .isInstanceOf(InvalidKeyRequestException.class)
                 .hasMessageStartingWith("cannot import the PKCS#12 file: unsupported key: EC"
                         + " with explicit curve parameters; smimed takes");
+    }
+
+    /**
+     * The CSR's signature hash follows the curve, as the daemon's CMS signatures do (an
+     * interop trial found P-521's signed over SHA-384); OpenSSL reads and verifies each.
+     */
+    @ParameterizedTest
+    @CsvSource({"EC_P256, ecdsa-with-SHA256", "EC_P384, ecdsa-with-SHA384",
+            "EC_P521, ecdsa-with-SHA512", "RSA_2048, sha256WithRSAEncryption"})
+    void csrs_areSignedWithTheHashOfTheirCurve(KeyAlgorithm algorithm, String expected)
+            throws Exception {
+        String identity = "csr-" + algorithm.name().toLowerCase().replace('_', '-')
+                + "@smimed.example";
+        TokenVersion v = admin.generate(identity, algorithm, KeyUsage.SIGN);
+        Path csr = Files.write(dir.resolve(identity + ".der"), admin.createCsr(v.name(), "", ""));
+
+        Processes.Result read = Processes.check(List.of("openssl", "req", "-inform", "DER",
+                "-in", csr.toString(), "-noout", "-verify", "-text"), dir);
+
+        assertThat(read.stdout()).contains("Signature Algorithm: " + expected);
+        assertThat(read.stdout() + read.stderr()).contains("verify OK");
     }
 }
