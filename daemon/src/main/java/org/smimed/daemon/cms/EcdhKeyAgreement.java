@@ -117,9 +117,16 @@ final class EcdhKeyAgreement {
                 throw new CMSException("originator key on another curve");
             }
             X9ECParameters parameters = ECNamedCurveTable.getByOID(curve);
+            byte[] encoded = sender.getPublicKeyData().getBytes();
+            // RFC 5480 section 2.2: compressed (02, 03) or uncompressed (04) only; Bouncy
+            // Castle also takes the hybrid form (06, 07), which a hostile-input trial sent.
+            if (encoded.length == 0 || encoded[0] != 2 && encoded[0] != 3 && encoded[0] != 4) {
+                throw new CMSException("originator key is neither a compressed nor an"
+                        + " uncompressed point (RFC 5480)");
+            }
             // decodePoint rejects points that are not on the curve.
             org.bouncycastle.math.ec.ECPoint point = parameters.getCurve()
-                    .decodePoint(sender.getPublicKeyData().getBytes()).normalize();
+                    .decodePoint(encoded).normalize();
             if (point.isInfinity()) {
                 throw new CMSException("originator key is the point at infinity");
             }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.function.IntPredicate;
 import org.bouncycastle.asn1.ASN1EncodableVector;
 import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.ASN1Set;
 import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.DERSet;
@@ -20,6 +21,9 @@ import org.bouncycastle.asn1.cms.CMSObjectIdentifiers;
 import org.bouncycastle.asn1.cms.ContentInfo;
 import org.bouncycastle.asn1.cms.EnvelopedData;
 import org.bouncycastle.asn1.cms.KeyAgreeRecipientInfo;
+import org.bouncycastle.asn1.cms.OriginatorIdentifierOrKey;
+import org.bouncycastle.asn1.cms.OriginatorInfo;
+import org.bouncycastle.asn1.cms.OriginatorPublicKey;
 import org.bouncycastle.asn1.cms.KeyTransRecipientInfo;
 import org.bouncycastle.asn1.cms.RecipientEncryptedKey;
 import org.bouncycastle.asn1.cms.RecipientInfo;
@@ -118,6 +122,36 @@ class RecipientOrderSoftHsmTest {
                 .hasMessage(DecryptionFailedException.MESSAGE)
                 .extracting(e -> ((DecryptionFailedException) e).detail()).asString()
                 .contains("key unwrap failed");
+    }
+
+    /**
+     * RFC 5480 section 2.2 allows compressed and uncompressed points only; the hybrid form
+     * (06/07 and both coordinates) decrypted (a hostile-input trial).
+     */
+    @Test
+    void anOriginatorPointInHybridForm_isRefused() throws Exception {
+        byte[] der = encrypt("-aes256", "ec.pem");
+        EnvelopedData envelope = EnvelopedData.getInstance(ContentInfo.getInstance(der)
+                .getContent());
+        KeyAgreeRecipientInfo kari = (KeyAgreeRecipientInfo) RecipientInfo.getInstance(
+                envelope.getRecipientInfos().getObjectAt(0)).getInfo();
+        OriginatorPublicKey originator = kari.getOriginator().getOriginatorKey();
+        byte[] point = originator.getPublicKey().getBytes();
+        point[0] = (byte) (6 | point[point.length - 1] & 1);
+        RecipientInfo hybrid = new RecipientInfo(new KeyAgreeRecipientInfo(
+                new OriginatorIdentifierOrKey(new OriginatorPublicKey(
+                        originator.getAlgorithm(), point)),
+                kari.getUserKeyingMaterial(), kari.getKeyEncryptionAlgorithm(),
+                kari.getRecipientEncryptedKeys()));
+        byte[] message = new ContentInfo(CMSObjectIdentifiers.envelopedData, new EnvelopedData(
+                (OriginatorInfo) null, new DERSet(hybrid), envelope.getEncryptedContentInfo(),
+                (ASN1Set) null))
+                .getEncoded("DER");
+
+        assertThatThrownBy(() -> decryptor.decrypt(message, fixture.keys().decryptionKeys()))
+                .isInstanceOf(DecryptionFailedException.class)
+                .extracting(e -> ((DecryptionFailedException) e).detail()).asString()
+                .contains("neither a compressed nor an uncompressed point");
     }
 
     /** OpenSSL's CBC EnvelopedData of the plain text to {@code recipients} (PEM files). */
