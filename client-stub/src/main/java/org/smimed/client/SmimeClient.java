@@ -57,8 +57,8 @@ public final class SmimeClient {
    * A client whose every call must finish within {@code deadline} — streamed ones too: a
    * {@link #decrypt} or {@link #signStream} of a large message takes as long as its bytes take
    * to cross (about 10 s for 50 MB on a small machine), so a client for large messages wants a
-   * longer deadline, or none (a channel from {@link Channels} then allows 300 s for
-   * decryption and 30 s for signing).
+   * longer deadline, or none (a channel from {@link Channels} then allows 30 s for sign,
+   * signBatch and the directory calls, 300 s for decrypt, decryptMessage and signStream).
    *
    * @param deadline per-call deadline, or null for none
    */

@@ -40,7 +40,8 @@ final class ConnectionOptions {
   Path cert;
 
   @Option(names = "--key", paramLabel = "FILE",
-      description = "PEM PKCS#8 client private key for mutual TLS (default: $SMIME_KEY).")
+      description = "PEM client private key for mutual TLS, unencrypted PKCS#8"
+          + " (default: $SMIME_KEY).")
   Path key;
 
   @Option(names = "--plaintext",
@@ -48,7 +49,8 @@ final class ConnectionOptions {
   boolean plaintext;
 
   @Option(names = "--deadline", paramLabel = "SECONDS", defaultValue = "30",
-      description = "Deadline of each call in seconds (default: ${DEFAULT-VALUE}).")
+      description = "Deadline of each call in seconds, streamed ones too: give large messages"
+          + " a longer one (default: ${DEFAULT-VALUE}).")
   long deadlineSeconds;
 
   /** A client and the channel it runs on; closing shuts the channel down. */

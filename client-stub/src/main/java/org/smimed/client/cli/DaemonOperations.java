@@ -83,6 +83,13 @@ final class DaemonOperations {
     // The daemon's log says why under this id (e.g. whom undecryptable mail is addressed
     // to): what a script's user hands an operator (found by an outside trial).
     String id = e.requestId().map(r -> "; request id " + r).orElse("");
+    if (e.code() == io.grpc.Status.Code.DEADLINE_EXCEEDED && id.isEmpty()) {
+      // The client gave up, not the daemon: gRPC's own text names its internals (name
+      // resolution delays, buffered streams) and not the option (a new-user trial).
+      return new SmimeOperationException(what + " (no answer within --deadline,"
+          + " DEADLINE_EXCEEDED); a large message takes as long as its bytes take to cross:"
+          + " give a longer --deadline (seconds)", e);
+    }
     // The admin listener answers every client call so: the usual cause is --target naming
     // the admin port, as smimectl's mirror-image hint says (found by a CLI review).
     String hint = e.code() == io.grpc.Status.Code.UNIMPLEMENTED

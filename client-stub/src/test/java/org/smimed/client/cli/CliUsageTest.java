@@ -360,6 +360,21 @@ class CliUsageTest {
     assertThat(deadline.stderr()).contains("--deadline must be positive");
   }
 
+  /** A new-user trial: gRPC's own deadline text named its internals, not --deadline. */
+  @Test
+  void aDaemonThatNeverAnswers_saysToGiveALongerDeadline() throws Exception {
+    try (java.net.ServerSocket silent = new java.net.ServerSocket(0)) {
+      var run = CliRunner.run("x".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+          "sign", "--identity", "a@example.com", "--plaintext",
+          "--target", "localhost:" + silent.getLocalPort(), "--deadline", "1");
+
+      assertThat(run.exit()).isEqualTo(1);
+      assertThat(run.stderr()).contains("(no answer within --deadline, DEADLINE_EXCEEDED);"
+          + " a large message takes as long as its bytes take to cross: give a longer"
+          + " --deadline (seconds)\n");
+    }
+  }
+
   @Test
   void plaintext_warnsEveryTime() {
     var run = CliRunner.run("x".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
