@@ -18,8 +18,8 @@ import picocli.CommandLine.Command;
 @Command(name = "smimectl", mixinStandardHelpOptions = true,
     versionProvider = SmimectlCli.Version.class,
     description = "Key lifecycle in the smimed token: generate, csr, import-cert, import-pkcs12,"
-        + " activate, disable, destroy, approve, rotate, list, token, public-key; and audit"
-        + " verify.",
+        + " activate, disable, destroy, pending, approve, rotate, list, token, public-key;"
+        + " and audit verify.",
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:the operation failed", "2:bad usage",
         "3:audit verify only: a log file could not be read (see smimectl audit verify --help)"})
