@@ -53,7 +53,10 @@ public final class OpenedEnvelope {
     private final List<Attempt> attempts = new ArrayList<>();
     private boolean used;
 
-    /** One RecipientInfo (its place in the message) tried with one key. */
+    /**
+     * One RecipientInfo tried with one key: its place in Bouncy Castle's list of the message's
+     * recipients (one per key of a key agreement), the same at each reading of the message.
+     */
     public record Attempt(int recipient, String keyId) {
     }
 
@@ -89,6 +92,9 @@ public final class OpenedEnvelope {
             throw new IllegalStateException("the content of an envelope can be read once");
         }
         List<String> tried = new ArrayList<>();
+        // A stream's envelope is decrypted again after a token fault: what the first run
+        // tried is tried again, with fresh key handles, not counted twice.
+        attempts.clear();
         List<RecipientInformation> all = envelope.recipients().getRecipients().stream().toList();
         recipients:
         for (RecipientInformation recipient : inTryingOrder(all)) {
@@ -101,7 +107,7 @@ public final class OpenedEnvelope {
                 if (done.contains(attempt)) {
                     continue;
                 }
-                if (done.size() + attempts.size() == MAX_TRIES) {
+                if (done.size() + attempts.size() >= MAX_TRIES) {
                     tried.add("no more tries (" + MAX_TRIES + " in all)");
                     break recipients;
                 }

@@ -20,8 +20,10 @@ import org.smimed.daemon.token.TokenRecovery;
  * <p>Guarantees: a caller decrypts only with versions of identities the policy grants it (the
  * named one, or all it may use when none is named), and each call is charged once against its
  * decrypt budget however often the token is retried; a retry after a token fault looks the keys
- * up again (fresh handles) and happens before any content has been read, and only for "token
- * gone" codes, never for a padding failure.
+ * up again (fresh handles), only for "token gone" codes, never for a padding failure, and
+ * before any plaintext has left: a stream's fault comes before its content is read, and a whole
+ * message's returns nothing of the readings before it (each reading may try another recipient,
+ * {@link CmsDecryptor#decrypt(byte[], java.util.Collection)}).
  */
 public final class Decryption {
     private final KeyRegistry keys;

@@ -104,6 +104,7 @@ public final class DualControl {
             throws PermissionDeniedException, ApprovalException {
         Policy policy = policies.current();
         String approverEntry = officerEntry(policy, approver);
+        dropExpired();
         PendingRequest request = pending.get(requestId);
         if (request == null) {
             throw new ApprovalException(ApprovalException.Kind.UNKNOWN,

@@ -29,8 +29,8 @@ import sun.security.pkcs11.wrapper.CK_MECHANISM;
  * certificate request for a PENDING key.
  *
  * <p>Security guarantee: only the signature leaves the token. RSA keys sign with
- * CKM_SHA256_RSA_PKCS; EC keys sign a software SHA-256 (P-256) or SHA-384 (P-384 and larger)
- * digest with CKM_ECDSA; Ed25519 keys sign the whole message with CKM_EDDSA.
+ * CKM_SHA256_RSA_PKCS; EC keys sign a software SHA-256, SHA-384 or SHA-512 digest (P-256,
+ * P-384, P-521) with CKM_ECDSA; Ed25519 keys sign the whole message with CKM_EDDSA.
  */
 public final class TokenContentSigner implements ContentSigner {
     private final Pkcs11Token token;
