@@ -2,6 +2,7 @@ package org.smimed.client.admin;
 
 import org.smimed.api.v1.ApproveRequest;
 import org.smimed.api.v1.DestroyRequest;
+import org.smimed.api.v1.DisableRequest;
 import org.smimed.api.v1.GenerateKeyRequest;
 import org.smimed.api.v1.KeyAdminServiceGrpc.KeyAdminServiceBlockingStub;
 import org.smimed.api.v1.KeyGenAlgorithm;
@@ -67,7 +68,8 @@ final class LifecycleCommands {
 
   @Command(name = "disable", mixinStandardHelpOptions = true,
       description = {"Stop a version from signing and decrypting, for good: a DISABLED"
-          + " version can only be destroyed, and mail encrypted to it no longer decrypts.",
+          + " version can only be destroyed, and mail encrypted to it no longer decrypts."
+          + " Confirmed, like destroy, with the version's fingerprint.",
           "Under dual control prints 'pending approval ID (expires TIME)' and exits 0: nothing"
               + " changes until another officer runs 'smimectl approve ID'."})
   static final class Disable extends AdminCommand {
@@ -75,14 +77,19 @@ final class LifecycleCommands {
       converter = Names.Version.class)
     String version;
 
+    @Option(names = "--confirm", required = true, paramLabel = "FINGERPRINT",
+        converter = Names.Fingerprint.class,
+        description = "The version's SHA-256 fingerprint as 'smimectl list' shows it.")
+    String fingerprint;
+
     Disable(CliIo io) {
       super(io);
     }
 
     @Override
     void run(KeyAdminServiceBlockingStub admin) {
-      println(Names.outcome(admin.disable(KeyVersionRequest.newBuilder().setVersion(version)
-          .build())));
+      println(Names.outcome(admin.disable(DisableRequest.newBuilder().setVersion(version)
+          .setConfirmFingerprint(fingerprint).build())));
     }
   }
 

@@ -163,8 +163,8 @@ class SmimectlCliTest {
   @Test
   void deadlinePassed_saysTheChangeMayHaveBeenMade() throws Exception {
     try (java.net.ServerSocket silent = new java.net.ServerSocket(0)) {
-      Run r = run("disable", "a@example.com/v1", "--plaintext", "--target",
-          "localhost:" + silent.getLocalPort(), "--deadline", "1");
+      Run r = run("disable", "a@example.com/v1", "--confirm", "ab".repeat(32), "--plaintext",
+          "--target", "localhost:" + silent.getLocalPort(), "--deadline", "1");
 
       assertThat(r.exit()).isEqualTo(1);
       assertThat(r.err()).endsWith("smimectl: no answer within --deadline"

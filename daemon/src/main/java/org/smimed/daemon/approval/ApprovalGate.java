@@ -112,12 +112,17 @@ public final class ApprovalGate {
                 new Held(new HeldAction.Activate(version, concerned.fingerprint()), concerned));
     }
 
-    /** {@link KeyAdministration#disable}, or a pending request for it (the version unchanged). */
-    public synchronized Outcome disable(Caller officer, String version)
-            throws UnknownKeyVersionException, KeyStateException, TokenException,
-            PermissionDeniedException, ApprovalException {
+    /**
+     * {@link KeyAdministration#disable}, or a pending request for it (the version unchanged),
+     * once {@code fingerprint} is the version's: disabling is final, so it is confirmed as a
+     * destroy is (an officer trial disabled an identity's only key with one mistyped word).
+     */
+    public synchronized Outcome disable(Caller officer, String version, String fingerprint)
+            throws UnknownKeyVersionException, KeyStateException, InvalidKeyRequestException,
+            TokenException, PermissionDeniedException, ApprovalException {
         sweep();
         TokenVersion current = admin.checkDisable(version);
+        admin.view().requireConfirmation(current, fingerprint);
         // Read before the submission, as for destroy.
         Concerned concerned = concerned(current);
         DualControl.Submission submission = control.submit(officer, AdminAction.DISABLE,

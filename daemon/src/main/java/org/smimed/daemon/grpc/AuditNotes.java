@@ -20,6 +20,7 @@ import org.smimed.api.v1.DecryptMessageResponse;
 import org.smimed.api.v1.DecryptRequest;
 import org.smimed.api.v1.DecryptResponse;
 import org.smimed.api.v1.DestroyRequest;
+import org.smimed.api.v1.DisableRequest;
 import org.smimed.api.v1.ImportPkcs12Request;
 import org.smimed.api.v1.KeyVersionInfo;
 import org.smimed.api.v1.SignBatchRequest;
@@ -159,6 +160,9 @@ final class AuditNotes {
             archive = "true";
         } else if (message instanceof DestroyRequest destroy) {
             confirmed = wellFormed(destroy.getConfirmFingerprint().replace(":", "")
+                    .toLowerCase(Locale.ROOT), SHA256_HEX);
+        } else if (message instanceof DisableRequest disable) {
+            confirmed = wellFormed(disable.getConfirmFingerprint().replace(":", "")
                     .toLowerCase(Locale.ROOT), SHA256_HEX);
         }
         if (message instanceof DecryptRequest part) {

@@ -8,6 +8,7 @@ import org.smimed.api.v1.ApproveRequest;
 import org.smimed.api.v1.CreateCsrRequest;
 import org.smimed.api.v1.CreateCsrResponse;
 import org.smimed.api.v1.DestroyRequest;
+import org.smimed.api.v1.DisableRequest;
 import org.smimed.api.v1.GenerateKeyRequest;
 import org.smimed.api.v1.ImportCertificateChainRequest;
 import org.smimed.api.v1.ImportPkcs12Request;
@@ -100,9 +101,10 @@ public final class KeyAdminGrpcService extends KeyAdminServiceGrpc.KeyAdminServi
     }
 
     @Override
-    public void disable(KeyVersionRequest request, StreamObserver<KeyVersionInfo> response) {
+    public void disable(DisableRequest request, StreamObserver<KeyVersionInfo> response) {
         answer(response, () -> mapping.outcome(gate.disable(Callers.current(),
-                required(request.getVersion(), "version")), ""));
+                required(request.getVersion(), "version"),
+                required(request.getConfirmFingerprint(), "confirm_fingerprint")), ""));
     }
 
     @Override

@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.smimed.daemon.token.KeyAlgorithm;
@@ -324,16 +323,7 @@ public final class KeyAdministration {
         if (keyless.isEmpty()) {
             requireState(v, "destroy", KeyState.DISABLED);
         }
-        String given = fingerprint.replace(":", "").toLowerCase(Locale.ROOT);
-        if (!given.matches("[0-9a-f]{64}")) {
-            // Not "does not match": a typo is not the wrong certificate (an officer trial).
-            throw new InvalidKeyRequestException("the confirmation '" + fingerprint + "' is not"
-                    + " a SHA-256 fingerprint (64 hex digits, as list shows it)");
-        }
-        if (!view.fingerprint(v).map(given::equals).orElse(false)) {
-            throw new InvalidKeyRequestException("the confirmation fingerprint does not match "
-                    + version + " (give the SHA-256 fingerprint shown by list)");
-        }
+        view.requireConfirmation(v, fingerprint);
         return v;
     }
 

@@ -2,13 +2,14 @@ package org.smimed.daemon.keys;
 
 import java.lang.System.Logger.Level;
 import java.security.PublicKey;
+import java.util.Locale;
 import java.util.Optional;
 import org.smimed.daemon.token.KeyProtection;
 import org.smimed.daemon.token.TokenException;
 
 /**
  * What an officer is shown of a version beyond its record: its public key, the fingerprint a
- * destroy is confirmed with, how the token protects its key. Read-only.
+ * disable or destroy is confirmed with, how the token protects its key. Read-only.
  *
  * <p>Guarantee: a version the token cannot describe (an object deleted with pkcs11-tool, two
  * where one belongs) has that part left empty and logged, so it does not fail a whole
@@ -51,6 +52,24 @@ public final class VersionView {
             return Optional.of(CertificateSummary.sha256(v.certificate().get()));
         }
         return publicKey(v).map(k -> CertificateSummary.sha256(k.getEncoded()));
+    }
+
+    /**
+     * Refuses unless {@code fingerprint} (hex, colons optional) is {@code v}'s, as list shows
+     * it: how an officer confirms a final change (disable, destroy) of the version meant.
+     */
+    public void requireConfirmation(TokenVersion v, String fingerprint)
+            throws InvalidKeyRequestException, TokenException {
+        String given = fingerprint.replace(":", "").toLowerCase(Locale.ROOT);
+        if (!given.matches("[0-9a-f]{64}")) {
+            // Not "does not match": a typo is not the wrong certificate (an officer trial).
+            throw new InvalidKeyRequestException("the confirmation '" + fingerprint + "' is not"
+                    + " a SHA-256 fingerprint (64 hex digits, as list shows it)");
+        }
+        if (!fingerprint(v).map(given::equals).orElse(false)) {
+            throw new InvalidKeyRequestException("the confirmation fingerprint does not match "
+                    + v.name() + " (give the SHA-256 fingerprint shown by list)");
+        }
     }
 
     /** How the token protects {@code v}'s key; empty if DESTROYED or not exactly one key. */

@@ -128,7 +128,13 @@ class KeyRotationIT {
         assertThat(old.plaintext()).isEqualTo(MAIL);
         assertThat(old.result().getKeyVersion()).isEqualTo(ID + "/v1");
 
-        ctlOk("disable", ID + "/v1");
+        // Disabling is final, so it is confirmed as a destroy is (an officer trial disabled
+        // the only key of an identity with one mistyped version number).
+        assertThat(ctl("disable", ID + "/v1", "--confirm", fingerprint("v2")).daemonError())
+                .isEqualTo("smimectl: the confirmation fingerprint does not match " + ID
+                        + "/v1 (give the SHA-256 fingerprint shown by list) (INVALID_ARGUMENT)\n");
+        assertThat(state("v1")).isEqualTo("DECRYPT_ONLY");
+        ctlOk("disable", ID + "/v1", "--confirm", fingerprint("v1"));
         Run wrong = ctl("destroy", ID + "/v1", "--confirm", "ab".repeat(32));
         assertThat(wrong.daemonError()).isEqualTo("smimectl: the confirmation fingerprint does not"
                 + " match " + ID + "/v1 (give the SHA-256 fingerprint shown by list)"
@@ -226,7 +232,8 @@ class KeyRotationIT {
         SmimeClient directory = new SmimeClient(channel);
         assertThat(directory.getIdentity(id).signs()).isTrue();
 
-        ctlOk("disable", id + "/v1");
+        ctlOk("disable", id + "/v1", "--confirm",
+                officer().field(id + "/v1", "fingerprint"));
 
         IdentityInfo entry = directory.getIdentity(id);
         assertThat(entry.signs()).isFalse();

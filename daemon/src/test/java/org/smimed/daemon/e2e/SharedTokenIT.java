@@ -77,7 +77,7 @@ class SharedTokenIT {
         assertThat(signThroughB(EC)).isEqualTo(Status.Code.OK);
         String version = EC + "/v1";
 
-        ctlOk("disable", version);
+        ctlOk("disable", version, "--confirm", fingerprint(version));
         assertThat(awaitB(EC, Status.Code.FAILED_PRECONDITION))
                 .as("B refuses to sign with the version disabled through A; B's log:%n%s",
                         daemonB.log()).isEqualTo(Status.Code.FAILED_PRECONDITION);

@@ -180,10 +180,10 @@ class SmimectlCommandsIT {
     void destroyedVersion_isListedWithoutAFingerprint() {
         String id = "gone@smimed.example";
         ctlOk("generate", id, "--alg", "p256", "--usage", "sign");
-        ctlOk("disable", id + "/v1");
         Matcher m = Pattern.compile("\"fingerprint\": \"([0-9a-f]{64})\"")
                 .matcher(ctlOk("list", id, "--json"));
         assertThat(m.find()).isTrue();
+        ctlOk("disable", id + "/v1", "--confirm", m.group(1));
         ctlOk("destroy", id + "/v1", "--confirm", m.group(1));
 
         assertThat(ctlOk("list", id))
@@ -206,7 +206,8 @@ class SmimectlCommandsIT {
                 "--out", dir.resolve("case.csr").toString());
         assertThat(ctl("destroy", "CASE@smimed.example/v1", "--confirm", "00".repeat(32))
                 .exit()).isEqualTo(1);
-        ctlOk("disable", "Case@Smimed.Example/v1");
+        ctlOk("disable", "Case@Smimed.Example/v1", "--confirm",
+                officer().field(id + "/v1", "fingerprint"));
 
         assertThat(ctlOk("list", id)).startsWith(id + "/v1  DISABLED");
         for (String call : List.of("CreateCsr", "Destroy", "Disable")) {
@@ -292,7 +293,7 @@ class SmimectlCommandsIT {
     void aChangeRefusedToANonOfficer_isOneDeniedRecord_andReadsNothing() throws Exception {
         String version = TestDeployment.RSA + "/v1";
         Run r = Smimectl.demoService(dir, "localhost:" + daemon.adminPort())
-                .run("disable", version);
+                .run("disable", version, "--confirm", "00".repeat(32));
 
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.daemonError()).contains("only security officers may use this service");

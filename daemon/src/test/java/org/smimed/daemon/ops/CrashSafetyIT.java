@@ -102,7 +102,7 @@ class CrashSafetyIT {
         rig.ok("activate", "w@crash.example/v1");
         officer.pendingWithCertificate("w@crash.example");
         assertThat(rig.writesOf("activate", "w@crash.example/v2")).isEqualTo(ACTIVATE);
-        rig.ok("disable", "w@crash.example/v1");
+        officer.disable("w@crash.example/v1");
         assertThat(rig.writesOf("approve", officer.requestDestroy("w@crash.example/v1")))
                 .isEqualTo(DESTROY);
         officer.assertConsistent();
@@ -229,7 +229,7 @@ class CrashSafetyIT {
     void destroy_killed_keyGoneOrIntact(Moment moment) throws Exception {
         String id = identity("des", moment);
         officer.pendingWithCertificate(id);
-        rig.ok("disable", id + "/v1");
+        officer.disable(id + "/v1");
         CrashRig.Crash crash = rig.crash(moment, "approve", officer.requestDestroy(id + "/v1"));
 
         officer.assertFailedMidway(crash, "Approve");

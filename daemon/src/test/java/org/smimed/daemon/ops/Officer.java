@@ -80,6 +80,11 @@ final class Officer {
                 passwordFile.toString());
     }
 
+    /** Disables {@code version}, confirmed with its fingerprint. */
+    void disable(String version) {
+        rig.ok("disable", version, "--confirm", rig.field(version, "fingerprint").orElseThrow());
+    }
+
     /** Files the destruction of a DISABLED version; the request id. */
     String requestDestroy(String version) {
         return rig.request("destroy", version, "--confirm",

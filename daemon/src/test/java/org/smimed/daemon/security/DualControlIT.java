@@ -158,8 +158,7 @@ class DualControlIT {
         assertThat(late.daemonError()).isEqualTo("smimectl: request " + pending.group(1)
                 + " expired at " + pending.group(2) + " (FAILED_PRECONDITION)\n");
         assertThat(field(id + "/v1", "state")).isEqualTo("DISABLED");
-        // Asked again, still "expired" (remembered for a day): an officer trial heard
-        // NOT_FOUND the second time, as if the request had never been made.
+        // Asked again, still "expired" (an officer trial heard NOT_FOUND, as if never made).
         assertThat(ctl(officerB, "approve", pending.group(1)).daemonError())
                 .isEqualTo(late.daemonError());
     }
@@ -255,7 +254,8 @@ class DualControlIT {
 
     /** Disables {@code version} as dual control over disable wants: asked, then approved. */
     private static void disabled(String version) throws Exception {
-        ok(officerB, "approve", pending(ok(officerA, "disable", version)).group(1));
+        ok(officerB, "approve", pending(ok(officerA, "disable", version, "--confirm",
+                field(version, "fingerprint"))).group(1));
     }
 
     /**
@@ -268,7 +268,7 @@ class DualControlIT {
         ok(officerA, "generate", id, "--alg", "p256", "--usage", "sign");
 
         String fingerprint = field(id + "/v1", "fingerprint");
-        Matcher pending = pending(ok(officerA, "disable", id + "/v1"));
+        Matcher pending = pending(ok(officerA, "disable", id + "/v1", "--confirm", fingerprint));
         assertThat(field(id + "/v1", "state")).as("not disabled yet").isEqualTo("PENDING");
         assertThat(ok(officerB, "pending")).contains(pending.group(1) + "  disable " + id
                 + "/v1  requested by officer-a")
