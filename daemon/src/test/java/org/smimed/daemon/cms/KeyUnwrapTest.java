@@ -54,6 +54,18 @@ class KeyUnwrapTest {
                 .hasMessageStartingWith("key unwrap failed");
     }
 
+    /** A token that is gone is not a refusal: it goes up for the daemon to heal and retry. */
+    @Test
+    void aTokenThatIsGone_isSignalledAsGone_notRefused() {
+        assertThatThrownBy(() -> KeyUnwrap.recover(AES256_WRAP, null, new byte[40],
+                ContentCipher.AES256_GCM, () -> {
+                    throw new java.security.ProviderException(
+                            new sun.security.pkcs11.wrapper.PKCS11Exception(0xB3, // session gone
+                                    "CKR_SESSION_HANDLE_INVALID"));
+                }, (secret, sharedInfo, kek) -> { }))
+                .isInstanceOf(TokenUnavailableSignal.class);
+    }
+
     @Test
     void aTokenThatRefusesTheAgreement_isRefusedSayingSo() {
         assertThatThrownBy(() -> KeyUnwrap.recover(AES256_WRAP, null, new byte[40],
