@@ -26,7 +26,7 @@ final class ListCommands {
           + " private key (its PKCS#11 attributes, as the token reports them).")
   static final class ListKeys extends AdminCommand {
     @Parameters(index = "0", arity = "0..1", paramLabel = "IDENTITY",
-        description = "Only this identity.")
+        converter = Names.Identity.class, description = "Only this identity.")
     String identity;
 
     @Option(names = "--json", description = "One JSON array, for scripts.")

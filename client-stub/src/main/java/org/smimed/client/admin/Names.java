@@ -49,6 +49,22 @@ final class Names {
   }
 
   /**
+   * picocli converter for an IDENTITY argument (list): a version there (identity/vN) is a
+   * usage error naming the identity to give, not "no key versions" (an officer trial).
+   */
+  static final class Identity implements picocli.CommandLine.ITypeConverter<String> {
+    @Override
+    public String convert(String value) {
+      if (Version.FORM.matcher(value).matches()) {
+        throw new picocli.CommandLine.TypeConversionException("'" + value + "' is a key"
+            + " version; list takes an identity: " + value.substring(0,
+                value.lastIndexOf("/v")));
+      }
+      return value;
+    }
+  }
+
+  /**
    * picocli converter for --confirm: a SHA-256 fingerprint, 64 hex digits with or without
    * colons (as smimectl list and openssl x509 -fingerprint print it). Anything else is a usage
    * error, not "does not match" (an officer trial: a typo read as the wrong certificate).

@@ -234,6 +234,16 @@ class SmimectlCliTest {
     }
   }
 
+  /** Found by an officer trial: list of a version said "no key versions", exit 1. */
+  @Test
+  void aVersionWhereAnIdentityBelongs_isUsageErrorNamingTheIdentity() {
+    Run r = run("list", "legacy@example.com/v1", "--plaintext");
+
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("'legacy@example.com/v1' is a key version; list takes an"
+        + " identity: legacy@example.com");
+  }
+
   /** Found by an officer trial: "abc" was sent, and refused as "does not match". */
   @Test
   void aConfirmationThatIsNoFingerprint_isUsageError() {

@@ -58,7 +58,7 @@ public final class SoftHsm {
         }
         if (!Files.isRegularFile(LIBRARY)) {
             throw new IllegalStateException("SoftHSM2 is not installed (" + LIBRARY
-                    + " missing): run softhsm-config/install-test-tools.sh");
+                    + " missing): run softhsm-config/install-deps.sh --test");
         }
         Path dir = Path.of(configured);
         Path tokens = dir.resolve("tokens");
