@@ -29,6 +29,7 @@ import org.smimed.api.v1.SignResponse;
 import org.smimed.api.v1.SignStreamRequest;
 import org.smimed.api.v1.SignStreamResponse;
 import org.smimed.daemon.audit.AuditEntry;
+import org.smimed.daemon.audit.AuditEvent;
 import org.smimed.daemon.audit.AuditOutcome;
 import org.smimed.daemon.keys.CertificateIdentity;
 import org.smimed.daemon.keys.VersionName;
@@ -45,6 +46,8 @@ final class AuditNotes {
     /** Dual control's request ids: 12 random bytes in hex. */
     private static final Pattern APPROVAL_ID = Pattern.compile("[0-9a-f]{24}");
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
+    /** Characters of a refusal's reason kept in the record (the daemon's own words). */
+    private static final int MAX_REASON = 300;
 
     private static final String HEALTH_WATCH = HealthGrpc.getWatchMethod().getFullMethodName();
 
@@ -283,7 +286,23 @@ final class AuditNotes {
         return entry(status.getCode().name(),
                 held && status.isOk() ? AuditOutcome.HELD
                         : endedByItsCaller(status) ? AuditOutcome.OK
-                        : outcome(status.getCode()));
+                        : outcome(status.getCode()), reason(status));
+    }
+
+    /**
+     * Why an officer call was refused, as the officer was told (an officer trial: seven
+     * refused imports were records identical but for their input hash, the reason only on
+     * the officer's terminal). Form-encoded, so the text cannot pass for another field, and
+     * shortened; empty for other calls and for successes.
+     */
+    private String reason(Status status) {
+        if (status.isOk() || status.getDescription() == null
+                || AuditEvents.forMethod(method) != AuditEvent.KEY_ADMIN) {
+            return "";
+        }
+        String text = status.getDescription();
+        return URLEncoder.encode(text.length() > MAX_REASON
+                ? text.substring(0, MAX_REASON) + "..." : text, StandardCharsets.UTF_8);
     }
 
     /** Refusals (who may call, and how much) apart from calls that were let in and failed. */
@@ -305,10 +324,10 @@ final class AuditNotes {
 
     /** The record written before an officer change runs: outcome STARTED, no status yet. */
     synchronized AuditEntry started() {
-        return entry("", AuditOutcome.STARTED);
+        return entry("", AuditOutcome.STARTED, "");
     }
 
-    private AuditEntry entry(String code, AuditOutcome outcome) {
+    private AuditEntry entry(String code, AuditOutcome outcome, String reason) {
         // A version name as the key store reads it (blanks around it dropped, the identity
         // normalised), so a search on keyVersion finds every record of the version (a review
         // found "x@d/v2" followed by a tab acted on v2 and recorded as typed).
@@ -320,24 +339,24 @@ final class AuditNotes {
         return new AuditEntry(requestId, caller, AuditEvents.forMethod(method), method,
                 canonical(named), version,
                 HexFormat.of().formatHex(((MessageDigest) cloneDigest()).digest()), outcome, code,
-                detail(!code.isEmpty() && !code.equals("OK")));
+                detail(!code.isEmpty() && !code.equals("OK"), reason));
     }
 
     /**
      * "officer=NAME (or auditor=NAME) approval=ID expires=TIME serial=HEX fingerprint=HEX
-     * confirmed=HEX archive=true digests=N released=N", each only when known: the officer's
-     * policy entry tells officers apart whose certificates share a subject (the caller field
-     * alone could not: found by an auditor trial), the approval id joins a HELD record to its
-     * Approve (and the HELD record says until when it may be approved, which only the
-     * daemon's log said: an auditor trial), the certificate's serial and SHA-256 say which
-     * certificate was imported or activated, a Destroy's confirmation says
-     * which one was destroyed (the request hash alone could not), archive marks a PKCS#12
-     * import as an archive key, digests counts a SignBatch's signatures, and released the
-     * plaintext bytes a {@code failed} Decrypt stream sent; unrecorded, on a refusal without a
-     * valid certificate, how many such refusals before it had no record
-     * ({@link UnverifiedCallRecords}).
+     * confirmed=HEX archive=true digests=N released=N reason=TEXT", each only when known: the
+     * officer's policy entry tells officers apart whose certificates share a subject (the caller
+     * field alone could not: found by an auditor trial), the approval id joins a HELD record to its
+     * Approve (and the HELD record says until when it may be approved, which only the daemon's log
+     * said: an auditor trial), the certificate's serial and SHA-256 say which certificate was
+     * imported or activated, a Disable's or Destroy's confirmation says which one was meant (the
+     * request hash alone could not), archive marks a PKCS#12 import as an archive key, digests
+     * counts a SignBatch's signatures, and released the plaintext bytes a {@code failed} Decrypt
+     * stream sent; unrecorded, on a refusal without a valid certificate, how many such refusals
+     * before it had no record ({@link UnverifiedCallRecords}); reason, why an officer call failed
+     * ({@link #reason}).
      */
-    private String detail(boolean failed) {
+    private String detail(boolean failed, String reason) {
         StringBuilder b = new StringBuilder();
         part(b, "officer", officer);
         part(b, "auditor", auditor);
@@ -350,6 +369,7 @@ final class AuditNotes {
         part(b, "digests", digests);
         part(b, "released", failed && released.get() > 0 ? String.valueOf(released.get()) : "");
         part(b, "unrecorded", unrecorded > 0 ? String.valueOf(unrecorded) : "");
+        part(b, "reason", reason);
         return b.toString();
     }
 

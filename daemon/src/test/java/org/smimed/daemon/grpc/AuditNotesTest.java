@@ -50,6 +50,26 @@ class AuditNotesTest {
         assertThat(odd.entry(Status.NOT_FOUND).keyVersion()).isEqualTo("not a version");
     }
 
+    /**
+     * Found by an officer trial: refused imports were records alike but for their input hash.
+     * The reason is form-encoded: "approval=" in it is no field of the record.
+     */
+    @Test
+    void refusedOfficerCall_saysWhy_encoded_andOtherCallsDoNot() {
+        AuditNotes refused = new AuditNotes("r9", "smimed.v1.KeyAdminService/Disable");
+        refused.input(DestroyRequest.newBuilder().setVersion("a@b.example/v1").build());
+        AuditNotes sign = new AuditNotes("r10", "smimed.v1.SigningService/Sign");
+
+        assertThat(refused.entry(Status.INVALID_ARGUMENT.withDescription(
+                "the confirmation fingerprint does not match a@b.example/v1 approval=" + ID))
+                .detail()).isEqualTo("reason=the+confirmation+fingerprint+does+not+match"
+                        + "+a%40b.example%2Fv1+approval%3D" + ID);
+        assertThat(refused.entry(Status.NOT_FOUND.withDescription("x".repeat(400))).detail())
+                .isEqualTo("reason=" + "x".repeat(300) + "...");
+        assertThat(sign.entry(Status.INVALID_ARGUMENT.withDescription("digest too short"))
+                .detail()).isEmpty();
+    }
+
     @Test
     void heldArchiveImport_saysItIsAnArchiveKey() {
         AuditNotes notes = new AuditNotes("r5", "smimed.v1.KeyAdminService/ImportPkcs12");

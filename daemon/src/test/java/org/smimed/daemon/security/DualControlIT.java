@@ -86,8 +86,7 @@ class DualControlIT {
         assertThat(state("v1")).as("nothing changed yet").isEqualTo("DISABLED");
         assertThat(privateKeysOnToken()).as("the key is still in the token")
                 .isEqualTo(keysBefore);
-        // The second officer sees what they would approve (an outside trial could only type
-        // the id it was handed).
+        // The second officer sees what they would approve (a trial could only type the id).
         assertThat(ok(officerB, "pending")).isEqualTo(request + "  destroy " + ID
                 + "/v1  requested by officer-a  expires " + pending.group(2)
                 + "\n    certificate none (public key sha256 " + key + ")\n");
@@ -119,15 +118,16 @@ class DualControlIT {
         assertThat(audit).filteredOn(r -> "HELD".equals(r.get("outcome"))
                 && r.get("method").endsWith("/Destroy")).extracting(r -> r.get("detail"))
                 .containsExactly("officer=officer-a approval=" + request + " expires="
-                        + pending.group(2) + " fingerprint=" + key
-                        + " confirmed=" + key);
+                        + pending.group(2) + " fingerprint=" + key + " confirmed=" + key);
         // Each record names the officer's policy entry: certificates may share a subject.
-        assertThat(audit).filteredOn(r -> String.valueOf(r.get("detail"))
-                        .endsWith(" approval=" + request))
+        assertThat(audit).filteredOn(r -> !"STARTED".equals(r.get("outcome"))
+                        && String.valueOf(r.get("detail")).contains(" approval=" + request)
+                        && r.get("method").endsWith("/Approve"))
                 .extracting(r -> r.get("method") + " " + r.get("caller") + " "
                         + r.get("outcome") + " " + r.get("detail")).containsExactly(
                         "smimed.v1.KeyAdminService/Approve " + officerA.subject() + " DENIED"
-                                + " officer=officer-a approval=" + request,
+                                + " officer=officer-a approval=" + request + " reason=a+request"
+                                + "+must+be+approved+by+a+different+officer",
                         "smimed.v1.KeyAdminService/Approve " + officerB.subject() + " OK"
                                 + " officer=officer-b approval=" + request);
         assertThat(AuditRecords.read(dir.resolve("audit.log"))).filteredOn(r -> "STARTED"
