@@ -131,7 +131,7 @@ public final class ApprovalGate {
             return new Outcome(Optional.of(admin.disable(version)), Optional.empty());
         }
         return hold(submission.pending().get(), Optional.of(current),
-                new Held(new HeldAction.Disable(version), concerned));
+                new Held(new HeldAction.Disable(version, fingerprint), concerned));
     }
 
     /** What pending shows of {@code version}: its certificate and fingerprint. */

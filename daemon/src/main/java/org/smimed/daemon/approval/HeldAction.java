@@ -28,11 +28,15 @@ sealed interface HeldAction {
         }
     }
 
-    /** Disable: nothing secret is held. */
-    record Disable(String version) implements HeldAction {
+    /**
+     * Disable: nothing secret is held. The fingerprint is checked again when approved, as a
+     * destroy's is: an import-cert (not under dual control) may change a PENDING version's.
+     */
+    record Disable(String version, String fingerprint) implements HeldAction {
         @Override
         public TokenVersion run(KeyAdministration admin) throws UnknownKeyVersionException,
-                KeyStateException, TokenException {
+                KeyStateException, InvalidKeyRequestException, TokenException {
+            admin.view().requireConfirmation(admin.checkDisable(version), fingerprint);
             return admin.disable(version);
         }
 

@@ -46,7 +46,7 @@ final class AuditNotes {
     /** Dual control's request ids: 12 random bytes in hex. */
     private static final Pattern APPROVAL_ID = Pattern.compile("[0-9a-f]{24}");
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
-    /** Characters of a refusal's reason kept in the record (the daemon's own words). */
+    /** Characters of a failed call's description kept in its record (why=). */
     private static final int MAX_REASON = 300;
 
     private static final String HEALTH_WATCH = HealthGrpc.getWatchMethod().getFullMethodName();
@@ -301,8 +301,9 @@ final class AuditNotes {
             return "";
         }
         String text = status.getDescription();
-        return URLEncoder.encode(text.length() > MAX_REASON
-                ? text.substring(0, MAX_REASON) + "..." : text, StandardCharsets.UTF_8);
+        return URLEncoder.encode(text.codePointCount(0, text.length()) > MAX_REASON
+                ? text.substring(0, text.offsetByCodePoints(0, MAX_REASON)) + "..." : text,
+                StandardCharsets.UTF_8);
     }
 
     /** Refusals (who may call, and how much) apart from calls that were let in and failed. */
@@ -344,7 +345,7 @@ final class AuditNotes {
 
     /**
      * "officer=NAME (or auditor=NAME) approval=ID expires=TIME serial=HEX fingerprint=HEX
-     * confirmed=HEX archive=true digests=N released=N reason=TEXT", each only when known: the
+     * confirmed=HEX archive=true digests=N released=N why=TEXT", each only when known: the
      * officer's policy entry tells officers apart whose certificates share a subject (the caller
      * field alone could not: found by an auditor trial), the approval id joins a HELD record to its
      * Approve (and the HELD record says until when it may be approved, which only the daemon's log
@@ -353,7 +354,7 @@ final class AuditNotes {
      * request hash alone could not), archive marks a PKCS#12 import as an archive key, digests
      * counts a SignBatch's signatures, and released the plaintext bytes a {@code failed} Decrypt
      * stream sent; unrecorded, on a refusal without a valid certificate, how many such refusals
-     * before it had no record ({@link UnverifiedCallRecords}); reason, why an officer call failed
+     * before it had no record ({@link UnverifiedCallRecords}); why, why an officer call failed
      * ({@link #reason}).
      */
     private String detail(boolean failed, String reason) {
@@ -369,7 +370,7 @@ final class AuditNotes {
         part(b, "digests", digests);
         part(b, "released", failed && released.get() > 0 ? String.valueOf(released.get()) : "");
         part(b, "unrecorded", unrecorded > 0 ? String.valueOf(unrecorded) : "");
-        part(b, "reason", reason);
+        part(b, "why", reason);
         return b.toString();
     }
 

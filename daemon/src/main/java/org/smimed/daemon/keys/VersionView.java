@@ -63,8 +63,10 @@ public final class VersionView {
         String given = fingerprint.replace(":", "").toLowerCase(Locale.ROOT);
         if (!given.matches("[0-9a-f]{64}")) {
             // Not "does not match": a typo is not the wrong certificate (an officer trial).
-            throw new InvalidKeyRequestException("the confirmation '" + fingerprint + "' is not"
-                    + " a SHA-256 fingerprint (64 hex digits, as list shows it)");
+            // Not echoed: what was typed goes into the audit record's reason, and
+            // confirmed=malformed already says it was no fingerprint.
+            throw new InvalidKeyRequestException("the confirmation is not a SHA-256"
+                    + " fingerprint (64 hex digits, as list shows it)");
         }
         if (!fingerprint(v).map(given::equals).orElse(false)) {
             throw new InvalidKeyRequestException("the confirmation fingerprint does not match "

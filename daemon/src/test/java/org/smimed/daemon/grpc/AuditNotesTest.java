@@ -9,6 +9,7 @@ import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.smimed.api.v1.ApproveRequest;
 import org.smimed.api.v1.DestroyRequest;
+import org.smimed.api.v1.DisableRequest;
 import org.smimed.api.v1.Digest;
 import org.smimed.api.v1.ImportPkcs12Request;
 import org.smimed.api.v1.KeyVersionInfo;
@@ -57,15 +58,16 @@ class AuditNotesTest {
     @Test
     void refusedOfficerCall_saysWhy_encoded_andOtherCallsDoNot() {
         AuditNotes refused = new AuditNotes("r9", "smimed.v1.KeyAdminService/Disable");
-        refused.input(DestroyRequest.newBuilder().setVersion("a@b.example/v1").build());
+        refused.input(DisableRequest.newBuilder().setVersion("a@b.example/v1")
+                .setConfirmFingerprint("abc").build());
         AuditNotes sign = new AuditNotes("r10", "smimed.v1.SigningService/Sign");
 
         assertThat(refused.entry(Status.INVALID_ARGUMENT.withDescription(
                 "the confirmation fingerprint does not match a@b.example/v1 approval=" + ID))
-                .detail()).isEqualTo("reason=the+confirmation+fingerprint+does+not+match"
-                        + "+a%40b.example%2Fv1+approval%3D" + ID);
+                .detail()).isEqualTo("confirmed=malformed why=the+confirmation+fingerprint"
+                        + "+does+not+match+a%40b.example%2Fv1+approval%3D" + ID);
         assertThat(refused.entry(Status.NOT_FOUND.withDescription("x".repeat(400))).detail())
-                .isEqualTo("reason=" + "x".repeat(300) + "...");
+                .isEqualTo("confirmed=malformed why=" + "x".repeat(300) + "...");
         assertThat(sign.entry(Status.INVALID_ARGUMENT.withDescription("digest too short"))
                 .detail()).isEmpty();
     }

@@ -286,7 +286,7 @@ class KeyAdministrationSoftHsmTest {
                 .hasMessage("the confirmation fingerprint does not match " + v.name()
                         + " (give the SHA-256 fingerprint shown by list)");
         assertThatThrownBy(() -> admin.destroy(v.name(), "abc")) // a typo is no mismatch
-                .hasMessageContaining("'abc' is not a SHA-256 fingerprint (64 hex digits");
+                .hasMessageContaining("the confirmation is not a SHA-256 fingerprint (64 hex");
         assertThat(new TokenObjects(token, new SecureRandom()).hasPrivateKey(v.name())).isTrue();
 
         TokenVersion destroyed;

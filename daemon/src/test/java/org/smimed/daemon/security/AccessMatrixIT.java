@@ -241,7 +241,7 @@ class AccessMatrixIT {
     // them. An auditor reads, and is refused every change.
     @Test
     void auditor_readsKeyAdministration_butChangesNothing() throws Exception {
-        String named = "auditor=external+auditor reason="; // and why it was refused
+        String named = "auditor=external+auditor why="; // and why it was refused
         ManagedChannel channel = clients.channel(auditor);
         try {
             for (String read : List.of("ListKeys", "TokenInfo", "ListPendingApprovals")) {

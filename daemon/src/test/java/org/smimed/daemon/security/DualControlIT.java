@@ -126,7 +126,7 @@ class DualControlIT {
                 .extracting(r -> r.get("method") + " " + r.get("caller") + " "
                         + r.get("outcome") + " " + r.get("detail")).containsExactly(
                         "smimed.v1.KeyAdminService/Approve " + officerA.subject() + " DENIED"
-                                + " officer=officer-a approval=" + request + " reason=a+request"
+                                + " officer=officer-a approval=" + request + " why=a+request"
                                 + "+must+be+approved+by+a+different+officer",
                         "smimed.v1.KeyAdminService/Approve " + officerB.subject() + " OK"
                                 + " officer=officer-b approval=" + request);
