@@ -97,7 +97,10 @@ class PolicyWatcherTest {
             }
         });
         log.start();
-        try (PolicyWatcher watcher = PolicyWatcher.start(store)) {
+        // A quiet time long beside the gap between the two writes: under a CI build's load a
+        // 50 ms sleep outlasted the real 150 ms, and the truncated file was read.
+        Duration quiet = Duration.ofSeconds(2);
+        try (PolicyWatcher watcher = PolicyWatcher.start(store, quiet)) {
             Thread.sleep(busyLog ? 200 : 0);
             Files.writeString(file, ""); // truncated
             Thread.sleep(PolicyWatcher.QUIET.toMillis() / 3);
