@@ -162,11 +162,9 @@ final class AuditNotes {
         } else if (message instanceof ImportPkcs12Request pkcs12 && pkcs12.getArchive()) {
             archive = "true";
         } else if (message instanceof DestroyRequest destroy) {
-            confirmed = wellFormed(destroy.getConfirmFingerprint().replace(":", "")
-                    .toLowerCase(Locale.ROOT), SHA256_HEX);
+            confirmed = confirmation(destroy.getConfirmFingerprint());
         } else if (message instanceof DisableRequest disable) {
-            confirmed = wellFormed(disable.getConfirmFingerprint().replace(":", "")
-                    .toLowerCase(Locale.ROOT), SHA256_HEX);
+            confirmed = confirmation(disable.getConfirmFingerprint());
         }
         if (message instanceof DecryptRequest part) {
             input.update(part.getChunk().asReadOnlyByteBuffer());
@@ -290,10 +288,9 @@ final class AuditNotes {
     }
 
     /**
-     * Why an officer call was refused, as the officer was told (an officer trial: seven
-     * refused imports were records identical but for their input hash, the reason only on
-     * the officer's terminal). Form-encoded, so the text cannot pass for another field, and
-     * shortened; empty for other calls and for successes.
+     * Why an officer call failed, as the officer was told (an officer trial: refused imports
+     * were records alike but for their input hash); form-encoded, so it cannot pass for
+     * another field, and shortened; empty for other calls and for successes.
      */
     private String reason(Status status) {
         if (status.isOk() || status.getDescription() == null
@@ -372,6 +369,10 @@ final class AuditNotes {
         part(b, "unrecorded", unrecorded > 0 ? String.valueOf(unrecorded) : "");
         part(b, "why", reason);
         return b.toString();
+    }
+
+    private static String confirmation(String fingerprint) {
+        return wellFormed(fingerprint.replace(":", "").toLowerCase(Locale.ROOT), SHA256_HEX);
     }
 
     private static String wellFormed(String value, Pattern form) {

@@ -71,11 +71,7 @@ class RecipientOrderSoftHsmTest {
     void aDamagedPkcs1RecipientBeforeAnIntactEcOne_stillOpensTheMessage() throws Exception {
         byte[] damaged = transportsDamaged(encrypt("-aes256", "rsa.pem", "ec.pem"), i -> true);
 
-        DecryptedMessage opened = decryptor.decrypt(damaged, fixture.keys().decryptionKeys());
-
-        assertThat(new String(opened.plaintext(), StandardCharsets.US_ASCII))
-                .isEqualTo(FuzzKeys.PLAINTEXT);
-        assertThat(opened.key().identity()).isEqualTo(FuzzKeys.EC);
+        assertOpensWith(damaged, FuzzKeys.EC);
     }
 
     /** The key agreement fails at its key unwrap, so the RSA entry after it gets its turn. */
@@ -83,11 +79,7 @@ class RecipientOrderSoftHsmTest {
     void aDamagedEcRecipientBeforeAnIntactRsaOne_stillOpensTheMessage() throws Exception {
         byte[] damaged = agreementDamaged(encrypt("-aes256", "ec.pem", "rsa.pem"));
 
-        DecryptedMessage opened = decryptor.decrypt(damaged, fixture.keys().decryptionKeys());
-
-        assertThat(new String(opened.plaintext(), StandardCharsets.US_ASCII))
-                .isEqualTo(FuzzKeys.PLAINTEXT);
-        assertThat(opened.key().identity()).isEqualTo(FuzzKeys.RSA);
+        assertOpensWith(damaged, FuzzKeys.RSA);
     }
 
     /** Only the content shows the first entry was damaged: the second is tried then. */
@@ -95,10 +87,7 @@ class RecipientOrderSoftHsmTest {
     void theSameRsaKeyTwice_theFirstEntryDamaged_opensWithTheSecond() throws Exception {
         byte[] damaged = transportsDamaged(encrypt(GCM, "rsa.pem", "rsa.pem"), i -> i == 0);
 
-        DecryptedMessage opened = decryptor.decrypt(damaged, fixture.keys().decryptionKeys());
-
-        assertThat(new String(opened.plaintext(), StandardCharsets.US_ASCII))
-                .isEqualTo(FuzzKeys.PLAINTEXT);
+        assertOpensWith(damaged, FuzzKeys.RSA);
     }
 
     /** Each try reads the whole content: a message pays for at most eight. */
@@ -159,6 +148,15 @@ class RecipientOrderSoftHsmTest {
                 .isInstanceOf(DecryptionFailedException.class)
                 .extracting(e -> ((DecryptionFailedException) e).detail()).asString()
                 .contains("neither a compressed nor an uncompressed point");
+    }
+
+    /** {@code message} decrypts to the plain text, with {@code identity}'s key. */
+    private static void assertOpensWith(byte[] message, String identity) throws Exception {
+        DecryptedMessage opened = decryptor.decrypt(message, fixture.keys().decryptionKeys());
+
+        assertThat(new String(opened.plaintext(), StandardCharsets.US_ASCII))
+                .isEqualTo(FuzzKeys.PLAINTEXT);
+        assertThat(opened.key().identity()).isEqualTo(identity);
     }
 
     /** OpenSSL's envelope of the plain text with {@code cipher} to {@code recipients}. */
