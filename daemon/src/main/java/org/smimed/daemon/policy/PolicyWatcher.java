@@ -72,9 +72,13 @@ public final class PolicyWatcher implements AutoCloseable {
     private void run() {
         try {
             while (true) {
-                settle(watcher.take());
-                watchDirectories();
-                store.reloadIfChanged();
+                // Only when the policy may have changed: read after every event, a busy audit
+                // log beside it had the file read every few milliseconds, one read falling
+                // between an in-place save's truncation and its write (a CI failure).
+                if (settle(watcher.take())) {
+                    watchDirectories();
+                    store.reloadIfChanged();
+                }
             }
         } catch (InterruptedException | ClosedWatchServiceException e) {
             LOG.log(Level.DEBUG, "policy watcher stopped");
@@ -92,15 +96,18 @@ public final class PolicyWatcher implements AutoCloseable {
      * naming the policy file, its link target or a Kubernetes {@code ..data} entry count, and
      * the wait is bounded in time: an audit log beside the policy, written on every call,
      * must neither hold the reload back nor end the wait early (found by a review).
+     * Returns whether any event concerned the policy.
      */
-    private void settle(WatchKey first) throws InterruptedException {
+    private boolean settle(WatchKey first) throws InterruptedException {
         long start = System.nanoTime();
         long lastRelevant = start - quiet.toNanos(); // no wait unless the policy is named
+        boolean relevant = false;
         WatchKey key = first;
         while (true) {
             if (key != null) {
                 if (key.pollEvents().stream().anyMatch(this::concernsPolicy)) {
                     lastRelevant = System.nanoTime();
+                    relevant = true;
                 }
                 key.reset(); // every key taken, the last one too, or it hears nothing more
             }
@@ -108,7 +115,7 @@ public final class PolicyWatcher implements AutoCloseable {
             long quietLeft = lastRelevant + quiet.toNanos() - now;
             long timeLeft = start + MOST_WAIT.toNanos() - now;
             if (quietLeft <= 0 || timeLeft <= 0) {
-                return;
+                return relevant;
             }
             key = watcher.poll(Math.min(quietLeft, timeLeft), TimeUnit.NANOSECONDS);
         }
